@@ -1,0 +1,187 @@
+/*
+ * The page-fault handler, modelled on Linux's mm/memory.c:
+ *
+ *   handle_mm_fault
+ *     ├─ no VMA, or VMA forbids the access ──────────► SIGSEGV (bad_area)
+ *     ├─ PTE not present, anonymous VMA
+ *     │    ├─ read/exec: map the shared zero page ───► zero  (do_anonymous_page)
+ *     │    └─ write: allocate and zero a page ───────► minor (do_anonymous_page)
+ *     └─ PTE present but write-protected (do_wp_page)
+ *          ├─ the zero page: new zeroed page ────────► minor (wp_page_copy)
+ *          ├─ page mapped by others: copy it ────────► cow   (wp_page_copy)
+ *          └─ page mapped by us alone: reuse it ─────► minor (wp_page_reuse)
+ *
+ * Every resolved fault fills the TLBs (SPEC.md §3) and charges
+ * cost.minor_fault, plus cost.page_copy when it zeroes or copies a page.
+ * Missing page-table levels are allocated on the way down (__pte_alloc);
+ * with mmu.pt_frames they take frames too.
+ *
+ * Left out for now: file and shared mappings (the page cache arrives with
+ * it), swap entries, userfaultfd, transparent huge pages.
+ */
+#include "models/machine.h"
+
+static const uint8_t need_prot[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
+
+static uint64_t prot_bits(uint32_t prot)
+{
+	uint64_t b = 0;
+	if (prot & VM_PROT_R)
+		b |= VM_PTE_R;
+	if (prot & VM_PROT_W)
+		b |= VM_PTE_W;
+	if (prot & VM_PROT_X)
+		b |= VM_PTE_X;
+	return b;
+}
+
+static void account(vm_machine_t *m, vm_proc_t *p, vm_access_t *res,
+		    vm_outcome_t out, vm_why_t why)
+{
+	res->outcome = (uint8_t)out;
+	res->why = (uint8_t)why;
+	switch (out) {
+	case VM_OUT_MINOR:
+		m->c.minflt++;
+		p->minflt++;
+		break;
+	case VM_OUT_ZERO:
+		m->c.minflt++;
+		m->c.zero_maps++;
+		p->minflt++;
+		break;
+	case VM_OUT_COW:
+		m->c.minflt++;
+		m->c.cow_faults++;
+		p->minflt++;
+		p->cow_faults++;
+		break;
+	case VM_OUT_MAJOR:
+		m->c.majflt++;
+		p->majflt++;
+		break;
+	case VM_OUT_SIGSEGV:
+		m->c.sigsegv++;
+		p->sigsegv++;
+		break;
+	case VM_OUT_SIGBUS:
+		m->c.sigbus++;
+		p->sigbus++;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A new zeroed anonymous page for @p at @vpn; VM_NIL when memory is gone. */
+static uint32_t new_anon_page(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			      vm_access_t *res)
+{
+	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, p->pid, vpn);
+	if (pfn == VM_NIL)
+		return VM_NIL;
+	m->frames.f[pfn].flags |= VM_FRAME_DIRTY;
+	res->cost += m->cfg.cost_page_copy;
+	return pfn;
+}
+
+static void oom(vm_machine_t *m, vm_proc_t *p, vm_access_t *res)
+{
+	(void)m;
+	(void)p;
+	res->oom = 1;
+	res->outcome = VM_OUT_NONE;
+	res->why = VM_WHY_OOM;
+}
+
+void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+		     vm_acc_t acc, vm_access_t *res)
+{
+	res->cost += m->cfg.cost_minor_fault;
+	vm_vma_t *v = vm_proc_find_vma(p, vpn);
+	if (!v) {
+		account(m, p, res, VM_OUT_SIGSEGV, VM_WHY_NO_VMA);
+		return;
+	}
+	if (!(v->prot & need_prot[acc])) {
+		account(m, p, res, VM_OUT_SIGSEGV, VM_WHY_PROT);
+		return;
+	}
+	g_assert((v->flags & VM_MAP_ANON) && !(v->flags & VM_MAP_SHARED));
+
+	unsigned nr_new = 0;
+	uint64_t *slot = vm_pt_ensure(&m->pt, p->root, vpn, p->pid, &nr_new);
+	vm_machine_count_tables(m, p, nr_new);
+	res->new_tables = (uint8_t)nr_new;
+	if (!slot) {
+		oom(m, p, res);
+		return;
+	}
+
+	uint64_t pte = *slot;
+	uint64_t perm = prot_bits(v->prot);
+	uint64_t newpte;
+	vm_outcome_t out;
+	vm_why_t why;
+
+	if (!(pte & VM_PTE_P)) {
+		if (acc != VM_ACC_W) {
+			/* do_anonymous_page: reads map the zero page,
+			 * read-only so that the first write faults */
+			newpte = VM_PTE_MAKE(VM_PFN_ZERO, VM_PTE_P | VM_PTE_A |
+					     (perm & ~(uint64_t)VM_PTE_W));
+			out = VM_OUT_ZERO;
+			why = VM_WHY_ZERO_PAGE;
+		} else {
+			uint32_t pfn = new_anon_page(m, p, vpn, res);
+			if (pfn == VM_NIL) {
+				oom(m, p, res);
+				return;
+			}
+			m->frames.f[pfn].mapcount = 1;
+			p->rss_anon++;
+			newpte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
+			out = VM_OUT_MINOR;
+			why = VM_WHY_ANON_NEW;
+		}
+	} else {
+		/* present: only a write to a write-protected page gets here,
+		 * since the PTE's other permissions follow the VMA's */
+		g_assert(acc == VM_ACC_W && !(pte & VM_PTE_W));
+		uint64_t old = VM_PTE_PFN(pte);
+		if (old == VM_PFN_ZERO) {
+			uint32_t pfn = new_anon_page(m, p, vpn, res);
+			if (pfn == VM_NIL) {
+				oom(m, p, res);
+				return;
+			}
+			m->frames.f[pfn].mapcount = 1;
+			p->rss_anon++;
+			newpte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
+			out = VM_OUT_MINOR;
+			why = VM_WHY_ZERO_REPLACED;
+		} else if (m->frames.f[old].mapcount > 1) {
+			uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON,
+							      p->pid, vpn);
+			if (pfn == VM_NIL) {
+				oom(m, p, res);
+				return;
+			}
+			res->cost += m->cfg.cost_page_copy;
+			m->frames.f[pfn].mapcount = 1;
+			m->frames.f[pfn].flags |= VM_FRAME_DIRTY;
+			m->frames.f[old].mapcount--;
+			newpte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
+			out = VM_OUT_COW;
+			why = VM_WHY_COW_COPY;
+		} else {
+			newpte = pte | VM_PTE_W | VM_PTE_A | VM_PTE_D;
+			out = VM_OUT_MINOR;
+			why = VM_WHY_COW_REUSE;
+		}
+	}
+	vm_pt_leaf_set(&m->pt, p->root, vpn, slot, newpte);
+	vm_machine_tlb_fill(m, p, vpn, newpte);
+	res->pfn = (uint32_t)VM_PTE_PFN(newpte);
+	account(m, p, res, out, why);
+}

@@ -1,0 +1,69 @@
+/*
+ * Physical frames and the free list; see frames.h for the picture and what is
+ * left out.  Modelled on nothing more than a LIFO free list: the simulator
+ * counts pages, and the identity of a frame matters only for the UI's map of
+ * memory and for determinism.
+ */
+#include "models/frames.h"
+
+gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr)
+{
+	g_return_val_if_fail(nr > 0 && nr < VM_NIL, FALSE);
+	fr->f = g_new0(vm_frame_t, nr);
+	fr->nr = nr;
+	fr->nr_free = nr;
+	for (uint32_t i = 0; i < nr; i++) {
+		fr->f[i].next = i + 1 < nr ? i + 1 : VM_NIL;
+		fr->f[i].prev = i > 0 ? i - 1 : VM_NIL;
+	}
+	fr->free_head = 0;
+	for (int k = 0; k < VM_FRAME_NR_KINDS; k++)
+		fr->nr_kind[k] = 0;
+	fr->nr_kind[VM_FRAME_FREE] = nr;
+	return TRUE;
+}
+
+void vm_frames_destroy(vm_frames_t *fr)
+{
+	g_free(fr->f);
+	fr->f = NULL;
+	fr->nr = fr->nr_free = 0;
+}
+
+uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
+			 uint32_t owner, uint64_t index)
+{
+	uint32_t pfn = fr->free_head;
+	if (pfn == VM_NIL)
+		return VM_NIL;
+	vm_frame_t *f = &fr->f[pfn];
+	g_assert(f->kind == VM_FRAME_FREE);
+	fr->free_head = f->next;
+	if (f->next != VM_NIL)
+		fr->f[f->next].prev = VM_NIL;
+	fr->nr_free--;
+	fr->nr_kind[VM_FRAME_FREE]--;
+	fr->nr_kind[kind]++;
+	*f = (vm_frame_t){
+		.next = VM_NIL, .prev = VM_NIL, .owner = owner,
+		.index = index, .kind = (uint8_t)kind,
+		.flags = VM_FRAME_UPTODATE,
+	};
+	return pfn;
+}
+
+void vm_frames_free(vm_frames_t *fr, uint32_t pfn)
+{
+	g_assert(pfn < fr->nr);
+	vm_frame_t *f = &fr->f[pfn];
+	g_assert(f->kind != VM_FRAME_FREE);
+	g_assert(f->mapcount == 0);
+	fr->nr_kind[f->kind]--;
+	fr->nr_kind[VM_FRAME_FREE]++;
+	*f = (vm_frame_t){ .next = fr->free_head, .prev = VM_NIL,
+			   .kind = VM_FRAME_FREE };
+	if (fr->free_head != VM_NIL)
+		fr->f[fr->free_head].prev = pfn;
+	fr->free_head = pfn;
+	fr->nr_free++;
+}

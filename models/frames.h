@@ -1,0 +1,79 @@
+/*
+ * Physical memory: an array of frames, each with a kind, flags, a mapping
+ * count and intrusive list links, and a free list threaded through the same
+ * links (as SQLite's pcache1 embeds its LRU links in the page header).
+ *
+ *   frames[]:  0     1     2     3     4   ...  nr-1
+ *             ┌─────┬─────┬─────┬─────┬─────┬─────┐
+ *             │ANON │FREE │ PT  │FREE │FILE │ ... │
+ *             └─────┴──┬──┴─────┴──▲──┴─────┴─────┘
+ *       free_head ─────┘  next ────┘   (doubly linked by frame number)
+ *
+ * Allocation takes the lowest-numbered free frame first at start (the free
+ * list is built in ascending order and freed frames go to the head, so the
+ * most recently freed frame is reused first, as the buddy allocator's
+ * per-cpu lists do).  Deterministic: no addresses or clocks involved.
+ *
+ * The shared zero page is not one of these frames: like the kernel's static
+ * zero page it is not managed memory; it is VM_PFN_ZERO.
+ *
+ * Left out: zones, the buddy allocator's orders, per-cpu lists, huge pages.
+ */
+#ifndef VM_FRAMES_H
+#define VM_FRAMES_H
+
+#include <stdint.h>
+#include <glib.h>
+
+#define VM_NIL UINT32_MAX         /* end of an intrusive list */
+#define VM_PFN_ZERO UINT32_MAX    /* the shared zero page */
+
+typedef enum {
+	VM_FRAME_FREE = 0,
+	VM_FRAME_ANON,    /* anonymous page (private or COW-shared) */
+	VM_FRAME_FILE,    /* page-cache page of a file (or shmem) */
+	VM_FRAME_PT,      /* a page-table page */
+	VM_FRAME_NR_KINDS
+} vm_frame_kind_t;
+
+enum {                            /* vm_frame_t.flags */
+	VM_FRAME_DIRTY = 1 << 0,
+	VM_FRAME_REFERENCED = 1 << 1,
+	VM_FRAME_ACTIVE = 1 << 2,
+	VM_FRAME_LOCKED = 1 << 3,     /* under I/O */
+	VM_FRAME_UPTODATE = 1 << 4,
+	VM_FRAME_READAHEAD = 1 << 5,  /* PG_readahead marker */
+	VM_FRAME_WRITEBACK = 1 << 6,
+};
+
+typedef struct {
+	uint32_t next, prev;  /* free list or reclaim list links */
+	uint32_t mapcount;    /* PTEs that map this frame */
+	uint32_t owner;       /* ANON/PT: pid that allocated it; FILE: file id */
+	uint64_t index;       /* ANON: virtual page number; FILE: page index; PT: table id */
+	uint64_t stamp;       /* reclaim policy's ordering key */
+	uint8_t kind;         /* vm_frame_kind_t */
+	uint8_t flags;        /* VM_FRAME_* */
+	uint16_t list;        /* which reclaim list holds it, policy-defined */
+} vm_frame_t;
+
+typedef struct {
+	vm_frame_t *f;        /* nr frames */
+	uint32_t nr;
+	uint32_t nr_free;
+	uint32_t free_head;
+	uint32_t nr_kind[VM_FRAME_NR_KINDS]; /* frames of each kind */
+} vm_frames_t;
+
+/* @nr frames, all free.  Returns FALSE if @nr is 0 or too large. */
+gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr);
+void vm_frames_destroy(vm_frames_t *fr);
+
+/* Take a free frame and make it @kind, owned by @owner at @index, mapcount 0.
+ * Returns its number, or VM_NIL when none is free. */
+uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
+			 uint32_t owner, uint64_t index);
+/* Return frame @pfn to the free list.  It must be unmapped. */
+void vm_frames_free(vm_frames_t *fr, uint32_t pfn);
+
+#endif

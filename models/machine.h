@@ -1,0 +1,241 @@
+/*
+ * The simulated machine: physical frames, the page-table pool, the TLBs, the
+ * processes and their address spaces, and the global counters of SPEC.md §6.
+ * Everything in models/ hangs off a vm_machine_t passed explicitly; there is
+ * no global state, no stdio and no clock: the engine (sim/engine.c) owns time
+ * and tells the machine what "now" is.
+ *
+ * An access is translated as the hardware does it (SPEC.md §3):
+ *
+ *   vaddr ─► L1 TLB ─hit──────────────────────────────► permitted? ─► hit
+ *              │miss                                      │no
+ *              ▼                                          ▼
+ *            L2 TLB ─hit─► fill L1 ──────────────────► fault path
+ *              │miss                                      ▲
+ *              ▼                                          │
+ *            page-table walk ─ present, permitted ─► walk │
+ *              └──────────── not present / denied ────────┘
+ *
+ * and the fault path (fault.c) resolves it as Linux's handle_mm_fault does,
+ * returning an outcome and the reason for it, which sim/narrate.c turns into
+ * words only when someone asked for them.
+ */
+#ifndef VM_MACHINE_H
+#define VM_MACHINE_H
+
+#include <stdint.h>
+#include <glib.h>
+#include "models/params.h"
+#include "models/frames.h"
+#include "models/pagetable.h"
+#include "models/tlb.h"
+#include "traces/record.h"
+
+typedef enum {
+	VM_OUT_HIT, VM_OUT_WALK, VM_OUT_MINOR, VM_OUT_MAJOR, VM_OUT_COW,
+	VM_OUT_ZERO, VM_OUT_SIGSEGV, VM_OUT_SIGBUS,
+	VM_OUT_NR,
+	VM_OUT_NONE = VM_OUT_NR,   /* no access yet */
+} vm_outcome_t;
+
+/* Why a fault ended as it did: the narration's raw material. */
+typedef enum {
+	VM_WHY_NONE,
+	VM_WHY_NO_VMA,          /* no mapping covers the address */
+	VM_WHY_PROT,            /* the mapping's protection forbids it */
+	VM_WHY_ZERO_PAGE,       /* anonymous read: mapped the shared zero page */
+	VM_WHY_ANON_NEW,        /* first write to anonymous memory: new zeroed page */
+	VM_WHY_ZERO_REPLACED,   /* write to the zero page: replaced by a new page */
+	VM_WHY_COW_COPY,        /* write to a shared private page: copied */
+	VM_WHY_COW_REUSE,       /* write to a private page no one else maps: reused */
+	VM_WHY_OOM,             /* no frame could be had */
+	VM_WHY_NR
+} vm_why_t;
+
+typedef enum {
+	VM_PROC_RUNNING, VM_PROC_EXITED, VM_PROC_KILLED,
+} vm_proc_state_t;
+
+typedef enum {
+	VM_KILL_NONE, VM_KILL_SIGSEGV, VM_KILL_SIGBUS, VM_KILL_OOM,
+	VM_KILL_CRASH,
+} vm_kill_t;
+
+/* A virtual memory area, in page numbers: [start, end). */
+typedef struct {
+	uint64_t start, end;
+	uint32_t prot;           /* VM_PROT_* */
+	uint32_t flags;          /* VM_MAP_SHARED, VM_MAP_ANON */
+	int32_t file;            /* file id, -1 for anonymous */
+	uint32_t advice;         /* vm_madv_t */
+	uint64_t pgoff;          /* file page of start */
+} vm_vma_t;
+
+typedef struct vm_proc {
+	uint32_t pid;
+	uint32_t root;           /* top-level page-table id */
+	uint8_t state;           /* vm_proc_state_t */
+	uint8_t killed_by;       /* vm_kill_t */
+	uint8_t catch_mask;      /* 1 << vm_sig_t caught */
+	uint8_t last_outcome;    /* vm_outcome_t of the latest access */
+	vm_vma_t *vma;           /* sorted by start, non-overlapping */
+	uint32_t nr_vma, cap_vma;
+	uint32_t vma_hint;       /* index of the last VMA found */
+	/* SPEC.md §6 process statistics */
+	uint64_t accesses, minflt, majflt, cow_faults;
+	uint64_t rss_anon, rss_file, swap_pages, pt_pages;
+	uint64_t cpu_ns, wait_ns;
+	uint64_t sigsegv, sigbus;
+} vm_proc_t;
+
+/* SPEC.md §6 global statistics kept by the models (the engine keeps time). */
+typedef struct {
+	uint64_t accesses, loads, stores, fetches;
+	uint64_t tlb_l1_hits, tlb_l1_misses, tlb_l2_hits, tlb_l2_misses;
+	uint64_t tlb_flushes, walks, walk_refs, pt_pages, pt_pages_peak;
+	uint64_t minflt, majflt, cow_faults, zero_maps, fault_around_maps;
+	uint64_t sigsegv, sigbus, readahead_pages, readahead_hits;
+	uint64_t disk_reads, disk_writes, pages_in, pages_out, disk_busy_ns;
+	uint64_t pswpin, pswpout, pgscan, pgsteal, kswapd_wakeups;
+	uint64_t direct_reclaims, oom_kills, lost_pages, syscalls;
+	uint64_t copied_bytes, context_switches, peak_used_pages;
+} vm_counters_t;
+
+/* The result of one page access, filled by vm_machine_access. */
+typedef struct {
+	uint8_t outcome;         /* vm_outcome_t */
+	uint8_t why;             /* vm_why_t, for faults */
+	uint8_t tlb;             /* 1: L1 hit, 2: L2 hit, 0: missed both */
+	uint8_t refs;            /* page-table entries read by the walk */
+	uint8_t walked;          /* a walk happened */
+	uint8_t leaf_found;      /* the walk reached a leaf PTE */
+	uint8_t pte_present;     /* that PTE was present */
+	uint8_t tlb_denied;      /* a TLB hit that forbade the access */
+	uint8_t new_tables;      /* page-table pages allocated by the fault */
+	uint8_t oom;             /* the fault found no free frame */
+	uint32_t pfn;            /* the frame the access reached */
+	uint64_t cost;           /* CPU ns */
+} vm_access_t;
+
+typedef struct vm_machine {
+	vm_config_t cfg;
+	unsigned page_shift;
+	vm_frames_t frames;
+	vm_pagetables_t pt;
+	vm_tlb_t *l1, *l2;       /* l2 may be NULL */
+	vm_counters_t c;
+	vm_proc_t **procs;       /* every process ever created, in creation order */
+	uint32_t nr_procs, cap_procs;
+	GHashTable *by_pid;      /* pid -> vm_proc_t*, live or dead */
+	uint32_t cur_asid;       /* process whose translations the TLB serves */
+	uint64_t now;            /* simulated time, set by the engine */
+} vm_machine_t;
+
+/* A machine for @cfg (already validated). */
+vm_machine_t *vm_machine_new(const vm_config_t *cfg);
+void vm_machine_free(vm_machine_t *m);
+
+/* Process @pid, or NULL.  Dead processes stay findable for statistics. */
+vm_proc_t *vm_machine_proc(vm_machine_t *m, uint32_t pid);
+/* Create process @pid with an empty address space; NULL when the top-level
+ * table cannot get a frame. */
+vm_proc_t *vm_machine_spawn(vm_machine_t *m, uint32_t pid);
+/* End @p: unmap everything, free its page tables, drop its TLB entries. */
+void vm_machine_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why);
+/* The CPU now runs @p: with tlb.asid=false this flushes the TLBs. */
+void vm_machine_switch_to(vm_machine_t *m, vm_proc_t *p);
+
+/*
+ * One access of @acc to the page holding @vaddr by @p.  The TLB-hit case is
+ * inline; everything else is in machine.c and fault.c.  Fills @res.
+ */
+void vm_machine_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
+			    vm_acc_t acc, vm_tlb_entry_t *l1e,
+			    vm_access_t *res);
+
+static inline void vm_machine_access(vm_machine_t *m, vm_proc_t *p,
+				     uint64_t vaddr, vm_acc_t acc,
+				     vm_access_t *res)
+{
+	static const uint8_t need[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
+	uint64_t vpn = vaddr >> m->page_shift;
+	vm_tlb_entry_t *e = vm_tlb_lookup(m->l1, vpn, p->pid);
+	if (G_LIKELY(e && (e->perm & need[acc]))) {
+		m->c.accesses++;
+		m->c.tlb_l1_hits++;
+		if (acc == VM_ACC_R)
+			m->c.loads++;
+		else if (acc == VM_ACC_W)
+			m->c.stores++;
+		else
+			m->c.fetches++;
+		p->accesses++;
+		p->last_outcome = VM_OUT_HIT;
+		*res = (vm_access_t){ .outcome = VM_OUT_HIT, .tlb = 1,
+				      .pfn = (uint32_t)e->pfn,
+				      .cost = m->cfg.cost_access };
+		return;
+	}
+	vm_machine_access_slow(m, p, vaddr, acc, e, res);
+}
+
+/* Fault path (fault.c): resolve a fault on page @vpn, the TLB and the walk
+ * having failed; fills @res and, when resolved, the TLBs. */
+void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+		     vm_acc_t acc, vm_access_t *res);
+
+/* A frame for the machine's own use (anon, file, page table); VM_NIL when
+ * memory is exhausted.  Keeps peak_used_pages. */
+uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
+				uint32_t owner, uint64_t index);
+/* Count @n new page-table pages of @p (pt_pages and its peak). */
+void vm_machine_count_tables(vm_machine_t *m, vm_proc_t *p, unsigned n);
+/* Fill both TLB levels with (@vpn -> @pte) for the running process. */
+void vm_machine_tlb_fill(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			 uint64_t pte);
+/* Drop [@vpn, +@n) of @p from both TLB levels. */
+void vm_machine_tlb_invalidate(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			       uint64_t n);
+/* Remove one PTE's hold on its page (frame mapcount, RSS; frees an anonymous
+ * page nobody maps) and clear the slot. */
+void vm_machine_zap_pte(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			uint64_t *slot);
+
+/* The VMA of @p containing page @vpn, or NULL. */
+vm_vma_t *vm_proc_find_vma(vm_proc_t *p, uint64_t vpn);
+
+/*
+ * Memory system calls on @p, in pages.  vm_mm_mmap replaces whatever was
+ * mapped in the range first (MAP_FIXED).  Anonymous memory only for now:
+ * file and shared mappings are refused by the engine until their models
+ * exist.
+ */
+void vm_mm_mmap(vm_machine_t *m, vm_proc_t *p, uint64_t start, uint64_t npages,
+		uint32_t prot, uint32_t flags, int32_t file, uint64_t pgoff);
+void vm_mm_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+		  uint64_t npages);
+void vm_mm_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+		    uint64_t npages, uint32_t prot);
+/* madvise; returns the number of pages dropped (dontneed). */
+uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+		       uint64_t npages, vm_madv_t advice);
+
+/* Free pages, and pages in use (frames not free). */
+static inline uint64_t vm_machine_free_pages(const vm_machine_t *m)
+{
+	return m->frames.nr_free;
+}
+
+/*
+ * The invariant checker (--check): frame mapcounts equal the PTEs mapping
+ * them, RSS counters equal the page tables, pt_pages equals the tables,
+ * free + used = memory.  Returns NULL when all hold, else a description of
+ * the first violation (newly allocated).
+ */
+char *vm_machine_check(vm_machine_t *m);
+
+/* Names for outcomes ("hit", "walk", ...), and parsing them back. */
+const char *vm_outcome_name(vm_outcome_t o);
+gboolean vm_outcome_parse(const char *s, vm_outcome_t *o);
+
+#endif

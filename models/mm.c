@@ -1,0 +1,247 @@
+/*
+ * Address spaces: the VMAs of a process and the memory system calls that
+ * change them (mmap with MAP_FIXED, munmap, mprotect, madvise).
+ *
+ * A process's VMAs are a sorted array of non-overlapping [start, end) page
+ * ranges.  Every call first splits VMAs at the range's two ends (as Linux's
+ * split_vma), then works on whole VMAs, then merges neighbours that became
+ * identical again (vma_merge), so the UI shows the same mappings Linux's
+ * /proc/PID/maps would.  Lookups are a binary search with a one-entry hint,
+ * because consecutive faults nearly always hit the same VMA.
+ *
+ * Left out: guard gaps, stack growth, brk, mremap, VMA locking.
+ */
+#include <string.h>
+#include "models/machine.h"
+
+vm_vma_t *vm_proc_find_vma(vm_proc_t *p, uint64_t vpn)
+{
+	if (p->vma_hint < p->nr_vma) {
+		vm_vma_t *v = &p->vma[p->vma_hint];
+		if (vpn >= v->start && vpn < v->end)
+			return v;
+	}
+	uint32_t lo = 0, hi = p->nr_vma;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		vm_vma_t *v = &p->vma[mid];
+		if (vpn < v->start)
+			hi = mid;
+		else if (vpn >= v->end)
+			lo = mid + 1;
+		else {
+			p->vma_hint = mid;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/* Index of the first VMA whose end is above @vpn. */
+static uint32_t first_above(const vm_proc_t *p, uint64_t vpn)
+{
+	uint32_t lo = 0, hi = p->nr_vma;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (p->vma[mid].end <= vpn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void vma_insert_at(vm_proc_t *p, uint32_t i, const vm_vma_t *v)
+{
+	if (p->nr_vma == p->cap_vma) {
+		p->cap_vma = p->cap_vma ? p->cap_vma * 2 : 8;
+		p->vma = g_renew(vm_vma_t, p->vma, p->cap_vma);
+	}
+	memmove(&p->vma[i + 1], &p->vma[i], (p->nr_vma - i) * sizeof *v);
+	p->vma[i] = *v;
+	p->nr_vma++;
+}
+
+static void vma_remove_range(vm_proc_t *p, uint32_t i, uint32_t n)
+{
+	memmove(&p->vma[i], &p->vma[i + n], (p->nr_vma - i - n) * sizeof(vm_vma_t));
+	p->nr_vma -= n;
+}
+
+/* Split the VMA that strictly contains @vpn, if any, at @vpn. */
+static void split_at(vm_proc_t *p, uint64_t vpn)
+{
+	uint32_t i = first_above(p, vpn);
+	if (i == p->nr_vma)
+		return;
+	vm_vma_t *v = &p->vma[i];
+	if (vpn <= v->start)
+		return;
+	vm_vma_t tail = *v;
+	tail.start = vpn;
+	if (tail.file >= 0)
+		tail.pgoff += vpn - v->start;
+	v->end = vpn;
+	vma_insert_at(p, i + 1, &tail);
+}
+
+/* Split at both ends; returns [*first, *last) the VMAs inside the range. */
+static void carve(vm_proc_t *p, uint64_t start, uint64_t end, uint32_t *first,
+		  uint32_t *last)
+{
+	split_at(p, start);
+	split_at(p, end);
+	*first = first_above(p, start);
+	uint32_t i = *first;
+	while (i < p->nr_vma && p->vma[i].start < end)
+		i++;
+	*last = i;
+	p->vma_hint = 0;
+}
+
+static gboolean mergeable(const vm_vma_t *a, const vm_vma_t *b)
+{
+	return a->end == b->start && a->prot == b->prot &&
+	       a->flags == b->flags && a->file == b->file &&
+	       a->advice == b->advice &&
+	       (a->file < 0 || a->pgoff + (a->end - a->start) == b->pgoff);
+}
+
+static void merge_around(vm_proc_t *p, uint32_t from, uint32_t to)
+{
+	uint32_t i = from ? from - 1 : 0;
+	uint32_t stop = to + 1 < p->nr_vma ? to + 1 : p->nr_vma;
+	while (i + 1 < stop && i + 1 < p->nr_vma) {
+		if (mergeable(&p->vma[i], &p->vma[i + 1])) {
+			p->vma[i].end = p->vma[i + 1].end;
+			vma_remove_range(p, i + 1, 1);
+			stop--;
+		} else {
+			i++;
+		}
+	}
+	p->vma_hint = 0;
+}
+
+typedef struct {
+	vm_machine_t *m;
+	vm_proc_t *p;
+	uint32_t prot;
+	uint64_t n;
+} zap_ctx_t;
+
+static void zap_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	zap_ctx_t *z = vctx;
+	if (*slot & VM_PTE_P)
+		z->n++;
+	vm_machine_zap_pte(z->m, z->p, vpn, slot);
+}
+
+/* Unmap the pages of [start, end) without touching the VMAs. */
+static uint64_t zap_range(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+			  uint64_t end)
+{
+	zap_ctx_t z = { .m = m, .p = p };
+	vm_pt_for_each(&m->pt, p->root, start, end, zap_leaf, &z);
+	vm_machine_tlb_invalidate(m, p, start, end - start);
+	return z.n;
+}
+
+void vm_mm_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+		  uint64_t npages)
+{
+	uint64_t end = start + npages;
+	uint32_t first, last;
+	carve(p, start, end, &first, &last);
+	if (first < last)
+		zap_range(m, p, start, end);
+	vma_remove_range(p, first, last - first);
+}
+
+void vm_mm_mmap(vm_machine_t *m, vm_proc_t *p, uint64_t start, uint64_t npages,
+		uint32_t prot, uint32_t flags, int32_t file, uint64_t pgoff)
+{
+	vm_mm_munmap(m, p, start, npages);   /* MAP_FIXED */
+	vm_vma_t v = {
+		.start = start, .end = start + npages, .prot = prot,
+		.flags = flags, .file = file, .pgoff = file >= 0 ? pgoff : 0,
+		.advice = VM_MADV_NORMAL,
+	};
+	uint32_t i = first_above(p, start);
+	vma_insert_at(p, i, &v);
+	merge_around(p, i, i);
+}
+
+/* The PTE bits a page may have in a VMA of @prot: the zero page and pages
+ * shared copy-on-write never get W, so that a write faults. */
+static uint64_t pte_bits_for(vm_machine_t *m, uint64_t pte, uint32_t prot)
+{
+	uint64_t bits = 0;
+	if (prot & VM_PROT_R)
+		bits |= VM_PTE_R;
+	if (prot & VM_PROT_W)
+		bits |= VM_PTE_W;
+	if (prot & VM_PROT_X)
+		bits |= VM_PTE_X;
+	uint64_t pfn = VM_PTE_PFN(pte);
+	if (pfn == VM_PFN_ZERO || m->frames.f[pfn].mapcount > 1 ||
+	    !(pte & VM_PTE_D))
+		bits &= ~(uint64_t)VM_PTE_W;
+	return bits;
+}
+
+static void protect_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	zap_ctx_t *z = vctx;
+	if (!(*slot & VM_PTE_P))
+		return;
+	uint64_t keep = *slot & ~(uint64_t)VM_PTE_PERM;
+	*slot = keep | pte_bits_for(z->m, *slot, z->prot);
+}
+
+void vm_mm_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+		    uint64_t npages, uint32_t prot)
+{
+	uint64_t end = start + npages;
+	uint32_t first, last;
+	carve(p, start, end, &first, &last);
+	for (uint32_t i = first; i < last; i++) {
+		vm_vma_t *v = &p->vma[i];
+		v->prot = prot;
+		zap_ctx_t z = { .m = m, .p = p, .prot = prot };
+		vm_pt_for_each(&m->pt, p->root, v->start, v->end, protect_leaf, &z);
+	}
+	/* Linux flushes the range after changing PTEs (change_protection). */
+	vm_machine_tlb_invalidate(m, p, start, npages);
+	merge_around(p, first, last);
+}
+
+uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+		       uint64_t npages, vm_madv_t advice)
+{
+	uint64_t end = start + npages, dropped = 0;
+	uint32_t first, last;
+	carve(p, start, end, &first, &last);
+	for (uint32_t i = first; i < last; i++) {
+		vm_vma_t *v = &p->vma[i];
+		switch (advice) {
+		case VM_MADV_NORMAL:
+		case VM_MADV_RANDOM:
+		case VM_MADV_SEQUENTIAL:
+			v->advice = advice;   /* VM_RAND_READ / VM_SEQ_READ */
+			break;
+		case VM_MADV_WILLNEED:
+			/* anonymous memory: nothing to read ahead without
+			 * swap; file readahead comes with the page cache */
+			break;
+		case VM_MADV_DONTNEED:
+			/* zap_page_range: private anonymous pages are gone,
+			 * the next touch sees zeros again */
+			dropped += zap_range(m, p, v->start, v->end);
+			break;
+		}
+	}
+	merge_around(p, first, last);
+	return dropped;
+}

@@ -1,0 +1,192 @@
+/*
+ * Radix page tables; see pagetable.h for the layout.  Modelled on the
+ * pgd/p4d/pud/pmd/pte walk of Linux's mm/memory.c (__handle_mm_fault
+ * allocating missing levels on the way down), generalised to any number of
+ * levels and any index width.
+ */
+#include "models/pagetable.h"
+#include "models/frames.h"
+
+void vm_pt_init(vm_pagetables_t *pt, const uint32_t *bits, unsigned levels)
+{
+	g_return_if_fail(levels >= 1 && levels <= VM_MMU_MAX_LEVELS);
+	*pt = (vm_pagetables_t){ .levels = levels, .free_list = VM_NIL };
+	unsigned total = 0;
+	for (unsigned l = 0; l < levels; l++) {
+		pt->bits[l] = bits[l];
+		total += bits[l];
+	}
+	unsigned s = total;
+	for (unsigned l = 0; l < levels; l++) {
+		s -= bits[l];
+		pt->shift[l] = s;
+	}
+	pt->vpn_limit = total >= 64 ? UINT64_MAX : (uint64_t)1 << total;
+}
+
+void vm_pt_destroy(vm_pagetables_t *pt)
+{
+	for (uint32_t i = 0; i < pt->nr_tables; i++)
+		g_free(pt->tables[i].e);
+	g_free(pt->tables);
+	pt->tables = NULL;
+	pt->nr_tables = pt->cap = 0;
+}
+
+static uint32_t table_new(vm_pagetables_t *pt, unsigned level, uint32_t owner)
+{
+	uint32_t id;
+	if (pt->free_list != VM_NIL) {
+		id = pt->free_list;
+		pt->free_list = pt->tables[id].next_free;
+	} else {
+		if (pt->nr_tables == pt->cap) {
+			pt->cap = pt->cap ? pt->cap * 2 : 64;
+			pt->tables = g_renew(vm_pt_table_t, pt->tables, pt->cap);
+		}
+		id = pt->nr_tables++;
+	}
+	uint32_t frame = VM_NIL;
+	if (pt->alloc_frame) {
+		frame = pt->alloc_frame(pt->ctx, owner, id);
+		if (frame == VM_NIL) {
+			pt->tables[id] = (vm_pt_table_t){ .next_free = pt->free_list,
+							  .frame = VM_NIL };
+			pt->free_list = id;
+			return VM_NIL;
+		}
+	}
+	pt->tables[id] = (vm_pt_table_t){
+		.e = g_new0(uint64_t, (size_t)1 << pt->bits[level]),
+		.frame = frame, .next_free = VM_NIL, .level = (uint8_t)level,
+	};
+	pt->nr_live++;
+	return id;
+}
+
+static void table_free(vm_pagetables_t *pt, uint32_t id)
+{
+	vm_pt_table_t *t = &pt->tables[id];
+	if (t->frame != VM_NIL && pt->free_frame)
+		pt->free_frame(pt->ctx, t->frame);
+	g_free(t->e);
+	*t = (vm_pt_table_t){ .next_free = pt->free_list, .frame = VM_NIL };
+	pt->free_list = id;
+	pt->nr_live--;
+}
+
+uint32_t vm_pt_new_root(vm_pagetables_t *pt, uint32_t owner)
+{
+	return table_new(pt, 0, owner);
+}
+
+uint64_t *vm_pt_lookup(const vm_pagetables_t *pt, uint32_t root, uint64_t vpn)
+{
+	unsigned refs;
+	return vm_pt_walk(pt, root, vpn, &refs);
+}
+
+uint64_t *vm_pt_ensure(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+		       uint32_t owner, unsigned *nr_new)
+{
+	uint32_t id = root;
+	*nr_new = 0;
+	for (unsigned l = 0; l + 1 < pt->levels; l++) {
+		unsigned i = vm_pt_index(pt, vpn, l);
+		uint64_t ent = pt->tables[id].e[i];
+		if (!(ent & VM_PTE_P)) {
+			uint32_t child = table_new(pt, l + 1, owner);
+			if (child == VM_NIL)
+				return NULL;
+			(*nr_new)++;
+			/* table_new may have moved pt->tables */
+			pt->tables[id].e[i] = VM_PTE_MAKE(child, VM_PTE_P);
+			pt->tables[id].nr_present++;
+			ent = pt->tables[id].e[i];
+		}
+		id = (uint32_t)VM_PTE_PFN(ent);
+	}
+	return &pt->tables[id].e[vm_pt_index(pt, vpn, pt->levels - 1)];
+}
+
+void vm_pt_leaf_set(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+		    uint64_t *slot, uint64_t value)
+{
+	if ((*slot != 0) != (value != 0)) {
+		/* find the leaf table to keep its count of present entries */
+		uint32_t id = root;
+		for (unsigned l = 0; l + 1 < pt->levels; l++)
+			id = (uint32_t)VM_PTE_PFN(
+				pt->tables[id].e[vm_pt_index(pt, vpn, l)]);
+		if (value)
+			pt->tables[id].nr_present++;
+		else
+			pt->tables[id].nr_present--;
+	}
+	*slot = value;
+}
+
+static void for_each(vm_pagetables_t *pt, uint32_t id, unsigned level,
+		     uint64_t base, uint64_t start, uint64_t end,
+		     vm_pt_leaf_fn fn, void *ctx)
+{
+	unsigned n = 1u << pt->bits[level];
+	uint64_t span = (uint64_t)1 << pt->shift[level]; /* vpns per entry */
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t lo = base + (uint64_t)i * span;
+		if (lo >= end)
+			break;
+		if (lo + span <= start)
+			continue;
+		uint64_t *slot = &pt->tables[id].e[i];
+		if (!*slot)
+			continue;
+		if (level + 1 == pt->levels)
+			fn(ctx, lo, slot);
+		else
+			for_each(pt, (uint32_t)VM_PTE_PFN(*slot), level + 1, lo,
+				 start, end, fn, ctx);
+	}
+}
+
+void vm_pt_for_each(vm_pagetables_t *pt, uint32_t root, uint64_t start,
+		    uint64_t end, vm_pt_leaf_fn fn, void *ctx)
+{
+	if (end > pt->vpn_limit)
+		end = pt->vpn_limit;
+	if (start < end)
+		for_each(pt, root, 0, 0, start, end, fn, ctx);
+}
+
+static unsigned free_tree(vm_pagetables_t *pt, uint32_t id)
+{
+	unsigned n = 1;
+	vm_pt_table_t *t = &pt->tables[id];
+	if (t->level + 1u < pt->levels) {
+		unsigned nr = 1u << pt->bits[t->level];
+		for (unsigned i = 0; i < nr; i++)
+			if (pt->tables[id].e[i] & VM_PTE_P)
+				n += free_tree(pt, (uint32_t)VM_PTE_PFN(
+							   pt->tables[id].e[i]));
+	}
+	table_free(pt, id);
+	return n;
+}
+
+unsigned vm_pt_free_tree(vm_pagetables_t *pt, uint32_t root)
+{
+	return free_tree(pt, root);
+}
+
+unsigned vm_pt_count_tree(const vm_pagetables_t *pt, uint32_t root)
+{
+	const vm_pt_table_t *t = &pt->tables[root];
+	unsigned n = 1;
+	if (t->level + 1u < pt->levels) {
+		unsigned nr = 1u << pt->bits[t->level];
+		for (unsigned i = 0; i < nr; i++)
+			if (t->e[i] & VM_PTE_P)
+				n += vm_pt_count_tree(pt, (uint32_t)VM_PTE_PFN(t->e[i]));
+	}
+	return n;
+}

@@ -1,0 +1,139 @@
+/*
+ * Multi-level radix page tables, with the number of levels and the index
+ * bits of each level taken from mmu.bits (top level first), as x86-64's
+ * 9,9,9,9 or i386's 10,10.
+ *
+ *   vpn (virtual page number), for mmu.bits = 4,4:
+ *     ┌────────┬────────┐
+ *     │ L0 idx │ L1 idx │        L0 table (16 entries)
+ *     └───┬────┴───┬────┘       ┌──┬──┬──┬──┬─ ─┐
+ *         └────────┼──────────► │  │P │  │  │   │  P: next table's id
+ *                  │            └──┴┬─┴──┴──┴─ ─┘
+ *                  │       L1 table ▼ (16 entries)
+ *                  │            ┌──┬──┬──┬──┬─ ─┐
+ *                  └──────────► │  │  │PTE  │   │  leaf: pfn + R W X A D
+ *                               └──┴──┴──┴──┴─ ─┘
+ *
+ * All processes' tables live in one pool of tables indexed by a 32-bit id;
+ * an upper-level entry holds the id of the table below.  When
+ * mmu.pt_frames=true every table also occupies a frame of physical memory,
+ * obtained through a callback so that the machine can reclaim or fail.
+ *
+ * A walk reads one entry per level from the top down to the first entry that
+ * is not present (SPEC.md §3: walk_refs counts those reads).  Tables are freed
+ * only when the process exits (SPEC.md §3's pt_pages rule; Linux also frees
+ * them in munmap's free_pgtables, which vmscope leaves out).
+ */
+#ifndef VM_PAGETABLE_H
+#define VM_PAGETABLE_H
+
+#include <stdint.h>
+#include <glib.h>
+#include "models/params.h"
+
+/* Leaf PTE bits.  An upper-level entry is VM_PTE_P | id << VM_PTE_SHIFT. */
+enum {
+	VM_PTE_P = 1 << 0,     /* present */
+	VM_PTE_R = 1 << 1,     /* readable */
+	VM_PTE_W = 1 << 2,     /* writable */
+	VM_PTE_X = 1 << 3,     /* executable */
+	VM_PTE_A = 1 << 4,     /* accessed */
+	VM_PTE_D = 1 << 5,     /* dirty */
+	VM_PTE_SWAP = 1 << 6,  /* not present: the payload is a swap slot */
+	VM_PTE_PERM = VM_PTE_R | VM_PTE_W | VM_PTE_X,
+};
+#define VM_PTE_SHIFT 8
+#define VM_PTE_PFN(pte) ((uint64_t)(pte) >> VM_PTE_SHIFT)
+#define VM_PTE_MAKE(pfn, bits) (((uint64_t)(pfn) << VM_PTE_SHIFT) | (bits))
+
+typedef struct {
+	uint64_t *e;          /* 2^bits entries; NULL when the table is free */
+	uint32_t frame;       /* backing frame, VM_NIL without mmu.pt_frames */
+	uint32_t next_free;   /* pool free list */
+	uint32_t nr_present;  /* non-zero entries */
+	uint8_t level;        /* 0 = top */
+} vm_pt_table_t;
+
+typedef struct vm_pagetables {
+	unsigned levels;
+	unsigned bits[VM_MMU_MAX_LEVELS];
+	unsigned shift[VM_MMU_MAX_LEVELS]; /* shift of each level's index in the vpn */
+	uint64_t vpn_limit;                /* 2^(sum of bits): first vpn out of range */
+	vm_pt_table_t *tables;
+	uint32_t nr_tables;                /* slots used in tables[] */
+	uint32_t cap;
+	uint32_t free_list;
+	uint32_t nr_live;                  /* tables in use, every process */
+	/* Frame for a new table (@id, @level, for process @owner); VM_NIL when
+	 * memory is exhausted.  NULL: tables take no frames. */
+	uint32_t (*alloc_frame)(void *ctx, uint32_t owner, uint32_t id);
+	void (*free_frame)(void *ctx, uint32_t pfn);
+	void *ctx;
+} vm_pagetables_t;
+
+void vm_pt_init(vm_pagetables_t *pt, const uint32_t *bits, unsigned levels);
+void vm_pt_destroy(vm_pagetables_t *pt);
+
+/* A new, empty top-level table for process @owner; VM_NIL when no frame. */
+uint32_t vm_pt_new_root(vm_pagetables_t *pt, uint32_t owner);
+
+/*
+ * Walk from @root to the leaf entry of @vpn without allocating.  Returns the
+ * leaf slot, or NULL when an upper-level entry is not present.  *refs gets
+ * the number of entries read (SPEC.md §3).
+ */
+static inline uint64_t *vm_pt_walk(const vm_pagetables_t *pt, uint32_t root,
+				   uint64_t vpn, unsigned *refs)
+{
+	uint32_t id = root;
+	unsigned last = pt->levels - 1;
+	for (unsigned l = 0; l < last; l++) {
+		uint64_t ent = pt->tables[id].e[(vpn >> pt->shift[l]) &
+						((1u << pt->bits[l]) - 1)];
+		if (!(ent & VM_PTE_P)) {
+			*refs = l + 1;
+			return NULL;
+		}
+		id = (uint32_t)VM_PTE_PFN(ent);
+	}
+	*refs = pt->levels;
+	return &pt->tables[id].e[vpn & ((1u << pt->bits[last]) - 1)];
+}
+
+/* Like vm_pt_walk without counting; NULL when no leaf table exists. */
+uint64_t *vm_pt_lookup(const vm_pagetables_t *pt, uint32_t root, uint64_t vpn);
+
+/*
+ * The leaf slot of @vpn, allocating missing tables for process @owner.
+ * NULL when a table's frame could not be had (*nr_new says how many tables
+ * were made before that).  *nr_new: tables allocated by this call.
+ */
+uint64_t *vm_pt_ensure(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+		       uint32_t owner, unsigned *nr_new);
+
+/* Account a leaf slot going from zero to non-zero or back. */
+void vm_pt_leaf_set(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+		    uint64_t *slot, uint64_t value);
+
+/* Call @fn on every non-zero leaf entry with vpn in [start, end), skipping
+ * absent subtrees.  @fn may change the entry (through vm_pt_leaf_set). */
+typedef void (*vm_pt_leaf_fn)(void *ctx, uint64_t vpn, uint64_t *slot);
+void vm_pt_for_each(vm_pagetables_t *pt, uint32_t root, uint64_t start,
+		    uint64_t end, vm_pt_leaf_fn fn, void *ctx);
+
+/* Free every table under and including @root; returns how many.  Leaf
+ * entries must have been cleared (or their frames dealt with) first. */
+unsigned vm_pt_free_tree(vm_pagetables_t *pt, uint32_t root);
+
+/* Tables reachable from @root (for the invariant checker). */
+unsigned vm_pt_count_tree(const vm_pagetables_t *pt, uint32_t root);
+
+/* Index of @vpn at @level. */
+static inline unsigned vm_pt_index(const vm_pagetables_t *pt, uint64_t vpn,
+				   unsigned level)
+{
+	return (unsigned)((vpn >> pt->shift[level]) &
+			  ((1u << pt->bits[level]) - 1));
+}
+
+#endif

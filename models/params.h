@@ -1,0 +1,68 @@
+/*
+ * The machine's parameters: the profile of SPEC.md §4 as one plain struct.
+ *
+ * The struct lives here, in models/, because the models read it; parsing,
+ * validation and printing of profiles live in sim/config.c, above them, so
+ * that models/ depends on nothing but itself and glib's types.
+ */
+#ifndef VM_PARAMS_H
+#define VM_PARAMS_H
+
+#include <stdint.h>
+#include <glib.h>
+
+#define VM_MMU_MAX_LEVELS 6
+#define VM_CONFIG_WORD 16   /* room for a policy or type name */
+
+typedef struct {
+	char name[64];               /* profile name, or the .ini file's path */
+
+	uint64_t page_size;          /* bytes, power of two >= 64 */
+	uint64_t memory;             /* bytes, a multiple of page_size */
+	uint32_t cpus;
+
+	uint32_t mmu_levels;         /* length of mmu.bits */
+	uint32_t mmu_bits[VM_MMU_MAX_LEVELS]; /* index bits per level, top first */
+	gboolean mmu_pt_frames;
+
+	uint32_t tlb_l1_entries, tlb_l1_ways; /* ways 0: fully associative */
+	uint32_t tlb_l2_entries, tlb_l2_ways; /* entries 0: no L2 */
+	char tlb_policy[VM_CONFIG_WORD];      /* lru fifo random */
+	gboolean tlb_asid;
+
+	uint64_t cost_access;        /* all costs in nanoseconds */
+	uint64_t cost_walk_ref;
+	uint64_t cost_minor_fault;
+	uint64_t cost_page_copy;
+	uint64_t cost_syscall;
+	uint64_t cost_copy_4k;
+	uint64_t cost_context_switch;
+
+	char disk_type[VM_CONFIG_WORD];  /* nvme ssd hdd ram */
+	uint64_t disk_latency;       /* ns */
+	uint64_t disk_seek;          /* ns */
+	uint64_t disk_bandwidth;     /* bytes per second */
+	uint32_t disk_queue_depth;
+
+	char readahead_policy[VM_CONFIG_WORD]; /* linux fixed none */
+	uint64_t readahead_max;      /* bytes */
+	uint64_t readahead_fault_around; /* bytes, 0 disables */
+	uint32_t readahead_mmap_miss_limit;
+
+	char reclaim_policy[VM_CONFIG_WORD]; /* lru2q lru fifo clock random opt */
+	int64_t reclaim_watermark_min; /* pages; -1: Linux's formula ("auto") */
+	gboolean reclaim_kswapd;
+	uint32_t reclaim_swappiness; /* 0..200 */
+
+	uint64_t swap_size;          /* bytes */
+	uint32_t swap_cluster;       /* page-cluster: 2^cluster pages */
+
+	uint64_t writeback_expire;   /* ns */
+	uint64_t writeback_interval; /* ns */
+	uint32_t writeback_background_ratio; /* percent */
+	uint32_t writeback_dirty_ratio;      /* percent */
+
+	char oom_policy[VM_CONFIG_WORD];     /* badness none */
+} vm_config_t;
+
+#endif

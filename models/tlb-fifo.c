@@ -1,0 +1,36 @@
+/*
+ * First-in first-out TLB replacement: a fill stamps the entry with the TLB's
+ * clock, hits change nothing, and the victim is the way filled longest ago.
+ * An in-place update of a cached (vpn, asid) through vm_tlb_fill (a PTE whose
+ * permission or frame changed, e.g. after a copy-on-write fault) counts as a
+ * fill and re-stamps the entry, so it moves to the back of the queue, as if the
+ * stale entry had been dropped and the new one loaded.  Left out: hardware
+ * round-robin pointers per set (this gives the same order).  Follows
+ * drcachesim's policy_fifo.
+ *
+ *   set: │ 1 @1 │ 5 @5 │ 3 @3 │ 4 @4 │   victim: way 0 (vpn 1, filled first)
+ */
+#include "models/tlb.h"
+
+static void fifo_fill(vm_tlb_t *t, vm_tlb_entry_t *e)
+{
+	e->stamp = ++t->clock;
+}
+
+/* The way filled first; the lowest way wins a tie. */
+static unsigned fifo_victim(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways)
+{
+	unsigned v = 0;
+
+	(void)t;
+	for (unsigned w = 1; w < ways; w++)
+		if (set[w].stamp < set[v].stamp)
+			v = w;
+	return v;
+}
+
+const vm_tlb_policy_ops_t vm_tlb_policy_fifo = {
+	.name = "fifo",
+	.fill = fifo_fill,
+	.victim = fifo_victim,
+};

@@ -1,0 +1,54 @@
+/*
+ * Random TLB replacement, made deterministic: each TLB owns a splitmix64
+ * generator (SPEC.md section 2) seeded with a fixed constant, and a full set
+ * evicts way splitmix64(&s) % ways.  The same fills therefore evict the same
+ * ways on every run and every host (SPEC.md section 1, determinism).  One
+ * generator serves all sets of a TLB, so the victim in one set depends on how
+ * many evictions other sets have made before.  Left out: the slight modulo
+ * bias (at most ways / 2^64) and the LFSR a hardware TLB would use.  Follows
+ * the textbook random policy (Hennessy and Patterson), behind the same hooks
+ * as drcachesim's policies (which have no random one), with the trace
+ * format's generator instead of the C library's.
+ */
+#include "models/tlb.h"
+
+#define TLB_RANDOM_SEED 1  /* as the trace format's rand default seed */
+
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z;
+
+	*s += 0x9E3779B97F4A7C15ull;
+	z = *s;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static void *random_init(unsigned nr_sets, unsigned ways)
+{
+	uint64_t *s = g_new(uint64_t, 1);
+
+	(void)nr_sets;
+	(void)ways;
+	*s = TLB_RANDOM_SEED;
+	return s;
+}
+
+static void random_destroy(void *priv)
+{
+	g_free(priv);
+}
+
+static unsigned random_victim(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways)
+{
+	(void)set;
+	return (unsigned)(splitmix64(t->priv) % ways);
+}
+
+const vm_tlb_policy_ops_t vm_tlb_policy_random = {
+	.name = "random",
+	.init = random_init,
+	.destroy = random_destroy,
+	.victim = random_victim,
+};

@@ -1,0 +1,137 @@
+/*
+ * Translation lookaside buffers: one set-associative (or fully associative)
+ * array of translations, used for both the L1 and the L2 TLB, with the
+ * replacement policy behind an ops table (tlb-lru.c, tlb-fifo.c,
+ * tlb-random.c), as DynamoRIO's drcachesim puts one caching-device core under
+ * its TLB and cache simulators.
+ *
+ *   vpn ──► set = vpn & (nr_sets-1) (or vpn % nr_sets)
+ *           ┌──────┬──────┬──────┬──────┐
+ *   set k   │ way0 │ way1 │ way2 │ way3 │   each: vpn, asid, pfn, perm, stamp
+ *           └──────┴──────┴──────┴──────┘
+ *
+ * Entries are tagged with an address-space id; with tlb.asid=false the engine
+ * flushes on every context switch instead.  What is left out: page-size
+ * classes (huge pages), separate instruction and data TLBs, and the timing of
+ * the lookup itself (the engine charges cost.access).
+ *
+ * Hot path: vm_tlb_lookup is inline, touches one set, allocates nothing.
+ */
+#ifndef VM_TLB_H
+#define VM_TLB_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <glib.h>
+
+typedef struct vm_tlb vm_tlb_t;
+
+typedef struct {
+	uint64_t vpn;      /* virtual page number */
+	uint64_t pfn;      /* frame it maps to */
+	uint64_t stamp;    /* policy's ordering key (last use, fill time) */
+	uint32_t asid;     /* owning address space (the pid) */
+	uint8_t valid;
+	uint8_t perm;      /* VM_PROT_* the PTE allowed when it was cached */
+	uint16_t pad;
+} vm_tlb_entry_t;
+
+/*
+ * A replacement policy.  The core keeps the entries and finds invalid ways
+ * itself; a policy only orders the valid ones.  Optional hooks may be NULL.
+ */
+typedef struct {
+	const char *name;
+	/* Private state for a TLB of @nr_sets x @ways; NULL if none needed. */
+	void *(*init)(unsigned nr_sets, unsigned ways);
+	void (*destroy)(void *priv);
+	/* A lookup hit @e (optional: FIFO and random ignore hits). */
+	void (*hit)(vm_tlb_t *t, vm_tlb_entry_t *e);
+	/* @e was just filled (optional). */
+	void (*fill)(vm_tlb_t *t, vm_tlb_entry_t *e);
+	/* Choose the way to evict among @ways valid entries of @set. */
+	unsigned (*victim)(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways);
+} vm_tlb_policy_ops_t;
+
+struct vm_tlb {
+	vm_tlb_entry_t *entries; /* nr_sets * ways, set-major */
+	unsigned nr_sets;
+	unsigned ways;
+	uint64_t set_mask;      /* nr_sets-1 when nr_sets is a power of two, else 0 */
+	uint64_t clock;         /* bumped by policies that stamp entries */
+	const vm_tlb_policy_ops_t *ops;
+	void *priv;
+};
+
+/* The policy registry: NULL-terminated, and lookup by name (NULL if none). */
+extern const vm_tlb_policy_ops_t *const vm_tlb_policies[];
+const vm_tlb_policy_ops_t *vm_tlb_policy_find(const char *name);
+
+extern const vm_tlb_policy_ops_t vm_tlb_policy_lru;
+extern const vm_tlb_policy_ops_t vm_tlb_policy_fifo;
+extern const vm_tlb_policy_ops_t vm_tlb_policy_random;
+
+/*
+ * A TLB of @entries translations in sets of @ways (0: fully associative).
+ * @entries must be a multiple of @ways and > 0.  Returns NULL when @entries
+ * is 0 (no TLB at this level).
+ */
+vm_tlb_t *vm_tlb_new(unsigned entries, unsigned ways,
+		     const vm_tlb_policy_ops_t *ops);
+void vm_tlb_free(vm_tlb_t *t);
+
+static inline vm_tlb_entry_t *vm_tlb_set(vm_tlb_t *t, uint64_t vpn)
+{
+	uint64_t s = t->set_mask || t->nr_sets == 1 ? (vpn & t->set_mask)
+						    : vpn % t->nr_sets;
+	return t->entries + s * t->ways;
+}
+
+/* The valid entry for (@vpn, @asid), or NULL.  Tells the policy of a hit. */
+static inline vm_tlb_entry_t *vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn,
+					    uint32_t asid)
+{
+	vm_tlb_entry_t *set = vm_tlb_set(t, vpn);
+	for (unsigned w = 0; w < t->ways; w++) {
+		vm_tlb_entry_t *e = &set[w];
+		if (e->valid && e->vpn == vpn && e->asid == asid) {
+			if (t->ops->hit)
+				t->ops->hit(t, e);
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The valid entry for (@vpn, @asid), or NULL, without telling the policy: for
+ * the UI, the invariant checker and tests, which must not perturb the
+ * replacement order.
+ */
+const vm_tlb_entry_t *vm_tlb_peek(const vm_tlb_t *t, uint64_t vpn,
+				  uint32_t asid);
+
+/*
+ * Insert or update the translation (@vpn, @asid) -> @pfn with @perm.  An
+ * existing entry is updated in place (and counts as a fill for the policy);
+ * otherwise an invalid way is used, else the policy's victim.  When a valid
+ * entry was evicted and @evicted is not NULL, it receives a copy of it and the
+ * function returns TRUE.
+ */
+gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
+		     uint8_t perm, vm_tlb_entry_t *evicted);
+
+/* Drop the translation of one page; TRUE if there was one. */
+gboolean vm_tlb_invalidate(vm_tlb_t *t, uint64_t vpn, uint32_t asid);
+/* Drop [vpn, vpn+npages) of @asid; returns how many entries were dropped.
+ * Cost is min(npages, entries) lookups, so a huge munmap stays cheap. */
+unsigned vm_tlb_invalidate_range(vm_tlb_t *t, uint64_t vpn, uint64_t npages,
+				 uint32_t asid);
+/* Drop every entry of @asid. */
+unsigned vm_tlb_flush_asid(vm_tlb_t *t, uint32_t asid);
+/* Drop every entry (a context switch without ASIDs). */
+unsigned vm_tlb_flush_all(vm_tlb_t *t);
+/* Number of valid entries (for the UI and the invariant checker). */
+unsigned vm_tlb_nr_valid(const vm_tlb_t *t);
+
+#endif

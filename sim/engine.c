@@ -1,0 +1,727 @@
+/*
+ * The replay engine; see engine.h for the order rules it implements.
+ *
+ *   reader ──► (check pass over the whole file) ──► rewind
+ *      │
+ *      ▼ read ahead only while the oldest runnable record is not yet known
+ *   per-process FIFOs of records, each stamped with its file position
+ *      │
+ *      ▼ pick: the oldest head among processes that are not waiting
+ *   run it on the CPU: the clock advances by its cost; a wait (sleep) puts
+ *   a wake-up on the event queue, and when nothing can run the clock jumps
+ *   to the earliest queued event.
+ *
+ * The common case, one process or none waiting, never buffers: a record is
+ * read, found runnable, and run straight from the reader's buffer.
+ */
+#include <string.h>
+#include "sim/engine.h"
+#include "sim/evq.h"
+#include "sim/config.h"
+#include "sim/stats.h"
+#include "sim/tracecheck.h"
+#include "traces/vmt.h"
+#include "traces/error.h"
+
+typedef struct {
+	vm_record_t rec;      /* owned copy */
+	uint64_t seq;         /* position among events in the file */
+} qrec_t;
+
+typedef struct {
+	uint32_t pid;
+	gboolean blocked;     /* waiting for a wake-up event */
+	gboolean io_wait;     /* the wait counts as wait_ns (disk I/O) */
+	uint64_t blocked_at;
+	qrec_t *q;            /* ring buffer of records read ahead */
+	uint32_t qhead, qlen, qcap;
+	gboolean busy;        /* cur is in progress (it waited half-way) */
+	vm_record_t cur;      /* the in-progress record (owned when busy) */
+	uint64_t cur_seq;
+	uint64_t cur_pos;     /* next access of cur */
+	uint64_t cur_rng;     /* RAND's splitmix64 state */
+} task_t;
+
+struct vm_engine {
+	vm_engine_opts_t opts;
+	vm_config_t cfg;
+	vm_vmt_reader_t *rd;
+	char *name;
+	vm_tracecheck_t *stream_check;  /* checks as we go (streams only) */
+	gboolean have_first;            /* first (stream) event is in `first` */
+	vm_record_t first;
+	vm_machine_t *m;
+	vm_evq_t evq;
+	GHashTable *by_pid;             /* pid -> task_t* */
+	GPtrArray *tasks;               /* every task, in creation order */
+	task_t *last_task;
+	uint64_t now;
+	uint32_t cpu_pid;               /* the process the CPU last ran */
+	uint64_t next_seq;
+	uint64_t buffered;
+	gboolean eof;
+	uint64_t events;
+	uint64_t passed, failed;
+	vm_record_t rec;                /* scratch for the reader */
+	vm_step_t st;
+	GString *msg;
+};
+
+/* ---- set-up -------------------------------------------------------------- */
+
+static task_t *task_get(vm_engine_t *e, uint32_t pid)
+{
+	if (G_LIKELY(e->last_task && e->last_task->pid == pid))
+		return e->last_task;
+	task_t *t = g_hash_table_lookup(e->by_pid, GUINT_TO_POINTER(pid));
+	if (!t) {
+		t = g_new0(task_t, 1);
+		t->pid = pid;
+		g_hash_table_insert(e->by_pid, GUINT_TO_POINTER(pid), t);
+		g_ptr_array_add(e->tasks, t);
+	}
+	e->last_task = t;
+	return t;
+}
+
+static void task_free(gpointer p)
+{
+	task_t *t = p;
+	for (uint32_t i = 0; i < t->qlen; i++)
+		vm_record_clear(&t->q[(t->qhead + i) % t->qcap].rec);
+	g_free(t->q);
+	if (t->busy)
+		vm_record_clear(&t->cur);
+	g_free(t);
+}
+
+static gboolean apply_header(vm_engine_t *e, const vm_record_t *rec,
+			     GError **error)
+{
+	if (rec->kind == VM_REC_FILE) {
+		g_set_error(error, VM_ERROR, VM_ERROR_UNSUPPORTED,
+			    "%s:%" G_GUINT64_FORMAT ":%u: 'file' cannot be replayed yet: files and the page cache are not modelled in this version",
+			    e->name, rec->line, rec->cols[0] ? rec->cols[0] : 1);
+		return FALSE;
+	}
+	GError *err = NULL;
+	if (!vm_config_set(&e->cfg, rec->name, rec->value, &err)) {
+		g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+			    "%s:%" G_GUINT64_FORMAT ":%u: %s", e->name, rec->line,
+			    rec->cols[2] ? rec->cols[2] : rec->cols[1] ? rec->cols[1] : 1,
+			    err->message);
+		g_error_free(err);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Read the header, build the profile, check the trace, build the machine. */
+static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
+{
+	gboolean got = FALSE;
+	GError *err = NULL;
+	while ((got = vm_vmt_next(e->rd, &e->rec, &err))) {
+		if (e->rec.kind != VM_REC_SET && e->rec.kind != VM_REC_FILE)
+			break;
+		if (!apply_header(e, &e->rec, error))
+			return FALSE;
+	}
+	if (err) {
+		g_propagate_error(error, err);
+		return FALSE;
+	}
+	for (char **o = overrides; o && *o; o++) {
+		if (!vm_config_set_assignment(&e->cfg, *o, &err)) {
+			g_set_error(error, VM_ERROR, VM_ERROR_INVALID, "-s %s: %s",
+				    *o, err->message);
+			g_error_free(err);
+			return FALSE;
+		}
+	}
+	if (!vm_config_validate(&e->cfg, error))
+		return FALSE;
+	if (e->cfg.cpus != 1) {
+		g_set_error(error, VM_ERROR, VM_ERROR_UNSUPPORTED,
+			    "cpus=%u: this version simulates one CPU only",
+			    e->cfg.cpus);
+		return FALSE;
+	}
+
+	if (vm_vmt_seekable(e->rd)) {
+		vm_tracecheck_t *c = vm_tracecheck_new(&e->cfg, e->name);
+		gboolean ok = TRUE;
+		while (got) {
+			if (e->rec.kind == VM_REC_SET || e->rec.kind == VM_REC_FILE) {
+				g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
+					    "%s:%" G_GUINT64_FORMAT ":1: header record after the first event",
+					    e->name, e->rec.line);
+				ok = FALSE;
+				break;
+			}
+			if (!vm_tracecheck_record(c, &e->rec, error)) {
+				ok = FALSE;
+				break;
+			}
+			got = vm_vmt_next(e->rd, &e->rec, &err);
+		}
+		vm_tracecheck_free(c);
+		if (err) {
+			g_propagate_error(error, err);
+			return FALSE;
+		}
+		if (!ok || !vm_vmt_rewind(e->rd, error))
+			return FALSE;
+	} else {
+		e->stream_check = vm_tracecheck_new(&e->cfg, e->name);
+		if (got) {
+			if (!vm_tracecheck_record(e->stream_check, &e->rec, error))
+				return FALSE;
+			vm_record_copy(&e->first, &e->rec);
+			e->have_first = TRUE;
+		}
+	}
+
+	e->m = vm_machine_new(&e->cfg);
+	if (!vm_machine_spawn(e->m, 1)) {
+		g_set_error(error, VM_ERROR, VM_ERROR_OOM,
+			    "out of memory: no frame for process 1's page table");
+		return FALSE;
+	}
+	e->cpu_pid = 1;
+	e->m->cur_asid = 1;
+	return TRUE;
+}
+
+static vm_engine_t *engine_new(const vm_config_t *base,
+			       const vm_engine_opts_t *opts)
+{
+	vm_engine_t *e = g_new0(vm_engine_t, 1);
+	if (opts)
+		e->opts = *opts;
+	e->cfg = *base;
+	vm_evq_init(&e->evq, 64);
+	e->by_pid = g_hash_table_new(g_direct_hash, g_direct_equal);
+	e->tasks = g_ptr_array_new_with_free_func(task_free);
+	e->msg = g_string_new(NULL);
+	return e;
+}
+
+vm_engine_t *vm_engine_open(const char *path, const vm_config_t *base,
+			    char **overrides, const vm_engine_opts_t *opts,
+			    GError **error)
+{
+	vm_vmt_reader_t *rd = vm_vmt_open(path, error);
+	if (!rd)
+		return NULL;
+	vm_engine_t *e = engine_new(base, opts);
+	e->rd = rd;
+	e->name = g_strdup(vm_vmt_name(rd));
+	if (!engine_prepare(e, overrides, error)) {
+		vm_engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+vm_engine_t *vm_engine_open_memory(const char *name, const char *text,
+				   const vm_config_t *base, char **overrides,
+				   const vm_engine_opts_t *opts,
+				   GError **error)
+{
+	vm_engine_t *e = engine_new(base, opts);
+	e->rd = vm_vmt_open_memory(name, text, strlen(text));
+	e->name = g_strdup(name);
+	if (!engine_prepare(e, overrides, error)) {
+		vm_engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void vm_engine_free(vm_engine_t *e)
+{
+	if (!e)
+		return;
+	if (e->rd)
+		vm_vmt_close(e->rd);
+	vm_tracecheck_free(e->stream_check);
+	if (e->have_first)
+		vm_record_clear(&e->first);
+	vm_machine_free(e->m);
+	vm_evq_destroy(&e->evq);
+	g_hash_table_destroy(e->by_pid);
+	g_ptr_array_free(e->tasks, TRUE);
+	g_string_free(e->msg, TRUE);
+	g_free(e->name);
+	g_free(e);
+}
+
+vm_machine_t *vm_engine_machine(vm_engine_t *e) { return e->m; }
+const vm_config_t *vm_engine_config(const vm_engine_t *e) { return &e->cfg; }
+const char *vm_engine_trace_name(const vm_engine_t *e) { return e->name; }
+uint64_t vm_engine_now(const vm_engine_t *e) { return e->now; }
+uint64_t vm_engine_expect_passed(const vm_engine_t *e) { return e->passed; }
+uint64_t vm_engine_expect_failed(const vm_engine_t *e) { return e->failed; }
+uint64_t vm_engine_events(const vm_engine_t *e) { return e->events; }
+
+/* ---- expectations (SPEC.md §5) ------------------------------------------- */
+
+static const char *cmp_word(vm_cmp_t c)
+{
+	return c == VM_CMP_LE ? "<= " : c == VM_CMP_GE ? ">= " : "";
+}
+
+static gboolean expect_fail(vm_engine_t *e, const vm_record_t *rec,
+			    const vm_check_t *k, const char *actual)
+{
+	char *msg = g_strdup_printf("%s:%" G_GUINT64_FORMAT
+				    ": expect failed: %s is %s, expected %s%s",
+				    e->name, rec->line, k->key, actual,
+				    cmp_word(k->cmp), k->value);
+	if (e->opts.on_expect_fail)
+		e->opts.on_expect_fail(e->opts.ctx, msg);
+	if (!e->st.expect_msg) {
+		g_string_assign(e->msg, msg);
+		e->st.expect_msg = e->msg->str;
+	}
+	g_free(msg);
+	return FALSE;
+}
+
+static gboolean check_number(vm_engine_t *e, const vm_record_t *rec,
+			     const vm_check_t *k, uint64_t actual)
+{
+	uint64_t want = 0;
+	vm_parse_number(k->value, &want);   /* checked before the replay */
+	gboolean ok = k->cmp == VM_CMP_EQ ? actual == want :
+		      k->cmp == VM_CMP_LE ? actual <= want : actual >= want;
+	if (ok)
+		return TRUE;
+	char buf[32];
+	g_snprintf(buf, sizeof buf, "%" G_GUINT64_FORMAT, actual);
+	return expect_fail(e, rec, k, buf);
+}
+
+static void run_expect(vm_engine_t *e, const vm_record_t *rec)
+{
+	gboolean ok = TRUE;
+	vm_proc_t *p = NULL;
+	if (rec->expect_pid >= 0)
+		p = vm_machine_proc(e->m, (uint32_t)rec->expect_pid);
+	for (uint32_t i = 0; i < rec->nr_checks; i++) {
+		const vm_check_t *k = &rec->checks[i];
+		if (strcmp(k->key, "outcome") == 0) {
+			/* SPEC.md §5: the process named by pid=, else pid 1 */
+			vm_proc_t *q = p ? p : vm_machine_proc(e->m, 1);
+			const char *got = q ? vm_outcome_name(q->last_outcome) : "none";
+			if (strcmp(got, k->value) != 0)
+				ok = expect_fail(e, rec, k, got) && ok;
+			continue;
+		}
+		if (rec->expect_pid >= 0) {
+			if (!p) {
+				ok = expect_fail(e, rec, k, "(no such process yet)") && ok;
+				continue;
+			}
+			int idx = vm_stats_proc_find(k->key);
+			vm_statval_t v = vm_stats_proc(p, (unsigned)idx);
+			if (v.is_word) {
+				if (strcmp(v.word, k->value) != 0)
+					ok = expect_fail(e, rec, k, v.word) && ok;
+			} else {
+				ok = check_number(e, rec, k, v.num) && ok;
+			}
+			continue;
+		}
+		int idx = vm_stats_global_find(k->key);
+		ok = check_number(e, rec, k, vm_stats_global(e, (unsigned)idx)) && ok;
+	}
+	e->st.expect_ok = (uint8_t)ok;
+	if (ok)
+		e->passed++;
+	else
+		e->failed++;
+}
+
+/* ---- running records ------------------------------------------------------ */
+
+static inline uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static void charge(vm_engine_t *e, vm_proc_t *p, uint64_t ns)
+{
+	e->now += ns;
+	if (p)
+		p->cpu_ns += ns;
+}
+
+static void syscall_cost(vm_engine_t *e, vm_proc_t *p)
+{
+	e->m->c.syscalls++;
+	charge(e, p, e->cfg.cost_syscall);
+}
+
+/* Number of accesses a record makes (pages for ACCESS). */
+static uint64_t access_count(const vm_engine_t *e, const vm_record_t *r)
+{
+	unsigned sh = e->m->page_shift;
+	switch (r->kind) {
+	case VM_REC_ACCESS:
+		return ((r->addr + r->len - 1) >> sh) - (r->addr >> sh) + 1;
+	case VM_REC_SEQ: {
+		uint64_t stride = r->stride ? r->stride : e->cfg.page_size;
+		return (r->len + stride - 1) / stride;
+	}
+	case VM_REC_RAND:
+		return r->count;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Run the accesses of @t's current record from cur_pos on.  Returns FALSE
+ * with @error when the machine ran out of memory.
+ */
+static gboolean run_accesses(vm_engine_t *e, task_t *t, vm_proc_t *p,
+			     const vm_record_t *r, GError **error)
+{
+	vm_machine_t *m = e->m;
+	vm_step_t *st = &e->st;
+	uint64_t n = access_count(e, r);
+	uint64_t ps = e->cfg.page_size;
+	uint64_t stride = r->stride ? r->stride : ps;
+	uint64_t pages = r->len / ps;
+	vm_access_t res;
+	for (uint64_t k = t->cur_pos; k < n; k++) {
+		uint64_t va;
+		if (r->kind == VM_REC_ACCESS)
+			va = k ? ((r->addr >> e->m->page_shift) + k) << e->m->page_shift
+			       : r->addr;
+		else if (r->kind == VM_REC_SEQ)
+			va = r->addr + k * stride;
+		else
+			va = r->addr + (splitmix64(&t->cur_rng) % pages) * ps;
+		vm_machine_access(m, p, va, r->acc, &res);
+		e->now += res.cost;
+		p->cpu_ns += res.cost;
+		st->outcomes[res.outcome < VM_OUT_NR ? res.outcome : 0]++;
+		st->nr_access++;
+		if (G_UNLIKELY(res.outcome >= VM_OUT_SIGSEGV)) {
+			if (res.oom) {
+				g_set_error(error, VM_ERROR, VM_ERROR_OOM,
+					    "%s:%" G_GUINT64_FORMAT ": out of memory: pid %u needs a frame for 0x%"
+					    G_GINT64_MODIFIER "x and none is free "
+					    "(%" G_GUINT64_FORMAT " pages of memory; reclaim and the OOM killer are not modelled in this version)",
+					    e->name, r->line, p->pid, va,
+					    (uint64_t)m->frames.nr);
+				return FALSE;
+			}
+		}
+		st->last = res;
+		st->last_vaddr = va;
+		if (G_UNLIKELY(e->opts.on_access != NULL))
+			e->opts.on_access(e->opts.ctx, e, r, va, r->acc, &res);
+		if (G_UNLIKELY(res.outcome == VM_OUT_SIGSEGV ||
+			       res.outcome == VM_OUT_SIGBUS)) {
+			vm_sig_t sig = res.outcome == VM_OUT_SIGSEGV ? VM_SIG_SIGSEGV
+								    : VM_SIG_SIGBUS;
+			if (p->catch_mask & (1u << sig)) {
+				st->caught = 1;
+				continue;   /* counted and skipped (SPEC.md §2) */
+			}
+			vm_machine_exit(m, p, sig == VM_SIG_SIGSEGV ? VM_KILL_SIGSEGV
+								    : VM_KILL_SIGBUS);
+			st->killed = 1;
+			break;
+		}
+	}
+	t->cur_pos = n;
+	return TRUE;
+}
+
+static gboolean is_bookkeeping(vm_rec_kind_t k)
+{
+	return k == VM_REC_NOTE || k == VM_REC_EXPECT;
+}
+
+/* Run (or resume) @r for task @t. */
+static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			    uint64_t index, GError **error)
+{
+	vm_machine_t *m = e->m;
+	vm_proc_t *p = vm_machine_proc(m, r->pid);
+	vm_step_t *st = &e->st;
+	memset(st, 0, sizeof *st);
+	st->rec = r;
+	st->index = index;
+	st->resumed = t->cur_pos > 0;
+	st->last.outcome = VM_OUT_NONE;
+
+	if (!p || p->state != VM_PROC_RUNNING) {
+		if (!is_bookkeeping(r->kind)) {
+			st->skipped = 1;
+			goto done;
+		}
+	} else if (!is_bookkeeping(r->kind) && e->cpu_pid != p->pid) {
+		st->switched = 1;
+		uint64_t flushes = m->c.tlb_flushes;
+		vm_machine_switch_to(m, p);
+		st->flushed = m->c.tlb_flushes != flushes;
+		m->c.context_switches++;
+		e->now += e->cfg.cost_context_switch;
+		e->cpu_pid = p->pid;
+	}
+	st->start_ns = e->now;
+
+	switch (r->kind) {
+	case VM_REC_ACCESS:
+	case VM_REC_SEQ:
+	case VM_REC_RAND:
+		if (!t->cur_pos)
+			t->cur_rng = r->seed;
+		if (!run_accesses(e, t, p, r, error))
+			return FALSE;
+		break;
+	case VM_REC_MMAP:
+		syscall_cost(e, p);
+		vm_mm_mmap(m, p, r->addr >> m->page_shift, r->len >> m->page_shift,
+			   r->prot, r->flags, -1, 0);
+		st->pages = r->len >> m->page_shift;
+		break;
+	case VM_REC_MUNMAP:
+	case VM_REC_MPROTECT:
+	case VM_REC_MADVISE: {
+		uint64_t first = r->addr >> m->page_shift;
+		uint64_t n = ((r->addr + r->len + e->cfg.page_size - 1) >> m->page_shift) - first;
+		syscall_cost(e, p);
+		if (r->kind == VM_REC_MUNMAP)
+			vm_mm_munmap(m, p, first, n);
+		else if (r->kind == VM_REC_MPROTECT)
+			vm_mm_mprotect(m, p, first, n, r->prot);
+		else
+			st->pages = vm_mm_madvise(m, p, first, n, (vm_madv_t)r->arg);
+		if (r->kind != VM_REC_MADVISE)
+			st->pages = n;
+		break;
+	}
+	case VM_REC_EXIT:
+		syscall_cost(e, p);
+		vm_machine_exit(m, p, VM_KILL_NONE);
+		break;
+	case VM_REC_CATCH:
+		syscall_cost(e, p);   /* sigaction() */
+		p->catch_mask |= (uint8_t)(1u << r->arg);
+		break;
+	case VM_REC_SLEEP:
+		syscall_cost(e, p);   /* nanosleep() */
+		if (r->ns) {
+			t->blocked = TRUE;
+			t->io_wait = FALSE;
+			t->blocked_at = e->now;
+			vm_evq_push(&e->evq, e->now + r->ns, VM_EV_WAKE, t->pid, 0);
+			st->blocked = 1;
+		}
+		break;
+	case VM_REC_NOTE:
+		break;
+	case VM_REC_EXPECT:
+		run_expect(e, r);
+		break;
+	default:
+		/* the check pass refuses every other kind before the replay */
+		g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
+			    "%s:%" G_GUINT64_FORMAT ": '%s' reached the replay unchecked",
+			    e->name, r->line, vm_record_op_name(r));
+		return FALSE;
+	}
+done:
+	st->end_ns = e->now;
+	e->events++;
+	if (e->opts.check) {
+		char *bad = vm_machine_check(m);
+		if (bad) {
+			g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
+				    "%s:%" G_GUINT64_FORMAT ": invariant violated after this event: %s",
+				    e->name, r->line, bad);
+			g_free(bad);
+			return FALSE;
+		}
+	}
+	if (e->opts.on_step)
+		e->opts.on_step(e->opts.ctx, e, st);
+	return TRUE;
+}
+
+/* ---- order ----------------------------------------------------------------- */
+
+static void enqueue(task_t *t, const vm_record_t *rec, uint64_t seq)
+{
+	if (t->qlen == t->qcap) {
+		uint32_t ncap = t->qcap ? t->qcap * 2 : 16;
+		qrec_t *nq = g_new(qrec_t, ncap);
+		for (uint32_t i = 0; i < t->qlen; i++)
+			nq[i] = t->q[(t->qhead + i) % t->qcap];
+		g_free(t->q);
+		t->q = nq;
+		t->qcap = ncap;
+		t->qhead = 0;
+	}
+	qrec_t *q = &t->q[(t->qhead + t->qlen++) % t->qcap];
+	vm_record_copy(&q->rec, rec);
+	q->seq = seq;
+}
+
+/* A task can run when it is not waiting and its process exists (records of
+ * a child wait for the fork that creates it). */
+static gboolean runnable(vm_engine_t *e, task_t *t)
+{
+	return !t->blocked && vm_machine_proc(e->m, t->pid) != NULL;
+}
+
+static void wake(vm_engine_t *e, const vm_ev_t *ev)
+{
+	task_t *t = g_hash_table_lookup(e->by_pid, GUINT_TO_POINTER(ev->arg));
+	if (!t || !t->blocked)
+		return;
+	t->blocked = FALSE;
+	if (t->io_wait) {
+		vm_proc_t *p = vm_machine_proc(e->m, t->pid);
+		if (p)
+			p->wait_ns += e->now - t->blocked_at;
+	}
+}
+
+/* Read the next event record, from the stream's saved first one or the
+ * reader; skips the header on a rewound file.  FALSE at the end or error. */
+static gboolean read_event(vm_engine_t *e, GError **error)
+{
+	if (e->have_first) {
+		vm_record_clear(&e->rec);
+		e->rec = e->first;   /* take ownership of the copy */
+		memset(&e->first, 0, sizeof e->first);
+		e->have_first = FALSE;
+		return TRUE;
+	}
+	for (;;) {
+		if (!vm_vmt_next(e->rd, &e->rec, error))
+			return FALSE;
+		if (e->rec.kind == VM_REC_SET || e->rec.kind == VM_REC_FILE) {
+			if (e->stream_check) {
+				g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
+					    "%s:%" G_GUINT64_FORMAT ":1: header record after the first event",
+					    e->name, e->rec.line);
+				return FALSE;
+			}
+			continue;   /* applied before the replay */
+		}
+		if (e->stream_check &&
+		    !vm_tracecheck_record(e->stream_check, &e->rec, error))
+			return FALSE;
+		return TRUE;
+	}
+}
+
+int vm_engine_step(vm_engine_t *e, GError **error)
+{
+	for (;;) {
+		const vm_ev_t *top;
+		while ((top = vm_evq_peek(&e->evq)) && top->time <= e->now) {
+			vm_ev_t ev;
+			vm_evq_pop(&e->evq, &ev);
+			wake(e, &ev);
+		}
+
+		/* the oldest record among tasks that can run */
+		task_t *best = NULL;
+		uint64_t best_seq = UINT64_MAX;
+		for (guint i = 0; i < e->tasks->len; i++) {
+			task_t *t = g_ptr_array_index(e->tasks, i);
+			if (!t->busy && !t->qlen)
+				continue;
+			if (!runnable(e, t))
+				continue;
+			uint64_t s = t->busy ? t->cur_seq : t->q[t->qhead].seq;
+			if (s < best_seq) {
+				best_seq = s;
+				best = t;
+			}
+		}
+		if (best) {
+			if (!best->busy) {
+				qrec_t *q = &best->q[best->qhead];
+				best->qhead = (best->qhead + 1) % best->qcap;
+				best->qlen--;
+				e->buffered--;
+				best->cur = q->rec;   /* owned */
+				best->cur_seq = q->seq;
+				best->cur_pos = 0;
+				best->busy = TRUE;
+			}
+			if (!exec_record(e, best, &best->cur, best->cur_seq + 1, error))
+				return -1;
+			if (best->cur_pos >= access_count(e, &best->cur)) {
+				vm_record_clear(&best->cur);
+				best->busy = FALSE;
+			}
+			return 1;
+		}
+
+		/* read ahead until a record can run */
+		while (!e->eof && e->buffered < VM_ENGINE_WINDOW) {
+			GError *err = NULL;
+			if (!read_event(e, &err)) {
+				if (err) {
+					g_propagate_error(error, err);
+					return -1;
+				}
+				e->eof = TRUE;
+				break;
+			}
+			uint64_t seq = e->next_seq++;
+			task_t *t = task_get(e, e->rec.pid);
+			if (runnable(e, t) && !t->busy && !t->qlen) {
+				t->cur_pos = 0;
+				t->cur_seq = seq;
+				if (!exec_record(e, t, &e->rec, seq + 1, error))
+					return -1;
+				if (t->cur_pos < access_count(e, &e->rec)) {
+					/* it waits half-way: keep a copy */
+					vm_record_copy(&t->cur, &e->rec);
+					t->busy = TRUE;
+				}
+				return 1;
+			}
+			enqueue(t, &e->rec, seq);
+			e->buffered++;
+		}
+
+		vm_ev_t ev;
+		if (!vm_evq_pop(&e->evq, &ev))
+			break;
+		if (ev.time > e->now)
+			e->now = ev.time;   /* every process waits: idle */
+		wake(e, &ev);
+	}
+	if (e->buffered) {
+		g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
+			    "%s: %" G_GUINT64_FORMAT " events can never run (their process never came to exist)",
+			    e->name, e->buffered);
+		return -1;
+	}
+	return 0;
+}
+
+gboolean vm_engine_run(vm_engine_t *e, GError **error)
+{
+	int r;
+	while ((r = vm_engine_step(e, error)) > 0)
+		;
+	return r == 0;
+}

@@ -1,0 +1,98 @@
+/*
+ * The engine owns time and order (SPEC.md §2): it reads a trace, checks it,
+ * builds the machine, and replays the events one at a time on one simulated
+ * CPU, advancing the clock by each event's cost and jumping it forward to the
+ * next timed event when every process waits.
+ *
+ * Order: events start in file order, except that while a process waits
+ * (sleep now, disk I/O later) the later events of other processes may start,
+ * at most VM_ENGINE_WINDOW records ahead.  Records read ahead are kept in
+ * per-process FIFOs stamped with their position in the file; the next event
+ * to run is the oldest head among processes that can run, so a pick costs
+ * O(processes), not O(window).  A `crash` is a barrier.
+ *
+ * Callers: `run` and `explain` (sim/main.c) call vm_engine_run; the TUI will
+ * call vm_engine_step.  Narration goes through the on_step/on_access
+ * callbacks, built into text by sim/narrate.c only when they are set.
+ */
+#ifndef VM_ENGINE_H
+#define VM_ENGINE_H
+
+#include <glib.h>
+#include "models/machine.h"
+#include "traces/record.h"
+
+#define VM_ENGINE_WINDOW 65536
+
+typedef struct vm_engine vm_engine_t;
+
+/* What one event did, for narration and the UI. */
+typedef struct {
+	const vm_record_t *rec;   /* the record (valid during the callback) */
+	uint64_t index;           /* event number, 1-based, in file order */
+	uint64_t start_ns;        /* when it started running */
+	uint64_t end_ns;          /* when its CPU work ended */
+	uint64_t nr_access;       /* pages touched (ACCESS, SEQ, RAND) */
+	uint64_t outcomes[VM_OUT_NR]; /* how many of each outcome */
+	vm_access_t last;         /* the last access's result */
+	uint64_t last_vaddr;
+	uint64_t pages;           /* mmap/munmap/madvise: pages affected */
+	uint8_t switched;         /* a context switch preceded it */
+	uint8_t flushed;          /* ... and flushed the TLBs (no ASIDs) */
+	uint8_t skipped;          /* its process was dead: nothing done */
+	uint8_t killed;           /* it killed its process (kill reason in proc) */
+	uint8_t caught;           /* a signal was caught and the access skipped */
+	uint8_t blocked;          /* it left its process waiting (sleep) */
+	uint8_t expect_ok;        /* EXPECT: all checks held */
+	uint8_t resumed;          /* the continuation of a record that waited */
+	const char *expect_msg;   /* EXPECT: the first failure, or NULL */
+} vm_step_t;
+
+typedef struct {
+	gboolean check;           /* run the invariant checker after each event */
+	/* Called after every event (also skipped ones). */
+	void (*on_step)(void *ctx, vm_engine_t *e, const vm_step_t *st);
+	/* Called for every page access when set (explain --each). */
+	void (*on_access)(void *ctx, vm_engine_t *e, const vm_record_t *rec,
+			  uint64_t vaddr, vm_acc_t acc, const vm_access_t *res);
+	/* Called for every failed expect line, with the message of SPEC §5. */
+	void (*on_expect_fail)(void *ctx, const char *msg);
+	void *ctx;
+} vm_engine_opts_t;
+
+/*
+ * Open the trace at @path ("-": standard input) and prepare a replay: read
+ * its header (set lines go on top of @base, then @overrides "KEY=VALUE"
+ * NULL-terminated), validate the profile, check the whole trace when it is a
+ * file, and build the machine.  NULL with @error on any problem; nothing has
+ * been simulated then.
+ */
+vm_engine_t *vm_engine_open(const char *path, const vm_config_t *base,
+			    char **overrides, const vm_engine_opts_t *opts,
+			    GError **error);
+/* The same for a trace held in memory (the built-in tour, tests). */
+vm_engine_t *vm_engine_open_memory(const char *name, const char *text,
+				   const vm_config_t *base, char **overrides,
+				   const vm_engine_opts_t *opts,
+				   GError **error);
+void vm_engine_free(vm_engine_t *e);
+
+/*
+ * Run one event.  Returns 1 when an event ran, 0 at the end of the trace,
+ * -1 with @error on an error (a bad line in a stream, out of memory with no
+ * OOM policy, an invariant violation under opts.check).
+ */
+int vm_engine_step(vm_engine_t *e, GError **error);
+/* Run to the end.  FALSE with @error as vm_engine_step. */
+gboolean vm_engine_run(vm_engine_t *e, GError **error);
+
+vm_machine_t *vm_engine_machine(vm_engine_t *e);
+const vm_config_t *vm_engine_config(const vm_engine_t *e);
+const char *vm_engine_trace_name(const vm_engine_t *e);
+uint64_t vm_engine_now(const vm_engine_t *e);
+uint64_t vm_engine_expect_passed(const vm_engine_t *e);
+uint64_t vm_engine_expect_failed(const vm_engine_t *e);
+/* Events run so far. */
+uint64_t vm_engine_events(const vm_engine_t *e);
+
+#endif

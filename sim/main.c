@@ -1,0 +1,386 @@
+/*
+ * The command line (SPEC.md §1): one function per command, a table from
+ * command names to them, and GOptionContext for the options, as tmux keeps
+ * an entry table per command.  Output files and stdout reports are built
+ * whole in memory and written at the end, so an error never leaves half a
+ * report behind.
+ */
+#include <config.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib.h>
+#include "sim/config.h"
+#include "sim/engine.h"
+#include "sim/narrate.h"
+#include "sim/stats.h"
+#include "sim/tour.h"
+#include "traces/error.h"
+
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INTERNAL = 2, EXIT_EXPECT = 3 };
+
+/* Options shared by the replaying commands. */
+static char *opt_profile = NULL;
+static char **opt_set = NULL;
+static char *opt_format = NULL;
+static char *opt_timeline = NULL;
+static gboolean opt_quiet = FALSE;
+static gboolean opt_check = FALSE;
+static gboolean opt_each = FALSE;
+
+static GOptionEntry replay_entries[] = {
+	{ "profile", 'p', 0, G_OPTION_ARG_STRING, &opt_profile,
+	  "Machine profile: a built-in name or a FILE.ini (default: default)", "NAME" },
+	{ "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_set,
+	  "Override one profile key; repeatable", "KEY=VALUE" },
+	{ "format", 'f', 0, G_OPTION_ARG_STRING, &opt_format,
+	  "Statistics format: text, json or csv (default: text)", "FMT" },
+	{ "timeline", 0, 0, G_OPTION_ARG_FILENAME, &opt_timeline,
+	  "Also write a Chrome/Perfetto trace-event timeline", "FILE" },
+	{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
+	  "Print only errors and failed expectations", NULL },
+	{ "check", 0, 0, G_OPTION_ARG_NONE, &opt_check,
+	  "Run the invariant checker after every event (slow)", NULL },
+	{ NULL }
+};
+
+static GOptionEntry explain_entries[] = {
+	{ "each", 'e', 0, G_OPTION_ARG_NONE, &opt_each,
+	  "Narrate every access of seq, rand and multi-page accesses", NULL },
+	{ NULL }
+};
+
+static int error_status(const GError *err)
+{
+	if (err->domain == VM_ERROR && err->code == VM_ERROR_INTERNAL)
+		return EXIT_INTERNAL;
+	return EXIT_USAGE;
+}
+
+static int report(GError *err)
+{
+	int st = error_status(err);
+	/* trace and profile errors already read FILE:LINE:COL: message */
+	fprintf(stderr, "%s\n", err->message);
+	g_error_free(err);
+	return st;
+}
+
+static int usage_error(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "vmscope %s: %s\n", cmd, msg);
+	g_free(msg);
+	return EXIT_USAGE;
+}
+
+static gboolean parse_options(const char *cmd, const char *args,
+			      const char *summary, GOptionEntry *extra,
+			      gboolean replay, int *argc, char ***argv,
+			      int *status)
+{
+	char *title = g_strdup_printf("%s %s", cmd, args);
+	GOptionContext *ctx = g_option_context_new(title);
+	g_free(title);
+	g_option_context_set_summary(ctx, summary);
+	if (replay)
+		g_option_context_add_main_entries(ctx, replay_entries, NULL);
+	if (extra)
+		g_option_context_add_main_entries(ctx, extra, NULL);
+	GError *err = NULL;
+	gboolean ok = g_option_context_parse(ctx, argc, argv, &err);
+	g_option_context_free(ctx);
+	if (!ok) {
+		*status = usage_error(cmd, "%s (see 'vmscope %s --help')",
+				      err->message, cmd);
+		g_error_free(err);
+	}
+	return ok;
+}
+
+static gboolean load_profile(vm_config_t *cfg, GError **err)
+{
+	return vm_config_load(cfg, opt_profile ? opt_profile : "default", err);
+}
+
+static gboolean parse_format(vm_format_t *fmt, int *status, const char *cmd)
+{
+	const char *f = opt_format ? opt_format : "text";
+	if (strcmp(f, "text") == 0)
+		*fmt = VM_FMT_TEXT;
+	else if (strcmp(f, "json") == 0)
+		*fmt = VM_FMT_JSON;
+	else if (strcmp(f, "csv") == 0)
+		*fmt = VM_FMT_CSV;
+	else {
+		*status = usage_error(cmd, "unknown format '%s' (text, json or csv)", f);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void print_expect_fail(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", msg);
+}
+
+typedef struct {
+	GString *line;
+	gboolean quiet;
+} explain_ctx_t;
+
+static void explain_step(void *vctx, vm_engine_t *e, const vm_step_t *st)
+{
+	explain_ctx_t *x = vctx;
+	if (x->quiet)
+		return;
+	g_string_truncate(x->line, 0);
+	vm_narrate_step(x->line, e, st);
+	g_string_append_c(x->line, '\n');
+	fputs(x->line->str, stdout);
+}
+
+static void explain_access(void *vctx, vm_engine_t *e, const vm_record_t *rec,
+			   uint64_t vaddr, vm_acc_t acc, const vm_access_t *res)
+{
+	explain_ctx_t *x = vctx;
+	(void)rec;
+	if (x->quiet)
+		return;
+	g_string_truncate(x->line, 0);
+	g_string_append_printf(x->line, "        %c 0x%" G_GINT64_MODIFIER "x: %s: ",
+			       acc == VM_ACC_W ? 'w' : acc == VM_ACC_X ? 'x' : 'r',
+			       vaddr, vm_outcome_name((vm_outcome_t)res->outcome));
+	vm_narrate_access(x->line, e, vaddr, acc, res);
+	g_string_append(x->line, "; ");
+	vm_narrate_time(x->line, res->cost);
+	g_string_append_c(x->line, '\n');
+	fputs(x->line->str, stdout);
+}
+
+static int finish_status(vm_engine_t *e)
+{
+	return vm_engine_expect_failed(e) ? EXIT_EXPECT : EXIT_OK;
+}
+
+static int replay(const char *cmd, const char *trace, const char *memory_text,
+		  gboolean narrate)
+{
+	int status = EXIT_OK;
+	vm_format_t fmt;
+	if (!parse_format(&fmt, &status, cmd))
+		return status;
+	if (opt_timeline)
+		return usage_error(cmd, "--timeline is not available in this version "
+				   "(the timeline writer is planned, not built)");
+	vm_config_t cfg;
+	GError *err = NULL;
+	if (!load_profile(&cfg, &err))
+		return report(err);
+
+	explain_ctx_t x = { .line = g_string_new(NULL), .quiet = opt_quiet };
+	vm_engine_opts_t opts = {
+		.check = opt_check,
+		.on_expect_fail = print_expect_fail,
+		.ctx = &x,
+	};
+	if (narrate) {
+		opts.on_step = explain_step;
+		if (opt_each)
+			opts.on_access = explain_access;
+	}
+	vm_engine_t *e = memory_text
+		? vm_engine_open_memory(trace, memory_text, &cfg, opt_set, &opts, &err)
+		: vm_engine_open(trace, &cfg, opt_set, &opts, &err);
+	if (!e) {
+		g_string_free(x.line, TRUE);
+		return report(err);
+	}
+	if (!vm_engine_run(e, &err)) {
+		fflush(stdout);
+		status = report(err);
+	} else {
+		status = finish_status(e);
+		if (!opt_quiet) {
+			GString *out = g_string_new(NULL);
+			if (narrate) {
+				vm_machine_t *m = vm_engine_machine(e);
+				g_string_append_printf(out, "%" G_GUINT64_FORMAT " events, %"
+						       G_GUINT64_FORMAT " accesses, %" G_GUINT64_FORMAT
+						       " minor and %" G_GUINT64_FORMAT
+						       " major faults, simulated time ",
+						       vm_engine_events(e), m->c.accesses,
+						       m->c.minflt, m->c.majflt);
+				vm_narrate_time(out, vm_engine_now(e));
+				g_string_append_printf(out, "; expectations: %" G_GUINT64_FORMAT
+						       " passed, %" G_GUINT64_FORMAT " failed\n",
+						       vm_engine_expect_passed(e),
+						       vm_engine_expect_failed(e));
+			} else {
+				vm_stats_write(e, fmt, out);
+			}
+			fputs(out->str, stdout);
+			g_string_free(out, TRUE);
+		}
+	}
+	vm_engine_free(e);
+	g_string_free(x.line, TRUE);
+	return status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	int status = 0;
+	if (!parse_options("run", "TRACE", "Replay TRACE and print the statistics.",
+			   NULL, TRUE, &argc, &argv, &status))
+		return status;
+	if (argc != 2)
+		return usage_error("run", "expected one TRACE (see 'vmscope run --help')");
+	return replay("run", argv[1], NULL, FALSE);
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+	int status = 0;
+	if (!parse_options("explain", "TRACE",
+			   "Replay TRACE, narrating each event: what the TLB, page table,\n"
+			   "fault handler and memory did, and why.",
+			   explain_entries, TRUE, &argc, &argv, &status))
+		return status;
+	if (argc != 2)
+		return usage_error("explain", "expected one TRACE (see 'vmscope explain --help')");
+	return replay("explain", argv[1], NULL, TRUE);
+}
+
+static int cmd_tour(int argc, char **argv)
+{
+	int status = 0;
+	if (!parse_options("tour", "",
+			   "The built-in guided scenario.  Until the terminal UI exists it\n"
+			   "prints the narration of 'explain' on any output.",
+			   explain_entries, TRUE, &argc, &argv, &status))
+		return status;
+	if (argc != 1)
+		return usage_error("tour", "takes no arguments");
+	return replay("tour", "tour.vmt", vm_tour_text, TRUE);
+}
+
+static int cmd_tui(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return usage_error("tui", "the terminal UI is not part of this version yet; "
+			   "'vmscope explain TRACE' narrates the same replay as text");
+}
+
+static int cmd_profiles(int argc, char **argv)
+{
+	int status = 0;
+	if (!parse_options("profiles", "[NAME]",
+			   "List the built-in machine profiles, or print one as an .ini file.",
+			   NULL, FALSE, &argc, &argv, &status))
+		return status;
+	if (argc == 1) {
+		for (const char *const *n = vm_config_builtin_names(); *n; n++)
+			printf("%-10s %s\n", *n, vm_config_builtin_describe(*n));
+		return EXIT_OK;
+	}
+	if (argc != 2)
+		return usage_error("profiles", "expected at most one NAME");
+	vm_config_t cfg;
+	GError *err = NULL;
+	if (!vm_config_load(&cfg, argv[1], &err))
+		return report(err);
+	char *ini = vm_config_to_ini(&cfg);
+	fputs(ini, stdout);
+	g_free(ini);
+	return EXIT_OK;
+}
+
+static int cmd_later(const char *cmd, const char *what)
+{
+	return usage_error(cmd, "%s is not part of this version yet", what);
+}
+
+static int cmd_batch(int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	return cmd_later("batch", "running experiment grids");
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	return cmd_later("validate", "validation against this host");
+}
+
+static int cmd_record(int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	return cmd_later("record", "recording programs");
+}
+
+static int cmd_convert(int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	return cmd_later("convert", "converting trace formats");
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "run", cmd_run, "replay TRACE and print the statistics" },
+	{ "explain", cmd_explain, "replay TRACE, narrating every event and why" },
+	{ "tui", cmd_tui, "step through TRACE in the terminal UI" },
+	{ "tour", cmd_tour, "the built-in guided scenario" },
+	{ "batch", cmd_batch, "run a policy-experiment grid" },
+	{ "validate", cmd_validate, "compare the simulator with this Linux host" },
+	{ "record", cmd_record, "record a program's memory accesses as a trace" },
+	{ "convert", cmd_convert, "convert between trace formats" },
+	{ "profiles", cmd_profiles, "list the built-in profiles, or print one" },
+};
+
+static void print_help(FILE *f)
+{
+	fprintf(f, "Usage: vmscope [COMMAND] [OPTIONS] [ARGS]\n\n"
+		   "A simulator of a Linux-like virtual-memory system.\n\nCommands:\n");
+	for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nWith no command, vmscope runs the tour.  "
+		   "'vmscope COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return cmd_tour(1, (char *[]){ "tour", NULL });
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		print_help(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("vmscope %s\n", PACKAGE_VERSION);
+		return EXIT_OK;
+	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (strcmp(cmd, commands[i].name) == 0) {
+			int st = commands[i].fn(argc - 1, argv + 1);
+			g_free(opt_profile);
+			g_strfreev(opt_set);
+			g_free(opt_format);
+			g_free(opt_timeline);
+			return st;
+		}
+	fprintf(stderr, "vmscope: unknown command '%s'\n", cmd);
+	print_help(stderr);
+	return EXIT_USAGE;
+}

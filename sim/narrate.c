@@ -1,0 +1,212 @@
+/*
+ * Narration; see narrate.h.  Sentences say what happened in the order the
+ * hardware and the kernel did it: TLB, walk, fault handler, cost.
+ */
+#include "sim/narrate.h"
+#include "traces/vmt.h"
+
+void vm_narrate_time(GString *out, uint64_t ns)
+{
+	if (ns < 1000)
+		g_string_append_printf(out, "%" G_GUINT64_FORMAT "ns", ns);
+	else if (ns < 1000000)
+		g_string_append_printf(out, "%.2fus", ns / 1e3);
+	else if (ns < 1000000000)
+		g_string_append_printf(out, "%.3fms", ns / 1e6);
+	else
+		g_string_append_printf(out, "%.3fs", ns / 1e9);
+}
+
+static const char *acc_word(vm_acc_t acc)
+{
+	return acc == VM_ACC_W ? "write" : acc == VM_ACC_X ? "instruction fetch" : "read";
+}
+
+static void prot_word(GString *out, uint32_t prot)
+{
+	g_string_append_c(out, prot & VM_PROT_R ? 'r' : '-');
+	g_string_append_c(out, prot & VM_PROT_W ? 'w' : '-');
+	g_string_append_c(out, prot & VM_PROT_X ? 'x' : '-');
+}
+
+static void tlb_part(GString *out, vm_machine_t *m, const vm_access_t *res)
+{
+	if (res->tlb == 1)
+		g_string_append(out, "L1 TLB hit");
+	else if (res->tlb == 2)
+		g_string_append(out, "L1 TLB miss, L2 TLB hit (L1 refilled)");
+	else if (m->l2)
+		g_string_append(out, "TLB miss (L1 and L2)");
+	else
+		g_string_append(out, "TLB miss");
+	if (res->tlb_denied)
+		g_string_append(out, ", but the entry is read-only: fault without a walk");
+	if (!res->walked)
+		return;
+	g_string_append_printf(out, "; walk read %u entr%s", res->refs,
+			       res->refs == 1 ? "y" : "ies");
+	if (!res->leaf_found)
+		g_string_append_printf(out, ", the level-%u entry (of %u levels) is not present",
+				       res->refs, m->pt.levels);
+	else if (!res->pte_present)
+		g_string_append(out, ", PTE not present");
+	else if (res->outcome == VM_OUT_WALK)
+		g_string_append_printf(out, ", PTE present: frame %u; TLB filled",
+				       res->pfn);
+	else
+		g_string_append(out, ", PTE present but does not allow it");
+}
+
+void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
+		       vm_acc_t acc, const vm_access_t *res)
+{
+	vm_machine_t *m = vm_engine_machine(e);
+	tlb_part(out, m, res);
+	if (res->new_tables)
+		g_string_append_printf(out, "; allocated %u page-table page%s",
+				       res->new_tables, res->new_tables == 1 ? "" : "s");
+	switch ((vm_why_t)res->why) {
+	case VM_WHY_NONE:
+		break;
+	case VM_WHY_NO_VMA:
+		g_string_append_printf(out, "; no mapping covers 0x%" G_GINT64_MODIFIER
+				       "x: SIGSEGV", vaddr);
+		break;
+	case VM_WHY_PROT:
+		g_string_append_printf(out, "; the mapping does not allow a %s: SIGSEGV",
+				       acc_word(acc));
+		break;
+	case VM_WHY_ZERO_PAGE:
+		g_string_append(out, "; anonymous read of an untouched page: mapped the "
+				     "shared zero page read-only (no memory used)");
+		break;
+	case VM_WHY_ANON_NEW:
+		g_string_append_printf(out, "; first write to anonymous memory: "
+				       "allocated and zeroed frame %u", res->pfn);
+		break;
+	case VM_WHY_ZERO_REPLACED:
+		g_string_append_printf(out, "; write to the zero page: allocated and "
+				       "zeroed frame %u in its place", res->pfn);
+		break;
+	case VM_WHY_COW_COPY:
+		g_string_append_printf(out, "; write to a page shared copy-on-write: "
+				       "copied it to frame %u", res->pfn);
+		break;
+	case VM_WHY_COW_REUSE:
+		g_string_append(out, "; write to a copy-on-write page no other process "
+				     "maps any more: reused it, no copy");
+		break;
+	case VM_WHY_OOM:
+		g_string_append(out, "; no free frame");
+		break;
+	default:
+		break;
+	}
+}
+
+static void access_summary(GString *out, const vm_step_t *st)
+{
+	g_string_append_printf(out, "%" G_GUINT64_FORMAT " access%s:",
+			       st->nr_access, st->nr_access == 1 ? "" : "es");
+	gboolean first = TRUE;
+	for (int o = 0; o < VM_OUT_NR; o++) {
+		if (!st->outcomes[o])
+			continue;
+		g_string_append_printf(out, "%s %" G_GUINT64_FORMAT " %s",
+				       first ? "" : ",", st->outcomes[o],
+				       vm_outcome_name((vm_outcome_t)o));
+		first = FALSE;
+	}
+}
+
+void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	const vm_record_t *r = st->rec;
+	vm_machine_t *m = vm_engine_machine(e);
+	vm_proc_t *p = vm_machine_proc(m, r->pid);
+
+	g_string_append_printf(out, "%5" G_GUINT64_FORMAT " ", st->index);
+	g_string_append(out, "t=");
+	vm_narrate_time(out, st->start_ns);
+	g_string_append_c(out, ' ');
+	vm_vmt_format(r, out);
+	if (r->kind == VM_REC_NOTE)
+		return;   /* the note speaks for itself */
+	g_string_append(out, "  ->  ");
+	if (st->skipped) {
+		g_string_append_printf(out, "skipped: process %u is not running", r->pid);
+		return;
+	}
+	if (st->switched)
+		g_string_append_printf(out, "[context switch to pid %u%s] ", r->pid,
+				       st->flushed ? ", TLBs flushed (no ASIDs)" : "");
+	switch (r->kind) {
+	case VM_REC_ACCESS:
+		if (st->nr_access == 1) {
+			g_string_append_printf(out, "%s: ",
+					       vm_outcome_name((vm_outcome_t)st->last.outcome));
+			vm_narrate_access(out, e, st->last_vaddr, r->acc, &st->last);
+		} else {
+			access_summary(out, st);
+		}
+		break;
+	case VM_REC_SEQ:
+	case VM_REC_RAND:
+		access_summary(out, st);
+		break;
+	case VM_REC_MMAP:
+		g_string_append_printf(out, "new %s %s mapping of %" G_GUINT64_FORMAT
+				       " pages, ", r->flags & VM_MAP_SHARED ? "shared" : "private",
+				       r->flags & VM_MAP_ANON ? "anonymous" : "file",
+				       st->pages);
+		prot_word(out, r->prot);
+		g_string_append(out, "; nothing is allocated until it is touched");
+		break;
+	case VM_REC_MUNMAP:
+		g_string_append(out, "unmapped; its pages are freed and its TLB entries invalidated");
+		break;
+	case VM_REC_MPROTECT:
+		g_string_append(out, "protection now ");
+		prot_word(out, r->prot);
+		g_string_append(out, "; PTEs changed and the range's TLB entries invalidated");
+		break;
+	case VM_REC_MADVISE:
+		if (r->arg == VM_MADV_DONTNEED)
+			g_string_append_printf(out, "dropped %" G_GUINT64_FORMAT
+					       " pages; the next touch sees zeros", st->pages);
+		else
+			g_string_append(out, "advice recorded on the mapping");
+		break;
+	case VM_REC_EXIT:
+		g_string_append_printf(out, "process %u exits: its memory and page tables are freed",
+				       r->pid);
+		break;
+	case VM_REC_CATCH:
+		g_string_append_printf(out, "process %u now catches %s", r->pid,
+				       r->arg == VM_SIG_SIGSEGV ? "SIGSEGV" : "SIGBUS");
+		break;
+	case VM_REC_SLEEP:
+		g_string_append(out, "sleeps until t=");
+		vm_narrate_time(out, st->end_ns + r->ns);
+		break;
+	case VM_REC_EXPECT:
+		if (st->expect_ok)
+			g_string_append(out, "ok");
+		else
+			g_string_append_printf(out, "FAILED: %s",
+					       st->expect_msg ? st->expect_msg : "");
+		break;
+	default:
+		break;
+	}
+	if (st->caught)
+		g_string_append(out, "; the signal was caught and the access skipped");
+	if (st->killed && p)
+		g_string_append_printf(out, "; process %u killed by %s", r->pid,
+				       p->killed_by == VM_KILL_SIGSEGV ? "SIGSEGV" : "SIGBUS");
+	if (r->kind != VM_REC_NOTE && r->kind != VM_REC_EXPECT) {
+		g_string_append(out, " [");
+		vm_narrate_time(out, st->end_ns - st->start_ns);
+		g_string_append_c(out, ']');
+	}
+}

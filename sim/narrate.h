@@ -1,0 +1,23 @@
+/*
+ * Narration: the words of `explain` and of the TUI's "why" pane.  The models
+ * return structured results (an outcome, a vm_why_t reason, how far the walk
+ * went, which TLB hit); this file alone turns them into sentences, and only
+ * when someone asked, so the replay itself never formats a string.
+ */
+#ifndef VM_NARRATE_H
+#define VM_NARRATE_H
+
+#include <glib.h>
+#include "sim/engine.h"
+
+/* One line (no newline) for event @st. */
+void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st);
+/* The reason for one access's outcome, e.g. "TLB miss; walk read 2
+ * entries, PTE not present; anonymous read: mapped the shared zero page"
+ * (without its cost, which the caller has in res->cost). */
+void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
+		       vm_acc_t acc, const vm_access_t *res);
+/* A duration for people: 100ns, 1.00us, 5.022ms, 2.500s. */
+void vm_narrate_time(GString *out, uint64_t ns);
+
+#endif

@@ -1,0 +1,276 @@
+/*
+ * Statistics tables and writers; see stats.h.  Derived values (pgfault, the
+ * page counts by kind, sim_time_ns) are computed here, never stored, so they
+ * cannot drift from what they are derived from.
+ */
+#include <string.h>
+#include "sim/stats.h"
+#include "sim/config.h"
+
+typedef uint64_t (*global_fn)(vm_engine_t *e);
+
+#define C(field) \
+	static uint64_t g_##field(vm_engine_t *e) \
+	{ return vm_engine_machine(e)->c.field; }
+C(accesses) C(loads) C(stores) C(fetches) C(tlb_l1_hits) C(tlb_l1_misses)
+C(tlb_l2_hits) C(tlb_l2_misses) C(tlb_flushes) C(walks) C(walk_refs)
+C(pt_pages) C(pt_pages_peak) C(minflt) C(majflt) C(cow_faults) C(zero_maps)
+C(fault_around_maps) C(sigsegv) C(sigbus) C(readahead_pages)
+C(readahead_hits) C(disk_reads) C(disk_writes) C(pages_in) C(pages_out)
+C(disk_busy_ns) C(pswpin) C(pswpout) C(pgscan) C(pgsteal) C(kswapd_wakeups)
+C(direct_reclaims) C(oom_kills) C(lost_pages) C(syscalls) C(copied_bytes)
+C(context_switches) C(peak_used_pages)
+#undef C
+
+static uint64_t g_pgfault(vm_engine_t *e)
+{
+	vm_machine_t *m = vm_engine_machine(e);
+	return m->c.minflt + m->c.majflt;
+}
+static uint64_t g_free_pages(vm_engine_t *e)
+{
+	return vm_engine_machine(e)->frames.nr_free;
+}
+static uint64_t g_file_pages(vm_engine_t *e)
+{
+	return vm_engine_machine(e)->frames.nr_kind[VM_FRAME_FILE];
+}
+static uint64_t g_dirty_pages(vm_engine_t *e)
+{
+	vm_machine_t *m = vm_engine_machine(e);
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < m->frames.nr; i++)
+		if (m->frames.f[i].kind == VM_FRAME_FILE &&
+		    (m->frames.f[i].flags & VM_FRAME_DIRTY))
+			n++;
+	return n;
+}
+static uint64_t g_anon_pages(vm_engine_t *e)
+{
+	return vm_engine_machine(e)->frames.nr_kind[VM_FRAME_ANON];
+}
+static uint64_t g_swap_pages(vm_engine_t *e)
+{
+	(void)e;
+	return 0;   /* no swap area yet */
+}
+static uint64_t g_sim_time_ns(vm_engine_t *e) { return vm_engine_now(e); }
+static uint64_t g_expect_passed(vm_engine_t *e) { return vm_engine_expect_passed(e); }
+static uint64_t g_expect_failed(vm_engine_t *e) { return vm_engine_expect_failed(e); }
+
+static const struct {
+	const char *name;
+	global_fn get;
+} globals[] = {
+#define G(n) { #n, g_##n }
+	G(accesses), G(loads), G(stores), G(fetches), G(tlb_l1_hits),
+	G(tlb_l1_misses), G(tlb_l2_hits), G(tlb_l2_misses), G(tlb_flushes),
+	G(walks), G(walk_refs), G(pt_pages), G(pt_pages_peak), G(minflt),
+	G(majflt), G(pgfault), G(cow_faults), G(zero_maps),
+	G(fault_around_maps), G(sigsegv), G(sigbus), G(readahead_pages),
+	G(readahead_hits), G(disk_reads), G(disk_writes), G(pages_in),
+	G(pages_out), G(disk_busy_ns), G(pswpin), G(pswpout), G(pgscan),
+	G(pgsteal), G(kswapd_wakeups), G(direct_reclaims), G(oom_kills),
+	G(lost_pages), G(syscalls), G(copied_bytes), G(context_switches),
+	G(free_pages), G(file_pages), G(dirty_pages), G(anon_pages),
+	G(swap_pages), G(peak_used_pages), G(sim_time_ns), G(expect_passed),
+	G(expect_failed),
+#undef G
+};
+
+unsigned vm_stats_nr_global(void) { return G_N_ELEMENTS(globals); }
+const char *vm_stats_global_name(unsigned i) { return globals[i].name; }
+uint64_t vm_stats_global(vm_engine_t *e, unsigned i) { return globals[i].get(e); }
+
+int vm_stats_global_find(const char *name)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(globals); i++)
+		if (strcmp(globals[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *const proc_names[] = {
+	"pid", "state", "killed_by", "accesses", "minflt", "majflt",
+	"cow_faults", "rss_pages", "rss_anon", "rss_file", "swap_pages",
+	"pt_pages", "cpu_ns", "wait_ns",
+};
+static const char *const state_words[] = { "running", "exited", "killed", NULL };
+static const char *const kill_words[] = { "none", "sigsegv", "sigbus", "oom",
+					  "crash", NULL };
+
+unsigned vm_stats_nr_proc(void) { return G_N_ELEMENTS(proc_names); }
+const char *vm_stats_proc_name(unsigned i) { return proc_names[i]; }
+gboolean vm_stats_proc_is_word(unsigned i) { return i == 1 || i == 2; }
+
+int vm_stats_proc_find(const char *name)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(proc_names); i++)
+		if (strcmp(proc_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+gboolean vm_stats_proc_word_valid(unsigned i, const char *word)
+{
+	const char *const *w = i == 1 ? state_words : i == 2 ? kill_words : NULL;
+	for (; w && *w; w++)
+		if (strcmp(*w, word) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+vm_statval_t vm_stats_proc(const vm_proc_t *p, unsigned i)
+{
+	vm_statval_t v = { 0 };
+	switch (i) {
+	case 0: v.num = p->pid; break;
+	case 1: v.is_word = TRUE; v.word = state_words[p->state]; break;
+	case 2: v.is_word = TRUE; v.word = kill_words[p->killed_by]; break;
+	case 3: v.num = p->accesses; break;
+	case 4: v.num = p->minflt; break;
+	case 5: v.num = p->majflt; break;
+	case 6: v.num = p->cow_faults; break;
+	case 7: v.num = p->rss_anon + p->rss_file; break;
+	case 8: v.num = p->rss_anon; break;
+	case 9: v.num = p->rss_file; break;
+	case 10: v.num = p->swap_pages; break;
+	case 11: v.num = p->pt_pages; break;
+	case 12: v.num = p->cpu_ns; break;
+	case 13: v.num = p->wait_ns; break;
+	}
+	return v;
+}
+
+static const char *const file_names[] = {
+	"name", "size", "disk_pages", "cached_pages", "dirty_pages",
+	"lost_pages", "linked", "maps",
+};
+
+unsigned vm_stats_nr_file(void) { return G_N_ELEMENTS(file_names); }
+const char *vm_stats_file_name(unsigned i) { return file_names[i]; }
+gboolean vm_stats_file_is_word(unsigned i) { return i == 0; }
+
+int vm_stats_file_find(const char *name)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(file_names); i++)
+		if (strcmp(file_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- writers ------------------------------------------------------------- */
+
+static void json_string(GString *out, const char *s)
+{
+	g_string_append_c(out, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			g_string_append_printf(out, "\\%c", c);
+		else if (c < 0x20)
+			g_string_append_printf(out, "\\u%04x", c);
+		else
+			g_string_append_c(out, (char)c);
+	}
+	g_string_append_c(out, '"');
+}
+
+static void write_json(vm_engine_t *e, GString *out)
+{
+	const vm_config_t *cfg = vm_engine_config(e);
+	vm_machine_t *m = vm_engine_machine(e);
+	g_string_append(out, "{\"vmscope\": 1, \"profile\": {\"name\": ");
+	json_string(out, cfg->name);
+	for (unsigned i = 0; i < vm_config_nr_keys(); i++) {
+		g_string_append(out, ", ");
+		json_string(out, vm_config_key_name(i));
+		g_string_append(out, ": ");
+		if (vm_config_key_is_bool(i)) {
+			g_string_append(out, vm_config_number_value(cfg, i) ? "true" : "false");
+		} else if (vm_config_key_is_number(i)) {
+			g_string_append_printf(out, "%" G_GINT64_FORMAT,
+					       vm_config_number_value(cfg, i));
+		} else {
+			char *v = vm_config_format_value(cfg, i);
+			json_string(out, v);
+			g_free(v);
+		}
+	}
+	g_string_append(out, "},\n \"global\": {");
+	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
+		g_string_append_printf(out, "%s\"%s\": %" G_GUINT64_FORMAT,
+				       i ? ", " : "", globals[i].name,
+				       globals[i].get(e));
+	g_string_append(out, "},\n \"processes\": [");
+	for (uint32_t k = 0; k < m->nr_procs; k++) {
+		g_string_append(out, k ? ",\n  {" : "\n  {");
+		for (unsigned i = 0; i < vm_stats_nr_proc(); i++) {
+			vm_statval_t v = vm_stats_proc(m->procs[k], i);
+			g_string_append_printf(out, "%s\"%s\": ", i ? ", " : "",
+					       proc_names[i]);
+			if (v.is_word)
+				json_string(out, v.word);
+			else
+				g_string_append_printf(out, "%" G_GUINT64_FORMAT, v.num);
+		}
+		g_string_append_c(out, '}');
+	}
+	g_string_append(out, "],\n \"files\": []}\n");
+}
+
+static void write_text(vm_engine_t *e, GString *out)
+{
+	const vm_config_t *cfg = vm_engine_config(e);
+	vm_machine_t *m = vm_engine_machine(e);
+	g_string_append_printf(out, "vmscope: %s, profile %s\n\nglobal\n",
+			       vm_engine_trace_name(e), cfg->name);
+	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
+		g_string_append_printf(out, "  %-20s %" G_GUINT64_FORMAT "\n",
+				       globals[i].name, globals[i].get(e));
+	for (uint32_t k = 0; k < m->nr_procs; k++) {
+		const vm_proc_t *p = m->procs[k];
+		g_string_append_printf(out, "\nprocess %u\n", p->pid);
+		for (unsigned i = 1; i < vm_stats_nr_proc(); i++) {
+			vm_statval_t v = vm_stats_proc(p, i);
+			if (v.is_word)
+				g_string_append_printf(out, "  %-20s %s\n",
+						       proc_names[i], v.word);
+			else
+				g_string_append_printf(out, "  %-20s %" G_GUINT64_FORMAT "\n",
+						       proc_names[i], v.num);
+		}
+	}
+}
+
+/* CSV in long form, one value per row, so that every scope fits one
+ * header: scope,id,key,value. */
+static void write_csv(vm_engine_t *e, GString *out)
+{
+	vm_machine_t *m = vm_engine_machine(e);
+	g_string_append(out, "scope,id,key,value\n");
+	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
+		g_string_append_printf(out, "global,,%s,%" G_GUINT64_FORMAT "\n",
+				       globals[i].name, globals[i].get(e));
+	for (uint32_t k = 0; k < m->nr_procs; k++)
+		for (unsigned i = 1; i < vm_stats_nr_proc(); i++) {
+			vm_statval_t v = vm_stats_proc(m->procs[k], i);
+			if (v.is_word)
+				g_string_append_printf(out, "process,%u,%s,%s\n",
+						       m->procs[k]->pid,
+						       proc_names[i], v.word);
+			else
+				g_string_append_printf(out, "process,%u,%s,%" G_GUINT64_FORMAT "\n",
+						       m->procs[k]->pid,
+						       proc_names[i], v.num);
+		}
+}
+
+void vm_stats_write(vm_engine_t *e, vm_format_t fmt, GString *out)
+{
+	switch (fmt) {
+	case VM_FMT_JSON: write_json(e, out); break;
+	case VM_FMT_CSV: write_csv(e, out); break;
+	default: write_text(e, out); break;
+	}
+}

@@ -1,0 +1,44 @@
+/*
+ * The statistics of SPEC.md §6: one table of names per scope (global,
+ * process, file) in the order the SPEC lists them, each name with a getter,
+ * so that the text, JSON and CSV writers, the expect checks, and later the
+ * batch runner and the UI all read the same values by the same names.
+ */
+#ifndef VM_STATS_H
+#define VM_STATS_H
+
+#include <glib.h>
+#include "sim/engine.h"
+
+typedef enum { VM_FMT_TEXT, VM_FMT_JSON, VM_FMT_CSV } vm_format_t;
+
+/* A statistic's value: a number, or a word (state, killed_by, name). */
+typedef struct {
+	gboolean is_word;
+	uint64_t num;
+	const char *word;
+} vm_statval_t;
+
+unsigned vm_stats_nr_global(void);
+const char *vm_stats_global_name(unsigned i);
+int vm_stats_global_find(const char *name);           /* -1: unknown */
+uint64_t vm_stats_global(vm_engine_t *e, unsigned i);
+
+unsigned vm_stats_nr_proc(void);
+const char *vm_stats_proc_name(unsigned i);
+int vm_stats_proc_find(const char *name);
+gboolean vm_stats_proc_is_word(unsigned i);
+vm_statval_t vm_stats_proc(const vm_proc_t *p, unsigned i);
+
+unsigned vm_stats_nr_file(void);
+const char *vm_stats_file_name(unsigned i);
+int vm_stats_file_find(const char *name);
+gboolean vm_stats_file_is_word(unsigned i);
+
+/* Words a process statistic may take, to check expect values early. */
+gboolean vm_stats_proc_word_valid(unsigned i, const char *word);
+
+/* Append the whole report in @fmt to @out. */
+void vm_stats_write(vm_engine_t *e, vm_format_t fmt, GString *out);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * Semantic trace checks; see tracecheck.h.  The checker follows the life of
+ * every pid statically (fork creates, exit ends, crash leaves only pid 1) and
+ * of every fd (open, close, inherited by fork).  Deaths that only the
+ * simulation can know of (SIGSEGV, the OOM killer) are not errors: the
+ * engine skips a dead process's later events and says so.
+ */
+#include <string.h>
+#include "sim/tracecheck.h"
+#include "traces/units.h"
+#include "sim/stats.h"
+#include "traces/error.h"
+
+struct vm_tracecheck {
+	vm_config_t cfg;
+	char *name;
+	GHashTable *pids;      /* live pid -> GHashTable of open fds (set) */
+	GHashTable *seen;      /* every pid that ever existed */
+	uint64_t vpn_limit;
+};
+
+static GHashTable *fdset_new(void)
+{
+	return g_hash_table_new(g_direct_hash, g_direct_equal);
+}
+
+static void fdset_free(gpointer p)
+{
+	g_hash_table_destroy(p);
+}
+
+static void reset(vm_tracecheck_t *c)
+{
+	g_hash_table_remove_all(c->pids);
+	g_hash_table_insert(c->pids, GUINT_TO_POINTER(1), fdset_new());
+}
+
+vm_tracecheck_t *vm_tracecheck_new(const vm_config_t *cfg, const char *name)
+{
+	vm_tracecheck_t *c = g_new0(vm_tracecheck_t, 1);
+	c->cfg = *cfg;
+	c->name = g_strdup(name);
+	c->pids = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					fdset_free);
+	unsigned bits = 0;
+	for (unsigned i = 0; i < cfg->mmu_levels; i++)
+		bits += cfg->mmu_bits[i];
+	c->vpn_limit = bits >= 64 ? UINT64_MAX : (uint64_t)1 << bits;
+	c->seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_hash_table_add(c->seen, GUINT_TO_POINTER(1));
+	reset(c);
+	return c;
+}
+
+void vm_tracecheck_free(vm_tracecheck_t *c)
+{
+	if (!c)
+		return;
+	g_hash_table_destroy(c->pids);
+	g_hash_table_destroy(c->seen);
+	g_free(c->name);
+	g_free(c);
+}
+
+G_GNUC_PRINTF(5, 6)
+static gboolean fail(vm_tracecheck_t *c, const vm_record_t *rec, unsigned tok,
+		     GError **error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	unsigned col = tok < VM_REC_MAX_COLS && rec->cols[tok] ? rec->cols[tok] : 1;
+	g_set_error(error, VM_ERROR, VM_ERROR_INVALID, "%s:%" G_GUINT64_FORMAT ":%u: %s",
+		    c->name, rec->line, col, msg);
+	g_free(msg);
+	return FALSE;
+}
+
+G_GNUC_PRINTF(4, 5)
+static gboolean unsupported(vm_tracecheck_t *c, const vm_record_t *rec,
+			    GError **error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	unsigned col = rec->cols[1] ? rec->cols[1] : 1;
+	g_set_error(error, VM_ERROR, VM_ERROR_UNSUPPORTED,
+		    "%s:%" G_GUINT64_FORMAT ":%u: %s", c->name, rec->line, col, msg);
+	g_free(msg);
+	return FALSE;
+}
+
+/* ADDR page-aligned, LEN > 0, the range inside the address space. */
+static gboolean check_range(vm_tracecheck_t *c, const vm_record_t *rec,
+			    gboolean len_aligned, GError **error)
+{
+	uint64_t ps = c->cfg.page_size;
+	if (rec->addr % ps)
+		return fail(c, rec, 2, error, "address 0x%" G_GINT64_MODIFIER
+			    "x is not aligned to the page size (%" G_GUINT64_FORMAT ")",
+			    rec->addr, ps);
+	if (rec->len == 0)
+		return fail(c, rec, 3, error, "length 0");
+	if (len_aligned && rec->len % ps)
+		return fail(c, rec, 3, error, "length %" G_GUINT64_FORMAT
+			    " is not a multiple of the page size (%" G_GUINT64_FORMAT ")",
+			    rec->len, ps);
+	uint64_t first = rec->addr / ps;
+	uint64_t pages = (rec->len + ps - 1) / ps;
+	if (first >= c->vpn_limit || pages > c->vpn_limit - first)
+		return fail(c, rec, 2, error, "range 0x%" G_GINT64_MODIFIER "x+%"
+			    G_GUINT64_FORMAT " lies outside the %u-level address space",
+			    rec->addr, rec->len, c->cfg.mmu_levels);
+	return TRUE;
+}
+
+static gboolean check_expect(vm_tracecheck_t *c, const vm_record_t *rec,
+			     GError **error)
+{
+	if (rec->expect_file)
+		return unsupported(c, rec, error,
+				   "'expect file=' needs the file model, which this version does not have yet");
+	for (uint32_t i = 0; i < rec->nr_checks; i++) {
+		const vm_check_t *k = &rec->checks[i];
+		gboolean word = FALSE;
+		int idx;
+		if (strcmp(k->key, "outcome") == 0) {
+			vm_outcome_t o;
+			if (k->cmp != VM_CMP_EQ || !vm_outcome_parse(k->value, &o))
+				goto bad_word;
+			continue;
+		}
+		if (rec->expect_pid >= 0) {
+			idx = vm_stats_proc_find(k->key);
+			if (idx < 0)
+				goto unknown;
+			word = vm_stats_proc_is_word((unsigned)idx);
+			if (word) {
+				if (k->cmp != VM_CMP_EQ ||
+				    !vm_stats_proc_word_valid((unsigned)idx, k->value))
+					goto bad_word;
+				continue;
+			}
+		} else {
+			idx = vm_stats_global_find(k->key);
+			if (idx < 0)
+				goto unknown;
+		}
+		uint64_t v;
+		if (!vm_parse_number(k->value, &v)) {
+			g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+				    "%s:%" G_GUINT64_FORMAT ":%u: expect: '%s' is not a number",
+				    c->name, rec->line, k->col, k->value);
+			return FALSE;
+		}
+		continue;
+unknown:
+		g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+			    "%s:%" G_GUINT64_FORMAT ":%u: expect: unknown %s statistic '%s'",
+			    c->name, rec->line, k->col,
+			    rec->expect_pid >= 0 ? "process" : "global", k->key);
+		return FALSE;
+bad_word:
+		g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+			    "%s:%" G_GUINT64_FORMAT ":%u: expect: bad check '%s%s%s'",
+			    c->name, rec->line, k->col, k->key,
+			    k->cmp == VM_CMP_EQ ? "=" : k->cmp == VM_CMP_LE ? "<=" : ">=",
+			    k->value);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean vm_tracecheck_record(vm_tracecheck_t *c, const vm_record_t *rec,
+			      GError **error)
+{
+	if (rec->kind == VM_REC_CRASH)
+		return unsupported(c, rec, error,
+				   "'crash' cannot be replayed yet: crashes need the page cache and writeback models");
+	if (rec->kind == VM_REC_SET || rec->kind == VM_REC_FILE)
+		return TRUE;   /* the engine's business */
+
+	GHashTable *fds = g_hash_table_lookup(c->pids, GUINT_TO_POINTER(rec->pid));
+	/* note and expect do no process work: a pid that has exited may still
+	 * carry them, so that a trace can check what its processes left */
+	if (!fds && (rec->kind == VM_REC_NOTE || rec->kind == VM_REC_EXPECT) &&
+	    g_hash_table_contains(c->seen, GUINT_TO_POINTER(rec->pid)))
+		fds = c->seen;
+	if (!fds)
+		return fail(c, rec, 0, error, "unknown pid %u (not created by a fork, or exited)",
+			    rec->pid);
+
+	switch (rec->kind) {
+	case VM_REC_ACCESS:
+	case VM_REC_SEQ:
+		if (rec->len == 0)
+			return fail(c, rec, 3, error, "length 0");
+		return TRUE;
+	case VM_REC_RAND:
+		if (rec->len < c->cfg.page_size)
+			return fail(c, rec, 4, error, "rand range %" G_GUINT64_FORMAT
+				    " is smaller than a page", rec->len);
+		return TRUE;
+	case VM_REC_MMAP:
+		if (!(rec->flags & VM_MAP_ANON))
+			return unsupported(c, rec, error,
+					   "file mappings cannot be replayed yet: the page cache is not modelled in this version");
+		if (rec->flags & VM_MAP_SHARED)
+			return unsupported(c, rec, error,
+					   "shared anonymous mappings cannot be replayed yet: they need the shmem model of the page cache");
+		return check_range(c, rec, TRUE, error);
+	case VM_REC_MUNMAP:
+	case VM_REC_MPROTECT:
+	case VM_REC_MADVISE:
+		return check_range(c, rec, FALSE, error);
+	case VM_REC_MSYNC:
+	case VM_REC_OPEN:
+	case VM_REC_CLOSE:
+	case VM_REC_READ:
+	case VM_REC_WRITE:
+	case VM_REC_FSYNC:
+	case VM_REC_FTRUNCATE:
+	case VM_REC_UNLINK:
+		return unsupported(c, rec, error,
+				   "'%s' cannot be replayed yet: files and the page cache are not modelled in this version",
+				   vm_record_op_name(rec));
+	case VM_REC_FORK:
+		return unsupported(c, rec, error,
+				   "'fork' cannot be replayed yet: fork and copy-on-write between processes are not modelled in this version");
+	case VM_REC_EXIT:
+		g_hash_table_remove(c->pids, GUINT_TO_POINTER(rec->pid));
+		return TRUE;
+	case VM_REC_EXPECT:
+		/* a pid that ran and exited still has statistics; one that
+		 * never existed has none */
+		if (rec->expect_pid >= 0 &&
+		    !g_hash_table_contains(c->seen, GUINT_TO_POINTER((guint)rec->expect_pid)))
+			return fail(c, rec, 2, error, "expect: pid %" G_GINT64_FORMAT
+				    " never existed", rec->expect_pid);
+		return check_expect(c, rec, error);
+	default:
+		return TRUE;
+	}
+}

@@ -1,0 +1,115 @@
+/*
+ * Trace records: names of the kinds and ops, and deep copies.
+ *
+ * A record's strings normally point into its reader's buffers and die at the
+ * reader's next call (see record.h); that keeps the replay loop free of
+ * allocation.  The few users that must keep a record longer (the TUI's
+ * history, a window of records held while processes wait for I/O that still
+ * needs their note text) take an owned copy with vm_record_copy() and
+ * release it with vm_record_clear().
+ *
+ * The names here are the words a trace uses, so that `explain`, error
+ * messages and the TUI's breakpoints speak the trace's language: the op of
+ * an access is "r", "w" or "x" (vm_record_op_name), while the kind itself
+ * is called "access" (vm_record_kind_name), since no single op word names it.
+ */
+#include <string.h>
+#include "traces/record.h"
+
+static const char *const kind_names[VM_REC_NR] = {
+	[VM_REC_SET] = "set",
+	[VM_REC_FILE] = "file",
+	[VM_REC_ACCESS] = "access",
+	[VM_REC_SEQ] = "seq",
+	[VM_REC_RAND] = "rand",
+	[VM_REC_MMAP] = "mmap",
+	[VM_REC_MUNMAP] = "munmap",
+	[VM_REC_MPROTECT] = "mprotect",
+	[VM_REC_MADVISE] = "madvise",
+	[VM_REC_MSYNC] = "msync",
+	[VM_REC_OPEN] = "open",
+	[VM_REC_CLOSE] = "close",
+	[VM_REC_READ] = "read",
+	[VM_REC_WRITE] = "write",
+	[VM_REC_FSYNC] = "fsync",
+	[VM_REC_FTRUNCATE] = "ftruncate",
+	[VM_REC_UNLINK] = "unlink",
+	[VM_REC_FORK] = "fork",
+	[VM_REC_EXIT] = "exit",
+	[VM_REC_CATCH] = "catch",
+	[VM_REC_SLEEP] = "sleep",
+	[VM_REC_NOTE] = "note",
+	[VM_REC_EXPECT] = "expect",
+	[VM_REC_CRASH] = "crash",
+};
+
+void
+vm_record_copy(vm_record_t *dst, const vm_record_t *src)
+{
+	g_return_if_fail(dst != NULL && src != NULL);
+
+	*dst = *src;
+	dst->name = g_strdup(src->name);
+	dst->value = g_strdup(src->value);
+	dst->expect_file = g_strdup(src->expect_file);
+	if (src->nr_checks > 0 && src->checks != NULL) {
+		vm_check_t *c = g_new(vm_check_t, src->nr_checks);
+
+		for (uint32_t i = 0; i < src->nr_checks; i++) {
+			c[i] = src->checks[i];
+			c[i].key = g_strdup(src->checks[i].key);
+			c[i].value = g_strdup(src->checks[i].value);
+		}
+		dst->checks = c;
+	} else {
+		dst->checks = NULL;
+	}
+}
+
+void
+vm_record_clear(vm_record_t *rec)
+{
+	g_return_if_fail(rec != NULL);
+
+	/* The const in the record is for readers' borrowed strings; a copy
+	 * owns them, so casting it away here is what the copy promised. */
+	g_free((char *)rec->name);
+	g_free((char *)rec->value);
+	g_free((char *)rec->expect_file);
+	if (rec->checks != NULL) {
+		for (uint32_t i = 0; i < rec->nr_checks; i++) {
+			g_free((char *)rec->checks[i].key);
+			g_free((char *)rec->checks[i].value);
+		}
+		g_free((vm_check_t *)rec->checks);
+	}
+	rec->name = NULL;
+	rec->value = NULL;
+	rec->expect_file = NULL;
+	rec->checks = NULL;
+	rec->nr_checks = 0;
+}
+
+const char *
+vm_record_kind_name(vm_rec_kind_t kind)
+{
+	if ((unsigned)kind >= VM_REC_NR)
+		return "?";
+	return kind_names[kind];
+}
+
+const char *
+vm_record_op_name(const vm_record_t *rec)
+{
+	g_return_val_if_fail(rec != NULL, "?");
+
+	if (rec->kind == VM_REC_ACCESS) {
+		switch (rec->acc) {
+		case VM_ACC_R: return "r";
+		case VM_ACC_W: return "w";
+		case VM_ACC_X: return "x";
+		}
+		return "?";
+	}
+	return vm_record_kind_name(rec->kind);
+}

@@ -1,0 +1,131 @@
+/*
+ * One record of a trace: a header line or an event, as the .vmt reader (and
+ * later the .vmtb and Lackey readers) produce it.
+ *
+ * Records are plain values so that the engine can keep a window of them while
+ * processes wait for I/O.  Strings (file names, note text, set keys, expect
+ * checks) point into the reader's buffers and are valid only until the next
+ * call to the reader; vm_record_copy() makes an owned copy for the rare
+ * record that must outlive that.
+ *
+ * cols[] keeps the 1-based column of each token so that later, semantic
+ * errors (a misaligned mmap, an unknown fd) can point at the token just as
+ * the parser's errors do.  Token 0 is the PID (or the op of a global event
+ * or header), token 1 the op, then the arguments in the order of SPEC.md §2.
+ */
+#ifndef VM_RECORD_H
+#define VM_RECORD_H
+
+#include <stdint.h>
+#include <glib.h>
+
+typedef enum {
+	/* header records */
+	VM_REC_SET,       /* name=KEY value=VALUE */
+	VM_REC_FILE,      /* name, len=size, flags VM_FILE_* */
+	/* events of a process */
+	VM_REC_ACCESS,    /* acc, addr, len (SIZE, default 1) */
+	VM_REC_SEQ,       /* acc, addr, len, stride (0: page size) */
+	VM_REC_RAND,      /* acc, addr, len, count, seed (default 1) */
+	VM_REC_MMAP,      /* addr, len, prot, flags VM_MAP_*, fd (-1 anon), off */
+	VM_REC_MUNMAP,    /* addr, len */
+	VM_REC_MPROTECT,  /* addr, len, prot */
+	VM_REC_MADVISE,   /* addr, len, arg = vm_madv_t */
+	VM_REC_MSYNC,     /* addr, len, arg = vm_msync_t */
+	VM_REC_OPEN,      /* name, fd, flags VM_OPEN_* */
+	VM_REC_CLOSE,     /* fd */
+	VM_REC_READ,      /* fd, off, len */
+	VM_REC_WRITE,     /* fd, off, len */
+	VM_REC_FSYNC,     /* fd */
+	VM_REC_FTRUNCATE, /* fd, len = new size */
+	VM_REC_UNLINK,    /* name */
+	VM_REC_FORK,      /* child */
+	VM_REC_EXIT,      /* - */
+	VM_REC_CATCH,     /* arg = vm_sig_t */
+	VM_REC_SLEEP,     /* ns */
+	VM_REC_NOTE,      /* name = the text after "note " (rest of the line, trimmed, comment removed) */
+	VM_REC_EXPECT,    /* expect_pid, expect_file, checks */
+	/* global events */
+	VM_REC_CRASH,     /* pid 0 */
+	VM_REC_NR
+} vm_rec_kind_t;
+
+typedef enum { VM_ACC_R = 0, VM_ACC_W = 1, VM_ACC_X = 2 } vm_acc_t;
+
+enum {                     /* PROT bits */
+	VM_PROT_NONE = 0,
+	VM_PROT_R = 1,
+	VM_PROT_W = 2,
+	VM_PROT_X = 4,
+};
+
+enum {                     /* mmap flags */
+	VM_MAP_SHARED = 1,     /* else private */
+	VM_MAP_ANON = 2,       /* else fd= */
+};
+
+enum {                     /* file header flags */
+	VM_FILE_SPARSE = 1,
+	VM_FILE_CACHED = 2,
+};
+
+enum {                     /* open flags */
+	VM_OPEN_CREATE = 1,
+	VM_OPEN_TRUNC = 2,
+};
+
+typedef enum {
+	VM_MADV_NORMAL, VM_MADV_RANDOM, VM_MADV_SEQUENTIAL,
+	VM_MADV_WILLNEED, VM_MADV_DONTNEED,
+} vm_madv_t;
+
+typedef enum { VM_MS_SYNC, VM_MS_ASYNC } vm_msync_t;
+typedef enum { VM_SIG_SIGBUS, VM_SIG_SIGSEGV } vm_sig_t;
+typedef enum { VM_CMP_EQ, VM_CMP_LE, VM_CMP_GE } vm_cmp_t;
+
+/* One KEY=VALUE, KEY<=VALUE or KEY>=VALUE of an expect line. */
+typedef struct {
+	const char *key;   /* e.g. "majflt", "outcome" */
+	const char *value; /* raw text, e.g. "3", "major", "running" */
+	vm_cmp_t cmp;
+	uint32_t col;      /* column of the check's first character */
+} vm_check_t;
+
+#define VM_REC_MAX_COLS 8
+
+typedef struct {
+	vm_rec_kind_t kind;
+	uint32_t pid;       /* 0 for global events and headers */
+	uint64_t line;      /* 1-based line of the trace */
+	vm_acc_t acc;       /* ACCESS, SEQ, RAND */
+	uint64_t addr;      /* ADDR, or OFF for read/write */
+	uint64_t len;       /* SIZE or LEN; file size; ftruncate size */
+	uint64_t count;     /* RAND: count= */
+	uint64_t seed;      /* RAND: seed= (default 1) */
+	uint64_t stride;    /* SEQ: stride= (0: the page size) */
+	uint64_t off;       /* MMAP: off= (default 0) */
+	uint64_t ns;        /* SLEEP: the duration in nanoseconds */
+	int32_t fd;         /* MMAP (-1 for anon), OPEN, CLOSE, READ, WRITE, FSYNC, FTRUNCATE */
+	uint32_t child;     /* FORK */
+	uint32_t prot;      /* VM_PROT_* */
+	uint32_t flags;     /* VM_MAP_*, VM_FILE_*, VM_OPEN_* */
+	uint32_t arg;       /* vm_madv_t, vm_msync_t, vm_sig_t */
+	const char *name;   /* FILE/OPEN/UNLINK name, NOTE text, SET key */
+	const char *value;  /* SET value */
+	int64_t expect_pid; /* EXPECT: pid=N, or -1 */
+	const char *expect_file; /* EXPECT: file=NAME, or NULL */
+	uint32_t nr_checks;
+	const vm_check_t *checks;
+	uint32_t cols[VM_REC_MAX_COLS]; /* column of token i, 0 when absent */
+} vm_record_t;
+
+/* Deep-copy @src into @dst (strings and checks g_malloc'ed). */
+void vm_record_copy(vm_record_t *dst, const vm_record_t *src);
+/* Free what vm_record_copy() allocated in @rec. */
+void vm_record_clear(vm_record_t *rec);
+/* The op word of a kind ("r" for ACCESS reads etc.: see vm_record_op_name). */
+const char *vm_record_kind_name(vm_rec_kind_t kind);
+/* The op word as written in a trace: "r", "w", "x", "seq", "mmap", ... */
+const char *vm_record_op_name(const vm_record_t *rec);
+
+#endif

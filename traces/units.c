@@ -1,0 +1,190 @@
+/*
+ * NUMBER, SIZE and DURATION (SPEC.md §2), parsed and printed.
+ *
+ * The .vmt reader calls these for every address of every access line, tens
+ * of millions of times a second, so they are hand-written loops over a
+ * (pointer, length) token: no strtoull (which wants a NUL, skips blanks,
+ * accepts signs and consults the locale), no errno, no allocation.
+ *
+ *   NUMBER    123   0x7f00   0X7F00       decimal, or hex after 0x / 0X
+ *   SIZE      NUMBER [K|M|G]              binary: K = 2^10, M = 2^20, G = 2^30
+ *   DURATION  NUMBER (ns|us|ms|s)         the unit is required
+ *
+ * Every parser rejects empty text, signs, blanks, trailing junk, lowercase
+ * size suffixes and any value that does not fit in 64 bits (after the
+ * suffix's multiplication), rather than wrapping.  The printers produce the
+ * exact, shortest spelling in the largest unit that divides the value, so
+ * that a printed value parses back to itself.
+ */
+#include <string.h>
+#include "traces/units.h"
+
+/* Hex digit value plus one; 0 means "not a hex digit".  Plus one so that
+ * the table's implicit zeros mean "invalid". */
+static const uint8_t hex1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* Decimal digits that can never overflow 64 bits: 10^19 - 1 < 2^64. */
+#define SAFE_DEC_DIGITS 19
+
+gboolean
+vm_parse_number_n(const char *s, size_t len, uint64_t *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0)
+		return FALSE;
+	if (len > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		if (G_LIKELY(len - 2 <= 16)) {
+			/* 16 hex digits fit: no overflow check needed. */
+			for (i = 2; i < len; i++) {
+				unsigned d = hex1[p[i]];
+
+				if (d == 0)
+					return FALSE;
+				v = (v << 4) | (d - 1);
+			}
+		} else {
+			for (i = 2; i < len; i++) {
+				unsigned d = hex1[p[i]];
+
+				if (d == 0 || (v >> 60) != 0)
+					return FALSE;
+				v = (v << 4) | (d - 1);
+			}
+		}
+		*out = v;
+		return TRUE;
+	}
+	if (G_LIKELY(len <= SAFE_DEC_DIGITS)) {
+		/* The common case: no overflow check needed per digit. */
+		for (i = 0; i < len; i++) {
+			unsigned d = (unsigned)p[i] - '0';
+
+			if (d > 9)
+				return FALSE;
+			v = v * 10 + d;
+		}
+	} else {
+		/* Long, perhaps zero-padded: check each step. */
+		for (i = 0; i < len; i++) {
+			unsigned d = (unsigned)p[i] - '0';
+
+			if (d > 9 || v > (UINT64_MAX - d) / 10)
+				return FALSE;
+			v = v * 10 + d;
+		}
+	}
+	*out = v;
+	return TRUE;
+}
+
+gboolean
+vm_parse_size_n(const char *s, size_t len, uint64_t *out)
+{
+	unsigned shift = 0;
+	uint64_t v;
+
+	if (len == 0)
+		return FALSE;
+	switch (s[len - 1]) {
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	default: break;
+	}
+	if (shift != 0)
+		len--;
+	if (!vm_parse_number_n(s, len, &v))
+		return FALSE;
+	if (v > (UINT64_MAX >> shift))
+		return FALSE;
+	*out = v << shift;
+	return TRUE;
+}
+
+gboolean
+vm_parse_duration_n(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t mult, v;
+
+	if (len < 2 || s[len - 1] != 's')
+		return FALSE;
+	/* The letter before the final 's' picks the unit; none of n, u, m is
+	 * a hex digit, so "0x5ms" is not ambiguous. */
+	switch (s[len - 2]) {
+	case 'n': mult = 1; len -= 2; break;
+	case 'u': mult = 1000; len -= 2; break;
+	case 'm': mult = 1000000; len -= 2; break;
+	default: mult = 1000000000; len -= 1; break;
+	}
+	if (!vm_parse_number_n(s, len, &v))
+		return FALSE;
+	if (v > UINT64_MAX / mult)
+		return FALSE;
+	*out = v * mult;
+	return TRUE;
+}
+
+gboolean
+vm_parse_number(const char *s, uint64_t *out)
+{
+	g_return_val_if_fail(s != NULL, FALSE);
+	return vm_parse_number_n(s, strlen(s), out);
+}
+
+gboolean
+vm_parse_size(const char *s, uint64_t *out)
+{
+	g_return_val_if_fail(s != NULL, FALSE);
+	return vm_parse_size_n(s, strlen(s), out);
+}
+
+gboolean
+vm_parse_duration(const char *s, uint64_t *out)
+{
+	g_return_val_if_fail(s != NULL, FALSE);
+	return vm_parse_duration_n(s, strlen(s), out);
+}
+
+char *
+vm_format_size(uint64_t bytes)
+{
+	static const struct { unsigned shift; char suffix; } units[] = {
+		{ 30, 'G' }, { 20, 'M' }, { 10, 'K' },
+	};
+
+	if (bytes == 0)
+		return g_strdup("0");
+	for (size_t i = 0; i < G_N_ELEMENTS(units); i++) {
+		uint64_t mask = ((uint64_t)1 << units[i].shift) - 1;
+
+		if ((bytes & mask) == 0)
+			return g_strdup_printf("%" G_GUINT64_FORMAT "%c",
+					       bytes >> units[i].shift,
+					       units[i].suffix);
+	}
+	return g_strdup_printf("%" G_GUINT64_FORMAT, bytes);
+}
+
+char *
+vm_format_duration(uint64_t ns)
+{
+	static const struct { uint64_t div; const char *unit; } units[] = {
+		{ 1000000000, "s" }, { 1000000, "ms" }, { 1000, "us" },
+	};
+
+	if (ns == 0)
+		return g_strdup("0ns");
+	for (size_t i = 0; i < G_N_ELEMENTS(units); i++)
+		if (ns % units[i].div == 0)
+			return g_strdup_printf("%" G_GUINT64_FORMAT "%s",
+					       ns / units[i].div, units[i].unit);
+	return g_strdup_printf("%" G_GUINT64_FORMAT "ns", ns);
+}

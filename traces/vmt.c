@@ -1,0 +1,1454 @@
+/*
+ * The .vmt text trace reader and writer (SPEC.md §2).
+ *
+ * Reading streams: the file is read with read(2) in blocks of 1 MiB into one
+ * buffer, lines are cut out of it with memchr, and a line that straddles two
+ * blocks is moved to the front of the buffer before the next block is read
+ * behind it.  Memory use is bounded whatever the trace's length:
+ *
+ *   buf                pos                          end                cap
+ *    | lines consumed   | unread: line\n line\n li  | room for a block   |
+ *                                                ^ a partial line: moved
+ *                                                  to buf[0], then read()
+ *
+ * A line may hold up to VMT_MAX_LINE (64 KiB) bytes; a longer one is an
+ * error on its own line number and its rest is skipped.  Every line handed
+ * to the parser ends in '\n' (a last line without one gets one appended in
+ * the spare byte at the end of the buffer), and that '\n', like '#', is an
+ * "end" class in the tokenizer's byte table, so the tokenizer needs no
+ * bounds checks: it stops on the sentinel.  Traces in memory
+ * (vm_vmt_open_memory) are parsed in place, with no copy, except for a last
+ * line that lacks its newline.
+ *
+ * Parsing is hand-written because the simulator replays tens of millions
+ * of access lines a second: an access line (`1 r 0x7f001000`, `1 w 4096 8`)
+ * goes through a fast path of two table-driven token scans and one call to
+ * vm_parse_number_n per number, with no allocation and no copy of the line.
+ * Other ops dispatch on the op word's length and first letter.  Strings a
+ * record carries (names, note text, set key and value, expect checks) are
+ * copied, NUL-terminated, into a per-reader arena that is reset at every
+ * vm_vmt_next() call, which is why they live only until that call.
+ *
+ * Columns (vm_record_t.cols[]), 1-based bytes:
+ *   cols[0]  the PID; for `crash`, `set` and `file`, the op word
+ *   cols[1]  the op word (for `crash`, `set`, `file`: the same as cols[0]),
+ *            so that cols[1] is always the op and cols[2] the first argument
+ *   cols[2+] each argument token in the order it appears on the line,
+ *            including key=value options (count=, seed=, stride=, off=, fd=,
+ *            size=) and words (shared, anon, create, sparse, ...); for
+ *            `note`, cols[2] is the start of the text; for `expect`, the
+ *            optional pid=/file= and then each check (each check also
+ *            carries its own column in vm_check_t.col).  Slots beyond
+ *            VM_REC_MAX_COLS are dropped; unused slots are 0.
+ * Options that may come in any order (rand's count=/seed=, open's
+ * fd=/create/trunc, file's size=/sparse/cached) therefore have no fixed
+ * slot; the engine's semantic checks point at the positional arguments,
+ * which do.
+ *
+ * Fields a record's kind does not use are 0, except fd (-1) and expect_pid
+ * (-1).  Defaults: access len 1, seq stride 0 (the page size), rand seed 1,
+ * mmap off 0.  Rules beyond SPEC.md's grammar that the reader enforces: an
+ * access of size 0, seq stride=0 and rand count=0 are errors; pids (and
+ * fork's CHILD) are decimal in 1..2^31-1; fds are NUMBERs in 0..2^31-1;
+ * options may not repeat.  Blanks are space and tab (and CR, VT, FF, so that
+ * CRLF files read as they look).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "traces/vmt.h"
+#include "traces/error.h"
+#include "traces/units.h"
+
+#define VMT_BLOCK (1u << 20)         /* bytes per read(2) */
+#define VMT_MAX_LINE (64u << 10)     /* longest line accepted, without '\n' */
+#define VMT_MAX_CHECKS 32            /* checks per expect line */
+#define VMT_MAX_ID 0x7fffffffu       /* largest pid or fd */
+/* Strings copied out of one line: each is at most its token plus a NUL, and
+ * tokens are separated by at least one byte, so twice the line is ample. */
+#define VMT_ARENA (2 * VMT_MAX_LINE + 64)
+#define VMT_QUOTE_MAX 200            /* longest token quoted in a message */
+
+/* Byte classes of the tokenizer.  TOK is 0 so that the table only lists the
+ * exceptions; END stops a line: its '\n' sentinel or the start of a comment. */
+enum { C_TOK = 0, C_BLANK = 1, C_END = 2 };
+
+static const uint8_t cls[256] = {
+	[' '] = C_BLANK, ['\t'] = C_BLANK, ['\r'] = C_BLANK,
+	['\v'] = C_BLANK, ['\f'] = C_BLANK,
+	['\n'] = C_END, ['#'] = C_END,
+};
+
+typedef enum {
+	ST_START,   /* no `vmt 1` yet */
+	ST_HEADERS, /* after `vmt 1`, no event yet: headers allowed */
+	ST_EVENTS,  /* after the first event */
+} vmt_state_t;
+
+struct vm_vmt_reader {
+	char *name;             /* for messages: the path, "<stdin>", or given */
+	int fd;                 /* -1 for a memory reader */
+	gboolean is_stdin;      /* never closed, never rewound */
+	gboolean seekable;      /* a regular file or memory */
+
+	const char *mem;        /* memory reader: the caller's text */
+	size_t mem_len, mem_pos;
+
+	char *buf;              /* file: the block buffer (see the picture);
+				 * memory: room for a last line without '\n' */
+	size_t cap, pos, end;   /* file: unread bytes are buf[pos, end) */
+	gboolean eof;           /* read(2) has returned 0 */
+	gboolean skipping;      /* discarding the rest of an overlong line */
+
+	uint64_t line;          /* lines consumed so far = the current line */
+	vmt_state_t state;
+
+	char *arena;            /* this record's strings */
+	size_t arena_used;
+	vm_check_t checks[VMT_MAX_CHECKS]; /* this record's expect checks */
+};
+
+/*
+ * Make @rec blank: every field 0 but the two whose "absent" is -1.
+ *
+ * Field by field rather than `*rec = (vm_record_t){ ... }`, because GCC
+ * compiles that 184-byte fill into `rep stos`, whose start-up cost was more
+ * than half of the time of parsing an access line.  A field added to
+ * vm_record_t must be added here: the assertion below fails until it is.
+ */
+static inline void
+record_reset(vm_record_t *rec)
+{
+	rec->kind = VM_REC_ACCESS;
+	rec->pid = 0;
+	rec->line = 0;
+	rec->acc = VM_ACC_R;
+	rec->addr = 0;
+	rec->len = 0;
+	rec->count = 0;
+	rec->seed = 0;
+	rec->stride = 0;
+	rec->off = 0;
+	rec->ns = 0;
+	rec->fd = -1;
+	rec->child = 0;
+	rec->prot = 0;
+	rec->flags = 0;
+	rec->arg = 0;
+	rec->name = NULL;
+	rec->value = NULL;
+	rec->expect_pid = -1;
+	rec->expect_file = NULL;
+	rec->nr_checks = 0;
+	rec->checks = NULL;
+	for (unsigned i = 0; i < VM_REC_MAX_COLS; i++)
+		rec->cols[i] = 0;
+}
+G_STATIC_ASSERT(sizeof(void *) != 8 || sizeof(vm_record_t) == 184);
+
+/* --- Input ------------------------------------------------------------- */
+
+typedef enum { NL_LINE, NL_EOF, NL_ERROR } next_line_t;
+
+static gboolean
+io_error(vm_vmt_reader_t *r, int err, const char *what, GError **error)
+{
+	g_set_error(error, VM_ERROR, VM_ERROR_IO, "%s: %s%s", r->name, what,
+		    g_strerror(err));
+	return FALSE;
+}
+
+static next_line_t
+too_long(vm_vmt_reader_t *r, GError **error)
+{
+	g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
+		    "%s:%" G_GUINT64_FORMAT ":1: line too long (more than %u bytes)",
+		    r->name, r->line, VMT_MAX_LINE);
+	return NL_ERROR;
+}
+
+/* Move the unread tail to the front of the buffer and read behind it. */
+static gboolean
+fill(vm_vmt_reader_t *r, GError **error)
+{
+	ssize_t n;
+
+	if (r->pos > 0) {
+		memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+		r->end -= r->pos;
+		r->pos = 0;
+	}
+	/* Exactly one block (there is room for it and for the '\n' of a last
+	 * line that lacks one): block boundaries then fall at file offsets
+	 * k * VMT_BLOCK, which lets the tests put a line across one. */
+	do
+		n = read(r->fd, r->buf + r->end,
+			 MIN(VMT_BLOCK, r->cap - 1 - r->end));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		r->eof = TRUE;
+		return io_error(r, errno, "read error: ", error);
+	}
+	if (n == 0)
+		r->eof = TRUE;
+	r->end += (size_t)n;
+	return TRUE;
+}
+
+static next_line_t
+next_line_file(vm_vmt_reader_t *r, const char **linep, GError **error)
+{
+	for (;;) {
+		char *p = r->buf + r->pos;
+		size_t avail = r->end - r->pos;
+		char *nl = memchr(p, '\n', avail);
+
+		if (G_LIKELY(nl != NULL)) {
+			size_t n = (size_t)(nl - p);
+
+			r->pos += n + 1;
+			if (G_UNLIKELY(r->skipping)) {
+				r->skipping = FALSE;
+				continue;
+			}
+			r->line++;
+			if (G_UNLIKELY(n > VMT_MAX_LINE))
+				return too_long(r, error);
+			*linep = p;
+			return NL_LINE;
+		}
+		if (r->skipping) {
+			r->pos = r->end;        /* still inside the long line */
+		} else if (avail > VMT_MAX_LINE) {
+			r->line++;
+			r->skipping = TRUE;
+			r->pos = r->end;
+			return too_long(r, error);
+		} else if (r->eof) {
+			if (avail == 0)
+				return NL_EOF;
+			r->buf[r->end++] = '\n'; /* the reserved byte */
+			continue;
+		}
+		if (r->eof) {
+			r->skipping = FALSE;
+			return NL_EOF;
+		}
+		if (!fill(r, error))
+			return NL_ERROR;
+	}
+}
+
+static next_line_t
+next_line_memory(vm_vmt_reader_t *r, const char **linep, GError **error)
+{
+	const char *p, *nl;
+	size_t avail, n;
+
+	if (r->mem_pos >= r->mem_len)
+		return NL_EOF;
+	p = r->mem + r->mem_pos;
+	avail = r->mem_len - r->mem_pos;
+	nl = memchr(p, '\n', avail);
+	n = nl != NULL ? (size_t)(nl - p) : avail;
+	r->mem_pos += nl != NULL ? n + 1 : n;
+	r->line++;
+	if (G_UNLIKELY(n > VMT_MAX_LINE))
+		return too_long(r, error);
+	if (nl == NULL) {
+		/* The caller's text is const and may end right here: give
+		 * the last line its sentinel in our own buffer. */
+		memcpy(r->buf, p, n);
+		r->buf[n] = '\n';
+		p = r->buf;
+	}
+	*linep = p;
+	return NL_LINE;
+}
+
+/* --- Tokens ------------------------------------------------------------ */
+
+typedef struct {
+	const char *s;
+	size_t n;               /* 0: no more tokens on the line */
+} tok_t;
+
+typedef struct {
+	const char *line;       /* first byte of the line */
+	const char *p;          /* cursor */
+	const char *last;       /* one past the last token read */
+} lex_t;
+
+static inline tok_t
+lex_next(lex_t *lx)
+{
+	const unsigned char *p = (const unsigned char *)lx->p;
+	const unsigned char *s;
+
+	while (cls[*p] == C_BLANK)
+		p++;
+	s = p;
+	while (cls[*p] == C_TOK)
+		p++;
+	lx->p = (const char *)p;
+	if (p != s)
+		lx->last = (const char *)p;
+	return (tok_t){ (const char *)s, (size_t)(p - s) };
+}
+
+static inline uint32_t
+col_of(const lex_t *lx, const char *at)
+{
+	return (uint32_t)(at - lx->line) + 1;
+}
+
+static inline gboolean
+tok_is(tok_t t, const char *word)
+{
+	size_t n = strlen(word);    /* a literal: folded by the compiler */
+
+	return t.n == n && memcmp(t.s, word, n) == 0;
+}
+
+/* TRUE when @t is "KEY=..." for the given "KEY="; *val gets the rest. */
+static inline gboolean
+tok_opt(tok_t t, const char *key, tok_t *val)
+{
+	size_t n = strlen(key);
+
+	if (t.n < n || memcmp(t.s, key, n) != 0)
+		return FALSE;
+	val->s = t.s + n;
+	val->n = t.n - n;
+	return TRUE;
+}
+
+/* A pid: decimal digits only, 1..VMT_MAX_ID. */
+static inline gboolean
+parse_id(tok_t t, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (t.n == 0 || t.n > 10)
+		return FALSE;
+	for (size_t i = 0; i < t.n; i++) {
+		unsigned d = (unsigned char)t.s[i] - '0';
+
+		if (d > 9)
+			return FALSE;
+		v = v * 10 + d;
+	}
+	if (v == 0 || v > VMT_MAX_ID)
+		return FALSE;
+	*out = (uint32_t)v;
+	return TRUE;
+}
+
+static const char *
+arena_put(vm_vmt_reader_t *r, const char *s, size_t n)
+{
+	char *d;
+
+	g_assert(r->arena_used + n + 1 <= VMT_ARENA);
+	d = r->arena + r->arena_used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	r->arena_used += n + 1;
+	return d;
+}
+
+/* --- Parsing context and its helpers ------------------------------------ */
+
+typedef struct {
+	vm_vmt_reader_t *r;
+	vm_record_t *rec;
+	GError **error;
+	lex_t lx;
+	tok_t op;               /* the op word, for missing-argument messages */
+	unsigned ci;            /* next slot of rec->cols */
+} ctx_t;
+
+#define Q "'%.*s'"
+#define QA(t) (int)MIN((t).n, VMT_QUOTE_MAX), (t).s
+
+static gboolean G_GNUC_PRINTF(3, 4)
+err_at(ctx_t *c, const char *at, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error(c->error, VM_ERROR, VM_ERROR_PARSE,
+		    "%s:%" G_GUINT64_FORMAT ":%u: %s", c->r->name, c->r->line,
+		    col_of(&c->lx, at), msg);
+	g_free(msg);
+	return FALSE;
+}
+
+/* A missing argument is reported just past the last token of the line. */
+static gboolean
+missing(ctx_t *c, const char *what)
+{
+	return err_at(c, c->lx.last, "missing argument: %.*s needs %s",
+		      QA(c->op), what);
+}
+
+static inline void
+keep_col(ctx_t *c, tok_t t)
+{
+	if (c->ci < VM_REC_MAX_COLS)
+		c->rec->cols[c->ci] = col_of(&c->lx, t.s);
+	c->ci++;
+}
+
+/* The next token, which may be absent (t.n == 0); its column is kept. */
+static inline tok_t
+next(ctx_t *c)
+{
+	tok_t t = lex_next(&c->lx);
+
+	if (t.n != 0)
+		keep_col(c, t);
+	return t;
+}
+
+static inline gboolean
+need(ctx_t *c, const char *what, tok_t *t)
+{
+	*t = next(c);
+	return t->n != 0 ? TRUE : missing(c, what);
+}
+
+static inline gboolean
+need_number(ctx_t *c, const char *what, uint64_t *out)
+{
+	tok_t t;
+
+	if (!need(c, what, &t))
+		return FALSE;
+	if (G_UNLIKELY(!vm_parse_number_n(t.s, t.n, out)))
+		return err_at(c, t.s, "bad number " Q, QA(t));
+	return TRUE;
+}
+
+static gboolean
+check_size(ctx_t *c, tok_t t, uint64_t *out)
+{
+	if (!vm_parse_size_n(t.s, t.n, out))
+		return err_at(c, t.s, "bad size " Q, QA(t));
+	return TRUE;
+}
+
+static gboolean
+need_size(ctx_t *c, const char *what, uint64_t *out)
+{
+	tok_t t;
+
+	return need(c, what, &t) && check_size(c, t, out);
+}
+
+static gboolean
+check_fd(ctx_t *c, tok_t t, int32_t *out)
+{
+	uint64_t v;
+
+	if (!vm_parse_number_n(t.s, t.n, &v) || v > VMT_MAX_ID)
+		return err_at(c, t.s, "bad fd " Q, QA(t));
+	*out = (int32_t)v;
+	return TRUE;
+}
+
+static gboolean
+need_fd(ctx_t *c)
+{
+	tok_t t;
+
+	return need(c, "FD", &t) && check_fd(c, t, &c->rec->fd);
+}
+
+/* PROT: "none", or a non-empty subsequence of "rwx" in that order. */
+static gboolean
+need_prot(ctx_t *c)
+{
+	uint32_t prot = 0, bit;
+	tok_t t;
+
+	if (!need(c, "PROT", &t))
+		return FALSE;
+	if (!tok_is(t, "none")) {
+		for (size_t i = 0; i < t.n; i++) {
+			switch (t.s[i]) {
+			case 'r': bit = VM_PROT_R; break;
+			case 'w': bit = VM_PROT_W; break;
+			case 'x': bit = VM_PROT_X; break;
+			default: bit = 0; break;
+			}
+			/* Bits rise in r, w, x order: a smaller one is out
+			 * of order or repeated. */
+			if (bit == 0 || bit <= prot)
+				return err_at(c, t.s, "bad protection " Q, QA(t));
+			prot |= bit;
+		}
+	}
+	c->rec->prot = prot;
+	return TRUE;
+}
+
+/* One of @words (NULL-terminated); its index into *out. */
+static gboolean
+need_word(ctx_t *c, const char *what, const char *const *words, uint32_t *out)
+{
+	tok_t t;
+
+	if (!need(c, what, &t))
+		return FALSE;
+	for (uint32_t i = 0; words[i] != NULL; i++)
+		if (tok_is(t, words[i])) {
+			*out = i;
+			return TRUE;
+		}
+	return err_at(c, t.s, "expected %s, got " Q, what, QA(t));
+}
+
+static gboolean
+need_name(ctx_t *c, const char **out)
+{
+	tok_t t;
+
+	if (!need(c, "NAME", &t))
+		return FALSE;
+	*out = arena_put(c->r, t.s, t.n);
+	return TRUE;
+}
+
+static gboolean
+unexpected(ctx_t *c, tok_t t)
+{
+	return err_at(c, t.s, "unexpected token " Q, QA(t));
+}
+
+static gboolean
+duplicate(ctx_t *c, tok_t t)
+{
+	return err_at(c, t.s, "duplicate option " Q, QA(t));
+}
+
+/* The line must end here. */
+static inline gboolean
+finish(ctx_t *c)
+{
+	tok_t t = lex_next(&c->lx);
+
+	return t.n == 0 ? TRUE : unexpected(c, t);
+}
+
+/* --- Events ------------------------------------------------------------- */
+
+/* `r|w|x ADDR [SIZE]`: the hot path. */
+static inline gboolean
+parse_access(ctx_t *c)
+{
+	vm_record_t *rec = c->rec;
+	tok_t t;
+
+	rec->kind = VM_REC_ACCESS;
+	if (!need_number(c, "ADDR", &rec->addr))
+		return FALSE;
+	t = next(c);
+	if (t.n == 0) {
+		rec->len = 1;
+		return TRUE;
+	}
+	if (G_UNLIKELY(!vm_parse_size_n(t.s, t.n, &rec->len) || rec->len == 0))
+		return err_at(c, t.s, "bad size " Q, QA(t));
+	return finish(c);
+}
+
+/* `r|w` of seq and rand. */
+static gboolean
+need_rw(ctx_t *c)
+{
+	tok_t t;
+
+	if (!need(c, "r|w", &t))
+		return FALSE;
+	if (tok_is(t, "r"))
+		c->rec->acc = VM_ACC_R;
+	else if (tok_is(t, "w"))
+		c->rec->acc = VM_ACC_W;
+	else
+		return err_at(c, t.s, "expected r or w, got " Q, QA(t));
+	return TRUE;
+}
+
+/* `seq r|w ADDR LEN [stride=SIZE]` and `rand r|w ADDR LEN count=N [seed=S]` */
+static gboolean
+parse_seq_rand(ctx_t *c)
+{
+	vm_record_t *rec = c->rec;
+	gboolean is_rand = rec->kind == VM_REC_RAND;
+	gboolean have_stride = FALSE, have_count = FALSE, have_seed = FALSE;
+	tok_t t, v;
+
+	if (!need_rw(c) || !need_number(c, "ADDR", &rec->addr) ||
+	    !need_size(c, "LEN", &rec->len))
+		return FALSE;
+	if (is_rand)
+		rec->seed = 1;
+	while ((t = next(c)).n != 0) {
+		if (!is_rand && tok_opt(t, "stride=", &v)) {
+			if (have_stride)
+				return duplicate(c, t);
+			have_stride = TRUE;
+			if (!vm_parse_size_n(v.s, v.n, &rec->stride) ||
+			    rec->stride == 0)
+				return err_at(c, v.s, "bad stride " Q, QA(v));
+		} else if (is_rand && tok_opt(t, "count=", &v)) {
+			if (have_count)
+				return duplicate(c, t);
+			have_count = TRUE;
+			if (!vm_parse_number_n(v.s, v.n, &rec->count) ||
+			    rec->count == 0)
+				return err_at(c, v.s, "bad count " Q, QA(v));
+		} else if (is_rand && tok_opt(t, "seed=", &v)) {
+			if (have_seed)
+				return duplicate(c, t);
+			have_seed = TRUE;
+			if (!vm_parse_number_n(v.s, v.n, &rec->seed))
+				return err_at(c, v.s, "bad number " Q, QA(v));
+		} else {
+			return unexpected(c, t);
+		}
+	}
+	if (is_rand && !have_count)
+		return missing(c, "count=N");
+	return TRUE;
+}
+
+/* `mmap ADDR LEN PROT shared|private anon|fd=FD [off=SIZE]` */
+static gboolean
+parse_mmap(ctx_t *c)
+{
+	static const char *const share[] = { "shared", "private", NULL };
+	vm_record_t *rec = c->rec;
+	uint32_t which;
+	tok_t t, v;
+
+	if (!need_number(c, "ADDR", &rec->addr) ||
+	    !need_size(c, "LEN", &rec->len) || !need_prot(c) ||
+	    !need_word(c, "shared|private", share, &which))
+		return FALSE;
+	if (which == 0)
+		rec->flags |= VM_MAP_SHARED;
+	if (!need(c, "anon|fd=FD", &t))
+		return FALSE;
+	if (tok_is(t, "anon")) {
+		rec->flags |= VM_MAP_ANON;
+	} else if (tok_opt(t, "fd=", &v)) {
+		if (!check_fd(c, v, &rec->fd))
+			return FALSE;
+	} else {
+		return err_at(c, t.s, "expected anon|fd=FD, got " Q, QA(t));
+	}
+	t = next(c);
+	if (t.n == 0)
+		return TRUE;
+	if (!tok_opt(t, "off=", &v))
+		return unexpected(c, t);
+	if (rec->flags & VM_MAP_ANON)
+		return err_at(c, t.s, "off= with an anonymous mapping " Q, QA(t));
+	return check_size(c, v, &rec->off) && finish(c);
+}
+
+/* `open NAME fd=FD [create] [trunc]`, the three options in any order. */
+static gboolean
+parse_open(ctx_t *c)
+{
+	vm_record_t *rec = c->rec;
+	gboolean have_fd = FALSE;
+	tok_t t, v;
+
+	if (!need_name(c, &rec->name))
+		return FALSE;
+	while ((t = next(c)).n != 0) {
+		if (tok_opt(t, "fd=", &v)) {
+			if (have_fd)
+				return duplicate(c, t);
+			have_fd = TRUE;
+			if (!check_fd(c, v, &rec->fd))
+				return FALSE;
+		} else if (tok_is(t, "create")) {
+			if (rec->flags & VM_OPEN_CREATE)
+				return duplicate(c, t);
+			rec->flags |= VM_OPEN_CREATE;
+		} else if (tok_is(t, "trunc")) {
+			if (rec->flags & VM_OPEN_TRUNC)
+				return duplicate(c, t);
+			rec->flags |= VM_OPEN_TRUNC;
+		} else {
+			return unexpected(c, t);
+		}
+	}
+	return have_fd ? TRUE : missing(c, "fd=FD");
+}
+
+/* `note TEXT...`: the rest of the line, comment removed, trimmed. */
+static gboolean
+parse_note(ctx_t *c)
+{
+	const unsigned char *s = (const unsigned char *)c->lx.p;
+	const unsigned char *e;
+
+	while (cls[*s] == C_BLANK)
+		s++;
+	e = s;
+	while (cls[*e] != C_END)
+		e++;
+	while (e > s && cls[e[-1]] == C_BLANK)
+		e--;
+	if (e == s)
+		return missing(c, "TEXT");
+	keep_col(c, (tok_t){ (const char *)s, (size_t)(e - s) });
+	c->rec->name = arena_put(c->r, (const char *)s, (size_t)(e - s));
+	c->lx.p = (const char *)e;
+	c->lx.last = (const char *)e;
+	return TRUE;
+}
+
+/* One CHECK of an expect line: KEY=VALUE, KEY<=VALUE or KEY>=VALUE. */
+static gboolean
+parse_check(ctx_t *c, tok_t t, vm_check_t *chk)
+{
+	size_t k = 0, v;
+
+	while (k < t.n && (g_ascii_isalnum(t.s[k]) || t.s[k] == '_'))
+		k++;
+	if (k == 0 || k == t.n)
+		goto bad;
+	if (t.s[k] == '=') {
+		chk->cmp = VM_CMP_EQ;
+		v = k + 1;
+	} else if ((t.s[k] == '<' || t.s[k] == '>') && k + 1 < t.n &&
+		   t.s[k + 1] == '=') {
+		chk->cmp = t.s[k] == '<' ? VM_CMP_LE : VM_CMP_GE;
+		v = k + 2;
+	} else {
+		goto bad;
+	}
+	if (v == t.n)
+		goto bad;
+	chk->key = arena_put(c->r, t.s, k);
+	chk->value = arena_put(c->r, t.s + v, t.n - v);
+	chk->col = col_of(&c->lx, t.s);
+	return TRUE;
+bad:
+	return err_at(c, t.s, "bad check " Q, QA(t));
+}
+
+/* `expect [pid=N|file=NAME] CHECK...` */
+static gboolean
+parse_expect(ctx_t *c)
+{
+	vm_record_t *rec = c->rec;
+	uint32_t n = 0, pid;
+	tok_t t, v;
+
+	if (!need(c, "CHECK", &t))
+		return FALSE;
+	if (tok_opt(t, "pid=", &v)) {
+		if (!parse_id(v, &pid))
+			return err_at(c, v.s, "bad pid " Q, QA(v));
+		rec->expect_pid = pid;
+		t = next(c);
+	} else if (tok_opt(t, "file=", &v)) {
+		if (v.n == 0)
+			return err_at(c, t.s, "missing file name " Q, QA(t));
+		rec->expect_file = arena_put(c->r, v.s, v.n);
+		t = next(c);
+	}
+	for (; t.n != 0; t = next(c)) {
+		if (tok_opt(t, "pid=", &v) || tok_opt(t, "file=", &v))
+			return err_at(c, t.s, "pid= and file= must come first "
+				      "after expect " Q, QA(t));
+		if (n == VMT_MAX_CHECKS)
+			return err_at(c, t.s, "too many checks (at most %u) " Q,
+				      VMT_MAX_CHECKS, QA(t));
+		if (!parse_check(c, t, &c->r->checks[n]))
+			return FALSE;
+		n++;
+	}
+	if (n == 0)
+		return missing(c, "CHECK");
+	rec->nr_checks = n;
+	rec->checks = c->r->checks;
+	return TRUE;
+}
+
+static const char *const madv_words[] = {
+	[VM_MADV_NORMAL] = "normal", [VM_MADV_RANDOM] = "random",
+	[VM_MADV_SEQUENTIAL] = "sequential", [VM_MADV_WILLNEED] = "willneed",
+	[VM_MADV_DONTNEED] = "dontneed", NULL,
+};
+static const char *const msync_words[] = {
+	[VM_MS_SYNC] = "sync", [VM_MS_ASYNC] = "async", NULL,
+};
+static const char *const sig_words[] = {
+	[VM_SIG_SIGBUS] = "sigbus", [VM_SIG_SIGSEGV] = "sigsegv", NULL,
+};
+
+#define OP_NONE (-1)
+#define OP_HEADER (-2)          /* vmt, set, file, crash: take no pid */
+
+/* The kind for an op word after a PID, OP_HEADER for the words that take
+ * no pid, or OP_NONE.  Dispatch on length, then first letter, then one
+ * compare: no hashing, no loop over a table. */
+static int
+lookup_op(tok_t t, vm_acc_t *acc)
+{
+#define IS(w) (t.n == sizeof(w) - 1 && memcmp(t.s, w, sizeof(w) - 1) == 0)
+	switch (t.n) {
+	case 1:
+		switch (t.s[0]) {
+		case 'r': *acc = VM_ACC_R; return VM_REC_ACCESS;
+		case 'w': *acc = VM_ACC_W; return VM_REC_ACCESS;
+		case 'x': *acc = VM_ACC_X; return VM_REC_ACCESS;
+		}
+		break;
+	case 3:
+		if (IS("seq")) return VM_REC_SEQ;
+		if (IS("set") || IS("vmt")) return OP_HEADER;
+		break;
+	case 4:
+		switch (t.s[0]) {
+		case 'r':
+			if (IS("rand")) return VM_REC_RAND;
+			if (IS("read")) return VM_REC_READ;
+			break;
+		case 'm': if (IS("mmap")) return VM_REC_MMAP; break;
+		case 'o': if (IS("open")) return VM_REC_OPEN; break;
+		case 'f':
+			if (IS("fork")) return VM_REC_FORK;
+			if (IS("file")) return OP_HEADER;
+			break;
+		case 'e': if (IS("exit")) return VM_REC_EXIT; break;
+		case 'n': if (IS("note")) return VM_REC_NOTE; break;
+		}
+		break;
+	case 5:
+		switch (t.s[0]) {
+		case 'c':
+			if (IS("close")) return VM_REC_CLOSE;
+			if (IS("catch")) return VM_REC_CATCH;
+			if (IS("crash")) return OP_HEADER;
+			break;
+		case 'w': if (IS("write")) return VM_REC_WRITE; break;
+		case 'f': if (IS("fsync")) return VM_REC_FSYNC; break;
+		case 's': if (IS("sleep")) return VM_REC_SLEEP; break;
+		}
+		break;
+	case 6:
+		switch (t.s[0]) {
+		case 'm':
+			if (IS("munmap")) return VM_REC_MUNMAP;
+			if (IS("msync")) return VM_REC_MSYNC;
+			break;
+		case 'u': if (IS("unlink")) return VM_REC_UNLINK; break;
+		case 'e': if (IS("expect")) return VM_REC_EXPECT; break;
+		}
+		break;
+	case 7:
+		if (IS("madvise")) return VM_REC_MADVISE;
+		break;
+	case 8:
+		if (IS("mprotect")) return VM_REC_MPROTECT;
+		break;
+	case 9:
+		if (IS("ftruncate")) return VM_REC_FTRUNCATE;
+		break;
+	}
+	return OP_NONE;
+#undef IS
+}
+
+/* An event after its PID and op word (everything but accesses). */
+static gboolean
+parse_event(ctx_t *c, vm_rec_kind_t kind)
+{
+	vm_record_t *rec = c->rec;
+	uint64_t v;
+
+	rec->kind = kind;
+	switch (kind) {
+	case VM_REC_SEQ:
+	case VM_REC_RAND:
+		return parse_seq_rand(c);
+	case VM_REC_MMAP:
+		return parse_mmap(c);
+	case VM_REC_MUNMAP:
+		return need_number(c, "ADDR", &rec->addr) &&
+		       need_size(c, "LEN", &rec->len) && finish(c);
+	case VM_REC_MPROTECT:
+		return need_number(c, "ADDR", &rec->addr) &&
+		       need_size(c, "LEN", &rec->len) && need_prot(c) &&
+		       finish(c);
+	case VM_REC_MADVISE:
+		return need_number(c, "ADDR", &rec->addr) &&
+		       need_size(c, "LEN", &rec->len) &&
+		       need_word(c, "normal|random|sequential|willneed|dontneed",
+				 madv_words, &rec->arg) &&
+		       finish(c);
+	case VM_REC_MSYNC:
+		return need_number(c, "ADDR", &rec->addr) &&
+		       need_size(c, "LEN", &rec->len) &&
+		       need_word(c, "sync|async", msync_words, &rec->arg) &&
+		       finish(c);
+	case VM_REC_OPEN:
+		return parse_open(c);
+	case VM_REC_CLOSE:
+	case VM_REC_FSYNC:
+		return need_fd(c) && finish(c);
+	case VM_REC_READ:
+	case VM_REC_WRITE:
+		return need_fd(c) && need_size(c, "OFF", &rec->addr) &&
+		       need_size(c, "LEN", &rec->len) && finish(c);
+	case VM_REC_FTRUNCATE:
+		return need_fd(c) && need_size(c, "SIZE", &rec->len) &&
+		       finish(c);
+	case VM_REC_UNLINK:
+		return need_name(c, &rec->name) && finish(c);
+	case VM_REC_FORK: {
+		tok_t t;
+
+		if (!need(c, "CHILD", &t))
+			return FALSE;
+		if (!parse_id(t, &rec->child))
+			return err_at(c, t.s, "bad pid " Q, QA(t));
+		return finish(c);
+	}
+	case VM_REC_EXIT:
+		return finish(c);
+	case VM_REC_CATCH:
+		return need_word(c, "sigbus|sigsegv", sig_words, &rec->arg) &&
+		       finish(c);
+	case VM_REC_SLEEP: {
+		tok_t t;
+
+		if (!need(c, "DURATION", &t))
+			return FALSE;
+		if (!vm_parse_duration_n(t.s, t.n, &v))
+			return err_at(c, t.s, "bad duration " Q, QA(t));
+		rec->ns = v;
+		return finish(c);
+	}
+	case VM_REC_NOTE:
+		return parse_note(c);
+	case VM_REC_EXPECT:
+		return parse_expect(c);
+	default:
+		g_assert_not_reached();
+	}
+	return FALSE;
+}
+
+/* --- Headers and global events -------------------------------------------- */
+
+/* `set KEY=VALUE` */
+static gboolean
+parse_set(ctx_t *c)
+{
+	vm_record_t *rec = c->rec;
+	const char *eq;
+	tok_t t;
+
+	rec->kind = VM_REC_SET;
+	if (!need(c, "KEY=VALUE", &t))
+		return FALSE;
+	eq = memchr(t.s, '=', t.n);
+	if (eq == NULL || eq == t.s)
+		return err_at(c, t.s, "expected KEY=VALUE, got " Q, QA(t));
+	rec->name = arena_put(c->r, t.s, (size_t)(eq - t.s));
+	rec->value = arena_put(c->r, eq + 1, t.n - (size_t)(eq + 1 - t.s));
+	return finish(c);
+}
+
+/* `file NAME size=SIZE [sparse] [cached]`, the options in any order. */
+static gboolean
+parse_file(ctx_t *c)
+{
+	vm_record_t *rec = c->rec;
+	gboolean have_size = FALSE;
+	tok_t t, v;
+
+	rec->kind = VM_REC_FILE;
+	if (!need_name(c, &rec->name))
+		return FALSE;
+	while ((t = next(c)).n != 0) {
+		if (tok_opt(t, "size=", &v)) {
+			if (have_size)
+				return duplicate(c, t);
+			have_size = TRUE;
+			if (!check_size(c, v, &rec->len))
+				return FALSE;
+		} else if (tok_is(t, "sparse")) {
+			if (rec->flags & VM_FILE_SPARSE)
+				return duplicate(c, t);
+			rec->flags |= VM_FILE_SPARSE;
+		} else if (tok_is(t, "cached")) {
+			if (rec->flags & VM_FILE_CACHED)
+				return duplicate(c, t);
+			rec->flags |= VM_FILE_CACHED;
+		} else {
+			return unexpected(c, t);
+		}
+	}
+	return have_size ? TRUE : missing(c, "size=SIZE");
+}
+
+/* `vmt 1`, which must be the first record. */
+static gboolean
+parse_vmt(ctx_t *c, tok_t t0)
+{
+	uint64_t version;
+	tok_t t;
+
+	if (!tok_is(t0, "vmt"))
+		return err_at(c, t0.s, "expected 'vmt 1', got " Q, QA(t0));
+	c->op = t0;
+	t = lex_next(&c->lx);
+	if (t.n == 0)
+		return missing(c, "VERSION");
+	if (!vm_parse_number_n(t.s, t.n, &version) || version != 1)
+		return err_at(c, t.s, "unsupported trace version " Q, QA(t));
+	return finish(c);
+}
+
+/* A line whose first token is not a PID.  1: a record; 0: none (the `vmt`
+ * line); -1: an error. */
+static int
+parse_global(ctx_t *c, tok_t t0)
+{
+	vm_vmt_reader_t *r = c->r;
+	vm_record_t *rec = c->rec;
+	vm_acc_t acc;
+	int op;
+
+	if (r->state == ST_START) {
+		if (!parse_vmt(c, t0))
+			return -1;
+		r->state = ST_HEADERS;
+		return 0;
+	}
+	record_reset(rec);
+	rec->line = r->line;
+	c->op = t0;
+	keep_col(c, t0);
+	keep_col(c, t0);
+	if (tok_is(t0, "crash")) {
+		rec->kind = VM_REC_CRASH;
+		r->state = ST_EVENTS;
+		return finish(c) ? 1 : -1;
+	}
+	if (tok_is(t0, "set") || tok_is(t0, "file")) {
+		if (r->state == ST_EVENTS)
+			return err_at(c, t0.s, "header record after the first "
+				      "event " Q, QA(t0)), -1;
+		return (t0.s[0] == 's' ? parse_set(c) : parse_file(c)) ? 1 : -1;
+	}
+	if (tok_is(t0, "vmt"))
+		return err_at(c, t0.s, "duplicate vmt record " Q, QA(t0)), -1;
+	op = lookup_op(t0, &acc);
+	if (op >= 0)
+		return err_at(c, t0.s, "missing pid before " Q, QA(t0)), -1;
+	if (t0.s[0] == '-' || t0.s[0] == '+')
+		return err_at(c, t0.s, "bad pid " Q, QA(t0)), -1;
+	return err_at(c, t0.s, "unknown op " Q, QA(t0)), -1;
+}
+
+/* --- The reader ------------------------------------------------------------ */
+
+gboolean
+vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
+{
+	g_return_val_if_fail(r != NULL && rec != NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	r->arena_used = 0;
+	for (;;) {
+		const char *line;
+		next_line_t got;
+		ctx_t c;
+		tok_t t0, op;
+		vm_acc_t acc;
+		uint32_t pid;
+		int kind;
+
+		got = r->fd >= 0 ? next_line_file(r, &line, error)
+				 : next_line_memory(r, &line, error);
+		if (G_UNLIKELY(got != NL_LINE)) {
+			if (got == NL_EOF && r->state == ST_START) {
+				g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
+					    "%s:%" G_GUINT64_FORMAT ":1: expected "
+					    "'vmt 1', got the end of the file",
+					    r->name, r->line + 1);
+			}
+			return FALSE;
+		}
+		c.r = r;
+		c.rec = rec;
+		c.error = error;
+		c.lx.line = c.lx.p = c.lx.last = line;
+		c.ci = 0;
+		t0 = lex_next(&c.lx);
+		if (t0.n == 0)
+			continue;       /* blank or comment */
+		if (G_UNLIKELY(r->state == ST_START ||
+			       (unsigned)(t0.s[0] - '0') > 9)) {
+			int got_rec = parse_global(&c, t0);
+
+			if (got_rec == 0)
+				continue;
+			return got_rec > 0;
+		}
+
+		/* PID OP ARGS... */
+		record_reset(rec);
+		rec->line = r->line;
+		r->state = ST_EVENTS;
+		keep_col(&c, t0);
+		if (G_UNLIKELY(!parse_id(t0, &pid)))
+			return err_at(&c, t0.s, "bad pid " Q, QA(t0));
+		rec->pid = pid;
+		c.op = op = lex_next(&c.lx);
+		if (G_UNLIKELY(op.n == 0))
+			return err_at(&c, c.lx.last, "missing argument: "
+				      "an event needs an OP");
+		keep_col(&c, op);
+		if (G_LIKELY(op.n == 1)) {
+			switch (op.s[0]) {
+			case 'r': rec->acc = VM_ACC_R; return parse_access(&c);
+			case 'w': rec->acc = VM_ACC_W; return parse_access(&c);
+			case 'x': rec->acc = VM_ACC_X; return parse_access(&c);
+			}
+		}
+		kind = lookup_op(op, &acc);
+		if (kind == OP_HEADER)
+			return err_at(&c, op.s, "no pid expected before " Q,
+				      QA(op));
+		if (kind == OP_NONE)
+			return err_at(&c, op.s, "unknown op " Q, QA(op));
+		return parse_event(&c, (vm_rec_kind_t)kind);
+	}
+}
+
+static vm_vmt_reader_t *
+reader_new(const char *name)
+{
+	vm_vmt_reader_t *r = g_new0(vm_vmt_reader_t, 1);
+
+	r->name = g_strdup(name);
+	r->fd = -1;
+	r->arena = g_malloc(VMT_ARENA);
+	return r;
+}
+
+vm_vmt_reader_t *
+vm_vmt_open(const char *path, GError **error)
+{
+	vm_vmt_reader_t *r;
+	struct stat st;
+
+	g_return_val_if_fail(path != NULL, NULL);
+	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+	if (strcmp(path, "-") == 0) {
+		r = reader_new("<stdin>");
+		r->fd = STDIN_FILENO;
+		r->is_stdin = TRUE;
+	} else {
+		r = reader_new(path);
+		do
+			r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		while (r->fd < 0 && errno == EINTR);
+		if (r->fd < 0) {
+			io_error(r, errno, "", error);
+			vm_vmt_close(r);
+			return NULL;
+		}
+		if (fstat(r->fd, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				io_error(r, EISDIR, "", error);
+				vm_vmt_close(r);
+				return NULL;
+			}
+			r->seekable = S_ISREG(st.st_mode);
+		}
+	}
+	/* A block, the longest line moved to the front, and the '\n'. */
+	r->cap = VMT_BLOCK + VMT_MAX_LINE + 2;
+	r->buf = g_malloc(r->cap);
+	return r;
+}
+
+vm_vmt_reader_t *
+vm_vmt_open_memory(const char *name, const char *text, size_t len)
+{
+	vm_vmt_reader_t *r;
+
+	g_return_val_if_fail(name != NULL, NULL);
+	g_return_val_if_fail(text != NULL || len == 0, NULL);
+
+	r = reader_new(name);
+	r->mem = text;
+	r->mem_len = len;
+	r->seekable = TRUE;
+	r->cap = VMT_MAX_LINE + 2;      /* only for a last unterminated line */
+	r->buf = g_malloc(r->cap);
+	return r;
+}
+
+gboolean
+vm_vmt_rewind(vm_vmt_reader_t *r, GError **error)
+{
+	g_return_val_if_fail(r != NULL, FALSE);
+
+	if (!r->seekable) {
+		g_set_error(error, VM_ERROR, VM_ERROR_IO,
+			    "%s: cannot rewind: not a regular file", r->name);
+		return FALSE;
+	}
+	if (r->fd >= 0 && lseek(r->fd, 0, SEEK_SET) != 0)
+		return io_error(r, errno, "cannot rewind: ", error);
+	r->mem_pos = 0;
+	r->pos = r->end = 0;
+	r->eof = FALSE;
+	r->skipping = FALSE;
+	r->line = 0;
+	r->state = ST_START;
+	r->arena_used = 0;
+	return TRUE;
+}
+
+const char *
+vm_vmt_name(const vm_vmt_reader_t *r)
+{
+	g_return_val_if_fail(r != NULL, NULL);
+	return r->name;
+}
+
+gboolean
+vm_vmt_seekable(const vm_vmt_reader_t *r)
+{
+	g_return_val_if_fail(r != NULL, FALSE);
+	return r->seekable;
+}
+
+void
+vm_vmt_close(vm_vmt_reader_t *r)
+{
+	if (r == NULL)
+		return;
+	if (r->fd >= 0 && !r->is_stdin)
+		close(r->fd);
+	g_free(r->buf);
+	g_free(r->arena);
+	g_free(r->name);
+	g_free(r);
+}
+
+/* --- Writing ----------------------------------------------------------------- */
+
+/* @prefix (" ", " size=", " stride=", ...) then the exact SIZE spelling. */
+static void
+append_size(GString *out, const char *prefix, uint64_t v)
+{
+	char *s = vm_format_size(v);
+
+	g_string_append(out, prefix);
+	g_string_append(out, s);
+	g_free(s);
+}
+
+static void
+append_addr(GString *out, uint64_t v)
+{
+	g_string_append_printf(out, " 0x%" G_GINT64_MODIFIER "x", v);
+}
+
+static void
+append_prot(GString *out, uint32_t prot)
+{
+	g_string_append_c(out, ' ');
+	if ((prot & (VM_PROT_R | VM_PROT_W | VM_PROT_X)) == 0) {
+		g_string_append(out, "none");
+		return;
+	}
+	if (prot & VM_PROT_R)
+		g_string_append_c(out, 'r');
+	if (prot & VM_PROT_W)
+		g_string_append_c(out, 'w');
+	if (prot & VM_PROT_X)
+		g_string_append_c(out, 'x');
+}
+
+/* words[i] of a NULL-terminated table, "?" when out of range. */
+static const char *
+word_of(const char *const *words, uint32_t i)
+{
+	for (uint32_t k = 0; words[k] != NULL; k++)
+		if (k == i)
+			return words[k];
+	return "?";
+}
+
+static const char *
+str_or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+void
+vm_vmt_format(const vm_record_t *rec, GString *out)
+{
+	static const char *const cmp_words[] = {
+		[VM_CMP_EQ] = "=", [VM_CMP_LE] = "<=", [VM_CMP_GE] = ">=", NULL,
+	};
+
+	g_return_if_fail(rec != NULL && out != NULL);
+
+	switch (rec->kind) {
+	case VM_REC_SET:
+		g_string_append_printf(out, "set %s=%s", str_or_empty(rec->name),
+				       str_or_empty(rec->value));
+		return;
+	case VM_REC_FILE:
+		g_string_append_printf(out, "file %s", str_or_empty(rec->name));
+		append_size(out, " size=", rec->len);
+		if (rec->flags & VM_FILE_SPARSE)
+			g_string_append(out, " sparse");
+		if (rec->flags & VM_FILE_CACHED)
+			g_string_append(out, " cached");
+		return;
+	case VM_REC_CRASH:
+		g_string_append(out, "crash");
+		return;
+	default:
+		break;
+	}
+
+	g_string_append_printf(out, "%u %s", rec->pid, vm_record_op_name(rec));
+	switch (rec->kind) {
+	case VM_REC_ACCESS:
+		append_addr(out, rec->addr);
+		if (rec->len != 1)
+			append_size(out, " ", rec->len);
+		break;
+	case VM_REC_SEQ:
+	case VM_REC_RAND:
+		g_string_append(out, rec->acc == VM_ACC_W ? " w" : " r");
+		append_addr(out, rec->addr);
+		append_size(out, " ", rec->len);
+		if (rec->kind == VM_REC_SEQ) {
+			if (rec->stride != 0)
+				append_size(out, " stride=", rec->stride);
+			break;
+		}
+		g_string_append_printf(out, " count=%" G_GUINT64_FORMAT,
+				       rec->count);
+		if (rec->seed != 1)
+			g_string_append_printf(out, " seed=%" G_GUINT64_FORMAT,
+					       rec->seed);
+		break;
+	case VM_REC_MMAP:
+		append_addr(out, rec->addr);
+		append_size(out, " ", rec->len);
+		append_prot(out, rec->prot);
+		g_string_append(out, rec->flags & VM_MAP_SHARED ? " shared"
+				: " private");
+		if (rec->flags & VM_MAP_ANON) {
+			g_string_append(out, " anon");
+		} else {
+			g_string_append_printf(out, " fd=%d", (int)rec->fd);
+			if (rec->off != 0)
+				append_size(out, " off=", rec->off);
+		}
+		break;
+	case VM_REC_MUNMAP:
+	case VM_REC_MPROTECT:
+	case VM_REC_MADVISE:
+	case VM_REC_MSYNC:
+		append_addr(out, rec->addr);
+		append_size(out, " ", rec->len);
+		if (rec->kind == VM_REC_MPROTECT)
+			append_prot(out, rec->prot);
+		else if (rec->kind == VM_REC_MADVISE)
+			g_string_append_printf(out, " %s",
+					       word_of(madv_words, rec->arg));
+		else if (rec->kind == VM_REC_MSYNC)
+			g_string_append_printf(out, " %s",
+					       word_of(msync_words, rec->arg));
+		break;
+	case VM_REC_OPEN:
+		g_string_append_printf(out, " %s fd=%d", str_or_empty(rec->name),
+				       (int)rec->fd);
+		if (rec->flags & VM_OPEN_CREATE)
+			g_string_append(out, " create");
+		if (rec->flags & VM_OPEN_TRUNC)
+			g_string_append(out, " trunc");
+		break;
+	case VM_REC_CLOSE:
+	case VM_REC_FSYNC:
+		g_string_append_printf(out, " %d", (int)rec->fd);
+		break;
+	case VM_REC_READ:
+	case VM_REC_WRITE:
+		g_string_append_printf(out, " %d", (int)rec->fd);
+		append_size(out, " ", rec->addr);
+		append_size(out, " ", rec->len);
+		break;
+	case VM_REC_FTRUNCATE:
+		g_string_append_printf(out, " %d", (int)rec->fd);
+		append_size(out, " ", rec->len);
+		break;
+	case VM_REC_UNLINK:
+		g_string_append_printf(out, " %s", str_or_empty(rec->name));
+		break;
+	case VM_REC_FORK:
+		g_string_append_printf(out, " %u", rec->child);
+		break;
+	case VM_REC_EXIT:
+		break;
+	case VM_REC_CATCH:
+		g_string_append_printf(out, " %s", word_of(sig_words, rec->arg));
+		break;
+	case VM_REC_SLEEP: {
+		char *s = vm_format_duration(rec->ns);
+
+		g_string_append_printf(out, " %s", s);
+		g_free(s);
+		break;
+	}
+	case VM_REC_NOTE:
+		g_string_append_printf(out, " %s", str_or_empty(rec->name));
+		break;
+	case VM_REC_EXPECT:
+		/* The grammar allows one of pid= and file=; pid= wins. */
+		if (rec->expect_pid >= 0)
+			g_string_append_printf(out, " pid=%" G_GINT64_FORMAT,
+					       rec->expect_pid);
+		else if (rec->expect_file != NULL)
+			g_string_append_printf(out, " file=%s", rec->expect_file);
+		for (uint32_t i = 0; i < rec->nr_checks; i++)
+			g_string_append_printf(out, " %s%s%s",
+					       str_or_empty(rec->checks[i].key),
+					       word_of(cmp_words, rec->checks[i].cmp),
+					       str_or_empty(rec->checks[i].value));
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,47 @@
+/*
+ * The .vmt text trace reader (SPEC.md §2), streaming: a trace is read in
+ * large blocks and never held whole, so a billion-line trace replays in
+ * bounded memory.
+ *
+ * The reader checks syntax only: the `vmt 1` first record, headers before
+ * events, op names, argument counts and forms (NUMBER, SIZE, DURATION, PROT,
+ * keywords, key=value options), numbers that overflow, trailing tokens.
+ * What depends on the machine or on earlier events (page alignment, known
+ * pids and fds, fork to a live pid) is checked by the engine, which has the
+ * columns of every token in vm_record_t.cols.
+ *
+ * Errors: VM_ERROR_PARSE, message "FILE:LINE:COL: what is wrong: 'token'".
+ */
+#ifndef VM_VMT_H
+#define VM_VMT_H
+
+#include <stdio.h>
+#include "traces/record.h"
+
+typedef struct vm_vmt_reader vm_vmt_reader_t;
+
+/* Open @path ("-" is standard input).  NULL with @error on failure. */
+vm_vmt_reader_t *vm_vmt_open(const char *path, GError **error);
+/* Read from memory (the built-in tour, tests).  @name is used in messages.
+ * @text must outlive the reader. */
+vm_vmt_reader_t *vm_vmt_open_memory(const char *name, const char *text,
+				    size_t len);
+/*
+ * Next record into @rec.  TRUE: a record; FALSE and *error NULL: end of the
+ * trace; FALSE and *error set: a syntax error.  The `vmt 1` line, comments and
+ * blank lines yield no records.  An empty file (no `vmt 1`) is an error.
+ */
+gboolean vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error);
+/* Start again from the first line (for the check pass).  FALSE for stdin. */
+gboolean vm_vmt_rewind(vm_vmt_reader_t *r, GError **error);
+/* The name used in messages (the path as given, "<stdin>" for "-"). */
+const char *vm_vmt_name(const vm_vmt_reader_t *r);
+/* TRUE when the reader can rewind (a regular file or memory). */
+gboolean vm_vmt_seekable(const vm_vmt_reader_t *r);
+void vm_vmt_close(vm_vmt_reader_t *r);
+
+/* Write @rec as one .vmt line (no newline) into @out.  Used by convert,
+ * the recorder and `explain`'s echo of the event. */
+void vm_vmt_format(const vm_record_t *rec, GString *out);
+
+#endif
