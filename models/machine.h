@@ -140,6 +140,13 @@ vm_proc_t *vm_machine_proc(vm_machine_t *m, uint32_t pid);
 /* Create process @pid with an empty address space; NULL when the top-level
  * table cannot get a frame. */
 vm_proc_t *vm_machine_spawn(vm_machine_t *m, uint32_t pid);
+/*
+ * fork(): a new process @pid with a copy of @parent's address space
+ * (fork.c).  Returns NULL when memory ran out (nothing is left behind).
+ * *cost gets the CPU time of copying the page tables.
+ */
+vm_proc_t *vm_machine_fork(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
+			   uint64_t *cost);
 /* End @p: unmap everything, free its page tables, drop its TLB entries. */
 void vm_machine_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why);
 /* The CPU now runs @p: with tlb.asid=false this flushes the TLBs. */

@@ -511,6 +511,19 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			st->pages = n;
 		break;
 	}
+	case VM_REC_FORK: {
+		uint64_t cost = 0;
+		syscall_cost(e, p);
+		if (!vm_machine_fork(m, p, r->child, &cost)) {
+			g_set_error(error, VM_ERROR, VM_ERROR_OOM,
+				    "%s:%" G_GUINT64_FORMAT ": out of memory: no frames for the page tables of pid %u "
+				    "(reclaim and the OOM killer are not modelled in this version)",
+				    e->name, r->line, r->child);
+			return FALSE;
+		}
+		charge(e, p, cost);
+		break;
+	}
 	case VM_REC_EXIT:
 		syscall_cost(e, p);
 		vm_machine_exit(m, p, VM_KILL_NONE);

@@ -50,6 +50,8 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_access_t *res)
 				       res->refs, m->pt.levels);
 	else if (!res->pte_present)
 		g_string_append(out, ", PTE not present");
+	else if (res->outcome == VM_OUT_WALK && res->pfn == VM_PFN_ZERO)
+		g_string_append(out, ", PTE present: the zero page; TLB filled");
 	else if (res->outcome == VM_OUT_WALK)
 		g_string_append_printf(out, ", PTE present: frame %u; TLB filled",
 				       res->pfn);
@@ -177,6 +179,15 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 		else
 			g_string_append(out, "advice recorded on the mapping");
 		break;
+	case VM_REC_FORK: {
+		vm_proc_t *c = vm_machine_proc(m, r->child);
+		g_string_append_printf(out, "process %u created: mappings copied; %"
+				       G_GUINT64_FORMAT " anonymous pages now shared copy-on-write "
+				       "(write-protected in both), %" G_GUINT64_FORMAT
+				       " page-table pages", r->child,
+				       c ? c->rss_anon : 0, c ? c->pt_pages : 0);
+		break;
+	}
 	case VM_REC_EXIT:
 		g_string_append_printf(out, "process %u exits: its memory and page tables are freed",
 				       r->pid);

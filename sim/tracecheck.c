@@ -226,9 +226,20 @@ gboolean vm_tracecheck_record(vm_tracecheck_t *c, const vm_record_t *rec,
 		return unsupported(c, rec, error,
 				   "'%s' cannot be replayed yet: files and the page cache are not modelled in this version",
 				   vm_record_op_name(rec));
-	case VM_REC_FORK:
-		return unsupported(c, rec, error,
-				   "'fork' cannot be replayed yet: fork and copy-on-write between processes are not modelled in this version");
+	case VM_REC_FORK: {
+		if (g_hash_table_contains(c->pids, GUINT_TO_POINTER(rec->child)))
+			return fail(c, rec, 2, error, "fork to pid %u, which exists",
+				    rec->child);
+		GHashTable *copy = fdset_new();
+		GHashTableIter it;
+		gpointer k;
+		g_hash_table_iter_init(&it, fds);
+		while (g_hash_table_iter_next(&it, &k, NULL))
+			g_hash_table_add(copy, k);
+		g_hash_table_insert(c->pids, GUINT_TO_POINTER(rec->child), copy);
+		g_hash_table_add(c->seen, GUINT_TO_POINTER(rec->child));
+		return TRUE;
+	}
 	case VM_REC_EXIT:
 		g_hash_table_remove(c->pids, GUINT_TO_POINTER(rec->pid));
 		return TRUE;

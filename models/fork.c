@@ -1,0 +1,102 @@
+/*
+ * fork(): a copy of the address space, modelled on Linux's dup_mmap and
+ * copy_page_range (mm/memory.c).
+ *
+ *   parent PTE (anon, writable)          after fork, both processes:
+ *   ┌──────────────┐                     ┌──────────────┐  ┌──────────────┐
+ *   │ frame 7  RW  │        ──►          │ frame 7  R   │  │ frame 7  R   │
+ *   └──────────────┘                     └──────────────┘  └──────────────┘
+ *                                         mapcount(7) = 2: the first write
+ *                                         in either copies (wp_page_copy),
+ *                                         or reuses it once the other is gone
+ *
+ * VMAs are copied; PTEs only for VMAs that need them (vma_needs_copy: those
+ * with anonymous pages).  Anonymous pages are write-protected in both
+ * processes and their mapcount raised; the zero page is shared as it is.
+ * The parent's TLB entries for the pages made read-only are flushed, as
+ * Linux's flush_tlb_mm after copy_page_range.  Signal dispositions are
+ * inherited (so is `catch`).
+ *
+ * Cost: one syscall, plus cost.page_copy per page-table page the child gets,
+ * since copying a table is copying a page; Linux's fork time grows the same
+ * way with the size of the page tables.
+ *
+ * Left out for now: file and shared mappings (their models come with the
+ * page cache), swap entries.
+ */
+#include "models/machine.h"
+
+typedef struct {
+	vm_machine_t *m;
+	vm_proc_t *parent, *child;
+	gboolean oom;
+	uint64_t protected_pages;
+} fork_ctx_t;
+
+static void copy_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	fork_ctx_t *f = vctx;
+	if (f->oom || !(*slot & VM_PTE_P))
+		return;
+	unsigned nr_new = 0;
+	uint64_t *cslot = vm_pt_ensure(&f->m->pt, f->child->root, vpn,
+				       f->child->pid, &nr_new);
+	vm_machine_count_tables(f->m, f->child, nr_new);
+	if (!cslot) {
+		f->oom = TRUE;
+		return;
+	}
+	uint64_t pte = *slot;
+	uint64_t pfn = VM_PTE_PFN(pte);
+	if (pfn != VM_PFN_ZERO) {
+		vm_frame_t *fr = &f->m->frames.f[pfn];
+		fr->mapcount++;
+		if (fr->kind == VM_FRAME_ANON) {
+			f->child->rss_anon++;
+			if (pte & VM_PTE_W) {
+				pte &= ~(uint64_t)VM_PTE_W;
+				*slot = pte;   /* still present: no count change */
+				f->protected_pages++;
+			}
+		} else {
+			f->child->rss_file++;
+		}
+	}
+	vm_pt_leaf_set(&f->m->pt, f->child->root, vpn, cslot, pte);
+}
+
+vm_proc_t *vm_machine_fork(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
+			   uint64_t *cost)
+{
+	vm_proc_t *child = vm_machine_spawn(m, pid);
+	*cost = 0;
+	if (!child)
+		return NULL;
+	child->catch_mask = parent->catch_mask;
+	child->vma = g_new(vm_vma_t, parent->nr_vma ? parent->nr_vma : 1);
+	child->cap_vma = parent->nr_vma ? parent->nr_vma : 1;
+	child->nr_vma = parent->nr_vma;
+	for (uint32_t i = 0; i < parent->nr_vma; i++)
+		child->vma[i] = parent->vma[i];
+
+	fork_ctx_t f = { .m = m, .parent = parent, .child = child };
+	for (uint32_t i = 0; i < parent->nr_vma && !f.oom; i++) {
+		const vm_vma_t *v = &parent->vma[i];
+		/* vma_needs_copy: only anonymous private memory has PTEs
+		 * that the child cannot fault in again */
+		if (!(v->flags & VM_MAP_ANON) || (v->flags & VM_MAP_SHARED))
+			continue;
+		vm_pt_for_each(&m->pt, parent->root, v->start, v->end, copy_leaf, &f);
+	}
+	if (f.oom) {
+		vm_machine_exit(m, child, VM_KILL_OOM);
+		return NULL;
+	}
+	if (f.protected_pages) {
+		vm_tlb_flush_asid(m->l1, parent->pid);
+		if (m->l2)
+			vm_tlb_flush_asid(m->l2, parent->pid);
+	}
+	*cost = child->pt_pages * m->cfg.cost_page_copy;
+	return child;
+}
