@@ -170,7 +170,7 @@ void vm_mm_mmap(vm_machine_t *m, vm_proc_t *p, uint64_t start, uint64_t npages,
 	};
 	uint32_t i = first_above(p, start);
 	vma_insert_at(p, i, &v);
-	merge_around(p, i, i);
+	merge_around(p, i, i + 1);
 }
 
 /* The PTE bits a page may have in a VMA of @prot: the zero page and pages

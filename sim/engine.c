@@ -45,6 +45,8 @@ typedef struct {
 struct vm_engine {
 	vm_engine_opts_t opts;
 	vm_config_t cfg;
+	gboolean explicit_profile;      /* the caller chose it: ignore `profile` */
+	unsigned nr_sets;               /* `set` lines applied so far */
 	vm_vmt_reader_t *rd;
 	char *name;
 	vm_tracecheck_t *stream_check;  /* checks as we go (streams only) */
@@ -95,9 +97,41 @@ static void task_free(gpointer p)
 	g_free(t);
 }
 
+static gboolean apply_profile(vm_engine_t *e, const vm_record_t *rec,
+			      GError **error)
+{
+	if (e->explicit_profile)
+		return TRUE;   /* -p wins over the trace's own choice */
+	if (e->nr_sets) {
+		g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
+			    "%s:%" G_GUINT64_FORMAT ":%u: 'profile' must come before the 'set' lines",
+			    e->name, rec->line, rec->cols[0] ? rec->cols[0] : 1);
+		return FALSE;
+	}
+	/* an .ini named by a trace is found beside the trace */
+	char *path = NULL;
+	if (g_str_has_suffix(rec->name, ".ini") && !g_path_is_absolute(rec->name)) {
+		char *dir = g_path_get_dirname(e->name);
+		path = g_build_filename(dir, rec->name, NULL);
+		g_free(dir);
+	}
+	GError *err = NULL;
+	gboolean ok = vm_config_load(&e->cfg, path ? path : rec->name, &err);
+	g_free(path);
+	if (!ok) {
+		g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+			    "%s:%" G_GUINT64_FORMAT ":%u: %s", e->name, rec->line,
+			    rec->cols[2] ? rec->cols[2] : 1, err->message);
+		g_error_free(err);
+	}
+	return ok;
+}
+
 static gboolean apply_header(vm_engine_t *e, const vm_record_t *rec,
 			     GError **error)
 {
+	if (rec->kind == VM_REC_PROFILE)
+		return apply_profile(e, rec, error);
 	if (rec->kind == VM_REC_FILE) {
 		g_set_error(error, VM_ERROR, VM_ERROR_UNSUPPORTED,
 			    "%s:%" G_GUINT64_FORMAT ":%u: 'file' cannot be replayed yet: files and the page cache are not modelled in this version",
@@ -113,7 +147,13 @@ static gboolean apply_header(vm_engine_t *e, const vm_record_t *rec,
 		g_error_free(err);
 		return FALSE;
 	}
+	e->nr_sets++;
 	return TRUE;
+}
+
+static gboolean is_header(vm_rec_kind_t k)
+{
+	return k == VM_REC_SET || k == VM_REC_FILE || k == VM_REC_PROFILE;
 }
 
 /* Read the header, build the profile, check the trace, build the machine. */
@@ -122,7 +162,7 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 	gboolean got = FALSE;
 	GError *err = NULL;
 	while ((got = vm_vmt_next(e->rd, &e->rec, &err))) {
-		if (e->rec.kind != VM_REC_SET && e->rec.kind != VM_REC_FILE)
+		if (!is_header(e->rec.kind))
 			break;
 		if (!apply_header(e, &e->rec, error))
 			return FALSE;
@@ -152,7 +192,7 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 		vm_tracecheck_t *c = vm_tracecheck_new(&e->cfg, e->name);
 		gboolean ok = TRUE;
 		while (got) {
-			if (e->rec.kind == VM_REC_SET || e->rec.kind == VM_REC_FILE) {
+			if (is_header(e->rec.kind)) {
 				g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
 					    "%s:%" G_GUINT64_FORMAT ":1: header record after the first event",
 					    e->name, e->rec.line);
@@ -199,7 +239,12 @@ static vm_engine_t *engine_new(const vm_config_t *base,
 	vm_engine_t *e = g_new0(vm_engine_t, 1);
 	if (opts)
 		e->opts = *opts;
-	e->cfg = *base;
+	if (base) {
+		e->cfg = *base;
+		e->explicit_profile = TRUE;
+	} else {
+		vm_config_default(&e->cfg);
+	}
 	vm_evq_init(&e->evq, 64);
 	e->by_pid = g_hash_table_new(g_direct_hash, g_direct_equal);
 	e->tasks = g_ptr_array_new_with_free_func(task_free);
@@ -313,7 +358,7 @@ static void run_expect(vm_engine_t *e, const vm_record_t *rec)
 		const vm_check_t *k = &rec->checks[i];
 		if (strcmp(k->key, "outcome") == 0) {
 			/* SPEC.md §5: the process named by pid=, else pid 1 */
-			vm_proc_t *q = p ? p : vm_machine_proc(e->m, 1);
+			vm_proc_t *q = rec->expect_pid >= 0 ? p : vm_machine_proc(e->m, 1);
 			const char *got = q ? vm_outcome_name(q->last_outcome) : "none";
 			if (strcmp(got, k->value) != 0)
 				ok = expect_fail(e, rec, k, got) && ok;
@@ -467,6 +512,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	if (!p || p->state != VM_PROC_RUNNING) {
 		if (!is_bookkeeping(r->kind)) {
 			st->skipped = 1;
+			t->cur_pos = access_count(e, r);   /* done: nothing to resume */
 			goto done;
 		}
 	} else if (!is_bookkeeping(r->kind) && e->cpu_pid != p->pid) {
@@ -625,7 +671,7 @@ static gboolean read_event(vm_engine_t *e, GError **error)
 	for (;;) {
 		if (!vm_vmt_next(e->rd, &e->rec, error))
 			return FALSE;
-		if (e->rec.kind == VM_REC_SET || e->rec.kind == VM_REC_FILE) {
+		if (is_header(e->rec.kind)) {
 			if (e->stream_check) {
 				g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
 					    "%s:%" G_GUINT64_FORMAT ":1: header record after the first event",

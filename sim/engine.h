@@ -63,7 +63,9 @@ typedef struct {
 /*
  * Open the trace at @path ("-": standard input) and prepare a replay: read
  * its header (set lines go on top of @base, then @overrides "KEY=VALUE"
- * NULL-terminated), validate the profile, check the whole trace when it is a
+ * NULL-terminated).  @base NULL: the trace's `profile` header, or `default`;
+ * a @base given explicitly (-p) wins over the trace's `profile`.  Then
+ * validate the profile, check the whole trace when it is a
  * file, and build the machine.  NULL with @error on any problem; nothing has
  * been simulated then.
  */

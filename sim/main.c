@@ -6,6 +6,7 @@
  * report behind.
  */
 #include <config.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,9 +84,11 @@ static gboolean parse_options(const char *cmd, const char *args,
 			      gboolean replay, int *argc, char ***argv,
 			      int *status)
 {
-	char *title = g_strdup_printf("%s %s", cmd, args);
-	GOptionContext *ctx = g_option_context_new(title);
-	g_free(title);
+	/* glib prints "Usage: PRGNAME [OPTION…] ARGS" */
+	char *prg = g_strdup_printf("vmscope %s", cmd);
+	g_set_prgname(prg);
+	g_free(prg);
+	GOptionContext *ctx = g_option_context_new(args);
 	g_option_context_set_summary(ctx, summary);
 	if (replay)
 		g_option_context_add_main_entries(ctx, replay_entries, NULL);
@@ -102,10 +105,6 @@ static gboolean parse_options(const char *cmd, const char *args,
 	return ok;
 }
 
-static gboolean load_profile(vm_config_t *cfg, GError **err)
-{
-	return vm_config_load(cfg, opt_profile ? opt_profile : "default", err);
-}
 
 static gboolean parse_format(vm_format_t *fmt, int *status, const char *cmd)
 {
@@ -131,6 +130,7 @@ static void print_expect_fail(void *ctx, const char *msg)
 
 typedef struct {
 	GString *line;
+	GString *accesses;   /* --each: the event's accesses, shown after it */
 	gboolean quiet;
 } explain_ctx_t;
 
@@ -143,6 +143,10 @@ static void explain_step(void *vctx, vm_engine_t *e, const vm_step_t *st)
 	vm_narrate_step(x->line, e, st);
 	g_string_append_c(x->line, '\n');
 	fputs(x->line->str, stdout);
+	/* a one-page access is already told in full on its own line */
+	if (st->nr_access > 1)
+		fputs(x->accesses->str, stdout);
+	g_string_truncate(x->accesses, 0);
 }
 
 static void explain_access(void *vctx, vm_engine_t *e, const vm_record_t *rec,
@@ -152,15 +156,14 @@ static void explain_access(void *vctx, vm_engine_t *e, const vm_record_t *rec,
 	(void)rec;
 	if (x->quiet)
 		return;
-	g_string_truncate(x->line, 0);
-	g_string_append_printf(x->line, "        %c 0x%" G_GINT64_MODIFIER "x: %s: ",
+	GString *l = x->accesses;
+	g_string_append_printf(l, "        %c 0x%" G_GINT64_MODIFIER "x: %s: ",
 			       acc == VM_ACC_W ? 'w' : acc == VM_ACC_X ? 'x' : 'r',
 			       vaddr, vm_outcome_name((vm_outcome_t)res->outcome));
-	vm_narrate_access(x->line, e, vaddr, acc, res);
-	g_string_append(x->line, "; ");
-	vm_narrate_time(x->line, res->cost);
-	g_string_append_c(x->line, '\n');
-	fputs(x->line->str, stdout);
+	vm_narrate_access(l, e, vaddr, acc, res);
+	g_string_append(l, "; ");
+	vm_narrate_time(l, res->cost);
+	g_string_append_c(l, '\n');
 }
 
 static int finish_status(vm_engine_t *e)
@@ -180,10 +183,13 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 				   "(the timeline writer is planned, not built)");
 	vm_config_t cfg;
 	GError *err = NULL;
-	if (!load_profile(&cfg, &err))
+	/* no -p: the trace's `profile` header, else `default` */
+	if (opt_profile && !vm_config_load(&cfg, opt_profile, &err))
 		return report(err);
+	const vm_config_t *base = opt_profile ? &cfg : NULL;
 
-	explain_ctx_t x = { .line = g_string_new(NULL), .quiet = opt_quiet };
+	explain_ctx_t x = { .line = g_string_new(NULL),
+			    .accesses = g_string_new(NULL), .quiet = opt_quiet };
 	vm_engine_opts_t opts = {
 		.check = opt_check,
 		.on_expect_fail = print_expect_fail,
@@ -195,10 +201,11 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 			opts.on_access = explain_access;
 	}
 	vm_engine_t *e = memory_text
-		? vm_engine_open_memory(trace, memory_text, &cfg, opt_set, &opts, &err)
-		: vm_engine_open(trace, &cfg, opt_set, &opts, &err);
+		? vm_engine_open_memory(trace, memory_text, base, opt_set, &opts, &err)
+		: vm_engine_open(trace, base, opt_set, &opts, &err);
 	if (!e) {
 		g_string_free(x.line, TRUE);
+		g_string_free(x.accesses, TRUE);
 		return report(err);
 	}
 	if (!vm_engine_run(e, &err)) {
@@ -230,6 +237,7 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 	}
 	vm_engine_free(e);
 	g_string_free(x.line, TRUE);
+	g_string_free(x.accesses, TRUE);
 	return status;
 }
 
@@ -359,6 +367,10 @@ static void print_help(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* messages in the user's language, numbers always with a '.', so that
+	 * output is the same everywhere */
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
 	if (argc < 2)
 		return cmd_tour(1, (char *[]){ "tour", NULL });
 	const char *cmd = argv[1];

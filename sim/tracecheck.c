@@ -195,14 +195,20 @@ gboolean vm_tracecheck_record(vm_tracecheck_t *c, const vm_record_t *rec,
 	switch (rec->kind) {
 	case VM_REC_ACCESS:
 	case VM_REC_SEQ:
+	case VM_REC_RAND: {
+		unsigned lentok = rec->kind == VM_REC_ACCESS ? 3 : 4;
 		if (rec->len == 0)
-			return fail(c, rec, 3, error, "length 0");
-		return TRUE;
-	case VM_REC_RAND:
-		if (rec->len < c->cfg.page_size)
+			return fail(c, rec, lentok, error, "length 0");
+		/* a range past the top of the 64-bit space has no meaning */
+		if (rec->addr + (rec->len - 1) < rec->addr)
+			return fail(c, rec, lentok, error, "0x%" G_GINT64_MODIFIER "x+%"
+				    G_GUINT64_FORMAT " runs past the end of the 64-bit address space",
+				    rec->addr, rec->len);
+		if (rec->kind == VM_REC_RAND && rec->len < c->cfg.page_size)
 			return fail(c, rec, 4, error, "rand range %" G_GUINT64_FORMAT
 				    " is smaller than a page", rec->len);
 		return TRUE;
+	}
 	case VM_REC_MMAP:
 		if (!(rec->flags & VM_MAP_ANON))
 			return unsupported(c, rec, error,

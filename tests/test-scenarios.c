@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <glib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "sim/config.h"
 #include "sim/engine.h"
@@ -27,15 +28,13 @@ static void fail_msg(void *ctx, const char *msg)
 
 static void replay(const char *path, const char *text)
 {
-	vm_config_t cfg;
 	GError *err = NULL;
-	ck_assert(vm_config_load(&cfg, "default", &err));
 	GString *fails = g_string_new(NULL);
 	vm_engine_opts_t opts = { .check = TRUE, .on_expect_fail = fail_msg,
 				  .ctx = fails };
 	vm_engine_t *e = text
-		? vm_engine_open_memory(path, text, &cfg, NULL, &opts, &err)
-		: vm_engine_open(path, &cfg, NULL, &opts, &err);
+		? vm_engine_open_memory(path, text, NULL, NULL, &opts, &err)
+		: vm_engine_open(path, NULL, NULL, &opts, &err);
 	ck_assert_msg(e != NULL, "%s: %s", path, err ? err->message : "?");
 	gboolean ok = vm_engine_run(e, &err);
 	ck_assert_msg(ok, "%s: %s", path, err ? err->message : "?");

@@ -13,12 +13,13 @@
  * an access is "r", "w" or "x" (vm_record_op_name), while the kind itself
  * is called "access" (vm_record_kind_name), since no single op word names it.
  */
-#include <string.h>
+#include <stdint.h>
 #include "traces/record.h"
 
 static const char *const kind_names[VM_REC_NR] = {
 	[VM_REC_SET] = "set",
 	[VM_REC_FILE] = "file",
+	[VM_REC_PROFILE] = "profile",
 	[VM_REC_ACCESS] = "access",
 	[VM_REC_SEQ] = "seq",
 	[VM_REC_RAND] = "rand",
@@ -66,22 +67,29 @@ vm_record_copy(vm_record_t *dst, const vm_record_t *src)
 	}
 }
 
+/* The const in a record is for a reader's borrowed strings; a copy owns its
+ * strings, so freeing them drops the const (through an integer, so that
+ * -Wcast-qual stays quiet about a cast that is deliberate). */
+static void
+free_owned(const void *p)
+{
+	g_free((void *)(uintptr_t)p);
+}
+
 void
 vm_record_clear(vm_record_t *rec)
 {
 	g_return_if_fail(rec != NULL);
 
-	/* The const in the record is for readers' borrowed strings; a copy
-	 * owns them, so casting it away here is what the copy promised. */
-	g_free((char *)rec->name);
-	g_free((char *)rec->value);
-	g_free((char *)rec->expect_file);
+	free_owned(rec->name);
+	free_owned(rec->value);
+	free_owned(rec->expect_file);
 	if (rec->checks != NULL) {
 		for (uint32_t i = 0; i < rec->nr_checks; i++) {
-			g_free((char *)rec->checks[i].key);
-			g_free((char *)rec->checks[i].value);
+			free_owned(rec->checks[i].key);
+			free_owned(rec->checks[i].value);
 		}
-		g_free((vm_check_t *)rec->checks);
+		free_owned(rec->checks);
 	}
 	rec->name = NULL;
 	rec->value = NULL;

@@ -47,6 +47,9 @@ typedef enum {
 	VM_REC_EXPECT,    /* expect_pid, expect_file, checks */
 	/* global events */
 	VM_REC_CRASH,     /* pid 0 */
+	/* vmscope extension, a header record: `profile NAME`, the built-in
+	 * profile or .ini file the trace is meant for (-p overrides it) */
+	VM_REC_PROFILE,   /* name */
 	VM_REC_NR
 } vm_rec_kind_t;
 

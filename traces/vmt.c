@@ -189,8 +189,13 @@ fill(vm_vmt_reader_t *r, GError **error)
 			 MIN(VMT_BLOCK, r->cap - 1 - r->end));
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
+		/* Drop what is buffered too: a partial line must not be
+		 * parsed as if it were whole.  Later calls see the end. */
+		int err = errno;
+
 		r->eof = TRUE;
-		return io_error(r, errno, "read error: ", error);
+		r->pos = r->end = 0;
+		return io_error(r, err, "read error: ", error);
 	}
 	if (n == 0)
 		r->eof = TRUE;
@@ -846,6 +851,7 @@ lookup_op(tok_t t, vm_acc_t *acc)
 			if (IS("catch")) return VM_REC_CATCH;
 			if (IS("crash")) return OP_HEADER;
 			break;
+		case 'm': if (IS("msync")) return VM_REC_MSYNC; break;
 		case 'w': if (IS("write")) return VM_REC_WRITE; break;
 		case 'f': if (IS("fsync")) return VM_REC_FSYNC; break;
 		case 's': if (IS("sleep")) return VM_REC_SLEEP; break;
@@ -853,10 +859,7 @@ lookup_op(tok_t t, vm_acc_t *acc)
 		break;
 	case 6:
 		switch (t.s[0]) {
-		case 'm':
-			if (IS("munmap")) return VM_REC_MUNMAP;
-			if (IS("msync")) return VM_REC_MSYNC;
-			break;
+		case 'm': if (IS("munmap")) return VM_REC_MUNMAP; break;
 		case 'u': if (IS("unlink")) return VM_REC_UNLINK; break;
 		case 'e': if (IS("expect")) return VM_REC_EXPECT; break;
 		}
@@ -1009,6 +1012,18 @@ parse_file(ctx_t *c)
 	return have_size ? TRUE : missing(c, "size=SIZE");
 }
 
+/* `profile NAME` (a vmscope extension): the trace's base profile. */
+static gboolean
+parse_profile(ctx_t *c)
+{
+	vm_record_t *rec = c->rec;
+
+	rec->kind = VM_REC_PROFILE;
+	if (!need_name(c, &rec->name))
+		return FALSE;
+	return finish(c);
+}
+
 /* `vmt 1`, which must be the first record. */
 static gboolean
 parse_vmt(ctx_t *c, tok_t t0)
@@ -1053,11 +1068,12 @@ parse_global(ctx_t *c, tok_t t0)
 		r->state = ST_EVENTS;
 		return finish(c) ? 1 : -1;
 	}
-	if (tok_is(t0, "set") || tok_is(t0, "file")) {
+	if (tok_is(t0, "set") || tok_is(t0, "file") || tok_is(t0, "profile")) {
 		if (r->state == ST_EVENTS)
 			return err_at(c, t0.s, "header record after the first "
 				      "event " Q, QA(t0)), -1;
-		return (t0.s[0] == 's' ? parse_set(c) : parse_file(c)) ? 1 : -1;
+		return (t0.s[0] == 's' ? parse_set(c) : t0.s[0] == 'f'
+			? parse_file(c) : parse_profile(c)) ? 1 : -1;
 	}
 	if (tok_is(t0, "vmt"))
 		return err_at(c, t0.s, "duplicate vmt record " Q, QA(t0)), -1;
@@ -1332,6 +1348,9 @@ vm_vmt_format(const vm_record_t *rec, GString *out)
 			g_string_append(out, " sparse");
 		if (rec->flags & VM_FILE_CACHED)
 			g_string_append(out, " cached");
+		return;
+	case VM_REC_PROFILE:
+		g_string_append_printf(out, "profile %s", str_or_empty(rec->name));
 		return;
 	case VM_REC_CRASH:
 		g_string_append(out, "crash");

@@ -1,0 +1,669 @@
+#!/bin/sh
+# Command-line tests for vmscope (SPEC.md §1, §2, §4, §5, §6): exit
+# statuses, error messages with FILE:LINE:COL, output formats, determinism,
+# the tour, explain, standard input and the commands not built yet.
+#
+# An automake test: exit 0 when every case passes, 1 when one fails, 77 when
+# the program is missing.  Each case prints "ok N - what" or "not ok N -
+# what" (with the reason on "#" lines); the last line is the summary
+# "cli: N passed, M failed".
+#
+# Usage: VMSCOPE=/path/to/vmscope sh tests/cli.sh
+
+VMSCOPE=${VMSCOPE:-./vmscope}
+case $VMSCOPE in
+/*) ;;
+*) VMSCOPE=$(pwd)/$VMSCOPE ;;
+esac
+if [ ! -x "$VMSCOPE" ]; then
+	echo "cli: $VMSCOPE is not built; skipping"
+	exit 77
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/vmscope-cli.XXXXXX") || exit 99
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' HUP INT TERM
+# Relative trace names, so messages read "bad.vmt:3:5: ..." whatever $T is.
+cd "$T" || exit 99
+
+LC_ALL=C
+export LC_ALL
+unset NO_COLOR 2>/dev/null || :
+
+if python3 -c 'import json' >/dev/null 2>&1; then
+	have_python=yes
+else
+	have_python=no
+fi
+
+n=0
+passed=0
+failed=0
+
+ok() {
+	n=$((n + 1))
+	passed=$((passed + 1))
+	echo "ok $n - $1"
+}
+
+# not_ok DESCRIPTION WHY...
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	shift
+	for why in "$@"; do
+		printf '%s\n' "$why" | sed 's/^/#   /'
+	done
+}
+
+skip() {
+	n=$((n + 1))
+	passed=$((passed + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# vm NAME ARGS...: run vmscope with stdin from /dev/null; stdout in NAME.out,
+# stderr in NAME.err, the exit status in $rc.
+vm() {
+	name=$1
+	shift
+	"$VMSCOPE" "$@" >"$name.out" 2>"$name.err" </dev/null
+	rc=$?
+}
+
+# vm_in NAME INPUT ARGS...: the same with stdin from INPUT.
+vm_in() {
+	name=$1
+	input=$2
+	shift 2
+	"$VMSCOPE" "$@" >"$name.out" 2>"$name.err" <"$input"
+	rc=$?
+}
+
+# What a run printed, for "not ok" reports.
+show() {
+	echo "exit status $rc"
+	if [ -s "$1.out" ]; then
+		echo "stdout:"
+		head -n 5 "$1.out"
+	fi
+	if [ -s "$1.err" ]; then
+		echo "stderr:"
+		head -n 5 "$1.err"
+	fi
+}
+
+# expect_status DESCRIPTION NAME STATUS [STDERR-REGEX]: the exit status is
+# STATUS and, with a regex, stderr matches it (grep -E).
+expect_status() {
+	if [ "$rc" != "$3" ]; then
+		not_ok "$1" "expected exit status $3" "$(show "$2")"
+	elif [ -n "$4" ] && ! grep -Eq -- "$4" "$2.err"; then
+		not_ok "$1" "stderr does not match /$4/" "$(show "$2")"
+	else
+		ok "$1"
+	fi
+}
+
+# A trace used by several cases: private anonymous memory, a read, a write,
+# a sequential and a random sweep.
+cat >small.vmt <<'EOF'
+vmt 1
+# a small trace
+1 mmap 0x10000 32K rw private anon
+1 r 0x10000
+1 w 0x11000 8
+1 seq r 0x10000 32K
+1 rand r 0x10000 32K count=20 seed=7
+1 exit
+EOF
+
+# ---- help, usage ------------------------------------------------------------
+
+vm help --help
+expect_status "vmscope --help exits 0" help 0
+if grep -q run help.out; then
+	ok "vmscope --help lists the commands"
+else
+	not_ok "vmscope --help lists the commands" "$(show help)"
+fi
+
+vm runhelp run --help
+expect_status "vmscope run --help exits 0" runhelp 0
+# The usage line should read "vmscope run [OPTION…] TRACE", with the program
+# name and the command once.
+usage=$(grep -A1 '^Usage:' runhelp.out | tail -n 1)
+if printf '%s\n' "$usage" | grep -q 'vmscope run' &&
+   [ "$(printf '%s\n' "$usage" | grep -o 'run' | wc -l)" -eq 1 ]; then
+	ok "vmscope run --help: the usage line names 'vmscope run' once"
+else
+	not_ok "vmscope run --help: the usage line names 'vmscope run' once" \
+	       "usage line: $usage"
+fi
+
+vm unknown frobnicate
+expect_status "an unknown command exits 1 with a message" unknown 1 frobnicate
+
+vm notrace run
+expect_status "vmscope run with no trace exits 1 with a message" notrace 1 .
+
+vm missing run nosuch.vmt
+expect_status "vmscope run of a missing file exits 1 naming it" missing 1 nosuch\\.vmt
+
+# ---- profiles ---------------------------------------------------------------
+
+vm profiles profiles
+if [ "$rc" = 0 ] &&
+   grep -Eq '^default( |$)' profiles.out && grep -Eq '^seed-hdd( |$)' profiles.out &&
+   grep -Eq '^x86-32( |$)' profiles.out && grep -Eq '^tiny( |$)' profiles.out; then
+	ok "vmscope profiles lists default, seed-hdd, x86-32 and tiny"
+else
+	not_ok "vmscope profiles lists default, seed-hdd, x86-32 and tiny" \
+	       "$(show profiles)"
+fi
+
+# profile_section FILE: the "profile" object of a run -f json, one
+# "key": value per line, without "name", sorted.
+profile_section() {
+	if [ "$have_python" = yes ]; then
+		python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["profile"]
+p.pop("name", None)
+for k in sorted(p):
+    print(json.dumps(k), json.dumps(p[k]))
+' "$1"
+	else
+		sed -n 's/.*"profile": *{\([^}]*\)}.*/\1/p' "$1" |
+			tr ',' '\n' | sed 's/^ *//' | grep -v '^"name"' | sort
+	fi
+}
+
+for p in default seed-hdd x86-32 tiny; do
+	vm "ini-$p" profiles "$p"
+	if [ "$rc" != 0 ] || [ ! -s "ini-$p.out" ]; then
+		not_ok "vmscope profiles $p prints an ini" "$(show "ini-$p")"
+		continue
+	fi
+	cp "ini-$p.out" "saved-$p.ini"
+	vm "byname-$p" run -f json -p "$p" small.vmt
+	r1=$rc
+	vm "byfile-$p" run -f json -p "saved-$p.ini" small.vmt
+	r2=$rc
+	if [ "$r1" != 0 ] || [ "$r2" != 0 ]; then
+		not_ok "profile $p saved as .ini loads back with -p FILE.ini" \
+		       "-p $p: status $r1; -p saved-$p.ini: status $r2" \
+		       "$(cat "byname-$p.err" "byfile-$p.err")"
+		continue
+	fi
+	profile_section "byname-$p.out" >"prof-name-$p"
+	profile_section "byfile-$p.out" >"prof-file-$p"
+	if [ -s "prof-name-$p" ] && cmp -s "prof-name-$p" "prof-file-$p"; then
+		ok "profile $p saved as .ini loads back with the same profile"
+	else
+		not_ok "profile $p saved as .ini loads back with the same profile" \
+		       "$(diff "prof-name-$p" "prof-file-$p" | head -n 10)"
+	fi
+done
+
+vm noprof profiles nosuch
+expect_status "vmscope profiles nosuch exits 1 naming it" noprof 1 nosuch
+
+# ---- bad traces: FILE:LINE:COL: message, nothing simulated -----------------
+
+# bad DESCRIPTION LINE COL TOKEN TRACE-LINES...: the trace made of the
+# TRACE-LINES exits 1, prints nothing on stdout and
+# "bad.vmt:LINE:COL: ..." on stderr with TOKEN after the prefix.
+bad() {
+	desc=$1 line=$2 col=$3 token=$4
+	shift 4
+	if [ $# = 0 ]; then
+		: >bad.vmt
+	else
+		printf '%s\n' "$@" >bad.vmt
+	fi
+	vm bad run bad.vmt
+	first=$(head -n 1 bad.err)
+	msg=${first#bad.vmt:"$line":"$col": }
+	if [ "$rc" != 1 ]; then
+		not_ok "bad trace: $desc" "expected exit status 1" "$(show bad)"
+	elif [ -s bad.out ]; then
+		not_ok "bad trace: $desc" "stdout is not empty" "$(show bad)"
+	elif [ "$msg" = "$first" ]; then
+		not_ok "bad trace: $desc" "stderr does not start with bad.vmt:$line:$col: " \
+		       "$(show bad)"
+	elif ! printf '%s\n' "$msg" | grep -Fq -- "$token"; then
+		not_ok "bad trace: $desc" "the message does not mention '$token'" \
+		       "$(show bad)"
+	else
+		ok "bad trace: $desc"
+	fi
+}
+
+M='1 mmap 0x10000 32K rw private anon'
+
+bad "unknown op" 3 3 frob \
+	'vmt 1' "$M" '1 frob 0x10000'
+bad "bad number" 3 5 0x1g000 \
+	'vmt 1' "$M" '1 r 0x1g000'
+bad "missing vmt 1" 1 1 "vmt 1" \
+	"$M" '1 r 0x10000'
+bad "empty trace" 1 1 "vmt 1"
+bad "unsupported version" 1 5 2 \
+	'vmt 2' "$M"
+bad "misaligned mmap address" 2 8 0x10001 \
+	'vmt 1' '1 mmap 0x10001 32K rw private anon'
+bad "mmap length not a multiple of the page size" 2 16 4097 \
+	'vmt 1' '1 mmap 0x10000 0x1001 rw private anon'
+bad "misaligned munmap address" 3 10 0x10800 \
+	'vmt 1' "$M" '1 munmap 0x10800 4K'
+bad "unknown pid" 3 1 42 \
+	'vmt 1' "$M" '42 r 0x10000'
+bad "event of an exited pid" 4 1 1 \
+	'vmt 1' "$M" '1 exit' '1 r 0x10000'
+bad "fork to an existing pid" 4 8 2 \
+	'vmt 1' "$M" '1 fork 2' '1 fork 2'
+bad "fork to itself" 3 8 1 \
+	'vmt 1' "$M" '1 fork 1'
+bad "unknown expect key" 3 10 bogus \
+	'vmt 1' "$M" '1 expect bogus=3'
+bad "unknown expect key of a process" 3 16 bogus \
+	'vmt 1' "$M" '1 expect pid=1 bogus=3'
+bad "unknown outcome in expect" 3 10 sometimes \
+	'vmt 1' "$M" '1 expect outcome=sometimes'
+bad "header after an event" 3 1 set \
+	'vmt 1' "$M" 'set memory=1M'
+bad "bad PROT" 2 20 wr \
+	'vmt 1' '1 mmap 0x10000 32K wr private anon'
+bad "trailing token" 3 15 extra \
+	'vmt 1' "$M" '1 r 0x10000 4 extra'
+bad "seq direction" 3 7 z \
+	'vmt 1' "$M" '1 seq z 0x10000 4K'
+bad "duration without a unit" 3 9 5 \
+	'vmt 1' "$M" '1 sleep 5'
+bad "unknown madvise advice" 3 22 sometimes \
+	'vmt 1' "$M" '1 madvise 0x10000 4K sometimes'
+bad "unknown signal in catch" 3 9 sigfoo \
+	'vmt 1' "$M" '1 catch sigfoo'
+bad "unknown key in a set header" 2 5 nosuch \
+	'vmt 1' 'set nosuch.key=1' "$M"
+bad "bad value in a set header" 2 5 lots \
+	'vmt 1' 'set memory=lots' "$M"
+bad "comments and blank lines count as lines" 6 5 frob \
+	'vmt 1' '# a comment' "$M" '' '1 r 0x10000 # fine' '  1 frob'
+bad "an error late in the trace: nothing is simulated" 9 5 0xzz \
+	'vmt 1' "$M" '1 r 0x10000' '1 w 0x11000' '1 seq r 0x10000 32K' \
+	'1 fork 2' '2 w 0x10000' '1 r 0x12000' '2 r 0xzz'
+
+# ---- bad profiles -----------------------------------------------------------
+
+vm nokey run -s nosuch.key=1 small.vmt
+expect_status "-s nosuch.key=1 exits 1 naming the key" nokey 1 'nosuch\.key'
+
+vm badval run -s memory=lots small.vmt
+expect_status "-s memory=lots exits 1 naming the key and the value" badval 1 \
+	'memory.*lots'
+
+vm noini run -p missing.ini small.vmt
+expect_status "-p missing.ini exits 1 naming the file" noini 1 'missing\.ini'
+
+printf '[machine]\nmemory=64M\nfrobs=3\n' >unknown-key.ini
+vm unkini run -p unknown-key.ini small.vmt
+expect_status "a profile .ini with an unknown key exits 1 naming it" unkini 1 \
+	'unknown-key\.ini:.*frobs'
+
+printf '[machine]\nmemory=lots\n' >bad-value.ini
+vm badini run -p bad-value.ini small.vmt
+expect_status "a profile .ini with a bad value exits 1 naming key and value" \
+	badini 1 'bad-value\.ini:.*memory.*lots'
+
+if [ -s nokey.out ] || [ -s badval.out ] || [ -s noini.out ] ||
+   [ -s unkini.out ] || [ -s badini.out ]; then
+	not_ok "bad profiles print nothing on stdout"
+else
+	ok "bad profiles print nothing on stdout"
+fi
+
+# -s comes after the trace's own set lines.
+printf 'vmt 1\nset tlb.l2.entries=0\n%s\n1 r 0x10000\n' "$M" >set.vmt
+vm setover run -f json -s tlb.l2.entries=24 set.vmt
+if [ "$rc" = 0 ] && grep -Eq '"tlb\.l2\.entries": *24[,}]' setover.out; then
+	ok "-s overrides a set line of the trace"
+else
+	not_ok "-s overrides a set line of the trace" "$(show setover)"
+fi
+
+# ---- expectations -----------------------------------------------------------
+
+cat >expect-fail.vmt <<'EOF'
+vmt 1
+1 mmap 0x10000 32K rw private anon
+1 r 0x10000
+1 expect accesses=1 zero_maps=1
+1 expect accesses=5
+1 expect pid=1 minflt>=7
+EOF
+vm efail run expect-fail.vmt
+if [ "$rc" = 3 ] &&
+   grep -qx 'expect-fail\.vmt:5: expect failed: accesses is 1, expected 5' efail.err &&
+   grep -q '^expect-fail\.vmt:6: expect failed: minflt is 1, expected .*7$' efail.err &&
+   ! grep -q 'expect-fail\.vmt:4:' efail.err; then
+	ok "a failed expect exits 3 with FILE:LINE: expect failed: KEY is ACTUAL, expected VALUE"
+else
+	not_ok "a failed expect exits 3 with FILE:LINE: expect failed: KEY is ACTUAL, expected VALUE" \
+	       "$(show efail)"
+fi
+if grep -q '^ *expect_failed[ ,]*2$' efail.out &&
+   grep -q '^ *expect_passed[ ,]*1$' efail.out; then
+	ok "a failed expect still prints the statistics, expect_passed=1 expect_failed=2"
+else
+	not_ok "a failed expect still prints the statistics, expect_passed=1 expect_failed=2" \
+	       "$(show efail)"
+fi
+
+vm efailq run -q expect-fail.vmt
+if [ "$rc" = 3 ] && [ ! -s efailq.out ] && grep -q 'expect failed' efailq.err; then
+	ok "-q with a failed expect: status 3, only the failure on stderr"
+else
+	not_ok "-q with a failed expect: status 3, only the failure on stderr" \
+	       "$(show efailq)"
+fi
+
+cat >expect-pass.vmt <<'EOF'
+vmt 1
+1 mmap 0x10000 32K rw private anon
+1 r 0x10000
+1 expect outcome=zero accesses=1 zero_maps=1 anon_pages=0
+1 w 0x10000
+1 expect outcome=minor anon_pages=1
+1 expect pid=1 rss_anon=1 minflt=2 state=running
+EOF
+vm epass run expect-pass.vmt
+expect_status "passing expectations exit 0" epass 0
+if [ -s epass.out ] && [ ! -s epass.err ]; then
+	ok "passing expectations: statistics on stdout, nothing on stderr"
+else
+	not_ok "passing expectations: statistics on stdout, nothing on stderr" \
+	       "$(show epass)"
+fi
+
+vm epassq run -q expect-pass.vmt
+if [ "$rc" = 0 ] && [ ! -s epassq.out ] && [ ! -s epassq.err ]; then
+	ok "-q prints nothing on success"
+else
+	not_ok "-q prints nothing on success" "$(show epassq)"
+fi
+
+# ---- formats ----------------------------------------------------------------
+
+GLOBALS='accesses loads stores fetches tlb_l1_hits tlb_l1_misses tlb_l2_hits
+tlb_l2_misses tlb_flushes walks walk_refs pt_pages pt_pages_peak minflt majflt
+pgfault cow_faults zero_maps fault_around_maps sigsegv sigbus readahead_pages
+readahead_hits disk_reads disk_writes pages_in pages_out disk_busy_ns pswpin
+pswpout pgscan pgsteal kswapd_wakeups direct_reclaims oom_kills lost_pages
+syscalls copied_bytes context_switches free_pages file_pages dirty_pages
+anon_pages swap_pages peak_used_pages sim_time_ns expect_passed expect_failed'
+PROCESS_KEYS='pid state killed_by accesses minflt majflt cow_faults rss_pages
+rss_anon rss_file swap_pages pt_pages cpu_ns wait_ns'
+PROFILE_KEYS='page_size memory cpus mmu.bits mmu.pt_frames tlb.l1.entries
+tlb.l1.ways tlb.l2.entries tlb.l2.ways tlb.policy tlb.asid cost.access
+cost.walk_ref cost.minor_fault cost.page_copy cost.syscall cost.copy_4k
+cost.context_switch disk.type disk.latency disk.seek disk.bandwidth
+disk.queue_depth readahead.policy readahead.max readahead.fault_around
+readahead.mmap_miss_limit reclaim.policy reclaim.watermark_min reclaim.kswapd
+reclaim.swappiness swap.size swap.cluster writeback.expire writeback.interval
+writeback.background_ratio writeback.dirty_ratio oom.policy'
+
+vm json run -f json small.vmt
+expect_status "run -f json exits 0" json 0
+
+if [ "$have_python" = yes ]; then
+	if python3 -c 'import json,sys; json.load(sys.stdin)' <json.out \
+	   >json-check.txt 2>&1; then
+		ok "-f json output parses as JSON"
+	else
+		not_ok "-f json output parses as JSON" "$(head -n 5 json-check.txt)"
+	fi
+	cat >check_keys.py <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+bad = []
+top = ["vmscope", "profile", "global", "processes", "files"]
+if list(d) != top:
+    bad.append("top-level keys are %s, expected %s" % (list(d), top))
+if d.get("vmscope") != 1:
+    bad.append('"vmscope" is %r, expected 1' % d.get("vmscope"))
+for k in sys.argv[2].split():
+    if k not in d.get("global", {}):
+        bad.append("global %s missing" % k)
+for k in sys.argv[4].split():
+    if k not in d.get("profile", {}):
+        bad.append("profile %s missing" % k)
+procs = d.get("processes", [])
+if not isinstance(procs, list) or len(procs) != 1:
+    bad.append("expected one process, got %r" % (procs,))
+else:
+    for k in sys.argv[3].split():
+        if k not in procs[0]:
+            bad.append("process %s missing" % k)
+if not isinstance(d.get("files"), list):
+    bad.append('"files" is not a list')
+g = d.get("global", {})
+if g.get("pgfault") != g.get("minflt", 0) + g.get("majflt", 0):
+    bad.append("pgfault != minflt + majflt")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+	if python3 check_keys.py json.out "$GLOBALS" "$PROCESS_KEYS" "$PROFILE_KEYS" \
+	   >json-check.txt 2>&1
+	then
+		ok "-f json has vmscope/profile/global/processes/files and every SPEC §6 name"
+	else
+		not_ok "-f json has vmscope/profile/global/processes/files and every SPEC §6 name" \
+		       "$(head -n 20 json-check.txt)"
+	fi
+else
+	skip "-f json output parses as JSON" "no python3"
+	missing=
+	for k in vmscope profile global processes files $GLOBALS; do
+		grep -q "\"$k\": " json.out || missing="$missing $k"
+	done
+	if [ -z "$missing" ]; then
+		ok "-f json names vmscope/profile/global/processes/files and every SPEC §6 global"
+	else
+		not_ok "-f json names vmscope/profile/global/processes/files and every SPEC §6 global" \
+		       "missing:$missing"
+	fi
+fi
+
+vm csv run -f csv small.vmt
+if [ "$rc" = 0 ] && [ "$(head -n 1 csv.out)" = "scope,id,key,value" ]; then
+	ok "-f csv starts with the header scope,id,key,value"
+else
+	not_ok "-f csv starts with the header scope,id,key,value" "$(show csv)"
+fi
+missing=
+for k in $GLOBALS; do
+	grep -q "^global,,$k," csv.out || missing="$missing $k"
+done
+if [ -z "$missing" ] && grep -q '^process,1,' csv.out; then
+	ok "-f csv has a global row for every SPEC §6 name and process rows"
+else
+	not_ok "-f csv has a global row for every SPEC §6 name and process rows" \
+	       "missing:$missing"
+fi
+
+vm text run small.vmt
+if [ "$rc" = 0 ] && grep -q 'accesses' text.out; then
+	ok "-f text (the default) prints the statistics"
+else
+	not_ok "-f text (the default) prints the statistics" "$(show text)"
+fi
+
+vm bogus run -f bogus small.vmt
+expect_status "-f bogus exits 1 naming the format" bogus 1 bogus
+if [ -s bogus.out ]; then
+	not_ok "-f bogus prints nothing on stdout" "$(show bogus)"
+else
+	ok "-f bogus prints nothing on stdout"
+fi
+
+# ---- determinism ------------------------------------------------------------
+
+cat >rand.vmt <<'EOF'
+vmt 1
+1 mmap 0x10000000 4M rw private anon
+1 rand w 0x10000000 4M count=300 seed=12345
+1 rand r 0x10000000 4M count=300
+1 fork 2
+2 rand w 0x10000000 4M count=100 seed=9
+1 rand r 0x10000000 4M count=100 seed=3
+2 exit
+EOF
+for t in small rand; do
+	vm "det1-$t" run -f json "$t.vmt"
+	r1=$rc
+	vm "det2-$t" run -f json -p default "$t.vmt"
+	r2=$rc
+	if [ "$r1" = 0 ] && [ "$r2" = 0 ] && [ -s "det1-$t.out" ] &&
+	   cmp -s "det1-$t.out" "det2-$t.out"; then
+		ok "two runs of $t.vmt give byte-identical JSON"
+	else
+		not_ok "two runs of $t.vmt give byte-identical JSON" \
+		       "status $r1 and $r2" "$(cmp "det1-$t.out" "det2-$t.out" 2>&1)"
+	fi
+done
+vm_in det3-rand rand.vmt run -f json -
+if [ "$rc" = 0 ] && [ -s det3-rand.out ] && cmp -s det1-rand.out det3-rand.out; then
+	ok "the same trace from a file and from stdin gives the same JSON"
+else
+	not_ok "the same trace from a file and from stdin gives the same JSON" \
+	       "$(show det3-rand)"
+fi
+
+# ---- the tour ---------------------------------------------------------------
+
+vm tour tour
+if [ "$rc" = 0 ] && grep -q 'zero page' tour.out; then
+	ok "vmscope tour exits 0 and narrates the zero page"
+else
+	not_ok "vmscope tour exits 0 and narrates the zero page" "$(show tour)"
+fi
+
+vm noargs
+if [ "$rc" = 0 ] && grep -q 'zero page' noargs.out; then
+	ok "vmscope with no arguments runs the tour"
+else
+	not_ok "vmscope with no arguments runs the tour" "$(show noargs)"
+fi
+
+"$VMSCOPE" tour </dev/null >tour-file.txt 2>tour-file.err
+rc=$?
+if [ "$rc" = 0 ] && [ -s tour-file.txt ] && grep -q 'zero page' tour-file.txt &&
+   ! grep -q "$(printf '\033')" tour-file.txt; then
+	ok "vmscope tour < /dev/null > file works (plain text, non-terminal)"
+else
+	not_ok "vmscope tour < /dev/null > file works (plain text, non-terminal)" \
+	       "exit status $rc" "$(head -n 5 tour-file.err)"
+fi
+
+# The scenario the tour is compiled from, replayed as a file: every expect
+# holds.
+if [ -n "${top_srcdir:-}" ] && [ -f "$top_srcdir/traces/scenarios/tour.vmt" ]; then
+	vm tourfile run -q "$top_srcdir/traces/scenarios/tour.vmt"
+	if [ "$rc" = 0 ] && [ ! -s tourfile.out ] && [ ! -s tourfile.err ]; then
+		ok "run -q traces/scenarios/tour.vmt: every expectation holds"
+	else
+		not_ok "run -q traces/scenarios/tour.vmt: every expectation holds" \
+		       "$(show tourfile)"
+	fi
+else
+	skip "run -q traces/scenarios/tour.vmt" "top_srcdir not set"
+fi
+
+# ---- explain ----------------------------------------------------------------
+
+printf 'vmt 1\n%s\n1 r 0x10000\n1 note hello there\n1 w 0x11000\n1 seq r 0x10000 32K\n1 exit\n' \
+	"$M" >explain.vmt
+vm explain explain explain.vmt
+events=$(grep -Ec '^ *[0-9]+ t=' explain.out)
+if [ "$rc" = 0 ] && [ "$events" = 6 ] && grep -q 'hello there' explain.out; then
+	ok "explain prints one line per event (6 events)"
+else
+	not_ok "explain prints one line per event (6 events)" \
+	       "$events event lines" "$(show explain)"
+fi
+
+printf 'vmt 1\n%s\n1 seq r 0x10000 32K\n' "$M" >each.vmt
+vm each explain --each each.vmt
+accesses=$(grep -Ec '^ +r 0x1[0-7]000: ' each.out)
+events=$(grep -Ec '^ *[0-9]+ t=' each.out)
+if [ "$rc" = 0 ] && [ "$accesses" = 8 ] && [ "$events" = 2 ]; then
+	ok "explain --each prints one line per access of a seq (8 pages)"
+else
+	not_ok "explain --each prints one line per access of a seq (8 pages)" \
+	       "$accesses access lines, $events event lines" "$(show each)"
+fi
+vm each-plain explain each.vmt
+accesses=$(grep -Ec '^ +r 0x1[0-7]000: ' each-plain.out)
+events=$(grep -Ec '^ *[0-9]+ t=' each-plain.out)
+if [ "$rc" = 0 ] && [ "$accesses" = 0 ] && [ "$events" = 2 ]; then
+	ok "explain without --each prints no per-access lines"
+else
+	not_ok "explain without --each prints no per-access lines" "$(show each-plain)"
+fi
+
+# ---- standard input ---------------------------------------------------------
+
+vm_in stdin small.vmt run -
+if [ "$rc" = 0 ] && grep -q 'accesses' stdin.out; then
+	ok "vmscope run - reads the trace from stdin"
+else
+	not_ok "vmscope run - reads the trace from stdin" "$(show stdin)"
+fi
+
+printf 'vmt 1\n%s\n1 r 0x10000\n\n# comment\n1 r 0xzz\n' "$M" >stdin-bad.vmt
+vm_in stdinbad stdin-bad.vmt run -
+if [ "$rc" = 1 ] && [ ! -s stdinbad.out ] &&
+   grep -q '^<stdin>:6:5: .*0xzz' stdinbad.err; then
+	ok "a bad line on stdin is reported as <stdin>:LINE:COL:"
+else
+	not_ok "a bad line on stdin is reported as <stdin>:LINE:COL:" \
+	       "$(show stdinbad)"
+fi
+
+# ---- commands not built yet, file operations ------------------------------
+
+for c in tui batch validate record convert; do
+	case $c in
+	tui) args="small.vmt" ;;
+	batch) args="grid.ini" ;;
+	validate) args="" ;;
+	record) args="-o out.vmt -- true" ;;
+	convert) args="small.vmt out.vmtb" ;;
+	esac
+	# shellcheck disable=SC2086
+	vm "later-$c" "$c" $args
+	if [ "$rc" = 1 ] && [ -s "later-$c.err" ] && [ ! -s "later-$c.out" ]; then
+		ok "vmscope $c (not built yet) exits 1 with a message"
+	else
+		not_ok "vmscope $c (not built yet) exits 1 with a message" \
+		       "$(show "later-$c")"
+	fi
+done
+
+printf 'vmt 1\n1 open f fd=3\n' >open.vmt
+vm open run open.vmt
+expect_status "a trace with 'open' exits 1: cannot be replayed yet" open 1 \
+	'^open\.vmt:2:3: .*cannot be replayed yet'
+if [ -s open.out ]; then
+	not_ok "a trace with 'open' prints nothing on stdout" "$(show open)"
+else
+	ok "a trace with 'open' prints nothing on stdout"
+fi
+
+# ---- summary ----------------------------------------------------------------
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" = 0 ]

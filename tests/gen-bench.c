@@ -1,0 +1,253 @@
+/*
+ * gen-bench: write the benchmark trace for `make bench` (tests/bench.sh).
+ *
+ *   gen-bench [-n N] [-o FILE] [--pressure]
+ *
+ * The trace maps 64 MiB of private anonymous memory in process 1 and makes N
+ * one-byte accesses (default 10,000,000), one per line:
+ *
+ *   - N/2 sequential accesses, one every 64 bytes (a cache line), cycling
+ *     over the whole mapping; about 10% of them are stores (`1 w`), chosen by
+ *     a fixed-seed RNG, the rest loads (`1 r`);
+ *   - N - N/2 loads at the start of pages drawn uniformly from the mapping
+ *     (4 KiB pages) with splitmix64 from a fixed seed.
+ *
+ * The output is the same for the same N on every host.  It is written to
+ * FILE.tmp and renamed to FILE at the end, so an interrupted run never
+ * leaves a truncated trace behind that looks up to date; without -o (or
+ * with -o -) it goes to standard output.
+ *
+ * --pressure would add `set memory=32M`, half the mapping, so that the run
+ * needs reclaim.  This version of vmscope does not model reclaim (the run
+ * would stop with out-of-memory), so --pressure says so and exits with
+ * status 2, which bench.sh reports as "not measured".
+ *
+ * Exit status: 0 written, 1 bad usage or an I/O error, 2 --pressure.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#define MAP_BASE   UINT64_C(0x10000000)
+#define MAP_LEN    (UINT64_C(64) << 20)
+#define LINE_SIZE  UINT64_C(64)
+#define PAGE_SIZE  UINT64_C(4096)
+#define SEQ_SEED   UINT64_C(0x5eed0001)   /* which sequential accesses store */
+#define RAND_SEED  UINT64_C(0x5eed0002)   /* which pages the random half reads */
+
+/* The standard splitmix64, as SPEC.md §2 `rand` uses it. */
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+/* Output through one large buffer: the trace runs to hundreds of MB, and
+ * formatting each line by hand is several times faster than fprintf. */
+typedef struct {
+	FILE *f;
+	char buf[1 << 16];
+	size_t len;
+	gboolean failed;
+	int err;                /* errno of the first failure */
+} out_t;
+
+static void out_fail(out_t *o)
+{
+	if (!o->failed) {
+		o->failed = TRUE;
+		o->err = errno;
+	}
+}
+
+static void out_flush(out_t *o)
+{
+	if (o->len && !o->failed && fwrite(o->buf, 1, o->len, o->f) != o->len)
+		out_fail(o);
+	o->len = 0;
+}
+
+static void out_str(out_t *o, const char *s)
+{
+	size_t n = strlen(s);
+	if (o->len + n > sizeof o->buf)
+		out_flush(o);
+	if (n > sizeof o->buf) {
+		if (!o->failed && fwrite(s, 1, n, o->f) != n)
+			out_fail(o);
+		return;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+/* "1 r 0x10000040\n" */
+static void out_access(out_t *o, char op, uint64_t addr)
+{
+	static const char hex[] = "0123456789abcdef";
+	char digits[16];
+	int nd = 0;
+
+	if (o->len + 32 > sizeof o->buf)
+		out_flush(o);
+	char *p = o->buf + o->len;
+	*p++ = '1';
+	*p++ = ' ';
+	*p++ = op;
+	*p++ = ' ';
+	*p++ = '0';
+	*p++ = 'x';
+	do {
+		digits[nd++] = hex[addr & 0xf];
+		addr >>= 4;
+	} while (addr);
+	while (nd)
+		*p++ = digits[--nd];
+	*p++ = '\n';
+	o->len = (size_t)(p - o->buf);
+}
+
+static gboolean parse_count(const char *text, uint64_t *n)
+{
+	const char *s = text;
+	if (*s < '0' || *s > '9')
+		return FALSE;
+	errno = 0;
+	char *end;
+	guint64 v = g_ascii_strtoull(s, &end, 10);
+	if (errno || *end || end == s)
+		return FALSE;
+	*n = v;
+	return TRUE;
+}
+
+static void write_trace(out_t *o, uint64_t n)
+{
+	char line[256];
+	uint64_t nseq = n / 2, nrand = n - nseq;
+
+	out_str(o, "vmt 1\n");
+	g_snprintf(line, sizeof line,
+		   "# vmscope benchmark trace, written by tests/gen-bench -n %" PRIu64 "\n"
+		   "# %" PRIu64 " sequential accesses (one per 64 bytes, ~10%% stores), then\n"
+		   "# %" PRIu64 " loads of random pages, over 64 MiB of anonymous memory\n",
+		   n, nseq, nrand);
+	out_str(o, line);
+	g_snprintf(line, sizeof line, "1 mmap 0x%" PRIx64 " 64M rw private anon\n",
+		   MAP_BASE);
+	out_str(o, line);
+
+	uint64_t s = SEQ_SEED;
+	uint64_t off = 0;
+	for (uint64_t i = 0; i < nseq; i++) {
+		char op = splitmix64(&s) % 10 == 0 ? 'w' : 'r';
+		out_access(o, op, MAP_BASE + off);
+		off += LINE_SIZE;
+		if (off == MAP_LEN)
+			off = 0;
+	}
+
+	const uint64_t pages = MAP_LEN / PAGE_SIZE;
+	s = RAND_SEED;
+	for (uint64_t i = 0; i < nrand; i++)
+		out_access(o, 'r', MAP_BASE + (splitmix64(&s) % pages) * PAGE_SIZE);
+	out_flush(o);
+}
+
+int main(int argc, char **argv)
+{
+	gchar *opt_n = NULL;
+	gchar *opt_out = NULL;
+	gboolean opt_pressure = FALSE;
+	GOptionEntry entries[] = {
+		{ "accesses", 'n', 0, G_OPTION_ARG_STRING, &opt_n,
+		  "Number of accesses (default 10000000)", "N" },
+		{ "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out,
+		  "Write the trace to FILE (default: standard output)", "FILE" },
+		{ "pressure", 0, 0, G_OPTION_ARG_NONE, &opt_pressure,
+		  "Half the memory the trace touches (needs the reclaim model)", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	GOptionContext *ctx = g_option_context_new("- write the vmscope benchmark trace");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	GError *err = NULL;
+	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+		fprintf(stderr, "gen-bench: %s\n", err->message);
+		g_error_free(err);
+		g_option_context_free(ctx);
+		return 1;
+	}
+	g_option_context_free(ctx);
+	int status = 0;
+
+	if (argc > 1) {
+		fprintf(stderr, "gen-bench: unexpected argument '%s'\n", argv[1]);
+		status = 1;
+		goto done;
+	}
+	uint64_t n = 10000000;
+	if (opt_n && !parse_count(opt_n, &n)) {
+		fprintf(stderr, "gen-bench: -n: '%s' is not a count of accesses\n", opt_n);
+		status = 1;
+		goto done;
+	}
+	if (opt_pressure) {
+		fprintf(stderr, "gen-bench: --pressure is not available: a run under "
+			"memory pressure (set memory=32M for 64 MiB of touched memory) "
+			"needs the reclaim model, which this version of vmscope does "
+			"not have; the run would stop with out-of-memory\n");
+		status = 2;
+		goto done;
+	}
+
+	gboolean to_stdout = !opt_out || strcmp(opt_out, "-") == 0;
+	gchar *tmp = NULL;
+	out_t *o = g_new0(out_t, 1);
+	if (to_stdout) {
+		o->f = stdout;
+	} else {
+		tmp = g_strconcat(opt_out, ".tmp", NULL);
+		o->f = fopen(tmp, "w");
+		if (!o->f) {
+			fprintf(stderr, "gen-bench: %s: %s\n", tmp, g_strerror(errno));
+			g_free(tmp);
+			g_free(o);
+			status = 1;
+			goto done;
+		}
+	}
+
+	write_trace(o, n);
+
+	errno = 0;
+	if (fflush(o->f) != 0 || ferror(o->f))
+		out_fail(o);
+	if (!to_stdout && fclose(o->f) != 0)
+		out_fail(o);
+	if (o->failed) {
+		fprintf(stderr, "gen-bench: writing %s: %s\n",
+			to_stdout ? "standard output" : tmp,
+			o->err ? g_strerror(o->err) : "write error");
+		if (tmp)
+			g_unlink(tmp);
+		status = 1;
+	} else if (tmp && g_rename(tmp, opt_out) != 0) {
+		fprintf(stderr, "gen-bench: renaming %s to %s: %s\n", tmp, opt_out,
+			g_strerror(errno));
+		g_unlink(tmp);
+		status = 1;
+	}
+	g_free(tmp);
+	g_free(o);
+done:
+	g_free(opt_n);
+	g_free(opt_out);
+	return status;
+}
