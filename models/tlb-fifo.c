@@ -33,4 +33,5 @@ const vm_tlb_policy_ops_t vm_tlb_policy_fifo = {
 	.name = "fifo",
 	.fill = fifo_fill,
 	.victim = fifo_victim,
+	.victim_is_min_stamp = TRUE,
 };

@@ -117,7 +117,38 @@ gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 	gboolean was_valid = FALSE;
 
 	g_return_val_if_fail(t != NULL, FALSE);
-	e = find(t, vpn, asid);
+	if (t->ops->victim_is_min_stamp) {
+		/* one pass: the same entry, else the first free way, else the
+		 * oldest stamp (lowest way on ties, as the policies' victim) */
+		set = vm_tlb_set(t, vpn);
+		int free_w = -1;
+		unsigned old_w = 0;
+		e = NULL;
+		for (unsigned w = 0; w < t->ways; w++) {
+			vm_tlb_entry_t *x = &set[w];
+			if (!x->valid) {
+				if (free_w < 0)
+					free_w = (int)w;
+			} else if (x->vpn == vpn && x->asid == asid) {
+				e = x;
+				break;
+			} else if (free_w < 0 && x->stamp < set[old_w].stamp) {
+				old_w = w;
+			}
+		}
+		if (!e && free_w >= 0) {
+			e = &set[free_w];
+		} else if (!e) {
+			/* old_w starts at way 0, which may have been skipped as
+			 * a match candidate only; it is valid here */
+			e = &set[old_w];
+			was_valid = TRUE;
+			if (evicted)
+				*evicted = *e;
+		}
+	} else {
+		e = find(t, vpn, asid);
+	}
 	if (!e) {
 		set = vm_tlb_set(t, vpn);
 		for (unsigned w = 0; w < t->ways; w++) {

@@ -16,6 +16,8 @@ struct vm_tracecheck {
 	char *name;
 	GHashTable *pids;      /* live pid -> GHashTable of open fds (set) */
 	GHashTable *seen;      /* every pid that ever existed */
+	uint32_t last_pid;     /* one-entry cache of the pid lookup: */
+	GHashTable *last_fds;  /* traces run long stretches of one pid */
 	uint64_t vpn_limit;
 };
 
@@ -31,6 +33,7 @@ static void fdset_free(gpointer p)
 
 static void reset(vm_tracecheck_t *c)
 {
+	c->last_fds = NULL;
 	g_hash_table_remove_all(c->pids);
 	g_hash_table_insert(c->pids, GUINT_TO_POINTER(1), fdset_new());
 }
@@ -182,7 +185,14 @@ gboolean vm_tracecheck_record(vm_tracecheck_t *c, const vm_record_t *rec,
 	if (rec->kind == VM_REC_SET || rec->kind == VM_REC_FILE)
 		return TRUE;   /* the engine's business */
 
-	GHashTable *fds = g_hash_table_lookup(c->pids, GUINT_TO_POINTER(rec->pid));
+	GHashTable *fds;
+	if (c->last_fds && c->last_pid == rec->pid) {
+		fds = c->last_fds;
+	} else {
+		fds = g_hash_table_lookup(c->pids, GUINT_TO_POINTER(rec->pid));
+		c->last_pid = rec->pid;
+		c->last_fds = fds;
+	}
 	/* note and expect do no process work: a pid that has exited may still
 	 * carry them, so that a trace can check what its processes left */
 	if (!fds && (rec->kind == VM_REC_NOTE || rec->kind == VM_REC_EXPECT) &&
@@ -242,11 +252,13 @@ gboolean vm_tracecheck_record(vm_tracecheck_t *c, const vm_record_t *rec,
 		g_hash_table_iter_init(&it, fds);
 		while (g_hash_table_iter_next(&it, &k, NULL))
 			g_hash_table_add(copy, k);
+		c->last_fds = NULL;
 		g_hash_table_insert(c->pids, GUINT_TO_POINTER(rec->child), copy);
 		g_hash_table_add(c->seen, GUINT_TO_POINTER(rec->child));
 		return TRUE;
 	}
 	case VM_REC_EXIT:
+		c->last_fds = NULL;
 		g_hash_table_remove(c->pids, GUINT_TO_POINTER(rec->pid));
 		return TRUE;
 	case VM_REC_EXPECT:
