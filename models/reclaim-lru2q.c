@@ -1,0 +1,231 @@
+/*
+ * Linux's two-list LRU (reclaim.policy=lru2q, the default): an active and an
+ * inactive list for each of anon and file, modelled on mm/swap.c
+ * folio_mark_accessed and mm/vmscan.c shrink_inactive_list,
+ * shrink_active_list, inactive_is_low and get_scan_count, without MGLRU,
+ * cgroups, the unevictable list, refault detection or batching.
+ *
+ *                  access with REFERENCED set (a second reference)
+ *        add   ┌──────────────────────────────────────────────┐
+ *         │    │                                              ▼
+ *         ▼    │                                         head
+ *   head [ inactive ] tail ──► victim          head [ active ] tail
+ *         ▲          │ REFERENCED: clear,                      │
+ *         │          │ back to the head (second chance)        │
+ *         └──────────┴─────────────────────────────────────────┘
+ *                     deactivate from the active tail while inactive is low
+ *
+ * The rules, kept simple:
+ *   - add: a new page goes to the inactive head (to the active head if it
+ *     carries VM_FRAME_ACTIVE, as lru_cache_add does).
+ *   - access: on an inactive page whose referenced bit is already set (the
+ *     second reference), activate it: to the active head, pgactivate.  The
+ *     bit stays set (it is the PTE accessed bit too, set on every access;
+ *     Linux clears PG_referenced here, which changes nothing below because
+ *     deactivation ignores the bit).  Accesses to active pages only set the
+ *     bit; the active list is not reordered, as in Linux.
+ *   - victim: pick a type (below); while that type's inactive list is low,
+ *     move pages from its active tail to its inactive head, clearing ACTIVE
+ *     and REFERENCED (shrink_active_list deactivates referenced pages too,
+ *     except executable file pages, which this model does not tell apart);
+ *     then look at the inactive tail: referenced -> clear the bit and move
+ *     it to the inactive head (one more round to prove itself: the
+ *     folio_check_references "keep" case); not referenced -> the victim.
+ *     Each inactive page looked at counts in pgscan, each active one in
+ *     pgrefill.  The loop ends: each step clears a bit or returns a page.
+ *   - inactive is low (inactive_is_low): inactive * ratio < active, with
+ *     ratio = int_sqrt(10 * GiB of the type's lists), 1 below 1 GiB.
+ *   - the type (get_scan_count's proportional case, per page): anon's share
+ *     of the scanned inactive pages is swappiness / 200, file's
+ *     (200 - swappiness) / 200, interleaved page by page; ties go to file.
+ *     With swappiness 0 anon is scanned only when no file page is left
+ *     (with 200, file only when no anon page is left).  A type the caller
+ *     does not want (want_anon=FALSE: no swap) or that has no pages is never
+ *     scanned and does not count.  The counts start again after every
+ *     complete cycle (at most 200 pages), so old history never dominates.
+ */
+#include "models/reclaim.h"
+
+enum {                   /* Linux's enum lru_list; frames[].list is this + 1 */
+	LRU_INACTIVE_ANON,
+	LRU_ACTIVE_ANON,
+	LRU_INACTIVE_FILE,
+	LRU_ACTIVE_FILE,
+	NR_LRU_LISTS
+};
+
+typedef struct {
+	vm_reclaim_list_t lru[NR_LRU_LISTS];
+	uint64_t scanned[VM_RECLAIM_NR_TYPES]; /* this cycle's inactive scans */
+	uint32_t prio[VM_RECLAIM_NR_TYPES];    /* swappiness, 200 - swappiness */
+	uint32_t gib_shift;                    /* pages >> this = GiB */
+} lru2q_t;
+
+static void *lru2q_init(uint32_t nr_frames, const vm_reclaim_params_t *params)
+{
+	lru2q_t *q = g_new0(lru2q_t, 1);
+
+	(void)nr_frames;
+	for (int i = 0; i < NR_LRU_LISTS; i++)
+		vm_reclaim_list_init(&q->lru[i], (uint16_t)(i + 1));
+	q->prio[VM_RECLAIM_ANON] = params->swappiness;
+	q->prio[VM_RECLAIM_FILE] = 200 - params->swappiness;
+	q->gib_shift = params->page_shift < 30 ? 30 - params->page_shift : 0;
+	return q;
+}
+
+static void lru2q_destroy(void *priv)
+{
+	g_free(priv);
+}
+
+static vm_reclaim_list_t *inactive(lru2q_t *q, vm_reclaim_type_t t)
+{
+	return &q->lru[2 * t];
+}
+
+static vm_reclaim_list_t *active(lru2q_t *q, vm_reclaim_type_t t)
+{
+	return &q->lru[2 * t + 1];
+}
+
+static void lru2q_add(vm_reclaim_t *rc, uint32_t pfn)
+{
+	lru2q_t *q = rc->priv;
+	vm_frame_t *f = &rc->fr->f[pfn];
+	vm_reclaim_type_t t = vm_reclaim_type(f);
+
+	vm_reclaim_list_add(rc->fr, f->flags & VM_FRAME_ACTIVE ? active(q, t)
+							     : inactive(q, t),
+			    pfn);
+}
+
+static void lru2q_remove(vm_reclaim_t *rc, uint32_t pfn)
+{
+	lru2q_t *q = rc->priv;
+
+	vm_reclaim_list_del(rc->fr, &q->lru[rc->fr->f[pfn].list - 1], pfn);
+}
+
+/* folio_mark_accessed: the second reference of an inactive page activates. */
+static void lru2q_access(vm_reclaim_t *rc, uint32_t pfn)
+{
+	lru2q_t *q = rc->priv;
+	vm_frame_t *f = &rc->fr->f[pfn];
+	vm_reclaim_type_t t;
+
+	if ((f->flags & (VM_FRAME_ACTIVE | VM_FRAME_REFERENCED)) !=
+	    VM_FRAME_REFERENCED)
+		return;
+	t = vm_reclaim_type(f);
+	f->flags |= VM_FRAME_ACTIVE;
+	vm_reclaim_list_move(rc->fr, inactive(q, t), active(q, t), pfn);
+	rc->stats.pgactivate++;
+}
+
+static uint32_t int_sqrt(uint64_t x)
+{
+	uint64_t r = 0;
+
+	while ((r + 1) * (r + 1) <= x)
+		r++;
+	return (uint32_t)r;
+}
+
+/* mm/vmscan.c inactive_is_low. */
+static gboolean inactive_is_low(const lru2q_t *q, vm_reclaim_type_t t)
+{
+	uint64_t ina = q->lru[2 * t].nr, act = q->lru[2 * t + 1].nr;
+	uint64_t gib = (ina + act) >> q->gib_shift;
+	uint64_t ratio = gib ? int_sqrt(10 * gib) : 1;
+
+	return ina * ratio < act;
+}
+
+/* The type to scan next, or -1 when no wanted type has pages. */
+static int pick_type(const vm_reclaim_t *rc, const lru2q_t *q,
+		     gboolean want_anon, gboolean want_file)
+{
+	gboolean anon = want_anon && rc->nr[VM_RECLAIM_ANON] > 0;
+	gboolean file = want_file && rc->nr[VM_RECLAIM_FILE] > 0;
+	uint64_t a = q->scanned[VM_RECLAIM_ANON], fl = q->scanned[VM_RECLAIM_FILE];
+
+	if (!anon || !file)
+		return anon ? VM_RECLAIM_ANON : file ? VM_RECLAIM_FILE : -1;
+	if (q->prio[VM_RECLAIM_ANON] == 0)
+		return VM_RECLAIM_FILE;
+	if (q->prio[VM_RECLAIM_FILE] == 0)
+		return VM_RECLAIM_ANON;
+	/* Behind its share: a / (a + f) < anon_prio / 200. */
+	return a * q->prio[VM_RECLAIM_FILE] < fl * q->prio[VM_RECLAIM_ANON]
+		       ? VM_RECLAIM_ANON : VM_RECLAIM_FILE;
+}
+
+/* Count one inactive page of @t scanned while both types were candidates. */
+static void count_balance(lru2q_t *q, vm_reclaim_type_t t)
+{
+	uint64_t *s = q->scanned;
+
+	s[t]++;
+	if (s[VM_RECLAIM_ANON] * q->prio[VM_RECLAIM_FILE] ==
+	    s[VM_RECLAIM_FILE] * q->prio[VM_RECLAIM_ANON])
+		s[VM_RECLAIM_ANON] = s[VM_RECLAIM_FILE] = 0;
+}
+
+/* shrink_active_list, one page at a time, while inactive is low. */
+static void refill_inactive(vm_reclaim_t *rc, lru2q_t *q, vm_reclaim_type_t t)
+{
+	vm_reclaim_list_t *act = active(q, t), *ina = inactive(q, t);
+
+	while (act->nr > 0 && inactive_is_low(q, t)) {
+		uint32_t pfn = act->tail;
+		vm_frame_t *f = &rc->fr->f[pfn];
+
+		rc->stats.pgrefill++;
+		rc->stats.pgdeactivate++;
+		f->flags &= (uint8_t)~(VM_FRAME_ACTIVE | VM_FRAME_REFERENCED);
+		vm_reclaim_list_move(rc->fr, act, ina, pfn);
+	}
+}
+
+static uint32_t lru2q_victim(vm_reclaim_t *rc, gboolean want_anon,
+			     gboolean want_file)
+{
+	lru2q_t *q = rc->priv;
+
+	for (;;) {
+		int t = pick_type(rc, q, want_anon, want_file);
+		gboolean both = (want_anon && rc->nr[VM_RECLAIM_ANON] > 0) &&
+				(want_file && rc->nr[VM_RECLAIM_FILE] > 0);
+		vm_reclaim_list_t *ina;
+		vm_frame_t *f;
+		uint32_t pfn;
+
+		if (t < 0)
+			return VM_NIL;
+		refill_inactive(rc, q, (vm_reclaim_type_t)t);
+		ina = inactive(q, (vm_reclaim_type_t)t);
+		pfn = ina->tail;
+		g_assert(pfn != VM_NIL);
+		f = &rc->fr->f[pfn];
+		rc->stats.pgscan++;
+		if (both)
+			count_balance(q, (vm_reclaim_type_t)t);
+		if (!(f->flags & VM_FRAME_REFERENCED)) {
+			vm_reclaim_list_del(rc->fr, ina, pfn);
+			return pfn;
+		}
+		f->flags &= (uint8_t)~VM_FRAME_REFERENCED;
+		vm_reclaim_list_move(rc->fr, ina, ina, pfn);
+	}
+}
+
+const vm_reclaim_ops_t vm_reclaim_policy_lru2q = {
+	.name = "lru2q",
+	.init = lru2q_init,
+	.destroy = lru2q_destroy,
+	.add = lru2q_add,
+	.remove = lru2q_remove,
+	.access = lru2q_access,
+	.victim = lru2q_victim,
+};

@@ -1,0 +1,234 @@
+/*
+ * The reclaim core: the policy registry, the calls every caller goes through
+ * (which keep the per-type page counts and pgsteal, and check the list
+ * states with assertions), and the helpers the policies share.  See
+ * reclaim.h for the picture of the lists.  Modelled on the split of Linux's
+ * mm/vmscan.c: the core isolates and counts, the lists decide the order.
+ *
+ * The "pair" helpers serve fifo, lru, clock and opt: one list per type, each
+ * in stamp order, so the oldest page overall is the older of two tails:
+ *
+ *   anon: head [ 7@9  3@6  1@2 ] tail ──┐
+ *                                      ├─ smaller stamp: 1 (stamp 2)
+ *   file: head [ 5@8  2@4 ]      tail ──┘
+ *
+ * Stamps come from one 64-bit counter per reclaim state, which no trace can
+ * wrap.
+ */
+#include <string.h>
+
+#include "models/reclaim.h"
+
+const vm_reclaim_ops_t *const vm_reclaim_policies[] = {
+	&vm_reclaim_policy_lru2q,
+	&vm_reclaim_policy_lru,
+	&vm_reclaim_policy_fifo,
+	&vm_reclaim_policy_clock,
+	&vm_reclaim_policy_random,
+	&vm_reclaim_policy_opt,
+	NULL,
+};
+
+/*
+ * The policy called @name ("lru2q", "lru", "fifo", "clock", "random", "opt"),
+ * or NULL when there is none.
+ */
+const vm_reclaim_ops_t *vm_reclaim_policy_find(const char *name)
+{
+	g_return_val_if_fail(name != NULL, NULL);
+
+	for (unsigned i = 0; vm_reclaim_policies[i]; i++)
+		if (strcmp(vm_reclaim_policies[i]->name, name) == 0)
+			return vm_reclaim_policies[i];
+	return NULL;
+}
+
+vm_reclaim_t *vm_reclaim_new(vm_frames_t *fr, const vm_reclaim_ops_t *ops,
+			     const vm_reclaim_params_t *params)
+{
+	static const vm_reclaim_params_t defaults = {
+		.swappiness = 60, .page_shift = 12, .seed = 1,
+	};
+	vm_reclaim_t *rc;
+
+	g_return_val_if_fail(fr != NULL && fr->f != NULL, NULL);
+	g_return_val_if_fail(ops != NULL && ops->add && ops->remove &&
+			     ops->victim, NULL);
+	if (!params)
+		params = &defaults;
+	g_return_val_if_fail(!ops->needs_oracle || params->next_use, NULL);
+
+	rc = g_new0(vm_reclaim_t, 1);
+	rc->fr = fr;
+	rc->ops = ops;
+	rc->params = *params;
+	if (rc->params.swappiness > 200)
+		rc->params.swappiness = 200;
+	if (rc->params.page_shift == 0)
+		rc->params.page_shift = 12;
+	rc->priv = ops->init ? ops->init(fr->nr, &rc->params) : NULL;
+	return rc;
+}
+
+void vm_reclaim_free(vm_reclaim_t *rc)
+{
+	if (!rc)
+		return;
+	if (rc->ops->destroy)
+		rc->ops->destroy(rc->priv);
+	g_free(rc);
+}
+
+void vm_reclaim_add(vm_reclaim_t *rc, uint32_t pfn)
+{
+	vm_frame_t *f;
+
+	g_return_if_fail(pfn < rc->fr->nr);
+	f = &rc->fr->f[pfn];
+	g_return_if_fail(f->kind == VM_FRAME_ANON || f->kind == VM_FRAME_FILE);
+	g_return_if_fail(f->list == VM_RECLAIM_NONE);
+	rc->ops->add(rc, pfn);
+	g_assert(f->list != VM_RECLAIM_NONE);
+	rc->nr[vm_reclaim_type(f)]++;
+}
+
+gboolean vm_reclaim_remove(vm_reclaim_t *rc, uint32_t pfn)
+{
+	vm_frame_t *f;
+
+	g_return_val_if_fail(pfn < rc->fr->nr, FALSE);
+	f = &rc->fr->f[pfn];
+	if (f->list == VM_RECLAIM_NONE)
+		return FALSE;
+	rc->ops->remove(rc, pfn);
+	g_assert(f->list == VM_RECLAIM_NONE);
+	g_assert(rc->nr[vm_reclaim_type(f)] > 0);
+	rc->nr[vm_reclaim_type(f)]--;
+	return TRUE;
+}
+
+uint32_t vm_reclaim_victim(vm_reclaim_t *rc, gboolean want_anon,
+			   gboolean want_file)
+{
+	uint32_t pfn;
+	vm_frame_t *f;
+
+	if (!(want_anon && rc->nr[VM_RECLAIM_ANON]) &&
+	    !(want_file && rc->nr[VM_RECLAIM_FILE]))
+		return VM_NIL;
+	pfn = rc->ops->victim(rc, want_anon, want_file);
+	if (pfn == VM_NIL)
+		return VM_NIL;
+	f = &rc->fr->f[pfn];
+	g_assert(f->list == VM_RECLAIM_NONE);
+	g_assert(vm_reclaim_type(f) == VM_RECLAIM_ANON ? want_anon : want_file);
+	g_assert(rc->nr[vm_reclaim_type(f)] > 0);
+	rc->nr[vm_reclaim_type(f)]--;
+	rc->stats.pgsteal++;
+	return pfn;
+}
+
+void vm_reclaim_putback(vm_reclaim_t *rc, uint32_t pfn)
+{
+	vm_frame_t *f;
+
+	g_return_if_fail(pfn < rc->fr->nr);
+	f = &rc->fr->f[pfn];
+	g_return_if_fail(f->kind == VM_FRAME_ANON || f->kind == VM_FRAME_FILE);
+	g_return_if_fail(f->list == VM_RECLAIM_NONE);
+	if (rc->ops->putback)
+		rc->ops->putback(rc, pfn);
+	else
+		rc->ops->add(rc, pfn);
+	g_assert(f->list != VM_RECLAIM_NONE);
+	rc->nr[vm_reclaim_type(f)]++;
+	if (rc->stats.pgsteal)
+		rc->stats.pgsteal--;
+	rc->stats.putback++;
+}
+
+/* ------------------------------------------------------------------ */
+/* Helpers the policies share.                                         */
+/* ------------------------------------------------------------------ */
+
+void vm_reclaim_pair_init(vm_reclaim_pair_t *p)
+{
+	vm_reclaim_list_init(&p->l[VM_RECLAIM_ANON], VM_RECLAIM_ANON + 1);
+	vm_reclaim_list_init(&p->l[VM_RECLAIM_FILE], VM_RECLAIM_FILE + 1);
+}
+
+void vm_reclaim_pair_push(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
+			  uint32_t pfn)
+{
+	vm_frame_t *f = &rc->fr->f[pfn];
+	vm_reclaim_list_t *l = &p->l[vm_reclaim_type(f)];
+
+	if (f->list != VM_RECLAIM_NONE) {
+		g_assert(f->list == l->id);
+		vm_reclaim_list_del(rc->fr, l, pfn);
+	}
+	f->stamp = ++rc->clock;
+	vm_reclaim_list_add(rc->fr, l, pfn);
+}
+
+void vm_reclaim_pair_del(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
+			 uint32_t pfn)
+{
+	vm_frame_t *f = &rc->fr->f[pfn];
+	vm_reclaim_list_t *l = &p->l[vm_reclaim_type(f)];
+
+	g_assert(f->list == l->id);
+	vm_reclaim_list_del(rc->fr, l, pfn);
+}
+
+uint32_t vm_reclaim_pair_oldest(const vm_reclaim_t *rc,
+				const vm_reclaim_pair_t *p,
+				gboolean want_anon, gboolean want_file)
+{
+	uint32_t a = want_anon ? p->l[VM_RECLAIM_ANON].tail : VM_NIL;
+	uint32_t fl = want_file ? p->l[VM_RECLAIM_FILE].tail : VM_NIL;
+
+	if (a == VM_NIL)
+		return fl;
+	if (fl == VM_NIL)
+		return a;
+	return rc->fr->f[a].stamp < rc->fr->f[fl].stamp ? a : fl;
+}
+
+void *vm_reclaim_pair_new(uint32_t nr_frames,
+			  const vm_reclaim_params_t *params)
+{
+	vm_reclaim_pair_t *p = g_new(vm_reclaim_pair_t, 1);
+
+	(void)nr_frames;
+	(void)params;
+	vm_reclaim_pair_init(p);
+	return p;
+}
+
+void vm_reclaim_pair_free(void *priv)
+{
+	g_free(priv);
+}
+
+/* A new page is the newest: the head of its type's list. */
+void vm_reclaim_pair_add_hook(vm_reclaim_t *rc, uint32_t pfn)
+{
+	vm_reclaim_pair_push(rc, rc->priv, pfn);
+}
+
+void vm_reclaim_pair_remove_hook(vm_reclaim_t *rc, uint32_t pfn)
+{
+	vm_reclaim_pair_del(rc, rc->priv, pfn);
+}
+
+uint64_t vm_reclaim_splitmix64(uint64_t *s)
+{
+	uint64_t z;
+
+	*s += 0x9E3779B97F4A7C15ull;
+	z = *s;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}

@@ -1,0 +1,280 @@
+/*
+ * Page reclaim policies: which resident anonymous or file page to evict when
+ * memory runs short.  The policy only orders pages and picks one; the caller
+ * (the fault path, kswapd, direct reclaim) unmaps it, writes or swaps it out
+ * and frees the frame, or hands it back when it cannot be evicted now.  Each
+ * policy is one file (reclaim-lru2q.c, reclaim-lru.c, reclaim-fifo.c,
+ * reclaim-clock.c, reclaim-random.c, reclaim-opt.c) behind an ops table, as
+ * DynamoRIO drcachesim's replacement policies sit behind one interface, and
+ * reclaim.c keeps the registry and the calls every caller goes through.
+ *
+ * The lists thread through the frames themselves (frames[].next/.prev, as
+ * SQLite's pcache1 embeds its LRU links in the page header), so adding,
+ * removing and touching a page never allocates.  A frame is on the free list
+ * or on one reclaim list, never both; frames[].list says which reclaim list
+ * holds it (policy-defined, 1..), or VM_RECLAIM_NONE:
+ *
+ *   list (VM_RECLAIM_NONE = 0: free, page table, isolated, not yet added)
+ *
+ *          head (newest)                            tail (oldest)
+ *   id 1   ┌─────┐ next ┌─────┐ next ┌─────┐
+ *   head ─►│ 17  │─────►│  4  │─────►│  9  │◄─ tail    victim() looks
+ *          │     │◄─────│     │◄─────│     │           here first
+ *          └─────┘ prev └─────┘ prev └─────┘
+ *   frames[].stamp: the policy's ordering key (last use, load time, or the
+ *   slot in random's index array)
+ *
+ * Every list is newest at the head and oldest at the tail, as Linux's LRU
+ * lists are.  Policies other than lru2q keep one list per type (anon, file)
+ * ordered by stamp and merge the two tails by stamp, so a policy stays exact
+ * over all pages and still finds the oldest page of one type in O(1) when
+ * the caller wants only that type (no swap: never anon).
+ *
+ * The referenced bit (VM_FRAME_REFERENCED) stands for both the PTE accessed
+ * bit and PG_referenced: vm_reclaim_access sets it on every access (SPEC.md
+ * section 3), after the policy's access hook has seen its old value.  So no
+ * reverse map is needed to ask whether a page was referenced.
+ *
+ * Left out: memory cgroups, zones and nodes, the unevictable list (mlock),
+ * MGLRU, workingset refault detection, batching (pagevecs, SWAP_CLUSTER_MAX),
+ * and the I/O itself (the caller's business).
+ */
+#ifndef VM_RECLAIM_H
+#define VM_RECLAIM_H
+
+#include <stdint.h>
+#include <glib.h>
+
+#include "models/frames.h"
+
+#define VM_RECLAIM_NONE 0   /* frames[].list: on no reclaim list */
+
+typedef enum {               /* page types, as Linux's anon and file LRUs */
+	VM_RECLAIM_ANON = 0,
+	VM_RECLAIM_FILE = 1,
+	VM_RECLAIM_NR_TYPES
+} vm_reclaim_type_t;
+
+typedef struct vm_reclaim vm_reclaim_t;
+
+/* One intrusive list of frames, newest at the head. */
+typedef struct {
+	uint32_t head, tail;  /* VM_NIL when empty */
+	uint32_t nr;          /* frames on it */
+	uint16_t id;          /* frames[].list of its members */
+} vm_reclaim_list_t;
+
+typedef struct {
+	uint32_t swappiness;  /* 0..200 (lru2q): anon:file scan = s : 200-s */
+	uint32_t page_shift;  /* lru2q's inactive ratio counts GiB; 0 means 12 */
+	uint64_t seed;        /* random: splitmix64 state to start from */
+	/* opt: where in the trace page @pfn is next accessed, counting from the
+	 * access being served now; UINT64_MAX if never.  The engine provides
+	 * it; only policies with needs_oracle call it. */
+	uint64_t (*next_use)(void *oracle, uint32_t pfn);
+	void *oracle;         /* next_use's first argument */
+} vm_reclaim_params_t;
+
+typedef struct {             /* named after /proc/vmstat's counters */
+	uint64_t pgscan;      /* pages examined on the eviction lists */
+	uint64_t pgsteal;     /* victims handed out and not put back */
+	uint64_t pgactivate;  /* lru2q: inactive -> active */
+	uint64_t pgdeactivate; /* lru2q: active -> inactive */
+	uint64_t pgrefill;    /* lru2q: active pages scanned to deactivate */
+	uint64_t putback;     /* victims handed back by the caller */
+} vm_reclaim_stats_t;
+
+/*
+ * A reclaim policy.  Hooks receive only pages of kind VM_FRAME_ANON or
+ * VM_FRAME_FILE, and only in the states the calls in reclaim.c allow (add:
+ * on no list; remove, access: on one of this policy's lists).  Optional hooks
+ * may be NULL.
+ */
+typedef struct {
+	const char *name;
+	gboolean needs_oracle;  /* params.next_use must be set (opt) */
+	/* Private state for @nr_frames frames; NULL if none needed. */
+	void *(*init)(uint32_t nr_frames, const vm_reclaim_params_t *params);
+	void (*destroy)(void *priv);
+	/* @pfn became reclaimable: put it on a list (set frames[].list). */
+	void (*add)(vm_reclaim_t *rc, uint32_t pfn);
+	/* Take @pfn off its list (freed, truncated, isolated); list = NONE. */
+	void (*remove)(vm_reclaim_t *rc, uint32_t pfn);
+	/* @pfn was accessed; REFERENCED still holds its value from before
+	 * (optional; hot path: O(1), no allocation). */
+	void (*access)(vm_reclaim_t *rc, uint32_t pfn);
+	/* Choose the next page to evict among the wanted types, take it off the
+	 * lists (list = NONE) and return it; VM_NIL if there is none.  Counts
+	 * rc->stats.pgscan for every page it examines. */
+	uint32_t (*victim)(vm_reclaim_t *rc, gboolean want_anon,
+			   gboolean want_file);
+	/* A victim the caller could not evict comes back (optional: NULL
+	 * means add, which is right for every policy here). */
+	void (*putback)(vm_reclaim_t *rc, uint32_t pfn);
+} vm_reclaim_ops_t;
+
+struct vm_reclaim {
+	vm_frames_t *fr;           /* the frames the lists thread through */
+	const vm_reclaim_ops_t *ops;
+	void *priv;                /* the policy's state */
+	vm_reclaim_params_t params;
+	vm_reclaim_stats_t stats;  /* read by the caller, never reset here */
+	uint32_t nr[VM_RECLAIM_NR_TYPES]; /* pages on the lists, by type */
+	uint64_t clock;            /* source of frames[].stamp */
+};
+
+/* The policy registry: NULL-terminated, the default (lru2q) first. */
+extern const vm_reclaim_ops_t *const vm_reclaim_policies[];
+const vm_reclaim_ops_t *vm_reclaim_policy_find(const char *name);
+
+extern const vm_reclaim_ops_t vm_reclaim_policy_lru2q;
+extern const vm_reclaim_ops_t vm_reclaim_policy_lru;
+extern const vm_reclaim_ops_t vm_reclaim_policy_fifo;
+extern const vm_reclaim_ops_t vm_reclaim_policy_clock;
+extern const vm_reclaim_ops_t vm_reclaim_policy_random;
+extern const vm_reclaim_ops_t vm_reclaim_policy_opt;
+
+/*
+ * Reclaim state for the frames @fr (which must outlive it), ordered by @ops
+ * with @params (copied; NULL for all defaults: swappiness 60, seed 1).
+ * Returns NULL on a programmer error (no ops, or opt without next_use).
+ */
+vm_reclaim_t *vm_reclaim_new(vm_frames_t *fr, const vm_reclaim_ops_t *ops,
+			     const vm_reclaim_params_t *params);
+/* Free @rc and the policy's state (not the frames); NULL is allowed. */
+void vm_reclaim_free(vm_reclaim_t *rc);
+
+/* Page @pfn (anon or file, on no list) becomes reclaimable. */
+void vm_reclaim_add(vm_reclaim_t *rc, uint32_t pfn);
+/* Take @pfn off the lists before freeing or isolating it.  Returns FALSE,
+ * doing nothing, when it was on none (already a victim, never added). */
+gboolean vm_reclaim_remove(vm_reclaim_t *rc, uint32_t pfn);
+/*
+ * The next page to evict, already off the lists, or VM_NIL when no page of
+ * a wanted type is on them.  @want_anon FALSE (no swap) never returns an
+ * anonymous page; @want_file FALSE never a file page.  Counts pgsteal.
+ */
+uint32_t vm_reclaim_victim(vm_reclaim_t *rc, gboolean want_anon,
+			   gboolean want_file);
+/* Hand back a victim that cannot be evicted now (dirty, under writeback,
+ * locked); undoes its pgsteal.  Put back after the scan, not at once: random
+ * and opt would choose the same page again. */
+void vm_reclaim_putback(vm_reclaim_t *rc, uint32_t pfn);
+
+/* Pages on the lists (of both types). */
+static inline uint32_t vm_reclaim_nr(const vm_reclaim_t *rc)
+{
+	return rc->nr[VM_RECLAIM_ANON] + rc->nr[VM_RECLAIM_FILE];
+}
+
+/*
+ * Every access to page @pfn: the policy sees it, then its referenced bit is
+ * set.  Pages on no list (isolated, page tables) get only the bit, and the
+ * zero page (VM_PFN_ZERO) nothing.  Hot path: inline, O(1), no allocation.
+ */
+static inline void vm_reclaim_access(vm_reclaim_t *rc, uint32_t pfn)
+{
+	vm_frame_t *f;
+
+	if (G_UNLIKELY(pfn >= rc->fr->nr))
+		return;
+	f = &rc->fr->f[pfn];
+	if (rc->ops->access && f->list != VM_RECLAIM_NONE)
+		rc->ops->access(rc, pfn);
+	f->flags |= VM_FRAME_REFERENCED;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared helpers for the policies (reclaim.c and inline here).        */
+/* ------------------------------------------------------------------ */
+
+/* Which type's lists a frame belongs on: shmem counts as file here. */
+static inline vm_reclaim_type_t vm_reclaim_type(const vm_frame_t *f)
+{
+	return f->kind == VM_FRAME_FILE ? VM_RECLAIM_FILE : VM_RECLAIM_ANON;
+}
+
+static inline void vm_reclaim_list_init(vm_reclaim_list_t *l, uint16_t id)
+{
+	*l = (vm_reclaim_list_t){ .head = VM_NIL, .tail = VM_NIL, .id = id };
+}
+
+/* Put @pfn (on no list) at the head of @l. */
+static inline void vm_reclaim_list_add(vm_frames_t *fr, vm_reclaim_list_t *l,
+				       uint32_t pfn)
+{
+	vm_frame_t *f = &fr->f[pfn];
+
+	f->prev = VM_NIL;
+	f->next = l->head;
+	if (l->head != VM_NIL)
+		fr->f[l->head].prev = pfn;
+	else
+		l->tail = pfn;
+	l->head = pfn;
+	f->list = l->id;
+	l->nr++;
+}
+
+/* Take @pfn off @l, which holds it. */
+static inline void vm_reclaim_list_del(vm_frames_t *fr, vm_reclaim_list_t *l,
+				       uint32_t pfn)
+{
+	vm_frame_t *f = &fr->f[pfn];
+
+	if (f->prev != VM_NIL)
+		fr->f[f->prev].next = f->next;
+	else
+		l->head = f->next;
+	if (f->next != VM_NIL)
+		fr->f[f->next].prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->next = f->prev = VM_NIL;
+	f->list = VM_RECLAIM_NONE;
+	l->nr--;
+}
+
+/* Move @pfn from @from to the head of @to (the same list is allowed). */
+static inline void vm_reclaim_list_move(vm_frames_t *fr,
+					vm_reclaim_list_t *from,
+					vm_reclaim_list_t *to, uint32_t pfn)
+{
+	vm_reclaim_list_del(fr, from, pfn);
+	vm_reclaim_list_add(fr, to, pfn);
+}
+
+/*
+ * Two lists, one per type, each ordered by frames[].stamp (newest at the
+ * head): fifo, lru, clock and opt keep their pages so.  A page's list id is
+ * its type + 1.
+ */
+typedef struct {
+	vm_reclaim_list_t l[VM_RECLAIM_NR_TYPES];
+} vm_reclaim_pair_t;
+
+void vm_reclaim_pair_init(vm_reclaim_pair_t *p);
+/* Stamp @pfn with a new, largest stamp and put it at the head of its type's
+ * list, taking it off that list first if it is on it. */
+void vm_reclaim_pair_push(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
+			  uint32_t pfn);
+/* Take @pfn off its list. */
+void vm_reclaim_pair_del(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
+			 uint32_t pfn);
+/* The page with the smallest stamp among the tails of the wanted types'
+ * lists (still on its list), or VM_NIL. */
+uint32_t vm_reclaim_pair_oldest(const vm_reclaim_t *rc,
+				const vm_reclaim_pair_t *p,
+				gboolean want_anon, gboolean want_file);
+
+/* The pair-list hooks that fifo, lru, clock and opt share. */
+void *vm_reclaim_pair_new(uint32_t nr_frames,
+			  const vm_reclaim_params_t *params);
+void vm_reclaim_pair_free(void *priv);
+void vm_reclaim_pair_add_hook(vm_reclaim_t *rc, uint32_t pfn);
+void vm_reclaim_pair_remove_hook(vm_reclaim_t *rc, uint32_t pfn);
+
+/* splitmix64 (SPEC.md section 2's generator): advance *@s, return a draw. */
+uint64_t vm_reclaim_splitmix64(uint64_t *s);
+
+#endif
