@@ -1,5 +1,5 @@
 /*
- * Golden scenarios: replay every traces/scenarios/*.vmt with the invariant
+ * Golden scenarios: replay every .vmt file in traces/scenarios with the
  * checker on after every event, and require that it runs to the end with
  * every expect line passing (and at least one expect line, so a scenario
  * cannot pass by checking nothing).  One Check test per file, found at run
