@@ -57,14 +57,17 @@ static void vma_insert_at(vm_proc_t *p, uint32_t i, const vm_vma_t *v)
 		p->cap_vma = p->cap_vma ? p->cap_vma * 2 : 8;
 		p->vma = g_renew(vm_vma_t, p->vma, p->cap_vma);
 	}
-	memmove(&p->vma[i + 1], &p->vma[i], (p->nr_vma - i) * sizeof *v);
+	if (p->nr_vma > i)
+		memmove(&p->vma[i + 1], &p->vma[i], (p->nr_vma - i) * sizeof *v);
 	p->vma[i] = *v;
 	p->nr_vma++;
 }
 
 static void vma_remove_range(vm_proc_t *p, uint32_t i, uint32_t n)
 {
-	memmove(&p->vma[i], &p->vma[i + n], (p->nr_vma - i - n) * sizeof(vm_vma_t));
+	if (n && p->nr_vma > i + n)   /* memmove with a NULL array is UB */
+		memmove(&p->vma[i], &p->vma[i + n],
+			(p->nr_vma - i - n) * sizeof(vm_vma_t));
 	p->nr_vma -= n;
 }
 
