@@ -73,16 +73,22 @@ static void account(vm_machine_t *m, vm_proc_t *p, vm_access_t *res,
 	}
 }
 
-/* A new zeroed anonymous page for @p at @vpn; VM_NIL when memory is gone. */
-static uint32_t new_anon_page(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
-			      vm_access_t *res)
+/*
+ * A new anonymous page for @p at @vpn, mapped once, zeroed or copied (both
+ * cost cost.page_copy).  Returns its PTE with @perm, or 0 when no frame is
+ * free.
+ */
+static uint64_t new_anon_page(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			      uint64_t perm, vm_access_t *res)
 {
 	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, p->pid, vpn);
 	if (pfn == VM_NIL)
-		return VM_NIL;
+		return 0;
 	m->frames.f[pfn].flags |= VM_FRAME_DIRTY;
+	m->frames.f[pfn].mapcount = 1;
+	p->rss_anon++;
 	res->cost += m->cfg.cost_page_copy;
-	return pfn;
+	return VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
 }
 
 static void oom(vm_machine_t *m, vm_proc_t *p, vm_access_t *res)
@@ -133,14 +139,7 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			out = VM_OUT_ZERO;
 			why = VM_WHY_ZERO_PAGE;
 		} else {
-			uint32_t pfn = new_anon_page(m, p, vpn, res);
-			if (pfn == VM_NIL) {
-				oom(m, p, res);
-				return;
-			}
-			m->frames.f[pfn].mapcount = 1;
-			p->rss_anon++;
-			newpte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
+			newpte = new_anon_page(m, p, vpn, perm, res);
 			out = VM_OUT_MINOR;
 			why = VM_WHY_ANON_NEW;
 		}
@@ -150,28 +149,16 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		g_assert(acc == VM_ACC_W && !(pte & VM_PTE_W));
 		uint64_t old = VM_PTE_PFN(pte);
 		if (old == VM_PFN_ZERO) {
-			uint32_t pfn = new_anon_page(m, p, vpn, res);
-			if (pfn == VM_NIL) {
-				oom(m, p, res);
-				return;
-			}
-			m->frames.f[pfn].mapcount = 1;
-			p->rss_anon++;
-			newpte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
+			newpte = new_anon_page(m, p, vpn, perm, res);
 			out = VM_OUT_MINOR;
 			why = VM_WHY_ZERO_REPLACED;
 		} else if (m->frames.f[old].mapcount > 1) {
-			uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON,
-							      p->pid, vpn);
-			if (pfn == VM_NIL) {
-				oom(m, p, res);
-				return;
+			newpte = new_anon_page(m, p, vpn, perm, res);
+			if (newpte) {
+				/* the copy replaces our share of the old page */
+				m->frames.f[old].mapcount--;
+				p->rss_anon--;
 			}
-			res->cost += m->cfg.cost_page_copy;
-			m->frames.f[pfn].mapcount = 1;
-			m->frames.f[pfn].flags |= VM_FRAME_DIRTY;
-			m->frames.f[old].mapcount--;
-			newpte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
 			out = VM_OUT_COW;
 			why = VM_WHY_COW_COPY;
 		} else {
@@ -179,6 +166,10 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			out = VM_OUT_MINOR;
 			why = VM_WHY_COW_REUSE;
 		}
+	}
+	if (!newpte) {
+		oom(m, p, res);
+		return;
 	}
 	vm_pt_leaf_set(&m->pt, p->root, vpn, slot, newpte);
 	vm_machine_tlb_fill(m, p, vpn, newpte);

@@ -212,14 +212,7 @@ void vm_machine_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 	static const uint8_t need[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
 	uint64_t vpn = vaddr >> m->page_shift;
 	*res = (vm_access_t){ .cost = m->cfg.cost_access };
-	m->c.accesses++;
-	if (acc == VM_ACC_R)
-		m->c.loads++;
-	else if (acc == VM_ACC_W)
-		m->c.stores++;
-	else
-		m->c.fetches++;
-	p->accesses++;
+	vm_machine_count_access(m, p, acc);
 
 	vm_tlb_entry_t *e = l1e;
 	if (e) {

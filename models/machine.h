@@ -160,6 +160,20 @@ void vm_machine_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			    vm_acc_t acc, vm_tlb_entry_t *l1e,
 			    vm_access_t *res);
 
+/* Count one access of @acc by @p (SPEC.md §6 accesses, loads, ...). */
+static inline void vm_machine_count_access(vm_machine_t *m, vm_proc_t *p,
+					   vm_acc_t acc)
+{
+	m->c.accesses++;
+	if (acc == VM_ACC_R)
+		m->c.loads++;
+	else if (acc == VM_ACC_W)
+		m->c.stores++;
+	else
+		m->c.fetches++;
+	p->accesses++;
+}
+
 static inline void vm_machine_access(vm_machine_t *m, vm_proc_t *p,
 				     uint64_t vaddr, vm_acc_t acc,
 				     vm_access_t *res)
@@ -168,15 +182,8 @@ static inline void vm_machine_access(vm_machine_t *m, vm_proc_t *p,
 	uint64_t vpn = vaddr >> m->page_shift;
 	vm_tlb_entry_t *e = vm_tlb_lookup(m->l1, vpn, p->pid);
 	if (G_LIKELY(e && (e->perm & need[acc]))) {
-		m->c.accesses++;
+		vm_machine_count_access(m, p, acc);
 		m->c.tlb_l1_hits++;
-		if (acc == VM_ACC_R)
-			m->c.loads++;
-		else if (acc == VM_ACC_W)
-			m->c.stores++;
-		else
-			m->c.fetches++;
-		p->accesses++;
 		p->last_outcome = VM_OUT_HIT;
 		*res = (vm_access_t){ .outcome = VM_OUT_HIT, .tlb = 1,
 				      .pfn = (uint32_t)e->pfn,
