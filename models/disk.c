@@ -1,0 +1,253 @@
+/*
+ * The disk core: the registry of disk types, the queue's slots, the head,
+ * the busy-time union and the counters; the types (disk-nvme.c,
+ * disk-ssd.c, disk-hdd.c, disk-ram.c) only time one request.  Everything
+ * is allocated in vm_disk_new; a submission scans queue_depth slots and
+ * allocates nothing.
+ *
+ *   submit(now, req) ─► slot s = earliest free (lowest index on a tie)
+ *                        start = max(now, slot_free[s])
+ *                        done  = start + ops->service(d, req)
+ *                        slot_free[s] = done;  head = req.start + req.nr
+ *
+ * Why the busy union needs only one number: submissions come in time order
+ * and each takes the earliest-free slot, so the smallest slot_free never
+ * decreases and neither do service start times.  An interval starting at
+ * or after busy_until opens a new stretch of busy time; one starting before
+ * it adds only what sticks out past it.
+ *
+ *   busy_until ─────────────┐
+ *   [====== A ======)       │
+ *        [=== B ===========)│      busy_ns += (end B) - (end A), not |B|
+ *
+ * Left out: everything disk.h lists.  Modelled on the tag allocation of
+ * Linux's blk-mq (block/blk-mq-tag.c), with time instead of waiting.
+ */
+#include <string.h>
+
+#include "models/disk.h"
+
+const vm_disk_ops_t *const vm_disk_types[] = {
+	&vm_disk_type_nvme,
+	&vm_disk_type_ssd,
+	&vm_disk_type_hdd,
+	&vm_disk_type_ram,
+	NULL,
+};
+
+/*
+ * The disk type called @name ("nvme", "ssd", "hdd", "ram"), or NULL when
+ * there is none.
+ */
+const vm_disk_ops_t *vm_disk_type_find(const char *name)
+{
+	g_return_val_if_fail(name != NULL, NULL);
+
+	for (unsigned i = 0; vm_disk_types[i]; i++)
+		if (strcmp(vm_disk_types[i]->name, name) == 0)
+			return vm_disk_types[i];
+	return NULL;
+}
+
+vm_disk_t *vm_disk_new(const vm_config_t *cfg)
+{
+	const vm_disk_ops_t *ops;
+	vm_disk_t *d;
+	uint32_t qd;
+
+	g_return_val_if_fail(cfg != NULL, NULL);
+	ops = vm_disk_type_find(cfg->disk_type);
+	g_return_val_if_fail(ops != NULL && ops->service != NULL, NULL);
+	g_return_val_if_fail(cfg->disk_bandwidth > 0, NULL);
+	g_return_val_if_fail(cfg->disk_queue_depth > 0, NULL);
+	g_return_val_if_fail(cfg->page_size > 0, NULL);
+
+	qd = cfg->disk_queue_depth;
+	if (ops->max_queue_depth && qd > ops->max_queue_depth)
+		qd = ops->max_queue_depth;
+
+	d = g_new0(vm_disk_t, 1);
+	d->ops = ops;
+	d->page_size = cfg->page_size;
+	d->latency = cfg->disk_latency;
+	d->seek = cfg->disk_seek;
+	d->bandwidth = cfg->disk_bandwidth;
+	d->queue_depth = qd;
+	/* Pages larger than the limit still make one-block requests. */
+	d->max_blocks = cfg->page_size >= VM_DISK_MAX_REQUEST_BYTES ? 1
+		: (uint32_t)(VM_DISK_MAX_REQUEST_BYTES / cfg->page_size);
+	d->slot_free = g_new0(uint64_t, qd);
+	d->priv = ops->init ? ops->init(d) : NULL;
+	return d;
+}
+
+void vm_disk_free(vm_disk_t *d)
+{
+	if (!d)
+		return;
+	if (d->ops->destroy)
+		d->ops->destroy(d->priv);
+	g_free(d->slot_free);
+	g_free(d);
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/*
+ * ceil(nr * page_size * 1e9 / bandwidth).  The product needs up to
+ * 32 + 30 + 30 bits for the largest request of the largest page, and a
+ * bandwidth may be up to 2^62, so the sum is done in 128 bits.
+ */
+uint64_t vm_disk_transfer_ns(const vm_disk_t *d, uint64_t nr)
+{
+	unsigned __int128 num, ns;
+
+	g_return_val_if_fail(d != NULL, 0);
+	num = (unsigned __int128)nr * d->page_size * 1000000000u;
+	ns = (num + d->bandwidth - 1) / d->bandwidth;
+	return ns > VM_DISK_NS_MAX ? VM_DISK_NS_MAX : (uint64_t)ns;
+}
+
+/* The slot that frees first; the lowest index wins a tie. */
+static uint32_t earliest_slot(const vm_disk_t *d)
+{
+	uint32_t s = 0;
+
+	for (uint32_t i = 1; i < d->queue_depth; i++)
+		if (d->slot_free[i] < d->slot_free[s])
+			s = i;
+	return s;
+}
+
+/* Add [start, end) to the union of busy intervals; starts never decrease. */
+static void add_busy(vm_disk_t *d, uint64_t start, uint64_t end)
+{
+	if (end <= d->busy_until)
+		return;
+	d->stats.busy_ns += end - MAX(start, d->busy_until);
+	d->busy_until = end;
+}
+
+static void count(vm_disk_t *d, const vm_disk_req_t *req)
+{
+	if (req->dir == VM_DISK_WRITE) {
+		d->stats.writes++;
+		d->stats.pages_out += req->nr;
+	} else {
+		d->stats.reads++;
+		d->stats.pages_in += req->nr;
+	}
+}
+
+uint64_t vm_disk_submit(vm_disk_t *d, uint64_t now_ns,
+			const vm_disk_req_t *req)
+{
+	vm_disk_io_t *io;
+	uint32_t s;
+	uint64_t service;
+
+	g_return_val_if_fail(d != NULL && req != NULL, 0);
+	g_return_val_if_fail(req->nr > 0, 0);
+	g_return_val_if_fail(req->dir == VM_DISK_READ ||
+			     req->dir == VM_DISK_WRITE, 0);
+	g_return_val_if_fail(now_ns >= d->last_submit, 0);
+
+	s = earliest_slot(d);
+	io = &d->last;
+	io->submit_ns = now_ns;
+	io->start_ns = MAX(now_ns, d->slot_free[s]);
+	io->seeked = req->start != d->head;
+	service = d->ops->service(d, req);
+	g_assert(service > 0);
+	io->service_ns = service;
+	io->done_ns = add_sat(io->start_ns, service);
+	io->slot = s;
+
+	d->slot_free[s] = io->done_ns;
+	d->head = req->start + req->nr;
+	d->last_submit = now_ns;
+	add_busy(d, io->start_ns, io->done_ns);
+	if (io->seeked)
+		d->stats.seeks++;
+	if (io->start_ns > now_ns) {
+		d->stats.queued++;
+		d->stats.queue_ns += io->start_ns - now_ns;
+	}
+	count(d, req);
+	return io->done_ns;
+}
+
+size_t vm_disk_merge_runs(const uint64_t *blocks, size_t nr_blocks,
+			  uint32_t max_nr, vm_disk_dir_t dir, uint64_t tag,
+			  vm_disk_req_t *out)
+{
+	size_t n = 0;
+
+	g_return_val_if_fail(max_nr > 0, 0);
+	if (nr_blocks == 0)
+		return 0;
+	g_return_val_if_fail(blocks != NULL && out != NULL, 0);
+
+	/* Check first, so that a bad list writes nothing to @out. */
+	for (size_t i = 1; i < nr_blocks; i++)
+		g_return_val_if_fail(blocks[i] > blocks[i - 1], 0);
+
+	out[0] = (vm_disk_req_t){ .start = blocks[0], .nr = 1, .dir = dir,
+				  .tag = tag };
+	for (size_t i = 1; i < nr_blocks; i++) {
+		vm_disk_req_t *r = &out[n];
+
+		if (blocks[i] == r->start + r->nr && r->nr < max_nr) {
+			r->nr++;
+			continue;
+		}
+		out[++n] = (vm_disk_req_t){ .start = blocks[i], .nr = 1,
+					    .dir = dir, .tag = tag };
+	}
+	return n + 1;
+}
+
+uint64_t vm_disk_idle_at(const vm_disk_t *d)
+{
+	uint64_t t;
+
+	g_return_val_if_fail(d != NULL, 0);
+	t = d->last_submit;
+	for (uint32_t i = 0; i < d->queue_depth; i++)
+		t = MAX(t, d->slot_free[i]);
+	return t;
+}
+
+/*
+ * A slot whose last request ends after @now_ns is busy at @now_ns: that
+ * request was submitted at or before @now_ns, and it either is in service
+ * or waits for the one before it on the same slot.
+ */
+uint32_t vm_disk_nr_busy(const vm_disk_t *d, uint64_t now_ns)
+{
+	uint32_t n = 0;
+
+	g_return_val_if_fail(d != NULL, 0);
+	g_return_val_if_fail(now_ns >= d->last_submit, 0);
+	for (uint32_t i = 0; i < d->queue_depth; i++)
+		if (d->slot_free[i] > now_ns)
+			n++;
+	return n;
+}
+
+/*
+ * The busy union's last stretch began at some request's submission (a
+ * request that waited joined a stretch already running), so at or before
+ * @now_ns: only its end, busy_until, can lie in the future.
+ */
+uint64_t vm_disk_busy_ns_at(const vm_disk_t *d, uint64_t now_ns)
+{
+	g_return_val_if_fail(d != NULL, 0);
+	g_return_val_if_fail(now_ns >= d->last_submit, d->stats.busy_ns);
+	if (d->busy_until <= now_ns)
+		return d->stats.busy_ns;
+	return d->stats.busy_ns - (d->busy_until - now_ns);
+}
