@@ -16,9 +16,9 @@
  * or after busy_until opens a new stretch of busy time; one starting before
  * it adds only what sticks out past it.
  *
- *   busy_until ─────────────┐
- *   [====== A ======)       │
- *        [=== B ===========)│      busy_ns += (end B) - (end A), not |B|
+ *   [====== A ======)            busy_until: the end of A
+ *        [=== B ===========)     busy_ns += end of B - end of A, not all
+ *                                of B; busy_until: the end of B
  *
  * Left out: everything disk.h lists.  Modelled on the tag allocation of
  * Linux's blk-mq (block/blk-mq-tag.c), with time instead of waiting.
@@ -58,7 +58,8 @@ vm_disk_t *vm_disk_new(const vm_config_t *cfg)
 	g_return_val_if_fail(cfg != NULL, NULL);
 	ops = vm_disk_type_find(cfg->disk_type);
 	g_return_val_if_fail(ops != NULL && ops->service != NULL, NULL);
-	g_return_val_if_fail(cfg->disk_bandwidth > 0, NULL);
+	g_return_val_if_fail(cfg->disk_bandwidth > 0 &&
+			     cfg->disk_bandwidth <= VM_DISK_NS_MAX, NULL);
 	g_return_val_if_fail(cfg->disk_queue_depth > 0, NULL);
 	g_return_val_if_fail(cfg->page_size > 0, NULL);
 
@@ -97,18 +98,58 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 }
 
 /*
- * ceil(nr * page_size * 1e9 / bandwidth).  The product needs up to
- * 32 + 30 + 30 bits for the largest request of the largest page, and a
- * bandwidth may be up to 2^62, so the sum is done in 128 bits.
+ * ceil(@a * @m / @b) for @a < @b < 2^63, by binary long division over the
+ * bits of @m, so that no product needs more than 64 bits: the remainder
+ * stays below @b, and twice it, or it plus @a, below 2^64.
+ */
+static uint64_t mul_div_ceil(uint64_t a, uint64_t m, uint64_t b)
+{
+	uint64_t q = 0, rem = 0;
+
+	for (int bit = 63; bit >= 0; bit--) {
+		q <<= 1;
+		rem <<= 1;
+		if (rem >= b) {
+			rem -= b;
+			q++;
+		}
+		if (m >> bit & 1) {
+			rem += a;
+			if (rem >= b) {
+				rem -= b;
+				q++;
+			}
+		}
+	}
+	return q + (rem != 0);
+}
+
+/*
+ * ceil(nr * page_size * 1e9 / bandwidth), as whole seconds plus a rounded
+ * up fraction: bytes x 1e9 overflows 64 bits from 18 GB on, and C11 has no
+ * wider integer.  The fraction is exact in 64 bits whenever the bandwidth
+ * is under 18 GB/s; faster disks take the long division.
  */
 uint64_t vm_disk_transfer_ns(const vm_disk_t *d, uint64_t nr)
 {
-	unsigned __int128 num, ns;
+	const uint64_t ns_per_s = 1000000000u;
+	uint64_t bytes, secs, rem, frac;
 
 	g_return_val_if_fail(d != NULL, 0);
-	num = (unsigned __int128)nr * d->page_size * 1000000000u;
-	ns = (num + d->bandwidth - 1) / d->bandwidth;
-	return ns > VM_DISK_NS_MAX ? VM_DISK_NS_MAX : (uint64_t)ns;
+	if (nr > UINT64_MAX / d->page_size)
+		return VM_DISK_NS_MAX;
+	bytes = nr * d->page_size;
+	secs = bytes / d->bandwidth;
+	rem = bytes % d->bandwidth;
+	if (secs >= VM_DISK_NS_MAX / ns_per_s)
+		return VM_DISK_NS_MAX;
+	if (rem <= UINT64_MAX / ns_per_s) {
+		uint64_t x = rem * ns_per_s;   /* x + bandwidth could wrap */
+
+		frac = x / d->bandwidth + (x % d->bandwidth != 0);
+	} else
+		frac = mul_div_ceil(rem, ns_per_s, d->bandwidth);
+	return secs * ns_per_s + frac;
 }
 
 /* The slot that frees first; the lowest index wins a tie. */
@@ -127,6 +168,8 @@ static void add_busy(vm_disk_t *d, uint64_t start, uint64_t end)
 {
 	if (end <= d->busy_until)
 		return;
+	if (start > d->busy_until)       /* idle since: a new stretch */
+		d->busy_from = start;
 	d->stats.busy_ns += end - MAX(start, d->busy_until);
 	d->busy_until = end;
 }
@@ -153,8 +196,13 @@ uint64_t vm_disk_submit(vm_disk_t *d, uint64_t now_ns,
 	g_return_val_if_fail(req->nr > 0, 0);
 	g_return_val_if_fail(req->dir == VM_DISK_READ ||
 			     req->dir == VM_DISK_WRITE, 0);
-	g_return_val_if_fail(now_ns >= d->last_submit, 0);
 
+	/* Served in submission order, so a request cannot arrive before the
+	 * one already queued: this is what keeps start times monotonic. */
+	if (G_UNLIKELY(now_ns < d->last_submit)) {
+		d->stats.late++;
+		now_ns = d->last_submit;
+	}
 	s = earliest_slot(d);
 	io = &d->last;
 	io->submit_ns = now_ns;
@@ -231,7 +279,6 @@ uint32_t vm_disk_nr_busy(const vm_disk_t *d, uint64_t now_ns)
 	uint32_t n = 0;
 
 	g_return_val_if_fail(d != NULL, 0);
-	g_return_val_if_fail(now_ns >= d->last_submit, 0);
 	for (uint32_t i = 0; i < d->queue_depth; i++)
 		if (d->slot_free[i] > now_ns)
 			n++;
@@ -239,15 +286,15 @@ uint32_t vm_disk_nr_busy(const vm_disk_t *d, uint64_t now_ns)
 }
 
 /*
- * The busy union's last stretch began at some request's submission (a
- * request that waited joined a stretch already running), so at or before
- * @now_ns: only its end, busy_until, can lie in the future.
+ * Earlier stretches all end before busy_from, so only the last one,
+ * [busy_from, busy_until), can reach past @now_ns.  It began at some
+ * request's submission (a request that waited joined a stretch already
+ * running), hence at or before the last submission.
  */
 uint64_t vm_disk_busy_ns_at(const vm_disk_t *d, uint64_t now_ns)
 {
 	g_return_val_if_fail(d != NULL, 0);
-	g_return_val_if_fail(now_ns >= d->last_submit, d->stats.busy_ns);
 	if (d->busy_until <= now_ns)
 		return d->stats.busy_ns;
-	return d->stats.busy_ns - (d->busy_until - now_ns);
+	return d->stats.busy_ns - (d->busy_until - MAX(now_ns, d->busy_from));
 }

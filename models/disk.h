@@ -11,11 +11,11 @@
  * first (the lowest index on a tie), starts when both it has arrived and the
  * slot is free, and holds the slot for its service time.
  *
- *   queue_depth 2:             now1 now2 now3
- *   slot 0   │██ r1 ██████│██ r3 ██│         r3 arrives while both slots
- *   slot 1   │    ██ r2 ████████│            are busy and waits for slot 0
- *   busy     │████████████████████│         disk_busy_ns: the union, once
- *            t0                   t1
+ *   queue_depth 2     r1  r2  r3 submitted
+ *                     ▼   ▼   ▼
+ *   slot 0            ├── r1 ─────┼── r3 ──┤   r3 finds both slots busy
+ *   slot 1                ├── r2 ───────┤      and waits for slot 0
+ *   busy (union)      ├────────────────────┤   counted once, not 3 times
  *
  * Service times (ops->service; bytes = nr x page_size, transfers rounded up
  * to a whole nanosecond):
@@ -34,15 +34,17 @@
  * Merging: vm_disk_merge_runs turns a sorted list of blocks into one
  * request per run of adjacent blocks, as the block layer's plug merges
  * contiguous bios (block/blk-merge.c), and splits runs longer than
- * VM_DISK_MAX_REQUEST_BYTES worth of blocks, Linux's max_sectors_kb default
- * (BLK_DEF_MAX_SECTORS, 512 KiB).  vm_disk_submit itself never splits.
+ * VM_DISK_MAX_REQUEST_BYTES worth of blocks, the long-standing default of
+ * Linux's max_sectors_kb (512 KiB; newer kernels allow up to 1280 KiB).
+ * vm_disk_submit itself never splits: callers merge first.
  *
  * Left out: a transfer bandwidth shared between requests in service (each
- * request gets the whole bandwidth, so with queue depth q up to q transfers
- * overlap), I/O schedulers and reordering (requests are served in
- * submission order per slot), rotational latency as a function of the
- * angle, seek time as a function of distance, SSD garbage collection, write
- * caches and flushes, and errors.
+ * request gets the whole bandwidth, so q requests in service move up to q
+ * times disk.bandwidth: small random I/O, where latency dominates, is timed
+ * well, parallel streams too fast), I/O schedulers and reordering (each
+ * slot serves its requests in submission order), rotational latency as a
+ * function of the angle, seek time as a function of distance, SSD garbage
+ * collection, write caches and flushes, and errors.
  */
 #ifndef VM_DISK_H
 #define VM_DISK_H
@@ -74,7 +76,7 @@ typedef struct {
 
 /* The timing of one submitted request, kept for narration. */
 typedef struct {
-	uint64_t submit_ns;  /* when it was submitted */
+	uint64_t submit_ns;  /* when it was submitted (late ones: clamped) */
 	uint64_t start_ns;   /* when it got a slot and began service */
 	uint64_t service_ns; /* ops->service */
 	uint64_t done_ns;    /* start_ns + service_ns: its completion */
@@ -87,11 +89,14 @@ typedef struct {
 	uint64_t writes;     /* write requests: disk_writes */
 	uint64_t pages_in;   /* blocks read */
 	uint64_t pages_out;  /* blocks written */
-	uint64_t busy_ns;    /* time with a request in service, overlap counted
-			      * once; runs ahead of the clock (see busy_ns_at) */
-	uint64_t seeks;      /* requests not starting at the head (hdd: seeks) */
+	uint64_t busy_ns;    /* time with a request in service, overlaps once;
+			      * runs ahead of the clock (see busy_ns_at) */
+	uint64_t seeks;      /* requests not starting at the head (hdd: seek) */
 	uint64_t queued;     /* requests that waited for a free slot */
 	uint64_t queue_ns;   /* their total wait: queue saturation */
+	uint64_t late;       /* submissions stamped before the previous one,
+			      * taken as arriving with it: the caller's
+			      * clocks disagree (0 in a consistent engine) */
 } vm_disk_stats_t;
 
 typedef struct vm_disk vm_disk_t;
@@ -120,12 +125,13 @@ struct vm_disk {
 	uint64_t latency;        /* ns per request (ram ignores it) */
 	uint64_t seek;           /* ns per non-sequential request (hdd) */
 	uint64_t bandwidth;      /* bytes per second, > 0 */
-	uint32_t queue_depth;    /* slots: disk.queue_depth capped by the type */
+	uint32_t queue_depth;    /* slots: disk.queue_depth, capped by type */
 	uint32_t max_blocks;     /* VM_DISK_MAX_REQUEST_BYTES in blocks, >= 1 */
 	uint64_t *slot_free;     /* queue_depth entries: when each slot's last
 				  * request completes (0: never used) */
 	uint64_t head;           /* the block after the previous request */
-	uint64_t last_submit;    /* submissions must not go back in time */
+	uint64_t last_submit;    /* the latest submission's (clamped) time */
+	uint64_t busy_from;      /* start of the busy union's last stretch */
 	uint64_t busy_until;     /* end of the busy intervals' union so far */
 	vm_disk_io_t last;       /* the latest request's timing */
 	vm_disk_stats_t stats;   /* read by the caller, never reset here */
@@ -152,11 +158,13 @@ vm_disk_t *vm_disk_new(const vm_config_t *cfg);
 void vm_disk_free(vm_disk_t *d);
 
 /*
- * Submit @req at simulated time @now_ns, which must not be earlier than the
- * previous submission's (the engine submits from events in time order).
- * Counts it and returns its completion time (> @now_ns), for the caller to
- * turn into an event; d->last holds the details.  Returns 0 on a programmer
- * error (no blocks, time going backwards).  O(queue_depth), no allocation.
+ * Submit @req at simulated time @now_ns.  Counts it and returns its
+ * completion time (> @now_ns), for the caller to turn into an event;
+ * d->last holds the details.  The queue is served in submission order: a
+ * @now_ns earlier than the previous submission's is taken as that time (the
+ * request queues behind it) and counted in stats.late, which keeps every
+ * result deterministic and busy_ns exact.  Returns 0 on a programmer error
+ * (no blocks, a bad direction).  O(queue_depth), no allocation.
  */
 uint64_t vm_disk_submit(vm_disk_t *d, uint64_t now_ns,
 			const vm_disk_req_t *req);
@@ -184,12 +192,14 @@ size_t vm_disk_merge_runs(const uint64_t *blocks, size_t nr_blocks,
  * time when idle): what an fsync or the end of a run waits for. */
 uint64_t vm_disk_idle_at(const vm_disk_t *d);
 
-/* Slots busy (serving or with a request waiting) at @now_ns, which must not
- * be earlier than the last submission; at most d->queue_depth. */
+/* Slots busy (serving, or holding a request that waits) at @now_ns, at
+ * most d->queue_depth; exact from the last submission's time on. */
 uint32_t vm_disk_nr_busy(const vm_disk_t *d, uint64_t now_ns);
 
-/* disk_busy_ns as of @now_ns (not earlier than the last submission):
- * stats.busy_ns without the part of the busy union still in the future. */
+/* disk_busy_ns as of @now_ns: stats.busy_ns without the part of the busy
+ * union after @now_ns.  Exact from the start of the last busy stretch on
+ * (so from the last submission's time on); before it, the whole last
+ * stretch is left out and earlier ones counted in full. */
 uint64_t vm_disk_busy_ns_at(const vm_disk_t *d, uint64_t now_ns);
 
 #endif

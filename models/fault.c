@@ -16,8 +16,11 @@
  * Missing page-table levels are allocated on the way down (__pte_alloc);
  * with mmu.pt_frames they take frames too.
  *
+ * A PTE holding a swap entry is swapped in (do_swap_page, swap.c's slots):
+ * a major fault that waits for the disk.
+ *
  * Left out for now: file and shared mappings (the page cache arrives with
- * it), swap entries, userfaultfd, transparent huge pages.
+ * it), the swap cache, userfaultfd, transparent huge pages.
  */
 #include "models/machine.h"
 
@@ -87,8 +90,42 @@ static uint64_t new_anon_page(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	m->frames.f[pfn].flags |= VM_FRAME_DIRTY;
 	m->frames.f[pfn].mapcount = 1;
 	p->rss_anon++;
+	vm_reclaim_add(m->reclaim, pfn);
 	res->cost += m->cfg.cost_page_copy;
 	return VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
+}
+
+/*
+ * do_swap_page: the PTE holds a swap entry.  A new frame, a disk read of the
+ * slot that the process waits for (a major fault), and the entry dropped.
+ * Writable at once when this was the slot's last entry; otherwise other
+ * processes still hold the slot and the page comes back read-only, so that a
+ * write goes through do_wp_page (and reuses it: it is ours alone).
+ */
+static uint64_t swap_in(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			uint64_t pte, uint64_t perm, vm_access_t *res)
+{
+	uint32_t slot = (uint32_t)VM_PTE_PFN(pte);
+	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, p->pid, vpn);
+	if (pfn == VM_NIL)
+		return 0;
+	gboolean last = m->swap_map[slot] == 1;
+	vm_disk_req_t req = { .start = m->swap_base + slot, .nr = 1,
+			      .dir = VM_DISK_READ };
+	res->ready_at = vm_disk_submit(m->disk, m->now + res->cost, &req);
+	m->c.pswpin++;
+	vm_swap_put(m, slot);
+	p->swap_pages--;
+	vm_frame_t *f = &m->frames.f[pfn];
+	f->mapcount = 1;
+	p->rss_anon++;
+	vm_reclaim_add(m->reclaim, pfn);
+	if (!last)
+		perm &= ~(uint64_t)VM_PTE_W;
+	else
+		f->flags |= VM_FRAME_DIRTY;
+	return VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | perm |
+			   (last ? VM_PTE_D : 0));
 }
 
 static void oom(vm_machine_t *m, vm_proc_t *p, vm_access_t *res)
@@ -130,7 +167,11 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	vm_outcome_t out;
 	vm_why_t why;
 
-	if (!(pte & VM_PTE_P)) {
+	if (pte & VM_PTE_SWAP) {
+		newpte = swap_in(m, p, vpn, pte, perm, res);
+		out = VM_OUT_MAJOR;
+		why = VM_WHY_SWAPIN;
+	} else if (!(pte & VM_PTE_P)) {
 		if (acc != VM_ACC_W) {
 			/* do_anonymous_page: reads map the zero page,
 			 * read-only so that the first write faults */
@@ -153,7 +194,13 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			out = VM_OUT_MINOR;
 			why = VM_WHY_ZERO_REPLACED;
 		} else if (m->frames.f[old].mapcount > 1) {
+			/* isolate the page being copied, so that the
+			 * allocation's reclaim cannot evict it under us (Linux
+			 * holds a reference to it) */
+			gboolean listed = vm_reclaim_remove(m->reclaim, (uint32_t)old);
 			newpte = new_anon_page(m, p, vpn, perm, res);
+			if (listed)
+				vm_reclaim_add(m->reclaim, (uint32_t)old);
 			if (newpte) {
 				/* the copy replaces our share of the old page */
 				m->frames.f[old].mapcount--;

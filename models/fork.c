@@ -36,8 +36,12 @@ typedef struct {
 static void copy_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 {
 	fork_ctx_t *f = vctx;
-	if (f->oom || !(*slot & VM_PTE_P))
+	if (f->oom || !*slot)
 		return;
+	if (f->child->state != VM_PROC_RUNNING) {
+		f->oom = TRUE;   /* the OOM killer took the child */
+		return;
+	}
 	unsigned nr_new = 0;
 	uint64_t *cslot = vm_pt_ensure(&f->m->pt, f->child->root, vpn,
 				       f->child->pid, &nr_new);
@@ -46,9 +50,14 @@ static void copy_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 		f->oom = TRUE;
 		return;
 	}
+	/* read after the allocation above, whose reclaim may have swapped
+	 * the page out */
 	uint64_t pte = *slot;
 	uint64_t pfn = VM_PTE_PFN(pte);
-	if (pfn != VM_PFN_ZERO) {
+	if (pte & VM_PTE_SWAP) {
+		f->m->swap_map[pfn]++;   /* copy_nonpresent_pte: swap_duplicate */
+		f->child->swap_pages++;
+	} else if (pfn != VM_PFN_ZERO) {
 		vm_frame_t *fr = &f->m->frames.f[pfn];
 		fr->mapcount++;
 		if (fr->kind == VM_FRAME_ANON) {
@@ -80,6 +89,7 @@ vm_proc_t *vm_machine_fork(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 		child->vma[i] = parent->vma[i];
 
 	fork_ctx_t f = { .m = m, .parent = parent, .child = child };
+	m->oom_exempt = parent->pid;   /* its tables are being walked */
 	for (uint32_t i = 0; i < parent->nr_vma && !f.oom; i++) {
 		const vm_vma_t *v = &parent->vma[i];
 		/* vma_needs_copy: only anonymous private memory has PTEs
@@ -88,8 +98,10 @@ vm_proc_t *vm_machine_fork(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 			continue;
 		vm_pt_for_each(&m->pt, parent->root, v->start, v->end, copy_leaf, &f);
 	}
-	if (f.oom) {
-		vm_machine_exit(m, child, VM_KILL_OOM);
+	m->oom_exempt = 0;
+	if (f.oom || child->state != VM_PROC_RUNNING) {
+		if (child->state == VM_PROC_RUNNING)
+			vm_machine_exit(m, child, VM_KILL_OOM);
 		return NULL;
 	}
 	if (f.protected_pages) {

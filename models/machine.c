@@ -35,6 +35,9 @@ gboolean vm_outcome_parse(const char *s, vm_outcome_t *o)
 uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 				uint32_t owner, uint64_t index)
 {
+	if (m->frames.nr_free <= m->wm_min && m->reclaim &&
+	    !vm_reclaim_direct(m, owner))
+		return VM_NIL;   /* the OOM killer chose the allocating process */
 	uint32_t pfn = vm_frames_alloc(&m->frames, kind, owner, index);
 	if (pfn != VM_NIL) {
 		uint64_t used = m->frames.nr - m->frames.nr_free;
@@ -73,7 +76,31 @@ vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 	m->l2 = vm_tlb_new(cfg->tlb_l2_entries, cfg->tlb_l2_ways, ops);
 	m->by_pid = g_hash_table_new(g_direct_hash, g_direct_equal);
 	m->cur_asid = 0;
+	m->disk = vm_disk_new(cfg);
+	vm_swap_init(m);
+	const vm_reclaim_ops_t *rops = vm_reclaim_policy_find(cfg->reclaim_policy);
+	g_assert(rops);
+	if (!rops->needs_oracle)
+		vm_machine_set_reclaim(m, NULL, NULL);
 	return m;
+}
+
+gboolean vm_machine_set_reclaim(vm_machine_t *m,
+				uint64_t (*next_use)(void *oracle, uint32_t pfn),
+				void *oracle)
+{
+	vm_reclaim_params_t params = {
+		.swappiness = m->cfg.reclaim_swappiness,
+		.page_shift = m->page_shift,
+		.seed = 1,
+		.next_use = next_use,
+		.oracle = oracle,
+	};
+	vm_reclaim_free(m->reclaim);
+	m->reclaim = vm_reclaim_new(&m->frames,
+				    vm_reclaim_policy_find(m->cfg.reclaim_policy),
+				    &params);
+	return m->reclaim != NULL;
 }
 
 void vm_machine_free(vm_machine_t *m)
@@ -88,6 +115,9 @@ void vm_machine_free(vm_machine_t *m)
 	g_hash_table_destroy(m->by_pid);
 	vm_tlb_free(m->l1);
 	vm_tlb_free(m->l2);
+	vm_reclaim_free(m->reclaim);
+	vm_disk_free(m->disk);
+	vm_swap_destroy(m);
 	vm_pt_destroy(&m->pt);
 	vm_frames_destroy(&m->frames);
 	g_free(m);
@@ -187,7 +217,10 @@ void vm_machine_zap_pte(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			uint64_t *slot)
 {
 	uint64_t pte = *slot;
-	if (pte & VM_PTE_P) {
+	if (pte & VM_PTE_SWAP) {
+		vm_swap_put(m, (uint32_t)VM_PTE_PFN(pte));
+		p->swap_pages--;
+	} else if (pte & VM_PTE_P) {
 		uint64_t pfn = VM_PTE_PFN(pte);
 		if (pfn != VM_PFN_ZERO) {
 			vm_frame_t *f = &m->frames.f[pfn];
@@ -195,8 +228,11 @@ void vm_machine_zap_pte(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			f->mapcount--;
 			if (f->kind == VM_FRAME_ANON) {
 				p->rss_anon--;
-				if (f->mapcount == 0)
+				if (f->mapcount == 0) {
+					if (m->reclaim)
+						vm_reclaim_remove(m->reclaim, (uint32_t)pfn);
 					vm_frames_free(&m->frames, (uint32_t)pfn);
+				}
 			} else {
 				p->rss_file--;
 			}
@@ -237,6 +273,7 @@ void vm_machine_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			res->outcome = VM_OUT_HIT;
 			res->pfn = (uint32_t)e->pfn;
 			p->last_outcome = VM_OUT_HIT;
+			vm_reclaim_access(m->reclaim, res->pfn);
 			return;
 		}
 		/* SPEC.md §3: a hit whose entry forbids the access faults
@@ -244,6 +281,8 @@ void vm_machine_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 		res->tlb_denied = 1;
 		vm_fault_handle(m, p, vpn, acc, res);
 		p->last_outcome = res->outcome;
+		if (res->outcome < VM_OUT_SIGSEGV)
+			vm_reclaim_access(m->reclaim, res->pfn);
 		return;
 	}
 
@@ -270,11 +309,14 @@ void vm_machine_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			res->outcome = VM_OUT_WALK;
 			res->pfn = (uint32_t)VM_PTE_PFN(*slot);
 			p->last_outcome = VM_OUT_WALK;
+			vm_reclaim_access(m->reclaim, res->pfn);
 			return;
 		}
 	}
 	vm_fault_handle(m, p, vpn, acc, res);
 	p->last_outcome = res->outcome;
+	if (res->outcome < VM_OUT_SIGSEGV)
+		vm_reclaim_access(m->reclaim, res->pfn);
 }
 
 /* ---- the invariant checker ---------------------------------------------- */
@@ -283,7 +325,8 @@ typedef struct {
 	vm_machine_t *m;
 	vm_proc_t *p;
 	uint32_t *maps;      /* PTEs seen per frame */
-	uint64_t anon, file;
+	uint32_t *swaps;     /* swap entries seen per slot */
+	uint64_t anon, file, swap;
 	char *err;
 } check_ctx_t;
 
@@ -292,6 +335,16 @@ static void check_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 	check_ctx_t *c = vctx;
 	if (c->err)
 		return;
+	if (*slot & VM_PTE_SWAP) {
+		uint64_t s = VM_PTE_PFN(*slot);
+		if (s >= c->m->nr_swap_slots)
+			c->err = g_strdup_printf("pid %u: swap entry past the swap area", c->p->pid);
+		else {
+			c->swaps[s]++;
+			c->swap++;
+		}
+		return;
+	}
 	if (!(*slot & VM_PTE_P))
 		return;
 	if (!vm_proc_find_vma(c->p, vpn)) {
@@ -327,14 +380,15 @@ static void check_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 char *vm_machine_check(vm_machine_t *m)
 {
 	vm_frames_t *fr = &m->frames;
-	check_ctx_t c = { .m = m, .maps = g_new0(uint32_t, fr->nr) };
+	check_ctx_t c = { .m = m, .maps = g_new0(uint32_t, fr->nr),
+			  .swaps = g_new0(uint32_t, m->nr_swap_slots + 1) };
 	uint64_t tables = 0;
 	for (uint32_t i = 0; i < m->nr_procs && !c.err; i++) {
 		vm_proc_t *p = m->procs[i];
 		if (p->state != VM_PROC_RUNNING)
 			continue;
 		c.p = p;
-		c.anon = c.file = 0;
+		c.anon = c.file = c.swap = 0;
 		vm_pt_for_each(&m->pt, p->root, 0, UINT64_MAX, check_leaf, &c);
 		if (c.err)
 			break;
@@ -344,6 +398,10 @@ char *vm_machine_check(vm_machine_t *m)
 						" but the page table maps %" G_GUINT64_FORMAT
 						" anonymous and %" G_GUINT64_FORMAT " file pages",
 						p->pid, p->rss_anon, p->rss_file, c.anon, c.file);
+		if (!c.err && c.swap != p->swap_pages)
+			c.err = g_strdup_printf("pid %u: swap_pages=%" G_GUINT64_FORMAT
+						" but %" G_GUINT64_FORMAT " swap entries",
+						p->pid, p->swap_pages, c.swap);
 		unsigned n = vm_pt_count_tree(&m->pt, p->root);
 		if (!c.err && n != p->pt_pages)
 			c.err = g_strdup_printf("pid %u: pt_pages=%" G_GUINT64_FORMAT
@@ -383,6 +441,21 @@ char *vm_machine_check(vm_machine_t *m)
 		if (!c.err && f->kind == VM_FRAME_ANON && f->mapcount == 0)
 			c.err = g_strdup_printf("frame %u: anonymous page mapped by nobody", pfn);
 	}
+	uint32_t used = 0;
+	for (uint32_t s = 0; !c.err && s < m->nr_swap_slots; s++) {
+		if (m->swap_map[s] != c.swaps[s])
+			c.err = g_strdup_printf("swap slot %u: count %u but %u entries",
+						s, m->swap_map[s], c.swaps[s]);
+		used += m->swap_map[s] != 0;
+	}
+	if (!c.err && used != m->swap_used)
+		c.err = g_strdup_printf("swap_used=%u but %u slots are in use",
+					m->swap_used, used);
+	for (uint32_t pfn = 0; !c.err && m->reclaim && pfn < fr->nr; pfn++)
+		if (fr->f[pfn].kind == VM_FRAME_ANON &&
+		    fr->f[pfn].list == VM_RECLAIM_NONE)
+			c.err = g_strdup_printf("frame %u: anonymous page on no reclaim list", pfn);
 	g_free(c.maps);
+	g_free(c.swaps);
 	return c.err;
 }

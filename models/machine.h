@@ -29,6 +29,8 @@
 #include "models/frames.h"
 #include "models/pagetable.h"
 #include "models/tlb.h"
+#include "models/reclaim.h"
+#include "models/disk.h"
 #include "traces/record.h"
 
 typedef enum {
@@ -49,6 +51,7 @@ typedef enum {
 	VM_WHY_COW_COPY,        /* write to a shared private page: copied */
 	VM_WHY_COW_REUSE,       /* write to a private page no one else maps: reused */
 	VM_WHY_OOM,             /* no frame could be had */
+	VM_WHY_SWAPIN,          /* the PTE held a swap entry: read it back */
 	VM_WHY_NR
 } vm_why_t;
 
@@ -95,8 +98,7 @@ typedef struct {
 	uint64_t tlb_flushes, walks, walk_refs, pt_pages, pt_pages_peak;
 	uint64_t minflt, majflt, cow_faults, zero_maps, fault_around_maps;
 	uint64_t sigsegv, sigbus, readahead_pages, readahead_hits;
-	uint64_t disk_reads, disk_writes, pages_in, pages_out, disk_busy_ns;
-	uint64_t pswpin, pswpout, pgscan, pgsteal, kswapd_wakeups;
+	uint64_t pswpin, pswpout, kswapd_wakeups;
 	uint64_t direct_reclaims, oom_kills, lost_pages, syscalls;
 	uint64_t copied_bytes, context_switches, peak_used_pages;
 } vm_counters_t;
@@ -115,7 +117,22 @@ typedef struct {
 	uint8_t oom;             /* the fault found no free frame */
 	uint32_t pfn;            /* the frame the access reached */
 	uint64_t cost;           /* CPU ns */
+	uint64_t ready_at;       /* the process waits for I/O until then; 0: no wait */
 } vm_access_t;
+
+/* The latest eviction and OOM kill, for narration. */
+typedef struct {
+	uint32_t pfn;            /* the frame freed */
+	uint32_t pid;            /* a process that mapped it */
+	uint64_t vpn;            /* where */
+	uint32_t slot;           /* swap slot it went to */
+	uint32_t mappers;        /* PTEs that were switched to the swap entry */
+} vm_evict_info_t;
+
+typedef struct {
+	uint32_t pid;
+	uint64_t rss, swap, pt, points;
+} vm_oom_info_t;
 
 typedef struct vm_machine {
 	vm_config_t cfg;
@@ -129,11 +146,27 @@ typedef struct vm_machine {
 	GHashTable *by_pid;      /* pid -> vm_proc_t*, live or dead */
 	uint32_t cur_asid;       /* process whose translations the TLB serves */
 	uint64_t now;            /* simulated time, set by the engine */
+	vm_reclaim_t *reclaim;   /* the page-replacement policy */
+	vm_disk_t *disk;         /* the disk; the swap area lives on it */
+	uint32_t *swap_map;      /* per swap slot: swap entries pointing at it */
+	uint32_t nr_swap_slots, swap_used, swap_cursor;
+	uint64_t swap_base;      /* first disk block of the swap area */
+	uint64_t wm_min, wm_low, wm_high; /* zone watermarks, pages (set by sim/) */
+	uint32_t oom_exempt;     /* pid the OOM killer must spare (a parent
+				  * whose tables fork is walking), 0: none */
+	uint64_t nr_evicted;      /* pages evicted so far (pgsteal less put-backs) */
+	vm_evict_info_t last_evict;
+	vm_oom_info_t last_oom;
 } vm_machine_t;
 
 /* A machine for @cfg (already validated). */
 vm_machine_t *vm_machine_new(const vm_config_t *cfg);
 void vm_machine_free(vm_machine_t *m);
+/* (Re)create the reclaim policy; @next_use is the oracle of `opt` (NULL
+ * for the others).  FALSE when the policy needs an oracle and has none. */
+gboolean vm_machine_set_reclaim(vm_machine_t *m,
+				uint64_t (*next_use)(void *oracle, uint32_t pfn),
+				void *oracle);
 
 /* Process @pid, or NULL.  Dead processes stay findable for statistics. */
 vm_proc_t *vm_machine_proc(vm_machine_t *m, uint32_t pid);
@@ -184,6 +217,7 @@ static inline void vm_machine_access(vm_machine_t *m, vm_proc_t *p,
 	if (G_LIKELY(e && (e->perm & need[acc]))) {
 		vm_machine_count_access(m, p, acc);
 		m->c.tlb_l1_hits++;
+		vm_reclaim_access(m->reclaim, (uint32_t)e->pfn);
 		p->last_outcome = VM_OUT_HIT;
 		*res = (vm_access_t){ .outcome = VM_OUT_HIT, .tlb = 1,
 				      .pfn = (uint32_t)e->pfn,
@@ -198,8 +232,13 @@ static inline void vm_machine_access(vm_machine_t *m, vm_proc_t *p,
 void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		     vm_acc_t acc, vm_access_t *res);
 
-/* A frame for the machine's own use (anon, file, page table); VM_NIL when
- * memory is exhausted.  Keeps peak_used_pages. */
+/*
+ * A frame for the machine's own use (anon, file, page table).  At or below
+ * the min watermark it reclaims directly first (reclaim.c's policy, swap for
+ * anonymous pages), and when nothing can be reclaimed the OOM killer frees a
+ * process's memory.  VM_NIL when no frame can be had, or when the OOM killer
+ * chose process @owner itself.  Keeps peak_used_pages.
+ */
 uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 				uint32_t owner, uint64_t index);
 /* Count @n new page-table pages of @p (pt_pages and its peak). */
@@ -214,6 +253,20 @@ void vm_machine_tlb_invalidate(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
  * page nobody maps) and clear the slot. */
 void vm_machine_zap_pte(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			uint64_t *slot);
+
+/* swap.c: the swap area (slots on the disk), eviction with the reverse map,
+ * swap-in, and the OOM killer. */
+void vm_swap_init(vm_machine_t *m);
+void vm_swap_destroy(vm_machine_t *m);
+/* Drop one swap entry's hold on @slot. */
+void vm_swap_put(vm_machine_t *m, uint32_t slot);
+/* Evict page @pfn (taken off the reclaim lists): unmap it from every PTE,
+ * write it to swap.  FALSE when it cannot be evicted now. */
+gboolean vm_swap_evict(vm_machine_t *m, uint32_t pfn);
+/* Reclaim until more than the min watermark is free, or nothing more can
+ * be done; kills with the OOM killer when allowed.  FALSE when @owner was
+ * killed. */
+gboolean vm_reclaim_direct(vm_machine_t *m, uint32_t owner);
 
 /* The VMA of @p containing page @vpn, or NULL. */
 vm_vma_t *vm_proc_find_vma(vm_proc_t *p, uint64_t vpn);

@@ -20,6 +20,7 @@
 #include "sim/config.h"
 #include "sim/stats.h"
 #include "sim/tracecheck.h"
+#include "sim/oracle.h"
 #include "traces/vmt.h"
 #include "traces/error.h"
 
@@ -54,6 +55,7 @@ struct vm_engine {
 	gboolean have_first;            /* first (stream) event is in `first` */
 	vm_record_t first;
 	vm_machine_t *m;
+	vm_oracle_t *oracle;            /* reclaim.policy=opt only */
 	vm_evq_t evq;
 	GHashTable *by_pid;             /* pid -> task_t* */
 	GPtrArray *tasks;               /* every task, in creation order */
@@ -189,9 +191,18 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 		return FALSE;
 	}
 
+	gboolean opt = strcmp(e->cfg.reclaim_policy, "opt") == 0;
+	if (opt && !vm_vmt_seekable(e->rd)) {
+		g_set_error(error, VM_ERROR, VM_ERROR_UNSUPPORTED,
+			    "%s: reclaim.policy=opt reads the trace's future, so it needs a trace file, not a stream",
+			    e->name);
+		return FALSE;
+	}
 	if (vm_vmt_seekable(e->rd)) {
 		vm_tracecheck_t *c = vm_tracecheck_new(&e->cfg, e->name);
 		gboolean ok = TRUE;
+		if (opt)
+			e->oracle = vm_oracle_new((unsigned)g_bit_nth_lsf(e->cfg.page_size, -1));
 		while (got) {
 			if (is_header(e->rec.kind)) {
 				g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
@@ -204,6 +215,8 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 				ok = FALSE;
 				break;
 			}
+			if (e->oracle)
+				vm_oracle_record(e->oracle, &e->rec);
 			got = vm_vmt_next(e->rd, &e->rec, &err);
 		}
 		vm_tracecheck_free(c);
@@ -224,6 +237,11 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 	}
 
 	e->m = vm_machine_new(&e->cfg);
+	if (e->oracle) {
+		vm_oracle_finish(e->oracle);
+		vm_oracle_bind(e->oracle, &e->m->frames);
+		vm_machine_set_reclaim(e->m, vm_oracle_next_use, e->oracle);
+	}
 	if (!vm_machine_spawn(e->m, 1)) {
 		g_set_error(error, VM_ERROR, VM_ERROR_OOM,
 			    "out of memory: no frame for process 1's page table");
@@ -231,6 +249,7 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 	}
 	e->cpu_pid = 1;
 	e->m->cur_asid = 1;
+	vm_config_watermarks(&e->cfg, &e->m->wm_min, &e->m->wm_low, &e->m->wm_high);
 	task_get(e, 1)->p = vm_machine_proc(e->m, 1);
 	return TRUE;
 }
@@ -296,6 +315,7 @@ void vm_engine_free(vm_engine_t *e)
 	if (e->have_first)
 		vm_record_clear(&e->first);
 	vm_machine_free(e->m);
+	vm_oracle_free(e->oracle);
 	vm_evq_destroy(&e->evq);
 	g_hash_table_destroy(e->by_pid);
 	g_ptr_array_free(e->tasks, TRUE);
@@ -455,22 +475,30 @@ static gboolean run_accesses(vm_engine_t *e, task_t *t, vm_proc_t *p,
 			va = r->addr + k * stride;
 		else
 			va = r->addr + (splitmix64(&t->cur_rng) % pages) * ps;
+		m->now = e->now;
 		vm_machine_access(m, p, va, r->acc, &res);
 		e->now += res.cost;
 		p->cpu_ns += res.cost;
-		st->outcomes[res.outcome < VM_OUT_NR ? res.outcome : 0]++;
 		st->nr_access++;
-		if (G_UNLIKELY(res.outcome >= VM_OUT_SIGSEGV)) {
-			if (res.oom) {
-				g_set_error(error, VM_ERROR, VM_ERROR_OOM,
-					    "%s:%" G_GUINT64_FORMAT ": out of memory: pid %u needs a frame for 0x%"
-					    G_GINT64_MODIFIER "x and none is free "
-					    "(%" G_GUINT64_FORMAT " pages of memory; reclaim and the OOM killer are not modelled in this version)",
-					    e->name, r->line, p->pid, va,
-					    (uint64_t)m->frames.nr);
-				return FALSE;
+		if (G_UNLIKELY(e->oracle != NULL))
+			vm_oracle_served(e->oracle, p->pid, va >> m->page_shift);
+		if (G_UNLIKELY(res.oom)) {
+			if (p->state != VM_PROC_RUNNING) {
+				/* the OOM killer chose this very process */
+				st->killed = 1;
+				st->last = res;
+				st->last_vaddr = va;
+				break;
 			}
+			g_set_error(error, VM_ERROR, VM_ERROR_OOM,
+				    "%s:%" G_GUINT64_FORMAT ": out of memory: pid %u needs a frame for 0x%"
+				    G_GINT64_MODIFIER "x; nothing can be reclaimed and the OOM killer "
+				    "could free nothing (oom.policy=%s; %" G_GUINT64_FORMAT " pages of memory)",
+				    e->name, r->line, p->pid, va, e->cfg.oom_policy,
+				    (uint64_t)m->frames.nr);
+			return FALSE;
 		}
+		st->outcomes[res.outcome]++;
 		st->last = res;
 		st->last_vaddr = va;
 		if (G_UNLIKELY(e->opts.on_access != NULL))
@@ -487,6 +515,16 @@ static gboolean run_accesses(vm_engine_t *e, task_t *t, vm_proc_t *p,
 								    : VM_KILL_SIGBUS);
 			st->killed = 1;
 			break;
+		}
+		if (G_UNLIKELY(res.ready_at > e->now)) {
+			/* the process waits for the disk; others may run */
+			t->blocked = TRUE;
+			t->io_wait = TRUE;
+			t->blocked_at = e->now;
+			vm_evq_push(&e->evq, res.ready_at, VM_EV_WAKE, t->pid, 0);
+			st->blocked = 1;
+			t->cur_pos = k + 1;
+			return TRUE;
 		}
 	}
 	t->cur_pos = n;
@@ -519,6 +557,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	st->caught = st->blocked = st->expect_ok = 0;
 	st->resumed = t->cur_pos > 0;
 	st->expect_msg = NULL;
+	uint64_t evicted0 = m->nr_evicted, kills0 = m->c.oom_kills;
 
 	if (!p || p->state != VM_PROC_RUNNING) {
 		if (!is_bookkeeping(r->kind)) {
@@ -536,6 +575,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		e->cpu_pid = p->pid;
 	}
 	st->start_ns = e->now;
+	m->now = e->now;
 
 	switch (r->kind) {
 	case VM_REC_ACCESS:
@@ -572,13 +612,18 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		uint64_t cost = 0;
 		syscall_cost(e, p);
 		vm_proc_t *child = vm_machine_fork(m, p, r->child, &cost);
+		if (!child && (child = vm_machine_proc(m, r->child)) &&
+		    child->state == VM_PROC_RUNNING)
+			child = NULL;
 		if (!child) {
 			g_set_error(error, VM_ERROR, VM_ERROR_OOM,
 				    "%s:%" G_GUINT64_FORMAT ": out of memory: no frames for the page tables of pid %u "
-				    "(reclaim and the OOM killer are not modelled in this version)",
-				    e->name, r->line, r->child);
+				    "and the OOM killer could free none (oom.policy=%s)",
+				    e->name, r->line, r->child, e->cfg.oom_policy);
 			return FALSE;
 		}
+		/* a child the OOM killer took during the fork exists, killed:
+		 * its events are skipped */
 		charge(e, p, cost);
 		task_get(e, r->child)->p = child;
 		e->last_task = t;
@@ -616,6 +661,8 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	}
 done:
 	st->end_ns = e->now;
+	st->evicted = m->nr_evicted - evicted0;
+	st->oom_kills = m->c.oom_kills - kills0;
 	e->events++;
 	if (e->opts.check) {
 		char *bad = vm_machine_check(m);

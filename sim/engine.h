@@ -46,6 +46,8 @@ typedef struct {
 	uint8_t expect_ok;        /* EXPECT: all checks held */
 	uint8_t resumed;          /* the continuation of a record that waited */
 	const char *expect_msg;   /* EXPECT: the first failure, or NULL */
+	uint64_t evicted;         /* pages reclaim evicted during it */
+	uint64_t oom_kills;       /* processes the OOM killer killed during it */
 } vm_step_t;
 
 typedef struct {

@@ -2,6 +2,7 @@
  * Narration; see narrate.h.  Sentences say what happened in the order the
  * hardware and the kernel did it: TLB, walk, fault handler, cost.
  */
+#include <string.h>
 #include "sim/narrate.h"
 #include "traces/vmt.h"
 
@@ -15,6 +16,23 @@ void vm_narrate_time(GString *out, uint64_t ns)
 		g_string_append_printf(out, "%.3fms", ns / 1e6);
 	else
 		g_string_append_printf(out, "%.3fs", ns / 1e9);
+}
+
+/* Why a policy picks its victim, in a phrase. */
+static const char *policy_reason(const char *policy)
+{
+	static const struct { const char *name, *why; } r[] = {
+		{ "lru2q", "from the tail of the inactive list (not referenced since it was last scanned)" },
+		{ "lru", "the least recently used" },
+		{ "fifo", "the one loaded longest ago" },
+		{ "clock", "the first unreferenced page under the clock hand" },
+		{ "random", "at random" },
+		{ "opt", "the one whose next use lies farthest in the future" },
+	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(r); i++)
+		if (strcmp(r[i].name, policy) == 0)
+			return r[i].why;
+	return "by its policy";
 }
 
 static const char *acc_word(vm_acc_t acc)
@@ -100,6 +118,13 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 		break;
 	case VM_WHY_OOM:
 		g_string_append(out, "; no free frame");
+		break;
+	case VM_WHY_SWAPIN:
+		g_string_append_printf(out, "; the PTE holds a swap entry: read the page "
+				       "back from swap into frame %u (a major fault; the "
+				       "process waits for the disk until t=", res->pfn);
+		vm_narrate_time(out, res->ready_at);
+		g_string_append_c(out, ')');
 		break;
 	default:
 		break;
@@ -212,7 +237,28 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 	}
 	if (st->caught)
 		g_string_append(out, "; the signal was caught and the access skipped");
-	if (st->killed && p)
+	if (st->evicted) {
+		const vm_evict_info_t *ev = &m->last_evict;
+		g_string_append_printf(out, "; memory ran short: reclaim (%s) evicted %"
+				       G_GUINT64_FORMAT " page%s to swap, choosing %s (the last: "
+				       "page 0x%" G_GINT64_MODIFIER "x of pid %u, frame %u, to slot %u)",
+				       m->cfg.reclaim_policy, st->evicted,
+				       st->evicted == 1 ? "" : "s",
+				       policy_reason(m->cfg.reclaim_policy),
+				       ev->vpn << m->page_shift, ev->pid, ev->pfn, ev->slot);
+	}
+	if (st->oom_kills) {
+		const vm_oom_info_t *o = &m->last_oom;
+		g_string_append_printf(out, "; nothing left to reclaim: the OOM killer killed "
+				       "pid %u, the largest (rss %" G_GUINT64_FORMAT " + swap %"
+				       G_GUINT64_FORMAT " + page tables %" G_GUINT64_FORMAT
+				       " = %" G_GUINT64_FORMAT " pages)", o->pid, o->rss,
+				       o->swap, o->pt, o->points);
+		if (st->oom_kills > 1)
+			g_string_append_printf(out, " and %" G_GUINT64_FORMAT " more before it",
+					       st->oom_kills - 1);
+	}
+	if (st->killed && p && p->killed_by != VM_KILL_OOM)
 		g_string_append_printf(out, "; process %u killed by %s", r->pid,
 				       p->killed_by == VM_KILL_SIGSEGV ? "SIGSEGV" : "SIGBUS");
 	if (r->kind != VM_REC_NOTE && r->kind != VM_REC_EXPECT) {

@@ -16,11 +16,32 @@ C(accesses) C(loads) C(stores) C(fetches) C(tlb_l1_hits) C(tlb_l1_misses)
 C(tlb_l2_hits) C(tlb_l2_misses) C(tlb_flushes) C(walks) C(walk_refs)
 C(pt_pages) C(pt_pages_peak) C(minflt) C(majflt) C(cow_faults) C(zero_maps)
 C(fault_around_maps) C(sigsegv) C(sigbus) C(readahead_pages)
-C(readahead_hits) C(disk_reads) C(disk_writes) C(pages_in) C(pages_out)
-C(disk_busy_ns) C(pswpin) C(pswpout) C(pgscan) C(pgsteal) C(kswapd_wakeups)
+C(readahead_hits) C(pswpin) C(pswpout) C(kswapd_wakeups)
 C(direct_reclaims) C(oom_kills) C(lost_pages) C(syscalls) C(copied_bytes)
 C(context_switches) C(peak_used_pages)
 #undef C
+
+/* the disk and the reclaim policy keep their own counters */
+#define D(name, field) \
+	static uint64_t g_##name(vm_engine_t *e) \
+	{ return vm_engine_machine(e)->disk->stats.field; }
+D(disk_reads, reads) D(disk_writes, writes) D(pages_in, pages_in)
+D(pages_out, pages_out)
+#undef D
+static uint64_t g_disk_busy_ns(vm_engine_t *e)
+{
+	return vm_disk_busy_ns_at(vm_engine_machine(e)->disk, vm_engine_now(e));
+}
+static uint64_t g_pgscan(vm_engine_t *e)
+{
+	vm_machine_t *m = vm_engine_machine(e);
+	return m->reclaim ? m->reclaim->stats.pgscan : 0;
+}
+static uint64_t g_pgsteal(vm_engine_t *e)
+{
+	vm_machine_t *m = vm_engine_machine(e);
+	return m->reclaim ? m->reclaim->stats.pgsteal : 0;
+}
 
 static uint64_t g_pgfault(vm_engine_t *e)
 {
@@ -51,8 +72,7 @@ static uint64_t g_anon_pages(vm_engine_t *e)
 }
 static uint64_t g_swap_pages(vm_engine_t *e)
 {
-	(void)e;
-	return 0;   /* no swap area yet */
+	return vm_engine_machine(e)->swap_used;
 }
 static uint64_t g_sim_time_ns(vm_engine_t *e) { return vm_engine_now(e); }
 static uint64_t g_expect_passed(vm_engine_t *e) { return vm_engine_expect_passed(e); }

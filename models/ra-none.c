@@ -1,0 +1,39 @@
+/*
+ * No readahead: a read() miss reads the pages the read asked for, a fault
+ * reads its one page, and MADV_WILLNEED (a hint) reads nothing.  Demand
+ * paging as in the textbooks, and what the `tiny` profile uses so that a
+ * trace can be followed by hand.
+ *
+ *   read of 3 pages at 7:   . . . . . . . [7 8 9] . . .
+ *   fault at 7:             . . . . . . . [7] . . . . .
+ */
+#include "models/readahead.h"
+
+static vm_ra_window_t none_sync_read(const vm_ra_params_t *p,
+				     vm_ra_state_t *ra,
+				     const vm_ra_query_t *q, uint64_t index,
+				     uint64_t req)
+{
+	(void)p;
+	(void)ra;
+	(void)q;
+	return vm_ra_window_plain(index, req, VM_RA_REQUEST);
+}
+
+static vm_ra_window_t none_mmap_fault_miss(const vm_ra_params_t *p,
+					   vm_ra_state_t *ra,
+					   const vm_ra_query_t *q,
+					   uint64_t index, vm_madv_t advice)
+{
+	(void)p;
+	(void)ra;
+	(void)q;
+	(void)advice;
+	return vm_ra_window_plain(index, 1, VM_RA_REQUEST);
+}
+
+const vm_ra_ops_t vm_ra_policy_none = {
+	.name = "none",
+	.sync_read = none_sync_read,
+	.mmap_fault_miss = none_mmap_fault_miss,
+};

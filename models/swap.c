@@ -1,0 +1,199 @@
+/*
+ * Swap, eviction and the OOM killer: what happens when an allocation finds
+ * memory short.  Modelled on mm/vmscan.c (shrink_folio_list: try_to_unmap,
+ * then pageout), mm/swapfile.c (get_swap_page, swap_free), mm/rmap.c and
+ * mm/oom_kill.c (oom_badness, select_bad_process).
+ *
+ *   alloc_frame ── free <= min ──► direct reclaim ──► policy victim
+ *                                      │                 │ anon: needs a free
+ *                                      │                 ▼ swap slot
+ *                                      │   unmap from every PTE (rmap), each
+ *                                      │   PTE becomes a swap entry; write the
+ *                                      │   page to its slot; free the frame
+ *                                      └─ no victim ─► OOM killer: the process
+ *                                                      with the most rss +
+ *                                                      swap + page tables
+ *
+ * The swap area is a range of blocks on the machine's one disk, after the
+ * files, one page per slot; slots are taken next-fit from a cursor, as
+ * scan_swap_map_slots does within a cluster.  A swap entry in a PTE holds the
+ * slot number; swap_map counts the entries pointing at each slot (fork
+ * copies them).
+ *
+ * The reverse map of an anonymous page: fork never moves pages, so every
+ * process that maps a page copy-on-write maps it at the same virtual page;
+ * eviction looks at that page in every live process (Linux walks the
+ * anon_vma chain instead; the set it finds is the same).
+ *
+ * Left out for now, and said so in the notes: the swap cache (a page read
+ * back from swap is a private copy of each process that swaps it in, and a
+ * clean page is written again when evicted again), swap-in readahead
+ * (swap.cluster), writeback delaying the freeing of the frame (the write is
+ * issued and the frame freed at once), kswapd, and oom_score_adj.
+ */
+#include <string.h>
+#include "models/machine.h"
+
+#define SWAP_NONE UINT32_MAX
+
+void vm_swap_init(vm_machine_t *m)
+{
+	m->nr_swap_slots = (uint32_t)(m->cfg.swap_size / m->cfg.page_size);
+	m->swap_map = g_new0(uint32_t, m->nr_swap_slots ? m->nr_swap_slots : 1);
+	m->swap_used = 0;
+	m->swap_cursor = 0;
+	/* far past any file block: a swap I/O is a seek away from file I/O */
+	m->swap_base = (uint64_t)1 << 40;
+}
+
+void vm_swap_destroy(vm_machine_t *m)
+{
+	g_free(m->swap_map);
+	m->swap_map = NULL;
+}
+
+static uint32_t swap_alloc(vm_machine_t *m)
+{
+	if (m->swap_used >= m->nr_swap_slots)
+		return SWAP_NONE;
+	for (uint32_t i = 0; i < m->nr_swap_slots; i++) {
+		uint32_t s = (m->swap_cursor + i) % m->nr_swap_slots;
+		if (!m->swap_map[s]) {
+			m->swap_cursor = s + 1;
+			m->swap_used++;
+			return s;
+		}
+	}
+	g_assert_not_reached();
+	return SWAP_NONE;
+}
+
+void vm_swap_put(vm_machine_t *m, uint32_t slot)
+{
+	g_assert(slot < m->nr_swap_slots && m->swap_map[slot] > 0);
+	if (--m->swap_map[slot] == 0)
+		m->swap_used--;
+}
+
+gboolean vm_swap_evict(vm_machine_t *m, uint32_t pfn)
+{
+	vm_frame_t *f = &m->frames.f[pfn];
+	if (f->kind != VM_FRAME_ANON)
+		return FALSE;   /* file pages come with the page cache */
+	uint32_t slot = swap_alloc(m);
+	if (slot == SWAP_NONE)
+		return FALSE;
+	uint64_t vpn = f->index;
+	vm_evict_info_t ev = { .pfn = pfn, .vpn = vpn, .slot = slot,
+			       .pid = f->owner };
+	/* try_to_unmap: every PTE that maps the page becomes a swap entry */
+	for (uint32_t i = 0; i < m->nr_procs && f->mapcount; i++) {
+		vm_proc_t *q = m->procs[i];
+		if (q->state != VM_PROC_RUNNING || vpn >= m->pt.vpn_limit)
+			continue;
+		uint64_t *pte = vm_pt_lookup(&m->pt, q->root, vpn);
+		if (!pte || !(*pte & VM_PTE_P) || VM_PTE_PFN(*pte) != pfn)
+			continue;
+		*pte = VM_PTE_MAKE(slot, VM_PTE_SWAP);   /* non-zero to non-zero */
+		f->mapcount--;
+		q->rss_anon--;
+		q->swap_pages++;
+		m->swap_map[slot]++;
+		vm_machine_tlb_invalidate(m, q, vpn, 1);
+		if (!ev.mappers++)
+			ev.pid = q->pid;
+	}
+	g_assert(f->mapcount == 0);
+	if (!m->swap_map[slot]) {
+		/* mapped by nobody: nothing refers to the slot */
+		m->swap_used--;
+	} else {
+		/* pageout: the write is issued; the frame is freed now */
+		vm_disk_req_t req = { .start = m->swap_base + slot, .nr = 1,
+				      .dir = VM_DISK_WRITE };
+		vm_disk_submit(m->disk, m->now, &req);
+		m->c.pswpout++;
+	}
+	vm_frames_free(&m->frames, pfn);
+	m->last_evict = ev;
+	return TRUE;
+}
+
+/* oom_badness: rss + swap entries + page-table pages (oom_score_adj 0). */
+static uint64_t badness(const vm_proc_t *p)
+{
+	return p->rss_anon + p->rss_file + p->swap_pages + p->pt_pages;
+}
+
+/* select_bad_process and oom_kill_process.  FALSE when nobody can go. */
+static gboolean oom_kill(vm_machine_t *m)
+{
+	if (strcmp(m->cfg.oom_policy, "none") == 0)
+		return FALSE;
+	vm_proc_t *victim = NULL;
+	uint64_t best = 0;
+	for (uint32_t i = 0; i < m->nr_procs; i++) {
+		vm_proc_t *q = m->procs[i];
+		/* the first of equals wins, as the task list is walked in
+		 * order of creation */
+		if (q->state == VM_PROC_RUNNING && q->pid != m->oom_exempt &&
+		    badness(q) > best) {
+			best = badness(q);
+			victim = q;
+		}
+	}
+	if (!victim)
+		return FALSE;
+	m->last_oom = (vm_oom_info_t){
+		.pid = victim->pid, .rss = victim->rss_anon + victim->rss_file,
+		.swap = victim->swap_pages, .pt = victim->pt_pages,
+		.points = best,
+	};
+	m->c.oom_kills++;
+	vm_machine_exit(m, victim, VM_KILL_OOM);
+	return TRUE;
+}
+
+gboolean vm_reclaim_direct(vm_machine_t *m, uint32_t owner)
+{
+	m->c.direct_reclaims++;
+	vm_reclaim_list_t aside;   /* victims that cannot go now */
+	vm_reclaim_list_init(&aside, VM_RECLAIM_NONE);
+	gboolean owner_alive = TRUE;
+	uint32_t budget = vm_reclaim_nr(m->reclaim) + 1;
+	/* Linux's direct reclaim frees SWAP_CLUSTER_MAX (32) pages a call;
+	 * the textbook setting (no watermarks) frees one frame at a time */
+	uint64_t target = m->wm_min ? m->frames.nr_free + 32 : 1;
+	if (target <= m->wm_min)
+		target = m->wm_min + 1;
+	while (m->frames.nr_free < target) {
+		gboolean want_anon = m->swap_used < m->nr_swap_slots;
+		uint32_t pfn = budget ? vm_reclaim_victim(m->reclaim, want_anon, TRUE)
+				      : VM_NIL;
+		if (pfn != VM_NIL) {
+			budget--;
+			if (vm_swap_evict(m, pfn))
+				m->nr_evicted++;
+			else
+				vm_reclaim_list_add(&m->frames, &aside, pfn);
+			continue;
+		}
+		if (m->frames.nr_free > m->wm_min)
+			break;   /* the batch fell short, but the allocation can go */
+		/* nothing reclaimable: the OOM killer, unless it is off */
+		if (!oom_kill(m))
+			break;
+		vm_proc_t *o = vm_machine_proc(m, owner);
+		if (o && o->state != VM_PROC_RUNNING) {
+			owner_alive = FALSE;
+			break;
+		}
+		budget = vm_reclaim_nr(m->reclaim) + 1;
+	}
+	while (aside.head != VM_NIL) {
+		uint32_t pfn = aside.head;
+		vm_reclaim_list_del(&m->frames, &aside, pfn);
+		vm_reclaim_putback(m->reclaim, pfn);
+	}
+	return owner_alive;
+}

@@ -1,0 +1,40 @@
+/*
+ * The future, for reclaim.policy=opt (Belady's MIN): which page will be used
+ * again last.  A pass over the trace file before the replay lists every page
+ * access in file order; each access learns the position of the next access
+ * to the same page of the same process; during the replay the oracle keeps,
+ * for every page, the position of its next access after the ones served.
+ *
+ *   file order:   0:p1/7  1:p1/3  2:p1/7  3:p1/9  4:p1/3
+ *   next[]:          2       4      ∞       ∞      ∞
+ *   after serving 0 and 1: pending(7) = 2, pending(3) = 4: evict 3
+ *
+ * Keys are (pid, virtual page); a frame is asked about through its owner
+ * and index, so a page shared copy-on-write is judged by the process that
+ * allocated it.  Positions are file order: when waits reorder processes the
+ * oracle still answers from file order, which is "the trace's future".
+ * Memory: 16 bytes per access during the pass, 8 after; opt is for traces
+ * that fit that.
+ */
+#ifndef VM_ORACLE_H
+#define VM_ORACLE_H
+
+#include <glib.h>
+#include "models/frames.h"
+#include "traces/record.h"
+
+typedef struct vm_oracle vm_oracle_t;
+
+vm_oracle_t *vm_oracle_new(unsigned page_shift);
+void vm_oracle_free(vm_oracle_t *o);
+/* Pass 1: every event record, in file order. */
+void vm_oracle_record(vm_oracle_t *o, const vm_record_t *rec);
+/* End of pass 1: link each access to the next one of its page. */
+void vm_oracle_finish(vm_oracle_t *o);
+/* Replay: the frames to answer about, and each access as it is served. */
+void vm_oracle_bind(vm_oracle_t *o, const vm_frames_t *frames);
+void vm_oracle_served(vm_oracle_t *o, uint32_t pid, uint64_t vpn);
+/* The reclaim policy's question (vm_reclaim_params_t.next_use). */
+uint64_t vm_oracle_next_use(void *oracle, uint32_t pfn);
+
+#endif
