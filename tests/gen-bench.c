@@ -17,10 +17,8 @@
  * leaves a truncated trace behind that looks up to date; without -o (or
  * with -o -) it goes to standard output.
  *
- * --pressure would add `set memory=32M`, half the mapping, so that the run
- * needs reclaim.  This version of vmscope does not model reclaim (the run
- * would stop with out-of-memory), so --pressure says so and exits with
- * status 2, which bench.sh reports as "not measured".
+ * --pressure is refused (exit 2): bench.sh
+ * measures pressure on the same trace with -s memory=32M -s swap.size=64M.
  *
  * Exit status: 0 written, 1 bad usage or an I/O error, 2 --pressure.
  */
@@ -199,10 +197,8 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	if (opt_pressure) {
-		fprintf(stderr, "gen-bench: --pressure is not available: a run under "
-			"memory pressure (set memory=32M for 64 MiB of touched memory) "
-			"needs the reclaim model, which this version of vmscope does "
-			"not have; the run would stop with out-of-memory\n");
+		fprintf(stderr, "gen-bench: --pressure is gone: run vmscope on the "
+			"plain trace with -s memory=32M -s swap.size=64M\n");
 		status = 2;
 		goto done;
 	}
