@@ -137,6 +137,200 @@ static void oom(vm_machine_t *m, vm_proc_t *p, vm_access_t *res)
 	res->why = VM_WHY_OOM;
 }
 
+static gboolean ra_cached(void *ctx, uint64_t index)
+{
+	return vm_pagecache_find(ctx, index) != VM_NIL;
+}
+
+/*
+ * do_fault_around: map the neighbours of a read fault that are cached, up to
+ * date, unlocked and unmarked, in a fault_around window aligned in the
+ * virtual address, inside the VMA, one page-table page and the file.
+ */
+static uint32_t fault_around(vm_machine_t *m, vm_proc_t *p, const vm_vma_t *v,
+			     vm_file_t *f, uint64_t vpn, uint64_t perm)
+{
+	uint64_t nr = m->cfg.readahead_fault_around >> m->page_shift;
+	if (nr <= 1)
+		return 0;
+	uint64_t lo = vpn & ~(nr - 1), hi = lo + nr;
+	uint64_t table = (uint64_t)1 << m->pt.bits[m->pt.levels - 1];
+	uint64_t tlo = vpn & ~(table - 1), thi = tlo + table;
+	lo = MAX(lo, MAX(v->start, tlo));
+	hi = MIN(hi, MIN(v->end, thi));
+	uint64_t pages = vm_file_pages(f, m->page_shift);
+	uint32_t mapped = 0;
+	for (uint64_t a = lo; a < hi; a++) {
+		uint64_t idx = v->pgoff + (a - v->start);
+		if (a == vpn || idx >= pages)
+			continue;
+		uint32_t pfn = vm_pagecache_find(f, idx);
+		if (pfn == VM_NIL)
+			continue;
+		vm_frame_t *fr = &m->frames.f[pfn];
+		if (fr->io_done > m->now || (fr->flags & VM_FRAME_READAHEAD))
+			continue;
+		uint64_t *slot = vm_pt_lookup(&m->pt, p->root, a);
+		if (!slot || *slot)
+			continue;
+		vm_pt_leaf_set(&m->pt, p->root, a, slot,
+			       VM_PTE_MAKE(pfn, VM_PTE_P | perm));
+		fr->mapcount++;
+		p->rss_file++;
+		vm_pagecache_used(m, pfn);
+		mapped++;
+	}
+	m->c.fault_around_maps += mapped;
+	return mapped;
+}
+
+/*
+ * A fault on a file (or shmem) mapping: filemap_fault, then do_read_fault
+ * (map it, fault around), do_shared_fault (write-enable and dirty it) or
+ * do_cow_fault (copy it into a private anonymous page).
+ */
+static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
+		       vm_acc_t acc, uint64_t *slot, vm_access_t *res)
+{
+	vm_file_t *f = vm_file_get(m, v->file);
+	uint64_t idx = v->pgoff + (vpn - v->start);
+	uint64_t perm = prot_bits(v->prot);
+	gboolean shared = (v->flags & VM_MAP_SHARED) != 0;
+	uint64_t pte = *slot;
+
+	if (idx >= vm_file_pages(f, m->page_shift)) {
+		account(m, p, res, VM_OUT_SIGBUS, VM_WHY_SIGBUS);
+		return;
+	}
+	if (pte & VM_PTE_P) {
+		/* a write to a page mapped read-only */
+		uint64_t pfn = VM_PTE_PFN(pte);
+		vm_frame_t *fr = &m->frames.f[pfn];
+		if (fr->kind == VM_FRAME_FILE && shared) {
+			vm_pagecache_dirty(m, f, (uint32_t)pfn);
+			uint64_t newpte = pte | VM_PTE_W | VM_PTE_D | VM_PTE_A;
+			*slot = newpte;
+			vm_machine_tlb_fill(m, p, vpn, newpte);
+			res->pfn = (uint32_t)pfn;
+			account(m, p, res, VM_OUT_MINOR, VM_WHY_SHARED_WRITE);
+			return;
+		}
+		if (fr->kind == VM_FRAME_FILE) {
+			/* private: wp_page_copy from the page-cache page */
+			gboolean listed = vm_reclaim_remove(m->reclaim, (uint32_t)pfn);
+			uint64_t newpte = new_anon_page(m, p, vpn, perm, res);
+			if (listed && fr->kind == VM_FRAME_FILE)
+				vm_reclaim_add(m->reclaim, (uint32_t)pfn);
+			if (!newpte) {
+				oom(m, p, res);
+				return;
+			}
+			fr->mapcount--;
+			p->rss_file--;
+			*slot = newpte;
+			vm_machine_tlb_fill(m, p, vpn, newpte);
+			res->pfn = (uint32_t)VM_PTE_PFN(newpte);
+			account(m, p, res, VM_OUT_COW, VM_WHY_PRIVATE_COPY);
+			return;
+		}
+		return;   /* anonymous copies are the anonymous path's */
+	}
+
+	/* filemap_fault: find the page, or read it with readahead */
+	vm_ra_query_t q = { .cached = ra_cached, .ctx = f,
+			    .nr_pages = vm_file_pages(f, m->page_shift) };
+	uint32_t pfn = vm_pagecache_find(f, idx);
+	uint64_t ready = m->now;
+	vm_why_t why;
+	if (pfn == VM_NIL) {
+		vm_ra_window_t w = vm_ra_mmap_fault_miss(&m->ra, &f->ra, &q, idx,
+							 (vm_madv_t)v->advice);
+		uint32_t ra_pages = 0;
+		pfn = vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker, p->pid,
+					&ready, &ra_pages);
+		if (pfn == VM_NIL) {
+			oom(m, p, res);
+			return;
+		}
+		res->ra_pages = ra_pages;
+		res->ra_reason = (uint8_t)w.reason;
+		/* shmem has no disk: a new page is a minor fault (tmpfs) */
+		res->file_major = !f->shmem;
+		why = f->block[idx] == VM_BLOCK_NONE ? VM_WHY_FILE_HOLE : VM_WHY_FILE_READ;
+		if (f->block[idx] == VM_BLOCK_NONE)
+			res->cost += m->cfg.cost_page_copy;   /* zero-fill */
+	} else {
+		vm_frame_t *fr = &m->frames.f[pfn];
+		gboolean marker = (fr->flags & VM_FRAME_READAHEAD) != 0;
+		vm_ra_window_t w = vm_ra_mmap_fault_hit(&m->ra, &f->ra, &q, idx,
+							(vm_madv_t)v->advice, marker);
+		if (w.clear_marker)
+			fr->flags &= ~VM_FRAME_READAHEAD;
+		if (w.nr) {
+			uint64_t r2;
+			uint32_t ra_pages = 0;
+			vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker, p->pid,
+					  &r2, &ra_pages);
+			res->ra_pages = ra_pages;
+			res->ra_reason = (uint8_t)w.reason;
+		}
+		ready = fr->io_done > m->now ? fr->io_done : m->now;
+		why = fr->io_done > m->now ? VM_WHY_FILE_LOCKED : VM_WHY_FILE_CACHED;
+	}
+	vm_frame_t *fr = &m->frames.f[pfn];
+	fr->flags &= ~VM_FRAME_LOCKED;   /* the process waits until io_done */
+	vm_pagecache_used(m, pfn);
+	if (ready > m->now)
+		res->ready_at = ready;
+
+	uint64_t newpte;
+	vm_outcome_t out = res->file_major ? VM_OUT_MAJOR : VM_OUT_MINOR;
+	if (acc == VM_ACC_W && !shared) {
+		/* do_cow_fault: the file never sees this write */
+		gboolean listed = vm_reclaim_remove(m->reclaim, pfn);
+		newpte = new_anon_page(m, p, vpn, perm, res);
+		if (listed)
+			vm_reclaim_add(m->reclaim, pfn);
+		if (!newpte) {
+			oom(m, p, res);
+			return;
+		}
+		out = VM_OUT_COW;
+		why = VM_WHY_PRIVATE_COPY;
+	} else if (acc == VM_ACC_W || f->shmem) {
+		/* do_shared_fault, or shmem, whose reads map it writable */
+		if (acc == VM_ACC_W)
+			vm_pagecache_dirty(m, f, pfn);
+		newpte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | perm |
+				     (acc == VM_ACC_W ? VM_PTE_D : 0));
+		if (acc != VM_ACC_W && !f->shmem)
+			newpte &= ~(uint64_t)VM_PTE_W;
+		fr->mapcount++;
+		p->rss_file++;
+	} else {
+		/* do_read_fault: read-only until the first write (shared) or
+		 * for good (private: a write copies) */
+		newpte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A |
+				     (perm & ~(uint64_t)VM_PTE_W));
+		fr->mapcount++;
+		p->rss_file++;
+	}
+	vm_pt_leaf_set(&m->pt, p->root, vpn, slot, newpte);
+	if (acc != VM_ACC_W)
+		res->around = fault_around(m, p, v, f, vpn,
+					   f->shmem ? perm : perm & ~(uint64_t)VM_PTE_W);
+	vm_machine_tlb_fill(m, p, vpn, newpte);
+	res->pfn = (uint32_t)VM_PTE_PFN(newpte);
+	account(m, p, res, out, why);
+	if (out == VM_OUT_COW && res->file_major) {
+		/* a cow that first had to read the page counts as major */
+		m->c.minflt--;
+		p->minflt--;
+		m->c.majflt++;
+		p->majflt++;
+	}
+}
+
 void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		     vm_acc_t acc, vm_access_t *res)
 {
@@ -150,14 +344,18 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		account(m, p, res, VM_OUT_SIGSEGV, VM_WHY_PROT);
 		return;
 	}
-	g_assert((v->flags & VM_MAP_ANON) && !(v->flags & VM_MAP_SHARED));
-
 	unsigned nr_new = 0;
 	uint64_t *slot = vm_pt_ensure(&m->pt, p->root, vpn, p->pid, &nr_new);
 	vm_machine_count_tables(m, p, nr_new);
 	res->new_tables = (uint8_t)nr_new;
 	if (!slot) {
 		oom(m, p, res);
+		return;
+	}
+	if (v->file >= 0 && !(*slot & VM_PTE_SWAP) &&
+	    !((*slot & VM_PTE_P) &&
+	      m->frames.f[VM_PTE_PFN(*slot)].kind == VM_FRAME_ANON)) {
+		file_fault(m, p, v, vpn, acc, slot, res);
 		return;
 	}
 

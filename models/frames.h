@@ -44,6 +44,7 @@ enum {                            /* vm_frame_t.flags */
 	VM_FRAME_UPTODATE = 1 << 4,
 	VM_FRAME_READAHEAD = 1 << 5,  /* PG_readahead marker */
 	VM_FRAME_WRITEBACK = 1 << 6,
+	VM_FRAME_RA_UNUSED = 1 << 7,  /* read ahead and not used yet (readahead_hits) */
 };
 
 typedef struct {
@@ -52,6 +53,7 @@ typedef struct {
 	uint32_t owner;       /* ANON/PT: pid that allocated it; FILE: file id */
 	uint64_t index;       /* ANON: virtual page number; FILE: page index; PT: table id */
 	uint64_t stamp;       /* reclaim policy's ordering key */
+	uint64_t io_done;     /* FILE: when the read filling it completes */
 	uint8_t kind;         /* vm_frame_kind_t */
 	uint8_t flags;        /* VM_FRAME_* */
 	uint16_t list;        /* which reclaim list holds it, policy-defined */

@@ -78,6 +78,13 @@ vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 	m->cur_asid = 0;
 	m->disk = vm_disk_new(cfg);
 	vm_swap_init(m);
+	m->files = g_ptr_array_new();
+	m->names = g_hash_table_new(g_str_hash, g_str_equal);
+	vm_ra_params_t rap;
+	vm_ra_params_default(&rap);
+	rap.max = cfg->readahead_max >> m->page_shift;
+	rap.mmap_miss_limit = cfg->readahead_mmap_miss_limit;
+	vm_ra_init(&m->ra, vm_ra_policy_find(cfg->readahead_policy), &rap);
 	const vm_reclaim_ops_t *rops = vm_reclaim_policy_find(cfg->reclaim_policy);
 	g_assert(rops);
 	if (!rops->needs_oracle)
@@ -109,8 +116,19 @@ void vm_machine_free(vm_machine_t *m)
 		return;
 	for (uint32_t i = 0; i < m->nr_procs; i++) {
 		g_free(m->procs[i]->vma);
+		if (m->procs[i]->fds)
+			g_hash_table_destroy(m->procs[i]->fds);
 		g_free(m->procs[i]);
 	}
+	for (guint i = 0; i < m->files->len; i++) {
+		vm_file_t *f = g_ptr_array_index(m->files, i);
+		g_free(f->name);
+		g_free(f->block);
+		g_free(f->cache);
+		g_free(f);
+	}
+	g_ptr_array_free(m->files, TRUE);
+	g_hash_table_destroy(m->names);
 	g_free(m->procs);
 	g_hash_table_destroy(m->by_pid);
 	vm_tlb_free(m->l1);
@@ -175,6 +193,17 @@ void vm_machine_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why)
 		vm_tlb_flush_asid(m->l2, p->pid);
 	p->state = why == VM_KILL_NONE ? VM_PROC_EXITED : VM_PROC_KILLED;
 	p->killed_by = (uint8_t)why;
+	if (p->fds) {
+		GHashTableIter it;
+		gpointer f;
+		g_hash_table_iter_init(&it, p->fds);
+		while (g_hash_table_iter_next(&it, NULL, &f))
+			((vm_file_t *)f)->opens--;
+		g_hash_table_remove_all(p->fds);
+	}
+	/* files this process held open or mapped may have been the last ref */
+	for (guint i = 0; i < m->files->len; i++)
+		vm_file_maybe_free(m, g_ptr_array_index(m->files, i));
 }
 
 void vm_machine_switch_to(vm_machine_t *m, vm_proc_t *p)

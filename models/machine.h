@@ -31,6 +31,7 @@
 #include "models/tlb.h"
 #include "models/reclaim.h"
 #include "models/disk.h"
+#include "models/file.h"
 #include "traces/record.h"
 
 typedef enum {
@@ -52,6 +53,13 @@ typedef enum {
 	VM_WHY_COW_REUSE,       /* write to a private page no one else maps: reused */
 	VM_WHY_OOM,             /* no frame could be had */
 	VM_WHY_SWAPIN,          /* the PTE held a swap entry: read it back */
+	VM_WHY_SIGBUS,          /* the file page lies wholly past the end of the file */
+	VM_WHY_FILE_READ,       /* file page not cached: read from disk */
+	VM_WHY_FILE_HOLE,       /* file page not cached, a hole: zero-filled */
+	VM_WHY_FILE_CACHED,     /* file page found in the page cache */
+	VM_WHY_FILE_LOCKED,     /* ... but still being read: waited for it */
+	VM_WHY_SHARED_WRITE,    /* write to a shared file page mapped read-only */
+	VM_WHY_PRIVATE_COPY,    /* write to a private file mapping: copied */
 	VM_WHY_NR
 } vm_why_t;
 
@@ -89,6 +97,7 @@ typedef struct vm_proc {
 	uint64_t rss_anon, rss_file, swap_pages, pt_pages;
 	uint64_t cpu_ns, wait_ns;
 	uint64_t sigsegv, sigbus;
+	GHashTable *fds;         /* fd -> vm_file_t*, NULL until the first open */
 } vm_proc_t;
 
 /* SPEC.md §6 global statistics kept by the models (the engine keeps time). */
@@ -118,6 +127,10 @@ typedef struct {
 	uint32_t pfn;            /* the frame the access reached */
 	uint64_t cost;           /* CPU ns */
 	uint64_t ready_at;       /* the process waits for I/O until then; 0: no wait */
+	uint32_t ra_pages;       /* readahead: pages read beyond the one asked for */
+	uint32_t around;         /* fault-around: neighbours mapped */
+	uint8_t ra_reason;       /* vm_ra_reason_t of the window */
+	uint8_t file_major;      /* the fault had to read (or zero-fill) the page */
 } vm_access_t;
 
 /* The latest eviction and OOM kill, for narration. */
@@ -152,6 +165,10 @@ typedef struct vm_machine {
 	uint32_t nr_swap_slots, swap_used, swap_cursor;
 	uint64_t swap_base;      /* first disk block of the swap area */
 	uint64_t wm_min, wm_low, wm_high; /* zone watermarks, pages (set by sim/) */
+	GPtrArray *files;        /* every file ever, by id (vm_file_t*) */
+	GHashTable *names;       /* name -> linked vm_file_t* */
+	uint64_t next_block;     /* disk blocks are handed out from here */
+	vm_ra_t ra;              /* the readahead policy */
 	uint32_t oom_exempt;     /* pid the OOM killer must spare (a parent
 				  * whose tables fork is walking), 0: none */
 	uint64_t nr_evicted;      /* pages evicted so far (pgsteal less put-backs) */
@@ -267,6 +284,62 @@ gboolean vm_swap_evict(vm_machine_t *m, uint32_t pfn);
  * be done; kills with the OOM killer when allowed.  FALSE when @owner was
  * killed. */
 gboolean vm_reclaim_direct(vm_machine_t *m, uint32_t owner);
+
+/* pagecache.c: files and their pages. */
+vm_file_t *vm_file_new(vm_machine_t *m, const char *name, uint64_t size,
+		       gboolean sparse, gboolean cached);
+/* A new shmem object of @npages pages (MAP_SHARED|MAP_ANONYMOUS). */
+vm_file_t *vm_file_new_shmem(vm_machine_t *m, uint64_t npages);
+vm_file_t *vm_file_lookup(vm_machine_t *m, const char *name);
+static inline vm_file_t *vm_file_get(vm_machine_t *m, int32_t id)
+{
+	return g_ptr_array_index(m->files, id);
+}
+/* VMAs of live processes that map @f. */
+uint64_t vm_file_count_maps(vm_machine_t *m, const vm_file_t *f);
+/* Free @f's pages once it has no name, fd or mapping left. */
+void vm_file_maybe_free(vm_machine_t *m, vm_file_t *f);
+/* unlink(): the name goes; the file lives while it is open or mapped. */
+void vm_file_unlink(vm_machine_t *m, vm_file_t *f);
+/* ftruncate() and growth by write(): shrinking unmaps and drops the pages
+ * past the new end (unmap_mapping_range, truncate_inode_pages). */
+void vm_file_resize(vm_machine_t *m, vm_file_t *f, uint64_t size);
+/*
+ * Bring page @idx of @f into the page cache, reading the readahead window
+ * [@start, +@nr) around it and marking @marker (VM_RA_NONE: none).  Returns
+ * the frame, or VM_NIL when memory ran out; *ready gets the time page @idx
+ * is up to date; *ra_pages the pages read beyond @idx.
+ */
+uint32_t vm_pagecache_fill(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			   uint64_t start, uint64_t nr, uint64_t marker,
+			   uint32_t owner, uint64_t *ready, uint32_t *ra_pages);
+/* Page @idx, cached, or VM_NIL. */
+static inline uint32_t vm_pagecache_find(const vm_file_t *f, uint64_t idx)
+{
+	return idx < f->cap ? f->cache[idx] : VM_NIL;
+}
+/* Page @idx in the cache without reading it (a write that overwrites it
+ * whole, or a hole): VM_NIL when memory ran out. */
+uint32_t vm_pagecache_grab(vm_machine_t *m, vm_file_t *f, uint64_t idx);
+/* Mark a cached page dirty. */
+void vm_pagecache_dirty(vm_machine_t *m, vm_file_t *f, uint32_t pfn);
+/* Write back the dirty pages [start, end) of @f (page_mkclean: their PTEs
+ * lose write permission, so the next write faults and dirties them again).
+ * Returns when the last write completes (m->now when there was none). */
+uint64_t vm_pagecache_writeback(vm_machine_t *m, vm_file_t *f, uint64_t start,
+				uint64_t end);
+/* Evict a file page: unmap it everywhere, write it first if dirty, drop it.
+ * FALSE when it cannot go now (locked under I/O, shmem). */
+gboolean vm_pagecache_evict(vm_machine_t *m, uint32_t pfn);
+/* A page was used: count a readahead hit the first time. */
+static inline void vm_pagecache_used(vm_machine_t *m, uint32_t pfn)
+{
+	vm_frame_t *fr = &m->frames.f[pfn];
+	if (G_UNLIKELY(fr->flags & VM_FRAME_RA_UNUSED)) {
+		fr->flags &= ~VM_FRAME_RA_UNUSED;
+		m->c.readahead_hits++;
+	}
+}
 
 /* The VMA of @p containing page @vpn, or NULL. */
 vm_vma_t *vm_proc_find_vma(vm_proc_t *p, uint64_t vpn);

@@ -159,7 +159,15 @@ void vm_mm_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 	carve(p, start, end, &first, &last);
 	if (first < last)
 		zap_range(m, p, start, end);
+	/* munmap does not write back; a file it was the last user of goes */
+	int32_t files[8];
+	unsigned nf = 0;
+	for (uint32_t i = first; i < last && nf < G_N_ELEMENTS(files); i++)
+		if (p->vma[i].file >= 0)
+			files[nf++] = p->vma[i].file;
 	vma_remove_range(p, first, last - first);
+	for (unsigned i = 0; i < nf; i++)
+		vm_file_maybe_free(m, vm_file_get(m, files[i]));
 }
 
 void vm_mm_mmap(vm_machine_t *m, vm_proc_t *p, uint64_t start, uint64_t npages,

@@ -78,8 +78,10 @@ void vm_swap_put(vm_machine_t *m, uint32_t slot)
 gboolean vm_swap_evict(vm_machine_t *m, uint32_t pfn)
 {
 	vm_frame_t *f = &m->frames.f[pfn];
+	if (f->kind == VM_FRAME_FILE)
+		return vm_pagecache_evict(m, pfn);   /* clean: free; dirty: written first */
 	if (f->kind != VM_FRAME_ANON)
-		return FALSE;   /* file pages come with the page cache */
+		return FALSE;
 	uint32_t slot = swap_alloc(m);
 	if (slot == SWAP_NONE)
 		return FALSE;

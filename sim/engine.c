@@ -48,6 +48,7 @@ struct vm_engine {
 	vm_engine_opts_t opts;
 	vm_config_t cfg;
 	gboolean explicit_profile;      /* the caller chose it: ignore `profile` */
+	GPtrArray *file_headers;        /* `file` records, created with the machine */
 	unsigned nr_sets;               /* `set` lines applied so far */
 	vm_vmt_reader_t *rd;
 	char *name;
@@ -136,10 +137,20 @@ static gboolean apply_header(vm_engine_t *e, const vm_record_t *rec,
 	if (rec->kind == VM_REC_PROFILE)
 		return apply_profile(e, rec, error);
 	if (rec->kind == VM_REC_FILE) {
-		g_set_error(error, VM_ERROR, VM_ERROR_UNSUPPORTED,
-			    "%s:%" G_GUINT64_FORMAT ":%u: 'file' cannot be replayed yet: files and the page cache are not modelled in this version",
-			    e->name, rec->line, rec->cols[0] ? rec->cols[0] : 1);
-		return FALSE;
+		for (guint i = 0; i < e->file_headers->len; i++) {
+			const vm_record_t *o = g_ptr_array_index(e->file_headers, i);
+			if (strcmp(o->name, rec->name) == 0) {
+				g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+					    "%s:%" G_GUINT64_FORMAT ":%u: file '%s' is declared twice",
+					    e->name, rec->line, rec->cols[2] ? rec->cols[2] : 1,
+					    rec->name);
+				return FALSE;
+			}
+		}
+		vm_record_t *copy = g_new0(vm_record_t, 1);
+		vm_record_copy(copy, rec);
+		g_ptr_array_add(e->file_headers, copy);
+		return TRUE;
 	}
 	GError *err = NULL;
 	if (!vm_config_set(&e->cfg, rec->name, rec->value, &err)) {
@@ -200,6 +211,8 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 	}
 	if (vm_vmt_seekable(e->rd)) {
 		vm_tracecheck_t *c = vm_tracecheck_new(&e->cfg, e->name);
+		for (guint i = 0; i < e->file_headers->len; i++)
+			vm_tracecheck_file(c, ((vm_record_t *)g_ptr_array_index(e->file_headers, i))->name);
 		gboolean ok = TRUE;
 		if (opt)
 			e->oracle = vm_oracle_new((unsigned)g_bit_nth_lsf(e->cfg.page_size, -1));
@@ -228,6 +241,9 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 			return FALSE;
 	} else {
 		e->stream_check = vm_tracecheck_new(&e->cfg, e->name);
+		for (guint i = 0; i < e->file_headers->len; i++)
+			vm_tracecheck_file(e->stream_check,
+					   ((vm_record_t *)g_ptr_array_index(e->file_headers, i))->name);
 		if (got) {
 			if (!vm_tracecheck_record(e->stream_check, &e->rec, error))
 				return FALSE;
@@ -250,8 +266,19 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 	e->cpu_pid = 1;
 	e->m->cur_asid = 1;
 	vm_config_watermarks(&e->cfg, &e->m->wm_min, &e->m->wm_low, &e->m->wm_high);
+	for (guint i = 0; i < e->file_headers->len; i++) {
+		const vm_record_t *h = g_ptr_array_index(e->file_headers, i);
+		vm_file_new(e->m, h->name, h->len, (h->flags & VM_FILE_SPARSE) != 0,
+			    (h->flags & VM_FILE_CACHED) != 0);
+	}
 	task_get(e, 1)->p = vm_machine_proc(e->m, 1);
 	return TRUE;
+}
+
+static void free_header(gpointer p)
+{
+	vm_record_clear(p);
+	g_free(p);
 }
 
 static vm_engine_t *engine_new(const vm_config_t *base,
@@ -269,6 +296,7 @@ static vm_engine_t *engine_new(const vm_config_t *base,
 	vm_evq_init(&e->evq, 64);
 	e->by_pid = g_hash_table_new(g_direct_hash, g_direct_equal);
 	e->tasks = g_ptr_array_new_with_free_func(task_free);
+	e->file_headers = g_ptr_array_new_with_free_func(free_header);
 	e->msg = g_string_new(NULL);
 	return e;
 }
@@ -319,6 +347,7 @@ void vm_engine_free(vm_engine_t *e)
 	vm_evq_destroy(&e->evq);
 	g_hash_table_destroy(e->by_pid);
 	g_ptr_array_free(e->tasks, TRUE);
+	g_ptr_array_free(e->file_headers, TRUE);
 	g_string_free(e->msg, TRUE);
 	g_free(e->name);
 	g_free(e);
@@ -376,8 +405,25 @@ static void run_expect(vm_engine_t *e, const vm_record_t *rec)
 	vm_proc_t *p = NULL;
 	if (rec->expect_pid >= 0)
 		p = vm_machine_proc(e->m, (uint32_t)rec->expect_pid);
+	const vm_file_t *f = rec->expect_file ? vm_stats_find_file(e->m, rec->expect_file)
+					      : NULL;
 	for (uint32_t i = 0; i < rec->nr_checks; i++) {
 		const vm_check_t *k = &rec->checks[i];
+		if (rec->expect_file) {
+			if (!f) {
+				ok = expect_fail(e, rec, k, "(no such file)") && ok;
+				continue;
+			}
+			int idx = vm_stats_file_find(k->key);
+			vm_statval_t v = vm_stats_file(e->m, f, (unsigned)idx);
+			if (v.is_word) {
+				if (strcmp(v.word, k->value) != 0)
+					ok = expect_fail(e, rec, k, v.word) && ok;
+			} else {
+				ok = check_number(e, rec, k, v.num) && ok;
+			}
+			continue;
+		}
 		if (strcmp(k->key, "outcome") == 0) {
 			/* SPEC.md §5: the process named by pid=, else pid 1 */
 			vm_proc_t *q = rec->expect_pid >= 0 ? p : vm_machine_proc(e->m, 1);
@@ -432,6 +478,118 @@ static void syscall_cost(vm_engine_t *e, vm_proc_t *p)
 {
 	e->m->c.syscalls++;
 	charge(e, p, e->cfg.cost_syscall);
+}
+
+/* The process waits (for the disk) until @until. */
+static void wait_io(vm_engine_t *e, task_t *t, uint64_t until)
+{
+	if (until <= e->now)
+		return;
+	t->blocked = TRUE;
+	t->io_wait = TRUE;
+	t->blocked_at = e->now;
+	vm_evq_push(&e->evq, until, VM_EV_WAKE, t->pid, 0);
+	e->st.blocked = 1;
+}
+
+static vm_file_t *fd_file(vm_proc_t *p, int32_t fd)
+{
+	return p->fds ? g_hash_table_lookup(p->fds, GINT_TO_POINTER(fd + 1)) : NULL;
+}
+
+static gboolean ra_cached(void *ctx, uint64_t index)
+{
+	return vm_pagecache_find(ctx, index) != VM_NIL;
+}
+
+/* read(): filemap_read over the page cache with readahead. */
+static uint64_t sys_read(vm_engine_t *e, vm_file_t *f, uint64_t off,
+			 uint64_t len, uint64_t *bytes)
+{
+	vm_machine_t *m = e->m;
+	unsigned sh = m->page_shift;
+	uint64_t ready = e->now;
+	*bytes = 0;
+	if (off >= f->size || !len)
+		return ready;
+	uint64_t end = MIN(off + len, f->size);
+	*bytes = end - off;
+	vm_ra_query_t q = { .cached = ra_cached, .ctx = f,
+			    .nr_pages = vm_file_pages(f, sh) };
+	uint64_t last = (end - 1) >> sh;
+	for (uint64_t idx = off >> sh; idx <= last; idx++) {
+		uint32_t pfn = vm_pagecache_find(f, idx);
+		uint64_t r = e->now;
+		uint32_t ra = 0;
+		if (pfn == VM_NIL) {
+			vm_ra_window_t w = vm_ra_sync_read(&m->ra, &f->ra, &q, idx,
+							   last - idx + 1);
+			pfn = vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker, 0,
+						&r, &ra);
+			if (pfn == VM_NIL)
+				break;   /* out of memory: a short read */
+		} else if (m->frames.f[pfn].flags & VM_FRAME_READAHEAD) {
+			vm_ra_window_t w = vm_ra_async_read(&m->ra, &f->ra, &q, idx,
+							    last - idx + 1);
+			if (w.clear_marker)
+				m->frames.f[pfn].flags &= ~VM_FRAME_READAHEAD;
+			uint64_t r2;
+			if (w.nr)
+				vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker, 0,
+						  &r2, &ra);
+		}
+		pfn = vm_pagecache_find(f, idx);
+		if (pfn == VM_NIL)
+			break;
+		vm_pagecache_used(m, pfn);
+		vm_reclaim_access(m->reclaim, pfn);
+		r = MAX(r, m->frames.f[pfn].io_done);
+		ready = MAX(ready, r);
+	}
+	vm_ra_read_done(&f->ra, end, sh);
+	return ready;
+}
+
+/* write(): dirty page-cache pages, reading a page first only when the
+ * write covers part of a page that has data on the disk. */
+static uint64_t sys_write(vm_engine_t *e, vm_file_t *f, uint64_t off,
+			  uint64_t len)
+{
+	vm_machine_t *m = e->m;
+	unsigned sh = m->page_shift;
+	uint64_t ps = e->cfg.page_size, ready = e->now;
+	if (!len)
+		return ready;
+	uint64_t old_size = f->size;
+	if (off + len > f->size)
+		vm_file_resize(m, f, off + len);
+	for (uint64_t idx = off >> sh; idx <= (off + len - 1) >> sh; idx++) {
+		uint64_t lo = MAX(off, idx << sh), hi = MIN(off + len, (idx + 1) << sh);
+		gboolean whole = hi - lo == ps || lo >= old_size;
+		uint32_t pfn = vm_pagecache_find(f, idx);
+		if (pfn == VM_NIL) {
+			if (whole || f->block[idx] == VM_BLOCK_NONE) {
+				pfn = vm_pagecache_grab(m, f, idx);
+			} else {
+				uint64_t r;
+				uint32_t ra;
+				pfn = vm_pagecache_fill(m, f, idx, idx, 1, VM_RA_NONE, 0, &r, &ra);
+				ready = MAX(ready, r);
+			}
+			if (pfn == VM_NIL)
+				break;
+		}
+		ready = MAX(ready, m->frames.f[pfn].io_done);
+		vm_pagecache_dirty(m, f, pfn);
+		vm_reclaim_access(m->reclaim, pfn);
+	}
+	return ready;
+}
+
+static void copy_cost(vm_engine_t *e, vm_proc_t *p, uint64_t bytes)
+{
+	e->m->c.copied_bytes += bytes;
+	charge(e, p, (bytes + 4095) / 4096 * e->cfg.cost_copy_4k);
 }
 
 /* Number of accesses a record makes (pages for ACCESS). */
@@ -586,12 +744,95 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		if (!run_accesses(e, t, p, r, error))
 			return FALSE;
 		break;
-	case VM_REC_MMAP:
+	case VM_REC_MMAP: {
 		syscall_cost(e, p);
-		vm_mm_mmap(m, p, r->addr >> m->page_shift, r->len >> m->page_shift,
-			   r->prot, r->flags, -1, 0);
-		st->pages = r->len >> m->page_shift;
+		uint64_t npages = r->len >> m->page_shift;
+		int32_t file = -1;
+		if (!(r->flags & VM_MAP_ANON))
+			file = (int32_t)fd_file(p, r->fd)->id;
+		else if (r->flags & VM_MAP_SHARED)
+			file = (int32_t)vm_file_new_shmem(m, npages)->id;   /* shmem */
+		vm_mm_mmap(m, p, r->addr >> m->page_shift, npages, r->prot, r->flags,
+			   file, r->off >> m->page_shift);
+		st->pages = npages;
 		break;
+	}
+	case VM_REC_OPEN: {
+		syscall_cost(e, p);
+		vm_file_t *f = vm_file_lookup(m, r->name);
+		if (!f)
+			f = vm_file_new(m, r->name, 0, TRUE, FALSE);
+		else if (r->flags & VM_OPEN_TRUNC)
+			vm_file_resize(m, f, 0);
+		if (!p->fds)
+			p->fds = g_hash_table_new(g_direct_hash, g_direct_equal);
+		g_hash_table_insert(p->fds, GINT_TO_POINTER(r->fd + 1), f);
+		f->opens++;
+		break;
+	}
+	case VM_REC_CLOSE: {
+		syscall_cost(e, p);
+		vm_file_t *f = fd_file(p, r->fd);
+		g_hash_table_remove(p->fds, GINT_TO_POINTER(r->fd + 1));
+		f->opens--;
+		vm_file_maybe_free(m, f);
+		break;
+	}
+	case VM_REC_READ: {
+		syscall_cost(e, p);
+		uint64_t bytes;
+		uint64_t ready = sys_read(e, fd_file(p, r->fd), r->addr, r->len, &bytes);
+		copy_cost(e, p, bytes);
+		st->pages = bytes;
+		wait_io(e, t, ready);
+		break;
+	}
+	case VM_REC_WRITE: {
+		syscall_cost(e, p);
+		uint64_t ready = sys_write(e, fd_file(p, r->fd), r->addr, r->len);
+		copy_cost(e, p, r->len);
+		st->pages = r->len;
+		wait_io(e, t, ready);
+		break;
+	}
+	case VM_REC_FSYNC: {
+		syscall_cost(e, p);
+		vm_file_t *f = fd_file(p, r->fd);
+		wait_io(e, t, vm_pagecache_writeback(m, f, 0, f->cap));
+		break;
+	}
+	case VM_REC_FTRUNCATE:
+		syscall_cost(e, p);
+		vm_file_resize(m, fd_file(p, r->fd), r->len);
+		break;
+	case VM_REC_UNLINK: {
+		syscall_cost(e, p);
+		vm_file_t *f = vm_file_lookup(m, r->name);
+		if (f)
+			vm_file_unlink(m, f);
+		break;
+	}
+	case VM_REC_MSYNC: {
+		syscall_cost(e, p);
+		if (r->arg != VM_MS_SYNC)
+			break;   /* MS_ASYNC does nothing on Linux (mm/msync.c) */
+		uint64_t first = r->addr >> m->page_shift;
+		uint64_t end = (r->addr + r->len + e->cfg.page_size - 1) >> m->page_shift;
+		uint64_t ready = e->now;
+		for (uint32_t i = 0; i < p->nr_vma; i++) {
+			vm_vma_t *v = &p->vma[i];
+			if (v->file < 0 || !(v->flags & VM_MAP_SHARED) ||
+			    v->end <= first || v->start >= end)
+				continue;
+			uint64_t lo = MAX(first, v->start), hi = MIN(end, v->end);
+			/* the PTEs' dirty bits reach the page first */
+			ready = MAX(ready, vm_pagecache_writeback(m, vm_file_get(m, v->file),
+								  v->pgoff + (lo - v->start),
+								  v->pgoff + (hi - v->start)));
+		}
+		wait_io(e, t, ready);
+		break;
+	}
 	case VM_REC_MUNMAP:
 	case VM_REC_MPROTECT:
 	case VM_REC_MADVISE: {

@@ -119,6 +119,35 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 	case VM_WHY_OOM:
 		g_string_append(out, "; no free frame");
 		break;
+	case VM_WHY_SIGBUS:
+		g_string_append(out, "; the file page lies wholly past the end of the file: SIGBUS");
+		break;
+	case VM_WHY_FILE_READ:
+		g_string_append_printf(out, "; file page not in the page cache: read it "
+				       "from the disk into frame %u", res->pfn);
+		break;
+	case VM_WHY_FILE_HOLE:
+		g_string_append_printf(out, "; file page not in the page cache and a hole "
+				       "(no disk block): zero-filled frame %u%s", res->pfn,
+				       res->file_major ? ", no I/O (a major fault all the same, as Linux counts it)"
+						       : " (shmem: minor)");
+		break;
+	case VM_WHY_FILE_CACHED:
+		g_string_append_printf(out, "; file page found in the page cache (frame %u): "
+				       "no I/O", res->pfn);
+		break;
+	case VM_WHY_FILE_LOCKED:
+		g_string_append_printf(out, "; file page in the page cache (frame %u) but its "
+				       "read is still in flight: waited for it (minor)", res->pfn);
+		break;
+	case VM_WHY_SHARED_WRITE:
+		g_string_append(out, "; first write to a shared file page mapped read-only: "
+				     "write-enabled and marked dirty, no copy");
+		break;
+	case VM_WHY_PRIVATE_COPY:
+		g_string_append_printf(out, "; write to a private file mapping: copied the page "
+				       "to frame %u; the file never sees it", res->pfn);
+		break;
 	case VM_WHY_SWAPIN:
 		g_string_append_printf(out, "; the PTE holds a swap entry: read the page "
 				       "back from swap into frame %u (a major fault; the "
@@ -128,6 +157,18 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 		break;
 	default:
 		break;
+	}
+	if (res->ra_pages)
+		g_string_append_printf(out, "; readahead (%s, %s) read %u more page%s",
+				       vm_engine_config(e)->readahead_policy,
+				       vm_ra_reason_name((vm_ra_reason_t)res->ra_reason),
+				       res->ra_pages, res->ra_pages == 1 ? "" : "s");
+	if (res->around)
+		g_string_append_printf(out, "; fault-around mapped %u cached neighbour%s",
+				       res->around, res->around == 1 ? "" : "s");
+	if (res->ready_at && res->why != VM_WHY_SWAPIN) {
+		g_string_append(out, "; waits for the disk until t=");
+		vm_narrate_time(out, res->ready_at);
 	}
 }
 

@@ -179,6 +179,33 @@ int vm_stats_file_find(const char *name)
 	return -1;
 }
 
+vm_statval_t vm_stats_file(vm_machine_t *m, const vm_file_t *f, unsigned i)
+{
+	vm_statval_t v = { 0 };
+	switch (i) {
+	case 0: v.is_word = TRUE; v.word = f->name ? f->name : "(shmem)"; break;
+	case 1: v.num = f->size; break;
+	case 2: v.num = f->nr_blocks; break;
+	case 3: v.num = f->nr_cached; break;
+	case 4: v.num = f->nr_dirty; break;
+	case 5: v.num = f->lost_pages; break;
+	case 6: v.num = f->linked; break;
+	case 7: v.num = vm_file_count_maps(m, f); break;
+	}
+	return v;
+}
+
+const vm_file_t *vm_stats_find_file(vm_machine_t *m, const char *name)
+{
+	/* the newest file of that name: a name can be reused after unlink */
+	for (guint i = m->files->len; i-- > 0;) {
+		const vm_file_t *f = g_ptr_array_index(m->files, i);
+		if (f->name && strcmp(f->name, name) == 0)
+			return f;
+	}
+	return NULL;
+}
+
 /* ---- writers ------------------------------------------------------------- */
 
 static void json_string(GString *out, const char *s)
@@ -236,7 +263,40 @@ static void write_json(vm_engine_t *e, GString *out)
 		}
 		g_string_append_c(out, '}');
 	}
-	g_string_append(out, "],\n \"files\": []}\n");
+	g_string_append(out, "],\n \"files\": [");
+	gboolean first = TRUE;
+	for (guint k = 0; k < m->files->len; k++) {
+		const vm_file_t *f = g_ptr_array_index(m->files, k);
+		if (!f->name)
+			continue;   /* shmem objects have no name to report */
+		g_string_append(out, first ? "\n  {" : ",\n  {");
+		first = FALSE;
+		for (unsigned i = 0; i < vm_stats_nr_file(); i++) {
+			vm_statval_t v = vm_stats_file(m, f, i);
+			g_string_append_printf(out, "%s\"%s\": ", i ? ", " : "", file_names[i]);
+			if (v.is_word)
+				json_string(out, v.word);
+			else if (i == 6)
+				g_string_append(out, v.num ? "true" : "false");
+			else
+				g_string_append_printf(out, "%" G_GUINT64_FORMAT, v.num);
+		}
+		g_string_append_c(out, '}');
+	}
+	g_string_append(out, "]}\n");
+}
+
+static void write_text_files(vm_machine_t *m, GString *out)
+{
+	for (guint k = 0; k < m->files->len; k++) {
+		const vm_file_t *f = g_ptr_array_index(m->files, k);
+		if (!f->name)
+			continue;
+		g_string_append_printf(out, "\nfile %s\n", f->name);
+		for (unsigned i = 1; i < vm_stats_nr_file(); i++)
+			g_string_append_printf(out, "  %-20s %" G_GUINT64_FORMAT "\n",
+					       file_names[i], vm_stats_file(m, f, i).num);
+	}
 }
 
 static void write_text(vm_engine_t *e, GString *out)
@@ -261,6 +321,7 @@ static void write_text(vm_engine_t *e, GString *out)
 						       proc_names[i], v.num);
 		}
 	}
+	write_text_files(m, out);
 }
 
 /* CSV in long form, one value per row, so that every scope fits one
@@ -284,6 +345,14 @@ static void write_csv(vm_engine_t *e, GString *out)
 						       m->procs[k]->pid,
 						       proc_names[i], v.num);
 		}
+	for (guint k = 0; k < m->files->len; k++) {
+		const vm_file_t *f = g_ptr_array_index(m->files, k);
+		if (!f->name)
+			continue;
+		for (unsigned i = 1; i < vm_stats_nr_file(); i++)
+			g_string_append_printf(out, "file,%s,%s,%" G_GUINT64_FORMAT "\n",
+					       f->name, file_names[i], vm_stats_file(m, f, i).num);
+	}
 }
 
 void vm_stats_write(vm_engine_t *e, vm_format_t fmt, GString *out)

@@ -35,6 +35,11 @@ const char *vm_stats_file_name(unsigned i);
 int vm_stats_file_find(const char *name);
 gboolean vm_stats_file_is_word(unsigned i);
 
+/* File statistic @i of @f (name, size, disk_pages, ...). */
+vm_statval_t vm_stats_file(vm_machine_t *m, const vm_file_t *f, unsigned i);
+/* The newest file called @name, or NULL. */
+const vm_file_t *vm_stats_find_file(vm_machine_t *m, const char *name);
+
 /* Words a process statistic may take, to check expect values early. */
 gboolean vm_stats_proc_word_valid(unsigned i, const char *word);
 

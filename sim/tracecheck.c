@@ -16,6 +16,7 @@ struct vm_tracecheck {
 	char *name;
 	GHashTable *pids;      /* live pid -> GHashTable of open fds (set) */
 	GHashTable *seen;      /* every pid that ever existed */
+	GHashTable *names;     /* file names that exist (static view) */
 	uint32_t last_pid;     /* one-entry cache of the pid lookup: */
 	GHashTable *last_fds;  /* traces run long stretches of one pid */
 	uint64_t vpn_limit;
@@ -50,6 +51,7 @@ vm_tracecheck_t *vm_tracecheck_new(const vm_config_t *cfg, const char *name)
 		bits += cfg->mmu_bits[i];
 	c->vpn_limit = bits >= 64 ? UINT64_MAX : (uint64_t)1 << bits;
 	c->seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	c->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_hash_table_add(c->seen, GUINT_TO_POINTER(1));
 	reset(c);
 	return c;
@@ -61,6 +63,7 @@ void vm_tracecheck_free(vm_tracecheck_t *c)
 		return;
 	g_hash_table_destroy(c->pids);
 	g_hash_table_destroy(c->seen);
+	g_hash_table_destroy(c->names);
 	g_free(c->name);
 	g_free(c);
 }
@@ -119,12 +122,23 @@ static gboolean check_range(vm_tracecheck_t *c, const vm_record_t *rec,
 	return TRUE;
 }
 
+void vm_tracecheck_file(vm_tracecheck_t *c, const char *name)
+{
+	g_hash_table_add(c->names, g_strdup(name));
+}
+
+static gboolean check_fd(vm_tracecheck_t *c, const vm_record_t *rec,
+			 GHashTable *fds, unsigned tok, GError **error)
+{
+	if (!g_hash_table_contains(fds, GINT_TO_POINTER(rec->fd + 1)))
+		return fail(c, rec, tok, error, "fd %d is not open in pid %u",
+			    rec->fd, rec->pid);
+	return TRUE;
+}
+
 static gboolean check_expect(vm_tracecheck_t *c, const vm_record_t *rec,
 			     GError **error)
 {
-	if (rec->expect_file)
-		return unsupported(c, rec, error,
-				   "'expect file=' needs the file model, which this version does not have yet");
 	for (uint32_t i = 0; i < rec->nr_checks; i++) {
 		const vm_check_t *k = &rec->checks[i];
 		gboolean word = FALSE;
@@ -135,7 +149,16 @@ static gboolean check_expect(vm_tracecheck_t *c, const vm_record_t *rec,
 				goto bad_word;
 			continue;
 		}
-		if (rec->expect_pid >= 0) {
+		if (rec->expect_file) {
+			idx = vm_stats_file_find(k->key);
+			if (idx < 0)
+				goto unknown;
+			if (vm_stats_file_is_word((unsigned)idx)) {
+				if (k->cmp != VM_CMP_EQ)
+					goto bad_word;
+				continue;
+			}
+		} else if (rec->expect_pid >= 0) {
 			idx = vm_stats_proc_find(k->key);
 			if (idx < 0)
 				goto unknown;
@@ -163,7 +186,8 @@ unknown:
 		g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
 			    "%s:%" G_GUINT64_FORMAT ":%u: expect: unknown %s statistic '%s'",
 			    c->name, rec->line, k->col,
-			    rec->expect_pid >= 0 ? "process" : "global", k->key);
+			    rec->expect_file ? "file" : rec->expect_pid >= 0 ? "process" : "global",
+			    k->key);
 		return FALSE;
 bad_word:
 		g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
@@ -220,28 +244,44 @@ gboolean vm_tracecheck_record(vm_tracecheck_t *c, const vm_record_t *rec,
 		return TRUE;
 	}
 	case VM_REC_MMAP:
-		if (!(rec->flags & VM_MAP_ANON))
-			return unsupported(c, rec, error,
-					   "file mappings cannot be replayed yet: the page cache is not modelled in this version");
-		if (rec->flags & VM_MAP_SHARED)
-			return unsupported(c, rec, error,
-					   "shared anonymous mappings cannot be replayed yet: they need the shmem model of the page cache");
+		if (!(rec->flags & VM_MAP_ANON) && !check_fd(c, rec, fds, 6, error))
+			return FALSE;
+		if (rec->off % c->cfg.page_size)
+			return fail(c, rec, 7, error, "offset %" G_GUINT64_FORMAT
+				    " is not a multiple of the page size", rec->off);
 		return check_range(c, rec, TRUE, error);
 	case VM_REC_MUNMAP:
 	case VM_REC_MPROTECT:
 	case VM_REC_MADVISE:
 		return check_range(c, rec, FALSE, error);
 	case VM_REC_MSYNC:
+		return check_range(c, rec, FALSE, error);
 	case VM_REC_OPEN:
+		if (g_hash_table_contains(fds, GINT_TO_POINTER(rec->fd + 1)))
+			return fail(c, rec, 3, error, "fd %d is already open in pid %u",
+				    rec->fd, rec->pid);
+		if (!g_hash_table_contains(c->names, rec->name)) {
+			if (!(rec->flags & VM_OPEN_CREATE))
+				return fail(c, rec, 2, error, "no such file '%s' (declare it with "
+					    "a 'file' header or open it with 'create')", rec->name);
+			vm_tracecheck_file(c, rec->name);
+		}
+		g_hash_table_add(fds, GINT_TO_POINTER(rec->fd + 1));
+		return TRUE;
 	case VM_REC_CLOSE:
+		if (!check_fd(c, rec, fds, 2, error))
+			return FALSE;
+		g_hash_table_remove(fds, GINT_TO_POINTER(rec->fd + 1));
+		return TRUE;
 	case VM_REC_READ:
 	case VM_REC_WRITE:
 	case VM_REC_FSYNC:
 	case VM_REC_FTRUNCATE:
+		return check_fd(c, rec, fds, 2, error);
 	case VM_REC_UNLINK:
-		return unsupported(c, rec, error,
-				   "'%s' cannot be replayed yet: files and the page cache are not modelled in this version",
-				   vm_record_op_name(rec));
+		if (!g_hash_table_remove(c->names, rec->name))
+			return fail(c, rec, 2, error, "no such file '%s'", rec->name);
+		return TRUE;
 	case VM_REC_FORK: {
 		if (g_hash_table_contains(c->pids, GUINT_TO_POINTER(rec->child)))
 			return fail(c, rec, 2, error, "fork to pid %u, which exists",

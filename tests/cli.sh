@@ -653,14 +653,14 @@ for c in tui batch validate record convert; do
 	fi
 done
 
-printf 'vmt 1\n1 open f fd=3\n' >open.vmt
+printf 'vmt 1\n1 mmap 0x10000 4K r private anon\ncrash\n' >open.vmt
 vm open run open.vmt
-expect_status "a trace with 'open' exits 1: cannot be replayed yet" open 1 \
-	'^open\.vmt:2:3: .*cannot be replayed yet'
+expect_status "a trace with 'crash' exits 1: cannot be replayed yet" open 1 \
+	'^open\.vmt:3:1: .*cannot be replayed yet'
 if [ -s open.out ]; then
-	not_ok "a trace with 'open' prints nothing on stdout" "$(show open)"
+	not_ok "a trace with 'crash' prints nothing on stdout" "$(show open)"
 else
-	ok "a trace with 'open' prints nothing on stdout"
+	ok "a trace with 'crash' prints nothing on stdout"
 fi
 
 # ---- summary ----------------------------------------------------------------

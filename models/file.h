@@ -1,0 +1,58 @@
+/*
+ * Files and the page cache: what a file is on the simulated disk, and which
+ * of its pages are in memory.
+ *
+ *   file "data" (size 5 pages)      page index:  0     1     2     3     4
+ *   block[] (disk, contiguous;       ........   100   101   102   hole  104
+ *            a hole has none)
+ *   cache[] (the page cache: pfn     ........    7    NIL    9    12   NIL
+ *            or VM_NIL), per file, so a lookup is one array index: no
+ *            global hash on the fault path
+ *
+ * A page-cache page is a frame of kind VM_FRAME_FILE owned by the file's id
+ * at its page index, with the flags UPTODATE, LOCKED (a read is in flight
+ * until frame.io_done), DIRTY, READAHEAD (the PG_readahead marker) and
+ * RA_UNUSED (read ahead, not used yet).  Its mapcount counts the PTEs that
+ * map it; being in the cache is not a mapping.
+ *
+ * Delayed allocation: a page written into a hole gets its disk block when it
+ * is written back, from the end of the disk.  A file lives while it has a
+ * name, an open fd or a mapping (close() and unlink() never end a mapping).
+ * Shared anonymous memory is an unnamed file without disk blocks (shmem): its
+ * holes read as minor faults, and its pages are never written back; without
+ * a swap-backed shmem model they are not reclaimed either.
+ *
+ * Left out: directories, metadata I/O, large folios, per-page block
+ * allocation order, fallocate.
+ */
+#ifndef VM_FILE_H
+#define VM_FILE_H
+
+#include <stdint.h>
+#include <glib.h>
+#include "models/readahead.h"
+
+#define VM_BLOCK_NONE UINT64_MAX
+
+typedef struct vm_file {
+	uint32_t id;              /* index in machine.files */
+	char *name;               /* NULL for shmem */
+	uint64_t size;            /* bytes */
+	uint64_t cap;             /* pages that block[] and cache[] cover */
+	uint64_t *block;          /* per page: disk block, or VM_BLOCK_NONE */
+	uint32_t *cache;          /* per page: pfn, or VM_NIL */
+	gboolean linked;          /* has a name in the namespace */
+	gboolean shmem;           /* shared anonymous memory: no disk */
+	gboolean dead;            /* freed: no name, fd or mapping was left */
+	uint32_t opens;           /* open fds */
+	uint64_t nr_cached, nr_dirty, nr_blocks;
+	uint64_t lost_pages;      /* dirty pages lost in crashes */
+	vm_ra_state_t ra;         /* readahead state (file_ra_state) */
+} vm_file_t;
+
+static inline uint64_t vm_file_pages(const vm_file_t *f, unsigned page_shift)
+{
+	return (f->size + ((uint64_t)1 << page_shift) - 1) >> page_shift;
+}
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * Files and the page cache; see file.h for the picture.  Modelled on
+ * mm/filemap.c (filemap_fault, page_cache_ra_unbounded's reading of a window),
+ * mm/truncate.c (truncate_inode_pages_range, unmap_mapping_range),
+ * mm/page-writeback.c (write_cache_pages, folio_mkclean) and fs/ext4's
+ * delayed allocation.
+ *
+ * Reads: the missing pages of a window become LOCKED frames at once (so a
+ * second fault finds them and waits, minor, as Linux's do on a locked folio);
+ * their blocks are sorted, merged into runs of adjacent blocks, and each run
+ * is one disk request; a page is up to date when its run completes.  A hole
+ * needs no I/O: the page is zero-filled at once.
+ */
+#include <string.h>
+#include "models/machine.h"
+
+static void file_grow_index(vm_file_t *f, uint64_t pages)
+{
+	if (pages <= f->cap)
+		return;
+	uint64_t cap = f->cap ? f->cap : 16;
+	while (cap < pages)
+		cap *= 2;
+	f->block = g_renew(uint64_t, f->block, cap);
+	f->cache = g_renew(uint32_t, f->cache, cap);
+	for (uint64_t i = f->cap; i < cap; i++) {
+		f->block[i] = VM_BLOCK_NONE;
+		f->cache[i] = VM_NIL;
+	}
+	f->cap = cap;
+}
+
+static vm_file_t *file_alloc(vm_machine_t *m)
+{
+	vm_file_t *f = g_new0(vm_file_t, 1);
+	f->id = m->files->len;
+	g_ptr_array_add(m->files, f);
+	vm_ra_state_init(&f->ra);
+	return f;
+}
+
+vm_file_t *vm_file_new(vm_machine_t *m, const char *name, uint64_t size,
+		       gboolean sparse, gboolean cached)
+{
+	vm_file_t *f = file_alloc(m);
+	f->name = g_strdup(name);
+	f->linked = TRUE;
+	f->size = size;
+	uint64_t pages = vm_file_pages(f, m->page_shift);
+	file_grow_index(f, pages);
+	if (!sparse) {
+		/* contiguous on the disk (SPEC.md §2 `file`) */
+		for (uint64_t i = 0; i < pages; i++)
+			f->block[i] = m->next_block + i;
+		m->next_block += pages;
+		f->nr_blocks = pages;
+	}
+	g_hash_table_replace(m->names, f->name, f);
+	if (cached) {
+		for (uint64_t i = 0; i < pages; i++) {
+			uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, i);
+			if (pfn == VM_NIL)
+				break;   /* a file larger than memory: the rest cold */
+			f->cache[i] = pfn;
+			f->nr_cached++;
+			vm_reclaim_add(m->reclaim, pfn);
+		}
+	}
+	return f;
+}
+
+vm_file_t *vm_file_new_shmem(vm_machine_t *m, uint64_t npages)
+{
+	vm_file_t *f = file_alloc(m);
+	f->shmem = TRUE;
+	f->size = npages << m->page_shift;
+	file_grow_index(f, npages);
+	return f;
+}
+
+vm_file_t *vm_file_lookup(vm_machine_t *m, const char *name)
+{
+	return g_hash_table_lookup(m->names, name);
+}
+
+uint64_t vm_file_count_maps(vm_machine_t *m, const vm_file_t *f)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < m->nr_procs; i++) {
+		vm_proc_t *p = m->procs[i];
+		if (p->state != VM_PROC_RUNNING)
+			continue;
+		for (uint32_t k = 0; k < p->nr_vma; k++)
+			n += p->vma[k].file == (int32_t)f->id;
+	}
+	return n;
+}
+
+static void drop_page(vm_machine_t *m, vm_file_t *f, uint64_t idx)
+{
+	uint32_t pfn = f->cache[idx];
+	vm_frame_t *fr = &m->frames.f[pfn];
+	g_assert(fr->mapcount == 0);
+	if (fr->flags & VM_FRAME_DIRTY)
+		f->nr_dirty--;
+	vm_reclaim_remove(m->reclaim, pfn);
+	vm_frames_free(&m->frames, pfn);
+	f->cache[idx] = VM_NIL;
+	f->nr_cached--;
+}
+
+void vm_file_maybe_free(vm_machine_t *m, vm_file_t *f)
+{
+	if (f->dead || f->linked || f->opens || vm_file_count_maps(m, f))
+		return;
+	for (uint64_t i = 0; i < f->cap; i++)
+		if (f->cache[i] != VM_NIL)
+			drop_page(m, f, i);
+	f->dead = TRUE;
+	f->nr_blocks = 0;
+}
+
+void vm_file_unlink(vm_machine_t *m, vm_file_t *f)
+{
+	if (f->linked) {
+		g_hash_table_remove(m->names, f->name);
+		f->linked = FALSE;
+	}
+	vm_file_maybe_free(m, f);
+}
+
+/* The virtual page where @p's VMA @v maps page @idx of its file, if any. */
+static gboolean vma_vpn(const vm_vma_t *v, uint64_t idx, uint64_t *vpn)
+{
+	if (idx < v->pgoff || idx - v->pgoff >= v->end - v->start)
+		return FALSE;
+	*vpn = v->start + (idx - v->pgoff);
+	return TRUE;
+}
+
+/* Unmap every PTE of every process that maps a page of @f at or past @from
+ * (unmap_mapping_range, even private copies: truncation takes them too). */
+static void unmap_from(vm_machine_t *m, vm_file_t *f, uint64_t from)
+{
+	for (uint32_t i = 0; i < m->nr_procs; i++) {
+		vm_proc_t *p = m->procs[i];
+		if (p->state != VM_PROC_RUNNING)
+			continue;
+		for (uint32_t k = 0; k < p->nr_vma; k++) {
+			vm_vma_t *v = &p->vma[k];
+			if (v->file != (int32_t)f->id)
+				continue;
+			uint64_t first = from > v->pgoff ? v->start + (from - v->pgoff) : v->start;
+			if (first >= v->end)
+				continue;
+			for (uint64_t vpn = first; vpn < v->end; vpn++) {
+				uint64_t *pte = vm_pt_lookup(&m->pt, p->root, vpn);
+				if (pte && *pte)
+					vm_machine_zap_pte(m, p, vpn, pte);
+			}
+			vm_machine_tlb_invalidate(m, p, first, v->end - first);
+		}
+	}
+}
+
+void vm_file_resize(vm_machine_t *m, vm_file_t *f, uint64_t size)
+{
+	uint64_t old_pages = vm_file_pages(f, m->page_shift);
+	f->size = size;
+	uint64_t pages = vm_file_pages(f, m->page_shift);
+	if (pages < old_pages) {
+		unmap_from(m, f, pages);
+		for (uint64_t i = pages; i < old_pages && i < f->cap; i++) {
+			if (f->cache[i] != VM_NIL)
+				drop_page(m, f, i);
+			if (f->block[i] != VM_BLOCK_NONE) {
+				f->block[i] = VM_BLOCK_NONE;   /* freed */
+				f->nr_blocks--;
+			}
+		}
+	} else {
+		file_grow_index(f, pages);   /* growth makes holes */
+	}
+}
+
+void vm_pagecache_dirty(vm_machine_t *m, vm_file_t *f, uint32_t pfn)
+{
+	vm_frame_t *fr = &m->frames.f[pfn];
+	if (!(fr->flags & VM_FRAME_DIRTY) && !f->shmem) {
+		fr->flags |= VM_FRAME_DIRTY;
+		f->nr_dirty++;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Issue @nr block requests of @dir, merged into runs; for each block, its
+ * completion goes to done[i] (in the order given).  Returns the last. */
+static uint64_t submit_blocks(vm_machine_t *m, const uint64_t *blocks, size_t nr,
+			      vm_disk_dir_t dir, uint64_t *done)
+{
+	uint64_t *sorted = g_new(uint64_t, nr);
+	memcpy(sorted, blocks, nr * sizeof *sorted);
+	qsort(sorted, nr, sizeof *sorted, cmp_u64);
+	vm_disk_req_t *reqs = g_new(vm_disk_req_t, nr);
+	size_t nreq = vm_disk_merge_runs(sorted, nr, m->disk->max_blocks, dir, 0, reqs);
+	uint64_t last = m->now;
+	uint64_t *req_done = g_new(uint64_t, nreq);
+	for (size_t r = 0; r < nreq; r++) {
+		req_done[r] = vm_disk_submit(m->disk, m->now, &reqs[r]);
+		if (req_done[r] > last)
+			last = req_done[r];
+	}
+	for (size_t i = 0; done && i < nr; i++)
+		for (size_t r = 0; r < nreq; r++)
+			if (blocks[i] >= reqs[r].start && blocks[i] < reqs[r].start + reqs[r].nr) {
+				done[i] = req_done[r];
+				break;
+			}
+	g_free(req_done);
+	g_free(reqs);
+	g_free(sorted);
+	return last;
+}
+
+uint32_t vm_pagecache_fill(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			   uint64_t start, uint64_t nr, uint64_t marker,
+			   uint32_t owner, uint64_t *ready, uint32_t *ra_pages)
+{
+	(void)owner;
+	uint64_t pages = vm_file_pages(f, m->page_shift);
+	*ra_pages = 0;
+	if (!(idx >= start && idx < start + nr)) {
+		start = idx;   /* the window must hold the demanded page */
+		nr = 1;
+		marker = VM_RA_NONE;
+	}
+	if (start + nr > pages)
+		nr = pages > start ? pages - start : 0;
+	uint64_t *blocks = g_new(uint64_t, nr ? nr : 1);
+	uint32_t *pfns = g_new(uint32_t, nr ? nr : 1);
+	uint64_t *done = g_new(uint64_t, nr ? nr : 1);
+	size_t nio = 0;
+	uint32_t demanded = f->cache[idx];
+	*ready = m->now;
+	for (uint64_t i = start; i < start + nr; i++) {
+		if (f->cache[i] != VM_NIL)
+			continue;
+		uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, i);
+		if (pfn == VM_NIL) {
+			if (i == idx)
+				break;
+			continue;   /* readahead is best effort */
+		}
+		vm_frame_t *fr = &m->frames.f[pfn];
+		/* locked while the window is being filled, so that the
+		 * allocations for its other pages cannot evict it */
+		fr->flags |= VM_FRAME_LOCKED;
+		f->cache[i] = pfn;
+		f->nr_cached++;
+		if (!f->shmem)
+			vm_reclaim_add(m->reclaim, pfn);
+		if (i == marker)
+			fr->flags |= VM_FRAME_READAHEAD;
+		if (i != idx) {
+			fr->flags |= VM_FRAME_RA_UNUSED;
+			m->c.readahead_pages++;
+			(*ra_pages)++;
+		} else {
+			demanded = pfn;
+		}
+		if (f->block[i] == VM_BLOCK_NONE) {
+			fr->io_done = m->now;        /* a hole: zero-filled */
+		} else {
+			blocks[nio] = f->block[i];
+			pfns[nio] = pfn;
+			nio++;
+		}
+	}
+	if (nio) {
+		submit_blocks(m, blocks, nio, VM_DISK_READ, done);
+		for (size_t k = 0; k < nio; k++)
+			m->frames.f[pfns[k]].io_done = done[k];
+	}
+	/* from here on io_done says whether a page is still being read */
+	for (uint64_t i = start; i < start + nr; i++)
+		if (f->cache[i] != VM_NIL)
+			m->frames.f[f->cache[i]].flags &= ~VM_FRAME_LOCKED;
+	if (demanded != VM_NIL && m->frames.f[demanded].io_done > *ready)
+		*ready = m->frames.f[demanded].io_done;
+	g_free(blocks);
+	g_free(pfns);
+	g_free(done);
+	return demanded;
+}
+
+/* folio_mkclean: write-protect every PTE that maps the page, so the next
+ * write faults and dirties it again. */
+static void mkclean(vm_machine_t *m, vm_file_t *f, uint64_t idx, uint32_t pfn)
+{
+	for (uint32_t i = 0; i < m->nr_procs && m->frames.f[pfn].mapcount; i++) {
+		vm_proc_t *p = m->procs[i];
+		if (p->state != VM_PROC_RUNNING)
+			continue;
+		for (uint32_t k = 0; k < p->nr_vma; k++) {
+			uint64_t vpn;
+			if (p->vma[k].file != (int32_t)f->id || !vma_vpn(&p->vma[k], idx, &vpn))
+				continue;
+			uint64_t *pte = vm_pt_lookup(&m->pt, p->root, vpn);
+			if (pte && (*pte & VM_PTE_P) && VM_PTE_PFN(*pte) == pfn &&
+			    (*pte & VM_PTE_W)) {
+				*pte &= ~(uint64_t)(VM_PTE_W | VM_PTE_D);
+				vm_machine_tlb_invalidate(m, p, vpn, 1);
+			}
+		}
+	}
+}
+
+uint64_t vm_pagecache_writeback(vm_machine_t *m, vm_file_t *f, uint64_t start,
+				uint64_t end)
+{
+	if (f->shmem || !f->nr_dirty)
+		return m->now;
+	if (end > f->cap)
+		end = f->cap;
+	GArray *blocks = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	for (uint64_t i = start; i < end; i++) {
+		uint32_t pfn = f->cache[i];
+		if (pfn == VM_NIL || !(m->frames.f[pfn].flags & VM_FRAME_DIRTY))
+			continue;
+		if (f->block[i] == VM_BLOCK_NONE) {
+			/* delayed allocation: the block comes with writeback */
+			f->block[i] = m->next_block++;
+			f->nr_blocks++;
+		}
+		g_array_append_val(blocks, f->block[i]);
+		m->frames.f[pfn].flags &= ~VM_FRAME_DIRTY;
+		f->nr_dirty--;
+		mkclean(m, f, i, pfn);
+	}
+	uint64_t last = m->now;
+	if (blocks->len)
+		last = submit_blocks(m, (uint64_t *)blocks->data, blocks->len,
+				     VM_DISK_WRITE, NULL);
+	g_array_free(blocks, TRUE);
+	return last;
+}
+
+gboolean vm_pagecache_evict(vm_machine_t *m, uint32_t pfn)
+{
+	vm_frame_t *fr = &m->frames.f[pfn];
+	vm_file_t *f = vm_file_get(m, (int32_t)fr->owner);
+	uint64_t idx = fr->index;
+	if (f->shmem || (fr->flags & VM_FRAME_LOCKED) || fr->io_done > m->now)
+		return FALSE;
+	/* try_to_unmap through the file's mappings */
+	for (uint32_t i = 0; i < m->nr_procs && fr->mapcount; i++) {
+		vm_proc_t *p = m->procs[i];
+		if (p->state != VM_PROC_RUNNING)
+			continue;
+		for (uint32_t k = 0; k < p->nr_vma && fr->mapcount; k++) {
+			uint64_t vpn;
+			if (p->vma[k].file != (int32_t)f->id || !vma_vpn(&p->vma[k], idx, &vpn))
+				continue;
+			uint64_t *pte = vm_pt_lookup(&m->pt, p->root, vpn);
+			if (pte && (*pte & VM_PTE_P) && VM_PTE_PFN(*pte) == pfn) {
+				if (*pte & VM_PTE_D)
+					vm_pagecache_dirty(m, f, pfn);
+				fr->mapcount--;
+				p->rss_file--;
+				vm_pt_leaf_set(&m->pt, p->root, vpn, pte, 0);
+				vm_machine_tlb_invalidate(m, p, vpn, 1);
+			}
+		}
+	}
+	g_assert(fr->mapcount == 0);
+	m->last_evict = (vm_evict_info_t){ .pfn = pfn, .vpn = idx, .slot = UINT32_MAX,
+					   .pid = f->id };
+	if (fr->flags & VM_FRAME_DIRTY)
+		vm_pagecache_writeback(m, f, idx, idx + 1);   /* pageout */
+	f->cache[idx] = VM_NIL;
+	f->nr_cached--;
+	vm_frames_free(&m->frames, pfn);
+	return TRUE;
+}
+
+uint32_t vm_pagecache_grab(vm_machine_t *m, vm_file_t *f, uint64_t idx)
+{
+	file_grow_index(f, idx + 1);
+	uint32_t pfn = f->cache[idx];
+	if (pfn != VM_NIL)
+		return pfn;
+	pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, idx);
+	if (pfn == VM_NIL)
+		return VM_NIL;
+	m->frames.f[pfn].io_done = m->now;
+	f->cache[idx] = pfn;
+	f->nr_cached++;
+	if (!f->shmem)
+		vm_reclaim_add(m->reclaim, pfn);
+	return pfn;
+}
