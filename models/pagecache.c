@@ -227,25 +227,20 @@ static uint64_t submit_blocks(vm_machine_t *m, const uint64_t *blocks, size_t nr
 	return last;
 }
 
-uint32_t vm_pagecache_fill(vm_machine_t *m, vm_file_t *f, uint64_t idx,
-			   uint64_t start, uint64_t nr, uint64_t marker,
-			   uint32_t owner, uint64_t *ready, uint32_t *ra_pages)
+/* Read the missing pages of [start, +nr); @idx is the demanded page (or
+ * VM_RA_NONE), the others count as readahead. */
+static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			    uint64_t start, uint64_t nr, uint64_t marker,
+			    uint64_t *ready, uint32_t *ra_pages)
 {
-	(void)owner;
 	uint64_t pages = vm_file_pages(f, m->page_shift);
-	*ra_pages = 0;
-	if (!(idx >= start && idx < start + nr)) {
-		start = idx;   /* the window must hold the demanded page */
-		nr = 1;
-		marker = VM_RA_NONE;
-	}
 	if (start + nr > pages)
 		nr = pages > start ? pages - start : 0;
 	uint64_t *blocks = g_new(uint64_t, nr ? nr : 1);
 	uint32_t *pfns = g_new(uint32_t, nr ? nr : 1);
 	uint64_t *done = g_new(uint64_t, nr ? nr : 1);
 	size_t nio = 0;
-	uint32_t demanded = f->cache[idx];
+	uint32_t demanded = idx < f->cap ? f->cache[idx] : VM_NIL;
 	*ready = m->now;
 	for (uint64_t i = start; i < start + nr; i++) {
 		if (f->cache[i] != VM_NIL)
@@ -296,6 +291,29 @@ uint32_t vm_pagecache_fill(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	g_free(pfns);
 	g_free(done);
 	return demanded;
+}
+
+uint32_t vm_pagecache_fill(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			   uint64_t start, uint64_t nr, uint64_t marker,
+			   uint32_t owner, uint64_t *ready, uint32_t *ra_pages)
+{
+	(void)owner;
+	*ra_pages = 0;
+	if (idx >= start && idx < start + nr)
+		return fill_window(m, f, idx, start, nr, marker, ready, ra_pages);
+	/* a window beside the demanded page (an async window starts after
+	 * it): read the window, then the page itself if it is missing, as
+	 * Linux falls back to reading the single folio */
+	uint64_t r = m->now;
+	if (nr)
+		fill_window(m, f, VM_RA_NONE, start, nr, marker, &r, ra_pages);
+	uint32_t extra = 0;
+	uint32_t pfn = f->cache[idx];
+	if (pfn == VM_NIL)
+		pfn = fill_window(m, f, idx, idx, 1, VM_RA_NONE, ready, &extra);
+	else
+		*ready = MAX(m->now, m->frames.f[pfn].io_done);
+	return pfn;
 }
 
 /* folio_mkclean: write-protect every PTE that maps the page, so the next
