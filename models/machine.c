@@ -125,6 +125,7 @@ void vm_machine_free(vm_machine_t *m)
 		g_free(f->name);
 		g_free(f->block);
 		g_free(f->cache);
+		g_free(f->wb_done);
 		g_free(f);
 	}
 	g_ptr_array_free(m->files, TRUE);

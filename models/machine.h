@@ -110,6 +110,7 @@ typedef struct {
 	uint64_t pswpin, pswpout, kswapd_wakeups;
 	uint64_t direct_reclaims, oom_kills, lost_pages, syscalls;
 	uint64_t copied_bytes, context_switches, peak_used_pages;
+	uint64_t torn_pages;     /* pages whose write was in flight at a crash */
 } vm_counters_t;
 
 /* The result of one page access, filled by vm_machine_access. */
@@ -328,6 +329,10 @@ void vm_pagecache_dirty(vm_machine_t *m, vm_file_t *f, uint32_t pfn);
  * Returns when the last write completes (m->now when there was none). */
 uint64_t vm_pagecache_writeback(vm_machine_t *m, vm_file_t *f, uint64_t start,
 				uint64_t end);
+/* Power loss: every process dies, dirty pages are lost (*lost), pages whose
+ * write was still in flight are torn (*torn), memory and the page cache are
+ * emptied.  Files keep what had reached the disk.  The engine reboots. */
+void vm_machine_crash(vm_machine_t *m, uint64_t *lost, uint64_t *torn);
 /* Evict a file page: unmap it everywhere, write it first if dirty, drop it.
  * FALSE when it cannot go now (locked under I/O, shmem). */
 gboolean vm_pagecache_evict(vm_machine_t *m, uint32_t pfn);

@@ -23,9 +23,13 @@ static void file_grow_index(vm_file_t *f, uint64_t pages)
 		cap *= 2;
 	f->block = g_renew(uint64_t, f->block, cap);
 	f->cache = g_renew(uint32_t, f->cache, cap);
+	if (f->wb_done)
+		f->wb_done = g_renew(uint64_t, f->wb_done, cap);
 	for (uint64_t i = f->cap; i < cap; i++) {
 		f->block[i] = VM_BLOCK_NONE;
 		f->cache[i] = VM_NIL;
+		if (f->wb_done)
+			f->wb_done[i] = 0;
 	}
 	f->cap = cap;
 }
@@ -346,6 +350,9 @@ uint64_t vm_pagecache_writeback(vm_machine_t *m, vm_file_t *f, uint64_t start,
 	if (end > f->cap)
 		end = f->cap;
 	GArray *blocks = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	GArray *idxs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	if (!f->wb_done)
+		f->wb_done = g_new0(uint64_t, f->cap);
 	for (uint64_t i = start; i < end; i++) {
 		uint32_t pfn = f->cache[i];
 		if (pfn == VM_NIL || !(m->frames.f[pfn].flags & VM_FRAME_DIRTY))
@@ -356,16 +363,59 @@ uint64_t vm_pagecache_writeback(vm_machine_t *m, vm_file_t *f, uint64_t start,
 			f->nr_blocks++;
 		}
 		g_array_append_val(blocks, f->block[i]);
+		g_array_append_val(idxs, i);
 		m->frames.f[pfn].flags &= ~VM_FRAME_DIRTY;
 		f->nr_dirty--;
 		mkclean(m, f, i, pfn);
 	}
 	uint64_t last = m->now;
-	if (blocks->len)
+	if (blocks->len) {
+		uint64_t *done = g_new(uint64_t, blocks->len);
 		last = submit_blocks(m, (uint64_t *)blocks->data, blocks->len,
-				     VM_DISK_WRITE, NULL);
+				     VM_DISK_WRITE, done);
+		for (guint k = 0; k < idxs->len; k++)
+			f->wb_done[g_array_index(idxs, uint64_t, k)] = done[k];
+		g_free(done);
+	}
 	g_array_free(blocks, TRUE);
+	g_array_free(idxs, TRUE);
 	return last;
+}
+
+void vm_machine_crash(vm_machine_t *m, uint64_t *lost, uint64_t *torn)
+{
+	*lost = *torn = 0;
+	/* every process dies first, so that no PTE maps a page */
+	for (uint32_t i = 0; i < m->nr_procs; i++)
+		if (m->procs[i]->state == VM_PROC_RUNNING)
+			vm_machine_exit(m, m->procs[i], VM_KILL_CRASH);
+	for (guint k = 0; k < m->files->len; k++) {
+		vm_file_t *f = g_ptr_array_index(m->files, k);
+		if (f->dead)
+			continue;
+		for (uint64_t i = 0; i < f->cap; i++) {
+			if (f->cache[i] != VM_NIL) {
+				if (m->frames.f[f->cache[i]].flags & VM_FRAME_DIRTY) {
+					f->lost_pages++;
+					(*lost)++;
+				}
+				drop_page(m, f, i);
+			}
+			if (f->wb_done && f->wb_done[i] > m->now) {
+				(*torn)++;   /* its write was in flight */
+				f->wb_done[i] = 0;
+			}
+		}
+		vm_ra_state_init(&f->ra);
+		if (f->shmem)
+			f->dead = TRUE;   /* memory is gone */
+	}
+	m->c.lost_pages += *lost;
+	m->c.torn_pages += *torn;
+	vm_tlb_flush_all(m->l1);
+	if (m->l2)
+		vm_tlb_flush_all(m->l2);
+	m->cur_asid = 0;
 }
 
 gboolean vm_pagecache_evict(vm_machine_t *m, uint32_t pfn)

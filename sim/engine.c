@@ -65,6 +65,9 @@ struct vm_engine {
 	uint32_t cpu_pid;               /* the process the CPU last ran */
 	uint64_t next_seq;
 	uint64_t buffered;
+	gboolean crash_pending;         /* a crash read ahead: a barrier */
+	vm_record_t crash;              /* its copy */
+	uint64_t crash_seq;
 	gboolean eof;
 	uint64_t events;
 	uint64_t passed, failed;
@@ -342,6 +345,8 @@ void vm_engine_free(vm_engine_t *e)
 	vm_tracecheck_free(e->stream_check);
 	if (e->have_first)
 		vm_record_clear(&e->first);
+	if (e->crash_pending)
+		vm_record_clear(&e->crash);
 	vm_machine_free(e->m);
 	vm_oracle_free(e->oracle);
 	vm_evq_destroy(&e->evq);
@@ -826,9 +831,11 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 				continue;
 			uint64_t lo = MAX(first, v->start), hi = MIN(end, v->end);
 			/* the PTEs' dirty bits reach the page first */
-			ready = MAX(ready, vm_pagecache_writeback(m, vm_file_get(m, v->file),
-								  v->pgoff + (lo - v->start),
-								  v->pgoff + (hi - v->start)));
+			/* not inside MAX(): it evaluates its arguments twice */
+			uint64_t done = vm_pagecache_writeback(m, vm_file_get(m, v->file),
+							       v->pgoff + (lo - v->start),
+							       v->pgoff + (hi - v->start));
+			ready = MAX(ready, done);
 		}
 		wait_io(e, t, ready);
 		break;
@@ -986,6 +993,57 @@ static gboolean read_event(vm_engine_t *e, GError **error)
 	}
 }
 
+/* Every event before the crash has completed: nothing queued or waiting. */
+static gboolean crash_ready(vm_engine_t *e)
+{
+	for (guint i = 0; i < e->tasks->len; i++) {
+		task_t *t = g_ptr_array_index(e->tasks, i);
+		if (t->busy || t->qlen || t->blocked)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* Power loss and reboot (SPEC.md §2 `crash`). */
+static gboolean run_crash(vm_engine_t *e, GError **error)
+{
+	vm_machine_t *m = e->m;
+	vm_step_t *st = &e->st;
+	memset(st, 0, sizeof *st);
+	st->rec = &e->crash;
+	st->index = e->crash_seq + 1;
+	st->start_ns = st->end_ns = e->now;
+	st->last.outcome = VM_OUT_NONE;
+	m->now = e->now;
+	vm_machine_crash(m, &st->lost, &st->torn);
+	vm_proc_t *p1 = vm_machine_spawn(m, 1);
+	if (!p1) {
+		g_set_error(error, VM_ERROR, VM_ERROR_OOM,
+			    "%s:%" G_GUINT64_FORMAT ": no frame for pid 1 after the reboot",
+			    e->name, e->crash.line);
+		return FALSE;
+	}
+	task_get(e, 1)->p = p1;
+	e->cpu_pid = 1;
+	m->cur_asid = 1;
+	e->events++;
+	e->crash_pending = FALSE;
+	if (e->opts.check) {
+		char *bad = vm_machine_check(m);
+		if (bad) {
+			g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
+				    "%s:%" G_GUINT64_FORMAT ": invariant violated after the crash: %s",
+				    e->name, e->crash.line, bad);
+			g_free(bad);
+			return FALSE;
+		}
+	}
+	if (e->opts.on_step)
+		e->opts.on_step(e->opts.ctx, e, st);
+	vm_record_clear(&e->crash);
+	return TRUE;
+}
+
 int vm_engine_step(vm_engine_t *e, GError **error)
 {
 	for (;;) {
@@ -1032,7 +1090,7 @@ int vm_engine_step(vm_engine_t *e, GError **error)
 		}
 
 		/* read ahead until a record can run */
-		while (!e->eof && e->buffered < VM_ENGINE_WINDOW) {
+		while (!e->eof && !e->crash_pending && e->buffered < VM_ENGINE_WINDOW) {
 			GError *err = NULL;
 			if (!read_event(e, &err)) {
 				if (err) {
@@ -1043,6 +1101,14 @@ int vm_engine_step(vm_engine_t *e, GError **error)
 				break;
 			}
 			uint64_t seq = e->next_seq++;
+			if (e->rec.kind == VM_REC_CRASH) {
+				/* a barrier: nothing after it starts before
+				 * everything before it has completed */
+				vm_record_copy(&e->crash, &e->rec);
+				e->crash_seq = seq;
+				e->crash_pending = TRUE;
+				break;
+			}
 			task_t *t = task_get(e, e->rec.pid);
 			if (runnable(e, t) && !t->busy && !t->qlen) {
 				t->cur_pos = 0;
@@ -1060,6 +1126,11 @@ int vm_engine_step(vm_engine_t *e, GError **error)
 			e->buffered++;
 		}
 
+		if (e->crash_pending && crash_ready(e)) {
+			if (!run_crash(e, error))
+				return -1;
+			return 1;
+		}
 		vm_ev_t ev;
 		if (!vm_evq_pop(&e->evq, &ev))
 			break;

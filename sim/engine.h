@@ -48,6 +48,7 @@ typedef struct {
 	const char *expect_msg;   /* EXPECT: the first failure, or NULL */
 	uint64_t evicted;         /* pages reclaim evicted during it */
 	uint64_t oom_kills;       /* processes the OOM killer killed during it */
+	uint64_t lost, torn;      /* CRASH: dirty pages lost, writes torn */
 } vm_step_t;
 
 typedef struct {

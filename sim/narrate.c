@@ -194,6 +194,17 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 	vm_proc_t *p = vm_machine_proc(m, r->pid);
 
 	g_string_append_printf(out, "%5" G_GUINT64_FORMAT " ", st->index);
+	if (r->kind == VM_REC_CRASH) {
+		g_string_append(out, "t=");
+		vm_narrate_time(out, st->start_ns);
+		g_string_append_printf(out, " crash  ->  power lost: every process died, memory "
+				       "and the page cache are gone; %" G_GUINT64_FORMAT
+				       " dirty page%s never reached the disk (lost), %" G_GUINT64_FORMAT
+				       " write%s were in flight (torn); rebooted: pid 1 starts again",
+				       st->lost, st->lost == 1 ? "" : "s", st->torn,
+				       st->torn == 1 ? "" : "s");
+		return;
+	}
 	g_string_append(out, "t=");
 	vm_narrate_time(out, st->start_ns);
 	g_string_append_c(out, ' ');

@@ -18,7 +18,7 @@ C(pt_pages) C(pt_pages_peak) C(minflt) C(majflt) C(cow_faults) C(zero_maps)
 C(fault_around_maps) C(sigsegv) C(sigbus) C(readahead_pages)
 C(readahead_hits) C(pswpin) C(pswpout) C(kswapd_wakeups)
 C(direct_reclaims) C(oom_kills) C(lost_pages) C(syscalls) C(copied_bytes)
-C(context_switches) C(peak_used_pages)
+C(context_switches) C(peak_used_pages) C(torn_pages)
 #undef C
 
 /* the disk and the reclaim policy keep their own counters */
@@ -95,6 +95,8 @@ static const struct {
 	G(free_pages), G(file_pages), G(dirty_pages), G(anon_pages),
 	G(swap_pages), G(peak_used_pages), G(sim_time_ns), G(expect_passed),
 	G(expect_failed),
+	/* vmscope extensions after SPEC.md §6's list */
+	G(torn_pages),
 #undef G
 };
 
