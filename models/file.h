@@ -41,6 +41,8 @@ typedef struct vm_file {
 	uint64_t cap;             /* pages that block[] and cache[] cover */
 	uint64_t *block;          /* per page: disk block, or VM_BLOCK_NONE */
 	uint32_t *cache;          /* per page: pfn, or VM_NIL */
+	uint64_t *dirtied;        /* per page: when it became dirty (the
+				   * flusher's age test); NULL until the first */
 	uint64_t *wb_done;        /* per page: when its latest write reaches the
 				   * disk (a crash before that tears it); NULL
 				   * until the first writeback */

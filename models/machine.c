@@ -126,6 +126,7 @@ void vm_machine_free(vm_machine_t *m)
 		g_free(f->block);
 		g_free(f->cache);
 		g_free(f->wb_done);
+		g_free(f->dirtied);
 		g_free(f);
 	}
 	g_ptr_array_free(m->files, TRUE);
@@ -481,6 +482,13 @@ char *vm_machine_check(vm_machine_t *m)
 	if (!c.err && used != m->swap_used)
 		c.err = g_strdup_printf("swap_used=%u but %u slots are in use",
 					m->swap_used, used);
+	uint64_t dirty = 0;
+	for (uint32_t pfn = 0; pfn < fr->nr; pfn++)
+		dirty += fr->f[pfn].kind == VM_FRAME_FILE &&
+			 (fr->f[pfn].flags & VM_FRAME_DIRTY);
+	if (!c.err && dirty != m->nr_dirty)
+		c.err = g_strdup_printf("%" G_GUINT64_FORMAT " dirty file pages, nr_dirty=%"
+					G_GUINT64_FORMAT, dirty, m->nr_dirty);
 	for (uint32_t pfn = 0; !c.err && m->reclaim && pfn < fr->nr; pfn++)
 		if (fr->f[pfn].kind == VM_FRAME_ANON &&
 		    fr->f[pfn].list == VM_RECLAIM_NONE)

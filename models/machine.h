@@ -111,6 +111,8 @@ typedef struct {
 	uint64_t direct_reclaims, oom_kills, lost_pages, syscalls;
 	uint64_t copied_bytes, context_switches, peak_used_pages;
 	uint64_t torn_pages;     /* pages whose write was in flight at a crash */
+	uint64_t flusher_runs;   /* flusher ticks that found dirty pages */
+	uint64_t dirty_throttles; /* writers made to wait at dirty_ratio */
 } vm_counters_t;
 
 /* The result of one page access, filled by vm_machine_access. */
@@ -170,6 +172,8 @@ typedef struct vm_machine {
 	GHashTable *names;       /* name -> linked vm_file_t* */
 	uint64_t next_block;     /* disk blocks are handed out from here */
 	vm_ra_t ra;              /* the readahead policy */
+	uint64_t nr_dirty;       /* dirty page-cache pages, every file */
+	uint64_t flush_next;     /* the flusher's next tick (0: not started) */
 	uint32_t oom_exempt;     /* pid the OOM killer must spare (a parent
 				  * whose tables fork is walking), 0: none */
 	uint64_t nr_evicted;      /* pages evicted so far (pgsteal less put-backs) */
@@ -329,6 +333,16 @@ void vm_pagecache_dirty(vm_machine_t *m, vm_file_t *f, uint32_t pfn);
  * Returns when the last write completes (m->now when there was none). */
 uint64_t vm_pagecache_writeback(vm_machine_t *m, vm_file_t *f, uint64_t start,
 				uint64_t end);
+/* The same, only for pages dirtied at or before @dirtied_by. */
+uint64_t vm_pagecache_writeback_aged(vm_machine_t *m, vm_file_t *f,
+				     uint64_t start, uint64_t end,
+				     uint64_t dirtied_by);
+/* The flusher (writeback.interval, writeback.expire, background_ratio):
+ * run every tick up to @now that has not run yet. */
+void vm_writeback_catch_up(vm_machine_t *m, uint64_t now);
+/* After a write: background writeback above background_ratio, and above
+ * dirty_ratio the writer's wait (returns until when it waits). */
+uint64_t vm_writeback_balance(vm_machine_t *m);
 /* Power loss: every process dies, dirty pages are lost (*lost), pages whose
  * write was still in flight are torn (*torn), memory and the page cache are
  * emptied.  Files keep what had reached the disk.  The engine reboots. */

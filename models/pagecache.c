@@ -25,11 +25,15 @@ static void file_grow_index(vm_file_t *f, uint64_t pages)
 	f->cache = g_renew(uint32_t, f->cache, cap);
 	if (f->wb_done)
 		f->wb_done = g_renew(uint64_t, f->wb_done, cap);
+	if (f->dirtied)
+		f->dirtied = g_renew(uint64_t, f->dirtied, cap);
 	for (uint64_t i = f->cap; i < cap; i++) {
 		f->block[i] = VM_BLOCK_NONE;
 		f->cache[i] = VM_NIL;
 		if (f->wb_done)
 			f->wb_done[i] = 0;
+		if (f->dirtied)
+			f->dirtied[i] = 0;
 	}
 	f->cap = cap;
 }
@@ -105,8 +109,10 @@ static void drop_page(vm_machine_t *m, vm_file_t *f, uint64_t idx)
 	uint32_t pfn = f->cache[idx];
 	vm_frame_t *fr = &m->frames.f[pfn];
 	g_assert(fr->mapcount == 0);
-	if (fr->flags & VM_FRAME_DIRTY)
+	if (fr->flags & VM_FRAME_DIRTY) {
 		f->nr_dirty--;
+		m->nr_dirty--;
+	}
 	vm_reclaim_remove(m->reclaim, pfn);
 	vm_frames_free(&m->frames, pfn);
 	f->cache[idx] = VM_NIL;
@@ -193,6 +199,10 @@ void vm_pagecache_dirty(vm_machine_t *m, vm_file_t *f, uint32_t pfn)
 	if (!(fr->flags & VM_FRAME_DIRTY) && !f->shmem) {
 		fr->flags |= VM_FRAME_DIRTY;
 		f->nr_dirty++;
+		m->nr_dirty++;
+		if (!f->dirtied)
+			f->dirtied = g_new0(uint64_t, f->cap);
+		f->dirtied[fr->index] = m->now;
 	}
 }
 
@@ -345,6 +355,13 @@ static void mkclean(vm_machine_t *m, vm_file_t *f, uint64_t idx, uint32_t pfn)
 uint64_t vm_pagecache_writeback(vm_machine_t *m, vm_file_t *f, uint64_t start,
 				uint64_t end)
 {
+	return vm_pagecache_writeback_aged(m, f, start, end, UINT64_MAX);
+}
+
+uint64_t vm_pagecache_writeback_aged(vm_machine_t *m, vm_file_t *f,
+				     uint64_t start, uint64_t end,
+				     uint64_t dirtied_by)
+{
 	if (f->shmem || !f->nr_dirty)
 		return m->now;
 	if (end > f->cap)
@@ -357,6 +374,8 @@ uint64_t vm_pagecache_writeback(vm_machine_t *m, vm_file_t *f, uint64_t start,
 		uint32_t pfn = f->cache[i];
 		if (pfn == VM_NIL || !(m->frames.f[pfn].flags & VM_FRAME_DIRTY))
 			continue;
+		if (dirtied_by != UINT64_MAX && f->dirtied && f->dirtied[i] > dirtied_by)
+			continue;   /* not old enough for the flusher */
 		if (f->block[i] == VM_BLOCK_NONE) {
 			/* delayed allocation: the block comes with writeback */
 			f->block[i] = m->next_block++;
@@ -366,6 +385,7 @@ uint64_t vm_pagecache_writeback(vm_machine_t *m, vm_file_t *f, uint64_t start,
 		g_array_append_val(idxs, i);
 		m->frames.f[pfn].flags &= ~VM_FRAME_DIRTY;
 		f->nr_dirty--;
+		m->nr_dirty--;
 		mkclean(m, f, i, pfn);
 	}
 	uint64_t last = m->now;
@@ -471,4 +491,59 @@ uint32_t vm_pagecache_grab(vm_machine_t *m, vm_file_t *f, uint64_t idx)
 	if (!f->shmem)
 		vm_reclaim_add(m->reclaim, pfn);
 	return pfn;
+}
+
+/* Write back, in every file, the dirty pages dirtied at or before
+ * @dirtied_by (UINT64_MAX: all); returns the last completion. */
+static uint64_t writeback_all(vm_machine_t *m, uint64_t dirtied_by)
+{
+	uint64_t last = m->now;
+	for (guint k = 0; k < m->files->len && m->nr_dirty; k++) {
+		vm_file_t *f = g_ptr_array_index(m->files, k);
+		if (f->dead || !f->nr_dirty)
+			continue;
+		uint64_t done = vm_pagecache_writeback_aged(m, f, 0, f->cap, dirtied_by);
+		last = MAX(last, done);
+	}
+	return last;
+}
+
+void vm_writeback_catch_up(vm_machine_t *m, uint64_t now)
+{
+	uint64_t interval = m->cfg.writeback_interval;
+	if (!interval)
+		return;   /* dirty_writeback_centisecs=0: no periodic writeback */
+	if (!m->flush_next)
+		m->flush_next = interval;
+	uint64_t saved = m->now;
+	while (m->flush_next <= now) {
+		m->now = m->flush_next;
+		/* wb_workfn: old dirty data first, then background writeback
+		 * when dirty pages exceed dirty_background_ratio */
+		if (m->nr_dirty) {
+			uint64_t cutoff = m->now >= m->cfg.writeback_expire
+				? m->now - m->cfg.writeback_expire : 0;
+			if (m->now >= m->cfg.writeback_expire)
+				writeback_all(m, cutoff);
+			if (m->nr_dirty * 100 > (uint64_t)m->frames.nr *
+			    m->cfg.writeback_background_ratio)
+				writeback_all(m, UINT64_MAX);
+			m->c.flusher_runs++;
+		}
+		m->flush_next += interval;
+	}
+	m->now = saved;
+}
+
+uint64_t vm_writeback_balance(vm_machine_t *m)
+{
+	uint64_t total = m->frames.nr;
+	if (m->nr_dirty * 100 > total * m->cfg.writeback_dirty_ratio) {
+		/* balance_dirty_pages: the writer waits for writeback */
+		m->c.dirty_throttles++;
+		return writeback_all(m, UINT64_MAX);
+	}
+	if (m->nr_dirty * 100 > total * m->cfg.writeback_background_ratio)
+		writeback_all(m, UINT64_MAX);   /* background: nobody waits */
+	return m->now;
 }

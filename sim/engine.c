@@ -738,6 +738,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		e->cpu_pid = p->pid;
 	}
 	st->start_ns = e->now;
+	vm_writeback_catch_up(m, e->now);
 	m->now = e->now;
 
 	switch (r->kind) {
@@ -795,6 +796,8 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	case VM_REC_WRITE: {
 		syscall_cost(e, p);
 		uint64_t ready = sys_write(e, fd_file(p, r->fd), r->addr, r->len);
+		uint64_t throttle = vm_writeback_balance(m);
+		ready = MAX(ready, throttle);
 		copy_cost(e, p, r->len);
 		st->pages = r->len;
 		wait_io(e, t, ready);
@@ -1014,6 +1017,7 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 	st->index = e->crash_seq + 1;
 	st->start_ns = st->end_ns = e->now;
 	st->last.outcome = VM_OUT_NONE;
+	vm_writeback_catch_up(m, e->now);
 	m->now = e->now;
 	vm_machine_crash(m, &st->lost, &st->torn);
 	vm_proc_t *p1 = vm_machine_spawn(m, 1);

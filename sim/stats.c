@@ -18,7 +18,8 @@ C(pt_pages) C(pt_pages_peak) C(minflt) C(majflt) C(cow_faults) C(zero_maps)
 C(fault_around_maps) C(sigsegv) C(sigbus) C(readahead_pages)
 C(readahead_hits) C(pswpin) C(pswpout) C(kswapd_wakeups)
 C(direct_reclaims) C(oom_kills) C(lost_pages) C(syscalls) C(copied_bytes)
-C(context_switches) C(peak_used_pages) C(torn_pages)
+C(context_switches) C(peak_used_pages) C(torn_pages) C(flusher_runs)
+C(dirty_throttles)
 #undef C
 
 /* the disk and the reclaim policy keep their own counters */
@@ -58,13 +59,7 @@ static uint64_t g_file_pages(vm_engine_t *e)
 }
 static uint64_t g_dirty_pages(vm_engine_t *e)
 {
-	vm_machine_t *m = vm_engine_machine(e);
-	uint64_t n = 0;
-	for (uint32_t i = 0; i < m->frames.nr; i++)
-		if (m->frames.f[i].kind == VM_FRAME_FILE &&
-		    (m->frames.f[i].flags & VM_FRAME_DIRTY))
-			n++;
-	return n;
+	return vm_engine_machine(e)->nr_dirty;
 }
 static uint64_t g_anon_pages(vm_engine_t *e)
 {
@@ -96,7 +91,7 @@ static const struct {
 	G(swap_pages), G(peak_used_pages), G(sim_time_ns), G(expect_passed),
 	G(expect_failed),
 	/* vmscope extensions after SPEC.md §6's list */
-	G(torn_pages),
+	G(torn_pages), G(flusher_runs), G(dirty_throttles),
 #undef G
 };
 
