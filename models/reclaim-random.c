@@ -78,7 +78,7 @@ static uint32_t random_victim(vm_reclaim_t *rc, gboolean want_anon,
 
 	if (na + nf == 0)
 		return VM_NIL;
-	k = vm_reclaim_splitmix64(&r->state) % (na + nf);
+	k = vm_splitmix64(&r->state) % (na + nf);
 	pfn = k < na ? r->slot[VM_RECLAIM_ANON][k]
 		     : r->slot[VM_RECLAIM_FILE][k - na];
 	rc->stats.pgscan++;

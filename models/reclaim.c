@@ -222,13 +222,3 @@ void vm_reclaim_pair_remove_hook(vm_reclaim_t *rc, uint32_t pfn)
 	vm_reclaim_pair_del(rc, rc->priv, pfn);
 }
 
-uint64_t vm_reclaim_splitmix64(uint64_t *s)
-{
-	uint64_t z;
-
-	*s += 0x9E3779B97F4A7C15ull;
-	z = *s;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}

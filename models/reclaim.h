@@ -46,6 +46,7 @@
 #include <glib.h>
 
 #include "models/frames.h"
+#include "traces/record.h"   /* vm_splitmix64 */
 
 #define VM_RECLAIM_NONE 0   /* frames[].list: on no reclaim list */
 
@@ -273,8 +274,5 @@ void *vm_reclaim_pair_new(uint32_t nr_frames,
 void vm_reclaim_pair_free(void *priv);
 void vm_reclaim_pair_add_hook(vm_reclaim_t *rc, uint32_t pfn);
 void vm_reclaim_pair_remove_hook(vm_reclaim_t *rc, uint32_t pfn);
-
-/* splitmix64 (SPEC.md section 2's generator): advance *@s, return a draw. */
-uint64_t vm_reclaim_splitmix64(uint64_t *s);
 
 #endif

@@ -11,19 +11,9 @@
  * format's generator instead of the C library's.
  */
 #include "models/tlb.h"
+#include "traces/record.h"
 
 #define TLB_RANDOM_SEED 1  /* as the trace format's rand default seed */
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z;
-
-	*s += 0x9E3779B97F4A7C15ull;
-	z = *s;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
 
 static void *random_init(unsigned nr_sets, unsigned ways)
 {
@@ -43,7 +33,7 @@ static void random_destroy(void *priv)
 static unsigned random_victim(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways)
 {
 	(void)set;
-	return (unsigned)(splitmix64(t->priv) % ways);
+	return (unsigned)(vm_splitmix64(t->priv) % ways);
 }
 
 const vm_tlb_policy_ops_t vm_tlb_policy_random = {

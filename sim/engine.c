@@ -404,6 +404,15 @@ static gboolean check_number(vm_engine_t *e, const vm_record_t *rec,
 	return expect_fail(e, rec, k, buf);
 }
 
+/* One check against a process or file statistic, a word or a number. */
+static gboolean check_value(vm_engine_t *e, const vm_record_t *rec,
+			    const vm_check_t *k, vm_statval_t v)
+{
+	if (!v.is_word)
+		return check_number(e, rec, k, v.num);
+	return strcmp(v.word, k->value) == 0 || expect_fail(e, rec, k, v.word);
+}
+
 static void run_expect(vm_engine_t *e, const vm_record_t *rec)
 {
 	gboolean ok = TRUE;
@@ -420,13 +429,7 @@ static void run_expect(vm_engine_t *e, const vm_record_t *rec)
 				continue;
 			}
 			int idx = vm_stats_file_find(k->key);
-			vm_statval_t v = vm_stats_file(e->m, f, (unsigned)idx);
-			if (v.is_word) {
-				if (strcmp(v.word, k->value) != 0)
-					ok = expect_fail(e, rec, k, v.word) && ok;
-			} else {
-				ok = check_number(e, rec, k, v.num) && ok;
-			}
+			ok = check_value(e, rec, k, vm_stats_file(e->m, f, (unsigned)idx)) && ok;
 			continue;
 		}
 		if (strcmp(k->key, "outcome") == 0) {
@@ -443,13 +446,7 @@ static void run_expect(vm_engine_t *e, const vm_record_t *rec)
 				continue;
 			}
 			int idx = vm_stats_proc_find(k->key);
-			vm_statval_t v = vm_stats_proc(p, (unsigned)idx);
-			if (v.is_word) {
-				if (strcmp(v.word, k->value) != 0)
-					ok = expect_fail(e, rec, k, v.word) && ok;
-			} else {
-				ok = check_number(e, rec, k, v.num) && ok;
-			}
+			ok = check_value(e, rec, k, vm_stats_proc(p, (unsigned)idx)) && ok;
 			continue;
 		}
 		int idx = vm_stats_global_find(k->key);
@@ -463,14 +460,6 @@ static void run_expect(vm_engine_t *e, const vm_record_t *rec)
 }
 
 /* ---- running records ------------------------------------------------------ */
-
-static inline uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
 
 static void charge(vm_engine_t *e, vm_proc_t *p, uint64_t ns)
 {
@@ -637,7 +626,7 @@ static gboolean run_accesses(vm_engine_t *e, task_t *t, vm_proc_t *p,
 		else if (r->kind == VM_REC_SEQ)
 			va = r->addr + k * stride;
 		else
-			va = r->addr + (splitmix64(&t->cur_rng) % pages) * ps;
+			va = r->addr + (vm_splitmix64(&t->cur_rng) % pages) * ps;
 		m->now = e->now;
 		vm_machine_access(m, p, va, r->acc, &res);
 		e->now += res.cost;

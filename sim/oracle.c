@@ -41,14 +41,6 @@ void vm_oracle_free(vm_oracle_t *o)
 	g_free(o);
 }
 
-static inline uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
 static void add(vm_oracle_t *o, uint32_t pid, uint64_t vaddr)
 {
 	uint64_t k = key_of(pid, vaddr >> o->page_shift);
@@ -76,7 +68,7 @@ void vm_oracle_record(vm_oracle_t *o, const vm_record_t *r)
 	case VM_REC_RAND: {
 		uint64_t s = r->seed, pages = r->len / ps;
 		for (uint64_t k = 0; k < r->count; k++)
-			add(o, r->pid, r->addr + (splitmix64(&s) % pages) * ps);
+			add(o, r->pid, r->addr + (vm_splitmix64(&s) % pages) * ps);
 		break;
 	}
 	default:

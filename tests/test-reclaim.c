@@ -504,7 +504,7 @@ static void make_string(int *refs, unsigned n, unsigned nr_pages,
 	uint64_t st = seed;
 
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t r = vm_reclaim_splitmix64(&st);
+		uint64_t r = vm_splitmix64(&st);
 		/* three quarters of accesses go to the first quarter */
 		unsigned hot = nr_pages / 4;
 		unsigned p = (r & 3) ? (unsigned)((r >> 8) % hot)

@@ -122,6 +122,19 @@ typedef struct {
 	uint32_t cols[VM_REC_MAX_COLS]; /* column of token i, 0 when absent */
 } vm_record_t;
 
+/*
+ * The generator of `rand` records (SPEC.md §2), and of every other
+ * deterministic choice in vmscope (random TLB and page replacement):
+ * splitmix64, advancing *s.
+ */
+static inline uint64_t vm_splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
 /* Deep-copy @src into @dst (strings and checks g_malloc'ed). */
 void vm_record_copy(vm_record_t *dst, const vm_record_t *src);
 /* Free what vm_record_copy() allocated in @rec. */
