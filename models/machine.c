@@ -39,6 +39,14 @@ uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 	    !vm_reclaim_direct(m, owner))
 		return VM_NIL;   /* the OOM killer chose the allocating process */
 	uint32_t pfn = vm_frames_alloc(&m->frames, kind, owner, index);
+	if (pfn != VM_NIL && m->cfg.reclaim_kswapd && m->reclaim &&
+	    m->frames.nr_free < m->wm_low && !m->in_kswapd) {
+		/* wake kswapd; the new frame is not on any list yet, so it
+		 * cannot be its victim */
+		m->in_kswapd = TRUE;
+		vm_kswapd(m);
+		m->in_kswapd = FALSE;
+	}
 	if (pfn != VM_NIL) {
 		uint64_t used = m->frames.nr - m->frames.nr_free;
 		if (used > m->c.peak_used_pages)

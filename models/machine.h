@@ -174,6 +174,7 @@ typedef struct vm_machine {
 	vm_ra_t ra;              /* the readahead policy */
 	uint64_t nr_dirty;       /* dirty page-cache pages, every file */
 	uint64_t flush_next;     /* the flusher's next tick (0: not started) */
+	gboolean in_kswapd;      /* kswapd is running (no recursion) */
 	uint32_t oom_exempt;     /* pid the OOM killer must spare (a parent
 				  * whose tables fork is walking), 0: none */
 	uint64_t nr_evicted;      /* pages evicted so far (pgsteal less put-backs) */
@@ -289,6 +290,8 @@ gboolean vm_swap_evict(vm_machine_t *m, uint32_t pfn);
  * be done; kills with the OOM killer when allowed.  FALSE when @owner was
  * killed. */
 gboolean vm_reclaim_direct(vm_machine_t *m, uint32_t owner);
+/* Background reclaim (reclaim.kswapd): from the low to the high watermark. */
+void vm_kswapd(vm_machine_t *m);
 
 /* pagecache.c: files and their pages. */
 vm_file_t *vm_file_new(vm_machine_t *m, const char *name, uint64_t size,
@@ -326,6 +329,10 @@ static inline uint32_t vm_pagecache_find(const vm_file_t *f, uint64_t idx)
 /* Page @idx in the cache without reading it (a write that overwrites it
  * whole, or a hole): VM_NIL when memory ran out. */
 uint32_t vm_pagecache_grab(vm_machine_t *m, vm_file_t *f, uint64_t idx);
+/* Read [start, +nr) of @f into the cache without waiting (readahead,
+ * MADV_WILLNEED); returns the pages read. */
+uint32_t vm_pagecache_readahead(vm_machine_t *m, vm_file_t *f, uint64_t start,
+				uint64_t nr);
 /* Mark a cached page dirty. */
 void vm_pagecache_dirty(vm_machine_t *m, vm_file_t *f, uint32_t pfn);
 /* Write back the dirty pages [start, end) of @f (page_mkclean: their PTEs
@@ -375,7 +382,7 @@ void vm_mm_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		  uint64_t npages);
 void vm_mm_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		    uint64_t npages, uint32_t prot);
-/* madvise; returns the number of pages dropped (dontneed). */
+/* madvise; returns the pages dropped (dontneed) or read ahead (willneed). */
 uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		       uint64_t npages, vm_madv_t advice);
 

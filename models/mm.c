@@ -228,6 +228,11 @@ void vm_mm_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 	merge_around(p, first, last);
 }
 
+static gboolean willneed_cached(void *ctx, uint64_t index)
+{
+	return vm_pagecache_find(ctx, index) != VM_NIL;
+}
+
 uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		       uint64_t npages, vm_madv_t advice)
 {
@@ -243,8 +248,18 @@ uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 			v->advice = advice;   /* VM_RAND_READ / VM_SEQ_READ */
 			break;
 		case VM_MADV_WILLNEED:
-			/* anonymous memory: nothing to read ahead without
-			 * swap; file readahead comes with the page cache */
+			/* madvise_willneed: read the file range ahead (through
+			 * the readahead policy); anonymous memory has nothing
+			 * to read (no swap-in readahead yet) */
+			if (v->file >= 0) {
+				vm_file_t *f = vm_file_get(m, v->file);
+				vm_ra_query_t q = { .cached = willneed_cached, .ctx = f,
+						    .nr_pages = vm_file_pages(f, m->page_shift) };
+				vm_ra_window_t w = vm_ra_willneed(&m->ra, &f->ra, &q,
+								  v->pgoff, v->end - v->start);
+				if (w.nr && !f->shmem)
+					dropped += vm_pagecache_readahead(m, f, w.start, w.nr);
+			}
 			break;
 		case VM_MADV_DONTNEED:
 			/* zap_page_range: private anonymous pages are gone,

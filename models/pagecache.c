@@ -547,3 +547,12 @@ uint64_t vm_writeback_balance(vm_machine_t *m)
 		writeback_all(m, UINT64_MAX);   /* background: nobody waits */
 	return m->now;
 }
+
+uint32_t vm_pagecache_readahead(vm_machine_t *m, vm_file_t *f, uint64_t start,
+				uint64_t nr)
+{
+	uint64_t ready;
+	uint32_t n = 0;
+	fill_window(m, f, VM_RA_NONE, start, nr, VM_RA_NONE, &ready, &n);
+	return n;
+}

@@ -29,7 +29,10 @@
  * back from swap is a private copy of each process that swaps it in, and a
  * clean page is written again when evicted again), swap-in readahead
  * (swap.cluster), writeback delaying the freeing of the frame (the write is
- * issued and the frame freed at once), kswapd, and oom_score_adj.
+ * issued and the frame freed at once), and oom_score_adj.  kswapd runs at
+ * the instant an allocation leaves free memory below the low watermark and
+ * reclaims up to the high one; it charges no process, as its I/O is
+ * asynchronous anyway.
  */
 #include <string.h>
 #include "models/machine.h"
@@ -156,18 +159,18 @@ static gboolean oom_kill(vm_machine_t *m)
 	return TRUE;
 }
 
-gboolean vm_reclaim_direct(vm_machine_t *m, uint32_t owner)
+/*
+ * shrink: evict pages until @target are free.  Victims that cannot go now
+ * are set aside and put back after the scan; with @oom, running out of
+ * victims calls the OOM killer.  FALSE when @owner was killed.
+ */
+static gboolean shrink(vm_machine_t *m, uint64_t target, gboolean oom,
+		       uint32_t owner)
 {
-	m->c.direct_reclaims++;
 	vm_reclaim_list_t aside;   /* victims that cannot go now */
 	vm_reclaim_list_init(&aside, VM_RECLAIM_NONE);
 	gboolean owner_alive = TRUE;
 	uint32_t budget = vm_reclaim_nr(m->reclaim) + 1;
-	/* Linux's direct reclaim frees SWAP_CLUSTER_MAX (32) pages a call;
-	 * the textbook setting (no watermarks) frees one frame at a time */
-	uint64_t target = m->wm_min ? m->frames.nr_free + 32 : 1;
-	if (target <= m->wm_min)
-		target = m->wm_min + 1;
 	while (m->frames.nr_free < target) {
 		gboolean want_anon = m->swap_used < m->nr_swap_slots;
 		uint32_t pfn = budget ? vm_reclaim_victim(m->reclaim, want_anon, TRUE)
@@ -180,7 +183,7 @@ gboolean vm_reclaim_direct(vm_machine_t *m, uint32_t owner)
 				vm_reclaim_list_add(&m->frames, &aside, pfn);
 			continue;
 		}
-		if (m->frames.nr_free > m->wm_min)
+		if (!oom || m->frames.nr_free > m->wm_min)
 			break;   /* the batch fell short, but the allocation can go */
 		/* nothing reclaimable: the OOM killer, unless it is off */
 		if (!oom_kill(m))
@@ -198,4 +201,23 @@ gboolean vm_reclaim_direct(vm_machine_t *m, uint32_t owner)
 		vm_reclaim_putback(m->reclaim, pfn);
 	}
 	return owner_alive;
+}
+
+gboolean vm_reclaim_direct(vm_machine_t *m, uint32_t owner)
+{
+	m->c.direct_reclaims++;
+	/* Linux's direct reclaim frees SWAP_CLUSTER_MAX (32) pages a call;
+	 * the textbook setting (no watermarks) frees one frame at a time */
+	uint64_t target = m->wm_min ? m->frames.nr_free + 32 : 1;
+	if (target <= m->wm_min)
+		target = m->wm_min + 1;
+	return shrink(m, target, TRUE, owner);
+}
+
+void vm_kswapd(vm_machine_t *m)
+{
+	/* balance_pgdat: from below the low watermark up to the high one;
+	 * kswapd never calls the OOM killer */
+	m->c.kswapd_wakeups++;
+	shrink(m, m->wm_high, FALSE, 0);
 }

@@ -710,6 +710,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	st->resumed = t->cur_pos > 0;
 	st->expect_msg = NULL;
 	uint64_t evicted0 = m->nr_evicted, kills0 = m->c.oom_kills;
+	uint64_t kswapd0 = m->c.kswapd_wakeups;
 
 	if (!p || p->state != VM_PROC_RUNNING) {
 		if (!is_bookkeeping(r->kind)) {
@@ -903,6 +904,7 @@ done:
 	st->end_ns = e->now;
 	st->evicted = m->nr_evicted - evicted0;
 	st->oom_kills = m->c.oom_kills - kills0;
+	st->kswapd = m->c.kswapd_wakeups - kswapd0;
 	e->events++;
 	if (e->opts.check) {
 		char *bad = vm_machine_check(m);

@@ -49,6 +49,7 @@ typedef struct {
 	uint64_t evicted;         /* pages reclaim evicted during it */
 	uint64_t oom_kills;       /* processes the OOM killer killed during it */
 	uint64_t lost, torn;      /* CRASH: dirty pages lost, writes torn */
+	uint64_t kswapd;          /* kswapd wake-ups during it */
 } vm_step_t;
 
 typedef struct {

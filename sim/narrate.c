@@ -291,6 +291,10 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 		g_string_append(out, "; the signal was caught and the access skipped");
 	if (st->evicted) {
 		const vm_evict_info_t *ev = &m->last_evict;
+		if (st->kswapd)
+			g_string_append_printf(out, "; free memory fell below the low watermark "
+					       "(%" G_GUINT64_FORMAT " pages): kswapd woke%s",
+					       m->wm_low, st->kswapd > 1 ? " (repeatedly)" : "");
 		g_string_append_printf(out, "; memory ran short: reclaim (%s) evicted %"
 				       G_GUINT64_FORMAT " page%s to swap, choosing %s (the last: "
 				       "page 0x%" G_GINT64_MODIFIER "x of pid %u, frame %u, to slot %u)",
