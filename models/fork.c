@@ -77,10 +77,15 @@ static void copy_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 vm_proc_t *vm_machine_fork(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 			   uint64_t *cost)
 {
-	vm_proc_t *child = vm_machine_spawn(m, pid);
 	*cost = 0;
-	if (!child)
+	/* from the first allocation on (the child's top-level table), the
+	 * parent is mid-fork: the OOM killer must spare it */
+	m->oom_exempt = parent->pid;
+	vm_proc_t *child = vm_machine_spawn(m, pid);
+	if (!child) {
+		m->oom_exempt = 0;
 		return NULL;
+	}
 	child->catch_mask = parent->catch_mask;
 	if (parent->fds) {   /* the fd table is copied: every file one more open */
 		child->fds = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -99,7 +104,6 @@ vm_proc_t *vm_machine_fork(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 		child->vma[i] = parent->vma[i];
 
 	fork_ctx_t f = { .m = m, .parent = parent, .child = child };
-	m->oom_exempt = parent->pid;   /* its tables are being walked */
 	for (uint32_t i = 0; i < parent->nr_vma && !f.oom; i++) {
 		const vm_vma_t *v = &parent->vma[i];
 		/* vma_needs_copy: only anonymous private memory has PTEs
