@@ -246,7 +246,7 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		vm_ra_window_t w = vm_ra_mmap_fault_miss(&m->ra, &f->ra, &q, idx,
 							 (vm_madv_t)v->advice);
 		uint32_t ra_pages = 0;
-		pfn = vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker, p->pid,
+		pfn = vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker,
 					&ready, &ra_pages);
 		if (pfn == VM_NIL) {
 			oom(m, p, res);
@@ -269,7 +269,7 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		if (w.nr) {
 			uint64_t r2;
 			uint32_t ra_pages = 0;
-			vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker, p->pid,
+			vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker,
 					  &r2, &ra_pages);
 			res->ra_pages = ra_pages;
 			res->ra_reason = (uint8_t)w.reason;

@@ -320,7 +320,7 @@ void vm_file_resize(vm_machine_t *m, vm_file_t *f, uint64_t size);
  */
 uint32_t vm_pagecache_fill(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			   uint64_t start, uint64_t nr, uint64_t marker,
-			   uint32_t owner, uint64_t *ready, uint32_t *ra_pages);
+			   uint64_t *ready, uint32_t *ra_pages);
 /* Page @idx, cached, or VM_NIL. */
 static inline uint32_t vm_pagecache_find(const vm_file_t *f, uint64_t idx)
 {

@@ -309,9 +309,8 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 
 uint32_t vm_pagecache_fill(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			   uint64_t start, uint64_t nr, uint64_t marker,
-			   uint32_t owner, uint64_t *ready, uint32_t *ra_pages)
+			   uint64_t *ready, uint32_t *ra_pages)
 {
-	(void)owner;
 	*ra_pages = 0;
 	if (idx >= start && idx < start + nr)
 		return fill_window(m, f, idx, start, nr, marker, ready, ra_pages);

@@ -11,25 +11,11 @@
  */
 #include "models/reclaim.h"
 
-/* The oldest page of the wanted types: one look, O(1). */
-static uint32_t fifo_victim(vm_reclaim_t *rc, gboolean want_anon,
-			    gboolean want_file)
-{
-	uint32_t pfn = vm_reclaim_pair_oldest(rc, rc->priv, want_anon,
-					      want_file);
-
-	if (pfn == VM_NIL)
-		return VM_NIL;
-	rc->stats.pgscan++;
-	vm_reclaim_pair_del(rc, rc->priv, pfn);
-	return pfn;
-}
-
 const vm_reclaim_ops_t vm_reclaim_policy_fifo = {
 	.name = "fifo",
 	.init = vm_reclaim_pair_new,
 	.destroy = vm_reclaim_pair_free,
 	.add = vm_reclaim_pair_add_hook,
 	.remove = vm_reclaim_pair_remove_hook,
-	.victim = fifo_victim,
+	.victim = vm_reclaim_pair_victim,
 };

@@ -19,19 +19,6 @@ static void lru_access(vm_reclaim_t *rc, uint32_t pfn)
 	vm_reclaim_pair_push(rc, rc->priv, pfn);
 }
 
-static uint32_t lru_victim(vm_reclaim_t *rc, gboolean want_anon,
-			   gboolean want_file)
-{
-	uint32_t pfn = vm_reclaim_pair_oldest(rc, rc->priv, want_anon,
-					      want_file);
-
-	if (pfn == VM_NIL)
-		return VM_NIL;
-	rc->stats.pgscan++;
-	vm_reclaim_pair_del(rc, rc->priv, pfn);
-	return pfn;
-}
-
 const vm_reclaim_ops_t vm_reclaim_policy_lru = {
 	.name = "lru",
 	.init = vm_reclaim_pair_new,
@@ -39,5 +26,5 @@ const vm_reclaim_ops_t vm_reclaim_policy_lru = {
 	.add = vm_reclaim_pair_add_hook,
 	.remove = vm_reclaim_pair_remove_hook,
 	.access = lru_access,
-	.victim = lru_victim,
+	.victim = vm_reclaim_pair_victim,
 };

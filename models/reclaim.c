@@ -222,3 +222,15 @@ void vm_reclaim_pair_remove_hook(vm_reclaim_t *rc, uint32_t pfn)
 	vm_reclaim_pair_del(rc, rc->priv, pfn);
 }
 
+
+uint32_t vm_reclaim_pair_victim(vm_reclaim_t *rc, gboolean want_anon,
+				gboolean want_file)
+{
+	uint32_t pfn = vm_reclaim_pair_oldest(rc, rc->priv, want_anon, want_file);
+
+	if (pfn == VM_NIL)
+		return VM_NIL;
+	rc->stats.pgscan++;
+	vm_reclaim_pair_del(rc, rc->priv, pfn);
+	return pfn;
+}

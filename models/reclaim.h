@@ -274,5 +274,9 @@ void *vm_reclaim_pair_new(uint32_t nr_frames,
 void vm_reclaim_pair_free(void *priv);
 void vm_reclaim_pair_add_hook(vm_reclaim_t *rc, uint32_t pfn);
 void vm_reclaim_pair_remove_hook(vm_reclaim_t *rc, uint32_t pfn);
+/* The victim of fifo and lru: the oldest page of the wanted types, O(1)
+ * (they differ only in what "oldest" means: loaded or used). */
+uint32_t vm_reclaim_pair_victim(vm_reclaim_t *rc, gboolean want_anon,
+				gboolean want_file);
 
 #endif

@@ -518,7 +518,7 @@ static uint64_t sys_read(vm_engine_t *e, vm_file_t *f, uint64_t off,
 		if (pfn == VM_NIL) {
 			vm_ra_window_t w = vm_ra_sync_read(&m->ra, &f->ra, &q, idx,
 							   last - idx + 1);
-			pfn = vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker, 0,
+			pfn = vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker,
 						&r, &ra);
 			if (pfn == VM_NIL)
 				break;   /* out of memory: a short read */
@@ -529,7 +529,7 @@ static uint64_t sys_read(vm_engine_t *e, vm_file_t *f, uint64_t off,
 				m->frames.f[pfn].flags &= ~VM_FRAME_READAHEAD;
 			uint64_t r2;
 			if (w.nr)
-				vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker, 0,
+				vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker,
 						  &r2, &ra);
 		}
 		pfn = vm_pagecache_find(f, idx);
@@ -567,7 +567,7 @@ static uint64_t sys_write(vm_engine_t *e, vm_file_t *f, uint64_t off,
 			} else {
 				uint64_t r;
 				uint32_t ra;
-				pfn = vm_pagecache_fill(m, f, idx, idx, 1, VM_RA_NONE, 0, &r, &ra);
+				pfn = vm_pagecache_fill(m, f, idx, idx, 1, VM_RA_NONE, &r, &ra);
 				ready = MAX(ready, r);
 			}
 			if (pfn == VM_NIL)

@@ -302,7 +302,7 @@ START_TEST(test_fill)
 	uint64_t ra0 = m->c.readahead_pages;
 	uint64_t ready = 0;
 	uint32_t ra = 99;
-	uint32_t pfn = vm_pagecache_fill(m, f, c->idx, c->start, c->nr, c->marker, 1,
+	uint32_t pfn = vm_pagecache_fill(m, f, c->idx, c->start, c->nr, c->marker,
 					 &ready, &ra);
 	ck_assert_uint_ne(pfn, VM_NIL);
 	ck_assert_uint_eq(pfn, vm_pagecache_find(f, c->idx));
@@ -362,7 +362,7 @@ START_TEST(test_fill_io_done)
 	vm_file_t *f = vm_file_new(m, "data", 4 * PS, FALSE, FALSE);
 	uint64_t ready;
 	uint32_t ra;
-	uint32_t pfn = vm_pagecache_fill(m, f, 0, 0, 1, VM_RA_NONE, 1, &ready, &ra);
+	uint32_t pfn = vm_pagecache_fill(m, f, 0, 0, 1, VM_RA_NONE, &ready, &ra);
 	ck_assert_uint_eq(ra, 0);
 	ck_assert_uint_ge(ready, NOW + 80000);
 	ck_assert_uint_eq(m->frames.f[pfn].io_done, ready);
@@ -723,7 +723,7 @@ START_TEST(test_evict)
 		f = vm_file_new(m, "e", 4 * PS, FALSE, FALSE);
 		uint64_t ready;
 		uint32_t ra;
-		pfn = vm_pagecache_fill(m, f, 2, 2, 1, VM_RA_NONE, 1, &ready, &ra);
+		pfn = vm_pagecache_fill(m, f, 2, 2, 1, VM_RA_NONE, &ready, &ra);
 		break;
 	}
 	case EV_SHMEM:
@@ -1029,7 +1029,7 @@ START_TEST(test_readahead_hits)
 	vm_file_t *f = vm_file_new(m, "r", 8 * PS, FALSE, FALSE);
 	uint64_t ready;
 	uint32_t ra;
-	vm_pagecache_fill(m, f, 0, 0, 8, VM_RA_NONE, 1, &ready, &ra);
+	vm_pagecache_fill(m, f, 0, 0, 8, VM_RA_NONE, &ready, &ra);
 	ck_assert_uint_eq(ra, 7);
 	ck_assert_uint_eq(m->c.readahead_pages, 7);
 	m->now = ready + 1;
@@ -1062,7 +1062,7 @@ START_TEST(test_fault_on_locked_page)
 	vm_file_t *f = vm_file_new(m, "l", 4 * PS, FALSE, FALSE);
 	uint64_t ready;
 	uint32_t ra;
-	vm_pagecache_fill(m, f, 0, 0, 4, VM_RA_NONE, 1, &ready, &ra);
+	vm_pagecache_fill(m, f, 0, 0, 4, VM_RA_NONE, &ready, &ra);
 	vm_mm_mmap(m, p, 0x700, 4, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
 	vm_access_t r = acc(m, p, 0x702, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MINOR);
