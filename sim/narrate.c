@@ -265,6 +265,38 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 				       c ? c->rss_anon : 0, c ? c->pt_pages : 0);
 		break;
 	}
+	case VM_REC_OPEN:
+		g_string_append_printf(out, "fd %d now refers to '%s'", r->fd, r->name);
+		break;
+	case VM_REC_CLOSE:
+		g_string_append_printf(out, "fd %d closed; its mappings, if any, live on", r->fd);
+		break;
+	case VM_REC_READ:
+		g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes from the page "
+				       "cache (a system call and a copy; readahead fills what is missing)",
+				       st->pages);
+		break;
+	case VM_REC_WRITE:
+		g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes into the page "
+				       "cache and dirtied those pages; the disk sees them at writeback",
+				       st->pages);
+		break;
+	case VM_REC_FSYNC:
+		g_string_append(out, "wrote the file's dirty pages back");
+		break;
+	case VM_REC_MSYNC:
+		g_string_append(out, r->arg == VM_MS_SYNC
+				? "wrote the range's dirty shared pages back"
+				: "nothing: MS_ASYNC does nothing on Linux");
+		break;
+	case VM_REC_FTRUNCATE:
+		g_string_append(out, "new size; pages past the end were unmapped and dropped, "
+				     "a grown file reads holes");
+		break;
+	case VM_REC_UNLINK:
+		g_string_append_printf(out, "the name '%s' is gone; the file lives while it is "
+				       "open or mapped", r->name);
+		break;
 	case VM_REC_EXIT:
 		g_string_append_printf(out, "process %u exits: its memory and page tables are freed",
 				       r->pid);
@@ -287,6 +319,8 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 	default:
 		break;
 	}
+	if (st->blocked && r->kind != VM_REC_SLEEP)
+		g_string_append(out, "; the process waits for the disk");
 	if (st->caught)
 		g_string_append(out, "; the signal was caught and the access skipped");
 	if (st->evicted) {
