@@ -74,6 +74,12 @@ struct vm_engine {
 	vm_record_t rec;                /* scratch for the reader */
 	vm_step_t st;
 	GString *msg;
+	/* what vm_engine_seek needs to open the trace again */
+	char *path;                     /* NULL: a trace in memory */
+	char *text;                     /* ... this one */
+	vm_config_t base;
+	gboolean have_base;
+	char **overrides;
 };
 
 /* ---- set-up -------------------------------------------------------------- */
@@ -285,13 +291,16 @@ static void free_header(gpointer p)
 }
 
 static vm_engine_t *engine_new(const vm_config_t *base,
-			       const vm_engine_opts_t *opts)
+			       const vm_engine_opts_t *opts, char **overrides)
 {
 	vm_engine_t *e = g_new0(vm_engine_t, 1);
 	if (opts)
 		e->opts = *opts;
+	e->overrides = g_strdupv(overrides);
 	if (base) {
 		e->cfg = *base;
+		e->base = *base;
+		e->have_base = TRUE;
 		e->explicit_profile = TRUE;
 	} else {
 		vm_config_default(&e->cfg);
@@ -311,9 +320,10 @@ vm_engine_t *vm_engine_open(const char *path, const vm_config_t *base,
 	vm_vmt_reader_t *rd = vm_vmt_open(path, error);
 	if (!rd)
 		return NULL;
-	vm_engine_t *e = engine_new(base, opts);
+	vm_engine_t *e = engine_new(base, opts, overrides);
 	e->rd = rd;
 	e->name = g_strdup(vm_vmt_name(rd));
+	e->path = g_strdup(path);
 	if (!engine_prepare(e, overrides, error)) {
 		vm_engine_free(e);
 		return NULL;
@@ -326,8 +336,9 @@ vm_engine_t *vm_engine_open_memory(const char *name, const char *text,
 				   const vm_engine_opts_t *opts,
 				   GError **error)
 {
-	vm_engine_t *e = engine_new(base, opts);
-	e->rd = vm_vmt_open_memory(name, text, strlen(text));
+	vm_engine_t *e = engine_new(base, opts, overrides);
+	e->text = g_strdup(text);
+	e->rd = vm_vmt_open_memory(name, e->text, strlen(e->text));
 	e->name = g_strdup(name);
 	if (!engine_prepare(e, overrides, error)) {
 		vm_engine_free(e);
@@ -355,6 +366,9 @@ void vm_engine_free(vm_engine_t *e)
 	g_ptr_array_free(e->file_headers, TRUE);
 	g_string_free(e->msg, TRUE);
 	g_free(e->name);
+	g_free(e->path);
+	g_free(e->text);
+	g_strfreev(e->overrides);
 	g_free(e);
 }
 
@@ -1148,4 +1162,51 @@ gboolean vm_engine_run(vm_engine_t *e, GError **error)
 	while ((r = vm_engine_step(e, error)) > 0)
 		;
 	return r == 0;
+}
+
+/* ---- going back ------------------------------------------------------------ */
+
+/*
+ * The state after @n events.  Going forward steps with the callbacks muted;
+ * going back opens the trace again and replays from the start, which is
+ * exact because the run is deterministic.
+ */
+gboolean vm_engine_seek(vm_engine_t *e, uint64_t n, GError **error)
+{
+	if (n < e->events) {
+		vm_engine_opts_t quiet = e->opts;
+		quiet.on_step = NULL;
+		quiet.on_access = NULL;
+		quiet.on_expect_fail = NULL;
+		vm_engine_t *f = e->path
+			? vm_engine_open(e->path, e->have_base ? &e->base : NULL,
+					 e->overrides, &quiet, error)
+			: vm_engine_open_memory(e->name, e->text,
+						e->have_base ? &e->base : NULL,
+						e->overrides, &quiet, error);
+		if (!f)
+			return FALSE;
+		f->opts = e->opts;
+		/* nothing points into an engine from outside but the caller's
+		 * handle, so swapping the contents keeps that handle valid */
+		vm_engine_t tmp = *e;
+		*e = *f;
+		*f = tmp;
+		vm_engine_free(f);
+	}
+	vm_engine_opts_t saved = e->opts;
+	e->opts.on_step = NULL;
+	e->opts.on_access = NULL;
+	e->opts.on_expect_fail = NULL;
+	while (e->events + 1 < n) {
+		int r = vm_engine_step(e, error);
+		if (r <= 0) {
+			e->opts = saved;
+			return r == 0;
+		}
+	}
+	e->opts = saved;
+	if (e->events < n && vm_engine_step(e, error) < 0)
+		return FALSE;
+	return TRUE;
 }

@@ -92,6 +92,14 @@ int vm_engine_step(vm_engine_t *e, GError **error);
 /* Run to the end.  FALSE with @error as vm_engine_step. */
 gboolean vm_engine_run(vm_engine_t *e, GError **error);
 
+/*
+ * Go to the state after @n events (0: before the first), forward or back.
+ * The callbacks run only for the n-th event, so a UI can narrate where it
+ * lands.  Past the end it stops at the end (vm_engine_events tells where).
+ * FALSE with @error as vm_engine_step.  The engine handle stays valid.
+ */
+gboolean vm_engine_seek(vm_engine_t *e, uint64_t n, GError **error);
+
 vm_machine_t *vm_engine_machine(vm_engine_t *e);
 const vm_config_t *vm_engine_config(const vm_engine_t *e);
 const char *vm_engine_trace_name(const vm_engine_t *e);

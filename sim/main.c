@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib.h>
+#include "sim/cli.h"
 #include "sim/config.h"
 #include "sim/engine.h"
 #include "sim/narrate.h"
@@ -18,29 +19,28 @@
 #include "sim/tour.h"
 #include "traces/error.h"
 
-enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INTERNAL = 2, EXIT_EXPECT = 3 };
 
 /* Options shared by the replaying commands. */
-static char *opt_profile = NULL;
-static char **opt_set = NULL;
-static char *opt_format = NULL;
-static char *opt_timeline = NULL;
-static gboolean opt_quiet = FALSE;
-static gboolean opt_check = FALSE;
+char *vm_cli_profile = NULL;
+char **vm_cli_sets = NULL;
+char *vm_cli_format = NULL;
+char *vm_cli_timeline = NULL;
+gboolean vm_cli_quiet = FALSE;
+gboolean vm_cli_check = FALSE;
 static gboolean opt_each = FALSE;
 
 static GOptionEntry replay_entries[] = {
-	{ "profile", 'p', 0, G_OPTION_ARG_STRING, &opt_profile,
+	{ "profile", 'p', 0, G_OPTION_ARG_STRING, &vm_cli_profile,
 	  "Machine profile: a built-in name or a FILE.ini (default: default)", "NAME" },
-	{ "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_set,
+	{ "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &vm_cli_sets,
 	  "Override one profile key; repeatable", "KEY=VALUE" },
-	{ "format", 'f', 0, G_OPTION_ARG_STRING, &opt_format,
+	{ "format", 'f', 0, G_OPTION_ARG_STRING, &vm_cli_format,
 	  "Statistics format: text, json or csv (default: text)", "FMT" },
-	{ "timeline", 0, 0, G_OPTION_ARG_FILENAME, &opt_timeline,
+	{ "timeline", 0, 0, G_OPTION_ARG_FILENAME, &vm_cli_timeline,
 	  "Also write a Chrome/Perfetto trace-event timeline", "FILE" },
-	{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
+	{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &vm_cli_quiet,
 	  "Print only errors and failed expectations", NULL },
-	{ "check", 0, 0, G_OPTION_ARG_NONE, &opt_check,
+	{ "check", 0, 0, G_OPTION_ARG_NONE, &vm_cli_check,
 	  "Run the invariant checker after every event (slow)", NULL },
 	{ NULL }
 };
@@ -58,7 +58,7 @@ static int error_status(const GError *err)
 	return EXIT_USAGE;
 }
 
-static int report(GError *err)
+int vm_cli_report(GError *err)
 {
 	int st = error_status(err);
 	/* trace and profile errors already read FILE:LINE:COL: message */
@@ -67,8 +67,7 @@ static int report(GError *err)
 	return st;
 }
 
-static int usage_error(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static int usage_error(const char *cmd, const char *fmt, ...)
+int vm_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -79,7 +78,7 @@ static int usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static gboolean parse_options(const char *cmd, const char *args,
+gboolean vm_cli_parse_options(const char *cmd, const char *args,
 			      const char *summary, GOptionEntry *extra,
 			      gboolean replay, int *argc, char ***argv,
 			      int *status)
@@ -98,7 +97,7 @@ static gboolean parse_options(const char *cmd, const char *args,
 	gboolean ok = g_option_context_parse(ctx, argc, argv, &err);
 	g_option_context_free(ctx);
 	if (!ok) {
-		*status = usage_error(cmd, "%s (see 'vmscope %s --help')",
+		*status = vm_cli_usage_error(cmd, "%s (see 'vmscope %s --help')",
 				      err->message, cmd);
 		g_error_free(err);
 	}
@@ -106,9 +105,9 @@ static gboolean parse_options(const char *cmd, const char *args,
 }
 
 
-static gboolean parse_format(vm_format_t *fmt, int *status, const char *cmd)
+gboolean vm_cli_parse_format(vm_format_t *fmt, int *status, const char *cmd)
 {
-	const char *f = opt_format ? opt_format : "text";
+	const char *f = vm_cli_format ? vm_cli_format : "text";
 	if (strcmp(f, "text") == 0)
 		*fmt = VM_FMT_TEXT;
 	else if (strcmp(f, "json") == 0)
@@ -116,7 +115,7 @@ static gboolean parse_format(vm_format_t *fmt, int *status, const char *cmd)
 	else if (strcmp(f, "csv") == 0)
 		*fmt = VM_FMT_CSV;
 	else {
-		*status = usage_error(cmd, "unknown format '%s' (text, json or csv)", f);
+		*status = vm_cli_usage_error(cmd, "unknown format '%s' (text, json or csv)", f);
 		return FALSE;
 	}
 	return TRUE;
@@ -176,22 +175,22 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 {
 	int status = EXIT_OK;
 	vm_format_t fmt;
-	if (!parse_format(&fmt, &status, cmd))
+	if (!vm_cli_parse_format(&fmt, &status, cmd))
 		return status;
-	if (opt_timeline)
-		return usage_error(cmd, "--timeline is not available in this version "
+	if (vm_cli_timeline)
+		return vm_cli_usage_error(cmd, "--timeline is not available in this version "
 				   "(the timeline writer is planned, not built)");
 	vm_config_t cfg;
 	GError *err = NULL;
 	/* no -p: the trace's `profile` header, else `default` */
-	if (opt_profile && !vm_config_load(&cfg, opt_profile, &err))
-		return report(err);
-	const vm_config_t *base = opt_profile ? &cfg : NULL;
+	if (vm_cli_profile && !vm_config_load(&cfg, vm_cli_profile, &err))
+		return vm_cli_report(err);
+	const vm_config_t *base = vm_cli_profile ? &cfg : NULL;
 
 	explain_ctx_t x = { .line = g_string_new(NULL),
-			    .accesses = g_string_new(NULL), .quiet = opt_quiet };
+			    .accesses = g_string_new(NULL), .quiet = vm_cli_quiet };
 	vm_engine_opts_t opts = {
-		.check = opt_check,
+		.check = vm_cli_check,
 		.on_expect_fail = print_expect_fail,
 		.ctx = &x,
 	};
@@ -201,19 +200,19 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 			opts.on_access = explain_access;
 	}
 	vm_engine_t *e = memory_text
-		? vm_engine_open_memory(trace, memory_text, base, opt_set, &opts, &err)
-		: vm_engine_open(trace, base, opt_set, &opts, &err);
+		? vm_engine_open_memory(trace, memory_text, base, vm_cli_sets, &opts, &err)
+		: vm_engine_open(trace, base, vm_cli_sets, &opts, &err);
 	if (!e) {
 		g_string_free(x.line, TRUE);
 		g_string_free(x.accesses, TRUE);
-		return report(err);
+		return vm_cli_report(err);
 	}
 	if (!vm_engine_run(e, &err)) {
 		fflush(stdout);
-		status = report(err);
+		status = vm_cli_report(err);
 	} else {
 		status = finish_status(e);
-		if (!opt_quiet) {
+		if (!vm_cli_quiet) {
 			GString *out = g_string_new(NULL);
 			if (narrate) {
 				vm_machine_t *m = vm_engine_machine(e);
@@ -244,52 +243,44 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 static int cmd_run(int argc, char **argv)
 {
 	int status = 0;
-	if (!parse_options("run", "TRACE", "Replay TRACE and print the statistics.",
+	if (!vm_cli_parse_options("run", "TRACE", "Replay TRACE and print the statistics.",
 			   NULL, TRUE, &argc, &argv, &status))
 		return status;
 	if (argc != 2)
-		return usage_error("run", "expected one TRACE (see 'vmscope run --help')");
+		return vm_cli_usage_error("run", "expected one TRACE (see 'vmscope run --help')");
 	return replay("run", argv[1], NULL, FALSE);
 }
 
 static int cmd_explain(int argc, char **argv)
 {
 	int status = 0;
-	if (!parse_options("explain", "TRACE",
+	if (!vm_cli_parse_options("explain", "TRACE",
 			   "Replay TRACE, narrating each event: what the TLB, page table,\n"
 			   "fault handler and memory did, and why.",
 			   explain_entries, TRUE, &argc, &argv, &status))
 		return status;
 	if (argc != 2)
-		return usage_error("explain", "expected one TRACE (see 'vmscope explain --help')");
+		return vm_cli_usage_error("explain", "expected one TRACE (see 'vmscope explain --help')");
 	return replay("explain", argv[1], NULL, TRUE);
 }
 
 static int cmd_tour(int argc, char **argv)
 {
 	int status = 0;
-	if (!parse_options("tour", "",
+	if (!vm_cli_parse_options("tour", "",
 			   "The built-in guided scenario.  Until the terminal UI exists it\n"
 			   "prints the narration of 'explain' on any output.",
 			   explain_entries, TRUE, &argc, &argv, &status))
 		return status;
 	if (argc != 1)
-		return usage_error("tour", "takes no arguments");
+		return vm_cli_usage_error("tour", "takes no arguments");
 	return replay("tour", "tour.vmt", vm_tour_text, TRUE);
-}
-
-static int cmd_tui(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return usage_error("tui", "the terminal UI is not part of this version yet; "
-			   "'vmscope explain TRACE' narrates the same replay as text");
 }
 
 static int cmd_profiles(int argc, char **argv)
 {
 	int status = 0;
-	if (!parse_options("profiles", "[NAME]",
+	if (!vm_cli_parse_options("profiles", "[NAME]",
 			   "List the built-in machine profiles, or print one as an .ini file.",
 			   NULL, FALSE, &argc, &argv, &status))
 		return status;
@@ -299,44 +290,15 @@ static int cmd_profiles(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc != 2)
-		return usage_error("profiles", "expected at most one NAME");
+		return vm_cli_usage_error("profiles", "expected at most one NAME");
 	vm_config_t cfg;
 	GError *err = NULL;
 	if (!vm_config_load(&cfg, argv[1], &err))
-		return report(err);
+		return vm_cli_report(err);
 	char *ini = vm_config_to_ini(&cfg);
 	fputs(ini, stdout);
 	g_free(ini);
 	return EXIT_OK;
-}
-
-static int cmd_later(const char *cmd, const char *what)
-{
-	return usage_error(cmd, "%s is not part of this version yet", what);
-}
-
-static int cmd_batch(int argc, char **argv)
-{
-	(void)argc; (void)argv;
-	return cmd_later("batch", "running experiment grids");
-}
-
-static int cmd_validate(int argc, char **argv)
-{
-	(void)argc; (void)argv;
-	return cmd_later("validate", "validation against this host");
-}
-
-static int cmd_record(int argc, char **argv)
-{
-	(void)argc; (void)argv;
-	return cmd_later("record", "recording programs");
-}
-
-static int cmd_convert(int argc, char **argv)
-{
-	(void)argc; (void)argv;
-	return cmd_later("convert", "converting trace formats");
 }
 
 static const struct {
@@ -346,12 +308,12 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run, "replay TRACE and print the statistics" },
 	{ "explain", cmd_explain, "replay TRACE, narrating every event and why" },
-	{ "tui", cmd_tui, "step through TRACE in the terminal UI" },
+	{ "tui", vm_cmd_tui, "step through TRACE in the terminal UI" },
 	{ "tour", cmd_tour, "the built-in guided scenario" },
-	{ "batch", cmd_batch, "run a policy-experiment grid" },
-	{ "validate", cmd_validate, "compare the simulator with this Linux host" },
-	{ "record", cmd_record, "record a program's memory accesses as a trace" },
-	{ "convert", cmd_convert, "convert between trace formats" },
+	{ "batch", vm_cmd_batch, "run a policy-experiment grid" },
+	{ "validate", vm_cmd_validate, "compare the simulator with this Linux host" },
+	{ "record", vm_cmd_record, "record a program's memory accesses as a trace" },
+	{ "convert", vm_cmd_convert, "convert between trace formats" },
 	{ "profiles", cmd_profiles, "list the built-in profiles, or print one" },
 };
 
@@ -386,10 +348,10 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++)
 		if (strcmp(cmd, commands[i].name) == 0) {
 			int st = commands[i].fn(argc - 1, argv + 1);
-			g_free(opt_profile);
-			g_strfreev(opt_set);
-			g_free(opt_format);
-			g_free(opt_timeline);
+			g_free(vm_cli_profile);
+			g_strfreev(vm_cli_sets);
+			g_free(vm_cli_format);
+			g_free(vm_cli_timeline);
 			return st;
 		}
 	fprintf(stderr, "vmscope: unknown command '%s'\n", cmd);
