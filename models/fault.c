@@ -96,36 +96,82 @@ static uint64_t new_anon_page(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 }
 
 /*
- * do_swap_page: the PTE holds a swap entry.  A new frame, a disk read of the
- * slot that the process waits for (a major fault), and the entry dropped.
- * Writable at once when this was the slot's last entry; otherwise other
- * processes still hold the slot and the page comes back read-only, so that a
- * write goes through do_wp_page (and reuses it: it is ours alone).
+ * do_swap_page: the PTE holds a swap entry.  The page is found in the swap
+ * cache (a minor fault, waiting only if its read is still in flight) or read
+ * from the disk with the cluster around it (a major fault); either way it is
+ * mapped and this PTE's entry dropped.  It stays in the swap cache, mapped
+ * read-only, unless this was the slot's last entry and the fault a write or
+ * swap is more than half full: then the slot is freed and the page, ours
+ * alone, mapped writable on a write.  A write to a slot that others still
+ * hold gets a copy at once (do_swap_page then do_wp_page's copy).
+ * Returns the new PTE, or 0 when no frame could be had.
  */
 static uint64_t swap_in(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
-			uint64_t pte, uint64_t perm, vm_access_t *res)
+			uint64_t pte, uint64_t perm, vm_acc_t acc,
+			vm_access_t *res, vm_outcome_t *out, vm_why_t *why)
 {
 	uint32_t slot = (uint32_t)VM_PTE_PFN(pte);
-	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, p->pid, vpn);
-	if (pfn == VM_NIL)
-		return 0;
-	gboolean last = m->swap_map[slot] == 1;
-	vm_disk_req_t req = { .start = m->swap_base + slot, .nr = 1,
-			      .dir = VM_DISK_READ };
-	res->ready_at = vm_disk_submit(m->disk, m->now + res->cost, &req);
-	m->c.pswpin++;
+	uint32_t pfn = m->swap_cache[slot];
+	if (pfn != VM_NIL) {
+		vm_frame_t *f = &m->frames.f[pfn];
+		*out = VM_OUT_MINOR;
+		*why = VM_WHY_SWAPCACHE;
+		m->c.swapcache_hits++;
+		if (f->flags & VM_FRAME_RA_UNUSED) {
+			f->flags &= ~VM_FRAME_RA_UNUSED;
+			m->c.swap_ra_hits++;
+		}
+		if (f->io_done > m->now + res->cost)
+			res->ready_at = f->io_done;   /* its read is in flight */
+	} else {
+		uint64_t ready = 0, ra = m->c.swap_ra;
+		pfn = vm_swap_read(m, p, vpn, slot, m->now + res->cost, &ready);
+		res->ra_pages = (uint32_t)(m->c.swap_ra - ra);
+		if (pfn == VM_NIL)
+			return 0;
+		res->ready_at = ready;
+		*out = VM_OUT_MAJOR;
+		*why = VM_WHY_SWAPIN;
+	}
+	vm_frame_t *f = &m->frames.f[pfn];
+	if (acc == VM_ACC_W && (m->swap_map[slot] > 1 || f->mapcount)) {
+		/* others hold the slot or map the page: they keep the cached
+		 * page, we get a copy.  The copy's allocation must not evict the original
+		 * (Linux holds a reference to it). */
+		gboolean listed = vm_reclaim_remove(m->reclaim, pfn);
+		uint64_t copy = new_anon_page(m, p, vpn, perm, res);
+		if (listed)
+			vm_reclaim_add(m->reclaim, pfn);
+		if (!copy)
+			return 0;
+		vm_swap_put(m, slot);
+		p->swap_pages--;
+		return copy;
+	}
+	if (!f->mapcount) {
+		/* read ahead, or left by processes that are gone: it
+		 * belongs to the process that maps it first */
+		f->owner = p->pid;
+		f->index = vpn;
+	}
+	f->mapcount++;
+	p->rss_anon++;
 	vm_swap_put(m, slot);
 	p->swap_pages--;
-	vm_frame_t *f = &m->frames.f[pfn];
-	f->mapcount = 1;
-	p->rss_anon++;
-	vm_reclaim_add(m->reclaim, pfn);
-	if (!last)
-		perm &= ~(uint64_t)VM_PTE_W;
-	else
+	if (!m->swap_map[slot] && (acc == VM_ACC_W || vm_swap_full(m)) &&
+	    f->mapcount == 1) {
+		/* the slot is freed, so memory holds the only copy: the page
+		 * is dirty (would have to be written again) */
+		vm_swapcache_del(m, pfn);
 		f->flags |= VM_FRAME_DIRTY;
-	return VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | perm |
-			   (last ? VM_PTE_D : 0));
+		if (acc == VM_ACC_W)
+			return VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
+		/* a read maps it read-only all the same: a later write
+		 * faults, and reuses it (do_swap_page maps writable only on a
+		 * write fault) */
+	}
+	return VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A |
+			   (perm & ~(uint64_t)VM_PTE_W));
 }
 
 static void oom(vm_machine_t *m, vm_proc_t *p, vm_access_t *res)
@@ -366,9 +412,7 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	vm_why_t why;
 
 	if (pte & VM_PTE_SWAP) {
-		newpte = swap_in(m, p, vpn, pte, perm, res);
-		out = VM_OUT_MAJOR;
-		why = VM_WHY_SWAPIN;
+		newpte = swap_in(m, p, vpn, pte, perm, acc, res, &out, &why);
 	} else if (!(pte & VM_PTE_P)) {
 		if (acc != VM_ACC_W) {
 			/* do_anonymous_page: reads map the zero page,
@@ -391,7 +435,11 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			newpte = new_anon_page(m, p, vpn, perm, res);
 			out = VM_OUT_MINOR;
 			why = VM_WHY_ZERO_REPLACED;
-		} else if (m->frames.f[old].mapcount > 1) {
+		} else if (m->frames.f[old].mapcount > 1 ||
+			   (m->frame_slot[old] != VM_NIL &&
+			    m->swap_map[m->frame_slot[old]])) {
+			/* shared with other PTEs, or with swap entries that
+			 * will map the cached page later */
 			/* isolate the page being copied, so that the
 			 * allocation's reclaim cannot evict it under us (Linux
 			 * holds a reference to it) */
@@ -401,15 +449,24 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 				vm_reclaim_add(m->reclaim, (uint32_t)old);
 			if (newpte) {
 				/* the copy replaces our share of the old page */
-				m->frames.f[old].mapcount--;
+				if (!--m->frames.f[old].mapcount)
+					vm_swap_unmapped(m, (uint32_t)old);
 				p->rss_anon--;
 			}
 			out = VM_OUT_COW;
 			why = VM_WHY_COW_COPY;
 		} else {
+			/* ours alone: reuse it; a swap-cache page leaves the
+			 * cache and its slot is freed (folio_free_swap), as
+			 * the write makes the copy on disk stale */
+			why = VM_WHY_COW_REUSE;
+			if (m->frame_slot[old] != VM_NIL) {
+				vm_swapcache_del(m, (uint32_t)old);
+				why = VM_WHY_SWAP_REUSE;
+			}
+			m->frames.f[old].flags |= VM_FRAME_DIRTY;
 			newpte = pte | VM_PTE_W | VM_PTE_A | VM_PTE_D;
 			out = VM_OUT_MINOR;
-			why = VM_WHY_COW_REUSE;
 		}
 	}
 	if (!newpte) {

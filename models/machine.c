@@ -267,11 +267,8 @@ void vm_machine_zap_pte(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			f->mapcount--;
 			if (f->kind == VM_FRAME_ANON) {
 				p->rss_anon--;
-				if (f->mapcount == 0) {
-					if (m->reclaim)
-						vm_reclaim_remove(m->reclaim, (uint32_t)pfn);
-					vm_frames_free(&m->frames, (uint32_t)pfn);
-				}
+				if (f->mapcount == 0)
+					vm_swap_unmapped(m, (uint32_t)pfn);
 			} else {
 				p->rss_file--;
 			}
@@ -476,17 +473,40 @@ char *vm_machine_check(vm_machine_t *m)
 		    f->mapcount != c.maps[pfn])
 			c.err = g_strdup_printf("frame %u: mapcount %u but %u PTEs map it",
 						pfn, f->mapcount, c.maps[pfn]);
-		/* an anonymous page nobody maps is a leak (no swap cache yet) */
-		if (!c.err && f->kind == VM_FRAME_ANON && f->mapcount == 0)
+		uint32_t slot = m->frame_slot[pfn];
+		/* an anonymous page nobody maps is a leak, unless the swap
+		 * cache keeps it for the entries that point at its slot (or
+		 * it was read ahead for them) */
+		if (!c.err && f->kind == VM_FRAME_ANON && f->mapcount == 0 &&
+		    slot == VM_NIL)
 			c.err = g_strdup_printf("frame %u: anonymous page mapped by nobody", pfn);
+		if (!c.err && slot != VM_NIL &&
+		    (f->kind != VM_FRAME_ANON || slot >= m->nr_swap_slots ||
+		     m->swap_cache[slot] != pfn))
+			c.err = g_strdup_printf("frame %u: swap-cache slot %u does not point back",
+						pfn, slot);
+		if (!c.err && slot != VM_NIL && (f->flags & VM_FRAME_DIRTY))
+			c.err = g_strdup_printf("frame %u: dirty page in the swap cache", pfn);
+		if (!c.err && slot != VM_NIL && f->mapcount == 0 && !m->swap_map[slot])
+			c.err = g_strdup_printf("frame %u: cached for slot %u that nobody needs",
+						pfn, slot);
 	}
-	uint32_t used = 0;
+	uint32_t used = 0, cached = 0;
 	for (uint32_t s = 0; !c.err && s < m->nr_swap_slots; s++) {
 		if (m->swap_map[s] != c.swaps[s])
 			c.err = g_strdup_printf("swap slot %u: count %u but %u entries",
 						s, m->swap_map[s], c.swaps[s]);
-		used += m->swap_map[s] != 0;
+		uint32_t pfn = m->swap_cache[s];
+		if (!c.err && pfn != VM_NIL &&
+		    (pfn >= fr->nr || m->frame_slot[pfn] != s))
+			c.err = g_strdup_printf("swap slot %u: cached frame %u does not point back",
+						s, pfn);
+		cached += pfn != VM_NIL;
+		used += m->swap_map[s] != 0 || pfn != VM_NIL;
 	}
+	if (!c.err && cached != m->nr_swapcache)
+		c.err = g_strdup_printf("nr_swapcache=%u but %u slots are cached",
+					m->nr_swapcache, cached);
 	if (!c.err && used != m->swap_used)
 		c.err = g_strdup_printf("swap_used=%u but %u slots are in use",
 					m->swap_used, used);

@@ -53,6 +53,9 @@ typedef enum {
 	VM_WHY_COW_REUSE,       /* write to a private page no one else maps: reused */
 	VM_WHY_OOM,             /* no frame could be had */
 	VM_WHY_SWAPIN,          /* the PTE held a swap entry: read it back */
+	VM_WHY_SWAPCACHE,       /* ... and the page was in the swap cache */
+	VM_WHY_SWAP_REUSE,      /* write to a swap-cache page only we need:
+				 * out of the cache, slot freed, reused */
 	VM_WHY_SIGBUS,          /* the file page lies wholly past the end of the file */
 	VM_WHY_FILE_READ,       /* file page not cached: read from disk */
 	VM_WHY_FILE_HOLE,       /* file page not cached, a hole: zero-filled */
@@ -113,6 +116,9 @@ typedef struct {
 	uint64_t torn_pages;     /* pages whose write was in flight at a crash */
 	uint64_t flusher_runs;   /* flusher ticks that found dirty pages */
 	uint64_t dirty_throttles; /* writers made to wait at dirty_ratio */
+	uint64_t swap_ra;        /* pages read ahead from swap (page-cluster) */
+	uint64_t swap_ra_hits;   /* ... and later found in the swap cache */
+	uint64_t swapcache_hits; /* swap-ins served by the swap cache (minor) */
 } vm_counters_t;
 
 /* The result of one page access, filled by vm_machine_access. */
@@ -137,12 +143,20 @@ typedef struct {
 } vm_access_t;
 
 /* The latest eviction and OOM kill, for narration. */
+typedef enum {
+	VM_EVICT_SWAPOUT,        /* anonymous: written to a swap slot */
+	VM_EVICT_SWAPCACHE,      /* anonymous, clean in the swap cache: no write */
+	VM_EVICT_FILE_CLEAN,     /* file page: dropped for free */
+	VM_EVICT_FILE_DIRTY,     /* file page: written back first */
+} vm_evict_how_t;
+
 typedef struct {
 	uint32_t pfn;            /* the frame freed */
 	uint32_t pid;            /* a process that mapped it */
-	uint64_t vpn;            /* where */
+	uint64_t vpn;            /* where (file: the page index) */
 	uint32_t slot;           /* swap slot it went to */
 	uint32_t mappers;        /* PTEs that were switched to the swap entry */
+	uint8_t how;             /* vm_evict_how_t */
 } vm_evict_info_t;
 
 typedef struct {
@@ -166,6 +180,12 @@ typedef struct vm_machine {
 	vm_disk_t *disk;         /* the disk; the swap area lives on it */
 	uint32_t *swap_map;      /* per swap slot: swap entries pointing at it */
 	uint32_t nr_swap_slots, swap_used, swap_cursor;
+	/* The swap cache (mm/swap_state.c): a page that has a slot and is in
+	 * memory.  A slot is in use while swap entries point at it or the
+	 * cache holds its page (Linux's SWAP_HAS_CACHE). */
+	uint32_t *swap_cache;    /* per slot: the frame holding it, VM_NIL */
+	uint32_t *frame_slot;    /* per frame: its slot in the cache, VM_NIL */
+	uint32_t nr_swapcache;
 	uint64_t swap_base;      /* first disk block of the swap area */
 	uint64_t wm_min, wm_low, wm_high; /* zone watermarks, pages (set by sim/) */
 	GPtrArray *files;        /* every file ever, by id (vm_file_t*) */
@@ -286,6 +306,19 @@ void vm_swap_put(vm_machine_t *m, uint32_t slot);
 /* Evict page @pfn (taken off the reclaim lists): unmap it from every PTE,
  * write it to swap.  FALSE when it cannot be evicted now. */
 gboolean vm_swap_evict(vm_machine_t *m, uint32_t pfn);
+static inline uint32_t vm_swapcache_slot(const vm_machine_t *m, uint32_t pfn)
+{
+	return m->frame_slot[pfn];
+}
+void vm_swapcache_del(vm_machine_t *m, uint32_t pfn);
+void vm_swap_unmapped(vm_machine_t *m, uint32_t pfn);
+uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+		      uint32_t slot, uint64_t start, uint64_t *ready);
+static inline gboolean vm_swap_full(const vm_machine_t *m)
+{
+	/* vm_swap_full(): more than half of swap in use */
+	return (uint64_t)m->swap_used * 2 > m->nr_swap_slots;
+}
 /* Reclaim until more than the min watermark is free, or nothing more can
  * be done; kills with the OOM killer when allowed.  FALSE when @owner was
  * killed. */

@@ -465,8 +465,10 @@ gboolean vm_pagecache_evict(vm_machine_t *m, uint32_t pfn)
 		}
 	}
 	g_assert(fr->mapcount == 0);
-	m->last_evict = (vm_evict_info_t){ .pfn = pfn, .vpn = idx, .slot = UINT32_MAX,
-					   .pid = f->id };
+	m->last_evict = (vm_evict_info_t){
+		.pfn = pfn, .vpn = idx, .slot = UINT32_MAX, .pid = f->id,
+		.how = (fr->flags & VM_FRAME_DIRTY) ? VM_EVICT_FILE_DIRTY
+						    : VM_EVICT_FILE_CLEAN };
 	if (fr->flags & VM_FRAME_DIRTY)
 		vm_pagecache_writeback(m, f, idx, idx + 1);   /* pageout */
 	f->cache[idx] = VM_NIL;

@@ -25,14 +25,26 @@
  * eviction looks at that page in every live process (Linux walks the
  * anon_vma chain instead; the set it finds is the same).
  *
- * Left out for now, and said so in the notes: the swap cache (a page read
- * back from swap is a private copy of each process that swaps it in, and a
- * clean page is written again when evicted again), swap-in readahead
- * (swap.cluster), writeback delaying the freeing of the frame (the write is
- * issued and the frame freed at once), and oom_score_adj.  kswapd runs at
- * the instant an allocation leaves free memory below the low watermark and
- * reclaims up to the high one; it charges no process, as its I/O is
- * asynchronous anyway.
+ * The swap cache (mm/swap_state.c) keeps a page that has a slot while it is
+ * in memory: a page read back from swap stays in it, mapped read-only, so
+ * that other processes holding entries for the slot find it there (a minor
+ * fault), and a clean page evicted again needs no write.  The first write
+ * frees the slot (do_wp_page's folio_free_swap) when no one else refers to
+ * it, or copies the page when someone does.  Like do_swap_page, a swap-in
+ * drops the slot at once when it was the last reference and the fault is a
+ * write or swap is more than half full (should_try_to_free_swap).
+ *
+ * Swap-in readahead is swap_cluster_readahead: the aligned block of
+ * 2^swap.cluster slots around the faulting one is read in one go, each slot
+ * in use and not cached into a swap-cache page of its own, while free
+ * memory is above the high watermark (readahead must not cause reclaim).
+ * Linux's default VMA-based readahead (swap_vma_readahead) is not modelled.
+ *
+ * Left out, and said so in the notes: writeback delaying the freeing of the
+ * frame (the write is issued and the frame freed at once) and oom_score_adj.
+ * kswapd runs at the instant an allocation leaves free memory below the low
+ * watermark and reclaims up to the high one; it charges no process, as its
+ * I/O is asynchronous anyway.
  */
 #include <string.h>
 #include "models/machine.h"
@@ -43,6 +55,13 @@ void vm_swap_init(vm_machine_t *m)
 {
 	m->nr_swap_slots = (uint32_t)(m->cfg.swap_size / m->cfg.page_size);
 	m->swap_map = g_new0(uint32_t, m->nr_swap_slots ? m->nr_swap_slots : 1);
+	m->swap_cache = g_new(uint32_t, m->nr_swap_slots ? m->nr_swap_slots : 1);
+	for (uint32_t s = 0; s < m->nr_swap_slots; s++)
+		m->swap_cache[s] = VM_NIL;
+	m->frame_slot = g_new(uint32_t, m->frames.nr);
+	for (uint32_t f = 0; f < m->frames.nr; f++)
+		m->frame_slot[f] = VM_NIL;
+	m->nr_swapcache = 0;
 	m->swap_used = 0;
 	m->swap_cursor = 0;
 	/* far past any file block: a swap I/O is a seek away from file I/O */
@@ -52,7 +71,56 @@ void vm_swap_init(vm_machine_t *m)
 void vm_swap_destroy(vm_machine_t *m)
 {
 	g_free(m->swap_map);
+	g_free(m->swap_cache);
+	g_free(m->frame_slot);
 	m->swap_map = NULL;
+	m->swap_cache = m->frame_slot = NULL;
+}
+
+/* A slot whose last entry or cached page just went is free again. */
+static void slot_maybe_free(vm_machine_t *m, uint32_t slot)
+{
+	if (!m->swap_map[slot] && m->swap_cache[slot] == VM_NIL)
+		m->swap_used--;
+}
+
+static void swapcache_add(vm_machine_t *m, uint32_t slot, uint32_t pfn)
+{
+	m->swap_cache[slot] = pfn;
+	m->frame_slot[pfn] = slot;
+	m->nr_swapcache++;
+}
+
+/* delete_from_swap_cache: the page leaves the cache (it stays in memory). */
+void vm_swapcache_del(vm_machine_t *m, uint32_t pfn)
+{
+	uint32_t slot = m->frame_slot[pfn];
+	g_assert(slot != VM_NIL && m->swap_cache[slot] == pfn);
+	m->swap_cache[slot] = VM_NIL;
+	m->frame_slot[pfn] = VM_NIL;
+	m->nr_swapcache--;
+	slot_maybe_free(m, slot);
+}
+
+static void free_anon_frame(vm_machine_t *m, uint32_t pfn)
+{
+	if (m->frame_slot[pfn] != VM_NIL)
+		vm_swapcache_del(m, pfn);
+	if (m->reclaim)
+		vm_reclaim_remove(m->reclaim, pfn);
+	vm_frames_free(&m->frames, pfn);
+}
+
+/*
+ * The last PTE mapping anonymous page @pfn went (munmap, exit, a copy).
+ * A page outside the swap cache is freed; a cached one stays while swap
+ * entries still point at its slot, for their owners to find.
+ */
+void vm_swap_unmapped(vm_machine_t *m, uint32_t pfn)
+{
+	uint32_t slot = m->frame_slot[pfn];
+	if (slot == VM_NIL || !m->swap_map[slot])
+		free_anon_frame(m, pfn);
 }
 
 static uint32_t swap_alloc(vm_machine_t *m)
@@ -71,11 +139,96 @@ static uint32_t swap_alloc(vm_machine_t *m)
 	return SWAP_NONE;
 }
 
+/* swap_free: one entry for @slot is gone.  The last one also frees a
+ * cached page that nobody maps (free_swap_and_cache). */
 void vm_swap_put(vm_machine_t *m, uint32_t slot)
 {
 	g_assert(slot < m->nr_swap_slots && m->swap_map[slot] > 0);
-	if (--m->swap_map[slot] == 0)
+	if (--m->swap_map[slot])
+		return;
+	uint32_t pfn = m->swap_cache[slot];
+	if (pfn == VM_NIL)
 		m->swap_used--;
+	else if (!m->frames.f[pfn].mapcount)
+		free_anon_frame(m, pfn);
+}
+
+/* Submit reads for the slots [@a, @b) on the swap area; returns when they
+ * complete. */
+static uint64_t swap_read_run(vm_machine_t *m, uint64_t start, uint32_t a,
+			      uint32_t b)
+{
+	vm_disk_req_t req = { .start = m->swap_base + a, .nr = b - a,
+			      .dir = VM_DISK_READ };
+	m->c.pswpin += b - a;
+	return vm_disk_submit(m->disk, start, &req);
+}
+
+/*
+ * do_swap_page's miss: read @slot into a new swap-cache page for @p at @vpn,
+ * with swap_cluster_readahead around it.  Returns the frame (VM_NIL when
+ * none could be had); *@ready is when the read completes.
+ */
+uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+		      uint32_t slot, uint64_t start, uint64_t *ready)
+{
+	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, p->pid, vpn);
+	if (pfn == VM_NIL)
+		return VM_NIL;
+	/* the allocation may have reclaimed, but not this slot: our own PTE
+	 * still holds its entry */
+	swapcache_add(m, slot, pfn);
+	uint32_t mask = (1u << m->cfg.swap_cluster) - 1;
+	uint32_t lo = slot & ~mask, hi = slot | mask;
+	if (hi >= m->nr_swap_slots)
+		hi = m->nr_swap_slots - 1;
+	/* neighbours worth reading: in use and not cached, while memory is
+	 * above the min watermark, so that readahead may wake kswapd but never
+	 * enters direct reclaim or the OOM killer.  The pages join the reclaim
+	 * lists only at the end, so that reclaim woken by one of these
+	 * allocations cannot take a page being read. */
+	uint32_t run = UINT32_MAX;   /* first slot of the run being built */
+	*ready = 0;
+	for (uint32_t s = lo; s <= hi + 1; s++) {
+		gboolean take = FALSE;
+		if (s == slot) {
+			take = TRUE;
+		} else if (s <= hi && m->swap_map[s] && m->swap_cache[s] == VM_NIL &&
+			   m->frames.nr_free > m->wm_min) {
+			/* nobody maps it yet: owner and address are set by
+			 * the fault that finds it */
+			uint32_t ra = vm_machine_alloc_frame(m, VM_FRAME_ANON, 0,
+							     UINT64_MAX);
+			if (ra != VM_NIL && m->swap_map[s] &&
+			    m->swap_cache[s] == VM_NIL) {
+				swapcache_add(m, s, ra);
+				m->frames.f[ra].flags |= VM_FRAME_RA_UNUSED;
+				m->c.swap_ra++;
+				take = TRUE;
+			} else if (ra != VM_NIL) {
+				vm_frames_free(&m->frames, ra);
+			}
+		}
+		if (take) {
+			if (run == UINT32_MAX)
+				run = s;
+			continue;
+		}
+		if (run == UINT32_MAX)
+			continue;
+		/* one request for the run [run, s) */
+		uint64_t done = swap_read_run(m, start, run, s);
+		for (uint32_t t = run; t < s; t++)
+			m->frames.f[m->swap_cache[t]].io_done = done;
+		if (run <= slot && slot < s)
+			*ready = done;
+		run = UINT32_MAX;
+	}
+	for (uint32_t s = lo; s <= hi; s++)
+		if (m->swap_cache[s] != VM_NIL &&
+		    m->frames.f[m->swap_cache[s]].list == VM_RECLAIM_NONE)
+			vm_reclaim_add(m->reclaim, m->swap_cache[s]);
+	return pfn;
 }
 
 gboolean vm_swap_evict(vm_machine_t *m, uint32_t pfn)
@@ -85,12 +238,19 @@ gboolean vm_swap_evict(vm_machine_t *m, uint32_t pfn)
 		return vm_pagecache_evict(m, pfn);   /* clean: free; dirty: written first */
 	if (f->kind != VM_FRAME_ANON)
 		return FALSE;
-	uint32_t slot = swap_alloc(m);
-	if (slot == SWAP_NONE)
-		return FALSE;
+	/* a page in the swap cache is clean (it is mapped read-only until a
+	 * write takes it out): its slot already holds the data */
+	uint32_t slot = m->frame_slot[pfn];
+	gboolean cached = slot != VM_NIL;
+	if (!cached) {
+		slot = swap_alloc(m);
+		if (slot == SWAP_NONE)
+			return FALSE;
+	}
 	uint64_t vpn = f->index;
 	vm_evict_info_t ev = { .pfn = pfn, .vpn = vpn, .slot = slot,
-			       .pid = f->owner };
+			       .pid = f->owner,
+			       .how = cached ? VM_EVICT_SWAPCACHE : VM_EVICT_SWAPOUT };
 	/* try_to_unmap: every PTE that maps the page becomes a swap entry */
 	for (uint32_t i = 0; i < m->nr_procs && f->mapcount; i++) {
 		vm_proc_t *q = m->procs[i];
@@ -109,7 +269,9 @@ gboolean vm_swap_evict(vm_machine_t *m, uint32_t pfn)
 			ev.pid = q->pid;
 	}
 	g_assert(f->mapcount == 0);
-	if (!m->swap_map[slot]) {
+	if (cached) {
+		vm_swapcache_del(m, pfn);   /* frees the slot if nobody needs it */
+	} else if (!m->swap_map[slot]) {
 		/* mapped by nobody: nothing refers to the slot */
 		m->swap_used--;
 	} else {

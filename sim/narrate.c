@@ -154,11 +154,27 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 				       "process waits for the disk until t=", res->pfn);
 		vm_narrate_time(out, res->ready_at);
 		g_string_append_c(out, ')');
+		if (res->ra_pages)
+			g_string_append_printf(out, "; swap readahead (page-cluster %u) read %u "
+					       "neighbouring slot%s into the swap cache",
+					       vm_engine_config(e)->swap_cluster, res->ra_pages,
+					       res->ra_pages == 1 ? "" : "s");
+		break;
+	case VM_WHY_SWAP_REUSE:
+		g_string_append(out, "; write to a page read back from swap that no one "
+				     "else needs: it leaves the swap cache, its slot is "
+				     "freed (the copy on disk is stale now) and it is made "
+				     "writable, no copy");
+		break;
+	case VM_WHY_SWAPCACHE:
+		g_string_append_printf(out, "; the PTE holds a swap entry, but the page is "
+				       "still in the swap cache (frame %u): mapped without "
+				       "reading the disk (minor)", res->pfn);
 		break;
 	default:
 		break;
 	}
-	if (res->ra_pages)
+	if (res->ra_pages && res->why != VM_WHY_SWAPIN)
 		g_string_append_printf(out, "; readahead (%s, %s) read %u more page%s",
 				       vm_engine_config(e)->readahead_policy,
 				       vm_ra_reason_name((vm_ra_reason_t)res->ra_reason),
@@ -330,12 +346,41 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 					       "(%" G_GUINT64_FORMAT " pages): kswapd woke%s",
 					       m->wm_low, st->kswapd > 1 ? " (repeatedly)" : "");
 		g_string_append_printf(out, "; memory ran short: reclaim (%s) evicted %"
-				       G_GUINT64_FORMAT " page%s to swap, choosing %s (the last: "
-				       "page 0x%" G_GINT64_MODIFIER "x of pid %u, frame %u, to slot %u)",
+				       G_GUINT64_FORMAT " page%s, choosing %s (the last: ",
 				       m->cfg.reclaim_policy, st->evicted,
 				       st->evicted == 1 ? "" : "s",
-				       policy_reason(m->cfg.reclaim_policy),
-				       ev->vpn << m->page_shift, ev->pid, ev->pfn, ev->slot);
+				       policy_reason(m->cfg.reclaim_policy));
+		switch ((vm_evict_how_t)ev->how) {
+		case VM_EVICT_SWAPOUT:
+			g_string_append_printf(out, "anonymous page 0x%" G_GINT64_MODIFIER
+					       "x of pid %u in frame %u, written to swap slot %u",
+					       ev->vpn << m->page_shift, ev->pid, ev->pfn, ev->slot);
+			break;
+		case VM_EVICT_SWAPCACHE:
+			if (ev->mappers)
+				g_string_append_printf(out, "anonymous page 0x%" G_GINT64_MODIFIER
+						       "x of pid %u in frame %u, clean in the swap "
+						       "cache: dropped without a write, slot %u "
+						       "still holds it",
+						       ev->vpn << m->page_shift, ev->pid, ev->pfn,
+						       ev->slot);
+			else
+				g_string_append_printf(out, "an unmapped swap-cache page in frame "
+						       "%u, dropped without a write (slot %u)",
+						       ev->pfn, ev->slot);
+			break;
+		case VM_EVICT_FILE_CLEAN:
+		case VM_EVICT_FILE_DIRTY: {
+			vm_file_t *f = vm_file_get(m, (int32_t)ev->pid);
+			g_string_append_printf(out, "page %" G_GUINT64_FORMAT " of file %s in "
+					       "frame %u, %s", ev->vpn, f->name ? f->name : "(shmem)", ev->pfn,
+					       ev->how == VM_EVICT_FILE_CLEAN
+					       ? "clean: dropped for free"
+					       : "dirty: written back first");
+			break;
+		}
+		}
+		g_string_append_c(out, ')');
 	}
 	if (st->oom_kills) {
 		const vm_oom_info_t *o = &m->last_oom;

@@ -19,7 +19,7 @@ C(fault_around_maps) C(sigsegv) C(sigbus) C(readahead_pages)
 C(readahead_hits) C(pswpin) C(pswpout) C(kswapd_wakeups)
 C(direct_reclaims) C(oom_kills) C(lost_pages) C(syscalls) C(copied_bytes)
 C(context_switches) C(peak_used_pages) C(torn_pages) C(flusher_runs)
-C(dirty_throttles)
+C(dirty_throttles) C(swap_ra) C(swap_ra_hits) C(swapcache_hits)
 #undef C
 
 /* the disk and the reclaim policy keep their own counters */
@@ -91,7 +91,8 @@ static const struct {
 	G(swap_pages), G(peak_used_pages), G(sim_time_ns), G(expect_passed),
 	G(expect_failed),
 	/* vmscope extensions after SPEC.md §6's list */
-	G(torn_pages), G(flusher_runs), G(dirty_throttles),
+	G(torn_pages), G(flusher_runs), G(dirty_throttles), G(swap_ra),
+	G(swap_ra_hits), G(swapcache_hits),
 #undef G
 };
 
