@@ -11,7 +11,9 @@
  *                                         or reuses it once the other is gone
  *
  * VMAs are copied; PTEs only for VMAs that need them (vma_needs_copy: those
- * with anonymous pages).  Anonymous pages are write-protected in both
+ * with anonymous pages, i.e. private anonymous memory and private file
+ * mappings some of whose pages were written and so copied; the child faults
+ * the rest in again).  Anonymous pages are write-protected in both
  * processes and their mapcount raised; the zero page is shared as it is.
  * The parent's TLB entries for the pages made read-only are flushed, as
  * Linux's flush_tlb_mm after copy_page_range.  Signal dispositions are
@@ -21,8 +23,8 @@
  * since copying a table is copying a page; Linux's fork time grows the same
  * way with the size of the page tables.
  *
- * Left out for now: file and shared mappings (their models come with the
- * page cache), swap entries.
+ * Swap entries are duplicated (swap_duplicate).  Left out: VM_DONTCOPY and
+ * VM_WIPEONFORK, which no trace can set.
  */
 #include "models/machine.h"
 
@@ -30,8 +32,20 @@ typedef struct {
 	vm_machine_t *m;
 	vm_proc_t *parent, *child;
 	gboolean oom;
+	gboolean has_anon;
 	uint64_t protected_pages;
 } fork_ctx_t;
+
+/* Does a private file VMA hold pages of its own (Linux: has an anon_vma)? */
+static void find_anon(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	fork_ctx_t *f = vctx;
+	(void)vpn;
+	if ((*slot & VM_PTE_SWAP) ||
+	    ((*slot & VM_PTE_P) && VM_PTE_PFN(*slot) != VM_PFN_ZERO &&
+	     f->m->frames.f[VM_PTE_PFN(*slot)].kind == VM_FRAME_ANON))
+		f->has_anon = TRUE;
+}
 
 static void copy_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 {
@@ -106,10 +120,17 @@ vm_proc_t *vm_machine_fork(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 	fork_ctx_t f = { .m = m, .parent = parent, .child = child };
 	for (uint32_t i = 0; i < parent->nr_vma && !f.oom; i++) {
 		const vm_vma_t *v = &parent->vma[i];
-		/* vma_needs_copy: only anonymous private memory has PTEs
-		 * that the child cannot fault in again */
-		if (!(v->flags & VM_MAP_ANON) || (v->flags & VM_MAP_SHARED))
+		/* vma_needs_copy: only private memory with pages of its own
+		 * has PTEs that the child cannot fault in again */
+		if (v->flags & VM_MAP_SHARED)
 			continue;
+		if (!(v->flags & VM_MAP_ANON)) {
+			f.has_anon = FALSE;
+			vm_pt_for_each(&m->pt, parent->root, v->start, v->end,
+				       find_anon, &f);
+			if (!f.has_anon)
+				continue;
+		}
 		vm_pt_for_each(&m->pt, parent->root, v->start, v->end, copy_leaf, &f);
 	}
 	m->oom_exempt = 0;

@@ -29,10 +29,6 @@
  * set; R: write-protected), "zero" for the shared zero page, "swap S" for a
  * swap entry and "--" for an empty slot; mc(N) is frame N's mapcount.
  *
- * Tests named test_bug_* describe a bug of the model that is not fixed yet:
- * they assert Linux's behaviour and so fail today.  They run only when
- * VMSCOPE_KNOWN_BUGS is set in the environment, so that `make check` stays
- * green; once the model is fixed they move to the main test case.
  */
 #include <check.h>
 #include <glib.h>
@@ -565,21 +561,20 @@ START_TEST(test_private_file_clean_not_copied)
 END_TEST
 
 /*
- * KNOWN BUG (models/fork.c, vm_machine_fork): a private file mapping whose
+ * Fixed bug (models/fork.c, vm_machine_fork): a private file mapping whose
  * page the parent wrote holds a private anonymous copy; Linux copies the
  * VMA's PTEs (vma_needs_copy: the VMA has an anon_vma) and write-protects
- * the copy in both, exactly as for anonymous memory.  vmscope copies PTEs
- * only for VMAs with VM_MAP_ANON set, so the child gets no PTE and its read
- * faults in the page-cache page: it sees the file's contents instead of
- * the parent's private data (and its write copies the wrong page).
+ * the copy in both, exactly as for anonymous memory.  (vmscope once copied
+ * PTEs only for VMAs with VM_MAP_ANON set, so the child's read faulted in
+ * the page-cache page and saw the file instead of the parent's data.)
  *
  *   pid 1 writes 0x10000 of a private file mapping: a private copy, frame 4
  *   after fork, Linux:    pid 1 frame 4 R       pid 2 frame 4 R    mc(4) = 2
- *   after fork, vmscope:  pid 1 frame 4 RW D    pid 2 --           mc(4) = 1
+ *   after fork, vmscope once: pid 1 frame 4 RW D  pid 2 --       mc(4) = 1
  *   pid 2 reads 0x10000:  Linux: walk to frame 4; vmscope: minor fault,
  *                         frame 0 (the page-cache page)
  */
-START_TEST(test_bug_private_file_cow_copied)
+START_TEST(test_private_file_cow_copied)
 {
 	vm_machine_t *m = machine("tiny", NULL);
 	vm_file_t *f = vm_file_new(m, "data", 4 * PAGE, FALSE, TRUE);
@@ -854,13 +849,8 @@ static Suite *fork_suite(void)
 	tcase_add_test(tc, test_fork_cost_counts_tables);
 	tcase_add_test(tc, test_fork_cost_no_ptes);
 	tcase_add_test(tc, test_exit_frees_everything);
+	tcase_add_test(tc, test_private_file_cow_copied);
 	suite_add_tcase(s, tc);
-	/* failing today: see the comment above each */
-	if (getenv("VMSCOPE_KNOWN_BUGS")) {
-		TCase *bugs = tcase_create("known-bugs");
-		tcase_add_test(bugs, test_bug_private_file_cow_copied);
-		suite_add_tcase(s, bugs);
-	}
 	return s;
 }
 
