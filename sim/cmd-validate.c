@@ -1,10 +1,497 @@
-/* vmscope validate: validation against this host.  Not built yet: see the issue that asks for it. */
+/*
+ * vmscope validate (SPEC.md §9): run the probe workloads on this host,
+ * replay the traces they write with the `host` profile, and print measured
+ * against simulated, row by row, with a verdict against each row's
+ * tolerance.
+ *
+ *   probe list ─► for each workload:
+ *     probe run W DIR DIR/W.vmt ─► rows (measured, SIMEXPR, tolerance)
+ *                                  │
+ *     vm_validate_replay(DIR/W.vmt, host profile) ─► simulated, verdict
+ *
+ * The measured column changes from run to run (it is a real machine); the
+ * simulated column depends only on the traces and the profile, and the
+ * profile's costs come from a calibration run, so only the time rows move
+ * with it.  Replays use the host profile with memory capped at 1 GiB
+ * (--set overrides it): the probes use less than 100 MiB, and a frame table
+ * for tens of GiB costs a second per replay.
+ */
 #include <config.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
 #include "sim/cli.h"
+#include "sim/config.h"
+#include "sim/host.h"
+#include "sim/validate.h"
+#include "traces/error.h"
+
+#define REPLAY_MEMORY_CAP (1ULL << 30)
+
+static char *opt_dir, *opt_only, *opt_format;
+static char **opt_sets;
+static gboolean opt_keep, opt_list;
+
+static GOptionEntry entries[] = {
+	{ "format", 'f', 0, G_OPTION_ARG_STRING, &opt_format,
+	  "Output format: text or json (default: text)", "FMT" },
+	{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_dir,
+	  "Make the probe files in a new directory under DIR (default: "
+	  "$VMSCOPE_PROBE_DIR, $TMPDIR or /var/tmp)", "DIR" },
+	{ "only", 'o', 0, G_OPTION_ARG_STRING, &opt_only,
+	  "Run only these workloads (comma-separated)", "W1,W2" },
+	{ "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_sets,
+	  "Override one key of the host profile for the replays; repeatable",
+	  "KEY=VALUE" },
+	{ "keep", 'k', 0, G_OPTION_ARG_NONE, &opt_keep,
+	  "Keep the probe directory and its traces; print where it is", NULL },
+	{ "list", 'l', 0, G_OPTION_ARG_NONE, &opt_list,
+	  "List the workloads and exit", NULL },
+	{ NULL }
+};
+
+typedef struct {
+	char *workload;
+	char *reason;
+} skipped_t;
+
+typedef struct {
+	vm_host_t host;
+	vm_config_t cfg;          /* the replays' profile */
+	char *probe;
+	GArray *rows;             /* vm_vrow_t */
+	GArray *skipped;          /* skipped_t */
+	GPtrArray *facts;         /* "workload key value" */
+	double seconds;
+} report_t;
+
+static gboolean run_probe(const char *probe, char **argv_tail, char **out,
+			  GError **error)
+{
+	GPtrArray *argv = g_ptr_array_new();
+	g_autofree char *err = NULL;
+	int status;
+
+	g_ptr_array_add(argv, (char *)probe);
+	for (char **a = argv_tail; *a; a++)
+		g_ptr_array_add(argv, *a);
+	g_ptr_array_add(argv, NULL);
+	gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, NULL,
+				   G_SPAWN_DEFAULT, NULL, NULL, out, &err,
+				   &status, error);
+	g_ptr_array_free(argv, TRUE);
+	if (ok && !g_spawn_check_wait_status(status, NULL)) {
+		g_set_error(error, VM_ERROR, VM_ERROR_INVALID, "%s",
+			    err && *err ? g_strstrip(err) : "failed with no message");
+		ok = FALSE;
+	}
+	return ok;
+}
+
+/* Parse a probe's output; rows go to @rows, a skip to *skip. */
+static gboolean parse_probe(report_t *r, const char *w, const char *out,
+			    GArray *rows, char **skip, GError **error)
+{
+	g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+	unsigned ln = 0;
+
+	for (char **l = lines; *l; l++) {
+		ln++;
+		if (!**l)
+			continue;
+		if (g_str_has_prefix(*l, "skip ")) {
+			*skip = g_strdup(*l + 5);
+			return TRUE;
+		}
+		g_auto(GStrv) t = g_strsplit(*l, " ", -1);
+		unsigned n = g_strv_length(t);
+		if (n >= 3 && strcmp(t[0], "fact") == 0) {
+			g_autofree char *v = g_strjoinv(" ", t + 2);
+			g_ptr_array_add(r->facts, g_strdup_printf("%s %s %s", w, t[1], v));
+			continue;
+		}
+		char *end = NULL;
+		double meas = n == 5 ? g_ascii_strtod(t[2], &end) : 0;
+		if (n != 5 || strcmp(t[0], "row") != 0 || !end || *end ||
+		    !vm_validate_tolerance_valid(t[4])) {
+			g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
+				    "probe %s:%u: cannot read '%s'", w, ln, *l);
+			return FALSE;
+		}
+		vm_vrow_t row = {
+			.workload = g_strdup(w), .metric = g_strdup(t[1]),
+			.measured = meas, .expr = g_strdup(t[3]),
+			.tolerance = g_strdup(t[4]),
+		};
+		g_array_append_val(rows, row);
+	}
+	return TRUE;
+}
+
+static void skip_workload(report_t *r, const char *w, const char *why)
+{
+	skipped_t s = { g_strdup(w), g_strdup(why) };
+	g_array_append_val(r->skipped, s);
+}
+
+static gboolean wanted(const char *w, char **only)
+{
+	if (!only)
+		return TRUE;
+	for (char **o = only; *o; o++)
+		if (strcmp(*o, w) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static void run_workload(report_t *r, const char *w, GError **fatal)
+{
+	g_autofree char *trace = g_strdup_printf("%s/%s.vmt", r->host.dir, w);
+	char *tail[] = { "run", (char *)w, r->host.dir, trace, NULL };
+	g_autofree char *out = NULL, *skip = NULL;
+	GError *err = NULL;
+	GArray *rows = g_array_new(FALSE, TRUE, sizeof(vm_vrow_t));
+
+	if (!run_probe(r->probe, tail, &out, &err)) {
+		g_autofree char *why = g_strdup_printf("the probe failed: %s", err->message);
+		skip_workload(r, w, why);
+		g_clear_error(&err);
+	} else if (!parse_probe(r, w, out, rows, &skip, fatal)) {
+		/* a probe that writes what validate cannot read is a bug */
+	} else if (skip) {
+		skip_workload(r, w, skip);
+	} else if (!vm_validate_replay(trace, &r->cfg, (vm_vrow_t *)(void *)rows->data,
+				       rows->len, &err)) {
+		g_propagate_prefixed_error(fatal, err, "replay of %s: ", w);
+	} else {
+		g_array_append_vals(r->rows, rows->data, rows->len);
+		g_array_set_size(rows, 0);
+	}
+	for (unsigned i = 0; i < rows->len; i++)
+		vm_vrow_clear(&g_array_index(rows, vm_vrow_t, i));
+	g_array_free(rows, TRUE);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static void json_str(GString *s, const char *v)
+{
+	g_string_append_c(s, '"');
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			g_string_append_printf(s, "\\%c", *p);
+		else if (*p < 0x20)
+			g_string_append_printf(s, "\\u%04x", *p);
+		else
+			g_string_append_c(s, (char)*p);
+	}
+	g_string_append_c(s, '"');
+}
+
+/* A number as JSON and the table print it: integers whole, others with
+ * three significant decimals; NaN as null. */
+static void num(GString *s, double v)
+{
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+	if (isnan(v) || isinf(v))
+		g_string_append(s, "null");
+	else if (v == floor(v) && fabs(v) < 1e15)
+		g_string_append_printf(s, "%.0f", v);
+	else
+		g_string_append(s, g_ascii_formatd(buf, sizeof(buf), "%.4g", v));
+}
+
+/* Relative error, (sim - measured) / measured; NaN when measured is 0. */
+static double rel_error(const vm_vrow_t *row)
+{
+	if (row->error_text || row->measured == 0)
+		return NAN;
+	return (row->simulated - row->measured) / row->measured;
+}
+
+static unsigned nr_ok(const report_t *r)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < r->rows->len; i++)
+		k += g_array_index(r->rows, vm_vrow_t, i).ok;
+	return k;
+}
+
+static void write_json(const report_t *r, GString *s)
+{
+	const vm_host_t *h = &r->host;
+	g_string_append(s, "{\"vmscope\": 1, \"host\": {\"kernel\": ");
+	json_str(s, h->kernel);
+	g_string_append(s, ", \"machine\": ");
+	json_str(s, h->machine);
+	g_string_append_printf(s, ", \"page_size\": %" G_GUINT64_FORMAT
+			       ", \"memory\": %" G_GUINT64_FORMAT
+			       ", \"swap\": %" G_GUINT64_FORMAT ", \"cpus\": %u",
+			       h->page_size, h->memory, h->swap, h->cpus);
+	g_string_append(s, ", \"probe_dir\": ");
+	json_str(s, h->dir);
+	g_string_append(s, ", \"filesystem\": ");
+	json_str(s, h->fs);
+	g_string_append(s, ", \"device\": ");
+	json_str(s, h->device);
+	g_string_append_printf(s, ", \"read_ahead_kb\": %" G_GUINT64_FORMAT
+			       ", \"read_ahead_source\": \"%s\", \"thp\": ",
+			       h->read_ahead_kb, h->read_ahead_known ? "sysfs" : "default");
+	json_str(s, h->thp);
+	g_string_append_printf(s, ", \"fault_around_bytes\": %" G_GUINT64_FORMAT
+			       ", \"fault_around_source\": \"%s\"",
+			       h->fault_around_bytes,
+			       h->fault_around_known ? "debugfs" : "default");
+	g_string_append_printf(s, ", \"calibrated\": %s, \"costs_ns\": {",
+			       h->calibrated ? "true" : "false");
+	const struct { const char *n; double v; } c[] = {
+		{ "syscall", h->syscall_ns }, { "zero_page_fault", h->zero_fault_ns },
+		{ "anon_write_fault", h->anon_write_fault_ns },
+		{ "cow_fault", h->cow_fault_ns }, { "pread_4k", h->pread_4k_ns },
+		{ "file_minor_fault", h->file_minor_fault_ns },
+		{ "major_fault", h->major_fault_ns }, { "tlb_miss", h->tlb_miss_ns },
+	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(c); i++) {
+		g_string_append_printf(s, "%s\"%s\": ", i ? ", " : "", c[i].n);
+		num(s, round(c[i].v));
+	}
+	g_string_append(s, "}, \"disk_bandwidth\": ");
+	num(s, round(h->disk_bandwidth));
+	g_string_append_printf(s, ", \"replay_memory\": %" G_GUINT64_FORMAT "}",
+			       r->cfg.memory);
+	g_string_append(s, ",\n \"rows\": [");
+	for (unsigned i = 0; i < r->rows->len; i++) {
+		const vm_vrow_t *row = &g_array_index(r->rows, vm_vrow_t, i);
+		g_string_append(s, i ? ",\n  {" : "\n  {");
+		g_string_append(s, "\"workload\": ");
+		json_str(s, row->workload);
+		g_string_append(s, ", \"metric\": ");
+		json_str(s, row->metric);
+		g_string_append(s, ", \"measured\": ");
+		num(s, row->measured);
+		g_string_append(s, ", \"simulated\": ");
+		num(s, row->error_text ? NAN : row->simulated);
+		g_string_append(s, ", \"error\": ");
+		num(s, rel_error(row));
+		g_string_append(s, ", \"tolerance\": ");
+		json_str(s, row->tolerance);
+		g_string_append_printf(s, ", \"verdict\": \"%s\"",
+				       row->ok ? "ok" : "off");
+		if (row->error_text) {
+			g_string_append(s, ", \"note\": ");
+			json_str(s, row->error_text);
+		}
+		g_string_append_c(s, '}');
+	}
+	g_string_append(s, "],\n \"skipped\": [");
+	for (unsigned i = 0; i < r->skipped->len; i++) {
+		const skipped_t *k = &g_array_index(r->skipped, skipped_t, i);
+		g_string_append(s, i ? ", {\"workload\": " : "{\"workload\": ");
+		json_str(s, k->workload);
+		g_string_append(s, ", \"reason\": ");
+		json_str(s, k->reason);
+		g_string_append_c(s, '}');
+	}
+	g_string_append_printf(s, "],\n \"summary\": {\"rows\": %u, \"ok\": %u, "
+			       "\"off\": %u, \"seconds\": ", r->rows->len, nr_ok(r),
+			       r->rows->len - nr_ok(r));
+	num(s, round(r->seconds * 10) / 10);
+	g_string_append(s, "}}\n");
+}
+
+static void write_text(const report_t *r, GString *s)
+{
+	const vm_host_t *h = &r->host;
+	g_string_append_printf(s, "host: Linux %s %s, %" G_GUINT64_FORMAT
+			       " B pages, %" G_GUINT64_FORMAT " MiB memory, %"
+			       G_GUINT64_FORMAT " MiB swap, %u CPUs, THP %s\n",
+			       h->kernel, h->machine, h->page_size, h->memory >> 20,
+			       h->swap >> 20, h->cpus, *h->thp ? h->thp : "unknown");
+	g_string_append_printf(s, "probe files: %s (%s on %s), read_ahead_kb %"
+			       G_GUINT64_FORMAT "%s, fault_around_bytes %"
+			       G_GUINT64_FORMAT "%s\n", h->dir,
+			       *h->fs ? h->fs : "unknown fs",
+			       *h->device ? h->device : "?", h->read_ahead_kb,
+			       h->read_ahead_known ? "" : " (default)",
+			       h->fault_around_bytes,
+			       h->fault_around_known ? "" : " (not readable: Linux's default)");
+	if (h->calibrated)
+		g_string_append_printf(s, "costs: syscall %.0f ns, pread 4K %.0f ns, "
+				       "file minor fault %.0f ns, anon read fault "
+				       "%.0f ns, anon write fault %.0f ns, COW fault "
+				       "%.0f ns, major fault %.0f ns, TLB miss %.0f ns, disk %.0f MB/s\n",
+				       h->syscall_ns, h->pread_4k_ns,
+				       h->file_minor_fault_ns, h->zero_fault_ns,
+				       h->anon_write_fault_ns, h->cow_fault_ns,
+				       h->major_fault_ns, h->tlb_miss_ns,
+				       h->disk_bandwidth / 1e6);
+	else
+		g_string_append(s, "costs: not calibrated (the default profile's)\n");
+	g_string_append_printf(s, "replayed with -p host, memory %" G_GUINT64_FORMAT " MiB\n\n",
+			       r->cfg.memory >> 20);
+	g_string_append_printf(s, "%-22s %-20s %12s %12s %9s %-9s %s\n", "workload",
+			       "metric", "measured", "simulated", "error",
+			       "tolerance", "verdict");
+	for (unsigned i = 0; i < r->rows->len; i++) {
+		const vm_vrow_t *row = &g_array_index(r->rows, vm_vrow_t, i);
+		GString *m = g_string_new(NULL), *v = g_string_new(NULL),
+			*e = g_string_new(NULL);
+		num(m, row->measured);
+		if (row->error_text)
+			g_string_append(v, "-");
+		else
+			num(v, row->simulated);
+		double re = rel_error(row);
+		if (row->error_text)
+			g_string_append(e, "-");
+		else if (isnan(re))
+			g_string_append_printf(e, "%+.0f", row->simulated - row->measured);
+		else
+			g_string_append_printf(e, "%+.1f%%", re * 100);
+		g_string_append_printf(s, "%-22s %-20s %12s %12s %9s %-9s %s\n",
+				       row->workload, row->metric, m->str, v->str,
+				       e->str, row->tolerance, row->ok ? "ok" : "OFF");
+		if (row->error_text)
+			g_string_append_printf(s, "    (%s)\n", row->error_text);
+		g_string_free(m, TRUE);
+		g_string_free(v, TRUE);
+		g_string_free(e, TRUE);
+	}
+	for (unsigned i = 0; i < r->skipped->len; i++) {
+		const skipped_t *k = &g_array_index(r->skipped, skipped_t, i);
+		g_string_append_printf(s, "%-22s skipped: %s\n", k->workload, k->reason);
+	}
+	for (unsigned i = 0; i < r->facts->len; i++)
+		g_string_append_printf(s, "fact: %s\n",
+				       (const char *)g_ptr_array_index(r->facts, i));
+	unsigned ok = nr_ok(r);
+	g_string_append_printf(s, "\n%u rows: %u ok, %u off (%.0f %% within "
+			       "tolerance); %u workloads skipped; %.1f s\n",
+			       r->rows->len, ok, r->rows->len - ok,
+			       r->rows->len ? 100.0 * ok / r->rows->len : 0.0,
+			       r->skipped->len, r->seconds);
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+static int validate(report_t *r, char **only, gboolean json)
+{
+	GError *err = NULL;
+	g_autofree char *list = NULL;
+	char *tail[] = { "list", NULL };
+	int status = EXIT_OK;
+	gint64 t0 = g_get_monotonic_time();
+
+	if (!run_probe(r->probe, tail, &list, &err))
+		return vm_cli_report(err);
+	if (opt_list) {
+		fputs(list, stdout);
+		return EXIT_OK;
+	}
+	g_auto(GStrv) names = g_strsplit(g_strstrip(list), "\n", -1);
+	for (char **o = only; o && *o; o++)
+		if (!g_strv_contains((const char *const *)names, *o))
+			return vm_cli_usage_error("validate", "no workload '%s' "
+						  "(vmscope validate --list)", *o);
+
+	if (opt_dir && !g_setenv("VMSCOPE_PROBE_DIR", opt_dir, TRUE))
+		return vm_cli_usage_error("validate", "cannot use --dir %s", opt_dir);
+	g_autofree char *dir = vm_host_make_dir(&err);
+	if (!dir)
+		return vm_cli_report(err);
+	vm_host_read(&r->host, dir);
+	if (!vm_host_calibrate(&r->host, r->probe, &err)) {
+		g_printerr("vmscope validate: costs not calibrated: %s\n", err->message);
+		g_clear_error(&err);
+	}
+	vm_host_to_config(&r->host, &r->cfg);
+	if (r->cfg.memory > REPLAY_MEMORY_CAP) {
+		g_autofree char *cap = g_strdup_printf("%lluK",
+						       REPLAY_MEMORY_CAP >> 10);
+		vm_config_set(&r->cfg, "memory", cap, NULL);
+	}
+	for (char **s = opt_sets; s && *s; s++)
+		if (!vm_config_set_assignment(&r->cfg, *s, &err)) {
+			status = vm_cli_report(err);
+			goto out;
+		}
+	if (!vm_config_validate(&r->cfg, &err)) {
+		status = vm_cli_report(err);
+		goto out;
+	}
+	for (char **w = names; *w; w++) {
+		if (!**w || !wanted(*w, only))
+			continue;
+		run_workload(r, *w, &err);
+		if (err) {
+			status = vm_cli_report(err);
+			goto out;
+		}
+	}
+	r->seconds = (double)(g_get_monotonic_time() - t0) / 1e6;
+	GString *s = g_string_new(NULL);
+	if (json)
+		write_json(r, s);
+	else
+		write_text(r, s);
+	fputs(s->str, stdout);
+	g_string_free(s, TRUE);
+out:
+	if (opt_keep)
+		g_printerr("vmscope validate: the probe files and traces are in %s\n", dir);
+	else
+		vm_host_remove_dir(dir);
+	return status;
+}
 
 int vm_cmd_validate(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return vm_cli_usage_error("validate", "validation against this host is not part of this version yet");
+	int status = EXIT_OK;
+	report_t r = { 0 };
+	GError *err = NULL;
+	char **only = NULL;
+
+	if (!vm_cli_parse_options("validate", "",
+			   "Run probe workloads on this Linux host, measure them, replay\n"
+			   "the same workloads with the host profile, and compare.",
+			   entries, FALSE, &argc, &argv, &status))
+		goto done;
+	if (argc != 1) {
+		status = vm_cli_usage_error("validate", "takes no arguments "
+					    "(see 'vmscope validate --help')");
+		goto done;
+	}
+	const char *f = opt_format ? opt_format : "text";
+	if (strcmp(f, "text") != 0 && strcmp(f, "json") != 0) {
+		status = vm_cli_usage_error("validate", "unknown format '%s' (text or json)", f);
+		goto done;
+	}
+	r.probe = vm_host_find_probe(&err);
+	if (!r.probe) {
+		status = vm_cli_report(err);
+		goto done;
+	}
+	r.rows = g_array_new(FALSE, TRUE, sizeof(vm_vrow_t));
+	r.skipped = g_array_new(FALSE, TRUE, sizeof(skipped_t));
+	r.facts = g_ptr_array_new_with_free_func(g_free);
+	only = opt_only ? g_strsplit(opt_only, ",", -1) : NULL;
+	status = validate(&r, only, strcmp(f, "json") == 0);
+	for (unsigned i = 0; i < r.rows->len; i++)
+		vm_vrow_clear(&g_array_index(r.rows, vm_vrow_t, i));
+	for (unsigned i = 0; i < r.skipped->len; i++) {
+		g_free(g_array_index(r.skipped, skipped_t, i).workload);
+		g_free(g_array_index(r.skipped, skipped_t, i).reason);
+	}
+	g_array_free(r.rows, TRUE);
+	g_array_free(r.skipped, TRUE);
+	g_ptr_array_free(r.facts, TRUE);
+	g_free(r.probe);
+done:
+	g_strfreev(only);
+	g_free(opt_dir);
+	g_free(opt_only);
+	g_free(opt_format);
+	g_strfreev(opt_sets);
+	return status;
 }

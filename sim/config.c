@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "sim/config.h"
+#include "sim/host.h"
 #include "traces/error.h"
 
 #define KiB ((uint64_t)1 << 10)
@@ -668,6 +669,9 @@ const char *vm_config_builtin_describe(const char *name)
 
 	g_return_val_if_fail(name != NULL, NULL);
 	b = find_builtin(name);
+	if (!b && strcmp(name, "host") == 0)
+		return "this Linux machine, read from /proc and /sys, costs "
+		       "calibrated by the validate probes (sim/host.c)";
 	return b ? b->description : NULL;
 }
 
@@ -905,6 +909,8 @@ gboolean vm_config_load(vm_config_t *cfg, const char *name, GError **error)
 		fill_builtin(cfg, b);
 		return TRUE;
 	}
+	if (strcmp(name, "host") == 0)   /* read from this machine */
+		return vm_host_profile(cfg, error);
 	if (g_str_has_suffix(name, ".ini") ||
 	    g_file_test(name, G_FILE_TEST_EXISTS))
 		return load_file(cfg, name, error);

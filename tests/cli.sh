@@ -635,11 +635,10 @@ fi
 
 # ---- commands not built yet, file operations ------------------------------
 
-for c in tui batch validate record convert; do
+for c in tui batch record convert; do
 	case $c in
 	tui) args="small.vmt" ;;
 	batch) args="grid.ini" ;;
-	validate) args="" ;;
 	record) args="-o out.vmt -- true" ;;
 	convert) args="small.vmt out.vmtb" ;;
 	esac

@@ -1,0 +1,1216 @@
+/*
+ * vmprobe: the host side of `vmscope validate` (SPEC.md §9).
+ *
+ * Each workload does one thing to this Linux host's memory system, measures
+ * it, and writes the same workload as a .vmt trace so that the simulator can
+ * replay it.  Only libc: the program must build and run wherever vmscope's
+ * tests do, and it must not pull glib's own page faults into the counts.
+ *
+ *   vmprobe list                       the workloads, one per line
+ *   vmprobe run NAME DIR TRACE         run workload NAME with its files in
+ *                                      DIR, write its trace to TRACE
+ *   vmprobe calibrate DIR              measure the costs for the host profile
+ *
+ * Output, one record a line, blank-separated (validate parses it):
+ *
+ *   row METRIC MEASURED SIMEXPR TOLERANCE   a measurement and how to read
+ *                                           the same quantity from the replay
+ *   cost NAME NANOSECONDS                   (calibrate) a measured cost
+ *   fact KEY VALUE                          something learnt on the way
+ *   skip REASON...                          the workload cannot run here
+ *
+ * SIMEXPR is evaluated by validate left to right over terms and integers
+ * joined by + - * /; a term is a statistic of SPEC.md §6, optionally
+ * `pid=N:` or `file=NAME:` before it and `@MARK` after it (its value when the
+ * replay reached the trace line `note @MARK`, else at the end).
+ * TOLERANCE is `exact`, `abs:N`, `pct:N` or `factor:N`.
+ *
+ * How a measurement is made so that it means what the trace says:
+ *  - getrusage() deltas are taken around exactly the measured loop, and the
+ *    loop touches nothing but the mapping (the loop variables live in
+ *    registers or on a stack page already touched);
+ *  - files are written with 4 KiB write() calls, so that recent kernels
+ *    cache them in 4 KiB folios, and fsync()ed so they are clean; a "cold"
+ *    file is then dropped with POSIX_FADV_DONTNEED and mincore() checks
+ *    that no page stayed (on tmpfs nothing can be dropped: skipped);
+ *  - mappings are placed 2 MiB-aligned, as the trace's addresses are, so
+ *    that the 16-page fault-around windows fall on the same pages;
+ *  - anonymous memory gets MADV_NOHUGEPAGE: the simulator has no THP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KIB 1024UL
+#define MIB (1024UL * 1024UL)
+#define ALIGN (2 * MIB)
+#define TRACE_BASE 0x100000000UL   /* where the traces map the first region */
+
+static long page;                  /* the host's page size */
+static const char *dir;            /* where the probe files live */
+static FILE *trace;                /* the trace being written */
+static char trace_tmp[4096];
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "vmprobe: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	if (trace)
+		unlink(trace_tmp);
+	exit(2);
+}
+
+/* A workload that cannot run here: say why and end successfully. */
+static void skip(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("skip ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	fflush(stdout);
+	if (trace)
+		unlink(trace_tmp);
+	exit(0);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+typedef struct {
+	long minflt, majflt;
+	uint64_t ns;
+} snap_t;
+
+static snap_t snap(void)
+{
+	struct rusage ru;
+	snap_t s;
+	getrusage(RUSAGE_SELF, &ru);
+	s.minflt = ru.ru_minflt;
+	s.majflt = ru.ru_majflt;
+	s.ns = now_ns();
+	return s;
+}
+
+/* Faults and time between two snapshots. */
+typedef struct {
+	long minflt, majflt;
+	double ns;
+} delta_t;
+
+static delta_t since(snap_t a)
+{
+	snap_t b = snap();
+	delta_t d = { b.minflt - a.minflt, b.majflt - a.majflt,
+		      (double)(b.ns - a.ns) };
+	return d;
+}
+
+/*
+ * Touch what snap() and the loops touch (the vDSO's data pages, the stack,
+ * `sink`), so that the first measurement does not count their faults.
+ * After fork the child runs it too: its stack is copy-on-write.
+ */
+static volatile unsigned sink;
+
+static void warm_up(void)
+{
+	for (int i = 0; i < 2; i++) {
+		sink = 0;
+		snap_t a = snap();
+		delta_t d = since(a);
+		(void)d;
+	}
+}
+
+/* Wait until the readahead a fault started has finished: mincore() counts
+ * only pages that are up to date. */
+static long resident_settled(void *addr, size_t len);
+
+static void row(const char *metric, double measured, const char *sim,
+		const char *tol)
+{
+	if (measured == (double)(long long)measured)
+		printf("row %s %lld %s %s\n", metric, (long long)measured, sim, tol);
+	else
+		printf("row %s %.1f %s %s\n", metric, measured, sim, tol);
+}
+
+static void tr(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(trace, fmt, ap);
+	va_end(ap);
+	fputc('\n', trace);
+}
+
+static char *path_of(const char *name)
+{
+	static char buf[4096];
+	snprintf(buf, sizeof(buf), "%s/%s", dir, name);
+	return buf;
+}
+
+/*
+ * Create @name of @size bytes with write() calls of @chunk bytes (4 KiB:
+ * 4 KiB page-cache folios), fsync it, and return an open read-write fd.
+ */
+static int make_file(const char *name, size_t size, size_t chunk)
+{
+	char *p = path_of(name);
+	unlink(p);
+	int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		die("%s: %s", p, strerror(errno));
+	char *buf = malloc(chunk);
+	if (!buf)
+		die("out of memory");
+	for (size_t off = 0; off < size; off += chunk) {
+		memset(buf, 'a' + (int)((off / chunk) % 26), chunk);
+		size_t n = size - off < chunk ? size - off : chunk;
+		if (write(fd, buf, n) != (ssize_t)n)
+			die("%s: write: %s", p, strerror(errno));
+	}
+	free(buf);
+	if (fsync(fd) != 0)
+		die("%s: fsync: %s", p, strerror(errno));
+	return fd;
+}
+
+/* Pages of [addr, addr+len) resident in memory (page cache for files). */
+static long resident(void *addr, size_t len)
+{
+	size_t n = (len + (size_t)page - 1) / (size_t)page;
+	unsigned char *v = malloc(n);
+	long r = 0;
+	if (!v || mincore(addr, len, v) != 0)
+		die("mincore: %s", strerror(errno));
+	for (size_t i = 0; i < n; i++)
+		r += v[i] & 1;
+	free(v);
+	return r;
+}
+
+/* A mapping at a 2 MiB-aligned address, as the traces place theirs. */
+static char *map_aligned(size_t len, int prot, int flags, int fd, off_t off)
+{
+	char *r = mmap(NULL, len + ALIGN, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	uintptr_t a = ((uintptr_t)r + ALIGN - 1) & ~(uintptr_t)(ALIGN - 1);
+	char *p = mmap((void *)a, len, prot, flags | MAP_FIXED, fd, off);
+	if (p == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	/* give back the reservation's ends */
+	if ((char *)a > r)
+		munmap(r, (size_t)((char *)a - r));
+	char *end = (char *)a + len, *rend = r + len + ALIGN;
+	if (rend > end)
+		munmap(end, (size_t)(rend - end));
+	if (flags & MAP_ANONYMOUS)
+		madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/* Drop the clean pages of @fd's file; skip the workload if any stays. */
+static void evict(int fd, size_t size)
+{
+	if (fsync(fd) != 0)
+		die("fsync: %s", strerror(errno));
+	char *m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	long r = 0;
+	for (int tries = 0; tries < 3; tries++) {
+		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+		r = resident(m, size);
+		if (r == 0)
+			break;
+		usleep(10000);
+	}
+	munmap(m, size);
+	if (r != 0)
+		skip("cannot evict the probe file: %ld pages stay cached "
+		     "(POSIX_FADV_DONTNEED has no effect here; tmpfs?)", r);
+}
+
+/* A /proc/self/smaps field (in KiB) of the mapping that starts at @addr. */
+static long smaps_kb(void *addr, const char *field)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int in = 0;
+	long v = -1;
+	size_t fl = strlen(field);
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = lo == (uintptr_t)addr;
+			continue;
+		}
+		if (in && strncmp(line, field, fl) == 0 && line[fl] == ':') {
+			v = atol(line + fl + 1);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+static long smaps_pages(void *addr, const char *field)
+{
+	long kb = smaps_kb(addr, field);
+	return kb < 0 ? -1 : kb * 1024 / page;
+}
+
+/* Touch every @stride bytes of [p, p+len): a read. */
+static unsigned touch_read(const volatile char *p, size_t len, size_t stride)
+{
+	unsigned s = 0;
+	for (size_t o = 0; o < len; o += stride)
+		s += (unsigned char)p[o];
+	return s;
+}
+
+static void touch_write(volatile char *p, size_t len, size_t stride)
+{
+	for (size_t o = 0; o < len; o += stride)
+		p[o] = 1;
+}
+
+static long resident_settled(void *addr, size_t len)
+{
+	long r = resident(addr, len);
+	for (int i = 0; i < 100; i++) {
+		usleep(10000);
+		long n = resident(addr, len);
+		if (n == r)
+			break;
+		r = n;
+	}
+	return r;
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* The trace's header: the host profile comes from validate (-p host). */
+static void trace_header(const char *what)
+{
+	tr("vmt 1");
+	tr("# %s", what);
+	tr("# written by vmprobe: the workload it measured on the host");
+}
+
+/* ---- workloads ---------------------------------------------------------- */
+
+#define SCAN (64 * MIB)
+
+/* Touch every page of a cached 64 MiB file (4 KiB folios) through a shared
+ * read mapping: one fault per 16-page fault-around window. */
+static void w_cached_scan(void)
+{
+	int fd = make_file("data", SCAN, 4 * KIB);
+	char *m = map_aligned(SCAN, PROT_READ, MAP_SHARED, fd, 0);
+	snap_t a = snap();
+	sink = touch_read(m, SCAN, (size_t)page);
+	delta_t d = since(a);
+	row("minflt", d.minflt, "minflt", "exact");
+	row("majflt", d.majflt, "majflt", "exact");
+	row("rss_pages", smaps_pages(m, "Rss"), "pid=1:rss_file", "exact");
+	row("ns_per_page", d.ns / (SCAN / page), "sim_time_ns/16384", "factor:3");
+	trace_header("a cached 64 MiB file, read through a shared mapping");
+	tr("file data size=64M cached");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 64M r shared fd=3", TRACE_BASE);
+	tr("1 seq r 0x%lx 64M", TRACE_BASE);
+}
+
+static void cold_touch(size_t off, const char *what)
+{
+	int fd = make_file("data", SCAN, 4 * KIB);
+	evict(fd, SCAN);
+	char *m = map_aligned(SCAN, PROT_READ, MAP_SHARED, fd, 0);
+	snap_t a = snap();
+	sink = (unsigned char)m[off];
+	delta_t d = since(a);
+	row("majflt", d.majflt, "majflt", "exact");
+	row("minflt", d.minflt, "minflt", "exact");
+	row("cached_pages", resident_settled(m, SCAN), "file=data:cached_pages", "exact");
+	/* the first resident page tells where the read-around window began */
+	size_t n = SCAN / (size_t)page;
+	unsigned char *v = malloc(n);
+	long first = -1;
+	if (v && mincore(m, SCAN, v) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (v[i] & 1) {
+				first = (long)i;
+				break;
+			}
+	free(v);
+	printf("fact first_resident_page %ld\n", first);
+	row("fault_us", d.ns / 1000.0, "sim_time_ns@touched/1000", "factor:3");
+	trace_header(what);
+	tr("file data size=64M");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 64M r shared fd=3", TRACE_BASE);
+	tr("1 r 0x%lx", TRACE_BASE + off);
+	tr("1 note @touched");
+	tr("# the probe waits for the readahead to finish before mincore()");
+	tr("1 sleep 1s");
+}
+
+static void w_cold_touch_start(void)
+{
+	cold_touch(0, "one touch of page 0 of a cold 64 MiB file");
+}
+
+static void w_cold_touch_middle(void)
+{
+	cold_touch(8192 * (size_t)page, "one touch of page 8192 of a cold 64 MiB file");
+}
+
+static void cold_scan(int advice, const char *adv_name, const char *what)
+{
+	int fd = make_file("data", SCAN, 4 * KIB);
+	evict(fd, SCAN);
+	char *m = map_aligned(SCAN, PROT_READ, MAP_SHARED, fd, 0);
+	if (advice != MADV_NORMAL && madvise(m, SCAN, advice) != 0)
+		skip("madvise(%s): %s", adv_name, strerror(errno));
+	snap_t a = snap();
+	sink = touch_read(m, SCAN, (size_t)page);
+	delta_t d = since(a);
+	if (advice == MADV_RANDOM) {
+		row("majflt", d.majflt, "majflt", "exact");
+		row("minflt", d.minflt, "minflt", "exact");
+	} else {
+		/* how many faults find their page still under readahead I/O
+		 * depends on the disk's timing */
+		row("majflt", d.majflt, "majflt", "abs:2");
+		row("minflt", d.minflt, "minflt", "pct:10");
+	}
+	row("cached_pages", resident_settled(m, SCAN), "file=data:cached_pages", "exact");
+	row("ns_per_page", d.ns / (SCAN / page), "sim_time_ns@scanned/16384", "factor:3");
+	trace_header(what);
+	tr("file data size=64M");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 64M r shared fd=3", TRACE_BASE);
+	if (advice != MADV_NORMAL)
+		tr("1 madvise 0x%lx 64M %s", TRACE_BASE, adv_name);
+	tr("1 seq r 0x%lx 64M", TRACE_BASE);
+	tr("1 note @scanned");
+	tr("1 sleep 1s");
+}
+
+static void w_cold_scan(void)
+{
+	cold_scan(MADV_NORMAL, "normal", "a cold sequential scan of 64 MiB");
+}
+
+static void w_cold_scan_seq(void)
+{
+	cold_scan(MADV_SEQUENTIAL, "sequential",
+		  "a cold sequential scan of 64 MiB with MADV_SEQUENTIAL");
+}
+
+static void w_cold_scan_random(void)
+{
+	cold_scan(MADV_RANDOM, "random",
+		  "a cold sequential scan of 64 MiB with MADV_RANDOM");
+}
+
+#define RAND_COUNT 1024
+
+static void cold_random(int advice, const char *adv_name, const char *what)
+{
+	size_t pages = SCAN / (size_t)page;
+	int fd = make_file("data", SCAN, 4 * KIB);
+	evict(fd, SCAN);
+	char *m = map_aligned(SCAN, PROT_READ, MAP_SHARED, fd, 0);
+	if (advice != MADV_NORMAL && madvise(m, SCAN, advice) != 0)
+		skip("madvise(%s): %s", adv_name, strerror(errno));
+	uint64_t s = 1;
+	snap_t a = snap();
+	unsigned acc = 0;
+	for (int k = 0; k < RAND_COUNT; k++)
+		acc += (unsigned char)((volatile char *)m)[(splitmix64(&s) % pages) * (size_t)page];
+	delta_t d = since(a);
+	sink = acc;
+	if (advice == MADV_RANDOM) {
+		row("majflt", d.majflt, "majflt", "exact");
+		row("minflt", d.minflt, "minflt", "exact");
+		row("cached_pages", resident(m, SCAN), "file=data:cached_pages", "exact");
+	} else {
+		row("majflt", d.majflt, "majflt", "pct:10");
+		row("minflt", d.minflt, "minflt", "pct:10");
+		row("cached_pages", resident_settled(m, SCAN), "file=data:cached_pages", "pct:10");
+	}
+	row("us_per_access", d.ns / 1000.0 / RAND_COUNT, "sim_time_ns@read/1024000", "factor:3");
+	trace_header(what);
+	tr("file data size=64M");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 64M r shared fd=3", TRACE_BASE);
+	if (advice != MADV_NORMAL)
+		tr("1 madvise 0x%lx 64M %s", TRACE_BASE, adv_name);
+	tr("1 rand r 0x%lx 64M count=%d seed=1", TRACE_BASE, RAND_COUNT);
+	tr("1 note @read");
+	tr("1 sleep 1s");
+}
+
+static void w_cold_random(void)
+{
+	cold_random(MADV_NORMAL, "normal", "1024 reads of random pages of a cold 64 MiB file");
+}
+
+static void w_cold_random_madv(void)
+{
+	cold_random(MADV_RANDOM, "random",
+		    "1024 reads of random pages of a cold 64 MiB file, MADV_RANDOM");
+}
+
+#define SMALL (4 * MIB)
+
+/* Writes through MAP_PRIVATE copy each page; the file is untouched. */
+static void w_private_write(void)
+{
+	int fd = make_file("data", SMALL, 4 * KIB);
+	char *m = map_aligned(SMALL, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	snap_t a = snap();
+	touch_write(m, SMALL, (size_t)page);
+	delta_t d = since(a);
+	row("minflt", d.minflt, "minflt", "exact");
+	row("majflt", d.majflt, "majflt", "exact");
+	row("anon_pages", smaps_pages(m, "Anonymous"), "pid=1:rss_anon", "exact");
+	row("us_per_page", d.ns / 1000.0 / (SMALL / page), "sim_time_ns/1024000", "factor:3");
+	char c = 0;
+	if (pread(fd, &c, 1, 0) != 1 || c != 'a')
+		die("MAP_PRIVATE write reached the file");
+	trace_header("writes to every page of a cached 4 MiB file through MAP_PRIVATE");
+	tr("file data size=4M cached");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 4M rw private fd=3", TRACE_BASE);
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+}
+
+/* MAP_PRIVATE read first: fault-around maps the cached pages read-only,
+ * then every write copies its page. */
+static void w_private_read_write(void)
+{
+	int fd = make_file("data", SMALL, 4 * KIB);
+	char *m = map_aligned(SMALL, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	snap_t a = snap();
+	sink = touch_read(m, SMALL, (size_t)page);
+	delta_t d = since(a);
+	row("read_minflt", d.minflt, "minflt@read", "exact");
+	a = snap();
+	touch_write(m, SMALL, (size_t)page);
+	d = since(a);
+	row("write_minflt", d.minflt, "minflt-minflt@read", "exact");
+	row("anon_pages", smaps_pages(m, "Anonymous"), "pid=1:rss_anon", "exact");
+	trace_header("reads, then writes, of every page of a cached 4 MiB file "
+		     "through MAP_PRIVATE");
+	tr("file data size=4M cached");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 4M rw private fd=3", TRACE_BASE);
+	tr("1 seq r 0x%lx 4M", TRACE_BASE);
+	tr("1 note @read");
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+}
+
+/* read() readahead: after 1, 16 and 256 sequential 4 KiB preads of a cold
+ * file, how much is cached (the windows of page_cache_sync_ra and
+ * page_cache_async_ra). */
+static void w_read_readahead(void)
+{
+	int fd = make_file("data", SCAN, 4 * KIB);
+	evict(fd, SCAN);
+	char *m = mmap(NULL, SCAN, PROT_READ, MAP_SHARED, fd, 0);
+	char buf[4096];
+	static const int upto[] = { 1, 16, 256 };
+	int done = 0;
+	trace_header("sequential 4 KiB preads of a cold 64 MiB file: the cached "
+		     "pages after 1, 16 and 256 of them");
+	tr("file data size=64M");
+	tr("1 open data fd=3");
+	for (unsigned i = 0; i < sizeof(upto) / sizeof(upto[0]); i++) {
+		for (; done < upto[i]; done++) {
+			if (pread(fd, buf, sizeof(buf), (off_t)done * 4096) != 4096)
+				die("pread: %s", strerror(errno));
+			tr("1 read 3 %d 4K", done * 4096);
+		}
+		char metric[32], sim[64];
+		snprintf(metric, sizeof(metric), "cached_after_%d", upto[i]);
+		snprintf(sim, sizeof(sim), "file=data:cached_pages@r%d", upto[i]);
+		row(metric, resident_settled(m, SCAN), sim, "exact");
+		tr("1 sleep 1s");
+		tr("1 note @r%d", upto[i]);
+	}
+	munmap(m, SCAN);
+}
+
+/* Writes through MAP_SHARED dirty the page cache; msync writes them. */
+static void w_shared_msync(void)
+{
+	int fd = make_file("data", SMALL, 4 * KIB);
+	char *m = map_aligned(SMALL, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	snap_t a = snap();
+	touch_write(m, SMALL, (size_t)page);
+	delta_t d = since(a);
+	long dirty = smaps_pages(m, "Shared_Dirty") + smaps_pages(m, "Private_Dirty");
+	row("write_minflt", d.minflt, "minflt@written", "exact");
+	row("write_majflt", d.majflt, "majflt@written", "exact");
+	row("dirty_pages", dirty, "file=data:dirty_pages@written", "exact");
+	a = snap();
+	if (msync(m, SMALL, MS_SYNC) != 0)
+		die("msync: %s", strerror(errno));
+	d = since(a);
+	dirty = smaps_pages(m, "Shared_Dirty") + smaps_pages(m, "Private_Dirty");
+	row("msync_us", d.ns / 1000.0, "sim_time_ns@synced-sim_time_ns@written/1000", "factor:5");
+	row("dirty_after_msync", dirty, "file=data:dirty_pages@synced", "exact");
+	/* the PTEs were write-protected by writeback: a write faults again */
+	a = snap();
+	touch_write(m, SMALL, (size_t)page);
+	d = since(a);
+	row("rewrite_minflt", d.minflt, "minflt-minflt@synced", "exact");
+	trace_header("writes to every page of a cached 4 MiB file through MAP_SHARED, "
+		     "msync(MS_SYNC), then the same writes again");
+	tr("file data size=4M cached");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 4M rw shared fd=3", TRACE_BASE);
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+	tr("1 note @written");
+	tr("1 msync 0x%lx 4M sync", TRACE_BASE);
+	tr("1 note @synced");
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+}
+
+/* Anonymous memory: reads map the zero page, writes then replace it. */
+static void w_anon_rw(void)
+{
+	char *m = map_aligned(SMALL, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	snap_t a = snap();
+	sink = touch_read(m, SMALL, (size_t)page);
+	delta_t d = since(a);
+	row("read_minflt", d.minflt, "minflt@read", "exact");
+	row("read_rss_pages", smaps_pages(m, "Rss"), "pid=1:rss_anon@read", "exact");
+	row("zero_fault_ns", d.ns / (SMALL / page), "sim_time_ns@read/1024", "factor:2");
+	a = snap();
+	touch_write(m, SMALL, (size_t)page);
+	d = since(a);
+	row("write_minflt", d.minflt, "minflt-minflt@read", "exact");
+	row("write_rss_pages", smaps_pages(m, "Rss"), "pid=1:rss_anon", "exact");
+	row("write_fault_ns", d.ns / (SMALL / page),
+	    "sim_time_ns-sim_time_ns@read/1024", "factor:2");
+	trace_header("reads of every page of 4 MiB of anonymous memory, then writes");
+	tr("1 mmap 0x%lx 4M rw private anon", TRACE_BASE);
+	tr("1 seq r 0x%lx 4M", TRACE_BASE);
+	tr("1 note @read");
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+}
+
+/* Read the four numbers the child sends through a pipe, and reap it. */
+static void child_result(int rfd, pid_t pid, long v[4])
+{
+	ssize_t n = read(rfd, v, 4 * sizeof(long));
+	int st;
+	waitpid(pid, &st, 0);
+	if (n != (ssize_t)(4 * sizeof(long)) || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0)
+		die("the child failed");
+}
+
+/* fork, then copy-on-write in the child; the parent's writes reuse. */
+static void w_fork_cow(void)
+{
+	char *m = map_aligned(SMALL, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	touch_write(m, SMALL, (size_t)page);
+	int p[2];
+	if (pipe(p) != 0)
+		die("pipe: %s", strerror(errno));
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		warm_up();
+		snap_t a = snap();
+		touch_write(m, SMALL, (size_t)page);
+		delta_t d = since(a);
+		long v[4] = { d.minflt, d.majflt, (long)d.ns,
+			      smaps_pages(m, "Anonymous") };
+		if (write(p[1], v, sizeof(v)) != (ssize_t)sizeof(v))
+			_exit(1);
+		_exit(0);
+	}
+	long v[4];
+	child_result(p[0], pid, v);
+	row("child_minflt", v[0], "pid=2:minflt", "exact");
+	row("child_anon_pages", v[3], "pid=2:rss_anon@child", "exact");
+	row("cow_fault_ns", (double)v[2] / (SMALL / page), "pid=2:cpu_ns/1024", "factor:2");
+	snap_t a = snap();
+	touch_write(m, SMALL, (size_t)page);
+	delta_t d = since(a);
+	row("parent_minflt", d.minflt, "pid=1:minflt-pid=1:minflt@forked", "exact");
+	trace_header("4 MiB of anonymous memory written, fork, the child writes "
+		     "every page, exits, then the parent writes every page");
+	tr("1 mmap 0x%lx 4M rw private anon", TRACE_BASE);
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+	tr("1 note @forked");
+	tr("1 fork 2");
+	tr("2 seq w 0x%lx 4M", TRACE_BASE);
+	tr("2 note @child");
+	tr("2 exit");
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+}
+
+/* Shared anonymous memory across fork: the child sees the parent's pages. */
+static void w_fork_shared(void)
+{
+	char *m = map_aligned(SMALL, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	touch_write(m, SMALL, (size_t)page);
+	int p[2];
+	if (pipe(p) != 0)
+		die("pipe: %s", strerror(errno));
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		warm_up();
+		snap_t a = snap();
+		sink = touch_read(m, SMALL, (size_t)page);
+		delta_t r = since(a);
+		a = snap();
+		touch_write(m, SMALL, (size_t)page);
+		delta_t w = since(a);
+		long v[4] = { r.minflt, w.minflt, r.majflt + w.majflt,
+			      smaps_pages(m, "Rss") };
+		if (write(p[1], v, sizeof(v)) != (ssize_t)sizeof(v))
+			_exit(1);
+		_exit(0);
+	}
+	long v[4];
+	child_result(p[0], pid, v);
+	row("child_read_minflt", v[0], "pid=2:minflt@read", "exact");
+	row("child_write_minflt", v[1], "pid=2:minflt-pid=2:minflt@read", "exact");
+	row("child_rss_pages", v[3], "pid=2:rss_file", "exact");
+	row("shmem_pages", SMALL / page, "file_pages", "exact");
+	trace_header("4 MiB of shared anonymous memory written, fork, the child "
+		     "reads then writes every page");
+	tr("1 mmap 0x%lx 4M rw shared anon", TRACE_BASE);
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+	tr("1 fork 2");
+	tr("2 seq r 0x%lx 4M", TRACE_BASE);
+	tr("2 note @read");
+	tr("2 seq w 0x%lx 4M", TRACE_BASE);
+}
+
+/* A sparse file's holes: zero-filled pages, major faults without I/O. */
+static void w_sparse(void)
+{
+	char *p = path_of("data");
+	unlink(p);
+	int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)SMALL) != 0)
+		die("%s: %s", p, strerror(errno));
+	struct stat st;
+	fstat(fd, &st);
+	if (st.st_blocks != 0)
+		skip("this file system gives a truncated file blocks");
+	char *m = map_aligned(SMALL, PROT_READ, MAP_SHARED, fd, 0);
+	snap_t a = snap();
+	sink = touch_read(m, SMALL, (size_t)page);
+	delta_t d = since(a);
+	row("majflt", d.majflt, "majflt", "exact");
+	row("minflt", d.minflt, "minflt", "exact");
+	row("cached_pages", resident(m, SMALL), "file=data:cached_pages", "exact");
+	fstat(fd, &st);
+	row("disk_pages", (double)st.st_blocks * 512 / page, "file=data:disk_pages", "exact");
+	trace_header("reads of every page of a 4 MiB sparse file (all holes)");
+	tr("file data size=4M sparse");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 4M r shared fd=3", TRACE_BASE);
+	tr("1 seq r 0x%lx 4M", TRACE_BASE);
+}
+
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Read one byte; 1 when it raised SIGBUS. */
+static int read_or_bus(const volatile char *a)
+{
+	if (sigsetjmp(bus_jmp, 1))
+		return 1;
+	sink = (unsigned char)*a;
+	return 0;
+}
+
+/* Truncate a mapped file: the pages past EOF raise SIGBUS. */
+static void w_truncate(void)
+{
+	int fd = make_file("data", 16 * KIB, 4 * KIB);
+	char *m = map_aligned(16 * KIB, PROT_READ, MAP_SHARED, fd, 0);
+	sink = touch_read(m, 16 * KIB, (size_t)page);
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	if (ftruncate(fd, (off_t)page) != 0)
+		die("ftruncate: %s", strerror(errno));
+	int bus = read_or_bus(m) * 100;
+	for (int i = 1; i < 4; i++)
+		bus += read_or_bus(m + i * page);
+	row("sigbus", bus, "sigbus@cut", "exact");
+	if (ftruncate(fd, 16 * KIB) != 0)
+		die("ftruncate: %s", strerror(errno));
+	snap_t a = snap();
+	int bus2 = read_or_bus(m + page);
+	delta_t d = since(a);
+	row("sigbus_after_grow", bus2, "sigbus-sigbus@cut", "exact");
+	row("regrown_majflt", d.majflt, "majflt-majflt@cut", "exact");
+	row("regrown_minflt", d.minflt, "minflt-minflt@cut", "exact");
+	trace_header("a 16 KiB file mapped and read, truncated to 4 KiB, every "
+		     "page read, grown back to 16 KiB, page 1 read");
+	tr("file data size=16K cached");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 16K r shared fd=3", TRACE_BASE);
+	tr("1 seq r 0x%lx 16K", TRACE_BASE);
+	tr("1 catch sigbus");
+	tr("1 ftruncate 3 4K");
+	tr("1 seq r 0x%lx 16K", TRACE_BASE);
+	tr("1 note @cut");
+	tr("1 ftruncate 3 16K");
+	tr("1 r 0x%lx", TRACE_BASE + (unsigned long)page);
+}
+
+/* close() and unlink() do not end a mapping. */
+static void w_unlink(void)
+{
+	int fd = make_file("data", 64 * KIB, 4 * KIB);
+	char *m = map_aligned(64 * KIB, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	unlink(path_of("data"));
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	snap_t a = snap();
+	int bus = 0;
+	for (int i = 0; i < 16; i++)
+		bus += read_or_bus(m + i * page);
+	delta_t d = since(a);
+	row("sigbus", bus, "sigbus", "exact");
+	row("minflt", d.minflt, "minflt", "exact");
+	row("majflt", d.majflt, "majflt", "exact");
+	row("rss_pages", smaps_pages(m, "Rss"), "pid=1:rss_file", "exact");
+	trace_header("a cached 64 KiB file mapped, closed and unlinked, then read");
+	tr("file data size=64K cached");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 64K r shared fd=3", TRACE_BASE);
+	tr("1 close 3");
+	tr("1 unlink data");
+	tr("1 catch sigbus");
+	tr("1 seq r 0x%lx 64K", TRACE_BASE);
+}
+
+#define RVM (16 * MIB)
+
+/* read() against mmap for the same cached 16 MiB. */
+static void w_read_vs_mmap(void)
+{
+	int fd = make_file("data", RVM, 4 * KIB);
+	char *buf = malloc(4 * KIB);
+	memset(buf, 0, 4 * KIB);
+	snap_t a = snap();
+	for (size_t off = 0; off < RVM; off += 4 * KIB)
+		if (pread(fd, buf, 4 * KIB, (off_t)off) != (ssize_t)(4 * KIB))
+			die("pread: %s", strerror(errno));
+	delta_t d = since(a);
+	free(buf);
+	row("read_minflt", d.minflt, "minflt@read", "exact");
+	row("read_ns_per_call", d.ns / (RVM / (4 * KIB)), "sim_time_ns@read/4096", "factor:2");
+	char *m = map_aligned(RVM, PROT_READ, MAP_SHARED, fd, 0);
+	a = snap();
+	sink = touch_read(m, RVM, (size_t)page);
+	d = since(a);
+	row("mmap_minflt", d.minflt, "minflt-minflt@read", "exact");
+	row("mmap_ns_per_page", d.ns / (RVM / page),
+	    "sim_time_ns-sim_time_ns@read/4096", "factor:3");
+	trace_header("a cached 16 MiB file read with 4 KiB pread() calls, then "
+		     "through a shared mapping");
+	tr("file data size=16M cached");
+	tr("1 open data fd=3");
+	for (size_t off = 0; off < RVM; off += 4 * KIB)
+		tr("1 read 3 %zu 4K", off);
+	tr("1 note @read");
+	tr("1 mmap 0x%lx 16M r shared fd=3", TRACE_BASE);
+	tr("1 seq r 0x%lx 16M", TRACE_BASE);
+}
+
+#define SWEEP (8 * MIB)
+
+/* Touch every k-th page of a cached file for k = 1..64: the fault count
+ * stays at one per fault-around window until the stride passes it. */
+static void w_stride(void)
+{
+	int fd = make_file("data", SWEEP, 4 * KIB);
+	trace_header("every k-th page of a cached 8 MiB file, k = 1, 2, 4 ... 64, "
+		     "each through a new shared mapping");
+	tr("file data size=8M cached");
+	tr("1 open data fd=3");
+	char prev[32] = "";
+	for (int k = 1; k <= 64; k *= 2) {
+		char *m = map_aligned(SWEEP, PROT_READ, MAP_SHARED, fd, 0);
+		snap_t a = snap();
+		sink = touch_read(m, SWEEP, (size_t)k * (size_t)page);
+		delta_t d = since(a);
+		munmap(m, SWEEP);
+		char metric[32], sim[96];
+		snprintf(metric, sizeof(metric), "minflt_stride_%d", k);
+		snprintf(sim, sizeof(sim), "minflt@s%d%s%s", k, prev[0] ? "-minflt@" : "", prev);
+		row(metric, d.minflt, sim, "exact");
+		tr("1 mmap 0x%lx 8M r shared fd=3", TRACE_BASE);
+		tr("1 seq r 0x%lx 8M stride=%dK", TRACE_BASE, k * (int)(page / 1024));
+		tr("1 munmap 0x%lx 8M", TRACE_BASE);
+		tr("1 note @s%d", k);
+		snprintf(prev, sizeof(prev), "s%d", k);
+	}
+}
+
+#define WN (16 * MIB)
+
+/* MADV_WILLNEED reads ahead; the scan after it waits for nothing. */
+static void w_willneed(void)
+{
+	int fd = make_file("data", WN, 4 * KIB);
+	evict(fd, WN);
+	char *m = map_aligned(WN, PROT_READ, MAP_SHARED, fd, 0);
+	snap_t a = snap();
+	if (madvise(m, WN, MADV_WILLNEED) != 0)
+		skip("madvise(MADV_WILLNEED): %s", strerror(errno));
+	delta_t d = since(a);
+	(void)d;
+	/* let the reads it started finish, as the trace's sleep does */
+	usleep(200000);
+	row("cached_pages", resident_settled(m, WN), "file=data:cached_pages@advised", "exact");
+	a = snap();
+	sink = touch_read(m, WN, (size_t)page);
+	d = since(a);
+	row("majflt", d.majflt, "majflt-majflt@advised", "exact");
+	row("minflt", d.minflt, "minflt-minflt@advised", "pct:10");
+	trace_header("MADV_WILLNEED on a cold 16 MiB file, 200 ms, then a scan");
+	tr("file data size=16M");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 16M r shared fd=3", TRACE_BASE);
+	tr("1 madvise 0x%lx 16M willneed", TRACE_BASE);
+	tr("1 sleep 200ms");
+	tr("1 note @advised");
+	tr("1 seq r 0x%lx 16M", TRACE_BASE);
+}
+
+/* MADV_DONTNEED drops anonymous pages: the next reads find zeros. */
+static void w_dontneed(void)
+{
+	char *m = map_aligned(SMALL, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	touch_write(m, SMALL, (size_t)page);
+	if (madvise(m, SMALL, MADV_DONTNEED) != 0)
+		skip("madvise(MADV_DONTNEED): %s", strerror(errno));
+	row("rss_after", smaps_pages(m, "Rss"), "pid=1:rss_anon@dropped", "exact");
+	snap_t a = snap();
+	sink = touch_read(m, SMALL, (size_t)page);
+	delta_t d = since(a);
+	if (sink != 0)
+		die("MADV_DONTNEED left data behind");
+	row("reread_minflt", d.minflt, "minflt-minflt@dropped", "exact");
+	row("reread_rss", smaps_pages(m, "Rss"), "pid=1:rss_anon", "exact");
+	trace_header("4 MiB of anonymous memory written, MADV_DONTNEED, read again");
+	tr("1 mmap 0x%lx 4M rw private anon", TRACE_BASE);
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+	tr("1 madvise 0x%lx 4M dontneed", TRACE_BASE);
+	tr("1 note @dropped");
+	tr("1 seq r 0x%lx 4M", TRACE_BASE);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} workloads[] = {
+	{ "cached-scan", w_cached_scan },
+	{ "cold-touch-start", w_cold_touch_start },
+	{ "cold-touch-middle", w_cold_touch_middle },
+	{ "cold-scan", w_cold_scan },
+	{ "cold-scan-sequential", w_cold_scan_seq },
+	{ "cold-scan-random", w_cold_scan_random },
+	{ "cold-random", w_cold_random },
+	{ "cold-random-madv", w_cold_random_madv },
+	{ "private-write", w_private_write },
+	{ "private-read-write", w_private_read_write },
+	{ "read-readahead", w_read_readahead },
+	{ "shared-write-msync", w_shared_msync },
+	{ "anon-read-write", w_anon_rw },
+	{ "fork-cow", w_fork_cow },
+	{ "fork-shared-anon", w_fork_shared },
+	{ "sparse-holes", w_sparse },
+	{ "truncate-sigbus", w_truncate },
+	{ "unlink-mmap", w_unlink },
+	{ "read-vs-mmap", w_read_vs_mmap },
+	{ "stride-sweep", w_stride },
+	{ "madv-willneed", w_willneed },
+	{ "madv-dontneed", w_dontneed },
+};
+
+/* ---- calibration -------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median of 5 runs of @fn, so one preemption does not skew a cost. */
+static double median5(double (*fn)(void))
+{
+	double v[5];
+	for (int i = 0; i < 5; i++)
+		v[i] = fn();
+	qsort(v, 5, sizeof(v[0]), cmp_double);
+	return v[2];
+}
+
+static double c_syscall(void)
+{
+	uint64_t t = now_ns();
+	for (int i = 0; i < 20000; i++)
+		syscall(SYS_getppid);
+	return (double)(now_ns() - t) / 20000;
+}
+
+#define CAL (2 * MIB)
+
+static double c_zero(void)
+{
+	char *m = map_aligned(CAL, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t t = now_ns();
+	sink = touch_read(m, CAL, (size_t)page);
+	double r = (double)(now_ns() - t) / (CAL / page);
+	munmap(m, CAL);
+	return r;
+}
+
+static double c_anon_write(void)
+{
+	char *m = map_aligned(CAL, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t t = now_ns();
+	touch_write(m, CAL, (size_t)page);
+	double r = (double)(now_ns() - t) / (CAL / page);
+	munmap(m, CAL);
+	return r;
+}
+
+static double c_cow(void)
+{
+	char *m = map_aligned(CAL, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	touch_write(m, CAL, (size_t)page);
+	int p[2];
+	if (pipe(p) != 0)
+		die("pipe: %s", strerror(errno));
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		uint64_t t = now_ns();
+		touch_write(m, CAL, (size_t)page);
+		double r = (double)(now_ns() - t) / (CAL / page);
+		_exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+	}
+	double r = 0;
+	if (read(p[0], &r, sizeof(r)) != sizeof(r))
+		die("the child failed");
+	waitpid(pid, NULL, 0);
+	close(p[0]);
+	close(p[1]);
+	munmap(m, CAL);
+	return r;
+}
+
+/* A TLB miss: one read per page of 64 MiB already mapped, far more pages
+ * than any TLB holds, so each read walks the page table. */
+static double c_tlb_miss(void)
+{
+	size_t len = 64 * MIB;
+	char *m = map_aligned(len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	touch_write(m, len, (size_t)page);
+	uint64_t t = now_ns();
+	sink = touch_read(m, len, (size_t)page);
+	double r = (double)(now_ns() - t) / (double)(len / (size_t)page);
+	munmap(m, len);
+	return r;
+}
+
+static int cal_fd = -1;
+
+static double c_pread(void)
+{
+	char buf[4096];
+	uint64_t t = now_ns();
+	for (int i = 0; i < 4096; i++)
+		if (pread(cal_fd, buf, sizeof(buf), (off_t)(i % 512) * 4096) != 4096)
+			die("pread: %s", strerror(errno));
+	return (double)(now_ns() - t) / 4096;
+}
+
+/* A file minor fault: a cached page, one touch per fault-around window. */
+static double c_file_minor(void)
+{
+	char *m = map_aligned(CAL, PROT_READ, MAP_SHARED, cal_fd, 0);
+	uint64_t t = now_ns();
+	sink = touch_read(m, CAL, 16 * (size_t)page);
+	double r = (double)(now_ns() - t) / (CAL / page / 16);
+	munmap(m, CAL);
+	return r;
+}
+
+/* A major fault: MADV_RANDOM on a cold file, one page per fault. */
+static double c_major(void)
+{
+	evict(cal_fd, CAL);
+	char *m = map_aligned(CAL, PROT_READ, MAP_SHARED, cal_fd, 0);
+	madvise(m, CAL, MADV_RANDOM);
+	uint64_t t = now_ns();
+	/* every 8th page: no two faults in one disk request */
+	sink = touch_read(m, CAL, 8 * (size_t)page);
+	double r = (double)(now_ns() - t) / (CAL / page / 8);
+	munmap(m, CAL);
+	return r;
+}
+
+/* Sequential disk bandwidth: a cold file read with 1 MiB O_DIRECT reads,
+ * or plain reads after eviction where O_DIRECT is refused. */
+static double bandwidth(void)
+{
+	size_t size = 32 * MIB;
+	int fd = make_file("bw", size, 1 * MIB);
+	evict(fd, size);
+	int dfd = open(path_of("bw"), O_RDONLY | O_DIRECT);
+	int use = dfd >= 0 ? dfd : fd;
+	void *buf;
+	if (posix_memalign(&buf, 4096, MIB) != 0)
+		die("out of memory");
+	uint64_t t = now_ns();
+	for (size_t off = 0; off < size; off += MIB)
+		if (pread(use, buf, MIB, (off_t)off) != (ssize_t)MIB)
+			die("pread: %s", strerror(errno));
+	double s = (double)(now_ns() - t) / 1e9;
+	free(buf);
+	if (dfd >= 0)
+		close(dfd);
+	close(fd);
+	unlink(path_of("bw"));
+	return (double)size / s;
+}
+
+static void calibrate(void)
+{
+	cal_fd = make_file("cal", CAL, 4 * KIB);
+	printf("cost syscall %.1f\n", median5(c_syscall));
+	printf("cost zero_fault %.1f\n", median5(c_zero));
+	printf("cost anon_write_fault %.1f\n", median5(c_anon_write));
+	printf("cost cow_fault %.1f\n", median5(c_cow));
+	printf("cost pread_4k %.1f\n", median5(c_pread));
+	printf("cost file_minor_fault %.1f\n", median5(c_file_minor));
+	printf("cost major_fault %.1f\n", median5(c_major));
+	printf("cost tlb_miss %.1f\n", median5(c_tlb_miss));
+	printf("cost disk_bandwidth %.0f\n", bandwidth());
+	close(cal_fd);
+	unlink(path_of("cal"));
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: vmprobe list | vmprobe run NAME DIR TRACE | "
+			"vmprobe calibrate DIR\n");
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	page = sysconf(_SC_PAGESIZE);
+	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+		for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
+			printf("%s\n", workloads[i].name);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "calibrate") == 0) {
+		dir = argv[2];
+		calibrate();
+		return 0;
+	}
+	if (argc != 5 || strcmp(argv[1], "run") != 0)
+		usage();
+	dir = argv[3];
+	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+		if (strcmp(argv[2], workloads[i].name) != 0)
+			continue;
+		snprintf(trace_tmp, sizeof(trace_tmp), "%s.tmp", argv[4]);
+		trace = fopen(trace_tmp, "w");
+		if (!trace)
+			die("%s: %s", trace_tmp, strerror(errno));
+		warm_up();
+		if (page != 4096)
+			skip("the page size is %ld; the workloads assume 4 KiB", page);
+		workloads[i].fn();
+		fflush(stdout);
+		if (fclose(trace) != 0 || rename(trace_tmp, argv[4]) != 0)
+			die("%s: %s", argv[4], strerror(errno));
+		unlink(path_of("data"));
+		return 0;
+	}
+	fprintf(stderr, "vmprobe: unknown workload '%s' (vmprobe list)\n", argv[2]);
+	return 1;
+}
