@@ -580,6 +580,8 @@ gboolean vm_timeline_finish(vm_timeline_t *tl, const GError *run_error,
 {
 	g_return_val_if_fail(tl != NULL && tl->f && !tl->finished, FALSE);
 	uint64_t now = vm_engine_now(tl->e);
+	/* a run stopped half-way through an event: its effect on memory */
+	sample_counters(tl, now);
 	if (run_error) {
 		ev_open(tl, "i", "run failed", "error", now, 0, TL_PID_MEMORY,
 			TL_PID_MEMORY, "g");

@@ -995,7 +995,8 @@ START_TEST(test_failed_run)
 	runinfo_t ri;
 	ck_assert(!run_with_timeline("oom.vmt", text, NULL, out, &ri));
 	jval_t *root = load(out);
-	check_structure("failed", root);
+	check_against("failed", root, &ri);   /* counters: up to the failure */
+	ck_assert_uint_eq(ri.free, 0);
 	jval_t *md = jget(root, "metadata");
 	ck_assert_str_eq(jstr(md, "status"), "failed");
 	ck_assert_ptr_nonnull(strstr(jstr(md, "error"), "out of memory"));
