@@ -50,6 +50,14 @@ static const char *const counter_names[C_NR] = {
 	"free", "file", "anon", "dirty", "swap",
 };
 
+/* A request just submitted: where its slice is, and when it completes. */
+typedef struct {
+	uint32_t tid;
+	uint64_t start_ns, done_ns;
+} vm_tl_io_t;
+
+#define TL_RECENT_IO 64
+
 struct vm_timeline {
 	char *path;
 	char *tmp_path;
@@ -68,6 +76,10 @@ struct vm_timeline {
 	uint32_t nr_slots;
 	uint8_t *oom_seen;        /* per m->procs index: OOM kill reported */
 	uint32_t nr_oom_seen;
+	vm_tl_io_t recent[TL_RECENT_IO]; /* requests since the last access or
+				  * event, for the flow arrows */
+	unsigned nr_recent;
+	uint64_t nr_flows;
 	uint64_t counter[C_NR];   /* the values last written */
 	gboolean have_counters;
 };
@@ -214,6 +226,23 @@ static void ev_close(vm_timeline_t *tl)
 	tl->nr_events++;
 }
 
+/* One end of a flow arrow @id: "s" binds to the slice open at @ts on its
+ * track, "f" (with "bp":"e") to the slice that starts there. */
+static void ev_flow(vm_timeline_t *tl, const char *ph, uint64_t ts,
+		    uint32_t pid, uint32_t tid, uint64_t id)
+{
+	GString *b = tl->ev;
+	g_string_truncate(b, 0);
+	g_string_append_printf(b, "{\"name\":\"waits for\",\"cat\":\"flow\","
+			       "\"ph\":\"%s\",\"ts\":", ph);
+	json_us(b, ts);
+	g_string_append_printf(b, ",\"pid\":%u,\"tid\":%u,\"id\":%" G_GUINT64_FORMAT
+			       "%s,\"args\":{", pid, tid, id,
+			       ph[0] == 'f' ? ",\"bp\":\"e\"" : "");
+	tl->nargs = 0;
+	ev_close(tl);
+}
+
 /* A metadata event naming a process or a thread. */
 static void ev_name(vm_timeline_t *tl, const char *what, uint32_t pid,
 		    uint32_t tid, const char *name)
@@ -256,6 +285,27 @@ static void sample_counters(vm_timeline_t *tl, uint64_t ts)
 		tl->counter[i] = v[i];
 	}
 	tl->have_counters = TRUE;
+}
+
+/*
+ * An arrow from the slice open at @ts on process @pid's track to the disk
+ * request it waits for: one submitted since the last access or event that
+ * completes at @until.  Flow events, phases "s" and "f" (binding to the
+ * enclosing slice); none when the wait is for an older request (a page
+ * another read brought in, writeback already under way).
+ */
+static void flow_to_io(vm_timeline_t *tl, uint32_t pid, uint64_t ts,
+		       uint64_t until)
+{
+	for (unsigned i = 0; i < tl->nr_recent; i++) {
+		const vm_tl_io_t *io = &tl->recent[i];
+		if (io->done_ns != until)
+			continue;
+		uint64_t id = ++tl->nr_flows;
+		ev_flow(tl, "s", ts, pid, pid, id);
+		ev_flow(tl, "f", io->start_ns, TL_PID_DISK, io->tid, id);
+		return;
+	}
 }
 
 /* ---- the callbacks ----------------------------------------------------------- */
@@ -321,6 +371,8 @@ static void tl_access(void *ctx, vm_engine_t *e, const vm_record_t *rec,
 			arg_u64(tl, "pfn", res->pfn);
 		arg_u64(tl, "line", rec->line);
 		ev_close(tl);
+		if (res->ready_at > now)
+			flow_to_io(tl, rec->pid, start, res->ready_at);
 		if (o == VM_OUT_SIGSEGV || o == VM_OUT_SIGBUS) {
 			vm_sig_t sig = o == VM_OUT_SIGSEGV ? VM_SIG_SIGSEGV : VM_SIG_SIGBUS;
 			vm_proc_t *p = vm_machine_proc(tl->m, rec->pid);
@@ -333,6 +385,7 @@ static void tl_access(void *ctx, vm_engine_t *e, const vm_record_t *rec,
 			ev_close(tl);
 		}
 	}
+	tl->nr_recent = 0;
 	if (tl->next.on_access)
 		tl->next.on_access(tl->next.ctx, e, rec, vaddr, acc, res);
 }
@@ -414,9 +467,13 @@ static void step_event(vm_timeline_t *tl, const vm_step_t *st)
 			r->pid, r->pid, NULL);
 		arg_us(tl, "cpu_us", st->end_ns - st->start_ns);
 		arg_us(tl, "wait_us", end - st->end_ns);
-	} else {
-		ev_open(tl, "i", op, "syscall", st->start_ns, 0, r->pid, r->pid, "t");
+		arg_record(tl, r);
+		ev_close(tl);
+		if (st->wait_until > st->end_ns)
+			flow_to_io(tl, r->pid, st->start_ns, st->wait_until);
+		return;
 	}
+	ev_open(tl, "i", op, "syscall", st->start_ns, 0, r->pid, r->pid, "t");
 	switch (r->kind) {
 	case VM_REC_MMAP:
 	case VM_REC_MUNMAP:
@@ -466,6 +523,7 @@ static void tl_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 	if (G_UNLIKELY(st->oom_kills))
 		report_oom_kills(tl, st);
 	sample_counters(tl, st->end_ns);
+	tl->nr_recent = 0;
 	if (tl->next.on_step)
 		tl->next.on_step(tl->next.ctx, e, st);
 }
@@ -505,6 +563,9 @@ static void tl_io(void *ctx, const vm_disk_t *d, const vm_disk_req_t *req,
 	arg_us(tl, "queued_us", io->start_ns - io->submit_ns);
 	arg_bool(tl, "seek", io->seeked);
 	ev_close(tl);
+	if (tl->nr_recent < TL_RECENT_IO)
+		tl->recent[tl->nr_recent++] = (vm_tl_io_t){ tid, io->start_ns,
+							    io->done_ns };
 }
 
 /* ---- life cycle -------------------------------------------------------------- */

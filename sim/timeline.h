@@ -10,7 +10,8 @@
  *                  exit, signals and notes as instants; OOM kills as
  *                  process-wide instants
  *   disk TYPE      one thread per queue slot, each request an X slice
- *                  from the moment it got a slot to its completion
+ *                  from the moment it got a slot to its completion, and
+ *                  flow arrows to it from the fault or call that waits
  *   memory         counters (C) of free, file, anon, dirty and swap pages,
  *                  sampled after every event that changed them
  *   (global)       crashes and a run's failure, as global instants

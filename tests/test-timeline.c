@@ -554,7 +554,8 @@ static GPtrArray *events_of(const jval_t *root)
 }
 
 typedef struct {
-	int64_t busy_until;    /* end of the latest slice */
+	int64_t busy_from;     /* start of the latest slice */
+	int64_t busy_until;    /* its end (or the latest thread instant) */
 	int64_t last_ts;
 } track_t;
 
@@ -587,6 +588,8 @@ static void check_structure(const char *what, const jval_t *root)
 	GHashTable *named = g_hash_table_new(g_int64_hash, g_int64_equal);
 	GPtrArray *used = g_ptr_array_new_with_free_func(g_free);
 	int64_t *pids = g_new(int64_t, ev->len);
+	GHashTable *starts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTable *flows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; i < ev->len; i++) {
 		jval_t *e = g_ptr_array_index(ev, i);
 		ck_assert_msg(e->t == J_OBJ, "%s: event %u is not an object", what, i);
@@ -616,7 +619,34 @@ static void check_structure(const char *what, const jval_t *root)
 				      "%s: slice %u (%s at %" G_GINT64_FORMAT "ns) overlaps the one "
 				      "before on its track (ends %" G_GINT64_FORMAT "ns)",
 				      what, i, name, ts, t->busy_until);
+			t->busy_from = ts;
 			t->busy_until = ts + dur;
+			g_hash_table_add(starts, g_strdup_printf("%" G_GINT64_FORMAT "/%"
+				G_GINT64_FORMAT "/%" G_GINT64_FORMAT, pid, tid, ts));
+			g_ptr_array_add(used, g_memdup2(&pid, sizeof pid));
+			break;
+		}
+		case 's':
+		case 'f': {
+			/* a flow arrow: "s" inside the waiting slice, "f" where
+			 * the request's slice starts; one of each per id */
+			int64_t id = jint(e, "id");
+			ck_assert_msg(id > 0, "%s: flow %u without an id", what, i);
+			char *key = g_strdup_printf("%c%" G_GINT64_FORMAT, ph[0], id);
+			ck_assert_msg(!g_hash_table_contains(flows, key),
+				      "%s: flow end %s twice", what, key);
+			g_hash_table_add(flows, key);
+			if (ph[0] == 's') {
+				ck_assert_msg(ts >= t->busy_from && ts < t->busy_until,
+					      "%s: flow %u starts outside a slice", what, i);
+			} else {
+				ck_assert_str_eq(jstr(e, "bp"), "e");
+				char *k = g_strdup_printf("%" G_GINT64_FORMAT "/%"
+					G_GINT64_FORMAT "/%" G_GINT64_FORMAT, pid, tid, ts);
+				ck_assert_msg(g_hash_table_contains(starts, k),
+					      "%s: flow %u ends where no slice starts", what, i);
+				g_free(k);
+			}
 			g_ptr_array_add(used, g_memdup2(&pid, sizeof pid));
 			break;
 		}
@@ -649,12 +679,25 @@ static void check_structure(const char *what, const jval_t *root)
 		}
 		default:
 			ck_abort_msg("%s: event %u: unexpected ph '%s'", what, i, ph);
+			break;
 		}
 	}
 	for (guint i = 0; i < used->len; i++)
 		ck_assert_msg(g_hash_table_contains(named, g_ptr_array_index(used, i)),
 			      "%s: pid %" G_GINT64_FORMAT " has no process_name", what,
 			      *(int64_t *)g_ptr_array_index(used, i));
+	GHashTableIter it;
+	gpointer k;
+	g_hash_table_iter_init(&it, flows);
+	while (g_hash_table_iter_next(&it, &k, NULL)) {
+		char *other = g_strdup(k);
+		other[0] = other[0] == 's' ? 'f' : 's';
+		ck_assert_msg(g_hash_table_contains(flows, other), "%s: flow %s has no %c",
+			      what, (char *)k, other[0]);
+		g_free(other);
+	}
+	g_hash_table_destroy(starts);
+	g_hash_table_destroy(flows);
 	g_ptr_array_free(used, TRUE);
 	g_hash_table_destroy(named);
 	g_hash_table_destroy(tracks);
@@ -897,6 +940,56 @@ START_TEST(test_crash_and_sleep)
 	ck_assert_int_eq(jns(s, "dur"), 20000000000LL + 100);
 	ck_assert_int_eq(jns(jget(s, "args"), "wait_us"), 20000000000LL);
 	jfree(root);
+}
+END_TEST
+
+/* Arrows from what waits to the request it waits for: a cold read() and
+ * a major fault, each pointing at a read that ends when the wait does. */
+START_TEST(test_flows)
+{
+	static const char text[] =
+		"vmt 1\n"
+		"file data size=8M\n"
+		"1 open data fd=3\n"
+		"1 read 3 0 4K\n"
+		"1 mmap 0x10000000 8M r shared fd=3\n"
+		"1 r 0x10600000\n";
+	char *out = tmp_path("flows.json");
+	runinfo_t ri;
+	ck_assert(run_with_timeline("flows.vmt", text, NULL, out, &ri));
+	jval_t *root = load(out);
+	check_against("flows", root, &ri);
+	ck_assert_uint_eq(count_events(root, "s", "waits for", "flow"), 2);
+	ck_assert_uint_eq(count_events(root, "f", "waits for", "flow"), 2);
+	const char *waiters[] = { "read", "major fault" };
+	for (guint n = 0; n < 2; n++) {
+		/* the read() call, not the disk's read */
+		jval_t *w = NULL;
+		for (guint k = 0; (w = find_event(root, "X", waiters[n], k)); k++)
+			if (strcmp(jstr(w, "cat"), "disk") != 0)
+				break;
+		ck_assert_ptr_nonnull(w);
+		int64_t end = jns(w, "ts") + jns(w, "dur");
+		ck_assert_int_gt(jns(jget(w, "args"), "wait_us"), 0);
+		jval_t *s = find_event(root, "s", "waits for", n);
+		jval_t *f = find_event(root, "f", "waits for", n);
+		ck_assert_int_eq(jint(s, "id"), jint(f, "id"));
+		ck_assert_int_eq(jns(s, "ts"), jns(w, "ts"));
+		/* the disk slice the arrow points at ends with the wait */
+		GPtrArray *ev = events_of(root);
+		gboolean found = FALSE;
+		for (guint i = 0; i < ev->len; i++) {
+			jval_t *e = g_ptr_array_index(ev, i);
+			if (!strcmp(jstr(e, "ph"), "X") && !g_strcmp0(jstr(e, "cat"), "disk") &&
+			    jint(e, "tid") == jint(f, "tid") && jns(e, "ts") == jns(f, "ts"))
+				found |= jns(e, "ts") + jns(e, "dur") == end;
+		}
+		ck_assert_msg(found, "the arrow of %s points at no read ending with it",
+			      waiters[n]);
+	}
+	jfree(root);
+	g_unlink(out);
+	g_free(out);
 }
 END_TEST
 
@@ -1205,6 +1298,7 @@ static Suite *timeline_suite(void)
 	tcase_add_test(tc, test_signals);
 	tcase_add_test(tc, test_crash_and_sleep);
 	tcase_add_test(tc, test_swap);
+	tcase_add_test(tc, test_flows);
 	tcase_add_test(tc, test_escaping);
 	tcase_add_test(tc, test_deterministic);
 	suite_add_tcase(s, tc);
