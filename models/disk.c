@@ -225,6 +225,8 @@ uint64_t vm_disk_submit(vm_disk_t *d, uint64_t now_ns,
 		d->stats.queue_ns += io->start_ns - now_ns;
 	}
 	count(d, req);
+	if (G_UNLIKELY(d->on_io != NULL))
+		d->on_io(d->on_io_ctx, d, req, io);
 	return io->done_ns;
 }
 

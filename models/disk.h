@@ -135,6 +135,12 @@ struct vm_disk {
 	uint64_t busy_until;     /* end of the busy intervals' union so far */
 	vm_disk_io_t last;       /* the latest request's timing */
 	vm_disk_stats_t stats;   /* read by the caller, never reset here */
+	/* An observer told of every request as it is submitted, with its
+	 * timing (the timeline, sim/timeline.c); NULL unless someone asked,
+	 * so the replay pays one untaken branch per request. */
+	void (*on_io)(void *ctx, const vm_disk_t *d, const vm_disk_req_t *req,
+		      const vm_disk_io_t *io);
+	void *on_io_ctx;
 };
 
 /* The type registry: NULL-terminated, the default (nvme) first. */

@@ -498,6 +498,7 @@ static void wait_io(vm_engine_t *e, task_t *t, uint64_t until)
 	t->blocked_at = e->now;
 	vm_evq_push(&e->evq, until, VM_EV_WAKE, t->pid, 0);
 	e->st.blocked = 1;
+	e->st.wait_until = until;
 }
 
 static vm_file_t *fd_file(vm_proc_t *p, int32_t fd)
@@ -689,6 +690,7 @@ static gboolean run_accesses(vm_engine_t *e, task_t *t, vm_proc_t *p,
 			t->blocked_at = e->now;
 			vm_evq_push(&e->evq, res.ready_at, VM_EV_WAKE, t->pid, 0);
 			st->blocked = 1;
+			st->wait_until = res.ready_at;
 			t->cur_pos = k + 1;
 			return TRUE;
 		}
@@ -721,6 +723,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	st->pages = 0;
 	st->switched = st->flushed = st->skipped = st->killed = 0;
 	st->caught = st->blocked = st->expect_ok = 0;
+	st->wait_until = 0;
 	st->resumed = t->cur_pos > 0;
 	st->expect_msg = NULL;
 	uint64_t evicted0 = m->nr_evicted, kills0 = m->c.oom_kills;
@@ -900,6 +903,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			t->blocked_at = e->now;
 			vm_evq_push(&e->evq, e->now + r->ns, VM_EV_WAKE, t->pid, 0);
 			st->blocked = 1;
+			st->wait_until = e->now + r->ns;
 		}
 		break;
 	case VM_REC_NOTE:

@@ -45,6 +45,7 @@ typedef struct {
 	uint8_t blocked;          /* it left its process waiting (sleep) */
 	uint8_t expect_ok;        /* EXPECT: all checks held */
 	uint8_t resumed;          /* the continuation of a record that waited */
+	uint64_t wait_until;      /* blocked: when the wait ends (0: none) */
 	const char *expect_msg;   /* EXPECT: the first failure, or NULL */
 	uint64_t evicted;         /* pages reclaim evicted during it */
 	uint64_t oom_kills;       /* processes the OOM killer killed during it */

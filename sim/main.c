@@ -16,6 +16,7 @@
 #include "sim/engine.h"
 #include "sim/narrate.h"
 #include "sim/stats.h"
+#include "sim/timeline.h"
 #include "sim/tour.h"
 #include "traces/error.h"
 
@@ -177,9 +178,6 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 	vm_format_t fmt;
 	if (!vm_cli_parse_format(&fmt, &status, cmd))
 		return status;
-	if (vm_cli_timeline)
-		return vm_cli_usage_error(cmd, "--timeline is not available in this version "
-				   "(the timeline writer is planned, not built)");
 	vm_config_t cfg;
 	GError *err = NULL;
 	/* no -p: the trace's `profile` header, else `default` */
@@ -199,15 +197,28 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 		if (opt_each)
 			opts.on_access = explain_access;
 	}
+	/* the timeline chains to the narration's callbacks */
+	vm_timeline_t *tl = vm_cli_timeline ? vm_timeline_new(vm_cli_timeline) : NULL;
+	if (tl)
+		vm_timeline_hook(tl, &opts);
 	vm_engine_t *e = memory_text
 		? vm_engine_open_memory(trace, memory_text, base, vm_cli_sets, &opts, &err)
 		: vm_engine_open(trace, base, vm_cli_sets, &opts, &err);
+	if (e && tl && !vm_timeline_start(tl, e, &err)) {
+		vm_engine_free(e);
+		e = NULL;
+	}
 	if (!e) {
+		vm_timeline_free(tl);
 		g_string_free(x.line, TRUE);
 		g_string_free(x.accesses, TRUE);
 		return vm_cli_report(err);
 	}
-	if (!vm_engine_run(e, &err)) {
+	gboolean ran = vm_engine_run(e, &err);
+	/* a failed run still gets its timeline, up to the failure */
+	GError *tl_err = NULL;
+	gboolean tl_ok = !tl || vm_timeline_finish(tl, ran ? NULL : err, &tl_err);
+	if (!ran) {
 		fflush(stdout);
 		status = vm_cli_report(err);
 	} else {
@@ -234,6 +245,13 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 			g_string_free(out, TRUE);
 		}
 	}
+	if (!tl_ok) {
+		fflush(stdout);
+		int st = vm_cli_report(tl_err);
+		if (status == EXIT_OK || status == EXIT_EXPECT)
+			status = st;
+	}
+	vm_timeline_free(tl);
 	vm_engine_free(e);
 	g_string_free(x.line, TRUE);
 	g_string_free(x.accesses, TRUE);
