@@ -32,6 +32,35 @@ gboolean vm_outcome_parse(const char *s, vm_outcome_t *o)
 	return FALSE;
 }
 
+/* Short names of vm_why_t, for machine-readable outputs (the timeline). */
+static const char *const why_names[VM_WHY_NR] = {
+	[VM_WHY_NONE] = "none",
+	[VM_WHY_NO_VMA] = "no_vma",
+	[VM_WHY_PROT] = "prot",
+	[VM_WHY_ZERO_PAGE] = "zero_page",
+	[VM_WHY_ANON_NEW] = "anon_new",
+	[VM_WHY_ZERO_REPLACED] = "zero_replaced",
+	[VM_WHY_COW_COPY] = "cow_copy",
+	[VM_WHY_COW_REUSE] = "cow_reuse",
+	[VM_WHY_OOM] = "oom",
+	[VM_WHY_SWAPIN] = "swapin",
+	[VM_WHY_SWAPCACHE] = "swapcache",
+	[VM_WHY_SWAP_REUSE] = "swap_reuse",
+	[VM_WHY_SIGBUS] = "sigbus",
+	[VM_WHY_FILE_READ] = "file_read",
+	[VM_WHY_FILE_HOLE] = "file_hole",
+	[VM_WHY_FILE_CACHED] = "file_cached",
+	[VM_WHY_FILE_LOCKED] = "file_locked",
+	[VM_WHY_SHARED_WRITE] = "shared_write",
+	[VM_WHY_PRIVATE_COPY] = "private_copy",
+};
+
+const char *vm_why_name(vm_why_t w)
+{
+	/* a reason added without a name shows up here, not as a crash */
+	return w < VM_WHY_NR && why_names[w] ? why_names[w] : "?";
+}
+
 uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 				uint32_t owner, uint64_t index)
 {

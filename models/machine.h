@@ -203,6 +203,7 @@ typedef struct vm_machine {
 } vm_machine_t;
 
 /* A machine for @cfg (already validated). */
+const char *vm_why_name(vm_why_t w);
 vm_machine_t *vm_machine_new(const vm_config_t *cfg);
 void vm_machine_free(vm_machine_t *m);
 /* (Re)create the reclaim policy; @next_use is the oracle of `opt` (NULL

@@ -310,25 +310,6 @@ static void flow_to_io(vm_timeline_t *tl, uint32_t pid, uint64_t ts,
 
 /* ---- the callbacks ----------------------------------------------------------- */
 
-static const char *const why_names[VM_WHY_NR] = {
-	[VM_WHY_NONE] = "none",
-	[VM_WHY_NO_VMA] = "no_vma",
-	[VM_WHY_PROT] = "prot",
-	[VM_WHY_ZERO_PAGE] = "zero_page",
-	[VM_WHY_ANON_NEW] = "anon_new",
-	[VM_WHY_ZERO_REPLACED] = "zero_replaced",
-	[VM_WHY_COW_COPY] = "cow_copy",
-	[VM_WHY_COW_REUSE] = "cow_reuse",
-	[VM_WHY_OOM] = "oom",
-	[VM_WHY_SWAPIN] = "swapin",
-	[VM_WHY_SIGBUS] = "sigbus",
-	[VM_WHY_FILE_READ] = "file_read",
-	[VM_WHY_FILE_HOLE] = "file_hole",
-	[VM_WHY_FILE_CACHED] = "file_cached",
-	[VM_WHY_FILE_LOCKED] = "file_locked",
-	[VM_WHY_SHARED_WRITE] = "shared_write",
-	[VM_WHY_PRIVATE_COPY] = "private_copy",
-};
 
 static const char *acc_name(vm_acc_t acc)
 {
@@ -357,7 +338,7 @@ static void tl_access(void *ctx, vm_engine_t *e, const vm_record_t *rec,
 		arg_str(tl, "outcome", vm_outcome_name(o));
 		arg_str(tl, "access", acc_name(acc));
 		arg_hex(tl, "addr", vaddr);
-		arg_str(tl, "reason", res->why < VM_WHY_NR ? why_names[res->why] : "?");
+		arg_str(tl, "reason", vm_why_name((vm_why_t)res->why));
 		g_string_truncate(tl->scratch, 0);
 		vm_narrate_access(tl->scratch, e, vaddr, acc, res);
 		arg_str(tl, "why", tl->scratch->str);

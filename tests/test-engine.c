@@ -401,6 +401,16 @@ static char *hand_trace(int n)
 /* Loop test: replay the first _i+1 steps and check the state after step _i
  * in C (the counters, the step's own TLB result, refs, cost and time, and
  * the TLB's LRU order). */
+/* Every fault reason has a short name (the timeline writes it). */
+START_TEST(test_why_names)
+{
+	for (int w = 0; w < VM_WHY_NR; w++)
+		ck_assert_msg(strcmp(vm_why_name((vm_why_t)w), "?") != 0,
+			      "vm_why_t %d has no name", w);
+	ck_assert_str_eq(vm_why_name(VM_WHY_NR), "?");
+}
+END_TEST
+
 START_TEST(test_hand_step)
 {
 	const hand_t *h = &hand[_i];
@@ -1602,6 +1612,7 @@ static Suite *engine_suite(void)
 	TCase *tc = tcase_create("hand");
 	tcase_add_loop_test(tc, test_hand_step, 0, NR_HAND);
 	tcase_add_test(tc, test_hand_final);
+	tcase_add_test(tc, test_why_names);
 	tcase_add_test(tc, test_json_values);
 	suite_add_tcase(s, tc);
 
