@@ -418,7 +418,7 @@ static void draw_pt(vm_tui_t *t, const vm_rect_t *r)
 		ROW(attrs[C_INFO], "rss %" G_GUINT64_FORMAT " anon %" G_GUINT64_FORMAT
 		    " file, swap %" G_GUINT64_FORMAT ", pt %" G_GUINT64_FORMAT,
 		    p.rss_anon, p.rss_file, p.swap_pages, p.pt_pages);
-		ROW(attrs[C_DIM], "* read by the walk  ! not present then: fault");
+		ROW(attrs[C_DIM], "* read by the walk, ! faulted there");
 	}
 #undef ROW
 	if (skip > (int)rows->len - 1)
