@@ -286,12 +286,17 @@ static int cmd_tour(int argc, char **argv)
 {
 	int status = 0;
 	if (!vm_cli_parse_options("tour", "",
-			   "The built-in guided scenario.  Until the terminal UI exists it\n"
-			   "prints the narration of 'explain' on any output.",
+			   "The built-in guided scenario: the terminal UI on a terminal, the\n"
+			   "narration of 'explain' otherwise.",
 			   explain_entries, TRUE, &argc, &argv, &status))
 		return status;
 	if (argc != 1)
 		return vm_cli_usage_error("tour", "takes no arguments");
+	/* on a terminal the tour is the TUI (SPEC.md §1); -p and -s carry over */
+	const char *term = g_getenv("TERM");
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && *term &&
+	    strcmp(term, "dumb") != 0)
+		return vm_cmd_tui(2, (char *[]){ "tui", "--tour", NULL });
 	return replay("tour", "tour.vmt", vm_tour_text, TRUE);
 }
 

@@ -1,11 +1,873 @@
-/* vmscope tui: the terminal UI.  Not built yet (issue 5). */
+/*
+ * vmscope tui: step through a trace in the terminal (SPEC.md §7b).
+ *
+ * This file drives the replay and reads keys; draw.c draws.  The machine is
+ * read only through sim/query.h and changed only through vm_engine_step and
+ * vm_engine_seek, so the UI shows exactly what `run` and `explain` compute.
+ *
+ * Moving is cheap per event: the engine's on_step callback only checks the
+ * breakpoints, notes faults (for B) and keeps a struct copy of the step; the
+ * statistics are snapshotted before each step (a few dozen loads) so that
+ * whichever event a run stops at, the screen can say what it changed.  The
+ * narration is worded once, for the event shown, after the machine stopped
+ * right after it, which is the state vm_narrate_step expects.  A long run
+ * redraws a progress line every ~100 ms and stops on any key.
+ *
+ * Going back replays: vm_engine_seek(k - 1) then one step, so `b` shows
+ * exactly the previous state (the replay is deterministic).
+ */
 #include <config.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <curses.h>
 #include "sim/cli.h"
+#include "sim/config.h"
+#include "sim/engine.h"
+#include "sim/narrate.h"
+#include "sim/query.h"
+#include "sim/tour.h"
+#include "traces/vmt.h"
+#include "ui/tui.h"
+
+#define CTRL(c) ((c) & 0x1f)
+#define REDRAW_US 100000          /* progress redraw period of a long run */
+
+static gboolean is_fault(const vm_step_t *st)
+{
+	return st->outcomes[VM_OUT_MINOR] || st->outcomes[VM_OUT_MAJOR] ||
+	       st->outcomes[VM_OUT_COW] || st->outcomes[VM_OUT_ZERO] ||
+	       st->outcomes[VM_OUT_SIGSEGV] || st->outcomes[VM_OUT_SIGBUS];
+}
+
+/* ---- the engine's callbacks: cheap, every event ---------------------------- */
+
+static void on_access(void *ctx, vm_engine_t *e, const vm_record_t *rec,
+		      uint64_t vaddr, vm_acc_t acc, const vm_access_t *res)
+{
+	vm_tui_t *t = ctx;
+	(void)e;
+	(void)rec;
+	if (t->pend_nr < VM_TUI_MAX_ACC)
+		t->pend_acc[t->pend_nr++] = (vm_tui_acc_t){ vaddr, acc, *res };
+	else
+		t->pend_more++;
+}
+
+static gboolean bp_check(vm_tui_t *t, const vm_step_t *st)
+{
+	const vm_record_t *r = st->rec;
+	g_string_truncate(t->stop_why, 0);
+	if (t->stop_line && r->line >= t->stop_line) {
+		g_string_printf(t->stop_why, "found at line %" G_GUINT64_FORMAT, r->line);
+		return TRUE;
+	}
+	if (t->stop_fault && is_fault(st)) {
+		g_string_assign(t->stop_why, "next fault");
+		return TRUE;
+	}
+	if (t->stop_fault || t->stop_line)
+		return FALSE;   /* N and search go past the breakpoints */
+	if (t->bp_outcomes)
+		for (int o = 0; o < VM_OUT_NR; o++)
+			if ((t->bp_outcomes & (1u << o)) && st->outcomes[o]) {
+				g_string_printf(t->stop_why, "breakpoint: %s",
+						vm_outcome_name((vm_outcome_t)o));
+				return TRUE;
+			}
+	if (t->bp_kinds && (t->bp_kinds & ((uint64_t)1 << r->kind))) {
+		g_string_printf(t->stop_why, "breakpoint: %s", vm_record_op_name(r));
+		return TRUE;
+	}
+	if (!t->bp_other)
+		return FALSE;
+	if ((t->bp_other & VM_BP_OOM) && st->oom_kills)
+		g_string_assign(t->stop_why, "breakpoint: oom kill");
+	else if ((t->bp_other & VM_BP_EVICT) && st->evicted)
+		g_string_assign(t->stop_why, "breakpoint: eviction");
+	else if ((t->bp_other & VM_BP_KILL) && (st->killed || st->oom_kills))
+		g_string_assign(t->stop_why, "breakpoint: a process was killed");
+	else if ((t->bp_other & VM_BP_EXPECT) && r->kind == VM_REC_EXPECT &&
+		 !st->expect_ok)
+		g_string_assign(t->stop_why, "breakpoint: expect failed");
+	return t->stop_why->len > 0;
+}
+
+static void on_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
+{
+	vm_tui_t *t = ctx;
+	uint64_t ev = vm_engine_events(e);
+	if (ev > t->seen) {
+		if (is_fault(st))
+			g_array_append_val(t->faults, ev);
+		t->seen = ev;
+	}
+	/* the light copy: a struct copy, and for the rare record with
+	 * strings (notes, names, expect) a few small allocations */
+	vm_record_clear(&t->cap_rec);
+	vm_record_copy(&t->cap_rec, st->rec);
+	t->cap_step = *st;
+	t->cap_step.rec = &t->cap_rec;
+	t->cap_step.expect_msg = NULL;   /* the engine's buffer: copied */
+	g_string_assign(t->cap_expect, st->expect_msg ? st->expect_msg : "");
+	t->cap_valid = TRUE;
+	if (st->nr_access && st->last.outcome < VM_OUT_NR) {
+		t->cw_valid = TRUE;
+		t->cw_pid = st->rec->pid;
+		t->cw_vaddr = st->last_vaddr;
+		t->cw_res = st->last;
+		t->cw_event = ev;
+	}
+	vm_tui_acc_t *tmp = t->cap_acc;
+	t->cap_acc = t->pend_acc;
+	t->pend_acc = tmp;
+	t->cap_nr = t->pend_nr;
+	t->cap_more = t->pend_more;
+	t->pend_nr = 0;
+	t->pend_more = 0;
+	if (t->watching && bp_check(t, st))
+		t->stopped = TRUE;
+}
+
+/* ---- moving ---------------------------------------------------------------- */
+
+static void set_error(vm_tui_t *t, GError *err)
+{
+	g_free(t->error);
+	t->error = g_strdup(err->message);
+	g_error_free(err);
+}
+
+/* Make the light capture the view: the engine stands right after it. */
+static void commit_view(vm_tui_t *t)
+{
+	vm_record_clear(&t->rec);
+	t->have_step = t->cap_valid && t->cur > 0;
+	g_string_truncate(t->narr, 0);
+	if (!t->have_step) {
+		vm_query_stats_take(t->e, &t->before);
+		vm_query_stats_take(t->e, &t->after);
+		t->nr_acc = 0;
+		t->more_acc = 0;
+		t->pid = 1;
+		t->have_walk = FALSE;
+		return;
+	}
+	vm_record_copy(&t->rec, &t->cap_rec);
+	t->step = t->cap_step;
+	t->step.rec = &t->rec;
+	g_string_assign(t->expect_msg, t->cap_expect->str);
+	if (t->expect_msg->len)
+		t->step.expect_msg = t->expect_msg->str;
+	vm_narrate_step(t->narr, t->e, &t->step);
+	memcpy(t->before.v, t->cap_before.v, t->before.nr * sizeof(uint64_t));
+	vm_query_stats_take(t->e, &t->after);
+	memcpy(t->acc, t->cap_acc, t->cap_nr * sizeof *t->acc);
+	t->nr_acc = t->cap_nr;
+	t->more_acc = t->cap_more;
+	t->pid = t->rec.pid ? t->rec.pid : 1;
+	t->have_walk = t->cw_valid;
+	t->walk_pid = t->cw_pid;
+	t->walk_vaddr = t->cw_vaddr;
+	t->walk_res = t->cw_res;
+	t->walk_event = t->cw_event;
+	for (int i = 0; i < VM_PANE_NR; i++)
+		if (i != VM_PANE_TRACE)
+			t->scroll[i] = 0;
+	t->scroll[VM_PANE_TRACE] = 0;
+}
+
+/*
+ * Step forward until @target events have run, or a watched condition
+ * holds, or the end.  Shows the progress of long runs and stops on a key
+ * when @interruptible.  Returns FALSE at an engine error.
+ */
+static gboolean forward(vm_tui_t *t, uint64_t target, gboolean interruptible)
+{
+	vm_engine_t *e = t->e;
+	gint64 last_draw = g_get_monotonic_time();
+	uint64_t n = 0;
+	t->stopped = FALSE;
+	while (vm_engine_events(e) < target) {
+		vm_query_stats_take(e, &t->scratch);
+		GError *err = NULL;
+		int r = vm_engine_step(e, &err);
+		if (r < 0) {
+			set_error(t, err);
+			t->cur = vm_engine_events(e);
+			return FALSE;
+		}
+		if (r == 0) {
+			t->total = vm_engine_events(e);
+			break;
+		}
+		/* the statistics before the event now captured */
+		uint64_t *sw = t->cap_before.v;
+		t->cap_before.v = t->scratch.v;
+		t->scratch.v = sw;
+		if (t->stopped)
+			break;
+		if (interruptible && (++n & 1023) == 0) {
+			gint64 now = g_get_monotonic_time();
+			if (now - last_draw >= REDRAW_US) {
+				last_draw = now;
+				vm_tui_draw_progress(t, vm_engine_events(e));
+				int ch = getch();
+				if (ch != ERR && ch != KEY_RESIZE) {
+					g_string_assign(t->msg, "stopped by a key");
+					break;
+				}
+			}
+		}
+	}
+	t->cur = vm_engine_events(e);
+	return TRUE;
+}
+
+/* Show the state after event @k (0: the start). */
+static void go_to(vm_tui_t *t, uint64_t k)
+{
+	vm_engine_t *e = t->e;
+	GError *err = NULL;
+	if (t->total && k > t->total)
+		k = t->total;
+	if (k == t->cur && (t->have_step || k == 0))
+		return;
+	g_clear_pointer(&t->error, g_free);
+	uint64_t from = k ? k - 1 : 0;
+	if (from < vm_engine_events(e) || k == 0) {
+		t->cw_valid = FALSE;   /* the replay is silent: unknown again */
+		if (!vm_engine_seek(e, from, &err)) {
+			set_error(t, err);
+			t->cur = vm_engine_events(e);
+			commit_view(t);
+			return;
+		}
+	}
+	t->cur = vm_engine_events(e);
+	if (k == 0) {
+		t->cap_valid = FALSE;
+		commit_view(t);
+		return;
+	}
+	gboolean was = t->watching;
+	t->watching = FALSE;
+	nodelay(stdscr, TRUE);
+	gboolean ok = forward(t, k, TRUE);
+	nodelay(stdscr, FALSE);
+	t->watching = was;
+	if (!ok || t->cur == 0) {
+		commit_view(t);
+		return;
+	}
+	commit_view(t);
+}
+
+/* Run on with the breakpoints (and @fault / @line conditions) watched. */
+static void run_on(vm_tui_t *t, gboolean fault, uint64_t line)
+{
+	if (t->error) {
+		g_string_assign(t->msg, "the replay stopped with an error");
+		return;
+	}
+	uint64_t start = t->cur;
+	t->watching = TRUE;
+	t->stop_fault = fault;
+	t->stop_line = line;
+	nodelay(stdscr, TRUE);
+	forward(t, UINT64_MAX, TRUE);
+	nodelay(stdscr, FALSE);
+	t->watching = FALSE;
+	t->stop_fault = FALSE;
+	t->stop_line = 0;
+	if (t->cur == start && !t->error) {
+		g_string_assign(t->msg, "at the end of the trace");
+		return;
+	}
+	commit_view(t);
+	if (t->stopped)
+		g_string_printf(t->msg, "%s (event %" G_GUINT64_FORMAT ")",
+				t->stop_why->str, t->cur);
+	else if (!t->error && !t->msg->len)
+		g_string_assign(t->msg, "end of the trace");
+}
+
+static void step_next(vm_tui_t *t)
+{
+	if (t->error) {
+		g_string_assign(t->msg, "the replay stopped with an error; b goes back");
+		return;
+	}
+	if (t->total && t->cur >= t->total) {
+		g_string_assign(t->msg, "end of the trace (b: back, g: go to an event)");
+		return;
+	}
+	uint64_t start = t->cur;
+	go_to(t, t->cur + 1);
+	if (t->cur == start && !t->error)
+		g_string_assign(t->msg, "end of the trace (b: back, g: go to an event)");
+}
+
+static void step_back(vm_tui_t *t)
+{
+	if (t->cur == 0) {
+		g_string_assign(t->msg, "at the start: nothing has run yet");
+		return;
+	}
+	go_to(t, t->cur - 1);
+}
+
+/* B: the latest fault before the event shown (every earlier event has
+ * been seen by on_step, so t->faults knows them all). */
+static void prev_fault(vm_tui_t *t)
+{
+	guint lo = 0, hi = t->faults->len;
+	while (lo < hi) {
+		guint mid = (lo + hi) / 2;
+		if (g_array_index(t->faults, uint64_t, mid) < t->cur)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0) {
+		g_string_assign(t->msg, "no fault before this event");
+		return;
+	}
+	go_to(t, g_array_index(t->faults, uint64_t, lo - 1));
+	g_string_printf(t->msg, "previous fault (event %" G_GUINT64_FORMAT ")", t->cur);
+}
+
+/* ---- predict mode -------------------------------------------------------- */
+
+static const struct {
+	int key, key2;
+	vm_outcome_t o;
+} guess_keys[] = {
+	{ 'h', '1', VM_OUT_HIT }, { 'w', '2', VM_OUT_WALK },
+	{ 'm', '3', VM_OUT_MINOR }, { 'M', '4', VM_OUT_MAJOR },
+	{ 'c', '5', VM_OUT_COW }, { 'z', '6', VM_OUT_ZERO },
+	{ 's', '7', VM_OUT_SIGSEGV }, { 'S', '8', VM_OUT_SIGBUS },
+};
+
+/*
+ * n in predict mode: run the next event to learn what it is; when it is a
+ * one-page access, go back (the screen must not give the answer away) and
+ * ask.  Other events are simply shown.
+ */
+static void predict_next(vm_tui_t *t)
+{
+	uint64_t start = t->cur;
+	step_next(t);
+	if (t->cur != start + 1 || !t->have_step)
+		return;
+	const vm_step_t *st = &t->step;
+	if (st->rec->kind != VM_REC_ACCESS || st->nr_access != 1 || st->skipped ||
+	    st->last.outcome >= VM_OUT_NR)
+		return;
+	t->answer = (vm_outcome_t)st->last.outcome;
+	g_string_truncate(t->question, 0);
+	vm_vmt_format(st->rec, t->question);
+	go_to(t, start);
+	if (t->cur != start)
+		return;
+	t->guessing = TRUE;
+}
+
+static void predict_answer(vm_tui_t *t, vm_outcome_t g)
+{
+	t->guessing = FALSE;
+	t->asked++;
+	go_to(t, t->cur + 1);
+	gboolean ok = g == t->answer;
+	t->right += ok;
+	if (ok)
+		g_string_printf(t->msg, "you said %s: right!  score %" G_GUINT64_FORMAT
+				"/%" G_GUINT64_FORMAT, vm_outcome_name(g), t->right, t->asked);
+	else
+		g_string_printf(t->msg, "you said %s; it was %s (see Why)  score %"
+				G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, vm_outcome_name(g),
+				vm_outcome_name(t->answer), t->right, t->asked);
+}
+
+/* ---- prompts ----------------------------------------------------------------- */
+
+/* Read a line on the bottom row; NULL when cancelled (Esc). */
+static char *prompt(vm_tui_t *t, const char *label)
+{
+	GString *s = g_string_new(NULL);
+	curs_set(1);
+	for (;;) {
+		vm_tui_draw_prompt(t, label, s->str);
+		int ch = getch();
+		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+			break;
+		if (ch == 27 || ch == CTRL('g') || ch == CTRL('c')) {
+			g_string_free(s, TRUE);
+			curs_set(0);
+			return NULL;
+		}
+		if (ch == KEY_RESIZE) {
+			vm_tui_draw(t);
+			continue;
+		}
+		if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+			if (s->len)
+				g_string_truncate(s, s->len - 1);
+			continue;
+		}
+		if (ch >= 32 && ch < 127 && s->len < 200)
+			g_string_append_c(s, (char)ch);
+	}
+	curs_set(0);
+	return g_string_free(s, FALSE);
+}
+
+static void go_prompt(vm_tui_t *t)
+{
+	char *s = prompt(t, "go to event (0: the start): ");
+	if (!s)
+		return;
+	char *end;
+	g_strstrip(s);
+	guint64 k = g_ascii_strtoull(s, &end, 10);
+	if (!*s || *end)
+		g_string_printf(t->msg, "not an event number: '%s'", s);
+	else {
+		go_to(t, k);
+		if (t->cur < k && !t->error)
+			g_string_printf(t->msg, "the trace has %" G_GUINT64_FORMAT " events", t->cur);
+	}
+	g_free(s);
+}
+
+/* k: toggle breakpoints by word; "clear" (or nothing) removes them all. */
+static void break_prompt(vm_tui_t *t)
+{
+	char *s = prompt(t, "break on (major cow oom evict fork ...; ? lists): ");
+	if (!s)
+		return;
+	char **words = g_strsplit_set(g_strstrip(s), " ,", -1);
+	gboolean any = FALSE;
+	for (char **w = words; *w; w++) {
+		if (!**w)
+			continue;
+		any = TRUE;
+		vm_outcome_t o;
+		uint32_t other = strcmp(*w, "oom") == 0 ? VM_BP_OOM :
+				 strcmp(*w, "evict") == 0 || strcmp(*w, "eviction") == 0 ? VM_BP_EVICT :
+				 strcmp(*w, "kill") == 0 ? VM_BP_KILL :
+				 strcmp(*w, "expect") == 0 ? VM_BP_EXPECT : 0;
+		int kind = -1;
+		for (int k = VM_REC_ACCESS; k < VM_REC_NR; k++)
+			if (strcmp(vm_record_kind_name((vm_rec_kind_t)k), *w) == 0)
+				kind = k;
+		if (strcmp(*w, "clear") == 0) {
+			t->bp_outcomes = 0;
+			t->bp_kinds = 0;
+			t->bp_other = 0;
+		} else if (other) {
+			t->bp_other ^= other;
+		} else if (vm_outcome_parse(*w, &o) && o < VM_OUT_NR) {
+			t->bp_outcomes ^= 1u << o;
+		} else if (strcmp(*w, "fault") == 0) {
+			t->bp_outcomes ^= (1u << VM_OUT_MINOR) | (1u << VM_OUT_MAJOR) |
+					  (1u << VM_OUT_COW) | (1u << VM_OUT_ZERO) |
+					  (1u << VM_OUT_SIGSEGV) | (1u << VM_OUT_SIGBUS);
+		} else if (kind >= 0 && kind != VM_REC_ACCESS) {
+			t->bp_kinds ^= (uint64_t)1 << kind;
+		} else {
+			g_string_printf(t->msg, "no breakpoint kind '%s' (? lists them)", *w);
+			g_strfreev(words);
+			g_free(s);
+			return;
+		}
+	}
+	if (!any) {
+		t->bp_outcomes = 0;
+		t->bp_kinds = 0;
+		t->bp_other = 0;
+	}
+	GString *b = g_string_new(NULL);
+	vm_tui_bp_words(t, b);
+	g_string_printf(t->msg, "breakpoints: %s (r runs to the next)",
+			b->len ? b->str : "none");
+	g_string_free(b, TRUE);
+	g_strfreev(words);
+	g_free(s);
+}
+
+/* /: the next trace line containing the text (wrapping), then run to the
+ * first event at or after it. */
+static void search(vm_tui_t *t, gboolean again)
+{
+	if (!again) {
+		char *s = prompt(t, "search the trace: ");
+		if (!s)
+			return;
+		if (*s)
+			g_string_assign(t->search, s);
+		g_free(s);
+	}
+	if (!t->search->len) {
+		g_string_assign(t->msg, "nothing to search for");
+		return;
+	}
+	if (!t->lines->len) {
+		g_string_assign(t->msg, "search needs the trace's text");
+		return;
+	}
+	uint64_t nl = t->lines->len;
+	uint64_t from = t->have_step ? t->rec.line : 0;
+	char *needle = g_ascii_strdown(t->search->str, -1);
+	uint64_t found = 0;
+	for (uint64_t k = 1; k <= nl && !found; k++) {
+		uint64_t ln = (from + k - 1) % nl + 1;
+		int len;
+		const char *l = vm_tui_line(t, ln, &len);
+		char *low = g_ascii_strdown(l, len);
+		if (strstr(low, needle))
+			found = ln;
+		g_free(low);
+	}
+	g_free(needle);
+	if (!found) {
+		g_string_printf(t->msg, "'%s' is not in the trace", t->search->str);
+		return;
+	}
+	if (found <= from)
+		go_to(t, 0);
+	run_on(t, FALSE, found);
+	if (!t->stopped)
+		g_string_printf(t->msg, "'%s' found at line %" G_GUINT64_FORMAT
+				", but no event runs at or after it", t->search->str, found);
+}
+
+/* ---- keys -------------------------------------------------------------------- */
+
+static void scroll_pane(vm_tui_t *t, int by)
+{
+	int *s = &t->scroll[t->focus];
+	*s += by;
+	if (t->focus != VM_PANE_TRACE && *s < 0)
+		*s = 0;
+}
+
+static void click(vm_tui_t *t)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return;
+	for (int i = 0; i < VM_PANE_NR; i++) {
+		const vm_rect_t *r = &t->rect[i];
+		if (ev.y >= r->y && ev.y < r->y + r->h && ev.x >= r->x && ev.x < r->x + r->w) {
+			if (ev.bstate & BUTTON4_PRESSED) {
+				t->focus = i;
+				scroll_pane(t, -3);
+			} else if (ev.bstate & BUTTON5_PRESSED) {
+				t->focus = i;
+				scroll_pane(t, 3);
+			} else {
+				t->focus = i;
+			}
+			return;
+		}
+	}
+}
+
+static void next_pid(vm_tui_t *t)
+{
+	unsigned n = vm_query_nr_procs(t->e);
+	vm_q_proc_t p;
+	for (unsigned i = 0; i < n; i++) {
+		if (!vm_query_proc(t->e, i, &p) || p.pid != t->pid)
+			continue;
+		if (vm_query_proc(t->e, (i + 1) % n, &p))
+			t->pid = p.pid;
+		g_string_printf(t->msg, "showing process %u", t->pid);
+		return;
+	}
+	if (vm_query_proc(t->e, 0, &p))
+		t->pid = p.pid;
+}
+
+/* Returns FALSE to quit. */
+static gboolean key(vm_tui_t *t, int ch)
+{
+	g_string_truncate(t->msg, 0);
+	if (t->help) {
+		t->help = FALSE;
+		return ch != 'q';
+	}
+	if (t->guessing) {
+		for (unsigned i = 0; i < G_N_ELEMENTS(guess_keys); i++)
+			if (ch == guess_keys[i].key || ch == guess_keys[i].key2) {
+				predict_answer(t, guess_keys[i].o);
+				return TRUE;
+			}
+		if (ch == 27 || ch == 'p') {
+			t->guessing = FALSE;
+			if (ch == 'p')
+				t->predict = FALSE;
+			g_string_assign(t->msg, ch == 'p' ? "predict mode off" : "no guess");
+			return TRUE;
+		}
+		if (ch == 'q')
+			return FALSE;
+		if (ch == '?')
+			t->help = TRUE;
+		else if (ch != KEY_RESIZE)
+			g_string_assign(t->msg, "guess with h w m M c z s S (or 1-8); Esc: skip");
+		return TRUE;
+	}
+	switch (ch) {
+	case 'q':
+		return FALSE;
+	case 'n': case ' ': case KEY_RIGHT:
+		if (t->predict)
+			predict_next(t);
+		else
+			step_next(t);
+		break;
+	case 'b': case KEY_LEFT:
+		step_back(t);
+		break;
+	case 'N':
+		run_on(t, TRUE, 0);
+		break;
+	case 'B':
+		prev_fault(t);
+		break;
+	case 'r':
+		run_on(t, FALSE, 0);
+		break;
+	case 'g':
+		go_prompt(t);
+		break;
+	case 'k':
+		break_prompt(t);
+		break;
+	case '/':
+		search(t, FALSE);
+		break;
+	case '?':
+		t->help = TRUE;
+		break;
+	case '\t':
+		t->focus = (t->focus + 1) % VM_PANE_NR;
+		break;
+	case KEY_BTAB:
+		t->focus = (t->focus + VM_PANE_NR - 1) % VM_PANE_NR;
+		break;
+	case 'z': case '\n': case '\r': case KEY_ENTER:
+		t->zoom = !t->zoom;
+		break;
+	case 27:
+		t->zoom = FALSE;
+		break;
+	case 'p':
+		t->predict = !t->predict;
+		g_string_assign(t->msg, t->predict
+				? "predict mode: n asks what each access will do"
+				: "predict mode off");
+		break;
+	case 'P':
+		next_pid(t);
+		break;
+	case KEY_UP: scroll_pane(t, -1); break;
+	case KEY_DOWN: scroll_pane(t, 1); break;
+	case KEY_PPAGE: scroll_pane(t, -10); break;
+	case KEY_NPAGE: scroll_pane(t, 10); break;
+	case KEY_HOME: t->scroll[t->focus] = 0; break;
+	case KEY_MOUSE: click(t); break;
+	case CTRL('l'): clearok(curscr, TRUE); break;
+	case KEY_RESIZE: break;
+	default:
+		g_string_assign(t->msg, "unknown key (? shows the keys)");
+		break;
+	}
+	return TRUE;
+}
+
+/* ---- set-up -------------------------------------------------------------- */
+
+static void index_lines(vm_tui_t *t)
+{
+	g_array_set_size(t->lines, 0);
+	if (!t->text)
+		return;
+	/* a binary trace has no lines worth showing */
+	if (memchr(t->text, '\0', MIN(t->text_len, 4096))) {
+		g_clear_pointer(&t->text, g_free);
+		return;
+	}
+	uint64_t off = 0;
+	while (off < t->text_len) {
+		g_array_append_val(t->lines, off);
+		const char *nl = memchr(t->text + off, '\n', t->text_len - off);
+		if (!nl)
+			break;
+		off = (uint64_t)(nl - t->text) + 1;
+	}
+}
+
+static vm_tui_t *tui_new(void)
+{
+	vm_tui_t *t = g_new0(vm_tui_t, 1);
+	t->lines = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	t->faults = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	t->narr = g_string_new(NULL);
+	t->stop_why = g_string_new(NULL);
+	t->question = g_string_new(NULL);
+	t->msg = g_string_new(NULL);
+	t->search = g_string_new(NULL);
+	t->cap_expect = g_string_new(NULL);
+	t->expect_msg = g_string_new(NULL);
+	t->acc = g_new(vm_tui_acc_t, VM_TUI_MAX_ACC);
+	t->cap_acc = g_new(vm_tui_acc_t, VM_TUI_MAX_ACC);
+	t->pend_acc = g_new(vm_tui_acc_t, VM_TUI_MAX_ACC);
+	vm_query_stats_init(&t->before);
+	vm_query_stats_init(&t->after);
+	vm_query_stats_init(&t->cap_before);
+	vm_query_stats_init(&t->scratch);
+	t->pid = 1;
+	return t;
+}
+
+static void tui_free(vm_tui_t *t)
+{
+	if (t->e)
+		vm_engine_free(t->e);
+	g_free(t->text);
+	g_free(t->name);
+	g_array_free(t->lines, TRUE);
+	g_array_free(t->faults, TRUE);
+	g_string_free(t->narr, TRUE);
+	g_string_free(t->stop_why, TRUE);
+	g_string_free(t->question, TRUE);
+	g_string_free(t->msg, TRUE);
+	g_string_free(t->search, TRUE);
+	g_string_free(t->cap_expect, TRUE);
+	g_string_free(t->expect_msg, TRUE);
+	g_free(t->acc);
+	g_free(t->cap_acc);
+	g_free(t->pend_acc);
+	vm_record_clear(&t->rec);
+	vm_record_clear(&t->cap_rec);
+	vm_query_stats_clear(&t->before);
+	vm_query_stats_clear(&t->after);
+	vm_query_stats_clear(&t->cap_before);
+	vm_query_stats_clear(&t->scratch);
+	g_free(t->error);
+	g_free(t);
+}
+
+static gboolean tty_ok(void)
+{
+	const char *term = g_getenv("TERM");
+	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && *term &&
+	       strcmp(term, "dumb") != 0;
+}
+
+static int ui_loop(vm_tui_t *t)
+{
+	SCREEN *scr = newterm(NULL, stdout, stdin);
+	if (!scr)
+		return vm_cli_usage_error("tui", "cannot use terminal '%s'; "
+					  "'vmscope explain' narrates the same replay as text",
+					  g_getenv("TERM"));
+	set_term(scr);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	const char *nc = g_getenv("NO_COLOR");
+	t->color = has_colors() && !(nc && *nc);
+	vm_tui_colors_init(t);
+	if (t->mouse)
+		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED |
+			  BUTTON5_PRESSED, NULL);
+	commit_view(t);
+	g_string_assign(t->msg, "n: next event  b: back  ?: every key");
+	for (;;) {
+		vm_tui_draw(t);
+		int ch = getch();
+		if (ch == ERR)
+			continue;
+		if (!key(t, ch))
+			break;
+	}
+	endwin();
+	delscreen(scr);
+	return EXIT_OK;
+}
+
+static gboolean opt_tour = FALSE;
+static gboolean opt_no_mouse = FALSE;
+
+static GOptionEntry tui_entries[] = {
+	{ "tour", 0, 0, G_OPTION_ARG_NONE, &opt_tour,
+	  "Open the built-in tour instead of a TRACE (what 'vmscope tour' does on a terminal)", NULL },
+	{ "no-mouse", 0, 0, G_OPTION_ARG_NONE, &opt_no_mouse,
+	  "Leave the mouse to the terminal (for selecting text)", NULL },
+	{ NULL }
+};
 
 int vm_cmd_tui(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return vm_cli_usage_error("tui", "the terminal UI is not part of this version yet; "
-				  "'vmscope explain TRACE' narrates the same replay as text");
+	int status = 0;
+	if (!vm_cli_parse_options("tui", "TRACE",
+			   "Step through TRACE in the terminal UI: the trace, the narration of\n"
+			   "each event, the page table, TLBs, memory, page cache, disk and\n"
+			   "statistics.  Press ? in it for the keys.",
+			   tui_entries, TRUE, &argc, &argv, &status))
+		return status;
+	if (opt_tour ? argc != 1 : argc != 2)
+		return vm_cli_usage_error("tui", "expected one TRACE (see 'vmscope tui --help')");
+	const char *path = opt_tour ? "tour.vmt" : argv[1];
+	if (!tty_ok())
+		return vm_cli_usage_error("tui", "the terminal UI needs a terminal on standard "
+					  "input and output; 'vmscope explain %s' prints the "
+					  "same narration as text", opt_tour ? "traces/scenarios/tour.vmt" : path);
+	if (strcmp(path, "-") == 0)
+		return vm_cli_usage_error("tui", "standard input is the terminal: give the "
+					  "TRACE as a file");
+	if (vm_cli_timeline)
+		return vm_cli_usage_error("tui", "--timeline is for 'run' and 'explain'");
+
+	vm_config_t cfg;
+	GError *err = NULL;
+	if (vm_cli_profile && !vm_config_load(&cfg, vm_cli_profile, &err))
+		return vm_cli_report(err);
+	vm_tui_t *t = tui_new();
+	t->mouse = !opt_no_mouse;
+	vm_engine_opts_t opts = {
+		.check = vm_cli_check,
+		.on_step = on_step,
+		.on_access = on_access,
+		.ctx = t,
+	};
+	const vm_config_t *base = vm_cli_profile ? &cfg : NULL;
+	if (opt_tour) {
+		t->e = vm_engine_open_memory(path, vm_tour_text, base, vm_cli_sets,
+					     &opts, &err);
+		t->text = g_strdup(vm_tour_text);
+		t->text_len = strlen(vm_tour_text);
+	} else {
+		t->e = vm_engine_open(path, base, vm_cli_sets, &opts, &err);
+		gsize len = 0;
+		if (t->e && !g_file_get_contents(path, &t->text, &len, NULL))
+			t->text = NULL;
+		t->text_len = len;
+	}
+	if (!t->e) {
+		tui_free(t);
+		return vm_cli_report(err);
+	}
+	t->name = g_path_get_basename(vm_engine_trace_name(t->e));
+	index_lines(t);
+	status = ui_loop(t);
+	tui_free(t);
+	return status;
 }
