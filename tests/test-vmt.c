@@ -1057,6 +1057,71 @@ START_TEST(rewind_reader)
 }
 END_TEST
 
+
+/*
+ * Marks: note the place before every 997th record of a 3 MiB file (so marks
+ * fall on both sides of block boundaries), read on to the end, then go back
+ * to each mark in reverse order: the next record must be the one that
+ * followed the mark, with its line number.  The memory reader, and a last
+ * line without '\n', the same.
+ */
+START_TEST(mark_restore)
+{
+	gen_t g = { g_string_new("vmt 1\n"), g_array_new(FALSE, FALSE,
+							 sizeof(vm_record_t)), 1 };
+	GError *error = NULL;
+	GArray *marks = g_array_new(FALSE, FALSE, sizeof(vm_vmt_mark_t));
+	GArray *at = g_array_new(FALSE, FALSE, sizeof(size_t));
+	char *path;
+
+	gen_until(&g, 3 * MIB + 100, 0);
+	g_string_truncate(g.text, g.text->len - 1);     /* no final '\n' */
+	path = write_temp(g.text->str, g.text->len);
+	for (int pass = 0; pass < 2; pass++) {
+		vm_vmt_reader_t *r = pass == 0 ? vm_vmt_open(path, &error)
+					       : mem_reader(g.text->str);
+		vm_record_t rec;
+		size_t n = 0;
+
+		ck_assert_ptr_nonnull(r);
+		g_array_set_size(marks, 0);
+		g_array_set_size(at, 0);
+		for (;;) {
+			if (n % 997 == 0 || n + 1 == g.want->len) {
+				vm_vmt_mark_t m;
+
+				vm_vmt_mark(r, &m);
+				g_array_append_val(marks, m);
+				g_array_append_val(at, n);
+			}
+			if (!vm_vmt_next(r, &rec, &error))
+				break;
+			n++;
+		}
+		ck_assert_ptr_null(error);
+		ck_assert_uint_eq(n, g.want->len);
+		for (guint i = marks->len; i-- > 0;) {
+			size_t k = g_array_index(at, size_t, i);
+			const vm_record_t *w = &g_array_index(g.want,
+							      vm_record_t, k);
+
+			ck_assert(vm_vmt_restore(r, &g_array_index(marks,
+						 vm_vmt_mark_t, i), &error));
+			ck_assert(vm_vmt_next(r, &rec, &error));
+			assert_same(&rec, w, FALSE, "after restore");
+			ck_assert_uint_eq(rec.line, w->line);
+		}
+		vm_vmt_close(r);
+	}
+	g_unlink(path);
+	g_free(path);
+	g_array_free(marks, TRUE);
+	g_array_free(at, TRUE);
+	g_array_free(g.want, TRUE);
+	g_string_free(g.text, TRUE);
+}
+END_TEST
+
 START_TEST(stdin_and_open_errors)
 {
 	GError *error = NULL;
@@ -1115,6 +1180,7 @@ vmt_suite(void)
 	tcase_add_test(tc, long_lines_file);
 	tcase_add_test(tc, long_lines_memory);
 	tcase_add_test(tc, rewind_reader);
+	tcase_add_test(tc, mark_restore);
 	tcase_add_test(tc, stdin_and_open_errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -102,6 +102,8 @@ struct vm_vmt_reader {
 	size_t cap, pos, end;   /* file: unread bytes are buf[pos, end) */
 	gboolean eof;           /* read(2) has returned 0 */
 	gboolean skipping;      /* discarding the rest of an overlong line */
+	uint64_t read_off;      /* file: the file offset of buf[end] */
+	gboolean added_nl;      /* file: buf[end-1] is the reserved '\n' */
 
 	uint64_t line;          /* lines consumed so far = the current line */
 	vmt_state_t state;
@@ -200,6 +202,7 @@ fill(vm_vmt_reader_t *r, GError **error)
 	if (n == 0)
 		r->eof = TRUE;
 	r->end += (size_t)n;
+	r->read_off += (uint64_t)n;
 	return TRUE;
 }
 
@@ -236,6 +239,7 @@ next_line_file(vm_vmt_reader_t *r, const char **linep, GError **error)
 			if (avail == 0)
 				return NL_EOF;
 			r->buf[r->end++] = '\n'; /* the reserved byte */
+			r->added_nl = TRUE;
 			continue;
 		}
 		if (r->eof) {
@@ -1243,8 +1247,50 @@ vm_vmt_rewind(vm_vmt_reader_t *r, GError **error)
 	r->pos = r->end = 0;
 	r->eof = FALSE;
 	r->skipping = FALSE;
+	r->read_off = 0;
+	r->added_nl = FALSE;
 	r->line = 0;
 	r->state = ST_START;
+	r->arena_used = 0;
+	return TRUE;
+}
+
+void
+vm_vmt_mark(const vm_vmt_reader_t *r, vm_vmt_mark_t *m)
+{
+	g_return_if_fail(r != NULL && m != NULL);
+	if (r->fd >= 0)
+		m->offset = r->read_off - (r->end - r->pos) +
+			    (r->added_nl && r->end > r->pos ? 1 : 0);
+	else
+		m->offset = r->mem_pos;
+	m->line = r->line;
+	m->state = (int)r->state;
+}
+
+gboolean
+vm_vmt_restore(vm_vmt_reader_t *r, const vm_vmt_mark_t *m, GError **error)
+{
+	g_return_val_if_fail(r != NULL && m != NULL, FALSE);
+
+	if (!r->seekable) {
+		g_set_error(error, VM_ERROR, VM_ERROR_IO,
+			    "%s: cannot go back: not a regular file", r->name);
+		return FALSE;
+	}
+	if (r->fd >= 0) {
+		if (lseek(r->fd, (off_t)m->offset, SEEK_SET) < 0)
+			return io_error(r, errno, "cannot seek: ", error);
+		r->read_off = m->offset;
+	} else {
+		r->mem_pos = (size_t)m->offset;
+	}
+	r->pos = r->end = 0;
+	r->eof = FALSE;
+	r->skipping = FALSE;
+	r->added_nl = FALSE;
+	r->line = m->line;
+	r->state = (vmt_state_t)m->state;
 	r->arena_used = 0;
 	return TRUE;
 }

@@ -34,6 +34,20 @@ vm_vmt_reader_t *vm_vmt_open_memory(const char *name, const char *text,
 gboolean vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error);
 /* Start again from the first line (for the check pass).  FALSE for stdin. */
 gboolean vm_vmt_rewind(vm_vmt_reader_t *r, GError **error);
+/*
+ * A place between two records, to come back to (the TUI's snapshots): the
+ * byte offset of the next unread line, its line number and the header state.
+ * Take a mark only between vm_vmt_next calls; restore it on the same reader.
+ */
+typedef struct {
+	uint64_t offset;
+	uint64_t line;
+	int state;
+} vm_vmt_mark_t;
+void vm_vmt_mark(const vm_vmt_reader_t *r, vm_vmt_mark_t *m);
+/* Go back (or forward) to @m.  FALSE for stdin. */
+gboolean vm_vmt_restore(vm_vmt_reader_t *r, const vm_vmt_mark_t *m,
+			GError **error);
 /* The name used in messages (the path as given, "<stdin>" for "-"). */
 const char *vm_vmt_name(const vm_vmt_reader_t *r);
 /* TRUE when the reader can rewind (a regular file or memory). */
