@@ -414,7 +414,7 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	if (pte & VM_PTE_SWAP) {
 		newpte = swap_in(m, p, vpn, pte, perm, acc, res, &out, &why);
 	} else if (!(pte & VM_PTE_P)) {
-		if (acc != VM_ACC_W) {
+		if (acc != VM_ACC_W && m->cfg.zero_page) {
 			/* do_anonymous_page: reads map the zero page,
 			 * read-only so that the first write faults */
 			newpte = VM_PTE_MAKE(VM_PFN_ZERO, VM_PTE_P | VM_PTE_A |
@@ -422,6 +422,9 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			out = VM_OUT_ZERO;
 			why = VM_WHY_ZERO_PAGE;
 		} else {
+			/* a write, or a read without the zero page: a
+			 * zeroed page of its own, writable if the VMA is,
+			 * so a later write does not fault */
 			newpte = new_anon_page(m, p, vpn, perm, res);
 			out = VM_OUT_MINOR;
 			why = VM_WHY_ANON_NEW;

@@ -20,6 +20,9 @@ typedef struct {
 	uint64_t page_size;          /* bytes, power of two >= 64 */
 	uint64_t memory;             /* bytes, a multiple of page_size */
 	uint32_t cpus;
+	gboolean zero_page;          /* read faults on anonymous memory map the
+				      * shared zero page (Linux does; some
+				      * kernels, like this host's, do not) */
 
 	uint32_t mmu_levels;         /* length of mmu.bits */
 	uint32_t mmu_bits[VM_MMU_MAX_LEVELS]; /* index bits per level, top first */

@@ -243,6 +243,8 @@ static void write_json(const report_t *r, GString *s)
 			       ", \"fault_around_source\": \"%s\"",
 			       h->fault_around_bytes,
 			       h->fault_around_known ? "debugfs" : "default");
+	g_string_append_printf(s, ", \"zero_page\": %s",
+			       !h->calibrated ? "null" : h->no_zero_page ? "false" : "true");
 	g_string_append_printf(s, ", \"calibrated\": %s, \"costs_ns\": {",
 			       h->calibrated ? "true" : "false");
 	const struct { const char *n; double v; } c[] = {
@@ -250,7 +252,8 @@ static void write_json(const report_t *r, GString *s)
 		{ "anon_write_fault", h->anon_write_fault_ns },
 		{ "cow_fault", h->cow_fault_ns }, { "pread_4k", h->pread_4k_ns },
 		{ "file_minor_fault", h->file_minor_fault_ns },
-		{ "major_fault", h->major_fault_ns }, { "tlb_miss", h->tlb_miss_ns },
+		{ "major_fault", h->major_fault_ns }, { "access", h->access_ns },
+		{ "tlb_miss", h->tlb_miss_ns },
 	};
 	for (unsigned i = 0; i < G_N_ELEMENTS(c); i++) {
 		g_string_append_printf(s, "%s\"%s\": ", i ? ", " : "", c[i].n);
@@ -316,15 +319,19 @@ static void write_text(const report_t *r, GString *s)
 			       h->read_ahead_known ? "" : " (default)",
 			       h->fault_around_bytes,
 			       h->fault_around_known ? "" : " (not readable: Linux's default)");
+	if (h->calibrated && h->no_zero_page)
+		g_string_append(s, "zero page: not used by this kernel (anonymous "
+				   "read faults allocate pages; the host profile "
+				   "sets zero_page=false)\n");
 	if (h->calibrated)
 		g_string_append_printf(s, "costs: syscall %.0f ns, pread 4K %.0f ns, "
 				       "file minor fault %.0f ns, anon read fault "
 				       "%.0f ns, anon write fault %.0f ns, COW fault "
-				       "%.0f ns, major fault %.0f ns, TLB miss %.0f ns, disk %.0f MB/s\n",
+				       "%.0f ns, major fault %.0f ns, access %.0f ns, TLB miss %.0f ns, disk %.0f MB/s\n",
 				       h->syscall_ns, h->pread_4k_ns,
 				       h->file_minor_fault_ns, h->zero_fault_ns,
 				       h->anon_write_fault_ns, h->cow_fault_ns,
-				       h->major_fault_ns, h->tlb_miss_ns,
+				       h->major_fault_ns, h->access_ns, h->tlb_miss_ns,
 				       h->disk_bandwidth / 1e6);
 	else
 		g_string_append(s, "costs: not calibrated (the default profile's)\n");

@@ -237,6 +237,7 @@ gboolean vm_host_calibrate(vm_host_t *h, const char *probe, GError **error)
 		{ "pread_4k", G_STRUCT_OFFSET(vm_host_t, pread_4k_ns) },
 		{ "file_minor_fault", G_STRUCT_OFFSET(vm_host_t, file_minor_fault_ns) },
 		{ "major_fault", G_STRUCT_OFFSET(vm_host_t, major_fault_ns) },
+		{ "access", G_STRUCT_OFFSET(vm_host_t, access_ns) },
 		{ "tlb_miss", G_STRUCT_OFFSET(vm_host_t, tlb_miss_ns) },
 		{ "disk_bandwidth", G_STRUCT_OFFSET(vm_host_t, disk_bandwidth) },
 	};
@@ -246,6 +247,9 @@ gboolean vm_host_calibrate(vm_host_t *h, const char *probe, GError **error)
 		g_auto(GStrv) w = g_strsplit(*l, " ", -1);
 		if (g_strv_length(w) == 2 && strcmp(w[0], "skip") == 0)
 			break;
+		if (g_strv_length(w) == 3 && strcmp(w[0], "fact") == 0 &&
+		    strcmp(w[1], "zero_page") == 0)
+			h->no_zero_page = strcmp(w[2], "0") == 0;
 		if (g_strv_length(w) != 3 || strcmp(w[0], "cost") != 0)
 			continue;
 		for (unsigned i = 0; i < G_N_ELEMENTS(costs); i++)
@@ -317,6 +321,8 @@ void vm_host_to_config(const vm_host_t *h, vm_config_t *cfg)
 		set(cfg, "writeback.expire", "%dms", h->dirty_expire_cs * 10);
 	if (h->dirty_writeback_cs > 0)
 		set(cfg, "writeback.interval", "%dms", h->dirty_writeback_cs * 10);
+	if (h->no_zero_page)
+		set(cfg, "zero_page", "false");
 	if (h->calibrated) {
 		/*
 		 * What the models charge (models/fault.c, sim/engine.c): a
@@ -340,6 +346,7 @@ void vm_host_to_config(const vm_host_t *h, vm_config_t *cfg)
 		    ns(h->pread_4k_ns - h->syscall_ns));
 		set(cfg, "disk.latency", "%" G_GUINT64_FORMAT "ns",
 		    ns(h->major_fault_ns - minor - xfer));
+		set(cfg, "cost.access", "%" G_GUINT64_FORMAT "ns", ns(h->access_ns));
 		/* a walk reads one entry per level: spread the miss over them */
 		set(cfg, "cost.walk_ref", "%" G_GUINT64_FORMAT "ns",
 		    ns((h->tlb_miss_ns - (double)cfg->cost_access) / cfg->mmu_levels));

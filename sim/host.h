@@ -41,6 +41,8 @@ typedef struct {
 	gboolean rotational;
 	char thp[16];                /* always, madvise, never, "" */
 	uint64_t fault_around_bytes;
+	gboolean no_zero_page;       /* calibrate saw anonymous read faults
+				      * allocate pages (no zero page) */
 	gboolean fault_around_known; /* FALSE: 64 KiB, Linux's default */
 	uint64_t min_free_kbytes;    /* 0: unknown */
 	int swappiness, page_cluster; /* -1: unknown */
@@ -51,6 +53,7 @@ typedef struct {
 	char calibration_note[256];  /* why not, when not */
 	double syscall_ns, zero_fault_ns, anon_write_fault_ns, cow_fault_ns;
 	double pread_4k_ns, file_minor_fault_ns, major_fault_ns;
+	double access_ns;            /* a touch that hits the TLB, not the cache */
 	double tlb_miss_ns;          /* a read that walks the page table */
 	double disk_bandwidth;       /* bytes per second */
 } vm_host_t;

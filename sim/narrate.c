@@ -101,8 +101,13 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 				     "shared zero page read-only (no memory used)");
 		break;
 	case VM_WHY_ANON_NEW:
-		g_string_append_printf(out, "; first write to anonymous memory: "
-				       "allocated and zeroed frame %u", res->pfn);
+		if (acc == VM_ACC_W)
+			g_string_append_printf(out, "; first write to anonymous memory: "
+					       "allocated and zeroed frame %u", res->pfn);
+		else
+			g_string_append_printf(out, "; first read of anonymous memory, "
+					       "no zero page (zero_page=false): allocated "
+					       "and zeroed frame %u", res->pfn);
 		break;
 	case VM_WHY_ZERO_REPLACED:
 		g_string_append_printf(out, "; write to the zero page: allocated and "

@@ -91,6 +91,7 @@ static const struct {
 	{ "page_size", "4K" },
 	{ "memory", "1G" },
 	{ "cpus", "1" },
+	{ "zero_page", "true" },
 	{ "mmu.bits", "9,9,9,9" },
 	{ "mmu.pt_frames", "true" },
 	{ "tlb.l1.entries", "64" },
