@@ -315,6 +315,10 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		if (w.nr) {
 			uint64_t r2;
 			uint32_t ra_pages = 0;
+			/* the async readahead allocates, and its reclaim
+			 * must not take the very page this fault maps (Linux
+			 * holds a reference to the folio across it) */
+			fr->flags |= VM_FRAME_LOCKED;
 			vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker,
 					  &r2, &ra_pages);
 			res->ra_pages = ra_pages;
