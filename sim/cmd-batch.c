@@ -655,8 +655,10 @@ static gboolean write_file(const char *path, const char *text, GError **error)
 /*
  * The plot: the metric (y) against the first varied key (x; the trace
  * when nothing varies), one line per combination of the other dimensions.
- * A numeric key (memory, readahead.max) is placed by its value and labelled
- * as the grid writes it; a word (reclaim.policy) is placed by its rank.
+ * A numeric key (memory) is placed by its value and labelled as the grid
+ * writes it; a word (reclaim.policy), or numbers that span more than a
+ * factor of 16 (readahead.max=0;16K;...;2M, which by value would crowd
+ * their small end into one spot), are placed by their rank.
  * Data in DIR/plot-METRIC.dat, one gnuplot data block per line; the script
  * DIR/plot-METRIC.gp draws both images and can be rerun by hand.
  */
@@ -683,20 +685,24 @@ static gboolean write_plot_files(vm_grid_t *g, const char *dir, char **rows,
 	int key = xd ? vm_config_key_lookup(dname[xd]) : -1;
 	gboolean numeric = key >= 0 && vm_config_key_is_number((unsigned)key) &&
 			   !vm_config_key_is_bool((unsigned)key);
-	for (unsigned i = 0; i < nr[xd]; i++) {
-		xpos[i] = i;
-		if (numeric) {
-			vm_config_t c;
-			vm_config_default(&c);
-			if (vm_config_set(&c, dname[xd], xlabel[i], NULL))
-				xpos[i] = (double)vm_config_number_value(&c, (unsigned)key);
-		}
+	double lo = 0, hi = 0;
+	for (unsigned i = 0; numeric && i < nr[xd]; i++) {
+		vm_config_t c;
+		vm_config_default(&c);
+		numeric = vm_config_set(&c, dname[xd], xlabel[i], NULL);
+		xpos[i] = (double)vm_config_number_value(&c, (unsigned)key);
+		lo = i ? MIN(lo, xpos[i]) : xpos[i];
+		hi = i ? MAX(hi, xpos[i]) : xpos[i];
 	}
+	if (!numeric || lo <= 0 || hi / lo > 16)
+		for (unsigned i = 0; i < nr[xd]; i++)
+			xpos[i] = i;
 	unsigned nr_series = g->nr_cells / nr[xd];
 	GString **data = g_new0(GString *, nr_series);
 	unsigned *series_cell = g_new0(unsigned, nr_series);
 	int stat = vm_stats_global_find(metric);
 	unsigned idx[nd];
+	double ymax = 0;
 	for (unsigned k = 0; k < g->nr_cells; k++) {
 		vm_grid_cell_index(g, k, idx);
 		unsigned sid = 0;
@@ -706,6 +712,7 @@ static gboolean write_plot_files(vm_grid_t *g, const char *dir, char **rows,
 		double v;
 		if (!rows[k] || !vm_batch_row_stat(rows[k], (unsigned)stat, &v))
 			continue;
+		ymax = MAX(ymax, v);
 		if (!data[sid]) {
 			data[sid] = g_string_new(NULL);
 			series_cell[sid] = k;
@@ -734,7 +741,26 @@ static gboolean write_plot_files(vm_grid_t *g, const char *dir, char **rows,
 	gp_str(gp, dname[xd]);
 	g_string_append(gp, "\nset ylabel ");
 	gp_str(gp, metric);
-	g_string_append(gp, "\nset grid\nset key outside right top\n"
+	/* the dimensions that tell the lines apart */
+	unsigned nr_varying = 0, varying = 0;
+	for (unsigned d = 0; d < nd; d++)
+		if (d != xd && nr[d] > 1) {
+			nr_varying++;
+			varying = d;
+		}
+	/* long titles (two dimensions or more) go below, not beside, the plot */
+	if (nr_varying > 1)
+		g_string_append(gp, "\nset key below");
+	else
+		g_string_append(gp, "\nset key outside right top");
+	if (nr_varying == 1) {
+		g_string_append(gp, " title ");
+		gp_str(gp, dname[varying]);
+	}
+	/* 450M rather than 4.5e+08 */
+	if (ymax >= 1e5)
+		g_string_append(gp, "\nset format y '%.0s%c'");
+	g_string_append(gp, "\nset grid\n"
 			"set yrange [0:*]\n"
 			"set offsets graph 0.05, graph 0.05, graph 0.05, 0\n"
 			"set style data linespoints\n");
@@ -747,7 +773,8 @@ static gboolean write_plot_files(vm_grid_t *g, const char *dir, char **rows,
 		if (block)
 			g_string_append(dat, "\n\n");
 		g_string_append(dat, data[sid]->str);
-		/* the title: the dimensions that take more than one value */
+		/* the title: the dimensions that take more than one value; one
+		 * alone is named once, as the key's title */
 		vm_grid_cell_index(g, series_cell[sid], idx);
 		GString *t = g_string_new(NULL);
 		for (unsigned d = 0; d < nd; d++) {
@@ -756,8 +783,11 @@ static gboolean write_plot_files(vm_grid_t *g, const char *dir, char **rows,
 			const char *val = d ? g_array_index(g->axes, vm_grid_axis_t,
 							    d - 1).values[idx[d]]
 					    : g->traces[idx[d]];
-			g_string_append_printf(t, "%s%s=%s", t->len ? ", " : "",
-					       dname[d], val);
+			if (nr_varying == 1)
+				g_string_append(t, val);
+			else
+				g_string_append_printf(t, "%s%s=%s", t->len ? ", " : "",
+						       dname[d], val);
 		}
 		if (!t->len)
 			g_string_append(t, metric);
