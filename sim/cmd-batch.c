@@ -184,6 +184,8 @@ typedef struct {
 	gint64 t0, last_write;
 	gboolean dirty;          /* rows changed since results.csv was written */
 	size_t progress_len;     /* length of the progress line on screen */
+	double eta;              /* seconds left, estimated at @eta_at */
+	gint64 eta_at;           /* when a cell last ended (0: none yet) */
 	guint sig_src[3], tick_src;
 } sweep_t;
 
@@ -223,14 +225,12 @@ static void draw_progress(sweep_t *s)
 	if (s->earlier)
 		g_string_append_printf(l, " (%u earlier)", s->earlier);
 	g_string_append_printf(l, ", %u running, %u failed, ", s->running, s->failed);
-	double el = (g_get_monotonic_time() - s->t0) / 1e6;
-	unsigned ended = s->finished_now + s->failed;
-	unsigned left = s->pending->len - ended;
-	if (ended == 0 || el <= 0) {
+	if (s->eta_at == 0) {
 		g_string_append(l, "time left unknown");
 	} else {
-		/* cells end at the rate seen so far, with the jobs in parallel */
-		format_duration(l, el / ended * left);
+		/* estimated when a cell last ended, counting down since */
+		double since = (g_get_monotonic_time() - s->eta_at) / 1e6;
+		format_duration(l, MAX(s->eta - since, 0));
 		g_string_append(l, " left");
 	}
 	size_t len = l->len;
@@ -376,6 +376,10 @@ static void on_child(GPid pid, gint wstatus, gpointer data)
 		}
 		cell_failed(s, k, msg, st);
 	}
+	/* cells end at the rate seen so far, with the jobs in parallel */
+	unsigned ended = s->finished_now + s->failed;
+	s->eta_at = g_get_monotonic_time();
+	s->eta = (s->eta_at - s->t0) / 1e6 / ended * (s->pending->len - ended);
 	maybe_write_results(s);
 	draw_progress(s);
 	start_cells(s);
