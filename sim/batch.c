@@ -23,6 +23,9 @@
 
 /* ---- reading the grid ------------------------------------------------- */
 
+/* The first line of DIR/grid.ini, before the original's path. */
+#define COPY_MARK "# copy of "
+
 typedef struct {
 	const char *name;         /* file name for messages */
 	unsigned line;
@@ -301,6 +304,13 @@ vm_grid_t *vm_grid_parse(const char *name, const char *text,
 	vm_grid_t *g = g_new0(vm_grid_t, 1);
 	g->path = g_strdup(name);
 	g->dir = g_path_get_dirname(name);
+	g->name = g_path_get_basename(name);
+	if (g_str_has_prefix(text, COPY_MARK)) {
+		const char *o = text + strlen(COPY_MARK);
+		g_autofree char *orig = g_strndup(o, strcspn(o, "\n"));
+		g_free(g->name);
+		g->name = g_path_get_basename(orig);
+	}
 	g->text = g_strdup(text);
 	g->axes = g_array_new(FALSE, TRUE, sizeof(vm_grid_axis_t));
 	parser_t ps = {
@@ -384,6 +394,7 @@ void vm_grid_free(vm_grid_t *g)
 	g_free(g->plot);
 	g_free(g->text);
 	g_free(g->dir);
+	g_free(g->name);
 	g_free(g->path);
 	g_free(g);
 }
@@ -681,10 +692,12 @@ gboolean vm_batch_prepare_dir(const vm_grid_t *g, const char *dir, GError **erro
 	g_autofree char *copy = g_build_filename(dir, "grid.ini", NULL);
 	/* --merge reads this copy; only the cells' identities matter there,
 	 * so the trace paths need not resolve from DIR */
+	g_autofree char *orig = g_canonicalize_filename(g->path, NULL);
+	g_autofree char *text = g_strdup_printf(COPY_MARK "%s\n%s", orig, g->text);
 	g_autofree char *old = NULL;
-	if (g_file_get_contents(copy, &old, NULL, NULL) && strcmp(old, g->text) == 0)
+	if (g_file_get_contents(copy, &old, NULL, NULL) && strcmp(old, text) == 0)
 		return TRUE;
-	return write_atomic(copy, g->text, error);
+	return write_atomic(copy, text, error);
 }
 
 gboolean vm_batch_row_stat(const char *row, unsigned stat, double *value)

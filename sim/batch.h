@@ -14,7 +14,8 @@
  *
  * Output directory:
  *
- *   DIR/grid.ini          copy of the grid (what --merge reads)
+ *   DIR/grid.ini          copy of the grid (what --merge reads), after
+ *                         a first line "# copy of /abs/path/GRID.ini"
  *   DIR/cells/cell-K.csv  cell K's result: identity, header, one row
  *   DIR/cells/cell-K.err  cell K's error, when it failed
  *   DIR/results.csv       header + the rows of every finished cell, in order
@@ -38,6 +39,8 @@ typedef struct {
 
 typedef struct {
 	char *path;       /* the grid file as given */
+	char *name;       /* what plots call it: the file's name, or for the
+			   * copy in DIR/grid.ini the original's */
 	char *dir;        /* its directory: relative paths start there */
 	char *text;       /* its contents, copied to DIR/grid.ini */
 	char **traces;    /* as written, NULL-terminated */

@@ -725,7 +725,7 @@ static gboolean write_plot_files(vm_grid_t *g, const char *dir, char **rows,
 				       v, xlabel[idx[xd]]);
 	}
 
-	g_autofree char *grid_name = g_path_get_basename(g->path);
+	const char *grid_name = g->name;
 	g_autofree char *base = g_strdup_printf("plot-%s", metric);
 	g_autofree char *dat_name = g_strdup_printf("%s.dat", base);
 	GString *dat = g_string_new(NULL);
@@ -948,8 +948,8 @@ static int emit(vm_grid_t *g, const char *grid_path, const char *dir)
 		if (!write_file(path, jobs->str, &err)) {
 			status = vm_cli_report(err);
 		} else if (!opt_quiet) {
-			printf("vmscope batch: wrote %s: %u of %u cells (the others have "
-			       "results)\n"
+			printf("vmscope batch: wrote %s: %u jobs, one per cell without a "
+			       "result (of %u)\n"
 			       "Run the jobs here and on other hosts over ssh (the same "
 			       "paths on every host, e.g. a\nshared file system; ':' is "
 			       "this machine):\n"
@@ -997,7 +997,8 @@ static int emit(vm_grid_t *g, const char *grid_path, const char *dir)
 		} else {
 			g_chmod(path, 0755);
 			if (!opt_quiet)
-				printf("vmscope batch: wrote %s: %u of %u cells (array %s)\n"
+				printf("vmscope batch: wrote %s: %u array tasks, one per cell "
+				       "without a result (of %u): --array=%s\n"
 				       "Submit it, and when every task has ended fold the "
 				       "results into %s/results.csv:\n"
 				       "  sbatch %s\n"
