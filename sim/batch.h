@@ -18,6 +18,7 @@
  *                         a first line "# copy of /abs/path/GRID.ini"
  *   DIR/cells/cell-K.csv  cell K's result: identity, header, one row
  *   DIR/cells/cell-K.err  cell K's error, when it failed
+ *   DIR/cells/cell-K.log  what a crashed worker wrote on stderr
  *   DIR/results.csv       header + the rows of every finished cell, in order
  *   DIR/errors.txt        one line per failed cell (absent when none)
  *

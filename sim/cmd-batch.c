@@ -261,17 +261,44 @@ static void maybe_write_results(sweep_t *s)
 		write_results(s);
 }
 
+typedef struct {
+	pid_t parent;
+	const char *log;          /* the worker's stderr goes here */
+} setup_t;
+
+/* In the worker, between fork and exec: only async-signal-safe calls. */
 static void child_setup(gpointer data)
 {
+	const setup_t *su = data;
+	/* what a crashing cell prints (an assertion, a sanitizer report) is
+	 * kept for its error message instead of breaking the progress line */
+	int fd = open(su->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
 #ifdef __linux__
 	/* die with the sweep, even when it is killed with SIGKILL */
-	pid_t parent = (pid_t)GPOINTER_TO_INT(data);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
+	if (getppid() != su->parent)
 		_exit(EXIT_INTERNAL);
-#else
-	(void)data;
 #endif
+}
+
+/* The last line a worker wrote on stderr, or NULL. */
+static char *last_log_line(const char *log)
+{
+	g_autofree char *text = NULL;
+	if (!g_file_get_contents(log, &text, NULL, NULL))
+		return NULL;
+	g_strchomp(text);
+	const char *nl = strrchr(text, '\n');
+	const char *line = nl ? nl + 1 : text;
+	if (!*line)
+		return NULL;
+	char *l = g_strndup(line, 300);
+	g_strdelimit(l, "\r", ' ');
+	return l;
 }
 
 static void on_child(GPid pid, gint wstatus, gpointer data);
@@ -297,12 +324,13 @@ static void start_cells(sweep_t *s)
 			av[n++] = "--check";
 		av[n++] = (char *)s->grid_path;
 		av[n] = NULL;
+		g_autofree char *log = vm_batch_cell_path(s->dir, k, "log");
+		setup_t su = { .parent = getpid(), .log = log };
 		GPid pid;
 		GError *err = NULL;
 		if (!g_spawn_async(NULL, av, NULL,
 				   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-				   child_setup, GINT_TO_POINTER((int)getpid()),
-				   &pid, &err)) {
+				   child_setup, &su, &pid, &err)) {
 			clear_progress(s);
 			fprintf(stderr, "vmscope batch: cannot start %s: %s\n", s->self,
 				err->message);
@@ -343,6 +371,8 @@ static void on_child(GPid pid, gint wstatus, gpointer data)
 	g_hash_table_remove(s->pids, GINT_TO_POINTER(pid));
 	g_spawn_close_pid(pid);
 	s->running--;
+	g_autofree char *log = vm_batch_cell_path(s->dir, k, "log");
+	gboolean keep_log = FALSE;
 	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) {
 		char *row = vm_batch_read_cell(s->g, s->dir, k);
 		if (row) {
@@ -364,18 +394,25 @@ static void on_child(GPid pid, gint wstatus, gpointer data)
 		if (msg && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == EXIT_USAGE)
 			st = EXIT_USAGE;
 		if (!msg) {
-			/* it died before it could say why: say it for it */
-			if (WIFSIGNALED(wstatus))
-				msg = g_strdup_printf("killed by signal %d (%s)",
-						      WTERMSIG(wstatus),
-						      g_strsignal(WTERMSIG(wstatus)));
-			else
-				msg = g_strdup_printf("exited with status %d and no message",
-						      WEXITSTATUS(wstatus));
+			/* it died before it could say why: say it for it, with
+			 * the last thing it printed */
+			g_autofree char *last = last_log_line(log);
+			g_autofree char *why = WIFSIGNALED(wstatus)
+				? g_strdup_printf("killed by signal %d (%s)",
+						  WTERMSIG(wstatus),
+						  g_strsignal(WTERMSIG(wstatus)))
+				: g_strdup_printf("exited with status %d and no message",
+						  WEXITSTATUS(wstatus));
+			msg = last ? g_strdup_printf("%s; its last words (all in %s): %s",
+						     why, log, last)
+				   : g_strdup(why);
+			keep_log = last != NULL;
 			vm_batch_write_cell_error(s->g, s->dir, k, msg, NULL);
 		}
 		cell_failed(s, k, msg, st);
 	}
+	if (!keep_log)
+		g_unlink(log);
 	/* cells end at the rate seen so far, with the jobs in parallel */
 	unsigned ended = s->finished_now + s->failed;
 	s->eta_at = g_get_monotonic_time();
@@ -418,7 +455,8 @@ static gboolean on_sigterm(gpointer d) { return on_signal(d, SIGTERM); }
 static gboolean on_sighup(gpointer d) { return on_signal(d, SIGHUP); }
 
 /* Remove the temporary files of writes that a killed process left (GLib
- * names them "NAME.XXXXXX").  Only the sweep that holds DIR's lock does
+ * names them "NAME.XXXXXX"), and the stderr logs of workers that did not
+ * fail.  Only the sweep that holds DIR's lock does
  * this, so no live writer can lose its file. */
 static void remove_stale_temps(const char *dir)
 {
@@ -450,6 +488,21 @@ static void remove_stale_temps(const char *dir)
 		}
 		g_dir_close(gd);
 	}
+	/* a worker's stderr is kept only next to its error file */
+	g_autofree char *cells = g_build_filename(dir, "cells", NULL);
+	GDir *gd = g_dir_open(cells, 0, NULL);
+	const char *n;
+	while (gd && (n = g_dir_read_name(gd))) {
+		if (!g_str_has_prefix(n, "cell-") || !g_str_has_suffix(n, ".log"))
+			continue;
+		g_autofree char *p = g_build_filename(cells, n, NULL);
+		g_autofree char *e = g_strdup(p);
+		strcpy(e + strlen(e) - 3, "err");
+		if (!g_file_test(e, G_FILE_TEST_EXISTS))
+			g_unlink(p);
+	}
+	if (gd)
+		g_dir_close(gd);
 }
 
 /* Hold DIR/.lock for the life of this process: two sweeps in one

@@ -302,6 +302,61 @@ else
 	skip "the kill came while cells were still to run" "all 6 had finished: a fast machine"
 fi
 
+# ---- a worker that crashes ---------------------------------------------------------
+
+# kill one worker with SIGABRT, as a failed assertion would: its cell
+# fails with the signal named, exit status 2, and the other cell finishes
+cat >segv.ini <<'EOF'
+[grid]
+traces=slow.vmt
+[vary]
+tlb.policy=lru;fifo
+EOF
+segvdir=segv-$$
+"$VMSCOPE" batch -j 2 -o "$segvdir" segv.ini >segv.out 2>segv.err </dev/null &
+pid=$!
+wpid=
+tries=0
+while [ -z "$wpid" ] && [ $tries -lt 300 ]; do
+	sleep 0.1
+	tries=$((tries + 1))
+	wpid=$(ps -eo pid,args 2>/dev/null | grep -- "--cell 0 --out $segvdir " |
+	       grep -v grep | awk '{ print $1 }' | head -n 1)
+done
+[ -n "$wpid" ] && kill -ABRT "$wpid"
+wait $pid
+rc=$?
+if [ -n "$wpid" ] && [ "$rc" = 2 ] &&
+   grep -q "cell 0 (trace=slow.vmt tlb.policy=lru) failed: killed by signal 6" segv.err &&
+   [ "$(rows "$segvdir/results.csv")" = 1 ] &&
+   [ "$(pick "$segvdir/results.csv" tlb.policy)" = fifo ]; then
+	ok "a worker killed by SIGABRT: its cell fails naming the signal, exit 2, the other finishes"
+else
+	not_ok "a worker killed by SIGABRT" "worker: $wpid" "$(show segv)"
+fi
+
+# SIGTERM stops a sweep: its workers end, it says so, exit 128+15
+termdir=term-$$
+"$VMSCOPE" batch -j 2 -o "$termdir" segv.ini >term.out 2>term.err </dev/null &
+pid=$!
+tries=0
+while ! ps -eo args 2>/dev/null | grep -- "--out $termdir " | grep -qv grep &&
+      [ $tries -lt 300 ]; do
+	sleep 0.1
+	tries=$((tries + 1))
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+sleep 0.2
+if [ "$rc" = 143 ] && grep -q 'interrupted; .* a rerun runs the rest' term.err &&
+   [ -f "$termdir/results.csv" ] && whole "$termdir/results.csv" &&
+   ! ps -eo args 2>/dev/null | grep -- "--out $termdir " | grep -qv grep; then
+	ok "SIGTERM stops the sweep and its workers, writes results.csv, exits 143"
+else
+	not_ok "SIGTERM stops the sweep and its workers" "$(show term)"
+fi
+
 # ---- GNU parallel, --merge ---------------------------------------------------------
 
 vm emitp batch --emit parallel -o par "$EXP/belady.ini"
