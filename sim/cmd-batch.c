@@ -1,10 +1,1129 @@
-/* vmscope batch: running experiment grids.  Not built yet: see the issue that asks for it. */
+/*
+ * vmscope batch (SPEC.md §8): run every cell of an experiment grid, in
+ * worker processes, into an output directory that survives interruption.
+ *
+ *   vmscope batch GRID ──► DIR/grid.ini, DIR/.lock
+ *        │  for each cell without a result:  (at most --jobs at once)
+ *        ├──► fork+exec  vmscope batch -q --cell K --out DIR GRID
+ *        │                   └─► DIR/cells/cell-K.csv  or  cell-K.err
+ *        └──► DIR/results.csv (+ errors.txt), rebuilt as cells finish
+ *
+ * Why fork+exec of this very binary rather than fork alone or threads: a
+ * worker is then exactly the `--cell` entry point that GNU parallel and
+ * Slurm run on other machines (--emit), so the local and the distributed
+ * paths share one code path and one file protocol; a cell that crashes or
+ * aborts takes only its own process down and is reported as failed; each
+ * cell starts from a fresh address space, so a big trace's memory is given
+ * back when its cell ends; and the engine needs no thread safety.  The cost,
+ * one exec and one grid parse per cell, is a millisecond against cells that
+ * replay whole traces.  Workers get PR_SET_PDEATHSIG, so that a sweep killed
+ * with SIGKILL does not leave them running behind it.
+ *
+ * Nothing is lost: each cell's result is its own file, written to a
+ * temporary name and renamed; results.csv is only ever rebuilt from those
+ * rows, atomically too, at most once a second and at the end.  A rerun
+ * reads the cell files, skips the finished cells (their identity line must
+ * match, see sim/batch.h) and runs the others, failed ones included.
+ */
 #include <config.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <glib-unix.h>
+#include "sim/batch.h"
 #include "sim/cli.h"
+#include "sim/config.h"
+#include "sim/stats.h"
+#include "traces/error.h"
+
+static int opt_jobs = 0;
+static char *opt_out, *opt_emit, *opt_metric, *opt_command;
+static gboolean opt_plot, opt_merge, opt_force, opt_quiet, opt_check;
+static int opt_cell = -1;
+
+static GOptionEntry entries[] = {
+	{ "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
+	  "Run N cells at once (default: the number of CPUs)", "N" },
+	{ "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out,
+	  "Output directory (default: GRID's name without .ini, plus -results, "
+	  "in the current directory)", "DIR" },
+	{ "plot", 0, 0, G_OPTION_ARG_NONE, &opt_plot,
+	  "Draw the grid's plot metric against the first varied key with "
+	  "gnuplot: DIR/plot-METRIC.png, .svg, and the .gp script", NULL },
+	{ "metric", 'm', 0, G_OPTION_ARG_STRING, &opt_metric,
+	  "Plot this statistic instead of the grid's plot= (default: majflt)", "NAME" },
+	{ "emit", 0, 0, G_OPTION_ARG_STRING, &opt_emit,
+	  "Do not run: write the unfinished cells as a GNU parallel job list "
+	  "(DIR/jobs.txt) or a Slurm array script (DIR/slurm.sh)", "parallel|slurm" },
+	{ "command", 0, 0, G_OPTION_ARG_STRING, &opt_command,
+	  "With --emit: how the jobs call vmscope (default: this program's "
+	  "absolute path)", "CMD" },
+	{ "cell", 0, 0, G_OPTION_ARG_INT, &opt_cell,
+	  "Run only cell K (0-based) into DIR/cells: what --emit's jobs run", "K" },
+	{ "merge", 0, 0, G_OPTION_ARG_NONE, &opt_merge,
+	  "Fold DIR's cell results into DIR/results.csv (after --emit's jobs)", NULL },
+	{ "force", 0, 0, G_OPTION_ARG_NONE, &opt_force,
+	  "Rerun cells that have a result already", NULL },
+	{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
+	  "Print only errors: no progress line, no summary", NULL },
+	{ "check", 0, 0, G_OPTION_ARG_NONE, &opt_check,
+	  "Run the invariant checker after every event (slow)", NULL },
+	{ NULL }
+};
+
+#define SUMMARY \
+	"Run a policy-experiment grid: every combination of the grid's traces\n" \
+	"and [vary] values is a cell; each cell's global statistics become one\n" \
+	"row of DIR/results.csv.  An interrupted sweep loses no finished cell,\n" \
+	"and a rerun skips them.  Grid format and recipes: docs/batch.md.\n" \
+	"\n" \
+	"  vmscope batch GRID [-j N] [-o DIR] [--plot]    run the cells here\n" \
+	"  vmscope batch GRID -o DIR --emit parallel|slurm  write jobs instead\n" \
+	"  vmscope batch --cell K GRID DIR                run one cell (a job)\n" \
+	"  vmscope batch --merge DIR [--plot]             fold the jobs' results\n" \
+	"\n" \
+	"Exit status: 0 every cell finished; 1 bad usage or grid, or a cell\n" \
+	"failed on bad input (a bad trace); 2 a cell crashed or hit an internal\n" \
+	"error; 128+N interrupted by signal N."
+
+static int status_of(const GError *err)
+{
+	return err->domain == VM_ERROR && err->code == VM_ERROR_INTERNAL
+		? EXIT_INTERNAL : EXIT_USAGE;
+}
+
+static int worst(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* The directory for @grid when -o is not given: "x.ini" -> "x-results". */
+static char *default_dir(const char *grid)
+{
+	g_autofree char *base = g_path_get_basename(grid);
+	if (g_str_has_suffix(base, ".ini"))
+		base[strlen(base) - 4] = '\0';
+	return g_strdup_printf("%s-results", base);
+}
+
+/* This program, for the workers and the emitted jobs. */
+static char *self_path(void)
+{
+	char *p = g_file_read_link("/proc/self/exe", NULL);
+	if (p && !g_str_has_suffix(p, " (deleted)"))
+		return p;
+	g_free(p);
+	p = g_find_program_in_path("vmscope");
+	return p ? p : g_strdup("vmscope");
+}
+
+static char *absolute(const char *path)
+{
+	return g_canonicalize_filename(path, NULL);
+}
+
+/* ---- one cell: the worker's side ------------------------------------------ */
+
+static int run_one_cell(vm_grid_t *g, const char *dir, unsigned k)
+{
+	GError *err = NULL;
+	if (!vm_batch_prepare_dir(g, dir, &err))
+		return vm_cli_report(err);
+	if (!opt_force) {
+		g_autofree char *row = vm_batch_read_cell(g, dir, k);
+		if (row)
+			return EXIT_OK;
+	}
+	g_autofree char *row = vm_batch_run_cell(g, k, opt_check, &err);
+	if (row) {
+		if (!vm_batch_write_cell(g, dir, k, row, &err))
+			return vm_cli_report(err);
+		return EXIT_OK;
+	}
+	int st = status_of(err);
+	GError *werr = NULL;
+	if (!vm_batch_write_cell_error(g, dir, k, err->message, &werr)) {
+		fprintf(stderr, "%s\n", werr->message);
+		g_error_free(werr);
+	}
+	if (!opt_quiet)
+		fprintf(stderr, "%s\n", err->message);
+	g_error_free(err);
+	return st;
+}
+
+/* ---- the local sweep ---------------------------------------------------- */
+
+typedef struct {
+	vm_grid_t *g;
+	const char *dir;
+	const char *grid_path;
+	char *self;
+	unsigned jobs;
+	gboolean progress;       /* stderr is a terminal and not -q */
+	char **rows;             /* per cell: its results.csv row, or NULL */
+	char **errors;           /* per cell: why it failed, or NULL */
+	GArray *pending;         /* cells to run, in order */
+	unsigned next;           /* next in @pending to start */
+	unsigned running, finished_now, earlier, failed;
+	GHashTable *pids;        /* GPid -> cell + 1 */
+	int status;
+	int interrupted;         /* the signal that stopped the sweep */
+	GMainLoop *loop;
+	gint64 t0, last_write;
+	gboolean dirty;          /* rows changed since results.csv was written */
+	size_t progress_len;     /* length of the progress line on screen */
+	double eta;              /* seconds left, estimated at @eta_at */
+	gint64 eta_at;           /* when a cell last ended (0: none yet) */
+	guint sig_src[3], tick_src;
+} sweep_t;
+
+typedef struct {
+	sweep_t *s;
+	unsigned k;
+} child_t;
+
+static void clear_progress(sweep_t *s)
+{
+	if (s->progress_len) {
+		fprintf(stderr, "\r%*s\r", (int)s->progress_len, "");
+		s->progress_len = 0;
+	}
+}
+
+static void format_duration(GString *out, double sec)
+{
+	unsigned long t = (unsigned long)(sec + 0.5);
+	if (t >= 3600)
+		g_string_append_printf(out, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
+	else
+		g_string_append_printf(out, "%lu:%02lu", t / 60, t % 60);
+}
+
+/* "batch: 14/60 done (8 earlier), 2 running, 1 failed, 0:42 left" on one
+ * line that redraws itself; padded over the previous one rather than
+ * erased with an escape sequence, so that any terminal shows it. */
+static void draw_progress(sweep_t *s)
+{
+	if (!s->progress)
+		return;
+	unsigned total = s->g->nr_cells;
+	unsigned done = s->earlier + s->finished_now;
+	GString *l = g_string_new(NULL);
+	g_string_append_printf(l, "batch: %u/%u done", done, total);
+	if (s->earlier)
+		g_string_append_printf(l, " (%u earlier)", s->earlier);
+	g_string_append_printf(l, ", %u running, %u failed, ", s->running, s->failed);
+	if (s->eta_at == 0) {
+		g_string_append(l, "time left unknown");
+	} else {
+		/* estimated when a cell last ended, counting down since */
+		double since = (g_get_monotonic_time() - s->eta_at) / 1e6;
+		format_duration(l, MAX(s->eta - since, 0));
+		g_string_append(l, " left");
+	}
+	size_t len = l->len;
+	if (len < s->progress_len)
+		g_string_append_printf(l, "%*s", (int)(s->progress_len - len), "");
+	fprintf(stderr, "\r%s", l->str);
+	fflush(stderr);
+	s->progress_len = len;
+	g_string_free(l, TRUE);
+}
+
+static void write_results(sweep_t *s)
+{
+	GError *err = NULL;
+	if (!vm_batch_write_results(s->g, s->dir, s->rows, s->errors, &err)) {
+		clear_progress(s);
+		s->status = worst(s->status, vm_cli_report(err));
+	}
+	s->dirty = FALSE;
+	s->last_write = g_get_monotonic_time();
+}
+
+static void maybe_write_results(sweep_t *s)
+{
+	/* O(cells) per write: once a second is enough for a sweep of
+	 * thousands of cells, and a killed sweep's cell files hold the rest */
+	if (s->dirty && g_get_monotonic_time() - s->last_write >= G_USEC_PER_SEC)
+		write_results(s);
+}
+
+typedef struct {
+	pid_t parent;
+	const char *log;          /* the worker's stderr goes here */
+} setup_t;
+
+/* In the worker, between fork and exec: only async-signal-safe calls. */
+static void child_setup(gpointer data)
+{
+	const setup_t *su = data;
+	/* what a crashing cell prints (an assertion, a sanitizer report) is
+	 * kept for its error message instead of breaking the progress line */
+	int fd = open(su->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+#ifdef __linux__
+	/* die with the sweep, even when it is killed with SIGKILL */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != su->parent)
+		_exit(EXIT_INTERNAL);
+#endif
+}
+
+/* The last line a worker wrote on stderr, or NULL. */
+static char *last_log_line(const char *log)
+{
+	g_autofree char *text = NULL;
+	if (!g_file_get_contents(log, &text, NULL, NULL))
+		return NULL;
+	g_strchomp(text);
+	const char *nl = strrchr(text, '\n');
+	const char *line = nl ? nl + 1 : text;
+	if (!*line)
+		return NULL;
+	char *l = g_strndup(line, 300);
+	g_strdelimit(l, "\r", ' ');
+	return l;
+}
+
+static void on_child(GPid pid, gint wstatus, gpointer data);
+
+static void start_cells(sweep_t *s)
+{
+	while (!s->interrupted && s->running < s->jobs && s->next < s->pending->len) {
+		unsigned k = g_array_index(s->pending, unsigned, s->next++);
+		char kbuf[16];
+		g_snprintf(kbuf, sizeof kbuf, "%u", k);
+		char *av[12];
+		unsigned n = 0;
+		av[n++] = s->self;
+		av[n++] = "batch";
+		av[n++] = "-q";       /* the sweep reports the cell's error itself */
+		av[n++] = "--cell";
+		av[n++] = kbuf;
+		av[n++] = "--out";
+		av[n++] = (char *)s->dir;
+		if (opt_force)
+			av[n++] = "--force";
+		if (opt_check)
+			av[n++] = "--check";
+		av[n++] = (char *)s->grid_path;
+		av[n] = NULL;
+		g_autofree char *log = vm_batch_cell_path(s->dir, k, "log");
+		setup_t su = { .parent = getpid(), .log = log };
+		GPid pid;
+		GError *err = NULL;
+		if (!g_spawn_async(NULL, av, NULL,
+				   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+				   child_setup, &su, &pid, &err)) {
+			clear_progress(s);
+			fprintf(stderr, "vmscope batch: cannot start %s: %s\n", s->self,
+				err->message);
+			g_error_free(err);
+			s->status = worst(s->status, EXIT_INTERNAL);
+			s->interrupted = -1;
+			break;
+		}
+		child_t *c = g_new(child_t, 1);
+		c->s = s;
+		c->k = k;
+		g_hash_table_insert(s->pids, GINT_TO_POINTER(pid), GUINT_TO_POINTER(k + 1));
+		g_child_watch_add(pid, on_child, c);
+		s->running++;
+	}
+	if (s->running == 0)
+		g_main_loop_quit(s->loop);
+}
+
+static void cell_failed(sweep_t *s, unsigned k, const char *msg, int st)
+{
+	g_autofree char *label = vm_grid_cell_label(s->g, k);
+	clear_progress(s);
+	fprintf(stderr, "vmscope batch: cell %u (%s) failed: %s\n", k, label, msg);
+	g_free(s->errors[k]);
+	s->errors[k] = g_strdup(msg);
+	s->failed++;
+	s->status = worst(s->status, st);
+	s->dirty = TRUE;
+}
+
+static void on_child(GPid pid, gint wstatus, gpointer data)
+{
+	child_t *c = data;
+	sweep_t *s = c->s;
+	unsigned k = c->k;
+	g_free(c);
+	g_hash_table_remove(s->pids, GINT_TO_POINTER(pid));
+	g_spawn_close_pid(pid);
+	s->running--;
+	g_autofree char *log = vm_batch_cell_path(s->dir, k, "log");
+	gboolean keep_log = FALSE;
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) {
+		char *row = vm_batch_read_cell(s->g, s->dir, k);
+		if (row) {
+			s->rows[k] = row;
+			g_clear_pointer(&s->errors[k], g_free);
+			s->finished_now++;
+			s->dirty = TRUE;
+		} else {
+			const char *msg = "the cell ended well but left no result "
+					  "for this grid (was the grid file changed?)";
+			vm_batch_write_cell_error(s->g, s->dir, k, msg, NULL);
+			cell_failed(s, k, msg, EXIT_INTERNAL);
+		}
+	} else if (s->interrupted && WIFSIGNALED(wstatus)) {
+		/* stopped by us: neither finished nor failed */
+	} else {
+		g_autofree char *msg = vm_batch_read_cell_error(s->g, s->dir, k);
+		int st = EXIT_INTERNAL;
+		if (msg && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == EXIT_USAGE)
+			st = EXIT_USAGE;
+		if (!msg) {
+			/* it died before it could say why: say it for it, with
+			 * the last thing it printed */
+			g_autofree char *last = last_log_line(log);
+			g_autofree char *why = WIFSIGNALED(wstatus)
+				? g_strdup_printf("killed by signal %d (%s)",
+						  WTERMSIG(wstatus),
+						  g_strsignal(WTERMSIG(wstatus)))
+				: g_strdup_printf("exited with status %d and no message",
+						  WEXITSTATUS(wstatus));
+			msg = last ? g_strdup_printf("%s; its last words (all in %s): %s",
+						     why, log, last)
+				   : g_strdup(why);
+			keep_log = last != NULL;
+			vm_batch_write_cell_error(s->g, s->dir, k, msg, NULL);
+		}
+		cell_failed(s, k, msg, st);
+	}
+	if (!keep_log)
+		g_unlink(log);
+	/* cells end at the rate seen so far, with the jobs in parallel */
+	unsigned ended = s->finished_now + s->failed;
+	s->eta_at = g_get_monotonic_time();
+	s->eta = (s->eta_at - s->t0) / 1e6 / ended * (s->pending->len - ended);
+	maybe_write_results(s);
+	draw_progress(s);
+	start_cells(s);
+}
+
+static gboolean on_tick(gpointer data)
+{
+	sweep_t *s = data;
+	maybe_write_results(s);
+	draw_progress(s);
+	return G_SOURCE_CONTINUE;
+}
+
+static void stop_children(sweep_t *s, int sig)
+{
+	GHashTableIter it;
+	gpointer pid;
+	g_hash_table_iter_init(&it, s->pids);
+	while (g_hash_table_iter_next(&it, &pid, NULL))
+		kill((pid_t)GPOINTER_TO_INT(pid), sig);
+}
+
+static gboolean on_signal(gpointer data, int sig)
+{
+	sweep_t *s = data;
+	/* the first signal stops the sweep gently, a second one at once */
+	stop_children(s, s->interrupted ? SIGKILL : SIGTERM);
+	s->interrupted = sig;
+	if (s->running == 0)
+		g_main_loop_quit(s->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_sigint(gpointer d) { return on_signal(d, SIGINT); }
+static gboolean on_sigterm(gpointer d) { return on_signal(d, SIGTERM); }
+static gboolean on_sighup(gpointer d) { return on_signal(d, SIGHUP); }
+
+/* Remove the temporary files of writes that a killed process left (GLib
+ * names them "NAME.XXXXXX"), and the stderr logs of workers that did not
+ * fail.  Only the sweep that holds DIR's lock does
+ * this, so no live writer can lose its file. */
+static void remove_stale_temps(const char *dir)
+{
+	static const char *const bases[] = { "results.csv", "errors.txt", "grid.ini" };
+	for (int pass = 0; pass < 2; pass++) {
+		g_autofree char *d = pass ? g_build_filename(dir, "cells", NULL)
+					  : g_strdup(dir);
+		GDir *gd = g_dir_open(d, 0, NULL);
+		if (!gd)
+			continue;
+		const char *n;
+		while ((n = g_dir_read_name(gd))) {
+			const char *dot = strrchr(n, '.');
+			if (!dot || strlen(dot) != 7)
+				continue;
+			g_autofree char *stem = g_strndup(n, dot - n);
+			gboolean temp = FALSE;
+			if (pass)
+				temp = g_str_has_prefix(stem, "cell-") &&
+				       (g_str_has_suffix(stem, ".csv") ||
+					g_str_has_suffix(stem, ".err"));
+			else
+				for (unsigned i = 0; i < G_N_ELEMENTS(bases); i++)
+					temp |= strcmp(stem, bases[i]) == 0;
+			if (temp) {
+				g_autofree char *p = g_build_filename(d, n, NULL);
+				g_unlink(p);
+			}
+		}
+		g_dir_close(gd);
+	}
+	/* a worker's stderr is kept only next to its error file */
+	g_autofree char *cells = g_build_filename(dir, "cells", NULL);
+	GDir *gd = g_dir_open(cells, 0, NULL);
+	const char *n;
+	while (gd && (n = g_dir_read_name(gd))) {
+		if (!g_str_has_prefix(n, "cell-") || !g_str_has_suffix(n, ".log"))
+			continue;
+		g_autofree char *p = g_build_filename(cells, n, NULL);
+		g_autofree char *e = g_strdup(p);
+		strcpy(e + strlen(e) - 3, "err");
+		if (!g_file_test(e, G_FILE_TEST_EXISTS))
+			g_unlink(p);
+	}
+	if (gd)
+		g_dir_close(gd);
+}
+
+/* Hold DIR/.lock for the life of this process: two sweeps in one
+ * directory would run the same cells twice. */
+static gboolean lock_dir(const char *dir)
+{
+	g_autofree char *path = g_build_filename(dir, ".lock", NULL);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int e = errno;
+		fprintf(stderr, "vmscope batch: %s: %s\n", path, g_strerror(e));
+		return FALSE;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "vmscope batch: %s is in use by another vmscope "
+			"batch (%s is locked)\n", dir, path);
+		close(fd);
+		return FALSE;
+	}
+	return TRUE;   /* the descriptor stays open until exit */
+}
+
+/* Load the finished cells of DIR into @rows, failed ones into @errors
+ * (either may be NULL); returns how many finished, and the unfinished in
+ * @pending when given. */
+static unsigned scan_cells(vm_grid_t *g, const char *dir, char **rows,
+			   char **errors, GArray *pending)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; k < g->nr_cells; k++) {
+		char *row = opt_force ? NULL : vm_batch_read_cell(g, dir, k);
+		if (row)
+			n++;
+		else if (errors)
+			errors[k] = vm_batch_read_cell_error(g, dir, k);
+		if (rows)
+			rows[k] = row;
+		else
+			g_free(row);
+		if (!row && pending)
+			g_array_append_val(pending, k);
+	}
+	return n;
+}
+
+static int plot(vm_grid_t *g, const char *dir, char **rows);
+
+static int sweep(vm_grid_t *g, const char *grid_path, const char *dir)
+{
+	GError *err = NULL;
+	if (!vm_batch_prepare_dir(g, dir, &err))
+		return vm_cli_report(err);
+	if (!lock_dir(dir))
+		return EXIT_USAGE;
+	remove_stale_temps(dir);
+
+	sweep_t s = {
+		.g = g, .dir = dir, .grid_path = grid_path, .self = self_path(),
+		.jobs = opt_jobs > 0 ? (unsigned)opt_jobs : g_get_num_processors(),
+		.progress = !opt_quiet && isatty(STDERR_FILENO),
+		.rows = g_new0(char *, g->nr_cells),
+		.errors = g_new0(char *, g->nr_cells),
+		.pending = g_array_new(FALSE, FALSE, sizeof(unsigned)),
+		.pids = g_hash_table_new(NULL, NULL),
+		.loop = g_main_loop_new(NULL, FALSE),
+		.t0 = g_get_monotonic_time(),
+	};
+	/* earlier failures are retried: forget them until they fail again */
+	s.earlier = scan_cells(g, dir, s.rows, NULL, s.pending);
+	if (s.pending->len) {
+		s.sig_src[0] = g_unix_signal_add(SIGINT, on_sigint, &s);
+		s.sig_src[1] = g_unix_signal_add(SIGTERM, on_sigterm, &s);
+		s.sig_src[2] = g_unix_signal_add(SIGHUP, on_sighup, &s);
+		s.tick_src = g_timeout_add(250, on_tick, &s);
+		draw_progress(&s);
+		start_cells(&s);
+		if (s.running)
+			g_main_loop_run(s.loop);
+		for (unsigned i = 0; i < 3; i++)
+			g_source_remove(s.sig_src[i]);
+		g_source_remove(s.tick_src);
+	}
+	write_results(&s);
+	clear_progress(&s);
+
+	double el = (g_get_monotonic_time() - s.t0) / 1e6;
+	unsigned done = s.earlier + s.finished_now;
+	if (!opt_quiet) {
+		GString *o = g_string_new(NULL);
+		g_string_append_printf(o, "vmscope batch: %s: %u cells, %u finished "
+				       "(%u now, %u from an earlier run), %u failed, in ",
+				       grid_path, g->nr_cells, done, s.finished_now,
+				       s.earlier, s.failed);
+		format_duration(o, el);
+		g_autofree char *res = g_build_filename(dir, "results.csv", NULL);
+		g_string_append_printf(o, "\nresults: %s\n", res);
+		fputs(o->str, stdout);
+		g_string_free(o, TRUE);
+	}
+	if (s.failed) {
+		g_autofree char *ep = g_build_filename(dir, "errors.txt", NULL);
+		fprintf(stderr, "vmscope batch: %u of %u cells failed (listed in %s); "
+			"a rerun retries them\n", s.failed, g->nr_cells, ep);
+	}
+	int status = s.status;
+	if (s.interrupted > 0) {
+		fflush(stdout);
+		fprintf(stderr, "vmscope batch: interrupted; %u of %u cells finished, "
+			"a rerun runs the rest\n", done, g->nr_cells);
+		status = 128 + s.interrupted;
+	} else if (opt_plot) {
+		status = worst(status, plot(g, dir, s.rows));
+	}
+
+	for (unsigned k = 0; k < g->nr_cells; k++) {
+		g_free(s.rows[k]);
+		g_free(s.errors[k]);
+	}
+	g_free(s.rows);
+	g_free(s.errors);
+	g_array_free(s.pending, TRUE);
+	g_hash_table_destroy(s.pids);
+	g_main_loop_unref(s.loop);
+	g_free(s.self);
+	return status;
+}
+
+/* ---- --merge ------------------------------------------------------------- */
+
+static int merge(const char *dir)
+{
+	GError *err = NULL;
+	g_autofree char *copy = g_build_filename(dir, "grid.ini", NULL);
+	if (!g_file_test(copy, G_FILE_TEST_EXISTS))
+		return vm_cli_usage_error("batch", "%s: no grid.ini: not a batch output "
+				       "directory (made by 'vmscope batch' or --emit)", dir);
+	vm_grid_t *g = vm_grid_load(copy, FALSE, &err);
+	if (!g)
+		return vm_cli_report(err);
+	char **rows = g_new0(char *, g->nr_cells);
+	char **errors = g_new0(char *, g->nr_cells);
+	gboolean force = opt_force;
+	opt_force = FALSE;
+	unsigned done = scan_cells(g, dir, rows, errors, NULL);
+	opt_force = force;
+	unsigned failed = 0;
+	for (unsigned k = 0; k < g->nr_cells; k++)
+		failed += errors[k] != NULL;
+	unsigned missing = g->nr_cells - done - failed;
+	int status = EXIT_OK;
+	if (!vm_batch_write_results(g, dir, rows, errors, &err))
+		status = vm_cli_report(err);
+	if (!opt_quiet && status == EXIT_OK) {
+		g_autofree char *res = g_build_filename(dir, "results.csv", NULL);
+		printf("vmscope batch: merged %s: %u cells, %u finished, %u failed, "
+		       "%u not run\nresults: %s\n", dir, g->nr_cells, done, failed,
+		       missing, res);
+	}
+	if (failed || missing) {
+		g_autofree char *ep = g_build_filename(dir, "errors.txt", NULL);
+		fflush(stdout);
+		fprintf(stderr, "vmscope batch: %s: %u of %u cells have no result "
+			"(%u failed%s%s, %u not run)\n", dir, failed + missing,
+			g->nr_cells, failed, failed ? ", see " : "", failed ? ep : "",
+			missing);
+		status = worst(status, EXIT_USAGE);
+	}
+	if (opt_plot && status != EXIT_INTERNAL)
+		status = worst(status, plot(g, dir, rows));
+	for (unsigned k = 0; k < g->nr_cells; k++) {
+		g_free(rows[k]);
+		g_free(errors[k]);
+	}
+	g_free(rows);
+	g_free(errors);
+	vm_grid_free(g);
+	return status;
+}
+
+/* ---- --plot ------------------------------------------------------------ */
+
+/* A string as a gnuplot single-quoted string ('' is a quote inside). */
+static void gp_str(GString *out, const char *s)
+{
+	g_string_append_c(out, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			g_string_append_c(out, '\'');
+		if (*s != '\n')
+			g_string_append_c(out, *s);
+	}
+	g_string_append_c(out, '\'');
+}
+
+static gboolean write_file(const char *path, const char *text, GError **error)
+{
+	GError *err = NULL;
+	if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+				      0644, &err)) {
+		g_set_error(error, VM_ERROR, VM_ERROR_IO, "%s", err->message);
+		g_error_free(err);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * The plot: the metric (y) against the first varied key (x; the trace
+ * when nothing varies), one line per combination of the other dimensions.
+ * A numeric key (memory) is placed by its value and labelled as the grid
+ * writes it; a word (reclaim.policy), or numbers that span more than a
+ * factor of 16 (readahead.max=0;16K;...;2M, which by value would crowd
+ * their small end into one spot), are placed by their rank.
+ * Data in DIR/plot-METRIC.dat, one gnuplot data block per line; the script
+ * DIR/plot-METRIC.gp draws both images and can be rerun by hand.
+ */
+static gboolean write_plot_files(vm_grid_t *g, const char *dir, char **rows,
+				 const char *metric, char **script_name,
+				 GError **error)
+{
+	unsigned nd = 1 + g->axes->len;
+	unsigned xd = g->axes->len ? 1 : 0;        /* the x dimension */
+	unsigned nr[nd];
+	const char *dname[nd];
+	nr[0] = g->nr_traces;
+	dname[0] = "trace";
+	for (unsigned a = 0; a < g->axes->len; a++) {
+		vm_grid_axis_t *ax = &g_array_index(g->axes, vm_grid_axis_t, a);
+		nr[1 + a] = ax->nr;
+		dname[1 + a] = ax->key;
+	}
+	/* x positions */
+	double xpos[nr[xd]];
+	const char *const *xlabel = xd ? (const char *const *)
+		g_array_index(g->axes, vm_grid_axis_t, 0).values
+		: (const char *const *)g->traces;
+	int key = xd ? vm_config_key_lookup(dname[xd]) : -1;
+	gboolean numeric = key >= 0 && vm_config_key_is_number((unsigned)key) &&
+			   !vm_config_key_is_bool((unsigned)key);
+	double lo = 0, hi = 0;
+	for (unsigned i = 0; numeric && i < nr[xd]; i++) {
+		vm_config_t c;
+		vm_config_default(&c);
+		numeric = vm_config_set(&c, dname[xd], xlabel[i], NULL);
+		xpos[i] = (double)vm_config_number_value(&c, (unsigned)key);
+		lo = i ? MIN(lo, xpos[i]) : xpos[i];
+		hi = i ? MAX(hi, xpos[i]) : xpos[i];
+	}
+	if (!numeric || lo <= 0 || hi / lo > 16)
+		for (unsigned i = 0; i < nr[xd]; i++)
+			xpos[i] = i;
+	unsigned nr_series = g->nr_cells / nr[xd];
+	GString **data = g_new0(GString *, nr_series);
+	unsigned *series_cell = g_new0(unsigned, nr_series);
+	int stat = vm_stats_global_find(metric);
+	unsigned idx[nd];
+	double ymax = 0;
+	for (unsigned k = 0; k < g->nr_cells; k++) {
+		vm_grid_cell_index(g, k, idx);
+		unsigned sid = 0;
+		for (unsigned d = 0; d < nd; d++)
+			if (d != xd)
+				sid = sid * nr[d] + idx[d];
+		double v;
+		if (!rows[k] || !vm_batch_row_stat(rows[k], (unsigned)stat, &v))
+			continue;
+		ymax = MAX(ymax, v);
+		if (!data[sid]) {
+			data[sid] = g_string_new(NULL);
+			series_cell[sid] = k;
+		}
+		g_string_append_printf(data[sid], "%.17g\t%.17g\t%s\n", xpos[idx[xd]],
+				       v, xlabel[idx[xd]]);
+	}
+
+	const char *grid_name = g->name;
+	g_autofree char *base = g_strdup_printf("plot-%s", metric);
+	g_autofree char *dat_name = g_strdup_printf("%s.dat", base);
+	GString *dat = g_string_new(NULL);
+	GString *gp = g_string_new(NULL);
+	g_string_append_printf(gp,
+		"# vmscope batch: %s against %s, from %s (%s).\n"
+		"# Redraw with:  cd DIR && gnuplot %s.gp\n"
+		"# Data: %s, one block per line: x, %s, x as the grid writes it.\n"
+		"if (!exists(\"suffix\")) suffix = ''\n"
+		"set datafile separator \"\\t\"\n"
+		"set title ", metric, dname[xd], grid_name, g->path, base,
+		dat_name, metric);
+	g_autofree char *title = g_strdup_printf("%s: %s against %s", grid_name,
+						 metric, dname[xd]);
+	gp_str(gp, title);
+	g_string_append(gp, "\nset xlabel ");
+	gp_str(gp, dname[xd]);
+	g_string_append(gp, "\nset ylabel ");
+	gp_str(gp, metric);
+	/* the dimensions that tell the lines apart */
+	unsigned nr_varying = 0, varying = 0;
+	for (unsigned d = 0; d < nd; d++)
+		if (d != xd && nr[d] > 1) {
+			nr_varying++;
+			varying = d;
+		}
+	/* long titles (two dimensions or more) go below, not beside, the plot */
+	if (nr_varying > 1)
+		g_string_append(gp, "\nset key below");
+	else
+		g_string_append(gp, "\nset key outside right top");
+	if (nr_varying == 1) {
+		g_string_append(gp, " title ");
+		gp_str(gp, dname[varying]);
+	}
+	/* 450M rather than 4.5e+08 */
+	if (ymax >= 1e5)
+		g_string_append(gp, "\nset format y '%.0s%c'");
+	g_string_append(gp, "\nset grid\n"
+			"set yrange [0:*]\n"
+			"set offsets graph 0.05, graph 0.05, graph 0.05, 0\n"
+			"set style data linespoints\n");
+	/* the plot command, kept in a string to draw it on two terminals */
+	GString *cmd = g_string_new("plot ");
+	unsigned block = 0;
+	for (unsigned sid = 0; sid < nr_series; sid++) {
+		if (!data[sid])
+			continue;
+		if (block)
+			g_string_append(dat, "\n\n");
+		g_string_append(dat, data[sid]->str);
+		/* the title: the dimensions that take more than one value; one
+		 * alone is named once, as the key's title */
+		vm_grid_cell_index(g, series_cell[sid], idx);
+		GString *t = g_string_new(NULL);
+		for (unsigned d = 0; d < nd; d++) {
+			if (d == xd || nr[d] < 2)
+				continue;
+			const char *val = d ? g_array_index(g->axes, vm_grid_axis_t,
+							    d - 1).values[idx[d]]
+					    : g->traces[idx[d]];
+			if (nr_varying == 1)
+				g_string_append(t, val);
+			else
+				g_string_append_printf(t, "%s%s=%s", t->len ? ", " : "",
+						       dname[d], val);
+		}
+		if (!t->len)
+			g_string_append(t, metric);
+		g_string_append_printf(cmd, "%s'%s' index %u using 1:2:xtic(3) title ",
+				       block ? ", \\\n     " : "", dat_name, block);
+		gp_str(cmd, t->str);
+		g_string_free(t, TRUE);
+		block++;
+	}
+	g_string_append_printf(gp,
+		"\nif (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+		"\tset terminal pngcairo size 900,540 noenhanced\n"
+		"} else {\n"
+		"\tset terminal png size 900,540 noenhanced\n"
+		"}\n"
+		"set output '%s.png'.suffix\n"
+		"%s\n"
+		"set terminal svg size 900,540 noenhanced\n"
+		"set output '%s.svg'.suffix\n"
+		"replot\n"
+		"unset output\n", base, cmd->str, base);
+	g_string_free(cmd, TRUE);
+	for (unsigned sid = 0; sid < nr_series; sid++)
+		if (data[sid])
+			g_string_free(data[sid], TRUE);
+	g_free(data);
+	g_free(series_cell);
+
+	gboolean ok = TRUE;
+	if (!block) {
+		g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+			    "no finished cell to plot");
+		ok = FALSE;
+	}
+	g_autofree char *dat_path = g_build_filename(dir, dat_name, NULL);
+	*script_name = g_strdup_printf("%s.gp", base);
+	g_autofree char *gp_path = g_build_filename(dir, *script_name, NULL);
+	if (ok)
+		ok = write_file(dat_path, dat->str, error) &&
+		     write_file(gp_path, gp->str, error);
+	g_string_free(dat, TRUE);
+	g_string_free(gp, TRUE);
+	return ok;
+}
+
+static int plot(vm_grid_t *g, const char *dir, char **rows)
+{
+	const char *metric = opt_metric ? opt_metric : g->plot ? g->plot : "majflt";
+	GError *err = NULL;
+	g_autofree char *script = NULL;
+	if (!write_plot_files(g, dir, rows, metric, &script, &err)) {
+		fprintf(stderr, "vmscope batch: cannot plot: %s\n", err->message);
+		g_error_free(err);
+		return EXIT_USAGE;
+	}
+	g_autofree char *gnuplot = g_find_program_in_path("gnuplot");
+	if (!gnuplot) {
+		fprintf(stderr, "vmscope batch: cannot plot: gnuplot is not installed; "
+			"%s/%s draws the plot where it is\n", dir, script);
+		return EXIT_USAGE;
+	}
+	/* gnuplot draws to temporary names, renamed once it succeeded */
+	char *argv[] = { gnuplot, "-e", "suffix='.tmp'", script, NULL };
+	g_autofree char *out = NULL, *errs = NULL;
+	int wst;
+	if (!g_spawn_sync(dir, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &errs,
+			  &wst, &err) ||
+	    !g_spawn_check_wait_status(wst, &err)) {
+		fprintf(stderr, "vmscope batch: gnuplot failed: %s\n%s", err->message,
+			errs ? errs : "");
+		g_error_free(err);
+		return EXIT_INTERNAL;
+	}
+	int status = EXIT_OK;
+	GString *made = g_string_new(NULL);
+	static const char *const exts[] = { "png", "svg" };
+	for (unsigned i = 0; i < G_N_ELEMENTS(exts); i++) {
+		g_autofree char *name = g_strdup_printf("plot-%s.%s", metric, exts[i]);
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
+		GStatBuf sb;
+		if (g_stat(tmp, &sb) != 0 || sb.st_size == 0 || g_rename(tmp, path) != 0) {
+			fprintf(stderr, "vmscope batch: gnuplot did not draw %s\n%s",
+				path, errs ? errs : "");
+			g_unlink(tmp);
+			status = EXIT_INTERNAL;
+			continue;
+		}
+		g_string_append_printf(made, "%s%s", made->len ? ", " : "", path);
+	}
+	if (!opt_quiet && made->len) {
+		g_autofree char *gp = g_build_filename(dir, script, NULL);
+		printf("plot: %s (script %s)\n", made->str, gp);
+	}
+	g_string_free(made, TRUE);
+	return status;
+}
+
+/* ---- --emit --------------------------------------------------------------- */
+
+/* "0-3,5,7-9" for Slurm's --array. */
+static char *array_spec(GArray *cells)
+{
+	GString *s = g_string_new(NULL);
+	for (unsigned i = 0; i < cells->len;) {
+		unsigned a = g_array_index(cells, unsigned, i), j = i;
+		while (j + 1 < cells->len &&
+		       g_array_index(cells, unsigned, j + 1) == g_array_index(cells, unsigned, j) + 1)
+			j++;
+		unsigned b = g_array_index(cells, unsigned, j);
+		g_string_append_printf(s, "%s%u", s->len ? "," : "", a);
+		if (b > a)
+			g_string_append_printf(s, "-%u", b);
+		i = j + 1;
+	}
+	return g_string_free(s, FALSE);
+}
+
+static int emit(vm_grid_t *g, const char *grid_path, const char *dir)
+{
+	gboolean slurm;
+	if (strcmp(opt_emit, "parallel") == 0)
+		slurm = FALSE;
+	else if (strcmp(opt_emit, "slurm") == 0)
+		slurm = TRUE;
+	else
+		return vm_cli_usage_error("batch", "unknown --emit '%s' (parallel or slurm)",
+				       opt_emit);
+	GError *err = NULL;
+	if (!vm_batch_prepare_dir(g, dir, &err))
+		return vm_cli_report(err);
+	GArray *pending = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	scan_cells(g, dir, NULL, NULL, pending);
+	/* the jobs may run anywhere: every path absolute */
+	g_autofree char *self = opt_command ? g_strdup(opt_command) : self_path();
+	g_autofree char *adir = absolute(dir);
+	g_autofree char *agrid = absolute(grid_path);
+	g_autofree char *qself = opt_command ? g_strdup(opt_command) : g_shell_quote(self);
+	g_autofree char *qdir = g_shell_quote(adir);
+	g_autofree char *qgrid = g_shell_quote(agrid);
+	const char *extra = opt_check ? " --check" : "";
+	const char *force = opt_force ? " --force" : "";
+	int status = EXIT_OK;
+	if (!slurm) {
+		GString *jobs = g_string_new(NULL);
+		for (unsigned i = 0; i < pending->len; i++)
+			g_string_append_printf(jobs, "%s batch --cell %u --out %s%s%s %s\n",
+					       qself, g_array_index(pending, unsigned, i),
+					       qdir, extra, force, qgrid);
+		g_autofree char *path = g_build_filename(dir, "jobs.txt", NULL);
+		g_autofree char *log = g_build_filename(adir, "parallel.log", NULL);
+		g_autofree char *qpath = g_shell_quote(path);
+		g_autofree char *qlog = g_shell_quote(log);
+		if (!write_file(path, jobs->str, &err)) {
+			status = vm_cli_report(err);
+		} else if (!opt_quiet) {
+			printf("vmscope batch: wrote %s: %u jobs, one per cell without a "
+			       "result (of %u)\n"
+			       "Run the jobs here and on other hosts over ssh (the same "
+			       "paths on every host, e.g. a\nshared file system; ':' is "
+			       "this machine):\n"
+			       "  parallel --will-cite --sshlogin :,HOST1,HOST2 --joblog %s "
+			       "< %s\n"
+			       "then fold their results into %s/results.csv:\n"
+			       "  %s batch --merge %s\n",
+			       path, pending->len, g->nr_cells, qlog, qpath, adir,
+			       qself, qdir);
+		}
+		g_string_free(jobs, TRUE);
+	} else if (pending->len == 0) {
+		if (!opt_quiet)
+			printf("vmscope batch: every cell of %s has a result: no job to "
+			       "submit; '%s batch --merge %s' writes results.csv\n",
+			       grid_path, qself, qdir);
+	} else {
+		g_autofree char *logs = g_build_filename(adir, "logs", NULL);
+		g_mkdir_with_parents(logs, 0755);
+		g_autofree char *spec = array_spec(pending);
+		g_autofree char *name = g_path_get_basename(grid_path);
+		if (g_str_has_suffix(name, ".ini"))
+			name[strlen(name) - 4] = '\0';
+		g_autofree char *logpat = g_build_filename(logs, "cell-%a.log", NULL);
+		GString *sh = g_string_new(NULL);
+		g_string_append_printf(sh,
+			"#!/bin/sh\n"
+			"# vmscope batch: %u cells of %s as a Slurm job array, one\n"
+			"# array task per cell (the task id is the cell number).\n"
+			"#   submit:  sbatch %s/slurm.sh\n"
+			"#   then:    %s batch --merge %s\n"
+			"# Site limits (MaxArraySize) may ask for fewer tasks at once:\n"
+			"# sbatch --array=%s%%50 ... runs at most 50 at a time.\n"
+			"#SBATCH --job-name=vmscope-%s\n"
+			"#SBATCH --array=%s\n"
+			"#SBATCH --ntasks=1\n"
+			"#SBATCH --cpus-per-task=1\n"
+			"#SBATCH --output=%s\n"
+			"exec %s batch --cell \"$SLURM_ARRAY_TASK_ID\" --out %s%s%s %s\n",
+			pending->len, agrid, adir, qself, qdir, spec, name, spec,
+			logpat, qself, qdir, extra, force, qgrid);
+		g_autofree char *path = g_build_filename(dir, "slurm.sh", NULL);
+		if (!write_file(path, sh->str, &err)) {
+			status = vm_cli_report(err);
+		} else {
+			g_chmod(path, 0755);
+			if (!opt_quiet)
+				printf("vmscope batch: wrote %s: %u array tasks, one per cell "
+				       "without a result (of %u): --array=%s\n"
+				       "Submit it, and when every task has ended fold the "
+				       "results into %s/results.csv:\n"
+				       "  sbatch %s\n"
+				       "  %s batch --merge %s\n",
+				       path, pending->len, g->nr_cells, spec, adir,
+				       path, qself, qdir);
+		}
+		g_string_free(sh, TRUE);
+	}
+	g_array_free(pending, TRUE);
+	return status;
+}
+
+/* ---- the command ----------------------------------------------------------- */
+
+/* The command after its options: one of the four forms of --help. */
+static int batch_main(int argc, char **argv)
+{
+	if (opt_jobs < 0)
+		return vm_cli_usage_error("batch", "--jobs must be 1 or more");
+	if (opt_metric && vm_stats_global_find(opt_metric) < 0)
+		return vm_cli_usage_error("batch", "unknown statistic '%s' for "
+					  "--metric (SPEC.md §6)", opt_metric);
+	if (opt_merge) {
+		if (opt_cell >= 0 || opt_emit)
+			return vm_cli_usage_error("batch", "--merge takes neither "
+						  "--cell nor --emit");
+		const char *dir = argc == 2 && !opt_out ? argv[1]
+				  : argc == 1 && opt_out ? opt_out : NULL;
+		if (!dir)
+			return vm_cli_usage_error("batch", "--merge takes one DIR "
+						  "(see 'vmscope batch --help')");
+		return merge(dir);
+	}
+	/* GRID; with --cell the directory may come second */
+	const char *dir_arg = opt_out;
+	if (opt_cell >= 0 && argc == 3 && !opt_out)
+		dir_arg = argv[2];
+	else if (argc != 2)
+		return vm_cli_usage_error("batch", "expected one GRID file (see "
+					  "'vmscope batch --help')");
+	const char *grid_path = argv[1];
+	GError *err = NULL;
+	vm_grid_t *g = vm_grid_load(grid_path, TRUE, &err);
+	if (!g)
+		return vm_cli_report(err);
+	char *dir = dir_arg ? g_strdup(dir_arg) : default_dir(grid_path);
+	int status;
+	if (opt_cell >= 0 && (unsigned)opt_cell >= g->nr_cells)
+		status = vm_cli_usage_error("batch", "%s has %u cells (0 to %u); there "
+					    "is no cell %d", grid_path, g->nr_cells,
+					    g->nr_cells - 1, opt_cell);
+	else if (opt_cell >= 0)
+		status = run_one_cell(g, dir, (unsigned)opt_cell);
+	else if (opt_emit)
+		status = emit(g, grid_path, dir);
+	else
+		status = sweep(g, grid_path, dir);
+	g_free(dir);
+	vm_grid_free(g);
+	return status;
+}
 
 int vm_cmd_batch(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return vm_cli_usage_error("batch", "running experiment grids is not part of this version yet");
+	int status = EXIT_OK;
+	if (vm_cli_parse_options("batch", "GRID.ini | --cell K GRID DIR | --merge DIR",
+				 SUMMARY, entries, FALSE, &argc, &argv, &status))
+		status = batch_main(argc, argv);
+	g_free(opt_out);
+	g_free(opt_emit);
+	g_free(opt_metric);
+	g_free(opt_command);
+	return status;
 }

@@ -635,10 +635,9 @@ fi
 
 # ---- commands not built yet, file operations ------------------------------
 
-for c in tui batch record convert; do
+for c in tui record convert; do
 	case $c in
 	tui) args="small.vmt" ;;
-	batch) args="grid.ini" ;;
 	record) args="-o out.vmt -- true" ;;
 	convert) args="small.vmt out.vmtb" ;;
 	esac

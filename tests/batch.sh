@@ -1,0 +1,547 @@
+#!/bin/sh
+# vmscope batch (SPEC.md §8): the Belady grid's fault counts, one row per
+# cell holding every global statistic, reruns that skip finished cells, a
+# sweep killed with SIGKILL and resumed, a failing cell that stops no other,
+# the GNU parallel and Slurm paths merged back to the local results,
+# --plot, the progress line only on a terminal, and bad grid files.
+#
+# An automake test: exit 0 when every case passes, 1 when one fails, 77
+# when the program is missing.  Parts whose tool is missing (GNU parallel,
+# gnuplot, script) are reported as skipped.
+#
+# Usage: VMSCOPE=/path/to/vmscope top_srcdir=. sh tests/batch.sh
+
+VMSCOPE=${VMSCOPE:-./vmscope}
+case $VMSCOPE in
+/*) ;;
+*) VMSCOPE=$(pwd)/$VMSCOPE ;;
+esac
+if [ ! -x "$VMSCOPE" ]; then
+	echo "batch: $VMSCOPE is not built; skipping"
+	exit 77
+fi
+top_srcdir=${top_srcdir:-.}
+case $top_srcdir in
+/*) ;;
+*) top_srcdir=$(pwd)/$top_srcdir ;;
+esac
+EXP=$top_srcdir/traces/experiments
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/vmscope-batch.XXXXXX") || exit 99
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' HUP INT TERM
+cd "$T" || exit 99
+LC_ALL=C
+export LC_ALL
+
+n=0
+passed=0
+failed=0
+ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+	shift
+	for why in "$@"; do
+		printf '%s\n' "$why" | sed 's/^/#   /'
+	done
+}
+skip() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+# vm NAME ARGS...: stdout in NAME.out, stderr in NAME.err, status in $rc.
+vm() {
+	name=$1
+	shift
+	"$VMSCOPE" "$@" >"$name.out" 2>"$name.err" </dev/null
+	rc=$?
+}
+show() {
+	echo "exit status $rc"
+	[ -s "$1.out" ] && { echo "stdout:"; head -n 8 "$1.out"; }
+	[ -s "$1.err" ] && { echo "stderr:"; head -n 8 "$1.err"; }
+}
+
+# col FILE NAME: the column number of NAME in FILE's CSV header.
+col() {
+	head -n 1 "$1" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1
+}
+# pick FILE COLUMN...: those columns of every data row, in that order,
+# comma-separated.
+pick() {
+	f=$1
+	shift
+	awk -F, -v want="$*" 'NR == 1 {
+		n = split(want, w, " ")
+		for (i = 1; i <= NF; i++) at[$i] = i
+		next
+	}
+	{
+		line = ""
+		for (i = 1; i <= n; i++) line = line (i > 1 ? "," : "") $(at[w[i]])
+		print line
+	}' "$f"
+}
+# rows FILE: data rows.
+rows() { tail -n +2 "$1" | wc -l | tr -d ' '; }
+# whole FILE: every line has as many fields as the header (no half rows).
+whole() {
+	awk -F, 'NR == 1 { n = NF } NF != n { bad = 1 } END { exit bad }' "$1"
+}
+
+# ---- help ---------------------------------------------------------------------
+
+vm help batch --help
+if [ "$rc" = 0 ] && grep -q -- '--emit' help.out && grep -q -- '--merge' help.out &&
+   grep -q -- '--cell' help.out && grep -q -- '--jobs' help.out; then
+	ok "vmscope batch --help exits 0 and lists --jobs, --emit, --cell, --merge"
+else
+	not_ok "vmscope batch --help" "$(show help)"
+fi
+
+# ---- the Belady grid ----------------------------------------------------------
+
+vm bel batch -j 2 -o bel "$EXP/belady.ini"
+if [ "$rc" = 0 ] && [ -f bel/results.csv ] && [ ! -s bel.err ]; then
+	ok "the Belady grid runs: exit 0, no progress line off a terminal"
+else
+	not_ok "the Belady grid runs" "$(show bel)"
+fi
+# fifo, lru, opt, each with 3 then 4 frames
+got=
+for p in fifo lru opt; do
+	for m in 12K 16K; do
+		v=$(pick bel/results.csv reclaim.policy memory pgfault |
+		    grep "^$p,$m," | cut -d, -f3)
+		got="$got${got:+ }$v"
+	done
+done
+if [ "$got" = "9 10 10 8 7 6" ] && [ "$(rows bel/results.csv)" = 6 ]; then
+	ok "Belady: pgfault fifo/lru/opt x 3/4 frames is 9 10 10 8 7 6"
+else
+	not_ok "Belady: pgfault fifo/lru/opt x 3/4 frames is 9 10 10 8 7 6" \
+	       "got: $got" "$(cat bel/results.csv)"
+fi
+
+# the header: trace, the varied keys in grid order, every global statistic
+"$VMSCOPE" run -f csv -p tiny -s memory=16K -s reclaim.policy=lru \
+	"$EXP/belady.vmt" >one.csv 2>one.err
+stats=$(grep '^global,' one.csv | cut -d, -f3 | tr '\n' ',' | sed 's/,$//')
+values=$(grep '^global,' one.csv | cut -d, -f4 | tr '\n' ',' | sed 's/,$//')
+if [ "$(head -n 1 bel/results.csv)" = "trace,memory,reclaim.policy,$stats" ]; then
+	ok "results.csv header: trace, each varied key, every global statistic"
+else
+	not_ok "results.csv header" "$(head -n 1 bel/results.csv)" "want: trace,memory,reclaim.policy,$stats"
+fi
+if grep -qx "belady.vmt,16K,lru,$values" bel/results.csv; then
+	ok "a cell's row equals 'vmscope run -f csv' with the same settings"
+else
+	not_ok "a cell's row equals 'vmscope run -f csv' with the same settings" \
+	       "want: belady.vmt,16K,lru,$values" "$(cat bel/results.csv)"
+fi
+
+cp bel/results.csv bel-first.csv
+vm bel2 batch -j 2 -o bel "$EXP/belady.ini"
+if [ "$rc" = 0 ] && grep -q '(0 now, 6 from an earlier run)' bel2.out &&
+   cmp -s bel/results.csv bel-first.csv; then
+	ok "a rerun skips the 6 finished cells and rebuilds the same results.csv"
+else
+	not_ok "a rerun skips finished cells" "$(show bel2)"
+fi
+
+vm belforce batch -q --force -j 1 -o bel "$EXP/belady.ini"
+if [ "$rc" = 0 ] && [ ! -s belforce.out ] && cmp -s bel/results.csv bel-first.csv; then
+	ok "--force reruns every cell, -q prints nothing, the results are the same"
+else
+	not_ok "--force reruns every cell with the same results" "$(show belforce)"
+fi
+
+# ---- the progress line ----------------------------------------------------------
+
+if script -qec true /dev/null >/dev/null 2>&1; then
+	script -qec "'$VMSCOPE' batch --force -j 2 -o bel '$EXP/belady.ini'" \
+		/dev/null >tty.out 2>&1 </dev/null
+	if grep -q 'batch: [0-9]*/6 done' tty.out && grep -q 'running' tty.out &&
+	   grep -q 'failed' tty.out; then
+		ok "on a terminal a progress line shows cells done, running, failed"
+	else
+		not_ok "on a terminal a progress line shows cells done, running, failed" \
+		       "$(head -c 600 tty.out)"
+	fi
+else
+	skip "the progress line on a terminal" "no script(1)"
+fi
+
+# ---- --plot ---------------------------------------------------------------------
+
+if command -v gnuplot >/dev/null 2>&1; then
+	vm plot batch --plot -o bel "$EXP/belady.ini"
+	png=bel/plot-pgfault.png
+	svg=bel/plot-pgfault.svg
+	if [ "$rc" = 0 ] && [ -s "$png" ] && [ -s "$svg" ] &&
+	   [ "$(head -c 4 "$png" | tail -c 3)" = PNG ] && grep -q '<svg' "$svg" &&
+	   grep -q 'plot-pgfault.dat' bel/plot-pgfault.gp &&
+	   [ "$(grep -c . bel/plot-pgfault.dat)" = 6 ] &&
+	   ! ls bel/*.tmp >/dev/null 2>&1; then
+		ok "--plot writes a PNG, an SVG, the gnuplot script and its data"
+	else
+		not_ok "--plot writes a PNG, an SVG, the gnuplot script and its data" \
+		       "$(show plot)" "$(ls -l bel)"
+	fi
+	# the script redraws by hand
+	rm -f "$png"
+	if (cd bel && gnuplot plot-pgfault.gp) >/dev/null 2>&1 && [ -s "$png" ]; then
+		ok "DIR/plot-METRIC.gp redraws the plot by hand"
+	else
+		not_ok "DIR/plot-METRIC.gp redraws the plot by hand"
+	fi
+	vm plotm batch --plot --metric majflt -q -o bel "$EXP/belady.ini"
+	if [ "$rc" = 0 ] && [ -s bel/plot-majflt.svg ]; then
+		ok "--metric plots another statistic"
+	else
+		not_ok "--metric plots another statistic" "$(show plotm)"
+	fi
+else
+	skip "--plot writes a PNG and an SVG" "gnuplot is not installed"
+fi
+
+# ---- a failing cell ---------------------------------------------------------------
+
+mkdir fail
+cp "$EXP/belady.vmt" fail/good.vmt
+printf 'vmt 1\n1 mmap 0x1000 8K rw private anon\n1 w 0x1000\n1 jump 0x2000\n' >fail/bad.vmt
+cat >fail/grid.ini <<'EOF'
+[grid]
+traces = good.vmt ; bad.vmt ; missing.vmt
+profile = tiny
+[vary]
+memory = 12K ; 16K
+EOF
+vm fail batch -j 2 -o failout fail/grid.ini
+if [ "$rc" = 1 ] &&
+   grep -q "cell 2 (trace=bad.vmt memory=12K) failed: .*bad.vmt:4:3: .*jump" fail.err &&
+   grep -q "cell 3 (trace=bad.vmt memory=16K) failed" fail.err &&
+   grep -q "cell 4 (trace=missing.vmt memory=12K) failed: .*missing.vmt" fail.err &&
+   [ "$(rows failout/results.csv)" = 2 ] &&
+   [ "$(pick failout/results.csv trace memory | tr '\n' ' ')" = "good.vmt,12K good.vmt,16K " ] &&
+   [ "$(grep -c . failout/errors.txt)" = 4 ]; then
+	ok "failing cells are reported with their errors, exit 1, the others finish"
+else
+	not_ok "failing cells are reported with their errors, exit 1, the others finish" \
+	       "$(show fail)" "$(cat failout/results.csv failout/errors.txt 2>&1)"
+fi
+# fix the bad trace: a rerun retries the failed cells only
+cp "$EXP/belady.vmt" fail/bad.vmt
+vm fail2 batch -j 2 -o failout fail/grid.ini
+if [ "$rc" = 1 ] && grep -q '(2 now, 2 from an earlier run), 2 failed' fail2.out &&
+   [ "$(rows failout/results.csv)" = 4 ] &&
+   [ "$(grep -c . failout/errors.txt)" = 2 ]; then
+	ok "a rerun skips finished cells and retries the failed ones"
+else
+	not_ok "a rerun skips finished cells and retries the failed ones" \
+	       "$(show fail2)" "$(cat failout/errors.txt 2>&1)"
+fi
+
+# ---- killed midway, then resumed ----------------------------------------------------
+
+# six slow cells, two at a time; SIGKILL the sweep once the first is done
+cat >slow.vmt <<'EOF'
+vmt 1
+1 mmap 0x10000000 24M rw private anon
+1 seq w 0x10000000 24M stride=1
+EOF
+cat >slow.ini <<'EOF'
+[grid]
+traces=slow.vmt
+[vary]
+tlb.policy=lru;fifo;random
+tlb.l1.entries=32;64
+EOF
+"$VMSCOPE" batch -q -j 2 -o kill slow.ini >kill.out 2>kill.err </dev/null &
+pid=$!
+tries=0
+while [ "$(ls kill/cells 2>/dev/null | grep -c '^cell-[0-9]*\.csv$')" = 0 ] &&
+      [ $tries -lt 600 ]; do
+	sleep 0.1
+	tries=$((tries + 1))
+done
+kill -9 $pid 2>/dev/null
+{ wait $pid; } 2>/dev/null
+krc=$?
+sleep 0.3
+before=$(ls kill/cells | grep -c '^cell-[0-9]*\.csv$')
+if [ "$krc" = 137 ] && [ "$before" -ge 1 ]; then
+	ok "a sweep killed with SIGKILL after $before of 6 cells"
+else
+	not_ok "a sweep killed with SIGKILL midway" "status $krc, $before cells" \
+	       "$(cat kill.err)"
+fi
+if [ -f kill/results.csv ] && ! whole kill/results.csv; then
+	not_ok "the killed sweep's results.csv has no half row" "$(cat kill/results.csv)"
+else
+	ok "the killed sweep's results.csv has no half row"
+fi
+orphans=$(ps -eo args 2>/dev/null | grep -c "[b]atch -q --cell .*$T/kill\|[b]atch -q --cell [0-9]* --out kill ")
+if [ "$orphans" = 0 ]; then
+	ok "no worker outlives the killed sweep"
+else
+	not_ok "no worker outlives the killed sweep" "$(ps -eo pid,args | grep '[-]-cell')"
+fi
+vm resume batch -j 2 -o kill slow.ini
+left=$((6 - before))
+if [ "$rc" = 0 ] && grep -q "($left now, $before from an earlier run), 0 failed" resume.out &&
+   [ "$(rows kill/results.csv)" = 6 ] && whole kill/results.csv &&
+   [ -z "$(pick kill/results.csv tlb.policy tlb.l1.entries | sort | uniq -d)" ] &&
+   [ "$(pick kill/results.csv tlb.policy tlb.l1.entries | sort -u | wc -l)" = 6 ]; then
+	ok "the rerun runs the $left unfinished cells: every cell exactly once"
+else
+	not_ok "the rerun runs the unfinished cells: every cell exactly once" \
+	       "$(show resume)" "$(cat kill/results.csv)"
+fi
+if [ "$before" -lt 6 ]; then
+	ok "the kill came while cells were still to run ($left of 6)"
+else
+	skip "the kill came while cells were still to run" "all 6 had finished: a fast machine"
+fi
+
+# ---- a worker that crashes ---------------------------------------------------------
+
+# kill one worker with SIGABRT, as a failed assertion would: its cell
+# fails with the signal named, exit status 2, and the other cell finishes
+cat >segv.ini <<'EOF'
+[grid]
+traces=slow.vmt
+[vary]
+tlb.policy=lru;fifo
+EOF
+segvdir=segv-$$
+"$VMSCOPE" batch -j 2 -o "$segvdir" segv.ini >segv.out 2>segv.err </dev/null &
+pid=$!
+wpid=
+tries=0
+while [ -z "$wpid" ] && [ $tries -lt 300 ]; do
+	sleep 0.1
+	tries=$((tries + 1))
+	wpid=$(ps -eo pid,args 2>/dev/null | grep -- "--cell 0 --out $segvdir " |
+	       grep -v grep | awk '{ print $1 }' | head -n 1)
+done
+[ -n "$wpid" ] && kill -ABRT "$wpid"
+wait $pid
+rc=$?
+if [ -n "$wpid" ] && [ "$rc" = 2 ] &&
+   grep -q "cell 0 (trace=slow.vmt tlb.policy=lru) failed: killed by signal 6" segv.err &&
+   [ "$(rows "$segvdir/results.csv")" = 1 ] &&
+   [ "$(pick "$segvdir/results.csv" tlb.policy)" = fifo ]; then
+	ok "a worker killed by SIGABRT: its cell fails naming the signal, exit 2, the other finishes"
+else
+	not_ok "a worker killed by SIGABRT" "worker: $wpid" "$(show segv)"
+fi
+
+# SIGTERM stops a sweep: its workers end, it says so, exit 128+15
+termdir=term-$$
+"$VMSCOPE" batch -j 2 -o "$termdir" segv.ini >term.out 2>term.err </dev/null &
+pid=$!
+tries=0
+while ! ps -eo args 2>/dev/null | grep -- "--out $termdir " | grep -qv grep &&
+      [ $tries -lt 300 ]; do
+	sleep 0.1
+	tries=$((tries + 1))
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+sleep 0.2
+if [ "$rc" = 143 ] && grep -q 'interrupted; .* a rerun runs the rest' term.err &&
+   [ -f "$termdir/results.csv" ] && whole "$termdir/results.csv" &&
+   ! ps -eo args 2>/dev/null | grep -- "--out $termdir " | grep -qv grep; then
+	ok "SIGTERM stops the sweep and its workers, writes results.csv, exits 143"
+else
+	not_ok "SIGTERM stops the sweep and its workers" "$(show term)"
+fi
+
+# ---- GNU parallel, --merge ---------------------------------------------------------
+
+vm emitp batch --emit parallel -o par "$EXP/belady.ini"
+if [ "$rc" = 0 ] && [ "$(grep -c -- '--cell' par/jobs.txt)" = 6 ] &&
+   grep -q 'parallel --will-cite --sshlogin' emitp.out &&
+   grep -q -- '--merge' emitp.out && [ ! -f par/results.csv ]; then
+	ok "--emit parallel writes 6 jobs and prints how to run and merge them"
+else
+	not_ok "--emit parallel writes 6 jobs" "$(show emitp)" "$(cat par/jobs.txt 2>&1)"
+fi
+if command -v parallel >/dev/null 2>&1; then
+	mkdir -p home
+	HOME=$T/home parallel --will-cite -j 2 <par/jobs.txt >par.out 2>par.err
+	prc=$?
+	vm merge batch --merge par
+	if [ "$prc" = 0 ] && [ "$rc" = 0 ] && cmp -s par/results.csv bel-first.csv; then
+		ok "GNU parallel runs the jobs; --merge gives the local results.csv"
+	else
+		not_ok "GNU parallel runs the jobs; --merge gives the local results.csv" \
+		       "parallel: $prc $(cat par.err)" "$(show merge)" \
+		       "$(diff par/results.csv bel-first.csv 2>&1)"
+	fi
+else
+	skip "GNU parallel runs the jobs; --merge gives the local results" \
+	     "GNU parallel is not installed"
+fi
+# a second emit lists only the cells without a result
+rm -f par/cells/cell-1.csv par/cells/cell-4.csv
+vm emitp2 batch --emit parallel -o par "$EXP/belady.ini"
+if [ "$rc" = 0 ] && [ "$(grep -c . par/jobs.txt)" = 2 ] &&
+   grep -q -- '--cell 1 ' par/jobs.txt && grep -q -- '--cell 4 ' par/jobs.txt; then
+	ok "--emit lists only the cells without a result"
+else
+	not_ok "--emit lists only the cells without a result" "$(cat par/jobs.txt)"
+fi
+vm merge2 batch --merge par
+if [ "$rc" = 1 ] && grep -q '2 not run' merge2.out && [ "$(rows par/results.csv)" = 4 ]; then
+	ok "--merge with cells missing writes what there is and exits 1"
+else
+	not_ok "--merge with cells missing writes what there is and exits 1" "$(show merge2)"
+fi
+
+# ---- Slurm ----------------------------------------------------------------------
+
+vm emits batch --emit slurm -o slurm "$EXP/belady.ini"
+if [ "$rc" = 0 ] && grep -q '^#SBATCH --array=0-5$' slurm/slurm.sh &&
+   grep -q 'SLURM_ARRAY_TASK_ID' slurm/slurm.sh && grep -q 'sbatch' emits.out; then
+	ok "--emit slurm writes an array script for cells 0-5"
+else
+	not_ok "--emit slurm writes an array script" "$(show emits)" "$(cat slurm/slurm.sh 2>&1)"
+fi
+# what Slurm would do: each array task runs the script with its id
+srun_ok=yes
+for id in 0 1 2 3 4 5; do
+	SLURM_ARRAY_TASK_ID=$id sh slurm/slurm.sh >/dev/null 2>&1 || srun_ok=no
+done
+vm merges batch --merge slurm
+if [ "$srun_ok" = yes ] && [ "$rc" = 0 ] && cmp -s slurm/results.csv bel-first.csv; then
+	ok "the Slurm array's tasks and --merge give the local results.csv"
+else
+	not_ok "the Slurm array's tasks and --merge give the local results.csv" \
+	       "tasks: $srun_ok" "$(show merges)"
+fi
+
+# ---- usage and bad grid files -----------------------------------------------------
+
+vm nogrid batch nosuch.ini
+if [ "$rc" = 1 ] && grep -q 'nosuch.ini' nogrid.err && [ ! -s nogrid.out ] &&
+   [ ! -e nosuch-results ]; then
+	ok "a missing grid file: exit 1 naming it, no output directory"
+else
+	not_ok "a missing grid file" "$(show nogrid)"
+fi
+vm badcell batch --cell 6 "$EXP/belady.ini" cellout
+if [ "$rc" = 1 ] && grep -q 'no cell 6' badcell.err; then
+	ok "--cell beyond the grid is an error"
+else
+	not_ok "--cell beyond the grid is an error" "$(show badcell)"
+fi
+vm badmerge batch --merge .
+if [ "$rc" = 1 ] && grep -q 'not a batch output directory' badmerge.err; then
+	ok "--merge on a directory without grid.ini is an error"
+else
+	not_ok "--merge on a directory without grid.ini is an error" "$(show badmerge)"
+fi
+vm bademit batch --emit make -o em "$EXP/belady.ini"
+if [ "$rc" = 1 ] && grep -q "unknown --emit 'make'" bademit.err; then
+	ok "--emit with an unknown kind is an error"
+else
+	not_ok "--emit with an unknown kind is an error" "$(show bademit)"
+fi
+
+# badgrid DESCRIPTION EXPECTED-MESSAGE GRID-TEXT: the grid is refused with
+# exit 1 and the message (fixed string, "grid.ini:LINE:COL: ...").
+badgrid() {
+	printf '%s\n' "$3" >grid.ini
+	vm badgrid batch -o badout grid.ini
+	if [ "$rc" = 1 ] && grep -qF -- "$2" badgrid.err && [ ! -s badgrid.out ] &&
+	   [ ! -e badout ]; then
+		ok "bad grid: $1"
+	else
+		not_ok "bad grid: $1" "want: $2" "$(show badgrid)"
+	fi
+}
+cp "$EXP/belady.vmt" b.vmt
+badgrid "unknown profile key" "grid.ini:4:1: unknown profile key 'memry'" \
+'[grid]
+traces=b.vmt
+[vary]
+memry=12K;16K'
+badgrid "bad value, with its column" "grid.ini:4:15: bad value for memory: '12X'" \
+'[grid]
+traces=b.vmt
+[vary]
+memory = 12K; 12X'
+badgrid "bad policy name" "grid.ini:4:21: bad value for reclaim.policy: 'lfu'" \
+'[grid]
+traces=b.vmt
+[vary] # comment
+reclaim.policy=fifo;lfu'
+badgrid "unknown group" "grid.ini:2:1: unknown group '[vari]'" \
+'[grid]
+[vari]'
+badgrid "a line that is no KEY=VALUE" "grid.ini:3:3: expected KEY=VALUE or [GROUP], found 'fifo lru'" \
+'[grid]
+traces=b.vmt
+  fifo lru'
+badgrid "no traces" "grid.ini:2:1: no 'traces=' in [grid]" \
+'# nothing
+[grid]
+profile=tiny'
+badgrid "empty value in a list" "grid.ini:4:21: empty value in the list of 'reclaim.policy'" \
+'[grid]
+traces=b.vmt
+[vary]
+reclaim.policy=fifo;;lru'
+badgrid "a key given twice" "grid.ini:5:1: 'memory' is given twice" \
+'[grid]
+traces=b.vmt
+[vary]
+memory=12K
+memory=16K'
+badgrid "a value listed twice" "grid.ini:4:12: value '12K' of 'memory' is listed twice" \
+'[grid]
+traces=b.vmt
+[vary]
+memory=12K;12K'
+badgrid "unknown plot metric" "grid.ini:3:6: unknown statistic 'majflts'" \
+'[grid]
+traces=b.vmt
+plot=majflts'
+badgrid "unknown profile" "grid.ini:3:9: " \
+'[grid]
+traces=b.vmt
+profile=nosuch'
+badgrid "unknown [grid] key" "grid.ini:3:1: unknown key 'trace' in [grid]" \
+'[grid]
+traces=b.vmt
+trace=b.vmt'
+badgrid "a key before any group" "grid.ini:1:1: 'traces' before any group" \
+'traces=b.vmt'
+badgrid "a key both set and varied" "grid.ini:6:1: 'memory' is both in [set] and in [vary]" \
+'[grid]
+traces=b.vmt
+[set]
+memory=12K
+[vary]
+memory=16K'
+
+# [set] applies to every cell; a grid without [vary] has one cell per trace
+cat >set.ini <<EOF
+[grid]
+traces=$EXP/belady.vmt
+profile=tiny
+[set]
+memory=16K
+reclaim.policy=fifo
+EOF
+vm set batch -q -o setout set.ini
+if [ "$rc" = 0 ] && [ "$(rows setout/results.csv)" = 1 ] &&
+   [ "$(pick setout/results.csv pgfault)" = 10 ]; then
+	ok "[set] applies to every cell (FIFO, 4 frames: 10 faults); absolute trace paths"
+else
+	not_ok "[set] applies to every cell" "$(show set)" "$(cat setout/results.csv 2>&1)"
+fi
+
+echo "batch: $passed passed, $failed failed"
+[ "$failed" = 0 ]
