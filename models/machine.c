@@ -122,6 +122,9 @@ vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 	rap.max = cfg->readahead_max >> m->page_shift;
 	rap.mmap_miss_limit = cfg->readahead_mmap_miss_limit;
 	vm_ra_init(&m->ra, vm_ra_policy_find(cfg->readahead_policy), &rap);
+	m->folio_order = 0;
+	while (cfg->cache_folio_max >> m->page_shift >> m->folio_order > 1)
+		m->folio_order++;
 	const vm_reclaim_ops_t *rops = vm_reclaim_policy_find(cfg->reclaim_policy);
 	g_assert(rops);
 	if (!rops->needs_oracle)
@@ -164,6 +167,7 @@ void vm_machine_free(vm_machine_t *m)
 		g_free(f->cache);
 		g_free(f->wb_done);
 		g_free(f->dirtied);
+		g_free(f->forder);
 		g_free(f);
 	}
 	g_ptr_array_free(m->files, TRUE);

@@ -61,6 +61,10 @@ typedef struct {
 	gboolean (*cached)(void *ctx, uint64_t index); /* page present? */
 	void *ctx;            /* cached()'s first argument */
 	uint64_t nr_pages;    /* file size in pages: never read at or past it */
+	uint64_t marker_folio; /* async calls: pages of the folio carrying
+				* the marker (0 or 1: a single page); the
+				* expected marker is rounded down to it, as
+				* page_cache_async_ra does */
 } vm_ra_query_t;
 
 typedef struct {
@@ -101,6 +105,10 @@ typedef struct {
 	gboolean clear_marker;    /* async calls: take PG_readahead off the
 				   * page that triggered the call */
 	vm_ra_reason_t reason;
+	uint32_t order;           /* folio order page_cache_ra_order lays the
+				   * window out in (ra->order); 0 for windows
+				   * read a page at a time.  The page cache
+				   * caps it at cache.folio_max */
 } vm_ra_window_t;
 
 /*
