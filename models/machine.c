@@ -446,6 +446,35 @@ static void check_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 	c->maps[pfn]++;
 }
 
+/* A file's large folios are whole: naturally aligned runs of 2^order
+ * cached pages that all carry the order, no larger than cache.folio_max
+ * allows; an uncached page has order 0. */
+static char *check_folios(const vm_machine_t *m, const vm_file_t *f)
+{
+	if (!f->forder)
+		return NULL;
+	for (uint64_t i = 0; i < f->cap; ) {
+		unsigned o = f->forder[i];
+		uint64_t n = (uint64_t)1 << o;
+		if (!o) {
+			i++;
+			continue;
+		}
+		if (o > m->folio_order || i % n || i + n > f->cap)
+			return g_strdup_printf("file %u: page %" G_GUINT64_FORMAT
+					       " starts a folio of order %u (largest %u, "
+					       "%" G_GUINT64_FORMAT " pages indexed)",
+					       f->id, i, o, m->folio_order, f->cap);
+		for (uint64_t k = i; k < i + n; k++)
+			if (f->forder[k] != o || f->cache[k] == VM_NIL)
+				return g_strdup_printf("file %u: folio %" G_GUINT64_FORMAT
+						       "+%" G_GUINT64_FORMAT " is not whole at "
+						       "page %" G_GUINT64_FORMAT, f->id, i, n, k);
+		i += n;
+	}
+	return NULL;
+}
+
 char *vm_machine_check(vm_machine_t *m)
 {
 	vm_frames_t *fr = &m->frames;
@@ -554,6 +583,8 @@ char *vm_machine_check(vm_machine_t *m)
 		if (fr->f[pfn].kind == VM_FRAME_ANON &&
 		    fr->f[pfn].list == VM_RECLAIM_NONE)
 			c.err = g_strdup_printf("frame %u: anonymous page on no reclaim list", pfn);
+	for (guint k = 0; !c.err && k < m->files->len; k++)
+		c.err = check_folios(m, g_ptr_array_index(m->files, k));
 	g_free(c.maps);
 	g_free(c.swaps);
 	return c.err;

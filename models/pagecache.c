@@ -651,8 +651,8 @@ gboolean vm_pagecache_evict(vm_machine_t *m, uint32_t pfn)
  * folio write_begin asks for is as large as what is left of the write,
  * fgf_set_order), with large folios on: page @idx and the folio it heads,
  * as large as the write, the index's alignment and cache.folio_max allow,
- * if none of its pages is cached yet.  Otherwise one page, as
- * vm_pagecache_grab.  VM_NIL when memory ran out.
+ * and smaller until none of its pages is cached yet (at worst one page, as
+ * vm_pagecache_grab).  VM_NIL when memory ran out.
  */
 uint32_t vm_pagecache_grab_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 				 uint64_t nr)
@@ -662,7 +662,13 @@ uint32_t vm_pagecache_grab_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	unsigned o = MIN(m->folio_order, MIN(ilog2_u64(nr), ctz_u64(idx)));
 	uint64_t n = (uint64_t)1 << o;
 	file_grow_index(f, idx + n);
-	if (!o || !range_empty(f, idx, n))
+	/* __filemap_get_folio: a smaller order each time the folio cannot
+	 * go in (a page of its range is cached already: -EEXIST) */
+	while (o && !range_empty(f, idx, n)) {
+		o--;
+		n >>= 1;
+	}
+	if (!o)
 		return vm_pagecache_grab(m, f, idx);
 	uint64_t k;
 	for (k = 0; k < n; k++) {
