@@ -21,6 +21,7 @@
 
 #include "sim/config.h"
 #include "sim/engine.h"
+#include "sim/host.h"
 #include "traces/error.h"
 
 #define PS 4096u
@@ -490,6 +491,31 @@ START_TEST(test_key)
 }
 END_TEST
 
+/* What the host profile sets: from 6.18 on, ext4 and xfs. */
+typedef struct {
+	const char *fs, *kernel;
+	uint64_t folio_max;
+} hostf_t;
+
+static const hostf_t hostfs[] = {
+	{ "ext4", "6.18.44-fc-v1272", 2 << 20 },
+	{ "ext4", "6.17.9", 0 },          /* folios mapped 16 pages at a time */
+	{ "ext4", "6.16.0", 0 },
+	{ "xfs", "6.18.1", 2 << 20 },
+	{ "ext4", "7.1.0", 2 << 20 },
+	{ "btrfs", "6.18.1", 0 },
+	{ "tmpfs", "6.18.1", 0 },
+	{ "ext4", "garbage", 0 },
+	{ "", "6.18.1", 0 },
+};
+
+START_TEST(test_host)
+{
+	const hostf_t *c = &hostfs[_i];
+	ck_assert_uint_eq(vm_host_folio_max(c->fs, c->kernel, 4096), c->folio_max);
+}
+END_TEST
+
 static Suite *folio_suite(void)
 {
 	Suite *s = suite_create("folio");
@@ -499,6 +525,7 @@ static Suite *folio_suite(void)
 	tcase_add_loop_test(tc, test_readahead_orders, 0, G_N_ELEMENTS(rorders));
 	tcase_add_test(tc, test_window_order);
 	tcase_add_loop_test(tc, test_key, 0, G_N_ELEMENTS(keys));
+	tcase_add_loop_test(tc, test_host, 0, G_N_ELEMENTS(hostfs));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("faults");
