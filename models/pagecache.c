@@ -5,6 +5,12 @@
  * mm/page-writeback.c (write_cache_pages, folio_mkclean) and fs/ext4's
  * delayed allocation.
  *
+ * Large folios (cache.folio_max, see file.h): fill_window lays a window out
+ * in folios as page_cache_ra_order does, vm_pagecache_grab_folio gives a
+ * write its folio, eviction takes a folio whole and dropping a page splits
+ * its folio first.  With the key at 0 no file gets a forder[] array and
+ * every path is the single-page one.
+ *
  * Reads: the missing pages of a window become LOCKED frames at once (so a
  * second fault finds them and waits, minor, as Linux's do on a locked folio);
  * their blocks are sorted, merged into runs of adjacent blocks, and each run

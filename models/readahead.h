@@ -25,8 +25,11 @@
  * (taken equal to readahead.max, so an oversized read or WILLNEED never
  * exceeds it), FMODE_RANDOM (fadvise), VM_HUGEPAGE and VM_EXEC fault paths,
  * blk-cgroup congestion, PG_readahead sharing its bit with PG_reclaim, and
- * the I/O itself.  Large folios are not cached (the page cache keeps 4 KiB
- * pages), but their effect on the window arithmetic is (params.max_folio_order).
+ * the I/O itself.  The window arithmetic is always that of a kernel with
+ * large folios (params.max_folio_order, 9, as measured on 6.18); each
+ * window also carries the folio order page_cache_ra_order would lay it out
+ * in, which the page cache uses when cache.folio_max allows large folios
+ * and ignores otherwise.
  */
 #ifndef VM_READAHEAD_H
 #define VM_READAHEAD_H

@@ -951,8 +951,9 @@ char *vm_config_to_ini(const vm_config_t *cfg)
 	g_key_file_set_comment(kf, NULL, NULL, comment, NULL);
 	g_key_file_set_comment(kf, "cache", NULL,
 			       " folio_max: the largest page-cache folio (large "
-			       "folios, Linux 6.16+ ext4): 0 = one page a folio; "
-			       "up to what one page-table page maps (2M)", NULL);
+			       "folios, as Linux 6.18 caches ext4 and xfs files): "
+			       "0 = one page a folio; at most what one page-table "
+			       "page maps (2M)", NULL);
 	return g_key_file_to_data(kf, NULL, NULL);
 }
 
