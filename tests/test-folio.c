@@ -274,9 +274,17 @@ static const fpf_t fpfs[] = {
 	 * the next and is mapped window by window (16 faults) */
 	{ "2M", WRITTEN_16M "1 mmap 0x100080000 2M r shared fd=3\n"
 		"1 seq r 0x100080000 2M\n", 1 + 16, 0, 512 },
-	/* writes map their one page: no folio-wide mapping */
+	/* a shared write fault maps its folio writable and dirty */
 	{ "2M", WRITTEN_16M "1 mmap 0x100000000 1M rw shared fd=3\n"
-		"1 seq w 0x100000000 1M\n", 256, 0, 256 },
+		"1 seq w 0x100000000 1M\n"
+		"1 expect file=f dirty_pages=256\n", 1, 0, 256 },
+	/* ... but a write to a page mapped read-only enables that page */
+	{ "2M", WRITTEN_16M "1 mmap 0x100000000 1M rw shared fd=3\n"
+		"1 seq r 0x100000000 1M\n1 seq w 0x100000000 1M\n"
+		"1 expect file=f dirty_pages=256\n", 1 + 256, 0, 256 },
+	/* and a private write copies its one page */
+	{ "2M", WRITTEN_16M "1 mmap 0x100000000 1M rw private fd=3\n"
+		"1 seq w 0x100000000 1M\n", 256, 0, 0 },
 	/* 2 MiB folios (one 16 MiB write): a folio as large as a page-table
 	 * page is mapped whole even at EOF */
 	{ "2M", "1 open f fd=3 create\n1 write 3 0 16M\n1 fsync 3\n"

@@ -566,6 +566,31 @@ static void w_private_write(void)
 	tr("1 seq w 0x%lx 4M", TRACE_BASE);
 }
 
+/* The same writes through MAP_SHARED to a file written with 1 MiB writes:
+ * with large folios (6.18) one write fault maps its whole folio writable
+ * and dirty, so 4 MiB cost 4 faults, not 1024. */
+static void w_shared_write_1m(void)
+{
+	int fd = make_file("data", SMALL, 1 * MIB);
+	char *m = map_aligned(SMALL, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	snap_t a = snap();
+	touch_write(m, SMALL, (size_t)page);
+	delta_t d = since(a);
+	long dirty = smaps_pages(m, "Shared_Dirty") + smaps_pages(m, "Private_Dirty");
+	row("write_minflt", d.minflt, "minflt-minflt@written", "exact");
+	row("write_majflt", d.majflt, "majflt-majflt@written", "exact");
+	row("dirty_pages", dirty, "file=data:dirty_pages", "exact");
+	trace_header("a 4 MiB file written with 1 MiB write() calls, then every "
+		     "page written through MAP_SHARED");
+	tr("1 open data fd=3 create");
+	for (size_t off = 0; off < SMALL; off += MIB)
+		tr("1 write 3 %zu 1M", off);
+	tr("1 fsync 3");
+	tr("1 note @written");
+	tr("1 mmap 0x%lx 4M rw shared fd=3", TRACE_BASE);
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+}
+
 /* MAP_PRIVATE read first: fault-around maps the cached pages read-only,
  * then every write copies its page. */
 static void w_private_read_write(void)
@@ -1030,6 +1055,7 @@ static const struct {
 	{ "private-read-write", w_private_read_write },
 	{ "read-readahead", w_read_readahead },
 	{ "shared-write-msync", w_shared_msync },
+	{ "shared-write-1m", w_shared_write_1m },
 	{ "anon-read-write", w_anon_rw },
 	{ "fork-cow", w_fork_cow },
 	{ "fork-shared-anon", w_fork_shared },
