@@ -22,7 +22,18 @@
  * holes read as minor faults, and its pages are never written back; without
  * a swap-backed shmem model they are not reclaimed either.
  *
- * Left out: directories, metadata I/O, large folios, per-page block
+ * Large folios (cache.folio_max): pages of a file grouped in naturally
+ * aligned runs of 2^order pages, each still its own frame (vmscope has no
+ * buddy allocator, so a folio's frames need not be contiguous).  A write
+ * makes folios as large as itself, readahead as large as ra->order; a
+ * fault maps a whole folio, reclaim evicts one whole, and dropping one of
+ * its pages (truncate) splits it into single pages first:
+ *
+ *   page index   0   1   2   3   4   5   6   7   8
+ *   forder[]     2   2   2   2   1   1   0   0   0
+ *                [ folio 0..3  ][4..5 ] 6   7   8
+ *
+ * Left out: directories, metadata I/O, per-page block
  * allocation order, fallocate.
  */
 #ifndef VM_FILE_H
@@ -43,6 +54,11 @@ typedef struct vm_file {
 	uint32_t *cache;          /* per page: pfn, or VM_NIL */
 	uint64_t *dirtied;        /* per page: when it became dirty (the
 				   * flusher's age test); NULL until the first */
+	uint8_t *forder;          /* per page: the order of the folio that
+				   * holds it (folios are naturally aligned:
+				   * its head is the index rounded down to
+				   * 2^order); NULL until the first large
+				   * folio, 0 for a page of its own */
 	uint64_t *wb_done;        /* per page: when its latest write reaches the
 				   * disk (a crash before that tears it); NULL
 				   * until the first writeback */
@@ -58,6 +74,18 @@ typedef struct vm_file {
 static inline uint64_t vm_file_pages(const vm_file_t *f, unsigned page_shift)
 {
 	return (f->size + ((uint64_t)1 << page_shift) - 1) >> page_shift;
+}
+
+/* The order of the folio holding page @idx of @f: 0 for a page alone. */
+static inline unsigned vm_folio_order(const vm_file_t *f, uint64_t idx)
+{
+	return f->forder && idx < f->cap ? f->forder[idx] : 0;
+}
+
+/* The first page of the folio holding page @idx. */
+static inline uint64_t vm_folio_head(const vm_file_t *f, uint64_t idx)
+{
+	return idx & ~(((uint64_t)1 << vm_folio_order(f, idx)) - 1);
 }
 
 #endif

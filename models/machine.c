@@ -122,6 +122,9 @@ vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 	rap.max = cfg->readahead_max >> m->page_shift;
 	rap.mmap_miss_limit = cfg->readahead_mmap_miss_limit;
 	vm_ra_init(&m->ra, vm_ra_policy_find(cfg->readahead_policy), &rap);
+	m->folio_order = 0;
+	while (cfg->cache_folio_max >> m->page_shift >> m->folio_order > 1)
+		m->folio_order++;
 	const vm_reclaim_ops_t *rops = vm_reclaim_policy_find(cfg->reclaim_policy);
 	g_assert(rops);
 	if (!rops->needs_oracle)
@@ -164,6 +167,7 @@ void vm_machine_free(vm_machine_t *m)
 		g_free(f->cache);
 		g_free(f->wb_done);
 		g_free(f->dirtied);
+		g_free(f->forder);
 		g_free(f);
 	}
 	g_ptr_array_free(m->files, TRUE);
@@ -442,6 +446,35 @@ static void check_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 	c->maps[pfn]++;
 }
 
+/* A file's large folios are whole: naturally aligned runs of 2^order
+ * cached pages that all carry the order, no larger than cache.folio_max
+ * allows; an uncached page has order 0. */
+static char *check_folios(const vm_machine_t *m, const vm_file_t *f)
+{
+	if (!f->forder)
+		return NULL;
+	for (uint64_t i = 0; i < f->cap; ) {
+		unsigned o = f->forder[i];
+		uint64_t n = (uint64_t)1 << o;
+		if (!o) {
+			i++;
+			continue;
+		}
+		if (o > m->folio_order || i % n || i + n > f->cap)
+			return g_strdup_printf("file %u: page %" G_GUINT64_FORMAT
+					       " starts a folio of order %u (largest %u, "
+					       "%" G_GUINT64_FORMAT " pages indexed)",
+					       f->id, i, o, m->folio_order, f->cap);
+		for (uint64_t k = i; k < i + n; k++)
+			if (f->forder[k] != o || f->cache[k] == VM_NIL)
+				return g_strdup_printf("file %u: folio %" G_GUINT64_FORMAT
+						       "+%" G_GUINT64_FORMAT " is not whole at "
+						       "page %" G_GUINT64_FORMAT, f->id, i, n, k);
+		i += n;
+	}
+	return NULL;
+}
+
 char *vm_machine_check(vm_machine_t *m)
 {
 	vm_frames_t *fr = &m->frames;
@@ -550,6 +583,8 @@ char *vm_machine_check(vm_machine_t *m)
 		if (fr->f[pfn].kind == VM_FRAME_ANON &&
 		    fr->f[pfn].list == VM_RECLAIM_NONE)
 			c.err = g_strdup_printf("frame %u: anonymous page on no reclaim list", pfn);
+	for (guint k = 0; !c.err && k < m->files->len; k++)
+		c.err = check_folios(m, g_ptr_array_index(m->files, k));
 	g_free(c.maps);
 	g_free(c.swaps);
 	return c.err;

@@ -192,6 +192,9 @@ typedef struct vm_machine {
 	GHashTable *names;       /* name -> linked vm_file_t* */
 	uint64_t next_block;     /* disk blocks are handed out from here */
 	vm_ra_t ra;              /* the readahead policy */
+	uint32_t folio_order;    /* cache.folio_max as an order: the largest
+				  * page-cache folio is 2^folio_order pages
+				  * (0: large folios off) */
 	uint64_t nr_dirty;       /* dirty page-cache pages, every file */
 	uint64_t flush_next;     /* the flusher's next tick (0: not started) */
 	gboolean in_kswapd;      /* kswapd is running (no recursion) */
@@ -355,6 +358,18 @@ void vm_file_resize(vm_machine_t *m, vm_file_t *f, uint64_t size);
 uint32_t vm_pagecache_fill(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			   uint64_t start, uint64_t nr, uint64_t marker,
 			   uint64_t *ready, uint32_t *ra_pages);
+/* The same, laying the window's missing pages out in folios of up to
+ * 2^@order pages (the window's order, capped by cache.folio_max); the
+ * window's marker goes on the folio holding it. */
+uint32_t vm_pagecache_fill_order(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+				 uint64_t start, uint64_t nr, uint64_t marker,
+				 unsigned order, uint64_t *ready,
+				 uint32_t *ra_pages);
+/* The frame of the first page of the folio holding page @idx (cached). */
+static inline uint32_t vm_pagecache_head(const vm_file_t *f, uint64_t idx)
+{
+	return f->cache[vm_folio_head(f, idx)];
+}
 /* Page @idx, cached, or VM_NIL. */
 static inline uint32_t vm_pagecache_find(const vm_file_t *f, uint64_t idx)
 {
@@ -363,6 +378,10 @@ static inline uint32_t vm_pagecache_find(const vm_file_t *f, uint64_t idx)
 /* Page @idx in the cache without reading it (a write that overwrites it
  * whole, or a hole): VM_NIL when memory ran out. */
 uint32_t vm_pagecache_grab(vm_machine_t *m, vm_file_t *f, uint64_t idx);
+/* A write of @nr whole pages from @idx: page @idx in the cache, in a
+ * folio as large as the write when large folios are on (pagecache.c). */
+uint32_t vm_pagecache_grab_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+				 uint64_t nr);
 /* Read [start, +nr) of @f into the cache without waiting (readahead,
  * MADV_WILLNEED); returns the pages read. */
 uint32_t vm_pagecache_readahead(vm_machine_t *m, vm_file_t *f, uint64_t start,
@@ -388,8 +407,10 @@ uint64_t vm_writeback_balance(vm_machine_t *m);
  * write was still in flight are torn (*torn), memory and the page cache are
  * emptied.  Files keep what had reached the disk.  The engine reboots. */
 void vm_machine_crash(vm_machine_t *m, uint64_t *lost, uint64_t *torn);
-/* Evict a file page: unmap it everywhere, write it first if dirty, drop it.
- * FALSE when it cannot go now (locked under I/O, shmem). */
+/* Evict a file page: unmap it everywhere, write it first if dirty, drop it;
+ * a page of a large folio takes the whole folio with it (m->nr_evicted
+ * counts the others).  FALSE when it cannot go now (locked under I/O,
+ * shmem, a page of its folio busy or isolated). */
 gboolean vm_pagecache_evict(vm_machine_t *m, uint32_t pfn);
 /* A page was used: count a readahead hit the first time. */
 static inline void vm_pagecache_used(vm_machine_t *m, uint32_t pfn)

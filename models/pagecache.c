@@ -5,6 +5,12 @@
  * mm/page-writeback.c (write_cache_pages, folio_mkclean) and fs/ext4's
  * delayed allocation.
  *
+ * Large folios (cache.folio_max, see file.h): fill_window lays a window out
+ * in folios as page_cache_ra_order does, vm_pagecache_grab_folio gives a
+ * write its folio, eviction takes a folio whole and dropping a page splits
+ * its folio first.  With the key at 0 no file gets a forder[] array and
+ * every path is the single-page one.
+ *
  * Reads: the missing pages of a window become LOCKED frames at once (so a
  * second fault finds them and waits, minor, as Linux's do on a locked folio);
  * their blocks are sorted, merged into runs of adjacent blocks, and each run
@@ -27,6 +33,10 @@ static void file_grow_index(vm_file_t *f, uint64_t pages)
 		f->wb_done = g_renew(uint64_t, f->wb_done, cap);
 	if (f->dirtied)
 		f->dirtied = g_renew(uint64_t, f->dirtied, cap);
+	if (f->forder) {
+		f->forder = g_renew(uint8_t, f->forder, cap);
+		memset(f->forder + f->cap, 0, cap - f->cap);
+	}
 	for (uint64_t i = f->cap; i < cap; i++) {
 		f->block[i] = VM_BLOCK_NONE;
 		f->cache[i] = VM_NIL;
@@ -104,9 +114,46 @@ uint64_t vm_file_count_maps(vm_machine_t *m, const vm_file_t *f)
 	return n;
 }
 
+/* Make [@head, +2^@order) one folio (the pages are cached). */
+static void folio_set(vm_file_t *f, uint64_t head, unsigned order)
+{
+	if (!f->forder)
+		f->forder = g_new0(uint8_t, f->cap);
+	memset(f->forder + head, (int)order, (size_t)1 << order);
+}
+
+/* Split the folio holding @idx into single pages (split_folio): before
+ * one of its pages goes alone, so that a folio is always whole. */
+static void folio_split(vm_file_t *f, uint64_t idx)
+{
+	unsigned order = vm_folio_order(f, idx);
+	if (order)
+		memset(f->forder + vm_folio_head(f, idx), 0, (size_t)1 << order);
+}
+
+static unsigned ctz_u64(uint64_t n)
+{
+	return n ? (unsigned)__builtin_ctzll(n) : 63;
+}
+
+static unsigned ilog2_u64(uint64_t n)
+{
+	return 63 - (unsigned)__builtin_clzll(n);
+}
+
+/* Are all of [@i, +@n) missing from the cache? */
+static gboolean range_empty(const vm_file_t *f, uint64_t i, uint64_t n)
+{
+	for (uint64_t k = 0; k < n; k++)
+		if (f->cache[i + k] != VM_NIL)
+			return FALSE;
+	return TRUE;
+}
+
 static void drop_page(vm_machine_t *m, vm_file_t *f, uint64_t idx)
 {
 	uint32_t pfn = f->cache[idx];
+	folio_split(f, idx);
 	vm_frame_t *fr = &m->frames.f[pfn];
 	g_assert(fr->mapcount == 0);
 	if (fr->flags & VM_FRAME_DIRTY) {
@@ -242,10 +289,21 @@ static uint64_t submit_blocks(vm_machine_t *m, const uint64_t *blocks, size_t nr
 }
 
 /* Read the missing pages of [start, +nr); @idx is the demanded page (or
- * VM_RA_NONE), the others count as readahead. */
+ * VM_RA_NONE), the others count as readahead.  With large folios on, the
+ * missing pages are laid out as page_cache_ra_order does:
+ *
+ *   order 4, window [40, 100):  40-47  48-63  64-79  80-95  96-99
+ *                    folios:   order3 order4 order4 order4  order2
+ *
+ * each folio as large as @order allows, no larger than its index's
+ * alignment, and never past the window's end (nor EOF); the first page
+ * found cached ends the large folios, the rest of the window goes page by
+ * page (Linux's filemap_add_folio fails with -EEXIST and the order-0
+ * fallback reads the rest).  The marker goes on the folio holding
+ * @marker.  A folio is up to date when all its pages are read. */
 static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			    uint64_t start, uint64_t nr, uint64_t marker,
-			    uint64_t *ready, uint32_t *ra_pages)
+			    unsigned order, uint64_t *ready, uint32_t *ra_pages)
 {
 	uint64_t pages = vm_file_pages(f, m->page_shift);
 	if (start + nr > pages)
@@ -255,48 +313,95 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	uint64_t *done = g_new(uint64_t, nr ? nr : 1);
 	size_t nio = 0;
 	uint32_t demanded = idx < f->cap ? f->cache[idx] : VM_NIL;
+	gboolean large = FALSE;    /* a large folio was made */
+	uint64_t end = start + nr;
+	order = f->shmem ? 0 : MIN(order, m->folio_order);
 	*ready = m->now;
-	for (uint64_t i = start; i < start + nr; i++) {
-		if (f->cache[i] != VM_NIL)
+	for (uint64_t i = start; i < end; ) {
+		if (f->cache[i] != VM_NIL) {
+			order = 0;         /* the order-0 fallback from here */
+			i++;
 			continue;
-		uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, i);
-		if (pfn == VM_NIL) {
-			if (i == idx)
+		}
+		unsigned o = MIN(order, ctz_u64(i));
+		while (o && i + ((uint64_t)1 << o) > end)
+			o--;
+		if (o && !range_empty(f, i, (uint64_t)1 << o)) {
+			order = 0;
+			o = 0;
+		}
+		uint64_t n = (uint64_t)1 << o, k;
+		for (k = 0; k < n; k++) {
+			uint64_t j = i + k;
+			uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, j);
+			if (pfn == VM_NIL)
 				break;
-			continue;   /* readahead is best effort */
+			vm_frame_t *fr = &m->frames.f[pfn];
+			/* locked while the window is being filled, so that the
+			 * allocations for its other pages cannot evict it */
+			fr->flags |= VM_FRAME_LOCKED;
+			f->cache[j] = pfn;
+			f->nr_cached++;
+			if (!f->shmem)
+				vm_reclaim_add(m->reclaim, pfn);
+			if (o ? k == 0 && marker != VM_RA_NONE &&
+				marker - marker % n == i
+			      : j == marker)
+				fr->flags |= VM_FRAME_READAHEAD;
+			if (j != idx) {
+				fr->flags |= VM_FRAME_RA_UNUSED;
+				m->c.readahead_pages++;
+				(*ra_pages)++;
+			} else {
+				demanded = pfn;
+			}
+			if (f->block[j] == VM_BLOCK_NONE) {
+				fr->io_done = m->now;        /* a hole: zero-filled */
+			} else {
+				blocks[nio] = f->block[j];
+				pfns[nio] = pfn;
+				nio++;
+			}
 		}
-		vm_frame_t *fr = &m->frames.f[pfn];
-		/* locked while the window is being filled, so that the
-		 * allocations for its other pages cannot evict it */
-		fr->flags |= VM_FRAME_LOCKED;
-		f->cache[i] = pfn;
-		f->nr_cached++;
-		if (!f->shmem)
-			vm_reclaim_add(m->reclaim, pfn);
-		if (i == marker)
-			fr->flags |= VM_FRAME_READAHEAD;
-		if (i != idx) {
-			fr->flags |= VM_FRAME_RA_UNUSED;
-			m->c.readahead_pages++;
-			(*ra_pages)++;
-		} else {
-			demanded = pfn;
+		if (k == n && o) {
+			folio_set(f, i, o);
+			large = TRUE;
 		}
-		if (f->block[i] == VM_BLOCK_NONE) {
-			fr->io_done = m->now;        /* a hole: zero-filled */
-		} else {
-			blocks[nio] = f->block[i];
-			pfns[nio] = pfn;
-			nio++;
+		if (k < n) {
+			/* out of memory: the pages had stay single pages;
+			 * readahead is best effort, the demanded page is not */
+			if (i + k == idx)
+				break;
+			order = 0;
+			i += k + 1;
+			continue;
 		}
+		i += n;
 	}
 	if (nio) {
 		submit_blocks(m, blocks, nio, VM_DISK_READ, done);
 		for (size_t k = 0; k < nio; k++)
 			m->frames.f[pfns[k]].io_done = done[k];
 	}
+	if (large) {
+		/* a folio is read as one: up to date when its last block is */
+		for (uint64_t i = start; i < end; ) {
+			unsigned o = vm_folio_order(f, i);
+			uint64_t n = (uint64_t)1 << o, last = 0;
+			if (!o || f->cache[i] == VM_NIL ||
+			    !(m->frames.f[f->cache[i]].flags & VM_FRAME_LOCKED)) {
+				i += n;
+				continue;
+			}
+			for (uint64_t k = 0; k < n; k++)
+				last = MAX(last, m->frames.f[f->cache[i + k]].io_done);
+			for (uint64_t k = 0; k < n; k++)
+				m->frames.f[f->cache[i + k]].io_done = last;
+			i += n;
+		}
+	}
 	/* from here on io_done says whether a page is still being read */
-	for (uint64_t i = start; i < start + nr; i++)
+	for (uint64_t i = start; i < end; i++)
 		if (f->cache[i] != VM_NIL)
 			m->frames.f[f->cache[i]].flags &= ~VM_FRAME_LOCKED;
 	if (demanded != VM_NIL && m->frames.f[demanded].io_done > *ready)
@@ -311,19 +416,30 @@ uint32_t vm_pagecache_fill(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			   uint64_t start, uint64_t nr, uint64_t marker,
 			   uint64_t *ready, uint32_t *ra_pages)
 {
+	return vm_pagecache_fill_order(m, f, idx, start, nr, marker, 0,
+				       ready, ra_pages);
+}
+
+uint32_t vm_pagecache_fill_order(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+				 uint64_t start, uint64_t nr, uint64_t marker,
+				 unsigned order, uint64_t *ready,
+				 uint32_t *ra_pages)
+{
 	*ra_pages = 0;
 	if (idx >= start && idx < start + nr)
-		return fill_window(m, f, idx, start, nr, marker, ready, ra_pages);
+		return fill_window(m, f, idx, start, nr, marker, order, ready,
+				   ra_pages);
 	/* a window beside the demanded page (an async window starts after
 	 * it): read the window, then the page itself if it is missing, as
 	 * Linux falls back to reading the single folio */
 	uint64_t r = m->now;
 	if (nr)
-		fill_window(m, f, VM_RA_NONE, start, nr, marker, &r, ra_pages);
+		fill_window(m, f, VM_RA_NONE, start, nr, marker, order, &r,
+			    ra_pages);
 	uint32_t extra = 0;
 	uint32_t pfn = f->cache[idx];
 	if (pfn == VM_NIL)
-		pfn = fill_window(m, f, idx, idx, 1, VM_RA_NONE, ready, &extra);
+		pfn = fill_window(m, f, idx, idx, 1, VM_RA_NONE, 0, ready, &extra);
 	else
 		*ready = MAX(m->now, m->frames.f[pfn].io_done);
 	return pfn;
@@ -437,14 +553,11 @@ void vm_machine_crash(vm_machine_t *m, uint64_t *lost, uint64_t *torn)
 	m->cur_asid = 0;
 }
 
-gboolean vm_pagecache_evict(vm_machine_t *m, uint32_t pfn)
+/* try_to_unmap: take page @idx (frame @pfn) of @f out of every PTE that
+ * maps it, moving a dirty bit found there to the page. */
+static void unmap_page(vm_machine_t *m, vm_file_t *f, uint64_t idx, uint32_t pfn)
 {
 	vm_frame_t *fr = &m->frames.f[pfn];
-	vm_file_t *f = vm_file_get(m, (int32_t)fr->owner);
-	uint64_t idx = fr->index;
-	if (f->shmem || (fr->flags & VM_FRAME_LOCKED) || fr->io_done > m->now)
-		return FALSE;
-	/* try_to_unmap through the file's mappings */
 	for (uint32_t i = 0; i < m->nr_procs && fr->mapcount; i++) {
 		vm_proc_t *p = m->procs[i];
 		if (p->state != VM_PROC_RUNNING)
@@ -465,6 +578,68 @@ gboolean vm_pagecache_evict(vm_machine_t *m, uint32_t pfn)
 		}
 	}
 	g_assert(fr->mapcount == 0);
+}
+
+static gboolean page_busy(const vm_machine_t *m, uint32_t pfn)
+{
+	const vm_frame_t *fr = &m->frames.f[pfn];
+	return (fr->flags & VM_FRAME_LOCKED) || fr->io_done > m->now;
+}
+
+/*
+ * Evict the large folio holding page @idx (frame @pfn, the victim, already
+ * off the reclaim lists) as one, as shrink_folio_list does with a page-cache
+ * folio: every page unmapped, the dirty ones written (pageout of the
+ * folio), all freed.  Not now if one of its pages is busy (under I/O,
+ * locked) or isolated (off the reclaim lists: a copy in progress, or set
+ * aside by this very scan).  Splitting it instead would free one page and
+ * keep the rest, which Linux does only for folios it cannot write whole.
+ */
+static gboolean evict_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			    uint32_t pfn)
+{
+	uint64_t head = vm_folio_head(f, idx);
+	uint64_t n = (uint64_t)1 << vm_folio_order(f, idx);
+	gboolean dirty = FALSE;
+	for (uint64_t i = head; i < head + n; i++) {
+		uint32_t q = f->cache[i];
+		g_assert(q != VM_NIL);
+		if (page_busy(m, q) ||
+		    (q != pfn && m->frames.f[q].list == VM_RECLAIM_NONE))
+			return FALSE;
+	}
+	for (uint64_t i = head; i < head + n; i++) {
+		uint32_t q = f->cache[i];
+		if (q != pfn)
+			vm_reclaim_remove(m->reclaim, q);
+		unmap_page(m, f, i, q);
+		dirty |= (m->frames.f[q].flags & VM_FRAME_DIRTY) != 0;
+	}
+	m->last_evict = (vm_evict_info_t){
+		.pfn = pfn, .vpn = idx, .slot = UINT32_MAX, .pid = f->id,
+		.how = dirty ? VM_EVICT_FILE_DIRTY : VM_EVICT_FILE_CLEAN };
+	if (dirty)
+		vm_pagecache_writeback(m, f, head, head + n);   /* pageout */
+	for (uint64_t i = head; i < head + n; i++) {
+		vm_frames_free(&m->frames, f->cache[i]);
+		f->cache[i] = VM_NIL;
+		f->forder[i] = 0;
+	}
+	f->nr_cached -= n;
+	m->nr_evicted += n - 1;   /* the caller counts the victim */
+	return TRUE;
+}
+
+gboolean vm_pagecache_evict(vm_machine_t *m, uint32_t pfn)
+{
+	vm_frame_t *fr = &m->frames.f[pfn];
+	vm_file_t *f = vm_file_get(m, (int32_t)fr->owner);
+	uint64_t idx = fr->index;
+	if (f->shmem || page_busy(m, pfn))
+		return FALSE;
+	if (G_UNLIKELY(vm_folio_order(f, idx)))
+		return evict_folio(m, f, idx, pfn);
+	unmap_page(m, f, idx, pfn);
 	m->last_evict = (vm_evict_info_t){
 		.pfn = pfn, .vpn = idx, .slot = UINT32_MAX, .pid = f->id,
 		.how = (fr->flags & VM_FRAME_DIRTY) ? VM_EVICT_FILE_DIRTY
@@ -475,6 +650,50 @@ gboolean vm_pagecache_evict(vm_machine_t *m, uint32_t pfn)
 	f->nr_cached--;
 	vm_frames_free(&m->frames, pfn);
 	return TRUE;
+}
+
+/*
+ * A write of @nr whole pages from @idx on (generic_perform_write: the
+ * folio write_begin asks for is as large as what is left of the write,
+ * fgf_set_order), with large folios on: page @idx and the folio it heads,
+ * as large as the write, the index's alignment and cache.folio_max allow,
+ * and smaller until none of its pages is cached yet (at worst one page, as
+ * vm_pagecache_grab).  VM_NIL when memory ran out.
+ */
+uint32_t vm_pagecache_grab_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+				 uint64_t nr)
+{
+	if (!m->folio_order || f->shmem || nr < 2)
+		return vm_pagecache_grab(m, f, idx);
+	unsigned o = MIN(m->folio_order, MIN(ilog2_u64(nr), ctz_u64(idx)));
+	uint64_t n = (uint64_t)1 << o;
+	file_grow_index(f, idx + n);
+	/* __filemap_get_folio: a smaller order each time the folio cannot
+	 * go in (a page of its range is cached already: -EEXIST) */
+	while (o && !range_empty(f, idx, n)) {
+		o--;
+		n >>= 1;
+	}
+	if (!o)
+		return vm_pagecache_grab(m, f, idx);
+	uint64_t k;
+	for (k = 0; k < n; k++) {
+		uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, idx + k);
+		if (pfn == VM_NIL)
+			break;
+		/* locked until the folio is whole: the allocations of its
+		 * other pages must not evict it */
+		m->frames.f[pfn].flags |= VM_FRAME_LOCKED;
+		m->frames.f[pfn].io_done = m->now;
+		f->cache[idx + k] = pfn;
+		f->nr_cached++;
+		vm_reclaim_add(m->reclaim, pfn);
+	}
+	for (uint64_t i = 0; i < k; i++)
+		m->frames.f[f->cache[idx + i]].flags &= ~VM_FRAME_LOCKED;
+	if (k == n)
+		folio_set(f, idx, o);   /* else single pages, as many as were had */
+	return f->cache[idx];
 }
 
 uint32_t vm_pagecache_grab(vm_machine_t *m, vm_file_t *f, uint64_t idx)
@@ -554,6 +773,6 @@ uint32_t vm_pagecache_readahead(vm_machine_t *m, vm_file_t *f, uint64_t start,
 {
 	uint64_t ready;
 	uint32_t n = 0;
-	fill_window(m, f, VM_RA_NONE, start, nr, VM_RA_NONE, &ready, &n);
+	fill_window(m, f, VM_RA_NONE, start, nr, VM_RA_NONE, 0, &ready, &n);
 	return n;
 }

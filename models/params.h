@@ -47,6 +47,8 @@ typedef struct {
 	uint64_t disk_bandwidth;     /* bytes per second */
 	uint32_t disk_queue_depth;
 
+	uint64_t cache_folio_max;    /* bytes: the largest page-cache folio;
+				      * 0 (or page_size): one page a folio */
 	char readahead_policy[VM_CONFIG_WORD]; /* linux fixed none */
 	uint64_t readahead_max;      /* bytes */
 	uint64_t readahead_fault_around; /* bytes, 0 disables */

@@ -147,7 +147,12 @@ static vm_ra_window_t async_ra(const vm_ra_params_t *p, vm_ra_state_t *ra,
 	vm_ra_reason_t reason;
 	vm_ra_window_t w;
 
-	if (index == ra->start + ra->size - ra->async_size) {
+	/* the marker sits on the folio holding start + size - async_size:
+	 * a fault on that folio's first page is the expected one */
+	uint64_t expected = ra->start + ra->size - ra->async_size;
+	if (q->marker_folio > 1)
+		expected -= expected % q->marker_folio;
+	if (index == expected) {
 		ra->start += ra->size;
 		ra->size = MAX(ra->size, vm_ra_next_size(ra->size, max));
 		reason = VM_RA_RAMP;

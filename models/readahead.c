@@ -78,7 +78,7 @@ vm_ra_window_t vm_ra_window_empty(vm_ra_reason_t reason)
 {
 	vm_ra_window_t w = {
 		.start = 0, .nr = 0, .marker = VM_RA_NONE,
-		.clear_marker = FALSE, .reason = reason,
+		.clear_marker = FALSE, .reason = reason, .order = 0,
 	};
 	return w;
 }
@@ -103,6 +103,7 @@ vm_ra_window_t vm_ra_window_of(const vm_ra_state_t *ra,
 	 * with nr - 0, which no page of the window has. */
 	if (ra->async_size)
 		w.marker = ra->start + ra->size - ra->async_size;
+	w.order = ra->order;
 	return w;
 }
 

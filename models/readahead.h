@@ -25,8 +25,11 @@
  * (taken equal to readahead.max, so an oversized read or WILLNEED never
  * exceeds it), FMODE_RANDOM (fadvise), VM_HUGEPAGE and VM_EXEC fault paths,
  * blk-cgroup congestion, PG_readahead sharing its bit with PG_reclaim, and
- * the I/O itself.  Large folios are not cached (the page cache keeps 4 KiB
- * pages), but their effect on the window arithmetic is (params.max_folio_order).
+ * the I/O itself.  The window arithmetic is always that of a kernel with
+ * large folios (params.max_folio_order, 9, as measured on 6.18); each
+ * window also carries the folio order page_cache_ra_order would lay it out
+ * in, which the page cache uses when cache.folio_max allows large folios
+ * and ignores otherwise.
  */
 #ifndef VM_READAHEAD_H
 #define VM_READAHEAD_H
@@ -61,6 +64,10 @@ typedef struct {
 	gboolean (*cached)(void *ctx, uint64_t index); /* page present? */
 	void *ctx;            /* cached()'s first argument */
 	uint64_t nr_pages;    /* file size in pages: never read at or past it */
+	uint64_t marker_folio; /* async calls: pages of the folio carrying
+				* the marker (0 or 1: a single page); the
+				* expected marker is rounded down to it, as
+				* page_cache_async_ra does */
 } vm_ra_query_t;
 
 typedef struct {
@@ -101,6 +108,10 @@ typedef struct {
 	gboolean clear_marker;    /* async calls: take PG_readahead off the
 				   * page that triggered the call */
 	vm_ra_reason_t reason;
+	uint32_t order;           /* folio order page_cache_ra_order lays the
+				   * window out in (ra->order); 0 for windows
+				   * read a page at a time.  The page cache
+				   * caps it at cache.folio_max */
 } vm_ra_window_t;
 
 /*

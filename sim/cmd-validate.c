@@ -245,6 +245,7 @@ static void write_json(const report_t *r, GString *s)
 			       h->fault_around_known ? "debugfs" : "default");
 	g_string_append_printf(s, ", \"zero_page\": %s",
 			       !h->calibrated ? "null" : h->no_zero_page ? "false" : "true");
+	g_string_append_printf(s, ", \"folio_max\": %" G_GUINT64_FORMAT, h->folio_max);
 	g_string_append_printf(s, ", \"calibrated\": %s, \"costs_ns\": {",
 			       h->calibrated ? "true" : "false");
 	const struct { const char *n; double v; } c[] = {
@@ -323,6 +324,12 @@ static void write_text(const report_t *r, GString *s)
 		g_string_append(s, "zero page: not used by this kernel (anonymous "
 				   "read faults allocate pages; the host profile "
 				   "sets zero_page=false)\n");
+	if (h->folio_max)
+		g_string_append_printf(s, "page-cache folios: up to %" G_GUINT64_FORMAT
+				       " KiB (cache.folio_max), from the kernel version "
+				       "and the file system\n", h->folio_max >> 10);
+	else
+		g_string_append(s, "page-cache folios: one page each\n");
 	if (h->calibrated)
 		g_string_append_printf(s, "costs: syscall %.0f ns, pread 4K %.0f ns, "
 				       "file minor fault %.0f ns, anon read fault "

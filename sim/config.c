@@ -143,6 +143,10 @@ static const cfg_key_t keys[] = {
 		0, 100),
 	K_COUNT("writeback.dirty_ratio", writeback_dirty_ratio, 0, 100),
 	K_WORD("oom.policy", oom_policy, oom_policies),
+	/* 0 or a power of two from page_size to the size one page-table
+	 * page maps (checked with the page size in vm_config_validate) */
+	{ .name = "cache.folio_max", .type = KEY_SIZE,
+	  .offset = OFF(cache_folio_max), .min = 0, .max = GiB },
 };
 #define NR_KEYS G_N_ELEMENTS(keys)
 
@@ -172,6 +176,7 @@ static const vm_config_t default_profile = {
 	.disk_seek = 0,
 	.disk_bandwidth = 2 * GiB,
 	.disk_queue_depth = 32,
+	.cache_folio_max = 0,               /* 4 KiB folios only */
 	.readahead_policy = "linux",
 	.readahead_max = 128 * KiB,
 	.readahead_fault_around = 64 * KiB,
@@ -946,6 +951,11 @@ char *vm_config_to_ini(const vm_config_t *cfg)
 	else
 		comment = g_strdup(" vmscope machine profile (SPEC.md §4)");
 	g_key_file_set_comment(kf, NULL, NULL, comment, NULL);
+	g_key_file_set_comment(kf, "cache", NULL,
+			       " folio_max: the largest page-cache folio (large "
+			       "folios, as Linux 6.18 caches ext4 and xfs files): "
+			       "0 = one page a folio; at most what one page-table "
+			       "page maps (2M)", NULL);
 	return g_key_file_to_data(kf, NULL, NULL);
 }
 
@@ -1123,6 +1133,22 @@ gboolean vm_config_validate(const vm_config_t *cfg, GError **error)
 	    !check_multiple(cfg, "readahead.fault_around",
 			    cfg->readahead_fault_around, error))
 		return FALSE;
+
+	if (cfg->cache_folio_max && cfg->cache_folio_max != cfg->page_size) {
+		uint64_t pmd = cfg->page_size << cfg->mmu_bits[cfg->mmu_levels - 1];
+		g_autofree char *fm = vm_format_size(cfg->cache_folio_max);
+		g_autofree char *pm = vm_format_size(pmd);
+		if (cfg->cache_folio_max & (cfg->cache_folio_max - 1))
+			return invalid(error, "cache.folio_max=%s is not a power "
+				       "of two", fm);
+		if (cfg->cache_folio_max < cfg->page_size)
+			return invalid(error, "cache.folio_max=%s is smaller than "
+				       "page_size=%s (0 turns large folios off)",
+				       fm, ps);
+		if (cfg->cache_folio_max > pmd)
+			return invalid(error, "cache.folio_max=%s is larger than "
+				       "the %s one page-table page maps", fm, pm);
+	}
 
 	/* the same bound for auto as for a number: with min at or above
 	 * all of memory every allocation would reclaim directly */

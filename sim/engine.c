@@ -533,19 +533,23 @@ static uint64_t sys_read(vm_engine_t *e, vm_file_t *f, uint64_t off,
 		if (pfn == VM_NIL) {
 			vm_ra_window_t w = vm_ra_sync_read(&m->ra, &f->ra, &q, idx,
 							   last - idx + 1);
-			pfn = vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker,
-						&r, &ra);
+			pfn = vm_pagecache_fill_order(m, f, idx, w.start, w.nr,
+						      w.marker, w.order, &r, &ra);
 			if (pfn == VM_NIL)
 				break;   /* out of memory: a short read */
-		} else if (m->frames.f[pfn].flags & VM_FRAME_READAHEAD) {
+		} else if (m->frames.f[vm_pagecache_head(f, idx)].flags &
+			   VM_FRAME_READAHEAD) {
+			/* PG_readahead is the folio's, on its head */
+			uint32_t head = vm_pagecache_head(f, idx);
+			q.marker_folio = (uint64_t)1 << vm_folio_order(f, idx);
 			vm_ra_window_t w = vm_ra_async_read(&m->ra, &f->ra, &q, idx,
 							    last - idx + 1);
 			if (w.clear_marker)
-				m->frames.f[pfn].flags &= ~VM_FRAME_READAHEAD;
+				m->frames.f[head].flags &= ~VM_FRAME_READAHEAD;
 			uint64_t r2;
 			if (w.nr)
-				vm_pagecache_fill(m, f, idx, w.start, w.nr, w.marker,
-						  &r2, &ra);
+				vm_pagecache_fill_order(m, f, idx, w.start, w.nr,
+							w.marker, w.order, &r2, &ra);
 		}
 		pfn = vm_pagecache_find(f, idx);
 		if (pfn == VM_NIL)
@@ -577,7 +581,12 @@ static uint64_t sys_write(vm_engine_t *e, vm_file_t *f, uint64_t off,
 		gboolean whole = hi - lo == ps || lo >= old_size;
 		uint32_t pfn = vm_pagecache_find(f, idx);
 		if (pfn == VM_NIL) {
-			if (whole || f->block[idx] == VM_BLOCK_NONE) {
+			if (whole && lo == idx << sh) {
+				/* write_begin's folio: as large as the rest
+				 * of the write (whole pages of it) */
+				pfn = vm_pagecache_grab_folio(m, f, idx,
+							      (off + len - lo) >> sh);
+			} else if (whole || f->block[idx] == VM_BLOCK_NONE) {
 				pfn = vm_pagecache_grab(m, f, idx);
 			} else {
 				uint64_t r;

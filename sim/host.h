@@ -40,6 +40,9 @@ typedef struct {
 	gboolean read_ahead_known;   /* FALSE: 128 KiB, Linux's default */
 	gboolean rotational;
 	char thp[16];                /* always, madvise, never, "" */
+	uint64_t folio_max;          /* largest page-cache folio the probe
+				      * files' file system makes on this
+				      * kernel (bytes), 0: none */
 	uint64_t fault_around_bytes;
 	gboolean no_zero_page;       /* calibrate saw anonymous read faults
 				      * allocate pages (no zero page) */
@@ -57,6 +60,12 @@ typedef struct {
 	double tlb_miss_ns;          /* a read that walks the page table */
 	double disk_bandwidth;       /* bytes per second */
 } vm_host_t;
+
+/* The largest page-cache folio of a regular file on @fs under kernel
+ * release @kernel (uname -r) with @page_size pages: 0 when the file
+ * system caches in single pages there (vm_host_read uses it). */
+uint64_t vm_host_folio_max(const char *fs, const char *kernel,
+			   uint64_t page_size);
 
 /* Read the facts of this machine, for probe files in @dir.  Never fails:
  * what cannot be read keeps Linux's default and says so (the *_known flags). */

@@ -127,6 +127,7 @@ static const struct {
 	{ "writeback.background_ratio", "10" },
 	{ "writeback.dirty_ratio", "20" },
 	{ "oom.policy", "badness" },
+	{ "cache.folio_max", "0" },
 };
 
 START_TEST(test_default_value)

@@ -44,7 +44,7 @@ not_ok() {
 
 # Workloads with exact rows only on a 4 KiB-folio kernel, and no cold file
 # (eviction, readahead timing) so that the test is quick and steady.
-ONLY=cached-scan,private-read-write,shared-write-msync,fork-cow,fork-shared-anon,sparse-holes,truncate-sigbus,unlink-mmap,stride-sweep,cold-random-madv
+ONLY=cached-scan,cached-scan-1m,private-read-write,shared-write-msync,shared-write-1m,fork-cow,fork-shared-anon,sparse-holes,truncate-sigbus,unlink-mmap,stride-sweep,cold-random-madv
 
 "$VMSCOPE" validate --list >"$T/list" 2>"$T/list.err"
 if [ $? = 0 ] && grep -qx cached-scan "$T/list" && grep -qx madv-dontneed "$T/list"; then

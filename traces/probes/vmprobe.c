@@ -30,7 +30,8 @@
  *    loop touches nothing but the mapping (the loop variables live in
  *    registers or on a stack page already touched);
  *  - files are written with 4 KiB write() calls, so that recent kernels
- *    cache them in 4 KiB folios, and fsync()ed so they are clean; a "cold"
+ *    cache them in 4 KiB folios (the *-1m workloads use 1 MiB writes, for
+ *    large folios), and fsync()ed so they are clean; a "cold"
  *    file is then dropped with POSIX_FADV_DONTNEED and mincore() checks
  *    that no page stayed (on tmpfs nothing can be dropped: skipped);
  *  - mappings are placed 2 MiB-aligned, as the trace's addresses are, so
@@ -360,6 +361,34 @@ static void w_cached_scan(void)
 	tr("1 seq r 0x%lx 64M", TRACE_BASE);
 }
 
+/* The same scan of a file written with 1 MiB write() calls: on a kernel
+ * with large page-cache folios (ext4 since 6.16) each write makes one
+ * 1 MiB folio and one fault maps a whole folio (6.18), so the scan costs
+ * one fault per MiB.  The trace writes the file the same way, so that the
+ * simulator's write path makes the same folios (cache.folio_max). */
+static void w_cached_scan_1m(void)
+{
+	int fd = make_file("data", SCAN, 1 * MIB);
+	char *m = map_aligned(SCAN, PROT_READ, MAP_SHARED, fd, 0);
+	snap_t a = snap();
+	sink = touch_read(m, SCAN, (size_t)page);
+	delta_t d = since(a);
+	row("minflt", d.minflt, "minflt-minflt@written", "exact");
+	row("majflt", d.majflt, "majflt-majflt@written", "exact");
+	row("rss_pages", smaps_pages(m, "Rss"), "pid=1:rss_file", "exact");
+	row("ns_per_page", d.ns / (SCAN / page),
+	    "sim_time_ns-sim_time_ns@written/16384", "factor:3");
+	trace_header("a 64 MiB file written with 1 MiB write() calls, then read "
+		     "through a shared mapping");
+	tr("1 open data fd=3 create");
+	for (size_t off = 0; off < SCAN; off += MIB)
+		tr("1 write 3 %zu 1M", off);
+	tr("1 fsync 3");
+	tr("1 note @written");
+	tr("1 mmap 0x%lx 64M r shared fd=3", TRACE_BASE);
+	tr("1 seq r 0x%lx 64M", TRACE_BASE);
+}
+
 static void cold_touch(size_t off, const char *what)
 {
 	int fd = make_file("data", SCAN, 4 * KIB);
@@ -404,9 +433,10 @@ static void w_cold_touch_middle(void)
 	cold_touch(8192 * (size_t)page, "one touch of page 8192 of a cold 64 MiB file");
 }
 
-static void cold_scan(int advice, const char *adv_name, const char *what)
+static void cold_scan(int advice, const char *adv_name, const char *what,
+		      size_t chunk)
 {
-	int fd = make_file("data", SCAN, 4 * KIB);
+	int fd = make_file("data", SCAN, chunk);
 	evict(fd, SCAN);
 	char *m = map_aligned(SCAN, PROT_READ, MAP_SHARED, fd, 0);
 	if (advice != MADV_NORMAL && madvise(m, SCAN, advice) != 0)
@@ -438,19 +468,29 @@ static void cold_scan(int advice, const char *adv_name, const char *what)
 
 static void w_cold_scan(void)
 {
-	cold_scan(MADV_NORMAL, "normal", "a cold sequential scan of 64 MiB");
+	cold_scan(MADV_NORMAL, "normal", "a cold sequential scan of 64 MiB", 4 * KIB);
 }
 
 static void w_cold_scan_seq(void)
 {
 	cold_scan(MADV_SEQUENTIAL, "sequential",
-		  "a cold sequential scan of 64 MiB with MADV_SEQUENTIAL");
+		  "a cold sequential scan of 64 MiB with MADV_SEQUENTIAL", 4 * KIB);
 }
 
 static void w_cold_scan_random(void)
 {
 	cold_scan(MADV_RANDOM, "random",
-		  "a cold sequential scan of 64 MiB with MADV_RANDOM");
+		  "a cold sequential scan of 64 MiB with MADV_RANDOM", 4 * KIB);
+}
+
+/* A cold scan of a file written with 1 MiB writes: once evicted, how it
+ * was written no longer matters; readahead's folios grow with ra->order
+ * (page_cache_ra_order), as for cold-scan.  The row shows that. */
+static void w_cold_scan_1m(void)
+{
+	cold_scan(MADV_NORMAL, "normal",
+		  "a cold sequential scan of 64 MiB written with 1 MiB writes",
+		  1 * MIB);
 }
 
 #define RAND_COUNT 1024
@@ -523,6 +563,31 @@ static void w_private_write(void)
 	tr("file data size=4M cached");
 	tr("1 open data fd=3");
 	tr("1 mmap 0x%lx 4M rw private fd=3", TRACE_BASE);
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+}
+
+/* The same writes through MAP_SHARED to a file written with 1 MiB writes:
+ * with large folios (6.18) one write fault maps its whole folio writable
+ * and dirty, so 4 MiB cost 4 faults, not 1024. */
+static void w_shared_write_1m(void)
+{
+	int fd = make_file("data", SMALL, 1 * MIB);
+	char *m = map_aligned(SMALL, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	snap_t a = snap();
+	touch_write(m, SMALL, (size_t)page);
+	delta_t d = since(a);
+	long dirty = smaps_pages(m, "Shared_Dirty") + smaps_pages(m, "Private_Dirty");
+	row("write_minflt", d.minflt, "minflt-minflt@written", "exact");
+	row("write_majflt", d.majflt, "majflt-majflt@written", "exact");
+	row("dirty_pages", dirty, "file=data:dirty_pages", "exact");
+	trace_header("a 4 MiB file written with 1 MiB write() calls, then every "
+		     "page written through MAP_SHARED");
+	tr("1 open data fd=3 create");
+	for (size_t off = 0; off < SMALL; off += MIB)
+		tr("1 write 3 %zu 1M", off);
+	tr("1 fsync 3");
+	tr("1 note @written");
+	tr("1 mmap 0x%lx 4M rw shared fd=3", TRACE_BASE);
 	tr("1 seq w 0x%lx 4M", TRACE_BASE);
 }
 
@@ -977,17 +1042,20 @@ static const struct {
 	void (*fn)(void);
 } workloads[] = {
 	{ "cached-scan", w_cached_scan },
+	{ "cached-scan-1m", w_cached_scan_1m },
 	{ "cold-touch-start", w_cold_touch_start },
 	{ "cold-touch-middle", w_cold_touch_middle },
 	{ "cold-scan", w_cold_scan },
 	{ "cold-scan-sequential", w_cold_scan_seq },
 	{ "cold-scan-random", w_cold_scan_random },
+	{ "cold-scan-1m", w_cold_scan_1m },
 	{ "cold-random", w_cold_random },
 	{ "cold-random-madv", w_cold_random_madv },
 	{ "private-write", w_private_write },
 	{ "private-read-write", w_private_read_write },
 	{ "read-readahead", w_read_readahead },
 	{ "shared-write-msync", w_shared_msync },
+	{ "shared-write-1m", w_shared_write_1m },
 	{ "anon-read-write", w_anon_rw },
 	{ "fork-cow", w_fork_cow },
 	{ "fork-shared-anon", w_fork_shared },
