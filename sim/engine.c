@@ -54,6 +54,7 @@ struct vm_engine {
 	char *name;
 	vm_tracecheck_t *stream_check;  /* checks as we go (streams only) */
 	gboolean have_first;            /* first (stream) event is in `first` */
+	gboolean first_kept;            /* `first` was handed to `rec`, still owned */
 	vm_record_t first;
 	vm_machine_t *m;
 	vm_oracle_t *oracle;            /* reclaim.policy=opt only */
@@ -354,7 +355,7 @@ void vm_engine_free(vm_engine_t *e)
 	if (e->rd)
 		vm_vmt_close(e->rd);
 	vm_tracecheck_free(e->stream_check);
-	if (e->have_first)
+	if (e->have_first || e->first_kept)
 		vm_record_clear(&e->first);
 	if (e->crash_pending)
 		vm_record_clear(&e->crash);
@@ -989,10 +990,12 @@ static void wake(vm_engine_t *e, const vm_ev_t *ev)
 static gboolean read_event(vm_engine_t *e, GError **error)
 {
 	if (e->have_first) {
-		vm_record_clear(&e->rec);
-		e->rec = e->first;   /* take ownership of the copy */
-		memset(&e->first, 0, sizeof e->first);
+		/* e->rec still holds the reader's borrowed strings, not ours to
+		 * free; e->rec borrows the copy's instead, and the copy stays
+		 * owned by e->first until the engine is freed */
+		e->rec = e->first;
 		e->have_first = FALSE;
+		e->first_kept = TRUE;
 		return TRUE;
 	}
 	for (;;) {

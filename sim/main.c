@@ -348,8 +348,9 @@ static void print_help(FILE *f)
 		   "A simulator of a Linux-like virtual-memory system.\n\nCommands:\n");
 	for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nWith no command, vmscope runs the tour.  "
-		   "'vmscope COMMAND --help' describes each command.\n");
+	fprintf(f, "\nWith no command, vmscope runs the tour.  'vmscope COMMAND --help'\n"
+		   "(or 'vmscope help COMMAND') describes each command; 'man vmscope'\n"
+		   "has the whole story.\n");
 }
 
 int main(int argc, char **argv)
@@ -361,8 +362,16 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return cmd_tour(1, (char *[]){ "tour", NULL });
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
-	    strcmp(cmd, "help") == 0) {
+	/* `vmscope help COMMAND` is `vmscope COMMAND --help`, as git does */
+	char *help_argv[] = { argv[0], argv[argc - 1], "--help", NULL };
+	if (strcmp(cmd, "help") == 0 && argc == 3) {
+		cmd = argv[2];
+		argv = help_argv;   /* argv + 1 below is { COMMAND, --help } */
+	} else if (strcmp(cmd, "help") == 0 && argc > 3) {
+		fprintf(stderr, "vmscope help: expected at most one COMMAND\n");
+		return EXIT_USAGE;
+	} else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+		   strcmp(cmd, "help") == 0) {
 		print_help(stdout);
 		return EXIT_OK;
 	}
