@@ -389,6 +389,12 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		uint32_t ra_pages = 0;
 		pfn = vm_pagecache_fill_order(m, f, idx, w.start, w.nr, w.marker,
 					      w.order, &ready, &ra_pages);
+		if (p->state != VM_PROC_RUNNING) {
+			/* the OOM killer took this very process while it
+			 * read: its tables are gone, the fault ends here */
+			oom(m, p, res);
+			return;
+		}
 		if (pfn == VM_NIL) {
 			oom(m, p, res);
 			return;
@@ -421,6 +427,11 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 			fr->flags |= VM_FRAME_LOCKED;
 			vm_pagecache_fill_order(m, f, idx, w.start, w.nr, w.marker,
 						w.order, &r2, &ra_pages);
+			if (p->state != VM_PROC_RUNNING) {
+				fr->flags &= ~VM_FRAME_LOCKED;
+				oom(m, p, res);
+				return;
+			}
 			res->ra_pages = ra_pages;
 			res->ra_reason = (uint8_t)w.reason;
 		}
@@ -513,8 +524,19 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 	}
 }
 
+static void fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			 vm_acc_t acc, vm_access_t *res);
+
 void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		     vm_acc_t acc, vm_access_t *res)
+{
+	m->cur_pid = p->pid;
+	fault_handle(m, p, vpn, acc, res);
+	m->cur_pid = 0;
+}
+
+static void fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			 vm_acc_t acc, vm_access_t *res)
 {
 	res->cost += m->cfg.cost_minor_fault;
 	vm_vma_t *v = vm_proc_find_vma(p, vpn);

@@ -68,6 +68,8 @@ static void copy_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 	 * the page out */
 	uint64_t pte = *slot;
 	uint64_t pfn = VM_PTE_PFN(pte);
+	if (!pte)
+		return;   /* ... or dropped it: a clean file page (nothing to copy) */
 	if (pte & VM_PTE_SWAP) {
 		f->m->swap_map[pfn]++;   /* copy_nonpresent_pte: swap_duplicate */
 		f->child->swap_pages++;

@@ -64,8 +64,12 @@ const char *vm_why_name(vm_why_t w)
 uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 				uint32_t owner, uint64_t index)
 {
+	/* who pays if the OOM killer strikes: the faulting process, else the
+	 * owner of an anonymous or page-table frame (a file's owner is the
+	 * file, not a process) */
+	uint32_t who = m->cur_pid ? m->cur_pid : kind == VM_FRAME_FILE ? 0 : owner;
 	if (m->frames.nr_free <= m->wm_min && m->reclaim &&
-	    !vm_reclaim_direct(m, owner))
+	    !vm_reclaim_direct(m, who))
 		return VM_NIL;   /* the OOM killer chose the allocating process */
 	uint32_t pfn = vm_frames_alloc(&m->frames, kind, owner, index);
 	if (pfn != VM_NIL && m->cfg.reclaim_kswapd && m->reclaim &&

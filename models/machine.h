@@ -197,6 +197,9 @@ typedef struct vm_machine {
 				  * (0: large folios off) */
 	uint64_t nr_dirty;       /* dirty page-cache pages, every file */
 	uint64_t flush_next;     /* the flusher's next tick (0: not started) */
+	uint32_t cur_pid;        /* the process a fault works for: if the OOM
+				  * killer takes it, its allocations fail
+				  * rather than go on into freed tables */
 	gboolean in_kswapd;      /* kswapd is running (no recursion) */
 	uint32_t oom_exempt;     /* pid the OOM killer must spare (a parent
 				  * whose tables fork is walking), 0: none */
