@@ -32,6 +32,8 @@ typedef struct {
 typedef struct {
 	uint32_t pid;
 	vm_proc_t *p;         /* the process, once a fork (or boot) made it */
+	gboolean stillborn;   /* the fork that was to make it was skipped (its
+			       * parent had died): its events run, skipped */
 	gboolean blocked;     /* waiting for a wake-up event */
 	gboolean io_wait;     /* the wait counts as wait_ns (disk I/O) */
 	uint64_t blocked_at;
@@ -743,6 +745,13 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		if (!is_bookkeeping(r->kind)) {
 			st->skipped = 1;
 			t->cur_pos = access_count(e, r);   /* done: nothing to resume */
+			if (r->kind == VM_REC_FORK) {
+				/* no parent, no fork: the child's events are
+				 * skipped as a dead process's are */
+				task_t *c = task_get(e, r->child);
+				if (!c->p)
+					c->stillborn = TRUE;
+			}
 			goto done;
 		}
 	} else if (!is_bookkeeping(r->kind) && e->cpu_pid != p->pid) {
@@ -972,7 +981,7 @@ static void enqueue(task_t *t, const vm_record_t *rec, uint64_t seq)
  * a child wait for the fork that creates it). */
 static gboolean runnable(vm_engine_t *e, task_t *t)
 {
-	return !t->blocked && t->p != NULL;
+	return !t->blocked && (t->p != NULL || t->stillborn);
 }
 
 static void wake(vm_engine_t *e, const vm_ev_t *ev)
