@@ -899,9 +899,11 @@ syscall_line(conv_t *c, proc_t *ps, const lr_t *lr, char *l, size_t n,
 		sc_t *sc = g_new0(sc_t, 1);
 
 		if (!parse_call(sc, p, e)) {
+			/* Valgrind's notes on calls it does not know
+			 * ("unimplemented (by the kernel) syscall: 334!"):
+			 * nothing that changes memory. */
 			sc_free(sc);
-			return bad_line(error, lr, l, p, "bad system call '%.*s'",
-					(int)MIN(e - p, 60), p);
+			return TRUE;
 		}
 		if (sc->child == 0 && !sc->done) {
 			sc_free(ps->pending);
@@ -989,15 +991,16 @@ logs_of(const char *dir, uint64_t pid)
 	GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
 	int best = -1;
 
-	/* Valgrind numbers a process's logs from 1, one per program it
-	 * runs (the %n of --log-file). */
-	for (unsigned seq = 1; seq < 1000; seq++) {
+	/* Valgrind numbers a process's logs (the %n of --log-file) from
+	 * where its parent's count was: a fork's child may start at 2. */
+	for (unsigned seq = 1, missing = 0; seq < 1000 && missing < 16; seq++) {
 		char *p = g_strdup_printf("%s/lk.%" G_GUINT64_FORMAT ".%u.log",
 					  dir, pid, seq);
 
 		if (!g_file_test(p, G_FILE_TEST_EXISTS)) {
 			g_free(p);
-			break;
+			missing++;
+			continue;
 		}
 		g_ptr_array_add(v, p);
 	}
