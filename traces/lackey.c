@@ -969,12 +969,14 @@ run_log(conv_t *c, proc_t *ps, const char *path, GError **error)
 		    (n == 1 && l[0] == '\r'))
 			continue;
 		{
-			size_t k = 0;
+			size_t b = 0, k;
 
-			while (k < n && l[k] != ' ')
-				k++;
-			ok = bad_line(error, &lr, l, l, "not a Lackey line: '%.*s'",
-				      (int)MIN(k == 0 ? n : k, 60), l);
+			while (b < n && l[b] == ' ')
+				b++;
+			for (k = b; k < n && l[k] != ' '; k++)
+				;
+			ok = bad_line(error, &lr, l, l + b, "not a Lackey line: '%.*s'",
+				      (int)MIN(k - b, 60), l + b);
 		}
 	}
 	c->st->lines += lr.line;
