@@ -32,7 +32,7 @@
  *    (growing the heap maps `rw private anon` pages, shrinking unmaps),
  *    open/openat/creat of regular files (not directories or devices),
  *    close, read/write/pread64/pwrite64 (offsets followed through lseek),
- *    ftruncate, unlink/unlinkat, clone/fork/vfork (`fork`, see below),
+ *    fsync/fdatasync, ftruncate, unlink/unlinkat, clone/fork/vfork (`fork`, see below),
  *    execve (everything unmapped; the new program's log follows).  Failed
  *    calls are dropped.  dup and fcntl are not followed: reads through a
  *    duplicated fd are dropped.
@@ -427,6 +427,7 @@ cover(conv_t *c, proc_t *ps, uint64_t s, uint64_t e, uint64_t chunk,
 			me = e;                            /* wrapped */
 		me = MIN(hi, me);
 		c->st->implicit_maps++;
+		c->st->syscalls_out--;  /* put() counts it; it is no call */
 		if (!put_anon(c, ps, ms, me, prot, error))
 			return FALSE;
 		a = me;
@@ -845,6 +846,14 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 		if (f != NULL)
 			f->off = sc->ret;
 		return TRUE;
+	}
+	if ((strcmp(nm, "fsync") == 0 || strcmp(nm, "fdatasync") == 0) &&
+	    sc->nargs >= 1) {
+		if (fd_get(ps, a[0]) == NULL)
+			return TRUE;
+		rec_reset(c, VM_REC_FSYNC, ps->tpid);
+		c->rec.fd = (int32_t)a[0];
+		return put(c, error);
 	}
 	if (strcmp(nm, "ftruncate") == 0 && sc->nargs >= 2) {
 		if (fd_get(ps, a[0]) == NULL)

@@ -1416,7 +1416,9 @@ vm_vmt_mark(const vm_vmt_reader_t *r, vm_vmt_mark_t *m)
 		m->offset = r->mem_pos;
 	m->line = r->line;
 	m->state = (int)r->state;
-	m->prev_addr = r->bst.prev_addr;
+	m->prev_addr[0] = r->bst.prev_addr[0];
+	m->prev_addr[1] = r->bst.prev_addr[1];
+	m->prev_addr[2] = r->bst.prev_addr[2];
 	m->prev_pid = r->bst.prev_pid;
 	if (r->binary) {
 		m->line = r->bst.nr;
@@ -1454,7 +1456,9 @@ vm_vmt_restore(vm_vmt_reader_t *r, const vm_vmt_mark_t *m, GError **error)
 		memset(&r->bst, 0, sizeof(r->bst));
 		r->bst.nr = m->line;
 		r->bst.events = m->state;
-		r->bst.prev_addr = m->prev_addr;
+		r->bst.prev_addr[0] = m->prev_addr[0];
+		r->bst.prev_addr[1] = m->prev_addr[1];
+		r->bst.prev_addr[2] = m->prev_addr[2];
 		r->bst.prev_pid = m->prev_pid;
 	}
 	return TRUE;

@@ -46,7 +46,7 @@ typedef struct {
 	uint64_t offset;
 	uint64_t line;       /* .vmtb: records read */
 	int state;
-	uint64_t prev_addr;  /* .vmtb: the codec's delta state */
+	uint64_t prev_addr[3]; /* .vmtb: the codec's delta state */
 	uint32_t prev_pid;
 } vm_vmt_mark_t;
 void vm_vmt_mark(const vm_vmt_reader_t *r, vm_vmt_mark_t *m);

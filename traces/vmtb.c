@@ -133,10 +133,10 @@ encode(const vm_record_t *rec, vm_vmtb_state_t *st, uint8_t *o)
 		*o++ = tag;
 		if (tag & 8)
 			o = put_varint(o, rec->pid);
-		o = put_varint(o, zigzag((int64_t)(rec->addr - st->prev_addr)));
+		o = put_varint(o, zigzag((int64_t)(rec->addr - st->prev_addr[rec->acc])));
 		if (tag & 4)
 			o = put_varint(o, rec->len);
-		st->prev_addr = rec->addr;
+		st->prev_addr[rec->acc] = rec->addr;
 		st->prev_pid = rec->pid;
 		return o;
 	}
@@ -513,9 +513,9 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 			record_blank(rec);
 			rec->acc = (vm_acc_t)(tag & 3);
 			rec->pid = st->prev_pid;
-			rec->addr = st->prev_addr + (uint64_t)unzigzag(d);
+			rec->addr = st->prev_addr[tag & 3] + (uint64_t)unzigzag(d);
 			rec->len = len;
-			st->prev_addr = rec->addr;
+			st->prev_addr[tag & 3] = rec->addr;
 			st->events = 1;
 			rec->line = ++st->nr + 1;
 			access_cols(rec);
@@ -554,9 +554,9 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 		rec->kind = VM_REC_ACCESS;
 		rec->acc = (vm_acc_t)(tag & 3);
 		rec->pid = (uint32_t)pid;
-		rec->addr = st->prev_addr + (uint64_t)unzigzag(d);
+		rec->addr = st->prev_addr[rec->acc] + (uint64_t)unzigzag(d);
 		rec->len = len;
-		st->prev_addr = rec->addr;
+		st->prev_addr[rec->acc] = rec->addr;
 		st->prev_pid = rec->pid;
 		st->events = 1;
 		rec->line = ++st->nr + 1;

@@ -16,7 +16,9 @@
  *   TAG 0x00..0x0b  an access: bits 0-1 the kind (0 r, 1 w, 2 x), bit 2:
  *                   a SIZE follows (else 1), bit 3: a PID follows (else the
  *                   previous record's pid); then ADDR as a zigzag varint of
- *                   its difference from the previous access's ADDR
+ *                   its difference from the ADDR of the previous access
+ *                   of the same kind (load, store, fetch): code, stack
+ *                   and heap each move by small steps
  *   TAG 0x10+kind   any other record (kind = vm_rec_kind_t): the PID for
  *                   the events of a process, then the kind's fields in a
  *                   fixed order (see field_codes in vmtb.c); strings are a
@@ -46,7 +48,8 @@ gboolean vm_vmtb_is_magic(const void *buf, size_t n);
 
 /* What the decoder and the encoder carry from one record to the next. */
 typedef struct {
-	uint64_t prev_addr;   /* the last access's ADDR (deltas) */
+	uint64_t prev_addr[3]; /* the last ADDR of a load, a store and a
+				* fetch (vm_acc_t): each moves by small steps */
 	uint32_t prev_pid;    /* the last process record's PID */
 	uint64_t nr;          /* records so far */
 	int events;           /* an event has been seen: no more headers */
