@@ -190,11 +190,27 @@ encode(const vm_record_t *rec, vm_vmtb_state_t *st, uint8_t *o)
 	return o;
 }
 
+/* Records are encoded straight into a buffer of WBUF bytes that goes to
+ * the stream in one fwrite when less than a record's room is left: one
+ * fwrite per record cost as much as the encoding. */
+#define WBUF (1u << 20)
+
 struct vm_vmtb_writer {
 	FILE *out;
 	vm_vmtb_state_t st;
-	uint8_t buf[VM_VMTB_MAX_REC];
+	size_t used;
+	gboolean failed;
+	uint8_t buf[WBUF + VM_VMTB_MAX_REC];
 };
+
+static gboolean
+flush_buf(vm_vmtb_writer_t *w)
+{
+	if (w->used > 0 && fwrite(w->buf, 1, w->used, w->out) != w->used)
+		w->failed = TRUE;
+	w->used = 0;
+	return !w->failed;
+}
 
 vm_vmtb_writer_t *
 vm_vmtb_writer_new(FILE *out)
@@ -228,7 +244,7 @@ vm_vmtb_write(vm_vmtb_writer_t *w, const vm_record_t *rec, const char *name,
 	g_return_val_if_fail(w != NULL && rec != NULL, FALSE);
 	g_return_val_if_fail(rec->kind < VM_REC_NR, FALSE);
 
-	e = encode(rec, &w->st, w->buf);
+	e = encode(rec, &w->st, w->buf + w->used);
 	if (e == NULL) {
 		g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
 			    "%s: record of line %" G_GUINT64_FORMAT
@@ -236,7 +252,8 @@ vm_vmtb_write(vm_vmtb_writer_t *w, const vm_record_t *rec, const char *name,
 		return FALSE;
 	}
 	w->st.nr++;
-	if (fwrite(w->buf, 1, (size_t)(e - w->buf), w->out) != (size_t)(e - w->buf))
+	w->used = (size_t)(e - w->buf);
+	if (w->used >= WBUF && !flush_buf(w))
 		return write_error(name, error);
 	return TRUE;
 }
@@ -250,7 +267,8 @@ vm_vmtb_writer_finish(vm_vmtb_writer_t *w, const char *name, GError **error)
 	g_return_val_if_fail(w != NULL, FALSE);
 	*e++ = TAG_END;
 	e = put_varint(e, w->st.nr);
-	ok = fwrite(tail, 1, (size_t)(e - tail), w->out) == (size_t)(e - tail);
+	ok = flush_buf(w) &&
+	     fwrite(tail, 1, (size_t)(e - tail), w->out) == (size_t)(e - tail);
 	g_free(w);
 	return ok ? TRUE : write_error(name, error);
 }
