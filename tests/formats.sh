@@ -218,6 +218,22 @@ fi
 
 # ---- record ---------------------------------------------------------------------
 
+VMSCOPE_VALGRIND=no-such-valgrind-here "$VMSCOPE" record -o nv.vmt -- /bin/true \
+	>nv.out 2>nv.err </dev/null
+rc=$?
+if [ "$rc" = 1 ] && grep -q 'no-such-valgrind-here not found: record needs Valgrind' nv.err &&
+   [ -z "$(ls nv.vmt* 2>/dev/null)" ]; then
+	ok "record without valgrind exits 1 with a message, writes nothing"
+else
+	not_ok "record without valgrind exits 1 with a message, writes nothing" "$(show nv)"
+fi
+vm noargs record -o x.vmt
+if [ "$rc" = 1 ] && grep -q 'expected -- CMD' noargs.err; then
+	ok "record without a command is a usage error"
+else
+	not_ok "record without a command is a usage error" "$(show noargs)"
+fi
+
 if ! command -v valgrind >/dev/null 2>&1; then
 	skip "record a tiny program" "valgrind is not installed (scripts/setup.sh)"
 	skip "record a program that forks" "valgrind is not installed (scripts/setup.sh)"
