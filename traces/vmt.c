@@ -113,6 +113,7 @@ struct vm_vmt_reader {
 	uint64_t line;          /* lines consumed so far = the current line */
 	vmt_state_t state;
 
+	gboolean sniffed;       /* the first bytes have been looked at */
 	gboolean binary;        /* a .vmtb: records come from the codec */
 	uint64_t data_start;    /* .vmtb: the offset of the first record */
 	vm_vmtb_state_t bst;    /* .vmtb: the codec's state */
@@ -1212,6 +1213,18 @@ sniff(vm_vmt_reader_t *r, GError **error)
 	return TRUE;
 }
 
+/* Read the first bytes (a pipe may hand them over a few at a time) and
+ * sniff them, once. */
+static gboolean
+sniff_first(vm_vmt_reader_t *r, GError **error)
+{
+	r->sniffed = TRUE;
+	while (r->end < VM_VMTB_MAGIC_LEN + 1 && !r->eof)
+		if (!fill(r, error))
+			return FALSE;
+	return sniff(r, error);
+}
+
 
 gboolean
 vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
@@ -1220,6 +1233,11 @@ vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
 	r->arena_used = 0;
+	if (G_UNLIKELY(!r->sniffed) && r->fd >= 0 && !sniff_first(r, error)) {
+		r->eof = TRUE;          /* later calls see the end */
+		r->pos = r->end;
+		return FALSE;
+	}
 	if (r->binary)
 		return next_binary(r, rec, error);
 	for (;;) {
@@ -1336,14 +1354,10 @@ vm_vmt_open(const char *path, GError **error)
 	 * and the '\n'. */
 	r->cap = VMT_BLOCK + VMT_SPAN + 2;
 	r->buf = g_malloc(r->cap);
-	/* Read by content: the first bytes say which format this is.  A pipe
-	 * may hand them over a few at a time. */
-	while (r->end < VM_VMTB_MAGIC_LEN + 1 && !r->eof)
-		if (!fill(r, error)) {
-			vm_vmt_close(r);
-			return NULL;
-		}
-	if (!sniff(r, error)) {
+	/* Read by content: the first bytes say which format this is.  For a
+	 * regular file now; a pipe or a terminal is sniffed by the first
+	 * vm_vmt_next(), so that opening never waits for input. */
+	if (r->seekable && !sniff_first(r, error)) {
 		vm_vmt_close(r);
 		return NULL;
 	}
