@@ -56,7 +56,7 @@ struct vm_engine {
 	char *name;
 	vm_tracecheck_t *stream_check;  /* checks as we go (streams only) */
 	gboolean have_first;            /* first (stream) event is in `first` */
-	gboolean first_kept;            /* `first` was handed to `rec`, still owned */
+	gboolean first_lent;            /* `rec` borrows `first`'s strings */
 	vm_record_t first;
 	vm_machine_t *m;
 	vm_oracle_t *oracle;            /* reclaim.policy=opt only */
@@ -357,7 +357,7 @@ void vm_engine_free(vm_engine_t *e)
 	if (e->rd)
 		vm_vmt_close(e->rd);
 	vm_tracecheck_free(e->stream_check);
-	if (e->have_first || e->first_kept)
+	if (e->have_first || e->first_lent)
 		vm_record_clear(&e->first);
 	if (e->crash_pending)
 		vm_record_clear(&e->crash);
@@ -999,13 +999,16 @@ static void wake(vm_engine_t *e, const vm_ev_t *ev)
 static gboolean read_event(vm_engine_t *e, GError **error)
 {
 	if (e->have_first) {
-		/* e->rec still holds the reader's borrowed strings, not ours to
-		 * free; e->rec borrows the copy's instead, and the copy stays
-		 * owned by e->first until the engine is freed */
+		/* `rec` holds the reader's record (borrowed strings, not to
+		 * be freed); it borrows the copy's until the next read. */
 		e->rec = e->first;
 		e->have_first = FALSE;
-		e->first_kept = TRUE;
+		e->first_lent = TRUE;
 		return TRUE;
+	}
+	if (e->first_lent) {
+		vm_record_clear(&e->first);
+		e->first_lent = FALSE;
 	}
 	for (;;) {
 		if (!vm_vmt_next(e->rd, &e->rec, error))

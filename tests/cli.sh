@@ -633,20 +633,20 @@ else
 	       "$(show stdinbad)"
 fi
 
-# ---- commands not built yet, file operations ------------------------------
+# ---- the TUI off a terminal, file operations --------------------------------
 
-for c in tui record convert; do
+# (record, convert and batch: tests/formats.sh and tests/batch.sh; the TUI on
+# a terminal: tests/tui.sh.)
+for c in tui; do
 	case $c in
 	tui) args="small.vmt" ;;
-	record) args="-o out.vmt -- true" ;;
-	convert) args="small.vmt out.vmtb" ;;
 	esac
 	# shellcheck disable=SC2086
 	vm "later-$c" "$c" $args
 	if [ "$rc" = 1 ] && [ -s "later-$c.err" ] && [ ! -s "later-$c.out" ]; then
-		ok "vmscope $c (not built yet) exits 1 with a message"
+		ok "vmscope $c off a terminal exits 1 with a message"
 	else
-		not_ok "vmscope $c (not built yet) exits 1 with a message" \
+		not_ok "vmscope $c off a terminal exits 1 with a message" \
 		       "$(show "later-$c")"
 	fi
 done

@@ -60,6 +60,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "traces/vmt.h"
+#include "traces/vmtb.h"
 #include "traces/error.h"
 #include "traces/units.h"
 
@@ -71,6 +72,10 @@
  * tokens are separated by at least one byte, so twice the line is ample. */
 #define VMT_ARENA (2 * VMT_MAX_LINE + 64)
 #define VMT_QUOTE_MAX 200            /* longest token quoted in a message */
+/* Room after the unread bytes: a .vmtb record must be whole in the buffer
+ * before it is decoded, as a text line must. */
+#define VMT_SPAN MAX(VMT_MAX_LINE, VM_VMTB_MAX_REC)
+G_STATIC_ASSERT(VMT_ARENA >= VM_VMTB_MAX_REC + 64);
 
 /* Byte classes of the tokenizer.  TOK is 0 so that the table only lists the
  * exceptions; END stops a line: its '\n' sentinel or the start of a comment. */
@@ -107,6 +112,11 @@ struct vm_vmt_reader {
 
 	uint64_t line;          /* lines consumed so far = the current line */
 	vmt_state_t state;
+
+	gboolean sniffed;       /* the first bytes have been looked at */
+	gboolean binary;        /* a .vmtb: records come from the codec */
+	uint64_t data_start;    /* .vmtb: the offset of the first record */
+	vm_vmtb_state_t bst;    /* .vmtb: the codec's state */
 
 	char *arena;            /* this record's strings */
 	size_t arena_used;
@@ -1091,6 +1101,131 @@ parse_global(ctx_t *c, tok_t t0)
 
 /* --- The reader ------------------------------------------------------------ */
 
+/* The unread bytes of a .vmtb: in the block buffer, or the caller's text. */
+static inline const uint8_t *
+bin_view(vm_vmt_reader_t *r, size_t *avail)
+{
+	if (r->fd >= 0) {
+		*avail = r->end - r->pos;
+		return (const uint8_t *)r->buf + r->pos;
+	}
+	*avail = r->mem_len - r->mem_pos;
+	return (const uint8_t *)r->mem + r->mem_pos;
+}
+
+static inline void
+bin_skip(vm_vmt_reader_t *r, size_t n)
+{
+	if (r->fd >= 0)
+		r->pos += n;
+	else
+		r->mem_pos += n;
+}
+
+/* The byte offset of the next unread byte (for messages and marks). */
+static uint64_t
+bin_offset(const vm_vmt_reader_t *r)
+{
+	return r->fd >= 0 ? r->read_off - (r->end - r->pos) : r->mem_pos;
+}
+
+/* vm_vmt_next for a .vmtb.  Errors name the record's line (its line in the
+ * .vmt that `convert --to vmt` writes) and the byte offset. */
+static gboolean
+next_binary(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
+{
+	vm_vmtb_store_t store = { r->arena, r->checks, VMT_MAX_CHECKS };
+
+	for (;;) {
+		const uint8_t *p;
+		size_t avail;
+		const char *why = NULL;
+		gboolean is_end;
+		long n;
+
+		p = bin_view(r, &avail);
+		if (r->fd >= 0 && avail < VM_VMTB_MAX_REC && !r->eof) {
+			if (!fill(r, error))
+				return FALSE;
+			continue;
+		}
+		n = vm_vmtb_decode(p, avail, &r->bst, &store, rec, &is_end, &why);
+		if (G_LIKELY(n > 0)) {
+			bin_skip(r, (size_t)n);
+			if (!is_end)
+				return TRUE;
+			continue;
+		}
+		if (n == 0 && avail == 0 && r->bst.done)
+			return FALSE;   /* the end */
+		if (n == 0)
+			why = avail == 0 ? "truncated .vmtb: no end record"
+					 : "truncated .vmtb: the file ends inside a record";
+		g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
+			    "%s:%" G_GUINT64_FORMAT ":1: %s (byte offset %"
+			    G_GUINT64_FORMAT ")", r->name, r->bst.nr + 2, why,
+			    bin_offset(r));
+		/* Later calls see the end: nothing after a bad record. */
+		r->bst.done = 1;
+		if (r->fd >= 0) {
+			r->pos = r->end;
+			r->eof = TRUE;
+		} else {
+			r->mem_pos = r->mem_len;
+		}
+		return FALSE;
+	}
+}
+
+/* After the first bytes are in: a .vmtb (consume its header), Lackey
+ * output (refused: convert it), or text.  FALSE with @error when the
+ * header is bad. */
+static gboolean
+sniff(vm_vmt_reader_t *r, GError **error)
+{
+	const uint8_t *p;
+	size_t avail;
+	const char *why = NULL;
+	long n;
+
+	p = bin_view(r, &avail);
+	if (avail >= 2 && (memcmp(p, "==", 2) == 0 || memcmp(p, "I  ", MIN(avail, 3)) == 0 ||
+			   memcmp(p, " L ", MIN(avail, 3)) == 0 ||
+			   memcmp(p, " S ", MIN(avail, 3)) == 0 ||
+			   memcmp(p, " M ", MIN(avail, 3)) == 0)) {
+		g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
+			    "%s:1:1: this is Valgrind Lackey output, not a "
+			    "trace: turn it into one with `vmscope convert %s`",
+			    r->name, r->name);
+		return FALSE;
+	}
+	if (avail < VM_VMTB_MAGIC_LEN || !vm_vmtb_is_magic(p, avail))
+		return TRUE;
+	n = vm_vmtb_decode_header(p, avail, &why);
+	if (n <= 0) {
+		g_set_error(error, VM_ERROR, VM_ERROR_PARSE, "%s:1:1: %s",
+			    r->name, n == 0 ? "truncated .vmtb header" : why);
+		return FALSE;
+	}
+	bin_skip(r, (size_t)n);
+	r->binary = TRUE;
+	r->data_start = (uint64_t)n;
+	return TRUE;
+}
+
+/* Read the first bytes (a pipe may hand them over a few at a time) and
+ * sniff them, once. */
+static gboolean
+sniff_first(vm_vmt_reader_t *r, GError **error)
+{
+	r->sniffed = TRUE;
+	while (r->end < VM_VMTB_MAGIC_LEN + 1 && !r->eof)
+		if (!fill(r, error))
+			return FALSE;
+	return sniff(r, error);
+}
+
+
 gboolean
 vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 {
@@ -1098,6 +1233,13 @@ vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
 	r->arena_used = 0;
+	if (G_UNLIKELY(!r->sniffed) && r->fd >= 0 && !sniff_first(r, error)) {
+		r->eof = TRUE;          /* later calls see the end */
+		r->pos = r->end;
+		return FALSE;
+	}
+	if (r->binary)
+		return next_binary(r, rec, error);
 	for (;;) {
 		const char *line;
 		next_line_t got;
@@ -1208,9 +1350,17 @@ vm_vmt_open(const char *path, GError **error)
 			r->seekable = S_ISREG(st.st_mode);
 		}
 	}
-	/* A block, the longest line moved to the front, and the '\n'. */
-	r->cap = VMT_BLOCK + VMT_MAX_LINE + 2;
+	/* A block, the longest line (or .vmtb record) moved to the front,
+	 * and the '\n'. */
+	r->cap = VMT_BLOCK + VMT_SPAN + 2;
 	r->buf = g_malloc(r->cap);
+	/* Read by content: the first bytes say which format this is.  For a
+	 * regular file now; a pipe or a terminal is sniffed by the first
+	 * vm_vmt_next(), so that opening never waits for input. */
+	if (r->seekable && !sniff_first(r, error)) {
+		vm_vmt_close(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -1228,6 +1378,19 @@ vm_vmt_open_memory(const char *name, const char *text, size_t len)
 	r->seekable = TRUE;
 	r->cap = VMT_MAX_LINE + 2;      /* only for a last unterminated line */
 	r->buf = g_malloc(r->cap);
+	/* A .vmtb in memory is decoded in place; a bad header or Lackey
+	 * text shows up as the error of the first vm_vmt_next(). */
+	if (len >= VM_VMTB_MAGIC_LEN && vm_vmtb_is_magic(text, len)) {
+		const char *why;
+		long n = vm_vmtb_decode_header((const uint8_t *)text, len, &why);
+
+		r->binary = TRUE;
+		if (n > 0) {
+			r->mem_pos = r->data_start = (uint64_t)n;
+		} else {
+			r->mem_pos = r->data_start = len;  /* "no end record" */
+		}
+	}
 	return r;
 }
 
@@ -1241,13 +1404,14 @@ vm_vmt_rewind(vm_vmt_reader_t *r, GError **error)
 			    "%s: cannot rewind: not a regular file", r->name);
 		return FALSE;
 	}
-	if (r->fd >= 0 && lseek(r->fd, 0, SEEK_SET) != 0)
+	if (r->fd >= 0 && lseek(r->fd, (off_t)r->data_start, SEEK_SET) < 0)
 		return io_error(r, errno, "cannot rewind: ", error);
-	r->mem_pos = 0;
+	r->mem_pos = (size_t)r->data_start;
 	r->pos = r->end = 0;
 	r->eof = FALSE;
 	r->skipping = FALSE;
-	r->read_off = 0;
+	r->read_off = r->data_start;
+	memset(&r->bst, 0, sizeof(r->bst));
 	r->added_nl = FALSE;
 	r->line = 0;
 	r->state = ST_START;
@@ -1266,6 +1430,14 @@ vm_vmt_mark(const vm_vmt_reader_t *r, vm_vmt_mark_t *m)
 		m->offset = r->mem_pos;
 	m->line = r->line;
 	m->state = (int)r->state;
+	m->prev_addr[0] = r->bst.prev_addr[0];
+	m->prev_addr[1] = r->bst.prev_addr[1];
+	m->prev_addr[2] = r->bst.prev_addr[2];
+	m->prev_pid = r->bst.prev_pid;
+	if (r->binary) {
+		m->line = r->bst.nr;
+		m->state = r->bst.events;
+	}
 }
 
 gboolean
@@ -1292,6 +1464,17 @@ vm_vmt_restore(vm_vmt_reader_t *r, const vm_vmt_mark_t *m, GError **error)
 	r->line = m->line;
 	r->state = (vmt_state_t)m->state;
 	r->arena_used = 0;
+	if (r->binary) {
+		r->line = 0;
+		r->state = ST_START;
+		memset(&r->bst, 0, sizeof(r->bst));
+		r->bst.nr = m->line;
+		r->bst.events = m->state;
+		r->bst.prev_addr[0] = m->prev_addr[0];
+		r->bst.prev_addr[1] = m->prev_addr[1];
+		r->bst.prev_addr[2] = m->prev_addr[2];
+		r->bst.prev_pid = m->prev_pid;
+	}
 	return TRUE;
 }
 

@@ -20,7 +20,10 @@
 
 typedef struct vm_vmt_reader vm_vmt_reader_t;
 
-/* Open @path ("-" is standard input).  NULL with @error on failure. */
+/* Open @path ("-" is standard input).  NULL with @error on failure.
+ * The format is read from the content: a .vmtb (traces/vmtb.h) is decoded
+ * through the same calls; Valgrind Lackey output is refused with a message
+ * that points to `vmscope convert`. */
 vm_vmt_reader_t *vm_vmt_open(const char *path, GError **error);
 /* Read from memory (the built-in tour, tests).  @name is used in messages.
  * @text must outlive the reader. */
@@ -41,8 +44,10 @@ gboolean vm_vmt_rewind(vm_vmt_reader_t *r, GError **error);
  */
 typedef struct {
 	uint64_t offset;
-	uint64_t line;
+	uint64_t line;       /* .vmtb: records read */
 	int state;
+	uint64_t prev_addr[3]; /* .vmtb: the codec's delta state */
+	uint32_t prev_pid;
 } vm_vmt_mark_t;
 void vm_vmt_mark(const vm_vmt_reader_t *r, vm_vmt_mark_t *m);
 /* Go back (or forward) to @m.  FALSE for stdin. */

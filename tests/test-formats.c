@@ -1,0 +1,633 @@
+/*
+ * Tests of the trace formats of issue 9: the .vmtb codec (traces/vmtb.c)
+ * as vm_vmt_open reads it, the trace writers (traces/writer.c) and the
+ * Lackey importer (traces/lackey.c).
+ *
+ *   - every record kind, and every optional field, goes .vmt -> .vmtb and
+ *     back to the same record, with the columns of its line in the .vmt
+ *     that convert writes, and the text writer spells every record as
+ *     vm_vmt_format does;
+ *   - a .vmtb cut at every length, and one with each byte changed, reads
+ *     as an error naming the file (or, for a changed byte, as valid
+ *     records), never a crash;
+ *   - marks across the 1 MiB blocks of a 3 MiB .vmtb, and rewinding;
+ *   - Lackey: good lines give the expected trace (page deduplication,
+ *     implicit mappings, system calls), malformed lines an error
+ *     "FILE:LINE:COL: ... 'TOKEN'".
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include "traces/error.h"
+#include "traces/lackey.h"
+#include "traces/vmt.h"
+#include "traces/vmtb.h"
+#include "traces/writer.h"
+
+/* One line of every record kind and option. */
+static const char every_kind[] =
+	"vmt 1\n"
+	"set memory=64M\n"
+	"set tlb.policy=\n"
+	"profile tiny\n"
+	"file data.bin size=64K\n"
+	"file sparse.bin size=1G sparse cached\n"
+	"1 r 0x7f001000\n"
+	"1 w 0x7f001008 8\n"
+	"1 x 0x400000 4K\n"
+	"7 r 0x10\n"
+	"7 r 0x8\n"
+	"2147483647 r 0xffffffffffffffff 4097\n"
+	"1 seq r 0x1000 64K\n"
+	"1 seq w 0x1000 64K stride=64\n"
+	"1 rand r 0x1000 1M count=100\n"
+	"1 rand w 0x1000 1M count=5 seed=99\n"
+	"1 mmap 0x10000 64K rw private anon\n"
+	"1 mmap 0x20000 8K r shared fd=3\n"
+	"1 mmap 0x30000 8K rwx private fd=2147483647 off=4K\n"
+	"1 mmap 0x40000 4K none shared anon\n"
+	"1 munmap 0x10000 4K\n"
+	"1 mprotect 0x10000 4K rx\n"
+	"1 madvise 0x10000 4K normal\n"
+	"1 madvise 0x10000 4K dontneed\n"
+	"1 msync 0x10000 4K sync\n"
+	"1 msync 0x10000 4K async\n"
+	"1 open data.bin fd=3\n"
+	"1 open new.bin fd=4 create trunc\n"
+	"1 read 3 0 4K\n"
+	"1 write 3 8K 100\n"
+	"1 fsync 3\n"
+	"1 ftruncate 3 12K\n"
+	"1 close 3\n"
+	"1 unlink data.bin\n"
+	"1 fork 2\n"
+	"2 catch sigbus\n"
+	"2 catch sigsegv\n"
+	"2 sleep 5ms\n"
+	"2 note hello   world, with blanks\n"
+	"2 exit\n"
+	"1 expect majflt=3 minflt<=10 pgfault>=1\n"
+	"1 expect pid=2 outcome=major\n"
+	"1 expect file=data.bin cached_pages=0\n"
+	"crash\n"
+	"1 r 0x7f001000\n";
+
+static char *
+temp_path(const char *suffix)
+{
+	char *tmpl = g_strdup_printf("vmscope-test-XXXXXX%s", suffix);
+	char *path = NULL;
+	int fd = g_file_open_tmp(tmpl, &path, NULL);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	g_free(tmpl);
+	return path;
+}
+
+static char *
+write_temp(const char *data, size_t len)
+{
+	char *path = temp_path(".bin");
+	FILE *f = fopen(path, "wb");
+
+	/* Not g_file_set_contents: its fsync made this test slow. */
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+/* Convert @text (a .vmt) to a file, .vmtb when @binary; its path. */
+static char *
+convert_text(const char *text, gboolean binary)
+{
+	vm_vmt_reader_t *r = vm_vmt_open_memory("in.vmt", text, strlen(text));
+	char *path = temp_path(binary ? ".vmtb" : ".vmt");
+	vm_writer_t *w = vm_writer_open(path, binary, NULL);
+	GError *error = NULL;
+	vm_record_t rec;
+
+	ck_assert_ptr_nonnull(w);
+	/* (if, not ck_assert, in loops: each ck_assert writes to Check's
+	 * pipe, a million times here) */
+	while (vm_vmt_next(r, &rec, &error))
+		if (!vm_writer_put(w, &rec, &error))
+			ck_abort_msg("%s", error->message);
+	ck_assert_msg(error == NULL, "%s", error ? error->message : "");
+	ck_assert(vm_writer_commit(w, &error));
+	vm_vmt_close(r);
+	return path;
+}
+
+/* Every record of @path (any format), as vm_vmt_format lines, and the
+ * records' line numbers and columns as "LINE:c0,c1,..". */
+static gboolean
+read_all(const char *path, GString *lines, GString *cols, GError **error)
+{
+	vm_vmt_reader_t *r = vm_vmt_open(path, error);
+	vm_record_t rec;
+
+	if (r == NULL)
+		return FALSE;
+	while (vm_vmt_next(r, &rec, error)) {
+		vm_vmt_format(&rec, lines);
+		g_string_append_c(lines, '\n');
+		if (cols != NULL) {
+			g_string_append_printf(cols, "%" G_GUINT64_FORMAT ":",
+					       rec.line);
+			for (int i = 0; i < VM_REC_MAX_COLS; i++)
+				g_string_append_printf(cols, "%u,", rec.cols[i]);
+			for (uint32_t i = 0; i < rec.nr_checks; i++)
+				g_string_append_printf(cols, "c%u,", rec.checks[i].col);
+			g_string_append_c(cols, '\n');
+		}
+	}
+	vm_vmt_close(r);
+	return error == NULL || *error == NULL;
+}
+
+START_TEST(every_kind_round_trip)
+{
+	char *text = convert_text(every_kind, FALSE);
+	char *bin = convert_text(every_kind, TRUE);
+	char *norm = NULL, *back;
+	GString *l1 = g_string_new(NULL), *c1 = g_string_new(NULL);
+	GString *l2 = g_string_new(NULL), *c2 = g_string_new(NULL);
+	GError *error = NULL;
+	vm_vmt_reader_t *r;
+	vm_record_t rec;
+	int n = 0;
+
+	/* The text writer spells each record as vm_vmt_format does. */
+	ck_assert(g_file_get_contents(text, &norm, NULL, NULL));
+	r = vm_vmt_open_memory("in.vmt", every_kind, strlen(every_kind));
+	g_string_append(l1, "vmt 1\n");
+	while (vm_vmt_next(r, &rec, &error)) {
+		vm_vmt_format(&rec, l1);
+		g_string_append_c(l1, '\n');
+		n++;
+	}
+	vm_vmt_close(r);
+	ck_assert_int_eq(n, 44);
+	ck_assert_str_eq(norm, l1->str);
+	g_string_truncate(l1, 0);
+
+	/* The normalized text and the .vmtb give the same records, lines
+	 * and columns. */
+	ck_assert(read_all(text, l1, c1, &error));
+	ck_assert_msg(read_all(bin, l2, c2, &error), "%s", error ? error->message : "");
+	ck_assert_str_eq(l1->str, l2->str);
+	ck_assert_str_eq(c1->str, c2->str);
+
+	/* .vmtb -> .vmt is byte-identical with the normalized text. */
+	back = g_strconcat("vmt 1\n", l2->str, NULL);
+	ck_assert_str_eq(back, norm);
+
+	/* The binary is smaller. */
+	{
+		GStatBuf a, b;
+
+		ck_assert_int_eq(g_stat(text, &a), 0);
+		ck_assert_int_eq(g_stat(bin, &b), 0);
+		ck_assert_int_lt(b.st_size, a.st_size);
+	}
+	g_free(back);
+	g_free(norm);
+	g_unlink(text);
+	g_unlink(bin);
+	g_free(text);
+	g_free(bin);
+	g_string_free(l1, TRUE);
+	g_string_free(l2, TRUE);
+	g_string_free(c1, TRUE);
+	g_string_free(c2, TRUE);
+}
+END_TEST
+
+/* A .vmtb cut at every length is an error (never fewer records quietly),
+ * and each message names the file. */
+START_TEST(truncated_files)
+{
+	char *bin = convert_text(every_kind, TRUE);
+	char *data;
+	gsize len;
+
+	ck_assert(g_file_get_contents(bin, &data, &len, NULL));
+	for (gsize cut = 0; cut < len; cut++) {
+		char *p = write_temp(data, cut);
+		GString *l = g_string_new(NULL);
+		GError *error = NULL;
+
+		ck_assert_msg(!read_all(p, l, NULL, &error), "cut at %zu read", cut);
+		ck_assert_ptr_nonnull(error);
+		ck_assert_msg(g_str_has_prefix(error->message, p),
+			      "cut %zu: %s", cut, error->message);
+		if (cut > VM_VMTB_MAGIC_LEN + 1)
+			ck_assert_msg(strstr(error->message, "truncated") != NULL,
+				      "cut %zu: %s", cut, error->message);
+		g_clear_error(&error);
+		g_string_free(l, TRUE);
+		g_unlink(p);
+		g_free(p);
+	}
+	g_unlink(bin);
+	g_free(bin);
+	g_free(data);
+}
+END_TEST
+
+/* Each byte changed (to three values): an error that names the file and a
+ * line, or records that are valid (they print and parse back).  Never a
+ * crash, which the test runner would report. */
+START_TEST(corrupt_files)
+{
+	static const uint8_t values[] = { 0x00, 0xff, 0x7f };
+	char *bin = convert_text(every_kind, TRUE);
+	char *data;
+	gsize len;
+	unsigned errors = 0;
+
+	ck_assert(g_file_get_contents(bin, &data, &len, NULL));
+	for (gsize at = 0; at < len; at++) {
+		for (unsigned v = 0; v < G_N_ELEMENTS(values); v++) {
+			char *copy = g_memdup2(data, len);
+			vm_vmt_reader_t *r;
+			vm_record_t rec;
+			GString *l = g_string_new("vmt 1\n");
+			GError *error = NULL;
+
+			if ((uint8_t)copy[at] == values[v]) {
+				g_free(copy);
+				g_string_free(l, TRUE);
+				continue;
+			}
+			copy[at] = (char)values[v];
+			/* In memory: the same codec, without 2000 files. */
+			r = vm_vmt_open_memory("c.vmtb", copy, len);
+			while (vm_vmt_next(r, &rec, &error)) {
+				vm_vmt_format(&rec, l);
+				g_string_append_c(l, '\n');
+			}
+			vm_vmt_close(r);
+			if (error != NULL) {
+				ck_assert_msg(g_str_has_prefix(error->message, "c.vmtb:"),
+					      "%s", error->message);
+				errors++;
+			} else {
+				/* Valid records: their text parses. */
+				r = vm_vmt_open_memory("t", l->str, l->len);
+				while (vm_vmt_next(r, &rec, &error))
+					;
+				ck_assert_msg(error == NULL, "byte %zu=%u: %s",
+					      at, values[v], error->message);
+				vm_vmt_close(r);
+			}
+			g_clear_error(&error);
+			g_string_free(l, TRUE);
+			g_free(copy);
+		}
+	}
+	ck_assert_uint_gt(errors, len);
+	g_unlink(bin);
+	g_free(bin);
+	g_free(data);
+}
+END_TEST
+
+START_TEST(bad_header_and_messages)
+{
+	static const struct {
+		const char *data;
+		size_t len;
+		const char *msg;
+	} cases[] = {
+		{ VM_VMTB_MAGIC "\x02", 9, ":1:1: unsupported .vmtb version" },
+		{ VM_VMTB_MAGIC "\x01", 9, ":2:1: truncated .vmtb: no end record" },
+		{ VM_VMTB_MAGIC "\x01\xff\x00", 11, NULL },  /* empty, valid */
+		{ VM_VMTB_MAGIC "\x01\xff\x01", 11, ":2:1: the end record's count" },
+		{ VM_VMTB_MAGIC "\x01\x03\x00\xff\x01", 13, ":2:1: bad record tag (byte offset 9)" },
+		{ VM_VMTB_MAGIC "\x01\x08\x00\x00\xff\x01", 14, ":2:1: bad pid" },
+		{ VM_VMTB_MAGIC "\x01\x0c\x01\x00\x00\xff\x01", 15, ":2:1: access of size 0" },
+		{ VM_VMTB_MAGIC "\x01\x08\x01\x00\xff\x01\x00", 15, ":3:1: bytes after the end record" },
+		/* an event, then a header */
+		{ VM_VMTB_MAGIC "\x01\x08\x01\x00\x28\x01x\xff\x02", 17,
+		  ":3:1: header record after the first event" },
+		/* open with a name holding a blank */
+		{ VM_VMTB_MAGIC "\x01\x1a\x01\x03\x61\x20\x62\x04\x00\xff\x01", 19,
+		  ":2:1: string is not a single token" },
+	};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *p = write_temp(cases[i].data, cases[i].len);
+		GString *l = g_string_new(NULL);
+		GError *error = NULL;
+		gboolean ok = read_all(p, l, NULL, &error);
+
+		if (cases[i].msg == NULL) {
+			ck_assert_msg(ok, "case %u: %s", i, error ? error->message : "");
+		} else {
+			char *want = g_strconcat(p, cases[i].msg, NULL);
+
+			ck_assert_msg(!ok, "case %u read", i);
+			ck_assert_msg(g_str_has_prefix(error->message, want),
+				      "case %u: '%s', want '%s...'", i,
+				      error->message, want);
+			g_free(want);
+		}
+		g_clear_error(&error);
+		g_string_free(l, TRUE);
+		g_unlink(p);
+		g_free(p);
+	}
+}
+END_TEST
+
+/*
+ * Marks and rewinding in a .vmtb of more than 3 MiB (so that records
+ * straddle the 1 MiB read blocks): mark before every 997th record, read to
+ * the end, restore the marks in reverse order: the next record is the one
+ * that followed the mark, with its line; a rewind starts again from the
+ * first.
+ */
+START_TEST(vmtb_marks)
+{
+	GString *t = g_string_new("vmt 1\nfile a size=1M\n1 mmap 0x10000 1G rw private anon\n");
+	GArray *want = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	GArray *marks = g_array_new(FALSE, FALSE, sizeof(vm_vmt_mark_t));
+	GArray *at = g_array_new(FALSE, FALSE, sizeof(guint));
+	uint64_t s = 42;
+	char *bin;
+	GError *error = NULL;
+	vm_vmt_reader_t *r;
+	vm_record_t rec;
+	guint n = 0;
+	GStatBuf st;
+
+	g_array_append_val(want, (uint64_t){ 0 });
+	g_array_append_val(want, (uint64_t){ 0x10000 });
+	while (want->len < 1200000) {
+		uint64_t a = 0x10000 + vm_splitmix64(&s) % (1u << 30);
+
+		g_string_append_printf(t, "%u %c 0x%" G_GINT64_MODIFIER "x\n",
+				       1 + (unsigned)(a >> 12) % 3, "rwx"[a % 3], a);
+		g_array_append_val(want, a);
+	}
+	bin = convert_text(t->str, TRUE);
+	ck_assert_int_eq(g_stat(bin, &st), 0);
+	ck_assert_int_gt(st.st_size, 3 << 20);
+	r = vm_vmt_open(bin, &error);
+	ck_assert_ptr_nonnull(r);
+	for (int pass = 0; pass < 2; pass++) {
+		n = 0;
+		g_array_set_size(marks, 0);
+		g_array_set_size(at, 0);
+		for (;;) {
+			if (n % 997 == 0) {
+				vm_vmt_mark_t m;
+
+				vm_vmt_mark(r, &m);
+				g_array_append_val(marks, m);
+				g_array_append_val(at, n);
+			}
+			if (!vm_vmt_next(r, &rec, &error))
+				break;
+			if (rec.line != n + 2)
+				ck_abort_msg("record %u has line %" G_GUINT64_FORMAT,
+					     n, rec.line);
+			n++;
+		}
+		ck_assert_ptr_null(error);
+		ck_assert_uint_eq(n, want->len);
+		for (guint i = marks->len; i-- > 0;) {
+			guint k = g_array_index(at, guint, i);
+
+			ck_assert(vm_vmt_restore(r, &g_array_index(marks, vm_vmt_mark_t, i),
+						 &error));
+			ck_assert(vm_vmt_next(r, &rec, &error));
+			ck_assert_uint_eq(rec.line, k + 2);
+			if (k >= 2)
+				ck_assert_uint_eq(rec.addr, g_array_index(want, uint64_t, k));
+		}
+		ck_assert(vm_vmt_rewind(r, &error));
+	}
+	vm_vmt_close(r);
+	g_unlink(bin);
+	g_free(bin);
+	g_string_free(t, TRUE);
+	g_array_free(want, TRUE);
+	g_array_free(marks, TRUE);
+	g_array_free(at, TRUE);
+}
+END_TEST
+
+/* --- Lackey ----------------------------------------------------------------- */
+
+/* Import @log (one process); the trace text, or NULL with *error. */
+static char *
+import(const char *log, const vm_lackey_opts_t *o, char **path_out, GError **error)
+{
+	char *in = write_temp(log, strlen(log));
+	char *out = temp_path(".vmt");
+	vm_writer_t *w = vm_writer_open(out, FALSE, error);
+	vm_lackey_stats_t st;
+	char *text = NULL;
+
+	ck_assert_ptr_nonnull(w);
+	if (vm_lackey_convert(in, o, w, &st, error)) {
+		ck_assert(vm_writer_commit(w, error));
+		ck_assert(g_file_get_contents(out, &text, NULL, NULL));
+	} else {
+		vm_writer_abort(w);
+	}
+	g_unlink(out);
+	g_free(out);
+	if (path_out != NULL)
+		*path_out = in;
+	else {
+		g_unlink(in);
+		g_free(in);
+	}
+	return text;
+}
+
+START_TEST(lackey_good)
+{
+	static const char log[] =
+		"==123== Lackey, an example Valgrind tool\n"
+		"==123== Command: ./prog\n"
+		"I  0400d7d4,8\n"            /* implicit map 0x4000000 64K */
+		"I  0400d7dc,4\n"            /* same page, x: dropped */
+		" L 04f6b868,8\n"            /* implicit map 0x4f60000 */
+		" L 04f6b870,8\n"            /* dropped */
+		" S 04f6b000,8\n"            /* store: kept */
+		" L 04f6b010,8\n"            /* load after store: dropped */
+		" M 04f6bffc,8\n"            /* crosses a page: kept with 8 */
+		"I  0400d7e0,3\n"
+		"SYSCALL[123,1](9) sys_mmap ( 0x0, 8192, 3, 34, 4294967295, 0 ) --> [pre-success] Success(0x5000000) \n"
+		" S 05000010,4\n"
+		"SYSCALL[123,1](12) sys_brk ( 0x0 ) --> [pre-success] Success(0x6000000) \n"
+		"SYSCALL[123,1](12) sys_brk ( 0x6021000 ) --> [pre-success] Success(0x6021000) \n"
+		"SYSCALL[123,1](10) sys_mprotect ( 0x5000000, 4096, 1 )[sync] --> Success(0x0) \n"
+		"SYSCALL[123,1](28) sys_madvise ( 0x5000000, 8192, 4 )[sync] --> Success(0x0) \n"
+		"SYSCALL[123,1](28) sys_madvise ( 0x5000000, 8192, 8 )[sync] --> Success(0x0) \n"
+		"SYSCALL[123,1](11) sys_munmap ( 0x5000000, 8192 )[sync] --> Success(0x0) \n"
+		"SYSCALL[123,1](257) sys_openat ( 4294967196, 0x1(/nonexistent-vmscope/f), 578, 420 ) --> [async] ... \n"
+		"SYSCALL[123,1](257) ... [async] --> Success(0x4) \n"
+		"SYSCALL[123,1](1) sys_write ( 4, 0x10c0c0, 4096 ) --> [async] ... \n"
+		"SYSCALL[123,1](1) ... [async] --> Success(0x1000) \n"
+		"SYSCALL[123,1](1) sys_write ( 4, 0x10c0c0, 100 ) --> [async] ... \n"
+		"SYSCALL[123,1](1) ... [async] --> Success(0x64) \n"
+		"SYSCALL[123,1](1) sys_write ( 1, 0x10c0c0, 100 )[sync] --> Success(0x64) \n"
+		"SYSCALL[123,1](9) sys_mmap ( 0x0, 4096, 1, 1, 4, 4096 ) --> [pre-success] Success(0x7000000) \n"
+		"SYSCALL[123,1](17) sys_pread64 ( 4, 0x10c0c0, 4096, 0 ) --> [async] ... \n"
+		"SYSCALL[123,1](17) ... [async] --> Success(0x1000) \n"
+		"SYSCALL[123,1](8) sys_lseek ( 4, 0, 0 )[sync] --> Success(0x0) \n"
+		"SYSCALL[123,1](0) sys_read ( 4, 0x10c0c0, 4096 ) --> [async] ... \n"
+		"SYSCALL[123,1](0) ... [async] --> Failure(0x4) \n"
+		"SYSCALL[123,1](0) sys_read ( 4, 0x10c0c0, 4096 )[sync] --> Success(0x10) \n"
+		"SYSCALL[123,1](77) sys_ftruncate ( 4, 32768 )[sync] --> Success(0x0) \n"
+		"SYSCALL[123,1](26) sys_msync ( 0x7000000, 4096, 0x1 )[sync] --> Success(0x0) \n"
+		"SYSCALL[123,1](3) sys_close ( 4 )[sync] --> Success(0x0) \n"
+		"SYSCALL[123,1](87) sys_unlink ( 0x1(/nonexistent-vmscope/f) ) --> [async] ... \n"
+		"SYSCALL[123,1](87) ... [async] --> Success(0x0) \n"
+		"SYSCALL[123,1](334) unimplemented (by the kernel) syscall: 334! (ni_syscall)\n"
+		"SYSCALL[123,1](231) exit_group( 0 ) --> [pre-success] Success(0x0) \n"
+		"==123== \n";
+	static const char want[] =
+		"vmt 1\n"
+		"1 mmap 0x4000000 64K rwx private anon\n"
+		"1 x 0x400d7d4\n"
+		"1 mmap 0x4f60000 64K rwx private anon\n"
+		"1 r 0x4f6b868\n"
+		"1 w 0x4f6b000\n"
+		"1 w 0x4f6bffc 8\n"
+		"1 x 0x400d7e0\n"
+		"1 mmap 0x5000000 8K rw private anon\n"
+		"1 w 0x5000010\n"
+		"1 mmap 0x6000000 132K rw private anon\n"
+		"1 mprotect 0x5000000 4K r\n"
+		"1 madvise 0x5000000 8K dontneed\n"
+		"1 munmap 0x5000000 8K\n"
+		"1 open /nonexistent-vmscope/f fd=4 create trunc\n"
+		"1 write 4 0 4K\n"
+		"1 write 4 4K 100\n"
+		"1 mmap 0x7000000 4K r shared fd=4 off=4K\n"
+		"1 read 4 0 4K\n"
+		"1 read 4 0 16\n"
+		"1 ftruncate 4 32K\n"
+		"1 msync 0x7000000 4K async\n"
+		"1 close 4\n"
+		"1 unlink /nonexistent-vmscope/f\n";
+	vm_lackey_opts_t o = { FALSE, 0, NULL };
+	GError *error = NULL;
+	char *got = import(log, &o, NULL, &error);
+
+	ck_assert_msg(got != NULL, "%s", error ? error->message : "");
+	ck_assert_str_eq(got, want);
+	g_free(got);
+
+	/* --no-instr drops the fetches; --sample 2 keeps every other access. */
+	o.no_instr = TRUE;
+	got = import(log, &o, NULL, &error);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_ptr_null(strstr(got, " x "));
+	ck_assert_ptr_nonnull(strstr(got, "1 r 0x4f6b868\n"));
+	g_free(got);
+	o.no_instr = FALSE;
+	o.sample = 2;
+	got = import(log, &o, NULL, &error);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_ptr_nonnull(strstr(got, "1 x 0x400d7d4\n"));
+	ck_assert_ptr_null(strstr(got, "1 r 0x4f6b868\n"));
+	ck_assert_ptr_nonnull(strstr(got, "1 w 0x4f6b000\n"));
+	g_free(got);
+}
+END_TEST
+
+START_TEST(lackey_bad)
+{
+	static const struct {
+		const char *log;
+		const char *where;   /* ":LINE:COL: " */
+		const char *token;
+	} cases[] = {
+		{ "I  0400d7d4,8\nI  04zz,8\n", ":2:4: bad address", "'04zz,8'" },
+		{ " L 04f6b868\n", ":1:4: bad address", "'04f6b868'" },
+		{ " S 04f6b868,\n", ":1:4: bad size", "'04f6b868,'" },
+		{ " S 04f6b868,0\n", ":1:4: bad size", "'04f6b868,0'" },
+		{ " M 04f6b868,8x\n", ":1:4: bad size", "'04f6b868,8x'" },
+		{ " M 11112222333344445,8\n", ":1:4: bad address", "'11112222333344445,8'" },
+		{ "==1== x\nhello world\n", ":2:1: not a Lackey line", "'hello'" },
+		{ "I  0400d7d4,8\n X 0400d7d4,8\n", ":2:2: not a Lackey line", "'X'" },
+	};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+		vm_lackey_opts_t o = { FALSE, 0, NULL };
+		GError *error = NULL;
+		char *path = NULL;
+		char *got = import(cases[i].log, &o, &path, &error);
+		char *want = g_strconcat(path, cases[i].where, NULL);
+
+		ck_assert_msg(got == NULL, "case %u converted", i);
+		ck_assert_msg(g_str_has_prefix(error->message, want),
+			      "case %u: '%s', want '%s...'", i, error->message, want);
+		ck_assert_msg(strstr(error->message, cases[i].token) != NULL,
+			      "case %u: '%s' lacks %s", i, error->message,
+			      cases[i].token);
+		g_clear_error(&error);
+		g_unlink(path);
+		g_free(path);
+		g_free(want);
+	}
+}
+END_TEST
+
+/* vm_vmt_open refuses Lackey output with a pointer to convert. */
+START_TEST(lackey_not_replayed)
+{
+	char *p = write_temp("I  0400d7d4,8\n", 14);
+	GError *error = NULL;
+
+	ck_assert_ptr_null(vm_vmt_open(p, &error));
+	ck_assert_ptr_nonnull(strstr(error->message, "vmscope convert"));
+	g_clear_error(&error);
+	g_unlink(p);
+	g_free(p);
+}
+END_TEST
+
+static Suite *
+formats_suite(void)
+{
+	Suite *s = suite_create("formats");
+	TCase *tc = tcase_create("vmtb");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, every_kind_round_trip);
+	tcase_add_test(tc, truncated_files);
+	tcase_add_test(tc, corrupt_files);
+	tcase_add_test(tc, bad_header_and_messages);
+	tcase_add_test(tc, vmtb_marks);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("lackey");
+	tcase_add_test(tc, lackey_good);
+	tcase_add_test(tc, lackey_bad);
+	tcase_add_test(tc, lackey_not_replayed);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(formats_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,94 @@
+/*
+ * .vmtb, the binary trace format: the same records as .vmt (SPEC.md §2),
+ * smaller and faster to read.  Readers never open a .vmtb themselves:
+ * vm_vmt_open() recognises the magic and decodes through this codec, so
+ * every command reads both formats by content, not by name.
+ *
+ * This file is the codec only (bytes <-> vm_record_t); traces/vmt.c owns
+ * the file I/O, the block buffer, marks and rewinding for both formats.
+ *
+ * Layout (all integers LEB128 varints, little end first):
+ *
+ *   header   89 'V' 'M' 'T' 'B' 0d 0a 1a   then varint VERSION (1)
+ *   record   TAG [fields]
+ *   end      ff varint NR_RECORDS
+ *
+ *   TAG 0x00..0x0b  an access: bits 0-1 the kind (0 r, 1 w, 2 x), bit 2:
+ *                   a SIZE follows (else 1), bit 3: a PID follows (else the
+ *                   previous record's pid); then ADDR as a zigzag varint of
+ *                   its difference from the ADDR of the previous access
+ *                   of the same kind (load, store, fetch): code, stack
+ *                   and heap each move by small steps
+ *   TAG 0x10+kind   any other record (kind = vm_rec_kind_t): the PID for
+ *                   the events of a process, then the kind's fields in a
+ *                   fixed order (see field_codes in vmtb.c); strings are a
+ *                   varint length and the bytes, no NUL
+ *
+ * The end record makes a file cut at a record boundary an error rather than
+ * a shorter trace.  Comments and blank lines of a .vmt are not kept.  The
+ * n-th record of a .vmtb reports line n+1, the line it has in the .vmt that
+ * `vmscope convert --to vmt` writes (line 1 is `vmt 1`), and its token
+ * columns are those of that line.
+ */
+#ifndef VM_VMTB_H
+#define VM_VMTB_H
+
+#include <stdio.h>
+#include "traces/record.h"
+
+#define VM_VMTB_MAGIC "\x89VMTB\r\n\x1a"
+#define VM_VMTB_MAGIC_LEN 8
+#define VM_VMTB_VERSION 1
+/* The largest encoded record: its strings come from one .vmt line of at
+ * most 64 KiB, and the numbers add at most a few hundred bytes. */
+#define VM_VMTB_MAX_REC ((64u << 10) + 4096)
+
+/* TRUE when @buf (of @n bytes, @n >= VM_VMTB_MAGIC_LEN) starts a .vmtb. */
+gboolean vm_vmtb_is_magic(const void *buf, size_t n);
+
+/* What the decoder and the encoder carry from one record to the next. */
+typedef struct {
+	uint64_t prev_addr[3]; /* the last ADDR of a load, a store and a
+				* fetch (vm_acc_t): each moves by small steps */
+	uint32_t prev_pid;    /* the last process record's PID */
+	uint64_t nr;          /* records so far */
+	int events;           /* an event has been seen: no more headers */
+	int done;             /* the end record has been read */
+} vm_vmtb_state_t;
+
+/* Where decoded strings go: an arena of at least VM_VMTB_MAX_REC + 64
+ * bytes and room for the checks of an expect record. */
+typedef struct {
+	char *arena;
+	vm_check_t *checks;
+	uint32_t max_checks;
+} vm_vmtb_store_t;
+
+/*
+ * Decode one record from @p[0, @avail).  Returns the bytes consumed (> 0)
+ * with *rec filled; 0 when @avail does not hold a whole record (call again
+ * with more, or report truncation at the end of the file); -1 when the bytes
+ * are not a valid record, *why then says what is wrong.  The end record
+ * returns its size with *is_end set, and *rec untouched.  Strings point into
+ * @store.
+ */
+long vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
+		    const vm_vmtb_store_t *store, vm_record_t *rec,
+		    gboolean *is_end, const char **why);
+/* Decode the header: bytes consumed, 0 for too few, -1 (*why set) if bad. */
+long vm_vmtb_decode_header(const uint8_t *p, size_t avail, const char **why);
+
+/* The writer: records to a stdio stream, with the header first. */
+typedef struct vm_vmtb_writer vm_vmtb_writer_t;
+vm_vmtb_writer_t *vm_vmtb_writer_new(FILE *out);
+/* Append @rec.  FALSE when it cannot be encoded (a string too long) or
+ * when writing failed (errno set); @error names @name. */
+gboolean vm_vmtb_write(vm_vmtb_writer_t *w, const vm_record_t *rec,
+		       const char *name, GError **error);
+/* Write the end record and free @w (not the stream). */
+gboolean vm_vmtb_writer_finish(vm_vmtb_writer_t *w, const char *name,
+			       GError **error);
+/* Free @w without writing the end record (on an error path). */
+void vm_vmtb_writer_free(vm_vmtb_writer_t *w);
+
+#endif
