@@ -1502,6 +1502,9 @@ gboolean vm_engine_seek(vm_engine_t *e, uint64_t n, GError **error)
 		quiet.on_step = NULL;
 		quiet.on_access = NULL;
 		quiet.on_expect_fail = NULL;
+		/* this trace or machine keeps none (a stream, too big): the
+		 * new engine need not find that out again */
+		quiet.snapshots = FALSE;
 		vm_engine_t *f = e->path
 			? vm_engine_open(e->path, e->have_base ? &e->base : NULL,
 					 e->overrides, &quiet, error)
