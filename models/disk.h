@@ -112,6 +112,10 @@ typedef struct {
 	/* Private state for @d (all its parameters are set); NULL if none. */
 	void *(*init)(const vm_disk_t *d);
 	void (*destroy)(void *priv);
+	/* A deep copy of @priv for the copy @d (snapshots, models/clone.c).
+	 * Required when init is set; no type here keeps state of its own
+	 * (the queue and the head are the core's), so all leave it NULL. */
+	void *(*clone)(const vm_disk_t *d, const void *priv);
 	/* Nanoseconds to serve @req, at least 1.  Called once per request, in
 	 * submission order, before d->head moves past @req, so d->head is
 	 * still the block after the previous request's end. */

@@ -17,6 +17,7 @@ gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr)
 		fr->f[i].prev = i > 0 ? i - 1 : VM_NIL;
 	}
 	fr->free_head = 0;
+	fr->hwm = 0;
 	for (int k = 0; k < VM_FRAME_NR_KINDS; k++)
 		fr->nr_kind[k] = 0;
 	fr->nr_kind[VM_FRAME_FREE] = nr;
@@ -39,6 +40,8 @@ uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
 	vm_frame_t *f = &fr->f[pfn];
 	g_assert(f->kind == VM_FRAME_FREE);
 	fr->free_head = f->next;
+	if (pfn >= fr->hwm)
+		fr->hwm = pfn + 1;
 	if (f->next != VM_NIL)
 		fr->f[f->next].prev = VM_NIL;
 	fr->nr_free--;

@@ -65,6 +65,9 @@ typedef struct {
 	uint32_t nr_free;
 	uint32_t free_head;
 	uint32_t nr_kind[VM_FRAME_NR_KINDS]; /* frames of each kind */
+	uint32_t hwm;         /* frames from here on were never allocated, so
+			       * (but for frame hwm's prev link) they are as
+			       * vm_frames_init left them: snapshots skip them */
 } vm_frames_t;
 
 /* @nr frames, all free.  Returns FALSE if @nr is 0 or too large. */

@@ -458,6 +458,32 @@ static inline uint64_t vm_machine_free_pages(const vm_machine_t *m)
  */
 char *vm_machine_check(vm_machine_t *m);
 
+/*
+ * clone.c: a deep copy of @m sharing nothing with it, policies' private
+ * state and generator states included, so that both replay alike (the
+ * engine's snapshots).  The reclaim oracle pointer (opt) is copied as it
+ * is: its owner rebinds it.  Free with vm_machine_free.
+ */
+vm_machine_t *vm_machine_clone(const vm_machine_t *m);
+/*
+ * A compact copy to keep (snapshots): like vm_machine_clone, but the frames
+ * no one ever took (the tail vm_frames_init left) are not stored.  Only
+ * vm_machine_load turns it back into a machine, any number of times.
+ */
+typedef struct vm_machine_image vm_machine_image_t;
+vm_machine_image_t *vm_machine_save(const vm_machine_t *m);
+/* The machine of @img.  @reuse (may be NULL) is a machine to free, of the
+ * same profile, whose large arrays the new one takes over. */
+vm_machine_t *vm_machine_load(const vm_machine_image_t *img,
+			      vm_machine_t *reuse);
+size_t vm_machine_image_size(const vm_machine_image_t *img);
+void vm_machine_image_free(vm_machine_image_t *img);
+/* About how many bytes vm_machine_clone(@m) allocates (snapshot budgets). */
+size_t vm_machine_footprint(const vm_machine_t *m);
+/* A hex digest of the whole state, field by field (no pointers, no
+ * padding): equal for machines that behave alike.  Newly allocated. */
+char *vm_machine_digest(const vm_machine_t *m);
+
 /* Names for outcomes ("hit", "walk", ...), and parsing them back. */
 const char *vm_outcome_name(vm_outcome_t o);
 gboolean vm_outcome_parse(const char *s, vm_outcome_t *o);

@@ -79,6 +79,16 @@ static void lru2q_destroy(void *priv)
 	g_free(priv);
 }
 
+/* List heads and the scan cycle's counts; the links live in the frames. */
+static void *lru2q_clone(const void *priv, uint32_t nr_frames)
+{
+	(void)nr_frames;
+	lru2q_t *q = g_new(lru2q_t, 1);
+
+	*q = *(const lru2q_t *)priv;
+	return q;
+}
+
 static vm_reclaim_list_t *inactive(lru2q_t *q, vm_reclaim_type_t t)
 {
 	return &q->lru[2 * t];
@@ -224,6 +234,7 @@ const vm_reclaim_ops_t vm_reclaim_policy_lru2q = {
 	.name = "lru2q",
 	.init = lru2q_init,
 	.destroy = lru2q_destroy,
+	.clone = lru2q_clone,
 	.add = lru2q_add,
 	.remove = lru2q_remove,
 	.access = lru2q_access,

@@ -59,6 +59,7 @@ const vm_reclaim_ops_t vm_reclaim_policy_opt = {
 	.needs_oracle = TRUE,
 	.init = vm_reclaim_pair_new,
 	.destroy = vm_reclaim_pair_free,
+	.clone = vm_reclaim_pair_clone,
 	.add = vm_reclaim_pair_add_hook,
 	.remove = vm_reclaim_pair_remove_hook,
 	.victim = opt_victim,

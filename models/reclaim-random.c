@@ -14,6 +14,8 @@
  *
  * The frame links (next/prev) are not used.
  */
+#include <string.h>
+
 #include "models/reclaim.h"
 
 typedef struct {
@@ -40,6 +42,22 @@ static void random_destroy(void *priv)
 	for (int t = 0; t < VM_RECLAIM_NR_TYPES; t++)
 		g_free(r->slot[t]);
 	g_free(r);
+}
+
+/* The index arrays and the generator's state: a restored machine draws
+ * the same victims as the original would have. */
+static void *random_clone(const void *priv, uint32_t nr_frames)
+{
+	const random_t *r = priv;
+	random_t *c = g_new0(random_t, 1);
+
+	for (int t = 0; t < VM_RECLAIM_NR_TYPES; t++) {
+		c->slot[t] = g_new(uint32_t, nr_frames);
+		memcpy(c->slot[t], r->slot[t], r->nr[t] * sizeof(uint32_t));
+		c->nr[t] = r->nr[t];
+	}
+	c->state = r->state;
+	return c;
 }
 
 static void random_add(vm_reclaim_t *rc, uint32_t pfn)
@@ -90,6 +108,7 @@ const vm_reclaim_ops_t vm_reclaim_policy_random = {
 	.name = "random",
 	.init = random_init,
 	.destroy = random_destroy,
+	.clone = random_clone,
 	.add = random_add,
 	.remove = random_remove,
 	.victim = random_victim,

@@ -211,6 +211,16 @@ void vm_reclaim_pair_free(void *priv)
 	g_free(priv);
 }
 
+/* The pair holds list heads only: the links live in the frames. */
+void *vm_reclaim_pair_clone(const void *priv, uint32_t nr_frames)
+{
+	(void)nr_frames;
+	vm_reclaim_pair_t *p = g_new(vm_reclaim_pair_t, 1);
+
+	*p = *(const vm_reclaim_pair_t *)priv;
+	return p;
+}
+
 /* A new page is the newest: the head of its type's list. */
 void vm_reclaim_pair_add_hook(vm_reclaim_t *rc, uint32_t pfn)
 {

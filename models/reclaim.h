@@ -97,6 +97,11 @@ typedef struct {
 	/* Private state for @nr_frames frames; NULL if none needed. */
 	void *(*init)(uint32_t nr_frames, const vm_reclaim_params_t *params);
 	void (*destroy)(void *priv);
+	/* A deep copy of @priv for a machine of @nr_frames frames (snapshots,
+	 * models/clone.c): the copy must behave exactly as the original from
+	 * here on, so generator states are copied too.  Required when init
+	 * is set. */
+	void *(*clone)(const void *priv, uint32_t nr_frames);
 	/* @pfn became reclaimable: put it on a list (set frames[].list). */
 	void (*add)(vm_reclaim_t *rc, uint32_t pfn);
 	/* Take @pfn off its list (freed, truncated, isolated); list = NONE. */
@@ -272,6 +277,7 @@ uint32_t vm_reclaim_pair_oldest(const vm_reclaim_t *rc,
 void *vm_reclaim_pair_new(uint32_t nr_frames,
 			  const vm_reclaim_params_t *params);
 void vm_reclaim_pair_free(void *priv);
+void *vm_reclaim_pair_clone(const void *priv, uint32_t nr_frames);
 void vm_reclaim_pair_add_hook(vm_reclaim_t *rc, uint32_t pfn);
 void vm_reclaim_pair_remove_hook(vm_reclaim_t *rc, uint32_t pfn);
 /* The victim of fifo and lru: the oldest page of the wanted types, O(1)

@@ -30,6 +30,16 @@ static void random_destroy(void *priv)
 	g_free(priv);
 }
 
+static void *random_clone(const void *priv, unsigned nr_sets, unsigned ways)
+{
+	(void)nr_sets;
+	(void)ways;
+	uint64_t *s = g_new(uint64_t, 1);
+
+	*s = *(const uint64_t *)priv;
+	return s;
+}
+
 static unsigned random_victim(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways)
 {
 	(void)set;
@@ -40,5 +50,6 @@ const vm_tlb_policy_ops_t vm_tlb_policy_random = {
 	.name = "random",
 	.init = random_init,
 	.destroy = random_destroy,
+	.clone = random_clone,
 	.victim = random_victim,
 };

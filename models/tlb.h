@@ -45,6 +45,9 @@ typedef struct {
 	/* Private state for a TLB of @nr_sets x @ways; NULL if none needed. */
 	void *(*init)(unsigned nr_sets, unsigned ways);
 	void (*destroy)(void *priv);
+	/* A deep copy of @priv (snapshots, models/clone.c), generator state
+	 * included.  Required when init is set. */
+	void *(*clone)(const void *priv, unsigned nr_sets, unsigned ways);
 	/* A lookup hit @e (optional: FIFO and random ignore hits). */
 	void (*hit)(vm_tlb_t *t, vm_tlb_entry_t *e);
 	/* @e was just filled (optional). */

@@ -83,7 +83,19 @@ struct vm_engine {
 	vm_config_t base;
 	gboolean have_base;
 	char **overrides;
+	/* snapshots (opts.snapshots), ordered by event number; NULL: none */
+	GPtrArray *snaps;
+	uint64_t snap_work;             /* work done so far (see engine.h) */
+	uint64_t snap_last;             /* work at the snapshot at or before
+					 * the current position */
+	guint snap_next;                /* first snapshot past the position */
+	uint64_t snap_every;            /* work between two snapshots, at least */
+	uint64_t snap_gap;              /* ... and with the latest one's size */
+	uint64_t snap_bytes, snap_cap;
 };
+
+static void snap_init(vm_engine_t *e);
+static void snaps_free(vm_engine_t *e);
 
 /* ---- set-up -------------------------------------------------------------- */
 
@@ -331,6 +343,7 @@ vm_engine_t *vm_engine_open(const char *path, const vm_config_t *base,
 		vm_engine_free(e);
 		return NULL;
 	}
+	snap_init(e);
 	return e;
 }
 
@@ -347,6 +360,7 @@ vm_engine_t *vm_engine_open_memory(const char *name, const char *text,
 		vm_engine_free(e);
 		return NULL;
 	}
+	snap_init(e);
 	return e;
 }
 
@@ -354,6 +368,7 @@ void vm_engine_free(vm_engine_t *e)
 {
 	if (!e)
 		return;
+	snaps_free(e);
 	if (e->rd)
 		vm_vmt_close(e->rd);
 	vm_tracecheck_free(e->stream_check);
@@ -1081,7 +1096,9 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 	return TRUE;
 }
 
-int vm_engine_step(vm_engine_t *e, GError **error)
+static void snap_after_step(vm_engine_t *e);
+
+static int step_once(vm_engine_t *e, GError **error)
 {
 	for (;;) {
 		const vm_ev_t *top;
@@ -1184,6 +1201,14 @@ int vm_engine_step(vm_engine_t *e, GError **error)
 	return 0;
 }
 
+int vm_engine_step(vm_engine_t *e, GError **error)
+{
+	int r = step_once(e, error);
+	if (G_UNLIKELY(e->snaps != NULL) && r > 0)
+		snap_after_step(e);
+	return r;
+}
+
 gboolean vm_engine_run(vm_engine_t *e, GError **error)
 {
 	int r;
@@ -1195,17 +1220,315 @@ gboolean vm_engine_run(vm_engine_t *e, GError **error)
 /* ---- going back ------------------------------------------------------------ */
 
 /*
- * The state after @n events.  Going forward steps with the callbacks muted;
- * going back opens the trace again and replays from the start, which is
- * exact because the run is deterministic.
+ * A snapshot: everything a replay changes, deep-copied, so that restoring it
+ * and running on gives what running on from that point first gave.
+ *
+ *   events:  0        20k       40k       60k     ...   n-1  n
+ *   snaps:   [0]      [1]       [2]       [3]
+ *                                          └── restore, replay to n-1
+ *                                              quietly, then event n with
+ *                                              the callbacks
+ *
+ * The machine is a vm_machine_save image (a clone without the frames never
+ * used); the tasks are copied with their
+ * read-ahead FIFOs and in-progress records (a task's process is kept as its
+ * index in the machine's process list, since the copy has other pointers);
+ * the reader comes back to its place with a vm_vmt_mark.  What never changes
+ * after the open (profile, file headers, the oracle's pass over the trace)
+ * is not copied; the oracle's progress is.
+ */
+typedef struct {
+	uint64_t events;          /* the state after this many events */
+	uint64_t work;            /* e->snap_work there */
+	uint64_t bytes;           /* about what it holds */
+	vm_machine_image_t *m;
+	task_t **tasks;           /* copies, p NULL: see proc */
+	uint32_t *proc;           /* each task's process: index in m->procs */
+	guint nr_tasks;
+	gboolean have_last;
+	uint32_t last_pid;
+	vm_evq_t evq;
+	uint64_t now, next_seq, buffered, crash_seq, passed, failed;
+	uint32_t cpu_pid;
+	gboolean crash_pending, eof;
+	vm_record_t crash;
+	vm_vmt_mark_t mark;
+	vm_oracle_state_t *oracle;
+} snap_t;
+
+#define SNAP(e, i) ((snap_t *)g_ptr_array_index((e)->snaps, (i)))
+
+static void snap_gap_set(vm_engine_t *e, const snap_t *s);
+
+/* An owned copy of @t, its process left out (the caller maps it). */
+static task_t *task_copy(const task_t *t)
+{
+	task_t *c = g_new(task_t, 1);
+	*c = *t;
+	c->p = NULL;
+	c->qhead = 0;
+	c->qcap = t->qlen ? t->qlen : 0;
+	c->q = t->qlen ? g_new(qrec_t, t->qlen) : NULL;
+	for (uint32_t i = 0; i < t->qlen; i++) {
+		const qrec_t *q = &t->q[(t->qhead + i) % t->qcap];
+		vm_record_copy(&c->q[i].rec, &q->rec);
+		c->q[i].seq = q->seq;
+	}
+	if (t->busy)
+		vm_record_copy(&c->cur, &t->cur);
+	return c;
+}
+
+static void evq_copy(vm_evq_t *to, const vm_evq_t *from)
+{
+	*to = *from;
+	to->h = g_new(vm_ev_t, from->cap);
+	memcpy(to->h, from->h, from->n * sizeof *from->h);
+}
+
+static void snap_free(gpointer p)
+{
+	snap_t *s = p;
+	vm_machine_image_free(s->m);
+	for (guint i = 0; i < s->nr_tasks; i++)
+		task_free(s->tasks[i]);
+	g_free(s->tasks);
+	g_free(s->proc);
+	vm_evq_destroy(&s->evq);
+	if (s->crash_pending)
+		vm_record_clear(&s->crash);
+	vm_oracle_state_free(s->oracle);
+	g_free(s);
+}
+
+static snap_t *snap_take(vm_engine_t *e)
+{
+	snap_t *s = g_new0(snap_t, 1);
+	s->events = e->events;
+	s->work = e->snap_work;
+	s->m = vm_machine_save(e->m);
+	s->bytes = sizeof *s + vm_machine_image_size(s->m);
+	/* processes by index: a pid may name several (exit, crash) */
+	GHashTable *idx = g_hash_table_new(g_direct_hash, g_direct_equal);
+	for (uint32_t i = 0; i < e->m->nr_procs; i++)
+		g_hash_table_insert(idx, e->m->procs[i], GUINT_TO_POINTER(i + 1));
+	s->nr_tasks = e->tasks->len;
+	s->tasks = g_new(task_t *, s->nr_tasks ? s->nr_tasks : 1);
+	s->proc = g_new(uint32_t, s->nr_tasks ? s->nr_tasks : 1);
+	for (guint i = 0; i < s->nr_tasks; i++) {
+		const task_t *t = g_ptr_array_index(e->tasks, i);
+		s->tasks[i] = task_copy(t);
+		s->proc[i] = t->p ? GPOINTER_TO_UINT(g_hash_table_lookup(idx, t->p)) - 1
+				  : VM_NIL;
+		s->bytes += sizeof *t + t->qlen * (sizeof(qrec_t) + 64);
+	}
+	g_hash_table_destroy(idx);
+	s->have_last = e->last_task != NULL;
+	s->last_pid = e->last_task ? e->last_task->pid : 0;
+	evq_copy(&s->evq, &e->evq);
+	s->bytes += s->evq.cap * sizeof(vm_ev_t);
+	s->now = e->now;
+	s->next_seq = e->next_seq;
+	s->buffered = e->buffered;
+	s->crash_seq = e->crash_seq;
+	s->passed = e->passed;
+	s->failed = e->failed;
+	s->cpu_pid = e->cpu_pid;
+	s->crash_pending = e->crash_pending;
+	s->eof = e->eof;
+	if (e->crash_pending)
+		vm_record_copy(&s->crash, &e->crash);
+	vm_vmt_mark(e->rd, &s->mark);
+	if (e->oracle) {
+		s->oracle = vm_oracle_save(e->oracle);
+		s->bytes += vm_oracle_state_size(s->oracle);
+	}
+	return s;
+}
+
+static gboolean snap_restore(vm_engine_t *e, const snap_t *s, GError **error)
+{
+	if (!vm_vmt_restore(e->rd, &s->mark, error))
+		return FALSE;
+	e->m = vm_machine_load(s->m, e->m);
+	if (e->oracle) {
+		/* the clone's reclaim params still name this very oracle */
+		vm_oracle_load(e->oracle, s->oracle);
+		vm_oracle_bind(e->oracle, &e->m->frames);
+	}
+	g_hash_table_remove_all(e->by_pid);
+	g_ptr_array_set_size(e->tasks, 0);
+	for (guint i = 0; i < s->nr_tasks; i++) {
+		task_t *t = task_copy(s->tasks[i]);
+		t->p = s->proc[i] == VM_NIL ? NULL : e->m->procs[s->proc[i]];
+		g_hash_table_insert(e->by_pid, GUINT_TO_POINTER(t->pid), t);
+		g_ptr_array_add(e->tasks, t);
+	}
+	e->last_task = s->have_last
+		? g_hash_table_lookup(e->by_pid, GUINT_TO_POINTER(s->last_pid)) : NULL;
+	vm_evq_destroy(&e->evq);
+	evq_copy(&e->evq, &s->evq);
+	e->now = s->now;
+	e->next_seq = s->next_seq;
+	e->buffered = s->buffered;
+	e->crash_seq = s->crash_seq;
+	e->passed = s->passed;
+	e->failed = s->failed;
+	e->cpu_pid = s->cpu_pid;
+	e->eof = s->eof;
+	if (e->crash_pending)
+		vm_record_clear(&e->crash);
+	e->crash_pending = s->crash_pending;
+	if (s->crash_pending)
+		vm_record_copy(&e->crash, &s->crash);
+	e->events = s->events;
+	e->snap_work = s->work;
+	return TRUE;
+}
+
+static void snap_init(vm_engine_t *e)
+{
+	if (!e->opts.snapshots || !vm_vmt_seekable(e->rd) || e->stream_check)
+		return;
+	e->snap_cap = e->opts.snapshot_mem ? e->opts.snapshot_mem : VM_ENGINE_SNAP_MEM;
+	snap_t *s = snap_take(e);
+	/* a budget that holds fewer than four is not worth keeping: seek
+	 * replays from the start instead */
+	if (s->bytes > e->snap_cap / 4) {
+		snap_free(s);
+		return;
+	}
+	e->snaps = g_ptr_array_new_with_free_func(snap_free);
+	e->snap_every = e->opts.snapshot_every ? e->opts.snapshot_every
+					       : VM_ENGINE_SNAP_EVERY;
+	snap_gap_set(e, s);
+	g_ptr_array_add(e->snaps, s);
+	e->snap_bytes = s->bytes;
+	e->snap_next = 1;
+	e->snap_last = 0;
+}
+
+static void snaps_free(vm_engine_t *e)
+{
+	if (e->snaps)
+		g_ptr_array_free(e->snaps, TRUE);
+	e->snaps = NULL;
+}
+
+/*
+ * Work before the next snapshot: snap_every, or half a unit per byte of the
+ * latest snapshot when that is more.  Copying a byte costs about what a
+ * quarter of a unit of replay does (page faults included), so snapshots
+ * never cost more than about a third of the replay they save, whatever
+ * the machine's size; the replay between two stays short (a unit is a few
+ * tens of nanoseconds).
+ */
+static void snap_gap_set(vm_engine_t *e, const snap_t *s)
+{
+	e->snap_gap = e->opts.snapshot_every ? e->snap_every
+					     : MAX(e->snap_every, s->bytes / 2);
+}
+
+/* The position among the snapshots after a move or a thinning. */
+static void snap_locate(vm_engine_t *e)
+{
+	guint i = 1;
+	while (i < e->snaps->len && SNAP(e, i)->events <= e->events)
+		i++;
+	e->snap_next = i;
+	e->snap_last = SNAP(e, i - 1)->work;
+}
+
+/* Over budget: drop every other snapshot (the first stays), double the
+ * spacing; the survivors stay evenly spread. */
+static void snap_thin(vm_engine_t *e)
+{
+	while (e->snap_bytes > e->snap_cap && e->snaps->len > 1) {
+		GPtrArray *keep = g_ptr_array_new_with_free_func(snap_free);
+		e->snap_bytes = 0;
+		for (guint i = 0; i < e->snaps->len; i++) {
+			snap_t *s = g_ptr_array_index(e->snaps, i);
+			if (i % 2 == 0) {
+				g_ptr_array_add(keep, s);
+				e->snap_bytes += s->bytes;
+			} else {
+				snap_free(s);
+			}
+		}
+		g_ptr_array_set_free_func(e->snaps, NULL);
+		g_ptr_array_free(e->snaps, TRUE);
+		e->snaps = keep;
+		e->snap_every *= 2;
+	}
+	snap_gap_set(e, g_ptr_array_index(e->snaps, e->snaps->len - 1));
+	snap_locate(e);
+}
+
+/* After every event when snapshots are on: a few compares, and a snapshot
+ * once enough work has run since the one before the position. */
+static void snap_after_step(vm_engine_t *e)
+{
+	e->snap_work += 1 + e->st.nr_access;
+	while (e->snap_next < e->snaps->len && SNAP(e, e->snap_next)->events <= e->events)
+		e->snap_last = SNAP(e, e->snap_next++)->work;
+	if (e->snap_work - e->snap_last < e->snap_gap)
+		return;
+	/* not right before one we have (a replay after a restore) */
+	if (e->snap_next < e->snaps->len &&
+	    SNAP(e, e->snap_next)->work - e->snap_work < e->snap_gap / 2)
+		return;
+	snap_t *s = snap_take(e);
+	snap_gap_set(e, s);
+	g_ptr_array_insert(e->snaps, (gint)e->snap_next, s);
+	e->snap_next++;
+	e->snap_last = s->work;
+	e->snap_bytes += s->bytes;
+	if (e->snap_bytes > e->snap_cap)
+		snap_thin(e);
+}
+
+void vm_engine_snapshot_info(const vm_engine_t *e, unsigned *nr,
+			     uint64_t *bytes, uint64_t *every)
+{
+	*nr = e->snaps ? e->snaps->len : 0;
+	*bytes = e->snaps ? e->snap_bytes : 0;
+	*every = e->snaps ? e->snap_gap : 0;
+}
+
+/*
+ * The state after @n events.  Going forward steps with the callbacks muted.
+ * Going back, and forward past a snapshot, restores the latest snapshot
+ * before event @n (strictly before, so that event @n itself runs with the
+ * callbacks) and replays from there.  Without snapshots, going back opens
+ * the trace again and replays from the start.  Both are exact because the
+ * run is deterministic.
  */
 gboolean vm_engine_seek(vm_engine_t *e, uint64_t n, GError **error)
 {
-	if (n < e->events) {
+	if (e->snaps) {
+		uint64_t before = n ? n - 1 : 0;
+		guint lo = 0, hi = e->snaps->len;   /* last with events <= before */
+		while (hi - lo > 1) {
+			guint mid = lo + (hi - lo) / 2;
+			if (SNAP(e, mid)->events <= before)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		const snap_t *s = SNAP(e, lo);
+		if (n < e->events || s->events > e->events) {
+			if (!snap_restore(e, s, error))
+				return FALSE;
+			snap_locate(e);
+		}
+	} else if (n < e->events) {
 		vm_engine_opts_t quiet = e->opts;
 		quiet.on_step = NULL;
 		quiet.on_access = NULL;
 		quiet.on_expect_fail = NULL;
+		/* this trace or machine keeps none (a stream, too big): the
+		 * new engine need not find that out again */
+		quiet.snapshots = FALSE;
 		vm_engine_t *f = e->path
 			? vm_engine_open(e->path, e->have_base ? &e->base : NULL,
 					 e->overrides, &quiet, error)

@@ -63,7 +63,29 @@ typedef struct {
 	/* Called for every failed expect line, with the message of SPEC §5. */
 	void (*on_expect_fail)(void *ctx, const char *msg);
 	void *ctx;
+	/* Keep snapshots of the whole state while stepping, so that
+	 * vm_engine_seek restores the nearest one at or before its target
+	 * and replays only from there (the TUI).  Off for `run` and
+	 * `explain`, which pay nothing for it.  Trace files and memory only:
+	 * a stream cannot go back, and keeps the replay from the start. */
+	gboolean snapshots;
+	/* Memory the snapshots may take, bytes; 0: VM_ENGINE_SNAP_MEM. */
+	uint64_t snapshot_mem;
+	/* Work between two snapshots, exactly (tests); 0: the rule below. */
+	uint64_t snapshot_every;
 } vm_engine_opts_t;
+
+/*
+ * Snapshots: one at the start, then one whenever VM_ENGINE_SNAP_EVERY units
+ * of work (an event is one unit plus one per page it touches), or half a
+ * unit per byte of the latest snapshot if that is more, have run since the
+ * previous one.  When they outgrow the memory budget every other
+ * one is dropped and the spacing doubles, so they stay evenly spread over
+ * the part of the trace visited, in bounded memory.  A machine too large
+ * for four snapshots to fit gets none (seek then replays from the start).
+ */
+#define VM_ENGINE_SNAP_EVERY 20000
+#define VM_ENGINE_SNAP_MEM ((uint64_t)256 << 20)
 
 /*
  * Open the trace at @path ("-": standard input) and prepare a replay: read
@@ -100,6 +122,11 @@ gboolean vm_engine_run(vm_engine_t *e, GError **error);
  * FALSE with @error as vm_engine_step.  The engine handle stays valid.
  */
 gboolean vm_engine_seek(vm_engine_t *e, uint64_t n, GError **error);
+
+/* The snapshots kept now: how many, their bytes (about) and the work
+ * between two of them.  All 0 when the engine keeps none. */
+void vm_engine_snapshot_info(const vm_engine_t *e, unsigned *nr,
+			     uint64_t *bytes, uint64_t *every);
 
 vm_machine_t *vm_engine_machine(vm_engine_t *e);
 const vm_config_t *vm_engine_config(const vm_engine_t *e);

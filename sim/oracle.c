@@ -124,3 +124,48 @@ uint64_t vm_oracle_next_use(void *oracle, uint32_t pfn)
 		return UINT64_MAX;
 	return GPOINTER_TO_SIZE(v);
 }
+
+/* The pending table is the only thing the replay changes; next[] is fixed
+ * after pass 1. */
+struct vm_oracle_state {
+	GHashTable *pending;
+};
+
+static GHashTable *pending_copy(GHashTable *from)
+{
+	GHashTable *to = g_hash_table_new(g_direct_hash, g_direct_equal);
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, from);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_hash_table_insert(to, k, v);
+	return to;
+}
+
+vm_oracle_state_t *vm_oracle_save(const vm_oracle_t *o)
+{
+	vm_oracle_state_t *s = g_new(vm_oracle_state_t, 1);
+	s->pending = pending_copy(o->pending);
+	return s;
+}
+
+void vm_oracle_load(vm_oracle_t *o, const vm_oracle_state_t *s)
+{
+	g_hash_table_destroy(o->pending);
+	o->pending = pending_copy(s->pending);
+}
+
+void vm_oracle_state_free(vm_oracle_state_t *s)
+{
+	if (!s)
+		return;
+	g_hash_table_destroy(s->pending);
+	g_free(s);
+}
+
+size_t vm_oracle_state_size(const vm_oracle_state_t *s)
+{
+	/* GHashTable: hashes, keys and values, about 24 bytes an entry at
+	 * its load factor */
+	return 64 + 24 * (size_t)g_hash_table_size(s->pending);
+}

@@ -34,6 +34,15 @@ void vm_oracle_finish(vm_oracle_t *o);
 /* Replay: the frames to answer about, and each access as it is served. */
 void vm_oracle_bind(vm_oracle_t *o, const vm_frames_t *frames);
 void vm_oracle_served(vm_oracle_t *o, uint32_t pid, uint64_t vpn);
+/* The replay's progress (which accesses were served), for the engine's
+ * snapshots: a copy to keep, loaded back into @o later (the copy stays
+ * valid), and freed with vm_oracle_state_free. */
+typedef struct vm_oracle_state vm_oracle_state_t;
+vm_oracle_state_t *vm_oracle_save(const vm_oracle_t *o);
+void vm_oracle_load(vm_oracle_t *o, const vm_oracle_state_t *s);
+void vm_oracle_state_free(vm_oracle_state_t *s);
+/* Bytes a saved state holds, about. */
+size_t vm_oracle_state_size(const vm_oracle_state_t *s);
 /* The reclaim policy's question (vm_reclaim_params_t.next_use). */
 uint64_t vm_oracle_next_use(void *oracle, uint32_t pfn);
 

@@ -1,0 +1,526 @@
+/*
+ * A deep copy of the whole simulated machine, for the engine's snapshots
+ * (sim/engine.c, vm_engine_seek): the copy shares no memory with the
+ * original and behaves exactly as it from here on, so replaying the same
+ * events on either gives the same state, counter for counter.
+ *
+ * Most of the machine refers to itself by number (frames by pfn, tables by
+ * id, swap slots, file ids), so those parts are flat arrays copied as they
+ * are.  The few real pointers are remapped:
+ *
+ *   machine ─┬─ procs[i] ──────────► proc copy i      (by index)
+ *            ├─ by_pid: pid ───────► proc copy        (old proc → index)
+ *            │    proc.fds: fd ────► file copy        (by file id)
+ *            ├─ files[id] ─────────► file copy id
+ *            ├─ names: name ───────► file copy        (key: the copy's name)
+ *            ├─ pt.ctx ────────────► the new machine
+ *            └─ reclaim.fr ────────► the new machine's frames
+ *
+ * Policies keep their own state behind a void pointer; each ops table
+ * (reclaim, TLB, disk) has a clone hook for it, which copies generator
+ * states too.  Readahead keeps no state of its own: its per-file state is
+ * a plain struct inside vm_file_t.  What is not copied, because it is not
+ * the machine's: the reclaim oracle (params.oracle, owned by the engine,
+ * which rebinds it) and the disk's on_io observer (copied as a pointer).
+ *
+ * vm_machine_digest hashes the state field by field (never padding or
+ * pointers), so two machines that would behave alike digest alike; the
+ * snapshot tests compare a restored machine with a fresh replay by it.
+ */
+#include <string.h>
+#include "models/machine.h"
+
+static void *dup_array(const void *p, size_t n, size_t size)
+{
+	if (!p)
+		return NULL;
+	void *c = g_malloc(n ? n * size : 1);
+	if (n)
+		memcpy(c, p, n * size);
+	return c;
+}
+
+static vm_tlb_t *tlb_clone(const vm_tlb_t *t)
+{
+	if (!t)
+		return NULL;
+	vm_tlb_t *c = g_new(vm_tlb_t, 1);
+	*c = *t;
+	c->entries = dup_array(t->entries, (size_t)t->nr_sets * t->ways,
+			       sizeof *t->entries);
+	g_assert(!t->ops->init || t->ops->clone);
+	c->priv = t->priv ? t->ops->clone(t->priv, t->nr_sets, t->ways) : NULL;
+	return c;
+}
+
+static vm_disk_t *disk_clone(const vm_disk_t *d)
+{
+	vm_disk_t *c = g_new(vm_disk_t, 1);
+	*c = *d;
+	c->slot_free = dup_array(d->slot_free, d->queue_depth, sizeof *d->slot_free);
+	g_assert(!d->ops->init || d->ops->clone);
+	c->priv = d->priv ? d->ops->clone(c, d->priv) : NULL;
+	return c;
+}
+
+static vm_reclaim_t *reclaim_clone(const vm_reclaim_t *rc, vm_frames_t *fr,
+				   uint32_t nr_frames)
+{
+	if (!rc)
+		return NULL;
+	vm_reclaim_t *c = g_new(vm_reclaim_t, 1);
+	*c = *rc;
+	c->fr = fr;
+	g_assert(!rc->ops->init || rc->ops->clone);
+	c->priv = rc->priv ? rc->ops->clone(rc->priv, nr_frames) : NULL;
+	return c;
+}
+
+/* Frame @j as vm_frames_init left it: free, on the free list between its
+ * neighbours, every other field zero, in no swap-cache slot. */
+static gboolean frame_pristine(const vm_machine_t *m, uint32_t j)
+{
+	const vm_frame_t *f = &m->frames.f[j];
+	uint32_t nr = m->frames.nr;
+	return f->kind == VM_FRAME_FREE &&
+	       f->next == (j + 1 < nr ? j + 1 : VM_NIL) &&
+	       f->prev == (j > 0 ? j - 1 : VM_NIL) &&
+	       !f->mapcount && !f->owner && !f->index && !f->stamp &&
+	       !f->io_done && !f->flags && !f->list &&
+	       m->frame_slot[j] == VM_NIL;
+}
+
+/* Frames [@from, @to) of @f and @slot as vm_frames_init and vm_swap_init
+ * make them, for a machine of @nr frames. */
+static void frames_fill_pristine(vm_frame_t *f, uint32_t *slot, uint32_t from,
+				 uint32_t to, uint32_t nr)
+{
+	for (uint32_t j = from; j < to; j++) {
+		f[j] = (vm_frame_t){ .next = j + 1 < nr ? j + 1 : VM_NIL,
+				     .prev = j > 0 ? j - 1 : VM_NIL };
+		slot[j] = VM_NIL;
+	}
+}
+
+static void pt_clone(vm_pagetables_t *c, const vm_pagetables_t *pt,
+		     vm_machine_t *ctx)
+{
+	*c = *pt;
+	c->tables = dup_array(pt->tables, pt->cap, sizeof *pt->tables);
+	for (uint32_t i = 0; i < pt->nr_tables; i++) {
+		const vm_pt_table_t *t = &pt->tables[i];
+		if (t->e)
+			c->tables[i].e = dup_array(t->e, (size_t)1 << pt->bits[t->level],
+						   sizeof *t->e);
+	}
+	c->ctx = ctx;
+}
+
+static vm_file_t *file_clone(const vm_file_t *f)
+{
+	vm_file_t *c = g_new(vm_file_t, 1);
+	*c = *f;
+	c->name = g_strdup(f->name);
+	c->block = dup_array(f->block, f->cap, sizeof *f->block);
+	c->cache = dup_array(f->cache, f->cap, sizeof *f->cache);
+	c->dirtied = dup_array(f->dirtied, f->cap, sizeof *f->dirtied);
+	c->wb_done = dup_array(f->wb_done, f->cap, sizeof *f->wb_done);
+	c->forder = dup_array(f->forder, f->cap, sizeof *f->forder);
+	return c;
+}
+
+/*
+ * The copy, with the frames (and frame_slot) [0, @copy) copied from @m and
+ * [@copy, @alloc) made pristine; frames.nr stays m->frames.nr.  @alloc is
+ * m->frames.nr for a machine that runs, less for an image.  @reuse, when
+ * not NULL, is a machine of as many frames whose frame arrays are taken
+ * over (it is freed): only its frames below its high-water mark need
+ * making pristine again, and big fresh arrays cost page faults.
+ */
+static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
+				  uint32_t alloc, vm_machine_t *reuse)
+{
+	vm_machine_t *n = g_new(vm_machine_t, 1);
+	*n = *m;
+
+	uint32_t dirty = alloc;   /* [copy, dirty) must be made pristine */
+	if (reuse && reuse->frames.nr == alloc) {
+		n->frames.f = reuse->frames.f;
+		n->frame_slot = reuse->frame_slot;
+		reuse->frames.f = NULL;
+		reuse->frame_slot = NULL;
+		dirty = MIN(alloc, reuse->frames.hwm + 1);
+	} else {
+		n->frames.f = g_new(vm_frame_t, alloc ? alloc : 1);
+		n->frame_slot = g_new(uint32_t, alloc ? alloc : 1);
+	}
+	vm_machine_free(reuse);
+	memcpy(n->frames.f, m->frames.f, (size_t)copy * sizeof *m->frames.f);
+	memcpy(n->frame_slot, m->frame_slot, (size_t)copy * sizeof *m->frame_slot);
+	if (copy < dirty)
+		frames_fill_pristine(n->frames.f, n->frame_slot, copy, dirty,
+				     m->frames.nr);
+	pt_clone(&n->pt, &m->pt, n);
+	n->l1 = tlb_clone(m->l1);
+	n->l2 = tlb_clone(m->l2);
+	n->reclaim = reclaim_clone(m->reclaim, &n->frames, alloc);
+	n->disk = disk_clone(m->disk);
+	uint32_t slots = m->nr_swap_slots ? m->nr_swap_slots : 1;
+	n->swap_map = dup_array(m->swap_map, slots, sizeof *m->swap_map);
+	n->swap_cache = dup_array(m->swap_cache, slots, sizeof *m->swap_cache);
+
+	/* files first: the processes' fd tables point at them */
+	n->files = g_ptr_array_sized_new(m->files->len);
+	for (guint i = 0; i < m->files->len; i++)
+		g_ptr_array_add(n->files, file_clone(g_ptr_array_index(m->files, i)));
+	n->names = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, m->names);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		vm_file_t *f = g_ptr_array_index(n->files, ((vm_file_t *)v)->id);
+		g_hash_table_insert(n->names, f->name, f);
+	}
+
+	GHashTable *proc_map = g_hash_table_new(g_direct_hash, g_direct_equal);
+	n->procs = g_new(vm_proc_t *, m->cap_procs ? m->cap_procs : 1);
+	for (uint32_t i = 0; i < m->nr_procs; i++) {
+		const vm_proc_t *p = m->procs[i];
+		vm_proc_t *q = g_new(vm_proc_t, 1);
+		*q = *p;
+		q->vma = dup_array(p->vma, p->cap_vma, sizeof *p->vma);
+		if (p->fds) {
+			q->fds = g_hash_table_new(g_direct_hash, g_direct_equal);
+			g_hash_table_iter_init(&it, p->fds);
+			while (g_hash_table_iter_next(&it, &k, &v))
+				g_hash_table_insert(q->fds, k,
+						    g_ptr_array_index(n->files,
+								      ((vm_file_t *)v)->id));
+		}
+		n->procs[i] = q;
+		g_hash_table_insert(proc_map, (gpointer)p, q);
+	}
+	n->by_pid = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_hash_table_iter_init(&it, m->by_pid);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		vm_proc_t *q = g_hash_table_lookup(proc_map, v);
+		g_assert(q);
+		g_hash_table_insert(n->by_pid, k, q);
+	}
+	g_hash_table_destroy(proc_map);
+	return n;
+}
+
+vm_machine_t *vm_machine_clone(const vm_machine_t *m)
+{
+	g_return_val_if_fail(m != NULL, NULL);
+	return clone_frames(m, m->frames.nr, m->frames.nr, NULL);
+}
+
+/*
+ * An image keeps a machine whose frame arrays stop after the frames' high-
+ * water mark (frames.hwm): a machine of 1 GiB that touched 64 MiB keeps 16k
+ * frames, not 256k.  Frames are taken from the head of a free list built
+ * in ascending order, so the never-used ones are the tail, untouched but
+ * for the prev link of the first (which the image keeps).
+ */
+struct vm_machine_image {
+	vm_machine_t *m;       /* frames.f, frame_slot: nr_stored entries */
+	uint32_t nr_stored;
+	size_t bytes;
+};
+
+vm_machine_image_t *vm_machine_save(const vm_machine_t *m)
+{
+	g_return_val_if_fail(m != NULL, NULL);
+	/* frame hwm itself may have had its prev link changed */
+	uint32_t t = m->frames.hwm < m->frames.nr ? m->frames.hwm + 1 : m->frames.nr;
+	/* a cheap guard: an allocator that stopped taking the head first
+	 * would break the high-water mark's promise here */
+	for (uint32_t j = t; j < m->frames.nr && j < t + 8; j++)
+		g_assert(frame_pristine(m, j));
+	vm_machine_image_t *img = g_new(vm_machine_image_t, 1);
+	img->m = clone_frames(m, t, t, NULL);
+	img->nr_stored = t;
+	img->bytes = sizeof *img + vm_machine_footprint(m) -
+		     (size_t)(m->frames.nr - t) * (sizeof(vm_frame_t) + sizeof(uint32_t));
+	return img;
+}
+
+vm_machine_t *vm_machine_load(const vm_machine_image_t *img,
+			      vm_machine_t *reuse)
+{
+	return clone_frames(img->m, img->nr_stored, img->m->frames.nr, reuse);
+}
+
+size_t vm_machine_image_size(const vm_machine_image_t *img)
+{
+	return img->bytes;
+}
+
+void vm_machine_image_free(vm_machine_image_t *img)
+{
+	if (!img)
+		return;
+	vm_machine_free(img->m);
+	g_free(img);
+}
+
+size_t vm_machine_footprint(const vm_machine_t *m)
+{
+	size_t b = sizeof *m;
+	b += (size_t)m->frames.nr * (sizeof(vm_frame_t) + sizeof(uint32_t));
+	b += (size_t)(m->nr_swap_slots ? m->nr_swap_slots : 1) * 2 * sizeof(uint32_t);
+	b += (size_t)m->pt.cap * sizeof(vm_pt_table_t);
+	for (uint32_t i = 0; i < m->pt.nr_tables; i++)
+		if (m->pt.tables[i].e)
+			b += sizeof(uint64_t) << m->pt.bits[m->pt.tables[i].level];
+	if (m->l1)
+		b += sizeof(vm_tlb_t) + (size_t)m->l1->nr_sets * m->l1->ways * sizeof(vm_tlb_entry_t);
+	if (m->l2)
+		b += sizeof(vm_tlb_t) + (size_t)m->l2->nr_sets * m->l2->ways * sizeof(vm_tlb_entry_t);
+	if (m->reclaim && m->reclaim->ops->init == NULL)
+		;   /* no private state */
+	else if (m->reclaim && strcmp(m->reclaim->ops->name, "random") == 0)
+		b += (size_t)m->frames.nr * VM_RECLAIM_NR_TYPES * sizeof(uint32_t);
+	for (uint32_t i = 0; i < m->nr_procs; i++)
+		b += sizeof(vm_proc_t) + m->procs[i]->cap_vma * sizeof(vm_vma_t) +
+		     (m->procs[i]->fds ? 64 + 32 * g_hash_table_size(m->procs[i]->fds) : 0);
+	for (guint i = 0; i < m->files->len; i++) {
+		const vm_file_t *f = g_ptr_array_index(m->files, i);
+		b += sizeof *f + f->cap * (sizeof(uint64_t) + sizeof(uint32_t)) +
+		     (f->dirtied ? f->cap * sizeof(uint64_t) : 0) +
+		     (f->wb_done ? f->cap * sizeof(uint64_t) : 0);
+	}
+	return b;
+}
+
+/* ---- the digest ------------------------------------------------------------ */
+
+/*
+ * The digest's hash: two 64-bit lanes of a multiply-xorshift mix over the
+ * words fed in order.  Not cryptographic, only fast (a machine of 1 GiB
+ * feeds 3 million words) and sensitive to every bit and to order.
+ */
+typedef struct {
+	uint64_t a, b;
+} digest_t;
+
+static void put(digest_t *ck, uint64_t v)
+{
+	ck->a = (ck->a ^ v) * UINT64_C(0x9E3779B97F4A7C15);
+	ck->a ^= ck->a >> 29;
+	ck->b = (ck->b + v) * UINT64_C(0xBF58476D1CE4E5B9);
+	ck->b ^= ck->b >> 31;
+}
+
+static void put_str(digest_t *ck, const char *s)
+{
+	for (; *s; s++)
+		put(ck, (unsigned char)*s);
+	put(ck, 0x100);
+}
+
+static gint cmp_key(gconstpointer a, gconstpointer b)
+{
+	gint x = GPOINTER_TO_INT(a), y = GPOINTER_TO_INT(b);
+	return (x > y) - (x < y);
+}
+
+static void put_tlb(digest_t *ck, const vm_tlb_t *t)
+{
+	if (!t) {
+		put(ck, 0);
+		return;
+	}
+	put(ck, t->nr_sets);
+	put(ck, t->ways);
+	put(ck, t->clock);
+	for (size_t i = 0; i < (size_t)t->nr_sets * t->ways; i++) {
+		const vm_tlb_entry_t *e = &t->entries[i];
+		put(ck, e->valid);
+		if (!e->valid)
+			continue;
+		put(ck, e->vpn);
+		put(ck, e->pfn);
+		put(ck, e->stamp);
+		put(ck, e->asid);
+		put(ck, e->perm);
+	}
+}
+
+char *vm_machine_digest(const vm_machine_t *m)
+{
+	digest_t d0 = { UINT64_C(0x243F6A8885A308D3), UINT64_C(0x13198A2E03707344) };
+	digest_t *ck = &d0;
+	const vm_counters_t *c = &m->c;
+	/* the counters are all uint64_t: a struct of them has no padding */
+	G_STATIC_ASSERT(sizeof(vm_counters_t) % sizeof(uint64_t) == 0);
+	const uint64_t *cw = (const uint64_t *)c;
+	for (size_t i = 0; i < sizeof *c / sizeof(uint64_t); i++)
+		put(ck, cw[i]);
+	put(ck, m->now);
+	put(ck, m->cur_asid);
+
+	const vm_frames_t *fr = &m->frames;
+	put(ck, fr->nr);
+	put(ck, fr->nr_free);
+	put(ck, fr->free_head);
+	for (int k = 0; k < VM_FRAME_NR_KINDS; k++)
+		put(ck, fr->nr_kind[k]);
+	for (uint32_t i = 0; i < fr->nr; i++) {
+		const vm_frame_t *f = &fr->f[i];
+		put(ck, f->next);
+		put(ck, f->prev);
+		put(ck, f->mapcount);
+		put(ck, f->owner);
+		put(ck, f->index);
+		put(ck, f->stamp);
+		put(ck, f->io_done);
+		put(ck, f->kind);
+		put(ck, f->flags);
+		put(ck, f->list);
+		put(ck, m->frame_slot[i]);
+	}
+
+	const vm_pagetables_t *pt = &m->pt;
+	put(ck, pt->nr_tables);
+	put(ck, pt->free_list);
+	put(ck, pt->nr_live);
+	for (uint32_t i = 0; i < pt->nr_tables; i++) {
+		const vm_pt_table_t *t = &pt->tables[i];
+		put(ck, t->frame);
+		put(ck, t->next_free);
+		put(ck, t->nr_present);
+		put(ck, t->level);
+		put(ck, t->e != NULL);
+		if (t->e)
+			for (size_t j = 0; j < (size_t)1 << pt->bits[t->level]; j++)
+				put(ck, t->e[j]);
+	}
+	put_tlb(ck, m->l1);
+	put_tlb(ck, m->l2);
+
+	put(ck, m->nr_procs);
+	for (uint32_t i = 0; i < m->nr_procs; i++) {
+		const vm_proc_t *p = m->procs[i];
+		put(ck, p->pid);
+		put(ck, p->root);
+		put(ck, p->state);
+		put(ck, p->killed_by);
+		put(ck, p->catch_mask);
+		put(ck, p->last_outcome);
+		put(ck, p->nr_vma);
+		/* not vma_hint: a lookup cache that readers (stats, the UI)
+		 * move, and any value finds the same VMA */
+		for (uint32_t j = 0; j < p->nr_vma; j++) {
+			const vm_vma_t *v = &p->vma[j];
+			put(ck, v->start);
+			put(ck, v->end);
+			put(ck, v->prot);
+			put(ck, v->flags);
+			put(ck, (uint64_t)(int64_t)v->file);
+			put(ck, v->advice);
+			put(ck, v->pgoff);
+		}
+		const uint64_t st[] = { p->accesses, p->minflt, p->majflt, p->cow_faults,
+					p->rss_anon, p->rss_file, p->swap_pages,
+					p->pt_pages, p->cpu_ns, p->wait_ns, p->sigsegv,
+					p->sigbus };
+		for (size_t j = 0; j < G_N_ELEMENTS(st); j++)
+			put(ck, st[j]);
+		/* the fd table, in fd order (hash order is not state) */
+		uint32_t nfd = p->fds ? g_hash_table_size(p->fds) : 0;
+		put(ck, nfd);
+		if (nfd) {
+			GList *keys = g_list_sort(g_hash_table_get_keys(p->fds), cmp_key);
+			for (GList *l = keys; l; l = l->next) {
+				vm_file_t *f = g_hash_table_lookup(p->fds, l->data);
+				put(ck, (uint64_t)GPOINTER_TO_INT(l->data));
+				put(ck, f->id);
+			}
+			g_list_free(keys);
+		}
+		vm_proc_t *cur = g_hash_table_lookup(m->by_pid, GUINT_TO_POINTER(p->pid));
+		put(ck, cur == p);
+	}
+	put(ck, g_hash_table_size(m->by_pid));
+
+	put(ck, m->files->len);
+	for (guint i = 0; i < m->files->len; i++) {
+		const vm_file_t *f = g_ptr_array_index(m->files, i);
+		put(ck, f->id);
+		if (f->name)
+			put_str(ck, f->name);
+		put(ck, f->size);
+		put(ck, f->cap);
+		put(ck, f->linked);
+		put(ck, f->shmem);
+		put(ck, f->dead);
+		put(ck, f->opens);
+		put(ck, f->nr_cached);
+		put(ck, f->nr_dirty);
+		put(ck, f->nr_blocks);
+		put(ck, f->lost_pages);
+		put(ck, f->ra.start);
+		put(ck, f->ra.size);
+		put(ck, f->ra.async_size);
+		put(ck, f->ra.prev_index);
+		put(ck, f->ra.mmap_miss);
+		put(ck, f->ra.order);
+		for (uint64_t j = 0; j < f->cap; j++) {
+			put(ck, f->block[j]);
+			put(ck, f->cache[j]);
+			put(ck, f->dirtied ? f->dirtied[j] : 0);
+			put(ck, f->wb_done ? f->wb_done[j] : 0);
+			put(ck, f->forder ? f->forder[j] : 0);
+		}
+		put(ck, f->linked && g_hash_table_lookup(m->names, f->name) == f);
+	}
+	put(ck, g_hash_table_size(m->names));
+
+	put(ck, m->nr_swap_slots);
+	put(ck, m->swap_used);
+	put(ck, m->swap_cursor);
+	put(ck, m->nr_swapcache);
+	for (uint32_t s = 0; s < m->nr_swap_slots; s++) {
+		put(ck, m->swap_map[s]);
+		put(ck, m->swap_cache[s]);
+	}
+
+	const vm_disk_t *d = m->disk;
+	const uint64_t dv[] = { d->head, d->last_submit, d->busy_from, d->busy_until,
+				d->last.submit_ns, d->last.start_ns, d->last.service_ns,
+				d->last.done_ns, d->last.slot, d->last.seeked,
+				d->stats.reads, d->stats.writes, d->stats.pages_in,
+				d->stats.pages_out, d->stats.busy_ns, d->stats.seeks,
+				d->stats.queued, d->stats.queue_ns, d->stats.late };
+	for (size_t j = 0; j < G_N_ELEMENTS(dv); j++)
+		put(ck, dv[j]);
+	for (uint32_t s = 0; s < d->queue_depth; s++)
+		put(ck, d->slot_free[s]);
+
+	if (m->reclaim) {
+		const vm_reclaim_t *rc = m->reclaim;
+		const uint64_t rv[] = { rc->stats.pgscan, rc->stats.pgsteal,
+					rc->stats.pgactivate, rc->stats.pgdeactivate,
+					rc->stats.pgrefill, rc->stats.putback,
+					rc->nr[0], rc->nr[1], rc->clock };
+		for (size_t j = 0; j < G_N_ELEMENTS(rv); j++)
+			put(ck, rv[j]);
+	}
+
+	const uint64_t mv[] = { m->next_block, m->nr_dirty, m->flush_next,
+				m->in_kswapd, m->oom_exempt, m->nr_evicted,
+				m->wm_min, m->wm_low, m->wm_high, m->swap_base,
+				m->last_evict.pfn, m->last_evict.pid,
+				m->last_evict.vpn, m->last_evict.slot,
+				m->last_evict.mappers, m->last_evict.how,
+				m->last_oom.pid, m->last_oom.rss, m->last_oom.swap,
+				m->last_oom.pt, m->last_oom.points };
+	for (size_t j = 0; j < G_N_ELEMENTS(mv); j++)
+		put(ck, mv[j]);
+
+	return g_strdup_printf("%016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER "x",
+			       ck->a, ck->b);
+}
