@@ -129,7 +129,10 @@ static uint32_t swap_alloc(vm_machine_t *m)
 		return SWAP_NONE;
 	for (uint32_t i = 0; i < m->nr_swap_slots; i++) {
 		uint32_t s = (m->swap_cursor + i) % m->nr_swap_slots;
-		if (!m->swap_map[s]) {
+		/* a slot without entries may still hold a cached page
+		 * (mapped again after swap-in): it is not free until the
+		 * page leaves the swap cache */
+		if (!m->swap_map[s] && m->swap_cache[s] == VM_NIL) {
 			m->swap_cursor = s + 1;
 			m->swap_used++;
 			return s;
