@@ -543,5 +543,22 @@ else
 	not_ok "[set] applies to every cell" "$(show set)" "$(cat setout/results.csv 2>&1)"
 fi
 
+# The example grid on a recorded program (sqlite3): 25 cells; with 3M every
+# policy sees only the 16 cold major faults, with 768K FIFO does worse than
+# LRU, which does worse than lru2q.
+vm sqlite batch -q -j 2 -o sqliteout "$EXP/reclaim-sqlite.ini"
+m3=$(awk -F, 'NR > 1 && $2 == "3M"' sqliteout/results.csv 2>/dev/null | wc -l | tr -d ' ')
+if [ "$rc" = 0 ] && [ "$(rows sqliteout/results.csv)" = 25 ] && [ "$m3" = 5 ] &&
+   [ "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "majflt") c = i; next }
+		 $2 == "3M" && $c != 16 { bad = 1 } END { print bad ? "bad" : "good" }' \
+		sqliteout/results.csv)" = good ] &&
+   [ "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "majflt") c = i; next }
+		 $2 == "768K" { f[$3] = $c } END { print (f["fifo"] > f["lru"]) ? "yes" : "no" }' \
+		sqliteout/results.csv)" = yes ]; then
+	ok "the recorded sqlite3 grid: 25 cells, 16 cold faults each at 3M, FIFO worst at 768K"
+else
+	not_ok "the recorded sqlite3 grid" "$(show sqlite)" "$(head -5 sqliteout/results.csv 2>&1)"
+fi
+
 echo "batch: $passed passed, $failed failed"
 [ "$failed" = 0 ]
