@@ -123,43 +123,6 @@ struct vm_vmt_reader {
 	vm_check_t checks[VMT_MAX_CHECKS]; /* this record's expect checks */
 };
 
-/*
- * Make @rec blank: every field 0 but the two whose "absent" is -1.
- *
- * Field by field rather than `*rec = (vm_record_t){ ... }`, because GCC
- * compiles that 184-byte fill into `rep stos`, whose start-up cost was more
- * than half of the time of parsing an access line.  A field added to
- * vm_record_t must be added here: the assertion below fails until it is.
- */
-static inline void
-record_reset(vm_record_t *rec)
-{
-	rec->kind = VM_REC_ACCESS;
-	rec->pid = 0;
-	rec->line = 0;
-	rec->acc = VM_ACC_R;
-	rec->addr = 0;
-	rec->len = 0;
-	rec->count = 0;
-	rec->seed = 0;
-	rec->stride = 0;
-	rec->off = 0;
-	rec->ns = 0;
-	rec->fd = -1;
-	rec->child = 0;
-	rec->prot = 0;
-	rec->flags = 0;
-	rec->arg = 0;
-	rec->name = NULL;
-	rec->value = NULL;
-	rec->expect_pid = -1;
-	rec->expect_file = NULL;
-	rec->nr_checks = 0;
-	rec->checks = NULL;
-	for (unsigned i = 0; i < VM_REC_MAX_COLS; i++)
-		rec->cols[i] = 0;
-}
-G_STATIC_ASSERT(sizeof(void *) != 8 || sizeof(vm_record_t) == 184);
 
 /* --- Input ------------------------------------------------------------- */
 
@@ -1072,7 +1035,7 @@ parse_global(ctx_t *c, tok_t t0)
 		r->state = ST_HEADERS;
 		return 0;
 	}
-	record_reset(rec);
+	vm_record_blank(rec);
 	rec->line = r->line;
 	c->op = t0;
 	keep_col(c, t0);
@@ -1278,7 +1241,7 @@ vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 		}
 
 		/* PID OP ARGS... */
-		record_reset(rec);
+		vm_record_blank(rec);
 		rec->line = r->line;
 		r->state = ST_EVENTS;
 		keep_col(&c, t0);

@@ -366,41 +366,6 @@ get_str(cur_t *c, const vm_vmtb_store_t *s, size_t *used, char what)
 	return d;
 }
 
-/*
- * Make @rec blank, as the .vmt reader does: field by field, because a
- * memset of the 184-byte record compiles to `rep stos`, whose start-up
- * cost is most of the time of decoding an access.
- */
-static inline void
-record_blank(vm_record_t *rec)
-{
-	rec->kind = VM_REC_ACCESS;
-	rec->pid = 0;
-	rec->line = 0;
-	rec->acc = VM_ACC_R;
-	rec->addr = 0;
-	rec->len = 0;
-	rec->count = 0;
-	rec->seed = 0;
-	rec->stride = 0;
-	rec->off = 0;
-	rec->ns = 0;
-	rec->fd = -1;
-	rec->child = 0;
-	rec->prot = 0;
-	rec->flags = 0;
-	rec->arg = 0;
-	rec->name = NULL;
-	rec->value = NULL;
-	rec->expect_pid = -1;
-	rec->expect_file = NULL;
-	rec->nr_checks = 0;
-	rec->checks = NULL;
-	for (unsigned i = 0; i < VM_REC_MAX_COLS; i++)
-		rec->cols[i] = 0;
-}
-/* A field added to vm_record_t must be added above. */
-G_STATIC_ASSERT(sizeof(void *) != 8 || sizeof(vm_record_t) == 184);
 
 static gboolean
 check_id(cur_t *c, uint64_t v, const char *why)
@@ -528,7 +493,7 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 		}
 		if (G_LIKELY(shift < 63 && !(tag & 4) && st->prev_pid != 0)) {
 			d |= (uint64_t)*q++ << shift;
-			record_blank(rec);
+			vm_record_blank(rec);
 			rec->acc = (vm_acc_t)(tag & 3);
 			rec->pid = st->prev_pid;
 			rec->addr = st->prev_addr[tag & 3] + (uint64_t)unzigzag(d);
@@ -568,7 +533,7 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 			*why = "access of size 0";
 			return -1;
 		}
-		record_blank(rec);
+		vm_record_blank(rec);
 		rec->kind = VM_REC_ACCESS;
 		rec->acc = (vm_acc_t)(tag & 3);
 		rec->pid = (uint32_t)pid;
@@ -603,7 +568,7 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 		*why = "header record after the first event";
 		return -1;
 	}
-	record_blank(rec);
+	vm_record_blank(rec);
 	rec->kind = kind;
 	if (has_pid(kind)) {
 		uint64_t v = get_varint(&c);
