@@ -279,7 +279,7 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 	e->m = vm_machine_new(&e->cfg);
 	if (e->oracle) {
 		vm_oracle_finish(e->oracle);
-		vm_oracle_bind(e->oracle, &e->m->frames);
+		vm_oracle_bind(e->oracle, e->m);
 		vm_machine_set_reclaim(e->m, vm_oracle_next_use, e->oracle);
 	}
 	if (!vm_machine_spawn(e->m, 1)) {
@@ -675,7 +675,7 @@ static gboolean run_accesses(vm_engine_t *e, task_t *t, vm_proc_t *p,
 		p->cpu_ns += res.cost;
 		st->nr_access++;
 		if (G_UNLIKELY(e->oracle != NULL))
-			vm_oracle_served(e->oracle, p->pid, va >> m->page_shift);
+			vm_oracle_served(e->oracle, p, va >> m->page_shift);
 		if (G_UNLIKELY(res.oom)) {
 			if (p->state != VM_PROC_RUNNING) {
 				/* the OOM killer chose this very process */
@@ -829,6 +829,8 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		syscall_cost(e, p);
 		uint64_t bytes;
 		uint64_t ready = sys_read(e, fd_file(p, r->fd), r->addr, r->len, &bytes);
+		if (G_UNLIKELY(e->oracle != NULL))
+			vm_oracle_served_file(e->oracle, fd_file(p, r->fd), r->addr, r->len);
 		copy_cost(e, p, bytes);
 		st->pages = bytes;
 		wait_io(e, t, ready);
@@ -837,6 +839,8 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	case VM_REC_WRITE: {
 		syscall_cost(e, p);
 		uint64_t ready = sys_write(e, fd_file(p, r->fd), r->addr, r->len);
+		if (G_UNLIKELY(e->oracle != NULL))
+			vm_oracle_served_file(e->oracle, fd_file(p, r->fd), r->addr, r->len);
 		uint64_t throttle = vm_writeback_balance(m);
 		ready = MAX(ready, throttle);
 		copy_cost(e, p, r->len);
@@ -1354,7 +1358,7 @@ static gboolean snap_restore(vm_engine_t *e, const snap_t *s, GError **error)
 	if (e->oracle) {
 		/* the clone's reclaim params still name this very oracle */
 		vm_oracle_load(e->oracle, s->oracle);
-		vm_oracle_bind(e->oracle, &e->m->frames);
+		vm_oracle_bind(e->oracle, e->m);
 	}
 	g_hash_table_remove_all(e->by_pid);
 	g_ptr_array_set_size(e->tasks, 0);

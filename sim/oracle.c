@@ -1,13 +1,30 @@
 /* Belady's oracle; see oracle.h for the picture. */
 #include "sim/oracle.h"
 
+/* Pass 1's view of a process: its file mappings, open files and the
+ * private file pages it has written (from then on anonymous copies). */
+typedef struct {
+	uint64_t start, end;   /* vpns, [start, end) */
+	uint64_t pgoff;
+	uint32_t fid;          /* names' id of the file */
+	gboolean shared;
+} o_vma_t;
+
+typedef struct {
+	GArray *vmas;          /* o_vma_t */
+	GHashTable *fds;       /* fd + 1 -> fid */
+	GHashTable *written;   /* vpn + 1 of written private file pages */
+} o_proc_t;
+
 struct vm_oracle {
 	unsigned page_shift;
 	uint64_t page_size;
 	GArray *keys;          /* pass 1: key of access i (freed by finish) */
 	GArray *next;          /* next[i]: position of the next access to i's page */
 	GHashTable *pending;   /* key -> position of its next access not yet served */
-	const vm_frames_t *frames;
+	GHashTable *names;     /* file name -> fid (1, 2, ...) */
+	GHashTable *procs;     /* pid -> o_proc_t (pass 1 only) */
+	const vm_machine_t *m;
 };
 
 G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(uint64_t));
@@ -19,6 +36,99 @@ static inline uint64_t key_of(uint32_t pid, uint64_t vpn)
 	return ((uint64_t)pid << 44) ^ vpn ^ ((uint64_t)1 << 63);
 }
 
+/* A page of a file, by name: the page cache is shared, so every process's
+ * accesses to it, through mappings or read() and write(), are one key.
+ * Bit 63 clear, where key_of sets it. */
+static inline uint64_t file_key(uint32_t fid, uint64_t index)
+{
+	return ((uint64_t)fid << 44) ^ index;
+}
+
+static void o_proc_free(gpointer data)
+{
+	o_proc_t *op = data;
+	g_array_free(op->vmas, TRUE);
+	g_hash_table_destroy(op->fds);
+	g_hash_table_destroy(op->written);
+	g_free(op);
+}
+
+static o_proc_t *o_proc(vm_oracle_t *o, uint32_t pid)
+{
+	o_proc_t *op = g_hash_table_lookup(o->procs, GUINT_TO_POINTER(pid));
+	if (!op) {
+		op = g_new0(o_proc_t, 1);
+		op->vmas = g_array_new(FALSE, FALSE, sizeof(o_vma_t));
+		op->fds = g_hash_table_new(g_direct_hash, g_direct_equal);
+		op->written = g_hash_table_new(g_direct_hash, g_direct_equal);
+		g_hash_table_insert(o->procs, GUINT_TO_POINTER(pid), op);
+	}
+	return op;
+}
+
+static uint32_t name_id(vm_oracle_t *o, const char *name)
+{
+	if (!name)
+		return 0;
+	gpointer v = g_hash_table_lookup(o->names, name);
+	if (!v) {
+		v = GUINT_TO_POINTER(g_hash_table_size(o->names) + 1);
+		g_hash_table_insert(o->names, g_strdup(name), v);
+	}
+	return GPOINTER_TO_UINT(v);
+}
+
+/* Unmap [start, end): munmap, or a new mmap over it (MAP_FIXED, as ld.so
+ * maps a library's segments over its first mapping).  A mapping that
+ * overlaps keeps its parts on either side, as the kernel splits a VMA. */
+static void o_unmap(o_proc_t *op, uint64_t start, uint64_t end)
+{
+	for (guint i = op->vmas->len; i-- > 0;) {
+		o_vma_t v = g_array_index(op->vmas, o_vma_t, i);
+		if (!(v.start < end && start < v.end))
+			continue;
+		g_array_remove_index(op->vmas, i);
+		if (v.start < start) {
+			o_vma_t left = v;
+			left.end = start;
+			g_array_append_val(op->vmas, left);
+		}
+		if (end < v.end) {
+			o_vma_t right = v;
+			right.pgoff += end - v.start;
+			right.start = end;
+			g_array_append_val(op->vmas, right);
+		}
+	}
+}
+
+/* The key of an access of @pid to @vpn, as the replay will see its page:
+ * a file page while it is in the page cache's hands, the process's own
+ * (anonymous) page otherwise.  @acc: a write to a private file page makes
+ * it a private copy from then on. */
+static uint64_t access_key(vm_oracle_t *o, uint32_t pid, uint64_t vpn,
+			   vm_acc_t acc)
+{
+	o_proc_t *op = g_hash_table_lookup(o->procs, GUINT_TO_POINTER(pid));
+	if (op)
+		for (guint i = 0; i < op->vmas->len; i++) {
+			const o_vma_t *v = &g_array_index(op->vmas, o_vma_t, i);
+			if (vpn < v->start || vpn >= v->end)
+				continue;
+			if (v->shared)
+				return file_key(v->fid, v->pgoff + (vpn - v->start));
+			gpointer w = GSIZE_TO_POINTER((gsize)vpn + 1);
+			if (g_hash_table_contains(op->written, w))
+				break;
+			if (acc == VM_ACC_W) {
+				g_hash_table_add(op->written, w);
+				break;
+			}
+			return file_key(v->fid, v->pgoff + (vpn - v->start));
+		}
+	return key_of(pid, vpn);
+}
+
 vm_oracle_t *vm_oracle_new(unsigned page_shift)
 {
 	vm_oracle_t *o = g_new0(vm_oracle_t, 1);
@@ -27,6 +137,9 @@ vm_oracle_t *vm_oracle_new(unsigned page_shift)
 	o->keys = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	o->next = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	o->pending = g_hash_table_new(g_direct_hash, g_direct_equal);
+	o->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	o->procs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					 o_proc_free);
 	return o;
 }
 
@@ -38,13 +151,31 @@ void vm_oracle_free(vm_oracle_t *o)
 		g_array_free(o->keys, TRUE);
 	g_array_free(o->next, TRUE);
 	g_hash_table_destroy(o->pending);
+	g_hash_table_destroy(o->names);
+	if (o->procs)
+		g_hash_table_destroy(o->procs);
 	g_free(o);
 }
 
-static void add(vm_oracle_t *o, uint32_t pid, uint64_t vaddr)
+static void add(vm_oracle_t *o, uint32_t pid, uint64_t vaddr, vm_acc_t acc)
 {
-	uint64_t k = key_of(pid, vaddr >> o->page_shift);
+	uint64_t k = access_key(o, pid, vaddr >> o->page_shift, acc);
 	g_array_append_val(o->keys, k);
+}
+
+static void add_file(vm_oracle_t *o, uint32_t pid, int32_t fd, uint64_t off,
+		     uint64_t len)
+{
+	o_proc_t *op = o_proc(o, pid);
+	uint32_t fid = GPOINTER_TO_UINT(g_hash_table_lookup(op->fds,
+					GINT_TO_POINTER(fd + 1)));
+	if (!fid || !len)
+		return;
+	for (uint64_t i = off >> o->page_shift;
+	     i <= (off + len - 1) >> o->page_shift; i++) {
+		uint64_t k = file_key(fid, i);
+		g_array_append_val(o->keys, k);
+	}
 }
 
 /* The same expansion of an event into page accesses as the engine's. */
@@ -56,21 +187,71 @@ void vm_oracle_record(vm_oracle_t *o, const vm_record_t *r)
 		uint64_t first = r->addr >> o->page_shift;
 		uint64_t last = (r->addr + r->len - 1) >> o->page_shift;
 		for (uint64_t v = first; v <= last; v++)
-			add(o, r->pid, v << o->page_shift);
+			add(o, r->pid, v << o->page_shift, r->acc);
 		break;
 	}
 	case VM_REC_SEQ: {
 		uint64_t stride = r->stride ? r->stride : ps;
 		for (uint64_t off = 0; off < r->len; off += stride)
-			add(o, r->pid, r->addr + off);
+			add(o, r->pid, r->addr + off, r->acc);
 		break;
 	}
 	case VM_REC_RAND: {
 		uint64_t s = r->seed, pages = r->len / ps;
 		for (uint64_t k = 0; k < r->count; k++)
-			add(o, r->pid, r->addr + (vm_splitmix64(&s) % pages) * ps);
+			add(o, r->pid, r->addr + (vm_splitmix64(&s) % pages) * ps,
+			    r->acc);
 		break;
 	}
+	case VM_REC_READ:
+	case VM_REC_WRITE:
+		add_file(o, r->pid, r->fd, r->addr, r->len);
+		break;
+	case VM_REC_OPEN:
+		g_hash_table_insert(o_proc(o, r->pid)->fds, GINT_TO_POINTER(r->fd + 1),
+				    GUINT_TO_POINTER(name_id(o, r->name)));
+		break;
+	case VM_REC_CLOSE:
+		g_hash_table_remove(o_proc(o, r->pid)->fds, GINT_TO_POINTER(r->fd + 1));
+		break;
+	case VM_REC_MMAP: {
+		o_proc_t *op = o_proc(o, r->pid);
+		uint64_t start = r->addr >> o->page_shift;
+		uint64_t end = (r->addr + r->len + ps - 1) >> o->page_shift;
+		o_unmap(op, start, end);
+		uint32_t fid = (r->flags & VM_MAP_ANON) ? 0
+			: GPOINTER_TO_UINT(g_hash_table_lookup(op->fds,
+					   GINT_TO_POINTER(r->fd + 1)));
+		if (fid) {
+			o_vma_t v = { .start = start, .end = end,
+				      .pgoff = r->off >> o->page_shift, .fid = fid,
+				      .shared = (r->flags & VM_MAP_SHARED) != 0 };
+			g_array_append_val(op->vmas, v);
+		}
+		break;
+	}
+	case VM_REC_MUNMAP:
+		o_unmap(o_proc(o, r->pid), r->addr >> o->page_shift,
+			(r->addr + r->len + ps - 1) >> o->page_shift);
+		break;
+	case VM_REC_FORK: {
+		/* dup_mmap and the fd table: the child starts as a copy */
+		o_proc_t *op = o_proc(o, r->pid), *c = o_proc(o, r->child);
+		g_array_set_size(c->vmas, 0);
+		g_array_append_vals(c->vmas, op->vmas->data, op->vmas->len);
+		GHashTableIter it;
+		gpointer k, v;
+		g_hash_table_iter_init(&it, op->fds);
+		while (g_hash_table_iter_next(&it, &k, &v))
+			g_hash_table_insert(c->fds, k, v);
+		g_hash_table_iter_init(&it, op->written);
+		while (g_hash_table_iter_next(&it, &k, NULL))
+			g_hash_table_add(c->written, k);
+		break;
+	}
+	case VM_REC_EXIT:
+		g_hash_table_remove(o->procs, GUINT_TO_POINTER(r->pid));
+		break;
 	default:
 		break;
 	}
@@ -94,16 +275,29 @@ void vm_oracle_finish(vm_oracle_t *o)
 	}
 	g_array_free(o->keys, TRUE);
 	o->keys = NULL;
+	g_hash_table_destroy(o->procs);
+	o->procs = NULL;
 }
 
-void vm_oracle_bind(vm_oracle_t *o, const vm_frames_t *frames)
+void vm_oracle_bind(vm_oracle_t *o, const vm_machine_t *m)
 {
-	o->frames = frames;
+	o->m = m;
 }
 
-void vm_oracle_served(vm_oracle_t *o, uint32_t pid, uint64_t vpn)
+/* The file key of page @index of @f, or 0 when the trace never names it
+ * (shmem, a file the pass did not see). */
+static uint64_t machine_file_key(const vm_oracle_t *o, const vm_file_t *f,
+				 uint64_t index, gboolean *ok)
 {
-	gpointer key = GSIZE_TO_POINTER(key_of(pid, vpn)), v;
+	uint32_t fid = f && f->name
+		? GPOINTER_TO_UINT(g_hash_table_lookup(o->names, f->name)) : 0;
+	*ok = fid != 0;
+	return file_key(fid, index);
+}
+
+static void serve_key(vm_oracle_t *o, uint64_t k)
+{
+	gpointer key = GSIZE_TO_POINTER(k), v;
 	if (!g_hash_table_lookup_extended(o->pending, key, NULL, &v))
 		return;
 	uint64_t i = GPOINTER_TO_SIZE(v);
@@ -113,13 +307,60 @@ void vm_oracle_served(vm_oracle_t *o, uint32_t pid, uint64_t vpn)
 	g_hash_table_insert(o->pending, key, GSIZE_TO_POINTER((gsize)nx));
 }
 
+void vm_oracle_served(vm_oracle_t *o, vm_proc_t *p, uint64_t vpn)
+{
+	/* the page as the access left it, keyed as pass 1 keyed it */
+	vm_machine_t *m = (vm_machine_t *)o->m;
+	const vm_vma_t *v = vm_proc_find_vma(p, vpn);
+	if (v && v->file >= 0) {
+		gboolean ok, anon = FALSE;
+		uint64_t idx = v->pgoff + (vpn - v->start);
+		uint64_t k = machine_file_key(o, vm_file_get(m, v->file), idx, &ok);
+		if (ok && !(v->flags & VM_MAP_SHARED)) {
+			const uint64_t *pte = vm_pt_lookup(&m->pt, p->root, vpn);
+			anon = pte && ((*pte & VM_PTE_SWAP) ||
+				       ((*pte & VM_PTE_P) &&
+					VM_PTE_PFN(*pte) != VM_PFN_ZERO &&
+					m->frames.f[VM_PTE_PFN(*pte)].kind == VM_FRAME_ANON));
+		}
+		if (ok && !anon) {
+			serve_key(o, k);
+			return;
+		}
+	}
+	serve_key(o, key_of(p->pid, vpn));
+}
+
+void vm_oracle_served_file(vm_oracle_t *o, const vm_file_t *f, uint64_t off,
+			   uint64_t len)
+{
+	gboolean ok;
+	if (!f || !len)
+		return;
+	for (uint64_t i = off >> o->page_shift;
+	     i <= (off + len - 1) >> o->page_shift; i++) {
+		uint64_t k = machine_file_key(o, f, i, &ok);
+		if (!ok)
+			return;
+		serve_key(o, k);
+	}
+}
+
 uint64_t vm_oracle_next_use(void *oracle, uint32_t pfn)
 {
 	vm_oracle_t *o = oracle;
-	const vm_frame_t *f = &o->frames->f[pfn];
+	vm_machine_t *m = (vm_machine_t *)o->m;
+	const vm_frame_t *f = &m->frames.f[pfn];
+	uint64_t k = key_of(f->owner, f->index);
+	if (f->kind == VM_FRAME_FILE) {
+		gboolean ok;
+		uint64_t fk = machine_file_key(o, vm_file_get(m, (int32_t)f->owner),
+					       f->index, &ok);
+		if (ok)
+			k = fk;
+	}
 	gpointer v;
-	if (!g_hash_table_lookup_extended(o->pending,
-					  GSIZE_TO_POINTER(key_of(f->owner, f->index)),
+	if (!g_hash_table_lookup_extended(o->pending, GSIZE_TO_POINTER(k),
 					  NULL, &v))
 		return UINT64_MAX;
 	return GPOINTER_TO_SIZE(v);

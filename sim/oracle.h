@@ -9,9 +9,14 @@
  *   next[]:          2       4      ∞       ∞      ∞
  *   after serving 0 and 1: pending(7) = 2, pending(3) = 4: evict 3
  *
- * Keys are (pid, virtual page); a frame is asked about through its owner
- * and index, so a page shared copy-on-write is judged by the process that
- * allocated it.  Positions are file order: when waits reorder processes the
+ * Keys are (pid, virtual page) for anonymous memory and (file, page) for
+ * the page cache: pass 1 follows each process's open files and file
+ * mappings, so an access through a shared mapping, or through a private one
+ * before the process writes the page, and every read() and write(), count
+ * for the file page that every process shares; a private page written once
+ * is the process's own copy from then on.  A frame is asked about through
+ * its owner and index (a file page by the file's name), so a page shared
+ * copy-on-write is judged by the process that allocated it.  Positions are file order: when waits reorder processes the
  * oracle still answers from file order, which is "the trace's future".
  * Memory: 16 bytes per access during the pass, 8 after; opt is for traces
  * that fit that.
@@ -20,7 +25,7 @@
 #define VM_ORACLE_H
 
 #include <glib.h>
-#include "models/frames.h"
+#include "models/machine.h"
 #include "traces/record.h"
 
 typedef struct vm_oracle vm_oracle_t;
@@ -32,8 +37,12 @@ void vm_oracle_record(vm_oracle_t *o, const vm_record_t *rec);
 /* End of pass 1: link each access to the next one of its page. */
 void vm_oracle_finish(vm_oracle_t *o);
 /* Replay: the frames to answer about, and each access as it is served. */
-void vm_oracle_bind(vm_oracle_t *o, const vm_frames_t *frames);
-void vm_oracle_served(vm_oracle_t *o, uint32_t pid, uint64_t vpn);
+void vm_oracle_bind(vm_oracle_t *o, const vm_machine_t *m);
+/* @p's access to @vpn has been served (after the fault, if any). */
+void vm_oracle_served(vm_oracle_t *o, vm_proc_t *p, uint64_t vpn);
+/* read() or write() of [@off, @off+@len) of @f has been served. */
+void vm_oracle_served_file(vm_oracle_t *o, const vm_file_t *f, uint64_t off,
+			   uint64_t len);
 /* The replay's progress (which accesses were served), for the engine's
  * snapshots: a copy to keep, loaded back into @o later (the copy stays
  * valid), and freed with vm_oracle_state_free. */
