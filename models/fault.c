@@ -531,8 +531,10 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		     vm_acc_t acc, vm_access_t *res)
 {
 	m->cur_pid = p->pid;
+	m->cur_killed = FALSE;
 	fault_handle(m, p, vpn, acc, res);
 	m->cur_pid = 0;
+	m->cur_killed = FALSE;
 }
 
 static void fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,

@@ -200,6 +200,7 @@ typedef struct vm_machine {
 	uint32_t cur_pid;        /* the process a fault works for: if the OOM
 				  * killer takes it, its allocations fail
 				  * rather than go on into freed tables */
+	gboolean cur_killed;     /* ... and the OOM killer has taken it */
 	gboolean in_kswapd;      /* kswapd is running (no recursion) */
 	uint32_t oom_exempt;     /* pid the OOM killer must spare (a parent
 				  * whose tables fork is walking), 0: none */

@@ -318,13 +318,10 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	order = f->shmem ? 0 : MIN(order, m->folio_order);
 	*ready = m->now;
 	for (uint64_t i = start; i < end; ) {
-		if (m->cur_pid) {
-			/* the OOM killer took the process this reads for:
-			 * what is allocated is read, the rest is not */
-			vm_proc_t *cur = vm_machine_proc(m, m->cur_pid);
-			if (cur && cur->state != VM_PROC_RUNNING)
-				break;
-		}
+		/* the OOM killer took the process this reads for: what
+		 * is allocated is read, the rest is not */
+		if (m->cur_killed)
+			break;
 		if (f->cache[i] != VM_NIL) {
 			order = 0;         /* the order-0 fallback from here */
 			i++;

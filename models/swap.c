@@ -320,6 +320,8 @@ static gboolean oom_kill(vm_machine_t *m)
 		.points = best,
 	};
 	m->c.oom_kills++;
+	if (victim->pid == m->cur_pid)
+		m->cur_killed = TRUE;
 	vm_machine_exit(m, victim, VM_KILL_OOM);
 	return TRUE;
 }
