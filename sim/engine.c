@@ -46,6 +46,19 @@ typedef struct {
 	uint64_t cur_rng;     /* RAND's splitmix64 state */
 } task_t;
 
+/* Where the replay stands: the scalars a snapshot keeps, as one. */
+typedef struct {
+	uint64_t now;
+	uint32_t cpu_pid;               /* the process the CPU last ran */
+	uint64_t next_seq;
+	uint64_t buffered;
+	uint64_t crash_seq;
+	gboolean eof;
+	uint64_t events;
+	uint64_t passed, failed;
+	uint64_t work;                  /* for snapshots (see engine.h) */
+} replay_pos_t;
+
 struct vm_engine {
 	vm_engine_opts_t opts;
 	vm_config_t cfg;
@@ -64,16 +77,9 @@ struct vm_engine {
 	GHashTable *by_pid;             /* pid -> task_t* */
 	GPtrArray *tasks;               /* every task, in creation order */
 	task_t *last_task;
-	uint64_t now;
-	uint32_t cpu_pid;               /* the process the CPU last ran */
-	uint64_t next_seq;
-	uint64_t buffered;
+	replay_pos_t pos;
 	gboolean crash_pending;         /* a crash read ahead: a barrier */
 	vm_record_t crash;              /* its copy */
-	uint64_t crash_seq;
-	gboolean eof;
-	uint64_t events;
-	uint64_t passed, failed;
 	vm_record_t rec;                /* scratch for the reader */
 	vm_step_t st;
 	GString *msg;
@@ -85,7 +91,6 @@ struct vm_engine {
 	char **overrides;
 	/* snapshots (opts.snapshots), ordered by event number; NULL: none */
 	GPtrArray *snaps;
-	uint64_t snap_work;             /* work done so far (see engine.h) */
 	uint64_t snap_last;             /* work at the snapshot at or before
 					 * the current position */
 	guint snap_next;                /* first snapshot past the position */
@@ -287,7 +292,7 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 			    "out of memory: no frame for process 1's page table");
 		return FALSE;
 	}
-	e->cpu_pid = 1;
+	e->pos.cpu_pid = 1;
 	e->m->cur_asid = 1;
 	vm_config_watermarks(&e->cfg, &e->m->wm_min, &e->m->wm_low, &e->m->wm_high);
 	for (guint i = 0; i < e->file_headers->len; i++) {
@@ -393,10 +398,10 @@ void vm_engine_free(vm_engine_t *e)
 vm_machine_t *vm_engine_machine(vm_engine_t *e) { return e->m; }
 const vm_config_t *vm_engine_config(const vm_engine_t *e) { return &e->cfg; }
 const char *vm_engine_trace_name(const vm_engine_t *e) { return e->name; }
-uint64_t vm_engine_now(const vm_engine_t *e) { return e->now; }
-uint64_t vm_engine_expect_passed(const vm_engine_t *e) { return e->passed; }
-uint64_t vm_engine_expect_failed(const vm_engine_t *e) { return e->failed; }
-uint64_t vm_engine_events(const vm_engine_t *e) { return e->events; }
+uint64_t vm_engine_now(const vm_engine_t *e) { return e->pos.now; }
+uint64_t vm_engine_expect_passed(const vm_engine_t *e) { return e->pos.passed; }
+uint64_t vm_engine_expect_failed(const vm_engine_t *e) { return e->pos.failed; }
+uint64_t vm_engine_events(const vm_engine_t *e) { return e->pos.events; }
 
 /* ---- expectations (SPEC.md §5) ------------------------------------------- */
 
@@ -486,16 +491,16 @@ static void run_expect(vm_engine_t *e, const vm_record_t *rec)
 	}
 	e->st.expect_ok = (uint8_t)ok;
 	if (ok)
-		e->passed++;
+		e->pos.passed++;
 	else
-		e->failed++;
+		e->pos.failed++;
 }
 
 /* ---- running records ------------------------------------------------------ */
 
 static void charge(vm_engine_t *e, vm_proc_t *p, uint64_t ns)
 {
-	e->now += ns;
+	e->pos.now += ns;
 	if (p)
 		p->cpu_ns += ns;
 }
@@ -509,11 +514,11 @@ static void syscall_cost(vm_engine_t *e, vm_proc_t *p)
 /* The process waits (for the disk) until @until. */
 static void wait_io(vm_engine_t *e, task_t *t, uint64_t until)
 {
-	if (until <= e->now)
+	if (until <= e->pos.now)
 		return;
 	t->blocked = TRUE;
 	t->io_wait = TRUE;
-	t->blocked_at = e->now;
+	t->blocked_at = e->pos.now;
 	vm_evq_push(&e->evq, until, VM_EV_WAKE, t->pid, 0);
 	e->st.blocked = 1;
 	e->st.wait_until = until;
@@ -535,7 +540,7 @@ static uint64_t sys_read(vm_engine_t *e, vm_file_t *f, uint64_t off,
 {
 	vm_machine_t *m = e->m;
 	unsigned sh = m->page_shift;
-	uint64_t ready = e->now;
+	uint64_t ready = e->pos.now;
 	*bytes = 0;
 	if (off >= f->size || !len)
 		return ready;
@@ -546,7 +551,7 @@ static uint64_t sys_read(vm_engine_t *e, vm_file_t *f, uint64_t off,
 	uint64_t last = (end - 1) >> sh;
 	for (uint64_t idx = off >> sh; idx <= last; idx++) {
 		uint32_t pfn = vm_pagecache_find(f, idx);
-		uint64_t r = e->now;
+		uint64_t r = e->pos.now;
 		uint32_t ra = 0;
 		if (pfn == VM_NIL) {
 			vm_ra_window_t w = vm_ra_sync_read(&m->ra, &f->ra, &q, idx,
@@ -588,7 +593,7 @@ static uint64_t sys_write(vm_engine_t *e, vm_file_t *f, uint64_t off,
 {
 	vm_machine_t *m = e->m;
 	unsigned sh = m->page_shift;
-	uint64_t ps = e->cfg.page_size, ready = e->now;
+	uint64_t ps = e->cfg.page_size, ready = e->pos.now;
 	if (!len)
 		return ready;
 	uint64_t old_size = f->size;
@@ -669,9 +674,9 @@ static gboolean run_accesses(vm_engine_t *e, task_t *t, vm_proc_t *p,
 			va = r->addr + k * stride;
 		else
 			va = r->addr + (vm_splitmix64(&t->cur_rng) % pages) * ps;
-		m->now = e->now;
+		m->now = e->pos.now;
 		vm_machine_access(m, p, va, r->acc, &res);
-		e->now += res.cost;
+		e->pos.now += res.cost;
 		p->cpu_ns += res.cost;
 		st->nr_access++;
 		if (G_UNLIKELY(e->oracle != NULL))
@@ -710,11 +715,11 @@ static gboolean run_accesses(vm_engine_t *e, task_t *t, vm_proc_t *p,
 			st->killed = 1;
 			break;
 		}
-		if (G_UNLIKELY(res.ready_at > e->now)) {
+		if (G_UNLIKELY(res.ready_at > e->pos.now)) {
 			/* the process waits for the disk; others may run */
 			t->blocked = TRUE;
 			t->io_wait = TRUE;
-			t->blocked_at = e->now;
+			t->blocked_at = e->pos.now;
 			vm_evq_push(&e->evq, res.ready_at, VM_EV_WAKE, t->pid, 0);
 			st->blocked = 1;
 			st->wait_until = res.ready_at;
@@ -769,18 +774,18 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			}
 			goto done;
 		}
-	} else if (!is_bookkeeping(r->kind) && e->cpu_pid != p->pid) {
+	} else if (!is_bookkeeping(r->kind) && e->pos.cpu_pid != p->pid) {
 		st->switched = 1;
 		uint64_t flushes = m->c.tlb_flushes;
 		vm_machine_switch_to(m, p);
 		st->flushed = m->c.tlb_flushes != flushes;
 		m->c.context_switches++;
-		e->now += e->cfg.cost_context_switch;
-		e->cpu_pid = p->pid;
+		e->pos.now += e->cfg.cost_context_switch;
+		e->pos.cpu_pid = p->pid;
 	}
-	st->start_ns = e->now;
-	vm_writeback_catch_up(m, e->now);
-	m->now = e->now;
+	st->start_ns = e->pos.now;
+	vm_writeback_catch_up(m, e->pos.now);
+	m->now = e->pos.now;
 
 	switch (r->kind) {
 	case VM_REC_ACCESS:
@@ -871,7 +876,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			break;   /* MS_ASYNC does nothing on Linux (mm/msync.c) */
 		uint64_t first = r->addr >> m->page_shift;
 		uint64_t end = (r->addr + r->len + e->cfg.page_size - 1) >> m->page_shift;
-		uint64_t ready = e->now;
+		uint64_t ready = e->pos.now;
 		for (uint32_t i = 0; i < p->nr_vma; i++) {
 			vm_vma_t *v = &p->vma[i];
 			if (v->file < 0 || !(v->flags & VM_MAP_SHARED) ||
@@ -938,10 +943,10 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		if (r->ns) {
 			t->blocked = TRUE;
 			t->io_wait = FALSE;
-			t->blocked_at = e->now;
-			vm_evq_push(&e->evq, e->now + r->ns, VM_EV_WAKE, t->pid, 0);
+			t->blocked_at = e->pos.now;
+			vm_evq_push(&e->evq, e->pos.now + r->ns, VM_EV_WAKE, t->pid, 0);
 			st->blocked = 1;
-			st->wait_until = e->now + r->ns;
+			st->wait_until = e->pos.now + r->ns;
 		}
 		break;
 	case VM_REC_NOTE:
@@ -957,11 +962,11 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		return FALSE;
 	}
 done:
-	st->end_ns = e->now;
+	st->end_ns = e->pos.now;
 	st->evicted = m->nr_evicted - evicted0;
 	st->oom_kills = m->c.oom_kills - kills0;
 	st->kswapd = m->c.kswapd_wakeups - kswapd0;
-	e->events++;
+	e->pos.events++;
 	if (e->opts.check) {
 		char *bad = vm_machine_check(m);
 		if (bad) {
@@ -1010,7 +1015,7 @@ static void wake(vm_engine_t *e, const vm_ev_t *ev)
 		return;
 	t->blocked = FALSE;
 	if (t->io_wait && t->p)
-		t->p->wait_ns += e->now - t->blocked_at;
+		t->p->wait_ns += e->pos.now - t->blocked_at;
 }
 
 /* Read the next event record, from the stream's saved first one or the
@@ -1066,11 +1071,11 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 	vm_step_t *st = &e->st;
 	memset(st, 0, sizeof *st);
 	st->rec = &e->crash;
-	st->index = e->crash_seq + 1;
-	st->start_ns = st->end_ns = e->now;
+	st->index = e->pos.crash_seq + 1;
+	st->start_ns = st->end_ns = e->pos.now;
 	st->last.outcome = VM_OUT_NONE;
-	vm_writeback_catch_up(m, e->now);
-	m->now = e->now;
+	vm_writeback_catch_up(m, e->pos.now);
+	m->now = e->pos.now;
 	vm_machine_crash(m, &st->lost, &st->torn);
 	vm_proc_t *p1 = vm_machine_spawn(m, 1);
 	if (!p1) {
@@ -1080,9 +1085,9 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 		return FALSE;
 	}
 	task_get(e, 1)->p = p1;
-	e->cpu_pid = 1;
+	e->pos.cpu_pid = 1;
 	m->cur_asid = 1;
-	e->events++;
+	e->pos.events++;
 	e->crash_pending = FALSE;
 	if (e->opts.check) {
 		char *bad = vm_machine_check(m);
@@ -1106,7 +1111,7 @@ static int step_once(vm_engine_t *e, GError **error)
 {
 	for (;;) {
 		const vm_ev_t *top;
-		while ((top = vm_evq_peek(&e->evq)) && top->time <= e->now) {
+		while ((top = vm_evq_peek(&e->evq)) && top->time <= e->pos.now) {
 			vm_ev_t ev;
 			vm_evq_pop(&e->evq, &ev);
 			wake(e, &ev);
@@ -1132,7 +1137,7 @@ static int step_once(vm_engine_t *e, GError **error)
 				qrec_t *q = &best->q[best->qhead];
 				best->qhead = (best->qhead + 1) % best->qcap;
 				best->qlen--;
-				e->buffered--;
+				e->pos.buffered--;
 				best->cur = q->rec;   /* owned */
 				best->cur_seq = q->seq;
 				best->cur_pos = 0;
@@ -1148,22 +1153,22 @@ static int step_once(vm_engine_t *e, GError **error)
 		}
 
 		/* read ahead until a record can run */
-		while (!e->eof && !e->crash_pending && e->buffered < VM_ENGINE_WINDOW) {
+		while (!e->pos.eof && !e->crash_pending && e->pos.buffered < VM_ENGINE_WINDOW) {
 			GError *err = NULL;
 			if (!read_event(e, &err)) {
 				if (err) {
 					g_propagate_error(error, err);
 					return -1;
 				}
-				e->eof = TRUE;
+				e->pos.eof = TRUE;
 				break;
 			}
-			uint64_t seq = e->next_seq++;
+			uint64_t seq = e->pos.next_seq++;
 			if (e->rec.kind == VM_REC_CRASH) {
 				/* a barrier: nothing after it starts before
 				 * everything before it has completed */
 				vm_record_copy(&e->crash, &e->rec);
-				e->crash_seq = seq;
+				e->pos.crash_seq = seq;
 				e->crash_pending = TRUE;
 				break;
 			}
@@ -1181,7 +1186,7 @@ static int step_once(vm_engine_t *e, GError **error)
 				return 1;
 			}
 			enqueue(t, &e->rec, seq);
-			e->buffered++;
+			e->pos.buffered++;
 		}
 
 		if (e->crash_pending && crash_ready(e)) {
@@ -1192,14 +1197,14 @@ static int step_once(vm_engine_t *e, GError **error)
 		vm_ev_t ev;
 		if (!vm_evq_pop(&e->evq, &ev))
 			break;
-		if (ev.time > e->now)
-			e->now = ev.time;   /* every process waits: idle */
+		if (ev.time > e->pos.now)
+			e->pos.now = ev.time;   /* every process waits: idle */
 		wake(e, &ev);
 	}
-	if (e->buffered) {
+	if (e->pos.buffered) {
 		g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
 			    "%s: %" G_GUINT64_FORMAT " events can never run (their process never came to exist)",
-			    e->name, e->buffered);
+			    e->name, e->pos.buffered);
 		return -1;
 	}
 	return 0;
@@ -1242,8 +1247,7 @@ gboolean vm_engine_run(vm_engine_t *e, GError **error)
  * is not copied; the oracle's progress is.
  */
 typedef struct {
-	uint64_t events;          /* the state after this many events */
-	uint64_t work;            /* e->snap_work there */
+	replay_pos_t pos;         /* e->pos there: the state after pos.events */
 	uint64_t bytes;           /* about what it holds */
 	vm_machine_image_t *m;
 	task_t **tasks;           /* copies, p NULL: see proc */
@@ -1252,9 +1256,7 @@ typedef struct {
 	gboolean have_last;
 	uint32_t last_pid;
 	vm_evq_t evq;
-	uint64_t now, next_seq, buffered, crash_seq, passed, failed;
-	uint32_t cpu_pid;
-	gboolean crash_pending, eof;
+	gboolean crash_pending;
 	vm_record_t crash;
 	vm_vmt_mark_t mark;
 	vm_oracle_state_t *oracle;
@@ -1308,8 +1310,7 @@ static void snap_free(gpointer p)
 static snap_t *snap_take(vm_engine_t *e)
 {
 	snap_t *s = g_new0(snap_t, 1);
-	s->events = e->events;
-	s->work = e->snap_work;
+	s->pos = e->pos;
 	s->m = vm_machine_save(e->m);
 	s->bytes = sizeof *s + vm_machine_image_size(s->m);
 	/* processes by index: a pid may name several (exit, crash) */
@@ -1331,15 +1332,7 @@ static snap_t *snap_take(vm_engine_t *e)
 	s->last_pid = e->last_task ? e->last_task->pid : 0;
 	evq_copy(&s->evq, &e->evq);
 	s->bytes += s->evq.cap * sizeof(vm_ev_t);
-	s->now = e->now;
-	s->next_seq = e->next_seq;
-	s->buffered = e->buffered;
-	s->crash_seq = e->crash_seq;
-	s->passed = e->passed;
-	s->failed = e->failed;
-	s->cpu_pid = e->cpu_pid;
 	s->crash_pending = e->crash_pending;
-	s->eof = e->eof;
 	if (e->crash_pending)
 		vm_record_copy(&s->crash, &e->crash);
 	vm_vmt_mark(e->rd, &s->mark);
@@ -1372,21 +1365,12 @@ static gboolean snap_restore(vm_engine_t *e, const snap_t *s, GError **error)
 		? g_hash_table_lookup(e->by_pid, GUINT_TO_POINTER(s->last_pid)) : NULL;
 	vm_evq_destroy(&e->evq);
 	evq_copy(&e->evq, &s->evq);
-	e->now = s->now;
-	e->next_seq = s->next_seq;
-	e->buffered = s->buffered;
-	e->crash_seq = s->crash_seq;
-	e->passed = s->passed;
-	e->failed = s->failed;
-	e->cpu_pid = s->cpu_pid;
-	e->eof = s->eof;
+	e->pos = s->pos;
 	if (e->crash_pending)
 		vm_record_clear(&e->crash);
 	e->crash_pending = s->crash_pending;
 	if (s->crash_pending)
 		vm_record_copy(&e->crash, &s->crash);
-	e->events = s->events;
-	e->snap_work = s->work;
 	return TRUE;
 }
 
@@ -1437,10 +1421,10 @@ static void snap_gap_set(vm_engine_t *e, const snap_t *s)
 static void snap_locate(vm_engine_t *e)
 {
 	guint i = 1;
-	while (i < e->snaps->len && SNAP(e, i)->events <= e->events)
+	while (i < e->snaps->len && SNAP(e, i)->pos.events <= e->pos.events)
 		i++;
 	e->snap_next = i;
-	e->snap_last = SNAP(e, i - 1)->work;
+	e->snap_last = SNAP(e, i - 1)->pos.work;
 }
 
 /* Over budget: drop every other snapshot (the first stays), double the
@@ -1472,20 +1456,20 @@ static void snap_thin(vm_engine_t *e)
  * once enough work has run since the one before the position. */
 static void snap_after_step(vm_engine_t *e)
 {
-	e->snap_work += 1 + e->st.nr_access;
-	while (e->snap_next < e->snaps->len && SNAP(e, e->snap_next)->events <= e->events)
-		e->snap_last = SNAP(e, e->snap_next++)->work;
-	if (e->snap_work - e->snap_last < e->snap_gap)
+	e->pos.work += 1 + e->st.nr_access;
+	while (e->snap_next < e->snaps->len && SNAP(e, e->snap_next)->pos.events <= e->pos.events)
+		e->snap_last = SNAP(e, e->snap_next++)->pos.work;
+	if (e->pos.work - e->snap_last < e->snap_gap)
 		return;
 	/* not right before one we have (a replay after a restore) */
 	if (e->snap_next < e->snaps->len &&
-	    SNAP(e, e->snap_next)->work - e->snap_work < e->snap_gap / 2)
+	    SNAP(e, e->snap_next)->pos.work - e->pos.work < e->snap_gap / 2)
 		return;
 	snap_t *s = snap_take(e);
 	snap_gap_set(e, s);
 	g_ptr_array_insert(e->snaps, (gint)e->snap_next, s);
 	e->snap_next++;
-	e->snap_last = s->work;
+	e->snap_last = s->pos.work;
 	e->snap_bytes += s->bytes;
 	if (e->snap_bytes > e->snap_cap)
 		snap_thin(e);
@@ -1514,18 +1498,18 @@ gboolean vm_engine_seek(vm_engine_t *e, uint64_t n, GError **error)
 		guint lo = 0, hi = e->snaps->len;   /* last with events <= before */
 		while (hi - lo > 1) {
 			guint mid = lo + (hi - lo) / 2;
-			if (SNAP(e, mid)->events <= before)
+			if (SNAP(e, mid)->pos.events <= before)
 				lo = mid;
 			else
 				hi = mid;
 		}
 		const snap_t *s = SNAP(e, lo);
-		if (n < e->events || s->events > e->events) {
+		if (n < e->pos.events || s->pos.events > e->pos.events) {
 			if (!snap_restore(e, s, error))
 				return FALSE;
 			snap_locate(e);
 		}
-	} else if (n < e->events) {
+	} else if (n < e->pos.events) {
 		vm_engine_opts_t quiet = e->opts;
 		quiet.on_step = NULL;
 		quiet.on_access = NULL;
@@ -1553,7 +1537,7 @@ gboolean vm_engine_seek(vm_engine_t *e, uint64_t n, GError **error)
 	e->opts.on_step = NULL;
 	e->opts.on_access = NULL;
 	e->opts.on_expect_fail = NULL;
-	while (e->events + 1 < n) {
+	while (e->pos.events + 1 < n) {
 		int r = vm_engine_step(e, error);
 		if (r <= 0) {
 			e->opts = saved;
@@ -1561,7 +1545,7 @@ gboolean vm_engine_seek(vm_engine_t *e, uint64_t n, GError **error)
 		}
 	}
 	e->opts = saved;
-	if (e->events < n && vm_engine_step(e, error) < 0)
+	if (e->pos.events < n && vm_engine_step(e, error) < 0)
 		return FALSE;
 	return TRUE;
 }
