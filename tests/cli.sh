@@ -20,14 +20,9 @@ if [ ! -x "$VMSCOPE" ]; then
 	exit 77
 fi
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/vmscope-cli.XXXXXX") || exit 99
-trap 'rm -rf "$T"' EXIT
-trap 'exit 1' HUP INT TERM
+. "$(dirname "$0")/lib.sh"
 # Relative trace names, so messages read "bad.vmt:3:5: ..." whatever $T is.
-cd "$T" || exit 99
-
-LC_ALL=C
-export LC_ALL
+in_workdir cli
 unset NO_COLOR 2>/dev/null || :
 
 if python3 -c 'import json' >/dev/null 2>&1; then
@@ -35,51 +30,6 @@ if python3 -c 'import json' >/dev/null 2>&1; then
 else
 	have_python=no
 fi
-
-n=0
-passed=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	passed=$((passed + 1))
-	echo "ok $n - $1"
-}
-
-# not_ok DESCRIPTION WHY...
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for why in "$@"; do
-		printf '%s\n' "$why" | sed 's/^/#   /'
-	done
-}
-
-skip() {
-	n=$((n + 1))
-	passed=$((passed + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
-
-# vm NAME ARGS...: run vmscope with stdin from /dev/null; stdout in NAME.out,
-# stderr in NAME.err, the exit status in $rc.
-vm() {
-	name=$1
-	shift
-	"$VMSCOPE" "$@" >"$name.out" 2>"$name.err" </dev/null
-	rc=$?
-}
-
-# vm_in NAME INPUT ARGS...: the same with stdin from INPUT.
-vm_in() {
-	name=$1
-	input=$2
-	shift 2
-	"$VMSCOPE" "$@" >"$name.out" 2>"$name.err" <"$input"
-	rc=$?
-}
 
 # What a run printed, for "not ok" reports.
 show() {

@@ -19,14 +19,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/vmscope-docs.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT
 trap 'exit 1' HUP INT TERM
 
-n=0
-passed=0
-failed=0
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "$2" ] && printf '%s\n' "$2" | head -n 20 | sed 's/^/# /'
-}
+. "$(dirname "$0")/lib.sh"
+# here a skip is not counted as passed
 skip() { n=$((n + 1)); echo "ok $n - # SKIP $1: $2"; }
 
 # ---- the commands and their --help ----------------------------------------

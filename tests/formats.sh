@@ -36,42 +36,9 @@ fi
 SCEN=$top_srcdir/traces/scenarios
 REC=$top_srcdir/traces/recorded
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/vmscope-formats.XXXXXX") || exit 99
-trap 'rm -rf "$T"' EXIT
-trap 'exit 1' HUP INT TERM
-cd "$T" || exit 99
-LC_ALL=C
-export LC_ALL
+. "$(dirname "$0")/lib.sh"
+in_workdir formats
 
-n=0
-passed=0
-failed=0
-ok() {
-	n=$((n + 1))
-	passed=$((passed + 1))
-	echo "ok $n - $1"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for why in "$@"; do
-		printf '%s\n' "$why" | sed 's/^/#   /'
-	done
-}
-skip() {
-	n=$((n + 1))
-	passed=$((passed + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
-# vm NAME ARGS...: stdout in NAME.out, stderr in NAME.err, status in $rc.
-vm() {
-	name=$1
-	shift
-	"$VMSCOPE" "$@" >"$name.out" 2>"$name.err" </dev/null
-	rc=$?
-}
 show() {
 	echo "exit $rc"
 	head -c 600 "$1.err"

@@ -33,14 +33,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/vmscope-validate.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT
 trap 'exit 1' HUP INT TERM
 
-n=0
-passed=0
-failed=0
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "$2" ] && printf '%s\n' "$2" | sed 's/^/# /'
-}
+. "$(dirname "$0")/lib.sh"
 
 # Workloads with exact rows only on a 4 KiB-folio kernel, and no cold file
 # (eviction, readahead timing) so that the test is quick and steady.
