@@ -559,7 +559,7 @@ char *vm_batch_cell_path(const char *dir, unsigned k, const char *ext)
 /* Write @text to @path whole, or not at all: a temporary file renamed over
  * it (GLib's consistent mode also syncs it first, so that a power loss
  * leaves the old or the new file, as a SIGKILL does). */
-static gboolean write_atomic(const char *path, const char *text, GError **error)
+gboolean vm_batch_write_atomic(const char *path, const char *text, GError **error)
 {
 	GError *err = NULL;
 	if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT,
@@ -579,7 +579,7 @@ gboolean vm_batch_write_cell(const vm_grid_t *g, const char *dir, unsigned k,
 	g_autofree char *text = g_strdup_printf("# %s\n%s\n%s\n", id, hdr, row);
 	g_autofree char *path = vm_batch_cell_path(dir, k, "csv");
 	g_autofree char *epath = vm_batch_cell_path(dir, k, "err");
-	if (!write_atomic(path, text, error))
+	if (!vm_batch_write_atomic(path, text, error))
 		return FALSE;
 	g_unlink(epath);
 	return TRUE;
@@ -596,7 +596,7 @@ gboolean vm_batch_write_cell_error(const vm_grid_t *g, const char *dir,
 	g_autofree char *text = g_strdup_printf("# %s\n%s\n", id, flat);
 	g_autofree char *path = vm_batch_cell_path(dir, k, "err");
 	g_autofree char *rpath = vm_batch_cell_path(dir, k, "csv");
-	if (!write_atomic(path, text, error))
+	if (!vm_batch_write_atomic(path, text, error))
 		return FALSE;
 	g_unlink(rpath);
 	return TRUE;
@@ -670,9 +670,9 @@ gboolean vm_batch_write_results(const vm_grid_t *g, const char *dir,
 	}
 	g_autofree char *rpath = g_build_filename(dir, "results.csv", NULL);
 	g_autofree char *epath = g_build_filename(dir, "errors.txt", NULL);
-	gboolean ok = write_atomic(rpath, csv->str, error);
+	gboolean ok = vm_batch_write_atomic(rpath, csv->str, error);
 	if (ok && errs->len)
-		ok = write_atomic(epath, errs->str, error);
+		ok = vm_batch_write_atomic(epath, errs->str, error);
 	else if (ok)
 		g_unlink(epath);
 	g_string_free(csv, TRUE);
@@ -697,7 +697,7 @@ gboolean vm_batch_prepare_dir(const vm_grid_t *g, const char *dir, GError **erro
 	g_autofree char *old = NULL;
 	if (g_file_get_contents(copy, &old, NULL, NULL) && strcmp(old, text) == 0)
 		return TRUE;
-	return write_atomic(copy, text, error);
+	return vm_batch_write_atomic(copy, text, error);
 }
 
 gboolean vm_batch_row_stat(const char *row, unsigned stat, double *value)

@@ -101,6 +101,10 @@ char *vm_batch_cell_path(const char *dir, unsigned k, const char *ext);
 char *vm_batch_run_cell(const vm_grid_t *g, unsigned k, gboolean check,
 			GError **error);
 
+/* Write @text to @path whole or not at all (a temporary file, synced and
+ * renamed over it). */
+gboolean vm_batch_write_atomic(const char *path, const char *text,
+			       GError **error);
 /* Write cell @k's result file (row) or error file (message), atomically;
  * writing one removes the other. */
 gboolean vm_batch_write_cell(const vm_grid_t *g, const char *dir, unsigned k,

@@ -697,17 +697,6 @@ static void gp_str(GString *out, const char *s)
 	g_string_append_c(out, '\'');
 }
 
-static gboolean write_file(const char *path, const char *text, GError **error)
-{
-	GError *err = NULL;
-	if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT,
-				      0644, &err)) {
-		g_set_error(error, VM_ERROR, VM_ERROR_IO, "%s", err->message);
-		g_error_free(err);
-		return FALSE;
-	}
-	return TRUE;
-}
 
 /*
  * The plot: the metric (y) against the first varied key (x; the trace
@@ -883,8 +872,8 @@ static gboolean write_plot_files(vm_grid_t *g, const char *dir, char **rows,
 	*script_name = g_strdup_printf("%s.gp", base);
 	g_autofree char *gp_path = g_build_filename(dir, *script_name, NULL);
 	if (ok)
-		ok = write_file(dat_path, dat->str, error) &&
-		     write_file(gp_path, gp->str, error);
+		ok = vm_batch_write_atomic(dat_path, dat->str, error) &&
+		     vm_batch_write_atomic(gp_path, gp->str, error);
 	g_string_free(dat, TRUE);
 	g_string_free(gp, TRUE);
 	return ok;
@@ -998,7 +987,7 @@ static int emit(vm_grid_t *g, const char *grid_path, const char *dir)
 		g_autofree char *log = g_build_filename(adir, "parallel.log", NULL);
 		g_autofree char *qpath = g_shell_quote(path);
 		g_autofree char *qlog = g_shell_quote(log);
-		if (!write_file(path, jobs->str, &err)) {
+		if (!vm_batch_write_atomic(path, jobs->str, &err)) {
 			status = vm_cli_report(err);
 		} else if (!opt_quiet) {
 			printf("vmscope batch: wrote %s: %u jobs, one per cell without a "
@@ -1045,7 +1034,7 @@ static int emit(vm_grid_t *g, const char *grid_path, const char *dir)
 			pending->len, agrid, adir, qself, qdir, spec, name, spec,
 			logpat, qself, qdir, extra, force, qgrid);
 		g_autofree char *path = g_build_filename(dir, "slurm.sh", NULL);
-		if (!write_file(path, sh->str, &err)) {
+		if (!vm_batch_write_atomic(path, sh->str, &err)) {
 			status = vm_cli_report(err);
 		} else {
 			g_chmod(path, 0755);
