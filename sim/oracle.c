@@ -24,7 +24,13 @@ struct vm_oracle {
 	GHashTable *pending;   /* key -> position of its next access not yet served */
 	GHashTable *names;     /* file name -> fid (1, 2, ...) */
 	GHashTable *procs;     /* pid -> o_proc_t (pass 1 only) */
+	uint32_t last_pid;     /* pass 1: the process of the latest access ... */
+	o_proc_t *last_proc;   /* ... and its state (NULL: none), not to hash
+				* its pid again for every access */
 	const vm_machine_t *m;
+	GArray *fid_of;        /* replay: machine file id -> fid + 1 (0: not
+				* looked up yet), so that accesses do not
+				* hash the file's name */
 };
 
 G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(uint64_t));
@@ -109,7 +115,11 @@ static void o_unmap(o_proc_t *op, uint64_t start, uint64_t end)
 static uint64_t access_key(vm_oracle_t *o, uint32_t pid, uint64_t vpn,
 			   vm_acc_t acc)
 {
-	o_proc_t *op = g_hash_table_lookup(o->procs, GUINT_TO_POINTER(pid));
+	if (pid != o->last_pid || !o->last_proc) {
+		o->last_pid = pid;
+		o->last_proc = g_hash_table_lookup(o->procs, GUINT_TO_POINTER(pid));
+	}
+	o_proc_t *op = o->last_proc;
 	if (op)
 		for (guint i = 0; i < op->vmas->len; i++) {
 			const o_vma_t *v = &g_array_index(op->vmas, o_vma_t, i);
@@ -140,6 +150,7 @@ vm_oracle_t *vm_oracle_new(unsigned page_shift)
 	o->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	o->procs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 					 o_proc_free);
+	o->fid_of = g_array_new(FALSE, TRUE, sizeof(uint32_t));
 	return o;
 }
 
@@ -152,6 +163,7 @@ void vm_oracle_free(vm_oracle_t *o)
 	g_array_free(o->next, TRUE);
 	g_hash_table_destroy(o->pending);
 	g_hash_table_destroy(o->names);
+	g_array_free(o->fid_of, TRUE);
 	if (o->procs)
 		g_hash_table_destroy(o->procs);
 	g_free(o);
@@ -250,6 +262,8 @@ void vm_oracle_record(vm_oracle_t *o, const vm_record_t *r)
 		break;
 	}
 	case VM_REC_EXIT:
+		if (o->last_pid == r->pid)
+			o->last_proc = NULL;
 		g_hash_table_remove(o->procs, GUINT_TO_POINTER(r->pid));
 		break;
 	default:
@@ -286,11 +300,19 @@ void vm_oracle_bind(vm_oracle_t *o, const vm_machine_t *m)
 
 /* The file key of page @index of @f, or 0 when the trace never names it
  * (shmem, a file the pass did not see). */
-static uint64_t machine_file_key(const vm_oracle_t *o, const vm_file_t *f,
+static uint64_t machine_file_key(vm_oracle_t *o, const vm_file_t *f,
 				 uint64_t index, gboolean *ok)
 {
-	uint32_t fid = f && f->name
-		? GPOINTER_TO_UINT(g_hash_table_lookup(o->names, f->name)) : 0;
+	uint32_t fid = 0;
+	if (f) {
+		if (f->id >= o->fid_of->len)
+			g_array_set_size(o->fid_of, f->id + 1);
+		uint32_t *c = &g_array_index(o->fid_of, uint32_t, f->id);
+		if (!*c)
+			*c = 1 + (f->name ? GPOINTER_TO_UINT(g_hash_table_lookup(o->names,
+									     f->name)) : 0);
+		fid = *c - 1;
+	}
 	*ok = fid != 0;
 	return file_key(fid, index);
 }
