@@ -404,6 +404,13 @@ uint64_t vm_pagecache_writeback_aged(vm_machine_t *m, vm_file_t *f,
 /* The flusher (writeback.interval, writeback.expire, background_ratio):
  * run every tick up to @now that has not run yet. */
 void vm_writeback_catch_up(vm_machine_t *m, uint64_t now);
+/* vm_writeback_catch_up when a flusher run may be due: called before every
+ * event, so the common nothing-to-do case costs a compare. */
+static inline void vm_writeback_tick(vm_machine_t *m, uint64_t now)
+{
+	if (G_UNLIKELY(m->flush_next <= now))
+		vm_writeback_catch_up(m, now);
+}
 /* After a write: background writeback above background_ratio, and above
  * dirty_ratio the writer's wait (returns until when it waits). */
 uint64_t vm_writeback_balance(vm_machine_t *m);

@@ -77,6 +77,8 @@ struct vm_engine {
 	GHashTable *by_pid;             /* pid -> task_t* */
 	GPtrArray *tasks;               /* every task, in creation order */
 	task_t *last_task;
+	gboolean batching;              /* in vm_engine_run with nobody watching
+					 * each event: fast_access may run */
 	replay_pos_t pos;
 	gboolean crash_pending;         /* a crash read ahead: a barrier */
 	vm_record_t crash;              /* its copy */
@@ -104,10 +106,19 @@ static void snaps_free(vm_engine_t *e);
 
 /* ---- set-up -------------------------------------------------------------- */
 
-static task_t *task_get(vm_engine_t *e, uint32_t pid)
+static task_t *task_lookup(vm_engine_t *e, uint32_t pid);
+
+/* The task of @pid, created on first use; inline for the last one, which
+ * nearly every record of a trace names again. */
+static inline task_t *task_get(vm_engine_t *e, uint32_t pid)
 {
 	if (G_LIKELY(e->last_task && e->last_task->pid == pid))
 		return e->last_task;
+	return task_lookup(e, pid);
+}
+
+static task_t *task_lookup(vm_engine_t *e, uint32_t pid)
+{
 	task_t *t = g_hash_table_lookup(e->by_pid, GUINT_TO_POINTER(pid));
 	if (!t) {
 		t = g_new0(task_t, 1);
@@ -245,6 +256,8 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 		gboolean ok = TRUE;
 		if (opt)
 			e->oracle = vm_oracle_new((unsigned)g_bit_nth_lsf(e->cfg.page_size, -1));
+		else
+			vm_vmt_set_skim(e->rd, TRUE);   /* the oracle needs every access */
 		while (got) {
 			if (is_header(e->rec.kind)) {
 				g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
@@ -651,6 +664,83 @@ static uint64_t access_count(const vm_engine_t *e, const vm_record_t *r)
 	}
 }
 
+/* What one access left its record to do (access_one). */
+typedef enum {
+	ACC_NEXT,       /* go on with the record's next page */
+	ACC_STOP,       /* the process died (or was killed): the record ends */
+	ACC_WAIT,       /* the process waits for the disk after this page */
+	ACC_FAIL,       /* out of memory with nobody to kill: @error is set */
+} acc_rc_t;
+
+/*
+ * Access @va, the @k-th page of @r, for task @t at the engine's clock: the
+ * body of run_accesses, and the whole of the batched replay's fast path
+ * (fast_access), which must do exactly what it does.
+ */
+static inline acc_rc_t access_one(vm_engine_t *e, task_t *t, vm_proc_t *p,
+				  const vm_record_t *r, uint64_t va, uint64_t k,
+				  GError **error)
+{
+	vm_machine_t *m = e->m;
+	vm_step_t *st = &e->st;
+	/* straight into the step: a copy of it read back what the narrow
+	 * stores had just written, a store-forwarding stall that cost more
+	 * than the rest of a TLB hit */
+	vm_access_t *res = &st->last;
+
+	m->now = e->pos.now;
+	vm_machine_access(m, p, va, r->acc, res);
+	e->pos.now += res->cost;
+	p->cpu_ns += res->cost;
+	st->nr_access++;
+	if (G_UNLIKELY(e->oracle != NULL))
+		vm_oracle_served(e->oracle, p, va >> m->page_shift);
+	if (G_UNLIKELY(res->oom)) {
+		if (p->state != VM_PROC_RUNNING) {
+			/* the OOM killer chose this very process */
+			st->killed = 1;
+			st->last_vaddr = va;
+			return ACC_STOP;
+		}
+		g_set_error(error, VM_ERROR, VM_ERROR_OOM,
+			    "%s:%" G_GUINT64_FORMAT ": out of memory: pid %u needs a frame for 0x%"
+			    G_GINT64_MODIFIER "x; nothing can be reclaimed and the OOM killer "
+			    "could free nothing (oom.policy=%s; %" G_GUINT64_FORMAT " pages of memory)",
+			    e->name, r->line, p->pid, va, e->cfg.oom_policy,
+			    (uint64_t)m->frames.nr);
+		return ACC_FAIL;
+	}
+	st->outcomes[res->outcome]++;
+	st->last_vaddr = va;
+	if (G_UNLIKELY(e->opts.on_access != NULL))
+		e->opts.on_access(e->opts.ctx, e, r, va, r->acc, res);
+	if (G_UNLIKELY(res->outcome == VM_OUT_SIGSEGV ||
+		       res->outcome == VM_OUT_SIGBUS)) {
+		vm_sig_t sig = res->outcome == VM_OUT_SIGSEGV ? VM_SIG_SIGSEGV
+							    : VM_SIG_SIGBUS;
+		if (p->catch_mask & (1u << sig)) {
+			st->caught = 1;
+			return ACC_NEXT;   /* counted and skipped (SPEC.md §2) */
+		}
+		vm_machine_exit(m, p, sig == VM_SIG_SIGSEGV ? VM_KILL_SIGSEGV
+							    : VM_KILL_SIGBUS);
+		st->killed = 1;
+		return ACC_STOP;
+	}
+	if (G_UNLIKELY(res->ready_at > e->pos.now)) {
+		/* the process waits for the disk; others may run */
+		t->blocked = TRUE;
+		t->io_wait = TRUE;
+		t->blocked_at = e->pos.now;
+		vm_evq_push(&e->evq, res->ready_at, VM_EV_WAKE, t->pid, 0);
+		st->blocked = 1;
+		st->wait_until = res->ready_at;
+		t->cur_pos = k + 1;
+		return ACC_WAIT;
+	}
+	return ACC_NEXT;
+}
+
 /*
  * Run the accesses of @t's current record from cur_pos on.  Returns FALSE
  * with @error when the machine ran out of memory.
@@ -658,77 +748,57 @@ static uint64_t access_count(const vm_engine_t *e, const vm_record_t *r)
 static gboolean run_accesses(vm_engine_t *e, task_t *t, vm_proc_t *p,
 			     const vm_record_t *r, GError **error)
 {
-	vm_machine_t *m = e->m;
-	vm_step_t *st = &e->st;
 	uint64_t n = access_count(e, r);
 	uint64_t ps = e->cfg.page_size;
 	uint64_t stride = r->stride ? r->stride : ps;
 	uint64_t pages = r->len / ps;
-	vm_access_t res;
+	unsigned sh = e->m->page_shift;
 	for (uint64_t k = t->cur_pos; k < n; k++) {
 		uint64_t va;
 		if (r->kind == VM_REC_ACCESS)
-			va = k ? ((r->addr >> e->m->page_shift) + k) << e->m->page_shift
-			       : r->addr;
+			va = k ? ((r->addr >> sh) + k) << sh : r->addr;
 		else if (r->kind == VM_REC_SEQ)
 			va = r->addr + k * stride;
 		else
 			va = r->addr + (vm_splitmix64(&t->cur_rng) % pages) * ps;
-		m->now = e->pos.now;
-		vm_machine_access(m, p, va, r->acc, &res);
-		e->pos.now += res.cost;
-		p->cpu_ns += res.cost;
-		st->nr_access++;
-		if (G_UNLIKELY(e->oracle != NULL))
-			vm_oracle_served(e->oracle, p, va >> m->page_shift);
-		if (G_UNLIKELY(res.oom)) {
-			if (p->state != VM_PROC_RUNNING) {
-				/* the OOM killer chose this very process */
-				st->killed = 1;
-				st->last = res;
-				st->last_vaddr = va;
-				break;
-			}
-			g_set_error(error, VM_ERROR, VM_ERROR_OOM,
-				    "%s:%" G_GUINT64_FORMAT ": out of memory: pid %u needs a frame for 0x%"
-				    G_GINT64_MODIFIER "x; nothing can be reclaimed and the OOM killer "
-				    "could free nothing (oom.policy=%s; %" G_GUINT64_FORMAT " pages of memory)",
-				    e->name, r->line, p->pid, va, e->cfg.oom_policy,
-				    (uint64_t)m->frames.nr);
+		acc_rc_t rc = access_one(e, t, p, r, va, k, error);
+		if (rc == ACC_FAIL)
 			return FALSE;
-		}
-		st->outcomes[res.outcome]++;
-		st->last = res;
-		st->last_vaddr = va;
-		if (G_UNLIKELY(e->opts.on_access != NULL))
-			e->opts.on_access(e->opts.ctx, e, r, va, r->acc, &res);
-		if (G_UNLIKELY(res.outcome == VM_OUT_SIGSEGV ||
-			       res.outcome == VM_OUT_SIGBUS)) {
-			vm_sig_t sig = res.outcome == VM_OUT_SIGSEGV ? VM_SIG_SIGSEGV
-								    : VM_SIG_SIGBUS;
-			if (p->catch_mask & (1u << sig)) {
-				st->caught = 1;
-				continue;   /* counted and skipped (SPEC.md §2) */
-			}
-			vm_machine_exit(m, p, sig == VM_SIG_SIGSEGV ? VM_KILL_SIGSEGV
-								    : VM_KILL_SIGBUS);
-			st->killed = 1;
-			break;
-		}
-		if (G_UNLIKELY(res.ready_at > e->pos.now)) {
-			/* the process waits for the disk; others may run */
-			t->blocked = TRUE;
-			t->io_wait = TRUE;
-			t->blocked_at = e->pos.now;
-			vm_evq_push(&e->evq, res.ready_at, VM_EV_WAKE, t->pid, 0);
-			st->blocked = 1;
-			st->wait_until = res.ready_at;
-			t->cur_pos = k + 1;
+		if (rc == ACC_WAIT)
 			return TRUE;
-		}
+		if (rc == ACC_STOP)
+			break;
 	}
 	t->cur_pos = n;
 	return TRUE;
+}
+
+/*
+ * The batched replay's fast path: most events of a recorded trace are
+ * one-page accesses by the process already on the CPU, and the step record
+ * exec_record fills for the watchers (the UI, explain, the timeline, the
+ * snapshots) was most of their cost.  With nobody watching (e->batching)
+ * such an access runs here, through the same access_one.  Returns 0 when
+ * @r is not such an access (exec_record runs it), 1 when it ran, -1 on
+ * error.
+ */
+static inline int fast_access(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			      GError **error)
+{
+	vm_proc_t *p = t->p;
+	unsigned sh = e->m->page_shift;
+
+	if (r->kind != VM_REC_ACCESS || !p || p->state != VM_PROC_RUNNING ||
+	    p->pid != e->pos.cpu_pid ||
+	    (r->addr >> sh) != ((r->addr + r->len - 1) >> sh))
+		return 0;
+	vm_writeback_tick(e->m, e->pos.now);
+	/* one page: waiting after it or dying at it ends the record alike */
+	if (access_one(e, t, p, r, r->addr, 0, error) == ACC_FAIL)
+		return -1;
+	t->cur_pos = 1;
+	e->pos.events++;
+	return 1;
 }
 
 static gboolean is_bookkeeping(vm_rec_kind_t k)
@@ -784,7 +854,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		e->pos.cpu_pid = p->pid;
 	}
 	st->start_ns = e->pos.now;
-	vm_writeback_catch_up(m, e->pos.now);
+	vm_writeback_tick(m, e->pos.now);
 	m->now = e->pos.now;
 
 	switch (r->kind) {
@@ -1105,6 +1175,13 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 	return TRUE;
 }
 
+/* A wake-up is due: step_once must run it before reading on. */
+static inline gboolean wake_due(vm_engine_t *e)
+{
+	const vm_ev_t *top = vm_evq_peek(&e->evq);
+	return top && top->time <= e->pos.now;
+}
+
 static void snap_after_step(vm_engine_t *e);
 
 static int step_once(vm_engine_t *e, GError **error)
@@ -1174,6 +1251,20 @@ static int step_once(vm_engine_t *e, GError **error)
 			}
 			task_t *t = task_get(e, e->rec.pid);
 			if (runnable(e, t) && !t->busy && !t->qlen) {
+				if (e->batching) {
+					int f = fast_access(e, t, &e->rec, error);
+					if (f < 0)
+						return -1;
+					/* read on while nothing else could run
+					 * first: no wake-up due, and this
+					 * process still able to run */
+					if (f > 0 && !t->blocked && t->p &&
+					    t->p->state == VM_PROC_RUNNING &&
+					    !wake_due(e))
+						continue;
+					if (f > 0)
+						return 1;
+				}
 				t->cur_pos = 0;
 				t->cur_seq = seq;
 				if (!exec_record(e, t, &e->rec, seq + 1, error))
@@ -1221,8 +1312,12 @@ int vm_engine_step(vm_engine_t *e, GError **error)
 gboolean vm_engine_run(vm_engine_t *e, GError **error)
 {
 	int r;
+	/* many events a step when nothing looks at each one */
+	e->batching = !e->opts.on_step && !e->opts.on_access && !e->opts.check &&
+		      !e->snaps;
 	while ((r = vm_engine_step(e, error)) > 0)
 		;
+	e->batching = FALSE;
 	return r == 0;
 }
 
