@@ -3,6 +3,8 @@
 # (issue 9, docs/formats.md):
 #   - every scenario goes .vmt -> .vmtb -> .vmt byte-identical with the
 #     normalized .vmt, and `run` prints the same statistics for both;
+#   - the check pass's errors after runs of accesses (which it skims in a
+#     .vmtb) are the .vmt's, line and column;
 #   - `run` reads .vmt and .vmtb by content (whatever the name, and from
 #     standard input), and refuses Lackey output with a pointer to convert;
 #   - convert's errors name FILE:LINE:COL and the token, and leave no
@@ -79,6 +81,31 @@ if [ "$rc" = 0 ] && cmp -s tour.bin tour.vmtb &&
 else
 	not_ok "convert --to vmtb writes the same binary whatever OUT's name" "$(show to)"
 fi
+
+# The check pass over a .vmtb skims runs of one-page accesses: an error
+# after them, or in the middle of one (an access by a process that has
+# exited), names the line and column the .vmt's does.
+awk 'BEGIN { print "vmt 1"; print "1 mmap 0x10000 1M rw private anon";
+	for (i = 0; i < 3000; i++) printf "1 r 0x%x\n", 65536 + (i * 64) % 1048576;
+	print "1 fork 2"; print "2 r 0x10000"; print "2 r 0x10040"; print "2 exit";
+	for (i = 0; i < 3000; i++) printf "1 w 0x%x\n", 65536 + (i * 640) % 1048576;
+	print "1 munmap 0x10800 4K" }' >late.vmt
+sed '$d' late.vmt >dead.vmt
+printf '2 r 0x10080\n1 r 0x10000\n' >>dead.vmt
+for t in late dead; do
+	"$VMSCOPE" convert "$t.vmt" "$t.vmtb" 2>"$t.cerr"
+	"$VMSCOPE" run "$t.vmt" >"$t.out1" 2>"$t.err1"
+	r1=$?
+	"$VMSCOPE" run "$t.vmtb" >"$t.out2" 2>"$t.err2"
+	r2=$?
+	sed "s/$t\.vmtb:/$t.vmt:/" "$t.err2" >"$t.err2n"
+	if [ "$r1" = 1 ] && [ "$r2" = 1 ] && [ ! -s "$t.out2" ] && cmp -s "$t.err1" "$t.err2n"; then
+		ok "run $t.vmtb: the check's error is the .vmt's: $(head -c 90 "$t.err1")"
+	else
+		not_ok "run $t.vmtb: the check's error is the .vmt's" \
+		       "exit $r1/$r2: $(cat "$t.err1") / $(cat "$t.err2")"
+	fi
+done
 
 # ---- reading by content ------------------------------------------------------
 

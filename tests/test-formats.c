@@ -11,6 +11,8 @@
  *     as an error naming the file (or, for a changed byte, as valid
  *     records), never a crash;
  *   - marks across the 1 MiB blocks of a 3 MiB .vmtb, and rewinding;
+ *   - the check pass's skimming read leaves out only what a check cannot
+ *     fail, and fails where a full read fails;
  *   - Lackey: good lines give the expected trace (page deduplication,
  *     implicit mappings, system calls), malformed lines an error
  *     "FILE:LINE:COL: ... 'TOKEN'".
@@ -423,6 +425,207 @@ START_TEST(vmtb_marks)
 }
 END_TEST
 
+/*
+ * Skimming (vm_vmt_set_skim, the check pass's reader): over a .vmtb it
+ * leaves out exactly the one-page accesses that follow an access of the
+ * same process, and nothing else; every record it returns is the one a
+ * full read returns, with the same line and columns.  Over text it leaves
+ * out nothing.  Checked on a trace of 3 MiB (records straddle the read
+ * blocks) with runs of every length between other records, pid changes,
+ * sizes and an exit, and with each byte of a small .vmtb changed: the
+ * skimming read fails exactly when the full read fails, with the same
+ * message.
+ */
+static GString *
+read_lines(vm_vmt_reader_t *r, gboolean skim, GError **error)
+{
+	GString *out = g_string_new(NULL);
+	vm_record_t rec;
+
+	vm_vmt_set_skim(r, skim);
+	while (vm_vmt_next(r, &rec, error)) {
+		g_string_append_printf(out, "%" G_GUINT64_FORMAT ":%u,%u,%u,%u ",
+				       rec.line, rec.cols[0], rec.cols[1],
+				       rec.cols[2], rec.cols[3]);
+		vm_vmt_format(&rec, out);
+		g_string_append_c(out, '\n');
+	}
+	return out;
+}
+
+/* The lines of @full (read_lines) a skimming read keeps. */
+static GString *
+skimmed(const char *full)
+{
+	GString *out = g_string_new(NULL);
+	char **lines = g_strsplit(full, "\n", -1);
+	char prev_pid[16] = "";
+	gboolean prev_access = FALSE;
+
+	for (char **l = lines; *l && **l; l++) {
+		char pid[16] = "", op[8] = "", addr[32] = "", size[32] = "";
+		int n = sscanf(strchr(*l, ' ') + 1, "%15s %7s %31s %31s", pid, op, addr, size);
+		gboolean access = n >= 3 && strlen(op) == 1 && strchr("rwx", op[0]);
+
+		if (!(access && n == 3 && prev_access && strcmp(pid, prev_pid) == 0)) {
+			g_string_append(out, *l);
+			g_string_append_c(out, '\n');
+		}
+		prev_access = access;
+		g_strlcpy(prev_pid, pid, sizeof prev_pid);
+	}
+	g_strfreev(lines);
+	return out;
+}
+
+/* @skim holds only lines of @full, and every line of @want: a corrupt
+ * .vmtb can spell a one-page access in the long form, which the skim keeps
+ * (and the check accepts). */
+static gboolean
+skim_within(const char *full, const char *skim, const char *want)
+{
+	GHashTable *in_full = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTable *in_skim = g_hash_table_new(g_str_hash, g_str_equal);
+	char **f = g_strsplit(full, "\n", -1), **k = g_strsplit(skim, "\n", -1);
+	char **w = g_strsplit(want, "\n", -1);
+	gboolean ok = TRUE;
+
+	for (char **l = f; *l; l++)
+		g_hash_table_add(in_full, *l);
+	for (char **l = k; *l; l++) {
+		g_hash_table_add(in_skim, *l);
+		ok = ok && g_hash_table_contains(in_full, *l);
+	}
+	for (char **l = w; *l; l++)
+		ok = ok && g_hash_table_contains(in_skim, *l);
+	g_hash_table_destroy(in_full);
+	g_hash_table_destroy(in_skim);
+	g_strfreev(f);
+	g_strfreev(k);
+	g_strfreev(w);
+	return ok;
+}
+
+START_TEST(skim_leaves_out_only_what_a_check_cannot_fail)
+{
+	GString *t = g_string_new("vmt 1\nfile a size=1M\n1 mmap 0x10000 1G rw private anon\n");
+	uint64_t s = 7;
+	unsigned n = 0;
+
+	while (t->len < (12u << 20)) {
+		uint64_t x = vm_splitmix64(&s);
+		uint64_t a = 0x10000 + x % (1u << 30);
+		unsigned pid = 1 + (unsigned)(x >> 40) % 2;
+
+		switch ((x >> 32) % 16) {
+		case 0:
+			g_string_append_printf(t, "1 munmap 0x%" G_GINT64_MODIFIER "x 4K\n",
+					       a & ~(uint64_t)0xfff);
+			break;
+		case 1:
+			g_string_append_printf(t, "%u w 0x%" G_GINT64_MODIFIER "x 8\n", pid, a);
+			break;
+		case 2:
+			g_string_append_printf(t, "%u r 0x%" G_GINT64_MODIFIER "x 8K\n", pid, a);
+			break;
+		default:
+			/* a run of one-page accesses, up to 2000 long */
+			for (unsigned k = (unsigned)((x >> 48) % ((x & 1) ? 2000 : 5)); k-- > 0;) {
+				g_string_append_printf(t, "%u %c 0x%" G_GINT64_MODIFIER "x\n",
+						       pid, "rwx"[k % 3], a);
+				a += 64 * (k % 7);
+			}
+		}
+		n++;
+	}
+	g_string_append(t, "1 r 0x10000\n1 fork 3\n3 r 0x10000\n3 r 0x10040\n3 exit\n1 r 0x10040\n");
+	char *bin = convert_text(t->str, TRUE), *txt = convert_text(t->str, FALSE);
+	GError *error = NULL;
+	vm_vmt_reader_t *r = vm_vmt_open(bin, &error);
+
+	ck_assert_ptr_nonnull(r);
+	GString *full = read_lines(r, FALSE, &error);
+	ck_assert_ptr_null(error);
+	ck_assert(vm_vmt_rewind(r, &error));
+	GString *skim = read_lines(r, TRUE, &error);
+	ck_assert_ptr_null(error);
+	GString *want = skimmed(full->str);
+	ck_assert_uint_lt(want->len, full->len / 4);   /* it skims a lot */
+	ck_assert_msg(g_string_equal(skim, want), "the skimming read differs");
+	/* the rewind ends it: a full read again */
+	ck_assert(vm_vmt_rewind(r, &error));
+	GString *again = read_lines(r, FALSE, &error);
+	ck_assert(g_string_equal(again, full));
+	vm_vmt_close(r);
+	/* text: nothing left out */
+	r = vm_vmt_open(txt, &error);
+	ck_assert_ptr_nonnull(r);
+	GString *text = read_lines(r, TRUE, &error);
+	ck_assert_ptr_null(error);
+	ck_assert(g_string_equal(text, full));
+	vm_vmt_close(r);
+	g_unlink(bin);
+	g_unlink(txt);
+	g_free(bin);
+	g_free(txt);
+	g_string_free(t, TRUE);
+	g_string_free(full, TRUE);
+	g_string_free(skim, TRUE);
+	g_string_free(want, TRUE);
+	g_string_free(again, TRUE);
+	g_string_free(text, TRUE);
+}
+END_TEST
+
+START_TEST(skim_fails_as_a_full_read_does)
+{
+	static const uint8_t values[] = { 0x00, 0x01, 0x02, 0x80, 0xff, 0x7f };
+	GString *t = g_string_new("vmt 1\n1 mmap 0x10000 1M rw private anon\n");
+
+	for (unsigned i = 0; i < 40; i++)
+		g_string_append_printf(t, "1 %c 0x%x\n", "rrw"[i % 3], 0x10000 + i * 0x440);
+	g_string_append(t, "1 r 0x20000 8\n1 fork 2\n2 r 0x10000\n2 r 0x10040\n2 exit\n1 r 0x10040\n");
+	char *bin = convert_text(t->str, TRUE);
+	char *data;
+	gsize len;
+	unsigned errors = 0;
+
+	ck_assert(g_file_get_contents(bin, &data, &len, NULL));
+	for (gsize at = 9; at < len; at++) {
+		for (unsigned v = 0; v < G_N_ELEMENTS(values); v++) {
+			char *copy = g_memdup2(data, len);
+			GError *e1 = NULL, *e2 = NULL;
+
+			copy[at] = (char)values[v];
+			vm_vmt_reader_t *r = vm_vmt_open_memory("c.vmtb", copy, len);
+			GString *full = read_lines(r, FALSE, &e1);
+			vm_vmt_close(r);
+			r = vm_vmt_open_memory("c.vmtb", copy, len);
+			GString *skim = read_lines(r, TRUE, &e2);
+			vm_vmt_close(r);
+			GString *want = skimmed(full->str);
+			if ((e1 == NULL) != (e2 == NULL) ||
+			    (e1 && strcmp(e1->message, e2->message) != 0) ||
+			    !skim_within(full->str, skim->str, want->str))
+				ck_abort_msg("byte %zu=%u: full '%s', skim '%s'", at, values[v],
+					     e1 ? e1->message : "ok", e2 ? e2->message : "ok");
+			errors += e1 != NULL;
+			g_clear_error(&e1);
+			g_clear_error(&e2);
+			g_string_free(full, TRUE);
+			g_string_free(skim, TRUE);
+			g_string_free(want, TRUE);
+			g_free(copy);
+		}
+	}
+	ck_assert_uint_gt(errors, len);
+	g_unlink(bin);
+	g_free(bin);
+	g_free(data);
+	g_string_free(t, TRUE);
+}
+END_TEST
+
 /* --- Lackey ----------------------------------------------------------------- */
 
 /* Import @log (one process); the trace text, or NULL with *error. */
@@ -611,6 +814,8 @@ formats_suite(void)
 	tcase_add_test(tc, corrupt_files);
 	tcase_add_test(tc, bad_header_and_messages);
 	tcase_add_test(tc, vmtb_marks);
+	tcase_add_test(tc, skim_leaves_out_only_what_a_check_cannot_fail);
+	tcase_add_test(tc, skim_fails_as_a_full_read_does);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lackey");
 	tcase_add_test(tc, lackey_good);

@@ -117,6 +117,8 @@ struct vm_vmt_reader {
 	gboolean binary;        /* a .vmtb: records come from the codec */
 	uint64_t data_start;    /* .vmtb: the offset of the first record */
 	vm_vmtb_state_t bst;    /* .vmtb: the codec's state */
+	gboolean skim;          /* vm_vmt_set_skim: a check pass only */
+	gboolean after_access;  /* .vmtb: the last record was an access */
 
 	char *arena;            /* this record's strings */
 	size_t arena_used;
@@ -1112,11 +1114,28 @@ next_binary(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 				return FALSE;
 			continue;
 		}
+		if (G_LIKELY(avail >= 16) && !r->skim) {
+			n = vm_vmtb_decode_hot(p, &r->bst, rec);
+			if (G_LIKELY(n > 0)) {
+				bin_skip(r, (size_t)n);
+				r->after_access = TRUE;
+				return TRUE;
+			}
+		}
+		if (r->skim && r->after_access) {
+			size_t k = vm_vmtb_skim(p, avail, &r->bst);
+			if (k > 0) {
+				bin_skip(r, k);
+				continue;   /* refill, then skim or decode on */
+			}
+		}
 		n = vm_vmtb_decode(p, avail, &r->bst, &store, rec, &is_end, &why);
 		if (G_LIKELY(n > 0)) {
 			bin_skip(r, (size_t)n);
-			if (!is_end)
+			if (!is_end) {
+				r->after_access = rec->kind == VM_REC_ACCESS;
 				return TRUE;
+			}
 			continue;
 		}
 		if (n == 0 && avail == 0 && r->bst.done)
@@ -1375,6 +1394,7 @@ vm_vmt_rewind(vm_vmt_reader_t *r, GError **error)
 	r->skipping = FALSE;
 	r->read_off = r->data_start;
 	memset(&r->bst, 0, sizeof(r->bst));
+	r->skim = r->after_access = FALSE;
 	r->added_nl = FALSE;
 	r->line = 0;
 	r->state = ST_START;
@@ -1437,6 +1457,7 @@ vm_vmt_restore(vm_vmt_reader_t *r, const vm_vmt_mark_t *m, GError **error)
 		r->bst.prev_addr[1] = m->prev_addr[1];
 		r->bst.prev_addr[2] = m->prev_addr[2];
 		r->bst.prev_pid = m->prev_pid;
+		r->after_access = FALSE;
 	}
 	return TRUE;
 }
@@ -1446,6 +1467,13 @@ vm_vmt_name(const vm_vmt_reader_t *r)
 {
 	g_return_val_if_fail(r != NULL, NULL);
 	return r->name;
+}
+
+void
+vm_vmt_set_skim(vm_vmt_reader_t *r, gboolean skim)
+{
+	g_return_if_fail(r != NULL);
+	r->skim = skim;
 }
 
 gboolean

@@ -97,11 +97,7 @@ zigzag(int64_t v)
 	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
 }
 
-static inline int64_t
-unzigzag(uint64_t v)
-{
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
+#define unzigzag vm_vmtb_unzigzag
 
 /* The string, or NULL when it would overflow @lim. */
 static uint8_t *
@@ -378,22 +374,6 @@ check_id(cur_t *c, uint64_t v, const char *why)
 	return TRUE;
 }
 
-/* An access's columns: "PID r 0xADDR [SIZE]", without formatting. */
-static inline void
-access_cols(vm_record_t *rec)
-{
-	unsigned d = 1;
-	unsigned h = rec->addr != 0 ?
-		(unsigned)(67 - __builtin_clzll(rec->addr)) / 4 : 1;
-
-	for (uint32_t v = rec->pid; v >= 10; v /= 10)
-		d++;
-	rec->cols[0] = 1;
-	rec->cols[1] = d + 2;
-	rec->cols[2] = d + 4;
-	rec->cols[3] = rec->len != 1 ? d + 4 + 2 + h + 1 : 0;
-}
-
 /* The columns of @rec's tokens in its .vmt line, as the text parser would
  * give them: from the line vm_vmt_format writes. */
 static void
@@ -404,7 +384,7 @@ set_cols(vm_record_t *rec)
 	gsize i = 0;
 
 	if (rec->kind == VM_REC_ACCESS) {
-		access_cols(rec);
+		vm_vmtb_access_cols(rec);
 		return;
 	}
 	s = g_string_sized_new(128);
@@ -461,6 +441,31 @@ vm_vmtb_decode_header(const uint8_t *p, size_t avail, const char **why)
 	return (long)(c.p - p);
 }
 
+size_t
+vm_vmtb_skim(const uint8_t *p, size_t avail, vm_vmtb_state_t *st)
+{
+	const uint8_t *q = p, *end = p + avail;
+
+	while (q < end && *q <= 2) {
+		const uint8_t *v = q + 1;
+		uint64_t d = 0;
+		unsigned shift = 0;
+
+		while (v < end && *v & 0x80 && shift < 63) {
+			d |= (uint64_t)(*v++ & 0x7f) << shift;
+			shift += 7;
+		}
+		/* not whole here, or not the hot path's (decode says why) */
+		if (v == end || shift >= 63)
+			break;
+		d |= (uint64_t)*v++ << shift;
+		st->prev_addr[*q] += (uint64_t)unzigzag(d);
+		st->nr++;
+		q = v;
+	}
+	return (size_t)(q - p);
+}
+
 long
 vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 	       const vm_vmtb_store_t *store, vm_record_t *rec,
@@ -478,34 +483,14 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 		*why = "bytes after the end record";
 		return -1;
 	}
-	tag = *c.p++;
-	if (G_LIKELY(tag < 8 && (tag & 3) != 3 && avail >= 16)) {
-		/* The hottest path: an access of the same pid, size 1 or a
-		 * small size, with room for the longest varints: no bounds
-		 * checks. */
-		const uint8_t *q = c.p;
-		uint64_t d = 0, len = 1;
-		unsigned shift = 0;
+	if (avail >= 16) {
+		long n = vm_vmtb_decode_hot(p, st, rec);
 
-		while (*q & 0x80 && shift < 63) {
-			d |= (uint64_t)(*q++ & 0x7f) << shift;
-			shift += 7;
-		}
-		if (G_LIKELY(shift < 63 && !(tag & 4) && st->prev_pid != 0)) {
-			d |= (uint64_t)*q++ << shift;
-			vm_record_blank(rec);
-			rec->acc = (vm_acc_t)(tag & 3);
-			rec->pid = st->prev_pid;
-			rec->addr = st->prev_addr[tag & 3] + (uint64_t)unzigzag(d);
-			rec->len = len;
-			st->prev_addr[tag & 3] = rec->addr;
-			st->events = 1;
-			rec->line = ++st->nr + 1;
-			access_cols(rec);
-			return (long)(q - p);
-		}
-		/* else: the general path below decodes it again */
+		if (n > 0)
+			return n;
+		/* else: the general path below decodes it */
 	}
+	tag = *c.p++;
 	if (tag < TAG_OTHER) {
 		/* The hot path: an access. */
 		uint64_t pid = st->prev_pid, len = 1, d;

@@ -64,6 +64,64 @@ typedef struct {
 	uint32_t max_checks;
 } vm_vmtb_store_t;
 
+static inline int64_t
+vm_vmtb_unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* An access's columns: "PID r 0xADDR [SIZE]", without formatting. */
+static inline void
+vm_vmtb_access_cols(vm_record_t *rec)
+{
+	unsigned d = 1;
+	unsigned h = rec->addr != 0 ?
+		(unsigned)(67 - __builtin_clzll(rec->addr)) / 4 : 1;
+
+	for (uint32_t v = rec->pid; v >= 10; v /= 10)
+		d++;
+	rec->cols[0] = 1;
+	rec->cols[1] = d + 2;
+	rec->cols[2] = d + 4;
+	rec->cols[3] = rec->len != 1 ? d + 4 + 2 + h + 1 : 0;
+}
+
+/*
+ * vm_vmtb_decode's hot path, inline for the reader's loop: a one-page
+ * access of the previous process (tags 0-2), with at least 16 bytes at @p
+ * (room for the longest varint: no bounds checks) and the end record not
+ * yet read.  Returns the bytes consumed, or 0 when the record is anything
+ * else (vm_vmtb_decode then decodes or refuses it).
+ */
+static inline long
+vm_vmtb_decode_hot(const uint8_t *p, vm_vmtb_state_t *st, vm_record_t *rec)
+{
+	const uint8_t *q = p + 1;
+	uint8_t tag = *p;
+	uint64_t d = 0;
+	unsigned shift = 0;
+
+	if (tag > 2 || st->prev_pid == 0 || st->done)
+		return 0;
+	while (*q & 0x80 && shift < 63) {
+		d |= (uint64_t)(*q++ & 0x7f) << shift;
+		shift += 7;
+	}
+	if (shift >= 63)
+		return 0;
+	d |= (uint64_t)*q++ << shift;
+	vm_record_blank(rec);
+	rec->acc = (vm_acc_t)tag;
+	rec->pid = st->prev_pid;
+	rec->addr = st->prev_addr[tag] + (uint64_t)vm_vmtb_unzigzag(d);
+	rec->len = 1;
+	st->prev_addr[tag] = rec->addr;
+	st->events = 1;
+	rec->line = ++st->nr + 1;
+	vm_vmtb_access_cols(rec);
+	return (long)(q - p);
+}
+
 /*
  * Decode one record from @p[0, @avail).  Returns the bytes consumed (> 0)
  * with *rec filled; 0 when @avail does not hold a whole record (call again
@@ -75,6 +133,16 @@ typedef struct {
 long vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 		    const vm_vmtb_store_t *store, vm_record_t *rec,
 		    gboolean *is_end, const char **why);
+/*
+ * Skip the records at @p[0, @avail) that a check of the trace learns nothing
+ * from: one-page accesses in the short form (tags 0-2: the previous
+ * process record's pid, size 1).  The caller vouches that the record before
+ * them was an access, so their pid is one the check has just accepted, and
+ * an access of size 1 cannot fail it.  Returns the bytes skipped; @st moves
+ * as vm_vmtb_decode would move it.  Stops at anything else, for
+ * vm_vmtb_decode to decode or report, and at a record cut by @avail.
+ */
+size_t vm_vmtb_skim(const uint8_t *p, size_t avail, vm_vmtb_state_t *st);
 /* Decode the header: bytes consumed, 0 for too few, -1 (*why set) if bad. */
 long vm_vmtb_decode_header(const uint8_t *p, size_t avail, const char **why);
 
