@@ -119,32 +119,33 @@ gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 	g_return_val_if_fail(t != NULL, FALSE);
 	if (t->ops->victim_is_min_stamp) {
 		/* one pass: the same entry, else the first free way, else the
-		 * oldest stamp (lowest way on ties, as the policies' victim) */
+		 * oldest stamp (lowest way on ties, as the policies' victim).
+		 * A free way's key is 0 and a valid one's its stamp + 1, so
+		 * both are the first smallest key, found without a branch: a
+		 * branch on random stamps mispredicted on half the ways, and
+		 * was most of the cost of a TLB miss. */
 		set = vm_tlb_set(t, vpn);
-		int free_w = -1;
+		uint64_t min_key = UINT64_MAX;
 		unsigned old_w = 0;
 		e = NULL;
 		for (unsigned w = 0; w < t->ways; w++) {
-			vm_tlb_entry_t *x = &set[w];
-			if (!x->valid) {
-				if (free_w < 0)
-					free_w = (int)w;
-			} else if (x->vpn == vpn && x->asid == asid) {
-				e = x;
+			const vm_tlb_entry_t *x = &set[w];
+			if (x->valid && x->vpn == vpn && x->asid == asid) {
+				e = &set[w];
 				break;
-			} else if (free_w < 0 && x->stamp < set[old_w].stamp) {
-				old_w = w;
 			}
+			uint64_t key = x->valid ? x->stamp + 1 : 0;
+			gboolean lt = key < min_key;
+			min_key = lt ? key : min_key;
+			old_w = lt ? w : old_w;
 		}
-		if (!e && free_w >= 0) {
-			e = &set[free_w];
-		} else if (!e) {
-			/* old_w starts at way 0, which may have been skipped as
-			 * a match candidate only; it is valid here */
+		if (!e) {
 			e = &set[old_w];
-			was_valid = TRUE;
-			if (evicted)
-				*evicted = *e;
+			if (e->valid) {
+				was_valid = TRUE;
+				if (evicted)
+					*evicted = *e;
+			}
 		}
 	} else {
 		e = find(t, vpn, asid);
