@@ -12,7 +12,12 @@
  *   to the earliest queued event.
  *
  * The common case, one process or none waiting, never buffers: a record is
- * read, found runnable, and run straight from the reader's buffer.
+ * read, found runnable, and run straight from the reader's buffer.  In
+ * vm_engine_run with nobody watching each event (no step or access hooks,
+ * no checker, no snapshots), a one-page access by the process on the CPU
+ * does not even fill the step record (fast_access), and one step reads on
+ * until something else could run first; tests/regress.sh holds it to the
+ * stepped replay's statistics.
  */
 #include <string.h>
 #include "sim/engine.h"
