@@ -12,7 +12,9 @@
  *          └─ page mapped by us alone: reuse it ─────► minor (wp_page_reuse)
  *
  * Every resolved fault fills the TLBs (SPEC.md §3) and charges
- * cost.minor_fault, plus cost.page_copy when it zeroes or copies a page.
+ * cost.minor_fault, plus cost.page_copy when it zeroes or copies a page,
+ * plus cost.map_pte for each PTE it maps besides its own (fault-around, a
+ * large folio).
  * Missing page-table levels are allocated on the way down (__pte_alloc);
  * with mmu.pt_frames they take frames too.
  *
@@ -533,6 +535,10 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	m->cur_pid = p->pid;
 	m->cur_killed = FALSE;
 	fault_handle(m, p, vpn, acc, res);
+	/* filemap_map_pages and finish_fault set each PTE of the window or
+	 * folio: on a host where that is dear (a paravirtualized MMU traps
+	 * each one) a fault that maps 256 costs far more than one that maps 1 */
+	res->cost += (uint64_t)res->around * m->cfg.cost_map_pte;
 	m->cur_pid = 0;
 	m->cur_killed = FALSE;
 }

@@ -36,6 +36,7 @@ typedef struct {
 	uint64_t cost_access;        /* all costs in nanoseconds */
 	uint64_t cost_walk_ref;
 	uint64_t cost_minor_fault;
+	uint64_t cost_map_pte;       /* each PTE a fault maps past the first */
 	uint64_t cost_page_copy;
 	uint64_t cost_syscall;
 	uint64_t cost_copy_4k;

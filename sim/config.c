@@ -113,6 +113,7 @@ static const cfg_key_t keys[] = {
 	K_DURATION("cost.access", cost_access, MAX_COST),
 	K_DURATION("cost.walk_ref", cost_walk_ref, MAX_COST),
 	K_DURATION("cost.minor_fault", cost_minor_fault, MAX_COST),
+	K_DURATION("cost.map_pte", cost_map_pte, MAX_COST),
 	K_DURATION("cost.page_copy", cost_page_copy, MAX_COST),
 	K_DURATION("cost.syscall", cost_syscall, MAX_COST),
 	K_DURATION("cost.copy_4k", cost_copy_4k, MAX_COST),
@@ -167,6 +168,7 @@ static const vm_config_t default_profile = {
 	.cost_access = 1,
 	.cost_walk_ref = 5,
 	.cost_minor_fault = 1000,
+	.cost_map_pte = 0,                  /* a fault costs one price */
 	.cost_page_copy = 1000,
 	.cost_syscall = 100,
 	.cost_copy_4k = 300,

@@ -363,14 +363,18 @@ void vm_host_to_config(const vm_host_t *h, vm_config_t *cfg)
 		 * major fault is a minor fault plus the disk's latency and
 		 * transfer.  So each key is one measurement less the others.
 		 */
-		/* the cheapest fault measured is the trap and its handling;
-		 * fault-around's extra PTEs and zeroing are not charged apart
-		 * by the models */
+		/* the cheapest fault measured is the trap and its handling */
 		double minor = MIN(h->file_minor_fault_ns,
 				   MIN(h->zero_fault_ns, h->anon_write_fault_ns));
 		double xfer = h->disk_bandwidth > 0
 			? 4096.0 * 1e9 / h->disk_bandwidth : 0;
 		set(cfg, "cost.minor_fault", "%" G_GUINT64_FORMAT "ns", ns(minor));
+		/* the file minor fault maps a fault-around window: what it
+		 * costs beyond the cheapest fault is its other PTEs' */
+		uint64_t window = cfg->readahead_fault_around >> g_bit_nth_lsf(cfg->page_size, -1);
+		if (window > 1)
+			set(cfg, "cost.map_pte", "%" G_GUINT64_FORMAT "ns",
+			    ns((h->file_minor_fault_ns - minor) / (double)(window - 1)));
 		set(cfg, "cost.page_copy", "%" G_GUINT64_FORMAT "ns",
 		    ns(h->cow_fault_ns - minor));
 		set(cfg, "cost.syscall", "%" G_GUINT64_FORMAT "ns", ns(h->syscall_ns));

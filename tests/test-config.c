@@ -103,6 +103,7 @@ static const struct {
 	{ "cost.access", "1ns" },
 	{ "cost.walk_ref", "5ns" },
 	{ "cost.minor_fault", "1us" },
+	{ "cost.map_pte", "0ns" },
 	{ "cost.page_copy", "1us" },
 	{ "cost.syscall", "100ns" },
 	{ "cost.copy_4k", "300ns" },

@@ -836,6 +836,44 @@ START_TEST(test_rand_default_seed)
 }
 END_TEST
 
+/*
+ * cost.map_pte: a read fault on a cached file maps its fault-around window
+ * (16 pages with the default 64K), and costs cost.map_pte for each PTE
+ * besides its own; a fault that maps one page (the last page of the file
+ * alone in its window's reach: the window is cut at the VMA) costs none.
+ */
+START_TEST(test_map_pte_cost)
+{
+	static const char text[] =
+		"vmt 1\n"
+		"file data size=128K cached\n"
+		"1 open data fd=3\n"
+		"1 mmap 0x100000 64K r shared fd=3\n"
+		"1 mmap 0x200000 4K r shared fd=3 off=64K\n"
+		"1 r 0x100000\n"
+		"1 r 0x200000\n";
+	uint64_t cost[2][2];
+	char *with[] = { "cost.map_pte=100ns", NULL };
+
+	for (int k = 0; k < 2; k++) {
+		log_t lg;
+		log_init(&lg);
+		vm_engine_t *e = run_trace("default", text, k ? with : NULL, &lg);
+		for (int i = 0; i < 2; i++) {
+			const ev_t *ev = ev_at(&lg, 6 + (uint64_t)i);
+			ck_assert_ptr_nonnull(ev);
+			ck_assert_uint_eq(ev->outcome, VM_OUT_MINOR);
+			cost[k][i] = ev->end_ns - ev->start_ns;
+		}
+		ck_stat(e, "fault_around_maps", 15);
+		vm_engine_free(e);
+		log_free(&lg);
+	}
+	ck_assert_uint_eq(cost[1][0], cost[0][0] + 15 * 100);
+	ck_assert_uint_eq(cost[1][1], cost[0][1]);
+}
+END_TEST
+
 static const struct {
 	uint64_t base, len, count, seed;
 	gboolean write;
@@ -1630,6 +1668,7 @@ static Suite *engine_suite(void)
 	tc = tcase_create("conventions");
 	tcase_add_loop_test(tc, test_script, 0, G_N_ELEMENTS(scripts));
 	tcase_add_test(tc, test_rand_default_seed);
+	tcase_add_test(tc, test_map_pte_cost);
 	tcase_add_loop_test(tc, test_rand_seeded, 0, G_N_ELEMENTS(rand_cases));
 	tcase_add_test(tc, test_vma_split_merge);
 	suite_add_tcase(s, tc);
