@@ -184,9 +184,18 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 				       vm_engine_config(e)->readahead_policy,
 				       vm_ra_reason_name((vm_ra_reason_t)res->ra_reason),
 				       res->ra_pages, res->ra_pages == 1 ? "" : "s");
-	if (res->around)
+	if (res->around) {
+		uint64_t per = vm_engine_config(e)->cost_map_pte;
 		g_string_append_printf(out, "; fault-around mapped %u cached neighbour%s",
 				       res->around, res->around == 1 ? "" : "s");
+		if (per) {
+			/* say where the time went: on some hosts the PTEs
+			 * cost more than the fault itself */
+			g_string_append(out, " (");
+			vm_narrate_time(out, per * res->around);
+			g_string_append(out, " at cost.map_pte)");
+		}
+	}
 	if (res->ready_at && res->why != VM_WHY_SWAPIN) {
 		g_string_append(out, "; waits for the disk until t=");
 		vm_narrate_time(out, res->ready_at);
