@@ -571,35 +571,38 @@ gboolean vm_batch_write_atomic(const char *path, const char *text, GError **erro
 	return TRUE;
 }
 
+/* Cell @k's outcome: "# IDENTITY" and @body in its .@ext file, written
+ * whole, and its file of the other outcome (.@other) removed. */
+static gboolean write_cell_file(const vm_grid_t *g, const char *dir, unsigned k,
+				const char *ext, const char *other,
+				const char *body, GError **error)
+{
+	g_autofree char *id = vm_grid_cell_identity(g, k);
+	g_autofree char *text = g_strdup_printf("# %s\n%s\n", id, body);
+	g_autofree char *path = vm_batch_cell_path(dir, k, ext);
+	g_autofree char *opath = vm_batch_cell_path(dir, k, other);
+	if (!vm_batch_write_atomic(path, text, error))
+		return FALSE;
+	g_unlink(opath);
+	return TRUE;
+}
+
 gboolean vm_batch_write_cell(const vm_grid_t *g, const char *dir, unsigned k,
 			     const char *row, GError **error)
 {
-	g_autofree char *id = vm_grid_cell_identity(g, k);
 	g_autofree char *hdr = vm_grid_header(g);
-	g_autofree char *text = g_strdup_printf("# %s\n%s\n%s\n", id, hdr, row);
-	g_autofree char *path = vm_batch_cell_path(dir, k, "csv");
-	g_autofree char *epath = vm_batch_cell_path(dir, k, "err");
-	if (!vm_batch_write_atomic(path, text, error))
-		return FALSE;
-	g_unlink(epath);
-	return TRUE;
+	g_autofree char *body = g_strdup_printf("%s\n%s", hdr, row);
+	return write_cell_file(g, dir, k, "csv", "err", body, error);
 }
 
 gboolean vm_batch_write_cell_error(const vm_grid_t *g, const char *dir,
 				   unsigned k, const char *msg, GError **error)
 {
-	g_autofree char *id = vm_grid_cell_identity(g, k);
 	/* one line, so that errors.txt keeps one line per cell */
 	g_autofree char *flat = g_strdup(msg);
 	g_strdelimit(flat, "\r\n", ' ');
 	g_strchomp(flat);
-	g_autofree char *text = g_strdup_printf("# %s\n%s\n", id, flat);
-	g_autofree char *path = vm_batch_cell_path(dir, k, "err");
-	g_autofree char *rpath = vm_batch_cell_path(dir, k, "csv");
-	if (!vm_batch_write_atomic(path, text, error))
-		return FALSE;
-	g_unlink(rpath);
-	return TRUE;
+	return write_cell_file(g, dir, k, "err", "csv", flat, error);
 }
 
 /* The lines of a cell file after its identity line, when the identity is

@@ -791,17 +791,15 @@ static inline int fast_access(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			      GError **error)
 {
 	vm_proc_t *p = t->p;
-	unsigned sh = e->m->page_shift;
 
-	if (r->kind != VM_REC_ACCESS || !p || p->state != VM_PROC_RUNNING ||
-	    p->pid != e->pos.cpu_pid ||
-	    (r->addr >> sh) != ((r->addr + r->len - 1) >> sh))
+	if (r->kind != VM_REC_ACCESS || access_count(e, r) != 1 || !p ||
+	    p->state != VM_PROC_RUNNING || p->pid != e->pos.cpu_pid)
 		return 0;
 	vm_writeback_tick(e->m, e->pos.now);
-	/* one page: waiting after it or dying at it ends the record alike */
+	/* one page: waiting after it or dying at it ends the record alike,
+	 * and nothing is left to resume */
 	if (access_one(e, t, p, r, r->addr, 0, error) == ACC_FAIL)
 		return -1;
-	t->cur_pos = 1;
 	e->pos.events++;
 	return 1;
 }
@@ -1260,15 +1258,14 @@ static int step_once(vm_engine_t *e, GError **error)
 					int f = fast_access(e, t, &e->rec, error);
 					if (f < 0)
 						return -1;
-					/* read on while nothing else could run
-					 * first: no wake-up due, and this
-					 * process still able to run */
-					if (f > 0 && !t->blocked && t->p &&
-					    t->p->state == VM_PROC_RUNNING &&
-					    !wake_due(e))
-						continue;
-					if (f > 0)
+					/* read on unless a wake-up is due: only
+					 * one can make a waiting record runnable
+					 * before the next one read */
+					if (f > 0) {
+						if (!wake_due(e))
+							continue;
 						return 1;
+					}
 				}
 				t->cur_pos = 0;
 				t->cur_seq = seq;

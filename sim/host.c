@@ -371,7 +371,7 @@ void vm_host_to_config(const vm_host_t *h, vm_config_t *cfg)
 		set(cfg, "cost.minor_fault", "%" G_GUINT64_FORMAT "ns", ns(minor));
 		/* the file minor fault maps a fault-around window: what it
 		 * costs beyond the cheapest fault is its other PTEs' */
-		uint64_t window = cfg->readahead_fault_around >> g_bit_nth_lsf(cfg->page_size, -1);
+		uint64_t window = cfg->readahead_fault_around / cfg->page_size;
 		if (window > 1)
 			set(cfg, "cost.map_pte", "%" G_GUINT64_FORMAT "ns",
 			    ns((h->file_minor_fault_ns - minor) / (double)(window - 1)));

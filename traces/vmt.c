@@ -1114,19 +1114,19 @@ next_binary(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 				return FALSE;
 			continue;
 		}
-		if (G_LIKELY(avail >= 16) && !r->skim) {
-			n = vm_vmtb_decode_hot(p, &r->bst, rec);
-			if (G_LIKELY(n > 0)) {
-				bin_skip(r, (size_t)n);
-				r->after_access = TRUE;
-				return TRUE;
-			}
-		}
 		if (r->skim && r->after_access) {
 			size_t k = vm_vmtb_skim(p, avail, &r->bst);
 			if (k > 0) {
 				bin_skip(r, k);
 				continue;   /* refill, then skim or decode on */
+			}
+		}
+		if (G_LIKELY(avail >= 16)) {
+			n = vm_vmtb_decode_hot(p, &r->bst, rec);
+			if (G_LIKELY(n > 0)) {
+				bin_skip(r, (size_t)n);
+				r->after_access = TRUE;
+				return TRUE;
 			}
 		}
 		n = vm_vmtb_decode(p, avail, &r->bst, &store, rec, &is_end, &why);

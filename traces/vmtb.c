@@ -445,24 +445,10 @@ size_t
 vm_vmtb_skim(const uint8_t *p, size_t avail, vm_vmtb_state_t *st)
 {
 	const uint8_t *q = p, *end = p + avail;
+	size_t n;
 
-	while (q < end && *q <= 2) {
-		const uint8_t *v = q + 1;
-		uint64_t d = 0;
-		unsigned shift = 0;
-
-		while (v < end && *v & 0x80 && shift < 63) {
-			d |= (uint64_t)(*v++ & 0x7f) << shift;
-			shift += 7;
-		}
-		/* not whole here, or not the hot path's (decode says why) */
-		if (v == end || shift >= 63)
-			break;
-		d |= (uint64_t)*v++ << shift;
-		st->prev_addr[*q] += (uint64_t)unzigzag(d);
-		st->nr++;
-		q = v;
-	}
+	while ((n = vm_vmtb_short_access(q, end, st)) > 0)
+		q += n;
 	return (size_t)(q - p);
 }
 

@@ -87,39 +87,58 @@ vm_vmtb_access_cols(vm_record_t *rec)
 }
 
 /*
- * vm_vmtb_decode's hot path, inline for the reader's loop: a one-page
- * access of the previous process (tags 0-2), with at least 16 bytes at @p
- * (room for the longest varint: no bounds checks) and the end record not
- * yet read.  Returns the bytes consumed, or 0 when the record is anything
- * else (vm_vmtb_decode then decodes or refuses it).
+ * The short form of an access at @p, before @end: a tag 0-2 (load, store,
+ * fetch of one page by the previous process) and a varint of at most 9
+ * continuation bytes, the address's distance from the last one of its
+ * kind.  Moves that address (and the record count) and returns the bytes
+ * read, or 0 when @p holds anything else or is cut by @end.  The one
+ * parser of the form: for the hot decode and for the skim.
+ */
+static inline size_t
+vm_vmtb_short_access(const uint8_t *p, const uint8_t *end, vm_vmtb_state_t *st)
+{
+	const uint8_t *q = p + 1;
+	uint64_t d = 0;
+	unsigned shift = 0;
+
+	if (p >= end || *p > 2)
+		return 0;
+	while (q < end && *q & 0x80 && shift < 63) {
+		d |= (uint64_t)(*q++ & 0x7f) << shift;
+		shift += 7;
+	}
+	if (q == end || shift >= 63)
+		return 0;
+	d |= (uint64_t)*q++ << shift;
+	st->prev_addr[*p] += (uint64_t)vm_vmtb_unzigzag(d);
+	st->nr++;
+	return (size_t)(q - p);
+}
+
+/*
+ * vm_vmtb_decode's hot path, inline for the reader's loop: a short-form
+ * access (vm_vmtb_short_access) read from the 16 bytes at @p, after the
+ * first process record and before the end record.  Returns the bytes
+ * consumed, or 0 when the record is anything else (vm_vmtb_decode then
+ * decodes or refuses it).
  */
 static inline long
 vm_vmtb_decode_hot(const uint8_t *p, vm_vmtb_state_t *st, vm_record_t *rec)
 {
-	const uint8_t *q = p + 1;
-	uint8_t tag = *p;
-	uint64_t d = 0;
-	unsigned shift = 0;
+	size_t n;
 
-	if (tag > 2 || st->prev_pid == 0 || st->done)
+	if (st->prev_pid == 0 || st->done ||
+	    (n = vm_vmtb_short_access(p, p + 16, st)) == 0)
 		return 0;
-	while (*q & 0x80 && shift < 63) {
-		d |= (uint64_t)(*q++ & 0x7f) << shift;
-		shift += 7;
-	}
-	if (shift >= 63)
-		return 0;
-	d |= (uint64_t)*q++ << shift;
 	vm_record_blank(rec);
-	rec->acc = (vm_acc_t)tag;
+	rec->acc = (vm_acc_t)*p;
 	rec->pid = st->prev_pid;
-	rec->addr = st->prev_addr[tag] + (uint64_t)vm_vmtb_unzigzag(d);
+	rec->addr = st->prev_addr[*p];
 	rec->len = 1;
-	st->prev_addr[tag] = rec->addr;
 	st->events = 1;
-	rec->line = ++st->nr + 1;
+	rec->line = st->nr + 1;
 	vm_vmtb_access_cols(rec);
-	return (long)(q - p);
+	return (long)n;
 }
 
 /*

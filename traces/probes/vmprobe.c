@@ -293,6 +293,12 @@ static long smaps_pages(void *addr, const char *field)
 	return kb < 0 ? -1 : kb * 1024 / page;
 }
 
+/* The dirty pages of the mapping at @addr, shared or private. */
+static long dirty_pages(void *addr)
+{
+	return smaps_pages(addr, "Shared_Dirty") + smaps_pages(addr, "Private_Dirty");
+}
+
 /* Touch every @stride bytes of [p, p+len): a read. */
 static unsigned touch_read(const volatile char *p, size_t len, size_t stride)
 {
@@ -576,7 +582,7 @@ static void w_shared_write_1m(void)
 	snap_t a = snap();
 	touch_write(m, SMALL, (size_t)page);
 	delta_t d = since(a);
-	long dirty = smaps_pages(m, "Shared_Dirty") + smaps_pages(m, "Private_Dirty");
+	long dirty = dirty_pages(m);
 	row("write_minflt", d.minflt, "minflt-minflt@written", "exact");
 	row("write_majflt", d.majflt, "majflt-majflt@written", "exact");
 	row("dirty_pages", dirty, "file=data:dirty_pages", "exact");
@@ -655,7 +661,7 @@ static void w_shared_msync(void)
 	snap_t a = snap();
 	touch_write(m, SMALL, (size_t)page);
 	delta_t d = since(a);
-	long dirty = smaps_pages(m, "Shared_Dirty") + smaps_pages(m, "Private_Dirty");
+	long dirty = dirty_pages(m);
 	row("write_minflt", d.minflt, "minflt@written", "exact");
 	row("write_majflt", d.majflt, "majflt@written", "exact");
 	row("dirty_pages", dirty, "file=data:dirty_pages@written", "exact");
@@ -663,7 +669,7 @@ static void w_shared_msync(void)
 	if (msync(m, SMALL, MS_SYNC) != 0)
 		die("msync: %s", strerror(errno));
 	d = since(a);
-	dirty = smaps_pages(m, "Shared_Dirty") + smaps_pages(m, "Private_Dirty");
+	dirty = dirty_pages(m);
 	row("msync_us", d.ns / 1000.0, "sim_time_ns@synced-sim_time_ns@written/1000", "factor:5");
 	row("dirty_after_msync", dirty, "file=data:dirty_pages@synced", "exact");
 	/* the PTEs were write-protected by writeback: a write faults again */
