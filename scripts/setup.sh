@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PKGS="build-essential autoconf automake libtool pkg-config libglib2.0-dev \
-libncurses-dev check tmux valgrind gnuplot-nox parallel sqlite3"
+libncurses-dev check tmux valgrind gnuplot-nox parallel sqlite3 time"
 
 missing=""
 for p in $PKGS; do
