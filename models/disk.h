@@ -4,7 +4,7 @@
  * position and the counters; each disk type is an ops table in its own file
  * (disk-nvme.c, disk-ssd.c, disk-hdd.c, disk-ram.c) that only says how long
  * one request takes to serve.  Requests are counted in disk blocks of one
- * page each, so pages_in and pages_out (SPEC.md section 6) are block counts.
+ * page each, so pages_in and pages_out (docs/statistics.md) are block counts.
  *
  * The queue has queue_depth slots, like the tags of a block-layer hardware
  * queue (Linux block/blk-mq-tag.c): a request takes the slot that frees
@@ -85,7 +85,7 @@ typedef struct {
 } vm_disk_io_t;
 
 typedef struct {
-	uint64_t reads;      /* read requests: SPEC.md §6 disk_reads */
+	uint64_t reads;      /* read requests: docs/statistics.md disk_reads */
 	uint64_t writes;     /* write requests: disk_writes */
 	uint64_t pages_in;   /* blocks read */
 	uint64_t pages_out;  /* blocks written */

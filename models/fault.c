@@ -11,7 +11,7 @@
  *          ├─ page mapped by others: copy it ────────► cow   (wp_page_copy)
  *          └─ page mapped by us alone: reuse it ─────► minor (wp_page_reuse)
  *
- * Every resolved fault fills the TLBs (SPEC.md §3) and charges
+ * Every resolved fault fills the TLBs (docs/format.md (outcomes)) and charges
  * cost.minor_fault, plus cost.page_copy when it zeroes or copies a page,
  * plus cost.map_pte for each PTE it maps besides its own (fault-around, a
  * large folio).

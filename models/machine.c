@@ -3,7 +3,7 @@
  * the invariant checker.  The fault half is fault.c; VMAs and the memory
  * system calls are mm.c.  See machine.h for the picture of a translation.
  *
- * Counting follows SPEC.md §3 to the letter, because graders check counts by
+ * Counting follows docs/format.md (outcomes) to the letter, because graders check counts by
  * hand: one L1 lookup per page touched, one L2 lookup after an L1 miss, one
  * walk after missing every TLB, walk_refs = entries read down to the first
  * non-present one, and a resolved fault fills the TLBs and ends the access.
@@ -349,7 +349,7 @@ void vm_machine_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			vm_reclaim_access(m->reclaim, res->pfn);
 			return;
 		}
-		/* SPEC.md §3: a hit whose entry forbids the access faults
+		/* docs/format.md (outcomes): a hit whose entry forbids the access faults
 		 * without a walk. */
 		res->tlb_denied = 1;
 		vm_fault_handle(m, p, vpn, acc, res);

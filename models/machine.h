@@ -1,11 +1,11 @@
 /*
  * The simulated machine: physical frames, the page-table pool, the TLBs, the
- * processes and their address spaces, and the global counters of SPEC.md §6.
+ * processes and their address spaces, and the global counters of docs/statistics.md.
  * Everything in models/ hangs off a vm_machine_t passed explicitly; there is
  * no global state, no stdio and no clock: the engine (sim/engine.c) owns time
  * and tells the machine what "now" is.
  *
- * An access is translated as the hardware does it (SPEC.md §3):
+ * An access is translated as the hardware does it (docs/format.md (outcomes)):
  *
  *   vaddr ─► L1 TLB ─hit──────────────────────────────► permitted? ─► hit
  *              │miss                                      │no
@@ -95,7 +95,7 @@ typedef struct vm_proc {
 	vm_vma_t *vma;           /* sorted by start, non-overlapping */
 	uint32_t nr_vma, cap_vma;
 	uint32_t vma_hint;       /* index of the last VMA found */
-	/* SPEC.md §6 process statistics */
+	/* docs/statistics.md process statistics */
 	uint64_t accesses, minflt, majflt, cow_faults;
 	uint64_t rss_anon, rss_file, swap_pages, pt_pages;
 	uint64_t cpu_ns, wait_ns;
@@ -103,7 +103,7 @@ typedef struct vm_proc {
 	GHashTable *fds;         /* fd -> vm_file_t*, NULL until the first open */
 } vm_proc_t;
 
-/* SPEC.md §6 global statistics kept by the models (the engine keeps time). */
+/* docs/statistics.md global statistics kept by the models (the engine keeps time). */
 typedef struct {
 	uint64_t accesses, loads, stores, fetches;
 	uint64_t tlb_l1_hits, tlb_l1_misses, tlb_l2_hits, tlb_l2_misses;
@@ -244,7 +244,7 @@ void vm_machine_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			    vm_acc_t acc, vm_tlb_entry_t *l1e,
 			    vm_access_t *res);
 
-/* Count one access of @acc by @p (SPEC.md §6 accesses, loads, ...). */
+/* Count one access of @acc by @p (docs/statistics.md accesses, loads, ...). */
 static inline void vm_machine_count_access(vm_machine_t *m, vm_proc_t *p,
 					   vm_acc_t acc)
 {

@@ -67,7 +67,7 @@ vm_file_t *vm_file_new(vm_machine_t *m, const char *name, uint64_t size,
 	uint64_t pages = vm_file_pages(f, m->page_shift);
 	file_grow_index(f, pages);
 	if (!sparse) {
-		/* contiguous on the disk (SPEC.md §2 `file`) */
+		/* contiguous on the disk (docs/format.md `file`) */
 		for (uint64_t i = 0; i < pages; i++)
 			f->block[i] = m->next_block + i;
 		m->next_block += pages;

@@ -20,8 +20,8 @@
  * obtained through a callback so that the machine can reclaim or fail.
  *
  * A walk reads one entry per level from the top down to the first entry that
- * is not present (SPEC.md §3: walk_refs counts those reads).  Tables are freed
- * only when the process exits (SPEC.md §3's pt_pages rule; Linux also frees
+ * is not present (docs/format.md (outcomes): walk_refs counts those reads).  Tables are freed
+ * only when the process exits (docs/format.md (outcomes)'s pt_pages rule; Linux also frees
  * them in munmap's free_pgtables, which vmscope leaves out).
  */
 #ifndef VM_PAGETABLE_H
@@ -80,7 +80,7 @@ uint32_t vm_pt_new_root(vm_pagetables_t *pt, uint32_t owner);
 /*
  * Walk from @root to the leaf entry of @vpn without allocating.  Returns the
  * leaf slot, or NULL when an upper-level entry is not present.  *refs gets
- * the number of entries read (SPEC.md §3).
+ * the number of entries read (docs/format.md (outcomes)).
  */
 static inline uint64_t *vm_pt_walk(const vm_pagetables_t *pt, uint32_t root,
 				   uint64_t vpn, unsigned *refs)

@@ -1,5 +1,5 @@
 /*
- * The machine's parameters: the profile of SPEC.md §4 as one plain struct.
+ * The machine's parameters: the profile of docs/profiles.md as one plain struct.
  *
  * The struct lives here, in models/, because the models read it; parsing,
  * validation and printing of profiles live in sim/config.c, above them, so

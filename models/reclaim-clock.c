@@ -3,7 +3,7 @@
  * paging algorithm as textbooks give it: a hand sweeps a circle of frames; a
  * page whose referenced bit is set loses the bit and is passed over, the
  * first page found without it is evicted.  The referenced bit is set on
- * every access, including the one that loaded the page (SPEC.md section 3).
+ * every access, including the one that loaded the page (docs/format.md (outcomes)).
  *
  *              hand
  *               ▼

@@ -1,6 +1,6 @@
 /*
  * First-in first-out page replacement: pages leave in the order they came,
- * and accesses change nothing (SPEC.md section 4, reclaim.policy=fifo).  The
+ * and accesses change nothing (docs/profiles.md, reclaim.policy=fifo).  The
  * textbook policy that shows Belady's anomaly: on 1 2 3 4 1 2 5 1 2 3 4 5 it
  * faults 9 times with 3 frames and 10 times with 4.  One list per type in
  * load order (reclaim.c's pair lists); the victim is the older of the wanted

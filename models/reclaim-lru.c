@@ -1,5 +1,5 @@
 /*
- * Exact least-recently-used page replacement (SPEC.md section 3: `lru` is
+ * Exact least-recently-used page replacement (docs/format.md (outcomes): `lru` is
  * exact): every access restamps the page and moves it to the head of its
  * type's list, and the victim is the older of the wanted tails, so it is the
  * page unused for longest among all pages of the wanted types.  O(1) per

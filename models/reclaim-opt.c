@@ -2,7 +2,7 @@
  * Belady's optimal replacement (MIN, Belady 1966): evict the page whose next
  * use lies farthest in the future.  Not realisable in a kernel; the simulator
  * can, since it holds the whole trace, so `opt` is the yardstick the other
- * policies are measured against (SPEC.md section 4).  The engine answers
+ * policies are measured against (docs/profiles.md).  The engine answers
  * "when is this frame next used?" through params.next_use; a page never used
  * again is the best victim of all (UINT64_MAX).  On 1 2 3 4 1 2 5 1 2 3 4 5 it
  * faults 7 times with 3 frames and 6 with 4.

@@ -1,6 +1,6 @@
 /*
  * Random page replacement, made deterministic: a splitmix64 generator
- * (SPEC.md section 2) seeded with params.seed picks uniformly among the
+ * (docs/format.md) seeded with params.seed picks uniformly among the
  * reclaimable pages of the wanted types, so the same run evicts the same
  * pages on every host.  The baseline every other policy must beat.  The modulo
  * bias (at most n / 2^64) is left out, as tlb-random.c leaves it.

@@ -31,8 +31,8 @@
  * the caller wants only that type (no swap: never anon).
  *
  * The referenced bit (VM_FRAME_REFERENCED) stands for both the PTE accessed
- * bit and PG_referenced: vm_reclaim_access sets it on every access (SPEC.md
- * section 3), after the policy's access hook has seen its old value.  So no
+ * bit and PG_referenced: vm_reclaim_access sets it on every access (docs/format.md,
+ * outcomes), after the policy's access hook has seen its old value.  So no
  * reverse map is needed to ask whether a page was referenced.
  *
  * Left out: memory cgroups, zones and nodes, the unevictable list (mlock),

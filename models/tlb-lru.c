@@ -1,8 +1,8 @@
 /*
  * Exact least-recently-used TLB replacement: every hit and every fill stamps
  * the entry with the TLB's clock, and the victim is the way with the oldest
- * stamp, so the set always evicts the translation unused for longest (SPEC.md
- * section 3: `lru` is exact).  Real TLBs approximate this with tree
+ * stamp, so the set always evicts the translation unused for longest (docs/format.md,
+ * outcomes: `lru` is exact).  Real TLBs approximate this with tree
  * pseudo-LRU bits; that approximation is left out, as are per-set clocks (one
  * 64-bit clock per TLB cannot wrap in any trace).  Follows drcachesim's
  * policy_lru, with a timestamp instead of a recency list.

@@ -1,8 +1,8 @@
 /*
  * Random TLB replacement, made deterministic: each TLB owns a splitmix64
- * generator (SPEC.md section 2) seeded with a fixed constant, and a full set
+ * generator (docs/format.md) seeded with a fixed constant, and a full set
  * evicts way splitmix64(&s) % ways.  The same fills therefore evict the same
- * ways on every run and every host (SPEC.md section 1, determinism).  One
+ * ways on every run and every host (vmscope(1), determinism).  One
  * generator serves all sets of a TLB, so the victim in one set depends on how
  * many evictions other sets have made before.  Left out: the slight modulo
  * bias (at most ways / 2^64) and the LFSR a hardware TLB would use.  Follows

@@ -1,5 +1,5 @@
 /*
- * Experiment grids (SPEC.md §8): reading the grid file, naming its cells,
+ * Experiment grids (docs/batch.md): reading the grid file, naming its cells,
  * running one cell, and the result files of an output directory.  The
  * scheduling of many cells (worker processes, progress, --emit, --plot)
  * lives in sim/cmd-batch.c; this file is what every worker, local or on
@@ -7,7 +7,7 @@
  *
  * The grid is an .ini file, but read by hand rather than with GKeyFile:
  * GKeyFile neither reports line numbers nor allows the "# comment" after a
- * value that SPEC.md's example uses, and a bad grid must be reported as
+ * value that docs/batch.md's example uses, and a bad grid must be reported as
  * FILE:LINE:COL with the token, as a bad trace is.
  */
 #include <config.h>
@@ -165,7 +165,7 @@ static gboolean grid_key(parser_t *ps, const char *key, const char *kat,
 	if (strcmp(key, "plot") == 0) {
 		if (vm_stats_global_find(val) < 0) {
 			grid_error(error, &ps->w, s,
-				   "unknown statistic '%s' for plot (see SPEC.md §6: "
+				   "unknown statistic '%s' for plot (see docs/statistics.md: "
 				   "majflt, pgfault, sim_time_ns, ...)", val);
 			return FALSE;
 		}

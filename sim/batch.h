@@ -1,5 +1,5 @@
 /*
- * Experiment grids for `vmscope batch` (SPEC.md §8): the grid file, the
+ * Experiment grids for `vmscope batch` (docs/batch.md): the grid file, the
  * cells it spans, and the files a sweep leaves in its output directory.
  *
  * A grid names traces, a base profile, fixed overrides and, per profile

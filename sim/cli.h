@@ -1,5 +1,5 @@
 /*
- * What the commands share: exit statuses (SPEC.md §1), the options of the
+ * What the commands share: exit statuses (vmscope(1)), the options of the
  * replaying commands, and error reporting.  sim/main.c owns the dispatch
  * table; each command that is big enough lives in a file of its own
  * (sim/cmd-*.c, ui/tui.c) and is declared here.

@@ -1,5 +1,5 @@
 /*
- * vmscope batch (SPEC.md §8): run every cell of an experiment grid, in
+ * vmscope batch (docs/batch.md): run every cell of an experiment grid, in
  * worker processes, into an output directory that survives interruption.
  *
  *   vmscope batch GRID ──► DIR/grid.ini, DIR/.lock
@@ -1063,7 +1063,7 @@ static int batch_main(int argc, char **argv)
 		return vm_cli_usage_error("batch", "--jobs must be 1 or more");
 	if (opt_metric && vm_stats_global_find(opt_metric) < 0)
 		return vm_cli_usage_error("batch", "unknown statistic '%s' for "
-					  "--metric (SPEC.md §6)", opt_metric);
+					  "--metric (docs/statistics.md)", opt_metric);
 	if (opt_merge) {
 		if (opt_cell >= 0 || opt_emit)
 			return vm_cli_usage_error("batch", "--merge takes neither "

@@ -1,5 +1,5 @@
 /*
- * vmscope validate (SPEC.md §9): run the probe workloads on this host,
+ * vmscope validate (docs/validation.md): run the probe workloads on this host,
  * replay the traces they write with the `host` profile, and print measured
  * against simulated, row by row, with a verdict against each row's
  * tolerance.

@@ -1,10 +1,10 @@
 /*
- * Machine profiles (SPEC.md §4): the built-in profiles, -s KEY=VALUE
+ * Machine profiles (docs/profiles.md): the built-in profiles, -s KEY=VALUE
  * overrides, .ini profile files, and the cross-key checks run once all
  * overrides are in.
  *
  * Everything a key needs to know about itself lives in one row of `keys[]`
- * below, in SPEC §4 order: its dotted name, its type, where it is stored in
+ * below, in docs/profiles.md order: its dotted name, its type, where it is stored in
  * vm_config_t, the words it accepts and its range.  Parsing (-s, `set`, .ini),
  * range checks, printing, the numeric view used by JSON and the .ini dump all
  * walk that table, so adding a key is one struct field and one row, and no
@@ -94,7 +94,7 @@ static const char *const oom_policies[] = { "badness", "none", NULL };
 #define K_WORD(n, f, w) \
 	{ .name = n, .type = KEY_WORD, .offset = OFF(f), .words = w }
 
-/* Every key, in SPEC.md §4 order (the order of dumps and listings). */
+/* Every key, in docs/profiles.md order (the order of dumps and listings). */
 static const cfg_key_t keys[] = {
 	{ .name = "page_size", .type = KEY_SIZE, .offset = OFF(page_size),
 	  .min = 64, .max = GiB, .pow2 = TRUE },
@@ -151,7 +151,7 @@ static const cfg_key_t keys[] = {
 };
 #define NR_KEYS G_N_ELEMENTS(keys)
 
-/* The `default` profile: SPEC.md §4's table, value for value. */
+/* The `default` profile: docs/profiles.md's table, value for value. */
 static const vm_config_t default_profile = {
 	.name = "default",
 	.page_size = 4 * KiB,
@@ -375,7 +375,7 @@ static gboolean parse_text(const cfg_key_t *k, const char *text, value_t *v)
 	case KEY_SIZE:
 		return vm_parse_size(text, &v->n);
 	case KEY_DURATION:
-		/* SPEC §4 itself spells disk.seek's default "0"; a zero needs
+		/* docs/profiles.md itself spells disk.seek's default "0"; a zero needs
 		 * no unit to be unambiguous.  Any other number does. */
 		if (strcmp(text, "0") == 0)
 			return TRUE;
@@ -938,7 +938,7 @@ char *vm_config_to_ini(const vm_config_t *cfg)
 
 	g_return_val_if_fail(cfg != NULL, NULL);
 	g_key_file_set_string(kf, "profile", "name", cfg->name);
-	/* groups appear in the order of their first key: SPEC §4's order */
+	/* groups appear in the order of their first key: docs/profiles.md's order */
 	for (unsigned i = 0; i < NR_KEYS; i++) {
 		const char *dot = strchr(keys[i].name, '.');
 		g_autofree char *group = key_group(keys[i].name);
@@ -951,7 +951,7 @@ char *vm_config_to_ini(const vm_config_t *cfg)
 		comment = g_strdup_printf(" vmscope machine profile '%s': %s",
 					  cfg->name, desc);
 	else
-		comment = g_strdup(" vmscope machine profile (SPEC.md §4)");
+		comment = g_strdup(" vmscope machine profile (docs/profiles.md)");
 	g_key_file_set_comment(kf, NULL, NULL, comment, NULL);
 	g_key_file_set_comment(kf, "cache", NULL,
 			       " folio_max: the largest page-cache folio (large "
@@ -1010,7 +1010,7 @@ void vm_config_watermarks(const vm_config_t *cfg, uint64_t *min,
 	g_return_if_fail(cfg != NULL && cfg->page_size != 0);
 	managed = cfg->memory / cfg->page_size;
 	if (cfg->reclaim_watermark_min == 0) {
-		/* SPEC §4's textbook setting: every frame usable, no
+		/* docs/profiles.md's textbook setting: every frame usable, no
 		 * kswapd band, although Linux's rule would still give
 		 * low = high = managed/1000 */
 		wmin = step = 0;
@@ -1100,7 +1100,7 @@ gboolean vm_config_validate(const vm_config_t *cfg, GError **error)
 		return FALSE;
 	frames = cfg->memory / cfg->page_size;
 	/* one frame is enough to say something: the textbook exercises of
-	 * SPEC.md §8 run with 3 */
+	 * docs/batch.md run with 3 */
 	if (frames < 1)
 		return invalid(error, "memory=%s holds no page of page_size=%s",
 			       mem, ps);

@@ -1,5 +1,5 @@
 /*
- * Machine profiles (SPEC.md §4).
+ * Machine profiles (docs/profiles.md).
  *
  * A profile is one flat struct of typed fields, filled from a built-in table
  * or a GKeyFile and then from overrides (`set` lines, -s KEY=VALUE).  Every
@@ -50,7 +50,7 @@ gboolean vm_config_set_assignment(vm_config_t *cfg, const char *assignment,
  */
 gboolean vm_config_validate(const vm_config_t *cfg, GError **error);
 
-/* Number of keys, and the dotted name of key @i, in SPEC.md §4 order. */
+/* Number of keys, and the dotted name of key @i, in docs/profiles.md order. */
 unsigned vm_config_nr_keys(void);
 const char *vm_config_key_name(unsigned i);
 /* Key @i's value as text, as an .ini file or -s would spell it ("4K", "80us",
@@ -83,7 +83,7 @@ gboolean vm_config_key_is_bool(unsigned i);
  *   low  = min + max(min / 4, frames * watermark_scale_factor / 10000),
  *          with watermark_scale_factor 10;
  *   high = low + the same step.
- * With reclaim.watermark_min=0 all three are 0 (SPEC §4's textbook
+ * With reclaim.watermark_min=0 all three are 0 (docs/profiles.md's textbook
  * setting).  Any of @min, @low, @high may be NULL.
  */
 void vm_config_watermarks(const vm_config_t *cfg, uint64_t *min,

@@ -421,7 +421,7 @@ uint64_t vm_engine_expect_passed(const vm_engine_t *e) { return e->pos.passed; }
 uint64_t vm_engine_expect_failed(const vm_engine_t *e) { return e->pos.failed; }
 uint64_t vm_engine_events(const vm_engine_t *e) { return e->pos.events; }
 
-/* ---- expectations (SPEC.md §5) ------------------------------------------- */
+/* ---- expectations (docs/format.md (expect)) ------------------------------------------- */
 
 static const char *cmp_word(vm_cmp_t c)
 {
@@ -488,7 +488,7 @@ static void run_expect(vm_engine_t *e, const vm_record_t *rec)
 			continue;
 		}
 		if (strcmp(k->key, "outcome") == 0) {
-			/* SPEC.md §5: the process named by pid=, else pid 1 */
+			/* docs/format.md (expect): the process named by pid=, else pid 1 */
 			vm_proc_t *q = rec->expect_pid >= 0 ? p : vm_machine_proc(e->m, 1);
 			const char *got = q ? vm_outcome_name(q->last_outcome) : "none";
 			if (strcmp(got, k->value) != 0)
@@ -725,7 +725,7 @@ static inline acc_rc_t access_one(vm_engine_t *e, task_t *t, vm_proc_t *p,
 							    : VM_SIG_SIGBUS;
 		if (p->catch_mask & (1u << sig)) {
 			st->caught = 1;
-			return ACC_NEXT;   /* counted and skipped (SPEC.md §2) */
+			return ACC_NEXT;   /* counted and skipped (docs/format.md) */
 		}
 		vm_machine_exit(m, p, sig == VM_SIG_SIGSEGV ? VM_KILL_SIGSEGV
 							    : VM_KILL_SIGBUS);
@@ -1137,7 +1137,7 @@ static gboolean crash_ready(vm_engine_t *e)
 	return TRUE;
 }
 
-/* Power loss and reboot (SPEC.md §2 `crash`). */
+/* Power loss and reboot (docs/format.md `crash`). */
 static gboolean run_crash(vm_engine_t *e, GError **error)
 {
 	vm_machine_t *m = e->m;

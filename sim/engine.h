@@ -1,5 +1,5 @@
 /*
- * The engine owns time and order (SPEC.md §2): it reads a trace, checks it,
+ * The engine owns time and order (docs/format.md): it reads a trace, checks it,
  * builds the machine, and replays the events one at a time on one simulated
  * CPU, advancing the clock by each event's cost and jumping it forward to the
  * next timed event when every process waits.
@@ -60,7 +60,7 @@ typedef struct {
 	/* Called for every page access when set (explain --each). */
 	void (*on_access)(void *ctx, vm_engine_t *e, const vm_record_t *rec,
 			  uint64_t vaddr, vm_acc_t acc, const vm_access_t *res);
-	/* Called for every failed expect line, with the message of SPEC §5. */
+	/* Called for every failed expect line, with the message of docs/format.md (expect). */
 	void (*on_expect_fail)(void *ctx, const char *msg);
 	void *ctx;
 	/* Keep snapshots of the whole state while stepping, so that

@@ -1,5 +1,5 @@
 /*
- * The command line (SPEC.md §1): one function per command, a table from
+ * The command line (vmscope(1)): one function per command, a table from
  * command names to them, and GOptionContext for the options, as tmux keeps
  * an entry table per command.  Output files and stdout reports are built
  * whole in memory and written at the end, so an error never leaves half a
@@ -292,7 +292,7 @@ static int cmd_tour(int argc, char **argv)
 		return status;
 	if (argc != 1)
 		return vm_cli_usage_error("tour", "takes no arguments");
-	/* on a terminal the tour is the TUI (SPEC.md §1); -p and -s carry over */
+	/* on a terminal the tour is the TUI (vmscope(1)); -p and -s carry over */
 	const char *term = g_getenv("TERM");
 	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && *term &&
 	    strcmp(term, "dumb") != 0)

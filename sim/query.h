@@ -10,7 +10,7 @@
  * the engine, never a machine kept from earlier: vm_engine_seek may build a
  * new machine behind the same engine handle.
  *
- * The page-table walk is the hardware's (SPEC.md §3: one entry per level
+ * The page-table walk is the hardware's (docs/format.md (outcomes): one entry per level
  * from the top, down to the first that is not present), done again over the
  * present tables without counting it:
  *
@@ -198,7 +198,7 @@ uint64_t vm_query_disk_slot(vm_engine_t *e, unsigned i);
 
 /* ---- statistics --------------------------------------------------------- */
 
-/* SPEC.md §6's global statistics, in sim/stats.c's order, with values. */
+/* docs/statistics.md's global statistics, in sim/stats.c's order, with values. */
 typedef struct {
 	unsigned nr;
 	uint64_t *v;              /* nr values */

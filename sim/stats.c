@@ -90,7 +90,7 @@ static const struct {
 	G(free_pages), G(file_pages), G(dirty_pages), G(anon_pages),
 	G(swap_pages), G(peak_used_pages), G(sim_time_ns), G(expect_passed),
 	G(expect_failed),
-	/* vmscope extensions after SPEC.md §6's list */
+	/* vmscope extensions after docs/statistics.md's list */
 	G(torn_pages), G(flusher_runs), G(dirty_throttles), G(swap_ra),
 	G(swap_ra_hits), G(swapcache_hits),
 #undef G

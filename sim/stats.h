@@ -1,6 +1,6 @@
 /*
- * The statistics of SPEC.md §6: one table of names per scope (global,
- * process, file) in the order the SPEC lists them, each name with a getter,
+ * The statistics of docs/statistics.md: one table of names per scope (global,
+ * process, file) in the order docs/statistics.md lists them, each name with a getter,
  * so that the text, JSON and CSV writers, the expect checks, and later the
  * batch runner and the UI all read the same values by the same names.
  */

@@ -1,5 +1,5 @@
 /*
- * The timeline (SPEC.md §7, `--timeline FILE`): a Chrome trace-event JSON
+ * The timeline (docs/timeline.md, `--timeline FILE`): a Chrome trace-event JSON
  * file that ui.perfetto.dev and chrome://tracing open, written while a
  * replay runs.  What it shows, in simulated time (ts in microseconds, with
  * the nanoseconds as three decimals):

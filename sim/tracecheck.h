@@ -1,5 +1,5 @@
 /*
- * The semantic checks of a trace (SPEC.md §2) that need more than one line:
+ * The semantic checks of a trace (docs/format.md) that need more than one line:
  * page alignment (which needs the profile), pids that exist, fds that are
  * open, forks to a live pid, expect keys that name real statistics, and ops
  * whose model does not exist yet.  The engine runs it over a whole file

@@ -1,11 +1,11 @@
 /*
- * The comparison half of `vmscope validate` (SPEC.md §9): a probe's rows
+ * The comparison half of `vmscope validate` (docs/validation.md): a probe's rows
  * ("row METRIC MEASURED SIMEXPR TOLERANCE", see traces/probes/vmprobe.c),
  * the replay of its trace that evaluates each SIMEXPR, and the verdict of
  * each row against its tolerance.
  *
  * SIMEXPR is read left to right, no precedence: terms and integers joined
- * by + - * /.  A term is a statistic of SPEC.md §6: `NAME` (global),
+ * by + - * /.  A term is a statistic of docs/statistics.md: `NAME` (global),
  * `pid=N:NAME` or `file=NAME:STAT`, with `@MARK` after it for its value when
  * the replay finished the trace line `note @MARK` (else at the end).
  * TOLERANCE: `exact`, `abs:N` (|sim - measured| <= N), `pct:N` (within N %

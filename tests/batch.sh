@@ -1,5 +1,5 @@
 #!/bin/sh
-# vmscope batch (SPEC.md §8): the Belady grid's fault counts, one row per
+# vmscope batch (docs/batch.md): the Belady grid's fault counts, one row per
 # cell holding every global statistic, reruns that skip finished cells, a
 # sweep killed with SIGKILL and resumed, a failing cell that stops no other,
 # the GNU parallel and Slurm paths merged back to the local results,

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Command-line tests for vmscope (SPEC.md §1, §2, §4, §5, §6): exit
+# Command-line tests for vmscope (vmscope(1), docs/format.md, docs/profiles.md, docs/statistics.md): exit
 # statuses, error messages with FILE:LINE:COL, output formats, determinism,
 # the tour, explain, standard input and the commands not built yet.
 #
@@ -408,9 +408,9 @@ EOF
 	if python3 check_keys.py json.out "$GLOBALS" "$PROCESS_KEYS" "$PROFILE_KEYS" \
 	   >json-check.txt 2>&1
 	then
-		ok "-f json has vmscope/profile/global/processes/files and every SPEC §6 name"
+		ok "-f json has vmscope/profile/global/processes/files and every docs/statistics.md name"
 	else
-		not_ok "-f json has vmscope/profile/global/processes/files and every SPEC §6 name" \
+		not_ok "-f json has vmscope/profile/global/processes/files and every docs/statistics.md name" \
 		       "$(head -n 20 json-check.txt)"
 	fi
 else
@@ -420,9 +420,9 @@ else
 		grep -q "\"$k\": " json.out || missing="$missing $k"
 	done
 	if [ -z "$missing" ]; then
-		ok "-f json names vmscope/profile/global/processes/files and every SPEC §6 global"
+		ok "-f json names vmscope/profile/global/processes/files and every docs/statistics.md global"
 	else
-		not_ok "-f json names vmscope/profile/global/processes/files and every SPEC §6 global" \
+		not_ok "-f json names vmscope/profile/global/processes/files and every docs/statistics.md global" \
 		       "missing:$missing"
 	fi
 fi
@@ -438,9 +438,9 @@ for k in $GLOBALS; do
 	grep -q "^global,,$k," csv.out || missing="$missing $k"
 done
 if [ -z "$missing" ] && grep -q '^process,1,' csv.out; then
-	ok "-f csv has a global row for every SPEC §6 name and process rows"
+	ok "-f csv has a global row for every docs/statistics.md name and process rows"
 else
-	not_ok "-f csv has a global row for every SPEC §6 name and process rows" \
+	not_ok "-f csv has a global row for every docs/statistics.md name and process rows" \
 	       "missing:$missing"
 fi
 

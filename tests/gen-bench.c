@@ -38,7 +38,7 @@
 #define SEQ_SEED   UINT64_C(0x5eed0001)   /* which sequential accesses store */
 #define RAND_SEED  UINT64_C(0x5eed0002)   /* which pages the random half reads */
 
-/* The standard splitmix64, as SPEC.md §2 `rand` uses it. */
+/* The standard splitmix64, as docs/format.md `rand` uses it. */
 static uint64_t splitmix64(uint64_t *s)
 {
 	uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));

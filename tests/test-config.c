@@ -1,8 +1,8 @@
 /*
- * Tests for sim/config.c: machine profiles (SPEC.md §4).
+ * Tests for sim/config.c: machine profiles (docs/profiles.md).
  *
  * Table-driven: every built-in profile loads and validates; every key of
- * `default` prints as SPEC §4's table spells it; good and bad -s
+ * `default` prints as docs/profiles.md's table spells it; good and bad -s
  * assignments (a bad one must leave the profile byte for byte unchanged);
  * .ini files, good and bad, with the FILE:LINE:COL of the error; the .ini
  * dump read back for every built-in; Linux's watermarks worked out by hand;
@@ -84,7 +84,7 @@ START_TEST(test_builtin_loads)
 }
 END_TEST
 
-/* SPEC §4's table, as vm_config_format_value() must spell it, in order. */
+/* docs/profiles.md's table, as vm_config_format_value() must spell it, in order. */
 static const struct {
 	const char *key, *value;
 } default_values[] = {
@@ -136,7 +136,7 @@ START_TEST(test_default_value)
 	vm_config_t cfg;
 
 	vm_config_default(&cfg);
-	/* the table above is in SPEC order, and so are the keys */
+	/* the table above is in docs/profiles.md order, and so are the keys */
 	ck_assert_str_eq(vm_config_key_name(_i), default_values[_i].key);
 	expect_value(&cfg, default_values[_i].key, default_values[_i].value);
 }
@@ -160,7 +160,7 @@ START_TEST(test_key_count)
 }
 END_TEST
 
-/* What the other built-ins change (SPEC §4 and the brief). */
+/* What the other built-ins change (docs/profiles.md and the brief). */
 static const struct {
 	const char *profile, *key, *value;
 } builtin_values[] = {

@@ -12,9 +12,9 @@
  *      TLB result, walk refs, cost and running time, the counters after every
  *      step (as expect lines in the trace and as C assertions), and the L1
  *      TLB's contents in LRU order after every step;
- *   b. SPEC.md §3's counting conventions, each in a small trace whose expect
+ *   b. docs/format.md (outcomes)'s counting conventions, each in a small trace whose expect
  *      lines carry the hand-computed counts; seq and rand;
- *   c. SPEC.md §2's order rules: sleep, time jumps, context switches,
+ *   c. docs/format.md's order rules: sleep, time jumps, context switches,
  *      tlb.asid;
  *   d. fork and copy-on-write;
  *   e. SIGSEGV with and without catch;
@@ -51,7 +51,7 @@
  *       and maps the zero page read-only
  *  3  r 0x10008          hit         0   hit       100   2500  10
  *  4  w 0x10010          hit, denied 0   minor    3100   5600  10
- *       SPEC §3: a hit whose entry forbids the write faults without a
+ *       docs/format.md (outcomes): a hit whose entry forbids the write faults without a
  *       walk; the zero page is replaced by a new page (anon 1)
  *  5  w 0x11000          miss        2   minor    3300   8900  10 11
  *  6  r 0x12000          miss        2   zero     2300  11200  10 11 12
@@ -919,7 +919,7 @@ START_TEST(test_rand_seeded)
 END_TEST
 
 /* ==========================================================================
- * c. Order (SPEC.md §2)
+ * c. Order (docs/format.md)
  * ========================================================================== */
 
 typedef struct {
@@ -1334,7 +1334,7 @@ END_TEST
 /*
  * Regression (fixed; was a bug in sim/engine.c, run_expect): `expect pid=N outcome=X` when process N
  * does not exist (yet) reads pid 1's last outcome, because it falls back to
- * pid 1 whenever the lookup of N returns NULL; SPEC §5 says pid 1 only when
+ * pid 1 whenever the lookup of N returns NULL; docs/format.md (expect) says pid 1 only when
  * no pid= is given.  Other keys of the same line fail with "(no such process
  * yet)"; outcome= should fail the same way (or read "none"), not pass on
  * another process's access.  Here pid 3 is forked by pid 2, which is still
@@ -1626,7 +1626,7 @@ START_TEST(test_determinism)
 }
 END_TEST
 
-/* The JSON names the statistics of SPEC §6 with the hand trace's values. */
+/* The JSON names the statistics of docs/statistics.md with the hand trace's values. */
 START_TEST(test_json_values)
 {
 	log_t lg;

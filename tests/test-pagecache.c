@@ -177,7 +177,7 @@ static uint64_t file_stat(vm_engine_t *e, const char *file, const char *name)
 }
 
 /* ==========================================================================
- * a. File creation (SPEC §2 `file NAME size=SIZE [sparse] [cached]`)
+ * a. File creation (docs/format.md `file NAME size=SIZE [sparse] [cached]`)
  *
  *   file A size=4 pages         blocks 0 1 2 3   (next_block 0 -> 4)
  *   then the case's file B      blocks 4 5 ...   unless sparse (none)
@@ -1054,7 +1054,7 @@ START_TEST(test_readahead_hits)
 END_TEST
 
 /* A fault that finds its page still being read waits for it and is minor
- * (SPEC §3); the wait ends at the page's io_done. */
+ * (docs/format.md (outcomes)); the wait ends at the page's io_done. */
 START_TEST(test_fault_on_locked_page)
 {
 	vm_machine_t *m = mk_pc();

@@ -6,7 +6,7 @@
  * indices, top level first: V4(1,2,3,4) is (1<<27)|(2<<18)|(3<<9)|4.
  *
  * The walk/ensure test replays steps and checks after each one the refs a
- * walk counted (SPEC.md §3: entries read from the top down to the first
+ * walk counted (docs/format.md (outcomes): entries read from the top down to the first
  * one not present), the tables ensure allocated, and the tables live; the
  * tree after each step is drawn beside it:
  *

@@ -4,8 +4,8 @@
  * same number of events reaches, to the last counter, and stepping on from
  * there must give what stepping on without snapshots gives.
  *
- * "The state" is everything observable: every global statistic of SPEC.md
- * section 6 (sim/stats.h), every process statistic of every process, the
+ * "The state" is everything observable: every global statistic of docs/statistics.md
+ * (sim/stats.h), every process statistic of every process, the
  * expect counters, the clock, the event count, and a digest of the whole
  * machine (vm_machine_digest: frames, page tables, TLBs, processes, files,
  * swap, disk, reclaim counters).  Reference states come from one forward

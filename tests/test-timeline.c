@@ -1,5 +1,5 @@
 /*
- * The timeline (sim/timeline.c, SPEC.md §7), checked by reading it back:
+ * The timeline (sim/timeline.c, docs/timeline.md), checked by reading it back:
  * a small strict JSON parser below (RFC 8259: no trailing commas, no
  * leading zeros, no raw control characters in strings, nothing after the
  * value) turns each file into a tree, and the tests check
@@ -369,7 +369,7 @@ static int64_t jint(const jval_t *o, const char *key)
 
 /*
  * A time member ("ts", "dur") in nanoseconds, exactly: microseconds with at
- * most three decimals, as SPEC §7 and the writer promise.  -1 otherwise.
+ * most three decimals, as docs/timeline.md and the writer promise.  -1 otherwise.
  */
 static int64_t jns(const jval_t *o, const char *key)
 {

@@ -1,6 +1,6 @@
 /*
  * Tests of traces/units.c: NUMBER, SIZE and DURATION parsing and printing
- * (SPEC.md §2).
+ * (docs/format.md).
  *
  * Table-driven: each table row is one loop iteration of a test, so a failure
  * names the row.  The edges that matter most are overflow (a trace with a

@@ -1,5 +1,5 @@
 /*
- * Tests of the .vmt reader and writer (traces/vmt.c, SPEC.md §2) and of
+ * Tests of the .vmt reader and writer (traces/vmt.c, docs/format.md) and of
  * traces/record.c.
  *
  * Most tests are tables run with tcase_add_loop_test:

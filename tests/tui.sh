@@ -79,7 +79,7 @@ start() {
 	T set-option -t "$S" remain-on-exit off >/dev/null 2>&1
 }
 
-# 2. open: every pane of SPEC §7b is there, at 80x24
+# 2. open: every pane of ui/README.md is there, at 80x24
 start a env TERM=screen "$VMSCOPE" tui "$TOUR"
 wait_for "event 0"
 for pane in " Trace" "Page table & mappings" " Why" " TLB" " Memory 16 frames" \

@@ -1,5 +1,5 @@
 #!/bin/sh
-# vmscope validate (SPEC.md §9) on this machine: a subset of the probe
+# vmscope validate (docs/validation.md) on this machine: a subset of the probe
 # workloads whose rows Linux reproduces exactly run after run, run with
 # -f json; the test checks the JSON's structure, that every exact row is
 # ok, that the simulated column is the same on a second run (the replays
@@ -99,9 +99,9 @@ if [ "$check" != OK ] && [ -s "$T/retry" ]; then
 	check=$(check_json "$T/a2.json")
 fi
 if [ "$check" = OK ]; then
-	ok "the JSON has SPEC §9's structure and every exact row is ok"
+	ok "the JSON has docs/validation.md's structure and every exact row is ok"
 else
-	not_ok "the JSON has SPEC §9's structure and every exact row is ok" "$check"
+	not_ok "the JSON has docs/validation.md's structure and every exact row is ok" "$check"
 fi
 
 # The replays are deterministic: the count rows' simulated values repeat

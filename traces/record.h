@@ -11,7 +11,7 @@
  * cols[] keeps the 1-based column of each token so that later, semantic
  * errors (a misaligned mmap, an unknown fd) can point at the token just as
  * the parser's errors do.  Token 0 is the PID (or the op of a global event
- * or header), token 1 the op, then the arguments in the order of SPEC.md §2.
+ * or header), token 1 the op, then the arguments in the order of docs/format.md.
  */
 #ifndef VM_RECORD_H
 #define VM_RECORD_H
@@ -123,7 +123,7 @@ typedef struct {
 } vm_record_t;
 
 /*
- * The generator of `rand` records (SPEC.md §2), and of every other
+ * The generator of `rand` records (docs/format.md), and of every other
  * deterministic choice in vmscope (random TLB and page replacement):
  * splitmix64, advancing *s.
  */

@@ -1,5 +1,5 @@
 /*
- * NUMBER, SIZE and DURATION (SPEC.md §2), parsed and printed.
+ * NUMBER, SIZE and DURATION (docs/format.md), parsed and printed.
  *
  * The .vmt reader calls these for every address of every access line, tens
  * of millions of times a second, so they are hand-written loops over a

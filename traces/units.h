@@ -1,5 +1,5 @@
 /*
- * The units shared by traces and profiles (SPEC.md §2): NUMBER (decimal or
+ * The units shared by traces and profiles (docs/format.md): NUMBER (decimal or
  * 0x hex), SIZE (NUMBER with an optional K, M or G binary suffix) and
  * DURATION (NUMBER with ns, us, ms or s).  Hand-written, no strtoull locale
  * or errno games, because the trace reader calls them for every token.

@@ -1,5 +1,5 @@
 /*
- * The .vmt text trace reader and writer (SPEC.md §2).
+ * The .vmt text trace reader and writer (docs/format.md).
  *
  * Reading streams: the file is read with read(2) in blocks of 1 MiB into one
  * buffer, lines are cut out of it with memchr, and a line that straddles two
@@ -47,7 +47,7 @@
  *
  * Fields a record's kind does not use are 0, except fd (-1) and expect_pid
  * (-1).  Defaults: access len 1, seq stride 0 (the page size), rand seed 1,
- * mmap off 0.  Rules beyond SPEC.md's grammar that the reader enforces: an
+ * mmap off 0.  Rules beyond the grammar of docs/format.md that the reader enforces: an
  * access of size 0, seq stride=0 and rand count=0 are errors; pids (and
  * fork's CHILD) are decimal in 1..2^31-1; fds are NUMBERs in 0..2^31-1;
  * options may not repeat.  Blanks are space and tab (and CR, VT, FF, so that

@@ -1,5 +1,5 @@
 /*
- * The .vmt text trace reader (SPEC.md §2), streaming: a trace is read in
+ * The .vmt text trace reader (docs/format.md), streaming: a trace is read in
  * large blocks and never held whole, so a billion-line trace replays in
  * bounded memory.
  *

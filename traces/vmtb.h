@@ -1,5 +1,5 @@
 /*
- * .vmtb, the binary trace format: the same records as .vmt (SPEC.md §2),
+ * .vmtb, the binary trace format: the same records as .vmt (docs/format.md),
  * smaller and faster to read.  Readers never open a .vmtb themselves:
  * vm_vmt_open() recognises the magic and decodes through this codec, so
  * every command reads both formats by content, not by name.

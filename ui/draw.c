@@ -1,5 +1,5 @@
 /*
- * The panes of the terminal UI (SPEC.md §7b), drawn from vm_tui_t and the
+ * The panes of the terminal UI (ui/README.md), drawn from vm_tui_t and the
  * query API.  Every pane draws into a rectangle and adapts to its size, so
  * the same code fills a 19-column corner at 80x24 and the whole screen when
  * zoomed.  Layout at 80x24 (larger screens scale the bands):
@@ -745,7 +745,7 @@ static void draw_stats(vm_tui_t *t, const vm_rect_t *r)
 	title(t, VM_PANE_STATS, r, " Stats (+ this step)");
 	int y = r->y + 1, end = r->y + r->h;
 	unsigned nr = t->after.nr;
-	/* what changed first, then the rest in the SPEC's order */
+	/* what changed first, then the rest in docs/statistics.md's order */
 	unsigned *order = g_new(unsigned, nr);
 	unsigned n = 0;
 	for (unsigned i = 0; i < nr; i++)

@@ -1,5 +1,5 @@
 /*
- * vmscope tui: step through a trace in the terminal (SPEC.md §7b).
+ * vmscope tui: step through a trace in the terminal (ui/README.md).
  *
  * This file drives the replay and reads keys; draw.c draws.  The machine is
  * read only through sim/query.h and changed only through vm_engine_step and

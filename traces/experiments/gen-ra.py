@@ -3,7 +3,7 @@
 
 Both read a cold file with read() (pread): ra-seq.vmt a 64 MiB file from
 start to end in 64 KiB calls, ra-random.vmt a 1 GiB file with 2048 calls
-of 4 KiB at pages drawn with splitmix64 (SPEC.md §2's generator, seed 1),
+of 4 KiB at pages drawn with splitmix64 (docs/format.md's generator, seed 1),
 the access pattern of a key-value store's point lookups.  Deterministic.
 Run:  python3 gen-ra.py   (writes both files here)
 """

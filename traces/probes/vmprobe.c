@@ -1,5 +1,5 @@
 /*
- * vmprobe: the host side of `vmscope validate` (SPEC.md §9).
+ * vmprobe: the host side of `vmscope validate` (docs/validation.md).
  *
  * Each workload does one thing to this Linux host's memory system, measures
  * it, and writes the same workload as a .vmt trace so that the simulator can
@@ -20,7 +20,7 @@
  *   skip REASON...                          the workload cannot run here
  *
  * SIMEXPR is evaluated by validate left to right over terms and integers
- * joined by + - * /; a term is a statistic of SPEC.md §6, optionally
+ * joined by + - * /; a term is a statistic of docs/statistics.md, optionally
  * `pid=N:` or `file=NAME:` before it and `@MARK` after it (its value when the
  * replay reached the trace line `note @MARK`, else at the end).
  * TOLERANCE is `exact`, `abs:N`, `pct:N` or `factor:N`.
