@@ -23,12 +23,15 @@
  * the machine's: the reclaim oracle (params.oracle, owned by the engine,
  * which rebinds it) and the disk's on_io observer (copied as a pointer).
  *
- * vm_machine_digest hashes the state field by field (never padding or
+ * vm_clone_digest hashes the state field by field (never padding or
  * pointers), so two machines that would behave alike digest alike; the
  * snapshot tests compare a restored machine with a fresh replay by it.
  */
 #include <string.h>
-#include "models/machine.h"
+#include "models/clone.h"
+#include "models/proc.h"
+#include "models/file.h"
+#include "models/mm.h"
 
 static void *dup_array(const void *p, size_t n, size_t size)
 {
@@ -211,7 +214,7 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 	return n;
 }
 
-vm_machine_t *vm_machine_clone(const vm_machine_t *m)
+vm_machine_t *vm_clone_machine(const vm_machine_t *m)
 {
 	g_return_val_if_fail(m != NULL, NULL);
 	return clone_frames(m, m->frames.nr, m->frames.nr, NULL);
@@ -224,13 +227,13 @@ vm_machine_t *vm_machine_clone(const vm_machine_t *m)
  * in ascending order, so the never-used ones are the tail, untouched but
  * for the prev link of the first (which the image keeps).
  */
-struct vm_machine_image {
+struct vm_clone_image {
 	vm_machine_t *m;       /* frames.f, frame_slot: nr_stored entries */
 	uint32_t nr_stored;
 	size_t bytes;
 };
 
-vm_machine_image_t *vm_machine_save(const vm_machine_t *m)
+vm_clone_image_t *vm_clone_save(const vm_machine_t *m)
 {
 	g_return_val_if_fail(m != NULL, NULL);
 	/* frame hwm itself may have had its prev link changed */
@@ -239,26 +242,26 @@ vm_machine_image_t *vm_machine_save(const vm_machine_t *m)
 	 * would break the high-water mark's promise here */
 	for (uint32_t j = t; j < m->frames.nr && j < t + 8; j++)
 		g_assert(frame_pristine(m, j));
-	vm_machine_image_t *img = g_new(vm_machine_image_t, 1);
+	vm_clone_image_t *img = g_new(vm_clone_image_t, 1);
 	img->m = clone_frames(m, t, t, NULL);
 	img->nr_stored = t;
-	img->bytes = sizeof *img + vm_machine_footprint(m) -
+	img->bytes = sizeof *img + vm_clone_footprint(m) -
 		     (size_t)(m->frames.nr - t) * (sizeof(vm_frame_t) + sizeof(uint32_t));
 	return img;
 }
 
-vm_machine_t *vm_machine_load(const vm_machine_image_t *img,
+vm_machine_t *vm_clone_load(const vm_clone_image_t *img,
 			      vm_machine_t *reuse)
 {
 	return clone_frames(img->m, img->nr_stored, img->m->frames.nr, reuse);
 }
 
-size_t vm_machine_image_size(const vm_machine_image_t *img)
+size_t vm_clone_image_size(const vm_clone_image_t *img)
 {
 	return img->bytes;
 }
 
-void vm_machine_image_free(vm_machine_image_t *img)
+void vm_clone_image_free(vm_clone_image_t *img)
 {
 	if (!img)
 		return;
@@ -266,7 +269,7 @@ void vm_machine_image_free(vm_machine_image_t *img)
 	g_free(img);
 }
 
-size_t vm_machine_footprint(const vm_machine_t *m)
+size_t vm_clone_footprint(const vm_machine_t *m)
 {
 	size_t b = sizeof *m;
 	b += (size_t)m->frames.nr * (sizeof(vm_frame_t) + sizeof(uint32_t));
@@ -349,7 +352,7 @@ static void put_tlb(digest_t *ck, const vm_tlb_t *t)
 	}
 }
 
-char *vm_machine_digest(const vm_machine_t *m)
+char *vm_clone_digest(const vm_machine_t *m)
 {
 	digest_t d0 = { UINT64_C(0x243F6A8885A308D3), UINT64_C(0x13198A2E03707344) };
 	digest_t *ck = &d0;

@@ -30,7 +30,14 @@
  *
  * Left out for now: userfaultfd, transparent huge pages (PMD mappings).
  */
-#include "models/machine.h"
+#include "models/fault.h"
+#include "models/proc.h"
+#include "models/mmu.h"
+#include "models/file.h"
+#include "models/filemap.h"
+#include "models/writeback.h"
+#include "models/swap.h"
+#include "models/mm.h"
 
 static const uint8_t need_prot[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
 
@@ -170,7 +177,7 @@ static uint64_t swap_in(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	    f->mapcount == 1) {
 		/* the slot is freed, so memory holds the only copy: the page
 		 * is dirty (would have to be written again) */
-		vm_swapcache_del(m, pfn);
+		vm_swap_cache_del(m, pfn);
 		f->flags |= VM_FRAME_DIRTY;
 		if (acc == VM_ACC_W)
 			return VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
@@ -193,7 +200,7 @@ static void oom(vm_machine_t *m, vm_proc_t *p, vm_access_t *res)
 
 static gboolean ra_cached(void *ctx, uint64_t index)
 {
-	return vm_pagecache_find(ctx, index) != VM_NIL;
+	return vm_filemap_find(ctx, index) != VM_NIL;
 }
 
 /* Map page @idx (frame @pfn, up to date) of @f at @a, read-only (@perm). */
@@ -202,10 +209,10 @@ static void map_one(vm_machine_t *m, vm_proc_t *p, uint64_t a, uint32_t pfn,
 {
 	vm_pt_leaf_set(&m->pt, p->root, a, slot, VM_PTE_MAKE(pfn, VM_PTE_P | perm));
 	if (perm & VM_PTE_D)   /* a write fault's folio: dirty as a whole */
-		vm_pagecache_dirty(m, vm_file_get(m, (int32_t)m->frames.f[pfn].owner), pfn);
+		vm_writeback_dirty(m, vm_file_get(m, (int32_t)m->frames.f[pfn].owner), pfn);
 	m->frames.f[pfn].mapcount++;
 	p->rss_file++;
-	vm_pagecache_used(m, pfn);
+	vm_filemap_used(m, pfn);
 }
 
 /*
@@ -230,8 +237,8 @@ static uint32_t map_folio(vm_machine_t *m, vm_proc_t *p, const vm_vma_t *v,
 			  uint64_t skip, uint64_t perm, gboolean around,
 			  uint64_t *end)
 {
-	uint64_t head = vm_folio_head(f, idx);
-	uint64_t n = (uint64_t)1 << vm_folio_order(f, idx);
+	uint64_t head = vm_file_folio_head(f, idx);
+	uint64_t n = (uint64_t)1 << vm_file_folio_order(f, idx);
 	uint64_t table = (uint64_t)1 << m->pt.bits[m->pt.levels - 1];
 	*end = v->start + (head + n - v->pgoff);   /* may pass v->end */
 	if (head >= v->pgoff) {
@@ -290,20 +297,20 @@ static uint32_t fault_around(vm_machine_t *m, vm_proc_t *p, const vm_vma_t *v,
 		uint64_t idx = v->pgoff + (a - v->start);
 		if (a == vpn || idx >= pages)
 			continue;
-		uint32_t pfn = vm_pagecache_find(f, idx);
+		uint32_t pfn = vm_filemap_find(f, idx);
 		if (pfn == VM_NIL)
 			continue;
-		if (G_UNLIKELY(vm_folio_order(f, idx))) {
+		if (G_UNLIKELY(vm_file_folio_order(f, idx))) {
 			/* the folio's state is its head's */
-			vm_frame_t *hf = &m->frames.f[vm_pagecache_head(f, idx)];
+			vm_frame_t *hf = &m->frames.f[vm_filemap_head(f, idx)];
 			uint64_t end;
 			uint32_t n = 0;
 			if (hf->io_done <= when && !(hf->flags & VM_FRAME_READAHEAD))
 				n = map_folio(m, p, v, f, idx, lo, hi, vpn, perm,
 					      TRUE, &end);
 			else
-				end = v->start + (vm_folio_head(f, idx) +
-						  ((uint64_t)1 << vm_folio_order(f, idx)) -
+				end = v->start + (vm_file_folio_head(f, idx) +
+						  ((uint64_t)1 << vm_file_folio_order(f, idx)) -
 						  v->pgoff);
 			mapped += n;
 			a = end - 1;
@@ -345,10 +352,10 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		uint64_t pfn = VM_PTE_PFN(pte);
 		vm_frame_t *fr = &m->frames.f[pfn];
 		if (fr->kind == VM_FRAME_FILE && shared) {
-			vm_pagecache_dirty(m, f, (uint32_t)pfn);
+			vm_writeback_dirty(m, f, (uint32_t)pfn);
 			uint64_t newpte = pte | VM_PTE_W | VM_PTE_D | VM_PTE_A;
 			*slot = newpte;
-			vm_machine_tlb_fill(m, p, vpn, newpte);
+			vm_mmu_tlb_fill(m, p, vpn, newpte);
 			res->pfn = (uint32_t)pfn;
 			account(m, p, res, VM_OUT_MINOR, VM_WHY_SHARED_WRITE);
 			return;
@@ -366,7 +373,7 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 			fr->mapcount--;
 			p->rss_file--;
 			*slot = newpte;
-			vm_machine_tlb_fill(m, p, vpn, newpte);
+			vm_mmu_tlb_fill(m, p, vpn, newpte);
 			res->pfn = (uint32_t)VM_PTE_PFN(newpte);
 			account(m, p, res, VM_OUT_COW, VM_WHY_PRIVATE_COPY);
 			return;
@@ -377,7 +384,7 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 	/* filemap_fault: find the page, or read it with readahead */
 	vm_ra_query_t q = { .cached = ra_cached, .ctx = f,
 			    .nr_pages = vm_file_pages(f, m->page_shift) };
-	uint32_t pfn = vm_pagecache_find(f, idx);
+	uint32_t pfn = vm_filemap_find(f, idx);
 	/* do_read_fault tries fault-around first: it maps the faulting page
 	 * itself when its folio is up to date and unmarked; otherwise the
 	 * fault goes on to filemap_fault and finish_fault */
@@ -389,7 +396,7 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		vm_ra_window_t w = vm_ra_mmap_fault_miss(&m->ra, &f->ra, &q, idx,
 							 (vm_madv_t)v->advice);
 		uint32_t ra_pages = 0;
-		pfn = vm_pagecache_fill_order(m, f, idx, w.start, w.nr, w.marker,
+		pfn = vm_filemap_fill_order(m, f, idx, w.start, w.nr, w.marker,
 					      w.order, &ready, &ra_pages);
 		if (p->state != VM_PROC_RUNNING) {
 			/* the OOM killer took this very process while it
@@ -411,11 +418,11 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 	} else {
 		vm_frame_t *fr = &m->frames.f[pfn];
 		/* PG_readahead is the folio's: its head carries it */
-		vm_frame_t *hf = &m->frames.f[vm_pagecache_head(f, idx)];
+		vm_frame_t *hf = &m->frames.f[vm_filemap_head(f, idx)];
 		gboolean marker = (hf->flags & VM_FRAME_READAHEAD) != 0;
 		by_around = !marker && hf->io_done <= m->now &&
 			    m->cfg.readahead_fault_around >> m->page_shift > 1;
-		q.marker_folio = (uint64_t)1 << vm_folio_order(f, idx);
+		q.marker_folio = (uint64_t)1 << vm_file_folio_order(f, idx);
 		vm_ra_window_t w = vm_ra_mmap_fault_hit(&m->ra, &f->ra, &q, idx,
 							(vm_madv_t)v->advice, marker);
 		if (w.clear_marker)
@@ -427,7 +434,7 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 			 * must not take the very page this fault maps (Linux
 			 * holds a reference to the folio across it) */
 			fr->flags |= VM_FRAME_LOCKED;
-			vm_pagecache_fill_order(m, f, idx, w.start, w.nr, w.marker,
+			vm_filemap_fill_order(m, f, idx, w.start, w.nr, w.marker,
 						w.order, &r2, &ra_pages);
 			if (p->state != VM_PROC_RUNNING) {
 				fr->flags &= ~VM_FRAME_LOCKED;
@@ -442,7 +449,7 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 	}
 	vm_frame_t *fr = &m->frames.f[pfn];
 	fr->flags &= ~VM_FRAME_LOCKED;   /* the process waits until io_done */
-	vm_pagecache_used(m, pfn);
+	vm_filemap_used(m, pfn);
 	if (ready > m->now)
 		res->ready_at = ready;
 
@@ -463,14 +470,14 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 	} else if (acc == VM_ACC_W || f->shmem) {
 		/* do_shared_fault, or shmem, whose reads map it writable */
 		if (acc == VM_ACC_W)
-			vm_pagecache_dirty(m, f, pfn);
+			vm_writeback_dirty(m, f, pfn);
 		newpte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | perm |
 				     (acc == VM_ACC_W ? VM_PTE_D : 0));
 		if (acc != VM_ACC_W && !f->shmem)
 			newpte &= ~(uint64_t)VM_PTE_W;
 		fr->mapcount++;
 		p->rss_file++;
-		if (acc == VM_ACC_W && G_UNLIKELY(vm_folio_order(f, idx)))
+		if (acc == VM_ACC_W && G_UNLIKELY(vm_file_folio_order(f, idx)))
 			shared_write_folio = TRUE;
 	} else {
 		/* do_read_fault: read-only until the first write (shared) or
@@ -502,7 +509,7 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		 * Measured: a cold scan's 4 KiB-folio window costs one fault
 		 * per 16 pages, none more for pages still being read. */
 		gboolean retry = m->folio_order && ready > m->now;
-		if (G_UNLIKELY(vm_folio_order(f, idx)) && !by_around && !retry) {
+		if (G_UNLIKELY(vm_file_folio_order(f, idx)) && !by_around && !retry) {
 			/* finish_fault: the rest of a marked folio, which
 			 * fault-around skips */
 			uint64_t end;
@@ -514,7 +521,7 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		res->around += fault_around(m, p, v, f, vpn, rperm,
 					    retry ? ready : m->now);
 	}
-	vm_machine_tlb_fill(m, p, vpn, newpte);
+	vm_mmu_tlb_fill(m, p, vpn, newpte);
 	res->pfn = (uint32_t)VM_PTE_PFN(newpte);
 	account(m, p, res, out, why);
 	if (out == VM_OUT_COW && res->file_major) {
@@ -547,7 +554,7 @@ static void fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			 vm_acc_t acc, vm_access_t *res)
 {
 	res->cost += m->cfg.cost_minor_fault;
-	vm_vma_t *v = vm_proc_find_vma(p, vpn);
+	vm_vma_t *v = vm_mm_find_vma(p, vpn);
 	if (!v) {
 		account(m, p, res, VM_OUT_SIGSEGV, VM_WHY_NO_VMA);
 		return;
@@ -558,7 +565,7 @@ static void fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	}
 	unsigned nr_new = 0;
 	uint64_t *slot = vm_pt_ensure(&m->pt, p->root, vpn, p->pid, &nr_new);
-	vm_machine_count_tables(m, p, nr_new);
+	vm_proc_count_tables(m, p, nr_new);
 	res->new_tables = (uint8_t)nr_new;
 	if (!slot) {
 		oom(m, p, res);
@@ -630,7 +637,7 @@ static void fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			 * the write makes the copy on disk stale */
 			why = VM_WHY_COW_REUSE;
 			if (m->frame_slot[old] != VM_NIL) {
-				vm_swapcache_del(m, (uint32_t)old);
+				vm_swap_cache_del(m, (uint32_t)old);
 				why = VM_WHY_SWAP_REUSE;
 			}
 			m->frames.f[old].flags |= VM_FRAME_DIRTY;
@@ -643,7 +650,7 @@ static void fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		return;
 	}
 	vm_pt_leaf_set(&m->pt, p->root, vpn, slot, newpte);
-	vm_machine_tlb_fill(m, p, vpn, newpte);
+	vm_mmu_tlb_fill(m, p, vpn, newpte);
 	res->pfn = (uint32_t)VM_PTE_PFN(newpte);
 	account(m, p, res, out, why);
 }

@@ -41,6 +41,8 @@
 
 #include <stdint.h>
 #include <glib.h>
+#include "models/machine.h"
+#include "models/mm.h"
 #include "models/readahead.h"
 
 #define VM_BLOCK_NONE UINT64_MAX
@@ -77,15 +79,47 @@ static inline uint64_t vm_file_pages(const vm_file_t *f, unsigned page_shift)
 }
 
 /* The order of the folio holding page @idx of @f: 0 for a page alone. */
-static inline unsigned vm_folio_order(const vm_file_t *f, uint64_t idx)
+static inline unsigned vm_file_folio_order(const vm_file_t *f, uint64_t idx)
 {
 	return f->forder && idx < f->cap ? f->forder[idx] : 0;
 }
 
 /* The first page of the folio holding page @idx. */
-static inline uint64_t vm_folio_head(const vm_file_t *f, uint64_t idx)
+static inline uint64_t vm_file_folio_head(const vm_file_t *f, uint64_t idx)
 {
-	return idx & ~(((uint64_t)1 << vm_folio_order(f, idx)) - 1);
+	return idx & ~(((uint64_t)1 << vm_file_folio_order(f, idx)) - 1);
 }
+
+/* A file @name of @size bytes that exists at time 0 (a `file` header):
+ * contiguous on the disk unless @sparse; all its pages cached (clean) if
+ * @cached, as far as memory goes. */
+vm_file_t *vm_file_new(vm_machine_t *m, const char *name, uint64_t size,
+		       gboolean sparse, gboolean cached);
+/* A new shmem object of @npages pages (MAP_SHARED|MAP_ANONYMOUS). */
+vm_file_t *vm_file_new_shmem(vm_machine_t *m, uint64_t npages);
+/* The linked file called @name, or NULL. */
+vm_file_t *vm_file_lookup(vm_machine_t *m, const char *name);
+static inline vm_file_t *vm_file_get(vm_machine_t *m, int32_t id)
+{
+	return g_ptr_array_index(m->files, id);
+}
+/* VMAs of live processes that map @f. */
+uint64_t vm_file_count_maps(vm_machine_t *m, const vm_file_t *f);
+/* Free @f's pages once it has no name, fd or mapping left. */
+void vm_file_maybe_free(vm_machine_t *m, vm_file_t *f);
+/* unlink(): the name goes; the file lives while it is open or mapped. */
+void vm_file_unlink(vm_machine_t *m, vm_file_t *f);
+/* ftruncate() and growth by write(): shrinking unmaps and drops the pages
+ * past the new end (unmap_mapping_range, truncate_inode_pages). */
+void vm_file_resize(vm_machine_t *m, vm_file_t *f, uint64_t size);
+/* Make sure page @pages-1 has a slot in @f's per-page arrays. */
+void vm_file_grow_index(vm_file_t *f, uint64_t pages);
+/* Make [@head, +2^@order) one folio (the pages are cached). */
+void vm_file_folio_set(vm_file_t *f, uint64_t head, unsigned order);
+/* Drop page @idx (cached, unmapped) from the page cache and free its
+ * frame, splitting its folio first. */
+void vm_file_drop_page(vm_machine_t *m, vm_file_t *f, uint64_t idx);
+/* The virtual page where VMA @v maps page @idx of its file, if any. */
+gboolean vm_file_vma_vpn(const vm_vma_t *v, uint64_t idx, uint64_t *vpn);
 
 #endif

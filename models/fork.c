@@ -26,7 +26,11 @@
  * Swap entries are duplicated (swap_duplicate).  Left out: VM_DONTCOPY and
  * VM_WIPEONFORK, which no trace can set.
  */
-#include "models/machine.h"
+#include "models/fork.h"
+#include "models/file.h"
+#include "models/proc.h"
+#include "models/mmu.h"
+#include "models/mm.h"
 
 typedef struct {
 	vm_machine_t *m;
@@ -59,7 +63,7 @@ static void copy_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 	unsigned nr_new = 0;
 	uint64_t *cslot = vm_pt_ensure(&f->m->pt, f->child->root, vpn,
 				       f->child->pid, &nr_new);
-	vm_machine_count_tables(f->m, f->child, nr_new);
+	vm_proc_count_tables(f->m, f->child, nr_new);
 	if (!cslot) {
 		f->oom = TRUE;
 		return;
@@ -90,14 +94,14 @@ static void copy_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 	vm_pt_leaf_set(&f->m->pt, f->child->root, vpn, cslot, pte);
 }
 
-vm_proc_t *vm_machine_fork(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
+vm_proc_t *vm_fork_process(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 			   uint64_t *cost)
 {
 	*cost = 0;
 	/* from the first allocation on (the child's top-level table), the
 	 * parent is mid-fork: the OOM killer must spare it */
 	m->oom_exempt = parent->pid;
-	vm_proc_t *child = vm_machine_spawn(m, pid);
+	vm_proc_t *child = vm_proc_spawn(m, pid);
 	if (!child) {
 		m->oom_exempt = 0;
 		return NULL;
@@ -138,7 +142,7 @@ vm_proc_t *vm_machine_fork(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 	m->oom_exempt = 0;
 	if (f.oom || child->state != VM_PROC_RUNNING) {
 		if (child->state == VM_PROC_RUNNING)
-			vm_machine_exit(m, child, VM_KILL_OOM);
+			vm_proc_exit(m, child, VM_KILL_OOM);
 		return NULL;
 	}
 	if (f.protected_pages) {

@@ -12,9 +12,14 @@
  * Left out: guard gaps, stack growth, brk, mremap, VMA locking.
  */
 #include <string.h>
-#include "models/machine.h"
+#include "models/mm.h"
+#include "models/proc.h"
+#include "models/file.h"
+#include "models/filemap.h"
+#include "models/swap.h"
+#include "models/mmu.h"
 
-vm_vma_t *vm_proc_find_vma(vm_proc_t *p, uint64_t vpn)
+vm_vma_t *vm_mm_find_vma(vm_proc_t *p, uint64_t vpn)
 {
 	if (p->vma_hint < p->nr_vma) {
 		vm_vma_t *v = &p->vma[p->vma_hint];
@@ -138,7 +143,7 @@ static void zap_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 	zap_ctx_t *z = vctx;
 	if (*slot & VM_PTE_P)
 		z->n++;
-	vm_machine_zap_pte(z->m, z->p, vpn, slot);
+	vm_mm_zap_pte(z->m, z->p, vpn, slot);
 }
 
 /* Unmap the pages of [start, end) without touching the VMAs. */
@@ -147,7 +152,7 @@ static uint64_t zap_range(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 {
 	zap_ctx_t z = { .m = m, .p = p };
 	vm_pt_for_each(&m->pt, p->root, start, end, zap_leaf, &z);
-	vm_machine_tlb_invalidate(m, p, start, end - start);
+	vm_mmu_tlb_invalidate(m, p, start, end - start);
 	return z.n;
 }
 
@@ -224,13 +229,13 @@ void vm_mm_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		vm_pt_for_each(&m->pt, p->root, v->start, v->end, protect_leaf, &z);
 	}
 	/* Linux flushes the range after changing PTEs (change_protection). */
-	vm_machine_tlb_invalidate(m, p, start, npages);
+	vm_mmu_tlb_invalidate(m, p, start, npages);
 	merge_around(p, first, last);
 }
 
 static gboolean willneed_cached(void *ctx, uint64_t index)
 {
-	return vm_pagecache_find(ctx, index) != VM_NIL;
+	return vm_filemap_find(ctx, index) != VM_NIL;
 }
 
 uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
@@ -258,7 +263,7 @@ uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 				vm_ra_window_t w = vm_ra_willneed(&m->ra, &f->ra, &q,
 								  v->pgoff, v->end - v->start);
 				if (w.nr && !f->shmem)
-					dropped += vm_pagecache_readahead(m, f, w.start, w.nr);
+					dropped += vm_filemap_readahead(m, f, w.start, w.nr);
 			}
 			break;
 		case VM_MADV_DONTNEED:
@@ -270,4 +275,29 @@ uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 	}
 	merge_around(p, first, last);
 	return dropped;
+}
+
+void vm_mm_zap_pte(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			uint64_t *slot)
+{
+	uint64_t pte = *slot;
+	if (pte & VM_PTE_SWAP) {
+		vm_swap_put(m, (uint32_t)VM_PTE_PFN(pte));
+		p->swap_pages--;
+	} else if (pte & VM_PTE_P) {
+		uint64_t pfn = VM_PTE_PFN(pte);
+		if (pfn != VM_PFN_ZERO) {
+			vm_frame_t *f = &m->frames.f[pfn];
+			g_assert(f->mapcount > 0);
+			f->mapcount--;
+			if (f->kind == VM_FRAME_ANON) {
+				p->rss_anon--;
+				if (f->mapcount == 0)
+					vm_swap_unmapped(m, (uint32_t)pfn);
+			} else {
+				p->rss_file--;
+			}
+		}
+	}
+	vm_pt_leaf_set(&m->pt, p->root, vpn, slot, 0);
 }

@@ -37,7 +37,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "traces/record.h"   /* vm_madv_t */
+#include "models/types.h"
 
 #define VM_RA_NONE UINT64_MAX        /* no page (marker, prev_index) */
 #define VM_RA_MMAP_LOTSAMISS 100     /* Linux MMAP_LOTSAMISS */

@@ -46,7 +46,7 @@
 #include <glib.h>
 
 #include "models/frames.h"
-#include "traces/record.h"   /* vm_splitmix64 */
+#include "models/types.h"
 
 #define VM_RECLAIM_NONE 0   /* frames[].list: on no reclaim list */
 

@@ -1,18 +1,8 @@
 /*
- * Swap, eviction and the OOM killer: what happens when an allocation finds
- * memory short.  Modelled on mm/vmscan.c (shrink_folio_list: try_to_unmap,
- * then pageout), mm/swapfile.c (get_swap_page, swap_free), mm/rmap.c and
- * mm/oom_kill.c (oom_badness, select_bad_process).
- *
- *   alloc_frame ── free <= min ──► direct reclaim ──► policy victim
- *                                      │                 │ anon: needs a free
- *                                      │                 ▼ swap slot
- *                                      │   unmap from every PTE (rmap), each
- *                                      │   PTE becomes a swap entry; write the
- *                                      │   page to its slot; free the frame
- *                                      └─ no victim ─► OOM killer: the process
- *                                                      with the most rss +
- *                                                      swap + page tables
+ * Swap: the swap area, the swap cache, swap-in and swap-out.  Modelled on
+ * mm/swapfile.c (get_swap_page, swap_free, swap_duplicate), mm/swap_state.c
+ * (the swap cache, swap_cluster_readahead), mm/rmap.c (try_to_unmap of an
+ * anonymous page) and mm/vmscan.c's pageout of an anonymous page.
  *
  * The swap area is a range of blocks on the machine's one disk, after the
  * files, one page per slot; slots are taken next-fit from a cursor, as
@@ -40,14 +30,12 @@
  * memory is above the high watermark (readahead must not cause reclaim).
  * Linux's default VMA-based readahead (swap_vma_readahead) is not modelled.
  *
- * Left out, and said so in the notes: writeback delaying the freeing of the
- * frame (the write is issued and the frame freed at once) and oom_score_adj.
- * kswapd runs at the instant an allocation leaves free memory below the low
- * watermark and reclaims up to the high one; it charges no process, as its
- * I/O is asynchronous anyway.
+ * Left out: writeback delaying the freeing of the frame (the write is
+ * issued and the frame freed at once).
  */
-#include <string.h>
-#include "models/machine.h"
+#include "models/swap.h"
+#include "models/proc.h"
+#include "models/mmu.h"
 
 #define SWAP_NONE UINT32_MAX
 
@@ -92,7 +80,7 @@ static void swapcache_add(vm_machine_t *m, uint32_t slot, uint32_t pfn)
 }
 
 /* delete_from_swap_cache: the page leaves the cache (it stays in memory). */
-void vm_swapcache_del(vm_machine_t *m, uint32_t pfn)
+void vm_swap_cache_del(vm_machine_t *m, uint32_t pfn)
 {
 	uint32_t slot = m->frame_slot[pfn];
 	g_assert(slot != VM_NIL && m->swap_cache[slot] == pfn);
@@ -105,7 +93,7 @@ void vm_swapcache_del(vm_machine_t *m, uint32_t pfn)
 static void free_anon_frame(vm_machine_t *m, uint32_t pfn)
 {
 	if (m->frame_slot[pfn] != VM_NIL)
-		vm_swapcache_del(m, pfn);
+		vm_swap_cache_del(m, pfn);
 	if (m->reclaim)
 		vm_reclaim_remove(m->reclaim, pfn);
 	vm_frames_free(&m->frames, pfn);
@@ -234,13 +222,9 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	return pfn;
 }
 
-gboolean vm_swap_evict(vm_machine_t *m, uint32_t pfn)
+gboolean vm_swap_out(vm_machine_t *m, uint32_t pfn)
 {
 	vm_frame_t *f = &m->frames.f[pfn];
-	if (f->kind == VM_FRAME_FILE)
-		return vm_pagecache_evict(m, pfn);   /* clean: free; dirty: written first */
-	if (f->kind != VM_FRAME_ANON)
-		return FALSE;
 	/* a page in the swap cache is clean (it is mapped read-only until a
 	 * write takes it out): its slot already holds the data */
 	uint32_t slot = m->frame_slot[pfn];
@@ -267,13 +251,13 @@ gboolean vm_swap_evict(vm_machine_t *m, uint32_t pfn)
 		q->rss_anon--;
 		q->swap_pages++;
 		m->swap_map[slot]++;
-		vm_machine_tlb_invalidate(m, q, vpn, 1);
+		vm_mmu_tlb_invalidate(m, q, vpn, 1);
 		if (!ev.mappers++)
 			ev.pid = q->pid;
 	}
 	g_assert(f->mapcount == 0);
 	if (cached) {
-		vm_swapcache_del(m, pfn);   /* frees the slot if nobody needs it */
+		vm_swap_cache_del(m, pfn);   /* frees the slot if nobody needs it */
 	} else if (!m->swap_map[slot]) {
 		/* mapped by nobody: nothing refers to the slot */
 		m->swap_used--;
@@ -289,102 +273,3 @@ gboolean vm_swap_evict(vm_machine_t *m, uint32_t pfn)
 	return TRUE;
 }
 
-/* oom_badness: rss + swap entries + page-table pages (oom_score_adj 0). */
-static uint64_t badness(const vm_proc_t *p)
-{
-	return p->rss_anon + p->rss_file + p->swap_pages + p->pt_pages;
-}
-
-/* select_bad_process and oom_kill_process.  FALSE when nobody can go. */
-static gboolean oom_kill(vm_machine_t *m)
-{
-	if (strcmp(m->cfg.oom_policy, "none") == 0)
-		return FALSE;
-	vm_proc_t *victim = NULL;
-	uint64_t best = 0;
-	for (uint32_t i = 0; i < m->nr_procs; i++) {
-		vm_proc_t *q = m->procs[i];
-		/* the first of equals wins, as the task list is walked in
-		 * order of creation */
-		if (q->state == VM_PROC_RUNNING && q->pid != m->oom_exempt &&
-		    badness(q) > best) {
-			best = badness(q);
-			victim = q;
-		}
-	}
-	if (!victim)
-		return FALSE;
-	m->last_oom = (vm_oom_info_t){
-		.pid = victim->pid, .rss = victim->rss_anon + victim->rss_file,
-		.swap = victim->swap_pages, .pt = victim->pt_pages,
-		.points = best,
-	};
-	m->c.oom_kills++;
-	if (victim->pid == m->cur_pid)
-		m->cur_killed = TRUE;
-	vm_machine_exit(m, victim, VM_KILL_OOM);
-	return TRUE;
-}
-
-/*
- * shrink: evict pages until @target are free.  Victims that cannot go now
- * are set aside and put back after the scan; with @oom, running out of
- * victims calls the OOM killer.  FALSE when @owner was killed.
- */
-static gboolean shrink(vm_machine_t *m, uint64_t target, gboolean oom,
-		       uint32_t owner)
-{
-	vm_reclaim_list_t aside;   /* victims that cannot go now */
-	vm_reclaim_list_init(&aside, VM_RECLAIM_NONE);
-	gboolean owner_alive = TRUE;
-	uint32_t budget = vm_reclaim_nr(m->reclaim) + 1;
-	while (m->frames.nr_free < target) {
-		gboolean want_anon = m->swap_used < m->nr_swap_slots;
-		uint32_t pfn = budget ? vm_reclaim_victim(m->reclaim, want_anon, TRUE)
-				      : VM_NIL;
-		if (pfn != VM_NIL) {
-			budget--;
-			if (vm_swap_evict(m, pfn))
-				m->nr_evicted++;
-			else
-				vm_reclaim_list_add(&m->frames, &aside, pfn);
-			continue;
-		}
-		if (!oom || m->frames.nr_free > m->wm_min)
-			break;   /* the batch fell short, but the allocation can go */
-		/* nothing reclaimable: the OOM killer, unless it is off */
-		if (!oom_kill(m))
-			break;
-		vm_proc_t *o = vm_machine_proc(m, owner);
-		if (o && o->state != VM_PROC_RUNNING) {
-			owner_alive = FALSE;
-			break;
-		}
-		budget = vm_reclaim_nr(m->reclaim) + 1;
-	}
-	while (aside.head != VM_NIL) {
-		uint32_t pfn = aside.head;
-		vm_reclaim_list_del(&m->frames, &aside, pfn);
-		vm_reclaim_putback(m->reclaim, pfn);
-	}
-	return owner_alive;
-}
-
-gboolean vm_reclaim_direct(vm_machine_t *m, uint32_t owner)
-{
-	m->c.direct_reclaims++;
-	/* Linux's direct reclaim frees SWAP_CLUSTER_MAX (32) pages a call;
-	 * the textbook setting (no watermarks) frees one frame at a time */
-	uint64_t target = m->wm_min ? m->frames.nr_free + 32 : 1;
-	if (target <= m->wm_min)
-		target = m->wm_min + 1;
-	return shrink(m, target, TRUE, owner);
-}
-
-void vm_kswapd(vm_machine_t *m)
-{
-	/* balance_pgdat: from below the low watermark up to the high one;
-	 * kswapd never calls the OOM killer */
-	m->c.kswapd_wakeups++;
-	shrink(m, m->wm_high, FALSE, 0);
-}

@@ -11,7 +11,7 @@
  * format's generator instead of the C library's.
  */
 #include "models/tlb.h"
-#include "traces/record.h"
+#include "models/types.h"
 
 #define TLB_RANDOM_SEED 1  /* as the trace format's rand default seed */
 

@@ -28,6 +28,16 @@
 #include "sim/oracle.h"
 #include "traces/vmt.h"
 #include "traces/error.h"
+#include "models/proc.h"
+#include "models/mm.h"
+#include "models/mmu.h"
+#include "models/file.h"
+#include "models/filemap.h"
+#include "models/writeback.h"
+#include "models/crash.h"
+#include "models/check.h"
+#include "models/clone.h"
+#include "models/fork.h"
 
 typedef struct {
 	vm_record_t rec;      /* owned copy */
@@ -305,7 +315,7 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 		vm_oracle_bind(e->oracle, e->m);
 		vm_machine_set_reclaim(e->m, vm_oracle_next_use, e->oracle);
 	}
-	if (!vm_machine_spawn(e->m, 1)) {
+	if (!vm_proc_spawn(e->m, 1)) {
 		g_set_error(error, VM_ERROR, VM_ERROR_OOM,
 			    "out of memory: no frame for process 1's page table");
 		return FALSE;
@@ -318,7 +328,7 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 		vm_file_new(e->m, h->name, h->len, (h->flags & VM_FILE_SPARSE) != 0,
 			    (h->flags & VM_FILE_CACHED) != 0);
 	}
-	task_get(e, 1)->p = vm_machine_proc(e->m, 1);
+	task_get(e, 1)->p = vm_proc_lookup(e->m, 1);
 	return TRUE;
 }
 
@@ -473,7 +483,7 @@ static void run_expect(vm_engine_t *e, const vm_record_t *rec)
 	gboolean ok = TRUE;
 	vm_proc_t *p = NULL;
 	if (rec->expect_pid >= 0)
-		p = vm_machine_proc(e->m, (uint32_t)rec->expect_pid);
+		p = vm_proc_lookup(e->m, (uint32_t)rec->expect_pid);
 	const vm_file_t *f = rec->expect_file ? vm_stats_find_file(e->m, rec->expect_file)
 					      : NULL;
 	for (uint32_t i = 0; i < rec->nr_checks; i++) {
@@ -489,8 +499,8 @@ static void run_expect(vm_engine_t *e, const vm_record_t *rec)
 		}
 		if (strcmp(k->key, "outcome") == 0) {
 			/* docs/format.md (expect): the process named by pid=, else pid 1 */
-			vm_proc_t *q = rec->expect_pid >= 0 ? p : vm_machine_proc(e->m, 1);
-			const char *got = q ? vm_outcome_name(q->last_outcome) : "none";
+			vm_proc_t *q = rec->expect_pid >= 0 ? p : vm_proc_lookup(e->m, 1);
+			const char *got = q ? vm_result_outcome_name(q->last_outcome) : "none";
 			if (strcmp(got, k->value) != 0)
 				ok = expect_fail(e, rec, k, got) && ok;
 			continue;
@@ -549,7 +559,7 @@ static vm_file_t *fd_file(vm_proc_t *p, int32_t fd)
 
 static gboolean ra_cached(void *ctx, uint64_t index)
 {
-	return vm_pagecache_find(ctx, index) != VM_NIL;
+	return vm_filemap_find(ctx, index) != VM_NIL;
 }
 
 /* read(): filemap_read over the page cache with readahead. */
@@ -568,34 +578,34 @@ static uint64_t sys_read(vm_engine_t *e, vm_file_t *f, uint64_t off,
 			    .nr_pages = vm_file_pages(f, sh) };
 	uint64_t last = (end - 1) >> sh;
 	for (uint64_t idx = off >> sh; idx <= last; idx++) {
-		uint32_t pfn = vm_pagecache_find(f, idx);
+		uint32_t pfn = vm_filemap_find(f, idx);
 		uint64_t r = e->pos.now;
 		uint32_t ra = 0;
 		if (pfn == VM_NIL) {
 			vm_ra_window_t w = vm_ra_sync_read(&m->ra, &f->ra, &q, idx,
 							   last - idx + 1);
-			pfn = vm_pagecache_fill_order(m, f, idx, w.start, w.nr,
+			pfn = vm_filemap_fill_order(m, f, idx, w.start, w.nr,
 						      w.marker, w.order, &r, &ra);
 			if (pfn == VM_NIL)
 				break;   /* out of memory: a short read */
-		} else if (m->frames.f[vm_pagecache_head(f, idx)].flags &
+		} else if (m->frames.f[vm_filemap_head(f, idx)].flags &
 			   VM_FRAME_READAHEAD) {
 			/* PG_readahead is the folio's, on its head */
-			uint32_t head = vm_pagecache_head(f, idx);
-			q.marker_folio = (uint64_t)1 << vm_folio_order(f, idx);
+			uint32_t head = vm_filemap_head(f, idx);
+			q.marker_folio = (uint64_t)1 << vm_file_folio_order(f, idx);
 			vm_ra_window_t w = vm_ra_async_read(&m->ra, &f->ra, &q, idx,
 							    last - idx + 1);
 			if (w.clear_marker)
 				m->frames.f[head].flags &= ~VM_FRAME_READAHEAD;
 			uint64_t r2;
 			if (w.nr)
-				vm_pagecache_fill_order(m, f, idx, w.start, w.nr,
+				vm_filemap_fill_order(m, f, idx, w.start, w.nr,
 							w.marker, w.order, &r2, &ra);
 		}
-		pfn = vm_pagecache_find(f, idx);
+		pfn = vm_filemap_find(f, idx);
 		if (pfn == VM_NIL)
 			break;
-		vm_pagecache_used(m, pfn);
+		vm_filemap_used(m, pfn);
 		vm_reclaim_access(m->reclaim, pfn);
 		r = MAX(r, m->frames.f[pfn].io_done);
 		ready = MAX(ready, r);
@@ -620,26 +630,26 @@ static uint64_t sys_write(vm_engine_t *e, vm_file_t *f, uint64_t off,
 	for (uint64_t idx = off >> sh; idx <= (off + len - 1) >> sh; idx++) {
 		uint64_t lo = MAX(off, idx << sh), hi = MIN(off + len, (idx + 1) << sh);
 		gboolean whole = hi - lo == ps || lo >= old_size;
-		uint32_t pfn = vm_pagecache_find(f, idx);
+		uint32_t pfn = vm_filemap_find(f, idx);
 		if (pfn == VM_NIL) {
 			if (whole && lo == idx << sh) {
 				/* write_begin's folio: as large as the rest
 				 * of the write (whole pages of it) */
-				pfn = vm_pagecache_grab_folio(m, f, idx,
+				pfn = vm_filemap_grab_folio(m, f, idx,
 							      (off + len - lo) >> sh);
 			} else if (whole || f->block[idx] == VM_BLOCK_NONE) {
-				pfn = vm_pagecache_grab(m, f, idx);
+				pfn = vm_filemap_grab(m, f, idx);
 			} else {
 				uint64_t r;
 				uint32_t ra;
-				pfn = vm_pagecache_fill(m, f, idx, idx, 1, VM_RA_NONE, &r, &ra);
+				pfn = vm_filemap_fill(m, f, idx, idx, 1, VM_RA_NONE, &r, &ra);
 				ready = MAX(ready, r);
 			}
 			if (pfn == VM_NIL)
 				break;
 		}
 		ready = MAX(ready, m->frames.f[pfn].io_done);
-		vm_pagecache_dirty(m, f, pfn);
+		vm_writeback_dirty(m, f, pfn);
 		vm_reclaim_access(m->reclaim, pfn);
 	}
 	return ready;
@@ -694,7 +704,7 @@ static inline acc_rc_t access_one(vm_engine_t *e, task_t *t, vm_proc_t *p,
 	vm_access_t *res = &st->last;
 
 	m->now = e->pos.now;
-	vm_machine_access(m, p, va, r->acc, res);
+	vm_mmu_access(m, p, va, r->acc, res);
 	e->pos.now += res->cost;
 	p->cpu_ns += res->cost;
 	st->nr_access++;
@@ -727,7 +737,7 @@ static inline acc_rc_t access_one(vm_engine_t *e, task_t *t, vm_proc_t *p,
 			st->caught = 1;
 			return ACC_NEXT;   /* counted and skipped (docs/format.md) */
 		}
-		vm_machine_exit(m, p, sig == VM_SIG_SIGSEGV ? VM_KILL_SIGSEGV
+		vm_proc_exit(m, p, sig == VM_SIG_SIGSEGV ? VM_KILL_SIGSEGV
 							    : VM_KILL_SIGBUS);
 		st->killed = 1;
 		return ACC_STOP;
@@ -850,7 +860,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	} else if (!is_bookkeeping(r->kind) && e->pos.cpu_pid != p->pid) {
 		st->switched = 1;
 		uint64_t flushes = m->c.tlb_flushes;
-		vm_machine_switch_to(m, p);
+		vm_proc_switch_to(m, p);
 		st->flushed = m->c.tlb_flushes != flushes;
 		m->c.context_switches++;
 		e->pos.now += e->cfg.cost_context_switch;
@@ -929,7 +939,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	case VM_REC_FSYNC: {
 		syscall_cost(e, p);
 		vm_file_t *f = fd_file(p, r->fd);
-		wait_io(e, t, vm_pagecache_writeback(m, f, 0, f->cap));
+		wait_io(e, t, vm_writeback_range(m, f, 0, f->cap));
 		break;
 	}
 	case VM_REC_FTRUNCATE:
@@ -958,7 +968,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			uint64_t lo = MAX(first, v->start), hi = MIN(end, v->end);
 			/* the PTEs' dirty bits reach the page first */
 			/* not inside MAX(): it evaluates its arguments twice */
-			uint64_t done = vm_pagecache_writeback(m, vm_file_get(m, v->file),
+			uint64_t done = vm_writeback_range(m, vm_file_get(m, v->file),
 							       v->pgoff + (lo - v->start),
 							       v->pgoff + (hi - v->start));
 			ready = MAX(ready, done);
@@ -985,8 +995,8 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	case VM_REC_FORK: {
 		uint64_t cost = 0;
 		syscall_cost(e, p);
-		vm_proc_t *child = vm_machine_fork(m, p, r->child, &cost);
-		if (!child && (child = vm_machine_proc(m, r->child)) &&
+		vm_proc_t *child = vm_fork_process(m, p, r->child, &cost);
+		if (!child && (child = vm_proc_lookup(m, r->child)) &&
 		    child->state == VM_PROC_RUNNING)
 			child = NULL;
 		if (!child) {
@@ -1005,7 +1015,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	}
 	case VM_REC_EXIT:
 		syscall_cost(e, p);
-		vm_machine_exit(m, p, VM_KILL_NONE);
+		vm_proc_exit(m, p, VM_KILL_NONE);
 		break;
 	case VM_REC_CATCH:
 		syscall_cost(e, p);   /* sigaction() */
@@ -1041,7 +1051,7 @@ done:
 	st->kswapd = m->c.kswapd_wakeups - kswapd0;
 	e->pos.events++;
 	if (e->opts.check) {
-		char *bad = vm_machine_check(m);
+		char *bad = vm_check_machine(m);
 		if (bad) {
 			g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
 				    "%s:%" G_GUINT64_FORMAT ": invariant violated after this event: %s",
@@ -1149,8 +1159,8 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 	st->last.outcome = VM_OUT_NONE;
 	vm_writeback_catch_up(m, e->pos.now);
 	m->now = e->pos.now;
-	vm_machine_crash(m, &st->lost, &st->torn);
-	vm_proc_t *p1 = vm_machine_spawn(m, 1);
+	vm_crash_machine(m, &st->lost, &st->torn);
+	vm_proc_t *p1 = vm_proc_spawn(m, 1);
 	if (!p1) {
 		g_set_error(error, VM_ERROR, VM_ERROR_OOM,
 			    "%s:%" G_GUINT64_FORMAT ": no frame for pid 1 after the reboot",
@@ -1163,7 +1173,7 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 	e->pos.events++;
 	e->crash_pending = FALSE;
 	if (e->opts.check) {
-		char *bad = vm_machine_check(m);
+		char *bad = vm_check_machine(m);
 		if (bad) {
 			g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
 				    "%s:%" G_GUINT64_FORMAT ": invariant violated after the crash: %s",
@@ -1335,7 +1345,7 @@ gboolean vm_engine_run(vm_engine_t *e, GError **error)
  *                                              quietly, then event n with
  *                                              the callbacks
  *
- * The machine is a vm_machine_save image (a clone without the frames never
+ * The machine is a vm_clone_save image (a clone without the frames never
  * used); the tasks are copied with their
  * read-ahead FIFOs and in-progress records (a task's process is kept as its
  * index in the machine's process list, since the copy has other pointers);
@@ -1346,7 +1356,7 @@ gboolean vm_engine_run(vm_engine_t *e, GError **error)
 typedef struct {
 	replay_pos_t pos;         /* e->pos there: the state after pos.events */
 	uint64_t bytes;           /* about what it holds */
-	vm_machine_image_t *m;
+	vm_clone_image_t *m;
 	task_t **tasks;           /* copies, p NULL: see proc */
 	uint32_t *proc;           /* each task's process: index in m->procs */
 	guint nr_tasks;
@@ -1392,7 +1402,7 @@ static void evq_copy(vm_evq_t *to, const vm_evq_t *from)
 static void snap_free(gpointer p)
 {
 	snap_t *s = p;
-	vm_machine_image_free(s->m);
+	vm_clone_image_free(s->m);
 	for (guint i = 0; i < s->nr_tasks; i++)
 		task_free(s->tasks[i]);
 	g_free(s->tasks);
@@ -1408,8 +1418,8 @@ static snap_t *snap_take(vm_engine_t *e)
 {
 	snap_t *s = g_new0(snap_t, 1);
 	s->pos = e->pos;
-	s->m = vm_machine_save(e->m);
-	s->bytes = sizeof *s + vm_machine_image_size(s->m);
+	s->m = vm_clone_save(e->m);
+	s->bytes = sizeof *s + vm_clone_image_size(s->m);
 	/* processes by index: a pid may name several (exit, crash) */
 	GHashTable *idx = g_hash_table_new(g_direct_hash, g_direct_equal);
 	for (uint32_t i = 0; i < e->m->nr_procs; i++)
@@ -1444,7 +1454,7 @@ static gboolean snap_restore(vm_engine_t *e, const snap_t *s, GError **error)
 {
 	if (!vm_vmt_restore(e->rd, &s->mark, error))
 		return FALSE;
-	e->m = vm_machine_load(s->m, e->m);
+	e->m = vm_clone_load(s->m, e->m);
 	if (e->oracle) {
 		/* the clone's reclaim params still name this very oracle */
 		vm_oracle_load(e->oracle, s->oracle);

@@ -159,7 +159,7 @@ static void explain_access(void *vctx, vm_engine_t *e, const vm_record_t *rec,
 	GString *l = x->accesses;
 	g_string_append_printf(l, "        %c 0x%" G_GINT64_MODIFIER "x: %s: ",
 			       acc == VM_ACC_W ? 'w' : acc == VM_ACC_X ? 'x' : 'r',
-			       vaddr, vm_outcome_name((vm_outcome_t)res->outcome));
+			       vaddr, vm_result_outcome_name((vm_outcome_t)res->outcome));
 	vm_narrate_access(l, e, vaddr, acc, res);
 	g_string_append(l, "; ");
 	vm_narrate_time(l, res->cost);

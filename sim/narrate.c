@@ -5,6 +5,8 @@
 #include <string.h>
 #include "sim/narrate.h"
 #include "traces/vmt.h"
+#include "models/proc.h"
+#include "models/file.h"
 
 void vm_narrate_time(GString *out, uint64_t ns)
 {
@@ -212,7 +214,7 @@ static void access_summary(GString *out, const vm_step_t *st)
 			continue;
 		g_string_append_printf(out, "%s %" G_GUINT64_FORMAT " %s",
 				       first ? "" : ",", st->outcomes[o],
-				       vm_outcome_name((vm_outcome_t)o));
+				       vm_result_outcome_name((vm_outcome_t)o));
 		first = FALSE;
 	}
 }
@@ -221,7 +223,7 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 {
 	const vm_record_t *r = st->rec;
 	vm_machine_t *m = vm_engine_machine(e);
-	vm_proc_t *p = vm_machine_proc(m, r->pid);
+	vm_proc_t *p = vm_proc_lookup(m, r->pid);
 
 	g_string_append_printf(out, "%5" G_GUINT64_FORMAT " ", st->index);
 	if (r->kind == VM_REC_CRASH) {
@@ -253,7 +255,7 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 	case VM_REC_ACCESS:
 		if (st->nr_access == 1) {
 			g_string_append_printf(out, "%s: ",
-					       vm_outcome_name((vm_outcome_t)st->last.outcome));
+					       vm_result_outcome_name((vm_outcome_t)st->last.outcome));
 			vm_narrate_access(out, e, st->last_vaddr, r->acc, &st->last);
 		} else {
 			access_summary(out, st);
@@ -287,7 +289,7 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 			g_string_append(out, "advice recorded on the mapping");
 		break;
 	case VM_REC_FORK: {
-		vm_proc_t *c = vm_machine_proc(m, r->child);
+		vm_proc_t *c = vm_proc_lookup(m, r->child);
 		g_string_append_printf(out, "process %u created: mappings copied; %"
 				       G_GUINT64_FORMAT " anonymous pages now shared copy-on-write "
 				       "(write-protected in both), %" G_GUINT64_FORMAT

@@ -1,5 +1,8 @@
 /* Belady's oracle; see oracle.h for the picture. */
 #include "sim/oracle.h"
+#include "models/proc.h"
+#include "models/mm.h"
+#include "models/file.h"
 
 /* Pass 1's view of a process: its file mappings, open files and the
  * private file pages it has written (from then on anonymous copies). */
@@ -333,7 +336,7 @@ void vm_oracle_served(vm_oracle_t *o, vm_proc_t *p, uint64_t vpn)
 {
 	/* the page as the access left it, keyed as pass 1 keyed it */
 	vm_machine_t *m = (vm_machine_t *)o->m;
-	const vm_vma_t *v = vm_proc_find_vma(p, vpn);
+	const vm_vma_t *v = vm_mm_find_vma(p, vpn);
 	if (v && v->file >= 0) {
 		gboolean ok, anon = FALSE;
 		uint64_t idx = v->pgoff + (vpn - v->start);

@@ -8,6 +8,10 @@
 #include <string.h>
 #include "sim/query.h"
 #include "sim/stats.h"
+#include "models/proc.h"
+#include "models/mm.h"
+#include "models/file.h"
+#include "models/filemap.h"
 
 static vm_machine_t *mach(vm_engine_t *e)
 {
@@ -52,7 +56,7 @@ gboolean vm_query_proc(vm_engine_t *e, unsigned i, vm_q_proc_t *out)
 gboolean vm_query_proc_by_pid(vm_engine_t *e, uint32_t pid, vm_q_proc_t *out)
 {
 	g_return_val_if_fail(e != NULL && out != NULL, FALSE);
-	vm_proc_t *p = vm_machine_proc(mach(e), pid);
+	vm_proc_t *p = vm_proc_lookup(mach(e), pid);
 	if (!p)
 		return FALSE;
 	fill_proc(p, out);
@@ -83,7 +87,7 @@ static void count_pte(void *vctx, uint64_t vpn, uint64_t *slot)
 /* A live process whose page tables can be read. */
 static vm_proc_t *live_proc(vm_machine_t *m, uint32_t pid)
 {
-	vm_proc_t *p = vm_machine_proc(m, pid);
+	vm_proc_t *p = vm_proc_lookup(m, pid);
 	return p && p->state == VM_PROC_RUNNING ? p : NULL;
 }
 
@@ -91,7 +95,7 @@ gboolean vm_query_vma(vm_engine_t *e, uint32_t pid, unsigned i, vm_q_vma_t *out)
 {
 	g_return_val_if_fail(e != NULL && out != NULL, FALSE);
 	vm_machine_t *m = mach(e);
-	vm_proc_t *p = vm_machine_proc(m, pid);
+	vm_proc_t *p = vm_proc_lookup(m, pid);
 	if (!p || i >= p->nr_vma)
 		return FALSE;
 	const vm_vma_t *v = &p->vma[i];
@@ -355,7 +359,7 @@ vm_q_page_state_t vm_query_file_page(vm_engine_t *e, unsigned id, uint64_t idx,
 	if (id >= m->files->len)
 		return VM_QP_ABSENT;
 	const vm_file_t *f = vm_file_get(m, (int32_t)id);
-	uint32_t p = vm_pagecache_find(f, idx);
+	uint32_t p = vm_filemap_find(f, idx);
 	if (p == VM_NIL)
 		return VM_QP_ABSENT;
 	if (pfn)

@@ -6,6 +6,8 @@
 #include <string.h>
 #include "sim/stats.h"
 #include "sim/config.h"
+#include "models/proc.h"
+#include "models/file.h"
 
 typedef uint64_t (*global_fn)(vm_engine_t *e);
 

@@ -40,6 +40,7 @@
 #include "sim/narrate.h"
 #include "traces/error.h"
 #include "traces/vmt.h"
+#include "models/proc.h"
 
 #define TL_PID_MEMORY 0x80000000u
 #define TL_PID_DISK   0x80000001u
@@ -331,14 +332,14 @@ static void tl_access(void *ctx, vm_engine_t *e, const vm_record_t *rec,
 		uint64_t end = MAX(now, res->ready_at);
 		vm_outcome_t o = (vm_outcome_t)res->outcome;
 		char name[32];
-		g_snprintf(name, sizeof name, "%s fault", vm_outcome_name(o));
+		g_snprintf(name, sizeof name, "%s fault", vm_result_outcome_name(o));
 		ensure_proc(tl, rec->pid);
 		ev_open(tl, "X", name, "fault", start, end - start, rec->pid,
 			rec->pid, NULL);
-		arg_str(tl, "outcome", vm_outcome_name(o));
+		arg_str(tl, "outcome", vm_result_outcome_name(o));
 		arg_str(tl, "access", acc_name(acc));
 		arg_hex(tl, "addr", vaddr);
-		arg_str(tl, "reason", vm_why_name((vm_why_t)res->why));
+		arg_str(tl, "reason", vm_result_why_name((vm_why_t)res->why));
 		g_string_truncate(tl->scratch, 0);
 		vm_narrate_access(tl->scratch, e, vaddr, acc, res);
 		arg_str(tl, "why", tl->scratch->str);
@@ -356,7 +357,7 @@ static void tl_access(void *ctx, vm_engine_t *e, const vm_record_t *rec,
 			flow_to_io(tl, rec->pid, start, res->ready_at);
 		if (o == VM_OUT_SIGSEGV || o == VM_OUT_SIGBUS) {
 			vm_sig_t sig = o == VM_OUT_SIGSEGV ? VM_SIG_SIGSEGV : VM_SIG_SIGBUS;
-			vm_proc_t *p = vm_machine_proc(tl->m, rec->pid);
+			vm_proc_t *p = vm_proc_lookup(tl->m, rec->pid);
 			gboolean caught = p && (p->catch_mask & (1u << sig));
 			ev_open(tl, "i", o == VM_OUT_SIGSEGV ? "SIGSEGV" : "SIGBUS",
 				"signal", now, 0, rec->pid, rec->pid, "t");

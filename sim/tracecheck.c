@@ -130,7 +130,7 @@ static gboolean check_expect(vm_tracecheck_t *c, const vm_record_t *rec,
 		int idx;
 		if (strcmp(k->key, "outcome") == 0) {
 			vm_outcome_t o;
-			if (k->cmp != VM_CMP_EQ || !vm_outcome_parse(k->value, &o))
+			if (k->cmp != VM_CMP_EQ || !vm_result_outcome_parse(k->value, &o))
 				goto bad_word;
 			continue;
 		}

@@ -12,6 +12,8 @@
 #include "sim/stats.h"
 #include "sim/validate.h"
 #include "traces/error.h"
+#include "models/proc.h"
+#include "models/file.h"
 
 typedef enum { T_NUM, T_GLOBAL, T_PROC, T_FILE } term_kind_t;
 
@@ -134,7 +136,7 @@ static double term_value(vm_engine_t *e, const term_t *t, gboolean *found)
 	case T_GLOBAL:
 		return (double)vm_stats_global(e, t->stat);
 	case T_PROC: {
-		vm_proc_t *p = vm_machine_proc(m, t->pid);
+		vm_proc_t *p = vm_proc_lookup(m, t->pid);
 		if (p)
 			return (double)vm_stats_proc(p, t->stat).num;
 		break;

@@ -119,6 +119,7 @@
 #include "sim/engine.h"
 #include "sim/stats.h"
 #include "traces/error.h"
+#include "models/proc.h"
 
 #define MAX_EVENTS 20000   /* run_bounded gives up after this many steps */
 
@@ -188,7 +189,7 @@ static void on_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 		.start_ns = st->start_ns, .end_ns = st->end_ns,
 		.nr_access = st->nr_access, .free_pages = m->frames.nr_free,
 	};
-	vm_proc_t *p = vm_machine_proc(m, st->rec->pid);
+	vm_proc_t *p = vm_proc_lookup(m, st->rec->pid);
 	v.nr_vma = p ? p->nr_vma : 0;
 	tlb_lru(m, v.lru, sizeof v.lru);
 	if (st->expect_msg)
@@ -383,7 +384,7 @@ static char *hand_trace(int n)
 		g_string_append_printf(s, "%s\n1 expect", h->event);
 		if (h->outcome != NA)
 			g_string_append_printf(s, " outcome=%s",
-					       vm_outcome_name((vm_outcome_t)h->outcome));
+					       vm_result_outcome_name((vm_outcome_t)h->outcome));
 		g_string_append_printf(s,
 			" sim_time_ns=%" G_GUINT64_FORMAT
 			" tlb_l1_hits=%" G_GUINT64_FORMAT
@@ -405,9 +406,9 @@ static char *hand_trace(int n)
 START_TEST(test_why_names)
 {
 	for (int w = 0; w < VM_WHY_NR; w++)
-		ck_assert_msg(strcmp(vm_why_name((vm_why_t)w), "?") != 0,
+		ck_assert_msg(strcmp(vm_result_why_name((vm_why_t)w), "?") != 0,
 			      "vm_why_t %d has no name", w);
-	ck_assert_str_eq(vm_why_name(VM_WHY_NR), "?");
+	ck_assert_str_eq(vm_result_why_name(VM_WHY_NR), "?");
 }
 END_TEST
 
@@ -436,8 +437,8 @@ START_TEST(test_hand_step)
 	ck_assert_uint_eq(ev->end_ns, h->time);
 	if (h->outcome != NA) {
 		ck_assert_msg(ev->outcome == h->outcome, "step %d (%s): outcome %s, expected %s",
-			      _i, h->event, vm_outcome_name(ev->outcome),
-			      vm_outcome_name((vm_outcome_t)h->outcome));
+			      _i, h->event, vm_result_outcome_name(ev->outcome),
+			      vm_result_outcome_name((vm_outcome_t)h->outcome));
 		ck_assert_uint_eq(ev->nr_access, 1);
 		ck_assert_msg(ev->tlb == (h->tlb == MISS ? 0 : 1),
 			      "step %d: tlb %u", _i, ev->tlb);
@@ -463,7 +464,7 @@ START_TEST(test_hand_step)
 	ck_assert_uint_eq(m->frames.nr_kind[VM_FRAME_ANON], h->anon);
 	ck_assert_uint_eq(m->c.sigsegv, h->segv);
 	ck_assert_uint_eq(m->c.accesses, m->c.tlb_l1_hits + m->c.tlb_l1_misses);
-	vm_proc_t *p = vm_machine_proc(m, 1);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
 	ck_assert_uint_eq(p->rss_anon, h->anon);
 	ck_assert_uint_eq(p->pt_pages, h->pt_pages);
 	ck_assert_uint_eq(p->cpu_ns, h->time);
@@ -512,7 +513,7 @@ START_TEST(test_hand_final)
 	ck_stat(e, "peak_used_pages", 5);
 	ck_stat(e, "sim_time_ns", 30800);
 	ck_assert_uint_eq(vm_engine_now(e), 30800);
-	vm_proc_t *p = vm_machine_proc(m, 1);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq(p->state, VM_PROC_RUNNING);
 	ck_assert_uint_eq(p->accesses, 16);
@@ -1026,9 +1027,9 @@ START_TEST(test_order)
 		      ", expected %" G_GUINT64_FORMAT, o->name, vm_engine_now(e), o->time);
 	ck_stat(e, "sim_time_ns", o->time);
 	ck_stat(e, "context_switches", o->switches);
-	ck_assert_uint_eq(vm_machine_proc(m, 1)->cpu_ns, o->cpu1);
-	ck_assert_uint_eq(vm_machine_proc(m, 2)->cpu_ns, o->cpu2);
-	ck_assert_uint_eq(vm_machine_proc(m, 1)->wait_ns, 0);   /* sleeping is not I/O */
+	ck_assert_uint_eq(vm_proc_lookup(m, 1)->cpu_ns, o->cpu1);
+	ck_assert_uint_eq(vm_proc_lookup(m, 2)->cpu_ns, o->cpu2);
+	ck_assert_uint_eq(vm_proc_lookup(m, 1)->wait_ns, 0);   /* sleeping is not I/O */
 	vm_engine_free(e);
 	log_free(&lg);
 }
@@ -1093,7 +1094,7 @@ START_TEST(test_asid)
 	ck_stat(e, "tlb_l1_misses", asid_cases[_i].misses);
 	ck_stat(e, "tlb_l1_hits", asid_cases[_i].hits);
 	ck_stat(e, "sim_time_ns", asid_cases[_i].time);
-	ck_assert_uint_eq(vm_machine_proc(m, 1)->last_outcome, asid_cases[_i].last);
+	ck_assert_uint_eq(vm_proc_lookup(m, 1)->last_outcome, asid_cases[_i].last);
 	const ev_t *v6 = ev_at(&lg, 6), *v7 = ev_at(&lg, 7);
 	ck_assert_uint_eq(v6->switched, 1);
 	ck_assert_uint_eq(v7->switched, 1);
@@ -1185,7 +1186,7 @@ START_TEST(test_sigsegv_kills)
 	ok = run_bounded(e, &looped, &err);
 	/* gather, free, then assert: a failure must not leak under CK_FORK=no */
 	vm_machine_t *m = vm_engine_machine(e);
-	vm_proc_t *p2 = vm_machine_proc(m, 2);
+	vm_proc_t *p2 = vm_proc_lookup(m, 2);
 	uint8_t p2_state = p2->state, p2_killed_by = p2->killed_by;
 	uint64_t passed = vm_engine_expect_passed(e), failed = vm_engine_expect_failed(e);
 	ev_t v5 = { 0 }, v6 = { 0 }, v7 = { 0 };
@@ -1242,14 +1243,14 @@ START_TEST(test_sigsegv_kill_last_event)
 	ck_assert_uint_eq(v->killed, 1);
 	ck_assert_uint_eq(v->nr_access, 5);       /* 0x10 hit, 0x11-0x13 minor, 0x14 kills */
 	ck_assert_uint_eq(v->outcome, VM_OUT_SIGSEGV);
-	vm_proc_t *p2 = vm_machine_proc(m, 2);
+	vm_proc_t *p2 = vm_proc_lookup(m, 2);
 	ck_assert_uint_eq(p2->state, VM_PROC_KILLED);
 	ck_assert_uint_eq(p2->killed_by, VM_KILL_SIGSEGV);
 	ck_assert_uint_eq(p2->accesses, 6);
 	ck_assert_uint_eq(p2->rss_anon, 0);
 	ck_assert_uint_eq(p2->pt_pages, 0);
-	ck_assert_uint_eq(vm_machine_proc(m, 1)->state, VM_PROC_RUNNING);
-	ck_assert_uint_eq(vm_machine_proc(m, 1)->last_outcome, VM_OUT_MINOR);
+	ck_assert_uint_eq(vm_proc_lookup(m, 1)->state, VM_PROC_RUNNING);
+	ck_assert_uint_eq(vm_proc_lookup(m, 1)->last_outcome, VM_OUT_MINOR);
 	ck_stat(e, "anon_pages", 1);              /* p1's 0x11; p2's four are freed */
 	ck_stat(e, "sigsegv", 1);
 	vm_engine_free(e);
@@ -1563,7 +1564,7 @@ START_TEST(test_vma_split_merge)
 		const ev_t *v = ev_at(&lg, want[i].line);
 		got[i] = v ? v->nr_vma : UINT32_MAX;
 	}
-	vm_proc_t *p = vm_machine_proc(vm_engine_machine(e), 1);
+	vm_proc_t *p = vm_proc_lookup(vm_engine_machine(e), 1);
 	uint64_t start = p->vma[0].start, end = p->vma[0].end;
 	/* free first: a failure must not leak under CK_FORK=no */
 	vm_engine_free(e);

@@ -23,6 +23,11 @@
 #include "sim/engine.h"
 #include "sim/host.h"
 #include "traces/error.h"
+#include "models/proc.h"
+#include "models/file.h"
+#include "models/filemap.h"
+#include "models/writeback.h"
+#include "models/check.h"
 
 #define PS 4096u
 #define MAX_EVENTS 100000
@@ -87,7 +92,7 @@ static vm_machine_t *mk(const char *const *sets)
 	ck_assert_msg(vm_config_validate(&cfg, &err), "%s", err ? err->message : "?");
 	vm_machine_t *m = vm_machine_new(&cfg);
 	vm_config_watermarks(&cfg, &m->wm_min, &m->wm_low, &m->wm_high);
-	ck_assert_ptr_nonnull(vm_machine_spawn(m, 1));
+	ck_assert_ptr_nonnull(vm_proc_spawn(m, 1));
 	m->cur_asid = 1;
 	m->now = 1000;
 	return m;
@@ -95,7 +100,7 @@ static vm_machine_t *mk(const char *const *sets)
 
 static void check_ok(vm_machine_t *m)
 {
-	char *bad = vm_machine_check(m);
+	char *bad = vm_check_machine(m);
 	ck_assert_msg(bad == NULL, "invariant: %s", bad ? bad : "");
 }
 
@@ -152,9 +157,9 @@ START_TEST(test_write_sizes)
 	g_autofree char *text = with_folios(c->fmax, body);
 	vm_engine_t *e = run(text);
 	vm_file_t *f = file(e, "f");
-	ck_assert(vm_pagecache_find(f, c->page) != VM_NIL);
-	ck_assert_uint_eq(vm_folio_order(f, c->page), c->order);
-	ck_assert_uint_eq(vm_folio_head(f, c->page), c->head);
+	ck_assert(vm_filemap_find(f, c->page) != VM_NIL);
+	ck_assert_uint_eq(vm_file_folio_order(f, c->page), c->order);
+	ck_assert_uint_eq(vm_file_folio_head(f, c->page), c->head);
 	vm_engine_free(e);
 }
 END_TEST
@@ -197,7 +202,7 @@ START_TEST(test_readahead_orders)
 	vm_engine_t *e = run(text);
 	vm_file_t *f = file(e, "data");
 	ck_assert_uint_eq(f->nr_cached, 16384);
-	ck_assert_uint_eq(vm_folio_order(f, c->page), c->order);
+	ck_assert_uint_eq(vm_file_folio_order(f, c->page), c->order);
 	vm_engine_free(e);
 }
 END_TEST
@@ -300,7 +305,7 @@ START_TEST(test_fault_per_folio)
 	vm_machine_t *m = vm_engine_machine(e);
 	ck_assert_uint_eq(m->c.minflt, c->minflt);
 	ck_assert_uint_eq(m->c.majflt, c->majflt);
-	ck_assert_uint_eq(vm_machine_proc(m, 1)->rss_file, c->rss_file);
+	ck_assert_uint_eq(vm_proc_lookup(m, 1)->rss_file, c->rss_file);
 	vm_engine_free(e);
 }
 END_TEST
@@ -352,14 +357,14 @@ START_TEST(test_evict_folio)
 	vm_file_t *f = vm_file_new(m, "f", 2 * 256 * PS, FALSE, FALSE);
 	uint32_t free0 = m->frames.nr_free;
 	/* pages 0..255: one folio, as a 1 MiB write makes; 256: alone */
-	uint32_t pfn = vm_pagecache_grab_folio(m, f, 0, 256);
+	uint32_t pfn = vm_filemap_grab_folio(m, f, 0, 256);
 	ck_assert(pfn != VM_NIL);
-	ck_assert(vm_pagecache_grab(m, f, 256) != VM_NIL);
-	ck_assert_uint_eq(vm_folio_order(f, 100), 8);
+	ck_assert(vm_filemap_grab(m, f, 256) != VM_NIL);
+	ck_assert_uint_eq(vm_file_folio_order(f, 100), 8);
 	ck_assert_uint_eq(f->nr_cached, 257);
 	check_ok(m);
 	if (c->dirty)
-		vm_pagecache_dirty(m, f, f->cache[7]);
+		vm_writeback_dirty(m, f, f->cache[7]);
 	if (c->busy)
 		m->frames.f[f->cache[200]].io_done = m->now + 1;
 	if (c->isolated)
@@ -368,21 +373,21 @@ START_TEST(test_evict_folio)
 	uint32_t victim = f->cache[5];
 	vm_reclaim_remove(m->reclaim, victim);
 	uint64_t ev0 = m->nr_evicted;
-	ck_assert(vm_pagecache_evict(m, victim) == c->evicted);
+	ck_assert(vm_filemap_evict(m, victim) == c->evicted);
 	if (c->evicted) {
 		ck_assert_uint_eq(f->nr_cached, 1);
 		ck_assert_uint_eq(m->nr_evicted - ev0, 255);
 		ck_assert_uint_eq(m->frames.nr_free, free0 - 1);
-		ck_assert_uint_eq(vm_folio_order(f, 100), 0);
-		ck_assert(vm_pagecache_find(f, 255) == VM_NIL);
-		ck_assert(vm_pagecache_find(f, 256) != VM_NIL);
+		ck_assert_uint_eq(vm_file_folio_order(f, 100), 0);
+		ck_assert(vm_filemap_find(f, 255) == VM_NIL);
+		ck_assert(vm_filemap_find(f, 256) != VM_NIL);
 		ck_assert_uint_eq(f->nr_dirty, 0);
 		if (c->dirty)   /* the page got its disk write */
 			ck_assert(f->wb_done && f->wb_done[7] > m->now);
 	} else {
 		ck_assert_uint_eq(f->nr_cached, 257);
 		ck_assert_uint_eq(m->nr_evicted, ev0);
-		ck_assert_uint_eq(vm_folio_order(f, 5), 8);
+		ck_assert_uint_eq(vm_file_folio_order(f, 5), 8);
 		vm_reclaim_add(m->reclaim, victim);
 		if (c->isolated)
 			vm_reclaim_add(m->reclaim, f->cache[9]);
@@ -417,7 +422,7 @@ START_TEST(test_pressure)
 	/* evictions before use restart read-around (4 majors here), so
 	 * the orders start over, but the last window is in large folios */
 	ck_assert_uint_gt(m->c.majflt, 1);
-	ck_assert_uint_gt(vm_folio_order(f, 16383), 0);
+	ck_assert_uint_gt(vm_file_folio_order(f, 16383), 0);
 	check_ok(m);
 	vm_engine_free(e);
 }
@@ -436,9 +441,9 @@ START_TEST(test_truncate_splits)
 	vm_file_t *f = file(e, "f");
 	/* pages 0..128 stay, in single pages; the second folio went whole */
 	ck_assert_uint_eq(f->nr_cached, 129);
-	ck_assert_uint_eq(vm_folio_order(f, 0), 0);
-	ck_assert_uint_eq(vm_folio_order(f, 128), 0);
-	ck_assert(vm_pagecache_find(f, 129) == VM_NIL);
+	ck_assert_uint_eq(vm_file_folio_order(f, 0), 0);
+	ck_assert_uint_eq(vm_file_folio_order(f, 128), 0);
+	ck_assert(vm_filemap_find(f, 129) == VM_NIL);
 	check_ok(vm_engine_machine(e));
 	vm_engine_free(e);
 }
@@ -454,7 +459,7 @@ START_TEST(test_checker)
 	check_ok(m);
 	/* a page outside the folio claiming to be in one */
 	f->forder[16] = 1;
-	char *bad = vm_machine_check(m);
+	char *bad = vm_check_machine(m);
 	ck_assert_ptr_nonnull(bad);
 	ck_assert_msg(strstr(bad, "folio") != NULL, "%s", bad);
 	g_free(bad);
@@ -463,7 +468,7 @@ START_TEST(test_checker)
 	check_ok(m);
 	uint32_t pfn = f->cache[3];
 	f->cache[3] = VM_NIL;
-	bad = vm_machine_check(m);
+	bad = vm_check_machine(m);
 	ck_assert_ptr_nonnull(bad);
 	g_free(bad);
 	f->cache[3] = pfn;

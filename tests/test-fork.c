@@ -17,7 +17,7 @@
  *   f. fork's cost and the page-table pages it allocates;
  *   g. exit frees everything.
  *
- * vm_machine_check (the invariant checker) runs after every operation.
+ * vm_check_machine (the invariant checker) runs after every operation.
  *
  * The machine is `tiny` unless said otherwise: 4 KiB pages, 16 frames,
  * mmu.bits=4,4 (vpn = addr >> 12, top index = vpn >> 4, leaf index =
@@ -38,6 +38,13 @@
 
 #include "sim/config.h"
 #include "models/machine.h"
+#include "models/proc.h"
+#include "models/mm.h"
+#include "models/mmu.h"
+#include "models/file.h"
+#include "models/vmscan.h"
+#include "models/check.h"
+#include "models/fork.h"
 
 #define PAGE 0x1000u
 #define A0 0x10000u            /* the first mapping: vpn 0x10, top index 1 */
@@ -63,7 +70,7 @@ static vm_machine_t *machine(const char *profile, const char *const *overrides)
 
 /* The invariant checker must find nothing. */
 #define CHECK(m) do { \
-		char *why_ = vm_machine_check(m); \
+		char *why_ = vm_check_machine(m); \
 		ck_assert_msg(why_ == NULL, "invariant: %s", why_ ? why_ : ""); \
 	} while (0)
 
@@ -94,8 +101,8 @@ static vm_access_t access1(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 {
 	vm_access_t res;
 	memset(&res, 0, sizeof(res));
-	vm_machine_switch_to(m, p);
-	vm_machine_access(m, p, vaddr, acc, &res);
+	vm_proc_switch_to(m, p);
+	vm_mmu_access(m, p, vaddr, acc, &res);
 	CHECK(m);
 	return res;
 }
@@ -104,8 +111,8 @@ static vm_access_t access1(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 #define ck_outcome(res, out, w) do { \
 		vm_access_t r_ = (res); \
 		ck_assert_msg(r_.outcome == (out), "outcome %s, expected %s", \
-			      vm_outcome_name((vm_outcome_t)r_.outcome), \
-			      vm_outcome_name(out)); \
+			      vm_result_outcome_name((vm_outcome_t)r_.outcome), \
+			      vm_result_outcome_name(out)); \
 		ck_assert_int_eq(r_.why, (w)); \
 	} while (0)
 
@@ -113,7 +120,7 @@ static vm_proc_t *fork1(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 			uint64_t *cost)
 {
 	uint64_t c = 0;
-	vm_proc_t *child = vm_machine_fork(m, parent, pid, &c);
+	vm_proc_t *child = vm_fork_process(m, parent, pid, &c);
 	ck_assert_ptr_nonnull(child);
 	ck_assert_int_eq(child->state, VM_PROC_RUNNING);
 	CHECK(m);
@@ -124,7 +131,7 @@ static vm_proc_t *fork1(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 
 static void exit1(vm_machine_t *m, vm_proc_t *p)
 {
-	vm_machine_exit(m, p, VM_KILL_NONE);
+	vm_proc_exit(m, p, VM_KILL_NONE);
 	ck_assert_int_eq(p->state, VM_PROC_EXITED);
 	ck_assert_uint_eq(p->rss_anon, 0);
 	ck_assert_uint_eq(p->rss_file, 0);
@@ -150,7 +157,7 @@ static void ck_all_free(vm_machine_t *m, uint32_t file_frames)
 static void evict(vm_machine_t *m, uint32_t pfn)
 {
 	vm_reclaim_remove(m->reclaim, pfn);
-	ck_assert(vm_swap_evict(m, pfn));
+	ck_assert(vm_vmscan_evict(m, pfn));
 	CHECK(m);
 }
 
@@ -181,7 +188,7 @@ static const uint32_t PRIV_ANON = VM_MAP_ANON;
 START_TEST(test_anon_ptes_copied_write_protected)
 {
 	vm_machine_t *m = machine("tiny", NULL);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	vm_mm_mmap(m, p, A0 / PAGE, 4, RW, PRIV_ANON, -1, 0);
 	access1(m, p, A0, VM_ACC_W);
 	access1(m, p, A0 + PAGE, VM_ACC_W);
@@ -245,7 +252,7 @@ END_TEST
 START_TEST(test_fork_flushes_parent_tlb)
 {
 	vm_machine_t *m = machine("tiny", NULL);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	vm_mm_mmap(m, p, A0 / PAGE, 1, RW, PRIV_ANON, -1, 0);
 	access1(m, p, A0, VM_ACC_W);
 	ck_assert_int_eq(access1(m, p, A0, VM_ACC_W).outcome, VM_OUT_HIT);
@@ -276,7 +283,7 @@ END_TEST
 START_TEST(test_cow_copy_then_reuse)
 {
 	vm_machine_t *m = machine("tiny", NULL);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	vm_mm_mmap(m, p, A0 / PAGE, 2, RW, PRIV_ANON, -1, 0);
 	access1(m, p, A0, VM_ACC_W);
 	uint32_t f0 = pte_pfn(m, p, A0);
@@ -329,7 +336,7 @@ END_TEST
 START_TEST(test_parent_reuses_after_child_exit)
 {
 	vm_machine_t *m = machine("tiny", NULL);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	vm_mm_mmap(m, p, A0 / PAGE, 2, RW, PRIV_ANON, -1, 0);
 	access1(m, p, A0, VM_ACC_W);
 	access1(m, p, A0 + PAGE, VM_ACC_R);    /* zero page */
@@ -370,7 +377,7 @@ END_TEST
 START_TEST(test_cow_three_sharers)
 {
 	vm_machine_t *m = machine("tiny", NULL);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	vm_mm_mmap(m, p, A0 / PAGE, 1, RW, PRIV_ANON, -1, 0);
 	access1(m, p, A0, VM_ACC_W);
 	uint32_t f0 = pte_pfn(m, p, A0);
@@ -419,7 +426,7 @@ START_TEST(test_shared_file_not_copied)
 	vm_machine_t *m = machine("tiny", NULL);
 	vm_file_t *f = vm_file_new(m, "data", 4 * PAGE, FALSE, TRUE);
 	ck_assert_uint_eq(f->nr_cached, 4);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	vm_mm_mmap(m, p, A0 / PAGE, 4, RW, VM_MAP_SHARED, (int32_t)f->id, 0);
 	ck_outcome(access1(m, p, A0, VM_ACC_R), VM_OUT_MINOR, VM_WHY_FILE_CACHED);
 	ck_outcome(access1(m, p, A0 + PAGE, VM_ACC_W), VM_OUT_MINOR, VM_WHY_FILE_CACHED);
@@ -474,7 +481,7 @@ END_TEST
 START_TEST(test_shmem_not_copied)
 {
 	vm_machine_t *m = machine("tiny", NULL);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	vm_file_t *sh = vm_file_new_shmem(m, 2);
 	vm_mm_mmap(m, p, A0 / PAGE, 2, RW, VM_MAP_SHARED | VM_MAP_ANON,
 		   (int32_t)sh->id, 0);
@@ -526,7 +533,7 @@ START_TEST(test_private_file_clean_not_copied)
 {
 	vm_machine_t *m = machine("tiny", NULL);
 	vm_file_t *f = vm_file_new(m, "data", 4 * PAGE, FALSE, TRUE);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	vm_mm_mmap(m, p, A0 / PAGE, 4, RW, 0, (int32_t)f->id, 0);
 	access1(m, p, A0, VM_ACC_R);
 	uint32_t f0 = pte_pfn(m, p, A0);
@@ -561,7 +568,7 @@ START_TEST(test_private_file_clean_not_copied)
 END_TEST
 
 /*
- * Fixed bug (models/fork.c, vm_machine_fork): a private file mapping whose
+ * Fixed bug (models/fork.c, vm_fork_process): a private file mapping whose
  * page the parent wrote holds a private anonymous copy; Linux copies the
  * VMA's PTEs (vma_needs_copy: the VMA has an anon_vma) and write-protects
  * the copy in both, exactly as for anonymous memory.  (vmscope once copied
@@ -578,7 +585,7 @@ START_TEST(test_private_file_cow_copied)
 {
 	vm_machine_t *m = machine("tiny", NULL);
 	vm_file_t *f = vm_file_new(m, "data", 4 * PAGE, FALSE, TRUE);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	vm_mm_mmap(m, p, A0 / PAGE, 4, RW, 0, (int32_t)f->id, 0);
 	ck_outcome(access1(m, p, A0, VM_ACC_W), VM_OUT_COW, VM_WHY_PRIVATE_COPY);
 	uint32_t a = pte_pfn(m, p, A0);
@@ -628,7 +635,7 @@ START_TEST(test_swap_entry_duplicated)
 {
 	vm_machine_t *m = machine("tiny", NULL);
 	ck_assert_uint_gt(m->nr_swap_slots, 0);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	vm_mm_mmap(m, p, A0 / PAGE, 2, RW, PRIV_ANON, -1, 0);
 	access1(m, p, A0, VM_ACC_W);
 	access1(m, p, A0 + PAGE, VM_ACC_W);
@@ -668,7 +675,7 @@ END_TEST
 START_TEST(test_swap_in_after_fork)
 {
 	vm_machine_t *m = machine("tiny", NULL);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	vm_mm_mmap(m, p, A0 / PAGE, 1, RW, PRIV_ANON, -1, 0);
 	access1(m, p, A0, VM_ACC_W);
 	evict(m, pte_pfn(m, p, A0));
@@ -717,7 +724,7 @@ START_TEST(test_fork_cost_counts_tables)
 {
 	vm_machine_t *m = machine("default", NULL);
 	ck_assert(m->cfg.mmu_pt_frames);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	const uint64_t B = 0x7f0000000000ull, C = 0x40000000ull;
 	vm_mm_mmap(m, p, A0 / PAGE, 4, RW, PRIV_ANON, -1, 0);
 	vm_mm_mmap(m, p, B / PAGE, 4, RW, PRIV_ANON, -1, 0);
@@ -765,7 +772,7 @@ END_TEST
 START_TEST(test_fork_cost_no_ptes)
 {
 	vm_machine_t *m = machine("tiny", NULL);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	uint64_t cost = 0;
 	vm_proc_t *c = fork1(m, p, 2, &cost);
 	ck_assert_uint_eq(cost, m->cfg.cost_page_copy);
@@ -801,7 +808,7 @@ START_TEST(test_exit_frees_everything)
 	const char *ov[] = { "mmu.pt_frames=true", NULL };
 	vm_machine_t *m = machine("tiny", ov);
 	vm_file_t *f = vm_file_new(m, "data", 2 * PAGE, FALSE, TRUE);
-	vm_proc_t *p = vm_machine_spawn(m, 1);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
 	vm_mm_mmap(m, p, A0 / PAGE, 4, RW, PRIV_ANON, -1, 0);
 	vm_mm_mmap(m, p, 0x20000 / PAGE, 2, RW, VM_MAP_SHARED, (int32_t)f->id, 0);
 	vm_file_t *sh = vm_file_new_shmem(m, 1);

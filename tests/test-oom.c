@@ -33,6 +33,7 @@
 #include "sim/engine.h"
 #include "sim/stats.h"
 #include "traces/error.h"
+#include "models/proc.h"
 
 #define MAX_EVENTS 20000
 
@@ -178,7 +179,7 @@ START_TEST(test_pick)
 	ck_assert_uint_eq(vm_machine_free_pages(m), c->free_after);
 	uint32_t pids[3] = { 1, c->a, c->b };
 	for (unsigned k = 0; k < 3; k++) {
-		vm_proc_t *p = vm_machine_proc(m, pids[k]);
+		vm_proc_t *p = vm_proc_lookup(m, pids[k]);
 		ck_assert_ptr_nonnull(p);
 		unsigned n;
 		base_of(c, pids[k], &n);
@@ -196,7 +197,7 @@ START_TEST(test_pick)
 			/* its seq, its write, and its read unless it died at the write */
 			ck_assert_uint_eq(p->accesses, n + 1 + (c->victim != c->x));
 	}
-	vm_proc_t *x = vm_machine_proc(m, c->x);
+	vm_proc_t *x = vm_proc_lookup(m, c->x);
 	if (c->victim != c->x)
 		ck_assert_uint_eq(x->last_outcome, VM_OUT_HIT);
 	done(e, &lg);
@@ -269,7 +270,7 @@ END_TEST
  *  case  pid 2 (frames)   pid 1 (frames)    free  fork 3 needs             victim  free after
  *   0    top leaf 2 = 4   top leaf 10 = 12  0     top (OOM), leaf          2       2
  *        points: pid 1 = 10 + 2 = 12, pid 2 = 2 + 2 = 4
- *        Regression: vm_machine_fork once spawned the child (allocating
+ *        Regression: vm_fork_process once spawned the child (allocating
  *        its top table) before setting m->oom_exempt, so the OOM killer
  *        run by that allocation killed the parent, pid 1.
  *   1    top leaf 2 = 4   top leaf 9 = 11   1     top, leaf (OOM)          2       3
@@ -313,7 +314,7 @@ START_TEST(test_fork_protects_parent)
 	vm_engine_t *e = run(text, &lg, &ok, &err);
 	ck_assert_msg(ok, "run: %s", err ? err->message : "?");
 	vm_machine_t *m = vm_engine_machine(e);
-	vm_proc_t *parent = vm_machine_proc(m, 1);
+	vm_proc_t *parent = vm_proc_lookup(m, 1);
 	ck_assert_msg(parent->state == VM_PROC_RUNNING,
 		      "regression: the forking parent (pid 1, %" G_GUINT64_FORMAT
 		      " points) was killed by the OOM killer (killed_by %u); "
@@ -324,7 +325,7 @@ START_TEST(test_fork_protects_parent)
 	ck_assert_uint_eq(m->c.oom_kills, 1);
 	ck_assert_uint_eq(m->last_oom.pid, c->victim);
 	ck_assert_uint_eq(m->oom_exempt, 0);
-	vm_proc_t *child = vm_machine_proc(m, 3);
+	vm_proc_t *child = vm_proc_lookup(m, 3);
 	ck_assert_ptr_nonnull(child);
 	if (c->victim == 3) {
 		ck_assert_uint_eq(child->state, VM_PROC_KILLED);

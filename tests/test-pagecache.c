@@ -25,7 +25,7 @@
  *
  * What is checked:
  *   a. file creation: contiguous blocks, sparse, cached;
- *   b. vm_pagecache_fill: windows, holes, runs, markers, readahead_pages,
+ *   b. vm_filemap_fill: windows, holes, runs, markers, readahead_pages,
  *      the async window beside the demanded page;
  *   c. dirty accounting and writeback (delayed allocation, page_mkclean);
  *   d. truncate; e. unlink and the last close/munmap/exit;
@@ -42,6 +42,14 @@
 #include "sim/engine.h"
 #include "sim/stats.h"
 #include "traces/error.h"
+#include "models/proc.h"
+#include "models/mm.h"
+#include "models/mmu.h"
+#include "models/file.h"
+#include "models/filemap.h"
+#include "models/writeback.h"
+#include "models/crash.h"
+#include "models/check.h"
 
 #define NOW 1000u
 #define PS 4096u
@@ -63,7 +71,7 @@ static vm_machine_t *mk(const char *profile, const char *const *sets)
 	vm_machine_t *m = vm_machine_new(&cfg);
 	ck_assert_ptr_nonnull(m);
 	vm_config_watermarks(&cfg, &m->wm_min, &m->wm_low, &m->wm_high);
-	ck_assert_ptr_nonnull(vm_machine_spawn(m, 1));
+	ck_assert_ptr_nonnull(vm_proc_spawn(m, 1));
 	m->cur_asid = 1;
 	m->now = NOW;
 	return m;
@@ -90,7 +98,7 @@ static vm_machine_t *mk_pc_around(const char *around)
 
 static void check_ok(vm_machine_t *m)
 {
-	char *bad = vm_machine_check(m);
+	char *bad = vm_check_machine(m);
 	ck_assert_msg(bad == NULL, "invariant: %s", bad ? bad : "");
 }
 
@@ -98,7 +106,7 @@ static vm_access_t acc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t a)
 {
 	vm_access_t res;
 	memset(&res, 0, sizeof res);
-	vm_machine_access(m, p, vpn << m->page_shift, a, &res);
+	vm_mmu_access(m, p, vpn << m->page_shift, a, &res);
 	return res;
 }
 
@@ -219,7 +227,7 @@ START_TEST(test_create)
 	for (uint64_t i = 0; i < c->pages; i++) {
 		/* contiguous after A's: block 4 + i */
 		ck_assert_uint_eq(b->block[i], c->sparse ? VM_BLOCK_NONE : 4 + i);
-		uint32_t pfn = vm_pagecache_find(b, i);
+		uint32_t pfn = vm_filemap_find(b, i);
 		if (!c->cached) {
 			ck_assert_uint_eq(pfn, VM_NIL);
 			continue;
@@ -233,7 +241,7 @@ START_TEST(test_create)
 		ck_assert(!(fr->flags & (VM_FRAME_DIRTY | VM_FRAME_RA_UNUSED)));
 		ck_assert_uint_le(fr->io_done, m->now);   /* up to date */
 	}
-	ck_assert_uint_eq(vm_pagecache_find(b, c->pages), VM_NIL);
+	ck_assert_uint_eq(vm_filemap_find(b, c->pages), VM_NIL);
 	ck_assert_uint_eq(m->disk->stats.reads, 0);   /* no I/O to create */
 	check_ok(m);
 	vm_machine_free(m);
@@ -241,7 +249,7 @@ START_TEST(test_create)
 END_TEST
 
 /* ==========================================================================
- * b. vm_pagecache_fill
+ * b. vm_filemap_fill
  *
  * An 8-page file, blocks b..b+7 except the holes, pages already cached
  * before the fill; fill(idx, start, nr, marker).  reads = disk requests:
@@ -297,15 +305,15 @@ START_TEST(test_fill)
 		if (c->holes & (1u << i))
 			punch(f, i);
 		if (c->cached & (1u << i))
-			ck_assert_uint_ne(vm_pagecache_grab(m, f, i), VM_NIL);
+			ck_assert_uint_ne(vm_filemap_grab(m, f, i), VM_NIL);
 	}
 	uint64_t ra0 = m->c.readahead_pages;
 	uint64_t ready = 0;
 	uint32_t ra = 99;
-	uint32_t pfn = vm_pagecache_fill(m, f, c->idx, c->start, c->nr, c->marker,
+	uint32_t pfn = vm_filemap_fill(m, f, c->idx, c->start, c->nr, c->marker,
 					 &ready, &ra);
 	ck_assert_uint_ne(pfn, VM_NIL);
-	ck_assert_uint_eq(pfn, vm_pagecache_find(f, c->idx));
+	ck_assert_uint_eq(pfn, vm_filemap_find(f, c->idx));
 	ck_assert_uint_eq(ra, c->ra);
 	ck_assert_uint_eq(m->c.readahead_pages - ra0, c->ra);
 	ck_assert_uint_eq(m->disk->stats.reads, c->reads);
@@ -320,7 +328,7 @@ START_TEST(test_fill)
 	if (!(c->cached & (1u << c->idx)))
 		ck_assert(!(d->flags & VM_FRAME_RA_UNUSED));   /* demanded: not readahead */
 	for (uint64_t i = 0; i < c->fpages; i++) {
-		uint32_t q = vm_pagecache_find(f, i);
+		uint32_t q = vm_filemap_find(f, i);
 		gboolean in_win = i >= c->start && i < c->start + c->nr;
 		gboolean was = (c->cached & (1u << i)) != 0;
 		if (!in_win && i != c->idx && !was) {
@@ -346,7 +354,7 @@ START_TEST(test_fill)
 		} else {
 			/* being read: "locked" until io_done, eviction refused */
 			ck_assert_uint_gt(fr->io_done, m->now);
-			ck_assert(!vm_pagecache_evict(m, q));
+			ck_assert(!vm_filemap_evict(m, q));
 		}
 	}
 	check_ok(m);
@@ -362,14 +370,14 @@ START_TEST(test_fill_io_done)
 	vm_file_t *f = vm_file_new(m, "data", 4 * PS, FALSE, FALSE);
 	uint64_t ready;
 	uint32_t ra;
-	uint32_t pfn = vm_pagecache_fill(m, f, 0, 0, 1, VM_RA_NONE, &ready, &ra);
+	uint32_t pfn = vm_filemap_fill(m, f, 0, 0, 1, VM_RA_NONE, &ready, &ra);
 	ck_assert_uint_eq(ra, 0);
 	ck_assert_uint_ge(ready, NOW + 80000);
 	ck_assert_uint_eq(m->frames.f[pfn].io_done, ready);
-	ck_assert(!vm_pagecache_evict(m, pfn));
+	ck_assert(!vm_filemap_evict(m, pfn));
 	ck_assert_uint_eq(f->nr_cached, 1);
 	m->now = ready;
-	ck_assert(vm_pagecache_evict(m, pfn));
+	ck_assert(vm_filemap_evict(m, pfn));
 	ck_assert_uint_eq(f->nr_cached, 0);
 	check_ok(m);
 	vm_machine_free(m);
@@ -389,13 +397,13 @@ START_TEST(test_dirty_accounting)
 	vm_file_t *b = vm_file_new(m, "b", 4 * PS, TRUE, FALSE);
 	vm_file_t *s = vm_file_new_shmem(m, 4);
 	m->now = 5000;
-	vm_pagecache_dirty(m, a, a->cache[1]);
-	vm_pagecache_dirty(m, a, a->cache[1]);   /* again: no change */
-	vm_pagecache_dirty(m, a, a->cache[3]);
-	uint32_t pb = vm_pagecache_grab(m, b, 2);
-	vm_pagecache_dirty(m, b, pb);
-	uint32_t ps = vm_pagecache_grab(m, s, 0);
-	vm_pagecache_dirty(m, s, ps);
+	vm_writeback_dirty(m, a, a->cache[1]);
+	vm_writeback_dirty(m, a, a->cache[1]);   /* again: no change */
+	vm_writeback_dirty(m, a, a->cache[3]);
+	uint32_t pb = vm_filemap_grab(m, b, 2);
+	vm_writeback_dirty(m, b, pb);
+	uint32_t ps = vm_filemap_grab(m, s, 0);
+	vm_writeback_dirty(m, s, ps);
 	/* a: . D . D    b: . . D .    shmem: never dirty */
 	ck_assert_uint_eq(a->nr_dirty, 2);
 	ck_assert_uint_eq(b->nr_dirty, 1);
@@ -406,14 +414,14 @@ START_TEST(test_dirty_accounting)
 	ck_assert(!(m->frames.f[a->cache[0]].flags & VM_FRAME_DIRTY));
 	ck_assert_uint_eq(a->dirtied[1], 5000);
 	/* writeback of a's [0, 2) cleans page 1 only */
-	vm_pagecache_writeback(m, a, 0, 2);
+	vm_writeback_range(m, a, 0, 2);
 	ck_assert_uint_eq(a->nr_dirty, 1);
 	ck_assert_uint_eq(m->nr_dirty, 2);
 	ck_assert_uint_eq(m->disk->stats.writes, 1);
 	/* the flusher's age test: page 3 was dirtied at 5000 */
-	vm_pagecache_writeback_aged(m, a, 0, 4, 4999);
+	vm_writeback_range_aged(m, a, 0, 4, 4999);
 	ck_assert_uint_eq(a->nr_dirty, 1);
-	vm_pagecache_writeback_aged(m, a, 0, 4, 5000);
+	vm_writeback_range_aged(m, a, 0, 4, 5000);
 	ck_assert_uint_eq(a->nr_dirty, 0);
 	ck_assert_uint_eq(m->disk->stats.writes, 2);
 	check_ok(m);
@@ -434,7 +442,7 @@ END_TEST
 START_TEST(test_writeback_delalloc)
 {
 	vm_machine_t *m = mk_pc();
-	vm_proc_t *p = vm_machine_proc(m, 1);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
 	vm_file_t *pre = vm_file_new(m, "pre", 3 * PS, FALSE, FALSE);  /* blocks 0-2 */
 	vm_file_t *f = vm_file_new(m, "s", 4 * PS, TRUE, FALSE);
 	(void)pre;
@@ -451,7 +459,7 @@ START_TEST(test_writeback_delalloc)
 	ck_assert_uint_eq(f->block[0], VM_BLOCK_NONE);
 
 	m->now = 2000;
-	uint64_t done = vm_pagecache_writeback(m, f, 0, 4);
+	uint64_t done = vm_writeback_range(m, f, 0, 4);
 	ck_assert_uint_gt(done, m->now);
 	ck_assert_uint_eq(f->block[0], 3);       /* delayed allocation */
 	ck_assert_uint_eq(f->nr_blocks, 1);
@@ -478,13 +486,13 @@ START_TEST(test_writeback_delalloc)
 	r = acc(m, p, 0x100, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, VM_OUT_HIT);
 
-	vm_pagecache_writeback(m, f, 0, 4);
+	vm_writeback_range(m, f, 0, 4);
 	ck_assert_uint_eq(f->block[0], 3);       /* no second allocation */
 	ck_assert_uint_eq(m->next_block, 4);
 	ck_assert_uint_eq(f->nr_blocks, 1);
 	ck_assert_uint_eq(m->disk->stats.writes, 2);
 	/* nothing dirty: no I/O, returns now */
-	ck_assert_uint_eq(vm_pagecache_writeback(m, f, 0, 4), m->now);
+	ck_assert_uint_eq(vm_writeback_range(m, f, 0, 4), m->now);
 	ck_assert_uint_eq(m->disk->stats.writes, 2);
 	check_ok(m);
 	vm_machine_free(m);
@@ -509,9 +517,9 @@ START_TEST(test_writeback_runs)
 	vm_file_t *f = vm_file_new(m, "f", 8 * PS, FALSE, TRUE);
 	for (unsigned i = 0; i < 8; i++)
 		if (c->dirty & (1u << i))
-			vm_pagecache_dirty(m, f, f->cache[i]);
+			vm_writeback_dirty(m, f, f->cache[i]);
 	ck_assert_uint_eq(f->nr_dirty, c->pages);
-	vm_pagecache_writeback(m, f, 0, 8);
+	vm_writeback_range(m, f, 0, 8);
 	ck_assert_uint_eq(m->disk->stats.writes, c->writes);
 	ck_assert_uint_eq(m->disk->stats.pages_out, c->pages);
 	ck_assert_uint_eq(f->nr_dirty, 0);
@@ -548,13 +556,13 @@ START_TEST(test_truncate)
 {
 	const trunc_t *c = &truncs[_i];
 	vm_machine_t *m = mk_pc();
-	vm_proc_t *p = vm_machine_proc(m, 1);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
 	vm_file_t *f = vm_file_new(m, "t", 8 * PS, FALSE, TRUE);
 	vm_mm_mmap(m, p, 0x200, 8, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
 	for (uint64_t i = 0; i < 8; i++)
 		ck_assert_uint_eq(acc(m, p, 0x200 + i, VM_ACC_R).outcome, VM_OUT_MINOR);
-	vm_pagecache_dirty(m, f, f->cache[1]);
-	vm_pagecache_dirty(m, f, f->cache[6]);
+	vm_writeback_dirty(m, f, f->cache[1]);
+	vm_writeback_dirty(m, f, f->cache[6]);
 	ck_assert_uint_eq(p->rss_file, 8);
 	uint64_t free0 = vm_machine_free_pages(m);
 
@@ -663,7 +671,7 @@ END_TEST
 START_TEST(test_unlink_direct)
 {
 	vm_machine_t *m = mk_pc();
-	vm_proc_t *p = vm_machine_proc(m, 1);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
 	vm_file_t *f = vm_file_new(m, "u", 4 * PS, FALSE, TRUE);
 	uint64_t free0 = vm_machine_free_pages(m);
 	vm_mm_mmap(m, p, 0x300, 4, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
@@ -686,7 +694,7 @@ START_TEST(test_unlink_direct)
 END_TEST
 
 /* ==========================================================================
- * f. Eviction (vm_pagecache_evict)
+ * f. Eviction (vm_filemap_evict)
  *
  *   case            setup                                 ok  writes  block
  *   clean           cached page 2                         1   0       kept
@@ -710,25 +718,25 @@ START_TEST(test_evict)
 {
 	const evict_t *c = &evicts[_i];
 	vm_machine_t *m = mk_pc();
-	vm_proc_t *p = vm_machine_proc(m, 1);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
 	vm_file_t *f;
 	uint32_t pfn;
 	switch (c->kind) {
 	case EV_HOLE:
 		f = vm_file_new(m, "e", 4 * PS, TRUE, FALSE);
-		pfn = vm_pagecache_grab(m, f, 2);
-		vm_pagecache_dirty(m, f, pfn);
+		pfn = vm_filemap_grab(m, f, 2);
+		vm_writeback_dirty(m, f, pfn);
 		break;
 	case EV_READING: {
 		f = vm_file_new(m, "e", 4 * PS, FALSE, FALSE);
 		uint64_t ready;
 		uint32_t ra;
-		pfn = vm_pagecache_fill(m, f, 2, 2, 1, VM_RA_NONE, &ready, &ra);
+		pfn = vm_filemap_fill(m, f, 2, 2, 1, VM_RA_NONE, &ready, &ra);
 		break;
 	}
 	case EV_SHMEM:
 		f = vm_file_new_shmem(m, 4);
-		pfn = vm_pagecache_grab(m, f, 2);
+		pfn = vm_filemap_grab(m, f, 2);
 		break;
 	default:
 		f = vm_file_new(m, "e", 4 * PS, FALSE, TRUE);
@@ -736,7 +744,7 @@ START_TEST(test_evict)
 		break;
 	}
 	if (c->kind == EV_DIRTY)
-		vm_pagecache_dirty(m, f, pfn);
+		vm_writeback_dirty(m, f, pfn);
 	if (c->kind == EV_MAP_DIRTY || c->kind == EV_MAP_CLEAN) {
 		vm_mm_mmap(m, p, 0x400, 4, VM_PROT_R | VM_PROT_W, VM_MAP_SHARED,
 			   (int32_t)f->id, 0);
@@ -747,7 +755,7 @@ START_TEST(test_evict)
 	}
 	uint64_t cached0 = f->nr_cached, free0 = vm_machine_free_pages(m);
 	uint64_t next0 = m->next_block;
-	ck_assert(vm_pagecache_evict(m, pfn) == c->ok);
+	ck_assert(vm_filemap_evict(m, pfn) == c->ok);
 	ck_assert_uint_eq(m->disk->stats.writes, c->writes);
 	if (!c->ok) {
 		ck_assert_uint_eq(f->nr_cached, cached0);
@@ -805,19 +813,19 @@ START_TEST(test_crash)
 {
 	const crash_t *c = &crashes[_i];
 	vm_machine_t *m = mk_pc();
-	vm_proc_t *p = vm_machine_proc(m, 1);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
 	vm_file_t *f = vm_file_new(m, "c", 8 * PS, FALSE, TRUE);
 	vm_file_t *g = vm_file_new(m, "g", 2 * PS, FALSE, TRUE);   /* clean */
 	vm_mm_mmap(m, p, 0x500, 8, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
 	ck_assert_uint_eq(acc(m, p, 0x500, VM_ACC_R).outcome, VM_OUT_MINOR);
 	m->now = 10000;
 	for (unsigned i = 0; i < c->dirty; i++)
-		vm_pagecache_dirty(m, f, f->cache[i]);
+		vm_writeback_dirty(m, f, f->cache[i]);
 	if (c->written)
-		vm_pagecache_writeback(m, f, 0, c->written);
+		vm_writeback_range(m, f, 0, c->written);
 	m->now += c->delay;
 	uint64_t lost = 99, torn = 99;
-	vm_machine_crash(m, &lost, &torn);
+	vm_crash_machine(m, &lost, &torn);
 	ck_assert_uint_eq(lost, c->lost);
 	ck_assert_uint_eq(torn, c->torn);
 	ck_assert_uint_eq(m->c.lost_pages, c->lost);
@@ -931,7 +939,7 @@ START_TEST(test_fault_around)
 {
 	const fa_t *c = &fas[_i];
 	vm_machine_t *m = mk_pc_around(c->around);
-	vm_proc_t *p = vm_machine_proc(m, 1);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
 	vm_file_t *f = vm_file_new(m, "fa", c->fpages * PS, FALSE, TRUE);
 	for (uint64_t i = 0; i < c->fpages && i < 64; i++) {
 		if (!(c->mask & ((uint64_t)1 << i)))
@@ -939,7 +947,7 @@ START_TEST(test_fault_around)
 		uint32_t pfn = f->cache[i];
 		switch (c->setup) {
 		case FA_UNCACHED:
-			ck_assert(vm_pagecache_evict(m, pfn));
+			ck_assert(vm_filemap_evict(m, pfn));
 			break;
 		case FA_READING:
 			m->frames.f[pfn].io_done = m->now + 50000;
@@ -1025,11 +1033,11 @@ START_TEST(test_readahead_hits)
 {
 	const rah_t *c = &rahs[_i];
 	vm_machine_t *m = mk_pc_around(c->around);
-	vm_proc_t *p = vm_machine_proc(m, 1);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
 	vm_file_t *f = vm_file_new(m, "r", 8 * PS, FALSE, FALSE);
 	uint64_t ready;
 	uint32_t ra;
-	vm_pagecache_fill(m, f, 0, 0, 8, VM_RA_NONE, &ready, &ra);
+	vm_filemap_fill(m, f, 0, 0, 8, VM_RA_NONE, &ready, &ra);
 	ck_assert_uint_eq(ra, 7);
 	ck_assert_uint_eq(m->c.readahead_pages, 7);
 	m->now = ready + 1;
@@ -1058,11 +1066,11 @@ END_TEST
 START_TEST(test_fault_on_locked_page)
 {
 	vm_machine_t *m = mk_pc();
-	vm_proc_t *p = vm_machine_proc(m, 1);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
 	vm_file_t *f = vm_file_new(m, "l", 4 * PS, FALSE, FALSE);
 	uint64_t ready;
 	uint32_t ra;
-	vm_pagecache_fill(m, f, 0, 0, 4, VM_RA_NONE, &ready, &ra);
+	vm_filemap_fill(m, f, 0, 0, 4, VM_RA_NONE, &ready, &ra);
 	vm_mm_mmap(m, p, 0x700, 4, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
 	vm_access_t r = acc(m, p, 0x702, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MINOR);

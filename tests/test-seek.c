@@ -7,7 +7,7 @@
  * "The state" is everything observable: every global statistic of docs/statistics.md
  * (sim/stats.h), every process statistic of every process, the
  * expect counters, the clock, the event count, and a digest of the whole
- * machine (vm_machine_digest: frames, page tables, TLBs, processes, files,
+ * machine (vm_clone_digest: frames, page tables, TLBs, processes, files,
  * swap, disk, reclaim counters).  Reference states come from one forward
  * replay without snapshots; the seeking engine snapshots every few events
  * (opts.snapshot_every) so that restores happen all the time, under the
@@ -30,6 +30,8 @@
 #include "sim/engine.h"
 #include "sim/stats.h"
 #include "sim/tour.h"
+#include "models/check.h"
+#include "models/clone.h"
 
 static GPtrArray *files;
 
@@ -58,7 +60,7 @@ static char *state_of(vm_engine_t *e)
 		}
 		g_string_append_c(s, '\n');
 	}
-	char *d = vm_machine_digest(m);
+	char *d = vm_clone_digest(m);
 	g_string_append_printf(s, "digest=%s\n", d);
 	g_free(d);
 	return g_string_free(s, FALSE);
@@ -448,28 +450,28 @@ START_TEST(test_clone)
 	for (int k = 0; k < 6; k++) {
 		ck_assert(vm_engine_seek(e, vm_engine_events(e) + 60, NULL));
 		vm_machine_t *m = vm_engine_machine(e);
-		char *d0 = vm_machine_digest(m);
-		vm_machine_t *c = vm_machine_clone(m);
-		vm_machine_image_t *img = vm_machine_save(m);
-		vm_machine_t *l = vm_machine_load(img, NULL);
-		vm_machine_t *reuse = vm_machine_clone(m);
-		vm_machine_t *l2 = vm_machine_load(img, reuse);
-		char *dc = vm_machine_digest(c), *dl = vm_machine_digest(l);
-		char *dl2 = vm_machine_digest(l2);
+		char *d0 = vm_clone_digest(m);
+		vm_machine_t *c = vm_clone_machine(m);
+		vm_clone_image_t *img = vm_clone_save(m);
+		vm_machine_t *l = vm_clone_load(img, NULL);
+		vm_machine_t *reuse = vm_clone_machine(m);
+		vm_machine_t *l2 = vm_clone_load(img, reuse);
+		char *dc = vm_clone_digest(c), *dl = vm_clone_digest(l);
+		char *dl2 = vm_clone_digest(l2);
 		ck_assert_str_eq(d0, dc);
 		ck_assert_str_eq(d0, dl);
 		ck_assert_str_eq(d0, dl2);
-		char *bad = vm_machine_check(c);
+		char *bad = vm_check_machine(c);
 		ck_assert_msg(bad == NULL, "clone: %s", bad);
-		bad = vm_machine_check(l);
+		bad = vm_check_machine(l);
 		ck_assert_msg(bad == NULL, "image: %s", bad);
 		/* a change to the clone does not reach the original */
 		c->c.accesses++;
 		if (c->frames.nr)
 			c->frames.f[0].stamp++;
-		char *d1 = vm_machine_digest(m);
+		char *d1 = vm_clone_digest(m);
 		ck_assert_str_eq(d0, d1);
-		char *dc1 = vm_machine_digest(c);
+		char *dc1 = vm_clone_digest(c);
 		ck_assert_str_ne(d0, dc1);
 		g_free(d0);
 		g_free(d1);
@@ -480,7 +482,7 @@ START_TEST(test_clone)
 		vm_machine_free(c);
 		vm_machine_free(l);
 		vm_machine_free(l2);
-		vm_machine_image_free(img);
+		vm_clone_image_free(img);
 	}
 	vm_engine_free(e);
 }

@@ -167,7 +167,7 @@ void vm_tui_bp_words(const vm_tui_t *t, GString *out)
 	for (int o = 0; o < VM_OUT_NR; o++)
 		if (t->bp_outcomes & (1u << o))
 			g_string_append_printf(out, "%s%s", out->len ? " " : "",
-					       vm_outcome_name((vm_outcome_t)o));
+					       vm_result_outcome_name((vm_outcome_t)o));
 	for (int k = 0; k < VM_REC_NR; k++)
 		if (t->bp_kinds & ((uint64_t)1 << k))
 			g_string_append_printf(out, "%s%s", out->len ? " " : "",
@@ -447,7 +447,7 @@ static void draw_why(vm_tui_t *t, const vm_rect_t *r)
 		vm_outcome_t o = (vm_outcome_t)t->step.last.outcome;
 		if (o < VM_OUT_NR) {
 			char badge[32];
-			g_snprintf(badge, sizeof badge, " %s ", vm_outcome_name(o));
+			g_snprintf(badge, sizeof badge, " %s ", vm_result_outcome_name(o));
 			int bx = r->x + r->w - (int)strlen(badge);
 			if (bx > r->x + (int)strlen(buf))
 				put(r->y, bx, r->w, outcome_attr(o) | A_REVERSE, badge);
@@ -491,7 +491,7 @@ static void draw_why(vm_tui_t *t, const vm_rect_t *r)
 			GString *l = g_string_new(NULL);
 			g_string_printf(l, "%c 0x%" G_GINT64_MODIFIER "x: %s: ",
 					x->acc == VM_ACC_W ? 'w' : x->acc == VM_ACC_X ? 'x' : 'r',
-					x->vaddr, vm_outcome_name((vm_outcome_t)x->res.outcome));
+					x->vaddr, vm_result_outcome_name((vm_outcome_t)x->res.outcome));
 			vm_narrate_access(l, t->e, x->vaddr, x->acc, &x->res);
 			GPtrArray *sub = wrap(l->str, r->w - 2, "    ");
 			for (guint k = 0; k < sub->len; k++)

@@ -75,7 +75,7 @@ static gboolean bp_check(vm_tui_t *t, const vm_step_t *st)
 		for (int o = 0; o < VM_OUT_NR; o++)
 			if ((t->bp_outcomes & (1u << o)) && st->outcomes[o]) {
 				g_string_printf(t->stop_why, "breakpoint: %s",
-						vm_outcome_name((vm_outcome_t)o));
+						vm_result_outcome_name((vm_outcome_t)o));
 				return TRUE;
 			}
 	if (t->bp_kinds && (t->bp_kinds & ((uint64_t)1 << r->kind))) {
@@ -385,11 +385,11 @@ static void predict_answer(vm_tui_t *t, vm_outcome_t g)
 	t->right += ok;
 	if (ok)
 		g_string_printf(t->msg, "you said %s: right!  score %" G_GUINT64_FORMAT
-				"/%" G_GUINT64_FORMAT, vm_outcome_name(g), t->right, t->asked);
+				"/%" G_GUINT64_FORMAT, vm_result_outcome_name(g), t->right, t->asked);
 	else
 		g_string_printf(t->msg, "you said %s; it was %s (see Why)  score %"
-				G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, vm_outcome_name(g),
-				vm_outcome_name(t->answer), t->right, t->asked);
+				G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, vm_result_outcome_name(g),
+				vm_result_outcome_name(t->answer), t->right, t->asked);
 }
 
 /* ---- prompts ----------------------------------------------------------------- */
@@ -470,7 +470,7 @@ static void break_prompt(vm_tui_t *t)
 			t->bp_other = 0;
 		} else if (other) {
 			t->bp_other ^= other;
-		} else if (vm_outcome_parse(*w, &o) && o < VM_OUT_NR) {
+		} else if (vm_result_outcome_parse(*w, &o) && o < VM_OUT_NR) {
 			t->bp_outcomes ^= 1u << o;
 		} else if (strcmp(*w, "fault") == 0) {
 			t->bp_outcomes ^= (1u << VM_OUT_MINOR) | (1u << VM_OUT_MAJOR) |

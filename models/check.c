@@ -1,0 +1,210 @@
+/*
+ * The invariant checker (--check; see check.h): it walks the whole machine
+ * and recounts what the models keep incrementally, so that a counter that
+ * drifts or a reference that leaks is caught at the event that broke it.
+ * It allocates and is slow (a walk of every page table and frame): it runs
+ * only when asked for.
+ */
+#include "models/check.h"
+#include "models/proc.h"
+#include "models/file.h"
+#include "models/mm.h"
+typedef struct {
+	vm_machine_t *m;
+	vm_proc_t *p;
+	uint32_t *maps;      /* PTEs seen per frame */
+	uint32_t *swaps;     /* swap entries seen per slot */
+	uint64_t anon, file, swap;
+	char *err;
+} check_ctx_t;
+
+static void check_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	check_ctx_t *c = vctx;
+	if (c->err)
+		return;
+	if (*slot & VM_PTE_SWAP) {
+		uint64_t s = VM_PTE_PFN(*slot);
+		if (s >= c->m->nr_swap_slots)
+			c->err = g_strdup_printf("pid %u: swap entry past the swap area", c->p->pid);
+		else {
+			c->swaps[s]++;
+			c->swap++;
+		}
+		return;
+	}
+	if (!(*slot & VM_PTE_P))
+		return;
+	if (!vm_mm_find_vma(c->p, vpn)) {
+		c->err = g_strdup_printf("pid %u: PTE for page 0x%" G_GINT64_MODIFIER
+					 "x outside every mapping", c->p->pid, vpn);
+		return;
+	}
+	uint64_t pfn = VM_PTE_PFN(*slot);
+	if (pfn == VM_PFN_ZERO) {
+		if (*slot & VM_PTE_W)
+			c->err = g_strdup_printf("pid %u: zero page mapped writable at page 0x%"
+						 G_GINT64_MODIFIER "x", c->p->pid, vpn);
+		return;
+	}
+	if (pfn >= c->m->frames.nr) {
+		c->err = g_strdup_printf("pid %u: PTE points past memory", c->p->pid);
+		return;
+	}
+	vm_frame_t *f = &c->m->frames.f[pfn];
+	if (f->kind == VM_FRAME_ANON)
+		c->anon++;
+	else if (f->kind == VM_FRAME_FILE)
+		c->file++;
+	else {
+		c->err = g_strdup_printf("pid %u: page 0x%" G_GINT64_MODIFIER
+					 "x maps frame %" G_GUINT64_FORMAT
+					 " of kind %u", c->p->pid, vpn, pfn, f->kind);
+		return;
+	}
+	c->maps[pfn]++;
+}
+
+/* A file's large folios are whole: naturally aligned runs of 2^order
+ * cached pages that all carry the order, no larger than cache.folio_max
+ * allows; an uncached page has order 0. */
+static char *check_folios(const vm_machine_t *m, const vm_file_t *f)
+{
+	if (!f->forder)
+		return NULL;
+	for (uint64_t i = 0; i < f->cap; ) {
+		unsigned o = f->forder[i];
+		uint64_t n = (uint64_t)1 << o;
+		if (!o) {
+			i++;
+			continue;
+		}
+		if (o > m->folio_order || i % n || i + n > f->cap)
+			return g_strdup_printf("file %u: page %" G_GUINT64_FORMAT
+					       " starts a folio of order %u (largest %u, "
+					       "%" G_GUINT64_FORMAT " pages indexed)",
+					       f->id, i, o, m->folio_order, f->cap);
+		for (uint64_t k = i; k < i + n; k++)
+			if (f->forder[k] != o || f->cache[k] == VM_NIL)
+				return g_strdup_printf("file %u: folio %" G_GUINT64_FORMAT
+						       "+%" G_GUINT64_FORMAT " is not whole at "
+						       "page %" G_GUINT64_FORMAT, f->id, i, n, k);
+		i += n;
+	}
+	return NULL;
+}
+
+char *vm_check_machine(vm_machine_t *m)
+{
+	vm_frames_t *fr = &m->frames;
+	check_ctx_t c = { .m = m, .maps = g_new0(uint32_t, fr->nr),
+			  .swaps = g_new0(uint32_t, m->nr_swap_slots + 1) };
+	uint64_t tables = 0;
+	for (uint32_t i = 0; i < m->nr_procs && !c.err; i++) {
+		vm_proc_t *p = m->procs[i];
+		if (p->state != VM_PROC_RUNNING)
+			continue;
+		c.p = p;
+		c.anon = c.file = c.swap = 0;
+		vm_pt_for_each(&m->pt, p->root, 0, UINT64_MAX, check_leaf, &c);
+		if (c.err)
+			break;
+		if (c.anon != p->rss_anon || c.file != p->rss_file)
+			c.err = g_strdup_printf("pid %u: rss_anon=%" G_GUINT64_FORMAT
+						" rss_file=%" G_GUINT64_FORMAT
+						" but the page table maps %" G_GUINT64_FORMAT
+						" anonymous and %" G_GUINT64_FORMAT " file pages",
+						p->pid, p->rss_anon, p->rss_file, c.anon, c.file);
+		if (!c.err && c.swap != p->swap_pages)
+			c.err = g_strdup_printf("pid %u: swap_pages=%" G_GUINT64_FORMAT
+						" but %" G_GUINT64_FORMAT " swap entries",
+						p->pid, p->swap_pages, c.swap);
+		unsigned n = vm_pt_count_tree(&m->pt, p->root);
+		if (!c.err && n != p->pt_pages)
+			c.err = g_strdup_printf("pid %u: pt_pages=%" G_GUINT64_FORMAT
+						" but %u tables are reachable",
+						p->pid, p->pt_pages, n);
+		tables += n;
+	}
+	if (!c.err && tables != m->c.pt_pages)
+		c.err = g_strdup_printf("pt_pages=%" G_GUINT64_FORMAT " but processes hold %"
+					G_GUINT64_FORMAT " tables", m->c.pt_pages, tables);
+	if (!c.err && m->cfg.mmu_pt_frames &&
+	    fr->nr_kind[VM_FRAME_PT] != m->c.pt_pages)
+		c.err = g_strdup_printf("%u page-table frames for %" G_GUINT64_FORMAT
+					" page-table pages",
+					fr->nr_kind[VM_FRAME_PT], m->c.pt_pages);
+	uint32_t free_len = 0, sum = 0;
+	for (uint32_t pfn = fr->free_head; !c.err && pfn != VM_NIL;
+	     pfn = fr->f[pfn].next) {
+		if (fr->f[pfn].kind != VM_FRAME_FREE || ++free_len > fr->nr)
+			c.err = g_strdup_printf("free list is corrupt at frame %u", pfn);
+	}
+	if (!c.err && free_len != fr->nr_free)
+		c.err = g_strdup_printf("free list holds %u frames, nr_free is %u",
+					free_len, fr->nr_free);
+	for (int k = 0; k < VM_FRAME_NR_KINDS; k++)
+		sum += fr->nr_kind[k];
+	if (!c.err && (sum != fr->nr || fr->nr_kind[VM_FRAME_FREE] != fr->nr_free))
+		c.err = g_strdup_printf("frame kinds add up to %u of %u frames",
+					sum, fr->nr);
+	for (uint32_t pfn = 0; !c.err && pfn < fr->nr; pfn++) {
+		vm_frame_t *f = &fr->f[pfn];
+		if ((f->kind == VM_FRAME_ANON || f->kind == VM_FRAME_FILE) &&
+		    f->mapcount != c.maps[pfn])
+			c.err = g_strdup_printf("frame %u: mapcount %u but %u PTEs map it",
+						pfn, f->mapcount, c.maps[pfn]);
+		uint32_t slot = m->frame_slot[pfn];
+		/* an anonymous page nobody maps is a leak, unless the swap
+		 * cache keeps it for the entries that point at its slot (or
+		 * it was read ahead for them) */
+		if (!c.err && f->kind == VM_FRAME_ANON && f->mapcount == 0 &&
+		    slot == VM_NIL)
+			c.err = g_strdup_printf("frame %u: anonymous page mapped by nobody", pfn);
+		if (!c.err && slot != VM_NIL &&
+		    (f->kind != VM_FRAME_ANON || slot >= m->nr_swap_slots ||
+		     m->swap_cache[slot] != pfn))
+			c.err = g_strdup_printf("frame %u: swap-cache slot %u does not point back",
+						pfn, slot);
+		if (!c.err && slot != VM_NIL && (f->flags & VM_FRAME_DIRTY))
+			c.err = g_strdup_printf("frame %u: dirty page in the swap cache", pfn);
+		if (!c.err && slot != VM_NIL && f->mapcount == 0 && !m->swap_map[slot])
+			c.err = g_strdup_printf("frame %u: cached for slot %u that nobody needs",
+						pfn, slot);
+	}
+	uint32_t used = 0, cached = 0;
+	for (uint32_t s = 0; !c.err && s < m->nr_swap_slots; s++) {
+		if (m->swap_map[s] != c.swaps[s])
+			c.err = g_strdup_printf("swap slot %u: count %u but %u entries",
+						s, m->swap_map[s], c.swaps[s]);
+		uint32_t pfn = m->swap_cache[s];
+		if (!c.err && pfn != VM_NIL &&
+		    (pfn >= fr->nr || m->frame_slot[pfn] != s))
+			c.err = g_strdup_printf("swap slot %u: cached frame %u does not point back",
+						s, pfn);
+		cached += pfn != VM_NIL;
+		used += m->swap_map[s] != 0 || pfn != VM_NIL;
+	}
+	if (!c.err && cached != m->nr_swapcache)
+		c.err = g_strdup_printf("nr_swapcache=%u but %u slots are cached",
+					m->nr_swapcache, cached);
+	if (!c.err && used != m->swap_used)
+		c.err = g_strdup_printf("swap_used=%u but %u slots are in use",
+					m->swap_used, used);
+	uint64_t dirty = 0;
+	for (uint32_t pfn = 0; pfn < fr->nr; pfn++)
+		dirty += fr->f[pfn].kind == VM_FRAME_FILE &&
+			 (fr->f[pfn].flags & VM_FRAME_DIRTY);
+	if (!c.err && dirty != m->nr_dirty)
+		c.err = g_strdup_printf("%" G_GUINT64_FORMAT " dirty file pages, nr_dirty=%"
+					G_GUINT64_FORMAT, dirty, m->nr_dirty);
+	for (uint32_t pfn = 0; !c.err && m->reclaim && pfn < fr->nr; pfn++)
+		if (fr->f[pfn].kind == VM_FRAME_ANON &&
+		    fr->f[pfn].list == VM_RECLAIM_NONE)
+			c.err = g_strdup_printf("frame %u: anonymous page on no reclaim list", pfn);
+	for (guint k = 0; !c.err && k < m->files->len; k++)
+		c.err = check_folios(m, g_ptr_array_index(m->files, k));
+	g_free(c.maps);
+	g_free(c.swaps);
+	return c.err;
+}

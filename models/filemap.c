@@ -1,0 +1,408 @@
+/*
+ * The page cache's pages; see filemap.h, and file.h for the picture.
+ * Modelled on mm/filemap.c (filemap_fault, filemap_get_pages), mm/readahead.c
+ * (page_cache_ra_unbounded's reading of a window, page_cache_ra_order's
+ * folios) and mm/vmscan.c's eviction of a page-cache folio.
+ *
+ * Large folios (cache.folio_max, see file.h): fill_window lays a window out
+ * in folios as page_cache_ra_order does, vm_filemap_grab_folio gives a
+ * write its folio, eviction takes a folio whole and dropping a page splits
+ * its folio first (file.c).  With the key at 0 no file gets a forder[] array and
+ * every path is the single-page one.
+ *
+ * Reads: the missing pages of a window become LOCKED frames at once (so a
+ * second fault finds them and waits, minor, as Linux's do on a locked folio);
+ * their blocks are sorted, merged into runs of adjacent blocks, and each run
+ * is one disk request; a page is up to date when its run completes.  A hole
+ * needs no I/O: the page is zero-filled at once.
+ */
+#include <string.h>
+#include "models/filemap.h"
+#include "models/file.h"
+#include "models/writeback.h"
+#include "models/proc.h"
+#include "models/mmu.h"
+
+static unsigned ctz_u64(uint64_t n)
+{
+	return n ? (unsigned)__builtin_ctzll(n) : 63;
+}
+
+static unsigned ilog2_u64(uint64_t n)
+{
+	return 63 - (unsigned)__builtin_clzll(n);
+}
+
+/* Are all of [@i, +@n) missing from the cache? */
+static gboolean range_empty(const vm_file_t *f, uint64_t i, uint64_t n)
+{
+	for (uint64_t k = 0; k < n; k++)
+		if (f->cache[i + k] != VM_NIL)
+			return FALSE;
+	return TRUE;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Issue @nr block requests of @dir, merged into runs; for each block, its
+ * completion goes to done[i] (in the order given).  Returns the last. */
+uint64_t vm_filemap_submit_blocks(vm_machine_t *m, const uint64_t *blocks, size_t nr,
+			      vm_disk_dir_t dir, uint64_t *done)
+{
+	uint64_t *sorted = g_new(uint64_t, nr);
+	memcpy(sorted, blocks, nr * sizeof *sorted);
+	qsort(sorted, nr, sizeof *sorted, cmp_u64);
+	vm_disk_req_t *reqs = g_new(vm_disk_req_t, nr);
+	size_t nreq = vm_disk_merge_runs(sorted, nr, m->disk->max_blocks, dir, 0, reqs);
+	uint64_t last = m->now;
+	uint64_t *req_done = g_new(uint64_t, nreq);
+	for (size_t r = 0; r < nreq; r++) {
+		req_done[r] = vm_disk_submit(m->disk, m->now, &reqs[r]);
+		if (req_done[r] > last)
+			last = req_done[r];
+	}
+	for (size_t i = 0; done && i < nr; i++)
+		for (size_t r = 0; r < nreq; r++)
+			if (blocks[i] >= reqs[r].start && blocks[i] < reqs[r].start + reqs[r].nr) {
+				done[i] = req_done[r];
+				break;
+			}
+	g_free(req_done);
+	g_free(reqs);
+	g_free(sorted);
+	return last;
+}
+
+/* Read the missing pages of [start, +nr); @idx is the demanded page (or
+ * VM_RA_NONE), the others count as readahead.  With large folios on, the
+ * missing pages are laid out as page_cache_ra_order does:
+ *
+ *   order 4, window [40, 100):  40-47  48-63  64-79  80-95  96-99
+ *                    folios:   order3 order4 order4 order4  order2
+ *
+ * each folio as large as @order allows, no larger than its index's
+ * alignment, and never past the window's end (nor EOF); the first page
+ * found cached ends the large folios, the rest of the window goes page by
+ * page (Linux's filemap_add_folio fails with -EEXIST and the order-0
+ * fallback reads the rest).  The marker goes on the folio holding
+ * @marker.  A folio is up to date when all its pages are read. */
+static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			    uint64_t start, uint64_t nr, uint64_t marker,
+			    unsigned order, uint64_t *ready, uint32_t *ra_pages)
+{
+	uint64_t pages = vm_file_pages(f, m->page_shift);
+	if (start + nr > pages)
+		nr = pages > start ? pages - start : 0;
+	uint64_t *blocks = g_new(uint64_t, nr ? nr : 1);
+	uint32_t *pfns = g_new(uint32_t, nr ? nr : 1);
+	uint64_t *done = g_new(uint64_t, nr ? nr : 1);
+	size_t nio = 0;
+	uint32_t demanded = idx < f->cap ? f->cache[idx] : VM_NIL;
+	gboolean large = FALSE;    /* a large folio was made */
+	uint64_t end = start + nr;
+	order = f->shmem ? 0 : MIN(order, m->folio_order);
+	*ready = m->now;
+	for (uint64_t i = start; i < end; ) {
+		/* the OOM killer took the process this reads for: what
+		 * is allocated is read, the rest is not */
+		if (m->cur_killed)
+			break;
+		if (f->cache[i] != VM_NIL) {
+			order = 0;         /* the order-0 fallback from here */
+			i++;
+			continue;
+		}
+		unsigned o = MIN(order, ctz_u64(i));
+		while (o && i + ((uint64_t)1 << o) > end)
+			o--;
+		if (o && !range_empty(f, i, (uint64_t)1 << o)) {
+			order = 0;
+			o = 0;
+		}
+		uint64_t n = (uint64_t)1 << o, k;
+		for (k = 0; k < n; k++) {
+			uint64_t j = i + k;
+			uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, j);
+			if (pfn == VM_NIL)
+				break;
+			vm_frame_t *fr = &m->frames.f[pfn];
+			/* locked while the window is being filled, so that the
+			 * allocations for its other pages cannot evict it */
+			fr->flags |= VM_FRAME_LOCKED;
+			f->cache[j] = pfn;
+			f->nr_cached++;
+			if (!f->shmem)
+				vm_reclaim_add(m->reclaim, pfn);
+			if (o ? k == 0 && marker != VM_RA_NONE &&
+				marker - marker % n == i
+			      : j == marker)
+				fr->flags |= VM_FRAME_READAHEAD;
+			if (j != idx) {
+				fr->flags |= VM_FRAME_RA_UNUSED;
+				m->c.readahead_pages++;
+				(*ra_pages)++;
+			} else {
+				demanded = pfn;
+			}
+			if (f->block[j] == VM_BLOCK_NONE) {
+				fr->io_done = m->now;        /* a hole: zero-filled */
+			} else {
+				blocks[nio] = f->block[j];
+				pfns[nio] = pfn;
+				nio++;
+			}
+		}
+		if (k == n && o) {
+			vm_file_folio_set(f, i, o);
+			large = TRUE;
+		}
+		if (k < n) {
+			/* out of memory: the pages had stay single pages;
+			 * readahead is best effort, the demanded page is not */
+			if (i + k == idx)
+				break;
+			order = 0;
+			i += k + 1;
+			continue;
+		}
+		i += n;
+	}
+	if (nio) {
+		vm_filemap_submit_blocks(m, blocks, nio, VM_DISK_READ, done);
+		for (size_t k = 0; k < nio; k++)
+			m->frames.f[pfns[k]].io_done = done[k];
+	}
+	if (large) {
+		/* a folio is read as one: up to date when its last block is */
+		for (uint64_t i = start; i < end; ) {
+			unsigned o = vm_file_folio_order(f, i);
+			uint64_t n = (uint64_t)1 << o, last = 0;
+			if (!o || f->cache[i] == VM_NIL ||
+			    !(m->frames.f[f->cache[i]].flags & VM_FRAME_LOCKED)) {
+				i += n;
+				continue;
+			}
+			for (uint64_t k = 0; k < n; k++)
+				last = MAX(last, m->frames.f[f->cache[i + k]].io_done);
+			for (uint64_t k = 0; k < n; k++)
+				m->frames.f[f->cache[i + k]].io_done = last;
+			i += n;
+		}
+	}
+	/* from here on io_done says whether a page is still being read */
+	for (uint64_t i = start; i < end; i++)
+		if (f->cache[i] != VM_NIL)
+			m->frames.f[f->cache[i]].flags &= ~VM_FRAME_LOCKED;
+	if (demanded != VM_NIL && m->frames.f[demanded].io_done > *ready)
+		*ready = m->frames.f[demanded].io_done;
+	g_free(blocks);
+	g_free(pfns);
+	g_free(done);
+	return demanded;
+}
+
+uint32_t vm_filemap_fill(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			   uint64_t start, uint64_t nr, uint64_t marker,
+			   uint64_t *ready, uint32_t *ra_pages)
+{
+	return vm_filemap_fill_order(m, f, idx, start, nr, marker, 0,
+				       ready, ra_pages);
+}
+
+uint32_t vm_filemap_fill_order(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+				 uint64_t start, uint64_t nr, uint64_t marker,
+				 unsigned order, uint64_t *ready,
+				 uint32_t *ra_pages)
+{
+	*ra_pages = 0;
+	if (idx >= start && idx < start + nr)
+		return fill_window(m, f, idx, start, nr, marker, order, ready,
+				   ra_pages);
+	/* a window beside the demanded page (an async window starts after
+	 * it): read the window, then the page itself if it is missing, as
+	 * Linux falls back to reading the single folio */
+	uint64_t r = m->now;
+	if (nr)
+		fill_window(m, f, VM_RA_NONE, start, nr, marker, order, &r,
+			    ra_pages);
+	uint32_t extra = 0;
+	uint32_t pfn = f->cache[idx];
+	if (pfn == VM_NIL)
+		pfn = fill_window(m, f, idx, idx, 1, VM_RA_NONE, 0, ready, &extra);
+	else
+		*ready = MAX(m->now, m->frames.f[pfn].io_done);
+	return pfn;
+}
+
+/* try_to_unmap: take page @idx (frame @pfn) of @f out of every PTE that
+ * maps it, moving a dirty bit found there to the page. */
+static void unmap_page(vm_machine_t *m, vm_file_t *f, uint64_t idx, uint32_t pfn)
+{
+	vm_frame_t *fr = &m->frames.f[pfn];
+	for (uint32_t i = 0; i < m->nr_procs && fr->mapcount; i++) {
+		vm_proc_t *p = m->procs[i];
+		if (p->state != VM_PROC_RUNNING)
+			continue;
+		for (uint32_t k = 0; k < p->nr_vma && fr->mapcount; k++) {
+			uint64_t vpn;
+			if (p->vma[k].file != (int32_t)f->id || !vm_file_vma_vpn(&p->vma[k], idx, &vpn))
+				continue;
+			uint64_t *pte = vm_pt_lookup(&m->pt, p->root, vpn);
+			if (pte && (*pte & VM_PTE_P) && VM_PTE_PFN(*pte) == pfn) {
+				if (*pte & VM_PTE_D)
+					vm_writeback_dirty(m, f, pfn);
+				fr->mapcount--;
+				p->rss_file--;
+				vm_pt_leaf_set(&m->pt, p->root, vpn, pte, 0);
+				vm_mmu_tlb_invalidate(m, p, vpn, 1);
+			}
+		}
+	}
+	g_assert(fr->mapcount == 0);
+}
+
+static gboolean page_busy(const vm_machine_t *m, uint32_t pfn)
+{
+	const vm_frame_t *fr = &m->frames.f[pfn];
+	return (fr->flags & VM_FRAME_LOCKED) || fr->io_done > m->now;
+}
+
+/*
+ * Evict the large folio holding page @idx (frame @pfn, the victim, already
+ * off the reclaim lists) as one, as shrink_folio_list does with a page-cache
+ * folio: every page unmapped, the dirty ones written (pageout of the
+ * folio), all freed.  Not now if one of its pages is busy (under I/O,
+ * locked) or isolated (off the reclaim lists: a copy in progress, or set
+ * aside by this very scan).  Splitting it instead would free one page and
+ * keep the rest, which Linux does only for folios it cannot write whole.
+ */
+static gboolean evict_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			    uint32_t pfn)
+{
+	uint64_t head = vm_file_folio_head(f, idx);
+	uint64_t n = (uint64_t)1 << vm_file_folio_order(f, idx);
+	gboolean dirty = FALSE;
+	for (uint64_t i = head; i < head + n; i++) {
+		uint32_t q = f->cache[i];
+		g_assert(q != VM_NIL);
+		if (page_busy(m, q) ||
+		    (q != pfn && m->frames.f[q].list == VM_RECLAIM_NONE))
+			return FALSE;
+	}
+	for (uint64_t i = head; i < head + n; i++) {
+		uint32_t q = f->cache[i];
+		if (q != pfn)
+			vm_reclaim_remove(m->reclaim, q);
+		unmap_page(m, f, i, q);
+		dirty |= (m->frames.f[q].flags & VM_FRAME_DIRTY) != 0;
+	}
+	m->last_evict = (vm_evict_info_t){
+		.pfn = pfn, .vpn = idx, .slot = UINT32_MAX, .pid = f->id,
+		.how = dirty ? VM_EVICT_FILE_DIRTY : VM_EVICT_FILE_CLEAN };
+	if (dirty)
+		vm_writeback_range(m, f, head, head + n);   /* pageout */
+	for (uint64_t i = head; i < head + n; i++) {
+		vm_frames_free(&m->frames, f->cache[i]);
+		f->cache[i] = VM_NIL;
+		f->forder[i] = 0;
+	}
+	f->nr_cached -= n;
+	m->nr_evicted += n - 1;   /* the caller counts the victim */
+	return TRUE;
+}
+
+gboolean vm_filemap_evict(vm_machine_t *m, uint32_t pfn)
+{
+	vm_frame_t *fr = &m->frames.f[pfn];
+	vm_file_t *f = vm_file_get(m, (int32_t)fr->owner);
+	uint64_t idx = fr->index;
+	if (f->shmem || page_busy(m, pfn))
+		return FALSE;
+	if (G_UNLIKELY(vm_file_folio_order(f, idx)))
+		return evict_folio(m, f, idx, pfn);
+	unmap_page(m, f, idx, pfn);
+	m->last_evict = (vm_evict_info_t){
+		.pfn = pfn, .vpn = idx, .slot = UINT32_MAX, .pid = f->id,
+		.how = (fr->flags & VM_FRAME_DIRTY) ? VM_EVICT_FILE_DIRTY
+						    : VM_EVICT_FILE_CLEAN };
+	if (fr->flags & VM_FRAME_DIRTY)
+		vm_writeback_range(m, f, idx, idx + 1);   /* pageout */
+	f->cache[idx] = VM_NIL;
+	f->nr_cached--;
+	vm_frames_free(&m->frames, pfn);
+	return TRUE;
+}
+
+/*
+ * A write of @nr whole pages from @idx on (generic_perform_write: the
+ * folio write_begin asks for is as large as what is left of the write,
+ * fgf_set_order), with large folios on: page @idx and the folio it heads,
+ * as large as the write, the index's alignment and cache.folio_max allow,
+ * and smaller until none of its pages is cached yet (at worst one page, as
+ * vm_filemap_grab).  VM_NIL when memory ran out.
+ */
+uint32_t vm_filemap_grab_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+				 uint64_t nr)
+{
+	if (!m->folio_order || f->shmem || nr < 2)
+		return vm_filemap_grab(m, f, idx);
+	unsigned o = MIN(m->folio_order, MIN(ilog2_u64(nr), ctz_u64(idx)));
+	uint64_t n = (uint64_t)1 << o;
+	vm_file_grow_index(f, idx + n);
+	/* __filemap_get_folio: a smaller order each time the folio cannot
+	 * go in (a page of its range is cached already: -EEXIST) */
+	while (o && !range_empty(f, idx, n)) {
+		o--;
+		n >>= 1;
+	}
+	if (!o)
+		return vm_filemap_grab(m, f, idx);
+	uint64_t k;
+	for (k = 0; k < n; k++) {
+		uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, idx + k);
+		if (pfn == VM_NIL)
+			break;
+		/* locked until the folio is whole: the allocations of its
+		 * other pages must not evict it */
+		m->frames.f[pfn].flags |= VM_FRAME_LOCKED;
+		m->frames.f[pfn].io_done = m->now;
+		f->cache[idx + k] = pfn;
+		f->nr_cached++;
+		vm_reclaim_add(m->reclaim, pfn);
+	}
+	for (uint64_t i = 0; i < k; i++)
+		m->frames.f[f->cache[idx + i]].flags &= ~VM_FRAME_LOCKED;
+	if (k == n)
+		vm_file_folio_set(f, idx, o);   /* else single pages, as many as were had */
+	return f->cache[idx];
+}
+
+uint32_t vm_filemap_grab(vm_machine_t *m, vm_file_t *f, uint64_t idx)
+{
+	vm_file_grow_index(f, idx + 1);
+	uint32_t pfn = f->cache[idx];
+	if (pfn != VM_NIL)
+		return pfn;
+	pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, idx);
+	if (pfn == VM_NIL)
+		return VM_NIL;
+	m->frames.f[pfn].io_done = m->now;
+	f->cache[idx] = pfn;
+	f->nr_cached++;
+	if (!f->shmem)
+		vm_reclaim_add(m->reclaim, pfn);
+	return pfn;
+}
+
+uint32_t vm_filemap_readahead(vm_machine_t *m, vm_file_t *f, uint64_t start,
+				uint64_t nr)
+{
+	uint64_t ready;
+	uint32_t n = 0;
+	fill_window(m, f, VM_RA_NONE, start, nr, VM_RA_NONE, 0, &ready, &n);
+	return n;
+}

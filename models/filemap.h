@@ -1,0 +1,72 @@
+/*
+ * The page cache's pages (filemap.c): finding a file page, reading a
+ * readahead window of them into memory in folios, taking a page without
+ * reading it (a write that covers it, a hole), counting readahead hits, and
+ * dropping a page or folio for reclaim.  The readahead protocol for page
+ * faults and read() alike is here (vm_filemap_get_page), following
+ * mm/filemap.c.
+ */
+#ifndef VM_FILEMAP_H
+#define VM_FILEMAP_H
+
+#include "models/machine.h"
+#include "models/file.h"
+
+/* The frame of the first page of the folio holding page @idx (cached). */
+static inline uint32_t vm_filemap_head(const vm_file_t *f, uint64_t idx)
+{
+	return f->cache[vm_file_folio_head(f, idx)];
+}
+/* Page @idx, cached, or VM_NIL. */
+static inline uint32_t vm_filemap_find(const vm_file_t *f, uint64_t idx)
+{
+	return idx < f->cap ? f->cache[idx] : VM_NIL;
+}
+/*
+ * Bring page @idx of @f into the page cache, reading the readahead window
+ * [@start, +@nr) around it and marking @marker (VM_RA_NONE: none).  Returns
+ * the frame, or VM_NIL when memory ran out; *ready gets the time page @idx
+ * is up to date; *ra_pages the pages read beyond @idx.
+ */
+uint32_t vm_filemap_fill(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			 uint64_t start, uint64_t nr, uint64_t marker,
+			 uint64_t *ready, uint32_t *ra_pages);
+/* The same, laying the window's missing pages out in folios of up to
+ * 2^@order pages (the window's order, capped by cache.folio_max); the
+ * window's marker goes on the folio holding it. */
+uint32_t vm_filemap_fill_order(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			       uint64_t start, uint64_t nr, uint64_t marker,
+			       unsigned order, uint64_t *ready,
+			       uint32_t *ra_pages);
+/* Page @idx in the cache without reading it (a write that overwrites it
+ * whole, or a hole): VM_NIL when memory ran out. */
+uint32_t vm_filemap_grab(vm_machine_t *m, vm_file_t *f, uint64_t idx);
+/* A write of @nr whole pages from @idx: page @idx in the cache, in a
+ * folio as large as the write when large folios are on. */
+uint32_t vm_filemap_grab_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			       uint64_t nr);
+/* Read [start, +nr) of @f into the cache without waiting (readahead,
+ * MADV_WILLNEED); returns the pages read. */
+uint32_t vm_filemap_readahead(vm_machine_t *m, vm_file_t *f, uint64_t start,
+			      uint64_t nr);
+/* Evict a file page: unmap it everywhere, write it first if dirty, drop it;
+ * a page of a large folio takes the whole folio with it (m->nr_evicted
+ * counts the others).  FALSE when it cannot go now (locked under I/O,
+ * shmem, a page of its folio busy or isolated). */
+gboolean vm_filemap_evict(vm_machine_t *m, uint32_t pfn);
+/* Issue @nr block requests of @dir, merged into runs of adjacent blocks
+ * (the plug's merging); for each block, its completion goes to done[i]
+ * (in the order given; @done may be NULL).  Returns the last completion. */
+uint64_t vm_filemap_submit_blocks(vm_machine_t *m, const uint64_t *blocks,
+				  size_t nr, vm_disk_dir_t dir, uint64_t *done);
+/* A page was used: count a readahead hit the first time. */
+static inline void vm_filemap_used(vm_machine_t *m, uint32_t pfn)
+{
+	vm_frame_t *fr = &m->frames.f[pfn];
+	if (G_UNLIKELY(fr->flags & VM_FRAME_RA_UNUSED)) {
+		fr->flags &= ~VM_FRAME_RA_UNUSED;
+		m->c.readahead_hits++;
+	}
+}
+
+#endif

@@ -1,0 +1,15 @@
+/* fork() (fork.c): a new process with a copy of an address space. */
+#ifndef VM_FORK_H
+#define VM_FORK_H
+
+#include "models/machine.h"
+
+/*
+ * A new process @pid with a copy of @parent's address space.  Returns NULL
+ * when memory ran out (nothing is left behind).  *cost gets the CPU time of
+ * copying the page tables.
+ */
+vm_proc_t *vm_fork_process(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
+			   uint64_t *cost);
+
+#endif

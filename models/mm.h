@@ -1,0 +1,42 @@
+/*
+ * Address spaces (mm.c): the VMAs of a process and the memory system calls
+ * that change them (mmap with MAP_FIXED, munmap, mprotect, madvise), in
+ * pages.  See mm.c for the model.
+ */
+#ifndef VM_MM_H
+#define VM_MM_H
+
+#include "models/machine.h"
+
+/* A virtual memory area, in page numbers: [start, end). */
+typedef struct {
+	uint64_t start, end;
+	uint32_t prot;           /* VM_PROT_* */
+	uint32_t flags;          /* VM_MAP_SHARED, VM_MAP_ANON */
+	int32_t file;            /* file id, -1 for anonymous */
+	uint32_t advice;         /* vm_madv_t */
+	uint64_t pgoff;          /* file page of start */
+} vm_vma_t;
+
+/* The VMA of @p containing page @vpn, or NULL. */
+vm_vma_t *vm_mm_find_vma(vm_proc_t *p, uint64_t vpn);
+
+/* mmap: replaces whatever was mapped in the range first (MAP_FIXED).
+ * @file is a file id (a file, or shmem for shared anonymous memory), -1
+ * for private anonymous memory. */
+void vm_mm_mmap(vm_machine_t *m, vm_proc_t *p, uint64_t start, uint64_t npages,
+		uint32_t prot, uint32_t flags, int32_t file, uint64_t pgoff);
+void vm_mm_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+		  uint64_t npages);
+void vm_mm_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+		    uint64_t npages, uint32_t prot);
+/* madvise; returns the pages dropped (dontneed) or read ahead (willneed). */
+uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+		       uint64_t npages, vm_madv_t advice);
+/* Remove one PTE's hold on its page (frame mapcount, RSS; frees an
+ * anonymous page nobody maps, drops a swap entry) and clear the slot
+ * (zap_pte_range). */
+void vm_mm_zap_pte(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+		   uint64_t *slot);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * The OOM killer (oom.c): when reclaim can free nothing more, a policy
+ * chooses a process to kill, and its memory is freed.  Each policy is one
+ * file (oom-badness.c, oom-none.c) behind an ops table, listed in the
+ * registry below; oom.policy names one.  Modelled on mm/oom_kill.c
+ * (select_bad_process, oom_kill_process).
+ */
+#ifndef VM_OOM_H
+#define VM_OOM_H
+
+#include "models/machine.h"
+
+typedef struct {
+	const char *name;
+	/* A phrase for help texts and narration: how it chooses. */
+	const char *about;
+	/* The process to kill, its points in *points; NULL when the policy
+	 * kills nobody (the allocation fails: an out-of-memory stop). */
+	vm_proc_t *(*choose)(vm_machine_t *m, uint64_t *points);
+} vm_oom_ops_t;
+
+/* The policy registry: NULL-terminated, the default (badness) first. */
+extern const vm_oom_ops_t *const vm_oom_policies[];
+const vm_oom_ops_t *vm_oom_policy_find(const char *name);
+
+extern const vm_oom_ops_t vm_oom_policy_badness;
+extern const vm_oom_ops_t vm_oom_policy_none;
+
+/* oom_badness: rss + swap entries + page-table pages (oom_score_adj 0). */
+uint64_t vm_oom_badness(const vm_proc_t *p);
+/* Kill the process the policy chooses.  FALSE when nobody can go. */
+gboolean vm_oom_kill(vm_machine_t *m);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * Processes: spawn, exit, switching the CPU; see proc.h.  Exit is Linux's
+ * exit_mmap (every VMA unmapped, the page tables freed) plus the closing
+ * of the process's files; a switch without ASIDs flushes the TLBs as
+ * switch_mm on a CPU without PCIDs does.
+ */
+#include "models/proc.h"
+#include "models/mm.h"
+#include "models/file.h"
+vm_proc_t *vm_proc_lookup(vm_machine_t *m, uint32_t pid)
+{
+	return g_hash_table_lookup(m->by_pid, GUINT_TO_POINTER(pid));
+}
+
+void vm_proc_count_tables(vm_machine_t *m, vm_proc_t *p, unsigned n)
+{
+	p->pt_pages += n;
+	m->c.pt_pages += n;
+	if (m->c.pt_pages > m->c.pt_pages_peak)
+		m->c.pt_pages_peak = m->c.pt_pages;
+}
+
+vm_proc_t *vm_proc_spawn(vm_machine_t *m, uint32_t pid)
+{
+	g_return_val_if_fail(pid != 0, NULL);
+	uint32_t root = vm_pt_new_root(&m->pt, pid);
+	if (root == VM_NIL)
+		return NULL;
+	vm_proc_t *p = g_new0(vm_proc_t, 1);
+	p->pid = pid;
+	p->root = root;
+	p->state = VM_PROC_RUNNING;
+	p->last_outcome = VM_OUT_NONE;
+	vm_proc_count_tables(m, p, 1);
+	if (m->nr_procs == m->cap_procs) {
+		m->cap_procs = m->cap_procs ? m->cap_procs * 2 : 8;
+		m->procs = g_renew(vm_proc_t *, m->procs, m->cap_procs);
+	}
+	/* A pid may come back (after an exit, or after a crash reboots the
+	 * machine); the newest process owns the pid from now on. */
+	m->procs[m->nr_procs++] = p;
+	g_hash_table_replace(m->by_pid, GUINT_TO_POINTER(pid), p);
+	return p;
+}
+
+void vm_proc_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why)
+{
+	g_return_if_fail(p->state == VM_PROC_RUNNING);
+	while (p->nr_vma)
+		vm_mm_munmap(m, p, p->vma[0].start,
+			     p->vma[p->nr_vma - 1].end - p->vma[0].start);
+	unsigned n = vm_pt_free_tree(&m->pt, p->root);
+	g_assert(n == p->pt_pages);
+	m->c.pt_pages -= n;
+	p->pt_pages = 0;
+	p->root = VM_NIL;
+	vm_tlb_flush_asid(m->l1, p->pid);
+	if (m->l2)
+		vm_tlb_flush_asid(m->l2, p->pid);
+	p->state = why == VM_KILL_NONE ? VM_PROC_EXITED : VM_PROC_KILLED;
+	p->killed_by = (uint8_t)why;
+	if (p->fds) {
+		GHashTableIter it;
+		gpointer f;
+		g_hash_table_iter_init(&it, p->fds);
+		while (g_hash_table_iter_next(&it, NULL, &f))
+			((vm_file_t *)f)->opens--;
+		g_hash_table_remove_all(p->fds);
+	}
+	/* files this process held open or mapped may have been the last ref */
+	for (guint i = 0; i < m->files->len; i++)
+		vm_file_maybe_free(m, g_ptr_array_index(m->files, i));
+}
+
+void vm_proc_switch_to(vm_machine_t *m, vm_proc_t *p)
+{
+	if (m->cur_asid == p->pid)
+		return;
+	if (!m->cfg.tlb_asid && m->cur_asid != 0) {
+		vm_tlb_flush_all(m->l1);
+		if (m->l2)
+			vm_tlb_flush_all(m->l2);
+		m->c.tlb_flushes++;
+	}
+	m->cur_asid = p->pid;
+}

@@ -1,0 +1,58 @@
+/*
+ * Processes: what the machine knows of each (its page-table root, its
+ * VMAs, its open files, its statistics), and their life: spawn, exit,
+ * and the CPU switching between them.  Modelled on the parts of Linux's
+ * kernel/fork.c, kernel/exit.c and the scheduler's context switch that
+ * touch memory (exit_mmap, switch_mm with or without ASIDs).
+ *
+ * A dead process stays findable by pid for its statistics; a pid may be
+ * reused (after an exit, or after a crash reboots the machine), and the
+ * newest process owns it from then on.
+ */
+#ifndef VM_PROC_H
+#define VM_PROC_H
+
+#include "models/machine.h"
+#include "models/mm.h"
+
+typedef enum {
+	VM_PROC_RUNNING, VM_PROC_EXITED, VM_PROC_KILLED,
+} vm_proc_state_t;
+
+typedef enum {
+	VM_KILL_NONE, VM_KILL_SIGSEGV, VM_KILL_SIGBUS, VM_KILL_OOM,
+	VM_KILL_CRASH,
+} vm_kill_t;
+
+struct vm_proc {
+	uint32_t pid;
+	uint32_t root;           /* top-level page-table id */
+	uint8_t state;           /* vm_proc_state_t */
+	uint8_t killed_by;       /* vm_kill_t */
+	uint8_t catch_mask;      /* 1 << vm_sig_t caught */
+	uint8_t last_outcome;    /* vm_outcome_t of the latest access */
+	vm_vma_t *vma;           /* sorted by start, non-overlapping */
+	uint32_t nr_vma, cap_vma;
+	uint32_t vma_hint;       /* index of the last VMA found */
+	/* docs/statistics.md process statistics */
+	uint64_t accesses, minflt, majflt, cow_faults;
+	uint64_t rss_anon, rss_file, swap_pages, pt_pages;
+	uint64_t cpu_ns, wait_ns;
+	uint64_t sigsegv, sigbus;
+	GHashTable *fds;         /* fd -> vm_file_t*, NULL until the first open */
+};
+
+/* Process @pid, or NULL.  Dead processes stay findable for statistics. */
+vm_proc_t *vm_proc_lookup(vm_machine_t *m, uint32_t pid);
+/* Create process @pid with an empty address space; NULL when the top-level
+ * table cannot get a frame. */
+vm_proc_t *vm_proc_spawn(vm_machine_t *m, uint32_t pid);
+/* End @p: unmap everything, free its page tables, drop its TLB entries,
+ * close its files. */
+void vm_proc_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why);
+/* The CPU now runs @p: with tlb.asid=false this flushes the TLBs. */
+void vm_proc_switch_to(vm_machine_t *m, vm_proc_t *p);
+/* Count @n new page-table pages of @p (pt_pages and its peak). */
+void vm_proc_count_tables(vm_machine_t *m, vm_proc_t *p, unsigned n);
+
+#endif

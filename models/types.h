@@ -1,0 +1,59 @@
+/*
+ * The words every layer shares: how a page is accessed, the protection and
+ * mapping flags, madvise and msync advice, the signals a trace can catch,
+ * and the one generator of deterministic choices.  This is the bottom of
+ * the tree: the models, the trace readers (traces/record.h) and the engine
+ * all include it, and it includes nothing of theirs.
+ */
+#ifndef VM_TYPES_H
+#define VM_TYPES_H
+
+#include <stdint.h>
+#include <glib.h>
+
+typedef enum { VM_ACC_R = 0, VM_ACC_W = 1, VM_ACC_X = 2 } vm_acc_t;
+
+enum {                     /* PROT bits */
+	VM_PROT_NONE = 0,
+	VM_PROT_R = 1,
+	VM_PROT_W = 2,
+	VM_PROT_X = 4,
+};
+
+enum {                     /* mmap flags */
+	VM_MAP_SHARED = 1,     /* else private */
+	VM_MAP_ANON = 2,       /* else fd= */
+};
+
+enum {                     /* file header flags */
+	VM_FILE_SPARSE = 1,
+	VM_FILE_CACHED = 2,
+};
+
+enum {                     /* open flags */
+	VM_OPEN_CREATE = 1,
+	VM_OPEN_TRUNC = 2,
+};
+
+typedef enum {
+	VM_MADV_NORMAL, VM_MADV_RANDOM, VM_MADV_SEQUENTIAL,
+	VM_MADV_WILLNEED, VM_MADV_DONTNEED,
+} vm_madv_t;
+
+typedef enum { VM_MS_SYNC, VM_MS_ASYNC } vm_msync_t;
+typedef enum { VM_SIG_SIGBUS, VM_SIG_SIGSEGV } vm_sig_t;
+
+/*
+ * The generator of `rand` records (docs/format.md), and of every other
+ * deterministic choice in vmscope (random TLB and page replacement):
+ * splitmix64, advancing *s.
+ */
+static inline uint64_t vm_splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+#endif

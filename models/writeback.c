@@ -1,0 +1,151 @@
+/*
+ * Dirty pages and writeback; see writeback.h.  Modelled on
+ * mm/page-writeback.c (write_cache_pages, folio_mkclean,
+ * balance_dirty_pages) and fs/fs-writeback.c (wb_workfn's periodic and
+ * background writeback).  A page written into a hole gets its disk block
+ * only when it is written back (ext4's delayed allocation).
+ */
+#include "models/writeback.h"
+#include "models/filemap.h"
+#include "models/proc.h"
+#include "models/mmu.h"
+#include "models/file.h"
+void vm_writeback_dirty(vm_machine_t *m, vm_file_t *f, uint32_t pfn)
+{
+	vm_frame_t *fr = &m->frames.f[pfn];
+	if (!(fr->flags & VM_FRAME_DIRTY) && !f->shmem) {
+		fr->flags |= VM_FRAME_DIRTY;
+		f->nr_dirty++;
+		m->nr_dirty++;
+		if (!f->dirtied)
+			f->dirtied = g_new0(uint64_t, f->cap);
+		f->dirtied[fr->index] = m->now;
+	}
+}
+
+/* folio_mkclean: write-protect every PTE that maps the page, so the next
+ * write faults and dirties it again. */
+static void mkclean(vm_machine_t *m, vm_file_t *f, uint64_t idx, uint32_t pfn)
+{
+	for (uint32_t i = 0; i < m->nr_procs && m->frames.f[pfn].mapcount; i++) {
+		vm_proc_t *p = m->procs[i];
+		if (p->state != VM_PROC_RUNNING)
+			continue;
+		for (uint32_t k = 0; k < p->nr_vma; k++) {
+			uint64_t vpn;
+			if (p->vma[k].file != (int32_t)f->id || !vm_file_vma_vpn(&p->vma[k], idx, &vpn))
+				continue;
+			uint64_t *pte = vm_pt_lookup(&m->pt, p->root, vpn);
+			if (pte && (*pte & VM_PTE_P) && VM_PTE_PFN(*pte) == pfn &&
+			    (*pte & VM_PTE_W)) {
+				*pte &= ~(uint64_t)(VM_PTE_W | VM_PTE_D);
+				vm_mmu_tlb_invalidate(m, p, vpn, 1);
+			}
+		}
+	}
+}
+
+uint64_t vm_writeback_range(vm_machine_t *m, vm_file_t *f, uint64_t start,
+				uint64_t end)
+{
+	return vm_writeback_range_aged(m, f, start, end, UINT64_MAX);
+}
+
+uint64_t vm_writeback_range_aged(vm_machine_t *m, vm_file_t *f,
+				     uint64_t start, uint64_t end,
+				     uint64_t dirtied_by)
+{
+	if (f->shmem || !f->nr_dirty)
+		return m->now;
+	if (end > f->cap)
+		end = f->cap;
+	GArray *blocks = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	GArray *idxs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	if (!f->wb_done)
+		f->wb_done = g_new0(uint64_t, f->cap);
+	for (uint64_t i = start; i < end; i++) {
+		uint32_t pfn = f->cache[i];
+		if (pfn == VM_NIL || !(m->frames.f[pfn].flags & VM_FRAME_DIRTY))
+			continue;
+		if (dirtied_by != UINT64_MAX && f->dirtied && f->dirtied[i] > dirtied_by)
+			continue;   /* not old enough for the flusher */
+		if (f->block[i] == VM_BLOCK_NONE) {
+			/* delayed allocation: the block comes with writeback */
+			f->block[i] = m->next_block++;
+			f->nr_blocks++;
+		}
+		g_array_append_val(blocks, f->block[i]);
+		g_array_append_val(idxs, i);
+		m->frames.f[pfn].flags &= ~VM_FRAME_DIRTY;
+		f->nr_dirty--;
+		m->nr_dirty--;
+		mkclean(m, f, i, pfn);
+	}
+	uint64_t last = m->now;
+	if (blocks->len) {
+		uint64_t *done = g_new(uint64_t, blocks->len);
+		last = vm_filemap_submit_blocks(m, (uint64_t *)blocks->data, blocks->len,
+				     VM_DISK_WRITE, done);
+		for (guint k = 0; k < idxs->len; k++)
+			f->wb_done[g_array_index(idxs, uint64_t, k)] = done[k];
+		g_free(done);
+	}
+	g_array_free(blocks, TRUE);
+	g_array_free(idxs, TRUE);
+	return last;
+}
+
+/* Write back, in every file, the dirty pages dirtied at or before
+ * @dirtied_by (UINT64_MAX: all); returns the last completion. */
+static uint64_t writeback_all(vm_machine_t *m, uint64_t dirtied_by)
+{
+	uint64_t last = m->now;
+	for (guint k = 0; k < m->files->len && m->nr_dirty; k++) {
+		vm_file_t *f = g_ptr_array_index(m->files, k);
+		if (f->dead || !f->nr_dirty)
+			continue;
+		uint64_t done = vm_writeback_range_aged(m, f, 0, f->cap, dirtied_by);
+		last = MAX(last, done);
+	}
+	return last;
+}
+
+void vm_writeback_catch_up(vm_machine_t *m, uint64_t now)
+{
+	uint64_t interval = m->cfg.writeback_interval;
+	if (!interval)
+		return;   /* dirty_writeback_centisecs=0: no periodic writeback */
+	if (!m->flush_next)
+		m->flush_next = interval;
+	uint64_t saved = m->now;
+	while (m->flush_next <= now) {
+		m->now = m->flush_next;
+		/* wb_workfn: old dirty data first, then background writeback
+		 * when dirty pages exceed dirty_background_ratio */
+		if (m->nr_dirty) {
+			uint64_t cutoff = m->now >= m->cfg.writeback_expire
+				? m->now - m->cfg.writeback_expire : 0;
+			if (m->now >= m->cfg.writeback_expire)
+				writeback_all(m, cutoff);
+			if (m->nr_dirty * 100 > (uint64_t)m->frames.nr *
+			    m->cfg.writeback_background_ratio)
+				writeback_all(m, UINT64_MAX);
+			m->c.flusher_runs++;
+		}
+		m->flush_next += interval;
+	}
+	m->now = saved;
+}
+
+uint64_t vm_writeback_balance(vm_machine_t *m)
+{
+	uint64_t total = m->frames.nr;
+	if (m->nr_dirty * 100 > total * m->cfg.writeback_dirty_ratio) {
+		/* balance_dirty_pages: the writer waits for writeback */
+		m->c.dirty_throttles++;
+		return writeback_all(m, UINT64_MAX);
+	}
+	if (m->nr_dirty * 100 > total * m->cfg.writeback_background_ratio)
+		writeback_all(m, UINT64_MAX);   /* background: nobody waits */
+	return m->now;
+}

@@ -1,0 +1,38 @@
+/*
+ * Dirty page-cache pages and writeback (writeback.c): marking a page dirty,
+ * writing ranges back (fsync, msync, pageout), the flusher's periodic and
+ * background writeback, and throttling writers at the dirty ratio.
+ * Modelled on mm/page-writeback.c and fs/fs-writeback.c.
+ */
+#ifndef VM_WRITEBACK_H
+#define VM_WRITEBACK_H
+
+#include "models/machine.h"
+#include "models/file.h"
+
+/* Mark cached page @pfn of @f dirty (folio_mark_dirty). */
+void vm_writeback_dirty(vm_machine_t *m, vm_file_t *f, uint32_t pfn);
+/* Write back the dirty pages [start, end) of @f (page_mkclean: their PTEs
+ * lose write permission, so the next write faults and dirties them again).
+ * Returns when the last write completes (m->now when there was none). */
+uint64_t vm_writeback_range(vm_machine_t *m, vm_file_t *f, uint64_t start,
+			    uint64_t end);
+/* The same, only for pages dirtied at or before @dirtied_by. */
+uint64_t vm_writeback_range_aged(vm_machine_t *m, vm_file_t *f,
+				 uint64_t start, uint64_t end,
+				 uint64_t dirtied_by);
+/* The flusher (writeback.interval, writeback.expire, background_ratio):
+ * run every tick up to @now that has not run yet. */
+void vm_writeback_catch_up(vm_machine_t *m, uint64_t now);
+/* vm_writeback_catch_up when a flusher run may be due: called before every
+ * event, so the common nothing-to-do case costs a compare. */
+static inline void vm_writeback_tick(vm_machine_t *m, uint64_t now)
+{
+	if (G_UNLIKELY(m->flush_next <= now))
+		vm_writeback_catch_up(m, now);
+}
+/* After a write: background writeback above background_ratio, and above
+ * dirty_ratio the writer's wait (returns until when it waits). */
+uint64_t vm_writeback_balance(vm_machine_t *m);
+
+#endif
