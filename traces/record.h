@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 #include <glib.h>
+#include "models/types.h"
 
 typedef enum {
 	/* header records */
@@ -53,37 +54,6 @@ typedef enum {
 	VM_REC_NR
 } vm_rec_kind_t;
 
-typedef enum { VM_ACC_R = 0, VM_ACC_W = 1, VM_ACC_X = 2 } vm_acc_t;
-
-enum {                     /* PROT bits */
-	VM_PROT_NONE = 0,
-	VM_PROT_R = 1,
-	VM_PROT_W = 2,
-	VM_PROT_X = 4,
-};
-
-enum {                     /* mmap flags */
-	VM_MAP_SHARED = 1,     /* else private */
-	VM_MAP_ANON = 2,       /* else fd= */
-};
-
-enum {                     /* file header flags */
-	VM_FILE_SPARSE = 1,
-	VM_FILE_CACHED = 2,
-};
-
-enum {                     /* open flags */
-	VM_OPEN_CREATE = 1,
-	VM_OPEN_TRUNC = 2,
-};
-
-typedef enum {
-	VM_MADV_NORMAL, VM_MADV_RANDOM, VM_MADV_SEQUENTIAL,
-	VM_MADV_WILLNEED, VM_MADV_DONTNEED,
-} vm_madv_t;
-
-typedef enum { VM_MS_SYNC, VM_MS_ASYNC } vm_msync_t;
-typedef enum { VM_SIG_SIGBUS, VM_SIG_SIGSEGV } vm_sig_t;
 typedef enum { VM_CMP_EQ, VM_CMP_LE, VM_CMP_GE } vm_cmp_t;
 
 /* One KEY=VALUE, KEY<=VALUE or KEY>=VALUE of an expect line. */
@@ -121,19 +91,6 @@ typedef struct {
 	const vm_check_t *checks;
 	uint32_t cols[VM_REC_MAX_COLS]; /* column of token i, 0 when absent */
 } vm_record_t;
-
-/*
- * The generator of `rand` records (docs/format.md), and of every other
- * deterministic choice in vmscope (random TLB and page replacement):
- * splitmix64, advancing *s.
- */
-static inline uint64_t vm_splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
 
 /* Deep-copy @src into @dst (strings and checks g_malloc'ed). */
 void vm_record_copy(vm_record_t *dst, const vm_record_t *src);
