@@ -326,7 +326,7 @@ static void put_str(digest_t *ck, const char *s)
 
 static gint cmp_key(gconstpointer a, gconstpointer b)
 {
-	gint x = GPOINTER_TO_INT(a), y = GPOINTER_TO_INT(b);
+	guint x = GPOINTER_TO_UINT(a), y = GPOINTER_TO_UINT(b);
 	return (x > y) - (x < y);
 }
 
@@ -439,7 +439,7 @@ char *vm_clone_digest(const vm_machine_t *m)
 			GList *keys = g_list_sort(g_hash_table_get_keys(p->fds), cmp_key);
 			for (GList *l = keys; l; l = l->next) {
 				vm_file_t *f = g_hash_table_lookup(p->fds, l->data);
-				put(ck, (uint64_t)GPOINTER_TO_INT(l->data));
+				put(ck, (uint64_t)GPOINTER_TO_UINT(l->data));
 				put(ck, f->id);
 			}
 			g_list_free(keys);

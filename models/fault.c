@@ -53,7 +53,7 @@ static uint64_t prot_bits(uint32_t prot)
 	return b;
 }
 
-static void account(vm_machine_t *m, vm_proc_t *p, vm_access_t *res,
+static void account(vm_machine_t *m, vm_proc_t *p, vm_result_t *res,
 		    vm_outcome_t out, vm_why_t why)
 {
 	res->outcome = (uint8_t)out;
@@ -97,7 +97,7 @@ static void account(vm_machine_t *m, vm_proc_t *p, vm_access_t *res,
  * free.
  */
 static uint64_t new_anon_page(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
-			      uint64_t perm, vm_access_t *res)
+			      uint64_t perm, vm_result_t *res)
 {
 	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, p->pid, vpn);
 	if (pfn == VM_NIL)
@@ -123,7 +123,7 @@ static uint64_t new_anon_page(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
  */
 static uint64_t swap_in(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			uint64_t pte, uint64_t perm, vm_acc_t acc,
-			vm_access_t *res, vm_outcome_t *out, vm_why_t *why)
+			vm_result_t *res, vm_outcome_t *out, vm_why_t *why)
 {
 	uint32_t slot = (uint32_t)VM_PTE_PFN(pte);
 	uint32_t pfn = m->swap_cache[slot];
@@ -189,7 +189,7 @@ static uint64_t swap_in(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			   (perm & ~(uint64_t)VM_PTE_W));
 }
 
-static void oom(vm_machine_t *m, vm_proc_t *p, vm_access_t *res)
+static void oom(vm_machine_t *m, vm_proc_t *p, vm_result_t *res)
 {
 	(void)m;
 	(void)p;
@@ -335,7 +335,7 @@ static uint32_t fault_around(vm_machine_t *m, vm_proc_t *p, const vm_vma_t *v,
  * do_cow_fault (copy it into a private anonymous page).
  */
 static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
-		       vm_acc_t acc, uint64_t *slot, vm_access_t *res)
+		       vm_acc_t acc, uint64_t *slot, vm_result_t *res)
 {
 	vm_file_t *f = vm_file_get(m, v->file);
 	uint64_t idx = v->pgoff + (vpn - v->start);
@@ -534,10 +534,10 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 }
 
 static void fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
-			 vm_acc_t acc, vm_access_t *res);
+			 vm_acc_t acc, vm_result_t *res);
 
 void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
-		     vm_acc_t acc, vm_access_t *res)
+		     vm_acc_t acc, vm_result_t *res)
 {
 	m->cur_pid = p->pid;
 	m->cur_killed = FALSE;
@@ -551,7 +551,7 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 }
 
 static void fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
-			 vm_acc_t acc, vm_access_t *res)
+			 vm_acc_t acc, vm_result_t *res)
 {
 	res->cost += m->cfg.cost_minor_fault;
 	vm_vma_t *v = vm_mm_find_vma(p, vpn);

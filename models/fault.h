@@ -10,6 +10,6 @@
 /* Resolve a fault of @p on page @vpn for an access of @acc; fills @res
  * (outcome, reason, cost, the wait for I/O) and, when resolved, the TLBs. */
 void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
-		     vm_acc_t acc, vm_access_t *res);
+		     vm_acc_t acc, vm_result_t *res);
 
 #endif

@@ -406,3 +406,170 @@ uint32_t vm_filemap_readahead(vm_machine_t *m, vm_file_t *f, uint64_t start,
 	fill_window(m, f, VM_RA_NONE, start, nr, VM_RA_NONE, 0, &ready, &n);
 	return n;
 }
+
+static gboolean ra_cached(void *ctx, uint64_t index)
+{
+	return vm_filemap_find(ctx, index) != VM_NIL;
+}
+
+/*
+ * The readahead protocol, once for page faults and read() alike (Linux:
+ * filemap_fault's do_sync_mmap_readahead and do_async_mmap_readahead,
+ * filemap_get_pages' page_cache_sync_ra and page_cache_async_ra):
+ *
+ *   page missing ─► the policy's window for a miss ─► read it, the page
+ *                   with it (VM_NIL: memory ran out)
+ *   page cached  ─► the policy's window for a hit (a marker on its folio
+ *                   starts the next window asynchronously; a fault's hit
+ *                   also counts against mmap_miss) ─► read it, keeping the
+ *                   page itself locked so that the window's allocations
+ *                   cannot reclaim it (Linux holds a reference)
+ *
+ * *ready gets when the page is up to date (its read may be in flight);
+ * res gets the pages read ahead and the window's reason.
+ */
+uint32_t vm_filemap_get_page(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			     const vm_filemap_how_t *how, uint64_t *ready,
+			     vm_result_t *res)
+{
+	vm_ra_query_t q = { .cached = ra_cached, .ctx = f,
+			    .nr_pages = vm_file_pages(f, m->page_shift) };
+	uint32_t pfn = vm_filemap_find(f, idx);
+	uint32_t ra_pages = 0;
+	vm_ra_window_t w;
+
+	if (pfn == VM_NIL) {
+		w = how->fault ? vm_ra_mmap_fault_miss(&m->ra, &f->ra, &q, idx,
+						       how->advice)
+			       : vm_ra_sync_read(&m->ra, &f->ra, &q, idx, how->req);
+		pfn = vm_filemap_fill_order(m, f, idx, w.start, w.nr, w.marker,
+					    w.order, ready, &ra_pages);
+	} else {
+		/* PG_readahead is the folio's: its head carries it */
+		vm_frame_t *hf = &m->frames.f[vm_filemap_head(f, idx)];
+		gboolean marker = (hf->flags & VM_FRAME_READAHEAD) != 0;
+		q.marker_folio = (uint64_t)1 << vm_file_folio_order(f, idx);
+		if (how->fault)
+			w = vm_ra_mmap_fault_hit(&m->ra, &f->ra, &q, idx,
+						 how->advice, marker);
+		else if (marker)
+			w = vm_ra_async_read(&m->ra, &f->ra, &q, idx, how->req);
+		else
+			w = (vm_ra_window_t){ .marker = VM_RA_NONE };
+		if (w.clear_marker)
+			hf->flags &= ~VM_FRAME_READAHEAD;
+		if (w.nr) {
+			vm_frame_t *fr = &m->frames.f[pfn];
+			uint64_t r2;
+			fr->flags |= VM_FRAME_LOCKED;
+			vm_filemap_fill_order(m, f, idx, w.start, w.nr, w.marker,
+					      w.order, &r2, &ra_pages);
+			fr->flags &= ~VM_FRAME_LOCKED;
+		}
+		*ready = MAX(m->now, m->frames.f[pfn].io_done);
+	}
+	if (ra_pages) {
+		res->ra_pages += ra_pages;
+		res->ra_reason = (uint8_t)w.reason;
+	}
+	return pfn;
+}
+
+/*
+ * read(): filemap_read.  Each page of [@off, +@len) up to EOF is found or
+ * read with readahead (vm_filemap_get_page), marked used, and copied; the
+ * process waits for the last of them to be up to date.  Memory running out
+ * makes a short read.
+ */
+void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,
+		     vm_result_t *res)
+{
+	unsigned sh = m->page_shift;
+	uint64_t ready = m->now;
+	if (off >= f->size || !len) {
+		res->why = VM_WHY_EOF;
+		return;
+	}
+	uint64_t end = MIN(off + len, f->size);
+	uint64_t last = (end - 1) >> sh;
+	uint64_t idx;
+	for (idx = off >> sh; idx <= last; idx++) {
+		vm_filemap_how_t how = { .fault = FALSE, .req = last - idx + 1 };
+		uint64_t r = m->now;
+		gboolean missed = vm_filemap_find(f, idx) == VM_NIL;
+		uint32_t pfn = vm_filemap_get_page(m, f, idx, &how, &r, res);
+		if (pfn == VM_NIL)
+			break;   /* out of memory: a short read */
+		pfn = vm_filemap_find(f, idx);
+		if (pfn == VM_NIL)
+			break;
+		if (missed)
+			res->io_pages++;
+		else
+			res->cached++;
+		vm_filemap_used(m, pfn);
+		vm_reclaim_access(m->reclaim, pfn);
+		r = MAX(r, m->frames.f[pfn].io_done);
+		ready = MAX(ready, r);
+	}
+	vm_ra_read_done(&f->ra, end, sh);
+	uint64_t done = MIN(end, idx << sh);
+	res->bytes = done > off ? done - off : 0;
+	res->pages = idx - (off >> sh);
+	if (idx <= last)
+		res->why = VM_WHY_SHORT_READ;
+	if (ready > m->now)
+		res->ready_at = ready;
+}
+
+/*
+ * write(): generic_perform_write.  The file grows first when the write
+ * reaches past its end; each page is taken into the cache (as large a
+ * folio as the rest of the write when it starts on a page boundary), read
+ * first only when the write covers part of a page that has data on the
+ * disk, and dirtied.  The process waits only for such reads.
+ */
+void vm_filemap_write(vm_machine_t *m, vm_file_t *f, uint64_t off,
+		      uint64_t len, vm_result_t *res)
+{
+	unsigned sh = m->page_shift;
+	uint64_t ps = m->cfg.page_size, ready = m->now;
+	if (!len)
+		return;
+	uint64_t old_size = f->size;
+	if (off + len > f->size)
+		vm_file_resize(m, f, off + len);
+	for (uint64_t idx = off >> sh; idx <= (off + len - 1) >> sh; idx++) {
+		uint64_t lo = MAX(off, idx << sh), hi = MIN(off + len, (idx + 1) << sh);
+		gboolean whole = hi - lo == ps || lo >= old_size;
+		uint32_t pfn = vm_filemap_find(f, idx);
+		if (pfn == VM_NIL) {
+			if (whole && lo == idx << sh) {
+				/* write_begin's folio: as large as the rest
+				 * of the write (whole pages of it) */
+				pfn = vm_filemap_grab_folio(m, f, idx,
+							    (off + len - lo) >> sh);
+			} else if (whole || f->block[idx] == VM_BLOCK_NONE) {
+				pfn = vm_filemap_grab(m, f, idx);
+			} else {
+				uint64_t r;
+				uint32_t ra;
+				pfn = vm_filemap_fill(m, f, idx, idx, 1, VM_RA_NONE, &r, &ra);
+				ready = MAX(ready, r);
+				if (pfn != VM_NIL)
+					res->io_pages++;
+			}
+			if (pfn == VM_NIL)
+				break;
+		} else {
+			res->cached++;
+		}
+		ready = MAX(ready, m->frames.f[pfn].io_done);
+		vm_writeback_dirty(m, f, pfn);
+		vm_reclaim_access(m->reclaim, pfn);
+		res->pages++;
+	}
+	res->bytes = len;
+	if (ready > m->now)
+		res->ready_at = ready;
+}

@@ -59,6 +59,27 @@ gboolean vm_filemap_evict(vm_machine_t *m, uint32_t pfn);
  * (in the order given; @done may be NULL).  Returns the last completion. */
 uint64_t vm_filemap_submit_blocks(vm_machine_t *m, const uint64_t *blocks,
 				  size_t nr, vm_disk_dir_t dir, uint64_t *done);
+/* How a page is asked for: by a page fault (mmap readahead, with the
+ * VMA's advice) or by read() (with the pages the read still wants). */
+typedef struct {
+	gboolean fault;
+	vm_madv_t advice;        /* fault: VM_MADV_* of the VMA */
+	uint64_t req;            /* read(): pages wanted from this one on */
+} vm_filemap_how_t;
+/* Page @idx of @f, found or read with the readahead window the policy
+ * gives (see filemap.c); VM_NIL when memory ran out.  *ready: when it is
+ * up to date; res: the pages read ahead and why. */
+uint32_t vm_filemap_get_page(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+			     const vm_filemap_how_t *how, uint64_t *ready,
+			     vm_result_t *res);
+/* read() of [@off, +@len) of @f: res gets the bytes copied, the pages
+ * found cached and read, the readahead, and the time to wait for. */
+void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,
+		     vm_result_t *res);
+/* write() of [@off, +@len) of @f: res gets the pages dirtied, those read
+ * first, and the time to wait for (the reads only). */
+void vm_filemap_write(vm_machine_t *m, vm_file_t *f, uint64_t off,
+		      uint64_t len, vm_result_t *res);
 /* A page was used: count a readahead hit the first time. */
 static inline void vm_filemap_used(vm_machine_t *m, uint32_t pfn)
 {

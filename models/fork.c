@@ -28,6 +28,8 @@
  */
 #include "models/fork.h"
 #include "models/file.h"
+#include "models/fs.h"
+#include "models/fs.h"
 #include "models/proc.h"
 #include "models/mmu.h"
 #include "models/mm.h"
@@ -107,16 +109,7 @@ vm_proc_t *vm_fork_process(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 		return NULL;
 	}
 	child->catch_mask = parent->catch_mask;
-	if (parent->fds) {   /* the fd table is copied: every file one more open */
-		child->fds = g_hash_table_new(g_direct_hash, g_direct_equal);
-		GHashTableIter it;
-		gpointer k, f;
-		g_hash_table_iter_init(&it, parent->fds);
-		while (g_hash_table_iter_next(&it, &k, &f)) {
-			g_hash_table_insert(child->fds, k, f);
-			((vm_file_t *)f)->opens++;
-		}
-	}
+	vm_fs_fork(parent, child);   /* the fd table: every file one more open */
 	child->vma = g_new(vm_vma_t, parent->nr_vma ? parent->nr_vma : 1);
 	child->cap_vma = parent->nr_vma ? parent->nr_vma : 1;
 	child->nr_vma = parent->nr_vma;

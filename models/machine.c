@@ -8,6 +8,7 @@
 #include "models/machine.h"
 #include "models/proc.h"
 #include "models/file.h"
+#include "models/fs.h"
 #include "models/swap.h"
 #include "models/vmscan.h"
 #include "models/kswapd.h"
@@ -111,8 +112,7 @@ void vm_machine_free(vm_machine_t *m)
 		return;
 	for (uint32_t i = 0; i < m->nr_procs; i++) {
 		g_free(m->procs[i]->vma);
-		if (m->procs[i]->fds)
-			g_hash_table_destroy(m->procs[i]->fds);
+		vm_fs_free(m->procs[i]);
 		g_free(m->procs[i]);
 	}
 	for (guint i = 0; i < m->files->len; i++) {

@@ -16,6 +16,7 @@
 #include "models/proc.h"
 #include "models/file.h"
 #include "models/filemap.h"
+#include "models/writeback.h"
 #include "models/swap.h"
 #include "models/mmu.h"
 
@@ -300,4 +301,32 @@ void vm_mm_zap_pte(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		}
 	}
 	vm_pt_leaf_set(&m->pt, p->root, vpn, slot, 0);
+}
+
+/*
+ * msync(MS_SYNC) (mm/msync.c): write back the dirty pages of every shared
+ * file mapping in [@start, +@npages) and wait for them (vfs_fsync_range
+ * of each file's part); returns when the last write completes, m->now
+ * when there was none, and the pages written in *written.
+ */
+uint64_t vm_mm_msync(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+		     uint64_t npages, uint64_t *written)
+{
+	uint64_t first = start, end = start + npages;
+	uint64_t ready = m->now;
+	uint64_t out0 = m->disk->stats.pages_out;
+	for (uint32_t i = 0; i < p->nr_vma; i++) {
+		vm_vma_t *v = &p->vma[i];
+		if (v->file < 0 || !(v->flags & VM_MAP_SHARED) ||
+		    v->end <= first || v->start >= end)
+			continue;
+		uint64_t lo = MAX(first, v->start), hi = MIN(end, v->end);
+		/* not inside MAX(): it evaluates its arguments twice */
+		uint64_t done = vm_writeback_range(m, vm_file_get(m, v->file),
+						   v->pgoff + (lo - v->start),
+						   v->pgoff + (hi - v->start));
+		ready = MAX(ready, done);
+	}
+	*written = m->disk->stats.pages_out - out0;
+	return ready;
 }

@@ -33,6 +33,10 @@ void vm_mm_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 /* madvise; returns the pages dropped (dontneed) or read ahead (willneed). */
 uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		       uint64_t npages, vm_madv_t advice);
+/* msync(MS_SYNC) of [@start, +@npages): the shared file pages in it
+ * written back; returns when the writes complete (*written: pages). */
+uint64_t vm_mm_msync(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+		     uint64_t npages, uint64_t *written);
 /* Remove one PTE's hold on its page (frame mapcount, RSS; frees an
  * anonymous page nobody maps, drops a swap entry) and clear the slot
  * (zap_pte_range). */

@@ -27,12 +27,12 @@ static inline void vm_mmu_count_access(vm_machine_t *m, vm_proc_t *p,
 
 /* Everything but the permitted L1 hit: in mmu.c. */
 void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
-			vm_acc_t acc, vm_tlb_entry_t *l1e, vm_access_t *res);
+			vm_acc_t acc, vm_tlb_entry_t *l1e, vm_result_t *res);
 
 /* One access of @acc to the page holding @vaddr by @p; fills @res. */
 static inline void vm_mmu_access(vm_machine_t *m, vm_proc_t *p,
 				 uint64_t vaddr, vm_acc_t acc,
-				 vm_access_t *res)
+				 vm_result_t *res)
 {
 	static const uint8_t need[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
 	uint64_t vpn = vaddr >> m->page_shift;
@@ -42,7 +42,7 @@ static inline void vm_mmu_access(vm_machine_t *m, vm_proc_t *p,
 		m->c.tlb_l1_hits++;
 		vm_reclaim_access(m->reclaim, (uint32_t)e->pfn);
 		p->last_outcome = VM_OUT_HIT;
-		*res = (vm_access_t){ .outcome = VM_OUT_HIT, .tlb = 1,
+		*res = (vm_result_t){ .outcome = VM_OUT_HIT, .tlb = 1,
 				      .pfn = (uint32_t)e->pfn,
 				      .cost = m->cfg.cost_access };
 		return;

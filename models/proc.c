@@ -7,6 +7,7 @@
 #include "models/proc.h"
 #include "models/mm.h"
 #include "models/file.h"
+#include "models/fs.h"
 vm_proc_t *vm_proc_lookup(vm_machine_t *m, uint32_t pid)
 {
 	return g_hash_table_lookup(m->by_pid, GUINT_TO_POINTER(pid));
@@ -59,14 +60,7 @@ void vm_proc_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why)
 		vm_tlb_flush_asid(m->l2, p->pid);
 	p->state = why == VM_KILL_NONE ? VM_PROC_EXITED : VM_PROC_KILLED;
 	p->killed_by = (uint8_t)why;
-	if (p->fds) {
-		GHashTableIter it;
-		gpointer f;
-		g_hash_table_iter_init(&it, p->fds);
-		while (g_hash_table_iter_next(&it, NULL, &f))
-			((vm_file_t *)f)->opens--;
-		g_hash_table_remove_all(p->fds);
-	}
+	vm_fs_exit(p);
 	/* files this process held open or mapped may have been the last ref */
 	for (guint i = 0; i < m->files->len; i++)
 		vm_file_maybe_free(m, g_ptr_array_index(m->files, i));

@@ -44,6 +44,12 @@ static const char *const why_names[VM_WHY_NR] = {
 	[VM_WHY_FILE_LOCKED] = "file_locked",
 	[VM_WHY_SHARED_WRITE] = "shared_write",
 	[VM_WHY_PRIVATE_COPY] = "private_copy",
+	[VM_WHY_SYSCALL] = "syscall",
+	[VM_WHY_EOF] = "eof",
+	[VM_WHY_SHORT_READ] = "short_read",
+	[VM_WHY_THROTTLED] = "throttled",
+	[VM_WHY_MS_ASYNC] = "ms_async",
+	[VM_WHY_SLEEP] = "sleep",
 };
 
 const char *vm_result_why_name(vm_why_t w)

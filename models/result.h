@@ -40,10 +40,23 @@ typedef enum {
 	VM_WHY_FILE_LOCKED,     /* ... but still being read: waited for it */
 	VM_WHY_SHARED_WRITE,    /* write to a shared file page mapped read-only */
 	VM_WHY_PRIVATE_COPY,    /* write to a private file mapping: copied */
+	/* system calls (models/syscall.c) */
+	VM_WHY_SYSCALL,         /* a system call that did what it was asked */
+	VM_WHY_EOF,             /* read(): the offset is at or past the end */
+	VM_WHY_SHORT_READ,      /* read(): memory ran out part-way */
+	VM_WHY_THROTTLED,       /* write(): dirty pages above dirty_ratio: the
+				 * writer waits for writeback */
+	VM_WHY_MS_ASYNC,        /* msync(MS_ASYNC): nothing, as on Linux */
+	VM_WHY_SLEEP,           /* nanosleep(): the process waits for a timer */
 	VM_WHY_NR
 } vm_why_t;
 
-/* The result of one page access, filled by vm_mmu_access. */
+/*
+ * What one page access or one system call did: filled by vm_mmu_access
+ * (and the fault handler behind it) and by the system calls of syscall.c,
+ * and read by the engine (time, waits), the statistics, the narration and
+ * the timeline alike.  Fields an operation does not use are 0.
+ */
 typedef struct {
 	uint8_t outcome;         /* vm_outcome_t */
 	uint8_t why;             /* vm_why_t, for faults */
@@ -62,7 +75,14 @@ typedef struct {
 	uint32_t around;         /* fault-around: neighbours mapped */
 	uint8_t ra_reason;       /* vm_ra_reason_t of the window */
 	uint8_t file_major;      /* the fault had to read (or zero-fill) the page */
-} vm_access_t;
+	/* system calls */
+	uint64_t pages;          /* pages the call affected: mapped, unmapped,
+				  * dropped, read ahead, dirtied, written back */
+	uint64_t bytes;          /* bytes read() or write() copied */
+	uint32_t io_pages;       /* pages it read from the disk or wrote to it
+				  * for the caller (readahead not counted) */
+	uint32_t cached;         /* read(), write(): pages already cached */
+} vm_result_t;
 
 /* Names for outcomes ("hit", "walk", ...), and parsing them back. */
 const char *vm_result_outcome_name(vm_outcome_t o);

@@ -38,6 +38,8 @@
 #include "models/check.h"
 #include "models/clone.h"
 #include "models/fork.h"
+#include "models/fs.h"
+#include "models/syscall.h"
 
 typedef struct {
 	vm_record_t rec;      /* owned copy */
@@ -526,139 +528,15 @@ static void run_expect(vm_engine_t *e, const vm_record_t *rec)
 
 /* ---- running records ------------------------------------------------------ */
 
-static void charge(vm_engine_t *e, vm_proc_t *p, uint64_t ns)
+/* The process of @t waits until @until: for the disk (@io) or a timer. */
+static void block(vm_engine_t *e, task_t *t, uint64_t until, gboolean io)
 {
-	e->pos.now += ns;
-	if (p)
-		p->cpu_ns += ns;
-}
-
-static void syscall_cost(vm_engine_t *e, vm_proc_t *p)
-{
-	e->m->c.syscalls++;
-	charge(e, p, e->cfg.cost_syscall);
-}
-
-/* The process waits (for the disk) until @until. */
-static void wait_io(vm_engine_t *e, task_t *t, uint64_t until)
-{
-	if (until <= e->pos.now)
-		return;
 	t->blocked = TRUE;
-	t->io_wait = TRUE;
+	t->io_wait = io;
 	t->blocked_at = e->pos.now;
 	vm_evq_push(&e->evq, until, VM_EV_WAKE, t->pid, 0);
 	e->st.blocked = 1;
 	e->st.wait_until = until;
-}
-
-static vm_file_t *fd_file(vm_proc_t *p, int32_t fd)
-{
-	return p->fds ? g_hash_table_lookup(p->fds, GINT_TO_POINTER(fd + 1)) : NULL;
-}
-
-static gboolean ra_cached(void *ctx, uint64_t index)
-{
-	return vm_filemap_find(ctx, index) != VM_NIL;
-}
-
-/* read(): filemap_read over the page cache with readahead. */
-static uint64_t sys_read(vm_engine_t *e, vm_file_t *f, uint64_t off,
-			 uint64_t len, uint64_t *bytes)
-{
-	vm_machine_t *m = e->m;
-	unsigned sh = m->page_shift;
-	uint64_t ready = e->pos.now;
-	*bytes = 0;
-	if (off >= f->size || !len)
-		return ready;
-	uint64_t end = MIN(off + len, f->size);
-	*bytes = end - off;
-	vm_ra_query_t q = { .cached = ra_cached, .ctx = f,
-			    .nr_pages = vm_file_pages(f, sh) };
-	uint64_t last = (end - 1) >> sh;
-	for (uint64_t idx = off >> sh; idx <= last; idx++) {
-		uint32_t pfn = vm_filemap_find(f, idx);
-		uint64_t r = e->pos.now;
-		uint32_t ra = 0;
-		if (pfn == VM_NIL) {
-			vm_ra_window_t w = vm_ra_sync_read(&m->ra, &f->ra, &q, idx,
-							   last - idx + 1);
-			pfn = vm_filemap_fill_order(m, f, idx, w.start, w.nr,
-						      w.marker, w.order, &r, &ra);
-			if (pfn == VM_NIL)
-				break;   /* out of memory: a short read */
-		} else if (m->frames.f[vm_filemap_head(f, idx)].flags &
-			   VM_FRAME_READAHEAD) {
-			/* PG_readahead is the folio's, on its head */
-			uint32_t head = vm_filemap_head(f, idx);
-			q.marker_folio = (uint64_t)1 << vm_file_folio_order(f, idx);
-			vm_ra_window_t w = vm_ra_async_read(&m->ra, &f->ra, &q, idx,
-							    last - idx + 1);
-			if (w.clear_marker)
-				m->frames.f[head].flags &= ~VM_FRAME_READAHEAD;
-			uint64_t r2;
-			if (w.nr)
-				vm_filemap_fill_order(m, f, idx, w.start, w.nr,
-							w.marker, w.order, &r2, &ra);
-		}
-		pfn = vm_filemap_find(f, idx);
-		if (pfn == VM_NIL)
-			break;
-		vm_filemap_used(m, pfn);
-		vm_reclaim_access(m->reclaim, pfn);
-		r = MAX(r, m->frames.f[pfn].io_done);
-		ready = MAX(ready, r);
-	}
-	vm_ra_read_done(&f->ra, end, sh);
-	return ready;
-}
-
-/* write(): dirty page-cache pages, reading a page first only when the
- * write covers part of a page that has data on the disk. */
-static uint64_t sys_write(vm_engine_t *e, vm_file_t *f, uint64_t off,
-			  uint64_t len)
-{
-	vm_machine_t *m = e->m;
-	unsigned sh = m->page_shift;
-	uint64_t ps = e->cfg.page_size, ready = e->pos.now;
-	if (!len)
-		return ready;
-	uint64_t old_size = f->size;
-	if (off + len > f->size)
-		vm_file_resize(m, f, off + len);
-	for (uint64_t idx = off >> sh; idx <= (off + len - 1) >> sh; idx++) {
-		uint64_t lo = MAX(off, idx << sh), hi = MIN(off + len, (idx + 1) << sh);
-		gboolean whole = hi - lo == ps || lo >= old_size;
-		uint32_t pfn = vm_filemap_find(f, idx);
-		if (pfn == VM_NIL) {
-			if (whole && lo == idx << sh) {
-				/* write_begin's folio: as large as the rest
-				 * of the write (whole pages of it) */
-				pfn = vm_filemap_grab_folio(m, f, idx,
-							      (off + len - lo) >> sh);
-			} else if (whole || f->block[idx] == VM_BLOCK_NONE) {
-				pfn = vm_filemap_grab(m, f, idx);
-			} else {
-				uint64_t r;
-				uint32_t ra;
-				pfn = vm_filemap_fill(m, f, idx, idx, 1, VM_RA_NONE, &r, &ra);
-				ready = MAX(ready, r);
-			}
-			if (pfn == VM_NIL)
-				break;
-		}
-		ready = MAX(ready, m->frames.f[pfn].io_done);
-		vm_writeback_dirty(m, f, pfn);
-		vm_reclaim_access(m->reclaim, pfn);
-	}
-	return ready;
-}
-
-static void copy_cost(vm_engine_t *e, vm_proc_t *p, uint64_t bytes)
-{
-	e->m->c.copied_bytes += bytes;
-	charge(e, p, (bytes + 4095) / 4096 * e->cfg.cost_copy_4k);
 }
 
 /* Number of accesses a record makes (pages for ACCESS). */
@@ -701,7 +579,7 @@ static inline acc_rc_t access_one(vm_engine_t *e, task_t *t, vm_proc_t *p,
 	/* straight into the step: a copy of it read back what the narrow
 	 * stores had just written, a store-forwarding stall that cost more
 	 * than the rest of a TLB hit */
-	vm_access_t *res = &st->last;
+	vm_result_t *res = &st->last;
 
 	m->now = e->pos.now;
 	vm_mmu_access(m, p, va, r->acc, res);
@@ -744,12 +622,7 @@ static inline acc_rc_t access_one(vm_engine_t *e, task_t *t, vm_proc_t *p,
 	}
 	if (G_UNLIKELY(res->ready_at > e->pos.now)) {
 		/* the process waits for the disk; others may run */
-		t->blocked = TRUE;
-		t->io_wait = TRUE;
-		t->blocked_at = e->pos.now;
-		vm_evq_push(&e->evq, res->ready_at, VM_EV_WAKE, t->pid, 0);
-		st->blocked = 1;
-		st->wait_until = res->ready_at;
+		block(e, t, res->ready_at, TRUE);
 		t->cur_pos = k + 1;
 		return ACC_WAIT;
 	}
@@ -814,6 +687,11 @@ static inline int fast_access(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	return 1;
 }
 
+static gboolean is_access(vm_rec_kind_t k)
+{
+	return k == VM_REC_ACCESS || k == VM_REC_SEQ || k == VM_REC_RAND;
+}
+
 static gboolean is_bookkeeping(vm_rec_kind_t k)
 {
 	return k == VM_REC_NOTE || k == VM_REC_EXPECT;
@@ -835,7 +713,6 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	st->last.outcome = VM_OUT_NONE;
 	st->last.why = VM_WHY_NONE;
 	st->last_vaddr = 0;
-	st->pages = 0;
 	st->switched = st->flushed = st->skipped = st->killed = 0;
 	st->caught = st->blocked = st->expect_ok = 0;
 	st->wait_until = 0;
@@ -870,6 +747,12 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	vm_writeback_tick(m, e->pos.now);
 	m->now = e->pos.now;
 
+	/* a system call's result is the step's, as an access's is */
+	vm_result_t *res = &st->last;
+	gboolean sys = !is_access(r->kind) && !is_bookkeeping(r->kind);
+	if (sys)
+		*res = (vm_result_t){ .outcome = VM_OUT_NONE };
+
 	switch (r->kind) {
 	case VM_REC_ACCESS:
 	case VM_REC_SEQ:
@@ -879,126 +762,51 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		if (!run_accesses(e, t, p, r, error))
 			return FALSE;
 		break;
-	case VM_REC_MMAP: {
-		syscall_cost(e, p);
-		uint64_t npages = r->len >> m->page_shift;
-		int32_t file = -1;
-		if (!(r->flags & VM_MAP_ANON))
-			file = (int32_t)fd_file(p, r->fd)->id;
-		else if (r->flags & VM_MAP_SHARED)
-			file = (int32_t)vm_file_new_shmem(m, npages)->id;   /* shmem */
-		vm_mm_mmap(m, p, r->addr >> m->page_shift, npages, r->prot, r->flags,
-			   file, r->off >> m->page_shift);
-		st->pages = npages;
+	case VM_REC_MMAP:
+		vm_syscall_mmap(m, p, r->addr, r->len, r->prot, r->flags, r->fd,
+				r->off, res);
 		break;
-	}
-	case VM_REC_OPEN: {
-		syscall_cost(e, p);
-		vm_file_t *f = vm_file_lookup(m, r->name);
-		if (!f)
-			f = vm_file_new(m, r->name, 0, TRUE, FALSE);
-		else if (r->flags & VM_OPEN_TRUNC)
-			vm_file_resize(m, f, 0);
-		if (!p->fds)
-			p->fds = g_hash_table_new(g_direct_hash, g_direct_equal);
-		g_hash_table_insert(p->fds, GINT_TO_POINTER(r->fd + 1), f);
-		f->opens++;
-		break;
-	}
-	case VM_REC_CLOSE: {
-		syscall_cost(e, p);
-		vm_file_t *f = fd_file(p, r->fd);
-		g_hash_table_remove(p->fds, GINT_TO_POINTER(r->fd + 1));
-		f->opens--;
-		vm_file_maybe_free(m, f);
-		break;
-	}
-	case VM_REC_READ: {
-		syscall_cost(e, p);
-		uint64_t bytes;
-		uint64_t ready = sys_read(e, fd_file(p, r->fd), r->addr, r->len, &bytes);
-		if (G_UNLIKELY(e->oracle != NULL))
-			vm_oracle_served_file(e->oracle, fd_file(p, r->fd), r->addr, r->len);
-		copy_cost(e, p, bytes);
-		st->pages = bytes;
-		wait_io(e, t, ready);
-		break;
-	}
-	case VM_REC_WRITE: {
-		syscall_cost(e, p);
-		uint64_t ready = sys_write(e, fd_file(p, r->fd), r->addr, r->len);
-		if (G_UNLIKELY(e->oracle != NULL))
-			vm_oracle_served_file(e->oracle, fd_file(p, r->fd), r->addr, r->len);
-		uint64_t throttle = vm_writeback_balance(m);
-		ready = MAX(ready, throttle);
-		copy_cost(e, p, r->len);
-		st->pages = r->len;
-		wait_io(e, t, ready);
-		break;
-	}
-	case VM_REC_FSYNC: {
-		syscall_cost(e, p);
-		vm_file_t *f = fd_file(p, r->fd);
-		wait_io(e, t, vm_writeback_range(m, f, 0, f->cap));
-		break;
-	}
-	case VM_REC_FTRUNCATE:
-		syscall_cost(e, p);
-		vm_file_resize(m, fd_file(p, r->fd), r->len);
-		break;
-	case VM_REC_UNLINK: {
-		syscall_cost(e, p);
-		vm_file_t *f = vm_file_lookup(m, r->name);
-		if (f)
-			vm_file_unlink(m, f);
-		break;
-	}
-	case VM_REC_MSYNC: {
-		syscall_cost(e, p);
-		if (r->arg != VM_MS_SYNC)
-			break;   /* MS_ASYNC does nothing on Linux (mm/msync.c) */
-		uint64_t first = r->addr >> m->page_shift;
-		uint64_t end = (r->addr + r->len + e->cfg.page_size - 1) >> m->page_shift;
-		uint64_t ready = e->pos.now;
-		for (uint32_t i = 0; i < p->nr_vma; i++) {
-			vm_vma_t *v = &p->vma[i];
-			if (v->file < 0 || !(v->flags & VM_MAP_SHARED) ||
-			    v->end <= first || v->start >= end)
-				continue;
-			uint64_t lo = MAX(first, v->start), hi = MIN(end, v->end);
-			/* the PTEs' dirty bits reach the page first */
-			/* not inside MAX(): it evaluates its arguments twice */
-			uint64_t done = vm_writeback_range(m, vm_file_get(m, v->file),
-							       v->pgoff + (lo - v->start),
-							       v->pgoff + (hi - v->start));
-			ready = MAX(ready, done);
-		}
-		wait_io(e, t, ready);
-		break;
-	}
 	case VM_REC_MUNMAP:
-	case VM_REC_MPROTECT:
-	case VM_REC_MADVISE: {
-		uint64_t first = r->addr >> m->page_shift;
-		uint64_t n = ((r->addr + r->len + e->cfg.page_size - 1) >> m->page_shift) - first;
-		syscall_cost(e, p);
-		if (r->kind == VM_REC_MUNMAP)
-			vm_mm_munmap(m, p, first, n);
-		else if (r->kind == VM_REC_MPROTECT)
-			vm_mm_mprotect(m, p, first, n, r->prot);
-		else
-			st->pages = vm_mm_madvise(m, p, first, n, (vm_madv_t)r->arg);
-		if (r->kind != VM_REC_MADVISE)
-			st->pages = n;
+		vm_syscall_munmap(m, p, r->addr, r->len, res);
 		break;
-	}
+	case VM_REC_MPROTECT:
+		vm_syscall_mprotect(m, p, r->addr, r->len, r->prot, res);
+		break;
+	case VM_REC_MADVISE:
+		vm_syscall_madvise(m, p, r->addr, r->len, (vm_madv_t)r->arg, res);
+		break;
+	case VM_REC_MSYNC:
+		vm_syscall_msync(m, p, r->addr, r->len, (vm_msync_t)r->arg, res);
+		break;
+	case VM_REC_OPEN:
+		vm_syscall_open(m, p, r->name, r->fd, r->flags, res);
+		break;
+	case VM_REC_CLOSE:
+		vm_syscall_close(m, p, r->fd, res);
+		break;
+	case VM_REC_READ:
+		vm_syscall_read(m, p, r->fd, r->addr, r->len, res);
+		if (G_UNLIKELY(e->oracle != NULL))
+			vm_oracle_served_file(e->oracle, vm_fs_fd_file(p, r->fd),
+					      r->addr, r->len);
+		break;
+	case VM_REC_WRITE:
+		vm_syscall_write(m, p, r->fd, r->addr, r->len, res);
+		if (G_UNLIKELY(e->oracle != NULL))
+			vm_oracle_served_file(e->oracle, vm_fs_fd_file(p, r->fd),
+					      r->addr, r->len);
+		break;
+	case VM_REC_FSYNC:
+		vm_syscall_fsync(m, p, r->fd, res);
+		break;
+	case VM_REC_FTRUNCATE:
+		vm_syscall_ftruncate(m, p, r->fd, r->len, res);
+		break;
+	case VM_REC_UNLINK:
+		vm_syscall_unlink(m, p, r->name, res);
+		break;
 	case VM_REC_FORK: {
-		uint64_t cost = 0;
-		syscall_cost(e, p);
-		vm_proc_t *child = vm_fork_process(m, p, r->child, &cost);
-		if (!child && (child = vm_proc_lookup(m, r->child)) &&
-		    child->state == VM_PROC_RUNNING)
-			child = NULL;
+		vm_proc_t *child = vm_syscall_fork(m, p, r->child, res);
 		if (!child) {
 			g_set_error(error, VM_ERROR, VM_ERROR_OOM,
 				    "%s:%" G_GUINT64_FORMAT ": out of memory: no frames for the page tables of pid %u "
@@ -1006,31 +814,18 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 				    e->name, r->line, r->child, e->cfg.oom_policy);
 			return FALSE;
 		}
-		/* a child the OOM killer took during the fork exists, killed:
-		 * its events are skipped */
-		charge(e, p, cost);
 		task_get(e, r->child)->p = child;
 		e->last_task = t;
 		break;
 	}
 	case VM_REC_EXIT:
-		syscall_cost(e, p);
-		vm_proc_exit(m, p, VM_KILL_NONE);
+		vm_syscall_exit(m, p, res);
 		break;
 	case VM_REC_CATCH:
-		syscall_cost(e, p);   /* sigaction() */
-		p->catch_mask |= (uint8_t)(1u << r->arg);
+		vm_syscall_catch(m, p, (vm_sig_t)r->arg, res);
 		break;
 	case VM_REC_SLEEP:
-		syscall_cost(e, p);   /* nanosleep() */
-		if (r->ns) {
-			t->blocked = TRUE;
-			t->io_wait = FALSE;
-			t->blocked_at = e->pos.now;
-			vm_evq_push(&e->evq, e->pos.now + r->ns, VM_EV_WAKE, t->pid, 0);
-			st->blocked = 1;
-			st->wait_until = e->pos.now + r->ns;
-		}
+		vm_syscall_sleep(m, p, r->ns, res);
 		break;
 	case VM_REC_NOTE:
 		break;
@@ -1043,6 +838,12 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			    "%s:%" G_GUINT64_FORMAT ": '%s' reached the replay unchecked",
 			    e->name, r->line, vm_record_op_name(r));
 		return FALSE;
+	}
+	if (sys) {
+		e->pos.now += res->cost;
+		p->cpu_ns += res->cost;
+		if (res->ready_at > e->pos.now)
+			block(e, t, res->ready_at, res->why != VM_WHY_SLEEP);
 	}
 done:
 	st->end_ns = e->pos.now;

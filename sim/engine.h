@@ -34,9 +34,9 @@ typedef struct {
 	uint64_t end_ns;          /* when its CPU work ended */
 	uint64_t nr_access;       /* pages touched (ACCESS, SEQ, RAND) */
 	uint64_t outcomes[VM_OUT_NR]; /* how many of each outcome */
-	vm_access_t last;         /* the last access's result */
+	vm_result_t last;         /* the last access's result, or the system
+				   * call's (models/result.h) */
 	uint64_t last_vaddr;
-	uint64_t pages;           /* mmap/munmap/madvise: pages affected */
 	uint8_t switched;         /* a context switch preceded it */
 	uint8_t flushed;          /* ... and flushed the TLBs (no ASIDs) */
 	uint8_t skipped;          /* its process was dead: nothing done */
@@ -59,7 +59,7 @@ typedef struct {
 	void (*on_step)(void *ctx, vm_engine_t *e, const vm_step_t *st);
 	/* Called for every page access when set (explain --each). */
 	void (*on_access)(void *ctx, vm_engine_t *e, const vm_record_t *rec,
-			  uint64_t vaddr, vm_acc_t acc, const vm_access_t *res);
+			  uint64_t vaddr, vm_acc_t acc, const vm_result_t *res);
 	/* Called for every failed expect line, with the message of docs/format.md (expect). */
 	void (*on_expect_fail)(void *ctx, const char *msg);
 	void *ctx;

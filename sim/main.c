@@ -150,7 +150,7 @@ static void explain_step(void *vctx, vm_engine_t *e, const vm_step_t *st)
 }
 
 static void explain_access(void *vctx, vm_engine_t *e, const vm_record_t *rec,
-			   uint64_t vaddr, vm_acc_t acc, const vm_access_t *res)
+			   uint64_t vaddr, vm_acc_t acc, const vm_result_t *res)
 {
 	explain_ctx_t *x = vctx;
 	(void)rec;

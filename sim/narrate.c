@@ -49,7 +49,7 @@ static void prot_word(GString *out, uint32_t prot)
 	g_string_append_c(out, prot & VM_PROT_X ? 'x' : '-');
 }
 
-static void tlb_part(GString *out, vm_machine_t *m, const vm_access_t *res)
+static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 {
 	if (res->tlb == 1)
 		g_string_append(out, "L1 TLB hit");
@@ -80,7 +80,7 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_access_t *res)
 }
 
 void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
-		       vm_acc_t acc, const vm_access_t *res)
+		       vm_acc_t acc, const vm_result_t *res)
 {
 	vm_machine_t *m = vm_engine_machine(e);
 	tlb_part(out, m, res);
@@ -269,7 +269,7 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 		g_string_append_printf(out, "new %s %s mapping of %" G_GUINT64_FORMAT
 				       " pages, ", r->flags & VM_MAP_SHARED ? "shared" : "private",
 				       r->flags & VM_MAP_ANON ? "anonymous" : "file",
-				       st->pages);
+				       st->last.pages);
 		prot_word(out, r->prot);
 		g_string_append(out, "; nothing is allocated until it is touched");
 		break;
@@ -284,7 +284,7 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 	case VM_REC_MADVISE:
 		if (r->arg == VM_MADV_DONTNEED)
 			g_string_append_printf(out, "dropped %" G_GUINT64_FORMAT
-					       " pages; the next touch sees zeros", st->pages);
+					       " pages; the next touch sees zeros", st->last.pages);
 		else
 			g_string_append(out, "advice recorded on the mapping");
 		break;
@@ -306,12 +306,12 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 	case VM_REC_READ:
 		g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes from the page "
 				       "cache (a system call and a copy; readahead fills what is missing)",
-				       st->pages);
+				       st->last.bytes);
 		break;
 	case VM_REC_WRITE:
 		g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes into the page "
 				       "cache and dirtied those pages; the disk sees them at writeback",
-				       st->pages);
+				       st->last.bytes);
 		break;
 	case VM_REC_FSYNC:
 		g_string_append(out, "wrote the file's dirty pages back");

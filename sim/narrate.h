@@ -16,7 +16,7 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st);
  * entries, PTE not present; anonymous read: mapped the shared zero page"
  * (without its cost, which the caller has in res->cost). */
 void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
-		       vm_acc_t acc, const vm_access_t *res);
+		       vm_acc_t acc, const vm_result_t *res);
 /* A duration for people: 100ns, 1.00us, 5.022ms, 2.500s. */
 void vm_narrate_time(GString *out, uint64_t ns);
 

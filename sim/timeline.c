@@ -323,7 +323,7 @@ static const char *acc_name(vm_acc_t acc)
  * when it has one); a signal adds an instant where it is delivered.
  */
 static void tl_access(void *ctx, vm_engine_t *e, const vm_record_t *rec,
-		      uint64_t vaddr, vm_acc_t acc, const vm_access_t *res)
+		      uint64_t vaddr, vm_acc_t acc, const vm_result_t *res)
 {
 	vm_timeline_t *tl = ctx;
 	if (res->outcome >= VM_OUT_MINOR && res->outcome < VM_OUT_NR) {
@@ -463,7 +463,7 @@ static void step_event(vm_timeline_t *tl, const vm_step_t *st)
 	case VM_REC_MADVISE:
 		arg_hex(tl, "addr", r->addr);
 		arg_u64(tl, "len", r->len);
-		arg_u64(tl, "pages", st->pages);
+		arg_u64(tl, "pages", st->last.pages);
 		if (r->kind == VM_REC_MADVISE && r->arg < G_N_ELEMENTS(madv_names))
 			arg_str(tl, "advice", madv_names[r->arg]);
 		break;

@@ -1,0 +1,219 @@
+/*
+ * System calls; see syscall.h.  Each is the part of a Linux SYSCALL_DEFINE
+ * that decides nothing itself: it enters the kernel (cost.syscall, the
+ * syscalls counter), turns bytes into pages, finds the file behind an fd,
+ * and calls the file that owns the mechanism:
+ *
+ *   mmap munmap mprotect madvise msync ─► mm.c
+ *   open close unlink ftruncate         ─► fs.c, file.c
+ *   read write                          ─► filemap.c (the page cache)
+ *   fsync                               ─► writeback.c
+ *   fork                                ─► fork.c
+ *   exit                                ─► proc.c
+ *
+ * and copies what happened into the result.
+ */
+#include "models/syscall.h"
+#include "models/proc.h"
+#include "models/mm.h"
+#include "models/fs.h"
+#include "models/file.h"
+#include "models/filemap.h"
+#include "models/writeback.h"
+#include "models/fork.h"
+
+/* Entering and leaving the kernel. */
+static void enter(vm_machine_t *m, vm_result_t *res)
+{
+	m->c.syscalls++;
+	res->cost += m->cfg.cost_syscall;
+	res->why = VM_WHY_SYSCALL;
+}
+
+/* copy_to_user / copy_from_user of @bytes. */
+static void copy(vm_machine_t *m, uint64_t bytes, vm_result_t *res)
+{
+	m->c.copied_bytes += bytes;
+	res->cost += (bytes + 4095) / 4096 * m->cfg.cost_copy_4k;
+}
+
+/* The pages a byte range touches: [*first, *first + return). */
+static uint64_t page_span(const vm_machine_t *m, uint64_t addr, uint64_t len,
+			  uint64_t *first)
+{
+	*first = addr >> m->page_shift;
+	return ((addr + len + m->cfg.page_size - 1) >> m->page_shift) - *first;
+}
+
+/* The process waits until @until when it is later than now. */
+static void wait_until(vm_machine_t *m, uint64_t until, vm_result_t *res)
+{
+	if (until > m->now && until > res->ready_at)
+		res->ready_at = until;
+}
+
+void vm_syscall_mmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+		     uint64_t len, uint32_t prot, uint32_t flags, int32_t fd,
+		     uint64_t off, vm_result_t *res)
+{
+	enter(m, res);
+	uint64_t npages = len >> m->page_shift;
+	int32_t file = -1;
+	if (!(flags & VM_MAP_ANON))
+		file = (int32_t)vm_fs_fd_file(p, fd)->id;
+	else if (flags & VM_MAP_SHARED)
+		file = (int32_t)vm_file_new_shmem(m, npages)->id;   /* shmem */
+	vm_mm_mmap(m, p, addr >> m->page_shift, npages, prot, flags, file,
+		   off >> m->page_shift);
+	res->pages = npages;
+}
+
+void vm_syscall_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+		       uint64_t len, vm_result_t *res)
+{
+	uint64_t first, n = page_span(m, addr, len, &first);
+	enter(m, res);
+	vm_mm_munmap(m, p, first, n);
+	res->pages = n;
+}
+
+void vm_syscall_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+			 uint64_t len, uint32_t prot, vm_result_t *res)
+{
+	uint64_t first, n = page_span(m, addr, len, &first);
+	enter(m, res);
+	vm_mm_mprotect(m, p, first, n, prot);
+	res->pages = n;
+}
+
+void vm_syscall_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+			uint64_t len, vm_madv_t advice, vm_result_t *res)
+{
+	uint64_t first, n = page_span(m, addr, len, &first);
+	enter(m, res);
+	res->pages = vm_mm_madvise(m, p, first, n, advice);
+}
+
+void vm_syscall_msync(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+		      uint64_t len, vm_msync_t how, vm_result_t *res)
+{
+	enter(m, res);
+	if (how != VM_MS_SYNC) {
+		res->why = VM_WHY_MS_ASYNC;   /* nothing on Linux (mm/msync.c) */
+		return;
+	}
+	uint64_t first, n = page_span(m, addr, len, &first), written = 0;
+	wait_until(m, vm_mm_msync(m, p, first, n, &written), res);
+	res->io_pages = (uint32_t)MIN(written, UINT32_MAX);
+	res->pages = written;
+}
+
+void vm_syscall_open(vm_machine_t *m, vm_proc_t *p, const char *name,
+		     int32_t fd, uint32_t flags, vm_result_t *res)
+{
+	enter(m, res);
+	vm_fs_open(m, p, name, fd, flags);
+}
+
+void vm_syscall_close(vm_machine_t *m, vm_proc_t *p, int32_t fd,
+		      vm_result_t *res)
+{
+	enter(m, res);
+	vm_fs_close(m, p, fd);
+}
+
+void vm_syscall_read(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
+		     uint64_t len, vm_result_t *res)
+{
+	enter(m, res);
+	vm_filemap_read(m, vm_fs_fd_file(p, fd), off, len, res);
+	copy(m, res->bytes, res);
+}
+
+void vm_syscall_write(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
+		      uint64_t len, vm_result_t *res)
+{
+	enter(m, res);
+	vm_filemap_write(m, vm_fs_fd_file(p, fd), off, len, res);
+	uint64_t throttle = vm_writeback_balance(m);
+	if (throttle > m->now && throttle > res->ready_at)
+		res->why = VM_WHY_THROTTLED;   /* balance_dirty_pages */
+	wait_until(m, throttle, res);
+	copy(m, len, res);
+}
+
+void vm_syscall_fsync(vm_machine_t *m, vm_proc_t *p, int32_t fd,
+		      vm_result_t *res)
+{
+	enter(m, res);
+	vm_file_t *f = vm_fs_fd_file(p, fd);
+	uint64_t out0 = m->disk->stats.pages_out;
+	wait_until(m, vm_writeback_range(m, f, 0, f->cap), res);
+	res->pages = res->io_pages = (uint32_t)(m->disk->stats.pages_out - out0);
+}
+
+void vm_syscall_ftruncate(vm_machine_t *m, vm_proc_t *p, int32_t fd,
+			  uint64_t size, vm_result_t *res)
+{
+	enter(m, res);
+	vm_file_t *f = vm_fs_fd_file(p, fd);
+	uint64_t cached = f->nr_cached;
+	vm_file_resize(m, f, size);
+	res->pages = cached - f->nr_cached;   /* pages dropped */
+}
+
+void vm_syscall_unlink(vm_machine_t *m, vm_proc_t *p, const char *name,
+		       vm_result_t *res)
+{
+	(void)p;
+	enter(m, res);
+	vm_file_t *f = vm_file_lookup(m, name);
+	if (f)
+		vm_file_unlink(m, f);
+}
+
+vm_proc_t *vm_syscall_fork(vm_machine_t *m, vm_proc_t *p, uint32_t pid,
+			   vm_result_t *res)
+{
+	uint64_t cost = 0;
+	enter(m, res);
+	vm_proc_t *child = vm_fork_process(m, p, pid, &cost);
+	if (!child && (child = vm_proc_lookup(m, pid)) &&
+	    child->state == VM_PROC_RUNNING)
+		child = NULL;
+	if (!child) {
+		res->oom = 1;
+		res->why = VM_WHY_OOM;
+		return NULL;
+	}
+	/* a child the OOM killer took during the fork exists, killed: its
+	 * events are skipped */
+	res->cost += cost;
+	res->pages = child->pt_pages;
+	return child;
+}
+
+void vm_syscall_exit(vm_machine_t *m, vm_proc_t *p, vm_result_t *res)
+{
+	enter(m, res);
+	res->pages = p->rss_anon + p->rss_file;
+	vm_proc_exit(m, p, VM_KILL_NONE);
+}
+
+void vm_syscall_catch(vm_machine_t *m, vm_proc_t *p, vm_sig_t sig,
+		      vm_result_t *res)
+{
+	enter(m, res);
+	p->catch_mask |= (uint8_t)(1u << sig);
+}
+
+void vm_syscall_sleep(vm_machine_t *m, vm_proc_t *p, uint64_t ns,
+		      vm_result_t *res)
+{
+	(void)p;
+	enter(m, res);
+	if (ns) {
+		res->why = VM_WHY_SLEEP;
+		res->ready_at = m->now + res->cost + ns;
+	}
+}

@@ -1,0 +1,59 @@
+/*
+ * The system calls a trace makes (syscall.c): the kernel's entry for each
+ * op of docs/format.md that is not a memory access.  Each charges its CPU
+ * time (cost.syscall, and cost.copy_4k for the bytes read() and write()
+ * copy) into res->cost, says in res->ready_at until when the process must
+ * wait (for the disk, for dirty throttling, for a timer), and fills the
+ * rest of the result (pages, bytes, reasons) from which the engine, the
+ * statistics, the narration and the timeline are made.  The clock is the
+ * machine's (m->now): the engine advances it by res->cost afterwards.
+ *
+ * Addresses and lengths are bytes, as the trace gives them; the calls
+ * round to pages as Linux does (an msync, munmap or madvise range covers
+ * every page it touches).  The engine has checked the arguments against
+ * the trace's static rules (docs/format.md) before the replay.
+ */
+#ifndef VM_SYSCALL_H
+#define VM_SYSCALL_H
+
+#include "models/machine.h"
+
+void vm_syscall_mmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+		     uint64_t len, uint32_t prot, uint32_t flags, int32_t fd,
+		     uint64_t off, vm_result_t *res);
+void vm_syscall_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+		       uint64_t len, vm_result_t *res);
+void vm_syscall_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+			 uint64_t len, uint32_t prot, vm_result_t *res);
+void vm_syscall_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+			uint64_t len, vm_madv_t advice, vm_result_t *res);
+void vm_syscall_msync(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+		      uint64_t len, vm_msync_t how, vm_result_t *res);
+void vm_syscall_open(vm_machine_t *m, vm_proc_t *p, const char *name,
+		     int32_t fd, uint32_t flags, vm_result_t *res);
+void vm_syscall_close(vm_machine_t *m, vm_proc_t *p, int32_t fd,
+		      vm_result_t *res);
+void vm_syscall_read(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
+		     uint64_t len, vm_result_t *res);
+void vm_syscall_write(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
+		      uint64_t len, vm_result_t *res);
+void vm_syscall_fsync(vm_machine_t *m, vm_proc_t *p, int32_t fd,
+		      vm_result_t *res);
+void vm_syscall_ftruncate(vm_machine_t *m, vm_proc_t *p, int32_t fd,
+			  uint64_t size, vm_result_t *res);
+void vm_syscall_unlink(vm_machine_t *m, vm_proc_t *p, const char *name,
+		       vm_result_t *res);
+/* fork(): the child, or NULL when memory ran out for its page tables and
+ * the OOM killer could free none (res->oom); a child the OOM killer took
+ * during the fork is returned, killed. */
+vm_proc_t *vm_syscall_fork(vm_machine_t *m, vm_proc_t *p, uint32_t child,
+			   vm_result_t *res);
+void vm_syscall_exit(vm_machine_t *m, vm_proc_t *p, vm_result_t *res);
+/* sigaction(): a SIGSEGV or SIGBUS is counted and the access skipped. */
+void vm_syscall_catch(vm_machine_t *m, vm_proc_t *p, vm_sig_t sig,
+		      vm_result_t *res);
+/* nanosleep(): the process waits @ns (res->ready_at, why VM_WHY_SLEEP). */
+void vm_syscall_sleep(vm_machine_t *m, vm_proc_t *p, uint64_t ns,
+		      vm_result_t *res);
+
+#endif
