@@ -183,7 +183,7 @@ static void add_file(vm_oracle_t *o, uint32_t pid, int32_t fd, uint64_t off,
 {
 	o_proc_t *op = o_proc(o, pid);
 	uint32_t fid = GPOINTER_TO_UINT(g_hash_table_lookup(op->fds,
-					GINT_TO_POINTER(fd + 1)));
+					GUINT_TO_POINTER((guint)fd + 1u)));
 	if (!fid || !len)
 		return;
 	for (uint64_t i = off >> o->page_shift;
@@ -223,11 +223,11 @@ void vm_oracle_record(vm_oracle_t *o, const vm_record_t *r)
 		add_file(o, r->pid, r->fd, r->addr, r->len);
 		break;
 	case VM_REC_OPEN:
-		g_hash_table_insert(o_proc(o, r->pid)->fds, GINT_TO_POINTER(r->fd + 1),
+		g_hash_table_insert(o_proc(o, r->pid)->fds, GUINT_TO_POINTER((guint)r->fd + 1u),
 				    GUINT_TO_POINTER(name_id(o, r->name)));
 		break;
 	case VM_REC_CLOSE:
-		g_hash_table_remove(o_proc(o, r->pid)->fds, GINT_TO_POINTER(r->fd + 1));
+		g_hash_table_remove(o_proc(o, r->pid)->fds, GUINT_TO_POINTER((guint)r->fd + 1u));
 		break;
 	case VM_REC_MMAP: {
 		o_proc_t *op = o_proc(o, r->pid);
@@ -236,7 +236,7 @@ void vm_oracle_record(vm_oracle_t *o, const vm_record_t *r)
 		o_unmap(op, start, end);
 		uint32_t fid = (r->flags & VM_MAP_ANON) ? 0
 			: GPOINTER_TO_UINT(g_hash_table_lookup(op->fds,
-					   GINT_TO_POINTER(r->fd + 1)));
+					   GUINT_TO_POINTER((guint)r->fd + 1u)));
 		if (fid) {
 			o_vma_t v = { .start = start, .end = end,
 				      .pgoff = r->off >> o->page_shift, .fid = fid,

@@ -115,7 +115,7 @@ void vm_tracecheck_file(vm_tracecheck_t *c, const char *name)
 static gboolean check_fd(vm_tracecheck_t *c, const vm_record_t *rec,
 			 GHashTable *fds, unsigned tok, GError **error)
 {
-	if (!g_hash_table_contains(fds, GINT_TO_POINTER(rec->fd + 1)))
+	if (!g_hash_table_contains(fds, GUINT_TO_POINTER((guint)rec->fd + 1u)))
 		return fail(c, rec, tok, error, "fd %d is not open in pid %u",
 			    rec->fd, rec->pid);
 	return TRUE;
@@ -243,7 +243,7 @@ gboolean vm_tracecheck_record(vm_tracecheck_t *c, const vm_record_t *rec,
 	case VM_REC_MSYNC:
 		return check_range(c, rec, FALSE, error);
 	case VM_REC_OPEN:
-		if (g_hash_table_contains(fds, GINT_TO_POINTER(rec->fd + 1)))
+		if (g_hash_table_contains(fds, GUINT_TO_POINTER((guint)rec->fd + 1u)))
 			return fail(c, rec, 3, error, "fd %d is already open in pid %u",
 				    rec->fd, rec->pid);
 		if (!g_hash_table_contains(c->names, rec->name)) {
@@ -252,12 +252,12 @@ gboolean vm_tracecheck_record(vm_tracecheck_t *c, const vm_record_t *rec,
 					    "a 'file' header or open it with 'create')", rec->name);
 			vm_tracecheck_file(c, rec->name);
 		}
-		g_hash_table_add(fds, GINT_TO_POINTER(rec->fd + 1));
+		g_hash_table_add(fds, GUINT_TO_POINTER((guint)rec->fd + 1u));
 		return TRUE;
 	case VM_REC_CLOSE:
 		if (!check_fd(c, rec, fds, 2, error))
 			return FALSE;
-		g_hash_table_remove(fds, GINT_TO_POINTER(rec->fd + 1));
+		g_hash_table_remove(fds, GUINT_TO_POINTER((guint)rec->fd + 1u));
 		return TRUE;
 	case VM_REC_READ:
 	case VM_REC_WRITE:
