@@ -171,6 +171,7 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 	uint32_t slots = m->nr_swap_slots ? m->nr_swap_slots : 1;
 	n->swap_map = dup_array(m->swap_map, slots, sizeof *m->swap_map);
 	n->swap_cache = dup_array(m->swap_cache, slots, sizeof *m->swap_cache);
+	n->ev.h = dup_array(m->ev.h, m->ev.cap, sizeof *m->ev.h);
 
 	/* files first: the processes' fd tables point at them */
 	n->files = g_ptr_array_sized_new(m->files->len);
@@ -286,6 +287,7 @@ size_t vm_clone_footprint(const vm_machine_t *m)
 		;   /* no private state */
 	else if (m->reclaim && strcmp(m->reclaim->ops->name, "random") == 0)
 		b += (size_t)m->frames.nr * VM_RECLAIM_NR_TYPES * sizeof(uint32_t);
+	b += (size_t)m->ev.cap * sizeof(vm_ev_t);
 	for (uint32_t i = 0; i < m->nr_procs; i++)
 		b += sizeof(vm_proc_t) + m->procs[i]->cap_vma * sizeof(vm_vma_t) +
 		     (m->procs[i]->fds ? 64 + 32 * g_hash_table_size(m->procs[i]->fds) : 0);
@@ -363,6 +365,21 @@ char *vm_clone_digest(const vm_machine_t *m)
 	for (size_t i = 0; i < sizeof *c / sizeof(uint64_t); i++)
 		put(ck, cw[i]);
 	put(ck, m->now);
+	/* the pending events, in the order they will pop (heap order is
+	 * not state: two heaps may hold the same events differently) */
+	{
+		vm_events_t q = m->ev;
+		q.h = dup_array(m->ev.h, m->ev.cap, sizeof *m->ev.h);
+		vm_ev_t ev;
+		put(ck, q.n);
+		while (vm_events_pop(&q, &ev)) {
+			put(ck, ev.time);
+			put(ck, ev.kind);
+			put(ck, ev.arg);
+			put(ck, ev.arg2);
+		}
+		g_free(q.h);
+	}
 	put(ck, m->cur_asid);
 
 	const vm_frames_t *fr = &m->frames;

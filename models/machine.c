@@ -56,6 +56,7 @@ vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 	vm_machine_t *m = g_new0(vm_machine_t, 1);
 	m->cfg = *cfg;
 	m->page_shift = (unsigned)g_bit_nth_lsf(cfg->page_size, -1);
+	vm_events_init(&m->ev, 64);
 	vm_frames_init(&m->frames, (uint32_t)(cfg->memory / cfg->page_size));
 	vm_pt_init(&m->pt, cfg->mmu_bits, cfg->mmu_levels);
 	if (cfg->mmu_pt_frames) {
@@ -136,6 +137,7 @@ void vm_machine_free(vm_machine_t *m)
 	vm_swap_destroy(m);
 	vm_pt_destroy(&m->pt);
 	vm_frames_destroy(&m->frames);
+	vm_events_destroy(&m->ev);
 	g_free(m);
 }
 

@@ -56,6 +56,7 @@
 #include "models/reclaim.h"
 #include "models/disk.h"
 #include "models/readahead.h"
+#include "models/events.h"
 
 typedef struct vm_proc vm_proc_t;     /* proc.h */
 typedef struct vm_file vm_file_t;     /* file.h */
@@ -111,7 +112,11 @@ typedef struct vm_machine {
 	uint32_t nr_procs, cap_procs;
 	GHashTable *by_pid;      /* pid -> vm_proc_t*, live or dead */
 	uint32_t cur_asid;       /* process whose translations the TLB serves */
-	uint64_t now;            /* simulated time, set by the engine */
+	uint64_t now;            /* simulated time: the one clock.  The engine
+				  * advances it by what each event costs and
+				  * jumps it to the next event when nothing
+				  * can run; the models read it */
+	vm_events_t ev;          /* what will happen at a time of its own */
 	vm_reclaim_t *reclaim;   /* the page-replacement policy */
 	vm_disk_t *disk;         /* the disk; the swap area lives on it */
 	uint32_t *swap_map;      /* per swap slot: swap entries pointing at it */

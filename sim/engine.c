@@ -21,7 +21,6 @@
  */
 #include <string.h>
 #include "sim/engine.h"
-#include "sim/evq.h"
 #include "sim/config.h"
 #include "sim/stats.h"
 #include "sim/tracecheck.h"
@@ -65,7 +64,6 @@ typedef struct {
 
 /* Where the replay stands: the scalars a snapshot keeps, as one. */
 typedef struct {
-	uint64_t now;
 	uint32_t cpu_pid;               /* the process the CPU last ran */
 	uint64_t next_seq;
 	uint64_t buffered;
@@ -90,7 +88,6 @@ struct vm_engine {
 	vm_record_t first;
 	vm_machine_t *m;
 	vm_oracle_t *oracle;            /* reclaim.policy=opt only */
-	vm_evq_t evq;
 	GHashTable *by_pid;             /* pid -> task_t* */
 	GPtrArray *tasks;               /* every task, in creation order */
 	task_t *last_task;
@@ -355,7 +352,6 @@ static vm_engine_t *engine_new(const vm_config_t *base,
 	} else {
 		vm_config_default(&e->cfg);
 	}
-	vm_evq_init(&e->evq, 64);
 	e->by_pid = g_hash_table_new(g_direct_hash, g_direct_equal);
 	e->tasks = g_ptr_array_new_with_free_func(task_free);
 	e->file_headers = g_ptr_array_new_with_free_func(free_header);
@@ -413,7 +409,6 @@ void vm_engine_free(vm_engine_t *e)
 		vm_record_clear(&e->crash);
 	vm_machine_free(e->m);
 	vm_oracle_free(e->oracle);
-	vm_evq_destroy(&e->evq);
 	g_hash_table_destroy(e->by_pid);
 	g_ptr_array_free(e->tasks, TRUE);
 	g_ptr_array_free(e->file_headers, TRUE);
@@ -428,7 +423,7 @@ void vm_engine_free(vm_engine_t *e)
 vm_machine_t *vm_engine_machine(vm_engine_t *e) { return e->m; }
 const vm_config_t *vm_engine_config(const vm_engine_t *e) { return &e->cfg; }
 const char *vm_engine_trace_name(const vm_engine_t *e) { return e->name; }
-uint64_t vm_engine_now(const vm_engine_t *e) { return e->pos.now; }
+uint64_t vm_engine_now(const vm_engine_t *e) { return e->m ? e->m->now : 0; }
 uint64_t vm_engine_expect_passed(const vm_engine_t *e) { return e->pos.passed; }
 uint64_t vm_engine_expect_failed(const vm_engine_t *e) { return e->pos.failed; }
 uint64_t vm_engine_events(const vm_engine_t *e) { return e->pos.events; }
@@ -533,8 +528,8 @@ static void block(vm_engine_t *e, task_t *t, uint64_t until, gboolean io)
 {
 	t->blocked = TRUE;
 	t->io_wait = io;
-	t->blocked_at = e->pos.now;
-	vm_evq_push(&e->evq, until, VM_EV_WAKE, t->pid, 0);
+	t->blocked_at = e->m->now;
+	vm_events_push(&e->m->ev, until, VM_EV_WAKE, t->pid, 0);
 	e->st.blocked = 1;
 	e->st.wait_until = until;
 }
@@ -581,9 +576,8 @@ static inline acc_rc_t access_one(vm_engine_t *e, task_t *t, vm_proc_t *p,
 	 * than the rest of a TLB hit */
 	vm_result_t *res = &st->last;
 
-	m->now = e->pos.now;
 	vm_mmu_access(m, p, va, r->acc, res);
-	e->pos.now += res->cost;
+	e->m->now += res->cost;
 	p->cpu_ns += res->cost;
 	st->nr_access++;
 	if (G_UNLIKELY(e->oracle != NULL))
@@ -620,7 +614,7 @@ static inline acc_rc_t access_one(vm_engine_t *e, task_t *t, vm_proc_t *p,
 		st->killed = 1;
 		return ACC_STOP;
 	}
-	if (G_UNLIKELY(res->ready_at > e->pos.now)) {
+	if (G_UNLIKELY(res->ready_at > e->m->now)) {
 		/* the process waits for the disk; others may run */
 		block(e, t, res->ready_at, TRUE);
 		t->cur_pos = k + 1;
@@ -678,7 +672,7 @@ static inline int fast_access(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	if (r->kind != VM_REC_ACCESS || access_count(e, r) != 1 || !p ||
 	    p->state != VM_PROC_RUNNING || p->pid != e->pos.cpu_pid)
 		return 0;
-	vm_writeback_tick(e->m, e->pos.now);
+	vm_writeback_tick(e->m, e->m->now);
 	/* one page: waiting after it or dying at it ends the record alike,
 	 * and nothing is left to resume */
 	if (access_one(e, t, p, r, r->addr, 0, error) == ACC_FAIL)
@@ -740,12 +734,11 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		vm_proc_switch_to(m, p);
 		st->flushed = m->c.tlb_flushes != flushes;
 		m->c.context_switches++;
-		e->pos.now += e->cfg.cost_context_switch;
+		e->m->now += e->cfg.cost_context_switch;
 		e->pos.cpu_pid = p->pid;
 	}
-	st->start_ns = e->pos.now;
-	vm_writeback_tick(m, e->pos.now);
-	m->now = e->pos.now;
+	st->start_ns = e->m->now;
+	vm_writeback_tick(m, e->m->now);
 
 	/* a system call's result is the step's, as an access's is */
 	vm_result_t *res = &st->last;
@@ -840,13 +833,13 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		return FALSE;
 	}
 	if (sys) {
-		e->pos.now += res->cost;
+		e->m->now += res->cost;
 		p->cpu_ns += res->cost;
-		if (res->ready_at > e->pos.now)
+		if (res->ready_at > e->m->now)
 			block(e, t, res->ready_at, res->why != VM_WHY_SLEEP);
 	}
 done:
-	st->end_ns = e->pos.now;
+	st->end_ns = e->m->now;
 	st->evicted = m->nr_evicted - evicted0;
 	st->oom_kills = m->c.oom_kills - kills0;
 	st->kswapd = m->c.kswapd_wakeups - kswapd0;
@@ -899,7 +892,7 @@ static void wake(vm_engine_t *e, const vm_ev_t *ev)
 		return;
 	t->blocked = FALSE;
 	if (t->io_wait && t->p)
-		t->p->wait_ns += e->pos.now - t->blocked_at;
+		t->p->wait_ns += e->m->now - t->blocked_at;
 }
 
 /* Read the next event record, from the stream's saved first one or the
@@ -956,10 +949,9 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 	memset(st, 0, sizeof *st);
 	st->rec = &e->crash;
 	st->index = e->pos.crash_seq + 1;
-	st->start_ns = st->end_ns = e->pos.now;
+	st->start_ns = st->end_ns = e->m->now;
 	st->last.outcome = VM_OUT_NONE;
-	vm_writeback_catch_up(m, e->pos.now);
-	m->now = e->pos.now;
+	vm_writeback_catch_up(m, e->m->now);
 	vm_crash_machine(m, &st->lost, &st->torn);
 	vm_proc_t *p1 = vm_proc_spawn(m, 1);
 	if (!p1) {
@@ -992,8 +984,8 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 /* A wake-up is due: step_once must run it before reading on. */
 static inline gboolean wake_due(vm_engine_t *e)
 {
-	const vm_ev_t *top = vm_evq_peek(&e->evq);
-	return top && top->time <= e->pos.now;
+	const vm_ev_t *top = vm_events_peek(&e->m->ev);
+	return top && top->time <= e->m->now;
 }
 
 static void snap_after_step(vm_engine_t *e);
@@ -1002,9 +994,9 @@ static int step_once(vm_engine_t *e, GError **error)
 {
 	for (;;) {
 		const vm_ev_t *top;
-		while ((top = vm_evq_peek(&e->evq)) && top->time <= e->pos.now) {
+		while ((top = vm_events_peek(&e->m->ev)) && top->time <= e->m->now) {
 			vm_ev_t ev;
-			vm_evq_pop(&e->evq, &ev);
+			vm_events_pop(&e->m->ev, &ev);
 			wake(e, &ev);
 		}
 
@@ -1099,10 +1091,10 @@ static int step_once(vm_engine_t *e, GError **error)
 			return 1;
 		}
 		vm_ev_t ev;
-		if (!vm_evq_pop(&e->evq, &ev))
+		if (!vm_events_pop(&e->m->ev, &ev))
 			break;
-		if (ev.time > e->pos.now)
-			e->pos.now = ev.time;   /* every process waits: idle */
+		if (ev.time > e->m->now)
+			e->m->now = ev.time;   /* every process waits: idle */
 		wake(e, &ev);
 	}
 	if (e->pos.buffered) {
@@ -1163,7 +1155,6 @@ typedef struct {
 	guint nr_tasks;
 	gboolean have_last;
 	uint32_t last_pid;
-	vm_evq_t evq;
 	gboolean crash_pending;
 	vm_record_t crash;
 	vm_vmt_mark_t mark;
@@ -1193,13 +1184,6 @@ static task_t *task_copy(const task_t *t)
 	return c;
 }
 
-static void evq_copy(vm_evq_t *to, const vm_evq_t *from)
-{
-	*to = *from;
-	to->h = g_new(vm_ev_t, from->cap);
-	memcpy(to->h, from->h, from->n * sizeof *from->h);
-}
-
 static void snap_free(gpointer p)
 {
 	snap_t *s = p;
@@ -1208,7 +1192,6 @@ static void snap_free(gpointer p)
 		task_free(s->tasks[i]);
 	g_free(s->tasks);
 	g_free(s->proc);
-	vm_evq_destroy(&s->evq);
 	if (s->crash_pending)
 		vm_record_clear(&s->crash);
 	vm_oracle_state_free(s->oracle);
@@ -1238,8 +1221,6 @@ static snap_t *snap_take(vm_engine_t *e)
 	g_hash_table_destroy(idx);
 	s->have_last = e->last_task != NULL;
 	s->last_pid = e->last_task ? e->last_task->pid : 0;
-	evq_copy(&s->evq, &e->evq);
-	s->bytes += s->evq.cap * sizeof(vm_ev_t);
 	s->crash_pending = e->crash_pending;
 	if (e->crash_pending)
 		vm_record_copy(&s->crash, &e->crash);
@@ -1271,8 +1252,6 @@ static gboolean snap_restore(vm_engine_t *e, const snap_t *s, GError **error)
 	}
 	e->last_task = s->have_last
 		? g_hash_table_lookup(e->by_pid, GUINT_TO_POINTER(s->last_pid)) : NULL;
-	vm_evq_destroy(&e->evq);
-	evq_copy(&e->evq, &s->evq);
 	e->pos = s->pos;
 	if (e->crash_pending)
 		vm_record_clear(&e->crash);

@@ -1,12 +1,12 @@
-/* The event queue's binary heap; see evq.h. */
-#include "sim/evq.h"
+/* The event queue's binary heap; see events.h. */
+#include "models/events.h"
 
 static inline gboolean before(const vm_ev_t *a, const vm_ev_t *b)
 {
 	return a->time < b->time || (a->time == b->time && a->seq < b->seq);
 }
 
-void vm_evq_init(vm_evq_t *q, uint32_t cap)
+void vm_events_init(vm_events_t *q, uint32_t cap)
 {
 	q->cap = cap ? cap : 64;
 	q->h = g_new(vm_ev_t, q->cap);
@@ -14,14 +14,14 @@ void vm_evq_init(vm_evq_t *q, uint32_t cap)
 	q->next_seq = 0;
 }
 
-void vm_evq_destroy(vm_evq_t *q)
+void vm_events_destroy(vm_events_t *q)
 {
 	g_free(q->h);
 	q->h = NULL;
 	q->n = q->cap = 0;
 }
 
-void vm_evq_push(vm_evq_t *q, uint64_t time, vm_ev_kind_t kind, uint32_t arg,
+void vm_events_push(vm_events_t *q, uint64_t time, vm_ev_kind_t kind, uint32_t arg,
 		 uint64_t arg2)
 {
 	if (q->n == q->cap) {
@@ -41,7 +41,7 @@ void vm_evq_push(vm_evq_t *q, uint64_t time, vm_ev_kind_t kind, uint32_t arg,
 	q->h[i] = ev;
 }
 
-gboolean vm_evq_pop(vm_evq_t *q, vm_ev_t *ev)
+gboolean vm_events_pop(vm_events_t *q, vm_ev_t *ev)
 {
 	if (!q->n)
 		return FALSE;
