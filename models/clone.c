@@ -530,7 +530,7 @@ char *vm_clone_digest(const vm_machine_t *m)
 			put(ck, rv[j]);
 	}
 
-	const uint64_t mv[] = { m->next_block, m->nr_dirty, m->flush_next,
+	const uint64_t mv[] = { m->next_block, m->nr_dirty, m->flush_next, m->flush_armed,
 				m->in_kswapd, m->oom_exempt, m->nr_evicted,
 				m->wm_min, m->wm_low, m->wm_high, m->swap_base,
 				m->last_evict.pfn, m->last_evict.pid,

@@ -12,6 +12,7 @@
 #include "models/swap.h"
 #include "models/vmscan.h"
 #include "models/kswapd.h"
+#include "models/writeback.h"
 
 uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 				uint32_t owner, uint64_t index)
@@ -141,3 +142,17 @@ void vm_machine_free(vm_machine_t *m)
 	g_free(m);
 }
 
+void vm_machine_event(vm_machine_t *m, const vm_ev_t *ev)
+{
+	uint64_t now = m->now;
+	m->now = ev->time;
+	switch ((vm_ev_kind_t)ev->kind) {
+	case VM_EV_FLUSH:
+		vm_writeback_flush(m);
+		break;
+	default:
+		g_warn_if_reached();
+		break;
+	}
+	m->now = MAX(now, ev->time);
+}

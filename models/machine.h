@@ -137,7 +137,8 @@ typedef struct vm_machine {
 				  * page-cache folio is 2^folio_order pages
 				  * (0: large folios off) */
 	uint64_t nr_dirty;       /* dirty page-cache pages, every file */
-	uint64_t flush_next;     /* the flusher's next tick (0: not started) */
+	uint64_t flush_next;     /* the flusher's pending tick, when armed */
+	gboolean flush_armed;    /* ... a VM_EV_FLUSH is queued for it */
 	uint32_t cur_pid;        /* the process a fault works for: if the OOM
 				  * killer takes it, its allocations fail
 				  * rather than go on into freed tables */
@@ -171,6 +172,10 @@ gboolean vm_machine_set_reclaim(vm_machine_t *m,
  */
 uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 				uint32_t owner, uint64_t index);
+
+/* Run event @ev of the models (anything but VM_EV_WAKE, the engine's) at
+ * its time: an event due while a record ran is handled as of ev->time. */
+void vm_machine_event(vm_machine_t *m, const vm_ev_t *ev);
 
 /* Free pages (frames not in use). */
 static inline uint64_t vm_machine_free_pages(const vm_machine_t *m)

@@ -10,6 +10,9 @@
 #include "models/proc.h"
 #include "models/mmu.h"
 #include "models/file.h"
+
+static void flusher_arm(vm_machine_t *m);
+
 void vm_writeback_dirty(vm_machine_t *m, vm_file_t *f, uint32_t pfn)
 {
 	vm_frame_t *fr = &m->frames.f[pfn];
@@ -20,6 +23,7 @@ void vm_writeback_dirty(vm_machine_t *m, vm_file_t *f, uint32_t pfn)
 		if (!f->dirtied)
 			f->dirtied = g_new0(uint64_t, f->cap);
 		f->dirtied[fr->index] = m->now;
+		flusher_arm(m);
 	}
 }
 
@@ -110,31 +114,38 @@ static uint64_t writeback_all(vm_machine_t *m, uint64_t dirtied_by)
 	return last;
 }
 
-void vm_writeback_catch_up(vm_machine_t *m, uint64_t now)
+/* Arm the flusher's tick after now, unless one is pending.  Ticks fall on
+ * multiples of writeback.interval (wb_wakeup_delayed's dirty_writeback
+ * period); one is pending only while pages are dirty, so a machine with
+ * nothing to write has no events, and a run ends when its last process
+ * does, not at a tick. */
+static void flusher_arm(vm_machine_t *m)
 {
 	uint64_t interval = m->cfg.writeback_interval;
-	if (!interval)
+	if (!interval || m->flush_armed)
 		return;   /* dirty_writeback_centisecs=0: no periodic writeback */
-	if (!m->flush_next)
-		m->flush_next = interval;
-	uint64_t saved = m->now;
-	while (m->flush_next <= now) {
-		m->now = m->flush_next;
-		/* wb_workfn: old dirty data first, then background writeback
-		 * when dirty pages exceed dirty_background_ratio */
-		if (m->nr_dirty) {
-			uint64_t cutoff = m->now >= m->cfg.writeback_expire
-				? m->now - m->cfg.writeback_expire : 0;
-			if (m->now >= m->cfg.writeback_expire)
-				writeback_all(m, cutoff);
-			if (m->nr_dirty * 100 > (uint64_t)m->frames.nr *
-			    m->cfg.writeback_background_ratio)
-				writeback_all(m, UINT64_MAX);
-			m->c.flusher_runs++;
-		}
-		m->flush_next += interval;
+	m->flush_next = (m->now / interval + 1) * interval;
+	m->flush_armed = TRUE;
+	vm_events_push(&m->ev, m->flush_next, VM_EV_FLUSH, 0, 0);
+}
+
+void vm_writeback_flush(vm_machine_t *m)
+{
+	m->flush_armed = FALSE;
+	/* wb_workfn: old dirty data first, then background writeback
+	 * when dirty pages exceed dirty_background_ratio */
+	if (m->nr_dirty) {
+		uint64_t cutoff = m->now >= m->cfg.writeback_expire
+			? m->now - m->cfg.writeback_expire : 0;
+		if (m->now >= m->cfg.writeback_expire)
+			writeback_all(m, cutoff);
+		if (m->nr_dirty * 100 > (uint64_t)m->frames.nr *
+		    m->cfg.writeback_background_ratio)
+			writeback_all(m, UINT64_MAX);
+		m->c.flusher_runs++;
 	}
-	m->now = saved;
+	if (m->nr_dirty)
+		flusher_arm(m);
 }
 
 uint64_t vm_writeback_balance(vm_machine_t *m)

@@ -21,16 +21,11 @@ uint64_t vm_writeback_range(vm_machine_t *m, vm_file_t *f, uint64_t start,
 uint64_t vm_writeback_range_aged(vm_machine_t *m, vm_file_t *f,
 				 uint64_t start, uint64_t end,
 				 uint64_t dirtied_by);
-/* The flusher (writeback.interval, writeback.expire, background_ratio):
- * run every tick up to @now that has not run yet. */
-void vm_writeback_catch_up(vm_machine_t *m, uint64_t now);
-/* vm_writeback_catch_up when a flusher run may be due: called before every
- * event, so the common nothing-to-do case costs a compare. */
-static inline void vm_writeback_tick(vm_machine_t *m, uint64_t now)
-{
-	if (G_UNLIKELY(m->flush_next <= now))
-		vm_writeback_catch_up(m, now);
-}
+/* The flusher's tick (a VM_EV_FLUSH event, at m->now): write back what
+ * is older than writeback.expire, and everything while dirty pages exceed
+ * writeback.background_ratio (wb_workfn); the next tick is armed while
+ * pages stay dirty.  The first dirty page arms the first tick. */
+void vm_writeback_flush(vm_machine_t *m);
 /* After a write: background writeback above background_ratio, and above
  * dirty_ratio the writer's wait (returns until when it waits). */
 uint64_t vm_writeback_balance(vm_machine_t *m);

@@ -65,6 +65,7 @@ typedef struct {
 /* Where the replay stands: the scalars a snapshot keeps, as one. */
 typedef struct {
 	uint32_t cpu_pid;               /* the process the CPU last ran */
+	uint32_t nr_blocked;            /* tasks waiting for a wake-up event */
 	uint64_t next_seq;
 	uint64_t buffered;
 	uint64_t crash_seq;
@@ -527,6 +528,7 @@ static void run_expect(vm_engine_t *e, const vm_record_t *rec)
 static void block(vm_engine_t *e, task_t *t, uint64_t until, gboolean io)
 {
 	t->blocked = TRUE;
+	e->pos.nr_blocked++;
 	t->io_wait = io;
 	t->blocked_at = e->m->now;
 	vm_events_push(&e->m->ev, until, VM_EV_WAKE, t->pid, 0);
@@ -672,7 +674,6 @@ static inline int fast_access(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	if (r->kind != VM_REC_ACCESS || access_count(e, r) != 1 || !p ||
 	    p->state != VM_PROC_RUNNING || p->pid != e->pos.cpu_pid)
 		return 0;
-	vm_writeback_tick(e->m, e->m->now);
 	/* one page: waiting after it or dying at it ends the record alike,
 	 * and nothing is left to resume */
 	if (access_one(e, t, p, r, r->addr, 0, error) == ACC_FAIL)
@@ -738,7 +739,6 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		e->pos.cpu_pid = p->pid;
 	}
 	st->start_ns = e->m->now;
-	vm_writeback_tick(m, e->m->now);
 
 	/* a system call's result is the step's, as an access's is */
 	vm_result_t *res = &st->last;
@@ -885,12 +885,19 @@ static gboolean runnable(vm_engine_t *e, task_t *t)
 	return !t->blocked && (t->p != NULL || t->stillborn);
 }
 
-static void wake(vm_engine_t *e, const vm_ev_t *ev)
+/* Event @ev is due: a task's wake-up is the engine's, the rest the
+ * machine's. */
+static void dispatch(vm_engine_t *e, const vm_ev_t *ev)
 {
+	if (ev->kind != VM_EV_WAKE) {
+		vm_machine_event(e->m, ev);
+		return;
+	}
 	task_t *t = g_hash_table_lookup(e->by_pid, GUINT_TO_POINTER(ev->arg));
 	if (!t || !t->blocked)
 		return;
 	t->blocked = FALSE;
+	e->pos.nr_blocked--;
 	if (t->io_wait && t->p)
 		t->p->wait_ns += e->m->now - t->blocked_at;
 }
@@ -951,7 +958,6 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 	st->index = e->pos.crash_seq + 1;
 	st->start_ns = st->end_ns = e->m->now;
 	st->last.outcome = VM_OUT_NONE;
-	vm_writeback_catch_up(m, e->m->now);
 	vm_crash_machine(m, &st->lost, &st->torn);
 	vm_proc_t *p1 = vm_proc_spawn(m, 1);
 	if (!p1) {
@@ -997,7 +1003,7 @@ static int step_once(vm_engine_t *e, GError **error)
 		while ((top = vm_events_peek(&e->m->ev)) && top->time <= e->m->now) {
 			vm_ev_t ev;
 			vm_events_pop(&e->m->ev, &ev);
-			wake(e, &ev);
+			dispatch(e, &ev);
 		}
 
 		/* the oldest record among tasks that can run */
@@ -1090,12 +1096,15 @@ static int step_once(vm_engine_t *e, GError **error)
 				return -1;
 			return 1;
 		}
+		/* nothing can run: time jumps to the next event, as long as
+		 * someone waits for one (the flusher's ticks alone do not
+		 * keep a finished run going) */
 		vm_ev_t ev;
-		if (!vm_events_pop(&e->m->ev, &ev))
+		if (!e->pos.nr_blocked || !vm_events_pop(&e->m->ev, &ev))
 			break;
 		if (ev.time > e->m->now)
 			e->m->now = ev.time;   /* every process waits: idle */
-		wake(e, &ev);
+		dispatch(e, &ev);
 	}
 	if (e->pos.buffered) {
 		g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
