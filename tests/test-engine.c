@@ -198,7 +198,7 @@ static void on_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 }
 
 static void on_access(void *ctx, vm_engine_t *e, const vm_record_t *rec,
-		      uint64_t vaddr, vm_acc_t acc, const vm_access_t *res)
+		      uint64_t vaddr, vm_acc_t acc, const vm_result_t *res)
 {
 	log_t *lg = ctx;
 	(void)e; (void)rec; (void)acc; (void)res;

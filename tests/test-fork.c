@@ -96,10 +96,10 @@ static uint32_t mapcount(vm_machine_t *m, uint32_t pfn)
 }
 
 /* One access by @p (the CPU switches to it first), checked afterwards. */
-static vm_access_t access1(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
+static vm_result_t access1(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			   vm_acc_t acc)
 {
-	vm_access_t res;
+	vm_result_t res;
 	memset(&res, 0, sizeof(res));
 	vm_proc_switch_to(m, p);
 	vm_mmu_access(m, p, vaddr, acc, &res);
@@ -109,7 +109,7 @@ static vm_access_t access1(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 
 /* @res is evaluated once: it is often an access1() call. */
 #define ck_outcome(res, out, w) do { \
-		vm_access_t r_ = (res); \
+		vm_result_t r_ = (res); \
 		ck_assert_msg(r_.outcome == (out), "outcome %s, expected %s", \
 			      vm_result_outcome_name((vm_outcome_t)r_.outcome), \
 			      vm_result_outcome_name(out)); \
@@ -236,7 +236,7 @@ START_TEST(test_anon_ptes_copied_write_protected)
 	ck_assert_uint_eq(c->vma[0].end, p->vma[0].end);
 
 	/* reads need no fault: the child's walk finds the shared PTEs */
-	vm_access_t r = access1(m, c, A0, VM_ACC_R);
+	vm_result_t r = access1(m, c, A0, VM_ACC_R);
 	ck_assert_int_eq(r.outcome, VM_OUT_WALK);
 	ck_assert_uint_eq(r.pfn, f0);
 	ck_assert_int_eq(access1(m, c, A0 + 2 * PAGE, VM_ACC_R).outcome, VM_OUT_WALK);
@@ -259,7 +259,7 @@ START_TEST(test_fork_flushes_parent_tlb)
 	uint32_t f0 = pte_pfn(m, p, A0);
 	vm_proc_t *c = fork1(m, p, 2, NULL);
 	(void)c;
-	vm_access_t w = access1(m, p, A0, VM_ACC_W);
+	vm_result_t w = access1(m, p, A0, VM_ACC_W);
 	ck_outcome(w, VM_OUT_COW, VM_WHY_COW_COPY);
 	ck_assert_uint_ne(w.pfn, f0);
 	vm_machine_free(m);
@@ -290,7 +290,7 @@ START_TEST(test_cow_copy_then_reuse)
 	vm_proc_t *c = fork1(m, p, 2, NULL);
 	uint64_t free0 = vm_machine_free_pages(m);
 
-	vm_access_t w = access1(m, c, A0, VM_ACC_W);
+	vm_result_t w = access1(m, c, A0, VM_ACC_W);
 	ck_outcome(w, VM_OUT_COW, VM_WHY_COW_COPY);
 	uint32_t f1 = pte_pfn(m, c, A0);
 	ck_assert_uint_eq(w.pfn, f1);
@@ -351,7 +351,7 @@ START_TEST(test_parent_reuses_after_child_exit)
 	ck_assert_uint_eq(m->c.pt_pages, 2);
 	ck_assert_uint_eq(vm_machine_free_pages(m), free0);
 
-	vm_access_t w = access1(m, p, A0, VM_ACC_W);
+	vm_result_t w = access1(m, p, A0, VM_ACC_W);
 	ck_outcome(w, VM_OUT_MINOR, VM_WHY_COW_REUSE);
 	ck_assert_uint_eq(w.pfn, f0);
 	ck_assert(pte(m, p, A0) & VM_PTE_W);
@@ -391,7 +391,7 @@ START_TEST(test_cow_three_sharers)
 	ck_assert_uint_eq(mapcount(m, f0), 2);
 	ck_outcome(access1(m, g, A0, VM_ACC_W), VM_OUT_COW, VM_WHY_COW_COPY);
 	ck_assert_uint_eq(mapcount(m, f0), 1);
-	vm_access_t w = access1(m, p, A0, VM_ACC_W);
+	vm_result_t w = access1(m, p, A0, VM_ACC_W);
 	ck_outcome(w, VM_OUT_MINOR, VM_WHY_COW_REUSE);
 	ck_assert_uint_eq(w.pfn, f0);
 	uint32_t a = pte_pfn(m, p, A0), b = pte_pfn(m, c, A0), d = pte_pfn(m, g, A0);
@@ -448,11 +448,11 @@ START_TEST(test_shared_file_not_copied)
 	ck_assert_uint_eq(c->vma[0].file, (int32_t)f->id);
 	ck_assert_uint_eq(c->vma[0].flags, VM_MAP_SHARED);
 
-	vm_access_t r = access1(m, c, A0, VM_ACC_R);
+	vm_result_t r = access1(m, c, A0, VM_ACC_R);
 	ck_outcome(r, VM_OUT_MINOR, VM_WHY_FILE_CACHED);
 	ck_assert_uint_eq(r.pfn, f0);
 	ck_assert_uint_eq(mapcount(m, f0), 2);
-	vm_access_t w = access1(m, c, A0 + PAGE, VM_ACC_W);
+	vm_result_t w = access1(m, c, A0 + PAGE, VM_ACC_W);
 	ck_outcome(w, VM_OUT_MINOR, VM_WHY_FILE_CACHED);
 	ck_assert_uint_eq(w.pfn, f1);                 /* the same page, no copy */
 	ck_assert(pte(m, c, A0 + PAGE) & VM_PTE_W);
@@ -495,12 +495,12 @@ START_TEST(test_shmem_not_copied)
 	ck_assert_uint_eq(mapcount(m, f0), 1);
 	ck_assert(pte(m, p, A0) & VM_PTE_W);
 
-	vm_access_t r = access1(m, c, A0, VM_ACC_R);
+	vm_result_t r = access1(m, c, A0, VM_ACC_R);
 	ck_outcome(r, VM_OUT_MINOR, VM_WHY_FILE_CACHED);
 	ck_assert_uint_eq(r.pfn, f0);
 	ck_assert(pte(m, c, A0) & VM_PTE_W);
 	ck_assert_uint_eq(mapcount(m, f0), 2);
-	vm_access_t w = access1(m, c, A0, VM_ACC_W);
+	vm_result_t w = access1(m, c, A0, VM_ACC_W);
 	ck_assert_int_le(w.outcome, VM_OUT_WALK);
 	ck_assert_uint_eq(w.pfn, f0);
 	ck_assert_uint_eq(m->c.cow_faults, 0);
@@ -545,12 +545,12 @@ START_TEST(test_private_file_clean_not_copied)
 	ck_assert_uint_eq(c->rss_file, 0);
 	ck_assert_uint_eq(mapcount(m, f0), 1);
 
-	vm_access_t r = access1(m, c, A0, VM_ACC_R);
+	vm_result_t r = access1(m, c, A0, VM_ACC_R);
 	ck_outcome(r, VM_OUT_MINOR, VM_WHY_FILE_CACHED);
 	ck_assert_uint_eq(r.pfn, f0);
 	ck_assert_uint_eq(mapcount(m, f0), 2);
 
-	vm_access_t w = access1(m, c, A0, VM_ACC_W);
+	vm_result_t w = access1(m, c, A0, VM_ACC_W);
 	ck_outcome(w, VM_OUT_COW, VM_WHY_PRIVATE_COPY);
 	ck_assert_uint_ne(w.pfn, f0);
 	ck_assert_int_eq(m->frames.f[w.pfn].kind, VM_FRAME_ANON);
@@ -602,7 +602,7 @@ START_TEST(test_private_file_cow_copied)
 	ck_assert(!(pte(m, c, A0) & VM_PTE_W));
 	ck_assert_uint_eq(c->rss_anon, 1);
 
-	vm_access_t r = access1(m, c, A0, VM_ACC_R);
+	vm_result_t r = access1(m, c, A0, VM_ACC_R);
 	ck_assert_uint_eq(r.pfn, a);                 /* the parent's data */
 	ck_outcome(access1(m, c, A0, VM_ACC_W), VM_OUT_COW, VM_WHY_COW_COPY);
 	ck_outcome(access1(m, p, A0, VM_ACC_W), VM_OUT_MINOR, VM_WHY_COW_REUSE);
@@ -683,7 +683,7 @@ START_TEST(test_swap_in_after_fork)
 	vm_proc_t *c = fork1(m, p, 2, NULL);
 	ck_assert_uint_eq(m->swap_map[slot], 2);
 
-	vm_access_t r = access1(m, c, A0, VM_ACC_R);
+	vm_result_t r = access1(m, c, A0, VM_ACC_R);
 	ck_assert_int_eq(r.outcome, VM_OUT_MAJOR);
 	ck_assert_uint_eq(m->c.pswpin, 1);
 	ck_assert_uint_eq(m->swap_map[slot], 1);

@@ -102,9 +102,9 @@ static void check_ok(vm_machine_t *m)
 	ck_assert_msg(bad == NULL, "invariant: %s", bad ? bad : "");
 }
 
-static vm_access_t acc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t a)
+static vm_result_t acc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t a)
 {
-	vm_access_t res;
+	vm_result_t res;
 	memset(&res, 0, sizeof res);
 	vm_mmu_access(m, p, vpn << m->page_shift, a, &res);
 	return res;
@@ -448,7 +448,7 @@ START_TEST(test_writeback_delalloc)
 	(void)pre;
 	ck_assert_uint_eq(m->next_block, 3);
 	vm_mm_mmap(m, p, 0x100, 4, VM_PROT_R | VM_PROT_W, VM_MAP_SHARED, (int32_t)f->id, 0);
-	vm_access_t r = acc(m, p, 0x100, VM_ACC_W);
+	vm_result_t r = acc(m, p, 0x100, VM_ACC_W);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MAJOR);
 	ck_assert_uint_eq(r.why, VM_WHY_FILE_HOLE);
 	ck_assert_uint_eq(m->disk->stats.reads, 0);
@@ -582,7 +582,7 @@ START_TEST(test_truncate)
 		ck_assert(kept == (f->block[i] != VM_BLOCK_NONE));
 	}
 	check_ok(m);
-	vm_access_t r = acc(m, p, 0x207, VM_ACC_R);
+	vm_result_t r = acc(m, p, 0x207, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, c->kept == 8 ? VM_OUT_HIT : VM_OUT_SIGBUS);
 	if (c->kept == 8) {
 		vm_machine_free(m);
@@ -748,7 +748,7 @@ START_TEST(test_evict)
 	if (c->kind == EV_MAP_DIRTY || c->kind == EV_MAP_CLEAN) {
 		vm_mm_mmap(m, p, 0x400, 4, VM_PROT_R | VM_PROT_W, VM_MAP_SHARED,
 			   (int32_t)f->id, 0);
-		vm_access_t r = acc(m, p, 0x402, c->kind == EV_MAP_DIRTY ? VM_ACC_W : VM_ACC_R);
+		vm_result_t r = acc(m, p, 0x402, c->kind == EV_MAP_DIRTY ? VM_ACC_W : VM_ACC_R);
 		ck_assert_uint_eq(r.outcome, VM_OUT_MINOR);
 		ck_assert_uint_eq(r.pfn, pfn);
 		ck_assert_uint_eq(p->rss_file, 1);
@@ -962,13 +962,13 @@ START_TEST(test_fault_around)
 	vm_mm_mmap(m, p, c->start, c->npages, VM_PROT_R | VM_PROT_W, VM_MAP_SHARED,
 		   (int32_t)f->id, c->pgoff);
 	if (c->setup == FA_WRITE_FIRST) {
-		vm_access_t w = acc(m, p, c->start + 10, VM_ACC_W);
+		vm_result_t w = acc(m, p, c->start + 10, VM_ACC_W);
 		ck_assert_uint_eq(w.outcome, VM_OUT_MINOR);
 		ck_assert_uint_eq(w.around, 0);     /* write faults never fault around */
 		ck_assert_uint_eq(m->c.fault_around_maps, 0);
 	}
 	uint64_t reads0 = m->disk->stats.reads;
-	vm_access_t r = acc(m, p, c->fault, VM_ACC_R);
+	vm_result_t r = acc(m, p, c->fault, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MINOR);
 	ck_assert_uint_eq(r.why, VM_WHY_FILE_CACHED);
 	ck_assert_uint_eq(r.around, c->maps);
@@ -999,7 +999,7 @@ START_TEST(test_fault_around)
 		uint64_t *pte = pte_of(m, p, nb);
 		if (pte && *pte) {
 			uint64_t minflt0 = p->minflt;
-			vm_access_t w = acc(m, p, nb, VM_ACC_R);
+			vm_result_t w = acc(m, p, nb, VM_ACC_R);
 			ck_assert_uint_eq(w.outcome, VM_OUT_WALK);
 			ck_assert_uint_eq(p->minflt, minflt0);
 		}
@@ -1050,7 +1050,7 @@ START_TEST(test_readahead_hits)
 	acc(m, p, 0x602, VM_ACC_R);
 	vm_mm_munmap(m, p, 0x600, 8);
 	vm_mm_mmap(m, p, 0x600, 8, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
-	vm_access_t r = acc(m, p, 0x602, VM_ACC_R);
+	vm_result_t r = acc(m, p, 0x602, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MINOR);   /* cached: minor */
 	acc(m, p, 0x605, VM_ACC_R);
 	ck_assert_uint_eq(m->c.readahead_hits, c->hits_end);
@@ -1072,7 +1072,7 @@ START_TEST(test_fault_on_locked_page)
 	uint32_t ra;
 	vm_filemap_fill(m, f, 0, 0, 4, VM_RA_NONE, &ready, &ra);
 	vm_mm_mmap(m, p, 0x700, 4, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
-	vm_access_t r = acc(m, p, 0x702, VM_ACC_R);
+	vm_result_t r = acc(m, p, 0x702, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MINOR);
 	ck_assert_uint_eq(r.why, VM_WHY_FILE_LOCKED);
 	ck_assert_uint_eq(r.ready_at, m->frames.f[f->cache[2]].io_done);

@@ -459,7 +459,7 @@ static void count_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 }
 
 static void count_access(void *ctx, vm_engine_t *e, const vm_record_t *rec,
-			 uint64_t vaddr, vm_acc_t acc, const vm_access_t *res)
+			 uint64_t vaddr, vm_acc_t acc, const vm_result_t *res)
 {
 	(void)e;
 	(void)rec;

@@ -354,7 +354,7 @@ static void draw_pt(vm_tui_t *t, const vm_rect_t *r)
 	if (!have) {
 		ROW(attrs[C_DIM], "no process %u yet", t->pid);
 	} else if (t->have_walk && t->walk_pid == t->pid) {
-		const vm_access_t *res = &t->walk_res;
+		const vm_result_t *res = &t->walk_res;
 		vm_q_walk_t w;
 		vm_query_walk(t->e, t->pid, t->walk_vaddr, &w);
 		ROW(A_NORMAL, "%s 0x%" G_GINT64_MODIFIER "x (vpn 0x%" G_GINT64_MODIFIER "x):",

@@ -46,7 +46,7 @@ static gboolean is_fault(const vm_step_t *st)
 /* ---- the engine's callbacks: cheap, every event ---------------------------- */
 
 static void on_access(void *ctx, vm_engine_t *e, const vm_record_t *rec,
-		      uint64_t vaddr, vm_acc_t acc, const vm_access_t *res)
+		      uint64_t vaddr, vm_acc_t acc, const vm_result_t *res)
 {
 	vm_tui_t *t = ctx;
 	(void)e;

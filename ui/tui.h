@@ -36,7 +36,7 @@ enum {
 typedef struct {
 	uint64_t vaddr;
 	vm_acc_t acc;
-	vm_access_t res;
+	vm_result_t res;
 } vm_tui_acc_t;
 
 #define VM_TUI_MAX_ACC 256        /* accesses of one event kept for the pane */
@@ -70,7 +70,7 @@ typedef struct {
 	gboolean have_walk;           /* the latest access known, for the walk */
 	uint32_t walk_pid;
 	uint64_t walk_vaddr;
-	vm_access_t walk_res;
+	vm_result_t walk_res;
 	uint64_t walk_event;          /* the event it belongs to */
 	uint32_t pid;                 /* process the panes show */
 
@@ -85,7 +85,7 @@ typedef struct {
 	gboolean cw_valid;            /* the latest access seen (for the walk) */
 	uint32_t cw_pid;
 	uint64_t cw_vaddr, cw_event;
-	vm_access_t cw_res;
+	vm_result_t cw_res;
 	vm_q_stats_t cap_before;      /* statistics before the captured event */
 	vm_q_stats_t scratch;
 
