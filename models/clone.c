@@ -514,7 +514,8 @@ char *vm_clone_digest(const vm_machine_t *m)
 				d->last.done_ns, d->last.slot, d->last.seeked,
 				d->stats.reads, d->stats.writes, d->stats.pages_in,
 				d->stats.pages_out, d->stats.busy_ns, d->stats.seeks,
-				d->stats.queued, d->stats.queue_ns, d->stats.late };
+				d->stats.queued, d->stats.queue_ns, d->stats.late,
+				d->chan_free, d->stats.chan_waits, d->stats.chan_ns };
 	for (size_t j = 0; j < G_N_ELEMENTS(dv); j++)
 		put(ck, dv[j]);
 	for (uint32_t s = 0; s < d->queue_depth; s++)

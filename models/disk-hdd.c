@@ -22,15 +22,15 @@
  */
 #include "models/disk.h"
 
-static uint64_t hdd_service(vm_disk_t *d, const vm_disk_req_t *req)
+static uint64_t hdd_position(vm_disk_t *d, const vm_disk_req_t *req)
 {
 	uint64_t seek = req->start != d->head ? d->seek : 0;
 
-	return seek + d->latency + vm_disk_transfer_ns(d, req->nr);
+	return seek + d->latency;
 }
 
 const vm_disk_ops_t vm_disk_type_hdd = {
 	.name = "hdd",
 	.max_queue_depth = 1,   /* one head */
-	.service = hdd_service,
+	.position = hdd_position,
 };

@@ -7,8 +7,13 @@
  *
  *   submit(now, req) ─► slot s = earliest free (lowest index on a tie)
  *                        start = max(now, slot_free[s])
- *                        done  = start + ops->service(d, req)
- *                        slot_free[s] = done;  head = req.start + req.nr
+ *                        xfer  = max(start + ops->position(d, req), chan_free)
+ *                        done  = xfer + bytes / bandwidth
+ *                        slot_free[s] = chan_free = done
+ *                        head = req.start + req.nr
+ *
+ * Completions come in submission order: each transfer starts no earlier
+ * than the channel frees from the one before.
  *
  * Why the busy union needs only one number: submissions come in time order
  * and each takes the earliest-free slot, so the smallest slot_free never
@@ -57,7 +62,7 @@ vm_disk_t *vm_disk_new(const vm_config_t *cfg)
 
 	g_return_val_if_fail(cfg != NULL, NULL);
 	ops = vm_disk_type_find(cfg->disk_type);
-	g_return_val_if_fail(ops != NULL && ops->service != NULL, NULL);
+	g_return_val_if_fail(ops != NULL && ops->position != NULL, NULL);
 	g_return_val_if_fail(cfg->disk_bandwidth > 0 &&
 			     cfg->disk_bandwidth <= VM_DISK_NS_MAX, NULL);
 	g_return_val_if_fail(cfg->disk_queue_depth > 0, NULL);
@@ -208,13 +213,20 @@ uint64_t vm_disk_submit(vm_disk_t *d, uint64_t now_ns,
 	io->submit_ns = now_ns;
 	io->start_ns = MAX(now_ns, d->slot_free[s]);
 	io->seeked = req->start != d->head;
-	service = d->ops->service(d, req);
+	uint64_t ready = add_sat(io->start_ns, d->ops->position(d, req));
+	uint64_t xfer = MAX(ready, d->chan_free);
+	if (xfer > ready) {
+		d->stats.chan_waits++;
+		d->stats.chan_ns += xfer - ready;
+	}
+	io->done_ns = add_sat(xfer, vm_disk_transfer_ns(d, req->nr));
+	service = io->done_ns - io->start_ns;
 	g_assert(service > 0);
 	io->service_ns = service;
-	io->done_ns = add_sat(io->start_ns, service);
 	io->slot = s;
 
 	d->slot_free[s] = io->done_ns;
+	d->chan_free = io->done_ns;
 	d->head = req->start + req->nr;
 	d->last_submit = now_ns;
 	add_busy(d, io->start_ns, io->done_ns);

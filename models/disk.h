@@ -9,16 +9,31 @@
  * The queue has queue_depth slots, like the tags of a block-layer hardware
  * queue (Linux block/blk-mq-tag.c): a request takes the slot that frees
  * first (the lowest index on a tie), starts when both it has arrived and the
- * slot is free, and holds the slot for its service time.
+ * slot is free, and holds the slot until it completes.  Its service has two
+ * parts.  The positioning part (ops->position: the device's latency, and an
+ * hdd's seek) overlaps with other requests' service, as a device works on
+ * several commands at once.  The transfer (bytes / disk.bandwidth) goes over
+ * the one channel the requests share, first come first served, so requests
+ * in service together never move data faster than disk.bandwidth:
  *
- *   queue_depth 2     r1  r2  r3 submitted
+ *   queue_depth 2     r1  r2  r3 submitted at once
  *                     ▼   ▼   ▼
- *   slot 0            ├── r1 ─────┼── r3 ──┤   r3 finds both slots busy
- *   slot 1                ├── r2 ───────┤      and waits for slot 0
- *   busy (union)      ├────────────────────┤   counted once, not 3 times
+ *   slot 0            ├─ lat ─┼xfer1┤               r1
+ *   slot 1            ├─ lat ─┼─────┼xfer2┤         r2 waits for the channel
+ *   slot 0                          ├─ lat ─┼xfer3┤ r3 waits for slot 0
+ *   channel                   ├xfer1┼xfer2┤ ├xfer3┤
+ *   busy (union)      ├───────────────────────────┤ counted once
  *
- * Service times (ops->service; bytes = nr x page_size, transfers rounded up
- * to a whole nanosecond):
+ * First come first served rather than an equal share among the transfers
+ * in flight: the aggregate is the same, and a request's completion time is
+ * known when it is submitted and never moves, so that the page-cache and
+ * swap code can stamp pages with it and completions come in submission
+ * order.  A real device interleaves concurrent transfers; with equal
+ * shares the first of several concurrent large requests would complete
+ * later and the last at the same time as here.
+ *
+ * Service times (ops->position + the transfer; bytes = nr x page_size,
+ * transfers rounded up to a whole nanosecond):
  *
  *   nvme, ssd   latency + bytes / bandwidth
  *   hdd         seek (when the request does not start at the block after
@@ -38,10 +53,7 @@
  * Linux's max_sectors_kb (512 KiB; newer kernels allow up to 1280 KiB).
  * vm_disk_submit itself never splits: callers merge first.
  *
- * Left out: a transfer bandwidth shared between requests in service (each
- * request gets the whole bandwidth, so q requests in service move up to q
- * times disk.bandwidth: small random I/O, where latency dominates, is timed
- * well, parallel streams too fast), I/O schedulers and reordering (each
+ * Left out: I/O schedulers and reordering (each
  * slot serves its requests in submission order), rotational latency as a
  * function of the angle, seek time as a function of distance, SSD garbage
  * collection, write caches and flushes, and errors.
@@ -78,7 +90,8 @@ typedef struct {
 typedef struct {
 	uint64_t submit_ns;  /* when it was submitted (late ones: clamped) */
 	uint64_t start_ns;   /* when it got a slot and began service */
-	uint64_t service_ns; /* ops->service */
+	uint64_t service_ns; /* done_ns - start_ns: positioning, any wait for
+			      * the channel, and the transfer */
 	uint64_t done_ns;    /* start_ns + service_ns: its completion */
 	uint32_t slot;       /* the queue slot it held */
 	gboolean seeked;     /* it did not start at the head (hdd: paid seek) */
@@ -94,6 +107,8 @@ typedef struct {
 	uint64_t seeks;      /* requests not starting at the head (hdd: seek) */
 	uint64_t queued;     /* requests that waited for a free slot */
 	uint64_t queue_ns;   /* their total wait: queue saturation */
+	uint64_t chan_waits; /* requests whose transfer waited for the channel */
+	uint64_t chan_ns;    /* ... and how long, in all */
 	uint64_t late;       /* submissions stamped before the previous one,
 			      * taken as arriving with it: the caller's
 			      * clocks disagree (0 in a consistent engine) */
@@ -116,10 +131,11 @@ typedef struct {
 	 * Required when init is set; no type here keeps state of its own
 	 * (the queue and the head are the core's), so all leave it NULL. */
 	void *(*clone)(const vm_disk_t *d, const void *priv);
-	/* Nanoseconds to serve @req, at least 1.  Called once per request, in
-	 * submission order, before d->head moves past @req, so d->head is
-	 * still the block after the previous request's end. */
-	uint64_t (*service)(vm_disk_t *d, const vm_disk_req_t *req);
+	/* Nanoseconds @req spends before its data moves (latency, seek).
+	 * Called once per request, in submission order, before d->head moves
+	 * past @req, so d->head is still the block after the previous
+	 * request's end.  The core adds the transfer. */
+	uint64_t (*position)(vm_disk_t *d, const vm_disk_req_t *req);
 } vm_disk_ops_t;
 
 struct vm_disk {
@@ -134,6 +150,7 @@ struct vm_disk {
 	uint64_t *slot_free;     /* queue_depth entries: when each slot's last
 				  * request completes (0: never used) */
 	uint64_t head;           /* the block after the previous request */
+	uint64_t chan_free;      /* when the transfer channel is free */
 	uint64_t last_submit;    /* the latest submission's (clamped) time */
 	uint64_t busy_from;      /* start of the busy union's last stretch */
 	uint64_t busy_until;     /* end of the busy intervals' union so far */

@@ -108,15 +108,17 @@ static const scenario_t scenarios[] = {
 	  80000, 5000000, 2 * GIB, 32, {
 		{      0,    0,  1, R,  81908 },
 		/* 80,000 + 1,908 */
-		{      0, 1000,  1, R,  81908 },
-		/* a second slot, far away: the seek parameter is not nvme's */
+		{      0, 1000,  1, R,  83816 },
+		/* a second slot, far away (the seek parameter is not nvme's):
+		 * its latency overlaps the first's, but its transfer waits
+		 * for the channel until 81,908: + 1,908 */
 		{ 100000,    5, 32, R, 241036 },
 		/* 100,000 + 80,000 + 61,036 */
 		{ 300000,    7,  1, W, 381908 },
 	  }, 4,
-	  /* busy 81,908 + 141,036 + 81,908; 3 requests not at the head */
+	  /* busy 83,816 + 141,036 + 81,908; 3 requests not at the head */
 	  { .reads = 3, .writes = 1, .pages_in = 34, .pages_out = 1,
-	    .busy_ns = 304852, .seeks = 3 } },
+	    .busy_ns = 306760, .seeks = 3 } },
 
 	{ "ssd, queue depth 2: overlap counted once", "ssd",
 	  100000, 0, 550000000, 2, {
@@ -140,13 +142,13 @@ static const scenario_t scenarios[] = {
 	  80000, 5000000, 1000000000, 4, {
 		{       0,   0,  1, R,    4096 },
 		/* 4,096 only: latency and seek are ignored */
-		{       0, 100, 16, W,   65536 },
-		/* slot 1: 16 x 4,096 */
+		{       0, 100, 16, W,   69632 },
+		/* slot 1: 16 x 4,096 after the first's transfer */
 		{ 1000000,   3,  1, R, 1004096 },
 	  }, 3,
-	  /* busy [0, 65,536) + [1,000,000, 1,004,096) */
+	  /* busy [0, 69,632) + [1,000,000, 1,004,096) */
 	  { .reads = 2, .writes = 1, .pages_in = 2, .pages_out = 16,
-	    .busy_ns = 69632, .seeks = 2 } },
+	    .busy_ns = 73728, .seeks = 2 } },
 };
 
 START_TEST(test_scenario)
@@ -185,26 +187,33 @@ START_TEST(test_scenario)
 END_TEST
 
 /* ------------------------------------------------------------------ */
-/* Queue depth: n one-page requests at t=0 on nvme (81,908 each).      */
+/* Queue depth: n one-page requests at t=0 on nvme (80,000 of latency, */
+/* overlapped, and 1,908 of transfer each, one after the other).      */
 /* ------------------------------------------------------------------ */
 
 static const struct {
 	uint32_t queue_depth, nr;
 	uint64_t last_done;   /* completion of the last request */
 	uint32_t last_slot;
+	uint64_t last_start;  /* when the last request got its slot */
 	uint64_t idle_at, busy_ns;
 	uint32_t busy_at_0;   /* vm_disk_nr_busy(d, 0) */
 } depth_cases[] = {
-	/* 32 fill the 32 slots: all done at 81,908 */
-	{ 32, 32,  81908, 31,  81908,  81908, 32 },
-	/* the 33rd waits for slot 0: 81,908 x 2 */
-	{ 32, 33, 163816,  0, 163816, 163816, 32 },
-	/* the 34th takes slot 1: slots 0..31 tie at 81,908, 0 is taken */
-	{ 32, 34, 163816,  1, 163816, 163816, 32 },
+	/* 32 fill the 32 slots; the k-th transfer ends at 80,000 + k x
+	 * 1,908: the last at 141,056 */
+	{ 32, 32, 141056, 31,      0, 141056, 141056, 32 },
+	/* the 33rd waits for slot 0 (81,908), then its own 80,000, and the
+	 * channel is free by then: 163,816 */
+	{ 32, 33, 163816,  0,  81908, 163816, 163816, 32 },
+	/* the 34th takes slot 1, free at 83,816: 83,816 + 81,908 */
+	{ 32, 34, 165724,  1,  83816, 165724, 165724, 32 },
 	/* depth 1: one after the other, 81,908 x 3 */
-	{  1,  3, 245724,  0, 245724, 245724,  1 },
-	/* depth 4, 9 requests: three rounds */
-	{  4,  9, 245724,  0, 245724, 245724,  4 },
+	{  1,  3, 245724,  0, 163816, 245724, 245724,  1 },
+	/* depth 4, 9 requests: the first four end at 81,908 .. 87,632; the
+	 * next four start as their slots free and transfer back to back
+	 * from 161,908 (163,816 .. 169,540); the ninth takes slot 0 again
+	 * at 163,816: 245,724 */
+	{  4,  9, 245724,  0, 163816, 245724, 245724,  4 },
 };
 
 START_TEST(test_queue_depth)
@@ -212,7 +221,7 @@ START_TEST(test_queue_depth)
 	vm_config_t cfg = disk_config("nvme", 80000, 0, 2 * GIB,
 				      depth_cases[_i].queue_depth, PAGE);
 	vm_disk_t *d = vm_disk_new(&cfg);
-	uint64_t done = 0;
+	uint64_t done = 0, prev = 0;
 	uint32_t nr = depth_cases[_i].nr, qd = depth_cases[_i].queue_depth;
 
 	for (uint32_t i = 0; i < nr; i++) {
@@ -220,15 +229,52 @@ START_TEST(test_queue_depth)
 
 		done = vm_disk_submit(d, 0, &req);
 		/* the first round starts at once, the rest waited */
-		ck_assert_uint_eq(d->last.start_ns, (uint64_t)(i / qd) * 81908);
+		if (i < qd)
+			ck_assert_uint_eq(d->last.start_ns, 0);
+		else
+			ck_assert_uint_gt(d->last.start_ns, 0);
+		/* one channel: completions in submission order */
+		ck_assert_uint_gt(done, prev);
+		prev = done;
 	}
 	ck_assert_uint_eq(done, depth_cases[_i].last_done);
 	ck_assert_uint_eq(d->last.slot, depth_cases[_i].last_slot);
+	ck_assert_uint_eq(d->last.start_ns, depth_cases[_i].last_start);
 	ck_assert_uint_eq(vm_disk_idle_at(d), depth_cases[_i].idle_at);
 	ck_assert_uint_eq(d->stats.busy_ns, depth_cases[_i].busy_ns);
 	ck_assert_uint_eq(d->stats.queued, nr > qd ? nr - qd : 0);
 	ck_assert_uint_eq(vm_disk_nr_busy(d, 0), depth_cases[_i].busy_at_0);
 	ck_assert_uint_eq(vm_disk_nr_busy(d, depth_cases[_i].idle_at), 0);
+	vm_disk_free(d);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* The channel: parallel requests move data no faster than bandwidth.  */
+/* ------------------------------------------------------------------ */
+
+/* Two readahead-sized requests (128 pages, 512 KiB) at once on nvme:
+ * 128 pages take ceil(524,288 x 1e9 / 2^31) = 244,141 ns.  The first is
+ * done at 80,000 + 244,141 = 324,141; the second's latency overlapped the
+ * first's, but its data follows the first's: 568,282.  1 MiB in 488,282
+ * ns of transfer: disk.bandwidth, not twice it. */
+START_TEST(test_channel)
+{
+	vm_config_t cfg = disk_config("nvme", 80000, 0, 2 * GIB, 32, PAGE);
+	vm_disk_t *d = vm_disk_new(&cfg);
+	vm_disk_req_t a = { .start = 0, .nr = 128, .dir = R };
+	vm_disk_req_t b = { .start = 1000, .nr = 128, .dir = R };
+
+	ck_assert_uint_eq(vm_disk_submit(d, 0, &a), 324141);
+	ck_assert_uint_eq(d->stats.chan_waits, 0);
+	ck_assert_uint_eq(vm_disk_submit(d, 0, &b), 568282);
+	ck_assert_uint_eq(d->last.slot, 1);
+	ck_assert_uint_eq(d->stats.chan_waits, 1);
+	ck_assert_uint_eq(d->stats.chan_ns, 244141);
+	/* the pages moved: 256 x 4 KiB in 568,282 - 80,000 ns of transfer
+	 * time at most 2 GiB/s */
+	ck_assert_uint_ge((568282 - 80000) * (2 * GIB) / 1000000000,
+			  256 * PAGE - 2 * PAGE);
 	vm_disk_free(d);
 }
 END_TEST
@@ -579,7 +625,7 @@ START_TEST(test_registry)
 	unsigned n = 0;
 
 	while (vm_disk_types[n]) {
-		ck_assert(vm_disk_types[n]->service != NULL);
+		ck_assert(vm_disk_types[n]->position != NULL);
 		n++;
 	}
 	ck_assert_uint_eq(n, 4);
@@ -596,6 +642,7 @@ static Suite *disk_suite(void)
 	tcase_add_loop_test(tc, test_scenario, 0, G_N_ELEMENTS(scenarios));
 	tcase_add_loop_test(tc, test_queue_depth, 0,
 			    G_N_ELEMENTS(depth_cases));
+	tcase_add_test(tc, test_channel);
 	tcase_add_loop_test(tc, test_hdd_sequential_random, 0,
 			    G_N_ELEMENTS(hdd_cases));
 	tcase_add_loop_test(tc, test_transfer, 0, G_N_ELEMENTS(xfer_cases));

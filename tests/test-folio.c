@@ -311,7 +311,10 @@ START_TEST(test_fault_per_folio)
 END_TEST
 
 /* The cold 64 MiB scan: 1 major and 435 minor faults with folios up to
- * 2 MiB, as measured on Linux 6.18 ext4; 1030 with 4 KiB folios. */
+ * 2 MiB, as measured on Linux 6.18 ext4; 1151 with 4 KiB folios, where
+ * a fault that finds its neighbours still being read (the scan catches up
+ * with the disk's 2 GB/s) maps only its own page (traces/scenarios/
+ * cold-scan.vmt). */
 START_TEST(test_cold_scan_counts)
 {
 	g_autofree char *on = with_folios("2M", cold_scan);
@@ -322,7 +325,7 @@ START_TEST(test_cold_scan_counts)
 	vm_engine_free(e);
 	e = run(off);
 	ck_assert_uint_eq(vm_engine_machine(e)->c.majflt, 1);
-	ck_assert_uint_eq(vm_engine_machine(e)->c.minflt, 1030);
+	ck_assert_uint_eq(vm_engine_machine(e)->c.minflt, 1151);
 	vm_engine_free(e);
 }
 END_TEST
@@ -419,9 +422,11 @@ START_TEST(test_pressure)
 	vm_file_t *f = file(e, "data");
 	ck_assert_uint_lt(f->nr_cached, 16384);
 	ck_assert_uint_gt(m->nr_evicted, 0);
-	/* evictions before use restart read-around (4 majors here), so
-	 * the orders start over, but the last window is in large folios */
-	ck_assert_uint_gt(m->c.majflt, 1);
+	/* pages still being read cannot be evicted (they are under I/O),
+	 * so reclaim takes pages the scan has used and read-around never
+	 * has to restart (4 majors when the disk moved data faster than its
+	 * bandwidth allows); the last window is in large folios */
+	ck_assert_uint_eq(m->c.majflt, 1);
 	ck_assert_uint_gt(vm_file_folio_order(f, 16383), 0);
 	check_ok(m);
 	vm_engine_free(e);
