@@ -218,10 +218,11 @@ vm_cmd_record(int argc, char **argv)
 		status = vm_cli_report(err);
 		goto out;
 	}
-	fprintf(stderr, "vmscope record: %s: %u processes, %" G_GUINT64_FORMAT
+	fprintf(stderr, "vmscope record: %s: %u process%s, %" G_GUINT64_FORMAT
 		" accesses -> %" G_GUINT64_FORMAT " access records, %"
-		G_GUINT64_FORMAT " call records, %u files\n", out, st.processes,
-		st.accesses_in, st.accesses_out, st.syscalls_out, st.files);
+		G_GUINT64_FORMAT " call records, %u file%s\n", out, st.processes,
+		st.processes == 1 ? "" : "es", st.accesses_in, st.accesses_out,
+		st.syscalls_out, st.files, st.files == 1 ? "" : "s");
 out:
 	if (opt_keep == NULL)
 		remove_dir(dir);

@@ -15,9 +15,17 @@
  * with it.  Replays use the host profile with memory capped at 1 GiB
  * (--set overrides it): the probes use less than 100 MiB, and a frame table
  * for tens of GiB costs a second per replay.
+ *
+ * A row is a time row when its tolerance is a factor (factor:N), a count
+ * row otherwise.  The exit status is 3 when a row is off, as for a failed
+ * expect line; --ignore-times leaves the time rows out of that verdict,
+ * for callers (tests/validate.sh) on machines whose load moves the times.
+ * -f markdown prints the host facts and the table as docs/validation.md
+ * holds them (scripts/validation-doc.sh puts them there).
  */
 #include <config.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib.h>
@@ -31,11 +39,11 @@
 
 static char *opt_dir, *opt_only, *opt_format;
 static char **opt_sets;
-static gboolean opt_keep, opt_list;
+static gboolean opt_keep, opt_list, opt_ignore_times;
 
 static GOptionEntry entries[] = {
 	{ "format", 'f', 0, G_OPTION_ARG_STRING, &opt_format,
-	  "Output format: text or json (default: text)", "FMT" },
+	  "Output format: text, json or markdown (default: text)", "FMT" },
 	{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_dir,
 	  "Make the probe files in a new directory under DIR (default: "
 	  "$VMSCOPE_PROBE_DIR, $TMPDIR or /var/tmp)", "DIR" },
@@ -48,6 +56,9 @@ static GOptionEntry entries[] = {
 	  "Keep the probe directory and its traces; print where it is", NULL },
 	{ "list", 'l', 0, G_OPTION_ARG_NONE, &opt_list,
 	  "List the workloads and exit", NULL },
+	{ "ignore-times", 0, 0, G_OPTION_ARG_NONE, &opt_ignore_times,
+	  "Time rows (tolerance factor:N) that are off do not make the exit "
+	  "status 3; count rows still do", NULL },
 	{ NULL }
 };
 
@@ -55,6 +66,8 @@ typedef struct {
 	char *workload;
 	char *reason;
 } skipped_t;
+
+typedef enum { OUT_TEXT, OUT_JSON, OUT_MARKDOWN } out_format_t;
 
 typedef struct {
 	vm_host_t host;
@@ -64,7 +77,49 @@ typedef struct {
 	GArray *skipped;          /* skipped_t */
 	GPtrArray *facts;         /* "workload key value" */
 	double seconds;
+	char load_start[64];      /* /proc/loadavg's three averages, "" */
+	char load_end[64];
+	char *date;               /* when the run started, UTC */
 } report_t;
+
+/* The 1, 5 and 15 minute load averages, "0.61 0.52 0.40", or "". The time
+ * rows move with the load, so a report says what it was. */
+static void read_loadavg(char *out, size_t n)
+{
+	g_autofree char *text = NULL;
+	out[0] = '\0';
+	if (!g_file_get_contents("/proc/loadavg", &text, NULL, NULL))
+		return;
+	g_auto(GStrv) f = g_strsplit(g_strstrip(text), " ", 4);
+	if (g_strv_length(f) >= 3)
+		g_snprintf(out, n, "%s %s %s", f[0], f[1], f[2]);
+}
+
+/* A time row: its tolerance is a factor (see the file comment). */
+static gboolean is_time_row(const vm_vrow_t *row)
+{
+	return g_str_has_prefix(row->tolerance, "factor:");
+}
+
+typedef struct {
+	unsigned rows, ok, count_rows, count_off, time_rows, time_off;
+} tally_t;
+
+static tally_t tally(const report_t *r)
+{
+	tally_t t = { 0 };
+	for (unsigned i = 0; i < r->rows->len; i++) {
+		const vm_vrow_t *row = &g_array_index(r->rows, vm_vrow_t, i);
+		gboolean time = is_time_row(row);
+		t.rows++;
+		t.ok += row->ok;
+		t.count_rows += !time;
+		t.time_rows += time;
+		t.count_off += !time && !row->ok;
+		t.time_off += time && !row->ok;
+	}
+	return t;
+}
 
 static gboolean run_probe(const char *probe, char **argv_tail, char **out,
 			  GError **error)
@@ -210,12 +265,50 @@ static double rel_error(const vm_vrow_t *row)
 	return (row->simulated - row->measured) / row->measured;
 }
 
-static unsigned nr_ok(const report_t *r)
+/* What the zero-page fact says: measured by the calibration, or not. */
+static const char *zero_page_text(const vm_host_t *h)
 {
-	unsigned k = 0;
-	for (unsigned i = 0; i < r->rows->len; i++)
-		k += g_array_index(r->rows, vm_vrow_t, i).ok;
-	return k;
+	if (!h->calibrated)
+		return "not measured (costs not calibrated): zero_page=true, "
+		       "the default";
+	if (h->no_zero_page)
+		return "not used by this kernel: anonymous read faults allocate "
+		       "pages (the host profile sets zero_page=false)";
+	return "mapped on read faults of untouched anonymous memory, as in "
+	       "mainline Linux (zero_page=true)";
+}
+
+/* "102 rows: 100 ok, 2 off (98 % within tolerance); count rows 80 of 80
+ * ok, time rows 20 of 22 ok; 0 workloads skipped; 3.4 s", no newline. */
+static void summary(const report_t *r, GString *s)
+{
+	tally_t t = tally(r);
+	g_string_append_printf(s, "%u rows: %u ok, %u off (%.0f %% within "
+			       "tolerance); count rows %u of %u ok, time rows "
+			       "%u of %u ok; %u workloads skipped; %.1f s",
+			       t.rows, t.ok, t.rows - t.ok,
+			       t.rows ? 100.0 * t.ok / t.rows : 0.0,
+			       t.count_rows - t.count_off, t.count_rows,
+			       t.time_rows - t.time_off, t.time_rows,
+			       r->skipped->len, r->seconds);
+}
+
+/* The measured, simulated and error cells of @row, as the table prints
+ * them. */
+static void row_cells(const vm_vrow_t *row, GString *m, GString *v, GString *e)
+{
+	num(m, row->measured);
+	if (row->error_text)
+		g_string_append(v, "-");
+	else
+		num(v, row->simulated);
+	double re = rel_error(row);
+	if (row->error_text)
+		g_string_append(e, "-");
+	else if (isnan(re))
+		g_string_append_printf(e, "%+.0f", row->simulated - row->measured);
+	else
+		g_string_append_printf(e, "%+.1f%%", re * 100);
 }
 
 static void write_json(const report_t *r, GString *s)
@@ -262,8 +355,13 @@ static void write_json(const report_t *r, GString *s)
 	}
 	g_string_append(s, "}, \"disk_bandwidth\": ");
 	num(s, round(h->disk_bandwidth));
-	g_string_append_printf(s, ", \"replay_memory\": %" G_GUINT64_FORMAT "}",
+	g_string_append_printf(s, ", \"replay_memory\": %" G_GUINT64_FORMAT,
 			       r->cfg.memory);
+	g_string_append(s, ", \"load_average\": {\"start\": ");
+	json_str(s, r->load_start);
+	g_string_append(s, ", \"end\": ");
+	json_str(s, r->load_end);
+	g_string_append(s, "}}");
 	g_string_append(s, ",\n \"rows\": [");
 	for (unsigned i = 0; i < r->rows->len; i++) {
 		const vm_vrow_t *row = &g_array_index(r->rows, vm_vrow_t, i);
@@ -280,7 +378,8 @@ static void write_json(const report_t *r, GString *s)
 		num(s, rel_error(row));
 		g_string_append(s, ", \"tolerance\": ");
 		json_str(s, row->tolerance);
-		g_string_append_printf(s, ", \"verdict\": \"%s\"",
+		g_string_append_printf(s, ", \"kind\": \"%s\", \"verdict\": \"%s\"",
+				       is_time_row(row) ? "time" : "count",
 				       row->ok ? "ok" : "off");
 		if (row->error_text) {
 			g_string_append(s, ", \"note\": ");
@@ -297,9 +396,12 @@ static void write_json(const report_t *r, GString *s)
 		json_str(s, k->reason);
 		g_string_append_c(s, '}');
 	}
+	tally_t t = tally(r);
 	g_string_append_printf(s, "],\n \"summary\": {\"rows\": %u, \"ok\": %u, "
-			       "\"off\": %u, \"seconds\": ", r->rows->len, nr_ok(r),
-			       r->rows->len - nr_ok(r));
+			       "\"off\": %u, \"count_rows\": %u, \"count_off\": %u, "
+			       "\"time_rows\": %u, \"time_off\": %u, \"seconds\": ",
+			       t.rows, t.ok, t.rows - t.ok, t.count_rows,
+			       t.count_off, t.time_rows, t.time_off);
 	num(s, round(r->seconds * 10) / 10);
 	g_string_append(s, "}}\n");
 }
@@ -320,10 +422,7 @@ static void write_text(const report_t *r, GString *s)
 			       h->read_ahead_known ? "" : " (default)",
 			       h->fault_around_bytes,
 			       h->fault_around_known ? "" : " (not readable: Linux's default)");
-	if (h->calibrated && h->no_zero_page)
-		g_string_append(s, "zero page: not used by this kernel (anonymous "
-				   "read faults allocate pages; the host profile "
-				   "sets zero_page=false)\n");
+	g_string_append_printf(s, "zero page: %s\n", zero_page_text(h));
 	if (h->folio_max)
 		g_string_append_printf(s, "page-cache folios: up to %" G_GUINT64_FORMAT
 				       " KiB (cache.folio_max), from the kernel version "
@@ -342,6 +441,9 @@ static void write_text(const report_t *r, GString *s)
 				       h->disk_bandwidth / 1e6);
 	else
 		g_string_append(s, "costs: not calibrated (the default profile's)\n");
+	g_string_append_printf(s, "load average: %s at the start, %s at the end\n",
+			       *r->load_start ? r->load_start : "unknown",
+			       *r->load_end ? r->load_end : "unknown");
 	g_string_append_printf(s, "replayed with -p host, memory %" G_GUINT64_FORMAT " MiB\n\n",
 			       r->cfg.memory >> 20);
 	g_string_append_printf(s, "%-22s %-20s %12s %12s %9s %-9s %s\n", "workload",
@@ -351,18 +453,7 @@ static void write_text(const report_t *r, GString *s)
 		const vm_vrow_t *row = &g_array_index(r->rows, vm_vrow_t, i);
 		GString *m = g_string_new(NULL), *v = g_string_new(NULL),
 			*e = g_string_new(NULL);
-		num(m, row->measured);
-		if (row->error_text)
-			g_string_append(v, "-");
-		else
-			num(v, row->simulated);
-		double re = rel_error(row);
-		if (row->error_text)
-			g_string_append(e, "-");
-		else if (isnan(re))
-			g_string_append_printf(e, "%+.0f", row->simulated - row->measured);
-		else
-			g_string_append_printf(e, "%+.1f%%", re * 100);
+		row_cells(row, m, v, e);
 		g_string_append_printf(s, "%-22s %-20s %12s %12s %9s %-9s %s\n",
 				       row->workload, row->metric, m->str, v->str,
 				       e->str, row->tolerance, row->ok ? "ok" : "OFF");
@@ -379,17 +470,150 @@ static void write_text(const report_t *r, GString *s)
 	for (unsigned i = 0; i < r->facts->len; i++)
 		g_string_append_printf(s, "fact: %s\n",
 				       (const char *)g_ptr_array_index(r->facts, i));
-	unsigned ok = nr_ok(r);
-	g_string_append_printf(s, "\n%u rows: %u ok, %u off (%.0f %% within "
-			       "tolerance); %u workloads skipped; %.1f s\n",
-			       r->rows->len, ok, r->rows->len - ok,
-			       r->rows->len ? 100.0 * ok / r->rows->len : 0.0,
-			       r->skipped->len, r->seconds);
+	g_string_append_c(s, '\n');
+	summary(r, s);
+	g_string_append_c(s, '\n');
+}
+
+/* @v in a Markdown table cell: '|' escaped, newlines as spaces. */
+static void md_cell(GString *s, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '|')
+			g_string_append(s, "\\|");
+		else if (*v == '\n' || *v == '\r')
+			g_string_append_c(s, ' ');
+		else
+			g_string_append_c(s, *v);
+	}
+}
+
+static void md_fact(GString *s, const char *fact, const char *fmt, ...)
+	G_GNUC_PRINTF(3, 4);
+
+static void md_fact(GString *s, const char *fact, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *v = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_string_append_printf(s, "| %s | ", fact);
+	md_cell(s, v);
+	g_string_append(s, " |\n");
+}
+
+/*
+ * The host facts and the table as docs/validation.md holds them, every
+ * fact from this run: scripts/validation-doc.sh puts this between the
+ * page's markers, so that no host fact in the page is written by hand.
+ * Not the probe directory, whose name is random.
+ */
+static void write_markdown(const report_t *r, GString *s)
+{
+	const vm_host_t *h = &r->host;
+	tally_t t = tally(r);
+
+	g_string_append_printf(s, "Taken on %s by `vmscope validate -f markdown` "
+			       "(vmscope %s).\n\n", r->date, PACKAGE_VERSION);
+	g_string_append(s, "| host fact | value |\n|---|---|\n");
+	md_fact(s, "kernel", "Linux %s %s", h->kernel, h->machine);
+	md_fact(s, "CPUs", "%u", h->cpus);
+	md_fact(s, "load average (1, 5, 15 min)", "%s at the start, %s at the end",
+		*r->load_start ? r->load_start : "unknown",
+		*r->load_end ? r->load_end : "unknown");
+	md_fact(s, "memory, swap", "%" G_GUINT64_FORMAT " MiB, %" G_GUINT64_FORMAT
+		" MiB", h->memory >> 20, h->swap >> 20);
+	md_fact(s, "page size", "%" G_GUINT64_FORMAT " B", h->page_size);
+	md_fact(s, "transparent huge pages", "%s", *h->thp ? h->thp : "unknown");
+	md_fact(s, "probe files", "%s on device %s, read_ahead_kb %" G_GUINT64_FORMAT
+		"%s", *h->fs ? h->fs : "unknown file system",
+		*h->device ? h->device : "?", h->read_ahead_kb,
+		h->read_ahead_known ? "" : " (not readable: Linux's default)");
+	md_fact(s, "fault_around_bytes", "%" G_GUINT64_FORMAT "%s",
+		h->fault_around_bytes,
+		h->fault_around_known ? "" : " (not readable: Linux's default)");
+	md_fact(s, "zero page", "%s", zero_page_text(h));
+	if (h->folio_max)
+		md_fact(s, "page-cache folios", "up to %" G_GUINT64_FORMAT " KiB "
+			"(cache.folio_max), from the kernel version and the file "
+			"system", h->folio_max >> 10);
+	else
+		md_fact(s, "page-cache folios", "one page each (cache.folio_max=0)");
+	if (h->calibrated)
+		md_fact(s, "calibrated costs", "syscall %.0f ns, pread 4K %.0f ns, "
+			"file minor fault %.0f ns, anon read fault %.0f ns, anon "
+			"write fault %.0f ns, COW fault %.0f ns, major fault %.0f ns, "
+			"access %.0f ns, TLB miss %.0f ns, disk %.0f MB/s",
+			h->syscall_ns, h->pread_4k_ns, h->file_minor_fault_ns,
+			h->zero_fault_ns, h->anon_write_fault_ns, h->cow_fault_ns,
+			h->major_fault_ns, h->access_ns, h->tlb_miss_ns,
+			h->disk_bandwidth / 1e6);
+	else
+		md_fact(s, "calibrated costs", "none (%s): the default profile's",
+			*h->calibration_note ? h->calibration_note : "the probe failed");
+	md_fact(s, "replays", "-p host, memory %" G_GUINT64_FORMAT " MiB",
+		r->cfg.memory >> 20);
+
+	g_string_append(s, "\n**");
+	summary(r, s);
+	g_string_append(s, ".**\n\n");
+	g_string_append(s, "| workload | metric | measured | simulated | error | "
+			   "tolerance | verdict |\n|---|---|--:|--:|--:|---|---|\n");
+	for (unsigned i = 0; i < r->rows->len; i++) {
+		const vm_vrow_t *row = &g_array_index(r->rows, vm_vrow_t, i);
+		g_autoptr(GString) m = g_string_new(NULL);
+		g_autoptr(GString) v = g_string_new(NULL);
+		g_autoptr(GString) e = g_string_new(NULL);
+		row_cells(row, m, v, e);
+		g_string_append(s, "| ");
+		md_cell(s, row->workload);
+		g_string_append(s, " | ");
+		md_cell(s, row->metric);
+		g_string_append_printf(s, " | %s | %s | %s | %s | %s |\n", m->str,
+				       v->str, e->str, row->tolerance,
+				       row->ok ? "ok" : "**OFF**");
+	}
+	if (t.rows - t.ok) {
+		g_string_append(s, "\nOff in this run:");
+		for (unsigned i = 0; i < r->rows->len; i++) {
+			const vm_vrow_t *row = &g_array_index(r->rows, vm_vrow_t, i);
+			if (row->ok)
+				continue;
+			g_string_append(s, " ");
+			md_cell(s, row->workload);
+			g_string_append_c(s, ' ');
+			md_cell(s, row->metric);
+			if (row->error_text) {
+				g_string_append(s, " (");
+				md_cell(s, row->error_text);
+				g_string_append_c(s, ')');
+			}
+			g_string_append_c(s, ';');
+		}
+		g_string_truncate(s, s->len - 1);
+		g_string_append(s, ".\n");
+	}
+	for (unsigned i = 0; i < r->skipped->len; i++) {
+		const skipped_t *k = &g_array_index(r->skipped, skipped_t, i);
+		g_string_append(s, i ? "; " : "\nSkipped: ");
+		md_cell(s, k->workload);
+		g_string_append(s, " (");
+		md_cell(s, k->reason);
+		g_string_append_c(s, ')');
+		if (i + 1 == r->skipped->len)
+			g_string_append(s, ".\n");
+	}
+	for (unsigned i = 0; i < r->facts->len; i++) {
+		g_string_append(s, i ? "; " : "\nFacts the probes reported: ");
+		md_cell(s, g_ptr_array_index(r->facts, i));
+		if (i + 1 == r->facts->len)
+			g_string_append(s, ".\n");
+	}
 }
 
 /* ---- the command -------------------------------------------------------- */
 
-static int validate(report_t *r, char **only, gboolean json)
+static int validate(report_t *r, char **only, out_format_t fmt)
 {
 	GError *err = NULL;
 	g_autofree char *list = NULL;
@@ -409,6 +633,9 @@ static int validate(report_t *r, char **only, gboolean json)
 			return vm_cli_usage_error("validate", "no workload '%s' "
 						  "(vmscope validate --list)", *o);
 
+	read_loadavg(r->load_start, sizeof r->load_start);
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	r->date = g_date_time_format(now, "%Y-%m-%d %H:%M UTC");
 	if (opt_dir && !g_setenv("VMSCOPE_PROBE_DIR", opt_dir, TRUE))
 		return vm_cli_usage_error("validate", "cannot use --dir %s", opt_dir);
 	g_autofree char *dir = vm_host_make_dir(&err);
@@ -444,13 +671,26 @@ static int validate(report_t *r, char **only, gboolean json)
 		}
 	}
 	r->seconds = (double)(g_get_monotonic_time() - t0) / 1e6;
+	read_loadavg(r->load_end, sizeof r->load_end);
 	GString *s = g_string_new(NULL);
-	if (json)
+	if (fmt == OUT_JSON)
 		write_json(r, s);
+	else if (fmt == OUT_MARKDOWN)
+		write_markdown(r, s);
 	else
 		write_text(r, s);
 	fputs(s->str, stdout);
 	g_string_free(s, TRUE);
+	/* as a failed expect line does: the run completed, a check failed */
+	tally_t t = tally(r);
+	unsigned off = t.count_off + (opt_ignore_times ? 0 : t.time_off);
+	if (off) {
+		g_printerr("vmscope validate: %u row%s off %s tolerance%s (exit "
+			   "status 3)\n", off, off == 1 ? "" : "s",
+			   off == 1 ? "its" : "their",
+			   opt_ignore_times && t.time_off ? "; time rows ignored" : "");
+		status = EXIT_EXPECT;
+	}
 out:
 	if (opt_keep)
 		g_printerr("vmscope validate: the probe files and traces are in %s\n", dir);
@@ -468,7 +708,8 @@ int vm_cmd_validate(int argc, char **argv)
 
 	if (!vm_cli_parse_options("validate", "",
 			   "Run probe workloads on this Linux host, measure them, replay\n"
-			   "the same workloads with the host profile, and compare.",
+			   "the same workloads with the host profile, and compare.  The exit\n"
+			   "status is 3 when a row is off its tolerance (docs/validation.md).",
 			   entries, FALSE, &argc, &argv, &status))
 		goto done;
 	if (argc != 1) {
@@ -477,8 +718,16 @@ int vm_cmd_validate(int argc, char **argv)
 		goto done;
 	}
 	const char *f = opt_format ? opt_format : "text";
-	if (strcmp(f, "text") != 0 && strcmp(f, "json") != 0) {
-		status = vm_cli_usage_error("validate", "unknown format '%s' (text or json)", f);
+	out_format_t fmt;
+	if (strcmp(f, "text") == 0)
+		fmt = OUT_TEXT;
+	else if (strcmp(f, "json") == 0)
+		fmt = OUT_JSON;
+	else if (strcmp(f, "markdown") == 0)
+		fmt = OUT_MARKDOWN;
+	else {
+		status = vm_cli_usage_error("validate", "unknown format '%s' "
+					    "(text, json or markdown)", f);
 		goto done;
 	}
 	r.probe = vm_host_find_probe(&err);
@@ -490,7 +739,7 @@ int vm_cmd_validate(int argc, char **argv)
 	r.skipped = g_array_new(FALSE, TRUE, sizeof(skipped_t));
 	r.facts = g_ptr_array_new_with_free_func(g_free);
 	only = opt_only ? g_strsplit(opt_only, ",", -1) : NULL;
-	status = validate(&r, only, strcmp(f, "json") == 0);
+	status = validate(&r, only, fmt);
 	for (unsigned i = 0; i < r.rows->len; i++)
 		vm_vrow_clear(&g_array_index(r.rows, vm_vrow_t, i));
 	for (unsigned i = 0; i < r.skipped->len; i++) {
@@ -501,6 +750,7 @@ int vm_cmd_validate(int argc, char **argv)
 	g_array_free(r.skipped, TRUE);
 	g_ptr_array_free(r.facts, TRUE);
 	g_free(r.probe);
+	g_free(r.date);
 done:
 	g_strfreev(only);
 	g_free(opt_dir);

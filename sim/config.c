@@ -257,9 +257,6 @@ static const builtin_t builtins[] = {
 	  "TLB, no readahead, the seed-hdd costs" },
 };
 
-static const char *const builtin_names[] = {
-	"default", "seed-hdd", "x86-32", "tiny", NULL
-};
 
 /* ------------------------------------------------------------------ */
 /* Values: between text, value_t and the struct                        */
@@ -659,9 +656,32 @@ gboolean vm_config_set_assignment(vm_config_t *cfg, const char *assignment,
 /* ------------------------------------------------------------------ */
 /* Built-in profiles                                                    */
 
+/* The names of builtins[], in its order: the one list of built-ins, so
+ * that listings and messages cannot forget one. */
 const char *const *vm_config_builtin_names(void)
 {
-	return builtin_names;
+	static const char *names[G_N_ELEMENTS(builtins) + 1];
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		for (unsigned i = 0; i < G_N_ELEMENTS(builtins); i++)
+			names[i] = builtins[i].name;
+		g_once_init_leave(&done, 1);
+	}
+	return names;
+}
+
+/* "default, seed-hdd, x86-32, tiny, host": every name -p accepts besides a
+ * file, the fixed built-ins and then `host`, which is read from this
+ * machine rather than kept in builtins[].  Newly allocated. */
+static char *profile_names(void)
+{
+	GString *s = g_string_new(NULL);
+
+	for (const char *const *n = vm_config_builtin_names(); *n; n++)
+		g_string_append_printf(s, "%s, ", *n);
+	g_string_append(s, "host");
+	return g_string_free(s, FALSE);
 }
 
 static const builtin_t *find_builtin(const char *name)
@@ -924,9 +944,10 @@ gboolean vm_config_load(vm_config_t *cfg, const char *name, GError **error)
 	    g_file_test(name, G_FILE_TEST_EXISTS))
 		return load_file(cfg, name, error);
 
-	g_autofree char *list = g_strjoinv(", ", (char **)builtin_names);
+	g_autofree char *list = profile_names();
 	g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
-		    "unknown profile '%s' (built-in: %s)", name, list);
+		    "unknown profile '%s' (built-in: %s; or an .ini file)",
+		    name, list);
 	return FALSE;
 }
 

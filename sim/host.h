@@ -1,5 +1,5 @@
 /*
- * The `host` profile (docs/profiles.md, §9): this Linux machine, read from /proc
+ * The `host` profile (docs/profiles.md, docs/validation.md): this Linux machine, read from /proc
  * and /sys, with costs calibrated by a quick run of the probe program
  * (traces/probes/vmprobe.c).
  *

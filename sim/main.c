@@ -350,7 +350,9 @@ static void print_help(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nWith no command, vmscope runs the tour.  'vmscope COMMAND --help'\n"
 		   "(or 'vmscope help COMMAND') describes each command; 'man vmscope'\n"
-		   "has the whole story.\n");
+		   "('man ./docs/vmscope.1' in a source tree) has the whole story, and\n"
+		   "docs/format.md, docs/profiles.md and docs/statistics.md the reference\n"
+		   "(installed in share/doc/vmscope).\n");
 }
 
 int main(int argc, char **argv)

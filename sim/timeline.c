@@ -349,7 +349,12 @@ static void tl_access(void *ctx, vm_engine_t *e, const vm_record_t *rec,
 			arg_u64(tl, "readahead_pages", res->ra_pages);
 		if (res->around)
 			arg_u64(tl, "fault_around_pages", res->around);
-		if (o != VM_OUT_SIGSEGV && o != VM_OUT_SIGBUS)
+		/* the shared zero page is no frame of the model (its pfn is
+		 * VM_NIL): say so rather than print 4294967295 */
+		if (res->pfn == VM_NIL && o == VM_OUT_ZERO)
+			arg_str(tl, "frame", "zero page");
+		else if (res->pfn != VM_NIL && o != VM_OUT_SIGSEGV &&
+			 o != VM_OUT_SIGBUS)
 			arg_u64(tl, "pfn", res->pfn);
 		arg_u64(tl, "line", rec->line);
 		ev_close(tl);

@@ -42,7 +42,7 @@ opts_for() {
 	explain) echo "$replay_opts --each" ;;
 	tour) echo "$replay_opts --each" ;;
 	tui) echo "$replay_opts --tour" ;;
-	validate) echo "--format --only --set --list --keep" ;;
+	validate) echo "--format --only --set --list --keep --ignore-times" ;;
 	profiles) echo "NAME" ;;
 	batch) echo "--jobs --out --plot --emit" ;;
 	record) echo "-o" ;;
@@ -247,6 +247,214 @@ else
 	not_ok "a trace and its checks on standard input grade it (0 right, 3 wrong)" \
 	       "exit $rc1: $(cat "$T/out")
 exit $rc2: $(cat "$T/out2")"
+fi
+
+# ---- the reference pages carry the contract ------------------------------------
+# Each list comes from the program or its sources, so that a new key,
+# statistic or op fails here until its page describes it.
+DOCS=$top_srcdir/docs
+
+# every key `vmscope profiles default` prints, in docs/profiles.md as `key`
+"$VMSCOPE" profiles default >"$T/default.ini" 2>&1
+keys=$(awk '/^\[/ { g = substr($0, 2, length($0) - 2); next }
+	    /^[a-z]/ && g != "profile" { split($0, kv, "=");
+		print (g == "machine" ? kv[1] : g "." kv[1]) }' "$T/default.ini")
+missing=
+for k in $keys; do
+	grep -qF "\`$k\`" "$DOCS/profiles.md" 2>/dev/null || missing="$missing $k"
+done
+if [ -n "$keys" ] && [ "$(echo $keys | wc -w)" -ge 40 ] && [ -z "$missing" ]; then
+	ok "docs/profiles.md describes every profile key ($(echo $keys | wc -w))"
+else
+	not_ok "docs/profiles.md describes every profile key" "missing:$missing" "keys: $keys"
+fi
+
+# every built-in profile is named, and the table of their values is what
+# `vmscope profiles NAME` prints
+profiles=$("$VMSCOPE" profiles 2>/dev/null | awk '{ print $1 }')
+missing=
+for p in $profiles; do
+	grep -qF "\`$p\`" "$DOCS/profiles.md" 2>/dev/null || missing="$missing $p"
+done
+bad=
+# the table after its marker comment, up to the first blank line
+sed -n '/^<!-- profiles table/,/^$/p' "$DOCS/profiles.md" >"$T/ptable" 2>/dev/null
+hdr=$(grep '^| key | `default`' "$T/ptable" | head -n 1)
+col=2
+for p in $(printf '%s\n' "$hdr" | tr -d '`' | awk -F' *[|] *' '{ for (i = 3; i < NF; i++) print $i }'); do
+	col=$((col + 1))
+	"$VMSCOPE" profiles "$p" >"$T/p.ini" 2>&1 || { bad="$bad
+vmscope profiles $p failed"; continue; }
+	for k in $keys; do
+		g=${k%%.*}; kk=${k#*.}
+		[ "$g" = "$k" ] && { g=machine; kk=$k; }
+		want=$(awk -v g="[$g]" -v k="$kk" '/^\[/ { in_g = ($0 == g); next }
+			in_g && index($0, k "=") == 1 { print substr($0, length(k) + 2) }' "$T/p.ini")
+		got=$(grep "^| \`$k\` |" "$T/ptable" | tr -d '`' |
+		      awk -F' *[|] *' -v c="$col" '{ print $c; exit }')
+		[ "$want" = "$got" ] || bad="$bad
+$p $k: the program says '$want', docs/profiles.md '$got'"
+	done
+done
+if [ -z "$missing" ] && [ -n "$hdr" ] && [ "$col" -ge 6 ] && [ -z "$bad" ]; then
+	ok "docs/profiles.md names every built-in profile, and its table of their values is the program's"
+else
+	not_ok "docs/profiles.md names every built-in profile, and its table of their values is the program's" \
+	       "missing:$missing" "table header: '$hdr'$bad"
+fi
+
+# every statistic name `run -f json` prints (global, process, file)
+printf 'vmt 1\nfile data size=8K\n1 open data fd=3\n1 mmap 0x10000 8K r shared fd=3\n1 r 0x10000\n1 fork 2\n' >"$T/stats.vmt"
+"$VMSCOPE" run -f json "$T/stats.vmt" >"$T/stats.json" 2>&1
+stats=$(sed 1d "$T/stats.json" | grep -o '"[a-z_0-9]*": ' | tr -d '": ' |
+	grep -vx -e global -e processes -e files | sort -u)
+missing=
+for st in $stats; do
+	grep -qF "\`$st\`" "$DOCS/statistics.md" 2>/dev/null || missing="$missing $st"
+done
+if [ "$(echo $stats | wc -w)" -ge 60 ] && echo "$stats" | grep -qx cached_pages &&
+   echo "$stats" | grep -qx wait_ns && [ -z "$missing" ]; then
+	ok "docs/statistics.md describes every statistic run -f json prints ($(echo $stats | wc -w))"
+else
+	not_ok "docs/statistics.md describes every statistic run -f json prints" "missing:$missing" \
+	       "$(head -c 600 "$T/stats.json")"
+fi
+
+# every op the .vmt reader accepts, in docs/format.md as `op`.  The words
+# come from the record kinds' name table (traces/record.c: the kind
+# `access` is the ops r, w and x), plus `vmt`; each one is then fed to
+# the reader, which must know it, so that the table cannot drift from
+# the reader unnoticed.  Adapt ops_from_code when the ops become one table.
+ops_from_code() {
+	sed -n 's/^[[:space:]]*\[VM_REC_[A-Z_0-9]*\] = "\([a-z]*\)",.*/\1/p' \
+		"$top_srcdir/traces/record.c" | sed 's/^access$/r w x/'
+	echo vmt
+}
+ops=$(ops_from_code)
+missing=
+unknown=
+for op in $ops; do
+	grep -qF "\`$op\`" "$DOCS/format.md" 2>/dev/null || missing="$missing $op"
+	[ "$op" = vmt ] && continue
+	printf 'vmt 1\n1 %s\n' "$op" >"$T/op1.vmt"
+	printf 'vmt 1\n%s\n' "$op" >"$T/op2.vmt"
+	"$VMSCOPE" run "$T/op1.vmt" >"$T/op1.out" 2>&1
+	"$VMSCOPE" run "$T/op2.vmt" >"$T/op2.out" 2>&1
+	if grep -q "unknown op '$op'" "$T/op1.out" && grep -q "unknown op '$op'" "$T/op2.out"; then
+		unknown="$unknown $op"
+	fi
+done
+printf 'vmt 1\n1 frobnicate\n' >"$T/op1.vmt"
+"$VMSCOPE" run "$T/op1.vmt" >"$T/op1.out" 2>&1
+if [ "$(echo $ops | wc -w)" -ge 26 ] && [ -z "$missing" ] && [ -z "$unknown" ] &&
+   grep -q "unknown op 'frobnicate'" "$T/op1.out"; then
+	ok "docs/format.md describes every op the trace reader accepts ($(echo $ops | wc -w))"
+else
+	not_ok "docs/format.md describes every op the trace reader accepts" \
+	       "not in docs/format.md:$missing" "in the name table but unknown to the reader:$unknown" \
+	       "ops: $ops"
+fi
+
+# every outcome, with the counting rules, and the exit statuses
+missing=
+for w in hit walk minor major cow zero sigsegv sigbus walk_refs pt_pages \
+	 "expect failed" "| 3 |" "65,536" splitmix64; do
+	grep -qF -e "$w" "$DOCS/format.md" 2>/dev/null || missing="$missing '$w'"
+done
+if [ -z "$missing" ]; then
+	ok "docs/format.md has the outcomes, counting rules, expect lines and exit statuses"
+else
+	not_ok "docs/format.md has the outcomes, counting rules, expect lines and exit statuses" "missing:$missing"
+fi
+
+# Users do not have the specification the project started from: nothing
+# they can read cites it (the patterns are bracketed so this file does
+# not match itself).
+cites=$(cd "$top_srcdir" && grep -rnE 'SPEC[.]md|SPEC §|[.][.]/shared' README.md docs \
+	sim traces models ui tests scripts 2>/dev/null | grep -v '^tests/docs[.]sh:')
+"$VMSCOPE" --help >"$T/h" 2>&1
+for c in $commands; do "$VMSCOPE" "$c" --help >>"$T/h" 2>&1; done
+hcites=$(grep -nE 'SPEC|[.][.]/shared' "$T/h")
+if [ -z "$cites$hcites" ]; then
+	ok "no page, message, comment or --help cites the specification users do not have"
+else
+	not_ok "no page, message, comment or --help cites the specification users do not have" \
+	       "$cites" "$hcites"
+fi
+
+# docs/validation.md's measured block is generated (scripts/validation-doc.sh):
+# its markers are there once, its table's workloads are validate's, and
+# its summary line adds up with its table.
+V=$DOCS/validation.md
+B='<!-- validate: begin (generated by scripts/validation-doc.sh from a run; do not edit by hand) -->'
+E='<!-- validate: end -->'
+awk -v b="$B" -v e="$E" '$0 == b { on = 1 } on { print } $0 == e { on = 0 }' "$V" >"$T/block"
+nrows=$(grep -cE '^[|] [a-z0-9-]+ [|] [a-z0-9_]+ [|] .* [|] (ok|[*][*]OFF[*][*]) [|]$' "$T/block")
+nok=$(grep -cE '[|] ok [|]$' "$T/block")
+summary=$(grep -E '^[*][*][0-9]+ rows: ' "$T/block")
+workloads=$(grep -E '^[|] [a-z0-9-]+ [|] [a-z0-9_]+ [|]' "$T/block" | awk -F' *[|] *' '{ print $2 }' |
+	    grep -v '^workload$' | uniq)
+if [ "$(grep -cxF -e "$B" "$V")" = 1 ] && [ "$(grep -cxF -e "$E" "$V")" = 1 ] &&
+   [ "$nrows" -gt 0 ] && echo "$summary" | grep -q "^[*][*]$nrows rows: $nok ok, $((nrows - nok)) off" &&
+   grep -q '^| zero page | ' "$T/block" && grep -q '^| load average' "$T/block"; then
+	ok "docs/validation.md's measured block is generated, and its summary adds up ($nrows rows)"
+else
+	not_ok "docs/validation.md's measured block is generated, and its summary adds up" \
+	       "rows $nrows, ok $nok, summary: $summary"
+fi
+if "$VMSCOPE" validate --list >"$T/wl" 2>"$T/wl.err"; then
+	if [ "$(sort "$T/wl")" = "$(echo "$workloads" | sort)" ]; then
+		ok "docs/validation.md's table has every workload of validate --list, and no other"
+	else
+		not_ok "docs/validation.md's table has every workload of validate --list, and no other (rerun scripts/validation-doc.sh)" \
+		       "$(echo "$workloads" | sort | diff - "$T/wl" | head -n 10)"
+	fi
+else
+	skip "docs/validation.md's workloads" "validate --list failed: $(head -n 1 "$T/wl.err")"
+fi
+
+# ---- the man page and the docs are installed -----------------------------------
+# `man vmscope` once said "No manual entry": make install must put
+# vmscope(1) where man looks, and the reference pages in $(docdir).
+builddir=$(dirname "$VMSCOPE")
+if [ ! -f "$builddir/Makefile" ] || ! command -v make >/dev/null 2>&1; then
+	skip "make install installs vmscope(1) and the docs" "no Makefile beside $VMSCOPE"
+else
+	mkdir "$T/inst"
+	# a make of its own: not the jobserver of the make check running us
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$builddir" install \
+		DESTDIR="$T/inst" >"$T/install.out" 2>&1
+	rc=$?
+	man1=$(find "$T/inst" -path '*/man1/vmscope.1' | head -n 1)
+	docdir=$(find "$T/inst" -path '*/doc/vmscope' -type d | head -n 1)
+	missing=
+	for f in format.md profiles.md statistics.md guide.md instructor.md \
+		 timeline.md batch.md validation.md; do
+		[ -n "$docdir" ] && [ -s "$docdir/$f" ] || missing="$missing $f"
+	done
+	if [ "$rc" = 0 ] && [ -n "$man1" ] && cmp -s "$man1" "$MAN" && [ -z "$missing" ]; then
+		ok "make install DESTDIR=... installs vmscope(1) and the docs"
+	else
+		not_ok "make install DESTDIR=... installs vmscope(1) and the docs" \
+		       "exit $rc; man page: '$man1'; docs missing:$missing" "$(tail -n 5 "$T/install.out")"
+	fi
+	if [ -z "$man1" ] || ! command -v man >/dev/null 2>&1; then
+		skip "man finds the installed vmscope(1)" "no man here, or nothing installed"
+	else
+		MANPAGER=cat MANWIDTH=80 man -M "$(dirname "$(dirname "$man1")")" vmscope \
+			>"$T/man-installed" 2>&1
+		if grep -q "vmscope - a simulator" "$T/man-installed" &&
+		   grep -q "EXIT STATUS" "$T/man-installed"; then
+			ok "man finds the installed vmscope(1)"
+		else
+			not_ok "man finds the installed vmscope(1)" "$(head -n 5 "$T/man-installed")"
+		fi
+	fi
+fi
+if grep -qF 'man ./docs/vmscope.1' "$top_srcdir/README.md"; then
+	ok "README.md says man ./docs/vmscope.1 for a tree that is not installed"
+else
+	not_ok "README.md says man ./docs/vmscope.1 for a tree that is not installed"
 fi
 
 echo "docs: $passed passed, $failed failed"

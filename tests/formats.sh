@@ -234,7 +234,9 @@ if ! command -v valgrind >/dev/null 2>&1; then
 else
 	vm rec record -o true.vmt -- /bin/true
 	vm recrun run -f csv true.vmt
+	# one process, said in the singular (it once said "1 processes")
 	if [ "$rc" = 0 ] && grep -q '^file /.*libc.so.6 size=' true.vmt &&
+	   grep -q ': 1 process, ' rec.err &&
 	   grep -q '^1 mmap .* r private fd=' true.vmt &&
 	   grep -q '^global,,sigsegv,0$' recrun.out &&
 	   [ "$(sed -n 's/^global,,accesses,//p' recrun.out)" -gt 1000 ]; then

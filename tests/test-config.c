@@ -584,7 +584,7 @@ START_TEST(test_load_missing)
 	ck_assert(!vm_config_load(&cfg, "foo", &err));
 	ck_assert_error(err, VM_ERROR_INVALID,
 			"unknown profile 'foo' (built-in: default, seed-hdd, "
-			"x86-32, tiny)");
+			"x86-32, tiny, host; or an .ini file)");
 	g_clear_error(&err);
 }
 END_TEST

@@ -1030,6 +1030,36 @@ START_TEST(test_escaping)
 }
 END_TEST
 
+/* A read of untouched anonymous memory maps the shared zero page, which is
+ * no frame: its fault says "zero page", not the frame number 4294967295
+ * (VM_NIL) it once printed; the write after it gets a real frame. */
+START_TEST(test_zero_page_frame)
+{
+	static const char text[] =
+		"vmt 1\n"
+		"1 mmap 0x10000 4K rw private anon\n"
+		"1 r 0x10000\n"
+		"1 w 0x10000\n";
+	char *out = tmp_path("zero.json");
+	runinfo_t ri;
+	ck_assert(run_with_timeline("zero.vmt", text, NULL, out, &ri));
+	jval_t *root = load(out);
+	check_against("zero", root, &ri);
+	jval_t *z = find_event(root, "X", "zero fault", 0);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_ptr_null(jget(jget(z, "args"), "pfn"));
+	ck_assert_str_eq(jstr(jget(z, "args"), "frame"), "zero page");
+	jval_t *m = find_event(root, "X", "minor fault", 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_ge(jint(jget(m, "args"), "pfn"), 0);
+	ck_assert_int_lt(jint(jget(m, "args"), "pfn"), 4294967295LL);
+	ck_assert_ptr_null(jget(jget(m, "args"), "frame"));
+	jfree(root);
+	g_unlink(out);
+	g_free(out);
+}
+END_TEST
+
 /* The same inputs give the same bytes: a small machine with files, fork,
  * swap, a sleep and random accesses. */
 START_TEST(test_deterministic)
@@ -1300,6 +1330,7 @@ static Suite *timeline_suite(void)
 	tcase_add_test(tc, test_swap);
 	tcase_add_test(tc, test_flows);
 	tcase_add_test(tc, test_escaping);
+	tcase_add_test(tc, test_zero_page_frame);
 	tcase_add_test(tc, test_deterministic);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("file");

@@ -1,10 +1,13 @@
 #!/bin/sh
 # vmscope validate (docs/validation.md) on this machine: a subset of the probe
 # workloads whose rows Linux reproduces exactly run after run, run with
-# -f json; the test checks the JSON's structure, that every exact row is
-# ok, that the simulated column is the same on a second run (the replays
-# are deterministic), and the error paths (an unknown workload, a bad
-# VMSCOPE_PROBES).  Timing rows are never asserted: they depend on the load.
+# -f json --ignore-times; the test checks the JSON's structure, that every
+# exact row is ok, that the simulated column is the same on a second run
+# (the replays are deterministic), the exit status (3 when a row is off,
+# time rows left out with --ignore-times), -f markdown and
+# scripts/validation-doc.sh, and the error paths (an unknown workload, a
+# bad VMSCOPE_PROBES).  Time rows are never asserted to be within their
+# tolerance: they depend on the load.
 #
 # Skipped (77) where the probes cannot run: not Linux, no probe program,
 # no python3 to read the JSON.
@@ -56,7 +59,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 bad, retry = [], set()
 for k in ("kernel", "page_size", "memory", "swap", "read_ahead_kb", "thp",
-          "fault_around_bytes", "costs_ns"):
+          "fault_around_bytes", "costs_ns", "zero_page", "load_average"):
     if k not in d["host"]:
         bad.append("host has no " + k)
 rows = d["rows"]
@@ -68,6 +71,8 @@ for r in rows:
             bad.append("row without " + k + ": " + repr(r))
     if r["verdict"] not in ("ok", "off"):
         bad.append("bad verdict: " + repr(r))
+    if r.get("kind") != ("time" if r["tolerance"].startswith("factor:") else "count"):
+        bad.append("bad kind: " + repr(r))
     if r["tolerance"] == "exact" and r["verdict"] != "ok":
         bad.append("exact row off: %s %s measured %s simulated %s"
                    % (r["workload"], r["metric"], r["measured"], r["simulated"]))
@@ -75,17 +80,30 @@ for r in rows:
 s = d["summary"]
 if s["rows"] != len(rows) or s["ok"] + s["off"] != s["rows"]:
     bad.append("summary does not add up")
+if (s["count_rows"] != sum(r["kind"] == "count" for r in rows) or
+        s["count_off"] != sum(r["kind"] == "count" and r["verdict"] == "off" for r in rows) or
+        s["time_rows"] + s["count_rows"] != s["rows"] or
+        s["time_off"] + s["count_off"] != s["off"]):
+    bad.append("summary's count and time rows do not add up: %r" % s)
 open(sys.argv[2], "w").write(",".join(sorted(retry)))
 print("\n".join(bad) if bad else "OK")
 PY
 }
 
-"$VMSCOPE" validate -f json --dir "$T" --only "$ONLY" >"$T/a.json" 2>"$T/a.err"
+# summary KEY FILE: a number of the JSON's summary
+summary() {
+	python3 -c 'import json, sys; print(json.load(open(sys.argv[2]))["summary"][sys.argv[1]])' "$1" "$2" 2>/dev/null
+}
+
+# --ignore-times: time rows do not decide, count rows do (3 when one is off)
+"$VMSCOPE" validate -f json --ignore-times --dir "$T" --only "$ONLY" >"$T/a.json" 2>"$T/a.err"
 rc=$?
-if [ $rc = 0 ]; then
-	ok "validate -f json exits 0"
+off=$(summary count_off "$T/a.json")
+if { [ $rc = 0 ] && [ "$off" = 0 ]; } || { [ $rc = 3 ] && [ "${off:-0}" -gt 0 ]; }; then
+	ok "validate -f json --ignore-times exits 0, or 3 exactly when a count row is off"
 else
-	not_ok "validate -f json exits 0 (got $rc)" "$(cat "$T/a.err")"
+	not_ok "validate -f json --ignore-times exits 0, or 3 exactly when a count row is off (got $rc, count_off '$off')" \
+	       "$(cat "$T/a.err")"
 fi
 
 # A loaded machine now and then disturbs a count (a fault retried on a
@@ -94,7 +112,7 @@ fi
 check=$(check_json "$T/a.json")
 if [ "$check" != OK ] && [ -s "$T/retry" ]; then
 	echo "# measured again: $(cat "$T/retry") ($check)"
-	"$VMSCOPE" validate -f json --dir "$T" --only "$(cat "$T/retry")" \
+	"$VMSCOPE" validate -f json --ignore-times --dir "$T" --only "$(cat "$T/retry")" \
 		>"$T/a2.json" 2>"$T/a2.err"
 	check=$(check_json "$T/a2.json")
 fi
@@ -106,8 +124,8 @@ fi
 
 # The replays are deterministic: the count rows' simulated values repeat
 # (time rows follow the calibration, which is a measurement).
-"$VMSCOPE" validate -f json --dir "$T" --only stride-sweep,truncate-sigbus >"$T/b.json" 2>"$T/b.err"
-"$VMSCOPE" validate -f json --dir "$T" --only stride-sweep,truncate-sigbus >"$T/c.json" 2>"$T/c.err"
+"$VMSCOPE" validate -f json --ignore-times --dir "$T" --only stride-sweep,truncate-sigbus >"$T/b.json" 2>"$T/b.err"
+"$VMSCOPE" validate -f json --ignore-times --dir "$T" --only stride-sweep,truncate-sigbus >"$T/c.json" 2>"$T/c.err"
 same=$(python3 - "$T/b.json" "$T/c.json" <<'PY'
 import json, sys
 def sim(p):
@@ -121,6 +139,87 @@ if [ "$same" = OK ]; then
 	ok "the simulated counts are the same on a second run"
 else
 	not_ok "the simulated counts are the same on a second run" "$same"
+fi
+
+# A row off makes the exit status 3, as a failed expect line does.  A
+# second per fault puts cached-scan's ns_per_page (a time row) far off
+# whatever the load; without fault-around every page of stride-sweep
+# faults, so its minflt rows (count rows) are off.
+"$VMSCOPE" validate -f json --dir "$T" --only cached-scan -s cost.minor_fault=1s \
+	>"$T/t.json" 2>"$T/t.err"
+rc=$?
+toff=$(summary time_off "$T/t.json")
+if [ $rc = 3 ] && [ "${toff:-0}" -ge 1 ] && grep -q "off .* tolerance.*(exit status 3)" "$T/t.err"; then
+	ok "a time row off: exit status 3, and stderr says so"
+else
+	not_ok "a time row off: exit status 3, and stderr says so (got $rc, time_off '$toff')" "$(cat "$T/t.err")"
+fi
+"$VMSCOPE" validate -f json --ignore-times --dir "$T" --only cached-scan -s cost.minor_fault=1s \
+	>"$T/ti.json" 2>"$T/ti.err"
+rc=$?
+toff=$(summary time_off "$T/ti.json")
+coff=$(summary count_off "$T/ti.json")
+if [ "${toff:-0}" -ge 1 ] && { { [ $rc = 0 ] && [ "$coff" = 0 ]; } ||
+				{ [ $rc = 3 ] && [ "${coff:-0}" -gt 0 ]; }; }; then
+	ok "a time row off with --ignore-times: exit status 0 (3 only for a count row)"
+else
+	not_ok "a time row off with --ignore-times: exit status 0 (got $rc, time_off '$toff', count_off '$coff')" \
+	       "$(cat "$T/ti.err")"
+fi
+"$VMSCOPE" validate -f json --ignore-times --dir "$T" --only stride-sweep \
+	-s readahead.fault_around=0 >"$T/c0.json" 2>"$T/c0.err"
+rc=$?
+coff=$(summary count_off "$T/c0.json")
+if [ $rc = 3 ] && [ "${coff:-0}" -ge 1 ]; then
+	ok "a count row off: exit status 3, also with --ignore-times"
+else
+	not_ok "a count row off: exit status 3, also with --ignore-times (got $rc, count_off '$coff')" \
+	       "$(cat "$T/c0.err")"
+fi
+
+# -f markdown: the host facts and one table row per JSON row, as
+# docs/validation.md holds them
+"$VMSCOPE" validate -f markdown --dir "$T" --only stride-sweep,truncate-sigbus \
+	>"$T/m.md" 2>"$T/m.err"
+rc=$?
+nrows=$(grep -cE '^\| (stride-sweep|truncate-sigbus) \| [a-z0-9_]+ \| .* \| (ok|\*\*OFF\*\*) \|$' "$T/m.md")
+if { [ $rc = 0 ] || [ $rc = 3 ]; } && grep -q '^| kernel | Linux ' "$T/m.md" &&
+   grep -q '^| zero page | ' "$T/m.md" && grep -q '^| load average' "$T/m.md" &&
+   grep -q '^\*\*[0-9]* rows: ' "$T/m.md" && [ "$nrows" = 11 ]; then
+	ok "validate -f markdown prints the host facts and the table"
+else
+	not_ok "validate -f markdown prints the host facts and the table (exit $rc, $nrows rows)" \
+	       "$(cat "$T/m.md" "$T/m.err")"
+fi
+
+# scripts/validation-doc.sh replaces the block between the markers and
+# keeps the rest of the page byte for byte; without markers it refuses
+# and leaves the page alone.
+SCRIPT=${top_srcdir:-$(dirname "$0")/..}/scripts/validation-doc.sh
+B='<!-- validate: begin (generated by scripts/validation-doc.sh from a run; do not edit by hand) -->'
+E='<!-- validate: end -->'
+printf '# before\n\n%s\nold text\n%s\n\n## after\n' "$B" "$E" >"$T/page.md"
+VMSCOPE="$VMSCOPE" sh "$SCRIPT" --doc "$T/page.md" --dir "$T" --only stride-sweep \
+	>"$T/s.out" 2>"$T/s.err"
+rc=$?
+if [ $rc = 0 ] && ! grep -q 'old text' "$T/page.md" &&
+   [ "$(head -n 3 "$T/page.md")" = "$(printf '# before\n\n%s' "$B")" ] &&
+   [ "$(tail -n 3 "$T/page.md")" = "$(printf '%s\n\n## after' "$E")" ] &&
+   grep -q '^| stride-sweep | minflt_stride_1 | ' "$T/page.md" &&
+   [ -z "$(ls -A "$T" | grep '^\.validation')" ]; then
+	ok "scripts/validation-doc.sh regenerates the block between the markers only"
+else
+	not_ok "scripts/validation-doc.sh regenerates the block between the markers only (exit $rc)" \
+	       "$(cat "$T/s.err" "$T/page.md")"
+fi
+printf '# no markers\n' >"$T/nomark.md"
+VMSCOPE="$VMSCOPE" sh "$SCRIPT" --doc "$T/nomark.md" --only stride-sweep >"$T/n.out" 2>"$T/n.err"
+rc=$?
+if [ $rc = 1 ] && [ "$(cat "$T/nomark.md")" = "# no markers" ] && grep -q "needs the lines" "$T/n.err"; then
+	ok "scripts/validation-doc.sh refuses a page without markers and leaves it alone"
+else
+	not_ok "scripts/validation-doc.sh refuses a page without markers and leaves it alone (exit $rc)" \
+	       "$(cat "$T/n.err")"
 fi
 
 if ! ls "$T" | grep -q vmscope-probe; then
