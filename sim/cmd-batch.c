@@ -191,6 +191,7 @@ typedef struct {
 	GHashTable *pids;        /* GPid -> cell + 1 */
 	int status;
 	int interrupted;         /* the signal that stopped the sweep */
+	gboolean signalled;      /* the sweep itself got a signal */
 	GMainLoop *loop;
 	gint64 t0, last_write;
 	gboolean dirty;          /* rows changed since results.csv was written */
@@ -438,6 +439,15 @@ static void cell_failed(sweep_t *s, unsigned k, const char *msg, int st)
 	s->dirty = TRUE;
 }
 
+static void stop_children(sweep_t *s, int sig)
+{
+	GHashTableIter it;
+	gpointer pid;
+	g_hash_table_iter_init(&it, s->pids);
+	while (g_hash_table_iter_next(&it, &pid, NULL))
+		kill((pid_t)GPOINTER_TO_INT(pid), sig);
+}
+
 /* Signals that stop a worker without anything being wrong with its cell:
  * Ctrl-C reaches the whole process group, the workers included, maybe
  * before the sweep has seen it. */
@@ -479,13 +489,11 @@ static void on_child(GPid pid, gint wstatus, gpointer data)
 		ended = FALSE;
 		s->interrupted_cells++;
 		if (!s->interrupted) {
-			/* someone stopped this worker alone */
-			g_autofree char *label = vm_grid_cell_label(s->g, k);
-			clear_progress(s);
-			fprintf(stderr, "vmscope batch: cell %u (%s) interrupted by "
-				"signal %d (%s); a rerun runs it\n", k, label, sig,
-				g_strsignal(sig));
-			s->status = worst(s->status, 128 + sig);
+			/* Ctrl-C, seen from the worker's end first (or
+			 * someone stopped this worker): the sweep stops too,
+			 * and starts no other cell */
+			s->interrupted = sig;
+			stop_children(s, SIGTERM);
 		}
 	} else {
 		g_autofree char *msg = vm_batch_read_cell_error(s->g, s->dir, k);
@@ -532,20 +540,13 @@ static gboolean on_tick(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-static void stop_children(sweep_t *s, int sig)
-{
-	GHashTableIter it;
-	gpointer pid;
-	g_hash_table_iter_init(&it, s->pids);
-	while (g_hash_table_iter_next(&it, &pid, NULL))
-		kill((pid_t)GPOINTER_TO_INT(pid), sig);
-}
 
 static gboolean on_signal(gpointer data, int sig)
 {
 	sweep_t *s = data;
 	/* the first signal stops the sweep gently, a second one at once */
-	stop_children(s, s->interrupted ? SIGKILL : SIGTERM);
+	stop_children(s, s->signalled ? SIGKILL : SIGTERM);
+	s->signalled = TRUE;
 	s->interrupted = sig;
 	if (s->running == 0)
 		g_main_loop_quit(s->loop);
@@ -1069,8 +1070,11 @@ static gboolean write_plot_files(vm_grid_t *g, const char *dir, char **rows,
 	unsigned nr_varying = 0;
 	for (unsigned d = 0; d < nd; d++)
 		nr_varying += d != xd && nr[d] > 1;
+	/* [plot]'s title and y label are about the grid's own metric; the
+	 * x label holds for any */
+	gboolean own = !g->plot || strcmp(metric, g->plot) == 0;
 	const char *xl = g->plot_xlabel ? g->plot_xlabel : dname[xd];
-	const char *yl = g->plot_ylabel ? g->plot_ylabel : ylabel_made;
+	const char *yl = own && g->plot_ylabel ? g->plot_ylabel : ylabel_made;
 	g_autofree char *title_made = g_strdup_printf("%s against %s", ylabel_made,
 						      dname[xd]);
 	/* the unit in parentheses is the axis's business, not the title's */
@@ -1079,7 +1083,7 @@ static gboolean write_plot_files(vm_grid_t *g, const char *dir, char **rows,
 		const char *rest = strchr(paren, ')') + 1;
 		memmove(paren, rest, strlen(rest) + 1);
 	}
-	const char *title = g->plot_title ? g->plot_title : title_made;
+	const char *title = own && g->plot_title ? g->plot_title : title_made;
 	g_string_append_printf(gp,
 		"# vmscope batch: %s against %s, from the grid %s.\n"
 		"# Redraw with:  cd DIR && gnuplot %s.gp\n"
