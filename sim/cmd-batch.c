@@ -65,9 +65,10 @@ static GOptionEntry entries[] = {
 	  "in the current directory)", "DIR" },
 	{ "plot", 0, 0, G_OPTION_ARG_NONE, &opt_plot,
 	  "Draw the grid's plot metric against the first varied key with "
-	  "gnuplot: DIR/plot-METRIC.png, .svg, and the .gp script", NULL },
+	  "gnuplot: DIR/plot-METRIC.png, .svg, .pdf, and the .gp script", NULL },
 	{ "metric", 'm', 0, G_OPTION_ARG_STRING, &opt_metric,
-	  "Plot this statistic instead of the grid's plot= (default: majflt)", "NAME" },
+	  "Plot this statistic instead of the grid's plot= (default: majflt); "
+	  "NAME/access divides it by the accesses that ran", "NAME" },
 	{ "emit", 0, 0, G_OPTION_ARG_STRING, &opt_emit,
 	  "Do not run: write the unfinished cells as a GNU parallel job list "
 	  "(DIR/jobs.txt) or a Slurm array script (DIR/slurm.sh)", "parallel|slurm" },
@@ -98,9 +99,11 @@ static GOptionEntry entries[] = {
 	"  vmscope batch --cell K GRID DIR                run one cell (a job)\n" \
 	"  vmscope batch --merge DIR [--plot]             fold the jobs' results\n" \
 	"\n" \
-	"Exit status: 0 every cell finished; 1 bad usage or grid, or a cell\n" \
-	"failed on bad input (a bad trace); 2 a cell crashed or hit an internal\n" \
-	"error; 128+N interrupted by signal N."
+	"Exit status: 0 every cell finished (a cell whose process was killed or\n" \
+	"that ran out of memory is a result, counted in the summary); 1 bad\n" \
+	"usage or grid, a cell failed on bad input (a bad trace), or --merge\n" \
+	"found cells without a result or a bad cell file; 2 a cell crashed or\n" \
+	"hit an internal error; 128+N interrupted by signal N (Ctrl-C: 130)."
 
 static int status_of(const GError *err)
 {
@@ -198,6 +201,7 @@ typedef struct {
 	size_t progress_len;     /* length of the progress line on screen */
 	double done_work;        /* work of the cells ended in this run */
 	double done_secs;        /* and the seconds their workers took */
+	double **val_work, **val_secs;   /* the same per [vary] axis and value */
 	guint sig_src[3], tick_src;
 } sweep_t;
 
@@ -223,15 +227,33 @@ static void format_duration(GString *out, double sec)
 		g_string_append_printf(out, "%lu:%02lu", t / 60, t % 60);
 }
 
+/* The seconds cell @k should take at @rate seconds per unit of work:
+ * its weight at that rate, times the slowest factor among its [vary]
+ * values that finished cells have shown (reclaim.policy=opt cells took
+ * 30 times as long as the others on the same trace: once one has ended,
+ * the others are expected to as well). */
+static double expected_secs(const sweep_t *s, unsigned k, double rate)
+{
+	const vm_grid_t *g = s->g;
+	unsigned idx[1 + g->axes->len];
+	vm_grid_cell_index(g, k, idx);
+	double f = 0;
+	for (unsigned a = 0; a < g->axes->len; a++) {
+		unsigned v = idx[1 + a];
+		if (s->val_work[a][v] > 0)
+			f = MAX(f, s->val_secs[a][v] / s->val_work[a][v] / rate);
+	}
+	return s->work[k] * rate * (f > 0 ? f : 1);
+}
+
 /*
  * Seconds left, or -1 when nothing has ended yet to measure by.  Cells
  * are weighed by their trace's size, and the seconds per unit of weight
- * are those of the cells that ended in this run.  A running cell is
- * expected to take its weight at that rate; one already past that (an
- * OPT cell among LRU ones takes 30 times as long on the same trace) is
- * expected to run as long again as it has run so far, which is the best
- * guess with nothing else to go by.  So the estimate never reads 0:00
- * while a cell still runs.
+ * are those of the cells that ended in this run (expected_secs).  A
+ * running cell already past what it was expected to take is expected to
+ * run as long again as it has run so far, which is the best guess with
+ * nothing else to go by; so the estimate never reads 0:00 while a cell
+ * still runs.
  */
 static double time_left(const sweep_t *s)
 {
@@ -242,14 +264,14 @@ static double time_left(const sweep_t *s)
 	double left = 0;
 	unsigned to_start = s->pending->len - s->next;
 	for (unsigned i = s->next; i < s->pending->len; i++)
-		left += s->work[g_array_index(s->pending, unsigned, i)] * rate;
+		left += expected_secs(s, g_array_index(s->pending, unsigned, i), rate);
 	GHashTableIter it;
 	gpointer v;
 	g_hash_table_iter_init(&it, s->pids);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		unsigned k = GPOINTER_TO_UINT(v) - 1;
 		double age = (now - s->started[k]) / 1e6;
-		double expect = s->work[k] * rate;
+		double expect = expected_secs(s, k, rate);
 		left += expect > age ? expect - age : age;
 	}
 	unsigned lanes = MIN(s->jobs, s->running + to_start);
@@ -524,6 +546,12 @@ static void on_child(GPid pid, gint wstatus, gpointer data)
 		/* what the estimate of the time left goes by */
 		s->done_work += s->work[k];
 		s->done_secs += secs;
+		unsigned idx[1 + s->g->axes->len];
+		vm_grid_cell_index(s->g, k, idx);
+		for (unsigned a = 0; a < s->g->axes->len; a++) {
+			s->val_work[a][idx[1 + a]] += s->work[k];
+			s->val_secs[a][idx[1 + a]] += secs;
+		}
 	}
 	maybe_write_results(s);
 	start_cells(s);
@@ -732,6 +760,13 @@ static int sweep(vm_grid_t *g, const char *grid_path, const char *dir)
 	for (unsigned k = 0; k < g->nr_cells; k++)
 		s.work[k] = trace_size[k / (g->nr_cells / g->nr_traces)];
 	g_free(trace_size);
+	s.val_work = g_new0(double *, g->axes->len + 1);
+	s.val_secs = g_new0(double *, g->axes->len + 1);
+	for (unsigned a = 0; a < g->axes->len; a++) {
+		unsigned nv = g_array_index(g->axes, vm_grid_axis_t, a).nr;
+		s.val_work[a] = g_new0(double, nv);
+		s.val_secs[a] = g_new0(double, nv);
+	}
 	if (s.pending->len) {
 		s.sig_src[0] = g_unix_signal_add(SIGINT, on_sigint, &s);
 		s.sig_src[1] = g_unix_signal_add(SIGTERM, on_sigterm, &s);
@@ -790,6 +825,12 @@ static int sweep(vm_grid_t *g, const char *grid_path, const char *dir)
 	g_free(s.errors);
 	g_free(s.work);
 	g_free(s.started);
+	for (unsigned a = 0; a < g->axes->len; a++) {
+		g_free(s.val_work[a]);
+		g_free(s.val_secs[a]);
+	}
+	g_free(s.val_work);
+	g_free(s.val_secs);
 	g_array_free(s.pending, TRUE);
 	g_hash_table_destroy(s.pids);
 	g_main_loop_unref(s.loop);
