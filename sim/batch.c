@@ -21,6 +21,7 @@
 #include "sim/config.h"
 #include "sim/engine.h"
 #include "sim/stats.h"
+#include "models/proc.h"
 #include "traces/error.h"
 #include "traces/outfile.h"
 #include "traces/vmt.h"
