@@ -12,14 +12,19 @@
  */
 #include <config.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include "sim/batch.h"
 #include "sim/config.h"
 #include "sim/engine.h"
 #include "sim/stats.h"
+#include "models/proc.h"
 #include "traces/error.h"
+#include "traces/outfile.h"
+#include "traces/vmt.h"
 
 /* ---- reading the grid ------------------------------------------------- */
 
@@ -88,7 +93,7 @@ static char **take_strv(GPtrArray *a)
 	return (char **)g_ptr_array_free(a, FALSE);
 }
 
-enum { G_NONE, G_GRID, G_VARY, G_SET };
+enum { G_NONE, G_GRID, G_VARY, G_SET, G_PLOT };
 
 typedef struct {
 	vm_grid_t *g;
@@ -163,10 +168,11 @@ static gboolean grid_key(parser_t *ps, const char *key, const char *kat,
 		return TRUE;
 	}
 	if (strcmp(key, "plot") == 0) {
-		if (vm_stats_global_find(val) < 0) {
+		if (!vm_batch_metric_valid(val)) {
 			grid_error(error, &ps->w, s,
 				   "unknown statistic '%s' for plot (see docs/statistics.md: "
-				   "majflt, pgfault, sim_time_ns, ...)", val);
+				   "majflt, pgfault, sim_time_ns, ...; NAME/access divides "
+				   "by the accesses)", val);
 			return FALSE;
 		}
 		g->plot = g_strdup(val);
@@ -214,6 +220,28 @@ static gboolean vary_key(parser_t *ps, const char *key, const char *kat,
 	return TRUE;
 }
 
+/* [plot]: the words on the plot, as given. */
+static gboolean plot_key(parser_t *ps, const char *key, const char *kat,
+			 const char *v, const char *vend, GError **error)
+{
+	const char *s = skip_blank(v, vend);
+	const char *e = trim_end(s, vend);
+	char **slot = strcmp(key, "title") == 0 ? &ps->g->plot_title
+		      : strcmp(key, "xlabel") == 0 ? &ps->g->plot_xlabel
+		      : strcmp(key, "ylabel") == 0 ? &ps->g->plot_ylabel : NULL;
+	if (!slot) {
+		grid_error(error, &ps->w, kat, "unknown key '%s' in [plot] (title, "
+			   "xlabel or ylabel)", key);
+		return FALSE;
+	}
+	if (s == e) {
+		grid_error(error, &ps->w, s, "'%s' needs a value", key);
+		return FALSE;
+	}
+	*slot = g_strndup(s, e - s);
+	return TRUE;
+}
+
 static gboolean set_key(parser_t *ps, const char *key, const char *kat,
 			const char *v, const char *vend, GError **error)
 {
@@ -254,7 +282,7 @@ static gboolean parse_line(parser_t *ps, const char *line, size_t len,
 		const char *close = memchr(s, ']', end - s);
 		if (!close || close + 1 != end) {
 			grid_error(error, &ps->w, s, "bad group line '%.*s' (expected "
-				   "[grid], [vary] or [set])", (int)(end - s), s);
+				   "[grid], [vary], [set] or [plot])", (int)(end - s), s);
 			return FALSE;
 		}
 		g_autofree char *name = g_strndup(s + 1, close - s - 1);
@@ -266,9 +294,11 @@ static gboolean parse_line(parser_t *ps, const char *line, size_t len,
 			ps->group = G_VARY;
 		} else if (strcmp(name, "set") == 0) {
 			ps->group = G_SET;
+		} else if (strcmp(name, "plot") == 0) {
+			ps->group = G_PLOT;
 		} else {
 			grid_error(error, &ps->w, s, "unknown group '[%s]' (expected "
-				   "[grid], [vary] or [set])", name);
+				   "[grid], [vary], [set] or [plot])", name);
 			return FALSE;
 		}
 		return TRUE;
@@ -294,6 +324,7 @@ static gboolean parse_line(parser_t *ps, const char *line, size_t len,
 	switch (ps->group) {
 	case G_GRID: return grid_key(ps, key, s, eq + 1, end, error);
 	case G_VARY: return vary_key(ps, key, s, eq + 1, end, error);
+	case G_PLOT: return plot_key(ps, key, s, eq + 1, end, error);
 	default: return set_key(ps, key, s, eq + 1, end, error);
 	}
 }
@@ -361,17 +392,71 @@ vm_grid_t *vm_grid_parse(const char *name, const char *text,
 	return g;
 }
 
+gboolean vm_batch_read_file(const char *path, gsize max, char **text,
+			    gsize *len, GError **error)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+		g_set_error(error, VM_ERROR, VM_ERROR_IO, "%s: cannot read: %s", path,
+			    g_strerror(e));
+		return FALSE;
+	}
+	/* read at most max + 1 bytes, whatever the file claims to be: a
+	 * device or a FIFO has no size to check first */
+	GString *b = g_string_sized_new(4096);
+	char buf[65536];
+	int e = 0;
+	for (;;) {
+		gsize want = MIN(sizeof buf, max + 1 - b->len);
+		ssize_t n = read(fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		g_string_append_len(b, buf, n);
+		if (b->len > max)
+			break;
+	}
+	close(fd);
+	if (e || b->len > max) {
+		if (e)
+			g_set_error(error, VM_ERROR, VM_ERROR_IO, "%s: cannot read: %s",
+				    path, g_strerror(e));
+		else
+			g_set_error(error, VM_ERROR, VM_ERROR_IO, "%s: larger than %"
+				    G_GSIZE_FORMAT " bytes, the most a grid or cell "
+				    "file may have", path, max);
+		g_string_free(b, TRUE);
+		return FALSE;
+	}
+	if (len)
+		*len = b->len;
+	*text = g_string_free(b, FALSE);
+	return TRUE;
+}
+
+gboolean vm_batch_metric_valid(const char *metric)
+{
+	const char *slash = strchr(metric, '/');
+	if (!slash)
+		return vm_stats_global_find(metric) >= 0;
+	g_autofree char *name = g_strndup(metric, slash - metric);
+	return strcmp(slash, "/access") == 0 && vm_stats_global_find(name) >= 0;
+}
+
 vm_grid_t *vm_grid_load(const char *path, gboolean check_profile,
 			GError **error)
 {
 	g_autofree char *text = NULL;
-	GError *err = NULL;
-	if (!g_file_get_contents(path, &text, NULL, &err)) {
-		g_set_error(error, VM_ERROR, VM_ERROR_IO, "%s", err->message);
-		g_error_free(err);
+	gsize len;
+	if (!vm_batch_read_file(path, VM_GRID_MAX_BYTES, &text, &len, error))
 		return NULL;
-	}
-	if (!g_utf8_validate(text, -1, NULL)) {
+	if (memchr(text, '\0', len) || !g_utf8_validate(text, -1, NULL)) {
 		g_set_error(error, VM_ERROR, VM_ERROR_PARSE, "%s: not UTF-8 text", path);
 		return NULL;
 	}
@@ -392,6 +477,9 @@ void vm_grid_free(vm_grid_t *g)
 	g_strfreev(g->sets);
 	g_free(g->profile);
 	g_free(g->plot);
+	g_free(g->plot_title);
+	g_free(g->plot_xlabel);
+	g_free(g->plot_ylabel);
 	g_free(g->text);
 	g_free(g->dir);
 	g_free(g->name);
@@ -506,9 +594,41 @@ char *vm_grid_header(const vm_grid_t *g)
 		g_string_append_c(s, ',');
 		vm_csv_field(s, axis(g, a)->key);
 	}
+	g_string_append(s, "," VM_BATCH_STATUS_COLUMNS);
 	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
 		g_string_append_printf(s, ",%s", vm_stats_global_name(i));
 	return g_string_free(s, FALSE);
+}
+
+/* Page accesses in the trace at @path with page size @ps, counted as the
+ * engine counts them (sim/engine.c access_count): only needed when a run
+ * stopped before the end, to say how much of it ran. */
+static uint64_t trace_accesses(const char *path, uint64_t ps)
+{
+	vm_vmt_reader_t *r = vm_vmt_open(path, NULL);
+	if (!r)
+		return 0;
+	uint64_t n = 0;
+	vm_record_t rec;
+	while (vm_vmt_next(r, &rec, NULL)) {
+		switch (rec.kind) {
+		case VM_REC_ACCESS:
+			n += (rec.addr + rec.len - 1) / ps - rec.addr / ps + 1;
+			break;
+		case VM_REC_SEQ: {
+			uint64_t stride = rec.stride ? rec.stride : ps;
+			n += (rec.len + stride - 1) / stride;
+			break;
+		}
+		case VM_REC_RAND:
+			n += rec.count;
+			break;
+		default:
+			break;
+		}
+	}
+	vm_vmt_close(r);
+	return n;
 }
 
 char *vm_batch_run_cell(const vm_grid_t *g, unsigned k, gboolean check,
@@ -529,9 +649,29 @@ char *vm_batch_run_cell(const vm_grid_t *g, unsigned k, gboolean check,
 					&opts, error);
 	if (!e)
 		return NULL;
-	if (!vm_engine_run(e, error)) {
-		vm_engine_free(e);
-		return NULL;
+	GError *err = NULL;
+	gboolean oom_stop = FALSE;
+	if (!vm_engine_run(e, &err)) {
+		/* out of memory with nobody to kill is what this machine does
+		 * with this trace: a result (marked), not a failure */
+		if (err->domain != VM_ERROR || err->code != VM_ERROR_OOM) {
+			g_propagate_error(error, err);
+			vm_engine_free(e);
+			return NULL;
+		}
+		g_error_free(err);
+		oom_stop = TRUE;
+	}
+	vm_machine_t *m = vm_engine_machine(e);
+	uint64_t done = m->c.accesses;
+	uint64_t total = done + vm_engine_skipped_accesses(e);
+	if (oom_stop)
+		total = MAX(total, trace_accesses(trace, vm_engine_config(e)->page_size));
+	uint64_t killed = 0;
+	for (uint32_t i = 0; i < m->nr_procs; i++) {
+		uint8_t why = m->procs[i]->killed_by;
+		killed += why == VM_KILL_OOM || why == VM_KILL_SIGSEGV ||
+			  why == VM_KILL_SIGBUS;
 	}
 	unsigned idx[1 + g->axes->len];
 	vm_grid_cell_index(g, k, idx);
@@ -541,6 +681,13 @@ char *vm_batch_run_cell(const vm_grid_t *g, unsigned k, gboolean check,
 		g_string_append_c(row, ',');
 		vm_csv_field(row, axis(g, a)->values[idx[1 + a]]);
 	}
+	/* four decimals: 1.0000 only when (nearly) all of it ran, and the
+	 * killed and stopped columns say whether it all did */
+	double ran = total ? (double)done / (double)total : 1.0;
+	if (done < total)
+		ran = MIN(ran, 0.9999);
+	g_string_append_printf(row, ",%.4f,%" G_GUINT64_FORMAT ",%s", ran, killed,
+			       oom_stop ? "oom" : "no");
 	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
 		g_string_append_printf(row, ",%" G_GUINT64_FORMAT,
 				       vm_stats_global(e, i));
@@ -556,19 +703,13 @@ char *vm_batch_cell_path(const char *dir, unsigned k, const char *ext)
 	return g_build_filename(dir, "cells", base, NULL);
 }
 
-/* Write @text to @path whole, or not at all: a temporary file renamed over
- * it (GLib's consistent mode also syncs it first, so that a power loss
- * leaves the old or the new file, as a SIGKILL does). */
-gboolean vm_batch_write_atomic(const char *path, const char *text, GError **error)
+/* Write @text to @path whole, or not at all (traces/outfile.h), synced
+ * first, so that a power loss leaves the old or the new file, as a SIGKILL
+ * does. */
+gboolean vm_batch_write_file(const char *path, const char *text,
+			     unsigned flags, GError **error)
 {
-	GError *err = NULL;
-	if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT,
-				      0644, &err)) {
-		g_set_error(error, VM_ERROR, VM_ERROR_IO, "%s", err->message);
-		g_error_free(err);
-		return FALSE;
-	}
-	return TRUE;
+	return vm_outfile_write(path, text, -1, flags | VM_OUTFILE_SYNC, error);
 }
 
 /* Cell @k's outcome: "# IDENTITY" and @body in its .@ext file, written
@@ -581,7 +722,7 @@ static gboolean write_cell_file(const vm_grid_t *g, const char *dir, unsigned k,
 	g_autofree char *text = g_strdup_printf("# %s\n%s\n", id, body);
 	g_autofree char *path = vm_batch_cell_path(dir, k, ext);
 	g_autofree char *opath = vm_batch_cell_path(dir, k, other);
-	if (!vm_batch_write_atomic(path, text, error))
+	if (!vm_batch_write_file(path, text, 0, error))
 		return FALSE;
 	g_unlink(opath);
 	return TRUE;
@@ -605,49 +746,168 @@ gboolean vm_batch_write_cell_error(const vm_grid_t *g, const char *dir,
 	return write_cell_file(g, dir, k, "err", "csv", flat, error);
 }
 
-/* The lines of a cell file after its identity line, when the identity is
- * cell @k's; NULL otherwise. */
+/* The lines of cell @k's .@ext file after its identity line (@want of
+ * them), when the identity is cell @k's; NULL otherwise: no file, another
+ * cell's or an older version's (stale: the cell runs again), or one that
+ * names this cell but is not whole (bad: *@bad says why). */
 static char **read_cell_file(const vm_grid_t *g, const char *dir, unsigned k,
-			     const char *ext, unsigned want)
+			     const char *ext, unsigned want, char **bad)
 {
 	g_autofree char *path = vm_batch_cell_path(dir, k, ext);
 	g_autofree char *text = NULL;
 	gsize len;
-	if (!g_file_get_contents(path, &text, &len, NULL))
+	GError *err = NULL;
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
 		return NULL;
-	/* a whole file ends with its newline */
-	if (len == 0 || text[len - 1] != '\n')
+	if (!vm_batch_read_file(path, VM_GRID_MAX_BYTES, &text, &len, &err)) {
+		if (bad)
+			*bad = g_strdup(err->message);
+		g_error_free(err);
 		return NULL;
-	text[len - 1] = '\0';
+	}
 	char **lines = g_strsplit(text, "\n", -1);
 	g_autofree char *id = vm_grid_cell_identity(g, k);
-	if (g_strv_length(lines) != want + 1 || !g_str_has_prefix(lines[0], "# ") ||
+	if (!lines[0] || !g_str_has_prefix(lines[0], "# ") ||
 	    strcmp(lines[0] + 2, id) != 0) {
+		g_strfreev(lines);
+		return NULL;   /* stale */
+	}
+	const char *why = NULL;
+	/* a whole file ends with its newline, after exactly @want lines */
+	if (memchr(text, '\0', len) || text[len - 1] != '\n')
+		why = "not whole (no newline at its end)";
+	else if (g_strv_length(lines) != want + 2)
+		why = want == 2 ? "not an identity line, a header and one row"
+				: "not an identity line and one message";
+	if (why) {
+		if (bad)
+			*bad = g_strdup_printf("%s: %s", path, why);
 		g_strfreev(lines);
 		return NULL;
 	}
+	g_free(lines[want + 1]);
+	lines[want + 1] = NULL;
 	return lines;
 }
 
-char *vm_batch_read_cell(const vm_grid_t *g, const char *dir, unsigned k)
+/* Split CSV @row into its fields, unquoted; FALSE when a quote is not
+ * closed or a field does not end at a comma. */
+static gboolean split_csv(const char *row, GPtrArray *fields)
 {
-	char **lines = read_cell_file(g, dir, k, "csv", 2);
+	const char *p = row;
+	for (;;) {
+		GString *f = g_string_new(NULL);
+		if (*p == '"') {
+			for (p++;; p++) {
+				if (!*p) {
+					g_string_free(f, TRUE);
+					return FALSE;
+				}
+				if (*p == '"' && p[1] == '"') {
+					g_string_append_c(f, '"');
+					p++;
+				} else if (*p == '"') {
+					p++;
+					break;
+				} else {
+					g_string_append_c(f, *p);
+				}
+			}
+			if (*p && *p != ',') {
+				g_string_free(f, TRUE);
+				return FALSE;
+			}
+		} else {
+			const char *c = strchr(p, ',');
+			const char *end = c ? c : p + strlen(p);
+			g_string_append_len(f, p, end - p);
+			p = end;
+		}
+		g_ptr_array_add(fields, g_string_free(f, FALSE));
+		if (!*p)
+			return TRUE;
+		p++;   /* the comma */
+	}
+}
+
+/* A counter as vmscope writes it: decimal digits, no sign, fits 64 bits. */
+static gboolean is_count(const char *s, uint64_t *v)
+{
+	if (!*s || strspn(s, "0123456789") != strlen(s) || (s[0] == '0' && s[1]))
+		return FALSE;
+	errno = 0;
+	guint64 n = g_ascii_strtoull(s, NULL, 10);
+	if (errno)
+		return FALSE;
+	if (v)
+		*v = n;
+	return TRUE;
+}
+
+/* Why row @row is not cell @k's row of grid @g, or NULL when it is. */
+static const char *check_row(const vm_grid_t *g, unsigned k, const char *row)
+{
+	GPtrArray *f = g_ptr_array_new_with_free_func(g_free);
+	const char *why = NULL;
+	unsigned nax = g->axes->len;
+	unsigned idx[1 + nax];
+	vm_grid_cell_index(g, k, idx);
+	if (!split_csv(row, f))
+		why = "its row is not CSV (a quote not closed)";
+	else if (f->len != 1 + nax + VM_BATCH_NR_STATUS + vm_stats_nr_global())
+		why = "its row does not have a field for each column";
+	else if (strcmp(f->pdata[0], g->traces[idx[0]]) != 0)
+		why = "its row names another trace than the cell's";
+	for (unsigned a = 0; !why && a < nax; a++)
+		if (strcmp(f->pdata[1 + a], axis(g, a)->values[idx[1 + a]]) != 0)
+			why = "its row has other [vary] values than the cell's";
+	if (!why) {
+		const char *ran = f->pdata[1 + nax];
+		const char *stopped = f->pdata[3 + nax];
+		char *e;
+		double r = g_ascii_strtod(ran, &e);
+		if (!*ran || *e || !(r >= 0 && r <= 1))
+			why = "its 'ran' is not a fraction from 0 to 1";
+		else if (!is_count(f->pdata[2 + nax], NULL))
+			why = "its 'killed' is not a count";
+		else if (strcmp(stopped, "no") != 0 && strcmp(stopped, "oom") != 0)
+			why = "its 'stopped' is neither 'no' nor 'oom'";
+	}
+	for (unsigned i = 0; !why && i < vm_stats_nr_global(); i++)
+		if (!is_count(f->pdata[1 + nax + VM_BATCH_NR_STATUS + i], NULL))
+			why = "a statistic in its row is not a count";
+	g_ptr_array_free(f, TRUE);
+	return why;
+}
+
+char *vm_batch_read_cell(const vm_grid_t *g, const char *dir, unsigned k,
+			 char **bad)
+{
+	if (bad)
+		*bad = NULL;
+	char **lines = read_cell_file(g, dir, k, "csv", 2, bad);
 	if (!lines)
 		return NULL;
 	g_autofree char *hdr = vm_grid_header(g);
+	const char *why = strcmp(lines[1], hdr) != 0
+		? "its header is not this grid's results.csv header"
+		: check_row(g, k, lines[2]);
 	char *row = NULL;
-	double v;
-	/* the header names this version's statistics; the row has them all */
-	if (strcmp(lines[1], hdr) == 0 &&
-	    vm_batch_row_stat(lines[2], 0, &v))
+	if (why) {
+		if (bad) {
+			g_autofree char *path = vm_batch_cell_path(dir, k, "csv");
+			*bad = g_strdup_printf("%s: %s", path, why);
+		}
+	} else {
 		row = g_strdup(lines[2]);
+	}
 	g_strfreev(lines);
 	return row;
 }
 
 char *vm_batch_read_cell_error(const vm_grid_t *g, const char *dir, unsigned k)
 {
-	char **lines = read_cell_file(g, dir, k, "err", 1);
+	char **lines = read_cell_file(g, dir, k, "err", 1, NULL);
 	if (!lines)
 		return NULL;
 	char *msg = g_strdup(lines[1]);
@@ -673,9 +933,9 @@ gboolean vm_batch_write_results(const vm_grid_t *g, const char *dir,
 	}
 	g_autofree char *rpath = g_build_filename(dir, "results.csv", NULL);
 	g_autofree char *epath = g_build_filename(dir, "errors.txt", NULL);
-	gboolean ok = vm_batch_write_atomic(rpath, csv->str, error);
+	gboolean ok = vm_batch_write_file(rpath, csv->str, 0, error);
 	if (ok && errs->len)
-		ok = vm_batch_write_atomic(epath, errs->str, error);
+		ok = vm_batch_write_file(epath, errs->str, 0, error);
 	else if (ok)
 		g_unlink(epath);
 	g_string_free(csv, TRUE);
@@ -700,7 +960,7 @@ gboolean vm_batch_prepare_dir(const vm_grid_t *g, const char *dir, GError **erro
 	g_autofree char *old = NULL;
 	if (g_file_get_contents(copy, &old, NULL, NULL) && strcmp(old, text) == 0)
 		return TRUE;
-	return vm_batch_write_atomic(copy, text, error);
+	return vm_batch_write_file(copy, text, 0, error);
 }
 
 gboolean vm_batch_row_stat(const char *row, unsigned stat, double *value)
@@ -725,4 +985,37 @@ gboolean vm_batch_row_stat(const char *row, unsigned stat, double *value)
 		return FALSE;
 	*value = g_ascii_strtod(num, &e);
 	return *e == '\0';
+}
+
+gboolean vm_batch_row_metric(const char *row, const char *metric, double *value)
+{
+	const char *slash = strchr(metric, '/');
+	g_autofree char *name = slash ? g_strndup(metric, slash - metric)
+				      : g_strdup(metric);
+	int stat = vm_stats_global_find(name);
+	if (stat < 0 || !vm_batch_row_stat(row, (unsigned)stat, value))
+		return FALSE;
+	if (!slash)
+		return TRUE;
+	double acc;
+	if (!vm_batch_row_stat(row, (unsigned)vm_stats_global_find("accesses"), &acc) ||
+	    acc <= 0)
+		return FALSE;
+	*value /= acc;
+	return TRUE;
+}
+
+gboolean vm_batch_row_status(const vm_grid_t *g, const char *row,
+			     vm_cell_status_t *st)
+{
+	GPtrArray *f = g_ptr_array_new_with_free_func(g_free);
+	unsigned at = 1 + g->axes->len;
+	gboolean ok = split_csv(row, f) && f->len >= at + VM_BATCH_NR_STATUS;
+	if (ok) {
+		st->ran = g_ascii_strtod(f->pdata[at], NULL);
+		st->killed = g_ascii_strtoull(f->pdata[at + 1], NULL, 10);
+		st->oom_stop = strcmp(f->pdata[at + 2], "oom") == 0;
+	}
+	g_ptr_array_free(f, TRUE);
+	return ok;
 }

@@ -73,6 +73,7 @@ typedef struct {
 	uint64_t events;
 	uint64_t passed, failed;
 	uint64_t work;                  /* for snapshots (see engine.h) */
+	uint64_t skipped_accesses;      /* vm_engine_skipped_accesses */
 } replay_pos_t;
 
 struct vm_engine {
@@ -650,8 +651,11 @@ static gboolean run_accesses(vm_engine_t *e, task_t *t, vm_proc_t *p,
 			return FALSE;
 		if (rc == ACC_WAIT)
 			return TRUE;
-		if (rc == ACC_STOP)
+		if (rc == ACC_STOP) {
+			/* its process died: the rest of the record is lost */
+			e->pos.skipped_accesses += n - k - 1;
 			break;
+		}
 	}
 	t->cur_pos = n;
 	return TRUE;
@@ -719,6 +723,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	if (!p || p->state != VM_PROC_RUNNING) {
 		if (!is_bookkeeping(r->kind)) {
 			st->skipped = 1;
+			e->pos.skipped_accesses += access_count(e, r) - t->cur_pos;
 			t->cur_pos = access_count(e, r);   /* done: nothing to resume */
 			if (r->kind == VM_REC_FORK) {
 				/* no parent, no fork: the child's events are
@@ -1444,4 +1449,9 @@ gboolean vm_engine_seek(vm_engine_t *e, uint64_t n, GError **error)
 	if (e->pos.events < n && vm_engine_step(e, error) < 0)
 		return FALSE;
 	return TRUE;
+}
+
+uint64_t vm_engine_skipped_accesses(const vm_engine_t *e)
+{
+	return e->pos.skipped_accesses;
 }

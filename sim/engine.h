@@ -136,5 +136,9 @@ uint64_t vm_engine_expect_passed(const vm_engine_t *e);
 uint64_t vm_engine_expect_failed(const vm_engine_t *e);
 /* Events run so far. */
 uint64_t vm_engine_events(const vm_engine_t *e);
+/* Page accesses of the trace that did not run because their process had
+ * died (killed by the OOM killer or a signal, or exited) so far: with the
+ * `accesses` statistic, how much of the trace ran (batch's `ran`). */
+uint64_t vm_engine_skipped_accesses(const vm_engine_t *e);
 
 #endif

@@ -197,6 +197,11 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 		if (opt_each)
 			opts.on_access = explain_access;
 	}
+	/* "-" is standard output (traces/outfile.h), which the report uses
+	 * unless -q */
+	if (vm_cli_timeline && strcmp(vm_cli_timeline, "-") == 0 && !vm_cli_quiet)
+		return vm_cli_usage_error(cmd, "--timeline -: standard output "
+					  "carries the report; add -q, or give a file");
 	/* the timeline chains to the narration's callbacks */
 	vm_timeline_t *tl = vm_cli_timeline ? vm_timeline_new(vm_cli_timeline) : NULL;
 	if (tl)

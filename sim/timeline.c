@@ -39,6 +39,7 @@
 #include "sim/timeline.h"
 #include "sim/narrate.h"
 #include "traces/error.h"
+#include "traces/outfile.h"
 #include "traces/vmt.h"
 #include "models/proc.h"
 
@@ -61,8 +62,8 @@ typedef struct {
 
 struct vm_timeline {
 	char *path;
-	char *tmp_path;
-	FILE *f;                  /* FILE.tmp while started */
+	vm_outfile_t *out;        /* the file while started (traces/outfile.h) */
+	FILE *f;                  /* its stream */
 	int werrno;               /* the first write error, 0: none */
 	gboolean finished;
 	uint64_t nr_events;
@@ -562,7 +563,6 @@ vm_timeline_t *vm_timeline_new(const char *path)
 	g_return_val_if_fail(path != NULL, NULL);
 	vm_timeline_t *tl = g_new0(vm_timeline_t, 1);
 	tl->path = g_strdup(path);
-	tl->tmp_path = g_strconcat(path, ".tmp", NULL);
 	tl->ev = g_string_sized_new(512);
 	tl->scratch = g_string_sized_new(256);
 	tl->named = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -581,18 +581,19 @@ void vm_timeline_hook(vm_timeline_t *tl, vm_engine_opts_t *opts)
 
 static void set_io_error(const vm_timeline_t *tl, int err, GError **error)
 {
-	g_set_error(error, VM_ERROR, VM_ERROR_IO, "cannot write the timeline '%s': %s",
+	g_set_error(error, VM_ERROR, VM_ERROR_IO, "%s: cannot write: %s",
 		    tl->path, g_strerror(err));
 }
 
 gboolean vm_timeline_start(vm_timeline_t *tl, vm_engine_t *e, GError **error)
 {
 	g_return_val_if_fail(tl != NULL && e != NULL && !tl->f, FALSE);
-	tl->f = fopen(tl->tmp_path, "w");
-	if (!tl->f) {
-		set_io_error(tl, errno, error);
+	/* a regular FILE is written beside it and renamed at the end; a
+	 * device or FIFO in place; "-" is standard output */
+	tl->out = vm_outfile_open(tl->path, VM_OUTFILE_DASH, error);
+	if (!tl->out)
 		return FALSE;
-	}
+	tl->f = vm_outfile_stream(tl->out);
 	tl->e = e;
 	tl->m = vm_engine_machine(e);
 	vm_disk_t *d = tl->m->disk;
@@ -613,14 +614,12 @@ gboolean vm_timeline_start(vm_timeline_t *tl, vm_engine_t *e, GError **error)
 	return TRUE;
 }
 
-/* Close and remove FILE.tmp: the run or the writing failed. */
+/* Close and remove the temporary file: the run or the writing failed. */
 static void discard(vm_timeline_t *tl)
 {
-	if (tl->f) {
-		fclose(tl->f);
-		tl->f = NULL;
-		unlink(tl->tmp_path);
-	}
+	vm_outfile_abort(tl->out);
+	tl->out = NULL;
+	tl->f = NULL;
 }
 
 gboolean vm_timeline_finish(vm_timeline_t *tl, const GError *run_error,
@@ -662,13 +661,11 @@ gboolean vm_timeline_finish(vm_timeline_t *tl, const GError *run_error,
 		discard(tl);
 		return FALSE;
 	}
-	int rc = fclose(tl->f);
+	gboolean ok = vm_outfile_commit(tl->out, error);
+	tl->out = NULL;
 	tl->f = NULL;
-	if (rc == EOF || rename(tl->tmp_path, tl->path) != 0) {
-		set_io_error(tl, errno, error);
-		unlink(tl->tmp_path);
+	if (!ok)
 		return FALSE;
-	}
 	tl->finished = TRUE;
 	return TRUE;
 }
@@ -679,7 +676,6 @@ void vm_timeline_free(vm_timeline_t *tl)
 		return;
 	discard(tl);
 	g_free(tl->path);
-	g_free(tl->tmp_path);
 	g_string_free(tl->ev, TRUE);
 	g_string_free(tl->scratch, TRUE);
 	g_hash_table_destroy(tl->named);

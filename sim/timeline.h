@@ -16,9 +16,10 @@
  *                  sampled after every event that changed them
  *   (global)       crashes and a run's failure, as global instants
  *
- * The events are streamed, as the run makes them, into FILE.tmp, which is
- * renamed to FILE when the run ends, so FILE is never partly written and
- * the memory used does not grow with the run.  A run that stops on an
+ * The events are streamed, as the run makes them, into a temporary file
+ * beside FILE (traces/outfile.h), renamed to FILE when the run ends, so
+ * FILE is never partly written and the memory used does not grow with the
+ * run.  A run that stops on an
  * error (out of memory with oom.policy=none, a bad line in a stream, an
  * invariant violated under --check) still gets its timeline, up to the
  * failure and ending with a "run failed" instant: that is when one wants
@@ -54,7 +55,7 @@ vm_timeline_t *vm_timeline_new(const char *path);
 void vm_timeline_hook(vm_timeline_t *tl, vm_engine_opts_t *opts);
 
 /*
- * Create FILE.tmp, write the header and the state at time 0, and attach the
+ * Open FILE (traces/outfile.h), write the header and the state at time 0, and attach the
  * disk observer to @e's machine.  FALSE with @error (VM_ERROR_IO, naming
  * the file) when it cannot be created; nothing is left behind then.
  */
@@ -63,13 +64,14 @@ gboolean vm_timeline_start(vm_timeline_t *tl, vm_engine_t *e, GError **error);
 /*
  * End the timeline: @run_error is the run's error, or NULL when it
  * completed (failed expectations are a completed run).  Writes the closing
- * part and renames FILE.tmp to FILE.  FALSE with @error (VM_ERROR_IO) when
- * the file could not be written; FILE.tmp is removed then.
+ * part and renames the temporary file to FILE.  FALSE with @error
+ * (VM_ERROR_IO) when the file could not be written; the temporary file is
+ * removed then.
  */
 gboolean vm_timeline_finish(vm_timeline_t *tl, const GError *run_error,
 			    GError **error);
 
-/* Free @tl; a timeline started and not finished has its FILE.tmp removed.
+/* Free @tl; a timeline started and not finished has its temporary file removed.
  * NULL is allowed.  Unless finished, the engine's disk still points at @tl:
  * free the engine too, without running it further. */
 void vm_timeline_free(vm_timeline_t *tl);

@@ -76,10 +76,13 @@ fi
 # ---- the Belady grid ----------------------------------------------------------
 
 vm bel batch -j 2 -o bel "$EXP/belady.ini"
-if [ "$rc" = 0 ] && [ -f bel/results.csv ] && [ ! -s bel.err ]; then
-	ok "the Belady grid runs: exit 0, no progress line off a terminal"
+# off a terminal: one plain line per finished cell, no redrawn line
+if [ "$rc" = 0 ] && [ -f bel/results.csv ] &&
+   [ "$(grep -c '^batch: cell [0-5] (trace=belady.vmt memory=1[26]K reclaim.policy=[a-z]*) done in 0:0[0-9]; [1-6]/6 done' bel.err)" = 6 ] &&
+   [ "$(grep -c . bel.err)" = 6 ] && ! grep -q "$(printf '\r')" bel.err; then
+	ok "the Belady grid runs: exit 0, off a terminal a line per finished cell"
 else
-	not_ok "the Belady grid runs" "$(show bel)"
+	not_ok "the Belady grid runs: exit 0, off a terminal a line per finished cell" "$(show bel)"
 fi
 # fifo, lru, opt, each with 3 then 4 frames
 got=
@@ -102,16 +105,17 @@ fi
 	"$EXP/belady.vmt" >one.csv 2>one.err
 stats=$(grep '^global,' one.csv | cut -d, -f3 | tr '\n' ',' | sed 's/,$//')
 values=$(grep '^global,' one.csv | cut -d, -f4 | tr '\n' ',' | sed 's/,$//')
-if [ "$(head -n 1 bel/results.csv)" = "trace,memory,reclaim.policy,$stats" ]; then
-	ok "results.csv header: trace, each varied key, every global statistic"
+if [ "$(head -n 1 bel/results.csv)" = "trace,memory,reclaim.policy,ran,killed,stopped,$stats" ]; then
+	ok "results.csv header: trace, each varied key, ran, killed, stopped, every global statistic"
 else
-	not_ok "results.csv header" "$(head -n 1 bel/results.csv)" "want: trace,memory,reclaim.policy,$stats"
+	not_ok "results.csv header" "$(head -n 1 bel/results.csv)" \
+	       "want: trace,memory,reclaim.policy,ran,killed,stopped,$stats"
 fi
-if grep -qx "belady.vmt,16K,lru,$values" bel/results.csv; then
-	ok "a cell's row equals 'vmscope run -f csv' with the same settings"
+if grep -qx "belady.vmt,16K,lru,1.0000,0,no,$values" bel/results.csv; then
+	ok "a cell's row: all of the trace ran, and the numbers of 'vmscope run -f csv'"
 else
 	not_ok "a cell's row equals 'vmscope run -f csv' with the same settings" \
-	       "want: belady.vmt,16K,lru,$values" "$(cat bel/results.csv)"
+	       "want: belady.vmt,16K,lru,1.0000,0,no,$values" "$(cat bel/results.csv)"
 fi
 
 cp bel/results.csv bel-first.csv
@@ -136,7 +140,7 @@ if script -qec true /dev/null >/dev/null 2>&1; then
 	script -qec "'$VMSCOPE' batch --force -j 2 -o bel '$EXP/belady.ini'" \
 		/dev/null >tty.out 2>&1 </dev/null
 	if grep -q 'batch: [0-9]*/6 done' tty.out && grep -q 'running' tty.out &&
-	   grep -q 'failed' tty.out; then
+	   grep -q 'failed' tty.out && ! grep -q '^batch: cell' tty.out; then
 		ok "on a terminal a progress line shows cells done, running, failed"
 	else
 		not_ok "on a terminal a progress line shows cells done, running, failed" \
@@ -152,15 +156,28 @@ if command -v gnuplot >/dev/null 2>&1; then
 	vm plot batch --plot -o bel "$EXP/belady.ini"
 	png=bel/plot-pgfault.png
 	svg=bel/plot-pgfault.svg
-	if [ "$rc" = 0 ] && [ -s "$png" ] && [ -s "$svg" ] &&
+	pdf=bel/plot-pgfault.pdf
+	if [ "$rc" = 0 ] && [ -s "$png" ] && [ -s "$svg" ] && [ -s "$pdf" ] &&
 	   [ "$(head -c 4 "$png" | tail -c 3)" = PNG ] && grep -q '<svg' "$svg" &&
+	   [ "$(head -c 4 "$pdf")" = %PDF ] &&
 	   grep -q 'plot-pgfault.dat' bel/plot-pgfault.gp &&
 	   [ "$(grep -c . bel/plot-pgfault.dat)" = 6 ] &&
-	   ! ls bel/*.tmp >/dev/null 2>&1; then
-		ok "--plot writes a PNG, an SVG, the gnuplot script and its data"
+	   ! ls bel | grep -q '\.......$'; then
+		ok "--plot writes a PNG, an SVG, a PDF, the gnuplot script and its data"
 	else
-		not_ok "--plot writes a PNG, an SVG, the gnuplot script and its data" \
+		not_ok "--plot writes a PNG, an SVG, a PDF, the gnuplot script and its data" \
 		       "$(show plot)" "$(ls -l bel)"
+	fi
+	# what the plot says: words and units, not the grid's file name
+	if grep -qx "set title 'Page faults against memory'" bel/plot-pgfault.gp &&
+	   grep -qx "set ylabel 'Page faults'" bel/plot-pgfault.gp &&
+	   grep -q "title 'reclaim.policy'" bel/plot-pgfault.gp &&
+	   ! grep -q 'set title.*\.ini' bel/plot-pgfault.gp &&
+	   ! grep -q 'logscale' bel/plot-pgfault.gp &&
+	   grep -q 'lmargin at screen' bel/plot-pgfault.gp; then
+		ok "the plot's title and labels are words, the frame fixed, no log scale for 12K..16K"
+	else
+		not_ok "the plot's title and labels" "$(head -n 30 bel/plot-pgfault.gp)"
 	fi
 	# the script redraws by hand
 	rm -f "$png"
@@ -174,6 +191,39 @@ if command -v gnuplot >/dev/null 2>&1; then
 		ok "--metric plots another statistic"
 	else
 		not_ok "--metric plots another statistic" "$(show plotm)"
+	fi
+	# times in a unit, logarithmic axes where the values span over 10x,
+	# and [plot]'s own words
+	cat >style.ini <<EOF
+[grid]
+traces=$EXP/belady.vmt
+profile=tiny
+plot=sim_time_ns
+[vary]
+memory=12K;16K;256K
+reclaim.policy=fifo;opt
+[plot]
+title=Belady, once more   # a comment
+ylabel=time to run it
+EOF
+	vm style batch -q --plot -o style style.ini
+	gp=style/plot-sim_time_ns.gp
+	if [ "$rc" = 0 ] && grep -qx "set title 'Belady, once more'" "$gp" &&
+	   grep -qx "set ylabel 'time to run it'" "$gp" && grep -qx "set xlabel 'memory'" "$gp" &&
+	   grep -qx 'set logscale x' "$gp" && [ -s style/plot-sim_time_ns.pdf ]; then
+		ok "[plot] sets the title and a label; memory 12K..256K on a log scale"
+	else
+		not_ok "[plot] sets the title and a label; memory on a log scale" "$(show style)" "$(head -n 30 "$gp" 2>&1)"
+	fi
+	vm style2 batch -q --plot --metric disk_busy_ns -o style style.ini
+	vm style3 batch -q --plot --metric pgfault/access -o style style.ini
+	if grep -qx "set ylabel 'Disk busy time (ms)'" style/plot-disk_busy_ns.gp &&
+	   grep -qx "set ylabel 'Page faults per access'" style/plot-pgfault-per-access.gp &&
+	   [ -s style/plot-pgfault-per-access.png ]; then
+		ok "times are drawn in a unit (ms); NAME/access divides by the accesses"
+	else
+		not_ok "times in a unit; NAME/access" "$(show style2)" "$(show style3)" \
+		       "$(grep ylabel style/*.gp)"
 	fi
 else
 	skip "--plot writes a PNG and an SVG" "gnuplot is not installed"
@@ -395,6 +445,250 @@ if [ "$srun_ok" = yes ] && [ "$rc" = 0 ] && cmp -s slurm/results.csv bel-first.c
 else
 	not_ok "the Slurm array's tasks and --merge give the local results.csv" \
 	       "tasks: $srun_ok" "$(show merges)"
+fi
+
+# ---- cells that ran only part of their trace ---------------------------------------
+
+# 8M written then read in 4M or 6M with 1M of swap: the OOM killer kills the
+# process (oom.policy=badness), or the run stops (none); at 16M all of it runs
+cat >hog.vmt <<'EOF'
+vmt 1
+1 mmap 0x10000000 8M rw private anon
+1 seq w 0x10000000 8M
+1 seq r 0x10000000 8M
+EOF
+cat >hog.ini <<'EOF'
+[grid]
+traces=hog.vmt
+plot=pgfault
+[set]
+swap.size=1M
+[vary]
+memory=4M;16M
+oom.policy=badness;none
+EOF
+vm hog batch -j 2 -o hog hog.ini
+got=$(pick hog/results.csv memory oom.policy killed stopped | tr '\n' ' ')
+ran4=$(pick hog/results.csv memory oom.policy ran | grep '^4M,badness,' | cut -d, -f3)
+if [ "$rc" = 0 ] &&
+   [ "$got" = "4M,badness,1,no 4M,none,0,oom 16M,badness,0,no 16M,none,0,no " ] &&
+   awk -v r="$ran4" 'BEGIN { exit !(r > 0.2 && r < 0.5) }' &&
+   [ "$(pick hog/results.csv memory ran | grep -c '^16M,1.0000$')" = 2 ] &&
+   grep -q '4 finished (4 now, 0 from an earlier run) (2 incomplete: 1 with a process killed, 1 stopped out of memory), 0 failed' hog.out &&
+   grep -q 'cell 0 (.*) done in .*, ran [0-9]*% of its trace (a process was killed)' hog.err &&
+   grep -q 'cell 1 (.*) done in .*, ran [0-9]*% of its trace (out of memory)' hog.err; then
+	ok "cells that ran part of their trace: ran, killed and stopped say so, the summary counts them"
+else
+	not_ok "cells that ran part of their trace" "$(show hog)" "$got ran=$ran4" \
+	       "$(cut -d, -f1-8 hog/results.csv 2>&1)"
+fi
+if command -v gnuplot >/dev/null 2>&1; then
+	vm hogplot batch -q --merge hog --plot --metric pgfault/access
+	gp=hog/plot-pgfault-per-access.gp
+	if [ "$rc" = 0 ] && grep -q "title 'ran only part of its trace'" "$gp" &&
+	   [ "$(awk -F'\t' 'NF == 4 && $4 == 0' hog/plot-pgfault-per-access.dat | wc -l)" = 2 ] &&
+	   [ -s hog/plot-pgfault-per-access.png ]; then
+		ok "the plot circles the cells that ran only part of their trace"
+	else
+		not_ok "the plot marks incomplete cells" "$(show hogplot)" "$(cat hog/plot-pgfault-per-access.dat 2>&1)"
+	fi
+	vm belmark batch -q --merge bel --plot
+	if ! grep -q 'ran only part' bel/plot-pgfault.gp; then
+		ok "a grid whose cells all ran whole has no such mark"
+	else
+		not_ok "a grid whose cells all ran whole has no such mark"
+	fi
+fi
+
+# ---- cell files: validated on resume and merge --------------------------------------
+
+# copy the finished Belady sweep and damage its cell files in four ways
+rm -rf tamper && cp -r bel tamper && rm -f tamper/plot-*
+sed -i 's/^trace,memory/trace,MEMORY/' tamper/cells/cell-0.csv
+sed -i '3s/,0$/,x0/' tamper/cells/cell-1.csv
+sed -i '3s/^belady.vmt,12K,opt,/belady.vmt,16K,opt,/' tamper/cells/cell-2.csv
+head -c 200 bel/cells/cell-3.csv >tamper/cells/cell-3.csv
+vm tmerge batch --merge tamper
+if [ "$rc" = 1 ] &&
+   grep -q 'tamper/cells/cell-0.csv: its header is not' tmerge.err &&
+   grep -q 'tamper/cells/cell-1.csv: a statistic in its row is not a count' tmerge.err &&
+   grep -q 'tamper/cells/cell-2.csv: its row has other \[vary\] values than the cell' tmerge.err &&
+   grep -q 'tamper/cells/cell-3.csv: not whole' tmerge.err &&
+   grep -q '4 bad' tmerge.out && [ "$(rows tamper/results.csv)" = 2 ] &&
+   [ "$(grep -c 'cells/cell-[0-3].csv: ' tmerge.err)" = 4 ]; then
+	ok "--merge: each bad cell file is an error naming it and why; exit 1"
+else
+	not_ok "--merge with bad cell files" "$(show tmerge)" "$(cat tamper/results.csv)"
+fi
+vm tresume batch -j 2 -o tamper "$EXP/belady.ini"
+if [ "$rc" = 0 ] && [ "$(grep -c 'cell-[0-3].csv: .*; the cell runs again' tresume.err)" = 4 ] &&
+   grep -q '(4 now, 2 from an earlier run)' tresume.out &&
+   cmp -s tamper/results.csv bel-first.csv; then
+	ok "a sweep reruns the cells whose files are bad, naming them: the results are whole again"
+else
+	not_ok "a sweep reruns bad cells" "$(show tresume)" "$(diff tamper/results.csv bel-first.csv)"
+fi
+
+# ---- grid files that are not grid files --------------------------------------------
+
+vm zero batch -o zeroout /dev/zero
+if [ "$rc" = 1 ] && grep -q '/dev/zero: larger than 1048576 bytes' zero.err && [ ! -e zeroout ]; then
+	ok "a grid file that is /dev/zero: refused, naming the file and the limit"
+else
+	not_ok "a grid file that is /dev/zero" "$(show zero)"
+fi
+{ printf '[grid]\ntraces=b.vmt\n'; head -c 1100000 /dev/zero | tr '\0' '#'; echo; } >huge.ini
+vm huge batch -o hugeout huge.ini
+if [ "$rc" = 1 ] && grep -q 'huge.ini: larger than 1048576 bytes' huge.err && [ ! -e hugeout ]; then
+	ok "a grid file over 1 MiB: refused"
+else
+	not_ok "a grid file over 1 MiB" "$(show huge)"
+fi
+vm neg batch --cell -5 "$EXP/belady.ini" negout
+if [ "$rc" = 1 ] && grep -q -- '--cell -5: expected a cell number' neg.err && [ ! -e negout ]; then
+	ok "--cell -5 is an error, not the whole sweep"
+else
+	not_ok "--cell -5 is an error" "$(show neg)" "$(ls negout 2>&1)"
+fi
+
+# ---- --emit with hostile names ---------------------------------------------------------
+
+# A directory and a grid whose names hold a quote, $(...), backticks, a
+# semicolon, spaces and a leading dash: the emitted jobs must pass them
+# through as names and run nothing else.  A fake vmscope records the
+# arguments it gets, one per line.
+hdir="-d it's \$(touch PWNED1) \`touch PWNED2\`; touch PWNED3 & {} x"
+mkdir -p -- "$hdir/grids"
+cp -- "$EXP/belady.vmt" "$hdir/grids/"
+hgrid="$hdir/grids/g \$(touch PWNED4)'\"; touch PWNED5.ini"
+cp -- "$EXP/belady.ini" "$hgrid"
+mkdir -p fake
+cat >fake/vmscope <<'EOF'
+#!/bin/sh
+for a in "$@"; do printf '%s\n' "$a"; done >>"${FAKE_LOG:?}"
+echo -- >>"$FAKE_LOG"
+EOF
+chmod +x fake/vmscope
+FAKE_LOG=$T/fake.log
+export FAKE_LOG
+vm hemit batch --emit parallel --command "$T/fake/vmscope" -o "./$hdir/out" "./$hgrid"
+vm hemits batch --emit slurm --command "$T/fake/vmscope" -o "./$hdir/out" "./$hgrid"
+: >fake.log
+jobs_ok=no
+if bash -n "./$hdir/out/jobs.txt" 2>/dev/null && bash -n "./$hdir/out/slurm.sh" 2>/dev/null &&
+   [ "$(grep -c . "./$hdir/out/jobs.txt")" = 6 ]; then
+	jobs_ok=yes
+fi
+(cd "$T/fake" && sh "$T/$hdir/out/jobs.txt") >/dev/null 2>&1
+(cd "$T/fake" && SLURM_ARRAY_TASK_ID=4 sh "$T/$hdir/out/slurm.sh") >/dev/null 2>&1
+# what every call should have been given
+want_args() {
+	printf 'batch\n--cell\n%s\n--out\n%s\n%s\n--\n' "$1" "$T/$hdir/out" "$T/$hgrid"
+}
+{ for k in 0 1 2 3 4 5; do want_args $k; done; want_args 4; } >fake.want
+pwned=$(find . "$T/fake" -name 'PWNED*' 2>/dev/null)
+if [ "$jobs_ok" = yes ] && [ -z "$pwned" ] && cmp -s fake.log fake.want &&
+   [ -f "./$hdir/out/logs/cell-4.log" ]; then
+	ok "--emit with hostile names: bash -n passes, each job passes the names as given, nothing else runs"
+else
+	not_ok "--emit with hostile names" "jobs: $jobs_ok; created: $pwned" \
+	       "$(show hemit)" "$(diff fake.log fake.want | head -n 12)" \
+	       "$(head -n 2 "./$hdir/out/jobs.txt")" "$(tail -n 3 "./$hdir/out/slurm.sh")"
+fi
+# the real thing, through the same hostile names: jobs run, --merge merges
+rm -rf -- "./$hdir/out"
+vm hemit2 batch --emit parallel -o "./$hdir/out" "./$hgrid"
+(sh "./$hdir/out/jobs.txt" >/dev/null 2>&1)
+vm hemitm batch --merge "./$hdir/out"
+pwned=$(find . -name 'PWNED*' 2>/dev/null)
+if [ "$rc" = 0 ] && [ -z "$pwned" ] && cmp -s "./$hdir/out/results.csv" bel-first.csv; then
+	ok "the emitted jobs of hostile names run for real and merge to the local results"
+else
+	not_ok "the emitted jobs of hostile names run for real" "$(show hemitm)" "created: $pwned"
+fi
+# a newline cannot be quoted on one job line: refused, nothing written
+nl="$(printf 'a\nb')"
+vm hnl batch --emit parallel -o "nl-$nl" "$EXP/belady.ini"
+vm hnl2 batch --emit slurm --command "$(printf 'vmscope\necho PWNED')" -o nlout "$EXP/belady.ini"
+if [ "$rc" = 1 ] && grep -q -- '--emit: --command "vmscope\\necho PWNED" has a newline' hnl2.err &&
+   grep -q 'has a newline or another control character' hnl.err && [ ! -e "nl-$nl" ] &&
+   [ ! -e nlout ]; then
+	ok "--emit refuses a newline in --out, the grid's name or --command, writing nothing"
+else
+	not_ok "--emit refuses a newline" "$(show hnl)" "$(show hnl2)"
+fi
+mkdir -p "gnl$nl"
+cp "$EXP/belady.vmt" "$EXP/belady.ini" "gnl$nl/"
+vm hnl3 batch --emit parallel -o nlout3 "gnl$nl/belady.ini"
+if [ "$rc" = 1 ] && grep -q 'the grid file ".*gnla\\nb/belady.ini" has a newline' hnl3.err &&
+   [ ! -e nlout3 ]; then
+	ok "--emit refuses a grid file whose path has a newline"
+else
+	not_ok "--emit refuses a grid file whose path has a newline" "$(show hnl3)"
+fi
+
+# ---- Ctrl-C ------------------------------------------------------------------------------
+
+# Ctrl-C reaches the sweep and its workers at once (one process group):
+# the cells that were running are interrupted, not failed.
+if command -v setsid >/dev/null 2>&1 && env --default-signal=INT true 2>/dev/null; then
+	setsid env --default-signal=INT "$VMSCOPE" batch -j 2 -o cc slow.ini \
+		>cc.out 2>cc.err </dev/null &
+	pid=$!
+	tries=0
+	while ! ps -eo args 2>/dev/null | grep -- "--out cc " | grep -qv grep &&
+	      [ $tries -lt 300 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	sleep 0.3
+	kill -INT -$pid 2>/dev/null
+	wait $pid
+	rc=$?
+	if [ "$rc" = 130 ] && grep -q 'interrupted; .* a rerun runs the rest' cc.err &&
+	   ! grep -q 'failed' cc.err && [ ! -e cc/errors.txt ] &&
+	   ! ls cc/cells | grep -q '\.err$' && grep -q ', 0 failed, [12] interrupted' cc.out; then
+		ok "Ctrl-C: the running cells are interrupted, not failed; exit 130"
+	else
+		not_ok "Ctrl-C: the running cells are interrupted, not failed" "$(show cc)" \
+		       "$(cat cc/errors.txt 2>&1)"
+	fi
+else
+	skip "Ctrl-C: the running cells are interrupted" "no setsid or env --default-signal"
+fi
+
+# ---- the files in DIR ---------------------------------------------------------------
+
+# a plot file that is a link to a device stays one, and the device a
+# device (a private node where we can make one: a regressed writer would
+# replace the machine's /dev/null as root)
+devnull=/dev/null
+if mknod dev-null c 1 3 2>/dev/null && echo x >dev-null 2>/dev/null; then
+	devnull=$T/dev-null
+elif [ "$(id -u)" = 0 ]; then
+	devnull=
+fi
+if command -v gnuplot >/dev/null 2>&1 && [ -n "$devnull" ]; then
+	rm -f bel/plot-pgfault.svg
+	ln -s "$devnull" bel/plot-pgfault.svg
+	vm devplot batch -q --merge bel --plot
+	if [ "$rc" = 0 ] && [ -L bel/plot-pgfault.svg ] && [ -c "$devnull" ] &&
+	   [ -s bel/plot-pgfault.png ]; then
+		ok "--plot writes through a link to a device; both stay what they were"
+	else
+		not_ok "--plot through a link to a device" "$(show devplot)" "$(ls -l bel/plot-pgfault.svg "$devnull")"
+	fi
+	rm -f bel/plot-pgfault.svg
+fi
+# results.csv keeps its old contents when writing the new one fails
+cp bel/results.csv bel-before.csv
+(trap '' XFSZ; ulimit -f 1; "$VMSCOPE" batch --merge bel >fsz.out 2>fsz.err)
+frc=$?
+if [ "$frc" = 1 ] && grep -q 'results.csv: cannot write: File too large' fsz.err &&
+   cmp -s bel/results.csv bel-before.csv && ! ls bel | grep -q '\.......$'; then
+	ok "a failed write of results.csv: exit 1 with the reason, the old file kept, no temporary left"
+else
+	not_ok "a failed write of results.csv" "exit $frc: $(cat fsz.err)" "$(ls bel)"
 fi
 
 # ---- usage and bad grid files -----------------------------------------------------

@@ -611,6 +611,170 @@ else
 	ok "a trace asking for 2 CPUs prints nothing on stdout"
 fi
 
+# ---- output files: devices, FIFOs, links, failed writes ----------------------
+# (traces/outfile.h, vmscope(1) FILES) convert and --timeline write through
+# the one output-file writer: a device is written in place, never replaced
+# by a regular file (as root a rename over /dev/null would succeed); a
+# regular file is replaced whole or keeps its old contents.
+
+SC=small.vmt
+printf 'vmt 1\n1 mmap 0x10000 64K rw private anon\n1 seq w 0x10000 64K\n1 r 0x10000\n' >"$SC"
+# is_chr PATH: PATH is still a character device
+is_chr() { [ -c "$1" ] && [ ! -L "$1" ]; }
+# no_temps NAME: no NAME.XXXXXX left in the current directory
+no_temps() { ! ls -a | grep -q "^$1\.......\$"; }
+
+# Private device nodes where we can make them (root, a file system without
+# nodev): a writer that regressed to renaming over its output then replaces
+# these, not the machine's /dev/null (as root, it would).  Elsewhere the
+# real ones, which a non-root rename cannot replace.
+devnull=/dev/null
+devfull=/dev/full
+if mknod dev-null c 1 3 2>/dev/null && mknod dev-full c 1 7 2>/dev/null &&
+   echo x >dev-null 2>/dev/null && ! echo x 2>/dev/null >dev-full; then
+	devnull=$T/dev-null
+	devfull=$T/dev-full
+elif [ "$(id -u)" = 0 ]; then
+	devnull=
+	devfull=
+	skip "writing to device nodes" "root, and no private device nodes here (nodev?)"
+fi
+for dev in $devnull $devfull; do
+	[ -c "$dev" ] || continue
+	vm conv convert "$SC" "$dev"
+	want=0
+	[ "$dev" = "$devfull" ] && want=1
+	if [ "$rc" = "$want" ] && is_chr "$dev" &&
+	   { [ "$want" = 0 ] || grep -q "$dev: cannot write: No space left" conv.err; }; then
+		ok "convert T $(basename "$dev"): exit $want, it is still a device"
+	else
+		not_ok "convert T $dev: exit $want, it is still a device" "$(show conv)" "$(ls -l "$dev")"
+	fi
+	vm tl run -q --timeline "$dev" "$SC"
+	if [ "$rc" = "$want" ] && is_chr "$dev"; then
+		ok "run --timeline $(basename "$dev"): exit $want, it is still a device"
+	else
+		not_ok "run --timeline $dev: exit $want, it is still a device" "$(show tl)" "$(ls -l "$dev")"
+	fi
+done
+
+# a FIFO: its reader gets the trace, it stays a FIFO
+if mkfifo conv.fifo 2>/dev/null; then
+	# (a writer that renamed a file over the FIFO would leave the reader
+	# waiting: the timeout ends it)
+	timeout 20 cat conv.fifo >fifo.got &
+	reader=$!
+	vm conv convert "$SC" conv.fifo
+	wait $reader
+	"$VMSCOPE" convert "$SC" conv.want 2>/dev/null
+	if [ "$rc" = 0 ] && [ -p conv.fifo ] && cmp -s fifo.got conv.want; then
+		ok "convert T FIFO: the reader gets the trace, the FIFO stays a FIFO"
+	else
+		not_ok "convert T FIFO" "$(show conv)" "$(ls -l conv.fifo)"
+	fi
+else
+	skip "convert T FIFO" "no mkfifo"
+fi
+
+# a symbolic link to a regular file: the target is replaced whole and
+# keeps its mode, the link stays a link
+printf 'old\n' >target.vmt
+chmod 640 target.vmt
+ln -s target.vmt link.vmt
+vm conv convert "$SC" link.vmt
+if [ "$rc" = 0 ] && [ -L link.vmt ] && [ "$(readlink link.vmt)" = target.vmt ] &&
+   cmp -s target.vmt conv.want && [ "$(stat -c %a target.vmt)" = 640 ] &&
+   no_temps target.vmt; then
+	ok "convert T LINK: the link stays, its target is replaced and keeps its mode"
+else
+	not_ok "convert T LINK" "$(show conv)" "$(ls -l link.vmt target.vmt)"
+fi
+# a link to a device: written in place through it
+if [ -n "$devnull" ]; then
+ln -s "$devnull" null.link
+vm tl run -q --timeline null.link "$SC"
+if [ "$rc" = 0 ] && [ -L null.link ] && is_chr "$devnull"; then
+	ok "--timeline LINK-TO-/dev/null: written through the link, both stay"
+else
+	not_ok "--timeline LINK-TO-/dev/null" "$(show tl)" "$(ls -l null.link "$devnull")"
+fi
+fi
+# a link to nothing and a directory are refused, nothing is created
+ln -s nowhere.vmt dangling.vmt
+vm conv convert "$SC" dangling.vmt
+if [ "$rc" = 1 ] && grep -q "dangling.vmt: a symbolic link to a file that does not exist" conv.err &&
+   [ ! -e nowhere.vmt ] && no_temps dangling.vmt && no_temps nowhere.vmt; then
+	ok "convert T DANGLING-LINK: refused, nothing created through it"
+else
+	not_ok "convert T DANGLING-LINK: refused" "$(show conv)"
+fi
+mkdir out.dir
+vm tl run -q --timeline out.dir "$SC"
+if [ "$rc" = 1 ] && grep -q "out.dir: is a directory" tl.err && [ -d out.dir ] &&
+   no_temps out.dir; then
+	ok "--timeline DIRECTORY: refused before the run"
+else
+	not_ok "--timeline DIRECTORY: refused before the run" "$(show tl)"
+fi
+
+# a regular file keeps its old contents when the write fails: a file size
+# limit makes write(2) fail with EFBIG (SIGXFSZ ignored), as a full disk would
+printf 'vmt 1\n1 mmap 0x10000000 4M rw private anon\n1 seq w 0x10000000 4M\n' >big.vmt
+printf 'old contents\n' >keep.vmt
+printf 'old json\n' >keep.json
+(trap '' XFSZ; ulimit -f 1; "$VMSCOPE" explain --timeline keep.json big.vmt >/dev/null 2>fsz.err)
+frc=$?
+if [ "$frc" = 1 ] && [ "$(cat keep.json)" = "old json" ] &&
+   grep -q "keep.json: cannot write: File too large" fsz.err && no_temps keep.json; then
+	ok "a failed write: exit 1 with the reason, the regular file keeps its old contents"
+else
+	not_ok "a failed write keeps the old file" "exit $frc: $(cat fsz.err)" "$(head -c 100 keep.json)"
+fi
+# a failed conversion (bad input) leaves the old file too
+printf 'vmt 1\n1 mmap 0x1000 4K rw private anon\n1 jump 0x1000\n' >badin.vmt
+vm conv convert badin.vmt keep.vmt
+if [ "$rc" = 1 ] && [ "$(cat keep.vmt)" = "old contents" ] && no_temps keep.vmt; then
+	ok "a conversion that fails on its input leaves OUT as it was"
+else
+	not_ok "a conversion that fails on its input leaves OUT as it was" "$(show conv)"
+fi
+
+# Ctrl-C and SIGTERM during a long --timeline run leave no temporary file
+# (env --default-signal undoes the shell's ignoring SIGINT in a background job)
+printf 'vmt 1\n1 mmap 0x10000000 64M rw private anon\n1 seq w 0x10000000 64M stride=1\n1 seq r 0x10000000 64M stride=1\n' >long.vmt
+if env --default-signal=INT true 2>/dev/null; then
+	for sig in INT TERM; do
+		rm -f sig.json
+		env --default-signal=INT "$VMSCOPE" explain --timeline sig.json long.vmt >/dev/null 2>&1 &
+		pid=$!
+		tries=0
+		while ! ls -a | grep -q '^sig\.json\.' && [ $tries -lt 100 ]; do
+			sleep 0.05
+			tries=$((tries + 1))
+		done
+		kill -$sig $pid
+		{ wait $pid; } 2>/dev/null
+		src=$?
+		if [ $src -gt 128 ] && [ ! -e sig.json ] && no_temps sig.json; then
+			ok "SIG$sig during --timeline: killed ($src), no temporary file left"
+		else
+			not_ok "SIG$sig during --timeline leaves no temporary file" "exit $src" "$(ls -a)"
+		fi
+	done
+else
+	skip "signals during --timeline" "env has no --default-signal"
+fi
+
+# "-" is standard output, which carries the report unless -q
+vm dash run --timeline - "$SC"
+vm dashq run -q --timeline - "$SC"
+if [ "$rc" = 0 ] && head -c 40 dashq.out | grep -q '"traceEvents"' && [ ! -e ./- ] &&
+   grep -q "add -q" dash.err; then
+	ok "--timeline - writes to standard output with -q, and is refused without"
+else
+	not_ok "--timeline -" "$(show dashq)" "$(cat dash.err)"
+fi
+
 # ---- summary ----------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"

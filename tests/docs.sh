@@ -4,7 +4,8 @@
 # options (and `vmscope help COMMAND` gives the same text); every scenario
 # and exercise replays through the command line; each exercise's student
 # copy is its answer key without the expect lines; the guides exist and
-# mention what they promise.
+# mention what they promise; and the shell commands of their ```sh blocks
+# run and print what they show (or are marked as skipped, with why).
 #
 # Usage: VMSCOPE=/path/to/vmscope top_srcdir=. sh tests/docs.sh
 
@@ -455,6 +456,148 @@ if grep -qF 'man ./docs/vmscope.1' "$top_srcdir/README.md"; then
 	ok "README.md says man ./docs/vmscope.1 for a tree that is not installed"
 else
 	not_ok "README.md says man ./docs/vmscope.1 for a tree that is not installed"
+fi
+
+# ---- the shell commands the docs show ------------------------------------------
+# Every fenced ```sh block of README.md, docs/*.md and traces/*/README.md
+# is run, one top-level command at a time, in a scratch directory that
+# looks like the top of the tree (or, after a line
+# "<!-- docs.sh: cd DIR -->" right above the fence, like a copy of DIR),
+# with `vmscope` on the PATH and ./vmscope there.  Each command must exit
+# 0, and print something unless its output goes to a file or it only sets
+# things up (an assignment, cd, mkdir, rm, cp, mv, ln, export).  A block
+# that cannot run here says why in "<!-- docs.sh: skip: WHY -->" above
+# its fence, and is reported as skipped with that reason.  The markers are
+# HTML comments: they do not show where the docs are read.
+
+mkdir -p "$T/bin" "$T/blocks"
+ln -s "$VMSCOPE" "$T/bin/vmscope"
+case $VMSCOPE in
+/*) ;;
+*) ln -sf "$(pwd)/$VMSCOPE" "$T/bin/vmscope" ;;
+esac
+abs_src=$(cd "$top_srcdir" && pwd)
+
+# blocks FILE: write each ```sh block of FILE to $T/blocks/N.sh, and one
+# line "N<TAB>LINE<TAB>MARKER" per block to stdout
+nblock=0
+extract_blocks() {
+	awk -v dir="$T/blocks" -v start="$nblock" '
+		/^<!-- docs\.sh: .* -->[[:space:]]*$/ {
+			m = $0
+			sub(/^<!-- docs\.sh: /, "", m)
+			sub(/ -->[[:space:]]*$/, "", m)
+			marker = m
+			next
+		}
+		/^```sh[[:space:]]*$/ && !inside {
+			inside = 1
+			n = start + (++k)
+			out = dir "/" n ".sh"
+			printf "" >out
+			printf "%d\t%d\t%s\n", n, NR, marker
+			marker = ""
+			next
+		}
+		/^```/ && inside { inside = 0; close(out); next }
+		inside { print >out; next }
+		NF { marker = "" }
+	' "$1"
+}
+
+# quiet_cmd TEXT: a command that need not print (see above)
+quiet_cmd() {
+	first=$(printf '%s\n' "$1" | sed -n '1{s/^[[:space:]]*//;s/[[:space:]].*//;p;}')
+	case $first in
+	cd|mkdir|rm|cp|mv|ln|export|:) return 0 ;;
+	*=*) case $first in *\(*|*\|*) ;; *) return 0 ;; esac ;;
+	esac
+	# stdout sent to a file (not 2> nor >&)
+	printf '%s\n' "$1" | grep -q '\(^\|[^0-9&>]\)>[^&]' && return 0
+	return 1
+}
+
+ran_blocks=0
+for doc in "$top_srcdir"/README.md "$top_srcdir"/docs/*.md "$top_srcdir"/traces/*/README.md; do
+	[ -f "$doc" ] || continue
+	rel=${doc#"$top_srcdir"/}
+	extract_blocks "$doc" >"$T/blocks/list"
+	while IFS='	' read -r b line marker; do
+		nblock=$b
+		what="$rel:$line: the sh block"
+		case $marker in
+		skip:*)
+			skip "$what" "${marker#skip: }"
+			continue ;;
+		esac
+		work=$T/run-$b
+		mkdir -p "$work"
+		case $marker in
+		"cd "*)
+			sub=${marker#cd }
+			cp -R "$abs_src/$sub/." "$work/" ;;
+		*)
+			for f in "$abs_src"/*; do
+				ln -s "$f" "$work/" 2>/dev/null
+			done ;;
+		esac
+		rm -f "$work/vmscope"
+		ln -s "$T/bin/vmscope" "$work/vmscope"
+		# one top-level command at a time: lines are joined until sh
+		# can parse them whole
+		runner=$T/blocks/$b.run
+		: >"$runner"
+		nc=0
+		chunk=
+		while IFS= read -r l || [ -n "$l" ]; do
+			if [ -z "$chunk" ]; then
+				stripped=$(printf '%s' "$l" | sed 's/^[[:space:]]*//')
+				case $stripped in ''|'#'*) continue ;; esac
+			fi
+			chunk="$chunk$l
+"
+			case $l in *\\) continue ;; esac
+			printf '%s' "$chunk" | sh -n 2>/dev/null || continue
+			nc=$((nc + 1))
+			printf '%s' "$chunk" >"$T/blocks/$b.$nc.cmd"
+			printf '{ %s} >%s 2>%s </dev/null; echo $? >%s\n' "$chunk" \
+				"$T/blocks/$b.$nc.out" "$T/blocks/$b.$nc.err" \
+				"$T/blocks/$b.$nc.rc" >>"$runner"
+			chunk=
+		done <"$T/blocks/$b.sh"
+		if [ -n "$chunk" ]; then
+			not_ok "$what runs" "a command does not parse: $chunk"
+			continue
+		fi
+		(cd "$work" && PATH=$T/bin:$PATH sh "$runner") >/dev/null 2>&1
+		bad=
+		i=1
+		while [ $i -le $nc ]; do
+			cmd=$(cat "$T/blocks/$b.$i.cmd")
+			crc=$(cat "$T/blocks/$b.$i.rc" 2>/dev/null)
+			if [ "$crc" != 0 ]; then
+				bad="$bad
+\$ $cmd
+exit ${crc:-(did not run)}: $(head -n 3 "$T/blocks/$b.$i.err" 2>/dev/null)"
+			elif [ ! -s "$T/blocks/$b.$i.out" ] && ! quiet_cmd "$cmd"; then
+				bad="$bad
+\$ $cmd
+printed nothing"
+			fi
+			i=$((i + 1))
+		done
+		ran_blocks=$((ran_blocks + 1))
+		if [ -z "$bad" ] && [ $nc -gt 0 ]; then
+			ok "$what: its $nc commands exit 0 and print what they show"
+		else
+			not_ok "$what: its commands exit 0 and print what they show" "$bad"
+		fi
+	done <"$T/blocks/list"
+done
+if [ "$ran_blocks" -ge 2 ]; then
+	ok "ran the sh blocks of the docs ($ran_blocks)"
+else
+	not_ok "ran the sh blocks of the docs (2 or more)" "only $ran_blocks"
 fi
 
 echo "docs: $passed passed, $failed failed"

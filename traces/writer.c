@@ -12,14 +12,15 @@
 #include <glib/gstdio.h>
 #include "traces/writer.h"
 #include "traces/error.h"
+#include "traces/outfile.h"
 #include "traces/units.h"
 #include "traces/vmt.h"
 #include "traces/vmtb.h"
 
 struct vm_writer {
-	char *path;             /* as given, for messages and the rename */
-	char *tmp;              /* the temporary file; NULL for stdout */
-	FILE *out;
+	char *path;             /* as given, for messages */
+	vm_outfile_t *file;     /* where it goes (traces/outfile.h) */
+	FILE *out;              /* its stream */
 	char *iobuf;            /* stdio's buffer: large, fewer write(2)s */
 	vm_vmtb_writer_t *bin;  /* NULL: text */
 	GString *line;          /* text: the record being formatted */
@@ -44,21 +45,15 @@ vm_writer_open(const char *path, gboolean binary, GError **error)
 	g_return_val_if_fail(path != NULL, NULL);
 	w = g_new0(vm_writer_t, 1);
 	w->path = g_strdup(path);
-	if (strcmp(path, "-") == 0) {
-		w->out = stdout;
-	} else {
-		int fd;
-
-		w->tmp = g_strdup_printf("%s.XXXXXX", path);
-		fd = g_mkstemp(w->tmp);
-		if (fd < 0) {
-			io_fail(w, errno, "cannot create: ", error);
-			g_free(w->tmp);
-			w->tmp = NULL;
-			vm_writer_abort(w);
-			return NULL;
-		}
-		w->out = fdopen(fd, "wb");
+	/* a regular OUT is replaced whole at commit; a device or FIFO is
+	 * written in place; "-" is standard output (traces/outfile.h) */
+	w->file = vm_outfile_open(path, VM_OUTFILE_DASH, error);
+	if (w->file == NULL) {
+		vm_writer_abort(w);
+		return NULL;
+	}
+	w->out = vm_outfile_stream(w->file);
+	if (w->out != stdout) {
 		w->iobuf = g_malloc(1u << 20);
 		setvbuf(w->out, w->iobuf, _IOFBF, 1u << 20);
 	}
@@ -160,7 +155,6 @@ writer_free(vm_writer_t *w)
 	if (w->line != NULL)
 		g_string_free(w->line, TRUE);
 	g_free(w->iobuf);
-	g_free(w->tmp);
 	g_free(w->path);
 	g_free(w);
 }
@@ -168,36 +162,24 @@ writer_free(vm_writer_t *w)
 gboolean
 vm_writer_commit(vm_writer_t *w, GError **error)
 {
-	gboolean ok = !w->failed;
+	gboolean ok;
 
 	g_return_val_if_fail(w != NULL, FALSE);
+	ok = !w->failed;
 	if (ok && w->bin != NULL)
 		ok = vm_vmtb_writer_finish(w->bin, w->path, error);
 	else if (w->bin != NULL)
 		vm_vmtb_writer_free(w->bin);
 	w->bin = NULL;
-	if (ok && fflush(w->out) != 0)
-		ok = io_fail(w, errno, "write error: ", error);
-	if (w->tmp == NULL) {
-		writer_free(w);
-		return ok;
+	if (!ok) {
+		vm_writer_abort(w);
+		return FALSE;
 	}
-	if (fclose(w->out) != 0 && ok)
-		ok = io_fail(w, errno, "write error: ", error);
+	/* flushes, checks, closes and renames; removes the temporary file
+	 * when any of it fails */
+	ok = vm_outfile_commit(w->file, error);
+	w->file = NULL;
 	w->out = NULL;
-	if (ok && g_rename(w->tmp, w->path) != 0)
-		ok = io_fail(w, errno, "cannot rename into place: ", error);
-	if (!ok)
-		g_unlink(w->tmp);
-	else
-		/* The temporary file was created 0600; a trace is as
-		 * readable as any file the user makes. */
-		{
-			mode_t mask = umask(0);
-
-			umask(mask);
-			g_chmod(w->path, 0666 & ~mask);
-		}
 	writer_free(w);
 	return ok;
 }
@@ -209,9 +191,6 @@ vm_writer_abort(vm_writer_t *w)
 		return;
 	if (w->bin != NULL)
 		vm_vmtb_writer_free(w->bin);
-	if (w->out != NULL && w->out != stdout)
-		fclose(w->out);
-	if (w->tmp != NULL)
-		g_unlink(w->tmp);
+	vm_outfile_abort(w->file);
 	writer_free(w);
 }

@@ -1,9 +1,10 @@
 /*
- * Writing a trace, .vmt or .vmtb, all or nothing: records go to a temporary
- * file next to the output (OUT.XXXXXX), which is renamed over OUT only when
- * every record is written and flushed, so an error or an interrupted run
- * never leaves a partial trace where a whole one is expected.  "-" writes
- * to standard output (as it comes; nothing to rename).
+ * Writing a trace, .vmt or .vmtb, all or nothing, through traces/outfile.h:
+ * records go to a temporary file next to a regular (or new) OUT, renamed
+ * over it only when every record is written and flushed, so an error or
+ * an interrupted run never leaves a partial trace where a whole one is
+ * expected.  A device or FIFO is written in place (/dev/null stays a
+ * device); "-" writes to standard output (as it comes; nothing to rename).
  */
 #ifndef VM_WRITER_H
 #define VM_WRITER_H
