@@ -40,7 +40,7 @@ static vm_tui_t *open_tui(const char *path, const char *memory, char **sets,
 			  int rows, int cols)
 {
 	ck_assert_msg(vm_tui_headless_begin(rows, cols),
-		      "cannot set up curses on /dev/null with TERM=screen");
+		      "cannot set up curses on /dev/null (a character device) with TERM=screen");
 	vm_tui_t *t = vm_tui_new();
 	GError *err = NULL;
 	if (!vm_tui_open(t, path, memory, NULL, sets, FALSE, &err))

@@ -5,18 +5,39 @@
  * with ungetch, so the same key handling runs.  Not part of vmscope.
  */
 #include <config.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <curses.h>
 #include "ui/tui.h"
 
 static SCREEN *scr;
 static FILE *out, *in;
 
+/* /dev/null, never created: fopen "w" would make a regular file there
+ * if something had removed it */
+static FILE *open_null(int flags, const char *mode)
+{
+	int fd = open("/dev/null", flags | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode)) {
+		close(fd);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, mode);
+	if (!f)
+		close(fd);
+	return f;
+}
+
 gboolean vm_tui_headless_begin(int rows, int cols)
 {
-	out = fopen("/dev/null", "w");
-	in = fopen("/dev/null", "r");
+	out = open_null(O_WRONLY, "w");
+	in = open_null(O_RDONLY, "r");
 	if (!out || !in)
 		return FALSE;
 	/* a terminal type every ncurses install has (ncurses-base) */
