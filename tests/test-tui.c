@@ -10,7 +10,8 @@
  *      at every step (the first 60 events, and the last 30 of a longer
  *      trace, reached with g);
  *   b. the page-table pane after b onto a note or expect line shows the
- *      access before it, with its TLB and VMA markers;
+ *      access before it, with its TLB and VMA markers; after a crash, none
+ *      of the process before the reboot;
  *   c. predict mode does not ask about (or score) an access twice;
  *   d. the status line fits 80 columns with predict mode and breakpoints
  *      on; the breakpoint mark is on the event it stops at only;
@@ -194,6 +195,24 @@ START_TEST(test_walk_after_back)
 }
 END_TEST
 
+/* After a crash pid 1 is a new process: the accesses before do not count. */
+START_TEST(test_walk_after_crash)
+{
+	char *path = g_build_filename(SRCDIR, "traces", "scenarios", "msync-crash.vmt", NULL);
+	vm_tui_t *t = open_tui(path, NULL, NULL, 24, 80);
+	/* events as the engine runs them: the seq that waits for the disk
+	 * and resumes is two, so the crash is event 11 */
+	go(t, 10);
+	assert_shows(t, "last access, event");
+	go(t, 12);
+	assert_shows(t, "pid 1 has made no access yet");
+	go(t, 18);                          /* r 0x10000 after the reboot */
+	assert_shows(t, "this access 0x10000");
+	g_free(path);
+	close_tui(t);
+}
+END_TEST
+
 /* ---- c. predict mode -------------------------------------------------------- */
 
 START_TEST(test_predict_once)
@@ -364,6 +383,7 @@ int main(void)
 	tc = tcase_create("screens");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_walk_after_back);
+	tcase_add_test(tc, test_walk_after_crash);
 	tcase_add_test(tc, test_predict_once);
 	tcase_add_test(tc, test_status_fits);
 	tcase_add_test(tc, test_break_mark);

@@ -66,6 +66,8 @@ static void index_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 	uint64_t ev = vm_engine_events(e);
 	if (is_fault(st))
 		g_array_append_val(t->faults, ev);
+	if (st->rec->kind == VM_REC_CRASH)
+		g_array_append_val(t->crashes, ev);
 	if (!accessed(st))
 		return;
 	gpointer key = GUINT_TO_POINTER(st->rec->pid);
@@ -100,7 +102,13 @@ static uint64_t last_access_event(const vm_tui_t *t, uint32_t pid, uint64_t k)
 	}
 	if (lo == 0)
 		return 0;
-	return MIN(v[2 * (lo - 1) + 1], k);
+	uint64_t j = MIN(v[2 * (lo - 1) + 1], k);
+	/* a crash reboots: the pid 1 after it is a new process */
+	const uint64_t *c = (const uint64_t *)(void *)t->crashes->data;
+	for (guint i = t->crashes->len; i-- > 0;)
+		if (c[i] <= k)
+			return c[i] > j ? 0 : j;
+	return j;
 }
 
 /* ---- the engine's callbacks: cheap, every event ---------------------------- */
@@ -846,6 +854,7 @@ vm_tui_t *vm_tui_new(void)
 	vm_tui_t *t = g_new0(vm_tui_t, 1);
 	t->lines = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->faults = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	t->crashes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->runs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_array);
 	t->lasts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	t->guesses = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
@@ -878,6 +887,7 @@ void vm_tui_free(vm_tui_t *t)
 	g_free(t->name);
 	g_array_free(t->lines, TRUE);
 	g_array_free(t->faults, TRUE);
+	g_array_free(t->crashes, TRUE);
 	g_hash_table_destroy(t->runs);
 	g_hash_table_destroy(t->lasts);
 	g_hash_table_destroy(t->guesses);

@@ -77,6 +77,7 @@ typedef struct {
 	/* the index of the whole trace, from the silent pass at open */
 	uint64_t total;               /* events in the trace (up to an error) */
 	GArray *faults;               /* uint64_t event numbers, ascending */
+	GArray *crashes;              /* ... of crashes (the reboot starts over) */
 	GHashTable *runs;             /* pid -> GArray of uint64_t pairs: [first,
 				       * last] of runs of events that accessed memory */
 
