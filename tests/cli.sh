@@ -657,6 +657,25 @@ else
 	skip "explain -f json and -f csv" "neither python3 nor jq"
 fi
 
+# quotes, backslashes, tabs and commas in a note survive both formats
+printf 'vmt 1\n1 note say "hi", back\\slash\ttab\n' >esc.vmt
+vm esc-json explain -f json esc.vmt
+vm esc-csv explain -f csv esc.vmt
+if [ "$have_python" = yes ]; then
+	if python3 -c '
+import csv, json, sys
+want = "1 note say \"hi\", back\\slash\ttab"
+j = json.loads(open(sys.argv[1]).read())
+c = list(csv.DictReader(open(sys.argv[2])))
+assert j["record"] == want and c[0]["record"] == want, (j["record"], c)
+' esc-json.out esc-csv.out >esc.txt 2>&1; then
+		ok "explain -f json and -f csv escape quotes, backslashes, tabs and commas"
+	else
+		not_ok "explain -f json and -f csv escape quotes, backslashes, tabs and commas" \
+		       "$(tail -n 3 esc.txt)"
+	fi
+fi
+
 # --each: every access with its page-table entries, level by level, with
 # indices; a directory entry names the frame of the table below
 printf 'vmt 1\n%s\n1 r 0x10000\n1 seq w 0x10000 16K\n' "$M" >walk.vmt
