@@ -262,8 +262,17 @@ static void key(rec_t *r, const char *name)
 		g_string_append_c(r->out, ',');
 	r->first = FALSE;
 	if (r->json) {
-		json_str(r->out, name);
-		g_string_append_c(r->out, ':');
+		/* names are short plain identifiers: nothing to escape, and
+		 * one append (three cost a quarter of a line's time) */
+		char b[64];
+		size_t n = strlen(name);
+		if (n > sizeof b - 3)
+			n = sizeof b - 3;
+		b[0] = '"';
+		memcpy(b + 1, name, n);
+		b[n + 1] = '"';
+		b[n + 2] = ':';
+		g_string_append_len(r->out, b, (gssize)n + 3);
 	} else if (r->header) {
 		g_string_append_printf(r->out, "%s%s", r->prefix, name);
 	}
@@ -394,10 +403,9 @@ static void event_fields(rec_t *r, vm_engine_t *e, const vm_step_t *st,
 	if (r->json) {
 		key(r, "outcomes");
 		g_string_append_c(r->out, '{');
+		rec_t sub = { r->out, TRUE, FALSE, TRUE, "" };
 		for (int o = 0; o < VM_OUT_NR; o++)
-			g_string_append_printf(r->out, "%s\"%s\":%" G_GUINT64_FORMAT,
-					       o ? "," : "", vm_result_outcome_name((vm_outcome_t)o),
-					       st->outcomes[o]);
+			f_u64(&sub, vm_result_outcome_name((vm_outcome_t)o), st->outcomes[o]);
 		g_string_append_c(r->out, '}');
 	} else {
 		for (int o = 0; o < VM_OUT_NR; o++)
