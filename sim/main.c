@@ -14,7 +14,7 @@
 #include "sim/cli.h"
 #include "sim/config.h"
 #include "sim/engine.h"
-#include "sim/narrate.h"
+#include "sim/explain.h"
 #include "sim/stats.h"
 #include "sim/timeline.h"
 #include "sim/tour.h"
@@ -28,7 +28,6 @@ char *vm_cli_format = NULL;
 char *vm_cli_timeline = NULL;
 gboolean vm_cli_quiet = FALSE;
 gboolean vm_cli_check = FALSE;
-static gboolean opt_each = FALSE;
 
 static GOptionEntry replay_entries[] = {
 	{ "profile", 'p', 0, G_OPTION_ARG_STRING, &vm_cli_profile,
@@ -43,12 +42,6 @@ static GOptionEntry replay_entries[] = {
 	  "Print only errors and failed expectations", NULL },
 	{ "check", 0, 0, G_OPTION_ARG_NONE, &vm_cli_check,
 	  "Run the invariant checker after every event (slow)", NULL },
-	{ NULL }
-};
-
-static GOptionEntry explain_entries[] = {
-	{ "each", 'e', 0, G_OPTION_ARG_NONE, &opt_each,
-	  "Narrate every access of seq, rand and multi-page accesses", NULL },
 	{ NULL }
 };
 
@@ -128,44 +121,6 @@ static void print_expect_fail(void *ctx, const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
-typedef struct {
-	GString *line;
-	GString *accesses;   /* --each: the event's accesses, shown after it */
-	gboolean quiet;
-} explain_ctx_t;
-
-static void explain_step(void *vctx, vm_engine_t *e, const vm_step_t *st)
-{
-	explain_ctx_t *x = vctx;
-	if (x->quiet)
-		return;
-	g_string_truncate(x->line, 0);
-	vm_narrate_step(x->line, e, st);
-	g_string_append_c(x->line, '\n');
-	fputs(x->line->str, stdout);
-	/* a one-page access is already told in full on its own line */
-	if (st->nr_access > 1)
-		fputs(x->accesses->str, stdout);
-	g_string_truncate(x->accesses, 0);
-}
-
-static void explain_access(void *vctx, vm_engine_t *e, const vm_record_t *rec,
-			   uint64_t vaddr, vm_acc_t acc, const vm_result_t *res)
-{
-	explain_ctx_t *x = vctx;
-	(void)rec;
-	if (x->quiet)
-		return;
-	GString *l = x->accesses;
-	g_string_append_printf(l, "        %c 0x%" G_GINT64_MODIFIER "x: %s: ",
-			       acc == VM_ACC_W ? 'w' : acc == VM_ACC_X ? 'x' : 'r',
-			       vaddr, vm_result_outcome_name((vm_outcome_t)res->outcome));
-	vm_narrate_access(l, e, vaddr, acc, res);
-	g_string_append(l, "; ");
-	vm_narrate_time(l, res->cost);
-	g_string_append_c(l, '\n');
-}
-
 static int finish_status(vm_engine_t *e)
 {
 	return vm_engine_expect_failed(e) ? EXIT_EXPECT : EXIT_OK;
@@ -185,17 +140,17 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 		return vm_cli_report(err);
 	const vm_config_t *base = vm_cli_profile ? &cfg : NULL;
 
-	explain_ctx_t x = { .line = g_string_new(NULL),
-			    .accesses = g_string_new(NULL), .quiet = vm_cli_quiet };
 	vm_engine_opts_t opts = {
 		.check = vm_cli_check,
 		.on_expect_fail = print_expect_fail,
-		.ctx = &x,
 	};
+	/* explain's formats and filters (sim/explain.c) */
+	vm_explain_t *x = NULL;
 	if (narrate) {
-		opts.on_step = explain_step;
-		if (opt_each)
-			opts.on_access = explain_access;
+		x = vm_explain_new(cmd, fmt, vm_cli_quiet, &status);
+		if (!x)
+			return status;
+		vm_explain_hook(x, &opts);
 	}
 	/* "-" is standard output (traces/outfile.h), which the report uses
 	 * unless -q */
@@ -215,8 +170,7 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 	}
 	if (!e) {
 		vm_timeline_free(tl);
-		g_string_free(x.line, TRUE);
-		g_string_free(x.accesses, TRUE);
+		vm_explain_free(x);
 		return vm_cli_report(err);
 	}
 	gboolean ran = vm_engine_run(e, &err);
@@ -231,18 +185,7 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 		if (!vm_cli_quiet) {
 			GString *out = g_string_new(NULL);
 			if (narrate) {
-				vm_machine_t *m = vm_engine_machine(e);
-				g_string_append_printf(out, "%" G_GUINT64_FORMAT " events, %"
-						       G_GUINT64_FORMAT " accesses, %" G_GUINT64_FORMAT
-						       " minor and %" G_GUINT64_FORMAT
-						       " major faults, simulated time ",
-						       vm_engine_events(e), m->c.accesses,
-						       m->c.minflt, m->c.majflt);
-				vm_narrate_time(out, vm_engine_now(e));
-				g_string_append_printf(out, "; expectations: %" G_GUINT64_FORMAT
-						       " passed, %" G_GUINT64_FORMAT " failed\n",
-						       vm_engine_expect_passed(e),
-						       vm_engine_expect_failed(e));
+				vm_explain_summary(x, e, out);
 			} else {
 				vm_stats_write(e, fmt, out);
 			}
@@ -258,8 +201,7 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 	}
 	vm_timeline_free(tl);
 	vm_engine_free(e);
-	g_string_free(x.line, TRUE);
-	g_string_free(x.accesses, TRUE);
+	vm_explain_free(x);
 	return status;
 }
 
@@ -279,8 +221,9 @@ static int cmd_explain(int argc, char **argv)
 	int status = 0;
 	if (!vm_cli_parse_options("explain", "TRACE",
 			   "Replay TRACE, narrating each event: what the TLB, page table,\n"
-			   "fault handler and memory did, and why.",
-			   explain_entries, TRUE, &argc, &argv, &status))
+			   "fault handler and memory did, and why: as text, or with -f json\n"
+			   "or -f csv as one JSON object or CSV row per event.",
+			   vm_explain_entries, TRUE, &argc, &argv, &status))
 		return status;
 	if (argc != 2)
 		return vm_cli_usage_error("explain", "expected one TRACE (see 'vmscope explain --help')");
@@ -290,10 +233,20 @@ static int cmd_explain(int argc, char **argv)
 static int cmd_tour(int argc, char **argv)
 {
 	int status = 0;
-	if (!vm_cli_parse_options("tour", "",
+	/* explain's options, and the terminal UI's --no-mouse */
+	static gboolean no_mouse = FALSE;
+	GArray *entries = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
+	for (const GOptionEntry *o = vm_explain_entries; o->long_name; o++)
+		g_array_append_vals(entries, o, 1);
+	GOptionEntry nm = { "no-mouse", 0, 0, G_OPTION_ARG_NONE, &no_mouse,
+			    "On a terminal: leave the mouse to the terminal", NULL };
+	g_array_append_val(entries, nm);
+	gboolean ok = vm_cli_parse_options("tour", "",
 			   "The built-in guided scenario: the terminal UI on a terminal, the\n"
 			   "narration of 'explain' otherwise.",
-			   explain_entries, TRUE, &argc, &argv, &status))
+			   (GOptionEntry *)(void *)entries->data, TRUE, &argc, &argv, &status);
+	g_array_free(entries, TRUE);
+	if (!ok)
 		return status;
 	if (argc != 1)
 		return vm_cli_usage_error("tour", "takes no arguments");
@@ -301,7 +254,8 @@ static int cmd_tour(int argc, char **argv)
 	const char *term = g_getenv("TERM");
 	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && *term &&
 	    strcmp(term, "dumb") != 0)
-		return vm_cmd_tui(2, (char *[]){ "tui", "--tour", NULL });
+		return vm_cmd_tui(no_mouse ? 3 : 2,
+				  (char *[]){ "tui", "--tour", no_mouse ? "--no-mouse" : NULL, NULL });
 	return replay("tour", "tour.vmt", vm_tour_text, TRUE);
 }
 

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 #include "sim/narrate.h"
+#include "sim/query.h"
 #include "traces/vmt.h"
 #include "models/proc.h"
 #include "models/file.h"
@@ -416,5 +417,69 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 		g_string_append(out, " [");
 		vm_narrate_time(out, st->end_ns - st->start_ns);
 		g_string_append_c(out, ']');
+	}
+}
+
+/*
+ * The page-table entries of one address, level by level with their index
+ * (explain --each, explain -f json/csv).  Kept apart from the per-op
+ * narration above.  A directory entry names the frame of the table below,
+ * as a real one holds it; with mmu.pt_frames=false tables take no memory,
+ * so it names the table's id and says so.
+ */
+/* Append @v in decimal, or in hex after "0x" (no printf: --each and the
+ * JSON formats word a walk per access). */
+static void append_num(GString *out, uint64_t v, gboolean hex)
+{
+	char b[24], *p = b + sizeof b;
+	unsigned base = hex ? 16 : 10;
+	do
+		*--p = "0123456789abcdef"[v % base];
+	while (v /= base);
+	if (hex)
+		g_string_append_len(out, "0x", 2);
+	g_string_append_len(out, p, b + sizeof b - p);
+}
+
+void vm_narrate_walk(GString *out, vm_engine_t *e, uint32_t pid, uint64_t vaddr)
+{
+	vm_q_walk_t w;
+	if (!vm_query_walk(e, pid, vaddr, &w)) {
+		g_string_append(out, "none (the process is gone)");
+		return;
+	}
+	if (w.refs == 0) {
+		g_string_append(out, "none (past the top of the address space)");
+		return;
+	}
+	for (unsigned l = 0; l < w.refs; l++) {
+		const vm_q_level_t *lv = &w.level[l];
+		g_string_append(out, l ? ", L" : "L");
+		append_num(out, l + 1, FALSE);
+		g_string_append_c(out, '[');
+		append_num(out, lv->index, TRUE);
+		g_string_append_len(out, "] ", 2);
+		if (l + 1 < w.levels) {
+			if (!lv->present) {
+				g_string_append(out, "empty");
+			} else if (lv->next_frame != VM_NIL) {
+				g_string_append(out, "-> frame ");
+				append_num(out, lv->next_frame, FALSE);
+			} else {
+				g_string_append(out, "-> table ");
+				append_num(out, lv->next_table, FALSE);
+				g_string_append(out, " (not in memory)");
+			}
+		} else if (w.zero_page) {
+			g_string_append(out, "-> zero page");
+		} else if (w.present) {
+			g_string_append(out, "-> frame ");
+			append_num(out, w.pfn, FALSE);
+		} else if (w.swapped) {
+			g_string_append(out, "swap slot ");
+			append_num(out, w.pfn, FALSE);
+		} else {
+			g_string_append(out, "empty");
+		}
 	}
 }

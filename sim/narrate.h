@@ -17,6 +17,11 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st);
  * (without its cost, which the caller has in res->cost). */
 void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 		       vm_acc_t acc, const vm_result_t *res);
+/* The page-table entries of @vaddr in process @pid now, level by level:
+ * "L1[0x20] -> frame 3, L2[0x48] -> frame 7" (a directory entry names the
+ * frame of the table below; "-> table 2 (not in memory)" when tables take
+ * no memory, mmu.pt_frames=false). */
+void vm_narrate_walk(GString *out, vm_engine_t *e, uint32_t pid, uint64_t vaddr);
 /* A duration for people: 100ns, 1.00us, 5.022ms, 2.500s. */
 void vm_narrate_time(GString *out, uint64_t ns);
 

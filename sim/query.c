@@ -140,6 +140,7 @@ gboolean vm_query_walk(vm_engine_t *e, uint32_t pid, uint64_t vaddr,
 	for (unsigned l = 0; l < pt->levels; l++) {
 		out->level[l].bits = pt->bits[l];
 		out->level[l].index = vm_pt_index(pt, out->vpn, l);
+		out->level[l].table_frame = out->level[l].next_frame = VM_NIL;
 	}
 	vm_proc_t *p = live_proc(m, pid);
 	if (!p || out->vpn >= pt->vpn_limit)
@@ -149,6 +150,7 @@ gboolean vm_query_walk(vm_engine_t *e, uint32_t pid, uint64_t vaddr,
 	for (unsigned l = 0; l < pt->levels; l++) {
 		vm_q_level_t *lv = &out->level[l];
 		lv->table = id;
+		lv->table_frame = pt->tables[id].frame;
 		lv->entry = pt->tables[id].e[lv->index];
 		lv->present = (lv->entry & VM_PTE_P) != 0;
 		out->refs = l + 1;
@@ -156,6 +158,8 @@ gboolean vm_query_walk(vm_engine_t *e, uint32_t pid, uint64_t vaddr,
 			if (!lv->present)
 				return TRUE;
 			id = (uint32_t)VM_PTE_PFN(lv->entry);
+			lv->next_table = id;
+			lv->next_frame = pt->tables[id].frame;
 			continue;
 		}
 		out->leaf = TRUE;

@@ -67,8 +67,13 @@ typedef struct {
 	unsigned index;           /* index of the vpn at this level */
 	unsigned bits;            /* index bits of this level */
 	uint32_t table;           /* id of the table read at this level */
+	uint32_t table_frame;     /* the frame it occupies; VM_NIL when tables
+				   * take no memory (mmu.pt_frames=false) */
 	uint64_t entry;           /* the entry read (0: empty) */
 	gboolean present;
+	/* an upper level's present entry: the table below, and the frame it
+	 * occupies (what a real directory entry holds; VM_NIL as above) */
+	uint32_t next_table, next_frame;
 } vm_q_level_t;
 
 typedef struct {

@@ -564,6 +564,201 @@ else
 	not_ok "explain without --each prints no per-access lines" "$(show each-plain)"
 fi
 
+# ---- explain: formats and filters (vmscope(1), explain) -----------------------
+
+# the tour off a terminal is explain of the tour; --no-mouse is accepted
+vm tour-text tour --no-mouse
+tour_events=$(grep -Ec '^ *[0-9]+ t=' tour-text.out)
+if [ "$rc" = 0 ] && [ "$tour_events" -gt 70 ]; then
+	ok "tour --no-mouse off a terminal narrates ($tour_events events)"
+else
+	not_ok "tour --no-mouse off a terminal narrates" "$(show tour-text)"
+fi
+
+vm tour-json tour -f json
+vm tour-csv tour -f csv
+if [ "$have_python" = yes ]; then
+	cat >check_explain.py <<'EOF'
+import csv, json, re, sys
+text, js, cs = sys.argv[1:4]
+bad = []
+# the narration lines, without their event numbers
+narr = [re.sub(r"^ *[0-9]+ ", "", l.rstrip("\n"))
+        for l in open(text) if re.match(r"^ *[0-9]+ t=", l)]
+objs = []
+for i, l in enumerate(open(js)):
+    try:
+        objs.append(json.loads(l))
+    except ValueError as e:
+        bad.append("json line %d: %s" % (i + 1, e))
+if len(objs) != len(narr):
+    bad.append("%d JSON objects for %d events" % (len(objs), len(narr)))
+keys = ["event", "step", "line", "pid", "op", "record", "start_ns", "end_ns",
+        "cpu_ns", "accesses", "outcomes", "last", "pages", "evicted",
+        "oom_kills", "expect", "text"]
+for o in objs:
+    for k in keys:
+        if k not in o:
+            bad.append("event %s has no %s" % (o.get("event"), k))
+for o, n in zip(objs, narr):
+    if o.get("text") != n:
+        bad.append("event %s: text %r is not the narration %r" % (o.get("event"), o.get("text"), n))
+        break
+major = [o for o in objs if o["outcomes"]["major"]]
+if len(major) != 1:
+    bad.append("%d events with a major fault, expected 1" % len(major))
+else:
+    m = major[0]
+    l = m["last"]
+    if not (l["outcome"] == "major" and m["blocked"] and
+            l["wait_until_ns"] > m["end_ns"] and l["readahead_pages"] == 7 and
+            l["cost_ns"] == m["cpu_ns"] and re.match(r"L1\[0x4\] -> ", l["page_table"])):
+        bad.append("the major fault's fields: %r" % m)
+expects = [o for o in objs if o["op"] == "expect"]
+if not expects or any(o["expect"] != "ok" for o in expects):
+    bad.append("expect fields: %r" % [o["expect"] for o in expects])
+if any(o["last"] is not None for o in objs if o["accesses"] == 0):
+    bad.append("an event without an access has a last access")
+rows = list(csv.reader(open(cs)))
+if len(rows) != len(narr) + 1:
+    bad.append("%d CSV rows for %d events (and a header)" % (len(rows), len(narr)))
+widths = set(len(r) for r in rows)
+if len(widths) != 1:
+    bad.append("CSV rows of %s columns" % sorted(widths))
+h = rows[0]
+for k in ["event", "pid", "major", "last_outcome", "last_page_table", "text"]:
+    if k not in h:
+        bad.append("CSV has no column %s" % k)
+if not bad:
+    for r, o in zip(rows[1:], objs):
+        d = dict(zip(h, r))
+        if (int(d["event"]) != o["event"] or d["text"] != o["text"] or
+                d["last_outcome"] != ((o["last"] or {}).get("outcome") or "")):
+            bad.append("CSV row %s differs from its JSON object" % d["event"])
+            break
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+	if [ "$rc" = 0 ] && python3 check_explain.py tour-text.out tour-json.out tour-csv.out \
+	   >explain-check.txt 2>&1; then
+		ok "explain -f json and -f csv: one object / row per event, the narration's fields"
+	else
+		not_ok "explain -f json and -f csv: one object / row per event, the narration's fields" \
+		       "$(head -n 8 explain-check.txt)"
+	fi
+elif command -v jq >/dev/null 2>&1; then
+	if jq -e . tour-json.out >/dev/null 2>&1 &&
+	   [ "$(wc -l <tour-json.out)" = "$tour_events" ]; then
+		ok "explain -f json: one JSON object per event (jq)"
+	else
+		not_ok "explain -f json: one JSON object per event (jq)" "$(show tour-json)"
+	fi
+else
+	skip "explain -f json and -f csv" "neither python3 nor jq"
+fi
+
+# quotes, backslashes, tabs and commas in a note survive both formats
+printf 'vmt 1\n1 note say "hi", back\\slash\ttab\n' >esc.vmt
+vm esc-json explain -f json esc.vmt
+vm esc-csv explain -f csv esc.vmt
+if [ "$have_python" = yes ]; then
+	if python3 -c '
+import csv, json, sys
+want = "1 note say \"hi\", back\\slash\ttab"
+j = json.loads(open(sys.argv[1]).read())
+c = list(csv.DictReader(open(sys.argv[2])))
+assert j["record"] == want and c[0]["record"] == want, (j["record"], c)
+' esc-json.out esc-csv.out >esc.txt 2>&1; then
+		ok "explain -f json and -f csv escape quotes, backslashes, tabs and commas"
+	else
+		not_ok "explain -f json and -f csv escape quotes, backslashes, tabs and commas" \
+		       "$(tail -n 3 esc.txt)"
+	fi
+fi
+
+# --each: every access with its page-table entries, level by level, with
+# indices; a directory entry names the frame of the table below
+printf 'vmt 1\n%s\n1 r 0x10000\n1 seq w 0x10000 16K\n' "$M" >walk.vmt
+vm walk explain --each walk.vmt
+if [ "$rc" = 0 ] &&
+   grep -Eq '^        page table: L1\[0x0\] -> frame [0-9]+, L2\[0x0\] -> frame [0-9]+, L3\[0x0\] -> frame [0-9]+, L4\[0x10\] -> zero page$' walk.out &&
+   [ "$(grep -Ec '^ +w 0x1[0-3]000: .*; page table: L1\[0x0\] -> frame [0-9]+, .*L4\[0x1[0-3]\] -> frame [0-9]+; ' walk.out)" = 4 ]; then
+	ok "explain --each gives each access's page-table entries with indices and frames"
+else
+	not_ok "explain --each gives each access's page-table entries with indices and frames" \
+	       "$(cat walk.out)"
+fi
+vm walk-nf explain --each -p tiny walk.vmt
+if [ "$rc" = 0 ] && grep -Eq 'page table: L1\[0x1\] -> table [0-9]+ \(not in memory\), L2\[0x0\] -> zero page' walk-nf.out; then
+	ok "explain --each: without mmu.pt_frames a table is not in memory"
+else
+	not_ok "explain --each: without mmu.pt_frames a table is not in memory" "$(cat walk-nf.out)"
+fi
+vm walk-json explain --each -f json walk.vmt
+if [ "$have_python" = yes ]; then
+	if [ "$rc" = 0 ] && python3 -c '
+import json, sys
+o = [json.loads(l) for l in open(sys.argv[1])]
+seq = [x for x in o if x["op"] == "seq"][0]
+e = seq["each"]
+assert len(e) == 4 and all(a["acc"] == "w" and a["page_table"].startswith("L1[0x0] -> frame") for a in e), e
+assert [a["vaddr"] for a in e] == ["0x10000", "0x11000", "0x12000", "0x13000"], e
+' walk-json.out >walk-json.txt 2>&1; then
+		ok "explain --each -f json lists every access of an event"
+	else
+		not_ok "explain --each -f json lists every access of an event" "$(tail -n 3 walk-json.txt)"
+	fi
+else
+	skip "explain --each -f json" "no python3"
+fi
+vm each-csv explain --each -f csv walk.vmt
+expect_status "explain --each -f csv is refused (one row per event)" each-csv 1 "--each.*-f json"
+
+# filters choose the events printed; the replay still runs to the end
+vm f-outcome tour --outcome major
+lines=$(grep -Ec '^ *[0-9]+ t=' f-outcome.out)
+if [ "$rc" = 0 ] && [ "$lines" = 1 ] && grep -Eq '^ +41 .*major: ' f-outcome.out &&
+   grep -q '^79 events' f-outcome.out; then
+	ok "explain --outcome major prints the one major fault (and the whole run's summary)"
+else
+	not_ok "explain --outcome major prints the one major fault" "$(show f-outcome)"
+fi
+vm f-range tour --from 40 --to 42
+if [ "$rc" = 0 ] && [ "$(grep -Ec '^ *[0-9]+ t=' f-range.out)" = 3 ] &&
+   grep -Eq '^ +40 ' f-range.out && grep -Eq '^ +42 ' f-range.out; then
+	ok "explain --from 40 --to 42 prints events 40 to 42"
+else
+	not_ok "explain --from 40 --to 42 prints events 40 to 42" "$(show f-range)"
+fi
+vm f-time tour --from 5ms --to 5190us -f csv
+if [ "$have_python" = yes ]; then
+	if [ "$rc" = 0 ] && python3 -c '
+import csv, sys
+r = list(csv.DictReader(open(sys.argv[1])))
+assert r and all(5000000 <= int(x["start_ns"]) <= 5190000 for x in r), r
+' f-time.out >f-time.txt 2>&1; then
+		ok "explain --from 5ms --to 5190us: the events that start then"
+	else
+		not_ok "explain --from 5ms --to 5190us: the events that start then" "$(tail -n 3 f-time.txt)"
+	fi
+fi
+printf 'vmt 1\n%s\n1 w 0x10000\n1 fork 2\n2 w 0x10000\n2 r 0x11000\n1 r 0x11000\n' "$M" >f-pid.vmt
+vm f-pid explain --pid 2 f-pid.vmt
+if [ "$rc" = 0 ] && [ "$(grep -Ec '^ *[0-9]+ t=[^ ]+ 2 ' f-pid.out)" = 2 ] &&
+   [ "$(grep -Ec '^ *[0-9]+ t=' f-pid.out)" = 2 ]; then
+	ok "explain --pid 2 prints only process 2's events"
+else
+	not_ok "explain --pid 2 prints only process 2's events" "$(show f-pid)"
+fi
+vm f-bad1 tour --pid x1
+expect_status "explain --pid x1 is refused, naming the option and token" f-bad1 1 "--pid.*'x1'"
+vm f-bad2 tour --outcome majr
+expect_status "explain --outcome majr is refused, naming the option and token" f-bad2 1 "--outcome.*'majr'"
+vm f-bad3 tour --from 10xs
+expect_status "explain --from 10xs is refused, naming the option and token" f-bad3 1 "--from.*'10xs'"
+vm f-bad4 tour --from 20 --to 10
+expect_status "explain --from 20 --to 10 is refused" f-bad4 1 "--from '20' comes after --to '10'"
+
 # ---- standard input ---------------------------------------------------------
 
 vm_in stdin small.vmt run -

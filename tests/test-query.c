@@ -133,6 +133,10 @@ START_TEST(test_walk)
 	ck_assert(w.dirty);
 	ck_assert(w.accessed);
 	ck_assert_uint_eq(w.level[1].table, w.level[0].entry >> VM_PTE_SHIFT);
+	/* tiny has mmu.pt_frames=false: tables occupy no frame */
+	ck_assert_uint_eq(w.level[0].next_table, w.level[1].table);
+	ck_assert_uint_eq(w.level[0].next_frame, VM_NIL);
+	ck_assert_uint_eq(w.level[0].table_frame, VM_NIL);
 	/* querying changed nothing */
 	vm_query_stats_take(e, &b);
 	for (unsigned i = 0; i < a.nr; i++)
@@ -141,6 +145,38 @@ START_TEST(test_walk)
 	ck_assert(!vm_query_walk(e, 9, 0x11000, &w));
 	vm_query_stats_clear(&a);
 	vm_query_stats_clear(&b);
+	vm_engine_free(e);
+}
+END_TEST
+
+/* With mmu.pt_frames=true each table sits in a frame: the walk gives the
+ * frame of the table below each directory entry, as a real PDE holds it. */
+START_TEST(test_walk_frames)
+{
+	vm_config_t cfg;
+	GError *err = NULL;
+	ck_assert(vm_config_load(&cfg, "tiny", &err));
+	char *sets[] = { "mmu.pt_frames=true", NULL };
+	vm_engine_opts_t opts = { .check = TRUE };
+	vm_engine_t *e = vm_engine_open_memory("q.vmt", anon_trace, &cfg, sets, &opts, &err);
+	ck_assert_msg(e != NULL, "open: %s", err ? err->message : "?");
+	run_to(e, 3);
+	vm_q_walk_t w;
+	ck_assert(vm_query_walk(e, 1, 0x11000, &w));
+	ck_assert(w.level[0].present);
+	uint32_t root = w.level[0].table_frame, leaf = w.level[0].next_frame;
+	ck_assert_uint_ne(root, VM_NIL);
+	ck_assert_uint_ne(leaf, VM_NIL);
+	ck_assert_uint_ne(root, leaf);
+	ck_assert_uint_eq(w.level[1].table_frame, leaf);
+	vm_q_frame_t f;
+	ck_assert(vm_query_frame(e, leaf, &f));
+	ck_assert_int_eq(f.state, VM_QF_PT);
+	ck_assert_uint_eq(f.index, w.level[0].next_table);
+	ck_assert(vm_query_frame(e, root, &f));
+	ck_assert_int_eq(f.state, VM_QF_PT);
+	/* the leaf level has no table below */
+	ck_assert_uint_eq(w.level[1].next_frame, VM_NIL);
 	vm_engine_free(e);
 }
 END_TEST
@@ -384,6 +420,7 @@ static Suite *query_suite(void)
 	TCase *tc = tcase_create("query");
 	tcase_add_test(tc, test_procs_vmas);
 	tcase_add_test(tc, test_walk);
+	tcase_add_test(tc, test_walk_frames);
 	tcase_add_test(tc, test_tlb);
 	tcase_add_test(tc, test_frames);
 	tcase_add_test(tc, test_files);

@@ -4,9 +4,11 @@
 # screen.  Each check polls the screen for the text it expects (with a
 # timeout) instead of sleeping a fixed time.  Skipped (77) without tmux.
 #
-# Covered: refusing a non-terminal; open, step, back, help, breakpoint,
-# next fault, go to, search, predict mode, resize (larger and too small),
-# NO_COLOR, `vmscope tour` on a terminal, quit.
+# Covered: refusing a non-terminal; open, step, back (onto a line after an
+# access), help, breakpoint, next fault, go to, search, predict mode, resize
+# (larger and too small), NO_COLOR, `vmscope tour` on a terminal (also with
+# --no-mouse), quit, and quitting when the terminal hangs up.  Screens in
+# bulk (every scenario, forward and back) are tests/test-tui.c's.
 
 VMSCOPE=${VMSCOPE:-./vmscope}
 top_srcdir=${top_srcdir:-.}
@@ -35,7 +37,8 @@ unset TMUX TMUX_PANE   # we may run inside someone's tmux
 SOCK=vmscope-test-$$
 T() { "$TMUX_BIN" -L "$SOCK" -f /dev/null "$@"; }
 S=
-cleanup() { T kill-server 2>/dev/null; }
+HUP=
+cleanup() { T kill-server 2>/dev/null; [ -n "$HUP" ] && rm -rf "$HUP"; }
 trap cleanup EXIT INT TERM
 
 screen() { T capture-pane -p -t "$S"; }
@@ -90,7 +93,7 @@ wait_for "nothing has run yet"
 
 # 3. step: five events to the first read, the zero page, with the why
 for i in 1 2 3 4 5; do keys n; done
-wait_for "event 5  line 18"
+wait_for "event 5/79  line 18"
 wait_for "mapped the shared zero page"
 wait_for "this access 0x10000"
 # the stats pane shows what changed in this step
@@ -98,17 +101,26 @@ wait_for "pgfault        1 +1"
 
 # 4. back: exactly the previous state, the note before the read
 keys b
-wait_for "event 4  line 17"
+wait_for "event 4/79  line 17"
 wait_for "The first read of an untouched page"
 wait_gone "this access 0x10000"
 # and forward again gives the same screen as before
 keys Right
-wait_for "event 5  line 18"
+wait_for "event 5/79  line 18"
 wait_for "mapped the shared zero page"
+# back onto the expect line after the access still shows that access, its
+# TLB entry and its mapping (ui/README.md); tests/test-tui.c compares every
+# screen of every scenario this way, without a terminal
+keys n n b
+wait_for "event 6/79  line 19"
+wait_for "last access, event 5: 0x10000"
+wait_for ">   10 zero r-- 1"
+wait_for ">10000-18000 rw- priv anon"
 
-# 5. help lists every key, any key closes it
+# 5. help lists every key, says how to close it, any key closes it
 keys '?'
 wait_for "vmscope tui: keys"
+wait_for "Any key closes this help"
 wait_for "predict mode"
 keys x
 wait_gone "vmscope tui: keys"
@@ -121,20 +133,24 @@ wait_for "breakpoints: sigsegv"
 keys r
 wait_for "breakpoint: sigsegv"
 wait_for "SIGSEGV"
-wait_for "[break: sigsegv]"
+wait_for "[bp: sigsegv]"
+wait_for "[stop: sigsegv]"
 
 # 7. go to an event, and search
 keys g
 wait_for "go to event"
 keys 2 Enter
-wait_for "event 2  line 15"
+wait_for "event 2/79  line 15"
 keys / 
 wait_for "search the trace"
 keys "32K dontneed" Enter
 wait_for "found at line"
 wait_for "the next touch"
 
-# 8. predict mode: the first read of the tour is the zero page
+# 8. predict mode: the first read of the tour is the zero page (with the
+# breakpoints cleared: an empty k)
+keys k Enter
+wait_for "breakpoints: none"
 keys g 0 Enter
 wait_for "event 0"
 keys p
@@ -168,7 +184,7 @@ done
 # 11. `vmscope tour` on a terminal opens the TUI, NO_COLOR honoured;
 # N runs to the next fault
 start b env TERM=screen NO_COLOR=1 "$VMSCOPE" tour
-wait_for "tour.vmt  event 0"
+wait_for "tour.vmt  event 0/79"
 keys N
 wait_for "next fault (event 5)"
 keys N
@@ -184,6 +200,31 @@ keys k cow Enter r
 wait_for "breakpoint: cow"
 wait_for "shared copy-on-write"
 keys q
+
+# 13. `vmscope tour --no-mouse` is the tour on a terminal without the mouse
+start d env TERM=screen "$VMSCOPE" tour --no-mouse
+wait_for "tour.vmt  event 0/79"
+keys q
+
+# 14. a hang-up with SIGHUP ignored (nohup): the terminal goes away and the
+# TUI must quit, not spin reading a dead terminal forever
+HUP=$(mktemp -d) || fail "mktemp"
+start e sh -c 'echo $$ > "$1/pid"; trap "" HUP; exec env TERM=screen "$0" tui --tour 2>"$1/err"' \
+	"$VMSCOPE" "$HUP"
+wait_for "tour.vmt  event 0/79"
+pid=$(cat "$HUP/pid")
+T kill-session -t e
+i=0
+while kill -0 "$pid" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -ge 100 ]; then
+		kill "$pid" 2>/dev/null
+		fail "the TUI still runs 5 s after its terminal hung up (SIGHUP ignored)"
+	fi
+	sleep 0.05
+done
+grep -q "the terminal went away" "$HUP/err" ||
+	fail "no word on stderr after the hang-up: $(cat "$HUP/err")"
 
 echo "tui: all checks passed"
 exit 0

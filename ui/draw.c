@@ -209,26 +209,78 @@ static GPtrArray *wrap(const char *s, int w, const char *indent)
 
 /* ---- the status line and the bottom line ------------------------------------- */
 
+/*
+ * The status line: trace, event, line, time, process, predict score,
+ * breakpoints, and whether the event shown is one a breakpoint stops at.
+ * Said in full when it fits, else with the breakpoint list cut, in shorter
+ * words, then with the trace name cut, so that it fits @cols.
+ */
+void vm_tui_status(vm_tui_t *t, int cols, GString *s)
+{
+	GString *bp = g_string_new(NULL), *here = g_string_new(NULL);
+	vm_tui_bp_words(t, bp);
+	/* derived from the event shown, so it goes as soon as one steps past */
+	gboolean at_bp = t->have_step && bp->len &&
+			 vm_tui_bp_check(t, &t->step, FALSE, here);
+	const char *why = here->str;
+	if (g_str_has_prefix(why, "breakpoint: "))
+		why += strlen("breakpoint: ");
+	char *bp_short = NULL;
+	if (bp->len) {
+		/* the first word and how many more */
+		const char *sp = strchr(bp->str, ' ');
+		unsigned more = 0;
+		for (const char *c = bp->str; *c; c++)
+			more += *c == ' ';
+		bp_short = sp ? g_strdup_printf("%.*s +%u", (int)(sp - bp->str), bp->str, more)
+			      : g_strdup(bp->str);
+	}
+	GString *tm = g_string_new(NULL);
+	vm_narrate_time(tm, vm_engine_now(t->e));
+	for (int level = 0; level < 5; level++) {
+		gboolean short_bp = level >= 1, terse = level >= 2, tight = level >= 3;
+		const char *gap = tight ? " " : "  ";
+		g_string_assign(s, tight ? " " : " vmscope ");
+		size_t name_at = s->len;
+		g_string_append(s, t->name);
+		size_t name_end = s->len;
+		g_string_append_printf(s, "%s%s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
+				       gap, terse ? "ev" : "event", t->cur, t->total);
+		if (t->have_step)
+			g_string_append_printf(s, "%s%s %" G_GUINT64_FORMAT, gap,
+					       terse ? "ln" : "line", t->rec.line);
+		g_string_append_printf(s, "%st=%s%spid %u", gap, tm->str, gap, t->pid);
+		if (t->predict)
+			g_string_append_printf(s, "%s[%s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "]",
+					       gap, terse ? "pred" : "predict", t->right, t->asked);
+		if (bp->len)
+			g_string_append_printf(s, "%s[%s %s]", gap, terse ? "bp:" : "break on:",
+					       short_bp ? bp_short : bp->str);
+		if (at_bp)
+			g_string_append_printf(s, "%s[%s %s]", gap, terse ? "stop:" : "stopped:", why);
+		if ((int)s->len <= cols)
+			break;
+		if (level == 4) {
+			/* last: the trace name gives way, down to 6 characters */
+			size_t over = s->len - (size_t)cols;
+			size_t nl = name_end - name_at;
+			if (nl > 6) {
+				size_t cut = MIN(over + 1, nl - 6);
+				g_string_erase(s, (gssize)(name_end - cut), (gssize)cut);
+				g_string_insert_c(s, (gssize)(name_end - cut), '~');
+			}
+		}
+	}
+	g_string_free(tm, TRUE);
+	g_free(bp_short);
+	g_string_free(bp, TRUE);
+	g_string_free(here, TRUE);
+}
+
 static void draw_status(vm_tui_t *t)
 {
-	GString *s = g_string_new(" vmscope ");
-	g_string_append(s, t->name);
-	g_string_append_printf(s, "  event %" G_GUINT64_FORMAT, t->cur);
-	if (t->total)
-		g_string_append_printf(s, "/%" G_GUINT64_FORMAT, t->total);
-	if (t->have_step)
-		g_string_append_printf(s, "  line %" G_GUINT64_FORMAT, t->rec.line);
-	g_string_append(s, "  t=");
-	vm_narrate_time(s, vm_engine_now(t->e));
-	g_string_append_printf(s, "  pid %u", t->pid);
-	if (t->predict)
-		g_string_append_printf(s, "  [predict %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "]",
-				       t->right, t->asked);
-	GString *b = g_string_new(NULL);
-	vm_tui_bp_words(t, b);
-	if (b->len)
-		g_string_append_printf(s, "  [break: %s]", b->str);
-	g_string_free(b, TRUE);
+	GString *s = g_string_new(NULL);
+	vm_tui_status(t, COLS, s);
 	blank(0, 0, COLS, attrs[C_STATUS]);
 	put(0, 0, COLS, attrs[C_STATUS], s->str);
 	g_string_free(s, TRUE);
@@ -353,12 +405,17 @@ static void draw_pt(vm_tui_t *t, const vm_rect_t *r)
 		attr_t a_ = (a); g_array_append_val(ra, a_); } while (0)
 	if (!have) {
 		ROW(attrs[C_DIM], "no process %u yet", t->pid);
-	} else if (t->have_walk && t->walk_pid == t->pid) {
-		const vm_result_t *res = &t->walk_res;
+	} else if (t->have_walk) {
+		const vm_result_t *res = &t->walk.res;
 		vm_q_walk_t w;
-		vm_query_walk(t->e, t->pid, t->walk_vaddr, &w);
-		ROW(A_NORMAL, "%s 0x%" G_GINT64_MODIFIER "x (vpn 0x%" G_GINT64_MODIFIER "x):",
-		    t->walk_event == t->cur ? "this access" : "last access", t->walk_vaddr, w.vpn);
+		vm_query_walk(t->e, t->pid, t->walk.vaddr, &w);
+		if (t->walk.event == t->cur)
+			ROW(A_NORMAL, "this access 0x%" G_GINT64_MODIFIER "x (vpn 0x%"
+			    G_GINT64_MODIFIER "x):", t->walk.vaddr, w.vpn);
+		else
+			ROW(A_NORMAL, "last access, event %" G_GUINT64_FORMAT ": 0x%"
+			    G_GINT64_MODIFIER "x (vpn 0x%" G_GINT64_MODIFIER "x):",
+			    t->walk.event, t->walk.vaddr, w.vpn);
 		if (res->tlb == 1)
 			ROW(attrs[C_OUT0 + VM_OUT_HIT], " L1 TLB hit: no walk%s",
 			    res->tlb_denied ? ", entry read-only: fault" : "");
@@ -380,9 +437,13 @@ static void draw_pt(vm_tui_t *t, const vm_rect_t *r)
 				g_snprintf(ent, sizeof ent, "(no table)");
 			else if (!lv->present && l + 1 < w.levels)
 				g_snprintf(ent, sizeof ent, "empty");
+			else if (l + 1 < w.levels && lv->next_frame != VM_NIL)
+				/* what a real directory entry holds: the frame */
+				g_snprintf(ent, sizeof ent, "-> frame %u", lv->next_frame);
 			else if (l + 1 < w.levels)
-				g_snprintf(ent, sizeof ent, "-> table %" G_GUINT64_FORMAT,
-					   VM_PTE_PFN(lv->entry));
+				/* mmu.pt_frames=false: tables take no memory */
+				g_snprintf(ent, sizeof ent, "-> table %u (not in memory)",
+					   lv->next_table);
 			else if (w.zero_page)
 				g_snprintf(ent, sizeof ent, "-> zero page %s%s", prot_str(w.perm, pb),
 					   w.accessed ? " A" : "");
@@ -395,17 +456,18 @@ static void draw_pt(vm_tui_t *t, const vm_rect_t *r)
 			else
 				g_snprintf(ent, sizeof ent, "not present");
 			attr_t a = read ? (stop ? attrs[C_BAD] : attrs[C_GOOD]) : attrs[C_DIM];
-			ROW(a, "%c L%u[%u] %s", stop ? '!' : read ? '*' : ' ', l + 1, lv->index, ent);
+			ROW(a, "%c L%u[0x%x] %s", stop ? '!' : read ? '*' : ' ', l + 1,
+			    lv->index, ent);
 		}
 	} else {
-		ROW(attrs[C_DIM], "no access of pid %u shown yet", t->pid);
+		ROW(attrs[C_DIM], "pid %u has made no access yet", t->pid);
 	}
 	if (have) {
 		ROW(attrs[C_INFO], "VMAs of pid %u (%u): resident/pages", t->pid, p.nr_vma);
 		vm_q_vma_t v;
 		for (unsigned i = 0; vm_query_vma(t->e, t->pid, i, &v); i++) {
-			gboolean here = t->have_walk && t->walk_pid == t->pid &&
-					t->walk_vaddr >= v.start && t->walk_vaddr < v.end;
+			gboolean here = t->have_walk && t->walk.vaddr >= v.start &&
+					t->walk.vaddr < v.end;
 			ROW(here ? attrs[C_WARN] : A_NORMAL, "%c%" G_GINT64_MODIFIER "x-%"
 			    G_GINT64_MODIFIER "x %s %s %s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
 			    "%s%s", here ? '>' : ' ', v.start, v.end, prot_str(v.prot, pb),
@@ -442,6 +504,7 @@ static void draw_why(vm_tui_t *t, const vm_rect_t *r)
 	else
 		g_snprintf(buf, sizeof buf, " Why");
 	title(t, VM_PANE_WHY, r, buf);
+	int badge_w = 0;
 	if (t->have_step && !t->guessing && t->step.nr_access) {
 		/* the outcome as a badge at the right of the title */
 		vm_outcome_t o = (vm_outcome_t)t->step.last.outcome;
@@ -449,8 +512,10 @@ static void draw_why(vm_tui_t *t, const vm_rect_t *r)
 			char badge[32];
 			g_snprintf(badge, sizeof badge, " %s ", vm_result_outcome_name(o));
 			int bx = r->x + r->w - (int)strlen(badge);
-			if (bx > r->x + (int)strlen(buf))
+			if (bx > r->x + (int)strlen(buf)) {
 				put(r->y, bx, r->w, outcome_attr(o) | A_REVERSE, badge);
+				badge_w = (int)strlen(badge) + 1;
+			}
 		}
 	}
 	GString *s = g_string_new(NULL);
@@ -461,9 +526,6 @@ static void draw_why(vm_tui_t *t, const vm_rect_t *r)
 				"the page table and the mappings, then press h w m M c z s or S.",
 				t->question->str);
 		a = attrs[C_WARN];
-	} else if (t->error) {
-		g_string_printf(s, "The replay stopped: %s", t->error);
-		a = attrs[C_BAD];
 	} else if (!t->have_step) {
 		g_string_printf(s, "The start of %s: nothing has run yet.  n (or space, or Right) "
 				"runs the next event, b goes back, ? lists every key.", t->name);
@@ -483,7 +545,41 @@ static void draw_why(vm_tui_t *t, const vm_rect_t *r)
 			a = attrs[C_BAD];
 	}
 	GPtrArray *lines = wrap(s->str, r->w, "  ");
+	GArray *la = g_array_new(FALSE, FALSE, sizeof(attr_t));
+	for (guint i = 0; i < lines->len; i++)
+		g_array_append_val(la, a);
 	g_string_free(s, TRUE);
+#define ADD_WRAPPED(attr, text) do { \
+		GPtrArray *sub_ = wrap((text), r->w, "  "); \
+		attr_t at_ = (attr); \
+		for (guint k_ = 0; k_ < sub_->len; k_++) { \
+			g_ptr_array_add(lines, g_strdup(g_ptr_array_index(sub_, k_))); \
+			g_array_append_val(la, at_); \
+		} \
+		g_ptr_array_free(sub_, TRUE); \
+	} while (0)
+	/* the time in brackets is CPU time: a wait for the disk comes on top
+	 * of it and is easy to misread, so say what each is */
+	if (t->have_step && !t->guessing && t->step.blocked &&
+	    t->rec.kind != VM_REC_SLEEP && t->step.wait_until > t->step.end_ns) {
+		GString *c = g_string_new("[");
+		vm_narrate_time(c, t->step.end_ns - t->step.start_ns);
+		g_string_append_printf(c, "] is the CPU time of this event; then pid %u waits "
+				       "for the disk until t=", t->rec.pid);
+		vm_narrate_time(c, t->step.wait_until);
+		g_string_append(c, " (");
+		vm_narrate_time(c, t->step.wait_until - t->step.end_ns);
+		g_string_append(c, " more), and other processes may run meanwhile.");
+		ADD_WRAPPED(attrs[C_INFO], c->str);
+		g_string_free(c, TRUE);
+	}
+	/* an error the replay stops with, at the next event (tui.c) */
+	if (t->error && !t->guessing && t->cur + 1 == t->error_at) {
+		char *e = g_strdup_printf("The replay stops at the next event: %s", t->error);
+		ADD_WRAPPED(attrs[C_BAD], e);
+		g_free(e);
+	}
+#undef ADD_WRAPPED
 	/* each access of a multi-page event, as explain --each says it */
 	if (t->have_step && !t->guessing && t->step.nr_access > 1) {
 		for (unsigned i = 0; i < t->nr_acc; i++) {
@@ -494,26 +590,44 @@ static void draw_why(vm_tui_t *t, const vm_rect_t *r)
 					x->vaddr, vm_result_outcome_name((vm_outcome_t)x->res.outcome));
 			vm_narrate_access(l, t->e, x->vaddr, x->acc, &x->res);
 			GPtrArray *sub = wrap(l->str, r->w - 2, "    ");
-			for (guint k = 0; k < sub->len; k++)
+			for (guint k = 0; k < sub->len; k++) {
 				g_ptr_array_add(lines, g_strdup_printf("  %s",
 					(char *)g_ptr_array_index(sub, k)));
+				attr_t n = A_NORMAL;
+				g_array_append_val(la, n);
+			}
 			g_ptr_array_free(sub, TRUE);
 			g_string_free(l, TRUE);
 		}
-		if (t->more_acc)
+		if (t->more_acc) {
 			g_ptr_array_add(lines, g_strdup_printf("  ... and %" G_GUINT64_FORMAT
 							       " more accesses", t->more_acc));
+			attr_t n = A_NORMAL;
+			g_array_append_val(la, n);
+		}
 	}
 	int rows = r->h - 1;
 	int skip = t->scroll[VM_PANE_WHY];
 	if (skip > (int)lines->len - rows)
 		skip = t->scroll[VM_PANE_WHY] = MAX(0, (int)lines->len - rows);
-	for (int i = 0; i < rows && (guint)(skip + i) < lines->len; i++) {
-		const char *l = g_ptr_array_index(lines, skip + i);
-		put(r->y + 1 + i, r->x, r->w, skip + i == 0 || a != A_NORMAL ? a : A_NORMAL, l);
+	for (int i = 0; i < rows && (guint)(skip + i) < lines->len; i++)
+		put(r->y + 1 + i, r->x, r->w, g_array_index(la, attr_t, skip + i),
+		    g_ptr_array_index(lines, skip + i));
+	if ((guint)(skip + rows) < lines->len) {
+		/* say how to see the rest, on the title row (the text keeps
+		 * every row): the keys depend on where one is */
+		const char *more = t->focus == VM_PANE_WHY
+			? (t->zoom ? " more below (Down, PgDn) " : " more below (Down, PgDn, z zooms) ")
+			: " more below (w, then Down or z) ";
+		int mw = (int)strlen(more);
+		int mx = r->x + (int)strlen(buf) + 2;
+		if (mx + mw <= r->x + r->w - badge_w)
+			put(r->y, mx, mw, attrs[C_WARN] | A_REVERSE, more);
+		else
+			put(r->y + r->h - 1, r->x + MAX(0, r->w - 8), MIN(8, r->w),
+			    attrs[C_WARN] | A_REVERSE, " (more) ");
 	}
-	if ((guint)(skip + rows) < lines->len)
-		put(r->y + r->h - 1, r->x + r->w - 8, 8, attrs[C_DIM], " (more) ");
+	g_array_free(la, TRUE);
 	g_ptr_array_free(lines, TRUE);
 }
 
@@ -528,21 +642,37 @@ static int draw_tlb_level(vm_tui_t *t, unsigned level, int y, int end,
 			putf(y++, r->x, r->w, attrs[C_DIM], "L%u: none", level);
 		return y;
 	}
-	if (y < end)
-		putf(y++, r->x, r->w, attrs[C_INFO], "L%u %u/%u %s%s", level, info.valid,
-		     info.entries, info.policy, info.ways == info.entries ? " full" : "");
+	/* "3/4 used": valid of all entries; then how a page may be placed */
+	char head[64], geo[64];
+	g_snprintf(head, sizeof head, "L%u %u/%u used, %s", level, info.valid,
+		   info.entries, info.policy);
+	if (info.ways == info.entries)
+		g_snprintf(geo, sizeof geo, "fully associative");
+	else if (info.ways == 1)
+		g_snprintf(geo, sizeof geo, "direct-mapped, %u sets", info.sets);
+	else
+		g_snprintf(geo, sizeof geo, "%u-way, %u sets", info.ways, info.sets);
+	if ((int)(strlen(head) + 2 + strlen(geo)) <= r->w) {
+		if (y < end)
+			putf(y++, r->x, r->w, attrs[C_INFO], "%s, %s", head, geo);
+	} else {
+		if (y < end)
+			put(y++, r->x, r->w, attrs[C_INFO], head);
+		if (y < end)
+			putf(y++, r->x, r->w, attrs[C_INFO], " %s", geo);
+	}
 	if (!info.valid || y >= end)
 		return y;
 	vm_q_tlb_entry_t *ent = g_new(vm_q_tlb_entry_t, info.valid);
 	unsigned n = vm_query_tlb_entries(t->e, level, ent, info.valid);
-	uint64_t vpn = t->have_walk ? t->walk_vaddr >> (vm_engine_machine(t->e)->page_shift) : 0;
+	uint64_t vpn = t->have_walk ? t->walk.vaddr >> (vm_engine_machine(t->e)->page_shift) : 0;
 	for (unsigned i = (unsigned)MIN((unsigned)skip, n); i < n && y < end; i++) {
 		char pb[4], pfn[16];
 		if (ent[i].pfn == VM_PFN_ZERO)
 			g_strlcpy(pfn, "zero", sizeof pfn);
 		else
 			g_snprintf(pfn, sizeof pfn, "%" G_GUINT64_FORMAT, ent[i].pfn);
-		gboolean last = t->have_walk && ent[i].vpn == vpn && ent[i].asid == t->walk_pid;
+		gboolean last = t->have_walk && ent[i].vpn == vpn && ent[i].asid == t->walk.pid;
 		putf(y++, r->x, r->w, last ? attrs[C_CUR] : A_NORMAL,
 		     "%c%5" G_GINT64_MODIFIER "x %4s %s %u", last ? '>' : ' ', ent[i].vpn,
 		     pfn, prot_str(ent[i].perm, pb), ent[i].asid);
@@ -779,32 +909,29 @@ static void draw_stats(vm_tui_t *t, const vm_rect_t *r)
 
 /* ---- help --------------------------------------------------------------------- */
 
+/* At most 22 lines of at most 78 columns: the whole help fits 80x24. */
 static const char *const help_lines[] = {
-	"vmscope tui: keys",
+	"vmscope tui: keys.  Any key closes this help (q quits).",
+	"n space Right  next event (predict mode: guess first)   b Left  back one",
+	"N / B          next / previous fault;   r  run to a breakpoint or the end",
+	"k              breakpoints: words toggle them, e.g. 'major cow oom'; empty:",
+	"               none.  hit walk minor major cow zero sigsegv sigbus, fault",
+	"               (any fault), oom, evict, kill, expect (failed), or an op:",
+	"               fork mmap munmap exit crash note ...",
+	"g  go to an event (0: the start)   /  search the trace text; / Enter: again",
+	"p  predict mode: guess each access: h)it w)alk m)inor M)ajor c)ow z)ero",
+	"   s)igsegv S)igbus (or 1-8)       P  the next process's page table",
+	"Tab Shift-Tab  next / previous pane;  w  the Why pane;  z Enter  zoom it;",
+	"   Esc unzoom;  Up Down PgUp PgDn Home scroll it;  mouse: click, wheel",
 	"",
-	"n  space  Right   next event (in predict mode: guess first)",
-	"b  Left           previous event: exactly the state before",
-	"N / B             next / previous fault (minor, major, cow, zero, signals)",
-	"r                 run to the next breakpoint, or the end (any key stops)",
-	"k                 breakpoints: type words to toggle, e.g. 'major cow oom'",
-	"                  outcomes: hit walk minor major cow zero sigsegv sigbus",
-	"                  fault (every fault), oom, evict, kill, expect (failed),",
-	"                  or an op: fork mmap munmap exit crash note ...; empty: clear",
-	"g                 go to an event number (0: the start)",
-	"/                 search the trace text, then run to that line; / Enter: again",
-	"p                 predict mode: before each access, guess its outcome with",
-	"                  h)it w)alk m)inor M)ajor c)ow z)ero s)igsegv S)igbus",
-	"P                 show the next process's page table and mappings",
-	"Tab / Shift-Tab   next / previous pane;  z or Enter: zoom it;  Esc: unzoom",
-	"Up Down PgUp PgDn scroll the pane;  Home: back to the top",
-	"mouse             click a pane to select it, wheel to scroll",
-	"?                 this help;   q  quit",
-	"",
-	"Memory map: . free  a anonymous  f file (clean)  D file (dirty)",
-	"            p page table  S shared by several processes",
-	"Page table: * marks the entries the last walk read, level by level.",
-	"",
-	"Press any key to go back.",
+	"Why:    [2.20us] at the end is the CPU time the event took; a wait for the",
+	"        disk comes on top of it (\"waits for the disk until t=...\").",
+	"Pages:  L1[0x1] -> frame 3: level, index, and the frame of the table below",
+	"        (as a real entry holds it); * read by the walk, ! faulted there.",
+	"Memory: . free  a anonymous  f file (clean)  D file (dirty)  p page table",
+	"        S shared by several processes; the latest access's frame lit.",
+	"TLB:    > the latest access; fully associative: any entry holds any page;",
+	"        4-way: each page has a set of 4 entries to go in.",
 };
 
 static void draw_help(vm_tui_t *t)

@@ -1,35 +1,44 @@
 /*
- * vmscope tui: step through a trace in the terminal (ui/README.md).
+ * The terminal UI's engine driving and keys (ui/README.md); draw.c draws,
+ * cmd-tui.c owns the terminal.
  *
- * This file drives the replay and reads keys; draw.c draws.  The machine is
- * read only through sim/query.h and changed only through vm_engine_step and
- * vm_engine_seek, so the UI shows exactly what `run` and `explain` compute.
+ * The machine is read only through sim/query.h and changed only through
+ * vm_engine_step and vm_engine_seek, so the UI shows exactly what `run`
+ * and `explain` compute.
+ *
+ * The screen is a function of the event shown (tui.h): nothing that moving
+ * accumulates may reach it.  So when a trace is opened one silent pass
+ * over it (a second engine, freed at once) counts its events, notes the
+ * events that fault (for N and B) and, per process, the runs of events
+ * that accessed memory; the pass also meets any error the replay stops
+ * with.  The page-table pane shows the latest access of the process shown
+ * at or before the event shown: its event number comes from that index,
+ * its details from the callbacks, which remember the latest access of each
+ * process they saw; when that is not the one needed (after `b` past it,
+ * or `P` to another process), a seek to its event and back fetches it.
  *
  * Moving is cheap per event: the engine's on_step callback only checks the
- * breakpoints, notes faults (for B) and keeps a struct copy of the step; the
- * statistics are snapshotted before each step (a few dozen loads) so that
- * whichever event a run stops at, the screen can say what it changed.  The
- * narration is worded once, for the event shown, after the machine stopped
- * right after it, which is the state vm_narrate_step expects.  A long run
- * redraws a progress line every ~100 ms and stops on any key.
+ * breakpoints and keeps a struct copy of the step; the statistics are
+ * snapshotted before each step (a few dozen loads) so that whichever event
+ * a run stops at, the screen can say what it changed.  The narration is
+ * worded once, for the event shown, after the machine stopped right after
+ * it, which is the state vm_narrate_step expects.  A long run redraws a
+ * progress line every ~100 ms and stops on any key.
  *
  * Going back replays: vm_engine_seek(k - 1) then one step, so `b` shows
  * exactly the previous state (the replay is deterministic).  The engine is
  * opened with snapshots, so a seek restores the nearest snapshot before
- * the target and replays only from there: any event of a million-event
- * trace is reached in well under a quarter of a second.
+ * the target and replays only from there (docs/snapshots.md).
  */
 #include <config.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <curses.h>
-#include "sim/cli.h"
 #include "sim/config.h"
 #include "sim/engine.h"
 #include "sim/narrate.h"
 #include "sim/query.h"
-#include "sim/tour.h"
 #include "traces/vmt.h"
 #include "ui/tui.h"
 
@@ -41,6 +50,65 @@ static gboolean is_fault(const vm_step_t *st)
 	return st->outcomes[VM_OUT_MINOR] || st->outcomes[VM_OUT_MAJOR] ||
 	       st->outcomes[VM_OUT_COW] || st->outcomes[VM_OUT_ZERO] ||
 	       st->outcomes[VM_OUT_SIGSEGV] || st->outcomes[VM_OUT_SIGBUS];
+}
+
+/* Did event @st access memory, so that the page-table pane shows it? */
+static gboolean accessed(const vm_step_t *st)
+{
+	return st->nr_access && st->last.outcome < VM_OUT_NR;
+}
+
+/* ---- the index: one silent pass at open ------------------------------------- */
+
+static void index_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
+{
+	vm_tui_t *t = ctx;
+	uint64_t ev = vm_engine_events(e);
+	if (is_fault(st))
+		g_array_append_val(t->faults, ev);
+	if (st->rec->kind == VM_REC_CRASH)
+		g_array_append_val(t->crashes, ev);
+	if (!accessed(st))
+		return;
+	gpointer key = GUINT_TO_POINTER(st->rec->pid);
+	GArray *r = g_hash_table_lookup(t->runs, key);
+	if (!r) {
+		r = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+		g_hash_table_insert(t->runs, key, r);
+	}
+	if (r->len && g_array_index(r, uint64_t, r->len - 1) + 1 == ev) {
+		g_array_index(r, uint64_t, r->len - 1) = ev;   /* the run goes on */
+	} else {
+		g_array_append_val(r, ev);
+		g_array_append_val(r, ev);
+	}
+}
+
+/* The latest event at or before @k in which process @pid accessed memory;
+ * 0 when none. */
+static uint64_t last_access_event(const vm_tui_t *t, uint32_t pid, uint64_t k)
+{
+	GArray *r = g_hash_table_lookup(t->runs, GUINT_TO_POINTER(pid));
+	if (!r || !r->len)
+		return 0;
+	const uint64_t *v = (const uint64_t *)(void *)r->data;
+	guint n = r->len / 2, lo = 0, hi = n;   /* first run starting after k */
+	while (lo < hi) {
+		guint mid = (lo + hi) / 2;
+		if (v[2 * mid] <= k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return 0;
+	uint64_t j = MIN(v[2 * (lo - 1) + 1], k);
+	/* a crash reboots: the pid 1 after it is a new process */
+	const uint64_t *c = (const uint64_t *)(void *)t->crashes->data;
+	for (guint i = t->crashes->len; i-- > 0;)
+		if (c[i] <= k)
+			return c[i] > j ? 0 : j;
+	return j;
 }
 
 /* ---- the engine's callbacks: cheap, every event ---------------------------- */
@@ -57,53 +125,69 @@ static void on_access(void *ctx, vm_engine_t *e, const vm_record_t *rec,
 		t->pend_more++;
 }
 
-static gboolean bp_check(vm_tui_t *t, const vm_step_t *st)
+gboolean vm_tui_bp_check(const vm_tui_t *t, const vm_step_t *st,
+			 gboolean conditions, GString *why)
 {
 	const vm_record_t *r = st->rec;
-	g_string_truncate(t->stop_why, 0);
-	if (t->stop_line && r->line >= t->stop_line) {
-		g_string_printf(t->stop_why, "found at line %" G_GUINT64_FORMAT, r->line);
+	g_string_truncate(why, 0);
+	if (conditions && t->stop_line && r->line >= t->stop_line) {
+		g_string_printf(why, "found at line %" G_GUINT64_FORMAT, r->line);
 		return TRUE;
 	}
-	if (t->stop_fault && is_fault(st)) {
-		g_string_assign(t->stop_why, "next fault");
+	if (conditions && t->stop_fault && is_fault(st)) {
+		g_string_assign(why, "next fault");
 		return TRUE;
 	}
-	if (t->stop_fault || t->stop_line)
+	if (conditions && (t->stop_fault || t->stop_line))
 		return FALSE;   /* N and search go past the breakpoints */
 	if (t->bp_outcomes)
 		for (int o = 0; o < VM_OUT_NR; o++)
 			if ((t->bp_outcomes & (1u << o)) && st->outcomes[o]) {
-				g_string_printf(t->stop_why, "breakpoint: %s",
+				g_string_printf(why, "breakpoint: %s",
 						vm_result_outcome_name((vm_outcome_t)o));
 				return TRUE;
 			}
 	if (t->bp_kinds && (t->bp_kinds & ((uint64_t)1 << r->kind))) {
-		g_string_printf(t->stop_why, "breakpoint: %s", vm_record_op_name(r));
+		g_string_printf(why, "breakpoint: %s", vm_record_op_name(r));
 		return TRUE;
 	}
 	if (!t->bp_other)
 		return FALSE;
 	if ((t->bp_other & VM_BP_OOM) && st->oom_kills)
-		g_string_assign(t->stop_why, "breakpoint: oom kill");
+		g_string_assign(why, "breakpoint: oom kill");
 	else if ((t->bp_other & VM_BP_EVICT) && st->evicted)
-		g_string_assign(t->stop_why, "breakpoint: eviction");
+		g_string_assign(why, "breakpoint: eviction");
 	else if ((t->bp_other & VM_BP_KILL) && (st->killed || st->oom_kills))
-		g_string_assign(t->stop_why, "breakpoint: a process was killed");
+		g_string_assign(why, "breakpoint: a process was killed");
 	else if ((t->bp_other & VM_BP_EXPECT) && r->kind == VM_REC_EXPECT &&
 		 !st->expect_ok)
-		g_string_assign(t->stop_why, "breakpoint: expect failed");
-	return t->stop_why->len > 0;
+		g_string_assign(why, "breakpoint: expect failed");
+	return why->len > 0;
+}
+
+/* Remember the latest access of the event's process. */
+static void note_last(vm_tui_t *t, vm_engine_t *e, const vm_step_t *st)
+{
+	if (!accessed(st))
+		return;
+	gpointer key = GUINT_TO_POINTER(st->rec->pid);
+	vm_tui_last_t *l = g_hash_table_lookup(t->lasts, key);
+	if (!l) {
+		l = g_new(vm_tui_last_t, 1);
+		g_hash_table_insert(t->lasts, key, l);
+	}
+	*l = (vm_tui_last_t){ vm_engine_events(e), st->rec->pid, st->last_vaddr,
+			      st->last };
 }
 
 static void on_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 {
 	vm_tui_t *t = ctx;
-	uint64_t ev = vm_engine_events(e);
-	if (ev > t->seen) {
-		if (is_fault(st))
-			g_array_append_val(t->faults, ev);
-		t->seen = ev;
+	note_last(t, e, st);
+	if (t->fetching) {
+		t->pend_nr = 0;
+		t->pend_more = 0;
+		return;
 	}
 	/* the light copy: a struct copy, and for the rare record with
 	 * strings (notes, names, expect) a few small allocations */
@@ -114,13 +198,6 @@ static void on_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 	t->cap_step.expect_msg = NULL;   /* the engine's buffer: copied */
 	g_string_assign(t->cap_expect, st->expect_msg ? st->expect_msg : "");
 	t->cap_valid = TRUE;
-	if (st->nr_access && st->last.outcome < VM_OUT_NR) {
-		t->cw_valid = TRUE;
-		t->cw_pid = st->rec->pid;
-		t->cw_vaddr = st->last_vaddr;
-		t->cw_res = st->last;
-		t->cw_event = ev;
-	}
 	vm_tui_acc_t *tmp = t->cap_acc;
 	t->cap_acc = t->pend_acc;
 	t->pend_acc = tmp;
@@ -128,7 +205,7 @@ static void on_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 	t->cap_more = t->pend_more;
 	t->pend_nr = 0;
 	t->pend_more = 0;
-	if (t->watching && bp_check(t, st))
+	if (t->watching && vm_tui_bp_check(t, st, TRUE, t->stop_why))
 		t->stopped = TRUE;
 }
 
@@ -136,9 +213,43 @@ static void on_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 
 static void set_error(vm_tui_t *t, GError *err)
 {
-	g_free(t->error);
-	t->error = g_strdup(err->message);
+	/* the index pass met it already, at the same event: keep its words */
+	if (!t->error) {
+		t->error = g_strdup(err->message);
+		t->error_at = vm_engine_events(t->e) + 1;
+	}
 	g_error_free(err);
+}
+
+/*
+ * The page-table pane's access: the latest of process t->pid at or before
+ * event cur.  The index says which event; the callbacks' memory has its
+ * details unless a later access of that process was seen since, and then
+ * a seek to the event (the callbacks see it) and back fetches them.
+ */
+static void resolve_walk(vm_tui_t *t)
+{
+	t->have_walk = FALSE;
+	uint64_t j = last_access_event(t, t->pid, t->cur);
+	if (!j)
+		return;
+	vm_tui_last_t *l = g_hash_table_lookup(t->lasts, GUINT_TO_POINTER(t->pid));
+	if (!l || l->event != j) {
+		GError *err = NULL;
+		t->fetching = TRUE;
+		gboolean ok = vm_engine_seek(t->e, j, &err) &&
+			      vm_engine_seek(t->e, t->cur, &err);
+		t->fetching = FALSE;
+		if (!ok) {
+			set_error(t, err);
+			return;
+		}
+		l = g_hash_table_lookup(t->lasts, GUINT_TO_POINTER(t->pid));
+	}
+	if (l && l->event == j) {
+		t->have_walk = TRUE;
+		t->walk = *l;
+	}
 }
 
 /* Make the light capture the view: the engine stands right after it. */
@@ -147,13 +258,15 @@ static void commit_view(vm_tui_t *t)
 	vm_record_clear(&t->rec);
 	t->have_step = t->cap_valid && t->cur > 0;
 	g_string_truncate(t->narr, 0);
+	for (int i = 0; i < VM_PANE_NR; i++)
+		t->scroll[i] = 0;
 	if (!t->have_step) {
 		vm_query_stats_take(t->e, &t->before);
 		vm_query_stats_take(t->e, &t->after);
 		t->nr_acc = 0;
 		t->more_acc = 0;
 		t->pid = 1;
-		t->have_walk = FALSE;
+		resolve_walk(t);
 		return;
 	}
 	vm_record_copy(&t->rec, &t->cap_rec);
@@ -169,15 +282,7 @@ static void commit_view(vm_tui_t *t)
 	t->nr_acc = t->cap_nr;
 	t->more_acc = t->cap_more;
 	t->pid = t->rec.pid ? t->rec.pid : 1;
-	t->have_walk = t->cw_valid;
-	t->walk_pid = t->cw_pid;
-	t->walk_vaddr = t->cw_vaddr;
-	t->walk_res = t->cw_res;
-	t->walk_event = t->cw_event;
-	for (int i = 0; i < VM_PANE_NR; i++)
-		if (i != VM_PANE_TRACE)
-			t->scroll[i] = 0;
-	t->scroll[VM_PANE_TRACE] = 0;
+	resolve_walk(t);
 }
 
 /*
@@ -200,10 +305,8 @@ static gboolean forward(vm_tui_t *t, uint64_t target, gboolean interruptible)
 			t->cur = vm_engine_events(e);
 			return FALSE;
 		}
-		if (r == 0) {
-			t->total = vm_engine_events(e);
+		if (r == 0)
 			break;
-		}
 		/* the statistics before the event now captured */
 		uint64_t *sw = t->cap_before.v;
 		t->cap_before.v = t->scratch.v;
@@ -232,14 +335,12 @@ static void go_to(vm_tui_t *t, uint64_t k)
 {
 	vm_engine_t *e = t->e;
 	GError *err = NULL;
-	if (t->total && k > t->total)
+	if (k > t->total)
 		k = t->total;
 	if (k == t->cur && (t->have_step || k == 0))
 		return;
-	g_clear_pointer(&t->error, g_free);
 	uint64_t from = k ? k - 1 : 0;
 	if (from < vm_engine_events(e) || k == 0) {
-		t->cw_valid = FALSE;   /* the replay is silent: unknown again */
 		if (!vm_engine_seek(e, from, &err)) {
 			set_error(t, err);
 			t->cur = vm_engine_events(e);
@@ -256,21 +357,17 @@ static void go_to(vm_tui_t *t, uint64_t k)
 	gboolean was = t->watching;
 	t->watching = FALSE;
 	nodelay(stdscr, TRUE);
-	gboolean ok = forward(t, k, TRUE);
+	forward(t, k, TRUE);
 	nodelay(stdscr, FALSE);
 	t->watching = was;
-	if (!ok || t->cur == 0) {
-		commit_view(t);
-		return;
-	}
 	commit_view(t);
 }
 
 /* Run on with the breakpoints (and @fault / @line conditions) watched. */
 static void run_on(vm_tui_t *t, gboolean fault, uint64_t line)
 {
-	if (t->error) {
-		g_string_assign(t->msg, "the replay stopped with an error");
+	if (t->error && t->cur + 1 >= t->error_at) {
+		g_string_assign(t->msg, "the replay stops here with an error (see Why)");
 		return;
 	}
 	uint64_t start = t->cur;
@@ -283,7 +380,7 @@ static void run_on(vm_tui_t *t, gboolean fault, uint64_t line)
 	t->watching = FALSE;
 	t->stop_fault = FALSE;
 	t->stop_line = 0;
-	if (t->cur == start && !t->error) {
+	if (t->cur == start) {
 		g_string_assign(t->msg, "at the end of the trace");
 		return;
 	}
@@ -291,24 +388,21 @@ static void run_on(vm_tui_t *t, gboolean fault, uint64_t line)
 	if (t->stopped)
 		g_string_printf(t->msg, "%s (event %" G_GUINT64_FORMAT ")",
 				t->stop_why->str, t->cur);
-	else if (!t->error && !t->msg->len)
+	else if (t->error && t->cur + 1 >= t->error_at)
+		g_string_assign(t->msg, "the replay stopped with an error (see Why)");
+	else if (!t->msg->len)
 		g_string_assign(t->msg, "end of the trace");
 }
 
 static void step_next(vm_tui_t *t)
 {
-	if (t->error) {
-		g_string_assign(t->msg, "the replay stopped with an error; b goes back");
+	if (t->cur >= t->total) {
+		g_string_assign(t->msg, t->error
+				? "the next event stops the replay with an error (see Why)"
+				: "end of the trace (b: back, g: go to an event)");
 		return;
 	}
-	if (t->total && t->cur >= t->total) {
-		g_string_assign(t->msg, "end of the trace (b: back, g: go to an event)");
-		return;
-	}
-	uint64_t start = t->cur;
 	go_to(t, t->cur + 1);
-	if (t->cur == start && !t->error)
-		g_string_assign(t->msg, "end of the trace (b: back, g: go to an event)");
 }
 
 static void step_back(vm_tui_t *t)
@@ -320,8 +414,7 @@ static void step_back(vm_tui_t *t)
 	go_to(t, t->cur - 1);
 }
 
-/* B: the latest fault before the event shown (every earlier event has
- * been seen by on_step, so t->faults knows them all). */
+/* B: the latest fault before the event shown (the index knows them all). */
 static void prev_fault(vm_tui_t *t)
 {
 	guint lo = 0, hi = t->faults->len;
@@ -354,8 +447,9 @@ static const struct {
 
 /*
  * n in predict mode: run the next event to learn what it is; when it is a
- * one-page access, go back (the screen must not give the answer away) and
- * ask.  Other events are simply shown.
+ * one-page access not guessed before, go back (the screen must not give
+ * the answer away) and ask.  Other events, and accesses already guessed
+ * (after b), are simply shown.
  */
 static void predict_next(vm_tui_t *t)
 {
@@ -367,6 +461,15 @@ static void predict_next(vm_tui_t *t)
 	if (st->rec->kind != VM_REC_ACCESS || st->nr_access != 1 || st->skipped ||
 	    st->last.outcome >= VM_OUT_NR)
 		return;
+	gpointer said = g_hash_table_lookup(t->guesses, &t->cur);
+	if (said) {
+		vm_outcome_t g = (vm_outcome_t)(GPOINTER_TO_UINT(said) - 1);
+		g_string_printf(t->msg, "guessed before: you said %s, it was %s  score %"
+				G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, vm_result_outcome_name(g),
+				vm_result_outcome_name((vm_outcome_t)st->last.outcome),
+				t->right, t->asked);
+		return;
+	}
 	t->answer = (vm_outcome_t)st->last.outcome;
 	g_string_truncate(t->question, 0);
 	vm_vmt_format(st->rec, t->question);
@@ -379,10 +482,13 @@ static void predict_next(vm_tui_t *t)
 static void predict_answer(vm_tui_t *t, vm_outcome_t g)
 {
 	t->guessing = FALSE;
+	uint64_t *ev = g_new(uint64_t, 1);
+	*ev = t->cur + 1;
+	g_hash_table_insert(t->guesses, ev, GUINT_TO_POINTER((unsigned)g + 1));
 	t->asked++;
-	go_to(t, t->cur + 1);
 	gboolean ok = g == t->answer;
 	t->right += ok;
+	go_to(t, t->cur + 1);
 	if (ok)
 		g_string_printf(t->msg, "you said %s: right!  score %" G_GUINT64_FORMAT
 				"/%" G_GUINT64_FORMAT, vm_result_outcome_name(g), t->right, t->asked);
@@ -394,17 +500,37 @@ static void predict_answer(vm_tui_t *t, vm_outcome_t g)
 
 /* ---- prompts ----------------------------------------------------------------- */
 
-/* Read a line on the bottom row; NULL when cancelled (Esc). */
+int vm_tui_getch(vm_tui_t *t)
+{
+	/*
+	 * Blocking, getch returns ERR only when reading the terminal failed:
+	 * a signal (retry) or a terminal that is gone.  A hang-up whose
+	 * SIGHUP is ignored (nohup) leaves read() returning 0 or EIO at
+	 * once, forever: retrying that spun at 100% CPU.
+	 */
+	for (int tries = 0; tries < 100; tries++) {
+		errno = 0;
+		int ch = getch();
+		if (ch != ERR)
+			return ch;
+		if (errno != EINTR)
+			break;
+	}
+	t->hangup = TRUE;
+	return ERR;
+}
+
+/* Read a line on the bottom row; NULL when cancelled (Esc) or hung up. */
 static char *prompt(vm_tui_t *t, const char *label)
 {
 	GString *s = g_string_new(NULL);
 	curs_set(1);
 	for (;;) {
 		vm_tui_draw_prompt(t, label, s->str);
-		int ch = getch();
+		int ch = vm_tui_getch(t);
 		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
 			break;
-		if (ch == 27 || ch == CTRL('g') || ch == CTRL('c')) {
+		if (ch == ERR || ch == 27 || ch == CTRL('g') || ch == CTRL('c')) {
 			g_string_free(s, TRUE);
 			curs_set(0);
 			return NULL;
@@ -437,8 +563,9 @@ static void go_prompt(vm_tui_t *t)
 		g_string_printf(t->msg, "not an event number: '%s'", s);
 	else {
 		go_to(t, k);
-		if (t->cur < k && !t->error)
-			g_string_printf(t->msg, "the trace has %" G_GUINT64_FORMAT " events", t->cur);
+		if (t->cur < k)
+			g_string_printf(t->msg, "the trace has %" G_GUINT64_FORMAT " events%s",
+					t->total, t->error ? " before its error" : "");
 	}
 	g_free(s);
 }
@@ -587,14 +714,15 @@ static void next_pid(vm_tui_t *t)
 		if (vm_query_proc(t->e, (i + 1) % n, &p))
 			t->pid = p.pid;
 		g_string_printf(t->msg, "showing process %u", t->pid);
+		resolve_walk(t);
 		return;
 	}
 	if (vm_query_proc(t->e, 0, &p))
 		t->pid = p.pid;
+	resolve_walk(t);
 }
 
-/* Returns FALSE to quit. */
-static gboolean key(vm_tui_t *t, int ch)
+gboolean vm_tui_key(vm_tui_t *t, int ch)
 {
 	g_string_truncate(t->msg, 0);
 	if (t->help) {
@@ -661,6 +789,9 @@ static gboolean key(vm_tui_t *t, int ch)
 	case KEY_BTAB:
 		t->focus = (t->focus + VM_PANE_NR - 1) % VM_PANE_NR;
 		break;
+	case 'w':
+		t->focus = VM_PANE_WHY;
+		break;
 	case 'z': case '\n': case '\r': case KEY_ENTER:
 		t->zoom = !t->zoom;
 		break;
@@ -713,11 +844,20 @@ static void index_lines(vm_tui_t *t)
 	}
 }
 
-static vm_tui_t *tui_new(void)
+static void free_array(gpointer a)
+{
+	g_array_free(a, TRUE);
+}
+
+vm_tui_t *vm_tui_new(void)
 {
 	vm_tui_t *t = g_new0(vm_tui_t, 1);
 	t->lines = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->faults = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	t->crashes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	t->runs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_array);
+	t->lasts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	t->guesses = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	t->narr = g_string_new(NULL);
 	t->stop_why = g_string_new(NULL);
 	t->question = g_string_new(NULL);
@@ -733,17 +873,24 @@ static vm_tui_t *tui_new(void)
 	vm_query_stats_init(&t->cap_before);
 	vm_query_stats_init(&t->scratch);
 	t->pid = 1;
+	t->mouse = TRUE;
 	return t;
 }
 
-static void tui_free(vm_tui_t *t)
+void vm_tui_free(vm_tui_t *t)
 {
+	if (!t)
+		return;
 	if (t->e)
 		vm_engine_free(t->e);
 	g_free(t->text);
 	g_free(t->name);
 	g_array_free(t->lines, TRUE);
 	g_array_free(t->faults, TRUE);
+	g_array_free(t->crashes, TRUE);
+	g_hash_table_destroy(t->runs);
+	g_hash_table_destroy(t->lasts);
+	g_hash_table_destroy(t->guesses);
 	g_string_free(t->narr, TRUE);
 	g_string_free(t->stop_why, TRUE);
 	g_string_free(t->question, TRUE);
@@ -764,115 +911,57 @@ static void tui_free(vm_tui_t *t)
 	g_free(t);
 }
 
-static gboolean tty_ok(void)
+static vm_engine_t *open_engine(const char *path, const char *memory,
+				const vm_config_t *base, char **sets,
+				const vm_engine_opts_t *opts, GError **error)
 {
-	const char *term = g_getenv("TERM");
-	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && *term &&
-	       strcmp(term, "dumb") != 0;
+	return memory ? vm_engine_open_memory(path, memory, base, sets, opts, error)
+		      : vm_engine_open(path, base, sets, opts, error);
 }
 
-static int ui_loop(vm_tui_t *t)
+gboolean vm_tui_open(vm_tui_t *t, const char *path, const char *memory,
+		     const vm_config_t *base, char **sets, gboolean check,
+		     GError **error)
 {
-	SCREEN *scr = newterm(NULL, stdout, stdin);
-	if (!scr)
-		return vm_cli_usage_error("tui", "cannot use terminal '%s'; "
-					  "'vmscope explain' narrates the same replay as text",
-					  g_getenv("TERM"));
-	set_term(scr);
-	cbreak();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	curs_set(0);
-	set_escdelay(25);
-	const char *nc = g_getenv("NO_COLOR");
-	t->color = has_colors() && !(nc && *nc);
-	vm_tui_colors_init(t);
-	if (t->mouse)
-		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED |
-			  BUTTON5_PRESSED, NULL);
-	commit_view(t);
-	g_string_assign(t->msg, "n: next event  b: back  ?: every key");
-	for (;;) {
-		vm_tui_draw(t);
-		int ch = getch();
-		if (ch == ERR)
-			continue;
-		if (!key(t, ch))
-			break;
-	}
-	endwin();
-	delscreen(scr);
-	return EXIT_OK;
-}
-
-static gboolean opt_tour = FALSE;
-static gboolean opt_no_mouse = FALSE;
-
-static GOptionEntry tui_entries[] = {
-	{ "tour", 0, 0, G_OPTION_ARG_NONE, &opt_tour,
-	  "Open the built-in tour instead of a TRACE (what 'vmscope tour' does on a terminal)", NULL },
-	{ "no-mouse", 0, 0, G_OPTION_ARG_NONE, &opt_no_mouse,
-	  "Leave the mouse to the terminal (for selecting text)", NULL },
-	{ NULL }
-};
-
-int vm_cmd_tui(int argc, char **argv)
-{
-	int status = 0;
-	if (!vm_cli_parse_options("tui", "TRACE",
-			   "Step through TRACE in the terminal UI: the trace, the narration of\n"
-			   "each event, the page table, TLBs, memory, page cache, disk and\n"
-			   "statistics.  Press ? in it for the keys.",
-			   tui_entries, TRUE, &argc, &argv, &status))
-		return status;
-	if (opt_tour ? argc != 1 : argc != 2)
-		return vm_cli_usage_error("tui", "expected one TRACE (see 'vmscope tui --help')");
-	const char *path = opt_tour ? "tour.vmt" : argv[1];
-	if (!tty_ok())
-		return vm_cli_usage_error("tui", "the terminal UI needs a terminal on standard "
-					  "input and output; 'vmscope explain %s' prints the "
-					  "same narration as text", opt_tour ? "traces/scenarios/tour.vmt" : path);
-	if (strcmp(path, "-") == 0)
-		return vm_cli_usage_error("tui", "standard input is the terminal: give the "
-					  "TRACE as a file");
-	if (vm_cli_timeline)
-		return vm_cli_usage_error("tui", "--timeline is for 'run' and 'explain'");
-
-	vm_config_t cfg;
+	/* the index: every event once, silently but for index_step (as
+	 * fast as `run` with a callback: well under a second for a
+	 * million events) */
+	vm_engine_opts_t iopts = { .check = check, .on_step = index_step, .ctx = t };
+	vm_engine_t *ix = open_engine(path, memory, base, sets, &iopts, error);
+	if (!ix)
+		return FALSE;
 	GError *err = NULL;
-	if (vm_cli_profile && !vm_config_load(&cfg, vm_cli_profile, &err))
-		return vm_cli_report(err);
-	vm_tui_t *t = tui_new();
-	t->mouse = !opt_no_mouse;
+	if (!vm_engine_run(ix, &err)) {
+		/* the view meets it at the same event and shows it there */
+		t->error = g_strdup(err->message);
+		t->error_at = vm_engine_events(ix) + 1;
+		g_error_free(err);
+	}
+	t->total = vm_engine_events(ix);
+	vm_engine_free(ix);
+
 	vm_engine_opts_t opts = {
-		.check = vm_cli_check,
+		.check = check,
 		.on_step = on_step,
 		.on_access = on_access,
 		.ctx = t,
 		/* b, g and search seek: restore a snapshot, replay a little */
 		.snapshots = TRUE,
 	};
-	const vm_config_t *base = vm_cli_profile ? &cfg : NULL;
-	if (opt_tour) {
-		t->e = vm_engine_open_memory(path, vm_tour_text, base, vm_cli_sets,
-					     &opts, &err);
-		t->text = g_strdup(vm_tour_text);
-		t->text_len = strlen(vm_tour_text);
+	t->e = open_engine(path, memory, base, sets, &opts, error);
+	if (!t->e)
+		return FALSE;
+	if (memory) {
+		t->text = g_strdup(memory);
+		t->text_len = strlen(memory);
 	} else {
-		t->e = vm_engine_open(path, base, vm_cli_sets, &opts, &err);
 		gsize len = 0;
-		if (t->e && !g_file_get_contents(path, &t->text, &len, NULL))
+		if (!g_file_get_contents(path, &t->text, &len, NULL))
 			t->text = NULL;
 		t->text_len = len;
 	}
-	if (!t->e) {
-		tui_free(t);
-		return vm_cli_report(err);
-	}
 	t->name = g_path_get_basename(vm_engine_trace_name(t->e));
 	index_lines(t);
-	status = ui_loop(t);
-	tui_free(t);
-	return status;
+	commit_view(t);
+	return TRUE;
 }

@@ -1,7 +1,9 @@
 /*
  * The terminal UI's shared state: tui.c drives the engine (step, run, seek)
- * and reads keys; draw.c draws the panes from this state and the query API.
- * Only ui/ includes curses.h (ARCHITECTURE.md).
+ * and handles keys; draw.c draws the panes from this state and the query
+ * API; cmd-tui.c is the `vmscope tui` command and its terminal; headless.c
+ * draws into a screen without a terminal, for the tests.  Only ui/
+ * includes curses.h (ARCHITECTURE.md).
  *
  * What the screen shows is "the view": the state after event `cur` of the
  * replay (0: before the first), the step that led there and the statistics
@@ -11,11 +13,21 @@
  *   forward   vm_engine_step until events == k  (the callbacks watch
  *             breakpoints and keep a light copy of the latest step)
  *   back      vm_engine_seek(k - 1), then one vm_engine_step
+ *
+ * Everything on the screen is a function of `cur` (and of what the user
+ * chose to look at: the process, the pane, breakpoints, guesses), never
+ * of the way the view got there, so `b` after `n` gives back exactly the
+ * screen before.  What cannot be read off the machine at `cur` comes from
+ * an index of the whole trace built by one silent pass when the trace is
+ * opened (how many events, which ones fault, which ones access memory and
+ * for which process), and the latest access of a process is fetched by a
+ * seek to its event when it is not at hand.
  */
 #ifndef VM_UI_TUI_H
 #define VM_UI_TUI_H
 
 #include <glib.h>
+#include "sim/config.h"
 #include "sim/engine.h"
 #include "sim/query.h"
 
@@ -39,6 +51,14 @@ typedef struct {
 	vm_result_t res;
 } vm_tui_acc_t;
 
+/* The latest access of an event: what the page-table pane shows. */
+typedef struct {
+	uint64_t event;           /* the event it belongs to */
+	uint32_t pid;
+	uint64_t vaddr;
+	vm_result_t res;
+} vm_tui_last_t;
+
 #define VM_TUI_MAX_ACC 256        /* accesses of one event kept for the pane */
 
 typedef struct {
@@ -54,9 +74,15 @@ typedef struct {
 	uint64_t text_len;
 	GArray *lines;                /* uint64_t offset of each line's start */
 
+	/* the index of the whole trace, from the silent pass at open */
+	uint64_t total;               /* events in the trace (up to an error) */
+	GArray *faults;               /* uint64_t event numbers, ascending */
+	GArray *crashes;              /* ... of crashes (the reboot starts over) */
+	GHashTable *runs;             /* pid -> GArray of uint64_t pairs: [first,
+				       * last] of runs of events that accessed memory */
+
 	/* the view */
 	uint64_t cur;                 /* events run (the engine agrees) */
-	uint64_t total;               /* events in the trace, 0: not known yet */
 	gboolean have_step;           /* cur > 0 and step/rec describe event cur */
 	vm_step_t step;               /* step.rec points at rec */
 	vm_record_t rec;
@@ -67,12 +93,10 @@ typedef struct {
 	uint64_t more_acc;            /* accesses not kept */
 	vm_q_stats_t before, after;   /* statistics around event cur */
 	char *error;                  /* the engine stopped with this error */
-	gboolean have_walk;           /* the latest access known, for the walk */
-	uint32_t walk_pid;
-	uint64_t walk_vaddr;
-	vm_result_t walk_res;
-	uint64_t walk_event;          /* the event it belongs to */
+	uint64_t error_at;            /* ... trying to run this event (0: none) */
 	uint32_t pid;                 /* process the panes show */
+	gboolean have_walk;           /* walk: pid's latest access at or before cur */
+	vm_tui_last_t walk;
 
 	/* light capture by the callbacks (every event while moving) */
 	vm_step_t cap_step;
@@ -82,16 +106,11 @@ typedef struct {
 	vm_tui_acc_t *cap_acc, *pend_acc;
 	unsigned cap_nr, pend_nr;
 	uint64_t cap_more, pend_more;
-	gboolean cw_valid;            /* the latest access seen (for the walk) */
-	uint32_t cw_pid;
-	uint64_t cw_vaddr, cw_event;
-	vm_result_t cw_res;
 	vm_q_stats_t cap_before;      /* statistics before the captured event */
 	vm_q_stats_t scratch;
-
-	/* faults seen so far, for B: events 1..seen all went past on_step */
-	GArray *faults;               /* uint64_t event numbers, ascending */
-	uint64_t seen;
+	GHashTable *lasts;            /* pid -> vm_tui_last_t: the latest access
+				       * of each process the callbacks saw */
+	gboolean fetching;            /* a seek only to learn an earlier access */
 
 	/* breakpoints and stop conditions, checked in on_step */
 	uint32_t bp_outcomes;         /* 1 << vm_outcome_t */
@@ -103,9 +122,11 @@ typedef struct {
 	gboolean stopped;             /* a condition held at the latest event */
 	GString *stop_why;
 
-	/* predict mode */
+	/* predict mode: guesses are kept by event, so going back and forth
+	 * never asks (or scores) the same access twice */
 	gboolean predict;
-	uint64_t asked, right;
+	GHashTable *guesses;          /* event -> guessed vm_outcome_t + 1 */
+	uint64_t asked, right;        /* over guesses */
 	gboolean guessing;            /* waiting for a guess about event cur+1 */
 	vm_outcome_t answer;
 	GString *question;            /* the record the guess is about */
@@ -113,6 +134,7 @@ typedef struct {
 	/* screen */
 	gboolean color;
 	gboolean mouse;
+	gboolean hangup;              /* the terminal went away: quit */
 	int focus;
 	gboolean zoom;
 	gboolean help;
@@ -121,6 +143,27 @@ typedef struct {
 	GString *msg;                 /* one-shot message on the bottom line */
 	GString *search;              /* the last search text */
 } vm_tui_t;
+
+/* tui.c */
+vm_tui_t *vm_tui_new(void);
+void vm_tui_free(vm_tui_t *t);
+/*
+ * Open the trace at @path, or the text @memory (named @path) when not NULL,
+ * with the replay options: build the index of the whole trace by a silent
+ * pass, then an engine with snapshots for the view, at event 0.  FALSE with
+ * @error when the trace or profile is bad.
+ */
+gboolean vm_tui_open(vm_tui_t *t, const char *path, const char *memory,
+		     const vm_config_t *base, char **sets, gboolean check,
+		     GError **error);
+/* Handle key @ch (a curses key code); FALSE to quit. */
+gboolean vm_tui_key(vm_tui_t *t, int ch);
+/* Read a key; ERR, with t->hangup set, when the terminal is gone. */
+int vm_tui_getch(vm_tui_t *t);
+/* The breakpoint (or N / search condition) event @st meets, as words into
+ * @why; FALSE when none.  @conditions: check the N and search conditions. */
+gboolean vm_tui_bp_check(const vm_tui_t *t, const vm_step_t *st,
+			 gboolean conditions, GString *why);
 
 /* draw.c */
 void vm_tui_colors_init(vm_tui_t *t);
@@ -133,5 +176,19 @@ void vm_tui_draw_progress(vm_tui_t *t, uint64_t events);
 const char *vm_tui_line(const vm_tui_t *t, uint64_t n, int *len);
 /* Breakpoints as words, "major cow oom", into @out. */
 void vm_tui_bp_words(const vm_tui_t *t, GString *out);
+/* The status line for a screen @cols wide, shortened to fit it. */
+void vm_tui_status(vm_tui_t *t, int cols, GString *out);
+
+/* headless.c: a screen without a terminal (tests) */
+/* Set up curses on no terminal, @rows x @cols; FALSE when it cannot. */
+gboolean vm_tui_headless_begin(int rows, int cols);
+void vm_tui_headless_resize(int rows, int cols);
+/* Draw @t and return the screen: its text, then its attributes. */
+char *vm_tui_headless_screen(vm_tui_t *t);
+/* Queue @keys (curses codes, 0-terminated) for the next reads. */
+void vm_tui_headless_keys(const int *keys);
+/* The curses code of key @name: "down", "up", "left", "right", "npage". */
+int vm_tui_headless_keycode(const char *name);
+void vm_tui_headless_end(void);
 
 #endif

@@ -1,0 +1,399 @@
+/*
+ * The terminal UI drawn without a terminal (ui/headless.c): the real key
+ * handling (ui/tui.c) and drawing (ui/draw.c) on a curses screen on
+ * /dev/null, read back cell by cell, text and attributes.  tests/tui.sh
+ * drives the real program in tmux; this is where the screens are compared
+ * in bulk, which tmux is far too slow for.
+ *
+ *   a. back and forth: for every scenario in traces/scenarios, at 80x24
+ *      and 120x40, the screen after n...n then b...b is the screen before,
+ *      at every step (the first 60 events, and the last 30 of a longer
+ *      trace, reached with g);
+ *   b. the page-table pane after b onto a note or expect line shows the
+ *      access before it, with its TLB and VMA markers; after a crash, none
+ *      of the process before the reboot;
+ *   c. predict mode does not ask about (or score) an access twice;
+ *   d. the status line fits 80 columns with predict mode and breakpoints
+ *      on; the breakpoint mark is on the event it stops at only;
+ *   e. the TLB says "fully associative"; the Why pane says how to see
+ *      what does not fit, and what the time in brackets is when the
+ *      process then waits for the disk; the help says how to close it
+ *      and fits 80x24;
+ *   f. a directory entry shows the frame of the table below, or says the
+ *      table is not in memory with mmu.pt_frames=false.
+ */
+#include <config.h>
+#include <check.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sim/query.h"
+#include "sim/tour.h"
+#include "ui/tui.h"
+
+/* curses key codes the tests type (curses.h stays in ui/) */
+#define K_ENTER '\n'
+
+static GPtrArray *files;
+
+static vm_tui_t *open_tui(const char *path, const char *memory, char **sets,
+			  int rows, int cols)
+{
+	ck_assert_msg(vm_tui_headless_begin(rows, cols),
+		      "cannot set up curses on /dev/null (a character device) with TERM=screen");
+	vm_tui_t *t = vm_tui_new();
+	GError *err = NULL;
+	if (!vm_tui_open(t, path, memory, NULL, sets, FALSE, &err))
+		ck_abort_msg("%s: %s", path, err->message);
+	t->color = FALSE;
+	vm_tui_colors_init(t);
+	return t;
+}
+
+static void close_tui(vm_tui_t *t)
+{
+	vm_tui_free(t);
+	vm_tui_headless_end();
+}
+
+static void key(vm_tui_t *t, int ch)
+{
+	ck_assert(vm_tui_key(t, ch));
+}
+
+/* A key that prompts, with the line typed after it and Enter. */
+static void key_line(vm_tui_t *t, int ch, const char *line)
+{
+	int keys[256], n = 0;
+	for (const char *c = line; *c && n < 250; c++)
+		keys[n++] = (unsigned char)*c;
+	keys[n++] = K_ENTER;
+	keys[n] = 0;
+	vm_tui_headless_keys(keys);
+	key(t, ch);
+}
+
+static void go(vm_tui_t *t, uint64_t k)
+{
+	char buf[32];
+	g_snprintf(buf, sizeof buf, "%" G_GUINT64_FORMAT, k);
+	key_line(t, 'g', buf);
+	ck_assert_uint_eq(t->cur, k);
+}
+
+/* The first line where two screens differ, for the failure message. */
+static char *first_diff(const char *a, const char *b)
+{
+	char **la = g_strsplit(a, "\n", -1), **lb = g_strsplit(b, "\n", -1);
+	char *out = NULL;
+	for (int i = 0; la[i] && lb[i]; i++)
+		if (strcmp(la[i], lb[i]) != 0) {
+			out = g_strdup_printf("row %d:\n  before: %s\n  after:  %s", i, la[i], lb[i]);
+			break;
+		}
+	g_strfreev(la);
+	g_strfreev(lb);
+	return out ? out : g_strdup("(lengths differ)");
+}
+
+static gboolean shows(vm_tui_t *t, const char *text)
+{
+	char *s = vm_tui_headless_screen(t);
+	gboolean yes = strstr(s, text) != NULL;
+	g_free(s);
+	return yes;
+}
+
+static void assert_shows(vm_tui_t *t, const char *text)
+{
+	char *s = vm_tui_headless_screen(t);
+	if (!strstr(s, text))
+		ck_abort_msg("the screen does not show '%s':\n%s", text, s);
+	g_free(s);
+}
+
+static void assert_not_shows(vm_tui_t *t, const char *text)
+{
+	char *s = vm_tui_headless_screen(t);
+	if (strstr(s, text))
+		ck_abort_msg("the screen shows '%s':\n%s", text, s);
+	g_free(s);
+}
+
+/* n from event @from to @to, then b back, comparing each screen. */
+static void window(vm_tui_t *t, const char *name, int rows, int cols,
+		   uint64_t from, uint64_t to)
+{
+	ck_assert_uint_eq(t->cur, from);
+	GPtrArray *screens = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(screens, vm_tui_headless_screen(t));
+	for (uint64_t k = from + 1; k <= to; k++) {
+		key(t, 'n');
+		ck_assert_uint_eq(t->cur, k);
+		g_ptr_array_add(screens, vm_tui_headless_screen(t));
+	}
+	for (uint64_t k = to; k-- > from;) {
+		key(t, 'b');
+		ck_assert_uint_eq(t->cur, k);
+		char *s = vm_tui_headless_screen(t);
+		const char *before = g_ptr_array_index(screens, k - from);
+		if (strcmp(s, before) != 0) {
+			char *d = first_diff(before, s);
+			ck_abort_msg("%s at %dx%d: event %" G_GUINT64_FORMAT " after b differs "
+				     "from before n: %s", name, cols, rows, k, d);
+		}
+		g_free(s);
+	}
+	g_ptr_array_free(screens, TRUE);
+}
+
+/* ---- a. back and forth, every scenario, two sizes ------------------------ */
+
+static const int sizes[][2] = { { 24, 80 }, { 40, 120 } };
+
+START_TEST(test_back_and_forth)
+{
+	const char *path = g_ptr_array_index(files, _i / 2);
+	int rows = sizes[_i % 2][0], cols = sizes[_i % 2][1];
+	vm_tui_t *t = open_tui(path, NULL, NULL, rows, cols);
+	char *name = g_path_get_basename(path);
+	uint64_t first = MIN(t->total, 60);
+	window(t, name, rows, cols, 0, first);
+	if (t->total > first) {
+		uint64_t from = MAX(first, t->total - 30);
+		go(t, from);
+		window(t, name, rows, cols, from, t->total);
+	}
+	g_free(name);
+	close_tui(t);
+}
+END_TEST
+
+/* ---- b. the walk after b onto a note -------------------------------------- */
+
+START_TEST(test_walk_after_back)
+{
+	/* tour: 5 r 0x10000 (zero), 6 expect, 7 note, 8 r 0x10008 (hit) */
+	vm_tui_t *t = open_tui("tour.vmt", vm_tour_text, NULL, 24, 80);
+	for (int i = 0; i < 8; i++)
+		key(t, 'n');
+	assert_shows(t, "this access 0x10008");
+	key(t, 'b');
+	key(t, 'b');
+	ck_assert_uint_eq(t->cur, 6);
+	assert_not_shows(t, "has made no access yet");
+	assert_shows(t, "last access, event 5: 0x10000");
+	/* the TLB's and the VMA's markers of that access */
+	assert_shows(t, ">   10 zero r-- 1");
+	assert_shows(t, ">10000-18000 rw- priv anon");
+	/* P to another process and back fetches the access again */
+	key(t, 'P');
+	key(t, 'P');
+	assert_shows(t, "last access, event 5: 0x10000");
+	close_tui(t);
+}
+END_TEST
+
+/* After a crash pid 1 is a new process: the accesses before do not count. */
+START_TEST(test_walk_after_crash)
+{
+	char *path = g_build_filename(SRCDIR, "traces", "scenarios", "msync-crash.vmt", NULL);
+	vm_tui_t *t = open_tui(path, NULL, NULL, 24, 80);
+	/* events as the engine runs them: the seq that waits for the disk
+	 * and resumes is two, so the crash is event 11 */
+	go(t, 10);
+	assert_shows(t, "last access, event");
+	go(t, 12);
+	assert_shows(t, "pid 1 has made no access yet");
+	go(t, 18);                          /* r 0x10000 after the reboot */
+	assert_shows(t, "this access 0x10000");
+	g_free(path);
+	close_tui(t);
+}
+END_TEST
+
+/* ---- c. predict mode -------------------------------------------------------- */
+
+START_TEST(test_predict_once)
+{
+	vm_tui_t *t = open_tui("tour.vmt", vm_tour_text, NULL, 24, 80);
+	key(t, 'p');
+	for (int i = 0; i < 4; i++)
+		key(t, 'n');
+	ck_assert_uint_eq(t->cur, 4);
+	key(t, 'n');                   /* 5 r 0x10000: asks */
+	ck_assert(t->guessing);
+	ck_assert_uint_eq(t->cur, 4);
+	key(t, 'z');
+	ck_assert_uint_eq(t->cur, 5);
+	ck_assert_uint_eq(t->asked, 1);
+	ck_assert_uint_eq(t->right, 1);
+	assert_shows(t, "[predict 1/1]");
+	key(t, 'b');
+	key(t, 'n');                   /* the same access: shown, not asked */
+	ck_assert(!t->guessing);
+	ck_assert_uint_eq(t->cur, 5);
+	ck_assert_uint_eq(t->asked, 1);
+	assert_shows(t, "guessed before: you said zero, it was zero");
+	assert_shows(t, "[predict 1/1]");
+	/* the next access is asked as before */
+	key(t, 'n');
+	key(t, 'n');
+	key(t, 'n');                   /* 8 r 0x10008 */
+	ck_assert(t->guessing);
+	key(t, 'w');
+	ck_assert_uint_eq(t->asked, 2);
+	ck_assert_uint_eq(t->right, 1);
+	close_tui(t);
+}
+END_TEST
+
+/* ---- d. the status line ---------------------------------------------------------- */
+
+START_TEST(test_status_fits)
+{
+	/* a long name, a large event number, predict mode and breakpoints */
+	char *path = g_build_filename(SRCDIR, "traces", "scenarios",
+				      "random-read-vs-mmap.vmt", NULL);
+	vm_tui_t *t = open_tui(path, NULL, NULL, 24, 80);
+	key(t, 'p');
+	key_line(t, 'k', "major minor cow zero sigsegv fork mmap evict expect");
+	go(t, 2000);
+	GString *s = g_string_new(NULL);
+	vm_tui_status(t, 80, s);
+	ck_assert_msg(s->len <= 80, "status is %zu columns: '%s'", s->len, s->str);
+	ck_assert_msg(strstr(s->str, "2000/2009") && strstr(s->str, "pred") &&
+		      strstr(s->str, "[bp: minor +8]"), "status lost a part: '%s'", s->str);
+	vm_tui_status(t, 120, s);
+	ck_assert_msg(strstr(s->str, "vmscope random-read-vs-mmap.vmt") &&
+		      strstr(s->str, "[predict 0/0]"), "status at 120: '%s'", s->str);
+	g_string_free(s, TRUE);
+	g_free(path);
+	close_tui(t);
+}
+END_TEST
+
+START_TEST(test_break_mark)
+{
+	vm_tui_t *t = open_tui("tour.vmt", vm_tour_text, NULL, 40, 120);
+	key_line(t, 'k', "major");
+	key(t, 'r');
+	ck_assert_uint_eq(t->cur, 41);     /* r 0x40000: the major fault */
+	assert_shows(t, "[stopped: major]");
+	assert_shows(t, "[break on: major]");
+	key(t, 'n');
+	assert_not_shows(t, "stopped");
+	assert_shows(t, "[break on: major]");
+	key(t, 'b');
+	assert_shows(t, "[stopped: major]");
+	close_tui(t);
+}
+END_TEST
+
+/* ---- e. words on the screen --------------------------------------------------- */
+
+START_TEST(test_words)
+{
+	vm_tui_t *t = open_tui("tour.vmt", vm_tour_text, NULL, 24, 80);
+	/* the tour's 4-entry TLB is fully associative */
+	assert_shows(t, "L1 0/4 used, lru");
+	assert_shows(t, "fully associative");
+	/* the major fault: a long narration, then the wait for the disk */
+	go(t, 41);
+	assert_shows(t, "more below (w, then Down or z)");
+	assert_not_shows(t, "is the CPU time of this event");
+	key(t, 'w');
+	assert_shows(t, "more below (Down, PgDn, z zooms)");
+	for (int i = 0; i < 10 && shows(t, " more below ("); i++)
+		key(t, vm_tui_headless_keycode("down"));
+	assert_not_shows(t, " more below (");
+	assert_shows(t, "] is the CPU time of this event; then pid 1 waits for the disk until");
+	key(t, 'z');
+	assert_shows(t, "readahead");
+	key(t, 'z');
+	/* the help fits, and says how to close it */
+	key(t, '?');
+	assert_shows(t, "Any key closes this help");
+	assert_shows(t, "4-way: each page has a set of 4 entries");
+	key(t, 'x');
+	assert_not_shows(t, "Any key closes this help");
+	close_tui(t);
+}
+END_TEST
+
+/* ---- f. directory entries hold frames ---------------------------------------- */
+
+START_TEST(test_pde_frame)
+{
+	/* the tour's profile (tiny) has mmu.pt_frames=false */
+	char *sets[] = { "mmu.pt_frames=true", NULL };
+	vm_tui_t *t = open_tui("tour.vmt", vm_tour_text, sets, 24, 80);
+	go(t, 5);                           /* r 0x10000: L1[1] -> a new table */
+	vm_q_walk_t w;
+	ck_assert(vm_query_walk(t->e, 1, 0x10000, &w));
+	ck_assert(w.level[0].present);
+	uint32_t f = w.level[0].next_frame;
+	ck_assert_uint_ne(f, VM_NIL);
+	vm_q_frame_t fr;
+	ck_assert(vm_query_frame(t->e, f, &fr));
+	ck_assert_int_eq(fr.state, VM_QF_PT);
+	ck_assert_uint_eq(fr.index, w.level[0].next_table);
+	char *want = g_strdup_printf("! L1[0x1] -> frame %u", f);
+	assert_shows(t, want);
+	g_free(want);
+	close_tui(t);
+
+	t = open_tui("tour.vmt", vm_tour_text, NULL, 24, 80);
+	go(t, 5);
+	ck_assert(vm_query_walk(t->e, 1, 0x10000, &w));
+	ck_assert_uint_eq(w.level[0].next_frame, VM_NIL);
+	want = g_strdup_printf("! L1[0x1] -> table %u (not in memory)", w.level[0].next_table);
+	assert_shows(t, want);
+	g_free(want);
+	close_tui(t);
+}
+END_TEST
+
+static gint by_name(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(char *const *)a, *(char *const *)b);
+}
+
+int main(void)
+{
+	files = g_ptr_array_new_with_free_func(g_free);
+	char *dir = g_build_filename(SRCDIR, "traces", "scenarios", NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	if (d) {
+		const char *name;
+		while ((name = g_dir_read_name(d)))
+			if (g_str_has_suffix(name, ".vmt"))
+				g_ptr_array_add(files, g_build_filename(dir, name, NULL));
+		g_dir_close(d);
+	}
+	g_free(dir);
+	g_ptr_array_sort(files, by_name);
+
+	Suite *s = suite_create("tui");
+	TCase *tc = tcase_create("back and forth");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_back_and_forth, 0, (int)files->len * 2);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("screens");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_walk_after_back);
+	tcase_add_test(tc, test_walk_after_crash);
+	tcase_add_test(tc, test_predict_once);
+	tcase_add_test(tc, test_status_fits);
+	tcase_add_test(tc, test_break_mark);
+	tcase_add_test(tc, test_words);
+	tcase_add_test(tc, test_pde_frame);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	g_ptr_array_free(files, TRUE);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
