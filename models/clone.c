@@ -170,6 +170,7 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 	n->disk = disk_clone(m->disk);
 	uint32_t slots = m->nr_swap_slots ? m->nr_swap_slots : 1;
 	n->swap_map = dup_array(m->swap_map, slots, sizeof *m->swap_map);
+	n->pageouts = dup_array(m->pageouts, m->po_cap, sizeof *m->pageouts);
 	n->swap_cache = dup_array(m->swap_cache, slots, sizeof *m->swap_cache);
 	n->ev.h = dup_array(m->ev.h, m->ev.cap, sizeof *m->ev.h);
 
@@ -532,7 +533,9 @@ char *vm_clone_digest(const vm_machine_t *m)
 	}
 
 	const uint64_t mv[] = { m->next_block, m->nr_dirty, m->flush_next, m->flush_armed,
-				m->in_kswapd, m->oom_exempt, m->nr_evicted,
+				m->kswapd_state, m->kswapd_failures, m->po_event,
+				m->nr_pageout, m->alloc_wait, m->reclaim_ns,
+				m->oom_exempt, m->nr_evicted,
 				m->wm_min, m->wm_low, m->wm_high, m->swap_base,
 				m->last_evict.pfn, m->last_evict.pid,
 				m->last_evict.vpn, m->last_evict.slot,
@@ -541,6 +544,13 @@ char *vm_clone_digest(const vm_machine_t *m)
 				m->last_oom.pt, m->last_oom.points };
 	for (size_t j = 0; j < G_N_ELEMENTS(mv); j++)
 		put(ck, mv[j]);
+	/* the pageouts in flight, oldest first */
+	put(ck, m->po_len);
+	for (uint32_t i = 0; i < m->po_len; i++) {
+		const vm_pageout_t *po = &m->pageouts[(m->po_head + i) % m->po_cap];
+		put(ck, po->pfn);
+		put(ck, po->done);
+	}
 
 	return g_strdup_printf("%016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER "x",
 			       ck->a, ck->b);

@@ -41,4 +41,8 @@ void vm_crash_machine(vm_machine_t *m, uint64_t *lost, uint64_t *torn)
 	if (m->l2)
 		vm_tlb_flush_all(m->l2);
 	m->cur_asid = 0;
+	/* the pages reclaim was writing are gone, and kswapd starts afresh */
+	m->po_head = m->po_len = 0;
+	m->kswapd_state = VM_KSWAPD_SLEEPING;
+	m->kswapd_failures = 0;
 }

@@ -136,7 +136,7 @@ static uint64_t swap_in(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			f->flags &= ~VM_FRAME_RA_UNUSED;
 			m->c.swap_ra_hits++;
 		}
-		if (f->io_done > m->now + res->cost)
+		if (vm_frame_read_done(f) > m->now + res->cost)
 			res->ready_at = f->io_done;   /* its read is in flight */
 	} else {
 		uint64_t ready = 0, ra = m->c.swap_ra;
@@ -305,7 +305,7 @@ static uint32_t fault_around(vm_machine_t *m, vm_proc_t *p, const vm_vma_t *v,
 			vm_frame_t *hf = &m->frames.f[vm_filemap_head(f, idx)];
 			uint64_t end;
 			uint32_t n = 0;
-			if (hf->io_done <= when && !(hf->flags & VM_FRAME_READAHEAD))
+			if (vm_frame_read_done(hf) <= when && !(hf->flags & VM_FRAME_READAHEAD))
 				n = map_folio(m, p, v, f, idx, lo, hi, vpn, perm,
 					      TRUE, &end);
 			else
@@ -317,7 +317,7 @@ static uint32_t fault_around(vm_machine_t *m, vm_proc_t *p, const vm_vma_t *v,
 			continue;
 		}
 		vm_frame_t *fr = &m->frames.f[pfn];
-		if (fr->io_done > when || (fr->flags & VM_FRAME_READAHEAD))
+		if (vm_frame_read_done(fr) > when || (fr->flags & VM_FRAME_READAHEAD))
 			continue;
 		uint64_t *slot = vm_pt_lookup(&m->pt, p->root, a);
 		if (!slot || *slot)
@@ -420,7 +420,7 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		/* PG_readahead is the folio's: its head carries it */
 		vm_frame_t *hf = &m->frames.f[vm_filemap_head(f, idx)];
 		gboolean marker = (hf->flags & VM_FRAME_READAHEAD) != 0;
-		by_around = !marker && hf->io_done <= m->now &&
+		by_around = !marker && vm_frame_read_done(hf) <= m->now &&
 			    m->cfg.readahead_fault_around >> m->page_shift > 1;
 		q.marker_folio = (uint64_t)1 << vm_file_folio_order(f, idx);
 		vm_ra_window_t w = vm_ra_mmap_fault_hit(&m->ra, &f->ra, &q, idx,
@@ -444,8 +444,8 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 			res->ra_pages = ra_pages;
 			res->ra_reason = (uint8_t)w.reason;
 		}
-		ready = fr->io_done > m->now ? fr->io_done : m->now;
-		why = fr->io_done > m->now ? VM_WHY_FILE_LOCKED : VM_WHY_FILE_CACHED;
+		ready = MAX(vm_frame_read_done(fr), m->now);
+		why = ready > m->now ? VM_WHY_FILE_LOCKED : VM_WHY_FILE_CACHED;
 	}
 	vm_frame_t *fr = &m->frames.f[pfn];
 	fr->flags &= ~VM_FRAME_LOCKED;   /* the process waits until io_done */
@@ -541,11 +541,18 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 {
 	m->cur_pid = p->pid;
 	m->cur_killed = FALSE;
+	m->alloc_wait = 0;
+	m->reclaim_ns = 0;
 	fault_handle(m, p, vpn, acc, res);
 	/* filemap_map_pages and finish_fault set each PTE of the window or
 	 * folio: on a host where that is dear (a paravirtualized MMU traps
 	 * each one) a fault that maps 256 costs far more than one that maps 1 */
 	res->cost += (uint64_t)res->around * m->cfg.cost_map_pte;
+	/* direct reclaim's CPU time is the faulting process's, and so is any
+	 * wait for a pageout its allocations had to make */
+	res->cost += m->reclaim_ns;
+	if (m->alloc_wait > m->now && m->alloc_wait > res->ready_at)
+		res->ready_at = m->alloc_wait;
 	m->cur_pid = 0;
 	m->cur_killed = FALSE;
 }

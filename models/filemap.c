@@ -22,6 +22,7 @@
 #include "models/writeback.h"
 #include "models/proc.h"
 #include "models/mmu.h"
+#include "models/vmscan.h"
 
 static unsigned ctz_u64(uint64_t n)
 {
@@ -61,7 +62,7 @@ uint64_t vm_filemap_submit_blocks(vm_machine_t *m, const uint64_t *blocks, size_
 	uint64_t last = m->now;
 	uint64_t *req_done = g_new(uint64_t, nreq);
 	for (size_t r = 0; r < nreq; r++) {
-		req_done[r] = vm_disk_submit(m->disk, m->now, &reqs[r]);
+		req_done[r] = vm_disk_submit(m->disk, MAX(m->now, m->alloc_wait), &reqs[r]);
 		if (req_done[r] > last)
 			last = req_done[r];
 	}
@@ -197,7 +198,7 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	for (uint64_t i = start; i < end; i++)
 		if (f->cache[i] != VM_NIL)
 			m->frames.f[f->cache[i]].flags &= ~VM_FRAME_LOCKED;
-	if (demanded != VM_NIL && m->frames.f[demanded].io_done > *ready)
+	if (demanded != VM_NIL && vm_frame_read_done(&m->frames.f[demanded]) > *ready)
 		*ready = m->frames.f[demanded].io_done;
 	g_free(blocks);
 	g_free(pfns);
@@ -234,7 +235,7 @@ uint32_t vm_filemap_fill_order(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	if (pfn == VM_NIL)
 		pfn = fill_window(m, f, idx, idx, 1, VM_RA_NONE, 0, ready, &extra);
 	else
-		*ready = MAX(m->now, m->frames.f[pfn].io_done);
+		*ready = MAX(m->now, vm_frame_read_done(&m->frames.f[pfn]));
 	return pfn;
 }
 
@@ -265,23 +266,44 @@ static void unmap_page(vm_machine_t *m, vm_file_t *f, uint64_t idx, uint32_t pfn
 	g_assert(fr->mapcount == 0);
 }
 
-static gboolean page_busy(const vm_machine_t *m, uint32_t pfn)
+/* Not to be evicted now: locked, its read still in flight, or (unless
+ * @written: its pageout taken as complete) its write still in flight,
+ * PG_writeback, whoever started it (reclaim, fsync, the flusher). */
+static gboolean page_busy(const vm_machine_t *m, const vm_file_t *f,
+			  uint64_t idx, uint32_t pfn, gboolean written)
 {
 	const vm_frame_t *fr = &m->frames.f[pfn];
-	return (fr->flags & VM_FRAME_LOCKED) || fr->io_done > m->now;
+	if (fr->flags & VM_FRAME_LOCKED)
+		return TRUE;
+	if (written)
+		return fr->io_done > m->now && !(fr->flags & VM_FRAME_WRITEBACK);
+	return fr->io_done > m->now ||
+	       (f->wb_done && f->wb_done[idx] > m->now);
+}
+
+/* pageout of a dirty page reclaim chose: its write is issued and it stays,
+ * clean, under writeback, on the lists (vmscan.c rotates it when the
+ * write completes).  Returns VM_VMSCAN_PAGEOUT. */
+static vm_vmscan_rc_t pageout(vm_machine_t *m, vm_file_t *f, uint64_t start,
+			      uint64_t end, uint32_t pfn)
+{
+	uint64_t done = vm_writeback_range(m, f, start, end);
+	vm_vmscan_pageout(m, pfn, done);
+	return VM_VMSCAN_PAGEOUT;
 }
 
 /*
  * Evict the large folio holding page @idx (frame @pfn, the victim, already
  * off the reclaim lists) as one, as shrink_folio_list does with a page-cache
- * folio: every page unmapped, the dirty ones written (pageout of the
- * folio), all freed.  Not now if one of its pages is busy (under I/O,
- * locked) or isolated (off the reclaim lists: a copy in progress, or set
- * aside by this very scan).  Splitting it instead would free one page and
- * keep the rest, which Linux does only for folios it cannot write whole.
+ * folio: every page unmapped, a dirty folio written (pageout) and kept
+ * until the write completes, a clean one freed.  Not now if one of its
+ * pages is busy (under I/O, locked) or isolated (off the reclaim lists: a
+ * copy in progress, or set aside by this very scan).  Splitting it instead
+ * would free one page and keep the rest, which Linux does only for folios
+ * it cannot write whole.
  */
-static gboolean evict_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
-			    uint32_t pfn)
+static vm_vmscan_rc_t evict_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
+				  uint32_t pfn, gboolean written)
 {
 	uint64_t head = vm_file_folio_head(f, idx);
 	uint64_t n = (uint64_t)1 << vm_file_folio_order(f, idx);
@@ -289,14 +311,12 @@ static gboolean evict_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	for (uint64_t i = head; i < head + n; i++) {
 		uint32_t q = f->cache[i];
 		g_assert(q != VM_NIL);
-		if (page_busy(m, q) ||
+		if (page_busy(m, f, i, q, written) ||
 		    (q != pfn && m->frames.f[q].list == VM_RECLAIM_NONE))
-			return FALSE;
+			return VM_VMSCAN_KEPT;
 	}
 	for (uint64_t i = head; i < head + n; i++) {
 		uint32_t q = f->cache[i];
-		if (q != pfn)
-			vm_reclaim_remove(m->reclaim, q);
 		unmap_page(m, f, i, q);
 		dirty |= (m->frames.f[q].flags & VM_FRAME_DIRTY) != 0;
 	}
@@ -304,37 +324,42 @@ static gboolean evict_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		.pfn = pfn, .vpn = idx, .slot = UINT32_MAX, .pid = f->id,
 		.how = dirty ? VM_EVICT_FILE_DIRTY : VM_EVICT_FILE_CLEAN };
 	if (dirty)
-		vm_writeback_range(m, f, head, head + n);   /* pageout */
+		return pageout(m, f, head, head + n, pfn);
 	for (uint64_t i = head; i < head + n; i++) {
-		vm_frames_free(&m->frames, f->cache[i]);
+		uint32_t q = f->cache[i];
+		if (q != pfn)
+			vm_reclaim_remove(m->reclaim, q);
+		vm_frames_free(&m->frames, q);
 		f->cache[i] = VM_NIL;
 		f->forder[i] = 0;
 	}
 	f->nr_cached -= n;
 	m->nr_evicted += n - 1;   /* the caller counts the victim */
-	return TRUE;
+	return VM_VMSCAN_FREED;
 }
 
-gboolean vm_filemap_evict(vm_machine_t *m, uint32_t pfn)
+vm_vmscan_rc_t vm_filemap_evict(vm_machine_t *m, uint32_t pfn, gboolean written)
 {
 	vm_frame_t *fr = &m->frames.f[pfn];
 	vm_file_t *f = vm_file_get(m, (int32_t)fr->owner);
 	uint64_t idx = fr->index;
-	if (f->shmem || page_busy(m, pfn))
-		return FALSE;
+	if (f->shmem)
+		return VM_VMSCAN_KEPT;
 	if (G_UNLIKELY(vm_file_folio_order(f, idx)))
-		return evict_folio(m, f, idx, pfn);
+		return evict_folio(m, f, idx, pfn, written);
+	if (page_busy(m, f, idx, pfn, written))
+		return VM_VMSCAN_KEPT;
 	unmap_page(m, f, idx, pfn);
 	m->last_evict = (vm_evict_info_t){
 		.pfn = pfn, .vpn = idx, .slot = UINT32_MAX, .pid = f->id,
 		.how = (fr->flags & VM_FRAME_DIRTY) ? VM_EVICT_FILE_DIRTY
 						    : VM_EVICT_FILE_CLEAN };
 	if (fr->flags & VM_FRAME_DIRTY)
-		vm_writeback_range(m, f, idx, idx + 1);   /* pageout */
+		return pageout(m, f, idx, idx + 1, pfn);
 	f->cache[idx] = VM_NIL;
 	f->nr_cached--;
 	vm_frames_free(&m->frames, pfn);
-	return TRUE;
+	return VM_VMSCAN_FREED;
 }
 
 /*
@@ -466,7 +491,7 @@ uint32_t vm_filemap_get_page(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 					      w.order, &r2, &ra_pages);
 			fr->flags &= ~VM_FRAME_LOCKED;
 		}
-		*ready = MAX(m->now, m->frames.f[pfn].io_done);
+		*ready = MAX(m->now, vm_frame_read_done(&m->frames.f[pfn]));
 	}
 	if (ra_pages) {
 		res->ra_pages += ra_pages;
@@ -509,7 +534,7 @@ void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,
 			res->cached++;
 		vm_filemap_used(m, pfn);
 		vm_reclaim_access(m->reclaim, pfn);
-		r = MAX(r, m->frames.f[pfn].io_done);
+		r = MAX(r, vm_frame_read_done(&m->frames.f[pfn]));
 		ready = MAX(ready, r);
 	}
 	vm_ra_read_done(&f->ra, end, sh);
@@ -564,7 +589,7 @@ void vm_filemap_write(vm_machine_t *m, vm_file_t *f, uint64_t off,
 		} else {
 			res->cached++;
 		}
-		ready = MAX(ready, m->frames.f[pfn].io_done);
+		ready = MAX(ready, vm_frame_read_done(&m->frames.f[pfn]));
 		vm_writeback_dirty(m, f, pfn);
 		vm_reclaim_access(m->reclaim, pfn);
 		res->pages++;

@@ -11,6 +11,7 @@
 
 #include "models/machine.h"
 #include "models/file.h"
+#include "models/vmscan.h"
 
 /* The frame of the first page of the folio holding page @idx (cached). */
 static inline uint32_t vm_filemap_head(const vm_file_t *f, uint64_t idx)
@@ -49,11 +50,13 @@ uint32_t vm_filemap_grab_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
  * MADV_WILLNEED); returns the pages read. */
 uint32_t vm_filemap_readahead(vm_machine_t *m, vm_file_t *f, uint64_t start,
 			      uint64_t nr);
-/* Evict a file page: unmap it everywhere, write it first if dirty, drop it;
- * a page of a large folio takes the whole folio with it (m->nr_evicted
- * counts the others).  FALSE when it cannot go now (locked under I/O,
- * shmem, a page of its folio busy or isolated). */
-gboolean vm_filemap_evict(vm_machine_t *m, uint32_t pfn);
+/* Evict a file page reclaim chose: unmap it everywhere and drop it; a page
+ * of a large folio takes the whole folio with it (m->nr_evicted counts the
+ * others).  A dirty one is written instead and kept until the write
+ * completes (VM_VMSCAN_PAGEOUT).  VM_VMSCAN_KEPT when it cannot go now
+ * (locked, under I/O, shmem, a page of its folio busy or isolated).
+ * @written: its pageout is taken as complete (vmscan.c's wait). */
+vm_vmscan_rc_t vm_filemap_evict(vm_machine_t *m, uint32_t pfn, gboolean written);
 /* Issue @nr block requests of @dir, merged into runs of adjacent blocks
  * (the plug's merging); for each block, its completion goes to done[i]
  * (in the order given; @done may be NULL).  Returns the last completion. */

@@ -43,7 +43,10 @@ enum {                            /* vm_frame_t.flags */
 	VM_FRAME_LOCKED = 1 << 3,     /* under I/O */
 	VM_FRAME_UPTODATE = 1 << 4,
 	VM_FRAME_READAHEAD = 1 << 5,  /* PG_readahead marker */
-	VM_FRAME_WRITEBACK = 1 << 6,
+	VM_FRAME_WRITEBACK = 1 << 6,  /* a pageout reclaim started is in flight
+				       * (PG_writeback with PG_reclaim): io_done
+				       * holds its completion, and the page is
+				       * up to date all the same */
 	VM_FRAME_RA_UNUSED = 1 << 7,  /* read ahead and not used yet (readahead_hits) */
 };
 
@@ -53,7 +56,8 @@ typedef struct {
 	uint32_t owner;       /* ANON/PT: pid that allocated it; FILE: file id */
 	uint64_t index;       /* ANON: virtual page number; FILE: page index; PT: table id */
 	uint64_t stamp;       /* reclaim policy's ordering key */
-	uint64_t io_done;     /* FILE: when the read filling it completes */
+	uint64_t io_done;     /* when the I/O on it completes: the read filling
+			       * it, or a pageout (VM_FRAME_WRITEBACK) */
 	uint8_t kind;         /* vm_frame_kind_t */
 	uint8_t flags;        /* VM_FRAME_* */
 	uint16_t list;        /* which reclaim list holds it, policy-defined */
@@ -69,6 +73,13 @@ typedef struct {
 			       * (but for frame hwm's prev link) they are as
 			       * vm_frames_init left them: snapshots skip them */
 } vm_frames_t;
+
+/* When the read filling @f completes (up to date from then on); a page
+ * under pageout is up to date. */
+static inline uint64_t vm_frame_read_done(const vm_frame_t *f)
+{
+	return f->flags & VM_FRAME_WRITEBACK ? 0 : f->io_done;
+}
 
 /* @nr frames, all free.  Returns FALSE if @nr is 0 or too large. */
 gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr);

@@ -25,14 +25,8 @@ uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 	    !vm_vmscan_direct(m, who))
 		return VM_NIL;   /* the OOM killer chose the allocating process */
 	uint32_t pfn = vm_frames_alloc(&m->frames, kind, owner, index);
-	if (pfn != VM_NIL && m->cfg.reclaim_kswapd && m->reclaim &&
-	    m->frames.nr_free < m->wm_low && !m->in_kswapd) {
-		/* wake kswapd; the new frame is not on any list yet, so it
-		 * cannot be its victim */
-		m->in_kswapd = TRUE;
-		vm_kswapd_run(m);
-		m->in_kswapd = FALSE;
-	}
+	if (pfn != VM_NIL && m->reclaim && m->frames.nr_free < m->wm_low)
+		vm_kswapd_wake(m);
 	if (pfn != VM_NIL) {
 		uint64_t used = m->frames.nr - m->frames.nr_free;
 		if (used > m->c.peak_used_pages)
@@ -139,6 +133,7 @@ void vm_machine_free(vm_machine_t *m)
 	vm_pt_destroy(&m->pt);
 	vm_frames_destroy(&m->frames);
 	vm_events_destroy(&m->ev);
+	g_free(m->pageouts);
 	g_free(m);
 }
 
@@ -149,6 +144,12 @@ void vm_machine_event(vm_machine_t *m, const vm_ev_t *ev)
 	switch ((vm_ev_kind_t)ev->kind) {
 	case VM_EV_FLUSH:
 		vm_writeback_flush(m);
+		break;
+	case VM_EV_IO:
+		vm_vmscan_pageout_done(m);
+		break;
+	case VM_EV_KSWAPD:
+		vm_kswapd_wait_done(m);
 		break;
 	default:
 		g_warn_if_reached();

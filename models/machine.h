@@ -77,6 +77,12 @@ typedef struct {
 	uint64_t swap_ra;        /* pages read ahead from swap (page-cluster) */
 	uint64_t swap_ra_hits;   /* ... and later found in the swap cache */
 	uint64_t swapcache_hits; /* swap-ins served by the swap cache (minor) */
+	uint64_t nr_vmscan_write; /* pageouts reclaim started (/proc/vmstat) */
+	uint64_t pgrotated;      /* ... that completed and went to the tail of
+				  * the lists (folio_rotate_reclaimable) */
+	uint64_t reclaim_waits;  /* allocations that waited for a pageout */
+	uint64_t pageoutrun;     /* kswapd's turns on the CPU (balance_pgdat) */
+	uint64_t kswapd_ns;      /* kswapd's CPU time */
 } vm_counters_t;
 
 /* The latest eviction and OOM kill, for narration. */
@@ -100,6 +106,21 @@ typedef struct {
 	uint32_t pid;
 	uint64_t rss, swap, pt, points;
 } vm_oom_info_t;
+
+/* A pageout reclaim started (vmscan.c): the frame, and when its write
+ * completes. */
+typedef struct {
+	uint32_t pfn;
+	uint64_t done;
+} vm_pageout_t;
+
+/* kswapd (kswapd.c) */
+typedef enum {
+	VM_KSWAPD_SLEEPING,      /* free memory is above the low watermark,
+				  * or kswapd gave up (kswapd_failures) */
+	VM_KSWAPD_RUNNABLE,      /* woken: it wants the CPU */
+	VM_KSWAPD_WAITING,       /* for a pageout to complete (VM_EV_KSWAPD) */
+} vm_kswapd_state_t;
 
 typedef struct vm_machine {
 	vm_config_t cfg;
@@ -143,7 +164,18 @@ typedef struct vm_machine {
 				  * killer takes it, its allocations fail
 				  * rather than go on into freed tables */
 	gboolean cur_killed;     /* ... and the OOM killer has taken it */
-	gboolean in_kswapd;      /* kswapd is running (no recursion) */
+	uint8_t kswapd_state;    /* vm_kswapd_state_t */
+	uint32_t kswapd_failures; /* its runs in a row that freed nothing */
+	vm_pageout_t *pageouts;  /* reclaim's pageouts in flight, in
+				  * submission order: completion order */
+	uint32_t po_head, po_len, po_cap;
+	uint64_t po_event;       /* the latest VM_EV_IO queued */
+	uint64_t nr_pageout;     /* pageouts reclaim started so far */
+	/* What the operation running now (an access, a system call, a kswapd
+	 * turn) owes, reset at its start: */
+	uint64_t alloc_wait;     /* it waits at least until then (an
+				  * allocation waited for a pageout) */
+	uint64_t reclaim_ns;     /* CPU time reclaim took for it */
 	uint32_t oom_exempt;     /* pid the OOM killer must spare (a parent
 				  * whose tables fork is walking), 0: none */
 	uint64_t nr_evicted;      /* pages evicted so far (pgsteal less put-backs) */

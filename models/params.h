@@ -41,6 +41,7 @@ typedef struct {
 	uint64_t cost_syscall;
 	uint64_t cost_copy_4k;
 	uint64_t cost_context_switch;
+	uint64_t cost_reclaim;       /* each page reclaim looks at (scans) */
 
 	char disk_type[VM_CONFIG_WORD];  /* nvme ssd hdd ram */
 	uint64_t disk_latency;       /* ns */

@@ -18,5 +18,6 @@ const vm_reclaim_ops_t vm_reclaim_policy_fifo = {
 	.clone = vm_reclaim_pair_clone,
 	.add = vm_reclaim_pair_add_hook,
 	.remove = vm_reclaim_pair_remove_hook,
+	.rotate = vm_reclaim_pair_rotate_hook,
 	.victim = vm_reclaim_pair_victim,
 };

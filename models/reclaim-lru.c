@@ -26,6 +26,7 @@ const vm_reclaim_ops_t vm_reclaim_policy_lru = {
 	.clone = vm_reclaim_pair_clone,
 	.add = vm_reclaim_pair_add_hook,
 	.remove = vm_reclaim_pair_remove_hook,
+	.rotate = vm_reclaim_pair_rotate_hook,
 	.access = lru_access,
 	.victim = vm_reclaim_pair_victim,
 };

@@ -117,6 +117,18 @@ static void lru2q_remove(vm_reclaim_t *rc, uint32_t pfn)
 	vm_reclaim_list_del(rc->fr, &q->lru[rc->fr->f[pfn].list - 1], pfn);
 }
 
+/* folio_rotate_reclaimable: the tail of its type's inactive list. */
+static void lru2q_rotate(vm_reclaim_t *rc, uint32_t pfn)
+{
+	lru2q_t *q = rc->priv;
+	vm_frame_t *f = &rc->fr->f[pfn];
+	vm_reclaim_type_t t = vm_reclaim_type(f);
+
+	vm_reclaim_list_del(rc->fr, &q->lru[f->list - 1], pfn);
+	f->flags &= (uint8_t)~VM_FRAME_ACTIVE;
+	vm_reclaim_list_add_tail(rc->fr, inactive(q, t), pfn);
+}
+
 /* folio_mark_accessed: the second reference of an inactive page activates. */
 static void lru2q_access(vm_reclaim_t *rc, uint32_t pfn)
 {
@@ -237,6 +249,7 @@ const vm_reclaim_ops_t vm_reclaim_policy_lru2q = {
 	.clone = lru2q_clone,
 	.add = lru2q_add,
 	.remove = lru2q_remove,
+	.rotate = lru2q_rotate,
 	.access = lru2q_access,
 	.victim = lru2q_victim,
 };

@@ -61,6 +61,7 @@ vm_reclaim_t *vm_reclaim_new(vm_frames_t *fr, const vm_reclaim_ops_t *ops,
 	rc = g_new0(vm_reclaim_t, 1);
 	rc->fr = fr;
 	rc->ops = ops;
+	vm_reclaim_list_init(&rc->aside, VM_RECLAIM_ASIDE);
 	rc->params = *params;
 	if (rc->params.swappiness > 200)
 		rc->params.swappiness = 200;
@@ -100,6 +101,11 @@ gboolean vm_reclaim_remove(vm_reclaim_t *rc, uint32_t pfn)
 	f = &rc->fr->f[pfn];
 	if (f->list == VM_RECLAIM_NONE)
 		return FALSE;
+	if (f->list == VM_RECLAIM_ASIDE) {
+		/* freed in the middle of a scan (the OOM killer's victim) */
+		vm_reclaim_list_del(rc->fr, &rc->aside, pfn);
+		return FALSE;
+	}
 	rc->ops->remove(rc, pfn);
 	g_assert(f->list == VM_RECLAIM_NONE);
 	g_assert(rc->nr[vm_reclaim_type(f)] > 0);
@@ -145,6 +151,38 @@ void vm_reclaim_putback(vm_reclaim_t *rc, uint32_t pfn)
 	if (rc->stats.pgsteal)
 		rc->stats.pgsteal--;
 	rc->stats.putback++;
+}
+
+gboolean vm_reclaim_take(vm_reclaim_t *rc, uint32_t pfn)
+{
+	g_return_val_if_fail(pfn < rc->fr->nr, FALSE);
+	if (rc->fr->f[pfn].list == VM_RECLAIM_ASIDE || !vm_reclaim_remove(rc, pfn))
+		return FALSE;
+	rc->stats.pgsteal++;
+	return TRUE;
+}
+
+void vm_reclaim_set_aside(vm_reclaim_t *rc, uint32_t pfn)
+{
+	g_return_if_fail(pfn < rc->fr->nr && rc->fr->f[pfn].list == VM_RECLAIM_NONE);
+	vm_reclaim_list_add(rc->fr, &rc->aside, pfn);
+}
+
+void vm_reclaim_putback_aside(vm_reclaim_t *rc)
+{
+	while (rc->aside.head != VM_NIL) {
+		uint32_t pfn = rc->aside.head;
+		vm_reclaim_list_del(rc->fr, &rc->aside, pfn);
+		vm_reclaim_putback(rc, pfn);
+	}
+}
+
+void vm_reclaim_rotate(vm_reclaim_t *rc, uint32_t pfn)
+{
+	g_return_if_fail(rc != NULL && pfn < rc->fr->nr);
+	if (rc->fr->f[pfn].list == VM_RECLAIM_NONE || !rc->ops->rotate)
+		return;
+	rc->ops->rotate(rc, pfn);
 }
 
 /* ------------------------------------------------------------------ */
@@ -230,6 +268,17 @@ void vm_reclaim_pair_add_hook(vm_reclaim_t *rc, uint32_t pfn)
 void vm_reclaim_pair_remove_hook(vm_reclaim_t *rc, uint32_t pfn)
 {
 	vm_reclaim_pair_del(rc, rc->priv, pfn);
+}
+
+void vm_reclaim_pair_rotate_hook(vm_reclaim_t *rc, uint32_t pfn)
+{
+	vm_reclaim_pair_t *p = rc->priv;
+	vm_frame_t *f = &rc->fr->f[pfn];
+	vm_reclaim_list_t *l = &p->l[vm_reclaim_type(f)];
+
+	vm_reclaim_list_del(rc->fr, l, pfn);
+	f->stamp = 0;
+	vm_reclaim_list_add_tail(rc->fr, l, pfn);
 }
 
 

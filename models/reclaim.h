@@ -49,6 +49,8 @@
 #include "models/types.h"
 
 #define VM_RECLAIM_NONE 0   /* frames[].list: on no reclaim list */
+#define VM_RECLAIM_ASIDE 0xffff /* frames[].list: a victim reclaim set aside
+				 * (rc->aside) until the end of its scan */
 
 typedef enum {               /* page types, as Linux's anon and file LRUs */
 	VM_RECLAIM_ANON = 0,
@@ -117,6 +119,11 @@ typedef struct {
 	/* A victim the caller could not evict comes back (optional: NULL
 	 * means add, which is right for every policy here). */
 	void (*putback)(vm_reclaim_t *rc, uint32_t pfn);
+	/* @pfn, on a list, finished the writeback reclaim started for it:
+	 * make it the next page to go (folio_rotate_reclaimable moves it to
+	 * the tail of the inactive list).  Optional: NULL leaves it where it
+	 * is (random, opt: the order is not the policy's). */
+	void (*rotate)(vm_reclaim_t *rc, uint32_t pfn);
 } vm_reclaim_ops_t;
 
 struct vm_reclaim {
@@ -127,6 +134,9 @@ struct vm_reclaim {
 	vm_reclaim_stats_t stats;  /* read by the caller, never reset here */
 	uint32_t nr[VM_RECLAIM_NR_TYPES]; /* pages on the lists, by type */
 	uint64_t clock;            /* source of frames[].stamp */
+	vm_reclaim_list_t aside;   /* victims the scan running now could not
+				    * evict: put back when it ends (empty
+				    * between scans) */
 };
 
 /* The policy registry: NULL-terminated, the default (lru2q) first. */
@@ -152,8 +162,9 @@ void vm_reclaim_free(vm_reclaim_t *rc);
 
 /* Page @pfn (anon or file, on no list) becomes reclaimable. */
 void vm_reclaim_add(vm_reclaim_t *rc, uint32_t pfn);
-/* Take @pfn off the lists before freeing or isolating it.  Returns FALSE,
- * doing nothing, when it was on none (already a victim, never added). */
+/* Take @pfn off the lists before freeing or isolating it.  Returns FALSE
+ * when it was on none (already a victim, never added); a victim set aside
+ * leaves the aside list (and FALSE is returned). */
 gboolean vm_reclaim_remove(vm_reclaim_t *rc, uint32_t pfn);
 /*
  * The next page to evict, already off the lists, or VM_NIL when no page of
@@ -166,6 +177,19 @@ uint32_t vm_reclaim_victim(vm_reclaim_t *rc, gboolean want_anon,
  * locked); undoes its pgsteal.  Put back after the scan, not at once: random
  * and opt would choose the same page again. */
 void vm_reclaim_putback(vm_reclaim_t *rc, uint32_t pfn);
+
+/* Take @pfn, on the lists, as a victim (counts pgsteal, as victim()
+ * does); FALSE when it is on none. */
+gboolean vm_reclaim_take(vm_reclaim_t *rc, uint32_t pfn);
+/* Victim @pfn cannot be evicted now: keep it aside until the scan ends,
+ * so that random and opt do not choose it again at once. */
+void vm_reclaim_set_aside(vm_reclaim_t *rc, uint32_t pfn);
+/* The scan ends: every page set aside goes back (vm_reclaim_putback). */
+void vm_reclaim_putback_aside(vm_reclaim_t *rc);
+
+/* Page @pfn finished the pageout reclaim started: it goes first next
+ * time (nothing when it is on no list). */
+void vm_reclaim_rotate(vm_reclaim_t *rc, uint32_t pfn);
 
 /* Pages on the lists (of both types). */
 static inline uint32_t vm_reclaim_nr(const vm_reclaim_t *rc)
@@ -218,6 +242,23 @@ static inline void vm_reclaim_list_add(vm_frames_t *fr, vm_reclaim_list_t *l,
 	else
 		l->tail = pfn;
 	l->head = pfn;
+	f->list = l->id;
+	l->nr++;
+}
+
+/* Put @pfn (on no list) at the tail of @l: the oldest. */
+static inline void vm_reclaim_list_add_tail(vm_frames_t *fr,
+					    vm_reclaim_list_t *l, uint32_t pfn)
+{
+	vm_frame_t *f = &fr->f[pfn];
+
+	f->next = VM_NIL;
+	f->prev = l->tail;
+	if (l->tail != VM_NIL)
+		fr->f[l->tail].next = pfn;
+	else
+		l->head = pfn;
+	l->tail = pfn;
 	f->list = l->id;
 	l->nr++;
 }
@@ -280,6 +321,9 @@ void vm_reclaim_pair_free(void *priv);
 void *vm_reclaim_pair_clone(const void *priv, uint32_t nr_frames);
 void vm_reclaim_pair_add_hook(vm_reclaim_t *rc, uint32_t pfn);
 void vm_reclaim_pair_remove_hook(vm_reclaim_t *rc, uint32_t pfn);
+/* Rotation for the pair policies: the tail of its list, with the
+ * smallest stamp (0), so that the merge of the two tails takes it. */
+void vm_reclaim_pair_rotate_hook(vm_reclaim_t *rc, uint32_t pfn);
 /* The victim of fifo and lru: the oldest page of the wanted types, O(1)
  * (they differ only in what "oldest" means: loaded or used). */
 uint32_t vm_reclaim_pair_victim(vm_reclaim_t *rc, gboolean want_anon,

@@ -30,10 +30,14 @@
  * memory is above the high watermark (readahead must not cause reclaim).
  * Linux's default VMA-based readahead (swap_vma_readahead) is not modelled.
  *
- * Left out: writeback delaying the freeing of the frame (the write is
- * issued and the frame freed at once).
+ * Swap-out is add_to_swap and pageout: the page takes a slot, joins the
+ * swap cache, every PTE that mapped it becomes a swap entry, and its write
+ * is issued; the page stays in memory, clean and under writeback, until
+ * the write completes (vmscan.c then makes it the next to go).  A fault on
+ * it meanwhile finds it in the swap cache: a minor fault, no read.
  */
 #include "models/swap.h"
+#include "models/vmscan.h"
 #include "models/proc.h"
 #include "models/mmu.h"
 
@@ -152,7 +156,7 @@ static uint64_t swap_read_run(vm_machine_t *m, uint64_t start, uint32_t a,
 	vm_disk_req_t req = { .start = m->swap_base + a, .nr = b - a,
 			      .dir = VM_DISK_READ };
 	m->c.pswpin += b - a;
-	return vm_disk_submit(m->disk, start, &req);
+	return vm_disk_submit(m->disk, MAX(start, m->alloc_wait), &req);
 }
 
 /*
@@ -222,17 +226,19 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	return pfn;
 }
 
-gboolean vm_swap_out(vm_machine_t *m, uint32_t pfn)
+vm_vmscan_rc_t vm_swap_out(vm_machine_t *m, uint32_t pfn, gboolean written)
 {
 	vm_frame_t *f = &m->frames.f[pfn];
-	/* a page in the swap cache is clean (it is mapped read-only until a
-	 * write takes it out): its slot already holds the data */
+	/* under I/O: a swap-in still reading it, or (unless its pageout is
+	 * taken as done) the pageout reclaim started */
+	if ((f->io_done > m->now && !written) || (f->flags & VM_FRAME_LOCKED))
+		return VM_VMSCAN_KEPT;
 	uint32_t slot = m->frame_slot[pfn];
 	gboolean cached = slot != VM_NIL;
 	if (!cached) {
 		slot = swap_alloc(m);
 		if (slot == SWAP_NONE)
-			return FALSE;
+			return VM_VMSCAN_KEPT;
 	}
 	uint64_t vpn = f->index;
 	vm_evict_info_t ev = { .pfn = pfn, .vpn = vpn, .slot = slot,
@@ -256,20 +262,29 @@ gboolean vm_swap_out(vm_machine_t *m, uint32_t pfn)
 			ev.pid = q->pid;
 	}
 	g_assert(f->mapcount == 0);
+	m->last_evict = ev;
 	if (cached) {
+		/* clean in the swap cache: its slot holds the data */
+		f->flags &= (uint8_t)~VM_FRAME_WRITEBACK;
 		vm_swap_cache_del(m, pfn);   /* frees the slot if nobody needs it */
 	} else if (!m->swap_map[slot]) {
 		/* mapped by nobody: nothing refers to the slot */
 		m->swap_used--;
 	} else {
-		/* pageout: the write is issued; the frame is freed now */
+		/* add_to_swap, then pageout: the page joins the swap cache and
+		 * stays, under writeback, until its write completes; then it
+		 * is the next to go, and goes without another write */
+		swapcache_add(m, slot, pfn);
+		f->flags &= (uint8_t)~VM_FRAME_DIRTY;
 		vm_disk_req_t req = { .start = m->swap_base + slot, .nr = 1,
 				      .dir = VM_DISK_WRITE };
-		vm_disk_submit(m->disk, m->now, &req);
+		uint64_t done = vm_disk_submit(m->disk, MAX(m->now, m->alloc_wait),
+					       &req);
 		m->c.pswpout++;
+		vm_vmscan_pageout(m, pfn, done);
+		return VM_VMSCAN_PAGEOUT;
 	}
 	vm_frames_free(&m->frames, pfn);
-	m->last_evict = ev;
-	return TRUE;
+	return VM_VMSCAN_FREED;
 }
 

@@ -7,14 +7,18 @@
 #define VM_SWAP_H
 
 #include "models/machine.h"
+#include "models/vmscan.h"
 
 void vm_swap_init(vm_machine_t *m);
 void vm_swap_destroy(vm_machine_t *m);
 /* Drop one swap entry's hold on @slot (swap_free). */
 void vm_swap_put(vm_machine_t *m, uint32_t slot);
 /* Evict anonymous page @pfn (taken off the reclaim lists): unmap it from
- * every PTE, write it to swap.  FALSE when it cannot be evicted now. */
-gboolean vm_swap_out(vm_machine_t *m, uint32_t pfn);
+ * every PTE; a page already in the swap cache is freed, another is written
+ * to a new slot and stays under writeback (VM_VMSCAN_PAGEOUT).  @written:
+ * its pageout is taken as complete (vmscan.c's wait for writeback).
+ * VM_VMSCAN_KEPT when it cannot go now (under I/O, or swap is full). */
+vm_vmscan_rc_t vm_swap_out(vm_machine_t *m, uint32_t pfn, gboolean written);
 /* The swap slot caching page @pfn, or VM_NIL. */
 static inline uint32_t vm_swap_cache_slot(const vm_machine_t *m, uint32_t pfn)
 {

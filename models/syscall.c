@@ -22,12 +22,23 @@
 #include "models/writeback.h"
 #include "models/fork.h"
 
-/* Entering and leaving the kernel. */
+/* Entering the kernel. */
 static void enter(vm_machine_t *m, vm_result_t *res)
 {
 	m->c.syscalls++;
 	res->cost += m->cfg.cost_syscall;
 	res->why = VM_WHY_SYSCALL;
+	m->alloc_wait = 0;
+	m->reclaim_ns = 0;
+}
+
+/* Leaving it: what direct reclaim cost the call, in CPU time and in a wait
+ * for a pageout, is the caller's. */
+static void leave(vm_machine_t *m, vm_result_t *res)
+{
+	res->cost += m->reclaim_ns;
+	if (m->alloc_wait > m->now && m->alloc_wait > res->ready_at)
+		res->ready_at = m->alloc_wait;
 }
 
 /* copy_to_user / copy_from_user of @bytes. */
@@ -66,6 +77,7 @@ void vm_syscall_mmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 	vm_mm_mmap(m, p, addr >> m->page_shift, npages, prot, flags, file,
 		   off >> m->page_shift);
 	res->pages = npages;
+	leave(m, res);
 }
 
 void vm_syscall_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
@@ -75,6 +87,7 @@ void vm_syscall_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 	enter(m, res);
 	vm_mm_munmap(m, p, first, n);
 	res->pages = n;
+	leave(m, res);
 }
 
 void vm_syscall_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
@@ -84,6 +97,7 @@ void vm_syscall_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 	enter(m, res);
 	vm_mm_mprotect(m, p, first, n, prot);
 	res->pages = n;
+	leave(m, res);
 }
 
 void vm_syscall_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
@@ -92,6 +106,7 @@ void vm_syscall_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 	uint64_t first, n = page_span(m, addr, len, &first);
 	enter(m, res);
 	res->pages = vm_mm_madvise(m, p, first, n, advice);
+	leave(m, res);
 }
 
 void vm_syscall_msync(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
@@ -100,12 +115,14 @@ void vm_syscall_msync(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 	enter(m, res);
 	if (how != VM_MS_SYNC) {
 		res->why = VM_WHY_MS_ASYNC;   /* nothing on Linux (mm/msync.c) */
+		leave(m, res);
 		return;
 	}
 	uint64_t first, n = page_span(m, addr, len, &first), written = 0;
 	wait_until(m, vm_mm_msync(m, p, first, n, &written), res);
 	res->io_pages = (uint32_t)MIN(written, UINT32_MAX);
 	res->pages = written;
+	leave(m, res);
 }
 
 void vm_syscall_open(vm_machine_t *m, vm_proc_t *p, const char *name,
@@ -113,6 +130,7 @@ void vm_syscall_open(vm_machine_t *m, vm_proc_t *p, const char *name,
 {
 	enter(m, res);
 	vm_fs_open(m, p, name, fd, flags);
+	leave(m, res);
 }
 
 void vm_syscall_close(vm_machine_t *m, vm_proc_t *p, int32_t fd,
@@ -120,6 +138,7 @@ void vm_syscall_close(vm_machine_t *m, vm_proc_t *p, int32_t fd,
 {
 	enter(m, res);
 	vm_fs_close(m, p, fd);
+	leave(m, res);
 }
 
 void vm_syscall_read(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
@@ -128,6 +147,7 @@ void vm_syscall_read(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
 	enter(m, res);
 	vm_filemap_read(m, vm_fs_fd_file(p, fd), off, len, res);
 	copy(m, res->bytes, res);
+	leave(m, res);
 }
 
 void vm_syscall_write(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
@@ -140,6 +160,7 @@ void vm_syscall_write(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
 		res->why = VM_WHY_THROTTLED;   /* balance_dirty_pages */
 	wait_until(m, throttle, res);
 	copy(m, len, res);
+	leave(m, res);
 }
 
 void vm_syscall_fsync(vm_machine_t *m, vm_proc_t *p, int32_t fd,
@@ -150,6 +171,7 @@ void vm_syscall_fsync(vm_machine_t *m, vm_proc_t *p, int32_t fd,
 	uint64_t out0 = m->disk->stats.pages_out;
 	wait_until(m, vm_writeback_range(m, f, 0, f->cap), res);
 	res->pages = res->io_pages = (uint32_t)(m->disk->stats.pages_out - out0);
+	leave(m, res);
 }
 
 void vm_syscall_ftruncate(vm_machine_t *m, vm_proc_t *p, int32_t fd,
@@ -160,6 +182,7 @@ void vm_syscall_ftruncate(vm_machine_t *m, vm_proc_t *p, int32_t fd,
 	uint64_t cached = f->nr_cached;
 	vm_file_resize(m, f, size);
 	res->pages = cached - f->nr_cached;   /* pages dropped */
+	leave(m, res);
 }
 
 void vm_syscall_unlink(vm_machine_t *m, vm_proc_t *p, const char *name,
@@ -170,6 +193,7 @@ void vm_syscall_unlink(vm_machine_t *m, vm_proc_t *p, const char *name,
 	vm_file_t *f = vm_file_lookup(m, name);
 	if (f)
 		vm_file_unlink(m, f);
+	leave(m, res);
 }
 
 vm_proc_t *vm_syscall_fork(vm_machine_t *m, vm_proc_t *p, uint32_t pid,
@@ -184,12 +208,15 @@ vm_proc_t *vm_syscall_fork(vm_machine_t *m, vm_proc_t *p, uint32_t pid,
 	if (!child) {
 		res->oom = 1;
 		res->why = VM_WHY_OOM;
+		leave(m, res);
 		return NULL;
 	}
 	/* a child the OOM killer took during the fork exists, killed: its
 	 * events are skipped */
 	res->cost += cost;
 	res->pages = child->pt_pages;
+	leave(m, res);
+	leave(m, res);
 	return child;
 }
 
@@ -198,6 +225,7 @@ void vm_syscall_exit(vm_machine_t *m, vm_proc_t *p, vm_result_t *res)
 	enter(m, res);
 	res->pages = p->rss_anon + p->rss_file;
 	vm_proc_exit(m, p, VM_KILL_NONE);
+	leave(m, res);
 }
 
 void vm_syscall_catch(vm_machine_t *m, vm_proc_t *p, vm_sig_t sig,
@@ -205,6 +233,7 @@ void vm_syscall_catch(vm_machine_t *m, vm_proc_t *p, vm_sig_t sig,
 {
 	enter(m, res);
 	p->catch_mask |= (uint8_t)(1u << sig);
+	leave(m, res);
 }
 
 void vm_syscall_sleep(vm_machine_t *m, vm_proc_t *p, uint64_t ns,
@@ -216,4 +245,5 @@ void vm_syscall_sleep(vm_machine_t *m, vm_proc_t *p, uint64_t ns,
 		res->why = VM_WHY_SLEEP;
 		res->ready_at = m->now + res->cost + ns;
 	}
+	leave(m, res);
 }

@@ -13,44 +13,186 @@
  *                                      └─ no victim ─► OOM killer (oom.c)
  *
  * Victims that cannot go now (under I/O, locked) are set aside and put back
- * after the scan.
+ * after the scan.  A dirty victim is not freed: its write is started
+ * (pageout) and it stays, under writeback, until the write completes; a
+ * VM_EV_IO event then moves it to the tail of the lists, and the next scan
+ * frees it without another write (shrink_folio_list's PG_reclaim and
+ * folio_rotate_reclaimable).  Reclaim meanwhile moves on to other pages.
+ * Direct reclaim that finds nothing else waits for the first of those
+ * writes; kswapd sleeps until it completes (kswapd.c).  In the textbook
+ * setting (reclaim.watermark_min=0: reclaim runs only when no frame is
+ * free, and frees one) the victim is the frame the allocation gets: a
+ * dirty one is written and the allocation waits for that write, as a
+ * textbook's page replacement does, and no other page is written.
+ *
+ * Every page reclaim looks at costs cost.reclaim of CPU time: the
+ * allocating process's in direct reclaim, kswapd's in the background.
  */
 #include "models/vmscan.h"
 #include "models/filemap.h"
 #include "models/swap.h"
 #include "models/oom.h"
 #include "models/proc.h"
+#include "models/kswapd.h"
 
-gboolean vm_vmscan_evict(vm_machine_t *m, uint32_t pfn)
+vm_vmscan_rc_t vm_vmscan_evict(vm_machine_t *m, uint32_t pfn, gboolean written)
 {
 	vm_frame_t *f = &m->frames.f[pfn];
 	if (f->kind == VM_FRAME_FILE)
-		return vm_filemap_evict(m, pfn);   /* clean: free; dirty: written first */
+		return vm_filemap_evict(m, pfn, written);
 	if (f->kind != VM_FRAME_ANON)
-		return FALSE;
-	return vm_swap_out(m, pfn);
+		return VM_VMSCAN_KEPT;
+	return vm_swap_out(m, pfn, written);
 }
-gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean oom,
+
+/* ---- pageouts in flight -------------------------------------------------- */
+
+void vm_vmscan_pageout(vm_machine_t *m, uint32_t pfn, uint64_t done)
+{
+	vm_frame_t *f = &m->frames.f[pfn];
+	f->flags |= VM_FRAME_WRITEBACK;
+	f->io_done = done;
+	if (m->po_len == m->po_cap) {
+		uint32_t cap = m->po_cap ? m->po_cap * 2 : 64;
+		vm_pageout_t *q = g_new(vm_pageout_t, cap);
+		for (uint32_t i = 0; i < m->po_len; i++)
+			q[i] = m->pageouts[(m->po_head + i) % m->po_cap];
+		g_free(m->pageouts);
+		m->pageouts = q;
+		m->po_cap = cap;
+		m->po_head = 0;
+	}
+	m->pageouts[(m->po_head + m->po_len++) % m->po_cap] =
+		(vm_pageout_t){ .pfn = pfn, .done = done };
+	m->c.nr_vmscan_write++;
+	m->nr_pageout++;
+	/* completions come in submission order (one disk channel), so one
+	 * event at each new completion time serves every pageout up to it */
+	if (done > m->po_event) {
+		vm_events_push(&m->ev, done, VM_EV_IO, 0, 0);
+		m->po_event = done;
+	}
+}
+
+/* Is @po still the pageout in flight on its frame?  The frame may have
+ * been freed meanwhile (its process exited) and used again. */
+static gboolean pageout_live(const vm_machine_t *m, const vm_pageout_t *po)
+{
+	const vm_frame_t *f = &m->frames.f[po->pfn];
+	return (f->flags & VM_FRAME_WRITEBACK) && f->io_done == po->done &&
+	       (f->kind == VM_FRAME_ANON || f->kind == VM_FRAME_FILE);
+}
+
+static vm_pageout_t pageout_pop(vm_machine_t *m)
+{
+	vm_pageout_t po = m->pageouts[m->po_head];
+	m->po_head = (m->po_head + 1) % m->po_cap;
+	m->po_len--;
+	return po;
+}
+
+void vm_vmscan_pageout_done(vm_machine_t *m)
+{
+	while (m->po_len && m->pageouts[m->po_head].done <= m->now) {
+		vm_pageout_t po = pageout_pop(m);
+		if (!pageout_live(m, &po))
+			continue;
+		m->frames.f[po.pfn].flags &= (uint8_t)~VM_FRAME_WRITEBACK;
+		if (m->frames.f[po.pfn].list != VM_RECLAIM_NONE) {
+			vm_reclaim_rotate(m->reclaim, po.pfn);
+			m->c.pgrotated++;
+		}
+	}
+}
+
+uint64_t vm_vmscan_pageout_next(vm_machine_t *m)
+{
+	while (m->po_len && !pageout_live(m, &m->pageouts[m->po_head]))
+		pageout_pop(m);
+	return m->po_len ? m->pageouts[m->po_head].done : 0;
+}
+
+/*
+ * Direct reclaim found nothing it can free now, but pages it wrote are on
+ * their way to the disk: the allocation waits for the first of them to be
+ * written (reclaim_throttle on VMSCAN_THROTTLE_WRITEBACK) and takes it.
+ * The model takes the page at once and makes the operation wait
+ * (m->alloc_wait): I/O the operation starts after this is submitted no
+ * earlier than the wait ends, so the disk sees it when Linux's would.
+ * The page is on the policy's lists, or aside (put aside by this very
+ * scan).  FALSE when no pageout is in flight.
+ */
+static gboolean wait_pageout(vm_machine_t *m)
+{
+	vm_reclaim_t *rc = m->reclaim;
+	while (vm_vmscan_pageout_next(m)) {
+		vm_pageout_t po = pageout_pop(m);
+		vm_frame_t *f = &m->frames.f[po.pfn];
+		gboolean was_aside = f->list == VM_RECLAIM_ASIDE;
+		if (was_aside)
+			vm_reclaim_list_del(&m->frames, &rc->aside, po.pfn);
+		else if (!vm_reclaim_take(rc, po.pfn))
+			continue;   /* isolated elsewhere: not ours to take */
+		m->alloc_wait = MAX(m->alloc_wait, po.done);
+		m->c.reclaim_waits++;
+		if (vm_vmscan_evict(m, po.pfn, TRUE) == VM_VMSCAN_FREED) {
+			m->nr_evicted++;
+			return TRUE;
+		}
+		/* remapped and written again meanwhile, or locked: on */
+		if (was_aside)
+			vm_reclaim_set_aside(rc, po.pfn);
+		else
+			vm_reclaim_putback(rc, po.pfn);
+	}
+	return FALSE;
+}
+
+gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean direct,
 			  uint32_t owner)
 {
-	vm_reclaim_list_t aside;   /* victims that cannot go now */
-	vm_reclaim_list_init(&aside, VM_RECLAIM_NONE);
 	gboolean owner_alive = TRUE;
 	uint32_t budget = vm_reclaim_nr(m->reclaim) + 1;
+	uint64_t scanned = m->reclaim->stats.pgscan;
+	/* pages on their way to the disk count towards the target (they are
+	 * freed when their writes complete), so that reclaim does not write
+	 * out all of memory while the first writes are still in flight: it
+	 * waits for them instead (shrink_node's reclaim_throttle when it
+	 * meets pages it marked for reclaim still under writeback) */
+	uint64_t writing = m->po_len;
 	while (m->frames.nr_free < target) {
 		gboolean want_anon = m->swap_used < m->nr_swap_slots;
-		uint32_t pfn = budget ? vm_reclaim_victim(m->reclaim, want_anon, TRUE)
-				      : VM_NIL;
+		uint32_t pfn = budget && m->frames.nr_free + writing < target
+			? vm_reclaim_victim(m->reclaim, want_anon, TRUE) : VM_NIL;
 		if (pfn != VM_NIL) {
 			budget--;
-			if (vm_vmscan_evict(m, pfn))
+			vm_vmscan_rc_t rc = vm_vmscan_evict(m, pfn, FALSE);
+			if (rc == VM_VMSCAN_PAGEOUT && direct && !m->wm_min) {
+				/* the textbook setting (no watermarks): the
+				 * victim's frame is the one the allocation
+				 * gets, once its write is done */
+				m->alloc_wait = MAX(m->alloc_wait, m->frames.f[pfn].io_done);
+				m->c.reclaim_waits++;
+				rc = vm_vmscan_evict(m, pfn, TRUE);
+			}
+			if (rc == VM_VMSCAN_FREED) {
 				m->nr_evicted++;
-			else
-				vm_reclaim_list_add(&m->frames, &aside, pfn);
+			} else {   /* kept, or under writeback from now on */
+				writing += rc == VM_VMSCAN_PAGEOUT;
+				vm_reclaim_set_aside(m->reclaim, pfn);
+			}
 			continue;
 		}
-		if (!oom || m->frames.nr_free > m->wm_min)
+		if (!direct || m->frames.nr_free > m->wm_min)
 			break;   /* the batch fell short, but the allocation can go */
+		if (wait_pageout(m)) {
+			writing -= writing > 0;
+			continue;
+		}
+		if (budget && writing) {
+			writing = 0;   /* none of its writes is in flight now */
+			continue;
+		}
 		/* nothing reclaimable: the OOM killer, unless it is off */
 		if (!vm_oom_kill(m))
 			break;
@@ -61,21 +203,23 @@ gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean oom,
 		}
 		budget = vm_reclaim_nr(m->reclaim) + 1;
 	}
-	while (aside.head != VM_NIL) {
-		uint32_t pfn = aside.head;
-		vm_reclaim_list_del(&m->frames, &aside, pfn);
-		vm_reclaim_putback(m->reclaim, pfn);
-	}
+	vm_reclaim_putback_aside(m->reclaim);
+	/* cost.reclaim for every page looked at: the reclaimer's CPU time */
+	m->reclaim_ns += (m->reclaim->stats.pgscan - scanned) * m->cfg.cost_reclaim;
 	return owner_alive;
 }
 
 gboolean vm_vmscan_direct(vm_machine_t *m, uint32_t owner)
 {
 	m->c.direct_reclaims++;
+	uint64_t evicted = m->nr_evicted;
 	/* Linux's direct reclaim frees SWAP_CLUSTER_MAX (32) pages a call;
 	 * the textbook setting (no watermarks) frees one frame at a time */
 	uint64_t target = m->wm_min ? m->frames.nr_free + 32 : 1;
 	if (target <= m->wm_min)
 		target = m->wm_min + 1;
-	return vm_vmscan_shrink(m, target, TRUE, owner);
+	gboolean alive = vm_vmscan_shrink(m, target, TRUE, owner);
+	if (m->nr_evicted > evicted)
+		vm_kswapd_progress(m);
+	return alive;
 }

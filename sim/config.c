@@ -118,6 +118,7 @@ static const cfg_key_t keys[] = {
 	K_DURATION("cost.syscall", cost_syscall, MAX_COST),
 	K_DURATION("cost.copy_4k", cost_copy_4k, MAX_COST),
 	K_DURATION("cost.context_switch", cost_context_switch, MAX_COST),
+	K_DURATION("cost.reclaim", cost_reclaim, MAX_COST),
 	K_WORD("disk.type", disk_type, disk_types),
 	K_DURATION("disk.latency", disk_latency, MAX_COST),
 	K_DURATION("disk.seek", disk_seek, MAX_COST),
@@ -173,6 +174,7 @@ static const vm_config_t default_profile = {
 	.cost_syscall = 100,
 	.cost_copy_4k = 300,
 	.cost_context_switch = 1000,
+	.cost_reclaim = 200,                /* per page reclaim looks at */
 	.disk_type = "nvme",
 	.disk_latency = 80000,
 	.disk_seek = 0,
@@ -231,6 +233,8 @@ static const char *const tiny_set[] = {
 	"readahead.fault_around=0",
 	"reclaim.watermark_min=0",
 	"reclaim.kswapd=false",
+	/* by hand, an eviction costs its I/O only */
+	"cost.reclaim=0ns",
 	"swap.size=64K",
 	NULL
 };

@@ -37,6 +37,8 @@
 #include "models/check.h"
 #include "models/clone.h"
 #include "models/fork.h"
+#include "models/kswapd.h"
+#include "models/vmscan.h"
 #include "models/fs.h"
 #include "models/syscall.h"
 
@@ -66,6 +68,9 @@ typedef struct {
 typedef struct {
 	uint32_t cpu_pid;               /* the process the CPU last ran */
 	uint32_t nr_blocked;            /* tasks waiting for a wake-up event */
+	uint64_t kswapd_next;           /* kswapd may take the CPU from a
+					 * process from then on (it had it
+					 * for as long just before) */
 	uint64_t next_seq;
 	uint64_t buffered;
 	uint64_t crash_seq;
@@ -98,6 +103,7 @@ struct vm_engine {
 	replay_pos_t pos;
 	gboolean crash_pending;         /* a crash read ahead: a barrier */
 	vm_record_t crash;              /* its copy */
+	vm_record_t kswapd_rec;         /* the record of kswapd's turns */
 	vm_record_t rec;                /* scratch for the reader */
 	vm_step_t st;
 	GString *msg;
@@ -358,6 +364,8 @@ static vm_engine_t *engine_new(const vm_config_t *base,
 	e->tasks = g_ptr_array_new_with_free_func(task_free);
 	e->file_headers = g_ptr_array_new_with_free_func(free_header);
 	e->msg = g_string_new(NULL);
+	vm_record_blank(&e->kswapd_rec);
+	e->kswapd_rec.kind = VM_REC_KSWAPD;
 	return e;
 }
 
@@ -537,6 +545,17 @@ static void block(vm_engine_t *e, task_t *t, uint64_t until, gboolean io)
 	e->st.wait_until = until;
 }
 
+/* The process CPU pid of kswapd (no process has pid 0). */
+#define KSWAPD_CPU 0
+
+/* kswapd wants the CPU and has let the processes have theirs: it takes
+ * turns with them, each as long as its last, a fair share of the CPU. */
+static inline gboolean kswapd_due(vm_engine_t *e)
+{
+	return G_UNLIKELY(e->m->kswapd_state == VM_KSWAPD_RUNNABLE) &&
+	       e->m->now >= e->pos.kswapd_next;
+}
+
 /* Number of accesses a record makes (pages for ACCESS). */
 static uint64_t access_count(const vm_engine_t *e, const vm_record_t *r)
 {
@@ -656,6 +675,12 @@ static gboolean run_accesses(vm_engine_t *e, task_t *t, vm_proc_t *p,
 			e->pos.skipped_accesses += n - k - 1;
 			break;
 		}
+		if (G_UNLIKELY(kswapd_due(e)) && k + 1 < n) {
+			/* kswapd takes its turn on the CPU; the record goes
+			 * on after it, as a process is preempted */
+			t->cur_pos = k + 1;
+			return TRUE;
+		}
 	}
 	t->cur_pos = n;
 	return TRUE;
@@ -718,7 +743,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	st->resumed = t->cur_pos > 0;
 	st->expect_msg = NULL;
 	uint64_t evicted0 = m->nr_evicted, kills0 = m->c.oom_kills;
-	uint64_t kswapd0 = m->c.kswapd_wakeups;
+	uint64_t kswapd0 = m->c.kswapd_wakeups, pageout0 = m->nr_pageout;
 
 	if (!p || p->state != VM_PROC_RUNNING) {
 		if (!is_bookkeeping(r->kind)) {
@@ -846,6 +871,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 done:
 	st->end_ns = e->m->now;
 	st->evicted = m->nr_evicted - evicted0;
+	st->pageouts = m->nr_pageout - pageout0;
 	st->oom_kills = m->c.oom_kills - kills0;
 	st->kswapd = m->c.kswapd_wakeups - kswapd0;
 	e->pos.events++;
@@ -999,6 +1025,50 @@ static inline gboolean wake_due(vm_engine_t *e)
 	return top && top->time <= e->m->now;
 }
 
+/* A turn of kswapd (kswapd.c), as a step of its own. */
+static gboolean run_kswapd(vm_engine_t *e, GError **error)
+{
+	vm_machine_t *m = e->m;
+	vm_step_t *st = &e->st;
+	memset(st, 0, sizeof *st);
+	st->rec = &e->kswapd_rec;
+	st->last.outcome = VM_OUT_NONE;
+	if (e->pos.cpu_pid != KSWAPD_CPU) {
+		/* a kernel thread borrows the last address space (lazy TLB):
+		 * no flush, even without ASIDs */
+		st->switched = 1;
+		m->c.context_switches++;
+		m->now += e->cfg.cost_context_switch;
+		e->pos.cpu_pid = KSWAPD_CPU;
+	}
+	st->start_ns = m->now;
+	uint64_t evicted0 = m->nr_evicted, pageout0 = m->nr_pageout;
+	uint64_t scanned0 = m->reclaim->stats.pgscan;
+	uint64_t cost = vm_kswapd_run(m);
+	m->now += cost;
+	e->pos.kswapd_next = m->now + cost;
+	st->end_ns = m->now;
+	st->evicted = m->nr_evicted - evicted0;
+	st->pageouts = m->nr_pageout - pageout0;
+	st->last.pages = m->reclaim->stats.pgscan - scanned0;
+	if (m->kswapd_state == VM_KSWAPD_WAITING)
+		st->wait_until = vm_vmscan_pageout_next(m);
+	e->pos.events++;
+	if (e->opts.check) {
+		char *bad = vm_check_machine(m);
+		if (bad) {
+			g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
+				    "%s: invariant violated after kswapd ran: %s",
+				    e->name, bad);
+			g_free(bad);
+			return FALSE;
+		}
+	}
+	if (e->opts.on_step)
+		e->opts.on_step(e->opts.ctx, e, st);
+	return TRUE;
+}
+
 static void snap_after_step(vm_engine_t *e);
 
 static int step_once(vm_engine_t *e, GError **error)
@@ -1010,6 +1080,8 @@ static int step_once(vm_engine_t *e, GError **error)
 			vm_events_pop(&e->m->ev, &ev);
 			dispatch(e, &ev);
 		}
+		if (kswapd_due(e))
+			return run_kswapd(e, error) ? 1 : -1;
 
 		/* the oldest record among tasks that can run */
 		task_t *best = NULL;
@@ -1076,7 +1148,7 @@ static int step_once(vm_engine_t *e, GError **error)
 					 * one can make a waiting record runnable
 					 * before the next one read */
 					if (f > 0) {
-						if (!wake_due(e))
+						if (!wake_due(e) && !kswapd_due(e))
 							continue;
 						return 1;
 					}
@@ -1101,6 +1173,9 @@ static int step_once(vm_engine_t *e, GError **error)
 				return -1;
 			return 1;
 		}
+		/* nothing else can run: kswapd has the CPU to itself */
+		if (e->m->kswapd_state == VM_KSWAPD_RUNNABLE)
+			return run_kswapd(e, error) ? 1 : -1;
 		/* nothing can run: time jumps to the next event, as long as
 		 * someone waits for one (the flusher's ticks alone do not
 		 * keep a finished run going) */

@@ -48,6 +48,7 @@ typedef struct {
 	uint64_t wait_until;      /* blocked: when the wait ends (0: none) */
 	const char *expect_msg;   /* EXPECT: the first failure, or NULL */
 	uint64_t evicted;         /* pages reclaim evicted during it */
+	uint64_t pageouts;        /* dirty pages whose write reclaim started */
 	uint64_t oom_kills;       /* processes the OOM killer killed during it */
 	uint64_t lost, torn;      /* CRASH: dirty pages lost, writes torn */
 	uint64_t kswapd;          /* kswapd wake-ups during it */

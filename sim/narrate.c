@@ -220,10 +220,104 @@ static void access_summary(GString *out, const vm_step_t *st)
 	}
 }
 
+/* What reclaim did during @st: kswapd woken, pages freed, writes started. */
+static void reclaim_part(GString *out, vm_machine_t *m, const vm_step_t *st)
+{
+	if (st->kswapd && st->rec->kind != VM_REC_KSWAPD)
+		g_string_append_printf(out, "; free memory fell below the low watermark "
+				       "(%" G_GUINT64_FORMAT " pages): kswapd woke%s",
+				       m->wm_low, st->kswapd > 1 ? " (repeatedly)" : "");
+	if (!st->evicted && !st->pageouts)
+		return;
+	const vm_evict_info_t *ev = &m->last_evict;
+	g_string_append_printf(out, "; memory ran short: reclaim (%s) ",
+			       m->cfg.reclaim_policy);
+	if (st->evicted)
+		g_string_append_printf(out, "evicted %" G_GUINT64_FORMAT " page%s",
+				       st->evicted, st->evicted == 1 ? "" : "s");
+	if (st->pageouts)
+		g_string_append_printf(out, "%sstarted writing %" G_GUINT64_FORMAT
+				       " dirty page%s, which stay until written",
+				       st->evicted ? " and " : "", st->pageouts,
+				       st->pageouts == 1 ? "" : "s");
+	g_string_append_printf(out, ", choosing %s (the last: ",
+			       policy_reason(m->cfg.reclaim_policy));
+	switch ((vm_evict_how_t)ev->how) {
+	case VM_EVICT_SWAPOUT:
+		g_string_append_printf(out, "anonymous page 0x%" G_GINT64_MODIFIER
+				       "x of pid %u in frame %u, being written to swap slot %u",
+				       ev->vpn << m->page_shift, ev->pid, ev->pfn, ev->slot);
+		break;
+	case VM_EVICT_SWAPCACHE:
+		if (ev->mappers)
+			g_string_append_printf(out, "anonymous page 0x%" G_GINT64_MODIFIER
+					       "x of pid %u in frame %u, clean in the swap "
+					       "cache: dropped without a write, slot %u "
+					       "still holds it",
+					       ev->vpn << m->page_shift, ev->pid, ev->pfn,
+					       ev->slot);
+		else
+			g_string_append_printf(out, "an unmapped swap-cache page in frame "
+					       "%u, dropped without a write (slot %u)",
+					       ev->pfn, ev->slot);
+		break;
+	case VM_EVICT_FILE_CLEAN:
+	case VM_EVICT_FILE_DIRTY: {
+		vm_file_t *f = vm_file_get(m, (int32_t)ev->pid);
+		g_string_append_printf(out, "page %" G_GUINT64_FORMAT " of file %s in "
+				       "frame %u, %s", ev->vpn, f->name ? f->name : "(shmem)", ev->pfn,
+				       ev->how == VM_EVICT_FILE_CLEAN
+				       ? "clean: dropped for free"
+				       : "dirty: being written back");
+		break;
+	}
+	}
+	g_string_append_c(out, ')');
+}
+
+/* A turn of kswapd on the CPU. */
+static void kswapd_step(GString *out, vm_machine_t *m, const vm_step_t *st)
+{
+	g_string_append(out, "    - t=");
+	vm_narrate_time(out, st->start_ns);
+	g_string_append(out, " kswapd  ->  ");
+	if (st->switched)
+		g_string_append(out, "[context switch to kswapd] ");
+	g_string_append_printf(out, "looked at %" G_GUINT64_FORMAT " page%s",
+			       st->last.pages, st->last.pages == 1 ? "" : "s");
+	reclaim_part(out, m, st);
+	g_string_append_printf(out, "; %u pages free (low %" G_GUINT64_FORMAT
+			       ", high %" G_GUINT64_FORMAT "): ",
+			       m->frames.nr_free, m->wm_low, m->wm_high);
+	switch ((vm_kswapd_state_t)m->kswapd_state) {
+	case VM_KSWAPD_RUNNABLE:
+		g_string_append(out, "it runs again after the processes' turn");
+		break;
+	case VM_KSWAPD_WAITING:
+		g_string_append(out, "nothing more can go until a write completes: "
+				     "it sleeps until t=");
+		vm_narrate_time(out, st->wait_until);
+		break;
+	case VM_KSWAPD_SLEEPING:
+		g_string_append(out, m->frames.nr_free >= m->wm_high
+				? "balanced, it sleeps"
+				: "it found nothing it can free and gives up until "
+				  "direct reclaim makes progress");
+		break;
+	}
+	g_string_append(out, " [");
+	vm_narrate_time(out, st->end_ns - st->start_ns);
+	g_string_append_c(out, ']');
+}
+
 void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 {
 	const vm_record_t *r = st->rec;
 	vm_machine_t *m = vm_engine_machine(e);
+	if (r->kind == VM_REC_KSWAPD) {
+		kswapd_step(out, m, st);
+		return;
+	}
 	vm_proc_t *p = vm_proc_lookup(m, r->pid);
 
 	g_string_append_printf(out, "%5" G_GUINT64_FORMAT " ", st->index);
@@ -356,49 +450,7 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 		g_string_append(out, "; the process waits for the disk");
 	if (st->caught)
 		g_string_append(out, "; the signal was caught and the access skipped");
-	if (st->evicted) {
-		const vm_evict_info_t *ev = &m->last_evict;
-		if (st->kswapd)
-			g_string_append_printf(out, "; free memory fell below the low watermark "
-					       "(%" G_GUINT64_FORMAT " pages): kswapd woke%s",
-					       m->wm_low, st->kswapd > 1 ? " (repeatedly)" : "");
-		g_string_append_printf(out, "; memory ran short: reclaim (%s) evicted %"
-				       G_GUINT64_FORMAT " page%s, choosing %s (the last: ",
-				       m->cfg.reclaim_policy, st->evicted,
-				       st->evicted == 1 ? "" : "s",
-				       policy_reason(m->cfg.reclaim_policy));
-		switch ((vm_evict_how_t)ev->how) {
-		case VM_EVICT_SWAPOUT:
-			g_string_append_printf(out, "anonymous page 0x%" G_GINT64_MODIFIER
-					       "x of pid %u in frame %u, written to swap slot %u",
-					       ev->vpn << m->page_shift, ev->pid, ev->pfn, ev->slot);
-			break;
-		case VM_EVICT_SWAPCACHE:
-			if (ev->mappers)
-				g_string_append_printf(out, "anonymous page 0x%" G_GINT64_MODIFIER
-						       "x of pid %u in frame %u, clean in the swap "
-						       "cache: dropped without a write, slot %u "
-						       "still holds it",
-						       ev->vpn << m->page_shift, ev->pid, ev->pfn,
-						       ev->slot);
-			else
-				g_string_append_printf(out, "an unmapped swap-cache page in frame "
-						       "%u, dropped without a write (slot %u)",
-						       ev->pfn, ev->slot);
-			break;
-		case VM_EVICT_FILE_CLEAN:
-		case VM_EVICT_FILE_DIRTY: {
-			vm_file_t *f = vm_file_get(m, (int32_t)ev->pid);
-			g_string_append_printf(out, "page %" G_GUINT64_FORMAT " of file %s in "
-					       "frame %u, %s", ev->vpn, f->name ? f->name : "(shmem)", ev->pfn,
-					       ev->how == VM_EVICT_FILE_CLEAN
-					       ? "clean: dropped for free"
-					       : "dirty: written back first");
-			break;
-		}
-		}
-		g_string_append_c(out, ')');
-	}
+	reclaim_part(out, m, st);
 	if (st->oom_kills) {
 		const vm_oom_info_t *o = &m->last_oom;
 		g_string_append_printf(out, "; nothing left to reclaim: the OOM killer killed "

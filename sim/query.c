@@ -298,7 +298,7 @@ gboolean vm_query_frame(vm_engine_t *e, uint32_t pfn, vm_q_frame_t *out)
 		.mapcount = f->mapcount,
 		.dirty = (f->flags & VM_FRAME_DIRTY) != 0,
 		.locked = (f->flags & VM_FRAME_LOCKED) != 0 ||
-			  (f->kind == VM_FRAME_FILE && f->io_done > m->now),
+			  (f->kind == VM_FRAME_FILE && vm_frame_read_done(f) > m->now),
 		.referenced = (f->flags & VM_FRAME_REFERENCED) != 0,
 		.active = (f->flags & VM_FRAME_ACTIVE) != 0,
 		.readahead = (f->flags & VM_FRAME_READAHEAD) != 0,
@@ -392,7 +392,7 @@ void vm_query_disk(vm_engine_t *e, vm_q_disk_t *out)
 	};
 	for (uint32_t i = 0; i < m->frames.nr; i++) {
 		const vm_frame_t *f = &m->frames.f[i];
-		if (f->kind == VM_FRAME_FILE && f->io_done > now)
+		if (f->kind == VM_FRAME_FILE && vm_frame_read_done(f) > now)
 			out->in_flight_pages++;
 	}
 }

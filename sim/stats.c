@@ -22,6 +22,7 @@ C(readahead_hits) C(pswpin) C(pswpout) C(kswapd_wakeups)
 C(direct_reclaims) C(oom_kills) C(lost_pages) C(syscalls) C(copied_bytes)
 C(context_switches) C(peak_used_pages) C(torn_pages) C(flusher_runs)
 C(dirty_throttles) C(swap_ra) C(swap_ra_hits) C(swapcache_hits)
+C(nr_vmscan_write) C(pgrotated) C(reclaim_waits) C(pageoutrun) C(kswapd_ns)
 #undef C
 
 /* the disk and the reclaim policy keep their own counters */
@@ -94,7 +95,8 @@ static const struct {
 	G(expect_failed),
 	/* vmscope extensions after docs/statistics.md's list */
 	G(torn_pages), G(flusher_runs), G(dirty_throttles), G(swap_ra),
-	G(swap_ra_hits), G(swapcache_hits),
+	G(swap_ra_hits), G(swapcache_hits), G(nr_vmscan_write), G(pgrotated),
+	G(reclaim_waits), G(pageoutrun), G(kswapd_ns),
 #undef G
 };
 

@@ -108,6 +108,7 @@ static const struct {
 	{ "cost.syscall", "100ns" },
 	{ "cost.copy_4k", "300ns" },
 	{ "cost.context_switch", "1us" },
+	{ "cost.reclaim", "200ns" },
 	{ "disk.type", "nvme" },
 	{ "disk.latency", "80us" },
 	{ "disk.seek", "0ns" },

@@ -154,10 +154,23 @@ static void ck_all_free(vm_machine_t *m, uint32_t file_frames)
 		ck_assert_uint_eq(m->swap_map[s], 0);
 }
 
+/* Swap page @pfn out and free it, as reclaim does in two steps: the
+ * pageout (PTEs become swap entries, the write starts, the page stays in
+ * the swap cache under writeback), then, when the write has completed, the
+ * eviction of the clean swap-cache page. */
 static void evict(vm_machine_t *m, uint32_t pfn)
 {
 	vm_reclaim_remove(m->reclaim, pfn);
-	ck_assert(vm_vmscan_evict(m, pfn));
+	vm_vmscan_rc_t rc = vm_vmscan_evict(m, pfn, FALSE);
+	if (rc == VM_VMSCAN_PAGEOUT) {
+		vm_reclaim_putback(m->reclaim, pfn);   /* as the scan does */
+		CHECK(m);
+		m->now = m->frames.f[pfn].io_done;
+		vm_vmscan_pageout_done(m);
+		vm_reclaim_remove(m->reclaim, pfn);
+		rc = vm_vmscan_evict(m, pfn, FALSE);
+	}
+	ck_assert_int_eq(rc, VM_VMSCAN_FREED);
 	CHECK(m);
 }
 

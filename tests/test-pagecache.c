@@ -47,6 +47,7 @@
 #include "models/mmu.h"
 #include "models/file.h"
 #include "models/filemap.h"
+#include "models/vmscan.h"
 #include "models/writeback.h"
 #include "models/crash.h"
 #include "models/check.h"
@@ -354,7 +355,7 @@ START_TEST(test_fill)
 		} else {
 			/* being read: "locked" until io_done, eviction refused */
 			ck_assert_uint_gt(fr->io_done, m->now);
-			ck_assert(!vm_filemap_evict(m, q));
+			ck_assert(vm_filemap_evict(m, q, FALSE) == VM_VMSCAN_KEPT);
 		}
 	}
 	check_ok(m);
@@ -374,10 +375,10 @@ START_TEST(test_fill_io_done)
 	ck_assert_uint_eq(ra, 0);
 	ck_assert_uint_ge(ready, NOW + 80000);
 	ck_assert_uint_eq(m->frames.f[pfn].io_done, ready);
-	ck_assert(!vm_filemap_evict(m, pfn));
+	ck_assert(vm_filemap_evict(m, pfn, FALSE) == VM_VMSCAN_KEPT);
 	ck_assert_uint_eq(f->nr_cached, 1);
 	m->now = ready;
-	ck_assert(vm_filemap_evict(m, pfn));
+	ck_assert(vm_filemap_evict(m, pfn, FALSE) == VM_VMSCAN_FREED);
 	ck_assert_uint_eq(f->nr_cached, 0);
 	check_ok(m);
 	vm_machine_free(m);
@@ -696,22 +697,27 @@ END_TEST
 /* ==========================================================================
  * f. Eviction (vm_filemap_evict)
  *
- *   case            setup                                 ok  writes  block
- *   clean           cached page 2                         1   0       kept
- *   dirty           dirty page 2                          1   1       kept
- *   dirty hole      sparse file, page 2 grabbed, dirty    1   1       new
- *   mapped dirty    shared rw mapping, written (PTE D)    1   1       kept
- *   mapped clean    shared r mapping, read                1   0       kept
- *   in flight       page 2 being read (io_done > now)     0   0       -
- *   shmem           shmem page                            0   0       -
+ *   case            setup                                 first    writes  block
+ *   clean           cached page 2                         freed    0       kept
+ *   dirty           dirty page 2                          pageout  1       kept
+ *   dirty hole      sparse file, page 2 grabbed, dirty    pageout  1       new
+ *   mapped dirty    shared rw mapping, written (PTE D)    pageout  1       kept
+ *   mapped clean    shared r mapping, read                freed    0       kept
+ *   in flight       page 2 being read (io_done > now)     kept     0       -
+ *   shmem           shmem page                            kept     0       -
+ *
+ * A pageout keeps the page, clean and under writeback, until the write
+ * completes: evicting it again before then keeps it; the VM_EV_IO of the
+ * write's completion rotates it, and then it is freed without a write.
  * ========================================================================== */
 
 enum { EV_CLEAN, EV_DIRTY, EV_HOLE, EV_MAP_DIRTY, EV_MAP_CLEAN, EV_READING, EV_SHMEM };
-typedef struct { int kind; gboolean ok; uint64_t writes; } evict_t;
+typedef struct { int kind; vm_vmscan_rc_t rc; uint64_t writes; } evict_t;
 static const evict_t evicts[] = {
-	{ EV_CLEAN, TRUE, 0 }, { EV_DIRTY, TRUE, 1 }, { EV_HOLE, TRUE, 1 },
-	{ EV_MAP_DIRTY, TRUE, 1 }, { EV_MAP_CLEAN, TRUE, 0 },
-	{ EV_READING, FALSE, 0 }, { EV_SHMEM, FALSE, 0 },
+	{ EV_CLEAN, VM_VMSCAN_FREED, 0 }, { EV_DIRTY, VM_VMSCAN_PAGEOUT, 1 },
+	{ EV_HOLE, VM_VMSCAN_PAGEOUT, 1 }, { EV_MAP_DIRTY, VM_VMSCAN_PAGEOUT, 1 },
+	{ EV_MAP_CLEAN, VM_VMSCAN_FREED, 0 }, { EV_READING, VM_VMSCAN_KEPT, 0 },
+	{ EV_SHMEM, VM_VMSCAN_KEPT, 0 },
 };
 
 START_TEST(test_evict)
@@ -755,9 +761,34 @@ START_TEST(test_evict)
 	}
 	uint64_t cached0 = f->nr_cached, free0 = vm_machine_free_pages(m);
 	uint64_t next0 = m->next_block;
-	ck_assert(vm_filemap_evict(m, pfn) == c->ok);
+	ck_assert_int_eq(vm_filemap_evict(m, pfn, FALSE), c->rc);
 	ck_assert_uint_eq(m->disk->stats.writes, c->writes);
-	if (!c->ok) {
+	if (c->rc == VM_VMSCAN_PAGEOUT) {
+		/* written, kept: clean, unmapped, under writeback */
+		vm_frame_t *fr = &m->frames.f[pfn];
+		ck_assert_uint_eq(f->cache[2], pfn);
+		ck_assert_uint_eq(fr->flags & VM_FRAME_DIRTY, 0);
+		ck_assert(fr->flags & VM_FRAME_WRITEBACK);
+		ck_assert_uint_gt(fr->io_done, m->now);
+		ck_assert_uint_eq(fr->mapcount, 0);
+		ck_assert_uint_eq(m->nr_dirty, 0);
+		ck_assert_uint_eq(vm_vmscan_pageout_next(m), fr->io_done);
+		/* not again while the write is in flight */
+		ck_assert_int_eq(vm_filemap_evict(m, pfn, FALSE), VM_VMSCAN_KEPT);
+		/* the write completes: VM_EV_IO's work */
+		vm_ev_t ev;
+		ck_assert(vm_events_pop(&m->ev, &ev));
+		ck_assert_uint_eq(ev.kind, VM_EV_IO);
+		ck_assert_uint_eq(ev.time, fr->io_done);
+		m->now = ev.time;
+		vm_vmscan_pageout_done(m);
+		ck_assert_uint_eq(fr->flags & VM_FRAME_WRITEBACK, 0);
+		ck_assert_uint_eq(m->c.nr_vmscan_write, 1);
+		ck_assert_uint_eq(vm_vmscan_pageout_next(m), 0);
+		ck_assert_int_eq(vm_filemap_evict(m, pfn, FALSE), VM_VMSCAN_FREED);
+		ck_assert_uint_eq(m->disk->stats.writes, c->writes);
+	}
+	if (c->rc == VM_VMSCAN_KEPT) {
 		ck_assert_uint_eq(f->nr_cached, cached0);
 		ck_assert_uint_eq(f->cache[2], pfn);
 		check_ok(m);
@@ -947,7 +978,7 @@ START_TEST(test_fault_around)
 		uint32_t pfn = f->cache[i];
 		switch (c->setup) {
 		case FA_UNCACHED:
-			ck_assert(vm_filemap_evict(m, pfn));
+			ck_assert(vm_filemap_evict(m, pfn, FALSE) == VM_VMSCAN_FREED);
 			break;
 		case FA_READING:
 			m->frames.f[pfn].io_done = m->now + 50000;

@@ -101,6 +101,8 @@ vm_record_clear(vm_record_t *rec)
 const char *
 vm_record_kind_name(vm_rec_kind_t kind)
 {
+	if (kind == VM_REC_KSWAPD)
+		return "kswapd";
 	if ((unsigned)kind >= VM_REC_NR)
 		return "?";
 	return kind_names[kind];

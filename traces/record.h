@@ -51,7 +51,11 @@ typedef enum {
 	/* vmscope extension, a header record: `profile NAME`, the built-in
 	 * profile or .ini file the trace is meant for (-p overrides it) */
 	VM_REC_PROFILE,   /* name */
-	VM_REC_NR
+	VM_REC_NR,
+	/* Made by the engine, never read or written, outside every table of
+	 * the trace formats: a turn of kswapd on the CPU (a step of its own,
+	 * so that explain, the TUI and the timeline show it). */
+	VM_REC_KSWAPD = VM_REC_NR,
 } vm_rec_kind_t;
 
 typedef enum { VM_CMP_EQ, VM_CMP_LE, VM_CMP_GE } vm_cmp_t;
