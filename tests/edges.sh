@@ -89,5 +89,91 @@ fi
 vm okout run tiny.vmt
 check "run to a working stdout still exits 0" okout '[ "$rc" = 0 ] && [ -s okout.out ] && [ ! -s okout.err ]'
 
+# ---- 4, 18: Lackey lines that crashed convert or made traces run rejects -------
+
+# convert LK: LK -> LK.vmt; then run it; both must exit 0
+convert_replays() {
+	vm "$1-c" convert "$1" "$1.vmt"
+	crc=$rc
+	vm "$1-r" run "$1.vmt"
+	[ "$crc" = 0 ] && [ "$rc" = 0 ]
+}
+
+printf 'SYSCALL[1,1](87) sys_unlink ( 0x1 ) --> Success(0x0)\n' >unlink.lk
+check "convert: sys_unlink with no path (segfaulted)" unlink.lk-c 'convert_replays unlink.lk'
+
+cat >emptypath.lk <<'EOF'
+SYSCALL[1,1](2) sys_open ( 0x1(), 0 ) --> Success(0x3)
+SYSCALL[1,1](0) sys_read ( 3, 0x1000, 4096 ) --> Success(0x1000)
+SYSCALL[1,1](87) sys_unlink ( 0x1() ) --> Success(0x0)
+SYSCALL[1,1](257) sys_openat ( -100, 0x2(), 0x42 ) --> Success(0x4)
+EOF
+check "convert: an empty path is no file; the trace replays" emptypath.lk-c \
+	'convert_replays emptypath.lk && ! grep -q "open" emptypath.lk.vmt'
+
+cat >brk.lk <<'EOF'
+SYSCALL[1,1](12) sys_brk ( 0x0 ) --> Success(0x601000)
+SYSCALL[1,1](12) sys_brk ( 0x622000 ) --> Success(0x622000)
+SYSCALL[1,1](12) sys_brk ( 0x0 ) --> Success(0xffffffffff000000)
+SYSCALL[1,1](9) sys_mmap ( 0x0, 8192, 3, 34, -1, 0 ) --> Success(0xfffffffff0000000)
+SYSCALL[1,1](11) sys_munmap ( 0x7ffffffff000, 0x2000 ) --> Success(0x0)
+I  ffffffffff600000,4
+ L 7ffffffffffc,8
+ S 00601008,8
+EOF
+check "convert: a huge brk, mmap, munmap and the vsyscall page stay out of the trace" brk.lk-c \
+	'convert_replays brk.lk && grep -q "^1 mmap 0x601000 132K rw private anon" brk.lk.vmt &&
+	 [ "$(grep -c mmap brk.lk.vmt)" = 1 ] && ! grep -q munmap brk.lk.vmt'
+
+cat >rw.lk <<'EOF'
+SYSCALL[1,1](2) sys_open ( 0x1(rw.lk), 0 ) --> Success(0x3)
+SYSCALL[1,1](17) sys_pread64 ( 3, 0x1000, 16, 0xfffffffffffffff8 ) --> Success(0x10)
+SYSCALL[1,1](77) sys_ftruncate ( 3, 0x8000000000000000 ) --> Success(0x0)
+SYSCALL[1,1](9) sys_mmap ( 0x0, 8192, 1, 2, 3, 0x7ffffffffffff000 ) --> Success(0x10000)
+EOF
+check "convert: file offsets past Linux's largest are dropped" rw.lk-c \
+	'convert_replays rw.lk && ! grep -Eq "read|ftruncate|mmap" rw.lk.vmt'
+
+# ---- 6: record on logs that fork their own pid, and when killed --------------------
+
+cat >fakevg <<'EOF'
+#!/bin/sh
+# A stand-in for valgrind: writes $FAKE_LOG (SELF: this pid) where
+# --log-file says, then, with FAKE_KILL, sends that signal to vmscope.
+for a; do case $a in --log-file=*) lf=${a#--log-file=} ;; esac; done
+log=$(printf '%s' "$lf" | sed "s/%p/$$/; s/%n/1/")
+sed "s/SELF/$$/g" "$FAKE_LOG" >"$log"
+if [ -n "${FAKE_KILL:-}" ]; then
+	kill -s "$FAKE_KILL" "$PPID"
+	sleep 5
+fi
+exit 0
+EOF
+chmod +x fakevg
+mkdir rtmp
+cat >selffork.lk <<'EOF'
+I  00400000,4
+SYSCALL[SELF,1](56) sys_clone ( 0x1200011, 0x0, 0x0 ) --> Success(0x1) (created child SELF)
+EOF
+TMPDIR=$PWD/rtmp FAKE_LOG=selffork.lk VMSCOPE_VALGRIND=$PWD/fakevg \
+	vm self record -o self.vmt -- /bin/true
+check "record: a log that forks its own pid is an error, no stack overflow, nothing left" self \
+	'[ "$rc" = 1 ] && grep -q "lk\.[0-9]*\.1\.log:2:[0-9]*: fork of pid [0-9]*, whose log was already read" self.err &&
+	 [ -z "$(ls rtmp)" ] && [ -z "$(ls self.vmt* 2>/dev/null)" ]'
+
+printf 'I  00400000,4\n' >plain.lk
+TMPDIR=$PWD/rtmp FAKE_LOG=plain.lk FAKE_KILL=TERM VMSCOPE_VALGRIND=$PWD/fakevg \
+	vm term record -o term.vmt -- /bin/true
+check "record: SIGTERM while recording removes the logs and the output, dies of it" term \
+	'[ "$rc" = 143 ] && [ -z "$(ls rtmp)" ] && [ -z "$(ls term.vmt* 2>/dev/null)" ]'
+TMPDIR=$PWD/rtmp FAKE_LOG=plain.lk FAKE_KILL=INT VMSCOPE_VALGRIND=$PWD/fakevg \
+	vm int record -o int.vmt -- /bin/true
+check "record: SIGINT the same" int \
+	'[ "$rc" = 130 ] && [ -z "$(ls rtmp)" ] && [ -z "$(ls int.vmt* 2>/dev/null)" ]'
+TMPDIR=$PWD/rtmp FAKE_LOG=plain.lk VMSCOPE_VALGRIND=$PWD/fakevg \
+	vm fine record -o fine.vmt -- /bin/true
+check "record with the stand-in valgrind works when left alone" fine \
+	'[ "$rc" = 0 ] && grep -q "^1 x 0x400000$" fine.vmt && [ -z "$(ls rtmp)" ]'
+
 echo "edges: $passed passed, $failed failed"
 [ "$failed" = 0 ]
