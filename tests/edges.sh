@@ -134,6 +134,55 @@ EOF
 check "convert: file offsets past Linux's largest are dropped" rw.lk-c \
 	'convert_replays rw.lk && ! grep -Eq "read|ftruncate|mmap" rw.lk.vmt'
 
+# ---- 16: names that are not UTF-8, or need quoting --------------------------------
+
+printf 'SYSCALL[1,1](2) sys_open ( 0x1(caf\351), 0 ) --> Success(0x3)\n' >latin1.lk
+vm latin1 convert latin1.lk latin1.vmt
+check "convert: a Lackey path that is not UTF-8 is refused at FILE:LINE:COL" latin1 \
+	'[ "$rc" = 1 ] && grep -q "^latin1.lk:1:32: file name is not UTF-8" latin1.err &&
+	 [ -z "$(ls latin1.vmt* 2>/dev/null)" ]'
+
+printf 'vmt 1\nfile caf\351 size=4K\n' >latin1.vmt
+vm latin1v run latin1.vmt
+check ".vmt: a file name that is not UTF-8 is refused at FILE:LINE:COL" latin1v \
+	'[ "$rc" = 1 ] && grep -q "^latin1.vmt:2:6: name is not UTF-8" latin1v.err'
+printf 'vmt 1\nfile ok size=4K\n1 expect file=caf\351 size=4096\n' >latin1e.vmt
+vm latin1e run latin1e.vmt
+check ".vmt: expect file= that is not UTF-8 is refused" latin1e \
+	'[ "$rc" = 1 ] && grep -q "^latin1e.vmt:3:15: name is not UTF-8" latin1e.err'
+
+printf 'vmt 1\nfile cafe size=4K\n1 open cafe fd=3\n' >utf8.vmt
+"$VMSCOPE" convert utf8.vmt utf8.vmtb 2>/dev/null
+# the same bytes with "cafe" made "caf\351" (same length): a corrupt .vmtb
+LC_ALL=C sed 's/cafe/caf\o351/g' utf8.vmtb >latin1.vmtb 2>/dev/null ||
+	perl -pe 's/cafe/caf\xe9/g' utf8.vmtb >latin1.vmtb
+vm latin1b run latin1.vmtb
+check ".vmtb: a name that is not UTF-8 is refused, naming the record" latin1b \
+	'[ "$rc" = 1 ] && grep -q "^latin1.vmtb:2:1: name is not UTF-8" latin1b.err'
+
+cat >quote.vmt <<'EOF'
+vmt 1
+file a,"b size=8K
+1 open a,"b fd=3
+1 read 3 0 4K
+EOF
+vm csv run -f csv quote.vmt
+check "-f csv quotes a name with a comma and a quote (RFC 4180)" csv \
+	'[ "$rc" = 0 ] && grep -q "^file,\"a,\"\"b\",size,8192$" csv.out &&
+	 ! grep -q "^file,a," csv.out'
+vm json run -f json quote.vmt
+check "-f json escapes the quote" json '[ "$rc" = 0 ] && json_ok json.out'
+
+# a profile's name is its path, cut to 63 bytes: here inside an 'é'
+long=$(printf '\303\251%.0s' 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 \
+	21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40).ini
+printf '[machine]\nmemory=1M\n' >"$long"
+# (GOption wants -p's argument in the locale's charset)
+LC_ALL=C.UTF-8 "$VMSCOPE" run -f json -p "$long" tiny.vmt >jsonp.out 2>jsonp.err
+rc=$?
+check "-f json is valid UTF-8 when the profile's name is cut inside a character" jsonp \
+	'[ "$rc" = 0 ] && json_ok jsonp.out'
+
 # ---- 6: record on logs that fork their own pid, and when killed --------------------
 
 cat >fakevg <<'EOF'

@@ -499,12 +499,27 @@ need_word(ctx_t *c, const char *what, const char *const *words, uint32_t *out)
 	return err_at(c, t.s, "expected %s, got " Q, what, QA(t));
 }
 
+/* A file or profile name must be UTF-8: statistics print names in JSON
+ * and CSV, whose readers expect text (docs/format.md). */
+static gboolean
+check_utf8(ctx_t *c, tok_t t)
+{
+	char *shown;
+
+	if (G_LIKELY(g_utf8_validate(t.s, (gssize)t.n, NULL)))
+		return TRUE;
+	shown = g_utf8_make_valid(t.s, (gssize)MIN(t.n, VMT_QUOTE_MAX));
+	err_at(c, t.s, "name is not UTF-8 '%s'", shown);
+	g_free(shown);
+	return FALSE;
+}
+
 static gboolean
 need_name(ctx_t *c, const char **out)
 {
 	tok_t t;
 
-	if (!need(c, "NAME", &t))
+	if (!need(c, "NAME", &t) || !check_utf8(c, t))
 		return FALSE;
 	*out = arena_put(c->r, t.s, t.n);
 	return TRUE;
@@ -752,6 +767,8 @@ parse_expect(ctx_t *c)
 	} else if (tok_opt(t, "file=", &v)) {
 		if (v.n == 0)
 			return err_at(c, t.s, "missing file name " Q, QA(t));
+		if (!check_utf8(c, v))
+			return FALSE;
 		rec->expect_file = arena_put(c->r, v.s, v.n);
 		t = next(c);
 	}
