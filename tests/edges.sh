@@ -183,6 +183,36 @@ rc=$?
 check "-f json is valid UTF-8 when the profile's name is cut inside a character" jsonp \
 	'[ "$rc" = 0 ] && json_ok jsonp.out'
 
+# ---- 12, 17: profile files ------------------------------------------------------------
+
+printf 'vmt 1\nprofile /dev/zero\n1 mmap 0x10000 4K rw private anon\n' >zero.vmt
+vm zero run zero.vmt
+check "a 'profile /dev/zero' header is refused, not read until memory runs out" zero \
+	'[ "$rc" = 1 ] && grep -q "^zero.vmt:2:9: /dev/zero: not a regular file" zero.err'
+vm zerop run -p /dev/zero tiny.vmt
+check "-p /dev/zero is refused" zerop \
+	'[ "$rc" = 1 ] && grep -q "^/dev/zero: not a regular file" zerop.err'
+if mkfifo fifo.ini 2>/dev/null; then
+	vm fifo run -p fifo.ini tiny.vmt
+	check "-p FIFO is refused without waiting for a writer" fifo \
+		'[ "$rc" = 1 ] && grep -q "^fifo.ini: not a regular file" fifo.err'
+fi
+{ echo '[machine]'; i=0; while [ $i -lt 1100 ]; do
+	printf '# %01020d\n' 0; i=$((i + 1)); done; } >big.ini
+vm big run -p big.ini tiny.vmt
+check "a profile over the size limit is refused, naming the file and the limit" big \
+	'[ "$rc" = 1 ] && grep -q "^big.ini: too large for a profile (at most 1048576 bytes)" big.err'
+
+printf '[machine]\nmemory=64M\nmemory[de]=1G\n' >locale.ini
+vm locale profiles ./locale.ini
+check "a GKeyFile locale key 'memory[de]' is an unknown key" locale \
+	'[ "$rc" = 1 ] && grep -q "^./locale.ini:3:1: unknown key .memory\[de\]." locale.err'
+printf '[tlb]\nl1.entries[C]=64\n' >locale2.ini
+# (the tests run with LC_ALL=C: [C] is the current locale's)
+vm locale2 profiles ./locale2.ini
+check "a locale key of the current locale is unknown too" locale2 \
+	'[ "$rc" = 1 ] && grep -q "unknown key .tlb.l1.entries\[C\]." locale2.err'
+
 # ---- 6: record on logs that fork their own pid, and when killed --------------------
 
 cat >fakevg <<'EOF'
