@@ -134,6 +134,25 @@ EOF
 check "convert: file offsets past Linux's largest are dropped" rw.lk-c \
 	'convert_replays rw.lk && ! grep -Eq "read|ftruncate|mmap" rw.lk.vmt'
 
+# convert (and record) never replace what is not a regular file with one:
+# as root, `convert T /dev/null` made /dev/null a regular file for everyone
+if mknod chardev c 1 3 2>/dev/null; then
+	vm dev convert tiny.vmt chardev
+	check "convert to a character device writes into it, leaves it a device" dev \
+		'[ "$rc" = 0 ] && [ -c chardev ] && [ -z "$(ls chardev.* 2>/dev/null)" ]'
+else
+	skip "convert to a character device" "mknod is not allowed here"
+fi
+ln -s target.vmt link.vmt
+vm link convert tiny.vmt link.vmt
+check "convert refuses to replace a symbolic link" link \
+	'[ "$rc" = 1 ] && grep -q "^link.vmt: not a regular file (a symbolic link)" link.err &&
+	 [ -L link.vmt ] && [ ! -e target.vmt ]'
+mkdir outdir
+vm dir convert tiny.vmt outdir
+check "convert refuses a directory as OUT" dir \
+	'[ "$rc" = 1 ] && grep -q "^outdir: not a regular file (a directory)" dir.err'
+
 # ---- 16: names that are not UTF-8, or need quoting --------------------------------
 
 printf 'SYSCALL[1,1](2) sys_open ( 0x1(caf\351), 0 ) --> Success(0x3)\n' >latin1.lk
@@ -159,6 +178,14 @@ LC_ALL=C sed 's/cafe/caf\o351/g' utf8.vmtb >latin1.vmtb 2>/dev/null ||
 vm latin1b run latin1.vmtb
 check ".vmtb: a name that is not UTF-8 is refused, naming the record" latin1b \
 	'[ "$rc" = 1 ] && grep -q "^latin1.vmtb:2:1: name is not UTF-8" latin1b.err'
+
+printf 'vmt 1\n1 note abc \000def\n' >nul.vmt
+vm nul run nul.vmt
+check ".vmt: a NUL byte is refused at FILE:LINE:COL (it cut the note short)" nul \
+	'[ "$rc" = 1 ] && grep -q "^nul.vmt:2:12: a NUL byte" nul.err'
+vm_in nulin nul.vmt run -
+check ".vmt on standard input: the same" nulin \
+	'[ "$rc" = 1 ] && grep -q "^<stdin>:2:12: a NUL byte" nulin.err'
 
 cat >quote.vmt <<'EOF'
 vmt 1
