@@ -116,7 +116,11 @@ for t in $targets; do
 	after=$(ls "$out/artifacts/$t" | wc -l)
 	grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^Done' "$out/$t.log" |
 		sed "s/^/fuzz: $t: /"
-	if [ "$after" -gt "$before" ]; then
+	if [ "$after" -eq "$before" ] && ! grep -q '^Done ' "$out/$t.log"; then
+		found=1
+		echo "fuzz: $t: libFuzzer did not run to its end:"
+		tail -3 "$out/$t.log" | sed 's/^/fuzz:   /'
+	elif [ "$after" -gt "$before" ]; then
 		found=1
 		echo "fuzz: $t: NEW FINDINGS in $out/artifacts/$t:"
 		ls -t "$out/artifacts/$t" | head -n $((after - before)) | sed 's/^/fuzz:   /'
