@@ -240,7 +240,7 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 			int why = stdout_errno();
 			g_set_error(&err, VM_ERROR, VM_ERROR_IO,
 				    "vmscope %s: standard output: %s", cmd,
-				    g_strerror(why ? why : EIO));
+				    why ? g_strerror(why) : "write error");
 			ran = FALSE;
 		}
 	} else {
