@@ -133,7 +133,8 @@ vm_cmd_convert(int argc, char **argv)
 	if (w == NULL)
 		return vm_cli_report(err);
 	if (strcmp(in, "-") != 0 && is_lackey(in)) {
-		vm_lackey_opts_t o = { opt_no_instr, (uint64_t)opt_sample, NULL };
+		vm_lackey_opts_t o = { .no_instr = opt_no_instr,
+				       .sample = (uint64_t)opt_sample };
 		vm_lackey_stats_t st;
 
 		ok = vm_lackey_convert(in, &o, w, &st, &err);

@@ -22,9 +22,17 @@
  * The program's standard input, output and error are left alone; its exit
  * status is reported, and a trace is written even when it fails (a crash
  * is worth replaying too).  VMSCOPE_VALGRIND overrides the valgrind program.
+ *
+ * Nothing is left behind on an error or on SIGINT, SIGTERM or SIGHUP: the
+ * handlers only note the signal; a signal while Valgrind runs is passed on
+ * to it (Ctrl-C reaches it anyway, through the terminal's process group)
+ * and waited for, one during the import stops it at its next block, and
+ * then the logs' directory and the output's temporary file are removed and
+ * vmscope dies of the same signal, as the shell expects.
  */
 #include <config.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -51,6 +59,49 @@ static GOptionEntry entries[] = {
 	  "keep Valgrind's logs in DIR (created)", "DIR" },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },
 };
+
+static volatile sig_atomic_t got_signal;
+static const int caught[] = { SIGINT, SIGTERM, SIGHUP };
+static struct sigaction saved[G_N_ELEMENTS(caught)];
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* Catch the signals that end a recording (no SA_RESTART: waitpid returns
+ * EINTR, so the signal can be passed on). */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (unsigned i = 0; i < G_N_ELEMENTS(caught); i++)
+		sigaction(caught[i], &sa, &saved[i]);
+}
+
+static void
+restore_signals(void)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(caught); i++)
+		sigaction(caught[i], &saved[i], NULL);
+}
+
+/* After cleaning up: die of the signal that interrupted us. */
+static void
+die_of_signal(void)
+{
+	int sig = got_signal;
+
+	fprintf(stderr, "vmscope record: interrupted (%s)\n", g_strsignal(sig));
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
 
 static void
 remove_dir(const char *dir)
@@ -135,7 +186,8 @@ run_valgrind(const char *dir, char **cmd, int ncmd, pid_t *pid, int *wstatus)
 	}
 	close(fds[0]);
 	while (waitpid(p, wstatus, 0) < 0 && errno == EINTR)
-		;
+		if (got_signal)
+			kill(p, got_signal);   /* and wait for it to end */
 	*pid = p;
 	return TRUE;
 }
@@ -171,6 +223,7 @@ vm_cmd_record(int argc, char **argv)
 					  ": expected a positive number", opt_sample);
 	out = opt_out != NULL ? opt_out : "record.vmt";
 
+	catch_signals();
 	if (opt_keep != NULL) {
 		if (g_mkdir_with_parents(opt_keep, 0755) != 0)
 			return vm_cli_usage_error("record", "%s: %s", opt_keep,
@@ -178,13 +231,18 @@ vm_cmd_record(int argc, char **argv)
 		dir = g_strdup(opt_keep);
 	} else {
 		dir = g_dir_make_tmp("vmscope-record-XXXXXX", &err);
-		if (dir == NULL)
+		if (dir == NULL) {
+			restore_signals();
 			return vm_cli_report(err);
+		}
 	}
 	if (!run_valgrind(dir, argv + 1, argc - 1, &pid, &wstatus)) {
 		if (opt_keep == NULL)
 			remove_dir(dir);
 		g_free(dir);
+		if (got_signal)
+			die_of_signal();
+		restore_signals();
 		return EXIT_USAGE;
 	}
 	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0)
@@ -195,6 +253,8 @@ vm_cmd_record(int argc, char **argv)
 			argv[1], WTERMSIG(wstatus));
 
 	first = g_strdup_printf("%s/lk.%d.1.log", dir, (int)pid);
+	if (got_signal)
+		goto out;
 	if (!g_file_test(first, G_FILE_TEST_EXISTS)) {
 		status = vm_cli_usage_error("record", "valgrind wrote no log (%s)",
 					    first);
@@ -205,13 +265,18 @@ vm_cmd_record(int argc, char **argv)
 		status = vm_cli_report(err);
 		goto out;
 	}
+	memset(&o, 0, sizeof(o));
 	o.no_instr = opt_no_instr;
 	o.sample = (uint64_t)opt_sample;
 	o.log_dir = dir;
+	o.cancel = &got_signal;
 	ok = vm_lackey_convert(first, &o, w, &st, &err);
-	if (!ok) {
+	if (!ok || got_signal) {
 		vm_writer_abort(w);
-		status = vm_cli_report(err);
+		if (got_signal)
+			g_clear_error(&err);  /* die_of_signal says why */
+		else
+			status = vm_cli_report(err);
 		goto out;
 	}
 	if (!vm_writer_commit(w, &err)) {
@@ -228,5 +293,8 @@ out:
 		remove_dir(dir);
 	g_free(first);
 	g_free(dir);
+	if (got_signal)
+		die_of_signal();
+	restore_signals();
 	return status;
 }

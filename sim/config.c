@@ -26,9 +26,13 @@
  * out what the profile does not describe: zones (one zone holds all frames),
  * lowmem_reserve, watermark boosting and the per-zone scale factor.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sim/config.h"
 #include "sim/host.h"
@@ -887,6 +891,81 @@ static gboolean apply_group(vm_config_t *cfg, GKeyFile *kf,
 	return TRUE;
 }
 
+/*
+ * Read profile file @path whole into *data (NUL-terminated), *len.  Only a
+ * regular file of at most VM_CONFIG_MAX_FILE bytes: a profile is a few
+ * kilobytes, and a trace's `profile /dev/zero` or a -p naming a FIFO must
+ * not read forever or wait for a writer (O_NONBLOCK: opening a FIFO does
+ * not block; reading a regular file ignores it).
+ */
+static gboolean read_profile(const char *path, char **data, gsize *len,
+			     GError **error)
+{
+	struct stat st;
+	int fd;
+	ssize_t got = 0;
+	gsize n = 0;
+	char *buf;
+
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		int e = errno;
+		g_set_error(error, VM_ERROR, VM_ERROR_IO, "%s: %s", path,
+			    g_strerror(e));
+		return FALSE;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		g_set_error(error, VM_ERROR, VM_ERROR_IO,
+			    "%s: not a regular file (a profile is an .ini file)",
+			    path);
+		return FALSE;
+	}
+	if ((uint64_t)st.st_size > VM_CONFIG_MAX_FILE) {
+		close(fd);
+		goto too_big;
+	}
+	/* one byte more than the limit: a file that grows is caught too */
+	buf = g_malloc((gsize)st.st_size + 2);
+	while (n < (gsize)st.st_size + 1) {
+		got = read(fd, buf + n, (gsize)st.st_size + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (gsize)got;
+	}
+	if (got < 0) {
+		int e = errno;
+		close(fd);
+		g_free(buf);
+		g_set_error(error, VM_ERROR, VM_ERROR_IO, "%s: read error: %s",
+			    path, g_strerror(e));
+		return FALSE;
+	}
+	close(fd);
+	if (n > (gsize)st.st_size) {
+		/* grew while we read: read no more, whatever its size */
+		g_free(buf);
+		if (n > VM_CONFIG_MAX_FILE)
+			goto too_big;
+		g_set_error(error, VM_ERROR, VM_ERROR_IO,
+			    "%s: the file changed while it was read", path);
+		return FALSE;
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return TRUE;
+too_big:
+	g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+		    "%s: too large for a profile (at most %u bytes)", path,
+		    (unsigned)VM_CONFIG_MAX_FILE);
+	return FALSE;
+}
+
 static gboolean load_file(vm_config_t *cfg, const char *path, GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -896,13 +975,14 @@ static gboolean load_file(vm_config_t *cfg, const char *path, GError **error)
 	gsize len;
 	vm_config_t tmp;
 
-	if (!g_file_get_contents(path, &data, &len, &err)) {
-		g_set_error(error, VM_ERROR, VM_ERROR_IO, "%s: %s", path,
-			    err->message);
-		g_error_free(err);
+	if (!read_profile(path, &data, &len, error))
 		return FALSE;
-	}
-	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &err)) {
+	/* KEEP_TRANSLATIONS: GKeyFile would otherwise drop `key[xx]=` lines
+	 * (locale keys) of other locales without a word, and use the
+	 * current locale's; kept, they reach apply_group as keys "key[xx]",
+	 * which no profile key is: an unknown key, as docs/profiles.md says. */
+	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_KEEP_TRANSLATIONS,
+				       &err)) {
 		GError *e = g_error_new_literal(VM_ERROR, VM_ERROR_PARSE,
 						err->message);
 		g_error_free(err);

@@ -21,6 +21,10 @@ const char *const *vm_config_builtin_names(void);
 /* One-line description of built-in profile @name, or NULL. */
 const char *vm_config_builtin_describe(const char *name);
 
+/* The largest profile file read (bytes); a larger one, or one that is not
+ * a regular file, is refused naming the file and this limit. */
+#define VM_CONFIG_MAX_FILE (1u << 20)
+
 /*
  * Fill @cfg from built-in profile @name, or, when @name ends in ".ini" or
  * names an existing file, from that GKeyFile on top of `default`.

@@ -6,6 +6,7 @@
  * report behind.
  */
 #include <config.h>
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -121,6 +122,60 @@ static void print_expect_fail(void *ctx, const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
+/* A write to stdout failed: say so (vmscope(1): exit status 1). */
+static int stdout_failed(const char *cmd, int err)
+{
+	fprintf(stderr, "vmscope %s: standard output: %s\n", cmd,
+		err ? g_strerror(err) : "write error");
+	return EXIT_USAGE;
+}
+
+/* Why writing stdout failed: flushing again says (glibc keeps the data
+ * and fails again); 0 when it does not. */
+static int stdout_errno(void)
+{
+	errno = 0;
+	return fflush(stdout) != 0 ? errno : 0;
+}
+
+/*
+ * Flush and close stdout after command @cmd returned @status, so that a
+ * report lost to a full disk or a closed file is an error, never exit 0:
+ * every command's output goes through here, also what vmscope batch and
+ * validate print.  An earlier failure already said why, and keeps its
+ * status.
+ */
+static gboolean stdout_closed;
+
+static int close_stdout(const char *cmd, int status)
+{
+	int err = 0;
+	gboolean failed = FALSE;
+
+	stdout_closed = TRUE;
+	errno = 0;
+	if (fflush(stdout) != 0) {
+		failed = TRUE;
+		err = errno;
+	}
+	if (ferror(stdout))
+		failed = TRUE;
+	if (fclose(stdout) != 0 && !failed) {
+		failed = TRUE;
+		err = errno;
+	}
+	if (!failed || (status != EXIT_OK && status != EXIT_EXPECT))
+		return status;
+	return stdout_failed(cmd, err);
+}
+
+/* GOption prints --help and calls exit(0) itself: the same check, at exit. */
+static void close_stdout_at_exit(void)
+{
+	if (!stdout_closed && close_stdout("help", EXIT_OK) != EXIT_OK)
+		_exit(EXIT_USAGE);
+}
+
 static int finish_status(vm_engine_t *e)
 {
 	return vm_engine_expect_failed(e) ? EXIT_EXPECT : EXIT_OK;
@@ -173,7 +228,24 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 		vm_explain_free(x);
 		return vm_cli_report(err);
 	}
-	gboolean ran = vm_engine_run(e, &err);
+	gboolean ran;
+	if (narrate) {
+		/* the narration streams: stop at the first write that fails,
+		 * rather than narrate the rest of the trace to nobody */
+		int r;
+		while ((r = vm_engine_step(e, &err)) > 0 && !ferror(stdout))
+			;
+		ran = r >= 0;
+		if (ran && ferror(stdout)) {
+			int why = stdout_errno();
+			g_set_error(&err, VM_ERROR, VM_ERROR_IO,
+				    "vmscope %s: standard output: %s", cmd,
+				    why ? g_strerror(why) : "write error");
+			ran = FALSE;
+		}
+	} else {
+		ran = vm_engine_run(e, &err);
+	}
 	/* a failed run still gets its timeline, up to the failure */
 	GError *tl_err = NULL;
 	gboolean tl_ok = !tl || vm_timeline_finish(tl, ran ? NULL : err, &tl_err);
@@ -189,7 +261,8 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 			} else {
 				vm_stats_write(e, fmt, out);
 			}
-			fputs(out->str, stdout);
+			if (fputs(out->str, stdout) == EOF)
+				status = stdout_failed(cmd, stdout_errno());
 			g_string_free(out, TRUE);
 		}
 	}
@@ -320,8 +393,9 @@ int main(int argc, char **argv)
 	 * output is the same everywhere */
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
+	atexit(close_stdout_at_exit);
 	if (argc < 2)
-		return cmd_tour(1, (char *[]){ "tour", NULL });
+		return close_stdout("tour", cmd_tour(1, (char *[]){ "tour", NULL }));
 	const char *cmd = argv[1];
 	/* `vmscope help COMMAND` is `vmscope COMMAND --help`, as git does */
 	char *help_argv[] = { argv[0], argv[argc - 1], "--help", NULL };
@@ -334,11 +408,11 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
 		   strcmp(cmd, "help") == 0) {
 		print_help(stdout);
-		return EXIT_OK;
+		return close_stdout("help", EXIT_OK);
 	}
 	if (strcmp(cmd, "--version") == 0) {
 		printf("vmscope %s\n", PACKAGE_VERSION);
-		return EXIT_OK;
+		return close_stdout("--version", EXIT_OK);
 	}
 	for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++)
 		if (strcmp(cmd, commands[i].name) == 0) {
@@ -347,7 +421,7 @@ int main(int argc, char **argv)
 			g_strfreev(vm_cli_sets);
 			g_free(vm_cli_format);
 			g_free(vm_cli_timeline);
-			return st;
+			return close_stdout(commands[i].name, st);
 		}
 	fprintf(stderr, "vmscope: unknown command '%s'\n", cmd);
 	print_help(stderr);

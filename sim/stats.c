@@ -210,8 +210,15 @@ const vm_file_t *vm_stats_find_file(vm_machine_t *m, const char *name)
 
 /* ---- writers ------------------------------------------------------------- */
 
+/* @s as a JSON string.  Trace names are UTF-8 (the readers refuse others),
+ * but a profile's name is its path, cut to fit vm_config_t.name, so bytes
+ * that are not UTF-8 are replaced: the output is valid JSON whatever the
+ * name. */
 static void json_string(GString *out, const char *s)
 {
+	g_autofree char *fixed = NULL;
+	if (!g_utf8_validate(s, -1, NULL))
+		s = fixed = g_utf8_make_valid(s, -1);
 	g_string_append_c(out, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -326,6 +333,23 @@ static void write_text(vm_engine_t *e, GString *out)
 	write_text_files(m, out);
 }
 
+/* One CSV field (RFC 4180): quoted, its quotes doubled, when it holds a
+ * comma, a quote or a line break; a file may be named "a,b". */
+static void csv_field(GString *out, const char *s)
+{
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		g_string_append(out, s);
+		return;
+	}
+	g_string_append_c(out, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			g_string_append_c(out, '"');
+		g_string_append_c(out, *s);
+	}
+	g_string_append_c(out, '"');
+}
+
 /* CSV in long form, one value per row, so that every scope fits one
  * header: scope,id,key,value. */
 static void write_csv(vm_engine_t *e, GString *out)
@@ -351,9 +375,12 @@ static void write_csv(vm_engine_t *e, GString *out)
 		const vm_file_t *f = g_ptr_array_index(m->files, k);
 		if (!f->name)
 			continue;
-		for (unsigned i = 1; i < vm_stats_nr_file(); i++)
-			g_string_append_printf(out, "file,%s,%s,%" G_GUINT64_FORMAT "\n",
-					       f->name, file_names[i], vm_stats_file(m, f, i).num);
+		for (unsigned i = 1; i < vm_stats_nr_file(); i++) {
+			g_string_append(out, "file,");
+			csv_field(out, f->name);
+			g_string_append_printf(out, ",%s,%" G_GUINT64_FORMAT "\n",
+					       file_names[i], vm_stats_file(m, f, i).num);
+		}
 	}
 }
 

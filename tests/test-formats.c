@@ -728,7 +728,7 @@ START_TEST(lackey_good)
 		"1 msync 0x7000000 4K async\n"
 		"1 close 4\n"
 		"1 unlink /nonexistent-vmscope/f\n";
-	vm_lackey_opts_t o = { FALSE, 0, NULL };
+	vm_lackey_opts_t o = { .no_instr = FALSE };
 	GError *error = NULL;
 	char *got = import(log, &o, NULL, &error);
 
@@ -772,7 +772,7 @@ START_TEST(lackey_bad)
 	};
 
 	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
-		vm_lackey_opts_t o = { FALSE, 0, NULL };
+		vm_lackey_opts_t o = { .no_instr = FALSE };
 		GError *error = NULL;
 		char *path = NULL;
 		char *got = import(cases[i].log, &o, &path, &error);
@@ -789,6 +789,26 @@ START_TEST(lackey_bad)
 		g_free(path);
 		g_free(want);
 	}
+}
+END_TEST
+
+/* A signal while record imports (opts.cancel set by its handler) stops
+ * the import at its next block with an error, writing nothing more. */
+START_TEST(lackey_cancel)
+{
+	static volatile sig_atomic_t stop = 1;
+	vm_lackey_opts_t o = { .cancel = &stop };
+	GError *error = NULL;
+	char *got = import("I  0400d7d4,8\n", &o, NULL, &error);
+
+	ck_assert_ptr_null(got);
+	ck_assert_msg(error != NULL && strstr(error->message, ": interrupted"),
+		      "%s", error ? error->message : "no error");
+	g_clear_error(&error);
+	stop = 0;
+	got = import("I  0400d7d4,8\n", &o, NULL, &error);
+	ck_assert_msg(got != NULL, "%s", error ? error->message : "");
+	g_free(got);
 }
 END_TEST
 
@@ -823,6 +843,7 @@ formats_suite(void)
 	tc = tcase_create("lackey");
 	tcase_add_test(tc, lackey_good);
 	tcase_add_test(tc, lackey_bad);
+	tcase_add_test(tc, lackey_cancel);
 	tcase_add_test(tc, lackey_not_replayed);
 	suite_add_tcase(s, tc);
 	return s;

@@ -57,6 +57,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,24 @@
 #define LK_PAGE UINT64_C(4096)
 #define LK_CHUNK (UINT64_C(64) << 10)
 #define LK_NONE UINT64_MAX
+/* Forks followed inside one another (record): each holds its log open with
+ * its block buffer, so the nesting is bounded. */
+#define LK_MAX_DEPTH 64
+/* The top of x86-64's user address space (47 bits; the default profile's
+ * four-level MMU spans 48).  Lackey may show accesses above it (the
+ * vsyscall page at 0xffffffffff600000), and nothing a program maps lies
+ * there: such accesses and calls are dropped. */
+#define LK_USER_TOP (UINT64_C(1) << 47)
+/* Linux's largest file offset (MAX_LFS_FILESIZE): a read, write, mmap
+ * offset or ftruncate past it fails with EINVAL, EFBIG or EOVERFLOW. */
+#define LK_MAX_OFF UINT64_C(0x7fffffffffffffff)
+
+/* [s, s + len) lies inside the user address space (and does not wrap). */
+static inline gboolean
+user_range(uint64_t s, uint64_t len)
+{
+	return s < LK_USER_TOP && len <= LK_USER_TOP - s;
+}
 
 /* --- Lines -------------------------------------------------------------- */
 
@@ -81,6 +100,7 @@ typedef struct {
 	size_t cap, pos, end;
 	gboolean eof;
 	uint64_t line;
+	const volatile sig_atomic_t *cancel; /* vm_lackey_opts_t.cancel */
 } lr_t;
 
 static gboolean
@@ -138,6 +158,11 @@ lr_next(lr_t *lr, char **l, size_t *n, GError **error)
 				return 0;
 			lr->buf[lr->end++] = '\n';
 			continue;
+		}
+		if (lr->cancel != NULL && *lr->cancel) {
+			g_set_error(error, VM_ERROR, VM_ERROR_IO,
+				    "%s: interrupted", lr->name);
+			return -1;
 		}
 		memmove(lr->buf, p, avail);
 		lr->pos = 0;
@@ -208,6 +233,9 @@ typedef struct {
 	uint32_t next_tpid;
 	GHashTable *names;        /* trace names of files that exist */
 	GHashTable *paths;        /* pass 1: paths opened (set) */
+	GHashTable *pids;         /* real pids whose logs were read (set of
+				   * uint64_t): each is read once */
+	unsigned depth;           /* forks being followed, one in another */
 	GPtrArray *path_order;    /* the same, in the order first seen */
 	vm_record_t rec;          /* other records */
 	vm_record_t acc_rec;      /* accesses */
@@ -240,7 +268,8 @@ struct sc {
 	uint64_t a[6];
 	int nargs;
 	char *str;                /* the string argument (a path), or NULL */
-	int str_arg;              /* which argument it was */
+	int str_arg;              /* which argument it was; -1: none */
+	size_t str_off;           /* where it starts, from the call's name */
 	gboolean done, ok;
 	uint64_t ret;
 	uint64_t child;           /* clone(fork): the child's pid, or 0 */
@@ -483,18 +512,19 @@ access_line(conv_t *c, proc_t *ps, const lr_t *lr, char *l, size_t n,
 				(int)MIN(n - 3, 60), l + 3);
 	if (acc == VM_ACC_X && c->o->no_instr)
 		return TRUE;
+	if (G_UNLIKELY(!user_range(addr, size))) {
+		c->st->outside++;
+		return TRUE;
+	}
 	first = addr / LK_PAGE;
 	last = (addr + size - 1) / LK_PAGE;
-	if (addr + size - 1 < addr)
-		last = first;     /* at the very top: keep to one page */
 	if (first == ps->last_first && last == ps->last_last &&
 	    (acc == ps->last_acc || (acc == VM_ACC_R && ps->last_acc == VM_ACC_W)))
 		return TRUE;
 	ps->last_first = first;
 	ps->last_last = last;
 	ps->last_acc = acc;
-	if (G_UNLIKELY(addr < ps->hit_s[acc] || addr + size > ps->hit_e[acc] ||
-		       addr + size < addr)) {
+	if (G_UNLIKELY(addr < ps->hit_s[acc] || addr + size > ps->hit_e[acc])) {
 		guint i;
 
 		if (!cover(c, ps, addr, last * LK_PAGE + LK_PAGE, LK_CHUNK,
@@ -587,9 +617,11 @@ parse_result(sc_t *sc, const char *p, const char *e)
 static gboolean
 parse_call(sc_t *sc, const char *p, const char *e)
 {
-	const char *q = p;
+	const char *p0 = p, *q = p;
 	size_t n;
 	gboolean ok;
+
+	sc->str_arg = -1;
 
 	while (q < e && *q != ' ' && *q != '(')
 		q++;
@@ -629,6 +661,7 @@ parse_call(sc_t *sc, const char *p, const char *e)
 				if (sc->str == NULL) {
 					sc->str = g_strndup(s, (size_t)(q - s));
 					sc->str_arg = sc->nargs;
+					sc->str_off = (size_t)(s - p0);
 				}
 				if (q < e)
 					q++;
@@ -654,6 +687,23 @@ parse_call(sc_t *sc, const char *p, const char *e)
 	if (!parse_result(sc, q, e))
 		sc->done = FALSE;
 	return TRUE;
+}
+
+/* The path of a call that names a file the trace follows (open, openat,
+ * creat, unlink, unlinkat), or NULL: another call, or no path.  An empty
+ * path is none: the kernel fails such a call (ENOENT), and a trace has no
+ * empty names. */
+static const char *
+file_path(const sc_t *sc)
+{
+	const char *nm = sc->name;
+	int arg = strcmp(nm, "openat") == 0 || strcmp(nm, "unlinkat") == 0 ? 1 :
+		  strcmp(nm, "open") == 0 || strcmp(nm, "creat") == 0 ||
+		  strcmp(nm, "unlink") == 0 ? 0 : -1;
+
+	if (arg < 0 || sc->str_arg != arg || sc->str == NULL || sc->str[0] == '\0')
+		return NULL;
+	return sc->str;
 }
 
 static fdinfo_t *
@@ -760,7 +810,8 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 	if (strcmp(nm, "mmap") == 0 && sc->nargs == 6) {
 		uint64_t len = page_up(a[1]);
 
-		if (len == 0 || sc->ret % LK_PAGE || a[5] % LK_PAGE)
+		if (len == 0 || sc->ret % LK_PAGE || a[5] % LK_PAGE ||
+		    !user_range(sc->ret, len) || a[5] > LK_MAX_OFF - len)
 			return TRUE;
 		rec_reset(c, VM_REC_MMAP, ps->tpid);
 		c->rec.addr = sc->ret;
@@ -783,7 +834,7 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 	    sc->nargs >= 2) {
 		uint64_t s = a[0], len = page_up(a[1]);
 
-		if (len == 0 || s % LK_PAGE || s + len < s)
+		if (len == 0 || s % LK_PAGE || !user_range(s, len))
 			return TRUE;
 		if (nm[1] == 'u') {             /* munmap */
 			map_remove(ps, s, s + len);
@@ -810,6 +861,8 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 	if (strcmp(nm, "brk") == 0) {
 		uint64_t old = page_up(ps->brk_cur), nw = page_up(sc->ret);
 
+		if (sc->ret >= LK_USER_TOP)
+			return TRUE;
 		if (ps->brk_start == 0) {
 			ps->brk_start = ps->brk_cur = sc->ret;
 			return TRUE;
@@ -823,11 +876,11 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 		}
 		return TRUE;
 	}
-	if (strcmp(nm, "openat") == 0 && sc->str_arg == 1 && sc->nargs >= 3)
+	if (strcmp(nm, "openat") == 0 && file_path(sc) && sc->nargs >= 3)
 		return do_open(c, ps, sc, a[2], error);
-	if (strcmp(nm, "open") == 0 && sc->str_arg == 0 && sc->nargs >= 2)
+	if (strcmp(nm, "open") == 0 && file_path(sc) && sc->nargs >= 2)
 		return do_open(c, ps, sc, a[1], error);
-	if (strcmp(nm, "creat") == 0 && sc->str_arg == 0)
+	if (strcmp(nm, "creat") == 0 && file_path(sc))
 		return do_open(c, ps, sc, 01101, error);
 	if (strcmp(nm, "close") == 0 && sc->nargs >= 1) {
 		if (fd_get(ps, a[0]) == NULL)
@@ -842,13 +895,18 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 	    sc->nargs >= 3) {
 		gboolean positional = nm[0] == 'p';
 
+		uint64_t off;
+
 		f = fd_get(ps, a[0]);
 		if (f == NULL || sc->ret == 0)
+			return TRUE;
+		off = positional ? a[3] : f->off;
+		if (off > LK_MAX_OFF || sc->ret > LK_MAX_OFF - off)
 			return TRUE;
 		rec_reset(c, strstr(nm, "read") ? VM_REC_READ : VM_REC_WRITE,
 			  ps->tpid);
 		c->rec.fd = (int32_t)a[0];
-		c->rec.addr = positional ? a[3] : f->off;
+		c->rec.addr = off;
 		c->rec.len = sc->ret;
 		if (!positional)
 			f->off += sc->ret;
@@ -869,16 +927,17 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 		return put(c, error);
 	}
 	if (strcmp(nm, "ftruncate") == 0 && sc->nargs >= 2) {
-		if (fd_get(ps, a[0]) == NULL)
+		if (fd_get(ps, a[0]) == NULL || a[1] > LK_MAX_OFF)
 			return TRUE;
 		rec_reset(c, VM_REC_FTRUNCATE, ps->tpid);
 		c->rec.fd = (int32_t)a[0];
 		c->rec.len = a[1];
 		return put(c, error);
 	}
-	if ((strcmp(nm, "unlink") == 0 && sc->str_arg == 0) ||
-	    (strcmp(nm, "unlinkat") == 0 && sc->str_arg == 1 &&
-	     sc->nargs >= 3 && !(a[2] & 0x200 /* AT_REMOVEDIR */))) {
+	if (file_path(sc) != NULL &&
+	    (strcmp(nm, "unlink") == 0 ||
+	     (strcmp(nm, "unlinkat") == 0 && sc->nargs >= 3 &&
+	      !(a[2] & 0x200 /* AT_REMOVEDIR */)))) {
 		char *name = trace_name(sc->str);
 		gboolean ok = TRUE;
 
@@ -890,6 +949,31 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 		g_free(name);
 		return ok;
 	}
+	return TRUE;
+}
+
+/*
+ * May the fork on line @l, whose child is real pid @child, be followed
+ * into the child's logs?  Not when that pid's logs were read already: a
+ * log that forks its own pid, or an ancestor's, would be inlined into
+ * itself for ever, and a pid named twice would be read twice (Valgrind's
+ * lk.PID.N.log names cannot tell two processes of one pid apart).  Nor
+ * past LK_MAX_DEPTH nested forks.
+ */
+static gboolean
+fork_ok(conv_t *c, const lr_t *lr, const char *l, const char *p,
+	const char *e, uint64_t child, GError **error)
+{
+	const char *at = g_strstr_len(p, e - p, "created child ");
+
+	at = at != NULL ? at + 14 : p;
+	if (g_hash_table_contains(c->pids, &child))
+		return bad_line(error, lr, l, at, "fork of pid %" G_GUINT64_FORMAT
+				", whose log was already read (a cycle, or a pid "
+				"used twice)", child);
+	if (c->depth >= LK_MAX_DEPTH)
+		return bad_line(error, lr, l, at, "forks nested more than %u deep",
+				LK_MAX_DEPTH);
 	return TRUE;
 }
 
@@ -919,6 +1003,7 @@ syscall_line(conv_t *c, proc_t *ps, const lr_t *lr, char *l, size_t n,
 	}
 	{
 		sc_t *sc = g_new0(sc_t, 1);
+		const char *path;
 
 		if (!parse_call(sc, p, e)) {
 			/* Valgrind's notes on calls it does not know
@@ -926,6 +1011,23 @@ syscall_line(conv_t *c, proc_t *ps, const lr_t *lr, char *l, size_t n,
 			 * nothing that changes memory. */
 			sc_free(sc);
 			return TRUE;
+		}
+		/* A path becomes a trace name, which statistics print in
+		 * JSON: it must be UTF-8 (docs/format.md). */
+		path = file_path(sc);
+		if (path != NULL && !g_utf8_validate(path, -1, NULL)) {
+			char *shown = g_utf8_make_valid(path, -1);
+
+			bad_line(error, lr, l, p + sc->str_off,
+				 "file name is not UTF-8: '%s'", shown);
+			g_free(shown);
+			sc_free(sc);
+			return FALSE;
+		}
+		if (sc->child != 0 && c->o->log_dir != NULL &&
+		    !fork_ok(c, lr, l, p, e, sc->child, error)) {
+			sc_free(sc);
+			return FALSE;
 		}
 		if (sc->child == 0 && !sc->done) {
 			sc_free(ps->pending);
@@ -950,6 +1052,7 @@ run_log(conv_t *c, proc_t *ps, const char *path, GError **error)
 
 	if (!lr_open(&lr, path, error))
 		return FALSE;
+	lr.cancel = c->o->cancel;
 	while (ok && (got = lr_next(&lr, &l, &n, error)) > 0) {
 		/* "I  ADDR,SIZE", " L ADDR,SIZE", " S ...", " M ..." */
 		if (G_LIKELY(n >= 4 && l[2] == ' ')) {
@@ -1057,6 +1160,8 @@ run_process(conv_t *c, proc_t *ps, uint64_t real_pid, GError **error)
 	GPtrArray *logs = logs_of(c->o->log_dir, real_pid);
 	gboolean ok = TRUE;
 
+	g_hash_table_add(c->pids, g_memdup2(&real_pid, sizeof(real_pid)));
+	c->depth++;
 	for (guint i = 0; ok && i < logs->len; i++) {
 		/* A later log is the program an execve started: a new
 		 * address space. */
@@ -1065,6 +1170,7 @@ run_process(conv_t *c, proc_t *ps, uint64_t real_pid, GError **error)
 		if (ok)
 			ok = run_log(c, ps, g_ptr_array_index(logs, i), error);
 	}
+	c->depth--;
 	g_ptr_array_free(logs, TRUE);
 	return ok;
 }
@@ -1082,9 +1188,10 @@ collect_line(conv_t *c, const char *l, size_t n)
 	if (p == NULL || p + 2 > e)
 		return;
 	memset(&sc, 0, sizeof(sc));
-	if (parse_call(&sc, p + 2, e) && sc.str != NULL &&
-	    ((strcmp(sc.name, "openat") == 0 && sc.str_arg == 1) ||
-	     (strcmp(sc.name, "open") == 0 && sc.str_arg == 0)) &&
+	/* Not UTF-8: pass 2 stops on it. */
+	if (parse_call(&sc, p + 2, e) && file_path(&sc) != NULL &&
+	    (strcmp(sc.name, "openat") == 0 || strcmp(sc.name, "open") == 0) &&
+	    g_utf8_validate(sc.str, -1, NULL) &&
 	    !g_hash_table_contains(c->paths, sc.str)) {
 		g_hash_table_add(c->paths, sc.str);
 		g_ptr_array_add(c->path_order, sc.str);
@@ -1118,8 +1225,8 @@ collect_paths(conv_t *c, const char *path)
 			lr.pos = (size_t)(nl - lr.buf);   /* keep the '\n' */
 			continue;
 		}
-		if (lr.eof)
-			break;
+		if (lr.eof || (c->o->cancel != NULL && *c->o->cancel))
+			break;          /* interrupted: pass 2 says so */
 		/* Keep what may be the start of a SYSCALL line. */
 		if (hit != NULL)
 			lr.pos = (size_t)(hit - lr.buf);
@@ -1191,6 +1298,7 @@ vm_lackey_convert(const char *path, const vm_lackey_opts_t *opts,
 	c.acc_rec.expect_pid = -1;
 	c.names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	c.paths = g_hash_table_new(g_str_hash, g_str_equal);
+	c.pids = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	c.path_order = g_ptr_array_new_with_free_func(g_free);
 
 	/* Pass 1: the files every log opens, for the headers. */
@@ -1234,6 +1342,7 @@ vm_lackey_convert(const char *path, const vm_lackey_opts_t *opts,
 	proc_free(root);
 	g_hash_table_destroy(c.names);
 	g_hash_table_destroy(c.paths);
+	g_hash_table_destroy(c.pids);
 	g_ptr_array_free(c.path_order, TRUE);
 	return ok;
 }

@@ -17,6 +17,7 @@
 #ifndef VM_LACKEY_H
 #define VM_LACKEY_H
 
+#include <signal.h>
 #include "traces/record.h"
 #include "traces/writer.h"
 
@@ -26,6 +27,9 @@ typedef struct {
 			      * 0 or 1: all */
 	const char *log_dir; /* record: the directory of the per-process logs
 			      * lk.PID.SEQ.log, to follow forks; NULL: one log */
+	/* When set and *cancel turns non-zero (a signal handler's flag), the
+	 * import stops with an error at its next block read. */
+	const volatile sig_atomic_t *cancel;
 } vm_lackey_opts_t;
 
 /* What an import did, for the user. */
@@ -36,6 +40,8 @@ typedef struct {
 	uint64_t syscalls_out;   /* syscall records written */
 	uint64_t implicit_maps;  /* mmap records made up for memory Valgrind
 				  * mapped itself */
+	uint64_t outside;        /* accesses above the user address space
+				  * (the vsyscall page), dropped */
 	uint32_t processes;
 	uint32_t files;          /* file headers */
 } vm_lackey_stats_t;

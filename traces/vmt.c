@@ -112,6 +112,8 @@ struct vm_vmt_reader {
 
 	uint64_t line;          /* lines consumed so far = the current line */
 	vmt_state_t state;
+	uint64_t nul_off;       /* text: the offset of the next NUL byte
+				 * (UINT64_MAX: none in what was read) */
 
 	gboolean sniffed;       /* the first bytes have been looked at */
 	gboolean binary;        /* a .vmtb: records come from the codec */
@@ -147,6 +149,38 @@ too_long(vm_vmt_reader_t *r, GError **error)
 	return NL_ERROR;
 }
 
+/*
+ * A text line may not hold a NUL byte: the strings a record carries end at
+ * one, so the record would not say what the line says (a note cut short,
+ * a name that is another).  The byte is found without a look at every
+ * line: fill() and the memory reader's open search each block once, with
+ * memchr, for the first NUL, whose offset r->nul_off keeps; a line is
+ * checked against it with one compare.  @line (at offset @start, @n bytes
+ * long) is followed by the rest of the data, up to @data_end.
+ */
+static next_line_t
+check_nul(vm_vmt_reader_t *r, const char *line, uint64_t start, size_t n,
+	  const char *data_end, GError **error)
+{
+	const char *z;
+
+	if (r->nul_off < start) {
+		/* in a line skipped as too long: look again from here */
+		z = memchr(line, '\0', (size_t)(data_end - line));
+		r->nul_off = z ? start + (uint64_t)(z - line) : UINT64_MAX;
+		if (r->nul_off >= start + n)
+			return NL_LINE;
+	}
+	g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
+		    "%s:%" G_GUINT64_FORMAT ":%u: a NUL byte: a trace is text",
+		    r->name, r->line, (unsigned)(r->nul_off - start) + 1);
+	/* the next one, after it */
+	z = memchr(line + (r->nul_off - start) + 1, '\0',
+		   (size_t)(data_end - line) - (size_t)(r->nul_off - start) - 1);
+	r->nul_off = z ? start + (uint64_t)(z - line) : UINT64_MAX;
+	return NL_ERROR;
+}
+
 /* Move the unread tail to the front of the buffer and read behind it. */
 static gboolean
 fill(vm_vmt_reader_t *r, GError **error)
@@ -176,6 +210,11 @@ fill(vm_vmt_reader_t *r, GError **error)
 	}
 	if (n == 0)
 		r->eof = TRUE;
+	if (r->nul_off == UINT64_MAX && !r->binary) {
+		const char *z = memchr(r->buf + r->end, '\0', (size_t)n);
+		if (z != NULL)
+			r->nul_off = r->read_off + (uint64_t)(z - (r->buf + r->end));
+	}
 	r->end += (size_t)n;
 	r->read_off += (uint64_t)n;
 	return TRUE;
@@ -201,6 +240,13 @@ next_line_file(vm_vmt_reader_t *r, const char **linep, GError **error)
 			if (G_UNLIKELY(n > VMT_MAX_LINE))
 				return too_long(r, error);
 			*linep = p;
+			/* the offset after the '\n' (which the reader may have
+			 * added itself, past read_off) */
+			if (G_UNLIKELY(r->nul_off < r->read_off + r->added_nl -
+				       (r->end - r->pos)))
+				return check_nul(r, p, r->read_off + r->added_nl -
+						 (r->end - r->pos) - n - 1, n,
+						 r->buf + r->end, error);
 			return NL_LINE;
 		}
 		if (r->skipping) {
@@ -242,6 +288,10 @@ next_line_memory(vm_vmt_reader_t *r, const char **linep, GError **error)
 	r->line++;
 	if (G_UNLIKELY(n > VMT_MAX_LINE))
 		return too_long(r, error);
+	if (G_UNLIKELY(r->nul_off < r->mem_pos) &&
+	    check_nul(r, p, (uint64_t)(p - r->mem), n, r->mem + r->mem_len,
+		      error) == NL_ERROR)
+		return NL_ERROR;
 	if (nl == NULL) {
 		/* The caller's text is const and may end right here: give
 		 * the last line its sentinel in our own buffer. */
@@ -499,12 +549,27 @@ need_word(ctx_t *c, const char *what, const char *const *words, uint32_t *out)
 	return err_at(c, t.s, "expected %s, got " Q, what, QA(t));
 }
 
+/* A file or profile name must be UTF-8: statistics print names in JSON
+ * and CSV, whose readers expect text (docs/format.md). */
+static gboolean
+check_utf8(ctx_t *c, tok_t t)
+{
+	char *shown;
+
+	if (G_LIKELY(g_utf8_validate(t.s, (gssize)t.n, NULL)))
+		return TRUE;
+	shown = g_utf8_make_valid(t.s, (gssize)MIN(t.n, VMT_QUOTE_MAX));
+	err_at(c, t.s, "name is not UTF-8 '%s'", shown);
+	g_free(shown);
+	return FALSE;
+}
+
 static gboolean
 need_name(ctx_t *c, const char **out)
 {
 	tok_t t;
 
-	if (!need(c, "NAME", &t))
+	if (!need(c, "NAME", &t) || !check_utf8(c, t))
 		return FALSE;
 	*out = arena_put(c->r, t.s, t.n);
 	return TRUE;
@@ -752,6 +817,8 @@ parse_expect(ctx_t *c)
 	} else if (tok_opt(t, "file=", &v)) {
 		if (v.n == 0)
 			return err_at(c, t.s, "missing file name " Q, QA(t));
+		if (!check_utf8(c, v))
+			return FALSE;
 		rec->expect_file = arena_put(c->r, v.s, v.n);
 		t = next(c);
 	}
@@ -1297,6 +1364,7 @@ reader_new(const char *name)
 	r->name = g_strdup(name);
 	r->fd = -1;
 	r->arena = g_malloc(VMT_ARENA);
+	r->nul_off = UINT64_MAX;
 	return r;
 }
 
@@ -1358,6 +1426,11 @@ vm_vmt_open_memory(const char *name, const char *text, size_t len)
 	r->mem = text;
 	r->mem_len = len;
 	r->seekable = TRUE;
+	{
+		const char *z = len ? memchr(text, '\0', len) : NULL;
+		if (z != NULL)
+			r->nul_off = (uint64_t)(z - text);
+	}
 	r->cap = VMT_MAX_LINE + 2;      /* only for a last unterminated line */
 	r->buf = g_malloc(r->cap);
 	/* A .vmtb in memory is decoded in place; a bad header or Lackey
@@ -1374,6 +1447,19 @@ vm_vmt_open_memory(const char *name, const char *text, size_t len)
 		}
 	}
 	return r;
+}
+
+/* After a seek: the next NUL from the new place (fill() finds it in a
+ * file; a memory reader looks now). */
+static void
+forget_nul(vm_vmt_reader_t *r)
+{
+	const char *z;
+
+	r->nul_off = UINT64_MAX;
+	if (r->fd < 0 && r->mem_pos < r->mem_len &&
+	    (z = memchr(r->mem + r->mem_pos, '\0', r->mem_len - r->mem_pos)) != NULL)
+		r->nul_off = (uint64_t)(z - r->mem);
 }
 
 gboolean
@@ -1399,6 +1485,7 @@ vm_vmt_rewind(vm_vmt_reader_t *r, GError **error)
 	r->line = 0;
 	r->state = ST_START;
 	r->arena_used = 0;
+	forget_nul(r);
 	return TRUE;
 }
 
@@ -1447,6 +1534,7 @@ vm_vmt_restore(vm_vmt_reader_t *r, const vm_vmt_mark_t *m, GError **error)
 	r->line = m->line;
 	r->state = (vmt_state_t)m->state;
 	r->arena_used = 0;
+	forget_nul(r);
 	if (r->binary) {
 		r->line = 0;
 		r->state = ST_START;

@@ -317,6 +317,7 @@ is_blank_or_end(unsigned char ch)
 }
 
 /* A string into the arena.  @what: 't' a token (non-empty, no blank),
+ * 'u' a name: a token that is UTF-8, as the .vmt reader wants names,
  * 'e' a token or empty, 'n' note text (blanks inside only), 'k' a set or
  * check key (a token without '='). */
 static const char *
@@ -349,6 +350,10 @@ get_str(cur_t *c, const vm_vmtb_store_t *s, size_t *used, char what)
 			c->bad = "string is not a single token";
 			return NULL;
 		}
+	}
+	if (what == 'u' && !g_utf8_validate((const char *)c->p, (gssize)n, NULL)) {
+		c->bad = "name is not UTF-8";
+		return NULL;
 	}
 	if (*used + n + 1 > VM_VMTB_MAX_REC + 64) {
 		c->bad = "record too long";
@@ -608,7 +613,7 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 		case 'n':
 			rec->name = get_str(&c, store, &used,
 					    kind == VM_REC_NOTE ? 'n' :
-					    kind == VM_REC_SET ? 'k' : 't');
+					    kind == VM_REC_SET ? 'k' : 'u');
 			break;
 		case 'v':
 			rec->value = get_str(&c, store, &used, 'e');
@@ -626,7 +631,7 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 				break;
 			}
 			if (*c.p++ == 1)
-				rec->expect_file = get_str(&c, store, &used, 't');
+				rec->expect_file = get_str(&c, store, &used, 'u');
 			n = get_varint(&c);
 			if (!c.short_ && !c.bad && (n == 0 || n > store->max_checks))
 				c.bad = "bad number of checks";

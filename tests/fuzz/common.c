@@ -1,0 +1,354 @@
+/*
+ * The fuzz harnesses' shared part (tests/fuzz/fuzz.h): the temporary
+ * directory, the replay plan and its bounds, the checked replay and the
+ * writers' round trip.
+ */
+#include <config.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include "tests/fuzz/fuzz.h"
+#include "sim/config.h"
+#include "sim/engine.h"
+#include "sim/narrate.h"
+#include "sim/stats.h"
+#include "traces/error.h"
+#include "traces/vmtb.h"
+
+static char *dir;
+/* FUZZ_VERBOSE=1: say what each input did (which bound, which error) */
+static gboolean verbose;
+
+void fz_clean(void)
+{
+	GDir *d = dir ? g_dir_open(dir, 0, NULL) : NULL;
+	const char *ent;
+
+	while (d && (ent = g_dir_read_name(d)) != NULL) {
+		char *p = g_build_filename(dir, ent, NULL);
+		g_unlink(p);
+		g_free(p);
+	}
+	if (d)
+		g_dir_close(d);
+}
+
+static void remove_dir(void)
+{
+	fz_clean();
+	if (dir)
+		g_rmdir(dir);
+	g_free(dir);
+	dir = NULL;
+}
+
+void fz_init(void)
+{
+	static gboolean done;
+
+	if (done)
+		return;
+	done = TRUE;
+	verbose = g_getenv("FUZZ_VERBOSE") != NULL;
+	setlocale(LC_ALL, "C");
+	/* a glib critical is a caller's bug: a finding */
+	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR);
+	/* never run the host probes (`profile host`): they are slow and read
+	 * this machine; the harnesses skip that name, this is a second belt */
+	g_setenv("VMSCOPE_PROBES", "/nonexistent/vmprobe", TRUE);
+	dir = g_dir_make_tmp("vmscope-fuzz-XXXXXX", NULL);
+	if (dir == NULL)
+		fz_fail("cannot make a temporary directory");
+	atexit(remove_dir);
+}
+
+const char *fz_dir(void)
+{
+	fz_init();
+	return dir;
+}
+
+char *fz_write(const char *name, const void *data, size_t n)
+{
+	char *path = g_build_filename(fz_dir(), name, NULL);
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL || fwrite(data, 1, n, f) != n || fclose(f) != 0)
+		fz_fail("cannot write %s", path);
+	return path;
+}
+
+void fz_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("FUZZ FINDING: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+/* ---- the plan ------------------------------------------------------------ */
+
+static void too_big(fz_plan_t *plan, const char *why)
+{
+	if (plan->replay) {
+		plan->replay = FALSE;
+		plan->why = why;
+	}
+}
+
+void fz_plan(vm_vmt_reader_t *r, fz_plan_t *plan)
+{
+	vm_config_t cfg;
+	vm_record_t rec;
+	GError *err = NULL;
+	GHashTable *pids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	gboolean forks = FALSE;
+	GPtrArray *o = g_ptr_array_new();
+
+	memset(plan, 0, sizeof(*plan));
+	plan->replay = TRUE;
+	vm_config_default(&cfg);
+	g_hash_table_add(pids, GUINT_TO_POINTER(1));
+	while (vm_vmt_next(r, &rec, &err)) {
+		switch (rec.kind) {
+		case VM_REC_PROFILE:
+			if (strcmp(rec.name, "host") == 0)
+				too_big(plan, "profile host");
+			else
+				vm_config_load(&cfg, rec.name, NULL);
+			break;
+		case VM_REC_SET:
+			vm_config_set(&cfg, rec.name, rec.value, NULL);
+			break;
+		case VM_REC_FILE:
+			if (rec.len > FZ_MAX_FILE)
+				too_big(plan, "file size");
+			break;
+		case VM_REC_SEQ:
+		case VM_REC_RAND:
+			if (rec.len > FZ_MAX_RANGE || rec.stride > FZ_MAX_RANGE ||
+			    rec.count > FZ_MAX_COUNT)
+				too_big(plan, "seq/rand range");
+			break;
+		case VM_REC_MMAP:
+			if (rec.off > FZ_MAX_FILE)
+				too_big(plan, "mmap offset");
+			/* fall through */
+		case VM_REC_MUNMAP:
+		case VM_REC_MPROTECT:
+		case VM_REC_MADVISE:
+		case VM_REC_MSYNC:
+			if (rec.len > FZ_MAX_MAP)
+				too_big(plan, "mapping length");
+			break;
+		case VM_REC_READ:
+		case VM_REC_WRITE:
+			if (rec.addr > FZ_MAX_FILE || rec.len > FZ_MAX_FILE)
+				too_big(plan, "file offset");
+			break;
+		case VM_REC_FTRUNCATE:
+			if (rec.len > FZ_MAX_FILE)
+				too_big(plan, "file size");
+			break;
+		case VM_REC_FORK:
+			/* re-forking a pid that existed is a known bug */
+			if (g_hash_table_contains(pids, GUINT_TO_POINTER(rec.child)))
+				too_big(plan, "fork to a pid used before");
+			g_hash_table_add(pids, GUINT_TO_POINTER(rec.child));
+			forks = TRUE;
+			break;
+		default:
+			break;
+		}
+		if (rec.fd > FZ_MAX_FD)
+			too_big(plan, "fd");
+	}
+	g_clear_error(&err);
+	g_hash_table_destroy(pids);
+	if (forks && strcmp(cfg.oom_policy, "none") == 0)
+		too_big(plan, "oom.policy=none with forks");
+
+	/* a small machine: a few frames, a little swap */
+	uint64_t ps = cfg.page_size ? cfg.page_size : 4096;
+	if (cfg.memory / ps < FZ_MIN_FRAMES)
+		g_ptr_array_add(o, g_strdup_printf("memory=%" G_GUINT64_FORMAT,
+						   ps * FZ_MIN_FRAMES));
+	else if (cfg.memory / ps > FZ_MAX_FRAMES)
+		g_ptr_array_add(o, g_strdup_printf("memory=%" G_GUINT64_FORMAT,
+						   ps * FZ_MAX_FRAMES));
+	if (cfg.swap_size / ps > FZ_MAX_SWAP_PAGES)
+		g_ptr_array_add(o, g_strdup_printf("swap.size=%" G_GUINT64_FORMAT,
+						   ps * FZ_MAX_SWAP_PAGES));
+	g_ptr_array_add(o, NULL);
+	plan->overrides = (char **)g_ptr_array_free(o, FALSE);
+	if (verbose && !plan->replay)
+		fprintf(stderr, "  not replayed: %s\n", plan->why);
+}
+
+void fz_plan_free(fz_plan_t *plan)
+{
+	g_strfreev(plan->overrides);
+	plan->overrides = NULL;
+}
+
+/* ---- the replay ----------------------------------------------------------- */
+
+static GString *narration;
+
+static void on_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)ctx;
+	g_string_truncate(narration, 0);
+	vm_narrate_step(narration, e, st);
+}
+
+static void on_expect_fail(void *ctx, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void check_error(const char *name, const GError *err)
+{
+	if (err && err->domain == VM_ERROR && err->code == VM_ERROR_INTERNAL)
+		fz_fail("%s: internal error: %s", name, err->message);
+}
+
+gboolean fz_replay(const char *name, const char *path, const char *text,
+		   const fz_plan_t *plan, GError **error)
+{
+	vm_engine_opts_t opts = {
+		.check = TRUE,
+		.on_step = on_step,
+		.on_expect_fail = on_expect_fail,
+	};
+	vm_engine_t *e;
+	GError *err = NULL;
+	GString *out;
+	int r = 1;
+
+	if (narration == NULL)
+		narration = g_string_new(NULL);
+	e = path ? vm_engine_open(path, NULL, plan->overrides, &opts, &err)
+		 : vm_engine_open_memory(name, text, NULL, plan->overrides,
+					 &opts, &err);
+	if (e == NULL) {
+		if (verbose)
+			fprintf(stderr, "  refused: %s\n", err->message);
+		check_error(name, err);
+		g_propagate_error(error, err);
+		return FALSE;
+	}
+	for (unsigned i = 0; i < FZ_MAX_EVENTS && r > 0; i++)
+		r = vm_engine_step(e, &err);
+	if (verbose)
+		fprintf(stderr, "  replayed %" G_GUINT64_FORMAT " events%s%s\n",
+			vm_engine_events(e), err ? ": " : "", err ? err->message : "");
+	check_error(name, err);
+	g_clear_error(&err);
+
+	/* the statistics in every format; JSON must be text */
+	out = g_string_new(NULL);
+	vm_stats_write(e, VM_FMT_TEXT, out);
+	vm_stats_write(e, VM_FMT_CSV, out);
+	g_string_truncate(out, 0);
+	vm_stats_write(e, VM_FMT_JSON, out);
+	if (!g_utf8_validate(out->str, (gssize)out->len, NULL))
+		fz_fail("%s: -f json wrote bytes that are not UTF-8", name);
+	g_string_free(out, TRUE);
+	vm_engine_free(e);
+	return TRUE;
+}
+
+/* ---- the writers' round trip ---------------------------------------------- */
+
+/* Read @r to its end: its records as .vmt into @text (after "vmt 1") and,
+ * when @bin is not NULL, as .vmtb into *bin.  FALSE with @error when a
+ * record does not parse; FALSE without one when a record cannot be encoded
+ * as .vmtb (a string too long): nothing to compare then. */
+static gboolean collect(vm_vmt_reader_t *r, GString *text, char **bin,
+			size_t *binlen, GError **error)
+{
+	FILE *f = NULL;
+	vm_vmtb_writer_t *w = NULL;
+	vm_record_t rec;
+	gboolean ok = TRUE;
+
+	if (bin) {
+		f = open_memstream(bin, binlen);
+		w = vm_vmtb_writer_new(f);
+	}
+	g_string_assign(text, "vmt 1\n");
+	while (vm_vmt_next(r, &rec, error)) {
+		vm_vmt_format(&rec, text);
+		g_string_append_c(text, '\n');
+		if (w && ok && !vm_vmtb_write(w, &rec, "roundtrip", NULL))
+			ok = FALSE;
+	}
+	if (w) {
+		if (ok)
+			ok = vm_vmtb_writer_finish(w, "roundtrip", NULL);
+		else
+			vm_vmtb_writer_free(w);
+		fclose(f);
+	}
+	return ok && (error == NULL || *error == NULL);
+}
+
+/* The first line where @a and @b differ, for the report. */
+static void differ(const char *what, const GString *a, const GString *b)
+{
+	const char *p = a->str, *q = b->str;
+	unsigned line = 1;
+
+	while (*p && *p == *q) {
+		if (*p == '\n')
+			line++;
+		p++;
+		q++;
+	}
+	fz_fail("%s: line %u differs:\n  %.*s\n  %.*s", what, line,
+		(int)strcspn(p, "\n"), p, (int)strcspn(q, "\n"), q);
+}
+
+void fz_roundtrip(const char *name, const void *data, size_t n)
+{
+	GString *t1 = g_string_new(NULL), *t2 = g_string_new(NULL);
+	char *bin = NULL;
+	size_t binlen = 0;
+	GError *err = NULL;
+	vm_vmt_reader_t *r = vm_vmt_open_memory(name, data, n);
+	gboolean ok = collect(r, t1, &bin, &binlen, &err);
+
+	vm_vmt_close(r);
+	g_clear_error(&err);
+	if (ok) {
+		/* the text the writer wrote reads back as itself */
+		r = vm_vmt_open_memory("roundtrip.vmt", t1->str, t1->len);
+		if (!collect(r, t2, NULL, NULL, &err))
+			fz_fail("%s: the formatted records do not read back: %s\n%s",
+				name, err ? err->message : "?", t1->str);
+		vm_vmt_close(r);
+		if (!g_string_equal(t1, t2))
+			differ(".vmt written and read again", t1, t2);
+		/* the .vmtb the encoder wrote decodes to the same records */
+		r = vm_vmt_open_memory("roundtrip.vmtb", bin, binlen);
+		if (!collect(r, t2, NULL, NULL, &err))
+			fz_fail("%s: the encoded records do not decode: %s", name,
+				err ? err->message : "?");
+		vm_vmt_close(r);
+		if (!g_string_equal(t1, t2))
+			differ(".vmtb written and read again", t1, t2);
+	}
+	free(bin);
+	g_string_free(t1, TRUE);
+	g_string_free(t2, TRUE);
+}
