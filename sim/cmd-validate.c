@@ -529,6 +529,9 @@ static void write_json(const report_t *r, GString *s)
 	g_string_append_printf(s, ", \"zero_page\": %s",
 			       !h->calibrated ? "null" : h->no_zero_page ? "false" : "true");
 	g_string_append_printf(s, ", \"folio_max\": %" G_GUINT64_FORMAT, h->folio_max);
+	g_string_append(s, ", \"lru_gen\": ");
+	json_str(s, h->lru_gen);
+	g_string_append_printf(s, ", \"memory_cgroup\": %d", r->memcg.version);
 	g_string_append_printf(s, ", \"calibrated\": %s, \"costs_ns\": {",
 			       h->calibrated ? "true" : "false");
 	const struct { const char *n; double v; } c[] = {
@@ -613,6 +616,13 @@ static void write_text(const report_t *r, GString *s)
 			       h->fault_around_bytes,
 			       h->fault_around_known ? "" : " (not readable: Linux's default)");
 	g_string_append_printf(s, "zero page: %s\n", zero_page_text(h));
+	g_string_append_printf(s, "multi-gen LRU: %s\n", *h->lru_gen
+			       ? (h->lru_gen_on ? "on: reclaim.policy=mglru" : "off")
+			       : "not in this kernel");
+	if (r->memcg_checked)
+		g_string_append_printf(s, "memory cgroups: %s\n", r->memcg.version == 2
+				       ? "v2" : r->memcg.version == 1 ? "v1"
+				       : r->memcg.why);
 	if (h->folio_max)
 		g_string_append_printf(s, "page-cache folios: up to %" G_GUINT64_FORMAT
 				       " KiB (cache.folio_max), from the kernel version "
@@ -723,6 +733,14 @@ static void write_markdown(const report_t *r, GString *s)
 		h->fault_around_bytes,
 		h->fault_around_known ? "" : " (not readable: Linux's default)");
 	md_fact(s, "zero page", "%s", zero_page_text(h));
+	md_fact(s, "multi-gen LRU", "%s", *h->lru_gen ? (h->lru_gen_on ?
+		"on (/sys/kernel/mm/lru_gen/enabled): the host profile reclaims with mglru"
+		: "off (/sys/kernel/mm/lru_gen/enabled): lru2q") :
+		"not in this kernel (no /sys/kernel/mm/lru_gen): lru2q");
+	if (r->memcg_checked)
+		md_fact(s, "memory cgroups", "%s", r->memcg.version == 2
+			? "cgroup v2" : r->memcg.version == 1 ? "cgroup v1"
+			: r->memcg.why);
 	if (h->folio_max)
 		md_fact(s, "page-cache folios", "up to %" G_GUINT64_FORMAT " KiB "
 			"(cache.folio_max), from the kernel version and the file "

@@ -1061,6 +1061,16 @@ static void w_dontneed(void)
 
 #define PLIMIT (32 * MIB)          /* every pressure workload's limit */
 
+/*
+ * The tolerances come from 5 runs on a 6.18 host (cgroup v1, docs/
+ * validation.md): exact where those repeated exactly (MADV_RANDOM's first
+ * pass, the OOM kills, the two processes' pages, no major faults while
+ * writing); otherwise the spread seen, rounded up: readahead's few major
+ * faults per pass (2..4: abs:2), the refaults per pass with readahead
+ * (19 %), the pages at the kill (8144..8145), the MADV_RANDOM passes
+ * (12280..12288).
+ */
+
 static const char *cg_dir;         /* $VMPROBE_CGROUP */
 static int cg_version;             /* 1 or 2 */
 
@@ -1174,9 +1184,11 @@ static void file_loop(int advice, const char *adv_name, const char *what)
 		c[p] = cgsnap();
 	}
 	double n = PASSES - 1;
-	const char *tol = advice == MADV_RANDOM ? "pct:2" : "pct:10";
-	row("first_majflt", a[1].majflt - a[0].majflt, "majflt@p1", tol);
-	row("first_minflt", a[1].minflt - a[0].minflt, "minflt@p1", "pct:10");
+	const char *tol = advice == MADV_RANDOM ? "pct:1" : "abs:2";
+	row("first_majflt", a[1].majflt - a[0].majflt, "majflt@p1",
+	    advice == MADV_RANDOM ? "exact" : "abs:2");
+	row("first_minflt", a[1].minflt - a[0].minflt, "minflt@p1",
+	    advice == MADV_RANDOM ? "exact" : "pct:40");
 	row("majflt_per_pass", (a[PASSES].majflt - a[1].majflt) / n,
 	    "majflt@p4-majflt@p1/3", tol);
 	row("minflt_per_pass", (a[PASSES].minflt - a[1].minflt) / n,
@@ -1186,7 +1198,7 @@ static void file_loop(int advice, const char *adv_name, const char *what)
 	/* the simulator keeps no shadow entries yet: every major fault of
 	 * a page it evicted is its refault */
 	row("cg_refault_per_pass", (c[PASSES].refault - c[1].refault) / n,
-	    "majflt@p4-majflt@p1/3", tol);
+	    "majflt@p4-majflt@p1/3", advice == MADV_RANDOM ? "pct:1" : "pct:20");
 	printf("fact cg_activate_per_pass %.1f\n",
 	       (c[PASSES].activate - c[1].activate) / n);
 	row("ms_per_pass", (a[PASSES].ns - a[1].ns) / n / 1e6,
@@ -1240,10 +1252,10 @@ static void w_pressure_scan(void)
 	sink = touch_read(ma, PWS, (size_t)page);
 	snap_t a2 = snap();
 	cgsnap_t c2 = cgsnap();
-	row("scan_majflt", a1.majflt - a0.majflt, "majflt@scanned-majflt@warm", "pct:10");
-	row("hot_majflt_after", a2.majflt - a1.majflt, "majflt-majflt@scanned", "abs:8");
-	row("hot_minflt_after", a2.minflt - a1.minflt, "minflt-minflt@scanned", "pct:10");
-	row("cg_refault_after", c2.refault - c1.refault, "majflt-majflt@scanned", "abs:8");
+	row("scan_majflt", a1.majflt - a0.majflt, "majflt@scanned-majflt@warm", "abs:2");
+	row("hot_majflt_after", a2.majflt - a1.majflt, "majflt-majflt@scanned", "abs:2");
+	row("hot_minflt_after", a2.minflt - a1.minflt, "minflt-minflt@scanned", "pct:2");
+	row("cg_refault_after", c2.refault - c1.refault, "majflt-majflt@scanned", "pct:15");
 	printf("fact cg_refault_during_scan %ld\n", c1.refault - c0.refault);
 	pressure_header("a 16 MiB working set read 3 times through a mapping, a "
 			"64 MiB file read once, the working set again, in a 32 MiB "
@@ -1321,7 +1333,7 @@ static void w_pressure_oom(void)
 	int killed = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
 	printf("fact child %s\n", killed ? "killed (SIGKILL)" : "not killed");
 	row("oom_kills", c1.oom_kill - c0.oom_kill, "oom_kills", "exact");
-	row("pages_at_kill", done[0], "pid=2:minflt", "pct:5");
+	row("pages_at_kill", done[0], "pid=2:minflt", "pct:1");
 	pressure_header("a child writes 64 MiB of anonymous memory in a 32 MiB "
 			"memory cgroup without swap");
 	tr("1 fork 2");
@@ -1362,7 +1374,7 @@ static void w_pressure_two(void)
 	row("oom_kills", c1.oom_kill - c0.oom_kill, "oom_kills", "exact");
 	row("a_pages", done[0], "pid=2:minflt", "exact");
 	/* B writes every page only if the killer took A, not B */
-	row("b_pages", done[1], "pid=3:minflt", "pct:5");
+	row("b_pages", done[1], "pid=3:minflt", "exact");
 	pressure_header("process A writes 20 MiB of anonymous memory and holds it, "
 			"then process B writes 24 MiB, in a 32 MiB memory cgroup "
 			"without swap");
