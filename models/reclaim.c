@@ -26,11 +26,13 @@ const vm_reclaim_ops_t *const vm_reclaim_policies[] = {
 	&vm_reclaim_policy_clock,
 	&vm_reclaim_policy_random,
 	&vm_reclaim_policy_opt,
+	&vm_reclaim_policy_mglru,
 	NULL,
 };
 
 /*
- * The policy called @name ("lru2q", "lru", "fifo", "clock", "random", "opt"),
+ * The policy called @name ("lru2q", "lru", "fifo", "clock", "random", "opt",
+ * "mglru"),
  * or NULL when there is none.
  */
 const vm_reclaim_ops_t *vm_reclaim_policy_find(const char *name)
@@ -183,6 +185,29 @@ void vm_reclaim_rotate(vm_reclaim_t *rc, uint32_t pfn)
 	if (rc->fr->f[pfn].list == VM_RECLAIM_NONE || !rc->ops->rotate)
 		return;
 	rc->ops->rotate(rc, pfn);
+}
+
+uint64_t vm_reclaim_shadow(vm_reclaim_t *rc, uint32_t pfn)
+{
+	g_return_val_if_fail(pfn < rc->fr->nr, 0);
+	if (!rc->ops->shadow)
+		return 0;
+	g_return_val_if_fail(rc->fr->f[pfn].list == VM_RECLAIM_NONE, 0);
+	return rc->ops->shadow(rc, pfn);
+}
+
+gboolean vm_reclaim_refault(vm_reclaim_t *rc, uint32_t pfn, uint64_t shadow)
+{
+	gboolean recent;
+
+	g_return_val_if_fail(pfn < rc->fr->nr, FALSE);
+	if (!rc->ops->refault || shadow == 0)
+		return FALSE;
+	g_return_val_if_fail(rc->fr->f[pfn].list == VM_RECLAIM_NONE, FALSE);
+	rc->stats.refault++;
+	recent = rc->ops->refault(rc, pfn, shadow);
+	rc->stats.refault_recent += recent;
+	return recent;
 }
 
 /* ------------------------------------------------------------------ */

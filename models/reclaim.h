@@ -36,8 +36,11 @@
  * reverse map is needed to ask whether a page was referenced.
  *
  * Left out: memory cgroups, zones and nodes, the unevictable list (mlock),
- * MGLRU, workingset refault detection, batching (pagevecs, SWAP_CLUSTER_MAX),
- * and the I/O itself (the caller's business).
+ * batching (pagevecs, SWAP_CLUSTER_MAX), and the I/O itself (the caller's
+ * business).  MGLRU is the policy mglru (reclaim-mglru.c).  Workingset
+ * refault detection is the caller's (shadow entries in the page cache and
+ * swap): vm_reclaim_shadow and vm_reclaim_refault below are the hooks a
+ * policy gets its feedback through, and no caller makes them yet.
  */
 #ifndef VM_RECLAIM_H
 #define VM_RECLAIM_H
@@ -85,6 +88,9 @@ typedef struct {             /* named after /proc/vmstat's counters */
 	uint64_t pgdeactivate; /* lru2q: active -> inactive */
 	uint64_t pgrefill;    /* lru2q: active pages scanned to deactivate */
 	uint64_t putback;     /* victims handed back by the caller */
+	uint64_t refault;     /* vm_reclaim_refault calls (workingset_refault) */
+	uint64_t refault_recent; /* of those, evicted recently enough to count
+				  * (mglru: within MAX_NR_GENS generations) */
 } vm_reclaim_stats_t;
 
 /*
@@ -117,13 +123,19 @@ typedef struct {
 	uint32_t (*victim)(vm_reclaim_t *rc, gboolean want_anon,
 			   gboolean want_file);
 	/* A victim the caller could not evict comes back (optional: NULL
-	 * means add, which is right for every policy here). */
+	 * means add, which is right for every policy here but mglru). */
 	void (*putback)(vm_reclaim_t *rc, uint32_t pfn);
 	/* @pfn, on a list, finished the writeback reclaim started for it:
 	 * make it the next page to go (folio_rotate_reclaimable moves it to
 	 * the tail of the inactive list).  Optional: NULL leaves it where it
 	 * is (random, opt: the order is not the policy's). */
 	void (*rotate)(vm_reclaim_t *rc, uint32_t pfn);
+	/* Workingset feedback (optional, both or neither; see
+	 * vm_reclaim_shadow): what to remember of victim @pfn, nonzero; and
+	 * a refault of a page evicted with @shadow, now in @pfn (on no list
+	 * yet), returning whether it counts as recent. */
+	uint64_t (*shadow)(vm_reclaim_t *rc, uint32_t pfn);
+	gboolean (*refault)(vm_reclaim_t *rc, uint32_t pfn, uint64_t shadow);
 } vm_reclaim_ops_t;
 
 struct vm_reclaim {
@@ -137,6 +149,13 @@ struct vm_reclaim {
 	vm_reclaim_list_t aside;   /* victims the scan running now could not
 				    * evict: put back when it ends (empty
 				    * between scans) */
+	/* Nonzero while the fault path handles a fault (Linux's
+	 * lru_gen_enter_fault: current->in_lru_fault): pages added meanwhile
+	 * were faulted in.  Only mglru reads it (pages faulted in are born in
+	 * a young generation, others in the oldest).  No caller sets it yet:
+	 * until the fault path raises it around a fault, mglru takes an
+	 * anonymous page or a mapped page as faulted in (reclaim-mglru.c). */
+	uint32_t in_fault;
 };
 
 /* The policy registry: NULL-terminated, the default (lru2q) first. */
@@ -149,6 +168,7 @@ extern const vm_reclaim_ops_t vm_reclaim_policy_fifo;
 extern const vm_reclaim_ops_t vm_reclaim_policy_clock;
 extern const vm_reclaim_ops_t vm_reclaim_policy_random;
 extern const vm_reclaim_ops_t vm_reclaim_policy_opt;
+extern const vm_reclaim_ops_t vm_reclaim_policy_mglru;
 
 /*
  * Reclaim state for the frames @fr (which must outlive it), ordered by @ops
@@ -190,6 +210,20 @@ void vm_reclaim_putback_aside(vm_reclaim_t *rc);
 /* Page @pfn finished the pageout reclaim started: it goes first next
  * time (nothing when it is on no list). */
 void vm_reclaim_rotate(vm_reclaim_t *rc, uint32_t pfn);
+/*
+ * Workingset refault feedback, for the page cache's and swap's shadow
+ * entries (mm/workingset.c's workingset_eviction and workingset_refault).
+ * vm_reclaim_shadow: for a victim @pfn that is really being evicted (after
+ * vm_reclaim_victim, before its frame is freed), the value to keep in the
+ * page's place; 0 when the policy keeps none (every policy but mglru).
+ * vm_reclaim_refault: the page came back into frame @pfn, not yet added to
+ * the lists (call it before vm_reclaim_add, as workingset_refault runs before
+ * folio_add_lru), and @shadow is what its eviction left.  Returns TRUE when
+ * the refault is recent by the policy's measure; counts stats.refault and
+ * stats.refault_recent.  Policies without the hooks ignore both calls.
+ */
+uint64_t vm_reclaim_shadow(vm_reclaim_t *rc, uint32_t pfn);
+gboolean vm_reclaim_refault(vm_reclaim_t *rc, uint32_t pfn, uint64_t shadow);
 
 /* Pages on the lists (of both types). */
 static inline uint32_t vm_reclaim_nr(const vm_reclaim_t *rc)

@@ -22,9 +22,22 @@
  * for callers (tests/validate.sh) on machines whose load moves the times.
  * -f markdown prints the host facts and the table as docs/validation.md
  * holds them (scripts/validation-doc.sh puts them there).
+ *
+ * The pressure-* workloads run each in a memory cgroup of its own
+ * (sim/memcg.c), as root on a host with a writable memory controller, and
+ * are skipped with the reason elsewhere:
+ *
+ *   make cgroup ─► spawn probe ─► "ready limit=N" ─► limit, move the probe
+ *   in, send 'g' ─► the probe measures, reads the cgroup's counters ─►
+ *   exit ─► kill what is left in the cgroup, rmdir (also on SIGINT,
+ *   SIGTERM, SIGHUP and after 300 s)
  */
 #include <config.h>
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +45,7 @@
 #include "sim/cli.h"
 #include "sim/config.h"
 #include "sim/host.h"
+#include "sim/memcg.h"
 #include "sim/validate.h"
 #include "traces/error.h"
 
@@ -71,6 +85,8 @@ typedef enum { OUT_TEXT, OUT_JSON, OUT_MARKDOWN } out_format_t;
 
 typedef struct {
 	vm_host_t host;
+	vm_memcg_host_t memcg;    /* version 0: the pressure rows are skipped */
+	gboolean memcg_checked;
 	vm_config_t cfg;          /* the replays' profile */
 	char *probe;
 	GArray *rows;             /* vm_vrow_t */
@@ -144,6 +160,170 @@ static gboolean run_probe(const char *probe, char **argv_tail, char **out,
 	return ok;
 }
 
+/* ---- pressure probes in a memory cgroup ------------------------------- */
+
+#define PRESSURE_PREFIX "pressure-"
+#define PRESSURE_TIMEOUT 300       /* seconds a pressure probe may take */
+
+static volatile sig_atomic_t got_signal;
+static volatile pid_t running_probe;
+
+/* Async-signal-safe: end the probe; the main flow cleans up. */
+static void on_signal(int sig)
+{
+	got_signal = sig;
+	if (running_probe > 0)
+		kill(running_probe, SIGKILL);
+}
+
+static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
+
+static void catch_signals(struct sigaction *old)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	for (unsigned i = 0; i < G_N_ELEMENTS(caught); i++)
+		sigaction(caught[i], &sa, &old[i]);
+}
+
+static void restore_signals(const struct sigaction *old)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(caught); i++)
+		sigaction(caught[i], &old[i], NULL);
+}
+
+/* Read @fd to its end into @s; FALSE when a signal came first. */
+static gboolean read_all(int fd, GString *s)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n > 0)
+			g_string_append_len(s, buf, n);
+		else if (n == 0)
+			return TRUE;
+		else if (errno != EINTR || got_signal)
+			return FALSE;
+	}
+}
+
+/* Read @fd until a full line is in @s; the line, without its newline, or
+ * NULL at the end or on a signal. */
+static char *read_line(int fd, GString *s)
+{
+	for (;;) {
+		char *nl = memchr(s->str, '\n', s->len);
+		if (nl) {
+			char *line = g_strndup(s->str, (gsize)(nl - s->str));
+			g_string_erase(s, 0, nl - s->str + 1);
+			return line;
+		}
+		char buf[512];
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n > 0)
+			g_string_append_len(s, buf, n);
+		else if (n == 0 || errno != EINTR || got_signal)
+			return NULL;
+	}
+}
+
+/*
+ * Run the probe @argv in a new memory cgroup (see the file comment).  The
+ * cgroup is gone and the probe reaped when this returns, whatever happened;
+ * after a signal the signal is raised again once that is done.
+ */
+static gboolean run_probe_in_memcg(report_t *r, char **argv, char **out,
+				   GError **error)
+{
+	struct sigaction old[G_N_ELEMENTS(caught)];
+	g_autofree char *cg = NULL, *first = NULL;
+	g_auto(GStrv) env = NULL;
+	gboolean ok = FALSE;
+	GPid pid = 0;
+	int in = -1, o = -1, e = -1;
+	GString *got = g_string_new(NULL), *err = g_string_new(NULL);
+
+	got_signal = 0;
+	catch_signals(old);
+	cg = vm_memcg_create(&r->memcg, error);
+	if (!cg)
+		goto out;
+	env = g_get_environ();
+	env = g_environ_setenv(env, "VMPROBE_CGROUP", cg, TRUE);
+	env = g_environ_setenv(env, "VMPROBE_CGROUP_VERSION",
+			       r->memcg.version == 2 ? "2" : "1", TRUE);
+	if (!g_spawn_async_with_pipes(NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD,
+				      NULL, NULL, &pid, &in, &o, &e, error))
+		goto out;
+	running_probe = pid;
+	alarm(PRESSURE_TIMEOUT);
+	first = read_line(o, got);
+	guint64 limit = 0;
+	if (first && sscanf(first, "ready limit=%" G_GUINT64_FORMAT, &limit) == 1 &&
+	    limit > 0) {
+		if (vm_memcg_limit(&r->memcg, cg, limit, error) &&
+		    vm_memcg_enter(cg, pid, error) &&
+		    write(in, "g", 1) != 1)
+			g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+				    "cannot start the probe: %s", g_strerror(errno));
+	} else if (first) {
+		/* no cgroup wanted after all (a skip line): keep the line */
+		g_string_prepend_c(got, '\n');
+		g_string_prepend(got, first);
+	}
+	close(in);
+	in = -1;
+	/* on a signal the probe is killed: reap it below either way */
+	if (read_all(o, got))
+		read_all(e, err);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	alarm(0);
+	running_probe = 0;
+	pid = 0;
+	if (error && *error)
+		goto out;
+	if (got_signal == SIGALRM)
+		g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+			    "took more than %d s and was killed", PRESSURE_TIMEOUT);
+	else if (got_signal)
+		g_set_error(error, VM_ERROR, VM_ERROR_INVALID, "interrupted");
+	else if (!g_spawn_check_wait_status(status, NULL))
+		g_set_error(error, VM_ERROR, VM_ERROR_INVALID, "%s",
+			    err->len ? g_strstrip(err->str) : "failed with no message");
+	else {
+		*out = g_strdup(got->str);
+		ok = TRUE;
+	}
+out:
+	if (in >= 0)
+		close(in);
+	if (pid > 0) {                /* spawned, not reaped: an error path */
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		running_probe = 0;
+	}
+	if (o >= 0)
+		close(o);
+	if (e >= 0)
+		close(e);
+	if (cg && !vm_memcg_remove(cg))
+		g_printerr("vmscope validate: could not remove the memory cgroup %s\n", cg);
+	g_string_free(got, TRUE);
+	g_string_free(err, TRUE);
+	restore_signals(old);
+	if (got_signal && got_signal != SIGALRM) {
+		int sig = got_signal;
+		if (!opt_keep)
+			vm_host_remove_dir(r->host.dir);
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	return ok;
+}
+
 /* Parse a probe's output; rows go to @rows, a skip to *skip. */
 static gboolean parse_probe(report_t *r, const char *w, const char *out,
 			    GArray *rows, char **skip, GError **error)
@@ -208,7 +388,17 @@ static void run_workload(report_t *r, const char *w, GError **fatal)
 	GError *err = NULL;
 	GArray *rows = g_array_new(FALSE, TRUE, sizeof(vm_vrow_t));
 
-	if (!run_probe(r->probe, tail, &out, &err)) {
+	gboolean pressure = g_str_has_prefix(w, PRESSURE_PREFIX);
+	if (pressure && !r->memcg_checked) {
+		r->memcg_checked = TRUE;
+		if (vm_memcg_detect(&r->memcg))
+			vm_memcg_reap(&r->memcg);
+	}
+	char *argv[] = { r->probe, "run", (char *)w, r->host.dir, trace, NULL };
+	if (pressure && !r->memcg.version) {
+		skip_workload(r, w, r->memcg.why);
+	} else if (pressure ? !run_probe_in_memcg(r, argv, &out, &err)
+			    : !run_probe(r->probe, tail, &out, &err)) {
 		g_autofree char *why = g_strdup_printf("the probe failed: %s", err->message);
 		skip_workload(r, w, why);
 		g_clear_error(&err);
@@ -339,6 +529,9 @@ static void write_json(const report_t *r, GString *s)
 	g_string_append_printf(s, ", \"zero_page\": %s",
 			       !h->calibrated ? "null" : h->no_zero_page ? "false" : "true");
 	g_string_append_printf(s, ", \"folio_max\": %" G_GUINT64_FORMAT, h->folio_max);
+	g_string_append(s, ", \"lru_gen\": ");
+	json_str(s, h->lru_gen);
+	g_string_append_printf(s, ", \"memory_cgroup\": %d", r->memcg.version);
 	g_string_append_printf(s, ", \"calibrated\": %s, \"costs_ns\": {",
 			       h->calibrated ? "true" : "false");
 	const struct { const char *n; double v; } c[] = {
@@ -423,6 +616,13 @@ static void write_text(const report_t *r, GString *s)
 			       h->fault_around_bytes,
 			       h->fault_around_known ? "" : " (not readable: Linux's default)");
 	g_string_append_printf(s, "zero page: %s\n", zero_page_text(h));
+	g_string_append_printf(s, "multi-gen LRU: %s\n", *h->lru_gen
+			       ? (h->lru_gen_on ? "on: reclaim.policy=mglru" : "off")
+			       : "not in this kernel");
+	if (r->memcg_checked)
+		g_string_append_printf(s, "memory cgroups: %s\n", r->memcg.version == 2
+				       ? "v2" : r->memcg.version == 1 ? "v1"
+				       : r->memcg.why);
 	if (h->folio_max)
 		g_string_append_printf(s, "page-cache folios: up to %" G_GUINT64_FORMAT
 				       " KiB (cache.folio_max), from the kernel version "
@@ -533,6 +733,14 @@ static void write_markdown(const report_t *r, GString *s)
 		h->fault_around_bytes,
 		h->fault_around_known ? "" : " (not readable: Linux's default)");
 	md_fact(s, "zero page", "%s", zero_page_text(h));
+	md_fact(s, "multi-gen LRU", "%s", *h->lru_gen ? (h->lru_gen_on ?
+		"on (/sys/kernel/mm/lru_gen/enabled): the host profile reclaims with mglru"
+		: "off (/sys/kernel/mm/lru_gen/enabled): lru2q") :
+		"not in this kernel (no /sys/kernel/mm/lru_gen): lru2q");
+	if (r->memcg_checked)
+		md_fact(s, "memory cgroups", "%s", r->memcg.version == 2
+			? "cgroup v2" : r->memcg.version == 1 ? "cgroup v1"
+			: r->memcg.why);
 	if (h->folio_max)
 		md_fact(s, "page-cache folios", "up to %" G_GUINT64_FORMAT " KiB "
 			"(cache.folio_max), from the kernel version and the file "

@@ -82,7 +82,7 @@ static const char *const tlb_policies[] = { "lru", "fifo", "random", NULL };
 static const char *const disk_types[] = { "nvme", "ssd", "hdd", "ram", NULL };
 static const char *const ra_policies[] = { "linux", "fixed", "none", NULL };
 static const char *const reclaim_policies[] = {
-	"lru2q", "lru", "fifo", "clock", "random", "opt", NULL
+	"lru2q", "lru", "fifo", "clock", "random", "opt", "mglru", NULL
 };
 static const char *const oom_policies[] = { "badness", "none", NULL };
 

@@ -152,6 +152,26 @@ uint64_t vm_host_folio_max(const char *fs, const char *kernel,
 	return MIN(page_size * (page_size / 8), 2 * 1024 * 1024);
 }
 
+gboolean vm_host_lru_gen_enabled(const char *text)
+{
+	char *end;
+
+	if (!text)
+		return FALSE;
+	while (g_ascii_isspace(*text))
+		text++;
+	if (*text == 'y' || *text == 'Y')
+		return TRUE;
+	if (!g_ascii_isxdigit(*text))
+		return FALSE;
+	guint64 mask = g_ascii_strtoull(text, &end, 16);
+	if (end == text)
+		return FALSE;
+	while (g_ascii_isspace(*end))
+		end++;
+	return *end == '\0' && (mask & 1);
+}
+
 void vm_host_read(vm_host_t *h, const char *dir)
 {
 	struct utsname u;
@@ -194,6 +214,11 @@ void vm_host_read(vm_host_t *h, const char *dir)
 	h->dirty_ratio = read_int("/proc/sys/vm/dirty_ratio");
 	h->dirty_expire_cs = read_int("/proc/sys/vm/dirty_expire_centisecs");
 	h->dirty_writeback_cs = read_int("/proc/sys/vm/dirty_writeback_centisecs");
+	g_autofree char *lg = NULL;
+	if (g_file_get_contents("/sys/kernel/mm/lru_gen/enabled", &lg, NULL, NULL)) {
+		g_strlcpy(h->lru_gen, g_strstrip(lg), sizeof(h->lru_gen));
+		h->lru_gen_on = vm_host_lru_gen_enabled(h->lru_gen);
+	}
 }
 
 static gboolean usable_probe(const char *path)
@@ -355,6 +380,9 @@ void vm_host_to_config(const vm_host_t *h, vm_config_t *cfg)
 		set(cfg, "writeback.interval", "%dms", h->dirty_writeback_cs * 10);
 	if (h->no_zero_page)
 		set(cfg, "zero_page", "false");
+	/* the kernel reclaims with the multi-gen LRU when its switch is on */
+	if (h->lru_gen_on)
+		set(cfg, "reclaim.policy", "mglru");
 	if (h->calibrated) {
 		/*
 		 * What the models charge (models/fault.c, sim/engine.c): a

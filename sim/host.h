@@ -13,6 +13,8 @@
  *   fault_around_bytes   debugfs, when readable (root); 64 KiB otherwise
  *   reclaim, writeback   /proc/sys/vm: min_free_kbytes, swappiness,
  *                        page-cluster, dirty_* ratios and centisecs
+ *   reclaim policy       /sys/kernel/mm/lru_gen/enabled: the multi-gen
+ *                        LRU's switch; on, the profile says mglru
  * Costs (calibrated): a file minor fault, a COW fault, a 4 KiB pread from
  * the page cache, a null syscall, a major fault, a TLB miss and the disk's
  * sequential bandwidth; the profile keys are derived from them in vm_host_to_config.
@@ -51,6 +53,9 @@ typedef struct {
 	int swappiness, page_cluster; /* -1: unknown */
 	int dirty_background_ratio, dirty_ratio; /* -1: unknown */
 	int dirty_expire_cs, dirty_writeback_cs; /* -1: unknown */
+	char lru_gen[24];            /* /sys/kernel/mm/lru_gen/enabled as
+				      * read, "" when absent (no MGLRU) */
+	gboolean lru_gen_on;         /* its main switch is on */
 
 	gboolean calibrated;         /* the costs below were measured */
 	char calibration_note[256];  /* why not, when not */
@@ -66,6 +71,12 @@ typedef struct {
  * system caches in single pages there (vm_host_read uses it). */
 uint64_t vm_host_folio_max(const char *fs, const char *kernel,
 			   uint64_t page_size);
+
+/* What /sys/kernel/mm/lru_gen/enabled says, @text as read: a hex mask
+ * of the multi-gen LRU's parts (0x0001 the main switch, 0x0002 the
+ * page-table walk, 0x0004 the non-leaf accessed bit), or y / n as written
+ * to it.  TRUE when the main switch is on. */
+gboolean vm_host_lru_gen_enabled(const char *text);
 
 /* Read the facts of this machine, for probe files in @dir.  Never fails:
  * what cannot be read keeps Linux's default and says so (the *_known flags). */

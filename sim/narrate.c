@@ -31,6 +31,7 @@ static const char *policy_reason(const char *policy)
 		{ "clock", "the first unreferenced page under the clock hand" },
 		{ "random", "at random" },
 		{ "opt", "the one whose next use lies farthest in the future" },
+		{ "mglru", "from the tail of the oldest generation (not young, not in a protected tier)" },
 	};
 	for (unsigned i = 0; i < G_N_ELEMENTS(r); i++)
 		if (strcmp(r[i].name, policy) == 0)

@@ -279,7 +279,7 @@ for t in sort mapfork sqlite; do
 		not_ok "traces/recorded/$t.vmtb replays without a signal" "$(show "r-$t")"
 	fi
 done
-for p in lru2q lru fifo clock random opt; do
+for p in lru2q lru fifo clock random opt mglru; do
 	vm "pol-$p" run -f csv -s memory=1M -s swap.size=16M -s reclaim.policy="$p" \
 		"$REC/sqlite.vmtb"
 	steal=$(sed -n 's/^global,,pgsteal,//p' "pol-$p.out")

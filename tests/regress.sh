@@ -40,7 +40,7 @@ same() {
 }
 
 for t in "$top_srcdir"/tests/regress/*.vmt; do
-	for pol in lru2q lru fifo clock random opt; do
+	for pol in lru2q lru fifo clock random opt mglru; do
 		same --check "$t" -s reclaim.policy=$pol
 	done
 done

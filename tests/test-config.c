@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sim/config.h"
+#include "sim/host.h"
 #include "traces/error.h"
 
 #define BUILTINS "default", "seed-hdd", "x86-32", "tiny"
@@ -380,7 +381,7 @@ static const struct {
 	{ "disk.type=floppy", "bad value for disk.type: 'floppy' (expected "
 	  "nvme, ssd, hdd or ram)" },
 	{ "reclaim.policy=LRU", "bad value for reclaim.policy: 'LRU' "
-	  "(expected lru2q, lru, fifo, clock, random or opt)" },
+	  "(expected lru2q, lru, fifo, clock, random, opt or mglru)" },
 	{ "readahead.policy=", "bad value for readahead.policy: ''" },
 	{ "oom.policy=kill", "(expected badness or none)" },
 	{ "tlb.asid=yes", "bad value for tlb.asid: 'yes' (expected true or "
@@ -864,6 +865,39 @@ START_TEST(test_format_parse_all)
 }
 END_TEST
 
+/* /sys/kernel/mm/lru_gen/enabled as kernels print it (a hex mask whose
+ * bit 0 is the switch) or as an administrator writes it. */
+static const struct {
+	const char *text;
+	gboolean on;
+} lru_gens[] = {
+	{ "0x0007\n", TRUE }, { "0x0001", TRUE }, { "0x0003", TRUE },
+	{ "0x0000\n", FALSE }, { "0x0006", FALSE }, { "y", TRUE },
+	{ "n", FALSE }, { "", FALSE }, { "garbage", FALSE },
+	{ "0x7 junk", FALSE }, { NULL, FALSE },
+};
+
+START_TEST(test_lru_gen)
+{
+	ck_assert_int_eq(vm_host_lru_gen_enabled(lru_gens[_i].text),
+			 lru_gens[_i].on);
+}
+END_TEST
+
+/* The host profile reclaims with mglru exactly when the switch is on. */
+START_TEST(test_host_policy)
+{
+	vm_host_t h;
+	vm_config_t cfg;
+
+	vm_host_read(&h, NULL);
+	h.lru_gen_on = _i;
+	vm_host_to_config(&h, &cfg);
+	ck_assert_str_eq(cfg.reclaim_policy, _i ? "mglru" : "lru2q");
+	ck_assert_str_eq(cfg.name, "host");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -903,6 +937,11 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_watermarks, 0, G_N_ELEMENTS(watermarks));
 	tcase_add_loop_test(tc, test_validate, 0, G_N_ELEMENTS(validations));
 	tcase_add_test(tc, test_validate_struct);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("host");
+	tcase_add_loop_test(tc, test_lru_gen, 0, G_N_ELEMENTS(lru_gens));
+	tcase_add_loop_test(tc, test_host_policy, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

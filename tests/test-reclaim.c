@@ -1,6 +1,6 @@
 /*
  * Tests of the reclaim core (models/reclaim.c) and its policies
- * (models/reclaim-{lru2q,lru,fifo,clock,random,opt}.c).  The policy tests
+ * (models/reclaim-{lru2q,lru,fifo,clock,random,opt,mglru}.c).  The policy tests
  * replay a reference string over k frames with a tiny driver, as a textbook
  * does by hand: a resident page is a hit (vm_reclaim_access); a miss takes a
  * free frame or, when none is left, asks vm_reclaim_victim for one and frees
@@ -17,6 +17,16 @@
  * af, and leaves out empty ones.  Pages numbered 100 and up are file pages,
  * the rest anonymous.  Referenced bits are drawn only for clock and lru2q,
  * the policies that read them.
+ *
+ * The anonymous pages are mapped (mapcount 1) and so are file pages 150 and
+ * up: their accesses set the accessed bit only.  File pages 100..149 are
+ * unmapped, read through a file descriptor: mglru counts those accesses.
+ * mglru draws its generations by list, a<gen> and f<gen> for anon and file,
+ * where generation number seq lives on list gen = seq % 4 (the comments
+ * give the seq), in list order a0 f0 a1 f1 a2 f2 a3 f3, and marks each page
+ * with * (accessed bit, mapped pages only), rN (PG_referenced and N
+ * accesses through a file descriptor, or a first young scan) and w
+ * (PG_workingset).
  *
  * The classic string 1 2 3 4 1 2 5 1 2 3 4 5 (Belady, Nelson and Shedler
  * 1969) gives, worked by hand below: FIFO 9 faults with 3 frames and 10 with
@@ -130,6 +140,8 @@ static uint32_t sim_load(sim_t *s, int page)
 				       0, (uint64_t)page);
 
 	REQUIRE(pfn != VM_NIL);
+	/* mapped pages: anonymous, and file pages from 150 (see above) */
+	s->fr.f[pfn].mapcount = page < 100 || page >= 150;
 	s->pfn_of[page] = pfn;
 	vm_reclaim_add(s->rc, pfn);
 	return pfn;
@@ -143,6 +155,7 @@ static int sim_evict(sim_t *s, uint32_t pfn)
 	REQUIRE(s->fr.f[pfn].list == VM_RECLAIM_NONE);
 	REQUIRE(s->pfn_of[page] == pfn);
 	s->pfn_of[page] = VM_NIL;
+	s->fr.f[pfn].mapcount = 0;
 	vm_frames_free(&s->fr, pfn);
 	return page;
 }
@@ -177,14 +190,24 @@ static int sim_access(sim_t *s, int page, int *hit)
 	return victim;
 }
 
+/* reclaim-mglru.c's frames[].stamp bits */
+#define MG_REFS 3u
+#define MG_REFERENCED (1u << 2)
+#define MG_WORKINGSET (1u << 3)
+
 /* The lists, head first, by walking the frames' own links. */
 static char *draw(const sim_t *s, gboolean refs)
 {
 	static const char *const pair_names[] = { "anon", "file" };
 	static const char *const lru2q_names[] = { "ia", "aa", "if", "af" };
+	static const char *const mglru_names[] = {
+		"a0", "f0", "a1", "f1", "a2", "f2", "a3", "f3"
+	};
 	gboolean lru2q = strcmp(s->rc->ops->name, "lru2q") == 0;
-	const char *const *names = lru2q ? lru2q_names : pair_names;
-	unsigned nr_lists = lru2q ? 4 : 2;
+	gboolean mglru = strcmp(s->rc->ops->name, "mglru") == 0;
+	const char *const *names = lru2q ? lru2q_names
+				 : mglru ? mglru_names : pair_names;
+	unsigned nr_lists = lru2q ? 4 : mglru ? 8 : 2;
 	GString *g = g_string_new(NULL);
 
 	for (unsigned id = 1; id <= nr_lists; id++) {
@@ -212,8 +235,14 @@ static char *draw(const sim_t *s, gboolean refs)
 				REQUIRE(s->fr.f[f->next].prev == pfn);
 			g_string_append_printf(g, " %d%s", (int)f->index,
 					       refs && (f->flags &
-							VM_FRAME_REFERENCED)
+							VM_FRAME_REFERENCED) &&
+					       (!mglru || f->mapcount)
 						       ? "*" : "");
+			if (refs && mglru && (f->stamp & MG_REFERENCED))
+				g_string_append_printf(g, "r%u", (unsigned)
+						       (f->stamp & MG_REFS) + 1);
+			if (refs && mglru && (f->stamp & MG_WORKINGSET))
+				g_string_append_c(g, 'w');
 			REQUIRE(++n <= nr);
 		}
 		REQUIRE(n == nr);
@@ -377,6 +406,129 @@ static const step_t lru2q_4[] = {
 						     * comes round: out */
 };
 
+/*
+ * mglru over 4 frames, anonymous (mapped) pages: birth in max_seq - 1,
+ * aging when eviction would reach the two young generations, a young page
+ * kept on its first scan (PG_referenced, to min_seq + 1) and promoted on
+ * its second (PG_workingset, to max_seq).  Sequences start at max_seq 3,
+ * min_seq 0 (lru_gen_init_lruvec); seq s is drawn on list s % 4.
+ */
+static const step_t mglru_4[] = {
+	{ 1, M, NO, "a2: 1*" },                    /* seq 2 = max_seq - 1 */
+	{ 2, M, NO, "a2: 2* 1*" },
+	{ 3, M, NO, "a2: 3* 2* 1*" },
+	{ 4, M, NO, "a2: 4* 3* 2* 1*" },
+	/* min_seq skips the empty 0 and 1 to 2: two generations left, so
+	 * age (max_seq 4); 1 2 3 4 are young: kept, PG_referenced, to
+	 * min_seq + 1 = 3; seq 2 empty, min_seq 3, age again (max_seq 5);
+	 * then 1 at the tail of seq 3 is not young: the victim.  5 is born
+	 * in seq 4 (list 0). */
+	{ 5, M,  1, "a0: 5* | a3: 4r1 3r1 2r1" },
+	{ 2, H, NO, "a0: 5* | a3: 4r1 3r1 2*r1" },
+	/* 2 young again with PG_referenced: workingset, to max_seq 5
+	 * (list 1); 3 not young: out */
+	{ 6, M,  3, "a0: 6* 5* | a1: 2w | a3: 4r1" },
+	{ 7, M,  4, "a0: 7* 6* 5* | a1: 2w" },
+	/* seq 3 empty: min_seq 4, age (max_seq 6); 5 6 7 young, to seq 5
+	 * behind 2; seq 4 empty, age (max_seq 7); 2 is at the tail of
+	 * seq 5 and was not touched since it was promoted: out */
+	{ 8, M,  2, "a1: 7r1 6r1 5r1 | a2: 8*" },
+	{ 5, H, NO, "a1: 7r1 6r1 5*r1 | a2: 8*" },
+	/* 5 young and referenced: to max_seq 7 (list 3); 6: out */
+	{ 9, M,  6, "a1: 7r1 | a2: 9* 8* | a3: 5w" },
+};
+
+/*
+ * A hot set that a scan through a mapping does not flush: anon 1 2 are
+ * touched between the scan's pages, file pages 150.. (mapped) are touched
+ * once each, 5 frames.  Pages faulted in are born in max_seq - 1 alike;
+ * the scan's pages, not touched again, go on their second pass, the hot
+ * pages, young each time, climb to max_seq.
+ */
+static const step_t mglru_scan[] = {
+	{ 1, M, NO, "a2: 1*" },
+	{ 2, M, NO, "a2: 2* 1*" },
+	{ 150, M, NO, "a2: 2* 1* | f2: 150*" },
+	{ 151, M, NO, "a2: 2* 1* | f2: 151* 150*" },
+	{ 152, M, NO, "a2: 2* 1* | f2: 152* 151* 150*" },
+	{ 1, H, NO, "a2: 2* 1* | f2: 152* 151* 150*" },
+	{ 2, H, NO, "a2: 2* 1* | f2: 152* 151* 150*" },
+	/* age (max_seq 4); file first: 150 151 152 young, kept in
+	 * max_seq - 1 = 3 (a rejected file page is not put back oldest);
+	 * file has two generations left, so anon: 1 2 young, kept in
+	 * min_seq + 1 = 3 with PG_referenced; age (max_seq 5); 150 is the
+	 * tail of file's oldest, seq 3, and not young: out */
+	{ 153, M, 150, "f0: 153* | a3: 2r1 1r1 | f3: 152 151" },
+	{ 154, M, 151, "f0: 154* 153* | a3: 2r1 1r1 | f3: 152" },
+	{ 1, H, NO, "f0: 154* 153* | a3: 2r1 1*r1 | f3: 152" },
+	{ 2, H, NO, "f0: 154* 153* | a3: 2*r1 1*r1 | f3: 152" },
+	{ 155, M, 152, "f0: 155* 154* 153* | a3: 2*r1 1*r1" },
+	{ 1, H, NO, "f0: 155* 154* 153* | a3: 2*r1 1*r1" },
+	{ 2, H, NO, "f0: 155* 154* 153* | a3: 2*r1 1*r1" },
+	/* file has two generations: anon 1 2, young and referenced, are
+	 * promoted to max_seq 5 (workingset); age twice on the way; the
+	 * file pages 153 154 155 are young once (kept in seq 5), then 153
+	 * is the oldest: out.  The hot set is now the youngest anon. */
+	{ 156, M, 153, "a1: 2w 1w | f1: 155 154 | f2: 156*" },
+};
+
+/*
+ * A one-off scan through read() (file pages 101.., unmapped) against a hot
+ * mapped set, 6 frames: pages read outside a fault are born in the oldest
+ * generation (min_seq 0), so the scan evicts only itself.
+ */
+static const step_t mglru_fdscan[] = {
+	{ 1, M, NO, "a2: 1*" },
+	{ 2, M, NO, "a2: 2* 1*" },
+	{ 3, M, NO, "a2: 3* 2* 1*" },
+	{ 101, M, NO, "f0: 101r1 | a2: 3* 2* 1*" },
+	{ 102, M, NO, "f0: 102r1 101r1 | a2: 3* 2* 1*" },
+	{ 103, M, NO, "f0: 103r1 102r1 101r1 | a2: 3* 2* 1*" },
+	{ 1, H, NO, "f0: 103r1 102r1 101r1 | a2: 3* 2* 1*" },
+	{ 2, H, NO, "f0: 103r1 102r1 101r1 | a2: 3* 2* 1*" },
+	{ 3, H, NO, "f0: 103r1 102r1 101r1 | a2: 3* 2* 1*" },
+	/* no aging needed: file's oldest is seq 0, four generations */
+	{ 104, M, 101, "f0: 104r1 103r1 102r1 | a2: 3* 2* 1*" },
+	{ 105, M, 102, "f0: 105r1 104r1 103r1 | a2: 3* 2* 1*" },
+	{ 106, M, 103, "f0: 106r1 105r1 104r1 | a2: 3* 2* 1*" },
+	{ 107, M, 104, "f0: 107r1 106r1 105r1 | a2: 3* 2* 1*" },
+	{ 108, M, 105, "f0: 108r1 107r1 106r1 | a2: 3* 2* 1*" },
+	{ 109, M, 106, "f0: 109r1 108r1 107r1 | a2: 3* 2* 1*" },
+	{ 110, M, 107, "f0: 110r1 109r1 108r1 | a2: 3* 2* 1*" },
+	{ 1, H, NO, "f0: 110r1 109r1 108r1 | a2: 3* 2* 1*" },
+	{ 2, H, NO, "f0: 110r1 109r1 108r1 | a2: 3* 2* 1*" },
+	{ 3, H, NO, "f0: 110r1 109r1 108r1 | a2: 3* 2* 1*" },
+};
+
+/*
+ * Tiers from accesses through a file descriptor, 3 frames.  Without
+ * refaults the controller protects no tier (get_tier_idx is 3), so only a
+ * page whose counts are all set (refs 4 and workingset) is passed over,
+ * into min_seq + 1 with its counts cleared (folio_inc_gen).
+ */
+static const step_t mglru_saturated[] = {
+	{ 101, M, NO, "f0: 101r1" },
+	{ 101, H, NO, "f0: 101r2" },
+	{ 101, H, NO, "f0: 101r3" },
+	{ 101, H, NO, "f0: 101r4" },
+	{ 101, H, NO, "f0: 101r4w" },        /* the refs bits are full */
+	{ 101, H, NO, "f0: 101r4w" },
+	{ 102, M, NO, "f0: 102r1 101r4w" },
+	{ 103, M, NO, "f0: 103r1 102r1 101r4w" },
+	{ 104, M, 102, "f0: 104r1 103r1 | f1: 101w" },
+	{ 105, M, 103, "f0: 105r1 104r1 | f1: 101w" },
+};
+
+/* Read three times (tier 2), not saturated: no protection. */
+static const step_t mglru_tier2[] = {
+	{ 101, M, NO, "f0: 101r1" },
+	{ 101, H, NO, "f0: 101r2" },
+	{ 101, H, NO, "f0: 101r3" },
+	{ 102, M, NO, "f0: 102r1 101r3" },
+	{ 103, M, NO, "f0: 103r1 102r1 101r3" },
+	{ 104, M, 101, "f0: 104r1 103r1 102r1" },
+};
+
 static const struct scenario {
 	const char *name;
 	const char *policy;
@@ -402,6 +554,13 @@ static const struct scenario {
 	S("fifo vs clock", "fifo", 3, fifo_3b, FALSE, 7, 4, 0, 0),
 	/* scans: 4 + 1 + 3 + 1 + 2; activations of 1, 4, 7; 1 deactivated */
 	S("lru2q 4 frames", "lru2q", 4, lru2q_4, TRUE, 9, 11, 3, 1),
+	/* scans per victim: 5, 2, 1, 4, 2; promotions of 2 and 5 */
+	S("mglru aging", "mglru", 4, mglru_4, TRUE, 9, 14, 2, 0),
+	/* scans: 6, 1, 1, 7 */
+	S("mglru scan", "mglru", 5, mglru_scan, TRUE, 9, 14, 2, 0),
+	S("mglru read scan", "mglru", 6, mglru_fdscan, TRUE, 13, 7, 0, 0),
+	S("mglru saturated", "mglru", 3, mglru_saturated, TRUE, 5, 3, 0, 0),
+	S("mglru tier 2", "mglru", 3, mglru_tier2, TRUE, 4, 1, 0, 0),
 #undef S
 };
 
@@ -707,10 +866,92 @@ START_TEST(test_lru2q_inactive_ratio)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* mglru: refault feedback through shadows.                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * 70 file pages read twice through a file descriptor (refs 2: tier 1) and
+ * one read once (171, tier 0), on 200 frames.  All 70 are evicted (their
+ * shadows kept: min_seq 0, refs 2) and come back within the same
+ * generations, so each refault is recent and counts for tier 1; they are
+ * read twice again.  Tier 1 now refaults 70 times in 70 evictions, tier 0
+ * never: get_tier_idx compares 70 * (0 + 64) * 2 > (0 + 1) * 70 * 3 and
+ * protects tier 1 and up (tier_idx 0).  So after 171 (tier 0) goes, the
+ * next victim search passes all 70 tier-1 pages over into min_seq + 1
+ * (pgrefill 70, their counts cleared); the empty oldest generation then
+ * closes, the averages halve (35 refaults, under MIN_LRU_BATCH = 64), and
+ * 101, now tier 0, is the victim.  Without the refault calls the victims
+ * are 171 and 101 with nothing passed over.
+ */
+START_TEST(test_mglru_refault)
+{
+	gboolean feedback = _i == 0;
+	uint64_t shadow[MAX_PAGE] = { 0 };
+	uint32_t v;
+	sim_t s;
+
+	sim_init(&s, "mglru", 200, 60, 1, 12);
+	for (int p = 101; p <= 171; p++) {
+		/* read(), not mapped: sim_load would map pages from 150 */
+		uint32_t pfn = vm_frames_alloc(&s.fr, VM_FRAME_FILE, 0,
+					       (uint64_t)p);
+		ck_assert_uint_ne(pfn, VM_NIL);
+		vm_reclaim_add(s.rc, pfn);
+		s.pfn_of[p] = pfn;
+		vm_reclaim_access(s.rc, pfn);
+		if (p < 171)
+			vm_reclaim_access(s.rc, pfn);
+	}
+	for (int p = 101; p <= 170; p++) {
+		v = vm_reclaim_victim(s.rc, FALSE, TRUE);
+		ck_assert_uint_ne(v, VM_NIL);
+		shadow[p] = vm_reclaim_shadow(s.rc, v);
+		ck_assert_uint_ne(shadow[p], 0);
+		ck_assert_int_eq(sim_evict(&s, v), p);
+	}
+	ck_assert_uint_eq(s.rc->stats.pgrefill, 0);
+	for (int p = 101; p <= 170; p++) {
+		uint32_t pfn = vm_frames_alloc(&s.fr, VM_FRAME_FILE, 0,
+					       (uint64_t)p);
+		ck_assert_uint_ne(pfn, VM_NIL);
+		if (feedback)
+			ck_assert(vm_reclaim_refault(s.rc, pfn, shadow[p]));
+		vm_reclaim_add(s.rc, pfn);
+		s.pfn_of[p] = pfn;
+		vm_reclaim_access(s.rc, pfn);
+		vm_reclaim_access(s.rc, pfn);
+	}
+	ck_assert_uint_eq(s.rc->stats.refault, feedback ? 70 : 0);
+	ck_assert_uint_eq(s.rc->stats.refault_recent, feedback ? 70 : 0);
+	v = vm_reclaim_victim(s.rc, FALSE, TRUE);
+	ck_assert_int_eq(sim_evict(&s, v), 171);
+	v = vm_reclaim_victim(s.rc, FALSE, TRUE);
+	ck_assert_int_eq(sim_evict(&s, v), 101);
+	ck_assert_uint_eq(s.rc->stats.pgrefill, feedback ? 70 : 0);
+	sim_destroy(&s);
+}
+END_TEST
+
+/* Policies without shadows: no shadow, and a refault changes nothing. */
+START_TEST(test_no_shadow)
+{
+	sim_t s;
+	uint32_t pfn;
+
+	sim_init(&s, "lru2q", 2, 60, 1, 12);
+	pfn = sim_load(&s, 101);
+	ck_assert_uint_eq(vm_reclaim_shadow(s.rc, pfn), 0);
+	ck_assert(!vm_reclaim_refault(s.rc, pfn, 12345));
+	ck_assert_uint_eq(s.rc->stats.refault, 0);
+	sim_destroy(&s);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Every policy: wants, removal, putback, isolation.                   */
 /* ------------------------------------------------------------------ */
 
-#define NR_POLICIES 6
+#define NR_POLICIES 7
 
 /*
  * Anon 1 2 3 and file 101 102 103, interleaved and referenced, on 6 frames:
@@ -789,8 +1030,11 @@ START_TEST(test_remove)
 	ck_assert_uint_eq(vm_reclaim_nr(s.rc), 4);
 	if (ordered) {
 		char *lists = draw(&s, FALSE);
+		/* mglru: anonymous pages are born in max_seq - 1 = 2 */
 		GString *want = g_string_new(strcmp(ops->name, "lru2q") == 0
-					     ? "ia:" : "anon:");
+					     ? "ia:"
+					     : strcmp(ops->name, "mglru") == 0
+					     ? "a2:" : "anon:");
 		for (int p = 5; p >= 1; p--)
 			if (p != gone)
 				g_string_append_printf(want, " %d", p);
@@ -808,6 +1052,7 @@ START_TEST(test_remove)
 		seen |= 1 << out[i];
 	}
 	ck_assert_int_eq(seen, 0x3e & ~(1 << gone));
+	s.fr.f[pfn].mapcount = 0;
 	vm_frames_free(&s.fr, pfn);
 	sim_destroy(&s);
 }
@@ -983,6 +1228,7 @@ static const struct {
 	{ "clock", &vm_reclaim_policy_clock },
 	{ "random", &vm_reclaim_policy_random },
 	{ "opt", &vm_reclaim_policy_opt },
+	{ "mglru", &vm_reclaim_policy_mglru },
 	{ "LRU", NULL },
 	{ "", NULL },
 	{ "belady", NULL },
@@ -1036,6 +1282,11 @@ static Suite *reclaim_suite(void)
 			    G_N_ELEMENTS(balance_cases));
 	tcase_add_loop_test(tc, test_lru2q_inactive_ratio, 0,
 			    G_N_ELEMENTS(ratio_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("mglru");
+	tcase_add_loop_test(tc, test_mglru_refault, 0, 2);
+	tcase_add_test(tc, test_no_shadow);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lists");

@@ -252,5 +252,43 @@ else
 	not_ok "vmscope profiles host prints the host profile" "$(cat "$T/host.ini" "$T/host.err")"
 fi
 
+# The pressure probes (memory cgroups) in make check: the two quick ones
+# whose rows repeat exactly (the OOM kills).  The others take longer and
+# have spread rows: `make validate-pressure` runs them all.  As root on a
+# host with a writable memory controller they run and leave no cgroup and
+# no process behind; elsewhere they are skipped with the reason.
+P=pressure-anon-oom,pressure-two-procs
+"$VMSCOPE" validate -f json --ignore-times --dir "$T" --only "$P" >"$T/p.json" 2>"$T/p.err"
+rc=$?
+check=$(python3 - "$T/p.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = [r for r in d["rows"] if r["workload"].startswith("pressure-")]
+skipped = [s for s in d["skipped"] if s["workload"].startswith("pressure-")]
+if skipped:
+    bad = [s for s in skipped if not s["reason"]]
+    print("SKIPPED" if len(skipped) == 2 and not bad and not rows else "bad skips %r" % skipped)
+else:
+    off = ["%s %s" % (r["workload"], r["metric"]) for r in rows
+           if r["tolerance"] == "exact" and r["verdict"] != "ok"]
+    print("OK" if len(rows) == 5 and not off else "rows %d, off: %s" % (len(rows), off))
+PY
+)
+if [ "$rc" = 0 ] && [ "$check" = OK ]; then
+	ok "the pressure probes run in memory cgroups and their exact rows are ok"
+elif [ "$rc" = 0 ] && [ "$check" = SKIPPED ]; then
+	ok "the pressure probes are skipped with a reason (no writable memory controller, or not root) # SKIP"
+else
+	not_ok "the pressure probes run in memory cgroups, or are skipped with a reason (exit $rc)" \
+	       "$check $(cat "$T/p.err")"
+fi
+left=$(find /sys/fs/cgroup -maxdepth 6 -name 'vmscope-validate-*' 2>/dev/null | head -3)
+probes=$(ps -eo args 2>/dev/null | grep -c '^[^ ]*vmprobe run pressure-')
+if [ -z "$left" ] && [ "$probes" = 0 ]; then
+	ok "no memory cgroup and no probe process is left behind"
+else
+	not_ok "no memory cgroup and no probe process is left behind" "$left; $probes probes"
+fi
+
 echo "validate: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -37,6 +37,16 @@
  *  - mappings are placed 2 MiB-aligned, as the trace's addresses are, so
  *    that the 16-page fault-around windows fall on the same pages;
  *  - anonymous memory gets MADV_NOHUGEPAGE: the simulator has no THP.
+ *
+ * The pressure-* workloads run in a memory cgroup that validate makes
+ * for each (sim/memcg.c): the probe sets up (its files written and
+ * evicted outside the cgroup), prints `ready limit=BYTES`, and waits for
+ * one byte `g` on its standard input, which validate sends once it has
+ * made the cgroup with that limit (and no swap) and moved the probe into
+ * it.  $VMPROBE_CGROUP names the cgroup's directory and
+ * $VMPROBE_CGROUP_VERSION its version (1 or 2): the probe reads the
+ * cgroup's counters there itself, before and after each measured part.
+ * Its children die with it (PR_SET_PDEATHSIG).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1046,6 +1057,378 @@ static void w_dontneed(void)
 	tr("1 seq r 0x%lx 4M", TRACE_BASE);
 }
 
+/* ---- pressure: workloads in a memory cgroup ---------------------------- */
+
+#define PLIMIT (32 * MIB)          /* every pressure workload's limit */
+
+/*
+ * The tolerances come from 5 runs on a 6.18 host (cgroup v1, docs/
+ * validation.md): exact where those repeated exactly (MADV_RANDOM's first
+ * pass, the OOM kills, the two processes' pages, no major faults while
+ * writing); otherwise the spread seen, rounded up: readahead's few major
+ * faults per pass (2..4: abs:2), the refaults per pass with readahead
+ * (19 %), the pages at the kill (8144..8145), the MADV_RANDOM passes
+ * (12280..12288).
+ */
+
+static const char *cg_dir;         /* $VMPROBE_CGROUP */
+static int cg_version;             /* 1 or 2 */
+
+/* A counter of the cgroup: "KEY N" in @file (memory.stat, memory.events,
+ * memory.oom_control); -1 when the kernel has no such counter. */
+static long cg_read(const char *file, const char *key)
+{
+	char path[4096], line[256];
+	size_t kl = strlen(key);
+	long v = -1;
+	snprintf(path, sizeof(path), "%s/%s", cg_dir, file);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, kl) == 0 && line[kl] == ' ') {
+			v = atol(line + kl + 1);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+typedef struct {
+	long pgfault, pgmajfault, refault, activate, oom_kill;
+} cgsnap_t;
+
+static cgsnap_t cgsnap(void)
+{
+	cgsnap_t c;
+	c.pgfault = cg_read("memory.stat", "pgfault");
+	c.pgmajfault = cg_read("memory.stat", "pgmajfault");
+	c.refault = cg_read("memory.stat", "workingset_refault_file");
+	if (c.refault < 0)        /* before 5.9: one counter for both */
+		c.refault = cg_read("memory.stat", "workingset_refault");
+	c.activate = cg_read("memory.stat", "workingset_activate_file");
+	if (c.activate < 0)
+		c.activate = cg_read("memory.stat", "workingset_activate");
+	c.oom_kill = cg_read(cg_version == 2 ? "memory.events" : "memory.oom_control",
+			     "oom_kill");
+	return c;
+}
+
+/*
+ * The end of the set-up: ask validate for a cgroup of @limit bytes without
+ * swap, and wait until the probe is in it.  What was touched so far stays
+ * charged where it was (cgroup v1 and v2 do not move charges with a task).
+ */
+static void pressure_begin(size_t limit)
+{
+	printf("ready limit=%zu\n", limit);
+	fflush(stdout);
+	char c = 0;
+	if (read(0, &c, 1) != 1 || c != 'g')
+		skip("validate did not put the probe in a memory cgroup");
+	warm_up();
+}
+
+/* Skip at once when not run by validate with a cgroup. */
+static void pressure_check(void)
+{
+	const char *v = getenv("VMPROBE_CGROUP_VERSION");
+	cg_dir = getenv("VMPROBE_CGROUP");
+	if (!cg_dir || !*cg_dir || !v)
+		skip("needs a memory cgroup: vmscope validate makes one when it "
+		     "runs as root on a host with a writable memory controller");
+	cg_version = atoi(v);
+}
+
+/*
+ * The header every pressure trace shares.  Until the simulator has memory
+ * cgroups, the machine itself is made the size of the limit: no swap, no
+ * watermarks and no kswapd (a cgroup reclaims directly, at its limit).
+ * When the cgroup ops exist, these lines become
+ *   1 cgroup create probe max=32M swap.max=0
+ *   1 cgroup enter probe
+ * after the file headers, and the machine keeps the host's size.
+ */
+static void pressure_header(const char *what)
+{
+	trace_header(what);
+	tr("# stand-in for a memory cgroup of %zu MiB without swap (see vmprobe.c)",
+	   (size_t)PLIMIT / MIB);
+	tr("set memory=%zuM", (size_t)PLIMIT / MIB);
+	tr("set swap.size=0");
+	tr("set reclaim.watermark_min=0");
+	tr("set reclaim.kswapd=false");
+}
+
+#define PLOOP (48 * MIB)
+#define PASSES 4
+
+/* A 48 MiB file read through a mapping, PASSES times, under 32 MiB: from the
+ * second pass on, each pass finds the pages it needs evicted. */
+static void file_loop(int advice, const char *adv_name, const char *what)
+{
+	pressure_check();
+	int fd = make_file("data", PLOOP, 4 * KIB);
+	evict(fd, PLOOP);
+	char *m = map_aligned(PLOOP, PROT_READ, MAP_SHARED, fd, 0);
+	if (advice != MADV_NORMAL && madvise(m, PLOOP, advice) != 0)
+		skip("madvise(%s): %s", adv_name, strerror(errno));
+	pressure_begin(PLIMIT);
+	snap_t a[PASSES + 1];
+	cgsnap_t c[PASSES + 1];
+	c[0] = cgsnap();
+	a[0] = snap();
+	for (int p = 1; p <= PASSES; p++) {
+		sink = touch_read(m, PLOOP, (size_t)page);
+		a[p] = snap();
+		c[p] = cgsnap();
+	}
+	double n = PASSES - 1;
+	const char *tol = advice == MADV_RANDOM ? "pct:1" : "abs:2";
+	row("first_majflt", a[1].majflt - a[0].majflt, "majflt@p1",
+	    advice == MADV_RANDOM ? "exact" : "abs:2");
+	row("first_minflt", a[1].minflt - a[0].minflt, "minflt@p1",
+	    advice == MADV_RANDOM ? "exact" : "pct:40");
+	row("majflt_per_pass", (a[PASSES].majflt - a[1].majflt) / n,
+	    "majflt@p4-majflt@p1/3", tol);
+	row("minflt_per_pass", (a[PASSES].minflt - a[1].minflt) / n,
+	    "minflt@p4-minflt@p1/3", "pct:10");
+	row("cg_pgmajfault_per_pass", (c[PASSES].pgmajfault - c[1].pgmajfault) / n,
+	    "majflt@p4-majflt@p1/3", tol);
+	/* the simulator keeps no shadow entries yet: every major fault of
+	 * a page it evicted is its refault */
+	row("cg_refault_per_pass", (c[PASSES].refault - c[1].refault) / n,
+	    "majflt@p4-majflt@p1/3", advice == MADV_RANDOM ? "pct:1" : "pct:20");
+	printf("fact cg_activate_per_pass %.1f\n",
+	       (c[PASSES].activate - c[1].activate) / n);
+	row("ms_per_pass", (a[PASSES].ns - a[1].ns) / n / 1e6,
+	    "sim_time_ns@p4-sim_time_ns@p1/3000000", "factor:3");
+	pressure_header(what);
+	tr("file data size=48M");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 48M r shared fd=3", TRACE_BASE);
+	if (advice != MADV_NORMAL)
+		tr("1 madvise 0x%lx 48M %s", TRACE_BASE, adv_name);
+	for (int p = 1; p <= PASSES; p++) {
+		tr("1 seq r 0x%lx 48M", TRACE_BASE);
+		tr("1 note @p%d", p);
+	}
+}
+
+static void w_pressure_loop(void)
+{
+	file_loop(MADV_NORMAL, "normal", "a 48 MiB file read through a mapping "
+		  "4 times in a 32 MiB memory cgroup");
+}
+
+static void w_pressure_loop_random(void)
+{
+	file_loop(MADV_RANDOM, "random", "a 48 MiB file read through a mapping "
+		  "with MADV_RANDOM 4 times in a 32 MiB memory cgroup");
+}
+
+#define PWS (16 * MIB)
+#define PSCAN (64 * MIB)
+
+/* A 16 MiB working set read 3 times, a one-off 64 MiB scan, the working set
+ * again: does it survive the scan? */
+static void w_pressure_scan(void)
+{
+	pressure_check();
+	int fa = make_file("hot", PWS, 4 * KIB);
+	evict(fa, PWS);
+	int fb = make_file("scan", PSCAN, 4 * KIB);
+	evict(fb, PSCAN);
+	char *ma = map_aligned(PWS, PROT_READ, MAP_SHARED, fa, 0);
+	char *mb = map_aligned(PSCAN, PROT_READ, MAP_SHARED, fb, 0);
+	pressure_begin(PLIMIT);
+	for (int p = 0; p < 3; p++)
+		sink = touch_read(ma, PWS, (size_t)page);
+	snap_t a0 = snap();
+	cgsnap_t c0 = cgsnap();
+	sink = touch_read(mb, PSCAN, (size_t)page);
+	snap_t a1 = snap();
+	cgsnap_t c1 = cgsnap();
+	sink = touch_read(ma, PWS, (size_t)page);
+	snap_t a2 = snap();
+	cgsnap_t c2 = cgsnap();
+	row("scan_majflt", a1.majflt - a0.majflt, "majflt@scanned-majflt@warm", "abs:2");
+	row("hot_majflt_after", a2.majflt - a1.majflt, "majflt-majflt@scanned", "abs:2");
+	row("hot_minflt_after", a2.minflt - a1.minflt, "minflt-minflt@scanned", "pct:2");
+	row("cg_refault_after", c2.refault - c1.refault, "majflt-majflt@scanned", "pct:15");
+	printf("fact cg_refault_during_scan %ld\n", c1.refault - c0.refault);
+	pressure_header("a 16 MiB working set read 3 times through a mapping, a "
+			"64 MiB file read once, the working set again, in a 32 MiB "
+			"memory cgroup");
+	tr("file hot size=16M");
+	tr("file scan size=64M");
+	tr("1 open hot fd=3");
+	tr("1 open scan fd=4");
+	tr("1 mmap 0x%lx 16M r shared fd=3", TRACE_BASE);
+	tr("1 mmap 0x%lx 64M r shared fd=4", TRACE_BASE + 64 * MIB);
+	for (int p = 0; p < 3; p++)
+		tr("1 seq r 0x%lx 16M", TRACE_BASE);
+	tr("1 note @warm");
+	tr("1 seq r 0x%lx 64M", TRACE_BASE + 64 * MIB);
+	tr("1 note @scanned");
+	tr("1 seq r 0x%lx 16M", TRACE_BASE);
+}
+
+/* A child that writes every page of @len of anonymous memory, counting
+ * them in *@done; then, with @ack_fd >= 0, says so there and holds its
+ * memory until a signal ends it.  Returns its pid; it dies with the probe. */
+static pid_t anon_child(size_t len, volatile long *done, int ack_fd)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		_exit(1);
+	madvise(m, len, MADV_NOHUGEPAGE);
+	for (size_t o = 0; o < len; o += (size_t)page) {
+		m[o] = 1;
+		(*done)++;
+	}
+	if (ack_fd >= 0) {              /* hold the memory until a signal */
+		if (write(ack_fd, "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	_exit(0);
+}
+
+/* The counters the children keep, in a shared page touched before the
+ * probe enters the cgroup (so charged outside it). */
+static volatile long *shared_counters(void)
+{
+	volatile long *c = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	c[0] = c[1] = 0;
+	return c;
+}
+
+#define PANON (64 * MIB)
+
+/* Anonymous memory past the limit, no swap: the OOM killer, and when. */
+static void w_pressure_oom(void)
+{
+	pressure_check();
+	volatile long *done = shared_counters();
+	pressure_begin(PLIMIT);
+	cgsnap_t c0 = cgsnap();
+	pid_t pid = anon_child(PANON, &done[0], -1);
+	int st;
+	if (waitpid(pid, &st, 0) != pid)
+		die("waitpid: %s", strerror(errno));
+	cgsnap_t c1 = cgsnap();
+	int killed = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+	printf("fact child %s\n", killed ? "killed (SIGKILL)" : "not killed");
+	row("oom_kills", c1.oom_kill - c0.oom_kill, "oom_kills", "exact");
+	row("pages_at_kill", done[0], "pid=2:minflt", "pct:1");
+	pressure_header("a child writes 64 MiB of anonymous memory in a 32 MiB "
+			"memory cgroup without swap");
+	tr("1 fork 2");
+	tr("2 mmap 0x%lx 64M rw private anon", TRACE_BASE);
+	tr("2 seq w 0x%lx 64M", TRACE_BASE);
+}
+
+#define PA (20 * MIB)
+#define PB (24 * MIB)
+
+/* Two processes: A holds 20 MiB, then B writes 24 MiB; at the limit the OOM
+ * killer takes the bigger, A, and B finishes. */
+static void w_pressure_two(void)
+{
+	pressure_check();
+	volatile long *done = shared_counters();
+	int ack[2];
+	if (pipe(ack) != 0)
+		die("pipe: %s", strerror(errno));
+	pressure_begin(PLIMIT);
+	cgsnap_t c0 = cgsnap();
+	pid_t a = anon_child(PA, &done[0], ack[1]);
+	char c;
+	if (read(ack[0], &c, 1) != 1)
+		die("process A failed before holding its memory");
+	pid_t b = anon_child(PB, &done[1], -1);
+	int sa, sb;
+	if (waitpid(b, &sb, 0) != b)
+		die("waitpid: %s", strerror(errno));
+	cgsnap_t c1 = cgsnap();
+	kill(a, SIGTERM);               /* A's end, if the OOM killer spared it */
+	if (waitpid(a, &sa, 0) != a)
+		die("waitpid: %s", strerror(errno));
+	int a_oom = WIFSIGNALED(sa) && WTERMSIG(sa) == SIGKILL;
+	int b_oom = WIFSIGNALED(sb) && WTERMSIG(sb) == SIGKILL;
+	printf("fact killed %s\n", a_oom && b_oom ? "A_and_B" : a_oom ? "A_(20_MiB,_the_bigger)"
+	       : b_oom ? "B_(the_one_allocating)" : "none");
+	row("oom_kills", c1.oom_kill - c0.oom_kill, "oom_kills", "exact");
+	row("a_pages", done[0], "pid=2:minflt", "exact");
+	/* B writes every page only if the killer took A, not B */
+	row("b_pages", done[1], "pid=3:minflt", "exact");
+	pressure_header("process A writes 20 MiB of anonymous memory and holds it, "
+			"then process B writes 24 MiB, in a 32 MiB memory cgroup "
+			"without swap");
+	tr("1 fork 2");
+	tr("2 mmap 0x%lx 20M rw private anon", TRACE_BASE);
+	tr("2 seq w 0x%lx 20M", TRACE_BASE);
+	tr("1 fork 3");
+	tr("3 mmap 0x%lx 24M rw private anon", TRACE_BASE + 64 * MIB);
+	tr("3 seq w 0x%lx 24M", TRACE_BASE + 64 * MIB);
+}
+
+#define PDIRTY (64 * MIB)
+
+/* write() of 64 MiB to a new file under the limit: the dirty pages must
+ * be written back before they can be reclaimed (writeback throttling). */
+static void w_pressure_dirty(void)
+{
+	pressure_check();
+	char *p = path_of("data");
+	unlink(p);
+	int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		die("%s: %s", p, strerror(errno));
+	char *buf = malloc(64 * KIB);
+	if (!buf)
+		die("out of memory");
+	memset(buf, 'd', 64 * KIB);
+	pressure_begin(PLIMIT);
+	cgsnap_t c0 = cgsnap();
+	snap_t a0 = snap();
+	for (size_t off = 0; off < PDIRTY; off += 64 * KIB)
+		if (write(fd, buf, 64 * KIB) != (ssize_t)(64 * KIB))
+			die("write: %s", strerror(errno));
+	snap_t a1 = snap();
+	if (fsync(fd) != 0)
+		die("fsync: %s", strerror(errno));
+	snap_t a2 = snap();
+	cgsnap_t c1 = cgsnap();
+	free(buf);
+	row("write_majflt", a1.majflt - a0.majflt, "majflt@written", "exact");
+	row("cg_pgmajfault", c1.pgmajfault - c0.pgmajfault, "majflt", "exact");
+	row("write_us_per_mib", (a1.ns - a0.ns) / 1e3 / (PDIRTY / MIB),
+	    "sim_time_ns@written/64000", "factor:3");
+	row("fsync_ms", (a2.ns - a1.ns) / 1e6,
+	    "sim_time_ns-sim_time_ns@written/1000000", "factor:5");
+	pressure_header("64 MiB written to a new file with 64 KiB write() calls, "
+			"then fsync, in a 32 MiB memory cgroup");
+	tr("1 open data fd=3 create");
+	for (size_t off = 0; off < PDIRTY; off += 64 * KIB)
+		tr("1 write 3 %zu 64K", off);
+	tr("1 note @written");
+	tr("1 fsync 3");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1075,6 +1458,13 @@ static const struct {
 	{ "stride-sweep", w_stride },
 	{ "madv-willneed", w_willneed },
 	{ "madv-dontneed", w_dontneed },
+	/* in a memory cgroup (validate makes it): names start pressure- */
+	{ "pressure-file-loop", w_pressure_loop },
+	{ "pressure-file-loop-random", w_pressure_loop_random },
+	{ "pressure-scan", w_pressure_scan },
+	{ "pressure-anon-oom", w_pressure_oom },
+	{ "pressure-two-procs", w_pressure_two },
+	{ "pressure-dirty-writer", w_pressure_dirty },
 };
 
 /* ---- calibration -------------------------------------------------------- */
@@ -1324,6 +1714,8 @@ int main(int argc, char **argv)
 		if (fclose(trace) != 0 || rename(trace_tmp, argv[4]) != 0)
 			die("%s: %s", argv[4], strerror(errno));
 		unlink(path_of("data"));
+		unlink(path_of("hot"));
+		unlink(path_of("scan"));
 		return 0;
 	}
 	fprintf(stderr, "vmprobe: unknown workload '%s' (vmprobe list)\n", argv[2]);
