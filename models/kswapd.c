@@ -48,6 +48,7 @@ uint64_t vm_kswapd_run(vm_machine_t *m)
 	vm_vmscan_shrink(m, target, FALSE, 0);
 	uint64_t cost = m->reclaim_ns;
 	m->c.kswapd_ns += cost;
+	m->c.pgsteal_kswapd += m->nr_evicted - evicted;
 	if (m->frames.nr_free >= m->wm_high) {
 		m->kswapd_state = VM_KSWAPD_SLEEPING;   /* balanced */
 	} else if (m->nr_evicted > evicted || m->nr_pageout > pageouts) {

@@ -83,6 +83,8 @@ typedef struct {
 	uint64_t reclaim_waits;  /* allocations that waited for a pageout */
 	uint64_t pageoutrun;     /* kswapd's turns on the CPU (balance_pgdat) */
 	uint64_t kswapd_ns;      /* kswapd's CPU time */
+	uint64_t pgsteal_kswapd; /* pages kswapd freed (the rest of pgsteal is
+				  * direct reclaim's) */
 } vm_counters_t;
 
 /* The latest eviction and OOM kill, for narration. */
