@@ -25,6 +25,7 @@
  */
 #include <string.h>
 #include "sim/engine-int.h"
+#include "sim/op.h"
 #include "sim/config.h"
 #include "sim/stats.h"
 #include "sim/tracecheck.h"
@@ -540,84 +541,23 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		if (!run_accesses(e, t, p, r, error))
 			return FALSE;
 		break;
-	case VM_REC_MMAP:
-		vm_syscall_mmap(m, p, r->addr, r->len, r->prot, r->flags, r->fd,
-				r->off, res);
-		break;
-	case VM_REC_MUNMAP:
-		vm_syscall_munmap(m, p, r->addr, r->len, res);
-		break;
-	case VM_REC_MPROTECT:
-		vm_syscall_mprotect(m, p, r->addr, r->len, r->prot, res);
-		break;
-	case VM_REC_MADVISE:
-		vm_syscall_madvise(m, p, r->addr, r->len, (vm_madv_t)r->arg, res);
-		break;
-	case VM_REC_MSYNC:
-		vm_syscall_msync(m, p, r->addr, r->len, (vm_msync_t)r->arg, res);
-		break;
-	case VM_REC_OPEN:
-		vm_syscall_open(m, p, r->name, r->fd, r->flags, res);
-		break;
-	case VM_REC_CLOSE:
-		vm_syscall_close(m, p, r->fd, res);
-		break;
-	case VM_REC_READ:
-		vm_syscall_read(m, p, r->fd, r->addr, r->len, res);
-		if (G_UNLIKELY(e->oracle != NULL))
-			vm_oracle_served_file(e->oracle, vm_fs_fd_file(p, r->fd),
-					      r->addr, r->len);
-		break;
-	case VM_REC_WRITE:
-		vm_syscall_write(m, p, r->fd, r->addr, r->len, res);
-		if (G_UNLIKELY(e->oracle != NULL))
-			vm_oracle_served_file(e->oracle, vm_fs_fd_file(p, r->fd),
-					      r->addr, r->len);
-		break;
-	case VM_REC_FSYNC:
-		vm_syscall_fsync(m, p, r->fd, res);
-		break;
-	case VM_REC_FTRUNCATE:
-		vm_syscall_ftruncate(m, p, r->fd, r->len, res);
-		break;
-	case VM_REC_UNLINK:
-		vm_syscall_unlink(m, p, r->name, res);
-		break;
-	case VM_REC_FORK: {
-		vm_proc_t *child = vm_syscall_fork(m, p, r->child, res);
-		if (!child) {
-			g_set_error(error, VM_ERROR, VM_ERROR_OOM,
-				    "%s:%" G_GUINT64_FORMAT ": out of memory: no frames for the page tables of pid %u "
-				    "and the OOM killer could free none (oom.policy=%s)",
-				    e->name, r->line, r->child, e->cfg.oom_policy);
-			return FALSE;
-		}
-		task_t *c = vm_sched_task(e, r->child);
-		c->p = child;
-		vm_sched_update(e, c);   /* its records read ahead may run */
-		e->last_task = t;
-		break;
-	}
-	case VM_REC_EXIT:
-		vm_syscall_exit(m, p, res);
-		break;
-	case VM_REC_CATCH:
-		vm_syscall_catch(m, p, (vm_sig_t)r->arg, res);
-		break;
-	case VM_REC_SLEEP:
-		vm_syscall_sleep(m, p, r->ns, res);
-		break;
 	case VM_REC_NOTE:
 		break;
 	case VM_REC_EXPECT:
 		vm_expect_run(e, r);
 		break;
 	default:
-		/* the check pass refuses every other kind before the replay */
-		g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
-			    "%s:%" G_GUINT64_FORMAT ": '%s' reached the replay unchecked",
-			    e->name, r->line, vm_record_op_name(r));
-		return FALSE;
+		/* a system call: its op's execution (sim/op.c) */
+		if (r->kind >= VM_REC_NR || !vm_sim_ops[r->kind].exec) {
+			/* the check pass refuses every other kind */
+			g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
+				    "%s:%" G_GUINT64_FORMAT ": '%s' reached the replay unchecked",
+				    e->name, r->line, vm_record_op_name(r));
+			return FALSE;
+		}
+		if (!vm_sim_ops[r->kind].exec(e, t, r, res, error))
+			return FALSE;
+		break;
 	}
 	if (sys) {
 		e->m->now += res->cost;

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 #include "sim/narrate.h"
+#include "sim/op.h"
 #include "sim/query.h"
 #include "traces/vmt.h"
 #include "models/proc.h"
@@ -42,13 +43,6 @@ static const char *policy_reason(const char *policy)
 static const char *acc_word(vm_acc_t acc)
 {
 	return acc == VM_ACC_W ? "write" : acc == VM_ACC_X ? "instruction fetch" : "read";
-}
-
-static void prot_word(GString *out, uint32_t prot)
-{
-	g_string_append_c(out, prot & VM_PROT_R ? 'r' : '-');
-	g_string_append_c(out, prot & VM_PROT_W ? 'w' : '-');
-	g_string_append_c(out, prot & VM_PROT_X ? 'x' : '-');
 }
 
 static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
@@ -276,6 +270,13 @@ static void reclaim_part(GString *out, vm_machine_t *m, const vm_step_t *st)
 	g_string_append_c(out, ')');
 }
 
+/* The ops whose narration says until when the process waits. */
+static gboolean has_wait_words(vm_rec_kind_t k)
+{
+	return k == VM_REC_READ || k == VM_REC_WRITE || k == VM_REC_FSYNC ||
+	       k == VM_REC_MSYNC;
+}
+
 /* A turn of kswapd on the CPU. */
 static void kswapd_step(GString *out, vm_machine_t *m, const vm_step_t *st)
 {
@@ -361,93 +362,13 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 	case VM_REC_RAND:
 		access_summary(out, st);
 		break;
-	case VM_REC_MMAP:
-		g_string_append_printf(out, "new %s %s mapping of %" G_GUINT64_FORMAT
-				       " pages, ", r->flags & VM_MAP_SHARED ? "shared" : "private",
-				       r->flags & VM_MAP_ANON ? "anonymous" : "file",
-				       st->last.pages);
-		prot_word(out, r->prot);
-		g_string_append(out, "; nothing is allocated until it is touched");
-		break;
-	case VM_REC_MUNMAP:
-		g_string_append(out, "unmapped; its pages are freed and its TLB entries invalidated");
-		break;
-	case VM_REC_MPROTECT:
-		g_string_append(out, "protection now ");
-		prot_word(out, r->prot);
-		g_string_append(out, "; PTEs changed and the range's TLB entries invalidated");
-		break;
-	case VM_REC_MADVISE:
-		if (r->arg == VM_MADV_DONTNEED)
-			g_string_append_printf(out, "dropped %" G_GUINT64_FORMAT
-					       " pages; the next touch sees zeros", st->last.pages);
-		else
-			g_string_append(out, "advice recorded on the mapping");
-		break;
-	case VM_REC_FORK: {
-		vm_proc_t *c = vm_proc_lookup(m, r->child);
-		g_string_append_printf(out, "process %u created: mappings copied; %"
-				       G_GUINT64_FORMAT " anonymous pages now shared copy-on-write "
-				       "(write-protected in both), %" G_GUINT64_FORMAT
-				       " page-table pages", r->child,
-				       c ? c->rss_anon : 0, c ? c->pt_pages : 0);
-		break;
-	}
-	case VM_REC_OPEN:
-		g_string_append_printf(out, "fd %d now refers to '%s'", r->fd, r->name);
-		break;
-	case VM_REC_CLOSE:
-		g_string_append_printf(out, "fd %d closed; its mappings, if any, live on", r->fd);
-		break;
-	case VM_REC_READ:
-		g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes from the page "
-				       "cache (a system call and a copy; readahead fills what is missing)",
-				       st->last.bytes);
-		break;
-	case VM_REC_WRITE:
-		g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes into the page "
-				       "cache and dirtied those pages; the disk sees them at writeback",
-				       st->last.bytes);
-		break;
-	case VM_REC_FSYNC:
-		g_string_append(out, "wrote the file's dirty pages back");
-		break;
-	case VM_REC_MSYNC:
-		g_string_append(out, r->arg == VM_MS_SYNC
-				? "wrote the range's dirty shared pages back"
-				: "nothing: MS_ASYNC does nothing on Linux");
-		break;
-	case VM_REC_FTRUNCATE:
-		g_string_append(out, "new size; pages past the end were unmapped and dropped, "
-				     "a grown file reads holes");
-		break;
-	case VM_REC_UNLINK:
-		g_string_append_printf(out, "the name '%s' is gone; the file lives while it is "
-				       "open or mapped", r->name);
-		break;
-	case VM_REC_EXIT:
-		g_string_append_printf(out, "process %u exits: its memory and page tables are freed",
-				       r->pid);
-		break;
-	case VM_REC_CATCH:
-		g_string_append_printf(out, "process %u now catches %s", r->pid,
-				       r->arg == VM_SIG_SIGSEGV ? "SIGSEGV" : "SIGBUS");
-		break;
-	case VM_REC_SLEEP:
-		g_string_append(out, "sleeps until t=");
-		vm_narrate_time(out, st->end_ns + r->ns);
-		break;
-	case VM_REC_EXPECT:
-		if (st->expect_ok)
-			g_string_append(out, "ok");
-		else
-			g_string_append_printf(out, "FAILED: %s",
-					       st->expect_msg ? st->expect_msg : "");
-		break;
 	default:
+		/* a system call, or expect: its op's words (sim/op.c) */
+		if (r->kind < VM_REC_NR && vm_sim_ops[r->kind].narrate)
+			vm_sim_ops[r->kind].narrate(out, e, st);
 		break;
 	}
-	if (st->blocked && r->kind != VM_REC_SLEEP)
+	if (st->blocked && r->kind != VM_REC_SLEEP && !has_wait_words(r->kind))
 		g_string_append(out, "; the process waits for the disk");
 	if (st->caught)
 		g_string_append(out, "; the signal was caught and the access skipped");

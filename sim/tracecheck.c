@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include "sim/tracecheck.h"
+#include "sim/op.h"
 #include "traces/units.h"
 #include "sim/stats.h"
 #include "traces/error.h"
@@ -68,9 +69,8 @@ void vm_tracecheck_free(vm_tracecheck_t *c)
 	g_free(c);
 }
 
-G_GNUC_PRINTF(5, 6)
-static gboolean fail(vm_tracecheck_t *c, const vm_record_t *rec, unsigned tok,
-		     GError **error, const char *fmt, ...)
+gboolean vm_tracecheck_fail(vm_tracecheck_t *c, const vm_record_t *rec,
+			    unsigned tok, GError **error, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -83,25 +83,29 @@ static gboolean fail(vm_tracecheck_t *c, const vm_record_t *rec, unsigned tok,
 	return FALSE;
 }
 
-/* ADDR page-aligned, LEN > 0, the range inside the address space. */
-static gboolean check_range(vm_tracecheck_t *c, const vm_record_t *rec,
-			    gboolean len_aligned, GError **error)
+const vm_config_t *vm_tracecheck_config(const vm_tracecheck_t *c)
+{
+	return &c->cfg;
+}
+
+gboolean vm_tracecheck_range(vm_tracecheck_t *c, const vm_record_t *rec,
+			     gboolean len_aligned, GError **error)
 {
 	uint64_t ps = c->cfg.page_size;
 	if (rec->addr % ps)
-		return fail(c, rec, 2, error, "address 0x%" G_GINT64_MODIFIER
+		return vm_tracecheck_fail(c, rec, 2, error, "address 0x%" G_GINT64_MODIFIER
 			    "x is not aligned to the page size (%" G_GUINT64_FORMAT ")",
 			    rec->addr, ps);
 	if (rec->len == 0)
-		return fail(c, rec, 3, error, "length 0");
+		return vm_tracecheck_fail(c, rec, 3, error, "length 0");
 	if (len_aligned && rec->len % ps)
-		return fail(c, rec, 3, error, "length %" G_GUINT64_FORMAT
+		return vm_tracecheck_fail(c, rec, 3, error, "length %" G_GUINT64_FORMAT
 			    " is not a multiple of the page size (%" G_GUINT64_FORMAT ")",
 			    rec->len, ps);
 	uint64_t first = rec->addr / ps;
 	uint64_t pages = (rec->len + ps - 1) / ps;
 	if (first >= c->vpn_limit || pages > c->vpn_limit - first)
-		return fail(c, rec, 2, error, "range 0x%" G_GINT64_MODIFIER "x+%"
+		return vm_tracecheck_fail(c, rec, 2, error, "range 0x%" G_GINT64_MODIFIER "x+%"
 			    G_GUINT64_FORMAT " lies outside the %u-level address space",
 			    rec->addr, rec->len, c->cfg.mmu_levels);
 	return TRUE;
@@ -112,18 +116,73 @@ void vm_tracecheck_file(vm_tracecheck_t *c, const char *name)
 	g_hash_table_add(c->names, g_strdup(name));
 }
 
-static gboolean check_fd(vm_tracecheck_t *c, const vm_record_t *rec,
-			 GHashTable *fds, unsigned tok, GError **error)
+#define FD_KEY(fd) GUINT_TO_POINTER((guint)(fd) + 1u)
+
+gboolean vm_tracecheck_fd_is_open(GHashTable *fds, int32_t fd)
 {
-	if (!g_hash_table_contains(fds, GUINT_TO_POINTER((guint)rec->fd + 1u)))
-		return fail(c, rec, tok, error, "fd %d is not open in pid %u",
+	return g_hash_table_contains(fds, FD_KEY(fd));
+}
+
+void vm_tracecheck_fd_set(GHashTable *fds, int32_t fd, gboolean open)
+{
+	if (open)
+		g_hash_table_add(fds, FD_KEY(fd));
+	else
+		g_hash_table_remove(fds, FD_KEY(fd));
+}
+
+gboolean vm_tracecheck_name_exists(const vm_tracecheck_t *c, const char *name)
+{
+	return g_hash_table_contains(c->names, name);
+}
+
+gboolean vm_tracecheck_unlink(vm_tracecheck_t *c, const char *name)
+{
+	return g_hash_table_remove(c->names, name);
+}
+
+void vm_tracecheck_exit(vm_tracecheck_t *c, uint32_t pid)
+{
+	c->last_fds = NULL;
+	g_hash_table_remove(c->pids, GUINT_TO_POINTER(pid));
+}
+
+gboolean vm_tracecheck_fork(vm_tracecheck_t *c, const vm_record_t *rec,
+			    GHashTable *fds, GError **error)
+{
+	if (g_hash_table_contains(c->pids, GUINT_TO_POINTER(rec->child)))
+		return vm_tracecheck_fail(c, rec, 2, error, "fork to pid %u, which exists",
+					  rec->child);
+	GHashTable *copy = fdset_new();
+	GHashTableIter it;
+	gpointer k;
+	g_hash_table_iter_init(&it, fds);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_hash_table_add(copy, k);
+	c->last_fds = NULL;
+	g_hash_table_insert(c->pids, GUINT_TO_POINTER(rec->child), copy);
+	g_hash_table_add(c->seen, GUINT_TO_POINTER(rec->child));
+	return TRUE;
+}
+
+gboolean vm_tracecheck_fd(vm_tracecheck_t *c, const vm_record_t *rec,
+			  GHashTable *fds, unsigned tok, GError **error)
+{
+	if (!vm_tracecheck_fd_is_open(fds, rec->fd))
+		return vm_tracecheck_fail(c, rec, tok, error, "fd %d is not open in pid %u",
 			    rec->fd, rec->pid);
 	return TRUE;
 }
 
-static gboolean check_expect(vm_tracecheck_t *c, const vm_record_t *rec,
-			     GError **error)
+gboolean vm_tracecheck_expect(vm_tracecheck_t *c, const vm_record_t *rec,
+			      GError **error)
 {
+	/* a pid that ran and exited still has statistics; one that never
+	 * existed has none */
+	if (rec->expect_pid >= 0 &&
+	    !g_hash_table_contains(c->seen, GUINT_TO_POINTER((guint)rec->expect_pid)))
+		return vm_tracecheck_fail(c, rec, 2, error, "expect: pid %" G_GINT64_FORMAT
+					  " never existed", rec->expect_pid);
 	for (uint32_t i = 0; i < rec->nr_checks; i++) {
 		const vm_check_t *k = &rec->checks[i];
 		gboolean word = FALSE;
@@ -209,93 +268,9 @@ gboolean vm_tracecheck_record(vm_tracecheck_t *c, const vm_record_t *rec,
 	    g_hash_table_contains(c->seen, GUINT_TO_POINTER(rec->pid)))
 		fds = c->seen;
 	if (!fds)
-		return fail(c, rec, 0, error, "unknown pid %u (not created by a fork, or exited)",
+		return vm_tracecheck_fail(c, rec, 0, error, "unknown pid %u (not created by a fork, or exited)",
 			    rec->pid);
 
-	switch (rec->kind) {
-	case VM_REC_ACCESS:
-	case VM_REC_SEQ:
-	case VM_REC_RAND: {
-		unsigned lentok = rec->kind == VM_REC_ACCESS ? 3 : 4;
-		if (rec->len == 0)
-			return fail(c, rec, lentok, error, "length 0");
-		/* a range past the top of the 64-bit space has no meaning */
-		if (rec->addr + (rec->len - 1) < rec->addr)
-			return fail(c, rec, lentok, error, "0x%" G_GINT64_MODIFIER "x+%"
-				    G_GUINT64_FORMAT " runs past the end of the 64-bit address space",
-				    rec->addr, rec->len);
-		if (rec->kind == VM_REC_RAND && rec->len < c->cfg.page_size)
-			return fail(c, rec, 4, error, "rand range %" G_GUINT64_FORMAT
-				    " is smaller than a page", rec->len);
-		return TRUE;
-	}
-	case VM_REC_MMAP:
-		if (!(rec->flags & VM_MAP_ANON) && !check_fd(c, rec, fds, 6, error))
-			return FALSE;
-		if (rec->off % c->cfg.page_size)
-			return fail(c, rec, 7, error, "offset %" G_GUINT64_FORMAT
-				    " is not a multiple of the page size", rec->off);
-		return check_range(c, rec, TRUE, error);
-	case VM_REC_MUNMAP:
-	case VM_REC_MPROTECT:
-	case VM_REC_MADVISE:
-		return check_range(c, rec, FALSE, error);
-	case VM_REC_MSYNC:
-		return check_range(c, rec, FALSE, error);
-	case VM_REC_OPEN:
-		if (g_hash_table_contains(fds, GUINT_TO_POINTER((guint)rec->fd + 1u)))
-			return fail(c, rec, 3, error, "fd %d is already open in pid %u",
-				    rec->fd, rec->pid);
-		if (!g_hash_table_contains(c->names, rec->name)) {
-			if (!(rec->flags & VM_OPEN_CREATE))
-				return fail(c, rec, 2, error, "no such file '%s' (declare it with "
-					    "a 'file' header or open it with 'create')", rec->name);
-			vm_tracecheck_file(c, rec->name);
-		}
-		g_hash_table_add(fds, GUINT_TO_POINTER((guint)rec->fd + 1u));
-		return TRUE;
-	case VM_REC_CLOSE:
-		if (!check_fd(c, rec, fds, 2, error))
-			return FALSE;
-		g_hash_table_remove(fds, GUINT_TO_POINTER((guint)rec->fd + 1u));
-		return TRUE;
-	case VM_REC_READ:
-	case VM_REC_WRITE:
-	case VM_REC_FSYNC:
-	case VM_REC_FTRUNCATE:
-		return check_fd(c, rec, fds, 2, error);
-	case VM_REC_UNLINK:
-		if (!g_hash_table_remove(c->names, rec->name))
-			return fail(c, rec, 2, error, "no such file '%s'", rec->name);
-		return TRUE;
-	case VM_REC_FORK: {
-		if (g_hash_table_contains(c->pids, GUINT_TO_POINTER(rec->child)))
-			return fail(c, rec, 2, error, "fork to pid %u, which exists",
-				    rec->child);
-		GHashTable *copy = fdset_new();
-		GHashTableIter it;
-		gpointer k;
-		g_hash_table_iter_init(&it, fds);
-		while (g_hash_table_iter_next(&it, &k, NULL))
-			g_hash_table_add(copy, k);
-		c->last_fds = NULL;
-		g_hash_table_insert(c->pids, GUINT_TO_POINTER(rec->child), copy);
-		g_hash_table_add(c->seen, GUINT_TO_POINTER(rec->child));
-		return TRUE;
-	}
-	case VM_REC_EXIT:
-		c->last_fds = NULL;
-		g_hash_table_remove(c->pids, GUINT_TO_POINTER(rec->pid));
-		return TRUE;
-	case VM_REC_EXPECT:
-		/* a pid that ran and exited still has statistics; one that
-		 * never existed has none */
-		if (rec->expect_pid >= 0 &&
-		    !g_hash_table_contains(c->seen, GUINT_TO_POINTER((guint)rec->expect_pid)))
-			return fail(c, rec, 2, error, "expect: pid %" G_GINT64_FORMAT
-				    " never existed", rec->expect_pid);
-		return check_expect(c, rec, error);
-	default:
-		return TRUE;
-	}
+	const vm_sim_op_t *op = &vm_sim_ops[rec->kind];
+	return op->check ? op->check(c, rec, fds, error) : TRUE;
 }

@@ -23,4 +23,31 @@ void vm_tracecheck_file(vm_tracecheck_t *c, const char *name);
 gboolean vm_tracecheck_record(vm_tracecheck_t *c, const vm_record_t *rec,
 			      GError **error);
 
+/* For the ops' checks (sim/op.c), which vm_tracecheck_record calls with
+ * the table of fds of the record's pid: */
+/* FALSE with @error "NAME:LINE:COL: message" at token @tok of @rec. */
+gboolean vm_tracecheck_fail(vm_tracecheck_t *c, const vm_record_t *rec,
+			    unsigned tok, GError **error, const char *fmt, ...)
+	G_GNUC_PRINTF(5, 6);
+const vm_config_t *vm_tracecheck_config(const vm_tracecheck_t *c);
+/* ADDR page-aligned, LEN > 0 (a multiple of the page size when
+ * @len_aligned), the range inside the address space. */
+gboolean vm_tracecheck_range(vm_tracecheck_t *c, const vm_record_t *rec,
+			     gboolean len_aligned, GError **error);
+/* rec->fd is open in @fds (else an error at token @tok). */
+gboolean vm_tracecheck_fd(vm_tracecheck_t *c, const vm_record_t *rec,
+			  GHashTable *fds, unsigned tok, GError **error);
+gboolean vm_tracecheck_fd_is_open(GHashTable *fds, int32_t fd);
+void vm_tracecheck_fd_set(GHashTable *fds, int32_t fd, gboolean open);
+gboolean vm_tracecheck_name_exists(const vm_tracecheck_t *c, const char *name);
+/* unlink: FALSE when there was no such name. */
+gboolean vm_tracecheck_unlink(vm_tracecheck_t *c, const char *name);
+/* fork of rec->pid (whose fds are @fds) to rec->child. */
+gboolean vm_tracecheck_fork(vm_tracecheck_t *c, const vm_record_t *rec,
+			    GHashTable *fds, GError **error);
+void vm_tracecheck_exit(vm_tracecheck_t *c, uint32_t pid);
+/* An expect line's keys and values. */
+gboolean vm_tracecheck_expect(vm_tracecheck_t *c, const vm_record_t *rec,
+			      GError **error);
+
 #endif

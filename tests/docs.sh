@@ -322,13 +322,12 @@ else
 fi
 
 # every op the .vmt reader accepts, in docs/format.md as `op`.  The words
-# come from the record kinds' name table (traces/record.c: the kind
-# `access` is the ops r, w and x), plus `vmt`; each one is then fed to
-# the reader, which must know it, so that the table cannot drift from
-# the reader unnoticed.  Adapt ops_from_code when the ops become one table.
+# come from the table of ops (traces/op.c; its `access` is the ops r, w
+# and x), plus `vmt`; each one is then fed to the reader, which must know
+# it, so that the table cannot drift from the reader unnoticed.
 ops_from_code() {
-	sed -n 's/^[[:space:]]*\[VM_REC_[A-Z_0-9]*\] = "\([a-z]*\)",.*/\1/p' \
-		"$top_srcdir/traces/record.c" | sed 's/^access$/r w x/'
+	sed -n 's/^[[:space:]]*\[VM_REC_[A-Z_0-9]*\] = { "\([a-z]*\)".*/\1/p' \
+		"$top_srcdir/traces/op.c" | sed 's/^access$/r w x/'
 	echo vmt
 }
 ops=$(ops_from_code)

@@ -15,34 +15,8 @@
  */
 #include <stdint.h>
 #include "traces/record.h"
+#include "traces/op.h"
 
-static const char *const kind_names[VM_REC_NR] = {
-	[VM_REC_SET] = "set",
-	[VM_REC_FILE] = "file",
-	[VM_REC_PROFILE] = "profile",
-	[VM_REC_ACCESS] = "access",
-	[VM_REC_SEQ] = "seq",
-	[VM_REC_RAND] = "rand",
-	[VM_REC_MMAP] = "mmap",
-	[VM_REC_MUNMAP] = "munmap",
-	[VM_REC_MPROTECT] = "mprotect",
-	[VM_REC_MADVISE] = "madvise",
-	[VM_REC_MSYNC] = "msync",
-	[VM_REC_OPEN] = "open",
-	[VM_REC_CLOSE] = "close",
-	[VM_REC_READ] = "read",
-	[VM_REC_WRITE] = "write",
-	[VM_REC_FSYNC] = "fsync",
-	[VM_REC_FTRUNCATE] = "ftruncate",
-	[VM_REC_UNLINK] = "unlink",
-	[VM_REC_FORK] = "fork",
-	[VM_REC_EXIT] = "exit",
-	[VM_REC_CATCH] = "catch",
-	[VM_REC_SLEEP] = "sleep",
-	[VM_REC_NOTE] = "note",
-	[VM_REC_EXPECT] = "expect",
-	[VM_REC_CRASH] = "crash",
-};
 
 void
 vm_record_copy(vm_record_t *dst, const vm_record_t *src)
@@ -105,7 +79,7 @@ vm_record_kind_name(vm_rec_kind_t kind)
 		return "kswapd";
 	if ((unsigned)kind >= VM_REC_NR)
 		return "?";
-	return kind_names[kind];
+	return vm_ops[kind].name;
 }
 
 const char *

@@ -60,6 +60,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "traces/vmt.h"
+#include "traces/op.h"
 #include "traces/vmtb.h"
 #include "traces/error.h"
 #include "traces/units.h"
@@ -497,14 +498,6 @@ check_fd(ctx_t *c, tok_t t, int32_t *out)
 	return TRUE;
 }
 
-static gboolean
-need_fd(ctx_t *c)
-{
-	tok_t t;
-
-	return need(c, "FD", &t) && check_fd(c, t, &c->rec->fd);
-}
-
 /* PROT: "none", or a non-empty subsequence of "rwx" in that order. */
 static gboolean
 need_prot(ctx_t *c)
@@ -618,134 +611,6 @@ parse_access(ctx_t *c)
 	return finish(c);
 }
 
-/* `r|w` of seq and rand. */
-static gboolean
-need_rw(ctx_t *c)
-{
-	tok_t t;
-
-	if (!need(c, "r|w", &t))
-		return FALSE;
-	if (tok_is(t, "r"))
-		c->rec->acc = VM_ACC_R;
-	else if (tok_is(t, "w"))
-		c->rec->acc = VM_ACC_W;
-	else
-		return err_at(c, t.s, "expected r or w, got " Q, QA(t));
-	return TRUE;
-}
-
-/* `seq r|w ADDR LEN [stride=SIZE]` and `rand r|w ADDR LEN count=N [seed=S]` */
-static gboolean
-parse_seq_rand(ctx_t *c)
-{
-	vm_record_t *rec = c->rec;
-	gboolean is_rand = rec->kind == VM_REC_RAND;
-	gboolean have_stride = FALSE, have_count = FALSE, have_seed = FALSE;
-	tok_t t, v;
-
-	if (!need_rw(c) || !need_number(c, "ADDR", &rec->addr) ||
-	    !need_size(c, "LEN", &rec->len))
-		return FALSE;
-	if (is_rand)
-		rec->seed = 1;
-	while ((t = next(c)).n != 0) {
-		if (!is_rand && tok_opt(t, "stride=", &v)) {
-			if (have_stride)
-				return duplicate(c, t);
-			have_stride = TRUE;
-			if (!vm_parse_size_n(v.s, v.n, &rec->stride) ||
-			    rec->stride == 0)
-				return err_at(c, v.s, "bad stride " Q, QA(v));
-		} else if (is_rand && tok_opt(t, "count=", &v)) {
-			if (have_count)
-				return duplicate(c, t);
-			have_count = TRUE;
-			if (!vm_parse_number_n(v.s, v.n, &rec->count) ||
-			    rec->count == 0)
-				return err_at(c, v.s, "bad count " Q, QA(v));
-		} else if (is_rand && tok_opt(t, "seed=", &v)) {
-			if (have_seed)
-				return duplicate(c, t);
-			have_seed = TRUE;
-			if (!vm_parse_number_n(v.s, v.n, &rec->seed))
-				return err_at(c, v.s, "bad number " Q, QA(v));
-		} else {
-			return unexpected(c, t);
-		}
-	}
-	if (is_rand && !have_count)
-		return missing(c, "count=N");
-	return TRUE;
-}
-
-/* `mmap ADDR LEN PROT shared|private anon|fd=FD [off=SIZE]` */
-static gboolean
-parse_mmap(ctx_t *c)
-{
-	static const char *const share[] = { "shared", "private", NULL };
-	vm_record_t *rec = c->rec;
-	uint32_t which;
-	tok_t t, v;
-
-	if (!need_number(c, "ADDR", &rec->addr) ||
-	    !need_size(c, "LEN", &rec->len) || !need_prot(c) ||
-	    !need_word(c, "shared|private", share, &which))
-		return FALSE;
-	if (which == 0)
-		rec->flags |= VM_MAP_SHARED;
-	if (!need(c, "anon|fd=FD", &t))
-		return FALSE;
-	if (tok_is(t, "anon")) {
-		rec->flags |= VM_MAP_ANON;
-	} else if (tok_opt(t, "fd=", &v)) {
-		if (!check_fd(c, v, &rec->fd))
-			return FALSE;
-	} else {
-		return err_at(c, t.s, "expected anon|fd=FD, got " Q, QA(t));
-	}
-	t = next(c);
-	if (t.n == 0)
-		return TRUE;
-	if (!tok_opt(t, "off=", &v))
-		return unexpected(c, t);
-	if (rec->flags & VM_MAP_ANON)
-		return err_at(c, t.s, "off= with an anonymous mapping " Q, QA(t));
-	return check_size(c, v, &rec->off) && finish(c);
-}
-
-/* `open NAME fd=FD [create] [trunc]`, the three options in any order. */
-static gboolean
-parse_open(ctx_t *c)
-{
-	vm_record_t *rec = c->rec;
-	gboolean have_fd = FALSE;
-	tok_t t, v;
-
-	if (!need_name(c, &rec->name))
-		return FALSE;
-	while ((t = next(c)).n != 0) {
-		if (tok_opt(t, "fd=", &v)) {
-			if (have_fd)
-				return duplicate(c, t);
-			have_fd = TRUE;
-			if (!check_fd(c, v, &rec->fd))
-				return FALSE;
-		} else if (tok_is(t, "create")) {
-			if (rec->flags & VM_OPEN_CREATE)
-				return duplicate(c, t);
-			rec->flags |= VM_OPEN_CREATE;
-		} else if (tok_is(t, "trunc")) {
-			if (rec->flags & VM_OPEN_TRUNC)
-				return duplicate(c, t);
-			rec->flags |= VM_OPEN_TRUNC;
-		} else {
-			return unexpected(c, t);
-		}
-	}
-	return have_fd ? TRUE : missing(c, "fd=FD");
-}
-
 /* `note TEXT...`: the rest of the line, comment removed, trimmed. */
 static gboolean
 parse_note(ctx_t *c)
@@ -840,168 +705,168 @@ parse_expect(ctx_t *c)
 	return TRUE;
 }
 
-static const char *const madv_words[] = {
-	[VM_MADV_NORMAL] = "normal", [VM_MADV_RANDOM] = "random",
-	[VM_MADV_SEQUENTIAL] = "sequential", [VM_MADV_WILLNEED] = "willneed",
-	[VM_MADV_DONTNEED] = "dontneed", NULL,
-};
-static const char *const msync_words[] = {
-	[VM_MS_SYNC] = "sync", [VM_MS_ASYNC] = "async", NULL,
-};
-static const char *const sig_words[] = {
-	[VM_SIG_SIGBUS] = "sigbus", [VM_SIG_SIGSEGV] = "sigsegv", NULL,
-};
+/* --- Every other op, from the table (traces/op.h) ------------------------ */
 
-#define OP_NONE (-1)
-#define OP_HEADER (-2)          /* vmt, set, file, crash: take no pid */
-
-/* The kind for an op word after a PID, OP_HEADER for the words that take
- * no pid, or OP_NONE.  Dispatch on length, then first letter, then one
- * compare: no hashing, no loop over a table. */
-static int
-lookup_op(tok_t t, vm_acc_t *acc)
-{
-#define IS(w) (t.n == sizeof(w) - 1 && memcmp(t.s, w, sizeof(w) - 1) == 0)
-	switch (t.n) {
-	case 1:
-		switch (t.s[0]) {
-		case 'r': *acc = VM_ACC_R; return VM_REC_ACCESS;
-		case 'w': *acc = VM_ACC_W; return VM_REC_ACCESS;
-		case 'x': *acc = VM_ACC_X; return VM_REC_ACCESS;
-		}
-		break;
-	case 3:
-		if (IS("seq")) return VM_REC_SEQ;
-		if (IS("set") || IS("vmt")) return OP_HEADER;
-		break;
-	case 4:
-		switch (t.s[0]) {
-		case 'r':
-			if (IS("rand")) return VM_REC_RAND;
-			if (IS("read")) return VM_REC_READ;
-			break;
-		case 'm': if (IS("mmap")) return VM_REC_MMAP; break;
-		case 'o': if (IS("open")) return VM_REC_OPEN; break;
-		case 'f':
-			if (IS("fork")) return VM_REC_FORK;
-			if (IS("file")) return OP_HEADER;
-			break;
-		case 'e': if (IS("exit")) return VM_REC_EXIT; break;
-		case 'n': if (IS("note")) return VM_REC_NOTE; break;
-		}
-		break;
-	case 5:
-		switch (t.s[0]) {
-		case 'c':
-			if (IS("close")) return VM_REC_CLOSE;
-			if (IS("catch")) return VM_REC_CATCH;
-			if (IS("crash")) return OP_HEADER;
-			break;
-		case 'm': if (IS("msync")) return VM_REC_MSYNC; break;
-		case 'w': if (IS("write")) return VM_REC_WRITE; break;
-		case 'f': if (IS("fsync")) return VM_REC_FSYNC; break;
-		case 's': if (IS("sleep")) return VM_REC_SLEEP; break;
-		}
-		break;
-	case 6:
-		switch (t.s[0]) {
-		case 'm': if (IS("munmap")) return VM_REC_MUNMAP; break;
-		case 'u': if (IS("unlink")) return VM_REC_UNLINK; break;
-		case 'e': if (IS("expect")) return VM_REC_EXPECT; break;
-		}
-		break;
-	case 7:
-		if (IS("madvise")) return VM_REC_MADVISE;
-		break;
-	case 8:
-		if (IS("mprotect")) return VM_REC_MPROTECT;
-		break;
-	case 9:
-		if (IS("ftruncate")) return VM_REC_FTRUNCATE;
-		break;
-	}
-	return OP_NONE;
-#undef IS
-}
-
-/* An event after its PID and op word (everything but accesses). */
+/* Positional argument @a of an op. */
 static gboolean
-parse_event(ctx_t *c, vm_rec_kind_t kind)
+parse_arg(ctx_t *c, const vm_op_arg_t *a)
 {
 	vm_record_t *rec = c->rec;
-	uint64_t v;
+	uint32_t which;
+	tok_t t, v;
 
-	rec->kind = kind;
-	switch (kind) {
-	case VM_REC_SEQ:
-	case VM_REC_RAND:
-		return parse_seq_rand(c);
-	case VM_REC_MMAP:
-		return parse_mmap(c);
-	case VM_REC_MUNMAP:
-		return need_number(c, "ADDR", &rec->addr) &&
-		       need_size(c, "LEN", &rec->len) && finish(c);
-	case VM_REC_MPROTECT:
-		return need_number(c, "ADDR", &rec->addr) &&
-		       need_size(c, "LEN", &rec->len) && need_prot(c) &&
-		       finish(c);
-	case VM_REC_MADVISE:
-		return need_number(c, "ADDR", &rec->addr) &&
-		       need_size(c, "LEN", &rec->len) &&
-		       need_word(c, "normal|random|sequential|willneed|dontneed",
-				 madv_words, &rec->arg) &&
-		       finish(c);
-	case VM_REC_MSYNC:
-		return need_number(c, "ADDR", &rec->addr) &&
-		       need_size(c, "LEN", &rec->len) &&
-		       need_word(c, "sync|async", msync_words, &rec->arg) &&
-		       finish(c);
-	case VM_REC_OPEN:
-		return parse_open(c);
-	case VM_REC_CLOSE:
-	case VM_REC_FSYNC:
-		return need_fd(c) && finish(c);
-	case VM_REC_READ:
-	case VM_REC_WRITE:
-		return need_fd(c) && need_size(c, "OFF", &rec->addr) &&
-		       need_size(c, "LEN", &rec->len) && finish(c);
-	case VM_REC_FTRUNCATE:
-		return need_fd(c) && need_size(c, "SIZE", &rec->len) &&
-		       finish(c);
-	case VM_REC_UNLINK:
-		return need_name(c, &rec->name) && finish(c);
-	case VM_REC_FORK: {
-		tok_t t;
-
-		if (!need(c, "CHILD", &t))
+	switch ((vm_opa_type_t)a->type) {
+	case VM_OPA_RW:
+		if (!need(c, a->label, &t))
+			return FALSE;
+		if (tok_is(t, "r"))
+			rec->acc = VM_ACC_R;
+		else if (tok_is(t, "w"))
+			rec->acc = VM_ACC_W;
+		else
+			return err_at(c, t.s, "expected r or w, got " Q, QA(t));
+		return TRUE;
+	case VM_OPA_ADDR:
+		return need_number(c, a->label, &rec->addr);
+	case VM_OPA_OFF:
+		return need_size(c, a->label, &rec->addr);
+	case VM_OPA_LEN:
+		return need_size(c, a->label, &rec->len);
+	case VM_OPA_PROT:
+		return need_prot(c);
+	case VM_OPA_FD:
+		return need(c, a->label, &t) && check_fd(c, t, &rec->fd);
+	case VM_OPA_NAME:
+		return need_name(c, &rec->name);
+	case VM_OPA_CHILD:
+		if (!need(c, a->label, &t))
 			return FALSE;
 		if (!parse_id(t, &rec->child))
 			return err_at(c, t.s, "bad pid " Q, QA(t));
-		return finish(c);
-	}
-	case VM_REC_EXIT:
-		return finish(c);
-	case VM_REC_CATCH:
-		return need_word(c, "sigbus|sigsegv", sig_words, &rec->arg) &&
-		       finish(c);
-	case VM_REC_SLEEP: {
-		tok_t t;
+		return TRUE;
+	case VM_OPA_DURATION: {
+		uint64_t ns;
 
-		if (!need(c, "DURATION", &t))
+		if (!need(c, a->label, &t))
 			return FALSE;
-		if (!vm_parse_duration_n(t.s, t.n, &v))
+		if (!vm_parse_duration_n(t.s, t.n, &ns))
 			return err_at(c, t.s, "bad duration " Q, QA(t));
-		rec->ns = v;
-		return finish(c);
+		rec->ns = ns;
+		return TRUE;
 	}
+	case VM_OPA_WORD:
+		return need_word(c, a->label, a->words, &rec->arg);
+	case VM_OPA_FLAG:
+		if (!need_word(c, a->label, a->words, &which))
+			return FALSE;
+		rec->flags |= a->bits[which];
+		return TRUE;
+	case VM_OPA_ANON_FD:
+		if (!need(c, a->label, &t))
+			return FALSE;
+		if (tok_is(t, "anon")) {
+			rec->flags |= VM_MAP_ANON;
+			return TRUE;
+		}
+		if (tok_opt(t, "fd=", &v))
+			return check_fd(c, v, &rec->fd);
+		return err_at(c, t.s, "expected %s, got " Q, a->label, QA(t));
+	}
+	g_assert_not_reached();
+	return FALSE;
+}
+
+/* Option @o, whose token is @t and value (after the key) @v. */
+static gboolean
+parse_opt(ctx_t *c, const vm_op_opt_t *o, tok_t t, tok_t v)
+{
+	vm_record_t *rec = c->rec;
+
+	switch ((vm_opo_type_t)o->type) {
+	case VM_OPO_STRIDE:
+		if (!vm_parse_size_n(v.s, v.n, &rec->stride) || rec->stride == 0)
+			return err_at(c, v.s, "bad stride " Q, QA(v));
+		return TRUE;
+	case VM_OPO_COUNT:
+		if (!vm_parse_number_n(v.s, v.n, &rec->count) || rec->count == 0)
+			return err_at(c, v.s, "bad count " Q, QA(v));
+		return TRUE;
+	case VM_OPO_SEED:
+		if (!vm_parse_number_n(v.s, v.n, &rec->seed))
+			return err_at(c, v.s, "bad number " Q, QA(v));
+		return TRUE;
+	case VM_OPO_OFF:
+		if (rec->flags & VM_MAP_ANON)
+			return err_at(c, t.s, "off= with an anonymous mapping " Q, QA(t));
+		return check_size(c, v, &rec->off);
+	case VM_OPO_FD:
+		return check_fd(c, v, &rec->fd);
+	case VM_OPO_SIZE:
+		return check_size(c, v, &rec->len);
+	case VM_OPO_WORD:
+		rec->flags |= o->bit;
+		return TRUE;
+	}
+	g_assert_not_reached();
+	return FALSE;
+}
+
+/* An op of the table after its PID and op word (or its word, for a
+ * header): the positional arguments in order, then the options in any
+ * order, each at most once, the required ones all there. */
+static gboolean
+parse_op(ctx_t *c, vm_rec_kind_t kind)
+{
+	const vm_op_t *op = &vm_ops[kind];
+	gboolean seen[VM_OP_MAX_OPTS] = { FALSE };
+	tok_t t, v = { NULL, 0 };
+
+	c->rec->kind = kind;
+	if (kind == VM_REC_RAND)
+		c->rec->seed = 1;   /* seed= may be left out */
+	for (unsigned i = 0; i < op->nr_args; i++)
+		if (!parse_arg(c, &op->args[i]))
+			return FALSE;
+	if (!op->nr_opts)
+		return finish(c);
+	while ((t = next(c)).n != 0) {
+		unsigned i;
+
+		for (i = 0; i < op->nr_opts; i++) {
+			const vm_op_opt_t *o = &op->opts[i];
+
+			if (o->type == VM_OPO_WORD ? tok_is(t, o->key)
+						   : tok_opt(t, o->key, &v))
+				break;
+		}
+		if (i == op->nr_opts)
+			return unexpected(c, t);
+		if (seen[i])
+			return duplicate(c, t);
+		seen[i] = TRUE;
+		if (!parse_opt(c, &op->opts[i], t, v))
+			return FALSE;
+	}
+	for (unsigned i = 0; i < op->nr_opts; i++)
+		if (op->opts[i].required && !seen[i])
+			return missing(c, op->opts[i].label);
+	return TRUE;
+}
+
+/* An event after its PID and op word. */
+static gboolean
+parse_event(ctx_t *c, vm_rec_kind_t kind)
+{
+	switch (kind) {
 	case VM_REC_NOTE:
+		c->rec->kind = kind;
 		return parse_note(c);
 	case VM_REC_EXPECT:
+		c->rec->kind = kind;
 		return parse_expect(c);
 	default:
-		g_assert_not_reached();
+		return parse_op(c, kind);
 	}
-	return FALSE;
 }
 
 /* --- Headers and global events -------------------------------------------- */
@@ -1022,51 +887,6 @@ parse_set(ctx_t *c)
 		return err_at(c, t.s, "expected KEY=VALUE, got " Q, QA(t));
 	rec->name = arena_put(c->r, t.s, (size_t)(eq - t.s));
 	rec->value = arena_put(c->r, eq + 1, t.n - (size_t)(eq + 1 - t.s));
-	return finish(c);
-}
-
-/* `file NAME size=SIZE [sparse] [cached]`, the options in any order. */
-static gboolean
-parse_file(ctx_t *c)
-{
-	vm_record_t *rec = c->rec;
-	gboolean have_size = FALSE;
-	tok_t t, v;
-
-	rec->kind = VM_REC_FILE;
-	if (!need_name(c, &rec->name))
-		return FALSE;
-	while ((t = next(c)).n != 0) {
-		if (tok_opt(t, "size=", &v)) {
-			if (have_size)
-				return duplicate(c, t);
-			have_size = TRUE;
-			if (!check_size(c, v, &rec->len))
-				return FALSE;
-		} else if (tok_is(t, "sparse")) {
-			if (rec->flags & VM_FILE_SPARSE)
-				return duplicate(c, t);
-			rec->flags |= VM_FILE_SPARSE;
-		} else if (tok_is(t, "cached")) {
-			if (rec->flags & VM_FILE_CACHED)
-				return duplicate(c, t);
-			rec->flags |= VM_FILE_CACHED;
-		} else {
-			return unexpected(c, t);
-		}
-	}
-	return have_size ? TRUE : missing(c, "size=SIZE");
-}
-
-/* `profile NAME` (a vmscope extension): the trace's base profile. */
-static gboolean
-parse_profile(ctx_t *c)
-{
-	vm_record_t *rec = c->rec;
-
-	rec->kind = VM_REC_PROFILE;
-	if (!need_name(c, &rec->name))
-		return FALSE;
 	return finish(c);
 }
 
@@ -1095,7 +915,6 @@ parse_global(ctx_t *c, tok_t t0)
 {
 	vm_vmt_reader_t *r = c->r;
 	vm_record_t *rec = c->rec;
-	vm_acc_t acc;
 	int op;
 
 	if (r->state == ST_START) {
@@ -1109,22 +928,22 @@ parse_global(ctx_t *c, tok_t t0)
 	c->op = t0;
 	keep_col(c, t0);
 	keep_col(c, t0);
-	if (tok_is(t0, "crash")) {
-		rec->kind = VM_REC_CRASH;
+	if (tok_is(t0, "vmt"))
+		return err_at(c, t0.s, "duplicate vmt record " Q, QA(t0)), -1;
+	op = vm_op_lookup(t0.s, t0.n);
+	if (op >= 0 && vm_ops[op].scope == VM_OP_GLOBAL) {
 		r->state = ST_EVENTS;
-		return finish(c) ? 1 : -1;
+		return parse_op(c, (vm_rec_kind_t)op) ? 1 : -1;
 	}
-	if (tok_is(t0, "set") || tok_is(t0, "file") || tok_is(t0, "profile")) {
+	if (op >= 0 && vm_ops[op].scope == VM_OP_HEADER) {
 		if (r->state == ST_EVENTS)
 			return err_at(c, t0.s, "header record after the first "
 				      "event " Q, QA(t0)), -1;
-		return (t0.s[0] == 's' ? parse_set(c) : t0.s[0] == 'f'
-			? parse_file(c) : parse_profile(c)) ? 1 : -1;
+		if (op == VM_REC_SET)
+			return parse_set(c) ? 1 : -1;
+		return parse_op(c, (vm_rec_kind_t)op) ? 1 : -1;
 	}
-	if (tok_is(t0, "vmt"))
-		return err_at(c, t0.s, "duplicate vmt record " Q, QA(t0)), -1;
-	op = lookup_op(t0, &acc);
-	if (op >= 0)
+	if (op >= 0 || (t0.n == 1 && strchr("rwx", t0.s[0])))
 		return err_at(c, t0.s, "missing pid before " Q, QA(t0)), -1;
 	if (t0.s[0] == '-' || t0.s[0] == '+')
 		return err_at(c, t0.s, "bad pid " Q, QA(t0)), -1;
@@ -1294,7 +1113,6 @@ vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 		next_line_t got;
 		ctx_t c;
 		tok_t t0, op;
-		vm_acc_t acc;
 		uint32_t pid;
 		int kind;
 
@@ -1346,11 +1164,14 @@ vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 			case 'x': rec->acc = VM_ACC_X; return parse_access(&c);
 			}
 		}
-		kind = lookup_op(op, &acc);
-		if (kind == OP_HEADER)
+		kind = vm_op_lookup(op.s, op.n);
+		if (kind >= 0 && vm_ops[kind].scope != VM_OP_EVENT)
 			return err_at(&c, op.s, "no pid expected before " Q,
 				      QA(op));
-		if (kind == OP_NONE)
+		if (kind < 0 && tok_is(op, "vmt"))
+			return err_at(&c, op.s, "no pid expected before " Q,
+				      QA(op));
+		if (kind < 0)
 			return err_at(&c, op.s, "unknown op " Q, QA(op));
 		return parse_event(&c, (vm_rec_kind_t)kind);
 	}
@@ -1635,6 +1456,100 @@ str_or_empty(const char *s)
 	return s != NULL ? s : "";
 }
 
+/* Argument @a of @rec's op, with the blank before it. */
+static void
+format_arg(const vm_record_t *rec, const vm_op_arg_t *a, GString *out)
+{
+	switch ((vm_opa_type_t)a->type) {
+	case VM_OPA_RW:
+		g_string_append(out, rec->acc == VM_ACC_W ? " w" : " r");
+		break;
+	case VM_OPA_ADDR:
+		append_addr(out, rec->addr);
+		break;
+	case VM_OPA_OFF:
+		append_size(out, " ", rec->addr);
+		break;
+	case VM_OPA_LEN:
+		append_size(out, " ", rec->len);
+		break;
+	case VM_OPA_PROT:
+		append_prot(out, rec->prot);
+		break;
+	case VM_OPA_FD:
+		g_string_append_printf(out, " %d", (int)rec->fd);
+		break;
+	case VM_OPA_NAME:
+		g_string_append_printf(out, " %s", str_or_empty(rec->name));
+		break;
+	case VM_OPA_CHILD:
+		g_string_append_printf(out, " %u", rec->child);
+		break;
+	case VM_OPA_DURATION: {
+		char *d = vm_format_duration(rec->ns);
+
+		g_string_append_printf(out, " %s", d);
+		g_free(d);
+		break;
+	}
+	case VM_OPA_WORD:
+		g_string_append_printf(out, " %s", word_of(a->words, rec->arg));
+		break;
+	case VM_OPA_FLAG: {
+		uint32_t mask = 0;
+
+		for (uint32_t i = 0; a->words[i] != NULL; i++)
+			mask |= a->bits[i];
+		for (uint32_t i = 0; a->words[i] != NULL; i++)
+			if ((rec->flags & mask) == a->bits[i]) {
+				g_string_append_printf(out, " %s", a->words[i]);
+				break;
+			}
+		break;
+	}
+	case VM_OPA_ANON_FD:
+		if (rec->flags & VM_MAP_ANON)
+			g_string_append(out, " anon");
+		else
+			g_string_append_printf(out, " fd=%d", (int)rec->fd);
+		break;
+	}
+}
+
+/* Option @o of @rec's op, when it is not its default. */
+static void
+format_opt(const vm_record_t *rec, const vm_op_opt_t *o, GString *out)
+{
+	switch ((vm_opo_type_t)o->type) {
+	case VM_OPO_STRIDE:
+		if (rec->stride != 0)
+			append_size(out, " stride=", rec->stride);
+		break;
+	case VM_OPO_COUNT:
+		g_string_append_printf(out, " count=%" G_GUINT64_FORMAT, rec->count);
+		break;
+	case VM_OPO_SEED:
+		if (rec->seed != 1)
+			g_string_append_printf(out, " seed=%" G_GUINT64_FORMAT,
+					       rec->seed);
+		break;
+	case VM_OPO_OFF:
+		if (!(rec->flags & VM_MAP_ANON) && rec->off != 0)
+			append_size(out, " off=", rec->off);
+		break;
+	case VM_OPO_FD:
+		g_string_append_printf(out, " fd=%d", (int)rec->fd);
+		break;
+	case VM_OPO_SIZE:
+		append_size(out, " size=", rec->len);
+		break;
+	case VM_OPO_WORD:
+		if (rec->flags & o->bit)
+			g_string_append_printf(out, " %s", o->key);
+		break;
+	}
+}
+
 void
 vm_vmt_format(const vm_record_t *rec, GString *out)
 {
@@ -1643,125 +1558,29 @@ vm_vmt_format(const vm_record_t *rec, GString *out)
 	};
 
 	g_return_if_fail(rec != NULL && out != NULL);
+	if (rec->kind >= VM_REC_NR) {
+		g_string_append(out, vm_record_kind_name(rec->kind));
+		return;
+	}
+	const vm_op_t *op = &vm_ops[rec->kind];
 
+	if (op->scope == VM_OP_EVENT)
+		g_string_append_printf(out, "%u %s", rec->pid, vm_record_op_name(rec));
+	else
+		g_string_append(out, op->name);
 	switch (rec->kind) {
 	case VM_REC_SET:
-		g_string_append_printf(out, "set %s=%s", str_or_empty(rec->name),
+		g_string_append_printf(out, " %s=%s", str_or_empty(rec->name),
 				       str_or_empty(rec->value));
 		return;
-	case VM_REC_FILE:
-		g_string_append_printf(out, "file %s", str_or_empty(rec->name));
-		append_size(out, " size=", rec->len);
-		if (rec->flags & VM_FILE_SPARSE)
-			g_string_append(out, " sparse");
-		if (rec->flags & VM_FILE_CACHED)
-			g_string_append(out, " cached");
-		return;
-	case VM_REC_PROFILE:
-		g_string_append_printf(out, "profile %s", str_or_empty(rec->name));
-		return;
-	case VM_REC_CRASH:
-		g_string_append(out, "crash");
-		return;
-	default:
-		break;
-	}
-
-	g_string_append_printf(out, "%u %s", rec->pid, vm_record_op_name(rec));
-	switch (rec->kind) {
 	case VM_REC_ACCESS:
 		append_addr(out, rec->addr);
 		if (rec->len != 1)
 			append_size(out, " ", rec->len);
-		break;
-	case VM_REC_SEQ:
-	case VM_REC_RAND:
-		g_string_append(out, rec->acc == VM_ACC_W ? " w" : " r");
-		append_addr(out, rec->addr);
-		append_size(out, " ", rec->len);
-		if (rec->kind == VM_REC_SEQ) {
-			if (rec->stride != 0)
-				append_size(out, " stride=", rec->stride);
-			break;
-		}
-		g_string_append_printf(out, " count=%" G_GUINT64_FORMAT,
-				       rec->count);
-		if (rec->seed != 1)
-			g_string_append_printf(out, " seed=%" G_GUINT64_FORMAT,
-					       rec->seed);
-		break;
-	case VM_REC_MMAP:
-		append_addr(out, rec->addr);
-		append_size(out, " ", rec->len);
-		append_prot(out, rec->prot);
-		g_string_append(out, rec->flags & VM_MAP_SHARED ? " shared"
-				: " private");
-		if (rec->flags & VM_MAP_ANON) {
-			g_string_append(out, " anon");
-		} else {
-			g_string_append_printf(out, " fd=%d", (int)rec->fd);
-			if (rec->off != 0)
-				append_size(out, " off=", rec->off);
-		}
-		break;
-	case VM_REC_MUNMAP:
-	case VM_REC_MPROTECT:
-	case VM_REC_MADVISE:
-	case VM_REC_MSYNC:
-		append_addr(out, rec->addr);
-		append_size(out, " ", rec->len);
-		if (rec->kind == VM_REC_MPROTECT)
-			append_prot(out, rec->prot);
-		else if (rec->kind == VM_REC_MADVISE)
-			g_string_append_printf(out, " %s",
-					       word_of(madv_words, rec->arg));
-		else if (rec->kind == VM_REC_MSYNC)
-			g_string_append_printf(out, " %s",
-					       word_of(msync_words, rec->arg));
-		break;
-	case VM_REC_OPEN:
-		g_string_append_printf(out, " %s fd=%d", str_or_empty(rec->name),
-				       (int)rec->fd);
-		if (rec->flags & VM_OPEN_CREATE)
-			g_string_append(out, " create");
-		if (rec->flags & VM_OPEN_TRUNC)
-			g_string_append(out, " trunc");
-		break;
-	case VM_REC_CLOSE:
-	case VM_REC_FSYNC:
-		g_string_append_printf(out, " %d", (int)rec->fd);
-		break;
-	case VM_REC_READ:
-	case VM_REC_WRITE:
-		g_string_append_printf(out, " %d", (int)rec->fd);
-		append_size(out, " ", rec->addr);
-		append_size(out, " ", rec->len);
-		break;
-	case VM_REC_FTRUNCATE:
-		g_string_append_printf(out, " %d", (int)rec->fd);
-		append_size(out, " ", rec->len);
-		break;
-	case VM_REC_UNLINK:
-		g_string_append_printf(out, " %s", str_or_empty(rec->name));
-		break;
-	case VM_REC_FORK:
-		g_string_append_printf(out, " %u", rec->child);
-		break;
-	case VM_REC_EXIT:
-		break;
-	case VM_REC_CATCH:
-		g_string_append_printf(out, " %s", word_of(sig_words, rec->arg));
-		break;
-	case VM_REC_SLEEP: {
-		char *s = vm_format_duration(rec->ns);
-
-		g_string_append_printf(out, " %s", s);
-		g_free(s);
-		break;
-	}
+		return;
 	case VM_REC_NOTE:
 		g_string_append_printf(out, " %s", str_or_empty(rec->name));
-		break;
+		return;
 	case VM_REC_EXPECT:
 		/* The grammar allows one of pid= and file=; pid= wins. */
 		if (rec->expect_pid >= 0)
@@ -1774,8 +1593,12 @@ vm_vmt_format(const vm_record_t *rec, GString *out)
 					       str_or_empty(rec->checks[i].key),
 					       word_of(cmp_words, rec->checks[i].cmp),
 					       str_or_empty(rec->checks[i].value));
-		break;
+		return;
 	default:
 		break;
 	}
+	for (unsigned i = 0; i < op->nr_args; i++)
+		format_arg(rec, &op->args[i], out);
+	for (unsigned i = 0; i < op->nr_opts; i++)
+		format_opt(rec, &op->opts[i], out);
 }

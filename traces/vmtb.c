@@ -19,6 +19,7 @@
 #include "traces/vmtb.h"
 #include "traces/error.h"
 #include "traces/vmt.h"
+#include "traces/op.h"
 
 #define MAX_ID 0x7fffffffu
 #define TAG_OTHER 0x10
@@ -31,51 +32,19 @@ vm_vmtb_is_magic(const void *buf, size_t n)
 	       memcmp(buf, VM_VMTB_MAGIC, VM_VMTB_MAGIC_LEN) == 0;
 }
 
-/*
- * The fields of each kind after the tag (and the PID of a process event):
- *   a acc   A addr   L len   C count   S seed   T stride   O off (mmap,
- *   only when not anon)   N ns   F fd (varint fd+1: -1 is 0)   K child
- *   P prot   G flags   R arg   n name   v value   E expect (pid+1, file,
- *   checks)
- */
-static const char *const field_codes[VM_REC_NR] = {
-	[VM_REC_SET] = "nv",
-	[VM_REC_FILE] = "nLG",
-	[VM_REC_ACCESS] = "",           /* tags 0x00-0x0b */
-	[VM_REC_SEQ] = "aALT",
-	[VM_REC_RAND] = "aALCS",
-	[VM_REC_MMAP] = "ALPGFO",
-	[VM_REC_MUNMAP] = "AL",
-	[VM_REC_MPROTECT] = "ALP",
-	[VM_REC_MADVISE] = "ALR",
-	[VM_REC_MSYNC] = "ALR",
-	[VM_REC_OPEN] = "nFG",
-	[VM_REC_CLOSE] = "F",
-	[VM_REC_READ] = "FAL",
-	[VM_REC_WRITE] = "FAL",
-	[VM_REC_FSYNC] = "F",
-	[VM_REC_FTRUNCATE] = "FL",
-	[VM_REC_UNLINK] = "n",
-	[VM_REC_FORK] = "K",
-	[VM_REC_EXIT] = "",
-	[VM_REC_CATCH] = "R",
-	[VM_REC_SLEEP] = "N",
-	[VM_REC_NOTE] = "n",
-	[VM_REC_EXPECT] = "E",
-	[VM_REC_CRASH] = "",
-	[VM_REC_PROFILE] = "n",
-};
-
+/* The fields of each kind after the tag (and the PID of an event) are
+ * its op's codec string (traces/op.h), which the encoder and the decoder
+ * both follow, so that the two cannot drift apart. */
 static gboolean
 is_header(vm_rec_kind_t k)
 {
-	return k == VM_REC_SET || k == VM_REC_FILE || k == VM_REC_PROFILE;
+	return vm_ops[k].scope == VM_OP_HEADER;
 }
 
 static gboolean
 has_pid(vm_rec_kind_t k)
 {
-	return !is_header(k) && k != VM_REC_CRASH;
+	return vm_ops[k].scope == VM_OP_EVENT;
 }
 
 /* --- Encoding ----------------------------------------------------------- */
@@ -141,7 +110,7 @@ encode(const vm_record_t *rec, vm_vmtb_state_t *st, uint8_t *o)
 		o = put_varint(o, rec->pid);
 		st->prev_pid = rec->pid;
 	}
-	for (const char *f = field_codes[rec->kind]; *f != '\0'; f++) {
+	for (const char *f = vm_ops[rec->kind].codec; *f != '\0'; f++) {
 		switch (*f) {
 		case 'a': o = put_varint(o, rec->acc); break;
 		case 'A': o = put_varint(o, rec->addr); break;
@@ -553,7 +522,7 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 			c.bad = "bad pid";
 		rec->pid = (uint32_t)v;
 	}
-	for (const char *f = field_codes[kind]; *f != '\0' && !c.short_ && !c.bad; f++) {
+	for (const char *f = vm_ops[kind].codec; *f != '\0' && !c.short_ && !c.bad; f++) {
 		uint64_t v;
 
 		switch (*f) {

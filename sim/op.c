@@ -1,0 +1,505 @@
+/*
+ * What each op of a trace does in the simulator; see op.h.  One block per
+ * op, in docs/format.md's order: its check before the replay (the trace
+ * checker's state is tracecheck.c's), its execution (the system calls of
+ * models/syscall.c; the engine charges the cost and blocks the task on
+ * res->ready_at), and its narration, from the op's result record.
+ *
+ * Accesses, `note` and `expect` are the engine's own (engine.c runs them,
+ * narrate.c tells of accesses); `crash` is a barrier the engine runs when
+ * everything before it has completed.
+ */
+#include <string.h>
+#include "sim/op.h"
+#include "sim/narrate.h"
+#include "sim/oracle.h"
+#include "traces/error.h"
+#include "models/proc.h"
+#include "models/fs.h"
+#include "models/syscall.h"
+
+static void prot_word(GString *out, uint32_t prot)
+{
+	g_string_append_c(out, prot & VM_PROT_R ? 'r' : '-');
+	g_string_append_c(out, prot & VM_PROT_W ? 'w' : '-');
+	g_string_append_c(out, prot & VM_PROT_X ? 'x' : '-');
+}
+
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* "; the process waits for the disk until t=X" when it does. */
+static void wait_part(GString *out, const vm_step_t *st)
+{
+	if (!st->blocked)
+		return;
+	g_string_append(out, "; the process waits for the disk until t=");
+	vm_narrate_time(out, st->wait_until);
+}
+
+/* ---- accesses: checks only (engine.c runs them) ---------------------------- */
+
+static gboolean check_access(vm_tracecheck_t *c, const vm_record_t *rec,
+			     GHashTable *fds, GError **error)
+{
+	(void)fds;
+	unsigned lentok = rec->kind == VM_REC_ACCESS ? 3 : 4;
+	if (rec->len == 0)
+		return vm_tracecheck_fail(c, rec, lentok, error, "length 0");
+	/* a range past the top of the 64-bit space has no meaning */
+	if (rec->addr + (rec->len - 1) < rec->addr)
+		return vm_tracecheck_fail(c, rec, lentok, error, "0x%" G_GINT64_MODIFIER
+					  "x+%" G_GUINT64_FORMAT " runs past the end of "
+					  "the 64-bit address space", rec->addr, rec->len);
+	if (rec->kind == VM_REC_RAND &&
+	    rec->len < vm_tracecheck_config(c)->page_size)
+		return vm_tracecheck_fail(c, rec, 4, error, "rand range %" G_GUINT64_FORMAT
+					  " is smaller than a page", rec->len);
+	return TRUE;
+}
+
+/* ---- mmap, munmap, mprotect, madvise, msync -------------------------------- */
+
+static gboolean check_mmap(vm_tracecheck_t *c, const vm_record_t *rec,
+			   GHashTable *fds, GError **error)
+{
+	if (!(rec->flags & VM_MAP_ANON) && !vm_tracecheck_fd(c, rec, fds, 6, error))
+		return FALSE;
+	if (rec->off % vm_tracecheck_config(c)->page_size)
+		return vm_tracecheck_fail(c, rec, 7, error, "offset %" G_GUINT64_FORMAT
+					  " is not a multiple of the page size", rec->off);
+	return vm_tracecheck_range(c, rec, TRUE, error);
+}
+
+static gboolean check_range(vm_tracecheck_t *c, const vm_record_t *rec,
+			    GHashTable *fds, GError **error)
+{
+	(void)fds;
+	return vm_tracecheck_range(c, rec, FALSE, error);
+}
+
+static gboolean exec_mmap(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			  vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_mmap(e->m, t->p, r->addr, r->len, r->prot, r->flags, r->fd,
+			r->off, res);
+	return TRUE;
+}
+
+static void narrate_mmap(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	const vm_record_t *r = st->rec;
+	(void)e;
+	g_string_append_printf(out, "new %s %s mapping of %" G_GUINT64_FORMAT
+			       " pages, ", r->flags & VM_MAP_SHARED ? "shared" : "private",
+			       r->flags & VM_MAP_ANON ? "anonymous" : "file",
+			       st->last.pages);
+	prot_word(out, r->prot);
+	g_string_append(out, "; nothing is allocated until it is touched");
+}
+
+static gboolean exec_munmap(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			    vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_munmap(e->m, t->p, r->addr, r->len, res);
+	return TRUE;
+}
+
+static void narrate_munmap(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	g_string_append_printf(out, "%" G_GUINT64_FORMAT " page%s unmapped; their "
+			       "pages are freed and their TLB entries invalidated",
+			       st->last.pages, plural(st->last.pages));
+}
+
+static gboolean exec_mprotect(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			      vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_mprotect(e->m, t->p, r->addr, r->len, r->prot, res);
+	return TRUE;
+}
+
+static void narrate_mprotect(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	g_string_append_printf(out, "protection of %" G_GUINT64_FORMAT " page%s now ",
+			       st->last.pages, plural(st->last.pages));
+	prot_word(out, st->rec->prot);
+	g_string_append(out, "; PTEs changed and the range's TLB entries invalidated");
+}
+
+static gboolean exec_madvise(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			     vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_madvise(e->m, t->p, r->addr, r->len, (vm_madv_t)r->arg, res);
+	return TRUE;
+}
+
+static void narrate_madvise(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	switch ((vm_madv_t)st->rec->arg) {
+	case VM_MADV_DONTNEED:
+		g_string_append_printf(out, "dropped %" G_GUINT64_FORMAT
+				       " page%s; the next touch sees zeros",
+				       st->last.pages, plural(st->last.pages));
+		break;
+	case VM_MADV_WILLNEED:
+		g_string_append_printf(out, "read %" G_GUINT64_FORMAT " page%s of the "
+				       "file ahead, without waiting", st->last.pages,
+				       plural(st->last.pages));
+		break;
+	default:
+		g_string_append(out, "advice recorded on the mapping");
+		break;
+	}
+}
+
+static gboolean exec_msync(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			   vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_msync(e->m, t->p, r->addr, r->len, (vm_msync_t)r->arg, res);
+	return TRUE;
+}
+
+static void narrate_msync(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	if (st->last.why == VM_WHY_MS_ASYNC) {
+		g_string_append(out, "nothing: MS_ASYNC does nothing on Linux");
+		return;
+	}
+	g_string_append_printf(out, "wrote %" G_GUINT64_FORMAT " dirty shared "
+			       "page%s of the range back", st->last.pages,
+			       plural(st->last.pages));
+	wait_part(out, st);
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+static gboolean check_open(vm_tracecheck_t *c, const vm_record_t *rec,
+			   GHashTable *fds, GError **error)
+{
+	if (vm_tracecheck_fd_is_open(fds, rec->fd))
+		return vm_tracecheck_fail(c, rec, 3, error, "fd %d is already open in pid %u",
+					  rec->fd, rec->pid);
+	if (!vm_tracecheck_name_exists(c, rec->name)) {
+		if (!(rec->flags & VM_OPEN_CREATE))
+			return vm_tracecheck_fail(c, rec, 2, error, "no such file '%s' "
+						  "(declare it with a 'file' header or "
+						  "open it with 'create')", rec->name);
+		vm_tracecheck_file(c, rec->name);
+	}
+	vm_tracecheck_fd_set(fds, rec->fd, TRUE);
+	return TRUE;
+}
+
+static gboolean exec_open(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			  vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_open(e->m, t->p, r->name, r->fd, r->flags, res);
+	return TRUE;
+}
+
+static void narrate_open(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	g_string_append_printf(out, "fd %d now refers to '%s'", st->rec->fd,
+			       st->rec->name);
+}
+
+static gboolean check_close(vm_tracecheck_t *c, const vm_record_t *rec,
+			    GHashTable *fds, GError **error)
+{
+	if (!vm_tracecheck_fd(c, rec, fds, 2, error))
+		return FALSE;
+	vm_tracecheck_fd_set(fds, rec->fd, FALSE);
+	return TRUE;
+}
+
+static gboolean check_fd(vm_tracecheck_t *c, const vm_record_t *rec,
+			 GHashTable *fds, GError **error)
+{
+	return vm_tracecheck_fd(c, rec, fds, 2, error);
+}
+
+static gboolean exec_close(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			   vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_close(e->m, t->p, r->fd, res);
+	return TRUE;
+}
+
+static void narrate_close(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	g_string_append_printf(out, "fd %d closed; its mappings, if any, live on",
+			       st->rec->fd);
+}
+
+static gboolean exec_read(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			  vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_read(e->m, t->p, r->fd, r->addr, r->len, res);
+	if (G_UNLIKELY(e->oracle != NULL))
+		vm_oracle_served_file(e->oracle, vm_fs_fd_file(t->p, r->fd),
+				      r->addr, r->len);
+	return TRUE;
+}
+
+static void narrate_read(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	const vm_result_t *res = &st->last;
+	if (res->why == VM_WHY_EOF) {
+		g_string_append(out, "nothing: the offset is at or past the end of the file");
+		return;
+	}
+	g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes from the page "
+			       "cache: %u page%s found there, %u read from the disk",
+			       res->bytes, res->cached, plural(res->cached),
+			       res->io_pages);
+	if (res->ra_pages)
+		g_string_append_printf(out, " and %u more read ahead (%s, %s)",
+				       res->ra_pages,
+				       vm_engine_config(e)->readahead_policy,
+				       vm_ra_reason_name((vm_ra_reason_t)res->ra_reason));
+	if (res->why == VM_WHY_SHORT_READ)
+		g_string_append(out, "; memory ran out: a short read");
+	wait_part(out, st);
+}
+
+static gboolean exec_write(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			   vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_write(e->m, t->p, r->fd, r->addr, r->len, res);
+	if (G_UNLIKELY(e->oracle != NULL))
+		vm_oracle_served_file(e->oracle, vm_fs_fd_file(t->p, r->fd),
+				      r->addr, r->len);
+	return TRUE;
+}
+
+static void narrate_write(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	const vm_result_t *res = &st->last;
+	(void)e;
+	g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes into the page "
+			       "cache: %" G_GUINT64_FORMAT " page%s dirtied (%u already "
+			       "cached", res->bytes, res->pages, plural(res->pages),
+			       res->cached);
+	if (res->io_pages)
+		g_string_append_printf(out, ", %u read first: the write covers part "
+				       "of a page with data on the disk", res->io_pages);
+	g_string_append(out, "); the disk sees them at writeback");
+	if (res->why == VM_WHY_THROTTLED && st->blocked) {
+		g_string_append(out, "; dirty pages are above writeback.dirty_ratio: "
+				     "the writer waits for writeback until t=");
+		vm_narrate_time(out, st->wait_until);
+	} else {
+		wait_part(out, st);
+	}
+}
+
+static gboolean exec_fsync(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			   vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_fsync(e->m, t->p, r->fd, res);
+	return TRUE;
+}
+
+static void narrate_fsync(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	g_string_append_printf(out, "wrote the file's %" G_GUINT64_FORMAT " dirty "
+			       "page%s back", st->last.pages, plural(st->last.pages));
+	wait_part(out, st);
+}
+
+static gboolean exec_ftruncate(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			       vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_ftruncate(e->m, t->p, r->fd, r->len, res);
+	return TRUE;
+}
+
+static void narrate_ftruncate(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	g_string_append_printf(out, "new size; %" G_GUINT64_FORMAT " page%s past the "
+			       "end unmapped and dropped, a grown file reads holes",
+			       st->last.pages, plural(st->last.pages));
+}
+
+static gboolean check_unlink(vm_tracecheck_t *c, const vm_record_t *rec,
+			     GHashTable *fds, GError **error)
+{
+	(void)fds;
+	if (!vm_tracecheck_unlink(c, rec->name))
+		return vm_tracecheck_fail(c, rec, 2, error, "no such file '%s'", rec->name);
+	return TRUE;
+}
+
+static gboolean exec_unlink(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			    vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_unlink(e->m, t->p, r->name, res);
+	return TRUE;
+}
+
+static void narrate_unlink(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	g_string_append_printf(out, "the name '%s' is gone; the file lives while it is "
+			       "open or mapped", st->rec->name);
+}
+
+/* ---- processes --------------------------------------------------------------- */
+
+static gboolean check_fork(vm_tracecheck_t *c, const vm_record_t *rec,
+			   GHashTable *fds, GError **error)
+{
+	return vm_tracecheck_fork(c, rec, fds, error);
+}
+
+static gboolean exec_fork(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			  vm_result_t *res, GError **error)
+{
+	vm_proc_t *child = vm_syscall_fork(e->m, t->p, r->child, res);
+	if (!child) {
+		g_set_error(error, VM_ERROR, VM_ERROR_OOM,
+			    "%s:%" G_GUINT64_FORMAT ": out of memory: no frames for the page tables of pid %u "
+			    "and the OOM killer could free none (oom.policy=%s)",
+			    e->name, r->line, r->child, e->cfg.oom_policy);
+		return FALSE;
+	}
+	task_t *c = vm_sched_task(e, r->child);
+	c->p = child;
+	vm_sched_update(e, c);   /* its records read ahead may run */
+	e->last_task = t;
+	return TRUE;
+}
+
+static void narrate_fork(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	const vm_record_t *r = st->rec;
+	vm_proc_t *c = vm_proc_lookup(vm_engine_machine(e), r->child);
+	g_string_append_printf(out, "process %u created: mappings copied; %"
+			       G_GUINT64_FORMAT " anonymous pages now shared copy-on-write "
+			       "(write-protected in both), %" G_GUINT64_FORMAT
+			       " page-table pages", r->child,
+			       c ? c->rss_anon : 0, c ? c->pt_pages : 0);
+}
+
+static gboolean check_exit(vm_tracecheck_t *c, const vm_record_t *rec,
+			   GHashTable *fds, GError **error)
+{
+	(void)fds;
+	(void)error;
+	vm_tracecheck_exit(c, rec->pid);
+	return TRUE;
+}
+
+static gboolean exec_exit(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			  vm_result_t *res, GError **error)
+{
+	(void)r;
+	(void)error;
+	vm_syscall_exit(e->m, t->p, res);
+	return TRUE;
+}
+
+static void narrate_exit(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	g_string_append_printf(out, "process %u exits: its memory (%" G_GUINT64_FORMAT
+			       " resident page%s) and page tables are freed",
+			       st->rec->pid, st->last.pages, plural(st->last.pages));
+}
+
+static gboolean exec_catch(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			   vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_catch(e->m, t->p, (vm_sig_t)r->arg, res);
+	return TRUE;
+}
+
+static void narrate_catch(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	g_string_append_printf(out, "process %u now catches %s", st->rec->pid,
+			       st->rec->arg == VM_SIG_SIGSEGV ? "SIGSEGV" : "SIGBUS");
+}
+
+static gboolean exec_sleep(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			   vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_sleep(e->m, t->p, r->ns, res);
+	return TRUE;
+}
+
+static void narrate_sleep(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	g_string_append(out, "sleeps until t=");
+	vm_narrate_time(out, st->end_ns + st->rec->ns);
+}
+
+/* ---- bookkeeping ------------------------------------------------------------- */
+
+static gboolean check_expect(vm_tracecheck_t *c, const vm_record_t *rec,
+			     GHashTable *fds, GError **error)
+{
+	(void)fds;
+	return vm_tracecheck_expect(c, rec, error);
+}
+
+static void narrate_expect(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	if (st->expect_ok)
+		g_string_append(out, "ok");
+	else
+		g_string_append_printf(out, "FAILED: %s",
+				       st->expect_msg ? st->expect_msg : "");
+}
+
+#define OP(chk, name) { .check = chk, .exec = exec_##name, .narrate = narrate_##name }
+
+const vm_sim_op_t vm_sim_ops[VM_REC_NR] = {
+	[VM_REC_ACCESS] = { .check = check_access },
+	[VM_REC_SEQ] = { .check = check_access },
+	[VM_REC_RAND] = { .check = check_access },
+	[VM_REC_MMAP] = OP(check_mmap, mmap),
+	[VM_REC_MUNMAP] = OP(check_range, munmap),
+	[VM_REC_MPROTECT] = OP(check_range, mprotect),
+	[VM_REC_MADVISE] = OP(check_range, madvise),
+	[VM_REC_MSYNC] = OP(check_range, msync),
+	[VM_REC_OPEN] = OP(check_open, open),
+	[VM_REC_CLOSE] = OP(check_close, close),
+	[VM_REC_READ] = OP(check_fd, read),
+	[VM_REC_WRITE] = OP(check_fd, write),
+	[VM_REC_FSYNC] = OP(check_fd, fsync),
+	[VM_REC_FTRUNCATE] = OP(check_fd, ftruncate),
+	[VM_REC_UNLINK] = OP(check_unlink, unlink),
+	[VM_REC_FORK] = OP(check_fork, fork),
+	[VM_REC_EXIT] = OP(check_exit, exit),
+	[VM_REC_CATCH] = OP(NULL, catch),
+	[VM_REC_SLEEP] = OP(NULL, sleep),
+	[VM_REC_EXPECT] = { .check = check_expect, .narrate = narrate_expect },
+};
