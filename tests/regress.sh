@@ -4,12 +4,11 @@
 # must finish with exit status 0: a crash is 134 or 139, an invariant
 # violation 2.  The comment at the top of each file says what it caught.
 #
-# Each is also replayed without the checker, which lets `run` batch the
-# replay (sim/engine.c fast_access: a one-page access of the process on the
-# CPU runs straight from the reader), and the statistics must be the same
-# as the checked run's, which steps through every event; so must every
-# scenario's, under the default policy, against a run that writes a
-# timeline (which also steps; the checker would take a minute on some).
+# Each is also replayed without the checker, and the statistics must be the
+# same as the checked run's (the checker only reads the machine, so a
+# difference means it changed something); so must every scenario's, under
+# the default policy, against a run that writes a timeline (which watches
+# every step and fills the step record).
 set -u
 : "${VMSCOPE:?}" "${top_srcdir:?}"
 pass=0 fail=0
@@ -34,7 +33,7 @@ same() {
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))
-		echo "FAIL: $(basename "$t") $*: the batched run (exit $rc) differs from the stepped one"
+		echo "FAIL: $(basename "$t") $*: the plain run (exit $rc) differs from the watched one"
 		diff regress.out1 regress.out2 | head -5
 	fi
 }
