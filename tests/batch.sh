@@ -646,7 +646,7 @@ if command -v setsid >/dev/null 2>&1 && env --default-signal=INT true 2>/dev/nul
 	wait $pid
 	rc=$?
 	if [ "$rc" = 130 ] && grep -q 'interrupted; .* a rerun runs the rest' cc.err &&
-	   ! grep -q 'failed' cc.err && [ ! -e cc/errors.txt ] &&
+	   ! grep -qE ') failed: |cells failed' cc.err && [ ! -e cc/errors.txt ] &&
 	   ! ls cc/cells | grep -q '\.err$' && grep -q ', 0 failed, [12] interrupted' cc.out; then
 		ok "Ctrl-C: the running cells are interrupted, not failed; exit 130"
 	else
