@@ -518,6 +518,10 @@ void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,
 	uint64_t end = MIN(off + len, f->size);
 	uint64_t last = (end - 1) >> sh;
 	uint64_t idx;
+	/* the pages found in the cache are those there when the call began,
+	 * not those its own readahead brought in */
+	for (idx = off >> sh; idx <= last; idx++)
+		res->cached += vm_filemap_find(f, idx) != VM_NIL;
 	for (idx = off >> sh; idx <= last; idx++) {
 		vm_filemap_how_t how = { .fault = FALSE, .req = last - idx + 1 };
 		uint64_t r = m->now;
@@ -530,8 +534,6 @@ void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,
 			break;
 		if (missed)
 			res->io_pages++;
-		else
-			res->cached++;
 		vm_filemap_used(m, pfn);
 		vm_reclaim_access(m->reclaim, pfn);
 		r = MAX(r, vm_frame_read_done(&m->frames.f[pfn]));

@@ -133,9 +133,12 @@ vm_proc_t *vm_fork_process(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 		vm_pt_for_each(&m->pt, parent->root, v->start, v->end, copy_leaf, &f);
 	}
 	m->oom_exempt = 0;
-	if (f.oom || child->state != VM_PROC_RUNNING) {
-		if (child->state == VM_PROC_RUNNING)
-			vm_proc_exit(m, child, VM_KILL_OOM);
+	if (child->state != VM_PROC_RUNNING)
+		return child;   /* the OOM killer chose the child: it exists, killed */
+	if (f.oom) {
+		/* no frame, and the OOM killer could free none (or may not:
+		 * oom.policy=none): the fork fails, and so does the run */
+		vm_proc_exit(m, child, VM_KILL_OOM);
 		return NULL;
 	}
 	if (f.protected_pages) {

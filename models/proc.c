@@ -15,6 +15,10 @@ vm_proc_t *vm_proc_lookup(vm_machine_t *m, uint32_t pid)
 
 void vm_proc_count_tables(vm_machine_t *m, vm_proc_t *p, unsigned n)
 {
+	/* tables a walk made for a process that the OOM killer chose while
+	 * the walk allocated the next one: its exit freed them uncounted */
+	if (p->state != VM_PROC_RUNNING)
+		return;
 	p->pt_pages += n;
 	m->c.pt_pages += n;
 	if (m->c.pt_pages > m->c.pt_pages_peak)
@@ -47,12 +51,28 @@ vm_proc_t *vm_proc_spawn(vm_machine_t *m, uint32_t pid)
 void vm_proc_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why)
 {
 	g_return_if_fail(p->state == VM_PROC_RUNNING);
+	/* the files it holds open or mapped, which may be freed with it */
+	GPtrArray *held = g_ptr_array_new();
+	for (uint32_t i = 0; i < p->nr_vma; i++)
+		if (p->vma[i].file >= 0)
+			g_ptr_array_add(held, vm_file_get(m, p->vma[i].file));
+	if (p->fds) {
+		GHashTableIter it;
+		gpointer f;
+		g_hash_table_iter_init(&it, p->fds);
+		while (g_hash_table_iter_next(&it, NULL, &f))
+			g_ptr_array_add(held, f);
+	}
 	while (p->nr_vma)
 		vm_mm_munmap(m, p, p->vma[0].start,
 			     p->vma[p->nr_vma - 1].end - p->vma[0].start);
 	unsigned n = vm_pt_free_tree(&m->pt, p->root);
-	g_assert(n == p->pt_pages);
-	m->c.pt_pages -= n;
+	/* more than counted when the OOM killer chose @p while one of its
+	 * page-table walks was allocating: the walk's earlier new tables are
+	 * in the tree, counted only when the walk returns (and then not:
+	 * vm_proc_count_tables of an ended process counts nothing) */
+	g_assert(n >= p->pt_pages);
+	m->c.pt_pages -= p->pt_pages;
 	p->pt_pages = 0;
 	p->root = VM_NIL;
 	vm_tlb_flush_asid(m->l1, p->pid);
@@ -61,9 +81,16 @@ void vm_proc_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why)
 	p->state = why == VM_KILL_NONE ? VM_PROC_EXITED : VM_PROC_KILLED;
 	p->killed_by = (uint8_t)why;
 	vm_fs_exit(p);
+	/* what is left is its statistics: a trace of many short-lived
+	 * processes costs memory for the live ones */
+	vm_fs_free(p);
+	g_free(p->vma);
+	p->vma = NULL;
+	p->cap_vma = 0;
 	/* files this process held open or mapped may have been the last ref */
-	for (guint i = 0; i < m->files->len; i++)
-		vm_file_maybe_free(m, g_ptr_array_index(m->files, i));
+	for (guint i = 0; i < held->len; i++)
+		vm_file_maybe_free(m, g_ptr_array_index(held, i));
+	g_ptr_array_free(held, TRUE);
 }
 
 void vm_proc_switch_to(vm_machine_t *m, vm_proc_t *p)

@@ -145,6 +145,7 @@ void vm_syscall_read(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
 		     uint64_t len, vm_result_t *res)
 {
 	enter(m, res);
+	len = MIN(len, vm_max_rw_count(m->cfg.page_size));
 	vm_filemap_read(m, vm_fs_fd_file(p, fd), off, len, res);
 	copy(m, res->bytes, res);
 	leave(m, res);
@@ -154,6 +155,7 @@ void vm_syscall_write(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
 		      uint64_t len, vm_result_t *res)
 {
 	enter(m, res);
+	len = MIN(len, vm_max_rw_count(m->cfg.page_size));
 	vm_filemap_write(m, vm_fs_fd_file(p, fd), off, len, res);
 	uint64_t throttle = vm_writeback_balance(m);
 	if (throttle > m->now && throttle > res->ready_at)
@@ -202,9 +204,6 @@ vm_proc_t *vm_syscall_fork(vm_machine_t *m, vm_proc_t *p, uint32_t pid,
 	uint64_t cost = 0;
 	enter(m, res);
 	vm_proc_t *child = vm_fork_process(m, p, pid, &cost);
-	if (!child && (child = vm_proc_lookup(m, pid)) &&
-	    child->state == VM_PROC_RUNNING)
-		child = NULL;
 	if (!child) {
 		res->oom = 1;
 		res->why = VM_WHY_OOM;
@@ -215,7 +214,6 @@ vm_proc_t *vm_syscall_fork(vm_machine_t *m, vm_proc_t *p, uint32_t pid,
 	 * events are skipped */
 	res->cost += cost;
 	res->pages = child->pt_pages;
-	leave(m, res);
 	leave(m, res);
 	return child;
 }

@@ -13,6 +13,30 @@
 
 typedef enum { VM_ACC_R = 0, VM_ACC_W = 1, VM_ACC_X = 2 } vm_acc_t;
 
+/*
+ * Limits on what a trace may name, checked once when it is read
+ * (sim/op.c), so that the models' arithmetic on sizes and offsets never
+ * wraps (docs/format.md, limits):
+ *   VM_MAX_FILE_SIZE  the largest file size and file offset, and the
+ *                     simulated disk's size: Linux's MAX_LFS_FILESIZE on a
+ *                     64-bit machine (loff_t is signed)
+ *   VM_MAX_TIME       the clock's range, 2^62 ns (146 years): a sleep is
+ *                     at most this long, and a run whose clock passes it
+ *                     stops with an error
+ */
+#define VM_MAX_FILE_SIZE ((uint64_t)INT64_MAX)
+#define VM_MAX_TIME ((uint64_t)1 << 62)
+
+/* The most one read() or write() moves with pages of @page_size bytes:
+ * MAX_RW_COUNT, INT_MAX rounded down to a page (rw_verify_area's callers
+ * clamp the count to it: a longer call is a short one).  It also bounds
+ * what one call costs the simulator. */
+static inline uint64_t vm_max_rw_count(uint64_t page_size)
+{
+	uint64_t n = (uint64_t)INT32_MAX & ~(page_size - 1);
+	return n ? n : page_size;
+}
+
 enum {                     /* PROT bits */
 	VM_PROT_NONE = 0,
 	VM_PROT_R = 1,

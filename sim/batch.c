@@ -610,23 +610,8 @@ static uint64_t trace_accesses(const char *path, uint64_t ps)
 		return 0;
 	uint64_t n = 0;
 	vm_record_t rec;
-	while (vm_vmt_next(r, &rec, NULL)) {
-		switch (rec.kind) {
-		case VM_REC_ACCESS:
-			n += (rec.addr + rec.len - 1) / ps - rec.addr / ps + 1;
-			break;
-		case VM_REC_SEQ: {
-			uint64_t stride = rec.stride ? rec.stride : ps;
-			n += (rec.len + stride - 1) / stride;
-			break;
-		}
-		case VM_REC_RAND:
-			n += rec.count;
-			break;
-		default:
-			break;
-		}
-	}
+	while (vm_vmt_next(r, &rec, NULL))
+		n += vm_record_accesses(&rec, ps);
 	vm_vmt_close(r);
 	return n;
 }

@@ -25,14 +25,33 @@
 typedef struct {
 	vm_record_t rec;      /* owned copy */
 	uint64_t seq;         /* position among events in the file */
+	uint32_t gen;         /* the incarnation of its pid it belongs to */
+	uint32_t child_gen;   /* a fork: the incarnation of the child it makes */
 } qrec_t;
 
-/* A task: the records of one pid, and where its process stands. */
+/* A task: the records of one pid, and where its process stands.
+ *
+ * A pid can be used again once its process has exited: each process that
+ * bears it is an incarnation, numbered 1, 2, ... in the order of the forks
+ * that make them (pid 1's first is the boot's), and each record read is
+ * stamped with the incarnation it belongs to, the latest fork of its pid
+ * read before it.  A record runs only in its own incarnation, and a fork
+ * waits until every record of the earlier ones has run: in the file, the
+ * earlier process's exit came first, even when that process is still
+ * waiting for the disk when the fork's turn comes. */
 typedef struct {
 	uint32_t pid;
-	vm_proc_t *p;         /* the process, once a fork (or boot) made it */
-	gboolean stillborn;   /* the fork that was to make it was skipped (its
-			       * parent had died): its events run, skipped */
+	vm_proc_t *p;         /* the process of incarnation gen, once a fork
+			       * (or boot) made it */
+	uint32_t gen;         /* the incarnation that runs (0: none yet) */
+	uint32_t forks_read;  /* the latest incarnation a fork read made */
+	uint32_t fork_wait;   /* its next record is a fork of this pid, whose
+			       * earlier incarnation has records to run (0:
+			       * none) */
+	uint32_t fork_waiters;/* tasks whose fork_wait is this pid */
+	gboolean stillborn;   /* the fork that was to make incarnation gen was
+			       * skipped (its parent had died): its events
+			       * run, skipped */
 	gboolean blocked;     /* waiting for a wake-up event */
 	gboolean io_wait;     /* the wait counts as wait_ns (disk I/O) */
 	uint64_t blocked_at;
@@ -41,10 +60,12 @@ typedef struct {
 	gboolean busy;        /* cur is in progress (it waited half-way) */
 	vm_record_t cur;      /* the in-progress record (owned when busy) */
 	uint64_t cur_seq;
+	uint32_t cur_gen, cur_child_gen;
 	uint64_t cur_pos;     /* next access of cur */
 	uint64_t cur_n;       /* accesses cur makes (0: not an access) */
 	uint64_t cur_rng;     /* RAND's splitmix64 state */
 	uint32_t heap_at;     /* its place in the ready heap, or NO_HEAP */
+	uint32_t at;          /* its place in engine.tasks */
 } task_t;
 
 #define NO_HEAP UINT32_MAX
@@ -72,6 +93,8 @@ struct vm_engine {
 	vm_config_t cfg;
 	gboolean explicit_profile;      /* the caller chose it: ignore `profile` */
 	GPtrArray *file_headers;        /* `file` records, created with the machine */
+	GHashTable *header_names;       /* their names (borrowed) */
+	uint64_t header_bytes;          /* the disk they take */
 	unsigned nr_sets;               /* `set` lines applied so far */
 	vm_vmt_reader_t *rd;
 	char *name;
@@ -83,7 +106,7 @@ struct vm_engine {
 	vm_oracle_t *oracle;            /* reclaim.policy=opt only */
 	/* sched.c */
 	GHashTable *by_pid;             /* pid -> task_t* */
-	GPtrArray *tasks;               /* every task, in creation order */
+	GPtrArray *tasks;               /* every task (task_t.at) */
 	task_t *last_task;              /* the last one looked up */
 	task_t **ready;                 /* min-heap by next record's position:
 					 * the tasks that can run and have a
@@ -135,15 +158,21 @@ static inline task_t *vm_sched_task(vm_engine_t *e, uint32_t pid)
 		return e->last_task;
 	return vm_sched_lookup(e, pid);
 }
-/* @t can run: not waiting, and its process exists (records of a child
- * wait for the fork that creates it) or never will (stillborn). */
-static inline gboolean vm_sched_runnable(const task_t *t)
-{
-	return !t->blocked && (t->p != NULL || t->stillborn);
-}
+/* A record of @t's, of incarnation @gen, can start now: @t is not
+ * waiting, the record's process exists (records of a child wait for the
+ * fork that creates it) or never will (stillborn), and a fork (@rec) finds
+ * its child's earlier incarnation done.  Not for a record in progress. */
+gboolean vm_sched_can_start(vm_engine_t *e, task_t *t, const vm_record_t *rec,
+			    uint32_t gen, uint32_t child_gen);
+/* The record just read for @t: its incarnation, and a fork's child's
+ * (counts the fork as read). */
+void vm_sched_stamp(vm_engine_t *e, task_t *t, const vm_record_t *rec,
+		    uint32_t *gen, uint32_t *child_gen);
 /* Keep @rec (copied) for @t, read ahead at position @seq. */
 void vm_sched_enqueue(vm_engine_t *e, task_t *t, const vm_record_t *rec,
-		      uint64_t seq);
+		      uint64_t seq, uint32_t gen, uint32_t child_gen);
+/* Incarnation @gen of @t begins: with @p, or stillborn when NULL. */
+void vm_sched_incarnate(vm_engine_t *e, task_t *t, vm_proc_t *p, uint32_t gen);
 /* The task whose next record is the oldest among those that can run, or
  * NULL.  O(1). */
 static inline task_t *vm_sched_next(const vm_engine_t *e)
@@ -164,6 +193,11 @@ void vm_sched_wake(vm_engine_t *e, uint32_t pid);
 /* No task has a record in progress, read ahead or waiting (a crash may
  * run). */
 gboolean vm_sched_idle(const vm_engine_t *e);
+/* Drop @t if nothing refers to it any more: its process ended, nothing
+ * read ahead or waiting, no fork of its pid read but not run.  Memory then
+ * follows the live processes, however many a trace creates (a pid that
+ * comes back gets a new task, its incarnations numbered from 1 again). */
+void vm_sched_forget(vm_engine_t *e, task_t *t);
 /* Rebuild the ready heap from the tasks (after a snapshot's restore). */
 void vm_sched_rebuild(vm_engine_t *e);
 void vm_sched_task_free(gpointer p);

@@ -86,19 +86,32 @@ static gboolean apply_header(vm_engine_t *e, const vm_record_t *rec,
 	if (rec->kind == VM_REC_PROFILE)
 		return apply_profile(e, rec, error);
 	if (rec->kind == VM_REC_FILE) {
-		for (guint i = 0; i < e->file_headers->len; i++) {
-			const vm_record_t *o = g_ptr_array_index(e->file_headers, i);
-			if (strcmp(o->name, rec->name) == 0) {
-				g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
-					    "%s:%" G_GUINT64_FORMAT ":%u: file '%s' is declared twice",
-					    e->name, rec->line, rec->cols[2] ? rec->cols[2] : 1,
-					    rec->name);
-				return FALSE;
-			}
+		unsigned col = rec->cols[2] ? rec->cols[2] : 1;
+		if (g_hash_table_contains(e->header_names, rec->name)) {
+			g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+				    "%s:%" G_GUINT64_FORMAT ":%u: file '%s' is declared twice",
+				    e->name, rec->line, col, rec->name);
+			return FALSE;
 		}
+		/* the disk holds VM_MAX_FILE_SIZE bytes, the files one after
+		 * another (a sparse one takes none until written) */
+		uint64_t room = VM_MAX_FILE_SIZE - e->header_bytes;
+		uint64_t need = (rec->flags & VM_FILE_SPARSE) ? 0 : rec->len;
+		if (rec->len > VM_MAX_FILE_SIZE || need > room) {
+			g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+				    "%s:%" G_GUINT64_FORMAT ":%u: size=%" G_GUINT64_FORMAT
+				    " %s the simulated disk's 2^63-1 bytes (the largest "
+				    "file, as Linux's MAX_LFS_FILESIZE)", e->name, rec->line,
+				    rec->cols[3] ? rec->cols[3] : col, rec->len,
+				    rec->len > VM_MAX_FILE_SIZE ? "is larger than"
+				    : "with the files declared before it passes");
+			return FALSE;
+		}
+		e->header_bytes += need;
 		vm_record_t *copy = g_new0(vm_record_t, 1);
 		vm_record_copy(copy, rec);
 		g_ptr_array_add(e->file_headers, copy);
+		g_hash_table_add(e->header_names, (gpointer)copy->name);
 		return TRUE;
 	}
 	GError *err = NULL;
@@ -163,9 +176,13 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 		for (guint i = 0; i < e->file_headers->len; i++)
 			vm_tracecheck_file(c, ((vm_record_t *)g_ptr_array_index(e->file_headers, i))->name);
 		gboolean ok = TRUE;
-		if (opt)
+		if (opt) {
 			e->oracle = vm_oracle_new((unsigned)g_bit_nth_lsf(e->cfg.page_size, -1));
-		else
+			for (guint i = 0; i < e->file_headers->len; i++) {
+				const vm_record_t *h = g_ptr_array_index(e->file_headers, i);
+				vm_oracle_file(e->oracle, h->name, h->len);
+			}
+		} else
 			vm_vmt_set_skim(e->rd, TRUE);   /* the oracle needs every access */
 		while (got) {
 			if (is_header(e->rec.kind)) {
@@ -222,7 +239,9 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 		vm_file_new(e->m, h->name, h->len, (h->flags & VM_FILE_SPARSE) != 0,
 			    (h->flags & VM_FILE_CACHED) != 0);
 	}
-	vm_sched_task(e, 1)->p = vm_proc_lookup(e->m, 1);
+	task_t *t1 = vm_sched_task(e, 1);
+	t1->forks_read = 1;   /* the boot made pid 1's first incarnation */
+	vm_sched_incarnate(e, t1, vm_proc_lookup(e->m, 1), 1);
 	return TRUE;
 }
 
@@ -249,6 +268,7 @@ static vm_engine_t *engine_new(const vm_config_t *base,
 	}
 	vm_sched_init(e);
 	e->file_headers = g_ptr_array_new_with_free_func(free_header);
+	e->header_names = g_hash_table_new(g_str_hash, g_str_equal);
 	e->msg = g_string_new(NULL);
 	vm_record_blank(&e->kswapd_rec);
 	e->kswapd_rec.kind = VM_REC_KSWAPD;
@@ -306,6 +326,7 @@ void vm_engine_free(vm_engine_t *e)
 	vm_machine_free(e->m);
 	vm_oracle_free(e->oracle);
 	vm_sched_destroy(e);
+	g_hash_table_destroy(e->header_names);
 	g_ptr_array_free(e->file_headers, TRUE);
 	g_string_free(e->msg, TRUE);
 	g_free(e->name);
@@ -339,19 +360,12 @@ static inline gboolean kswapd_due(vm_engine_t *e)
 /* Number of accesses a record makes (pages for ACCESS). */
 static uint64_t access_count(const vm_engine_t *e, const vm_record_t *r)
 {
-	unsigned sh = e->m->page_shift;
-	switch (r->kind) {
-	case VM_REC_ACCESS:
+	if (G_LIKELY(r->kind == VM_REC_ACCESS)) {
+		/* vm_record_accesses with shifts: most records are these */
+		unsigned sh = e->m->page_shift;
 		return ((r->addr + r->len - 1) >> sh) - (r->addr >> sh) + 1;
-	case VM_REC_SEQ: {
-		uint64_t stride = r->stride ? r->stride : e->cfg.page_size;
-		return (r->len + stride - 1) / stride;
 	}
-	case VM_REC_RAND:
-		return r->count;
-	default:
-		return 0;
-	}
+	return vm_record_accesses(r, e->cfg.page_size);
 }
 
 /* What one access left its record to do (access_one). */
@@ -506,11 +520,8 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			if (r->kind == VM_REC_FORK) {
 				/* no parent, no fork: the child's events are
 				 * skipped as a dead process's are */
-				task_t *c = vm_sched_task(e, r->child);
-				if (!c->p) {
-					c->stillborn = TRUE;
-					vm_sched_update(e, c);
-				}
+				vm_sched_incarnate(e, vm_sched_task(e, r->child), NULL,
+						   t->cur_child_gen);
 				e->last_task = t;
 			}
 			goto done;
@@ -654,9 +665,9 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 			    e->name, e->crash.line);
 		return FALSE;
 	}
+	/* pid 1's records after the crash belong to the rebooted one */
 	task_t *t1 = vm_sched_task(e, 1);
-	t1->p = p1;
-	vm_sched_update(e, t1);
+	vm_sched_incarnate(e, t1, p1, t1->forks_read);
 	e->pos.cpu_pid = 1;
 	m->cur_asid = 1;
 	e->pos.events++;
@@ -731,8 +742,11 @@ static void record_ran(vm_engine_t *e, task_t *t, const vm_record_t *r,
 {
 	gboolean finished = t->cur_pos >= t->cur_n;
 	if (from_reader) {
-		if (finished)
+		if (finished) {
+			if (G_UNLIKELY(t->p && t->p->state != VM_PROC_RUNNING))
+				vm_sched_forget(e, t);
 			return;
+		}
 		vm_record_copy(&t->cur, r);
 		t->busy = TRUE;
 	} else if (finished) {
@@ -740,6 +754,8 @@ static void record_ran(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		t->busy = FALSE;
 	}
 	vm_sched_update(e, t);
+	if (finished && G_UNLIKELY(t->p && t->p->state != VM_PROC_RUNNING))
+		vm_sched_forget(e, t);   /* frees @t when it is done with */
 }
 
 static int step_once(vm_engine_t *e, GError **error)
@@ -786,15 +802,20 @@ static int step_once(vm_engine_t *e, GError **error)
 				break;
 			}
 			task_t *t = vm_sched_task(e, e->rec.pid);
-			if (vm_sched_runnable(t) && !t->busy && !t->qlen) {
+			uint32_t gen, child_gen;
+			vm_sched_stamp(e, t, &e->rec, &gen, &child_gen);
+			if (!t->busy && !t->qlen &&
+			    vm_sched_can_start(e, t, &e->rec, gen, child_gen)) {
 				t->cur_pos = 0;
 				t->cur_seq = seq;
+				t->cur_gen = gen;
+				t->cur_child_gen = child_gen;
 				if (!exec_record(e, t, &e->rec, seq + 1, error))
 					return -1;
 				record_ran(e, t, &e->rec, TRUE);
 				return 1;
 			}
-			vm_sched_enqueue(e, t, &e->rec, seq);
+			vm_sched_enqueue(e, t, &e->rec, seq, gen, child_gen);
 		}
 
 		if (e->crash_pending && vm_sched_idle(e)) {
@@ -827,6 +848,14 @@ static int step_once(vm_engine_t *e, GError **error)
 int vm_engine_step(vm_engine_t *e, GError **error)
 {
 	int r = step_once(e, error);
+	if (G_UNLIKELY(e->m->now > VM_MAX_TIME) && r > 0) {
+		/* sleeps are at most VM_MAX_TIME each: many of them could
+		 * wrap the clock, which every model compares */
+		g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+			    "%s: simulated time passed its range, 2^62 ns (146 years), "
+			    "at event %" G_GUINT64_FORMAT, e->name, e->pos.events);
+		return -1;
+	}
 	if (G_UNLIKELY(e->snaps != NULL) && r > 0)
 		vm_snap_after_step(e);
 	return r;

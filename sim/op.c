@@ -62,6 +62,20 @@ static gboolean check_access(vm_tracecheck_t *c, const vm_record_t *rec,
 
 /* ---- mmap, munmap, mprotect, madvise, msync -------------------------------- */
 
+/* [@off, +@len) of a file (token @tok names the offset) lies within the
+ * largest file size */
+static gboolean check_file_span(vm_tracecheck_t *c, const vm_record_t *rec,
+				uint64_t off, uint64_t len, unsigned tok,
+				GError **error)
+{
+	if (off > VM_MAX_FILE_SIZE || len > VM_MAX_FILE_SIZE - off)
+		return vm_tracecheck_fail(c, rec, tok, error, "offset %" G_GUINT64_FORMAT
+					  " + length %" G_GUINT64_FORMAT " passes the largest "
+					  "file offset, 2^63-1 bytes (as Linux's "
+					  "MAX_LFS_FILESIZE)", off, len);
+	return TRUE;
+}
+
 static gboolean check_mmap(vm_tracecheck_t *c, const vm_record_t *rec,
 			   GHashTable *fds, GError **error)
 {
@@ -70,6 +84,9 @@ static gboolean check_mmap(vm_tracecheck_t *c, const vm_record_t *rec,
 	if (rec->off % vm_tracecheck_config(c)->page_size)
 		return vm_tracecheck_fail(c, rec, 7, error, "offset %" G_GUINT64_FORMAT
 					  " is not a multiple of the page size", rec->off);
+	if (!(rec->flags & VM_MAP_ANON) &&
+	    !check_file_span(c, rec, rec->off, rec->len, 7, error))
+		return FALSE;
 	return vm_tracecheck_range(c, rec, TRUE, error);
 }
 
@@ -232,6 +249,37 @@ static gboolean check_fd(vm_tracecheck_t *c, const vm_record_t *rec,
 	return vm_tracecheck_fd(c, rec, fds, 2, error);
 }
 
+/* read, write: FD OFF LEN */
+static gboolean check_rw(vm_tracecheck_t *c, const vm_record_t *rec,
+			 GHashTable *fds, GError **error)
+{
+	return vm_tracecheck_fd(c, rec, fds, 2, error) &&
+	       check_file_span(c, rec, rec->addr, rec->len, 3, error);
+}
+
+static gboolean check_ftruncate(vm_tracecheck_t *c, const vm_record_t *rec,
+				GHashTable *fds, GError **error)
+{
+	if (!vm_tracecheck_fd(c, rec, fds, 2, error))
+		return FALSE;
+	if (rec->len > VM_MAX_FILE_SIZE)
+		return vm_tracecheck_fail(c, rec, 3, error, "size %" G_GUINT64_FORMAT
+					  " is larger than the largest file, 2^63-1 bytes "
+					  "(as Linux's MAX_LFS_FILESIZE)", rec->len);
+	return TRUE;
+}
+
+static gboolean check_sleep(vm_tracecheck_t *c, const vm_record_t *rec,
+			    GHashTable *fds, GError **error)
+{
+	(void)fds;
+	if (rec->ns > VM_MAX_TIME)
+		return vm_tracecheck_fail(c, rec, 2, error, "a sleep of %" G_GUINT64_FORMAT
+					  "ns is longer than the clock's range, 2^62 ns "
+					  "(146 years)", rec->ns);
+	return TRUE;
+}
+
 static gboolean exec_close(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			   vm_result_t *res, GError **error)
 {
@@ -254,7 +302,7 @@ static gboolean exec_read(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	vm_syscall_read(e->m, t->p, r->fd, r->addr, r->len, res);
 	if (G_UNLIKELY(e->oracle != NULL))
 		vm_oracle_served_file(e->oracle, vm_fs_fd_file(t->p, r->fd),
-				      r->addr, r->len);
+				      r->addr, res->bytes);
 	return TRUE;
 }
 
@@ -265,10 +313,10 @@ static void narrate_read(GString *out, vm_engine_t *e, const vm_step_t *st)
 		g_string_append(out, "nothing: the offset is at or past the end of the file");
 		return;
 	}
-	g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes from the page "
-			       "cache: %u page%s found there, %u read from the disk",
-			       res->bytes, res->cached, plural(res->cached),
-			       res->io_pages);
+	g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes (%" G_GUINT64_FORMAT
+			       " page%s) from the page cache: %u found there, %u read "
+			       "from the disk", res->bytes, res->pages,
+			       plural(res->pages), res->cached, res->io_pages);
 	if (res->ra_pages)
 		g_string_append_printf(out, " and %u more read ahead (%s, %s)",
 				       res->ra_pages,
@@ -286,7 +334,7 @@ static gboolean exec_write(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	vm_syscall_write(e->m, t->p, r->fd, r->addr, r->len, res);
 	if (G_UNLIKELY(e->oracle != NULL))
 		vm_oracle_served_file(e->oracle, vm_fs_fd_file(t->p, r->fd),
-				      r->addr, r->len);
+				      r->addr, res->bytes);
 	return TRUE;
 }
 
@@ -386,9 +434,7 @@ static gboolean exec_fork(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			    e->name, r->line, r->child, e->cfg.oom_policy);
 		return FALSE;
 	}
-	task_t *c = vm_sched_task(e, r->child);
-	c->p = child;
-	vm_sched_update(e, c);   /* its records read ahead may run */
+	vm_sched_incarnate(e, vm_sched_task(e, r->child), child, t->cur_child_gen);
 	e->last_task = t;
 	return TRUE;
 }
@@ -492,14 +538,14 @@ const vm_sim_op_t vm_sim_ops[VM_REC_NR] = {
 	[VM_REC_MSYNC] = OP(check_range, msync),
 	[VM_REC_OPEN] = OP(check_open, open),
 	[VM_REC_CLOSE] = OP(check_close, close),
-	[VM_REC_READ] = OP(check_fd, read),
-	[VM_REC_WRITE] = OP(check_fd, write),
+	[VM_REC_READ] = OP(check_rw, read),
+	[VM_REC_WRITE] = OP(check_rw, write),
 	[VM_REC_FSYNC] = OP(check_fd, fsync),
-	[VM_REC_FTRUNCATE] = OP(check_fd, ftruncate),
+	[VM_REC_FTRUNCATE] = OP(check_ftruncate, ftruncate),
 	[VM_REC_UNLINK] = OP(check_unlink, unlink),
 	[VM_REC_FORK] = OP(check_fork, fork),
 	[VM_REC_EXIT] = OP(check_exit, exit),
 	[VM_REC_CATCH] = OP(NULL, catch),
-	[VM_REC_SLEEP] = OP(NULL, sleep),
+	[VM_REC_SLEEP] = OP(check_sleep, sleep),
 	[VM_REC_EXPECT] = { .check = check_expect, .narrate = narrate_expect },
 };

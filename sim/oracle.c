@@ -26,6 +26,8 @@ struct vm_oracle {
 	GArray *next;          /* next[i]: position of the next access to i's page */
 	GHashTable *pending;   /* key -> position of its next access not yet served */
 	GHashTable *names;     /* file name -> fid (1, 2, ...) */
+	GArray *size;          /* pass 1: fid -> the file's size (what a read
+				* reaches of it) */
 	GHashTable *procs;     /* pid -> o_proc_t (pass 1 only) */
 	uint32_t last_pid;     /* pass 1: the process of the latest access ... */
 	o_proc_t *last_proc;   /* ... and its state (NULL: none), not to hash
@@ -154,6 +156,7 @@ vm_oracle_t *vm_oracle_new(unsigned page_shift)
 	o->procs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 					 o_proc_free);
 	o->fid_of = g_array_new(FALSE, TRUE, sizeof(uint32_t));
+	o->size = g_array_new(FALSE, TRUE, sizeof(uint64_t));
 	return o;
 }
 
@@ -167,6 +170,8 @@ void vm_oracle_free(vm_oracle_t *o)
 	g_hash_table_destroy(o->pending);
 	g_hash_table_destroy(o->names);
 	g_array_free(o->fid_of, TRUE);
+	if (o->size)
+		g_array_free(o->size, TRUE);
 	if (o->procs)
 		g_hash_table_destroy(o->procs);
 	g_free(o);
@@ -178,13 +183,37 @@ static void add(vm_oracle_t *o, uint32_t pid, uint64_t vaddr, vm_acc_t acc)
 	g_array_append_val(o->keys, k);
 }
 
+static uint64_t *size_of(vm_oracle_t *o, uint32_t fid)
+{
+	if (fid >= o->size->len)
+		g_array_set_size(o->size, fid + 1);
+	return &g_array_index(o->size, uint64_t, fid);
+}
+
+void vm_oracle_file(vm_oracle_t *o, const char *name, uint64_t size)
+{
+	*size_of(o, name_id(o, name)) = size;
+}
+
+/* A read() or write() (@write) of [@off, +@len): the pages it touches, as
+ * vm_filemap_read and _write will (a call moves at most vm_max_rw_count,
+ * a read stops at the end of the file), so that its cost is what the
+ * replay's is. */
 static void add_file(vm_oracle_t *o, uint32_t pid, int32_t fd, uint64_t off,
-		     uint64_t len)
+		     uint64_t len, gboolean write)
 {
 	o_proc_t *op = o_proc(o, pid);
 	uint32_t fid = GPOINTER_TO_UINT(g_hash_table_lookup(op->fds,
 					GUINT_TO_POINTER((guint)fd + 1u)));
-	if (!fid || !len)
+	if (!fid)
+		return;
+	uint64_t *size = size_of(o, fid);
+	len = MIN(len, vm_max_rw_count(o->page_size));
+	if (write)
+		*size = MAX(*size, off + len);
+	else
+		len = off < *size ? MIN(len, *size - off) : 0;
+	if (!len)
 		return;
 	for (uint64_t i = off >> o->page_shift;
 	     i <= (off + len - 1) >> o->page_shift; i++) {
@@ -220,12 +249,23 @@ void vm_oracle_record(vm_oracle_t *o, const vm_record_t *r)
 	}
 	case VM_REC_READ:
 	case VM_REC_WRITE:
-		add_file(o, r->pid, r->fd, r->addr, r->len);
+		add_file(o, r->pid, r->fd, r->addr, r->len, r->kind == VM_REC_WRITE);
 		break;
-	case VM_REC_OPEN:
+	case VM_REC_FTRUNCATE: {
+		uint32_t fid = GPOINTER_TO_UINT(g_hash_table_lookup(o_proc(o, r->pid)->fds,
+						GUINT_TO_POINTER((guint)r->fd + 1u)));
+		if (fid)
+			*size_of(o, fid) = r->len;
+		break;
+	}
+	case VM_REC_OPEN: {
+		uint32_t fid = name_id(o, r->name);
+		if (r->flags & VM_OPEN_TRUNC)
+			*size_of(o, fid) = 0;
 		g_hash_table_insert(o_proc(o, r->pid)->fds, GUINT_TO_POINTER((guint)r->fd + 1u),
-				    GUINT_TO_POINTER(name_id(o, r->name)));
+				    GUINT_TO_POINTER(fid));
 		break;
+	}
 	case VM_REC_CLOSE:
 		g_hash_table_remove(o_proc(o, r->pid)->fds, GUINT_TO_POINTER((guint)r->fd + 1u));
 		break;
@@ -294,6 +334,8 @@ void vm_oracle_finish(vm_oracle_t *o)
 	o->keys = NULL;
 	g_hash_table_destroy(o->procs);
 	o->procs = NULL;
+	g_array_free(o->size, TRUE);
+	o->size = NULL;
 }
 
 void vm_oracle_bind(vm_oracle_t *o, const vm_machine_t *m)

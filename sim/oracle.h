@@ -33,6 +33,8 @@ typedef struct vm_oracle vm_oracle_t;
 vm_oracle_t *vm_oracle_new(unsigned page_shift);
 void vm_oracle_free(vm_oracle_t *o);
 /* Pass 1: every event record, in file order. */
+/* Pass 1: file @name is @size bytes long at the start (a `file` header). */
+void vm_oracle_file(vm_oracle_t *o, const char *name, uint64_t size);
 void vm_oracle_record(vm_oracle_t *o, const vm_record_t *rec);
 /* End of pass 1: link each access to the next one of its page. */
 void vm_oracle_finish(vm_oracle_t *o);

@@ -50,11 +50,32 @@ task_t *vm_sched_lookup(vm_engine_t *e, uint32_t pid)
 		t = g_new0(task_t, 1);
 		t->pid = pid;
 		t->heap_at = NO_HEAP;
+		t->at = e->tasks->len;
+		/* a pid whose task was forgotten (vm_sched_forget): its
+		 * ended process, whose `note` and `expect` lines may follow */
+		t->p = e->m ? vm_proc_lookup(e->m, pid) : NULL;
 		g_hash_table_insert(e->by_pid, GUINT_TO_POINTER(pid), t);
 		g_ptr_array_add(e->tasks, t);
 	}
 	e->last_task = t;
 	return t;
+}
+
+void vm_sched_forget(vm_engine_t *e, task_t *t)
+{
+	if (t->busy || t->qlen || t->blocked || t->heap_at != NO_HEAP ||
+	    t->fork_wait || t->fork_waiters || t->forks_read != t->gen ||
+	    !t->p || t->p->state == VM_PROC_RUNNING)
+		return;
+	if (e->last_task == t)
+		e->last_task = NULL;
+	g_hash_table_remove(e->by_pid, GUINT_TO_POINTER(t->pid));
+	guint last = e->tasks->len - 1;
+	if (t->at != last) {
+		task_t *moved = g_ptr_array_index(e->tasks, last);
+		moved->at = t->at;
+	}
+	g_ptr_array_remove_index_fast(e->tasks, t->at);   /* frees t */
 }
 
 void vm_sched_task_free(gpointer p)
@@ -79,8 +100,8 @@ task_t *vm_sched_task_copy(const task_t *t)
 	c->q = t->qlen ? g_new(qrec_t, t->qlen) : NULL;
 	for (uint32_t i = 0; i < t->qlen; i++) {
 		const qrec_t *q = &t->q[(t->qhead + i) % t->qcap];
+		c->q[i] = *q;
 		vm_record_copy(&c->q[i].rec, &q->rec);
-		c->q[i].seq = q->seq;
 	}
 	if (t->busy)
 		vm_record_copy(&c->cur, &t->cur);
@@ -154,20 +175,104 @@ static void heap_remove(vm_engine_t *e, task_t *t)
 	sift_down(e, last->heap_at);
 }
 
+/* ---- incarnations ----------------------------------------------------------- */
+
+/* The incarnation of @t's oldest record still to run, or UINT32_MAX. */
+static uint32_t oldest_gen(const task_t *t)
+{
+	if (t->busy)
+		return t->cur_gen;
+	return t->qlen ? t->q[t->qhead].gen : UINT32_MAX;
+}
+
+static task_t *find(vm_engine_t *e, uint32_t pid)
+{
+	return g_hash_table_lookup(e->by_pid, GUINT_TO_POINTER(pid));
+}
+
+/* Whether @rec, next for @t, is a fork that must wait for its child's
+ * earlier incarnation to finish; keeps t->fork_wait and the child's count
+ * of waiters true. */
+static gboolean fork_blocked(vm_engine_t *e, task_t *t, const vm_record_t *rec,
+			     uint32_t child_gen)
+{
+	uint32_t want = 0;
+	if (rec->kind == VM_REC_FORK) {
+		task_t *x = find(e, rec->child);
+		if (x && oldest_gen(x) < child_gen)
+			want = x->pid;
+	}
+	if (want != t->fork_wait) {
+		task_t *old = t->fork_wait ? find(e, t->fork_wait) : NULL;
+		if (old)
+			old->fork_waiters--;
+		if (want)
+			find(e, want)->fork_waiters++;
+		t->fork_wait = want;
+	}
+	return want != 0;
+}
+
+gboolean vm_sched_can_start(vm_engine_t *e, task_t *t, const vm_record_t *rec,
+			    uint32_t gen, uint32_t child_gen)
+{
+	if (t->blocked || gen != t->gen || (!t->p && !t->stillborn))
+		return FALSE;
+	return !fork_blocked(e, t, rec, child_gen);
+}
+
+void vm_sched_stamp(vm_engine_t *e, task_t *t, const vm_record_t *rec,
+		    uint32_t *gen, uint32_t *child_gen)
+{
+	*gen = t->forks_read;
+	*child_gen = 0;
+	if (rec->kind == VM_REC_FORK) {
+		task_t *x = vm_sched_lookup(e, rec->child);
+		*child_gen = ++x->forks_read;
+		e->last_task = t;
+	}
+}
+
+void vm_sched_incarnate(vm_engine_t *e, task_t *t, vm_proc_t *p, uint32_t gen)
+{
+	t->p = p;
+	t->gen = gen;
+	t->stillborn = p == NULL;
+	vm_sched_update(e, t);   /* its records read ahead may run */
+}
+
+/* @x's records changed: the forks waiting for them may go on. */
+static void wake_fork_waiters(vm_engine_t *e, task_t *x)
+{
+	for (guint i = 0; i < e->tasks->len && x->fork_waiters; i++) {
+		task_t *w = g_ptr_array_index(e->tasks, i);
+		if (w->fork_wait == x->pid)
+			vm_sched_update(e, w);
+	}
+}
+
 void vm_sched_update(vm_engine_t *e, task_t *t)
 {
-	gboolean ready = vm_sched_runnable(t) && (t->busy || t->qlen);
+	gboolean ready;
+	if (t->busy) {
+		ready = !t->blocked;
+	} else if (t->qlen) {
+		const qrec_t *q = &t->q[t->qhead];
+		ready = vm_sched_can_start(e, t, &q->rec, q->gen, q->child_gen);
+	} else {
+		ready = FALSE;
+	}
 	if (!ready) {
 		if (t->heap_at != NO_HEAP)
 			heap_remove(e, t);
-		return;
-	}
-	if (t->heap_at == NO_HEAP) {
+	} else if (t->heap_at == NO_HEAP) {
 		heap_insert(e, t);
-		return;
+	} else {
+		sift_up(e, t->heap_at);
+		sift_down(e, t->heap_at);
 	}
-	sift_up(e, t->heap_at);
-	sift_down(e, t->heap_at);
+	if (G_UNLIKELY(t->fork_waiters))
+		wake_fork_waiters(e, t);
 }
 
 void vm_sched_rebuild(vm_engine_t *e)
@@ -183,7 +288,7 @@ void vm_sched_rebuild(vm_engine_t *e)
 /* ---- records read ahead ----------------------------------------------------- */
 
 void vm_sched_enqueue(vm_engine_t *e, task_t *t, const vm_record_t *rec,
-		      uint64_t seq)
+		      uint64_t seq, uint32_t gen, uint32_t child_gen)
 {
 	if (t->qlen == t->qcap) {
 		uint32_t ncap = t->qcap ? t->qcap * 2 : 16;
@@ -198,6 +303,8 @@ void vm_sched_enqueue(vm_engine_t *e, task_t *t, const vm_record_t *rec,
 	qrec_t *q = &t->q[(t->qhead + t->qlen++) % t->qcap];
 	vm_record_copy(&q->rec, rec);
 	q->seq = seq;
+	q->gen = gen;
+	q->child_gen = child_gen;
 	e->pos.buffered++;
 	if (t->qlen == 1 && !t->busy)
 		vm_sched_update(e, t);   /* its key is this record's */
@@ -213,6 +320,8 @@ void vm_sched_start(vm_engine_t *e, task_t *t)
 	e->pos.buffered--;
 	t->cur = q->rec;   /* owned */
 	t->cur_seq = q->seq;   /* the same key as before */
+	t->cur_gen = q->gen;
+	t->cur_child_gen = q->child_gen;
 	t->cur_pos = 0;
 	t->busy = TRUE;
 }

@@ -109,6 +109,7 @@ static gboolean snap_restore(vm_engine_t *e, const snap_t *s, GError **error)
 	for (guint i = 0; i < s->nr_tasks; i++) {
 		task_t *t = vm_sched_task_copy(s->tasks[i]);
 		t->p = s->proc[i] == VM_NIL ? NULL : e->m->procs[s->proc[i]];
+		t->at = i;
 		g_hash_table_insert(e->by_pid, GUINT_TO_POINTER(t->pid), t);
 		g_ptr_array_add(e->tasks, t);
 	}

@@ -189,6 +189,14 @@ gboolean vm_tracecheck_expect(vm_tracecheck_t *c, const vm_record_t *rec,
 		int idx;
 		if (strcmp(k->key, "outcome") == 0) {
 			vm_outcome_t o;
+			if (rec->expect_file) {
+				/* an outcome is a process's latest access's */
+				g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+					    "%s:%" G_GUINT64_FORMAT ":%u: expect: a file has no "
+					    "outcome (check it on a line without file=)",
+					    c->name, rec->line, k->col);
+				return FALSE;
+			}
 			if (k->cmp != VM_CMP_EQ || !vm_result_outcome_parse(k->value, &o))
 				goto bad_word;
 			continue;

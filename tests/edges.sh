@@ -89,6 +89,60 @@ fi
 vm okout run tiny.vmt
 check "run to a working stdout still exits 0" okout '[ "$rc" = 0 ] && [ -s okout.out ] && [ ! -s okout.err ]'
 
+# ---- 5, 15: sizes, offsets and times near 2^64 are refused, naming the token ----
+
+# limit NAME 'EXPECTED MESSAGE (grep -E)' LINES...: a trace of LINES after
+# `vmt 1` must be refused with exit 1 and the message at NAME.vmt:LINE:COL
+limit() {
+	ln=$1
+	msg=$2
+	shift 2
+	printf 'vmt 1\n' >"$ln.vmt"
+	for l in "$@"; do printf '%s\n' "$l" >>"$ln.vmt"; done
+	vm "$ln" run "$ln.vmt"
+	check "refused with the limit named: $ln" "$ln" \
+		"[ \"\$rc\" = 1 ] && grep -Eq '^$ln\\.vmt:$msg' $ln.err && [ ! -s $ln.out ]"
+}
+limit file-size '2:10: size=18446744073709551615 is larger than .*2\^63-1 bytes' \
+	'file big size=18446744073709551615' '1 open big fd=3' '1 read 3 0 4096'
+limit disk-full '3:8: size=.* with the files declared before it passes' \
+	'file a size=0x7000000000000000' 'file b size=0x1000000000000000'
+limit ftruncate-size '4:15: size 18446744073709551615 is larger than the largest file' \
+	'file f size=4096' '1 open f fd=3' '1 ftruncate 3 18446744073709551615' '1 read 3 0 4096'
+limit write-wrap '4:11: offset 18446744073709551000 \+ length 4096 passes the largest file offset' \
+	'file f size=4K' '1 open f fd=3' '1 write 3 18446744073709551000 4096'
+limit read-wrap '4:10: offset 9223372036854775807 \+ length 4096 passes' \
+	'file f size=4K' '1 open f fd=3' '1 read 3 9223372036854775807 4096'
+limit mmap-offset '4:35: offset 9223372036854710272 \+ length 131072 passes' \
+	'file f size=4K' '1 open f fd=3' '1 mmap 0x10000 128K r shared fd=3 off=9223372036854710272'
+limit sleep-long '2:9: a sleep of 4611686018427387905ns is longer than the clock' \
+	'1 sleep 4611686018427387905ns'
+limit file-outcome '3:17: expect: a file has no outcome' \
+	'file f size=4K' '1 expect file=f outcome=minor'
+printf 'vmt 1\n1 sleep 4611686018427387904ns\n1 sleep 4611686018427387904ns\n' >clock.vmt
+vm clock run clock.vmt
+check "a clock past 2^62 ns stops the run with exit 1" clock \
+	'[ "$rc" = 1 ] && grep -q "simulated time passed its range" clock.err'
+
+# ---- 14: a fork short of memory under oom.policy=none stops the run ----------
+
+vm oomnone run -s oom.policy=none "$top_srcdir/tests/regress/oom-none-fork.vmt"
+check "oom.policy=none: a fork short of page-table frames stops the run, naming the line" oomnone \
+	'[ "$rc" = 1 ] && grep -q "oom-none-fork.vmt:13: out of memory: no frames for the page tables of pid 2" oomnone.err'
+
+# ---- 20: 10^5 short-lived processes replay (their memory is the live ones') --
+
+awk 'BEGIN {
+	print "vmt 1"; print "1 mmap 0x10000 64K rw private anon"; print "1 w 0x10000"
+	for (i = 2; i <= 100001; i++) {
+		print "1 fork " i; print i " w 0x10000"; print i " exit"
+	}
+	print "1 expect cow_faults=100000 oom_kills=0 pt_pages=4"
+	print "1 expect pid=100001 state=exited cow_faults=1"
+}' >forks.vmt
+vm forks run -q forks.vmt
+check "10^5 forks, each child writing once and exiting, replay" forks '[ "$rc" = 0 ]'
+
 # ---- 4, 18: Lackey lines that crashed convert or made traces run rejects -------
 
 # convert LK: LK -> LK.vmt; then run it; both must exit 0

@@ -97,3 +97,24 @@ vm_record_op_name(const vm_record_t *rec)
 	}
 	return vm_record_kind_name(rec->kind);
 }
+
+uint64_t
+vm_record_accesses(const vm_record_t *rec, uint64_t page_size)
+{
+	switch (rec->kind) {
+	case VM_REC_ACCESS:
+		/* the pages [addr, addr+len) touches; the trace check refuses
+		 * a range that wraps */
+		return (rec->addr + rec->len - 1) / page_size - rec->addr / page_size + 1;
+	case VM_REC_SEQ: {
+		uint64_t stride = rec->stride ? rec->stride : page_size;
+		/* ceil(len / stride), without len + stride - 1, which wraps
+		 * for a stride near 2^64 */
+		return rec->len / stride + (rec->len % stride != 0);
+	}
+	case VM_REC_RAND:
+		return rec->count;
+	default:
+		return 0;
+	}
+}

@@ -104,6 +104,9 @@ void vm_record_clear(vm_record_t *rec);
 const char *vm_record_kind_name(vm_rec_kind_t kind);
 /* The op word as written in a trace: "r", "w", "x", "seq", "mmap", ... */
 const char *vm_record_op_name(const vm_record_t *rec);
+/* The page accesses @rec makes with pages of @page_size bytes (0 for
+ * anything but r/w/x, seq and rand). */
+uint64_t vm_record_accesses(const vm_record_t *rec, uint64_t page_size);
 
 /*
  * Make @rec blank: every field 0 but the two whose "absent" is -1.
