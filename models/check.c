@@ -70,26 +70,27 @@ static void check_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
  * allows; an uncached page has order 0. */
 static char *check_folios(const vm_machine_t *m, const vm_file_t *f)
 {
-	if (!f->forder)
-		return NULL;
-	for (uint64_t i = 0; i < f->cap; ) {
-		unsigned o = f->forder[i];
-		uint64_t n = (uint64_t)1 << o;
-		if (!o) {
-			i++;
-			continue;
+	uint64_t key, next = 0;
+	vm_fchunk_t *c;
+	vm_xa_for_each_from(&f->pages, key, c, 0) {
+		for (unsigned s = 0; s < VM_FILE_CHUNK; s++) {
+			uint64_t i = (key << VM_FILE_CHUNK_SHIFT) | s;
+			unsigned o = c->forder[s];
+			uint64_t n = (uint64_t)1 << o;
+			if (!o || i < next)
+				continue;   /* a page alone, or inside a checked folio */
+			if (o > m->folio_order || i % n)
+				return g_strdup_printf("file %u: page %" G_GUINT64_FORMAT
+						       " starts a folio of order %u (largest %u)",
+						       f->id, i, o, m->folio_order);
+			for (uint64_t k = i; k < i + n; k++)
+				if (vm_file_folio_order(f, k) != o ||
+				    vm_file_pfn(f, k) == VM_NIL)
+					return g_strdup_printf("file %u: folio %" G_GUINT64_FORMAT
+							       "+%" G_GUINT64_FORMAT " is not whole at "
+							       "page %" G_GUINT64_FORMAT, f->id, i, n, k);
+			next = i + n;
 		}
-		if (o > m->folio_order || i % n || i + n > f->cap)
-			return g_strdup_printf("file %u: page %" G_GUINT64_FORMAT
-					       " starts a folio of order %u (largest %u, "
-					       "%" G_GUINT64_FORMAT " pages indexed)",
-					       f->id, i, o, m->folio_order, f->cap);
-		for (uint64_t k = i; k < i + n; k++)
-			if (f->forder[k] != o || f->cache[k] == VM_NIL)
-				return g_strdup_printf("file %u: folio %" G_GUINT64_FORMAT
-						       "+%" G_GUINT64_FORMAT " is not whole at "
-						       "page %" G_GUINT64_FORMAT, f->id, i, n, k);
-		i += n;
 	}
 	return NULL;
 }

@@ -119,16 +119,17 @@ static void pt_clone(vm_pagetables_t *c, const vm_pagetables_t *pt,
 	c->ctx = ctx;
 }
 
+static void *chunk_dup(const void *c)
+{
+	return g_memdup2(c, sizeof(vm_fchunk_t));
+}
+
 static vm_file_t *file_clone(const vm_file_t *f)
 {
 	vm_file_t *c = g_new(vm_file_t, 1);
 	*c = *f;
 	c->name = g_strdup(f->name);
-	c->block = dup_array(f->block, f->cap, sizeof *f->block);
-	c->cache = dup_array(f->cache, f->cap, sizeof *f->cache);
-	c->dirtied = dup_array(f->dirtied, f->cap, sizeof *f->dirtied);
-	c->wb_done = dup_array(f->wb_done, f->cap, sizeof *f->wb_done);
-	c->forder = dup_array(f->forder, f->cap, sizeof *f->forder);
+	vm_xa_copy(&c->pages, &f->pages, chunk_dup);
 	return c;
 }
 
@@ -294,9 +295,8 @@ size_t vm_clone_footprint(const vm_machine_t *m)
 		     (m->procs[i]->fds ? 64 + 32 * g_hash_table_size(m->procs[i]->fds) : 0);
 	for (guint i = 0; i < m->files->len; i++) {
 		const vm_file_t *f = g_ptr_array_index(m->files, i);
-		b += sizeof *f + f->cap * (sizeof(uint64_t) + sizeof(uint32_t)) +
-		     (f->dirtied ? f->cap * sizeof(uint64_t) : 0) +
-		     (f->wb_done ? f->cap * sizeof(uint64_t) : 0);
+		/* a chunk, and about a slot of a node above it */
+		b += sizeof *f + f->pages.count * (sizeof(vm_fchunk_t) + 2 * sizeof(void *));
 	}
 	return b;
 }
@@ -474,7 +474,8 @@ char *vm_clone_digest(const vm_machine_t *m)
 		if (f->name)
 			put_str(ck, f->name);
 		put(ck, f->size);
-		put(ck, f->cap);
+		put(ck, f->base_block);
+		put(ck, f->base_pages);
 		put(ck, f->linked);
 		put(ck, f->shmem);
 		put(ck, f->dead);
@@ -489,12 +490,25 @@ char *vm_clone_digest(const vm_machine_t *m)
 		put(ck, f->ra.prev_index);
 		put(ck, f->ra.mmap_miss);
 		put(ck, f->ra.order);
-		for (uint64_t j = 0; j < f->cap; j++) {
-			put(ck, f->block[j]);
-			put(ck, f->cache[j]);
-			put(ck, f->dirtied ? f->dirtied[j] : 0);
-			put(ck, f->wb_done ? f->wb_done[j] : 0);
-			put(ck, f->forder ? f->forder[j] : 0);
+		/* the pages whose state is not the default, whichever
+		 * chunks happen to exist */
+		uint64_t key;
+		vm_fchunk_t *ch;
+		vm_xa_for_each_from(&f->pages, key, ch, 0) {
+			for (unsigned s = 0; s < VM_FILE_CHUNK; s++) {
+				uint64_t j = (key << VM_FILE_CHUNK_SHIFT) | s;
+				uint64_t b = j < f->base_pages ? f->base_block + j
+							       : VM_BLOCK_NONE;
+				if (ch->block[s] == b && ch->cache[s] == VM_NIL &&
+				    !ch->dirtied[s] && !ch->wb_done[s] && !ch->forder[s])
+					continue;
+				put(ck, j);
+				put(ck, ch->block[s]);
+				put(ck, ch->cache[s]);
+				put(ck, ch->dirtied[s]);
+				put(ck, ch->wb_done[s]);
+				put(ck, ch->forder[s]);
+			}
 		}
 		put(ck, f->linked && g_hash_table_lookup(m->names, f->name) == f);
 	}

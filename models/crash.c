@@ -18,17 +18,22 @@ void vm_crash_machine(vm_machine_t *m, uint64_t *lost, uint64_t *torn)
 		vm_file_t *f = g_ptr_array_index(m->files, k);
 		if (f->dead)
 			continue;
-		for (uint64_t i = 0; i < f->cap; i++) {
-			if (f->cache[i] != VM_NIL) {
-				if (m->frames.f[f->cache[i]].flags & VM_FRAME_DIRTY) {
-					f->lost_pages++;
-					(*lost)++;
+		uint64_t key;
+		vm_fchunk_t *c;
+		vm_xa_for_each_from(&f->pages, key, c, 0) {
+			for (unsigned sl = 0; sl < VM_FILE_CHUNK; sl++) {
+				uint64_t i = (key << VM_FILE_CHUNK_SHIFT) | sl;
+				if (c->cache[sl] != VM_NIL) {
+					if (m->frames.f[c->cache[sl]].flags & VM_FRAME_DIRTY) {
+						f->lost_pages++;
+						(*lost)++;
+					}
+					vm_file_drop_page(m, f, i);
 				}
-				vm_file_drop_page(m, f, i);
-			}
-			if (f->wb_done && f->wb_done[i] > m->now) {
-				(*torn)++;   /* its write was in flight */
-				f->wb_done[i] = 0;
+				if (c->wb_done[sl] > m->now) {
+					(*torn)++;   /* its write was in flight */
+					c->wb_done[sl] = 0;
+				}
 			}
 		}
 		vm_ra_state_init(&f->ra);

@@ -267,7 +267,7 @@ static uint32_t map_folio(vm_machine_t *m, vm_proc_t *p, const vm_vma_t *v,
 		uint64_t *slot = vm_pt_lookup(&m->pt, p->root, a);
 		if (!slot || *slot)
 			continue;
-		map_one(m, p, a, f->cache[i], slot, perm);
+		map_one(m, p, a, vm_file_pfn(f, i), slot, perm);
 		mapped++;
 	}
 	return mapped;
@@ -412,8 +412,8 @@ static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		res->ra_reason = (uint8_t)w.reason;
 		/* shmem has no disk: a new page is a minor fault (tmpfs) */
 		res->file_major = !f->shmem;
-		why = f->block[idx] == VM_BLOCK_NONE ? VM_WHY_FILE_HOLE : VM_WHY_FILE_READ;
-		if (f->block[idx] == VM_BLOCK_NONE)
+		why = vm_file_block(f, idx) == VM_BLOCK_NONE ? VM_WHY_FILE_HOLE : VM_WHY_FILE_READ;
+		if (vm_file_block(f, idx) == VM_BLOCK_NONE)
 			res->cost += m->cfg.cost_page_copy;   /* zero-fill */
 	} else {
 		vm_frame_t *fr = &m->frames.f[pfn];

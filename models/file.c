@@ -13,32 +13,49 @@
 #include "models/proc.h"
 #include "models/mmu.h"
 #include "models/mm.h"
-void vm_file_grow_index(vm_file_t *f, uint64_t pages)
+vm_fchunk_t *vm_file_chunk_get(vm_file_t *f, uint64_t idx)
 {
-	if (pages <= f->cap)
-		return;
-	uint64_t cap = f->cap ? f->cap : 16;
-	while (cap < pages)
-		cap *= 2;
-	f->block = g_renew(uint64_t, f->block, cap);
-	f->cache = g_renew(uint32_t, f->cache, cap);
-	if (f->wb_done)
-		f->wb_done = g_renew(uint64_t, f->wb_done, cap);
-	if (f->dirtied)
-		f->dirtied = g_renew(uint64_t, f->dirtied, cap);
-	if (f->forder) {
-		f->forder = g_renew(uint8_t, f->forder, cap);
-		memset(f->forder + f->cap, 0, cap - f->cap);
+	uint64_t key = idx >> VM_FILE_CHUNK_SHIFT;
+	vm_fchunk_t *c = vm_xa_load(&f->pages, key);
+	if (c)
+		return c;
+	c = g_new0(vm_fchunk_t, 1);
+	uint64_t first = key << VM_FILE_CHUNK_SHIFT;
+	for (unsigned k = 0; k < VM_FILE_CHUNK; k++) {
+		c->block[k] = first + k < f->base_pages ? f->base_block + first + k
+							: VM_BLOCK_NONE;
+		c->cache[k] = VM_NIL;
 	}
-	for (uint64_t i = f->cap; i < cap; i++) {
-		f->block[i] = VM_BLOCK_NONE;
-		f->cache[i] = VM_NIL;
-		if (f->wb_done)
-			f->wb_done[i] = 0;
-		if (f->dirtied)
-			f->dirtied[i] = 0;
+	vm_xa_store(&f->pages, key, c);
+	return c;
+}
+
+gboolean vm_file_next_cached(const vm_file_t *f, uint64_t *idx, uint32_t *pfn)
+{
+	uint64_t key = *idx >> VM_FILE_CHUNK_SHIFT;
+	unsigned k = VM_FILE_SLOT(*idx);
+	const vm_fchunk_t *c;
+	while ((c = vm_xa_find(&f->pages, &key))) {
+		if (key != *idx >> VM_FILE_CHUNK_SHIFT)
+			k = 0;   /* a later chunk: from its start */
+		for (; k < VM_FILE_CHUNK; k++) {
+			if (c->cache[k] != VM_NIL) {
+				*idx = (key << VM_FILE_CHUNK_SHIFT) | k;
+				*pfn = c->cache[k];
+				return TRUE;
+			}
+		}
+		if (key == UINT64_MAX >> VM_FILE_CHUNK_SHIFT)
+			break;
+		key++;
+		k = 0;
 	}
-	f->cap = cap;
+	return FALSE;
+}
+
+void vm_file_free_index(vm_file_t *f)
+{
+	vm_xa_destroy(&f->pages, g_free);
 }
 
 static vm_file_t *file_alloc(vm_machine_t *m)
@@ -58,11 +75,10 @@ vm_file_t *vm_file_new(vm_machine_t *m, const char *name, uint64_t size,
 	f->linked = TRUE;
 	f->size = size;
 	uint64_t pages = vm_file_pages(f, m->page_shift);
-	vm_file_grow_index(f, pages);
 	if (!sparse) {
 		/* contiguous on the disk (docs/format.md `file`) */
-		for (uint64_t i = 0; i < pages; i++)
-			f->block[i] = m->next_block + i;
+		f->base_block = m->next_block;
+		f->base_pages = pages;
 		m->next_block += pages;
 		f->nr_blocks = pages;
 	}
@@ -72,7 +88,7 @@ vm_file_t *vm_file_new(vm_machine_t *m, const char *name, uint64_t size,
 			uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, i);
 			if (pfn == VM_NIL)
 				break;   /* a file larger than memory: the rest cold */
-			f->cache[i] = pfn;
+			vm_file_set_pfn(f, i, pfn);
 			f->nr_cached++;
 			vm_reclaim_add(m->reclaim, pfn);
 		}
@@ -85,7 +101,6 @@ vm_file_t *vm_file_new_shmem(vm_machine_t *m, uint64_t npages)
 	vm_file_t *f = file_alloc(m);
 	f->shmem = TRUE;
 	f->size = npages << m->page_shift;
-	vm_file_grow_index(f, npages);
 	return f;
 }
 
@@ -109,9 +124,8 @@ uint64_t vm_file_count_maps(vm_machine_t *m, const vm_file_t *f)
 
 void vm_file_folio_set(vm_file_t *f, uint64_t head, unsigned order)
 {
-	if (!f->forder)
-		f->forder = g_new0(uint8_t, f->cap);
-	memset(f->forder + head, (int)order, (size_t)1 << order);
+	for (uint64_t i = head; i < head + ((uint64_t)1 << order); i++)
+		vm_file_chunk_get(f, i)->forder[VM_FILE_SLOT(i)] = (uint8_t)order;
 }
 
 /* Split the folio holding @idx into single pages (split_folio): before
@@ -119,13 +133,14 @@ void vm_file_folio_set(vm_file_t *f, uint64_t head, unsigned order)
 static void folio_split(vm_file_t *f, uint64_t idx)
 {
 	unsigned order = vm_file_folio_order(f, idx);
-	if (order)
-		memset(f->forder + vm_file_folio_head(f, idx), 0, (size_t)1 << order);
+	uint64_t head = vm_file_folio_head(f, idx);
+	for (uint64_t i = head; order && i < head + ((uint64_t)1 << order); i++)
+		vm_file_chunk(f, i)->forder[VM_FILE_SLOT(i)] = 0;
 }
 
 void vm_file_drop_page(vm_machine_t *m, vm_file_t *f, uint64_t idx)
 {
-	uint32_t pfn = f->cache[idx];
+	uint32_t pfn = vm_file_pfn(f, idx);
 	folio_split(f, idx);
 	vm_frame_t *fr = &m->frames.f[pfn];
 	g_assert(fr->mapcount == 0);
@@ -135,7 +150,7 @@ void vm_file_drop_page(vm_machine_t *m, vm_file_t *f, uint64_t idx)
 	}
 	vm_reclaim_remove(m->reclaim, pfn);
 	vm_frames_free(&m->frames, pfn);
-	f->cache[idx] = VM_NIL;
+	vm_file_set_pfn(f, idx, VM_NIL);
 	f->nr_cached--;
 }
 
@@ -143,9 +158,9 @@ void vm_file_maybe_free(vm_machine_t *m, vm_file_t *f)
 {
 	if (f->dead || f->linked || f->opens || vm_file_count_maps(m, f))
 		return;
-	for (uint64_t i = 0; i < f->cap; i++)
-		if (f->cache[i] != VM_NIL)
-			vm_file_drop_page(m, f, i);
+	uint32_t pfn;
+	for (uint64_t i = 0; vm_file_next_cached(f, &i, &pfn); i++)
+		vm_file_drop_page(m, f, i);
 	f->dead = TRUE;
 	f->nr_blocks = 0;
 }
@@ -167,6 +182,17 @@ gboolean vm_file_vma_vpn(const vm_vma_t *v, uint64_t idx, uint64_t *vpn)
 	return TRUE;
 }
 
+typedef struct {
+	vm_machine_t *m;
+	vm_proc_t *p;
+} zap_ctx_t;
+
+static void zap_one(void *ctx, uint64_t vpn, uint64_t *pte)
+{
+	zap_ctx_t *z = ctx;
+	vm_mm_zap_pte(z->m, z->p, vpn, pte);
+}
+
 /* Unmap every PTE of every process that maps a page of @f at or past @from
  * (unmap_mapping_range, even private copies: truncation takes them too). */
 static void unmap_from(vm_machine_t *m, vm_file_t *f, uint64_t from)
@@ -182,11 +208,9 @@ static void unmap_from(vm_machine_t *m, vm_file_t *f, uint64_t from)
 			uint64_t first = from > v->pgoff ? v->start + (from - v->pgoff) : v->start;
 			if (first >= v->end)
 				continue;
-			for (uint64_t vpn = first; vpn < v->end; vpn++) {
-				uint64_t *pte = vm_pt_lookup(&m->pt, p->root, vpn);
-				if (pte && *pte)
-					vm_mm_zap_pte(m, p, vpn, pte);
-			}
+			/* only the PTEs present: a huge mapping costs its pages */
+			zap_ctx_t z = { .m = m, .p = p };
+			vm_pt_for_each(&m->pt, p->root, first, v->end, zap_one, &z);
 			vm_mmu_tlb_invalidate(m, p, first, v->end - first);
 		}
 	}
@@ -199,15 +223,35 @@ void vm_file_resize(vm_machine_t *m, vm_file_t *f, uint64_t size)
 	uint64_t pages = vm_file_pages(f, m->page_shift);
 	if (pages < old_pages) {
 		unmap_from(m, f, pages);
-		for (uint64_t i = pages; i < old_pages && i < f->cap; i++) {
-			if (f->cache[i] != VM_NIL)
-				vm_file_drop_page(m, f, i);
-			if (f->block[i] != VM_BLOCK_NONE) {
-				f->block[i] = VM_BLOCK_NONE;   /* freed */
-				f->nr_blocks--;
+		/* pages of the contiguous extent past the end that no chunk
+		 * holds: their blocks go by the rule (truncate_inode_pages) */
+		uint64_t implicit = MIN(old_pages, f->base_pages) > pages
+				    ? MIN(old_pages, f->base_pages) - pages : 0;
+		uint64_t key = pages >> VM_FILE_CHUNK_SHIFT;
+		vm_fchunk_t *c;
+		while ((c = vm_xa_find(&f->pages, &key)) &&
+		       (key << VM_FILE_CHUNK_SHIFT) < old_pages) {
+			for (unsigned k = 0; k < VM_FILE_CHUNK; k++) {
+				uint64_t i = (key << VM_FILE_CHUNK_SHIFT) | k;
+				if (i < pages || i >= old_pages)
+					continue;
+				if (i < f->base_pages)
+					implicit--;
+				if (c->cache[k] != VM_NIL)
+					vm_file_drop_page(m, f, i);
+				if (c->block[k] != VM_BLOCK_NONE) {
+					c->block[k] = VM_BLOCK_NONE;   /* freed */
+					f->nr_blocks--;
+				}
 			}
+			if (key == UINT64_MAX >> VM_FILE_CHUNK_SHIFT)
+				break;
+			key++;
 		}
-	} else {
-		vm_file_grow_index(f, pages);   /* growth makes holes */
+		f->nr_blocks -= implicit;
+		if (f->base_pages > pages)
+			f->base_pages = pages;
 	}
+	/* growth makes holes: pages past the old end have no chunk yet, and
+	 * base_pages ends the contiguous extent at the old size */
 }

@@ -3,11 +3,18 @@
  * of its pages are in memory.
  *
  *   file "data" (size 5 pages)      page index:  0     1     2     3     4
- *   block[] (disk, contiguous;       ........   100   101   102   hole  104
- *            a hole has none)
- *   cache[] (the page cache: pfn     ........    7    NIL    9    12   NIL
- *            or VM_NIL), per file, so a lookup is one array index: no
- *            global hash on the fault path
+ *   block (disk, contiguous;         ........   100   101   102   hole  104
+ *          a hole has none)
+ *   cache (the page cache: pfn       ........    7    NIL    9    12   NIL
+ *          or VM_NIL)
+ *
+ * These per-page fields live in chunks of 64 pages, kept in a sparse radix
+ * tree per file (models/xarray.h, as Linux keeps a file's pages in its
+ * xarray): a lookup is a few array indexes, no global hash on the fault
+ * path, and a page no trace has touched costs nothing, so a 1 TiB file or a
+ * 64 TiB shared mapping is as cheap as a small one.  The blocks of a file
+ * made contiguous by a `file` header are a rule (base_block + index), not
+ * a table, until a page's chunk is made.
  *
  * A page-cache page is a frame of kind VM_FRAME_FILE owned by the file's id
  * at its page index, with the flags UPTODATE, LOCKED (a read is in flight
@@ -44,26 +51,38 @@
 #include "models/machine.h"
 #include "models/mm.h"
 #include "models/readahead.h"
+#include "models/xarray.h"
 
 #define VM_BLOCK_NONE UINT64_MAX
+
+/* The state of 64 consecutive pages of a file: a leaf of its page index.
+ * A page with no chunk has the defaults: no frame, never dirtied or written
+ * back, a page alone, and the block of its file's contiguous extent (or
+ * none). */
+#define VM_FILE_CHUNK_SHIFT VM_XA_SHIFT
+#define VM_FILE_CHUNK (1u << VM_FILE_CHUNK_SHIFT)
+typedef struct vm_fchunk {
+	uint64_t block[VM_FILE_CHUNK];   /* disk block, or VM_BLOCK_NONE */
+	uint64_t dirtied[VM_FILE_CHUNK]; /* when it became dirty (the flusher's
+					  * age test), 0 if never */
+	uint64_t wb_done[VM_FILE_CHUNK]; /* when its latest write reaches the
+					  * disk (a crash before that tears it) */
+	uint32_t cache[VM_FILE_CHUNK];   /* pfn in the page cache, or VM_NIL */
+	uint8_t forder[VM_FILE_CHUNK];   /* the order of the folio holding it
+					  * (naturally aligned: its head is the
+					  * index rounded down to 2^order); 0
+					  * for a page alone */
+} vm_fchunk_t;
 
 typedef struct vm_file {
 	uint32_t id;              /* index in machine.files */
 	char *name;               /* NULL for shmem */
 	uint64_t size;            /* bytes */
-	uint64_t cap;             /* pages that block[] and cache[] cover */
-	uint64_t *block;          /* per page: disk block, or VM_BLOCK_NONE */
-	uint32_t *cache;          /* per page: pfn, or VM_NIL */
-	uint64_t *dirtied;        /* per page: when it became dirty (the
-				   * flusher's age test); NULL until the first */
-	uint8_t *forder;          /* per page: the order of the folio that
-				   * holds it (folios are naturally aligned:
-				   * its head is the index rounded down to
-				   * 2^order); NULL until the first large
-				   * folio, 0 for a page of its own */
-	uint64_t *wb_done;        /* per page: when its latest write reaches the
-				   * disk (a crash before that tears it); NULL
-				   * until the first writeback */
+	vm_xa_t pages;            /* chunk of page idx at idx >> VM_FILE_CHUNK_SHIFT:
+				   * only pages a trace touched have one, so a
+				   * file's cost is not its size */
+	uint64_t base_block;      /* pages [0, base_pages) without a chunk sit */
+	uint64_t base_pages;      /* at base_block + idx (a `file` header) */
 	gboolean linked;          /* has a name in the namespace */
 	gboolean shmem;           /* shared anonymous memory: no disk */
 	gboolean dead;            /* freed: no name, fd or mapping was left */
@@ -78,10 +97,69 @@ static inline uint64_t vm_file_pages(const vm_file_t *f, unsigned page_shift)
 	return (f->size + ((uint64_t)1 << page_shift) - 1) >> page_shift;
 }
 
+/* The chunk holding page @idx, or NULL (all defaults). */
+static inline vm_fchunk_t *vm_file_chunk(const vm_file_t *f, uint64_t idx)
+{
+	return vm_xa_load(&f->pages, idx >> VM_FILE_CHUNK_SHIFT);
+}
+/* The chunk holding page @idx, made (with the defaults) when missing. */
+vm_fchunk_t *vm_file_chunk_get(vm_file_t *f, uint64_t idx);
+#define VM_FILE_SLOT(idx) ((idx) & (VM_FILE_CHUNK - 1))
+
+/* Page @idx's frame in the page cache, or VM_NIL. */
+static inline uint32_t vm_file_pfn(const vm_file_t *f, uint64_t idx)
+{
+	const vm_fchunk_t *c = vm_file_chunk(f, idx);
+	return c ? c->cache[VM_FILE_SLOT(idx)] : VM_NIL;
+}
+static inline void vm_file_set_pfn(vm_file_t *f, uint64_t idx, uint32_t pfn)
+{
+	vm_fchunk_t *c = vm_file_chunk(f, idx);
+	if (!c && pfn == VM_NIL)
+		return;
+	(c ? c : vm_file_chunk_get(f, idx))->cache[VM_FILE_SLOT(idx)] = pfn;
+}
+/* Page @idx's disk block, or VM_BLOCK_NONE (a hole). */
+static inline uint64_t vm_file_block(const vm_file_t *f, uint64_t idx)
+{
+	const vm_fchunk_t *c = vm_file_chunk(f, idx);
+	if (c)
+		return c->block[VM_FILE_SLOT(idx)];
+	return idx < f->base_pages ? f->base_block + idx : VM_BLOCK_NONE;
+}
+static inline void vm_file_set_block(vm_file_t *f, uint64_t idx, uint64_t block)
+{
+	vm_file_chunk_get(f, idx)->block[VM_FILE_SLOT(idx)] = block;
+}
+/* When page @idx became dirty (0: clean since the file began). */
+static inline uint64_t vm_file_dirtied(const vm_file_t *f, uint64_t idx)
+{
+	const vm_fchunk_t *c = vm_file_chunk(f, idx);
+	return c ? c->dirtied[VM_FILE_SLOT(idx)] : 0;
+}
+static inline void vm_file_set_dirtied(vm_file_t *f, uint64_t idx, uint64_t t)
+{
+	vm_file_chunk_get(f, idx)->dirtied[VM_FILE_SLOT(idx)] = t;
+}
+/* When page @idx's latest write reaches the disk (0: no write pending). */
+static inline uint64_t vm_file_wb_done(const vm_file_t *f, uint64_t idx)
+{
+	const vm_fchunk_t *c = vm_file_chunk(f, idx);
+	return c ? c->wb_done[VM_FILE_SLOT(idx)] : 0;
+}
+static inline void vm_file_set_wb_done(vm_file_t *f, uint64_t idx, uint64_t t)
+{
+	vm_fchunk_t *c = vm_file_chunk(f, idx);
+	if (!c && t == 0)
+		return;
+	(c ? c : vm_file_chunk_get(f, idx))->wb_done[VM_FILE_SLOT(idx)] = t;
+}
+
 /* The order of the folio holding page @idx of @f: 0 for a page alone. */
 static inline unsigned vm_file_folio_order(const vm_file_t *f, uint64_t idx)
 {
-	return f->forder && idx < f->cap ? f->forder[idx] : 0;
+	const vm_fchunk_t *c = vm_file_chunk(f, idx);
+	return c ? c->forder[VM_FILE_SLOT(idx)] : 0;
 }
 
 /* The first page of the folio holding page @idx. */
@@ -89,6 +167,10 @@ static inline uint64_t vm_file_folio_head(const vm_file_t *f, uint64_t idx)
 {
 	return idx & ~(((uint64_t)1 << vm_file_folio_order(f, idx)) - 1);
 }
+
+/* The cached pages of @f at index >= @from, in order: for (idx = from;
+ * vm_file_next_cached(f, &idx, &pfn); idx++).  Skips untouched ranges whole. */
+gboolean vm_file_next_cached(const vm_file_t *f, uint64_t *idx, uint32_t *pfn);
 
 /* A file @name of @size bytes that exists at time 0 (a `file` header):
  * contiguous on the disk unless @sparse; all its pages cached (clean) if
@@ -112,8 +194,8 @@ void vm_file_unlink(vm_machine_t *m, vm_file_t *f);
 /* ftruncate() and growth by write(): shrinking unmaps and drops the pages
  * past the new end (unmap_mapping_range, truncate_inode_pages). */
 void vm_file_resize(vm_machine_t *m, vm_file_t *f, uint64_t size);
-/* Make sure page @pages-1 has a slot in @f's per-page arrays. */
-void vm_file_grow_index(vm_file_t *f, uint64_t pages);
+/* Free @f's page index (its pages must have left the cache). */
+void vm_file_free_index(vm_file_t *f);
 /* Make [@head, +2^@order) one folio (the pages are cached). */
 void vm_file_folio_set(vm_file_t *f, uint64_t head, unsigned order);
 /* Drop page @idx (cached, unmapped) from the page cache and free its

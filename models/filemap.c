@@ -7,7 +7,7 @@
  * Large folios (cache.folio_max, see file.h): fill_window lays a window out
  * in folios as page_cache_ra_order does, vm_filemap_grab_folio gives a
  * write its folio, eviction takes a folio whole and dropping a page splits
- * its folio first (file.c).  With the key at 0 no file gets a forder[] array and
+ * its folio first (file.c).  With the key at 0 every folio order is 0 and
  * every path is the single-page one.
  *
  * Reads: the missing pages of a window become LOCKED frames at once (so a
@@ -38,7 +38,7 @@ static unsigned ilog2_u64(uint64_t n)
 static gboolean range_empty(const vm_file_t *f, uint64_t i, uint64_t n)
 {
 	for (uint64_t k = 0; k < n; k++)
-		if (f->cache[i + k] != VM_NIL)
+		if (vm_file_pfn(f, i + k) != VM_NIL)
 			return FALSE;
 	return TRUE;
 }
@@ -102,7 +102,7 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	uint32_t *pfns = g_new(uint32_t, nr ? nr : 1);
 	uint64_t *done = g_new(uint64_t, nr ? nr : 1);
 	size_t nio = 0;
-	uint32_t demanded = idx < f->cap ? f->cache[idx] : VM_NIL;
+	uint32_t demanded = vm_file_pfn(f, idx);
 	gboolean large = FALSE;    /* a large folio was made */
 	uint64_t end = start + nr;
 	order = f->shmem ? 0 : MIN(order, m->folio_order);
@@ -112,7 +112,7 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		 * is allocated is read, the rest is not */
 		if (m->cur_killed)
 			break;
-		if (f->cache[i] != VM_NIL) {
+		if (vm_file_pfn(f, i) != VM_NIL) {
 			order = 0;         /* the order-0 fallback from here */
 			i++;
 			continue;
@@ -134,7 +134,7 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			/* locked while the window is being filled, so that the
 			 * allocations for its other pages cannot evict it */
 			fr->flags |= VM_FRAME_LOCKED;
-			f->cache[j] = pfn;
+			vm_file_set_pfn(f, j, pfn);
 			f->nr_cached++;
 			if (!f->shmem)
 				vm_reclaim_add(m->reclaim, pfn);
@@ -149,10 +149,10 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			} else {
 				demanded = pfn;
 			}
-			if (f->block[j] == VM_BLOCK_NONE) {
+			if (vm_file_block(f, j) == VM_BLOCK_NONE) {
 				fr->io_done = m->now;        /* a hole: zero-filled */
 			} else {
-				blocks[nio] = f->block[j];
+				blocks[nio] = vm_file_block(f, j);
 				pfns[nio] = pfn;
 				nio++;
 			}
@@ -182,22 +182,22 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		for (uint64_t i = start; i < end; ) {
 			unsigned o = vm_file_folio_order(f, i);
 			uint64_t n = (uint64_t)1 << o, last = 0;
-			if (!o || f->cache[i] == VM_NIL ||
-			    !(m->frames.f[f->cache[i]].flags & VM_FRAME_LOCKED)) {
+			if (!o || vm_file_pfn(f, i) == VM_NIL ||
+			    !(m->frames.f[vm_file_pfn(f, i)].flags & VM_FRAME_LOCKED)) {
 				i += n;
 				continue;
 			}
 			for (uint64_t k = 0; k < n; k++)
-				last = MAX(last, m->frames.f[f->cache[i + k]].io_done);
+				last = MAX(last, m->frames.f[vm_file_pfn(f, i + k)].io_done);
 			for (uint64_t k = 0; k < n; k++)
-				m->frames.f[f->cache[i + k]].io_done = last;
+				m->frames.f[vm_file_pfn(f, i + k)].io_done = last;
 			i += n;
 		}
 	}
 	/* from here on io_done says whether a page is still being read */
 	for (uint64_t i = start; i < end; i++)
-		if (f->cache[i] != VM_NIL)
-			m->frames.f[f->cache[i]].flags &= ~VM_FRAME_LOCKED;
+		if (vm_file_pfn(f, i) != VM_NIL)
+			m->frames.f[vm_file_pfn(f, i)].flags &= ~VM_FRAME_LOCKED;
 	if (demanded != VM_NIL && vm_frame_read_done(&m->frames.f[demanded]) > *ready)
 		*ready = m->frames.f[demanded].io_done;
 	g_free(blocks);
@@ -231,7 +231,7 @@ uint32_t vm_filemap_fill_order(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		fill_window(m, f, VM_RA_NONE, start, nr, marker, order, &r,
 			    ra_pages);
 	uint32_t extra = 0;
-	uint32_t pfn = f->cache[idx];
+	uint32_t pfn = vm_file_pfn(f, idx);
 	if (pfn == VM_NIL)
 		pfn = fill_window(m, f, idx, idx, 1, VM_RA_NONE, 0, ready, &extra);
 	else
@@ -278,7 +278,7 @@ static gboolean page_busy(const vm_machine_t *m, const vm_file_t *f,
 	if (written)
 		return fr->io_done > m->now && !(fr->flags & VM_FRAME_WRITEBACK);
 	return fr->io_done > m->now ||
-	       (f->wb_done && f->wb_done[idx] > m->now);
+	       (vm_file_wb_done(f, idx) > m->now);
 }
 
 /* pageout of a dirty page reclaim chose: its write is issued and it stays,
@@ -309,14 +309,14 @@ static vm_vmscan_rc_t evict_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	uint64_t n = (uint64_t)1 << vm_file_folio_order(f, idx);
 	gboolean dirty = FALSE;
 	for (uint64_t i = head; i < head + n; i++) {
-		uint32_t q = f->cache[i];
+		uint32_t q = vm_file_pfn(f, i);
 		g_assert(q != VM_NIL);
 		if (page_busy(m, f, i, q, written) ||
 		    (q != pfn && m->frames.f[q].list == VM_RECLAIM_NONE))
 			return VM_VMSCAN_KEPT;
 	}
 	for (uint64_t i = head; i < head + n; i++) {
-		uint32_t q = f->cache[i];
+		uint32_t q = vm_file_pfn(f, i);
 		unmap_page(m, f, i, q);
 		dirty |= (m->frames.f[q].flags & VM_FRAME_DIRTY) != 0;
 	}
@@ -326,12 +326,12 @@ static vm_vmscan_rc_t evict_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	if (dirty)
 		return pageout(m, f, head, head + n, pfn);
 	for (uint64_t i = head; i < head + n; i++) {
-		uint32_t q = f->cache[i];
+		uint32_t q = vm_file_pfn(f, i);
 		if (q != pfn)
 			vm_reclaim_remove(m->reclaim, q);
 		vm_frames_free(&m->frames, q);
-		f->cache[i] = VM_NIL;
-		f->forder[i] = 0;
+		vm_file_set_pfn(f, i, VM_NIL);
+		vm_file_chunk(f, i)->forder[VM_FILE_SLOT(i)] = 0;
 	}
 	f->nr_cached -= n;
 	m->nr_evicted += n - 1;   /* the caller counts the victim */
@@ -356,7 +356,7 @@ vm_vmscan_rc_t vm_filemap_evict(vm_machine_t *m, uint32_t pfn, gboolean written)
 						    : VM_EVICT_FILE_CLEAN };
 	if (fr->flags & VM_FRAME_DIRTY)
 		return pageout(m, f, idx, idx + 1, pfn);
-	f->cache[idx] = VM_NIL;
+	vm_file_set_pfn(f, idx, VM_NIL);
 	f->nr_cached--;
 	vm_frames_free(&m->frames, pfn);
 	return VM_VMSCAN_FREED;
@@ -377,7 +377,6 @@ uint32_t vm_filemap_grab_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		return vm_filemap_grab(m, f, idx);
 	unsigned o = MIN(m->folio_order, MIN(ilog2_u64(nr), ctz_u64(idx)));
 	uint64_t n = (uint64_t)1 << o;
-	vm_file_grow_index(f, idx + n);
 	/* __filemap_get_folio: a smaller order each time the folio cannot
 	 * go in (a page of its range is cached already: -EEXIST) */
 	while (o && !range_empty(f, idx, n)) {
@@ -395,28 +394,27 @@ uint32_t vm_filemap_grab_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		 * other pages must not evict it */
 		m->frames.f[pfn].flags |= VM_FRAME_LOCKED;
 		m->frames.f[pfn].io_done = m->now;
-		f->cache[idx + k] = pfn;
+		vm_file_set_pfn(f, idx + k, pfn);
 		f->nr_cached++;
 		vm_reclaim_add(m->reclaim, pfn);
 	}
 	for (uint64_t i = 0; i < k; i++)
-		m->frames.f[f->cache[idx + i]].flags &= ~VM_FRAME_LOCKED;
+		m->frames.f[vm_file_pfn(f, idx + i)].flags &= ~VM_FRAME_LOCKED;
 	if (k == n)
 		vm_file_folio_set(f, idx, o);   /* else single pages, as many as were had */
-	return f->cache[idx];
+	return vm_file_pfn(f, idx);
 }
 
 uint32_t vm_filemap_grab(vm_machine_t *m, vm_file_t *f, uint64_t idx)
 {
-	vm_file_grow_index(f, idx + 1);
-	uint32_t pfn = f->cache[idx];
+	uint32_t pfn = vm_file_pfn(f, idx);
 	if (pfn != VM_NIL)
 		return pfn;
 	pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, idx);
 	if (pfn == VM_NIL)
 		return VM_NIL;
 	m->frames.f[pfn].io_done = m->now;
-	f->cache[idx] = pfn;
+	vm_file_set_pfn(f, idx, pfn);
 	f->nr_cached++;
 	if (!f->shmem)
 		vm_reclaim_add(m->reclaim, pfn);
@@ -576,7 +574,7 @@ void vm_filemap_write(vm_machine_t *m, vm_file_t *f, uint64_t off,
 				 * of the write (whole pages of it) */
 				pfn = vm_filemap_grab_folio(m, f, idx,
 							    (off + len - lo) >> sh);
-			} else if (whole || f->block[idx] == VM_BLOCK_NONE) {
+			} else if (whole || vm_file_block(f, idx) == VM_BLOCK_NONE) {
 				pfn = vm_filemap_grab(m, f, idx);
 			} else {
 				uint64_t r;

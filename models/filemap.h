@@ -16,12 +16,12 @@
 /* The frame of the first page of the folio holding page @idx (cached). */
 static inline uint32_t vm_filemap_head(const vm_file_t *f, uint64_t idx)
 {
-	return f->cache[vm_file_folio_head(f, idx)];
+	return vm_file_pfn(f, vm_file_folio_head(f, idx));
 }
 /* Page @idx, cached, or VM_NIL. */
 static inline uint32_t vm_filemap_find(const vm_file_t *f, uint64_t idx)
 {
-	return idx < f->cap ? f->cache[idx] : VM_NIL;
+	return vm_file_pfn(f, idx);
 }
 /*
  * Bring page @idx of @f into the page cache, reading the readahead window

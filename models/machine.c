@@ -46,6 +46,22 @@ static void pt_free_frame(void *ctx, uint32_t pfn)
 	vm_frames_free(&m->frames, pfn);
 }
 
+uint64_t vm_machine_host_bytes(const vm_config_t *cfg)
+{
+	uint64_t frames = cfg->memory / cfg->page_size;
+	uint64_t slots = cfg->swap_size / cfg->page_size;
+	/* a frame, its swap slot link and at most 2 reclaim links per list
+	 * type (random's slot arrays); a swap slot's map count and cache */
+	uint64_t per_frame = sizeof(vm_frame_t) + sizeof(uint32_t) +
+			     VM_RECLAIM_NR_TYPES * sizeof(uint32_t);
+	uint64_t a, b, sum;
+	if (g_uint64_checked_mul(&a, frames, per_frame) &&
+	    g_uint64_checked_mul(&b, slots, 2 * sizeof(uint32_t)) &&
+	    g_uint64_checked_add(&sum, a, b))
+		return sum;
+	return UINT64_MAX;
+}
+
 vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 {
 	vm_machine_t *m = g_new0(vm_machine_t, 1);
@@ -114,11 +130,7 @@ void vm_machine_free(vm_machine_t *m)
 	for (guint i = 0; i < m->files->len; i++) {
 		vm_file_t *f = g_ptr_array_index(m->files, i);
 		g_free(f->name);
-		g_free(f->block);
-		g_free(f->cache);
-		g_free(f->wb_done);
-		g_free(f->dirtied);
-		g_free(f->forder);
+		vm_file_free_index(f);
 		g_free(f);
 	}
 	g_ptr_array_free(m->files, TRUE);

@@ -188,6 +188,11 @@ typedef struct vm_machine {
 
 /* A machine for @cfg (already validated). */
 vm_machine_t *vm_machine_new(const vm_config_t *cfg);
+/* The host memory a machine for @cfg allocates up front, in bytes: the
+ * frame table, the swap map and the reclaim policy's per-frame state (what
+ * grows with the sizes a profile names rather than with what a trace
+ * touches).  Saturates at UINT64_MAX. */
+uint64_t vm_machine_host_bytes(const vm_config_t *cfg);
 void vm_machine_free(vm_machine_t *m);
 /* (Re)create the reclaim policy; @next_use is the oracle of `opt` (NULL
  * for the others).  FALSE when the policy needs an oracle and has none. */

@@ -171,7 +171,7 @@ void vm_syscall_fsync(vm_machine_t *m, vm_proc_t *p, int32_t fd,
 	enter(m, res);
 	vm_file_t *f = vm_fs_fd_file(p, fd);
 	uint64_t out0 = m->disk->stats.pages_out;
-	wait_until(m, vm_writeback_range(m, f, 0, f->cap), res);
+	wait_until(m, vm_writeback_range(m, f, 0, UINT64_MAX), res);
 	res->pages = res->io_pages = (uint32_t)(m->disk->stats.pages_out - out0);
 	leave(m, res);
 }

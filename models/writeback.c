@@ -20,9 +20,7 @@ void vm_writeback_dirty(vm_machine_t *m, vm_file_t *f, uint32_t pfn)
 		fr->flags |= VM_FRAME_DIRTY;
 		f->nr_dirty++;
 		m->nr_dirty++;
-		if (!f->dirtied)
-			f->dirtied = g_new0(uint64_t, f->cap);
-		f->dirtied[fr->index] = m->now;
+		vm_file_set_dirtied(f, fr->index, m->now);
 		flusher_arm(m);
 	}
 }
@@ -61,24 +59,24 @@ uint64_t vm_writeback_range_aged(vm_machine_t *m, vm_file_t *f,
 {
 	if (f->shmem || !f->nr_dirty)
 		return m->now;
-	if (end > f->cap)
-		end = f->cap;
 	GArray *blocks = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	GArray *idxs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-	if (!f->wb_done)
-		f->wb_done = g_new0(uint64_t, f->cap);
-	for (uint64_t i = start; i < end; i++) {
-		uint32_t pfn = f->cache[i];
-		if (pfn == VM_NIL || !(m->frames.f[pfn].flags & VM_FRAME_DIRTY))
+	/* the cached pages only: a range as large as the file costs what the
+	 * file has in memory */
+	uint32_t pfn;
+	for (uint64_t i = start; i < end && vm_file_next_cached(f, &i, &pfn) && i < end;
+	     i++) {
+		if (!(m->frames.f[pfn].flags & VM_FRAME_DIRTY))
 			continue;
-		if (dirtied_by != UINT64_MAX && f->dirtied && f->dirtied[i] > dirtied_by)
+		if (dirtied_by != UINT64_MAX && vm_file_dirtied(f, i) > dirtied_by)
 			continue;   /* not old enough for the flusher */
-		if (f->block[i] == VM_BLOCK_NONE) {
+		if (vm_file_block(f, i) == VM_BLOCK_NONE) {
 			/* delayed allocation: the block comes with writeback */
-			f->block[i] = m->next_block++;
+			vm_file_set_block(f, i, m->next_block++);
 			f->nr_blocks++;
 		}
-		g_array_append_val(blocks, f->block[i]);
+		uint64_t block = vm_file_block(f, i);
+		g_array_append_val(blocks, block);
 		g_array_append_val(idxs, i);
 		m->frames.f[pfn].flags &= ~VM_FRAME_DIRTY;
 		f->nr_dirty--;
@@ -91,7 +89,7 @@ uint64_t vm_writeback_range_aged(vm_machine_t *m, vm_file_t *f,
 		last = vm_filemap_submit_blocks(m, (uint64_t *)blocks->data, blocks->len,
 				     VM_DISK_WRITE, done);
 		for (guint k = 0; k < idxs->len; k++)
-			f->wb_done[g_array_index(idxs, uint64_t, k)] = done[k];
+			vm_file_set_wb_done(f, g_array_index(idxs, uint64_t, k), done[k]);
 		g_free(done);
 	}
 	g_array_free(blocks, TRUE);
@@ -108,7 +106,7 @@ static uint64_t writeback_all(vm_machine_t *m, uint64_t dirtied_by)
 		vm_file_t *f = g_ptr_array_index(m->files, k);
 		if (f->dead || !f->nr_dirty)
 			continue;
-		uint64_t done = vm_writeback_range_aged(m, f, 0, f->cap, dirtied_by);
+		uint64_t done = vm_writeback_range_aged(m, f, 0, UINT64_MAX, dirtied_by);
 		last = MAX(last, done);
 	}
 	return last;

@@ -1209,9 +1209,10 @@ gboolean vm_config_validate(const vm_config_t *cfg, GError **error)
 	if (frames < 1)
 		return invalid(error, "memory=%s holds no page of page_size=%s",
 			       mem, ps);
-	if (frames > ((uint64_t)1 << 32))
+	/* a frame number is 32 bits and 2^32-1 means none (VM_NIL) */
+	if (frames >= UINT32_MAX)
 		return invalid(error, "memory=%s holds %" G_GUINT64_FORMAT
-			       " pages of page_size=%s (at most 2^32)",
+			       " pages of page_size=%s (at most 2^32-2)",
 			       mem, frames, ps);
 
 	addr_bits = log2_u64(cfg->page_size);
@@ -1235,6 +1236,13 @@ gboolean vm_config_validate(const vm_config_t *cfg, GError **error)
 	    !check_tlb("l2", cfg->tlb_l2_entries, cfg->tlb_l2_ways, error))
 		return FALSE;
 
+	/* a swap slot number is 32 bits, and 2^32-1 means none */
+	if (cfg->swap_size / cfg->page_size >= UINT32_MAX) {
+		g_autofree char *sw = vm_format_size(cfg->swap_size);
+		return invalid(error, "swap.size=%s holds %" G_GUINT64_FORMAT
+			       " pages of page_size=%s (at most 2^32-2)", sw,
+			       cfg->swap_size / cfg->page_size, ps);
+	}
 	if (!check_multiple(cfg, "swap.size", cfg->swap_size, error) ||
 	    !check_multiple(cfg, "readahead.max", cfg->readahead_max, error) ||
 	    !check_multiple(cfg, "readahead.fault_around",

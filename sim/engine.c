@@ -24,6 +24,7 @@
  * so a TLB hit costs the reader, one dispatch and the MMU's inline lookup.
  */
 #include <string.h>
+#include <unistd.h>
 #include "sim/engine-int.h"
 #include "sim/op.h"
 #include "sim/config.h"
@@ -31,6 +32,7 @@
 #include "sim/tracecheck.h"
 #include "sim/oracle.h"
 #include "traces/vmt.h"
+#include "traces/units.h"
 #include "traces/error.h"
 #include "models/proc.h"
 #include "models/mm.h"
@@ -133,6 +135,33 @@ static gboolean is_header(vm_rec_kind_t k)
 }
 
 /* Read the header, build the profile, check the trace, build the machine. */
+/*
+ * The frame table and the swap map are allocated up front, with the sizes
+ * the profile names (memory=, swap.size=): refuse a machine this host
+ * cannot hold, naming the keys (docs/profiles.md), rather than abort when
+ * the allocation fails.  What a trace touches (files, mappings, page
+ * tables) is sparse and needs no such bound.
+ */
+static gboolean host_can_back(const vm_config_t *cfg, GError **error)
+{
+	uint64_t need = vm_machine_host_bytes(cfg);
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || psz <= 0)
+		return TRUE;   /* unknown: let the allocation decide */
+	uint64_t have = (uint64_t)pages * (uint64_t)psz;
+	if (need <= have / 2)
+		return TRUE;
+	g_autofree char *mem = vm_format_size(cfg->memory);
+	g_autofree char *sw = vm_format_size(cfg->swap_size);
+	g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+		    "memory=%s and swap.size=%s need %.1f GiB of this host's "
+		    "memory for the frame table and the swap map, more than "
+		    "half of its %.1f GiB: use a smaller memory or swap.size, "
+		    "or a larger page_size (docs/profiles.md)", mem, sw,
+		    need / 1073741824.0, have / 1073741824.0);
+	return FALSE;
+}
+
 static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 {
 	gboolean got = FALSE;
@@ -220,6 +249,8 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 		}
 	}
 
+	if (!host_can_back(&e->cfg, error))
+		return FALSE;
 	e->m = vm_machine_new(&e->cfg);
 	if (e->oracle) {
 		vm_oracle_finish(e->oracle);

@@ -124,6 +124,48 @@ vm clock run clock.vmt
 check "a clock past 2^62 ns stops the run with exit 1" clock \
 	'[ "$rc" = 1 ] && grep -q "simulated time passed its range" clock.err'
 
+# ---- 10: files and shared memory cost the pages touched, not their size -----
+
+cat >sparse.vmt <<'EOF'
+vmt 1
+file big size=1024G
+1 open big fd=3
+1 read 3 1099511623680 4096
+1 mmap 0x100000000000 1024G r shared fd=3
+1 r 0x10fffffff000
+1 mmap 0x200000000000 65536G rw shared anon
+1 w 0x200000000000
+1 w 0x5ffffffff000
+1 ftruncate 3 1099511627776
+1 write 3 2199023251456 4096
+1 msync 0x100000000000 1024G sync
+1 ftruncate 3 4096
+1 expect majflt=0 minflt=3
+1 expect pid=1 rss_file=2
+EOF
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f '%M' -o sparse.rss "$VMSCOPE" run sparse.vmt >sparse.out 2>sparse.err
+	rc=$?
+else
+	vm sparse run sparse.vmt
+	echo 0 >sparse.rss
+fi
+check "a 1024G file, a 64T shared mapping and ftruncate to 1T replay in little memory" sparse \
+	'[ "$rc" = 0 ] && [ "$(tail -n 1 sparse.rss)" -lt 102400 ]'
+
+# ---- 11, 15: memory and swap the host cannot hold, or a frame or slot number
+# cannot name, are refused with the key named --------------------------------
+
+vm bigmem run -s memory=4096G tiny.vmt
+check "memory=4096G is refused naming memory= and the host's memory" bigmem \
+	'[ "$rc" = 1 ] && grep -q "memory=4096G and swap.size=0 need 60.0 GiB of this host.s memory" bigmem.err'
+vm bigswap run -s swap.size=16384G tiny.vmt
+check "swap.size=16384G is refused: more slots than a slot number holds" bigswap \
+	'[ "$rc" = 1 ] && grep -q "swap.size=16384G holds 4294967296 pages of page_size=4K (at most 2^32-2)" bigswap.err'
+vm maxmem run -s memory=16384G tiny.vmt
+check "memory=16384G is refused: more frames than a frame number holds" maxmem \
+	'[ "$rc" = 1 ] && grep -q "memory=16384G holds 4294967296 pages" maxmem.err'
+
 # ---- 14: a fork short of memory under oom.policy=none stops the run ----------
 
 vm oomnone run -s oom.policy=none "$top_srcdir/tests/regress/oom-none-fork.vmt"

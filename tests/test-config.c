@@ -686,11 +686,12 @@ static const struct {
 	 */
 	{ "default", { "memory=512K" }, 32, 40, 48 },
 	/*
-	 * 16T: int_sqrt(2^34 * 16) = 2^19 KiB, clamped down to 262144 KiB
-	 * = 65536 pages; managed 2^32, 2^32 * 10 / 10000 = 4294967;
-	 * step = max(16384, 4294967) = 4294967
+	 * 16T less 1G (2^32 frames do not fit a frame number): int_sqrt(
+	 * 16383 * 2^20 * 16) KiB, clamped down to 262144 KiB = 65536 pages;
+	 * managed 16383 * 2^18 = 4294705152, * 10 / 10000 = 4294705;
+	 * step = max(16384, 4294705) = 4294705
 	 */
-	{ "default", { "memory=16384G" }, 65536, 4360503, 8655470 },
+	{ "default", { "memory=16383G" }, 65536, 4360241, 8654946 },
 	/*
 	 * 64-byte pages, 1M: int_sqrt(1024 * 16) = 128 KiB
 	 * = 131072 / 64 = 2048 pages; managed 16384 -> 16; step = 512
@@ -746,8 +747,15 @@ static const struct {
 	{ "tiny", { "memory=16K" }, NULL },
 	{ "default", { "page_size=64", "memory=512G",
 		       "reclaim.watermark_min=0" },
-	  "memory=512G holds 8589934592 pages of page_size=64 (at most 2^32)" },
-	{ "default", { "page_size=64", "memory=256G" }, NULL },
+	  "memory=512G holds 8589934592 pages of page_size=64 (at most 2^32-2)" },
+	/* a frame number is 32 bits and 2^32-1 is VM_NIL: 2^32 frames once
+	 * truncated to none */
+	{ "default", { "page_size=64", "memory=256G" },
+	  "memory=256G holds 4294967296 pages of page_size=64 (at most 2^32-2)" },
+	{ "default", { "page_size=64", "memory=274877906816" }, NULL },
+	{ "default", { "swap.size=16384G" },
+	  "swap.size=16384G holds 4294967296 pages of page_size=4K (at most 2^32-2)" },
+	{ "default", { "swap.size=17592186036224" }, NULL },
 	{ "default", { "tlb.l1.ways=5" },
 	  "tlb.l1.entries=64 is not a multiple of tlb.l1.ways=5" },
 	{ "default", { "tlb.l1.ways=128" },

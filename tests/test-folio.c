@@ -368,13 +368,13 @@ START_TEST(test_evict_folio)
 	ck_assert_uint_eq(f->nr_cached, 257);
 	check_ok(m);
 	if (c->dirty)
-		vm_writeback_dirty(m, f, f->cache[7]);
+		vm_writeback_dirty(m, f, vm_file_pfn(f, 7));
 	if (c->busy)
-		m->frames.f[f->cache[200]].io_done = m->now + 1;
+		m->frames.f[vm_file_pfn(f, 200)].io_done = m->now + 1;
 	if (c->isolated)
-		vm_reclaim_remove(m->reclaim, f->cache[9]);
+		vm_reclaim_remove(m->reclaim, vm_file_pfn(f, 9));
 	/* the victim, taken off the lists as shrink() does */
-	uint32_t victim = f->cache[5];
+	uint32_t victim = vm_file_pfn(f, 5);
 	vm_reclaim_remove(m->reclaim, victim);
 	uint64_t ev0 = m->nr_evicted;
 	vm_vmscan_rc_t rc = vm_filemap_evict(m, victim, FALSE);
@@ -400,16 +400,16 @@ START_TEST(test_evict_folio)
 		ck_assert(vm_filemap_find(f, 256) != VM_NIL);
 		ck_assert_uint_eq(f->nr_dirty, 0);
 		if (c->dirty)   /* the page got its disk write, done by now */
-			ck_assert(f->wb_done && f->wb_done[7] > 0 &&
-				  f->wb_done[7] <= m->now);
+			ck_assert(vm_file_wb_done(f, 7) > 0 &&
+				  vm_file_wb_done(f, 7) <= m->now);
 	} else {
 		ck_assert_uint_eq(f->nr_cached, 257);
 		ck_assert_uint_eq(m->nr_evicted, ev0);
 		ck_assert_uint_eq(vm_file_folio_order(f, 5), 8);
 		vm_reclaim_add(m->reclaim, victim);
 		if (c->isolated)
-			vm_reclaim_add(m->reclaim, f->cache[9]);
-		m->frames.f[f->cache[200]].io_done = m->now;
+			vm_reclaim_add(m->reclaim, vm_file_pfn(f, 9));
+		m->frames.f[vm_file_pfn(f, 200)].io_done = m->now;
 	}
 	check_ok(m);
 	vm_machine_free(m);
@@ -478,20 +478,20 @@ START_TEST(test_checker)
 	vm_file_t *f = file(e, "f");
 	check_ok(m);
 	/* a page outside the folio claiming to be in one */
-	f->forder[16] = 1;
+	vm_file_chunk_get(f, 16)->forder[VM_FILE_SLOT(16)] = 1;
 	char *bad = vm_check_machine(m);
 	ck_assert_ptr_nonnull(bad);
 	ck_assert_msg(strstr(bad, "folio") != NULL, "%s", bad);
 	g_free(bad);
 	/* a folio with a page missing */
-	f->forder[16] = 0;
+	vm_file_chunk_get(f, 16)->forder[VM_FILE_SLOT(16)] = 0;
 	check_ok(m);
-	uint32_t pfn = f->cache[3];
-	f->cache[3] = VM_NIL;
+	uint32_t pfn = vm_file_pfn(f, 3);
+	vm_file_set_pfn(f, 3, VM_NIL);
 	bad = vm_check_machine(m);
 	ck_assert_ptr_nonnull(bad);
 	g_free(bad);
-	f->cache[3] = pfn;
+	vm_file_set_pfn(f, 3, pfn);
 	check_ok(m);
 	vm_engine_free(e);
 }

@@ -444,7 +444,7 @@ START_TEST(test_shared_file_not_copied)
 	ck_outcome(access1(m, p, A0, VM_ACC_R), VM_OUT_MINOR, VM_WHY_FILE_CACHED);
 	ck_outcome(access1(m, p, A0 + PAGE, VM_ACC_W), VM_OUT_MINOR, VM_WHY_FILE_CACHED);
 	uint32_t f0 = pte_pfn(m, p, A0), f1 = pte_pfn(m, p, A0 + PAGE);
-	ck_assert_uint_eq(f0, f->cache[0]);
+	ck_assert_uint_eq(f0, vm_file_pfn(f, 0));
 	ck_assert(pte(m, p, A0 + PAGE) & VM_PTE_W);
 	uint64_t cost = 0;
 
@@ -550,7 +550,7 @@ START_TEST(test_private_file_clean_not_copied)
 	vm_mm_mmap(m, p, A0 / PAGE, 4, RW, 0, (int32_t)f->id, 0);
 	access1(m, p, A0, VM_ACC_R);
 	uint32_t f0 = pte_pfn(m, p, A0);
-	ck_assert_uint_eq(f0, f->cache[0]);
+	ck_assert_uint_eq(f0, vm_file_pfn(f, 0));
 	ck_assert(!(pte(m, p, A0) & VM_PTE_W));
 
 	vm_proc_t *c = fork1(m, p, 2, NULL);
@@ -603,7 +603,7 @@ START_TEST(test_private_file_cow_copied)
 	ck_outcome(access1(m, p, A0, VM_ACC_W), VM_OUT_COW, VM_WHY_PRIVATE_COPY);
 	uint32_t a = pte_pfn(m, p, A0);
 	ck_assert_int_eq(m->frames.f[a].kind, VM_FRAME_ANON);
-	ck_assert_uint_ne(a, f->cache[0]);
+	ck_assert_uint_ne(a, vm_file_pfn(f, 0));
 
 	vm_proc_t *c = fork1(m, p, 2, NULL);
 	ck_assert_msg(pte(m, c, A0) & VM_PTE_P,

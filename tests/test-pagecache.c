@@ -119,8 +119,8 @@ static uint64_t *pte_of(vm_machine_t *m, vm_proc_t *p, uint64_t vpn)
 /* Make page @i of @f a hole by hand (its block freed). */
 static void punch(vm_file_t *f, uint64_t i)
 {
-	ck_assert(f->block[i] != VM_BLOCK_NONE);
-	f->block[i] = VM_BLOCK_NONE;
+	ck_assert(vm_file_block(f, i) != VM_BLOCK_NONE);
+	vm_file_set_block(f, i, VM_BLOCK_NONE);
 	f->nr_blocks--;
 }
 
@@ -227,7 +227,7 @@ START_TEST(test_create)
 	ck_assert_uint_eq(vm_machine_free_pages(m), free0 - c->cached_pages);
 	for (uint64_t i = 0; i < c->pages; i++) {
 		/* contiguous after A's: block 4 + i */
-		ck_assert_uint_eq(b->block[i], c->sparse ? VM_BLOCK_NONE : 4 + i);
+		ck_assert_uint_eq(vm_file_block(b, i), c->sparse ? VM_BLOCK_NONE : 4 + i);
 		uint32_t pfn = vm_filemap_find(b, i);
 		if (!c->cached) {
 			ck_assert_uint_eq(pfn, VM_NIL);
@@ -302,7 +302,7 @@ START_TEST(test_fill)
 	vm_file_t *f = vm_file_new(m, "data", c->fpages * PS, FALSE, FALSE);
 	for (uint64_t i = 0; i < c->fpages; i++) {
 		if (c->reversed)
-			f->block[i] = c->fpages - 1 - i;
+			vm_file_set_block(f, i, c->fpages - 1 - i);
 		if (c->holes & (1u << i))
 			punch(f, i);
 		if (c->cached & (1u << i))
@@ -349,7 +349,7 @@ START_TEST(test_fill)
 		}
 		ck_assert_msg(!!(fr->flags & VM_FRAME_RA_UNUSED) == (i != c->idx),
 			      "page %u RA_UNUSED", (unsigned)i);
-		if (f->block[i] == VM_BLOCK_NONE) {
+		if (vm_file_block(f, i) == VM_BLOCK_NONE) {
 			/* a hole: zero-filled at once */
 			ck_assert_uint_eq(fr->io_done, m->now);
 		} else {
@@ -398,9 +398,9 @@ START_TEST(test_dirty_accounting)
 	vm_file_t *b = vm_file_new(m, "b", 4 * PS, TRUE, FALSE);
 	vm_file_t *s = vm_file_new_shmem(m, 4);
 	m->now = 5000;
-	vm_writeback_dirty(m, a, a->cache[1]);
-	vm_writeback_dirty(m, a, a->cache[1]);   /* again: no change */
-	vm_writeback_dirty(m, a, a->cache[3]);
+	vm_writeback_dirty(m, a, vm_file_pfn(a, 1));
+	vm_writeback_dirty(m, a, vm_file_pfn(a, 1));   /* again: no change */
+	vm_writeback_dirty(m, a, vm_file_pfn(a, 3));
 	uint32_t pb = vm_filemap_grab(m, b, 2);
 	vm_writeback_dirty(m, b, pb);
 	uint32_t ps = vm_filemap_grab(m, s, 0);
@@ -411,9 +411,9 @@ START_TEST(test_dirty_accounting)
 	ck_assert_uint_eq(s->nr_dirty, 0);
 	ck_assert_uint_eq(m->nr_dirty, 3);
 	ck_assert(!(m->frames.f[ps].flags & VM_FRAME_DIRTY));
-	ck_assert(m->frames.f[a->cache[1]].flags & VM_FRAME_DIRTY);
-	ck_assert(!(m->frames.f[a->cache[0]].flags & VM_FRAME_DIRTY));
-	ck_assert_uint_eq(a->dirtied[1], 5000);
+	ck_assert(m->frames.f[vm_file_pfn(a, 1)].flags & VM_FRAME_DIRTY);
+	ck_assert(!(m->frames.f[vm_file_pfn(a, 0)].flags & VM_FRAME_DIRTY));
+	ck_assert_uint_eq(vm_file_dirtied(a, 1), 5000);
 	/* writeback of a's [0, 2) cleans page 1 only */
 	vm_writeback_range(m, a, 0, 2);
 	ck_assert_uint_eq(a->nr_dirty, 1);
@@ -457,20 +457,20 @@ START_TEST(test_writeback_delalloc)
 	ck_assert_uint_eq(p->rss_file, 1);
 	uint64_t *pte = pte_of(m, p, 0x100);
 	ck_assert(pte && (*pte & VM_PTE_W) && (*pte & VM_PTE_D));
-	ck_assert_uint_eq(f->block[0], VM_BLOCK_NONE);
+	ck_assert_uint_eq(vm_file_block(f, 0), VM_BLOCK_NONE);
 
 	m->now = 2000;
 	uint64_t done = vm_writeback_range(m, f, 0, 4);
 	ck_assert_uint_gt(done, m->now);
-	ck_assert_uint_eq(f->block[0], 3);       /* delayed allocation */
+	ck_assert_uint_eq(vm_file_block(f, 0), 3);       /* delayed allocation */
 	ck_assert_uint_eq(f->nr_blocks, 1);
 	ck_assert_uint_eq(m->next_block, 4);
 	ck_assert_uint_eq(f->nr_dirty, 0);
 	ck_assert_uint_eq(m->nr_dirty, 0);
-	ck_assert_uint_eq(f->wb_done[0], done);
+	ck_assert_uint_eq(vm_file_wb_done(f, 0), done);
 	ck_assert_uint_eq(m->disk->stats.writes, 1);
 	ck_assert_uint_eq(m->disk->stats.pages_out, 1);
-	ck_assert(!(m->frames.f[f->cache[0]].flags & VM_FRAME_DIRTY));
+	ck_assert(!(m->frames.f[vm_file_pfn(f, 0)].flags & VM_FRAME_DIRTY));
 	ck_assert(!(*pte & VM_PTE_W));           /* page_mkclean */
 	ck_assert(*pte & VM_PTE_P);
 	check_ok(m);
@@ -488,7 +488,7 @@ START_TEST(test_writeback_delalloc)
 	ck_assert_uint_eq(r.outcome, VM_OUT_HIT);
 
 	vm_writeback_range(m, f, 0, 4);
-	ck_assert_uint_eq(f->block[0], 3);       /* no second allocation */
+	ck_assert_uint_eq(vm_file_block(f, 0), 3);       /* no second allocation */
 	ck_assert_uint_eq(m->next_block, 4);
 	ck_assert_uint_eq(f->nr_blocks, 1);
 	ck_assert_uint_eq(m->disk->stats.writes, 2);
@@ -518,7 +518,7 @@ START_TEST(test_writeback_runs)
 	vm_file_t *f = vm_file_new(m, "f", 8 * PS, FALSE, TRUE);
 	for (unsigned i = 0; i < 8; i++)
 		if (c->dirty & (1u << i))
-			vm_writeback_dirty(m, f, f->cache[i]);
+			vm_writeback_dirty(m, f, vm_file_pfn(f, i));
 	ck_assert_uint_eq(f->nr_dirty, c->pages);
 	vm_writeback_range(m, f, 0, 8);
 	ck_assert_uint_eq(m->disk->stats.writes, c->writes);
@@ -562,8 +562,8 @@ START_TEST(test_truncate)
 	vm_mm_mmap(m, p, 0x200, 8, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
 	for (uint64_t i = 0; i < 8; i++)
 		ck_assert_uint_eq(acc(m, p, 0x200 + i, VM_ACC_R).outcome, VM_OUT_MINOR);
-	vm_writeback_dirty(m, f, f->cache[1]);
-	vm_writeback_dirty(m, f, f->cache[6]);
+	vm_writeback_dirty(m, f, vm_file_pfn(f, 1));
+	vm_writeback_dirty(m, f, vm_file_pfn(f, 6));
 	ck_assert_uint_eq(p->rss_file, 8);
 	uint64_t free0 = vm_machine_free_pages(m);
 
@@ -579,8 +579,8 @@ START_TEST(test_truncate)
 		uint64_t *pte = pte_of(m, p, 0x200 + i);
 		gboolean kept = i < c->kept;
 		ck_assert_msg(kept == (pte && *pte), "PTE of page %u", (unsigned)i);
-		ck_assert(kept == (f->cache[i] != VM_NIL));
-		ck_assert(kept == (f->block[i] != VM_BLOCK_NONE));
+		ck_assert(kept == (vm_file_pfn(f, i) != VM_NIL));
+		ck_assert(kept == (vm_file_block(f, i) != VM_BLOCK_NONE));
 	}
 	check_ok(m);
 	vm_result_t r = acc(m, p, 0x207, VM_ACC_R);
@@ -597,7 +597,7 @@ START_TEST(test_truncate)
 	ck_assert_uint_eq(r.outcome, VM_OUT_MAJOR);
 	ck_assert_uint_eq(r.why, VM_WHY_FILE_HOLE);
 	ck_assert_uint_eq(m->disk->stats.reads, reads0);
-	ck_assert_uint_eq(f->block[7], VM_BLOCK_NONE);
+	ck_assert_uint_eq(vm_file_block(f, 7), VM_BLOCK_NONE);
 	check_ok(m);
 	vm_machine_free(m);
 }
@@ -746,7 +746,7 @@ START_TEST(test_evict)
 		break;
 	default:
 		f = vm_file_new(m, "e", 4 * PS, FALSE, TRUE);
-		pfn = f->cache[2];
+		pfn = vm_file_pfn(f, 2);
 		break;
 	}
 	if (c->kind == EV_DIRTY)
@@ -766,7 +766,7 @@ START_TEST(test_evict)
 	if (c->rc == VM_VMSCAN_PAGEOUT) {
 		/* written, kept: clean, unmapped, under writeback */
 		vm_frame_t *fr = &m->frames.f[pfn];
-		ck_assert_uint_eq(f->cache[2], pfn);
+		ck_assert_uint_eq(vm_file_pfn(f, 2), pfn);
 		ck_assert_uint_eq(fr->flags & VM_FRAME_DIRTY, 0);
 		ck_assert(fr->flags & VM_FRAME_WRITEBACK);
 		ck_assert_uint_gt(fr->io_done, m->now);
@@ -790,20 +790,20 @@ START_TEST(test_evict)
 	}
 	if (c->rc == VM_VMSCAN_KEPT) {
 		ck_assert_uint_eq(f->nr_cached, cached0);
-		ck_assert_uint_eq(f->cache[2], pfn);
+		ck_assert_uint_eq(vm_file_pfn(f, 2), pfn);
 		check_ok(m);
 		vm_machine_free(m);
 		return;
 	}
 	ck_assert_uint_eq(f->nr_cached, cached0 - 1);
-	ck_assert_uint_eq(f->cache[2], VM_NIL);
+	ck_assert_uint_eq(vm_file_pfn(f, 2), VM_NIL);
 	ck_assert_uint_eq(vm_machine_free_pages(m), free0 + 1);
 	ck_assert_uint_eq(m->frames.f[pfn].kind, VM_FRAME_FREE);
 	ck_assert_uint_eq(f->nr_dirty, 0);
 	ck_assert_uint_eq(m->nr_dirty, 0);
 	ck_assert_uint_eq(p->rss_file, 0);
 	if (c->kind == EV_HOLE) {
-		ck_assert_uint_eq(f->block[2], next0);   /* allocated by the pageout */
+		ck_assert_uint_eq(vm_file_block(f, 2), next0);   /* allocated by the pageout */
 		ck_assert_uint_eq(m->next_block, next0 + 1);
 	} else {
 		ck_assert_uint_eq(m->next_block, next0);
@@ -851,7 +851,7 @@ START_TEST(test_crash)
 	ck_assert_uint_eq(acc(m, p, 0x500, VM_ACC_R).outcome, VM_OUT_MINOR);
 	m->now = 10000;
 	for (unsigned i = 0; i < c->dirty; i++)
-		vm_writeback_dirty(m, f, f->cache[i]);
+		vm_writeback_dirty(m, f, vm_file_pfn(f, i));
 	if (c->written)
 		vm_writeback_range(m, f, 0, c->written);
 	m->now += c->delay;
@@ -975,7 +975,7 @@ START_TEST(test_fault_around)
 	for (uint64_t i = 0; i < c->fpages && i < 64; i++) {
 		if (!(c->mask & ((uint64_t)1 << i)))
 			continue;
-		uint32_t pfn = f->cache[i];
+		uint32_t pfn = vm_file_pfn(f, i);
 		switch (c->setup) {
 		case FA_UNCACHED:
 			ck_assert(vm_filemap_evict(m, pfn, FALSE) == VM_VMSCAN_FREED);
@@ -1015,7 +1015,7 @@ START_TEST(test_fault_around)
 			continue;
 		n++;
 		uint64_t idx = c->pgoff + (a - c->start);
-		ck_assert_uint_eq(VM_PTE_PFN(*pte), f->cache[idx]);
+		ck_assert_uint_eq(VM_PTE_PFN(*pte), vm_file_pfn(f, idx));
 		if (a != c->start + 10 || c->setup != FA_WRITE_FIRST)
 			ck_assert_msg(!(*pte & VM_PTE_W), "vpn %#" G_GINT64_MODIFIER "x writable",
 				      a);
@@ -1073,7 +1073,7 @@ START_TEST(test_readahead_hits)
 	ck_assert_uint_eq(m->c.readahead_pages, 7);
 	m->now = ready + 1;
 	for (unsigned i = 0; i < 8; i++)
-		ck_assert_uint_le(m->frames.f[f->cache[i]].io_done, m->now);
+		ck_assert_uint_le(m->frames.f[vm_file_pfn(f, i)].io_done, m->now);
 	vm_mm_mmap(m, p, 0x600, 8, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
 	ck_assert_uint_eq(acc(m, p, 0x600, VM_ACC_R).outcome, VM_OUT_MINOR);
 	ck_assert_uint_eq(m->c.readahead_hits, c->hits_after_first);
@@ -1106,10 +1106,149 @@ START_TEST(test_fault_on_locked_page)
 	vm_result_t r = acc(m, p, 0x702, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MINOR);
 	ck_assert_uint_eq(r.why, VM_WHY_FILE_LOCKED);
-	ck_assert_uint_eq(r.ready_at, m->frames.f[f->cache[2]].io_done);
+	ck_assert_uint_eq(r.ready_at, m->frames.f[vm_file_pfn(f, 2)].io_done);
 	ck_assert_uint_gt(r.ready_at, m->now);
 	ck_assert_uint_eq(m->c.majflt, 0);
 	ck_assert_uint_eq(m->c.readahead_hits, 1);
+	check_ok(m);
+	vm_machine_free(m);
+}
+END_TEST
+
+/* ---- sparse page index --------------------------------------------------- */
+
+/*
+ * The radix tree behind a file's pages (models/xarray.h) against a hash
+ * table: random stores, erases, loads and ordered walks over keys from the
+ * small ones a trace uses to 2^64-1, checked after every step.
+ */
+static guint xa_freed;
+static void xa_free_entry(void *e)
+{
+	(void)e;
+	xa_freed++;
+}
+
+static void *xa_same(const void *e)
+{
+	return (void *)e;
+}
+
+static uint64_t xa_key(GRand *r)
+{
+	switch (g_rand_int_range(r, 0, 4)) {
+	case 0: return (uint64_t)g_rand_int_range(r, 0, 300);
+	case 1: return UINT64_MAX - (uint64_t)g_rand_int_range(r, 0, 300);
+	case 2: return (UINT64_C(1) << g_rand_int_range(r, 0, 64)) +
+		       (uint64_t)g_rand_int_range(r, 0, 3);
+	default: return ((uint64_t)g_rand_int(r) << 32) | g_rand_int(r);
+	}
+}
+
+START_TEST(test_xarray_model)
+{
+	GRand *r = g_rand_new_with_seed(15);
+	GHashTable *model = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	vm_xa_t xa = { 0 };
+	for (int step = 0; step < 4000; step++) {
+		uint64_t k = xa_key(r);
+		uintptr_t v = (uintptr_t)step + 1;
+		if (g_rand_int_range(r, 0, 3)) {
+			vm_xa_store(&xa, k, (void *)v);
+			g_hash_table_replace(model, g_memdup2(&k, sizeof k), (void *)v);
+		} else {
+			void *had = g_hash_table_lookup(model, &k);
+			ck_assert_ptr_eq(vm_xa_erase(&xa, k), had);
+			g_hash_table_remove(model, &k);
+		}
+		ck_assert_uint_eq(xa.count, g_hash_table_size(model));
+		/* a load of a present key and of a random one */
+		uint64_t q = xa_key(r);
+		ck_assert_ptr_eq(vm_xa_load(&xa, k), g_hash_table_lookup(model, &k));
+		ck_assert_ptr_eq(vm_xa_load(&xa, q), g_hash_table_lookup(model, &q));
+		/* the next present key >= q: the smallest such in the model */
+		uint64_t best = 0, found = q;
+		gboolean any = FALSE;
+		GHashTableIter it;
+		gpointer key, val;
+		g_hash_table_iter_init(&it, model);
+		while (g_hash_table_iter_next(&it, &key, &val)) {
+			uint64_t x = *(uint64_t *)key;
+			if (x >= q && (!any || x < best)) {
+				best = x;
+				any = TRUE;
+			}
+		}
+		void *e = vm_xa_find(&xa, &found);
+		ck_assert_msg(any == (e != NULL), "find from 0x%" G_GINT64_MODIFIER "x", q);
+		if (any) {
+			ck_assert_uint_eq(found, best);
+			ck_assert_ptr_eq(e, g_hash_table_lookup(model, &best));
+		}
+	}
+	/* an ordered walk visits every entry once, and a copy holds the same */
+	vm_xa_t cp = { 0 };
+	vm_xa_copy(&cp, &xa, xa_same);
+	uint64_t key, prev = 0, n = 0;
+	void *e;
+	vm_xa_for_each_from(&xa, key, e, 0) {
+		ck_assert(n == 0 || key > prev);
+		ck_assert_ptr_eq(e, g_hash_table_lookup(model, &key));
+		ck_assert_ptr_eq(vm_xa_load(&cp, key), e);
+		prev = key;
+		n++;
+	}
+	ck_assert_uint_eq(n, g_hash_table_size(model));
+	ck_assert_uint_eq(cp.count, n);
+	xa_freed = 0;
+	vm_xa_destroy(&xa, xa_free_entry);
+	ck_assert_uint_eq(xa_freed, n);
+	ck_assert_ptr_null(xa.root);
+	vm_xa_destroy(&cp, NULL);
+	g_hash_table_destroy(model);
+	g_rand_free(r);
+}
+END_TEST
+
+/*
+ * A file of 1 TiB (2^28 pages) costs the pages touched: its blocks are the
+ * contiguous rule until a page is cached, truncation frees blocks by
+ * arithmetic (2^28 - 10 of them) and drops the cached page past the end.
+ */
+START_TEST(test_sparse_file)
+{
+	vm_machine_t *m = mk_pc();
+	uint64_t next0 = m->next_block;
+	vm_file_t *f = vm_file_new(m, "big", UINT64_C(1) << 40, FALSE, FALSE);
+	const uint64_t last = (UINT64_C(1) << 28) - 1;
+	ck_assert_uint_eq(f->pages.count, 0);
+	ck_assert_uint_eq(f->nr_blocks, UINT64_C(1) << 28);
+	ck_assert_uint_eq(m->next_block, next0 + (UINT64_C(1) << 28));
+	ck_assert_uint_eq(vm_file_block(f, last), next0 + last);
+	ck_assert_uint_eq(vm_file_block(f, last + 1), VM_BLOCK_NONE);
+	ck_assert_uint_ne(vm_filemap_grab(m, f, last), VM_NIL);
+	ck_assert_uint_ne(vm_filemap_grab(m, f, 3), VM_NIL);
+	ck_assert_uint_eq(f->pages.count, 2);     /* two chunks of 64 pages */
+	ck_assert_uint_eq(vm_file_block(f, last), next0 + last);
+	ck_assert_uint_eq(f->nr_cached, 2);
+	uint64_t i = 4;
+	uint32_t pfn;
+	ck_assert(vm_file_next_cached(f, &i, &pfn));
+	ck_assert_uint_eq(i, last);
+	ck_assert_uint_eq(pfn, vm_file_pfn(f, last));
+	check_ok(m);
+	vm_file_resize(m, f, 10 * PS);
+	ck_assert_uint_eq(f->nr_blocks, 10);
+	ck_assert_uint_eq(f->nr_cached, 1);
+	ck_assert_uint_eq(vm_file_pfn(f, last), VM_NIL);
+	ck_assert_uint_eq(vm_file_block(f, last), VM_BLOCK_NONE);
+	ck_assert_uint_eq(vm_file_block(f, 9), next0 + 9);
+	ck_assert_uint_eq(vm_file_block(f, 10), VM_BLOCK_NONE);
+	/* growing to 2^62 bytes makes holes, and costs nothing */
+	vm_file_resize(m, f, UINT64_C(1) << 62);
+	ck_assert_uint_eq(f->nr_blocks, 10);
+	ck_assert_uint_eq(vm_file_block(f, UINT64_C(1) << 40), VM_BLOCK_NONE);
+	ck_assert_uint_eq(f->pages.count, 2);
 	check_ok(m);
 	vm_machine_free(m);
 }
@@ -1125,6 +1264,8 @@ static Suite *pagecache_suite(void)
 	tcase_add_loop_test(tc, test_unlink, 0, G_N_ELEMENTS(unlinks));
 	tcase_add_test(tc, test_unlink_direct);
 	tcase_add_loop_test(tc, test_truncate, 0, G_N_ELEMENTS(truncs));
+	tcase_add_test(tc, test_xarray_model);
+	tcase_add_test(tc, test_sparse_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fill");

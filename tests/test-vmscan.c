@@ -69,7 +69,7 @@ static vm_file_t *fill(vm_machine_t *m, unsigned dirty)
 	ck_assert_uint_eq(f->nr_cached, 120);
 	ck_assert_uint_eq(m->frames.nr_free, 8);
 	for (unsigned i = 0; i < dirty; i++)
-		vm_writeback_dirty(m, f, f->cache[i]);
+		vm_writeback_dirty(m, f, vm_file_pfn(f, i));
 	return f;
 }
 
@@ -105,8 +105,8 @@ START_TEST(test_kswapd_clean)
 	ck_assert_uint_eq(m->c.pageoutrun, 1);
 	ck_assert_uint_eq(m->frames.nr_free, 24);
 	ck_assert_uint_eq(m->nr_evicted, 16);
-	ck_assert_uint_eq(f->cache[15], VM_NIL);
-	ck_assert_uint_ne(f->cache[16], VM_NIL);
+	ck_assert_uint_eq(vm_file_pfn(f, 15), VM_NIL);
+	ck_assert_uint_ne(vm_file_pfn(f, 16), VM_NIL);
 	ck_assert_uint_eq(m->kswapd_state, VM_KSWAPD_SLEEPING);
 	ck_assert_uint_eq(m->disk->stats.writes, 0);
 	/* woken again only below low: 8 more pages leave 16, not below */
@@ -143,7 +143,7 @@ START_TEST(test_kswapd_dirty)
 	ck_assert_uint_eq(m->disk->stats.writes, 16);
 	ck_assert_uint_eq(m->frames.nr_free, 8);
 	for (unsigned i = 0; i < 16; i++) {
-		vm_frame_t *fr = &m->frames.f[f->cache[i]];
+		vm_frame_t *fr = &m->frames.f[vm_file_pfn(f, i)];
 		ck_assert(fr->flags & VM_FRAME_WRITEBACK);
 		ck_assert_uint_eq(fr->flags & VM_FRAME_DIRTY, 0);
 		ck_assert_uint_eq(fr->io_done, LAT + (i + 1) * XFER);
@@ -164,7 +164,7 @@ START_TEST(test_kswapd_dirty)
 	ck_assert_uint_eq(m->nr_evicted, 16);
 	ck_assert_uint_eq(m->frames.nr_free, 24);
 	for (unsigned i = 0; i < 16; i++)
-		ck_assert_uint_eq(f->cache[i], VM_NIL);
+		ck_assert_uint_eq(vm_file_pfn(f, i), VM_NIL);
 	ck_assert_uint_eq(m->disk->stats.writes, 16);
 	ck_assert_uint_eq(m->kswapd_state, VM_KSWAPD_SLEEPING);
 	check_ok(m);
@@ -188,7 +188,7 @@ START_TEST(test_direct_waits)
 	m->kswapd_state = VM_KSWAPD_SLEEPING;   /* out of the way */
 	m->kswapd_failures = 1;
 	m->alloc_wait = m->reclaim_ns = 0;
-	uint32_t f0 = f->cache[0];
+	uint32_t f0 = vm_file_pfn(f, 0);
 	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, 1, 0x100);
 	ck_assert_uint_eq(pfn, f0);
 	ck_assert_uint_eq(m->c.direct_reclaims, 1);
@@ -196,8 +196,8 @@ START_TEST(test_direct_waits)
 	ck_assert_uint_eq(m->c.reclaim_waits, 1);
 	ck_assert_uint_eq(m->alloc_wait, LAT + XFER);
 	ck_assert_uint_eq(m->reclaim_ns, 32 * 1000);
-	ck_assert_uint_eq(f->cache[0], VM_NIL);     /* the one taken */
-	ck_assert_uint_ne(f->cache[1], VM_NIL);     /* still being written */
+	ck_assert_uint_eq(vm_file_pfn(f, 0), VM_NIL);     /* the one taken */
+	ck_assert_uint_ne(vm_file_pfn(f, 1), VM_NIL);     /* still being written */
 	ck_assert_uint_eq(m->nr_evicted, 1);
 	/* the allocator takes the most recently freed frame first: f0's */
 	ck_assert_uint_eq(m->frames.f[pfn].kind, VM_FRAME_ANON);
@@ -218,8 +218,8 @@ START_TEST(test_textbook_victim)
 	vm_file_t *g = vm_file_new(m, "g", 128 * PS, FALSE, TRUE);
 	ck_assert_uint_eq(m->frames.nr_free, 0);
 	for (unsigned i = 0; i < 128; i++)
-		vm_writeback_dirty(m, g, g->cache[i]);
-	uint32_t g0 = g->cache[0];
+		vm_writeback_dirty(m, g, vm_file_pfn(g, i));
+	uint32_t g0 = vm_file_pfn(g, 0);
 	m->alloc_wait = m->reclaim_ns = 0;
 	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, 1, 0x100);
 	ck_assert_uint_eq(pfn, g0);
