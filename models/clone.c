@@ -431,6 +431,7 @@ char *vm_clone_digest(const vm_machine_t *m)
 		put(ck, p->killed_by);
 		put(ck, p->catch_mask);
 		put(ck, p->last_outcome);
+		put(ck, p->last_pfn);
 		put(ck, p->nr_vma);
 		/* not vma_hint: a lookup cache that readers (stats, the UI)
 		 * move, and any value finds the same VMA */

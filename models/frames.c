@@ -55,6 +55,34 @@ uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
 	return pfn;
 }
 
+void vm_frames_alloc_at(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
+			uint32_t owner, uint64_t index)
+{
+	g_assert(pfn < fr->nr && fr->f[pfn].kind == VM_FRAME_FREE);
+	if (pfn == fr->free_head) {
+		vm_frames_alloc(fr, kind, owner, index);
+		return;
+	}
+	vm_frame_t *f = &fr->f[pfn];
+	/* unlink from the middle: the list is doubly linked for this */
+	fr->f[f->prev].next = f->next;
+	if (f->next != VM_NIL)
+		fr->f[f->next].prev = f->prev;
+	if (pfn >= fr->hwm) {
+		/* the frames between the old mark and @pfn are still free and
+		 * pristine but for their links, which the list keeps */
+		fr->hwm = pfn + 1;
+	}
+	fr->nr_free--;
+	fr->nr_kind[VM_FRAME_FREE]--;
+	fr->nr_kind[kind]++;
+	*f = (vm_frame_t){
+		.next = VM_NIL, .prev = VM_NIL, .owner = owner,
+		.index = index, .kind = (uint8_t)kind,
+		.flags = VM_FRAME_UPTODATE,
+	};
+}
+
 void vm_frames_free(vm_frames_t *fr, uint32_t pfn)
 {
 	g_assert(pfn < fr->nr);

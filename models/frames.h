@@ -89,6 +89,11 @@ void vm_frames_destroy(vm_frames_t *fr);
  * Returns its number, or VM_NIL when none is free. */
 uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
 			 uint32_t owner, uint64_t index);
+/* Take frame @pfn, which must be free, off the free list wherever it is and
+ * make it as vm_frames_alloc would (a page placed at a given frame, for
+ * exercises that give the physical layout: the trace op `map`). */
+void vm_frames_alloc_at(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
+			uint32_t owner, uint64_t index);
 /* Return frame @pfn to the free list.  It must be unmapped. */
 void vm_frames_free(vm_frames_t *fr, uint32_t pfn);
 

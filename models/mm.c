@@ -330,3 +330,48 @@ uint64_t vm_mm_msync(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 	*written = m->disk->stats.pages_out - out0;
 	return ready;
 }
+
+/*
+ * Not a Linux call: Linux never lets user space choose a frame.  It stands
+ * for the page table an exercise hands out ("translate these addresses",
+ * as OSTEP's paging-multilevel-translate.py): the frame is taken off the
+ * free list wherever it is, and the tables above the PTE come as a fault
+ * would allocate them (the lowest free frames first at start), so the
+ * answers are fixed by the trace.
+ */
+vm_mapf_rc_t vm_mm_map_frame(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			     uint32_t pfn, uint32_t prot, vm_result_t *res)
+{
+	vm_vma_t *v = vm_mm_find_vma(p, vpn);
+	if (!v || v->file >= 0 || (v->flags & VM_MAP_SHARED))
+		return VM_MAPF_NO_VMA;
+	if (prot & ~v->prot)
+		return VM_MAPF_PROT;
+	uint64_t *old = vm_pt_lookup(&m->pt, p->root, vpn);
+	if (old && *old)
+		return VM_MAPF_MAPPED;
+	if (pfn >= m->frames.nr || m->frames.f[pfn].kind != VM_FRAME_FREE)
+		return VM_MAPF_BUSY;
+	/* the page first, so that a table cannot take its frame */
+	vm_frames_alloc_at(&m->frames, pfn, VM_FRAME_ANON, p->pid, vpn);
+	unsigned nr_new = 0;
+	uint64_t *slot = vm_pt_ensure(&m->pt, p->root, vpn, p->pid, &nr_new);
+	vm_proc_count_tables(m, p, nr_new);
+	res->new_tables = (uint8_t)nr_new;
+	if (!slot) {
+		vm_frames_free(&m->frames, pfn);
+		return VM_MAPF_NO_TABLE;
+	}
+	vm_frame_t *f = &m->frames.f[pfn];
+	f->flags |= VM_FRAME_DIRTY;   /* anonymous: no copy anywhere else */
+	f->mapcount = 1;
+	p->rss_anon++;
+	vm_reclaim_add(m->reclaim, pfn);
+	uint64_t perm = (prot & VM_PROT_R ? VM_PTE_R : 0) |
+			(prot & VM_PROT_W ? VM_PTE_W : 0) |
+			(prot & VM_PROT_X ? VM_PTE_X : 0);
+	vm_pt_leaf_set(&m->pt, p->root, vpn, slot, VM_PTE_MAKE(pfn, VM_PTE_P | perm));
+	res->pfn = pfn;
+	res->pages = 1;
+	return VM_MAPF_OK;
+}

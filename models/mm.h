@@ -43,4 +43,21 @@ uint64_t vm_mm_msync(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 void vm_mm_zap_pte(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		   uint64_t *slot);
 
+/* What vm_mm_map_frame did. */
+typedef enum {
+	VM_MAPF_OK,
+	VM_MAPF_NO_VMA,     /* no private anonymous mapping holds the page */
+	VM_MAPF_PROT,       /* PROT asks more than the mapping allows */
+	VM_MAPF_MAPPED,     /* the page is present (or swapped) already */
+	VM_MAPF_BUSY,       /* the frame is not free */
+	VM_MAPF_NO_TABLE,   /* no frame for a page-table page */
+} vm_mapf_rc_t;
+
+/* Install page @vpn of @p at frame @pfn with @prot, as a page table given
+ * by an exercise would hold it (the trace op `map`, docs/format.md): an
+ * anonymous page of a private anonymous mapping, present, not accessed
+ * yet; the page-table pages it needs are allocated as a fault's are. */
+vm_mapf_rc_t vm_mm_map_frame(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			     uint32_t pfn, uint32_t prot, vm_result_t *res);
+
 #endif

@@ -66,6 +66,7 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			res->outcome = VM_OUT_HIT;
 			res->pfn = (uint32_t)e->pfn;
 			p->last_outcome = VM_OUT_HIT;
+			p->last_pfn = res->pfn;
 			vm_reclaim_access(m->reclaim, res->pfn);
 			return;
 		}
@@ -74,6 +75,7 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 		res->tlb_denied = 1;
 		vm_fault_handle(m, p, vpn, acc, res);
 		p->last_outcome = res->outcome;
+	p->last_pfn = res->outcome < VM_OUT_SIGSEGV ? res->pfn : VM_NIL;
 		if (res->outcome < VM_OUT_SIGSEGV)
 			vm_reclaim_access(m->reclaim, res->pfn);
 		return;
@@ -102,12 +104,14 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			res->outcome = VM_OUT_WALK;
 			res->pfn = (uint32_t)VM_PTE_PFN(*slot);
 			p->last_outcome = VM_OUT_WALK;
+			p->last_pfn = res->pfn;
 			vm_reclaim_access(m->reclaim, res->pfn);
 			return;
 		}
 	}
 	vm_fault_handle(m, p, vpn, acc, res);
 	p->last_outcome = res->outcome;
+	p->last_pfn = res->outcome < VM_OUT_SIGSEGV ? res->pfn : VM_NIL;
 	if (res->outcome < VM_OUT_SIGSEGV)
 		vm_reclaim_access(m->reclaim, res->pfn);
 }

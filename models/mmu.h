@@ -42,6 +42,7 @@ static inline void vm_mmu_access(vm_machine_t *m, vm_proc_t *p,
 		m->c.tlb_l1_hits++;
 		vm_reclaim_access(m->reclaim, (uint32_t)e->pfn);
 		p->last_outcome = VM_OUT_HIT;
+		p->last_pfn = (uint32_t)e->pfn;
 		*res = (vm_result_t){ .outcome = VM_OUT_HIT, .tlb = 1,
 				      .pfn = (uint32_t)e->pfn,
 				      .cost = m->cfg.cost_access };

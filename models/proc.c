@@ -36,6 +36,7 @@ vm_proc_t *vm_proc_spawn(vm_machine_t *m, uint32_t pid)
 	p->root = root;
 	p->state = VM_PROC_RUNNING;
 	p->last_outcome = VM_OUT_NONE;
+	p->last_pfn = VM_NIL;
 	vm_proc_count_tables(m, p, 1);
 	if (m->nr_procs == m->cap_procs) {
 		m->cap_procs = m->cap_procs ? m->cap_procs * 2 : 8;

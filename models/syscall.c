@@ -100,6 +100,15 @@ void vm_syscall_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 	leave(m, res);
 }
 
+vm_mapf_rc_t vm_syscall_map(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+			    uint32_t pfn, uint32_t prot, vm_result_t *res)
+{
+	enter(m, res);
+	vm_mapf_rc_t rc = vm_mm_map_frame(m, p, addr >> m->page_shift, pfn, prot, res);
+	leave(m, res);
+	return rc;
+}
+
 void vm_syscall_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 			uint64_t len, vm_madv_t advice, vm_result_t *res)
 {

@@ -17,6 +17,7 @@
 #define VM_SYSCALL_H
 
 #include "models/machine.h"
+#include "models/mm.h"
 
 void vm_syscall_mmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 		     uint64_t len, uint32_t prot, uint32_t flags, int32_t fd,
@@ -25,6 +26,10 @@ void vm_syscall_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 		       uint64_t len, vm_result_t *res);
 void vm_syscall_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 			 uint64_t len, uint32_t prot, vm_result_t *res);
+/* `map` (not a system call: an exercise's given page table, mm.c's
+ * vm_mm_map_frame), costed as an event like the others. */
+vm_mapf_rc_t vm_syscall_map(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+			    uint32_t pfn, uint32_t prot, vm_result_t *res);
 void vm_syscall_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 			uint64_t len, vm_madv_t advice, vm_result_t *res);
 void vm_syscall_msync(vm_machine_t *m, vm_proc_t *p, uint64_t addr,

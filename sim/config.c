@@ -101,7 +101,8 @@ static const char *const oom_policies[] = { "badness", "none", NULL };
 /* Every key, in docs/profiles.md order (the order of dumps and listings). */
 static const cfg_key_t keys[] = {
 	{ .name = "page_size", .type = KEY_SIZE, .offset = OFF(page_size),
-	  .min = 64, .max = GiB, .pow2 = TRUE },
+	  /* 32 bytes: OSTEP's multi-level translation homework */
+	  .min = 32, .max = GiB, .pow2 = TRUE },
 	K_SIZE("memory", memory, 1, MAX_SIZE),
 	K_COUNT("cpus", cpus, 1, 1024),
 	K_BOOL("zero_page", zero_page),

@@ -78,6 +78,20 @@ void vm_expect_run(vm_engine_t *e, const vm_record_t *rec)
 			ok = check_value(e, rec, k, vm_stats_file(e->m, f, (unsigned)idx)) && ok;
 			continue;
 		}
+		if (strcmp(k->key, "frame") == 0) {
+			/* the frame of the latest access: `map` exercises */
+			vm_proc_t *q = rec->expect_pid >= 0 ? p : vm_proc_lookup(e->m, 1);
+			g_autofree char *got = q && q->last_pfn != VM_NIL
+				? g_strdup_printf("%u", q->last_pfn) : g_strdup("none");
+			uint64_t want;
+			gboolean same = strcmp(k->value, "none") == 0
+				? strcmp(got, "none") == 0
+				: vm_parse_number(k->value, &want) && q &&
+				  q->last_pfn != VM_NIL && want == q->last_pfn;
+			if (!same)
+				ok = expect_fail(e, rec, k, got) && ok;
+			continue;
+		}
 		if (strcmp(k->key, "outcome") == 0) {
 			/* docs/format.md (expect): the process named by pid=, else pid 1 */
 			vm_proc_t *q = rec->expect_pid >= 0 ? p : vm_proc_lookup(e->m, 1);

@@ -525,6 +525,58 @@ static void narrate_expect(GString *out, vm_engine_t *e, const vm_step_t *st)
 				       st->expect_msg ? st->expect_msg : "");
 }
 
+/* ---- map: a page at a given frame (exercises) ------------------------------ */
+
+static gboolean check_map(vm_tracecheck_t *c, const vm_record_t *rec,
+			  GHashTable *fds, GError **error)
+{
+	(void)fds;
+	const vm_config_t *cfg = vm_tracecheck_config(c);
+	vm_record_t page = *rec;
+	page.len = cfg->page_size;   /* one page: ADDR aligned, inside */
+	if (!vm_tracecheck_range(c, &page, TRUE, error))
+		return FALSE;
+	uint64_t frames = cfg->memory / cfg->page_size;
+	if (rec->count >= frames)
+		return vm_tracecheck_fail(c, rec, 3, error, "frame %" G_GUINT64_FORMAT
+					  " is past the last of memory=%" G_GUINT64_FORMAT
+					  " bytes (%" G_GUINT64_FORMAT " frames)",
+					  rec->count, cfg->memory, frames);
+	return TRUE;
+}
+
+static gboolean exec_map(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			 vm_result_t *res, GError **error)
+{
+	static const char *const why[] = {
+		[VM_MAPF_NO_VMA] = "is not in a private anonymous mapping",
+		[VM_MAPF_PROT] = "asks more access than its mapping allows",
+		[VM_MAPF_MAPPED] = "is present already",
+		[VM_MAPF_BUSY] = "cannot go to that frame: it is not free",
+		[VM_MAPF_NO_TABLE] = "has no frame left for its page-table pages",
+	};
+	vm_mapf_rc_t rc = vm_syscall_map(e->m, t->p, r->addr, (uint32_t)r->count,
+					 r->prot, res);
+	if (rc == VM_MAPF_OK)
+		return TRUE;
+	g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+		    "%s:%" G_GUINT64_FORMAT ": map: page 0x%" G_GINT64_MODIFIER
+		    "x of pid %u %s (frame %" G_GUINT64_FORMAT ")", e->name,
+		    r->line, r->addr, t->p->pid, why[rc], r->count);
+	return FALSE;
+}
+
+static void narrate_map(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	(void)e;
+	g_string_append_printf(out, "page 0x%" G_GINT64_MODIFIER "x placed at frame %"
+			       G_GUINT64_FORMAT ", ", st->rec->addr, st->rec->count);
+	prot_word(out, st->rec->prot);
+	if (st->last.new_tables)
+		g_string_append_printf(out, "; %u page-table page%s allocated",
+				       st->last.new_tables, plural(st->last.new_tables));
+}
+
 #define OP(chk, name) { .check = chk, .exec = exec_##name, .narrate = narrate_##name }
 
 const vm_sim_op_t vm_sim_ops[VM_REC_NR] = {
@@ -548,4 +600,5 @@ const vm_sim_op_t vm_sim_ops[VM_REC_NR] = {
 	[VM_REC_CATCH] = OP(NULL, catch),
 	[VM_REC_SLEEP] = OP(check_sleep, sleep),
 	[VM_REC_EXPECT] = { .check = check_expect, .narrate = narrate_expect },
+	[VM_REC_MAP] = OP(check_map, map),
 };

@@ -20,7 +20,7 @@ typedef struct {
 			  GHashTable *fds, GError **error);
 	/* Run @r for task @t, whose process runs (models/syscall.c for a
 	 * system call), filling @res; FALSE with @error only for an
-	 * out-of-memory stop.  NULL: the engine's own (accesses, note,
+	 * out-of-memory stop or a `map` the machine cannot do.  NULL: the engine's own (accesses, note,
 	 * expect). */
 	gboolean (*exec)(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			 vm_result_t *res, GError **error);

@@ -187,6 +187,21 @@ gboolean vm_tracecheck_expect(vm_tracecheck_t *c, const vm_record_t *rec,
 		const vm_check_t *k = &rec->checks[i];
 		gboolean word = FALSE;
 		int idx;
+		if (strcmp(k->key, "frame") == 0) {
+			uint64_t n;
+			if (rec->expect_file) {
+				g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+					    "%s:%" G_GUINT64_FORMAT ":%u: expect: a file has no "
+					    "frame (check it on a line without file=)",
+					    c->name, rec->line, k->col);
+				return FALSE;
+			}
+			if (k->cmp != VM_CMP_EQ ||
+			    (strcmp(k->value, "none") != 0 &&
+			     !vm_parse_number(k->value, &n)))
+				goto bad_word;
+			continue;
+		}
 		if (strcmp(k->key, "outcome") == 0) {
 			vm_outcome_t o;
 			if (rec->expect_file) {

@@ -216,6 +216,12 @@ bad "fork to an existing pid" 4 8 2 \
 	'vmt 1' "$M" '1 fork 2' '1 fork 2'
 bad "fork to itself" 3 8 1 \
 	'vmt 1' "$M" '1 fork 1'
+bad "map: a frame past memory" 3 15 "frame 999999" \
+	'vmt 1' "$M" '1 map 0x10000 999999 rw'
+bad "map: an address not on a page boundary" 3 7 "0x10010" \
+	'vmt 1' "$M" '1 map 0x10010 5 rw'
+bad "expect frame= is a frame number or none" 3 10 "frame" \
+	'vmt 1' "$M" '1 expect frame=lots'
 bad "unknown expect key" 3 10 bogus \
 	'vmt 1' "$M" '1 expect bogus=3'
 bad "unknown expect key of a process" 3 16 bogus \
@@ -242,6 +248,27 @@ bad "bad value in a set header" 2 5 lots \
 	'vmt 1' 'set memory=lots' "$M"
 bad "comments and blank lines count as lines" 6 5 frob \
 	'vmt 1' '# a comment' "$M" '' '1 r 0x10000 # fine' '  1 frob'
+# `map` (an exercise's given page table) that the machine cannot do stops
+# the run at its line: a page no private anonymous mapping holds, a frame
+# in use (the page directory is frame 0), a page mapped twice
+for c in 'nomap|1 map 0x20000 5 rw|is not in a private anonymous mapping' \
+	 'busy|1 map 0x10000 0 rw|cannot go to that frame: it is not free' \
+	 'twice|1 map 0x10000 5 rw
+1 map 0x10000 6 rw|is present already' \
+	 'prot|1 map 0x10000 5 rwx|asks more access than its mapping allows'; do
+	nm=${c%%|*}
+	rest=${c#*|}
+	lines=${rest%|*}
+	want=${rest#*|}
+	printf 'vmt 1\nprofile tiny\nset mmu.pt_frames=true\n%s\n%b\n' "$M" "$lines" >map-$nm.vmt
+	vm map-$nm run map-$nm.vmt
+	if [ "$rc" = 1 ] && grep -q "^map-$nm.vmt:[0-9]*: map: page 0x[0-9a-f]* of pid 1 $want" map-$nm.err; then
+		ok "map that cannot be done: $nm"
+	else
+		not_ok "map that cannot be done: $nm" "$(show map-$nm)"
+	fi
+done
+
 bad "an error late in the trace: nothing is simulated" 9 5 0xzz \
 	'vmt 1' "$M" '1 r 0x10000' '1 w 0x11000' '1 seq r 0x10000 32K' \
 	'1 fork 2' '2 w 0x10000' '1 r 0x12000' '2 r 0xzz'

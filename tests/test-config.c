@@ -351,8 +351,8 @@ static const struct {
 	{ "memory=99999999999999999999G", "bad value for memory" },
 	{ "memory=64 M", "bad value for memory: '64 M'" },
 	{ "page_size=3000", "bad value for page_size: '3000' (expected a "
-	  "power of two from 64 to 1G)" },
-	{ "page_size=32", "bad value for page_size: '32'" },
+	  "power of two from 32 to 1G)" },
+	{ "page_size=16", "bad value for page_size: '16'" },
 	{ "page_size=2G", "bad value for page_size: '2G'" },
 	{ "cpus=0", "bad value for cpus: '0' (expected a number from 1 to" },
 	{ "cpus=4294967296", "bad value for cpus" },

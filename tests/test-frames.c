@@ -11,7 +11,7 @@
  *   { A, 3, "1 4 5" },    a3 -> free: 1 4 5
  *     ^  ^   ^ the free list afterwards, head first
  *     |  the frame the allocation must return (NIL: memory is exhausted)
- *     alloc (A) or free (F) of that frame
+ *     alloc (A) or free (F) of that frame, or take it (T: vm_frames_alloc_at)
  *
  * After every step the free list is also checked for integrity (each frame
  * on it is FREE, prev links mirror next links, its length is nr_free) and
@@ -27,7 +27,7 @@
 #define NIL VM_NIL
 #define MAX_STEPS 32
 
-enum { A = 'a', F = 'f' };
+enum { A = 'a', F = 'f', T = 't' };
 
 typedef struct {
 	char op;              /* A or F */
@@ -113,6 +113,20 @@ static const fseq_t seqs[] = {
 		{ A, 0, "" },
 		{ F, 0, "0" },
 		{ 0, 0, NULL } } },
+	/* vm_frames_alloc_at (the trace op `map`): a frame taken from
+	 * anywhere in the list, its neighbours linked together */
+	{ "take-at", 6, {
+		{ T, 3, "0 1 2 4 5" },   /* from the middle of the untouched tail */
+		{ A, 0, "1 2 4 5" },
+		{ T, 5, "1 2 4" },       /* the last */
+		{ T, 1, "2 4" },         /* the head */
+		{ F, 3, "3 2 4" },
+		{ T, 2, "3 4" },
+		{ A, 3, "4" },
+		{ T, 4, "" },
+		{ A, NIL, "" },
+		{ F, 5, "5" },
+		{ 0, 0, NULL } } },
 	{ "free-head-and-tail", 4, {
 		{ A, 0, "1 2 3" },
 		{ A, 1, "2 3" },
@@ -197,6 +211,16 @@ START_TEST(test_sequence)
 				ck_assert(f->flags & VM_FRAME_UPTODATE);
 				shadow[got] = (uint8_t)k;
 			}
+		} else if (st->op == T) {
+			vm_frames_alloc_at(&fr, st->pfn, VM_FRAME_ANON, 7, 8);
+			nalloc++;
+			const vm_frame_t *f = &fr.f[st->pfn];
+			ck_assert_uint_eq(f->kind, VM_FRAME_ANON);
+			ck_assert_uint_eq(f->owner, 7);
+			ck_assert_uint_eq(f->next, NIL);
+			ck_assert_uint_eq(f->prev, NIL);
+			ck_assert_uint_gt(fr.hwm, st->pfn);
+			shadow[st->pfn] = VM_FRAME_ANON;
 		} else {
 			vm_frames_free(&fr, st->pfn);
 			shadow[st->pfn] = VM_FRAME_FREE;

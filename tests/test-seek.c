@@ -14,7 +14,8 @@
  * invariant checker (opts.check), and in a second pass with a memory budget
  * so small that the snapshots are thinned again and again.
  *
- * Traces: every scenario in traces/scenarios, the built-in tour, and a
+ * Traces: every scenario in traces/scenarios and answer key in
+ * traces/exercises, the built-in tour, and a
  * generated longer trace with fork, sleeps (so records wait in the
  * per-process FIFOs and records are resumed half-way), swap pressure, file
  * reads with readahead, writes and fsync, a caught and an uncaught SIGSEGV,
@@ -522,16 +523,22 @@ static gint by_name(gconstpointer a, gconstpointer b)
 int main(void)
 {
 	files = g_ptr_array_new_with_free_func(g_free);
-	char *dir = g_build_filename(SRCDIR, "traces", "scenarios", NULL);
-	GDir *d = g_dir_open(dir, 0, NULL);
-	if (d) {
-		const char *name;
-		while ((name = g_dir_read_name(d)))
-			if (g_str_has_suffix(name, ".vmt"))
-				g_ptr_array_add(files, g_build_filename(dir, name, NULL));
-		g_dir_close(d);
+	/* the exercises too: `map` takes frames out of the free list's order,
+	 * which snapshots must keep */
+	static const char *const dirs[] = { "scenarios", "exercises" };
+	for (unsigned k = 0; k < G_N_ELEMENTS(dirs); k++) {
+		char *dir = g_build_filename(SRCDIR, "traces", dirs[k], NULL);
+		GDir *d = g_dir_open(dir, 0, NULL);
+		if (d) {
+			const char *name;
+			while ((name = g_dir_read_name(d)))
+				if (g_str_has_suffix(name, ".key.vmt") ||
+				    (k == 0 && g_str_has_suffix(name, ".vmt")))
+					g_ptr_array_add(files, g_build_filename(dir, name, NULL));
+			g_dir_close(d);
+		}
+		g_free(dir);
 	}
-	g_free(dir);
 	g_ptr_array_sort(files, by_name);
 	gen_text = gen_trace(12345, 400);
 

@@ -96,6 +96,9 @@ const vm_op_t vm_ops[VM_REC_NR] = {
 			   { A(DURATION, "DURATION") }, .codec = "N" },
 	[VM_REC_NOTE] = { "note", VM_OP_EVENT, TRUE, .codec = "n" },
 	[VM_REC_EXPECT] = { "expect", VM_OP_EVENT, TRUE, .codec = "E" },
+	[VM_REC_MAP] = { "map", VM_OP_EVENT, FALSE, 3, 0,
+			 { ADDR, A(FRAME, "FRAME"), A(PROT, "PROT") },
+			 .codec = "ACP" },
 	/* global events */
 	[VM_REC_CRASH] = { "crash", VM_OP_GLOBAL, FALSE, 0, 0, { { 0 } },
 			   .codec = "" },

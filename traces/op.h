@@ -30,6 +30,7 @@ typedef enum {
 	VM_OPA_WORD,       /* one of words: its index into arg */
 	VM_OPA_FLAG,       /* one of words: flags |= bits[index] */
 	VM_OPA_ANON_FD,    /* anon (flags |= VM_MAP_ANON) or fd=FD */
+	VM_OPA_FRAME,      /* FRAME, a frame number: count */
 } vm_opa_type_t;
 
 typedef struct {

@@ -51,6 +51,9 @@ typedef enum {
 	/* vmscope extension, a header record: `profile NAME`, the built-in
 	 * profile or .ini file the trace is meant for (-p overrides it) */
 	VM_REC_PROFILE,   /* name */
+	/* an event, after the header kinds so that .vmtb tags stay: `map`
+	 * places a page at a given frame (exercises with a given layout) */
+	VM_REC_MAP,       /* addr, count = frame, prot */
 	VM_REC_NR,
 	/* Made by the engine, never read or written, outside every table of
 	 * the trace formats: a turn of kswapd on the CPU (a step of its own,

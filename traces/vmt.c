@@ -761,6 +761,8 @@ parse_arg(ctx_t *c, const vm_op_arg_t *a)
 			return FALSE;
 		rec->flags |= a->bits[which];
 		return TRUE;
+	case VM_OPA_FRAME:
+		return need_number(c, a->label, &rec->count);
 	case VM_OPA_ANON_FD:
 		if (!need(c, a->label, &t))
 			return FALSE;
@@ -1507,6 +1509,9 @@ format_arg(const vm_record_t *rec, const vm_op_arg_t *a, GString *out)
 			}
 		break;
 	}
+	case VM_OPA_FRAME:
+		g_string_append_printf(out, " %" G_GUINT64_FORMAT, rec->count);
+		break;
 	case VM_OPA_ANON_FD:
 		if (rec->flags & VM_MAP_ANON)
 			g_string_append(out, " anon");
