@@ -130,6 +130,8 @@ static vm_file_t *file_clone(const vm_file_t *f)
 	*c = *f;
 	c->name = g_strdup(f->name);
 	vm_xa_copy(&c->pages, &f->pages, chunk_dup);
+	c->ckey = UINT64_MAX;   /* the cached chunk is the original's */
+	c->cchunk = NULL;
 	return c;
 }
 

@@ -27,6 +27,8 @@ vm_fchunk_t *vm_file_chunk_get(vm_file_t *f, uint64_t idx)
 		c->cache[k] = VM_NIL;
 	}
 	vm_xa_store(&f->pages, key, c);
+	f->ckey = key;
+	f->cchunk = c;
 	return c;
 }
 
@@ -56,12 +58,15 @@ gboolean vm_file_next_cached(const vm_file_t *f, uint64_t *idx, uint32_t *pfn)
 void vm_file_free_index(vm_file_t *f)
 {
 	vm_xa_destroy(&f->pages, g_free);
+	f->ckey = UINT64_MAX;
+	f->cchunk = NULL;
 }
 
 static vm_file_t *file_alloc(vm_machine_t *m)
 {
 	vm_file_t *f = g_new0(vm_file_t, 1);
 	f->id = m->files->len;
+	f->ckey = UINT64_MAX;   /* no chunk looked up yet */
 	g_ptr_array_add(m->files, f);
 	vm_ra_state_init(&f->ra);
 	return f;

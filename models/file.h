@@ -81,6 +81,9 @@ typedef struct vm_file {
 	vm_xa_t pages;            /* chunk of page idx at idx >> VM_FILE_CHUNK_SHIFT:
 				   * only pages a trace touched have one, so a
 				   * file's cost is not its size */
+	uint64_t ckey;            /* the chunk looked up last (a fault asks for */
+	struct vm_fchunk *cchunk; /* several fields of the same pages): key,
+				   * or UINT64_MAX, and the chunk */
 	uint64_t base_block;      /* pages [0, base_pages) without a chunk sit */
 	uint64_t base_pages;      /* at base_block + idx (a `file` header) */
 	gboolean linked;          /* has a name in the namespace */
@@ -100,7 +103,16 @@ static inline uint64_t vm_file_pages(const vm_file_t *f, unsigned page_shift)
 /* The chunk holding page @idx, or NULL (all defaults). */
 static inline vm_fchunk_t *vm_file_chunk(const vm_file_t *f, uint64_t idx)
 {
-	return vm_xa_load(&f->pages, idx >> VM_FILE_CHUNK_SHIFT);
+	uint64_t key = idx >> VM_FILE_CHUNK_SHIFT;
+	if (G_LIKELY(key == f->ckey))
+		return f->cchunk;
+	vm_fchunk_t *c = vm_xa_load(&f->pages, key);
+	if (c) {
+		/* a cache of the lookup, not of the file's state: const */
+		((vm_file_t *)f)->ckey = key;
+		((vm_file_t *)f)->cchunk = c;
+	}
+	return c;
 }
 /* The chunk holding page @idx, made (with the defaults) when missing. */
 vm_fchunk_t *vm_file_chunk_get(vm_file_t *f, uint64_t idx);
