@@ -173,6 +173,7 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 	n->disk = disk_clone(m->disk);
 	uint32_t slots = m->nr_swap_slots ? m->nr_swap_slots : 1;
 	n->swap_map = dup_array(m->swap_map, slots, sizeof *m->swap_map);
+	n->swap_shadow = dup_array(m->swap_shadow, slots, sizeof *m->swap_shadow);
 	n->pageouts = dup_array(m->pageouts, m->po_cap, sizeof *m->pageouts);
 	n->swap_cache = dup_array(m->swap_cache, slots, sizeof *m->swap_cache);
 	n->ev.h = dup_array(m->ev.h, m->ev.cap, sizeof *m->ev.h);
@@ -503,8 +504,10 @@ char *vm_clone_digest(const vm_machine_t *m)
 				uint64_t b = j < f->base_pages ? f->base_block + j
 							       : VM_BLOCK_NONE;
 				if (ch->block[s] == b && ch->cache[s] == VM_NIL &&
-				    !ch->dirtied[s] && !ch->wb_done[s] && !ch->forder[s])
+				    !ch->dirtied[s] && !ch->wb_done[s] && !ch->forder[s] &&
+				    !ch->shadow[s])
 					continue;
+				put(ck, ch->shadow[s]);
 				put(ck, j);
 				put(ck, ch->block[s]);
 				put(ck, ch->cache[s]);
@@ -524,6 +527,7 @@ char *vm_clone_digest(const vm_machine_t *m)
 	for (uint32_t s = 0; s < m->nr_swap_slots; s++) {
 		put(ck, m->swap_map[s]);
 		put(ck, m->swap_cache[s]);
+		put(ck, m->swap_shadow[s]);
 	}
 
 	const vm_disk_t *d = m->disk;
@@ -558,7 +562,10 @@ char *vm_clone_digest(const vm_machine_t *m)
 				m->last_evict.vpn, m->last_evict.slot,
 				m->last_evict.mappers, m->last_evict.how,
 				m->last_oom.pid, m->last_oom.rss, m->last_oom.swap,
-				m->last_oom.pt, m->last_oom.points };
+				m->last_oom.pt, m->last_oom.points,
+				m->last_refault.pfn, m->last_refault.at,
+				m->last_refault.distance, m->last_refault.size,
+				m->last_refault.activated, m->last_refault.measured };
 	for (size_t j = 0; j < G_N_ELEMENTS(mv); j++)
 		put(ck, mv[j]);
 	/* the pageouts in flight, oldest first */

@@ -244,6 +244,7 @@ void vm_file_resize(vm_machine_t *m, vm_file_t *f, uint64_t size)
 					implicit--;
 				if (c->cache[k] != VM_NIL)
 					vm_file_drop_page(m, f, i);
+				c->shadow[k] = 0;   /* truncation drops shadows too */
 				if (c->block[k] != VM_BLOCK_NONE) {
 					c->block[k] = VM_BLOCK_NONE;   /* freed */
 					f->nr_blocks--;

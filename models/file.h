@@ -67,6 +67,8 @@ typedef struct vm_fchunk {
 					  * age test), 0 if never */
 	uint64_t wb_done[VM_FILE_CHUNK]; /* when its latest write reaches the
 					  * disk (a crash before that tears it) */
+	uint64_t shadow[VM_FILE_CHUNK];  /* not cached: what its eviction left
+					  * (workingset.h), 0 if nothing */
 	uint32_t cache[VM_FILE_CHUNK];   /* pfn in the page cache, or VM_NIL */
 	uint8_t forder[VM_FILE_CHUNK];   /* the order of the folio holding it
 					  * (naturally aligned: its head is the

@@ -23,6 +23,7 @@
 #include "models/proc.h"
 #include "models/mmu.h"
 #include "models/vmscan.h"
+#include "models/workingset.h"
 
 static unsigned ctz_u64(uint64_t n)
 {
@@ -32,6 +33,18 @@ static unsigned ctz_u64(uint64_t n)
 static unsigned ilog2_u64(uint64_t n)
 {
 	return 63 - (unsigned)__builtin_clzll(n);
+}
+
+/* Page @idx of @f comes into the cache in frame @pfn, not on the reclaim
+ * lists yet: was it evicted before, with a shadow left (workingset.h)? */
+static void take_shadow(vm_machine_t *m, vm_file_t *f, uint64_t idx, uint32_t pfn)
+{
+	vm_fchunk_t *c = vm_file_chunk(f, idx);
+	if (!c || !c->shadow[VM_FILE_SLOT(idx)])
+		return;
+	uint64_t shadow = c->shadow[VM_FILE_SLOT(idx)];
+	c->shadow[VM_FILE_SLOT(idx)] = 0;
+	vm_workingset_refault(m, pfn, shadow);
 }
 
 /* Are all of [@i, +@n) missing from the cache? */
@@ -136,8 +149,10 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			fr->flags |= VM_FRAME_LOCKED;
 			vm_file_set_pfn(f, j, pfn);
 			f->nr_cached++;
-			if (!f->shmem)
+			if (!f->shmem) {
+				take_shadow(m, f, j, pfn);
 				vm_reclaim_add(m->reclaim, pfn);
+			}
 			if (o ? k == 0 && marker != VM_RA_NONE &&
 				marker - marker % n == i
 			      : j == marker)
@@ -329,9 +344,11 @@ static vm_vmscan_rc_t evict_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		uint32_t q = vm_file_pfn(f, i);
 		if (q != pfn)
 			vm_reclaim_remove(m->reclaim, q);
+		vm_fchunk_t *c = vm_file_chunk(f, i);
+		c->shadow[VM_FILE_SLOT(i)] = vm_workingset_eviction(m, q);
 		vm_frames_free(&m->frames, q);
 		vm_file_set_pfn(f, i, VM_NIL);
-		vm_file_chunk(f, i)->forder[VM_FILE_SLOT(i)] = 0;
+		c->forder[VM_FILE_SLOT(i)] = 0;
 	}
 	f->nr_cached -= n;
 	m->nr_evicted += n - 1;   /* the caller counts the victim */
@@ -356,7 +373,9 @@ vm_vmscan_rc_t vm_filemap_evict(vm_machine_t *m, uint32_t pfn, gboolean written)
 						    : VM_EVICT_FILE_CLEAN };
 	if (fr->flags & VM_FRAME_DIRTY)
 		return pageout(m, f, idx, idx + 1, pfn);
-	vm_file_set_pfn(f, idx, VM_NIL);
+	vm_fchunk_t *c = vm_file_chunk(f, idx);
+	c->shadow[VM_FILE_SLOT(idx)] = vm_workingset_eviction(m, pfn);
+	c->cache[VM_FILE_SLOT(idx)] = VM_NIL;
 	f->nr_cached--;
 	vm_frames_free(&m->frames, pfn);
 	return VM_VMSCAN_FREED;
@@ -396,6 +415,7 @@ uint32_t vm_filemap_grab_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		m->frames.f[pfn].io_done = m->now;
 		vm_file_set_pfn(f, idx + k, pfn);
 		f->nr_cached++;
+		take_shadow(m, f, idx + k, pfn);
 		vm_reclaim_add(m->reclaim, pfn);
 	}
 	for (uint64_t i = 0; i < k; i++)
@@ -416,8 +436,10 @@ uint32_t vm_filemap_grab(vm_machine_t *m, vm_file_t *f, uint64_t idx)
 	m->frames.f[pfn].io_done = m->now;
 	vm_file_set_pfn(f, idx, pfn);
 	f->nr_cached++;
-	if (!f->shmem)
+	if (!f->shmem) {
+		take_shadow(m, f, idx, pfn);
 		vm_reclaim_add(m->reclaim, pfn);
+	}
 	return pfn;
 }
 

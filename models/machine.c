@@ -51,12 +51,13 @@ uint64_t vm_machine_host_bytes(const vm_config_t *cfg)
 	uint64_t frames = cfg->memory / cfg->page_size;
 	uint64_t slots = cfg->swap_size / cfg->page_size;
 	/* a frame, its swap slot link and at most 2 reclaim links per list
-	 * type (random's slot arrays); a swap slot's map count and cache */
+	 * type (random's slot arrays); a swap slot's map count, cache and
+	 * shadow entry */
 	uint64_t per_frame = sizeof(vm_frame_t) + sizeof(uint32_t) +
 			     VM_RECLAIM_NR_TYPES * sizeof(uint32_t);
 	uint64_t a, b, sum;
 	if (g_uint64_checked_mul(&a, frames, per_frame) &&
-	    g_uint64_checked_mul(&b, slots, 2 * sizeof(uint32_t)) &&
+	    g_uint64_checked_mul(&b, slots, 2 * sizeof(uint32_t) + sizeof(uint64_t)) &&
 	    g_uint64_checked_add(&sum, a, b))
 		return sum;
 	return UINT64_MAX;
@@ -67,6 +68,7 @@ vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 	vm_machine_t *m = g_new0(vm_machine_t, 1);
 	m->cfg = *cfg;
 	m->page_shift = (unsigned)g_bit_nth_lsf(cfg->page_size, -1);
+	m->last_refault.pfn = VM_NIL;   /* no refault yet */
 	vm_events_init(&m->ev, 64);
 	vm_frames_init(&m->frames, (uint32_t)(cfg->memory / cfg->page_size));
 	vm_pt_init(&m->pt, cfg->mmu_bits, cfg->mmu_levels);

@@ -85,6 +85,10 @@ typedef struct {
 	uint64_t kswapd_ns;      /* kswapd's CPU time */
 	uint64_t pgsteal_kswapd; /* pages kswapd freed (the rest of pgsteal is
 				  * direct reclaim's) */
+	/* workingset.c: pages that came back while their eviction's shadow
+	 * entry was kept, and those recent enough to be activated */
+	uint64_t workingset_refault_anon, workingset_refault_file;
+	uint64_t workingset_activate_anon, workingset_activate_file;
 } vm_counters_t;
 
 /* The latest eviction and OOM kill, for narration. */
@@ -108,6 +112,16 @@ typedef struct {
 	uint32_t pid;
 	uint64_t rss, swap, pt, points;
 } vm_oom_info_t;
+
+/* The latest refault with a shadow entry (workingset.c), for narration. */
+typedef struct {
+	uint32_t pfn;            /* the frame it came back into */
+	uint64_t at;             /* when (m->now) */
+	uint64_t distance;       /* evictions and activations since its eviction */
+	uint64_t size;           /* the workingset it was measured against */
+	gboolean activated;
+	gboolean measured;       /* the policy gave distance and size (lru2q) */
+} vm_refault_info_t;
 
 /* A pageout reclaim started (vmscan.c): the frame, and when its write
  * completes. */
@@ -143,6 +157,8 @@ typedef struct vm_machine {
 	vm_reclaim_t *reclaim;   /* the page-replacement policy */
 	vm_disk_t *disk;         /* the disk; the swap area lives on it */
 	uint32_t *swap_map;      /* per swap slot: swap entries pointing at it */
+	uint64_t *swap_shadow;   /* per swap slot: the shadow entry its page's
+				  * eviction left (workingset.c), 0 if none */
 	uint32_t nr_swap_slots, swap_used, swap_cursor;
 	/* The swap cache (mm/swap_state.c): a page that has a slot and is in
 	 * memory.  A slot is in use while swap entries point at it or the
@@ -183,6 +199,7 @@ typedef struct vm_machine {
 	uint64_t nr_evicted;      /* pages evicted so far (pgsteal less put-backs) */
 	vm_evict_info_t last_evict;
 	vm_oom_info_t last_oom;
+	vm_refault_info_t last_refault;
 } vm_machine_t;
 
 

@@ -8,6 +8,7 @@
  * entries read down to the first non-present one, and a resolved fault
  * fills the TLBs and ends the access.
  */
+#include "models/workingset.h"
 #include "models/mmu.h"
 #include "models/fault.h"
 #include "models/proc.h"
@@ -114,4 +115,6 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 	p->last_pfn = res->outcome < VM_OUT_SIGSEGV ? res->pfn : VM_NIL;
 	if (res->outcome < VM_OUT_SIGSEGV)
 		vm_reclaim_access(m->reclaim, res->pfn);
+	if (G_UNLIKELY(res->outcome == VM_OUT_MAJOR))
+		vm_workingset_note(m, res);
 }

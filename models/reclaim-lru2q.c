@@ -3,7 +3,8 @@
  * inactive list for each of anon and file, modelled on mm/swap.c
  * folio_mark_accessed and mm/vmscan.c shrink_inactive_list,
  * shrink_active_list, inactive_is_low and get_scan_count, without MGLRU,
- * cgroups, the unevictable list, refault detection or batching.
+ * cgroups, the unevictable list or batching; with mm/workingset.c's refault
+ * detection (below).
  *
  *                  access with REFERENCED set (a second reference)
  *        add   ┌──────────────────────────────────────────────┐
@@ -59,6 +60,8 @@ typedef struct {
 	uint64_t scanned[VM_RECLAIM_NR_TYPES]; /* this cycle's inactive scans */
 	uint32_t prio[VM_RECLAIM_NR_TYPES];    /* swappiness, 200 - swappiness */
 	uint32_t gib_shift;                    /* pages >> this = GiB */
+	uint64_t nonresident_age;              /* lruvec->nonresident_age:
+						* evictions and activations */
 } lru2q_t;
 
 static void *lru2q_init(uint32_t nr_frames, const vm_reclaim_params_t *params)
@@ -143,6 +146,56 @@ static void lru2q_access(vm_reclaim_t *rc, uint32_t pfn)
 	f->flags |= VM_FRAME_ACTIVE;
 	vm_reclaim_list_move(rc->fr, inactive(q, t), active(q, t), pfn);
 	rc->stats.pgactivate++;
+	q->nonresident_age++;   /* workingset_activation */
+}
+
+/*
+ * mm/workingset.c, as Linux runs it beside the two lists.  A page that is
+ * evicted leaves a shadow entry in its place (the page cache's slot, or
+ * its swap slot) holding the lruvec's nonresident_age at that moment; the
+ * age counts evictions and activations, so the difference when the page
+ * comes back (the refault distance) is the number of pages that were
+ * evicted or activated meanwhile: what the inactive list would have needed
+ * to hold more to keep it.  workingset_test_recent compares it with the
+ * pages that could have made room: the active file list, plus for an
+ * anonymous page the inactive file list, plus the anonymous lists while
+ * swap has room (for a file page only the active one).  A refault within
+ * that distance is activated at once (folio_set_active before
+ * folio_add_lru) and ages the lruvec as an activation does; the others
+ * start on the inactive list like any new page.
+ */
+static uint64_t lru2q_shadow(vm_reclaim_t *rc, uint32_t pfn)
+{
+	lru2q_t *q = rc->priv;
+
+	(void)pfn;
+	return ++q->nonresident_age;   /* the age before it, + 1: never 0 */
+}
+
+static gboolean lru2q_refault(vm_reclaim_t *rc, uint32_t pfn, uint64_t shadow)
+{
+	lru2q_t *q = rc->priv;
+	vm_frame_t *f = &rc->fr->f[pfn];
+	gboolean file = vm_reclaim_type(f) == VM_RECLAIM_FILE;
+	uint64_t distance = q->nonresident_age - (shadow - 1);
+	uint64_t size = q->lru[LRU_ACTIVE_FILE].nr;
+
+	if (!file)
+		size += q->lru[LRU_INACTIVE_FILE].nr;
+	if (rc->swap_free) {
+		size += q->lru[LRU_ACTIVE_ANON].nr;
+		if (file)
+			size += q->lru[LRU_INACTIVE_ANON].nr;
+	}
+	rc->ws_distance = distance;
+	rc->ws_size = size;
+	rc->ws_measured = TRUE;
+	if (distance > size)
+		return FALSE;
+	f->flags |= VM_FRAME_ACTIVE;   /* lru2q_add puts it on the active list */
+	q->nonresident_age++;          /* workingset_age_nonresident */
+	rc->ws_activated = TRUE;
+	return TRUE;
 }
 
 static uint32_t int_sqrt(uint64_t x)
@@ -252,4 +305,6 @@ const vm_reclaim_ops_t vm_reclaim_policy_lru2q = {
 	.rotate = lru2q_rotate,
 	.access = lru2q_access,
 	.victim = lru2q_victim,
+	.shadow = lru2q_shadow,
+	.refault = lru2q_refault,
 };

@@ -616,8 +616,13 @@ static gboolean mglru_refault(vm_reclaim_t *rc, uint32_t pfn, uint64_t shadow)
 	if (d >= MAX_NR_GENS)
 		return FALSE;
 	g->refaulted[type][tier_of(refs, ws)]++;
-	if (ws)
+	if (ws) {
+		/* lru_gen_refault sets PG_workingset again and counts
+		 * WORKINGSET_ACTIVATE (Linux also does so for any refault in
+		 * a fault, which this model cannot tell yet: in_fault) */
 		f->stamp |= S_WORKINGSET;
+		rc->ws_activated = TRUE;
+	}
 	return TRUE;
 }
 

@@ -156,6 +156,15 @@ struct vm_reclaim {
 	 * until the fault path raises it around a fault, mglru takes an
 	 * anonymous page or a mapped page as faulted in (reclaim-mglru.c). */
 	uint32_t in_fault;
+	/* Workingset refaults (workingset.c): the caller says whether swap has
+	 * free slots (anonymous pages count in the workingset only then);
+	 * a policy that measures a refault distance leaves it here, for
+	 * narration. */
+	uint64_t swap_free;
+	uint64_t ws_distance, ws_size;
+	gboolean ws_measured;
+	gboolean ws_activated;     /* the refault hook activated the page
+				    * (workingset_activate_*) */
 };
 
 /* The policy registry: NULL-terminated, the default (lru2q) first. */
@@ -215,7 +224,7 @@ void vm_reclaim_rotate(vm_reclaim_t *rc, uint32_t pfn);
  * entries (mm/workingset.c's workingset_eviction and workingset_refault).
  * vm_reclaim_shadow: for a victim @pfn that is really being evicted (after
  * vm_reclaim_victim, before its frame is freed), the value to keep in the
- * page's place; 0 when the policy keeps none (every policy but mglru).
+ * page's place; 0 when the policy keeps none (all but lru2q and mglru).
  * vm_reclaim_refault: the page came back into frame @pfn, not yet added to
  * the lists (call it before vm_reclaim_add, as workingset_refault runs before
  * folio_add_lru), and @shadow is what its eviction left.  Returns TRUE when

@@ -75,6 +75,10 @@ typedef struct {
 	uint32_t around;         /* fault-around: neighbours mapped */
 	uint8_t ra_reason;       /* vm_ra_reason_t of the window */
 	uint8_t file_major;      /* the fault had to read (or zero-fill) the page */
+	uint8_t refault;         /* it read back a page whose eviction left a
+				  * shadow (workingset.c): 1 kept inactive,
+				  * 2 activated, + 4 when distance and size
+				  * below were measured (lru2q) */
 	/* system calls */
 	uint64_t pages;          /* pages the call affected: mapped, unmapped,
 				  * dropped, read ahead, dirtied, written back */
@@ -82,6 +86,7 @@ typedef struct {
 	uint32_t io_pages;       /* pages it read from the disk or wrote to it
 				  * for the caller (readahead not counted) */
 	uint32_t cached;         /* read(), write(): pages already cached */
+	uint32_t refault_distance, workingset_size; /* with refault & 4; saturated */
 } vm_result_t;
 
 /* Names for outcomes ("hit", "walk", ...), and parsing them back. */

@@ -40,6 +40,7 @@
 #include "models/vmscan.h"
 #include "models/proc.h"
 #include "models/mmu.h"
+#include "models/workingset.h"
 
 #define SWAP_NONE UINT32_MAX
 
@@ -47,6 +48,7 @@ void vm_swap_init(vm_machine_t *m)
 {
 	m->nr_swap_slots = (uint32_t)(m->cfg.swap_size / m->cfg.page_size);
 	m->swap_map = g_new0(uint32_t, m->nr_swap_slots ? m->nr_swap_slots : 1);
+	m->swap_shadow = g_new0(uint64_t, m->nr_swap_slots ? m->nr_swap_slots : 1);
 	m->swap_cache = g_new(uint32_t, m->nr_swap_slots ? m->nr_swap_slots : 1);
 	for (uint32_t s = 0; s < m->nr_swap_slots; s++)
 		m->swap_cache[s] = VM_NIL;
@@ -63,6 +65,8 @@ void vm_swap_init(vm_machine_t *m)
 void vm_swap_destroy(vm_machine_t *m)
 {
 	g_free(m->swap_map);
+	g_free(m->swap_shadow);
+	m->swap_shadow = NULL;
 	g_free(m->swap_cache);
 	g_free(m->frame_slot);
 	m->swap_map = NULL;
@@ -72,8 +76,10 @@ void vm_swap_destroy(vm_machine_t *m)
 /* A slot whose last entry or cached page just went is free again. */
 static void slot_maybe_free(vm_machine_t *m, uint32_t slot)
 {
-	if (!m->swap_map[slot] && m->swap_cache[slot] == VM_NIL)
+	if (!m->swap_map[slot] && m->swap_cache[slot] == VM_NIL) {
 		m->swap_used--;
+		m->swap_shadow[slot] = 0;   /* nobody will fault it back */
+	}
 }
 
 static void swapcache_add(vm_machine_t *m, uint32_t slot, uint32_t pfn)
@@ -173,6 +179,9 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	/* the allocation may have reclaimed, but not this slot: our own PTE
 	 * still holds its entry */
 	swapcache_add(m, slot, pfn);
+	uint64_t shadow = m->swap_shadow[slot];
+	m->swap_shadow[slot] = 0;
+	vm_workingset_refault(m, pfn, shadow);   /* before it joins the lists */
 	uint32_t mask = (1u << m->cfg.swap_cluster) - 1;
 	uint32_t lo = slot & ~mask, hi = slot | mask;
 	if (hi >= m->nr_swap_slots)
@@ -264,9 +273,14 @@ vm_vmscan_rc_t vm_swap_out(vm_machine_t *m, uint32_t pfn, gboolean written)
 	g_assert(f->mapcount == 0);
 	m->last_evict = ev;
 	if (cached) {
-		/* clean in the swap cache: its slot holds the data */
+		/* clean in the swap cache: its slot holds the data; the page
+		 * goes, its shadow stays with the slot (workingset_eviction
+		 * from __remove_mapping) */
 		f->flags &= (uint8_t)~VM_FRAME_WRITEBACK;
+		uint64_t shadow = vm_workingset_eviction(m, pfn);
 		vm_swap_cache_del(m, pfn);   /* frees the slot if nobody needs it */
+		if (m->swap_map[slot])
+			m->swap_shadow[slot] = shadow;
 	} else if (!m->swap_map[slot]) {
 		/* mapped by nobody: nothing refers to the slot */
 		m->swap_used--;

@@ -177,6 +177,18 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 	default:
 		break;
 	}
+	if (res->refault) {
+		/* mm/workingset.c's decision, as explain's reader asks "why
+		 * is this page active already?" */
+		g_string_append(out, "; a refault (its eviction left a shadow entry)");
+		if (res->refault & 4)
+			g_string_append_printf(out, ": refault distance %u %s workingset %u",
+					       res->refault_distance,
+					       res->refault & 2 ? "<=" : ">",
+					       res->workingset_size);
+		g_string_append(out, res->refault & 2 ? ", activated"
+						      : ", starts on the inactive list");
+	}
 	if (res->ra_pages && res->why != VM_WHY_SWAPIN)
 		g_string_append_printf(out, "; readahead (%s, %s) read %u more page%s",
 				       vm_engine_config(e)->readahead_policy,

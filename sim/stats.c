@@ -23,7 +23,8 @@ C(direct_reclaims) C(oom_kills) C(lost_pages) C(syscalls) C(copied_bytes)
 C(context_switches) C(peak_used_pages) C(torn_pages) C(flusher_runs)
 C(dirty_throttles) C(swap_ra) C(swap_ra_hits) C(swapcache_hits)
 C(nr_vmscan_write) C(pgrotated) C(reclaim_waits) C(pageoutrun) C(kswapd_ns)
-C(pgsteal_kswapd)
+C(pgsteal_kswapd) C(workingset_refault_anon) C(workingset_refault_file)
+C(workingset_activate_anon) C(workingset_activate_file)
 #undef C
 
 /* the disk and the reclaim policy keep their own counters */
@@ -98,6 +99,8 @@ static const struct {
 	G(torn_pages), G(flusher_runs), G(dirty_throttles), G(swap_ra),
 	G(swap_ra_hits), G(swapcache_hits), G(nr_vmscan_write), G(pgrotated),
 	G(reclaim_waits), G(pageoutrun), G(kswapd_ns), G(pgsteal_kswapd),
+	G(workingset_refault_anon), G(workingset_refault_file),
+	G(workingset_activate_anon), G(workingset_activate_file),
 #undef G
 };
 

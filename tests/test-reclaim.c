@@ -936,13 +936,121 @@ END_TEST
 START_TEST(test_no_shadow)
 {
 	sim_t s;
-	uint32_t pfn;
+	uint32_t pfn, v;
 
-	sim_init(&s, "lru2q", 2, 60, 1, 12);
-	pfn = sim_load(&s, 101);
-	ck_assert_uint_eq(vm_reclaim_shadow(s.rc, pfn), 0);
+	sim_init(&s, "lru", 2, 60, 1, 12);
+	sim_load(&s, 101);
+	v = vm_reclaim_victim(s.rc, FALSE, TRUE);
+	ck_assert_uint_eq(vm_reclaim_shadow(s.rc, v), 0);
+	sim_evict(&s, v);
+	pfn = vm_frames_alloc(&s.fr, VM_FRAME_FILE, 0, 101);
 	ck_assert(!vm_reclaim_refault(s.rc, pfn, 12345));
 	ck_assert_uint_eq(s.rc->stats.refault, 0);
+	vm_reclaim_add(s.rc, pfn);
+	sim_destroy(&s);
+}
+END_TEST
+
+/* Bring page @page back into a new frame with @shadow, swap having
+ * @swap_free slots: the refault, then the add (workingset_refault runs
+ * before folio_add_lru). */
+static uint32_t refault(sim_t *s, int page, uint64_t shadow, uint64_t swap_free,
+			gboolean *activated)
+{
+	uint32_t pfn = vm_frames_alloc(&s->fr, page >= 100 ? VM_FRAME_FILE
+							   : VM_FRAME_ANON,
+				       0, (uint64_t)page);
+	ck_assert_uint_ne(pfn, VM_NIL);
+	s->rc->swap_free = swap_free;
+	s->rc->ws_activated = FALSE;
+	vm_reclaim_refault(s->rc, pfn, shadow);
+	*activated = s->rc->ws_activated;
+	vm_reclaim_add(s->rc, pfn);
+	s->pfn_of[page] = pfn;
+	return pfn;
+}
+
+/*
+ * lru2q's workingset detection (mm/workingset.c), worked out by hand.  The
+ * age counts evictions and activations; a shadow holds the age at the
+ * eviction, + 1; the refault distance is the age now less the age then.
+ *
+ *   101 102 accessed twice: active file 2, age 2 (two activations)
+ *   103..110 accessed once: inactive file 8
+ *   6 victims: the tail pass clears the 8 referenced bits, then 103..108
+ *   go, at ages 2..7 (shadows 3..8); age 8; inactive 109 110, active 2
+ *   103 back: distance 8 - 2 = 6 > workingset 2 (active file; no swap):
+ *     inactive; age 8
+ *   108 back: distance 8 - 7 = 1 <= 2: active; age 9 (an activation)
+ *   anonymous 1 accessed twice (age 10), 2 once: active anon 1, inactive 1
+ *   file 111, evicted at age 2, back with swap free: distance 10 - 2 = 8 >
+ *     active file 3 + active anon 1 + inactive anon 1 = 5: inactive
+ *   anonymous 3, evicted at age 4, no swap: distance 10 - 4 = 6 <= active
+ *     file 3 + inactive file 4 (103 109 110 111) = 7: active; age 11
+ *   anonymous 4, evicted at age 3, swap free: distance 11 - 3 = 8 <= 7 +
+ *     active anon 2 (1 and 3) = 9: active; age 12
+ */
+START_TEST(test_lru2q_workingset)
+{
+	sim_t s;
+	uint64_t shadow[MAX_PAGE] = { 0 };
+	gboolean act;
+
+	sim_init(&s, "lru2q", 32, 60, 1, 12);
+	for (int p = 101; p <= 102; p++) {
+		uint32_t pfn = sim_load(&s, p);
+		vm_reclaim_access(s.rc, pfn);
+		vm_reclaim_access(s.rc, pfn);
+	}
+	for (int p = 103; p <= 110; p++)
+		vm_reclaim_access(s.rc, sim_load(&s, p));
+	for (int k = 0; k < 6; k++) {
+		uint32_t v = vm_reclaim_victim(s.rc, FALSE, TRUE);
+		ck_assert_uint_ne(v, VM_NIL);
+		uint64_t sh = vm_reclaim_shadow(s.rc, v);
+		int page = sim_evict(&s, v);
+		ck_assert_int_eq(page, 103 + k);
+		ck_assert_uint_eq(sh, 3 + (uint64_t)k);
+		shadow[page] = sh;
+	}
+	/* far: inactive */
+	uint32_t pfn = refault(&s, 103, shadow[103], 0, &act);
+	ck_assert(!act);
+	ck_assert(s.rc->ws_measured);
+	ck_assert_uint_eq(s.rc->ws_distance, 6);
+	ck_assert_uint_eq(s.rc->ws_size, 2);
+	ck_assert(!(s.fr.f[pfn].flags & VM_FRAME_ACTIVE));
+	/* near: active at once */
+	pfn = refault(&s, 108, shadow[108], 0, &act);
+	ck_assert(act);
+	ck_assert_uint_eq(s.rc->ws_distance, 1);
+	ck_assert_uint_eq(s.rc->ws_size, 2);
+	ck_assert(s.fr.f[pfn].flags & VM_FRAME_ACTIVE);
+	ck_assert_uint_eq(s.rc->stats.refault, 2);
+	ck_assert_uint_eq(s.rc->stats.refault_recent, 1);
+	/* anonymous pages: 1 active, 2 inactive */
+	pfn = sim_load(&s, 1);
+	vm_reclaim_access(s.rc, pfn);
+	vm_reclaim_access(s.rc, pfn);
+	vm_reclaim_access(s.rc, sim_load(&s, 2));
+	/* a file page, swap free: active file 3 + active anon 1 + inactive
+	 * anon 1 = 5 < distance 10 - 2 = 8 */
+	refault(&s, 111, 3, 1, &act);
+	ck_assert(!act);
+	ck_assert_uint_eq(s.rc->ws_distance, 8);
+	ck_assert_uint_eq(s.rc->ws_size, 5);
+	/* an anonymous page, no swap: active file 3 + inactive file 4 (103
+	 * 109 110 111) = 7 >= distance 10 - 4 = 6 */
+	refault(&s, 3, 5, 0, &act);
+	ck_assert(act);
+	ck_assert_uint_eq(s.rc->ws_distance, 6);
+	ck_assert_uint_eq(s.rc->ws_size, 7);
+	/* an anonymous page, swap free: 7 + active anon 2 (1 and 3) = 9 >=
+	 * distance 11 - 3 = 8 */
+	refault(&s, 4, 4, 1, &act);
+	ck_assert(act);
+	ck_assert_uint_eq(s.rc->ws_distance, 8);
+	ck_assert_uint_eq(s.rc->ws_size, 9);
 	sim_destroy(&s);
 }
 END_TEST
@@ -1280,6 +1388,7 @@ static Suite *reclaim_suite(void)
 	tc = tcase_create("lru2q");
 	tcase_add_loop_test(tc, test_lru2q_balance, 0,
 			    G_N_ELEMENTS(balance_cases));
+	tcase_add_test(tc, test_lru2q_workingset);
 	tcase_add_loop_test(tc, test_lru2q_inactive_ratio, 0,
 			    G_N_ELEMENTS(ratio_cases));
 	suite_add_tcase(s, tc);

@@ -1,0 +1,26 @@
+/*
+ * Workingset detection (workingset.c): the shadow entries that evicted
+ * pages leave behind, and what a refault makes of them (Linux's
+ * mm/workingset.c: workingset_eviction, workingset_refault).  Where a
+ * shadow is kept is the caller's: a file page's in its chunk of the page
+ * index (file.h), an anonymous page's beside its swap slot (swap.c).
+ */
+#ifndef VM_WORKINGSET_H
+#define VM_WORKINGSET_H
+
+#include "models/machine.h"
+
+/* Page @pfn, off the reclaim lists, is being evicted for good: the shadow
+ * to keep in its place, 0 when the reclaim policy keeps none. */
+uint64_t vm_workingset_eviction(vm_machine_t *m, uint32_t pfn);
+/* The page evicted with @shadow (not 0) came back into frame @pfn, which
+ * is on no reclaim list yet: count the refault, and let the policy decide
+ * whether it is recent enough to start active (before vm_reclaim_add, as
+ * workingset_refault runs before folio_add_lru). */
+void vm_workingset_refault(vm_machine_t *m, uint32_t pfn, uint64_t shadow);
+
+/* A major fault (@res) that read back the page of the latest refault:
+ * say so in @res, for narration. */
+void vm_workingset_note(const vm_machine_t *m, vm_result_t *res);
+
+#endif
