@@ -100,6 +100,13 @@ for t in $targets; do
 	vmtb) seeds="$seeds $out/seeds/vmtb" ;;
 	grid) seeds="$seeds $src/traces/experiments" ;;
 	esac
+	# libFuzzer stops at a seed directory that does not exist, and git
+	# keeps no empty one (repro/T has files only once a bug was found)
+	have=
+	for d in $seeds; do
+		[ -d "$d" ] && have="$have $d"
+	done
+	seeds=$have
 	dict=
 	[ -f "$src/tests/fuzz/dict/$t.dict" ] && dict=-dict=$src/tests/fuzz/dict/$t.dict
 	mkdir -p "$out/corpus/$t" "$out/artifacts/$t" "$out/run/$t"
