@@ -49,7 +49,7 @@ const vm_disk_ops_t *vm_disk_type_find(const char *name)
 	g_return_val_if_fail(name != NULL, NULL);
 
 	for (unsigned i = 0; vm_disk_types[i]; i++)
-		if (strcmp(vm_disk_types[i]->name, name) == 0)
+		if (strcmp(vm_disk_types[i]->policy.name, name) == 0)
 			return vm_disk_types[i];
 	return NULL;
 }

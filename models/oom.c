@@ -17,7 +17,7 @@ const vm_oom_ops_t *const vm_oom_policies[] = {
 const vm_oom_ops_t *vm_oom_policy_find(const char *name)
 {
 	for (unsigned i = 0; vm_oom_policies[i]; i++)
-		if (strcmp(vm_oom_policies[i]->name, name) == 0)
+		if (strcmp(vm_oom_policies[i]->policy.name, name) == 0)
 			return vm_oom_policies[i];
 	return NULL;
 }

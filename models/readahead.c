@@ -32,7 +32,7 @@ const vm_ra_ops_t *vm_ra_policy_find(const char *name)
 	g_return_val_if_fail(name != NULL, NULL);
 
 	for (unsigned i = 0; vm_ra_policies[i]; i++)
-		if (strcmp(vm_ra_policies[i]->name, name) == 0)
+		if (strcmp(vm_ra_policies[i]->policy.name, name) == 0)
 			return vm_ra_policies[i];
 	return NULL;
 }

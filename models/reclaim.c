@@ -40,7 +40,7 @@ const vm_reclaim_ops_t *vm_reclaim_policy_find(const char *name)
 	g_return_val_if_fail(name != NULL, NULL);
 
 	for (unsigned i = 0; vm_reclaim_policies[i]; i++)
-		if (strcmp(vm_reclaim_policies[i]->name, name) == 0)
+		if (strcmp(vm_reclaim_policies[i]->policy.name, name) == 0)
 			return vm_reclaim_policies[i];
 	return NULL;
 }
@@ -58,7 +58,8 @@ vm_reclaim_t *vm_reclaim_new(vm_frames_t *fr, const vm_reclaim_ops_t *ops,
 			     ops->victim, NULL);
 	if (!params)
 		params = &defaults;
-	g_return_val_if_fail(!ops->needs_oracle || params->next_use, NULL);
+	g_return_val_if_fail(!(ops->policy.flags & VM_POLICY_NEEDS_FUTURE) ||
+			     params->next_use, NULL);
 
 	rc = g_new0(vm_reclaim_t, 1);
 	rc->fr = fr;

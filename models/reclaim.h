@@ -49,6 +49,7 @@
 #include <glib.h>
 
 #include "models/frames.h"
+#include "models/policy.h"
 #include "models/types.h"
 
 #define VM_RECLAIM_NONE 0   /* frames[].list: on no reclaim list */
@@ -76,7 +77,7 @@ typedef struct {
 	uint64_t seed;        /* random: splitmix64 state to start from */
 	/* opt: where in the trace page @pfn is next accessed, counting from the
 	 * access being served now; UINT64_MAX if never.  The engine provides
-	 * it; only policies with needs_oracle call it. */
+	 * it; only policies flagged VM_POLICY_NEEDS_FUTURE call it. */
 	uint64_t (*next_use)(void *oracle, uint32_t pfn);
 	void *oracle;         /* next_use's first argument */
 } vm_reclaim_params_t;
@@ -100,8 +101,9 @@ typedef struct {             /* named after /proc/vmstat's counters */
  * may be NULL.
  */
 typedef struct {
-	const char *name;
-	gboolean needs_oracle;  /* params.next_use must be set (opt) */
+	/* name, narration, help, flags (policy.h); VM_POLICY_NEEDS_FUTURE:
+	 * params.next_use must be set (opt) */
+	vm_policy_t policy;
 	/* Private state for @nr_frames frames; NULL if none needed. */
 	void *(*init)(uint32_t nr_frames, const vm_reclaim_params_t *params);
 	void (*destroy)(void *priv);
@@ -136,6 +138,9 @@ typedef struct {
 	 * yet), returning whether it counts as recent. */
 	uint64_t (*shadow)(vm_reclaim_t *rc, uint32_t pfn);
 	gboolean (*refault)(vm_reclaim_t *rc, uint32_t pfn, uint64_t shadow);
+	/* Bytes of private state per frame (random's index arrays), for the
+	 * snapshot budget of models/clone.c; 0 when the state is small. */
+	uint32_t frame_bytes;
 } vm_reclaim_ops_t;
 
 struct vm_reclaim {

@@ -203,8 +203,8 @@ static char *draw(const sim_t *s, gboolean refs)
 	static const char *const mglru_names[] = {
 		"a0", "f0", "a1", "f1", "a2", "f2", "a3", "f3"
 	};
-	gboolean lru2q = strcmp(s->rc->ops->name, "lru2q") == 0;
-	gboolean mglru = strcmp(s->rc->ops->name, "mglru") == 0;
+	gboolean lru2q = strcmp(s->rc->ops->policy.name, "lru2q") == 0;
+	gboolean mglru = strcmp(s->rc->ops->policy.name, "mglru") == 0;
 	const char *const *names = lru2q ? lru2q_names
 				 : mglru ? mglru_names : pair_names;
 	unsigned nr_lists = lru2q ? 4 : mglru ? 8 : 2;
@@ -681,7 +681,7 @@ START_TEST(test_opt_is_optimal)
 	for (unsigned k = 4; k <= 24; k += 10) {
 		unsigned opt = run_string("opt", k, refs, LONG_N, 1, NULL);
 		for (unsigned p = 0; vm_reclaim_policies[p]; p++) {
-			const char *name = vm_reclaim_policies[p]->name;
+			const char *name = vm_reclaim_policies[p]->policy.name;
 			unsigned f = run_string(name, k, refs, LONG_N, 1, NULL);
 			ck_assert_msg(opt <= f, "opt %u > %s %u (%u frames)",
 				      opt, name, f, k);
@@ -725,7 +725,7 @@ START_TEST(test_bookkeeping)
 		for (unsigned i = 0; i < LONG_N; i++)
 			if (refs[i] < 100 && refs[i] > 4)
 				refs[i] += 100;
-	sim_init(&s, ops->name, frames, 60, 3, 12);
+	sim_init(&s, ops->policy.name, frames, 60, 3, 12);
 	sim_set_refs(&s, refs, LONG_N);
 	s.want_anon = !no_swap;
 	for (unsigned i = 0; i < LONG_N; i++) {
@@ -746,7 +746,7 @@ START_TEST(test_bookkeeping)
 		}
 		REQUIRE(s.rc->nr[VM_RECLAIM_ANON] == anon);
 		REQUIRE(s.rc->nr[VM_RECLAIM_FILE] == file);
-		if (strcmp(ops->name, "random") != 0)
+		if (strcmp(ops->policy.name, "random") != 0)
 			g_free(draw(&s, TRUE));
 	}
 	ck_assert_uint_eq(s.rc->stats.pgsteal, s.faults - frames);
@@ -1072,7 +1072,7 @@ START_TEST(test_want_types)
 	sim_t s;
 	int hit;
 
-	sim_init(&s, vm_reclaim_policies[_i]->name, 6, 60, 1, 12);
+	sim_init(&s, vm_reclaim_policies[_i]->policy.name, 6, 60, 1, 12);
 	sim_set_refs(&s, pages, 6);
 	for (s.pos = 0; s.pos < 6; s.pos++)
 		sim_access(&s, pages[s.pos], &hit);
@@ -1122,12 +1122,12 @@ START_TEST(test_remove)
 {
 	const vm_reclaim_ops_t *ops = vm_reclaim_policies[_i / 3];
 	int gone = remove_pages[_i % 3];
-	gboolean ordered = strcmp(ops->name, "random") != 0;
+	gboolean ordered = strcmp(ops->policy.name, "random") != 0;
 	int out[8], seen = 0;
 	uint32_t pfn;
 	sim_t s;
 
-	sim_init(&s, ops->name, 5, 60, 1, 12);
+	sim_init(&s, ops->policy.name, 5, 60, 1, 12);
 	sim_set_refs(&s, out, 0);  /* no future: opt sees every page unused */
 	for (int p = 1; p <= 5; p++)
 		sim_load(&s, p);
@@ -1139,9 +1139,9 @@ START_TEST(test_remove)
 	if (ordered) {
 		char *lists = draw(&s, FALSE);
 		/* mglru: anonymous pages are born in max_seq - 1 = 2 */
-		GString *want = g_string_new(strcmp(ops->name, "lru2q") == 0
+		GString *want = g_string_new(strcmp(ops->policy.name, "lru2q") == 0
 					     ? "ia:"
-					     : strcmp(ops->name, "mglru") == 0
+					     : strcmp(ops->policy.name, "mglru") == 0
 					     ? "a2:" : "anon:");
 		for (int p = 5; p >= 1; p--)
 			if (p != gone)
@@ -1174,12 +1174,12 @@ END_TEST
 START_TEST(test_putback)
 {
 	const vm_reclaim_ops_t *ops = vm_reclaim_policies[_i];
-	gboolean ordered = strcmp(ops->name, "random") != 0;
+	gboolean ordered = strcmp(ops->policy.name, "random") != 0;
 	int out[8], seen = 0;
 	uint32_t v;
 	sim_t s;
 
-	sim_init(&s, ops->name, 4, 60, 1, 12);
+	sim_init(&s, ops->policy.name, 4, 60, 1, 12);
 	sim_set_refs(&s, out, 0);
 	for (int p = 1; p <= 4; p++)
 		sim_load(&s, p);
@@ -1215,7 +1215,7 @@ START_TEST(test_isolated_access)
 	sim_t s;
 	uint32_t v;
 
-	sim_init(&s, vm_reclaim_policies[_i]->name, 3, 60, 1, 12);
+	sim_init(&s, vm_reclaim_policies[_i]->policy.name, 3, 60, 1, 12);
 	sim_set_refs(&s, (const int[]){ 0 }, 0);
 	for (int p = 1; p <= 3; p++)
 		sim_load(&s, p);
@@ -1348,7 +1348,7 @@ START_TEST(test_policy_find)
 
 	ck_assert_ptr_eq(ops, find_cases[_i].ops);
 	if (ops) {
-		ck_assert_str_eq(ops->name, find_cases[_i].name);
+		ck_assert_str_eq(ops->policy.name, find_cases[_i].name);
 		ck_assert_ptr_nonnull(ops->add);
 		ck_assert_ptr_nonnull(ops->remove);
 		ck_assert_ptr_nonnull(ops->victim);
