@@ -3,10 +3,10 @@
  * memory runs short.  The policy only orders pages and picks one; the caller
  * (the fault path, kswapd, direct reclaim) unmaps it, writes or swaps it out
  * and frees the frame, or hands it back when it cannot be evicted now.  Each
- * policy is one file (reclaim-lru2q.c, reclaim-lru.c, reclaim-fifo.c,
- * reclaim-clock.c, reclaim-random.c, reclaim-opt.c) behind an ops table, as
- * DynamoRIO drcachesim's replacement policies sit behind one interface, and
- * reclaim.c keeps the registry and the calls every caller goes through.
+ * policy is one file (reclaim-NAME.c: lru2q, lru, fifo, clock, random, opt,
+ * mglru, mru) behind an ops table, as DynamoRIO drcachesim's replacement
+ * policies sit behind one interface, and reclaim.c keeps the registry and
+ * the calls every caller goes through.
  *
  * The lists thread through the frames themselves (frames[].next/.prev, as
  * SQLite's pcache1 embeds its LRU links in the page header), so adding,
@@ -172,7 +172,9 @@ struct vm_reclaim {
 				    * (workingset_activate_*) */
 };
 
-/* The policy registry: NULL-terminated, the default (lru2q) first. */
+/* The policy registry: NULL-terminated, the default (lru2q) first.  Its
+ * lines in reclaim.c declare every policy's table; the ones below are
+ * those the tests and callers name directly. */
 extern const vm_reclaim_ops_t *const vm_reclaim_policies[];
 const vm_reclaim_ops_t *vm_reclaim_policy_find(const char *name);
 
