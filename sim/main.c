@@ -35,7 +35,7 @@ static GOptionEntry replay_entries[] = {
 	{ "profile", 'p', 0, G_OPTION_ARG_STRING, &vm_cli_profile,
 	  "Machine profile: a built-in name or a FILE.ini (default: default)", "NAME" },
 	{ "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &vm_cli_sets,
-	  "Override one profile key; repeatable", "KEY=VALUE" },
+	  "Override one profile key; repeatable (policies: 'vmscope profiles --policies')", "KEY=VALUE" },
 	{ "format", 'f', 0, G_OPTION_ARG_STRING, &vm_cli_format,
 	  "Statistics format: text, json or csv (default: text)", "FMT" },
 	{ "timeline", 0, 0, G_OPTION_ARG_FILENAME, &vm_cli_timeline,
