@@ -288,10 +288,8 @@ size_t vm_clone_footprint(const vm_machine_t *m)
 		b += sizeof(vm_tlb_t) + (size_t)m->l1->nr_sets * m->l1->ways * sizeof(vm_tlb_entry_t);
 	if (m->l2)
 		b += sizeof(vm_tlb_t) + (size_t)m->l2->nr_sets * m->l2->ways * sizeof(vm_tlb_entry_t);
-	if (m->reclaim && m->reclaim->ops->init == NULL)
-		;   /* no private state */
-	else if (m->reclaim && strcmp(m->reclaim->ops->name, "random") == 0)
-		b += (size_t)m->frames.nr * VM_RECLAIM_NR_TYPES * sizeof(uint32_t);
+	if (m->reclaim)
+		b += (size_t)m->frames.nr * m->reclaim->ops->frame_bytes;
 	b += (size_t)m->ev.cap * sizeof(vm_ev_t);
 	for (uint32_t i = 0; i < m->nr_procs; i++)
 		b += sizeof(vm_proc_t) + m->procs[i]->cap_vma * sizeof(vm_vma_t) +

@@ -30,7 +30,12 @@ static uint64_t hdd_position(vm_disk_t *d, const vm_disk_req_t *req)
 }
 
 const vm_disk_ops_t vm_disk_type_hdd = {
-	.name = "hdd",
+	.policy = {
+		.name = "hdd",
+		.why = "a seek when not sequential, one request at a time",
+		.help = "hard disk: disk.seek when a request does not start "
+			"where the previous ended; one at a time",
+	},
 	.max_queue_depth = 1,   /* one head */
 	.position = hdd_position,
 };

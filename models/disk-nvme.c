@@ -22,6 +22,11 @@ static uint64_t nvme_position(vm_disk_t *d, const vm_disk_req_t *req)
 }
 
 const vm_disk_ops_t vm_disk_type_nvme = {
-	.name = "nvme",
+	.policy = {
+		.name = "nvme",
+		.why = "latency plus size over bandwidth, deep queue",
+		.help = "NVMe flash: disk.latency + size / disk.bandwidth "
+			"per request, disk.queue_depth in service",
+	},
 	.position = nvme_position,
 };

@@ -20,6 +20,11 @@ static uint64_t ram_position(vm_disk_t *d, const vm_disk_req_t *req)
 }
 
 const vm_disk_ops_t vm_disk_type_ram = {
-	.name = "ram",
+	.policy = {
+		.name = "ram",
+		.why = "size over bandwidth only",
+		.help = "a RAM disk: size / disk.bandwidth, no latency or "
+			"seek",
+	},
 	.position = ram_position,
 };

@@ -19,6 +19,11 @@ static uint64_t ssd_position(vm_disk_t *d, const vm_disk_req_t *req)
 }
 
 const vm_disk_ops_t vm_disk_type_ssd = {
-	.name = "ssd",
+	.policy = {
+		.name = "ssd",
+		.why = "latency plus size over bandwidth",
+		.help = "SATA flash: timed as nvme; the profile gives it "
+			"more latency and less bandwidth",
+	},
 	.position = ssd_position,
 };

@@ -66,6 +66,7 @@
 #include <glib.h>
 
 #include "models/params.h"
+#include "models/policy.h"
 
 /* Linux's max_sectors_kb default: longer runs become several requests. */
 #define VM_DISK_MAX_REQUEST_BYTES (512u * 1024u)
@@ -120,7 +121,7 @@ typedef struct vm_disk vm_disk_t;
  * A disk type.  Optional hooks may be NULL.
  */
 typedef struct {
-	const char *name;
+	vm_policy_t policy;   /* name, narration, help, flags (policy.h) */
 	/* Slots the device can have in service at once; 0: no limit beyond
 	 * disk.queue_depth.  The hdd's single head makes it 1. */
 	uint32_t max_queue_depth;

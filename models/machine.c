@@ -97,7 +97,7 @@ vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 		m->folio_order++;
 	const vm_reclaim_ops_t *rops = vm_reclaim_policy_find(cfg->reclaim_policy);
 	g_assert(rops);
-	if (!rops->needs_oracle)
+	if (!(rops->policy.flags & VM_POLICY_NEEDS_FUTURE))
 		vm_machine_set_reclaim(m, NULL, NULL);
 	return m;
 }
@@ -109,7 +109,7 @@ gboolean vm_machine_set_reclaim(vm_machine_t *m,
 	vm_reclaim_params_t params = {
 		.swappiness = m->cfg.reclaim_swappiness,
 		.page_shift = m->page_shift,
-		.seed = 1,
+		.seed = m->cfg.reclaim_seed,
 		.next_use = next_use,
 		.oracle = oracle,
 	};

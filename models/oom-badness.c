@@ -28,7 +28,12 @@ static vm_proc_t *choose(vm_machine_t *m, uint64_t *points)
 }
 
 const vm_oom_ops_t vm_oom_policy_badness = {
-	.name = "badness",
-	.about = "the largest process (rss + swap + page tables, as oom_badness)",
+	.policy = {
+		.name = "badness",
+		.why = "the largest process (rss + swap + page tables, as "
+			"oom_badness)",
+		.help = "kill the process with the highest oom_badness: "
+			"resident + swap + page-table pages (mm/oom_kill.c)",
+	},
 	.choose = choose,
 };

@@ -15,7 +15,11 @@ static vm_proc_t *choose(vm_machine_t *m, uint64_t *points)
 }
 
 const vm_oom_ops_t vm_oom_policy_none = {
-	.name = "none",
-	.about = "nobody: the run stops with an out-of-memory error",
+	.policy = {
+		.name = "none",
+		.why = "nobody: the run stops with an out-of-memory error",
+		.help = "kill nobody: the run stops with an out-of-memory "
+			"error naming the line",
+	},
 	.choose = choose,
 };

@@ -8,16 +8,28 @@
 #include "models/oom.h"
 #include "models/proc.h"
 
-const vm_oom_ops_t *const vm_oom_policies[] = {
-	&vm_oom_policy_badness,
-	&vm_oom_policy_none,
-	NULL,
-};
+/*
+ * The registry, the default (badness) first: one line per policy, P(NAME)
+ * for the ops table vm_oom_policy_NAME of models/oom-NAME.c.  The line
+ * both declares the table and lists it, so a new policy is its file and
+ * one line here (docs/guide.md, "Add a reclaim policy"); config, narration
+ * and the listings find it through models/policy.h.
+ */
+#define REGISTRY(P) \
+	P(badness) \
+	P(none)
+
+#define DECLARE(name) extern const vm_oom_ops_t vm_oom_policy_##name;
+REGISTRY(DECLARE)
+#define ENTRY(name) &vm_oom_policy_##name,
+const vm_oom_ops_t *const vm_oom_policies[] = { REGISTRY(ENTRY) NULL };
+#undef ENTRY
+#undef DECLARE
 
 const vm_oom_ops_t *vm_oom_policy_find(const char *name)
 {
 	for (unsigned i = 0; vm_oom_policies[i]; i++)
-		if (strcmp(vm_oom_policies[i]->name, name) == 0)
+		if (strcmp(vm_oom_policies[i]->policy.name, name) == 0)
 			return vm_oom_policies[i];
 	return NULL;
 }

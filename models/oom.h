@@ -9,11 +9,10 @@
 #define VM_OOM_H
 
 #include "models/machine.h"
+#include "models/policy.h"
 
 typedef struct {
-	const char *name;
-	/* A phrase for help texts and narration: how it chooses. */
-	const char *about;
+	vm_policy_t policy;   /* name, narration, help, flags (policy.h) */
 	/* The process to kill, its points in *points; NULL when the policy
 	 * kills nobody (the allocation fails: an out-of-memory stop). */
 	vm_proc_t *(*choose)(vm_machine_t *m, uint64_t *points);

@@ -12,7 +12,7 @@
 #include <glib.h>
 
 #define VM_MMU_MAX_LEVELS 6
-#define VM_CONFIG_WORD 16   /* room for a policy or type name */
+#define VM_CONFIG_WORD 16   /* room for a policy or type name and its NUL */
 
 typedef struct {
 	char name[64];               /* profile name, or the .ini file's path */
@@ -30,7 +30,7 @@ typedef struct {
 
 	uint32_t tlb_l1_entries, tlb_l1_ways; /* ways 0: fully associative */
 	uint32_t tlb_l2_entries, tlb_l2_ways; /* entries 0: no L2 */
-	char tlb_policy[VM_CONFIG_WORD];      /* lru fifo random */
+	char tlb_policy[VM_CONFIG_WORD];      /* registered in models/tlb.c */
 	gboolean tlb_asid;
 
 	uint64_t cost_access;        /* all costs in nanoseconds */
@@ -43,7 +43,7 @@ typedef struct {
 	uint64_t cost_context_switch;
 	uint64_t cost_reclaim;       /* each page reclaim looks at (scans) */
 
-	char disk_type[VM_CONFIG_WORD];  /* nvme ssd hdd ram */
+	char disk_type[VM_CONFIG_WORD];  /* registered in models/disk.c */
 	uint64_t disk_latency;       /* ns */
 	uint64_t disk_seek;          /* ns */
 	uint64_t disk_bandwidth;     /* bytes per second */
@@ -51,15 +51,16 @@ typedef struct {
 
 	uint64_t cache_folio_max;    /* bytes: the largest page-cache folio;
 				      * 0 (or page_size): one page a folio */
-	char readahead_policy[VM_CONFIG_WORD]; /* linux fixed none */
+	char readahead_policy[VM_CONFIG_WORD]; /* in models/readahead.c */
 	uint64_t readahead_max;      /* bytes */
 	uint64_t readahead_fault_around; /* bytes, 0 disables */
 	uint32_t readahead_mmap_miss_limit;
 
-	char reclaim_policy[VM_CONFIG_WORD]; /* lru2q lru fifo clock random opt */
+	char reclaim_policy[VM_CONFIG_WORD]; /* registered in models/reclaim.c */
 	int64_t reclaim_watermark_min; /* pages; -1: Linux's formula ("auto") */
 	gboolean reclaim_kswapd;
 	uint32_t reclaim_swappiness; /* 0..200 */
+	uint32_t reclaim_seed;       /* random's splitmix64 state at the start */
 
 	uint64_t swap_size;          /* bytes */
 	uint32_t swap_cluster;       /* page-cluster: 2^cluster pages */
@@ -69,7 +70,7 @@ typedef struct {
 	uint32_t writeback_background_ratio; /* percent */
 	uint32_t writeback_dirty_ratio;      /* percent */
 
-	char oom_policy[VM_CONFIG_WORD];     /* badness none */
+	char oom_policy[VM_CONFIG_WORD];     /* registered in models/oom.c */
 } vm_config_t;
 
 #endif

@@ -51,7 +51,12 @@ static vm_ra_window_t fixed_willneed(const vm_ra_params_t *p,
 
 /* No markers are ever set, so async_read and mmap_fault_hit never fire. */
 const vm_ra_ops_t vm_ra_policy_fixed = {
-	.name = "fixed",
+	.policy = {
+		.name = "fixed",
+		.why = "reads a fixed window",
+		.help = "every miss reads readahead.max from the missing "
+			"page on: no ramp-up, no marker",
+	},
 	.sync_read = fixed_sync_read,
 	.mmap_fault_miss = fixed_mmap_fault_miss,
 	.willneed = fixed_willneed,

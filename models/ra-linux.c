@@ -264,7 +264,13 @@ static vm_ra_window_t linux_willneed(const vm_ra_params_t *p,
 }
 
 const vm_ra_ops_t vm_ra_policy_linux = {
-	.name = "linux",
+	.policy = {
+		.name = "linux",
+		.why = "reads ahead as Linux does",
+		.help = "on-demand readahead as mm/readahead.c: initial "
+			"window, async marker, mmap read-around, madvise "
+			"hints",
+	},
 	.sync_read = linux_sync_read,
 	.async_read = linux_async_read,
 	.mmap_fault_miss = linux_mmap_fault_miss,

@@ -33,7 +33,12 @@ static vm_ra_window_t none_mmap_fault_miss(const vm_ra_params_t *p,
 }
 
 const vm_ra_ops_t vm_ra_policy_none = {
-	.name = "none",
+	.policy = {
+		.name = "none",
+		.why = "reads only what was asked for",
+		.help = "demand paging as in textbooks: a miss reads only "
+			"the pages asked for",
+	},
 	.sync_read = none_sync_read,
 	.mmap_fault_miss = none_mmap_fault_miss,
 };

@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <glib.h>
 
+#include "models/policy.h"
 #include "models/types.h"
 
 #define VM_RA_NONE UINT64_MAX        /* no page (marker, prev_index) */
@@ -120,7 +121,7 @@ typedef struct {
  * a window.  Optional hooks may be NULL (read nothing).
  */
 typedef struct {
-	const char *name;
+	vm_policy_t policy;   /* name, narration, help, flags (policy.h) */
 	/* read() found page @index missing; the read wants @req pages from
 	 * @index (>= 1).  The window need not cover the request. */
 	vm_ra_window_t (*sync_read)(const vm_ra_params_t *p, vm_ra_state_t *ra,

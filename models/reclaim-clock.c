@@ -45,7 +45,12 @@ static uint32_t clock_victim(vm_reclaim_t *rc, gboolean want_anon,
 }
 
 const vm_reclaim_ops_t vm_reclaim_policy_clock = {
-	.name = "clock",
+	.policy = {
+		.name = "clock",
+		.why = "the first unreferenced page under the clock hand",
+		.help = "second chance: the hand clears referenced bits "
+			"until it meets a clear one",
+	},
 	.init = vm_reclaim_pair_new,
 	.destroy = vm_reclaim_pair_free,
 	.clone = vm_reclaim_pair_clone,

@@ -12,7 +12,12 @@
 #include "models/reclaim.h"
 
 const vm_reclaim_ops_t vm_reclaim_policy_fifo = {
-	.name = "fifo",
+	.policy = {
+		.name = "fifo",
+		.why = "the one loaded longest ago",
+		.help = "first in, first out: accesses change nothing "
+			"(Belady's anomaly)",
+	},
 	.init = vm_reclaim_pair_new,
 	.destroy = vm_reclaim_pair_free,
 	.clone = vm_reclaim_pair_clone,

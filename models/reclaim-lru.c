@@ -20,7 +20,12 @@ static void lru_access(vm_reclaim_t *rc, uint32_t pfn)
 }
 
 const vm_reclaim_ops_t vm_reclaim_policy_lru = {
-	.name = "lru",
+	.policy = {
+		.name = "lru",
+		.why = "the least recently used",
+		.help = "exact least recently used: every access moves the "
+			"page to the head",
+	},
 	.init = vm_reclaim_pair_new,
 	.destroy = vm_reclaim_pair_free,
 	.clone = vm_reclaim_pair_clone,

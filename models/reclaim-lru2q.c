@@ -296,7 +296,13 @@ static uint32_t lru2q_victim(vm_reclaim_t *rc, gboolean want_anon,
 }
 
 const vm_reclaim_ops_t vm_reclaim_policy_lru2q = {
-	.name = "lru2q",
+	.policy = {
+		.name = "lru2q",
+		.why = "from the tail of the inactive list (not referenced "
+			"since it was last scanned)",
+		.help = "Linux's active and inactive lists, anonymous and "
+			"file, balanced by reclaim.swappiness (mm/vmscan.c)",
+	},
 	.init = lru2q_init,
 	.destroy = lru2q_destroy,
 	.clone = lru2q_clone,

@@ -627,7 +627,13 @@ static gboolean mglru_refault(vm_reclaim_t *rc, uint32_t pfn, uint64_t shadow)
 }
 
 const vm_reclaim_ops_t vm_reclaim_policy_mglru = {
-	.name = "mglru",
+	.policy = {
+		.name = "mglru",
+		.why = "from the tail of the oldest generation (not young, "
+			"not in a protected tier)",
+		.help = "Linux's multi-generational LRU (lru_gen): "
+			"generations, tiers and a refault controller",
+	},
 	.init = mglru_init,
 	.destroy = mglru_destroy,
 	.clone = mglru_clone,

@@ -55,8 +55,13 @@ static uint32_t opt_victim(vm_reclaim_t *rc, gboolean want_anon,
 }
 
 const vm_reclaim_ops_t vm_reclaim_policy_opt = {
-	.name = "opt",
-	.needs_oracle = TRUE,
+	.policy = {
+		.name = "opt",
+		.why = "the one whose next use lies farthest in the future",
+		.help = "Belady's MIN, from the trace's future: the "
+			"yardstick (needs a trace file)",
+		.flags = VM_POLICY_NEEDS_FUTURE,
+	},
 	.init = vm_reclaim_pair_new,
 	.destroy = vm_reclaim_pair_free,
 	.clone = vm_reclaim_pair_clone,

@@ -105,11 +105,18 @@ static uint32_t random_victim(vm_reclaim_t *rc, gboolean want_anon,
 }
 
 const vm_reclaim_ops_t vm_reclaim_policy_random = {
-	.name = "random",
+	.policy = {
+		.name = "random",
+		.why = "at random",
+		.help = "uniformly at random, from splitmix64 seeded with "
+			"reclaim.seed",
+		.flags = VM_POLICY_SEEDED,
+	},
 	.init = random_init,
 	.destroy = random_destroy,
 	.clone = random_clone,
 	.add = random_add,
 	.remove = random_remove,
 	.victim = random_victim,
+	.frame_bytes = VM_RECLAIM_NR_TYPES * sizeof(uint32_t), /* slot[] */
 };

@@ -19,28 +19,37 @@
 
 #include "models/reclaim.h"
 
-const vm_reclaim_ops_t *const vm_reclaim_policies[] = {
-	&vm_reclaim_policy_lru2q,
-	&vm_reclaim_policy_lru,
-	&vm_reclaim_policy_fifo,
-	&vm_reclaim_policy_clock,
-	&vm_reclaim_policy_random,
-	&vm_reclaim_policy_opt,
-	&vm_reclaim_policy_mglru,
-	NULL,
-};
-
 /*
- * The policy called @name ("lru2q", "lru", "fifo", "clock", "random", "opt",
- * "mglru"),
- * or NULL when there is none.
+ * The registry, the default (lru2q) first: one line per policy, P(NAME)
+ * for the ops table vm_reclaim_policy_NAME of models/reclaim-NAME.c.  The
+ * line both declares the table and lists it, so a new policy is its file
+ * and one line here (docs/guide.md, "Add a reclaim policy"); config,
+ * narration and the listings find it through models/policy.h.
  */
+#define REGISTRY(P) \
+	P(lru2q) \
+	P(lru) \
+	P(fifo) \
+	P(clock) \
+	P(random) \
+	P(opt) \
+	P(mglru) \
+	P(mru)
+
+#define DECLARE(name) extern const vm_reclaim_ops_t vm_reclaim_policy_##name;
+REGISTRY(DECLARE)
+#define ENTRY(name) &vm_reclaim_policy_##name,
+const vm_reclaim_ops_t *const vm_reclaim_policies[] = { REGISTRY(ENTRY) NULL };
+#undef ENTRY
+#undef DECLARE
+
+/* The registered policy called @name, or NULL when there is none. */
 const vm_reclaim_ops_t *vm_reclaim_policy_find(const char *name)
 {
 	g_return_val_if_fail(name != NULL, NULL);
 
 	for (unsigned i = 0; vm_reclaim_policies[i]; i++)
-		if (strcmp(vm_reclaim_policies[i]->name, name) == 0)
+		if (strcmp(vm_reclaim_policies[i]->policy.name, name) == 0)
 			return vm_reclaim_policies[i];
 	return NULL;
 }
@@ -58,7 +67,8 @@ vm_reclaim_t *vm_reclaim_new(vm_frames_t *fr, const vm_reclaim_ops_t *ops,
 			     ops->victim, NULL);
 	if (!params)
 		params = &defaults;
-	g_return_val_if_fail(!ops->needs_oracle || params->next_use, NULL);
+	g_return_val_if_fail(!(ops->policy.flags & VM_POLICY_NEEDS_FUTURE) ||
+			     params->next_use, NULL);
 
 	rc = g_new0(vm_reclaim_t, 1);
 	rc->fr = fr;

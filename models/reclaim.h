@@ -3,10 +3,10 @@
  * memory runs short.  The policy only orders pages and picks one; the caller
  * (the fault path, kswapd, direct reclaim) unmaps it, writes or swaps it out
  * and frees the frame, or hands it back when it cannot be evicted now.  Each
- * policy is one file (reclaim-lru2q.c, reclaim-lru.c, reclaim-fifo.c,
- * reclaim-clock.c, reclaim-random.c, reclaim-opt.c) behind an ops table, as
- * DynamoRIO drcachesim's replacement policies sit behind one interface, and
- * reclaim.c keeps the registry and the calls every caller goes through.
+ * policy is one file (reclaim-NAME.c: lru2q, lru, fifo, clock, random, opt,
+ * mglru, mru) behind an ops table, as DynamoRIO drcachesim's replacement
+ * policies sit behind one interface, and reclaim.c keeps the registry and
+ * the calls every caller goes through.
  *
  * The lists thread through the frames themselves (frames[].next/.prev, as
  * SQLite's pcache1 embeds its LRU links in the page header), so adding,
@@ -49,6 +49,7 @@
 #include <glib.h>
 
 #include "models/frames.h"
+#include "models/policy.h"
 #include "models/types.h"
 
 #define VM_RECLAIM_NONE 0   /* frames[].list: on no reclaim list */
@@ -76,7 +77,7 @@ typedef struct {
 	uint64_t seed;        /* random: splitmix64 state to start from */
 	/* opt: where in the trace page @pfn is next accessed, counting from the
 	 * access being served now; UINT64_MAX if never.  The engine provides
-	 * it; only policies with needs_oracle call it. */
+	 * it; only policies flagged VM_POLICY_NEEDS_FUTURE call it. */
 	uint64_t (*next_use)(void *oracle, uint32_t pfn);
 	void *oracle;         /* next_use's first argument */
 } vm_reclaim_params_t;
@@ -100,8 +101,9 @@ typedef struct {             /* named after /proc/vmstat's counters */
  * may be NULL.
  */
 typedef struct {
-	const char *name;
-	gboolean needs_oracle;  /* params.next_use must be set (opt) */
+	/* name, narration, help, flags (policy.h); VM_POLICY_NEEDS_FUTURE:
+	 * params.next_use must be set (opt) */
+	vm_policy_t policy;
 	/* Private state for @nr_frames frames; NULL if none needed. */
 	void *(*init)(uint32_t nr_frames, const vm_reclaim_params_t *params);
 	void (*destroy)(void *priv);
@@ -136,6 +138,9 @@ typedef struct {
 	 * yet), returning whether it counts as recent. */
 	uint64_t (*shadow)(vm_reclaim_t *rc, uint32_t pfn);
 	gboolean (*refault)(vm_reclaim_t *rc, uint32_t pfn, uint64_t shadow);
+	/* Bytes of private state per frame (random's index arrays), for the
+	 * snapshot budget of models/clone.c; 0 when the state is small. */
+	uint32_t frame_bytes;
 } vm_reclaim_ops_t;
 
 struct vm_reclaim {
@@ -167,7 +172,9 @@ struct vm_reclaim {
 				    * (workingset_activate_*) */
 };
 
-/* The policy registry: NULL-terminated, the default (lru2q) first. */
+/* The policy registry: NULL-terminated, the default (lru2q) first.  Its
+ * lines in reclaim.c declare every policy's table; the ones below are
+ * those the tests and callers name directly. */
 extern const vm_reclaim_ops_t *const vm_reclaim_policies[];
 const vm_reclaim_ops_t *vm_reclaim_policy_find(const char *name);
 

@@ -20,18 +20,16 @@ static void fifo_fill(vm_tlb_t *t, vm_tlb_entry_t *e)
 /* The way filled first; the lowest way wins a tie. */
 static unsigned fifo_victim(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways)
 {
-	unsigned v = 0;
-
 	(void)t;
-	for (unsigned w = 1; w < ways; w++)
-		if (set[w].stamp < set[v].stamp)
-			v = w;
-	return v;
+	return vm_tlb_oldest_way(set, ways);
 }
 
 const vm_tlb_policy_ops_t vm_tlb_policy_fifo = {
-	.name = "fifo",
+	.policy = {
+		.name = "fifo",
+		.why = "the entry filled longest ago",
+		.help = "first in, first out within a set: hits do not count",
+	},
 	.fill = fifo_fill,
 	.victim = fifo_victim,
-	.victim_is_min_stamp = TRUE,
 };

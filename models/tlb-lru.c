@@ -16,22 +16,20 @@ static void lru_touch(vm_tlb_t *t, vm_tlb_entry_t *e)
 	e->stamp = ++t->clock;
 }
 
-/* The way with the smallest stamp; the lowest way wins a tie. */
+/* The way used longest ago; the lowest way wins a tie. */
 static unsigned lru_victim(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways)
 {
-	unsigned v = 0;
-
 	(void)t;
-	for (unsigned w = 1; w < ways; w++)
-		if (set[w].stamp < set[v].stamp)
-			v = w;
-	return v;
+	return vm_tlb_oldest_way(set, ways);
 }
 
 const vm_tlb_policy_ops_t vm_tlb_policy_lru = {
-	.name = "lru",
+	.policy = {
+		.name = "lru",
+		.why = "the entry used longest ago",
+		.help = "exact least recently used within a set",
+	},
 	.hit = lru_touch,
 	.fill = lru_touch,
 	.victim = lru_victim,
-	.victim_is_min_stamp = TRUE,
 };

@@ -47,7 +47,12 @@ static unsigned random_victim(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways)
 }
 
 const vm_tlb_policy_ops_t vm_tlb_policy_random = {
-	.name = "random",
+	.policy = {
+		.name = "random",
+		.why = "a way at random",
+		.help = "a random way of the set, from a splitmix64 generator "
+			"with a fixed seed (1), so runs repeat",
+	},
 	.init = random_init,
 	.destroy = random_destroy,
 	.clone = random_clone,

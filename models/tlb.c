@@ -12,7 +12,8 @@
  *
  * A fill first reuses the (vpn, asid) entry if it is cached (a PTE that
  * changed, say after a write fault), then the first invalid way of the set,
- * and only then asks the policy for a victim.  Invalidation only clears the
+ * and only then asks the policy for its victim (every policy's victim hook
+ * runs here, on each miss of a full set).  Invalidation only clears the
  * valid bit; policies are not told, since an invalid way is always preferred
  * over any valid one.  Left out: page-size classes, the lookup's timing, and
  * any hardware detail of how real TLBs pick invalid ways (we take the lowest).
@@ -21,23 +22,32 @@
 
 #include "models/tlb.h"
 
-const vm_tlb_policy_ops_t *const vm_tlb_policies[] = {
-	&vm_tlb_policy_lru,
-	&vm_tlb_policy_fifo,
-	&vm_tlb_policy_random,
-	NULL,
-};
-
 /*
- * The policy called @name ("lru", "fifo", "random"), or NULL when there is
- * none.
+ * The registry, the default (lru) first: one line per policy, P(NAME) for
+ * the ops table vm_tlb_policy_NAME of models/tlb-NAME.c.  The line both
+ * declares the table and lists it, so a new policy is its file and one
+ * line here (docs/guide.md, "Add a reclaim policy"); config, narration and
+ * the listings find it through models/policy.h.
  */
+#define REGISTRY(P) \
+	P(lru) \
+	P(fifo) \
+	P(random)
+
+#define DECLARE(name) extern const vm_tlb_policy_ops_t vm_tlb_policy_##name;
+REGISTRY(DECLARE)
+#define ENTRY(name) &vm_tlb_policy_##name,
+const vm_tlb_policy_ops_t *const vm_tlb_policies[] = { REGISTRY(ENTRY) NULL };
+#undef ENTRY
+#undef DECLARE
+
+/* The registered policy called @name, or NULL when there is none. */
 const vm_tlb_policy_ops_t *vm_tlb_policy_find(const char *name)
 {
 	g_return_val_if_fail(name != NULL, NULL);
 
 	for (unsigned i = 0; vm_tlb_policies[i]; i++)
-		if (strcmp(vm_tlb_policies[i]->name, name) == 0)
+		if (strcmp(vm_tlb_policies[i]->policy.name, name) == 0)
 			return vm_tlb_policies[i];
 	return NULL;
 }
@@ -113,60 +123,37 @@ static void drop(vm_tlb_entry_t *e)
 gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 		     uint8_t perm, vm_tlb_entry_t *evicted)
 {
-	vm_tlb_entry_t *set, *e;
+	vm_tlb_entry_t *set, *e = NULL;
 	gboolean was_valid = FALSE;
+	unsigned free_w;
 
 	g_return_val_if_fail(t != NULL, FALSE);
-	if (t->ops->victim_is_min_stamp) {
-		/* one pass: the same entry, else the first free way, else the
-		 * oldest stamp (lowest way on ties, as the policies' victim).
-		 * A free way's key is 0 and a valid one's its stamp + 1, so
-		 * both are the first smallest key, found without a branch: a
-		 * branch on random stamps mispredicted on half the ways, and
-		 * was most of the cost of a TLB miss. */
-		set = vm_tlb_set(t, vpn);
-		uint64_t min_key = UINT64_MAX;
-		unsigned old_w = 0;
-		e = NULL;
-		for (unsigned w = 0; w < t->ways; w++) {
-			const vm_tlb_entry_t *x = &set[w];
-			if (x->valid && x->vpn == vpn && x->asid == asid) {
-				e = &set[w];
-				break;
-			}
-			uint64_t key = x->valid ? x->stamp + 1 : 0;
-			gboolean lt = key < min_key;
-			min_key = lt ? key : min_key;
-			old_w = lt ? w : old_w;
+	/* One pass finds the entry itself, else the first free way; only a
+	 * full set asks the policy.  The free way is picked with a select,
+	 * not a branch, as vm_tlb_oldest_way picks the victim of lru and
+	 * fifo: a branch on the stamps, which lie in no order, mispredicted
+	 * on half the ways and was most of the cost of a TLB miss. */
+	set = vm_tlb_set(t, vpn);
+	free_w = t->ways;
+	for (unsigned w = 0; w < t->ways; w++) {
+		const vm_tlb_entry_t *x = &set[w];
+		if (x->valid && x->vpn == vpn && x->asid == asid) {
+			e = &set[w];
+			break;
 		}
-		if (!e) {
-			e = &set[old_w];
-			if (e->valid) {
-				was_valid = TRUE;
-				if (evicted)
-					*evicted = *e;
-			}
-		}
-	} else {
-		e = find(t, vpn, asid);
+		gboolean first_free = !x->valid & (free_w == t->ways);
+		free_w = first_free ? w : free_w;
 	}
-	if (!e) {
-		set = vm_tlb_set(t, vpn);
-		for (unsigned w = 0; w < t->ways; w++) {
-			if (!set[w].valid) {
-				e = &set[w];
-				break;
-			}
-		}
-		if (!e) {
-			unsigned v = t->ops->victim(t, set, t->ways);
+	if (!e && free_w < t->ways) {
+		e = &set[free_w];
+	} else if (!e) {
+		unsigned v = t->ops->victim(t, set, t->ways);
 
-			g_assert(v < t->ways);
-			e = &set[v];
-			was_valid = TRUE;
-			if (evicted)
-				*evicted = *e;
-		}
+		g_assert(v < t->ways);
+		e = &set[v];
+		was_valid = TRUE;
+		if (evicted)
+			*evicted = *e;
 	}
 
 	e->vpn = vpn;

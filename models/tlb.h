@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <glib.h>
 
+#include "models/policy.h"
+
 typedef struct vm_tlb vm_tlb_t;
 
 typedef struct {
@@ -41,7 +43,7 @@ typedef struct {
  * itself; a policy only orders the valid ones.  Optional hooks may be NULL.
  */
 typedef struct {
-	const char *name;
+	vm_policy_t policy;   /* name, narration, help, flags (policy.h) */
 	/* Private state for a TLB of @nr_sets x @ways; NULL if none needed. */
 	void *(*init)(unsigned nr_sets, unsigned ways);
 	void (*destroy)(void *priv);
@@ -52,12 +54,11 @@ typedef struct {
 	void (*hit)(vm_tlb_t *t, vm_tlb_entry_t *e);
 	/* @e was just filled (optional). */
 	void (*fill)(vm_tlb_t *t, vm_tlb_entry_t *e);
-	/* Choose the way to evict among @ways valid entries of @set. */
+	/* Choose the way to evict among @ways valid entries of @set (every
+	 * way valid: the core uses a free way first).  Required.  Runs on
+	 * every miss of a full set, so keep it to one pass without
+	 * data-dependent branches (tlb-lru.c shows how). */
 	unsigned (*victim)(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways);
-	/* TRUE when victim() is "the smallest stamp" (LRU, FIFO): the fill
-	 * then finds the entry, a free way and the victim in one pass over
-	 * the set instead of three, which matters on every TLB miss. */
-	gboolean victim_is_min_stamp;
 } vm_tlb_policy_ops_t;
 
 struct vm_tlb {
@@ -70,7 +71,28 @@ struct vm_tlb {
 	void *priv;
 };
 
-/* The policy registry: NULL-terminated, and lookup by name (NULL if none). */
+/*
+ * The first way of @set with the smallest stamp: the victim of lru (oldest
+ * use) and fifo (oldest fill), and the tie rule both keep (the lowest way).
+ * Selects instead of branching, since the stamps lie in no order that a
+ * branch predictor could learn.
+ */
+static inline unsigned vm_tlb_oldest_way(const vm_tlb_entry_t *set,
+					 unsigned ways)
+{
+	unsigned v = 0;
+	uint64_t min = set[0].stamp;
+
+	for (unsigned w = 1; w < ways; w++) {
+		gboolean older = set[w].stamp < min;
+		min = older ? set[w].stamp : min;
+		v = older ? w : v;
+	}
+	return v;
+}
+
+/* The policy registry: NULL-terminated, the default (lru) first; lookup by
+ * name (NULL if none). */
 extern const vm_tlb_policy_ops_t *const vm_tlb_policies[];
 const vm_tlb_policy_ops_t *vm_tlb_policy_find(const char *name);
 

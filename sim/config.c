@@ -36,6 +36,7 @@
 
 #include "sim/config.h"
 #include "sim/host.h"
+#include "models/policy.h"
 #include "traces/error.h"
 
 #define KiB ((uint64_t)1 << 10)
@@ -55,7 +56,7 @@ typedef enum {
 	KEY_DURATION,  /* uint64_t ns, unit required (bare 0 allowed) */
 	KEY_COUNT,     /* uint32_t */
 	KEY_BOOL,      /* gboolean, "true" / "false" */
-	KEY_WORD,      /* char[VM_CONFIG_WORD], one of key->words */
+	KEY_POLICY,    /* char[VM_CONFIG_WORD], a name in key->kind's registry */
 	KEY_BITS,      /* mmu_levels + mmu_bits[], "9,9,9,9" */
 	KEY_WMARK,     /* int64_t pages, or -1 spelt "auto" */
 } key_type_t;
@@ -64,7 +65,7 @@ typedef struct {
 	const char *name;          /* dotted, as -s spells it */
 	key_type_t type;
 	size_t offset;             /* of the field in vm_config_t */
-	const char *const *words;  /* KEY_WORD: the words, NULL-terminated */
+	vm_policy_kind_t kind;     /* KEY_POLICY: whose registry (models/policy.h) */
 	uint64_t min, max;         /* inclusive range (KEY_BITS: per level) */
 	gboolean pow2;             /* the value must be a power of two */
 } cfg_key_t;
@@ -73,18 +74,10 @@ typedef struct {
 typedef struct {
 	uint64_t n;                /* size, duration, count, bool 0/1, pages */
 	gboolean is_auto;          /* KEY_WMARK: "auto" */
-	const char *word;          /* KEY_WORD */
+	const char *word;          /* KEY_POLICY: the registered name */
 	uint32_t nr_bits;          /* KEY_BITS */
 	uint32_t bits[VM_MMU_MAX_LEVELS];
 } value_t;
-
-static const char *const tlb_policies[] = { "lru", "fifo", "random", NULL };
-static const char *const disk_types[] = { "nvme", "ssd", "hdd", "ram", NULL };
-static const char *const ra_policies[] = { "linux", "fixed", "none", NULL };
-static const char *const reclaim_policies[] = {
-	"lru2q", "lru", "fifo", "clock", "random", "opt", "mglru", NULL
-};
-static const char *const oom_policies[] = { "badness", "none", NULL };
 
 #define OFF(field) offsetof(vm_config_t, field)
 #define K_SIZE(n, f, lo, hi) \
@@ -95,8 +88,10 @@ static const char *const oom_policies[] = { "badness", "none", NULL };
 	{ .name = n, .type = KEY_COUNT, .offset = OFF(f), .min = lo, .max = hi }
 #define K_BOOL(n, f) \
 	{ .name = n, .type = KEY_BOOL, .offset = OFF(f), .max = 1 }
-#define K_WORD(n, f, w) \
-	{ .name = n, .type = KEY_WORD, .offset = OFF(f), .words = w }
+/* a policy key: its words are the names registered for @kind, so that a
+ * policy added to its registry is accepted here with no edit */
+#define K_POLICY(n, f, kind_) \
+	{ .name = n, .type = KEY_POLICY, .offset = OFF(f), .kind = kind_ }
 
 /* Every key, in docs/profiles.md order (the order of dumps and listings). */
 static const cfg_key_t keys[] = {
@@ -113,7 +108,7 @@ static const cfg_key_t keys[] = {
 	K_COUNT("tlb.l1.ways", tlb_l1_ways, 0, MAX_TLB),
 	K_COUNT("tlb.l2.entries", tlb_l2_entries, 0, MAX_TLB),
 	K_COUNT("tlb.l2.ways", tlb_l2_ways, 0, MAX_TLB),
-	K_WORD("tlb.policy", tlb_policy, tlb_policies),
+	K_POLICY("tlb.policy", tlb_policy, VM_POLICY_TLB),
 	K_BOOL("tlb.asid", tlb_asid),
 	K_DURATION("cost.access", cost_access, MAX_COST),
 	K_DURATION("cost.walk_ref", cost_walk_ref, MAX_COST),
@@ -124,22 +119,23 @@ static const cfg_key_t keys[] = {
 	K_DURATION("cost.copy_4k", cost_copy_4k, MAX_COST),
 	K_DURATION("cost.context_switch", cost_context_switch, MAX_COST),
 	K_DURATION("cost.reclaim", cost_reclaim, MAX_COST),
-	K_WORD("disk.type", disk_type, disk_types),
+	K_POLICY("disk.type", disk_type, VM_POLICY_DISK),
 	K_DURATION("disk.latency", disk_latency, MAX_COST),
 	K_DURATION("disk.seek", disk_seek, MAX_COST),
 	K_SIZE("disk.bandwidth", disk_bandwidth, 1, MAX_SIZE),
 	K_COUNT("disk.queue_depth", disk_queue_depth, 1, 65536),
-	K_WORD("readahead.policy", readahead_policy, ra_policies),
+	K_POLICY("readahead.policy", readahead_policy, VM_POLICY_READAHEAD),
 	K_SIZE("readahead.max", readahead_max, 0, GiB),
 	K_SIZE("readahead.fault_around", readahead_fault_around, 0, GiB),
 	K_COUNT("readahead.mmap_miss_limit", readahead_mmap_miss_limit,
 		0, UINT32_MAX),
-	K_WORD("reclaim.policy", reclaim_policy, reclaim_policies),
+	K_POLICY("reclaim.policy", reclaim_policy, VM_POLICY_RECLAIM),
 	/* frames are at most 2^32 (vm_config_validate), so is the watermark */
 	{ .name = "reclaim.watermark_min", .type = KEY_WMARK,
 	  .offset = OFF(reclaim_watermark_min), .min = 0, .max = UINT32_MAX },
 	K_BOOL("reclaim.kswapd", reclaim_kswapd),
 	K_COUNT("reclaim.swappiness", reclaim_swappiness, 0, 200),
+	K_COUNT("reclaim.seed", reclaim_seed, 0, UINT32_MAX),
 	K_SIZE("swap.size", swap_size, 0, MAX_SIZE),
 	/* Linux caps page-cluster nowhere, but 2^10 pages per swap-in is
 	 * already absurd and keeps the engine's readahead array small. */
@@ -149,7 +145,7 @@ static const cfg_key_t keys[] = {
 	K_COUNT("writeback.background_ratio", writeback_background_ratio,
 		0, 100),
 	K_COUNT("writeback.dirty_ratio", writeback_dirty_ratio, 0, 100),
-	K_WORD("oom.policy", oom_policy, oom_policies),
+	K_POLICY("oom.policy", oom_policy, VM_POLICY_OOM),
 	/* 0 or a power of two from page_size to the size one page-table
 	 * page maps (checked with the page size in vm_config_validate) */
 	{ .name = "cache.folio_max", .type = KEY_SIZE,
@@ -194,6 +190,7 @@ static const vm_config_t default_profile = {
 	.reclaim_watermark_min = -1,
 	.reclaim_kswapd = TRUE,
 	.reclaim_swappiness = 60,
+	.reclaim_seed = 1,                  /* as the trace format's rand */
 	.swap_size = 0,
 	.swap_cluster = 3,
 	.writeback_expire = 30 * NS_PER_S,
@@ -295,7 +292,7 @@ static void read_value(const vm_config_t *cfg, const cfg_key_t *k,
 	case KEY_BOOL:
 		v->n = *(const gboolean *)cfield(cfg, k) ? 1 : 0;
 		break;
-	case KEY_WORD:
+	case KEY_POLICY:
 		v->word = cfield(cfg, k);
 		break;
 	case KEY_BITS:
@@ -328,7 +325,7 @@ static void store_value(vm_config_t *cfg, const cfg_key_t *k,
 	case KEY_BOOL:
 		*(gboolean *)field(cfg, k) = v->n != 0;
 		break;
-	case KEY_WORD: {
+	case KEY_POLICY: {
 		/* clear the tail too, so equal profiles are equal bytes */
 		char *w = field(cfg, k);
 		memset(w, 0, VM_CONFIG_WORD);
@@ -346,12 +343,12 @@ static void store_value(vm_config_t *cfg, const cfg_key_t *k,
 	}
 }
 
+/* The registered name @text of @k's kind (a static string), or NULL. */
 static const char *find_word(const cfg_key_t *k, const char *text)
 {
-	for (const char *const *w = k->words; *w; w++)
-		if (strcmp(*w, text) == 0)
-			return *w;
-	return NULL;
+	const vm_policy_t *p = vm_policy_find(k->kind, text);
+
+	return p ? p->name : NULL;
 }
 
 /* "9,9,9,9": 1 to VM_MMU_MAX_LEVELS numbers, no empty items.  Only the
@@ -396,7 +393,7 @@ static gboolean parse_text(const cfg_key_t *k, const char *text, value_t *v)
 		else if (strcmp(text, "false") != 0)
 			return FALSE;
 		return TRUE;
-	case KEY_WORD:
+	case KEY_POLICY:
 		v->word = find_word(k, text);
 		return v->word != NULL;
 	case KEY_BITS:
@@ -426,7 +423,7 @@ static gboolean check_value(const cfg_key_t *k, const value_t *v)
 	case KEY_BOOL:
 		return v->n >= k->min && v->n <= k->max &&
 		       (!k->pow2 || is_pow2(v->n));
-	case KEY_WORD:
+	case KEY_POLICY:
 		return v->word && find_word(k, v->word);
 	case KEY_BITS:
 		if (v->nr_bits < 1 || v->nr_bits > VM_MMU_MAX_LEVELS)
@@ -462,7 +459,7 @@ static char *format_value(const cfg_key_t *k, const value_t *v)
 		return format_number(k, v->n);
 	case KEY_BOOL:
 		return g_strdup(v->n ? "true" : "false");
-	case KEY_WORD:
+	case KEY_POLICY:
 		return g_strdup(v->word);
 	case KEY_BITS: {
 		GString *s = g_string_new(NULL);
@@ -480,14 +477,16 @@ static char *format_value(const cfg_key_t *k, const value_t *v)
 	return g_strdup("");
 }
 
-/* "lru, fifo or random" */
-static char *join_words(const char *const *words)
+/* "lru, fifo or random": the names registered for @kind, in order */
+static char *join_words(vm_policy_kind_t kind)
 {
 	GString *s = g_string_new(NULL);
-	for (guint i = 0; words[i]; i++) {
+	const vm_policy_t *p;
+
+	for (unsigned i = 0; (p = vm_policy_nth(kind, i)); i++) {
 		if (i > 0)
-			g_string_append(s, words[i + 1] ? ", " : " or ");
-		g_string_append(s, words[i]);
+			g_string_append(s, vm_policy_nth(kind, i + 1) ? ", " : " or ");
+		g_string_append(s, p->name);
 	}
 	return g_string_free(s, FALSE);
 }
@@ -523,8 +522,8 @@ static char *expectation(const cfg_key_t *k, gboolean range)
 		return g_strdup("a whole number");
 	case KEY_BOOL:
 		return g_strdup("true or false");
-	case KEY_WORD:
-		return join_words(k->words);
+	case KEY_POLICY:
+		return join_words(k->kind);
 	case KEY_BITS:
 		return g_strdup_printf("1 to %d comma-separated numbers from "
 				       "%s to %s, such as 9,9,9,9",
@@ -589,7 +588,7 @@ char *vm_config_format_value(const vm_config_t *cfg, unsigned i)
 gboolean vm_config_key_is_number(unsigned i)
 {
 	g_return_val_if_fail(i < NR_KEYS, FALSE);
-	return keys[i].type != KEY_WORD && keys[i].type != KEY_BITS;
+	return keys[i].type != KEY_POLICY && keys[i].type != KEY_BITS;
 }
 
 gboolean vm_config_key_is_bool(unsigned i)

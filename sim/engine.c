@@ -48,6 +48,7 @@
 #include "models/vmscan.h"
 #include "models/fs.h"
 #include "models/syscall.h"
+#include "models/policy.h"
 
 
 /* ---- set-up -------------------------------------------------------------- */
@@ -193,11 +194,14 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 		return FALSE;
 	}
 
-	gboolean opt = strcmp(e->cfg.reclaim_policy, "opt") == 0;
+	/* a policy that reads the future (opt) gets the oracle, built from
+	 * the whole file before the first record runs */
+	const vm_policy_t *rp = vm_policy_find(VM_POLICY_RECLAIM, e->cfg.reclaim_policy);
+	gboolean opt = rp && (rp->flags & VM_POLICY_NEEDS_FUTURE);
 	if (opt && !vm_vmt_seekable(e->rd)) {
 		g_set_error(error, VM_ERROR, VM_ERROR_UNSUPPORTED,
-			    "%s: reclaim.policy=opt reads the trace's future, so it needs a trace file, not a stream",
-			    e->name);
+			    "%s: reclaim.policy=%s reads the trace's future, so it needs a trace file, not a stream",
+			    e->name, rp->name);
 		return FALSE;
 	}
 	if (vm_vmt_seekable(e->rd)) {

@@ -20,6 +20,7 @@
 #include "sim/timeline.h"
 #include "sim/tour.h"
 #include "traces/error.h"
+#include "models/policy.h"
 
 
 /* Options shared by the replaying commands. */
@@ -34,7 +35,7 @@ static GOptionEntry replay_entries[] = {
 	{ "profile", 'p', 0, G_OPTION_ARG_STRING, &vm_cli_profile,
 	  "Machine profile: a built-in name or a FILE.ini (default: default)", "NAME" },
 	{ "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &vm_cli_sets,
-	  "Override one profile key; repeatable", "KEY=VALUE" },
+	  "Override one profile key; repeatable (policies: 'vmscope profiles --policies')", "KEY=VALUE" },
 	{ "format", 'f', 0, G_OPTION_ARG_STRING, &vm_cli_format,
 	  "Statistics format: text, json or csv (default: text)", "FMT" },
 	{ "timeline", 0, 0, G_OPTION_ARG_FILENAME, &vm_cli_timeline,
@@ -332,13 +333,49 @@ static int cmd_tour(int argc, char **argv)
 	return replay("tour", "tour.vmt", vm_tour_text, TRUE);
 }
 
+/*
+ * `vmscope profiles --policies`: every policy of each kind, read from the
+ * registries (models/policy.h), one "KEY=NAME  help" line each, in
+ * registry order, the `default` profile's choice marked.  tests/docs.sh
+ * checks docs/profiles.md against it.
+ */
+static void print_policies(void)
+{
+	vm_config_t def;
+	vm_config_default(&def);
+	for (int k = 0; k < VM_POLICY_NR_KINDS; k++) {
+		const char *key = vm_policy_kind_key((vm_policy_kind_t)k);
+		g_autofree char *chosen = vm_config_format_value(&def,
+						(unsigned)vm_config_key_lookup(key));
+		const vm_policy_t *p;
+		for (unsigned i = 0; (p = vm_policy_nth((vm_policy_kind_t)k, i)); i++) {
+			g_autofree char *kv = g_strdup_printf("%s=%s", key, p->name);
+			printf("%-24s %s%s\n", kv, p->help,
+			       strcmp(p->name, chosen) == 0 ? " (default)" : "");
+		}
+	}
+}
+
 static int cmd_profiles(int argc, char **argv)
 {
 	int status = 0;
+	static gboolean policies = FALSE;
+	GOptionEntry entries[] = {
+		{ "policies", 0, 0, G_OPTION_ARG_NONE, &policies,
+		  "List the policies each policy key accepts", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL },
+	};
 	if (!vm_cli_parse_options("profiles", "[NAME]",
-			   "List the built-in machine profiles, or print one as an .ini file.",
-			   NULL, FALSE, &argc, &argv, &status))
+			   "List the built-in machine profiles, or print one as an .ini file;\n"
+			   "with --policies, list the policies a profile can select.",
+			   entries, FALSE, &argc, &argv, &status))
 		return status;
+	if (policies) {
+		if (argc != 1)
+			return vm_cli_usage_error("profiles", "--policies takes no NAME");
+		print_policies();
+		return EXIT_OK;
+	}
 	if (argc == 1) {
 		for (const char *const *n = vm_config_builtin_names(); *n; n++)
 			printf("%-10s %s\n", *n, vm_config_builtin_describe(*n));

@@ -22,24 +22,6 @@ void vm_narrate_time(GString *out, uint64_t ns)
 		g_string_append_printf(out, "%.3fs", ns / 1e9);
 }
 
-/* Why a policy picks its victim, in a phrase. */
-static const char *policy_reason(const char *policy)
-{
-	static const struct { const char *name, *why; } r[] = {
-		{ "lru2q", "from the tail of the inactive list (not referenced since it was last scanned)" },
-		{ "lru", "the least recently used" },
-		{ "fifo", "the one loaded longest ago" },
-		{ "clock", "the first unreferenced page under the clock hand" },
-		{ "random", "at random" },
-		{ "opt", "the one whose next use lies farthest in the future" },
-		{ "mglru", "from the tail of the oldest generation (not young, not in a protected tier)" },
-	};
-	for (unsigned i = 0; i < G_N_ELEMENTS(r); i++)
-		if (strcmp(r[i].name, policy) == 0)
-			return r[i].why;
-	return "by its policy";
-}
-
 static const char *acc_word(vm_acc_t acc)
 {
 	return acc == VM_ACC_W ? "write" : acc == VM_ACC_X ? "instruction fetch" : "read";
@@ -247,8 +229,9 @@ static void reclaim_part(GString *out, vm_machine_t *m, const vm_step_t *st)
 				       " dirty page%s, which stay until written",
 				       st->evicted ? " and " : "", st->pageouts,
 				       st->pageouts == 1 ? "" : "s");
+	/* the phrase is the policy's own (its vm_policy_t.why) */
 	g_string_append_printf(out, ", choosing %s (the last: ",
-			       policy_reason(m->cfg.reclaim_policy));
+			       m->reclaim->ops->policy.why);
 	switch ((vm_evict_how_t)ev->how) {
 	case VM_EVICT_SWAPOUT:
 		g_string_append_printf(out, "anonymous page 0x%" G_GINT64_MODIFIER

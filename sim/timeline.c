@@ -607,7 +607,7 @@ gboolean vm_timeline_start(vm_timeline_t *tl, vm_engine_t *e, GError **error)
 	ev_name(tl, "process_name", TL_PID_MEMORY, TL_PID_MEMORY, "memory");
 	ev_name(tl, "thread_name", TL_PID_MEMORY, TL_PID_MEMORY, "memory");
 	char name[64];
-	g_snprintf(name, sizeof name, "disk %s", d->ops->name);
+	g_snprintf(name, sizeof name, "disk %s", d->ops->policy.name);
 	ev_name(tl, "process_name", TL_PID_DISK, TL_PID_DISK, name);
 	ensure_proc(tl, 1);
 	sample_counters(tl, 0);

@@ -44,7 +44,7 @@ opts_for() {
 	tour) echo "$replay_opts --each" ;;
 	tui) echo "$replay_opts --tour" ;;
 	validate) echo "--format --only --set --list --keep --ignore-times" ;;
-	profiles) echo "NAME" ;;
+	profiles) echo "NAME --policies" ;;
 	batch) echo "--jobs --out --plot --emit" ;;
 	record) echo "-o" ;;
 	convert) echo "IN OUT" ;;
@@ -268,6 +268,27 @@ if [ -n "$keys" ] && [ "$(echo $keys | wc -w)" -ge 40 ] && [ -z "$missing" ]; th
 	ok "docs/profiles.md describes every profile key ($(echo $keys | wc -w))"
 else
 	not_ok "docs/profiles.md describes every profile key" "missing:$missing" "keys: $keys"
+fi
+
+# every policy the program has registered (`vmscope profiles --policies`,
+# read from models/policy.h's registries) is named as `name` in the row of
+# its key, so that docs/profiles.md cannot fall behind a new policy file
+"$VMSCOPE" profiles --policies >"$T/policies" 2>&1
+pairs=$(awk '{ print $1 }' "$T/policies" | grep -E '^[a-z.]+=[a-z0-9_-]+$')
+missing=
+kinds=
+for kv in $pairs; do
+	k=${kv%%=*}; v=${kv#*=}
+	case " $kinds " in *" $k "*) ;; *) kinds="$kinds $k" ;; esac
+	grep "^| \`$k\` |" "$DOCS/profiles.md" 2>/dev/null | head -n 1 |
+		grep -qF "\`$v\`" || missing="$missing $kv"
+done
+if [ "$(echo $kinds | wc -w)" -eq 5 ] && [ "$(echo $pairs | wc -w)" -ge 15 ] &&
+   [ "$(echo $pairs | wc -w)" = "$(wc -l <"$T/policies")" ] && [ -z "$missing" ]; then
+	ok "docs/profiles.md names every registered policy in its key's row ($(echo $pairs | wc -w) of$kinds)"
+else
+	not_ok "docs/profiles.md names every registered policy in its key's row" \
+	       "missing:$missing" "$(cat "$T/policies")"
 fi
 
 # every built-in profile is named, and the table of their values is what

@@ -16,6 +16,7 @@
 
 #include "sim/config.h"
 #include "sim/host.h"
+#include "models/policy.h"
 #include "traces/error.h"
 
 #define BUILTINS "default", "seed-hdd", "x86-32", "tiny"
@@ -123,6 +124,7 @@ static const struct {
 	{ "reclaim.watermark_min", "auto" },
 	{ "reclaim.kswapd", "true" },
 	{ "reclaim.swappiness", "60" },
+	{ "reclaim.seed", "1" },
 	{ "swap.size", "0" },
 	{ "swap.cluster", "3" },
 	{ "writeback.expire", "30s" },
@@ -300,6 +302,8 @@ static const struct {
 	{ "reclaim.watermark_min=100", "reclaim.watermark_min", "100" },
 	{ "reclaim.watermark_min=auto", "reclaim.watermark_min", "auto" },
 	{ "reclaim.swappiness=200", "reclaim.swappiness", "200" },
+	{ "reclaim.seed=0", "reclaim.seed", "0" },
+	{ "reclaim.seed=4294967295", "reclaim.seed", "4294967295" },
 	{ "swap.size=1G", "swap.size", "1G" },
 	{ "swap.cluster=0", "swap.cluster", "0" },
 	{ "swap.cluster=10", "swap.cluster", "10" },
@@ -380,8 +384,12 @@ static const struct {
 	  "fifo or random)" },
 	{ "disk.type=floppy", "bad value for disk.type: 'floppy' (expected "
 	  "nvme, ssd, hdd or ram)" },
+	/* the whole list comes from the registry: test_policy_words */
 	{ "reclaim.policy=LRU", "bad value for reclaim.policy: 'LRU' "
-	  "(expected lru2q, lru, fifo, clock, random, opt or mglru)" },
+	  "(expected lru2q, lru, fifo, clock, random, opt" },
+	{ "reclaim.seed=4294967296", "bad value for reclaim.seed: "
+	  "'4294967296' (expected a number from 0 to 4294967295)" },
+	{ "reclaim.seed=-1", "bad value for reclaim.seed: '-1'" },
 	{ "readahead.policy=", "bad value for readahead.policy: ''" },
 	{ "oom.policy=kill", "(expected badness or none)" },
 	{ "tlb.asid=yes", "bad value for tlb.asid: 'yes' (expected true or "
@@ -854,6 +862,46 @@ START_TEST(test_validate_struct)
 }
 END_TEST
 
+/*
+ * A policy key takes exactly the names its registry lists (models/policy.h),
+ * each of which fits the profile's word, prints back as set and names a
+ * policy of its kind; a wrong name's message lists them all, in registry
+ * order, so that a registered policy can never be rejected as unknown.
+ */
+START_TEST(test_policy_words)
+{
+	vm_policy_kind_t kind = (vm_policy_kind_t)_i;
+	const char *key = vm_policy_kind_key(kind);
+	GString *want = g_string_new("(expected ");
+	const vm_policy_t *p;
+	GError *err = NULL;
+	vm_config_t cfg;
+	unsigned n = 0;
+
+	ck_assert_int_ge(vm_config_key_lookup(key), 0);
+	ck_assert_int_eq(vm_policy_kind_of_key(key), (int)kind);
+	for (unsigned i = 0; (p = vm_policy_nth(kind, i)); i++, n++) {
+		ck_assert_uint_lt(strlen(p->name), VM_CONFIG_WORD);
+		ck_assert(p->why && *p->why && p->help && *p->help);
+		ck_assert_ptr_eq(vm_policy_find(kind, p->name), p);
+		vm_config_default(&cfg);
+		ck_assert_msg(vm_config_set(&cfg, key, p->name, &err), "%s=%s: %s",
+			      key, p->name, err ? err->message : "?");
+		expect_value(&cfg, key, p->name);
+		if (i > 0)
+			g_string_append(want, vm_policy_nth(kind, i + 1) ? ", " : " or ");
+		g_string_append(want, p->name);
+	}
+	g_string_append(want, ")");
+	ck_assert_uint_ge(n, 2);
+	ck_assert(!vm_config_set(&cfg, key, "no-such-policy", &err));
+	ck_assert_error(err, VM_ERROR_INVALID, want->str);
+	g_clear_error(&err);
+	ck_assert_ptr_null(vm_policy_find(kind, "no-such-policy"));
+	g_string_free(want, TRUE);
+}
+END_TEST
+
 /* Every key of every built-in prints a value that -s reads back. */
 START_TEST(test_format_parse_all)
 {
@@ -929,6 +977,7 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_set_good, 0,
 			    G_N_ELEMENTS(good_sets));
 	tcase_add_loop_test(tc, test_set_bad, 0, G_N_ELEMENTS(bad_sets));
+	tcase_add_loop_test(tc, test_policy_words, 0, VM_POLICY_NR_KINDS);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ini");

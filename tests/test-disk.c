@@ -566,7 +566,7 @@ START_TEST(test_new)
 	vm_disk_t *d = vm_disk_new(&cfg);
 
 	ck_assert_ptr_nonnull(d);
-	ck_assert_str_eq(d->ops->name, new_cases[_i].type);
+	ck_assert_str_eq(d->ops->policy.name, new_cases[_i].type);
 	ck_assert_uint_eq(d->queue_depth, new_cases[_i].want_depth);
 	ck_assert_uint_eq(d->max_blocks, new_cases[_i].want_max_blocks);
 	ck_assert_uint_eq(d->latency, 1);

@@ -30,7 +30,14 @@
  *
  * The classic string 1 2 3 4 1 2 5 1 2 3 4 5 (Belady, Nelson and Shedler
  * 1969) gives, worked by hand below: FIFO 9 faults with 3 frames and 10 with
- * 4 (the anomaly), LRU 10 and 8, OPT 7 and 6.
+ * 4 (the anomaly), LRU 10 and 8, OPT 7 and 6, MRU 7 and 6.  The loop
+ * 1 2 3 4 1 2 3 4 1 2 3 4 over 3 frames: LRU and FIFO fault on all 12
+ * accesses, MRU on 6, OPT on 6.
+ *
+ * The tests of every policy (bookkeeping, wants, removal, putback) walk the
+ * registry, so a policy added to it is tested here without an edit; those
+ * that check an order know the order of the policies listed in
+ * drain_order() and only check "each page once" for the others.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -203,8 +210,8 @@ static char *draw(const sim_t *s, gboolean refs)
 	static const char *const mglru_names[] = {
 		"a0", "f0", "a1", "f1", "a2", "f2", "a3", "f3"
 	};
-	gboolean lru2q = strcmp(s->rc->ops->name, "lru2q") == 0;
-	gboolean mglru = strcmp(s->rc->ops->name, "mglru") == 0;
+	gboolean lru2q = strcmp(s->rc->ops->policy.name, "lru2q") == 0;
+	gboolean mglru = strcmp(s->rc->ops->policy.name, "mglru") == 0;
 	const char *const *names = lru2q ? lru2q_names
 				 : mglru ? mglru_names : pair_names;
 	unsigned nr_lists = lru2q ? 4 : mglru ? 8 : 2;
@@ -382,6 +389,52 @@ static const step_t fifo_3b[] = {
 };
 
 /*
+ * MRU, 3 frames, on the loop: the page just used is the one needed last,
+ * so MRU keeps the rest and faults once per round after the first (6; LRU
+ * faults 12 times).  The list is in recency order, the victim its head.
+ */
+static const step_t mru_loop_3[] = {
+	{ 1, M, NO, "anon: 1" },
+	{ 2, M, NO, "anon: 2 1" },
+	{ 3, M, NO, "anon: 3 2 1" },
+	{ 4, M,  3, "anon: 4 2 1" },       /* the newest goes: 3 */
+	{ 1, H, NO, "anon: 1 4 2" },
+	{ 2, H, NO, "anon: 2 1 4" },
+	{ 3, M,  2, "anon: 3 1 4" },
+	{ 4, H, NO, "anon: 4 3 1" },
+	{ 1, H, NO, "anon: 1 4 3" },
+	{ 2, M,  1, "anon: 2 4 3" },
+	{ 3, H, NO, "anon: 3 2 4" },
+	{ 4, H, NO, "anon: 4 3 2" },
+};
+
+/* MRU, 3 frames, on the classic string: 7 faults, as OPT. */
+static const step_t mru_3[] = {
+	{ 1, M, NO, "anon: 1" },
+	{ 2, M, NO, "anon: 2 1" },
+	{ 3, M, NO, "anon: 3 2 1" },
+	{ 4, M,  3, "anon: 4 2 1" },
+	{ 1, H, NO, "anon: 1 4 2" },
+	{ 2, H, NO, "anon: 2 1 4" },
+	{ 5, M,  2, "anon: 5 1 4" },
+	{ 1, H, NO, "anon: 1 5 4" },
+	{ 2, M,  1, "anon: 2 5 4" },
+	{ 3, M,  2, "anon: 3 5 4" },
+	{ 4, H, NO, "anon: 4 3 5" },
+	{ 5, H, NO, "anon: 5 4 3" },
+};
+
+/* MRU across types: the newer of the two heads goes, here file page 101,
+ * used after anonymous page 2. */
+static const step_t mru_types[] = {
+	{ 1, M, NO, "anon: 1" },
+	{ 101, M, NO, "anon: 1 | file: 101" },
+	{ 2, M, NO, "anon: 2 1 | file: 101" },
+	{ 101, H, NO, "anon: 2 1 | file: 101" },
+	{ 3, M, 101, "anon: 3 2 1" },
+};
+
+/*
  * lru2q over 4 frames, anonymous pages only: activation on the second
  * reference, second chances on the inactive tail, and deactivation from the
  * active tail when inactive < active.
@@ -552,6 +605,10 @@ static const struct scenario {
 	/* the hand looks at 4, then 2, then 4 pages */
 	S("clock vs fifo", "clock", 3, clock_3, TRUE, 6, 10, 0, 0),
 	S("fifo vs clock", "fifo", 3, fifo_3b, FALSE, 7, 4, 0, 0),
+	/* one page looked at per victim */
+	S("mru loop 3 frames", "mru", 3, mru_loop_3, FALSE, 6, 3, 0, 0),
+	S("mru 3 frames", "mru", 3, mru_3, FALSE, 7, 4, 0, 0),
+	S("mru anon and file", "mru", 3, mru_types, FALSE, 4, 1, 0, 0),
 	/* scans: 4 + 1 + 3 + 1 + 2; activations of 1, 4, 7; 1 deactivated */
 	S("lru2q 4 frames", "lru2q", 4, lru2q_4, TRUE, 9, 11, 3, 1),
 	/* scans per victim: 5, 2, 1, 4, 2; promotions of 2 and 5 */
@@ -617,6 +674,7 @@ static const struct {
 	{ "fifo", 3, 9 }, { "fifo", 4, 10 },
 	{ "lru", 3, 10 }, { "lru", 4, 8 },
 	{ "opt", 3, 7 }, { "opt", 4, 6 },
+	{ "mru", 3, 7 }, { "mru", 4, 6 },
 };
 
 static unsigned run_string(const char *policy, unsigned frames,
@@ -647,6 +705,24 @@ START_TEST(test_belady_counts)
 				     belady_cases[_i].frames, belady,
 				     G_N_ELEMENTS(belady), 1, NULL),
 			  belady_cases[_i].faults);
+}
+END_TEST
+
+/* The loop 1 2 3 4 x 3 over 3 frames: what MRU is for. */
+static const int loop4[] = { 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4 };
+
+static const struct {
+	const char *policy;
+	unsigned faults;
+} loop_cases[] = {
+	{ "lru", 12 }, { "fifo", 12 }, { "mru", 6 }, { "opt", 6 },
+};
+
+START_TEST(test_loop_counts)
+{
+	ck_assert_uint_eq(run_string(loop_cases[_i].policy, 3, loop4,
+				     G_N_ELEMENTS(loop4), 1, NULL),
+			  loop_cases[_i].faults);
 }
 END_TEST
 
@@ -681,7 +757,7 @@ START_TEST(test_opt_is_optimal)
 	for (unsigned k = 4; k <= 24; k += 10) {
 		unsigned opt = run_string("opt", k, refs, LONG_N, 1, NULL);
 		for (unsigned p = 0; vm_reclaim_policies[p]; p++) {
-			const char *name = vm_reclaim_policies[p]->name;
+			const char *name = vm_reclaim_policies[p]->policy.name;
 			unsigned f = run_string(name, k, refs, LONG_N, 1, NULL);
 			ck_assert_msg(opt <= f, "opt %u > %s %u (%u frames)",
 				      opt, name, f, k);
@@ -725,7 +801,7 @@ START_TEST(test_bookkeeping)
 		for (unsigned i = 0; i < LONG_N; i++)
 			if (refs[i] < 100 && refs[i] > 4)
 				refs[i] += 100;
-	sim_init(&s, ops->name, frames, 60, 3, 12);
+	sim_init(&s, ops->policy.name, frames, 60, 3, 12);
 	sim_set_refs(&s, refs, LONG_N);
 	s.want_anon = !no_swap;
 	for (unsigned i = 0; i < LONG_N; i++) {
@@ -746,7 +822,7 @@ START_TEST(test_bookkeeping)
 		}
 		REQUIRE(s.rc->nr[VM_RECLAIM_ANON] == anon);
 		REQUIRE(s.rc->nr[VM_RECLAIM_FILE] == file);
-		if (strcmp(ops->name, "random") != 0)
+		if (strcmp(ops->policy.name, "random") != 0)
 			g_free(draw(&s, TRUE));
 	}
 	ck_assert_uint_eq(s.rc->stats.pgsteal, s.faults - frames);
@@ -1059,7 +1135,37 @@ END_TEST
 /* Every policy: wants, removal, putback, isolation.                   */
 /* ------------------------------------------------------------------ */
 
-#define NR_POLICIES 7
+/* Policies in the registry: the loops below cover every one. */
+static unsigned nr_policies(void)
+{
+	unsigned n = 0;
+
+	while (vm_reclaim_policies[n])
+		n++;
+	return n;
+}
+
+/*
+ * The order in which a policy gives up pages loaded and never accessed:
+ * the oldest first, the newest first, or one the tests cannot predict
+ * (random, and a policy not listed here yet: then only "each page once"
+ * is checked).
+ */
+enum { ANY_ORDER, OLDEST_FIRST, NEWEST_FIRST };
+
+static int drain_order(const char *policy)
+{
+	static const char *const oldest[] = {
+		"lru2q", "lru", "fifo", "clock", "opt", "mglru"
+	};
+
+	if (strcmp(policy, "mru") == 0)
+		return NEWEST_FIRST;
+	for (unsigned i = 0; i < G_N_ELEMENTS(oldest); i++)
+		if (strcmp(policy, oldest[i]) == 0)
+			return OLDEST_FIRST;
+	return ANY_ORDER;
+}
 
 /*
  * Anon 1 2 3 and file 101 102 103, interleaved and referenced, on 6 frames:
@@ -1072,7 +1178,7 @@ START_TEST(test_want_types)
 	sim_t s;
 	int hit;
 
-	sim_init(&s, vm_reclaim_policies[_i]->name, 6, 60, 1, 12);
+	sim_init(&s, vm_reclaim_policies[_i]->policy.name, 6, 60, 1, 12);
 	sim_set_refs(&s, pages, 6);
 	for (s.pos = 0; s.pos < 6; s.pos++)
 		sim_access(&s, pages[s.pos], &hit);
@@ -1111,10 +1217,12 @@ static unsigned drain(sim_t *s, int *out)
 
 /*
  * Pages 1..5 loaded and never accessed (no bits, nothing active), then one
- * removed: the tail (1), the middle (3) or the head (5).  Every policy but
- * random then gives the others up oldest first; random gives each once.
+ * removed: the tail (1), the middle (3) or the head (5).  The others then
+ * come out in the policy's drain_order(): oldest first for most, newest
+ * first for mru, each once for random.
  *
  *   before: anon: 5 4 3 2 1   remove 3 ─► anon: 5 4 2 1   victims 1 2 4 5
+ *                                                          (mru: 5 4 2 1)
  */
 static const int remove_pages[] = { 1, 3, 5 };
 
@@ -1122,12 +1230,13 @@ START_TEST(test_remove)
 {
 	const vm_reclaim_ops_t *ops = vm_reclaim_policies[_i / 3];
 	int gone = remove_pages[_i % 3];
-	gboolean ordered = strcmp(ops->name, "random") != 0;
+	int order = drain_order(ops->policy.name);
+	gboolean ordered = order != ANY_ORDER;
 	int out[8], seen = 0;
 	uint32_t pfn;
 	sim_t s;
 
-	sim_init(&s, ops->name, 5, 60, 1, 12);
+	sim_init(&s, ops->policy.name, 5, 60, 1, 12);
 	sim_set_refs(&s, out, 0);  /* no future: opt sees every page unused */
 	for (int p = 1; p <= 5; p++)
 		sim_load(&s, p);
@@ -1139,9 +1248,9 @@ START_TEST(test_remove)
 	if (ordered) {
 		char *lists = draw(&s, FALSE);
 		/* mglru: anonymous pages are born in max_seq - 1 = 2 */
-		GString *want = g_string_new(strcmp(ops->name, "lru2q") == 0
+		GString *want = g_string_new(strcmp(ops->policy.name, "lru2q") == 0
 					     ? "ia:"
-					     : strcmp(ops->name, "mglru") == 0
+					     : strcmp(ops->policy.name, "mglru") == 0
 					     ? "a2:" : "anon:");
 		for (int p = 5; p >= 1; p--)
 			if (p != gone)
@@ -1154,8 +1263,10 @@ START_TEST(test_remove)
 	for (int i = 0, p = 1; i < 4; i++, p++) {
 		if (p == gone)
 			p++;
-		if (ordered)
+		if (order == OLDEST_FIRST)
 			ck_assert_int_eq(out[i], p);
+		else if (order == NEWEST_FIRST)
+			ck_assert_int_eq(out[3 - i], p);
 		ck_assert_int_ne(out[i], gone);
 		seen |= 1 << out[i];
 	}
@@ -1170,23 +1281,25 @@ END_TEST
  * Pages 1..4, never accessed; the first victim (1, or random's pick) cannot
  * be evicted and is put back: it rejoins as the newest page, so the drain
  * takes it last (2 3 4 1), and pgsteal counts only the pages really taken.
+ * mru's first victim is 4, which goes back to the tail, where mru looks
+ * last: 3 2 1 4.
  */
 START_TEST(test_putback)
 {
 	const vm_reclaim_ops_t *ops = vm_reclaim_policies[_i];
-	gboolean ordered = strcmp(ops->name, "random") != 0;
+	int order = drain_order(ops->policy.name);
 	int out[8], seen = 0;
 	uint32_t v;
 	sim_t s;
 
-	sim_init(&s, ops->name, 4, 60, 1, 12);
+	sim_init(&s, ops->policy.name, 4, 60, 1, 12);
 	sim_set_refs(&s, out, 0);
 	for (int p = 1; p <= 4; p++)
 		sim_load(&s, p);
 	v = vm_reclaim_victim(s.rc, TRUE, TRUE);
 	ck_assert_uint_ne(v, VM_NIL);
-	if (ordered)
-		ck_assert_uint_eq(s.fr.f[v].index, 1);
+	if (order != ANY_ORDER)
+		ck_assert_uint_eq(s.fr.f[v].index, order == OLDEST_FIRST ? 1 : 4);
 	ck_assert_uint_eq(vm_reclaim_nr(s.rc), 3);
 	ck_assert_uint_eq(s.rc->stats.pgsteal, 1);
 	vm_reclaim_putback(s.rc, v);
@@ -1196,8 +1309,10 @@ START_TEST(test_putback)
 	ck_assert_uint_eq(s.rc->stats.putback, 1);
 	ck_assert_uint_eq(drain(&s, out), 4);
 	for (int i = 0; i < 4; i++) {
-		if (ordered)
+		if (order == OLDEST_FIRST)
 			ck_assert_int_eq(out[i], i < 3 ? i + 2 : 1);
+		else if (order == NEWEST_FIRST)
+			ck_assert_int_eq(out[i], i < 3 ? 3 - i : 4);
 		seen |= 1 << out[i];
 	}
 	ck_assert_int_eq(seen, 0x1e);
@@ -1215,7 +1330,7 @@ START_TEST(test_isolated_access)
 	sim_t s;
 	uint32_t v;
 
-	sim_init(&s, vm_reclaim_policies[_i]->name, 3, 60, 1, 12);
+	sim_init(&s, vm_reclaim_policies[_i]->policy.name, 3, 60, 1, 12);
 	sim_set_refs(&s, (const int[]){ 0 }, 0);
 	for (int p = 1; p <= 3; p++)
 		sim_load(&s, p);
@@ -1348,7 +1463,7 @@ START_TEST(test_policy_find)
 
 	ck_assert_ptr_eq(ops, find_cases[_i].ops);
 	if (ops) {
-		ck_assert_str_eq(ops->name, find_cases[_i].name);
+		ck_assert_str_eq(ops->policy.name, find_cases[_i].name);
 		ck_assert_ptr_nonnull(ops->add);
 		ck_assert_ptr_nonnull(ops->remove);
 		ck_assert_ptr_nonnull(ops->victim);
@@ -1362,8 +1477,12 @@ START_TEST(test_registry)
 
 	while (vm_reclaim_policies[n])
 		n++;
-	ck_assert_uint_eq(n, NR_POLICIES);
+	ck_assert_uint_eq(n, nr_policies());
+	ck_assert_uint_ge(n, 8);
 	ck_assert_ptr_eq(vm_reclaim_policies[0], &vm_reclaim_policy_lru2q);
+	/* a policy the header does not declare is found all the same */
+	ck_assert_ptr_nonnull(vm_reclaim_policy_find("mru"));
+	ck_assert_str_eq(vm_reclaim_policy_find("mru")->policy.name, "mru");
 }
 END_TEST
 
@@ -1376,13 +1495,14 @@ static Suite *reclaim_suite(void)
 	tcase_add_loop_test(tc, test_steps, 0, G_N_ELEMENTS(scenarios));
 	tcase_add_loop_test(tc, test_belady_counts, 0,
 			    G_N_ELEMENTS(belady_cases));
+	tcase_add_loop_test(tc, test_loop_counts, 0, G_N_ELEMENTS(loop_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("properties");
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_opt_is_optimal, 0, 3);
 	tcase_add_loop_test(tc, test_stack_property, 0, 4);
-	tcase_add_loop_test(tc, test_bookkeeping, 0, 2 * NR_POLICIES);
+	tcase_add_loop_test(tc, test_bookkeeping, 0, 2 * nr_policies());
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lru2q");
@@ -1399,11 +1519,11 @@ static Suite *reclaim_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lists");
-	tcase_add_loop_test(tc, test_want_types, 0, NR_POLICIES);
+	tcase_add_loop_test(tc, test_want_types, 0, nr_policies());
 	tcase_add_loop_test(tc, test_remove, 0,
-			    NR_POLICIES * G_N_ELEMENTS(remove_pages));
-	tcase_add_loop_test(tc, test_putback, 0, NR_POLICIES);
-	tcase_add_loop_test(tc, test_isolated_access, 0, NR_POLICIES);
+			    nr_policies() * G_N_ELEMENTS(remove_pages));
+	tcase_add_loop_test(tc, test_putback, 0, nr_policies());
+	tcase_add_loop_test(tc, test_isolated_access, 0, nr_policies());
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("random");

@@ -807,7 +807,7 @@ START_TEST(test_policy_find)
 
 	ck_assert_ptr_eq(ops, find_cases[_i].ops);
 	if (ops) {
-		ck_assert_str_eq(ops->name, find_cases[_i].name);
+		ck_assert_str_eq(ops->policy.name, find_cases[_i].name);
 		ck_assert_ptr_nonnull(ops->victim);
 	}
 }
@@ -821,6 +821,72 @@ START_TEST(test_registry)
 		n++;
 	ck_assert_uint_eq(n, 3);
 	ck_assert_ptr_eq(vm_tlb_policies[0], &vm_tlb_policy_lru);
+}
+END_TEST
+
+/*
+ * The core asks the policy, and obeys it: a test policy that always names
+ * the last way, counting its calls.  Four entries in 2 sets of 2 ways; the
+ * first two fills of a set take its free ways (no call), the third evicts
+ * way 1 whatever the stamps say, and a refill of a cached entry calls
+ * nothing.
+ *
+ *   set 0 (even vpns): fill 0, 2 ─► │ 0 │ 2 │   fill 4 ─► │ 0 │ 4 │  1 call
+ */
+static unsigned last_way_calls;
+
+static unsigned last_way_victim(vm_tlb_t *t, vm_tlb_entry_t *set,
+				unsigned ways)
+{
+	(void)t;
+	for (unsigned w = 0; w < ways; w++)
+		ck_assert(set[w].valid);
+	last_way_calls++;
+	return ways - 1;
+}
+
+static const vm_tlb_policy_ops_t last_way_policy = {
+	.policy = { .name = "last", .why = "the last way", .help = "test" },
+	.victim = last_way_victim,
+};
+
+START_TEST(test_victim_hook)
+{
+	vm_tlb_t *t = vm_tlb_new(4, 2, &last_way_policy);
+	vm_tlb_entry_t ev;
+
+	last_way_calls = 0;
+	ck_assert(!vm_tlb_fill(t, 0, 1, 10, 1, &ev));
+	ck_assert(!vm_tlb_fill(t, 2, 1, 12, 1, &ev));
+	ck_assert(!vm_tlb_fill(t, 0, 1, 11, 1, &ev));   /* refill: in place */
+	ck_assert_uint_eq(last_way_calls, 0);
+	ck_assert(vm_tlb_fill(t, 4, 1, 14, 1, &ev));
+	ck_assert_uint_eq(last_way_calls, 1);
+	ck_assert_uint_eq(ev.vpn, 2);                  /* way 1 held vpn 2 */
+	ck_assert_ptr_nonnull(vm_tlb_peek(t, 0, 1));
+	ck_assert_ptr_nonnull(vm_tlb_peek(t, 4, 1));
+	ck_assert_ptr_null(vm_tlb_peek(t, 2, 1));
+	ck_assert(!vm_tlb_fill(t, 1, 1, 15, 1, &ev));   /* set 1 is empty */
+	ck_assert_uint_eq(last_way_calls, 1);
+	vm_tlb_free(t);
+}
+END_TEST
+
+/* Every registered policy's victim is a valid way of a full set. */
+START_TEST(test_victim_in_range)
+{
+	const vm_tlb_policy_ops_t *ops = vm_tlb_policies[_i];
+	vm_tlb_t *t = vm_tlb_new(12, 0, ops);
+	vm_tlb_entry_t ev;
+
+	for (uint64_t v = 0; v < 12; v++)
+		ck_assert(!vm_tlb_fill(t, v, 1, v, 1, NULL));
+	for (uint64_t v = 12; v < 200; v++) {
+		ck_assert(vm_tlb_fill(t, v, 1, v, 1, &ev));
+		ck_assert_ptr_null(vm_tlb_peek(t, ev.vpn, 1));
+		ck_assert_uint_eq(vm_tlb_nr_valid(t), 12);
+	}
+	vm_tlb_free(t);
 }
 END_TEST
 
@@ -857,6 +923,8 @@ static Suite *tlb_suite(void)
 	tc = tcase_create("registry");
 	tcase_add_loop_test(tc, test_policy_find, 0, G_N_ELEMENTS(find_cases));
 	tcase_add_test(tc, test_registry);
+	tcase_add_test(tc, test_victim_hook);
+	tcase_add_loop_test(tc, test_victim_in_range, 0, nr_policies);
 	suite_add_tcase(s, tc);
 	return s;
 }
