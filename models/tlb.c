@@ -62,6 +62,10 @@ vm_tlb_t *vm_tlb_new(unsigned entries, unsigned ways,
 
 	t = g_new0(vm_tlb_t, 1);
 	t->entries = g_new0(vm_tlb_entry_t, entries);
+	t->keys = g_new(uint64_t, entries);
+	t->ages = g_new0(uint64_t, entries);
+	for (unsigned i = 0; i < entries; i++)
+		t->keys[i] = VM_TLB_NO_KEY;
 	t->nr_sets = entries / ways;
 	t->ways = ways;
 	/* nr_sets == 1 also gives 0, and vm_tlb_set masks every vpn to set 0. */
@@ -80,17 +84,33 @@ void vm_tlb_free(vm_tlb_t *t)
 	if (t->ops->destroy)
 		t->ops->destroy(t->priv);
 	g_free(t->entries);
+	g_free(t->keys);
+	g_free(t->ages);
 	g_free(t);
+}
+
+/*
+ * Make keys[] and ages[] agree with entries[] again, after someone wrote
+ * the entries directly (a copy of a TLB, a test).
+ */
+void vm_tlb_sync(vm_tlb_t *t)
+{
+	g_return_if_fail(t != NULL);
+	for (size_t i = 0; i < (size_t)t->nr_sets * t->ways; i++) {
+		const vm_tlb_entry_t *e = &t->entries[i];
+		t->keys[i] = e->valid ? e->vpn : VM_TLB_NO_KEY;
+		t->ages[i] = e->valid ? e->stamp + 1 : 0;
+	}
 }
 
 /* The valid entry for (@vpn, @asid) in its set, or NULL. */
 static vm_tlb_entry_t *find(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
 {
-	vm_tlb_entry_t *set = vm_tlb_set(t, vpn);
+	size_t i = vm_tlb_set_index(t, vpn);
 
 	for (unsigned w = 0; w < t->ways; w++)
-		if (set[w].valid && set[w].vpn == vpn && set[w].asid == asid)
-			return &set[w];
+		if (t->keys[i + w] == vpn && t->entries[i + w].asid == asid)
+			return &t->entries[i + w];
 	return NULL;
 }
 
@@ -105,9 +125,12 @@ const vm_tlb_entry_t *vm_tlb_peek(const vm_tlb_t *t, uint64_t vpn,
 	return find((vm_tlb_t *)t, vpn, asid);
 }
 
-static void drop(vm_tlb_entry_t *e)
+static void drop(vm_tlb_t *t, vm_tlb_entry_t *e)
 {
+	size_t i = (size_t)(e - t->entries);
 	memset(e, 0, sizeof(*e));
+	t->keys[i] = VM_TLB_NO_KEY;
+	t->ages[i] = 0;
 }
 
 gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
@@ -117,24 +140,26 @@ gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 	gboolean was_valid = FALSE;
 
 	g_return_val_if_fail(t != NULL, FALSE);
+	size_t base = vm_tlb_set_index(t, vpn);
+	set = t->entries + base;
 	if (t->ops->victim_is_min_stamp) {
-		/* one pass: the same entry, else the first free way, else the
-		 * oldest stamp (lowest way on ties, as the policies' victim).
-		 * A free way's key is 0 and a valid one's its stamp + 1, so
-		 * both are the first smallest key, found without a branch: a
-		 * branch on random stamps mispredicted on half the ways, and
-		 * was most of the cost of a TLB miss. */
-		set = vm_tlb_set(t, vpn);
+		/* one pass over keys[] and ages[]: the same entry, else the
+		 * first free way, else the oldest stamp (lowest way on ties,
+		 * as the policies' victim).  A free way's age is 0 and a
+		 * valid one's its stamp + 1, so both are the first smallest
+		 * age, found without a branch: a branch on random stamps
+		 * mispredicted on half the ways, and was most of the cost of
+		 * a TLB miss. */
+		const uint64_t *keys = t->keys + base, *ages = t->ages + base;
 		uint64_t min_key = UINT64_MAX;
 		unsigned old_w = 0;
 		e = NULL;
 		for (unsigned w = 0; w < t->ways; w++) {
-			const vm_tlb_entry_t *x = &set[w];
-			if (x->valid && x->vpn == vpn && x->asid == asid) {
+			if (keys[w] == vpn && set[w].asid == asid) {
 				e = &set[w];
 				break;
 			}
-			uint64_t key = x->valid ? x->stamp + 1 : 0;
+			uint64_t key = ages[w];
 			gboolean lt = key < min_key;
 			min_key = lt ? key : min_key;
 			old_w = lt ? w : old_w;
@@ -151,9 +176,8 @@ gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 		e = find(t, vpn, asid);
 	}
 	if (!e) {
-		set = vm_tlb_set(t, vpn);
 		for (unsigned w = 0; w < t->ways; w++) {
-			if (!set[w].valid) {
+			if (t->keys[base + w] == VM_TLB_NO_KEY) {
 				e = &set[w];
 				break;
 			}
@@ -176,6 +200,9 @@ gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 	e->valid = 1;
 	if (t->ops->fill)
 		t->ops->fill(t, e);
+	size_t i = (size_t)(e - t->entries);
+	t->keys[i] = vpn;
+	t->ages[i] = e->stamp + 1;
 	return was_valid;
 }
 
@@ -187,7 +214,7 @@ gboolean vm_tlb_invalidate(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
 	e = find(t, vpn, asid);
 	if (!e)
 		return FALSE;
-	drop(e);
+	drop(t, e);
 	return TRUE;
 }
 
@@ -206,7 +233,7 @@ unsigned vm_tlb_invalidate_range(vm_tlb_t *t, uint64_t vpn, uint64_t npages,
 
 			/* Unsigned difference: also right when vpn+npages wraps. */
 			if (e->valid && e->asid == asid && e->vpn - vpn < npages) {
-				drop(e);
+				drop(t, e);
 				n++;
 			}
 		}
@@ -229,7 +256,7 @@ unsigned vm_tlb_flush_asid(vm_tlb_t *t, uint32_t asid)
 		vm_tlb_entry_t *e = &t->entries[i];
 
 		if (e->valid && e->asid == asid) {
-			drop(e);
+			drop(t, e);
 			n++;
 		}
 	}
@@ -244,6 +271,7 @@ unsigned vm_tlb_flush_all(vm_tlb_t *t)
 	n = vm_tlb_nr_valid(t);
 	memset(t->entries, 0,
 	       (size_t)t->nr_sets * t->ways * sizeof(vm_tlb_entry_t));
+	vm_tlb_sync(t);
 	return n;
 }
 
