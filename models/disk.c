@@ -2,8 +2,9 @@
  * The disk core: the registry of disk types, the queue's slots, the head,
  * the busy-time union and the counters; the types (disk-nvme.c,
  * disk-ssd.c, disk-hdd.c, disk-ram.c) only time one request.  Everything
- * is allocated in vm_disk_new; a submission scans queue_depth slots and
- * allocates nothing.
+ * is allocated in vm_disk_new; a submission takes the next slot round
+ * robin (earliest_slot says why that is the earliest free) and allocates
+ * nothing.
  *
  *   submit(now, req) ─► slot s = earliest free (lowest index on a tie)
  *                        start = max(now, slot_free[s])
