@@ -530,6 +530,15 @@ static const char *const fast_lines[] = {
 	"1 r 18446744073709551616", "1 r 0x", "1 r 0", "0 r 0x10", "1 q 0x10",
 	"1 r  0x10", "1 r 0x10g", "1 r 12a", "01 w 0x1000", "1 r 0x10 8",
 	"1 rw 0x10", "1 r", "1 r 0xAbCdEf",
+	/* the SWAR digits (traces/vmt.c hex8): 1 to 16 digits, every hex
+	 * letter in both cases, the characters next to them in ASCII, a
+	 * trailing blank, a non-ASCII byte */
+	"1 r 0x1", "1 r 0x12", "12 r 0x1", "1 r 0x123456789",
+	"1 r 0x1234567890abcdef", "1 r 0xFEDCBA9876543210", "1 r 0x0123456789ABCDEF",
+	"1 r 0x10000040", "1 r 0x1000004g", "1 r 0x1000004G", "1 r 0x1000004/",
+	"1 r 0x1000004:", "1 r 0x1000004@", "1 r 0x1000004`", "1 r 0x10000040 ",
+	"1 r 0x10000040\t", "1 r 0x1000\xc3\xa9", "1 r 0x123456789abcdef\x80",
+	"1 r 0x1234567890abcdeff", "1 r 0x00000000000000000001",
 };
 
 START_TEST(fast_path_same_as_general)

@@ -225,7 +225,8 @@ fill(vm_vmt_reader_t *r, GError **error)
 }
 
 static next_line_t
-next_line_file(vm_vmt_reader_t *r, const char **linep, GError **error)
+next_line_file(vm_vmt_reader_t *r, const char **linep, size_t *lenp,
+	       GError **error)
 {
 	for (;;) {
 		char *p = r->buf + r->pos;
@@ -244,6 +245,7 @@ next_line_file(vm_vmt_reader_t *r, const char **linep, GError **error)
 			if (G_UNLIKELY(n > VMT_MAX_LINE))
 				return too_long(r, error);
 			*linep = p;
+			*lenp = n;
 			/* the offset after the '\n' (which the reader may have
 			 * added itself, past read_off) */
 			if (G_UNLIKELY(r->nul_off < r->read_off + r->added_nl -
@@ -277,7 +279,8 @@ next_line_file(vm_vmt_reader_t *r, const char **linep, GError **error)
 }
 
 static next_line_t
-next_line_memory(vm_vmt_reader_t *r, const char **linep, GError **error)
+next_line_memory(vm_vmt_reader_t *r, const char **linep, size_t *lenp,
+		 GError **error)
 {
 	const char *p, *nl;
 	size_t avail, n;
@@ -304,6 +307,7 @@ next_line_memory(vm_vmt_reader_t *r, const char **linep, GError **error)
 		p = r->buf;
 	}
 	*linep = p;
+	*lenp = n;
 	return NL_LINE;
 }
 
@@ -1110,6 +1114,49 @@ static const uint8_t hexv[256] = {
 };
 
 /*
+ * The 8 bytes at @p as a little-endian word: a hex number's last digits.
+ */
+static inline uint64_t
+load8(const unsigned char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, sizeof x);
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+	x = GUINT64_SWAP_LE_BE(x);
+#endif
+	return x;
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+
+/*
+ * The hex digits in the top @c bytes (1 to 8) of @x, the first digit in
+ * the lowest of them, as a number; FALSE when one is not a hex digit.  All
+ * eight bytes at once (SWAR): a byte below 0x80 plus at most 0x80 never
+ * carries into the next, so each comparison is an addition that sets a
+ * byte's top bit.  The bytes below the digits are cleared first, and read
+ * as leading zeros.
+ */
+static inline gboolean
+hex8(uint64_t x, unsigned c, uint64_t *out)
+{
+	const unsigned sh = 8 * (8 - c);
+	const uint64_t want = (0x80 * ONES) >> sh << sh;
+	x = x >> sh << sh;
+	uint64_t l = x | 0x20 * ONES;                     /* 'A'-'F' to 'a'-'f' */
+	uint64_t dig = (x + (0x80 - 0x30) * ONES) & ~(x + (0x80 - 0x3a) * ONES);
+	uint64_t let = (l + (0x80 - 0x61) * ONES) & ~(l + (0x80 - 0x67) * ONES);
+	if (((dig | let) & ~x & want) != want)
+		return FALSE;
+	uint64_t nib = (x & 0x0f * ONES) + ((let >> 7) & ONES) * 9;
+	/* pairs of digits, pairs of bytes, pairs of 16-bit halves */
+	uint64_t t = ((nib << 4) | (nib >> 8)) & UINT64_C(0x00ff00ff00ff00ff);
+	t = ((t << 8) | (t >> 16)) & UINT64_C(0x0000ffff0000ffff);
+	*out = ((t << 16) | (t >> 32)) & UINT64_C(0xffffffff);
+	return TRUE;
+}
+
+/*
  * The shape nearly every line of a recorded or generated trace has,
  * `PID r|w|x ADDR\n` with single spaces, PID of at most 9 digits and ADDR
  * of at most 16 hex or 19 decimal digits (so that neither can overflow),
@@ -1122,7 +1169,7 @@ static const uint8_t hexv[256] = {
  * from its start (and reports, if it is wrong).
  */
 static inline int
-fast_access(vm_vmt_reader_t *r, const char *line, vm_record_t *rec)
+fast_access(vm_vmt_reader_t *r, const char *line, size_t len, vm_record_t *rec)
 {
 	const unsigned char *p = (const unsigned char *)line;
 	uint32_t pid = 0;
@@ -1148,11 +1195,27 @@ fast_access(vm_vmt_reader_t *r, const char *line, vm_record_t *rec)
 	const unsigned char *q = p + ac;
 	uint64_t v = 0;
 	unsigned i;
+	const unsigned char *nl = p + len;   /* the line's '\n' */
 	if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) {
-		for (i = 2; (d = hexv[q[i]]) != 0 && i < 19; i++)
-			v = v << 4 | (d - 1);
-		if (i == 2 || i > 18)
-			return 0;
+		/* the digits, if the line is the fast shape: up to its end */
+		size_t c = (size_t)(nl - q) - 2;
+		uint64_t lo;
+		if (c >= 1 && c <= 8 && len >= 8) {
+			if (!hex8(load8(nl - 8), (unsigned)c, &v))
+				return 0;
+			i = (unsigned)c + 2;
+		} else if (c > 8 && c <= 16 && len >= 16) {
+			if (!hex8(load8(nl - 8), 8, &lo) ||
+			    !hex8(load8(nl - 16), (unsigned)c - 8, &v))
+				return 0;
+			v = v << 32 | lo;
+			i = (unsigned)c + 2;
+		} else {
+			for (i = 2; (d = hexv[q[i]]) != 0 && i < 19; i++)
+				v = v << 4 | (d - 1);
+			if (i == 2 || i > 18)
+				return 0;
+		}
 	} else {
 		for (i = 0; (d = (unsigned)q[i] - '0') <= 9 && i < 20; i++)
 			v = v * 10 + d;
@@ -1188,8 +1251,9 @@ next_text(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 		uint32_t pid;
 		int kind;
 
-		got = r->fd >= 0 ? next_line_file(r, &line, error)
-				 : next_line_memory(r, &line, error);
+		size_t len;
+		got = r->fd >= 0 ? next_line_file(r, &line, &len, error)
+				 : next_line_memory(r, &line, &len, error);
 		if (G_UNLIKELY(got != NL_LINE)) {
 			if (got == NL_EOF && r->state == ST_START) {
 				g_set_error(error, VM_ERROR, VM_ERROR_PARSE,
@@ -1200,7 +1264,7 @@ next_text(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 			return FALSE;
 		}
 		if (G_LIKELY(r->state != ST_START)) {
-			int fast = fast_access(r, line, rec);
+			int fast = fast_access(r, line, len, rec);
 			if (fast > 0)
 				return TRUE;
 			if (fast < 0)
