@@ -206,6 +206,37 @@ gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 	return was_valid;
 }
 
+gboolean vm_tlb_fill_absent(vm_tlb_t *t, uint64_t vpn, uint32_t asid,
+			    uint64_t pfn, uint8_t perm)
+{
+	g_return_val_if_fail(t != NULL, FALSE);
+	if (!t->ops->victim_is_min_stamp)
+		return vm_tlb_fill(t, vpn, asid, pfn, perm, NULL);
+	/* vm_tlb_fill's pass without the search for the entry itself: the
+	 * first smallest age is the first free way, else the oldest stamp */
+	size_t base = vm_tlb_set_index(t, vpn);
+	const uint64_t *ages = t->ages + base;
+	uint64_t min_key = UINT64_MAX;
+	unsigned old_w = 0;
+	for (unsigned w = 0; w < t->ways; w++) {
+		gboolean lt = ages[w] < min_key;
+		min_key = lt ? ages[w] : min_key;
+		old_w = lt ? w : old_w;
+	}
+	vm_tlb_entry_t *e = &t->entries[base + old_w];
+	gboolean was_valid = e->valid;
+	e->vpn = vpn;
+	e->asid = asid;
+	e->pfn = pfn;
+	e->perm = perm;
+	e->valid = 1;
+	if (t->ops->fill)
+		t->ops->fill(t, e);
+	t->keys[base + old_w] = vpn;
+	t->ages[base + old_w] = e->stamp + 1;
+	return was_valid;
+}
+
 gboolean vm_tlb_invalidate(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
 {
 	vm_tlb_entry_t *e;

@@ -156,6 +156,15 @@ const vm_tlb_entry_t *vm_tlb_peek(const vm_tlb_t *t, uint64_t vpn,
 gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 		     uint8_t perm, vm_tlb_entry_t *evicted);
 
+/*
+ * vm_tlb_fill for a translation the caller knows @t does not hold (a lookup
+ * of it in @t just missed, and nothing changed @t since): the victim
+ * search alone, without looking for the entry itself.  Returns whether a
+ * valid entry was evicted.
+ */
+gboolean vm_tlb_fill_absent(vm_tlb_t *t, uint64_t vpn, uint32_t asid,
+			    uint64_t pfn, uint8_t perm);
+
 /* Rebuild keys[] and ages[] from entries[] (after writing entries). */
 void vm_tlb_sync(vm_tlb_t *t);
 
