@@ -822,7 +822,7 @@ START_TEST(op_names)
 		{ VM_REC_EXIT, "exit" }, { VM_REC_CATCH, "catch" },
 		{ VM_REC_SLEEP, "sleep" }, { VM_REC_NOTE, "note" },
 		{ VM_REC_EXPECT, "expect" }, { VM_REC_CRASH, "crash" },
-		{ VM_REC_PROFILE, "profile" },
+		{ VM_REC_PROFILE, "profile" }, { VM_REC_MAP, "map" },
 	};
 	vm_record_t rec = { .kind = VM_REC_ACCESS };
 
