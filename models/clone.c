@@ -51,6 +51,8 @@ static vm_tlb_t *tlb_clone(const vm_tlb_t *t)
 	*c = *t;
 	c->entries = dup_array(t->entries, (size_t)t->nr_sets * t->ways,
 			       sizeof *t->entries);
+	c->keys = dup_array(t->keys, (size_t)t->nr_sets * t->ways, sizeof *t->keys);
+	c->ages = dup_array(t->ages, (size_t)t->nr_sets * t->ways, sizeof *t->ages);
 	g_assert(!t->ops->init || t->ops->clone);
 	c->priv = t->priv ? t->ops->clone(t->priv, t->nr_sets, t->ways) : NULL;
 	return c;

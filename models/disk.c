@@ -2,8 +2,9 @@
  * The disk core: the registry of disk types, the queue's slots, the head,
  * the busy-time union and the counters; the types (disk-nvme.c,
  * disk-ssd.c, disk-hdd.c, disk-ram.c) only time one request.  Everything
- * is allocated in vm_disk_new; a submission scans queue_depth slots and
- * allocates nothing.
+ * is allocated in vm_disk_new; a submission takes the next slot round
+ * robin (earliest_slot says why that is the earliest free) and allocates
+ * nothing.
  *
  *   submit(now, req) ─► slot s = earliest free (lowest index on a tie)
  *                        start = max(now, slot_free[s])
@@ -166,9 +167,21 @@ uint64_t vm_disk_transfer_ns(const vm_disk_t *d, uint64_t nr)
 	return secs * ns_per_s + frac;
 }
 
-/* The slot that frees first; the lowest index wins a tie. */
+/*
+ * The slot that frees first; the lowest index wins a tie.  Every request
+ * completes later than every one before it (its transfer waits for the
+ * channel, which the one before held until its completion, and lasts at
+ * least 1 ns), so the slots free in the order they were taken: round
+ * robin from slot 0, since at time 0 all are free and the lowest wins.
+ * That is next_slot, with no scan of queue_depth slots per request.  Only
+ * a completion time saturated at UINT64_MAX could break the order; the
+ * submission that sees one sets rr_unordered, and the scan takes over.
+ */
 static uint32_t earliest_slot(const vm_disk_t *d)
 {
+	if (G_LIKELY(!d->rr_unordered))
+		return d->next_slot;
+
 	uint32_t s = 0;
 
 	for (uint32_t i = 1; i < d->queue_depth; i++)
@@ -233,7 +246,9 @@ uint64_t vm_disk_submit(vm_disk_t *d, uint64_t now_ns,
 	g_assert(service > 0);
 	io->service_ns = service;
 	io->slot = s;
-
+	if (io->done_ns <= d->chan_free)
+		d->rr_unordered = TRUE;
+	d->next_slot = s + 1 == d->queue_depth ? 0 : s + 1;
 	d->slot_free[s] = io->done_ns;
 	d->chan_free = io->done_ns;
 	d->head = req->start + req->nr;

@@ -150,6 +150,10 @@ struct vm_disk {
 	uint32_t max_blocks;     /* VM_DISK_MAX_REQUEST_BYTES in blocks, >= 1 */
 	uint64_t *slot_free;     /* queue_depth entries: when each slot's last
 				  * request completes (0: never used) */
+	uint32_t next_slot;      /* the slot that frees first (disk.c
+				  * earliest_slot), unless rr_unordered */
+	gboolean rr_unordered;   /* a completion was not later than the one
+				  * before (saturated): scan the slots */
 	uint64_t head;           /* the block after the previous request */
 	uint64_t chan_free;      /* when the transfer channel is free */
 	uint64_t last_submit;    /* the latest submission's (clamped) time */

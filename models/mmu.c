@@ -55,8 +55,9 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			if (e) {
 				m->c.tlb_l2_hits++;
 				res->tlb = 2;
-				vm_tlb_fill(m->l1, vpn, p->pid, e->pfn, e->perm,
-					    NULL);
+				/* L1 missed it just now */
+				vm_tlb_fill_absent(m->l1, vpn, p->pid, e->pfn,
+						   e->perm);
 			} else {
 				m->c.tlb_l2_misses++;
 			}
@@ -101,7 +102,13 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 		res->pte_present = (*slot & VM_PTE_P) != 0;
 		if (res->pte_present && (pte_perm(*slot) & need[acc])) {
 			*slot |= VM_PTE_A;
-			vm_mmu_tlb_fill(m, p, vpn, *slot);
+			/* every TLB missed it just now: no entry to reuse */
+			vm_tlb_fill_absent(m->l1, vpn, p->pid, VM_PTE_PFN(*slot),
+					   pte_perm(*slot));
+			if (m->l2)
+				vm_tlb_fill_absent(m->l2, vpn, p->pid,
+						   VM_PTE_PFN(*slot),
+						   pte_perm(*slot));
 			res->outcome = VM_OUT_WALK;
 			res->pfn = (uint32_t)VM_PTE_PFN(*slot);
 			p->last_outcome = VM_OUT_WALK;

@@ -32,4 +32,5 @@ const vm_tlb_policy_ops_t vm_tlb_policy_fifo = {
 	},
 	.fill = fifo_fill,
 	.victim = fifo_victim,
+	.victim_is_min_stamp = TRUE,
 };

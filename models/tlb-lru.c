@@ -32,4 +32,5 @@ const vm_tlb_policy_ops_t vm_tlb_policy_lru = {
 	.hit = lru_touch,
 	.fill = lru_touch,
 	.victim = lru_victim,
+	.victim_is_min_stamp = TRUE,
 };

@@ -12,8 +12,10 @@
  *
  * A fill first reuses the (vpn, asid) entry if it is cached (a PTE that
  * changed, say after a write fault), then the first invalid way of the set,
- * and only then asks the policy for its victim (every policy's victim hook
- * runs here, on each miss of a full set).  Invalidation only clears the
+ * and only then asks the policy for its victim: its victim hook, or, for a
+ * policy whose victim is the oldest stamp (lru, fifo: victim_is_min_stamp),
+ * the same choice made in the lookup's own pass over the compact keys[] and
+ * ages[] (test-tlb checks both give the same way).  Invalidation only clears the
  * valid bit; policies are not told, since an invalid way is always preferred
  * over any valid one.  Left out: page-size classes, the lookup's timing, and
  * any hardware detail of how real TLBs pick invalid ways (we take the lowest).
@@ -72,6 +74,10 @@ vm_tlb_t *vm_tlb_new(unsigned entries, unsigned ways,
 
 	t = g_new0(vm_tlb_t, 1);
 	t->entries = g_new0(vm_tlb_entry_t, entries);
+	t->keys = g_new(uint64_t, entries);
+	t->ages = g_new0(uint64_t, entries);
+	for (unsigned i = 0; i < entries; i++)
+		t->keys[i] = VM_TLB_NO_KEY;
 	t->nr_sets = entries / ways;
 	t->ways = ways;
 	/* nr_sets == 1 also gives 0, and vm_tlb_set masks every vpn to set 0. */
@@ -90,17 +96,33 @@ void vm_tlb_free(vm_tlb_t *t)
 	if (t->ops->destroy)
 		t->ops->destroy(t->priv);
 	g_free(t->entries);
+	g_free(t->keys);
+	g_free(t->ages);
 	g_free(t);
+}
+
+/*
+ * Make keys[] and ages[] agree with entries[] again, after someone wrote
+ * the entries directly (a copy of a TLB, a test).
+ */
+void vm_tlb_sync(vm_tlb_t *t)
+{
+	g_return_if_fail(t != NULL);
+	for (size_t i = 0; i < (size_t)t->nr_sets * t->ways; i++) {
+		const vm_tlb_entry_t *e = &t->entries[i];
+		t->keys[i] = e->valid ? e->vpn : VM_TLB_NO_KEY;
+		t->ages[i] = e->valid ? e->stamp + 1 : 0;
+	}
 }
 
 /* The valid entry for (@vpn, @asid) in its set, or NULL. */
 static vm_tlb_entry_t *find(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
 {
-	vm_tlb_entry_t *set = vm_tlb_set(t, vpn);
+	size_t i = vm_tlb_set_index(t, vpn);
 
 	for (unsigned w = 0; w < t->ways; w++)
-		if (set[w].valid && set[w].vpn == vpn && set[w].asid == asid)
-			return &set[w];
+		if (t->keys[i + w] == vpn && t->entries[i + w].asid == asid)
+			return &t->entries[i + w];
 	return NULL;
 }
 
@@ -115,45 +137,72 @@ const vm_tlb_entry_t *vm_tlb_peek(const vm_tlb_t *t, uint64_t vpn,
 	return find((vm_tlb_t *)t, vpn, asid);
 }
 
-static void drop(vm_tlb_entry_t *e)
+static void drop(vm_tlb_t *t, vm_tlb_entry_t *e)
 {
+	size_t i = (size_t)(e - t->entries);
 	memset(e, 0, sizeof(*e));
+	t->keys[i] = VM_TLB_NO_KEY;
+	t->ages[i] = 0;
 }
 
 gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 		     uint8_t perm, vm_tlb_entry_t *evicted)
 {
-	vm_tlb_entry_t *set, *e = NULL;
+	vm_tlb_entry_t *set, *e;
 	gboolean was_valid = FALSE;
-	unsigned free_w;
 
 	g_return_val_if_fail(t != NULL, FALSE);
-	/* One pass finds the entry itself, else the first free way; only a
-	 * full set asks the policy.  The free way is picked with a select,
-	 * not a branch, as vm_tlb_oldest_way picks the victim of lru and
-	 * fifo: a branch on the stamps, which lie in no order, mispredicted
-	 * on half the ways and was most of the cost of a TLB miss. */
-	set = vm_tlb_set(t, vpn);
-	free_w = t->ways;
-	for (unsigned w = 0; w < t->ways; w++) {
-		const vm_tlb_entry_t *x = &set[w];
-		if (x->valid && x->vpn == vpn && x->asid == asid) {
-			e = &set[w];
-			break;
+	size_t base = vm_tlb_set_index(t, vpn);
+	set = t->entries + base;
+	if (t->ops->victim_is_min_stamp) {
+		/* one pass over keys[] and ages[]: the same entry, else the
+		 * first free way, else the oldest stamp (lowest way on ties,
+		 * as the policies' victim).  A free way's age is 0 and a
+		 * valid one's its stamp + 1, so both are the first smallest
+		 * age, found without a branch: a branch on random stamps
+		 * mispredicted on half the ways, and was most of the cost of
+		 * a TLB miss. */
+		const uint64_t *keys = t->keys + base, *ages = t->ages + base;
+		uint64_t min_key = UINT64_MAX;
+		unsigned old_w = 0;
+		e = NULL;
+		for (unsigned w = 0; w < t->ways; w++) {
+			if (keys[w] == vpn && set[w].asid == asid) {
+				e = &set[w];
+				break;
+			}
+			uint64_t key = ages[w];
+			gboolean lt = key < min_key;
+			min_key = lt ? key : min_key;
+			old_w = lt ? w : old_w;
 		}
-		gboolean first_free = !x->valid & (free_w == t->ways);
-		free_w = first_free ? w : free_w;
+		if (!e) {
+			e = &set[old_w];
+			if (e->valid) {
+				was_valid = TRUE;
+				if (evicted)
+					*evicted = *e;
+			}
+		}
+	} else {
+		e = find(t, vpn, asid);
 	}
-	if (!e && free_w < t->ways) {
-		e = &set[free_w];
-	} else if (!e) {
-		unsigned v = t->ops->victim(t, set, t->ways);
+	if (!e) {
+		for (unsigned w = 0; w < t->ways; w++) {
+			if (t->keys[base + w] == VM_TLB_NO_KEY) {
+				e = &set[w];
+				break;
+			}
+		}
+		if (!e) {
+			unsigned v = t->ops->victim(t, set, t->ways);
 
-		g_assert(v < t->ways);
-		e = &set[v];
-		was_valid = TRUE;
-		if (evicted)
-			*evicted = *e;
+			g_assert(v < t->ways);
+			e = &set[v];
+			was_valid = TRUE;
+			if (evicted)
+				*evicted = *e;
+		}
 	}
 
 	e->vpn = vpn;
@@ -163,6 +212,40 @@ gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 	e->valid = 1;
 	if (t->ops->fill)
 		t->ops->fill(t, e);
+	size_t i = (size_t)(e - t->entries);
+	t->keys[i] = vpn;
+	t->ages[i] = e->stamp + 1;
+	return was_valid;
+}
+
+gboolean vm_tlb_fill_absent(vm_tlb_t *t, uint64_t vpn, uint32_t asid,
+			    uint64_t pfn, uint8_t perm)
+{
+	g_return_val_if_fail(t != NULL, FALSE);
+	if (!t->ops->victim_is_min_stamp)
+		return vm_tlb_fill(t, vpn, asid, pfn, perm, NULL);
+	/* vm_tlb_fill's pass without the search for the entry itself: the
+	 * first smallest age is the first free way, else the oldest stamp */
+	size_t base = vm_tlb_set_index(t, vpn);
+	const uint64_t *ages = t->ages + base;
+	uint64_t min_key = UINT64_MAX;
+	unsigned old_w = 0;
+	for (unsigned w = 0; w < t->ways; w++) {
+		gboolean lt = ages[w] < min_key;
+		min_key = lt ? ages[w] : min_key;
+		old_w = lt ? w : old_w;
+	}
+	vm_tlb_entry_t *e = &t->entries[base + old_w];
+	gboolean was_valid = e->valid;
+	e->vpn = vpn;
+	e->asid = asid;
+	e->pfn = pfn;
+	e->perm = perm;
+	e->valid = 1;
+	if (t->ops->fill)
+		t->ops->fill(t, e);
+	t->keys[base + old_w] = vpn;
+	t->ages[base + old_w] = e->stamp + 1;
 	return was_valid;
 }
 
@@ -174,7 +257,7 @@ gboolean vm_tlb_invalidate(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
 	e = find(t, vpn, asid);
 	if (!e)
 		return FALSE;
-	drop(e);
+	drop(t, e);
 	return TRUE;
 }
 
@@ -193,7 +276,7 @@ unsigned vm_tlb_invalidate_range(vm_tlb_t *t, uint64_t vpn, uint64_t npages,
 
 			/* Unsigned difference: also right when vpn+npages wraps. */
 			if (e->valid && e->asid == asid && e->vpn - vpn < npages) {
-				drop(e);
+				drop(t, e);
 				n++;
 			}
 		}
@@ -216,7 +299,7 @@ unsigned vm_tlb_flush_asid(vm_tlb_t *t, uint32_t asid)
 		vm_tlb_entry_t *e = &t->entries[i];
 
 		if (e->valid && e->asid == asid) {
-			drop(e);
+			drop(t, e);
 			n++;
 		}
 	}
@@ -231,6 +314,7 @@ unsigned vm_tlb_flush_all(vm_tlb_t *t)
 	n = vm_tlb_nr_valid(t);
 	memset(t->entries, 0,
 	       (size_t)t->nr_sets * t->ways * sizeof(vm_tlb_entry_t));
+	vm_tlb_sync(t);
 	return n;
 }
 

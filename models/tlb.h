@@ -59,10 +59,31 @@ typedef struct {
 	 * every miss of a full set, so keep it to one pass without
 	 * data-dependent branches (tlb-lru.c shows how). */
 	unsigned (*victim)(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways);
+	/* TRUE when victim() is "the smallest stamp" (LRU, FIFO): the fill
+	 * then finds the entry, a free way and the victim in one pass over
+	 * the compact keys[] and ages[] instead of calling victim(), which
+	 * matters on every TLB miss (test-tlb checks that both agree). */
+	gboolean victim_is_min_stamp;
 } vm_tlb_policy_ops_t;
 
+/* keys[] of an invalid way: no vpn is this large (a vpn is an address
+ * shifted right by the page shift, at least 1). */
+#define VM_TLB_NO_KEY UINT64_MAX
+
+/*
+ * Beside the entries, two dense arrays hold what the scans read, so that a
+ * lookup in the 1536-entry L2 TLB reads 96 bytes of one set instead of its
+ * 384 (the entries are 32 bytes): host cache misses there were most of the
+ * cost of a TLB miss (docs/speed.md).  Both are kept equal to the entries
+ * by every function here; the entries stay what everyone else reads.
+ *   keys[i]  entries[i].vpn when valid, else VM_TLB_NO_KEY
+ *   ages[i]  entries[i].stamp + 1 when valid, else 0 (for the
+ *            victim_is_min_stamp policies: the smallest is the victim)
+ */
 struct vm_tlb {
 	vm_tlb_entry_t *entries; /* nr_sets * ways, set-major */
+	uint64_t *keys;         /* nr_sets * ways: the vpn, or VM_TLB_NO_KEY */
+	uint64_t *ages;         /* nr_sets * ways: stamp + 1, or 0 */
 	unsigned nr_sets;
 	unsigned ways;
 	uint64_t set_mask;      /* nr_sets-1 when nr_sets is a power of two, else 0 */
@@ -109,23 +130,35 @@ vm_tlb_t *vm_tlb_new(unsigned entries, unsigned ways,
 		     const vm_tlb_policy_ops_t *ops);
 void vm_tlb_free(vm_tlb_t *t);
 
-static inline vm_tlb_entry_t *vm_tlb_set(vm_tlb_t *t, uint64_t vpn)
+/* The index of the first way of @vpn's set in entries[], keys[], ages[]. */
+static inline size_t vm_tlb_set_index(const vm_tlb_t *t, uint64_t vpn)
 {
 	uint64_t s = t->set_mask || t->nr_sets == 1 ? (vpn & t->set_mask)
 						    : vpn % t->nr_sets;
-	return t->entries + s * t->ways;
+	return (size_t)s * t->ways;
 }
 
-/* The valid entry for (@vpn, @asid), or NULL.  Tells the policy of a hit. */
+static inline vm_tlb_entry_t *vm_tlb_set(vm_tlb_t *t, uint64_t vpn)
+{
+	return t->entries + vm_tlb_set_index(t, vpn);
+}
+
+/* The valid entry for (@vpn, @asid), or NULL.  Tells the policy of a hit.
+ * Scans the set's keys; reads an entry only when its vpn matches. */
 static inline vm_tlb_entry_t *vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn,
 					    uint32_t asid)
 {
-	vm_tlb_entry_t *set = vm_tlb_set(t, vpn);
+	size_t i = vm_tlb_set_index(t, vpn);
+	const uint64_t *keys = t->keys + i;
 	for (unsigned w = 0; w < t->ways; w++) {
-		vm_tlb_entry_t *e = &set[w];
-		if (e->valid && e->vpn == vpn && e->asid == asid) {
-			if (t->ops->hit)
+		if (keys[w] != vpn)
+			continue;
+		vm_tlb_entry_t *e = &t->entries[i + w];
+		if (e->asid == asid) {
+			if (t->ops->hit) {
 				t->ops->hit(t, e);
+				t->ages[i + w] = e->stamp + 1;
+			}
 			return e;
 		}
 	}
@@ -149,6 +182,18 @@ const vm_tlb_entry_t *vm_tlb_peek(const vm_tlb_t *t, uint64_t vpn,
  */
 gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 		     uint8_t perm, vm_tlb_entry_t *evicted);
+
+/*
+ * vm_tlb_fill for a translation the caller knows @t does not hold (a lookup
+ * of it in @t just missed, and nothing changed @t since): the victim
+ * search alone, without looking for the entry itself.  Returns whether a
+ * valid entry was evicted.
+ */
+gboolean vm_tlb_fill_absent(vm_tlb_t *t, uint64_t vpn, uint32_t asid,
+			    uint64_t pfn, uint8_t perm);
+
+/* Rebuild keys[] and ages[] from entries[] (after writing entries). */
+void vm_tlb_sync(vm_tlb_t *t);
 
 /* Drop the translation of one page; TRUE if there was one. */
 gboolean vm_tlb_invalidate(vm_tlb_t *t, uint64_t vpn, uint32_t asid);

@@ -793,6 +793,25 @@ static void record_ran(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		vm_sched_forget(e, t);   /* frees @t when it is done with */
 }
 
+/*
+ * Whether reading ahead cannot find a record that can run now: the trace
+ * was checked whole before the run (so reading finds no error, sooner or
+ * later), no process but the first has ever existed, it is the one task,
+ * and it waits.  Every record after it is then its own, or of a process a
+ * fork after it has yet to create, or a crash, which waits for everything
+ * before it: none can start before the task wakes.  Reading them now would
+ * only copy each through the task's queue: under memory pressure, where
+ * the process waits for the disk at every major fault, that was every
+ * record, 64 K of them (13 MB) in flight (docs/speed.md).
+ */
+static inline gboolean lone_task_waits(vm_engine_t *e)
+{
+	if (e->stream_check || e->m->nr_procs != 1 || e->tasks->len != 1)
+		return FALSE;
+	const task_t *t = g_ptr_array_index(e->tasks, 0);
+	return t->blocked;
+}
+
 static int step_once(vm_engine_t *e, GError **error)
 {
 	for (;;) {
@@ -817,7 +836,8 @@ static int step_once(vm_engine_t *e, GError **error)
 
 		/* read ahead until a record can run: the common case, one
 		 * process, runs each record straight from the reader */
-		while (!e->pos.eof && !e->crash_pending && e->pos.buffered < VM_ENGINE_WINDOW) {
+		while (!e->pos.eof && !e->crash_pending && e->pos.buffered < VM_ENGINE_WINDOW &&
+		       !lone_task_waits(e)) {
 			GError *err = NULL;
 			if (!read_event(e, &err)) {
 				if (err) {

@@ -1,20 +1,47 @@
 #!/bin/sh
 # The vmscope benchmark: `make bench` runs `sh tests/bench.sh BUILDDIR`.
+# docs/speed.md explains the method and holds the figures (issue 17).
 #
-# It generates the trace of tests/gen-bench (10,000,000 accesses to 64 MiB of
-# anonymous memory: half sequential, half random pages) into
-# BUILDDIR/bench-out/ when it is missing or older than gen-bench, then times
-# `vmscope run -q` on it, and prints one table row per case: wall seconds,
-# host accesses per second and peak RSS, with a `wc -l` pass over the trace
-# as a reference for how fast the file can merely be read.
+# Everything is measured against tests/bench/bare, a bare replayer (it parses
+# each .vmt access line as the real reader must, hashes the page and keeps an
+# exact LRU list of N frames), run in the same invocation, alternating with
+# vmscope: for each repetition, every case runs the bare replayer and then
+# vmscope, so that a change in the machine's load touches both.  The figure
+# is CPU time (user + system of the child, wait4's rusage: tests/bench/cpu),
+# not wall time, which on a shared machine includes waiting for a CPU; the
+# best of BENCH_REPEAT runs (default 3) is kept for each program.
 #
-# Cases: the default profile; the default with no L2 TLB
-# (-s tlb.l2.entries=0); memory pressure (-s memory=32M -s swap.size=64M:
-# the 64 MiB the trace touches do not fit, reclaim swaps).
+# The trace is tests/gen-bench's (BENCH_N accesses, default 10,000,000, to
+# 64 MiB of anonymous memory: half sequential at 64-byte steps, half random
+# pages), generated into BUILDDIR/bench-out/ with its .vmtb when missing or
+# older than gen-bench.  Cases, each a row with both CPU times and the ratio
+# vmscope / bare, and the goal of issue 17:
+#   (a) replay of the .vmt, default profile, memory=1G       goal <= 1.5x
+#   (b) the same from the .vmtb (bare reads the .vmt)     goal .vmt/.vmtb >= 2
+#   (c) reclaim and swap: memory=8M, swap.size=1G, reclaim.policy=lru
+#       (bare with 2048 frames)                                goal <= 3x
+#   (d) explain (to /dev/null) and run --timeline, against run -q (a)
+#                                                              goal <= 3x run
+#   and, for comparison with earlier figures: tlb.l2.entries=0 and the
+#   default reclaim policy at memory=32M, swap.size=64M.
+# Then the cost curve: for FRAMES from 128 to 4M (x4 each step, and 4M), a
+# trace of BENCH_CURVE_N (default 2,000,000) accesses of random pages, half
+# stores, over a mapping of twice the memory (gen-bench --random), replayed
+# once by each program with memory = FRAMES pages and swap for the rest:
+# nanoseconds of CPU per access and per fault, and the peak RSS.
+# BENCH_CURVE=0 skips it.
 #
-# Environment: BENCH_N (accesses, default 10000000), BENCH_REPEAT (timed runs
-# per case, default 3: the table shows the median wall time and the largest
-# RSS).  Exit status 0, or 1 when a step fails.
+# To see where the time goes (docs/speed.md has the last profile):
+#   perf record -g BUILDDIR/vmscope run -q -s memory=8M -s swap.size=1G \
+#       -s reclaim.policy=lru BUILDDIR/bench-out/bench-2000000.vmt
+#   perf report --no-children
+# (Debian: apt-get install linux-perf; as root, or with
+# kernel.perf_event_paranoid <= 1), or without perf, counting instructions:
+#   valgrind --tool=callgrind --callgrind-out-file=cg.out BUILDDIR/vmscope ...
+#   callgrind_annotate cg.out | head -40
+#
+# Exit status 0, or 1 when a step fails.  The goals are reported, not
+# enforced: a benchmark on a shared machine is no pass/fail test.
 
 set -u
 
@@ -22,202 +49,216 @@ BUILDDIR=${1:-.}
 BUILDDIR=$(cd "$BUILDDIR" && pwd) || exit 1
 VMSCOPE=$BUILDDIR/vmscope
 GEN=$BUILDDIR/tests/gen-bench
+BARE=$BUILDDIR/tests/bench/bare
+CPU=$BUILDDIR/tests/bench/cpu
 N=${BENCH_N:-10000000}
 REPEAT=${BENCH_REPEAT:-3}
+CURVE=${BENCH_CURVE:-1}
+CURVE_N=${BENCH_CURVE_N:-2000000}
 OUT=$BUILDDIR/bench-out
 TRACE=$OUT/bench-$N.vmt
+TRACEB=$OUT/bench-$N.vmtb
 
 die() {
 	echo "bench: $*" >&2
 	exit 1
 }
 
-[ -x "$VMSCOPE" ] || die "$VMSCOPE is not built (run make)"
-[ -x "$GEN" ] || die "$GEN is not built (run make tests/gen-bench)"
-case $N in
-'' | *[!0-9]*) die "BENCH_N=$N is not a number" ;;
-esac
-case $REPEAT in
-'' | *[!0-9]* | 0) die "BENCH_REPEAT=$REPEAT is not a positive number" ;;
-esac
+for p in "$VMSCOPE" "$GEN" "$BARE" "$CPU"; do
+	[ -x "$p" ] || die "$p is not built (run make bench)"
+done
+for v in "$N" "$REPEAT" "$CURVE_N"; do
+	case $v in
+	'' | *[!0-9]* | 0) die "BENCH_N, BENCH_REPEAT and BENCH_CURVE_N must be positive numbers" ;;
+	esac
+done
 mkdir -p "$OUT" || die "cannot create $OUT"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmscope-bench.XXXXXX") || die "mktemp failed"
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 1' HUP INT TERM
 
-# ---- the trace ----------------------------------------------------------------
-
-# shellcheck disable=SC3013 # -nt: in dash, bash and every sh make uses here
-if [ ! -f "$TRACE" ] || [ "$GEN" -nt "$TRACE" ]; then
-	echo "bench: generating $TRACE ($N accesses)"
-	"$GEN" -n "$N" -o "$TRACE" || die "gen-bench failed"
-fi
-
-# ---- timing -------------------------------------------------------------------
-
-if /usr/bin/time -v true >/dev/null 2>&1; then
-	timer=gnu-time
-elif command -v bash >/dev/null 2>&1; then
-	timer=bash
-else
-	timer="date"
-fi
-
-# Nanoseconds since the epoch, when date can tell (GNU date); else empty.
-now_ns() {
-	t=$(date +%s%N 2>/dev/null)
-	case $t in
-	*N* | '') echo "" ;;
-	*) echo "$t" ;;
-	esac
-}
-
-# timed OUTFILE CMD...: run CMD (stdout to /dev/null, stderr to $TMP/err);
-# sets $status, $wall (seconds) and $rss_kb (peak RSS in KiB, or "").
-timed() {
-	rss_kb=
-	wall=
-	t0=$(now_ns)
-	case $timer in
-	gnu-time)
-		/usr/bin/time -v -o "$TMP/time" "$@" >/dev/null 2>"$TMP/err"
-		status=$?
-		;;
-	bash)
-		# shellcheck disable=SC2016
-		TIMEFORMAT=%R bash -c 'time "$@" >/dev/null 2>"$0"' "$TMP/err" "$@" \
-			2>"$TMP/time"
-		status=$?
-		;;
-	*)
-		"$@" >/dev/null 2>"$TMP/err"
-		status=$?
-		;;
-	esac
-	t1=$(now_ns)
-	case $timer in
-	gnu-time)
-		# GNU time reports the command's own status on this line.
-		st=$(sed -n 's/^.*Exit status: //p' "$TMP/time")
-		[ -n "$st" ] && status=$st
-		rss_kb=$(sed -n 's/^.*Maximum resident set size (kbytes): //p' "$TMP/time")
-		wall=$(sed -n 's/^.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' \
-			"$TMP/time" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
-		;;
-	bash)
-		wall=$(tail -n 1 "$TMP/time")
-		;;
-	esac
-	# The clock around the command, when there is one, is finer than
-	# time's 10 ms.
-	if [ -n "$t0" ] && [ -n "$t1" ]; then
-		wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+# gen TRACE ARGS...: make TRACE with gen-bench ARGS unless it is up to date.
+gen() {
+	gen_t=$1
+	shift
+	# shellcheck disable=SC3013 # -nt: in dash, bash and every sh make uses here
+	if [ ! -f "$gen_t" ] || [ "$GEN" -nt "$gen_t" ]; then
+		echo "bench: generating $gen_t"
+		"$GEN" "$@" -o "$gen_t" || die "gen-bench failed"
 	fi
-	[ -n "$wall" ] || wall=0
 }
 
-# median of the numbers on stdin
-median() {
-	sort -n | awk '{ v[NR] = $1 } END {
-		if (NR == 0) print 0
-		else if (NR % 2) print v[(NR + 1) / 2]
-		else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+gen "$TRACE" -n "$N"
+# shellcheck disable=SC3013
+if [ ! -f "$TRACEB" ] || [ "$TRACE" -nt "$TRACEB" ] || [ "$VMSCOPE" -nt "$TRACEB" ]; then
+	"$VMSCOPE" convert "$TRACE" "$TRACEB" || die "converting $TRACE to .vmtb failed"
+fi
+
+# timed CMD...: run CMD (stdout to $stdout, else /dev/null; stderr to
+# $TMP/err); sets $cpu (seconds), $rss_kb and $status.
+stdout=/dev/null
+timed() {
+	"$CPU" -o "$TMP/cpu" "$@" >"$stdout" 2>"$TMP/err" || die "cannot run $1"
+	set -- $(cat "$TMP/cpu")
+	cpu=$1
+	rss_kb=$2
+	status=$3
+}
+
+# best VAR VALUE: VAR = min(VAR, VALUE); an empty VAR takes VALUE.
+best() {
+	eval "cur=\${$1}"
+	# shellcheck disable=SC2154 # cur is set by the eval
+	if [ -z "$cur" ] || awk -v a="$2" -v b="$cur" 'BEGIN { exit !(a < b) }'; then
+		eval "$1=\$2"
+	fi
+}
+
+# fail MESSAGE: report a failed step; the exit status will be 1 (a file,
+# because the rounds run in a subshell).
+fail() {
+	echo "bench: $*" >&2
+	head -n 5 "$TMP/err" >&2
+	: >"$TMP/failed"
+}
+
+# The cases: NAME|FRAMES for bare|vmscope arguments (the trace is appended
+# unless the arguments name it).  Case names are shell-variable-safe.
+MEM8="-s memory=8M -s swap.size=1G -s reclaim.policy=lru"
+cases="
+a_vmt|262144|run -q -p default -s memory=1G $TRACE
+b_vmtb|262144|run -q -p default -s memory=1G $TRACEB
+c_reclaim|2048|run -q -p default $MEM8 $TRACE
+d_explain|262144|explain -p default -s memory=1G $TRACE
+d_timeline|262144|run -q -p default -s memory=1G --timeline=$TMP/timeline.json $TRACE
+x_nol2|262144|run -q -p default -s memory=1G -s tlb.l2.entries=0 $TRACE
+x_lru2q|8192|run -q -p default -s memory=32M -s swap.size=64M $TRACE
+"
+
+# Warm the page cache with both files, then alternate.
+cat "$TRACE" "$TRACEB" >/dev/null
+i=0
+while [ "$i" -lt "$REPEAT" ]; do
+	i=$((i + 1))
+	echo "bench: round $i of $REPEAT" >&2
+	echo "$cases" | while IFS='|' read -r name frames args; do
+		[ -n "$name" ] || continue
+		timed "$BARE" -f "$frames" "$TRACE"
+		[ "$status" = 0 ] || { fail "bare -f $frames $TRACE: exit status $status"; continue; }
+		echo "$name bare $cpu $rss_kb"
+		# shellcheck disable=SC2086 # the arguments are words
+		timed "$VMSCOPE" $args
+		[ "$status" = 0 ] || { fail "vmscope $args: exit status $status"; continue; }
+		echo "$name vmscope $cpu $rss_kb"
+	done
+done >"$TMP/times"
+
+# ---- report -------------------------------------------------------------------
+
+# min NAME PROG: the best CPU time; maxrss NAME PROG: the largest RSS (MiB)
+min() {
+	awk -v n="$1" -v p="$2" '$1 == n && $2 == p { if (m == "" || $3 < m) m = $3 }
+		END { print m == "" ? "-" : m }' "$TMP/times"
+}
+maxrss() {
+	awk -v n="$1" -v p="$2" '$1 == n && $2 == p { if ($4 > m) m = $4 }
+		END { printf "%.1f\n", m / 1024 }' "$TMP/times"
+}
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2fx", a / b; else print "-" }'
+}
+rate() {
+	awk -v n="$N" -v s="$1" 'BEGIN { if (s + 0 > 0) printf "%.1fM", n / s / 1e6; else print "-" }'
 }
 
 lines=$(wc -l <"$TRACE" | tr -d ' ')
 bytes=$(wc -c <"$TRACE" | tr -d ' ')
-accesses=$(grep -c '^[0-9][0-9]* [rwx] ' "$TRACE")
-
-# A pass to read the file into the page cache, then the parse-only
-# reference: wc -l over the same file.
-cat "$TRACE" >/dev/null
-walls=
-i=0
-while [ "$i" -lt "$REPEAT" ]; do
-	i=$((i + 1))
-	timed wc -l "$TRACE"
-	[ "$status" = 0 ] || die "wc -l $TRACE failed"
-	walls="$walls $wall"
-done
-wc_wall=$(echo "$walls" | tr ' ' '\n' | grep . | median)
-
-row_fmt='%-26s %9s %14s %13s\n'
+echo
+echo "vmscope bench: $(basename "$TRACE"), $lines lines, $bytes bytes, $N accesses"
+echo "host: $(uname -srm), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?') CPUs;" \
+	"CPU time (user+sys), best of $REPEAT, bare and vmscope alternating"
+echo
+fmt='%-34s %8s %8s %7s %9s %8s  %s\n'
+# shellcheck disable=SC2059
+printf "$fmt" "case" "bare s" "vmscope" "ratio" "vm acc/s" "RSS MiB" "goal"
 row() {
+	label=$1 name=$2 goal=$3
+	b=$(min "$name" bare)
+	v=$(min "$name" vmscope)
 	# shellcheck disable=SC2059
-	printf "$row_fmt" "$@"
+	printf "$fmt" "$label" "$b" "$v" "$(ratio "$v" "$b")" "$(rate "$v")" \
+		"$(maxrss "$name" vmscope)" "$goal"
 }
-rows=
+row "(a) .vmt, default, memory=1G" a_vmt "<= 1.5x"
+row "(b) .vmtb, default, memory=1G" b_vmtb ".vmt/.vmtb >= 2x: $(ratio "$(min a_vmt vmscope)" "$(min b_vmtb vmscope)")"
+row "(c) memory=8M swap=1G lru" c_reclaim "<= 3x"
+row "(d) explain >/dev/null" d_explain "<= 3x run: $(ratio "$(min d_explain vmscope)" "$(min a_vmt vmscope)")"
+row "(d) run --timeline" d_timeline "<= 3x run: $(ratio "$(min d_timeline vmscope)" "$(min a_vmt vmscope)")"
+row "tlb.l2.entries=0" x_nol2 ""
+row "memory=32M swap=64M (lru2q)" x_lru2q ""
 
-# case_row LABEL ARGS...: time vmscope run -q ARGS TRACE, REPEAT times, and
-# check the run's statistics once (untimed, -f csv).
-failed=0
-case_row() {
-	label=$1
-	shift
-	walls=
-	peak=0
-	i=0
-	while [ "$i" -lt "$REPEAT" ]; do
-		i=$((i + 1))
-		timed "$VMSCOPE" run -q "$@" "$TRACE"
-		if [ "$status" != 0 ]; then
-			echo "bench: vmscope run -q $* $TRACE: exit status $status" >&2
-			head -n 5 "$TMP/err" >&2
-			failed=1
-			rows="$rows$(row "$label" "failed" "-" "-")
-"
-			return
-		fi
-		walls="$walls $wall"
-		if [ -n "$rss_kb" ] && [ "$rss_kb" -gt "$peak" ]; then
-			peak=$rss_kb
-		fi
-	done
-	w=$(echo "$walls" | tr ' ' '\n' | grep . | median)
-	rate=$(awk -v n="$accesses" -v w="$w" 'BEGIN {
-		if (w > 0) printf "%.2fM", n / w / 1e6; else print "-" }')
-	if [ "$peak" -gt 0 ]; then
-		rss=$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')
-	else
-		rss=-
-	fi
-	rows="$rows$(row "$label" "$w" "$rate" "$rss")
-"
-	# What the simulator saw, to tell the cases apart.
+# What the simulator saw, to tell the cases apart (untimed).
+echo
+echo "simulated (run -f csv) and the bare replayer's misses:"
+sim() {
+	label=$1 frames=$2
+	shift 2
 	"$VMSCOPE" run -f csv "$@" "$TRACE" >"$TMP/csv" 2>/dev/null
-	sim=$(awk -F, '$1 == "global" && ($3 == "accesses" || $3 == "tlb_l2_hits" ||
-		$3 == "walks" || $3 == "pgfault") { printf "%s%s=%s", sep, $3, $4; sep = " " }' \
-		"$TMP/csv")
-	stats="$stats$(printf '  %-24s %s' "$label" "$sim")
-"
+	s=$(awk -F, '$1 == "global" && ($3 == "tlb_l2_hits" || $3 == "walks" ||
+		$3 == "pgfault" || $3 == "pgmajfault" || $3 == "pswpout") {
+		printf "%s%s=%s", sep, $3, $4; sep = " " }' "$TMP/csv")
+	m=$("$BARE" -f "$frames" "$TRACE" | awk '{ print $4 }')
+	printf '  %-28s %s; bare misses=%s\n' "$label" "$s" "$m"
 }
+sim "(a) default" 262144 -p default -s memory=1G
+# shellcheck disable=SC2086
+sim "(c) memory=8M lru" 2048 $MEM8
+sim "tlb.l2.entries=0" 262144 -s tlb.l2.entries=0
+sim "memory=32M swap=64M" 8192 -s memory=32M -s swap.size=64M
 
-stats=
-case_row "default" -p default
-case_row "tlb.l2.entries=0" -s tlb.l2.entries=0
+# ---- the cost curve -------------------------------------------------------------
 
-# Memory pressure: the same trace on half the memory it touches, with swap,
-# so that reclaim (lru2q) swaps pages out and major faults bring them back.
-case_row "pressure (32M, swap 64M)" -s memory=32M -s swap.size=64M
-pressure_note=
-
-# ---- report -------------------------------------------------------------------
-
-mib=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
-wc_rate=$(awk -v n="$lines" -v w="$wc_wall" 'BEGIN {
-	if (w > 0) printf "%.1fM lines/s", n / w / 1e6; else print "-" }')
-echo
-echo "vmscope bench: $(basename "$TRACE"), $lines lines, $bytes bytes ($mib MiB), $accesses accesses"
-echo "host: $(uname -srm), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?') CPUs; timer: $timer; median of $REPEAT runs"
-echo
-row "case" "wall s" "accesses/s" "peak RSS MiB"
-row "parse only (wc -l)" "$wc_wall" "$wc_rate" "-"
-printf '%s' "$rows"
-if [ -n "$pressure_note" ]; then
-	printf '%-26s %s\n' "pressure (memory=32M)" "$pressure_note"
+if [ "$CURVE" != 0 ]; then
+	echo
+	echo "cost curve: $CURVE_N accesses of random pages (half stores) over twice the memory;"
+	echo "CPU ns per access and per fault (one run each), after the setup: the CPU time"
+	echo "of the same command on the trace's header alone (setup s); peak RSS"
+	cfmt='%9s %9s %8s %9s %9s %8s %7s %8s %8s\n'
+	# shellcheck disable=SC2059
+	printf "$cfmt" "frames" "faults" "setup s" "vm ns/acc" "ns/fault" "bare ns" "ratio" "RSS MiB" "bare RSS"
+	# per NS CPU SETUP COUNT: nanoseconds per item after the setup
+	per() {
+		awk -v c="$1" -v s="$2" -v n="$3" 'BEGIN {
+			if (n > 0) printf "%.0f", (c - s) * 1e9 / n; else print "-" }'
+	}
+	for frames in 128 512 2048 8192 32768 131072 524288 2097152 4194304; do
+		mem_k=$((frames * 4))
+		map_k=$((mem_k * 2))
+		t=$OUT/curve-$CURVE_N-$frames.vmt
+		t0=$OUT/curve-0-$frames.vmt
+		gen "$t" -n "$CURVE_N" --random --map="${map_k}K" >&2
+		gen "$t0" -n 0 --random --map="${map_k}K" >&2
+		timed "$BARE" -f "$frames" "$t0"
+		bsetup=$cpu
+		timed "$BARE" -f "$frames" "$t"
+		[ "$status" = 0 ] || { fail "bare on $t: exit status $status"; continue; }
+		bcpu=$cpu brss=$rss_kb
+		timed "$VMSCOPE" run -q -s memory="${mem_k}K" -s swap.size="${map_k}K" "$t0"
+		setup=$cpu
+		stdout=$TMP/csv
+		timed "$VMSCOPE" run -f csv -s memory="${mem_k}K" -s swap.size="${map_k}K" "$t"
+		stdout=/dev/null
+		[ "$status" = 0 ] || { fail "vmscope on $t: exit status $status"; continue; }
+		faults=$(awk -F, '$1 == "global" && $3 == "pgfault" { print $4 }' "$TMP/csv")
+		# shellcheck disable=SC2059
+		vcost=$(per "$cpu" "$setup" "$CURVE_N")
+		bcost=$(per "$bcpu" "$bsetup" "$CURVE_N")
+		printf "$cfmt" "$frames" "$faults" "$(awk -v s="$setup" 'BEGIN { printf "%.2f", s }')" \
+			"$vcost" "$(per "$cpu" "$setup" "$faults")" "$bcost" \
+			"$(ratio "$vcost" "$bcost")" \
+			"$(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')" \
+			"$(awk -v k="$brss" 'BEGIN { printf "%.1f", k / 1024 }')"
+	done
 fi
-echo
-echo "simulated (run -f csv):"
-printf '%s' "$stats"
-exit "$failed"
+[ ! -f "$TMP/failed" ]

@@ -1,10 +1,11 @@
 /*
  * gen-bench: write the benchmark trace for `make bench` (tests/bench.sh).
  *
- *   gen-bench [-n N] [-o FILE] [--pressure]
+ *   gen-bench [-n N] [-o FILE] [--map=SIZE] [--random] [--pressure]
  *
- * The trace maps 64 MiB of private anonymous memory in process 1 and makes N
- * one-byte accesses (default 10,000,000), one per line:
+ * The trace maps 64 MiB (--map: SIZE bytes, a multiple of 4 KiB, with an
+ * optional K, M or G suffix) of private anonymous memory in process 1 and
+ * makes N one-byte accesses (default 10,000,000), one per line:
  *
  *   - N/2 sequential accesses, one every 64 bytes (a cache line), cycling
  *     over the whole mapping; about 10% of them are stores (`1 w`), chosen by
@@ -12,7 +13,12 @@
  *   - N - N/2 loads at the start of pages drawn uniformly from the mapping
  *     (4 KiB pages) with splitmix64 from a fixed seed.
  *
- * The output is the same for the same N on every host.  It is written to
+ * --random: every access is to the start of a random page, and half of them
+ * (by the same RNG) are stores, so that every page a store touched needs a
+ * frame and its eviction a swap-out: the workload of bench.sh's cost curve,
+ * whose mapping is twice the simulated memory.
+ *
+ * The output is the same for the same arguments on every host.  It is written to
  * FILE.tmp and renamed to FILE at the end, so an interrupted run never
  * leaves a truncated trace behind that looks up to date; without -o (or
  * with -o -) it goes to standard output.
@@ -32,7 +38,7 @@
 #include <glib/gstdio.h>
 
 #define MAP_BASE   UINT64_C(0x10000000)
-#define MAP_LEN    (UINT64_C(64) << 20)
+#define MAP_LEN    (UINT64_C(64) << 20)   /* the default of --map */
 #define LINE_SIZE  UINT64_C(64)
 #define PAGE_SIZE  UINT64_C(4096)
 #define SEQ_SEED   UINT64_C(0x5eed0001)   /* which sequential accesses store */
@@ -126,20 +132,65 @@ static gboolean parse_count(const char *text, uint64_t *n)
 	return TRUE;
 }
 
-static void write_trace(out_t *o, uint64_t n)
+/* SIZE: a decimal count of bytes with an optional K, M or G suffix. */
+static gboolean parse_size(const char *text, uint64_t *n)
 {
-	char line[256];
-	uint64_t nseq = n / 2, nrand = n - nseq;
+	char *end;
+	if (*text < '0' || *text > '9')
+		return FALSE;
+	errno = 0;
+	guint64 v = g_ascii_strtoull(text, &end, 10);
+	unsigned shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+	if (shift)
+		end++;
+	if (errno || *end || v == 0 || v > (UINT64_MAX >> 1 >> shift))
+		return FALSE;
+	*n = v << shift;
+	return TRUE;
+}
+
+/* SIZE in the largest binary unit that holds it exactly: 64M, 1536K. */
+static void format_size(char *buf, size_t len, uint64_t v)
+{
+	static const char units[] = "KMG";
+	int u = -1;
+	while (u < 2 && v % 1024 == 0 && v) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		g_snprintf(buf, len, "%" PRIu64, v);
+	else
+		g_snprintf(buf, len, "%" PRIu64 "%c", v, units[u]);
+}
+
+static void write_trace(out_t *o, uint64_t n, uint64_t map_len, gboolean random)
+{
+	char line[256], size[32];
+	uint64_t nseq = random ? 0 : n / 2, nrand = n - nseq;
 
 	out_str(o, "vmt 1\n");
-	g_snprintf(line, sizeof line,
-		   "# vmscope benchmark trace, written by tests/gen-bench -n %" PRIu64 "\n"
-		   "# %" PRIu64 " sequential accesses (one per 64 bytes, ~10%% stores), then\n"
-		   "# %" PRIu64 " loads of random pages, over 64 MiB of anonymous memory\n",
-		   n, nseq, nrand);
+	if (random)
+		g_snprintf(line, sizeof line,
+			   "# vmscope benchmark trace, written by tests/gen-bench -n %" PRIu64
+			   " --random\n# %" PRIu64 " accesses of random pages (half stores) over %"
+			   PRIu64 " KiB of anonymous memory\n", n, nrand, map_len >> 10);
+	else if (map_len == MAP_LEN)    /* as it always was: the same file */
+		g_snprintf(line, sizeof line,
+			   "# vmscope benchmark trace, written by tests/gen-bench -n %" PRIu64 "\n"
+			   "# %" PRIu64 " sequential accesses (one per 64 bytes, ~10%% stores), then\n"
+			   "# %" PRIu64 " loads of random pages, over 64 MiB of anonymous memory\n",
+			   n, nseq, nrand);
+	else
+		g_snprintf(line, sizeof line,
+			   "# vmscope benchmark trace, written by tests/gen-bench -n %" PRIu64 "\n"
+			   "# %" PRIu64 " sequential accesses (one per 64 bytes, ~10%% stores), then\n"
+			   "# %" PRIu64 " loads of random pages, over %" PRIu64
+			   " KiB of anonymous memory\n", n, nseq, nrand, map_len >> 10);
 	out_str(o, line);
-	g_snprintf(line, sizeof line, "1 mmap 0x%" PRIx64 " 64M rw private anon\n",
-		   MAP_BASE);
+	format_size(size, sizeof size, map_len);
+	g_snprintf(line, sizeof line, "1 mmap 0x%" PRIx64 " %s rw private anon\n",
+		   MAP_BASE, size);
 	out_str(o, line);
 
 	uint64_t s = SEQ_SEED;
@@ -148,14 +199,19 @@ static void write_trace(out_t *o, uint64_t n)
 		char op = splitmix64(&s) % 10 == 0 ? 'w' : 'r';
 		out_access(o, op, MAP_BASE + off);
 		off += LINE_SIZE;
-		if (off == MAP_LEN)
+		if (off == map_len)
 			off = 0;
 	}
 
-	const uint64_t pages = MAP_LEN / PAGE_SIZE;
+	const uint64_t pages = map_len / PAGE_SIZE;
 	s = RAND_SEED;
-	for (uint64_t i = 0; i < nrand; i++)
-		out_access(o, 'r', MAP_BASE + (splitmix64(&s) % pages) * PAGE_SIZE);
+	for (uint64_t i = 0; i < nrand; i++) {
+		uint64_t z = splitmix64(&s);
+		/* --random: the low bit picks a store; the page comes from the
+		 * rest, so that the two are independent. */
+		char op = random && (z & 1) ? 'w' : 'r';
+		out_access(o, op, MAP_BASE + ((random ? z >> 1 : z) % pages) * PAGE_SIZE);
+	}
 	out_flush(o);
 }
 
@@ -164,11 +220,17 @@ int main(int argc, char **argv)
 	gchar *opt_n = NULL;
 	gchar *opt_out = NULL;
 	gboolean opt_pressure = FALSE;
+	gboolean opt_random = FALSE;
+	gchar *opt_map = NULL;
 	GOptionEntry entries[] = {
 		{ "accesses", 'n', 0, G_OPTION_ARG_STRING, &opt_n,
 		  "Number of accesses (default 10000000)", "N" },
 		{ "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out,
 		  "Write the trace to FILE (default: standard output)", "FILE" },
+		{ "map", 0, 0, G_OPTION_ARG_STRING, &opt_map,
+		  "Map SIZE bytes (K, M, G suffixes; default 64M)", "SIZE" },
+		{ "random", 0, 0, G_OPTION_ARG_NONE, &opt_random,
+		  "Only random pages, half of them stores", NULL },
 		{ "pressure", 0, 0, G_OPTION_ARG_NONE, &opt_pressure,
 		  "Half the memory the trace touches (needs the reclaim model)", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
@@ -196,6 +258,14 @@ int main(int argc, char **argv)
 		status = 1;
 		goto done;
 	}
+	uint64_t map_len = MAP_LEN;
+	if (opt_map && (!parse_size(opt_map, &map_len) || map_len % PAGE_SIZE ||
+			map_len > (UINT64_C(1) << 46))) {
+		fprintf(stderr, "gen-bench: --map: '%s' is not a size of whole pages "
+			"up to 64T\n", opt_map);
+		status = 1;
+		goto done;
+	}
 	if (opt_pressure) {
 		fprintf(stderr, "gen-bench: --pressure is gone: run vmscope on the "
 			"plain trace with -s memory=32M -s swap.size=64M\n");
@@ -220,7 +290,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	write_trace(o, n);
+	write_trace(o, n, map_len, opt_random);
 
 	errno = 0;
 	if (fflush(o->f) != 0 || ferror(o->f))
@@ -245,5 +315,6 @@ int main(int argc, char **argv)
 done:
 	g_free(opt_n);
 	g_free(opt_out);
+	g_free(opt_map);
 	return status;
 }

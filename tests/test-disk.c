@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "models/disk.h"
+#include "models/types.h"   /* vm_splitmix64 */
 
 #define R VM_DISK_READ
 #define W VM_DISK_WRITE
@@ -246,6 +247,37 @@ START_TEST(test_queue_depth)
 	ck_assert_uint_eq(vm_disk_nr_busy(d, 0), depth_cases[_i].busy_at_0);
 	ck_assert_uint_eq(vm_disk_nr_busy(d, depth_cases[_i].idle_at), 0);
 	vm_disk_free(d);
+}
+END_TEST
+
+/* The slot taken is the earliest-free one, lowest index on a tie, as a scan
+ * of every slot finds it (disk.c earliest_slot takes them round robin):
+ * random sizes, gaps and depths, on a fast disk and on one so slow that
+ * most requests queue. */
+START_TEST(test_slot_choice)
+{
+	static const uint32_t depths[] = { 1, 2, 3, 7, 32 };
+	for (unsigned k = 0; k < G_N_ELEMENTS(depths); k++) {
+		for (int slow = 0; slow < 2; slow++) {
+			vm_config_t cfg = disk_config("nvme", slow ? 5000000 : 80000,
+						      0, 2 * GIB, depths[k], PAGE);
+			vm_disk_t *d = vm_disk_new(&cfg);
+			uint64_t s = 12345 + k, now = 0;
+			for (unsigned i = 0; i < 500; i++) {
+				uint64_t x = vm_splitmix64(&s);
+				uint32_t want = 0;
+				for (uint32_t j = 1; j < d->queue_depth; j++)
+					if (d->slot_free[j] < d->slot_free[want])
+						want = j;
+				now += x % 300000;
+				vm_disk_req_t req = { .start = x % 1000, .nr = 1 + (uint32_t)(x >> 40) % 64,
+						      .dir = R };
+				vm_disk_submit(d, now, &req);
+				ck_assert_uint_eq(d->last.slot, want);
+			}
+			vm_disk_free(d);
+		}
+	}
 }
 END_TEST
 
@@ -642,6 +674,7 @@ static Suite *disk_suite(void)
 	tcase_add_loop_test(tc, test_scenario, 0, G_N_ELEMENTS(scenarios));
 	tcase_add_loop_test(tc, test_queue_depth, 0,
 			    G_N_ELEMENTS(depth_cases));
+	tcase_add_test(tc, test_slot_choice);
 	tcase_add_test(tc, test_channel);
 	tcase_add_loop_test(tc, test_hdd_sequential_random, 0,
 			    G_N_ELEMENTS(hdd_cases));

@@ -120,6 +120,7 @@
 #include "sim/stats.h"
 #include "traces/error.h"
 #include "models/proc.h"
+#include "sim/engine-int.h"   /* e->pos.buffered: the read-ahead test */
 
 #define MAX_EVENTS 20000   /* run_bounded gives up after this many steps */
 
@@ -1035,6 +1036,43 @@ START_TEST(test_order)
 }
 END_TEST
 
+/*
+ * Reading ahead while the only process waits for the disk would only copy
+ * the records through its queue (sim/engine.c lone_task_waits): with one
+ * process nothing is buffered at any step.  After a fork, reading ahead
+ * goes on as before: a record of the other process may run meanwhile.
+ */
+START_TEST(test_lone_task_reads_no_ahead)
+{
+	static const char *const head =
+		"vmt 1\nfile data size=64K\n1 open data fd=3\n"
+		"1 mmap 0x10000 64K r private fd=3\n";
+	static const char *const body =
+		"1 r 0x10000\n1 r 0x14000\n1 r 0x18000\n1 r 0x1c000\n";
+	for (int forked = 0; forked < 2; forked++) {
+		char *text = g_strconcat(head, forked ? "1 fork 2\n2 exit\n" : "",
+					 body, NULL);
+		log_t lg;
+		log_init(&lg);
+		GError *err = NULL;
+		vm_engine_t *e = open_trace("t.vmt", "seed-hdd", text, NULL, &lg, &err);
+		ck_assert_msg(e != NULL, "open: %s", err ? err->message : "?");
+		uint64_t most = 0;
+		int r;
+		for (unsigned i = 0; i < 100 && (r = vm_engine_step(e, &err)) > 0; i++)
+			most = MAX(most, e->pos.buffered);
+		ck_assert_ptr_null(err);
+		if (forked)
+			ck_assert_uint_gt(most, 0);   /* read ahead as before */
+		else
+			ck_assert_uint_eq(most, 0);
+		vm_engine_free(e);
+		log_free(&lg);
+		g_free(text);
+	}
+}
+END_TEST
+
 /* The switched and blocked flags, and the start times in the first order
  * trace. */
 START_TEST(test_order_flags)
@@ -1737,6 +1775,7 @@ static Suite *engine_suite(void)
 	tc = tcase_create("order");
 	tcase_add_loop_test(tc, test_order, 0, G_N_ELEMENTS(orders));
 	tcase_add_test(tc, test_order_flags);
+	tcase_add_test(tc, test_lone_task_reads_no_ahead);
 	tcase_add_loop_test(tc, test_asid, 0, G_N_ELEMENTS(asid_cases));
 	tcase_add_test(tc, test_fork_frames);
 	suite_add_tcase(s, tc);

@@ -609,12 +609,16 @@ START_TEST(skim_leaves_out_only_what_a_check_cannot_fail)
 	GString *again = read_lines(r, FALSE, &error);
 	ck_assert(g_string_equal(again, full));
 	vm_vmt_close(r);
-	/* text: nothing left out */
+	/* text: the same lines left out (traces/vmt.c fast_access) */
 	r = vm_vmt_open(txt, &error);
 	ck_assert_ptr_nonnull(r);
 	GString *text = read_lines(r, TRUE, &error);
 	ck_assert_ptr_null(error);
-	ck_assert(g_string_equal(text, full));
+	ck_assert_msg(g_string_equal(text, want), "the skimming text read differs");
+	ck_assert(vm_vmt_rewind(r, &error));
+	GString *text_full = read_lines(r, FALSE, &error);
+	ck_assert(g_string_equal(text_full, full));
+	g_string_free(text_full, TRUE);
 	vm_vmt_close(r);
 	g_unlink(bin);
 	g_unlink(txt);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "models/tlb.h"
+#include "models/types.h"   /* vm_splitmix64 */
 #include "traces/record.h"
 
 #define NO UINT64_MAX      /* an invalid way in a state, or no victim */
@@ -639,6 +640,40 @@ START_TEST(test_evicted_copy)
 END_TEST
 
 /* An invalidated way is refilled before any valid one is evicted. */
+/* vm_tlb_fill_absent (the fill after a miss, models/mmu.c) leaves the
+ * same TLB as vm_tlb_fill, entries, keys and ages, whatever the policy:
+ * random lookups, fills on misses and invalidations on a 48-entry 12-way
+ * TLB, the two run side by side. */
+START_TEST(test_fill_absent_same)
+{
+	vm_tlb_t *a = vm_tlb_new(48, 12, vm_tlb_policies[_i]);
+	vm_tlb_t *b = vm_tlb_new(48, 12, vm_tlb_policies[_i]);
+	uint64_t s = 99;
+	for (unsigned i = 0; i < 5000; i++) {
+		uint64_t x = vm_splitmix64(&s);
+		uint64_t vpn = x % 97;
+		uint32_t asid = 1 + (uint32_t)(x >> 32) % 2;
+		if ((x >> 40) % 10 == 0) {
+			ck_assert_int_eq(vm_tlb_invalidate(a, vpn, asid),
+					 vm_tlb_invalidate(b, vpn, asid));
+			continue;
+		}
+		vm_tlb_entry_t *ea = vm_tlb_lookup(a, vpn, asid);
+		vm_tlb_entry_t *eb = vm_tlb_lookup(b, vpn, asid);
+		ck_assert_int_eq(ea != NULL, eb != NULL);
+		if (!ea)
+			ck_assert_int_eq(vm_tlb_fill(a, vpn, asid, PFN(vpn), VM_PROT_R, NULL),
+					 vm_tlb_fill_absent(b, vpn, asid, PFN(vpn), VM_PROT_R));
+		ck_assert(memcmp(a->entries, b->entries, 48 * sizeof *a->entries) == 0);
+		ck_assert(memcmp(a->keys, b->keys, 48 * sizeof *a->keys) == 0);
+		ck_assert(memcmp(a->ages, b->ages, 48 * sizeof *a->ages) == 0);
+		ck_assert_uint_eq(a->clock, b->clock);
+	}
+	vm_tlb_free(a);
+	vm_tlb_free(b);
+}
+END_TEST
+
 START_TEST(test_invalid_way_first)
 {
 	vm_tlb_t *t = vm_tlb_new(4, 0, vm_tlb_policies[_i]);
@@ -900,6 +935,7 @@ static Suite *tlb_suite(void)
 	tcase_add_loop_test(tc, test_steps, 0, G_N_ELEMENTS(scenarios));
 	tcase_add_loop_test(tc, test_refill_restamps, 0, 2); /* lru, fifo */
 	tcase_add_loop_test(tc, test_invalid_way_first, 0, nr_policies);
+	tcase_add_loop_test(tc, test_fill_absent_same, 0, nr_policies);
 	tcase_add_test(tc, test_peek_is_silent);
 	tcase_add_test(tc, test_random_determinism);
 	suite_add_tcase(s, tc);

@@ -514,6 +514,65 @@ START_TEST(bad_line)
 }
 END_TEST
 
+/*
+ * The access fast path (traces/vmt.c fast_access) against the general
+ * parser: each line is read as written (the fast path's shape, or just
+ * outside it) and with a trailing comment, which only the general path
+ * reads.  Both must give the same record, columns included, or the same
+ * error.  The edges: 9- and 10-digit pids, 16 and 17 hex digits, 19 and 20
+ * decimal digits, a bare 0x, pid 0, upper-case hex.
+ */
+static const char *const fast_lines[] = {
+	"1 r 0x10000040", "7 w 4096", "2 x 0X7F00ABCDEF", "123456789 r 0x1",
+	"1234567890 r 0x1", "2147483648 r 0x1", "1 r 0xffffffffffffffff",
+	"1 r 0x1ffffffffffffffff", "1 r 0x00000000000000001",
+	"1 r 9999999999999999999", "1 r 18446744073709551615",
+	"1 r 18446744073709551616", "1 r 0x", "1 r 0", "0 r 0x10", "1 q 0x10",
+	"1 r  0x10", "1 r 0x10g", "1 r 12a", "01 w 0x1000", "1 r 0x10 8",
+	"1 rw 0x10", "1 r", "1 r 0xAbCdEf",
+	/* the SWAR digits (traces/vmt.c hex8): 1 to 16 digits, every hex
+	 * letter in both cases, the characters next to them in ASCII, a
+	 * trailing blank, a non-ASCII byte */
+	"1 r 0x1", "1 r 0x12", "12 r 0x1", "1 r 0x123456789",
+	"1 r 0x1234567890abcdef", "1 r 0xFEDCBA9876543210", "1 r 0x0123456789ABCDEF",
+	"1 r 0x10000040", "1 r 0x1000004g", "1 r 0x1000004G", "1 r 0x1000004/",
+	"1 r 0x1000004:", "1 r 0x1000004@", "1 r 0x1000004`", "1 r 0x10000040 ",
+	"1 r 0x10000040\t", "1 r 0x1000\xc3\xa9", "1 r 0x123456789abcdef\x80",
+	"1 r 0x1234567890abcdeff", "1 r 0x00000000000000000001",
+};
+
+START_TEST(fast_path_same_as_general)
+{
+	char *fast = g_strconcat("vmt 1\n1 mmap 0x0 4K rw private anon\n",
+				 fast_lines[_i], "\n", NULL);
+	char *slow = g_strconcat("vmt 1\n1 mmap 0x0 4K rw private anon\n",
+				 fast_lines[_i], " # general path\n", NULL);
+	vm_vmt_reader_t *rf = mem_reader(fast), *rs = mem_reader(slow);
+	GError *ef = NULL, *es = NULL;
+	vm_record_t a, b;
+
+	for (int i = 0; i < 2; i++) {
+		gboolean gf = vm_vmt_next(rf, &a, &ef);
+		gboolean gs = vm_vmt_next(rs, &b, &es);
+		ck_assert_int_eq(gf, gs);
+		if (!gf)
+			break;
+		assert_same(&a, &b, TRUE, fast_lines[_i]);
+	}
+	ck_assert_int_eq(ef != NULL, es != NULL);
+	if (ef) {
+		ck_assert_msg(strcmp(ef->message, es->message) == 0,
+			      "'%s' vs '%s'", ef->message, es->message);
+		g_error_free(ef);
+		g_error_free(es);
+	}
+	vm_vmt_close(rf);
+	vm_vmt_close(rs);
+	g_free(fast);
+	g_free(slow);
+}
+END_TEST
+
 /* 32 checks are fine; the 33rd is an error at its own column. */
 START_TEST(expect_check_limit)
 {
@@ -1163,6 +1222,7 @@ vmt_suite(void)
 	tcase_add_loop_test(tc, good_line, 0, G_N_ELEMENTS(good_lines));
 	tcase_add_loop_test(tc, bad_line, 0, G_N_ELEMENTS(bad_lines));
 	tcase_add_loop_test(tc, format_round_trip, 0, G_N_ELEMENTS(good_lines));
+	tcase_add_loop_test(tc, fast_path_same_as_general, 0, G_N_ELEMENTS(fast_lines));
 	tcase_add_test(tc, expect_check_limit);
 	suite_add_tcase(s, tc);
 

@@ -37,10 +37,12 @@ vm_vmt_reader_t *vm_vmt_open_memory(const char *name, const char *text,
 gboolean vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error);
 /*
  * A pass that only checks the records (sim/tracecheck.c) may be spared the
- * ones it cannot learn from: with @skim a .vmtb reader leaves out one-page
- * accesses that follow an access of the same process (vm_vmtb_skim), most
- * of a recorded trace.  Line numbers still count them.  Text is read whole
- * either way: only parsing a line shows that it is valid.  A rewind ends it.
+ * ones it cannot learn from: with @skim a reader leaves out one-page
+ * accesses that follow an access of the same process, most of a recorded
+ * trace: a .vmtb reader without decoding them (vm_vmtb_skim), a text reader
+ * after checking that each is a valid line of the fast path's shape
+ * (`PID r ADDR`, traces/vmt.c fast_access), without filling a record.
+ * Line numbers still count them.  A rewind ends it.
  */
 void vm_vmt_set_skim(vm_vmt_reader_t *r, gboolean skim);
 /* Start again from the first line (for the check pass).  FALSE for stdin. */
