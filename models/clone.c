@@ -179,6 +179,11 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 	n->pageouts = dup_array(m->pageouts, m->po_cap, sizeof *m->pageouts);
 	n->swap_cache = dup_array(m->swap_cache, slots, sizeof *m->swap_cache);
 	n->ev.h = dup_array(m->ev.h, m->ev.cap, sizeof *m->ev.h);
+	/* scratch is no state: the clone gets buffers of its own, as large */
+	n->scratch_read = n->scratch_bio = n->scratch_wb = (vm_scratch_t){ 0 };
+	vm_scratch_reserve(&n->scratch_read, m->scratch_read.size);
+	vm_scratch_reserve(&n->scratch_bio, m->scratch_bio.size);
+	vm_scratch_reserve(&n->scratch_wb, m->scratch_wb.size);
 
 	/* files first: the processes' fd tables point at them */
 	n->files = g_ptr_array_sized_new(m->files->len);

@@ -1,25 +1,44 @@
 /*
- * The page-fault handler, modelled on Linux's mm/memory.c:
+ * The page-fault handler, modelled on Linux's mm/memory.c, one function for
+ * each of Linux's (the names are Linux's), a struct vm_fault (fault.h)
+ * carried down the calls:
  *
- *   handle_mm_fault
- *     ├─ no VMA, or VMA forbids the access ──────────► SIGSEGV (bad_area)
- *     ├─ PTE not present, anonymous VMA
- *     │    ├─ read/exec: map the shared zero page ───► zero  (do_anonymous_page)
- *     │    └─ write: allocate and zero a page ───────► minor (do_anonymous_page)
- *     └─ PTE present but write-protected (do_wp_page)
- *          ├─ the zero page: new zeroed page ────────► minor (wp_page_copy)
- *          ├─ page mapped by others: copy it ────────► cow   (wp_page_copy)
- *          └─ page mapped by us alone: reuse it ─────► minor (wp_page_reuse)
+ *   vm_fault_handle ─ handle_mm_fault
+ *     ├─ no VMA, or the VMA forbids the access: bad_area ────► SIGSEGV
+ *     ├─ page-table levels missing: __pte_alloc (no frame: OOM)
+ *     └─ handle_pte_fault
+ *          ├─ PTE holds a swap entry: do_swap_page ──────────► major (read),
+ *          │                                             minor (swap cache)
+ *          ├─ PTE none, anonymous VMA: do_anonymous_page
+ *          │    ├─ read/exec: map the shared zero page ──────► zero
+ *          │    └─ write: allocate and zero a page ──────────► minor
+ *          ├─ PTE none, file or shmem VMA: do_fault (past EOF: SIGBUS)
+ *          │    ├─ read/exec:     do_read_fault   ┐ filemap_fault (filemap.c)
+ *          │    ├─ private write: do_cow_fault    ├ finds or reads the page,
+ *          │    └─ shared write:  do_shared_fault ┘ finish_fault sets the PTE
+ *          │                                        ──► major (read), minor,
+ *          │                                            cow (private write)
+ *          └─ PTE present but write-protected: do_wp_page
+ *               ├─ shared file page: wp_page_shared ────────► minor
+ *               ├─ the zero page, a page mapped by others,
+ *               │  a private file page: wp_page_copy ───────► minor or cow
+ *               └─ an anonymous page only we map: wp_page_reuse ─► minor
  *
- * Every resolved fault fills the TLBs (docs/format.md (outcomes)) and charges
+ * Each step writes the outcome and its reason into the result record where
+ * it decides them, and counts what it decided (zero_maps, cow_faults,
+ * sigsegv, sigbus; the readahead and fault-around counters where the pages
+ * are read and mapped).  A step that read the page from the disk says so
+ * with VM_FAULT_MAJOR (filemap_fault, do_swap_page), and the fault counts
+ * once, at the end, as major or minor (mm_account_fault), as Linux counts
+ * a task's maj_flt and min_flt: a private write that first read the page
+ * is a major cow fault.
+ *
+ * A resolved fault returns the PTE it set, with which the MMU fills the
+ * TLBs (mmu.c; docs/format.md (outcomes)).  Every fault charges
  * cost.minor_fault, plus cost.page_copy when it zeroes or copies a page,
  * plus cost.map_pte for each PTE it maps besides its own (fault-around, a
- * large folio).
- * Missing page-table levels are allocated on the way down (__pte_alloc);
+ * large folio).  Missing page-table levels are allocated on the way down;
  * with mmu.pt_frames they take frames too.
- *
- * A PTE holding a swap entry is swapped in (do_swap_page, swap.c's slots):
- * a major fault that waits for the disk.
  *
  * A read fault on a page of a large page-cache folio maps the whole folio
  * (finish_fault and filemap_map_pages since Linux 6.18) when it lies inside
@@ -32,12 +51,10 @@
  */
 #include "models/fault.h"
 #include "models/proc.h"
-#include "models/mmu.h"
 #include "models/file.h"
 #include "models/filemap.h"
 #include "models/writeback.h"
 #include "models/swap.h"
-#include "models/mm.h"
 
 static const uint8_t need_prot[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
 
@@ -53,42 +70,75 @@ static uint64_t prot_bits(uint32_t prot)
 	return b;
 }
 
-static void account(vm_machine_t *m, vm_proc_t *p, vm_result_t *res,
-		    vm_outcome_t out, vm_why_t why)
+static inline void set_outcome(vm_result_t *res, vm_outcome_t out, vm_why_t why)
 {
 	res->outcome = (uint8_t)out;
 	res->why = (uint8_t)why;
-	switch (out) {
-	case VM_OUT_MINOR:
-		m->c.minflt++;
-		p->minflt++;
-		break;
-	case VM_OUT_ZERO:
-		m->c.minflt++;
-		m->c.zero_maps++;
-		p->minflt++;
-		break;
-	case VM_OUT_COW:
-		m->c.minflt++;
-		m->c.cow_faults++;
-		p->minflt++;
-		p->cow_faults++;
-		break;
-	case VM_OUT_MAJOR:
+}
+
+/* No frame could be had: the fault ends without an outcome. */
+static unsigned oom(vm_result_t *res)
+{
+	res->oom = 1;
+	set_outcome(res, VM_OUT_NONE, VM_WHY_OOM);
+	return VM_FAULT_OOM;
+}
+
+/* bad_area: SIGSEGV, for @why (no VMA, or its protection). */
+static unsigned bad_area(vm_machine_t *m, vm_proc_t *p, vm_result_t *res,
+			 vm_why_t why)
+{
+	set_outcome(res, VM_OUT_SIGSEGV, why);
+	m->c.sigsegv++;
+	p->sigsegv++;
+	return VM_FAULT_SIGSEGV;
+}
+
+/* The file page lies wholly past the end of the file: SIGBUS. */
+static unsigned do_sigbus(vm_machine_t *m, vm_fault_t *vmf)
+{
+	set_outcome(vmf->res, VM_OUT_SIGBUS, VM_WHY_SIGBUS);
+	m->c.sigbus++;
+	vmf->p->sigbus++;
+	return VM_FAULT_SIGBUS;
+}
+
+/*
+ * mm_account_fault: a fault that was resolved counts once, as major when a
+ * step read the page for it (VM_FAULT_MAJOR), else as minor; a fault that
+ * ended in a signal or found no memory is no page fault in these counts.
+ */
+static void mm_account_fault(vm_machine_t *m, vm_proc_t *p, unsigned ret)
+{
+	if (ret & VM_FAULT_ERROR)
+		return;
+	if (ret & VM_FAULT_MAJOR) {
 		m->c.majflt++;
 		p->majflt++;
-		break;
-	case VM_OUT_SIGSEGV:
-		m->c.sigsegv++;
-		p->sigsegv++;
-		break;
-	case VM_OUT_SIGBUS:
-		m->c.sigbus++;
-		p->sigbus++;
-		break;
-	default:
-		break;
+	} else {
+		m->c.minflt++;
+		p->minflt++;
 	}
+}
+
+/* The PTEs fault-around and large folios mapped besides the faulting one:
+ * counted, and charged at cost.map_pte each, as they are mapped (on a host
+ * where a PTE is dear, a paravirtualized MMU trapping each one, a fault
+ * that maps 256 costs far more than one that maps 1). */
+static void count_around(vm_machine_t *m, vm_result_t *res, uint32_t n)
+{
+	m->c.fault_around_maps += n;
+	res->around += n;
+	res->cost += (uint64_t)n * m->cfg.cost_map_pte;
+}
+
+/* set_pte_at for the faulting page: the fault resolved to @pte, which
+ * vm_fault_handle returns for the MMU to fill the TLBs with. */
+static void set_pte(vm_machine_t *m, vm_fault_t *vmf, uint64_t pte)
+{
+	vm_pt_leaf_set(&m->pt, vmf->p->root, vmf->vpn, vmf->pte, pte);
+	vmf->entry = pte;
+	vmf->res->pfn = (uint32_t)VM_PTE_PFN(pte);
 }
 
 /*
@@ -111,6 +161,51 @@ static uint64_t new_anon_page(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 }
 
 /*
+ * A copy of page @src for the faulting process (wp_page_copy's and
+ * do_cow_fault's allocation).  @src is taken off the reclaim lists while
+ * the copy is allocated, so that the allocation's reclaim cannot evict it
+ * under us (Linux holds a reference to it), and put back after (a file
+ * page only if it is still one: the OOM killer may have run).  Returns the
+ * copy's PTE, or 0 when no frame could be had.
+ */
+static uint64_t copy_page(vm_machine_t *m, vm_fault_t *vmf, uint32_t src)
+{
+	vm_frame_t *fr = &m->frames.f[src];
+	gboolean file = fr->kind == VM_FRAME_FILE;
+	gboolean listed = vm_reclaim_remove(m->reclaim, src);
+	uint64_t pte = new_anon_page(m, vmf->p, vmf->vpn, vmf->prot, vmf->res);
+	if (listed && (!file || fr->kind == VM_FRAME_FILE))
+		vm_reclaim_add(m->reclaim, src);
+	return pte;
+}
+
+/* ---- anonymous memory and swap -------------------------------------------- */
+
+/*
+ * do_anonymous_page: the first touch of an anonymous page.  A read maps
+ * the shared zero page, read-only so that the first write faults; a write
+ * (or a read without the zero page) gets a zeroed page of its own,
+ * writable if the VMA is, so that a later write does not fault.
+ */
+static unsigned do_anonymous_page(vm_machine_t *m, vm_fault_t *vmf)
+{
+	uint64_t pte;
+	if (vmf->acc != VM_ACC_W && m->cfg.zero_page) {
+		pte = VM_PTE_MAKE(VM_PFN_ZERO, VM_PTE_P | VM_PTE_A |
+				  (vmf->prot & ~(uint64_t)VM_PTE_W));
+		set_outcome(vmf->res, VM_OUT_ZERO, VM_WHY_ZERO_PAGE);
+		m->c.zero_maps++;
+	} else {
+		pte = new_anon_page(m, vmf->p, vmf->vpn, vmf->prot, vmf->res);
+		if (!pte)
+			return oom(vmf->res);
+		set_outcome(vmf->res, VM_OUT_MINOR, VM_WHY_ANON_NEW);
+	}
+	set_pte(m, vmf, pte);
+	return 0;
+}
+
+/*
  * do_swap_page: the PTE holds a swap entry.  The page is found in the swap
  * cache (a minor fault, waiting only if its read is still in flight) or read
  * from the disk with the cluster around it (a major fault); either way it is
@@ -119,18 +214,20 @@ static uint64_t new_anon_page(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
  * swap is more than half full: then the slot is freed and the page, ours
  * alone, mapped writable on a write.  A write to a slot that others still
  * hold gets a copy at once (do_swap_page then do_wp_page's copy).
- * Returns the new PTE, or 0 when no frame could be had.
+ * The outcome is decided where the page is found: minor from the swap
+ * cache, major (VM_FAULT_MAJOR) when read.
  */
-static uint64_t swap_in(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
-			uint64_t pte, uint64_t perm, vm_acc_t acc,
-			vm_result_t *res, vm_outcome_t *out, vm_why_t *why)
+static unsigned do_swap_page(vm_machine_t *m, vm_fault_t *vmf)
 {
-	uint32_t slot = (uint32_t)VM_PTE_PFN(pte);
+	vm_proc_t *p = vmf->p;
+	vm_result_t *res = vmf->res;
+	uint64_t vpn = vmf->vpn, perm = vmf->prot;
+	uint32_t slot = (uint32_t)VM_PTE_PFN(vmf->orig_pte);
 	uint32_t pfn = m->swap_cache[slot];
+	unsigned ret = 0;
 	if (pfn != VM_NIL) {
 		vm_frame_t *f = &m->frames.f[pfn];
-		*out = VM_OUT_MINOR;
-		*why = VM_WHY_SWAPCACHE;
+		set_outcome(res, VM_OUT_MINOR, VM_WHY_SWAPCACHE);
 		m->c.swapcache_hits++;
 		if (f->flags & VM_FRAME_RA_UNUSED) {
 			f->flags &= ~VM_FRAME_RA_UNUSED;
@@ -143,25 +240,22 @@ static uint64_t swap_in(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		pfn = vm_swap_read(m, p, vpn, slot, m->now + res->cost, &ready);
 		res->ra_pages = (uint32_t)(m->c.swap_ra - ra);
 		if (pfn == VM_NIL)
-			return 0;
+			return oom(res);
 		res->ready_at = ready;
-		*out = VM_OUT_MAJOR;
-		*why = VM_WHY_SWAPIN;
+		set_outcome(res, VM_OUT_MAJOR, VM_WHY_SWAPIN);
+		ret = VM_FAULT_MAJOR;
 	}
 	vm_frame_t *f = &m->frames.f[pfn];
-	if (acc == VM_ACC_W && (m->swap_map[slot] > 1 || f->mapcount)) {
+	if (vmf->acc == VM_ACC_W && (m->swap_map[slot] > 1 || f->mapcount)) {
 		/* others hold the slot or map the page: they keep the cached
-		 * page, we get a copy.  The copy's allocation must not evict the original
-		 * (Linux holds a reference to it). */
-		gboolean listed = vm_reclaim_remove(m->reclaim, pfn);
-		uint64_t copy = new_anon_page(m, p, vpn, perm, res);
-		if (listed)
-			vm_reclaim_add(m->reclaim, pfn);
+		 * page, we get a copy (wp_page_copy's, at once) */
+		uint64_t copy = copy_page(m, vmf, pfn);
 		if (!copy)
-			return 0;
+			return oom(res);
 		vm_swap_put(m, slot);
 		p->swap_pages--;
-		return copy;
+		set_pte(m, vmf, copy);
+		return ret;
 	}
 	if (!f->mapcount) {
 		/* read ahead, or left by processes that are gone: it
@@ -173,381 +267,313 @@ static uint64_t swap_in(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	p->rss_anon++;
 	vm_swap_put(m, slot);
 	p->swap_pages--;
-	if (!m->swap_map[slot] && (acc == VM_ACC_W || vm_swap_full(m)) &&
+	uint64_t pte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A |
+				   (perm & ~(uint64_t)VM_PTE_W));
+	if (!m->swap_map[slot] && (vmf->acc == VM_ACC_W || vm_swap_full(m)) &&
 	    f->mapcount == 1) {
 		/* the slot is freed, so memory holds the only copy: the page
 		 * is dirty (would have to be written again) */
 		vm_swap_cache_del(m, pfn);
 		f->flags |= VM_FRAME_DIRTY;
-		if (acc == VM_ACC_W)
-			return VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
+		if (vmf->acc == VM_ACC_W)
+			pte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
 		/* a read maps it read-only all the same: a later write
 		 * faults, and reuses it (do_swap_page maps writable only on a
 		 * write fault) */
 	}
-	return VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A |
-			   (perm & ~(uint64_t)VM_PTE_W));
+	set_pte(m, vmf, pte);
+	return ret;
 }
 
-static void oom(vm_machine_t *m, vm_proc_t *p, vm_result_t *res)
-{
-	(void)m;
-	(void)p;
-	res->oom = 1;
-	res->outcome = VM_OUT_NONE;
-	res->why = VM_WHY_OOM;
-}
+/* ---- writes to present pages ---------------------------------------------- */
 
-static gboolean ra_cached(void *ctx, uint64_t index)
+/*
+ * wp_page_copy: the faulting process gets a copy of the page it maps
+ * read-only (@old): the zero page (a new zeroed page), an anonymous page
+ * others map too or that swap entries still point at (cow), a page-cache
+ * page of a private file mapping (cow: the file never sees the write).
+ * The copy replaces our share of the old page.
+ */
+static unsigned wp_page_copy(vm_machine_t *m, vm_fault_t *vmf, uint32_t old)
 {
-	return vm_filemap_find(ctx, index) != VM_NIL;
-}
-
-/* Map page @idx (frame @pfn, up to date) of @f at @a, read-only (@perm). */
-static void map_one(vm_machine_t *m, vm_proc_t *p, uint64_t a, uint32_t pfn,
-		    uint64_t *slot, uint64_t perm)
-{
-	vm_pt_leaf_set(&m->pt, p->root, a, slot, VM_PTE_MAKE(pfn, VM_PTE_P | perm));
-	if (perm & VM_PTE_D)   /* a write fault's folio: dirty as a whole */
-		vm_writeback_dirty(m, vm_file_get(m, (int32_t)m->frames.f[pfn].owner), pfn);
-	m->frames.f[pfn].mapcount++;
-	p->rss_file++;
-	vm_filemap_used(m, pfn);
+	vm_proc_t *p = vmf->p;
+	if (old == VM_PFN_ZERO) {
+		uint64_t pte = new_anon_page(m, p, vmf->vpn, vmf->prot, vmf->res);
+		if (!pte)
+			return oom(vmf->res);
+		set_outcome(vmf->res, VM_OUT_MINOR, VM_WHY_ZERO_REPLACED);
+		set_pte(m, vmf, pte);
+		return 0;
+	}
+	vm_frame_t *fr = &m->frames.f[old];
+	gboolean file = fr->kind == VM_FRAME_FILE;
+	uint64_t pte = copy_page(m, vmf, old);
+	if (!pte)
+		return oom(vmf->res);
+	if (file) {
+		fr->mapcount--;
+		p->rss_file--;
+	} else {
+		if (!--fr->mapcount)
+			vm_swap_unmapped(m, old);
+		p->rss_anon--;
+	}
+	set_outcome(vmf->res, VM_OUT_COW, file ? VM_WHY_PRIVATE_COPY : VM_WHY_COW_COPY);
+	m->c.cow_faults++;
+	p->cow_faults++;
+	set_pte(m, vmf, pte);
+	return 0;
 }
 
 /*
- * The pages of the large folio holding page @idx that one fault maps
- * (filemap_map_folio_range and finish_fault since 6.18): the whole folio
- * when it lies inside the VMA, one page-table page and the file; else only
- * [@lo, @hi) of it.  Maps those not mapped yet except @skip (the faulting
- * page, the caller's); returns how many, and in *end the virtual page
- * after the folio's last.
- *
- * @around: for fault-around, "inside the file" is 6.18's test
- * file_end >= folio_next_index with file_end the index of the last page,
- * so a folio that ends at EOF is mapped only within the window: measured,
- * a 64 MiB file written in 1 MiB folios costs 63 faults for its first 63
- * MiB and 16 for the last one (79).  A folio as large as a page-table
- * page is mapped whole all the same (measured: a file written in 2 MiB
- * folios costs 32 faults; Linux maps such a folio with one PMD entry,
- * vmscope, without huge mappings, with its PTEs).
+ * wp_page_reuse: a write to an anonymous page no one else maps: it is
+ * made writable where it is.  A swap-cache page leaves the cache and its
+ * slot is freed (folio_free_swap), as the write makes the copy on disk
+ * stale.
  */
-static uint32_t map_folio(vm_machine_t *m, vm_proc_t *p, const vm_vma_t *v,
-			  vm_file_t *f, uint64_t idx, uint64_t lo, uint64_t hi,
-			  uint64_t skip, uint64_t perm, gboolean around,
-			  uint64_t *end)
+static unsigned wp_page_reuse(vm_machine_t *m, vm_fault_t *vmf, uint32_t old)
 {
-	uint64_t head = vm_file_folio_head(f, idx);
-	uint64_t n = (uint64_t)1 << vm_file_folio_order(f, idx);
-	uint64_t table = (uint64_t)1 << m->pt.bits[m->pt.levels - 1];
-	*end = v->start + (head + n - v->pgoff);   /* may pass v->end */
-	if (head >= v->pgoff) {
-		uint64_t fa = v->start + (head - v->pgoff);
-		if (fa + n <= v->end && fa / table == (fa + n - 1) / table &&
-		    head + n + (around && n < table ? 1 : 0) <=
-		    vm_file_pages(f, m->page_shift)) {
-			lo = fa;
-			hi = fa + n;
-		}
+	vm_why_t why = VM_WHY_COW_REUSE;
+	if (m->frame_slot[old] != VM_NIL) {
+		vm_swap_cache_del(m, old);
+		why = VM_WHY_SWAP_REUSE;
 	}
-	uint32_t mapped = 0;
-	if (!around) {
-		/* finish_fault maps the folio only where no PTE is there yet
-		 * (pte_range_none); else the faulting page alone */
-		for (uint64_t a = lo; a < hi; a++) {
-			uint64_t *slot = a == skip ? NULL : vm_pt_lookup(&m->pt, p->root, a);
-			if (slot && *slot)
-				return 0;
-		}
-	}
-	for (uint64_t a = lo; a < hi; a++) {
-		uint64_t i = v->pgoff + (a - v->start);
-		if (a == skip || i < head || i >= head + n)
-			continue;
-		uint64_t *slot = vm_pt_lookup(&m->pt, p->root, a);
-		if (!slot || *slot)
-			continue;
-		map_one(m, p, a, vm_file_pfn(f, i), slot, perm);
-		mapped++;
-	}
-	return mapped;
+	m->frames.f[old].flags |= VM_FRAME_DIRTY;
+	set_outcome(vmf->res, VM_OUT_MINOR, why);
+	set_pte(m, vmf, vmf->orig_pte | VM_PTE_W | VM_PTE_A | VM_PTE_D);
+	return 0;
 }
 
 /*
- * do_fault_around: map the neighbours of a read fault that are cached, up to
- * date at @when, unlocked and unmarked, in a fault_around window aligned in the
- * virtual address, inside the VMA, one page-table page and the file.  A
- * neighbour in a large folio brings the whole folio (map_folio).
+ * wp_page_shared: the first write to a shared file page mapped read-only
+ * (do_page_mkwrite, fault_dirty_shared_page): write-enabled and dirtied,
+ * no copy.
  */
-static uint32_t fault_around(vm_machine_t *m, vm_proc_t *p, const vm_vma_t *v,
-			     vm_file_t *f, uint64_t vpn, uint64_t perm,
-			     uint64_t when)
+static unsigned wp_page_shared(vm_machine_t *m, vm_fault_t *vmf, uint32_t pfn)
 {
+	vm_writeback_dirty(m, vmf->file, pfn);
+	set_outcome(vmf->res, VM_OUT_MINOR, VM_WHY_SHARED_WRITE);
+	set_pte(m, vmf, vmf->orig_pte | VM_PTE_W | VM_PTE_D | VM_PTE_A);
+	return 0;
+}
+
+/*
+ * do_wp_page: a write to a present page whose PTE forbids it (the PTE's
+ * other permissions follow the VMA's, so only a write gets here).
+ */
+static unsigned do_wp_page(vm_machine_t *m, vm_fault_t *vmf)
+{
+	uint64_t old = VM_PTE_PFN(vmf->orig_pte);
+	if (old != VM_PFN_ZERO && m->frames.f[old].kind == VM_FRAME_FILE) {
+		/* a page-cache page: a file's or shmem's */
+		if (vmf->pgoff >= vm_file_pages(vmf->file, m->page_shift))
+			return do_sigbus(m, vmf);
+		if (vmf->vma->flags & VM_MAP_SHARED)
+			return wp_page_shared(m, vmf, (uint32_t)old);
+		return wp_page_copy(m, vmf, (uint32_t)old);
+	}
+	g_assert(vmf->acc == VM_ACC_W && !(vmf->orig_pte & VM_PTE_W));
+	/* the zero page, or a page shared with other PTEs, or with swap
+	 * entries that will map the cached page later */
+	if (old == VM_PFN_ZERO || m->frames.f[old].mapcount > 1 ||
+	    (m->frame_slot[old] != VM_NIL && m->swap_map[m->frame_slot[old]]))
+		return wp_page_copy(m, vmf, (uint32_t)old);
+	return wp_page_reuse(m, vmf, (uint32_t)old);
+}
+
+/* ---- file and shmem pages -------------------------------------------------- */
+
+/*
+ * do_fault_around: the neighbours of a read fault, in a fault_around window
+ * aligned in the virtual address and clipped to the VMA and one page-table
+ * page, mapped if they are cached, up to date at @when and unmarked
+ * (filemap_map_pages, filemap.c).
+ */
+static void do_fault_around(vm_machine_t *m, vm_fault_t *vmf, uint64_t perm,
+			    uint64_t when)
+{
+	const vm_vma_t *v = vmf->vma;
+	uint64_t vpn = vmf->vpn;
 	uint64_t nr = m->cfg.readahead_fault_around >> m->page_shift;
 	if (nr <= 1)
-		return 0;
+		return;
 	uint64_t lo = vpn & ~(nr - 1), hi = lo + nr;
 	uint64_t table = (uint64_t)1 << m->pt.bits[m->pt.levels - 1];
 	uint64_t tlo = vpn & ~(table - 1), thi = tlo + table;
 	lo = MAX(lo, MAX(v->start, tlo));
 	hi = MIN(hi, MIN(v->end, thi));
-	uint64_t pages = vm_file_pages(f, m->page_shift);
-	uint32_t mapped = 0;
-	for (uint64_t a = lo; a < hi; a++) {
-		uint64_t idx = v->pgoff + (a - v->start);
-		if (a == vpn || idx >= pages)
-			continue;
-		uint32_t pfn = vm_filemap_find(f, idx);
-		if (pfn == VM_NIL)
-			continue;
-		if (G_UNLIKELY(vm_file_folio_order(f, idx))) {
-			/* the folio's state is its head's */
-			vm_frame_t *hf = &m->frames.f[vm_filemap_head(f, idx)];
-			uint64_t end;
-			uint32_t n = 0;
-			if (vm_frame_read_done(hf) <= when && !(hf->flags & VM_FRAME_READAHEAD))
-				n = map_folio(m, p, v, f, idx, lo, hi, vpn, perm,
-					      TRUE, &end);
-			else
-				end = v->start + (vm_file_folio_head(f, idx) +
-						  ((uint64_t)1 << vm_file_folio_order(f, idx)) -
-						  v->pgoff);
-			mapped += n;
-			a = end - 1;
-			continue;
-		}
-		vm_frame_t *fr = &m->frames.f[pfn];
-		if (vm_frame_read_done(fr) > when || (fr->flags & VM_FRAME_READAHEAD))
-			continue;
-		uint64_t *slot = vm_pt_lookup(&m->pt, p->root, a);
-		if (!slot || *slot)
-			continue;
-		map_one(m, p, a, pfn, slot, perm);
-		mapped++;
-	}
-	m->c.fault_around_maps += mapped;
-	return mapped;
+	count_around(m, vmf->res, vm_filemap_map_pages(m, vmf, lo, hi, perm, when));
+}
+
+/* should_fault_around: fault-around is on (fault_around_bytes above one
+ * page). */
+static gboolean should_fault_around(const vm_machine_t *m)
+{
+	return m->cfg.readahead_fault_around >> m->page_shift > 1;
 }
 
 /*
- * A fault on a file (or shmem) mapping: filemap_fault, then do_read_fault
- * (map it, fault around), do_shared_fault (write-enable and dirty it) or
- * do_cow_fault (copy it into a private anonymous page).
+ * finish_fault: set the faulting page's PTE to @pte; with @folio, map the
+ * rest of the page's large folio too, with @folio_prot (6.18's finish_fault
+ * maps the folio when no PTE of its range is set yet).  As Linux's, it maps
+ * the cow page on a private write (do_cow_fault's, counted when it was
+ * allocated), else the page-cache page, which gains a mapping.
  */
-static void file_fault(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
-		       vm_acc_t acc, uint64_t *slot, vm_result_t *res)
+static void finish_fault(vm_machine_t *m, vm_fault_t *vmf, uint64_t pte,
+			 gboolean folio, uint64_t folio_prot)
 {
-	vm_file_t *f = vm_file_get(m, v->file);
-	uint64_t idx = v->pgoff + (vpn - v->start);
-	uint64_t perm = prot_bits(v->prot);
-	gboolean shared = (v->flags & VM_MAP_SHARED) != 0;
-	uint64_t pte = *slot;
-
-	if (idx >= vm_file_pages(f, m->page_shift)) {
-		account(m, p, res, VM_OUT_SIGBUS, VM_WHY_SIGBUS);
-		return;
+	gboolean cow = vmf->acc == VM_ACC_W && !(vmf->vma->flags & VM_MAP_SHARED);
+	if (!cow) {
+		m->frames.f[vmf->page].mapcount++;
+		vmf->p->rss_file++;
 	}
-	if (pte & VM_PTE_P) {
-		/* a write to a page mapped read-only */
-		uint64_t pfn = VM_PTE_PFN(pte);
-		vm_frame_t *fr = &m->frames.f[pfn];
-		if (fr->kind == VM_FRAME_FILE && shared) {
-			vm_writeback_dirty(m, f, (uint32_t)pfn);
-			uint64_t newpte = pte | VM_PTE_W | VM_PTE_D | VM_PTE_A;
-			*slot = newpte;
-			vm_mmu_tlb_fill(m, p, vpn, newpte);
-			res->pfn = (uint32_t)pfn;
-			account(m, p, res, VM_OUT_MINOR, VM_WHY_SHARED_WRITE);
-			return;
-		}
-		if (fr->kind == VM_FRAME_FILE) {
-			/* private: wp_page_copy from the page-cache page */
-			gboolean listed = vm_reclaim_remove(m->reclaim, (uint32_t)pfn);
-			uint64_t newpte = new_anon_page(m, p, vpn, perm, res);
-			if (listed && fr->kind == VM_FRAME_FILE)
-				vm_reclaim_add(m->reclaim, (uint32_t)pfn);
-			if (!newpte) {
-				oom(m, p, res);
-				return;
-			}
-			fr->mapcount--;
-			p->rss_file--;
-			*slot = newpte;
-			vm_mmu_tlb_fill(m, p, vpn, newpte);
-			res->pfn = (uint32_t)VM_PTE_PFN(newpte);
-			account(m, p, res, VM_OUT_COW, VM_WHY_PRIVATE_COPY);
-			return;
-		}
-		return;   /* anonymous copies are the anonymous path's */
-	}
-
-	/* filemap_fault: find the page, or read it with readahead */
-	vm_ra_query_t q = { .cached = ra_cached, .ctx = f,
-			    .nr_pages = vm_file_pages(f, m->page_shift) };
-	uint32_t pfn = vm_filemap_find(f, idx);
-	/* do_read_fault tries fault-around first: it maps the faulting page
-	 * itself when its folio is up to date and unmarked; otherwise the
-	 * fault goes on to filemap_fault and finish_fault */
-	gboolean by_around = FALSE;
-	gboolean shared_write_folio = FALSE;
-	uint64_t ready = m->now;
-	vm_why_t why;
-	if (pfn == VM_NIL) {
-		vm_ra_window_t w = vm_ra_mmap_fault_miss(&m->ra, &f->ra, &q, idx,
-							 (vm_madv_t)v->advice);
-		uint32_t ra_pages = 0;
-		pfn = vm_filemap_fill_order(m, f, idx, w.start, w.nr, w.marker,
-					      w.order, &ready, &ra_pages);
-		if (p->state != VM_PROC_RUNNING) {
-			/* the OOM killer took this very process while it
-			 * read: its tables are gone, the fault ends here */
-			oom(m, p, res);
-			return;
-		}
-		if (pfn == VM_NIL) {
-			oom(m, p, res);
-			return;
-		}
-		res->ra_pages = ra_pages;
-		res->ra_reason = (uint8_t)w.reason;
-		/* shmem has no disk: a new page is a minor fault (tmpfs) */
-		res->file_major = !f->shmem;
-		why = vm_file_block(f, idx) == VM_BLOCK_NONE ? VM_WHY_FILE_HOLE : VM_WHY_FILE_READ;
-		if (vm_file_block(f, idx) == VM_BLOCK_NONE)
-			res->cost += m->cfg.cost_page_copy;   /* zero-fill */
-	} else {
-		vm_frame_t *fr = &m->frames.f[pfn];
-		/* PG_readahead is the folio's: its head carries it */
-		vm_frame_t *hf = &m->frames.f[vm_filemap_head(f, idx)];
-		gboolean marker = (hf->flags & VM_FRAME_READAHEAD) != 0;
-		by_around = !marker && vm_frame_read_done(hf) <= m->now &&
-			    m->cfg.readahead_fault_around >> m->page_shift > 1;
-		q.marker_folio = (uint64_t)1 << vm_file_folio_order(f, idx);
-		vm_ra_window_t w = vm_ra_mmap_fault_hit(&m->ra, &f->ra, &q, idx,
-							(vm_madv_t)v->advice, marker);
-		if (w.clear_marker)
-			hf->flags &= ~VM_FRAME_READAHEAD;
-		if (w.nr) {
-			uint64_t r2;
-			uint32_t ra_pages = 0;
-			/* the async readahead allocates, and its reclaim
-			 * must not take the very page this fault maps (Linux
-			 * holds a reference to the folio across it) */
-			fr->flags |= VM_FRAME_LOCKED;
-			vm_filemap_fill_order(m, f, idx, w.start, w.nr, w.marker,
-						w.order, &r2, &ra_pages);
-			if (p->state != VM_PROC_RUNNING) {
-				fr->flags &= ~VM_FRAME_LOCKED;
-				oom(m, p, res);
-				return;
-			}
-			res->ra_pages = ra_pages;
-			res->ra_reason = (uint8_t)w.reason;
-		}
-		ready = MAX(vm_frame_read_done(fr), m->now);
-		why = ready > m->now ? VM_WHY_FILE_LOCKED : VM_WHY_FILE_CACHED;
-	}
-	vm_frame_t *fr = &m->frames.f[pfn];
-	fr->flags &= ~VM_FRAME_LOCKED;   /* the process waits until io_done */
-	vm_filemap_used(m, pfn);
-	if (ready > m->now)
-		res->ready_at = ready;
-
-	uint64_t newpte;
-	vm_outcome_t out = res->file_major ? VM_OUT_MAJOR : VM_OUT_MINOR;
-	if (acc == VM_ACC_W && !shared) {
-		/* do_cow_fault: the file never sees this write */
-		gboolean listed = vm_reclaim_remove(m->reclaim, pfn);
-		newpte = new_anon_page(m, p, vpn, perm, res);
-		if (listed)
-			vm_reclaim_add(m->reclaim, pfn);
-		if (!newpte) {
-			oom(m, p, res);
-			return;
-		}
-		out = VM_OUT_COW;
-		why = VM_WHY_PRIVATE_COPY;
-	} else if (acc == VM_ACC_W || f->shmem) {
-		/* do_shared_fault, or shmem, whose reads map it writable */
-		if (acc == VM_ACC_W)
-			vm_writeback_dirty(m, f, pfn);
-		newpte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | perm |
-				     (acc == VM_ACC_W ? VM_PTE_D : 0));
-		if (acc != VM_ACC_W && !f->shmem)
-			newpte &= ~(uint64_t)VM_PTE_W;
-		fr->mapcount++;
-		p->rss_file++;
-		if (acc == VM_ACC_W && G_UNLIKELY(vm_file_folio_order(f, idx)))
-			shared_write_folio = TRUE;
-	} else {
-		/* do_read_fault: read-only until the first write (shared) or
-		 * for good (private: a write copies) */
-		newpte = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A |
-				     (perm & ~(uint64_t)VM_PTE_W));
-		fr->mapcount++;
-		p->rss_file++;
-	}
-	vm_pt_leaf_set(&m->pt, p->root, vpn, slot, newpte);
-	if (shared_write_folio) {
-		/* do_shared_fault's finish_fault (6.18): the whole folio,
-		 * writable and dirty (measured: writing every page of a file
-		 * cached in 1 MiB folios through MAP_SHARED costs one fault
-		 * per MiB) */
-		uint64_t end;
-		uint32_t n = map_folio(m, p, v, f, idx, vpn, vpn + 1, vpn,
-				       perm | VM_PTE_A | VM_PTE_D, FALSE, &end);
-		m->c.fault_around_maps += n;
-		res->around += n;
-	}
-	if (acc != VM_ACC_W) {
-		uint64_t rperm = f->shmem ? perm : perm & ~(uint64_t)VM_PTE_W;
-		/* With the folio model on (a 6.16+ kernel, per-VMA locks): a
-		 * fault that must wait for its folio's read drops the lock,
-		 * waits and is retried (VM_FAULT_RETRY; the first attempt is
-		 * not counted, the retry is major after a read it started),
-		 * and the retry finds the folio up to date and faults around.
-		 * Measured: a cold scan's 4 KiB-folio window costs one fault
-		 * per 16 pages, none more for pages still being read. */
-		gboolean retry = m->folio_order && ready > m->now;
-		if (G_UNLIKELY(vm_file_folio_order(f, idx)) && !by_around && !retry) {
-			/* finish_fault: the rest of a marked folio, which
-			 * fault-around skips */
-			uint64_t end;
-			uint32_t n = map_folio(m, p, v, f, idx, vpn, vpn + 1,
-					       vpn, rperm, FALSE, &end);
-			m->c.fault_around_maps += n;
-			res->around += n;
-		}
-		res->around += fault_around(m, p, v, f, vpn, rperm,
-					    retry ? ready : m->now);
-	}
-	vm_mmu_tlb_fill(m, p, vpn, newpte);
-	res->pfn = (uint32_t)VM_PTE_PFN(newpte);
-	account(m, p, res, out, why);
-	if (out == VM_OUT_COW && res->file_major) {
-		/* a cow that first had to read the page counts as major */
-		m->c.minflt--;
-		p->minflt--;
-		m->c.majflt++;
-		p->majflt++;
-	}
+	set_pte(m, vmf, pte);
+	if (folio)
+		count_around(m, vmf->res, vm_filemap_map_folio(m, vmf, folio_prot));
 }
 
-static void fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
-			 vm_acc_t acc, vm_result_t *res);
-
-void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
-		     vm_acc_t acc, vm_result_t *res)
+/* The faulting page's outcome once filemap_fault found it: major if it
+ * was read (VM_FAULT_MAJOR), else minor; its reason is filemap_fault's. */
+static void file_outcome(vm_result_t *res, unsigned ret)
 {
+	res->outcome = (uint8_t)(ret & VM_FAULT_MAJOR ? VM_OUT_MAJOR : VM_OUT_MINOR);
+}
+
+/*
+ * do_read_fault: a read (or exec) of a file page: mapped read-only, until
+ * the first write on a shared mapping (do_wp_page) or for good on a
+ * private one (a write copies); shmem maps it with the VMA's permissions
+ * (no write notification).  Then its cached neighbours (do_fault_around).
+ *
+ * Linux tries fault-around first, which maps the faulting page itself when
+ * its folio is up to date and unmarked, and calls filemap_fault only when
+ * it did not; vmscope calls filemap_fault first, for its readahead
+ * bookkeeping, and maps the page alone when fault-around would have mapped
+ * it (vmf->uptodate) or when the fault is retried after waiting for the
+ * read (VM_FAULT_RETRY: the retry faults around, the neighbours up to date
+ * by then): otherwise finish_fault maps its large folio whole.
+ */
+static unsigned do_read_fault(vm_machine_t *m, vm_fault_t *vmf)
+{
+	unsigned ret = vm_filemap_fault(m, vmf);
+	if (ret & VM_FAULT_OOM)
+		return oom(vmf->res);
+	file_outcome(vmf->res, ret);
+	uint64_t prot = vmf->file->shmem ? vmf->prot : vmf->prot & ~(uint64_t)VM_PTE_W;
+	gboolean by_around = vmf->uptodate && should_fault_around(m);
+	gboolean folio = G_UNLIKELY(vm_file_folio_order(vmf->file, vmf->pgoff)) &&
+			 !by_around && !(ret & VM_FAULT_RETRY);
+	finish_fault(m, vmf, VM_PTE_MAKE(vmf->page, VM_PTE_P | VM_PTE_A | prot),
+		     folio, prot);
+	do_fault_around(m, vmf, prot, ret & VM_FAULT_RETRY ? vmf->ready : m->now);
+	return ret;
+}
+
+/*
+ * do_cow_fault: a write to a private file (or shmem) mapping whose page is
+ * not mapped: the page is found or read (filemap_fault), and copied into a
+ * private anonymous page; the file never sees this write.  (Linux allocates
+ * the copy before it calls filemap_fault; vmscope after, as it always has.)
+ */
+static unsigned do_cow_fault(vm_machine_t *m, vm_fault_t *vmf)
+{
+	unsigned ret = vm_filemap_fault(m, vmf);
+	if (ret & VM_FAULT_OOM)
+		return oom(vmf->res);
+	uint64_t pte = copy_page(m, vmf, vmf->page);
+	if (!pte)
+		return oom(vmf->res);
+	set_outcome(vmf->res, VM_OUT_COW, VM_WHY_PRIVATE_COPY);
+	m->c.cow_faults++;
+	vmf->p->cow_faults++;
+	finish_fault(m, vmf, pte, FALSE, 0);
+	return ret;
+}
+
+/*
+ * do_shared_fault: a write to a shared file (or shmem) mapping whose page is
+ * not mapped: the page is found or read, dirtied (fault_dirty_shared_page)
+ * and mapped writable; a large folio is mapped whole, writable and dirty
+ * (finish_fault in 6.18; measured: writing every page of a file cached in
+ * 1 MiB folios through MAP_SHARED costs one fault per MiB).
+ */
+static unsigned do_shared_fault(vm_machine_t *m, vm_fault_t *vmf)
+{
+	unsigned ret = vm_filemap_fault(m, vmf);
+	if (ret & VM_FAULT_OOM)
+		return oom(vmf->res);
+	vm_writeback_dirty(m, vmf->file, vmf->page);
+	file_outcome(vmf->res, ret);
+	uint64_t prot = vmf->prot | VM_PTE_A | VM_PTE_D;
+	finish_fault(m, vmf, VM_PTE_MAKE(vmf->page, VM_PTE_P | prot),
+		     G_UNLIKELY(vm_file_folio_order(vmf->file, vmf->pgoff)) != 0,
+		     prot);
+	return ret;
+}
+
+/* do_fault: the first touch of a file (or shmem) page. */
+static unsigned do_fault(vm_machine_t *m, vm_fault_t *vmf)
+{
+	if (vmf->pgoff >= vm_file_pages(vmf->file, m->page_shift))
+		return do_sigbus(m, vmf);
+	if (vmf->acc != VM_ACC_W)
+		return do_read_fault(m, vmf);
+	if (!(vmf->vma->flags & VM_MAP_SHARED))
+		return do_cow_fault(m, vmf);
+	return do_shared_fault(m, vmf);
+}
+
+/* ---- the entry ------------------------------------------------------------- */
+
+/* handle_pte_fault: which of the above, by the PTE and the VMA. */
+static unsigned handle_pte_fault(vm_machine_t *m, vm_fault_t *vmf)
+{
+	if (vmf->orig_pte & VM_PTE_SWAP)
+		return do_swap_page(m, vmf);
+	if (!(vmf->orig_pte & VM_PTE_P))
+		return vmf->file ? do_fault(m, vmf) : do_anonymous_page(m, vmf);
+	return do_wp_page(m, vmf);
+}
+
+/* handle_mm_fault: the VMA and its permission, the page-table levels down
+ * to the PTE, and the fault record for the rest. */
+static unsigned handle_mm_fault(vm_machine_t *m, vm_fault_t *vmf)
+{
+	vm_proc_t *p = vmf->p;
+	vm_result_t *res = vmf->res;
+	res->cost += m->cfg.cost_minor_fault;
+	vm_vma_t *v = vm_mm_find_vma(p, vmf->vpn);
+	if (!v)
+		return bad_area(m, p, res, VM_WHY_NO_VMA);
+	if (!(v->prot & need_prot[vmf->acc]))
+		return bad_area(m, p, res, VM_WHY_PROT);
+	unsigned nr_new = 0;
+	uint64_t *slot = vm_pt_ensure(&m->pt, p->root, vmf->vpn, p->pid, &nr_new);
+	vm_proc_count_tables(m, p, nr_new);
+	res->new_tables = (uint8_t)nr_new;
+	if (!slot)
+		return oom(res);
+	vmf->vma = v;
+	vmf->pte = slot;
+	vmf->orig_pte = *slot;
+	vmf->prot = prot_bits(v->prot);
+	if (v->file >= 0) {
+		vmf->file = vm_file_get(m, v->file);
+		vmf->pgoff = v->pgoff + (vmf->vpn - v->start);
+	}
+	return handle_pte_fault(m, vmf);
+}
+
+uint64_t vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			 vm_acc_t acc, vm_result_t *res)
+{
+	vm_fault_t vmf = { .p = p, .vpn = vpn, .acc = acc, .page = VM_NIL,
+			   .res = res };
 	m->cur_pid = p->pid;
 	m->cur_killed = FALSE;
 	m->alloc_wait = 0;
 	m->reclaim_ns = 0;
-	fault_handle(m, p, vpn, acc, res);
-	/* filemap_map_pages and finish_fault set each PTE of the window or
-	 * folio: on a host where that is dear (a paravirtualized MMU traps
-	 * each one) a fault that maps 256 costs far more than one that maps 1 */
-	res->cost += (uint64_t)res->around * m->cfg.cost_map_pte;
+	mm_account_fault(m, p, handle_mm_fault(m, &vmf));
 	/* direct reclaim's CPU time is the faulting process's, and so is any
 	 * wait for a pageout its allocations had to make */
 	res->cost += m->reclaim_ns;
@@ -555,109 +581,5 @@ void vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		res->ready_at = m->alloc_wait;
 	m->cur_pid = 0;
 	m->cur_killed = FALSE;
-}
-
-static void fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
-			 vm_acc_t acc, vm_result_t *res)
-{
-	res->cost += m->cfg.cost_minor_fault;
-	vm_vma_t *v = vm_mm_find_vma(p, vpn);
-	if (!v) {
-		account(m, p, res, VM_OUT_SIGSEGV, VM_WHY_NO_VMA);
-		return;
-	}
-	if (!(v->prot & need_prot[acc])) {
-		account(m, p, res, VM_OUT_SIGSEGV, VM_WHY_PROT);
-		return;
-	}
-	unsigned nr_new = 0;
-	uint64_t *slot = vm_pt_ensure(&m->pt, p->root, vpn, p->pid, &nr_new);
-	vm_proc_count_tables(m, p, nr_new);
-	res->new_tables = (uint8_t)nr_new;
-	if (!slot) {
-		oom(m, p, res);
-		return;
-	}
-	if (v->file >= 0 && !(*slot & VM_PTE_SWAP) &&
-	    !((*slot & VM_PTE_P) &&
-	      m->frames.f[VM_PTE_PFN(*slot)].kind == VM_FRAME_ANON)) {
-		file_fault(m, p, v, vpn, acc, slot, res);
-		return;
-	}
-
-	uint64_t pte = *slot;
-	uint64_t perm = prot_bits(v->prot);
-	uint64_t newpte;
-	vm_outcome_t out;
-	vm_why_t why;
-
-	if (pte & VM_PTE_SWAP) {
-		newpte = swap_in(m, p, vpn, pte, perm, acc, res, &out, &why);
-	} else if (!(pte & VM_PTE_P)) {
-		if (acc != VM_ACC_W && m->cfg.zero_page) {
-			/* do_anonymous_page: reads map the zero page,
-			 * read-only so that the first write faults */
-			newpte = VM_PTE_MAKE(VM_PFN_ZERO, VM_PTE_P | VM_PTE_A |
-					     (perm & ~(uint64_t)VM_PTE_W));
-			out = VM_OUT_ZERO;
-			why = VM_WHY_ZERO_PAGE;
-		} else {
-			/* a write, or a read without the zero page: a
-			 * zeroed page of its own, writable if the VMA is,
-			 * so a later write does not fault */
-			newpte = new_anon_page(m, p, vpn, perm, res);
-			out = VM_OUT_MINOR;
-			why = VM_WHY_ANON_NEW;
-		}
-	} else {
-		/* present: only a write to a write-protected page gets here,
-		 * since the PTE's other permissions follow the VMA's */
-		g_assert(acc == VM_ACC_W && !(pte & VM_PTE_W));
-		uint64_t old = VM_PTE_PFN(pte);
-		if (old == VM_PFN_ZERO) {
-			newpte = new_anon_page(m, p, vpn, perm, res);
-			out = VM_OUT_MINOR;
-			why = VM_WHY_ZERO_REPLACED;
-		} else if (m->frames.f[old].mapcount > 1 ||
-			   (m->frame_slot[old] != VM_NIL &&
-			    m->swap_map[m->frame_slot[old]])) {
-			/* shared with other PTEs, or with swap entries that
-			 * will map the cached page later */
-			/* isolate the page being copied, so that the
-			 * allocation's reclaim cannot evict it under us (Linux
-			 * holds a reference to it) */
-			gboolean listed = vm_reclaim_remove(m->reclaim, (uint32_t)old);
-			newpte = new_anon_page(m, p, vpn, perm, res);
-			if (listed)
-				vm_reclaim_add(m->reclaim, (uint32_t)old);
-			if (newpte) {
-				/* the copy replaces our share of the old page */
-				if (!--m->frames.f[old].mapcount)
-					vm_swap_unmapped(m, (uint32_t)old);
-				p->rss_anon--;
-			}
-			out = VM_OUT_COW;
-			why = VM_WHY_COW_COPY;
-		} else {
-			/* ours alone: reuse it; a swap-cache page leaves the
-			 * cache and its slot is freed (folio_free_swap), as
-			 * the write makes the copy on disk stale */
-			why = VM_WHY_COW_REUSE;
-			if (m->frame_slot[old] != VM_NIL) {
-				vm_swap_cache_del(m, (uint32_t)old);
-				why = VM_WHY_SWAP_REUSE;
-			}
-			m->frames.f[old].flags |= VM_FRAME_DIRTY;
-			newpte = pte | VM_PTE_W | VM_PTE_A | VM_PTE_D;
-			out = VM_OUT_MINOR;
-		}
-	}
-	if (!newpte) {
-		oom(m, p, res);
-		return;
-	}
-	vm_pt_leaf_set(&m->pt, p->root, vpn, slot, newpte);
-	vm_mmu_tlb_fill(m, p, vpn, newpte);
-	res->pfn = (uint32_t)VM_PTE_PFN(newpte);
-	account(m, p, res, out, why);
+	return vmf.entry;
 }

@@ -1,6 +1,7 @@
 /*
  * The page cache's pages; see filemap.h, and file.h for the picture.
- * Modelled on mm/filemap.c (filemap_fault, filemap_get_pages), mm/readahead.c
+ * Modelled on mm/filemap.c (filemap_fault, filemap_map_pages,
+ * filemap_get_pages, filemap_read), mm/readahead.c
  * (page_cache_ra_unbounded's reading of a window, page_cache_ra_order's
  * folios) and mm/vmscan.c's eviction of a page-cache folio.
  *
@@ -14,9 +15,23 @@
  * second fault finds them and waits, minor, as Linux's do on a locked folio);
  * their blocks are sorted, merged into runs of adjacent blocks, and each run
  * is one disk request; a page is up to date when its run completes.  A hole
- * needs no I/O: the page is zero-filled at once.
+ * needs no I/O: the page is zero-filled at once.  The arrays a read lays
+ * out live in the machine's scratch buffers (scratch.h): reading a window
+ * allocates nothing.
+ *
+ * A major fault on a file page, in this file (fault.c calls in):
+ *
+ *   vm_filemap_fault ─ page missing ─► vm_ra_mmap_fault_miss (readahead.c:
+ *     │                                  the policy's read-around window)
+ *     │              ─► vm_filemap_fill_order ─► fill_window: frames for
+ *     │                   the missing pages (machine.c), LOCKED; blocks into
+ *     │                   m->scratch_read ─► vm_filemap_submit_blocks:
+ *     │                   sorted, merged into runs, one vm_disk_submit each
+ *     │                   (disk.c) ─► each page's io_done
+ *     └─ why = FILE_READ, VM_FAULT_MAJOR, res->ready_at = the page's io_done
+ *   vm_filemap_map_pages (from do_fault_around): cached, up-to-date
+ *     neighbours mapped
  */
-#include <string.h>
 #include "models/filemap.h"
 #include "models/file.h"
 #include "models/writeback.h"
@@ -24,6 +39,7 @@
 #include "models/mmu.h"
 #include "models/vmscan.h"
 #include "models/workingset.h"
+#include "models/fault.h"
 
 static unsigned ctz_u64(uint64_t n)
 {
@@ -56,39 +72,76 @@ static gboolean range_empty(const vm_file_t *f, uint64_t i, uint64_t n)
 	return TRUE;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* A block to submit and its place in the caller's list. */
+typedef struct {
+	uint64_t block;
+	uint64_t i;
+} blk_t;
+
+static int cmp_blk(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = ((const blk_t *)a)->block, y = ((const blk_t *)b)->block;
 	return x < y ? -1 : x > y;
 }
 
+/* submit_blocks' layout of m->scratch_bio for @nr blocks: the blocks with
+ * their places, sorted; the sorted blocks alone (as vm_disk_merge_runs takes
+ * them); the requests (at most one per block).  Returns the bytes. */
+static size_t bio_layout(size_t nr, size_t *o_sorted, size_t *o_reqs)
+{
+	*o_sorted = vm_scratch_after(0, nr, sizeof(blk_t));
+	*o_reqs = vm_scratch_after(*o_sorted, nr, sizeof(uint64_t));
+	return vm_scratch_after(*o_reqs, nr, sizeof(vm_disk_req_t));
+}
+
 /* Issue @nr block requests of @dir, merged into runs; for each block, its
- * completion goes to done[i] (in the order given).  Returns the last. */
+ * completion goes to done[i] (in the order given).  Returns the last.
+ * Allocates nothing once m->scratch_bio is as large as @nr needs. */
 uint64_t vm_filemap_submit_blocks(vm_machine_t *m, const uint64_t *blocks, size_t nr,
 			      vm_disk_dir_t dir, uint64_t *done)
 {
-	uint64_t *sorted = g_new(uint64_t, nr);
-	memcpy(sorted, blocks, nr * sizeof *sorted);
-	qsort(sorted, nr, sizeof *sorted, cmp_u64);
-	vm_disk_req_t *reqs = g_new(vm_disk_req_t, nr);
-	size_t nreq = vm_disk_merge_runs(sorted, nr, m->disk->max_blocks, dir, 0, reqs);
 	uint64_t last = m->now;
-	uint64_t *req_done = g_new(uint64_t, nreq);
+	if (!nr)
+		return last;
+	size_t o_sorted, o_reqs;
+	char *buf = vm_scratch_get(&m->scratch_bio, bio_layout(nr, &o_sorted, &o_reqs));
+	blk_t *by_block = (blk_t *)buf;
+	uint64_t *sorted = (uint64_t *)(buf + o_sorted);
+	vm_disk_req_t *reqs = (vm_disk_req_t *)(buf + o_reqs);
+	for (size_t i = 0; i < nr; i++)
+		by_block[i] = (blk_t){ .block = blocks[i], .i = i };
+	qsort(by_block, nr, sizeof *by_block, cmp_blk);
+	for (size_t i = 0; i < nr; i++)
+		sorted[i] = by_block[i].block;
+	size_t nreq = vm_disk_merge_runs(sorted, nr, m->disk->max_blocks, dir, 0, reqs);
+	/* request r is the run of sorted blocks [k, k + reqs[r].nr) */
+	size_t k = 0;
 	for (size_t r = 0; r < nreq; r++) {
-		req_done[r] = vm_disk_submit(m->disk, MAX(m->now, m->alloc_wait), &reqs[r]);
-		if (req_done[r] > last)
-			last = req_done[r];
+		uint64_t t = vm_disk_submit(m->disk, MAX(m->now, m->alloc_wait), &reqs[r]);
+		if (t > last)
+			last = t;
+		for (uint32_t j = 0; j < reqs[r].nr; j++, k++)
+			if (done)
+				done[by_block[k].i] = t;
 	}
-	for (size_t i = 0; done && i < nr; i++)
-		for (size_t r = 0; r < nreq; r++)
-			if (blocks[i] >= reqs[r].start && blocks[i] < reqs[r].start + reqs[r].nr) {
-				done[i] = req_done[r];
-				break;
-			}
-	g_free(req_done);
-	g_free(reqs);
-	g_free(sorted);
+	vm_scratch_put(&m->scratch_bio);
 	return last;
+}
+
+/* fill_window's layout of m->scratch_read for a window of @nr pages: the
+ * blocks to read, when each read completes, the frames they go to. */
+static size_t read_layout(size_t nr, size_t *o_done, size_t *o_pfns)
+{
+	*o_done = vm_scratch_after(0, nr, sizeof(uint64_t));
+	*o_pfns = vm_scratch_after(*o_done, nr, sizeof(uint64_t));
+	return vm_scratch_after(*o_pfns, nr, sizeof(uint32_t));
+}
+
+void vm_filemap_scratch_init(vm_machine_t *m, uint64_t nr)
+{
+	size_t a, b;
+	vm_scratch_reserve(&m->scratch_read, read_layout(nr, &a, &b));
+	vm_scratch_reserve(&m->scratch_bio, bio_layout(nr, &a, &b));
 }
 
 /* Read the missing pages of [start, +nr); @idx is the demanded page (or
@@ -111,9 +164,11 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	uint64_t pages = vm_file_pages(f, m->page_shift);
 	if (start + nr > pages)
 		nr = pages > start ? pages - start : 0;
-	uint64_t *blocks = g_new(uint64_t, nr ? nr : 1);
-	uint32_t *pfns = g_new(uint32_t, nr ? nr : 1);
-	uint64_t *done = g_new(uint64_t, nr ? nr : 1);
+	size_t o_done, o_pfns;
+	char *buf = vm_scratch_get(&m->scratch_read, read_layout(nr, &o_done, &o_pfns));
+	uint64_t *blocks = (uint64_t *)buf;
+	uint64_t *done = (uint64_t *)(buf + o_done);
+	uint32_t *pfns = (uint32_t *)(buf + o_pfns);
 	size_t nio = 0;
 	uint32_t demanded = vm_file_pfn(f, idx);
 	gboolean large = FALSE;    /* a large folio was made */
@@ -215,9 +270,7 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			m->frames.f[vm_file_pfn(f, i)].flags &= ~VM_FRAME_LOCKED;
 	if (demanded != VM_NIL && vm_frame_read_done(&m->frames.f[demanded]) > *ready)
 		*ready = m->frames.f[demanded].io_done;
-	g_free(blocks);
-	g_free(pfns);
-	g_free(done);
+	vm_scratch_put(&m->scratch_read);
 	return demanded;
 }
 
@@ -458,24 +511,124 @@ static gboolean ra_cached(void *ctx, uint64_t index)
 }
 
 /*
- * The readahead protocol, once for page faults and read() alike (Linux:
- * filemap_fault's do_sync_mmap_readahead and do_async_mmap_readahead,
- * filemap_get_pages' page_cache_sync_ra and page_cache_async_ra):
+ * filemap_fault: the page of a fault on a file mapping, found in the page
+ * cache or read with the mmap readahead protocol (Linux's filemap_fault,
+ * do_sync_mmap_readahead and do_async_mmap_readahead; read() has its own,
+ * vm_filemap_get_page, as filemap_read has filemap_get_pages):
+ *
+ *   page cached ──► the policy's window for a mmap hit (a marker on the
+ *      │            page's folio starts the next window; a hit also counts
+ *      │            against mmap_miss), read with the page itself locked so
+ *      │            that the window's allocations cannot reclaim it (Linux
+ *      │            holds a reference) ──► up to date: FILE_CACHED, minor
+ *      │                                   still being read: FILE_LOCKED,
+ *      │                                   minor, the process waits
+ *   page missing ─► the policy's window for a mmap miss (read-around),
+ *                   read with the page ──► FILE_READ, major; a hole, zero-
+ *                   filled: FILE_HOLE, major all the same; shmem: minor
+ *
+ * Sets vmf->page, vmf->ready (when the page is up to date), vmf->uptodate
+ * and, in vmf->res, the reason, the readahead, the wait and file_major.
+ * Returns VM_FAULT_MAJOR when it read the page, VM_FAULT_RETRY when the
+ * fault waits for the read with the folio model on, VM_FAULT_OOM when
+ * memory ran out or the OOM killer took the faulting process.
+ */
+unsigned vm_filemap_fault(vm_machine_t *m, vm_fault_t *vmf)
+{
+	vm_file_t *f = vmf->file;
+	vm_result_t *res = vmf->res;
+	uint64_t idx = vmf->pgoff;
+	vm_madv_t advice = (vm_madv_t)vmf->vma->advice;
+	vm_ra_query_t q = { .cached = ra_cached, .ctx = f,
+			    .nr_pages = vm_file_pages(f, m->page_shift) };
+	uint32_t pfn = vm_filemap_find(f, idx);
+	uint32_t ra_pages = 0;
+	unsigned ret = 0;
+	vm_ra_window_t w;
+
+	vmf->uptodate = FALSE;
+	if (pfn == VM_NIL) {
+		/* do_sync_mmap_readahead */
+		w = vm_ra_mmap_fault_miss(&m->ra, &f->ra, &q, idx, advice);
+		pfn = vm_filemap_fill_order(m, f, idx, w.start, w.nr, w.marker,
+					    w.order, &vmf->ready, &ra_pages);
+		/* the OOM killer took this very process while it read: its
+		 * tables are gone, the fault ends here */
+		if (vmf->p->state != VM_PROC_RUNNING || pfn == VM_NIL)
+			return VM_FAULT_OOM;
+		if (vm_file_block(f, idx) == VM_BLOCK_NONE) {
+			res->why = VM_WHY_FILE_HOLE;
+			res->cost += m->cfg.cost_page_copy;   /* zero-fill */
+		} else {
+			res->why = VM_WHY_FILE_READ;
+		}
+		/* shmem has no disk: a new page is a minor fault (tmpfs) */
+		if (!f->shmem) {
+			res->file_major = 1;
+			ret |= VM_FAULT_MAJOR;
+		}
+	} else {
+		/* do_async_mmap_readahead.  PG_readahead is the folio's: its
+		 * head carries it */
+		vm_frame_t *fr = &m->frames.f[pfn];
+		vm_frame_t *hf = &m->frames.f[vm_filemap_head(f, idx)];
+		gboolean marker = (hf->flags & VM_FRAME_READAHEAD) != 0;
+		vmf->uptodate = !marker && vm_frame_read_done(hf) <= m->now;
+		q.marker_folio = (uint64_t)1 << vm_file_folio_order(f, idx);
+		w = vm_ra_mmap_fault_hit(&m->ra, &f->ra, &q, idx, advice, marker);
+		if (w.clear_marker)
+			hf->flags &= ~VM_FRAME_READAHEAD;
+		if (w.nr) {
+			uint64_t r2;
+			fr->flags |= VM_FRAME_LOCKED;
+			vm_filemap_fill_order(m, f, idx, w.start, w.nr, w.marker,
+					      w.order, &r2, &ra_pages);
+			fr->flags &= ~VM_FRAME_LOCKED;
+			if (vmf->p->state != VM_PROC_RUNNING)
+				return VM_FAULT_OOM;
+		}
+		vmf->ready = MAX(vm_frame_read_done(fr), m->now);
+		res->why = vmf->ready > m->now ? VM_WHY_FILE_LOCKED : VM_WHY_FILE_CACHED;
+	}
+	if (ra_pages) {
+		res->ra_pages += ra_pages;
+		res->ra_reason = (uint8_t)w.reason;
+	}
+	vm_filemap_used(m, pfn);
+	if (vmf->ready > m->now) {
+		/* the process waits for the read (folio_lock) */
+		res->ready_at = vmf->ready;
+		/* With the folio model on (a 6.16+ kernel, per-VMA locks): a
+		 * fault that must wait for its folio's read drops the lock,
+		 * waits and is retried (VM_FAULT_RETRY; the first attempt is
+		 * not counted, the retry is major after a read it started),
+		 * and the retry finds the folio up to date and faults around.
+		 * Measured: a cold scan's 4 KiB-folio window costs one fault
+		 * per 16 pages, none more for pages still being read. */
+		if (m->folio_order)
+			ret |= VM_FAULT_RETRY;
+	}
+	vmf->page = pfn;
+	return ret;
+}
+
+/*
+ * The readahead protocol of read() (Linux: filemap_get_pages'
+ * page_cache_sync_ra and page_cache_async_ra; faults have
+ * vm_filemap_fault's):
  *
  *   page missing ─► the policy's window for a miss ─► read it, the page
  *                   with it (VM_NIL: memory ran out)
- *   page cached  ─► the policy's window for a hit (a marker on its folio
- *                   starts the next window asynchronously; a fault's hit
- *                   also counts against mmap_miss) ─► read it, keeping the
- *                   page itself locked so that the window's allocations
- *                   cannot reclaim it (Linux holds a reference)
+ *   page cached  ─► a marker on its folio starts the policy's next window
+ *                   asynchronously ─► read it, keeping the page itself
+ *                   locked so that the window's allocations cannot reclaim
+ *                   it (Linux holds a reference)
  *
  * *ready gets when the page is up to date (its read may be in flight);
  * res gets the pages read ahead and the window's reason.
  */
 uint32_t vm_filemap_get_page(vm_machine_t *m, vm_file_t *f, uint64_t idx,
-			     const vm_filemap_how_t *how, uint64_t *ready,
-			     vm_result_t *res)
+			     uint64_t req, uint64_t *ready, vm_result_t *res)
 {
 	vm_ra_query_t q = { .cached = ra_cached, .ctx = f,
 			    .nr_pages = vm_file_pages(f, m->page_shift) };
@@ -484,21 +637,15 @@ uint32_t vm_filemap_get_page(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	vm_ra_window_t w;
 
 	if (pfn == VM_NIL) {
-		w = how->fault ? vm_ra_mmap_fault_miss(&m->ra, &f->ra, &q, idx,
-						       how->advice)
-			       : vm_ra_sync_read(&m->ra, &f->ra, &q, idx, how->req);
+		w = vm_ra_sync_read(&m->ra, &f->ra, &q, idx, req);
 		pfn = vm_filemap_fill_order(m, f, idx, w.start, w.nr, w.marker,
 					    w.order, ready, &ra_pages);
 	} else {
 		/* PG_readahead is the folio's: its head carries it */
 		vm_frame_t *hf = &m->frames.f[vm_filemap_head(f, idx)];
-		gboolean marker = (hf->flags & VM_FRAME_READAHEAD) != 0;
 		q.marker_folio = (uint64_t)1 << vm_file_folio_order(f, idx);
-		if (how->fault)
-			w = vm_ra_mmap_fault_hit(&m->ra, &f->ra, &q, idx,
-						 how->advice, marker);
-		else if (marker)
-			w = vm_ra_async_read(&m->ra, &f->ra, &q, idx, how->req);
+		if (hf->flags & VM_FRAME_READAHEAD)
+			w = vm_ra_async_read(&m->ra, &f->ra, &q, idx, req);
 		else
 			w = (vm_ra_window_t){ .marker = VM_RA_NONE };
 		if (w.clear_marker)
@@ -518,6 +665,138 @@ uint32_t vm_filemap_get_page(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		res->ra_reason = (uint8_t)w.reason;
 	}
 	return pfn;
+}
+
+/* ---- mapping cached pages (filemap_map_pages, finish_fault's folio) ------ */
+
+/* Map the page-cache page in frame @pfn (up to date) at virtual page @a of
+ * @p, whose PTE is @slot, with @perm (set_pte_range: the PTE, the rmap's
+ * count, the RSS). */
+static void map_one(vm_machine_t *m, vm_proc_t *p, uint64_t a, uint32_t pfn,
+		    uint64_t *slot, uint64_t perm)
+{
+	vm_pt_leaf_set(&m->pt, p->root, a, slot, VM_PTE_MAKE(pfn, VM_PTE_P | perm));
+	if (perm & VM_PTE_D)   /* a write fault's folio: dirty as a whole */
+		vm_writeback_dirty(m, vm_file_get(m, (int32_t)m->frames.f[pfn].owner), pfn);
+	m->frames.f[pfn].mapcount++;
+	p->rss_file++;
+	vm_filemap_used(m, pfn);
+}
+
+/*
+ * The pages of the large folio holding page @idx that one fault maps
+ * (filemap_map_folio_range and finish_fault since 6.18): the whole folio
+ * when it lies inside the VMA, one page-table page and the file; else only
+ * [@lo, @hi) of it.  Maps those not mapped yet except @skip (the faulting
+ * page, the caller's); returns how many, and in *end the virtual page
+ * after the folio's last.
+ *
+ * @around: for fault-around, "inside the file" is 6.18's test
+ * file_end >= folio_next_index with file_end the index of the last page,
+ * so a folio that ends at EOF is mapped only within the window: measured,
+ * a 64 MiB file written in 1 MiB folios costs 63 faults for its first 63
+ * MiB and 16 for the last one (79).  A folio as large as a page-table
+ * page is mapped whole all the same (measured: a file written in 2 MiB
+ * folios costs 32 faults; Linux maps such a folio with one PMD entry,
+ * vmscope, without huge mappings, with its PTEs).
+ */
+static uint32_t map_folio(vm_machine_t *m, vm_proc_t *p, const vm_vma_t *v,
+			  vm_file_t *f, uint64_t idx, uint64_t lo, uint64_t hi,
+			  uint64_t skip, uint64_t perm, gboolean around,
+			  uint64_t *end)
+{
+	uint64_t head = vm_file_folio_head(f, idx);
+	uint64_t n = (uint64_t)1 << vm_file_folio_order(f, idx);
+	uint64_t table = (uint64_t)1 << m->pt.bits[m->pt.levels - 1];
+	*end = v->start + (head + n - v->pgoff);   /* may pass v->end */
+	if (head >= v->pgoff) {
+		uint64_t fa = v->start + (head - v->pgoff);
+		if (fa + n <= v->end && fa / table == (fa + n - 1) / table &&
+		    head + n + (around && n < table ? 1 : 0) <=
+		    vm_file_pages(f, m->page_shift)) {
+			lo = fa;
+			hi = fa + n;
+		}
+	}
+	uint32_t mapped = 0;
+	if (!around) {
+		/* finish_fault maps the folio only where no PTE is there yet
+		 * (pte_range_none); else the faulting page alone */
+		for (uint64_t a = lo; a < hi; a++) {
+			uint64_t *slot = a == skip ? NULL : vm_pt_lookup(&m->pt, p->root, a);
+			if (slot && *slot)
+				return 0;
+		}
+	}
+	for (uint64_t a = lo; a < hi; a++) {
+		uint64_t i = v->pgoff + (a - v->start);
+		if (a == skip || i < head || i >= head + n)
+			continue;
+		uint64_t *slot = vm_pt_lookup(&m->pt, p->root, a);
+		if (!slot || *slot)
+			continue;
+		map_one(m, p, a, vm_file_pfn(f, i), slot, perm);
+		mapped++;
+	}
+	return mapped;
+}
+
+/*
+ * filemap_map_pages: map the pages of vmf->file cached in [@lo, @hi) of
+ * vmf->vma (virtual pages, the fault-around window), up to date at @when,
+ * unlocked and unmarked, except the faulting page and those mapped
+ * already, with @perm.  A page of a large folio brings the folio
+ * (map_folio, which says how far it went).  Returns the pages mapped.
+ */
+uint32_t vm_filemap_map_pages(vm_machine_t *m, vm_fault_t *vmf, uint64_t lo,
+			      uint64_t hi, uint64_t perm, uint64_t when)
+{
+	vm_proc_t *p = vmf->p;
+	const vm_vma_t *v = vmf->vma;
+	vm_file_t *f = vmf->file;
+	uint64_t vpn = vmf->vpn;
+	uint64_t pages = vm_file_pages(f, m->page_shift);
+	uint32_t mapped = 0;
+	for (uint64_t a = lo; a < hi; a++) {
+		uint64_t idx = v->pgoff + (a - v->start);
+		if (a == vpn || idx >= pages)
+			continue;
+		uint32_t pfn = vm_filemap_find(f, idx);
+		if (pfn == VM_NIL)
+			continue;
+		if (G_UNLIKELY(vm_file_folio_order(f, idx))) {
+			/* the folio's state is its head's */
+			vm_frame_t *hf = &m->frames.f[vm_filemap_head(f, idx)];
+			uint64_t end;
+			uint32_t n = 0;
+			if (vm_frame_read_done(hf) <= when && !(hf->flags & VM_FRAME_READAHEAD))
+				n = map_folio(m, p, v, f, idx, lo, hi, vpn, perm,
+					      TRUE, &end);
+			else
+				end = v->start + (vm_file_folio_head(f, idx) +
+						  ((uint64_t)1 << vm_file_folio_order(f, idx)) -
+						  v->pgoff);
+			mapped += n;
+			a = end - 1;
+			continue;
+		}
+		vm_frame_t *fr = &m->frames.f[pfn];
+		if (vm_frame_read_done(fr) > when || (fr->flags & VM_FRAME_READAHEAD))
+			continue;
+		uint64_t *slot = vm_pt_lookup(&m->pt, p->root, a);
+		if (!slot || *slot)
+			continue;
+		map_one(m, p, a, pfn, slot, perm);
+		mapped++;
+	}
+	return mapped;
+}
+
+uint32_t vm_filemap_map_folio(vm_machine_t *m, vm_fault_t *vmf, uint64_t perm)
+{
+	uint64_t end;
+	return map_folio(m, vmf->p, vmf->vma, vmf->file, vmf->pgoff, vmf->vpn,
+			 vmf->vpn + 1, vmf->vpn, perm, FALSE, &end);
 }
 
 /*
@@ -543,10 +822,9 @@ void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,
 	for (idx = off >> sh; idx <= last; idx++)
 		res->cached += vm_filemap_find(f, idx) != VM_NIL;
 	for (idx = off >> sh; idx <= last; idx++) {
-		vm_filemap_how_t how = { .fault = FALSE, .req = last - idx + 1 };
 		uint64_t r = m->now;
 		gboolean missed = vm_filemap_find(f, idx) == VM_NIL;
-		uint32_t pfn = vm_filemap_get_page(m, f, idx, &how, &r, res);
+		uint32_t pfn = vm_filemap_get_page(m, f, idx, last - idx + 1, &r, res);
 		if (pfn == VM_NIL)
 			break;   /* out of memory: a short read */
 		pfn = vm_filemap_find(f, idx);

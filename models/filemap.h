@@ -2,9 +2,9 @@
  * The page cache's pages (filemap.c): finding a file page, reading a
  * readahead window of them into memory in folios, taking a page without
  * reading it (a write that covers it, a hole), counting readahead hits, and
- * dropping a page or folio for reclaim.  The readahead protocol for page
- * faults and read() alike is here (vm_filemap_get_page), following
- * mm/filemap.c.
+ * dropping a page or folio for reclaim.  The readahead protocols of page
+ * faults (vm_filemap_fault) and read() (vm_filemap_get_page) are here,
+ * following mm/filemap.c.
  */
 #ifndef VM_FILEMAP_H
 #define VM_FILEMAP_H
@@ -12,6 +12,7 @@
 #include "models/machine.h"
 #include "models/file.h"
 #include "models/vmscan.h"
+#include "models/fault.h"
 
 /* The frame of the first page of the folio holding page @idx (cached). */
 static inline uint32_t vm_filemap_head(const vm_file_t *f, uint64_t idx)
@@ -62,19 +63,29 @@ vm_vmscan_rc_t vm_filemap_evict(vm_machine_t *m, uint32_t pfn, gboolean written)
  * (in the order given; @done may be NULL).  Returns the last completion. */
 uint64_t vm_filemap_submit_blocks(vm_machine_t *m, const uint64_t *blocks,
 				  size_t nr, vm_disk_dir_t dir, uint64_t *done);
-/* How a page is asked for: by a page fault (mmap readahead, with the
- * VMA's advice) or by read() (with the pages the read still wants). */
-typedef struct {
-	gboolean fault;
-	vm_madv_t advice;        /* fault: VM_MADV_* of the VMA */
-	uint64_t req;            /* read(): pages wanted from this one on */
-} vm_filemap_how_t;
-/* Page @idx of @f, found or read with the readahead window the policy
- * gives (see filemap.c); VM_NIL when memory ran out.  *ready: when it is
- * up to date; res: the pages read ahead and why. */
+/* Page @idx of @f for read(), @req pages wanted from it on: found or
+ * read with the readahead window the policy gives (see filemap.c); VM_NIL
+ * when memory ran out.  *ready: when it is up to date; res: the pages read
+ * ahead and why. */
 uint32_t vm_filemap_get_page(vm_machine_t *m, vm_file_t *f, uint64_t idx,
-			     const vm_filemap_how_t *how, uint64_t *ready,
-			     vm_result_t *res);
+			     uint64_t req, uint64_t *ready, vm_result_t *res);
+/* filemap_fault: the page of fault @vmf (vmf->file, vmf->pgoff), found or
+ * read with the mmap readahead window the policy gives; sets vmf->page,
+ * vmf->ready, vmf->uptodate and the reason, readahead and wait in
+ * vmf->res.  Returns VM_FAULT_* bits (fault.h): MAJOR, RETRY or OOM. */
+unsigned vm_filemap_fault(vm_machine_t *m, vm_fault_t *vmf);
+/* filemap_map_pages: map the cached neighbours of fault @vmf in virtual
+ * pages [@lo, @hi) that are up to date at @when and unmarked, with @perm
+ * (a large folio's pages whole where it fits); returns how many. */
+uint32_t vm_filemap_map_pages(vm_machine_t *m, vm_fault_t *vmf, uint64_t lo,
+			      uint64_t hi, uint64_t perm, uint64_t when);
+/* finish_fault's large folio: map the rest of the faulting page's folio
+ * with @perm when it lies inside the VMA, one page-table page and the
+ * file and none of its PTEs is set; returns the pages mapped. */
+uint32_t vm_filemap_map_folio(vm_machine_t *m, vm_fault_t *vmf, uint64_t perm);
+/* Size the machine's scratch buffers for reads of windows of @nr pages
+ * (they grow when a larger one comes). */
+void vm_filemap_scratch_init(vm_machine_t *m, uint64_t nr);
 /* read() of [@off, +@len) of @f: res gets the bytes copied, the pages
  * found cached and read, the readahead, and the time to wait for. */
 void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,

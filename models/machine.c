@@ -13,6 +13,7 @@
 #include "models/vmscan.h"
 #include "models/kswapd.h"
 #include "models/writeback.h"
+#include "models/filemap.h"
 
 uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 				uint32_t owner, uint64_t index)
@@ -92,6 +93,9 @@ vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 	rap.max = cfg->readahead_max >> m->page_shift;
 	rap.mmap_miss_limit = cfg->readahead_mmap_miss_limit;
 	vm_ra_init(&m->ra, vm_ra_policy_find(cfg->readahead_policy), &rap);
+	/* the scratch for the largest readahead window, so that no fault
+	 * allocates (a larger request, madvise(WILLNEED) or fsync, grows it) */
+	vm_filemap_scratch_init(m, rap.max);
 	m->folio_order = 0;
 	while (cfg->cache_folio_max >> m->page_shift >> m->folio_order > 1)
 		m->folio_order++;
@@ -148,6 +152,9 @@ void vm_machine_free(vm_machine_t *m)
 	vm_frames_destroy(&m->frames);
 	vm_events_destroy(&m->ev);
 	g_free(m->pageouts);
+	vm_scratch_free(&m->scratch_read);
+	vm_scratch_free(&m->scratch_bio);
+	vm_scratch_free(&m->scratch_wb);
 	g_free(m);
 }
 

@@ -57,6 +57,7 @@
 #include "models/disk.h"
 #include "models/readahead.h"
 #include "models/events.h"
+#include "models/scratch.h"
 
 typedef struct vm_proc vm_proc_t;     /* proc.h */
 typedef struct vm_file vm_file_t;     /* file.h */
@@ -200,6 +201,11 @@ typedef struct vm_machine {
 	vm_evict_info_t last_evict;
 	vm_oom_info_t last_oom;
 	vm_refault_info_t last_refault;
+	/* Scratch buffers (scratch.h), so that a fault that reads allocates
+	 * nothing: not machine state (a clone gets its own, empty) */
+	vm_scratch_t scratch_read;  /* filemap.c fill_window's window */
+	vm_scratch_t scratch_bio;   /* filemap.c submit_blocks' requests */
+	vm_scratch_t scratch_wb;    /* writeback.c's run of dirty pages */
 } vm_machine_t;
 
 

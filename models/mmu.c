@@ -35,6 +35,23 @@ void vm_mmu_tlb_invalidate(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		vm_tlb_invalidate_range(m->l2, vpn, n, p->pid);
 }
 
+/* The fault path, then what the hardware does when the access is retried:
+ * a resolved fault fills the TLBs (docs/format.md (outcomes)) and ends
+ * the access, which counts as a reference to its page. */
+static void fault(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t acc,
+		  vm_result_t *res)
+{
+	uint64_t pte = vm_fault_handle(m, p, vpn, acc, res);
+	if (pte)
+		vm_mmu_tlb_fill(m, p, vpn, pte);
+	p->last_outcome = res->outcome;
+	p->last_pfn = res->outcome < VM_OUT_SIGSEGV ? res->pfn : VM_NIL;
+	if (res->outcome < VM_OUT_SIGSEGV)
+		vm_reclaim_access(m->reclaim, res->pfn);
+	if (G_UNLIKELY(res->outcome == VM_OUT_MAJOR))
+		vm_workingset_note(m, res);
+}
+
 void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			    vm_acc_t acc, vm_tlb_entry_t *l1e,
 			    vm_result_t *res)
@@ -75,11 +92,7 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 		/* docs/format.md (outcomes): a hit whose entry forbids the access faults
 		 * without a walk. */
 		res->tlb_denied = 1;
-		vm_fault_handle(m, p, vpn, acc, res);
-		p->last_outcome = res->outcome;
-	p->last_pfn = res->outcome < VM_OUT_SIGSEGV ? res->pfn : VM_NIL;
-		if (res->outcome < VM_OUT_SIGSEGV)
-			vm_reclaim_access(m->reclaim, res->pfn);
+		fault(m, p, vpn, acc, res);
 		return;
 	}
 
@@ -117,11 +130,5 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			return;
 		}
 	}
-	vm_fault_handle(m, p, vpn, acc, res);
-	p->last_outcome = res->outcome;
-	p->last_pfn = res->outcome < VM_OUT_SIGSEGV ? res->pfn : VM_NIL;
-	if (res->outcome < VM_OUT_SIGSEGV)
-		vm_reclaim_access(m->reclaim, res->pfn);
-	if (G_UNLIKELY(res->outcome == VM_OUT_MAJOR))
-		vm_workingset_note(m, res);
+	fault(m, p, vpn, acc, res);
 }

@@ -59,8 +59,16 @@ uint64_t vm_writeback_range_aged(vm_machine_t *m, vm_file_t *f,
 {
 	if (f->shmem || !f->nr_dirty)
 		return m->now;
-	GArray *blocks = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-	GArray *idxs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	/* the run's blocks, their pages and their completions, in scratch:
+	 * no more of them than the file has dirty pages */
+	size_t nr = 0, cap = end > start ? MIN(end - start, f->nr_dirty) : 0;
+	size_t o_idxs = vm_scratch_after(0, cap, sizeof(uint64_t));
+	size_t o_done = vm_scratch_after(o_idxs, cap, sizeof(uint64_t));
+	char *buf = vm_scratch_get(&m->scratch_wb,
+				   vm_scratch_after(o_done, cap, sizeof(uint64_t)));
+	uint64_t *blocks = (uint64_t *)buf;
+	uint64_t *idxs = (uint64_t *)(buf + o_idxs);
+	uint64_t *done = (uint64_t *)(buf + o_done);
 	/* the cached pages only: a range as large as the file costs what the
 	 * file has in memory */
 	uint32_t pfn;
@@ -75,25 +83,22 @@ uint64_t vm_writeback_range_aged(vm_machine_t *m, vm_file_t *f,
 			vm_file_set_block(f, i, m->next_block++);
 			f->nr_blocks++;
 		}
-		uint64_t block = vm_file_block(f, i);
-		g_array_append_val(blocks, block);
-		g_array_append_val(idxs, i);
+		g_assert(nr < cap);
+		blocks[nr] = vm_file_block(f, i);
+		idxs[nr] = i;
+		nr++;
 		m->frames.f[pfn].flags &= ~VM_FRAME_DIRTY;
 		f->nr_dirty--;
 		m->nr_dirty--;
 		mkclean(m, f, i, pfn);
 	}
 	uint64_t last = m->now;
-	if (blocks->len) {
-		uint64_t *done = g_new(uint64_t, blocks->len);
-		last = vm_filemap_submit_blocks(m, (uint64_t *)blocks->data, blocks->len,
-				     VM_DISK_WRITE, done);
-		for (guint k = 0; k < idxs->len; k++)
-			vm_file_set_wb_done(f, g_array_index(idxs, uint64_t, k), done[k]);
-		g_free(done);
+	if (nr) {
+		last = vm_filemap_submit_blocks(m, blocks, nr, VM_DISK_WRITE, done);
+		for (size_t k = 0; k < nr; k++)
+			vm_file_set_wb_done(f, idxs[k], done[k]);
 	}
-	g_array_free(blocks, TRUE);
-	g_array_free(idxs, TRUE);
+	vm_scratch_put(&m->scratch_wb);
 	return last;
 }
 

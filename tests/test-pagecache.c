@@ -1,6 +1,6 @@
 /*
- * Tests of the page cache (models/pagecache.c) and of the file half of the
- * fault path (models/fault.c: file_fault, fault_around), driven directly
+ * Tests of the page cache (models/filemap.c) and of the file half of the
+ * fault path (models/fault.c: do_fault, do_fault_around; vm_filemap_fault), driven directly
  * through the model API on a machine of our own, and through small traces
  * replayed with the invariant checker on.
  *

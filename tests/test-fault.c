@@ -1,0 +1,439 @@
+/*
+ * Tests of the page-fault handler (models/fault.c) and of what it costs the
+ * host (models/scratch.c), driven through the MMU on a machine of our own.
+ *
+ * The machine ("pc"): the `default` profile with memory=4M (1024 frames),
+ * reclaim.watermark_min=0, reclaim.kswapd=false, readahead.policy=none (a
+ * file fault reads its own page only), readahead.fault_around=0; m->now
+ * starts at NOW.  Process 1 maps, by page number:
+ *
+ *     vpn  0x100 ........ 0x10f    the case's mapping, 16 pages
+ *                         file "data" (8 pages, pages 8-15 past EOF) or
+ *                         anonymous memory or shmem (16 pages)
+ *     vpn  0x200                   nothing mapped (SIGSEGV)
+ *
+ * What is checked:
+ *   a. every branch of handle_mm_fault, one table row each: the outcome
+ *      and reason of the last access, and the counters it moved, each set
+ *      once where the branch decides it (a private write that has to read
+ *      its page first is a major cow fault: majflt, not minflt);
+ *   b. no allocation on the fault path: major faults with readahead
+ *      windows, and under memory pressure with dirty pages written out by
+ *      reclaim, call malloc/calloc/realloc not once after a warm-up;
+ *   c. the scratch buffers grow geometrically (a window larger than the
+ *      buffer at least doubles it, a smaller one leaves it), and a buffer
+ *      is marked taken until it is given back (scratch.h: taking it twice
+ *      is an assertion failure).
+ */
+#include <check.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/config.h"
+#include "models/proc.h"
+#include "models/mm.h"
+#include "models/mmu.h"
+#include "models/file.h"
+#include "models/filemap.h"
+#include "models/check.h"
+#include "models/events.h"
+
+#define NOW 1000u
+#define PS 4096u
+#define BASE 0x100u
+
+/* ---- counting the host's allocations -------------------------------------- */
+
+/*
+ * This program's malloc, calloc and realloc count their calls and go on to
+ * glibc's; GLib's g_malloc and g_new call them.  Not under AddressSanitizer
+ * (which has its own) nor without glibc: there the count stays 0 and the
+ * test of b. says so and checks nothing.
+ */
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+#define COUNT_ALLOCS 1
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+static unsigned long nr_allocs;
+
+void *malloc(size_t n)
+{
+	nr_allocs++;
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	nr_allocs++;
+	return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	nr_allocs++;
+	return __libc_realloc(p, n);
+}
+#else
+#define COUNT_ALLOCS 0
+static unsigned long nr_allocs;
+#endif
+
+/* ---- harness -------------------------------------------------------------- */
+
+static vm_machine_t *mk(const char *const *sets)
+{
+	vm_config_t cfg;
+	GError *err = NULL;
+	ck_assert(vm_config_load(&cfg, "default", &err));
+	for (; sets && *sets; sets++)
+		ck_assert_msg(vm_config_set_assignment(&cfg, *sets, &err), "%s: %s",
+			      *sets, err ? err->message : "?");
+	ck_assert_msg(vm_config_validate(&cfg, &err), "%s", err ? err->message : "?");
+	vm_machine_t *m = vm_machine_new(&cfg);
+	ck_assert_ptr_nonnull(m);
+	vm_config_watermarks(&cfg, &m->wm_min, &m->wm_low, &m->wm_high);
+	ck_assert_ptr_nonnull(vm_proc_spawn(m, 1));
+	m->cur_asid = 1;
+	m->now = NOW;
+	return m;
+}
+
+static const char *const pc_sets[] = {
+	"memory=4M", "reclaim.watermark_min=0", "reclaim.kswapd=false",
+	"readahead.policy=none", "readahead.fault_around=0", NULL,
+};
+
+static vm_result_t acc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t a)
+{
+	vm_result_t res;
+	memset(&res, 0, sizeof res);
+	vm_mmu_access(m, p, vpn << m->page_shift, a, &res);
+	return res;
+}
+
+/* Run the machine's due events up to @t, as the engine does between
+ * records (pageouts completing, the flusher). */
+static void run_until(vm_machine_t *m, uint64_t t)
+{
+	const vm_ev_t *top;
+	while ((top = vm_events_peek(&m->ev)) && top->time <= t) {
+		vm_ev_t ev;
+		vm_events_pop(&m->ev, &ev);
+		m->now = ev.time;
+		vm_machine_event(m, &ev);
+	}
+	m->now = t;
+}
+
+static void check_ok(vm_machine_t *m)
+{
+	char *bad = vm_check_machine(m);
+	ck_assert_msg(bad == NULL, "invariant: %s", bad ? bad : "");
+}
+
+/* ==========================================================================
+ * a. The branches of handle_mm_fault
+ *
+ *   mapping   before the access              access  handled by
+ *   anon      -                               r      do_anonymous_page (zero page)
+ *   anon      -                               w      do_anonymous_page (new page)
+ *   anon      r (zero page mapped)            w      do_wp_page: wp_page_copy
+ *   private   -                               r      do_read_fault, read: major
+ *   private   page cached                     r      do_read_fault: minor
+ *   private   page cached, read in flight     r      do_read_fault: minor, waits
+ *   private   -                               w      do_cow_fault, read: major cow
+ *   private   page cached                     w      do_cow_fault: minor cow
+ *   private   r (mapped read-only)            w      do_wp_page: wp_page_copy
+ *   shared    -                               w      do_shared_fault, read: major
+ *   shared    r (mapped read-only)            w      do_wp_page: wp_page_shared
+ *   shared    page is a hole                  r      do_read_fault: zero-filled, major
+ *   private   - (page 9, past EOF)            r      do_fault: SIGBUS
+ *   shmem     -                               r      do_read_fault: minor (no disk)
+ *   shmem     -                               w      do_shared_fault: minor
+ *   none      - (vpn 0x200)                   r      bad_area: SIGSEGV
+ *   private   - (mapped read-only)            w      bad_area: SIGSEGV
+ * ========================================================================== */
+
+typedef enum { MAP_ANON, MAP_PRIV, MAP_SHARED, MAP_SHMEM, MAP_PRIV_RO } map_t;
+typedef enum { PRE_NONE, PRE_READ, PRE_CACHED, PRE_INFLIGHT, PRE_HOLE } pre_t;
+
+typedef struct {
+	const char *name;
+	map_t map;
+	pre_t pre;
+	uint64_t page;           /* page of the mapping accessed */
+	vm_acc_t acc;
+	gboolean no_vma;         /* access vpn 0x200 instead */
+	vm_outcome_t out;
+	vm_why_t why;
+	/* counters the last access moved (machine and process alike) */
+	unsigned minflt, majflt, cow, zero, sigbus, sigsegv;
+	gboolean waits;          /* res.ready_at set */
+} path_t;
+
+static const path_t paths[] = {
+	{ "anon read", MAP_ANON, PRE_NONE, 0, VM_ACC_R, FALSE,
+	  VM_OUT_ZERO, VM_WHY_ZERO_PAGE, .minflt = 1, .zero = 1 },
+	{ "anon write", MAP_ANON, PRE_NONE, 0, VM_ACC_W, FALSE,
+	  VM_OUT_MINOR, VM_WHY_ANON_NEW, .minflt = 1 },
+	{ "anon write on the zero page", MAP_ANON, PRE_READ, 0, VM_ACC_W, FALSE,
+	  VM_OUT_MINOR, VM_WHY_ZERO_REPLACED, .minflt = 1 },
+	{ "private read, not cached", MAP_PRIV, PRE_NONE, 2, VM_ACC_R, FALSE,
+	  VM_OUT_MAJOR, VM_WHY_FILE_READ, .majflt = 1, .waits = TRUE },
+	{ "private read, cached", MAP_PRIV, PRE_CACHED, 2, VM_ACC_R, FALSE,
+	  VM_OUT_MINOR, VM_WHY_FILE_CACHED, .minflt = 1 },
+	{ "private read, read in flight", MAP_PRIV, PRE_INFLIGHT, 2, VM_ACC_R, FALSE,
+	  VM_OUT_MINOR, VM_WHY_FILE_LOCKED, .minflt = 1, .waits = TRUE },
+	{ "private write, not cached", MAP_PRIV, PRE_NONE, 2, VM_ACC_W, FALSE,
+	  VM_OUT_COW, VM_WHY_PRIVATE_COPY, .majflt = 1, .cow = 1, .waits = TRUE },
+	{ "private write, cached", MAP_PRIV, PRE_CACHED, 2, VM_ACC_W, FALSE,
+	  VM_OUT_COW, VM_WHY_PRIVATE_COPY, .minflt = 1, .cow = 1 },
+	{ "private write, mapped read-only", MAP_PRIV, PRE_READ, 2, VM_ACC_W, FALSE,
+	  VM_OUT_COW, VM_WHY_PRIVATE_COPY, .minflt = 1, .cow = 1 },
+	{ "shared write, not cached", MAP_SHARED, PRE_NONE, 2, VM_ACC_W, FALSE,
+	  VM_OUT_MAJOR, VM_WHY_FILE_READ, .majflt = 1, .waits = TRUE },
+	{ "shared write, mapped read-only", MAP_SHARED, PRE_READ, 2, VM_ACC_W, FALSE,
+	  VM_OUT_MINOR, VM_WHY_SHARED_WRITE, .minflt = 1 },
+	{ "shared read of a hole", MAP_SHARED, PRE_HOLE, 2, VM_ACC_R, FALSE,
+	  VM_OUT_MAJOR, VM_WHY_FILE_HOLE, .majflt = 1 },
+	{ "read past EOF", MAP_PRIV, PRE_NONE, 9, VM_ACC_R, FALSE,
+	  VM_OUT_SIGBUS, VM_WHY_SIGBUS, .sigbus = 1 },
+	{ "shmem read", MAP_SHMEM, PRE_NONE, 3, VM_ACC_R, FALSE,
+	  VM_OUT_MINOR, VM_WHY_FILE_HOLE, .minflt = 1 },
+	{ "shmem write", MAP_SHMEM, PRE_NONE, 3, VM_ACC_W, FALSE,
+	  VM_OUT_MINOR, VM_WHY_FILE_HOLE, .minflt = 1 },
+	{ "no VMA", MAP_PRIV, PRE_NONE, 0, VM_ACC_R, TRUE,
+	  VM_OUT_SIGSEGV, VM_WHY_NO_VMA, .sigsegv = 1 },
+	{ "write to a read-only VMA", MAP_PRIV_RO, PRE_NONE, 2, VM_ACC_W, FALSE,
+	  VM_OUT_SIGSEGV, VM_WHY_PROT, .sigsegv = 1 },
+};
+
+START_TEST(test_paths)
+{
+	const path_t *c = &paths[_i];
+	vm_machine_t *m = mk(pc_sets);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
+	vm_file_t *f = vm_file_new(m, "data", 8 * PS, FALSE, FALSE);
+	uint32_t rw = VM_PROT_R | VM_PROT_W;
+	switch (c->map) {
+	case MAP_ANON:
+		vm_mm_mmap(m, p, BASE, 16, rw, VM_MAP_ANON, -1, 0);
+		break;
+	case MAP_PRIV:
+		vm_mm_mmap(m, p, BASE, 16, rw, 0, (int32_t)f->id, 0);
+		break;
+	case MAP_PRIV_RO:
+		vm_mm_mmap(m, p, BASE, 16, VM_PROT_R, 0, (int32_t)f->id, 0);
+		break;
+	case MAP_SHARED:
+		vm_mm_mmap(m, p, BASE, 16, rw, VM_MAP_SHARED, (int32_t)f->id, 0);
+		break;
+	case MAP_SHMEM:
+		vm_mm_mmap(m, p, BASE, 16, rw, VM_MAP_SHARED | VM_MAP_ANON,
+			   (int32_t)vm_file_new_shmem(m, 16)->id, 0);
+		break;
+	}
+	switch (c->pre) {
+	case PRE_NONE:
+		break;
+	case PRE_READ:
+		acc(m, p, BASE + c->page, VM_ACC_R);
+		break;
+	case PRE_HOLE:
+		vm_file_set_block(f, c->page, VM_BLOCK_NONE);
+		f->nr_blocks--;
+		break;
+	case PRE_CACHED:
+	case PRE_INFLIGHT: {
+		uint64_t ready;
+		uint32_t ra;
+		ck_assert_uint_ne(vm_filemap_fill(m, f, c->page, c->page, 1,
+						  VM_RA_NONE, &ready, &ra), VM_NIL);
+		ck_assert_uint_gt(ready, m->now);
+		if (c->pre == PRE_CACHED)
+			m->now = ready;
+		break;
+	}
+	}
+	vm_counters_t b = m->c;
+	vm_proc_t pb = *p;
+	vm_result_t res = acc(m, p, c->no_vma ? 0x200 : BASE + c->page, c->acc);
+	ck_assert_msg(res.outcome == c->out, "%s: outcome %s, expected %s", c->name,
+		      vm_result_outcome_name(res.outcome), vm_result_outcome_name(c->out));
+	ck_assert_msg(res.why == c->why, "%s: why %s, expected %s", c->name,
+		      vm_result_why_name(res.why), vm_result_why_name(c->why));
+	ck_assert_uint_eq(m->c.minflt - b.minflt, c->minflt);
+	ck_assert_uint_eq(m->c.majflt - b.majflt, c->majflt);
+	ck_assert_uint_eq(m->c.cow_faults - b.cow_faults, c->cow);
+	ck_assert_uint_eq(m->c.zero_maps - b.zero_maps, c->zero);
+	ck_assert_uint_eq(m->c.sigbus - b.sigbus, c->sigbus);
+	ck_assert_uint_eq(m->c.sigsegv - b.sigsegv, c->sigsegv);
+	ck_assert_uint_eq(p->minflt - pb.minflt, c->minflt);
+	ck_assert_uint_eq(p->majflt - pb.majflt, c->majflt);
+	ck_assert_uint_eq(p->cow_faults - pb.cow_faults, c->cow);
+	ck_assert_uint_eq(p->sigbus - pb.sigbus, c->sigbus);
+	ck_assert_uint_eq(p->sigsegv - pb.sigsegv, c->sigsegv);
+	ck_assert_msg((res.ready_at != 0) == c->waits, "%s: ready_at %" G_GUINT64_FORMAT,
+		      c->name, res.ready_at);
+	/* file_major: the fault read (or zero-filled) a file page */
+	ck_assert_uint_eq(res.file_major,
+			  c->map != MAP_SHMEM && (c->why == VM_WHY_FILE_READ ||
+						  c->why == VM_WHY_FILE_HOLE ||
+						  (c->why == VM_WHY_PRIVATE_COPY && c->majflt)));
+	check_ok(m);
+	vm_machine_free(m);
+}
+END_TEST
+
+/* ==========================================================================
+ * b. No allocation per fault
+ *
+ *   read:     default profile, memory=16M: a private 32 MiB file read at
+ *             pages 0, 997, 1994, ... (mod 8192): major faults with
+ *             readahead (linux, up to 32 pages) and fault-around (16),
+ *             clean pages reclaimed to make room;
+ *   pressure: memory=2M, a shared 8 MiB file written at pages 0, 37,
+ *             74, ... (mod 2048): every fault reads, and reclaim writes
+ *             dirty pages out (pageout, writeback.c) to make room.
+ *
+ *   warm-up: a page of every 64, so that every leaf page table and every
+ *   chunk of the file's page index (file.h: 64 pages each, allocated the
+ *   first time one of its pages is cached, as Linux's xarray allocates its
+ *   nodes) exist, and 400 faults (the buffers and queues reach their
+ *   size); then 400 faults, 100 us apart, the
+ *   machine's events run between them as the engine runs them: 0
+ *   allocations.
+ * ========================================================================== */
+
+typedef struct {
+	const char *name;
+	const char *const *sets;
+	uint64_t pages, stride;
+	gboolean shared_write;
+} noalloc_t;
+
+static const char *const read_sets[] = { "memory=16M", NULL };
+static const char *const pressure_sets[] = {
+	"memory=2M", "reclaim.kswapd=false", NULL,
+};
+
+static const noalloc_t noallocs[] = {
+	{ "read", read_sets, 8192, 997, FALSE },
+	{ "pressure", pressure_sets, 2048, 37, TRUE },
+};
+
+START_TEST(test_no_alloc)
+{
+	const noalloc_t *c = &noallocs[_i];
+	vm_machine_t *m = mk(c->sets);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
+	vm_file_t *f = vm_file_new(m, "data", c->pages * PS, FALSE, FALSE);
+	vm_mm_mmap(m, p, 0x100000, c->pages, VM_PROT_R | VM_PROT_W,
+		   c->shared_write ? VM_MAP_SHARED : 0, (int32_t)f->id, 0);
+	vm_acc_t a = c->shared_write ? VM_ACC_W : VM_ACC_R;
+	uint64_t k = 0;
+	for (uint64_t t = 0; t < c->pages; t += 64) {
+		run_until(m, m->now + 100000);
+		acc(m, p, 0x100000 + t, a);
+	}
+	for (int i = 0; i < 400; i++, k = (k + c->stride) % c->pages) {
+		run_until(m, m->now + 100000);
+		acc(m, p, 0x100000 + k, a);
+	}
+	uint64_t majflt = m->c.majflt, pageouts = m->nr_pageout;
+	unsigned long before = nr_allocs;
+	for (int i = 0; i < 400; i++, k = (k + c->stride) % c->pages) {
+		run_until(m, m->now + 100000);
+		acc(m, p, 0x100000 + k, a);
+	}
+	unsigned long n = nr_allocs - before;
+	ck_assert_msg(m->c.majflt - majflt >= 100, "%s: only %" G_GUINT64_FORMAT
+		      " major faults", c->name, m->c.majflt - majflt);
+	if (c->shared_write)
+		ck_assert_msg(m->nr_pageout > pageouts, "%s: no pageout", c->name);
+	if (!COUNT_ALLOCS)
+		fprintf(stderr, "test-fault: allocations not counted in this build\n");
+	ck_assert_msg(n == 0, "%s: %lu allocations in 400 faults", c->name, n);
+	check_ok(m);
+	vm_machine_free(m);
+}
+END_TEST
+
+/* ==========================================================================
+ * c. Scratch growth
+ *
+ *   the machine's read buffer holds a window of readahead.max (32 pages);
+ *   readahead of 16 pages: no growth; of 1000: grows once, holds 1000
+ *   pages; of 1000 again, or 10: no growth; of 2100 (just over twice 1000):
+ *   grows once more.
+ * ========================================================================== */
+
+START_TEST(test_scratch_growth)
+{
+	const char *const sets[] = { "memory=64M", "readahead.policy=none", NULL };
+	vm_machine_t *m = mk(sets);
+	vm_file_t *f = vm_file_new(m, "data", 4096 * PS, FALSE, FALSE);
+	vm_scratch_t *s = &m->scratch_read;
+	uint32_t g = s->nr_grow;
+	ck_assert_uint_ge(s->size, 32 * (8 + 8 + 4));
+	vm_filemap_readahead(m, f, 0, 16);
+	ck_assert_uint_eq(s->nr_grow, g);
+	vm_filemap_readahead(m, f, 100, 1000);
+	ck_assert_uint_eq(s->nr_grow, g + 1);
+	ck_assert_uint_ge(s->size, 1000 * (8 + 8 + 4));
+	size_t size = s->size;
+	vm_filemap_readahead(m, f, 1100, 1000);
+	vm_filemap_readahead(m, f, 2100, 10);
+	ck_assert_uint_eq(s->nr_grow, g + 1);
+	ck_assert_uint_eq(s->size, size);
+	vm_filemap_readahead(m, f, 1, 3000);   /* 2100 of them missing: 3000 laid out */
+	ck_assert_uint_eq(s->nr_grow, g + 2);
+	ck_assert_uint_ge(s->size, 2 * size);
+	ck_assert(!s->busy && !m->scratch_bio.busy);
+	check_ok(m);
+	vm_machine_free(m);
+}
+END_TEST
+
+START_TEST(test_scratch_busy)
+{
+	vm_scratch_t s = { 0 };
+	char *p = vm_scratch_get(&s, 64);
+	ck_assert(s.busy);
+	ck_assert_ptr_nonnull(p);
+	vm_scratch_put(&s);
+	ck_assert(!s.busy);
+	/* the same memory again: no allocation */
+	ck_assert_ptr_eq(vm_scratch_get(&s, 32), p);
+	ck_assert_uint_eq(s.nr_grow, 1);
+	vm_scratch_put(&s);
+	vm_scratch_free(&s);
+}
+END_TEST
+
+static Suite *fault_suite(void)
+{
+	Suite *s = suite_create("fault");
+	TCase *tc = tcase_create("paths");
+	tcase_add_loop_test(tc, test_paths, 0, G_N_ELEMENTS(paths));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("alloc");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_no_alloc, 0, G_N_ELEMENTS(noallocs));
+	tcase_add_test(tc, test_scratch_growth);
+	tcase_add_test(tc, test_scratch_busy);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(fault_suite());
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
