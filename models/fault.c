@@ -55,6 +55,7 @@
 #include "models/filemap.h"
 #include "models/writeback.h"
 #include "models/swap.h"
+#include "models/workingset.h"
 
 static const uint8_t need_prot[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
 
@@ -241,6 +242,7 @@ static unsigned do_swap_page(vm_machine_t *m, vm_fault_t *vmf)
 		res->ra_pages = (uint32_t)(m->c.swap_ra - ra);
 		if (pfn == VM_NIL)
 			return oom(res);
+		vm_workingset_note(m, pfn, res);   /* did it come back active? */
 		res->ready_at = ready;
 		set_outcome(res, VM_OUT_MAJOR, VM_WHY_SWAPIN);
 		ret = VM_FAULT_MAJOR;

@@ -556,6 +556,7 @@ unsigned vm_filemap_fault(vm_machine_t *m, vm_fault_t *vmf)
 		 * tables are gone, the fault ends here */
 		if (vmf->p->state != VM_PROC_RUNNING || pfn == VM_NIL)
 			return VM_FAULT_OOM;
+		vm_workingset_note(m, pfn, res);   /* did it come back active? */
 		if (vm_file_block(f, idx) == VM_BLOCK_NONE) {
 			res->why = VM_WHY_FILE_HOLE;
 			res->cost += m->cfg.cost_page_copy;   /* zero-fill */

@@ -48,8 +48,6 @@ static void fault(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t acc,
 	p->last_pfn = res->outcome < VM_OUT_SIGSEGV ? res->pfn : VM_NIL;
 	if (res->outcome < VM_OUT_SIGSEGV)
 		vm_reclaim_access(m->reclaim, res->pfn);
-	if (G_UNLIKELY(res->outcome == VM_OUT_MAJOR))
-		vm_workingset_note(m, res);
 }
 
 void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,

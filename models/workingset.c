@@ -12,12 +12,12 @@ uint64_t vm_workingset_eviction(vm_machine_t *m, uint32_t pfn)
 	return m->reclaim ? vm_reclaim_shadow(m->reclaim, pfn) : 0;
 }
 
-void vm_workingset_note(const vm_machine_t *m, vm_result_t *res)
+void vm_workingset_note(const vm_machine_t *m, uint32_t pfn, vm_result_t *res)
 {
 	const vm_refault_info_t *r = &m->last_refault;
 	/* the refault happened during this very fault: same frame, same
 	 * instant (the clock moves on after every access) */
-	if (r->at != m->now || r->pfn != res->pfn || r->pfn == VM_NIL)
+	if (r->at != m->now || r->pfn != pfn || pfn == VM_NIL)
 		return;
 	res->refault = (uint8_t)((r->activated ? 2 : 1) | (r->measured ? 4 : 0));
 	res->refault_distance = (uint32_t)MIN(r->distance, UINT32_MAX);

@@ -19,8 +19,8 @@ uint64_t vm_workingset_eviction(vm_machine_t *m, uint32_t pfn);
  * workingset_refault runs before folio_add_lru). */
 void vm_workingset_refault(vm_machine_t *m, uint32_t pfn, uint64_t shadow);
 
-/* A major fault (@res) that read back the page of the latest refault:
- * say so in @res, for narration. */
-void vm_workingset_note(const vm_machine_t *m, vm_result_t *res);
+/* A fault that has just read page @pfn back: when that was the latest
+ * refault, say so in @res (what was decided, for narration). */
+void vm_workingset_note(const vm_machine_t *m, uint32_t pfn, vm_result_t *res);
 
 #endif
