@@ -5,7 +5,10 @@
 # libFuzzer it says how to get them and exits 0: fuzzing is optional.
 #
 # Usage: fuzz.sh SRCDIR BUILDDIR SECONDS -- CORE-SOURCES...
-# Environment: FUZZ_CFLAGS, FUZZ_LIBS (glib's), FUZZ_TARGETS, CLANG.
+# Environment: FUZZ_CFLAGS, FUZZ_LIBS (glib's), FUZZ_TARGETS, CLANG, FUZZ_TIMEOUT
+# (seconds one input may take, default 30: an input replays with the
+# invariant checker after every event under ASan, ~2 s at worst alone, and
+# a loaded machine once made 10 s report a false timeout).
 #
 # Everything goes under BUILDDIR/tests/fuzz/build: the objects, the
 # harnesses, corpus/T (the inputs libFuzzer found; kept between runs, so a
@@ -119,7 +122,7 @@ for t in $targets; do
 	(cd "$out/run/$t" &&
 	 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	 "$out/fuzz-$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	 "$out/fuzz-$t" -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=2048 \
 		-max_len=65536 -print_final_stats=1 $dict \
 		-artifact_prefix="$out/artifacts/$t/" \
 		"$out/corpus/$t" $seeds) >"$out/$t.log" 2>&1
