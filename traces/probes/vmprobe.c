@@ -1195,10 +1195,11 @@ static void file_loop(int advice, const char *adv_name, const char *what)
 	    "minflt@p4-minflt@p1/3", "pct:10");
 	row("cg_pgmajfault_per_pass", (c[PASSES].pgmajfault - c[1].pgmajfault) / n,
 	    "majflt@p4-majflt@p1/3", tol);
-	/* the simulator keeps no shadow entries yet: every major fault of
-	 * a page it evicted is its refault */
+	/* pages read back whose eviction left a shadow entry, on both
+	 * sides (memory.stat workingset_refault_file) */
 	row("cg_refault_per_pass", (c[PASSES].refault - c[1].refault) / n,
-	    "majflt@p4-majflt@p1/3", advice == MADV_RANDOM ? "pct:1" : "pct:20");
+	    "workingset_refault_file@p4-workingset_refault_file@p1/3",
+	    advice == MADV_RANDOM ? "pct:1" : "pct:20");
 	printf("fact cg_activate_per_pass %.1f\n",
 	       (c[PASSES].activate - c[1].activate) / n);
 	row("ms_per_pass", (a[PASSES].ns - a[1].ns) / n / 1e6,
@@ -1255,7 +1256,8 @@ static void w_pressure_scan(void)
 	row("scan_majflt", a1.majflt - a0.majflt, "majflt@scanned-majflt@warm", "abs:2");
 	row("hot_majflt_after", a2.majflt - a1.majflt, "majflt-majflt@scanned", "abs:2");
 	row("hot_minflt_after", a2.minflt - a1.minflt, "minflt-minflt@scanned", "pct:2");
-	row("cg_refault_after", c2.refault - c1.refault, "majflt-majflt@scanned", "pct:15");
+	row("cg_refault_after", c2.refault - c1.refault,
+	    "workingset_refault_file-workingset_refault_file@scanned", "pct:15");
 	printf("fact cg_refault_during_scan %ld\n", c1.refault - c0.refault);
 	pressure_header("a 16 MiB working set read 3 times through a mapping, a "
 			"64 MiB file read once, the working set again, in a 32 MiB "
