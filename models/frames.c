@@ -31,6 +31,22 @@ void vm_frames_destroy(vm_frames_t *fr)
 	fr->nr = fr->nr_free = 0;
 }
 
+/* Frame @pfn, just unlinked from the free list, becomes @kind. */
+static void take(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
+		 uint32_t owner, uint64_t index)
+{
+	if (pfn >= fr->hwm)
+		fr->hwm = pfn + 1;
+	fr->nr_free--;
+	fr->nr_kind[VM_FRAME_FREE]--;
+	fr->nr_kind[kind]++;
+	fr->f[pfn] = (vm_frame_t){
+		.next = VM_NIL, .prev = VM_NIL, .owner = owner,
+		.index = index, .kind = (uint8_t)kind,
+		.flags = VM_FRAME_UPTODATE,
+	};
+}
+
 uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
 			 uint32_t owner, uint64_t index)
 {
@@ -40,18 +56,9 @@ uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
 	vm_frame_t *f = &fr->f[pfn];
 	g_assert(f->kind == VM_FRAME_FREE);
 	fr->free_head = f->next;
-	if (pfn >= fr->hwm)
-		fr->hwm = pfn + 1;
 	if (f->next != VM_NIL)
 		fr->f[f->next].prev = VM_NIL;
-	fr->nr_free--;
-	fr->nr_kind[VM_FRAME_FREE]--;
-	fr->nr_kind[kind]++;
-	*f = (vm_frame_t){
-		.next = VM_NIL, .prev = VM_NIL, .owner = owner,
-		.index = index, .kind = (uint8_t)kind,
-		.flags = VM_FRAME_UPTODATE,
-	};
+	take(fr, pfn, kind, owner, index);
 	return pfn;
 }
 
@@ -68,19 +75,9 @@ void vm_frames_alloc_at(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
 	fr->f[f->prev].next = f->next;
 	if (f->next != VM_NIL)
 		fr->f[f->next].prev = f->prev;
-	if (pfn >= fr->hwm) {
-		/* the frames between the old mark and @pfn are still free and
-		 * pristine but for their links, which the list keeps */
-		fr->hwm = pfn + 1;
-	}
-	fr->nr_free--;
-	fr->nr_kind[VM_FRAME_FREE]--;
-	fr->nr_kind[kind]++;
-	*f = (vm_frame_t){
-		.next = VM_NIL, .prev = VM_NIL, .owner = owner,
-		.index = index, .kind = (uint8_t)kind,
-		.flags = VM_FRAME_UPTODATE,
-	};
+	/* a mark past the frames between the old one and @pfn: they are
+	 * free and pristine but for their links, which the list keeps */
+	take(fr, pfn, kind, owner, index);
 }
 
 void vm_frames_free(vm_frames_t *fr, uint32_t pfn)

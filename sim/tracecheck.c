@@ -174,6 +174,18 @@ gboolean vm_tracecheck_fd(vm_tracecheck_t *c, const vm_record_t *rec,
 	return TRUE;
 }
 
+/* outcome= and frame= are a process's latest access's: not on a line
+ * with file=. */
+static gboolean no_file_key(const vm_tracecheck_t *c, const vm_record_t *rec,
+			    const vm_check_t *k, GError **error)
+{
+	g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+		    "%s:%" G_GUINT64_FORMAT ":%u: expect: a file has no %s "
+		    "(check it on a line without file=)", c->name, rec->line,
+		    k->col, k->key);
+	return FALSE;
+}
+
 gboolean vm_tracecheck_expect(vm_tracecheck_t *c, const vm_record_t *rec,
 			      GError **error)
 {
@@ -189,13 +201,8 @@ gboolean vm_tracecheck_expect(vm_tracecheck_t *c, const vm_record_t *rec,
 		int idx;
 		if (strcmp(k->key, "frame") == 0) {
 			uint64_t n;
-			if (rec->expect_file) {
-				g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
-					    "%s:%" G_GUINT64_FORMAT ":%u: expect: a file has no "
-					    "frame (check it on a line without file=)",
-					    c->name, rec->line, k->col);
-				return FALSE;
-			}
+			if (rec->expect_file)
+				return no_file_key(c, rec, k, error);
 			if (k->cmp != VM_CMP_EQ ||
 			    (strcmp(k->value, "none") != 0 &&
 			     !vm_parse_number(k->value, &n)))
@@ -204,14 +211,8 @@ gboolean vm_tracecheck_expect(vm_tracecheck_t *c, const vm_record_t *rec,
 		}
 		if (strcmp(k->key, "outcome") == 0) {
 			vm_outcome_t o;
-			if (rec->expect_file) {
-				/* an outcome is a process's latest access's */
-				g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
-					    "%s:%" G_GUINT64_FORMAT ":%u: expect: a file has no "
-					    "outcome (check it on a line without file=)",
-					    c->name, rec->line, k->col);
-				return FALSE;
-			}
+			if (rec->expect_file)
+				return no_file_key(c, rec, k, error);
 			if (k->cmp != VM_CMP_EQ || !vm_result_outcome_parse(k->value, &o))
 				goto bad_word;
 			continue;
