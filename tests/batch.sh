@@ -305,7 +305,10 @@ if [ -f kill/results.csv ] && ! whole kill/results.csv; then
 else
 	ok "the killed sweep's results.csv has no half row"
 fi
-orphans=$(ps -eo args 2>/dev/null | grep -c "[b]atch -q --cell .*$T/kill\|[b]atch -q --cell [0-9]* --out kill ")
+# this run's workers only (their program is $VMSCOPE): another test run on
+# the machine has workers of its own with the same arguments
+orphans=$(ps -eo args 2>/dev/null | grep -F -- "$VMSCOPE batch -q --cell" |
+	  grep -c -- "--out kill ")
 if [ "$orphans" = 0 ]; then
 	ok "no worker outlives the killed sweep"
 else
