@@ -172,10 +172,16 @@ static uint64_t new_anon_page(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 static uint64_t copy_page(vm_machine_t *m, vm_fault_t *vmf, uint32_t src)
 {
 	vm_frame_t *fr = &m->frames.f[src];
-	gboolean file = fr->kind == VM_FRAME_FILE;
+	const vm_frame_t was = *fr;
 	gboolean listed = vm_reclaim_remove(m->reclaim, src);
 	uint64_t pte = new_anon_page(m, vmf->p, vmf->vpn, vmf->prot, vmf->res);
-	if (listed && (!file || fr->kind == VM_FRAME_FILE))
+	/* the allocation may have run the OOM killer, which can free @src
+	 * (a swap-cache page whose last entry was the victim's, a page only
+	 * the victim mapped) and even hand its frame out again: put back
+	 * only the page we took off, if it is still there and off the lists
+	 * (the fuzz harness found an anonymous one freed: a glib critical) */
+	if (listed && fr->kind == was.kind && fr->owner == was.owner &&
+	    fr->index == was.index && fr->list == VM_RECLAIM_NONE)
 		vm_reclaim_add(m->reclaim, src);
 	return pte;
 }

@@ -46,6 +46,14 @@ static void remove_dir(void)
 	dir = NULL;
 }
 
+static void fatal_abort(const gchar *domain, GLogLevelFlags level,
+			const gchar *msg, gpointer data)
+{
+	g_log_default_handler(domain, level, msg, data);
+	if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR | G_LOG_FLAG_FATAL))
+		abort();
+}
+
 void fz_init(void)
 {
 	static gboolean done;
@@ -57,6 +65,10 @@ void fz_init(void)
 	setlocale(LC_ALL, "C");
 	/* a glib critical is a caller's bug: a finding */
 	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR);
+	/* glib ends a fatal message with SIGTRAP, which libFuzzer does not
+	 * catch: it then saved no artifact of a glib critical.  abort()
+	 * instead, which it does. */
+	g_log_set_default_handler(fatal_abort, NULL);
 	/* never run the host probes (`profile host`): they are slow and read
 	 * this machine; the harnesses skip that name, this is a second belt */
 	g_setenv("VMSCOPE_PROBES", "/nonexistent/vmprobe", TRUE);
