@@ -1704,7 +1704,13 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
 		if (strcmp(argv[2], workloads[i].name) != 0)
 			continue;
-		snprintf(trace_tmp, sizeof(trace_tmp), "%s.tmp", argv[4]);
+		/* a regular file (or none) gets write-then-rename, so that a
+		 * killed probe leaves no half trace; anything else (a device,
+		 * a FIFO) is written in place, never replaced by a file */
+		struct stat st;
+		int in_place = lstat(argv[4], &st) == 0 && !S_ISREG(st.st_mode);
+		snprintf(trace_tmp, sizeof(trace_tmp), "%s%s", argv[4],
+			 in_place ? "" : ".tmp");
 		trace = fopen(trace_tmp, "w");
 		if (!trace)
 			die("%s: %s", trace_tmp, strerror(errno));
@@ -1713,8 +1719,13 @@ int main(int argc, char **argv)
 			skip("the page size is %ld; the workloads assume 4 KiB", page);
 		workloads[i].fn();
 		fflush(stdout);
-		if (fclose(trace) != 0 || rename(trace_tmp, argv[4]) != 0)
-			die("%s: %s", argv[4], strerror(errno));
+		if (fclose(trace) != 0 ||
+		    (!in_place && rename(trace_tmp, argv[4]) != 0)) {
+			int e = errno;
+			if (!in_place)
+				unlink(trace_tmp);
+			die("%s: %s", argv[4], strerror(e));
+		}
 		unlink(path_of("data"));
 		unlink(path_of("hot"));
 		unlink(path_of("scan"));
