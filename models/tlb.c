@@ -145,6 +145,23 @@ static void drop(vm_tlb_t *t, vm_tlb_entry_t *e)
 	t->ages[i] = 0;
 }
 
+/* Entry @e now holds (@vpn, @asid) -> @pfn: the policy's fill hook, and
+ * keys[] and ages[] kept equal to it. */
+static inline void set_entry(vm_tlb_t *t, vm_tlb_entry_t *e, uint64_t vpn,
+			     uint32_t asid, uint64_t pfn, uint8_t perm)
+{
+	e->vpn = vpn;
+	e->asid = asid;
+	e->pfn = pfn;
+	e->perm = perm;
+	e->valid = 1;
+	if (t->ops->fill)
+		t->ops->fill(t, e);
+	size_t i = (size_t)(e - t->entries);
+	t->keys[i] = vpn;
+	t->ages[i] = e->stamp + 1;
+}
+
 gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 		     uint8_t perm, vm_tlb_entry_t *evicted)
 {
@@ -205,16 +222,7 @@ gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 		}
 	}
 
-	e->vpn = vpn;
-	e->asid = asid;
-	e->pfn = pfn;
-	e->perm = perm;
-	e->valid = 1;
-	if (t->ops->fill)
-		t->ops->fill(t, e);
-	size_t i = (size_t)(e - t->entries);
-	t->keys[i] = vpn;
-	t->ages[i] = e->stamp + 1;
+	set_entry(t, e, vpn, asid, pfn, perm);
 	return was_valid;
 }
 
@@ -237,15 +245,7 @@ gboolean vm_tlb_fill_absent(vm_tlb_t *t, uint64_t vpn, uint32_t asid,
 	}
 	vm_tlb_entry_t *e = &t->entries[base + old_w];
 	gboolean was_valid = e->valid;
-	e->vpn = vpn;
-	e->asid = asid;
-	e->pfn = pfn;
-	e->perm = perm;
-	e->valid = 1;
-	if (t->ops->fill)
-		t->ops->fill(t, e);
-	t->keys[base + old_w] = vpn;
-	t->ages[base + old_w] = e->stamp + 1;
+	set_entry(t, e, vpn, asid, pfn, perm);
 	return was_valid;
 }
 
