@@ -326,6 +326,7 @@ static void unmap_page(vm_machine_t *m, vm_file_t *f, uint64_t idx, uint32_t pfn
 					vm_writeback_dirty(m, f, pfn);
 				fr->mapcount--;
 				p->rss_file--;
+				m->nr_reclaim_unmaps++;
 				vm_pt_leaf_set(&m->pt, p->root, vpn, pte, 0);
 				vm_mmu_tlb_invalidate(m, p, vpn, 1);
 			}

@@ -198,6 +198,8 @@ typedef struct vm_machine {
 	uint32_t oom_exempt;     /* pid the OOM killer must spare (a parent
 				  * whose tables fork is walking), 0: none */
 	uint64_t nr_evicted;      /* pages evicted so far (pgsteal less put-backs) */
+	uint64_t nr_reclaim_unmaps; /* PTEs eviction has removed so far (try_to_unmap):
+				     * vmscan.c charges cost.reclaim_mapped for each */
 	vm_evict_info_t last_evict;
 	vm_oom_info_t last_oom;
 	vm_refault_info_t last_refault;

@@ -42,6 +42,7 @@ typedef struct {
 	uint64_t cost_copy_4k;
 	uint64_t cost_context_switch;
 	uint64_t cost_reclaim;       /* each page reclaim looks at (scans) */
+	uint64_t cost_reclaim_mapped; /* each PTE eviction removes (try_to_unmap) */
 
 	char disk_type[VM_CONFIG_WORD];  /* registered in models/disk.c */
 	uint64_t disk_latency;       /* ns */

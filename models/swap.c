@@ -264,6 +264,7 @@ vm_vmscan_rc_t vm_swap_out(vm_machine_t *m, uint32_t pfn, gboolean written)
 		*pte = VM_PTE_MAKE(slot, VM_PTE_SWAP);   /* non-zero to non-zero */
 		f->mapcount--;
 		q->rss_anon--;
+		m->nr_reclaim_unmaps++;
 		q->swap_pages++;
 		m->swap_map[slot]++;
 		vm_mmu_tlb_invalidate(m, q, vpn, 1);

@@ -154,6 +154,7 @@ gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean direct,
 	gboolean owner_alive = TRUE;
 	uint32_t budget = vm_reclaim_nr(m->reclaim) + 1;
 	uint64_t scanned = m->reclaim->stats.pgscan;
+	uint64_t unmaps = m->nr_reclaim_unmaps;
 	/* pages on their way to the disk count towards the target (they are
 	 * freed when their writes complete), so that reclaim does not write
 	 * out all of memory while the first writes are still in flight: it
@@ -204,8 +205,12 @@ gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean direct,
 		budget = vm_reclaim_nr(m->reclaim) + 1;
 	}
 	vm_reclaim_putback_aside(m->reclaim);
-	/* cost.reclaim for every page looked at: the reclaimer's CPU time */
-	m->reclaim_ns += (m->reclaim->stats.pgscan - scanned) * m->cfg.cost_reclaim;
+	/* the reclaimer's CPU time: cost.reclaim for every page looked at,
+	 * and cost.reclaim_mapped for every PTE its evictions removed (the
+	 * rmap walk, the PTE cleared, the TLB flushed: on this host several
+	 * times what an unmapped page costs, docs/profiles.md) */
+	m->reclaim_ns += (m->reclaim->stats.pgscan - scanned) * m->cfg.cost_reclaim +
+			 (m->nr_reclaim_unmaps - unmaps) * m->cfg.cost_reclaim_mapped;
 	return owner_alive;
 }
 

@@ -87,6 +87,7 @@ typedef struct {
 	vm_host_t host;
 	vm_memcg_host_t memcg;    /* version 0: the pressure rows are skipped */
 	gboolean memcg_checked;
+	char reclaim_note[512];   /* what reclaim costs here, or why not known */
 	vm_config_t cfg;          /* the replays' profile */
 	char *probe;
 	GArray *rows;             /* vm_vrow_t */
@@ -364,6 +365,54 @@ static gboolean parse_probe(report_t *r, const char *w, const char *out,
 	return TRUE;
 }
 
+/*
+ * What reclaim costs on this host (vmprobe reclaim-cost, in a memory
+ * cgroup of its own): the host profile's cost.reclaim and
+ * cost.reclaim_mapped for the replays, which the pressure rows depend on
+ * (docs/validation.md).  Not measurable (no cgroup, the probe failed): the
+ * profile's defaults, and a fact says why.
+ */
+static void measure_reclaim_cost(report_t *r)
+{
+	char *argv[] = { r->probe, "reclaim-cost", r->host.dir, NULL };
+	g_autofree char *out = NULL;
+	GError *err = NULL;
+	double cost[2] = { 0, 0 };
+	unsigned found = 0;
+
+	if (!run_probe_in_memcg(r, argv, &out, &err)) {
+		g_snprintf(r->reclaim_note, sizeof r->reclaim_note,
+			   "not measured (%s): the default profile's", err->message);
+		g_clear_error(&err);
+		return;
+	}
+	g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		g_auto(GStrv) t = g_strsplit(*l, " ", -1);
+		if (g_strv_length(t) >= 2 && strcmp(t[0], "skip") == 0) {
+			g_snprintf(r->reclaim_note, sizeof r->reclaim_note,
+				   "not measured (%s): the default profile's", *l + 5);
+			return;
+		}
+		if (g_strv_length(t) != 3 || strcmp(t[0], "cost") != 0)
+			continue;
+		if (strcmp(t[1], "reclaim") == 0)
+			cost[0] = g_ascii_strtod(t[2], NULL), found |= 1;
+		else if (strcmp(t[1], "reclaim_mapped") == 0)
+			cost[1] = g_ascii_strtod(t[2], NULL), found |= 2;
+	}
+	if (found != 3 || !(cost[0] > 0) || !(cost[1] >= 0)) {
+		g_strlcpy(r->reclaim_note, "not measured (the probe printed no "
+			  "costs): the default profile's", sizeof r->reclaim_note);
+		return;
+	}
+	r->host.reclaim_ns = cost[0];
+	r->host.reclaim_mapped_ns = cost[1];
+	g_snprintf(r->reclaim_note, sizeof r->reclaim_note,
+		   "%.0f ns a page, %.0f ns more for a mapped page (cost.reclaim, "
+		   "cost.reclaim_mapped; measured in a memory cgroup)", cost[0], cost[1]);
+}
+
 static void skip_workload(report_t *r, const char *w, const char *why)
 {
 	skipped_t s = { g_strdup(w), g_strdup(why) };
@@ -389,11 +438,6 @@ static void run_workload(report_t *r, const char *w, GError **fatal)
 	GArray *rows = g_array_new(FALSE, TRUE, sizeof(vm_vrow_t));
 
 	gboolean pressure = g_str_has_prefix(w, PRESSURE_PREFIX);
-	if (pressure && !r->memcg_checked) {
-		r->memcg_checked = TRUE;
-		if (vm_memcg_detect(&r->memcg))
-			vm_memcg_reap(&r->memcg);
-	}
 	char *argv[] = { r->probe, "run", (char *)w, r->host.dir, trace, NULL };
 	if (pressure && !r->memcg.version) {
 		skip_workload(r, w, r->memcg.why);
@@ -540,7 +584,8 @@ static void write_json(const report_t *r, GString *s)
 		{ "cow_fault", h->cow_fault_ns }, { "pread_4k", h->pread_4k_ns },
 		{ "file_minor_fault", h->file_minor_fault_ns },
 		{ "major_fault", h->major_fault_ns }, { "access", h->access_ns },
-		{ "tlb_miss", h->tlb_miss_ns },
+		{ "tlb_miss", h->tlb_miss_ns }, { "reclaim", h->reclaim_ns },
+		{ "reclaim_mapped", h->reclaim_mapped_ns },
 	};
 	for (unsigned i = 0; i < G_N_ELEMENTS(c); i++) {
 		g_string_append_printf(s, "%s\"%s\": ", i ? ", " : "", c[i].n);
@@ -623,6 +668,8 @@ static void write_text(const report_t *r, GString *s)
 		g_string_append_printf(s, "memory cgroups: %s\n", r->memcg.version == 2
 				       ? "v2" : r->memcg.version == 1 ? "v1"
 				       : r->memcg.why);
+	if (*r->reclaim_note)
+		g_string_append_printf(s, "reclaim: %s\n", r->reclaim_note);
 	if (h->folio_max)
 		g_string_append_printf(s, "page-cache folios: up to %" G_GUINT64_FORMAT
 				       " KiB (cache.folio_max), from the kernel version "
@@ -741,6 +788,8 @@ static void write_markdown(const report_t *r, GString *s)
 		md_fact(s, "memory cgroups", "%s", r->memcg.version == 2
 			? "cgroup v2" : r->memcg.version == 1 ? "cgroup v1"
 			: r->memcg.why);
+	if (*r->reclaim_note)
+		md_fact(s, "reclaim costs", "%s", r->reclaim_note);
 	if (h->folio_max)
 		md_fact(s, "page-cache folios", "up to %" G_GUINT64_FORMAT " KiB "
 			"(cache.folio_max), from the kernel version and the file "
@@ -854,6 +903,17 @@ static int validate(report_t *r, char **only, out_format_t fmt)
 		g_printerr("vmscope validate: costs not calibrated: %s\n", err->message);
 		g_clear_error(&err);
 	}
+	/* the pressure rows need a memory cgroup, and their replays what
+	 * reclaim costs here, measured in one */
+	for (char **w = names; *w; w++)
+		if (**w && wanted(*w, only) && g_str_has_prefix(*w, PRESSURE_PREFIX)) {
+			r->memcg_checked = TRUE;
+			if (vm_memcg_detect(&r->memcg)) {
+				vm_memcg_reap(&r->memcg);
+				measure_reclaim_cost(r);
+			}
+			break;
+		}
 	vm_host_to_config(&r->host, &r->cfg);
 	if (r->cfg.memory > REPLAY_MEMORY_CAP) {
 		g_autofree char *cap = g_strdup_printf("%lluK",

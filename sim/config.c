@@ -119,6 +119,7 @@ static const cfg_key_t keys[] = {
 	K_DURATION("cost.copy_4k", cost_copy_4k, MAX_COST),
 	K_DURATION("cost.context_switch", cost_context_switch, MAX_COST),
 	K_DURATION("cost.reclaim", cost_reclaim, MAX_COST),
+	K_DURATION("cost.reclaim_mapped", cost_reclaim_mapped, MAX_COST),
 	K_POLICY("disk.type", disk_type, VM_POLICY_DISK),
 	K_DURATION("disk.latency", disk_latency, MAX_COST),
 	K_DURATION("disk.seek", disk_seek, MAX_COST),
@@ -176,6 +177,7 @@ static const vm_config_t default_profile = {
 	.cost_copy_4k = 300,
 	.cost_context_switch = 1000,
 	.cost_reclaim = 200,                /* per page reclaim looks at */
+	.cost_reclaim_mapped = 0,           /* per PTE it removes: in cost.reclaim */
 	.disk_type = "nvme",
 	.disk_latency = 80000,
 	.disk_seek = 0,

@@ -418,6 +418,13 @@ void vm_host_to_config(const vm_host_t *h, vm_config_t *cfg)
 			set(cfg, "disk.bandwidth", "%" G_GUINT64_FORMAT,
 			    (uint64_t)h->disk_bandwidth);
 	}
+	if (h->reclaim_ns > 0) {
+		/* reclaim-cost: a cold clean page read() put in the cache
+		 * costs a look; a mapped one also its unmapping */
+		set(cfg, "cost.reclaim", "%" G_GUINT64_FORMAT "ns", ns(h->reclaim_ns));
+		set(cfg, "cost.reclaim_mapped", "%" G_GUINT64_FORMAT "ns",
+		    ns(h->reclaim_mapped_ns));
+	}
 	memset(cfg->name, 0, sizeof(cfg->name));
 	g_strlcpy(cfg->name, "host", sizeof(cfg->name));
 }

@@ -111,6 +111,7 @@ static const struct {
 	{ "cost.copy_4k", "300ns" },
 	{ "cost.context_switch", "1us" },
 	{ "cost.reclaim", "200ns" },
+	{ "cost.reclaim_mapped", "0ns" },
 	{ "disk.type", "nvme" },
 	{ "disk.latency", "80us" },
 	{ "disk.seek", "0ns" },

@@ -17,6 +17,7 @@
  */
 #include <check.h>
 #include <glib.h>
+#include <string.h>
 
 #include "sim/config.h"
 #include "models/machine.h"
@@ -26,6 +27,9 @@
 #include "models/vmscan.h"
 #include "models/kswapd.h"
 #include "models/check.h"
+#include "models/proc.h"
+#include "models/mm.h"
+#include "models/mmu.h"
 
 #define PS 4096
 #define XFER 1908u
@@ -133,6 +137,44 @@ END_TEST
  * the tail of the lists (pgrotated 16), and the next turn frees exactly
  * them, without another write.
  */
+/* ---- the cost of unmapping --------------------------------------------------
+ *
+ * As test_kswapd_clean, but a process maps the whole file and has touched
+ * every page in order (f0 first: the lru order stays f0 oldest), and
+ * cost.reclaim_mapped=3us: each of the 16 pages reclaim takes out of a
+ * PTE costs 3 us more: 16 x 1 us + 16 x 3 us = 64 us.  Pages nobody maps
+ * cost only the look (test_kswapd_clean: 16 us).
+ */
+START_TEST(test_kswapd_mapped)
+{
+	vm_machine_t *m = mk(FALSE);
+	GError *err = NULL;
+	ck_assert(vm_config_set_assignment(&m->cfg, "cost.reclaim_mapped=3us", &err));
+	vm_file_t *f = fill(m, 0);
+	vm_proc_t *p = vm_proc_spawn(m, 1);
+	ck_assert_ptr_nonnull(p);
+	m->cur_asid = 1;
+	const uint64_t base = 0x100000;
+	vm_mm_mmap(m, p, base, 120, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
+	for (uint64_t i = 0; i < 120; i++) {
+		vm_result_t res;
+		memset(&res, 0, sizeof res);
+		vm_mmu_access(m, p, (base + i) << m->page_shift, VM_ACC_R, &res);
+		ck_assert_uint_eq(m->frames.f[vm_file_pfn(f, i)].mapcount, 1);
+	}
+	ck_assert_uint_eq(p->rss_file, 120);
+	uint64_t cost = vm_kswapd_run(m);
+	ck_assert_uint_eq(m->nr_evicted, 16);
+	ck_assert_uint_eq(vm_file_pfn(f, 15), VM_NIL);
+	ck_assert_uint_ne(vm_file_pfn(f, 16), VM_NIL);
+	ck_assert_uint_eq(p->rss_file, 104);
+	ck_assert_uint_eq(cost, 16 * 1000 + 16 * 3000);
+	ck_assert_uint_eq(m->c.kswapd_ns, 16 * 1000 + 16 * 3000);
+	check_ok(m);
+	vm_machine_free(m);
+}
+END_TEST
+
 START_TEST(test_kswapd_dirty)
 {
 	vm_machine_t *m = mk(FALSE);
@@ -236,6 +278,7 @@ static Suite *vmscan_suite(void)
 	Suite *s = suite_create("vmscan");
 	TCase *tc = tcase_create("time");
 	tcase_add_test(tc, test_kswapd_clean);
+	tcase_add_test(tc, test_kswapd_mapped);
 	tcase_add_test(tc, test_kswapd_dirty);
 	tcase_add_test(tc, test_direct_waits);
 	tcase_add_test(tc, test_textbook_victim);

@@ -10,12 +10,16 @@
  *   vmprobe run NAME DIR TRACE         run workload NAME with its files in
  *                                      DIR, write its trace to TRACE
  *   vmprobe calibrate DIR              measure the costs for the host profile
+ *   vmprobe reclaim-cost DIR           (in a memory cgroup, as the pressure
+ *                                      workloads are) measure what reclaiming
+ *                                      a page costs, mapped and not
  *
  * Output, one record a line, blank-separated (validate parses it):
  *
  *   row METRIC MEASURED SIMEXPR TOLERANCE   a measurement and how to read
  *                                           the same quantity from the replay
- *   cost NAME NANOSECONDS                   (calibrate) a measured cost
+ *   cost NAME NANOSECONDS                   (calibrate, reclaim-cost) a
+ *                                           measured cost
  *   fact KEY VALUE                          something learnt on the way
  *   skip REASON...                          the workload cannot run here
  *
@@ -1676,12 +1680,119 @@ static void calibrate(void)
 	unlink(path_of("cal"));
 }
 
+/* ---- the cost of reclaim (in a memory cgroup) ------------------------------ */
+
+#define RC_FILE (48 * MIB)
+#define RC_HIGH (256 * MIB)   /* the cgroup's limit while the file is read */
+#define RC_LOW (32 * MIB)     /* lowering it to this reclaims 16 MiB at once */
+
+/* Write @value to the cgroup's limit (v1 memory.limit_in_bytes, v2
+ * memory.max): lowering it reclaims down to the new limit before the
+ * write returns (mem_cgroup_resize_max, memory_max_write). */
+static void cg_set_limit(size_t value)
+{
+	char path[4096], v[32];
+	snprintf(path, sizeof(path), "%s/%s", cg_dir,
+		 cg_version == 2 ? "memory.max" : "memory.limit_in_bytes");
+	int n = snprintf(v, sizeof(v), "%zu", value);
+	int fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, v, (size_t)n) != n)
+		skip("cannot set %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static long cg_usage_pages(void)
+{
+	char path[4096];
+	long v = -1;
+	snprintf(path, sizeof(path), "%s/%s", cg_dir,
+		 cg_version == 2 ? "memory.current" : "memory.usage_in_bytes");
+	FILE *f = fopen(path, "r");
+	if (!f || fscanf(f, "%ld", &v) != 1)
+		skip("cannot read %s", path);
+	fclose(f);
+	return v / page;
+}
+
+/*
+ * Reclaim 16 MiB of the file's pages, charged to this cgroup, by lowering
+ * the limit under them, and return the time per page reclaimed.  Mapped
+ * (@mapped): the pages stay mapped, with their accessed bits cleared
+ * (/proc/self/clear_refs) so that reclaim looks at each page once, as it
+ * looks at a cold page; each is unmapped (the rmap walk, the PTE, the TLB
+ * flush) before it is freed. Not mapped: read with read(), no PTE at all.
+ */
+static double rc_once(int fd, int mapped)
+{
+	static char buf[64 * KIB];
+	char *m = NULL;
+	evict(fd, RC_FILE);
+	cg_set_limit(RC_HIGH);
+	if (mapped) {
+		m = map_aligned(RC_FILE, PROT_READ, MAP_SHARED, fd, 0);
+		sink = touch_read(m, RC_FILE, (size_t)page);
+		int c = open("/proc/self/clear_refs", O_WRONLY);
+		if (c < 0 || write(c, "1", 1) != 1)
+			skip("cannot clear the accessed bits: %s", strerror(errno));
+		close(c);
+	} else {
+		for (off_t off = 0; off < (off_t)RC_FILE; off += (off_t)sizeof(buf))
+			if (pread(fd, buf, sizeof(buf), off) != (ssize_t)sizeof(buf))
+				die("pread: %s", strerror(errno));
+	}
+	long before = cg_usage_pages();
+	uint64_t t = now_ns();
+	cg_set_limit(RC_LOW);
+	double ns = (double)(now_ns() - t);
+	long freed = before - cg_usage_pages();
+	if (m)
+		munmap(m, RC_FILE);
+	if (freed < (long)(RC_FILE - RC_LOW) / page / 4)
+		skip("lowering the cgroup's limit reclaimed only %ld pages", freed);
+	return ns / (double)freed;
+}
+
+/* The median of 9 runs: a mapped page's reclaim waits for TLB flushes on
+ * the other CPUs, which vary with what they run. */
+static double median9(double (*fn)(void))
+{
+	double v[9];
+	for (int i = 0; i < 9; i++)
+		v[i] = fn();
+	qsort(v, 9, sizeof(v[0]), cmp_double);
+	return v[4];
+}
+
+static int rc_fd;
+static double rc_mapped(void) { return rc_once(rc_fd, 1); }
+static double rc_unmapped(void) { return rc_once(rc_fd, 0); }
+
+/*
+ * What the host profile's cost.reclaim (a page reclaim looks at) and
+ * cost.reclaim_mapped (each PTE it removes) are on this host: the time
+ * per page of a reclaim of clean, cold file pages, without and with a
+ * mapping, the median of 5 each.
+ */
+static void reclaim_cost(void)
+{
+	pressure_check();
+	rc_fd = make_file("rc", RC_FILE, 4 * KIB);
+	evict(rc_fd, RC_FILE);
+	pressure_begin(RC_HIGH);
+	double u = median9(rc_unmapped), mp = median9(rc_mapped);
+	printf("cost reclaim %.1f\n", u);
+	printf("cost reclaim_mapped %.1f\n", mp > u ? mp - u : 0.0);
+	printf("fact reclaim_ns_per_mapped_page %.1f\n", mp);
+	close(rc_fd);
+	unlink(path_of("rc"));
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: vmprobe list | vmprobe run NAME DIR TRACE | "
-			"vmprobe calibrate DIR\n");
+			"vmprobe calibrate DIR | vmprobe reclaim-cost DIR\n");
 	exit(1);
 }
 
@@ -1696,6 +1807,12 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "calibrate") == 0) {
 		dir = argv[2];
 		calibrate();
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "reclaim-cost") == 0) {
+		dir = argv[2];
+		warm_up();
+		reclaim_cost();
 		return 0;
 	}
 	if (argc != 5 || strcmp(argv[1], "run") != 0)
