@@ -157,6 +157,44 @@ void vm_filemap_scratch_init(vm_machine_t *m, uint64_t nr)
  * page (Linux's filemap_add_folio fails with -EEXIST and the order-0
  * fallback reads the rest).  The marker goes on the folio holding
  * @marker.  A folio is up to date when all its pages are read. */
+/* The pages the windows of one read() call filled, as runs [start, end)
+ * of one file, so that the call can tell a page it found cached from one
+ * its own readahead brought (vm_filemap_read).  A call fills one window
+ * (and windows of holes, complete at once), so a few runs do; past the
+ * last, the runs merge (the count of pages found cached may then be low). */
+#define READ_FILL_RUNS 8
+struct vm_read_fills {
+	uint32_t file;
+	uint32_t n;
+	uint64_t run[READ_FILL_RUNS][2];
+};
+
+static void note_fill(vm_machine_t *m, const vm_file_t *f, uint64_t j)
+{
+	struct vm_read_fills *rf = m->read_fills;
+	if (G_LIKELY(!rf) || rf->file != f->id)
+		return;
+	if (rf->n && rf->run[rf->n - 1][1] == j) {
+		rf->run[rf->n - 1][1] = j + 1;
+	} else if (rf->n < READ_FILL_RUNS) {
+		rf->run[rf->n][0] = j;
+		rf->run[rf->n][1] = j + 1;
+		rf->n++;
+	} else {
+		uint64_t *r = rf->run[rf->n - 1];
+		r[0] = MIN(r[0], j);
+		r[1] = MAX(r[1], j + 1);
+	}
+}
+
+static gboolean filled_by_call(const struct vm_read_fills *rf, uint64_t j)
+{
+	for (uint32_t k = 0; k < rf->n; k++)
+		if (j >= rf->run[k][0] && j < rf->run[k][1])
+			return TRUE;
+	return FALSE;
+}
+
 static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			    uint64_t start, uint64_t nr, uint64_t marker,
 			    unsigned order, uint64_t *ready, uint32_t *ra_pages)
@@ -195,7 +233,11 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		uint64_t n = (uint64_t)1 << o, k;
 		for (k = 0; k < n; k++) {
 			uint64_t j = i + k;
+			/* a page nobody asked for is readahead's: its
+			 * allocation fails rather than kill (readahead_gfp_mask) */
+			m->alloc_noretry = j != idx;
 			uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, j);
+			m->alloc_noretry = FALSE;
 			if (pfn == VM_NIL)
 				break;
 			vm_frame_t *fr = &m->frames.f[pfn];
@@ -204,6 +246,7 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			fr->flags |= VM_FRAME_LOCKED;
 			vm_file_set_pfn(f, j, pfn);
 			f->nr_cached++;
+			note_fill(m, f, j);
 			if (!f->shmem) {
 				take_shadow(m, f, j, pfn);
 				vm_reclaim_add(m->reclaim, pfn);
@@ -802,10 +845,19 @@ uint32_t vm_filemap_map_folio(vm_machine_t *m, vm_fault_t *vmf, uint64_t perm)
 }
 
 /*
- * read(): filemap_read.  Each page of [@off, +@len) up to EOF is found or
- * read with readahead (vm_filemap_get_page), marked used, and copied; the
- * process waits for the last of them to be up to date.  Memory running out
- * makes a short read.
+ * read(): filemap_read, from @off for @len bytes (up to EOF).  Page after
+ * page is found or read with readahead (vm_filemap_get_page), marked used
+ * and copied, until the call meets a page whose read is still in flight:
+ * it takes that page too and waits for it (filemap_get_pages ends its
+ * batch at the first folio not up to date and waits on it), and copies on
+ * through the pages that will be up to date by then, stopping before any
+ * page that would start a read of its own (a missing page, a readahead
+ * marker): that read starts when the process gets there, after the wait.
+ * res->more says the call goes on after the wait, res->bytes further
+ * (the engine runs it again from there: one read() in several steps, as
+ * many as it waits).  So a read larger than memory goes window by window,
+ * the pages it has copied reclaimable behind it, as on Linux; memory
+ * running out for a page it needs makes a short read.
  */
 void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,
 		     vm_result_t *res)
@@ -819,31 +871,42 @@ void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,
 	uint64_t end = MIN(off + len, f->size);
 	uint64_t last = (end - 1) >> sh;
 	uint64_t idx;
-	/* the pages found in the cache are those there when the call began,
-	 * not those its own readahead brought in */
-	for (idx = off >> sh; idx <= last; idx++)
-		res->cached += vm_filemap_find(f, idx) != VM_NIL;
+	struct vm_read_fills fills = { .file = f->id };
+	m->read_fills = &fills;
 	for (idx = off >> sh; idx <= last; idx++) {
+		uint32_t have = vm_filemap_find(f, idx);
+		if (ready > m->now &&
+		    (have == VM_NIL ||
+		     (m->frames.f[vm_filemap_head(f, idx)].flags & VM_FRAME_READAHEAD) ||
+		     vm_frame_read_done(&m->frames.f[have]) > ready)) {
+			res->more = 1;   /* after the wait, from this page on */
+			break;
+		}
 		uint64_t r = m->now;
-		gboolean missed = vm_filemap_find(f, idx) == VM_NIL;
 		uint32_t pfn = vm_filemap_get_page(m, f, idx, last - idx + 1, &r, res);
 		if (pfn == VM_NIL)
 			break;   /* out of memory: a short read */
 		pfn = vm_filemap_find(f, idx);
 		if (pfn == VM_NIL)
 			break;
-		if (missed)
+		/* read for the caller, found in the cache, or brought by this
+		 * call's own readahead (counted in ra_pages) */
+		if (have == VM_NIL)
 			res->io_pages++;
+		else if (!filled_by_call(&fills, idx))
+			res->cached++;
 		vm_filemap_used(m, pfn);
 		vm_reclaim_access(m->reclaim, pfn);
 		r = MAX(r, vm_frame_read_done(&m->frames.f[pfn]));
 		ready = MAX(ready, r);
 	}
-	vm_ra_read_done(&f->ra, end, sh);
+	m->read_fills = NULL;
+	if (!res->more)
+		vm_ra_read_done(&f->ra, end, sh);
 	uint64_t done = MIN(end, idx << sh);
 	res->bytes = done > off ? done - off : 0;
 	res->pages = idx - (off >> sh);
-	if (idx <= last)
+	if (idx <= last && !res->more)
 		res->why = VM_WHY_SHORT_READ;
 	if (ready > m->now)
 		res->ready_at = ready;

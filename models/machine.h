@@ -198,6 +198,12 @@ typedef struct vm_machine {
 	uint32_t oom_exempt;     /* pid the OOM killer must spare (a parent
 				  * whose tables fork is walking), 0: none */
 	uint64_t nr_evicted;      /* pages evicted so far (pgsteal less put-backs) */
+	struct vm_read_fills *read_fills; /* vm_filemap_read, while it runs:
+				  * the pages its windows fill (filemap.c) */
+	gboolean alloc_noretry;  /* the allocation being made is readahead's
+				  * (readahead_gfp_mask: __GFP_NORETRY): when
+				  * reclaim finds nothing, it fails instead of
+				  * running the OOM killer */
 	uint64_t nr_reclaim_unmaps; /* PTEs eviction has removed so far (try_to_unmap):
 				     * vmscan.c charges cost.reclaim_mapped for each */
 	vm_evict_info_t last_evict;

@@ -1,8 +1,11 @@
 /*
- * No readahead: a read() miss reads the pages the read asked for, a fault
- * reads its one page, and MADV_WILLNEED (a hint) reads nothing.  Demand
- * paging as in the textbooks, and what the `tiny` profile uses so that a
- * trace can be followed by hand.
+ * No readahead: a read() miss reads the pages the read asked for (at most
+ * readahead.max of them at a time, one with readahead.max=0: a longer read goes on with the next
+ * window when it reaches it, so that a read larger than memory works), a
+ * fault reads its one page, and MADV_WILLNEED (a hint) reads nothing.
+ * Demand paging as in the textbooks, and what the `tiny` profile uses so
+ * that a trace can be followed by hand.  (Linux with read_ahead_kb=0
+ * reads one page at a time.)
  *
  *   read of 3 pages at 7:   . . . . . . . [7 8 9] . . .
  *   fault at 7:             . . . . . . . [7] . . . . .
@@ -14,9 +17,11 @@ static vm_ra_window_t none_sync_read(const vm_ra_params_t *p,
 				     const vm_ra_query_t *q, uint64_t index,
 				     uint64_t req)
 {
-	(void)p;
 	(void)ra;
 	(void)q;
+	uint64_t cap = p->max ? p->max : 1;   /* readahead.max=0: a page */
+	if (req > cap)
+		req = cap;
 	return vm_ra_window_plain(index, req, VM_RA_REQUEST);
 }
 

@@ -86,6 +86,8 @@ typedef struct {
 	uint32_t io_pages;       /* pages it read from the disk or wrote to it
 				  * for the caller (readahead not counted) */
 	uint32_t cached;         /* read(), write(): pages already cached */
+	uint8_t more;            /* read(): the call waits (ready_at) and then
+				  * goes on, @bytes further (vm_filemap_read) */
 	uint32_t refault_distance, workingset_size; /* with refault & 4; saturated */
 } vm_result_t;
 

@@ -151,9 +151,15 @@ void vm_syscall_close(vm_machine_t *m, vm_proc_t *p, int32_t fd,
 }
 
 void vm_syscall_read(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
-		     uint64_t len, vm_result_t *res)
+		     uint64_t len, gboolean more, vm_result_t *res)
 {
-	enter(m, res);
+	if (more) {            /* back from the wait: already in the kernel */
+		res->why = VM_WHY_SYSCALL;
+		m->alloc_wait = 0;
+		m->reclaim_ns = 0;
+	} else {
+		enter(m, res);
+	}
 	len = MIN(len, vm_max_rw_count(m->cfg.page_size));
 	vm_filemap_read(m, vm_fs_fd_file(p, fd), off, len, res);
 	copy(m, res->bytes, res);

@@ -38,8 +38,10 @@ void vm_syscall_open(vm_machine_t *m, vm_proc_t *p, const char *name,
 		     int32_t fd, uint32_t flags, vm_result_t *res);
 void vm_syscall_close(vm_machine_t *m, vm_proc_t *p, int32_t fd,
 		      vm_result_t *res);
+/* read() of [@off, +@len); @more: the same call going on after a wait
+ * (res->more of its previous part), not a new system call. */
 void vm_syscall_read(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
-		     uint64_t len, vm_result_t *res);
+		     uint64_t len, gboolean more, vm_result_t *res);
 void vm_syscall_write(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
 		      uint64_t len, vm_result_t *res);
 void vm_syscall_fsync(vm_machine_t *m, vm_proc_t *p, int32_t fd,

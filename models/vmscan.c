@@ -194,8 +194,9 @@ gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean direct,
 			writing = 0;   /* none of its writes is in flight now */
 			continue;
 		}
-		/* nothing reclaimable: the OOM killer, unless it is off */
-		if (!vm_oom_kill(m))
+		/* nothing reclaimable: the OOM killer, unless it is off or
+		 * the allocation may fail (readahead's: __GFP_NORETRY) */
+		if (m->alloc_noretry || !vm_oom_kill(m))
 			break;
 		vm_proc_t *o = vm_proc_lookup(m, owner);
 		if (o && o->state != VM_PROC_RUNNING) {

@@ -550,7 +550,10 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	if (!p || p->state != VM_PROC_RUNNING) {
 		if (!is_bookkeeping(r->kind)) {
 			st->skipped = 1;
-			e->pos.skipped_accesses += t->cur_n - t->cur_pos;
+			/* (a read() that waited half-way has cur_pos, its
+			 * bytes, beyond its cur_n of 0) */
+			if (t->cur_n > t->cur_pos)
+				e->pos.skipped_accesses += t->cur_n - t->cur_pos;
 			t->cur_pos = t->cur_n;   /* done: nothing to resume */
 			if (r->kind == VM_REC_FORK) {
 				/* no parent, no fork: the child's events are
@@ -606,6 +609,12 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		break;
 	}
 	if (sys) {
+		if (G_UNLIKELY(res->more)) {
+			/* a read() that waits half-way: the record stays and
+			 * runs again from here once the wait is over */
+			t->cur_pos += res->bytes;
+			t->cur_n = t->cur_pos + 1;
+		}
 		e->m->now += res->cost;
 		p->cpu_ns += res->cost;
 		if (res->ready_at > e->m->now)

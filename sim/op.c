@@ -299,10 +299,14 @@ static gboolean exec_read(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			  vm_result_t *res, GError **error)
 {
 	(void)error;
-	vm_syscall_read(e->m, t->p, r->fd, r->addr, r->len, res);
+	/* a read that waited half-way goes on where it stopped (t->cur_pos:
+	 * the bytes it has copied; vm_filemap_read) */
+	uint64_t done = t->cur_pos;
+	uint64_t len = MIN(r->len, vm_max_rw_count(vm_engine_config(e)->page_size));
+	vm_syscall_read(e->m, t->p, r->fd, r->addr + done, len - done, done > 0, res);
 	if (G_UNLIKELY(e->oracle != NULL))
 		vm_oracle_served_file(e->oracle, vm_fs_fd_file(t->p, r->fd),
-				      r->addr, res->bytes);
+				      r->addr + done, res->bytes);
 	return TRUE;
 }
 
@@ -325,6 +329,8 @@ static void narrate_read(GString *out, vm_engine_t *e, const vm_step_t *st)
 	if (res->why == VM_WHY_SHORT_READ)
 		g_string_append(out, "; memory ran out: a short read");
 	wait_part(out, st);
+	if (res->more)
+		g_string_append(out, ", then goes on with the rest of the read");
 }
 
 static gboolean exec_write(vm_engine_t *e, task_t *t, const vm_record_t *r,
