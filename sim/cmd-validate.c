@@ -24,7 +24,7 @@
  * holds them (scripts/validation-doc.sh puts them there).
  *
  * The pressure-* workloads run each in a memory cgroup of its own
- * (sim/memcg.c), as root on a host with a writable memory controller, and
+ * (sim/hostcg.c), as root on a host with a writable memory controller, and
  * are skipped with the reason elsewhere:
  *
  *   make cgroup ─► spawn probe ─► "ready limit=N" ─► limit, move the probe
@@ -45,7 +45,7 @@
 #include "sim/cli.h"
 #include "sim/config.h"
 #include "sim/host.h"
-#include "sim/memcg.h"
+#include "sim/hostcg.h"
 #include "sim/validate.h"
 #include "traces/error.h"
 
@@ -85,7 +85,7 @@ typedef enum { OUT_TEXT, OUT_JSON, OUT_MARKDOWN } out_format_t;
 
 typedef struct {
 	vm_host_t host;
-	vm_memcg_host_t memcg;    /* version 0: the pressure rows are skipped */
+	vm_hostcg_host_t memcg;    /* version 0: the pressure rows are skipped */
 	gboolean memcg_checked;
 	char reclaim_note[512];   /* what reclaim costs here, or why not known */
 	vm_config_t cfg;          /* the replays' profile */
@@ -246,7 +246,7 @@ static gboolean run_probe_in_memcg(report_t *r, char **argv, char **out,
 
 	got_signal = 0;
 	catch_signals(old);
-	cg = vm_memcg_create(&r->memcg, error);
+	cg = vm_hostcg_create(&r->memcg, error);
 	if (!cg)
 		goto out;
 	env = g_get_environ();
@@ -262,8 +262,8 @@ static gboolean run_probe_in_memcg(report_t *r, char **argv, char **out,
 	guint64 limit = 0;
 	if (first && sscanf(first, "ready limit=%" G_GUINT64_FORMAT, &limit) == 1 &&
 	    limit > 0) {
-		if (vm_memcg_limit(&r->memcg, cg, limit, error) &&
-		    vm_memcg_enter(cg, pid, error) &&
+		if (vm_hostcg_limit(&r->memcg, cg, limit, error) &&
+		    vm_hostcg_enter(cg, pid, error) &&
 		    write(in, "g", 1) != 1)
 			g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
 				    "cannot start the probe: %s", g_strerror(errno));
@@ -310,7 +310,7 @@ out:
 		close(o);
 	if (e >= 0)
 		close(e);
-	if (cg && !vm_memcg_remove(cg))
+	if (cg && !vm_hostcg_remove(cg))
 		g_printerr("vmscope validate: could not remove the memory cgroup %s\n", cg);
 	g_string_free(got, TRUE);
 	g_string_free(err, TRUE);
@@ -908,8 +908,8 @@ static int validate(report_t *r, char **only, out_format_t fmt)
 	for (char **w = names; *w; w++)
 		if (**w && wanted(*w, only) && g_str_has_prefix(*w, PRESSURE_PREFIX)) {
 			r->memcg_checked = TRUE;
-			if (vm_memcg_detect(&r->memcg)) {
-				vm_memcg_reap(&r->memcg);
+			if (vm_hostcg_detect(&r->memcg)) {
+				vm_hostcg_reap(&r->memcg);
 				measure_reclaim_cost(r);
 			}
 			break;

@@ -43,7 +43,7 @@
  *  - anonymous memory gets MADV_NOHUGEPAGE: the simulator has no THP.
  *
  * The pressure-* workloads run in a memory cgroup that validate makes
- * for each (sim/memcg.c): the probe sets up (its files written and
+ * for each (sim/hostcg.c): the probe sets up (its files written and
  * evicted outside the cgroup), prints `ready limit=BYTES`, and waits for
  * one byte `g` on its standard input, which validate sends once it has
  * made the cgroup with that limit (and no swap) and moved the probe into

@@ -1,5 +1,5 @@
 /*
- * Memory cgroups for validate's pressure probes (see memcg.h).  The
+ * Memory cgroups for validate's pressure probes (see hostcg.h).  The
  * hierarchies come from /proc/self/mounts (cgroup with the `memory`
  * option: v1; cgroup2 whose cgroup.controllers has `memory`: v2), the
  * process's place in them from /proc/self/cgroup.  Every write is to a
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <glib.h>
 #include <glib/gstdio.h>
-#include "sim/memcg.h"
+#include "sim/hostcg.h"
 #include "traces/error.h"
 
 /* Write @value to @dir/@file; errno is kept for the caller. */
@@ -73,7 +73,7 @@ static gboolean usable_parent(const char *dir, int version)
 	return TRUE;
 }
 
-gboolean vm_memcg_detect(vm_memcg_host_t *h)
+gboolean vm_hostcg_detect(vm_hostcg_host_t *h)
 {
 	g_autofree char *mounts = NULL;
 	char v1root[1024] = "", v2root[1024] = "";
@@ -127,7 +127,7 @@ gboolean vm_memcg_detect(vm_memcg_host_t *h)
 	return TRUE;
 }
 
-char *vm_memcg_create(const vm_memcg_host_t *h, GError **error)
+char *vm_hostcg_create(const vm_hostcg_host_t *h, GError **error)
 {
 	static unsigned serial;
 	char *dir = NULL;
@@ -157,7 +157,7 @@ char *vm_memcg_create(const vm_memcg_host_t *h, GError **error)
 	return dir;
 }
 
-gboolean vm_memcg_limit(const vm_memcg_host_t *h, const char *dir,
+gboolean vm_hostcg_limit(const vm_hostcg_host_t *h, const char *dir,
 			uint64_t limit, GError **error)
 {
 	char value[32];
@@ -193,7 +193,7 @@ gboolean vm_memcg_limit(const vm_memcg_host_t *h, const char *dir,
 	return TRUE;
 }
 
-gboolean vm_memcg_enter(const char *dir, pid_t pid, GError **error)
+gboolean vm_hostcg_enter(const char *dir, pid_t pid, GError **error)
 {
 	char value[32];
 	g_snprintf(value, sizeof(value), "%ld", (long)pid);
@@ -226,7 +226,7 @@ static unsigned kill_tasks(const char *dir)
 	return n;
 }
 
-gboolean vm_memcg_remove(const char *dir)
+gboolean vm_hostcg_remove(const char *dir)
 {
 	if (!dir)
 		return TRUE;
@@ -243,7 +243,7 @@ gboolean vm_memcg_remove(const char *dir)
 	return FALSE;
 }
 
-void vm_memcg_reap(const vm_memcg_host_t *h)
+void vm_hostcg_reap(const vm_hostcg_host_t *h)
 {
 	GDir *d = g_dir_open(h->parent, 0, NULL);
 	const char *n;
@@ -256,7 +256,7 @@ void vm_memcg_reap(const vm_memcg_host_t *h)
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		g_autofree char *p = g_build_filename(h->parent, n, NULL);
-		vm_memcg_remove(p);
+		vm_hostcg_remove(p);
 	}
 	g_dir_close(d);
 }
