@@ -27,6 +27,7 @@
  * pointers), so two machines that would behave alike digest alike; the
  * snapshot tests compare a restored machine with a fresh replay by it.
  */
+#include "models/memcg.h"
 #include <string.h>
 #include "models/clone.h"
 #include "models/proc.h"
@@ -79,6 +80,27 @@ static vm_reclaim_t *reclaim_clone(const vm_reclaim_t *rc, vm_frames_t *fr,
 	g_assert(!rc->ops->init || rc->ops->clone);
 	c->priv = rc->priv ? rc->ops->clone(rc->priv, nr_frames) : NULL;
 	return c;
+}
+
+/* The memory cgroups of @m (memcg.h), each with its own lists, into @n,
+ * whose frames are the copy's. */
+static void memcg_clone(vm_machine_t *n, const vm_machine_t *m, uint32_t slots,
+			uint32_t alloc)
+{
+	if (!m->memcg)
+		return;
+	n->frames.cg_nr = dup_array(m->frames.cg_nr, m->frames.nr_cg,
+				    sizeof *m->frames.cg_nr);
+	n->swap_memcg = m->swap_memcg
+		? dup_array(m->swap_memcg, slots, sizeof *m->swap_memcg) : NULL;
+	n->memcg = g_new0(vm_memcg_t *, VM_MEMCG_MAX + 1);
+	for (uint32_t id = 1; id <= m->nr_memcg; id++) {
+		vm_memcg_t *c = g_new(vm_memcg_t, 1);
+		*c = *m->memcg[id];
+		c->name = g_strdup(c->name);
+		c->lruvec = reclaim_clone(c->lruvec, &n->frames, alloc);
+		n->memcg[id] = c;
+	}
 }
 
 /* Frame @j as vm_frames_init left it: free, on the free list between its
@@ -178,6 +200,7 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 	n->swap_shadow = dup_array(m->swap_shadow, slots, sizeof *m->swap_shadow);
 	n->pageouts = dup_array(m->pageouts, m->po_cap, sizeof *m->pageouts);
 	n->swap_cache = dup_array(m->swap_cache, slots, sizeof *m->swap_cache);
+	memcg_clone(n, m, slots, alloc);
 	n->ev.h = dup_array(m->ev.h, m->ev.cap, sizeof *m->ev.h);
 	/* scratch is no state: the clone gets buffers of its own, as large */
 	n->scratch_read = n->scratch_bio = n->scratch_wb = (vm_scratch_t){ 0 };

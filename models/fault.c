@@ -49,6 +49,7 @@
  *
  * Left out for now: userfaultfd, transparent huge pages (PMD mappings).
  */
+#include "models/memcg.h"
 #include "models/fault.h"
 #include "models/proc.h"
 #include "models/file.h"
@@ -120,6 +121,7 @@ static void mm_account_fault(vm_machine_t *m, vm_proc_t *p, unsigned ret)
 		m->c.minflt++;
 		p->minflt++;
 	}
+	vm_memcg_count_fault(m, p, (ret & VM_FAULT_MAJOR) != 0);
 }
 
 /* The PTEs fault-around and large folios mapped besides the faulting one:
@@ -156,7 +158,7 @@ static uint64_t new_anon_page(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	m->frames.f[pfn].flags |= VM_FRAME_DIRTY;
 	m->frames.f[pfn].mapcount = 1;
 	p->rss_anon++;
-	vm_reclaim_add(m->reclaim, pfn);
+	vm_reclaim_add(vm_memcg_lruvec(m, pfn), pfn);
 	res->cost += m->cfg.cost_page_copy;
 	return VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | perm);
 }
@@ -173,7 +175,7 @@ static uint64_t copy_page(vm_machine_t *m, vm_fault_t *vmf, uint32_t src)
 {
 	vm_frame_t *fr = &m->frames.f[src];
 	const vm_frame_t was = *fr;
-	gboolean listed = vm_reclaim_remove(m->reclaim, src);
+	gboolean listed = vm_reclaim_remove(vm_memcg_lruvec(m, src), src);
 	uint64_t pte = new_anon_page(m, vmf->p, vmf->vpn, vmf->prot, vmf->res);
 	/* the allocation may have run the OOM killer, which can free @src
 	 * (a swap-cache page whose last entry was the victim's, a page only
@@ -182,7 +184,7 @@ static uint64_t copy_page(vm_machine_t *m, vm_fault_t *vmf, uint32_t src)
 	 * (the fuzz harness found an anonymous one freed: a glib critical) */
 	if (listed && fr->kind == was.kind && fr->owner == was.owner &&
 	    fr->index == was.index && fr->list == VM_RECLAIM_NONE)
-		vm_reclaim_add(m->reclaim, src);
+		vm_reclaim_add(vm_memcg_lruvec(m, src), src);
 	return pte;
 }
 
@@ -578,6 +580,8 @@ uint64_t vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	vm_fault_t vmf = { .p = p, .vpn = vpn, .acc = acc, .page = VM_NIL,
 			   .res = res };
 	m->cur_pid = p->pid;
+	m->cur_memcg = p->memcg;
+	m->memcg_pid = p->pid;
 	m->cur_killed = FALSE;
 	m->alloc_wait = 0;
 	m->reclaim_ns = 0;
@@ -588,6 +592,8 @@ uint64_t vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	if (m->alloc_wait > m->now && m->alloc_wait > res->ready_at)
 		res->ready_at = m->alloc_wait;
 	m->cur_pid = 0;
+	m->cur_memcg = 0;
+	m->memcg_pid = 0;
 	m->cur_killed = FALSE;
 	return vmf.entry;
 }

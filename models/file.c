@@ -7,6 +7,7 @@
  * truncate_inode_pages_range and unmap_mapping_range).  The pages of the
  * page cache themselves are filemap.c's; see file.h for the picture.
  */
+#include "models/memcg.h"
 #include <string.h>
 #include "models/file.h"
 #include "models/filemap.h"
@@ -95,7 +96,7 @@ vm_file_t *vm_file_new(vm_machine_t *m, const char *name, uint64_t size,
 				break;   /* a file larger than memory: the rest cold */
 			vm_file_set_pfn(f, i, pfn);
 			f->nr_cached++;
-			vm_reclaim_add(m->reclaim, pfn);
+			vm_reclaim_add(vm_memcg_lruvec(m, pfn), pfn);
 		}
 	}
 	return f;
@@ -153,7 +154,7 @@ void vm_file_drop_page(vm_machine_t *m, vm_file_t *f, uint64_t idx)
 		f->nr_dirty--;
 		m->nr_dirty--;
 	}
-	vm_reclaim_remove(m->reclaim, pfn);
+	vm_reclaim_remove(vm_memcg_lruvec(m, pfn), pfn);
 	vm_frames_free(&m->frames, pfn);
 	vm_file_set_pfn(f, idx, VM_NIL);
 	f->nr_cached--;

@@ -32,6 +32,7 @@
  *   vm_filemap_map_pages (from do_fault_around): cached, up-to-date
  *     neighbours mapped
  */
+#include "models/memcg.h"
 #include "models/filemap.h"
 #include "models/file.h"
 #include "models/writeback.h"
@@ -249,7 +250,7 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			note_fill(m, f, j);
 			if (!f->shmem) {
 				take_shadow(m, f, j, pfn);
-				vm_reclaim_add(m->reclaim, pfn);
+				vm_reclaim_add(vm_memcg_lruvec(m, pfn), pfn);
 			}
 			if (o ? k == 0 && marker != VM_RA_NONE &&
 				marker - marker % n == i
@@ -440,7 +441,7 @@ static vm_vmscan_rc_t evict_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	for (uint64_t i = head; i < head + n; i++) {
 		uint32_t q = vm_file_pfn(f, i);
 		if (q != pfn)
-			vm_reclaim_remove(m->reclaim, q);
+			vm_reclaim_remove(vm_memcg_lruvec(m, q), q);
 		vm_fchunk_t *c = vm_file_chunk(f, i);
 		c->shadow[VM_FILE_SLOT(i)] = vm_workingset_eviction(m, q);
 		vm_frames_free(&m->frames, q);
@@ -513,7 +514,7 @@ uint32_t vm_filemap_grab_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		vm_file_set_pfn(f, idx + k, pfn);
 		f->nr_cached++;
 		take_shadow(m, f, idx + k, pfn);
-		vm_reclaim_add(m->reclaim, pfn);
+		vm_reclaim_add(vm_memcg_lruvec(m, pfn), pfn);
 	}
 	for (uint64_t i = 0; i < k; i++)
 		m->frames.f[vm_file_pfn(f, idx + i)].flags &= ~VM_FRAME_LOCKED;
@@ -535,7 +536,7 @@ uint32_t vm_filemap_grab(vm_machine_t *m, vm_file_t *f, uint64_t idx)
 	f->nr_cached++;
 	if (!f->shmem) {
 		take_shadow(m, f, idx, pfn);
-		vm_reclaim_add(m->reclaim, pfn);
+		vm_reclaim_add(vm_memcg_lruvec(m, pfn), pfn);
 	}
 	return pfn;
 }
@@ -896,7 +897,7 @@ void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,
 		else if (!filled_by_call(&fills, idx))
 			res->cached++;
 		vm_filemap_used(m, pfn);
-		vm_reclaim_access(m->reclaim, pfn);
+		vm_reclaim_access(vm_memcg_lruvec(m, pfn), pfn);
 		r = MAX(r, vm_frame_read_done(&m->frames.f[pfn]));
 		ready = MAX(ready, r);
 	}
@@ -956,7 +957,7 @@ void vm_filemap_write(vm_machine_t *m, vm_file_t *f, uint64_t off,
 		}
 		ready = MAX(ready, vm_frame_read_done(&m->frames.f[pfn]));
 		vm_writeback_dirty(m, f, pfn);
-		vm_reclaim_access(m->reclaim, pfn);
+		vm_reclaim_access(vm_memcg_lruvec(m, pfn), pfn);
 		res->pages++;
 	}
 	res->bytes = len;

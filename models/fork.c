@@ -26,6 +26,7 @@
  * Swap entries are duplicated (swap_duplicate).  Left out: VM_DONTCOPY and
  * VM_WIPEONFORK, which no trace can set.
  */
+#include "models/memcg.h"
 #include "models/fork.h"
 #include "models/file.h"
 #include "models/fs.h"
@@ -109,6 +110,7 @@ vm_proc_t *vm_fork_process(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 		return NULL;
 	}
 	child->catch_mask = parent->catch_mask;
+	vm_memcg_fork(m, parent, child);   /* the child starts in its cgroup */
 	vm_fs_fork(parent, child);   /* the fd table: every file one more open */
 	child->vma = g_new(vm_vma_t, parent->nr_vma ? parent->nr_vma : 1);
 	child->cap_vma = parent->nr_vma ? parent->nr_vma : 1;

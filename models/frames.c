@@ -18,6 +18,8 @@ gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr)
 	}
 	fr->free_head = 0;
 	fr->hwm = 0;
+	fr->cg_nr = NULL;
+	fr->nr_cg = 0;
 	for (int k = 0; k < VM_FRAME_NR_KINDS; k++)
 		fr->nr_kind[k] = 0;
 	fr->nr_kind[VM_FRAME_FREE] = nr;
@@ -28,6 +30,9 @@ void vm_frames_destroy(vm_frames_t *fr)
 {
 	g_free(fr->f);
 	fr->f = NULL;
+	g_free(fr->cg_nr);
+	fr->cg_nr = NULL;
+	fr->nr_cg = 0;
 	fr->nr = fr->nr_free = 0;
 }
 
@@ -88,6 +93,8 @@ void vm_frames_free(vm_frames_t *fr, uint32_t pfn)
 	g_assert(f->mapcount == 0);
 	fr->nr_kind[f->kind]--;
 	fr->nr_kind[VM_FRAME_FREE]++;
+	if (G_UNLIKELY(f->memcg))
+		fr->cg_nr[f->memcg][f->kind]--;   /* mem_cgroup_uncharge */
 	*f = (vm_frame_t){ .next = fr->free_head, .prev = VM_NIL,
 			   .kind = VM_FRAME_FREE };
 	if (fr->free_head != VM_NIL)

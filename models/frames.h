@@ -61,6 +61,8 @@ typedef struct {
 	uint8_t kind;         /* vm_frame_kind_t */
 	uint8_t flags;        /* VM_FRAME_* */
 	uint16_t list;        /* which reclaim list holds it, policy-defined */
+	uint16_t memcg;       /* the memory cgroup it is charged to (memcg.h),
+			       * 0: none.  Fits in what was padding */
 } vm_frame_t;
 
 typedef struct {
@@ -69,6 +71,11 @@ typedef struct {
 	uint32_t nr_free;
 	uint32_t free_head;
 	uint32_t nr_kind[VM_FRAME_NR_KINDS]; /* frames of each kind */
+	uint32_t (*cg_nr)[VM_FRAME_NR_KINDS]; /* per memory cgroup id: its
+			       * frames of each kind (memory.current), NULL
+			       * until a cgroup exists (memcg.c); freeing a
+			       * frame uncharges it here */
+	uint32_t nr_cg;       /* rows of cg_nr */
 	uint32_t hwm;         /* frames from here on were never allocated, so
 			       * (but for frame hwm's prev link) they are as
 			       * vm_frames_init left them: snapshots skip them */
@@ -94,7 +101,13 @@ uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
  * exercises that give the physical layout: the trace op `map`). */
 void vm_frames_alloc_at(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
 			uint32_t owner, uint64_t index);
-/* Return frame @pfn to the free list.  It must be unmapped. */
+/* Charge frame @pfn (just allocated, charged to none) to cgroup @id. */
+static inline void vm_frames_charge(vm_frames_t *fr, uint32_t pfn, uint16_t id)
+{
+	fr->f[pfn].memcg = id;
+	fr->cg_nr[id][fr->f[pfn].kind]++;
+}
+/* Return frame @pfn to the free list, uncharging it.  It must be unmapped. */
 void vm_frames_free(vm_frames_t *fr, uint32_t pfn);
 
 #endif

@@ -14,6 +14,7 @@
 #include "models/kswapd.h"
 #include "models/writeback.h"
 #include "models/filemap.h"
+#include "models/memcg.h"
 
 uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 				uint32_t owner, uint64_t index)
@@ -22,10 +23,18 @@ uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 	 * owner of an anonymous or page-table frame (a file's owner is the
 	 * file, not a process) */
 	uint32_t who = m->cur_pid ? m->cur_pid : kind == VM_FRAME_FILE ? 0 : owner;
+	/* a process in a memory cgroup charges it first (mem_cgroup_charge
+	 * comes before the page allocator in Linux too): its own reclaim and
+	 * OOM killer, memcg.c */
+	uint16_t cg = G_UNLIKELY(m->nr_memcg) ? m->cur_memcg : 0;
+	if (cg && !vm_memcg_try_charge(m, cg))
+		return VM_NIL;   /* its OOM killer chose the faulting process */
 	if (m->frames.nr_free <= m->wm_min && m->reclaim &&
 	    !vm_vmscan_direct(m, who))
 		return VM_NIL;   /* the OOM killer chose the allocating process */
 	uint32_t pfn = vm_frames_alloc(&m->frames, kind, owner, index);
+	if (cg && pfn != VM_NIL)
+		vm_memcg_commit(m, pfn, cg);
 	if (pfn != VM_NIL && m->reclaim && m->frames.nr_free < m->wm_low)
 		vm_kswapd_wake(m);
 	if (pfn != VM_NIL) {
@@ -121,6 +130,7 @@ gboolean vm_machine_set_reclaim(vm_machine_t *m,
 	m->reclaim = vm_reclaim_new(&m->frames,
 				    vm_reclaim_policy_find(m->cfg.reclaim_policy),
 				    &params);
+	vm_memcg_reset_lruvecs(m);
 	return m->reclaim != NULL;
 }
 
@@ -145,6 +155,7 @@ void vm_machine_free(vm_machine_t *m)
 	g_hash_table_destroy(m->by_pid);
 	vm_tlb_free(m->l1);
 	vm_tlb_free(m->l2);
+	vm_memcg_free_all(m);
 	vm_reclaim_free(m->reclaim);
 	vm_disk_free(m->disk);
 	vm_swap_destroy(m);

@@ -214,6 +214,18 @@ typedef struct vm_machine {
 	vm_scratch_t scratch_read;  /* filemap.c fill_window's window */
 	vm_scratch_t scratch_bio;   /* filemap.c submit_blocks' requests */
 	vm_scratch_t scratch_wb;    /* writeback.c's run of dirty pages */
+	/* Memory cgroups (memcg.h): memcg[1..nr_memcg], memcg[0] unused (the
+	 * root: the machine itself); nr_memcg 0 until a trace makes one */
+	struct vm_memcg **memcg;
+	uint32_t nr_memcg;
+	uint16_t cur_memcg;      /* the cgroup the running fault or system
+				  * call charges (its process's), 0: none */
+	uint16_t oom_memcg;      /* the OOM killer chooses only in this
+				  * cgroup (mem_cgroup_out_of_memory), 0:
+				  * in the whole machine */
+	uint32_t memcg_pid;      /* the process cur_memcg is from */
+	uint16_t *swap_memcg;    /* per swap slot: the cgroup its entry is
+				  * charged to (NULL until a cgroup exists) */
 } vm_machine_t;
 
 

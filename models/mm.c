@@ -11,6 +11,7 @@
  *
  * Left out: guard gaps, stack growth, brk, mremap, VMA locking.
  */
+#include "models/memcg.h"
 #include <string.h>
 #include "models/mm.h"
 #include "models/proc.h"
@@ -366,7 +367,7 @@ vm_mapf_rc_t vm_mm_map_frame(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	f->flags |= VM_FRAME_DIRTY;   /* anonymous: no copy anywhere else */
 	f->mapcount = 1;
 	p->rss_anon++;
-	vm_reclaim_add(m->reclaim, pfn);
+	vm_reclaim_add(vm_memcg_lruvec(m, pfn), pfn);
 	uint64_t perm = (prot & VM_PROT_R ? VM_PTE_R : 0) |
 			(prot & VM_PROT_W ? VM_PTE_W : 0) |
 			(prot & VM_PROT_X ? VM_PTE_X : 0);

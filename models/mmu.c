@@ -8,6 +8,7 @@
  * entries read down to the first non-present one, and a resolved fault
  * fills the TLBs and ends the access.
  */
+#include "models/memcg.h"
 #include "models/workingset.h"
 #include "models/mmu.h"
 #include "models/fault.h"
@@ -47,7 +48,7 @@ static void fault(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t acc,
 	p->last_outcome = res->outcome;
 	p->last_pfn = res->outcome < VM_OUT_SIGSEGV ? res->pfn : VM_NIL;
 	if (res->outcome < VM_OUT_SIGSEGV)
-		vm_reclaim_access(m->reclaim, res->pfn);
+		vm_reclaim_access(vm_memcg_lruvec(m, res->pfn), res->pfn);
 }
 
 void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
@@ -84,7 +85,7 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			res->pfn = (uint32_t)e->pfn;
 			p->last_outcome = VM_OUT_HIT;
 			p->last_pfn = res->pfn;
-			vm_reclaim_access(m->reclaim, res->pfn);
+			vm_reclaim_access(vm_memcg_lruvec(m, res->pfn), res->pfn);
 			return;
 		}
 		/* docs/format.md (outcomes): a hit whose entry forbids the access faults
@@ -124,7 +125,7 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			res->pfn = (uint32_t)VM_PTE_PFN(*slot);
 			p->last_outcome = VM_OUT_WALK;
 			p->last_pfn = res->pfn;
-			vm_reclaim_access(m->reclaim, res->pfn);
+			vm_reclaim_access(vm_memcg_lruvec(m, res->pfn), res->pfn);
 			return;
 		}
 	}

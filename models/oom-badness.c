@@ -17,7 +17,10 @@ static vm_proc_t *choose(vm_machine_t *m, uint64_t *points)
 		vm_proc_t *q = m->procs[i];
 		/* the first of equals wins, as the task list is walked in
 		 * order of creation */
+		/* a cgroup's OOM (m->oom_memcg) looks only at its
+		 * members (mem_cgroup_scan_tasks) */
 		if (q->state == VM_PROC_RUNNING && q->pid != m->oom_exempt &&
+		    (!m->oom_memcg || q->memcg == m->oom_memcg) &&
 		    vm_oom_badness(q) > best) {
 			best = vm_oom_badness(q);
 			victim = q;

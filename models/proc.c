@@ -4,6 +4,7 @@
  * of the process's files; a switch without ASIDs flushes the TLBs as
  * switch_mm on a CPU without PCIDs does.
  */
+#include "models/memcg.h"
 #include "models/proc.h"
 #include "models/mm.h"
 #include "models/file.h"
@@ -52,6 +53,7 @@ vm_proc_t *vm_proc_spawn(vm_machine_t *m, uint32_t pid)
 void vm_proc_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why)
 {
 	g_return_if_fail(p->state == VM_PROC_RUNNING);
+	vm_memcg_exit(m, p);
 	/* the files it holds open or mapped, which may be freed with it */
 	GPtrArray *held = g_ptr_array_new();
 	for (uint32_t i = 0; i < p->nr_vma; i++)

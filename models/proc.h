@@ -31,6 +31,7 @@ struct vm_proc {
 	uint8_t killed_by;       /* vm_kill_t */
 	uint8_t catch_mask;      /* 1 << vm_sig_t caught */
 	uint8_t last_outcome;    /* vm_outcome_t of the latest access */
+	uint16_t memcg;          /* its memory cgroup (memcg.h), 0: none */
 	uint32_t last_pfn;       /* the frame it reached (VM_NIL: none yet, or
 				  * a signal): `expect frame=` */
 	vm_vma_t *vma;           /* sorted by start, non-overlapping */

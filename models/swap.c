@@ -36,6 +36,7 @@
  * the write completes (vmscan.c then makes it the next to go).  A fault on
  * it meanwhile finds it in the swap cache: a minor fault, no read.
  */
+#include "models/memcg.h"
 #include "models/swap.h"
 #include "models/vmscan.h"
 #include "models/proc.h"
@@ -73,11 +74,21 @@ void vm_swap_destroy(vm_machine_t *m)
 	m->swap_cache = m->frame_slot = NULL;
 }
 
+/* @slot is free again: its swap charge goes too (swap.max, memcg.c). */
+static void slot_release(vm_machine_t *m, uint32_t slot)
+{
+	m->swap_used--;
+	if (G_UNLIKELY(m->swap_memcg) && m->swap_memcg[slot]) {
+		vm_memcg_swap_charge(m, m->swap_memcg[slot], -1);
+		m->swap_memcg[slot] = 0;
+	}
+}
+
 /* A slot whose last entry or cached page just went is free again. */
 static void slot_maybe_free(vm_machine_t *m, uint32_t slot)
 {
 	if (!m->swap_map[slot] && m->swap_cache[slot] == VM_NIL) {
-		m->swap_used--;
+		slot_release(m, slot);
 		m->swap_shadow[slot] = 0;   /* nobody will fault it back */
 	}
 }
@@ -105,7 +116,7 @@ static void free_anon_frame(vm_machine_t *m, uint32_t pfn)
 	if (m->frame_slot[pfn] != VM_NIL)
 		vm_swap_cache_del(m, pfn);
 	if (m->reclaim)
-		vm_reclaim_remove(m->reclaim, pfn);
+		vm_reclaim_remove(vm_memcg_lruvec(m, pfn), pfn);
 	vm_frames_free(&m->frames, pfn);
 }
 
@@ -149,7 +160,7 @@ void vm_swap_put(vm_machine_t *m, uint32_t slot)
 		return;
 	uint32_t pfn = m->swap_cache[slot];
 	if (pfn == VM_NIL)
-		m->swap_used--;
+		slot_release(m, slot);
 	else if (!m->frames.f[pfn].mapcount)
 		free_anon_frame(m, pfn);
 }
@@ -231,7 +242,7 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	for (uint32_t s = lo; s <= hi; s++)
 		if (m->swap_cache[s] != VM_NIL &&
 		    m->frames.f[m->swap_cache[s]].list == VM_RECLAIM_NONE)
-			vm_reclaim_add(m->reclaim, m->swap_cache[s]);
+			vm_reclaim_add(vm_memcg_lruvec(m, m->swap_cache[s]), m->swap_cache[s]);
 	return pfn;
 }
 
@@ -245,9 +256,17 @@ vm_vmscan_rc_t vm_swap_out(vm_machine_t *m, uint32_t pfn, gboolean written)
 	uint32_t slot = m->frame_slot[pfn];
 	gboolean cached = slot != VM_NIL;
 	if (!cached) {
+		/* a cgroup at its swap.max keeps its pages (the swap charge
+		 * fails, folio_alloc_swap) */
+		if (G_UNLIKELY(f->memcg) && !vm_memcg_swap_ok(m, f->memcg))
+			return VM_VMSCAN_KEPT;
 		slot = swap_alloc(m);
 		if (slot == SWAP_NONE)
 			return VM_VMSCAN_KEPT;
+		if (G_UNLIKELY(f->memcg)) {
+			m->swap_memcg[slot] = f->memcg;
+			vm_memcg_swap_charge(m, f->memcg, 1);
+		}
 	}
 	uint64_t vpn = f->index;
 	vm_evict_info_t ev = { .pfn = pfn, .vpn = vpn, .slot = slot,
@@ -284,7 +303,7 @@ vm_vmscan_rc_t vm_swap_out(vm_machine_t *m, uint32_t pfn, gboolean written)
 			m->swap_shadow[slot] = shadow;
 	} else if (!m->swap_map[slot]) {
 		/* mapped by nobody: nothing refers to the slot */
-		m->swap_used--;
+		slot_release(m, slot);
 	} else {
 		/* add_to_swap, then pageout: the page joins the swap cache and
 		 * stays, under writeback, until its write completes; then it

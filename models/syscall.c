@@ -23,8 +23,11 @@
 #include "models/fork.h"
 
 /* Entering the kernel. */
-static void enter(vm_machine_t *m, vm_result_t *res)
+static void enter(vm_machine_t *m, vm_proc_t *p, vm_result_t *res)
 {
+	/* what the call allocates is charged to @p's memory cgroup */
+	m->cur_memcg = p->memcg;
+	m->memcg_pid = p->pid;
 	m->c.syscalls++;
 	res->cost += m->cfg.cost_syscall;
 	res->why = VM_WHY_SYSCALL;
@@ -36,6 +39,8 @@ static void enter(vm_machine_t *m, vm_result_t *res)
  * for a pageout, is the caller's. */
 static void leave(vm_machine_t *m, vm_result_t *res)
 {
+	m->cur_memcg = 0;
+	m->memcg_pid = 0;
 	res->cost += m->reclaim_ns;
 	if (m->alloc_wait > m->now && m->alloc_wait > res->ready_at)
 		res->ready_at = m->alloc_wait;
@@ -67,7 +72,7 @@ void vm_syscall_mmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 		     uint64_t len, uint32_t prot, uint32_t flags, int32_t fd,
 		     uint64_t off, vm_result_t *res)
 {
-	enter(m, res);
+	enter(m, p, res);
 	uint64_t npages = len >> m->page_shift;
 	int32_t file = -1;
 	if (!(flags & VM_MAP_ANON))
@@ -84,7 +89,7 @@ void vm_syscall_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 		       uint64_t len, vm_result_t *res)
 {
 	uint64_t first, n = page_span(m, addr, len, &first);
-	enter(m, res);
+	enter(m, p, res);
 	vm_mm_munmap(m, p, first, n);
 	res->pages = n;
 	leave(m, res);
@@ -94,7 +99,7 @@ void vm_syscall_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 			 uint64_t len, uint32_t prot, vm_result_t *res)
 {
 	uint64_t first, n = page_span(m, addr, len, &first);
-	enter(m, res);
+	enter(m, p, res);
 	vm_mm_mprotect(m, p, first, n, prot);
 	res->pages = n;
 	leave(m, res);
@@ -103,7 +108,7 @@ void vm_syscall_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 vm_mapf_rc_t vm_syscall_map(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 			    uint32_t pfn, uint32_t prot, vm_result_t *res)
 {
-	enter(m, res);
+	enter(m, p, res);
 	vm_mapf_rc_t rc = vm_mm_map_frame(m, p, addr >> m->page_shift, pfn, prot, res);
 	leave(m, res);
 	return rc;
@@ -113,7 +118,7 @@ void vm_syscall_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 			uint64_t len, vm_madv_t advice, vm_result_t *res)
 {
 	uint64_t first, n = page_span(m, addr, len, &first);
-	enter(m, res);
+	enter(m, p, res);
 	res->pages = vm_mm_madvise(m, p, first, n, advice);
 	leave(m, res);
 }
@@ -121,7 +126,7 @@ void vm_syscall_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 void vm_syscall_msync(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 		      uint64_t len, vm_msync_t how, vm_result_t *res)
 {
-	enter(m, res);
+	enter(m, p, res);
 	if (how != VM_MS_SYNC) {
 		res->why = VM_WHY_MS_ASYNC;   /* nothing on Linux (mm/msync.c) */
 		leave(m, res);
@@ -137,7 +142,7 @@ void vm_syscall_msync(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 void vm_syscall_open(vm_machine_t *m, vm_proc_t *p, const char *name,
 		     int32_t fd, uint32_t flags, vm_result_t *res)
 {
-	enter(m, res);
+	enter(m, p, res);
 	vm_fs_open(m, p, name, fd, flags);
 	leave(m, res);
 }
@@ -145,7 +150,7 @@ void vm_syscall_open(vm_machine_t *m, vm_proc_t *p, const char *name,
 void vm_syscall_close(vm_machine_t *m, vm_proc_t *p, int32_t fd,
 		      vm_result_t *res)
 {
-	enter(m, res);
+	enter(m, p, res);
 	vm_fs_close(m, p, fd);
 	leave(m, res);
 }
@@ -157,8 +162,10 @@ void vm_syscall_read(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
 		res->why = VM_WHY_SYSCALL;
 		m->alloc_wait = 0;
 		m->reclaim_ns = 0;
+		m->cur_memcg = p->memcg;   /* its charges are still @p's */
+		m->memcg_pid = p->pid;
 	} else {
-		enter(m, res);
+		enter(m, p, res);
 	}
 	len = MIN(len, vm_max_rw_count(m->cfg.page_size));
 	vm_filemap_read(m, vm_fs_fd_file(p, fd), off, len, res);
@@ -169,7 +176,7 @@ void vm_syscall_read(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
 void vm_syscall_write(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
 		      uint64_t len, vm_result_t *res)
 {
-	enter(m, res);
+	enter(m, p, res);
 	len = MIN(len, vm_max_rw_count(m->cfg.page_size));
 	vm_filemap_write(m, vm_fs_fd_file(p, fd), off, len, res);
 	uint64_t throttle = vm_writeback_balance(m);
@@ -183,7 +190,7 @@ void vm_syscall_write(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
 void vm_syscall_fsync(vm_machine_t *m, vm_proc_t *p, int32_t fd,
 		      vm_result_t *res)
 {
-	enter(m, res);
+	enter(m, p, res);
 	vm_file_t *f = vm_fs_fd_file(p, fd);
 	uint64_t out0 = m->disk->stats.pages_out;
 	wait_until(m, vm_writeback_range(m, f, 0, UINT64_MAX), res);
@@ -194,7 +201,7 @@ void vm_syscall_fsync(vm_machine_t *m, vm_proc_t *p, int32_t fd,
 void vm_syscall_ftruncate(vm_machine_t *m, vm_proc_t *p, int32_t fd,
 			  uint64_t size, vm_result_t *res)
 {
-	enter(m, res);
+	enter(m, p, res);
 	vm_file_t *f = vm_fs_fd_file(p, fd);
 	uint64_t cached = f->nr_cached;
 	vm_file_resize(m, f, size);
@@ -206,7 +213,7 @@ void vm_syscall_unlink(vm_machine_t *m, vm_proc_t *p, const char *name,
 		       vm_result_t *res)
 {
 	(void)p;
-	enter(m, res);
+	enter(m, p, res);
 	vm_file_t *f = vm_file_lookup(m, name);
 	if (f)
 		vm_file_unlink(m, f);
@@ -217,7 +224,7 @@ vm_proc_t *vm_syscall_fork(vm_machine_t *m, vm_proc_t *p, uint32_t pid,
 			   vm_result_t *res)
 {
 	uint64_t cost = 0;
-	enter(m, res);
+	enter(m, p, res);
 	vm_proc_t *child = vm_fork_process(m, p, pid, &cost);
 	if (!child) {
 		res->oom = 1;
@@ -235,7 +242,7 @@ vm_proc_t *vm_syscall_fork(vm_machine_t *m, vm_proc_t *p, uint32_t pid,
 
 void vm_syscall_exit(vm_machine_t *m, vm_proc_t *p, vm_result_t *res)
 {
-	enter(m, res);
+	enter(m, p, res);
 	res->pages = p->rss_anon + p->rss_file;
 	vm_proc_exit(m, p, VM_KILL_NONE);
 	leave(m, res);
@@ -244,7 +251,7 @@ void vm_syscall_exit(vm_machine_t *m, vm_proc_t *p, vm_result_t *res)
 void vm_syscall_catch(vm_machine_t *m, vm_proc_t *p, vm_sig_t sig,
 		      vm_result_t *res)
 {
-	enter(m, res);
+	enter(m, p, res);
 	p->catch_mask |= (uint8_t)(1u << sig);
 	leave(m, res);
 }
@@ -253,7 +260,7 @@ void vm_syscall_sleep(vm_machine_t *m, vm_proc_t *p, uint64_t ns,
 		      vm_result_t *res)
 {
 	(void)p;
-	enter(m, res);
+	enter(m, p, res);
 	if (ns) {
 		res->why = VM_WHY_SLEEP;
 		res->ready_at = m->now + res->cost + ns;

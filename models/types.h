@@ -65,6 +65,12 @@ typedef enum {
 } vm_madv_t;
 
 typedef enum { VM_MS_SYNC, VM_MS_ASYNC } vm_msync_t;
+typedef enum { VM_CGROUP_CREATE, VM_CGROUP_ENTER } vm_cgroup_cmd_t;
+
+enum {                     /* cgroup flags: which options were given */
+	VM_CG_HIGH = 1,        /* high= (else no high limit) */
+	VM_CG_SWAP_MAX = 2,    /* swap.max= (else no swap limit) */
+};
 typedef enum { VM_SIG_SIGBUS, VM_SIG_SIGSEGV } vm_sig_t;
 
 /*

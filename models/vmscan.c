@@ -34,6 +34,7 @@
 #include "models/oom.h"
 #include "models/proc.h"
 #include "models/kswapd.h"
+#include "models/memcg.h"
 
 vm_vmscan_rc_t vm_vmscan_evict(vm_machine_t *m, uint32_t pfn, gboolean written)
 {
@@ -124,10 +125,10 @@ uint64_t vm_vmscan_pageout_next(vm_machine_t *m)
  */
 static gboolean wait_pageout(vm_machine_t *m)
 {
-	vm_reclaim_t *rc = m->reclaim;
 	while (vm_vmscan_pageout_next(m)) {
 		vm_pageout_t po = pageout_pop(m);
 		vm_frame_t *f = &m->frames.f[po.pfn];
+		vm_reclaim_t *rc = vm_memcg_lruvec(m, po.pfn);
 		gboolean was_aside = f->list == VM_RECLAIM_ASIDE;
 		if (was_aside)
 			vm_reclaim_list_del(&m->frames, &rc->aside, po.pfn);
@@ -148,12 +149,46 @@ static gboolean wait_pageout(vm_machine_t *m)
 	return FALSE;
 }
 
+/*
+ * The next victim of global reclaim.  With memory cgroups, from the
+ * largest of the machine's lists and the cgroups' (shrink_node_memcgs
+ * scans every memcg's lruvec in proportion to its size; taking from the
+ * largest keeps them in proportion, one page at a time).  Without, the
+ * machine's lists, as ever.
+ */
+static uint32_t global_victim(vm_machine_t *m, gboolean want_anon)
+{
+	if (G_LIKELY(!m->nr_memcg))
+		return vm_reclaim_victim(m->reclaim, want_anon, TRUE);
+	vm_reclaim_t *best = NULL;
+	uint64_t most = 0;
+	for (uint32_t id = 0; id <= m->nr_memcg; id++) {
+		vm_reclaim_t *rc = id ? m->memcg[id]->lruvec : m->reclaim;
+		uint64_t n = rc ? rc->nr[VM_RECLAIM_FILE] +
+			(want_anon ? rc->nr[VM_RECLAIM_ANON] : 0) : 0;
+		if (n > most) {   /* the first of equals: the lowest id */
+			most = n;
+			best = rc;
+		}
+	}
+	return best ? vm_reclaim_victim(best, want_anon, TRUE) : VM_NIL;
+}
+
+/* Every list's victims set aside go back: the scan ends. */
+static void putback_aside_all(vm_machine_t *m)
+{
+	vm_reclaim_putback_aside(m->reclaim);
+	for (uint32_t id = 1; id <= m->nr_memcg; id++)
+		if (m->memcg[id]->lruvec)
+			vm_reclaim_putback_aside(m->memcg[id]->lruvec);
+}
+
 gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean direct,
 			  uint32_t owner)
 {
 	gboolean owner_alive = TRUE;
-	uint32_t budget = vm_reclaim_nr(m->reclaim) + 1;
-	uint64_t scanned = m->reclaim->stats.pgscan;
+	uint32_t budget = vm_memcg_nr_lru(m) + 1;
+	uint64_t scanned = vm_memcg_pgscan(m);
 	uint64_t unmaps = m->nr_reclaim_unmaps;
 	/* pages on their way to the disk count towards the target (they are
 	 * freed when their writes complete), so that reclaim does not write
@@ -164,7 +199,7 @@ gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean direct,
 	while (m->frames.nr_free < target) {
 		gboolean want_anon = m->swap_used < m->nr_swap_slots;
 		uint32_t pfn = budget && m->frames.nr_free + writing < target
-			? vm_reclaim_victim(m->reclaim, want_anon, TRUE) : VM_NIL;
+			? global_victim(m, want_anon) : VM_NIL;
 		if (pfn != VM_NIL) {
 			budget--;
 			vm_vmscan_rc_t rc = vm_vmscan_evict(m, pfn, FALSE);
@@ -180,7 +215,7 @@ gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean direct,
 				m->nr_evicted++;
 			} else {   /* kept, or under writeback from now on */
 				writing += rc == VM_VMSCAN_PAGEOUT;
-				vm_reclaim_set_aside(m->reclaim, pfn);
+				vm_reclaim_set_aside(vm_memcg_lruvec(m, pfn), pfn);
 			}
 			continue;
 		}
@@ -203,16 +238,83 @@ gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean direct,
 			owner_alive = FALSE;
 			break;
 		}
-		budget = vm_reclaim_nr(m->reclaim) + 1;
+		budget = vm_memcg_nr_lru(m) + 1;
 	}
-	vm_reclaim_putback_aside(m->reclaim);
+	putback_aside_all(m);
 	/* the reclaimer's CPU time: cost.reclaim for every page looked at,
 	 * and cost.reclaim_mapped for every PTE its evictions removed (the
 	 * rmap walk, the PTE cleared, the TLB flushed: on this host several
 	 * times what an unmapped page costs, docs/profiles.md) */
-	m->reclaim_ns += (m->reclaim->stats.pgscan - scanned) * m->cfg.cost_reclaim +
+	m->reclaim_ns += (vm_memcg_pgscan(m) - scanned) * m->cfg.cost_reclaim +
 			 (m->nr_reclaim_unmaps - unmaps) * m->cfg.cost_reclaim_mapped;
 	return owner_alive;
+}
+
+/*
+ * Wait for the first pageout in flight of a page charged to cgroup @id
+ * and take its page (reclaim_throttle, as wait_pageout above, but only
+ * for the cgroup's own pages: the queue is left as it is, and the entry
+ * of a page taken here is stale from then on).
+ */
+static gboolean wait_pageout_memcg(vm_machine_t *m, uint16_t id)
+{
+	for (uint32_t i = 0; i < m->po_len; i++) {
+		vm_pageout_t po = m->pageouts[(m->po_head + i) % m->po_cap];
+		vm_frame_t *f = &m->frames.f[po.pfn];
+		if (!pageout_live(m, &po) || f->memcg != id)
+			continue;
+		vm_reclaim_t *rc = m->memcg[id]->lruvec;
+		gboolean was_aside = f->list == VM_RECLAIM_ASIDE;
+		if (was_aside)
+			vm_reclaim_list_del(&m->frames, &rc->aside, po.pfn);
+		else if (!vm_reclaim_take(rc, po.pfn))
+			continue;
+		m->alloc_wait = MAX(m->alloc_wait, po.done);
+		m->c.reclaim_waits++;
+		if (vm_vmscan_evict(m, po.pfn, TRUE) == VM_VMSCAN_FREED) {
+			m->nr_evicted++;
+			return TRUE;
+		}
+		if (was_aside)
+			vm_reclaim_set_aside(rc, po.pfn);
+		else
+			vm_reclaim_putback(rc, po.pfn);
+	}
+	return FALSE;
+}
+
+uint64_t vm_vmscan_shrink_memcg(vm_machine_t *m, vm_memcg_t *cg,
+				uint64_t nr_to_reclaim)
+{
+	vm_reclaim_t *rc = cg->lruvec;
+	if (!rc)
+		return 0;
+	uint32_t budget = vm_reclaim_nr(rc) + 1;
+	uint64_t scanned = rc->stats.pgscan, freed = 0;
+	uint64_t unmaps = m->nr_reclaim_unmaps;
+	/* anonymous pages only while swap and the cgroup's swap.max allow */
+	gboolean may_swap = m->swap_used < m->nr_swap_slots &&
+			    vm_memcg_swap_ok(m, cg->id);
+	while (freed < nr_to_reclaim && budget) {
+		uint32_t pfn = vm_reclaim_victim(rc, may_swap, TRUE);
+		if (pfn == VM_NIL)
+			break;
+		budget--;
+		if (vm_vmscan_evict(m, pfn, FALSE) == VM_VMSCAN_FREED) {
+			m->nr_evicted++;
+			freed++;
+		} else {   /* kept, or under writeback from now on */
+			vm_reclaim_set_aside(rc, pfn);
+		}
+	}
+	/* nothing freed, but the cgroup's pages are being written: wait for
+	 * the first (memcg reclaim throttles on writeback) */
+	if (!freed && wait_pageout_memcg(m, cg->id))
+		freed++;
+	vm_reclaim_putback_aside(rc);
+	m->reclaim_ns += (rc->stats.pgscan - scanned) * m->cfg.cost_reclaim +
+			 (m->nr_reclaim_unmaps - unmaps) * m->cfg.cost_reclaim_mapped;
+	return freed;
 }
 
 gboolean vm_vmscan_direct(vm_machine_t *m, uint32_t owner)

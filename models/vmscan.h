@@ -30,6 +30,13 @@ gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean direct,
  * more can be done; kills with the OOM killer when allowed.  FALSE when
  * @owner was killed. */
 gboolean vm_vmscan_direct(vm_machine_t *m, uint32_t owner);
+/* try_to_free_mem_cgroup_pages: evict up to @nr_to_reclaim pages from
+ * @cg's own lists (memcg.h); a dirty page is written and set aside, and
+ * when nothing could be freed the first of the cgroup's pageouts is
+ * waited for.  Returns the pages freed. */
+struct vm_memcg;
+uint64_t vm_vmscan_shrink_memcg(vm_machine_t *m, struct vm_memcg *cg,
+				uint64_t nr_to_reclaim);
 /* A pageout of @pfn started by reclaim completes at @done: the page is
  * under writeback until then (VM_FRAME_WRITEBACK), and a VM_EV_IO event
  * will make it the next to go. */

@@ -6,10 +6,20 @@
  * vm_reclaim_refault) decides.
  */
 #include "models/workingset.h"
+#include "models/memcg.h"
 
 uint64_t vm_workingset_eviction(vm_machine_t *m, uint32_t pfn)
 {
-	return m->reclaim ? vm_reclaim_shadow(m->reclaim, pfn) : 0;
+	if (!m->reclaim)
+		return 0;
+	uint64_t shadow = vm_reclaim_shadow(vm_memcg_lruvec(m, pfn), pfn);
+	/* the shadow names the cgroup whose lists the page left, as Linux's
+	 * packs the memcg id in (pack_shadow): the refault is measured
+	 * against those lists */
+	uint16_t id = m->frames.f[pfn].memcg;
+	if (shadow && id)
+		shadow |= (uint64_t)id << VM_MEMCG_SHADOW_SHIFT;
+	return shadow;
 }
 
 void vm_workingset_note(const vm_machine_t *m, uint32_t pfn, vm_result_t *res)
@@ -29,6 +39,16 @@ void vm_workingset_refault(vm_machine_t *m, uint32_t pfn, uint64_t shadow)
 	vm_reclaim_t *rc = m->reclaim;
 	if (!rc || !shadow)
 		return;
+	/* the eviction's lists (unpack_shadow's memcg); a cgroup's page
+	 * counts in its memory.stat, the cgroup it is charged to now */
+	uint16_t evict_id = (uint16_t)(shadow >> VM_MEMCG_SHADOW_SHIFT);
+	vm_memcg_t *evict_cg = vm_memcg_get(m, evict_id);
+	if (evict_id) {
+		shadow &= ((uint64_t)1 << VM_MEMCG_SHADOW_SHIFT) - 1;
+		if (evict_cg && evict_cg->lruvec)
+			rc = evict_cg->lruvec;
+	}
+	vm_memcg_t *cg = vm_memcg_get(m, m->frames.f[pfn].memcg);
 	gboolean file = m->frames.f[pfn].kind == VM_FRAME_FILE;
 	/* anonymous pages are part of the workingset only while swap can
 	 * take them (mem_cgroup_get_nr_swap_pages) */
@@ -46,6 +66,15 @@ void vm_workingset_refault(vm_machine_t *m, uint32_t pfn, uint64_t shadow)
 	} else {
 		m->c.workingset_refault_anon++;
 		m->c.workingset_activate_anon += recent;
+	}
+	if (G_UNLIKELY(cg)) {
+		if (file) {
+			cg->st.workingset_refault_file++;
+			cg->st.workingset_activate_file += recent;
+		} else {
+			cg->st.workingset_refault_anon++;
+			cg->st.workingset_activate_anon += recent;
+		}
 	}
 	m->last_refault = (vm_refault_info_t){
 		.pfn = pfn, .at = m->now, .distance = rc->ws_distance,

@@ -13,6 +13,7 @@
 #include "traces/units.h"
 #include "models/proc.h"
 #include "models/file.h"
+#include "models/memcg.h"
 
 static const char *cmp_word(vm_cmp_t c)
 {
@@ -107,6 +108,20 @@ void vm_expect_run(vm_engine_t *e, const vm_record_t *rec)
 			}
 			int idx = vm_stats_proc_find(k->key);
 			ok = check_value(e, rec, k, vm_stats_proc(p, (unsigned)idx)) && ok;
+			continue;
+		}
+		if (strncmp(k->key, "cgroup.", 7) == 0) {
+			/* cgroup.NAME.STAT (the checker knows both) */
+			char *name = NULL;
+			int ci = -1;
+			vm_stats_memcg_key(k->key, &name, &ci);
+			vm_memcg_t *cg = vm_memcg_find(e->m, name);
+			g_free(name);
+			if (!cg || ci < 0)
+				ok = expect_fail(e, rec, k, "(no such cgroup yet)") && ok;
+			else
+				ok = check_number(e, rec, k,
+						  vm_stats_memcg(e->m, cg, (unsigned)ci)) && ok;
 			continue;
 		}
 		int idx = vm_stats_global_find(k->key);

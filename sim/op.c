@@ -17,6 +17,7 @@
 #include "models/proc.h"
 #include "models/fs.h"
 #include "models/syscall.h"
+#include "models/memcg.h"
 
 static void prot_word(GString *out, uint32_t prot)
 {
@@ -583,6 +584,56 @@ static void narrate_map(GString *out, vm_engine_t *e, const vm_step_t *st)
 				       st->last.new_tables, plural(st->last.new_tables));
 }
 
+/* ---- cgroup: memory cgroups (models/memcg.h) ------------------------------ */
+
+static gboolean check_cgroup(vm_tracecheck_t *c, const vm_record_t *rec,
+			     GHashTable *fds, GError **error)
+{
+	(void)fds;
+	return vm_tracecheck_cgroup(c, rec, error);
+}
+
+static gboolean exec_cgroup(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			    vm_result_t *res, GError **error)
+{
+	(void)error;
+	/* writing memory.max and cgroup.procs: a system call each */
+	res->cost += e->m->cfg.cost_syscall;
+	e->m->c.syscalls++;
+	if (r->arg == VM_CGROUP_CREATE) {
+		vm_memcg_t *cg = vm_memcg_create(e->m, r->name, r->len,
+						 r->flags & VM_CG_HIGH ? r->seed : VM_MEMCG_NONE,
+						 r->flags & VM_CG_SWAP_MAX ? r->stride : VM_MEMCG_NONE);
+		/* the trace checker refused a second create of a name; a
+		 * crash keeps the cgroups, as a restart of the same
+		 * container set-up would make them again */
+		g_assert(cg || vm_memcg_find(e->m, r->name));
+	} else {
+		vm_memcg_enter(e->m, t->p, vm_memcg_find(e->m, r->name));
+	}
+	return TRUE;
+}
+
+static void narrate_cgroup(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	const vm_record_t *r = st->rec;
+	vm_memcg_t *cg = vm_memcg_find(vm_engine_machine(e), r->name);
+	if (r->arg == VM_CGROUP_ENTER) {
+		g_string_append_printf(out, "process %u enters cgroup '%s': what it "
+				       "allocates from now on is charged there, and "
+				       "its children start there", r->pid, r->name);
+		return;
+	}
+	g_string_append_printf(out, "cgroup '%s' made: at most %" G_GUINT64_FORMAT
+			       " pages (memory.max)", r->name, cg ? cg->max : 0);
+	if (cg && cg->high != VM_MEMCG_NONE)
+		g_string_append_printf(out, ", reclaimed and throttled above %"
+				       G_GUINT64_FORMAT " (memory.high)", cg->high);
+	if (cg && cg->swap_max != VM_MEMCG_NONE)
+		g_string_append_printf(out, ", %" G_GUINT64_FORMAT " swap entries "
+				       "(memory.swap.max)", cg->swap_max);
+}
+
 #define OP(chk, name) { .check = chk, .exec = exec_##name, .narrate = narrate_##name }
 
 const vm_sim_op_t vm_sim_ops[VM_REC_NR] = {
@@ -607,4 +658,5 @@ const vm_sim_op_t vm_sim_ops[VM_REC_NR] = {
 	[VM_REC_SLEEP] = OP(check_sleep, sleep),
 	[VM_REC_EXPECT] = { .check = check_expect, .narrate = narrate_expect },
 	[VM_REC_MAP] = OP(check_map, map),
+	[VM_REC_CGROUP] = OP(check_cgroup, cgroup),
 };

@@ -8,6 +8,7 @@
 #include "sim/config.h"
 #include "models/proc.h"
 #include "models/file.h"
+#include "models/memcg.h"
 
 typedef uint64_t (*global_fn)(vm_engine_t *e);
 
@@ -41,12 +42,12 @@ static uint64_t g_disk_busy_ns(vm_engine_t *e)
 static uint64_t g_pgscan(vm_engine_t *e)
 {
 	vm_machine_t *m = vm_engine_machine(e);
-	return m->reclaim ? m->reclaim->stats.pgscan : 0;
+	return vm_memcg_pgscan(m);   /* every list's: the cgroups' too */
 }
 static uint64_t g_pgsteal(vm_engine_t *e)
 {
 	vm_machine_t *m = vm_engine_machine(e);
-	return m->reclaim ? m->reclaim->stats.pgsteal : 0;
+	return vm_memcg_pgsteal(m);
 }
 
 static uint64_t g_pgfault(vm_engine_t *e)
@@ -114,6 +115,95 @@ int vm_stats_global_find(const char *name)
 		if (strcmp(globals[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+/* A memory cgroup's statistics (docs/statistics.md): memory.current and
+ * memory.peak, memory.stat's and memory.events' counters by their names,
+ * in pages where Linux says bytes. */
+typedef uint64_t (*memcg_fn)(const vm_machine_t *m, const vm_memcg_t *cg);
+#define S(field) \
+	static uint64_t cg_##field(const vm_machine_t *m, const vm_memcg_t *cg) \
+	{ (void)m; return cg->st.field; }
+S(pgfault) S(pgmajfault) S(workingset_refault_anon) S(workingset_refault_file)
+S(workingset_activate_anon) S(workingset_activate_file) S(oom_kill)
+S(throttle_ns) S(peak)
+#undef S
+static uint64_t cg_current(const vm_machine_t *m, const vm_memcg_t *cg)
+{ return vm_memcg_usage(m, cg); }
+static uint64_t cg_anon(const vm_machine_t *m, const vm_memcg_t *cg)
+{ return vm_memcg_usage_kind(m, cg, VM_FRAME_ANON); }
+static uint64_t cg_file(const vm_machine_t *m, const vm_memcg_t *cg)
+{ return vm_memcg_usage_kind(m, cg, VM_FRAME_FILE); }
+static uint64_t cg_pagetables(const vm_machine_t *m, const vm_memcg_t *cg)
+{ return vm_memcg_usage_kind(m, cg, VM_FRAME_PT); }
+static uint64_t cg_swap(const vm_machine_t *m, const vm_memcg_t *cg)
+{ (void)m; return cg->swap; }
+static uint64_t cg_procs(const vm_machine_t *m, const vm_memcg_t *cg)
+{ (void)m; return cg->nr_procs; }
+static uint64_t cg_pgscan(const vm_machine_t *m, const vm_memcg_t *cg)
+{ (void)m; return cg->lruvec ? cg->lruvec->stats.pgscan : 0; }
+static uint64_t cg_pgsteal(const vm_machine_t *m, const vm_memcg_t *cg)
+{ (void)m; return cg->lruvec ? cg->lruvec->stats.pgsteal : 0; }
+static uint64_t cg_high(const vm_machine_t *m, const vm_memcg_t *cg)
+{ (void)m; return cg->st.ev_high; }
+static uint64_t cg_max(const vm_machine_t *m, const vm_memcg_t *cg)
+{ (void)m; return cg->st.ev_max; }
+static uint64_t cg_oom(const vm_machine_t *m, const vm_memcg_t *cg)
+{ (void)m; return cg->st.ev_oom; }
+
+static const struct {
+	const char *name;
+	memcg_fn get;
+} memcgs[] = {
+#define M(n, f) { n, cg_##f }
+	M("current_pages", current), M("peak_pages", peak),
+	M("anon_pages", anon), M("file_pages", file),
+	M("pagetables_pages", pagetables), M("swap_pages", swap),
+	M("procs", procs), M("pgfault", pgfault), M("pgmajfault", pgmajfault),
+	M("pgscan", pgscan), M("pgsteal", pgsteal),
+	M("workingset_refault_anon", workingset_refault_anon),
+	M("workingset_refault_file", workingset_refault_file),
+	M("workingset_activate_anon", workingset_activate_anon),
+	M("workingset_activate_file", workingset_activate_file),
+	M("high", high), M("max", max), M("oom", oom), M("oom_kill", oom_kill),
+	M("throttle_ns", throttle_ns),
+#undef M
+};
+
+unsigned vm_stats_nr_memcg(void) { return G_N_ELEMENTS(memcgs); }
+const char *vm_stats_memcg_name(unsigned i) { return memcgs[i].name; }
+uint64_t vm_stats_memcg(const vm_machine_t *m, const vm_memcg_t *cg, unsigned i)
+{
+	return memcgs[i].get(m, cg);
+}
+
+int vm_stats_memcg_find(const char *name)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(memcgs); i++)
+		if (strcmp(memcgs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+gboolean vm_stats_memcg_key(const char *key, char **name, int *idx)
+{
+	if (strncmp(key, "cgroup.", 7) != 0)
+		return FALSE;
+	const char *dot = strrchr(key + 7, '.');
+	if (!dot || dot == key + 7)
+		return FALSE;
+	*name = g_strndup(key + 7, (gsize)(dot - (key + 7)));
+	*idx = vm_stats_memcg_find(dot + 1);
+	return TRUE;
+}
+
+/* A limit in pages, "max" for none. */
+static void limit_text(GString *out, uint64_t v)
+{
+	if (v == VM_MEMCG_NONE)
+		g_string_append(out, "max");
+	else
+		g_string_append_printf(out, "%" G_GUINT64_FORMAT, v);
 }
 
 static const char *const proc_names[] = {
@@ -296,7 +386,30 @@ static void write_json(vm_engine_t *e, GString *out)
 		}
 		g_string_append_c(out, '}');
 	}
-	g_string_append(out, "]}\n");
+	g_string_append(out, "]");
+	if (m->nr_memcg) {   /* only when the trace made cgroups */
+		g_string_append(out, ",\n \"cgroups\": [");
+		for (uint32_t id = 1; id <= m->nr_memcg; id++) {
+			const vm_memcg_t *cg = m->memcg[id];
+			g_string_append(out, id > 1 ? ",\n  {\"name\": " : "\n  {\"name\": ");
+			json_string(out, cg->name);
+			const uint64_t lim[] = { cg->max, cg->high, cg->swap_max };
+			const char *const ln[] = { "max_pages", "high_pages", "swap_max_pages" };
+			for (unsigned i = 0; i < 3; i++) {
+				g_string_append_printf(out, ", \"%s\": ", ln[i]);
+				if (lim[i] == VM_MEMCG_NONE)
+					g_string_append(out, "null");
+				else
+					g_string_append_printf(out, "%" G_GUINT64_FORMAT, lim[i]);
+			}
+			for (unsigned i = 0; i < vm_stats_nr_memcg(); i++)
+				g_string_append_printf(out, ", \"%s\": %" G_GUINT64_FORMAT,
+						       memcgs[i].name, memcgs[i].get(m, cg));
+			g_string_append_c(out, '}');
+		}
+		g_string_append(out, "]");
+	}
+	g_string_append(out, "}\n");
 }
 
 static void write_text_files(vm_machine_t *m, GString *out)
@@ -335,6 +448,19 @@ static void write_text(vm_engine_t *e, GString *out)
 		}
 	}
 	write_text_files(m, out);
+	for (uint32_t id = 1; id <= m->nr_memcg; id++) {
+		const vm_memcg_t *cg = m->memcg[id];
+		g_string_append_printf(out, "\ncgroup %s (max ", cg->name);
+		limit_text(out, cg->max);
+		g_string_append(out, ", high ");
+		limit_text(out, cg->high);
+		g_string_append(out, ", swap.max ");
+		limit_text(out, cg->swap_max);
+		g_string_append(out, " pages)\n");
+		for (unsigned i = 0; i < vm_stats_nr_memcg(); i++)
+			g_string_append_printf(out, "  %-24s %" G_GUINT64_FORMAT "\n",
+					       memcgs[i].name, memcgs[i].get(m, cg));
+	}
 }
 
 /* One CSV field (RFC 4180): quoted, its quotes doubled, when it holds a
@@ -386,6 +512,14 @@ static void write_csv(vm_engine_t *e, GString *out)
 					       file_names[i], vm_stats_file(m, f, i).num);
 		}
 	}
+	for (uint32_t id = 1; id <= m->nr_memcg; id++)
+		for (unsigned i = 0; i < vm_stats_nr_memcg(); i++) {
+			g_string_append(out, "cgroup,");
+			csv_field(out, m->memcg[id]->name);
+			g_string_append_printf(out, ",%s,%" G_GUINT64_FORMAT "\n",
+					       memcgs[i].name,
+					       memcgs[i].get(m, m->memcg[id]));
+		}
 }
 
 void vm_stats_write(vm_engine_t *e, vm_format_t fmt, GString *out)

@@ -40,6 +40,17 @@ vm_statval_t vm_stats_file(vm_machine_t *m, const vm_file_t *f, unsigned i);
 /* The newest file called @name, or NULL. */
 const vm_file_t *vm_stats_find_file(vm_machine_t *m, const char *name);
 
+/* A memory cgroup's statistics (current_pages, pgfault, oom_kill, ...). */
+struct vm_memcg;
+unsigned vm_stats_nr_memcg(void);
+const char *vm_stats_memcg_name(unsigned i);
+int vm_stats_memcg_find(const char *name);
+uint64_t vm_stats_memcg(const vm_machine_t *m, const struct vm_memcg *cg,
+			unsigned i);
+/* An expect key `cgroup.NAME.STAT`: TRUE when @key has that shape, with
+ * NAME in *@name (free it) and STAT's index in *@idx (-1: unknown). */
+gboolean vm_stats_memcg_key(const char *key, char **name, int *idx);
+
 /* Words a process statistic may take, to check expect values early. */
 gboolean vm_stats_proc_word_valid(unsigned i, const char *word);
 

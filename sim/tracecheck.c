@@ -11,6 +11,7 @@
 #include "traces/units.h"
 #include "sim/stats.h"
 #include "traces/error.h"
+#include "models/memcg.h"
 
 struct vm_tracecheck {
 	vm_config_t cfg;
@@ -18,6 +19,7 @@ struct vm_tracecheck {
 	GHashTable *pids;      /* live pid -> GHashTable of open fds (set) */
 	GHashTable *seen;      /* every pid that ever existed */
 	GHashTable *names;     /* file names that exist (static view) */
+	GHashTable *cgroups;   /* memory cgroups made so far (names) */
 	uint32_t last_pid;     /* one-entry cache of the pid lookup: */
 	GHashTable *last_fds;  /* traces run long stretches of one pid */
 	uint64_t vpn_limit;
@@ -53,6 +55,7 @@ vm_tracecheck_t *vm_tracecheck_new(const vm_config_t *cfg, const char *name)
 	c->vpn_limit = bits >= 64 ? UINT64_MAX : (uint64_t)1 << bits;
 	c->seen = g_hash_table_new(g_direct_hash, g_direct_equal);
 	c->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	c->cgroups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_hash_table_add(c->seen, GUINT_TO_POINTER(1));
 	reset(c);
 	return c;
@@ -65,6 +68,7 @@ void vm_tracecheck_free(vm_tracecheck_t *c)
 	g_hash_table_destroy(c->pids);
 	g_hash_table_destroy(c->seen);
 	g_hash_table_destroy(c->names);
+	g_hash_table_destroy(c->cgroups);
 	g_free(c->name);
 	g_free(c);
 }
@@ -174,6 +178,50 @@ gboolean vm_tracecheck_fd(vm_tracecheck_t *c, const vm_record_t *rec,
 	return TRUE;
 }
 
+gboolean vm_tracecheck_cgroup(vm_tracecheck_t *c, const vm_record_t *rec,
+			      GError **error)
+{
+	gboolean exists = g_hash_table_contains(c->cgroups, rec->name);
+	if (rec->arg == VM_CGROUP_ENTER) {
+		if (!exists)
+			return vm_tracecheck_fail(c, rec, 3, error, "no cgroup '%s' "
+						  "(made by an earlier 'cgroup create')",
+						  rec->name);
+		return TRUE;
+	}
+	if (exists)
+		return vm_tracecheck_fail(c, rec, 3, error, "cgroup '%s' exists already",
+					  rec->name);
+	if (g_hash_table_size(c->cgroups) >= VM_MEMCG_MAX)
+		return vm_tracecheck_fail(c, rec, 3, error, "too many cgroups (at most %u)",
+					  VM_MEMCG_MAX);
+	g_hash_table_add(c->cgroups, g_strdup(rec->name));
+	return TRUE;
+}
+
+/* expect cgroup.NAME.STAT: NAME made above, STAT a cgroup statistic. */
+static gboolean check_memcg_key(vm_tracecheck_t *c, const vm_record_t *rec,
+				const vm_check_t *k, GError **error)
+{
+	char *name = NULL;
+	int idx = -1;
+	if (!vm_stats_memcg_key(k->key, &name, &idx) || idx < 0) {
+		g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+			    "%s:%" G_GUINT64_FORMAT ":%u: expect: unknown cgroup statistic '%s'",
+			    c->name, rec->line, k->col, k->key);
+		g_free(name);
+		return FALSE;
+	}
+	gboolean known = g_hash_table_contains(c->cgroups, name);
+	if (!known)
+		g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
+			    "%s:%" G_GUINT64_FORMAT ":%u: expect: no cgroup '%s' "
+			    "(made by an earlier 'cgroup create')",
+			    c->name, rec->line, k->col, name);
+	g_free(name);
+	return known;
+}
+
 /* outcome= and frame= are a process's latest access's: not on a line
  * with file=. */
 static gboolean no_file_key(const vm_tracecheck_t *c, const vm_record_t *rec,
@@ -237,6 +285,9 @@ gboolean vm_tracecheck_expect(vm_tracecheck_t *c, const vm_record_t *rec,
 					goto bad_word;
 				continue;
 			}
+		} else if (strncmp(k->key, "cgroup.", 7) == 0) {
+			if (!check_memcg_key(c, rec, k, error))
+				return FALSE;
 		} else {
 			idx = vm_stats_global_find(k->key);
 			if (idx < 0)

@@ -46,6 +46,9 @@ gboolean vm_tracecheck_unlink(vm_tracecheck_t *c, const char *name);
 gboolean vm_tracecheck_fork(vm_tracecheck_t *c, const vm_record_t *rec,
 			    GHashTable *fds, GError **error);
 void vm_tracecheck_exit(vm_tracecheck_t *c, uint32_t pid);
+/* cgroup create (a new name) and enter (a name made above). */
+gboolean vm_tracecheck_cgroup(vm_tracecheck_t *c, const vm_record_t *rec,
+			      GError **error);
 /* An expect line's keys and values. */
 gboolean vm_tracecheck_expect(vm_tracecheck_t *c, const vm_record_t *rec,
 			      GError **error);

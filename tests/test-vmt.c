@@ -97,6 +97,9 @@ static const vm_check_t checks_pid[] = {
 static const vm_check_t checks_file[] = {
 	{ .key = "cached_pages", .value = "4", .cmp = VM_CMP_EQ, .col = 24 },
 };
+static const vm_check_t checks_cgroup[] = {
+	{ .key = "cgroup.web-1.x.oom_kill", .value = "1", .cmp = VM_CMP_EQ, .col = 10 },
+};
 static const vm_check_t checks_global[] = {
 	{ .key = "sigsegv", .value = "0", .cmp = VM_CMP_EQ, .col = 10 },
 	{ .key = "state", .value = "running", .cmp = VM_CMP_EQ, .col = 20 },
@@ -331,6 +334,25 @@ static const good_t good_lines[] = {
 	{ "file y size=12345",
 	  { .kind = VM_REC_FILE, .name = "y", .len = 12345, NOFD },
 	  "file y size=12345" },
+	/* memory cgroups: the limits in any order, printed in the table's */
+	{ "1 cgroup create box swap.max=0 max=32M",
+	  { .kind = VM_REC_CGROUP, .pid = 1, .arg = VM_CGROUP_CREATE,
+	    .name = "box", .len = 32 << 20, .stride = 0,
+	    .flags = VM_CG_SWAP_MAX, NOFD, .cols = { 1, 3, 10, 17, 21, 32 } },
+	  "1 cgroup create box max=32M swap.max=0" },
+	{ "1 cgroup create box max=64K high=0x8000",
+	  { .kind = VM_REC_CGROUP, .pid = 1, .arg = VM_CGROUP_CREATE,
+	    .name = "box", .len = 64 << 10, .seed = 0x8000,
+	    .flags = VM_CG_HIGH, NOFD },
+	  "1 cgroup create box max=64K high=32K" },
+	{ "2 cgroup enter box",
+	  { .kind = VM_REC_CGROUP, .pid = 2, .arg = VM_CGROUP_ENTER,
+	    .name = "box", NOFD },
+	  "2 cgroup enter box" },
+	{ "1 expect cgroup.web-1.x.oom_kill=1",
+	  { .kind = VM_REC_EXPECT, .pid = 1, .fd = -1, .expect_pid = -1,
+	    .nr_checks = 1, .checks = checks_cgroup },
+	  "1 expect cgroup.web-1.x.oom_kill=1" },
 };
 
 START_TEST(good_line)
@@ -395,6 +417,13 @@ typedef struct {
 
 static const bad_t bad_lines[] = {
 	{ "1 rread 0x10", 0, "t.vmt:2:3:", "unknown op 'rread'" },
+	{ "1 cgroup make box", 0, "t.vmt:2:10:", "expected create|enter" },
+	{ "1 cgroup create box", 0, "t.vmt:2:20:", "cgroup needs max=SIZE" },
+	{ "1 cgroup create box max=1k", 0, "t.vmt:2:25:", "bad size '1k'" },
+	{ "1 cgroup create box max=1K max=2K", 0, "t.vmt:2:28:", "duplicate option 'max=2K'" },
+	{ "1 cgroup enter box max=1K", 0, "t.vmt:2:20:", "unexpected token 'max=1K'" },
+	{ "1 cgroup enter", 0, "t.vmt:2:15:", "cgroup needs NAME" },
+	{ "1 expect cgroup.a<b=1", 0, "t.vmt:2:10:", "bad check" },
 	{ "1 r 0x1g", 0, "t.vmt:2:5:", "bad number '0x1g'" },
 	{ "1 r", 0, "t.vmt:2:4:", "missing argument: r needs ADDR" },
 	{ "1 mmap 0x1000 4K", 0, "t.vmt:2:17:", "missing argument: mmap needs PROT" },
@@ -823,6 +852,7 @@ START_TEST(op_names)
 		{ VM_REC_SLEEP, "sleep" }, { VM_REC_NOTE, "note" },
 		{ VM_REC_EXPECT, "expect" }, { VM_REC_CRASH, "crash" },
 		{ VM_REC_PROFILE, "profile" }, { VM_REC_MAP, "map" },
+		{ VM_REC_CGROUP, "cgroup" },
 	};
 	vm_record_t rec = { .kind = VM_REC_ACCESS };
 

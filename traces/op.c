@@ -16,6 +16,9 @@ const char *const vm_op_msync_words[] = {
 const char *const vm_op_sig_words[] = {
 	[VM_SIG_SIGBUS] = "sigbus", [VM_SIG_SIGSEGV] = "sigsegv", NULL,
 };
+const char *const vm_op_cgroup_words[] = {
+	[VM_CGROUP_CREATE] = "create", [VM_CGROUP_ENTER] = "enter", NULL,
+};
 static const char *const share_words[] = { "shared", "private", NULL };
 static const uint32_t share_bits[] = { VM_MAP_SHARED, 0 };
 
@@ -99,6 +102,16 @@ const vm_op_t vm_ops[VM_REC_NR] = {
 	[VM_REC_MAP] = { "map", VM_OP_EVENT, FALSE, 3, 0,
 			 { ADDR, A(FRAME, "FRAME"), A(PROT, "PROT") },
 			 .codec = "ACP" },
+	/* max= is required by `create` and refused by `enter`: the reader
+	 * checks that (traces/vmt.c), as the table cannot say it */
+	[VM_REC_CGROUP] = { "cgroup", VM_OP_EVENT, FALSE, 2, 3,
+			    { WORDS("create|enter", vm_op_cgroup_words), NAME },
+			    { OPT(CG_MAX, "max=", "max=SIZE", FALSE),
+			      { .type = VM_OPO_CG_HIGH, .key = "high=",
+				.label = "high=SIZE", .bit = VM_CG_HIGH },
+			      { .type = VM_OPO_CG_SWAP, .key = "swap.max=",
+				.label = "swap.max=SIZE", .bit = VM_CG_SWAP_MAX } },
+			    .codec = "RnGLST" },
 	/* global events */
 	[VM_REC_CRASH] = { "crash", VM_OP_GLOBAL, FALSE, 0, 0, { { 0 } },
 			   .codec = "" },

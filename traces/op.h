@@ -49,6 +49,9 @@ typedef enum {
 	VM_OPO_FD,         /* fd=FD: fd */
 	VM_OPO_SIZE,       /* size=SIZE: len */
 	VM_OPO_WORD,       /* the bare word key: flags |= bit */
+	VM_OPO_CG_MAX,     /* max=SIZE: len (cgroup create only) */
+	VM_OPO_CG_HIGH,    /* high=SIZE: seed, flags |= bit (cgroup create only) */
+	VM_OPO_CG_SWAP,    /* swap.max=SIZE: stride, flags |= bit (cgroup create only) */
 } vm_opo_type_t;
 
 typedef struct {
@@ -94,5 +97,6 @@ int vm_op_lookup(const char *s, size_t n);
 extern const char *const vm_op_madv_words[];
 extern const char *const vm_op_msync_words[];
 extern const char *const vm_op_sig_words[];
+extern const char *const vm_op_cgroup_words[];
 
 #endif

@@ -54,6 +54,11 @@ typedef enum {
 	/* an event, after the header kinds so that .vmtb tags stay: `map`
 	 * places a page at a given frame (exercises with a given layout) */
 	VM_REC_MAP,       /* addr, count = frame, prot */
+	/* an event: memory cgroups (models/memcg.h), `cgroup create NAME
+	 * max=SIZE [high=SIZE] [swap.max=SIZE]` and `cgroup enter NAME` */
+	VM_REC_CGROUP,    /* arg = vm_cgroup_cmd_t, name, len = max, seed =
+			   * high, stride = swap.max, flags VM_CG_* say
+			   * which of high= and swap.max= were given */
 	VM_REC_NR,
 	/* Made by the engine, never read or written, outside every table of
 	 * the trace formats: a turn of kswapd on the CPU (a step of its own,

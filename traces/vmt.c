@@ -646,8 +646,11 @@ static gboolean
 parse_check(ctx_t *c, tok_t t, vm_check_t *chk)
 {
 	size_t k = 0, v;
+	/* cgroup.NAME.STAT: a cgroup's name may hold dots and dashes */
+	gboolean cg = t.n > 7 && memcmp(t.s, "cgroup.", 7) == 0;
 
-	while (k < t.n && (g_ascii_isalnum(t.s[k]) || t.s[k] == '_'))
+	while (k < t.n && (g_ascii_isalnum(t.s[k]) || t.s[k] == '_' ||
+			   (cg && (t.s[k] == '.' || t.s[k] == '-'))))
 		k++;
 	if (k == 0 || k == t.n)
 		goto bad;
@@ -815,6 +818,16 @@ parse_opt(ctx_t *c, const vm_op_opt_t *o, tok_t t, tok_t v)
 	case VM_OPO_WORD:
 		rec->flags |= o->bit;
 		return TRUE;
+	case VM_OPO_CG_MAX:
+	case VM_OPO_CG_HIGH:
+	case VM_OPO_CG_SWAP:
+		/* the limits belong to `create`; `enter` takes a name only */
+		if (rec->arg != VM_CGROUP_CREATE)
+			return unexpected(c, t);
+		rec->flags |= o->bit;
+		return check_size(c, v, o->type == VM_OPO_CG_MAX ? &rec->len
+				  : o->type == VM_OPO_CG_HIGH ? &rec->seed
+				  : &rec->stride);
 	}
 	g_assert_not_reached();
 	return FALSE;
@@ -859,6 +872,8 @@ parse_op(ctx_t *c, vm_rec_kind_t kind)
 	for (unsigned i = 0; i < op->nr_opts; i++)
 		if (op->opts[i].required && !seen[i])
 			return missing(c, op->opts[i].label);
+	if (kind == VM_REC_CGROUP && c->rec->arg == VM_CGROUP_CREATE && !seen[0])
+		return missing(c, "max=SIZE");
 	return TRUE;
 }
 
@@ -1713,6 +1728,18 @@ format_opt(const vm_record_t *rec, const vm_op_opt_t *o, GString *out)
 	case VM_OPO_WORD:
 		if (rec->flags & o->bit)
 			g_string_append_printf(out, " %s", o->key);
+		break;
+	case VM_OPO_CG_MAX:
+		if (rec->arg == VM_CGROUP_CREATE)
+			append_size(out, " max=", rec->len);
+		break;
+	case VM_OPO_CG_HIGH:
+		if (rec->flags & VM_CG_HIGH)
+			append_size(out, " high=", rec->seed);
+		break;
+	case VM_OPO_CG_SWAP:
+		if (rec->flags & VM_CG_SWAP_MAX)
+			append_size(out, " swap.max=", rec->stride);
 		break;
 	}
 }
