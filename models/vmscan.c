@@ -100,7 +100,7 @@ void vm_vmscan_pageout_done(vm_machine_t *m)
 			continue;
 		m->frames.f[po.pfn].flags &= (uint8_t)~VM_FRAME_WRITEBACK;
 		if (m->frames.f[po.pfn].list != VM_RECLAIM_NONE) {
-			vm_reclaim_rotate(m->reclaim, po.pfn);
+			vm_reclaim_rotate(vm_memcg_lruvec(m, po.pfn), po.pfn);
 			m->c.pgrotated++;
 		}
 	}

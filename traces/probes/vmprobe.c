@@ -1145,23 +1145,23 @@ static void pressure_check(void)
 }
 
 /*
- * The header every pressure trace shares.  Until the simulator has memory
- * cgroups, the machine itself is made the size of the limit: no swap, no
- * watermarks and no kswapd (a cgroup reclaims directly, at its limit).
- * When the cgroup ops exist, these lines become
- *   1 cgroup create probe max=32M swap.max=0
- *   1 cgroup enter probe
- * after the file headers, and the machine keeps the host's size.
+ * The header every pressure trace shares: the machine keeps the host's
+ * size, and the workload runs in a memory cgroup of the probe's limit
+ * without swap (docs/format.md, Memory cgroups), made by pressure_enter
+ * after the file headers, as validate makes the host's.
  */
 static void pressure_header(const char *what)
 {
 	trace_header(what);
-	tr("# stand-in for a memory cgroup of %zu MiB without swap (see vmprobe.c)",
-	   (size_t)PLIMIT / MIB);
-	tr("set memory=%zuM", (size_t)PLIMIT / MIB);
-	tr("set swap.size=0");
-	tr("set reclaim.watermark_min=0");
-	tr("set reclaim.kswapd=false");
+}
+
+/* The probe enters its cgroup: the first events of a pressure trace.
+ * What the probe set up before (its files, written and evicted) is
+ * charged nowhere in the replay, as it stays charged outside on the host. */
+static void pressure_enter(void)
+{
+	tr("1 cgroup create probe max=%zuM swap.max=0", (size_t)PLIMIT / MIB);
+	tr("1 cgroup enter probe");
 }
 
 #define PLOOP (48 * MIB)
@@ -1210,6 +1210,7 @@ static void file_loop(int advice, const char *adv_name, const char *what)
 	    "sim_time_ns@p4-sim_time_ns@p1/3000000", "factor:3");
 	pressure_header(what);
 	tr("file data size=48M");
+	pressure_enter();
 	tr("1 open data fd=3");
 	tr("1 mmap 0x%lx 48M r shared fd=3", TRACE_BASE);
 	if (advice != MADV_NORMAL)
@@ -1268,6 +1269,7 @@ static void w_pressure_scan(void)
 			"memory cgroup");
 	tr("file hot size=16M");
 	tr("file scan size=64M");
+	pressure_enter();
 	tr("1 open hot fd=3");
 	tr("1 open scan fd=4");
 	tr("1 mmap 0x%lx 16M r shared fd=3", TRACE_BASE);
@@ -1342,6 +1344,7 @@ static void w_pressure_oom(void)
 	row("pages_at_kill", done[0], "pid=2:minflt", "pct:1");
 	pressure_header("a child writes 64 MiB of anonymous memory in a 32 MiB "
 			"memory cgroup without swap");
+	pressure_enter();
 	tr("1 fork 2");
 	tr("2 mmap 0x%lx 64M rw private anon", TRACE_BASE);
 	tr("2 seq w 0x%lx 64M", TRACE_BASE);
@@ -1384,6 +1387,7 @@ static void w_pressure_two(void)
 	pressure_header("process A writes 20 MiB of anonymous memory and holds it, "
 			"then process B writes 24 MiB, in a 32 MiB memory cgroup "
 			"without swap");
+	pressure_enter();
 	tr("1 fork 2");
 	tr("2 mmap 0x%lx 20M rw private anon", TRACE_BASE);
 	tr("2 seq w 0x%lx 20M", TRACE_BASE);
@@ -1428,6 +1432,7 @@ static void w_pressure_dirty(void)
 	    "sim_time_ns-sim_time_ns@written/1000000", "factor:5");
 	pressure_header("64 MiB written to a new file with 64 KiB write() calls, "
 			"then fsync, in a 32 MiB memory cgroup");
+	pressure_enter();
 	tr("1 open data fd=3 create");
 	for (size_t off = 0; off < PDIRTY; off += 64 * KIB)
 		tr("1 write 3 %zu 64K", off);
