@@ -9,6 +9,7 @@
 #include "models/proc.h"
 #include "models/file.h"
 #include "models/mm.h"
+#include "models/memcg.h"
 typedef struct {
 	vm_machine_t *m;
 	vm_proc_t *p;
@@ -93,6 +94,59 @@ static char *check_folios(const vm_machine_t *m, const vm_file_t *f)
 		}
 	}
 	return NULL;
+}
+
+/* Memory cgroups: each one's charged frames of each kind, the pages on its
+ * lists (every listed frame on the lists of its own cgroup) and its swap
+ * entries, recounted. */
+static char *check_memcg(vm_machine_t *m)
+{
+	const vm_frames_t *fr = &m->frames;
+	uint32_t n = m->nr_memcg + 1;
+	uint32_t (*kinds)[VM_FRAME_NR_KINDS] = g_malloc0_n(n, sizeof *kinds);
+	uint32_t *listed = g_new0(uint32_t, n);
+	uint64_t *swap = g_new0(uint64_t, n);
+	char *err = NULL;
+	for (uint32_t pfn = 0; pfn < fr->nr; pfn++) {
+		const vm_frame_t *f = &fr->f[pfn];
+		if (f->memcg >= n) {
+			err = g_strdup_printf("frame %u: charged to cgroup %u, which does "
+					      "not exist", pfn, f->memcg);
+			break;
+		}
+		if (f->kind == VM_FRAME_FREE && f->memcg) {
+			err = g_strdup_printf("frame %u: free but charged", pfn);
+			break;
+		}
+		kinds[f->memcg][f->kind]++;
+		listed[f->memcg] += f->list != VM_RECLAIM_NONE &&
+				    f->list != VM_RECLAIM_ASIDE;
+	}
+	for (uint32_t s = 0; !err && m->swap_memcg && s < m->nr_swap_slots; s++)
+		swap[m->swap_memcg[s]]++;
+	for (uint32_t id = 1; !err && id < n; id++) {
+		const vm_memcg_t *cg = m->memcg[id];
+		for (int k = VM_FRAME_ANON; !err && k < VM_FRAME_NR_KINDS; k++)
+			if (kinds[id][k] != fr->cg_nr[id][k])
+				err = g_strdup_printf("cgroup %s: %u frames of kind %d "
+						      "charged, counted %u", cg->name,
+						      kinds[id][k], k, fr->cg_nr[id][k]);
+		if (!err && cg->lruvec && listed[id] != vm_reclaim_nr(cg->lruvec))
+			err = g_strdup_printf("cgroup %s: %u of its frames listed, its "
+					      "lists hold %u", cg->name, listed[id],
+					      vm_reclaim_nr(cg->lruvec));
+		if (!err && swap[id] != cg->swap)
+			err = g_strdup_printf("cgroup %s: %" G_GUINT64_FORMAT " swap "
+					      "entries charged, counted %" G_GUINT64_FORMAT,
+					      cg->name, swap[id], cg->swap);
+	}
+	if (!err && m->reclaim && listed[0] != vm_reclaim_nr(m->reclaim))
+		err = g_strdup_printf("%u uncharged frames listed, the machine's "
+				      "lists hold %u", listed[0], vm_reclaim_nr(m->reclaim));
+	g_free(kinds);
+	g_free(listed);
+	g_free(swap);
+	return err;
 }
 
 char *vm_check_machine(vm_machine_t *m)
@@ -205,6 +259,8 @@ char *vm_check_machine(vm_machine_t *m)
 			c.err = g_strdup_printf("frame %u: anonymous page on no reclaim list", pfn);
 	for (guint k = 0; !c.err && k < m->files->len; k++)
 		c.err = check_folios(m, g_ptr_array_index(m->files, k));
+	if (!c.err && m->nr_memcg)
+		c.err = check_memcg(m);
 	g_free(c.maps);
 	g_free(c.swaps);
 	return c.err;

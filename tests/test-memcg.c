@@ -1,0 +1,279 @@
+/*
+ * Tests of memory cgroups (models/memcg.c, the charge in
+ * machine.c, the cgroup's own reclaim in vmscan.c and its OOM killer)
+ * through small traces on the `tiny` profile, with the invariant checker
+ * on after every event (it recounts every cgroup's charges, listed pages
+ * and swap entries).  Each trace carries the expected values, worked out
+ * by hand in its comments, as expect lines.
+ *
+ * The machine: `tiny`, 16 frames of 4 KiB, every frame usable
+ * (reclaim.watermark_min=0, reclaim.kswapd=false), no swap, no
+ * readahead.  Page tables take no frames (mmu.pt_frames=false) but count
+ * in pt_pages (the top table from creation, one leaf per 16-page region
+ * touched), so a process's badness is rss + 2 once it has touched one
+ * region.  A cgroup's limit of 16K is 4 pages.  A cgroup at its limit
+ * reclaims SWAP_CLUSTER_MAX (32) pages a time: on a 4-page cgroup, every
+ * page on its lists.
+ */
+#include <check.h>
+#include <glib.h>
+#include <string.h>
+
+#include "sim/config.h"
+#include "sim/engine.h"
+#include "sim/stats.h"
+#include "traces/error.h"
+#include "models/proc.h"
+#include "models/memcg.h"
+
+#define MAX_EVENTS 20000
+#define TINY "vmt 1\nprofile tiny\nset reclaim.watermark_min=0\n" \
+	"set reclaim.kswapd=false\nset swap.size=0\n"
+
+typedef struct {
+	const char *name;
+	const char *policy;      /* reclaim.policy, NULL: lru2q */
+	const char *trace;       /* after TINY */
+} memcg_case_t;
+
+static const memcg_case_t cases[] = {
+	/* Charge and uncharge: 4 anonymous pages written, 2 unmapped. */
+	{ "charge", NULL,
+	  "file data size=16K\n"
+	  "1 cgroup create box max=32K\n"          /* 8 pages */
+	  "1 cgroup enter box\n"
+	  "1 expect cgroup.box.procs=1 cgroup.box.current_pages=0\n"
+	  "1 mmap 0x10000 16K rw private anon\n"
+	  "1 seq w 0x10000 16K\n"
+	  "1 expect cgroup.box.current_pages=4 cgroup.box.anon_pages=4\n"
+	  "1 expect cgroup.box.pgfault=4 cgroup.box.pgmajfault=0 pgfault=4\n"
+	  "1 munmap 0x10000 8K\n"
+	  "1 expect cgroup.box.current_pages=2 cgroup.box.peak_pages=4\n"
+	  /* a read() charges the page cache: one miss, one page */
+	  "1 open data fd=3\n"
+	  "1 read 3 0 4K\n"
+	  "1 expect cgroup.box.current_pages=3 cgroup.box.file_pages=1\n"
+	  "1 exit\n"
+	  /* the anonymous pages go with the process, the cached page stays */
+	  "1 expect cgroup.box.procs=0 cgroup.box.current_pages=1\n"
+	  "1 expect cgroup.box.anon_pages=0 cgroup.box.file_pages=1\n" },
+
+	/* Limit reclaim takes only the cgroup's pages.  Pid 1, outside,
+	 * caches a's 4 pages; pid 2, in a 4-page cgroup, reads b's 8 pages
+	 * one read() each.  Page 5 finds the cgroup full: its reclaim frees
+	 * the 4 pages on its lists (b 0-3, a batch of 32 asked), then b 4-7
+	 * fill it again.  a is untouched; 8 frames stay free. */
+	{ "limit-reclaim", NULL,
+	  "file a size=16K\n"
+	  "file b size=32K\n"
+	  "1 cgroup create box max=16K\n"
+	  "1 open a fd=3\n"
+	  "1 read 3 0 16K\n"
+	  "1 fork 2\n"
+	  "2 cgroup enter box\n"
+	  "2 open b fd=4\n"
+	  "2 read 4 0 4K\n2 read 4 4K 4K\n2 read 4 8K 4K\n2 read 4 12K 4K\n"
+	  "2 expect cgroup.box.current_pages=4 cgroup.box.pgsteal=0\n"
+	  "2 read 4 16K 4K\n"
+	  "2 expect cgroup.box.current_pages=1 cgroup.box.pgsteal=4 cgroup.box.max=1\n"
+	  "2 read 4 20K 4K\n2 read 4 24K 4K\n2 read 4 28K 4K\n"
+	  "2 expect cgroup.box.current_pages=4 cgroup.box.pgsteal=4\n"
+	  "2 expect file=a cached_pages=4\n"
+	  "2 expect file=b cached_pages=4\n"
+	  "2 expect free_pages=8 pgsteal=4 direct_reclaims=0 oom_kills=0\n" },
+
+	/* The cgroup's OOM killer chooses inside the cgroup.  Pid 1 (outside)
+	 * holds 8 pages: badness 8 + 2 = 10, the largest of the machine.  In
+	 * the 4-page cgroup, pid 2 and its child 3 (which inherits the
+	 * cgroup): 2 writes 1 page (badness 3), 3 writes 3 (badness 5); the
+	 * cgroup is full.  2's next page: nothing reclaimable (anonymous, no
+	 * swap), 16 retries, then the OOM killer over {2, 3} kills 3, and
+	 * 2 gets its page.  Pid 1 survives. */
+	{ "oom-inside", NULL,
+	  "1 cgroup create box max=16K\n"
+	  "1 fork 2\n"
+	  "2 cgroup enter box\n"
+	  "2 fork 3\n"
+	  "2 expect cgroup.box.procs=2\n"
+	  "1 mmap 0x10000 32K rw private anon\n"
+	  "1 seq w 0x10000 32K\n"
+	  "2 mmap 0x40000 8K rw private anon\n"
+	  "2 w 0x40000\n"
+	  "3 mmap 0x80000 16K rw private anon\n"
+	  "3 seq w 0x80000 12K\n"
+	  "3 expect cgroup.box.current_pages=4 oom_kills=0\n"
+	  "2 w 0x41000\n"
+	  "2 expect cgroup.box.oom_kill=1 cgroup.box.oom=1 oom_kills=1\n"
+	  "2 expect cgroup.box.max=17 cgroup.box.current_pages=2 cgroup.box.procs=1\n"
+	  "2 expect pid=3 state=killed killed_by=oom\n"
+	  "2 expect pid=2 state=running rss_anon=2\n"
+	  "2 expect pid=1 state=running rss_anon=8\n" },
+
+	/* Page cache is charged to the cgroup that first touched it.  Pid 2
+	 * (in the cgroup) reads page 0 of data; pid 1 (outside) reads pages
+	 * 0 and 1: page 0 is a hit and stays the cgroup's, page 1 is pid 1's
+	 * (charged nowhere).  Pid 2 exits: its page stays charged. */
+	{ "first-toucher", NULL,
+	  "file data size=16K\n"
+	  "1 cgroup create box max=16K\n"
+	  "1 open data fd=3\n"
+	  "1 fork 2\n"
+	  "2 cgroup enter box\n"
+	  "2 read 3 0 4K\n"
+	  "2 expect cgroup.box.file_pages=1\n"
+	  "2 exit\n"
+	  "1 read 3 0 8K\n"
+	  "1 expect file=data cached_pages=2\n"
+	  "1 expect cgroup.box.file_pages=1 cgroup.box.current_pages=1 cgroup.box.procs=0\n"
+	  "1 expect file_pages=2 disk_reads=2\n" },
+
+	/* A refault in a cgroup, lru2q: 4 pages, file pages 0-3 read, page 4
+	 * evicts 0-3 (with shadows: nonresident_age 1..4), 5-7 fill the
+	 * cgroup, page 0 again evicts 4-7 (age 8) and refaults: distance
+	 * 8 - 0 = 8 against a workingset of 0 active pages, not activated. */
+	{ "refault-lru2q", NULL,
+	  "file f size=32K\n"
+	  "1 cgroup create box max=16K\n"
+	  "1 cgroup enter box\n"
+	  "1 open f fd=3\n"
+	  "1 read 3 0 4K\n1 read 3 4K 4K\n1 read 3 8K 4K\n1 read 3 12K 4K\n"
+	  "1 read 3 16K 4K\n1 read 3 20K 4K\n1 read 3 24K 4K\n1 read 3 28K 4K\n"
+	  "1 read 3 0 4K\n"
+	  "1 expect cgroup.box.workingset_refault_file=1 cgroup.box.workingset_activate_file=0\n"
+	  "1 expect workingset_refault_file=1 cgroup.box.pgsteal=8 cgroup.box.current_pages=1\n" },
+
+	/* The same under lru: no shadow entries, no refault counted. */
+	{ "refault-lru", "lru",
+	  "file f size=32K\n"
+	  "1 cgroup create box max=16K\n"
+	  "1 cgroup enter box\n"
+	  "1 open f fd=3\n"
+	  "1 read 3 0 4K\n1 read 3 4K 4K\n1 read 3 8K 4K\n1 read 3 12K 4K\n"
+	  "1 read 3 16K 4K\n1 read 3 20K 4K\n1 read 3 24K 4K\n1 read 3 28K 4K\n"
+	  "1 read 3 0 4K\n"
+	  "1 expect cgroup.box.workingset_refault_file=0 cgroup.box.pgsteal=8\n" },
+
+	/* swap.max: with 8 slots of swap but swap.max=4K (1 entry), a
+	 * 4-page cgroup writing 6 anonymous pages swaps out one page (the
+	 * 5th write: its reclaim swaps the oldest, then the cgroup's swap is
+	 * full) and then, at the 6th, nothing can go: the OOM killer. */
+	{ "swap-max", NULL,
+	  "set swap.size=32K\n"
+	  "1 cgroup create box max=16K swap.max=4K\n"
+	  "1 fork 2\n"
+	  "2 cgroup enter box\n"
+	  "2 mmap 0x10000 24K rw private anon\n"
+	  "2 seq w 0x10000 20K\n"
+	  "2 expect cgroup.box.swap_pages=1 cgroup.box.current_pages=4 pswpout=1\n"
+	  "2 w 0x15000\n"
+	  /* pid 2's expect lines run after its killed write (pid 1's
+	   * could run while 2 waits for its swap-out) */
+	  "2 expect cgroup.box.oom_kill=1\n"
+	  "2 expect pid=2 state=killed killed_by=oom\n"
+	  "2 expect cgroup.box.swap_pages=0 swap_pages=0\n" },
+
+	/* high: above 3 pages, each charge reclaims back to 3 (file pages,
+	 * every one on the lists: a batch of 32 asked frees them all). */
+	{ "high", NULL,
+	  "file f size=32K\n"
+	  "1 cgroup create box max=32K high=12K\n"
+	  "1 cgroup enter box\n"
+	  "1 open f fd=3\n"
+	  "1 read 3 0 4K\n1 read 3 4K 4K\n1 read 3 8K 4K\n"
+	  "1 expect cgroup.box.current_pages=3 cgroup.box.high=0\n"
+	  "1 read 3 12K 4K\n"
+	  /* the 4th page is charged (4 > 3): the 3 listed pages go; the
+	   * new one is not on the lists yet */
+	  "1 expect cgroup.box.high=1 cgroup.box.current_pages=1 cgroup.box.max=0\n"
+	  "1 expect cgroup.box.throttle_ns=0\n" },
+};
+
+static void on_fail(void *ctx, const char *msg)
+{
+	g_ptr_array_add(ctx, g_strdup(msg));
+}
+
+START_TEST(memcg_case)
+{
+	const memcg_case_t *c = &cases[_i];
+	vm_config_t cfg;
+	GError *err = NULL;
+	GPtrArray *fails = g_ptr_array_new_with_free_func(g_free);
+	char *text = g_strconcat(TINY, c->policy ? "set reclaim.policy=" : "",
+				 c->policy ? c->policy : "", c->policy ? "\n" : "",
+				 c->trace, NULL);
+	ck_assert(vm_config_load(&cfg, "tiny", &err));
+	vm_engine_opts_t opts = { .check = TRUE, .on_expect_fail = on_fail,
+				  .ctx = fails };
+	vm_engine_t *e = vm_engine_open_memory("t.vmt", text, &cfg, NULL, &opts, &err);
+	ck_assert_msg(e != NULL, "%s: open: %s", c->name, err ? err->message : "?");
+	int r = 1;
+	unsigned i;
+	for (i = 0; i < MAX_EVENTS && r > 0; i++)
+		r = vm_engine_step(e, &err);
+	ck_assert_msg(r == 0, "%s: %s", c->name, err ? err->message : "did not finish");
+	GString *s = g_string_new(NULL);
+	for (guint k = 0; k < fails->len; k++)
+		g_string_append_printf(s, "\n  %s", (char *)g_ptr_array_index(fails, k));
+	ck_assert_msg(vm_engine_expect_failed(e) == 0, "%s:%s", c->name, s->str);
+	ck_assert_uint_gt(vm_engine_expect_passed(e), 0);
+	g_string_free(s, TRUE);
+	vm_engine_free(e);
+	g_ptr_array_free(fails, TRUE);
+	g_free(text);
+}
+END_TEST
+
+/* Trace errors: a cgroup that does not exist, made twice, checked before
+ * it is made. */
+static const struct {
+	const char *trace, *want;
+} bad[] = {
+	{ "1 cgroup enter box\n", "t.vmt:6:16: no cgroup 'box'" },
+	{ "1 cgroup create box max=4K\n1 cgroup create box max=8K\n",
+	  "t.vmt:7:17: cgroup 'box' exists already" },
+	{ "1 expect cgroup.box.oom_kill=0\n", "t.vmt:6:10: expect: no cgroup 'box'" },
+	{ "1 cgroup create box max=4K\n1 expect cgroup.box.bogus=0\n",
+	  "t.vmt:7:10: expect: unknown cgroup statistic 'cgroup.box.bogus'" },
+};
+
+START_TEST(memcg_bad)
+{
+	vm_config_t cfg;
+	GError *err = NULL;
+	char *text = g_strconcat(TINY, bad[_i].trace, NULL);
+	ck_assert(vm_config_load(&cfg, "tiny", &err));
+	vm_engine_opts_t opts = { 0 };
+	vm_engine_t *e = vm_engine_open_memory("t.vmt", text, &cfg, NULL, &opts, &err);
+	if (e) {
+		int r = 1;
+		for (unsigned i = 0; i < MAX_EVENTS && r > 0; i++)
+			r = vm_engine_step(e, &err);
+		vm_engine_free(e);
+	}
+	ck_assert_msg(err != NULL, "'%s' was accepted", bad[_i].trace);
+	ck_assert_msg(g_str_has_prefix(err->message, bad[_i].want),
+		      "got '%s', want '%s'", err->message, bad[_i].want);
+	g_error_free(err);
+	g_free(text);
+}
+END_TEST
+
+static Suite *memcg_suite(void)
+{
+	Suite *s = suite_create("memcg");
+	TCase *tc = tcase_create("cases");
+	tcase_add_loop_test(tc, memcg_case, 0, G_N_ELEMENTS(cases));
+	tcase_add_loop_test(tc, memcg_bad, 0, G_N_ELEMENTS(bad));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(memcg_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
