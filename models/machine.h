@@ -112,6 +112,7 @@ typedef struct {
 typedef struct {
 	uint32_t pid;
 	uint64_t rss, swap, pt, points;
+	uint16_t memcg;          /* the cgroup whose OOM killer it was, 0: the machine's */
 } vm_oom_info_t;
 
 /* The latest refault with a shadow entry (workingset.c), for narration. */

@@ -49,7 +49,7 @@ gboolean vm_oom_kill(vm_machine_t *m)
 	m->last_oom = (vm_oom_info_t){
 		.pid = victim->pid, .rss = victim->rss_anon + victim->rss_file,
 		.swap = victim->swap_pages, .pt = victim->pt_pages,
-		.points = best,
+		.points = best, .memcg = m->oom_memcg,
 	};
 	m->c.oom_kills++;
 	if (victim->pid == m->cur_pid)

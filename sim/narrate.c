@@ -3,6 +3,7 @@
  * hardware and the kernel did it: TLB, walk, fault handler, cost.
  */
 #include <string.h>
+#include "models/memcg.h"
 #include "sim/narrate.h"
 #include "sim/op.h"
 #include "sim/query.h"
@@ -370,11 +371,21 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 	reclaim_part(out, m, st);
 	if (st->oom_kills) {
 		const vm_oom_info_t *o = &m->last_oom;
-		g_string_append_printf(out, "; nothing left to reclaim: the OOM killer killed "
-				       "pid %u, the largest (rss %" G_GUINT64_FORMAT " + swap %"
-				       G_GUINT64_FORMAT " + page tables %" G_GUINT64_FORMAT
-				       " = %" G_GUINT64_FORMAT " pages)", o->pid, o->rss,
-				       o->swap, o->pt, o->points);
+		const vm_memcg_t *cg = vm_memcg_get(m, o->memcg);
+		if (cg)   /* mem_cgroup_out_of_memory */
+			g_string_append_printf(out, "; cgroup '%s' at its limit with nothing "
+					       "left to reclaim: its OOM killer killed pid %u, "
+					       "the largest in it (rss %" G_GUINT64_FORMAT
+					       " + swap %" G_GUINT64_FORMAT " + page tables %"
+					       G_GUINT64_FORMAT " = %" G_GUINT64_FORMAT " pages)",
+					       cg->name, o->pid, o->rss, o->swap, o->pt, o->points);
+		else
+			g_string_append_printf(out, "; nothing left to reclaim: the OOM "
+					       "killer killed pid %u, the largest (rss %"
+					       G_GUINT64_FORMAT " + swap %" G_GUINT64_FORMAT
+					       " + page tables %" G_GUINT64_FORMAT " = %"
+					       G_GUINT64_FORMAT " pages)", o->pid, o->rss,
+					       o->swap, o->pt, o->points);
 		if (st->oom_kills > 1)
 			g_string_append_printf(out, " and %" G_GUINT64_FORMAT " more before it",
 					       st->oom_kills - 1);
