@@ -42,6 +42,7 @@
 #include "traces/outfile.h"
 #include "traces/vmt.h"
 #include "models/proc.h"
+#include "models/memcg.h"
 
 #define TL_PID_MEMORY 0x80000000u
 #define TL_PID_DISK   0x80000001u
@@ -51,6 +52,10 @@ enum { C_FREE, C_FILE, C_ANON, C_DIRTY, C_SWAP, C_NR };
 static const char *const counter_names[C_NR] = {
 	"free", "file", "anon", "dirty", "swap",
 };
+
+/* A memory cgroup's counters: its charged pages by kind (a stacked chart:
+ * memory.current), and its refaults and OOM kills so far. */
+enum { CG_ANON, CG_FILE, CG_PT, CG_REFAULT, CG_OOM_KILL, CG_NR };
 
 /* A request just submitted: where its slice is, and when it completes. */
 typedef struct {
@@ -84,6 +89,10 @@ struct vm_timeline {
 	uint64_t nr_flows;
 	uint64_t counter[C_NR];   /* the values last written */
 	gboolean have_counters;
+	/* per memory cgroup (models/memcg.h), the values last written:
+	 * anon, file, pagetables, refaults, oom_kill; NULL until one exists */
+	uint64_t (*cg_counter)[CG_NR];
+	uint32_t nr_cg_written;   /* cgroups with values written */
 };
 
 /* ---- JSON ------------------------------------------------------------------ */
@@ -287,6 +296,43 @@ static void sample_counters(vm_timeline_t *tl, uint64_t ts)
 		tl->counter[i] = v[i];
 	}
 	tl->have_counters = TRUE;
+	for (uint32_t id = 1; id <= m->nr_memcg; id++) {
+		const vm_memcg_t *cg = m->memcg[id];
+		uint64_t c[CG_NR] = {
+			[CG_ANON] = vm_memcg_usage_kind(m, cg, VM_FRAME_ANON),
+			[CG_FILE] = vm_memcg_usage_kind(m, cg, VM_FRAME_FILE),
+			[CG_PT] = vm_memcg_usage_kind(m, cg, VM_FRAME_PT),
+			[CG_REFAULT] = cg->st.workingset_refault_anon +
+				       cg->st.workingset_refault_file,
+			[CG_OOM_KILL] = cg->st.oom_kill,
+		};
+		if (!tl->cg_counter)
+			tl->cg_counter = g_malloc0_n(VM_MEMCG_MAX + 1, sizeof *tl->cg_counter);
+		gboolean fresh = id > tl->nr_cg_written;
+		if (!fresh && memcmp(c, tl->cg_counter[id], sizeof c) == 0)
+			continue;
+		char name[300];
+		g_snprintf(name, sizeof name, "cgroup %s", cg->name);
+		if (fresh || memcmp(c, tl->cg_counter[id], 3 * sizeof *c) != 0) {
+			ev_open(tl, "C", name, "memory", ts, 0, TL_PID_MEMORY,
+				TL_PID_MEMORY, NULL);
+			arg_u64(tl, "anon", c[CG_ANON]);
+			arg_u64(tl, "file", c[CG_FILE]);
+			arg_u64(tl, "pagetables", c[CG_PT]);
+			ev_close(tl);
+		}
+		if (fresh || memcmp(c + CG_REFAULT, tl->cg_counter[id] + CG_REFAULT,
+				    2 * sizeof *c) != 0) {
+			g_strlcat(name, " events", sizeof name);
+			ev_open(tl, "C", name, "memory", ts, 0, TL_PID_MEMORY,
+				TL_PID_MEMORY, NULL);
+			arg_u64(tl, "workingset_refault", c[CG_REFAULT]);
+			arg_u64(tl, "oom_kill", c[CG_OOM_KILL]);
+			ev_close(tl);
+		}
+		memcpy(tl->cg_counter[id], c, sizeof c);
+		tl->nr_cg_written = MAX(tl->nr_cg_written, id);
+	}
 }
 
 /*
@@ -681,6 +727,7 @@ void vm_timeline_free(vm_timeline_t *tl)
 	g_hash_table_destroy(tl->named);
 	g_free(tl->slot_named);
 	g_free(tl->oom_seen);
+	g_free(tl->cg_counter);
 	g_free(tl);
 }
 

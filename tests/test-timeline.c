@@ -902,6 +902,30 @@ START_TEST(test_oom_kill)
 }
 END_TEST
 
+/* A cgroup's counters: its pages by kind, its OOM kill (memcg-oom.vmt:
+ * pid 2's 10240 pages, then pid 3's 7680 after the kill). */
+START_TEST(test_memcg_counters)
+{
+	runinfo_t ri;
+	jval_t *root = timeline_of("memcg-oom.vmt", &ri);
+	ck_assert_uint_eq(ri.oom_kills, 1);
+	guint n = count_events(root, "C", "cgroup box", "memory");
+	ck_assert_uint_ge(n, 3);   /* at 0, after each writer */
+	jval_t *last = find_event(root, "C", "cgroup box", n - 1);
+	ck_assert_int_eq(jint(jget(last, "args"), "anon"), 7680);
+	ck_assert_int_eq(jint(jget(last, "args"), "file"), 0);
+	guint ne = count_events(root, "C", "cgroup box events", "memory");
+	ck_assert_uint_eq(ne, 2);  /* at 0, and the kill */
+	jval_t *k = find_event(root, "C", "cgroup box events", 1);
+	ck_assert_int_eq(jint(jget(k, "args"), "oom_kill"), 1);
+	/* a trace without cgroups has no such counter */
+	jfree(root);
+	root = timeline_of("oom-noswap.vmt", &ri);
+	ck_assert_uint_eq(count_events(root, "C", "cgroup box", NULL), 0);
+	jfree(root);
+}
+END_TEST
+
 START_TEST(test_signals)
 {
 	runinfo_t ri;
@@ -1327,6 +1351,7 @@ static Suite *timeline_suite(void)
 	tcase_add_test(tc, test_cold_touch);
 	tcase_add_test(tc, test_fork_cow);
 	tcase_add_test(tc, test_oom_kill);
+	tcase_add_test(tc, test_memcg_counters);
 	tcase_add_test(tc, test_signals);
 	tcase_add_test(tc, test_crash_and_sleep);
 	tcase_add_test(tc, test_swap);
