@@ -6,6 +6,7 @@
  * millisecond).
  */
 #include <string.h>
+#include "models/memcg.h"
 #include "sim/query.h"
 #include "sim/stats.h"
 #include "models/proc.h"
@@ -409,7 +410,8 @@ uint64_t vm_query_disk_slot(vm_engine_t *e, unsigned i)
 void vm_query_stats_init(vm_q_stats_t *s)
 {
 	s->nr = vm_stats_nr_global();
-	s->v = g_new0(uint64_t, s->nr);
+	s->cap = s->nr + VM_MEMCG_MAX * vm_stats_nr_memcg();
+	s->v = g_new0(uint64_t, s->cap);
 }
 
 void vm_query_stats_clear(vm_q_stats_t *s)
@@ -422,8 +424,28 @@ void vm_query_stats_clear(vm_q_stats_t *s)
 void vm_query_stats_take(vm_engine_t *e, vm_q_stats_t *s)
 {
 	g_return_if_fail(e != NULL && s != NULL && s->v != NULL);
-	for (unsigned i = 0; i < s->nr; i++)
+	const vm_machine_t *m = mach(e);
+	unsigned g = vm_stats_nr_global(), k = vm_stats_nr_memcg();
+	s->nr = g + m->nr_memcg * k;
+	for (unsigned i = 0; i < g; i++)
 		s->v[i] = vm_stats_global(e, i);
+	for (uint32_t id = 1; id <= m->nr_memcg; id++)
+		for (unsigned j = 0; j < k; j++)
+			s->v[g + (id - 1) * k + j] = vm_stats_memcg(m, m->memcg[id], j);
+}
+
+const char *vm_query_stat_label(vm_engine_t *e, unsigned i, char *buf, size_t n)
+{
+	unsigned g = vm_stats_nr_global(), k = vm_stats_nr_memcg();
+	if (i < g)
+		return vm_stats_global_name(i);
+	const vm_machine_t *m = mach(e);
+	uint32_t id = 1 + (i - g) / k;
+	if (id > m->nr_memcg)
+		return NULL;
+	g_snprintf(buf, n, "cgroup.%s.%s", m->memcg[id]->name,
+		   vm_stats_memcg_name((i - g) % k));
+	return buf;
 }
 
 const char *vm_query_stat_name(unsigned i)
@@ -434,6 +456,8 @@ const char *vm_query_stat_name(unsigned i)
 int64_t vm_query_stat_delta(const vm_q_stats_t *before,
 			    const vm_q_stats_t *after, unsigned i)
 {
-	g_return_val_if_fail(before && after && i < before->nr && i < after->nr, 0);
+	g_return_val_if_fail(before && after && i < after->nr, 0);
+	if (i >= before->nr)   /* a cgroup made by the step */
+		return (int64_t)after->v[i];
 	return (int64_t)(after->v[i] - before->v[i]);
 }

@@ -203,18 +203,24 @@ uint64_t vm_query_disk_slot(vm_engine_t *e, unsigned i);
 
 /* ---- statistics --------------------------------------------------------- */
 
-/* docs/statistics.md's global statistics, in sim/stats.c's order, with values. */
+/* docs/statistics.md's global statistics, in sim/stats.c's order, with
+ * values; then, when the trace made memory cgroups, every cgroup's
+ * statistics (docs/statistics.md, Cgroup statistics), cgroup by cgroup. */
 typedef struct {
 	unsigned nr;
 	uint64_t *v;              /* nr values */
+	unsigned cap;             /* room in v: the globals and the most cgroups */
 } vm_q_stats_t;
 
 /* A snapshot of every global statistic (allocates once; reuse it). */
 void vm_query_stats_init(vm_q_stats_t *s);
 void vm_query_stats_clear(vm_q_stats_t *s);
 void vm_query_stats_take(vm_engine_t *e, vm_q_stats_t *s);
-/* The name of statistic @i. */
+/* The name of global statistic @i (NULL past them). */
 const char *vm_query_stat_name(unsigned i);
+/* The name of statistic @i of a snapshot of @e: a global's, or
+ * cgroup.NAME.STAT for a cgroup's, in @buf of @n bytes. */
+const char *vm_query_stat_label(vm_engine_t *e, unsigned i, char *buf, size_t n);
 /* @after[i] - @before[i] as a signed change (free_pages can fall). */
 int64_t vm_query_stat_delta(const vm_q_stats_t *before,
 			    const vm_q_stats_t *after, unsigned i);

@@ -897,7 +897,8 @@ static void draw_stats(vm_tui_t *t, const vm_rect_t *r)
 		g_snprintf(val, sizeof val, "%" G_GUINT64_FORMAT, t->after.v[i]);
 		if (d)
 			g_snprintf(del, sizeof del, " %+" G_GINT64_FORMAT, d);
-		const char *name = vm_query_stat_name(i);
+		char label[300];
+		const char *name = vm_query_stat_label(t->e, i, label, sizeof label);
 		int room = r->w - (int)strlen(val) - (int)strlen(del) - 1;
 		if (room < 4)
 			room = 4;

@@ -276,6 +276,8 @@ static void commit_view(vm_tui_t *t)
 	if (t->expect_msg->len)
 		t->step.expect_msg = t->expect_msg->str;
 	vm_narrate_step(t->narr, t->e, &t->step);
+	/* as many as were taken: a cgroup made later adds statistics */
+	t->before.nr = t->cap_before.nr;
 	memcpy(t->before.v, t->cap_before.v, t->before.nr * sizeof(uint64_t));
 	vm_query_stats_take(t->e, &t->after);
 	memcpy(t->acc, t->cap_acc, t->cap_nr * sizeof *t->acc);
@@ -308,9 +310,9 @@ static gboolean forward(vm_tui_t *t, uint64_t target, gboolean interruptible)
 		if (r == 0)
 			break;
 		/* the statistics before the event now captured */
-		uint64_t *sw = t->cap_before.v;
-		t->cap_before.v = t->scratch.v;
-		t->scratch.v = sw;
+		vm_q_stats_t sw = t->cap_before;
+		t->cap_before = t->scratch;
+		t->scratch = sw;
 		if (t->stopped)
 			break;
 		if (interruptible && (++n & 1023) == 0) {
