@@ -617,10 +617,15 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 				}
 				k->cmp = (vm_cmp_t)*c.p++;
 				k->key = get_str(&c, store, &used, 'k');
-				if (k->key != NULL)
+				/* as the .vmt reader: cgroup.NAME.STAT may
+				 * also hold dots and dashes */
+				if (k->key != NULL) {
+					gboolean cg = g_str_has_prefix(k->key, "cgroup.");
 					for (const char *q = k->key; *q; q++)
-						if (!g_ascii_isalnum(*q) && *q != '_')
+						if (!g_ascii_isalnum(*q) && *q != '_' &&
+						    !(cg && (*q == '.' || *q == '-')))
 							c.bad = "bad check key";
+				}
 				k->value = get_str(&c, store, &used, 't');
 			}
 			rec->nr_checks = (uint32_t)n;
