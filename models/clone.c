@@ -99,6 +99,8 @@ static void memcg_clone(vm_machine_t *n, const vm_machine_t *m, uint32_t slots,
 		*c = *m->memcg[id];
 		c->name = g_strdup(c->name);
 		c->lruvec = reclaim_clone(c->lruvec, &n->frames, alloc);
+		if (c->lruvec && c->lruvec->folio_ctx)
+			c->lruvec->folio_ctx = n;
 		n->memcg[id] = c;
 	}
 }
@@ -194,6 +196,8 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 	n->l1 = tlb_clone(m->l1);
 	n->l2 = tlb_clone(m->l2);
 	n->reclaim = reclaim_clone(m->reclaim, &n->frames, alloc);
+	if (n->reclaim && n->reclaim->folio_ctx)
+		n->reclaim->folio_ctx = n;   /* the copy answers for its own files */
 	n->disk = disk_clone(m->disk);
 	uint32_t slots = m->nr_swap_slots ? m->nr_swap_slots : 1;
 	n->swap_map = dup_array(m->swap_map, slots, sizeof *m->swap_map);

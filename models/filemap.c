@@ -453,6 +453,25 @@ static vm_vmscan_rc_t evict_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	return VM_VMSCAN_FREED;
 }
 
+gboolean vm_filemap_folio_refs(void *ctx, uint32_t pfn)
+{
+	vm_machine_t *m = ctx;
+	const vm_frame_t *fr = &m->frames.f[pfn];
+	vm_file_t *f = vm_file_get(m, (int32_t)fr->owner);
+	uint64_t idx = fr->index;
+	unsigned order = f->shmem ? 0 : vm_file_folio_order(f, idx);
+	if (!order)
+		return FALSE;   /* one PTE at most: the keep case */
+	uint64_t head = vm_file_folio_head(f, idx), young = 0;
+	for (uint64_t i = head; i < head + ((uint64_t)1 << order) && young < 2; i++) {
+		uint32_t q = vm_file_pfn(f, i);
+		/* a PTE maps it and the page was accessed (the accessed bit) */
+		young += q != VM_NIL && m->frames.f[q].mapcount &&
+			 (m->frames.f[q].flags & VM_FRAME_REFERENCED);
+	}
+	return young > 1;
+}
+
 vm_vmscan_rc_t vm_filemap_evict(vm_machine_t *m, uint32_t pfn, gboolean written)
 {
 	vm_frame_t *fr = &m->frames.f[pfn];

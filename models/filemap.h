@@ -104,4 +104,8 @@ static inline void vm_filemap_used(vm_machine_t *m, uint32_t pfn)
 	}
 }
 
+/* rc->folio_refs (reclaim.h) for the machine @ctx: is @pfn a page of a
+ * large folio of which more than one page is mapped and referenced? */
+gboolean vm_filemap_folio_refs(void *ctx, uint32_t pfn);
+
 #endif

@@ -130,6 +130,10 @@ gboolean vm_machine_set_reclaim(vm_machine_t *m,
 	m->reclaim = vm_reclaim_new(&m->frames,
 				    vm_reclaim_policy_find(m->cfg.reclaim_policy),
 				    &params);
+	if (m->reclaim && m->folio_order) {
+		m->reclaim->folio_refs = vm_filemap_folio_refs;
+		m->reclaim->folio_ctx = m;
+	}
 	vm_memcg_reset_lruvecs(m);
 	return m->reclaim != NULL;
 }

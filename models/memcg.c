@@ -37,7 +37,13 @@ static vm_reclaim_t *new_lruvec(vm_machine_t *m)
 	/* the machine's policy, with its parameters (and opt's oracle) */
 	if (!m->reclaim)
 		return NULL;
-	return vm_reclaim_new(&m->frames, m->reclaim->ops, &m->reclaim->params);
+	vm_reclaim_t *rc = vm_reclaim_new(&m->frames, m->reclaim->ops,
+					  &m->reclaim->params);
+	if (rc) {
+		rc->folio_refs = m->reclaim->folio_refs;
+		rc->folio_ctx = m->reclaim->folio_ctx;
+	}
+	return rc;
 }
 
 static uint64_t to_pages(const vm_machine_t *m, uint64_t bytes)

@@ -31,7 +31,10 @@
  *     except executable file pages, which this model does not tell apart);
  *     then look at the inactive tail: referenced -> clear the bit and move
  *     it to the inactive head (one more round to prove itself: the
- *     folio_check_references "keep" case); not referenced -> the victim.
+ *     folio_check_references "keep" case), except for a page of a large
+ *     page-cache folio that more than one PTE referenced, which goes to
+ *     the active head (its "activate" case: referenced_ptes > 1; the
+ *     caller answers through rc->folio_refs); not referenced -> the victim.
  *     Each inactive page looked at counts in pgscan, each active one in
  *     pgrefill.  The loop ends: each step clears a bit or returns a page.
  *   - inactive is low (inactive_is_low): inactive * ratio < active, with
@@ -289,6 +292,17 @@ static uint32_t lru2q_victim(vm_reclaim_t *rc, gboolean want_anon,
 		if (!(f->flags & VM_FRAME_REFERENCED)) {
 			vm_reclaim_list_del(rc->fr, ina, pfn);
 			return pfn;
+		}
+		if (f->kind == VM_FRAME_FILE && rc->folio_refs &&
+		    rc->folio_refs(rc->folio_ctx, pfn)) {
+			/* a large folio mapped by PTEs, more than one of
+			 * them young: FOLIOREF_ACTIVATE (referenced_ptes > 1),
+			 * and move_folios_to_lru ages the lruvec */
+			f->flags |= VM_FRAME_ACTIVE;
+			vm_reclaim_list_move(rc->fr, ina, active(q, (vm_reclaim_type_t)t), pfn);
+			rc->stats.pgactivate++;
+			q->nonresident_age++;
+			continue;
 		}
 		f->flags &= (uint8_t)~VM_FRAME_REFERENCED;
 		vm_reclaim_list_move(rc->fr, ina, ina, pfn);

@@ -170,6 +170,12 @@ struct vm_reclaim {
 	gboolean ws_measured;
 	gboolean ws_activated;     /* the refault hook activated the page
 				    * (workingset_activate_*) */
+	/* The caller's answer to folio_referenced for a referenced page at
+	 * the inactive tail: does @pfn belong to a large page-cache folio
+	 * that more than one PTE referenced (folio_check_references then
+	 * activates it)?  NULL: never (no large folios).  Only lru2q asks. */
+	gboolean (*folio_refs)(void *ctx, uint32_t pfn);
+	void *folio_ctx;           /* its first argument (the machine) */
 };
 
 /* The policy registry: NULL-terminated, the default (lru2q) first.  Its
