@@ -231,6 +231,15 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			order = 0;
 			o = 0;
 		}
+		/* a large folio is charged to a cgroup at once, with
+		 * readahead's __GFP_NORETRY: one round of reclaim, and when
+		 * that leaves too little room, the order-0 fallback for the
+		 * rest of the window (page_cache_ra_order) */
+		if (o && G_UNLIKELY(m->nr_memcg) &&
+		    !vm_memcg_charge_noretry(m, (uint64_t)1 << o)) {
+			order = 0;
+			o = 0;
+		}
 		uint64_t n = (uint64_t)1 << o, k;
 		for (k = 0; k < n; k++) {
 			uint64_t j = i + k;

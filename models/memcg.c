@@ -159,6 +159,18 @@ gboolean vm_memcg_try_charge(vm_machine_t *m, uint16_t id)
 	return !m->cur_killed;
 }
 
+gboolean vm_memcg_charge_noretry(vm_machine_t *m, uint64_t nr)
+{
+	vm_memcg_t *cg = vm_memcg_get(m, m->cur_memcg);
+	if (!cg || vm_memcg_usage(m, cg) + nr <= cg->max)
+		return TRUE;
+	if (m->cur_killed || charger_dying(m))
+		return FALSE;
+	cg->st.ev_max++;
+	vm_vmscan_shrink_memcg(m, cg, MAX(nr, VM_MEMCG_RECLAIM_BATCH));
+	return vm_memcg_usage(m, cg) + nr <= cg->max;
+}
+
 /* calculate_overage: how far above high, in 2^-20 of high. */
 static uint64_t overage(uint64_t usage, uint64_t high)
 {

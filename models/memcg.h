@@ -117,6 +117,11 @@ void vm_memcg_exit(vm_machine_t *m, vm_proc_t *p);
  * nobody to kill goes over the limit (try_charge's force).
  */
 gboolean vm_memcg_try_charge(vm_machine_t *m, uint16_t id);
+/* A large folio of @nr pages is about to be charged to the running
+ * operation's cgroup with __GFP_NORETRY: TRUE when it fits, after at most
+ * one round of reclaim (try_charge_memcg's nomem otherwise); TRUE
+ * outside every cgroup. */
+gboolean vm_memcg_charge_noretry(vm_machine_t *m, uint64_t nr);
 /* The frame @pfn just allocated is charged to cgroup @id, and its high
  * limit enforced (mem_cgroup_handle_over_high). */
 void vm_memcg_commit(vm_machine_t *m, uint32_t pfn, uint16_t id);

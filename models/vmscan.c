@@ -290,7 +290,9 @@ uint64_t vm_vmscan_shrink_memcg(vm_machine_t *m, vm_memcg_t *cg,
 	if (!rc)
 		return 0;
 	uint32_t budget = vm_reclaim_nr(rc) + 1;
-	uint64_t scanned = rc->stats.pgscan, freed = 0;
+	/* freed counts pages, as nr_reclaimed does: a large folio's victim
+	 * frees all its pages (nr_evicted counts them) */
+	uint64_t scanned = rc->stats.pgscan, evicted = m->nr_evicted, freed = 0;
 	uint64_t unmaps = m->nr_reclaim_unmaps;
 	/* anonymous pages only while swap and the cgroup's swap.max allow */
 	gboolean may_swap = m->swap_used < m->nr_swap_slots &&
@@ -300,17 +302,16 @@ uint64_t vm_vmscan_shrink_memcg(vm_machine_t *m, vm_memcg_t *cg,
 		if (pfn == VM_NIL)
 			break;
 		budget--;
-		if (vm_vmscan_evict(m, pfn, FALSE) == VM_VMSCAN_FREED) {
+		if (vm_vmscan_evict(m, pfn, FALSE) == VM_VMSCAN_FREED)
 			m->nr_evicted++;
-			freed++;
-		} else {   /* kept, or under writeback from now on */
+		else   /* kept, or under writeback from now on */
 			vm_reclaim_set_aside(rc, pfn);
-		}
+		freed = m->nr_evicted - evicted;
 	}
 	/* nothing freed, but the cgroup's pages are being written: wait for
 	 * the first (memcg reclaim throttles on writeback) */
 	if (!freed && wait_pageout_memcg(m, cg->id))
-		freed++;
+		freed = m->nr_evicted - evicted;
 	vm_reclaim_putback_aside(rc);
 	m->reclaim_ns += (rc->stats.pgscan - scanned) * m->cfg.cost_reclaim +
 			 (m->nr_reclaim_unmaps - unmaps) * m->cfg.cost_reclaim_mapped;
