@@ -244,7 +244,9 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		for (k = 0; k < n; k++) {
 			uint64_t j = i + k;
 			/* a page nobody asked for is readahead's: its
-			 * allocation fails rather than kill (readahead_gfp_mask) */
+			 * allocation fails rather than kill (readahead_gfp_mask),
+			 * and so does its charge to a cgroup (__GFP_NORETRY:
+			 * one round of reclaim, memcg.c) */
 			m->alloc_noretry = j != idx;
 			uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, j);
 			m->alloc_noretry = FALSE;

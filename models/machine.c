@@ -27,8 +27,10 @@ uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 	 * comes before the page allocator in Linux too): its own reclaim and
 	 * OOM killer, memcg.c */
 	uint16_t cg = G_UNLIKELY(m->nr_memcg) ? m->cur_memcg : 0;
-	if (cg && !vm_memcg_try_charge(m, cg))
-		return VM_NIL;   /* its OOM killer chose the faulting process */
+	if (cg && (m->alloc_noretry ? !vm_memcg_charge_noretry(m, 1)
+				    : !vm_memcg_try_charge(m, cg)))
+		return VM_NIL;   /* no room for readahead, or its OOM killer
+				  * chose the faulting process */
 	if (m->frames.nr_free <= m->wm_min && m->reclaim &&
 	    !vm_vmscan_direct(m, who))
 		return VM_NIL;   /* the OOM killer chose the allocating process */

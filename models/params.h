@@ -72,6 +72,10 @@ typedef struct {
 	uint32_t writeback_dirty_ratio;      /* percent */
 
 	char oom_policy[VM_CONFIG_WORD];     /* registered in models/oom.c */
+
+	uint64_t cgroup_max;         /* bytes: pid 1 starts in the memory cgroup
+				      * `profile` with this memory.max (0:
+				      * in none); models/memcg.h */
 } vm_config_t;
 
 #endif

@@ -151,6 +151,9 @@ static const cfg_key_t keys[] = {
 	 * page maps (checked with the page size in vm_config_validate) */
 	{ .name = "cache.folio_max", .type = KEY_SIZE,
 	  .offset = OFF(cache_folio_max), .min = 0, .max = GiB },
+	/* a memory cgroup for the whole trace, so that a batch grid can
+	 * vary its limit: 0, no cgroup */
+	K_SIZE("cgroup.max", cgroup_max, 0, MAX_SIZE),
 };
 #define NR_KEYS G_N_ELEMENTS(keys)
 

@@ -25,6 +25,7 @@
  */
 #include <string.h>
 #include <unistd.h>
+#include "models/memcg.h"
 #include "sim/engine-int.h"
 #include "sim/op.h"
 #include "sim/config.h"
@@ -163,6 +164,21 @@ static gboolean host_can_back(const vm_config_t *cfg, GError **error)
 	return FALSE;
 }
 
+/* The profile's cgroup.max (docs/profiles.md): pid 1 starts in the memory
+ * cgroup `profile` with that limit, made the first time (the trace checker
+ * knows the name). */
+static void profile_cgroup(vm_engine_t *e)
+{
+	if (!e->cfg.cgroup_max)
+		return;
+	vm_memcg_t *cg = vm_memcg_find(e->m, VM_ENGINE_CGROUP);
+	if (!cg)
+		cg = vm_memcg_create(e->m, VM_ENGINE_CGROUP, e->cfg.cgroup_max,
+				     VM_MEMCG_NONE, VM_MEMCG_NONE);
+	vm_memcg_enter(e->m, vm_proc_lookup(e->m, 1), cg);
+}
+
+
 static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 {
 	gboolean got = FALSE;
@@ -266,6 +282,7 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 			    "out of memory: no frame for process 1's page table");
 		return FALSE;
 	}
+	profile_cgroup(e);
 	e->pos.cpu_pid = 1;
 	e->m->cur_asid = 1;
 	vm_config_watermarks(&e->cfg, &e->m->wm_min, &e->m->wm_low, &e->m->wm_high);
@@ -709,6 +726,7 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 			    e->name, e->crash.line);
 		return FALSE;
 	}
+	profile_cgroup(e);   /* the rebooted pid 1 starts there again */
 	/* pid 1's records after the crash belong to the rebooted one */
 	task_t *t1 = vm_sched_task(e, 1);
 	vm_sched_incarnate(e, t1, p1, t1->forks_read);

@@ -142,4 +142,7 @@ uint64_t vm_engine_events(const vm_engine_t *e);
  * `accesses` statistic, how much of the trace ran (batch's `ran`). */
 uint64_t vm_engine_skipped_accesses(const vm_engine_t *e);
 
+/* The memory cgroup a profile's cgroup.max puts pid 1 in. */
+#define VM_ENGINE_CGROUP "profile"
+
 #endif

@@ -333,6 +333,9 @@ static void write_json(vm_engine_t *e, GString *out)
 	g_string_append(out, "{\"vmscope\": 1, \"profile\": {\"name\": ");
 	json_string(out, cfg->name);
 	for (unsigned i = 0; i < vm_config_nr_keys(); i++) {
+		/* cgroup.max only when set: runs without it report as before */
+		if (!cfg->cgroup_max && strcmp(vm_config_key_name(i), "cgroup.max") == 0)
+			continue;
 		g_string_append(out, ", ");
 		json_string(out, vm_config_key_name(i));
 		g_string_append(out, ": ");

@@ -57,6 +57,8 @@ vm_tracecheck_t *vm_tracecheck_new(const vm_config_t *cfg, const char *name)
 	c->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	c->cgroups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_hash_table_add(c->seen, GUINT_TO_POINTER(1));
+	if (cfg->cgroup_max)   /* made by the engine for the profile */
+		g_hash_table_add(c->cgroups, g_strdup(VM_ENGINE_CGROUP));
 	reset(c);
 	return c;
 }

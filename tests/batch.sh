@@ -840,5 +840,31 @@ else
 	not_ok "the recorded sqlite3 grid ($verdict)" "$(show sqlite)" "$(head -5 sqliteout/results.csv 2>&1)"
 fi
 
+# The same program in a memory cgroup (profile key cgroup.max): 20 cells;
+# at 3M only the 16 cold faults; smaller limits fault more under every
+# policy; only the policies with shadow entries (lru2q, mglru) count
+# refaults; no cell's cgroup runs out (oom_kills 0).
+vm memcg batch -q -j 2 -o memcgout "$EXP/reclaim-sqlite-memcg.ini"
+verdict=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "majflt") c = i;
+		if ($i == "workingset_refault_file") w = i; if ($i == "oom_kills") o = i }; next }
+	{ f[$2, $3] = $c; r[$2, $3] = $w; n++ }
+	$2 == "3M" && $c != 16 { bad = "3M" }
+	$o != 0 { bad = "oom" }
+	END {
+		if (n != 20) bad = "rows"
+		split("lru2q mglru lru clock", p, " ")
+		for (i = 1; i <= 4; i++) {
+			if (!(f["768K", p[i]] > f["2M", p[i]])) bad = "size " p[i]
+			if ((p[i] == "lru" || p[i] == "clock") && r["768K", p[i]] != 0) bad = "refaults " p[i]
+			if ((p[i] == "lru2q" || p[i] == "mglru") && r["768K", p[i]] == 0) bad = "no refaults " p[i]
+		}
+		print bad ? bad : "good"
+	}' memcgout/results.csv 2>/dev/null)
+if [ "$rc" = 0 ] && [ "$verdict" = good ]; then
+	ok "the recorded sqlite3 grid in a memory cgroup: 20 cells, 16 cold faults at 3M, more at 768K, refaults only with shadow entries"
+else
+	not_ok "the recorded sqlite3 grid in a memory cgroup ($verdict)" "$(show memcg)" "$(head -5 memcgout/results.csv 2>&1)"
+fi
+
 echo "batch: $passed passed, $failed failed"
 [ "$failed" = 0 ]

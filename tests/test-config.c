@@ -134,6 +134,7 @@ static const struct {
 	{ "writeback.dirty_ratio", "20" },
 	{ "oom.policy", "badness" },
 	{ "cache.folio_max", "0" },
+	{ "cgroup.max", "0" },
 };
 
 START_TEST(test_default_value)

@@ -25,6 +25,8 @@
 #include "traces/error.h"
 #include "models/proc.h"
 #include "models/memcg.h"
+#include "models/file.h"
+#include "models/filemap.h"
 
 #define MAX_EVENTS 20000
 #define TINY "vmt 1\nprofile tiny\nset reclaim.watermark_min=0\n" \
@@ -172,6 +174,19 @@ static const memcg_case_t cases[] = {
 	  "2 expect pid=2 state=killed killed_by=oom\n"
 	  "2 expect cgroup.box.swap_pages=0 swap_pages=0\n" },
 
+	/* The profile key cgroup.max: pid 1 starts in cgroup `profile`, and
+	 * its child with it; a trace cannot make that name again (see bad
+	 * below).  4 pages: 5 anonymous pages, no swap, the OOM killer. */
+	{ "profile-key", NULL,
+	  "set cgroup.max=16K\n"
+	  "1 expect cgroup.profile.procs=1 cgroup.profile.current_pages=0\n"
+	  "1 fork 2\n"
+	  "1 expect cgroup.profile.procs=2\n"
+	  "2 mmap 0x10000 20K rw private anon\n"
+	  "2 seq w 0x10000 20K\n"
+	  "2 expect cgroup.profile.oom_kill=1 cgroup.profile.procs=1\n"
+	  "2 expect pid=2 state=killed\n" },
+
 	/* high: above 3 pages, each charge reclaims back to 3 (file pages,
 	 * every one on the lists: a batch of 32 asked frees them all). */
 	{ "high", NULL,
@@ -235,6 +250,8 @@ static const struct {
 	{ "1 expect cgroup.box.oom_kill=0\n", "t.vmt:6:10: expect: no cgroup 'box'" },
 	{ "1 cgroup create box max=4K\n1 expect cgroup.box.bogus=0\n",
 	  "t.vmt:7:10: expect: unknown cgroup statistic 'cgroup.box.bogus'" },
+	{ "set cgroup.max=8K\n1 cgroup create profile max=4K\n",
+	  "t.vmt:7:17: cgroup 'profile' exists already" },
 };
 
 START_TEST(memcg_bad)
@@ -259,12 +276,70 @@ START_TEST(memcg_bad)
 }
 END_TEST
 
+/*
+ * folio_check_references' "activate" case (models/reclaim-lru2q.c asks
+ * vm_filemap_folio_refs): a page of a large folio that more than one PTE
+ * references.  cache.folio_max=16K on tiny: a 16K write at offset 0 makes
+ * one order-2 folio (write_begin's folio as large as the write), 4K writes
+ * make order-0 pages.
+ *
+ *   trace         folio order  mapped and referenced pages   activate?
+ *   big-mapped    2            4 (the fault maps the folio)  yes
+ *   big-unmapped  2            0                             no
+ *   small-mapped  0            2                             no (keep)
+ */
+static const struct {
+	const char *name, *trace;
+	unsigned order;
+	gboolean refs;
+} folio_cases[] = {
+	{ "big-mapped",
+	  "1 open a fd=3 create\n1 write 3 0 16K\n"
+	  "1 mmap 0x10000 16K r shared fd=3\n1 r 0x10000\n1 r 0x11000\n", 2, TRUE },
+	{ "big-unmapped",
+	  "1 open a fd=3 create\n1 write 3 0 16K\n", 2, FALSE },
+	{ "small-mapped",
+	  "1 open a fd=3 create\n1 write 3 0 4K\n1 write 3 4K 4K\n"
+	  "1 write 3 8K 4K\n1 write 3 12K 4K\n"
+	  "1 mmap 0x10000 16K r shared fd=3\n1 r 0x10000\n1 r 0x11000\n", 0, FALSE },
+};
+
+START_TEST(memcg_folio_refs)
+{
+	vm_config_t cfg;
+	GError *err = NULL;
+	char *text = g_strconcat(TINY, "set cache.folio_max=16K\n",
+				 folio_cases[_i].trace, NULL);
+	ck_assert(vm_config_load(&cfg, "tiny", &err));
+	vm_engine_opts_t opts = { .check = TRUE };
+	vm_engine_t *e = vm_engine_open_memory("t.vmt", text, &cfg, NULL, &opts, &err);
+	ck_assert_msg(e != NULL, "open: %s", err ? err->message : "?");
+	int r = 1;
+	for (unsigned i = 0; i < MAX_EVENTS && r > 0; i++)
+		r = vm_engine_step(e, &err);
+	ck_assert_msg(r == 0, "%s", err ? err->message : "did not finish");
+	vm_machine_t *m = vm_engine_machine(e);
+	const vm_file_t *f = vm_stats_find_file(m, "a");
+	ck_assert_ptr_nonnull(f);
+	uint32_t pfn = vm_file_pfn(f, 0);
+	ck_assert_uint_ne(pfn, VM_NIL);
+	ck_assert_uint_eq(vm_file_folio_order(f, 0), folio_cases[_i].order);
+	ck_assert_msg(vm_filemap_folio_refs(m, pfn) == folio_cases[_i].refs,
+		      "%s: folio_refs is %d", folio_cases[_i].name, !folio_cases[_i].refs);
+	/* every list's policy asks the machine (the cgroups' too) */
+	ck_assert_ptr_eq(m->reclaim->folio_ctx, m);
+	vm_engine_free(e);
+	g_free(text);
+}
+END_TEST
+
 static Suite *memcg_suite(void)
 {
 	Suite *s = suite_create("memcg");
 	TCase *tc = tcase_create("cases");
 	tcase_add_loop_test(tc, memcg_case, 0, G_N_ELEMENTS(cases));
 	tcase_add_loop_test(tc, memcg_bad, 0, G_N_ELEMENTS(bad));
+	tcase_add_loop_test(tc, memcg_folio_refs, 0, G_N_ELEMENTS(folio_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }
