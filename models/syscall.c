@@ -233,6 +233,28 @@ vm_proc_t *vm_syscall_fork(vm_machine_t *m, vm_proc_t *p, uint32_t pid,
 	return child;
 }
 
+vm_proc_t *vm_syscall_clone(vm_machine_t *m, vm_proc_t *p, uint32_t tid,
+			    vm_result_t *res)
+{
+	enter(m, res);
+	vm_proc_t *t = vm_proc_clone_thread(m, p, tid);
+	leave(m, res);
+	return t;
+}
+
+void vm_syscall_thread_exit(vm_machine_t *m, vm_proc_t *t, vm_result_t *res)
+{
+	enter(m, res);
+	vm_proc_thread_exit(m, t, VM_KILL_NONE);
+	leave(m, res);
+}
+
+void vm_syscall_pin(vm_machine_t *m, vm_result_t *res)
+{
+	enter(m, res);
+	leave(m, res);
+}
+
 void vm_syscall_exit(vm_machine_t *m, vm_proc_t *p, vm_result_t *res)
 {
 	enter(m, res);

@@ -99,6 +99,10 @@ const vm_op_t vm_ops[VM_REC_NR] = {
 	[VM_REC_MAP] = { "map", VM_OP_EVENT, FALSE, 3, 0,
 			 { ADDR, A(FRAME, "FRAME"), A(PROT, "PROT") },
 			 .codec = "ACP" },
+	[VM_REC_CLONE] = { "clone", VM_OP_EVENT, FALSE, 1, 0,
+			   { A(CHILD, "CHILD") }, .codec = "K" },
+	[VM_REC_PIN] = { "pin", VM_OP_EVENT, FALSE, 1, 0,
+			 { A(FRAME, "CPU") }, .codec = "C" },
 	/* global events */
 	[VM_REC_CRASH] = { "crash", VM_OP_GLOBAL, FALSE, 0, 0, { { 0 } },
 			   .codec = "" },

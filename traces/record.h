@@ -54,6 +54,10 @@ typedef enum {
 	/* an event, after the header kinds so that .vmtb tags stay: `map`
 	 * places a page at a given frame (exercises with a given layout) */
 	VM_REC_MAP,       /* addr, count = frame, prot */
+	/* events for several CPUs, after `map` so that .vmtb tags stay:
+	 * `clone CHILD` makes a thread, `pin CPU` sets a task's affinity */
+	VM_REC_CLONE,     /* child */
+	VM_REC_PIN,       /* count = the CPU */
 	VM_REC_NR,
 	/* Made by the engine, never read or written, outside every table of
 	 * the trace formats: a turn of kswapd on the CPU (a step of its own,
@@ -86,7 +90,7 @@ typedef struct {
 	uint64_t off;       /* MMAP: off= (default 0) */
 	uint64_t ns;        /* SLEEP: the duration in nanoseconds */
 	int32_t fd;         /* MMAP (-1 for anon), OPEN, CLOSE, READ, WRITE, FSYNC, FTRUNCATE */
-	uint32_t child;     /* FORK */
+	uint32_t child;     /* FORK, CLONE */
 	uint32_t prot;      /* VM_PROT_* */
 	uint32_t flags;     /* VM_MAP_*, VM_FILE_*, VM_OPEN_* */
 	uint32_t arg;       /* vm_madv_t, vm_msync_t, vm_sig_t */
