@@ -552,6 +552,8 @@ static inline acc_rc_t access_one(vm_engine_t *e, task_t *t, vm_proc_t *p,
 	if (G_UNLIKELY(t->thread != NULL)) {
 		t->thread->accesses++;
 		t->thread->cpu_ns += res->cost;
+		t->thread->last_outcome = p->last_outcome;
+		t->thread->last_pfn = p->last_pfn;
 	}
 	st->nr_access++;
 	if (G_UNLIKELY(e->oracle != NULL))
