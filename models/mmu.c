@@ -69,8 +69,8 @@ static gboolean wait_locked_page(vm_machine_t *m, vm_proc_t *p, uint64_t pte,
 	if (pfn >= m->frames.nr)
 		return FALSE;   /* the zero page */
 	const vm_frame_t *f = &m->frames.f[pfn];
-	if (!(f->flags & VM_FRAME_LOCKED) || vm_frame_read_done(f) <= m->now)
-		return FALSE;
+	if (vm_frame_read_done(f) <= m->now)
+		return FALSE;   /* read (or never read): up to date */
 	res->outcome = VM_OUT_MINOR;
 	res->why = VM_WHY_FILE_LOCKED;
 	res->pfn = (uint32_t)pfn;

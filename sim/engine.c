@@ -497,7 +497,16 @@ void vm_engine_free(vm_engine_t *e)
 vm_machine_t *vm_engine_machine(vm_engine_t *e) { return e->m; }
 const vm_config_t *vm_engine_config(const vm_engine_t *e) { return &e->cfg; }
 const char *vm_engine_trace_name(const vm_engine_t *e) { return e->name; }
-uint64_t vm_engine_now(const vm_engine_t *e) { return e->m ? e->m->now : 0; }
+uint64_t vm_engine_now(const vm_engine_t *e)
+{
+	if (!e->m)
+		return 0;
+	/* several CPUs: the clock is the start of the latest record, and
+	 * the time so far is when the busiest CPU is done */
+	if (G_UNLIKELY(e->m->smp != NULL))
+		return MAX(e->m->now, e->m->smp->horizon);
+	return e->m->now;
+}
 uint64_t vm_engine_expect_passed(const vm_engine_t *e) { return e->pos.passed; }
 uint64_t vm_engine_expect_failed(const vm_engine_t *e) { return e->pos.failed; }
 uint64_t vm_engine_events(const vm_engine_t *e) { return e->pos.events; }
@@ -1074,8 +1083,6 @@ static int step_once(vm_engine_t *e, GError **error)
 			e->m->now = ev.time;   /* every process waits: idle */
 		dispatch(e, &ev);
 	}
-	if (G_UNLIKELY(e->m->smp != NULL) && e->m->smp->horizon > e->m->now)
-		e->m->now = e->m->smp->horizon;   /* the last CPU to finish */
 	if (e->pos.buffered) {
 		g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
 			    "%s: %" G_GUINT64_FORMAT " events can never run (their process never came to exist)",

@@ -54,6 +54,10 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 	else if (res->outcome == VM_OUT_WALK)
 		g_string_append_printf(out, ", PTE present: frame %u; TLB filled",
 				       res->pfn);
+	else if (res->why == VM_WHY_FILE_LOCKED)
+		g_string_append(out, ", PTE present: another thread's fault has just "
+				     "mapped it, but its page is locked for that read, "
+				     "so this thread faults and sleeps on the page lock");
 	else
 		g_string_append(out, ", PTE present but does not allow it");
 }
