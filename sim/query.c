@@ -86,9 +86,13 @@ static void count_pte(void *vctx, uint64_t vpn, uint64_t *slot)
 }
 
 /* A live process whose page tables can be read. */
+/* The running process of @pid, whose memory the queries read: a thread's
+ * is its process's (the leader holds the mm). */
 static vm_proc_t *live_proc(vm_machine_t *m, uint32_t pid)
 {
 	vm_proc_t *p = vm_proc_lookup(m, pid);
+	if (p && p->state == VM_PROC_RUNNING)
+		p = vm_proc_mm(p);
 	return p && p->state == VM_PROC_RUNNING ? p : NULL;
 }
 
@@ -97,6 +101,8 @@ gboolean vm_query_vma(vm_engine_t *e, uint32_t pid, unsigned i, vm_q_vma_t *out)
 	g_return_val_if_fail(e != NULL && out != NULL, FALSE);
 	vm_machine_t *m = mach(e);
 	vm_proc_t *p = vm_proc_lookup(m, pid);
+	if (p)
+		p = vm_proc_mm(p);   /* a thread's mappings are its process's */
 	if (!p || i >= p->nr_vma)
 		return FALSE;
 	const vm_vma_t *v = &p->vma[i];
