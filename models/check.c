@@ -10,6 +10,7 @@
 #include "models/file.h"
 #include "models/mm.h"
 #include "models/memcg.h"
+#include "models/smp.h"
 typedef struct {
 	vm_machine_t *m;
 	vm_proc_t *p;
@@ -149,6 +150,69 @@ static char *check_memcg(vm_machine_t *m)
 	return err;
 }
 
+/*
+ * Several CPUs (smp.h): what the shootdown protocol promises.  A CPU whose
+ * ASID for an mm is up to date with the mm's tlb_gen holds only entries
+ * that agree with the page table (the frame, and no permission the PTE
+ * lacks); one that is behind may hold stale ones, which its next switch to
+ * the mm flushes.  No CPU holds an entry of an ended process, and a CPU
+ * with an mm loaded has its bit in the mm's cpumask.
+ */
+static char *check_tlb_entries(vm_machine_t *m, unsigned c, const vm_tlb_t *t)
+{
+	const vm_cpu_t *cpu = &m->smp->cpu[c];
+	unsigned n = t->nr_sets * t->ways;
+	for (unsigned i = 0; i < n; i++) {
+		const vm_tlb_entry_t *e = &t->entries[i];
+		if (!e->valid)
+			continue;
+		vm_proc_t *p = vm_proc_lookup(m, e->asid);
+		if (!p || p->leader || p->state != VM_PROC_RUNNING)
+			return g_strdup_printf("CPU %u: a TLB entry of pid %u, which has "
+					       "no running mm", c, e->asid);
+		const vm_asid_t *a = NULL;
+		for (unsigned k = 0; k < VM_SMP_NR_ASIDS; k++)
+			if (cpu->asid[k].mm == e->asid)
+				a = &cpu->asid[k];
+		if (!a)
+			return g_strdup_printf("CPU %u: TLB entries of pid %u, whose ASID "
+					       "slot was taken by another mm", c, e->asid);
+		if (a->tlb_gen < p->tlb_gen)
+			continue;   /* stale allowed: flushed at the next switch */
+		uint64_t *slot = e->vpn < m->pt.vpn_limit
+			? vm_pt_lookup(&m->pt, p->root, e->vpn) : NULL;
+		uint64_t pte = slot ? *slot : 0;
+		uint8_t perm = (uint8_t)((pte & VM_PTE_PERM) >> 1);
+		if (!(pte & VM_PTE_P) || VM_PTE_PFN(pte) != e->pfn ||
+		    (e->perm & ~perm))
+			return g_strdup_printf("CPU %u: a TLB entry of pid %u for page 0x%"
+					       G_GINT64_MODIFIER "x (frame %" G_GUINT64_FORMAT
+					       ") that the page table no longer has, and no "
+					       "flush pending (a missed shootdown)", c,
+					       e->asid, e->vpn, e->pfn);
+	}
+	return NULL;
+}
+
+static char *check_smp(vm_machine_t *m)
+{
+	for (unsigned c = 0; c < m->smp->nr_cpus; c++) {
+		const vm_cpu_t *cpu = &m->smp->cpu[c];
+		if (cpu->loaded_mm) {
+			vm_proc_t *p = vm_proc_lookup(m, cpu->loaded_mm);
+			if (!p || !(p->cpumask & (1ull << c)))
+				return g_strdup_printf("CPU %u has pid %u's mm loaded but is "
+						       "not in its cpumask", c, cpu->loaded_mm);
+		}
+		char *bad = check_tlb_entries(m, c, cpu->l1);
+		if (!bad && cpu->l2)
+			bad = check_tlb_entries(m, c, cpu->l2);
+		if (bad)
+			return bad;
+	}
+	return NULL;
+}
+
 char *vm_check_machine(vm_machine_t *m)
 {
 	vm_frames_t *fr = &m->frames;
@@ -263,5 +327,7 @@ char *vm_check_machine(vm_machine_t *m)
 		c.err = check_memcg(m);
 	g_free(c.maps);
 	g_free(c.swaps);
+	if (!c.err && m->smp)
+		c.err = check_smp(m);
 	return c.err;
 }

@@ -30,6 +30,7 @@
 #include "models/memcg.h"
 #include <string.h>
 #include "models/clone.h"
+#include "models/smp.h"
 #include "models/proc.h"
 #include "models/file.h"
 #include "models/mm.h"
@@ -193,8 +194,15 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 		frames_fill_pristine(n->frames.f, n->frame_slot, copy, dirty,
 				     m->frames.nr);
 	pt_clone(&n->pt, &m->pt, n);
-	n->l1 = tlb_clone(m->l1);
-	n->l2 = tlb_clone(m->l2);
+	if (G_UNLIKELY(m->smp != NULL)) {
+		/* m->l1 and m->l2 are the running CPU's, cloned with it */
+		n->smp = vm_smp_clone(m->smp, n, tlb_clone);
+		n->l1 = n->smp->cpu[m->smp->cur].l1;
+		n->l2 = n->smp->cpu[m->smp->cur].l2;
+	} else {
+		n->l1 = tlb_clone(m->l1);
+		n->l2 = tlb_clone(m->l2);
+	}
 	n->reclaim = reclaim_clone(m->reclaim, &n->frames, alloc);
 	if (n->reclaim && n->reclaim->folio_ctx)
 		n->reclaim->folio_ctx = n;   /* the copy answers for its own files */
@@ -243,6 +251,17 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 		n->procs[i] = q;
 		g_hash_table_insert(proc_map, (gpointer)p, q);
 	}
+	/* threads after the processes: each points at its leader */
+	n->threads = m->cap_threads ? g_new(vm_proc_t *, m->cap_threads) : NULL;
+	for (uint32_t i = 0; i < m->nr_threads; i++) {
+		vm_proc_t *q = g_new(vm_proc_t, 1);
+		*q = *m->threads[i];
+		q->leader = g_hash_table_lookup(proc_map, m->threads[i]->leader);
+		g_assert(q->leader);
+		n->threads[i] = q;
+		g_hash_table_insert(proc_map, m->threads[i], q);
+	}
+	n->cur_thread = NULL;
 	n->by_pid = g_hash_table_new(g_direct_hash, g_direct_equal);
 	g_hash_table_iter_init(&it, m->by_pid);
 	while (g_hash_table_iter_next(&it, &k, &v)) {

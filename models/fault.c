@@ -51,6 +51,7 @@
  */
 #include "models/memcg.h"
 #include "models/fault.h"
+#include "models/mmu.h"
 #include "models/proc.h"
 #include "models/file.h"
 #include "models/filemap.h"
@@ -117,9 +118,13 @@ static void mm_account_fault(vm_machine_t *m, vm_proc_t *p, unsigned ret)
 	if (ret & VM_FAULT_MAJOR) {
 		m->c.majflt++;
 		p->majflt++;
+		if (m->cur_thread)
+			m->cur_thread->majflt++;
 	} else {
 		m->c.minflt++;
 		p->minflt++;
+		if (m->cur_thread)
+			m->cur_thread->minflt++;
 	}
 	vm_memcg_count_fault(m, p, (ret & VM_FAULT_MAJOR) != 0);
 }
@@ -304,6 +309,16 @@ static unsigned do_swap_page(vm_machine_t *m, vm_fault_t *vmf)
  * page of a private file mapping (cow: the file never sees the write).
  * The copy replaces our share of the old page.
  */
+/* ptep_clear_flush: the PTE of another page replaces the read-only one,
+ * which other CPUs running the mm may still cache (flush_tlb_page: an
+ * IPI to each).  With one CPU the fault's own TLB fill replaces the
+ * entry, as before. */
+static void ptep_clear_flush(vm_machine_t *m, vm_fault_t *vmf)
+{
+	if (G_UNLIKELY(m->smp != NULL))
+		vm_mmu_tlb_invalidate(m, vmf->p, vmf->vpn, 1);
+}
+
 static unsigned wp_page_copy(vm_machine_t *m, vm_fault_t *vmf, uint32_t old)
 {
 	vm_proc_t *p = vmf->p;
@@ -313,6 +328,7 @@ static unsigned wp_page_copy(vm_machine_t *m, vm_fault_t *vmf, uint32_t old)
 			return oom(vmf->res);
 		set_outcome(vmf->res, VM_OUT_MINOR, VM_WHY_ZERO_REPLACED);
 		set_pte(m, vmf, pte);
+		ptep_clear_flush(m, vmf);
 		return 0;
 	}
 	vm_frame_t *fr = &m->frames.f[old];
@@ -331,7 +347,10 @@ static unsigned wp_page_copy(vm_machine_t *m, vm_fault_t *vmf, uint32_t old)
 	set_outcome(vmf->res, VM_OUT_COW, file ? VM_WHY_PRIVATE_COPY : VM_WHY_COW_COPY);
 	m->c.cow_faults++;
 	p->cow_faults++;
+	if (m->cur_thread)
+		m->cur_thread->cow_faults++;
 	set_pte(m, vmf, pte);
+	ptep_clear_flush(m, vmf);
 	return 0;
 }
 
@@ -580,7 +599,7 @@ uint64_t vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	vm_fault_t vmf = { .p = p, .vpn = vpn, .acc = acc, .page = VM_NIL,
 			   .res = res };
 	m->cur_pid = p->pid;
-	m->cur_memcg = p->memcg;
+	m->cur_memcg = vm_proc_mm(p)->memcg;   /* a thread's is its mm's */
 	m->memcg_pid = p->pid;
 	m->cur_killed = FALSE;
 	m->alloc_wait = 0;

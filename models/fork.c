@@ -143,11 +143,8 @@ vm_proc_t *vm_fork_process(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 		vm_proc_exit(m, child, VM_KILL_OOM);
 		return NULL;
 	}
-	if (f.protected_pages) {
-		vm_tlb_flush_asid(m->l1, parent->pid);
-		if (m->l2)
-			vm_tlb_flush_asid(m->l2, parent->pid);
-	}
+	if (f.protected_pages)
+		vm_mmu_tlb_flush_mm(m, parent);   /* dup_mmap's flush_tlb_mm */
 	*cost = child->pt_pages * m->cfg.cost_page_copy;
 	return child;
 }

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include "models/machine.h"
+#include "models/smp.h"
 #include "models/proc.h"
 #include "models/file.h"
 #include "models/fs.h"
@@ -95,6 +96,8 @@ vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 	m->l2 = vm_tlb_new(cfg->tlb_l2_entries, cfg->tlb_l2_ways, ops);
 	m->by_pid = g_hash_table_new(g_direct_hash, g_direct_equal);
 	m->cur_asid = 0;
+	if (cfg->cpus > 1)
+		m->smp = vm_smp_new(m);
 	m->disk = vm_disk_new(cfg);
 	vm_swap_init(m);
 	m->files = g_ptr_array_new();
@@ -158,7 +161,11 @@ void vm_machine_free(vm_machine_t *m)
 	g_ptr_array_free(m->files, TRUE);
 	g_hash_table_destroy(m->names);
 	g_free(m->procs);
+	for (uint32_t i = 0; i < m->nr_threads; i++)
+		g_free(m->threads[i]);
+	g_free(m->threads);
 	g_hash_table_destroy(m->by_pid);
+	vm_smp_free(m);
 	vm_tlb_free(m->l1);
 	vm_tlb_free(m->l2);
 	vm_memcg_free_all(m);

@@ -61,6 +61,7 @@
 
 typedef struct vm_proc vm_proc_t;     /* proc.h */
 typedef struct vm_file vm_file_t;     /* file.h */
+typedef struct vm_smp vm_smp_t;       /* smp.h */
 
 /* docs/statistics.md global statistics kept by the models (the engine keeps time). */
 typedef struct {
@@ -150,6 +151,14 @@ typedef struct vm_machine {
 	vm_proc_t **procs;       /* every process ever created, in creation order */
 	uint32_t nr_procs, cap_procs;
 	GHashTable *by_pid;      /* pid -> vm_proc_t*, live or dead */
+	vm_proc_t **threads;     /* every thread ever cloned (not leaders),
+				  * in creation order */
+	uint32_t nr_threads, cap_threads;
+	vm_smp_t *smp;           /* the CPUs when cpus > 1 (smp.h); NULL with
+				  * one CPU, whose TLBs are l1 and l2 */
+	vm_proc_t *cur_thread;   /* the thread an access or fault runs for,
+				  * when it is not the leader (its fault
+				  * counters); NULL otherwise */
 	uint32_t cur_asid;       /* process whose translations the TLB serves */
 	uint64_t now;            /* simulated time: the one clock.  The engine
 				  * advances it by what each event costs and

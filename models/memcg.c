@@ -80,6 +80,8 @@ vm_memcg_t *vm_memcg_create(vm_machine_t *m, const char *name, uint64_t max,
 
 void vm_memcg_enter(vm_machine_t *m, vm_proc_t *p, vm_memcg_t *cg)
 {
+	/* memory is charged by mm: a thread moves its whole process */
+	p = vm_proc_mm(p);
 	if (p->memcg)
 		m->memcg[p->memcg]->nr_procs--;
 	p->memcg = cg ? cg->id : 0;

@@ -138,14 +138,38 @@ typedef struct {
 	vm_proc_t *p;
 	uint32_t prot;
 	uint64_t n;
+	uint64_t lo, hi;   /* the first and last page whose PTE was present
+			    * (mmu_gather's tlb->start and end) */
 } zap_ctx_t;
+
+static inline void gather(zap_ctx_t *z, uint64_t vpn)
+{
+	if (!z->n++)
+		z->lo = vpn;
+	z->hi = vpn;
+}
 
 static void zap_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 {
 	zap_ctx_t *z = vctx;
 	if (*slot & VM_PTE_P)
-		z->n++;
+		gather(z, vpn);
 	vm_mm_zap_pte(z->m, z->p, vpn, slot);
+}
+
+/*
+ * The TLB flush after PTEs of [start, end) were cleared or changed.  With
+ * one CPU, the whole range, as always.  With several, as tlb_finish_mmu
+ * and change_protection do: only the span of the PTEs that were present,
+ * and nothing when none was (no flush, no IPI).
+ */
+static void flush_gathered(vm_machine_t *m, vm_proc_t *p, const zap_ctx_t *z,
+			   uint64_t start, uint64_t end)
+{
+	if (G_LIKELY(m->smp == NULL))
+		vm_mmu_tlb_invalidate(m, p, start, end - start);
+	else if (z->n)
+		vm_mmu_tlb_invalidate(m, p, z->lo, z->hi + 1 - z->lo);
 }
 
 /* Unmap the pages of [start, end) without touching the VMAs. */
@@ -154,7 +178,7 @@ static uint64_t zap_range(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 {
 	zap_ctx_t z = { .m = m, .p = p };
 	vm_pt_for_each(&m->pt, p->root, start, end, zap_leaf, &z);
-	vm_mmu_tlb_invalidate(m, p, start, end - start);
+	flush_gathered(m, p, &z, start, end);
 	return z.n;
 }
 
@@ -214,6 +238,7 @@ static void protect_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 	zap_ctx_t *z = vctx;
 	if (!(*slot & VM_PTE_P))
 		return;
+	gather(z, vpn);
 	uint64_t keep = *slot & ~(uint64_t)VM_PTE_PERM;
 	*slot = keep | pte_bits_for(z->m, *slot, z->prot);
 }
@@ -224,14 +249,14 @@ void vm_mm_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 	uint64_t end = start + npages;
 	uint32_t first, last;
 	carve(p, start, end, &first, &last);
+	zap_ctx_t z = { .m = m, .p = p, .prot = prot };
 	for (uint32_t i = first; i < last; i++) {
 		vm_vma_t *v = &p->vma[i];
 		v->prot = prot;
-		zap_ctx_t z = { .m = m, .p = p, .prot = prot };
 		vm_pt_for_each(&m->pt, p->root, v->start, v->end, protect_leaf, &z);
 	}
 	/* Linux flushes the range after changing PTEs (change_protection). */
-	vm_mmu_tlb_invalidate(m, p, start, npages);
+	flush_gathered(m, p, &z, start, end);
 	merge_around(p, first, last);
 }
 

@@ -55,8 +55,11 @@ static inline void vm_mmu_access(vm_machine_t *m, vm_proc_t *p,
 
 /* Fill both TLB levels with (@vpn -> @pte) for @p. */
 void vm_mmu_tlb_fill(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, uint64_t pte);
-/* Drop [@vpn, +@n) of @p from both TLB levels. */
+/* Drop [@vpn, +@n) of @p from both TLB levels; with several CPUs, from
+ * every CPU's (flush_tlb_mm_range: IPIs, models/smp.h). */
 void vm_mmu_tlb_invalidate(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			   uint64_t n);
+/* Drop every translation of @p (flush_tlb_mm), on every CPU that runs it. */
+void vm_mmu_tlb_flush_mm(vm_machine_t *m, vm_proc_t *p);
 
 #endif

@@ -20,6 +20,7 @@ typedef struct {
 	uint64_t page_size;          /* bytes, power of two >= 64 */
 	uint64_t memory;             /* bytes, a multiple of page_size */
 	uint32_t cpus;
+	char sched_policy[VM_CONFIG_WORD];   /* "least-loaded" or "rr" (cpus > 1) */
 	gboolean zero_page;          /* read faults on anonymous memory map the
 				      * shared zero page (Linux does; some
 				      * kernels, like this host's, do not) */
@@ -32,6 +33,8 @@ typedef struct {
 	uint32_t tlb_l2_entries, tlb_l2_ways; /* entries 0: no L2 */
 	char tlb_policy[VM_CONFIG_WORD];      /* registered in models/tlb.c */
 	gboolean tlb_asid;
+	uint32_t tlb_flush_ceiling;  /* pages: a longer range is flushed whole
+				      * (tlb_single_page_flush_ceiling) */
 
 	uint64_t cost_access;        /* all costs in nanoseconds */
 	uint64_t cost_walk_ref;
@@ -43,6 +46,8 @@ typedef struct {
 	uint64_t cost_context_switch;
 	uint64_t cost_reclaim;       /* each page reclaim looks at (scans) */
 	uint64_t cost_reclaim_mapped; /* each PTE eviction removes (try_to_unmap) */
+	uint64_t cost_ipi;           /* each TLB-shootdown IPI, to its sender */
+	uint64_t cost_tlb_flush;     /* the flush an IPI makes, to its receiver */
 
 	char disk_type[VM_CONFIG_WORD];  /* registered in models/disk.c */
 	uint64_t disk_latency;       /* ns */

@@ -14,6 +14,7 @@
 #include "models/readahead.h"
 #include "models/reclaim.h"
 #include "models/oom.h"
+#include "models/smp.h"
 
 static const char *const kind_keys[VM_POLICY_NR_KINDS] = {
 	[VM_POLICY_TLB] = "tlb.policy",
@@ -21,6 +22,7 @@ static const char *const kind_keys[VM_POLICY_NR_KINDS] = {
 	[VM_POLICY_READAHEAD] = "readahead.policy",
 	[VM_POLICY_RECLAIM] = "reclaim.policy",
 	[VM_POLICY_OOM] = "oom.policy",
+	[VM_POLICY_SCHED] = "sched.policy",
 };
 
 const char *vm_policy_kind_key(vm_policy_kind_t kind)
@@ -61,6 +63,8 @@ const vm_policy_t *vm_policy_nth(vm_policy_kind_t kind, unsigned i)
 		NTH(vm_reclaim_policies, i);
 	case VM_POLICY_OOM:
 		NTH(vm_oom_policies, i);
+	case VM_POLICY_SCHED:
+		NTH(vm_sched_policies, i);
 	case VM_POLICY_NR_KINDS:
 		break;
 	}

@@ -38,6 +38,7 @@ typedef enum {
 	VM_POLICY_READAHEAD,  /* readahead.policy: how much a miss reads */
 	VM_POLICY_RECLAIM,    /* reclaim.policy: which page to evict */
 	VM_POLICY_OOM,        /* oom.policy: which process to kill */
+	VM_POLICY_SCHED,      /* sched.policy: which CPU a task goes to */
 	VM_POLICY_NR_KINDS
 } vm_policy_kind_t;
 

@@ -9,6 +9,7 @@
 #include "models/mm.h"
 #include "models/file.h"
 #include "models/fs.h"
+#include "models/smp.h"
 vm_proc_t *vm_proc_lookup(vm_machine_t *m, uint32_t pid)
 {
 	return g_hash_table_lookup(m->by_pid, GUINT_TO_POINTER(pid));
@@ -54,6 +55,12 @@ void vm_proc_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why)
 {
 	g_return_if_fail(p->state == VM_PROC_RUNNING);
 	vm_memcg_exit(m, p);
+	if (G_UNLIKELY(m->smp != NULL)) {
+		/* exit_mmap runs when no CPU runs the mm any more: every CPU
+		 * forgets it first, so that the unmapping below sends no IPI */
+		vm_smp_mm_gone(m, p->pid);
+		p->cpumask = 0;
+	}
 	/* the files it holds open or mapped, which may be freed with it */
 	GPtrArray *held = g_ptr_array_new();
 	for (uint32_t i = 0; i < p->nr_vma; i++)
@@ -78,10 +85,23 @@ void vm_proc_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why)
 	m->c.pt_pages -= p->pt_pages;
 	p->pt_pages = 0;
 	p->root = VM_NIL;
-	vm_tlb_flush_asid(m->l1, p->pid);
-	if (m->l2)
-		vm_tlb_flush_asid(m->l2, p->pid);
+	if (G_LIKELY(m->smp == NULL)) {
+		vm_tlb_flush_asid(m->l1, p->pid);
+		if (m->l2)
+			vm_tlb_flush_asid(m->l2, p->pid);
+	}
 	p->state = why == VM_KILL_NONE ? VM_PROC_EXITED : VM_PROC_KILLED;
+	if (G_UNLIKELY(p->nr_threads > 1)) {
+		/* exit_group: the other threads end with it */
+		for (uint32_t i = 0; i < m->nr_threads; i++) {
+			vm_proc_t *t = m->threads[i];
+			if (t->leader == p && t->state == VM_PROC_RUNNING) {
+				t->state = p->state;
+				t->killed_by = (uint8_t)why;
+			}
+		}
+	}
+	p->nr_threads = p->nr_threads ? 1 : 0;
 	p->killed_by = (uint8_t)why;
 	vm_fs_exit(p);
 	/* what is left is its statistics: a trace of many short-lived
@@ -94,6 +114,42 @@ void vm_proc_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why)
 	for (guint i = 0; i < held->len; i++)
 		vm_file_maybe_free(m, g_ptr_array_index(held, i));
 	g_ptr_array_free(held, TRUE);
+}
+
+vm_proc_t *vm_proc_clone_thread(vm_machine_t *m, vm_proc_t *p, uint32_t tid)
+{
+	g_return_val_if_fail(tid != 0, NULL);
+	vm_proc_t *leader = vm_proc_mm(p);
+	vm_proc_t *old = vm_proc_lookup(m, tid);
+	if (old && old->state == VM_PROC_RUNNING)
+		return NULL;
+	vm_proc_t *t = g_new0(vm_proc_t, 1);
+	t->pid = tid;
+	t->root = VM_NIL;
+	t->state = VM_PROC_RUNNING;
+	t->last_outcome = VM_OUT_NONE;
+	t->last_pfn = VM_NIL;
+	t->leader = leader;
+	if (!leader->nr_threads)
+		leader->nr_threads = 1;
+	leader->nr_threads++;
+	if (m->nr_threads == m->cap_threads) {
+		m->cap_threads = m->cap_threads ? m->cap_threads * 2 : 8;
+		m->threads = g_renew(vm_proc_t *, m->threads, m->cap_threads);
+	}
+	m->threads[m->nr_threads++] = t;
+	g_hash_table_replace(m->by_pid, GUINT_TO_POINTER(tid), t);
+	return t;
+}
+
+void vm_proc_thread_exit(vm_machine_t *m, vm_proc_t *t, vm_kill_t why)
+{
+	(void)m;
+	g_return_if_fail(t->leader != NULL && t->state == VM_PROC_RUNNING);
+	t->state = why == VM_KILL_NONE ? VM_PROC_EXITED : VM_PROC_KILLED;
+	t->killed_by = (uint8_t)why;
+	if (t->leader->nr_threads > 1)
+		t->leader->nr_threads--;
 }
 
 void vm_proc_switch_to(vm_machine_t *m, vm_proc_t *p)

@@ -43,6 +43,17 @@ struct vm_proc {
 	uint64_t cpu_ns, wait_ns;
 	uint64_t sigsegv, sigbus;
 	GHashTable *fds;         /* fd -> vm_file_t*, NULL until the first open */
+	/* Threads (`clone`): a thread is a vm_proc_t of its own for its
+	 * statistics (accesses, faults, CPU time: RUSAGE_THREAD), with no
+	 * memory of its own; the models get its leader, which owns the mm,
+	 * fds and mappings, and whose counters are the whole process's
+	 * (RUSAGE_SELF).  Threads are in by_pid but not in procs[]. */
+	vm_proc_t *leader;       /* a thread: its group leader; NULL: a process */
+	uint32_t nr_threads;     /* a leader: live tasks sharing the mm, itself
+				  * included (1: single-threaded) */
+	/* the mm's side of TLB shootdowns (models/smp.h), on the leader */
+	uint64_t cpumask;        /* mm_cpumask: CPUs that switched to it */
+	uint64_t tlb_gen;        /* bumped by each flush_tlb_mm_range */
 };
 
 /* Process @pid, or NULL.  Dead processes stay findable for statistics. */
@@ -55,6 +66,20 @@ vm_proc_t *vm_proc_spawn(vm_machine_t *m, uint32_t pid);
 void vm_proc_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why);
 /* The CPU now runs @p: with tlb.asid=false this flushes the TLBs. */
 void vm_proc_switch_to(vm_machine_t *m, vm_proc_t *p);
+/*
+ * clone(CLONE_VM|CLONE_FILES|CLONE_THREAD): thread @tid of @p's process
+ * (@p may itself be a thread: the new one joins the same group).  NULL
+ * when @tid is in use.
+ */
+vm_proc_t *vm_proc_clone_thread(vm_machine_t *m, vm_proc_t *p, uint32_t tid);
+/* A thread that is not the leader ends (exit of a thread): only it. */
+void vm_proc_thread_exit(vm_machine_t *m, vm_proc_t *t, vm_kill_t why);
+/* The process (leader) whose mm @p uses: @p itself or its leader. */
+static inline vm_proc_t *vm_proc_mm(vm_proc_t *p)
+{
+	return G_UNLIKELY(p->leader != NULL) ? p->leader : p;
+}
+
 /* Count @n new page-table pages of @p (pt_pages and its peak). */
 void vm_proc_count_tables(vm_machine_t *m, vm_proc_t *p, unsigned n);
 

@@ -25,9 +25,10 @@
 /* Entering the kernel. */
 static void enter(vm_machine_t *m, vm_proc_t *p, vm_result_t *res)
 {
-	/* what the call allocates is charged to @p's memory cgroup */
-	m->cur_memcg = p->memcg;
-	m->memcg_pid = p->pid;
+	/* what the call allocates is charged to @p's memory cgroup (a
+	 * thread's is its mm's; none for a call on no process) */
+	m->cur_memcg = p ? vm_proc_mm(p)->memcg : 0;
+	m->memcg_pid = p ? p->pid : 0;
 	m->c.syscalls++;
 	res->cost += m->cfg.cost_syscall;
 	res->why = VM_WHY_SYSCALL;
@@ -162,7 +163,7 @@ void vm_syscall_read(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
 		res->why = VM_WHY_SYSCALL;
 		m->alloc_wait = 0;
 		m->reclaim_ns = 0;
-		m->cur_memcg = p->memcg;   /* its charges are still @p's */
+		m->cur_memcg = vm_proc_mm(p)->memcg;   /* still @p's charges */
 		m->memcg_pid = p->pid;
 	} else {
 		enter(m, p, res);
@@ -238,6 +239,28 @@ vm_proc_t *vm_syscall_fork(vm_machine_t *m, vm_proc_t *p, uint32_t pid,
 	res->pages = child->pt_pages;
 	leave(m, res);
 	return child;
+}
+
+vm_proc_t *vm_syscall_clone(vm_machine_t *m, vm_proc_t *p, uint32_t tid,
+			    vm_result_t *res)
+{
+	enter(m, p, res);
+	vm_proc_t *t = vm_proc_clone_thread(m, p, tid);
+	leave(m, res);
+	return t;
+}
+
+void vm_syscall_thread_exit(vm_machine_t *m, vm_proc_t *t, vm_result_t *res)
+{
+	enter(m, t, res);
+	vm_proc_thread_exit(m, t, VM_KILL_NONE);
+	leave(m, res);
+}
+
+void vm_syscall_pin(vm_machine_t *m, vm_result_t *res)
+{
+	enter(m, NULL, res);
+	leave(m, res);
 }
 
 void vm_syscall_exit(vm_machine_t *m, vm_proc_t *p, vm_result_t *res)

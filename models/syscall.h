@@ -53,6 +53,15 @@ void vm_syscall_unlink(vm_machine_t *m, vm_proc_t *p, const char *name,
 /* fork(): the child, or NULL when memory ran out for its page tables and
  * the OOM killer could free none (res->oom); a child the OOM killer took
  * during the fork is returned, killed. */
+/* clone(CLONE_VM|CLONE_FILES|CLONE_THREAD): thread @tid of @p's process;
+ * NULL when @tid is in use. */
+vm_proc_t *vm_syscall_clone(vm_machine_t *m, vm_proc_t *p, uint32_t tid,
+			    vm_result_t *res);
+/* exit() of thread @t that is not its group's leader: only it ends. */
+void vm_syscall_thread_exit(vm_machine_t *m, vm_proc_t *t, vm_result_t *res);
+/* sched_setaffinity: the engine moves the task; the call costs a system
+ * call. */
+void vm_syscall_pin(vm_machine_t *m, vm_result_t *res);
 vm_proc_t *vm_syscall_fork(vm_machine_t *m, vm_proc_t *p, uint32_t child,
 			   vm_result_t *res);
 void vm_syscall_exit(vm_machine_t *m, vm_proc_t *p, vm_result_t *res);

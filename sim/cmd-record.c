@@ -8,13 +8,15 @@
  * The program runs under Valgrind's Lackey tool:
  *
  *   valgrind --tool=lackey --trace-mem=yes --trace-children=yes
- *            --trace-syscalls=yes --log-file=TMPDIR/lk.%p.%n.log CMD ARG...
+ *            --trace-syscalls=yes --trace-sched=yes
+ *            --log-file=TMPDIR/lk.%p.%n.log CMD ARG...
  *
  * --trace-mem prints every load, store, modify and instruction fetch;
  * --trace-syscalls prints every system call with its arguments and result
  * into the same log, in order with the accesses, so no second tracer
  * (strace) is needed; %p and %n give each process, and each program a
- * process execs, a log of its own, so forks can be followed.  Then the logs
+ * process execs, a log of its own, so forks can be followed; --trace-sched
+ * prints which thread runs, so threads can be (traces/lackey.c).  Then the logs
  * are imported (traces/lackey.c says how) into FILE: .vmtb when its name
  * ends so, else .vmt (default: record.vmt).  The logs live in a temporary
  * directory that is removed, unless --keep-logs names where to keep them.
@@ -147,6 +149,9 @@ run_valgrind(const char *dir, char **cmd, int ncmd, pid_t *pid, int *wstatus)
 	g_ptr_array_add(av, g_strdup("--trace-mem=yes"));
 	g_ptr_array_add(av, g_strdup("--trace-children=yes"));
 	g_ptr_array_add(av, g_strdup("--trace-syscalls=yes"));
+	/* the scheduler's lines say which thread runs (Valgrind runs one
+	 * at a time): traces/lackey.c follows threads by them */
+	g_ptr_array_add(av, g_strdup("--trace-sched=yes"));
 	g_ptr_array_add(av, g_strdup_printf("--log-file=%s/lk.%%p.%%n.log", dir));
 	for (int i = 0; i < ncmd; i++)
 		g_ptr_array_add(av, g_strdup(cmd[i]));
@@ -283,11 +288,15 @@ vm_cmd_record(int argc, char **argv)
 		status = vm_cli_report(err);
 		goto out;
 	}
-	fprintf(stderr, "vmscope record: %s: %u process%s, %" G_GUINT64_FORMAT
+	char *thr = st.threads ? g_strdup_printf(", %u thread%s", st.threads,
+							   st.threads == 1 ? "" : "s")
+					  : g_strdup("");
+	fprintf(stderr, "vmscope record: %s: %u process%s%s, %" G_GUINT64_FORMAT
 		" accesses -> %" G_GUINT64_FORMAT " access records, %"
 		G_GUINT64_FORMAT " call records, %u file%s\n", out, st.processes,
-		st.processes == 1 ? "" : "es", st.accesses_in, st.accesses_out,
+		st.processes == 1 ? "" : "es", thr, st.accesses_in, st.accesses_out,
 		st.syscalls_out, st.files, st.files == 1 ? "" : "s");
+	g_free(thr);
 out:
 	if (opt_keep == NULL)
 		remove_dir(dir);

@@ -68,6 +68,10 @@ typedef struct {
 	vm_policy_kind_t kind;     /* KEY_POLICY: whose registry (models/policy.h) */
 	uint64_t min, max;         /* inclusive range (KEY_BITS: per level) */
 	gboolean pow2;             /* the value must be a power of two */
+	gboolean smp;              /* matters only with cpus > 1: listed only
+				    * then, or when set away from its default
+				    * (so that one-CPU outputs stay as they
+				    * were before these keys existed) */
 } cfg_key_t;
 
 /* A parsed value on its way into or out of a vm_config_t. */
@@ -100,6 +104,8 @@ static const cfg_key_t keys[] = {
 	  .min = 32, .max = GiB, .pow2 = TRUE },
 	K_SIZE("memory", memory, 1, MAX_SIZE),
 	K_COUNT("cpus", cpus, 1, 1024),
+	{ .name = "sched.policy", .type = KEY_POLICY, .offset = OFF(sched_policy),
+	  .kind = VM_POLICY_SCHED, .smp = TRUE },
 	K_BOOL("zero_page", zero_page),
 	{ .name = "mmu.bits", .type = KEY_BITS, .offset = OFF(mmu_bits),
 	  .min = 1, .max = MAX_BITS },
@@ -110,6 +116,8 @@ static const cfg_key_t keys[] = {
 	K_COUNT("tlb.l2.ways", tlb_l2_ways, 0, MAX_TLB),
 	K_POLICY("tlb.policy", tlb_policy, VM_POLICY_TLB),
 	K_BOOL("tlb.asid", tlb_asid),
+	{ .name = "tlb.flush_ceiling", .type = KEY_COUNT,
+	  .offset = OFF(tlb_flush_ceiling), .max = UINT32_MAX, .smp = TRUE },
 	K_DURATION("cost.access", cost_access, MAX_COST),
 	K_DURATION("cost.walk_ref", cost_walk_ref, MAX_COST),
 	K_DURATION("cost.minor_fault", cost_minor_fault, MAX_COST),
@@ -120,6 +128,10 @@ static const cfg_key_t keys[] = {
 	K_DURATION("cost.context_switch", cost_context_switch, MAX_COST),
 	K_DURATION("cost.reclaim", cost_reclaim, MAX_COST),
 	K_DURATION("cost.reclaim_mapped", cost_reclaim_mapped, MAX_COST),
+	{ .name = "cost.ipi", .type = KEY_DURATION, .offset = OFF(cost_ipi),
+	  .max = MAX_COST, .smp = TRUE },
+	{ .name = "cost.tlb_flush", .type = KEY_DURATION,
+	  .offset = OFF(cost_tlb_flush), .max = MAX_COST, .smp = TRUE },
 	K_POLICY("disk.type", disk_type, VM_POLICY_DISK),
 	K_DURATION("disk.latency", disk_latency, MAX_COST),
 	K_DURATION("disk.seek", disk_seek, MAX_COST),
@@ -163,6 +175,7 @@ static const vm_config_t default_profile = {
 	.page_size = 4 * KiB,
 	.memory = GiB,
 	.cpus = 1,
+	.sched_policy = "least-loaded",
 	.zero_page = TRUE,
 	.mmu_levels = 4,
 	.mmu_bits = { 9, 9, 9, 9 },
@@ -171,6 +184,7 @@ static const vm_config_t default_profile = {
 	.tlb_l2_entries = 1536, .tlb_l2_ways = 12,
 	.tlb_policy = "lru",
 	.tlb_asid = TRUE,
+	.tlb_flush_ceiling = 33,            /* tlb_single_page_flush_ceiling */
 	.cost_access = 1,
 	.cost_walk_ref = 5,
 	.cost_minor_fault = 1000,
@@ -181,6 +195,8 @@ static const vm_config_t default_profile = {
 	.cost_context_switch = 1000,
 	.cost_reclaim = 200,                /* per page reclaim looks at */
 	.cost_reclaim_mapped = 0,           /* per PTE it removes: in cost.reclaim */
+	.cost_ipi = 1000,                   /* send, handler entry, ack */
+	.cost_tlb_flush = 200,              /* the handler's flush */
 	.disk_type = "nvme",
 	.disk_latency = 80000,
 	.disk_seek = 0,
@@ -1040,6 +1056,19 @@ gboolean vm_config_load(vm_config_t *cfg, const char *name, GError **error)
 	return FALSE;
 }
 
+gboolean vm_config_key_shown(const vm_config_t *cfg, unsigned i)
+{
+	g_return_val_if_fail(cfg != NULL && i < NR_KEYS, FALSE);
+	if (!keys[i].smp || cfg->cpus > 1)
+		return TRUE;
+	value_t v, d;
+	read_value(cfg, &keys[i], &v);
+	read_value(&default_profile, &keys[i], &d);
+	if (keys[i].type == KEY_POLICY)
+		return strcmp(v.word, d.word) != 0;
+	return v.n != d.n;
+}
+
 char *vm_config_to_ini(const vm_config_t *cfg)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -1050,6 +1079,8 @@ char *vm_config_to_ini(const vm_config_t *cfg)
 	g_key_file_set_string(kf, "profile", "name", cfg->name);
 	/* groups appear in the order of their first key: docs/profiles.md's order */
 	for (unsigned i = 0; i < NR_KEYS; i++) {
+		if (!vm_config_key_shown(cfg, i))
+			continue;
 		const char *dot = strchr(keys[i].name, '.');
 		g_autofree char *group = key_group(keys[i].name);
 		g_autofree char *value = vm_config_format_value(cfg, i);

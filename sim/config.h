@@ -77,6 +77,10 @@ int vm_config_key_lookup(const char *key);
 /* TRUE when key @i is a boolean: vm_config_key_is_number() is TRUE for it
  * too (0/1), but JSON may prefer to print true/false. */
 gboolean vm_config_key_is_bool(unsigned i);
+/* Whether key @i belongs in dumps of @cfg (the profile in `run -f json`,
+ * vm_config_to_ini): every key but those that matter only with cpus > 1,
+ * which are listed when cpus > 1 or when set away from their default. */
+gboolean vm_config_key_shown(const vm_config_t *cfg, unsigned i);
 
 /*
  * Linux's zone watermarks in pages for this profile, one zone holding all

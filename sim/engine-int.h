@@ -21,6 +21,7 @@
 #include "sim/tracecheck.h"
 #include "sim/oracle.h"
 #include "traces/vmt.h"
+#include "models/proc.h"
 
 typedef struct {
 	vm_record_t rec;      /* owned copy */
@@ -66,7 +67,21 @@ typedef struct {
 	uint64_t cur_rng;     /* RAND's splitmix64 state */
 	uint32_t heap_at;     /* its place in the ready heap, or NO_HEAP */
 	uint32_t at;          /* its place in engine.tasks */
+	vm_proc_t *thread;    /* a thread (`clone`): its own vm_proc_t, p
+			       * being its leader's, which the models get */
+	/* several CPUs (cpus > 1): */
+	int cpu;              /* the CPU it is placed on, -1: none (it waits,
+			       * or never ran) */
+	int last_cpu;         /* the one it ran on last, -1: none */
+	int pin;              /* `pin CPU`: the only CPU it may run on, -1 */
 } task_t;
+
+/* The task's process, and its thread if it is one, are alive. */
+static inline gboolean vm_task_alive(const task_t *t)
+{
+	return t->p && t->p->state == VM_PROC_RUNNING &&
+	       (!t->thread || t->thread->state == VM_PROC_RUNNING);
+}
 
 #define NO_HEAP UINT32_MAX
 
@@ -134,6 +149,13 @@ struct vm_engine {
 	uint64_t snap_every;            /* work between two snapshots, at least */
 	uint64_t snap_gap;              /* ... and with the latest one's size */
 	uint64_t snap_bytes, snap_cap;
+	/* several CPUs: the record running now started at smp_start on
+	 * CPU smp_cpu; the clock goes back to smp_start after it, so that
+	 * the next record, on another CPU, may start before it ended */
+	gboolean smp_active;
+	unsigned smp_cpu;
+	uint64_t smp_start;
+	uint64_t smp_serial;            /* shootdowns (smp last.serial) then */
 };
 
 /* Someone looks at each step (a callback, the checker, snapshots): the
@@ -203,6 +225,10 @@ void vm_sched_rebuild(vm_engine_t *e);
 void vm_sched_task_free(gpointer p);
 /* An owned copy of @t, its process left out (the caller maps it). */
 task_t *vm_sched_task_copy(const task_t *t);
+
+/* Several CPUs (engine.c): @t leaves its CPU (it waits, or ended); a CPU
+ * left with no task goes idle, in lazy TLB mode. */
+void vm_engine_smp_unplace(vm_engine_t *e, task_t *t);
 
 /* ---- expect.c ------------------------------------------------------------ */
 

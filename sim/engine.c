@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include "models/memcg.h"
 #include "sim/engine-int.h"
+#include "models/smp.h"
 #include "sim/op.h"
 #include "sim/config.h"
 #include "sim/stats.h"
@@ -179,6 +180,125 @@ static void profile_cgroup(vm_engine_t *e)
 }
 
 
+/* ---- several CPUs (cpus > 1; models/smp.h) ---------------------------------- */
+
+static void dispatch(vm_engine_t *e, const vm_ev_t *ev);
+
+/* Boot, or reboot after a crash: pid 1 runs on CPU 0, every other CPU is
+ * idle with no mm loaded. */
+static void smp_boot(vm_engine_t *e, task_t *t1)
+{
+	vm_machine_t *m = e->m;
+	vm_smp_t *s = m->smp;
+	for (guint i = 0; i < e->tasks->len; i++) {
+		task_t *t = g_ptr_array_index(e->tasks, i);
+		t->cpu = t->last_cpu = -1;
+	}
+	for (unsigned c = 0; c < s->nr_cpus; c++) {
+		vm_cpu_t *cpu = &s->cpu[c];
+		cpu->cur_pid = cpu->loaded_mm = 0;
+		cpu->lazy = FALSE;
+		cpu->nr_tasks = 0;
+		memset(cpu->asid, 0, sizeof cpu->asid);
+		cpu->next_asid = 0;
+	}
+	vm_smp_set_cpu(m, 0);
+	vm_smp_switch_mm(m, 1);
+	s->cpu[0].cur_pid = 1;
+	s->cpu[0].nr_tasks = 1;
+	t1->cpu = 0;
+}
+
+/* select_task_rq: a CPU for @t, which has none. */
+static void smp_place(vm_engine_t *e, task_t *t)
+{
+	vm_smp_t *s = e->m->smp;
+	unsigned c = t->pin >= 0 ? (unsigned)t->pin
+				 : s->sched->select_cpu(s, t->last_cpu);
+	t->cpu = (int)c;
+	s->cpu[c].nr_tasks++;
+}
+
+void vm_engine_smp_unplace(vm_engine_t *e, task_t *t)
+{
+	vm_machine_t *m = e->m;
+	if (!m->smp || t->cpu < 0)
+		return;
+	vm_cpu_t *cpu = &m->smp->cpu[t->cpu];
+	cpu->nr_tasks--;
+	if (!cpu->nr_tasks && cpu->cur_pid == t->pid) {
+		/* nothing else to run there: the idle task, a kernel
+		 * thread, borrows the mm (enter_lazy_tlb) */
+		unsigned was = m->smp->cur;
+		vm_smp_set_cpu(m, (unsigned)t->cpu);
+		vm_smp_enter_lazy(m);
+		vm_smp_set_cpu(m, was);
+	}
+	t->last_cpu = t->cpu;
+	t->cpu = -1;
+}
+
+/* A record of @t (process @p) starts: on its CPU, when that CPU is free
+ * and not before the clock (the file order), switching to it if it ran
+ * something else. */
+static void smp_enter(vm_engine_t *e, task_t *t, vm_proc_t *p, vm_step_t *st)
+{
+	vm_machine_t *m = e->m;
+	vm_smp_t *s = m->smp;
+	if (t->cpu < 0)
+		smp_place(e, t);
+	unsigned c = (unsigned)t->cpu;
+	vm_smp_set_cpu(m, c);
+	vm_cpu_t *cpu = &s->cpu[c];
+	uint64_t start = MAX(m->now, cpu->busy_until);
+	if (start > m->now) {
+		/* what happens before the CPU is free happens first */
+		m->now = start;
+		const vm_ev_t *top;
+		while ((top = vm_events_peek(&m->ev)) && top->time <= m->now) {
+			vm_ev_t ev;
+			vm_events_pop(&m->ev, &ev);
+			dispatch(e, &ev);
+		}
+		vm_smp_set_cpu(m, c);
+	}
+	e->smp_active = TRUE;
+	e->smp_cpu = c;
+	e->smp_start = start;
+	s->op_cost = s->op_ipis = 0;
+	e->smp_serial = s->last.serial;
+	st->smp = 1;
+	st->cpu = (uint16_t)c;
+	if (cpu->cur_pid != t->pid) {
+		/* __schedule → context_switch → switch_mm_irqs_off (a
+		 * thread of the same mm keeps it loaded) */
+		st->switched = 1;
+		uint64_t flushes = m->c.tlb_flushes;
+		st->flushed = vm_smp_switch_mm(m, p->pid) ||
+			      m->c.tlb_flushes != flushes;
+		cpu->cur_pid = t->pid;
+		cpu->context_switches++;
+		m->c.context_switches++;
+		m->now += e->cfg.cost_context_switch;
+	}
+	e->pos.cpu_pid = p->pid;
+}
+
+/* The record ran: the CPU is busy until now; a task that waits or ended
+ * leaves its CPU. */
+static void smp_leave(vm_engine_t *e, task_t *t)
+{
+	vm_machine_t *m = e->m;
+	vm_smp_t *s = m->smp;
+	vm_cpu_t *cpu = &s->cpu[e->smp_cpu];
+	cpu->busy_until = MAX(cpu->busy_until, m->now);
+	cpu->busy_ns += m->now - e->smp_start;
+	if (cpu->busy_until > s->horizon)
+		s->horizon = cpu->busy_until;
+	if (!vm_task_alive(t))
+		vm_engine_smp_unplace(e, t);
+}
+
 static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 {
 	gboolean got = FALSE;
@@ -203,10 +323,10 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 	}
 	if (!vm_config_validate(&e->cfg, error))
 		return FALSE;
-	if (e->cfg.cpus != 1) {
+	if (e->cfg.cpus > VM_SMP_MAX_CPUS) {
 		g_set_error(error, VM_ERROR, VM_ERROR_UNSUPPORTED,
-			    "cpus=%u: this version simulates one CPU only",
-			    e->cfg.cpus);
+			    "cpus=%u: this version simulates at most %u CPUs",
+			    e->cfg.cpus, VM_SMP_MAX_CPUS);
 		return FALSE;
 	}
 
@@ -294,6 +414,8 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 	task_t *t1 = vm_sched_task(e, 1);
 	t1->forks_read = 1;   /* the boot made pid 1's first incarnation */
 	vm_sched_incarnate(e, t1, vm_proc_lookup(e->m, 1), 1);
+	if (e->m->smp)
+		smp_boot(e, t1);
 	return TRUE;
 }
 
@@ -391,7 +513,16 @@ void vm_engine_free(vm_engine_t *e)
 vm_machine_t *vm_engine_machine(vm_engine_t *e) { return e->m; }
 const vm_config_t *vm_engine_config(const vm_engine_t *e) { return &e->cfg; }
 const char *vm_engine_trace_name(const vm_engine_t *e) { return e->name; }
-uint64_t vm_engine_now(const vm_engine_t *e) { return e->m ? e->m->now : 0; }
+uint64_t vm_engine_now(const vm_engine_t *e)
+{
+	if (!e->m)
+		return 0;
+	/* several CPUs: the clock is the start of the latest record, and
+	 * the time so far is when the busiest CPU is done */
+	if (G_UNLIKELY(e->m->smp != NULL))
+		return MAX(e->m->now, e->m->smp->horizon);
+	return e->m->now;
+}
 uint64_t vm_engine_expect_passed(const vm_engine_t *e) { return e->pos.passed; }
 uint64_t vm_engine_expect_failed(const vm_engine_t *e) { return e->pos.failed; }
 uint64_t vm_engine_events(const vm_engine_t *e) { return e->pos.events; }
@@ -443,6 +574,12 @@ static inline acc_rc_t access_one(vm_engine_t *e, task_t *t, vm_proc_t *p,
 	vm_mmu_access(m, p, va, r->acc, res);
 	e->m->now += res->cost;
 	p->cpu_ns += res->cost;
+	if (G_UNLIKELY(t->thread != NULL)) {
+		t->thread->accesses++;
+		t->thread->cpu_ns += res->cost;
+		t->thread->last_outcome = p->last_outcome;
+		t->thread->last_pfn = p->last_pfn;
+	}
 	st->nr_access++;
 	if (G_UNLIKELY(e->oracle != NULL))
 		vm_oracle_served(e->oracle, p, va >> m->page_shift);
@@ -539,8 +676,8 @@ static gboolean is_bookkeeping(vm_rec_kind_t k)
 }
 
 /* Run (or resume) @r for task @t. */
-static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
-			    uint64_t index, GError **error)
+static gboolean exec_record_1(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			      uint64_t index, GError **error)
 {
 	vm_machine_t *m = e->m;
 	vm_proc_t *p = t->p;
@@ -564,7 +701,10 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		pageout0 = m->nr_pageout;
 	}
 
-	if (!p || p->state != VM_PROC_RUNNING) {
+	if (!p || p->state != VM_PROC_RUNNING ||
+	    G_UNLIKELY(t->thread && t->thread->state != VM_PROC_RUNNING)) {
+		if (G_UNLIKELY(m->smp != NULL))
+			vm_engine_smp_unplace(e, t);
 		if (!is_bookkeeping(r->kind)) {
 			st->skipped = 1;
 			/* (a read() that waited half-way has cur_pos, its
@@ -572,7 +712,7 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			if (t->cur_n > t->cur_pos)
 				e->pos.skipped_accesses += t->cur_n - t->cur_pos;
 			t->cur_pos = t->cur_n;   /* done: nothing to resume */
-			if (r->kind == VM_REC_FORK) {
+			if (r->kind == VM_REC_FORK || r->kind == VM_REC_CLONE) {
 				/* no parent, no fork: the child's events are
 				 * skipped as a dead process's are */
 				vm_sched_incarnate(e, vm_sched_task(e, r->child), NULL,
@@ -581,6 +721,9 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			}
 			goto done;
 		}
+	} else if (G_UNLIKELY(m->smp != NULL)) {
+		if (!is_bookkeeping(r->kind))
+			smp_enter(e, t, p, st);
 	} else if (!is_bookkeeping(r->kind) && e->pos.cpu_pid != p->pid) {
 		st->switched = 1;
 		uint64_t flushes = m->c.tlb_flushes;
@@ -625,6 +768,22 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			return FALSE;
 		break;
 	}
+	if (G_UNLIKELY(e->smp_active)) {
+		/* the IPIs this record's flushes sent: it waited for each
+		 * acknowledgement (cost.ipi) */
+		vm_smp_t *s = m->smp;
+		st->ipis = (uint32_t)s->op_ipis;
+		st->shootdowns = (uint32_t)(s->last.serial - e->smp_serial);
+		if (sys) {
+			res->cost += s->op_cost;
+		} else {
+			m->now += s->op_cost;
+			p->cpu_ns += s->op_cost;
+			if (t->thread)
+				t->thread->cpu_ns += s->op_cost;
+		}
+		s->op_cost = s->op_ipis = 0;
+	}
 	if (sys) {
 		if (G_UNLIKELY(res->more)) {
 			/* a read() that waits half-way: the record stays and
@@ -634,9 +793,13 @@ static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		}
 		e->m->now += res->cost;
 		p->cpu_ns += res->cost;
+		if (G_UNLIKELY(t->thread != NULL))
+			t->thread->cpu_ns += res->cost;
 		if (res->ready_at > e->m->now)
 			vm_sched_block(e, t, res->ready_at, res->why != VM_WHY_SLEEP);
 	}
+	if (G_UNLIKELY(e->smp_active))
+		smp_leave(e, t);
 done:
 	e->pos.events++;
 	if (G_LIKELY(!watched))
@@ -659,6 +822,23 @@ done:
 	if (e->opts.on_step)
 		e->opts.on_step(e->opts.ctx, e, st);
 	return TRUE;
+}
+
+static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			    uint64_t index, GError **error)
+{
+	vm_machine_t *m = e->m;
+	m->cur_thread = t->thread;
+	gboolean ok = exec_record_1(e, t, r, index, error);
+	m->cur_thread = NULL;
+	if (G_UNLIKELY(e->smp_active)) {
+		/* CPUs run in parallel: the next record may start on another
+		 * CPU before this one ended */
+		e->smp_active = FALSE;
+		if (ok)
+			m->now = e->smp_start;
+	}
+	return ok;
 }
 
 /* ---- order ----------------------------------------------------------------- */
@@ -732,6 +912,8 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 	vm_sched_incarnate(e, t1, p1, t1->forks_read);
 	e->pos.cpu_pid = 1;
 	m->cur_asid = 1;
+	if (m->smp)
+		smp_boot(e, t1);
 	e->pos.events++;
 	e->crash_pending = FALSE;
 	if (e->opts.check) {
@@ -805,7 +987,7 @@ static void record_ran(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	gboolean finished = t->cur_pos >= t->cur_n;
 	if (from_reader) {
 		if (finished) {
-			if (G_UNLIKELY(t->p && t->p->state != VM_PROC_RUNNING))
+			if (G_UNLIKELY(t->p && !vm_task_alive(t)))
 				vm_sched_forget(e, t);
 			return;
 		}
@@ -816,7 +998,7 @@ static void record_ran(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		t->busy = FALSE;
 	}
 	vm_sched_update(e, t);
-	if (finished && G_UNLIKELY(t->p && t->p->state != VM_PROC_RUNNING))
+	if (finished && G_UNLIKELY(t->p && !vm_task_alive(t)))
 		vm_sched_forget(e, t);   /* frees @t when it is done with */
 }
 

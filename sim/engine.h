@@ -52,6 +52,14 @@ typedef struct {
 	uint64_t oom_kills;       /* processes the OOM killer killed during it */
 	uint64_t lost, torn;      /* CRASH: dirty pages lost, writes torn */
 	uint64_t kswapd;          /* kswapd wake-ups during it */
+	/* several CPUs (cpus > 1) */
+	uint8_t smp;              /* it ran on CPU `cpu` */
+	uint16_t cpu;
+	uint32_t ipis;            /* TLB-shootdown IPIs it sent */
+	uint32_t shootdowns;      /* flush_tlb_mm_range calls that reached
+				   * another CPU (an IPI, or a lazy CPU
+				   * skipped): models/smp.h last is the
+				   * latest */
 } vm_step_t;
 
 typedef struct {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "models/memcg.h"
 #include "sim/narrate.h"
+#include "models/smp.h"
 #include "sim/op.h"
 #include "sim/query.h"
 #include "traces/vmt.h"
@@ -54,6 +55,10 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 	else if (res->outcome == VM_OUT_WALK)
 		g_string_append_printf(out, ", PTE present: frame %u; TLB filled",
 				       res->pfn);
+	else if (res->why == VM_WHY_FILE_LOCKED)
+		g_string_append(out, ", PTE present: another thread's fault has just "
+				     "mapped it, but its page is locked for that read, "
+				     "so this thread faults and sleeps on the page lock");
 	else
 		g_string_append(out, ", PTE present but does not allow it");
 }
@@ -273,6 +278,74 @@ static gboolean has_wait_words(vm_rec_kind_t k)
 	       k == VM_REC_MSYNC;
 }
 
+/* "CPUs 1, 3" for @mask. */
+static void cpu_list(GString *out, uint64_t mask)
+{
+	g_string_append(out, __builtin_popcountll(mask) > 1 ? "CPUs " : "CPU ");
+	gboolean first = TRUE;
+	for (unsigned c = 0; c < 64; c++)
+		if (mask & (1ull << c)) {
+			g_string_append_printf(out, "%s%u", first ? "" : ", ", c);
+			first = FALSE;
+		}
+}
+
+/* Several CPUs: where the step ran, and the switch that preceded it
+ * (switch_mm_irqs_off). */
+static void smp_switch_part(GString *out, vm_machine_t *m, const vm_step_t *st)
+{
+	const vm_record_t *r = st->rec;
+	g_string_append_printf(out, "[CPU %u", st->cpu);
+	if (st->switched) {
+		vm_proc_t *p = vm_proc_lookup(m, r->pid);
+		g_string_append_printf(out, ": context switch to %s %u", p && p->leader ?
+				       "thread" : "pid", r->pid);
+		if (st->flushed)
+			g_string_append(out, m->cfg.tlb_asid
+					? ", the mm's TLB entries flushed: its ASID was behind "
+					  "the mm's tlb_gen (a shootdown skipped this CPU while "
+					  "it was lazy or ran another mm)"
+					: ", TLBs flushed (no ASIDs)");
+	}
+	g_string_append(out, "] ");
+}
+
+/* Several CPUs: the step's TLB shootdown (flush_tlb_mm_range), the latest
+ * if it made more than one. */
+static void shootdown_part(GString *out, vm_machine_t *m, const vm_step_t *st)
+{
+	const vm_shootdown_t *d = &m->smp->last;
+	g_string_append(out, "; TLB shootdown");
+	if (st->shootdowns > 1)
+		g_string_append_printf(out, "s: %u, the last", st->shootdowns);
+	g_string_append(out, ": ");
+	if (d->ipi_mask) {
+		g_string_append(out, "IPI to ");
+		cpu_list(out, d->ipi_mask);
+		g_string_append_printf(out, " (running process %u)", d->mm);
+		if (d->full && !d->pages)
+			g_string_append(out, ", which flushed the whole mm (flush_tlb_mm)");
+		else if (d->full)
+			g_string_append_printf(out, ", which flushed the whole mm (%"
+					       G_GUINT64_FORMAT " pages: more than "
+					       "tlb.flush_ceiling=%u)", d->pages,
+					       m->cfg.tlb_flush_ceiling);
+		else
+			g_string_append_printf(out, ", which flushed %" G_GUINT64_FORMAT
+					       " page%s one by one", d->pages,
+					       d->pages == 1 ? "" : "s");
+	}
+	if (d->lazy_mask) {
+		g_string_append(out, d->ipi_mask ? "; " : "");
+		cpu_list(out, d->lazy_mask);
+		g_string_append(out, " in lazy TLB mode (idle, the mm still loaded): no IPI, "
+				     "it flushes when it switches back");
+	}
+	if (st->ipis)
+		g_string_append_printf(out, "; waited for %u acknowledgement%s", st->ipis,
+				       st->ipis == 1 ? "" : "s");
+}
+
 /* A turn of kswapd on the CPU. */
 static void kswapd_step(GString *out, vm_machine_t *m, const vm_step_t *st)
 {
@@ -341,7 +414,9 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 		g_string_append_printf(out, "skipped: process %u is not running", r->pid);
 		return;
 	}
-	if (st->switched)
+	if (G_UNLIKELY(st->smp))
+		smp_switch_part(out, m, st);
+	else if (st->switched)
 		g_string_append_printf(out, "[context switch to pid %u%s] ", r->pid,
 				       st->flushed ? ", TLBs flushed (no ASIDs)" : "");
 	switch (r->kind) {
@@ -368,6 +443,8 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 		g_string_append(out, "; the process waits for the disk");
 	if (st->caught)
 		g_string_append(out, "; the signal was caught and the access skipped");
+	if (G_UNLIKELY(st->shootdowns))
+		shootdown_part(out, m, st);
 	reclaim_part(out, m, st);
 	if (st->oom_kills) {
 		const vm_oom_info_t *o = &m->last_oom;

@@ -457,6 +457,72 @@ static void narrate_fork(GString *out, vm_engine_t *e, const vm_step_t *st)
 			       c ? c->rss_anon : 0, c ? c->pt_pages : 0);
 }
 
+static gboolean check_clone(vm_tracecheck_t *c, const vm_record_t *rec,
+			    GHashTable *fds, GError **error)
+{
+	return vm_tracecheck_clone(c, rec, fds, error);
+}
+
+static gboolean exec_clone(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			   vm_result_t *res, GError **error)
+{
+	vm_proc_t *th = vm_syscall_clone(e->m, t->thread ? t->thread : t->p,
+					 r->child, res);
+	if (!th) {
+		g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
+			    "%s:%" G_GUINT64_FORMAT ": clone: pid %u is in use",
+			    e->name, r->line, r->child);
+		return FALSE;
+	}
+	vm_sched_incarnate(e, vm_sched_task(e, r->child), th, t->cur_child_gen);
+	e->last_task = t;
+	return TRUE;
+}
+
+static void narrate_clone(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	const vm_record_t *r = st->rec;
+	vm_proc_t *th = vm_proc_lookup(vm_engine_machine(e), r->child);
+	vm_proc_t *l = th && th->leader ? th->leader : NULL;
+	g_string_append_printf(out, "thread %u created in process %u: it shares the "
+			       "address space, the mappings and the fds (%u threads now); "
+			       "a PTE change is now flushed on every CPU the process runs on",
+			       r->child, l ? l->pid : st->rec->pid,
+			       l ? l->nr_threads : 2);
+}
+
+static gboolean check_pin(vm_tracecheck_t *c, const vm_record_t *rec,
+			  GHashTable *fds, GError **error)
+{
+	(void)fds;
+	const vm_config_t *cfg = vm_tracecheck_config(c);
+	if (rec->count >= cfg->cpus)
+		return vm_tracecheck_fail(c, rec, 2, error, "CPU %" G_GUINT64_FORMAT
+					  " does not exist (cpus=%u: CPUs 0 to %u)",
+					  rec->count, cfg->cpus, cfg->cpus - 1);
+	return TRUE;
+}
+
+static gboolean exec_pin(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			 vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_pin(e->m, res);
+	t->pin = (int)r->count;
+	/* it moves at its next record (one CPU: nowhere to move) */
+	if (e->m->smp && t->cpu >= 0 && t->cpu != t->pin)
+		vm_engine_smp_unplace(e, t);
+	return TRUE;
+}
+
+static void narrate_pin(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	g_string_append_printf(out, "pid %u may run on CPU %" G_GUINT64_FORMAT " only",
+			       st->rec->pid, st->rec->count);
+	if (!vm_engine_machine(e)->smp)
+		g_string_append(out, " (the one CPU there is)");
+}
+
 static gboolean check_exit(vm_tracecheck_t *c, const vm_record_t *rec,
 			   GHashTable *fds, GError **error)
 {
@@ -471,13 +537,23 @@ static gboolean exec_exit(vm_engine_t *e, task_t *t, const vm_record_t *r,
 {
 	(void)r;
 	(void)error;
-	vm_syscall_exit(e->m, t->p, res);
+	if (t->thread)
+		vm_syscall_thread_exit(e->m, t->thread, res);
+	else
+		vm_syscall_exit(e->m, t->p, res);   /* exit_group: its threads too */
 	return TRUE;
 }
 
 static void narrate_exit(GString *out, vm_engine_t *e, const vm_step_t *st)
 {
-	(void)e;
+	vm_proc_t *th = vm_proc_lookup(vm_engine_machine(e), st->rec->pid);
+	if (th && th->leader) {
+		g_string_append_printf(out, "thread %u exits; its process %u and the "
+				       "address space live on (%u thread%s left)",
+				       th->pid, th->leader->pid, th->leader->nr_threads,
+				       plural(th->leader->nr_threads));
+		return;
+	}
 	g_string_append_printf(out, "process %u exits: its memory (%" G_GUINT64_FORMAT
 			       " resident page%s) and page tables are freed",
 			       st->rec->pid, st->last.pages, plural(st->last.pages));
@@ -659,4 +735,6 @@ const vm_sim_op_t vm_sim_ops[VM_REC_NR] = {
 	[VM_REC_EXPECT] = { .check = check_expect, .narrate = narrate_expect },
 	[VM_REC_MAP] = OP(check_map, map),
 	[VM_REC_CGROUP] = OP(check_cgroup, cgroup),
+	[VM_REC_CLONE] = OP(check_clone, clone),
+	[VM_REC_PIN] = OP(check_pin, pin),
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "models/memcg.h"
 #include "sim/query.h"
+#include "models/smp.h"
 #include "sim/stats.h"
 #include "models/proc.h"
 #include "models/mm.h"
@@ -86,9 +87,13 @@ static void count_pte(void *vctx, uint64_t vpn, uint64_t *slot)
 }
 
 /* A live process whose page tables can be read. */
+/* The running process of @pid, whose memory the queries read: a thread's
+ * is its process's (the leader holds the mm). */
 static vm_proc_t *live_proc(vm_machine_t *m, uint32_t pid)
 {
 	vm_proc_t *p = vm_proc_lookup(m, pid);
+	if (p && p->state == VM_PROC_RUNNING)
+		p = vm_proc_mm(p);
 	return p && p->state == VM_PROC_RUNNING ? p : NULL;
 }
 
@@ -97,6 +102,8 @@ gboolean vm_query_vma(vm_engine_t *e, uint32_t pid, unsigned i, vm_q_vma_t *out)
 	g_return_val_if_fail(e != NULL && out != NULL, FALSE);
 	vm_machine_t *m = mach(e);
 	vm_proc_t *p = vm_proc_lookup(m, pid);
+	if (p)
+		p = vm_proc_mm(p);   /* a thread's mappings are its process's */
 	if (!p || i >= p->nr_vma)
 		return FALSE;
 	const vm_vma_t *v = &p->vma[i];
@@ -181,9 +188,48 @@ gboolean vm_query_walk(vm_engine_t *e, uint32_t pid, uint64_t vaddr,
 
 /* ---- TLBs ---------------------------------------------------------------- */
 
+/* The TLB of @level of CPU @cpu, or of the running CPU (the last one a
+ * record ran on) when @cpu is -1 or there is one CPU. */
+static vm_tlb_t *tlb_of(vm_machine_t *m, int cpu, unsigned level)
+{
+	if (G_UNLIKELY(m->smp != NULL) && cpu >= 0 &&
+	    (unsigned)cpu < m->smp->nr_cpus) {
+		const vm_cpu_t *c = &m->smp->cpu[cpu];
+		return level == 1 ? c->l1 : level == 2 ? c->l2 : NULL;
+	}
+	return level == 1 ? m->l1 : level == 2 ? m->l2 : NULL;
+}
+
 static vm_tlb_t *tlb_level(vm_machine_t *m, unsigned level)
 {
-	return level == 1 ? m->l1 : level == 2 ? m->l2 : NULL;
+	return tlb_of(m, -1, level);
+}
+
+unsigned vm_query_nr_cpus(vm_engine_t *e)
+{
+	g_return_val_if_fail(e != NULL, 1);
+	vm_machine_t *m = mach(e);
+	return m->smp ? m->smp->nr_cpus : 1;
+}
+
+gboolean vm_query_cpu(vm_engine_t *e, int cpu, vm_q_cpu_t *out)
+{
+	g_return_val_if_fail(e != NULL && out != NULL, FALSE);
+	vm_machine_t *m = mach(e);
+	if (!m->smp)
+		return FALSE;
+	if (cpu < 0)
+		cpu = (int)m->smp->cur;
+	if ((unsigned)cpu >= m->smp->nr_cpus)
+		return FALSE;
+	const vm_cpu_t *c = &m->smp->cpu[cpu];
+	*out = (vm_q_cpu_t){
+		.cpu = (unsigned)cpu, .cur_pid = c->cur_pid, .loaded_mm = c->loaded_mm,
+		.lazy = c->lazy, .ipis_received = c->ipis_received,
+		.flush_full = c->flush_full, .flush_pages = c->flush_pages,
+		.busy_ns = c->busy_ns,
+	};
+	return TRUE;
 }
 
 unsigned vm_query_tlb_levels(vm_engine_t *e)
@@ -194,9 +240,15 @@ unsigned vm_query_tlb_levels(vm_engine_t *e)
 
 gboolean vm_query_tlb_info(vm_engine_t *e, unsigned level, vm_q_tlb_info_t *out)
 {
+	return vm_query_tlb_info_cpu(e, -1, level, out);
+}
+
+gboolean vm_query_tlb_info_cpu(vm_engine_t *e, int cpu, unsigned level,
+			       vm_q_tlb_info_t *out)
+{
 	g_return_val_if_fail(e != NULL && out != NULL, FALSE);
 	vm_machine_t *m = mach(e);
-	vm_tlb_t *t = tlb_level(m, level);
+	vm_tlb_t *t = tlb_of(m, cpu, level);
 	if (!t)
 		return FALSE;
 	*out = (vm_q_tlb_info_t){
@@ -220,8 +272,14 @@ static int by_stamp_desc(const void *a, const void *b)
 unsigned vm_query_tlb_entries(vm_engine_t *e, unsigned level,
 			      vm_q_tlb_entry_t *out, unsigned max)
 {
+	return vm_query_tlb_entries_cpu(e, -1, level, out, max);
+}
+
+unsigned vm_query_tlb_entries_cpu(vm_engine_t *e, int cpu, unsigned level,
+				  vm_q_tlb_entry_t *out, unsigned max)
+{
 	g_return_val_if_fail(e != NULL && (out != NULL || max == 0), 0);
-	vm_tlb_t *t = tlb_level(mach(e), level);
+	vm_tlb_t *t = tlb_of(mach(e), cpu, level);
 	if (!t || !max)
 		return 0;
 	unsigned total = t->nr_sets * t->ways, n = 0;

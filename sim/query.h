@@ -112,10 +112,31 @@ typedef struct {
 	uint64_t stamp;           /* the policy's order (LRU: last use) */
 } vm_q_tlb_entry_t;
 
+/* Several CPUs: each has its TLBs.  The TLB queries below read the
+ * running CPU's (the one the latest record ran on; with one CPU, the only
+ * one); their _cpu forms read CPU @cpu's (-1: the running one). */
+
+typedef struct {
+	unsigned cpu;
+	uint32_t cur_pid;         /* the task it runs (0: idle) */
+	uint32_t loaded_mm;       /* the process whose translations it serves */
+	gboolean lazy;            /* idle with loaded_mm kept (lazy TLB) */
+	uint64_t ipis_received, flush_full, flush_pages, busy_ns;
+} vm_q_cpu_t;
+
+/* CPUs of the machine (1 without cpus > 1). */
+unsigned vm_query_nr_cpus(vm_engine_t *e);
+/* CPU @cpu (-1: the running one); FALSE with one CPU or past the last. */
+gboolean vm_query_cpu(vm_engine_t *e, int cpu, vm_q_cpu_t *out);
+
 /* TLB levels present: 1 (L1 only) or 2. */
 unsigned vm_query_tlb_levels(vm_engine_t *e);
 /* Geometry of level @level (1 or 2); FALSE when there is no such level. */
 gboolean vm_query_tlb_info(vm_engine_t *e, unsigned level, vm_q_tlb_info_t *out);
+gboolean vm_query_tlb_info_cpu(vm_engine_t *e, int cpu, unsigned level,
+			       vm_q_tlb_info_t *out);
+unsigned vm_query_tlb_entries_cpu(vm_engine_t *e, int cpu, unsigned level,
+				  vm_q_tlb_entry_t *out, unsigned max);
 /* The valid entries of level @level, most recently stamped first (for LRU:
  * most recently used first), at most @max of them into @out.  Returns how
  * many were written. */

@@ -54,6 +54,11 @@ task_t *vm_sched_lookup(vm_engine_t *e, uint32_t pid)
 		/* a pid whose task was forgotten (vm_sched_forget): its
 		 * ended process, whose `note` and `expect` lines may follow */
 		t->p = e->m ? vm_proc_lookup(e->m, pid) : NULL;
+		if (t->p && t->p->leader) {
+			t->thread = t->p;
+			t->p = t->thread->leader;
+		}
+		t->cpu = t->last_cpu = t->pin = -1;
 		g_hash_table_insert(e->by_pid, GUINT_TO_POINTER(pid), t);
 		g_ptr_array_add(e->tasks, t);
 	}
@@ -65,7 +70,7 @@ void vm_sched_forget(vm_engine_t *e, task_t *t)
 {
 	if (t->busy || t->qlen || t->blocked || t->heap_at != NO_HEAP ||
 	    t->fork_wait || t->fork_waiters || t->forks_read != t->gen ||
-	    !t->p || t->p->state == VM_PROC_RUNNING)
+	    !t->p || vm_task_alive(t))
 		return;
 	if (e->last_task == t)
 		e->last_task = NULL;
@@ -197,7 +202,7 @@ static gboolean fork_blocked(vm_engine_t *e, task_t *t, const vm_record_t *rec,
 			     uint32_t child_gen)
 {
 	uint32_t want = 0;
-	if (rec->kind == VM_REC_FORK) {
+	if (rec->kind == VM_REC_FORK || rec->kind == VM_REC_CLONE) {
 		task_t *x = find(e, rec->child);
 		if (x && oldest_gen(x) < child_gen)
 			want = x->pid;
@@ -226,7 +231,7 @@ void vm_sched_stamp(vm_engine_t *e, task_t *t, const vm_record_t *rec,
 {
 	*gen = t->forks_read;
 	*child_gen = 0;
-	if (rec->kind == VM_REC_FORK) {
+	if (rec->kind == VM_REC_FORK || rec->kind == VM_REC_CLONE) {
 		task_t *x = vm_sched_lookup(e, rec->child);
 		*child_gen = ++x->forks_read;
 		e->last_task = t;
@@ -235,6 +240,11 @@ void vm_sched_stamp(vm_engine_t *e, task_t *t, const vm_record_t *rec,
 
 void vm_sched_incarnate(vm_engine_t *e, task_t *t, vm_proc_t *p, uint32_t gen)
 {
+	t->thread = NULL;
+	if (p && p->leader) {
+		t->thread = p;   /* a thread runs on its leader's mm */
+		p = p->leader;
+	}
 	t->p = p;
 	t->gen = gen;
 	t->stillborn = p == NULL;
@@ -338,6 +348,8 @@ void vm_sched_block(vm_engine_t *e, task_t *t, uint64_t until, gboolean io)
 	e->st.blocked = 1;
 	e->st.wait_until = until;
 	vm_sched_update(e, t);
+	if (G_UNLIKELY(e->m->smp != NULL))
+		vm_engine_smp_unplace(e, t);   /* its CPU may go idle */
 }
 
 void vm_sched_wake(vm_engine_t *e, uint32_t pid)
@@ -347,8 +359,11 @@ void vm_sched_wake(vm_engine_t *e, uint32_t pid)
 		return;
 	t->blocked = FALSE;
 	e->pos.nr_blocked--;
-	if (t->io_wait && t->p)
+	if (t->io_wait && t->p) {
 		t->p->wait_ns += e->m->now - t->blocked_at;
+		if (t->thread)
+			t->thread->wait_ns += e->m->now - t->blocked_at;
+	}
 	vm_sched_update(e, t);
 }
 

@@ -33,6 +33,8 @@ typedef struct {
 	vm_clone_image_t *m;
 	task_t **tasks;           /* copies, p NULL: see proc */
 	uint32_t *proc;           /* each task's process: index in m->procs */
+	uint32_t *thread;         /* each task's thread: index in m->threads,
+				   * VM_NIL: none */
 	guint nr_tasks;
 	gboolean have_last;
 	uint32_t last_pid;
@@ -54,6 +56,7 @@ static void snap_free(gpointer p)
 		vm_sched_task_free(s->tasks[i]);
 	g_free(s->tasks);
 	g_free(s->proc);
+	g_free(s->thread);
 	if (s->crash_pending)
 		vm_record_clear(&s->crash);
 	vm_oracle_state_free(s->oracle);
@@ -73,11 +76,16 @@ static snap_t *snap_take(vm_engine_t *e)
 	s->nr_tasks = e->tasks->len;
 	s->tasks = g_new(task_t *, s->nr_tasks ? s->nr_tasks : 1);
 	s->proc = g_new(uint32_t, s->nr_tasks ? s->nr_tasks : 1);
+	s->thread = g_new(uint32_t, s->nr_tasks ? s->nr_tasks : 1);
 	for (guint i = 0; i < s->nr_tasks; i++) {
 		const task_t *t = g_ptr_array_index(e->tasks, i);
 		s->tasks[i] = vm_sched_task_copy(t);
 		s->proc[i] = t->p ? GPOINTER_TO_UINT(g_hash_table_lookup(idx, t->p)) - 1
 				  : VM_NIL;
+		s->thread[i] = VM_NIL;
+		for (uint32_t k = 0; t->thread && k < e->m->nr_threads; k++)
+			if (e->m->threads[k] == t->thread)
+				s->thread[i] = k;
 		s->bytes += sizeof *t + t->qlen * (sizeof(qrec_t) + 64);
 	}
 	g_hash_table_destroy(idx);
@@ -109,6 +117,7 @@ static gboolean snap_restore(vm_engine_t *e, const snap_t *s, GError **error)
 	for (guint i = 0; i < s->nr_tasks; i++) {
 		task_t *t = vm_sched_task_copy(s->tasks[i]);
 		t->p = s->proc[i] == VM_NIL ? NULL : e->m->procs[s->proc[i]];
+		t->thread = s->thread[i] == VM_NIL ? NULL : e->m->threads[s->thread[i]];
 		t->at = i;
 		g_hash_table_insert(e->by_pid, GUINT_TO_POINTER(t->pid), t);
 		g_ptr_array_add(e->tasks, t);

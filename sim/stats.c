@@ -9,6 +9,7 @@
 #include "models/proc.h"
 #include "models/file.h"
 #include "models/memcg.h"
+#include "models/smp.h"
 
 typedef uint64_t (*global_fn)(vm_engine_t *e);
 
@@ -76,14 +77,27 @@ static uint64_t g_swap_pages(vm_engine_t *e)
 	return vm_engine_machine(e)->swap_used;
 }
 static uint64_t g_sim_time_ns(vm_engine_t *e) { return vm_engine_now(e); }
+
+/* several CPUs (models/smp.h): 0 with one */
+#define S(field) \
+	static uint64_t g_##field(vm_engine_t *e) \
+	{ vm_smp_t *s = vm_engine_machine(e)->smp; return s ? s->field : 0; }
+S(tlb_shootdowns) S(ipis_sent) S(tlb_flush_full) S(tlb_flush_pages)
+#undef S
+static uint64_t g_tlb_lazy_skips(vm_engine_t *e)
+{
+	vm_smp_t *s = vm_engine_machine(e)->smp;
+	return s ? s->lazy_skips : 0;
+}
 static uint64_t g_expect_passed(vm_engine_t *e) { return vm_engine_expect_passed(e); }
 static uint64_t g_expect_failed(vm_engine_t *e) { return vm_engine_expect_failed(e); }
 
 static const struct {
 	const char *name;
 	global_fn get;
+	gboolean smp;   /* listed by run only with cpus > 1 or threads */
 } globals[] = {
-#define G(n) { #n, g_##n }
+#define G(n) { #n, g_##n, FALSE }
 	G(accesses), G(loads), G(stores), G(fetches), G(tlb_l1_hits),
 	G(tlb_l1_misses), G(tlb_l2_hits), G(tlb_l2_misses), G(tlb_flushes),
 	G(walks), G(walk_refs), G(pt_pages), G(pt_pages_peak), G(minflt),
@@ -103,7 +117,24 @@ static const struct {
 	G(workingset_refault_anon), G(workingset_refault_file),
 	G(workingset_activate_anon), G(workingset_activate_file),
 #undef G
+	/* several CPUs and threads: after every other, so that the one-CPU
+	 * outputs stay as they were (vm_stats_global_shown) */
+#define GS(n) { #n, g_##n, TRUE }
+	GS(tlb_shootdowns), GS(ipis_sent), GS(tlb_flush_full), GS(tlb_flush_pages),
+	GS(tlb_lazy_skips),
+#undef GS
 };
+
+gboolean vm_stats_smp_run(vm_engine_t *e)
+{
+	vm_machine_t *m = vm_engine_machine(e);
+	return m->smp != NULL || m->nr_threads > 0;
+}
+
+gboolean vm_stats_global_shown(vm_engine_t *e, unsigned i)
+{
+	return !globals[i].smp || vm_stats_smp_run(e);
+}
 
 unsigned vm_stats_nr_global(void) { return G_N_ELEMENTS(globals); }
 const char *vm_stats_global_name(unsigned i) { return globals[i].name; }
@@ -258,6 +289,30 @@ vm_statval_t vm_stats_proc(const vm_proc_t *p, unsigned i)
 	return v;
 }
 
+/* A thread's own statistics (RUSAGE_THREAD): indices into proc_names;
+ * the memory ones (rss, swap, page tables) are its process's. */
+static const unsigned thread_stats[] = { 0, 1, 2, 3, 4, 5, 6, 12, 13 };
+
+/* Per CPU (cpus > 1). */
+static const char *const cpu_names[] = {
+	"context_switches", "busy_ns", "ipis_received", "tlb_flush_full",
+	"tlb_flush_pages", "tlb_entries",
+};
+
+static uint64_t cpu_stat(vm_machine_t *m, unsigned c, unsigned i)
+{
+	const vm_cpu_t *cpu = &m->smp->cpu[c];
+	switch (i) {
+	case 0: return cpu->context_switches;
+	case 1: return cpu->busy_ns;
+	case 2: return cpu->ipis_received;
+	case 3: return cpu->flush_full;
+	case 4: return cpu->flush_pages;
+	case 5: return vm_tlb_nr_valid(cpu->l1) + (cpu->l2 ? vm_tlb_nr_valid(cpu->l2) : 0);
+	}
+	return 0;
+}
+
 static const char *const file_names[] = {
 	"name", "size", "disk_pages", "cached_pages", "dirty_pages",
 	"lost_pages", "linked", "maps",
@@ -333,8 +388,10 @@ static void write_json(vm_engine_t *e, GString *out)
 	g_string_append(out, "{\"vmscope\": 1, \"profile\": {\"name\": ");
 	json_string(out, cfg->name);
 	for (unsigned i = 0; i < vm_config_nr_keys(); i++) {
-		/* cgroup.max only when set: runs without it report as before */
-		if (!cfg->cgroup_max && strcmp(vm_config_key_name(i), "cgroup.max") == 0)
+		/* keys of several CPUs only with them, cgroup.max only when set:
+		 * runs without them report as before */
+		if (!vm_config_key_shown(cfg, i) ||
+		    (!cfg->cgroup_max && strcmp(vm_config_key_name(i), "cgroup.max") == 0))
 			continue;
 		g_string_append(out, ", ");
 		json_string(out, vm_config_key_name(i));
@@ -352,9 +409,10 @@ static void write_json(vm_engine_t *e, GString *out)
 	}
 	g_string_append(out, "},\n \"global\": {");
 	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
-		g_string_append_printf(out, "%s\"%s\": %" G_GUINT64_FORMAT,
-				       i ? ", " : "", globals[i].name,
-				       globals[i].get(e));
+		if (vm_stats_global_shown(e, i))
+			g_string_append_printf(out, "%s\"%s\": %" G_GUINT64_FORMAT,
+					       i ? ", " : "", globals[i].name,
+					       globals[i].get(e));
 	g_string_append(out, "},\n \"processes\": [");
 	for (uint32_t k = 0; k < m->nr_procs; k++) {
 		g_string_append(out, k ? ",\n  {" : "\n  {");
@@ -369,7 +427,37 @@ static void write_json(vm_engine_t *e, GString *out)
 		}
 		g_string_append_c(out, '}');
 	}
-	g_string_append(out, "],\n \"files\": [");
+	g_string_append(out, "]");
+	if (m->nr_threads) {
+		g_string_append(out, ",\n \"threads\": [");
+		for (uint32_t k = 0; k < m->nr_threads; k++) {
+			const vm_proc_t *t = m->threads[k];
+			g_string_append_printf(out, "%s{\"tid\": %u, \"tgid\": %u",
+					       k ? ",\n  " : "\n  ", t->pid, t->leader->pid);
+			for (unsigned i = 1; i < G_N_ELEMENTS(thread_stats); i++) {
+				vm_statval_t v = vm_stats_proc(t, thread_stats[i]);
+				g_string_append_printf(out, ", \"%s\": ", proc_names[thread_stats[i]]);
+				if (v.is_word)
+					json_string(out, v.word);
+				else
+					g_string_append_printf(out, "%" G_GUINT64_FORMAT, v.num);
+			}
+			g_string_append_c(out, '}');
+		}
+		g_string_append(out, "]");
+	}
+	if (m->smp) {
+		g_string_append(out, ",\n \"cpus\": [");
+		for (unsigned c = 0; c < m->smp->nr_cpus; c++) {
+			g_string_append_printf(out, "%s{\"cpu\": %u", c ? ",\n  " : "\n  ", c);
+			for (unsigned i = 0; i < G_N_ELEMENTS(cpu_names); i++)
+				g_string_append_printf(out, ", \"%s\": %" G_GUINT64_FORMAT,
+						       cpu_names[i], cpu_stat(m, c, i));
+			g_string_append_c(out, '}');
+		}
+		g_string_append(out, "]");
+	}
+	g_string_append(out, ",\n \"files\": [");
 	gboolean first = TRUE;
 	for (guint k = 0; k < m->files->len; k++) {
 		const vm_file_t *f = g_ptr_array_index(m->files, k);
@@ -435,8 +523,9 @@ static void write_text(vm_engine_t *e, GString *out)
 	g_string_append_printf(out, "vmscope: %s, profile %s\n\nglobal\n",
 			       vm_engine_trace_name(e), cfg->name);
 	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
-		g_string_append_printf(out, "  %-20s %" G_GUINT64_FORMAT "\n",
-				       globals[i].name, globals[i].get(e));
+		if (vm_stats_global_shown(e, i))
+			g_string_append_printf(out, "  %-20s %" G_GUINT64_FORMAT "\n",
+					       globals[i].name, globals[i].get(e));
 	for (uint32_t k = 0; k < m->nr_procs; k++) {
 		const vm_proc_t *p = m->procs[k];
 		g_string_append_printf(out, "\nprocess %u\n", p->pid);
@@ -449,6 +538,26 @@ static void write_text(vm_engine_t *e, GString *out)
 				g_string_append_printf(out, "  %-20s %" G_GUINT64_FORMAT "\n",
 						       proc_names[i], v.num);
 		}
+	}
+	for (uint32_t k = 0; k < m->nr_threads; k++) {
+		const vm_proc_t *t = m->threads[k];
+		g_string_append_printf(out, "\nthread %u of process %u\n", t->pid,
+				       t->leader->pid);
+		for (unsigned i = 1; i < G_N_ELEMENTS(thread_stats); i++) {
+			vm_statval_t v = vm_stats_proc(t, thread_stats[i]);
+			if (v.is_word)
+				g_string_append_printf(out, "  %-20s %s\n",
+						       proc_names[thread_stats[i]], v.word);
+			else
+				g_string_append_printf(out, "  %-20s %" G_GUINT64_FORMAT "\n",
+						       proc_names[thread_stats[i]], v.num);
+		}
+	}
+	for (unsigned c = 0; m->smp && c < m->smp->nr_cpus; c++) {
+		g_string_append_printf(out, "\ncpu %u\n", c);
+		for (unsigned i = 0; i < G_N_ELEMENTS(cpu_names); i++)
+			g_string_append_printf(out, "  %-20s %" G_GUINT64_FORMAT "\n",
+					       cpu_names[i], cpu_stat(m, c, i));
 	}
 	write_text_files(m, out);
 	for (uint32_t id = 1; id <= m->nr_memcg; id++) {
@@ -490,8 +599,9 @@ static void write_csv(vm_engine_t *e, GString *out)
 	vm_machine_t *m = vm_engine_machine(e);
 	g_string_append(out, "scope,id,key,value\n");
 	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
-		g_string_append_printf(out, "global,,%s,%" G_GUINT64_FORMAT "\n",
-				       globals[i].name, globals[i].get(e));
+		if (vm_stats_global_shown(e, i))
+			g_string_append_printf(out, "global,,%s,%" G_GUINT64_FORMAT "\n",
+					       globals[i].name, globals[i].get(e));
 	for (uint32_t k = 0; k < m->nr_procs; k++)
 		for (unsigned i = 1; i < vm_stats_nr_proc(); i++) {
 			vm_statval_t v = vm_stats_proc(m->procs[k], i);
@@ -504,6 +614,20 @@ static void write_csv(vm_engine_t *e, GString *out)
 						       m->procs[k]->pid,
 						       proc_names[i], v.num);
 		}
+	for (uint32_t k = 0; k < m->nr_threads; k++)
+		for (unsigned i = 1; i < G_N_ELEMENTS(thread_stats); i++) {
+			vm_statval_t v = vm_stats_proc(m->threads[k], thread_stats[i]);
+			g_string_append_printf(out, "thread,%u,%s,", m->threads[k]->pid,
+					       proc_names[thread_stats[i]]);
+			if (v.is_word)
+				g_string_append_printf(out, "%s\n", v.word);
+			else
+				g_string_append_printf(out, "%" G_GUINT64_FORMAT "\n", v.num);
+		}
+	for (unsigned c = 0; m->smp && c < m->smp->nr_cpus; c++)
+		for (unsigned i = 0; i < G_N_ELEMENTS(cpu_names); i++)
+			g_string_append_printf(out, "cpu,%u,%s,%" G_GUINT64_FORMAT "\n",
+					       c, cpu_names[i], cpu_stat(m, c, i));
 	for (guint k = 0; k < m->files->len; k++) {
 		const vm_file_t *f = g_ptr_array_index(m->files, k);
 		if (!f->name)

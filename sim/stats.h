@@ -23,6 +23,11 @@ unsigned vm_stats_nr_global(void);
 const char *vm_stats_global_name(unsigned i);
 int vm_stats_global_find(const char *name);           /* -1: unknown */
 uint64_t vm_stats_global(vm_engine_t *e, unsigned i);
+/* The run has several CPUs or threads: the statistics about them are
+ * listed (without, run's outputs are as they were before they existed;
+ * expect lines and batch see them always). */
+gboolean vm_stats_smp_run(vm_engine_t *e);
+gboolean vm_stats_global_shown(vm_engine_t *e, unsigned i);
 
 unsigned vm_stats_nr_proc(void);
 const char *vm_stats_proc_name(unsigned i);

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "sim/timeline.h"
+#include "models/smp.h"
 #include "sim/narrate.h"
 #include "traces/error.h"
 #include "traces/outfile.h"
@@ -538,6 +539,26 @@ static void step_event(vm_timeline_t *tl, const vm_step_t *st)
 	}
 }
 
+/* Several CPUs: the step's TLB shootdown (the latest, when it made more
+ * than one) as an instant on its task's track (docs/timeline.md). */
+static void report_shootdown(vm_timeline_t *tl, const vm_step_t *st)
+{
+	const vm_shootdown_t *d = &tl->m->smp->last;
+	ev_open(tl, "i", "TLB shootdown", "tlb", d->at, 0, st->rec->pid,
+		st->rec->pid, "t");
+	arg_u64(tl, "mm", d->mm);
+	arg_u64(tl, "from_cpu", d->from_cpu);
+	arg_u64(tl, "ipis", (uint64_t)__builtin_popcountll(d->ipi_mask));
+	arg_hex(tl, "ipi_cpus", d->ipi_mask);
+	arg_hex(tl, "lazy_cpus", d->lazy_mask);
+	arg_hex(tl, "addr", d->vpn << tl->m->page_shift);
+	arg_u64(tl, "pages", d->pages);
+	arg_bool(tl, "full_flush", d->full);
+	arg_u64(tl, "shootdowns_in_step", st->shootdowns);
+	arg_u64(tl, "line", st->rec->line);
+	ev_close(tl);
+}
+
 static void tl_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 {
 	vm_timeline_t *tl = ctx;
@@ -556,6 +577,8 @@ static void tl_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 	}
 	if (G_UNLIKELY(st->oom_kills))
 		report_oom_kills(tl, st);
+	if (G_UNLIKELY(st->shootdowns))
+		report_shootdown(tl, st);
 	sample_counters(tl, st->end_ns);
 	tl->nr_recent = 0;
 	if (tl->next.on_step)

@@ -32,7 +32,7 @@ static GHashTable *fdset_new(void)
 
 static void fdset_free(gpointer p)
 {
-	g_hash_table_destroy(p);
+	g_hash_table_unref(p);   /* threads share their process's */
 }
 
 static void reset(vm_tracecheck_t *c)
@@ -167,6 +167,20 @@ gboolean vm_tracecheck_fork(vm_tracecheck_t *c, const vm_record_t *rec,
 		g_hash_table_add(copy, k);
 	c->last_fds = NULL;
 	g_hash_table_insert(c->pids, GUINT_TO_POINTER(rec->child), copy);
+	g_hash_table_add(c->seen, GUINT_TO_POINTER(rec->child));
+	return TRUE;
+}
+
+gboolean vm_tracecheck_clone(vm_tracecheck_t *c, const vm_record_t *rec,
+			     GHashTable *fds, GError **error)
+{
+	if (g_hash_table_contains(c->pids, GUINT_TO_POINTER(rec->child)))
+		return vm_tracecheck_fail(c, rec, 2, error, "clone to pid %u, which exists",
+					  rec->child);
+	/* CLONE_FILES: one fd table for the whole thread group */
+	c->last_fds = NULL;
+	g_hash_table_insert(c->pids, GUINT_TO_POINTER(rec->child),
+			    g_hash_table_ref(fds));
 	g_hash_table_add(c->seen, GUINT_TO_POINTER(rec->child));
 	return TRUE;
 }

@@ -43,6 +43,9 @@ gboolean vm_tracecheck_name_exists(const vm_tracecheck_t *c, const char *name);
 /* unlink: FALSE when there was no such name. */
 gboolean vm_tracecheck_unlink(vm_tracecheck_t *c, const char *name);
 /* fork of rec->pid (whose fds are @fds) to rec->child. */
+/* `clone CHILD`: a new pid sharing @fds (the thread group's). */
+gboolean vm_tracecheck_clone(vm_tracecheck_t *c, const vm_record_t *rec,
+			     GHashTable *fds, GError **error);
 gboolean vm_tracecheck_fork(vm_tracecheck_t *c, const vm_record_t *rec,
 			    GHashTable *fds, GError **error);
 void vm_tracecheck_exit(vm_tracecheck_t *c, uint32_t pid);

@@ -283,7 +283,7 @@ for kv in $pairs; do
 	grep "^| \`$k\` |" "$DOCS/profiles.md" 2>/dev/null | head -n 1 |
 		grep -qF "\`$v\`" || missing="$missing $kv"
 done
-if [ "$(echo $kinds | wc -w)" -eq 5 ] && [ "$(echo $pairs | wc -w)" -ge 15 ] &&
+if [ "$(echo $kinds | wc -w)" -eq 6 ] && [ "$(echo $pairs | wc -w)" -ge 15 ] &&
    [ "$(echo $pairs | wc -w)" = "$(wc -l <"$T/policies")" ] && [ -z "$missing" ]; then
 	ok "docs/profiles.md names every registered policy in its key's row ($(echo $pairs | wc -w) of$kinds)"
 else

@@ -1478,8 +1478,8 @@ static const err_case_t err_cases[] = {
 	  "e.vmt:2:18: rand range 100 is smaller than a page" },
 	{ "vmt 1\n1 r 0x10000\n", "tlb.nope=1", VM_ERROR_INVALID,
 	  "-s tlb.nope=1: unknown key 'tlb.nope'" },
-	{ "vmt 1\n1 r 0x10000\n", "cpus=2", VM_ERROR_UNSUPPORTED,
-	  "cpus=2: this version simulates one CPU only" },
+	{ "vmt 1\n1 r 0x10000\n", "cpus=65", VM_ERROR_UNSUPPORTED,
+	  "cpus=65: this version simulates at most 64 CPUs" },
 	/* the whole file is checked first: an error on the last line stops
 	 * everything before the first event runs */
 	{ "vmt 1\n1 mmap 0x10000 4K rw private anon\n1 w 0x10000\n1 fork 2\n"

@@ -758,6 +758,56 @@ START_TEST(lackey_good)
 }
 END_TEST
 
+/* Threads (record runs Valgrind with --trace-sched=yes): a clone with
+ * CLONE_THREAD (0x10000 in the flags Valgrind prints in hex) becomes
+ * `clone`, the new thread gets the lowest free Valgrind thread id, each
+ * "SCHED[N]: acquired lock" line switches the task the accesses belong to,
+ * a thread's exit() is its `exit`.  The same clone line as Valgrind 3.19
+ * prints it: the scheduler's next line glued to its end. */
+START_TEST(lackey_threads)
+{
+	static const char log[] =
+		"==9== Command: ./thr\n"
+		"SYSCALL[9,1](9) sys_mmap ( 0x0, 65536, 3, 34, 4294967295, 0 ) --> [pre-success] Success(0x5000000) \n"
+		" S 05000000,8\n"
+		"SYSCALL[9,1](56) sys_clone ( 3d0f00, 0x562bf70, 0x562c990, 0x562c990, 0x562c6c0 ) --> [pre-success] Success(0x58fe) --9--   SCHED[1]: releasing lock (VG_(vg_yield)) -> VgTs_Yielding\n"
+		"--9--   SCHED[2]:  acquired lock (thread_wrapper(starting new thread))\n"
+		" S 05001000,8\n"
+		"--9--   SCHED[1]:  acquired lock (VG_(vg_yield))\n"
+		" L 05001000,8\n"
+		"SYSCALL[9,1](56) sys_clone ( 3d0f00, 0x1, 0x2, 0x3, 0x4 ) --> [pre-success] Success(0x58ff) \n"
+		"--9--   SCHED[3]:  acquired lock (thread_wrapper(starting new thread))\n"
+		" S 05002000,8\n"
+		"SYSCALL[9,3](60) exit( 0 ) --> [pre-success] Success(0x0) \n"
+		"--9--   SCHED[2]:  acquired lock (VG_(client_syscall)[async])\n"
+		" L 05000000,8\n"
+		"SYSCALL[9,2](60) exit( 0 ) --> [pre-success] Success(0x0) \n"
+		"--9--   SCHED[1]:  acquired lock (VG_(client_syscall)[async])\n"
+		" L 05002000,8\n"
+		"SYSCALL[9,1](231) exit_group( 0 ) --> [pre-success] Success(0x0) \n";
+	static const char want[] =
+		"vmt 1\n"
+		"1 mmap 0x5000000 64K rw private anon\n"
+		"1 w 0x5000000\n"
+		"1 clone 2\n"
+		"2 w 0x5001000\n"
+		"1 r 0x5001000\n"
+		"1 clone 3\n"
+		"3 w 0x5002000\n"
+		"3 exit\n"
+		"2 r 0x5000000\n"
+		"2 exit\n"
+		"1 r 0x5002000\n";
+	vm_lackey_opts_t o = { .no_instr = FALSE };
+	GError *error = NULL;
+	char *got = import(log, &o, NULL, &error);
+
+	ck_assert_msg(got != NULL, "%s", error ? error->message : "");
+	ck_assert_str_eq(got, want);
+	g_free(got);
+}
+END_TEST
+
 START_TEST(lackey_bad)
 {
 	static const struct {
@@ -846,6 +896,7 @@ formats_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lackey");
 	tcase_add_test(tc, lackey_good);
+	tcase_add_test(tc, lackey_threads);
 	tcase_add_test(tc, lackey_bad);
 	tcase_add_test(tc, lackey_cancel);
 	tcase_add_test(tc, lackey_not_replayed);

@@ -853,6 +853,7 @@ START_TEST(op_names)
 		{ VM_REC_EXPECT, "expect" }, { VM_REC_CRASH, "crash" },
 		{ VM_REC_PROFILE, "profile" }, { VM_REC_MAP, "map" },
 		{ VM_REC_CGROUP, "cgroup" },
+		{ VM_REC_CLONE, "clone" }, { VM_REC_PIN, "pin" },
 	};
 	vm_record_t rec = { .kind = VM_REC_ACCESS };
 

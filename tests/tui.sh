@@ -201,6 +201,25 @@ wait_for "breakpoint: cow"
 wait_for "shared copy-on-write"
 keys q
 
+# 12b. several CPUs: the TLB pane is the running CPU's; c shows each CPU's
+# in turn, with what it runs and the IPIs it got
+SMP=$top_srcdir/traces/scenarios/smp-munmap-ipi.vmt
+start s env TERM=screen "$VMSCOPE" tui "$SMP"
+wait_for "event 0"
+wait_for "TLB CPU 0/2 now"
+keys g 7 Enter
+wait_for "event 7/"
+keys c
+wait_for "TLB CPU 0/2 "
+keys c
+wait_for "TLB CPU 1/2 "
+wait_for "pid 2, mm 1"
+wait_for "ipi 1 fl 0+2p"
+keys c
+wait_for "TLB CPU 0/2 now"
+keys q
+wait_gone "TLB CPU"
+
 # 13. `vmscope tour --no-mouse` is the tour on a terminal without the mouse
 start d env TERM=screen "$VMSCOPE" tour --no-mouse
 wait_for "tour.vmt  event 0/79"

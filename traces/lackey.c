@@ -32,7 +32,8 @@
  *    (growing the heap maps `rw private anon` pages, shrinking unmaps),
  *    open/openat/creat of regular files (not directories or devices),
  *    close, read/write/pread64/pwrite64 (offsets followed through lseek),
- *    fsync/fdatasync, ftruncate, unlink/unlinkat, clone/fork/vfork (`fork`, see below),
+ *    fsync/fdatasync, ftruncate, unlink/unlinkat, clone/fork/vfork (`fork`,
+ *    or `clone` for a thread, see below),
  *    execve (everything unmapped; the new program's log follows).  Failed
  *    calls are dropped.  dup and fcntl are not followed: reads through a
  *    duplicated fd are dropped.
@@ -42,6 +43,16 @@
  *    size then; a file that no longer exists is opened with `create`.
  *    Names are the paths as the program passed them, blanks and '#'
  *    replaced by '_'.
+ *
+ *  - Threads.  A clone with CLONE_THREAD is a `clone` of the next pid.
+ *    Lackey's access lines name no thread, but Valgrind runs one thread at
+ *    a time, and with --trace-sched=yes (which record passes) its
+ *    "SCHED[N]:  acquired lock" lines say when thread N takes over: the
+ *    accesses and calls after one are that thread's.  A new thread's N is
+ *    the lowest one free (VG_(alloc_ThreadState)); SYSCALL[pid,N] lines
+ *    switch too, so a log without SCHED lines is followed at its system
+ *    calls.  A thread's exit() is its `exit`.  The interleaving is
+ *    Valgrind's serialisation, not the threads' real overlap.
  *
  *  - Processes.  The first process is pid 1; each fork gets the next pid.
  *    With one log per process (record), the child's whole log is inlined
@@ -72,6 +83,7 @@
 #define LK_PAGE UINT64_C(4096)
 #define LK_CHUNK (UINT64_C(64) << 10)
 #define LK_NONE UINT64_MAX
+#define LK_CLONE_THREAD UINT64_C(0x10000)   /* clone(2)'s CLONE_THREAD */
 /* Forks followed inside one another (record): each holds its log open with
  * its block buffer, so the nesting is bounded. */
 #define LK_MAX_DEPTH 64
@@ -213,7 +225,13 @@ typedef struct {
 typedef struct sc sc_t;
 
 typedef struct {
-	uint32_t tpid;            /* the trace's pid */
+	uint32_t tpid;            /* the trace's pid of the task running now:
+				   * the process's, or one of its threads' */
+	uint32_t leader_tpid;     /* the process's trace pid */
+	/* Threads (record runs Valgrind with --trace-sched=yes): Valgrind's
+	 * thread ids (the tid of SYSCALL[pid,tid] and of its SCHED[tid]
+	 * lines) to trace pids, of the live threads */
+	GHashTable *vg_tids;      /* Valgrind tid -> trace pid */
 	GArray *maps;             /* ival_t, sorted, disjoint, merged */
 	uint64_t hit_s[3], hit_e[3]; /* per access kind, the last interval
 				 * an access was in: code, stack and heap
@@ -255,7 +273,9 @@ proc_new(uint32_t tpid)
 {
 	proc_t *ps = g_new0(proc_t, 1);
 
-	ps->tpid = tpid;
+	ps->tpid = ps->leader_tpid = tpid;
+	ps->vg_tids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_hash_table_insert(ps->vg_tids, GUINT_TO_POINTER(1), GUINT_TO_POINTER(tpid));
 	ps->maps = g_array_new(FALSE, FALSE, sizeof(ival_t));
 	ps->fds = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 					fdinfo_free);
@@ -273,6 +293,8 @@ struct sc {
 	gboolean done, ok;
 	uint64_t ret;
 	uint64_t child;           /* clone(fork): the child's pid, or 0 */
+	uint64_t clone_flags;     /* clone: its flags, which Valgrind prints in
+				   * hex without 0x */
 };
 
 static void
@@ -288,6 +310,7 @@ static void
 proc_free(proc_t *ps)
 {
 	g_array_free(ps->maps, TRUE);
+	g_hash_table_destroy(ps->vg_tids);
 	g_hash_table_destroy(ps->fds);
 	sc_free(ps->pending);
 	g_free(ps);
@@ -639,6 +662,15 @@ parse_call(sc_t *sc, const char *p, const char *e)
 	if (q >= e || *q != '(')
 		return FALSE;
 	q++;
+	if (strcmp(sc->name, "clone") == 0) {
+		const char *f = q;
+
+		while (f < e && *f == ' ')
+			f++;
+		for (; f < e && hexval[(unsigned char)*f]; f++)
+			sc->clone_flags = sc->clone_flags * 16 +
+					  (hexval[(unsigned char)*f] - 1);
+	}
 	for (;;) {
 		while (q < e && *q == ' ')
 			q++;
@@ -785,6 +817,34 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 	/* The access after a call must not be merged with the one before:
 	 * the call may have changed what the page is. */
 	ps->last_first = ps->last_last = LK_NONE;
+	if (strcmp(nm, "clone") == 0 && (sc->clone_flags & LK_CLONE_THREAD) && sc->ok) {
+		/* a thread: `clone` in the same log; Valgrind's SCHED lines
+		 * say when it runs (thread_line) */
+		rec_reset(c, VM_REC_CLONE, ps->tpid);
+		c->rec.child = ++c->next_tpid;
+		/* Valgrind gives a new thread the lowest free thread id
+		 * (VG_(alloc_ThreadState)), its SCHED lines use it */
+		guint vt = 1;
+		while (g_hash_table_contains(ps->vg_tids, GUINT_TO_POINTER(vt)))
+			vt++;
+		g_hash_table_insert(ps->vg_tids, GUINT_TO_POINTER(vt),
+				    GUINT_TO_POINTER(c->rec.child));
+		c->st->threads++;
+		return put(c, error);
+	}
+	if (strcmp(nm, "exit") == 0 && ps->tpid != ps->leader_tpid) {
+		/* a thread's exit (exit_group is the process's: pid 1 never
+		 * exits, a child's exit is written after its log) */
+		rec_reset(c, VM_REC_EXIT, ps->tpid);
+		GHashTableIter it;
+		gpointer k, v;
+		g_hash_table_iter_init(&it, ps->vg_tids);
+		while (g_hash_table_iter_next(&it, &k, &v))
+			if (GPOINTER_TO_UINT(v) == ps->tpid)
+				g_hash_table_iter_remove(&it);
+		ps->tpid = ps->leader_tpid;
+		return put(c, error);
+	}
 	if (sc->child != 0) {
 		proc_t *child;
 		gboolean ok;
@@ -799,7 +859,7 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 		c->st->processes++;
 		ok = run_process(c, child, sc->child, error);
 		if (ok) {
-			rec_reset(c, VM_REC_EXIT, child->tpid);
+			rec_reset(c, VM_REC_EXIT, child->leader_tpid);
 			ok = put(c, error);
 		}
 		proc_free(child);
@@ -977,6 +1037,51 @@ fork_ok(conv_t *c, const lr_t *lr, const char *l, const char *p,
 	return TRUE;
 }
 
+/* The task that runs now is the one of Valgrind tid @vt, when known. */
+static void
+switch_thread(proc_t *ps, uint64_t vt)
+{
+	gpointer p = g_hash_table_lookup(ps->vg_tids, GUINT_TO_POINTER((guint)vt));
+
+	if (p != NULL && GPOINTER_TO_UINT(p) != ps->tpid) {
+		ps->tpid = GPOINTER_TO_UINT(p);
+		ps->last_first = ps->last_last = LK_NONE;
+	}
+}
+
+/* "--PID--   SCHED[N]:  acquired lock (...)": Valgrind's thread N runs
+ * from here on (Valgrind runs one thread at a time); a new thread's first
+ * ("starting new thread") is the one a clone made. */
+static void
+thread_line(proc_t *ps, const char *l, size_t n)
+{
+	const char *e = l + n, *p = g_strstr_len(l, (gssize)n, "SCHED[");
+	gboolean ok;
+
+	if (p == NULL || g_strstr_len(p, e - p, "acquired lock") == NULL)
+		return;
+	p += 6;
+	uint64_t vt = parse_num(&p, e, &ok);
+	if (!ok)
+		return;
+	switch_thread(ps, vt);
+}
+
+/* "SYSCALL[pid,tid]": the call is thread tid's (also without SCHED lines). */
+static void
+syscall_tid(proc_t *ps, const char *l, size_t n)
+{
+	const char *e = l + n, *p = memchr(l, ',', n);
+	gboolean ok;
+
+	if (p == NULL)
+		return;
+	p++;
+	uint64_t vt = parse_num(&p, e, &ok);
+	if (ok)
+		switch_thread(ps, vt);
+}
+
 static gboolean
 syscall_line(conv_t *c, proc_t *ps, const lr_t *lr, char *l, size_t n,
 	     GError **error)
@@ -1073,7 +1178,12 @@ run_log(conv_t *c, proc_t *ps, const char *path, GError **error)
 			}
 		}
 		if (n >= 8 && memcmp(l, "SYSCALL[", 8) == 0) {
+			syscall_tid(ps, l, n);
 			ok = syscall_line(c, ps, &lr, l, n, error);
+			continue;
+		}
+		if (n >= 2 && memcmp(l, "--", 2) == 0) {
+			thread_line(ps, l, n);
 			continue;
 		}
 		if (n >= 4 && memcmp(l, " -->", 4) == 0) {

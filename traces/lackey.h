@@ -43,6 +43,7 @@ typedef struct {
 	uint64_t outside;        /* accesses above the user address space
 				  * (the vsyscall page), dropped */
 	uint32_t processes;
+	uint32_t threads;        /* threads cloned (CLONE_THREAD) */
 	uint32_t files;          /* file headers */
 } vm_lackey_stats_t;
 

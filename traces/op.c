@@ -112,6 +112,10 @@ const vm_op_t vm_ops[VM_REC_NR] = {
 			      { .type = VM_OPO_CG_SWAP, .key = "swap.max=",
 				.label = "swap.max=SIZE", .bit = VM_CG_SWAP_MAX } },
 			    .codec = "RnGLST" },
+	[VM_REC_CLONE] = { "clone", VM_OP_EVENT, FALSE, 1, 0,
+			   { A(CHILD, "CHILD") }, .codec = "K" },
+	[VM_REC_PIN] = { "pin", VM_OP_EVENT, FALSE, 1, 0,
+			 { A(FRAME, "CPU") }, .codec = "C" },
 	/* global events */
 	[VM_REC_CRASH] = { "crash", VM_OP_GLOBAL, FALSE, 0, 0, { { 0 } },
 			   .codec = "" },

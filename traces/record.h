@@ -59,6 +59,10 @@ typedef enum {
 	VM_REC_CGROUP,    /* arg = vm_cgroup_cmd_t, name, len = max, seed =
 			   * high, stride = swap.max, flags VM_CG_* say
 			   * which of high= and swap.max= were given */
+	/* events for several CPUs, after `map` so that .vmtb tags stay:
+	 * `clone CHILD` makes a thread, `pin CPU` sets a task's affinity */
+	VM_REC_CLONE,     /* child */
+	VM_REC_PIN,       /* count = the CPU */
 	VM_REC_NR,
 	/* Made by the engine, never read or written, outside every table of
 	 * the trace formats: a turn of kswapd on the CPU (a step of its own,
@@ -91,7 +95,7 @@ typedef struct {
 	uint64_t off;       /* MMAP: off= (default 0) */
 	uint64_t ns;        /* SLEEP: the duration in nanoseconds */
 	int32_t fd;         /* MMAP (-1 for anon), OPEN, CLOSE, READ, WRITE, FSYNC, FTRUNCATE */
-	uint32_t child;     /* FORK */
+	uint32_t child;     /* FORK, CLONE */
 	uint32_t prot;      /* VM_PROT_* */
 	uint32_t flags;     /* VM_MAP_*, VM_FILE_*, VM_OPEN_* */
 	uint32_t arg;       /* vm_madv_t, vm_msync_t, vm_sig_t */

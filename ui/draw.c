@@ -637,7 +637,7 @@ static int draw_tlb_level(vm_tui_t *t, unsigned level, int y, int end,
 			  const vm_rect_t *r, int skip)
 {
 	vm_q_tlb_info_t info;
-	if (!vm_query_tlb_info(t->e, level, &info)) {
+	if (!vm_query_tlb_info_cpu(t->e, t->tlb_cpu, level, &info)) {
 		if (y < end)
 			putf(y++, r->x, r->w, attrs[C_DIM], "L%u: none", level);
 		return y;
@@ -664,7 +664,7 @@ static int draw_tlb_level(vm_tui_t *t, unsigned level, int y, int end,
 	if (!info.valid || y >= end)
 		return y;
 	vm_q_tlb_entry_t *ent = g_new(vm_q_tlb_entry_t, info.valid);
-	unsigned n = vm_query_tlb_entries(t->e, level, ent, info.valid);
+	unsigned n = vm_query_tlb_entries_cpu(t->e, t->tlb_cpu, level, ent, info.valid);
 	uint64_t vpn = t->have_walk ? t->walk.vaddr >> (vm_engine_machine(t->e)->page_shift) : 0;
 	for (unsigned i = (unsigned)MIN((unsigned)skip, n); i < n && y < end; i++) {
 		char pb[4], pfn[16];
@@ -683,6 +683,39 @@ static int draw_tlb_level(vm_tui_t *t, unsigned level, int y, int end,
 
 static void draw_tlb(vm_tui_t *t, const vm_rect_t *r)
 {
+	vm_q_cpu_t cpu;
+	if (vm_query_cpu(t->e, t->tlb_cpu, &cpu)) {
+		/* several CPUs: whose TLB this is, and what it serves */
+		char head[96];
+		/* narrow pane: " TLB CPU 1/4 now" (now: the running CPU,
+		 * which `c` leaves for the others) */
+		g_snprintf(head, sizeof head, " TLB CPU %u/%u%s", cpu.cpu,
+			   vm_query_nr_cpus(t->e), t->tlb_cpu < 0 ? " now" : "");
+		title(t, VM_PANE_TLB, r, head);
+		int y = r->y + 1, end = r->y + r->h;
+		if (y < end) {
+			if (cpu.cur_pid)
+				putf(y++, r->x, r->w, attrs[C_INFO], "pid %u, mm %u",
+				     cpu.cur_pid, cpu.loaded_mm);
+			else if (cpu.lazy)
+				putf(y++, r->x, r->w, attrs[C_INFO], "idle, lazy mm %u",
+				     cpu.loaded_mm);
+			else
+				put(y++, r->x, r->w, attrs[C_DIM], "idle");
+		}
+		/* IPIs received; flushes: full, single pages */
+		if (y < end)
+			putf(y++, r->x, r->w, attrs[C_DIM], "ipi %" G_GUINT64_FORMAT
+			     " fl %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT "p",
+			     cpu.ipis_received, cpu.flush_full, cpu.flush_pages);
+		if (y < end)
+			put(y++, r->x, r->w, attrs[C_DIM], "   vpn  pfn prm pid");
+		int skip = t->scroll[VM_PANE_TLB];
+		y = draw_tlb_level(t, 1, y, end, r, skip);
+		if (vm_query_tlb_levels(t->e) > 1)
+			y = draw_tlb_level(t, 2, y, end, r, skip);
+		return;
+	}
 	title(t, VM_PANE_TLB, r, " TLB (newest first)");
 	int y = r->y + 1, end = r->y + r->h;
 	if (y < end)
@@ -924,6 +957,8 @@ static const char *const help_lines[] = {
 	"   s)igsegv S)igbus (or 1-8)       P  the next process's page table",
 	"Tab Shift-Tab  next / previous pane;  w  the Why pane;  z Enter  zoom it;",
 	"   Esc unzoom;  Up Down PgUp PgDn Home scroll it;  mouse: click, wheel",
+	"c  several CPUs: the TLB pane shows the next CPU's TLBs (then the running",
+	"   CPU's, 'now'): its task, IPIs got, flushes made (fl full+pages)",
 	"",
 	"Why:    [2.20us] at the end is the CPU time the event took; a wait for the",
 	"        disk comes on top of it (\"waits for the disk until t=...\").",

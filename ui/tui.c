@@ -753,6 +753,17 @@ gboolean vm_tui_key(vm_tui_t *t, int ch)
 		return TRUE;
 	}
 	switch (ch) {
+	case 'c':
+		/* several CPUs: the TLB pane shows the next CPU's TLBs (then
+		 * the running CPU's again) */
+		if (vm_query_nr_cpus(t->e) > 1) {
+			t->tlb_cpu = t->tlb_cpu + 1 >= (int)vm_query_nr_cpus(t->e)
+				     ? -1 : t->tlb_cpu + 1;
+			t->scroll[VM_PANE_TLB] = 0;
+			return TRUE;
+		}
+		g_string_assign(t->msg, "one CPU: c shows another CPU's TLB when cpus > 1");
+		return TRUE;
 	case 'q':
 		return FALSE;
 	case 'n': case ' ': case KEY_RIGHT:
@@ -854,6 +865,7 @@ static void free_array(gpointer a)
 vm_tui_t *vm_tui_new(void)
 {
 	vm_tui_t *t = g_new0(vm_tui_t, 1);
+	t->tlb_cpu = -1;   /* the running CPU's TLBs */
 	t->lines = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->faults = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->crashes = g_array_new(FALSE, FALSE, sizeof(uint64_t));

@@ -139,6 +139,9 @@ typedef struct {
 	gboolean zoom;
 	gboolean help;
 	int scroll[VM_PANE_NR];
+	int tlb_cpu;                  /* several CPUs: the CPU whose TLBs the
+				       * TLB pane shows (-1: the running one);
+				       * `c` cycles through them */
 	vm_rect_t rect[VM_PANE_NR];   /* where each pane was drawn (mouse) */
 	GString *msg;                 /* one-shot message on the bottom line */
 	GString *search;              /* the last search text */

@@ -53,6 +53,8 @@
  * Its children die with it (PR_SET_PDEATHSIG).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -1061,6 +1063,153 @@ static void w_dontneed(void)
 	tr("1 seq r 0x%lx 4M", TRACE_BASE);
 }
 
+/* ---- several CPUs: TLB shootdowns ---------------------------------------- */
+
+/*
+ * madvise(MADV_DONTNEED) of 16 written pages, SD_ROUNDS times, first by a
+ * single-threaded process, then with a second thread spinning on CPU 1
+ * (reading the region, so CPU 1 runs the mm): every call must then
+ * interrupt CPU 1 to flush its TLB.  Measured: the time per madvise call
+ * (the calls alone), and the TLB-shootdown interrupts /proc/interrupts
+ * counts ("TLB:" row, every CPU) per call.  What is measurable here: the
+ * extra latency an IPI adds to the call and how many IPIs go out.  What
+ * is not: the flushes themselves, lazy-TLB skips and ASID generations
+ * (no counter without CONFIG_DEBUG_TLBFLUSH and root), and on a host with
+ * other load the TLB row also counts other processes' shootdowns (the
+ * tolerance allows for it).  Needs 2 CPUs.
+ */
+#define SD_ROUNDS 200
+#define SD_LEN (16 * 4096)
+
+static volatile int sd_stop;
+static volatile char *sd_buf;
+
+/* The sum of the "TLB:" row of /proc/interrupts (x86), -1 without it. */
+static long tlb_interrupts(void)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char line[8192];
+	long sum = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		char *p = line;
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "TLB:", 4) != 0)
+			continue;
+		p += 4;
+		sum = 0;
+		for (;;) {
+			char *e;
+			long v = strtol(p, &e, 10);
+			if (e == p)
+				break;
+			sum += v;
+			p = e;
+		}
+	}
+	fclose(f);
+	return sum;
+}
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof set, &set) != 0)
+		skip("sched_setaffinity(CPU %d): %s", cpu, strerror(errno));
+}
+
+static void *sd_spin(void *arg)
+{
+	(void)arg;
+	pin_to(1);
+	while (!sd_stop)
+		sink += sd_buf[0];
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The median ns of a madvise over SD_ROUNDS calls, each after writing the
+ * pages (the median: on a loaded host a call is now and then preempted,
+ * and a mean would measure the other load). */
+static double sd_rounds(char *m, long *tlb)
+{
+	static uint64_t ns[SD_ROUNDS];
+	long t0 = tlb_interrupts();
+	for (int r = 0; r < SD_ROUNDS; r++) {
+		for (size_t o = 0; o < SD_LEN; o += (size_t)page)
+			m[o] = 1;
+		uint64_t a = now_ns();
+		if (madvise(m, SD_LEN, MADV_DONTNEED) != 0)
+			skip("madvise(MADV_DONTNEED): %s", strerror(errno));
+		ns[r] = now_ns() - a;
+	}
+	*tlb = t0 < 0 ? -1 : tlb_interrupts() - t0;
+	qsort(ns, SD_ROUNDS, sizeof ns[0], cmp_u64);
+	return (double)ns[SD_ROUNDS / 2];
+}
+
+static void w_shootdown(void)
+{
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		skip("needs 2 CPUs: a shootdown interrupts another CPU");
+	if (tlb_interrupts() < 0)
+		skip("no TLB row in /proc/interrupts (not x86?)");
+	char *m = map_aligned(2 * MIB, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pin_to(0);
+	long tlb1, tlb2;
+	double ns1 = sd_rounds(m, &tlb1);
+	sd_buf = m + SD_LEN;   /* a page of the mapping, outside the range */
+	pthread_t th;
+	if (pthread_create(&th, NULL, sd_spin, NULL) != 0)
+		skip("pthread_create failed");
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	nanosleep(&ts, NULL);   /* the spinner is running on CPU 1 */
+	double ns2 = sd_rounds(m, &tlb2);
+	sd_stop = 1;
+	pthread_join(th, NULL);
+	row("ipis_per_call_1thread", (double)tlb1 / SD_ROUNDS,
+	    "ipis_sent@one/200", "abs:0.5");
+	/* expressions run left to right: (a - b) / 200 */
+	row("ipis_per_call_2threads", (double)tlb2 / SD_ROUNDS,
+	    "ipis_sent-ipis_sent@one/200", "abs:0.5");
+	/* the call alone has no statistic of its own in the replay (its
+	 * rounds' writes fault): a fact, not a row */
+	printf("fact madvise_ns_1thread %.0f\n", ns1);
+	printf("fact madvise_ns_2threads %.0f\n", ns2);
+	/* what one IPI adds to the call: the difference of the two phases
+	 * (each the same writes and calls) */
+	row("ipi_ns_per_call", ns2 - ns1,
+	    "pid=1:cpu_ns-pid=1:cpu_ns@one-pid=1:cpu_ns@one/200", "factor:5");
+	printf("fact tlb_interrupts_1thread %ld\n", tlb1);
+	printf("fact tlb_interrupts_2threads %ld\n", tlb2);
+	trace_header("madvise(DONTNEED) of 16 written pages, 200 times alone, "
+		     "then 200 times with a second thread running on CPU 1");
+	tr("set cpus=2");
+	tr("1 mmap 0x%lx 2M rw private anon", TRACE_BASE);
+	for (int r = 0; r < SD_ROUNDS; r++) {
+		tr("1 seq w 0x%lx 64K", TRACE_BASE);
+		tr("1 madvise 0x%lx 64K dontneed", TRACE_BASE);
+	}
+	tr("1 note @one");
+	tr("1 clone 2");
+	tr("2 pin 1");
+	tr("2 r 0x%lx", TRACE_BASE + SD_LEN);
+	for (int r = 0; r < SD_ROUNDS; r++) {
+		tr("1 seq w 0x%lx 64K", TRACE_BASE);
+		tr("1 madvise 0x%lx 64K dontneed", TRACE_BASE);
+	}
+}
+
 /* ---- pressure: workloads in a memory cgroup ---------------------------- */
 
 #define PLIMIT (32 * MIB)          /* every pressure workload's limit */
@@ -1469,6 +1618,7 @@ static const struct {
 	{ "stride-sweep", w_stride },
 	{ "madv-willneed", w_willneed },
 	{ "madv-dontneed", w_dontneed },
+	{ "shootdown-threads", w_shootdown },
 	/* in a memory cgroup (validate makes it): names start pressure- */
 	{ "pressure-file-loop", w_pressure_loop },
 	{ "pressure-file-loop-random", w_pressure_loop_random },
