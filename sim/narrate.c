@@ -130,6 +130,17 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 		g_string_append(out, "; first write to a shared file page mapped read-only: "
 				     "write-enabled and marked dirty, no copy");
 		break;
+	case VM_WHY_THP_NEW:
+		g_string_append_printf(out, "; first touch of an aligned huge-page range "
+				       "(transparent huge pages): allocated and zeroed a "
+				       "huge page of contiguous frames (this page's is %u) "
+				       "and mapped it with one PMD entry", res->pfn);
+		break;
+	case VM_WHY_THP_ZERO:
+		g_string_append(out, "; read of an aligned huge-page range (transparent "
+				     "huge pages): mapped the huge zero page with one PMD "
+				     "entry, read-only");
+		break;
 	case VM_WHY_PRIVATE_COPY:
 		g_string_append_printf(out, "; write to a private file mapping: copied the page "
 				       "to frame %u; the file never sees it", res->pfn);

@@ -67,7 +67,8 @@ gboolean vm_query_proc_by_pid(vm_engine_t *e, uint32_t pid, vm_q_proc_t *out)
 static const char *advice_name(uint32_t a)
 {
 	static const char *const names[] = { "normal", "random", "sequential",
-					     "willneed", "dontneed" };
+					     "willneed", "dontneed", "hugepage",
+					     "nohugepage" };
 	return a < G_N_ELEMENTS(names) ? names[a] : "?";
 }
 
