@@ -20,6 +20,8 @@ gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr)
 	fr->hwm = 0;
 	fr->cg_nr = NULL;
 	fr->nr_cg = 0;
+	fr->block_free = NULL;   /* vm_frames_init_blocks, for huge pages */
+	fr->nr_blocks = fr->nr_free_blocks = fr->block_order = 0;
 	for (int k = 0; k < VM_FRAME_NR_KINDS; k++)
 		fr->nr_kind[k] = 0;
 	fr->nr_kind[VM_FRAME_FREE] = nr;

@@ -1287,6 +1287,9 @@ gboolean vm_config_validate(const vm_config_t *cfg, GError **error)
 	if (cfg->tlb_l2_entries > 0 &&
 	    !check_tlb("l2", cfg->tlb_l2_entries, cfg->tlb_l2_ways, error))
 		return FALSE;
+	if (cfg->tlb_l1_2m_entries > 0 &&
+	    !check_tlb("l1_2m", cfg->tlb_l1_2m_entries, cfg->tlb_l1_2m_ways, error))
+		return FALSE;
 
 	/* a swap slot number is 32 bits, and 2^32-1 means none */
 	if (cfg->swap_size / cfg->page_size >= UINT32_MAX) {

@@ -312,6 +312,20 @@ gboolean vm_query_frame(vm_engine_t *e, uint32_t pfn, vm_q_frame_t *out)
 	return TRUE;
 }
 
+gboolean vm_query_huge_blocks(vm_engine_t *e, uint32_t *free, uint32_t *total,
+			      uint32_t *block, uint64_t *scattered)
+{
+	g_return_val_if_fail(e != NULL, FALSE);
+	const vm_frames_t *fr = &mach(e)->frames;
+	if (!fr->block_free)
+		return FALSE;
+	*free = fr->nr_free_blocks;
+	*total = fr->nr_blocks;
+	*block = 1u << fr->block_order;
+	*scattered = fr->nr_free - ((uint64_t)fr->nr_free_blocks << fr->block_order);
+	return TRUE;
+}
+
 void vm_query_frame_counts(vm_engine_t *e, uint64_t counts[VM_QF_NR])
 {
 	g_return_if_fail(e != NULL);

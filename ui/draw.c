@@ -703,7 +703,16 @@ static void draw_mem(vm_tui_t *t, const vm_rect_t *r)
 	uint64_t cnt[VM_QF_NR];
 	vm_query_frame_counts(t->e, cnt);
 	char buf[96];
-	g_snprintf(buf, sizeof buf, " Memory %u frames", nr);
+	uint32_t hfree, htotal, hblock;
+	uint64_t scattered;
+	if (vm_query_huge_blocks(t->e, &hfree, &htotal, &hblock, &scattered))
+		/* fragmentation: how much of free memory could still become
+		 * huge pages, and how much is scattered outside free blocks */
+		g_snprintf(buf, sizeof buf, " Memory %u frames, huge blocks free %u/%u, "
+			   "%" G_GUINT64_FORMAT " free frames scattered", nr, hfree,
+			   htotal, scattered);
+	else
+		g_snprintf(buf, sizeof buf, " Memory %u frames", nr);
 	title(t, VM_PANE_MEM, r, buf);
 	int rows = r->h - 4;             /* title, two of legend, counts */
 	if (rows < 1 || r->w < 8)
