@@ -167,7 +167,10 @@ static const cfg_key_t keys[] = {
 	K_WORD("thp.enabled", thp_enabled, thp_enabled_words),
 	K_WORD("thp.defrag", thp_defrag, thp_defrag_words),
 	K_BOOL("thp.use_zero_page", thp_use_zero_page),
-	K_DURATION("thp.khugepaged.scan_sleep", khugepaged_scan_sleep, MAX_PERIOD),
+	/* at least 1 ms: a scan that keeps finding work wakes again after
+	 * it, and at 0 it would wake at the same instant for ever */
+	{ .name = "thp.khugepaged.scan_sleep", .type = KEY_DURATION,
+	  .offset = OFF(khugepaged_scan_sleep), .min = 1000000, .max = MAX_PERIOD },
 	K_COUNT("thp.khugepaged.pages_to_scan", khugepaged_pages_to_scan,
 		1, UINT32_MAX),
 	K_COUNT("thp.khugepaged.max_ptes_none", khugepaged_max_ptes_none,

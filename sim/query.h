@@ -88,6 +88,9 @@ typedef struct {
 	uint64_t pfn;             /* the frame (present), or the swap slot */
 	uint32_t perm;            /* VM_PROT_* the PTE allows */
 	gboolean accessed, dirty; /* the A and D bits */
+	gboolean huge;            /* the leaf is a PMD entry mapping a huge
+				   * page (transparent huge pages): the walk
+				   * stops there, a level early */
 } vm_q_walk_t;
 
 /* The walk of @vaddr in process @pid's tables as they are now, without

@@ -433,7 +433,17 @@ static void draw_pt(vm_tui_t *t, const vm_rect_t *r)
 			gboolean stop = read && l + 1 == res->refs &&
 					(!res->leaf_found || !res->pte_present);
 			char ent[80];
-			if (l >= w.refs)
+			if (w.huge && l + 1 == w.refs && w.zero_page)
+				/* a PMD leaf: the walk ends a level early */
+				g_snprintf(ent, sizeof ent, "-> huge zero page %s%s",
+					   prot_str(w.perm, pb), w.accessed ? " A" : "");
+			else if (w.huge && l + 1 == w.refs)
+				g_snprintf(ent, sizeof ent, "-> huge page, frame %" G_GUINT64_FORMAT
+					   " %s%s%s", w.pfn, prot_str(w.perm, pb),
+					   w.accessed ? " A" : "", w.dirty ? " D" : "");
+			else if (w.huge && l >= w.refs)
+				g_snprintf(ent, sizeof ent, "(none: the PMD entry maps the page)");
+			else if (l >= w.refs)
 				g_snprintf(ent, sizeof ent, "(no table)");
 			else if (!lv->present && l + 1 < w.levels)
 				g_snprintf(ent, sizeof ent, "empty");
