@@ -54,6 +54,7 @@
 #include "models/vmscan.h"
 #include "models/kswapd.h"
 #include "models/khugepaged.h"
+#include "models/memcg.h"
 
 void vm_huge_init(vm_machine_t *m)
 {
@@ -103,14 +104,24 @@ uint32_t vm_huge_alloc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		}
 		return VM_NIL;
 	}
+	/* a process in a memory cgroup charges the huge page first, with
+	 * __GFP_NORETRY as GFP_TRANSHUGE has it: no room is a fallback */
+	uint16_t cg = G_UNLIKELY(m->nr_memcg) ? m->cur_memcg : 0;
+	if (cg && !vm_memcg_charge_noretry(m, n))
+		return VM_NIL;
 	uint32_t pfn = vm_frames_alloc_block(fr, VM_FRAME_ANON, p->pid, vpn);
 	g_assert(pfn != VM_NIL);
 	for (uint64_t i = 0; i < n; i++) {
 		vm_frame_t *f = &fr->f[pfn + i];
 		f->flags |= VM_FRAME_DIRTY;
 		f->mapcount = 1;
-		vm_reclaim_add(m->reclaim, (uint32_t)(pfn + i));
 	}
+	/* charged before they join the reclaim lists, so that the charge's
+	 * reclaim cannot take a page of the huge page not mapped yet */
+	for (uint64_t i = 0; cg && i < n; i++)
+		vm_memcg_commit(m, (uint32_t)(pfn + i), cg);
+	for (uint64_t i = 0; i < n; i++)
+		vm_reclaim_add(m->reclaim, (uint32_t)(pfn + i));
 	if (m->reclaim && fr->nr_free < m->wm_low)
 		vm_kswapd_wake(m);
 	uint64_t used = fr->nr - fr->nr_free;
@@ -174,17 +185,14 @@ static unsigned do_huge_pmd_anonymous_page(vm_machine_t *m, vm_fault_t *vmf,
 	 * range, compact directly (vma_thp_gfp_mask) */
 	gboolean compact = m->thp_defrag == 2 ||
 			   (m->thp_defrag == 1 && (vmf->vma->flags & VM_VMA_HUGEPAGE));
+	/* the deposit first: its allocation may reclaim, which must not
+	 * find a page of a huge page that no PMD maps yet (Linux allocates
+	 * the folio first, but its pages are on no LRU list until mapped) */
+	if (!deposit(m, p, hvpn))
+		return VM_FAULT_OOM;
 	uint32_t pfn = vm_huge_alloc(m, p, hvpn, compact);
 	if (pfn == VM_NIL) {
-		m->c.thp_fault_fallback++;
-		return VM_FAULT_FALLBACK;
-	}
-	if (!deposit(m, p, hvpn)) {
-		for (uint64_t i = 0; i < n; i++) {
-			m->frames.f[pfn + i].mapcount = 0;
-			vm_reclaim_remove(m->reclaim, (uint32_t)(pfn + i));
-			vm_frames_free(&m->frames, (uint32_t)(pfn + i));
-		}
+		drop_deposit(m, p, hvpn);
 		m->c.thp_fault_fallback++;
 		return VM_FAULT_FALLBACK;
 	}
