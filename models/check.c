@@ -11,14 +11,51 @@
 #include "models/mm.h"
 #include "models/memcg.h"
 #include "models/smp.h"
+#include "models/huge_memory.h"
 typedef struct {
 	vm_machine_t *m;
 	vm_proc_t *p;
 	uint32_t *maps;      /* PTEs seen per frame */
 	uint32_t *swaps;     /* swap entries seen per slot */
 	uint64_t anon, file, swap;
+	uint64_t huge;       /* pages mapped by anonymous PMD leaves */
 	char *err;
 } check_ctx_t;
+
+/* A PMD leaf: the huge zero page read-only, or a huge page's aligned
+ * block of anonymous frames, each mapped once more, inside one VMA. */
+static void check_huge(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	check_ctx_t *c = vctx;
+	uint64_t n = vm_huge_nr(c->m), pfn = VM_PTE_PFN(*slot);
+	if (c->err)
+		return;
+	vm_vma_t *v = vm_mm_find_vma(c->p, vpn);
+	if (!n || !v || v->start > vpn || v->end < vpn + n) {
+		c->err = g_strdup_printf("pid %u: PMD leaf at page 0x%" G_GINT64_MODIFIER
+					 "x not inside one mapping", c->p->pid, vpn);
+		return;
+	}
+	if (pfn == VM_PFN_ZERO) {
+		if (*slot & VM_PTE_W)
+			c->err = g_strdup_printf("pid %u: huge zero page mapped writable",
+						 c->p->pid);
+		return;
+	}
+	if (pfn % n || pfn + n > c->m->frames.nr) {
+		c->err = g_strdup_printf("pid %u: PMD leaf maps unaligned frame %"
+					 G_GUINT64_FORMAT, c->p->pid, pfn);
+		return;
+	}
+	for (uint64_t i = 0; i < n && !c->err; i++) {
+		if (c->m->frames.f[pfn + i].kind != VM_FRAME_ANON)
+			c->err = g_strdup_printf("pid %u: PMD leaf maps frame %" G_GUINT64_FORMAT
+						 " that is not anonymous", c->p->pid, pfn + i);
+		c->maps[pfn + i]++;
+	}
+	c->anon += n;
+	c->huge += n;
+}
 
 static void check_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 {
@@ -224,10 +261,15 @@ char *vm_check_machine(vm_machine_t *m)
 		if (p->state != VM_PROC_RUNNING)
 			continue;
 		c.p = p;
-		c.anon = c.file = c.swap = 0;
-		vm_pt_for_each(&m->pt, p->root, 0, UINT64_MAX, check_leaf, &c);
+		c.anon = c.file = c.swap = c.huge = 0;
+		vm_pt_for_each_huge(&m->pt, p->root, 0, UINT64_MAX, check_leaf,
+				    check_huge, &c);
 		if (c.err)
 			break;
+		if (c.huge != p->anon_huge)
+			c.err = g_strdup_printf("pid %u: anon_huge=%" G_GUINT64_FORMAT
+						" but PMD leaves map %" G_GUINT64_FORMAT " pages",
+						p->pid, p->anon_huge, c.huge);
 		if (c.anon != p->rss_anon || c.file != p->rss_file)
 			c.err = g_strdup_printf("pid %u: rss_anon=%" G_GUINT64_FORMAT
 						" rss_file=%" G_GUINT64_FORMAT
@@ -264,6 +306,21 @@ char *vm_check_machine(vm_machine_t *m)
 					free_len, fr->nr_free);
 	for (int k = 0; k < VM_FRAME_NR_KINDS; k++)
 		sum += fr->nr_kind[k];
+	for (uint32_t b = 0, whole = 0; !c.err && fr->block_free && b <= fr->nr_blocks; b++) {
+		if (b == fr->nr_blocks) {
+			if (whole != fr->nr_free_blocks)
+				c.err = g_strdup_printf("nr_free_blocks=%u but %u blocks are free",
+							fr->nr_free_blocks, whole);
+			break;
+		}
+		uint32_t n = 1u << fr->block_order, free = 0;
+		for (uint32_t i = 0; i < n; i++)
+			free += fr->f[(b << fr->block_order) + i].kind == VM_FRAME_FREE;
+		whole += free == n;
+		if (free != fr->block_free[b])
+			c.err = g_strdup_printf("block %u: %u frames free, counted %u",
+						b, free, fr->block_free[b]);
+	}
 	if (!c.err && (sum != fr->nr || fr->nr_kind[VM_FRAME_FREE] != fr->nr_free))
 		c.err = g_strdup_printf("frame kinds add up to %u of %u frames",
 					sum, fr->nr);

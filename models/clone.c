@@ -203,6 +203,11 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 		n->l1 = tlb_clone(m->l1);
 		n->l2 = tlb_clone(m->l2);
 	}
+	n->l1_2m = tlb_clone(m->l1_2m);
+	if (m->frames.block_free)
+		n->frames.block_free = dup_array(m->frames.block_free,
+						 m->frames.nr_blocks ? m->frames.nr_blocks : 1,
+						 sizeof *m->frames.block_free);
 	n->reclaim = reclaim_clone(m->reclaim, &n->frames, alloc);
 	if (n->reclaim && n->reclaim->folio_ctx)
 		n->reclaim->folio_ctx = n;   /* the copy answers for its own files */
@@ -475,6 +480,8 @@ char *vm_clone_digest(const vm_machine_t *m)
 	}
 	put_tlb(ck, m->l1);
 	put_tlb(ck, m->l2);
+	if (m->l1_2m)
+		put_tlb(ck, m->l1_2m);
 
 	put(ck, m->nr_procs);
 	for (uint32_t i = 0; i < m->nr_procs; i++) {

@@ -7,6 +7,7 @@
 #include "models/crash.h"
 #include "models/proc.h"
 #include "models/file.h"
+#include "models/mmu.h"
 void vm_crash_machine(vm_machine_t *m, uint64_t *lost, uint64_t *torn)
 {
 	*lost = *torn = 0;
@@ -42,9 +43,7 @@ void vm_crash_machine(vm_machine_t *m, uint64_t *lost, uint64_t *torn)
 	}
 	m->c.lost_pages += *lost;
 	m->c.torn_pages += *torn;
-	vm_tlb_flush_all(m->l1);
-	if (m->l2)
-		vm_tlb_flush_all(m->l2);
+	vm_mmu_tlb_flush(m, 0, TRUE);
 	m->cur_asid = 0;
 	/* the pages reclaim was writing are gone, and kswapd starts afresh */
 	m->po_head = m->po_len = 0;

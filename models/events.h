@@ -24,6 +24,7 @@ typedef enum {
 			    * (vmscan.c) */
 	VM_EV_FLUSH,       /* the flusher's periodic tick (writeback.c) */
 	VM_EV_KSWAPD,      /* kswapd's wait for writeback ends (kswapd.c) */
+	VM_EV_KHUGEPAGED,  /* khugepaged wakes to scan (khugepaged.c) */
 	VM_EV_NR
 } vm_ev_kind_t;
 

@@ -47,7 +47,12 @@
  * A copy-on-write fault copies its one page, and a write to a page mapped
  * read-only write-enables that page alone (wp_page_shared).
  *
- * Left out for now: userfaultfd, transparent huge pages (PMD mappings).
+ * With transparent huge pages on (thp.enabled), an anonymous fault first
+ * asks huge_memory.c (create_huge_pmd, wp_huge_pmd), which maps a whole
+ * aligned 2 MiB range by its PMD, or splits one, or falls back to the PTE
+ * path below (VM_FAULT_FALLBACK).
+ *
+ * Left out for now: userfaultfd, huge pages of files and shmem.
  */
 #include "models/memcg.h"
 #include "models/fault.h"
@@ -58,6 +63,7 @@
 #include "models/writeback.h"
 #include "models/swap.h"
 #include "models/workingset.h"
+#include "models/huge_memory.h"
 
 static const uint8_t need_prot[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
 
@@ -576,10 +582,16 @@ static unsigned handle_mm_fault(vm_machine_t *m, vm_fault_t *vmf)
 		return bad_area(m, p, res, VM_WHY_NO_VMA);
 	if (!(v->prot & need_prot[vmf->acc]))
 		return bad_area(m, p, res, VM_WHY_PROT);
+	vmf->vma = v;
+	if (G_UNLIKELY(m->hpage_order) && v->file < 0) {
+		unsigned ret = vm_huge_fault(m, vmf);
+		if (!(ret & VM_FAULT_FALLBACK))
+			return ret & VM_FAULT_OOM ? oom(res) : ret;
+	}
 	unsigned nr_new = 0;
 	uint64_t *slot = vm_pt_ensure(&m->pt, p->root, vmf->vpn, p->pid, &nr_new);
 	vm_proc_count_tables(m, p, nr_new);
-	res->new_tables = (uint8_t)nr_new;
+	res->new_tables = (uint8_t)(res->new_tables + nr_new);
 	if (!slot)
 		return oom(res);
 	vmf->vma = v;

@@ -19,6 +19,8 @@ enum {
 	VM_FAULT_SIGBUS = 1u << 3,  /* the page lies past the end of the file */
 	VM_FAULT_SIGSEGV = 1u << 4, /* no VMA, or the VMA forbids the access */
 	VM_FAULT_ERROR  = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV,
+	VM_FAULT_FALLBACK = 1u << 5, /* no huge page here: go on with PTEs
+				      * (huge_memory.c) */
 };
 
 /*

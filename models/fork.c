@@ -34,6 +34,7 @@
 #include "models/proc.h"
 #include "models/mmu.h"
 #include "models/mm.h"
+#include "models/huge_memory.h"
 
 typedef struct {
 	vm_machine_t *m;
@@ -97,6 +98,29 @@ static void copy_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 	vm_pt_leaf_set(&f->m->pt, f->child->root, vpn, cslot, pte);
 }
 
+/* copy_huge_pmd: the PMD leaf as it is, write-protected in both */
+static void copy_huge(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	fork_ctx_t *f = vctx;
+	if (f->oom)
+		return;
+	gboolean wp = FALSE;
+	if (!vm_huge_copy_pmd(f->m, f->parent, f->child, vpn, slot, &wp))
+		f->oom = TRUE;
+	if (wp)
+		f->protected_pages++;
+}
+
+/* A PMD leaf in a private file VMA: none (file huge pages are not
+ * mapped by PMD); an anonymous one has anonymous pages. */
+static void find_anon_huge(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	fork_ctx_t *f = vctx;
+	(void)vpn;
+	if (VM_PTE_PFN(*slot) != VM_PFN_ZERO)
+		f->has_anon = TRUE;
+}
+
 vm_proc_t *vm_fork_process(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 			   uint64_t *cost)
 {
@@ -127,12 +151,14 @@ vm_proc_t *vm_fork_process(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 			continue;
 		if (!(v->flags & VM_MAP_ANON)) {
 			f.has_anon = FALSE;
-			vm_pt_for_each(&m->pt, parent->root, v->start, v->end,
-				       find_anon, &f);
+			vm_pt_for_each_huge(&m->pt, parent->root, v->start, v->end,
+					    find_anon, m->thp_seen ? find_anon_huge : NULL,
+					    &f);
 			if (!f.has_anon)
 				continue;
 		}
-		vm_pt_for_each(&m->pt, parent->root, v->start, v->end, copy_leaf, &f);
+		vm_pt_for_each_huge(&m->pt, parent->root, v->start, v->end, copy_leaf,
+				    m->thp_seen ? copy_huge : NULL, &f);
 	}
 	m->oom_exempt = 0;
 	if (child->state != VM_PROC_RUNNING)

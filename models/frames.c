@@ -20,6 +20,8 @@ gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr)
 	fr->hwm = 0;
 	fr->cg_nr = NULL;
 	fr->nr_cg = 0;
+	fr->block_free = NULL;   /* vm_frames_init_blocks, for huge pages */
+	fr->nr_blocks = fr->nr_free_blocks = fr->block_order = 0;
 	for (int k = 0; k < VM_FRAME_NR_KINDS; k++)
 		fr->nr_kind[k] = 0;
 	fr->nr_kind[VM_FRAME_FREE] = nr;
@@ -28,6 +30,8 @@ gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr)
 
 void vm_frames_destroy(vm_frames_t *fr)
 {
+	g_free(fr->block_free);
+	fr->block_free = NULL;
 	g_free(fr->f);
 	fr->f = NULL;
 	g_free(fr->cg_nr);
@@ -43,6 +47,9 @@ static void take(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
 	if (pfn >= fr->hwm)
 		fr->hwm = pfn + 1;
 	fr->nr_free--;
+	if (fr->block_free && (pfn >> fr->block_order) < fr->nr_blocks &&
+	    fr->block_free[pfn >> fr->block_order]-- == 1u << fr->block_order)
+		fr->nr_free_blocks--;
 	fr->nr_kind[VM_FRAME_FREE]--;
 	fr->nr_kind[kind]++;
 	fr->f[pfn] = (vm_frame_t){
@@ -101,4 +108,36 @@ void vm_frames_free(vm_frames_t *fr, uint32_t pfn)
 		fr->f[fr->free_head].prev = pfn;
 	fr->free_head = pfn;
 	fr->nr_free++;
+	if (fr->block_free && (pfn >> fr->block_order) < fr->nr_blocks &&
+	    ++fr->block_free[pfn >> fr->block_order] == 1u << fr->block_order)
+		fr->nr_free_blocks++;
+}
+
+void vm_frames_init_blocks(vm_frames_t *fr, unsigned order)
+{
+	g_return_if_fail(order >= 1 && order < 16 && !fr->block_free);
+	fr->block_order = order;
+	fr->nr_blocks = fr->nr >> order;
+	fr->block_free = g_new0(uint16_t, fr->nr_blocks ? fr->nr_blocks : 1);
+	fr->nr_free_blocks = 0;
+	for (uint32_t pfn = 0; pfn < fr->nr_blocks << order; pfn++)
+		if (fr->f[pfn].kind == VM_FRAME_FREE)
+			fr->block_free[pfn >> order]++;
+	for (uint32_t b = 0; b < fr->nr_blocks; b++)
+		fr->nr_free_blocks += fr->block_free[b] == 1u << order;
+}
+
+uint32_t vm_frames_alloc_block(vm_frames_t *fr, vm_frame_kind_t kind,
+			       uint32_t owner, uint64_t index)
+{
+	if (!fr->block_free || !fr->nr_free_blocks)
+		return VM_NIL;
+	uint32_t n = 1u << fr->block_order, b = 0;
+	while (fr->block_free[b] != n)
+		b++;
+	uint32_t base = b << fr->block_order;
+	/* ascending, each unlinked where the list holds it (alloc_at) */
+	for (uint32_t i = 0; i < n; i++)
+		vm_frames_alloc_at(fr, base + i, kind, owner, index + i);
+	return base;
 }

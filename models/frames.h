@@ -17,7 +17,23 @@
  * The shared zero page is not one of these frames: like the kernel's static
  * zero page it is not managed memory; it is VM_PFN_ZERO.
  *
- * Left out: zones, the buddy allocator's orders, per-cpu lists, huge pages.
+ * Beside the list, the frames are counted in aligned blocks of 2^block_order
+ * (a PMD's worth: 512 frames of 4 KiB), the one order huge pages need:
+ * block_free[b] is how many frames of block b are free, so "is there a free
+ * aligned 2 MiB block" (the buddy allocator's free_area[HPAGE_PMD_ORDER]
+ * being non-empty) is answered by a count, and the lowest such block is
+ * found by a scan of block_free[] only when a huge page is wanted.  An
+ * order-0 allocation or free adds one counter update to its O(1) list
+ * work, and takes frames exactly as before, whatever blocks it breaks:
+ * with huge pages off, every frame goes where it always went.
+ *
+ *   block_free[]:  512   3   0   512   17  ...     nr_free_blocks = 2
+ *                   └ free            └ free       (fragmentation: free
+ *                                                   frames outside them)
+ *
+ * Left out: zones, the orders between 0 and a PMD's (the buddy pairs),
+ * per-cpu lists, migration types; compaction is counted, not done
+ * (huge_memory.c).
  */
 #ifndef VM_FRAMES_H
 #define VM_FRAMES_H
@@ -79,6 +95,11 @@ typedef struct {
 	uint32_t hwm;         /* frames from here on were never allocated, so
 			       * (but for frame hwm's prev link) they are as
 			       * vm_frames_init left them: snapshots skip them */
+	uint16_t *block_free; /* per aligned block of 2^block_order frames: how
+			       * many are free; NULL: blocks not counted */
+	uint32_t nr_blocks;   /* whole blocks (a tail shorter than one is none) */
+	uint32_t nr_free_blocks; /* blocks wholly free */
+	uint32_t block_order;
 } vm_frames_t;
 
 /* When the read filling @f completes (up to date from then on); a page
@@ -109,5 +130,14 @@ static inline void vm_frames_charge(vm_frames_t *fr, uint32_t pfn, uint16_t id)
 }
 /* Return frame @pfn to the free list, uncharging it.  It must be unmapped. */
 void vm_frames_free(vm_frames_t *fr, uint32_t pfn);
+
+/* Count free frames in aligned blocks of 2^@order (huge pages of that
+ * order become possible); call once, after vm_frames_init. */
+void vm_frames_init_blocks(vm_frames_t *fr, unsigned order);
+/* The lowest wholly free block's 2^block_order frames, taken off the free
+ * list and made @kind, owned by @owner, frame i at index @index + i: a
+ * huge page.  Returns the first frame, or VM_NIL when no block is free. */
+uint32_t vm_frames_alloc_block(vm_frames_t *fr, vm_frame_kind_t kind,
+			       uint32_t owner, uint64_t index);
 
 #endif

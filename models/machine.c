@@ -16,6 +16,8 @@
 #include "models/writeback.h"
 #include "models/filemap.h"
 #include "models/memcg.h"
+#include "models/huge_memory.h"
+#include "models/khugepaged.h"
 
 uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 				uint32_t owner, uint64_t index)
@@ -94,6 +96,10 @@ vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 	g_assert(ops);
 	m->l1 = vm_tlb_new(cfg->tlb_l1_entries, cfg->tlb_l1_ways, ops);
 	m->l2 = vm_tlb_new(cfg->tlb_l2_entries, cfg->tlb_l2_ways, ops);
+	vm_huge_init(m);
+	/* the 2 MiB L1 TLB exists only where huge pages can be mapped */
+	if (m->hpage_order && cfg->tlb_l1_2m_entries)
+		m->l1_2m = vm_tlb_new(cfg->tlb_l1_2m_entries, cfg->tlb_l1_2m_ways, ops);
 	m->by_pid = g_hash_table_new(g_direct_hash, g_direct_equal);
 	m->cur_asid = 0;
 	if (cfg->cpus > 1)
@@ -168,6 +174,7 @@ void vm_machine_free(vm_machine_t *m)
 	vm_smp_free(m);
 	vm_tlb_free(m->l1);
 	vm_tlb_free(m->l2);
+	vm_tlb_free(m->l1_2m);
 	vm_memcg_free_all(m);
 	vm_reclaim_free(m->reclaim);
 	vm_disk_free(m->disk);
@@ -195,6 +202,9 @@ void vm_machine_event(vm_machine_t *m, const vm_ev_t *ev)
 		break;
 	case VM_EV_KSWAPD:
 		vm_kswapd_wait_done(m);
+		break;
+	case VM_EV_KHUGEPAGED:
+		vm_khugepaged_wake(m);
 		break;
 	default:
 		g_warn_if_reached();

@@ -22,6 +22,8 @@
  *   swap.c      swap slots, the swap cache, swap-in and swap-out
  *   vmscan.c    reclaim: choosing victims and freeing them
  *   kswapd.c    background reclaim
+ *   huge_memory.c  transparent huge pages (PMD leaves: fault, split, fork)
+ *   khugepaged.c   collapsing small pages into huge pages
  *   oom.c       the OOM killer and its policies (oom-*.c)
  *   check.c     the invariant checker (--check)
  *   clone.c     deep copies for the engine's snapshots
@@ -91,6 +93,12 @@ typedef struct {
 	 * entry was kept, and those recent enough to be activated */
 	uint64_t workingset_refault_anon, workingset_refault_file;
 	uint64_t workingset_activate_anon, workingset_activate_file;
+	/* transparent huge pages (huge_memory.c, khugepaged.c), as
+	 * /proc/vmstat names them, and the 2 MiB TLB's hits */
+	uint64_t thp_fault_alloc, thp_fault_fallback, thp_collapse_alloc;
+	uint64_t thp_collapse_alloc_failed, thp_split_pmd, thp_zero_page_maps;
+	uint64_t compact_stall, compact_fail, khugepaged_full_scans, khugepaged_ns;
+	uint64_t tlb_l1_2m_hits, tlb_l2_2m_hits;
 } vm_counters_t;
 
 /* The latest eviction and OOM kill, for narration. */
@@ -147,6 +155,21 @@ typedef struct vm_machine {
 	vm_frames_t frames;
 	vm_pagetables_t pt;
 	vm_tlb_t *l1, *l2;       /* l2 may be NULL */
+	vm_tlb_t *l1_2m;         /* the L1 TLB of PMD mappings, NULL if none
+				  * (tlb.l1_2m); the L2 holds both sizes */
+	gboolean thp_seen;       /* a PMD leaf was ever made: only then do
+				  * translation and invalidation look for
+				  * huge entries, so that 4 KiB runs pay
+				  * nothing for them */
+	uint8_t thp_mode;        /* VM_THP_* of thp.enabled */
+	uint8_t thp_defrag;      /* thp.defrag: 0 never, 1 madvise (and
+				  * defer+madvise), 2 always: when a huge
+				  * fault compacts (counted) */
+	uint32_t hpage_order;    /* pages a PMD maps, as an order (0: no PMD
+				  * level, no huge pages) */
+	uint64_t khugepaged_next;  /* its next wake-up (VM_EV_KHUGEPAGED), 0 */
+	uint32_t khugepaged_pid;   /* where its scan stands: process ... */
+	uint64_t khugepaged_vpn;   /* ... and address */
 	vm_counters_t c;
 	vm_proc_t **procs;       /* every process ever created, in creation order */
 	uint32_t nr_procs, cap_procs;

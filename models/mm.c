@@ -20,6 +20,8 @@
 #include "models/writeback.h"
 #include "models/swap.h"
 #include "models/mmu.h"
+#include "models/huge_memory.h"
+#include "models/khugepaged.h"
 
 vm_vma_t *vm_mm_find_vma(vm_proc_t *p, uint64_t vpn)
 {
@@ -140,6 +142,7 @@ typedef struct {
 	uint64_t n;
 	uint64_t lo, hi;   /* the first and last page whose PTE was present
 			    * (mmu_gather's tlb->start and end) */
+	uint64_t start, end;     /* the range (for PMD leaves it cuts) */
 } zap_ctx_t;
 
 static inline void gather(zap_ctx_t *z, uint64_t vpn)
@@ -172,12 +175,30 @@ static void flush_gathered(vm_machine_t *m, vm_proc_t *p, const zap_ctx_t *z,
 		vm_mmu_tlb_invalidate(m, p, z->lo, z->hi + 1 - z->lo);
 }
 
+/* A PMD leaf in the range: zap_huge_pmd when the range covers it, else
+ * split it (the PTEs of the range are zapped next: __split_huge_pmd). */
+static void zap_huge(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	zap_ctx_t *z = vctx;
+	if (!vm_huge_pmd_whole(z->m, z->p, vpn, slot, z->start, z->end))
+		return;
+	if (VM_PTE_PFN(*slot) != VM_PFN_ZERO) {
+		/* its pages count as zapped, and its span as gathered */
+		if (!z->n)
+			z->lo = vpn;
+		z->hi = vpn + vm_huge_nr(z->m) - 1;
+		z->n += vm_huge_nr(z->m);
+	}
+	vm_huge_zap_pmd(z->m, z->p, vpn, slot);
+}
+
 /* Unmap the pages of [start, end) without touching the VMAs. */
 static uint64_t zap_range(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 			  uint64_t end)
 {
-	zap_ctx_t z = { .m = m, .p = p };
-	vm_pt_for_each(&m->pt, p->root, start, end, zap_leaf, &z);
+	zap_ctx_t z = { .m = m, .p = p, .start = start, .end = end };
+	vm_pt_for_each_huge(&m->pt, p->root, start, end, zap_leaf,
+			    G_UNLIKELY(m->thp_seen) ? zap_huge : NULL, &z);
 	flush_gathered(m, p, &z, start, end);
 	return z.n;
 }
@@ -243,6 +264,14 @@ static void protect_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 	*slot = keep | pte_bits_for(z->m, *slot, z->prot);
 }
 
+/* change_huge_pmd, or a split when the range cuts the PMD leaf */
+static void protect_huge(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	zap_ctx_t *z = vctx;
+	if (vm_huge_pmd_whole(z->m, z->p, vpn, slot, z->start, z->end))
+		vm_huge_change_pmd(z->m, slot, z->prot);
+}
+
 void vm_mm_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		    uint64_t npages, uint32_t prot)
 {
@@ -253,7 +282,10 @@ void vm_mm_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 	for (uint32_t i = first; i < last; i++) {
 		vm_vma_t *v = &p->vma[i];
 		v->prot = prot;
-		vm_pt_for_each(&m->pt, p->root, v->start, v->end, protect_leaf, &z);
+		z.start = v->start;
+		z.end = v->end;
+		vm_pt_for_each_huge(&m->pt, p->root, v->start, v->end, protect_leaf,
+				    G_UNLIKELY(m->thp_seen) ? protect_huge : NULL, &z);
 	}
 	/* Linux flushes the range after changing PTEs (change_protection). */
 	flush_gathered(m, p, &z, start, end);
@@ -270,6 +302,9 @@ uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 {
 	uint64_t end = start + npages, dropped = 0;
 	uint32_t first, last;
+	/* a VMA boundary inside a PMD leaf splits it (vma_adjust_trans_huge) */
+	vm_huge_split_at(m, p, start);
+	vm_huge_split_at(m, p, end);
 	carve(p, start, end, &first, &last);
 	for (uint32_t i = first; i < last; i++) {
 		vm_vma_t *v = &p->vma[i];
@@ -292,6 +327,19 @@ uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 				if (w.nr && !f->shmem)
 					dropped += vm_filemap_readahead(m, f, w.start, w.nr);
 			}
+			break;
+		case VM_MADV_HUGEPAGE:
+			/* hugepage_madvise: VM_HUGEPAGE (anonymous private
+			 * memory; Linux takes it on any VMA and ignores it
+			 * where no huge page can go) */
+			v->flags = (v->flags & ~(uint32_t)VM_VMA_NOHUGEPAGE) |
+				   VM_VMA_HUGEPAGE;
+			if (!(v->flags & VM_MAP_SHARED) && v->file < 0)
+				vm_khugepaged_enter(m);
+			break;
+		case VM_MADV_NOHUGEPAGE:
+			v->flags = (v->flags & ~(uint32_t)VM_VMA_HUGEPAGE) |
+				   VM_VMA_NOHUGEPAGE;
 			break;
 		case VM_MADV_DONTNEED:
 			/* zap_page_range: private anonymous pages are gone,
@@ -374,7 +422,8 @@ vm_mapf_rc_t vm_mm_map_frame(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	if (prot & ~v->prot)
 		return VM_MAPF_PROT;
 	uint64_t *old = vm_pt_lookup(&m->pt, p->root, vpn);
-	if (old && *old)
+	uint64_t *pmd = m->thp_seen ? vm_pt_pmd_lookup(&m->pt, p->root, vpn) : NULL;
+	if ((old && *old) || (pmd && (*pmd & VM_PTE_HUGE)))
 		return VM_MAPF_MAPPED;
 	if (pfn >= m->frames.nr || m->frames.f[pfn].kind != VM_FRAME_FREE)
 		return VM_MAPF_BUSY;

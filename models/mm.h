@@ -18,6 +18,10 @@ typedef struct {
 	uint64_t pgoff;          /* file page of start */
 } vm_vma_t;
 
+/* vm_vma_t.flags beside VM_MAP_*: madvise(MADV_[NO]HUGEPAGE)'s VM_HUGEPAGE
+ * and VM_NOHUGEPAGE */
+enum { VM_VMA_HUGEPAGE = 1 << 8, VM_VMA_NOHUGEPAGE = 1 << 9 };
+
 /* The VMA of @p containing page @vpn, or NULL. */
 vm_vma_t *vm_mm_find_vma(vm_proc_t *p, uint64_t vpn);
 

@@ -14,15 +14,51 @@
 #include "models/fault.h"
 #include "models/proc.h"
 #include "models/smp.h"
+#include "models/huge_memory.h"
 /* PTE permission bits as VM_PROT_* (R, W, X are bits 1-3 of a PTE). */
 static inline uint8_t pte_perm(uint64_t pte)
 {
 	return (uint8_t)((pte & VM_PTE_PERM) >> 1);
 }
 
+/* The 2 MiB translation of the PMD leaf @pmd for @vpn's huge page: the
+ * L1 TLB of 2 MiB pages and the L2 (STLB), which holds both sizes. */
+static void tlb_fill_huge(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			  uint64_t pmd, gboolean absent)
+{
+	uint64_t h = vpn >> m->hpage_order;
+	if (absent) {
+		if (m->l1_2m)
+			vm_tlb_fill_absent(m->l1_2m, h, p->pid, VM_PTE_PFN(pmd),
+					   pte_perm(pmd));
+		if (m->l2)
+			vm_tlb_fill_absent(m->l2, h | VM_TLB_HUGE_TAG, p->pid,
+					   VM_PTE_PFN(pmd), pte_perm(pmd));
+		return;
+	}
+	if (m->l1_2m)
+		vm_tlb_fill(m->l1_2m, h, p->pid, VM_PTE_PFN(pmd), pte_perm(pmd), NULL);
+	if (m->l2)
+		vm_tlb_fill(m->l2, h | VM_TLB_HUGE_TAG, p->pid, VM_PTE_PFN(pmd),
+			    pte_perm(pmd), NULL);
+}
+
+/* The frame of page @vpn in the huge page whose first frame is @head. */
+static inline uint32_t huge_pfn(const vm_machine_t *m, uint64_t head,
+				uint64_t vpn)
+{
+	if (head == VM_PFN_ZERO)
+		return VM_PFN_ZERO;
+	return (uint32_t)(head + (vpn & (vm_huge_nr(m) - 1)));
+}
+
 void vm_mmu_tlb_fill(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			 uint64_t pte)
 {
+	if (G_UNLIKELY(pte & VM_PTE_HUGE)) {
+		tlb_fill_huge(m, p, vpn, pte, FALSE);
+		return;
+	}
 	vm_tlb_fill(m->l1, vpn, p->pid, VM_PTE_PFN(pte), pte_perm(pte), NULL);
 	if (m->l2)
 		vm_tlb_fill(m->l2, vpn, p->pid, VM_PTE_PFN(pte), pte_perm(pte),
@@ -40,6 +76,27 @@ void vm_mmu_tlb_invalidate(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	vm_tlb_invalidate_range(m->l1, vpn, n, p->pid);
 	if (m->l2)
 		vm_tlb_invalidate_range(m->l2, vpn, n, p->pid);
+	if (G_UNLIKELY(m->thp_seen) && n) {
+		uint64_t lo = vpn >> m->hpage_order;
+		uint64_t nh = ((vpn + n - 1) >> m->hpage_order) - lo + 1;
+		if (m->l1_2m)
+			vm_tlb_invalidate_range(m->l1_2m, lo, nh, p->pid);
+		if (m->l2)
+			vm_tlb_invalidate_range(m->l2, lo | VM_TLB_HUGE_TAG, nh, p->pid);
+	}
+}
+
+void vm_mmu_tlb_flush(vm_machine_t *m, uint32_t pid, gboolean all)
+{
+	vm_tlb_t *t[3] = { m->l1, m->l2, m->l1_2m };
+	for (unsigned i = 0; i < 3; i++) {
+		if (!t[i])
+			continue;
+		if (all)
+			vm_tlb_flush_all(t[i]);
+		else
+			vm_tlb_flush_asid(t[i], pid);
+	}
 }
 
 void vm_mmu_tlb_flush_mm(vm_machine_t *m, vm_proc_t *p)
@@ -48,9 +105,7 @@ void vm_mmu_tlb_flush_mm(vm_machine_t *m, vm_proc_t *p)
 		vm_smp_flush_tlb_mm_range(m, p, 0, 0);
 		return;
 	}
-	vm_tlb_flush_asid(m->l1, p->pid);
-	if (m->l2)
-		vm_tlb_flush_asid(m->l2, p->pid);
+	vm_mmu_tlb_flush(m, p->pid, FALSE);   /* the 2 MiB TLB too */
 }
 
 /*
@@ -98,6 +153,8 @@ static void fault(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t acc,
 	 * (wait_locked_page) */
 	if (pte && (G_LIKELY(p->nr_threads <= 1) || res->ready_at <= m->now))
 		vm_mmu_tlb_fill(m, p, vpn, pte);
+	if (G_UNLIKELY(pte & VM_PTE_HUGE))
+		res->huge = 1;
 	p->last_outcome = res->outcome;
 	p->last_pfn = res->outcome < VM_OUT_SIGSEGV ? res->pfn : VM_NIL;
 	if (res->outcome < VM_OUT_SIGSEGV)
@@ -114,8 +171,17 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 	vm_mmu_count_access(m, p, acc);
 
 	vm_tlb_entry_t *e = l1e;
+	gboolean huge = FALSE;
 	if (e) {
 		m->c.tlb_l1_hits++;
+		res->tlb = 1;
+	} else if (G_UNLIKELY(m->thp_seen) && m->l1_2m &&
+		   (e = vm_tlb_lookup(m->l1_2m, vpn >> m->hpage_order, p->pid))) {
+		/* the L1 TLBs of both sizes are looked up at once: one
+		 * lookup, a hit in the 2 MiB one */
+		huge = TRUE;
+		m->c.tlb_l1_hits++;
+		m->c.tlb_l1_2m_hits++;
 		res->tlb = 1;
 	} else {
 		m->c.tlb_l1_misses++;
@@ -127,6 +193,16 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 				/* L1 missed it just now */
 				vm_tlb_fill_absent(m->l1, vpn, p->pid, e->pfn,
 						   e->perm);
+			} else if (G_UNLIKELY(m->thp_seen) &&
+				   (e = vm_tlb_lookup(m->l2, (vpn >> m->hpage_order) |
+						      VM_TLB_HUGE_TAG, p->pid))) {
+				huge = TRUE;
+				m->c.tlb_l2_hits++;
+				m->c.tlb_l2_2m_hits++;
+				res->tlb = 2;
+				if (m->l1_2m)
+					vm_tlb_fill_absent(m->l1_2m, vpn >> m->hpage_order,
+							   p->pid, e->pfn, e->perm);
 			} else {
 				m->c.tlb_l2_misses++;
 			}
@@ -135,7 +211,8 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 	if (e) {
 		if (e->perm & need[acc]) {
 			res->outcome = VM_OUT_HIT;
-			res->pfn = (uint32_t)e->pfn;
+			res->pfn = huge ? huge_pfn(m, e->pfn, vpn) : (uint32_t)e->pfn;
+			res->huge = (uint8_t)huge;
 			p->last_outcome = VM_OUT_HIT;
 			p->last_pfn = res->pfn;
 			vm_reclaim_access(vm_memcg_lruvec(m, res->pfn), res->pfn);
@@ -162,6 +239,26 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 	m->c.walk_refs += refs;
 	res->refs = (uint8_t)refs;
 	res->cost += refs * m->cfg.cost_walk_ref;
+	if (G_UNLIKELY(m->thp_seen) && !slot && refs + 1 == m->pt.levels &&
+	    vpn < m->pt.vpn_limit) {
+		/* the walk stopped at the PMD: a PMD leaf maps the page? */
+		uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, p->root, vpn);
+		if (pmd && (*pmd & VM_PTE_HUGE)) {
+			res->leaf_found = 1;
+			res->pte_present = 1;
+			res->huge = 1;
+			if (pte_perm(*pmd) & need[acc]) {
+				*pmd |= VM_PTE_A;
+				tlb_fill_huge(m, p, vpn, *pmd, TRUE);
+				res->outcome = VM_OUT_WALK;
+				res->pfn = huge_pfn(m, VM_PTE_PFN(*pmd), vpn);
+				p->last_outcome = VM_OUT_WALK;
+				p->last_pfn = res->pfn;
+				vm_reclaim_access(m->reclaim, res->pfn);
+				return;
+			}
+		}
+	}
 	if (slot) {
 		res->leaf_found = 1;
 		res->pte_present = (*slot & VM_PTE_P) != 0;

@@ -53,13 +53,18 @@ static inline void vm_mmu_access(vm_machine_t *m, vm_proc_t *p,
 	vm_mmu_access_slow(m, p, vaddr, acc, e, res);
 }
 
-/* Fill both TLB levels with (@vpn -> @pte) for @p. */
+/* Fill both TLB levels with (@vpn -> @pte) for @p; a PMD entry
+ * (VM_PTE_HUGE) fills the 2 MiB L1 TLB and the L2. */
 void vm_mmu_tlb_fill(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, uint64_t pte);
-/* Drop [@vpn, +@n) of @p from both TLB levels; with several CPUs, from
- * every CPU's (flush_tlb_mm_range: IPIs, models/smp.h). */
+/* Drop [@vpn, +@n) of @p from both TLB levels (and the huge entries that
+ * cover any of it); with several CPUs, from every CPU's (flush_tlb_mm_range:
+ * IPIs, models/smp.h). */
 void vm_mmu_tlb_invalidate(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			   uint64_t n);
 /* Drop every translation of @p (flush_tlb_mm), on every CPU that runs it. */
 void vm_mmu_tlb_flush_mm(vm_machine_t *m, vm_proc_t *p);
+/* One CPU's TLBs: drop every entry of @pid (exit, fork), or every entry
+ * (@all). */
+void vm_mmu_tlb_flush(vm_machine_t *m, uint32_t pid, gboolean all);
 
 #endif

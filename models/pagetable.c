@@ -59,6 +59,7 @@ static uint32_t table_new(vm_pagetables_t *pt, unsigned level, uint32_t owner)
 	pt->tables[id] = (vm_pt_table_t){
 		.e = g_new0(uint64_t, (size_t)1 << pt->bits[level]),
 		.frame = frame, .next_free = VM_NIL, .level = (uint8_t)level,
+		.deposit = VM_NIL,
 	};
 	pt->nr_live++;
 	return id;
@@ -94,6 +95,8 @@ uint64_t *vm_pt_ensure(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
 	for (unsigned l = 0; l + 1 < pt->levels; l++) {
 		unsigned i = vm_pt_index(pt, vpn, l);
 		uint64_t ent = pt->tables[id].e[i];
+		/* callers split a PMD leaf before they ask for its PTEs */
+		g_assert(!(ent & VM_PTE_HUGE));
 		if (!(ent & VM_PTE_P)) {
 			uint32_t child = table_new(pt, l + 1, owner);
 			if (child == VM_NIL)
@@ -128,7 +131,7 @@ void vm_pt_leaf_set(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
 
 static void for_each(vm_pagetables_t *pt, uint32_t id, unsigned level,
 		     uint64_t base, uint64_t start, uint64_t end,
-		     vm_pt_leaf_fn fn, void *ctx)
+		     vm_pt_leaf_fn fn, vm_pt_leaf_fn huge, void *ctx)
 {
 	unsigned n = 1u << pt->bits[level];
 	uint64_t span = (uint64_t)1 << pt->shift[level]; /* vpns per entry */
@@ -141,11 +144,21 @@ static void for_each(vm_pagetables_t *pt, uint32_t id, unsigned level,
 		uint64_t *slot = &pt->tables[id].e[i];
 		if (!*slot)
 			continue;
-		if (level + 1 == pt->levels)
+		if (level + 1 == pt->levels) {
 			fn(ctx, lo, slot);
-		else
-			for_each(pt, (uint32_t)VM_PTE_PFN(*slot), level + 1, lo,
-				 start, end, fn, ctx);
+			continue;
+		}
+		if (G_UNLIKELY(*slot & VM_PTE_HUGE)) {
+			if (!huge)
+				continue;
+			huge(ctx, lo, slot);
+			/* split: visit its new table; zapped: nothing */
+			slot = &pt->tables[id].e[i];
+			if (!(*slot & VM_PTE_P) || (*slot & VM_PTE_HUGE))
+				continue;
+		}
+		for_each(pt, (uint32_t)VM_PTE_PFN(*slot), level + 1, lo,
+			 start, end, fn, huge, ctx);
 	}
 }
 
@@ -155,7 +168,116 @@ void vm_pt_for_each(vm_pagetables_t *pt, uint32_t root, uint64_t start,
 	if (end > pt->vpn_limit)
 		end = pt->vpn_limit;
 	if (start < end)
-		for_each(pt, root, 0, 0, start, end, fn, ctx);
+		for_each(pt, root, 0, 0, start, end, fn, NULL, ctx);
+}
+
+void vm_pt_for_each_huge(vm_pagetables_t *pt, uint32_t root, uint64_t start,
+			 uint64_t end, vm_pt_leaf_fn fn, vm_pt_leaf_fn huge,
+			 void *ctx)
+{
+	if (end > pt->vpn_limit)
+		end = pt->vpn_limit;
+	if (start < end)
+		for_each(pt, root, 0, 0, start, end, fn, huge, ctx);
+}
+
+/* The PMD table holding @vpn's PMD entry (its levels must exist). */
+static uint32_t pmd_table(const vm_pagetables_t *pt, uint32_t root,
+			  uint64_t vpn)
+{
+	uint32_t id = root;
+	for (unsigned l = 0; l + 2 < pt->levels; l++)
+		id = (uint32_t)VM_PTE_PFN(pt->tables[id].e[vm_pt_index(pt, vpn, l)]);
+	return id;
+}
+
+uint64_t *vm_pt_pmd_lookup(const vm_pagetables_t *pt, uint32_t root,
+			   uint64_t vpn)
+{
+	if (pt->levels < 2 || vpn >= pt->vpn_limit)
+		return NULL;
+	uint32_t id = root;
+	for (unsigned l = 0; l + 2 < pt->levels; l++) {
+		uint64_t ent = pt->tables[id].e[vm_pt_index(pt, vpn, l)];
+		if (!(ent & VM_PTE_P))
+			return NULL;
+		id = (uint32_t)VM_PTE_PFN(ent);
+	}
+	return &pt->tables[id].e[vm_pt_index(pt, vpn, pt->levels - 2)];
+}
+
+uint64_t *vm_pt_pmd_ensure(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+			   uint32_t owner, unsigned *nr_new)
+{
+	*nr_new = 0;
+	g_return_val_if_fail(pt->levels >= 2, NULL);
+	uint32_t id = root;
+	for (unsigned l = 0; l + 2 < pt->levels; l++) {
+		unsigned i = vm_pt_index(pt, vpn, l);
+		if (!(pt->tables[id].e[i] & VM_PTE_P)) {
+			uint32_t child = table_new(pt, l + 1, owner);
+			if (child == VM_NIL)
+				return NULL;
+			(*nr_new)++;
+			pt->tables[id].e[i] = VM_PTE_MAKE(child, VM_PTE_P);
+			pt->tables[id].nr_present++;
+		}
+		id = (uint32_t)VM_PTE_PFN(pt->tables[id].e[i]);
+	}
+	return &pt->tables[id].e[vm_pt_index(pt, vpn, pt->levels - 2)];
+}
+
+void vm_pt_pmd_set(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+		   uint64_t *slot, uint64_t value)
+{
+	if ((*slot != 0) != (value != 0)) {
+		uint32_t id = pmd_table(pt, root, vpn);
+		if (value)
+			pt->tables[id].nr_present++;
+		else
+			pt->tables[id].nr_present--;
+	}
+	*slot = value;
+}
+
+void vm_pt_deposit(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+		   uint32_t id)
+{
+	uint32_t pmd = pmd_table(pt, root, vpn);
+	pt->tables[id].next_free = pt->tables[pmd].deposit;
+	pt->tables[pmd].deposit = id;
+}
+
+gboolean vm_pt_deposit_new(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+			   uint32_t owner)
+{
+	uint32_t id = table_new(pt, pt->levels - 1, owner);
+	if (id == VM_NIL)
+		return FALSE;
+	vm_pt_deposit(pt, root, vpn, id);
+	return TRUE;
+}
+
+uint32_t vm_pt_withdraw(vm_pagetables_t *pt, uint32_t root, uint64_t vpn)
+{
+	uint32_t pmd = pmd_table(pt, root, vpn);
+	uint32_t id = pt->tables[pmd].deposit;
+	g_assert(id != VM_NIL);
+	pt->tables[pmd].deposit = pt->tables[id].next_free;
+	pt->tables[id].next_free = VM_NIL;
+	return id;
+}
+
+void vm_pt_free_table(vm_pagetables_t *pt, uint32_t id)
+{
+	table_free(pt, id);
+}
+
+void vm_pt_pmd_link(vm_pagetables_t *pt, uint64_t *slot, uint32_t id,
+		    unsigned nr_present)
+{
+	pt->tables[id].nr_present = nr_present;
+	*slot = VM_PTE_MAKE(id, VM_PTE_P);   /* present before and after */
 }
 
 static unsigned free_tree(vm_pagetables_t *pt, uint32_t id)
@@ -165,9 +287,15 @@ static unsigned free_tree(vm_pagetables_t *pt, uint32_t id)
 	if (t->level + 1u < pt->levels) {
 		unsigned nr = 1u << pt->bits[t->level];
 		for (unsigned i = 0; i < nr; i++)
-			if (pt->tables[id].e[i] & VM_PTE_P)
+			if ((pt->tables[id].e[i] & (VM_PTE_P | VM_PTE_HUGE)) == VM_PTE_P)
 				n += free_tree(pt, (uint32_t)VM_PTE_PFN(
 							   pt->tables[id].e[i]));
+		while (pt->tables[id].deposit != VM_NIL) {
+			uint32_t d = pt->tables[id].deposit;
+			pt->tables[id].deposit = pt->tables[d].next_free;
+			table_free(pt, d);
+			n++;
+		}
 	}
 	table_free(pt, id);
 	return n;
@@ -185,8 +313,10 @@ unsigned vm_pt_count_tree(const vm_pagetables_t *pt, uint32_t root)
 	if (t->level + 1u < pt->levels) {
 		unsigned nr = 1u << pt->bits[t->level];
 		for (unsigned i = 0; i < nr; i++)
-			if (t->e[i] & VM_PTE_P)
+			if ((t->e[i] & (VM_PTE_P | VM_PTE_HUGE)) == VM_PTE_P)
 				n += vm_pt_count_tree(pt, (uint32_t)VM_PTE_PFN(t->e[i]));
+		for (uint32_t d = t->deposit; d != VM_NIL; d = pt->tables[d].next_free)
+			n++;
 	}
 	return n;
 }

@@ -19,6 +19,13 @@
  * mmu.pt_frames=true every table also occupies a frame of physical memory,
  * obtained through a callback so that the machine can reclaim or fail.
  *
+ * A PMD leaf (VM_PTE_HUGE in an entry of the next-to-last level, x86's PS
+ * bit) maps a huge page of 2^bits[last] pages itself: the walk stops there,
+ * one reference short.  Each PMD leaf keeps a page-table page deposited in
+ * its PMD table (pgtable_trans_huge_deposit), as x86 Linux does, so that a
+ * split never allocates: deposited tables are live, counted in pt_pages, and
+ * chained through their next_free field from the PMD table's deposit.
+ *
  * A walk reads one entry per level from the top down to the first entry that
  * is not present (docs/format.md (outcomes): walk_refs counts those reads).  Tables are freed
  * only when the process exits (docs/format.md (outcomes)'s pt_pages rule; Linux also frees
@@ -40,6 +47,7 @@ enum {
 	VM_PTE_A = 1 << 4,     /* accessed */
 	VM_PTE_D = 1 << 5,     /* dirty */
 	VM_PTE_SWAP = 1 << 6,  /* not present: the payload is a swap slot */
+	VM_PTE_HUGE = 1 << 7,  /* a PMD leaf: maps a huge page (x86 PS) */
 	VM_PTE_PERM = VM_PTE_R | VM_PTE_W | VM_PTE_X,
 };
 #define VM_PTE_SHIFT 8
@@ -52,6 +60,8 @@ typedef struct {
 	uint32_t next_free;   /* pool free list */
 	uint32_t nr_present;  /* non-zero entries */
 	uint8_t level;        /* 0 = top */
+	uint32_t deposit;     /* a PMD table: first table deposited for its
+			       * huge leaves (chained by next_free), VM_NIL */
 } vm_pt_table_t;
 
 typedef struct vm_pagetables {
@@ -90,7 +100,8 @@ static inline uint64_t *vm_pt_walk(const vm_pagetables_t *pt, uint32_t root,
 	for (unsigned l = 0; l < last; l++) {
 		uint64_t ent = pt->tables[id].e[(vpn >> pt->shift[l]) &
 						((1u << pt->bits[l]) - 1)];
-		if (!(ent & VM_PTE_P)) {
+		/* absent, or a PMD leaf (vm_pt_pmd_lookup finds it) */
+		if ((ent & (VM_PTE_P | VM_PTE_HUGE)) != VM_PTE_P) {
 			*refs = l + 1;
 			return NULL;
 		}
@@ -100,7 +111,8 @@ static inline uint64_t *vm_pt_walk(const vm_pagetables_t *pt, uint32_t root,
 	return &pt->tables[id].e[vpn & ((1u << pt->bits[last]) - 1)];
 }
 
-/* Like vm_pt_walk without counting; NULL when no leaf table exists. */
+/* Like vm_pt_walk without counting; NULL when no leaf table exists (also
+ * under a PMD leaf). */
 uint64_t *vm_pt_lookup(const vm_pagetables_t *pt, uint32_t root, uint64_t vpn);
 
 /*
@@ -127,6 +139,49 @@ unsigned vm_pt_free_tree(vm_pagetables_t *pt, uint32_t root);
 
 /* Tables reachable from @root (for the invariant checker). */
 unsigned vm_pt_count_tree(const vm_pagetables_t *pt, uint32_t root);
+
+/* ---- PMD leaves (huge pages; models/huge_memory.c) ---- */
+
+/* The PMD entry of @vpn (next-to-last level), or NULL when a level above
+ * it is absent (or the table has one level). */
+uint64_t *vm_pt_pmd_lookup(const vm_pagetables_t *pt, uint32_t root,
+			   uint64_t vpn);
+/* The PMD entry of @vpn, allocating the levels above it for @owner; NULL
+ * when a frame could not be had.  *nr_new: tables allocated. */
+uint64_t *vm_pt_pmd_ensure(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+			   uint32_t owner, unsigned *nr_new);
+/* Set the PMD entry @slot of @vpn to @value, keeping the PMD table's count
+ * of present entries. */
+void vm_pt_pmd_set(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+		   uint64_t *slot, uint64_t value);
+/* A new empty last-level table for @owner, deposited in the PMD table of
+ * @vpn (pgtable_trans_huge_deposit); FALSE when no frame. */
+gboolean vm_pt_deposit_new(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+			   uint32_t owner);
+/* Deposit table @id (a last-level table, empty) in @vpn's PMD table. */
+void vm_pt_deposit(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+		   uint32_t id);
+/* Take a deposited table back from @vpn's PMD table
+ * (pgtable_trans_huge_withdraw); its id. */
+uint32_t vm_pt_withdraw(vm_pagetables_t *pt, uint32_t root, uint64_t vpn);
+/* Free a table that no entry links (a withdrawn deposit). */
+void vm_pt_free_table(vm_pagetables_t *pt, uint32_t id);
+/* The entries of last-level table @id (to fill a withdrawn one). */
+static inline uint64_t *vm_pt_table_entries(vm_pagetables_t *pt, uint32_t id)
+{
+	return pt->tables[id].e;
+}
+/* Make PMD entry @slot of @vpn link table @id, whose @nr_present entries
+ * the caller filled (split_huge_pmd). */
+void vm_pt_pmd_link(vm_pagetables_t *pt, uint64_t *slot, uint32_t id,
+		    unsigned nr_present);
+/* vm_pt_for_each that also calls @huge on every PMD leaf intersecting the
+ * range (with the first vpn it maps); after @huge returns, the entry is
+ * read again, and if it now links a table (split) that table is visited.
+ * With @huge NULL, PMD leaves are skipped. */
+void vm_pt_for_each_huge(vm_pagetables_t *pt, uint32_t root, uint64_t start,
+			 uint64_t end, vm_pt_leaf_fn fn, vm_pt_leaf_fn huge,
+			 void *ctx);
 
 /* Index of @vpn at @level. */
 static inline unsigned vm_pt_index(const vm_pagetables_t *pt, uint64_t vpn,

@@ -81,6 +81,21 @@ typedef struct {
 	uint64_t cgroup_max;         /* bytes: pid 1 starts in the memory cgroup
 				      * `profile` with this memory.max (0:
 				      * in none); models/memcg.h */
+	/* Transparent huge pages (models/huge_memory.c, docs/profiles.md):
+	 * /sys/kernel/mm/transparent_hugepage/{enabled,defrag} as words */
+	char thp_enabled[VM_CONFIG_WORD];    /* always, madvise or never */
+	char thp_defrag[VM_CONFIG_WORD];     /* always, defer, defer+madvise,
+					      * madvise or never */
+	gboolean thp_use_zero_page;          /* .../use_zero_page */
+	uint64_t khugepaged_scan_sleep;      /* ns: scan_sleep_millisecs */
+	uint32_t khugepaged_pages_to_scan;   /* pages per wake-up */
+	uint32_t khugepaged_max_ptes_none;   /* empty PTEs a collapse fills */
+	/* the L1 DTLB for 2 MiB pages (the 4 KiB one is tlb.l1; the L2,
+	 * tlb.l2, holds both sizes, as x86's STLB) */
+	uint32_t tlb_l1_2m_entries, tlb_l1_2m_ways; /* entries 0: none */
 } vm_config_t;
+
+/* thp_enabled as a number (huge_memory.c): */
+enum { VM_THP_NEVER, VM_THP_MADVISE, VM_THP_ALWAYS };
 
 #endif

@@ -10,6 +10,7 @@
 #include "models/file.h"
 #include "models/fs.h"
 #include "models/smp.h"
+#include "models/mmu.h"
 vm_proc_t *vm_proc_lookup(vm_machine_t *m, uint32_t pid)
 {
 	return g_hash_table_lookup(m->by_pid, GUINT_TO_POINTER(pid));
@@ -85,11 +86,8 @@ void vm_proc_exit(vm_machine_t *m, vm_proc_t *p, vm_kill_t why)
 	m->c.pt_pages -= p->pt_pages;
 	p->pt_pages = 0;
 	p->root = VM_NIL;
-	if (G_LIKELY(m->smp == NULL)) {
-		vm_tlb_flush_asid(m->l1, p->pid);
-		if (m->l2)
-			vm_tlb_flush_asid(m->l2, p->pid);
-	}
+	if (G_LIKELY(m->smp == NULL))
+		vm_mmu_tlb_flush(m, p->pid, FALSE);
 	p->state = why == VM_KILL_NONE ? VM_PROC_EXITED : VM_PROC_KILLED;
 	if (G_UNLIKELY(p->nr_threads > 1)) {
 		/* exit_group: the other threads end with it */
@@ -157,9 +155,7 @@ void vm_proc_switch_to(vm_machine_t *m, vm_proc_t *p)
 	if (m->cur_asid == p->pid)
 		return;
 	if (!m->cfg.tlb_asid && m->cur_asid != 0) {
-		vm_tlb_flush_all(m->l1);
-		if (m->l2)
-			vm_tlb_flush_all(m->l2);
+		vm_mmu_tlb_flush(m, 0, TRUE);
 		m->c.tlb_flushes++;
 	}
 	m->cur_asid = p->pid;

@@ -42,6 +42,8 @@ struct vm_proc {
 	uint64_t rss_anon, rss_file, swap_pages, pt_pages;
 	uint64_t cpu_ns, wait_ns;
 	uint64_t sigsegv, sigbus;
+	uint64_t anon_huge;      /* pages mapped by PMD leaves of anonymous
+				  * huge pages: smaps' AnonHugePages */
 	GHashTable *fds;         /* fd -> vm_file_t*, NULL until the first open */
 	/* Threads (`clone`): a thread is a vm_proc_t of its own for its
 	 * statistics (accesses, faults, CPU time: RUSAGE_THREAD), with no

@@ -50,6 +50,8 @@ static const char *const why_names[VM_WHY_NR] = {
 	[VM_WHY_THROTTLED] = "throttled",
 	[VM_WHY_MS_ASYNC] = "ms_async",
 	[VM_WHY_SLEEP] = "sleep",
+	[VM_WHY_THP_NEW] = "thp_new",
+	[VM_WHY_THP_ZERO] = "thp_zero",
 };
 
 const char *vm_result_why_name(vm_why_t w)

@@ -48,6 +48,9 @@ typedef enum {
 				 * writer waits for writeback */
 	VM_WHY_MS_ASYNC,        /* msync(MS_ASYNC): nothing, as on Linux */
 	VM_WHY_SLEEP,           /* nanosleep(): the process waits for a timer */
+	VM_WHY_THP_NEW,         /* first touch of an aligned 2 MiB range: a
+				 * huge page, mapped by its PMD */
+	VM_WHY_THP_ZERO,        /* ... a read: the huge zero page, by its PMD */
 	VM_WHY_NR
 } vm_why_t;
 
@@ -68,6 +71,7 @@ typedef struct {
 	uint8_t tlb_denied;      /* a TLB hit that forbade the access */
 	uint8_t new_tables;      /* page-table pages allocated by the fault */
 	uint8_t oom;             /* the fault found no free frame */
+	uint8_t huge;            /* the access went through a PMD mapping */
 	uint32_t pfn;            /* the frame the access reached */
 	uint64_t cost;           /* CPU ns */
 	uint64_t ready_at;       /* the process waits for I/O until then; 0: no wait */

@@ -38,6 +38,7 @@
  */
 #include "models/memcg.h"
 #include "models/swap.h"
+#include "models/huge_memory.h"
 #include "models/vmscan.h"
 #include "models/proc.h"
 #include "models/mmu.h"
@@ -269,6 +270,9 @@ vm_vmscan_rc_t vm_swap_out(vm_machine_t *m, uint32_t pfn, gboolean written)
 		}
 	}
 	uint64_t vpn = f->index;
+	/* a page of a huge page goes alone: its PMD leaves are split first */
+	if (G_UNLIKELY(m->thp_seen))
+		vm_huge_split_page(m, pfn);
 	vm_evict_info_t ev = { .pfn = pfn, .vpn = vpn, .slot = slot,
 			       .pid = f->owner,
 			       .how = cached ? VM_EVICT_SWAPCACHE : VM_EVICT_SWAPOUT };

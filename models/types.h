@@ -62,6 +62,7 @@ enum {                     /* open flags */
 typedef enum {
 	VM_MADV_NORMAL, VM_MADV_RANDOM, VM_MADV_SEQUENTIAL,
 	VM_MADV_WILLNEED, VM_MADV_DONTNEED,
+	VM_MADV_HUGEPAGE, VM_MADV_NOHUGEPAGE,
 } vm_madv_t;
 
 typedef enum { VM_MS_SYNC, VM_MS_ASYNC } vm_msync_t;

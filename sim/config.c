@@ -59,6 +59,7 @@ typedef enum {
 	KEY_POLICY,    /* char[VM_CONFIG_WORD], a name in key->kind's registry */
 	KEY_BITS,      /* mmu_levels + mmu_bits[], "9,9,9,9" */
 	KEY_WMARK,     /* int64_t pages, or -1 spelt "auto" */
+	KEY_WORD,      /* char[VM_CONFIG_WORD], one of key->words */
 } key_type_t;
 
 typedef struct {
@@ -72,6 +73,7 @@ typedef struct {
 				    * then, or when set away from its default
 				    * (so that one-CPU outputs stay as they
 				    * were before these keys existed) */
+	const char *const *words;  /* KEY_WORD: the words it takes, NULL-ended */
 } cfg_key_t;
 
 /* A parsed value on its way into or out of a vm_config_t. */
@@ -96,6 +98,14 @@ typedef struct {
  * policy added to its registry is accepted here with no edit */
 #define K_POLICY(n, f, kind_) \
 	{ .name = n, .type = KEY_POLICY, .offset = OFF(f), .kind = kind_ }
+#define K_WORD(n, f, w) \
+	{ .name = n, .type = KEY_WORD, .offset = OFF(f), .words = w }
+
+/* /sys/kernel/mm/transparent_hugepage/enabled and defrag, as Linux spells
+ * them (Documentation/admin-guide/mm/transhuge.rst) */
+static const char *const thp_enabled_words[] = { "always", "madvise", "never", NULL };
+static const char *const thp_defrag_words[] = {
+	"always", "defer", "defer+madvise", "madvise", "never", NULL };
 
 /* Every key, in docs/profiles.md order (the order of dumps and listings). */
 static const cfg_key_t keys[] = {
@@ -166,6 +176,19 @@ static const cfg_key_t keys[] = {
 	/* a memory cgroup for the whole trace, so that a batch grid can
 	 * vary its limit: 0, no cgroup */
 	K_SIZE("cgroup.max", cgroup_max, 0, MAX_SIZE),
+	K_WORD("thp.enabled", thp_enabled, thp_enabled_words),
+	K_WORD("thp.defrag", thp_defrag, thp_defrag_words),
+	K_BOOL("thp.use_zero_page", thp_use_zero_page),
+	/* at least 1 ms: a scan that keeps finding work wakes again after
+	 * it, and at 0 it would wake at the same instant for ever */
+	{ .name = "thp.khugepaged.scan_sleep", .type = KEY_DURATION,
+	  .offset = OFF(khugepaged_scan_sleep), .min = 1000000, .max = MAX_PERIOD },
+	K_COUNT("thp.khugepaged.pages_to_scan", khugepaged_pages_to_scan,
+		1, UINT32_MAX),
+	K_COUNT("thp.khugepaged.max_ptes_none", khugepaged_max_ptes_none,
+		0, 511),
+	K_COUNT("tlb.l1_2m.entries", tlb_l1_2m_entries, 0, MAX_TLB),
+	K_COUNT("tlb.l1_2m.ways", tlb_l1_2m_ways, 0, MAX_TLB),
 };
 #define NR_KEYS G_N_ELEMENTS(keys)
 
@@ -219,6 +242,18 @@ static const vm_config_t default_profile = {
 	.writeback_background_ratio = 10,
 	.writeback_dirty_ratio = 20,
 	.oom_policy = "badness",
+	/* never: the built-in profiles keep their 4 KiB behaviour, which
+	 * every scenario and exercise was written against (docs/profiles.md
+	 * says why); the host profile reads the host's setting */
+	.thp_enabled = "never",
+	.thp_defrag = "madvise",            /* Linux's default */
+	.thp_use_zero_page = TRUE,
+	.khugepaged_scan_sleep = 10 * NS_PER_S,  /* 10000 ms */
+	.khugepaged_pages_to_scan = 4096,   /* HPAGE_PMD_NR * 8 */
+	.khugepaged_max_ptes_none = 511,    /* HPAGE_PMD_NR - 1 */
+	/* a current x86 core (Golden Cove): 32 L1 DTLB entries for 2M/4M
+	 * pages, 4-way; the 2048-entry STLB shares 4K and 2M (here tlb.l2) */
+	.tlb_l1_2m_entries = 32, .tlb_l1_2m_ways = 4,
 };
 
 /*
@@ -314,6 +349,7 @@ static void read_value(const vm_config_t *cfg, const cfg_key_t *k,
 		v->n = *(const gboolean *)cfield(cfg, k) ? 1 : 0;
 		break;
 	case KEY_POLICY:
+	case KEY_WORD:
 		v->word = cfield(cfg, k);
 		break;
 	case KEY_BITS:
@@ -346,7 +382,8 @@ static void store_value(vm_config_t *cfg, const cfg_key_t *k,
 	case KEY_BOOL:
 		*(gboolean *)field(cfg, k) = v->n != 0;
 		break;
-	case KEY_POLICY: {
+	case KEY_POLICY:
+	case KEY_WORD: {
 		/* clear the tail too, so equal profiles are equal bytes */
 		char *w = field(cfg, k);
 		memset(w, 0, VM_CONFIG_WORD);
@@ -367,6 +404,12 @@ static void store_value(vm_config_t *cfg, const cfg_key_t *k,
 /* The registered name @text of @k's kind (a static string), or NULL. */
 static const char *find_word(const cfg_key_t *k, const char *text)
 {
+	if (k->type == KEY_WORD) {
+		for (const char *const *w = k->words; *w; w++)
+			if (strcmp(*w, text) == 0)
+				return *w;
+		return NULL;
+	}
 	const vm_policy_t *p = vm_policy_find(k->kind, text);
 
 	return p ? p->name : NULL;
@@ -415,6 +458,7 @@ static gboolean parse_text(const cfg_key_t *k, const char *text, value_t *v)
 			return FALSE;
 		return TRUE;
 	case KEY_POLICY:
+	case KEY_WORD:
 		v->word = find_word(k, text);
 		return v->word != NULL;
 	case KEY_BITS:
@@ -445,6 +489,7 @@ static gboolean check_value(const cfg_key_t *k, const value_t *v)
 		return v->n >= k->min && v->n <= k->max &&
 		       (!k->pow2 || is_pow2(v->n));
 	case KEY_POLICY:
+	case KEY_WORD:
 		return v->word && find_word(k, v->word);
 	case KEY_BITS:
 		if (v->nr_bits < 1 || v->nr_bits > VM_MMU_MAX_LEVELS)
@@ -481,6 +526,7 @@ static char *format_value(const cfg_key_t *k, const value_t *v)
 	case KEY_BOOL:
 		return g_strdup(v->n ? "true" : "false");
 	case KEY_POLICY:
+	case KEY_WORD:
 		return g_strdup(v->word);
 	case KEY_BITS: {
 		GString *s = g_string_new(NULL);
@@ -544,6 +590,9 @@ static char *expectation(const cfg_key_t *k, gboolean range)
 	case KEY_BOOL:
 		return g_strdup("true or false");
 	case KEY_POLICY:
+	case KEY_WORD:
+		if (k->type == KEY_WORD)
+			return g_strjoinv(", ", (gchar **)k->words);
 		return join_words(k->kind);
 	case KEY_BITS:
 		return g_strdup_printf("1 to %d comma-separated numbers from "
@@ -609,7 +658,8 @@ char *vm_config_format_value(const vm_config_t *cfg, unsigned i)
 gboolean vm_config_key_is_number(unsigned i)
 {
 	g_return_val_if_fail(i < NR_KEYS, FALSE);
-	return keys[i].type != KEY_POLICY && keys[i].type != KEY_BITS;
+	return keys[i].type != KEY_POLICY && keys[i].type != KEY_WORD &&
+	       keys[i].type != KEY_BITS;
 }
 
 gboolean vm_config_key_is_bool(unsigned i)
@@ -1270,6 +1320,9 @@ gboolean vm_config_validate(const vm_config_t *cfg, GError **error)
 	/* entries 0: no L2, whatever its ways say */
 	if (cfg->tlb_l2_entries > 0 &&
 	    !check_tlb("l2", cfg->tlb_l2_entries, cfg->tlb_l2_ways, error))
+		return FALSE;
+	if (cfg->tlb_l1_2m_entries > 0 &&
+	    !check_tlb("l1_2m", cfg->tlb_l1_2m_entries, cfg->tlb_l1_2m_ways, error))
 		return FALSE;
 
 	/* a swap slot number is 32 bits, and 2^32-1 means none */

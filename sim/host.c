@@ -202,6 +202,15 @@ void vm_host_read(vm_host_t *h, const char *dir)
 	h->folio_max = vm_host_folio_max(h->fs, h->kernel, h->page_size);
 	bracketed("/sys/kernel/mm/transparent_hugepage/enabled", h->thp,
 		  sizeof(h->thp));
+	bracketed("/sys/kernel/mm/transparent_hugepage/defrag", h->thp_defrag,
+		  sizeof(h->thp_defrag));
+	h->thp_use_zero_page = read_int("/sys/kernel/mm/transparent_hugepage/use_zero_page");
+	h->khugepaged_scan_ms =
+		read_int("/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs");
+	h->khugepaged_pages =
+		read_int("/sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan");
+	h->khugepaged_ptes_none =
+		read_int("/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none");
 	h->fault_around_bytes = 64 * 1024;
 	if (read_u64("/sys/kernel/debug/fault_around_bytes", &v) && v) {
 		h->fault_around_bytes = v;
@@ -363,6 +372,20 @@ void vm_host_to_config(const vm_host_t *h, vm_config_t *cfg)
 		set(cfg, "cache.folio_max", "%" G_GUINT64_FORMAT, h->folio_max);
 	if (h->rotational)
 		set(cfg, "disk.type", "hdd");
+	/* transparent huge pages as the host's kernel has them (an unknown
+	 * word, or none read, leaves the default, never) */
+	if (*h->thp)
+		set(cfg, "thp.enabled", "%s", h->thp);
+	if (*h->thp_defrag)
+		set(cfg, "thp.defrag", "%s", h->thp_defrag);
+	if (h->thp_use_zero_page >= 0)
+		set(cfg, "thp.use_zero_page", "%s", h->thp_use_zero_page ? "true" : "false");
+	if (h->khugepaged_scan_ms >= 0)
+		set(cfg, "thp.khugepaged.scan_sleep", "%dms", h->khugepaged_scan_ms);
+	if (h->khugepaged_pages > 0)
+		set(cfg, "thp.khugepaged.pages_to_scan", "%d", h->khugepaged_pages);
+	if (h->khugepaged_ptes_none >= 0)
+		set(cfg, "thp.khugepaged.max_ptes_none", "%d", h->khugepaged_ptes_none);
 	if (h->min_free_kbytes)
 		set(cfg, "reclaim.watermark_min", "%" G_GUINT64_FORMAT,
 		    h->min_free_kbytes * 1024 / h->page_size);

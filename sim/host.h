@@ -42,6 +42,9 @@ typedef struct {
 	gboolean read_ahead_known;   /* FALSE: 128 KiB, Linux's default */
 	gboolean rotational;
 	char thp[16];                /* always, madvise, never, "" */
+	char thp_defrag[16];         /* .../transparent_hugepage/defrag, "" */
+	int thp_use_zero_page;       /* .../use_zero_page, -1 unknown */
+	int khugepaged_scan_ms, khugepaged_pages, khugepaged_ptes_none; /* -1 */
 	uint64_t folio_max;          /* largest page-cache folio the probe
 				      * files' file system makes on this
 				      * kernel (bytes), 0: none */

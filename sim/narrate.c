@@ -39,10 +39,24 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 		g_string_append(out, "TLB miss (L1 and L2)");
 	else
 		g_string_append(out, "TLB miss");
+	if (res->huge && res->tlb)
+		g_string_append(out, " (a huge page's entry)");
 	if (res->tlb_denied)
 		g_string_append(out, ", but the entry is read-only: fault without a walk");
 	if (!res->walked)
 		return;
+	if (G_UNLIKELY(res->huge && res->leaf_found && res->refs + 1u == m->pt.levels)) {
+		/* the walk stopped at a PMD leaf (huge_memory.c) */
+		g_string_append_printf(out, "; walk read %u entr%s, down to a PMD entry "
+				       "that maps a huge page", res->refs,
+				       res->refs == 1 ? "y" : "ies");
+		if (res->outcome == VM_OUT_WALK)
+			g_string_append_printf(out, ": frame %u; TLB filled with the "
+					       "huge page's entry", res->pfn);
+		else
+			g_string_append(out, " but does not allow it");
+		return;
+	}
 	g_string_append_printf(out, "; walk read %u entr%s", res->refs,
 			       res->refs == 1 ? "y" : "ies");
 	if (!res->leaf_found)
@@ -134,6 +148,17 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 	case VM_WHY_SHARED_WRITE:
 		g_string_append(out, "; first write to a shared file page mapped read-only: "
 				     "write-enabled and marked dirty, no copy");
+		break;
+	case VM_WHY_THP_NEW:
+		g_string_append_printf(out, "; first touch of an aligned huge-page range "
+				       "(transparent huge pages): allocated and zeroed a "
+				       "huge page of contiguous frames (this page's is %u) "
+				       "and mapped it with one PMD entry", res->pfn);
+		break;
+	case VM_WHY_THP_ZERO:
+		g_string_append(out, "; read of an aligned huge-page range (transparent "
+				     "huge pages): mapped the huge zero page with one PMD "
+				     "entry, read-only");
 		break;
 	case VM_WHY_PRIVATE_COPY:
 		g_string_append_printf(out, "; write to a private file mapping: copied the page "

@@ -174,6 +174,15 @@ static void narrate_madvise(GString *out, vm_engine_t *e, const vm_step_t *st)
 				       "file ahead, without waiting", st->last.pages,
 				       plural(st->last.pages));
 		break;
+	case VM_MADV_HUGEPAGE:
+		g_string_append(out, "the range may have transparent huge pages "
+				     "(VM_HUGEPAGE; with thp.enabled=madvise only such "
+				     "ranges do)");
+		break;
+	case VM_MADV_NOHUGEPAGE:
+		g_string_append(out, "the range gets no transparent huge pages "
+				     "(VM_NOHUGEPAGE)");
+		break;
 	default:
 		g_string_append(out, "advice recorded on the mapping");
 		break;

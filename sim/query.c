@@ -9,6 +9,7 @@
 #include "models/memcg.h"
 #include "sim/query.h"
 #include "models/smp.h"
+#include "models/huge_memory.h"
 #include "sim/stats.h"
 #include "models/proc.h"
 #include "models/mm.h"
@@ -68,13 +69,25 @@ gboolean vm_query_proc_by_pid(vm_engine_t *e, uint32_t pid, vm_q_proc_t *out)
 static const char *advice_name(uint32_t a)
 {
 	static const char *const names[] = { "normal", "random", "sequential",
-					     "willneed", "dontneed" };
+					     "willneed", "dontneed", "hugepage",
+					     "nohugepage" };
 	return a < G_N_ELEMENTS(names) ? names[a] : "?";
 }
 
 typedef struct {
 	uint64_t present, swapped;
+	uint64_t huge_pages;   /* pages a PMD leaf maps */
+	uint64_t start, end;
 } count_ctx_t;
+
+/* A PMD leaf maps its pages that lie in the VMA (a huge zero page too) */
+static void count_huge(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	count_ctx_t *c = vctx;
+	uint64_t lo = MAX(vpn, c->start), hi = MIN(vpn + c->huge_pages, c->end);
+	if (hi > lo && (*slot & VM_PTE_P))
+		c->present += hi - lo;
+}
 
 static void count_pte(void *vctx, uint64_t vpn, uint64_t *slot)
 {
@@ -125,8 +138,10 @@ gboolean vm_query_vma(vm_engine_t *e, uint32_t pid, unsigned i, vm_q_vma_t *out)
 	if (p->state == VM_PROC_RUNNING) {
 		/* vm_pt_for_each takes a mutable table for callers that edit
 		 * entries; count_pte only reads */
-		count_ctx_t c = { 0, 0 };
-		vm_pt_for_each(&m->pt, p->root, v->start, v->end, count_pte, &c);
+		count_ctx_t c = { .start = v->start, .end = v->end,
+				  .huge_pages = vm_huge_nr(m) };
+		vm_pt_for_each_huge(&m->pt, p->root, v->start, v->end, count_pte,
+				    m->thp_seen ? count_huge : NULL, &c);
 		out->present = c.present;
 		out->swapped = c.swapped;
 	}
@@ -162,7 +177,7 @@ gboolean vm_query_walk(vm_engine_t *e, uint32_t pid, uint64_t vaddr,
 		lv->entry = pt->tables[id].e[lv->index];
 		lv->present = (lv->entry & VM_PTE_P) != 0;
 		out->refs = l + 1;
-		if (l + 1 < pt->levels) {
+		if (l + 1 < pt->levels && !(lv->entry & VM_PTE_HUGE)) {
 			if (!lv->present)
 				return TRUE;
 			id = (uint32_t)VM_PTE_PFN(lv->entry);
@@ -176,12 +191,19 @@ gboolean vm_query_walk(vm_engine_t *e, uint32_t pid, uint64_t vaddr,
 		out->swapped = !lv->present && (pte & VM_PTE_SWAP);
 		if (out->present || out->swapped)
 			out->pfn = VM_PTE_PFN(pte);
+		if (G_UNLIKELY(l + 1 < pt->levels)) {
+			/* a PMD leaf: the page's frame within the huge page */
+			out->huge = TRUE;
+			if (out->pfn != VM_PFN_ZERO)
+				out->pfn += out->vpn & (((uint64_t)1 << pt->bits[pt->levels - 1]) - 1);
+		}
 		out->zero_page = out->present && out->pfn == VM_PFN_ZERO;
 		out->perm = (pte & VM_PTE_R ? VM_PROT_R : 0) |
 			    (pte & VM_PTE_W ? VM_PROT_W : 0) |
 			    (pte & VM_PTE_X ? VM_PROT_X : 0);
 		out->accessed = (pte & VM_PTE_A) != 0;
 		out->dirty = (pte & VM_PTE_D) != 0;
+		break;
 	}
 	return TRUE;
 }
@@ -366,6 +388,20 @@ gboolean vm_query_frame(vm_engine_t *e, uint32_t pfn, vm_q_frame_t *out)
 		const vm_file_t *fl = vm_file_get(m, (int32_t)f->owner);
 		out->file = fl->shmem ? "(shmem)" : fl->name;
 	}
+	return TRUE;
+}
+
+gboolean vm_query_huge_blocks(vm_engine_t *e, uint32_t *free, uint32_t *total,
+			      uint32_t *block, uint64_t *scattered)
+{
+	g_return_val_if_fail(e != NULL, FALSE);
+	const vm_frames_t *fr = &mach(e)->frames;
+	if (!fr->block_free)
+		return FALSE;
+	*free = fr->nr_free_blocks;
+	*total = fr->nr_blocks;
+	*block = 1u << fr->block_order;
+	*scattered = fr->nr_free - ((uint64_t)fr->nr_free_blocks << fr->block_order);
 	return TRUE;
 }
 

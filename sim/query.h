@@ -88,6 +88,9 @@ typedef struct {
 	uint64_t pfn;             /* the frame (present), or the swap slot */
 	uint32_t perm;            /* VM_PROT_* the PTE allows */
 	gboolean accessed, dirty; /* the A and D bits */
+	gboolean huge;            /* the leaf is a PMD entry mapping a huge
+				   * page (transparent huge pages): the walk
+				   * stops there, a level early */
 } vm_q_walk_t;
 
 /* The walk of @vaddr in process @pid's tables as they are now, without
@@ -175,6 +178,12 @@ vm_q_frame_state_t vm_query_frame_state(vm_engine_t *e, uint32_t pfn);
 gboolean vm_query_frame(vm_engine_t *e, uint32_t pfn, vm_q_frame_t *out);
 /* Frames in each state (one pass over memory). */
 void vm_query_frame_counts(vm_engine_t *e, uint64_t counts[VM_QF_NR]);
+/* Fragmentation, with transparent huge pages on: the aligned blocks of a
+ * huge page's size wholly free (*free) of all (*total), the size of one in
+ * pages (*block), and the free frames outside such blocks (*scattered).
+ * FALSE (nothing set) when thp.enabled=never. */
+gboolean vm_query_huge_blocks(vm_engine_t *e, uint32_t *free, uint32_t *total,
+			      uint32_t *block, uint64_t *scattered);
 /* "free", "anon", "file", "dirty", "pt", "shared". */
 const char *vm_query_frame_state_name(vm_q_frame_state_t s);
 

@@ -27,6 +27,10 @@ C(dirty_throttles) C(swap_ra) C(swap_ra_hits) C(swapcache_hits)
 C(nr_vmscan_write) C(pgrotated) C(reclaim_waits) C(pageoutrun) C(kswapd_ns)
 C(pgsteal_kswapd) C(workingset_refault_anon) C(workingset_refault_file)
 C(workingset_activate_anon) C(workingset_activate_file)
+C(thp_fault_alloc) C(thp_fault_fallback) C(thp_collapse_alloc)
+C(thp_collapse_alloc_failed) C(thp_split_pmd) C(thp_zero_page_maps)
+C(compact_stall) C(compact_fail) C(khugepaged_full_scans) C(khugepaged_ns)
+C(tlb_l1_2m_hits) C(tlb_l2_2m_hits)
 #undef C
 
 /* the disk and the reclaim policy keep their own counters */
@@ -76,6 +80,21 @@ static uint64_t g_swap_pages(vm_engine_t *e)
 {
 	return vm_engine_machine(e)->swap_used;
 }
+/* /proc/meminfo AnonHugePages, in pages, every process */
+static uint64_t g_anon_huge_pages(vm_engine_t *e)
+{
+	vm_machine_t *m = vm_engine_machine(e);
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < m->nr_procs; i++)
+		n += m->procs[i]->anon_huge;
+	return n;
+}
+/* aligned blocks of a huge page's size wholly free (the buddy allocator's
+ * free_area at HPAGE_PMD_ORDER); 0 with huge pages off */
+static uint64_t g_free_huge_blocks(vm_engine_t *e)
+{
+	return vm_engine_machine(e)->frames.nr_free_blocks;
+}
 static uint64_t g_sim_time_ns(vm_engine_t *e) { return vm_engine_now(e); }
 
 /* several CPUs (models/smp.h): 0 with one */
@@ -116,6 +135,11 @@ static const struct {
 	G(reclaim_waits), G(pageoutrun), G(kswapd_ns), G(pgsteal_kswapd),
 	G(workingset_refault_anon), G(workingset_refault_file),
 	G(workingset_activate_anon), G(workingset_activate_file),
+	G(thp_fault_alloc), G(thp_fault_fallback), G(thp_collapse_alloc),
+	G(thp_collapse_alloc_failed), G(thp_split_pmd), G(thp_zero_page_maps),
+	G(compact_stall), G(compact_fail), G(khugepaged_full_scans),
+	G(khugepaged_ns), G(tlb_l1_2m_hits), G(tlb_l2_2m_hits),
+	G(anon_huge_pages), G(free_huge_blocks),
 #undef G
 	/* several CPUs and threads: after every other, so that the one-CPU
 	 * outputs stay as they were (vm_stats_global_shown) */
@@ -240,7 +264,7 @@ static void limit_text(GString *out, uint64_t v)
 static const char *const proc_names[] = {
 	"pid", "state", "killed_by", "accesses", "minflt", "majflt",
 	"cow_faults", "rss_pages", "rss_anon", "rss_file", "swap_pages",
-	"pt_pages", "cpu_ns", "wait_ns",
+	"pt_pages", "cpu_ns", "wait_ns", "anon_huge_pages",
 };
 static const char *const state_words[] = { "running", "exited", "killed", NULL };
 static const char *const kill_words[] = { "none", "sigsegv", "sigbus", "oom",
@@ -285,6 +309,7 @@ vm_statval_t vm_stats_proc(const vm_proc_t *p, unsigned i)
 	case 11: v.num = p->pt_pages; break;
 	case 12: v.num = p->cpu_ns; break;
 	case 13: v.num = p->wait_ns; break;
+	case 14: v.num = p->anon_huge; break;
 	}
 	return v;
 }

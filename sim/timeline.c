@@ -464,7 +464,8 @@ static gboolean waits(vm_rec_kind_t k)
 }
 
 static const char *const madv_names[] = {
-	"normal", "random", "sequential", "willneed", "dontneed",
+	"normal", "random", "sequential", "willneed", "dontneed", "hugepage",
+	"nohugepage",
 };
 
 /* What one event was, on its process's track. */

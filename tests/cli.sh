@@ -832,6 +832,10 @@ if [ -s open.out ]; then
 else
 	ok "a trace asking for 65 CPUs prints nothing on stdout"
 fi
+printf 'vmt 1\nset cpus=2\nset thp.enabled=always\n1 r 0x10000\n' >open.vmt
+vm open run open.vmt
+expect_status "several CPUs with huge pages exit 1 (not supported together yet)" open 1 \
+	'cpus=2 with thp.enabled=always: huge pages and several CPUs do not go together yet'
 
 # ---- output files: devices, FIFOs, links, failed writes ----------------------
 # (traces/outfile.h, vmscope(1) FILES) convert and --timeline write through

@@ -139,6 +139,14 @@ static const struct {
 	{ "oom.policy", "badness" },
 	{ "cache.folio_max", "0" },
 	{ "cgroup.max", "0" },
+	{ "thp.enabled", "never" },
+	{ "thp.defrag", "madvise" },
+	{ "thp.use_zero_page", "true" },
+	{ "thp.khugepaged.scan_sleep", "10s" },
+	{ "thp.khugepaged.pages_to_scan", "4096" },
+	{ "thp.khugepaged.max_ptes_none", "511" },
+	{ "tlb.l1_2m.entries", "32" },
+	{ "tlb.l1_2m.ways", "4" },
 };
 
 START_TEST(test_default_value)

@@ -906,10 +906,12 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 			rec_reset(c, VM_REC_MPROTECT, ps->tpid);
 			c->rec.prot = (uint32_t)(a[2] & 7);
 		} else if (nm[1] == 'a') {      /* madvise */
-			if (a[2] > 4)
+			/* Linux's numbers 0-4, and MADV_[NO]HUGEPAGE 14, 15 */
+			if (a[2] > 4 && a[2] != 14 && a[2] != 15)
 				return TRUE;    /* MADV_FREE and friends */
 			rec_reset(c, VM_REC_MADVISE, ps->tpid);
-			c->rec.arg = (uint32_t)a[2];  /* Linux's numbers */
+			c->rec.arg = a[2] == 14 ? VM_MADV_HUGEPAGE :
+				     a[2] == 15 ? VM_MADV_NOHUGEPAGE : (uint32_t)a[2];
 		} else {
 			rec_reset(c, VM_REC_MSYNC, ps->tpid);
 			c->rec.arg = (a[2] & 4) ? VM_MS_SYNC : VM_MS_ASYNC;

@@ -8,7 +8,8 @@
 const char *const vm_op_madv_words[] = {
 	[VM_MADV_NORMAL] = "normal", [VM_MADV_RANDOM] = "random",
 	[VM_MADV_SEQUENTIAL] = "sequential", [VM_MADV_WILLNEED] = "willneed",
-	[VM_MADV_DONTNEED] = "dontneed", NULL,
+	[VM_MADV_DONTNEED] = "dontneed", [VM_MADV_HUGEPAGE] = "hugepage",
+	[VM_MADV_NOHUGEPAGE] = "nohugepage", NULL,
 };
 const char *const vm_op_msync_words[] = {
 	[VM_MS_SYNC] = "sync", [VM_MS_ASYNC] = "async", NULL,
@@ -65,7 +66,7 @@ const vm_op_t vm_ops[VM_REC_NR] = {
 			      { ADDR, LEN, A(PROT, "PROT") }, .codec = "ALP" },
 	[VM_REC_MADVISE] = { "madvise", VM_OP_EVENT, FALSE, 3, 0,
 			     { ADDR, LEN,
-			       WORDS("normal|random|sequential|willneed|dontneed",
+			       WORDS("normal|random|sequential|willneed|dontneed|hugepage|nohugepage",
 				     vm_op_madv_words) },
 			     .codec = "ALR" },
 	[VM_REC_MSYNC] = { "msync", VM_OP_EVENT, FALSE, 3, 0,

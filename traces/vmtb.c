@@ -575,7 +575,7 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 			break;
 		case 'R':
 			v = get_varint(&c);
-			if (v > (kind == VM_REC_MADVISE ? (uint64_t)VM_MADV_DONTNEED : 1u))
+			if (v > (kind == VM_REC_MADVISE ? (uint64_t)VM_MADV_NOHUGEPAGE : 1u))
 				c.bad = "bad keyword";
 			rec->arg = (uint32_t)v;
 			break;

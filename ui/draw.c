@@ -433,7 +433,17 @@ static void draw_pt(vm_tui_t *t, const vm_rect_t *r)
 			gboolean stop = read && l + 1 == res->refs &&
 					(!res->leaf_found || !res->pte_present);
 			char ent[80];
-			if (l >= w.refs)
+			if (w.huge && l + 1 == w.refs && w.zero_page)
+				/* a PMD leaf: the walk ends a level early */
+				g_snprintf(ent, sizeof ent, "-> huge zero page %s%s",
+					   prot_str(w.perm, pb), w.accessed ? " A" : "");
+			else if (w.huge && l + 1 == w.refs)
+				g_snprintf(ent, sizeof ent, "-> huge page, frame %" G_GUINT64_FORMAT
+					   " %s%s%s", w.pfn, prot_str(w.perm, pb),
+					   w.accessed ? " A" : "", w.dirty ? " D" : "");
+			else if (w.huge && l >= w.refs)
+				g_snprintf(ent, sizeof ent, "(none: the PMD entry maps the page)");
+			else if (l >= w.refs)
 				g_snprintf(ent, sizeof ent, "(no table)");
 			else if (!lv->present && l + 1 < w.levels)
 				g_snprintf(ent, sizeof ent, "empty");
@@ -736,7 +746,16 @@ static void draw_mem(vm_tui_t *t, const vm_rect_t *r)
 	uint64_t cnt[VM_QF_NR];
 	vm_query_frame_counts(t->e, cnt);
 	char buf[96];
-	g_snprintf(buf, sizeof buf, " Memory %u frames", nr);
+	uint32_t hfree, htotal, hblock;
+	uint64_t scattered;
+	if (vm_query_huge_blocks(t->e, &hfree, &htotal, &hblock, &scattered))
+		/* fragmentation: how much of free memory could still become
+		 * huge pages, and how much is scattered outside free blocks */
+		g_snprintf(buf, sizeof buf, " Memory %u frames, huge blocks free %u/%u, "
+			   "%" G_GUINT64_FORMAT " free frames scattered", nr, hfree,
+			   htotal, scattered);
+	else
+		g_snprintf(buf, sizeof buf, " Memory %u frames", nr);
 	title(t, VM_PANE_MEM, r, buf);
 	int rows = r->h - 4;             /* title, two of legend, counts */
 	if (rows < 1 || r->w < 8)

@@ -40,7 +40,9 @@
  *    that no page stayed (on tmpfs nothing can be dropped: skipped);
  *  - mappings are placed 2 MiB-aligned, as the trace's addresses are, so
  *    that the 16-page fault-around windows fall on the same pages;
- *  - anonymous memory gets MADV_NOHUGEPAGE: the simulator has no THP.
+ *  - anonymous memory gets MADV_NOHUGEPAGE, so that its rows measure 4 KiB
+ *    pages whatever the host's THP setting; thp-madvise advises
+ *    MADV_HUGEPAGE and measures huge pages.
  *
  * The pressure-* workloads run in a memory cgroup that validate makes
  * for each (sim/hostcg.c): the probe sets up (its files written and
@@ -788,6 +790,78 @@ static void w_fork_cow(void)
 	tr("2 note @child");
 	tr("2 exit");
 	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+}
+
+/*
+ * Transparent huge pages: 8 MiB of anonymous memory given MADV_HUGEPAGE,
+ * written (one fault per 2 MiB); fork, the child writes one page (its PMD
+ * is split and 4 KiB copied: do_huge_pmd_wp_page); the parent unmaps the
+ * first 1 MiB of its second huge page (split: the rest stays, by PTEs).
+ * AnonHugePages from smaps, per VMA.
+ */
+static void w_thp_madvise(void)
+{
+	char en[64] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	if (f) {
+		if (!fgets(en, sizeof(en), f))
+			en[0] = '\0';
+		fclose(f);
+	}
+	if (!strstr(en, "[always]") && !strstr(en, "[madvise]"))
+		skip("transparent huge pages are off on this host (%s)",
+		     en[0] ? "never" : "no sysfs file");
+	size_t len = 8 * MIB;
+	char *m = map_aligned(len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (madvise(m, len, MADV_HUGEPAGE) != 0)
+		skip("madvise(MADV_HUGEPAGE): %s", strerror(errno));
+	warm_up();
+	snap_t a = snap();
+	touch_write(m, len, (size_t)page);
+	delta_t d = since(a);
+	row("write_minflt", d.minflt, "minflt@written", "exact");
+	row("anon_huge_pages", smaps_pages(m, "AnonHugePages"),
+	    "pid=1:anon_huge_pages@written", "exact");
+	int p[2];
+	if (pipe(p) != 0)
+		die("pipe: %s", strerror(errno));
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		warm_up();
+		a = snap();
+		m[3 * page] = 2;
+		d = since(a);
+		long v[4] = { d.minflt, d.majflt, (long)d.ns,
+			      smaps_pages(m, "AnonHugePages") };
+		if (write(p[1], v, sizeof(v)) != (ssize_t)sizeof(v))
+			_exit(1);
+		_exit(0);
+	}
+	long v[4];
+	child_result(p[0], pid, v);
+	row("child_minflt", v[0], "pid=2:minflt", "exact");
+	row("child_anon_huge_pages", v[3], "pid=2:anon_huge_pages@child", "exact");
+	if (munmap(m + 2 * MIB, MIB) != 0)
+		die("munmap: %s", strerror(errno));
+	row("munmap_anon_huge_pages",
+	    smaps_pages(m, "AnonHugePages") + smaps_pages(m + 3 * MIB, "AnonHugePages"),
+	    "pid=1:anon_huge_pages", "exact");
+	trace_header("8 MiB of anonymous memory advised MADV_HUGEPAGE and written, "
+		     "fork, the child writes one page, the parent unmaps 1 MiB of "
+		     "its second huge page");
+	tr("1 mmap 0x%lx 8M rw private anon", TRACE_BASE);
+	tr("1 madvise 0x%lx 8M hugepage", TRACE_BASE);
+	tr("1 seq w 0x%lx 8M", TRACE_BASE);
+	tr("1 note @written");
+	tr("1 fork 2");
+	tr("2 w 0x%lx", TRACE_BASE + 3 * 4096);
+	tr("2 note @child");
+	tr("2 exit");
+	tr("1 munmap 0x%lx 1M", TRACE_BASE + 2 * MIB);
 }
 
 /* Shared anonymous memory across fork: the child sees the parent's pages. */
@@ -1611,6 +1685,7 @@ static const struct {
 	{ "anon-read-write", w_anon_rw },
 	{ "fork-cow", w_fork_cow },
 	{ "fork-shared-anon", w_fork_shared },
+	{ "thp-madvise", w_thp_madvise },
 	{ "sparse-holes", w_sparse },
 	{ "truncate-sigbus", w_truncate },
 	{ "unlink-mmap", w_unlink },

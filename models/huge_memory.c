@@ -1,0 +1,388 @@
+/*
+ * Transparent huge pages for anonymous memory, modelled on Linux's
+ * mm/huge_memory.c (the function names are Linux's):
+ *
+ *   an aligned 2 MiB range inside a VMA that may have huge pages
+ *   (thp.enabled=always, or madvise and MADV_HUGEPAGE; not NOHUGEPAGE),
+ *   whose PMD entry is none, faults:
+ *
+ *     read, thp.use_zero_page ──► the huge zero page, by its PMD ─► zero
+ *     otherwise ──► do_huge_pmd_anonymous_page: a free aligned block of
+ *                   512 frames (frames.c)? ─yes─► zeroed, PMD leaf ─► minor
+ *                                               (thp_fault_alloc)
+ *                   └─no─► (compaction counted, never done) fall back to
+ *                          a PTE table and one 4 KiB page (thp_fault_fallback)
+ *
+ *   PMD leaf:  ┌─────────────── one entry, VM_PTE_HUGE ───────────────┐
+ *              │ pfn of frame 0 of the block, R W X A D               │
+ *              └──────────────────────────────────────────────────────┘
+ *              + one PTE table deposited beside it (never walked)
+ *   split:     the deposit is withdrawn and filled with 512 PTEs of the
+ *              same frames and bits; the PMD links it (thp_split_pmd)
+ *
+ * A huge page's 512 frames stay 512 frames (Linux's folio has 512 struct
+ * pages too): each is an anonymous page of its own on the reclaim lists,
+ * with a mapcount of one per PMD leaf that maps it, so the invariant
+ * checker, RSS and reclaim see pages as they always did.  What the PMD
+ * changes is translation (one walk level less, a 2 MiB TLB entry: mmu.c),
+ * page-table memory (no PTE table walked, one deposited) and fault counts
+ * (one fault per 2 MiB).
+ *
+ * Splits, as Linux does them:
+ *   - a write to a huge page another process maps too (after fork), or to
+ *     the huge zero page: do_huge_pmd_wp_page splits the PMD and the fault
+ *     goes on as a 4 KiB copy-on-write (VM_FAULT_FALLBACK);
+ *   - munmap, mprotect or MADV_DONTNEED of part of a huge page: split, then
+ *     the PTEs of the range (zap_huge_pmd, change_huge_pmd for a whole one);
+ *   - reclaim taking one of its frames: split, then that page is swapped
+ *     out alone (shrink_folio_list's split_folio_to_list).
+ * A split leaves the frames where they are: the folio is not broken up
+ * (Linux defers that to its shrinker), so a later khugepaged collapse
+ * copies into a fresh block.
+ *
+ * Left out: compaction itself (when no aligned block is free a direct
+ * compaction is counted, compact_stall and compact_fail, and the fault
+ * falls back), defrag's reclaim, the deferred split queue, mTHP (orders
+ * between 0 and 9), PUD mappings, huge pages of files and shmem (mapped
+ * with PTEs as before), and swapping a huge page out whole.
+ */
+#include <string.h>
+#include "models/huge_memory.h"
+#include "models/proc.h"
+#include "models/mmu.h"
+#include "models/swap.h"
+#include "models/vmscan.h"
+#include "models/kswapd.h"
+#include "models/khugepaged.h"
+#include "models/memcg.h"
+
+void vm_huge_init(vm_machine_t *m)
+{
+	const vm_config_t *c = &m->cfg;
+	m->thp_mode = strcmp(c->thp_enabled, "always") == 0 ? VM_THP_ALWAYS :
+		      strcmp(c->thp_enabled, "madvise") == 0 ? VM_THP_MADVISE :
+		      VM_THP_NEVER;
+	m->thp_defrag = strcmp(c->thp_defrag, "always") == 0 ? 2 :
+			strcmp(c->thp_defrag, "never") == 0 ||
+			strcmp(c->thp_defrag, "defer") == 0 ? 0 : 1;
+	unsigned order = c->mmu_levels >= 2 ? c->mmu_bits[c->mmu_levels - 1] : 0;
+	/* never: nothing is set up, so that a machine without huge pages
+	 * is the machine it always was */
+	if (m->thp_mode == VM_THP_NEVER || !order || order >= 16 ||
+	    (m->frames.nr >> order) == 0)
+		return;
+	m->hpage_order = order;
+	vm_frames_init_blocks(&m->frames, order);
+}
+
+gboolean vm_huge_vma_allowable(const vm_machine_t *m, const vm_vma_t *v,
+			       uint64_t vpn)
+{
+	if (!m->hpage_order || v->file >= 0 || (v->flags & VM_MAP_SHARED) ||
+	    (v->flags & VM_VMA_NOHUGEPAGE))
+		return FALSE;
+	if (m->thp_mode == VM_THP_MADVISE && !(v->flags & VM_VMA_HUGEPAGE))
+		return FALSE;
+	uint64_t n = vm_huge_nr(m), lo = vpn & ~(n - 1);
+	return lo >= v->start && lo + n <= v->end;
+}
+
+uint32_t vm_huge_alloc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+		       gboolean direct_compact)
+{
+	uint64_t n = vm_huge_nr(m);
+	vm_frames_t *fr = &m->frames;
+	/* an order-9 allocation passes the low watermark like any other
+	 * (zone_watermark_ok) and needs a free block of its order */
+	if (!fr->nr_free_blocks || fr->nr_free < n + m->wm_low) {
+		if (direct_compact && fr->nr_free >= n + m->wm_low) {
+			/* memory enough, but fragmented: __alloc_pages_direct_compact
+			 * would migrate pages to make a block; vmscope does not
+			 * move pages, so the attempt fails */
+			m->c.compact_stall++;
+			m->c.compact_fail++;
+		}
+		return VM_NIL;
+	}
+	/* a process in a memory cgroup charges the huge page first, with
+	 * __GFP_NORETRY as GFP_TRANSHUGE has it: no room is a fallback */
+	uint16_t cg = G_UNLIKELY(m->nr_memcg) ? m->cur_memcg : 0;
+	if (cg && !vm_memcg_charge_noretry(m, n))
+		return VM_NIL;
+	uint32_t pfn = vm_frames_alloc_block(fr, VM_FRAME_ANON, p->pid, vpn);
+	g_assert(pfn != VM_NIL);
+	for (uint64_t i = 0; i < n; i++) {
+		vm_frame_t *f = &fr->f[pfn + i];
+		f->flags |= VM_FRAME_DIRTY;
+		f->mapcount = 1;
+	}
+	/* charged before they join the reclaim lists, so that the charge's
+	 * reclaim cannot take a page of the huge page not mapped yet */
+	for (uint64_t i = 0; cg && i < n; i++)
+		vm_memcg_commit(m, (uint32_t)(pfn + i), cg);
+	for (uint64_t i = 0; i < n; i++)
+		vm_reclaim_add(m->reclaim, (uint32_t)(pfn + i));
+	if (m->reclaim && fr->nr_free < m->wm_low)
+		vm_kswapd_wake(m);
+	uint64_t used = fr->nr - fr->nr_free;
+	if (used > m->c.peak_used_pages)
+		m->c.peak_used_pages = used;
+	return pfn;
+}
+
+/* PTE bits of a VMA protection */
+static uint64_t prot_bits(uint32_t prot)
+{
+	return (prot & VM_PROT_R ? VM_PTE_R : 0) | (prot & VM_PROT_W ? VM_PTE_W : 0) |
+	       (prot & VM_PROT_X ? VM_PTE_X : 0);
+}
+
+/* A PMD leaf is being set at @vpn: its deposit first (pte_alloc_one and
+ * pgtable_trans_huge_deposit), counted as a page-table page. */
+static gboolean deposit(vm_machine_t *m, vm_proc_t *p, uint64_t vpn)
+{
+	if (!vm_pt_deposit_new(&m->pt, p->root, vpn, p->pid))
+		return FALSE;
+	vm_proc_count_tables(m, p, 1);
+	return TRUE;
+}
+
+/* The deposit of the PMD leaf at @vpn goes with it (zap_deposited_table). */
+static void drop_deposit(vm_machine_t *m, vm_proc_t *p, uint64_t vpn)
+{
+	vm_pt_free_table(&m->pt, vm_pt_withdraw(&m->pt, p->root, vpn));
+	p->pt_pages--;
+	m->c.pt_pages--;
+}
+
+/*
+ * do_huge_pmd_anonymous_page: the first touch of an aligned range whose
+ * PMD entry @pmd is none.  A read maps the huge zero page
+ * (use_zero_page); anything else gets a huge page when a block is free.
+ */
+static unsigned do_huge_pmd_anonymous_page(vm_machine_t *m, vm_fault_t *vmf,
+					   uint64_t *pmd)
+{
+	vm_proc_t *p = vmf->p;
+	vm_result_t *res = vmf->res;
+	uint64_t n = vm_huge_nr(m), hvpn = vmf->vpn & ~(n - 1);
+	if (vmf->acc != VM_ACC_W && m->cfg.thp_use_zero_page && m->cfg.zero_page) {
+		if (!deposit(m, p, hvpn))
+			return VM_FAULT_OOM;
+		uint64_t e = VM_PTE_MAKE(VM_PFN_ZERO, VM_PTE_P | VM_PTE_A | VM_PTE_HUGE |
+					 (vmf->prot & ~(uint64_t)VM_PTE_W));
+		vm_pt_pmd_set(&m->pt, p->root, hvpn, pmd, e);
+		m->thp_seen = TRUE;
+		res->outcome = VM_OUT_ZERO;
+		res->why = VM_WHY_THP_ZERO;
+		res->pfn = VM_PFN_ZERO;
+		m->c.zero_maps++;
+		m->c.thp_zero_page_maps++;
+		vmf->entry = e;
+		return 0;
+	}
+	/* defrag: always, or madvise (and defer+madvise) in a MADV_HUGEPAGE
+	 * range, compact directly (vma_thp_gfp_mask) */
+	gboolean compact = m->thp_defrag == 2 ||
+			   (m->thp_defrag == 1 && (vmf->vma->flags & VM_VMA_HUGEPAGE));
+	/* the deposit first: its allocation may reclaim, which must not
+	 * find a page of a huge page that no PMD maps yet (Linux allocates
+	 * the folio first, but its pages are on no LRU list until mapped) */
+	if (!deposit(m, p, hvpn))
+		return VM_FAULT_OOM;
+	uint32_t pfn = vm_huge_alloc(m, p, hvpn, compact);
+	if (pfn == VM_NIL) {
+		drop_deposit(m, p, hvpn);
+		m->c.thp_fault_fallback++;
+		return VM_FAULT_FALLBACK;
+	}
+	p->rss_anon += n;
+	p->anon_huge += n;
+	res->cost += n * m->cfg.cost_page_copy;   /* clear_huge_page */
+	uint64_t e = VM_PTE_MAKE(pfn, VM_PTE_P | VM_PTE_A | VM_PTE_D | VM_PTE_HUGE |
+				 vmf->prot);
+	vm_pt_pmd_set(&m->pt, p->root, hvpn, pmd, e);
+	m->thp_seen = TRUE;
+	m->c.thp_fault_alloc++;
+	res->outcome = VM_OUT_MINOR;
+	res->why = VM_WHY_THP_NEW;
+	res->pfn = (uint32_t)(pfn + (vmf->vpn - hvpn));
+	vmf->entry = e;
+	return 0;
+}
+
+/*
+ * do_huge_pmd_wp_page: a write to a PMD leaf mapped read-only.  A huge
+ * page that this PMD alone maps is made writable where it is; the huge
+ * zero page and a huge page shared since fork are split, and the fault
+ * goes on with PTEs: a 4 KiB copy (Linux 5.8 on: no huge copy).
+ */
+static unsigned do_huge_pmd_wp_page(vm_machine_t *m, vm_fault_t *vmf,
+				    uint64_t *pmd)
+{
+	uint64_t e = *pmd, pfn = VM_PTE_PFN(e);
+	uint64_t n = vm_huge_nr(m), hvpn = vmf->vpn & ~(n - 1);
+	if (pfn != VM_PFN_ZERO && m->frames.f[pfn].mapcount == 1) {
+		gboolean cached = FALSE;
+		for (uint64_t i = 0; i < n && !cached; i++)
+			cached = m->frame_slot[pfn + i] != VM_NIL;
+		if (!cached) {
+			e |= VM_PTE_W | VM_PTE_A | VM_PTE_D;
+			*pmd = e;
+			vmf->res->outcome = VM_OUT_MINOR;
+			vmf->res->why = VM_WHY_COW_REUSE;
+			vmf->res->pfn = (uint32_t)(pfn + (vmf->vpn - hvpn));
+			vmf->entry = e;
+			return 0;
+		}
+	}
+	vm_huge_split_pmd(m, vmf->p, vmf->vpn, pmd);
+	return VM_FAULT_FALLBACK;
+}
+
+unsigned vm_huge_fault(vm_machine_t *m, vm_fault_t *vmf)
+{
+	vm_proc_t *p = vmf->p;
+	uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, p->root, vmf->vpn);
+	if (pmd && (*pmd & VM_PTE_HUGE)) {
+		if (vmf->acc == VM_ACC_W && !(*pmd & VM_PTE_W))
+			return do_huge_pmd_wp_page(m, vmf, pmd);
+		/* the PMD allows it: a TLB entry was stale (cannot happen
+		 * while every change invalidates); split to be safe */
+		vm_huge_split_pmd(m, p, vmf->vpn, pmd);
+		return VM_FAULT_FALLBACK;
+	}
+	if (!vm_huge_vma_allowable(m, vmf->vma, vmf->vpn))
+		return VM_FAULT_FALLBACK;
+	vm_khugepaged_enter(m);   /* khugepaged_enter_vma */
+	if (pmd && *pmd)
+		return VM_FAULT_FALLBACK;
+	unsigned nr_new = 0;
+	pmd = vm_pt_pmd_ensure(&m->pt, p->root, vmf->vpn, p->pid, &nr_new);
+	vm_proc_count_tables(m, p, nr_new);
+	vmf->res->new_tables = (uint8_t)nr_new;
+	if (!pmd)
+		return VM_FAULT_OOM;
+	if (*pmd)   /* the allocations' reclaim cannot set it; be sure */
+		return VM_FAULT_FALLBACK;
+	vmf->prot = prot_bits(vmf->vma->prot);
+	return do_huge_pmd_anonymous_page(m, vmf, pmd);
+}
+
+void vm_huge_split_pmd(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+		       uint64_t *pmd)
+{
+	uint64_t n = vm_huge_nr(m), hvpn = vpn & ~(n - 1);
+	uint64_t e = *pmd, pfn = VM_PTE_PFN(e);
+	g_assert(e & VM_PTE_HUGE);
+	uint64_t bits = e & (VM_PTE_P | VM_PTE_PERM | VM_PTE_A | VM_PTE_D);
+	uint32_t id = vm_pt_withdraw(&m->pt, p->root, hvpn);
+	uint64_t *pte = vm_pt_table_entries(&m->pt, id);
+	for (uint64_t i = 0; i < n; i++)
+		pte[i] = pfn == VM_PFN_ZERO ? VM_PTE_MAKE(VM_PFN_ZERO, bits)
+					    : VM_PTE_MAKE(pfn + i, bits);
+	vm_pt_pmd_link(&m->pt, pmd, id, (unsigned)n);
+	if (pfn != VM_PFN_ZERO)
+		p->anon_huge -= n;
+	m->c.thp_split_pmd++;
+	vm_mmu_tlb_invalidate(m, p, hvpn, n);
+}
+
+void vm_huge_zap_pmd(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+		     uint64_t *pmd)
+{
+	uint64_t n = vm_huge_nr(m), hvpn = vpn & ~(n - 1);
+	uint64_t pfn = VM_PTE_PFN(*pmd);
+	if (pfn != VM_PFN_ZERO) {
+		for (uint64_t i = 0; i < n; i++) {
+			vm_frame_t *f = &m->frames.f[pfn + i];
+			g_assert(f->mapcount > 0);
+			if (!--f->mapcount)
+				vm_swap_unmapped(m, (uint32_t)(pfn + i));
+		}
+		p->rss_anon -= n;
+		p->anon_huge -= n;
+	}
+	vm_pt_pmd_set(&m->pt, p->root, hvpn, pmd, 0);
+	drop_deposit(m, p, hvpn);
+}
+
+gboolean vm_huge_pmd_whole(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			   uint64_t *pmd, uint64_t start, uint64_t end)
+{
+	uint64_t n = vm_huge_nr(m), hvpn = vpn & ~(n - 1);
+	if (hvpn >= start && hvpn + n <= end)
+		return TRUE;
+	vm_huge_split_pmd(m, p, hvpn, pmd);
+	return FALSE;
+}
+
+void vm_huge_change_pmd(vm_machine_t *m, uint64_t *pmd, uint32_t prot)
+{
+	uint64_t e = *pmd, pfn = VM_PTE_PFN(e);
+	uint64_t bits = prot_bits(prot);
+	/* as pte_bits_for: the zero page, a shared page and a clean one are
+	 * never writable, so that a write faults */
+	if (pfn == VM_PFN_ZERO || m->frames.f[pfn].mapcount > 1 || !(e & VM_PTE_D))
+		bits &= ~(uint64_t)VM_PTE_W;
+	*pmd = (e & ~(uint64_t)VM_PTE_PERM) | bits;
+}
+
+gboolean vm_huge_copy_pmd(vm_machine_t *m, vm_proc_t *parent,
+			  vm_proc_t *child, uint64_t vpn, uint64_t *pmd,
+			  gboolean *protected_)
+{
+	uint64_t n = vm_huge_nr(m), hvpn = vpn & ~(n - 1);
+	unsigned nr_new = 0;
+	uint64_t *cpmd = vm_pt_pmd_ensure(&m->pt, child->root, hvpn, child->pid,
+					  &nr_new);
+	vm_proc_count_tables(m, child, nr_new);
+	if (!cpmd || child->state != VM_PROC_RUNNING || !deposit(m, child, hvpn))
+		return FALSE;
+	/* the allocations' reclaim may have split the parent's PMD: its PTEs
+	 * are then copied one by one (the deposit stays, counted) */
+	if (!(*pmd & VM_PTE_HUGE))
+		return TRUE;
+	(void)parent;
+	uint64_t e = *pmd, pfn = VM_PTE_PFN(e);
+	if (pfn != VM_PFN_ZERO) {
+		for (uint64_t i = 0; i < n; i++)
+			m->frames.f[pfn + i].mapcount++;
+		child->rss_anon += n;
+		child->anon_huge += n;
+		if (e & VM_PTE_W) {
+			e &= ~(uint64_t)VM_PTE_W;
+			*pmd = e;
+			*protected_ = TRUE;
+		}
+	}
+	vm_pt_pmd_set(&m->pt, child->root, hvpn, cpmd, e);
+	return TRUE;
+}
+
+void vm_huge_split_page(vm_machine_t *m, uint32_t pfn)
+{
+	uint64_t n = vm_huge_nr(m);
+	if (!n)
+		return;
+	uint64_t vpn = m->frames.f[pfn].index;
+	for (uint32_t i = 0; i < m->nr_procs; i++) {
+		vm_proc_t *q = m->procs[i];
+		if (q->state != VM_PROC_RUNNING || vpn >= m->pt.vpn_limit)
+			continue;
+		uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, q->root, vpn);
+		if (pmd && (*pmd & VM_PTE_HUGE) && VM_PTE_PFN(*pmd) != VM_PFN_ZERO &&
+		    pfn >= VM_PTE_PFN(*pmd) && pfn < VM_PTE_PFN(*pmd) + n)
+			vm_huge_split_pmd(m, q, vpn, pmd);
+	}
+}
+
+void vm_huge_split_at(vm_machine_t *m, vm_proc_t *p, uint64_t vpn)
+{
+	uint64_t n = vm_huge_nr(m);
+	if (!m->thp_seen || !(vpn & (n - 1)))
+		return;
+	uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, p->root, vpn);
+	if (pmd && (*pmd & VM_PTE_HUGE))
+		vm_huge_split_pmd(m, p, vpn, pmd);
+}
