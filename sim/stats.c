@@ -10,11 +10,13 @@
 #include "models/file.h"
 #include "models/memcg.h"
 
-typedef uint64_t (*global_fn)(vm_engine_t *e);
+/* @m is vm_engine_machine(@e), looked up once for all of them: the TUI
+ * takes every global before each event it steps (vm_stats_global_all) */
+typedef uint64_t (*global_fn)(vm_engine_t *e, const vm_machine_t *m);
 
 #define C(field) \
-	static uint64_t g_##field(vm_engine_t *e) \
-	{ return vm_engine_machine(e)->c.field; }
+	static uint64_t g_##field(vm_engine_t *e, const vm_machine_t *m) \
+	{ (void)e; return m->c.field; }
 C(accesses) C(loads) C(stores) C(fetches) C(tlb_l1_hits) C(tlb_l1_misses)
 C(tlb_l2_hits) C(tlb_l2_misses) C(tlb_flushes) C(walks) C(walk_refs)
 C(pt_pages) C(pt_pages_peak) C(minflt) C(majflt) C(cow_faults) C(zero_maps)
@@ -30,54 +32,71 @@ C(workingset_activate_anon) C(workingset_activate_file)
 
 /* the disk and the reclaim policy keep their own counters */
 #define D(name, field) \
-	static uint64_t g_##name(vm_engine_t *e) \
-	{ return vm_engine_machine(e)->disk->stats.field; }
+	static uint64_t g_##name(vm_engine_t *e, const vm_machine_t *m) \
+	{ (void)e; return m->disk->stats.field; }
 D(disk_reads, reads) D(disk_writes, writes) D(pages_in, pages_in)
 D(pages_out, pages_out)
 #undef D
-static uint64_t g_disk_busy_ns(vm_engine_t *e)
+static uint64_t g_disk_busy_ns(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_disk_busy_ns_at(vm_engine_machine(e)->disk, vm_engine_now(e));
+	return vm_disk_busy_ns_at(m->disk, vm_engine_now(e));
 }
-static uint64_t g_pgscan(vm_engine_t *e)
+static uint64_t g_pgscan(vm_engine_t *e, const vm_machine_t *m)
 {
-	vm_machine_t *m = vm_engine_machine(e);
+	(void)e;
 	return vm_memcg_pgscan(m);   /* every list's: the cgroups' too */
 }
-static uint64_t g_pgsteal(vm_engine_t *e)
+static uint64_t g_pgsteal(vm_engine_t *e, const vm_machine_t *m)
 {
-	vm_machine_t *m = vm_engine_machine(e);
+	(void)e;
 	return vm_memcg_pgsteal(m);
 }
 
-static uint64_t g_pgfault(vm_engine_t *e)
+static uint64_t g_pgfault(vm_engine_t *e, const vm_machine_t *m)
 {
-	vm_machine_t *m = vm_engine_machine(e);
+	(void)e;
 	return m->c.minflt + m->c.majflt;
 }
-static uint64_t g_free_pages(vm_engine_t *e)
+static uint64_t g_free_pages(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_engine_machine(e)->frames.nr_free;
+	(void)e;
+	return m->frames.nr_free;
 }
-static uint64_t g_file_pages(vm_engine_t *e)
+static uint64_t g_file_pages(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_engine_machine(e)->frames.nr_kind[VM_FRAME_FILE];
+	(void)e;
+	return m->frames.nr_kind[VM_FRAME_FILE];
 }
-static uint64_t g_dirty_pages(vm_engine_t *e)
+static uint64_t g_dirty_pages(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_engine_machine(e)->nr_dirty;
+	(void)e;
+	return m->nr_dirty;
 }
-static uint64_t g_anon_pages(vm_engine_t *e)
+static uint64_t g_anon_pages(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_engine_machine(e)->frames.nr_kind[VM_FRAME_ANON];
+	(void)e;
+	return m->frames.nr_kind[VM_FRAME_ANON];
 }
-static uint64_t g_swap_pages(vm_engine_t *e)
+static uint64_t g_swap_pages(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_engine_machine(e)->swap_used;
+	(void)e;
+	return m->swap_used;
 }
-static uint64_t g_sim_time_ns(vm_engine_t *e) { return vm_engine_now(e); }
-static uint64_t g_expect_passed(vm_engine_t *e) { return vm_engine_expect_passed(e); }
-static uint64_t g_expect_failed(vm_engine_t *e) { return vm_engine_expect_failed(e); }
+static uint64_t g_sim_time_ns(vm_engine_t *e, const vm_machine_t *m)
+{
+	(void)m;
+	return vm_engine_now(e);
+}
+static uint64_t g_expect_passed(vm_engine_t *e, const vm_machine_t *m)
+{
+	(void)m;
+	return vm_engine_expect_passed(e);
+}
+static uint64_t g_expect_failed(vm_engine_t *e, const vm_machine_t *m)
+{
+	(void)m;
+	return vm_engine_expect_failed(e);
+}
 
 static const struct {
 	const char *name;
@@ -107,7 +126,19 @@ static const struct {
 
 unsigned vm_stats_nr_global(void) { return G_N_ELEMENTS(globals); }
 const char *vm_stats_global_name(unsigned i) { return globals[i].name; }
-uint64_t vm_stats_global(vm_engine_t *e, unsigned i) { return globals[i].get(e); }
+uint64_t vm_stats_global(vm_engine_t *e, unsigned i)
+{
+	return globals[i].get(e, vm_engine_machine(e));
+}
+
+void vm_stats_global_all(vm_engine_t *e, uint64_t *v, unsigned nr)
+{
+	const vm_machine_t *m = vm_engine_machine(e);
+	if (nr > G_N_ELEMENTS(globals))
+		nr = G_N_ELEMENTS(globals);
+	for (unsigned i = 0; i < nr; i++)
+		v[i] = globals[i].get(e, m);
+}
 
 int vm_stats_global_find(const char *name)
 {
@@ -354,7 +385,7 @@ static void write_json(vm_engine_t *e, GString *out)
 	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
 		g_string_append_printf(out, "%s\"%s\": %" G_GUINT64_FORMAT,
 				       i ? ", " : "", globals[i].name,
-				       globals[i].get(e));
+				       globals[i].get(e, vm_engine_machine(e)));
 	g_string_append(out, "},\n \"processes\": [");
 	for (uint32_t k = 0; k < m->nr_procs; k++) {
 		g_string_append(out, k ? ",\n  {" : "\n  {");
@@ -436,7 +467,7 @@ static void write_text(vm_engine_t *e, GString *out)
 			       vm_engine_trace_name(e), cfg->name);
 	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
 		g_string_append_printf(out, "  %-20s %" G_GUINT64_FORMAT "\n",
-				       globals[i].name, globals[i].get(e));
+				       globals[i].name, globals[i].get(e, vm_engine_machine(e)));
 	for (uint32_t k = 0; k < m->nr_procs; k++) {
 		const vm_proc_t *p = m->procs[k];
 		g_string_append_printf(out, "\nprocess %u\n", p->pid);
@@ -491,7 +522,7 @@ static void write_csv(vm_engine_t *e, GString *out)
 	g_string_append(out, "scope,id,key,value\n");
 	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
 		g_string_append_printf(out, "global,,%s,%" G_GUINT64_FORMAT "\n",
-				       globals[i].name, globals[i].get(e));
+				       globals[i].name, globals[i].get(e, vm_engine_machine(e)));
 	for (uint32_t k = 0; k < m->nr_procs; k++)
 		for (unsigned i = 1; i < vm_stats_nr_proc(); i++) {
 			vm_statval_t v = vm_stats_proc(m->procs[k], i);
