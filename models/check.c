@@ -191,7 +191,7 @@ char *vm_check_machine(vm_machine_t *m)
 					fr->nr_kind[VM_FRAME_PT], m->c.pt_pages);
 	uint32_t free_len = 0, sum = 0;
 	for (uint32_t pfn = fr->free_head; !c.err && pfn != VM_NIL;
-	     pfn = fr->f[pfn].next) {
+	     pfn = vm_frames_next(fr, pfn)) {
 		if (fr->f[pfn].kind != VM_FRAME_FREE || ++free_len > fr->nr)
 			c.err = g_strdup_printf("free list is corrupt at frame %u", pfn);
 	}

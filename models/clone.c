@@ -110,10 +110,9 @@ static void memcg_clone(vm_machine_t *n, const vm_machine_t *m, uint32_t slots,
 static gboolean frame_pristine(const vm_machine_t *m, uint32_t j)
 {
 	const vm_frame_t *f = &m->frames.f[j];
-	uint32_t nr = m->frames.nr;
 	return f->kind == VM_FRAME_FREE &&
-	       f->next == (j + 1 < nr ? j + 1 : VM_NIL) &&
-	       f->prev == (j > 0 ? j - 1 : VM_NIL) &&
+	       vm_frames_next(&m->frames, j) == vm_frames_pristine_next(&m->frames, j) &&
+	       vm_frames_prev(&m->frames, j) == vm_frames_pristine_prev(&m->frames, j) &&
 	       !f->mapcount && !f->owner && !f->index && !f->stamp &&
 	       !f->io_done && !f->flags && !f->list &&
 	       m->frame_slot[j] == VM_NIL;
@@ -192,6 +191,11 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 	if (copy < dirty)
 		frames_fill_pristine(n->frames.f, n->frame_slot, copy, dirty,
 				     m->frames.nr);
+	/* frames past the copy are pristine, written or not (a reused
+	 * array's beyond @dirty may be unwritten): their links are read as
+	 * implied and written when first changed, as in @m past init_to */
+	if (n->frames.init_to > copy)
+		n->frames.init_to = copy;
 	pt_clone(&n->pt, &m->pt, n);
 	n->l1 = tlb_clone(m->l1);
 	n->l2 = tlb_clone(m->l2);
@@ -426,8 +430,9 @@ char *vm_clone_digest(const vm_machine_t *m)
 		put(ck, fr->nr_kind[k]);
 	for (uint32_t i = 0; i < fr->nr; i++) {
 		const vm_frame_t *f = &fr->f[i];
-		put(ck, f->next);
-		put(ck, f->prev);
+		/* as written or implied: the state an eager init gives */
+		put(ck, vm_frames_next(fr, i));
+		put(ck, vm_frames_prev(fr, i));
 		put(ck, f->mapcount);
 		put(ck, f->owner);
 		put(ck, f->index);

@@ -9,14 +9,15 @@
 gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr)
 {
 	g_return_val_if_fail(nr > 0 && nr < VM_NIL, FALSE);
+	/* zeroed, never written: a large calloc is fresh pages, which cost
+	 * nothing until touched; the links are written as frames are
+	 * allocated (vm_frames_touch) */
 	fr->f = g_new0(vm_frame_t, nr);
 	fr->nr = nr;
 	fr->nr_free = nr;
-	for (uint32_t i = 0; i < nr; i++) {
-		fr->f[i].next = i + 1 < nr ? i + 1 : VM_NIL;
-		fr->f[i].prev = i > 0 ? i - 1 : VM_NIL;
-	}
+	fr->init_to = 0;
 	fr->free_head = 0;
+	vm_frames_touch(fr, 0);
 	fr->hwm = 0;
 	fr->cg_nr = NULL;
 	fr->nr_cg = 0;
@@ -60,6 +61,7 @@ uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
 		return VM_NIL;
 	vm_frame_t *f = &fr->f[pfn];
 	g_assert(f->kind == VM_FRAME_FREE);
+	vm_frames_touch(fr, f->next);   /* the new head keeps init_to past it */
 	fr->free_head = f->next;
 	if (f->next != VM_NIL)
 		fr->f[f->next].prev = VM_NIL;
@@ -71,6 +73,8 @@ void vm_frames_alloc_at(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
 			uint32_t owner, uint64_t index)
 {
 	g_assert(pfn < fr->nr && fr->f[pfn].kind == VM_FRAME_FREE);
+	/* @pfn and its next are changed: written first, with those before */
+	vm_frames_touch(fr, vm_frames_pristine_next(fr, pfn) == VM_NIL ? pfn : pfn + 1);
 	if (pfn == fr->free_head) {
 		vm_frames_alloc(fr, kind, owner, index);
 		return;
