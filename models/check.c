@@ -209,6 +209,10 @@ char *vm_check_machine(vm_machine_t *m)
 		    f->mapcount != c.maps[pfn])
 			c.err = g_strdup_printf("frame %u: mapcount %u but %u PTEs map it",
 						pfn, f->mapcount, c.maps[pfn]);
+		if (!c.err && m->reclaim && !vm_reclaim_quiet_ok(m->reclaim, pfn))
+			c.err = g_strdup_printf("frame %u is marked quiet (an access changes "
+						"nothing) but its flags 0x%x say otherwise",
+						pfn, f->flags);
 		uint32_t slot = m->frame_slot[pfn];
 		/* an anonymous page nobody maps is a leak, unless the swap
 		 * cache keeps it for the entries that point at its slot (or

@@ -186,6 +186,9 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 		n->frame_slot = g_new(uint32_t, alloc ? alloc : 1);
 	}
 	vm_machine_free(reuse);
+	/* "an access changes nothing" is a cache of the frames' state:
+	 * starting it empty is always right */
+	n->frames.quiet = g_new0(uint8_t, alloc ? alloc : 1);
 	memcpy(n->frames.f, m->frames.f, (size_t)copy * sizeof *m->frames.f);
 	memcpy(n->frame_slot, m->frame_slot, (size_t)copy * sizeof *m->frame_slot);
 	if (copy < dirty)

@@ -13,6 +13,7 @@ gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr)
 	 * nothing until touched; the links are written as frames are
 	 * allocated (vm_frames_touch) */
 	fr->f = g_new0(vm_frame_t, nr);
+	fr->quiet = g_new0(uint8_t, nr);
 	fr->nr = nr;
 	fr->nr_free = nr;
 	fr->init_to = 0;
@@ -30,7 +31,9 @@ gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr)
 void vm_frames_destroy(vm_frames_t *fr)
 {
 	g_free(fr->f);
+	g_free(fr->quiet);
 	fr->f = NULL;
+	fr->quiet = NULL;
 	g_free(fr->cg_nr);
 	fr->cg_nr = NULL;
 	fr->nr_cg = 0;
@@ -46,6 +49,7 @@ static void take(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
 	fr->nr_free--;
 	fr->nr_kind[VM_FRAME_FREE]--;
 	fr->nr_kind[kind]++;
+	fr->quiet[pfn] = 0;
 	fr->f[pfn] = (vm_frame_t){
 		.next = VM_NIL, .prev = VM_NIL, .owner = owner,
 		.index = index, .kind = (uint8_t)kind,
@@ -101,6 +105,7 @@ void vm_frames_free(vm_frames_t *fr, uint32_t pfn)
 		fr->cg_nr[f->memcg][f->kind]--;   /* mem_cgroup_uncharge */
 	*f = (vm_frame_t){ .next = fr->free_head, .prev = VM_NIL,
 			   .kind = VM_FRAME_FREE };
+	fr->quiet[pfn] = 0;
 	if (fr->free_head != VM_NIL)
 		fr->f[fr->free_head].prev = pfn;
 	fr->free_head = pfn;

@@ -88,6 +88,12 @@ typedef struct {
 	uint32_t hwm;         /* frames from here on were never allocated, so
 			       * (but for frame hwm's prev link) they are as
 			       * vm_frames_init left them: snapshots skip them */
+	uint8_t *quiet;       /* nr bytes: 1 when an access to the frame
+			       * changes nothing (vm_reclaim_access, which
+			       * sets it; cleared wherever the frame is taken,
+			       * freed or loses REFERENCED or ACTIVE): the
+			       * MMU's hit then skips the frame itself, a host
+			       * cache miss per random page (docs/speed.md) */
 	uint32_t init_to;     /* frames from here on are unwritten: zero but
 			       * for their implied links (above); > free_head
 			       * and > hwm while either is a frame */
