@@ -28,6 +28,15 @@ gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr)
 	return TRUE;
 }
 
+G_GNUC_NO_INLINE void vm_frames_touch_slow(vm_frames_t *fr, uint32_t pfn)
+{
+	for (uint32_t j = fr->init_to; j <= pfn; j++) {
+		fr->f[j].next = vm_frames_pristine_next(fr, j);
+		fr->f[j].prev = vm_frames_pristine_prev(fr, j);
+	}
+	fr->init_to = pfn + 1;
+}
+
 void vm_frames_destroy(vm_frames_t *fr)
 {
 	g_free(fr->f);
@@ -41,7 +50,7 @@ void vm_frames_destroy(vm_frames_t *fr)
 }
 
 /* Frame @pfn, just unlinked from the free list, becomes @kind. */
-static void take(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
+static inline void take(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
 		 uint32_t owner, uint64_t index)
 {
 	if (pfn >= fr->hwm)
@@ -49,13 +58,18 @@ static void take(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
 	fr->nr_free--;
 	fr->nr_kind[VM_FRAME_FREE]--;
 	fr->nr_kind[kind]++;
-	fr->quiet[pfn] = 0;
+	/* frames[].quiet is 0 already: a frame is free from vm_frames_init
+	 * (zeroed) or vm_frames_free (which clears it), and nothing marks a
+	 * free frame */
 	fr->f[pfn] = (vm_frame_t){
 		.next = VM_NIL, .prev = VM_NIL, .owner = owner,
 		.index = index, .kind = (uint8_t)kind,
 		.flags = VM_FRAME_UPTODATE,
 	};
 }
+
+static uint32_t alloc_fresh(vm_frames_t *fr, vm_frame_kind_t kind,
+			    uint32_t owner, uint64_t index);
 
 uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
 			 uint32_t owner, uint64_t index)
@@ -65,12 +79,23 @@ uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
 		return VM_NIL;
 	vm_frame_t *f = &fr->f[pfn];
 	g_assert(f->kind == VM_FRAME_FREE);
-	vm_frames_touch(fr, f->next);   /* the new head keeps init_to past it */
+	/* the new head must be written (init_to past it); a tail call, so
+	 * that the common path saves no registers for it */
+	if (G_UNLIKELY(f->next >= fr->init_to && f->next != VM_NIL))
+		return alloc_fresh(fr, kind, owner, index);
 	fr->free_head = f->next;
 	if (f->next != VM_NIL)
 		fr->f[f->next].prev = VM_NIL;
 	take(fr, pfn, kind, owner, index);
 	return pfn;
+}
+
+/* vm_frames_alloc when the new head is still unwritten. */
+static G_GNUC_NO_INLINE uint32_t alloc_fresh(vm_frames_t *fr, vm_frame_kind_t kind,
+					     uint32_t owner, uint64_t index)
+{
+	vm_frames_touch_slow(fr, fr->f[fr->free_head].next);
+	return vm_frames_alloc(fr, kind, owner, index);
 }
 
 void vm_frames_alloc_at(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,

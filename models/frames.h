@@ -120,18 +120,15 @@ static inline uint32_t vm_frames_prev(const vm_frames_t *fr, uint32_t pfn)
 	return pfn < fr->init_to ? fr->f[pfn].prev : vm_frames_pristine_prev(fr, pfn);
 }
 
+void vm_frames_touch_slow(vm_frames_t *fr, uint32_t pfn);
 /* Write the implied links of frames up to @pfn (VM_NIL: none), so that
  * frame @pfn can be changed.  Amortised O(1): allocation moves init_to up
- * by one frame at a time. */
+ * by one frame at a time.  The writing is out of line: inline, its loop
+ * made vm_frames_alloc save registers on every call. */
 static inline void vm_frames_touch(vm_frames_t *fr, uint32_t pfn)
 {
-	if (G_LIKELY(pfn < fr->init_to || pfn == VM_NIL))
-		return;
-	for (uint32_t j = fr->init_to; j <= pfn; j++) {
-		fr->f[j].next = vm_frames_pristine_next(fr, j);
-		fr->f[j].prev = vm_frames_pristine_prev(fr, j);
-	}
-	fr->init_to = pfn + 1;
+	if (G_UNLIKELY(pfn >= fr->init_to && pfn != VM_NIL))
+		vm_frames_touch_slow(fr, pfn);
 }
 
 /* When the read filling @f completes (up to date from then on); a page
