@@ -297,7 +297,7 @@ char *vm_check_machine(vm_machine_t *m)
 					fr->nr_kind[VM_FRAME_PT], m->c.pt_pages);
 	uint32_t free_len = 0, sum = 0;
 	for (uint32_t pfn = fr->free_head; !c.err && pfn != VM_NIL;
-	     pfn = fr->f[pfn].next) {
+	     pfn = vm_frames_next(fr, pfn)) {
 		if (fr->f[pfn].kind != VM_FRAME_FREE || ++free_len > fr->nr)
 			c.err = g_strdup_printf("free list is corrupt at frame %u", pfn);
 	}
@@ -330,6 +330,10 @@ char *vm_check_machine(vm_machine_t *m)
 		    f->mapcount != c.maps[pfn])
 			c.err = g_strdup_printf("frame %u: mapcount %u but %u PTEs map it",
 						pfn, f->mapcount, c.maps[pfn]);
+		if (!c.err && m->reclaim && !vm_reclaim_quiet_ok(m->reclaim, pfn))
+			c.err = g_strdup_printf("frame %u is marked quiet (an access changes "
+						"nothing) but its flags 0x%x say otherwise",
+						pfn, f->flags);
 		uint32_t slot = m->frame_slot[pfn];
 		/* an anonymous page nobody maps is a leak, unless the swap
 		 * cache keeps it for the entries that point at its slot (or

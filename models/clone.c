@@ -111,10 +111,9 @@ static void memcg_clone(vm_machine_t *n, const vm_machine_t *m, uint32_t slots,
 static gboolean frame_pristine(const vm_machine_t *m, uint32_t j)
 {
 	const vm_frame_t *f = &m->frames.f[j];
-	uint32_t nr = m->frames.nr;
 	return f->kind == VM_FRAME_FREE &&
-	       f->next == (j + 1 < nr ? j + 1 : VM_NIL) &&
-	       f->prev == (j > 0 ? j - 1 : VM_NIL) &&
+	       vm_frames_next(&m->frames, j) == vm_frames_pristine_next(&m->frames, j) &&
+	       vm_frames_prev(&m->frames, j) == vm_frames_pristine_prev(&m->frames, j) &&
 	       !f->mapcount && !f->owner && !f->index && !f->stamp &&
 	       !f->io_done && !f->flags && !f->list &&
 	       m->frame_slot[j] == VM_NIL;
@@ -188,11 +187,19 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 		n->frame_slot = g_new(uint32_t, alloc ? alloc : 1);
 	}
 	vm_machine_free(reuse);
+	/* "an access changes nothing" is a cache of the frames' state:
+	 * starting it empty is always right */
+	n->frames.quiet = g_new0(uint8_t, alloc ? alloc : 1);
 	memcpy(n->frames.f, m->frames.f, (size_t)copy * sizeof *m->frames.f);
 	memcpy(n->frame_slot, m->frame_slot, (size_t)copy * sizeof *m->frame_slot);
 	if (copy < dirty)
 		frames_fill_pristine(n->frames.f, n->frame_slot, copy, dirty,
 				     m->frames.nr);
+	/* frames past the copy are pristine, written or not (a reused
+	 * array's beyond @dirty may be unwritten): their links are read as
+	 * implied and written when first changed, as in @m past init_to */
+	if (n->frames.init_to > copy)
+		n->frames.init_to = copy;
 	pt_clone(&n->pt, &m->pt, n);
 	if (G_UNLIKELY(m->smp != NULL)) {
 		/* m->l1 and m->l2 are the running CPU's, cloned with it */
@@ -450,8 +457,9 @@ char *vm_clone_digest(const vm_machine_t *m)
 		put(ck, fr->nr_kind[k]);
 	for (uint32_t i = 0; i < fr->nr; i++) {
 		const vm_frame_t *f = &fr->f[i];
-		put(ck, f->next);
-		put(ck, f->prev);
+		/* as written or implied: the state an eager init gives */
+		put(ck, vm_frames_next(fr, i));
+		put(ck, vm_frames_prev(fr, i));
 		put(ck, f->mapcount);
 		put(ck, f->owner);
 		put(ck, f->index);

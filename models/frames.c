@@ -9,14 +9,16 @@
 gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr)
 {
 	g_return_val_if_fail(nr > 0 && nr < VM_NIL, FALSE);
+	/* zeroed, never written: a large calloc is fresh pages, which cost
+	 * nothing until touched; the links are written as frames are
+	 * allocated (vm_frames_touch) */
 	fr->f = g_new0(vm_frame_t, nr);
+	fr->quiet = g_new0(uint8_t, nr);
 	fr->nr = nr;
 	fr->nr_free = nr;
-	for (uint32_t i = 0; i < nr; i++) {
-		fr->f[i].next = i + 1 < nr ? i + 1 : VM_NIL;
-		fr->f[i].prev = i > 0 ? i - 1 : VM_NIL;
-	}
+	fr->init_to = 0;
 	fr->free_head = 0;
+	vm_frames_touch(fr, 0);
 	fr->hwm = 0;
 	fr->cg_nr = NULL;
 	fr->nr_cg = 0;
@@ -28,12 +30,23 @@ gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr)
 	return TRUE;
 }
 
+G_GNUC_NO_INLINE void vm_frames_touch_slow(vm_frames_t *fr, uint32_t pfn)
+{
+	for (uint32_t j = fr->init_to; j <= pfn; j++) {
+		fr->f[j].next = vm_frames_pristine_next(fr, j);
+		fr->f[j].prev = vm_frames_pristine_prev(fr, j);
+	}
+	fr->init_to = pfn + 1;
+}
+
 void vm_frames_destroy(vm_frames_t *fr)
 {
 	g_free(fr->block_free);
 	fr->block_free = NULL;
 	g_free(fr->f);
+	g_free(fr->quiet);
 	fr->f = NULL;
+	fr->quiet = NULL;
 	g_free(fr->cg_nr);
 	fr->cg_nr = NULL;
 	fr->nr_cg = 0;
@@ -41,7 +54,7 @@ void vm_frames_destroy(vm_frames_t *fr)
 }
 
 /* Frame @pfn, just unlinked from the free list, becomes @kind. */
-static void take(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
+static inline void take(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
 		 uint32_t owner, uint64_t index)
 {
 	if (pfn >= fr->hwm)
@@ -52,12 +65,18 @@ static void take(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
 		fr->nr_free_blocks--;
 	fr->nr_kind[VM_FRAME_FREE]--;
 	fr->nr_kind[kind]++;
+	/* frames[].quiet is 0 already: a frame is free from vm_frames_init
+	 * (zeroed) or vm_frames_free (which clears it), and nothing marks a
+	 * free frame */
 	fr->f[pfn] = (vm_frame_t){
 		.next = VM_NIL, .prev = VM_NIL, .owner = owner,
 		.index = index, .kind = (uint8_t)kind,
 		.flags = VM_FRAME_UPTODATE,
 	};
 }
+
+static uint32_t alloc_fresh(vm_frames_t *fr, vm_frame_kind_t kind,
+			    uint32_t owner, uint64_t index);
 
 uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
 			 uint32_t owner, uint64_t index)
@@ -67,6 +86,10 @@ uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
 		return VM_NIL;
 	vm_frame_t *f = &fr->f[pfn];
 	g_assert(f->kind == VM_FRAME_FREE);
+	/* the new head must be written (init_to past it); a tail call, so
+	 * that the common path saves no registers for it */
+	if (G_UNLIKELY(f->next >= fr->init_to && f->next != VM_NIL))
+		return alloc_fresh(fr, kind, owner, index);
 	fr->free_head = f->next;
 	if (f->next != VM_NIL)
 		fr->f[f->next].prev = VM_NIL;
@@ -74,10 +97,20 @@ uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
 	return pfn;
 }
 
+/* vm_frames_alloc when the new head is still unwritten. */
+static G_GNUC_NO_INLINE uint32_t alloc_fresh(vm_frames_t *fr, vm_frame_kind_t kind,
+					     uint32_t owner, uint64_t index)
+{
+	vm_frames_touch_slow(fr, fr->f[fr->free_head].next);
+	return vm_frames_alloc(fr, kind, owner, index);
+}
+
 void vm_frames_alloc_at(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
 			uint32_t owner, uint64_t index)
 {
 	g_assert(pfn < fr->nr && fr->f[pfn].kind == VM_FRAME_FREE);
+	/* @pfn and its next are changed: written first, with those before */
+	vm_frames_touch(fr, vm_frames_pristine_next(fr, pfn) == VM_NIL ? pfn : pfn + 1);
 	if (pfn == fr->free_head) {
 		vm_frames_alloc(fr, kind, owner, index);
 		return;
@@ -104,6 +137,7 @@ void vm_frames_free(vm_frames_t *fr, uint32_t pfn)
 		fr->cg_nr[f->memcg][f->kind]--;   /* mem_cgroup_uncharge */
 	*f = (vm_frame_t){ .next = fr->free_head, .prev = VM_NIL,
 			   .kind = VM_FRAME_FREE };
+	fr->quiet[pfn] = 0;
 	if (fr->free_head != VM_NIL)
 		fr->f[fr->free_head].prev = pfn;
 	fr->free_head = pfn;

@@ -14,6 +14,15 @@
  * most recently freed frame is reused first, as the buddy allocator's
  * per-cpu lists do).  Deterministic: no addresses or clocks involved.
  *
+ * The list's tail is written lazily: frames from init_to on are still the
+ * zeroed memory vm_frames_init got (kind FREE, every field 0) and their
+ * links are implied, frame j's next j + 1 and prev j - 1, as an eager
+ * initialisation would have written them.  A frame is written before it is
+ * first changed (vm_frames_touch), so a machine of 16 GiB that touches 64
+ * MiB neither writes nor faults in the rest of its frame array
+ * (docs/speed.md).  Whoever walks the free list reads the links with
+ * vm_frames_next / vm_frames_prev.
+ *
  * The shared zero page is not one of these frames: like the kernel's static
  * zero page it is not managed memory; it is VM_PFN_ZERO.
  *
@@ -100,7 +109,48 @@ typedef struct {
 	uint32_t nr_blocks;   /* whole blocks (a tail shorter than one is none) */
 	uint32_t nr_free_blocks; /* blocks wholly free */
 	uint32_t block_order;
+	uint8_t *quiet;       /* nr bytes: 1 when an access to the frame
+			       * changes nothing (vm_reclaim_access, which
+			       * sets it; cleared wherever the frame is taken,
+			       * freed or loses REFERENCED or ACTIVE): the
+			       * MMU's hit then skips the frame itself, a host
+			       * cache miss per random page (docs/speed.md) */
+	uint32_t init_to;     /* frames from here on are unwritten: zero but
+			       * for their implied links (above); > free_head
+			       * and > hwm while either is a frame */
 } vm_frames_t;
+
+/* Frame @pfn's free-list links as an eager vm_frames_init wrote them. */
+static inline uint32_t vm_frames_pristine_next(const vm_frames_t *fr, uint32_t pfn)
+{
+	return pfn + 1 < fr->nr ? pfn + 1 : VM_NIL;
+}
+static inline uint32_t vm_frames_pristine_prev(const vm_frames_t *fr, uint32_t pfn)
+{
+	(void)fr;
+	return pfn > 0 ? pfn - 1 : VM_NIL;
+}
+
+/* Frame @pfn's links, written or implied. */
+static inline uint32_t vm_frames_next(const vm_frames_t *fr, uint32_t pfn)
+{
+	return pfn < fr->init_to ? fr->f[pfn].next : vm_frames_pristine_next(fr, pfn);
+}
+static inline uint32_t vm_frames_prev(const vm_frames_t *fr, uint32_t pfn)
+{
+	return pfn < fr->init_to ? fr->f[pfn].prev : vm_frames_pristine_prev(fr, pfn);
+}
+
+void vm_frames_touch_slow(vm_frames_t *fr, uint32_t pfn);
+/* Write the implied links of frames up to @pfn (VM_NIL: none), so that
+ * frame @pfn can be changed.  Amortised O(1): allocation moves init_to up
+ * by one frame at a time.  The writing is out of line: inline, its loop
+ * made vm_frames_alloc save registers on every call. */
+static inline void vm_frames_touch(vm_frames_t *fr, uint32_t pfn)
+{
+	if (G_UNLIKELY(pfn >= fr->init_to && pfn != VM_NIL))
+		vm_frames_touch_slow(fr, pfn);
+}
 
 /* When the read filling @f completes (up to date from then on); a page
  * under pageout is up to date. */

@@ -40,6 +40,7 @@ static uint32_t clock_victim(vm_reclaim_t *rc, gboolean want_anon,
 			return pfn;
 		}
 		f->flags &= (uint8_t)~VM_FRAME_REFERENCED;
+		vm_reclaim_unquiet(fr, pfn);
 		vm_reclaim_pair_push(rc, rc->priv, pfn);
 	}
 }
@@ -58,4 +59,6 @@ const vm_reclaim_ops_t vm_reclaim_policy_clock = {
 	.remove = vm_reclaim_pair_remove_hook,
 	.rotate = vm_reclaim_pair_rotate_hook,
 	.victim = clock_victim,
+	/* no access hook: a referenced page's access changes nothing */
+	.quiet_flags = VM_FRAME_REFERENCED,
 };

@@ -25,4 +25,6 @@ const vm_reclaim_ops_t vm_reclaim_policy_fifo = {
 	.remove = vm_reclaim_pair_remove_hook,
 	.rotate = vm_reclaim_pair_rotate_hook,
 	.victim = vm_reclaim_pair_victim,
+	/* no access hook: a referenced page's access changes nothing */
+	.quiet_flags = VM_FRAME_REFERENCED,
 };

@@ -132,6 +132,7 @@ static void lru2q_rotate(vm_reclaim_t *rc, uint32_t pfn)
 
 	vm_reclaim_list_del(rc->fr, &q->lru[f->list - 1], pfn);
 	f->flags &= (uint8_t)~VM_FRAME_ACTIVE;
+	vm_reclaim_unquiet(rc->fr, pfn);
 	vm_reclaim_list_add_tail(rc->fr, inactive(q, t), pfn);
 }
 
@@ -262,6 +263,7 @@ static void refill_inactive(vm_reclaim_t *rc, lru2q_t *q, vm_reclaim_type_t t)
 		rc->stats.pgrefill++;
 		rc->stats.pgdeactivate++;
 		f->flags &= (uint8_t)~(VM_FRAME_ACTIVE | VM_FRAME_REFERENCED);
+		vm_reclaim_unquiet(rc->fr, pfn);
 		vm_reclaim_list_move(rc->fr, act, ina, pfn);
 	}
 }
@@ -305,6 +307,7 @@ static uint32_t lru2q_victim(vm_reclaim_t *rc, gboolean want_anon,
 			continue;
 		}
 		f->flags &= (uint8_t)~VM_FRAME_REFERENCED;
+		vm_reclaim_unquiet(rc->fr, pfn);
 		vm_reclaim_list_move(rc->fr, ina, ina, pfn);
 	}
 }
@@ -324,6 +327,8 @@ const vm_reclaim_ops_t vm_reclaim_policy_lru2q = {
 	.remove = lru2q_remove,
 	.rotate = lru2q_rotate,
 	.access = lru2q_access,
+	/* referenced and active: lru2q_access returns at once */
+	.quiet_flags = VM_FRAME_ACTIVE,
 	.victim = lru2q_victim,
 	.shadow = lru2q_shadow,
 	.refault = lru2q_refault,

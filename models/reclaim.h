@@ -119,6 +119,13 @@ typedef struct {
 	/* @pfn was accessed; REFERENCED still holds its value from before
 	 * (optional; hot path: O(1), no allocation). */
 	void (*access)(vm_reclaim_t *rc, uint32_t pfn);
+	/* Frame flags with which, REFERENCED being set, an access changes
+	 * nothing for this policy (access returns at once; for a policy
+	 * without access, VM_FRAME_REFERENCED itself).  vm_reclaim_access
+	 * then marks the frame quiet (frames[].quiet) and skips it until
+	 * the policy clears one of these flags, which it must follow with
+	 * vm_reclaim_unquiet.  0: every access may change something. */
+	uint8_t quiet_flags;
 	/* Choose the next page to evict among the wanted types, take it off the
 	 * lists (list = NONE) and return it; VM_NIL if there is none.  Counts
 	 * rc->stats.pgscan for every page it examines. */
@@ -264,10 +271,33 @@ static inline void vm_reclaim_access(vm_reclaim_t *rc, uint32_t pfn)
 
 	if (G_UNLIKELY(pfn >= rc->fr->nr))
 		return;
+	/* a dense byte, not the 48-byte frame: random pages stay in the
+	 * host's cache (docs/speed.md) */
+	if (rc->fr->quiet[pfn])
+		return;
 	f = &rc->fr->f[pfn];
 	if (rc->ops->access && f->list != VM_RECLAIM_NONE)
 		rc->ops->access(rc, pfn);
 	f->flags |= VM_FRAME_REFERENCED;
+	uint8_t q = rc->ops->quiet_flags;
+	if (q && (f->flags & (q | VM_FRAME_REFERENCED)) == (q | VM_FRAME_REFERENCED))
+		rc->fr->quiet[pfn] = 1;
+}
+
+/* @pfn lost a flag of its policy's quiet_flags (or REFERENCED): the next
+ * access must run the policy again. */
+static inline void vm_reclaim_unquiet(vm_frames_t *fr, uint32_t pfn)
+{
+	fr->quiet[pfn] = 0;
+}
+
+/* Whether frame @pfn's quiet mark, if set, is true (models/check.c). */
+static inline gboolean vm_reclaim_quiet_ok(const vm_reclaim_t *rc, uint32_t pfn)
+{
+	if (!rc->fr->quiet[pfn])
+		return TRUE;
+	uint8_t q = rc->ops->quiet_flags | VM_FRAME_REFERENCED;
+	return rc->ops->quiet_flags && (rc->fr->f[pfn].flags & q) == q;
 }
 
 /* ------------------------------------------------------------------ */

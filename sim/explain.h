@@ -26,6 +26,10 @@ void vm_explain_hook(vm_explain_t *x, vm_engine_opts_t *opts);
 /* After a complete run: the closing summary line of the text format into
  * @out (the JSON and CSV formats have none: `run -f json` has the totals). */
 void vm_explain_summary(vm_explain_t *x, vm_engine_t *e, GString *out);
+/* Write the events gathered and not yet written (@x may be NULL); they go
+ * out in blocks, so call this before anything else reaches standard
+ * output or error.  vm_explain_summary and vm_explain_free call it. */
+void vm_explain_flush(vm_explain_t *x);
 void vm_explain_free(vm_explain_t *x);
 
 #endif

@@ -117,9 +117,17 @@ gboolean vm_cli_parse_format(vm_format_t *fmt, int *status, const char *cmd)
 	return TRUE;
 }
 
+/* explain's printer while it narrates: its events go out in blocks */
+static vm_explain_t *narrating;
+
 static void print_expect_fail(void *ctx, const char *msg)
 {
 	(void)ctx;
+	if (narrating) {
+		/* the events before it first, as on a terminal */
+		vm_explain_flush(narrating);
+		fflush(stdout);
+	}
 	fprintf(stderr, "%s\n", msg);
 }
 
@@ -207,6 +215,7 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 		if (!x)
 			return status;
 		vm_explain_hook(x, &opts);
+		narrating = x;
 	}
 	/* "-" is standard output (traces/outfile.h), which the report uses
 	 * unless -q */
@@ -226,6 +235,7 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 	}
 	if (!e) {
 		vm_timeline_free(tl);
+		narrating = NULL;
 		vm_explain_free(x);
 		return vm_cli_report(err);
 	}
@@ -250,6 +260,7 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 	/* a failed run still gets its timeline, up to the failure */
 	GError *tl_err = NULL;
 	gboolean tl_ok = !tl || vm_timeline_finish(tl, ran ? NULL : err, &tl_err);
+	vm_explain_flush(x);
 	if (!ran) {
 		fflush(stdout);
 		status = vm_cli_report(err);
@@ -275,6 +286,7 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 	}
 	vm_timeline_free(tl);
 	vm_engine_free(e);
+	narrating = NULL;
 	vm_explain_free(x);
 	return status;
 }

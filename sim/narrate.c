@@ -2,26 +2,75 @@
  * Narration; see narrate.h.  Sentences say what happened in the order the
  * hardware and the kernel did it: TLB, walk, fault handler, cost.
  */
+#include <math.h>
 #include <string.h>
 #include "models/memcg.h"
 #include "sim/narrate.h"
 #include "models/smp.h"
 #include "sim/op.h"
 #include "sim/query.h"
+#include "traces/units.h"
 #include "traces/vmt.h"
 #include "models/proc.h"
 #include "models/file.h"
 
+/*
+ * Is the double nearest @ns / @scale (what printf("%.Nf") is given) above
+ * the exact quotient, whose dropped digits are exactly one half?  printf
+ * rounds the double it is given, not the quotient: 1.005 is 1.00499... as
+ * a double.  fma gives the sign of d * scale - ns without rounding it
+ * away; an exact tie (1.125) goes to the even neighbour of @q, as glibc
+ * rounds in the default mode.
+ */
+static gboolean half_rounds_up(uint64_t ns, double scale, uint64_t q)
+{
+	double d = (double)ns / scale;
+	double e = fma(d, scale, -(double)ns);
+	return e > 0 || (e == 0 && (q & 1));
+}
+
+/*
+ * @ns / @div rounded as printf("%.Nf") rounds the double ns / (div *
+ * 10^N): @q holds whole units of 10^-N, @r the rest, @half its half.
+ * Appends "Q.FFF" with @digits decimals and @unit.
+ */
+static void append_fixed(GString *out, uint64_t ns, uint64_t step, double scale,
+			 unsigned digits, const char *unit, size_t unit_len)
+{
+	uint64_t q = ns / step, r = ns % step, half = step / 2;
+	if (r > half || (r == half && half_rounds_up(ns, scale, q)))
+		q++;
+	uint64_t pow = digits == 2 ? 100 : 1000;
+	char b[48], *p = b + sizeof b - unit_len;
+	memcpy(p, unit, unit_len);
+	uint64_t f = q % pow, w = q / pow;
+	for (unsigned i = 0; i < digits; i++, f /= 10)
+		*--p = (char)('0' + f % 10);
+	*--p = '.';
+	do
+		*--p = (char)('0' + w % 10);
+	while (w /= 10);
+	vm_append_len(out, p, (size_t)(b + sizeof b - p));
+}
+
 void vm_narrate_time(GString *out, uint64_t ns)
 {
-	if (ns < 1000)
-		g_string_append_printf(out, "%" G_GUINT64_FORMAT "ns", ns);
-	else if (ns < 1000000)
-		g_string_append_printf(out, "%.2fus", ns / 1e3);
-	else if (ns < 1000000000)
-		g_string_append_printf(out, "%.3fms", ns / 1e6);
-	else
+	/* by hand: printf's %f was a third of explain's time (docs/speed.md);
+	 * tests/test-narrate.c compares every branch with printf */
+	if (ns < 1000) {
+		vm_append_u64(out, ns);
+		VM_APPEND_LIT(out, "ns");
+	} else if (ns < 1000000) {
+		append_fixed(out, ns, 10, 1e3, 2, "us", 2);
+	} else if (ns < 1000000000) {
+		append_fixed(out, ns, 1000, 1e6, 3, "ms", 2);
+	} else if (ns < VM_NARRATE_EXACT_NS) {
+		append_fixed(out, ns, 1000000, 1e9, 3, "s", 1);
+	} else {
+		/* past ~11 days the double's error nears the digits printed:
+		 * leave it to printf */
 		g_string_append_printf(out, "%.3fs", ns / 1e9);
+	}
 }
 
 static const char *acc_word(vm_acc_t acc)
@@ -32,15 +81,15 @@ static const char *acc_word(vm_acc_t acc)
 static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 {
 	if (res->tlb == 1)
-		g_string_append(out, "L1 TLB hit");
+		VM_APPEND_LIT(out, "L1 TLB hit");
 	else if (res->tlb == 2)
-		g_string_append(out, "L1 TLB miss, L2 TLB hit (L1 refilled)");
+		VM_APPEND_LIT(out, "L1 TLB miss, L2 TLB hit (L1 refilled)");
 	else if (m->l2)
-		g_string_append(out, "TLB miss (L1 and L2)");
+		VM_APPEND_LIT(out, "TLB miss (L1 and L2)");
 	else
-		g_string_append(out, "TLB miss");
+		VM_APPEND_LIT(out, "TLB miss");
 	if (res->huge && res->tlb)
-		g_string_append(out, " (a huge page's entry)");
+		VM_APPEND_LIT(out, " (a huge page's entry)");
 	if (res->tlb_denied)
 		g_string_append(out, ", but the entry is read-only: fault without a walk");
 	if (!res->walked)
@@ -57,8 +106,12 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 			g_string_append(out, " but does not allow it");
 		return;
 	}
-	g_string_append_printf(out, "; walk read %u entr%s", res->refs,
-			       res->refs == 1 ? "y" : "ies");
+	VM_APPEND_LIT(out, "; walk read ");
+	vm_append_u64(out, res->refs);
+	if (res->refs == 1)
+		VM_APPEND_LIT(out, " entry");
+	else
+		VM_APPEND_LIT(out, " entries");
 	if (!res->leaf_found)
 		g_string_append_printf(out, ", the level-%u entry (of %u levels) is not present",
 				       res->refs, m->pt.levels);
@@ -67,8 +120,11 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 	else if (res->outcome == VM_OUT_WALK && res->pfn == VM_PFN_ZERO)
 		g_string_append(out, ", PTE present: the zero page; TLB filled");
 	else if (res->outcome == VM_OUT_WALK)
-		g_string_append_printf(out, ", PTE present: frame %u; TLB filled",
-				       res->pfn);
+	{
+		VM_APPEND_LIT(out, ", PTE present: frame ");
+		vm_append_u64(out, res->pfn);
+		VM_APPEND_LIT(out, "; TLB filled");
+	}
 	else if (res->why == VM_WHY_FILE_LOCKED)
 		g_string_append(out, ", PTE present: another thread's fault has just "
 				     "mapped it, but its page is locked for that read, "
@@ -102,16 +158,19 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 		break;
 	case VM_WHY_ANON_NEW:
 		if (acc == VM_ACC_W)
-			g_string_append_printf(out, "; first write to anonymous memory: "
-					       "allocated and zeroed frame %u", res->pfn);
+			VM_APPEND_LIT(out, "; first write to anonymous memory: "
+				      "allocated and zeroed frame ");
 		else
-			g_string_append_printf(out, "; first read of anonymous memory, "
-					       "no zero page (zero_page=false): allocated "
-					       "and zeroed frame %u", res->pfn);
+			VM_APPEND_LIT(out, "; first read of anonymous memory, "
+				      "no zero page (zero_page=false): allocated "
+				      "and zeroed frame ");
+		vm_append_u64(out, res->pfn);
 		break;
 	case VM_WHY_ZERO_REPLACED:
-		g_string_append_printf(out, "; write to the zero page: allocated and "
-				       "zeroed frame %u in its place", res->pfn);
+		VM_APPEND_LIT(out, "; write to the zero page: allocated and "
+			      "zeroed frame ");
+		vm_append_u64(out, res->pfn);
+		VM_APPEND_LIT(out, " in its place");
 		break;
 	case VM_WHY_COW_COPY:
 		g_string_append_printf(out, "; write to a page shared copy-on-write: "
@@ -128,8 +187,9 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 		g_string_append(out, "; the file page lies wholly past the end of the file: SIGBUS");
 		break;
 	case VM_WHY_FILE_READ:
-		g_string_append_printf(out, "; file page not in the page cache: read it "
-				       "from the disk into frame %u", res->pfn);
+		VM_APPEND_LIT(out, "; file page not in the page cache: read it "
+			      "from the disk into frame ");
+		vm_append_u64(out, res->pfn);
 		break;
 	case VM_WHY_FILE_HOLE:
 		g_string_append_printf(out, "; file page not in the page cache and a hole "
@@ -138,8 +198,9 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 						       : " (shmem: minor)");
 		break;
 	case VM_WHY_FILE_CACHED:
-		g_string_append_printf(out, "; file page found in the page cache (frame %u): "
-				       "no I/O", res->pfn);
+		VM_APPEND_LIT(out, "; file page found in the page cache (frame ");
+		vm_append_u64(out, res->pfn);
+		VM_APPEND_LIT(out, "): no I/O");
 		break;
 	case VM_WHY_FILE_LOCKED:
 		g_string_append_printf(out, "; file page in the page cache (frame %u) but its "
@@ -165,9 +226,11 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 				       "to frame %u; the file never sees it", res->pfn);
 		break;
 	case VM_WHY_SWAPIN:
-		g_string_append_printf(out, "; the PTE holds a swap entry: read the page "
-				       "back from swap into frame %u (a major fault; the "
-				       "process waits for the disk until t=", res->pfn);
+		VM_APPEND_LIT(out, "; the PTE holds a swap entry: read the page "
+			      "back from swap into frame ");
+		vm_append_u64(out, res->pfn);
+		VM_APPEND_LIT(out, " (a major fault; the process waits for the "
+			      "disk until t=");
 		vm_narrate_time(out, res->ready_at);
 		g_string_append_c(out, ')');
 		if (res->ra_pages)
@@ -183,9 +246,10 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 				     "writable, no copy");
 		break;
 	case VM_WHY_SWAPCACHE:
-		g_string_append_printf(out, "; the PTE holds a swap entry, but the page is "
-				       "still in the swap cache (frame %u): mapped without "
-				       "reading the disk (minor)", res->pfn);
+		VM_APPEND_LIT(out, "; the PTE holds a swap entry, but the page is "
+			      "still in the swap cache (frame ");
+		vm_append_u64(out, res->pfn);
+		VM_APPEND_LIT(out, "): mapped without reading the disk (minor)");
 		break;
 	default:
 		break;
@@ -227,15 +291,21 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 
 static void access_summary(GString *out, const vm_step_t *st)
 {
-	g_string_append_printf(out, "%" G_GUINT64_FORMAT " access%s:",
-			       st->nr_access, st->nr_access == 1 ? "" : "es");
+	vm_append_u64(out, st->nr_access);
+	if (st->nr_access == 1)
+		VM_APPEND_LIT(out, " access:");
+	else
+		VM_APPEND_LIT(out, " accesses:");
 	gboolean first = TRUE;
 	for (int o = 0; o < VM_OUT_NR; o++) {
 		if (!st->outcomes[o])
 			continue;
-		g_string_append_printf(out, "%s %" G_GUINT64_FORMAT " %s",
-				       first ? "" : ",", st->outcomes[o],
-				       vm_result_outcome_name((vm_outcome_t)o));
+		if (!first)
+			g_string_append_c(out, ',');
+		g_string_append_c(out, ' ');
+		vm_append_u64(out, st->outcomes[o]);
+		g_string_append_c(out, ' ');
+		g_string_append(out, vm_result_outcome_name((vm_outcome_t)o));
 		first = FALSE;
 	}
 }
@@ -250,24 +320,36 @@ static void reclaim_part(GString *out, vm_machine_t *m, const vm_step_t *st)
 	if (!st->evicted && !st->pageouts)
 		return;
 	const vm_evict_info_t *ev = &m->last_evict;
-	g_string_append_printf(out, "; memory ran short: reclaim (%s) ",
-			       m->cfg.reclaim_policy);
-	if (st->evicted)
-		g_string_append_printf(out, "evicted %" G_GUINT64_FORMAT " page%s",
-				       st->evicted, st->evicted == 1 ? "" : "s");
+	VM_APPEND_LIT(out, "; memory ran short: reclaim (");
+	g_string_append(out, m->cfg.reclaim_policy);
+	VM_APPEND_LIT(out, ") ");
+	if (st->evicted) {
+		VM_APPEND_LIT(out, "evicted ");
+		vm_append_u64(out, st->evicted);
+		if (st->evicted == 1)
+			VM_APPEND_LIT(out, " page");
+		else
+			VM_APPEND_LIT(out, " pages");
+	}
 	if (st->pageouts)
 		g_string_append_printf(out, "%sstarted writing %" G_GUINT64_FORMAT
 				       " dirty page%s, which stay until written",
 				       st->evicted ? " and " : "", st->pageouts,
 				       st->pageouts == 1 ? "" : "s");
 	/* the phrase is the policy's own (its vm_policy_t.why) */
-	g_string_append_printf(out, ", choosing %s (the last: ",
-			       m->reclaim->ops->policy.why);
+	VM_APPEND_LIT(out, ", choosing ");
+	g_string_append(out, m->reclaim->ops->policy.why);
+	VM_APPEND_LIT(out, " (the last: ");
 	switch ((vm_evict_how_t)ev->how) {
 	case VM_EVICT_SWAPOUT:
-		g_string_append_printf(out, "anonymous page 0x%" G_GINT64_MODIFIER
-				       "x of pid %u in frame %u, being written to swap slot %u",
-				       ev->vpn << m->page_shift, ev->pid, ev->pfn, ev->slot);
+		VM_APPEND_LIT(out, "anonymous page ");
+		vm_append_hex(out, ev->vpn << m->page_shift);
+		VM_APPEND_LIT(out, " of pid ");
+		vm_append_u64(out, ev->pid);
+		VM_APPEND_LIT(out, " in frame ");
+		vm_append_u64(out, ev->pfn);
+		VM_APPEND_LIT(out, ", being written to swap slot ");
+		vm_append_u64(out, ev->slot);
 		break;
 	case VM_EVICT_SWAPCACHE:
 		if (ev->mappers)
@@ -374,17 +456,25 @@ static void shootdown_part(GString *out, vm_machine_t *m, const vm_step_t *st)
 /* A turn of kswapd on the CPU. */
 static void kswapd_step(GString *out, vm_machine_t *m, const vm_step_t *st)
 {
-	g_string_append(out, "    - t=");
+	VM_APPEND_LIT(out, "    - t=");
 	vm_narrate_time(out, st->start_ns);
-	g_string_append(out, " kswapd  ->  ");
+	VM_APPEND_LIT(out, " kswapd  ->  ");
 	if (st->switched)
-		g_string_append(out, "[context switch to kswapd] ");
-	g_string_append_printf(out, "looked at %" G_GUINT64_FORMAT " page%s",
-			       st->last.pages, st->last.pages == 1 ? "" : "s");
+		VM_APPEND_LIT(out, "[context switch to kswapd] ");
+	VM_APPEND_LIT(out, "looked at ");
+	vm_append_u64(out, st->last.pages);
+	if (st->last.pages == 1)
+		VM_APPEND_LIT(out, " page");
+	else
+		VM_APPEND_LIT(out, " pages");
 	reclaim_part(out, m, st);
-	g_string_append_printf(out, "; %u pages free (low %" G_GUINT64_FORMAT
-			       ", high %" G_GUINT64_FORMAT "): ",
-			       m->frames.nr_free, m->wm_low, m->wm_high);
+	VM_APPEND_LIT(out, "; ");
+	vm_append_u64(out, m->frames.nr_free);
+	VM_APPEND_LIT(out, " pages free (low ");
+	vm_append_u64(out, m->wm_low);
+	VM_APPEND_LIT(out, ", high ");
+	vm_append_u64(out, m->wm_high);
+	VM_APPEND_LIT(out, "): ");
 	switch ((vm_kswapd_state_t)m->kswapd_state) {
 	case VM_KSWAPD_RUNNABLE:
 		g_string_append(out, "it runs again after the processes' turn");
@@ -401,7 +491,7 @@ static void kswapd_step(GString *out, vm_machine_t *m, const vm_step_t *st)
 				  "direct reclaim makes progress");
 		break;
 	}
-	g_string_append(out, " [");
+	VM_APPEND_LIT(out, " [");
 	vm_narrate_time(out, st->end_ns - st->start_ns);
 	g_string_append_c(out, ']');
 }
@@ -416,7 +506,8 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 	}
 	vm_proc_t *p = vm_proc_lookup(m, r->pid);
 
-	g_string_append_printf(out, "%5" G_GUINT64_FORMAT " ", st->index);
+	vm_append_u64_w(out, st->index, 5);
+	g_string_append_c(out, ' ');
 	if (r->kind == VM_REC_CRASH) {
 		g_string_append(out, "t=");
 		vm_narrate_time(out, st->start_ns);
@@ -428,27 +519,31 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 				       st->torn == 1 ? "" : "s");
 		return;
 	}
-	g_string_append(out, "t=");
+	VM_APPEND_LIT(out, "t=");
 	vm_narrate_time(out, st->start_ns);
 	g_string_append_c(out, ' ');
 	vm_vmt_format(r, out);
 	if (r->kind == VM_REC_NOTE)
 		return;   /* the note speaks for itself */
-	g_string_append(out, "  ->  ");
+	VM_APPEND_LIT(out, "  ->  ");
 	if (st->skipped) {
 		g_string_append_printf(out, "skipped: process %u is not running", r->pid);
 		return;
 	}
-	if (G_UNLIKELY(st->smp))
+	if (G_UNLIKELY(st->smp)) {
 		smp_switch_part(out, m, st);
-	else if (st->switched)
-		g_string_append_printf(out, "[context switch to pid %u%s] ", r->pid,
-				       st->flushed ? ", TLBs flushed (no ASIDs)" : "");
+	} else if (st->switched) {
+		VM_APPEND_LIT(out, "[context switch to pid ");
+		vm_append_u64(out, r->pid);
+		if (st->flushed)
+			VM_APPEND_LIT(out, ", TLBs flushed (no ASIDs)");
+		VM_APPEND_LIT(out, "] ");
+	}
 	switch (r->kind) {
 	case VM_REC_ACCESS:
 		if (st->nr_access == 1) {
-			g_string_append_printf(out, "%s: ",
-					       vm_result_outcome_name((vm_outcome_t)st->last.outcome));
+			g_string_append(out, vm_result_outcome_name((vm_outcome_t)st->last.outcome));
+			VM_APPEND_LIT(out, ": ");
 			vm_narrate_access(out, e, st->last_vaddr, r->acc, &st->last);
 		} else {
 			access_summary(out, st);
@@ -496,7 +591,7 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 		g_string_append_printf(out, "; process %u killed by %s", r->pid,
 				       p->killed_by == VM_KILL_SIGSEGV ? "SIGSEGV" : "SIGBUS");
 	if (r->kind != VM_REC_NOTE && r->kind != VM_REC_EXPECT) {
-		g_string_append(out, " [");
+		VM_APPEND_LIT(out, " [");
 		vm_narrate_time(out, st->end_ns - st->start_ns);
 		g_string_append_c(out, ']');
 	}

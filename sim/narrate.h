@@ -22,7 +22,10 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
  * frame of the table below; "-> table 2 (not in memory)" when tables take
  * no memory, mmu.pt_frames=false). */
 void vm_narrate_walk(GString *out, vm_engine_t *e, uint32_t pid, uint64_t vaddr);
-/* A duration for people: 100ns, 1.00us, 5.022ms, 2.500s. */
+/* A duration for people: 100ns, 1.00us, 5.022ms, 2.500s, each digit as
+ * printf("%.2f" / "%.3f") writes it for ns / 1e3, 1e6 or 1e9.  Below
+ * VM_NARRATE_EXACT_NS (11.6 days) written by hand, above with printf. */
+#define VM_NARRATE_EXACT_NS UINT64_C(1000000000000000)
 void vm_narrate_time(GString *out, uint64_t ns);
 
 #endif

@@ -521,8 +521,7 @@ void vm_query_stats_take(vm_engine_t *e, vm_q_stats_t *s)
 	const vm_machine_t *m = mach(e);
 	unsigned g = vm_stats_nr_global(), k = vm_stats_nr_memcg();
 	s->nr = g + m->nr_memcg * k;
-	for (unsigned i = 0; i < g; i++)
-		s->v[i] = vm_stats_global(e, i);
+	vm_stats_global_all(e, s->v, g);
 	for (uint32_t id = 1; id <= m->nr_memcg; id++)
 		for (unsigned j = 0; j < k; j++)
 			s->v[g + (id - 1) * k + j] = vm_stats_memcg(m, m->memcg[id], j);

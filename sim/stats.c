@@ -3,6 +3,7 @@
  * page counts by kind, sim_time_ns) are computed here, never stored, so they
  * cannot drift from what they are derived from.
  */
+#include <stddef.h>
 #include <string.h>
 #include "sim/stats.h"
 #include "sim/config.h"
@@ -11,79 +12,117 @@
 #include "models/memcg.h"
 #include "models/smp.h"
 
-typedef uint64_t (*global_fn)(vm_engine_t *e);
+/* @m is vm_engine_machine(@e), looked up once for all of them: the TUI
+ * takes every global before each event it steps (vm_stats_global_all) */
+typedef uint64_t (*global_fn)(vm_engine_t *e, const vm_machine_t *m);
+
+/* The counters kept in m->c, each a statistic of its own name. */
+#define VM_STATS_COUNTERS(C) \
+	C(accesses) C(loads) C(stores) C(fetches) C(tlb_l1_hits) C(tlb_l1_misses) \
+	C(tlb_l2_hits) C(tlb_l2_misses) C(tlb_flushes) C(walks) C(walk_refs) \
+	C(pt_pages) C(pt_pages_peak) C(minflt) C(majflt) C(cow_faults) C(zero_maps) \
+	C(fault_around_maps) C(sigsegv) C(sigbus) C(readahead_pages) \
+	C(readahead_hits) C(pswpin) C(pswpout) C(kswapd_wakeups) \
+	C(direct_reclaims) C(oom_kills) C(lost_pages) C(syscalls) C(copied_bytes) \
+	C(context_switches) C(peak_used_pages) C(torn_pages) C(flusher_runs) \
+	C(dirty_throttles) C(swap_ra) C(swap_ra_hits) C(swapcache_hits) \
+	C(nr_vmscan_write) C(pgrotated) C(reclaim_waits) C(pageoutrun) C(kswapd_ns) \
+	C(pgsteal_kswapd) C(workingset_refault_anon) C(workingset_refault_file) \
+	C(workingset_activate_anon) C(workingset_activate_file) \
+	C(thp_fault_alloc) C(thp_fault_fallback) C(thp_collapse_alloc) \
+	C(thp_collapse_alloc_failed) C(thp_split_pmd) C(thp_zero_page_maps) \
+	C(compact_stall) C(compact_fail) C(khugepaged_full_scans) C(khugepaged_ns) \
+	C(tlb_l1_2m_hits) C(tlb_l2_2m_hits)
 
 #define C(field) \
-	static uint64_t g_##field(vm_engine_t *e) \
-	{ return vm_engine_machine(e)->c.field; }
-C(accesses) C(loads) C(stores) C(fetches) C(tlb_l1_hits) C(tlb_l1_misses)
-C(tlb_l2_hits) C(tlb_l2_misses) C(tlb_flushes) C(walks) C(walk_refs)
-C(pt_pages) C(pt_pages_peak) C(minflt) C(majflt) C(cow_faults) C(zero_maps)
-C(fault_around_maps) C(sigsegv) C(sigbus) C(readahead_pages)
-C(readahead_hits) C(pswpin) C(pswpout) C(kswapd_wakeups)
-C(direct_reclaims) C(oom_kills) C(lost_pages) C(syscalls) C(copied_bytes)
-C(context_switches) C(peak_used_pages) C(torn_pages) C(flusher_runs)
-C(dirty_throttles) C(swap_ra) C(swap_ra_hits) C(swapcache_hits)
-C(nr_vmscan_write) C(pgrotated) C(reclaim_waits) C(pageoutrun) C(kswapd_ns)
-C(pgsteal_kswapd) C(workingset_refault_anon) C(workingset_refault_file)
-C(workingset_activate_anon) C(workingset_activate_file)
-C(thp_fault_alloc) C(thp_fault_fallback) C(thp_collapse_alloc)
-C(thp_collapse_alloc_failed) C(thp_split_pmd) C(thp_zero_page_maps)
-C(compact_stall) C(compact_fail) C(khugepaged_full_scans) C(khugepaged_ns)
-C(tlb_l1_2m_hits) C(tlb_l2_2m_hits)
+	static uint64_t g_##field(vm_engine_t *e, const vm_machine_t *m) \
+	{ (void)e; return m->c.field; }
+VM_STATS_COUNTERS(C)
 #undef C
+
+/* Each counter's getter and where it reads: vm_stats_global_all copies
+ * those without a call (the TUI takes every statistic before each event
+ * it steps, docs/speed.md). */
+static const struct {
+	global_fn get;
+	size_t off;
+} counter_fields[] = {
+#define C(field) { g_##field, offsetof(vm_counters_t, field) },
+	VM_STATS_COUNTERS(C)
+#undef C
+};
 
 /* the disk and the reclaim policy keep their own counters */
 #define D(name, field) \
-	static uint64_t g_##name(vm_engine_t *e) \
-	{ return vm_engine_machine(e)->disk->stats.field; }
+	static uint64_t g_##name(vm_engine_t *e, const vm_machine_t *m) \
+	{ (void)e; return m->disk->stats.field; }
 D(disk_reads, reads) D(disk_writes, writes) D(pages_in, pages_in)
 D(pages_out, pages_out)
 #undef D
-static uint64_t g_disk_busy_ns(vm_engine_t *e)
+static uint64_t g_disk_busy_ns(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_disk_busy_ns_at(vm_engine_machine(e)->disk, vm_engine_now(e));
+	return vm_disk_busy_ns_at(m->disk, vm_engine_now(e));
 }
-static uint64_t g_pgscan(vm_engine_t *e)
+static uint64_t g_pgscan(vm_engine_t *e, const vm_machine_t *m)
 {
-	vm_machine_t *m = vm_engine_machine(e);
+	(void)e;
 	return vm_memcg_pgscan(m);   /* every list's: the cgroups' too */
 }
-static uint64_t g_pgsteal(vm_engine_t *e)
+static uint64_t g_pgsteal(vm_engine_t *e, const vm_machine_t *m)
 {
-	vm_machine_t *m = vm_engine_machine(e);
+	(void)e;
 	return vm_memcg_pgsteal(m);
 }
 
-static uint64_t g_pgfault(vm_engine_t *e)
+static uint64_t g_pgfault(vm_engine_t *e, const vm_machine_t *m)
 {
-	vm_machine_t *m = vm_engine_machine(e);
+	(void)e;
 	return m->c.minflt + m->c.majflt;
 }
-static uint64_t g_free_pages(vm_engine_t *e)
+static uint64_t g_free_pages(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_engine_machine(e)->frames.nr_free;
+	(void)e;
+	return m->frames.nr_free;
 }
-static uint64_t g_file_pages(vm_engine_t *e)
+static uint64_t g_file_pages(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_engine_machine(e)->frames.nr_kind[VM_FRAME_FILE];
+	(void)e;
+	return m->frames.nr_kind[VM_FRAME_FILE];
 }
-static uint64_t g_dirty_pages(vm_engine_t *e)
+static uint64_t g_dirty_pages(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_engine_machine(e)->nr_dirty;
+	(void)e;
+	return m->nr_dirty;
 }
-static uint64_t g_anon_pages(vm_engine_t *e)
+static uint64_t g_anon_pages(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_engine_machine(e)->frames.nr_kind[VM_FRAME_ANON];
+	(void)e;
+	return m->frames.nr_kind[VM_FRAME_ANON];
 }
-static uint64_t g_swap_pages(vm_engine_t *e)
+static uint64_t g_swap_pages(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_engine_machine(e)->swap_used;
+	(void)e;
+	return m->swap_used;
+}
+static uint64_t g_sim_time_ns(vm_engine_t *e, const vm_machine_t *m)
+{
+	(void)m;
+	return vm_engine_now(e);
+}
+static uint64_t g_expect_passed(vm_engine_t *e, const vm_machine_t *m)
+{
+	(void)m;
+	return vm_engine_expect_passed(e);
+}
+static uint64_t g_expect_failed(vm_engine_t *e, const vm_machine_t *m)
+{
+	(void)m;
+	return vm_engine_expect_failed(e);
 }
 /* /proc/meminfo AnonHugePages, in pages, every process */
-static uint64_t g_anon_huge_pages(vm_engine_t *e)
+static uint64_t g_anon_huge_pages(vm_engine_t *e, const vm_machine_t *m)
 {
-	vm_machine_t *m = vm_engine_machine(e);
+	(void)e;
 	uint64_t n = 0;
 	for (uint32_t i = 0; i < m->nr_procs; i++)
 		n += m->procs[i]->anon_huge;
@@ -91,25 +130,23 @@ static uint64_t g_anon_huge_pages(vm_engine_t *e)
 }
 /* aligned blocks of a huge page's size wholly free (the buddy allocator's
  * free_area at HPAGE_PMD_ORDER); 0 with huge pages off */
-static uint64_t g_free_huge_blocks(vm_engine_t *e)
+static uint64_t g_free_huge_blocks(vm_engine_t *e, const vm_machine_t *m)
 {
-	return vm_engine_machine(e)->frames.nr_free_blocks;
+	(void)e;
+	return m->frames.nr_free_blocks;
 }
-static uint64_t g_sim_time_ns(vm_engine_t *e) { return vm_engine_now(e); }
 
 /* several CPUs (models/smp.h): 0 with one */
 #define S(field) \
-	static uint64_t g_##field(vm_engine_t *e) \
-	{ vm_smp_t *s = vm_engine_machine(e)->smp; return s ? s->field : 0; }
+	static uint64_t g_##field(vm_engine_t *e, const vm_machine_t *m) \
+	{ (void)e; return m->smp ? m->smp->field : 0; }
 S(tlb_shootdowns) S(ipis_sent) S(tlb_flush_full) S(tlb_flush_pages)
 #undef S
-static uint64_t g_tlb_lazy_skips(vm_engine_t *e)
+static uint64_t g_tlb_lazy_skips(vm_engine_t *e, const vm_machine_t *m)
 {
-	vm_smp_t *s = vm_engine_machine(e)->smp;
-	return s ? s->lazy_skips : 0;
+	(void)e;
+	return m->smp ? m->smp->lazy_skips : 0;
 }
-static uint64_t g_expect_passed(vm_engine_t *e) { return vm_engine_expect_passed(e); }
-static uint64_t g_expect_failed(vm_engine_t *e) { return vm_engine_expect_failed(e); }
 
 static const struct {
 	const char *name;
@@ -162,7 +199,36 @@ gboolean vm_stats_global_shown(vm_engine_t *e, unsigned i)
 
 unsigned vm_stats_nr_global(void) { return G_N_ELEMENTS(globals); }
 const char *vm_stats_global_name(unsigned i) { return globals[i].name; }
-uint64_t vm_stats_global(vm_engine_t *e, unsigned i) { return globals[i].get(e); }
+uint64_t vm_stats_global(vm_engine_t *e, unsigned i)
+{
+	return globals[i].get(e, vm_engine_machine(e));
+}
+
+void vm_stats_global_all(vm_engine_t *e, uint64_t *v, unsigned nr)
+{
+	/* per global: its offset in m->c plus 1, or 0 for a getter to call */
+	static size_t plan[G_N_ELEMENTS(globals)];
+	static gsize planned = 0;
+	if (g_once_init_enter(&planned)) {
+		for (unsigned i = 0; i < G_N_ELEMENTS(globals); i++)
+			for (unsigned k = 0; k < G_N_ELEMENTS(counter_fields); k++)
+				if (globals[i].get == counter_fields[k].get)
+					plan[i] = counter_fields[k].off + 1;
+		g_once_init_leave(&planned, 1);
+	}
+	const vm_machine_t *m = vm_engine_machine(e);
+	const char *c = (const char *)&m->c;
+	if (nr > G_N_ELEMENTS(globals))
+		nr = G_N_ELEMENTS(globals);
+	for (unsigned i = 0; i < nr; i++) {
+		uint64_t x;
+		if (plan[i])
+			memcpy(&x, c + plan[i] - 1, sizeof x);
+		else
+			x = globals[i].get(e, m);
+		v[i] = x;
+	}
+}
 
 int vm_stats_global_find(const char *name)
 {
@@ -437,7 +503,7 @@ static void write_json(vm_engine_t *e, GString *out)
 		if (vm_stats_global_shown(e, i))
 			g_string_append_printf(out, "%s\"%s\": %" G_GUINT64_FORMAT,
 					       i ? ", " : "", globals[i].name,
-					       globals[i].get(e));
+					       globals[i].get(e, vm_engine_machine(e)));
 	g_string_append(out, "},\n \"processes\": [");
 	for (uint32_t k = 0; k < m->nr_procs; k++) {
 		g_string_append(out, k ? ",\n  {" : "\n  {");
@@ -550,7 +616,7 @@ static void write_text(vm_engine_t *e, GString *out)
 	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
 		if (vm_stats_global_shown(e, i))
 			g_string_append_printf(out, "  %-20s %" G_GUINT64_FORMAT "\n",
-					       globals[i].name, globals[i].get(e));
+					       globals[i].name, globals[i].get(e, vm_engine_machine(e)));
 	for (uint32_t k = 0; k < m->nr_procs; k++) {
 		const vm_proc_t *p = m->procs[k];
 		g_string_append_printf(out, "\nprocess %u\n", p->pid);
@@ -626,7 +692,7 @@ static void write_csv(vm_engine_t *e, GString *out)
 	for (unsigned i = 0; i < vm_stats_nr_global(); i++)
 		if (vm_stats_global_shown(e, i))
 			g_string_append_printf(out, "global,,%s,%" G_GUINT64_FORMAT "\n",
-					       globals[i].name, globals[i].get(e));
+					       globals[i].name, globals[i].get(e, vm_engine_machine(e)));
 	for (uint32_t k = 0; k < m->nr_procs; k++)
 		for (unsigned i = 1; i < vm_stats_nr_proc(); i++) {
 			vm_statval_t v = vm_stats_proc(m->procs[k], i);

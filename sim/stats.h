@@ -28,6 +28,9 @@ uint64_t vm_stats_global(vm_engine_t *e, unsigned i);
  * expect lines and batch see them always). */
 gboolean vm_stats_smp_run(vm_engine_t *e);
 gboolean vm_stats_global_shown(vm_engine_t *e, unsigned i);
+/* The first @nr globals (at most vm_stats_nr_global()) into @v, in
+ * index order: vm_stats_global of each, the machine looked up once. */
+void vm_stats_global_all(vm_engine_t *e, uint64_t *v, unsigned nr);
 
 unsigned vm_stats_nr_proc(void);
 const char *vm_stats_proc_name(unsigned i);

@@ -20,8 +20,10 @@
 #   (b) the same from the .vmtb (bare reads the .vmt)     goal .vmt/.vmtb >= 2
 #   (c) reclaim and swap: memory=8M, swap.size=1G, reclaim.policy=lru
 #       (bare with 2048 frames)                                goal <= 3x
-#   (d) explain (to /dev/null) and run --timeline, against run -q (a)
-#                                                              goal <= 3x run
+#   (d) explain (to /dev/null) and run --timeline, against run -q (a);
+#       and the TUI's run to a breakpoint (tests/bench/tui-run: the trace
+#       opened without a terminal, then `r` to the end; its CPU time
+#       alone, without the opening's index pass)               goal <= 3x run
 #   and, for comparison with earlier figures: tlb.l2.entries=0 and the
 #   default reclaim policy at memory=32M, swap.size=64M.
 # Then the cost curve: for FRAMES from 128 to 4M (x4 each step, and 4M), a
@@ -51,6 +53,7 @@ VMSCOPE=$BUILDDIR/vmscope
 GEN=$BUILDDIR/tests/gen-bench
 BARE=$BUILDDIR/tests/bench/bare
 CPU=$BUILDDIR/tests/bench/cpu
+TUIRUN=$BUILDDIR/tests/bench/tui-run
 N=${BENCH_N:-10000000}
 REPEAT=${BENCH_REPEAT:-3}
 CURVE=${BENCH_CURVE:-1}
@@ -64,7 +67,7 @@ die() {
 	exit 1
 }
 
-for p in "$VMSCOPE" "$GEN" "$BARE" "$CPU"; do
+for p in "$VMSCOPE" "$GEN" "$BARE" "$CPU" "$TUIRUN"; do
 	[ -x "$p" ] || die "$p is not built (run make bench)"
 done
 for v in "$N" "$REPEAT" "$CURVE_N"; do
@@ -152,6 +155,15 @@ while [ "$i" -lt "$REPEAT" ]; do
 		[ "$status" = 0 ] || { fail "vmscope $args: exit status $status"; continue; }
 		echo "$name vmscope $cpu $rss_kb"
 	done
+	# the TUI: tui-run prints the CPU seconds of the run alone
+	stdout=$TMP/tui
+	timed "$TUIRUN" "$TRACE" memory=1G
+	stdout=/dev/null
+	if [ "$status" = 0 ]; then
+		echo "d_tui vmscope $(awk '{ print $2 }' "$TMP/tui") $rss_kb"
+	else
+		fail "tui-run $TRACE memory=1G: exit status $status"
+	fi
 done >"$TMP/times"
 
 # ---- report -------------------------------------------------------------------
@@ -195,6 +207,7 @@ row "(b) .vmtb, default, memory=1G" b_vmtb ".vmt/.vmtb >= 2x: $(ratio "$(min a_v
 row "(c) memory=8M swap=1G lru" c_reclaim "<= 3x"
 row "(d) explain >/dev/null" d_explain "<= 3x run: $(ratio "$(min d_explain vmscope)" "$(min a_vmt vmscope)")"
 row "(d) run --timeline" d_timeline "<= 3x run: $(ratio "$(min d_timeline vmscope)" "$(min a_vmt vmscope)")"
+row "(d) TUI r (run to a breakpoint)" d_tui "<= 3x run: $(ratio "$(min d_tui vmscope)" "$(min a_vmt vmscope)")"
 row "tlb.l2.entries=0" x_nol2 ""
 row "memory=32M swap=64M (lru2q)" x_lru2q ""
 

@@ -22,6 +22,7 @@
 #include "sim/engine.h"
 #include "sim/config.h"
 #include "sim/query.h"
+#include "sim/stats.h"
 
 static vm_engine_t *open_trace(const char *text)
 {
@@ -385,6 +386,12 @@ START_TEST(test_stats)
 	ck_assert_int_eq(vm_query_stat_delta(&a, &b, (unsigned)free_pages), -1);
 	ck_assert_int_eq(vm_query_stat_delta(&a, &b, (unsigned)accesses), 1);
 	ck_assert_uint_eq(b.v[free_pages], 15);
+	/* the snapshot copies most counters without their getters
+	 * (vm_stats_global_all): each value as vm_stats_global says it */
+	for (unsigned i = 0; i < b.nr; i++)
+		ck_assert_msg(b.v[i] == vm_stats_global(e, i), "%s: %" G_GUINT64_FORMAT
+			      " taken, %" G_GUINT64_FORMAT " read", vm_query_stat_name(i),
+			      b.v[i], vm_stats_global(e, i));
 	vm_query_stats_clear(&a);
 	vm_query_stats_clear(&b);
 	ck_assert_ptr_null(a.v);

@@ -188,3 +188,39 @@ vm_format_duration(uint64_t ns)
 					       ns / units[i].div, units[i].unit);
 	return g_strdup_printf("%" G_GUINT64_FORMAT "ns", ns);
 }
+
+void
+vm_append_u64_w(GString *out, uint64_t v, unsigned width)
+{
+	char b[44], *p = b + sizeof b;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	while ((size_t)(b + sizeof b - p) < width && p > b)
+		*--p = ' ';
+	vm_append_len(out, p, (size_t)(b + sizeof b - p));
+}
+
+void
+vm_append_u64(GString *out, uint64_t v)
+{
+	if (v < 10) {
+		g_string_append_c(out, (char)('0' + v));
+		return;
+	}
+	vm_append_u64_w(out, v, 0);
+}
+
+void
+vm_append_hex(GString *out, uint64_t v)
+{
+	char b[24], *p = b + sizeof b;
+
+	do
+		*--p = "0123456789abcdef"[v & 15];
+	while (v >>= 4);
+	*--p = 'x';
+	*--p = '0';
+	vm_append_len(out, p, (size_t)(b + sizeof b - p));
+}

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 #include <glib.h>
 
 gboolean vm_parse_number_n(const char *s, size_t len, uint64_t *out);
@@ -25,5 +26,31 @@ gboolean vm_parse_duration(const char *s, uint64_t *out);
 /* Exact, shortest spellings: 4K, 1G, 4097; 80us, 5ms, 1500ns, 0ns. */
 char *vm_format_size(uint64_t bytes);
 char *vm_format_duration(uint64_t ns);
+
+/*
+ * Append @v to @out in decimal (vm_append_u64), right-aligned in at least
+ * @width characters with blanks ("%5" PRIu64: vm_append_u64_w), or as
+ * "0x" and lower-case hex digits (vm_append_hex).  By hand, no printf:
+ * explain and the narration write several numbers per event, and printf
+ * was most of explain's time (docs/speed.md).
+ */
+void vm_append_u64(GString *out, uint64_t v);
+void vm_append_u64_w(GString *out, uint64_t v, unsigned width);
+void vm_append_hex(GString *out, uint64_t v);
+/* Append @n bytes at @s: inline when they fit, as they nearly always do
+ * in a buffer reused line after line (g_string_append_len is a general
+ * insert, about 25 instructions before the copy). */
+static inline void vm_append_len(GString *out, const char *s, size_t n)
+{
+	if (G_LIKELY(out->len + n < out->allocated_len)) {
+		memcpy(out->str + out->len, s, n);
+		out->len += n;
+		out->str[out->len] = '\0';
+	} else {
+		g_string_append_len(out, s, (gssize)n);
+	}
+}
+/* Append @s, a string literal, without strlen. */
+#define VM_APPEND_LIT(out, s) vm_append_len((out), "" s, sizeof(s) - 1)
 
 #endif

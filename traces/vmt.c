@@ -1600,7 +1600,8 @@ append_size(GString *out, const char *prefix, uint64_t v)
 static void
 append_addr(GString *out, uint64_t v)
 {
-	g_string_append_printf(out, " 0x%" G_GINT64_MODIFIER "x", v);
+	g_string_append_c(out, ' ');
+	vm_append_hex(out, v);
 }
 
 static void
@@ -1758,9 +1759,12 @@ vm_vmt_format(const vm_record_t *rec, GString *out)
 	}
 	const vm_op_t *op = &vm_ops[rec->kind];
 
-	if (op->scope == VM_OP_EVENT)
-		g_string_append_printf(out, "%u %s", rec->pid, vm_record_op_name(rec));
-	else
+	if (op->scope == VM_OP_EVENT) {
+		/* by hand: explain formats every event's record */
+		vm_append_u64(out, rec->pid);
+		g_string_append_c(out, ' ');
+		g_string_append(out, vm_record_op_name(rec));
+	} else
 		g_string_append(out, op->name);
 	switch (rec->kind) {
 	case VM_REC_SET:

@@ -170,14 +170,20 @@ static void note_last(vm_tui_t *t, vm_engine_t *e, const vm_step_t *st)
 {
 	if (!accessed(st))
 		return;
-	gpointer key = GUINT_TO_POINTER(st->rec->pid);
-	vm_tui_last_t *l = g_hash_table_lookup(t->lasts, key);
-	if (!l) {
-		l = g_new(vm_tui_last_t, 1);
-		g_hash_table_insert(t->lasts, key, l);
+	/* the same process as last time, nearly always: no hash lookup (the
+	 * table's values live until the TUI is freed) */
+	vm_tui_last_t *l = t->last_hit;
+	if (!l || l->pid != st->rec->pid) {
+		gpointer key = GUINT_TO_POINTER(st->rec->pid);
+		l = g_hash_table_lookup(t->lasts, key);
+		if (!l) {
+			l = g_new(vm_tui_last_t, 1);
+			g_hash_table_insert(t->lasts, key, l);
+		}
 	}
 	*l = (vm_tui_last_t){ vm_engine_events(e), st->rec->pid, st->last_vaddr,
 			      st->last };
+	t->last_hit = l;
 }
 
 static void on_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
@@ -196,7 +202,10 @@ static void on_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 	t->cap_step = *st;
 	t->cap_step.rec = &t->cap_rec;
 	t->cap_step.expect_msg = NULL;   /* the engine's buffer: copied */
-	g_string_assign(t->cap_expect, st->expect_msg ? st->expect_msg : "");
+	if (st->expect_msg)
+		g_string_assign(t->cap_expect, st->expect_msg);
+	else
+		g_string_truncate(t->cap_expect, 0);
 	t->cap_valid = TRUE;
 	vm_tui_acc_t *tmp = t->cap_acc;
 	t->cap_acc = t->pend_acc;

@@ -110,6 +110,7 @@ typedef struct {
 	vm_q_stats_t scratch;
 	GHashTable *lasts;            /* pid -> vm_tui_last_t: the latest access
 				       * of each process the callbacks saw */
+	vm_tui_last_t *last_hit;      /* the entry of lasts written last */
 	gboolean fetching;            /* a seek only to learn an earlier access */
 
 	/* breakpoints and stop conditions, checked in on_step */

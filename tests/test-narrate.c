@@ -1,0 +1,159 @@
+/*
+ * Tests of the hand-written number and time formatting (sim/narrate.c
+ * vm_narrate_time, traces/units.c vm_append_*): every string must be the
+ * one printf wrote before (docs/speed.md), byte for byte, since explain's
+ * output is compared across versions and read by scripts.
+ *
+ * vm_narrate_time against printf("%.2fus" / "%.3fms" / "%.3fs") of the
+ * same double: every value below 2 ms, every exact half (x.xx5us,
+ * x.xxx5ms, x.xxx5s: where printf rounds the double, not the quotient,
+ * and an exact binary tie such as 1.125 goes to the even digit), the
+ * edges of each unit, and pseudo-random values of every size up to 2^64.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sim/narrate.h"
+#include "traces/units.h"
+
+/* What vm_narrate_time wrote before it was written by hand. */
+static void time_printf(char *b, size_t n, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(b, n, "%" G_GUINT64_FORMAT "ns", ns);
+	else if (ns < 1000000)
+		snprintf(b, n, "%.2fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(b, n, "%.3fms", ns / 1e6);
+	else
+		snprintf(b, n, "%.3fs", ns / 1e9);
+}
+
+static GString *out;
+
+static void same_time(uint64_t ns)
+{
+	char want[64];
+	time_printf(want, sizeof want, ns);
+	g_string_truncate(out, 0);
+	vm_narrate_time(out, ns);
+	if (strcmp(out->str, want) != 0)
+		ck_abort_msg("vm_narrate_time(%" G_GUINT64_FORMAT ") = \"%s\", printf \"%s\"",
+			     ns, out->str, want);
+}
+
+static void setup(void)
+{
+	out = g_string_new(NULL);
+}
+
+static void teardown(void)
+{
+	g_string_free(out, TRUE);
+}
+
+START_TEST(time_below_2ms)
+{
+	for (uint64_t ns = 0; ns < 2000000; ns++)
+		same_time(ns);
+}
+END_TEST
+
+/* Exact halves of the last digit printed, in each unit, and their
+ * neighbours. */
+static const struct {
+	uint64_t from, to, step, half;
+} halves[] = {
+	{ 1000, 1000000, 10, 5 },                 /* x.xx5us */
+	{ 1000000, 1000000000, 1000, 500 },       /* x.xxx5ms */
+	{ 1000000000, 4000000000000, 1000000, 500000 },   /* x.xxx5s */
+	{ 999000000000000, 1000000000000000, 1000000, 500000 },
+};
+
+START_TEST(time_halves)
+{
+	uint64_t step = halves[_i].step;
+	/* at most ~1 M values per row: a stride of whole steps */
+	uint64_t stride = step * MAX(1, (halves[_i].to - halves[_i].from) / step / 1000000);
+	for (uint64_t b = halves[_i].from; b < halves[_i].to; b += stride) {
+		same_time(b + halves[_i].half - 1);
+		same_time(b + halves[_i].half);
+		same_time(b + halves[_i].half + 1);
+		same_time(b + step - 1);
+	}
+}
+END_TEST
+
+START_TEST(time_edges_and_random)
+{
+	static const uint64_t edges[] = {
+		0, 1, 999, 1000, 1004, 1005, 1006, 1125, 1375, 9995, 999994,
+		999995, 999999, 1000000, 999999499, 999999500, 999999999,
+		1000000000, 1000000500, 1125000000, 59999999999,
+		VM_NARRATE_EXACT_NS - 1, VM_NARRATE_EXACT_NS,
+		VM_NARRATE_EXACT_NS + 1, (uint64_t)1 << 53, ((uint64_t)1 << 53) + 1,
+		UINT64_MAX - 1, UINT64_MAX,
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(edges); i++)
+		same_time(edges[i]);
+	/* every size: a random mantissa shifted to each bit length */
+	uint64_t x = 0x9e3779b97f4a7c15;
+	for (int i = 0; i < 2000000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		same_time(x >> (i % 64));
+	}
+}
+END_TEST
+
+START_TEST(append_numbers)
+{
+	static const uint64_t v[] = {
+		0, 1, 9, 10, 99, 100, 12345, 99999, 100000, 4294967295u,
+		4294967296u, UINT64_MAX,
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(v); i++) {
+		char want[64];
+		g_string_truncate(out, 0);
+		vm_append_u64(out, v[i]);
+		snprintf(want, sizeof want, "%" G_GUINT64_FORMAT, v[i]);
+		ck_assert_str_eq(out->str, want);
+		g_string_truncate(out, 0);
+		vm_append_u64_w(out, v[i], 5);
+		snprintf(want, sizeof want, "%5" G_GUINT64_FORMAT, v[i]);
+		ck_assert_str_eq(out->str, want);
+		g_string_truncate(out, 0);
+		vm_append_hex(out, v[i]);
+		snprintf(want, sizeof want, "0x%" G_GINT64_MODIFIER "x", v[i]);
+		ck_assert_str_eq(out->str, want);
+	}
+	g_string_truncate(out, 0);
+	VM_APPEND_LIT(out, "a literal");
+	ck_assert_str_eq(out->str, "a literal");
+}
+END_TEST
+
+static Suite *narrate_suite(void)
+{
+	Suite *s = suite_create("narrate");
+	TCase *tc = tcase_create("format");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, time_below_2ms);
+	tcase_add_loop_test(tc, time_halves, 0, G_N_ELEMENTS(halves));
+	tcase_add_test(tc, time_edges_and_random);
+	tcase_add_test(tc, append_numbers);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(narrate_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
