@@ -836,6 +836,10 @@ printf 'vmt 1\nset cpus=2\nset thp.enabled=always\n1 r 0x10000\n' >open.vmt
 vm open run open.vmt
 expect_status "several CPUs with huge pages exit 1 (not supported together yet)" open 1 \
 	'cpus=2 with thp.enabled=always: huge pages and several CPUs do not go together yet'
+printf 'vmt 1\nset cpus=2\nset thp.enabled=madvise\n1 mmap 0x200000 4M rw private anon\n1 madvise 0x200000 4M hugepage\n' >open.vmt
+vm open run open.vmt
+expect_status "several CPUs with madvise hugepage exit 1, naming the line" open 1 \
+	'open.vmt:5: madvise hugepage with cpus=2: huge pages and several CPUs do not go together yet'
 
 # ---- output files: devices, FIFOs, links, failed writes ----------------------
 # (traces/outfile.h, vmscope(1) FILES) convert and --timeline write through
