@@ -123,28 +123,37 @@ uint64_t vm_vmscan_pageout_next(vm_machine_t *m)
  * The page is on the policy's lists, or aside (put aside by this very
  * scan).  FALSE when no pageout is in flight.
  */
+/* Take the page of pageout @po off @rc's lists (or aside), make the
+ * operation wait for its write, and free it: TRUE when it was freed. */
+static gboolean take_written(vm_machine_t *m, vm_reclaim_t *rc,
+			     const vm_pageout_t *po)
+{
+	vm_frame_t *f = &m->frames.f[po->pfn];
+	gboolean was_aside = f->list == VM_RECLAIM_ASIDE;
+	if (was_aside)
+		vm_reclaim_list_del(&m->frames, &rc->aside, po->pfn);
+	else if (!vm_reclaim_take(rc, po->pfn))
+		return FALSE;   /* isolated elsewhere: not ours to take */
+	m->alloc_wait = MAX(m->alloc_wait, po->done);
+	m->c.reclaim_waits++;
+	if (vm_vmscan_evict(m, po->pfn, TRUE) == VM_VMSCAN_FREED) {
+		m->nr_evicted++;
+		return TRUE;
+	}
+	/* remapped and written again meanwhile, or locked: on */
+	if (was_aside)
+		vm_reclaim_set_aside(rc, po->pfn);
+	else
+		vm_reclaim_putback(rc, po->pfn);
+	return FALSE;
+}
+
 static gboolean wait_pageout(vm_machine_t *m)
 {
 	while (vm_vmscan_pageout_next(m)) {
 		vm_pageout_t po = pageout_pop(m);
-		vm_frame_t *f = &m->frames.f[po.pfn];
-		vm_reclaim_t *rc = vm_memcg_lruvec(m, po.pfn);
-		gboolean was_aside = f->list == VM_RECLAIM_ASIDE;
-		if (was_aside)
-			vm_reclaim_list_del(&m->frames, &rc->aside, po.pfn);
-		else if (!vm_reclaim_take(rc, po.pfn))
-			continue;   /* isolated elsewhere: not ours to take */
-		m->alloc_wait = MAX(m->alloc_wait, po.done);
-		m->c.reclaim_waits++;
-		if (vm_vmscan_evict(m, po.pfn, TRUE) == VM_VMSCAN_FREED) {
-			m->nr_evicted++;
+		if (take_written(m, vm_memcg_lruvec(m, po.pfn), &po))
 			return TRUE;
-		}
-		/* remapped and written again meanwhile, or locked: on */
-		if (was_aside)
-			vm_reclaim_set_aside(rc, po.pfn);
-		else
-			vm_reclaim_putback(rc, po.pfn);
 	}
 	return FALSE;
 }
@@ -263,22 +272,8 @@ static gboolean wait_pageout_memcg(vm_machine_t *m, uint16_t id)
 		vm_frame_t *f = &m->frames.f[po.pfn];
 		if (!pageout_live(m, &po) || f->memcg != id)
 			continue;
-		vm_reclaim_t *rc = m->memcg[id]->lruvec;
-		gboolean was_aside = f->list == VM_RECLAIM_ASIDE;
-		if (was_aside)
-			vm_reclaim_list_del(&m->frames, &rc->aside, po.pfn);
-		else if (!vm_reclaim_take(rc, po.pfn))
-			continue;
-		m->alloc_wait = MAX(m->alloc_wait, po.done);
-		m->c.reclaim_waits++;
-		if (vm_vmscan_evict(m, po.pfn, TRUE) == VM_VMSCAN_FREED) {
-			m->nr_evicted++;
+		if (take_written(m, m->memcg[id]->lruvec, &po))
 			return TRUE;
-		}
-		if (was_aside)
-			vm_reclaim_set_aside(rc, po.pfn);
-		else
-			vm_reclaim_putback(rc, po.pfn);
 	}
 	return FALSE;
 }
