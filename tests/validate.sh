@@ -290,5 +290,16 @@ else
 	not_ok "no memory cgroup and no probe process is left behind" "$left; $probes probes"
 fi
 
+# A probe whose trace output is not a regular file writes it in place and,
+# when it skips (here: no cgroup for a pressure workload), leaves it alone:
+# it used to unlink it (a symlink, a device, as root).
+probe=$(dirname "$VMSCOPE")/traces/probes/vmprobe
+mkdir "$T/own" && : >"$T/own/real" && ln -s "$T/own/real" "$T/own/link"
+env -u VMPROBE_CGROUP "$probe" run pressure-anon-oom "$T/own" "$T/own/link" >"$T/own.out" 2>&1
+if [ -L "$T/own/link" ] && grep -q '^skip ' "$T/own.out"; then
+	ok "a probe that skips leaves a trace output that is not a regular file in place"
+else
+	not_ok "a probe that skips leaves a trace output that is not a regular file in place" "$(cat "$T/own.out")"
+fi
 echo "validate: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -83,6 +83,8 @@ static long page;                  /* the host's page size */
 static const char *dir;            /* where the probe files live */
 static FILE *trace;                /* the trace being written */
 static char trace_tmp[4096];
+static int trace_in_place;     /* trace_tmp is the output itself (not a
+				 * regular file): never unlinked */
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -94,7 +96,7 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\n");
 	va_end(ap);
-	if (trace)
+	if (trace && !trace_in_place)
 		unlink(trace_tmp);
 	exit(2);
 }
@@ -109,7 +111,7 @@ static void skip(const char *fmt, ...)
 	printf("\n");
 	va_end(ap);
 	fflush(stdout);
-	if (trace)
+	if (trace && !trace_in_place)
 		unlink(trace_tmp);
 	exit(0);
 }
@@ -2056,6 +2058,7 @@ int main(int argc, char **argv)
 		 * a FIFO) is written in place, never replaced by a file */
 		struct stat st;
 		int in_place = lstat(argv[4], &st) == 0 && !S_ISREG(st.st_mode);
+		trace_in_place = in_place;
 		snprintf(trace_tmp, sizeof(trace_tmp), "%s%s", argv[4],
 			 in_place ? "" : ".tmp");
 		trace = fopen(trace_tmp, "w");
