@@ -927,7 +927,7 @@ void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,
 		else if (!filled_by_call(&fills, idx))
 			res->cached++;
 		vm_filemap_used(m, pfn);
-		vm_reclaim_access(vm_memcg_lruvec(m, pfn), pfn);
+		vm_memcg_access(m, pfn);
 		r = MAX(r, vm_frame_read_done(&m->frames.f[pfn]));
 		ready = MAX(ready, r);
 	}
@@ -987,7 +987,7 @@ void vm_filemap_write(vm_machine_t *m, vm_file_t *f, uint64_t off,
 		}
 		ready = MAX(ready, vm_frame_read_done(&m->frames.f[pfn]));
 		vm_writeback_dirty(m, f, pfn);
-		vm_reclaim_access(vm_memcg_lruvec(m, pfn), pfn);
+		vm_memcg_access(m, pfn);
 		res->pages++;
 	}
 	res->bytes = len;

@@ -84,6 +84,17 @@ static inline vm_reclaim_t *vm_memcg_lruvec(const vm_machine_t *m, uint32_t pfn)
 	return m->memcg[m->frames.f[pfn].memcg]->lruvec;
 }
 
+/* An access to frame @pfn, told to the reclaim lists that hold it (its
+ * cgroup's or the machine's).  A quiet frame (reclaim.h) is skipped before
+ * its cgroup is looked up: that lookup reads the frame, the host cache
+ * miss the quiet byte is there to save on a TLB hit. */
+static inline void vm_memcg_access(const vm_machine_t *m, uint32_t pfn)
+{
+	if (G_UNLIKELY(pfn >= m->frames.nr) || m->frames.quiet[pfn])
+		return;
+	vm_reclaim_access(vm_memcg_lruvec(m, pfn), pfn);
+}
+
 /* Cgroup @id (1..nr_memcg), or NULL. */
 static inline vm_memcg_t *vm_memcg_get(const vm_machine_t *m, uint32_t id)
 {

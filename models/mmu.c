@@ -158,7 +158,7 @@ static void fault(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t acc,
 	p->last_outcome = res->outcome;
 	p->last_pfn = res->outcome < VM_OUT_SIGSEGV ? res->pfn : VM_NIL;
 	if (res->outcome < VM_OUT_SIGSEGV)
-		vm_reclaim_access(vm_memcg_lruvec(m, res->pfn), res->pfn);
+		vm_memcg_access(m, res->pfn);
 }
 
 void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
@@ -215,7 +215,7 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			res->huge = (uint8_t)huge;
 			p->last_outcome = VM_OUT_HIT;
 			p->last_pfn = res->pfn;
-			vm_reclaim_access(vm_memcg_lruvec(m, res->pfn), res->pfn);
+			vm_memcg_access(m, res->pfn);
 			return;
 		}
 		/* docs/format.md (outcomes): a hit whose entry forbids the access faults
@@ -278,7 +278,7 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			res->pfn = (uint32_t)VM_PTE_PFN(*slot);
 			p->last_outcome = VM_OUT_WALK;
 			p->last_pfn = res->pfn;
-			vm_reclaim_access(vm_memcg_lruvec(m, res->pfn), res->pfn);
+			vm_memcg_access(m, res->pfn);
 			return;
 		}
 	}

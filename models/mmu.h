@@ -41,8 +41,7 @@ static inline void vm_mmu_access(vm_machine_t *m, vm_proc_t *p,
 	if (G_LIKELY(e && (e->perm & need[acc]))) {
 		vm_mmu_count_access(m, p, acc);
 		m->c.tlb_l1_hits++;
-		vm_reclaim_access(vm_memcg_lruvec(m, (uint32_t)e->pfn),
-				  (uint32_t)e->pfn);
+		vm_memcg_access(m, (uint32_t)e->pfn);
 		p->last_outcome = VM_OUT_HIT;
 		p->last_pfn = (uint32_t)e->pfn;
 		*res = (vm_result_t){ .outcome = VM_OUT_HIT, .tlb = 1,
