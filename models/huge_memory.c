@@ -121,7 +121,8 @@ uint32_t vm_huge_alloc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	for (uint64_t i = 0; cg && i < n; i++)
 		vm_memcg_commit(m, (uint32_t)(pfn + i), cg);
 	for (uint64_t i = 0; i < n; i++)
-		vm_reclaim_add(m->reclaim, (uint32_t)(pfn + i));
+		vm_reclaim_add(vm_memcg_lruvec(m, (uint32_t)(pfn + i)),
+			       (uint32_t)(pfn + i));
 	if (m->reclaim && fr->nr_free < m->wm_low)
 		vm_kswapd_wake(m);
 	uint64_t used = fr->nr - fr->nr_free;
@@ -285,7 +286,8 @@ void vm_huge_split_pmd(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	if (pfn != VM_PFN_ZERO)
 		p->anon_huge -= n;
 	m->c.thp_split_pmd++;
-	vm_mmu_tlb_invalidate(m, p, hvpn, n);
+	/* pmdp_invalidate: only the PMD changed */
+	vm_mmu_flush_pmd_range(m, p, hvpn, n);
 }
 
 void vm_huge_zap_pmd(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,

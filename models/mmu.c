@@ -70,7 +70,7 @@ void vm_mmu_tlb_invalidate(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 {
 	if (G_UNLIKELY(m->smp != NULL)) {
 		/* several CPUs: flush_tlb_mm_range and its IPIs (smp.c) */
-		vm_smp_flush_tlb_mm_range(m, p, vpn, n);
+		vm_smp_flush_tlb_mm_range(m, p, vpn, n, 0);
 		return;
 	}
 	vm_tlb_invalidate_range(m->l1, vpn, n, p->pid);
@@ -84,6 +84,15 @@ void vm_mmu_tlb_invalidate(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		if (m->l2)
 			vm_tlb_invalidate_range(m->l2, lo | VM_TLB_HUGE_TAG, nh, p->pid);
 	}
+}
+
+void vm_mmu_flush_pmd_range(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			    uint64_t n)
+{
+	if (G_UNLIKELY(m->smp != NULL))
+		vm_smp_flush_tlb_mm_range(m, p, vpn, n, m->hpage_order);
+	else
+		vm_mmu_tlb_invalidate(m, p, vpn, n);
 }
 
 void vm_mmu_tlb_flush(vm_machine_t *m, uint32_t pid, gboolean all)
@@ -102,7 +111,7 @@ void vm_mmu_tlb_flush(vm_machine_t *m, uint32_t pid, gboolean all)
 void vm_mmu_tlb_flush_mm(vm_machine_t *m, vm_proc_t *p)
 {
 	if (G_UNLIKELY(m->smp != NULL)) {
-		vm_smp_flush_tlb_mm_range(m, p, 0, 0);
+		vm_smp_flush_tlb_mm_range(m, p, 0, 0, 0);
 		return;
 	}
 	vm_mmu_tlb_flush(m, p->pid, FALSE);   /* the 2 MiB TLB too */
@@ -254,7 +263,7 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 				res->pfn = huge_pfn(m, VM_PTE_PFN(*pmd), vpn);
 				p->last_outcome = VM_OUT_WALK;
 				p->last_pfn = res->pfn;
-				vm_reclaim_access(m->reclaim, res->pfn);
+				vm_memcg_access(m, res->pfn);
 				return;
 			}
 		}
