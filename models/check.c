@@ -195,7 +195,8 @@ static char *check_memcg(vm_machine_t *m)
  * the mm flushes.  No CPU holds an entry of an ended process, and a CPU
  * with an mm loaded has its bit in the mm's cpumask.
  */
-static char *check_tlb_entries(vm_machine_t *m, unsigned c, const vm_tlb_t *t)
+static char *check_tlb_entries(vm_machine_t *m, unsigned c, const vm_tlb_t *t,
+				gboolean huge_only)
 {
 	const vm_cpu_t *cpu = &m->smp->cpu[c];
 	unsigned n = t->nr_sets * t->ways;
@@ -216,17 +217,27 @@ static char *check_tlb_entries(vm_machine_t *m, unsigned c, const vm_tlb_t *t)
 					       "slot was taken by another mm", c, e->asid);
 		if (a->tlb_gen < p->tlb_gen)
 			continue;   /* stale allowed: flushed at the next switch */
-		uint64_t *slot = e->vpn < m->pt.vpn_limit
-			? vm_pt_lookup(&m->pt, p->root, e->vpn) : NULL;
+		/* a 2 MiB entry (the 2 MiB L1's, or tagged in the L2) must
+		 * match a PMD leaf; a 4 KiB one a PTE */
+		gboolean huge = huge_only || (e->vpn & VM_TLB_HUGE_TAG);
+		uint64_t vpn = huge ? (e->vpn & ~VM_TLB_HUGE_TAG) << m->hpage_order
+				    : e->vpn;
+		uint64_t *slot = NULL;
+		if (vpn < m->pt.vpn_limit) {
+			slot = huge ? vm_pt_pmd_lookup(&m->pt, p->root, vpn)
+				    : vm_pt_lookup(&m->pt, p->root, vpn);
+			if (slot && huge && !(*slot & VM_PTE_HUGE))
+				slot = NULL;
+		}
 		uint64_t pte = slot ? *slot : 0;
 		uint8_t perm = (uint8_t)((pte & VM_PTE_PERM) >> 1);
 		if (!(pte & VM_PTE_P) || VM_PTE_PFN(pte) != e->pfn ||
 		    (e->perm & ~perm))
-			return g_strdup_printf("CPU %u: a TLB entry of pid %u for page 0x%"
+			return g_strdup_printf("CPU %u: a %s TLB entry of pid %u for page 0x%"
 					       G_GINT64_MODIFIER "x (frame %" G_GUINT64_FORMAT
 					       ") that the page table no longer has, and no "
 					       "flush pending (a missed shootdown)", c,
-					       e->asid, e->vpn, e->pfn);
+					       huge ? "2 MiB" : "4 KiB", e->asid, vpn, e->pfn);
 	}
 	return NULL;
 }
@@ -241,9 +252,11 @@ static char *check_smp(vm_machine_t *m)
 				return g_strdup_printf("CPU %u has pid %u's mm loaded but is "
 						       "not in its cpumask", c, cpu->loaded_mm);
 		}
-		char *bad = check_tlb_entries(m, c, cpu->l1);
+		char *bad = check_tlb_entries(m, c, cpu->l1, FALSE);
 		if (!bad && cpu->l2)
-			bad = check_tlb_entries(m, c, cpu->l2);
+			bad = check_tlb_entries(m, c, cpu->l2, FALSE);
+		if (!bad && cpu->l1_2m)
+			bad = check_tlb_entries(m, c, cpu->l1_2m, TRUE);
 		if (bad)
 			return bad;
 	}

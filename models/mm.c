@@ -139,17 +139,37 @@ typedef struct {
 	vm_machine_t *m;
 	vm_proc_t *p;
 	uint32_t prot;
-	uint64_t n;
-	uint64_t lo, hi;   /* the first and last page whose PTE was present
+	uint64_t n;        /* pages zapped (a huge page counts 512) */
+	gboolean any;      /* an entry was present: [lo, hi] is set */
+	gboolean ptes, pmds;   /* the span has PTEs, PMD leaves (mmu_gather's
+				* cleared_ptes/cleared_pmds) */
+	uint64_t lo, hi;   /* the first and last page whose entry was present
 			    * (mmu_gather's tlb->start and end) */
 	uint64_t start, end;     /* the range (for PMD leaves it cuts) */
 } zap_ctx_t;
 
+/* The walk goes up the addresses: the first span's start is the lowest. */
+static inline void gather_span(zap_ctx_t *z, uint64_t lo, uint64_t hi)
+{
+	if (!z->any)
+		z->lo = lo;
+	z->any = TRUE;
+	z->hi = hi;
+}
+
 static inline void gather(zap_ctx_t *z, uint64_t vpn)
 {
-	if (!z->n++)
-		z->lo = vpn;
-	z->hi = vpn;
+	z->n++;
+	z->ptes = TRUE;
+	gather_span(z, vpn, vpn);
+}
+
+/* A PMD leaf at @vpn's huge page went or changed. */
+static inline void gather_pmd(zap_ctx_t *z, uint64_t vpn)
+{
+	uint64_t nr = vm_huge_nr(z->m), hvpn = vpn & ~(nr - 1);
+	z->pmds = TRUE;
+	gather_span(z, hvpn, hvpn + nr - 1);
 }
 
 static void zap_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
@@ -163,15 +183,18 @@ static void zap_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 /*
  * The TLB flush after PTEs of [start, end) were cleared or changed.  With
  * one CPU, the whole range, as always.  With several, as tlb_finish_mmu
- * and change_protection do: only the span of the PTEs that were present,
- * and nothing when none was (no flush, no IPI).
+ * and change_protection do: only the span of the entries that were
+ * present, and nothing when none was (no flush, no IPI); a span of PMD
+ * leaves alone is flushed a huge page at a time (tlb_get_unmap_shift).
  */
 static void flush_gathered(vm_machine_t *m, vm_proc_t *p, const zap_ctx_t *z,
 			   uint64_t start, uint64_t end)
 {
 	if (G_LIKELY(m->smp == NULL))
 		vm_mmu_tlb_invalidate(m, p, start, end - start);
-	else if (z->n)
+	else if (z->any && z->pmds && !z->ptes)
+		vm_mmu_flush_pmd_range(m, p, z->lo, z->hi + 1 - z->lo);
+	else if (z->any)
 		vm_mmu_tlb_invalidate(m, p, z->lo, z->hi + 1 - z->lo);
 }
 
@@ -182,13 +205,11 @@ static void zap_huge(void *vctx, uint64_t vpn, uint64_t *slot)
 	zap_ctx_t *z = vctx;
 	if (!vm_huge_pmd_whole(z->m, z->p, vpn, slot, z->start, z->end))
 		return;
-	if (VM_PTE_PFN(*slot) != VM_PFN_ZERO) {
-		/* its pages count as zapped, and its span as gathered */
-		if (!z->n)
-			z->lo = vpn;
-		z->hi = vpn + vm_huge_nr(z->m) - 1;
+	/* its span is gathered (the huge zero page's too: CPUs may hold
+	 * its 2 MiB entry), and its pages count as zapped */
+	gather_pmd(z, vpn);
+	if (VM_PTE_PFN(*slot) != VM_PFN_ZERO)
 		z->n += vm_huge_nr(z->m);
-	}
 	vm_huge_zap_pmd(z->m, z->p, vpn, slot);
 }
 
@@ -268,8 +289,10 @@ static void protect_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 static void protect_huge(void *vctx, uint64_t vpn, uint64_t *slot)
 {
 	zap_ctx_t *z = vctx;
-	if (vm_huge_pmd_whole(z->m, z->p, vpn, slot, z->start, z->end))
+	if (vm_huge_pmd_whole(z->m, z->p, vpn, slot, z->start, z->end)) {
 		vm_huge_change_pmd(z->m, slot, z->prot);
+		gather_pmd(z, vpn);
+	}
 }
 
 void vm_mm_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t start,

@@ -60,6 +60,11 @@ void vm_mmu_tlb_fill(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, uint64_t pte);
  * IPIs, models/smp.h). */
 void vm_mmu_tlb_invalidate(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			   uint64_t n);
+/* flush_pmd_tlb_range: only PMD leaves of [@vpn, +@n) changed (@vpn and
+ * @n whole huge pages).  One CPU: as vm_mmu_tlb_invalidate.  Several: one
+ * INVLPG a huge page (stride_shift = the huge-page order, smp.h). */
+void vm_mmu_flush_pmd_range(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+			    uint64_t n);
 /* Drop every translation of @p (flush_tlb_mm), on every CPU that runs it. */
 void vm_mmu_tlb_flush_mm(vm_machine_t *m, vm_proc_t *p);
 /* One CPU's TLBs: drop every entry of @pid (exit, fork), or every entry

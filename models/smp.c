@@ -4,6 +4,7 @@
  */
 #include <string.h>
 #include "models/smp.h"
+#include "models/huge_memory.h"
 #include "models/proc.h"
 
 /* ---- placement policies ------------------------------------------------- */
@@ -69,9 +70,14 @@ vm_smp_t *vm_smp_new(vm_machine_t *m)
 		if (c == 0) {
 			cpu->l1 = m->l1;
 			cpu->l2 = m->l2;
+			cpu->l1_2m = m->l1_2m;
 		} else {
 			cpu->l1 = vm_tlb_new(cfg->tlb_l1_entries, cfg->tlb_l1_ways, ops);
 			cpu->l2 = vm_tlb_new(cfg->tlb_l2_entries, cfg->tlb_l2_ways, ops);
+			/* as machine.c makes CPU 0's: only with huge pages */
+			if (m->l1_2m)
+				cpu->l1_2m = vm_tlb_new(cfg->tlb_l1_2m_entries,
+							cfg->tlb_l1_2m_ways, ops);
 		}
 	}
 	return s;
@@ -86,9 +92,11 @@ void vm_smp_free(vm_machine_t *m)
 	 * free the others here */
 	m->l1 = s->cpu[0].l1;
 	m->l2 = s->cpu[0].l2;
+	m->l1_2m = s->cpu[0].l1_2m;
 	for (unsigned c = 1; c < s->nr_cpus; c++) {
 		vm_tlb_free(s->cpu[c].l1);
 		vm_tlb_free(s->cpu[c].l2);
+		vm_tlb_free(s->cpu[c].l1_2m);
 	}
 	g_free(s->cpu);
 	g_free(s);
@@ -106,6 +114,7 @@ vm_smp_t *vm_smp_clone(const vm_smp_t *s, vm_machine_t *n,
 		c->cpu[i] = s->cpu[i];
 		c->cpu[i].l1 = tlb_clone(s->cpu[i].l1);
 		c->cpu[i].l2 = s->cpu[i].l2 ? tlb_clone(s->cpu[i].l2) : NULL;
+		c->cpu[i].l1_2m = s->cpu[i].l1_2m ? tlb_clone(s->cpu[i].l1_2m) : NULL;
 	}
 	return c;
 }
@@ -117,14 +126,49 @@ void vm_smp_set_cpu(vm_machine_t *m, unsigned cpu)
 	s->cur = cpu;
 	m->l1 = s->cpu[cpu].l1;
 	m->l2 = s->cpu[cpu].l2;
+	m->l1_2m = s->cpu[cpu].l1_2m;
 }
 
-/* Drop every entry of @mm from @cpu's TLBs. */
+/* Drop every entry of @mm from @cpu's TLBs, of both page sizes. */
 static void flush_mm_on(vm_cpu_t *cpu, uint32_t mm)
 {
 	vm_tlb_flush_asid(cpu->l1, mm);
 	if (cpu->l2)
 		vm_tlb_flush_asid(cpu->l2, mm);
+	if (cpu->l1_2m)
+		vm_tlb_flush_asid(cpu->l1_2m, mm);
+}
+
+/* A CR3 write without PCIDs: everything goes. */
+static void flush_all_on(vm_cpu_t *cpu)
+{
+	vm_tlb_flush_all(cpu->l1);
+	if (cpu->l2)
+		vm_tlb_flush_all(cpu->l2);
+	if (cpu->l1_2m)
+		vm_tlb_flush_all(cpu->l1_2m);
+}
+
+/*
+ * INVLPG over [@vpn, +@pages): the 4 KiB entries of the range and, once
+ * the machine has mapped a huge page, the 2 MiB entries (in the 2 MiB L1
+ * and tagged in the L2) of every huge page the range touches, as
+ * vm_mmu_tlb_invalidate does with one CPU.
+ */
+static void invlpg_range(const vm_machine_t *m, vm_cpu_t *cpu, uint64_t vpn,
+			 uint64_t pages, uint32_t asid)
+{
+	vm_tlb_invalidate_range(cpu->l1, vpn, pages, asid);
+	if (cpu->l2)
+		vm_tlb_invalidate_range(cpu->l2, vpn, pages, asid);
+	if (!m->thp_seen || !pages)
+		return;
+	uint64_t lo = vpn >> m->hpage_order;
+	uint64_t nh = ((vpn + pages - 1) >> m->hpage_order) - lo + 1;
+	if (cpu->l1_2m)
+		vm_tlb_invalidate_range(cpu->l1_2m, lo, nh, asid);
+	if (cpu->l2)
+		vm_tlb_invalidate_range(cpu->l2, lo | VM_TLB_HUGE_TAG, nh, asid);
 }
 
 static vm_asid_t *find_asid(vm_cpu_t *cpu, uint32_t mm)
@@ -135,22 +179,29 @@ static vm_asid_t *find_asid(vm_cpu_t *cpu, uint32_t mm)
 	return NULL;
 }
 
-/* flush_tlb_func: @cpu flushes [@vpn, +@pages) of @mm (0 pages or more
- * than the ceiling: the whole mm) and catches its ASID up with the mm. */
+/* The INVLPGs a flush of @pages pages at @stride_shift takes (Linux's
+ * (end - start) >> stride_shift); 0 for the whole mm. */
+static uint64_t flush_strides(uint64_t pages, unsigned stride_shift)
+{
+	return (pages + ((uint64_t)1 << stride_shift) - 1) >> stride_shift;
+}
+
+/* flush_tlb_func: @cpu flushes [@vpn, +@pages) of @mm (0 pages, or more
+ * strides than the ceiling: the whole mm) and catches its ASID up with
+ * the mm. */
 static void flush_tlb_func(vm_machine_t *m, vm_cpu_t *cpu, vm_proc_t *mm,
-			   uint64_t vpn, uint64_t pages)
+			   uint64_t vpn, uint64_t pages, unsigned stride_shift)
 {
 	vm_smp_t *s = m->smp;
-	if (pages == 0 || pages > m->cfg.tlb_flush_ceiling) {
+	uint64_t n = flush_strides(pages, stride_shift);
+	if (n == 0 || n > m->cfg.tlb_flush_ceiling) {
 		flush_mm_on(cpu, mm->pid);
 		cpu->flush_full++;
 		s->tlb_flush_full++;
 	} else {
-		vm_tlb_invalidate_range(cpu->l1, vpn, pages, mm->pid);
-		if (cpu->l2)
-			vm_tlb_invalidate_range(cpu->l2, vpn, pages, mm->pid);
-		cpu->flush_pages += pages;
-		s->tlb_flush_pages += pages;
+		invlpg_range(m, cpu, vpn, pages, mm->pid);
+		cpu->flush_pages += n;
+		s->tlb_flush_pages += n;
 	}
 	vm_asid_t *a = find_asid(cpu, mm->pid);
 	if (a)
@@ -173,9 +224,7 @@ gboolean vm_smp_switch_mm(vm_machine_t *m, uint32_t mm_pid)
 			old->cpumask &= ~(1ull << c);
 		if (!m->cfg.tlb_asid && prev) {
 			/* no PCIDs: a CR3 write flushes everything */
-			vm_tlb_flush_all(cpu->l1);
-			if (cpu->l2)
-				vm_tlb_flush_all(cpu->l2);
+			flush_all_on(cpu);
 			m->c.tlb_flushes++;
 			flushed = TRUE;
 		}
@@ -231,14 +280,14 @@ void vm_smp_enter_lazy(vm_machine_t *m)
 }
 
 void vm_smp_flush_tlb_mm_range(vm_machine_t *m, vm_proc_t *mm, uint64_t vpn,
-			       uint64_t pages)
+			       uint64_t pages, unsigned stride_shift)
 {
 	vm_smp_t *s = m->smp;
 	unsigned self = s->cur;
 	mm->tlb_gen++;   /* inc_mm_tlb_gen */
 	vm_cpu_t *me = &s->cpu[self];
 	if (me->loaded_mm == mm->pid && !me->lazy)
-		flush_tlb_func(m, me, mm, vpn, pages);
+		flush_tlb_func(m, me, mm, vpn, pages, stride_shift);
 	/* native_flush_tlb_multi: the other CPUs of the mask that run the
 	 * mm now; lazy ones are skipped (should_flush_tlb) and catch up by
 	 * the generation at their next switch_mm_irqs_off */
@@ -254,7 +303,7 @@ void vm_smp_flush_tlb_mm_range(vm_machine_t *m, vm_proc_t *mm, uint64_t vpn,
 			continue;
 		}
 		ipis |= 1ull << c;
-		flush_tlb_func(m, cpu, mm, vpn, pages);
+		flush_tlb_func(m, cpu, mm, vpn, pages, stride_shift);
 		cpu->ipis_received++;
 		/* the handler's flush interrupts whatever that CPU runs */
 		cpu->busy_until = MAX(cpu->busy_until, m->now) + m->cfg.cost_tlb_flush;
@@ -274,8 +323,10 @@ void vm_smp_flush_tlb_mm_range(vm_machine_t *m, vm_proc_t *mm, uint64_t vpn,
 			.serial = s->last.serial + 1, .mm = mm->pid,
 			.from_cpu = self, .vpn = vpn, .pages = pages,
 			.ipi_mask = ipis, .lazy_mask = lazy,
-			.full = pages == 0 || pages > m->cfg.tlb_flush_ceiling,
-			.at = m->now,
+			.full = pages == 0 ||
+				flush_strides(pages, stride_shift) >
+				m->cfg.tlb_flush_ceiling,
+			.stride_shift = stride_shift, .at = m->now,
 		};
 	}
 }

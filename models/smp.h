@@ -52,6 +52,8 @@ typedef struct {
 
 typedef struct {
 	vm_tlb_t *l1, *l2;       /* its TLBs (l2 may be NULL) */
+	vm_tlb_t *l1_2m;         /* its L1 TLB of 2 MiB pages (NULL if the
+				  * machine has none: huge_memory.h) */
 	uint32_t cur_pid;        /* the task it runs or ran last (0: idle, a
 				  * kernel thread) */
 	uint32_t loaded_mm;      /* cpu_tlbstate.loaded_mm: whose
@@ -75,6 +77,8 @@ typedef struct {
 	uint64_t ipi_mask;       /* CPUs that got an IPI */
 	uint64_t lazy_mask;      /* lazy CPUs skipped */
 	gboolean full;           /* flushed whole (above the ceiling) */
+	unsigned stride_shift;   /* 0: page by page; the huge-page order:
+				  * a 2 MiB page at a time */
 	uint64_t at;             /* m->now when it was sent */
 } vm_shootdown_t;
 
@@ -139,9 +143,16 @@ void vm_smp_enter_lazy(vm_machine_t *m);
  * if it has the mm loaded, and sends an IPI to every other CPU of the
  * mm's cpumask that runs it (not lazily); counts and charges it (the
  * initiator's cost in op_cost).
+ *
+ * @stride_shift is Linux's: 0 when 4 KiB entries changed (the range is
+ * flushed page by page up to tlb.flush_ceiling pages), the huge-page
+ * order when only PMD leaves did (flush_pmd_tlb_range: one INVLPG a
+ * 2 MiB page, so a huge page counts once against the ceiling and in
+ * tlb_flush_pages).  An INVLPG drops every size of entry that maps the
+ * address, so either way the 2 MiB entries over the range go too.
  */
 void vm_smp_flush_tlb_mm_range(vm_machine_t *m, vm_proc_t *mm, uint64_t vpn,
-			       uint64_t pages);
+			       uint64_t pages, unsigned stride_shift);
 /* The mm of @mm_pid is gone (exit_mmap): every CPU forgets it, without
  * IPIs (no CPU runs it any more). */
 void vm_smp_mm_gone(vm_machine_t *m, uint32_t mm_pid);

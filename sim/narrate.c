@@ -99,7 +99,10 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 		g_string_append_printf(out, "; walk read %u entr%s, down to a PMD entry "
 				       "that maps a huge page", res->refs,
 				       res->refs == 1 ? "y" : "ies");
-		if (res->outcome == VM_OUT_WALK)
+		if (res->outcome == VM_OUT_WALK && res->pfn == VM_PFN_ZERO)
+			g_string_append(out, ": the huge zero page; TLB filled with "
+					"its entry");
+		else if (res->outcome == VM_OUT_WALK)
 			g_string_append_printf(out, ": frame %u; TLB filled with the "
 					       "huge page's entry", res->pfn);
 		else
@@ -437,7 +440,14 @@ static void shootdown_part(GString *out, vm_machine_t *m, const vm_step_t *st)
 					       G_GUINT64_FORMAT " pages: more than "
 					       "tlb.flush_ceiling=%u)", d->pages,
 					       m->cfg.tlb_flush_ceiling);
-		else
+		else if (d->stride_shift) {
+			/* flush_pmd_tlb_range: one INVLPG a huge page */
+			uint64_t nh = d->pages >> d->stride_shift;
+			g_string_append_printf(out, ", which flushed %" G_GUINT64_FORMAT
+					       " huge page%s (one INVLPG each: only "
+					       "PMD entries changed)", nh,
+					       nh == 1 ? "" : "s");
+		} else
 			g_string_append_printf(out, ", which flushed %" G_GUINT64_FORMAT
 					       " page%s one by one", d->pages,
 					       d->pages == 1 ? "" : "s");

@@ -155,15 +155,6 @@ static void narrate_mprotect(GString *out, vm_engine_t *e, const vm_step_t *st)
 static gboolean exec_madvise(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			     vm_result_t *res, GError **error)
 {
-	if (r->arg == VM_MADV_HUGEPAGE && vm_engine_config(e)->cpus > 1) {
-		/* (as thp.enabled=always is refused with several CPUs: their
-		 * shootdowns do not know the one 2 MiB TLB; README) */
-		g_set_error(error, VM_ERROR, VM_ERROR_UNSUPPORTED,
-			    "%s:%" G_GUINT64_FORMAT ": madvise hugepage with cpus=%u: "
-			    "huge pages and several CPUs do not go together yet",
-			    e->name, r->line, vm_engine_config(e)->cpus);
-		return FALSE;
-	}
 	vm_syscall_madvise(e->m, t->p, r->addr, r->len, (vm_madv_t)r->arg, res);
 	return TRUE;
 }

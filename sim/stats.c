@@ -399,7 +399,8 @@ static uint64_t cpu_stat(vm_machine_t *m, unsigned c, unsigned i)
 	case 2: return cpu->ipis_received;
 	case 3: return cpu->flush_full;
 	case 4: return cpu->flush_pages;
-	case 5: return vm_tlb_nr_valid(cpu->l1) + (cpu->l2 ? vm_tlb_nr_valid(cpu->l2) : 0);
+	case 5: return vm_tlb_nr_valid(cpu->l1) + (cpu->l2 ? vm_tlb_nr_valid(cpu->l2) : 0) +
+		       (cpu->l1_2m ? vm_tlb_nr_valid(cpu->l1_2m) : 0);
 	}
 	return 0;
 }

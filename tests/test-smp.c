@@ -28,6 +28,8 @@
 #include "models/smp.h"
 #include "models/mmu.h"
 #include "models/check.h"
+#include "models/huge_memory.h"
+#include "models/tlb.h"
 
 typedef struct {
 	const char *name;
@@ -44,6 +46,13 @@ typedef struct {
 	"vmt 1\nset cpus=2\n" \
 	"1 mmap 0x10000 256K rw private anon\n" \
 	"1 seq w 0x10000 8K\n1 clone 2\n2 seq r 0x10000 8K\n"
+
+/* The same with a huge page: the first write maps 2 MiB with one PMD. */
+#define HUGE_TWO_THREADS \
+	"vmt 1\nset cpus=2\nset thp.enabled=madvise\n" \
+	"1 mmap 0x40000000 4M rw private anon\n" \
+	"1 madvise 0x40000000 4M hugepage\n" \
+	"1 w 0x40000000\n1 clone 2\n2 r 0x40001000\n"
 
 static const smp_case_t cases[] = {
 	{ "munmap one page, one IPI", TWO_THREADS
@@ -110,6 +119,32 @@ static const smp_case_t cases[] = {
 	 * cswitch to thread 2 and one back for the munmap */
 	{ "sched.policy=rr", TWO_THREADS "set sched.policy=rr\n"
 	  "1 munmap 0x10000 4K\n", -2, 0, 0, 0, 0, 0 },
+	/* Huge pages (thp.enabled=madvise, the range madvised): thread 1
+	 * writes 0x40000000, a huge page mapped by one PMD, its 2 MiB entry
+	 * in CPU 0's 2 MiB TLB; thread 2 reads it on CPU 1 (a walk that
+	 * stops at the PMD: CPU 1's 2 MiB TLB).  Linux flushes a change of
+	 * PMD leaves alone one INVLPG a huge page (flush_pmd_tlb_range,
+	 * stride_shift = PMD_SHIFT): 1 against the ceiling, not 512 */
+	{ "huge page unmapped whole: one INVLPG on each CPU", HUGE_TWO_THREADS
+	  "1 munmap 0x40000000 2M\n", 1, 1, 0, 2, 0, 1 },
+	{ "huge page mprotected whole: one INVLPG on each CPU", HUGE_TWO_THREADS
+	  "1 mprotect 0x40000000 2M r\n", 1, 1, 0, 2, 0, 1 },
+	/* a partial munmap splits first (pmdp_invalidate: 1 INVLPG each,
+	 * 1 IPI), then zaps the one PTE (1 page each, 1 IPI) */
+	{ "huge page split by a partial munmap: two shootdowns", HUGE_TWO_THREADS
+	  "1 munmap 0x40000000 4K\n", 2, 2, 0, 4, 0, 1 },
+	/* 34 huge pages (68 MiB) above the ceiling of 33 INVLPGs: full
+	 * flushes; 33 would still go one by one (next case) */
+	{ "34 huge pages: above the ceiling, full flushes",
+	  "vmt 1\nset cpus=2\nset thp.enabled=always\n"
+	  "1 mmap 0x40000000 68M rw private anon\n"
+	  "1 seq w 0x40000000 68M stride=2M\n1 clone 2\n2 r 0x40000000\n"
+	  "1 munmap 0x40000000 68M\n", 1, 1, 2, 0, 0, 1 },
+	{ "33 huge pages: at the ceiling, one by one",
+	  "vmt 1\nset cpus=2\nset thp.enabled=always\n"
+	  "1 mmap 0x40000000 66M rw private anon\n"
+	  "1 seq w 0x40000000 66M stride=2M\n1 clone 2\n2 r 0x40000000\n"
+	  "1 munmap 0x40000000 66M\n", 1, 1, 0, 66, 0, 1 },
 };
 
 static vm_engine_t *open_text(const char *name, const char *text,
@@ -373,6 +408,40 @@ START_TEST(test_checker_catches_missed_flush)
 }
 END_TEST
 
+/* ... and a missed flush of a 2 MiB entry: the huge page's PMD made
+ * read-only behind CPU 1's back, which holds it in its 2 MiB TLB. */
+START_TEST(test_checker_catches_missed_huge_flush)
+{
+	GError *err = NULL;
+	vm_engine_t *e = open_text("missed-huge", HUGE_TWO_THREADS, NULL, &err);
+	ck_assert_msg(e != NULL, "%s", err ? err->message : "?");
+	ck_assert(vm_engine_run(e, &err));
+	vm_machine_t *m = vm_engine_machine(e);
+	ck_assert_ptr_nonnull(m->smp->cpu[1].l1_2m);
+	ck_assert_uint_eq(vm_tlb_nr_valid(m->smp->cpu[1].l1_2m), 1);
+	char *bad = vm_check_machine(m);
+	ck_assert_ptr_null(bad);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
+	uint64_t vpn = 0x40000000 >> m->page_shift;
+	uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, p->root, vpn);
+	ck_assert(pmd && (*pmd & VM_PTE_HUGE) && (*pmd & VM_PTE_W));
+	*pmd &= ~(uint64_t)VM_PTE_W;
+	bad = vm_check_machine(m);
+	ck_assert_ptr_nonnull(bad);
+	ck_assert_msg(strstr(bad, "2 MiB TLB entry") != NULL &&
+		      strstr(bad, "missed shootdown") != NULL, "%s", bad);
+	g_free(bad);
+	/* flush_pmd_tlb_range: one INVLPG on each CPU, one IPI */
+	uint64_t ipis = m->smp->ipis_sent;
+	vm_mmu_flush_pmd_range(m, p, vpn, vm_huge_nr(m));
+	ck_assert_uint_eq(m->smp->ipis_sent, ipis + 1);
+	ck_assert_uint_eq(vm_tlb_nr_valid(m->smp->cpu[1].l1_2m), 0);
+	bad = vm_check_machine(m);
+	ck_assert_ptr_null(bad);
+	vm_engine_free(e);
+}
+END_TEST
+
 /* ASIDs: a CPU has VM_SMP_NR_ASIDS slots; a seventh mm takes the oldest
  * slot and its entries go.  With tlb.asid=false a switch of mm flushes.
  * Children 2..8 each touch the page and sleep: CPU 1, left idle, is the
@@ -427,6 +496,7 @@ static Suite *smp_suite(void)
 	tcase_add_test(tc, test_outputs_hidden);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_checker_catches_missed_flush);
+	tcase_add_test(tc, test_checker_catches_missed_huge_flush);
 	tcase_add_test(tc, test_asid_slots);
 	suite_add_tcase(s, tc);
 	return s;
