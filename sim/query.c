@@ -211,15 +211,19 @@ gboolean vm_query_walk(vm_engine_t *e, uint32_t pid, uint64_t vaddr,
 /* ---- TLBs ---------------------------------------------------------------- */
 
 /* The TLB of @level of CPU @cpu, or of the running CPU (the last one a
- * record ran on) when @cpu is -1 or there is one CPU. */
+ * record ran on) when @cpu is -1 or there is one CPU.  Level 3 is the L1
+ * of 2 MiB pages, there once the machine has mapped a huge page. */
 static vm_tlb_t *tlb_of(vm_machine_t *m, int cpu, unsigned level)
 {
+	if (level == 3 && !m->thp_seen)
+		return NULL;
 	if (G_UNLIKELY(m->smp != NULL) && cpu >= 0 &&
 	    (unsigned)cpu < m->smp->nr_cpus) {
 		const vm_cpu_t *c = &m->smp->cpu[cpu];
-		return level == 1 ? c->l1 : level == 2 ? c->l2 : NULL;
+		return level == 1 ? c->l1 : level == 2 ? c->l2 :
+		       level == 3 ? c->l1_2m : NULL;
 	}
-	return level == 1 ? m->l1 : level == 2 ? m->l2 : NULL;
+	return level == 1 ? m->l1 : level == 2 ? m->l2 : level == 3 ? m->l1_2m : NULL;
 }
 
 static vm_tlb_t *tlb_level(vm_machine_t *m, unsigned level)
@@ -301,7 +305,8 @@ unsigned vm_query_tlb_entries_cpu(vm_engine_t *e, int cpu, unsigned level,
 				  vm_q_tlb_entry_t *out, unsigned max)
 {
 	g_return_val_if_fail(e != NULL && (out != NULL || max == 0), 0);
-	vm_tlb_t *t = tlb_of(mach(e), cpu, level);
+	vm_machine_t *m = mach(e);
+	vm_tlb_t *t = tlb_of(m, cpu, level);
 	if (!t || !max)
 		return 0;
 	unsigned total = t->nr_sets * t->ways, n = 0;
@@ -310,10 +315,15 @@ unsigned vm_query_tlb_entries_cpu(vm_engine_t *e, int cpu, unsigned level,
 		const vm_tlb_entry_t *te = &t->entries[i];
 		if (!te->valid)
 			continue;
+		/* a 2 MiB entry (the 2 MiB L1's, or tagged in the L2) is
+		 * keyed by its huge-page number: give its first page */
+		gboolean huge = level == 3 || (te->vpn & VM_TLB_HUGE_TAG);
+		uint64_t vpn = huge ? (te->vpn & ~VM_TLB_HUGE_TAG) << m->hpage_order
+				    : te->vpn;
 		all[n++] = (vm_q_tlb_entry_t){
-			.vpn = te->vpn, .pfn = te->pfn, .asid = te->asid,
+			.vpn = vpn, .pfn = te->pfn, .asid = te->asid,
 			.perm = te->perm, .set = i / t->ways, .way = i % t->ways,
-			.stamp = te->stamp,
+			.stamp = te->stamp, .huge = huge,
 		};
 	}
 	qsort(all, n, sizeof *all, by_stamp_desc);

@@ -113,6 +113,8 @@ typedef struct {
 	uint8_t perm;             /* VM_PROT_* */
 	unsigned set, way;
 	uint64_t stamp;           /* the policy's order (LRU: last use) */
+	gboolean huge;            /* maps a 2 MiB page: @vpn is its first
+				   * page, @pfn its first frame */
 } vm_q_tlb_entry_t;
 
 /* Several CPUs: each has its TLBs.  The TLB queries below read the
@@ -134,7 +136,8 @@ gboolean vm_query_cpu(vm_engine_t *e, int cpu, vm_q_cpu_t *out);
 
 /* TLB levels present: 1 (L1 only) or 2. */
 unsigned vm_query_tlb_levels(vm_engine_t *e);
-/* Geometry of level @level (1 or 2); FALSE when there is no such level. */
+/* Geometry of level @level (1, 2, or 3: the L1 of 2 MiB pages, once the
+ * machine has mapped a huge page); FALSE when there is no such level. */
 gboolean vm_query_tlb_info(vm_engine_t *e, unsigned level, vm_q_tlb_info_t *out);
 gboolean vm_query_tlb_info_cpu(vm_engine_t *e, int cpu, unsigned level,
 			       vm_q_tlb_info_t *out);

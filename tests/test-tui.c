@@ -213,6 +213,28 @@ START_TEST(test_walk_after_crash)
 }
 END_TEST
 
+/* Huge pages in the TLB pane: the L1 of 2 MiB pages appears once one is
+ * mapped, each entry with its first page and frame and "2M"; with several
+ * CPUs each CPU's own (smp-thp-flush.vmt: two huge pages at 0x40000000
+ * and 0x40200000, frames 512 and 1024; thread 2 reads both on CPU 1). */
+START_TEST(test_tlb_huge)
+{
+	char *path = g_build_filename(SRCDIR, "traces", "scenarios",
+				      "smp-thp-flush.vmt", NULL);
+	vm_tui_t *t = open_tui(path, NULL, NULL, 30, 100);
+	go(t, 2);                          /* before any huge page */
+	assert_not_shows(t, "L1 2M");
+	go(t, 7);                          /* 2 r 0x40200000 on CPU 1 */
+	assert_shows(t, "L1 2M 2/32 used");
+	assert_shows(t, " 40200 1024 rw- 1 2M");
+	assert_shows(t, " 40000  512 rw- 1 2M");
+	go(t, 9);                          /* mprotect: CPU 1's entry of 0x40000000 gone */
+	assert_not_shows(t, " 40000  512 rw- 1 2M");
+	g_free(path);
+	close_tui(t);
+}
+END_TEST
+
 /* ---- c. predict mode -------------------------------------------------------- */
 
 START_TEST(test_predict_once)
@@ -389,6 +411,7 @@ int main(void)
 	tcase_add_test(tc, test_break_mark);
 	tcase_add_test(tc, test_words);
 	tcase_add_test(tc, test_pde_frame);
+	tcase_add_test(tc, test_tlb_huge);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -648,13 +648,15 @@ static int draw_tlb_level(vm_tui_t *t, unsigned level, int y, int end,
 {
 	vm_q_tlb_info_t info;
 	if (!vm_query_tlb_info_cpu(t->e, t->tlb_cpu, level, &info)) {
-		if (y < end)
+		if (y < end && level < 3)
 			putf(y++, r->x, r->w, attrs[C_DIM], "L%u: none", level);
 		return y;
 	}
-	/* "3/4 used": valid of all entries; then how a page may be placed */
-	char head[64], geo[64];
-	g_snprintf(head, sizeof head, "L%u %u/%u used, %s", level, info.valid,
+	/* "3/4 used": valid of all entries; then how a page may be placed.
+	 * Level 3 is the L1 of 2 MiB pages (shown once one is mapped) */
+	char head[64], geo[64], name[8];
+	g_snprintf(name, sizeof name, level == 3 ? "L1 2M" : "L%u", level);
+	g_snprintf(head, sizeof head, "%s %u/%u used, %s", name, info.valid,
 		   info.entries, info.policy);
 	if (info.ways == info.entries)
 		g_snprintf(geo, sizeof geo, "fully associative");
@@ -675,17 +677,24 @@ static int draw_tlb_level(vm_tui_t *t, unsigned level, int y, int end,
 		return y;
 	vm_q_tlb_entry_t *ent = g_new(vm_q_tlb_entry_t, info.valid);
 	unsigned n = vm_query_tlb_entries_cpu(t->e, t->tlb_cpu, level, ent, info.valid);
-	uint64_t vpn = t->have_walk ? t->walk.vaddr >> (vm_engine_machine(t->e)->page_shift) : 0;
+	const vm_machine_t *m = vm_engine_machine(t->e);
+	uint64_t vpn = t->have_walk ? t->walk.vaddr >> m->page_shift : 0;
+	uint64_t hmask = ~(((uint64_t)1 << m->hpage_order) - 1);
 	for (unsigned i = (unsigned)MIN((unsigned)skip, n); i < n && y < end; i++) {
 		char pb[4], pfn[16];
 		if (ent[i].pfn == VM_PFN_ZERO)
 			g_strlcpy(pfn, "zero", sizeof pfn);
 		else
 			g_snprintf(pfn, sizeof pfn, "%" G_GUINT64_FORMAT, ent[i].pfn);
-		gboolean last = t->have_walk && ent[i].vpn == vpn && ent[i].asid == t->walk.pid;
+		/* a 2 MiB entry: its first page and frame, marked 2M; it is
+		 * the walk's if the walked page is in its range */
+		gboolean last = t->have_walk && ent[i].asid == t->walk.pid &&
+				(ent[i].huge ? (vpn & hmask) == ent[i].vpn
+					     : ent[i].vpn == vpn);
 		putf(y++, r->x, r->w, last ? attrs[C_CUR] : A_NORMAL,
-		     "%c%5" G_GINT64_MODIFIER "x %4s %s %u", last ? '>' : ' ', ent[i].vpn,
-		     pfn, prot_str(ent[i].perm, pb), ent[i].asid);
+		     "%c%5" G_GINT64_MODIFIER "x %4s %s %u%s", last ? '>' : ' ', ent[i].vpn,
+		     pfn, prot_str(ent[i].perm, pb), ent[i].asid,
+		     ent[i].huge ? " 2M" : "");
 	}
 	g_free(ent);
 	return y;
@@ -722,6 +731,7 @@ static void draw_tlb(vm_tui_t *t, const vm_rect_t *r)
 			put(y++, r->x, r->w, attrs[C_DIM], "   vpn  pfn prm pid");
 		int skip = t->scroll[VM_PANE_TLB];
 		y = draw_tlb_level(t, 1, y, end, r, skip);
+		y = draw_tlb_level(t, 3, y, end, r, skip);
 		if (vm_query_tlb_levels(t->e) > 1)
 			y = draw_tlb_level(t, 2, y, end, r, skip);
 		return;
@@ -732,6 +742,7 @@ static void draw_tlb(vm_tui_t *t, const vm_rect_t *r)
 		put(y++, r->x, r->w, attrs[C_DIM], "   vpn  pfn prm pid");
 	int skip = t->scroll[VM_PANE_TLB];
 	y = draw_tlb_level(t, 1, y, end, r, skip);
+	y = draw_tlb_level(t, 3, y, end, r, skip);
 	if (vm_query_tlb_levels(t->e) > 1)
 		y = draw_tlb_level(t, 2, y, end, r, skip);
 }
