@@ -206,11 +206,12 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 		n->smp = vm_smp_clone(m->smp, n, tlb_clone);
 		n->l1 = n->smp->cpu[m->smp->cur].l1;
 		n->l2 = n->smp->cpu[m->smp->cur].l2;
+		n->l1_2m = n->smp->cpu[m->smp->cur].l1_2m;
 	} else {
 		n->l1 = tlb_clone(m->l1);
 		n->l2 = tlb_clone(m->l2);
+		n->l1_2m = tlb_clone(m->l1_2m);
 	}
-	n->l1_2m = tlb_clone(m->l1_2m);
 	if (m->frames.block_free)
 		n->frames.block_free = dup_array(m->frames.block_free,
 						 m->frames.nr_blocks ? m->frames.nr_blocks : 1,
