@@ -1483,11 +1483,15 @@ static void w_pressure_scan(void)
 	sink = touch_read(ma, PWS, (size_t)page);
 	snap_t a2 = snap();
 	cgsnap_t c2 = cgsnap();
-	row("scan_majflt", a1.majflt - a0.majflt, "majflt@scanned-majflt@warm", "abs:2");
+	/* the host's own spread: 3 to 6 over 5 runs (docs/validation.md) */
+	row("scan_majflt", a1.majflt - a0.majflt, "majflt@scanned-majflt@warm", "abs:3");
 	row("hot_majflt_after", a2.majflt - a1.majflt, "majflt-majflt@scanned", "abs:2");
 	row("hot_minflt_after", a2.minflt - a1.minflt, "minflt-minflt@scanned", "pct:2");
+	/* the host has two modes here, 4,096 to 4,607 refaults or 6,536 to
+	 * 6,588 (readahead beyond the working set evicted before use and
+	 * read again), 2,492 apart over 10 runs (docs/validation.md) */
 	row("cg_refault_after", c2.refault - c1.refault,
-	    "workingset_refault_file-workingset_refault_file@scanned", "pct:15");
+	    "workingset_refault_file-workingset_refault_file@scanned", "abs:2500");
 	printf("fact cg_refault_during_scan %ld\n", c1.refault - c0.refault);
 	pressure_header("a 16 MiB working set read 3 times through a mapping, a "
 			"64 MiB file read once, the working set again, in a 32 MiB "
