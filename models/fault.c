@@ -616,10 +616,12 @@ uint64_t vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	m->cur_killed = FALSE;
 	m->alloc_wait = 0;
 	m->reclaim_ns = 0;
+	m->cache_add_ns = 0;
 	mm_account_fault(m, p, handle_mm_fault(m, &vmf));
-	/* direct reclaim's CPU time is the faulting process's, and so is any
-	 * wait for a pageout its allocations had to make */
-	res->cost += m->reclaim_ns;
+	/* direct reclaim's CPU time is the faulting process's, and so are
+	 * its readahead's page-cache insertions and any wait for a pageout
+	 * its allocations had to make */
+	res->cost += m->reclaim_ns + m->cache_add_ns;
 	if (m->alloc_wait > m->now && m->alloc_wait > res->ready_at)
 		res->ready_at = m->alloc_wait;
 	m->cur_pid = 0;

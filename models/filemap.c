@@ -118,7 +118,11 @@ uint64_t vm_filemap_submit_blocks(vm_machine_t *m, const uint64_t *blocks, size_
 	/* request r is the run of sorted blocks [k, k + reqs[r].nr) */
 	size_t k = 0;
 	for (size_t r = 0; r < nreq; r++) {
-		uint64_t t = vm_disk_submit(m->disk, MAX(m->now, m->alloc_wait), &reqs[r]);
+		/* after the operation's page-cache insertions: Linux adds a
+		 * window's folios (filemap_add_folio) and only then submits
+		 * its bios (read_pages) */
+		uint64_t t = vm_disk_submit(m->disk, MAX(vm_machine_op_now(m),
+							 m->alloc_wait), &reqs[r]);
 		if (t > last)
 			last = t;
 		for (uint32_t j = 0; j < reqs[r].nr; j++, k++)
@@ -286,6 +290,12 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			vm_file_folio_set(f, i, o);
 			large = TRUE;
 		}
+		/* filemap_add_folio's work for this folio (allocation, memcg
+		 * charge, xarray, LRU), once per folio whatever its size (the pages
+ * of a folio that could not be made whole went in one by one): the
+		 * CPU time of the operation, before the window's bios go out
+		 * (cost.page_cache_add, 0 in the built-in profiles) */
+		m->cache_add_ns += (k == n ? 1 : k) * m->cfg.cost_page_cache_add;
 		if (k < n) {
 			/* out of memory: the pages had stay single pages;
 			 * readahead is best effort, the demanded page is not */
@@ -399,10 +409,10 @@ static gboolean page_busy(const vm_machine_t *m, const vm_file_t *f,
 	const vm_frame_t *fr = &m->frames.f[pfn];
 	if (fr->flags & VM_FRAME_LOCKED)
 		return TRUE;
+	uint64_t now = vm_machine_op_now(m);
 	if (written)
-		return fr->io_done > m->now && !(fr->flags & VM_FRAME_WRITEBACK);
-	return fr->io_done > m->now ||
-	       (vm_file_wb_done(f, idx) > m->now);
+		return fr->io_done > now && !(fr->flags & VM_FRAME_WRITEBACK);
+	return fr->io_done > now || (vm_file_wb_done(f, idx) > now);
 }
 
 /* pageout of a dirty page reclaim chose: its write is issued and it stays,

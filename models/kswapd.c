@@ -42,6 +42,7 @@ uint64_t vm_kswapd_run(vm_machine_t *m)
 	g_return_val_if_fail(m->kswapd_state == VM_KSWAPD_RUNNABLE, 0);
 	m->alloc_wait = 0;
 	m->reclaim_ns = 0;
+	m->cache_add_ns = 0;
 	m->c.pageoutrun++;
 	uint64_t evicted = m->nr_evicted, pageouts = m->nr_pageout;
 	uint64_t target = MIN(m->wm_high, (uint64_t)m->frames.nr_free + VM_KSWAPD_BATCH);

@@ -228,6 +228,9 @@ typedef struct vm_machine {
 	uint64_t alloc_wait;     /* it waits at least until then (an
 				  * allocation waited for a pageout) */
 	uint64_t reclaim_ns;     /* CPU time reclaim took for it */
+	uint64_t cache_add_ns;   /* CPU time its reads took adding folios to
+				  * the page cache (cost.page_cache_add): its
+				  * I/O is submitted after that (filemap.c) */
 	uint32_t oom_exempt;     /* pid the OOM killer must spare (a parent
 				  * whose tables fork is walking), 0: none */
 	uint64_t nr_evicted;      /* pages evicted so far (pgsteal less put-backs) */
@@ -291,6 +294,22 @@ uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 /* Run event @ev of the models (anything but VM_EV_WAKE, the engine's) at
  * its time: an event due while a record ran is handled as of ev->time. */
 void vm_machine_event(vm_machine_t *m, const vm_ev_t *ev);
+
+/*
+ * How far the running operation has got.  m->now stays at its start while
+ * it runs, but the reclaim its allocations did so far (cost.reclaim,
+ * cost.reclaim_mapped) and the folios its reads added to the page cache
+ * (cost.page_cache_add) have taken its CPU time.  Linux adds a readahead
+ * window's folios one by one, each charge reclaiming when the cgroup or
+ * the zone is short (filemap_add_folio, page_cache_ra_unbounded), and
+ * only then submits the window's reads (read_pages): so the reads go out
+ * at this time (filemap.c), and reclaim in the middle of the additions
+ * finds finished the reads that completed by then (page_busy).
+ */
+static inline uint64_t vm_machine_op_now(const vm_machine_t *m)
+{
+	return m->now + m->reclaim_ns + m->cache_add_ns;
+}
 
 /* Free pages (frames not in use). */
 static inline uint64_t vm_machine_free_pages(const vm_machine_t *m)

@@ -46,6 +46,8 @@ typedef struct {
 	uint64_t cost_context_switch;
 	uint64_t cost_reclaim;       /* each page reclaim looks at (scans) */
 	uint64_t cost_reclaim_mapped; /* each PTE eviction removes (try_to_unmap) */
+	uint64_t cost_page_cache_add; /* each folio a read adds to the page cache
+				       * before its I/O is submitted */
 	uint64_t cost_ipi;           /* each TLB-shootdown IPI, to its sender */
 	uint64_t cost_tlb_flush;     /* the flush an IPI makes, to its receiver */
 

@@ -34,15 +34,16 @@ static void enter(vm_machine_t *m, vm_proc_t *p, vm_result_t *res)
 	res->why = VM_WHY_SYSCALL;
 	m->alloc_wait = 0;
 	m->reclaim_ns = 0;
+	m->cache_add_ns = 0;
 }
 
-/* Leaving it: what direct reclaim cost the call, in CPU time and in a wait
- * for a pageout, is the caller's. */
+/* Leaving it: what direct reclaim and page-cache insertion cost the call,
+ * in CPU time and in a wait for a pageout, is the caller's. */
 static void leave(vm_machine_t *m, vm_result_t *res)
 {
 	m->cur_memcg = 0;
 	m->memcg_pid = 0;
-	res->cost += m->reclaim_ns;
+	res->cost += m->reclaim_ns + m->cache_add_ns;
 	if (m->alloc_wait > m->now && m->alloc_wait > res->ready_at)
 		res->ready_at = m->alloc_wait;
 }
@@ -163,6 +164,7 @@ void vm_syscall_read(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
 		res->why = VM_WHY_SYSCALL;
 		m->alloc_wait = 0;
 		m->reclaim_ns = 0;
+		m->cache_add_ns = 0;
 		m->cur_memcg = vm_proc_mm(p)->memcg;   /* still @p's charges */
 		m->memcg_pid = p->pid;
 	} else {

@@ -367,9 +367,9 @@ static gboolean parse_probe(report_t *r, const char *w, const char *out,
 
 /*
  * What reclaim costs on this host (vmprobe reclaim-cost, in a memory
- * cgroup of its own): the host profile's cost.reclaim and
- * cost.reclaim_mapped for the replays, which the pressure rows depend on
- * (docs/validation.md).  Not measurable (no cgroup, the probe failed): the
+ * cgroup of its own): the host profile's cost.reclaim, cost.reclaim_mapped
+ * and cost.page_cache_add for the replays, which the pressure rows depend
+ * on (docs/validation.md).  Not measurable (no cgroup, the probe failed): the
  * profile's defaults, and a fact says why.
  */
 static void measure_reclaim_cost(report_t *r)
@@ -377,7 +377,7 @@ static void measure_reclaim_cost(report_t *r)
 	char *argv[] = { r->probe, "reclaim-cost", r->host.dir, NULL };
 	g_autofree char *out = NULL;
 	GError *err = NULL;
-	double cost[2] = { 0, 0 };
+	double cost[3] = { 0, 0, 0 };
 	unsigned found = 0;
 
 	if (!run_probe_in_memcg(r, argv, &out, &err)) {
@@ -400,6 +400,8 @@ static void measure_reclaim_cost(report_t *r)
 			cost[0] = g_ascii_strtod(t[2], NULL), found |= 1;
 		else if (strcmp(t[1], "reclaim_mapped") == 0)
 			cost[1] = g_ascii_strtod(t[2], NULL), found |= 2;
+		else if (strcmp(t[1], "page_cache_add") == 0)
+			cost[2] = g_ascii_strtod(t[2], NULL);
 	}
 	if (found != 3 || !(cost[0] > 0) || !(cost[1] >= 0)) {
 		g_strlcpy(r->reclaim_note, "not measured (the probe printed no "
@@ -408,9 +410,12 @@ static void measure_reclaim_cost(report_t *r)
 	}
 	r->host.reclaim_ns = cost[0];
 	r->host.reclaim_mapped_ns = cost[1];
+	r->host.page_cache_add_ns = cost[2] > 0 ? cost[2] : 0;
 	g_snprintf(r->reclaim_note, sizeof r->reclaim_note,
 		   "%.0f ns a page, %.0f ns more for a mapped page (cost.reclaim, "
-		   "cost.reclaim_mapped; measured in a memory cgroup)", cost[0], cost[1]);
+		   "cost.reclaim_mapped; measured in a memory cgroup); %.0f ns to "
+		   "add a page read ahead to the cache (cost.page_cache_add)",
+		   cost[0], cost[1], r->host.page_cache_add_ns);
 }
 
 static void skip_workload(report_t *r, const char *w, const char *why)
@@ -586,6 +591,7 @@ static void write_json(const report_t *r, GString *s)
 		{ "major_fault", h->major_fault_ns }, { "access", h->access_ns },
 		{ "tlb_miss", h->tlb_miss_ns }, { "reclaim", h->reclaim_ns },
 		{ "reclaim_mapped", h->reclaim_mapped_ns },
+		{ "page_cache_add", h->page_cache_add_ns },
 	};
 	for (unsigned i = 0; i < G_N_ELEMENTS(c); i++) {
 		g_string_append_printf(s, "%s\"%s\": ", i ? ", " : "", c[i].n);

@@ -138,6 +138,7 @@ static const cfg_key_t keys[] = {
 	K_DURATION("cost.context_switch", cost_context_switch, MAX_COST),
 	K_DURATION("cost.reclaim", cost_reclaim, MAX_COST),
 	K_DURATION("cost.reclaim_mapped", cost_reclaim_mapped, MAX_COST),
+	K_DURATION("cost.page_cache_add", cost_page_cache_add, MAX_COST),
 	{ .name = "cost.ipi", .type = KEY_DURATION, .offset = OFF(cost_ipi),
 	  .max = MAX_COST, .smp = TRUE },
 	{ .name = "cost.tlb_flush", .type = KEY_DURATION,
@@ -218,6 +219,7 @@ static const vm_config_t default_profile = {
 	.cost_context_switch = 1000,
 	.cost_reclaim = 200,                /* per page reclaim looks at */
 	.cost_reclaim_mapped = 0,           /* per PTE it removes: in cost.reclaim */
+	.cost_page_cache_add = 0,           /* per folio read: in the fault's price */
 	.cost_ipi = 1000,                   /* send, handler entry, ack */
 	.cost_tlb_flush = 200,              /* the handler's flush */
 	.disk_type = "nvme",

@@ -448,6 +448,11 @@ void vm_host_to_config(const vm_host_t *h, vm_config_t *cfg)
 		set(cfg, "cost.reclaim_mapped", "%" G_GUINT64_FORMAT "ns",
 		    ns(h->reclaim_mapped_ns));
 	}
+	/* the same probe: what adding a page read ahead to the cache costs
+	 * before its read is submitted (filemap_add_folio, read_pages) */
+	if (h->page_cache_add_ns > 0)
+		set(cfg, "cost.page_cache_add", "%" G_GUINT64_FORMAT "ns",
+		    ns(h->page_cache_add_ns));
 	memset(cfg->name, 0, sizeof(cfg->name));
 	g_strlcpy(cfg->name, "host", sizeof(cfg->name));
 }

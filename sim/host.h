@@ -68,8 +68,9 @@ typedef struct {
 	double tlb_miss_ns;          /* a read that walks the page table */
 	double disk_bandwidth;       /* bytes per second */
 	/* Measured by validate in a memory cgroup (vmprobe reclaim-cost), 0
-	 * elsewhere: a page reclaim looks at, and each PTE it removes */
-	double reclaim_ns, reclaim_mapped_ns;
+	 * elsewhere: a page reclaim looks at, and each PTE it removes; a
+	 * page readahead adds to the page cache (readahead(2), no reclaim) */
+	double reclaim_ns, reclaim_mapped_ns, page_cache_add_ns;
 } vm_host_t;
 
 /* The largest page-cache folio of a regular file on @fs under kernel

@@ -114,6 +114,7 @@ static const struct {
 	{ "cost.context_switch", "1us" },
 	{ "cost.reclaim", "200ns" },
 	{ "cost.reclaim_mapped", "0ns" },
+	{ "cost.page_cache_add", "0ns" },
 	{ "cost.ipi", "1us" },
 	{ "cost.tlb_flush", "200ns" },
 	{ "disk.type", "nvme" },

@@ -333,6 +333,55 @@ START_TEST(memcg_folio_refs)
 }
 END_TEST
 
+/*
+ * cost.page_cache_add: a fault's readahead adds its window's folios to
+ * the page cache before the window's read is submitted (filemap_add_folio
+ * for each, then read_pages), and the faulting process pays for them.  On
+ * `tiny` with readahead (4 pages, 16K) and no fault-around, one read of
+ * page 0 of a 4-page file is a major fault whose read-around window is the
+ * whole file: 4 single-page folios, 3 of them read ahead.  At 1 ms a
+ * folio, the process spends 4 ms more on its CPU and its read goes to the
+ * disk 4 ms later, so the replay ends exactly 4 ms later (the read, a 5 ms
+ * seek and 4 x 20 us, outlasts the fault's own costs either way).
+ */
+static uint64_t ra_add_end(const char *cost, uint64_t *majflt)
+{
+	vm_config_t cfg;
+	GError *err = NULL;
+	char *text = g_strconcat(TINY, "set readahead.policy=linux\n"
+				 "set readahead.max=16K\n"
+				 "set cost.page_cache_add=", cost, "\n"
+				 "file a size=16K\n"
+				 "1 open a fd=3\n"
+				 "1 mmap 0x10000 16K r shared fd=3\n"
+				 "1 r 0x10000\n", NULL);
+	ck_assert(vm_config_load(&cfg, "tiny", &err));
+	vm_engine_opts_t opts = { .check = TRUE };
+	vm_engine_t *e = vm_engine_open_memory("t.vmt", text, &cfg, NULL, &opts, &err);
+	ck_assert_msg(e != NULL, "open: %s", err ? err->message : "?");
+	int r = 1;
+	for (unsigned i = 0; i < MAX_EVENTS && r > 0; i++)
+		r = vm_engine_step(e, &err);
+	ck_assert_msg(r == 0, "%s", err ? err->message : "did not finish");
+	vm_machine_t *m = vm_engine_machine(e);
+	uint64_t end = m->now;
+	*majflt = m->c.majflt;
+	ck_assert_uint_eq(m->c.readahead_pages, 3);
+	vm_engine_free(e);
+	g_free(text);
+	return end;
+}
+
+START_TEST(memcg_page_cache_add)
+{
+	uint64_t maj0, maj1;
+	uint64_t t0 = ra_add_end("0", &maj0), t1 = ra_add_end("1ms", &maj1);
+	ck_assert_uint_eq(maj0, 1);
+	ck_assert_uint_eq(maj1, 1);
+	ck_assert_uint_eq(t1 - t0, 4000000);
+}
+END_TEST
+
 static Suite *memcg_suite(void)
 {
 	Suite *s = suite_create("memcg");
@@ -340,6 +389,7 @@ static Suite *memcg_suite(void)
 	tcase_add_loop_test(tc, memcg_case, 0, G_N_ELEMENTS(cases));
 	tcase_add_loop_test(tc, memcg_bad, 0, G_N_ELEMENTS(bad));
 	tcase_add_loop_test(tc, memcg_folio_refs, 0, G_N_ELEMENTS(folio_cases));
+	tcase_add_test(tc, memcg_page_cache_add);
 	suite_add_tcase(s, tc);
 	return s;
 }

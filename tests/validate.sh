@@ -271,6 +271,11 @@ if skipped:
 else:
     off = ["%s %s" % (r["workload"], r["metric"]) for r in rows
            if r["tolerance"] == "exact" and r["verdict"] != "ok"]
+    # the reclaim-cost probe measured the costs the replays use, the
+    # page-cache insertion among them (cost.page_cache_add)
+    c = d["host"]["costs_ns"]
+    if not (c.get("reclaim", 0) > 0 and c.get("page_cache_add", 0) > 0):
+        off.append("costs not measured: %r" % c)
     print("OK" if len(rows) == 5 and not off else "rows %d, off: %s" % (len(rows), off))
 PY
 )
