@@ -200,6 +200,43 @@ static gboolean filled_by_call(const struct vm_read_fills *rf, uint64_t j)
 	return FALSE;
 }
 
+/*
+ * read_pages: the reads of the @nio pages a window added in [@lo, @hi) go
+ * out (after the additions, vm_machine_op_now), a large folio is up to
+ * date when its last block is, and the pages are unlocked: from here on
+ * io_done says whether a page is still being read.
+ */
+static void window_io(vm_machine_t *m, vm_file_t *f, const uint64_t *blocks,
+		      const uint32_t *pfns, uint64_t *done, size_t nio,
+		      gboolean large, uint64_t lo, uint64_t hi)
+{
+	if (nio) {
+		vm_filemap_submit_blocks(m, blocks, nio, VM_DISK_READ, done);
+		for (size_t k = 0; k < nio; k++)
+			m->frames.f[pfns[k]].io_done = done[k];
+	}
+	if (large) {
+		/* a folio is read as one: up to date when its last block is */
+		for (uint64_t i = lo; i < hi; ) {
+			unsigned o = vm_file_folio_order(f, i);
+			uint64_t n = (uint64_t)1 << o, last = 0;
+			if (!o || vm_file_pfn(f, i) == VM_NIL ||
+			    !(m->frames.f[vm_file_pfn(f, i)].flags & VM_FRAME_LOCKED)) {
+				i += n;
+				continue;
+			}
+			for (uint64_t k = 0; k < n; k++)
+				last = MAX(last, m->frames.f[vm_file_pfn(f, i + k)].io_done);
+			for (uint64_t k = 0; k < n; k++)
+				m->frames.f[vm_file_pfn(f, i + k)].io_done = last;
+			i += n;
+		}
+	}
+	for (uint64_t i = lo; i < hi; i++)
+		if (vm_file_pfn(f, i) != VM_NIL)
+			m->frames.f[vm_file_pfn(f, i)].flags &= ~VM_FRAME_LOCKED;
+}
+
 static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			    uint64_t start, uint64_t nr, uint64_t marker,
 			    unsigned order, uint64_t *ready, uint32_t *ra_pages)
@@ -297,42 +334,29 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		 * (cost.page_cache_add, 0 in the built-in profiles) */
 		m->cache_add_ns += (k == n ? 1 : k) * m->cfg.cost_page_cache_add;
 		if (k < n) {
-			/* out of memory: the pages had stay single pages;
-			 * readahead is best effort, the demanded page is not */
+			/* out of memory.  The demanded page's allocation may
+			 * kill; then the window ends with it */
 			if (i + k == idx)
 				break;
+			/* a readahead page's failed (__GFP_NORETRY): Linux's
+			 * page_cache_ra_unbounded stops the window there and
+			 * reads what it added (read_pages); a demanded page
+			 * further on is then allocated on its own, as
+			 * filemap_fault does after the readahead, with the
+			 * pages added so far being read (its reclaim waits
+			 * for them, vmscan.c) and none after it */
+			if (idx < i + k || idx >= end)
+				break;
+			window_io(m, f, blocks, pfns, done, nio, large, start, i + k);
+			nio = 0;
 			order = 0;
-			i += k + 1;
+			i = idx;
+			end = idx + 1;
 			continue;
 		}
 		i += n;
 	}
-	if (nio) {
-		vm_filemap_submit_blocks(m, blocks, nio, VM_DISK_READ, done);
-		for (size_t k = 0; k < nio; k++)
-			m->frames.f[pfns[k]].io_done = done[k];
-	}
-	if (large) {
-		/* a folio is read as one: up to date when its last block is */
-		for (uint64_t i = start; i < end; ) {
-			unsigned o = vm_file_folio_order(f, i);
-			uint64_t n = (uint64_t)1 << o, last = 0;
-			if (!o || vm_file_pfn(f, i) == VM_NIL ||
-			    !(m->frames.f[vm_file_pfn(f, i)].flags & VM_FRAME_LOCKED)) {
-				i += n;
-				continue;
-			}
-			for (uint64_t k = 0; k < n; k++)
-				last = MAX(last, m->frames.f[vm_file_pfn(f, i + k)].io_done);
-			for (uint64_t k = 0; k < n; k++)
-				m->frames.f[vm_file_pfn(f, i + k)].io_done = last;
-			i += n;
-		}
-	}
-	/* from here on io_done says whether a page is still being read */
-	for (uint64_t i = start; i < end; i++)
-		if (vm_file_pfn(f, i) != VM_NIL)
-			m->frames.f[vm_file_pfn(f, i)].flags &= ~VM_FRAME_LOCKED;
+	window_io(m, f, blocks, pfns, done, nio, large, start, end);
 	if (demanded != VM_NIL && vm_frame_read_done(&m->frames.f[demanded]) > *ready)
 		*ready = m->frames.f[demanded].io_done;
 	vm_scratch_put(&m->scratch_read);

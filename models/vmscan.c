@@ -159,6 +159,60 @@ static gboolean wait_pageout(vm_machine_t *m)
 }
 
 /*
+ * Direct reclaim found nothing it can free now and no write in flight,
+ * but pages are being read (a readahead window as large as memory fills
+ * it with pages whose reads have not completed: page_busy).  Linux does
+ * not call the OOM killer on them: should_reclaim_retry counts them as
+ * reclaimable and reclaim_throttle (VMSCAN_THROTTLE_NOPROGRESS) sleeps
+ * until they can go.  The allocation waits for the first of those reads
+ * to complete (m->alloc_wait) and takes its page, clean by then.  A scan
+ * of the frames written so far, on this path only (before an OOM kill).
+ * FALSE when no page is being read.
+ */
+static gboolean wait_read(vm_machine_t *m)
+{
+	vm_frames_t *fr = &m->frames;
+	uint32_t best = VM_NIL;
+	uint64_t when = UINT64_MAX, now = vm_machine_op_now(m);
+	for (uint32_t pfn = 0; pfn < fr->init_to; pfn++) {
+		const vm_frame_t *f = &fr->f[pfn];
+		if (f->kind == VM_FRAME_FILE && f->list != VM_RECLAIM_NONE &&
+		    !(f->flags & (VM_FRAME_LOCKED | VM_FRAME_WRITEBACK |
+				  VM_FRAME_DIRTY)) &&
+		    f->io_done > now && f->io_done < when) {
+			when = f->io_done;
+			best = pfn;
+		}
+	}
+	if (best == VM_NIL)
+		return FALSE;
+	/* on the lists, or set aside by this very scan (busy then) */
+	vm_reclaim_t *rc = vm_memcg_lruvec(m, best);
+	gboolean was_aside = fr->f[best].list == VM_RECLAIM_ASIDE;
+	if (was_aside)
+		vm_reclaim_list_del(fr, &rc->aside, best);
+	else if (!vm_reclaim_take(rc, best))
+		return FALSE;
+	m->alloc_wait = MAX(m->alloc_wait, when);
+	m->c.reclaim_waits++;
+	/* evicted as at the read's completion, when the allocation has it
+	 * (page_busy compares with the operation's clock) */
+	uint64_t was = m->now;
+	m->now = when;
+	vm_vmscan_rc_t r = vm_vmscan_evict(m, best, FALSE);
+	m->now = was;
+	if (r == VM_VMSCAN_FREED) {
+		m->nr_evicted++;
+		return TRUE;
+	}
+	if (was_aside)
+		vm_reclaim_set_aside(rc, best);
+	else
+		vm_reclaim_putback(rc, best);
+	return FALSE;
+}
+
+/*
  * The next victim of global reclaim.  With memory cgroups, from the
  * largest of the machine's lists and the cgroups' (shrink_node_memcgs
  * scans every memcg's lruvec in proportion to its size; taking from the
@@ -238,6 +292,8 @@ gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean direct,
 			writing = 0;   /* none of its writes is in flight now */
 			continue;
 		}
+		if (wait_read(m))
+			continue;
 		/* nothing reclaimable: the OOM killer, unless it is off or
 		 * the allocation may fail (readahead's: __GFP_NORETRY) */
 		if (m->alloc_noretry || !vm_oom_kill(m))
