@@ -147,6 +147,9 @@ static void folio_split(vm_file_t *f, uint64_t idx)
 void vm_file_drop_page(vm_machine_t *m, vm_file_t *f, uint64_t idx)
 {
 	uint32_t pfn = vm_file_pfn(f, idx);
+	if (G_UNLIKELY(f->shmem) && m->hpage_order &&
+	    vm_file_folio_order(f, idx) == m->hpage_order)
+		m->nr_shmem_huge -= (uint64_t)1 << m->hpage_order;
 	folio_split(f, idx);
 	vm_frame_t *fr = &m->frames.f[pfn];
 	g_assert(fr->mapcount == 0);
