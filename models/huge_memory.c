@@ -88,7 +88,10 @@ void vm_huge_init_file(vm_machine_t *m)
 	/* file folios of a huge page's size (cache.folio_max), or shmem
 	 * huge pages (shmem.huge): only then does a file fault look at the
 	 * PMD, so that other runs are what they were */
-	m->thp_file = m->hpage_order &&
+	/* not with several CPUs: their shootdowns do not reach the one
+	 * 2 MiB TLB (as thp.enabled=always is refused there, engine.c), so
+	 * their file folios stay mapped by PTEs */
+	m->thp_file = m->hpage_order && m->cfg.cpus <= 1 &&
 		      (m->folio_order >= m->hpage_order ||
 		       (m->shmem_huge != VM_SHMEM_HUGE_NEVER &&
 			m->shmem_huge != VM_SHMEM_HUGE_DENY));
@@ -377,7 +380,8 @@ void vm_huge_zap_pmd(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 {
 	uint64_t n = vm_huge_nr(m), hvpn = vpn & ~(n - 1);
 	uint64_t pfn = VM_PTE_PFN(*pmd);
-	if (pfn != VM_PFN_ZERO && m->frames.f[pfn].kind == VM_FRAME_FILE) {
+	gboolean file = pfn != VM_PFN_ZERO && m->frames.f[pfn].kind == VM_FRAME_FILE;
+	if (file) {
 		zap_file_pmd(m, p, pmd);
 	} else if (pfn != VM_PFN_ZERO) {
 		for (uint64_t i = 0; i < n; i++) {
@@ -390,7 +394,8 @@ void vm_huge_zap_pmd(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		p->anon_huge -= n;
 	}
 	vm_pt_pmd_set(&m->pt, p->root, hvpn, pmd, 0);
-	drop_deposit(m, p, hvpn);
+	if (!file)   /* a file PMD has none (do_set_pmd on x86) */
+		drop_deposit(m, p, hvpn);
 }
 
 gboolean vm_huge_pmd_whole(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
@@ -508,8 +513,8 @@ gboolean vm_huge_do_set_pmd(vm_machine_t *m, vm_fault_t *vmf, uint64_t *pmd,
 	for (uint64_t i = 1; i < n; i++)
 		if (vm_file_pfn(f, head + i) != hpfn + i)
 			return FALSE;
-	if (!deposit(m, p, hvpn))
-		return FALSE;
+	/* no table deposited beside it: x86 needs none for a file PMD
+	 * (arch_needs_pgtable_deposit), whose split clears it */
 	uint64_t e = VM_PTE_MAKE(hpfn, VM_PTE_P | VM_PTE_A | VM_PTE_HUGE | perm);
 	for (uint64_t i = 0; i < n; i++) {
 		m->frames.f[hpfn + i].mapcount++;
