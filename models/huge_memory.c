@@ -90,7 +90,9 @@ void vm_huge_init_file(vm_machine_t *m)
 	 * PMD, so that other runs are what they were */
 	/* not with several CPUs: their shootdowns do not reach the one
 	 * 2 MiB TLB (as thp.enabled=always is refused there, engine.c), so
-	 * their file folios stay mapped by PTEs */
+	 * their file folios stay mapped by PTEs and shmem gets small pages
+	 * (not refused: the host profile replays two-CPU workloads whatever
+	 * the host's shmem_enabled) */
 	m->thp_file = m->hpage_order && m->cfg.cpus <= 1 &&
 		      (m->folio_order >= m->hpage_order ||
 		       (m->shmem_huge != VM_SHMEM_HUGE_NEVER &&

@@ -329,17 +329,6 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 			    e->cfg.cpus, VM_SMP_MAX_CPUS);
 		return FALSE;
 	}
-	if (e->cfg.cpus > 1 && strcmp(e->cfg.shmem_huge, "never") != 0 &&
-	    strcmp(e->cfg.shmem_huge, "deny") != 0 &&
-	    strcmp(e->cfg.thp_enabled, "never") != 0) {
-		/* as below: shmem huge pages are mapped by PMD */
-		g_set_error(error, VM_ERROR, VM_ERROR_UNSUPPORTED,
-			    "cpus=%u with shmem.huge=%s: huge pages and several "
-			    "CPUs do not go together yet (README, \"What is not "
-			    "there\"); use shmem.huge=never, or cpus=1",
-			    e->cfg.cpus, e->cfg.shmem_huge);
-		return FALSE;
-	}
 	if (e->cfg.cpus > 1 && strcmp(e->cfg.thp_enabled, "always") == 0) {
 		/* the shootdowns (models/smp.c) flush the 4 KiB TLBs of each
 		 * CPU; the 2 MiB TLB (models/huge_memory.c) is one, not per
