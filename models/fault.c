@@ -50,9 +50,13 @@
  * With transparent huge pages on (thp.enabled), an anonymous fault first
  * asks huge_memory.c (create_huge_pmd, wp_huge_pmd), which maps a whole
  * aligned 2 MiB range by its PMD, or splits one, or falls back to the PTE
- * path below (VM_FAULT_FALLBACK).
+ * path below (VM_FAULT_FALLBACK).  A file or shmem fault, where their
+ * folios may be mapped by PMD (m->thp_file), goes through
+ * do_huge_file_fault first: a 2 MiB folio, aligned and whole, is mapped
+ * by one PMD entry (do_set_pmd); otherwise the PTE path goes on with the
+ * page filemap_fault found.
  *
- * Left out for now: userfaultfd, huge pages of files and shmem.
+ * Left out for now: userfaultfd.
  */
 #include "models/memcg.h"
 #include "models/fault.h"

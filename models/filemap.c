@@ -848,7 +848,8 @@ static void map_one(vm_machine_t *m, vm_proc_t *p, uint64_t a, uint32_t pfn,
  * MiB and 16 for the last one (79).  A folio as large as a page-table
  * page is mapped whole all the same (measured: a file written in 2 MiB
  * folios costs 32 faults; Linux maps such a folio with one PMD entry,
- * vmscope, without huge mappings, with its PTEs).
+ * as vmscope does where huge pages are on: fault.c's do_huge_file_fault,
+ * before this path; here it is mapped by its PTEs).
  */
 static uint32_t map_folio(vm_machine_t *m, vm_proc_t *p, const vm_vma_t *v,
 			  vm_file_t *f, uint64_t idx, uint64_t lo, uint64_t hi,

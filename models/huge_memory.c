@@ -40,11 +40,21 @@
  * (Linux defers that to its shrinker), so a later khugepaged collapse
  * copies into a fresh block.
  *
+ * File and shmem folios (the end of this file, called from fault.c's
+ * do_huge_file_fault; shmem.c allocates shmem's): a page-cache folio of
+ * a huge page's order, aligned in the file and the address space, whole
+ * inside the VMA and physically one aligned block, is mapped by one PMD
+ * leaf (do_set_pmd), with no deposited table (x86 needs none for a file
+ * PMD).  Its split clears the PMD, leaving no PTEs (__split_huge_pmd_locked
+ * of a file VMA): the pages fault back in, by PTEs or a PMD again.  Its
+ * pages are counted in rss_file and in file_pmd (FilePmdMapped) or
+ * shmem_pmd (ShmemPmdMapped).
+ *
  * Left out: compaction itself (when no aligned block is free a direct
  * compaction is counted, compact_stall and compact_fail, and the fault
  * falls back), defrag's reclaim, the deferred split queue, mTHP (orders
- * between 0 and 9), PUD mappings, huge pages of files and shmem (mapped
- * with PTEs as before), and swapping a huge page out whole.
+ * between 0 and 9), PUD mappings, file PMDs with thp.enabled=never (Linux
+ * maps them), and swapping a huge page out whole.
  */
 #include <string.h>
 #include "models/huge_memory.h"

@@ -22,7 +22,9 @@
  *   swap.c      swap slots, the swap cache, swap-in and swap-out
  *   vmscan.c    reclaim: choosing victims and freeing them
  *   kswapd.c    background reclaim
- *   huge_memory.c  transparent huge pages (PMD leaves: fault, split, fork)
+ *   huge_memory.c  transparent huge pages (PMD leaves: fault, split, fork;
+ *                  file and shmem folios mapped by PMD)
+ *   shmem.c        shmem huge folios (shmem.huge)
  *   khugepaged.c   collapsing small pages into huge pages
  *   oom.c       the OOM killer and its policies (oom-*.c)
  *   check.c     the invariant checker (--check)
