@@ -19,8 +19,49 @@ typedef struct {
 	uint32_t *swaps;     /* swap entries seen per slot */
 	uint64_t anon, file, swap;
 	uint64_t huge;       /* pages mapped by anonymous PMD leaves */
+	uint64_t file_pmd, shmem_pmd; /* ... by file and shmem folios' */
 	char *err;
 } check_ctx_t;
+
+/* A PMD leaf of a file (or shmem) folio: the VMA's file's folio of a huge
+ * page's order, whole in the cache at the index the address gives, its
+ * frames the aligned block the PMD names; a private mapping's read-only. */
+static void check_file_pmd(check_ctx_t *c, const vm_vma_t *v, uint64_t vpn,
+			   const uint64_t *slot)
+{
+	const vm_machine_t *m = c->m;
+	uint64_t n = vm_huge_nr(m), pfn = VM_PTE_PFN(*slot);
+	const vm_frame_t *fr = &m->frames.f[pfn];
+	vm_file_t *f = v->file >= 0 ? vm_file_get((vm_machine_t *)m, v->file) : NULL;
+	uint64_t idx = v->pgoff + (vpn - v->start);
+	if (!f || fr->owner != f->id) {
+		c->err = g_strdup_printf("pid %u: PMD leaf at page 0x%" G_GINT64_MODIFIER
+					 "x maps a frame of another file", c->p->pid, vpn);
+		return;
+	}
+	if (vm_file_folio_order(f, idx) != m->hpage_order || idx % n ||
+	    !(v->flags & VM_MAP_SHARED ? TRUE : !(*slot & VM_PTE_W))) {
+		c->err = g_strdup_printf("pid %u: PMD leaf at page 0x%" G_GINT64_MODIFIER
+					 "x: file %u page %" G_GUINT64_FORMAT " is not the head "
+					 "of a huge folio (order %u), or is writable in a "
+					 "private mapping", c->p->pid, vpn, f->id, idx,
+					 vm_file_folio_order(f, idx));
+		return;
+	}
+	for (uint64_t i = 0; i < n && !c->err; i++) {
+		if (vm_file_pfn(f, idx + i) != pfn + i)
+			c->err = g_strdup_printf("pid %u: PMD leaf at page 0x%" G_GINT64_MODIFIER
+						 "x: file %u page %" G_GUINT64_FORMAT
+						 " is not cached in frame %" G_GUINT64_FORMAT,
+						 c->p->pid, vpn, f->id, idx + i, pfn + i);
+		c->maps[pfn + i]++;
+	}
+	c->file += n;
+	if (f->shmem)
+		c->shmem_pmd += n;
+	else
+		c->file_pmd += n;
+}
 
 /* A PMD leaf: the huge zero page read-only, or a huge page's aligned
  * block of anonymous frames, each mapped once more, inside one VMA. */
@@ -45,6 +86,10 @@ static void check_huge(void *vctx, uint64_t vpn, uint64_t *slot)
 	if (pfn % n || pfn + n > c->m->frames.nr) {
 		c->err = g_strdup_printf("pid %u: PMD leaf maps unaligned frame %"
 					 G_GUINT64_FORMAT, c->p->pid, pfn);
+		return;
+	}
+	if (c->m->frames.f[pfn].kind == VM_FRAME_FILE) {
+		check_file_pmd(c, v, vpn, slot);
 		return;
 	}
 	for (uint64_t i = 0; i < n && !c->err; i++) {
@@ -118,7 +163,8 @@ static char *check_folios(const vm_machine_t *m, const vm_file_t *f)
 			uint64_t n = (uint64_t)1 << o;
 			if (!o || i < next)
 				continue;   /* a page alone, or inside a checked folio */
-			if (o > m->folio_order || i % n)
+			/* shmem's huge folios are a huge page's order (shmem.c) */
+			if (o > (f->shmem ? m->hpage_order : m->folio_order) || i % n)
 				return g_strdup_printf("file %u: page %" G_GUINT64_FORMAT
 						       " starts a folio of order %u (largest %u)",
 						       f->id, i, o, m->folio_order);
@@ -274,7 +320,7 @@ char *vm_check_machine(vm_machine_t *m)
 		if (p->state != VM_PROC_RUNNING)
 			continue;
 		c.p = p;
-		c.anon = c.file = c.swap = c.huge = 0;
+		c.anon = c.file = c.swap = c.huge = c.file_pmd = c.shmem_pmd = 0;
 		vm_pt_for_each_huge(&m->pt, p->root, 0, UINT64_MAX, check_leaf,
 				    check_huge, &c);
 		if (c.err)
@@ -283,7 +329,13 @@ char *vm_check_machine(vm_machine_t *m)
 			c.err = g_strdup_printf("pid %u: anon_huge=%" G_GUINT64_FORMAT
 						" but PMD leaves map %" G_GUINT64_FORMAT " pages",
 						p->pid, p->anon_huge, c.huge);
-		if (c.anon != p->rss_anon || c.file != p->rss_file)
+		if (!c.err && (c.file_pmd != p->file_pmd || c.shmem_pmd != p->shmem_pmd))
+			c.err = g_strdup_printf("pid %u: file_pmd=%" G_GUINT64_FORMAT
+						" shmem_pmd=%" G_GUINT64_FORMAT " but PMD leaves "
+						"map %" G_GUINT64_FORMAT " file and %"
+						G_GUINT64_FORMAT " shmem pages", p->pid,
+						p->file_pmd, p->shmem_pmd, c.file_pmd, c.shmem_pmd);
+		if (!c.err && (c.anon != p->rss_anon || c.file != p->rss_file))
 			c.err = g_strdup_printf("pid %u: rss_anon=%" G_GUINT64_FORMAT
 						" rss_file=%" G_GUINT64_FORMAT
 						" but the page table maps %" G_GUINT64_FORMAT

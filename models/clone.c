@@ -518,7 +518,8 @@ char *vm_clone_digest(const vm_machine_t *m)
 		const uint64_t st[] = { p->accesses, p->minflt, p->majflt, p->cow_faults,
 					p->rss_anon, p->rss_file, p->swap_pages,
 					p->pt_pages, p->cpu_ns, p->wait_ns, p->sigsegv,
-					p->sigbus };
+					p->sigbus, p->anon_huge, p->file_pmd,
+					p->shmem_pmd };
 		for (size_t j = 0; j < G_N_ELEMENTS(st); j++)
 			put(ck, st[j]);
 		/* the fd table, in fd order (hash order is not state) */
@@ -620,7 +621,8 @@ char *vm_clone_digest(const vm_machine_t *m)
 			put(ck, rv[j]);
 	}
 
-	const uint64_t mv[] = { m->next_block, m->nr_dirty, m->flush_next, m->flush_armed,
+	const uint64_t mv[] = { m->next_block, m->nr_dirty, m->nr_shmem_huge,
+				m->flush_next, m->flush_armed,
 				m->kswapd_state, m->kswapd_failures, m->po_event,
 				m->nr_pageout, m->alloc_wait, m->reclaim_ns,
 				m->oom_exempt, m->nr_evicted,

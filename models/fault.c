@@ -50,9 +50,13 @@
  * With transparent huge pages on (thp.enabled), an anonymous fault first
  * asks huge_memory.c (create_huge_pmd, wp_huge_pmd), which maps a whole
  * aligned 2 MiB range by its PMD, or splits one, or falls back to the PTE
- * path below (VM_FAULT_FALLBACK).
+ * path below (VM_FAULT_FALLBACK).  A file or shmem fault, where their
+ * folios may be mapped by PMD (m->thp_file), goes through
+ * do_huge_file_fault first: a 2 MiB folio, aligned and whole, is mapped
+ * by one PMD entry (do_set_pmd); otherwise the PTE path goes on with the
+ * page filemap_fault found.
  *
- * Left out for now: userfaultfd, huge pages of files and shmem.
+ * Left out for now: userfaultfd.
  */
 #include "models/memcg.h"
 #include "models/fault.h"
@@ -418,6 +422,15 @@ static unsigned do_wp_page(vm_machine_t *m, vm_fault_t *vmf)
 
 /* ---- file and shmem pages -------------------------------------------------- */
 
+/* filemap_fault (filemap.c) for this fault, once: the huge path may have
+ * called it already, before it fell back to PTEs. */
+static unsigned filemap_fault(vm_machine_t *m, vm_fault_t *vmf)
+{
+	if (G_UNLIKELY(vmf->filemap_done))
+		return vmf->filemap_ret;
+	return vm_filemap_fault(m, vmf);
+}
+
 /*
  * do_fault_around: the neighbours of a read fault, in a fault_around window
  * aligned in the virtual address and clipped to the VMA and one page-table
@@ -490,7 +503,7 @@ static void file_outcome(vm_result_t *res, unsigned ret)
  */
 static unsigned do_read_fault(vm_machine_t *m, vm_fault_t *vmf)
 {
-	unsigned ret = vm_filemap_fault(m, vmf);
+	unsigned ret = filemap_fault(m, vmf);
 	if (ret & VM_FAULT_OOM)
 		return oom(vmf->res);
 	file_outcome(vmf->res, ret);
@@ -512,7 +525,7 @@ static unsigned do_read_fault(vm_machine_t *m, vm_fault_t *vmf)
  */
 static unsigned do_cow_fault(vm_machine_t *m, vm_fault_t *vmf)
 {
-	unsigned ret = vm_filemap_fault(m, vmf);
+	unsigned ret = filemap_fault(m, vmf);
 	if (ret & VM_FAULT_OOM)
 		return oom(vmf->res);
 	uint64_t pte = copy_page(m, vmf, vmf->page);
@@ -534,7 +547,7 @@ static unsigned do_cow_fault(vm_machine_t *m, vm_fault_t *vmf)
  */
 static unsigned do_shared_fault(vm_machine_t *m, vm_fault_t *vmf)
 {
-	unsigned ret = vm_filemap_fault(m, vmf);
+	unsigned ret = filemap_fault(m, vmf);
 	if (ret & VM_FAULT_OOM)
 		return oom(vmf->res);
 	vm_writeback_dirty(m, vmf->file, vmf->page);
@@ -556,6 +569,71 @@ static unsigned do_fault(vm_machine_t *m, vm_fault_t *vmf)
 	if (!(vmf->vma->flags & VM_MAP_SHARED))
 		return do_cow_fault(m, vmf);
 	return do_shared_fault(m, vmf);
+}
+
+/* ---- file and shmem folios mapped by PMD -------------------------------------- */
+
+/*
+ * The huge half of a fault on a file (or shmem) VMA, when such folios may
+ * be mapped by PMD (m->thp_file).  Page-cache files have no huge_fault
+ * (create_huge_pmd falls back): a PMD-sized folio is mapped whole by one
+ * PMD entry where finish_fault and filemap_map_pages (filemap_map_pmd)
+ * find the PMD none, by do_set_pmd (huge_memory.c):
+ *
+ *   PMD leaf there (write to a read-only one: wp_huge_pmd) ─► split: the
+ *      PMD is cleared (a file's split leaves no PTEs); a private write
+ *      falls back (do_cow_fault copies 4 KiB), a shared one goes on:
+ *   read, or shared write, PMD none, the huge range aligned and inside the
+ *      VMA (thp_vma_suitable_order) ─► filemap_fault (readahead; shmem
+ *      may allocate a huge folio, shmem.c) ─► the folio of 512 pages,
+ *      aligned and whole ─► one PMD entry (thp_file_mapped); else fall back
+ *      (the PTE path uses the page filemap_fault found)
+ */
+static unsigned do_huge_file_fault(vm_machine_t *m, vm_fault_t *vmf)
+{
+	vm_proc_t *p = vmf->p;
+	const vm_vma_t *v = vmf->vma;
+	gboolean shared = (v->flags & VM_MAP_SHARED) != 0;
+	uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, p->root, vmf->vpn);
+	if (pmd && (*pmd & VM_PTE_HUGE)) {
+		/* do_huge_pmd_wp_page on a file VMA: __split_huge_pmd */
+		vm_huge_split_pmd(m, p, vmf->vpn, pmd);
+		if (!(shared && vmf->acc == VM_ACC_W))
+			return VM_FAULT_FALLBACK;
+	}
+	if ((vmf->acc == VM_ACC_W && !shared) || !vm_huge_file_suitable(m, v, vmf->vpn))
+		return VM_FAULT_FALLBACK;
+	vmf->file = vm_file_get(m, v->file);
+	vmf->pgoff = v->pgoff + (vmf->vpn - v->start);
+	if (vmf->pgoff >= vm_file_pages(vmf->file, m->page_shift))
+		return VM_FAULT_FALLBACK;   /* SIGBUS, on the PTE path */
+	/* a page cached in a smaller folio goes by PTEs, as before */
+	uint32_t cached = vm_filemap_find(vmf->file, vmf->pgoff);
+	if (cached != VM_NIL && vm_file_folio_order(vmf->file, vmf->pgoff) != m->hpage_order)
+		return VM_FAULT_FALLBACK;
+	unsigned nr_new = 0;
+	pmd = vm_pt_pmd_ensure(&m->pt, p->root, vmf->vpn, p->pid, &nr_new);
+	vm_proc_count_tables(m, p, nr_new);
+	vmf->res->new_tables = (uint8_t)(vmf->res->new_tables + nr_new);
+	if (!pmd)
+		return VM_FAULT_OOM;
+	if (*pmd)
+		return VM_FAULT_FALLBACK;   /* a PTE table is there */
+	vmf->prot = prot_bits(v->prot);
+	unsigned ret = vm_filemap_fault(m, vmf);
+	vmf->filemap_done = TRUE;
+	vmf->filemap_ret = ret;
+	if (ret & VM_FAULT_OOM)
+		return VM_FAULT_OOM;
+	/* the allocations of the read may have reclaimed the folio's pages,
+	 * or a table may have been put under the PMD: look again */
+	pmd = vm_pt_pmd_lookup(&m->pt, p->root, vmf->vpn);
+	uint64_t perm = vmf->acc == VM_ACC_W ? vmf->prot | VM_PTE_D
+		      : vmf->file->shmem ? vmf->prot : vmf->prot & ~(uint64_t)VM_PTE_W;
+	if (!pmd || !vm_huge_do_set_pmd(m, vmf, pmd, perm))
+		return VM_FAULT_FALLBACK;
+	file_outcome(vmf->res, ret);
+	return ret & ~(unsigned)VM_FAULT_RETRY;
 }
 
 /* ---- the entry ------------------------------------------------------------- */
@@ -587,6 +665,12 @@ static unsigned handle_mm_fault(vm_machine_t *m, vm_fault_t *vmf)
 		unsigned ret = vm_huge_fault(m, vmf);
 		if (!(ret & VM_FAULT_FALLBACK))
 			return ret & VM_FAULT_OOM ? oom(res) : ret;
+	} else if (G_UNLIKELY(m->thp_file) && v->file >= 0) {
+		unsigned ret = do_huge_file_fault(m, vmf);
+		if (!(ret & VM_FAULT_FALLBACK))
+			return ret & VM_FAULT_OOM ? oom(res) : ret;
+		if (p->state != VM_PROC_RUNNING)
+			return oom(res);
 	}
 	unsigned nr_new = 0;
 	uint64_t *slot = vm_pt_ensure(&m->pt, p->root, vmf->vpn, p->pid, &nr_new);

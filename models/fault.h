@@ -45,6 +45,9 @@ typedef struct vm_fault {
 				  * do_fault_around could map it */
 	uint64_t entry;          /* the PTE the fault set for the page; 0: none */
 	vm_result_t *res;        /* what the fault did */
+	gboolean filemap_done;   /* filemap_fault ran already (the huge file
+				  * path asked first and fell back) ... */
+	unsigned filemap_ret;    /* ... and returned this */
 } vm_fault_t;
 
 /* Resolve a fault of @p on page @vpn for an access of @acc; fills @res

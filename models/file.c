@@ -14,6 +14,7 @@
 #include "models/proc.h"
 #include "models/mmu.h"
 #include "models/mm.h"
+#include "models/huge_memory.h"
 vm_fchunk_t *vm_file_chunk_get(vm_file_t *f, uint64_t idx)
 {
 	uint64_t key = idx >> VM_FILE_CHUNK_SHIFT;
@@ -147,6 +148,9 @@ static void folio_split(vm_file_t *f, uint64_t idx)
 void vm_file_drop_page(vm_machine_t *m, vm_file_t *f, uint64_t idx)
 {
 	uint32_t pfn = vm_file_pfn(f, idx);
+	if (G_UNLIKELY(f->shmem) && m->hpage_order &&
+	    vm_file_folio_order(f, idx) == m->hpage_order)
+		m->nr_shmem_huge -= (uint64_t)1 << m->hpage_order;
 	folio_split(f, idx);
 	vm_frame_t *fr = &m->frames.f[pfn];
 	g_assert(fr->mapcount == 0);
@@ -191,12 +195,22 @@ gboolean vm_file_vma_vpn(const vm_vma_t *v, uint64_t idx, uint64_t *vpn)
 typedef struct {
 	vm_machine_t *m;
 	vm_proc_t *p;
+	uint64_t start, end;   /* the range unmapped (for PMD leaves) */
 } zap_ctx_t;
 
 static void zap_one(void *ctx, uint64_t vpn, uint64_t *pte)
 {
 	zap_ctx_t *z = ctx;
 	vm_mm_zap_pte(z->m, z->p, vpn, pte);
+}
+
+/* A PMD leaf mapping a folio of @f in the range: zap_pmd_range clears it,
+ * whole or in part (a file's split leaves no PTEs). */
+static void zap_huge_one(void *ctx, uint64_t vpn, uint64_t *pmd)
+{
+	zap_ctx_t *z = ctx;
+	if (vm_huge_pmd_whole(z->m, z->p, vpn, pmd, z->start, z->end))
+		vm_huge_zap_pmd(z->m, z->p, vpn, pmd);
 }
 
 /* Unmap every PTE of every process that maps a page of @f at or past @from
@@ -215,8 +229,9 @@ static void unmap_from(vm_machine_t *m, vm_file_t *f, uint64_t from)
 			if (first >= v->end)
 				continue;
 			/* only the PTEs present: a huge mapping costs its pages */
-			zap_ctx_t z = { .m = m, .p = p };
-			vm_pt_for_each(&m->pt, p->root, first, v->end, zap_one, &z);
+			zap_ctx_t z = { .m = m, .p = p, .start = first, .end = v->end };
+			vm_pt_for_each_huge(&m->pt, p->root, first, v->end, zap_one,
+					    G_UNLIKELY(m->thp_seen) ? zap_huge_one : NULL, &z);
 			vm_mmu_tlb_invalidate(m, p, first, v->end - first);
 		}
 	}

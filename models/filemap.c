@@ -41,6 +41,8 @@
 #include "models/vmscan.h"
 #include "models/workingset.h"
 #include "models/fault.h"
+#include "models/huge_memory.h"
+#include "models/shmem.h"
 
 static unsigned ctz_u64(uint64_t n)
 {
@@ -281,6 +283,17 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			order = 0;
 			o = 0;
 		}
+		/* a folio of a huge page's size that a PMD may map is one
+		 * aligned block of frames, as every folio is in Linux; none
+		 * free: the order-0 fallback (page_cache_ra_order) */
+		uint32_t block = VM_NIL;
+		if (G_UNLIKELY(m->thp_file) && o == m->hpage_order) {
+			block = vm_huge_alloc_file(m, f, i);
+			if (block == VM_NIL) {
+				order = 0;
+				o = 0;
+			}
+		}
 		uint64_t n = (uint64_t)1 << o, k;
 		for (k = 0; k < n; k++) {
 			uint64_t j = i + k;
@@ -289,7 +302,8 @@ static uint32_t fill_window(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 			 * and so does its charge to a cgroup (__GFP_NORETRY:
 			 * one round of reclaim, memcg.c) */
 			m->alloc_noretry = j != idx;
-			uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, j);
+			uint32_t pfn = block != VM_NIL ? block + (uint32_t)k :
+				       vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, j);
 			m->alloc_noretry = FALSE;
 			if (pfn == VM_NIL)
 				break;
@@ -410,6 +424,19 @@ static void unmap_page(vm_machine_t *m, vm_file_t *f, uint64_t idx, uint32_t pfn
 			if (p->vma[k].file != (int32_t)f->id || !vm_file_vma_vpn(&p->vma[k], idx, &vpn))
 				continue;
 			uint64_t *pte = vm_pt_lookup(&m->pt, p->root, vpn);
+			if (!pte && G_UNLIKELY(m->thp_seen)) {
+				/* a PMD-mapped folio is unmapped whole
+				 * (try_to_unmap's split_huge_pmd_address of a
+				 * file VMA clears the PMD) */
+				uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, p->root, vpn);
+				uint64_t n = vm_huge_nr(m);
+				if (pmd && (*pmd & VM_PTE_HUGE) && VM_PTE_PFN(*pmd) <= pfn &&
+				    pfn < VM_PTE_PFN(*pmd) + n) {
+					m->nr_reclaim_unmaps++;
+					vm_huge_split_pmd(m, p, vpn, pmd);
+				}
+				continue;
+			}
 			if (pte && (*pte & VM_PTE_P) && VM_PTE_PFN(*pte) == pfn) {
 				if (*pte & VM_PTE_D)
 					vm_writeback_dirty(m, f, pfn);
@@ -564,11 +591,21 @@ uint32_t vm_filemap_grab_folio(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 		o--;
 		n >>= 1;
 	}
+	/* a folio a PMD may map: one aligned block, else a smaller order */
+	uint32_t block = VM_NIL;
+	if (G_UNLIKELY(m->thp_file) && o == m->hpage_order) {
+		block = vm_huge_alloc_file(m, f, idx);
+		if (block == VM_NIL) {
+			o--;
+			n >>= 1;
+		}
+	}
 	if (!o)
 		return vm_filemap_grab(m, f, idx);
 	uint64_t k;
 	for (k = 0; k < n; k++) {
-		uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, idx + k);
+		uint32_t pfn = block != VM_NIL ? block + (uint32_t)k :
+			       vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, idx + k);
 		if (pfn == VM_NIL)
 			break;
 		/* locked until the folio is whole: the allocations of its
@@ -620,6 +657,27 @@ static gboolean ra_cached(void *ctx, uint64_t index)
 }
 
 /*
+ * do_sync_mmap_readahead in a VM_HUGEPAGE VMA (madvise hugepage): "use the
+ * readahead code, even if readahead is disabled": two PMD-sized folios
+ * from the huge page holding @idx (one with MADV_RANDOM), the marker on
+ * the second, laid out at HPAGE_PMD_ORDER (page_cache_ra_order); mmap_miss
+ * is left alone.
+ */
+static vm_ra_window_t hugepage_window(vm_machine_t *m, vm_file_t *f,
+				      uint64_t idx, vm_madv_t advice)
+{
+	uint64_t n = vm_huge_nr(m);
+	vm_ra_state_t *ra = &f->ra;
+	ra->start = idx & ~(n - 1);
+	ra->size = advice == VM_MADV_RANDOM ? n : 2 * n;
+	ra->async_size = n;
+	ra->order = m->hpage_order;
+	return (vm_ra_window_t){ .start = ra->start, .nr = ra->size,
+				 .marker = ra->start + ra->size - ra->async_size,
+				 .reason = VM_RA_READAROUND, .order = m->hpage_order };
+}
+
+/*
  * filemap_fault: the page of a fault on a file mapping, found in the page
  * cache or read with the mmap readahead protocol (Linux's filemap_fault,
  * do_sync_mmap_readahead and do_async_mmap_readahead; read() has its own,
@@ -656,9 +714,25 @@ unsigned vm_filemap_fault(vm_machine_t *m, vm_fault_t *vmf)
 	vm_ra_window_t w;
 
 	vmf->uptodate = FALSE;
+	if (pfn == VM_NIL && G_UNLIKELY(m->thp_file) && f->shmem) {
+		/* shmem_get_folio_gfp: a huge folio for the aligned range
+		 * when shmem.huge allows it (shmem.c); zeroed, minor */
+		pfn = vm_shmem_alloc_huge(m, vmf);
+		if (pfn != VM_NIL) {
+			vmf->ready = m->now;
+			res->why = VM_WHY_FILE_HOLE;
+			res->cost += vm_huge_nr(m) * m->cfg.cost_page_copy;
+			vmf->page = pfn;
+			return 0;
+		}
+	}
 	if (pfn == VM_NIL) {
 		/* do_sync_mmap_readahead */
-		w = vm_ra_mmap_fault_miss(&m->ra, &f->ra, &q, idx, advice);
+		if (G_UNLIKELY(m->thp_file) && (vmf->vma->flags & VM_VMA_HUGEPAGE) &&
+		    !f->shmem && m->folio_order >= m->hpage_order)
+			w = hugepage_window(m, f, idx, advice);
+		else
+			w = vm_ra_mmap_fault_miss(&m->ra, &f->ra, &q, idx, advice);
 		pfn = vm_filemap_fill_order(m, f, idx, w.start, w.nr, w.marker,
 					    w.order, &vmf->ready, &ra_pages);
 		/* the OOM killer took this very process while it read: its
@@ -808,7 +882,8 @@ static void map_one(vm_machine_t *m, vm_proc_t *p, uint64_t a, uint32_t pfn,
  * MiB and 16 for the last one (79).  A folio as large as a page-table
  * page is mapped whole all the same (measured: a file written in 2 MiB
  * folios costs 32 faults; Linux maps such a folio with one PMD entry,
- * vmscope, without huge mappings, with its PTEs).
+ * as vmscope does where huge pages are on: fault.c's do_huge_file_fault,
+ * before this path; here it is mapped by its PTEs).
  */
 static uint32_t map_folio(vm_machine_t *m, vm_proc_t *p, const vm_vma_t *v,
 			  vm_file_t *f, uint64_t idx, uint64_t lo, uint64_t hi,

@@ -104,6 +104,11 @@ static void copy_huge(void *vctx, uint64_t vpn, uint64_t *slot)
 	fork_ctx_t *f = vctx;
 	if (f->oom)
 		return;
+	/* copy_huge_pmd: a file folio's PMD is not copied, the child
+	 * faults it in again */
+	if (VM_PTE_PFN(*slot) != VM_PFN_ZERO &&
+	    f->m->frames.f[VM_PTE_PFN(*slot)].kind == VM_FRAME_FILE)
+		return;
 	gboolean wp = FALSE;
 	if (!vm_huge_copy_pmd(f->m, f->parent, f->child, vpn, slot, &wp))
 		f->oom = TRUE;
@@ -111,13 +116,14 @@ static void copy_huge(void *vctx, uint64_t vpn, uint64_t *slot)
 		f->protected_pages++;
 }
 
-/* A PMD leaf in a private file VMA: none (file huge pages are not
- * mapped by PMD); an anonymous one has anonymous pages. */
+/* A PMD leaf in a private file VMA: a file folio's (read-only, not
+ * anonymous), or an anonymous huge page's. */
 static void find_anon_huge(void *vctx, uint64_t vpn, uint64_t *slot)
 {
 	fork_ctx_t *f = vctx;
 	(void)vpn;
-	if (VM_PTE_PFN(*slot) != VM_PFN_ZERO)
+	if (VM_PTE_PFN(*slot) != VM_PFN_ZERO &&
+	    f->m->frames.f[VM_PTE_PFN(*slot)].kind != VM_FRAME_FILE)
 		f->has_anon = TRUE;
 }
 

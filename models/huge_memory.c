@@ -40,11 +40,21 @@
  * (Linux defers that to its shrinker), so a later khugepaged collapse
  * copies into a fresh block.
  *
+ * File and shmem folios (the end of this file, called from fault.c's
+ * do_huge_file_fault; shmem.c allocates shmem's): a page-cache folio of
+ * a huge page's order, aligned in the file and the address space, whole
+ * inside the VMA and physically one aligned block, is mapped by one PMD
+ * leaf (do_set_pmd), with no deposited table (x86 needs none for a file
+ * PMD).  Its split clears the PMD, leaving no PTEs (__split_huge_pmd_locked
+ * of a file VMA): the pages fault back in, by PTEs or a PMD again.  Its
+ * pages are counted in rss_file and in file_pmd (FilePmdMapped) or
+ * shmem_pmd (ShmemPmdMapped).
+ *
  * Left out: compaction itself (when no aligned block is free a direct
  * compaction is counted, compact_stall and compact_fail, and the fault
  * falls back), defrag's reclaim, the deferred split queue, mTHP (orders
- * between 0 and 9), PUD mappings, huge pages of files and shmem (mapped
- * with PTEs as before), and swapping a huge page out whole.
+ * between 0 and 9), PUD mappings, file PMDs with thp.enabled=never (Linux
+ * maps them), and swapping a huge page out whole.
  */
 #include <string.h>
 #include "models/huge_memory.h"
@@ -55,6 +65,9 @@
 #include "models/kswapd.h"
 #include "models/khugepaged.h"
 #include "models/memcg.h"
+#include "models/file.h"
+#include "models/filemap.h"
+#include "models/writeback.h"
 
 void vm_huge_init(vm_machine_t *m)
 {
@@ -65,6 +78,11 @@ void vm_huge_init(vm_machine_t *m)
 	m->thp_defrag = strcmp(c->thp_defrag, "always") == 0 ? 2 :
 			strcmp(c->thp_defrag, "never") == 0 ||
 			strcmp(c->thp_defrag, "defer") == 0 ? 0 : 1;
+	static const char *const shmem_words[] = {
+		"never", "always", "within_size", "advise", "deny", "force" };
+	for (unsigned i = 0; i < G_N_ELEMENTS(shmem_words); i++)
+		if (strcmp(c->shmem_huge, shmem_words[i]) == 0)
+			m->shmem_huge = (uint8_t)i;
 	unsigned order = c->mmu_levels >= 2 ? c->mmu_bits[c->mmu_levels - 1] : 0;
 	/* never: nothing is set up, so that a machine without huge pages
 	 * is the machine it always was */
@@ -73,6 +91,22 @@ void vm_huge_init(vm_machine_t *m)
 		return;
 	m->hpage_order = order;
 	vm_frames_init_blocks(&m->frames, order);
+}
+
+void vm_huge_init_file(vm_machine_t *m)
+{
+	/* file folios of a huge page's size (cache.folio_max), or shmem
+	 * huge pages (shmem.huge): only then does a file fault look at the
+	 * PMD, so that other runs are what they were */
+	/* not with several CPUs: their shootdowns do not reach the one
+	 * 2 MiB TLB (as thp.enabled=always is refused there, engine.c), so
+	 * their file folios stay mapped by PTEs and shmem gets small pages
+	 * (not refused: the host profile replays two-CPU workloads whatever
+	 * the host's shmem_enabled) */
+	m->thp_file = m->hpage_order && m->cfg.cpus <= 1 &&
+		      (m->folio_order >= m->hpage_order ||
+		       (m->shmem_huge != VM_SHMEM_HUGE_NEVER &&
+			m->shmem_huge != VM_SHMEM_HUGE_DENY));
 }
 
 gboolean vm_huge_vma_allowable(const vm_machine_t *m, const vm_vma_t *v,
@@ -87,8 +121,12 @@ gboolean vm_huge_vma_allowable(const vm_machine_t *m, const vm_vma_t *v,
 	return lo >= v->start && lo + n <= v->end;
 }
 
-uint32_t vm_huge_alloc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
-		       gboolean direct_compact)
+/* An aligned block of 2^hpage_order free frames made @kind for @owner at
+ * @index, charged to the current cgroup (__GFP_NORETRY) and committed;
+ * VM_NIL when none is free (compaction counted when @direct_compact). */
+static uint32_t alloc_block(vm_machine_t *m, vm_frame_kind_t kind,
+			    uint32_t owner, uint64_t index,
+			    gboolean direct_compact, uint16_t *cgp)
 {
 	uint64_t n = vm_huge_nr(m);
 	vm_frames_t *fr = &m->frames;
@@ -109,8 +147,33 @@ uint32_t vm_huge_alloc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	uint16_t cg = G_UNLIKELY(m->nr_memcg) ? m->cur_memcg : 0;
 	if (cg && !vm_memcg_charge_noretry(m, n))
 		return VM_NIL;
-	uint32_t pfn = vm_frames_alloc_block(fr, VM_FRAME_ANON, p->pid, vpn);
+	uint32_t pfn = vm_frames_alloc_block(fr, kind, owner, index);
 	g_assert(pfn != VM_NIL);
+	*cgp = cg;
+	return pfn;
+}
+
+/* The allocation's aftermath: kswapd woken below the low watermark, the
+ * peak of used memory. */
+static void block_taken(vm_machine_t *m)
+{
+	vm_frames_t *fr = &m->frames;
+	if (m->reclaim && fr->nr_free < m->wm_low)
+		vm_kswapd_wake(m);
+	uint64_t used = fr->nr - fr->nr_free;
+	if (used > m->c.peak_used_pages)
+		m->c.peak_used_pages = used;
+}
+
+uint32_t vm_huge_alloc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+		       gboolean direct_compact)
+{
+	uint64_t n = vm_huge_nr(m);
+	uint16_t cg = 0;
+	uint32_t pfn = alloc_block(m, VM_FRAME_ANON, p->pid, vpn, direct_compact, &cg);
+	if (pfn == VM_NIL)
+		return VM_NIL;
+	vm_frames_t *fr = &m->frames;
 	for (uint64_t i = 0; i < n; i++) {
 		vm_frame_t *f = &fr->f[pfn + i];
 		f->flags |= VM_FRAME_DIRTY;
@@ -123,11 +186,19 @@ uint32_t vm_huge_alloc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	for (uint64_t i = 0; i < n; i++)
 		vm_reclaim_add(vm_memcg_lruvec(m, (uint32_t)(pfn + i)),
 			       (uint32_t)(pfn + i));
-	if (m->reclaim && fr->nr_free < m->wm_low)
-		vm_kswapd_wake(m);
-	uint64_t used = fr->nr - fr->nr_free;
-	if (used > m->c.peak_used_pages)
-		m->c.peak_used_pages = used;
+	block_taken(m);
+	return pfn;
+}
+
+uint32_t vm_huge_alloc_file(vm_machine_t *m, vm_file_t *f, uint64_t index)
+{
+	uint16_t cg = 0;
+	uint32_t pfn = alloc_block(m, VM_FRAME_FILE, f->id, index, FALSE, &cg);
+	if (pfn == VM_NIL)
+		return VM_NIL;
+	for (uint64_t i = 0; cg && i < vm_huge_nr(m); i++)
+		vm_memcg_commit(m, (uint32_t)(pfn + i), cg);
+	block_taken(m);
 	return pfn;
 }
 
@@ -276,6 +347,14 @@ void vm_huge_split_pmd(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	uint64_t n = vm_huge_nr(m), hvpn = vpn & ~(n - 1);
 	uint64_t e = *pmd, pfn = VM_PTE_PFN(e);
 	g_assert(e & VM_PTE_HUGE);
+	if (pfn != VM_PFN_ZERO && m->frames.f[pfn].kind == VM_FRAME_FILE) {
+		/* __split_huge_pmd_locked of a file VMA: the PMD is cleared,
+		 * no PTEs take its place; its pages fault back in */
+		vm_huge_zap_pmd(m, p, hvpn, pmd);
+		m->c.thp_split_pmd++;
+		vm_mmu_tlb_invalidate(m, p, hvpn, n);
+		return;
+	}
 	uint64_t bits = e & (VM_PTE_P | VM_PTE_PERM | VM_PTE_A | VM_PTE_D);
 	uint32_t id = vm_pt_withdraw(&m->pt, p->root, hvpn);
 	uint64_t *pte = vm_pt_table_entries(&m->pt, id);
@@ -290,12 +369,35 @@ void vm_huge_split_pmd(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	vm_mmu_flush_pmd_range(m, p, hvpn, n);
 }
 
+/* The pages of a file (or shmem) folio that the PMD leaf @pmd of @p maps
+ * lose that mapping; a dirty bit moves to them (as try_to_unmap's). */
+static void zap_file_pmd(vm_machine_t *m, vm_proc_t *p, const uint64_t *pmd)
+{
+	uint64_t n = vm_huge_nr(m), pfn = VM_PTE_PFN(*pmd);
+	vm_file_t *f = vm_file_get(m, (int32_t)m->frames.f[pfn].owner);
+	for (uint64_t i = 0; i < n; i++) {
+		vm_frame_t *fr = &m->frames.f[pfn + i];
+		g_assert(fr->mapcount > 0);
+		if (*pmd & VM_PTE_D)
+			vm_writeback_dirty(m, f, (uint32_t)(pfn + i));
+		fr->mapcount--;
+	}
+	p->rss_file -= n;
+	if (f->shmem)
+		p->shmem_pmd -= n;
+	else
+		p->file_pmd -= n;
+}
+
 void vm_huge_zap_pmd(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		     uint64_t *pmd)
 {
 	uint64_t n = vm_huge_nr(m), hvpn = vpn & ~(n - 1);
 	uint64_t pfn = VM_PTE_PFN(*pmd);
-	if (pfn != VM_PFN_ZERO) {
+	gboolean file = pfn != VM_PFN_ZERO && m->frames.f[pfn].kind == VM_FRAME_FILE;
+	if (file) {
+		zap_file_pmd(m, p, pmd);
+	} else if (pfn != VM_PFN_ZERO) {
 		for (uint64_t i = 0; i < n; i++) {
 			vm_frame_t *f = &m->frames.f[pfn + i];
 			g_assert(f->mapcount > 0);
@@ -306,7 +408,8 @@ void vm_huge_zap_pmd(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		p->anon_huge -= n;
 	}
 	vm_pt_pmd_set(&m->pt, p->root, hvpn, pmd, 0);
-	drop_deposit(m, p, hvpn);
+	if (!file)   /* a file PMD has none (do_set_pmd on x86) */
+		drop_deposit(m, p, hvpn);
 }
 
 gboolean vm_huge_pmd_whole(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
@@ -387,4 +490,62 @@ void vm_huge_split_at(vm_machine_t *m, vm_proc_t *p, uint64_t vpn)
 	uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, p->root, vpn);
 	if (pmd && (*pmd & VM_PTE_HUGE))
 		vm_huge_split_pmd(m, p, vpn, pmd);
+}
+
+/* ---- file and shmem folios mapped by PMD --------------------------------- */
+
+gboolean vm_huge_file_suitable(const vm_machine_t *m, const vm_vma_t *v,
+			       uint64_t vpn)
+{
+	uint64_t n = vm_huge_nr(m), lo = vpn & ~(n - 1);
+	/* vma_thp_disabled: MADV_NOHUGEPAGE refuses PMD mappings even of a
+	 * folio already cached (do_set_pmd) */
+	if (!n || (v->flags & VM_VMA_NOHUGEPAGE))
+		return FALSE;
+	/* thp_vma_suitable_order: the file offset and the address agree
+	 * modulo a huge page, and the aligned range lies inside the VMA */
+	if ((v->start - v->pgoff) & (n - 1))
+		return FALSE;
+	return lo >= v->start && lo + n <= v->end;
+}
+
+gboolean vm_huge_do_set_pmd(vm_machine_t *m, vm_fault_t *vmf, uint64_t *pmd,
+			    uint64_t perm)
+{
+	vm_proc_t *p = vmf->p;
+	vm_file_t *f = vmf->file;
+	uint64_t n = vm_huge_nr(m), hvpn = vmf->vpn & ~(n - 1);
+	uint64_t head = vm_file_folio_head(f, vmf->pgoff);
+	if (*pmd || vm_file_folio_order(f, vmf->pgoff) != m->hpage_order ||
+	    head != vmf->pgoff - (vmf->vpn - hvpn) ||
+	    head + n > vm_file_pages(f, m->page_shift))
+		return FALSE;
+	/* a folio is physically contiguous: one PMD entry names its frames */
+	uint32_t hpfn = vm_file_pfn(f, head);
+	if (hpfn == VM_NIL || hpfn % n)
+		return FALSE;
+	for (uint64_t i = 1; i < n; i++)
+		if (vm_file_pfn(f, head + i) != hpfn + i)
+			return FALSE;
+	/* no table deposited beside it: x86 needs none for a file PMD
+	 * (arch_needs_pgtable_deposit), whose split clears it */
+	uint64_t e = VM_PTE_MAKE(hpfn, VM_PTE_P | VM_PTE_A | VM_PTE_HUGE | perm);
+	for (uint64_t i = 0; i < n; i++) {
+		m->frames.f[hpfn + i].mapcount++;
+		if (perm & VM_PTE_D)   /* a write fault's folio: dirty as a whole */
+			vm_writeback_dirty(m, f, (uint32_t)(hpfn + i));
+		vm_filemap_used(m, (uint32_t)(hpfn + i));
+	}
+	p->rss_file += n;
+	if (f->shmem)
+		p->shmem_pmd += n;
+	else
+		p->file_pmd += n;
+	vm_pt_pmd_set(&m->pt, p->root, hvpn, pmd, e);
+	m->thp_seen = TRUE;
+	m->c.thp_file_mapped++;
+	vmf->res->pfn = (uint32_t)(hpfn + (vmf->vpn - hvpn));
+	vmf->res->huge = 1;
+	vmf->entry = e;
+	return TRUE;
 }

@@ -69,4 +69,27 @@ void vm_huge_split_at(vm_machine_t *m, vm_proc_t *p, uint64_t vpn);
 uint32_t vm_huge_alloc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		       gboolean direct_compact);
 
+/* After vm_huge_init and m->folio_order: may file or shmem folios be
+ * mapped by PMD (m->thp_file)? */
+void vm_huge_init_file(vm_machine_t *m);
+
+/* An aligned block of frames for a huge page-cache (or shmem) folio of @f
+ * at @index (aligned), not yet on the reclaim lists; VM_NIL when no
+ * aligned block is free. */
+uint32_t vm_huge_alloc_file(vm_machine_t *m, vm_file_t *f, uint64_t index);
+
+/* May a PMD of file VMA @v map the huge page holding @vpn (not
+ * MADV_NOHUGEPAGE; thp_vma_suitable_order: aligned, inside @v)? */
+gboolean vm_huge_file_suitable(const vm_machine_t *m, const vm_vma_t *v,
+			       uint64_t vpn);
+
+/* do_set_pmd: map the folio of vmf->file holding vmf->pgoff by the none
+ * PMD @pmd of vmf->p, with @perm (VM_PTE_* bits; D: a write fault's,
+ * dirtying the folio), when it is a huge page's size, whole in the file,
+ * aligned with the address and physically contiguous.  FALSE: not (the
+ * fault goes on with PTEs).  Counts thp_file_mapped, FilePmdMapped or
+ * ShmemPmdMapped, RSS; sets vmf->entry and res->pfn. */
+gboolean vm_huge_do_set_pmd(vm_machine_t *m, vm_fault_t *vmf, uint64_t *pmd,
+			    uint64_t perm);
+
 #endif

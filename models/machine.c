@@ -119,6 +119,7 @@ vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 	m->folio_order = 0;
 	while (cfg->cache_folio_max >> m->page_shift >> m->folio_order > 1)
 		m->folio_order++;
+	vm_huge_init_file(m);
 	const vm_reclaim_ops_t *rops = vm_reclaim_policy_find(cfg->reclaim_policy);
 	g_assert(rops);
 	if (!(rops->policy.flags & VM_POLICY_NEEDS_FUTURE))

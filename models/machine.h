@@ -22,7 +22,9 @@
  *   swap.c      swap slots, the swap cache, swap-in and swap-out
  *   vmscan.c    reclaim: choosing victims and freeing them
  *   kswapd.c    background reclaim
- *   huge_memory.c  transparent huge pages (PMD leaves: fault, split, fork)
+ *   huge_memory.c  transparent huge pages (PMD leaves: fault, split, fork;
+ *                  file and shmem folios mapped by PMD)
+ *   shmem.c        shmem huge folios (shmem.huge)
  *   khugepaged.c   collapsing small pages into huge pages
  *   oom.c       the OOM killer and its policies (oom-*.c)
  *   check.c     the invariant checker (--check)
@@ -99,6 +101,10 @@ typedef struct {
 	uint64_t thp_collapse_alloc_failed, thp_split_pmd, thp_zero_page_maps;
 	uint64_t compact_stall, compact_fail, khugepaged_full_scans, khugepaged_ns;
 	uint64_t tlb_l1_2m_hits, tlb_l2_2m_hits;
+	/* file and shmem huge pages (huge_memory.c): shmem huge folios
+	 * allocated and fallen back from (Linux counts only shmem's under
+	 * these names), and PMD mappings of file or shmem folios made */
+	uint64_t thp_file_alloc, thp_file_fallback, thp_file_mapped;
 } vm_counters_t;
 
 /* The latest eviction and OOM kill, for narration. */
@@ -167,6 +173,12 @@ typedef struct vm_machine {
 				  * fault compacts (counted) */
 	uint32_t hpage_order;    /* pages a PMD maps, as an order (0: no PMD
 				  * level, no huge pages) */
+	uint8_t shmem_huge;      /* VM_SHMEM_HUGE_* of shmem.huge */
+	uint64_t nr_shmem_huge;  /* shmem pages in huge folios (meminfo's
+				  * ShmemHugePages) */
+	gboolean thp_file;       /* file or shmem folios may be mapped by PMD
+				  * (huge pages on, and cache.folio_max of a
+				  * huge page or shmem.huge allowing them) */
 	uint64_t khugepaged_next;  /* its next wake-up (VM_EV_KHUGEPAGED), 0 */
 	uint32_t khugepaged_pid;   /* where its scan stands: process ... */
 	uint64_t khugepaged_vpn;   /* ... and address */

@@ -89,6 +89,9 @@ typedef struct {
 	char thp_defrag[VM_CONFIG_WORD];     /* always, defer, defer+madvise,
 					      * madvise or never */
 	gboolean thp_use_zero_page;          /* .../use_zero_page */
+	char shmem_huge[VM_CONFIG_WORD];     /* shmem_enabled / tmpfs huge=:
+					      * never, always, within_size,
+					      * advise, deny or force */
 	uint64_t khugepaged_scan_sleep;      /* ns: scan_sleep_millisecs */
 	uint32_t khugepaged_pages_to_scan;   /* pages per wake-up */
 	uint32_t khugepaged_max_ptes_none;   /* empty PTEs a collapse fills */
@@ -99,5 +102,8 @@ typedef struct {
 
 /* thp_enabled as a number (huge_memory.c): */
 enum { VM_THP_NEVER, VM_THP_MADVISE, VM_THP_ALWAYS };
+/* shmem_huge as a number (huge_memory.c), in shmem_huge_words' order */
+enum { VM_SHMEM_HUGE_NEVER, VM_SHMEM_HUGE_ALWAYS, VM_SHMEM_HUGE_WITHIN_SIZE,
+       VM_SHMEM_HUGE_ADVISE, VM_SHMEM_HUGE_DENY, VM_SHMEM_HUGE_FORCE };
 
 #endif

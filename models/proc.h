@@ -44,6 +44,9 @@ struct vm_proc {
 	uint64_t sigsegv, sigbus;
 	uint64_t anon_huge;      /* pages mapped by PMD leaves of anonymous
 				  * huge pages: smaps' AnonHugePages */
+	uint64_t file_pmd, shmem_pmd; /* pages mapped by PMD leaves of file
+				  * and shmem folios: smaps' FilePmdMapped
+				  * and ShmemPmdMapped */
 	GHashTable *fds;         /* fd -> vm_file_t*, NULL until the first open */
 	/* Threads (`clone`): a thread is a vm_proc_t of its own for its
 	 * statistics (accesses, faults, CPU time: RUSAGE_THREAD), with no

@@ -5,6 +5,7 @@
  * background writeback).  A page written into a hole gets its disk block
  * only when it is written back (ext4's delayed allocation).
  */
+#include "models/huge_memory.h"
 #include "models/writeback.h"
 #include "models/filemap.h"
 #include "models/proc.h"
@@ -38,6 +39,18 @@ static void mkclean(vm_machine_t *m, vm_file_t *f, uint64_t idx, uint32_t pfn)
 			if (p->vma[k].file != (int32_t)f->id || !vm_file_vma_vpn(&p->vma[k], idx, &vpn))
 				continue;
 			uint64_t *pte = vm_pt_lookup(&m->pt, p->root, vpn);
+			if (!pte && G_UNLIKELY(m->thp_seen)) {
+				/* page_vma_mkclean_one of a PMD-mapped folio:
+				 * the PMD is write-protected and cleaned */
+				uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, p->root, vpn);
+				uint64_t n = vm_huge_nr(m);
+				if (pmd && (*pmd & VM_PTE_HUGE) && (*pmd & VM_PTE_W) &&
+				    VM_PTE_PFN(*pmd) <= pfn && pfn < VM_PTE_PFN(*pmd) + n) {
+					*pmd &= ~(uint64_t)(VM_PTE_W | VM_PTE_D);
+					vm_mmu_tlb_invalidate(m, p, vpn & ~(n - 1), n);
+				}
+				continue;
+			}
 			if (pte && (*pte & VM_PTE_P) && VM_PTE_PFN(*pte) == pfn &&
 			    (*pte & VM_PTE_W)) {
 				*pte &= ~(uint64_t)(VM_PTE_W | VM_PTE_D);

@@ -73,6 +73,9 @@ typedef struct {
 				    * then, or when set away from its default
 				    * (so that one-CPU outputs stay as they
 				    * were before these keys existed) */
+	gboolean quiet;            /* listed only when set away from its
+				    * default (shmem.huge: outputs stay as
+				    * they were before the key existed) */
 	const char *const *words;  /* KEY_WORD: the words it takes, NULL-ended */
 } cfg_key_t;
 
@@ -106,6 +109,10 @@ typedef struct {
 static const char *const thp_enabled_words[] = { "always", "madvise", "never", NULL };
 static const char *const thp_defrag_words[] = {
 	"always", "defer", "defer+madvise", "madvise", "never", NULL };
+/* .../shmem_enabled and tmpfs's huge= (Documentation/filesystems/tmpfs.rst):
+ * deny and force are the sysfs file's overrides of every mount */
+static const char *const shmem_huge_words[] = {
+	"never", "always", "within_size", "advise", "deny", "force", NULL };
 
 /* Every key, in docs/profiles.md order (the order of dumps and listings). */
 static const cfg_key_t keys[] = {
@@ -180,6 +187,8 @@ static const cfg_key_t keys[] = {
 	K_WORD("thp.enabled", thp_enabled, thp_enabled_words),
 	K_WORD("thp.defrag", thp_defrag, thp_defrag_words),
 	K_BOOL("thp.use_zero_page", thp_use_zero_page),
+	{ .name = "shmem.huge", .type = KEY_WORD, .offset = OFF(shmem_huge),
+	  .words = shmem_huge_words, .quiet = TRUE },
 	/* at least 1 ms: a scan that keeps finding work wakes again after
 	 * it, and at 0 it would wake at the same instant for ever */
 	{ .name = "thp.khugepaged.scan_sleep", .type = KEY_DURATION,
@@ -250,6 +259,7 @@ static const vm_config_t default_profile = {
 	.thp_enabled = "never",
 	.thp_defrag = "madvise",            /* Linux's default */
 	.thp_use_zero_page = TRUE,
+	.shmem_huge = "never",              /* Linux's default shmem_enabled */
 	.khugepaged_scan_sleep = 10 * NS_PER_S,  /* 10000 ms */
 	.khugepaged_pages_to_scan = 4096,   /* HPAGE_PMD_NR * 8 */
 	.khugepaged_max_ptes_none = 511,    /* HPAGE_PMD_NR - 1 */
@@ -1111,12 +1121,12 @@ gboolean vm_config_load(vm_config_t *cfg, const char *name, GError **error)
 gboolean vm_config_key_shown(const vm_config_t *cfg, unsigned i)
 {
 	g_return_val_if_fail(cfg != NULL && i < NR_KEYS, FALSE);
-	if (!keys[i].smp || cfg->cpus > 1)
+	if ((!keys[i].smp && !keys[i].quiet) || (keys[i].smp && cfg->cpus > 1))
 		return TRUE;
 	value_t v, d;
 	read_value(cfg, &keys[i], &v);
 	read_value(&default_profile, &keys[i], &d);
-	if (keys[i].type == KEY_POLICY)
+	if (keys[i].type == KEY_POLICY || keys[i].type == KEY_WORD)
 		return strcmp(v.word, d.word) != 0;
 	return v.n != d.n;
 }

@@ -204,6 +204,8 @@ void vm_host_read(vm_host_t *h, const char *dir)
 		  sizeof(h->thp));
 	bracketed("/sys/kernel/mm/transparent_hugepage/defrag", h->thp_defrag,
 		  sizeof(h->thp_defrag));
+	bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled", h->shmem_huge,
+		  sizeof(h->shmem_huge));
 	h->thp_use_zero_page = read_int("/sys/kernel/mm/transparent_hugepage/use_zero_page");
 	h->khugepaged_scan_ms =
 		read_int("/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs");
@@ -378,6 +380,11 @@ void vm_host_to_config(const vm_host_t *h, vm_config_t *cfg)
 		set(cfg, "thp.enabled", "%s", h->thp);
 	if (*h->thp_defrag)
 		set(cfg, "thp.defrag", "%s", h->thp_defrag);
+	/* shmem_enabled is shared anonymous memory's (shm_mnt's huge=);
+	 * deny and force are its overrides of every mount, as words of
+	 * their own (models/shmem.c) */
+	if (*h->shmem_huge)
+		set(cfg, "shmem.huge", "%s", h->shmem_huge);
 	if (h->thp_use_zero_page >= 0)
 		set(cfg, "thp.use_zero_page", "%s", h->thp_use_zero_page ? "true" : "false");
 	if (h->khugepaged_scan_ms >= 0)

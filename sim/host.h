@@ -42,6 +42,8 @@ typedef struct {
 	gboolean read_ahead_known;   /* FALSE: 128 KiB, Linux's default */
 	gboolean rotational;
 	char thp[16];                /* always, madvise, never, "" */
+	char shmem_huge[16];         /* .../shmem_enabled: never, always,
+				      * within_size, advise, deny, force, "" */
 	char thp_defrag[16];         /* .../transparent_hugepage/defrag, "" */
 	int thp_use_zero_page;       /* .../use_zero_page, -1 unknown */
 	int khugepaged_scan_ms, khugepaged_pages, khugepaged_ptes_none; /* -1 */

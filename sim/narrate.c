@@ -6,6 +6,7 @@
 #include <string.h>
 #include "models/memcg.h"
 #include "sim/narrate.h"
+#include "models/huge_memory.h"
 #include "models/smp.h"
 #include "sim/op.h"
 #include "sim/query.h"
@@ -256,6 +257,15 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 		break;
 	default:
 		break;
+	}
+	if (G_UNLIKELY(res->huge) && res->outcome != VM_OUT_SIGSEGV &&
+	    (res->why == VM_WHY_FILE_READ || res->why == VM_WHY_FILE_CACHED ||
+	     res->why == VM_WHY_FILE_LOCKED || res->why == VM_WHY_FILE_HOLE)) {
+		/* do_set_pmd (models/huge_memory.c) */
+		VM_APPEND_LIT(out, "; folio of ");
+		vm_append_u64(out, vm_huge_nr(vm_engine_machine(e)));
+		VM_APPEND_LIT(out, " pages, aligned and whole: mapped by one PMD "
+			      "entry (no PTE table)");
 	}
 	if (res->refault) {
 		/* mm/workingset.c's decision, as explain's reader asks "why

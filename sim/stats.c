@@ -32,7 +32,8 @@ typedef uint64_t (*global_fn)(vm_engine_t *e, const vm_machine_t *m);
 	C(thp_fault_alloc) C(thp_fault_fallback) C(thp_collapse_alloc) \
 	C(thp_collapse_alloc_failed) C(thp_split_pmd) C(thp_zero_page_maps) \
 	C(compact_stall) C(compact_fail) C(khugepaged_full_scans) C(khugepaged_ns) \
-	C(tlb_l1_2m_hits) C(tlb_l2_2m_hits)
+	C(tlb_l1_2m_hits) C(tlb_l2_2m_hits) C(thp_file_alloc) C(thp_file_fallback) \
+	C(thp_file_mapped)
 
 #define C(field) \
 	static uint64_t g_##field(vm_engine_t *e, const vm_machine_t *m) \
@@ -128,6 +129,30 @@ static uint64_t g_anon_huge_pages(vm_engine_t *e, const vm_machine_t *m)
 		n += m->procs[i]->anon_huge;
 	return n;
 }
+/* /proc/meminfo ShmemHugePages, in pages */
+static uint64_t g_shmem_huge_pages(vm_engine_t *e, const vm_machine_t *m)
+{
+	(void)e;
+	return m->nr_shmem_huge;
+}
+/* /proc/meminfo FilePmdMapped and ShmemPmdMapped, in pages, every process
+ * (Linux's are per folio, counted once however many map it) */
+static uint64_t g_file_pmd_mapped(vm_engine_t *e, const vm_machine_t *m)
+{
+	(void)e;
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < m->nr_procs; i++)
+		n += m->procs[i]->file_pmd;
+	return n;
+}
+static uint64_t g_shmem_pmd_mapped(vm_engine_t *e, const vm_machine_t *m)
+{
+	(void)e;
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < m->nr_procs; i++)
+		n += m->procs[i]->shmem_pmd;
+	return n;
+}
 /* aligned blocks of a huge page's size wholly free (the buddy allocator's
  * free_area at HPAGE_PMD_ORDER); 0 with huge pages off */
 static uint64_t g_free_huge_blocks(vm_engine_t *e, const vm_machine_t *m)
@@ -152,8 +177,10 @@ static const struct {
 	const char *name;
 	global_fn get;
 	gboolean smp;   /* listed by run only with cpus > 1 or threads */
+	gboolean thpfile;   /* ... only where file or shmem folios may be
+			     * mapped by PMD (vm_stats_thpfile_run) */
 } globals[] = {
-#define G(n) { #n, g_##n, FALSE }
+#define G(n) { #n, g_##n, FALSE, FALSE }
 	G(accesses), G(loads), G(stores), G(fetches), G(tlb_l1_hits),
 	G(tlb_l1_misses), G(tlb_l2_hits), G(tlb_l2_misses), G(tlb_flushes),
 	G(walks), G(walk_refs), G(pt_pages), G(pt_pages_peak), G(minflt),
@@ -180,11 +207,21 @@ static const struct {
 #undef G
 	/* several CPUs and threads: after every other, so that the one-CPU
 	 * outputs stay as they were (vm_stats_global_shown) */
-#define GS(n) { #n, g_##n, TRUE }
+#define GS(n) { #n, g_##n, TRUE, FALSE }
 	GS(tlb_shootdowns), GS(ipis_sent), GS(tlb_flush_full), GS(tlb_flush_pages),
 	GS(tlb_lazy_skips),
 #undef GS
+	/* file and shmem huge pages: likewise after every other */
+#define GF(n) { #n, g_##n, FALSE, TRUE }
+	GF(thp_file_alloc), GF(thp_file_fallback), GF(thp_file_mapped),
+	GF(file_pmd_mapped), GF(shmem_pmd_mapped), GF(shmem_huge_pages),
+#undef GF
 };
+
+gboolean vm_stats_thpfile_run(vm_engine_t *e)
+{
+	return vm_engine_machine(e)->thp_file;
+}
 
 gboolean vm_stats_smp_run(vm_engine_t *e)
 {
@@ -194,7 +231,13 @@ gboolean vm_stats_smp_run(vm_engine_t *e)
 
 gboolean vm_stats_global_shown(vm_engine_t *e, unsigned i)
 {
-	return !globals[i].smp || vm_stats_smp_run(e);
+	return (!globals[i].smp || vm_stats_smp_run(e)) &&
+	       (!globals[i].thpfile || vm_stats_thpfile_run(e));
+}
+
+gboolean vm_stats_proc_shown(vm_engine_t *e, unsigned i)
+{
+	return i < VM_STATS_PROC_THPFILE || vm_stats_thpfile_run(e);
 }
 
 unsigned vm_stats_nr_global(void) { return G_N_ELEMENTS(globals); }
@@ -331,6 +374,9 @@ static const char *const proc_names[] = {
 	"pid", "state", "killed_by", "accesses", "minflt", "majflt",
 	"cow_faults", "rss_pages", "rss_anon", "rss_file", "swap_pages",
 	"pt_pages", "cpu_ns", "wait_ns", "anon_huge_pages",
+	/* from VM_STATS_PROC_THPFILE on: only where file or shmem folios may
+	 * be mapped by PMD (vm_stats_proc_shown) */
+	"file_pmd_mapped", "shmem_pmd_mapped",
 };
 static const char *const state_words[] = { "running", "exited", "killed", NULL };
 static const char *const kill_words[] = { "none", "sigsegv", "sigbus", "oom",
@@ -376,6 +422,8 @@ vm_statval_t vm_stats_proc(const vm_proc_t *p, unsigned i)
 	case 12: v.num = p->cpu_ns; break;
 	case 13: v.num = p->wait_ns; break;
 	case 14: v.num = p->anon_huge; break;
+	case 15: v.num = p->file_pmd; break;
+	case 16: v.num = p->shmem_pmd; break;
 	}
 	return v;
 }
@@ -509,6 +557,8 @@ static void write_json(vm_engine_t *e, GString *out)
 	for (uint32_t k = 0; k < m->nr_procs; k++) {
 		g_string_append(out, k ? ",\n  {" : "\n  {");
 		for (unsigned i = 0; i < vm_stats_nr_proc(); i++) {
+			if (!vm_stats_proc_shown(e, i))
+				continue;
 			vm_statval_t v = vm_stats_proc(m->procs[k], i);
 			g_string_append_printf(out, "%s\"%s\": ", i ? ", " : "",
 					       proc_names[i]);
@@ -622,6 +672,8 @@ static void write_text(vm_engine_t *e, GString *out)
 		const vm_proc_t *p = m->procs[k];
 		g_string_append_printf(out, "\nprocess %u\n", p->pid);
 		for (unsigned i = 1; i < vm_stats_nr_proc(); i++) {
+			if (!vm_stats_proc_shown(e, i))
+				continue;
 			vm_statval_t v = vm_stats_proc(p, i);
 			if (v.is_word)
 				g_string_append_printf(out, "  %-20s %s\n",
@@ -696,6 +748,8 @@ static void write_csv(vm_engine_t *e, GString *out)
 					       globals[i].name, globals[i].get(e, vm_engine_machine(e)));
 	for (uint32_t k = 0; k < m->nr_procs; k++)
 		for (unsigned i = 1; i < vm_stats_nr_proc(); i++) {
+			if (!vm_stats_proc_shown(e, i))
+				continue;
 			vm_statval_t v = vm_stats_proc(m->procs[k], i);
 			if (v.is_word)
 				g_string_append_printf(out, "process,%u,%s,%s\n",

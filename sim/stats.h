@@ -28,6 +28,14 @@ uint64_t vm_stats_global(vm_engine_t *e, unsigned i);
  * expect lines and batch see them always). */
 gboolean vm_stats_smp_run(vm_engine_t *e);
 gboolean vm_stats_global_shown(vm_engine_t *e, unsigned i);
+/* File or shmem folios may be mapped by PMD in this run (huge pages on,
+ * and cache.folio_max of a huge page or shmem.huge): their statistics
+ * (thp_file_*, file_pmd_mapped, ...) are listed; likewise. */
+gboolean vm_stats_thpfile_run(vm_engine_t *e);
+/* The per-process statistics from this index on are the file huge-page
+ * ones; vm_stats_proc_shown: is statistic @i listed in this run? */
+#define VM_STATS_PROC_THPFILE 15
+gboolean vm_stats_proc_shown(vm_engine_t *e, unsigned i);
 /* The first @nr globals (at most vm_stats_nr_global()) into @v, in
  * index order: vm_stats_global of each, the machine looked up once. */
 void vm_stats_global_all(vm_engine_t *e, uint64_t *v, unsigned nr);

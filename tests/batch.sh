@@ -109,6 +109,10 @@ values=$(grep '^global,' one.csv | cut -d, -f4 | tr '\n' ',' | sed 's/,$//')
 # run lists them only with several CPUs or threads: 0 here
 stats="$stats,tlb_shootdowns,ipis_sent,tlb_flush_full,tlb_flush_pages,tlb_lazy_skips"
 values="$values,0,0,0,0,0"
+# and the file and shmem huge-page ones (one grid may vary thp.enabled or
+# shmem.huge); run lists them only where such folios may be PMD-mapped
+stats="$stats,thp_file_alloc,thp_file_fallback,thp_file_mapped,file_pmd_mapped,shmem_pmd_mapped,shmem_huge_pages"
+values="$values,0,0,0,0,0,0"
 if [ "$(head -n 1 bel/results.csv)" = "trace,memory,reclaim.policy,ran,killed,stopped,$stats" ]; then
 	ok "results.csv header: trace, each varied key, ran, killed, stopped, every global statistic"
 else

@@ -143,6 +143,7 @@ static const struct {
 	{ "thp.enabled", "never" },
 	{ "thp.defrag", "madvise" },
 	{ "thp.use_zero_page", "true" },
+	{ "shmem.huge", "never" },
 	{ "thp.khugepaged.scan_sleep", "10s" },
 	{ "thp.khugepaged.pages_to_scan", "4096" },
 	{ "thp.khugepaged.max_ptes_none", "511" },

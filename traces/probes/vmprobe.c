@@ -66,6 +66,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -866,6 +867,211 @@ static void w_thp_madvise(void)
 	tr("1 munmap 0x%lx 1M", TRACE_BASE + 2 * MIB);
 }
 
+/* Transparent huge pages on this host (enabled always or madvise), else
+ * skip: vmscope sets up no huge pages with thp.enabled=never. */
+static void need_thp(void)
+{
+	char en[64] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	if (f) {
+		if (!fgets(en, sizeof(en), f))
+			en[0] = '\0';
+		fclose(f);
+	}
+	if (!strstr(en, "[always]") && !strstr(en, "[madvise]"))
+		skip("transparent huge pages are off on this host (%s)",
+		     en[0] ? "never" : "no sysfs file");
+}
+
+/* A /proc/vmstat counter, -1 if absent. */
+static long vmstat(const char *key)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char name[128];
+	long v, r = -1;
+	if (!f)
+		return -1;
+	while (fscanf(f, "%127s %ld", name, &v) == 2)
+		if (strcmp(name, key) == 0)
+			r = v;
+	fclose(f);
+	return r;
+}
+
+/*
+ * File huge mappings: 8 MiB written with 2 MiB write() calls, so that a
+ * kernel with large folios (ext4, 6.16+) caches it in four 2 MiB folios;
+ * mapped shared, MADV_HUGEPAGE, every page read: Linux 6.18 maps each
+ * folio, aligned and whole, by one PMD (do_set_pmd from finish_fault or
+ * filemap_map_pmd): 4 faults, FilePmdMapped 8 MiB (measured: the same
+ * without MADV_HUGEPAGE; none, 4 faults, with MADV_NOHUGEPAGE).  Then a
+ * private mapping of it, read, and one page written: the PMD is cleared
+ * (do_huge_pmd_wp_page on a file VMA) and 4 KiB copied.
+ */
+static void w_thp_file(void)
+{
+	need_thp();
+	size_t len = 8 * MIB;
+	int fd = make_file("data", len, 2 * MIB);
+	char *m = map_aligned(len, PROT_READ, MAP_SHARED, fd, 0);
+	if (madvise(m, len, MADV_HUGEPAGE) != 0)
+		skip("madvise(MADV_HUGEPAGE): %s", strerror(errno));
+	warm_up();
+	snap_t a = snap();
+	sink = touch_read(m, len, (size_t)page);
+	delta_t d = since(a);
+	long pmd = smaps_pages(m, "FilePmdMapped");
+	if (pmd < 0)
+		skip("no FilePmdMapped in /proc/self/smaps (kernel before 4.8?)");
+	row("minflt", d.minflt, "minflt@read-minflt@written", "exact");
+	row("majflt", d.majflt, "majflt@read-majflt@written", "exact");
+	row("file_pmd_pages", pmd, "pid=1:file_pmd_mapped@read", "exact");
+	munmap(m, len);
+	m = map_aligned(len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	madvise(m, len, MADV_HUGEPAGE);
+	sink = touch_read(m, len, (size_t)page);
+	warm_up();
+	a = snap();
+	m[3 * page] = 2;
+	d = since(a);
+	row("private_write_minflt", d.minflt, "minflt-minflt@private", "exact");
+	row("private_file_pmd_pages", smaps_pages(m, "FilePmdMapped"),
+	    "pid=1:file_pmd_mapped", "exact");
+	trace_header("8 MiB written with 2 MiB write() calls, read through a "
+		     "shared mapping advised MADV_HUGEPAGE, then through a "
+		     "private one, one page of which is written");
+	tr("1 open data fd=3 create");
+	for (size_t off = 0; off < len; off += 2 * MIB)
+		tr("1 write 3 %zu 2M", off);
+	tr("1 fsync 3");
+	tr("1 note @written");
+	tr("1 mmap 0x%lx 8M r shared fd=3", TRACE_BASE);
+	tr("1 madvise 0x%lx 8M hugepage", TRACE_BASE);
+	tr("1 seq r 0x%lx 8M", TRACE_BASE);
+	tr("1 note @read");
+	tr("1 munmap 0x%lx 8M", TRACE_BASE);
+	tr("1 mmap 0x%lx 8M rw private fd=3", TRACE_BASE + 16 * MIB);
+	tr("1 madvise 0x%lx 8M hugepage", TRACE_BASE + 16 * MIB);
+	tr("1 seq r 0x%lx 8M", TRACE_BASE + 16 * MIB);
+	tr("1 note @private");
+	tr("1 w 0x%lx", TRACE_BASE + 16 * MIB + 3 * 4096);
+}
+
+/*
+ * The same file cold (dropped from the cache): a fault in a VM_HUGEPAGE
+ * VMA reads two PMD-sized folios around it whatever the readahead
+ * settings (do_sync_mmap_readahead, page_cache_ra_order at
+ * HPAGE_PMD_ORDER), the marker on the second starts the next two:
+ * 1 major fault and 3 minor ones, FilePmdMapped 8 MiB.
+ */
+static void w_thp_file_cold(void)
+{
+	need_thp();
+	size_t len = 8 * MIB;
+	int fd = make_file("data", len, 2 * MIB);
+	evict(fd, len);
+	char *m = map_aligned(len, PROT_READ, MAP_SHARED, fd, 0);
+	if (madvise(m, len, MADV_HUGEPAGE) != 0)
+		skip("madvise(MADV_HUGEPAGE): %s", strerror(errno));
+	warm_up();
+	snap_t a = snap();
+	sink = touch_read(m, len, (size_t)page);
+	delta_t d = since(a);
+	row("majflt", d.majflt, "majflt", "exact");
+	row("minflt", d.minflt, "minflt", "exact");
+	row("file_pmd_pages", smaps_pages(m, "FilePmdMapped"),
+	    "pid=1:file_pmd_mapped", "exact");
+	trace_header("a cold 8 MiB file read through a shared mapping advised "
+		     "MADV_HUGEPAGE");
+	tr("file data size=8M");
+	tr("1 open data fd=3");
+	tr("1 mmap 0x%lx 8M r shared fd=3", TRACE_BASE);
+	tr("1 madvise 0x%lx 8M hugepage", TRACE_BASE);
+	tr("1 seq r 0x%lx 8M", TRACE_BASE);
+}
+
+/* thp-shmem's private tmpfs, unmounted however the probe ends */
+static char shmem_mnt[4096];
+
+static void shmem_umount(void)
+{
+	if (!shmem_mnt[0])
+		return;
+	char f[4200];
+	snprintf(f, sizeof(f), "%s/f", shmem_mnt);
+	unlink(f);
+	umount2(shmem_mnt, MNT_DETACH);
+	rmdir(shmem_mnt);
+	shmem_mnt[0] = '\0';
+}
+
+static void shmem_signal(int sig)
+{
+	shmem_umount();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * shmem huge pages: as root, a private tmpfs mounted with huge=always in
+ * the probe directory (and unmounted at the end, on an error or a
+ * signal too); a 4 MiB file made with ftruncate, mapped shared, every
+ * page written: shmem_fault allocates a 2 MiB folio on the first fault
+ * of each aligned range (thp_file_alloc) and maps it by PMD: 2 faults,
+ * ShmemPmdMapped 4 MiB.  The replay is vmscope's shmem (shared anonymous
+ * memory: Linux's shm_mnt, the same shmem code) with shmem.huge=always.
+ */
+static void w_thp_shmem(void)
+{
+	need_thp();
+	if (geteuid() != 0)
+		skip("mounting a tmpfs with huge=always needs root");
+	snprintf(shmem_mnt, sizeof(shmem_mnt), "%s", path_of("thp-shmem-mnt"));
+	rmdir(shmem_mnt);
+	if (mkdir(shmem_mnt, 0700) != 0) {
+		shmem_mnt[0] = '\0';
+		die("mkdir %s: %s", path_of("thp-shmem-mnt"), strerror(errno));
+	}
+	atexit(shmem_umount);
+	signal(SIGINT, shmem_signal);
+	signal(SIGTERM, shmem_signal);
+	signal(SIGHUP, shmem_signal);
+	if (mount("vmprobe", shmem_mnt, "tmpfs", MS_NOSUID | MS_NODEV,
+		  "huge=always,size=16m,mode=0700") != 0) {
+		int e = errno;
+		rmdir(shmem_mnt);
+		shmem_mnt[0] = '\0';
+		skip("mount -t tmpfs -o huge=always: %s", strerror(e));
+	}
+	char f[4200];
+	snprintf(f, sizeof(f), "%s/f", shmem_mnt);
+	size_t len = 4 * MIB;
+	int fd = open(f, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)len) != 0)
+		die("%s: %s", f, strerror(errno));
+	char *m = map_aligned(len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	long alloc0 = vmstat("thp_file_alloc");
+	warm_up();
+	snap_t a = snap();
+	touch_write(m, len, (size_t)page);
+	delta_t d = since(a);
+	long alloc = vmstat("thp_file_alloc") - alloc0;
+	row("minflt", d.minflt, "minflt", "exact");
+	row("shmem_pmd_pages", smaps_pages(m, "ShmemPmdMapped"),
+	    "pid=1:shmem_pmd_mapped", "exact");
+	if (alloc0 >= 0)
+		row("thp_file_alloc", alloc, "thp_file_alloc", "exact");
+	munmap(m, len);
+	close(fd);
+	shmem_umount();
+	trace_header("a 4 MiB file on a tmpfs mounted huge=always, made with "
+		     "ftruncate and written through a shared mapping (replayed "
+		     "as shared anonymous memory, shmem.huge=always)");
+	tr("set shmem.huge=always");
+	tr("1 mmap 0x%lx 4M rw shared anon", TRACE_BASE);
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+}
+
 /* Shared anonymous memory across fork: the child sees the parent's pages. */
 static void w_fork_shared(void)
 {
@@ -1001,6 +1207,12 @@ static void w_unlink(void)
 	struct sigaction sa = { .sa_handler = on_sigbus };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
+	/* what the loop touches besides the mapping (read_or_bus's jump
+	 * buffer, wherever the link put it; snap()'s pages) is touched
+	 * before, so that it does not count */
+	volatile char here = 0;
+	read_or_bus(&here);
+	warm_up();
 	snap_t a = snap();
 	int bus = 0;
 	for (int i = 0; i < 16; i++)
@@ -1692,6 +1904,9 @@ static const struct {
 	{ "fork-cow", w_fork_cow },
 	{ "fork-shared-anon", w_fork_shared },
 	{ "thp-madvise", w_thp_madvise },
+	{ "thp-file", w_thp_file },
+	{ "thp-file-cold", w_thp_file_cold },
+	{ "thp-shmem", w_thp_shmem },
 	{ "sparse-holes", w_sparse },
 	{ "truncate-sigbus", w_truncate },
 	{ "unlink-mmap", w_unlink },
