@@ -98,12 +98,7 @@ void vm_huge_init_file(vm_machine_t *m)
 	/* file folios of a huge page's size (cache.folio_max), or shmem
 	 * huge pages (shmem.huge): only then does a file fault look at the
 	 * PMD, so that other runs are what they were */
-	/* not with several CPUs: their shootdowns do not reach the one
-	 * 2 MiB TLB (as thp.enabled=always is refused there, engine.c), so
-	 * their file folios stay mapped by PTEs and shmem gets small pages
-	 * (not refused: the host profile replays two-CPU workloads whatever
-	 * the host's shmem_enabled) */
-	m->thp_file = m->hpage_order && m->cfg.cpus <= 1 &&
+	m->thp_file = m->hpage_order &&
 		      (m->folio_order >= m->hpage_order ||
 		       (m->shmem_huge != VM_SHMEM_HUGE_NEVER &&
 			m->shmem_huge != VM_SHMEM_HUGE_DENY));

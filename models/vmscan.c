@@ -160,8 +160,10 @@ static gboolean wait_pageout(vm_machine_t *m)
 
 /*
  * Direct reclaim found nothing it can free now and no write in flight,
- * but pages are being read (a readahead window as large as memory fills
- * it with pages whose reads have not completed: page_busy).  Linux does
+ * but pages are being read ahead (a readahead window as large as memory
+ * fills it with pages whose reads have not completed: page_busy), pages
+ * nobody waits for: a page a process faulted or read on is held by it
+ * (its folio reference), never taken here.  Linux does
  * not call the OOM killer on them: should_reclaim_retry counts them as
  * reclaimable and reclaim_throttle (VMSCAN_THROTTLE_NOPROGRESS) sleeps
  * until they can go.  The allocation waits for the first of those reads
@@ -177,6 +179,7 @@ static gboolean wait_read(vm_machine_t *m)
 	for (uint32_t pfn = 0; pfn < fr->init_to; pfn++) {
 		const vm_frame_t *f = &fr->f[pfn];
 		if (f->kind == VM_FRAME_FILE && f->list != VM_RECLAIM_NONE &&
+		    (f->flags & VM_FRAME_RA_UNUSED) &&
 		    !(f->flags & (VM_FRAME_LOCKED | VM_FRAME_WRITEBACK |
 				  VM_FRAME_DIRTY)) &&
 		    f->io_done > now && f->io_done < when) {

@@ -356,25 +356,34 @@ START_TEST(test_reclaim)
 }
 END_TEST
 
-/* ---- i. several CPUs: file and shmem folios by PTEs (the one 2 MiB TLB is
- * not shot down per CPU: engine.c refuses thp.enabled=always there) ---- */
+/* ---- i. several CPUs: file and shmem folios by PMD too (each CPU has its
+ * 2 MiB TLB, which the shootdowns flush: models/smp.c) ---------------- */
 
 START_TEST(test_smp)
 {
+	/* several CPUs: the same 4 PMD maps as one CPU; thread 2 reads on
+	 * CPU 1 (4 walks to PMD leaves, its own 2 MiB TLB), then thread 1
+	 * unmaps the first 2 MiB: only a PMD leaf went, so one INVLPG on
+	 * each CPU and one IPI (flush_pmd_tlb_range; docs/format.md) */
 	g_autofree char *t = trace("set cpus=2\n",
 		"1 mmap 0x100000000 8M r shared fd=3\n"
 		"1 seq r 0x100000000 8M\n"
-		"1 expect minflt=4 thp_file_mapped=0\n");
+		"1 expect minflt=4 thp_file_mapped=4 file_pmd_mapped=2048\n"
+		"1 clone 2\n"
+		"2 seq r 0x100000000 8M stride=2M\n"
+		"2 expect ipis_sent=0\n"
+		"1 munmap 0x100000000 2M\n"
+		"1 expect ipis_sent=1 tlb_flush_pages=2 tlb_flush_full=0 "
+		"file_pmd_mapped=1536\n");
 	vm_engine_t *e = run(t);
-	ck_assert(!vm_engine_machine(e)->thp_file);
+	ck_assert(vm_engine_machine(e)->thp_file);
 	vm_engine_free(e);
-	/* shmem.huge as well: small pages (a host whose shmem_enabled is
-	 * always still replays the two-CPU workloads) */
+	/* shmem.huge as well: 2 faults for 4 MiB */
 	vm_engine_free(run("vmt 1\nset cpus=2\nset thp.enabled=madvise\n"
 			   "set shmem.huge=always\n"
 			   "1 mmap 0x100000000 4M rw shared anon\n"
 			   "1 seq w 0x100000000 4M\n"
-			   "1 expect minflt=1024 thp_file_alloc=0\n"));
+			   "1 expect minflt=2 thp_file_alloc=2\n"));
 }
 END_TEST
 
