@@ -795,14 +795,9 @@ static void w_fork_cow(void)
 	tr("1 seq w 0x%lx 4M", TRACE_BASE);
 }
 
-/*
- * Transparent huge pages: 8 MiB of anonymous memory given MADV_HUGEPAGE,
- * written (one fault per 2 MiB); fork, the child writes one page (its PMD
- * is split and 4 KiB copied: do_huge_pmd_wp_page); the parent unmaps the
- * first 1 MiB of its second huge page (split: the rest stays, by PTEs).
- * AnonHugePages from smaps, per VMA.
- */
-static void w_thp_madvise(void)
+/* Transparent huge pages on this host (enabled always or madvise), else
+ * skip: vmscope sets up no huge pages with thp.enabled=never. */
+static void need_thp(void)
 {
 	char en[64] = "";
 	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
@@ -814,6 +809,18 @@ static void w_thp_madvise(void)
 	if (!strstr(en, "[always]") && !strstr(en, "[madvise]"))
 		skip("transparent huge pages are off on this host (%s)",
 		     en[0] ? "never" : "no sysfs file");
+}
+
+/*
+ * Transparent huge pages: 8 MiB of anonymous memory given MADV_HUGEPAGE,
+ * written (one fault per 2 MiB); fork, the child writes one page (its PMD
+ * is split and 4 KiB copied: do_huge_pmd_wp_page); the parent unmaps the
+ * first 1 MiB of its second huge page (split: the rest stays, by PTEs).
+ * AnonHugePages from smaps, per VMA.
+ */
+static void w_thp_madvise(void)
+{
+	need_thp();
 	size_t len = 8 * MIB;
 	char *m = map_aligned(len, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -865,22 +872,6 @@ static void w_thp_madvise(void)
 	tr("2 note @child");
 	tr("2 exit");
 	tr("1 munmap 0x%lx 1M", TRACE_BASE + 2 * MIB);
-}
-
-/* Transparent huge pages on this host (enabled always or madvise), else
- * skip: vmscope sets up no huge pages with thp.enabled=never. */
-static void need_thp(void)
-{
-	char en[64] = "";
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-	if (f) {
-		if (!fgets(en, sizeof(en), f))
-			en[0] = '\0';
-		fclose(f);
-	}
-	if (!strstr(en, "[always]") && !strstr(en, "[madvise]"))
-		skip("transparent huge pages are off on this host (%s)",
-		     en[0] ? "never" : "no sysfs file");
 }
 
 /* A /proc/vmstat counter, -1 if absent. */
