@@ -101,8 +101,9 @@ static void swapcache_add(vm_machine_t *m, uint32_t slot, uint32_t pfn)
 	m->nr_swapcache++;
 }
 
-/* delete_from_swap_cache: the page leaves the cache (it stays in memory). */
-void vm_swap_cache_del(vm_machine_t *m, uint32_t pfn)
+/* delete_from_swap_cache: the page leaves the cache (it stays in memory).
+ * Inline in this file: every clean page reclaim takes leaves it. */
+static inline void swapcache_del(vm_machine_t *m, uint32_t pfn)
 {
 	uint32_t slot = m->frame_slot[pfn];
 	g_assert(slot != VM_NIL && m->swap_cache[slot] == pfn);
@@ -112,10 +113,15 @@ void vm_swap_cache_del(vm_machine_t *m, uint32_t pfn)
 	slot_maybe_free(m, slot);
 }
 
+void vm_swap_cache_del(vm_machine_t *m, uint32_t pfn)
+{
+	swapcache_del(m, pfn);
+}
+
 static void free_anon_frame(vm_machine_t *m, uint32_t pfn)
 {
 	if (m->frame_slot[pfn] != VM_NIL)
-		vm_swap_cache_del(m, pfn);
+		swapcache_del(m, pfn);
 	if (m->reclaim)
 		vm_reclaim_remove(vm_memcg_lruvec(m, pfn), pfn);
 	vm_frames_free(&m->frames, pfn);
@@ -315,7 +321,7 @@ vm_vmscan_rc_t vm_swap_out(vm_machine_t *m, uint32_t pfn, gboolean written)
 		 * from __remove_mapping) */
 		f->flags &= (uint8_t)~VM_FRAME_WRITEBACK;
 		uint64_t shadow = vm_workingset_eviction(m, pfn);
-		vm_swap_cache_del(m, pfn);   /* frees the slot if nobody needs it */
+		swapcache_del(m, pfn);   /* frees the slot if nobody needs it */
 		if (m->swap_map[slot])
 			m->swap_shadow[slot] = shadow;
 	} else if (!m->swap_map[slot]) {
