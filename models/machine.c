@@ -19,8 +19,36 @@
 #include "models/huge_memory.h"
 #include "models/khugepaged.h"
 
+/* After a frame was taken: kswapd below the low watermark, and the peak. */
+static inline void allocated(vm_machine_t *m)
+{
+	if (m->reclaim && m->frames.nr_free < m->wm_low)
+		vm_kswapd_wake(m);
+	uint64_t used = m->frames.nr - m->frames.nr_free;
+	if (used > m->c.peak_used_pages)
+		m->c.peak_used_pages = used;
+}
+
+static G_GNUC_NO_INLINE uint32_t alloc_frame_slow(vm_machine_t *m,
+						   vm_frame_kind_t kind,
+						   uint32_t owner, uint64_t index);
+
 uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 				uint32_t owner, uint64_t index)
+{
+	/* the common case, above the min watermark and no cgroup to
+	 * charge: what the slow path does then, without saving its
+	 * registers (every swap-in allocates eight frames, docs/speed.md) */
+	if (G_UNLIKELY(m->nr_memcg || m->frames.nr_free <= m->wm_min))
+		return alloc_frame_slow(m, kind, owner, index);
+	uint32_t pfn = vm_frames_alloc(&m->frames, kind, owner, index);
+	if (pfn != VM_NIL)
+		allocated(m);
+	return pfn;
+}
+
+static uint32_t alloc_frame_slow(vm_machine_t *m, vm_frame_kind_t kind,
+				 uint32_t owner, uint64_t index)
 {
 	/* who pays if the OOM killer strikes: the faulting process, else the
 	 * owner of an anonymous or page-table frame (a file's owner is the
@@ -40,13 +68,8 @@ uint32_t vm_machine_alloc_frame(vm_machine_t *m, vm_frame_kind_t kind,
 	uint32_t pfn = vm_frames_alloc(&m->frames, kind, owner, index);
 	if (cg && pfn != VM_NIL)
 		vm_memcg_commit(m, pfn, cg);
-	if (pfn != VM_NIL && m->reclaim && m->frames.nr_free < m->wm_low)
-		vm_kswapd_wake(m);
-	if (pfn != VM_NIL) {
-		uint64_t used = m->frames.nr - m->frames.nr_free;
-		if (used > m->c.peak_used_pages)
-			m->c.peak_used_pages = used;
-	}
+	if (pfn != VM_NIL)
+		allocated(m);
 	return pfn;
 }
 

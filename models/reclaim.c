@@ -230,8 +230,11 @@ void vm_reclaim_pair_init(vm_reclaim_pair_t *p)
 	vm_reclaim_list_init(&p->l[VM_RECLAIM_FILE], VM_RECLAIM_FILE + 1);
 }
 
-void vm_reclaim_pair_push(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
-			  uint32_t pfn)
+/* The bodies of vm_reclaim_pair_push and _del, inlined into the hooks
+ * below: every page under pressure is added and taken once, and lru moves
+ * one on every access (docs/speed.md). */
+static inline void pair_push(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
+			     uint32_t pfn)
 {
 	vm_frame_t *f = &rc->fr->f[pfn];
 	vm_reclaim_list_t *l = &p->l[vm_reclaim_type(f)];
@@ -244,14 +247,26 @@ void vm_reclaim_pair_push(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
 	vm_reclaim_list_add(rc->fr, l, pfn);
 }
 
-void vm_reclaim_pair_del(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
-			 uint32_t pfn)
+static inline void pair_del(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
+			    uint32_t pfn)
 {
 	vm_frame_t *f = &rc->fr->f[pfn];
 	vm_reclaim_list_t *l = &p->l[vm_reclaim_type(f)];
 
 	g_assert(f->list == l->id);
 	vm_reclaim_list_del(rc->fr, l, pfn);
+}
+
+void vm_reclaim_pair_push(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
+			  uint32_t pfn)
+{
+	pair_push(rc, p, pfn);
+}
+
+void vm_reclaim_pair_del(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
+			 uint32_t pfn)
+{
+	pair_del(rc, p, pfn);
 }
 
 uint32_t vm_reclaim_pair_oldest(const vm_reclaim_t *rc,
@@ -297,12 +312,12 @@ void *vm_reclaim_pair_clone(const void *priv, uint32_t nr_frames)
 /* A new page is the newest: the head of its type's list. */
 void vm_reclaim_pair_add_hook(vm_reclaim_t *rc, uint32_t pfn)
 {
-	vm_reclaim_pair_push(rc, rc->priv, pfn);
+	pair_push(rc, rc->priv, pfn);
 }
 
 void vm_reclaim_pair_remove_hook(vm_reclaim_t *rc, uint32_t pfn)
 {
-	vm_reclaim_pair_del(rc, rc->priv, pfn);
+	pair_del(rc, rc->priv, pfn);
 }
 
 void vm_reclaim_pair_rotate_hook(vm_reclaim_t *rc, uint32_t pfn)
@@ -325,6 +340,6 @@ uint32_t vm_reclaim_pair_victim(vm_reclaim_t *rc, gboolean want_anon,
 	if (pfn == VM_NIL)
 		return VM_NIL;
 	rc->stats.pgscan++;
-	vm_reclaim_pair_del(rc, rc->priv, pfn);
+	pair_del(rc, rc->priv, pfn);
 	return pfn;
 }

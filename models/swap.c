@@ -101,8 +101,9 @@ static void swapcache_add(vm_machine_t *m, uint32_t slot, uint32_t pfn)
 	m->nr_swapcache++;
 }
 
-/* delete_from_swap_cache: the page leaves the cache (it stays in memory). */
-void vm_swap_cache_del(vm_machine_t *m, uint32_t pfn)
+/* delete_from_swap_cache: the page leaves the cache (it stays in memory).
+ * Inline in this file: every clean page reclaim takes leaves it. */
+static inline void swapcache_del(vm_machine_t *m, uint32_t pfn)
 {
 	uint32_t slot = m->frame_slot[pfn];
 	g_assert(slot != VM_NIL && m->swap_cache[slot] == pfn);
@@ -112,10 +113,15 @@ void vm_swap_cache_del(vm_machine_t *m, uint32_t pfn)
 	slot_maybe_free(m, slot);
 }
 
+void vm_swap_cache_del(vm_machine_t *m, uint32_t pfn)
+{
+	swapcache_del(m, pfn);
+}
+
 static void free_anon_frame(vm_machine_t *m, uint32_t pfn)
 {
 	if (m->frame_slot[pfn] != VM_NIL)
-		vm_swap_cache_del(m, pfn);
+		swapcache_del(m, pfn);
 	if (m->reclaim)
 		vm_reclaim_remove(vm_memcg_lruvec(m, pfn), pfn);
 	vm_frames_free(&m->frames, pfn);
@@ -247,6 +253,34 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	return pfn;
 }
 
+/* try_to_unmap: every PTE that maps anonymous page @pfn becomes a swap
+ * entry for @slot; @ev counts them and names the first mapper.  Out of
+ * line: most of vm_swap_out's victims are mapped by nobody (read ahead),
+ * and they then save the registers this loop needs. */
+static G_GNUC_NO_INLINE void try_to_unmap(vm_machine_t *m, vm_frame_t *f,
+					  uint32_t pfn, uint32_t slot,
+					  vm_evict_info_t *ev)
+{
+	uint64_t vpn = f->index;
+	for (uint32_t i = 0; i < m->nr_procs && f->mapcount; i++) {
+		vm_proc_t *q = m->procs[i];
+		if (q->state != VM_PROC_RUNNING || vpn >= m->pt.vpn_limit)
+			continue;
+		uint64_t *pte = vm_pt_lookup(&m->pt, q->root, vpn);
+		if (!pte || !(*pte & VM_PTE_P) || VM_PTE_PFN(*pte) != pfn)
+			continue;
+		*pte = VM_PTE_MAKE(slot, VM_PTE_SWAP);   /* non-zero to non-zero */
+		f->mapcount--;
+		q->rss_anon--;
+		m->nr_reclaim_unmaps++;
+		q->swap_pages++;
+		m->swap_map[slot]++;
+		vm_mmu_tlb_invalidate(m, q, vpn, 1);
+		if (!ev->mappers++)
+			ev->pid = q->pid;
+	}
+}
+
 vm_vmscan_rc_t vm_swap_out(vm_machine_t *m, uint32_t pfn, gboolean written)
 {
 	vm_frame_t *f = &m->frames.f[pfn];
@@ -273,36 +307,21 @@ vm_vmscan_rc_t vm_swap_out(vm_machine_t *m, uint32_t pfn, gboolean written)
 	/* a page of a huge page goes alone: its PMD leaves are split first */
 	if (G_UNLIKELY(m->thp_seen))
 		vm_huge_split_page(m, pfn);
-	vm_evict_info_t ev = { .pfn = pfn, .vpn = vpn, .slot = slot,
-			       .pid = f->owner,
-			       .how = cached ? VM_EVICT_SWAPCACHE : VM_EVICT_SWAPOUT };
-	/* try_to_unmap: every PTE that maps the page becomes a swap entry */
-	for (uint32_t i = 0; i < m->nr_procs && f->mapcount; i++) {
-		vm_proc_t *q = m->procs[i];
-		if (q->state != VM_PROC_RUNNING || vpn >= m->pt.vpn_limit)
-			continue;
-		uint64_t *pte = vm_pt_lookup(&m->pt, q->root, vpn);
-		if (!pte || !(*pte & VM_PTE_P) || VM_PTE_PFN(*pte) != pfn)
-			continue;
-		*pte = VM_PTE_MAKE(slot, VM_PTE_SWAP);   /* non-zero to non-zero */
-		f->mapcount--;
-		q->rss_anon--;
-		m->nr_reclaim_unmaps++;
-		q->swap_pages++;
-		m->swap_map[slot]++;
-		vm_mmu_tlb_invalidate(m, q, vpn, 1);
-		if (!ev.mappers++)
-			ev.pid = q->pid;
-	}
+	vm_evict_info_t *ev = &m->last_evict;
+	*ev = (vm_evict_info_t){ .pfn = pfn, .vpn = vpn, .slot = slot,
+				 .pid = f->owner,
+				 .how = cached ? VM_EVICT_SWAPCACHE : VM_EVICT_SWAPOUT };
+	/* most victims under pressure are read-ahead pages nobody mapped */
+	if (f->mapcount)
+		try_to_unmap(m, f, pfn, slot, ev);
 	g_assert(f->mapcount == 0);
-	m->last_evict = ev;
 	if (cached) {
 		/* clean in the swap cache: its slot holds the data; the page
 		 * goes, its shadow stays with the slot (workingset_eviction
 		 * from __remove_mapping) */
 		f->flags &= (uint8_t)~VM_FRAME_WRITEBACK;
 		uint64_t shadow = vm_workingset_eviction(m, pfn);
-		vm_swap_cache_del(m, pfn);   /* frees the slot if nobody needs it */
+		swapcache_del(m, pfn);   /* frees the slot if nobody needs it */
 		if (m->swap_map[slot])
 			m->swap_shadow[slot] = shadow;
 	} else if (!m->swap_map[slot]) {

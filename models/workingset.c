@@ -8,10 +8,9 @@
 #include "models/workingset.h"
 #include "models/memcg.h"
 
-uint64_t vm_workingset_eviction(vm_machine_t *m, uint32_t pfn)
+/* vm_workingset_eviction (workingset.h) for a policy that keeps shadows. */
+uint64_t vm_workingset_shadow(vm_machine_t *m, uint32_t pfn)
 {
-	if (!m->reclaim)
-		return 0;
 	uint64_t shadow = vm_reclaim_shadow(vm_memcg_lruvec(m, pfn), pfn);
 	/* the shadow names the cgroup whose lists the page left, as Linux's
 	 * packs the memcg id in (pack_shadow): the refault is measured
