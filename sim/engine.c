@@ -1037,10 +1037,12 @@ static inline gboolean one_page_ready(const vm_engine_t *e, const task_t *t,
 {
 	const vm_proc_t *p = t->p;
 	unsigned sh = e->m->page_shift;
-	return p && !t->busy && !t->qlen && !t->blocked &&
+	/* the tests of the whole run first: a stepped run (explain, the
+	 * TUI) fails the first */
+	return !vm_engine_watched(e) && !e->m->smp &&
+	       p && !t->busy && !t->qlen && !t->blocked &&
 	       t->forks_read == t->gen && !t->fork_wait && !t->thread &&
 	       p->state == VM_PROC_RUNNING && e->pos.cpu_pid == p->pid &&
-	       !e->m->smp && !vm_engine_watched(e) &&
 	       ((r->addr + r->len - 1) >> sh) == (r->addr >> sh);
 }
 
