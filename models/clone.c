@@ -55,6 +55,7 @@ static vm_tlb_t *tlb_clone(const vm_tlb_t *t)
 			       sizeof *t->entries);
 	c->keys = dup_array(t->keys, (size_t)t->nr_sets * t->ways, sizeof *t->keys);
 	c->ages = dup_array(t->ages, (size_t)t->nr_sets * t->ways, sizeof *t->ages);
+	c->order = dup_array(t->order, t->nr_sets, sizeof *t->order);
 	g_assert(!t->ops->init || t->ops->clone);
 	c->priv = t->priv ? t->ops->clone(t->priv, t->nr_sets, t->ways) : NULL;
 	return c;

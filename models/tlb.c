@@ -85,6 +85,15 @@ vm_tlb_t *vm_tlb_new(unsigned entries, unsigned ways,
 	t->clock = 0;
 	t->ops = ops;
 	t->priv = ops->init ? ops->init(t->nr_sets, ways) : NULL;
+	if (ops->victim_is_min_stamp && ways >= 8 && ways <= 16) {
+		/* every way free: in the order of the ways */
+		uint64_t o = 0;
+		for (unsigned w = ways; w-- > 0;)
+			o = o << 4 | w;
+		t->order = g_new(uint64_t, t->nr_sets);
+		for (unsigned s = 0; s < t->nr_sets; s++)
+			t->order[s] = o;
+	}
 	return t;
 }
 
@@ -98,7 +107,111 @@ void vm_tlb_free(vm_tlb_t *t)
 	g_free(t->entries);
 	g_free(t->keys);
 	g_free(t->ages);
+	g_free(t->order);
 	g_free(t);
+}
+
+/* ---- the order of each set's ways (t->order, tlb.h) ---------------------- */
+
+#define NIBBLES UINT64_C(0x1111111111111111)
+
+/* Whether way @a of a set comes before way @b: (age, way) ascending. */
+static inline gboolean order_before(const uint64_t *ages, unsigned a,
+				    unsigned b)
+{
+	return ages[a] < ages[b] || (ages[a] == ages[b] && a < b);
+}
+
+/* The slot of way @w in @o (which holds it). */
+static inline unsigned order_pos(uint64_t o, unsigned w)
+{
+	/* the lowest zero nibble of o ^ w..w is exact (a borrow only flags
+	 * nibbles above a true zero) */
+	uint64_t x = o ^ (w * NIBBLES);
+	uint64_t z = (x - NIBBLES) & ~x & (8 * NIBBLES);
+	return (unsigned)__builtin_ctzll(z) / 4;
+}
+
+/* @o without slot @pos: the slots above it move down one. */
+static inline uint64_t order_remove(uint64_t o, unsigned pos)
+{
+	uint64_t low = o & ((UINT64_C(1) << (4 * pos)) - 1);
+	return low | ((o >> (4 * pos)) >> 4) << (4 * pos);
+}
+
+/* Set @s's order, from ages[]: each way's rank is the ways before it. */
+static void order_rebuild(vm_tlb_t *t, size_t s)
+{
+	const uint64_t *ages = t->ages + s * t->ways;
+	uint64_t o = 0;
+	for (unsigned w = 0; w < t->ways; w++) {
+		unsigned rank = 0;
+		for (unsigned v = 0; v < t->ways; v++)
+			rank += order_before(ages, v, w);
+		o |= (uint64_t)w << (4 * rank);
+	}
+	t->order[s] = o;
+}
+
+/* Way @w, now in the top slot of @o, set @s's order: right if its age is
+ * above the one below it (lru's hit, lru's and fifo's fill stamp with
+ * ++clock); else the set is rebuilt. */
+static inline void order_set_top(vm_tlb_t *t, size_t s, uint64_t o, unsigned w)
+{
+	const uint64_t *ages = t->ages + s * t->ways;
+	unsigned below = (unsigned)(o >> (4 * (t->ways - 2))) & 15;
+	t->order[s] = o;
+	if (G_UNLIKELY(!order_before(ages, below, w)))
+		order_rebuild(t, s);
+}
+
+void vm_tlb_order_touch(vm_tlb_t *t, size_t s, unsigned w)
+{
+	uint64_t o = order_remove(t->order[s], order_pos(t->order[s], w));
+	order_set_top(t, s, o | (uint64_t)w << (4 * (t->ways - 1)), w);
+}
+
+/* Way @w of set @s was dropped (age 0): after the free ways below it,
+ * which begin the order. */
+static void order_drop(vm_tlb_t *t, size_t s, unsigned w)
+{
+	const uint64_t *ages = t->ages + s * t->ways;
+	uint64_t o = order_remove(t->order[s], order_pos(t->order[s], w));
+	unsigned k = 0;
+	while (k < t->ways - 1) {
+		unsigned v = (unsigned)(o >> (4 * k)) & 15;
+		if (ages[v] != 0 || v > w)
+			break;
+		k++;
+	}
+	uint64_t low = o & ((UINT64_C(1) << (4 * k)) - 1);
+	uint64_t high = (o >> (4 * k)) << (4 * k);
+	uint64_t mask = t->ways >= 16 ? UINT64_MAX
+				      : (UINT64_C(1) << (4 * t->ways)) - 1;
+	t->order[s] = (low | (uint64_t)w << (4 * k) | high << 4) & mask;
+}
+
+gboolean vm_tlb_order_ok(const vm_tlb_t *t)
+{
+	g_return_val_if_fail(t != NULL, FALSE);
+	if (!t->order)
+		return TRUE;
+	for (size_t s = 0; s < t->nr_sets; s++) {
+		const uint64_t *ages = t->ages + s * t->ways;
+		uint64_t o = t->order[s];
+		unsigned seen = 0, prev = 0;
+		if (t->ways < 16 && o >> (4 * t->ways))
+			return FALSE;
+		for (unsigned k = 0; k < t->ways; k++) {
+			unsigned w = (unsigned)(o >> (4 * k)) & 15;
+			if (w >= t->ways || (seen & (1u << w)) ||
+			    (k && !order_before(ages, prev, w)))
+				return FALSE;
+			seen |= 1u << w;
+			prev = w;
+		}
+	}
+	return TRUE;
 }
 
 /*
@@ -113,6 +226,9 @@ void vm_tlb_sync(vm_tlb_t *t)
 		t->keys[i] = e->valid ? e->vpn : VM_TLB_NO_KEY;
 		t->ages[i] = e->valid ? e->stamp + 1 : 0;
 	}
+	if (t->order)
+		for (size_t s = 0; s < t->nr_sets; s++)
+			order_rebuild(t, s);
 }
 
 /* The valid entry for (@vpn, @asid) in its set, or NULL. */
@@ -140,15 +256,20 @@ const vm_tlb_entry_t *vm_tlb_peek(const vm_tlb_t *t, uint64_t vpn,
 static void drop(vm_tlb_t *t, vm_tlb_entry_t *e)
 {
 	size_t i = (size_t)(e - t->entries);
+	uint64_t vpn = e->vpn;
 	memset(e, 0, sizeof(*e));
 	t->keys[i] = VM_TLB_NO_KEY;
 	t->ages[i] = 0;
+	if (t->order) {
+		size_t s = vm_tlb_set_no(t, vpn);
+		order_drop(t, s, (unsigned)(i - s * t->ways));
+	}
 }
 
 /* Entry @e now holds (@vpn, @asid) -> @pfn: the policy's fill hook, and
  * keys[] and ages[] kept equal to it. */
-static inline void set_entry(vm_tlb_t *t, vm_tlb_entry_t *e, uint64_t vpn,
-			     uint32_t asid, uint64_t pfn, uint8_t perm)
+static inline void set_fields(vm_tlb_t *t, vm_tlb_entry_t *e, uint64_t vpn,
+			      uint32_t asid, uint64_t pfn, uint8_t perm)
 {
 	e->vpn = vpn;
 	e->asid = asid;
@@ -160,6 +281,18 @@ static inline void set_entry(vm_tlb_t *t, vm_tlb_entry_t *e, uint64_t vpn,
 	size_t i = (size_t)(e - t->entries);
 	t->keys[i] = vpn;
 	t->ages[i] = e->stamp + 1;
+}
+
+/* set_fields, and the way's place in its set's order. */
+static inline void set_entry(vm_tlb_t *t, vm_tlb_entry_t *e, uint64_t vpn,
+			     uint32_t asid, uint64_t pfn, uint8_t perm)
+{
+	set_fields(t, e, vpn, asid, pfn, perm);
+	if (t->order) {
+		size_t s = vm_tlb_set_no(t, vpn);
+		vm_tlb_order_touch(t, s, (unsigned)((size_t)(e - t->entries) -
+						     s * t->ways));
+	}
 }
 
 gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
@@ -234,6 +367,18 @@ gboolean vm_tlb_fill_absent(vm_tlb_t *t, uint64_t vpn, uint32_t asid,
 		return vm_tlb_fill(t, vpn, asid, pfn, perm, NULL);
 	/* vm_tlb_fill's pass without the search for the entry itself: the
 	 * first smallest age is the first free way, else the oldest stamp */
+	if (t->order) {
+		/* the victim is the order's first way; filled, it is the
+		 * newest: the order turns by one slot */
+		size_t s = vm_tlb_set_no(t, vpn);
+		uint64_t o = t->order[s];
+		unsigned w = (unsigned)o & 15;
+		vm_tlb_entry_t *e = &t->entries[s * t->ways + w];
+		gboolean was_valid = e->valid;
+		set_fields(t, e, vpn, asid, pfn, perm);
+		order_set_top(t, s, o >> 4 | (uint64_t)w << (4 * (t->ways - 1)), w);
+		return was_valid;
+	}
 	size_t base = vm_tlb_set_index(t, vpn);
 	const uint64_t *ages = t->ages + base;
 	uint64_t min_key = UINT64_MAX;

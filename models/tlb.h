@@ -79,6 +79,18 @@ typedef struct {
  *   keys[i]  entries[i].vpn when valid, else VM_TLB_NO_KEY
  *   ages[i]  entries[i].stamp + 1 when valid, else 0 (for the
  *            victim_is_min_stamp policies: the smallest is the victim)
+ *
+ * And for a victim_is_min_stamp policy on sets of 8 to 16 ways (the
+ * 12-way L2 TLB), a third: each set's ways in the order of their ages,
+ * 4 bits a way, the next victim in the lowest bits, so that the fill after
+ * a miss takes its victim without reading the set's ages (O(1): the scan
+ * of 12 ages was the largest cost of a TLB miss, docs/speed.md):
+ *   order[s] ─► │ w0 │ w1 │ ... │ wN-1 │   by (age, way) ascending: free
+ *                 victim           newest    ways (age 0) first, by way
+ * A hit or a fill that gives a way the newest age moves it to the top (a
+ * shift of the slots above it); a drop puts it after the free ways below
+ * it; anything else rebuilds the set from ages[].  Smaller sets scan: the
+ * L1's 4 ways cost less to scan than an order kept on every L1 hit.
  */
 struct vm_tlb {
 	vm_tlb_entry_t *entries; /* nr_sets * ways, set-major */
@@ -90,6 +102,8 @@ struct vm_tlb {
 	uint64_t clock;         /* bumped by policies that stamp entries */
 	const vm_tlb_policy_ops_t *ops;
 	void *priv;
+	uint64_t *order;        /* nr_sets: the ways by age, 4 bits each
+				 * (above), or NULL: the fill scans */
 };
 
 /*
@@ -138,6 +152,17 @@ static inline size_t vm_tlb_set_index(const vm_tlb_t *t, uint64_t vpn)
 	return (size_t)s * t->ways;
 }
 
+/* The number of @vpn's set. */
+static inline size_t vm_tlb_set_no(const vm_tlb_t *t, uint64_t vpn)
+{
+	return t->set_mask || t->nr_sets == 1 ? (size_t)(vpn & t->set_mask)
+					      : (size_t)(vpn % t->nr_sets);
+}
+
+/* Way @w of set @s just got a new age (a hit): its place in the set's
+ * order (t->order, above). */
+void vm_tlb_order_touch(vm_tlb_t *t, size_t s, unsigned w);
+
 static inline vm_tlb_entry_t *vm_tlb_set(vm_tlb_t *t, uint64_t vpn)
 {
 	return t->entries + vm_tlb_set_index(t, vpn);
@@ -148,7 +173,8 @@ static inline vm_tlb_entry_t *vm_tlb_set(vm_tlb_t *t, uint64_t vpn)
 static inline vm_tlb_entry_t *vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn,
 					    uint32_t asid)
 {
-	size_t i = vm_tlb_set_index(t, vpn);
+	size_t set = vm_tlb_set_no(t, vpn);
+	size_t i = set * t->ways;
 	const uint64_t *keys = t->keys + i;
 	for (unsigned w = 0; w < t->ways; w++) {
 		if (keys[w] != vpn)
@@ -158,6 +184,8 @@ static inline vm_tlb_entry_t *vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn,
 			if (t->ops->hit) {
 				t->ops->hit(t, e);
 				t->ages[i + w] = e->stamp + 1;
+				if (G_UNLIKELY(t->order != NULL))
+					vm_tlb_order_touch(t, set, w);
 			}
 			return e;
 		}
@@ -192,8 +220,12 @@ gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 gboolean vm_tlb_fill_absent(vm_tlb_t *t, uint64_t vpn, uint32_t asid,
 			    uint64_t pfn, uint8_t perm);
 
-/* Rebuild keys[] and ages[] from entries[] (after writing entries). */
+/* Rebuild keys[] and ages[] (and the order) from entries[] (after writing
+ * entries). */
 void vm_tlb_sync(vm_tlb_t *t);
+/* TRUE when every set's order lists its ways by (age, way), or @t keeps
+ * none (tests). */
+gboolean vm_tlb_order_ok(const vm_tlb_t *t);
 
 /* Drop the translation of one page; TRUE if there was one. */
 gboolean vm_tlb_invalidate(vm_tlb_t *t, uint64_t vpn, uint32_t asid);

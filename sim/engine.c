@@ -1021,9 +1021,67 @@ static inline gboolean lone_task_waits(vm_engine_t *e)
 	return t->blocked;
 }
 
-static int step_once(vm_engine_t *e, GError **error)
+/*
+ * The fast path of the common record (docs/speed.md, third round): a
+ * one-page access, just read, of the process that has the CPU, with no
+ * record of its own waiting before it, nobody watching the steps and one
+ * CPU.  The general path (vm_sched_stamp, vm_sched_can_start, exec_record,
+ * run_accesses, record_ran) would do the same and no more for it, through
+ * about 250 instructions of checks that each hold here: the record's
+ * incarnation is the task's (no fork of its pid was read since: gen =
+ * forks_read = gen), it waits for no fork, it is not a thread, and its
+ * process runs on the CPU already (no context switch).
+ */
+static inline gboolean one_page_ready(const vm_engine_t *e, const task_t *t,
+				      const vm_record_t *r)
+{
+	const vm_proc_t *p = t->p;
+	unsigned sh = e->m->page_shift;
+	/* the tests of the whole run first: a stepped run (explain, the
+	 * TUI) fails the first */
+	return !vm_engine_watched(e) && !e->m->smp &&
+	       p && !t->busy && !t->qlen && !t->blocked &&
+	       t->forks_read == t->gen && !t->fork_wait && !t->thread &&
+	       p->state == VM_PROC_RUNNING && e->pos.cpu_pid == p->pid &&
+	       ((r->addr + r->len - 1) >> sh) == (r->addr >> sh);
+}
+
+/* Run @r, which one_page_ready() admitted, for @t, as exec_record and
+ * record_ran would: 1, or -1 with @error (out of memory). */
+static int run_one_page(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			uint64_t seq, GError **error)
+{
+	t->cur_pos = 0;
+	t->cur_seq = seq;
+	t->cur_gen = t->gen;
+	t->cur_child_gen = 0;
+	t->cur_n = 1;
+	t->cur_rng = r->seed;
+	e->st.start_ns = e->m->now;
+	acc_rc_t rc = access_one(e, t, t->p, r, r->addr, 0, error);
+	if (G_UNLIKELY(rc == ACC_FAIL))
+		return -1;
+	if (G_LIKELY(rc != ACC_WAIT))
+		t->cur_pos = 1;
+	e->pos.events++;
+	if (G_LIKELY(t->cur_pos)) {
+		/* finished: record_ran's own test */
+		if (G_UNLIKELY(!vm_task_alive(t)))
+			vm_sched_forget(e, t);
+		return 1;
+	}
+	record_ran(e, t, r, TRUE);   /* it waits: keep a copy */
+	return 1;
+}
+
+/* One step; with @burst (vm_engine_run, no snapshots), fast one-page
+ * records (one_page_ready) do not end the step: the loop goes on to the
+ * next record, saving the return to the caller and its checks per record,
+ * and the step ends at the first record that is not one (or at the end). */
+static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 {
 	for (;;) {
+	next:;
 		const vm_ev_t *top;
 		while ((top = vm_events_peek(&e->m->ev)) && top->time <= e->m->now) {
 			vm_ev_t ev;
@@ -1066,6 +1124,15 @@ static int step_once(vm_engine_t *e, GError **error)
 				break;
 			}
 			task_t *t = vm_sched_task(e, e->rec.pid);
+			if (G_LIKELY(e->rec.kind == VM_REC_ACCESS) &&
+			    one_page_ready(e, t, &e->rec)) {
+				if (run_one_page(e, t, &e->rec, seq, error) < 0)
+					return -1;
+				/* (vm_engine_step checks the clock's range) */
+				if (burst && e->m->now <= VM_MAX_TIME)
+					goto next;
+				return 1;
+			}
 			uint32_t gen, child_gen;
 			vm_sched_stamp(e, t, &e->rec, &gen, &child_gen);
 			if (!t->busy && !t->qlen &&
@@ -1109,9 +1176,9 @@ static int step_once(vm_engine_t *e, GError **error)
 	return 0;
 }
 
-int vm_engine_step(vm_engine_t *e, GError **error)
+static int engine_step(vm_engine_t *e, gboolean burst, GError **error)
 {
-	int r = step_once(e, error);
+	int r = step_once(e, burst, error);
 	if (G_UNLIKELY(e->m->now > VM_MAX_TIME) && r > 0) {
 		/* sleeps are at most VM_MAX_TIME each: many of them could
 		 * wrap the clock, which every model compares */
@@ -1125,10 +1192,17 @@ int vm_engine_step(vm_engine_t *e, GError **error)
 	return r;
 }
 
+int vm_engine_step(vm_engine_t *e, GError **error)
+{
+	return engine_step(e, FALSE, error);
+}
+
 gboolean vm_engine_run(vm_engine_t *e, GError **error)
 {
 	int r;
-	while ((r = vm_engine_step(e, error)) > 0)
+	/* a snapshot is taken between steps: those runs step one by one */
+	gboolean burst = e->snaps == NULL;
+	while ((r = engine_step(e, burst, error)) > 0)
 		;
 	return r == 0;
 }

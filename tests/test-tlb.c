@@ -641,7 +641,9 @@ END_TEST
 
 /* An invalidated way is refilled before any valid one is evicted. */
 /* vm_tlb_fill_absent (the fill after a miss, models/mmu.c) leaves the
- * same TLB as vm_tlb_fill, entries, keys and ages, whatever the policy:
+ * same TLB as vm_tlb_fill, entries, keys, ages and order (lru and fifo keep
+ * one on 12 ways: fill_absent's victim is its first way), whatever the
+ * policy:
  * random lookups, fills on misses and invalidations on a 48-entry 12-way
  * TLB, the two run side by side. */
 START_TEST(test_fill_absent_same)
@@ -668,6 +670,13 @@ START_TEST(test_fill_absent_same)
 		ck_assert(memcmp(a->keys, b->keys, 48 * sizeof *a->keys) == 0);
 		ck_assert(memcmp(a->ages, b->ages, 48 * sizeof *a->ages) == 0);
 		ck_assert_uint_eq(a->clock, b->clock);
+		/* the ways' order (lru, fifo on 12 ways) follows the ages
+		 * after every lookup, fill and drop */
+		ck_assert(vm_tlb_order_ok(a));
+		ck_assert(vm_tlb_order_ok(b));
+		ck_assert((a->order != NULL) == (b->order != NULL));
+		ck_assert(a->order == NULL ||
+			  memcmp(a->order, b->order, 4 * sizeof *a->order) == 0);
 	}
 	vm_tlb_free(a);
 	vm_tlb_free(b);
