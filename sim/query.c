@@ -231,6 +231,13 @@ static vm_tlb_t *tlb_level(vm_machine_t *m, unsigned level)
 	return tlb_of(m, -1, level);
 }
 
+uint32_t vm_query_mm_of(vm_engine_t *e, uint32_t pid)
+{
+	g_return_val_if_fail(e != NULL, pid);
+	vm_proc_t *p = vm_proc_lookup(mach(e), pid);
+	return p && p->leader ? p->leader->pid : pid;
+}
+
 unsigned vm_query_nr_cpus(vm_engine_t *e)
 {
 	g_return_val_if_fail(e != NULL, 1);

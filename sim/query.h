@@ -135,6 +135,9 @@ unsigned vm_query_nr_cpus(vm_engine_t *e);
 gboolean vm_query_cpu(vm_engine_t *e, int cpu, vm_q_cpu_t *out);
 
 /* TLB levels present: 1 (L1 only) or 2. */
+/* The pid whose address space @pid uses (its group leader's for a
+ * thread; TLB entries carry it as their ASID). */
+uint32_t vm_query_mm_of(vm_engine_t *e, uint32_t pid);
 unsigned vm_query_tlb_levels(vm_engine_t *e);
 /* Geometry of level @level (1, 2, or 3: the L1 of 2 MiB pages, once the
  * machine has mapped a huge page); FALSE when there is no such level. */

@@ -226,7 +226,8 @@ START_TEST(test_tlb_huge)
 	assert_not_shows(t, "L1 2M");
 	go(t, 7);                          /* 2 r 0x40200000 on CPU 1 */
 	assert_shows(t, "L1 2M 2/32 used");
-	assert_shows(t, " 40200 1024 rw- 1 2M");
+	/* thread 2's access, marked though the entry is mm 1's */
+	assert_shows(t, ">40200 1024 rw- 1 2M");
 	assert_shows(t, " 40000  512 rw- 1 2M");
 	go(t, 9);                          /* mprotect: CPU 1's entry of 0x40000000 gone */
 	assert_not_shows(t, " 40000  512 rw- 1 2M");

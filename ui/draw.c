@@ -680,6 +680,8 @@ static int draw_tlb_level(vm_tui_t *t, unsigned level, int y, int end,
 	const vm_machine_t *m = vm_engine_machine(t->e);
 	uint64_t vpn = t->have_walk ? t->walk.vaddr >> m->page_shift : 0;
 	uint64_t hmask = ~(((uint64_t)1 << m->hpage_order) - 1);
+	/* entries carry the address space's pid: a thread's is its leader's */
+	uint32_t asid = t->have_walk ? vm_query_mm_of(t->e, t->walk.pid) : 0;
 	for (unsigned i = (unsigned)MIN((unsigned)skip, n); i < n && y < end; i++) {
 		char pb[4], pfn[16];
 		if (ent[i].pfn == VM_PFN_ZERO)
@@ -688,7 +690,7 @@ static int draw_tlb_level(vm_tui_t *t, unsigned level, int y, int end,
 			g_snprintf(pfn, sizeof pfn, "%" G_GUINT64_FORMAT, ent[i].pfn);
 		/* a 2 MiB entry: its first page and frame, marked 2M; it is
 		 * the walk's if the walked page is in its range */
-		gboolean last = t->have_walk && ent[i].asid == t->walk.pid &&
+		gboolean last = t->have_walk && ent[i].asid == asid &&
 				(ent[i].huge ? (vpn & hmask) == ent[i].vpn
 					     : ent[i].vpn == vpn);
 		putf(y++, r->x, r->w, last ? attrs[C_CUR] : A_NORMAL,
