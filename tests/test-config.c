@@ -18,6 +18,7 @@
 #include "sim/host.h"
 #include "models/policy.h"
 #include "traces/error.h"
+#include "tests/testlib.h"
 
 #define BUILTINS "default", "seed-hdd", "x86-32", "tiny"
 static const char *const builtin_list[] = { BUILTINS };
@@ -1021,11 +1022,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return vt_run_suite(config_suite());
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "models/disk.h"
+#include "tests/testlib.h"
 #include "models/types.h"   /* vm_splitmix64 */
 
 #define R VM_DISK_READ
@@ -484,18 +485,6 @@ END_TEST
 /* Programmer errors: a critical, and nothing changes.                 */
 /* ------------------------------------------------------------------ */
 
-static unsigned nr_criticals;
-
-static void count_log(const gchar *domain, GLogLevelFlags level,
-		      const gchar *message, gpointer data)
-{
-	(void)domain;
-	(void)message;
-	(void)data;
-	if (level & G_LOG_LEVEL_CRITICAL)
-		nr_criticals++;
-}
-
 START_TEST(test_merge_errors)
 {
 	static const uint64_t unsorted[] = { 5, 4 };
@@ -503,13 +492,13 @@ START_TEST(test_merge_errors)
 	vm_disk_req_t out[4] = { { .start = 99 } };
 	GLogFunc old;
 
-	nr_criticals = 0;
-	old = g_log_set_default_handler(count_log, NULL);
+	vt_nr_criticals = 0;
+	old = g_log_set_default_handler(vt_count_criticals, NULL);
 	ck_assert_uint_eq(vm_disk_merge_runs(unsorted, 2, 128, R, 0, out), 0);
 	ck_assert_uint_eq(vm_disk_merge_runs(duplicate, 3, 128, R, 0, out), 0);
 	ck_assert_uint_eq(vm_disk_merge_runs(duplicate, 2, 0, R, 0, out), 0);
 	g_log_set_default_handler(old, NULL);
-	ck_assert_uint_eq(nr_criticals, 3);
+	ck_assert_uint_eq(vt_nr_criticals, 3);
 	ck_assert_uint_eq(out[0].start, 99);  /* untouched */
 }
 END_TEST
@@ -557,12 +546,12 @@ START_TEST(test_submit_errors)
 	vm_disk_req_t sideways = { .start = 0, .nr = 1, .dir = 7 };
 
 	ck_assert_uint_eq(vm_disk_submit(d, 1000, &ok), 82908);
-	nr_criticals = 0;
-	old = g_log_set_default_handler(count_log, NULL);
+	vt_nr_criticals = 0;
+	old = g_log_set_default_handler(vt_count_criticals, NULL);
 	ck_assert_uint_eq(vm_disk_submit(d, 2000, &empty), 0);
 	ck_assert_uint_eq(vm_disk_submit(d, 2000, &sideways), 0);
 	g_log_set_default_handler(old, NULL);
-	ck_assert_uint_eq(nr_criticals, 2);
+	ck_assert_uint_eq(vt_nr_criticals, 2);
 	ck_assert_uint_eq(d->stats.reads, 1);
 	ck_assert_uint_eq(d->stats.writes, 0);
 	ck_assert_uint_eq(d->stats.busy_ns, 81908);
@@ -621,13 +610,13 @@ START_TEST(test_new_errors)
 	};
 	GLogFunc old;
 
-	nr_criticals = 0;
-	old = g_log_set_default_handler(count_log, NULL);
+	vt_nr_criticals = 0;
+	old = g_log_set_default_handler(vt_count_criticals, NULL);
 	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++)
 		ck_assert_ptr_null(vm_disk_new(&bad[i]));
 	ck_assert_ptr_null(vm_disk_new(NULL));
 	g_log_set_default_handler(old, NULL);
-	ck_assert_uint_eq(nr_criticals, G_N_ELEMENTS(bad) + 1);
+	ck_assert_uint_eq(vt_nr_criticals, G_N_ELEMENTS(bad) + 1);
 	vm_disk_free(NULL);
 }
 END_TEST
@@ -700,11 +689,5 @@ static Suite *disk_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(disk_suite());
-	int nr_failed;
-
-	srunner_run_all(sr, CK_ENV);
-	nr_failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nr_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return vt_run_suite(disk_suite());
 }

@@ -120,6 +120,7 @@
 #include "sim/stats.h"
 #include "traces/error.h"
 #include "models/proc.h"
+#include "tests/testlib.h"
 #include "sim/engine-int.h"   /* e->pos.buffered: the read-ahead test */
 
 #define MAX_EVENTS 20000   /* run_bounded gives up after this many steps */
@@ -1805,9 +1806,5 @@ static Suite *engine_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(engine_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vt_run_suite(engine_suite());
 }

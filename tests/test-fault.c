@@ -39,6 +39,7 @@
 #include "models/filemap.h"
 #include "models/check.h"
 #include "models/events.h"
+#include "tests/testlib.h"
 
 #define NOW 1000u
 #define PS 4096u
@@ -85,54 +86,13 @@ static unsigned long nr_allocs;
 
 static vm_machine_t *mk(const char *const *sets)
 {
-	vm_config_t cfg;
-	GError *err = NULL;
-	ck_assert(vm_config_load(&cfg, "default", &err));
-	for (; sets && *sets; sets++)
-		ck_assert_msg(vm_config_set_assignment(&cfg, *sets, &err), "%s: %s",
-			      *sets, err ? err->message : "?");
-	ck_assert_msg(vm_config_validate(&cfg, &err), "%s", err ? err->message : "?");
-	vm_machine_t *m = vm_machine_new(&cfg);
-	ck_assert_ptr_nonnull(m);
-	vm_config_watermarks(&cfg, &m->wm_min, &m->wm_low, &m->wm_high);
-	ck_assert_ptr_nonnull(vm_proc_spawn(m, 1));
-	m->cur_asid = 1;
-	m->now = NOW;
-	return m;
+	return vt_machine("default", sets, NOW);
 }
 
 static const char *const pc_sets[] = {
 	"memory=4M", "reclaim.watermark_min=0", "reclaim.kswapd=false",
 	"readahead.policy=none", "readahead.fault_around=0", NULL,
 };
-
-static vm_result_t acc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t a)
-{
-	vm_result_t res;
-	memset(&res, 0, sizeof res);
-	vm_mmu_access(m, p, vpn << m->page_shift, a, &res);
-	return res;
-}
-
-/* Run the machine's due events up to @t, as the engine does between
- * records (pageouts completing, the flusher). */
-static void run_until(vm_machine_t *m, uint64_t t)
-{
-	const vm_ev_t *top;
-	while ((top = vm_events_peek(&m->ev)) && top->time <= t) {
-		vm_ev_t ev;
-		vm_events_pop(&m->ev, &ev);
-		m->now = ev.time;
-		vm_machine_event(m, &ev);
-	}
-	m->now = t;
-}
-
-static void check_ok(vm_machine_t *m)
-{
-	char *bad = vm_check_machine(m);
-	ck_assert_msg(bad == NULL, "invariant: %s", bad ? bad : "");
-}
 
 /* ==========================================================================
  * a. The branches of handle_mm_fault
@@ -240,7 +200,7 @@ START_TEST(test_paths)
 	case PRE_NONE:
 		break;
 	case PRE_READ:
-		acc(m, p, BASE + c->page, VM_ACC_R);
+		vt_access(m, p, BASE + c->page, VM_ACC_R);
 		break;
 	case PRE_HOLE:
 		vm_file_set_block(f, c->page, VM_BLOCK_NONE);
@@ -260,7 +220,7 @@ START_TEST(test_paths)
 	}
 	vm_counters_t b = m->c;
 	vm_proc_t pb = *p;
-	vm_result_t res = acc(m, p, c->no_vma ? 0x200 : BASE + c->page, c->acc);
+	vm_result_t res = vt_access(m, p, c->no_vma ? 0x200 : BASE + c->page, c->acc);
 	ck_assert_msg(res.outcome == c->out, "%s: outcome %s, expected %s", c->name,
 		      vm_result_outcome_name(res.outcome), vm_result_outcome_name(c->out));
 	ck_assert_msg(res.why == c->why, "%s: why %s, expected %s", c->name,
@@ -283,7 +243,7 @@ START_TEST(test_paths)
 			  c->map != MAP_SHMEM && (c->why == VM_WHY_FILE_READ ||
 						  c->why == VM_WHY_FILE_HOLE ||
 						  (c->why == VM_WHY_PRIVATE_COPY && c->majflt)));
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -336,18 +296,18 @@ START_TEST(test_no_alloc)
 	vm_acc_t a = c->shared_write ? VM_ACC_W : VM_ACC_R;
 	uint64_t k = 0;
 	for (uint64_t t = 0; t < c->pages; t += 64) {
-		run_until(m, m->now + 100000);
-		acc(m, p, 0x100000 + t, a);
+		vt_run_until(m, m->now + 100000);
+		vt_access(m, p, 0x100000 + t, a);
 	}
 	for (int i = 0; i < 400; i++, k = (k + c->stride) % c->pages) {
-		run_until(m, m->now + 100000);
-		acc(m, p, 0x100000 + k, a);
+		vt_run_until(m, m->now + 100000);
+		vt_access(m, p, 0x100000 + k, a);
 	}
 	uint64_t majflt = m->c.majflt, pageouts = m->nr_pageout;
 	unsigned long before = nr_allocs;
 	for (int i = 0; i < 400; i++, k = (k + c->stride) % c->pages) {
-		run_until(m, m->now + 100000);
-		acc(m, p, 0x100000 + k, a);
+		vt_run_until(m, m->now + 100000);
+		vt_access(m, p, 0x100000 + k, a);
 	}
 	unsigned long n = nr_allocs - before;
 	ck_assert_msg(m->c.majflt - majflt >= 100, "%s: only %" G_GUINT64_FORMAT
@@ -357,7 +317,7 @@ START_TEST(test_no_alloc)
 	if (!COUNT_ALLOCS)
 		fprintf(stderr, "test-fault: allocations not counted in this build\n");
 	ck_assert_msg(n == 0, "%s: %lu allocations in 400 faults", c->name, n);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -393,7 +353,7 @@ START_TEST(test_scratch_growth)
 	ck_assert_uint_eq(s->nr_grow, g + 2);
 	ck_assert_uint_ge(s->size, 2 * size);
 	ck_assert(!s->busy && !m->scratch_bio.busy);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -431,9 +391,5 @@ static Suite *fault_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fault_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vt_run_suite(fault_suite());
 }

@@ -29,43 +29,18 @@
 #include "models/vmscan.h"
 #include "models/writeback.h"
 #include "models/check.h"
+#include "tests/testlib.h"
 
 #define PS 4096u
 #define MAX_EVENTS 100000
 
 /* ---- harness -------------------------------------------------------------- */
 
-typedef struct {
-	unsigned failed;
-} log_t;
-
-static void on_fail(void *ctx, const char *msg)
-{
-	log_t *lg = ctx;
-	lg->failed++;
-	fprintf(stderr, "%s\n", msg);
-}
-
 /* Replay @text on the default profile, the invariant checker on, to the
  * end.  Every expect line must pass. */
 static vm_engine_t *run(const char *text)
 {
-	vm_config_t cfg;
-	GError *err = NULL;
-	static log_t lg;
-	ck_assert(vm_config_load(&cfg, "default", &err));
-	vm_engine_opts_t opts = { .check = TRUE, .on_expect_fail = on_fail,
-				  .ctx = &lg };
-	lg.failed = 0;
-	vm_engine_t *e = vm_engine_open_memory("t.vmt", text, &cfg, NULL,
-					       &opts, &err);
-	ck_assert_msg(e != NULL, "open: %s", err ? err->message : "?");
-	int r = 1;
-	for (unsigned i = 0; i < MAX_EVENTS && r > 0; i++)
-		r = vm_engine_step(e, &err);
-	ck_assert_msg(r == 0, "run: %s", err ? err->message : "did not finish");
-	ck_assert_uint_eq(lg.failed, 0);
-	return e;
+	return vt_replay_engine("default", NULL, text, MAX_EVENTS);
 }
 
 static vm_file_t *file(vm_engine_t *e, const char *name)
@@ -85,24 +60,7 @@ static char *with_folios(const char *fmax, const char *body)
 /* A machine of the default profile with @sets, process 1 running. */
 static vm_machine_t *mk(const char *const *sets)
 {
-	vm_config_t cfg;
-	GError *err = NULL;
-	ck_assert(vm_config_load(&cfg, "default", &err));
-	for (; sets && *sets; sets++)
-		ck_assert_msg(vm_config_set_assignment(&cfg, *sets, &err), "%s", *sets);
-	ck_assert_msg(vm_config_validate(&cfg, &err), "%s", err ? err->message : "?");
-	vm_machine_t *m = vm_machine_new(&cfg);
-	vm_config_watermarks(&cfg, &m->wm_min, &m->wm_low, &m->wm_high);
-	ck_assert_ptr_nonnull(vm_proc_spawn(m, 1));
-	m->cur_asid = 1;
-	m->now = 1000;
-	return m;
-}
-
-static void check_ok(vm_machine_t *m)
-{
-	char *bad = vm_check_machine(m);
-	ck_assert_msg(bad == NULL, "invariant: %s", bad ? bad : "");
+	return vt_machine("default", sets, 1000);
 }
 
 /* ==========================================================================
@@ -366,7 +324,7 @@ START_TEST(test_evict_folio)
 	ck_assert(vm_filemap_grab(m, f, 256) != VM_NIL);
 	ck_assert_uint_eq(vm_file_folio_order(f, 100), 8);
 	ck_assert_uint_eq(f->nr_cached, 257);
-	check_ok(m);
+	vt_check(m);
 	if (c->dirty)
 		vm_writeback_dirty(m, f, vm_file_pfn(f, 7));
 	if (c->busy)
@@ -411,7 +369,7 @@ START_TEST(test_evict_folio)
 			vm_reclaim_add(m->reclaim, vm_file_pfn(f, 9));
 		m->frames.f[vm_file_pfn(f, 200)].io_done = m->now;
 	}
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -448,7 +406,7 @@ START_TEST(test_pressure)
 	 * bandwidth allows); the last window is in large folios */
 	ck_assert_uint_eq(m->c.majflt, 1);
 	ck_assert_uint_gt(vm_file_folio_order(f, 16383), 0);
-	check_ok(m);
+	vt_check(m);
 	vm_engine_free(e);
 }
 END_TEST
@@ -469,7 +427,7 @@ START_TEST(test_truncate_splits)
 	ck_assert_uint_eq(vm_file_folio_order(f, 0), 0);
 	ck_assert_uint_eq(vm_file_folio_order(f, 128), 0);
 	ck_assert(vm_filemap_find(f, 129) == VM_NIL);
-	check_ok(vm_engine_machine(e));
+	vt_check(vm_engine_machine(e));
 	vm_engine_free(e);
 }
 END_TEST
@@ -481,7 +439,7 @@ START_TEST(test_checker)
 	vm_engine_t *e = run(text);
 	vm_machine_t *m = vm_engine_machine(e);
 	vm_file_t *f = file(e, "f");
-	check_ok(m);
+	vt_check(m);
 	/* a page outside the folio claiming to be in one */
 	vm_file_chunk_get(f, 16)->forder[VM_FILE_SLOT(16)] = 1;
 	char *bad = vm_check_machine(m);
@@ -490,14 +448,14 @@ START_TEST(test_checker)
 	g_free(bad);
 	/* a folio with a page missing */
 	vm_file_chunk_get(f, 16)->forder[VM_FILE_SLOT(16)] = 0;
-	check_ok(m);
+	vt_check(m);
 	uint32_t pfn = vm_file_pfn(f, 3);
 	vm_file_set_pfn(f, 3, VM_NIL);
 	bad = vm_check_machine(m);
 	ck_assert_ptr_nonnull(bad);
 	g_free(bad);
 	vm_file_set_pfn(f, 3, pfn);
-	check_ok(m);
+	vt_check(m);
 	vm_engine_free(e);
 }
 END_TEST
@@ -584,9 +542,5 @@ static Suite *folio_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(folio_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vt_run_suite(folio_suite());
 }

@@ -45,6 +45,7 @@
 #include "models/vmscan.h"
 #include "models/check.h"
 #include "models/fork.h"
+#include "tests/testlib.h"
 
 #define PAGE 0x1000u
 #define A0 0x10000u            /* the first mapping: vpn 0x10, top index 1 */
@@ -54,25 +55,8 @@
 /* A machine for built-in @profile with "KEY=VALUE" @overrides (NULL-ended). */
 static vm_machine_t *machine(const char *profile, const char *const *overrides)
 {
-	vm_config_t cfg;
-	GError *err = NULL;
-	ck_assert_msg(vm_config_load(&cfg, profile, &err), "load: %s",
-		      err ? err->message : "?");
-	for (unsigned i = 0; overrides && overrides[i]; i++)
-		ck_assert_msg(vm_config_set_assignment(&cfg, overrides[i], &err),
-			      "%s: %s", overrides[i], err ? err->message : "?");
-	ck_assert_msg(vm_config_validate(&cfg, &err), "validate: %s",
-		      err ? err->message : "?");
-	vm_machine_t *m = vm_machine_new(&cfg);
-	ck_assert_ptr_nonnull(m);
-	return m;
+	return vt_machine_bare(profile, overrides);
 }
-
-/* The invariant checker must find nothing. */
-#define CHECK(m) do { \
-		char *why_ = vm_check_machine(m); \
-		ck_assert_msg(why_ == NULL, "invariant: %s", why_ ? why_ : ""); \
-	} while (0)
 
 /* @p's PTE for @vaddr, 0 when there is none (not even a leaf table). */
 static uint64_t pte(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr)
@@ -103,7 +87,7 @@ static vm_result_t access1(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 	memset(&res, 0, sizeof(res));
 	vm_proc_switch_to(m, p);
 	vm_mmu_access(m, p, vaddr, acc, &res);
-	CHECK(m);
+	vt_check(m);
 	return res;
 }
 
@@ -123,7 +107,7 @@ static vm_proc_t *fork1(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 	vm_proc_t *child = vm_fork_process(m, parent, pid, &c);
 	ck_assert_ptr_nonnull(child);
 	ck_assert_int_eq(child->state, VM_PROC_RUNNING);
-	CHECK(m);
+	vt_check(m);
 	if (cost)
 		*cost = c;
 	return child;
@@ -137,7 +121,7 @@ static void exit1(vm_machine_t *m, vm_proc_t *p)
 	ck_assert_uint_eq(p->rss_file, 0);
 	ck_assert_uint_eq(p->swap_pages, 0);
 	ck_assert_uint_eq(p->pt_pages, 0);
-	CHECK(m);
+	vt_check(m);
 }
 
 /* Everything is back: no anonymous page, no table, no swap slot. */
@@ -164,14 +148,14 @@ static void evict(vm_machine_t *m, uint32_t pfn)
 	vm_vmscan_rc_t rc = vm_vmscan_evict(m, pfn, FALSE);
 	if (rc == VM_VMSCAN_PAGEOUT) {
 		vm_reclaim_putback(m->reclaim, pfn);   /* as the scan does */
-		CHECK(m);
+		vt_check(m);
 		m->now = m->frames.f[pfn].io_done;
 		vm_vmscan_pageout_done(m);
 		vm_reclaim_remove(m->reclaim, pfn);
 		rc = vm_vmscan_evict(m, pfn, FALSE);
 	}
 	ck_assert_int_eq(rc, VM_VMSCAN_FREED);
-	CHECK(m);
+	vt_check(m);
 }
 
 static const uint32_t RW = VM_PROT_R | VM_PROT_W;
@@ -876,9 +860,5 @@ static Suite *fork_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fork_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vt_run_suite(fork_suite());
 }

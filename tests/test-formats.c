@@ -27,6 +27,7 @@
 #include "traces/vmt.h"
 #include "traces/vmtb.h"
 #include "traces/writer.h"
+#include "tests/testlib.h"
 
 /* One line of every record kind and option. */
 static const char every_kind[] =
@@ -907,11 +908,5 @@ formats_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(formats_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return vt_run_suite(formats_suite());
 }

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "models/frames.h"
+#include "tests/testlib.h"
 
 #define NIL VM_NIL
 #define MAX_STEPS 32
@@ -353,18 +354,6 @@ END_TEST
 
 /* ---- bad sizes ---------------------------------------------------------- */
 
-static unsigned nr_criticals;
-
-static void count_log(const gchar *domain, GLogLevelFlags level,
-		      const gchar *message, gpointer data)
-{
-	(void)domain;
-	(void)message;
-	(void)data;
-	if (level & G_LOG_LEVEL_CRITICAL)
-		nr_criticals++;
-}
-
 /*
  * The lazily written tail (frames.h) against an eager one: the same random
  * allocations, placed allocations (alloc_at) and frees on two machines,
@@ -435,12 +424,12 @@ END_TEST
 START_TEST(test_init_bad)
 {
 	vm_frames_t fr = { 0 };
-	nr_criticals = 0;
-	GLogFunc old = g_log_set_default_handler(count_log, NULL);
+	vt_nr_criticals = 0;
+	GLogFunc old = g_log_set_default_handler(vt_count_criticals, NULL);
 	ck_assert(!vm_frames_init(&fr, 0));
 	ck_assert(!vm_frames_init(&fr, VM_NIL));   /* VM_NIL is "no frame" */
 	g_log_set_default_handler(old, NULL);
-	ck_assert_uint_eq(nr_criticals, 2);
+	ck_assert_uint_eq(vt_nr_criticals, 2);
 	ck_assert_ptr_null(fr.f);
 }
 END_TEST
@@ -461,9 +450,5 @@ static Suite *frames_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(frames_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vt_run_suite(frames_suite());
 }

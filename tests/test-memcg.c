@@ -27,6 +27,7 @@
 #include "models/memcg.h"
 #include "models/file.h"
 #include "models/filemap.h"
+#include "tests/testlib.h"
 
 #define MAX_EVENTS 20000
 #define TINY "vmt 1\nprofile tiny\nset reclaim.watermark_min=0\n" \
@@ -203,38 +204,19 @@ static const memcg_case_t cases[] = {
 	  "1 expect cgroup.box.throttle_ns=0\n" },
 };
 
-static void on_fail(void *ctx, const char *msg)
-{
-	g_ptr_array_add(ctx, g_strdup(msg));
-}
-
+/* Each case replayed on `tiny` with the checker on: every expect line
+ * passes, and there is at least one (Check names the case by its index
+ * in cases[]). */
 START_TEST(memcg_case)
 {
 	const memcg_case_t *c = &cases[_i];
-	vm_config_t cfg;
-	GError *err = NULL;
-	GPtrArray *fails = g_ptr_array_new_with_free_func(g_free);
 	char *text = g_strconcat(TINY, c->policy ? "set reclaim.policy=" : "",
 				 c->policy ? c->policy : "", c->policy ? "\n" : "",
 				 c->trace, NULL);
-	ck_assert(vm_config_load(&cfg, "tiny", &err));
-	vm_engine_opts_t opts = { .check = TRUE, .on_expect_fail = on_fail,
-				  .ctx = fails };
-	vm_engine_t *e = vm_engine_open_memory("t.vmt", text, &cfg, NULL, &opts, &err);
-	ck_assert_msg(e != NULL, "%s: open: %s", c->name, err ? err->message : "?");
-	int r = 1;
-	unsigned i;
-	for (i = 0; i < MAX_EVENTS && r > 0; i++)
-		r = vm_engine_step(e, &err);
-	ck_assert_msg(r == 0, "%s: %s", c->name, err ? err->message : "did not finish");
-	GString *s = g_string_new(NULL);
-	for (guint k = 0; k < fails->len; k++)
-		g_string_append_printf(s, "\n  %s", (char *)g_ptr_array_index(fails, k));
-	ck_assert_msg(vm_engine_expect_failed(e) == 0, "%s:%s", c->name, s->str);
-	ck_assert_uint_gt(vm_engine_expect_passed(e), 0);
-	g_string_free(s, TRUE);
-	vm_engine_free(e);
-	g_ptr_array_free(fails, TRUE);
+	vt_replay_t r;
+	vt_replay(&r, "tiny", NULL, text, MAX_EVENTS);
+	ck_assert_uint_gt(vm_engine_expect_passed(r.e), 0);
+	vt_replay_free(&r);
 	g_free(text);
 }
 END_TEST
@@ -396,9 +378,5 @@ static Suite *memcg_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(memcg_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return vt_run_suite(memcg_suite());
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include "sim/narrate.h"
 #include "traces/units.h"
+#include "tests/testlib.h"
 
 /* What vm_narrate_time wrote before it was written by hand. */
 static void time_printf(char *b, size_t n, uint64_t ns)
@@ -151,9 +152,5 @@ static Suite *narrate_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(narrate_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return vt_run_suite(narrate_suite());
 }

@@ -34,51 +34,30 @@
 #include "sim/stats.h"
 #include "traces/error.h"
 #include "models/proc.h"
+#include "tests/testlib.h"
 
 #define MAX_EVENTS 20000
 
-typedef struct {
-	GPtrArray *fails;
-} log_t;
-
-static void on_fail(void *ctx, const char *msg)
-{
-	log_t *lg = ctx;
-	g_ptr_array_add(lg->fails, g_strdup(msg));
-}
-
 /* Open @text on `tiny` and run it.  Returns the engine; *ok tells whether
  * the run ended without error (else *err holds it). */
-static vm_engine_t *run(const char *text, log_t *lg, gboolean *ok, GError **err)
+static vm_engine_t *run(const char *text, vt_replay_t *r, gboolean *ok,
+			GError **err)
 {
-	vm_config_t cfg;
-	lg->fails = g_ptr_array_new_with_free_func(g_free);
-	ck_assert(vm_config_load(&cfg, "tiny", err));
-	vm_engine_opts_t opts = { .check = TRUE, .on_expect_fail = on_fail, .ctx = lg };
-	vm_engine_t *e = vm_engine_open_memory("t.vmt", text, &cfg, NULL, &opts, err);
-	ck_assert_msg(e != NULL, "open: %s", *err ? (*err)->message : "?");
-	int r = 1;
-	unsigned i;
-	for (i = 0; i < MAX_EVENTS && r > 0; i++)
-		r = vm_engine_step(e, err);
-	ck_assert_msg(i < MAX_EVENTS, "the engine did not finish");
-	*ok = r == 0;
-	return e;
+	vt_replay_open(r, "tiny", NULL, text);
+	*ok = vt_replay_run(r, MAX_EVENTS, err) == 0;
+	return r->e;
 }
 
-static void check_expects(vm_engine_t *e, const log_t *lg)
+static void check_expects(vm_engine_t *e, const vt_replay_t *r)
 {
-	GString *s = g_string_new(NULL);
-	for (guint i = 0; i < lg->fails->len; i++)
-		g_string_append_printf(s, "\n  %s", (char *)g_ptr_array_index(lg->fails, i));
-	ck_assert_msg(vm_engine_expect_failed(e) == 0, "expect failed:%s", s->str);
-	g_string_free(s, TRUE);
+	(void)e;
+	vt_replay_assert_expects(r, VT_ANY);
 }
 
-static void done(vm_engine_t *e, log_t *lg)
+static void done(vm_engine_t *e, vt_replay_t *r)
 {
-	vm_engine_free(e);
-	g_ptr_array_free(lg->fails, TRUE);
+	(void)e;
+	vt_replay_free(r);
 }
 
 /* ==========================================================================
@@ -163,7 +142,7 @@ START_TEST(test_pick)
 	ck_assert_uint_eq(c->r1 + c->ra + c->rb, 16);
 	unsigned xline;
 	char *text = pick_trace(c, "set swap.size=0\n", &xline);
-	log_t lg;
+	vt_replay_t lg;
 	GError *err = NULL;
 	gboolean ok;
 	vm_engine_t *e = run(text, &lg, &ok, &err);
@@ -212,7 +191,7 @@ START_TEST(test_policy_none)
 	const pick_t *c = &picks[_i];
 	unsigned xline;
 	char *text = pick_trace(c, "set swap.size=0\nset oom.policy=none\n", &xline);
-	log_t lg;
+	vt_replay_t lg;
 	GError *err = NULL;
 	gboolean ok;
 	vm_engine_t *e = run(text, &lg, &ok, &err);
@@ -240,7 +219,7 @@ START_TEST(test_swap_instead)
 	const pick_t *c = &picks[_i];
 	unsigned xline;
 	char *text = pick_trace(c, "set swap.size=64K\n", &xline);
-	log_t lg;
+	vt_replay_t lg;
 	GError *err = NULL;
 	gboolean ok;
 	vm_engine_t *e = run(text, &lg, &ok, &err);
@@ -308,7 +287,7 @@ START_TEST(test_fork_protects_parent)
 			       "1 expect pid=%u state=killed killed_by=oom\n",
 			       c->r1 * 4, c->free_before, c->free_after, c->r1, c->victim);
 	char *text = g_string_free(s, FALSE);
-	log_t lg;
+	vt_replay_t lg;
 	GError *err = NULL;
 	gboolean ok;
 	vm_engine_t *e = run(text, &lg, &ok, &err);
@@ -361,7 +340,7 @@ START_TEST(test_file_pages_reclaimed_first)
 		"1 w 0x1c000\n"
 		"1 expect oom_kills=0 majflt=4\n"
 		"1 expect pid=1 state=running rss_anon=13 rss_file=3\n";
-	log_t lg;
+	vt_replay_t lg;
 	GError *err = NULL;
 	gboolean ok;
 	vm_engine_t *e = run(text, &lg, &ok, &err);
@@ -389,9 +368,5 @@ static Suite *oom_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(oom_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vt_run_suite(oom_suite());
 }

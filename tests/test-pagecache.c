@@ -51,6 +51,7 @@
 #include "models/writeback.h"
 #include "models/crash.h"
 #include "models/check.h"
+#include "tests/testlib.h"
 
 #define NOW 1000u
 #define PS 4096u
@@ -62,20 +63,7 @@
  * process 1 spawned and running, m->now = NOW. */
 static vm_machine_t *mk(const char *profile, const char *const *sets)
 {
-	vm_config_t cfg;
-	GError *err = NULL;
-	ck_assert_msg(vm_config_load(&cfg, profile, &err), "profile %s", profile);
-	for (; sets && *sets; sets++)
-		ck_assert_msg(vm_config_set_assignment(&cfg, *sets, &err), "%s: %s",
-			      *sets, err ? err->message : "?");
-	ck_assert_msg(vm_config_validate(&cfg, &err), "%s", err ? err->message : "?");
-	vm_machine_t *m = vm_machine_new(&cfg);
-	ck_assert_ptr_nonnull(m);
-	vm_config_watermarks(&cfg, &m->wm_min, &m->wm_low, &m->wm_high);
-	ck_assert_ptr_nonnull(vm_proc_spawn(m, 1));
-	m->cur_asid = 1;
-	m->now = NOW;
-	return m;
+	return vt_machine(profile, sets, NOW);
 }
 
 static const char *const pc_sets[] = {
@@ -97,20 +85,6 @@ static vm_machine_t *mk_pc_around(const char *around)
 	return mk("default", sets);
 }
 
-static void check_ok(vm_machine_t *m)
-{
-	char *bad = vm_check_machine(m);
-	ck_assert_msg(bad == NULL, "invariant: %s", bad ? bad : "");
-}
-
-static vm_result_t acc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t a)
-{
-	vm_result_t res;
-	memset(&res, 0, sizeof res);
-	vm_mmu_access(m, p, vpn << m->page_shift, a, &res);
-	return res;
-}
-
 static uint64_t *pte_of(vm_machine_t *m, vm_proc_t *p, uint64_t vpn)
 {
 	return vm_pt_lookup(&m->pt, p->root, vpn);
@@ -126,51 +100,20 @@ static void punch(vm_file_t *f, uint64_t i)
 
 /* ---- trace harness ------------------------------------------------------- */
 
-typedef struct {
-	GPtrArray *fails;
-} log_t;
-
-static void on_fail(void *ctx, const char *msg)
-{
-	log_t *lg = ctx;
-	g_ptr_array_add(lg->fails, g_strdup(msg));
-}
-
-static char *fails_text(const log_t *lg)
-{
-	GString *s = g_string_new(NULL);
-	for (guint i = 0; i < lg->fails->len; i++)
-		g_string_append_printf(s, "\n  %s", (char *)g_ptr_array_index(lg->fails, i));
-	return g_string_free(s, FALSE);
-}
-
 /* Run @text on @profile to the end with the invariant checker on; every
  * expect line must pass, and there must be @nexpect of them. */
 static vm_engine_t *run_trace(const char *profile, const char *text,
-			      unsigned nexpect, log_t *lg)
+			      unsigned nexpect, vt_replay_t *r)
 {
-	vm_config_t cfg;
-	GError *err = NULL;
-	lg->fails = g_ptr_array_new_with_free_func(g_free);
-	ck_assert(vm_config_load(&cfg, profile, &err));
-	vm_engine_opts_t opts = { .check = TRUE, .on_expect_fail = on_fail, .ctx = lg };
-	vm_engine_t *e = vm_engine_open_memory("t.vmt", text, &cfg, NULL, &opts, &err);
-	ck_assert_msg(e != NULL, "open: %s", err ? err->message : "?");
-	int r = 1;
-	for (unsigned i = 0; i < MAX_EVENTS && r > 0; i++)
-		r = vm_engine_step(e, &err);
-	ck_assert_msg(r == 0, "run: %s", err ? err->message : "did not finish");
-	char *f = fails_text(lg);
-	ck_assert_msg(vm_engine_expect_failed(e) == 0, "expect failed:%s", f);
-	g_free(f);
-	ck_assert_uint_eq(vm_engine_expect_passed(e), nexpect);
-	return e;
+	vt_replay(r, profile, NULL, text, MAX_EVENTS);
+	vt_replay_assert_expects(r, nexpect);
+	return r->e;
 }
 
-static void trace_done(vm_engine_t *e, log_t *lg)
+static void trace_done(vm_engine_t *e, vt_replay_t *r)
 {
-	vm_engine_free(e);
-	g_ptr_array_free(lg->fails, TRUE);
+	(void)e;
+	vt_replay_free(r);
 }
 
 static uint64_t file_stat(vm_engine_t *e, const char *file, const char *name)
@@ -244,7 +187,7 @@ START_TEST(test_create)
 	}
 	ck_assert_uint_eq(vm_filemap_find(b, c->pages), VM_NIL);
 	ck_assert_uint_eq(m->disk->stats.reads, 0);   /* no I/O to create */
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -358,7 +301,7 @@ START_TEST(test_fill)
 			ck_assert(vm_filemap_evict(m, q, FALSE) == VM_VMSCAN_KEPT);
 		}
 	}
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -380,7 +323,7 @@ START_TEST(test_fill_io_done)
 	m->now = ready;
 	ck_assert(vm_filemap_evict(m, pfn, FALSE) == VM_VMSCAN_FREED);
 	ck_assert_uint_eq(f->nr_cached, 0);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -425,7 +368,7 @@ START_TEST(test_dirty_accounting)
 	vm_writeback_range_aged(m, a, 0, 4, 5000);
 	ck_assert_uint_eq(a->nr_dirty, 0);
 	ck_assert_uint_eq(m->disk->stats.writes, 2);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -449,7 +392,7 @@ START_TEST(test_writeback_delalloc)
 	(void)pre;
 	ck_assert_uint_eq(m->next_block, 3);
 	vm_mm_mmap(m, p, 0x100, 4, VM_PROT_R | VM_PROT_W, VM_MAP_SHARED, (int32_t)f->id, 0);
-	vm_result_t r = acc(m, p, 0x100, VM_ACC_W);
+	vm_result_t r = vt_access(m, p, 0x100, VM_ACC_W);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MAJOR);
 	ck_assert_uint_eq(r.why, VM_WHY_FILE_HOLE);
 	ck_assert_uint_eq(m->disk->stats.reads, 0);
@@ -473,10 +416,10 @@ START_TEST(test_writeback_delalloc)
 	ck_assert(!(m->frames.f[vm_file_pfn(f, 0)].flags & VM_FRAME_DIRTY));
 	ck_assert(!(*pte & VM_PTE_W));           /* page_mkclean */
 	ck_assert(*pte & VM_PTE_P);
-	check_ok(m);
+	vt_check(m);
 
 	m->now = done;
-	r = acc(m, p, 0x100, VM_ACC_W);
+	r = vt_access(m, p, 0x100, VM_ACC_W);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MINOR);
 	ck_assert_uint_eq(r.why, VM_WHY_SHARED_WRITE);
 	ck_assert_uint_eq(f->nr_dirty, 1);
@@ -484,7 +427,7 @@ START_TEST(test_writeback_delalloc)
 	ck_assert_uint_eq(p->majflt, 1);
 	ck_assert_uint_eq(p->minflt, 1);
 	/* a read of it now is a TLB hit, no fault */
-	r = acc(m, p, 0x100, VM_ACC_R);
+	r = vt_access(m, p, 0x100, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, VM_OUT_HIT);
 
 	vm_writeback_range(m, f, 0, 4);
@@ -495,7 +438,7 @@ START_TEST(test_writeback_delalloc)
 	/* nothing dirty: no I/O, returns now */
 	ck_assert_uint_eq(vm_writeback_range(m, f, 0, 4), m->now);
 	ck_assert_uint_eq(m->disk->stats.writes, 2);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -526,7 +469,7 @@ START_TEST(test_writeback_runs)
 	ck_assert_uint_eq(f->nr_dirty, 0);
 	ck_assert_uint_eq(m->nr_dirty, 0);
 	ck_assert_uint_eq(f->nr_blocks, 8);      /* no new blocks for a plain file */
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -561,7 +504,7 @@ START_TEST(test_truncate)
 	vm_file_t *f = vm_file_new(m, "t", 8 * PS, FALSE, TRUE);
 	vm_mm_mmap(m, p, 0x200, 8, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
 	for (uint64_t i = 0; i < 8; i++)
-		ck_assert_uint_eq(acc(m, p, 0x200 + i, VM_ACC_R).outcome, VM_OUT_MINOR);
+		ck_assert_uint_eq(vt_access(m, p, 0x200 + i, VM_ACC_R).outcome, VM_OUT_MINOR);
 	vm_writeback_dirty(m, f, vm_file_pfn(f, 1));
 	vm_writeback_dirty(m, f, vm_file_pfn(f, 6));
 	ck_assert_uint_eq(p->rss_file, 8);
@@ -582,8 +525,8 @@ START_TEST(test_truncate)
 		ck_assert(kept == (vm_file_pfn(f, i) != VM_NIL));
 		ck_assert(kept == (vm_file_block(f, i) != VM_BLOCK_NONE));
 	}
-	check_ok(m);
-	vm_result_t r = acc(m, p, 0x207, VM_ACC_R);
+	vt_check(m);
+	vm_result_t r = vt_access(m, p, 0x207, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, c->kept == 8 ? VM_OUT_HIT : VM_OUT_SIGBUS);
 	if (c->kept == 8) {
 		vm_machine_free(m);
@@ -593,12 +536,12 @@ START_TEST(test_truncate)
 	uint64_t reads0 = m->disk->stats.reads;
 	vm_file_resize(m, f, 8 * PS);
 	ck_assert_uint_eq(f->nr_blocks, c->kept);
-	r = acc(m, p, 0x207, VM_ACC_R);
+	r = vt_access(m, p, 0x207, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MAJOR);
 	ck_assert_uint_eq(r.why, VM_WHY_FILE_HOLE);
 	ck_assert_uint_eq(m->disk->stats.reads, reads0);
 	ck_assert_uint_eq(vm_file_block(f, 7), VM_BLOCK_NONE);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -660,7 +603,7 @@ static const trace_case_t unlinks[] = {
 START_TEST(test_unlink)
 {
 	const trace_case_t *c = &unlinks[_i];
-	log_t lg;
+	vt_replay_t lg;
 	vm_engine_t *e = run_trace("tiny", c->text, c->nexpect, &lg);
 	/* and the same through the statistics API */
 	ck_assert_uint_eq(file_stat(e, "data", "size"), 16384);
@@ -689,7 +632,7 @@ START_TEST(test_unlink_direct)
 	/* a new file may take the name */
 	vm_file_t *g = vm_file_new(m, "u", PS, FALSE, FALSE);
 	ck_assert_ptr_eq(vm_file_lookup(m, "u"), g);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -754,7 +697,7 @@ START_TEST(test_evict)
 	if (c->kind == EV_MAP_DIRTY || c->kind == EV_MAP_CLEAN) {
 		vm_mm_mmap(m, p, 0x400, 4, VM_PROT_R | VM_PROT_W, VM_MAP_SHARED,
 			   (int32_t)f->id, 0);
-		vm_result_t r = acc(m, p, 0x402, c->kind == EV_MAP_DIRTY ? VM_ACC_W : VM_ACC_R);
+		vm_result_t r = vt_access(m, p, 0x402, c->kind == EV_MAP_DIRTY ? VM_ACC_W : VM_ACC_R);
 		ck_assert_uint_eq(r.outcome, VM_OUT_MINOR);
 		ck_assert_uint_eq(r.pfn, pfn);
 		ck_assert_uint_eq(p->rss_file, 1);
@@ -791,7 +734,7 @@ START_TEST(test_evict)
 	if (c->rc == VM_VMSCAN_KEPT) {
 		ck_assert_uint_eq(f->nr_cached, cached0);
 		ck_assert_uint_eq(vm_file_pfn(f, 2), pfn);
-		check_ok(m);
+		vt_check(m);
 		vm_machine_free(m);
 		return;
 	}
@@ -812,9 +755,9 @@ START_TEST(test_evict)
 		uint64_t *pte = pte_of(m, p, 0x402);
 		ck_assert(pte && *pte == 0);
 		/* the next access reads it back: major */
-		ck_assert_uint_eq(acc(m, p, 0x402, VM_ACC_R).outcome, VM_OUT_MAJOR);
+		ck_assert_uint_eq(vt_access(m, p, 0x402, VM_ACC_R).outcome, VM_OUT_MAJOR);
 	}
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -848,7 +791,7 @@ START_TEST(test_crash)
 	vm_file_t *f = vm_file_new(m, "c", 8 * PS, FALSE, TRUE);
 	vm_file_t *g = vm_file_new(m, "g", 2 * PS, FALSE, TRUE);   /* clean */
 	vm_mm_mmap(m, p, 0x500, 8, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
-	ck_assert_uint_eq(acc(m, p, 0x500, VM_ACC_R).outcome, VM_OUT_MINOR);
+	ck_assert_uint_eq(vt_access(m, p, 0x500, VM_ACC_R).outcome, VM_OUT_MINOR);
 	m->now = 10000;
 	for (unsigned i = 0; i < c->dirty; i++)
 		vm_writeback_dirty(m, f, vm_file_pfn(f, i));
@@ -902,7 +845,7 @@ static const char crash_trace[] =
 
 START_TEST(test_crash_trace)
 {
-	log_t lg;
+	vt_replay_t lg;
 	vm_engine_t *e = run_trace("tiny", crash_trace, 5, &lg);
 	vm_machine_t *m = vm_engine_machine(e);
 	ck_assert_uint_eq(m->c.lost_pages, 3);
@@ -993,13 +936,13 @@ START_TEST(test_fault_around)
 	vm_mm_mmap(m, p, c->start, c->npages, VM_PROT_R | VM_PROT_W, VM_MAP_SHARED,
 		   (int32_t)f->id, c->pgoff);
 	if (c->setup == FA_WRITE_FIRST) {
-		vm_result_t w = acc(m, p, c->start + 10, VM_ACC_W);
+		vm_result_t w = vt_access(m, p, c->start + 10, VM_ACC_W);
 		ck_assert_uint_eq(w.outcome, VM_OUT_MINOR);
 		ck_assert_uint_eq(w.around, 0);     /* write faults never fault around */
 		ck_assert_uint_eq(m->c.fault_around_maps, 0);
 	}
 	uint64_t reads0 = m->disk->stats.reads;
-	vm_result_t r = acc(m, p, c->fault, VM_ACC_R);
+	vm_result_t r = vt_access(m, p, c->fault, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MINOR);
 	ck_assert_uint_eq(r.why, VM_WHY_FILE_CACHED);
 	ck_assert_uint_eq(r.around, c->maps);
@@ -1030,12 +973,12 @@ START_TEST(test_fault_around)
 		uint64_t *pte = pte_of(m, p, nb);
 		if (pte && *pte) {
 			uint64_t minflt0 = p->minflt;
-			vm_result_t w = acc(m, p, nb, VM_ACC_R);
+			vm_result_t w = vt_access(m, p, nb, VM_ACC_R);
 			ck_assert_uint_eq(w.outcome, VM_OUT_WALK);
 			ck_assert_uint_eq(p->minflt, minflt0);
 		}
 	}
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -1075,19 +1018,19 @@ START_TEST(test_readahead_hits)
 	for (unsigned i = 0; i < 8; i++)
 		ck_assert_uint_le(m->frames.f[vm_file_pfn(f, i)].io_done, m->now);
 	vm_mm_mmap(m, p, 0x600, 8, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
-	ck_assert_uint_eq(acc(m, p, 0x600, VM_ACC_R).outcome, VM_OUT_MINOR);
+	ck_assert_uint_eq(vt_access(m, p, 0x600, VM_ACC_R).outcome, VM_OUT_MINOR);
 	ck_assert_uint_eq(m->c.readahead_hits, c->hits_after_first);
-	acc(m, p, 0x601, VM_ACC_R);
-	acc(m, p, 0x602, VM_ACC_R);
+	vt_access(m, p, 0x601, VM_ACC_R);
+	vt_access(m, p, 0x602, VM_ACC_R);
 	vm_mm_munmap(m, p, 0x600, 8);
 	vm_mm_mmap(m, p, 0x600, 8, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
-	vm_result_t r = acc(m, p, 0x602, VM_ACC_R);
+	vm_result_t r = vt_access(m, p, 0x602, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MINOR);   /* cached: minor */
-	acc(m, p, 0x605, VM_ACC_R);
+	vt_access(m, p, 0x605, VM_ACC_R);
 	ck_assert_uint_eq(m->c.readahead_hits, c->hits_end);
 	ck_assert_uint_eq(m->c.readahead_pages, 7);   /* nothing read again */
 	ck_assert_uint_eq(m->disk->stats.reads, 1);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -1103,14 +1046,14 @@ START_TEST(test_fault_on_locked_page)
 	uint32_t ra;
 	vm_filemap_fill(m, f, 0, 0, 4, VM_RA_NONE, &ready, &ra);
 	vm_mm_mmap(m, p, 0x700, 4, VM_PROT_R, VM_MAP_SHARED, (int32_t)f->id, 0);
-	vm_result_t r = acc(m, p, 0x702, VM_ACC_R);
+	vm_result_t r = vt_access(m, p, 0x702, VM_ACC_R);
 	ck_assert_uint_eq(r.outcome, VM_OUT_MINOR);
 	ck_assert_uint_eq(r.why, VM_WHY_FILE_LOCKED);
 	ck_assert_uint_eq(r.ready_at, m->frames.f[vm_file_pfn(f, 2)].io_done);
 	ck_assert_uint_gt(r.ready_at, m->now);
 	ck_assert_uint_eq(m->c.majflt, 0);
 	ck_assert_uint_eq(m->c.readahead_hits, 1);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -1236,7 +1179,7 @@ START_TEST(test_sparse_file)
 	ck_assert(vm_file_next_cached(f, &i, &pfn));
 	ck_assert_uint_eq(i, last);
 	ck_assert_uint_eq(pfn, vm_file_pfn(f, last));
-	check_ok(m);
+	vt_check(m);
 	vm_file_resize(m, f, 10 * PS);
 	ck_assert_uint_eq(f->nr_blocks, 10);
 	ck_assert_uint_eq(f->nr_cached, 1);
@@ -1249,7 +1192,7 @@ START_TEST(test_sparse_file)
 	ck_assert_uint_eq(f->nr_blocks, 10);
 	ck_assert_uint_eq(vm_file_block(f, UINT64_C(1) << 40), VM_BLOCK_NONE);
 	ck_assert_uint_eq(f->pages.count, 2);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -1295,9 +1238,5 @@ static Suite *pagecache_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(pagecache_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vt_run_suite(pagecache_suite());
 }

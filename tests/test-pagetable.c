@@ -23,6 +23,7 @@
 
 #include "models/pagetable.h"
 #include "models/frames.h"
+#include "tests/testlib.h"
 
 #define V4(a, b, c, d) (((uint64_t)(a) << 27) | ((uint64_t)(b) << 18) | \
 			((uint64_t)(c) << 9) | (uint64_t)(d))
@@ -712,9 +713,5 @@ static Suite *pagetable_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(pagetable_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vt_run_suite(pagetable_suite());
 }

@@ -23,6 +23,7 @@
 #include "sim/config.h"
 #include "sim/query.h"
 #include "sim/stats.h"
+#include "tests/testlib.h"
 
 static vm_engine_t *open_trace(const char *text)
 {
@@ -439,9 +440,5 @@ static Suite *query_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(query_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return vt_run_suite(query_suite());
 }

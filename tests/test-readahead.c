@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "models/readahead.h"
+#include "tests/testlib.h"
 
 #define NO VM_RA_NONE
 
@@ -754,11 +755,5 @@ static Suite *readahead_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(readahead_suite());
-	int nr_failed;
-
-	srunner_run_all(sr, CK_ENV);
-	nr_failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nr_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return vt_run_suite(readahead_suite());
 }

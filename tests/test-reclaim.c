@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "models/reclaim.h"
+#include "tests/testlib.h"
 
 #define NO (-1)              /* no victim */
 #define H 1                  /* hit */
@@ -1397,18 +1398,6 @@ END_TEST
 /* Construction and the registry.                                      */
 /* ------------------------------------------------------------------ */
 
-static unsigned nr_criticals;
-
-static void count_log(const gchar *domain, GLogLevelFlags level,
-		      const gchar *message, gpointer data)
-{
-	(void)domain;
-	(void)message;
-	(void)data;
-	if (level & G_LOG_LEVEL_CRITICAL)
-		nr_criticals++;
-}
-
 START_TEST(test_new)
 {
 	vm_frames_t fr;
@@ -1416,12 +1405,12 @@ START_TEST(test_new)
 	GLogFunc old;
 
 	ck_assert(vm_frames_init(&fr, 4));
-	nr_criticals = 0;
-	old = g_log_set_default_handler(count_log, NULL);
+	vt_nr_criticals = 0;
+	old = g_log_set_default_handler(vt_count_criticals, NULL);
 	/* opt without an oracle, no ops: programmer errors */
 	ck_assert_ptr_null(vm_reclaim_new(&fr, &vm_reclaim_policy_opt, NULL));
 	ck_assert_ptr_null(vm_reclaim_new(&fr, NULL, NULL));
-	ck_assert_uint_eq(nr_criticals, 2);
+	ck_assert_uint_eq(vt_nr_criticals, 2);
 	g_log_set_default_handler(old, NULL);
 
 	/* defaults; swappiness above 200 is clamped */
@@ -1541,11 +1530,5 @@ static Suite *reclaim_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(reclaim_suite());
-	int nr_failed;
-
-	srunner_run_all(sr, CK_ENV);
-	nr_failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nr_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return vt_run_suite(reclaim_suite());
 }

@@ -17,6 +17,7 @@
 #include "sim/config.h"
 #include "sim/engine.h"
 #include "sim/tour.h"
+#include "tests/testlib.h"
 
 static GPtrArray *files;
 static GPtrArray *exercises;
@@ -116,11 +117,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_exercise, 0, (int)exercises->len);
 	tcase_add_test(tc, test_builtin_tour);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int rc = vt_run_suite(s);
 	g_ptr_array_free(files, TRUE);
 	g_ptr_array_free(exercises, TRUE);
-	return failed ? 1 : 0;
+	return rc;
 }

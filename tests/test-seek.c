@@ -33,6 +33,7 @@
 #include "sim/tour.h"
 #include "models/check.h"
 #include "models/clone.h"
+#include "tests/testlib.h"
 
 static GPtrArray *files;
 
@@ -554,11 +555,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_clone, 0, 3);
 	tcase_add_test(tc, test_off);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int rc = vt_run_suite(s);
 	g_ptr_array_free(files, TRUE);
 	g_free(gen_text);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

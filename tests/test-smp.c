@@ -30,6 +30,7 @@
 #include "models/check.h"
 #include "models/huge_memory.h"
 #include "models/tlb.h"
+#include "tests/testlib.h"
 
 typedef struct {
 	const char *name;
@@ -504,9 +505,5 @@ static Suite *smp_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(smp_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return vt_run_suite(smp_suite());
 }

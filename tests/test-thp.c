@@ -37,6 +37,7 @@
 #include "models/check.h"
 #include "models/huge_memory.h"
 #include "models/khugepaged.h"
+#include "tests/testlib.h"
 
 #define A 0x40000000u            /* 2 MiB aligned: vpn 0x40000 */
 #define PG 0x1000u
@@ -61,11 +62,6 @@ static vm_machine_t *machine(const char *const *overrides)
 
 static const char *const ALWAYS[] = { "thp.enabled=always", NULL };
 
-#define CHECK(m) do { \
-		char *why_ = vm_check_machine(m); \
-		ck_assert_msg(why_ == NULL, "invariant: %s", why_ ? why_ : ""); \
-	} while (0)
-
 static vm_result_t access1(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			   vm_acc_t acc)
 {
@@ -73,7 +69,7 @@ static vm_result_t access1(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 	memset(&res, 0, sizeof(res));
 	vm_proc_switch_to(m, p);
 	vm_mmu_access(m, p, vaddr, acc, &res);
-	CHECK(m);
+	vt_check(m);
 	return res;
 }
 
@@ -82,7 +78,7 @@ static vm_proc_t *proc_with_map(vm_machine_t *m, uint64_t len)
 	vm_proc_t *p = vm_proc_spawn(m, 1);   /* its top table: frame 0 */
 	ck_assert_ptr_nonnull(p);
 	vm_mm_mmap(m, p, A >> 12, len >> 12, RW, VM_MAP_ANON, -1, 0);
-	CHECK(m);
+	vt_check(m);
 	return p;
 }
 
@@ -152,7 +148,7 @@ START_TEST(test_huge_fault)
 	ck_assert_uint_eq(r.pfn, 519);
 
 	vm_proc_exit(m, p, VM_KILL_NONE);
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(m->frames.nr_free, 1024);
 	ck_assert_uint_eq(m->frames.nr_free_blocks, 2);
 	vm_machine_free(m);
@@ -217,7 +213,7 @@ START_TEST(test_fallback)
 	vm_result_t res = { 0 };
 	ck_assert_int_eq(vm_mm_map_frame(m, p, (A + HUGE_SZ) >> 12, 700, RW, &res),
 			 VM_MAPF_OK);   /* tables: frames 1, 2, 3 */
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(m->frames.nr_free_blocks, 0);
 	vm_result_t r = access1(m, p, A, VM_ACC_W);
 	ck_assert_int_eq(r.outcome, VM_OUT_MINOR);
@@ -256,7 +252,7 @@ START_TEST(test_split_munmap)
 	access1(m, p, A, VM_ACC_W);
 	uint32_t free0 = m->frames.nr_free;
 	vm_mm_munmap(m, p, A >> 12, 0x100000 >> 12);
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(m->c.thp_split_pmd, 1);
 	ck_assert_uint_eq(p->rss_anon, 256);
 	ck_assert_uint_eq(p->anon_huge, 0);
@@ -267,7 +263,7 @@ START_TEST(test_split_munmap)
 	ck_assert_uint_eq(r.refs, 4);
 	ck_assert_uint_eq(r.pfn, 768);
 	vm_mm_mprotect(m, p, (A + 0x100000) >> 12, 1, VM_PROT_R);
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(m->c.thp_split_pmd, 1);
 	vm_machine_free(m);
 }
@@ -289,7 +285,7 @@ START_TEST(test_mprotect_whole_and_part)
 	ck_assert_uint_eq(m->c.compact_stall, 0);   /* defrag=madvise, no advice */
 
 	vm_mm_mprotect(m, p, A >> 12, HUGE_SZ >> 12, VM_PROT_R);
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(m->c.thp_split_pmd, 0);
 	uint64_t e = pmd_of(m, p, A);
 	ck_assert(e & VM_PTE_HUGE);
@@ -298,7 +294,7 @@ START_TEST(test_mprotect_whole_and_part)
 	ck_assert_int_eq(r.outcome, VM_OUT_SIGSEGV);
 
 	vm_mm_mprotect(m, p, A >> 12, 1, RW);
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(m->c.thp_split_pmd, 1);
 	r = access1(m, p, A, VM_ACC_W);
 	ck_assert_int_eq(r.outcome, VM_OUT_WALK);   /* dirty, ours: writable at once */
@@ -316,7 +312,7 @@ START_TEST(test_zap_whole)
 	vm_proc_t *p = proc_with_map(m, HUGE_SZ);
 	access1(m, p, A, VM_ACC_W);
 	vm_mm_munmap(m, p, A >> 12, HUGE_SZ >> 12);
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(m->c.thp_split_pmd, 0);
 	ck_assert_uint_eq(p->rss_anon, 0);
 	ck_assert_uint_eq(p->pt_pages, 3);
@@ -347,7 +343,7 @@ START_TEST(test_fork_cow)
 	uint64_t cost = 0;
 	vm_proc_t *c = vm_fork_process(m, p, 2, &cost);
 	ck_assert_ptr_nonnull(c);
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(c->pt_pages, 4);
 	ck_assert_uint_eq(c->rss_anon, 512);
 	ck_assert_uint_eq(c->anon_huge, 512);
@@ -377,9 +373,9 @@ START_TEST(test_fork_cow)
 	ck_assert_int_eq(r.why, VM_WHY_COW_REUSE);
 	ck_assert_uint_eq(r.pfn, 515);
 	vm_proc_exit(m, c, VM_KILL_NONE);
-	CHECK(m);
+	vt_check(m);
 	vm_proc_exit(m, p, VM_KILL_NONE);
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(m->frames.nr_free, 1024);
 	vm_machine_free(m);
 }
@@ -395,7 +391,7 @@ START_TEST(test_fork_reuse_after_exit)
 	uint64_t cost;
 	vm_proc_t *c = vm_fork_process(m, p, 2, &cost);
 	vm_proc_exit(m, c, VM_KILL_NONE);
-	CHECK(m);
+	vt_check(m);
 	vm_result_t r = access1(m, p, A + PG, VM_ACC_W);
 	ck_assert_int_eq(r.outcome, VM_OUT_MINOR);
 	ck_assert_int_eq(r.why, VM_WHY_COW_REUSE);
@@ -431,7 +427,7 @@ START_TEST(test_collapse)
 	ck_assert_uint_ne(m->khugepaged_next, 0);   /* a wake-up is queued */
 
 	ck_assert(vm_khugepaged_collapse(m, p, A >> 12, &cost));
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(cost, 512 * 1000);
 	ck_assert_uint_eq(m->c.thp_collapse_alloc, 1);
 	ck_assert_uint_eq(p->rss_anon, 512);
@@ -470,12 +466,12 @@ START_TEST(test_collapse_limits)
 	access1(m, p, A + 3 * PG, VM_ACC_W);
 	uint64_t c2;
 	vm_proc_t *c = vm_fork_process(m, p, 2, &c2);
-	CHECK(m);
+	vt_check(m);
 	ck_assert(!vm_khugepaged_collapse(m, p, A >> 12, &cost));   /* shared */
 	vm_proc_exit(m, c, VM_KILL_NONE);
-	CHECK(m);
+	vt_check(m);
 	ck_assert(vm_khugepaged_collapse(m, p, A >> 12, &cost));
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(m->c.thp_collapse_alloc, 1);
 	vm_machine_free(m);
 }
@@ -496,7 +492,7 @@ START_TEST(test_khugepaged_event)
 	ck_assert(vm_events_pop(&m->ev, &ev));
 	ck_assert_int_eq(ev.kind, VM_EV_KHUGEPAGED);
 	vm_machine_event(m, &ev);
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(m->c.thp_collapse_alloc, 1);
 	ck_assert_uint_eq(m->c.khugepaged_full_scans, 1);
 	ck_assert_uint_eq(m->c.khugepaged_ns, 512 * 1000 + 512 * 200);
@@ -526,7 +522,7 @@ START_TEST(test_reclaim_splits)
 	vm_vmscan_rc_t rc = vm_vmscan_evict(m, 600, FALSE);
 	ck_assert_int_eq(rc, VM_VMSCAN_PAGEOUT);
 	vm_reclaim_putback(m->reclaim, 600);
-	CHECK(m);
+	vt_check(m);
 	ck_assert_uint_eq(m->c.thp_split_pmd, 1);
 	ck_assert_uint_eq(p->rss_anon, 511);
 	ck_assert_uint_eq(p->swap_pages, 1);
@@ -596,9 +592,5 @@ static Suite *thp_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(thp_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return vt_run_suite(thp_suite());
 }

@@ -36,41 +36,16 @@
 #include "models/proc.h"
 #include "models/file.h"
 #include "models/huge_memory.h"
+#include "tests/testlib.h"
 
 #define MAX_EVENTS 200000
 #define A 0x100000000ull
-
-typedef struct {
-	unsigned failed;
-} log_t;
-
-static void on_fail(void *ctx, const char *msg)
-{
-	log_t *lg = ctx;
-	lg->failed++;
-	fprintf(stderr, "%s\n", msg);
-}
 
 /* Replay @text (its header lines then body) on the default profile, the
  * invariant checker on, to the end; every expect line must pass. */
 static vm_engine_t *run(const char *text)
 {
-	vm_config_t cfg;
-	GError *err = NULL;
-	static log_t lg;
-	ck_assert(vm_config_load(&cfg, "default", &err));
-	vm_engine_opts_t opts = { .check = TRUE, .on_expect_fail = on_fail,
-				  .ctx = &lg };
-	lg.failed = 0;
-	vm_engine_t *e = vm_engine_open_memory("t.vmt", text, &cfg, NULL,
-					       &opts, &err);
-	ck_assert_msg(e != NULL, "open: %s", err ? err->message : "?");
-	int r = 1;
-	for (unsigned i = 0; i < MAX_EVENTS && r > 0; i++)
-		r = vm_engine_step(e, &err);
-	ck_assert_msg(r == 0, "run: %s", err ? err->message : "did not finish");
-	ck_assert_uint_eq(lg.failed, 0);
-	return e;
+	return vt_replay_engine("default", NULL, text, MAX_EVENTS);
 }
 
 /* The header: 2 MiB folios, THP in madvise mode, then @sets and the file
@@ -407,9 +382,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return vt_run_suite(suite());
 }

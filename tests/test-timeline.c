@@ -30,6 +30,7 @@
 #include "sim/engine.h"
 #include "sim/timeline.h"
 #include "sim/tour.h"
+#include "tests/testlib.h"
 
 /* ---- a strict JSON parser ------------------------------------------------- */
 
@@ -1377,11 +1378,8 @@ int main(void)
 		fprintf(stderr, "cannot make a temporary directory\n");
 		return 99;
 	}
-	SRunner *sr = srunner_create(timeline_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int rc = vt_run_suite(timeline_suite());
 	g_rmdir(tmpdir);
 	g_free(tmpdir);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

@@ -22,6 +22,7 @@
 #include "models/tlb.h"
 #include "models/types.h"   /* vm_splitmix64 */
 #include "traces/record.h"
+#include "tests/testlib.h"
 
 #define NO UINT64_MAX      /* an invalid way in a state, or no victim */
 #define HIT 1
@@ -792,34 +793,22 @@ END_TEST
 /* Construction and the registry.                                      */
 /* ------------------------------------------------------------------ */
 
-static unsigned nr_criticals;
-
-static void count_log(const gchar *domain, GLogLevelFlags level,
-		      const gchar *message, gpointer data)
-{
-	(void)domain;
-	(void)message;
-	(void)data;
-	if (level & G_LOG_LEVEL_CRITICAL)
-		nr_criticals++;
-}
-
 START_TEST(test_new)
 {
 	GLogFunc old;
 	vm_tlb_t *t;
 
 	/* entries == 0: no TLB at this level, and no complaint. */
-	nr_criticals = 0;
-	old = g_log_set_default_handler(count_log, NULL);
+	vt_nr_criticals = 0;
+	old = g_log_set_default_handler(vt_count_criticals, NULL);
 	ck_assert_ptr_null(vm_tlb_new(0, 4, &vm_tlb_policy_lru));
 	ck_assert_ptr_null(vm_tlb_new(0, 0, &vm_tlb_policy_lru));
-	ck_assert_uint_eq(nr_criticals, 0);
+	ck_assert_uint_eq(vt_nr_criticals, 0);
 	/* Programmer errors: entries not a multiple of ways, no policy. */
 	ck_assert_ptr_null(vm_tlb_new(10, 4, &vm_tlb_policy_lru));
 	ck_assert_ptr_null(vm_tlb_new(4, 8, &vm_tlb_policy_lru));
 	ck_assert_ptr_null(vm_tlb_new(4, 0, NULL));
-	ck_assert_uint_eq(nr_criticals, 3);
+	ck_assert_uint_eq(vt_nr_criticals, 3);
 	g_log_set_default_handler(old, NULL);
 
 	vm_tlb_free(NULL);
@@ -976,11 +965,5 @@ static Suite *tlb_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tlb_suite());
-	int nr_failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nr_failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nr_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return vt_run_suite(tlb_suite());
 }

@@ -31,6 +31,7 @@
 #include "sim/query.h"
 #include "sim/tour.h"
 #include "ui/tui.h"
+#include "tests/testlib.h"
 
 /* curses key codes the tests type (curses.h stays in ui/) */
 #define K_ENTER '\n'
@@ -414,10 +415,7 @@ int main(void)
 	tcase_add_test(tc, test_pde_frame);
 	tcase_add_test(tc, test_tlb_huge);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int rc = vt_run_suite(s);
 	g_ptr_array_free(files, TRUE);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

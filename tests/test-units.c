@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "traces/units.h"
+#include "tests/testlib.h"
 
 typedef struct {
 	const char *text;
@@ -285,11 +286,5 @@ units_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(units_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return vt_run_suite(units_suite());
 }

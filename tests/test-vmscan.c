@@ -30,6 +30,7 @@
 #include "models/proc.h"
 #include "models/mm.h"
 #include "models/mmu.h"
+#include "tests/testlib.h"
 
 #define PS 4096
 #define XFER 1908u
@@ -60,12 +61,6 @@ static vm_machine_t *mk(gboolean textbook)
 	return m;
 }
 
-static void check_ok(vm_machine_t *m)
-{
-	char *bad = vm_check_machine(m);
-	ck_assert_msg(bad == NULL, "invariant: %s", bad);
-}
-
 /* The file of 120 cached pages; @dirty of them (from page 0) dirtied. */
 static vm_file_t *fill(vm_machine_t *m, unsigned dirty)
 {
@@ -75,19 +70,6 @@ static vm_file_t *fill(vm_machine_t *m, unsigned dirty)
 	for (unsigned i = 0; i < dirty; i++)
 		vm_writeback_dirty(m, f, vm_file_pfn(f, i));
 	return f;
-}
-
-/* Run the machine's due events up to @t, as the engine does. */
-static void run_until(vm_machine_t *m, uint64_t t)
-{
-	const vm_ev_t *top;
-	while ((top = vm_events_peek(&m->ev)) && top->time <= t) {
-		vm_ev_t ev;
-		vm_events_pop(&m->ev, &ev);
-		m->now = ev.time;
-		vm_machine_event(m, &ev);
-	}
-	m->now = t;
 }
 
 /* ---- kswapd ---------------------------------------------------------------
@@ -120,7 +102,7 @@ START_TEST(test_kswapd_clean)
 	ck_assert_uint_ne(vm_filemap_grab(m, f, 300), VM_NIL);
 	ck_assert_uint_eq(m->kswapd_state, VM_KSWAPD_RUNNABLE);
 	ck_assert_uint_eq(m->c.kswapd_wakeups, 2);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -170,7 +152,7 @@ START_TEST(test_kswapd_mapped)
 	ck_assert_uint_eq(p->rss_file, 104);
 	ck_assert_uint_eq(cost, 16 * 1000 + 16 * 3000);
 	ck_assert_uint_eq(m->c.kswapd_ns, 16 * 1000 + 16 * 3000);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -194,13 +176,13 @@ START_TEST(test_kswapd_dirty)
 	ck_assert_uint_eq(m->kswapd_state, VM_KSWAPD_RUNNABLE);
 	ck_assert_uint_eq(vm_kswapd_run(m), 0);
 	ck_assert_uint_eq(m->kswapd_state, VM_KSWAPD_WAITING);
-	check_ok(m);
+	vt_check(m);
 	/* the first write completes: kswapd is runnable again, and the page
 	 * is the next to go */
-	run_until(m, LAT + XFER);
+	vt_run_until(m, LAT + XFER);
 	ck_assert_uint_eq(m->kswapd_state, VM_KSWAPD_RUNNABLE);
 	ck_assert_uint_eq(m->c.pgrotated, 1);
-	run_until(m, LAT + 16 * XFER);
+	vt_run_until(m, LAT + 16 * XFER);
 	ck_assert_uint_eq(m->c.pgrotated, 16);
 	vm_kswapd_run(m);
 	ck_assert_uint_eq(m->nr_evicted, 16);
@@ -209,7 +191,7 @@ START_TEST(test_kswapd_dirty)
 		ck_assert_uint_eq(vm_file_pfn(f, i), VM_NIL);
 	ck_assert_uint_eq(m->disk->stats.writes, 16);
 	ck_assert_uint_eq(m->kswapd_state, VM_KSWAPD_SLEEPING);
-	check_ok(m);
+	vt_check(m);
 	vm_machine_free(m);
 }
 END_TEST
@@ -288,9 +270,5 @@ static Suite *vmscan_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(vmscan_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vt_run_suite(vmscan_suite());
 }

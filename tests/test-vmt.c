@@ -21,6 +21,7 @@
 #include "traces/error.h"
 #include "traces/units.h"
 #include "traces/vmt.h"
+#include "tests/testlib.h"
 
 #define MIB ((size_t)1 << 20)
 
@@ -1282,11 +1283,5 @@ vmt_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(vmt_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return vt_run_suite(vmt_suite());
 }
