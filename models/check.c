@@ -443,6 +443,17 @@ char *vm_check_machine(vm_machine_t *m)
 	if (!c.err && dirty != m->nr_dirty)
 		c.err = g_strdup_printf("%" G_GUINT64_FORMAT " dirty file pages, nr_dirty=%"
 					G_GUINT64_FORMAT, dirty, m->nr_dirty);
+	for (uint32_t id = 1; !c.err && id <= m->nr_memcg; id++) {
+		/* each cgroup's file_dirty: its dirty page-cache pages */
+		uint64_t n = 0;
+		for (uint32_t pfn = 0; pfn < fr->nr; pfn++)
+			n += fr->f[pfn].kind == VM_FRAME_FILE && fr->f[pfn].memcg == id &&
+			     (fr->f[pfn].flags & VM_FRAME_DIRTY);
+		if (n != m->memcg[id]->nr_dirty)
+			c.err = g_strdup_printf("cgroup %s: %" G_GUINT64_FORMAT
+						" dirty file pages, nr_dirty=%" G_GUINT64_FORMAT,
+						m->memcg[id]->name, n, m->memcg[id]->nr_dirty);
+	}
 	for (uint32_t pfn = 0; !c.err && m->reclaim && pfn < fr->nr; pfn++)
 		if (fr->f[pfn].kind == VM_FRAME_ANON &&
 		    fr->f[pfn].list == VM_RECLAIM_NONE)

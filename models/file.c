@@ -157,6 +157,7 @@ void vm_file_drop_page(vm_machine_t *m, vm_file_t *f, uint64_t idx)
 	if (fr->flags & VM_FRAME_DIRTY) {
 		f->nr_dirty--;
 		m->nr_dirty--;
+		vm_memcg_dirty(m, pfn, -1);
 	}
 	vm_reclaim_remove(vm_memcg_lruvec(m, pfn), pfn);
 	vm_frames_free(&m->frames, pfn);

@@ -36,10 +36,17 @@
  * Left out: the hierarchy (cgroups are flat, children of the root),
  * memory.low and memory.min protection, the per-cpu charge stock
  * (MEMCG_CHARGE_BATCH), moving charges when a process moves, kernel
- * memory other than page tables, socket memory, per-cgroup dirty limits
- * (balance_dirty_pages keeps the machine's), memory.oom.group, and the
+ * memory other than page tables, socket memory, memory.oom.group, and the
  * throttling of a task until it returns to user space (the delay is added
  * to the operation that charged).
+ *
+ * Dirty pages: each cgroup counts the dirty page-cache pages charged to it
+ * (memory.stat file_dirty).  With cgroup.version=2 (cgroup writeback: the
+ * memory and io controllers on the v2 hierarchy) a writer in a cgroup is
+ * also held to the cgroup's own dirty limits, ratios of what the cgroup
+ * could hold (balance_dirty_pages' memcg domain, models/writeback.c);
+ * with cgroup.version=1 only the machine's limits apply, as Linux's
+ * cgroup v1 has no per-cgroup writeback.
  */
 #ifndef VM_MEMCG_H
 #define VM_MEMCG_H
@@ -60,6 +67,8 @@ typedef struct {
 	uint64_t ev_high, ev_max, ev_oom, oom_kill; /* memory.events high,
 						    * max, oom, oom_kill */
 	uint64_t throttle_ns;       /* over-high throttling delay, in total */
+	uint64_t dirty_throttles;   /* writes of its processes made to wait at
+				     * its own dirty limit (cgroup v2) */
 	uint64_t peak;              /* memory.peak, pages */
 } vm_memcg_stat_t;
 
@@ -68,6 +77,8 @@ typedef struct vm_memcg {
 	uint16_t id;                /* frames[].memcg and vm_proc_t.memcg */
 	uint64_t max, high, swap_max; /* pages; VM_MEMCG_NONE: no limit */
 	uint64_t swap;              /* swap slots charged to it */
+	uint64_t nr_dirty;          /* dirty page-cache pages charged to it
+				     * (memory.stat file_dirty) */
 	uint32_t nr_procs;          /* live processes in it */
 	vm_reclaim_t *lruvec;       /* its own lists (NULL while the machine
 				     * has no policy: opt before its oracle) */
@@ -93,6 +104,16 @@ static inline void vm_memcg_access(const vm_machine_t *m, uint32_t pfn)
 	if (G_UNLIKELY(pfn >= m->frames.nr) || m->frames.quiet[pfn])
 		return;
 	vm_reclaim_access(vm_memcg_lruvec(m, pfn), pfn);
+}
+
+/* Page-cache page @pfn became dirty (+1), or clean or freed while dirty
+ * (-1): its cgroup's file_dirty follows (m->nr_dirty is the machine's).
+ * Outside every cgroup, one predictable branch. */
+static inline void vm_memcg_dirty(vm_machine_t *m, uint32_t pfn, int delta)
+{
+	uint16_t id = m->frames.f[pfn].memcg;
+	if (G_UNLIKELY(id))
+		m->memcg[id]->nr_dirty += (uint64_t)(int64_t)delta;
 }
 
 /* Cgroup @id (1..nr_memcg), or NULL. */

@@ -83,6 +83,10 @@ typedef struct {
 	uint64_t cgroup_max;         /* bytes: pid 1 starts in the memory cgroup
 				      * `profile` with this memory.max (0:
 				      * in none); models/memcg.h */
+	uint32_t cgroup_version;     /* 1 or 2: the cgroup hierarchy the
+				      * memory controller is on; 2 gives each
+				      * cgroup its own dirty limits (cgroup
+				      * writeback), models/writeback.c */
 	/* Transparent huge pages (models/huge_memory.c, docs/profiles.md):
 	 * /sys/kernel/mm/transparent_hugepage/{enabled,defrag} as words */
 	char thp_enabled[VM_CONFIG_WORD];    /* always, madvise or never */

@@ -52,6 +52,7 @@ static const char *const why_names[VM_WHY_NR] = {
 	[VM_WHY_SLEEP] = "sleep",
 	[VM_WHY_THP_NEW] = "thp_new",
 	[VM_WHY_THP_ZERO] = "thp_zero",
+	[VM_WHY_THROTTLED_MEMCG] = "throttled_memcg",
 };
 
 const char *vm_result_why_name(vm_why_t w)

@@ -51,6 +51,9 @@ typedef enum {
 	VM_WHY_THP_NEW,         /* first touch of an aligned 2 MiB range: a
 				 * huge page, mapped by its PMD */
 	VM_WHY_THP_ZERO,        /* ... a read: the huge zero page, by its PMD */
+	VM_WHY_THROTTLED_MEMCG, /* write(): its cgroup's dirty pages above
+				 * dirty_ratio of what the cgroup could hold
+				 * (cgroup v2's memcg domain): it waits */
 	VM_WHY_NR
 } vm_why_t;
 

@@ -182,9 +182,10 @@ void vm_syscall_write(vm_machine_t *m, vm_proc_t *p, int32_t fd, uint64_t off,
 	enter(m, p, res);
 	len = MIN(len, vm_max_rw_count(m->cfg.page_size));
 	vm_filemap_write(m, vm_fs_fd_file(p, fd), off, len, res);
-	uint64_t throttle = vm_writeback_balance(m);
-	if (throttle > m->now && throttle > res->ready_at)
-		res->why = VM_WHY_THROTTLED;   /* balance_dirty_pages */
+	gboolean memcg = FALSE;
+	uint64_t throttle = vm_writeback_balance(m, &memcg);
+	if (throttle > m->now && throttle > res->ready_at)   /* balance_dirty_pages */
+		res->why = memcg ? VM_WHY_THROTTLED_MEMCG : VM_WHY_THROTTLED;
 	wait_until(m, throttle, res);
 	copy(m, len, res);
 	leave(m, res);

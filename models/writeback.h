@@ -27,7 +27,16 @@ uint64_t vm_writeback_range_aged(vm_machine_t *m, vm_file_t *f,
  * pages stay dirty.  The first dirty page arms the first tick. */
 void vm_writeback_flush(vm_machine_t *m);
 /* After a write: background writeback above background_ratio, and above
- * dirty_ratio the writer's wait (returns until when it waits). */
-uint64_t vm_writeback_balance(vm_machine_t *m);
+ * dirty_ratio the writer's wait (returns until when it waits); first in
+ * the machine's domain, then, with cgroup.version=2, in the domain of the
+ * running operation's cgroup (m->cur_memcg; writeback.c): *@memcg says
+ * the wait is the cgroup's. */
+uint64_t vm_writeback_balance(vm_machine_t *m, gboolean *memcg);
+/* The pages cgroup @cg's dirty ratios apply to under cgroup v2
+ * (mem_cgroup_wb_stats, mdtc_calc_avail): its page cache plus its
+ * headroom below max and high, as far as the machine's clean memory
+ * outside it allows. */
+struct vm_memcg;
+uint64_t vm_writeback_memcg_avail(const vm_machine_t *m, const struct vm_memcg *cg);
 
 #endif

@@ -184,6 +184,10 @@ static const cfg_key_t keys[] = {
 	/* a memory cgroup for the whole trace, so that a batch grid can
 	 * vary its limit: 0, no cgroup */
 	K_SIZE("cgroup.max", cgroup_max, 0, MAX_SIZE),
+	/* listed only when set away from 2, so that runs without cgroups,
+	 * and every built-in profile, report as before */
+	{ .name = "cgroup.version", .type = KEY_COUNT,
+	  .offset = OFF(cgroup_version), .min = 1, .max = 2, .quiet = TRUE },
 	K_WORD("thp.enabled", thp_enabled, thp_enabled_words),
 	K_WORD("thp.defrag", thp_defrag, thp_defrag_words),
 	K_BOOL("thp.use_zero_page", thp_use_zero_page),
@@ -253,6 +257,9 @@ static const vm_config_t default_profile = {
 	.writeback_background_ratio = 10,
 	.writeback_dirty_ratio = 20,
 	.oom_policy = "badness",
+	/* cgroup v2, whose memory.max, memory.high and memory.events the
+	 * cgroup model names (docs/format.md, Memory cgroups) */
+	.cgroup_version = 2,
 	/* never: the built-in profiles keep their 4 KiB behaviour, which
 	 * every scenario and exercise was written against (docs/profiles.md
 	 * says why); the host profile reads the host's setting */

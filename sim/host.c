@@ -172,6 +172,59 @@ gboolean vm_host_lru_gen_enabled(const char *text)
 	return *end == '\0' && (mask & 1);
 }
 
+/* Is @word one of the words of @text (split at spaces, commas, newlines)? */
+static gboolean has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = text; p && *p; ) {
+		p += strspn(p, " ,\n\t");
+		size_t len = strcspn(p, " ,\n\t");
+		if (len == n && strncmp(p, word, n) == 0)
+			return TRUE;
+		p += len;
+	}
+	return FALSE;
+}
+
+int vm_host_memcg_version(const char *mounts, const char *v2_controllers)
+{
+	gboolean v2 = FALSE;
+	if (!mounts)
+		return 0;
+	g_auto(GStrv) lines = g_strsplit(mounts, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		g_auto(GStrv) f = g_strsplit(*l, " ", 6);
+		if (g_strv_length(f) < 4)
+			continue;
+		/* a v1 hierarchy with the memory controller: the controller
+		 * is there, and nowhere else (hybrid hosts mount cgroup2 too) */
+		if (strcmp(f[2], "cgroup") == 0 && has_word(f[3], "memory"))
+			return 1;
+		v2 |= strcmp(f[2], "cgroup2") == 0;
+	}
+	if (!v2 || !v2_controllers || !has_word(v2_controllers, "memory"))
+		return 0;
+	/* cgroup writeback needs both memory and io on the v2 hierarchy
+	 * (cgroup_subsys_on_dfl of each); without io, writers meet only the
+	 * machine's dirty limits, as under v1 */
+	return has_word(v2_controllers, "io") ? 2 : 1;
+}
+
+/* The first cgroup2 mount's cgroup.controllers, newly allocated, or NULL. */
+static char *v2_controllers(const char *mounts)
+{
+	g_auto(GStrv) lines = g_strsplit(mounts, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		g_auto(GStrv) f = g_strsplit(*l, " ", 6);
+		if (g_strv_length(f) < 4 || strcmp(f[2], "cgroup2") != 0)
+			continue;
+		g_autofree char *p = g_build_filename(f[1], "cgroup.controllers", NULL);
+		char *t = NULL;
+		return g_file_get_contents(p, &t, NULL, NULL) ? t : NULL;
+	}
+	return NULL;
+}
+
 void vm_host_read(vm_host_t *h, const char *dir)
 {
 	struct utsname u;
@@ -229,6 +282,11 @@ void vm_host_read(vm_host_t *h, const char *dir)
 	if (g_file_get_contents("/sys/kernel/mm/lru_gen/enabled", &lg, NULL, NULL)) {
 		g_strlcpy(h->lru_gen, g_strstrip(lg), sizeof(h->lru_gen));
 		h->lru_gen_on = vm_host_lru_gen_enabled(h->lru_gen);
+	}
+	g_autofree char *mounts = NULL;
+	if (g_file_get_contents("/proc/self/mounts", &mounts, NULL, NULL)) {
+		g_autofree char *ctl = v2_controllers(mounts);
+		h->memcg_version = vm_host_memcg_version(mounts, ctl);
 	}
 }
 
@@ -413,6 +471,9 @@ void vm_host_to_config(const vm_host_t *h, vm_config_t *cfg)
 	/* the kernel reclaims with the multi-gen LRU when its switch is on */
 	if (h->lru_gen_on)
 		set(cfg, "reclaim.policy", "mglru");
+	/* per-cgroup dirty limits exactly when the host has cgroup writeback */
+	if (h->memcg_version)
+		set(cfg, "cgroup.version", "%d", h->memcg_version);
 	if (h->calibrated) {
 		/*
 		 * What the models charge (models/fault.c, sim/engine.c): a

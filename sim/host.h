@@ -15,6 +15,9 @@
  *                        page-cluster, dirty_* ratios and centisecs
  *   reclaim policy       /sys/kernel/mm/lru_gen/enabled: the multi-gen
  *                        LRU's switch; on, the profile says mglru
+ *   cgroup version       /proc/self/mounts: the memory controller on a
+ *                        cgroup v1 hierarchy, or on cgroup2 with io
+ *                        (cgroup writeback), its root's cgroup.controllers
  * Costs (calibrated): a file minor fault, a COW fault, a 4 KiB pread from
  * the page cache, a null syscall, a major fault, a TLB miss and the disk's
  * sequential bandwidth; the profile keys are derived from them in vm_host_to_config.
@@ -61,6 +64,8 @@ typedef struct {
 	char lru_gen[24];            /* /sys/kernel/mm/lru_gen/enabled as
 				      * read, "" when absent (no MGLRU) */
 	gboolean lru_gen_on;         /* its main switch is on */
+	int memcg_version;           /* cgroup.version: 1 or 2, 0 unknown
+				      * (vm_host_memcg_version) */
 
 	gboolean calibrated;         /* the costs below were measured */
 	char calibration_note[256];  /* why not, when not */
@@ -86,6 +91,14 @@ uint64_t vm_host_folio_max(const char *fs, const char *kernel,
  * page-table walk, 0x0004 the non-leaf accessed bit), or y / n as written
  * to it.  TRUE when the main switch is on. */
 gboolean vm_host_lru_gen_enabled(const char *text);
+
+/* The cgroup.version of a host whose /proc/self/mounts says @mounts and
+ * whose first cgroup2 mount's cgroup.controllers says @v2_controllers
+ * (NULL: none read): 1 when the memory controller is on a cgroup v1
+ * hierarchy, or on cgroup2 without io (no cgroup writeback, so no
+ * per-cgroup dirty limits); 2 when memory and io are both on cgroup2;
+ * 0 when there is no memory controller. */
+int vm_host_memcg_version(const char *mounts, const char *v2_controllers);
 
 /* Read the facts of this machine, for probe files in @dir.  Never fails:
  * what cannot be read keeps Linux's default and says so (the *_known flags). */

@@ -369,6 +369,12 @@ static void narrate_write(GString *out, vm_engine_t *e, const vm_step_t *st)
 		g_string_append(out, "; dirty pages are above writeback.dirty_ratio: "
 				     "the writer waits for writeback until t=");
 		vm_narrate_time(out, st->wait_until);
+	} else if (res->why == VM_WHY_THROTTLED_MEMCG && st->blocked) {
+		g_string_append(out, "; its cgroup's dirty pages are above "
+				     "writeback.dirty_ratio of what the cgroup could "
+				     "hold (cgroup v2): the writer waits for the "
+				     "cgroup's writeback until t=");
+		vm_narrate_time(out, st->wait_until);
 	} else {
 		wait_part(out, st);
 	}

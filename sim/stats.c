@@ -290,7 +290,7 @@ typedef uint64_t (*memcg_fn)(const vm_machine_t *m, const vm_memcg_t *cg);
 	{ (void)m; return cg->st.field; }
 S(pgfault) S(pgmajfault) S(workingset_refault_anon) S(workingset_refault_file)
 S(workingset_activate_anon) S(workingset_activate_file) S(oom_kill)
-S(throttle_ns) S(peak)
+S(throttle_ns) S(peak) S(dirty_throttles)
 #undef S
 static uint64_t cg_current(const vm_machine_t *m, const vm_memcg_t *cg)
 { return vm_memcg_usage(m, cg); }
@@ -302,6 +302,8 @@ static uint64_t cg_pagetables(const vm_machine_t *m, const vm_memcg_t *cg)
 { return vm_memcg_usage_kind(m, cg, VM_FRAME_PT); }
 static uint64_t cg_swap(const vm_machine_t *m, const vm_memcg_t *cg)
 { (void)m; return cg->swap; }
+static uint64_t cg_file_dirty(const vm_machine_t *m, const vm_memcg_t *cg)
+{ (void)m; return cg->nr_dirty; }
 static uint64_t cg_procs(const vm_machine_t *m, const vm_memcg_t *cg)
 { (void)m; return cg->nr_procs; }
 static uint64_t cg_pgscan(const vm_machine_t *m, const vm_memcg_t *cg)
@@ -323,6 +325,7 @@ static const struct {
 	M("current_pages", current), M("peak_pages", peak),
 	M("anon_pages", anon), M("file_pages", file),
 	M("pagetables_pages", pagetables), M("swap_pages", swap),
+	M("file_dirty_pages", file_dirty),
 	M("procs", procs), M("pgfault", pgfault), M("pgmajfault", pgmajfault),
 	M("pgscan", pgscan), M("pgsteal", pgsteal),
 	M("workingset_refault_anon", workingset_refault_anon),
@@ -330,7 +333,7 @@ static const struct {
 	M("workingset_activate_anon", workingset_activate_anon),
 	M("workingset_activate_file", workingset_activate_file),
 	M("high", high), M("max", max), M("oom", oom), M("oom_kill", oom_kill),
-	M("throttle_ns", throttle_ns),
+	M("throttle_ns", throttle_ns), M("dirty_throttles", dirty_throttles),
 #undef M
 };
 

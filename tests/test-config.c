@@ -141,6 +141,7 @@ static const struct {
 	{ "oom.policy", "badness" },
 	{ "cache.folio_max", "0" },
 	{ "cgroup.max", "0" },
+	{ "cgroup.version", "2" },
 	{ "thp.enabled", "never" },
 	{ "thp.defrag", "madvise" },
 	{ "thp.use_zero_page", "true" },
@@ -957,6 +958,35 @@ START_TEST(test_lru_gen)
 }
 END_TEST
 
+/* cgroup.version from /proc/self/mounts: this project's host (hybrid: the
+ * memory controller on v1, an empty cgroup2 beside it), a unified host
+ * with memory and io, one without io (no cgroup writeback), none. */
+#define V1MEM "cgroup /sys/fs/cgroup/cpu cgroup rw,relatime,cpu 0 0\n" \
+	"cgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0\n"
+#define V2 "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime 0 0\n"
+static const struct {
+	const char *mounts, *controllers;
+	int version;
+} memcg_versions[] = {
+	{ V1MEM "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0\n", "", 1 },
+	{ V1MEM, NULL, 1 },
+	{ V2, "cpuset cpu io memory hugetlb pids rdma misc\n", 2 },
+	{ V2, "cpuset cpu memory pids\n", 1 },
+	{ V2, "cpuset cpu io pids\n", 0 },
+	{ V2, NULL, 0 },
+	{ "cgroup /sys/fs/cgroup/memoryx cgroup rw,memoryx 0 0\n", NULL, 0 },
+	{ "", NULL, 0 },
+	{ NULL, NULL, 0 },
+};
+
+START_TEST(test_memcg_version)
+{
+	ck_assert_int_eq(vm_host_memcg_version(memcg_versions[_i].mounts,
+					       memcg_versions[_i].controllers),
+			 memcg_versions[_i].version);
+}
+END_TEST
+
 /* The host profile reclaims with mglru exactly when the switch is on. */
 START_TEST(test_host_policy)
 {
@@ -1015,6 +1045,7 @@ static Suite *config_suite(void)
 
 	tc = tcase_create("host");
 	tcase_add_loop_test(tc, test_lru_gen, 0, G_N_ELEMENTS(lru_gens));
+	tcase_add_loop_test(tc, test_memcg_version, 0, G_N_ELEMENTS(memcg_versions));
 	tcase_add_loop_test(tc, test_host_policy, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;

@@ -202,6 +202,73 @@ static const memcg_case_t cases[] = {
 	   * new one is not on the lists yet */
 	  "1 expect cgroup.box.high=1 cgroup.box.current_pages=1 cgroup.box.max=0\n"
 	  "1 expect cgroup.box.throttle_ns=0\n" },
+
+	/* Dirty limits of a cgroup under cgroup v2 (cgroup writeback,
+	 * models/writeback.c).  1 MiB of memory (256 frames): the machine's
+	 * limits, 20 % and 10 %, are over 51 and over 25 dirty pages, never
+	 * reached here.  The cgroup's (max 40K, 10 pages) are the same ratios
+	 * of file + min(headroom, other clean) = its page cache plus what it
+	 * has left below max: 10 pages while it holds nothing else, so a write
+	 * leaving more than 2 of its pages dirty waits (300 > 10 x 20), and
+	 * more than 1 starts background writeback (200 > 10 x 10).  Write 1:
+	 * 1 dirty, nothing.  Write 2: 2 dirty, background writeback of both
+	 * (pages_out 2), no wait.  Write 3 (3 pages): 3 dirty, the writer
+	 * waits for its cgroup's 3 pages (pages_out 5). */
+	{ "dirty-v2", NULL,
+	  "set memory=1M\n"
+	  "file log size=0\n"
+	  "1 cgroup create box max=40K\n"
+	  "1 cgroup enter box\n"
+	  "1 open log fd=3\n"
+	  "1 write 3 0 4K\n"
+	  "1 expect cgroup.box.file_dirty_pages=1 pages_out=0 dirty_throttles=0\n"
+	  "1 write 3 4K 4K\n"
+	  "1 expect cgroup.box.file_dirty_pages=0 pages_out=2 dirty_throttles=0\n"
+	  "1 write 3 8K 12K\n"
+	  "1 expect cgroup.box.file_dirty_pages=0 pages_out=5\n"
+	  "1 expect cgroup.box.dirty_throttles=1 dirty_throttles=1\n" },
+
+	/* The same under cgroup v1: no per-cgroup domain, and the machine's
+	 * limits are far away, so all 5 pages stay dirty until fsync. */
+	{ "dirty-v1", NULL,
+	  "set memory=1M\n"
+	  "set cgroup.version=1\n"
+	  "file log size=0\n"
+	  "1 cgroup create box max=40K\n"
+	  "1 cgroup enter box\n"
+	  "1 open log fd=3\n"
+	  "1 write 3 0 4K\n"
+	  "1 write 3 4K 4K\n"
+	  "1 write 3 8K 12K\n"
+	  "1 expect cgroup.box.file_dirty_pages=5 pages_out=0\n"
+	  "1 expect cgroup.box.dirty_throttles=0 dirty_throttles=0\n"
+	  "1 fsync 3\n"
+	  "1 expect cgroup.box.file_dirty_pages=0 pages_out=5\n" },
+
+	/* The headroom is what is left below max: 6 anonymous pages in a
+	 * 10-page cgroup leave 4, so the first page written makes avail
+	 * 1 + 3 = 4, and 1 dirty page is over 20 % of it (100 > 80): the
+	 * writer waits at once.  A second cgroup's dirty pages, and a
+	 * process outside, are not its business: pid 2 outside writes 3
+	 * pages and nobody waits. */
+	{ "dirty-v2-headroom", NULL,
+	  "set memory=1M\n"
+	  "file log size=0\n"
+	  "file other size=0\n"
+	  "1 fork 2\n"
+	  "1 cgroup create box max=40K\n"
+	  "1 cgroup enter box\n"
+	  "1 mmap 0x10000 24K rw private anon\n"
+	  "1 seq w 0x10000 24K\n"
+	  "1 expect cgroup.box.anon_pages=6\n"
+	  "2 open other fd=3\n"
+	  "2 write 3 0 12K\n"
+	  "2 expect dirty_throttles=0 pages_out=0\n"
+	  "1 open log fd=3\n"
+	  "1 write 3 0 4K\n"
+	  "1 expect cgroup.box.dirty_throttles=1 cgroup.box.file_dirty_pages=0\n"
+	  /* only the cgroup's page was written: pid 2's 3 stay dirty */
+	  "1 expect pages_out=1 dirty_pages=3\n" },
 };
 
 /* Each case replayed on `tiny` with the checker on: every expect line
