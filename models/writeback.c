@@ -17,7 +17,7 @@
  *                 (memory - dirty pages - the cgroup's clean file pages)
  *
  * A 32 MiB cgroup holding only page cache has avail = 8192 pages: a writer
- * in it waits once its cgroup has more than 20 % of that dirty (1638
+ * in it waits once its cgroup has more than 20 % of that dirty (over 1638
  * pages), however much the machine could take.  Under cgroup v1 there is
  * no such domain (cgroup writeback needs v2) and only the machine's limits
  * apply.  Each domain writes back what it holds: the machine's every
