@@ -73,9 +73,18 @@ void vm_mmu_tlb_invalidate(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		vm_smp_flush_tlb_mm_range(m, p, vpn, n, 0);
 		return;
 	}
-	vm_tlb_invalidate_range(m->l1, vpn, n, p->pid);
-	if (m->l2)
-		vm_tlb_invalidate_range(m->l2, vpn, n, p->pid);
+	if (n == 1) {
+		/* one page (reclaim's unmap, a COW break): the lookup alone,
+		 * without the range's bookkeeping (what vm_tlb_invalidate_range
+		 * does for one page of a TLB of at least one entry) */
+		vm_tlb_invalidate(m->l1, vpn, p->pid);
+		if (m->l2)
+			vm_tlb_invalidate(m->l2, vpn, p->pid);
+	} else {
+		vm_tlb_invalidate_range(m->l1, vpn, n, p->pid);
+		if (m->l2)
+			vm_tlb_invalidate_range(m->l2, vpn, n, p->pid);
+	}
 	if (G_UNLIKELY(m->thp_seen) && n) {
 		uint64_t lo = vpn >> m->hpage_order;
 		uint64_t nh = ((vpn + n - 1) >> m->hpage_order) - lo + 1;
