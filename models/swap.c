@@ -236,8 +236,11 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			 * the fault that finds it */
 			uint32_t ra = vm_machine_alloc_frame(m, VM_FRAME_ANON, 0,
 							     UINT64_MAX);
-			if (ra != VM_NIL && m->swap_map[s] &&
-			    m->swap_cache[s] == VM_NIL) {
+			/* above the min watermark only a cgroup's charge can
+			 * reclaim (and take this slot's page meanwhile) */
+			if (ra != VM_NIL && (G_LIKELY(!m->nr_memcg) ||
+					     (m->swap_map[s] &&
+					      m->swap_cache[s] == VM_NIL))) {
 				swapcache_add(m, s, ra);
 				m->frames.f[ra].flags |= VM_FRAME_RA_UNUSED;
 				m->c.swap_ra++;
