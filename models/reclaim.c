@@ -144,7 +144,7 @@ void vm_reclaim_add(vm_reclaim_t *rc, uint32_t pfn)
 	f = &rc->fr->f[pfn];
 	g_return_if_fail(f->kind == VM_FRAME_ANON || f->kind == VM_FRAME_FILE);
 	g_return_if_fail(f->list == VM_RECLAIM_NONE);
-	/* fifo, lru, clock and opt share this hook: called directly, it is
+	/* fifo, lru, clock, mru and opt share this hook: called directly, it is
 	 * inlined (Linux's INDIRECT_CALL_1; every page swapped in under
 	 * pressure comes here, docs/speed.md) */
 	if (rc->ops->add == vm_reclaim_pair_add_hook)
@@ -184,7 +184,7 @@ uint32_t vm_reclaim_victim(vm_reclaim_t *rc, gboolean want_anon,
 	if (!(want_anon && rc->nr[VM_RECLAIM_ANON]) &&
 	    !(want_file && rc->nr[VM_RECLAIM_FILE]))
 		return VM_NIL;
-	/* as vm_reclaim_add: fifo's, lru's and opt's victim inlined */
+	/* as vm_reclaim_add: fifo's and lru's victim inlined */
 	if (rc->ops->victim == vm_reclaim_pair_victim)
 		pfn = pair_victim(rc, want_anon, want_file);
 	else
