@@ -53,53 +53,9 @@ void vm_frames_destroy(vm_frames_t *fr)
 	fr->nr = fr->nr_free = 0;
 }
 
-/* Frame @pfn, just unlinked from the free list, becomes @kind. */
-static inline void take(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
-		 uint32_t owner, uint64_t index)
-{
-	if (pfn >= fr->hwm)
-		fr->hwm = pfn + 1;
-	fr->nr_free--;
-	if (fr->block_free && (pfn >> fr->block_order) < fr->nr_blocks &&
-	    fr->block_free[pfn >> fr->block_order]-- == 1u << fr->block_order)
-		fr->nr_free_blocks--;
-	fr->nr_kind[VM_FRAME_FREE]--;
-	fr->nr_kind[kind]++;
-	/* frames[].quiet is 0 already: a frame is free from vm_frames_init
-	 * (zeroed) or vm_frames_free (which clears it), and nothing marks a
-	 * free frame */
-	fr->f[pfn] = (vm_frame_t){
-		.next = VM_NIL, .prev = VM_NIL, .owner = owner,
-		.index = index, .kind = (uint8_t)kind,
-		.flags = VM_FRAME_UPTODATE,
-	};
-}
-
-static uint32_t alloc_fresh(vm_frames_t *fr, vm_frame_kind_t kind,
-			    uint32_t owner, uint64_t index);
-
-uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
-			 uint32_t owner, uint64_t index)
-{
-	uint32_t pfn = fr->free_head;
-	if (pfn == VM_NIL)
-		return VM_NIL;
-	vm_frame_t *f = &fr->f[pfn];
-	g_assert(f->kind == VM_FRAME_FREE);
-	/* the new head must be written (init_to past it); a tail call, so
-	 * that the common path saves no registers for it */
-	if (G_UNLIKELY(f->next >= fr->init_to && f->next != VM_NIL))
-		return alloc_fresh(fr, kind, owner, index);
-	fr->free_head = f->next;
-	if (f->next != VM_NIL)
-		fr->f[f->next].prev = VM_NIL;
-	take(fr, pfn, kind, owner, index);
-	return pfn;
-}
-
 /* vm_frames_alloc when the new head is still unwritten. */
-static G_GNUC_NO_INLINE uint32_t alloc_fresh(vm_frames_t *fr, vm_frame_kind_t kind,
-					     uint32_t owner, uint64_t index)
+G_GNUC_NO_INLINE uint32_t vm_frames_alloc_fresh(vm_frames_t *fr, vm_frame_kind_t kind,
+						uint32_t owner, uint64_t index)
 {
 	vm_frames_touch_slow(fr, fr->f[fr->free_head].next);
 	return vm_frames_alloc(fr, kind, owner, index);
@@ -122,29 +78,7 @@ void vm_frames_alloc_at(vm_frames_t *fr, uint32_t pfn, vm_frame_kind_t kind,
 		fr->f[f->next].prev = f->prev;
 	/* a mark past the frames between the old one and @pfn: they are
 	 * free and pristine but for their links, which the list keeps */
-	take(fr, pfn, kind, owner, index);
-}
-
-void vm_frames_free(vm_frames_t *fr, uint32_t pfn)
-{
-	g_assert(pfn < fr->nr);
-	vm_frame_t *f = &fr->f[pfn];
-	g_assert(f->kind != VM_FRAME_FREE);
-	g_assert(f->mapcount == 0);
-	fr->nr_kind[f->kind]--;
-	fr->nr_kind[VM_FRAME_FREE]++;
-	if (G_UNLIKELY(f->memcg))
-		fr->cg_nr[f->memcg][f->kind]--;   /* mem_cgroup_uncharge */
-	*f = (vm_frame_t){ .next = fr->free_head, .prev = VM_NIL,
-			   .kind = VM_FRAME_FREE };
-	fr->quiet[pfn] = 0;
-	if (fr->free_head != VM_NIL)
-		fr->f[fr->free_head].prev = pfn;
-	fr->free_head = pfn;
-	fr->nr_free++;
-	if (fr->block_free && (pfn >> fr->block_order) < fr->nr_blocks &&
-	    ++fr->block_free[pfn >> fr->block_order] == 1u << fr->block_order)
-		fr->nr_free_blocks++;
+	vm_frames_take(fr, pfn, kind, owner, index);
 }
 
 void vm_frames_init_blocks(vm_frames_t *fr, unsigned order)

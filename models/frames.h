@@ -163,10 +163,54 @@ static inline uint64_t vm_frame_read_done(const vm_frame_t *f)
 gboolean vm_frames_init(vm_frames_t *fr, uint32_t nr);
 void vm_frames_destroy(vm_frames_t *fr);
 
+/* Frame @pfn, just unlinked from the free list, becomes @kind (frames.c
+ * and vm_frames_alloc's inline body only). */
+static inline void vm_frames_take(vm_frames_t *fr, uint32_t pfn,
+				  vm_frame_kind_t kind, uint32_t owner,
+				  uint64_t index)
+{
+	if (pfn >= fr->hwm)
+		fr->hwm = pfn + 1;
+	fr->nr_free--;
+	if (fr->block_free && (pfn >> fr->block_order) < fr->nr_blocks &&
+	    fr->block_free[pfn >> fr->block_order]-- == 1u << fr->block_order)
+		fr->nr_free_blocks--;
+	fr->nr_kind[VM_FRAME_FREE]--;
+	fr->nr_kind[kind]++;
+	/* frames[].quiet is 0 already: a frame is free from vm_frames_init
+	 * (zeroed) or vm_frames_free (which clears it), and nothing marks a
+	 * free frame */
+	fr->f[pfn] = (vm_frame_t){
+		.next = VM_NIL, .prev = VM_NIL, .owner = owner,
+		.index = index, .kind = (uint8_t)kind,
+		.flags = VM_FRAME_UPTODATE,
+	};
+}
+
+uint32_t vm_frames_alloc_fresh(vm_frames_t *fr, vm_frame_kind_t kind,
+			       uint32_t owner, uint64_t index);
+
 /* Take a free frame and make it @kind, owned by @owner at @index, mapcount 0.
- * Returns its number, or VM_NIL when none is free. */
-uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
-			 uint32_t owner, uint64_t index);
+ * Returns its number, or VM_NIL when none is free.  Inline, as is
+ * vm_frames_free: under pressure every page swapped in is allocated and
+ * freed, most of them read ahead (docs/speed.md). */
+static inline uint32_t vm_frames_alloc(vm_frames_t *fr, vm_frame_kind_t kind,
+				       uint32_t owner, uint64_t index)
+{
+	uint32_t pfn = fr->free_head;
+	if (pfn == VM_NIL)
+		return VM_NIL;
+	vm_frame_t *f = &fr->f[pfn];
+	g_assert(f->kind == VM_FRAME_FREE);
+	/* the new head must be written (init_to past it): out of line */
+	if (G_UNLIKELY(f->next >= fr->init_to && f->next != VM_NIL))
+		return vm_frames_alloc_fresh(fr, kind, owner, index);
+	fr->free_head = f->next;
+	if (f->next != VM_NIL)
+		fr->f[f->next].prev = VM_NIL;
+	vm_frames_take(fr, pfn, kind, owner, index);
+	return pfn;
+}
 /* Take frame @pfn, which must be free, off the free list wherever it is and
  * make it as vm_frames_alloc would (a page placed at a given frame, for
  * exercises that give the physical layout: the trace op `map`). */
@@ -179,7 +223,27 @@ static inline void vm_frames_charge(vm_frames_t *fr, uint32_t pfn, uint16_t id)
 	fr->cg_nr[id][fr->f[pfn].kind]++;
 }
 /* Return frame @pfn to the free list, uncharging it.  It must be unmapped. */
-void vm_frames_free(vm_frames_t *fr, uint32_t pfn);
+static inline void vm_frames_free(vm_frames_t *fr, uint32_t pfn)
+{
+	g_assert(pfn < fr->nr);
+	vm_frame_t *f = &fr->f[pfn];
+	g_assert(f->kind != VM_FRAME_FREE);
+	g_assert(f->mapcount == 0);
+	fr->nr_kind[f->kind]--;
+	fr->nr_kind[VM_FRAME_FREE]++;
+	if (G_UNLIKELY(f->memcg))
+		fr->cg_nr[f->memcg][f->kind]--;   /* mem_cgroup_uncharge */
+	*f = (vm_frame_t){ .next = fr->free_head, .prev = VM_NIL,
+			   .kind = VM_FRAME_FREE };
+	fr->quiet[pfn] = 0;
+	if (fr->free_head != VM_NIL)
+		fr->f[fr->free_head].prev = pfn;
+	fr->free_head = pfn;
+	fr->nr_free++;
+	if (fr->block_free && (pfn >> fr->block_order) < fr->nr_blocks &&
+	    ++fr->block_free[pfn >> fr->block_order] == 1u << fr->block_order)
+		fr->nr_free_blocks++;
+}
 
 /* Count free frames in aligned blocks of 2^@order (huge pages of that
  * order become possible); call once, after vm_frames_init. */

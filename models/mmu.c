@@ -73,9 +73,18 @@ void vm_mmu_tlb_invalidate(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		vm_smp_flush_tlb_mm_range(m, p, vpn, n, 0);
 		return;
 	}
-	vm_tlb_invalidate_range(m->l1, vpn, n, p->pid);
-	if (m->l2)
-		vm_tlb_invalidate_range(m->l2, vpn, n, p->pid);
+	if (n == 1) {
+		/* one page (reclaim's unmap, a COW break): the lookup alone,
+		 * without the range's bookkeeping (what vm_tlb_invalidate_range
+		 * does for one page of a TLB of at least one entry) */
+		vm_tlb_invalidate(m->l1, vpn, p->pid);
+		if (m->l2)
+			vm_tlb_invalidate(m->l2, vpn, p->pid);
+	} else {
+		vm_tlb_invalidate_range(m->l1, vpn, n, p->pid);
+		if (m->l2)
+			vm_tlb_invalidate_range(m->l2, vpn, n, p->pid);
+	}
 	if (G_UNLIKELY(m->thp_seen) && n) {
 		uint64_t lo = vpn >> m->hpage_order;
 		uint64_t nh = ((vpn + n - 1) >> m->hpage_order) - lo + 1;
@@ -160,8 +169,22 @@ static void fault(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t acc,
 	/* a fault that waits for its page leaves the TLBs alone when other
 	 * threads share the mm: they must not hit a page still being read
 	 * (wait_locked_page) */
-	if (pte && (G_LIKELY(p->nr_threads <= 1) || res->ready_at <= m->now))
-		vm_mmu_tlb_fill(m, p, vpn, pte);
+	if (pte && (G_LIKELY(p->nr_threads <= 1) || res->ready_at <= m->now)) {
+		if (res->walked && !(pte & VM_PTE_HUGE)) {
+			/* the access walked: every TLB missed @vpn, and the
+			 * fault path invalidates entries but never fills one,
+			 * so the fill need not search the set for it (on a
+			 * swap-in under pressure, 100 M instructions a million
+			 * accesses: docs/speed.md) */
+			vm_tlb_fill_absent(m->l1, vpn, p->pid, VM_PTE_PFN(pte),
+					   pte_perm(pte));
+			if (m->l2)
+				vm_tlb_fill_absent(m->l2, vpn, p->pid,
+						   VM_PTE_PFN(pte), pte_perm(pte));
+		} else {
+			vm_mmu_tlb_fill(m, p, vpn, pte);
+		}
+	}
 	if (G_UNLIKELY(pte & VM_PTE_HUGE))
 		res->huge = 1;
 	p->last_outcome = res->outcome;

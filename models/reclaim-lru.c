@@ -13,10 +13,20 @@
  */
 #include "models/reclaim.h"
 
-/* Move to front: the page becomes the most recently used. */
+/* Move to front: the page becomes the most recently used.  A page at the
+ * front already (accessed again before any other page of its type) keeps
+ * its place and takes the new stamp, as the move would leave it, without
+ * the list's unlinking and linking. */
 static void lru_access(vm_reclaim_t *rc, uint32_t pfn)
 {
-	vm_reclaim_pair_push(rc, rc->priv, pfn);
+	vm_reclaim_pair_t *p = rc->priv;
+	vm_frame_t *f = &rc->fr->f[pfn];
+
+	if (p->l[vm_reclaim_type(f)].head == pfn) {
+		f->stamp = ++rc->clock;
+		return;
+	}
+	vm_reclaim_pair_push(rc, p, pfn);
 }
 
 const vm_reclaim_ops_t vm_reclaim_policy_lru = {

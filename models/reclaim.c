@@ -92,6 +92,50 @@ void vm_reclaim_free(vm_reclaim_t *rc)
 	g_free(rc);
 }
 
+/* The bodies of vm_reclaim_pair_push and _del, inlined into the hooks
+ * below: every page under pressure is added and taken once, and lru moves
+ * one on every access (docs/speed.md). */
+static inline void pair_push(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
+			     uint32_t pfn)
+{
+	vm_frame_t *f = &rc->fr->f[pfn];
+	vm_reclaim_list_t *l = &p->l[vm_reclaim_type(f)];
+
+	if (f->list != VM_RECLAIM_NONE) {
+		g_assert(f->list == l->id);
+		vm_reclaim_list_del(rc->fr, l, pfn);
+	}
+	f->stamp = ++rc->clock;
+	vm_reclaim_list_add(rc->fr, l, pfn);
+}
+
+static inline void pair_del(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
+			    uint32_t pfn)
+{
+	vm_frame_t *f = &rc->fr->f[pfn];
+	vm_reclaim_list_t *l = &p->l[vm_reclaim_type(f)];
+
+	g_assert(f->list == l->id);
+	vm_reclaim_list_del(rc->fr, l, pfn);
+}
+
+/* The body of vm_reclaim_pair_victim, inlined into vm_reclaim_victim. */
+static inline uint32_t pair_victim(vm_reclaim_t *rc, gboolean want_anon,
+				   gboolean want_file)
+{
+	const vm_reclaim_pair_t *p = rc->priv;
+	uint32_t a = want_anon ? p->l[VM_RECLAIM_ANON].tail : VM_NIL;
+	uint32_t fl = want_file ? p->l[VM_RECLAIM_FILE].tail : VM_NIL;
+	uint32_t pfn = a == VM_NIL ? fl : fl == VM_NIL ? a :
+		rc->fr->f[a].stamp < rc->fr->f[fl].stamp ? a : fl;
+
+	if (pfn == VM_NIL)
+		return VM_NIL;
+	rc->stats.pgscan++;
+	pair_del(rc, rc->priv, pfn);
+	return pfn;
+}
+
 void vm_reclaim_add(vm_reclaim_t *rc, uint32_t pfn)
 {
 	vm_frame_t *f;
@@ -100,7 +144,13 @@ void vm_reclaim_add(vm_reclaim_t *rc, uint32_t pfn)
 	f = &rc->fr->f[pfn];
 	g_return_if_fail(f->kind == VM_FRAME_ANON || f->kind == VM_FRAME_FILE);
 	g_return_if_fail(f->list == VM_RECLAIM_NONE);
-	rc->ops->add(rc, pfn);
+	/* fifo, lru, clock, mru and opt share this hook: called directly, it is
+	 * inlined (Linux's INDIRECT_CALL_1; every page swapped in under
+	 * pressure comes here, docs/speed.md) */
+	if (rc->ops->add == vm_reclaim_pair_add_hook)
+		pair_push(rc, rc->priv, pfn);
+	else
+		rc->ops->add(rc, pfn);
 	g_assert(f->list != VM_RECLAIM_NONE);
 	rc->nr[vm_reclaim_type(f)]++;
 }
@@ -134,7 +184,11 @@ uint32_t vm_reclaim_victim(vm_reclaim_t *rc, gboolean want_anon,
 	if (!(want_anon && rc->nr[VM_RECLAIM_ANON]) &&
 	    !(want_file && rc->nr[VM_RECLAIM_FILE]))
 		return VM_NIL;
-	pfn = rc->ops->victim(rc, want_anon, want_file);
+	/* as vm_reclaim_add: fifo's and lru's victim inlined */
+	if (rc->ops->victim == vm_reclaim_pair_victim)
+		pfn = pair_victim(rc, want_anon, want_file);
+	else
+		pfn = rc->ops->victim(rc, want_anon, want_file);
 	if (pfn == VM_NIL)
 		return VM_NIL;
 	f = &rc->fr->f[pfn];
@@ -230,33 +284,6 @@ void vm_reclaim_pair_init(vm_reclaim_pair_t *p)
 	vm_reclaim_list_init(&p->l[VM_RECLAIM_FILE], VM_RECLAIM_FILE + 1);
 }
 
-/* The bodies of vm_reclaim_pair_push and _del, inlined into the hooks
- * below: every page under pressure is added and taken once, and lru moves
- * one on every access (docs/speed.md). */
-static inline void pair_push(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
-			     uint32_t pfn)
-{
-	vm_frame_t *f = &rc->fr->f[pfn];
-	vm_reclaim_list_t *l = &p->l[vm_reclaim_type(f)];
-
-	if (f->list != VM_RECLAIM_NONE) {
-		g_assert(f->list == l->id);
-		vm_reclaim_list_del(rc->fr, l, pfn);
-	}
-	f->stamp = ++rc->clock;
-	vm_reclaim_list_add(rc->fr, l, pfn);
-}
-
-static inline void pair_del(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
-			    uint32_t pfn)
-{
-	vm_frame_t *f = &rc->fr->f[pfn];
-	vm_reclaim_list_t *l = &p->l[vm_reclaim_type(f)];
-
-	g_assert(f->list == l->id);
-	vm_reclaim_list_del(rc->fr, l, pfn);
-}
-
 void vm_reclaim_pair_push(vm_reclaim_t *rc, vm_reclaim_pair_t *p,
 			  uint32_t pfn)
 {
@@ -335,11 +362,5 @@ void vm_reclaim_pair_rotate_hook(vm_reclaim_t *rc, uint32_t pfn)
 uint32_t vm_reclaim_pair_victim(vm_reclaim_t *rc, gboolean want_anon,
 				gboolean want_file)
 {
-	uint32_t pfn = vm_reclaim_pair_oldest(rc, rc->priv, want_anon, want_file);
-
-	if (pfn == VM_NIL)
-		return VM_NIL;
-	rc->stats.pgscan++;
-	pair_del(rc, rc->priv, pfn);
-	return pfn;
+	return pair_victim(rc, want_anon, want_file);
 }

@@ -85,12 +85,25 @@ static void slot_release(vm_machine_t *m, uint32_t slot)
 	}
 }
 
+/*
+ * Whether the reclaim policy leaves shadows (vm_workingset_eviction).
+ * When it does not, every swap_shadow entry stays 0 from vm_swap_init on,
+ * and swap-in and swap-out neither read nor write it: a host cache line
+ * less per slot, on every page that goes round under pressure
+ * (docs/speed.md).
+ */
+static inline gboolean keeps_shadows(const vm_machine_t *m)
+{
+	return m->reclaim && m->reclaim->ops->shadow;
+}
+
 /* A slot whose last entry or cached page just went is free again. */
 static void slot_maybe_free(vm_machine_t *m, uint32_t slot)
 {
 	if (!m->swap_map[slot] && m->swap_cache[slot] == VM_NIL) {
 		slot_release(m, slot);
-		m->swap_shadow[slot] = 0;   /* nobody will fault it back */
+		if (keeps_shadows(m))
+			m->swap_shadow[slot] = 0;   /* nobody will fault it back */
 	}
 }
 
@@ -197,9 +210,11 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	/* the allocation may have reclaimed, but not this slot: our own PTE
 	 * still holds its entry */
 	swapcache_add(m, slot, pfn);
-	uint64_t shadow = m->swap_shadow[slot];
-	m->swap_shadow[slot] = 0;
-	vm_workingset_refault(m, pfn, shadow);   /* before it joins the lists */
+	if (keeps_shadows(m)) {
+		uint64_t shadow = m->swap_shadow[slot];
+		m->swap_shadow[slot] = 0;
+		vm_workingset_refault(m, pfn, shadow);   /* before it joins the lists */
+	}
 	uint32_t mask = (1u << m->cfg.swap_cluster) - 1;
 	uint32_t lo = slot & ~mask, hi = slot | mask;
 	if (hi >= m->nr_swap_slots)
@@ -221,8 +236,11 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			 * the fault that finds it */
 			uint32_t ra = vm_machine_alloc_frame(m, VM_FRAME_ANON, 0,
 							     UINT64_MAX);
-			if (ra != VM_NIL && m->swap_map[s] &&
-			    m->swap_cache[s] == VM_NIL) {
+			/* above the min watermark only a cgroup's charge can
+			 * reclaim (and take this slot's page meanwhile) */
+			if (ra != VM_NIL && (G_LIKELY(!m->nr_memcg) ||
+					     (m->swap_map[s] &&
+					      m->swap_cache[s] == VM_NIL))) {
 				swapcache_add(m, s, ra);
 				m->frames.f[ra].flags |= VM_FRAME_RA_UNUSED;
 				m->c.swap_ra++;
@@ -322,7 +340,7 @@ vm_vmscan_rc_t vm_swap_out(vm_machine_t *m, uint32_t pfn, gboolean written)
 		f->flags &= (uint8_t)~VM_FRAME_WRITEBACK;
 		uint64_t shadow = vm_workingset_eviction(m, pfn);
 		swapcache_del(m, pfn);   /* frees the slot if nobody needs it */
-		if (m->swap_map[slot])
+		if (keeps_shadows(m) && m->swap_map[slot])
 			m->swap_shadow[slot] = shadow;
 	} else if (!m->swap_map[slot]) {
 		/* mapped by nobody: nothing refers to the slot */

@@ -436,6 +436,22 @@ static const step_t mru_types[] = {
 };
 
 /*
+ * LRU, 3 frames, both types: the victim is the older of the two tails by
+ * stamp.  Page 1 is accessed again while at the head of its list (lru_access
+ * leaves it in place then): it must still take a new stamp, newer than
+ * 101's, or the next victim would be 1 instead of 101.
+ */
+static const step_t lru_types[] = {
+	{ 1, M, NO, "anon: 1" },
+	{ 101, M, NO, "anon: 1 | file: 101" },
+	{ 1, H, NO, "anon: 1 | file: 101" },    /* at the head: restamped */
+	{ 2, M, NO, "anon: 2 1 | file: 101" },
+	{ 102, M, 101, "anon: 2 1 | file: 102" },
+	{ 2, H, NO, "anon: 2 1 | file: 102" },   /* at the head again */
+	{ 3, M, 1, "anon: 3 2 | file: 102" },
+};
+
+/*
  * lru2q over 4 frames, anonymous pages only: activation on the second
  * reference, second chances on the inactive tail, and deactivation from the
  * active tail when inactive < active.
@@ -600,6 +616,7 @@ static const struct scenario {
 	S("fifo 4 frames", "fifo", 4, fifo_4, FALSE, 10, 6, 0, 0),
 	S("lru 3 frames", "lru", 3, lru_3, FALSE, 10, 7, 0, 0),
 	S("lru 4 frames", "lru", 4, lru_4, FALSE, 8, 4, 0, 0),
+	S("lru anon and file", "lru", 3, lru_types, FALSE, 5, 2, 0, 0),
 	/* opt looks at every resident page per victim: 4 x 3, 2 x 4 */
 	S("opt 3 frames", "opt", 3, opt_3, FALSE, 7, 12, 0, 0),
 	S("opt 4 frames", "opt", 4, opt_4, FALSE, 6, 8, 0, 0),
