@@ -258,7 +258,13 @@ fi
 # host with a writable memory controller they run and leave no cgroup and
 # no process behind; elsewhere they are skipped with the reason.
 P=pressure-anon-oom,pressure-two-procs
-"$VMSCOPE" validate -f json --ignore-times --dir "$T" --only "$P" >"$T/p.json" 2>"$T/p.err"
+# In the background for its pid: the cgroups it makes are named after it
+# (vmscope-validate-PID-N), and its probes run in a directory under $T, so
+# that the check below looks only at what this run made, not at another
+# validate running on the same host.
+"$VMSCOPE" validate -f json --ignore-times --dir "$T" --only "$P" >"$T/p.json" 2>"$T/p.err" &
+vpid=$!
+wait $vpid
 rc=$?
 check=$(python3 - "$T/p.json" <<'PY'
 import json, sys
@@ -287,8 +293,8 @@ else
 	not_ok "the pressure probes run in memory cgroups, or are skipped with a reason (exit $rc)" \
 	       "$check $(cat "$T/p.err")"
 fi
-left=$(find /sys/fs/cgroup -maxdepth 6 -name 'vmscope-validate-*' 2>/dev/null | head -3)
-probes=$(ps -eo args 2>/dev/null | grep -c '^[^ ]*vmprobe run pressure-')
+left=$(find /sys/fs/cgroup -maxdepth 6 -name "vmscope-validate-$vpid-*" 2>/dev/null | head -3)
+probes=$(ps -eo args 2>/dev/null | grep -F "$T/" | grep -c '^[^ ]*vmprobe run pressure-')
 if [ -z "$left" ] && [ "$probes" = 0 ]; then
 	ok "no memory cgroup and no probe process is left behind"
 else
