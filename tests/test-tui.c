@@ -20,7 +20,12 @@
  *      process then waits for the disk; the help says how to close it
  *      and fits 80x24;
  *   f. a directory entry shows the frame of the table below, or says the
- *      table is not in memory with mmu.pt_frames=false.
+ *      table is not in memory with mmu.pt_frames=false;
+ *   g. r and N stop at the events stepping one by one finds meeting the
+ *      breakpoints, with the same view (narration, statistics before and
+ *      after, accesses, page-table access), and g lands on the same view,
+ *      on a trace of several index chunks: they go quietly over the
+ *      chunks whose summary meets no condition (ui/tui.c forward).
  */
 #include <config.h>
 #include <check.h>
@@ -379,6 +384,114 @@ START_TEST(test_pde_frame)
 }
 END_TEST
 
+/* ---- g. runs over the index's chunks --------------------------------------- */
+
+/* A trace of about 9000 events under memory pressure: majors, evictions,
+ * a fork and a failed expect far apart, a few chunks each. */
+static char *long_trace(void)
+{
+	GString *s = g_string_new("vmt 1\nset memory=512K\nset swap.size=8M\n"
+				  "1 mmap 0x100000 1M rw private anon\n");
+	for (unsigned i = 0; i < 9000; i++) {
+		unsigned pg = i < 3000 ? i % 64 : (i * 7919u) % 256;
+		if (i == 5000)
+			g_string_append(s, "1 fork 2\n");
+		if (i == 7000)
+			g_string_append(s, "1 expect outcome=cow\n");
+		g_string_append_printf(s, "%u %c 0x%x\n", i > 5000 && i % 3 == 0 ? 2 : 1,
+				       i % 5 ? 'r' : 'w', 0x100000 + pg * 4096);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* What the view holds at its event; @after: with the statistics after
+ * it (at the end, r's last step, which finds nothing more to run, may
+ * still move the clock to the disk's last completion: n never takes it). */
+static char *view_of_(vm_tui_t *t, gboolean after)
+{
+	GString *v = g_string_new(NULL);
+	g_string_append_printf(v, "cur %" G_GUINT64_FORMAT " step %d walk %d %" G_GUINT64_FORMAT
+			       " acc %u+%" G_GUINT64_FORMAT "\n%s\n", t->cur, t->have_step,
+			       t->have_walk, t->have_walk ? t->walk.event : 0, t->nr_acc,
+			       t->more_acc, t->narr->str);
+	for (unsigned i = 0; i < t->after.nr; i++)
+		g_string_append_printf(v, "%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " ",
+				       i < t->before.nr ? t->before.v[i] : 0,
+				       after ? t->after.v[i] : 0);
+	return g_string_free(v, FALSE);
+}
+
+static char *view_of(vm_tui_t *t)
+{
+	return view_of_(t, TRUE);
+}
+
+static const char *const run_bps[] = {
+	"major", "evict", "fork", "expect", "kill minor", "zero", NULL,
+};
+
+START_TEST(test_run_chunks)
+{
+	char *text = long_trace();
+	const char *bp = run_bps[_i];
+	/* the reference: every event stepped with n, the views meeting the
+	 * breakpoints (N: the faults) kept */
+	vm_tui_t *a = open_tui("long.vmt", text, NULL, 24, 80);
+	ck_assert_uint_gt(a->total, 4 * 1024);
+	key_line(a, 'k', bp);
+	GPtrArray *want = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *faults = g_ptr_array_new_with_free_func(g_free);
+	GString *why = g_string_new(NULL);
+	while (a->cur < a->total) {
+		key(a, 'n');
+		if (vm_tui_bp_check(a, &a->step, FALSE, why))
+			g_ptr_array_add(want, view_of(a));
+		if (faults->len < 40 && (a->step.outcomes[VM_OUT_MAJOR] ||
+		    a->step.outcomes[VM_OUT_MINOR] || a->step.outcomes[VM_OUT_ZERO] ||
+		    a->step.outcomes[VM_OUT_COW]))
+			g_ptr_array_add(faults, view_of(a));
+	}
+	char *end = view_of_(a, FALSE);
+	/* g back to an early event, far forward, and back again */
+	go(a, 1500);
+	char *at1500 = view_of(a);
+	close_tui(a);
+
+	vm_tui_t *b = open_tui("long.vmt", text, NULL, 24, 80);
+	key_line(b, 'k', bp);
+	for (guint i = 0; i <= want->len; i++) {
+		key(b, 'r');
+		char *v = view_of_(b, i < want->len);
+		const char *w = i < want->len ? g_ptr_array_index(want, i) : end;
+		if (strcmp(v, w) != 0)
+			ck_abort_msg("break on %s: stop %u of %u: r shows\n%s\nstepping showed\n%s",
+				     bp, i, want->len, v, w);
+		g_free(v);
+	}
+	go(b, 8800);
+	go(b, 1500);
+	char *v = view_of(b);
+	ck_assert_str_eq(v, at1500);
+	g_free(v);
+	/* N from the start: the faults, in order */
+	go(b, 0);
+	for (guint i = 0; i < faults->len; i++) {
+		key(b, 'N');
+		v = view_of(b);
+		ck_assert_str_eq(v, g_ptr_array_index(faults, i));
+		g_free(v);
+	}
+	close_tui(b);
+	ck_assert_uint_gt(want->len, 0);
+	g_ptr_array_free(want, TRUE);
+	g_ptr_array_free(faults, TRUE);
+	g_string_free(why, TRUE);
+	g_free(end);
+	g_free(at1500);
+	g_free(text);
+}
+END_TEST
+
 static gint by_name(gconstpointer a, gconstpointer b)
 {
 	return g_strcmp0(*(char *const *)a, *(char *const *)b);
@@ -414,6 +527,10 @@ int main(void)
 	tcase_add_test(tc, test_words);
 	tcase_add_test(tc, test_pde_frame);
 	tcase_add_test(tc, test_tlb_huge);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("runs");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_run_chunks, 0, (int)G_N_ELEMENTS(run_bps) - 1);
 	suite_add_tcase(s, tc);
 	int rc = vt_run_suite(s);
 	g_ptr_array_free(files, TRUE);

@@ -60,10 +60,41 @@ static gboolean accessed(const vm_step_t *st)
 
 /* ---- the index: one silent pass at open ------------------------------------- */
 
+#define FAULT_OUTCOMES ((1u << VM_OUT_MINOR) | (1u << VM_OUT_MAJOR) | \
+			(1u << VM_OUT_COW) | (1u << VM_OUT_ZERO) | \
+			(1u << VM_OUT_SIGSEGV) | (1u << VM_OUT_SIGBUS))
+
+/* Add event @ev, @st, to its chunk's summary: what vm_tui_bp_check
+ * looks at, as bits. */
+static void index_chunk(vm_tui_t *t, uint64_t ev, const vm_step_t *st)
+{
+	uint64_t c = (ev - 1) >> VM_TUI_CHUNK_SHIFT;
+	if (c >= t->chunks->len)
+		g_array_set_size(t->chunks, (guint)c + 1);   /* zeroed */
+	vm_tui_chunk_t *k = &g_array_index(t->chunks, vm_tui_chunk_t, c);
+	const vm_record_t *r = st->rec;
+	if (r->kind < 64)
+		k->kinds |= (uint64_t)1 << r->kind;
+	for (int o = 0; o < VM_OUT_NR; o++)
+		if (st->outcomes[o])
+			k->outcomes |= 1u << o;
+	if (st->oom_kills)
+		k->other |= VM_BP_OOM;
+	if (st->evicted)
+		k->other |= VM_BP_EVICT;
+	if (st->killed || st->oom_kills)
+		k->other |= VM_BP_KILL;
+	if (r->kind == VM_REC_EXPECT && !st->expect_ok)
+		k->other |= VM_BP_EXPECT;
+	if (r->line > k->max_line)
+		k->max_line = r->line;
+}
+
 static void index_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 {
 	vm_tui_t *t = ctx;
 	uint64_t ev = vm_engine_events(e);
+	index_chunk(t, ev, st);
 	if (is_fault(st))
 		g_array_append_val(t->faults, ev);
 	if (st->rec->kind == VM_REC_CRASH)
@@ -296,18 +327,117 @@ static void commit_view(vm_tui_t *t)
 	resolve_walk(t);
 }
 
+/* Could some event of chunk @c stop a run with the conditions watched
+ * now?  The same tests as vm_tui_bp_check's, on the chunk's summary. */
+static gboolean chunk_may_stop(const vm_tui_t *t, const vm_tui_chunk_t *c)
+{
+	if (t->stop_line || t->stop_fault)   /* N and search: only these */
+		return (t->stop_line && c->max_line >= t->stop_line) ||
+		       (t->stop_fault && (c->outcomes & FAULT_OUTCOMES));
+	return (t->bp_outcomes & c->outcomes) || (t->bp_kinds & c->kinds) ||
+	       (t->bp_other & c->other);
+}
+
+/* The first event from @ev on at which a run watching its conditions may
+ * stop: the first event of the first chunk that may (@ev itself in its
+ * own chunk); past the end when none. */
+static uint64_t next_may_stop(const vm_tui_t *t, uint64_t ev)
+{
+	const vm_tui_chunk_t *c = (const vm_tui_chunk_t *)(void *)t->chunks->data;
+	for (uint64_t k = (ev - 1) >> VM_TUI_CHUNK_SHIFT; k < t->chunks->len; k++)
+		if (chunk_may_stop(t, &c[k]))
+			return MAX(ev, (k << VM_TUI_CHUNK_SHIFT) + 1);
+	return UINT64_MAX;
+}
+
+/* Events a quiet stretch runs between two looks at the keyboard. */
+#define QUIET_SLICE 65536
+
+/*
+ * Run quietly (vm_engine_seek: no callbacks but for the last event, no
+ * statistics taken) up to event @to, in slices, drawing the progress and
+ * stopping on a key when @interruptible.  FALSE at an engine error (which
+ * the index pass, having run these events, rules out) or on a key; *@key
+ * says which.
+ */
+static gboolean quiet_to(vm_tui_t *t, uint64_t to, gboolean interruptible,
+			 gint64 *last_draw, gboolean *key)
+{
+	vm_engine_t *e = t->e;
+	gboolean was = t->watching;
+	gboolean ok = TRUE;
+	*key = FALSE;
+	/* no event on the way can meet a condition: do not look */
+	t->watching = FALSE;
+	while (vm_engine_events(e) < to) {
+		GError *err = NULL;
+		uint64_t n = MIN(to, vm_engine_events(e) + QUIET_SLICE);
+		if (!vm_engine_seek(e, n, &err)) {
+			set_error(t, err);
+			ok = FALSE;
+			break;
+		}
+		if (interruptible) {
+			gint64 now = g_get_monotonic_time();
+			if (now - *last_draw >= REDRAW_US) {
+				*last_draw = now;
+				vm_tui_draw_progress(t, vm_engine_events(e));
+				int ch = getch();
+				if (ch != ERR && ch != KEY_RESIZE) {
+					g_string_assign(t->msg, "stopped by a key");
+					*key = TRUE;
+					ok = FALSE;
+					break;
+				}
+			}
+		}
+	}
+	t->watching = was;
+	return ok;
+}
+
 /*
  * Step forward until @target events have run, or a watched condition
  * holds, or the end.  Shows the progress of long runs and stops on a key
  * when @interruptible.  Returns FALSE at an engine error.
+ *
+ * Only the event the run stops at needs the statistics before it and the
+ * callbacks' capture: stretches of events that cannot stop it (the
+ * chunks of the index whose summary meets no watched condition, and, for
+ * a move to @target, every event before it) run quietly, as `run` does
+ * with snapshots (docs/speed.md, the fourth round); the rest step one by
+ * one with every check, as before.
  */
 static gboolean forward(vm_tui_t *t, uint64_t target, gboolean interruptible)
 {
 	vm_engine_t *e = t->e;
 	gint64 last_draw = g_get_monotonic_time();
 	uint64_t n = 0;
+	uint64_t land = 0;            /* the next event that must step watched */
+	gboolean last = FALSE;        /* a key stopped a quiet stretch: one
+				       * more event, watched, to show */
 	t->stopped = FALSE;
 	while (vm_engine_events(e) < target) {
+		uint64_t next = vm_engine_events(e) + 1;
+		if (!last && t->chunks->len && next <= t->total &&
+		    (next > land || ((next - 1) & (VM_TUI_CHUNK - 1)) == 0)) {
+			/* where the next watched stretch starts: never past
+			 * the last event the index pass ran, so that the
+			 * replay's end or error comes in a watched step */
+			land = t->watching ? next_may_stop(t, next) : target;
+			land = MIN(land, MIN(target, t->total));
+			if (land > next) {
+				gboolean key;
+				if (!quiet_to(t, land - 1, interruptible, &last_draw, &key)) {
+					if (!key) {
+						t->cur = vm_engine_events(e);
+						return FALSE;
+					}
+					last = TRUE;
+				}
+				continue;
+			}
+		}
 		vm_query_stats_take(e, &t->scratch);
 		GError *err = NULL;
 		int r = vm_engine_step(e, &err);
@@ -322,7 +452,7 @@ static gboolean forward(vm_tui_t *t, uint64_t target, gboolean interruptible)
 		vm_q_stats_t sw = t->cap_before;
 		t->cap_before = t->scratch;
 		t->scratch = sw;
-		if (t->stopped)
+		if (t->stopped || last)
 			break;
 		if (interruptible && (++n & 1023) == 0) {
 			gint64 now = g_get_monotonic_time();
@@ -878,6 +1008,7 @@ vm_tui_t *vm_tui_new(void)
 	t->lines = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->faults = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->crashes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	t->chunks = g_array_new(FALSE, TRUE, sizeof(vm_tui_chunk_t));
 	t->runs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_array);
 	t->lasts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	t->guesses = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
@@ -911,6 +1042,7 @@ void vm_tui_free(vm_tui_t *t)
 	g_array_free(t->lines, TRUE);
 	g_array_free(t->faults, TRUE);
 	g_array_free(t->crashes, TRUE);
+	g_array_free(t->chunks, TRUE);
 	g_hash_table_destroy(t->runs);
 	g_hash_table_destroy(t->lasts);
 	g_hash_table_destroy(t->guesses);

@@ -61,6 +61,22 @@ typedef struct {
 
 #define VM_TUI_MAX_ACC 256        /* accesses of one event kept for the pane */
 
+/*
+ * What may stop a run, summed up per VM_TUI_CHUNK events by the index pass:
+ * a run whose breakpoints no event of a chunk can meet goes over it
+ * quietly (vm_engine_seek, no callbacks, no statistics before each event),
+ * and steps with every check only through the chunks that may stop it.
+ * 24 bytes per 1024 events.
+ */
+#define VM_TUI_CHUNK_SHIFT 10
+#define VM_TUI_CHUNK ((uint64_t)1 << VM_TUI_CHUNK_SHIFT)
+typedef struct {
+	uint64_t kinds;           /* 1 << vm_rec_kind_t of its records */
+	uint32_t outcomes;        /* 1 << vm_outcome_t met by its accesses */
+	uint32_t other;           /* VM_BP_* that held at one of its events */
+	uint64_t max_line;        /* the highest trace line among its records */
+} vm_tui_chunk_t;
+
 typedef struct {
 	int y, x, h, w;
 } vm_rect_t;
@@ -80,6 +96,8 @@ typedef struct {
 	GArray *crashes;              /* ... of crashes (the reboot starts over) */
 	GHashTable *runs;             /* pid -> GArray of uint64_t pairs: [first,
 				       * last] of runs of events that accessed memory */
+	GArray *chunks;               /* vm_tui_chunk_t of events 1 + k * VM_TUI_CHUNK
+				       * on */
 
 	/* the view */
 	uint64_t cur;                 /* events run (the engine agrees) */
