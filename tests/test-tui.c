@@ -25,7 +25,12 @@
  *      breakpoints, with the same view (narration, statistics before and
  *      after, accesses, page-table access), and g lands on the same view,
  *      on a trace of several index chunks: they go quietly over the
- *      chunks whose summary meets no condition (ui/tui.c forward).
+ *      chunks whose summary meets no condition (ui/tui.c forward);
+ *   h. the trace's lines (ui/lines.c), from a file and from memory, in
+ *      order, out of order and backwards, are the text's lines split
+ *      by hand: "\r\n", empty lines, a last line without "\n", a line
+ *      longer than the pane takes, around every 256th line; a binary
+ *      file has none.
  */
 #include <config.h>
 #include <check.h>
@@ -33,6 +38,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include "sim/query.h"
 #include "sim/tour.h"
 #include "ui/tui.h"
@@ -492,6 +499,102 @@ START_TEST(test_run_chunks)
 }
 END_TEST
 
+/* ---- h. the trace's lines ---------------------------------------------------- */
+
+/* Line @n of @text by hand, as the trace pane showed it when it held the
+ * text: without its trailing '\r' and '\n', at most VM_LINES_MAX bytes. */
+static char *line_by_hand(const char *text, uint64_t n)
+{
+	const char *p = text;
+	if (n == 0)
+		return NULL;
+	for (uint64_t k = 1; k < n; k++) {
+		p = strchr(p, '\n');
+		if (!p || !p[1])
+			return NULL;
+		p++;
+	}
+	if (!*p)
+		return NULL;
+	const char *e = strchr(p, '\n');
+	size_t len = e ? (size_t)(e - p) : strlen(p);
+	while (len && p[len - 1] == '\r')
+		len--;
+	return g_strndup(p, MIN(len, (size_t)VM_LINES_MAX));
+}
+
+static void check_line(vm_lines_t *l, const char *text, uint64_t n)
+{
+	int len;
+	const char *got = vm_lines_get(l, n, &len);
+	char *want = line_by_hand(text, n);
+	if (!want) {
+		ck_assert_msg(got == NULL, "line %" G_GUINT64_FORMAT " past the end", n);
+		return;
+	}
+	ck_assert_msg(got != NULL, "line %" G_GUINT64_FORMAT " missing", n);
+	char *g = g_strndup(got, (gsize)len);
+	ck_assert_str_eq(g, want);
+	g_free(g);
+	g_free(want);
+}
+
+START_TEST(test_lines)
+{
+	for (int last_nl = 0; last_nl < 2; last_nl++) {
+		GString *s = g_string_new(NULL);
+		for (unsigned i = 1; i <= 1000; i++) {
+			if (i % 97 == 0)
+				g_string_append(s, "\n");                  /* empty */
+			else if (i == 300)
+				for (int k = 0; k < 5000; k++)           /* long */
+					g_string_append_c(s, (char)('a' + k % 26));
+			else
+				g_string_append_printf(s, "1 r 0x%x", i * 4096);
+			if (i % 97 != 0)
+				g_string_append(s, i % 3 ? "\n" : "\r\n");
+		}
+		g_string_append(s, last_nl ? "# the end\n" : "# the end, no newline");
+		char *path = NULL;
+		int fd = g_file_open_tmp("vmscope-lines-XXXXXX", &path, NULL);
+		ck_assert_int_ge(fd, 0);
+		ck_assert(g_file_set_contents(path, s->str, (gssize)s->len, NULL));
+		close(fd);
+		vm_lines_t *ls[2] = { vm_lines_open(path), vm_lines_new_text(s->str) };
+		for (int w = 0; w < 2; w++) {
+			vm_lines_t *l = ls[w];
+			ck_assert_ptr_nonnull(l);
+			ck_assert_uint_eq(vm_lines_count(l), 1001);
+			for (uint64_t n = 0; n <= 1003; n++)          /* in order */
+				check_line(l, s->str, n);
+			for (uint64_t n = 1003; n > 0; n--)           /* backwards */
+				check_line(l, s->str, n);
+			for (uint64_t n = 1; n <= 1001; n += 255)    /* jumps */
+				check_line(l, s->str, (n * 7919) % 1001 + 1);
+			vm_lines_free(l);
+		}
+		g_unlink(path);
+		g_free(path);
+		g_string_free(s, TRUE);
+	}
+	/* a binary trace, and an empty one */
+	char *path = NULL;
+	int fd = g_file_open_tmp("vmscope-lines-XXXXXX", &path, NULL);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert(g_file_set_contents(path, "vmtb\0\1\2", 7, NULL));
+	ck_assert_ptr_null(vm_lines_open(path));
+	ck_assert(g_file_set_contents(path, "", 0, NULL));
+	vm_lines_t *l = vm_lines_open(path);
+	ck_assert_uint_eq(vm_lines_count(l), 0);
+	int len;
+	ck_assert_ptr_null(vm_lines_get(l, 1, &len));
+	vm_lines_free(l);
+	g_unlink(path);
+	g_free(path);
+}
+END_TEST
+
 static gint by_name(gconstpointer a, gconstpointer b)
 {
 	return g_strcmp0(*(char *const *)a, *(char *const *)b);
@@ -527,6 +630,7 @@ int main(void)
 	tcase_add_test(tc, test_words);
 	tcase_add_test(tc, test_pde_frame);
 	tcase_add_test(tc, test_tlb_huge);
+	tcase_add_test(tc, test_lines);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("runs");
 	tcase_set_timeout(tc, 120);

@@ -783,11 +783,11 @@ static void search(vm_tui_t *t, gboolean again)
 		g_string_assign(t->msg, "nothing to search for");
 		return;
 	}
-	if (!t->lines->len) {
+	uint64_t nl = vm_lines_count(t->lines);
+	if (!nl) {
 		g_string_assign(t->msg, "search needs the trace's text");
 		return;
 	}
-	uint64_t nl = t->lines->len;
 	uint64_t from = t->have_step ? t->rec.line : 0;
 	char *needle = g_ascii_strdown(t->search->str, -1);
 	uint64_t found = 0;
@@ -976,26 +976,6 @@ gboolean vm_tui_key(vm_tui_t *t, int ch)
 
 /* ---- set-up -------------------------------------------------------------- */
 
-static void index_lines(vm_tui_t *t)
-{
-	g_array_set_size(t->lines, 0);
-	if (!t->text)
-		return;
-	/* a binary trace has no lines worth showing */
-	if (memchr(t->text, '\0', MIN(t->text_len, 4096))) {
-		g_clear_pointer(&t->text, g_free);
-		return;
-	}
-	uint64_t off = 0;
-	while (off < t->text_len) {
-		g_array_append_val(t->lines, off);
-		const char *nl = memchr(t->text + off, '\n', t->text_len - off);
-		if (!nl)
-			break;
-		off = (uint64_t)(nl - t->text) + 1;
-	}
-}
-
 static void free_array(gpointer a)
 {
 	g_array_free(a, TRUE);
@@ -1005,7 +985,6 @@ vm_tui_t *vm_tui_new(void)
 {
 	vm_tui_t *t = g_new0(vm_tui_t, 1);
 	t->tlb_cpu = -1;   /* the running CPU's TLBs */
-	t->lines = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->faults = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->crashes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->chunks = g_array_new(FALSE, TRUE, sizeof(vm_tui_chunk_t));
@@ -1037,9 +1016,8 @@ void vm_tui_free(vm_tui_t *t)
 		return;
 	if (t->e)
 		vm_engine_free(t->e);
-	g_free(t->text);
+	vm_lines_free(t->lines);
 	g_free(t->name);
-	g_array_free(t->lines, TRUE);
 	g_array_free(t->faults, TRUE);
 	g_array_free(t->crashes, TRUE);
 	g_array_free(t->chunks, TRUE);
@@ -1106,17 +1084,10 @@ gboolean vm_tui_open(vm_tui_t *t, const char *path, const char *memory,
 	t->e = open_engine(path, memory, base, sets, &opts, error);
 	if (!t->e)
 		return FALSE;
-	if (memory) {
-		t->text = g_strdup(memory);
-		t->text_len = strlen(memory);
-	} else {
-		gsize len = 0;
-		if (!g_file_get_contents(path, &t->text, &len, NULL))
-			t->text = NULL;
-		t->text_len = len;
-	}
+	/* an index of its lines, not its text: the TUI's memory follows the
+	 * machine, not the trace (ui/lines.c) */
+	t->lines = memory ? vm_lines_new_text(memory) : vm_lines_open(path);
 	t->name = g_path_get_basename(vm_engine_trace_name(t->e));
-	index_lines(t);
 	commit_view(t);
 	return TRUE;
 }

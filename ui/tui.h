@@ -30,6 +30,7 @@
 #include "sim/config.h"
 #include "sim/engine.h"
 #include "sim/query.h"
+#include "ui/lines.h"
 
 enum {
 	VM_PANE_TRACE, VM_PANE_PT, VM_PANE_WHY, VM_PANE_TLB, VM_PANE_MEM,
@@ -85,10 +86,9 @@ typedef struct {
 	vm_engine_t *e;
 	char *name;                   /* trace file name for the title */
 
-	/* the trace text, for the trace pane and search */
-	char *text;
-	uint64_t text_len;
-	GArray *lines;                /* uint64_t offset of each line's start */
+	/* the trace's lines, for the trace pane and search (NULL: none, a
+	 * binary trace or a stream) */
+	vm_lines_t *lines;
 
 	/* the index of the whole trace, from the silent pass at open */
 	uint64_t total;               /* events in the trace (up to an error) */
