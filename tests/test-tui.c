@@ -449,8 +449,13 @@ START_TEST(test_run_chunks)
 	GPtrArray *want = g_ptr_array_new_with_free_func(g_free);
 	GPtrArray *faults = g_ptr_array_new_with_free_func(g_free);
 	GString *why = g_string_new(NULL);
+	GArray *fault_evs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	while (a->cur < a->total) {
 		key(a, 'n');
+		if (a->step.outcomes[VM_OUT_MAJOR] || a->step.outcomes[VM_OUT_MINOR] ||
+		    a->step.outcomes[VM_OUT_ZERO] || a->step.outcomes[VM_OUT_COW] ||
+		    a->step.outcomes[VM_OUT_SIGSEGV] || a->step.outcomes[VM_OUT_SIGBUS])
+			g_array_append_val(fault_evs, a->cur);
 		if (vm_tui_bp_check(a, &a->step, FALSE, why))
 			g_ptr_array_add(want, view_of(a));
 		if (faults->len < 40 && (a->step.outcomes[VM_OUT_MAJOR] ||
@@ -480,6 +485,36 @@ START_TEST(test_run_chunks)
 	char *v = view_of(b);
 	ck_assert_str_eq(v, at1500);
 	g_free(v);
+	/* B from the end and from between faults: the faults, latest first
+	 * (the index keeps the first and last of each chunk; within one, B
+	 * replays it) */
+	ck_assert_uint_gt(fault_evs->len, 100);
+	go(b, b->total);
+	for (guint i = 0; i < 60; i++) {
+		uint64_t f = g_array_index(fault_evs, uint64_t, fault_evs->len - 1 - i);
+		key(b, 'B');
+		ck_assert_uint_eq(b->cur, f);
+	}
+	for (guint i = 1; i < fault_evs->len; i += fault_evs->len / 7) {
+		uint64_t f = g_array_index(fault_evs, uint64_t, i - 1);
+		uint64_t g = g_array_index(fault_evs, uint64_t, i);
+		if (g > f + 1) {
+			go(b, g - 1);
+			key(b, 'B');
+			ck_assert_uint_eq(b->cur, f);
+			v = view_of(b);
+			go(b, f + 1);
+			go(b, f);
+			char *w = view_of(b);
+			ck_assert_str_eq(v, w);
+			g_free(w);
+			g_free(v);
+		}
+	}
+	go(b, g_array_index(fault_evs, uint64_t, 0));
+	key(b, 'B');
+	ck_assert_uint_eq(b->cur, g_array_index(fault_evs, uint64_t, 0));
+	assert_shows(b, "no fault before this event");
 	/* N from the start: the faults, in order */
 	go(b, 0);
 	for (guint i = 0; i < faults->len; i++) {
@@ -492,6 +527,7 @@ START_TEST(test_run_chunks)
 	ck_assert_uint_gt(want->len, 0);
 	g_ptr_array_free(want, TRUE);
 	g_ptr_array_free(faults, TRUE);
+	g_array_free(fault_evs, TRUE);
 	g_string_free(why, TRUE);
 	g_free(end);
 	g_free(at1500);

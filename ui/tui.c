@@ -88,6 +88,11 @@ static void index_chunk(vm_tui_t *t, uint64_t ev, const vm_step_t *st)
 		k->other |= VM_BP_EXPECT;
 	if (r->line > k->max_line)
 		k->max_line = r->line;
+	if (is_fault(st)) {
+		if (!k->first_fault)
+			k->first_fault = ev;
+		k->last_fault = ev;
+	}
 }
 
 static void index_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
@@ -95,8 +100,6 @@ static void index_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 	vm_tui_t *t = ctx;
 	uint64_t ev = vm_engine_events(e);
 	index_chunk(t, ev, st);
-	if (is_fault(st))
-		g_array_append_val(t->faults, ev);
 	if (st->rec->kind == VM_REC_CRASH)
 		g_array_append_val(t->crashes, ev);
 	if (!accessed(st))
@@ -555,22 +558,68 @@ static void step_back(vm_tui_t *t)
 	go_to(t, t->cur - 1);
 }
 
-/* B: the latest fault before the event shown (the index knows them all). */
+/*
+ * The latest event before @cur that faulted, 0: none.  The index knows the
+ * first and last fault of each chunk: the answer is the last of the latest
+ * chunk before @cur that has one, unless @cur's own chunk has one before
+ * @cur and one at or after it; then the events of that chunk up to @cur
+ * are replayed (at most VM_TUI_CHUNK) to find it, and the engine is put
+ * back at @cur.  FALSE at an engine error.
+ */
+static gboolean fault_before(vm_tui_t *t, uint64_t cur, uint64_t *found)
+{
+	const vm_tui_chunk_t *c = (const vm_tui_chunk_t *)(void *)t->chunks->data;
+	*found = 0;
+	if (cur < 2 || !t->chunks->len)
+		return TRUE;
+	uint64_t k = MIN((cur - 2) >> VM_TUI_CHUNK_SHIFT, (uint64_t)t->chunks->len - 1);
+	if (c[k].first_fault && c[k].first_fault < cur && c[k].last_fault >= cur) {
+		vm_engine_t *e = t->e;
+		GError *err = NULL;
+		if (!vm_engine_seek(e, c[k].first_fault - 1, &err)) {
+			set_error(t, err);
+			return FALSE;
+		}
+		while (vm_engine_events(e) + 1 < cur) {
+			int r = vm_engine_step(e, &err);
+			if (r < 0) {
+				set_error(t, err);
+				return FALSE;
+			}
+			if (r == 0)
+				break;
+			if (is_fault(&t->cap_step))   /* on_step's copy */
+				*found = vm_engine_events(e);
+		}
+		/* back where the view is: the screen reads the machine */
+		if (!vm_engine_seek(e, t->cur, &err)) {
+			set_error(t, err);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	for (uint64_t j = k + 1; j-- > 0;)
+		if (c[j].last_fault && c[j].last_fault < cur) {
+			*found = c[j].last_fault;
+			break;
+		}
+	return TRUE;
+}
+
+/* B: the latest fault before the event shown. */
 static void prev_fault(vm_tui_t *t)
 {
-	guint lo = 0, hi = t->faults->len;
-	while (lo < hi) {
-		guint mid = (lo + hi) / 2;
-		if (g_array_index(t->faults, uint64_t, mid) < t->cur)
-			lo = mid + 1;
-		else
-			hi = mid;
+	uint64_t f;
+	if (!fault_before(t, t->cur, &f)) {
+		t->cur = vm_engine_events(t->e);
+		commit_view(t);
+		return;
 	}
-	if (lo == 0) {
+	if (!f) {
 		g_string_assign(t->msg, "no fault before this event");
 		return;
 	}
-	go_to(t, g_array_index(t->faults, uint64_t, lo - 1));
+	go_to(t, f);
 	g_string_printf(t->msg, "previous fault (event %" G_GUINT64_FORMAT ")", t->cur);
 }
 
@@ -985,7 +1034,6 @@ vm_tui_t *vm_tui_new(void)
 {
 	vm_tui_t *t = g_new0(vm_tui_t, 1);
 	t->tlb_cpu = -1;   /* the running CPU's TLBs */
-	t->faults = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->crashes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->chunks = g_array_new(FALSE, TRUE, sizeof(vm_tui_chunk_t));
 	t->runs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_array);
@@ -1018,7 +1066,6 @@ void vm_tui_free(vm_tui_t *t)
 		vm_engine_free(t->e);
 	vm_lines_free(t->lines);
 	g_free(t->name);
-	g_array_free(t->faults, TRUE);
 	g_array_free(t->crashes, TRUE);
 	g_array_free(t->chunks, TRUE);
 	g_hash_table_destroy(t->runs);

@@ -67,7 +67,7 @@ typedef struct {
  * a run whose breakpoints no event of a chunk can meet goes over it
  * quietly (vm_engine_seek, no callbacks, no statistics before each event),
  * and steps with every check only through the chunks that may stop it.
- * 24 bytes per 1024 events.
+ * 40 bytes per 1024 events.
  */
 #define VM_TUI_CHUNK_SHIFT 10
 #define VM_TUI_CHUNK ((uint64_t)1 << VM_TUI_CHUNK_SHIFT)
@@ -76,6 +76,8 @@ typedef struct {
 	uint32_t outcomes;        /* 1 << vm_outcome_t met by its accesses */
 	uint32_t other;           /* VM_BP_* that held at one of its events */
 	uint64_t max_line;        /* the highest trace line among its records */
+	uint64_t first_fault;     /* its first and last events that faulted */
+	uint64_t last_fault;      /* (B), 0: none */
 } vm_tui_chunk_t;
 
 typedef struct {
@@ -92,7 +94,6 @@ typedef struct {
 
 	/* the index of the whole trace, from the silent pass at open */
 	uint64_t total;               /* events in the trace (up to an error) */
-	GArray *faults;               /* uint64_t event numbers, ascending */
 	GArray *crashes;              /* ... of crashes (the reboot starts over) */
 	GHashTable *runs;             /* pid -> GArray of uint64_t pairs: [first,
 				       * last] of runs of events that accessed memory */
