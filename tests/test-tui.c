@@ -450,8 +450,16 @@ START_TEST(test_run_chunks)
 	GPtrArray *faults = g_ptr_array_new_with_free_func(g_free);
 	GString *why = g_string_new(NULL);
 	GArray *fault_evs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	static const uint64_t at[] = { 6001, 7777, 8500, 10001 };
+	uint64_t walks[G_N_ELEMENTS(at)] = { 0 }, last_acc[3] = { 0 };
 	while (a->cur < a->total) {
 		key(a, 'n');
+		/* the latest access of each process, event by event */
+		if (a->step.nr_access && a->step.last.outcome < VM_OUT_NR && a->rec.pid <= 2)
+			last_acc[a->rec.pid] = a->cur;
+		for (unsigned i = 0; i < G_N_ELEMENTS(at); i++)
+			if (a->cur == at[i])   /* the other process's, for P */
+				walks[i] = last_acc[a->pid == 1 ? 2 : 1];
 		if (a->step.outcomes[VM_OUT_MAJOR] || a->step.outcomes[VM_OUT_MINOR] ||
 		    a->step.outcomes[VM_OUT_ZERO] || a->step.outcomes[VM_OUT_COW] ||
 		    a->step.outcomes[VM_OUT_SIGSEGV] || a->step.outcomes[VM_OUT_SIGBUS])
@@ -464,6 +472,11 @@ START_TEST(test_run_chunks)
 			g_ptr_array_add(faults, view_of(a));
 	}
 	char *end = view_of_(a, FALSE);
+	/* the page-table pane's access of the other process (P), at events
+	 * where both run: the latest at or before the event, from the index's
+	 * chunks and a replay within one */
+	for (unsigned i = 0; i < G_N_ELEMENTS(at); i++)
+		ck_assert_uint_gt(walks[i], 0);
 	/* g back to an early event, far forward, and back again */
 	go(a, 1500);
 	char *at1500 = view_of(a);
@@ -479,6 +492,12 @@ START_TEST(test_run_chunks)
 			ck_abort_msg("break on %s: stop %u of %u: r shows\n%s\nstepping showed\n%s",
 				     bp, i, want->len, v, w);
 		g_free(v);
+	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(at); i++) {
+		go(b, 1);
+		go(b, at[i]);
+		key(b, 'P');
+		ck_assert_uint_eq(b->have_walk ? b->walk.event : 0, walks[i]);
 	}
 	go(b, 8800);
 	go(b, 1500);

@@ -60,6 +60,15 @@ static gboolean accessed(const vm_step_t *st)
 
 /* ---- the index: one silent pass at open ------------------------------------- */
 
+/* The first and last event of one chunk of the index in which a process
+ * accessed memory (t->runs holds them by pid, in order): 16 bytes per
+ * chunk a process touched, not per run of events, which under memory
+ * pressure (kswapd's turns between the process's events) was nearly one
+ * per event. */
+typedef struct {
+	uint64_t first, last;
+} span_t;
+
 #define FAULT_OUTCOMES ((1u << VM_OUT_MINOR) | (1u << VM_OUT_MAJOR) | \
 			(1u << VM_OUT_COW) | (1u << VM_OUT_ZERO) | \
 			(1u << VM_OUT_SIGSEGV) | (1u << VM_OUT_SIGBUS))
@@ -107,42 +116,57 @@ static void index_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 	gpointer key = GUINT_TO_POINTER(st->rec->pid);
 	GArray *r = g_hash_table_lookup(t->runs, key);
 	if (!r) {
-		r = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+		r = g_array_new(FALSE, FALSE, sizeof(span_t));
 		g_hash_table_insert(t->runs, key, r);
 	}
-	if (r->len && g_array_index(r, uint64_t, r->len - 1) + 1 == ev) {
-		g_array_index(r, uint64_t, r->len - 1) = ev;   /* the run goes on */
+	span_t *last = r->len ? &g_array_index(r, span_t, r->len - 1) : NULL;
+	if (last && ((last->last - 1) >> VM_TUI_CHUNK_SHIFT) == ((ev - 1) >> VM_TUI_CHUNK_SHIFT)) {
+		last->last = ev;   /* the same chunk */
 	} else {
-		g_array_append_val(r, ev);
-		g_array_append_val(r, ev);
+		span_t n = { ev, ev };
+		g_array_append_val(r, n);
 	}
 }
 
-/* The latest event at or before @k in which process @pid accessed memory;
- * 0 when none. */
-static uint64_t last_access_event(const vm_tui_t *t, uint32_t pid, uint64_t k)
+/* @j, or 0 when a crash after it and at or before @k rebooted: the pid 1
+ * after it is a new process. */
+static uint64_t before_crash(const vm_tui_t *t, uint64_t j, uint64_t k)
 {
+	const uint64_t *c = (const uint64_t *)(void *)t->crashes->data;
+	for (guint i = t->crashes->len; i-- > 0;)
+		if (c[i] <= k)
+			return c[i] > j ? 0 : j;
+	return j;
+}
+
+/* The latest event at or before @k in which process @pid accessed memory,
+ * as far as the index tells: 0 when none.  When the chunk of the latest
+ * access has accesses of @pid both at or before @k and after it, the index
+ * cannot tell which is the one: 0, and *@from the first of them, from
+ * which a replay to @k finds it. */
+static uint64_t last_access_event(const vm_tui_t *t, uint32_t pid, uint64_t k,
+				  uint64_t *from)
+{
+	*from = 0;
 	GArray *r = g_hash_table_lookup(t->runs, GUINT_TO_POINTER(pid));
 	if (!r || !r->len)
 		return 0;
-	const uint64_t *v = (const uint64_t *)(void *)r->data;
-	guint n = r->len / 2, lo = 0, hi = n;   /* first run starting after k */
+	const span_t *v = (const span_t *)(void *)r->data;
+	guint lo = 0, hi = r->len;   /* the first span starting after k */
 	while (lo < hi) {
 		guint mid = (lo + hi) / 2;
-		if (v[2 * mid] <= k)
+		if (v[mid].first <= k)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo == 0)
 		return 0;
-	uint64_t j = MIN(v[2 * (lo - 1) + 1], k);
-	/* a crash reboots: the pid 1 after it is a new process */
-	const uint64_t *c = (const uint64_t *)(void *)t->crashes->data;
-	for (guint i = t->crashes->len; i-- > 0;)
-		if (c[i] <= k)
-			return c[i] > j ? 0 : j;
-	return j;
+	if (v[lo - 1].last > k) {
+		*from = v[lo - 1].first;
+		return 0;
+	}
+	return before_crash(t, v[lo - 1].last, k);
 }
 
 /* ---- the engine's callbacks: cheap, every event ---------------------------- */
@@ -266,17 +290,40 @@ static void set_error(vm_tui_t *t, GError *err)
 
 /*
  * The page-table pane's access: the latest of process t->pid at or before
- * event cur.  The index says which event; the callbacks' memory has its
- * details unless a later access of that process was seen since, and then
- * a seek to the event (the callbacks see it) and back fetches them.
+ * event cur.  The index says which event, or which first event of a chunk
+ * a replay to cur (at most VM_TUI_CHUNK events, the callbacks noting each
+ * access) finds it from; the callbacks' memory has its details unless a
+ * later access of that process was seen since, and then a seek to the
+ * event (the callbacks see it) and back fetches them.
  */
 static void resolve_walk(vm_tui_t *t)
 {
 	t->have_walk = FALSE;
-	uint64_t j = last_access_event(t, t->pid, t->cur);
+	uint64_t from;
+	uint64_t j = last_access_event(t, t->pid, t->cur, &from);
+	vm_tui_last_t *l = g_hash_table_lookup(t->lasts, GUINT_TO_POINTER(t->pid));
+	if (from && l && l->event == t->cur) {
+		j = t->cur;   /* the event shown is one */
+	} else if (from) {
+		GError *err = NULL;
+		gboolean ok = TRUE;
+		t->fetching = TRUE;
+		if (!vm_engine_seek(t->e, from - 1, &err))
+			ok = FALSE;
+		while (ok && vm_engine_events(t->e) < t->cur)
+			ok = vm_engine_step(t->e, &err) > 0;
+		t->fetching = FALSE;
+		if (!ok) {
+			if (err)
+				set_error(t, err);
+			return;
+		}
+		l = g_hash_table_lookup(t->lasts, GUINT_TO_POINTER(t->pid));
+		j = l && l->event >= from && l->event <= t->cur
+		    ? before_crash(t, l->event, t->cur) : 0;
+	}
 	if (!j)
 		return;
-	vm_tui_last_t *l = g_hash_table_lookup(t->lasts, GUINT_TO_POINTER(t->pid));
 	if (!l || l->event != j) {
 		GError *err = NULL;
 		t->fetching = TRUE;

@@ -95,8 +95,9 @@ typedef struct {
 	/* the index of the whole trace, from the silent pass at open */
 	uint64_t total;               /* events in the trace (up to an error) */
 	GArray *crashes;              /* ... of crashes (the reboot starts over) */
-	GHashTable *runs;             /* pid -> GArray of uint64_t pairs: [first,
-				       * last] of runs of events that accessed memory */
+	GHashTable *runs;             /* pid -> GArray of the first and last event
+				       * of each chunk in which it accessed
+				       * memory (tui.c span_t) */
 	GArray *chunks;               /* vm_tui_chunk_t of events 1 + k * VM_TUI_CHUNK
 				       * on */
 
