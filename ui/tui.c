@@ -223,9 +223,15 @@ gboolean vm_tui_bp_check(const vm_tui_t *t, const vm_step_t *st,
 	return why->len > 0;
 }
 
-/* Remember the latest access of the event's process. */
+/* Remember the latest access of the event's process, and the stretch of
+ * events seen one after the other. */
 static void note_last(vm_tui_t *t, vm_engine_t *e, const vm_step_t *st)
 {
+	uint64_t ev = vm_engine_events(e);
+	if (t->seen_hi && ev == t->seen_hi + 1)
+		t->seen_hi = ev;
+	else
+		t->seen_lo = t->seen_hi = ev;
 	if (!accessed(st))
 		return;
 	/* the same process as last time, nearly always: no hash lookup (the
@@ -302,8 +308,11 @@ static void resolve_walk(vm_tui_t *t)
 	uint64_t from;
 	uint64_t j = last_access_event(t, t->pid, t->cur, &from);
 	vm_tui_last_t *l = g_hash_table_lookup(t->lasts, GUINT_TO_POINTER(t->pid));
-	if (from && l && l->event == t->cur) {
-		j = t->cur;   /* the event shown is one */
+	if (from && l && l->event <= t->cur && t->seen_lo <= l->event + 1 &&
+	    t->seen_hi >= t->cur) {
+		/* the callbacks saw every event since that access, up to the
+		 * one shown: it is the latest */
+		j = before_crash(t, l->event, t->cur);
 	} else if (from) {
 		GError *err = NULL;
 		gboolean ok = TRUE;

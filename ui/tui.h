@@ -131,6 +131,8 @@ typedef struct {
 	GHashTable *lasts;            /* pid -> vm_tui_last_t: the latest access
 				       * of each process the callbacks saw */
 	vm_tui_last_t *last_hit;      /* the entry of lasts written last */
+	uint64_t seen_lo, seen_hi;    /* the callbacks saw every event from
+				       * seen_lo to seen_hi (0: none yet) */
 	gboolean fetching;            /* a seek only to learn an earlier access */
 
 	/* breakpoints and stop conditions, checked in on_step */
