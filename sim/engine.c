@@ -1074,6 +1074,72 @@ static int run_one_page(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	return 1;
 }
 
+/*
+ * The same record watched (explain, --timeline, the TUI, snapshots): the
+ * tests of one_page_ready but for the watchers, and then what the general
+ * path (vm_sched_stamp, vm_sched_can_start, exec_record, record_ran) does
+ * for it, without the checks that hold: the step record reset and filled
+ * as exec_record_1 fills it, the invariant checker and on_step called as
+ * there (docs/speed.md, the fourth round).
+ */
+static inline gboolean one_page_watched(const vm_engine_t *e, const task_t *t,
+					const vm_record_t *r)
+{
+	const vm_proc_t *p = t->p;
+	unsigned sh = e->m->page_shift;
+	return !e->m->smp &&
+	       p && !t->busy && !t->qlen && !t->blocked &&
+	       t->forks_read == t->gen && !t->fork_wait && !t->thread &&
+	       p->state == VM_PROC_RUNNING && e->pos.cpu_pid == p->pid &&
+	       ((r->addr + r->len - 1) >> sh) == (r->addr >> sh);
+}
+
+/* Run @r, which one_page_watched() admitted, for @t: 1, or -1 with
+ * @error (out of memory, an invariant violated). */
+static int run_one_page_watched(vm_engine_t *e, task_t *t, const vm_record_t *r,
+				uint64_t seq, GError **error)
+{
+	vm_machine_t *m = e->m;
+	vm_step_t *st = &e->st;
+	t->cur_pos = 0;
+	t->cur_seq = seq;
+	t->cur_gen = t->gen;
+	t->cur_child_gen = 0;
+	t->cur_n = 1;
+	t->cur_rng = r->seed;
+	memset(st, 0, sizeof *st);
+	st->rec = r;
+	st->index = seq + 1;
+	st->last.outcome = VM_OUT_NONE;
+	st->start_ns = m->now;
+	uint64_t evicted0 = m->nr_evicted, kills0 = m->c.oom_kills;
+	uint64_t kswapd0 = m->c.kswapd_wakeups, pageout0 = m->nr_pageout;
+	acc_rc_t rc = access_one(e, t, t->p, r, r->addr, 0, error);
+	if (G_UNLIKELY(rc == ACC_FAIL))
+		return -1;
+	t->cur_pos = 1;   /* (ACC_WAIT set it so already) */
+	e->pos.events++;
+	st->end_ns = m->now;
+	st->evicted = m->nr_evicted - evicted0;
+	st->pageouts = m->nr_pageout - pageout0;
+	st->oom_kills = m->c.oom_kills - kills0;
+	st->kswapd = m->c.kswapd_wakeups - kswapd0;
+	if (G_UNLIKELY(e->opts.check)) {
+		char *bad = vm_check_machine(m);
+		if (bad) {
+			g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
+				    "%s:%" G_GUINT64_FORMAT ": invariant violated after this event: %s",
+				    e->name, r->line, bad);
+			g_free(bad);
+			return -1;
+		}
+	}
+	if (e->opts.on_step)
+		e->opts.on_step(e->opts.ctx, e, st);
+	record_ran(e, t, r, TRUE);
+	return 1;
+}
+
 /* One step; with @burst (vm_engine_run, no snapshots), fast one-page
  * records (one_page_ready) do not end the step: the loop goes on to the
  * next record, saving the return to the caller and its checks per record,
@@ -1133,6 +1199,9 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 					goto next;
 				return 1;
 			}
+			if (G_LIKELY(e->rec.kind == VM_REC_ACCESS) &&
+			    one_page_watched(e, t, &e->rec))
+				return run_one_page_watched(e, t, &e->rec, seq, error);
 			uint32_t gen, child_gen;
 			vm_sched_stamp(e, t, &e->rec, &gen, &child_gen);
 			if (!t->busy && !t->qlen &&

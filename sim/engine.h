@@ -88,13 +88,17 @@ typedef struct {
  * Snapshots: one at the start, then one whenever VM_ENGINE_SNAP_EVERY units
  * of work (an event is one unit plus one per page it touches), or half a
  * unit per byte of the latest snapshot if that is more, have run since the
- * previous one.  When they outgrow the memory budget every other
- * one is dropped and the spacing doubles, so they stay evenly spread over
+ * previous one.  When they outgrow the memory budget, or number more than
+ * VM_ENGINE_SNAP_MAX, every other one is dropped and the spacing doubles, so they stay evenly spread over
  * the part of the trace visited, in bounded memory.  A machine too large
  * for four snapshots to fit gets none (seek then replays from the start).
  */
 #define VM_ENGINE_SNAP_EVERY 20000
 #define VM_ENGINE_SNAP_MEM ((uint64_t)256 << 20)
+/* ... and at most this many, thinned as when over the budget: their
+ * memory then follows the machine (a snapshot is its used state), not the
+ * trace's length (docs/snapshots.md). */
+#define VM_ENGINE_SNAP_MAX 64
 
 /*
  * Open the trace at @path ("-": standard input) and prepare a replay: read

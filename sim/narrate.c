@@ -35,8 +35,11 @@ static gboolean half_rounds_up(uint64_t ns, double scale, uint64_t q)
  * 10^N): @q holds whole units of 10^-N, @r the rest, @half its half.
  * Appends "Q.FFF" with @digits decimals and @unit.
  */
-static void append_fixed(GString *out, uint64_t ns, uint64_t step, double scale,
-			 unsigned digits, const char *unit, size_t unit_len)
+/* Inline: its callers' constants make the divisions multiplications and
+ * the unit's copy a store. */
+static inline __attribute__((always_inline))
+void append_fixed(GString *out, uint64_t ns, uint64_t step, double scale,
+		  unsigned digits, const char *unit, size_t unit_len)
 {
 	uint64_t q = ns / step, r = ns % step, half = step / 2;
 	if (r > half || (r == half && half_rounds_up(ns, scale, q)))
@@ -92,7 +95,7 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 	if (res->huge && res->tlb)
 		VM_APPEND_LIT(out, " (a huge page's entry)");
 	if (res->tlb_denied)
-		g_string_append(out, ", but the entry is read-only: fault without a walk");
+		VM_APPEND_LIT(out, ", but the entry is read-only: fault without a walk");
 	if (!res->walked)
 		return;
 	if (G_UNLIKELY(res->huge && res->leaf_found && res->refs + 1u == m->pt.levels)) {
@@ -107,7 +110,7 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 			g_string_append_printf(out, ": frame %u; TLB filled with the "
 					       "huge page's entry", res->pfn);
 		else
-			g_string_append(out, " but does not allow it");
+			VM_APPEND_LIT(out, " but does not allow it");
 		return;
 	}
 	VM_APPEND_LIT(out, "; walk read ");
@@ -120,9 +123,9 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 		g_string_append_printf(out, ", the level-%u entry (of %u levels) is not present",
 				       res->refs, m->pt.levels);
 	else if (!res->pte_present)
-		g_string_append(out, ", PTE not present");
+		VM_APPEND_LIT(out, ", PTE not present");
 	else if (res->outcome == VM_OUT_WALK && res->pfn == VM_PFN_ZERO)
-		g_string_append(out, ", PTE present: the zero page; TLB filled");
+		VM_APPEND_LIT(out, ", PTE present: the zero page; TLB filled");
 	else if (res->outcome == VM_OUT_WALK)
 	{
 		VM_APPEND_LIT(out, ", PTE present: frame ");
@@ -134,7 +137,7 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 				     "mapped it, but its page is locked for that read, "
 				     "so this thread faults and sleeps on the page lock");
 	else
-		g_string_append(out, ", PTE present but does not allow it");
+		VM_APPEND_LIT(out, ", PTE present but does not allow it");
 }
 
 void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
@@ -185,10 +188,10 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 				     "maps any more: reused it, no copy");
 		break;
 	case VM_WHY_OOM:
-		g_string_append(out, "; no free frame");
+		VM_APPEND_LIT(out, "; no free frame");
 		break;
 	case VM_WHY_SIGBUS:
-		g_string_append(out, "; the file page lies wholly past the end of the file: SIGBUS");
+		VM_APPEND_LIT(out, "; the file page lies wholly past the end of the file: SIGBUS");
 		break;
 	case VM_WHY_FILE_READ:
 		VM_APPEND_LIT(out, "; file page not in the page cache: read it "
@@ -270,7 +273,7 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 	if (res->refault) {
 		/* mm/workingset.c's decision, as explain's reader asks "why
 		 * is this page active already?" */
-		g_string_append(out, "; a refault (its eviction left a shadow entry)");
+		VM_APPEND_LIT(out, "; a refault (its eviction left a shadow entry)");
 		if (res->refault & 4)
 			g_string_append_printf(out, ": refault distance %u %s workingset %u",
 					       res->refault_distance,
@@ -291,13 +294,13 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 		if (per) {
 			/* say where the time went: on some hosts the PTEs
 			 * cost more than the fault itself */
-			g_string_append(out, " (");
+			VM_APPEND_LIT(out, " (");
 			vm_narrate_time(out, per * res->around);
-			g_string_append(out, " at cost.map_pte)");
+			VM_APPEND_LIT(out, " at cost.map_pte)");
 		}
 	}
 	if (res->ready_at && res->why != VM_WHY_SWAPIN) {
-		g_string_append(out, "; waits for the disk until t=");
+		VM_APPEND_LIT(out, "; waits for the disk until t=");
 		vm_narrate_time(out, res->ready_at);
 	}
 }
@@ -318,7 +321,7 @@ static void access_summary(GString *out, const vm_step_t *st)
 		g_string_append_c(out, ' ');
 		vm_append_u64(out, st->outcomes[o]);
 		g_string_append_c(out, ' ');
-		g_string_append(out, vm_result_outcome_name((vm_outcome_t)o));
+		vm_append_str(out, vm_result_outcome_name((vm_outcome_t)o));
 		first = FALSE;
 	}
 }
@@ -427,7 +430,7 @@ static void smp_switch_part(GString *out, vm_machine_t *m, const vm_step_t *st)
 					  "it was lazy or ran another mm)"
 					: ", TLBs flushed (no ASIDs)");
 	}
-	g_string_append(out, "] ");
+	VM_APPEND_LIT(out, "] ");
 }
 
 /* Several CPUs: the step's TLB shootdown (flush_tlb_mm_range), the latest
@@ -435,16 +438,16 @@ static void smp_switch_part(GString *out, vm_machine_t *m, const vm_step_t *st)
 static void shootdown_part(GString *out, vm_machine_t *m, const vm_step_t *st)
 {
 	const vm_shootdown_t *d = &m->smp->last;
-	g_string_append(out, "; TLB shootdown");
+	VM_APPEND_LIT(out, "; TLB shootdown");
 	if (st->shootdowns > 1)
 		g_string_append_printf(out, "s: %u, the last", st->shootdowns);
-	g_string_append(out, ": ");
+	VM_APPEND_LIT(out, ": ");
 	if (d->ipi_mask) {
-		g_string_append(out, "IPI to ");
+		VM_APPEND_LIT(out, "IPI to ");
 		cpu_list(out, d->ipi_mask);
 		g_string_append_printf(out, " (running process %u)", d->mm);
 		if (d->full && !d->pages)
-			g_string_append(out, ", which flushed the whole mm (flush_tlb_mm)");
+			VM_APPEND_LIT(out, ", which flushed the whole mm (flush_tlb_mm)");
 		else if (d->full)
 			g_string_append_printf(out, ", which flushed the whole mm (%"
 					       G_GUINT64_FORMAT " pages: more than "
@@ -497,7 +500,7 @@ static void kswapd_step(GString *out, vm_machine_t *m, const vm_step_t *st)
 	VM_APPEND_LIT(out, "): ");
 	switch ((vm_kswapd_state_t)m->kswapd_state) {
 	case VM_KSWAPD_RUNNABLE:
-		g_string_append(out, "it runs again after the processes' turn");
+		VM_APPEND_LIT(out, "it runs again after the processes' turn");
 		break;
 	case VM_KSWAPD_WAITING:
 		g_string_append(out, "nothing more can go until a write completes: "
@@ -524,12 +527,10 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 		kswapd_step(out, m, st);
 		return;
 	}
-	vm_proc_t *p = vm_proc_lookup(m, r->pid);
-
 	vm_append_u64_w(out, st->index, 5);
 	g_string_append_c(out, ' ');
 	if (r->kind == VM_REC_CRASH) {
-		g_string_append(out, "t=");
+		VM_APPEND_LIT(out, "t=");
 		vm_narrate_time(out, st->start_ns);
 		g_string_append_printf(out, " crash  ->  power lost: every process died, memory "
 				       "and the page cache are gone; %" G_GUINT64_FORMAT
@@ -562,7 +563,7 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 	switch (r->kind) {
 	case VM_REC_ACCESS:
 		if (st->nr_access == 1) {
-			g_string_append(out, vm_result_outcome_name((vm_outcome_t)st->last.outcome));
+			vm_append_str(out, vm_result_outcome_name((vm_outcome_t)st->last.outcome));
 			VM_APPEND_LIT(out, ": ");
 			vm_narrate_access(out, e, st->last_vaddr, r->acc, &st->last);
 		} else {
@@ -580,9 +581,9 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 		break;
 	}
 	if (st->blocked && r->kind != VM_REC_SLEEP && !has_wait_words(r->kind))
-		g_string_append(out, "; the process waits for the disk");
+		VM_APPEND_LIT(out, "; the process waits for the disk");
 	if (st->caught)
-		g_string_append(out, "; the signal was caught and the access skipped");
+		VM_APPEND_LIT(out, "; the signal was caught and the access skipped");
 	if (G_UNLIKELY(st->shootdowns))
 		shootdown_part(out, m, st);
 	reclaim_part(out, m, st);
@@ -607,7 +608,10 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 			g_string_append_printf(out, " and %" G_GUINT64_FORMAT " more before it",
 					       st->oom_kills - 1);
 	}
-	if (st->killed && p && p->killed_by != VM_KILL_OOM)
+	/* (the process looked up only here: a hash lookup per event was
+	 * 3% of explain) */
+	vm_proc_t *p = st->killed ? vm_proc_lookup(m, r->pid) : NULL;
+	if (p && p->killed_by != VM_KILL_OOM)
 		g_string_append_printf(out, "; process %u killed by %s", r->pid,
 				       p->killed_by == VM_KILL_SIGSEGV ? "SIGSEGV" : "SIGBUS");
 	if (r->kind != VM_REC_NOTE && r->kind != VM_REC_EXPECT) {
@@ -642,11 +646,11 @@ void vm_narrate_walk(GString *out, vm_engine_t *e, uint32_t pid, uint64_t vaddr)
 {
 	vm_q_walk_t w;
 	if (!vm_query_walk(e, pid, vaddr, &w)) {
-		g_string_append(out, "none (the process is gone)");
+		VM_APPEND_LIT(out, "none (the process is gone)");
 		return;
 	}
 	if (w.refs == 0) {
-		g_string_append(out, "none (past the top of the address space)");
+		VM_APPEND_LIT(out, "none (past the top of the address space)");
 		return;
 	}
 	for (unsigned l = 0; l < w.refs; l++) {
@@ -658,25 +662,25 @@ void vm_narrate_walk(GString *out, vm_engine_t *e, uint32_t pid, uint64_t vaddr)
 		g_string_append_len(out, "] ", 2);
 		if (l + 1 < w.levels) {
 			if (!lv->present) {
-				g_string_append(out, "empty");
+				VM_APPEND_LIT(out, "empty");
 			} else if (lv->next_frame != VM_NIL) {
-				g_string_append(out, "-> frame ");
+				VM_APPEND_LIT(out, "-> frame ");
 				append_num(out, lv->next_frame, FALSE);
 			} else {
-				g_string_append(out, "-> table ");
+				VM_APPEND_LIT(out, "-> table ");
 				append_num(out, lv->next_table, FALSE);
-				g_string_append(out, " (not in memory)");
+				VM_APPEND_LIT(out, " (not in memory)");
 			}
 		} else if (w.zero_page) {
-			g_string_append(out, "-> zero page");
+			VM_APPEND_LIT(out, "-> zero page");
 		} else if (w.present) {
-			g_string_append(out, "-> frame ");
+			VM_APPEND_LIT(out, "-> frame ");
 			append_num(out, w.pfn, FALSE);
 		} else if (w.swapped) {
-			g_string_append(out, "swap slot ");
+			VM_APPEND_LIT(out, "swap slot ");
 			append_num(out, w.pfn, FALSE);
 		} else {
-			g_string_append(out, "empty");
+			VM_APPEND_LIT(out, "empty");
 		}
 	}
 }

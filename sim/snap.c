@@ -187,11 +187,17 @@ static void snap_locate(vm_engine_t *e)
 	e->snap_last = SNAP(e, i - 1)->pos.work;
 }
 
-/* Over budget: drop every other snapshot (the first stays), double the
- * spacing; the survivors stay evenly spread. */
+/* Over budget (bytes or VM_ENGINE_SNAP_MAX): drop every other snapshot
+ * (the first stays), double the spacing; the survivors stay evenly
+ * spread. */
+static gboolean snap_over(const vm_engine_t *e)
+{
+	return e->snap_bytes > e->snap_cap || e->snaps->len > VM_ENGINE_SNAP_MAX;
+}
+
 static void snap_thin(vm_engine_t *e)
 {
-	while (e->snap_bytes > e->snap_cap && e->snaps->len > 1) {
+	while (snap_over(e) && e->snaps->len > 1) {
 		GPtrArray *keep = g_ptr_array_new_with_free_func(snap_free);
 		e->snap_bytes = 0;
 		for (guint i = 0; i < e->snaps->len; i++) {
@@ -231,7 +237,7 @@ void vm_snap_after_step(vm_engine_t *e)
 	e->snap_next++;
 	e->snap_last = s->pos.work;
 	e->snap_bytes += s->bytes;
-	if (e->snap_bytes > e->snap_cap)
+	if (snap_over(e))
 		snap_thin(e);
 }
 

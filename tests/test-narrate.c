@@ -133,6 +133,26 @@ START_TEST(append_numbers)
 	g_string_truncate(out, 0);
 	VM_APPEND_LIT(out, "a literal");
 	ck_assert_str_eq(out->str, "a literal");
+	vm_append_str(out, ", a string");
+	ck_assert_str_eq(out->str, "a literal, a string");
+	/* every length and width, after what the string holds already, into
+	 * a string that must grow (written in place: the string's room) */
+	uint64_t x = 0x9e3779b97f4a7c15;
+	for (int i = 0; i < 20000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t y = x >> (i % 64);
+		unsigned w = (unsigned)(i % 50);
+		GString *g = g_string_sized_new(1);
+		g_string_append(g, "pre ");
+		vm_append_u64_w(g, y, w);
+		char *want = g_strdup_printf("pre %*" G_GUINT64_FORMAT, w > 44 ? 44 : (int)w, y);
+		ck_assert_str_eq(g->str, want);
+		ck_assert_uint_eq(g->len, strlen(want));
+		g_free(want);
+		g_string_free(g, TRUE);
+	}
 }
 END_TEST
 

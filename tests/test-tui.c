@@ -20,7 +20,17 @@
  *      process then waits for the disk; the help says how to close it
  *      and fits 80x24;
  *   f. a directory entry shows the frame of the table below, or says the
- *      table is not in memory with mmu.pt_frames=false.
+ *      table is not in memory with mmu.pt_frames=false;
+ *   g. r and N stop at the events stepping one by one finds meeting the
+ *      breakpoints, with the same view (narration, statistics before and
+ *      after, accesses, page-table access), and g lands on the same view,
+ *      on a trace of several index chunks: they go quietly over the
+ *      chunks whose summary meets no condition (ui/tui.c forward);
+ *   h. the trace's lines (ui/lines.c), from a file and from memory, in
+ *      order, out of order and backwards, are the text's lines split
+ *      by hand: "\r\n", empty lines, a last line without "\n", a line
+ *      longer than the pane takes, around every 256th line; a binary
+ *      file has none.
  */
 #include <config.h>
 #include <check.h>
@@ -28,6 +38,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include "sim/query.h"
 #include "sim/tour.h"
 #include "ui/tui.h"
@@ -379,6 +391,265 @@ START_TEST(test_pde_frame)
 }
 END_TEST
 
+/* ---- g. runs over the index's chunks --------------------------------------- */
+
+/* A trace of about 9000 events under memory pressure: majors, evictions,
+ * a fork and a failed expect far apart, a few chunks each. */
+static char *long_trace(void)
+{
+	GString *s = g_string_new("vmt 1\nset memory=512K\nset swap.size=8M\n"
+				  "1 mmap 0x100000 1M rw private anon\n");
+	for (unsigned i = 0; i < 9000; i++) {
+		unsigned pg = i < 3000 ? i % 64 : (i * 7919u) % 256;
+		if (i == 5000)
+			g_string_append(s, "1 fork 2\n");
+		if (i == 7000)
+			g_string_append(s, "1 expect outcome=cow\n");
+		g_string_append_printf(s, "%u %c 0x%x\n", i > 5000 && i % 3 == 0 ? 2 : 1,
+				       i % 5 ? 'r' : 'w', 0x100000 + pg * 4096);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* What the view holds at its event; @after: with the statistics after
+ * it (at the end, r's last step, which finds nothing more to run, may
+ * still move the clock to the disk's last completion: n never takes it). */
+static char *view_of_(vm_tui_t *t, gboolean after)
+{
+	GString *v = g_string_new(NULL);
+	g_string_append_printf(v, "cur %" G_GUINT64_FORMAT " step %d walk %d %" G_GUINT64_FORMAT
+			       " acc %u+%" G_GUINT64_FORMAT "\n%s\n", t->cur, t->have_step,
+			       t->have_walk, t->have_walk ? t->walk.event : 0, t->nr_acc,
+			       t->more_acc, t->narr->str);
+	for (unsigned i = 0; i < t->after.nr; i++)
+		g_string_append_printf(v, "%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " ",
+				       i < t->before.nr ? t->before.v[i] : 0,
+				       after ? t->after.v[i] : 0);
+	return g_string_free(v, FALSE);
+}
+
+static char *view_of(vm_tui_t *t)
+{
+	return view_of_(t, TRUE);
+}
+
+static const char *const run_bps[] = {
+	"major", "evict", "fork", "expect", "kill minor", "zero", NULL,
+};
+
+START_TEST(test_run_chunks)
+{
+	char *text = long_trace();
+	const char *bp = run_bps[_i];
+	/* the reference: every event stepped with n, the views meeting the
+	 * breakpoints (N: the faults) kept */
+	vm_tui_t *a = open_tui("long.vmt", text, NULL, 24, 80);
+	ck_assert_uint_gt(a->total, 4 * 1024);
+	key_line(a, 'k', bp);
+	GPtrArray *want = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *faults = g_ptr_array_new_with_free_func(g_free);
+	GString *why = g_string_new(NULL);
+	GArray *fault_evs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	static const uint64_t at[] = { 6001, 7777, 8500, 10001 };
+	uint64_t walks[G_N_ELEMENTS(at)] = { 0 }, last_acc[3] = { 0 };
+	while (a->cur < a->total) {
+		key(a, 'n');
+		/* the latest access of each process, event by event */
+		if (a->step.nr_access && a->step.last.outcome < VM_OUT_NR && a->rec.pid <= 2)
+			last_acc[a->rec.pid] = a->cur;
+		for (unsigned i = 0; i < G_N_ELEMENTS(at); i++)
+			if (a->cur == at[i])   /* the other process's, for P */
+				walks[i] = last_acc[a->pid == 1 ? 2 : 1];
+		if (a->step.outcomes[VM_OUT_MAJOR] || a->step.outcomes[VM_OUT_MINOR] ||
+		    a->step.outcomes[VM_OUT_ZERO] || a->step.outcomes[VM_OUT_COW] ||
+		    a->step.outcomes[VM_OUT_SIGSEGV] || a->step.outcomes[VM_OUT_SIGBUS])
+			g_array_append_val(fault_evs, a->cur);
+		if (vm_tui_bp_check(a, &a->step, FALSE, why))
+			g_ptr_array_add(want, view_of(a));
+		if (faults->len < 40 && (a->step.outcomes[VM_OUT_MAJOR] ||
+		    a->step.outcomes[VM_OUT_MINOR] || a->step.outcomes[VM_OUT_ZERO] ||
+		    a->step.outcomes[VM_OUT_COW]))
+			g_ptr_array_add(faults, view_of(a));
+	}
+	char *end = view_of_(a, FALSE);
+	/* the page-table pane's access of the other process (P), at events
+	 * where both run: the latest at or before the event, from the index's
+	 * chunks and a replay within one */
+	for (unsigned i = 0; i < G_N_ELEMENTS(at); i++)
+		ck_assert_uint_gt(walks[i], 0);
+	/* g back to an early event, far forward, and back again */
+	go(a, 1500);
+	char *at1500 = view_of(a);
+	close_tui(a);
+
+	vm_tui_t *b = open_tui("long.vmt", text, NULL, 24, 80);
+	key_line(b, 'k', bp);
+	for (guint i = 0; i <= want->len; i++) {
+		key(b, 'r');
+		char *v = view_of_(b, i < want->len);
+		const char *w = i < want->len ? g_ptr_array_index(want, i) : end;
+		if (strcmp(v, w) != 0)
+			ck_abort_msg("break on %s: stop %u of %u: r shows\n%s\nstepping showed\n%s",
+				     bp, i, want->len, v, w);
+		g_free(v);
+	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(at); i++) {
+		go(b, 1);
+		go(b, at[i]);
+		key(b, 'P');
+		ck_assert_uint_eq(b->have_walk ? b->walk.event : 0, walks[i]);
+	}
+	go(b, 8800);
+	go(b, 1500);
+	char *v = view_of(b);
+	ck_assert_str_eq(v, at1500);
+	g_free(v);
+	/* B from the end and from between faults: the faults, latest first
+	 * (the index keeps the first and last of each chunk; within one, B
+	 * replays it) */
+	ck_assert_uint_gt(fault_evs->len, 100);
+	go(b, b->total);
+	for (guint i = 0; i < 60; i++) {
+		uint64_t f = g_array_index(fault_evs, uint64_t, fault_evs->len - 1 - i);
+		key(b, 'B');
+		ck_assert_uint_eq(b->cur, f);
+	}
+	for (guint i = 1; i < fault_evs->len; i += fault_evs->len / 7) {
+		uint64_t f = g_array_index(fault_evs, uint64_t, i - 1);
+		uint64_t g = g_array_index(fault_evs, uint64_t, i);
+		if (g > f + 1) {
+			go(b, g - 1);
+			key(b, 'B');
+			ck_assert_uint_eq(b->cur, f);
+			v = view_of(b);
+			go(b, f + 1);
+			go(b, f);
+			char *w = view_of(b);
+			ck_assert_str_eq(v, w);
+			g_free(w);
+			g_free(v);
+		}
+	}
+	go(b, g_array_index(fault_evs, uint64_t, 0));
+	key(b, 'B');
+	ck_assert_uint_eq(b->cur, g_array_index(fault_evs, uint64_t, 0));
+	assert_shows(b, "no fault before this event");
+	/* N from the start: the faults, in order */
+	go(b, 0);
+	for (guint i = 0; i < faults->len; i++) {
+		key(b, 'N');
+		v = view_of(b);
+		ck_assert_str_eq(v, g_ptr_array_index(faults, i));
+		g_free(v);
+	}
+	close_tui(b);
+	ck_assert_uint_gt(want->len, 0);
+	g_ptr_array_free(want, TRUE);
+	g_ptr_array_free(faults, TRUE);
+	g_array_free(fault_evs, TRUE);
+	g_string_free(why, TRUE);
+	g_free(end);
+	g_free(at1500);
+	g_free(text);
+}
+END_TEST
+
+/* ---- h. the trace's lines ---------------------------------------------------- */
+
+/* Line @n of @text by hand, as the trace pane showed it when it held the
+ * text: without its trailing '\r' and '\n', at most VM_LINES_MAX bytes. */
+static char *line_by_hand(const char *text, uint64_t n)
+{
+	const char *p = text;
+	if (n == 0)
+		return NULL;
+	for (uint64_t k = 1; k < n; k++) {
+		p = strchr(p, '\n');
+		if (!p || !p[1])
+			return NULL;
+		p++;
+	}
+	if (!*p)
+		return NULL;
+	const char *e = strchr(p, '\n');
+	size_t len = e ? (size_t)(e - p) : strlen(p);
+	while (len && p[len - 1] == '\r')
+		len--;
+	return g_strndup(p, MIN(len, (size_t)VM_LINES_MAX));
+}
+
+static void check_line(vm_lines_t *l, const char *text, uint64_t n)
+{
+	int len;
+	const char *got = vm_lines_get(l, n, &len);
+	char *want = line_by_hand(text, n);
+	if (!want) {
+		ck_assert_msg(got == NULL, "line %" G_GUINT64_FORMAT " past the end", n);
+		return;
+	}
+	ck_assert_msg(got != NULL, "line %" G_GUINT64_FORMAT " missing", n);
+	char *g = g_strndup(got, (gsize)len);
+	ck_assert_str_eq(g, want);
+	g_free(g);
+	g_free(want);
+}
+
+START_TEST(test_lines)
+{
+	for (int last_nl = 0; last_nl < 2; last_nl++) {
+		GString *s = g_string_new(NULL);
+		for (unsigned i = 1; i <= 1000; i++) {
+			if (i % 97 == 0)
+				g_string_append(s, "\n");                  /* empty */
+			else if (i == 300)
+				for (int k = 0; k < 5000; k++)           /* long */
+					g_string_append_c(s, (char)('a' + k % 26));
+			else
+				g_string_append_printf(s, "1 r 0x%x", i * 4096);
+			if (i % 97 != 0)
+				g_string_append(s, i % 3 ? "\n" : "\r\n");
+		}
+		g_string_append(s, last_nl ? "# the end\n" : "# the end, no newline");
+		char *path = NULL;
+		int fd = g_file_open_tmp("vmscope-lines-XXXXXX", &path, NULL);
+		ck_assert_int_ge(fd, 0);
+		ck_assert(g_file_set_contents(path, s->str, (gssize)s->len, NULL));
+		close(fd);
+		vm_lines_t *ls[2] = { vm_lines_open(path), vm_lines_new_text(s->str) };
+		for (int w = 0; w < 2; w++) {
+			vm_lines_t *l = ls[w];
+			ck_assert_ptr_nonnull(l);
+			ck_assert_uint_eq(vm_lines_count(l), 1001);
+			for (uint64_t n = 0; n <= 1003; n++)          /* in order */
+				check_line(l, s->str, n);
+			for (uint64_t n = 1003; n > 0; n--)           /* backwards */
+				check_line(l, s->str, n);
+			for (uint64_t n = 1; n <= 1001; n += 255)    /* jumps */
+				check_line(l, s->str, (n * 7919) % 1001 + 1);
+			vm_lines_free(l);
+		}
+		g_unlink(path);
+		g_free(path);
+		g_string_free(s, TRUE);
+	}
+	/* a binary trace, and an empty one */
+	char *path = NULL;
+	int fd = g_file_open_tmp("vmscope-lines-XXXXXX", &path, NULL);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert(g_file_set_contents(path, "vmtb\0\1\2", 7, NULL));
+	ck_assert_ptr_null(vm_lines_open(path));
+	ck_assert(g_file_set_contents(path, "", 0, NULL));
+	vm_lines_t *l = vm_lines_open(path);
+	ck_assert_uint_eq(vm_lines_count(l), 0);
+	int len;
+	ck_assert_ptr_null(vm_lines_get(l, 1, &len));
+	vm_lines_free(l);
+	g_unlink(path);
+	g_free(path);
+}
+END_TEST
+
 static gint by_name(gconstpointer a, gconstpointer b)
 {
 	return g_strcmp0(*(char *const *)a, *(char *const *)b);
@@ -414,6 +685,11 @@ int main(void)
 	tcase_add_test(tc, test_words);
 	tcase_add_test(tc, test_pde_frame);
 	tcase_add_test(tc, test_tlb_huge);
+	tcase_add_test(tc, test_lines);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("runs");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_run_chunks, 0, (int)G_N_ELEMENTS(run_bps) - 1);
 	suite_add_tcase(s, tc);
 	int rc = vt_run_suite(s);
 	g_ptr_array_free(files, TRUE);

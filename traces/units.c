@@ -189,17 +189,54 @@ vm_format_duration(uint64_t ns)
 	return g_strdup_printf("%" G_GUINT64_FORMAT "ns", ns);
 }
 
+/* @n more bytes at the end of @out, NUL-terminated: where to write them. */
+static inline char *append_room(GString *out, size_t n)
+{
+	size_t at = out->len;
+	if (G_LIKELY(at + n < out->allocated_len)) {
+		out->len = at + n;
+		out->str[out->len] = '\0';
+	} else {
+		g_string_set_size(out, at + n);
+	}
+	return out->str + at;
+}
+
+/* "00" to "99": two digits per division (explain numbers every event). */
+static const char digits2[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 void
 vm_append_u64_w(GString *out, uint64_t v, unsigned width)
 {
-	char b[44], *p = b + sizeof b;
-
-	do
-		*--p = (char)('0' + v % 10);
-	while (v /= 10);
-	while ((size_t)(b + sizeof b - p) < width && p > b)
-		*--p = ' ';
-	vm_append_len(out, p, (size_t)(b + sizeof b - p));
+	/* the digits into a buffer, then byte by byte into the string: a
+	 * memcpy call of a few bytes cost more than the digits */
+	char b[24], *p = b + sizeof b;
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		p -= 2;
+		p[0] = digits2[2 * r];
+		p[1] = digits2[2 * r + 1];
+	}
+	if (v >= 10) {
+		p -= 2;
+		p[0] = digits2[2 * v];
+		p[1] = digits2[2 * v + 1];
+	} else {
+		*--p = (char)('0' + v);
+	}
+	size_t n = (size_t)(b + sizeof b - p);
+	if (width > 44)
+		width = 44;   /* as much padding as ever */
+	size_t total = n < width ? width : n;
+	char *d = append_room(out, total);
+	for (size_t k = n; k < total; k++)
+		*d++ = ' ';
+	while (p < b + sizeof b)
+		*d++ = *p++;
 }
 
 void

@@ -1763,7 +1763,7 @@ vm_vmt_format(const vm_record_t *rec, GString *out)
 		/* by hand: explain formats every event's record */
 		vm_append_u64(out, rec->pid);
 		g_string_append_c(out, ' ');
-		g_string_append(out, vm_record_op_name(rec));
+		vm_append_str(out, vm_record_op_name(rec));
 	} else
 		g_string_append(out, op->name);
 	switch (rec->kind) {

@@ -151,15 +151,7 @@ static attr_t outcome_attr(vm_outcome_t o)
 
 const char *vm_tui_line(const vm_tui_t *t, uint64_t n, int *len)
 {
-	if (!t->text || n == 0 || n > t->lines->len)
-		return NULL;
-	uint64_t off = g_array_index(t->lines, uint64_t, n - 1);
-	uint64_t end = n < t->lines->len ? g_array_index(t->lines, uint64_t, n)
-					 : t->text_len;
-	while (end > off && (t->text[end - 1] == '\n' || t->text[end - 1] == '\r'))
-		end--;
-	*len = (int)MIN(end - off, 4096);
-	return t->text + off;
+	return vm_lines_get(t->lines, n, len);
 }
 
 void vm_tui_bp_words(const vm_tui_t *t, GString *out)
@@ -339,7 +331,7 @@ static void draw_trace(vm_tui_t *t, const vm_rect_t *r)
 	if (rows <= 0)
 		return;
 	uint64_t cur = t->have_step ? t->rec.line : 0;
-	if (!t->text) {
+	if (!t->lines) {
 		if (t->have_step) {
 			GString *s = g_string_new(NULL);
 			vm_vmt_format(&t->rec, s);
@@ -350,8 +342,9 @@ static void draw_trace(vm_tui_t *t, const vm_rect_t *r)
 	}
 	/* the current line a third of the way down, scrolled by the user */
 	int64_t first = (int64_t)cur - rows / 3 + t->scroll[VM_PANE_TRACE];
-	if (first + rows > (int64_t)t->lines->len + 1)
-		first = (int64_t)t->lines->len + 1 - rows;
+	int64_t nr = (int64_t)vm_lines_count(t->lines);
+	if (first + rows > nr + 1)
+		first = nr + 1 - rows;
 	if (first < 1)
 		first = 1;
 	for (int i = 0; i < rows; i++) {

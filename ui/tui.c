@@ -60,12 +60,55 @@ static gboolean accessed(const vm_step_t *st)
 
 /* ---- the index: one silent pass at open ------------------------------------- */
 
+/* The first and last event of one chunk of the index in which a process
+ * accessed memory (t->runs holds them by pid, in order): 16 bytes per
+ * chunk a process touched, not per run of events, which under memory
+ * pressure (kswapd's turns between the process's events) was nearly one
+ * per event. */
+typedef struct {
+	uint64_t first, last;
+} span_t;
+
+#define FAULT_OUTCOMES ((1u << VM_OUT_MINOR) | (1u << VM_OUT_MAJOR) | \
+			(1u << VM_OUT_COW) | (1u << VM_OUT_ZERO) | \
+			(1u << VM_OUT_SIGSEGV) | (1u << VM_OUT_SIGBUS))
+
+/* Add event @ev, @st, to its chunk's summary: what vm_tui_bp_check
+ * looks at, as bits. */
+static void index_chunk(vm_tui_t *t, uint64_t ev, const vm_step_t *st)
+{
+	uint64_t c = (ev - 1) >> VM_TUI_CHUNK_SHIFT;
+	if (c >= t->chunks->len)
+		g_array_set_size(t->chunks, (guint)c + 1);   /* zeroed */
+	vm_tui_chunk_t *k = &g_array_index(t->chunks, vm_tui_chunk_t, c);
+	const vm_record_t *r = st->rec;
+	if (r->kind < 64)
+		k->kinds |= (uint64_t)1 << r->kind;
+	for (int o = 0; o < VM_OUT_NR; o++)
+		if (st->outcomes[o])
+			k->outcomes |= 1u << o;
+	if (st->oom_kills)
+		k->other |= VM_BP_OOM;
+	if (st->evicted)
+		k->other |= VM_BP_EVICT;
+	if (st->killed || st->oom_kills)
+		k->other |= VM_BP_KILL;
+	if (r->kind == VM_REC_EXPECT && !st->expect_ok)
+		k->other |= VM_BP_EXPECT;
+	if (r->line > k->max_line)
+		k->max_line = r->line;
+	if (is_fault(st)) {
+		if (!k->first_fault)
+			k->first_fault = ev;
+		k->last_fault = ev;
+	}
+}
+
 static void index_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 {
 	vm_tui_t *t = ctx;
 	uint64_t ev = vm_engine_events(e);
-	if (is_fault(st))
-		g_array_append_val(t->faults, ev);
+	index_chunk(t, ev, st);
 	if (st->rec->kind == VM_REC_CRASH)
 		g_array_append_val(t->crashes, ev);
 	if (!accessed(st))
@@ -73,42 +116,57 @@ static void index_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 	gpointer key = GUINT_TO_POINTER(st->rec->pid);
 	GArray *r = g_hash_table_lookup(t->runs, key);
 	if (!r) {
-		r = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+		r = g_array_new(FALSE, FALSE, sizeof(span_t));
 		g_hash_table_insert(t->runs, key, r);
 	}
-	if (r->len && g_array_index(r, uint64_t, r->len - 1) + 1 == ev) {
-		g_array_index(r, uint64_t, r->len - 1) = ev;   /* the run goes on */
+	span_t *last = r->len ? &g_array_index(r, span_t, r->len - 1) : NULL;
+	if (last && ((last->last - 1) >> VM_TUI_CHUNK_SHIFT) == ((ev - 1) >> VM_TUI_CHUNK_SHIFT)) {
+		last->last = ev;   /* the same chunk */
 	} else {
-		g_array_append_val(r, ev);
-		g_array_append_val(r, ev);
+		span_t n = { ev, ev };
+		g_array_append_val(r, n);
 	}
 }
 
-/* The latest event at or before @k in which process @pid accessed memory;
- * 0 when none. */
-static uint64_t last_access_event(const vm_tui_t *t, uint32_t pid, uint64_t k)
+/* @j, or 0 when a crash after it and at or before @k rebooted: the pid 1
+ * after it is a new process. */
+static uint64_t before_crash(const vm_tui_t *t, uint64_t j, uint64_t k)
 {
+	const uint64_t *c = (const uint64_t *)(void *)t->crashes->data;
+	for (guint i = t->crashes->len; i-- > 0;)
+		if (c[i] <= k)
+			return c[i] > j ? 0 : j;
+	return j;
+}
+
+/* The latest event at or before @k in which process @pid accessed memory,
+ * as far as the index tells: 0 when none.  When the chunk of the latest
+ * access has accesses of @pid both at or before @k and after it, the index
+ * cannot tell which is the one: 0, and *@from the first of them, from
+ * which a replay to @k finds it. */
+static uint64_t last_access_event(const vm_tui_t *t, uint32_t pid, uint64_t k,
+				  uint64_t *from)
+{
+	*from = 0;
 	GArray *r = g_hash_table_lookup(t->runs, GUINT_TO_POINTER(pid));
 	if (!r || !r->len)
 		return 0;
-	const uint64_t *v = (const uint64_t *)(void *)r->data;
-	guint n = r->len / 2, lo = 0, hi = n;   /* first run starting after k */
+	const span_t *v = (const span_t *)(void *)r->data;
+	guint lo = 0, hi = r->len;   /* the first span starting after k */
 	while (lo < hi) {
 		guint mid = (lo + hi) / 2;
-		if (v[2 * mid] <= k)
+		if (v[mid].first <= k)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo == 0)
 		return 0;
-	uint64_t j = MIN(v[2 * (lo - 1) + 1], k);
-	/* a crash reboots: the pid 1 after it is a new process */
-	const uint64_t *c = (const uint64_t *)(void *)t->crashes->data;
-	for (guint i = t->crashes->len; i-- > 0;)
-		if (c[i] <= k)
-			return c[i] > j ? 0 : j;
-	return j;
+	if (v[lo - 1].last > k) {
+		*from = v[lo - 1].first;
+		return 0;
+	}
+	return before_crash(t, v[lo - 1].last, k);
 }
 
 /* ---- the engine's callbacks: cheap, every event ---------------------------- */
@@ -165,9 +223,15 @@ gboolean vm_tui_bp_check(const vm_tui_t *t, const vm_step_t *st,
 	return why->len > 0;
 }
 
-/* Remember the latest access of the event's process. */
+/* Remember the latest access of the event's process, and the stretch of
+ * events seen one after the other. */
 static void note_last(vm_tui_t *t, vm_engine_t *e, const vm_step_t *st)
 {
+	uint64_t ev = vm_engine_events(e);
+	if (t->seen_hi && ev == t->seen_hi + 1)
+		t->seen_hi = ev;
+	else
+		t->seen_lo = t->seen_hi = ev;
 	if (!accessed(st))
 		return;
 	/* the same process as last time, nearly always: no hash lookup (the
@@ -232,17 +296,43 @@ static void set_error(vm_tui_t *t, GError *err)
 
 /*
  * The page-table pane's access: the latest of process t->pid at or before
- * event cur.  The index says which event; the callbacks' memory has its
- * details unless a later access of that process was seen since, and then
- * a seek to the event (the callbacks see it) and back fetches them.
+ * event cur.  The index says which event, or which first event of a chunk
+ * a replay to cur (at most VM_TUI_CHUNK events, the callbacks noting each
+ * access) finds it from; the callbacks' memory has its details unless a
+ * later access of that process was seen since, and then a seek to the
+ * event (the callbacks see it) and back fetches them.
  */
 static void resolve_walk(vm_tui_t *t)
 {
 	t->have_walk = FALSE;
-	uint64_t j = last_access_event(t, t->pid, t->cur);
+	uint64_t from;
+	uint64_t j = last_access_event(t, t->pid, t->cur, &from);
+	vm_tui_last_t *l = g_hash_table_lookup(t->lasts, GUINT_TO_POINTER(t->pid));
+	if (from && l && l->event <= t->cur && t->seen_lo <= l->event + 1 &&
+	    t->seen_hi >= t->cur) {
+		/* the callbacks saw every event since that access, up to the
+		 * one shown: it is the latest */
+		j = before_crash(t, l->event, t->cur);
+	} else if (from) {
+		GError *err = NULL;
+		gboolean ok = TRUE;
+		t->fetching = TRUE;
+		if (!vm_engine_seek(t->e, from - 1, &err))
+			ok = FALSE;
+		while (ok && vm_engine_events(t->e) < t->cur)
+			ok = vm_engine_step(t->e, &err) > 0;
+		t->fetching = FALSE;
+		if (!ok) {
+			if (err)
+				set_error(t, err);
+			return;
+		}
+		l = g_hash_table_lookup(t->lasts, GUINT_TO_POINTER(t->pid));
+		j = l && l->event >= from && l->event <= t->cur
+		    ? before_crash(t, l->event, t->cur) : 0;
+	}
 	if (!j)
 		return;
-	vm_tui_last_t *l = g_hash_table_lookup(t->lasts, GUINT_TO_POINTER(t->pid));
 	if (!l || l->event != j) {
 		GError *err = NULL;
 		t->fetching = TRUE;
@@ -296,18 +386,117 @@ static void commit_view(vm_tui_t *t)
 	resolve_walk(t);
 }
 
+/* Could some event of chunk @c stop a run with the conditions watched
+ * now?  The same tests as vm_tui_bp_check's, on the chunk's summary. */
+static gboolean chunk_may_stop(const vm_tui_t *t, const vm_tui_chunk_t *c)
+{
+	if (t->stop_line || t->stop_fault)   /* N and search: only these */
+		return (t->stop_line && c->max_line >= t->stop_line) ||
+		       (t->stop_fault && (c->outcomes & FAULT_OUTCOMES));
+	return (t->bp_outcomes & c->outcomes) || (t->bp_kinds & c->kinds) ||
+	       (t->bp_other & c->other);
+}
+
+/* The first event from @ev on at which a run watching its conditions may
+ * stop: the first event of the first chunk that may (@ev itself in its
+ * own chunk); past the end when none. */
+static uint64_t next_may_stop(const vm_tui_t *t, uint64_t ev)
+{
+	const vm_tui_chunk_t *c = (const vm_tui_chunk_t *)(void *)t->chunks->data;
+	for (uint64_t k = (ev - 1) >> VM_TUI_CHUNK_SHIFT; k < t->chunks->len; k++)
+		if (chunk_may_stop(t, &c[k]))
+			return MAX(ev, (k << VM_TUI_CHUNK_SHIFT) + 1);
+	return UINT64_MAX;
+}
+
+/* Events a quiet stretch runs between two looks at the keyboard. */
+#define QUIET_SLICE 65536
+
+/*
+ * Run quietly (vm_engine_seek: no callbacks but for the last event, no
+ * statistics taken) up to event @to, in slices, drawing the progress and
+ * stopping on a key when @interruptible.  FALSE at an engine error (which
+ * the index pass, having run these events, rules out) or on a key; *@key
+ * says which.
+ */
+static gboolean quiet_to(vm_tui_t *t, uint64_t to, gboolean interruptible,
+			 gint64 *last_draw, gboolean *key)
+{
+	vm_engine_t *e = t->e;
+	gboolean was = t->watching;
+	gboolean ok = TRUE;
+	*key = FALSE;
+	/* no event on the way can meet a condition: do not look */
+	t->watching = FALSE;
+	while (vm_engine_events(e) < to) {
+		GError *err = NULL;
+		uint64_t n = MIN(to, vm_engine_events(e) + QUIET_SLICE);
+		if (!vm_engine_seek(e, n, &err)) {
+			set_error(t, err);
+			ok = FALSE;
+			break;
+		}
+		if (interruptible) {
+			gint64 now = g_get_monotonic_time();
+			if (now - *last_draw >= REDRAW_US) {
+				*last_draw = now;
+				vm_tui_draw_progress(t, vm_engine_events(e));
+				int ch = getch();
+				if (ch != ERR && ch != KEY_RESIZE) {
+					g_string_assign(t->msg, "stopped by a key");
+					*key = TRUE;
+					ok = FALSE;
+					break;
+				}
+			}
+		}
+	}
+	t->watching = was;
+	return ok;
+}
+
 /*
  * Step forward until @target events have run, or a watched condition
  * holds, or the end.  Shows the progress of long runs and stops on a key
  * when @interruptible.  Returns FALSE at an engine error.
+ *
+ * Only the event the run stops at needs the statistics before it and the
+ * callbacks' capture: stretches of events that cannot stop it (the
+ * chunks of the index whose summary meets no watched condition, and, for
+ * a move to @target, every event before it) run quietly, as `run` does
+ * with snapshots (docs/speed.md, the fourth round); the rest step one by
+ * one with every check, as before.
  */
 static gboolean forward(vm_tui_t *t, uint64_t target, gboolean interruptible)
 {
 	vm_engine_t *e = t->e;
 	gint64 last_draw = g_get_monotonic_time();
 	uint64_t n = 0;
+	uint64_t land = 0;            /* the next event that must step watched */
+	gboolean last = FALSE;        /* a key stopped a quiet stretch: one
+				       * more event, watched, to show */
 	t->stopped = FALSE;
 	while (vm_engine_events(e) < target) {
+		uint64_t next = vm_engine_events(e) + 1;
+		if (!last && t->chunks->len && next <= t->total &&
+		    (next > land || ((next - 1) & (VM_TUI_CHUNK - 1)) == 0)) {
+			/* where the next watched stretch starts: never past
+			 * the last event the index pass ran, so that the
+			 * replay's end or error comes in a watched step */
+			land = t->watching ? next_may_stop(t, next) : target;
+			land = MIN(land, MIN(target, t->total));
+			if (land > next) {
+				gboolean key;
+				if (!quiet_to(t, land - 1, interruptible, &last_draw, &key)) {
+					if (!key) {
+						t->cur = vm_engine_events(e);
+						return FALSE;
+					}
+					last = TRUE;
+				}
+				continue;
+			}
+		}
 		vm_query_stats_take(e, &t->scratch);
 		GError *err = NULL;
 		int r = vm_engine_step(e, &err);
@@ -322,7 +511,7 @@ static gboolean forward(vm_tui_t *t, uint64_t target, gboolean interruptible)
 		vm_q_stats_t sw = t->cap_before;
 		t->cap_before = t->scratch;
 		t->scratch = sw;
-		if (t->stopped)
+		if (t->stopped || last)
 			break;
 		if (interruptible && (++n & 1023) == 0) {
 			gint64 now = g_get_monotonic_time();
@@ -425,22 +614,68 @@ static void step_back(vm_tui_t *t)
 	go_to(t, t->cur - 1);
 }
 
-/* B: the latest fault before the event shown (the index knows them all). */
+/*
+ * The latest event before @cur that faulted, 0: none.  The index knows the
+ * first and last fault of each chunk: the answer is the last of the latest
+ * chunk before @cur that has one, unless @cur's own chunk has one before
+ * @cur and one at or after it; then the events of that chunk up to @cur
+ * are replayed (at most VM_TUI_CHUNK) to find it, and the engine is put
+ * back at @cur.  FALSE at an engine error.
+ */
+static gboolean fault_before(vm_tui_t *t, uint64_t cur, uint64_t *found)
+{
+	const vm_tui_chunk_t *c = (const vm_tui_chunk_t *)(void *)t->chunks->data;
+	*found = 0;
+	if (cur < 2 || !t->chunks->len)
+		return TRUE;
+	uint64_t k = MIN((cur - 2) >> VM_TUI_CHUNK_SHIFT, (uint64_t)t->chunks->len - 1);
+	if (c[k].first_fault && c[k].first_fault < cur && c[k].last_fault >= cur) {
+		vm_engine_t *e = t->e;
+		GError *err = NULL;
+		if (!vm_engine_seek(e, c[k].first_fault - 1, &err)) {
+			set_error(t, err);
+			return FALSE;
+		}
+		while (vm_engine_events(e) + 1 < cur) {
+			int r = vm_engine_step(e, &err);
+			if (r < 0) {
+				set_error(t, err);
+				return FALSE;
+			}
+			if (r == 0)
+				break;
+			if (is_fault(&t->cap_step))   /* on_step's copy */
+				*found = vm_engine_events(e);
+		}
+		/* back where the view is: the screen reads the machine */
+		if (!vm_engine_seek(e, t->cur, &err)) {
+			set_error(t, err);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	for (uint64_t j = k + 1; j-- > 0;)
+		if (c[j].last_fault && c[j].last_fault < cur) {
+			*found = c[j].last_fault;
+			break;
+		}
+	return TRUE;
+}
+
+/* B: the latest fault before the event shown. */
 static void prev_fault(vm_tui_t *t)
 {
-	guint lo = 0, hi = t->faults->len;
-	while (lo < hi) {
-		guint mid = (lo + hi) / 2;
-		if (g_array_index(t->faults, uint64_t, mid) < t->cur)
-			lo = mid + 1;
-		else
-			hi = mid;
+	uint64_t f;
+	if (!fault_before(t, t->cur, &f)) {
+		t->cur = vm_engine_events(t->e);
+		commit_view(t);
+		return;
 	}
-	if (lo == 0) {
+	if (!f) {
 		g_string_assign(t->msg, "no fault before this event");
 		return;
 	}
-	go_to(t, g_array_index(t->faults, uint64_t, lo - 1));
+	go_to(t, f);
 	g_string_printf(t->msg, "previous fault (event %" G_GUINT64_FORMAT ")", t->cur);
 }
 
@@ -653,11 +888,11 @@ static void search(vm_tui_t *t, gboolean again)
 		g_string_assign(t->msg, "nothing to search for");
 		return;
 	}
-	if (!t->lines->len) {
+	uint64_t nl = vm_lines_count(t->lines);
+	if (!nl) {
 		g_string_assign(t->msg, "search needs the trace's text");
 		return;
 	}
-	uint64_t nl = t->lines->len;
 	uint64_t from = t->have_step ? t->rec.line : 0;
 	char *needle = g_ascii_strdown(t->search->str, -1);
 	uint64_t found = 0;
@@ -846,26 +1081,6 @@ gboolean vm_tui_key(vm_tui_t *t, int ch)
 
 /* ---- set-up -------------------------------------------------------------- */
 
-static void index_lines(vm_tui_t *t)
-{
-	g_array_set_size(t->lines, 0);
-	if (!t->text)
-		return;
-	/* a binary trace has no lines worth showing */
-	if (memchr(t->text, '\0', MIN(t->text_len, 4096))) {
-		g_clear_pointer(&t->text, g_free);
-		return;
-	}
-	uint64_t off = 0;
-	while (off < t->text_len) {
-		g_array_append_val(t->lines, off);
-		const char *nl = memchr(t->text + off, '\n', t->text_len - off);
-		if (!nl)
-			break;
-		off = (uint64_t)(nl - t->text) + 1;
-	}
-}
-
 static void free_array(gpointer a)
 {
 	g_array_free(a, TRUE);
@@ -875,9 +1090,8 @@ vm_tui_t *vm_tui_new(void)
 {
 	vm_tui_t *t = g_new0(vm_tui_t, 1);
 	t->tlb_cpu = -1;   /* the running CPU's TLBs */
-	t->lines = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-	t->faults = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	t->crashes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	t->chunks = g_array_new(FALSE, TRUE, sizeof(vm_tui_chunk_t));
 	t->runs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_array);
 	t->lasts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	t->guesses = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
@@ -906,11 +1120,10 @@ void vm_tui_free(vm_tui_t *t)
 		return;
 	if (t->e)
 		vm_engine_free(t->e);
-	g_free(t->text);
+	vm_lines_free(t->lines);
 	g_free(t->name);
-	g_array_free(t->lines, TRUE);
-	g_array_free(t->faults, TRUE);
 	g_array_free(t->crashes, TRUE);
+	g_array_free(t->chunks, TRUE);
 	g_hash_table_destroy(t->runs);
 	g_hash_table_destroy(t->lasts);
 	g_hash_table_destroy(t->guesses);
@@ -974,17 +1187,10 @@ gboolean vm_tui_open(vm_tui_t *t, const char *path, const char *memory,
 	t->e = open_engine(path, memory, base, sets, &opts, error);
 	if (!t->e)
 		return FALSE;
-	if (memory) {
-		t->text = g_strdup(memory);
-		t->text_len = strlen(memory);
-	} else {
-		gsize len = 0;
-		if (!g_file_get_contents(path, &t->text, &len, NULL))
-			t->text = NULL;
-		t->text_len = len;
-	}
+	/* an index of its lines, not its text: the TUI's memory follows the
+	 * machine, not the trace (ui/lines.c) */
+	t->lines = memory ? vm_lines_new_text(memory) : vm_lines_open(path);
 	t->name = g_path_get_basename(vm_engine_trace_name(t->e));
-	index_lines(t);
 	commit_view(t);
 	return TRUE;
 }

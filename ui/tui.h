@@ -30,6 +30,7 @@
 #include "sim/config.h"
 #include "sim/engine.h"
 #include "sim/query.h"
+#include "ui/lines.h"
 
 enum {
 	VM_PANE_TRACE, VM_PANE_PT, VM_PANE_WHY, VM_PANE_TLB, VM_PANE_MEM,
@@ -61,6 +62,24 @@ typedef struct {
 
 #define VM_TUI_MAX_ACC 256        /* accesses of one event kept for the pane */
 
+/*
+ * What may stop a run, summed up per VM_TUI_CHUNK events by the index pass:
+ * a run whose breakpoints no event of a chunk can meet goes over it
+ * quietly (vm_engine_seek, no callbacks, no statistics before each event),
+ * and steps with every check only through the chunks that may stop it.
+ * 40 bytes per 1024 events.
+ */
+#define VM_TUI_CHUNK_SHIFT 10
+#define VM_TUI_CHUNK ((uint64_t)1 << VM_TUI_CHUNK_SHIFT)
+typedef struct {
+	uint64_t kinds;           /* 1 << vm_rec_kind_t of its records */
+	uint32_t outcomes;        /* 1 << vm_outcome_t met by its accesses */
+	uint32_t other;           /* VM_BP_* that held at one of its events */
+	uint64_t max_line;        /* the highest trace line among its records */
+	uint64_t first_fault;     /* its first and last events that faulted */
+	uint64_t last_fault;      /* (B), 0: none */
+} vm_tui_chunk_t;
+
 typedef struct {
 	int y, x, h, w;
 } vm_rect_t;
@@ -69,17 +88,18 @@ typedef struct {
 	vm_engine_t *e;
 	char *name;                   /* trace file name for the title */
 
-	/* the trace text, for the trace pane and search */
-	char *text;
-	uint64_t text_len;
-	GArray *lines;                /* uint64_t offset of each line's start */
+	/* the trace's lines, for the trace pane and search (NULL: none, a
+	 * binary trace or a stream) */
+	vm_lines_t *lines;
 
 	/* the index of the whole trace, from the silent pass at open */
 	uint64_t total;               /* events in the trace (up to an error) */
-	GArray *faults;               /* uint64_t event numbers, ascending */
 	GArray *crashes;              /* ... of crashes (the reboot starts over) */
-	GHashTable *runs;             /* pid -> GArray of uint64_t pairs: [first,
-				       * last] of runs of events that accessed memory */
+	GHashTable *runs;             /* pid -> GArray of the first and last event
+				       * of each chunk in which it accessed
+				       * memory (tui.c span_t) */
+	GArray *chunks;               /* vm_tui_chunk_t of events 1 + k * VM_TUI_CHUNK
+				       * on */
 
 	/* the view */
 	uint64_t cur;                 /* events run (the engine agrees) */
@@ -111,6 +131,8 @@ typedef struct {
 	GHashTable *lasts;            /* pid -> vm_tui_last_t: the latest access
 				       * of each process the callbacks saw */
 	vm_tui_last_t *last_hit;      /* the entry of lasts written last */
+	uint64_t seen_lo, seen_hi;    /* the callbacks saw every event from
+				       * seen_lo to seen_hi (0: none yet) */
 	gboolean fetching;            /* a seek only to learn an earlier access */
 
 	/* breakpoints and stop conditions, checked in on_step */
