@@ -1560,6 +1560,19 @@ vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 		r->skim_pid = rec->pid;
 		return TRUE;
 	}
+	/* And a .vmtb's: next_binary would neither refill (a whole record
+	 * fits in what is left) nor skim, and decode it hot. */
+	if (r->binary && r->fd >= 0 && !r->skim &&
+	    r->end - r->pos >= VM_VMTB_MAX_REC) {
+		long n = vm_vmtb_decode_hot((const uint8_t *)r->buf + r->pos,
+					    &r->bst, rec);
+		if (G_LIKELY(n > 0)) {
+			r->arena_used = 0;
+			r->pos += (size_t)n;
+			r->after_access = TRUE;
+			return TRUE;
+		}
+	}
 	return next_slow(r, rec, error);
 }
 
