@@ -1047,8 +1047,12 @@ static inline gboolean one_page_ready(const vm_engine_t *e, const task_t *t,
 }
 
 /* Run @r, which one_page_ready() admitted, for @t, as exec_record and
- * record_ran would: 1, or -1 with @error (out of memory). */
-static int run_one_page(vm_engine_t *e, task_t *t, const vm_record_t *r,
+ * record_ran would: 2 when the access went on (ACC_NEXT: @t still runs,
+ * is not waiting, and the record is done), else 1, or -1 with @error (out
+ * of memory).  Inline at both of step_once's calls: GCC left it a call,
+ * which cost 19 instructions a record (docs/speed.md, fourth round). */
+static inline __attribute__((always_inline)) int
+run_one_page(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			uint64_t seq, GError **error)
 {
 	t->cur_pos = 0;
@@ -1066,9 +1070,11 @@ static int run_one_page(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	e->pos.events++;
 	if (G_LIKELY(t->cur_pos)) {
 		/* finished: record_ran's own test */
-		if (G_UNLIKELY(!vm_task_alive(t)))
+		if (G_UNLIKELY(!vm_task_alive(t))) {
 			vm_sched_forget(e, t);
-		return 1;
+			return 1;
+		}
+		return rc == ACC_NEXT ? 2 : 1;
 	}
 	record_ran(e, t, r, TRUE);   /* it waits: keep a copy */
 	return 1;
@@ -1140,10 +1146,50 @@ static int run_one_page_watched(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	return 1;
 }
 
+/*
+ * After a one-page access of @t that went on (run_one_page's 2), in a
+ * burst: whether step_once would go straight on to read the next record
+ * with read_event's plain vm_vmt_next.  The tests step_once makes before
+ * it reads (no event due, kswapd not due, no task ready, its read-ahead
+ * loop's condition) and read_event's own (no saved first record, no
+ * stream check), in one place.
+ */
+static inline gboolean fast_run_goes_on(vm_engine_t *e)
+{
+	const vm_ev_t *top = vm_events_peek(&e->m->ev);
+	return !(top && top->time <= e->m->now) && !kswapd_due(e) &&
+	       !vm_sched_next(e) && !e->pos.eof && !e->crash_pending &&
+	       e->pos.buffered < VM_ENGINE_WINDOW && !lone_task_waits(e) &&
+	       !e->have_first && !e->first_lent && !e->stream_check;
+}
+
+/*
+ * Whether @r, read just after a one-page access of @t that went on, is
+ * another that one_page_ready() admits.  Of its tests only the record's
+ * own are left: the rest are of @t and of the run, and hold still.  The
+ * access ran to its end (ACC_NEXT), so @t neither waits nor was killed
+ * (nor forgotten), and its process still has the CPU (no context switch
+ * happens inside an access); nothing else ran in between
+ * (fast_run_goes_on: no event, no kswapd, no other task), and only the
+ * general path changes a task's queue, its forks and its busy record.
+ * vm_sched_task is asked as step_once asks it, for the same @t.
+ */
+static inline gboolean one_page_again(vm_engine_t *e, task_t *t,
+				      const vm_record_t *r)
+{
+	unsigned sh = e->m->page_shift;
+	return r->kind == VM_REC_ACCESS && r->pid == t->pid &&
+	       vm_sched_task(e, r->pid) == t &&
+	       ((r->addr + r->len - 1) >> sh) == (r->addr >> sh);
+}
+
 /* One step; with @burst (vm_engine_run, no snapshots), fast one-page
  * records (one_page_ready) do not end the step: the loop goes on to the
  * next record, saving the return to the caller and its checks per record,
- * and the step ends at the first record that is not one (or at the end). */
+ * and the step ends at the first record that is not one (or at the end).
+ * A run of them (one_page_again) skips step_once's loop and the record's
+ * tests that cannot have changed since the last one: about 40
+ * instructions a record (docs/speed.md, fourth round). */
 static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 {
 	for (;;) {
@@ -1180,6 +1226,7 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 				e->pos.eof = TRUE;
 				break;
 			}
+		record:;
 			uint64_t seq = e->pos.next_seq++;
 			if (e->rec.kind == VM_REC_CRASH) {
 				/* a barrier: nothing after it starts before
@@ -1192,12 +1239,35 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 			task_t *t = vm_sched_task(e, e->rec.pid);
 			if (G_LIKELY(e->rec.kind == VM_REC_ACCESS) &&
 			    one_page_ready(e, t, &e->rec)) {
-				if (run_one_page(e, t, &e->rec, seq, error) < 0)
+				int rc = run_one_page(e, t, &e->rec, seq, error);
+				if (rc < 0)
 					return -1;
 				/* (vm_engine_step checks the clock's range) */
-				if (burst && e->m->now <= VM_MAX_TIME)
-					goto next;
-				return 1;
+				if (!burst || e->m->now > VM_MAX_TIME)
+					return 1;
+				/* the run of @t's one-page accesses that
+				 * follows, as the loop above would take it */
+				while (rc == 2 && fast_run_goes_on(e)) {
+					if (!vm_vmt_next(e->rd, &e->rec, &err)) {
+						if (err) {
+							g_propagate_error(error, err);
+							return -1;
+						}
+						e->pos.eof = TRUE;
+						break;
+					}
+					if (is_header(e->rec.kind))
+						continue;   /* as read_event */
+					if (!one_page_again(e, t, &e->rec))
+						goto record;
+					rc = run_one_page(e, t, &e->rec,
+							  e->pos.next_seq++, error);
+					if (rc < 0)
+						return -1;
+					if (e->m->now > VM_MAX_TIME)
+						return 1;
+				}
+				goto next;
 			}
 			if (G_LIKELY(e->rec.kind == VM_REC_ACCESS) &&
 			    one_page_watched(e, t, &e->rec))

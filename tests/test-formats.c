@@ -665,6 +665,43 @@ import(const char *log, const vm_lackey_opts_t *o, char **path_out, GError **err
 	return text;
 }
 
+/*
+ * vm_vmtb_short_access16 (the hot decode's and the skim's short form,
+ * without end tests) against vm_vmtb_short_access on 200,000 random
+ * 16-byte strings whose bytes are biased to the tags and the varint
+ * lengths that matter (1 to 10 bytes, continuation bits on and off): the
+ * same bytes consumed, the same state after.
+ */
+START_TEST(short_access16_same)
+{
+	GRand *rng = g_rand_new_with_seed(17);
+
+	for (int i = 0; i < 200000; i++) {
+		uint8_t b[16];
+		vm_vmtb_state_t a, w;
+
+		memset(&a, 0, sizeof a);
+		unsigned cont = (unsigned)g_rand_int_range(rng, 0, 11);
+
+		for (unsigned k = 0; k < sizeof b; k++)
+			b[k] = (uint8_t)g_rand_int(rng);
+		b[0] = (uint8_t)g_rand_int_range(rng, 0, 5);
+		for (unsigned k = 1; k < sizeof b; k++)
+			b[k] = k <= cont ? b[k] | 0x80 : b[k] & 0x7f;
+		a.prev_addr[0] = g_rand_int(rng);
+		a.prev_addr[1] = (uint64_t)g_rand_int(rng) << 32;
+		a.prev_addr[2] = UINT64_MAX - g_rand_int(rng);
+		a.nr = (uint64_t)i;
+		w = a;
+		size_t n16 = vm_vmtb_short_access16(b, &a);
+		size_t n = vm_vmtb_short_access(b, b + sizeof b, &w);
+		ck_assert_uint_eq(n16, n);
+		ck_assert(memcmp(&a, &w, sizeof a) == 0);
+	}
+	g_rand_free(rng);
+}
+END_TEST
+
 START_TEST(lackey_good)
 {
 	static const char log[] =
@@ -894,6 +931,7 @@ formats_suite(void)
 	tcase_add_test(tc, bad_header_and_messages);
 	tcase_add_test(tc, vmtb_marks);
 	tcase_add_test(tc, skim_leaves_out_only_what_a_check_cannot_fail);
+	tcase_add_test(tc, short_access16_same);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lackey");
 	tcase_add_test(tc, lackey_good);

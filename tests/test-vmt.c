@@ -603,6 +603,70 @@ START_TEST(fast_path_same_as_general)
 }
 END_TEST
 
+/*
+ * A file reader reads fast lines in place, out of its block buffer (traces/
+ * vmt.c fast_line and, in a check pass, skim_lines): each line of the table
+ * above, after an access of pid 1 or of pid 12 and before enough lines for
+ * the in-place read to apply to it, must read as the memory reader (which
+ * takes fast_access and the general path) reads the same text: the same
+ * records, the same lines skimmed, the same error.  Both with and without
+ * the skim.
+ */
+START_TEST(fast_line_file_same)
+{
+	GError *error = NULL;
+	char *path;
+	int fd = g_file_open_tmp("vmt-XXXXXX.vmt", &path, &error);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	for (int v = 0; v < 4; v++) {
+		const char *before = v & 1 ? "12 r 0x10\n12 w 0x1000\n"
+					   : "1 r 0x10\n1 w 0x1000\n";
+		char *text = g_strconcat("vmt 1\n1 mmap 0x0 4K rw private anon\n",
+					 before, fast_lines[_i], "\n",
+					 "1 r 0x10000040\n12 r 0x10000040\n"
+					 "1 r 0x10000040\n1 r 0x1\n", NULL);
+		vm_vmt_reader_t *rf, *rm;
+		GError *ef = NULL, *em = NULL;
+		vm_record_t a, b;
+		gboolean skim = v >= 2;
+
+		ck_assert(g_file_set_contents(path, text, -1, &error));
+		rf = vm_vmt_open(path, &error);
+		rm = mem_reader(text);
+		ck_assert_ptr_nonnull(rf);
+		vm_vmt_set_skim(rf, skim);
+		vm_vmt_set_skim(rm, skim);
+		for (;;) {
+			gboolean gf = vm_vmt_next(rf, &a, &ef);
+			gboolean gm = vm_vmt_next(rm, &b, &em);
+
+			ck_assert_msg(gf == gm, "%s (%d): %d vs %d", fast_lines[_i],
+				      v, gf, gm);
+			if (!gf)
+				break;
+			assert_same(&a, &b, TRUE, fast_lines[_i]);
+			ck_assert_uint_eq(a.line, b.line);
+		}
+		ck_assert_int_eq(ef != NULL, em != NULL);
+		if (ef) {
+			ck_assert(g_str_has_prefix(ef->message, path));
+			ck_assert_msg(strcmp(ef->message + strlen(path),
+					     em->message + strlen("t.vmt")) == 0,
+				      "'%s' vs '%s'", ef->message, em->message);
+			g_error_free(ef);
+			g_error_free(em);
+		}
+		vm_vmt_close(rf);
+		vm_vmt_close(rm);
+		g_free(text);
+	}
+	unlink(path);
+	g_free(path);
+}
+END_TEST
+
 /* 32 checks are fine; the 33rd is an error at its own column. */
 START_TEST(expect_check_limit)
 {
@@ -1255,6 +1319,7 @@ vmt_suite(void)
 	tcase_add_loop_test(tc, bad_line, 0, G_N_ELEMENTS(bad_lines));
 	tcase_add_loop_test(tc, format_round_trip, 0, G_N_ELEMENTS(good_lines));
 	tcase_add_loop_test(tc, fast_path_same_as_general, 0, G_N_ELEMENTS(fast_lines));
+	tcase_add_loop_test(tc, fast_line_file_same, 0, G_N_ELEMENTS(fast_lines));
 	tcase_add_test(tc, expect_check_limit);
 	suite_add_tcase(s, tc);
 

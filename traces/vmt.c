@@ -1254,6 +1254,182 @@ fast_access(vm_vmt_reader_t *r, const char *line, size_t len, vm_record_t *rec)
 	return 1;
 }
 
+/* --- Lines read in place ------------------------------------------------ */
+
+/*
+ * The fast shape again, read straight from the block buffer without memchr
+ * and next_line_file's bookkeeping: where the line ends is found by the
+ * scan of its hex digits, which must end at the '\n'.  Only `0x` numbers of
+ * 1 to 16 digits take this way (anything else: fast_access and the general
+ * path, through next_line_file, as before); it needs FAST_SPAN bytes
+ * unread, so that every load below stays inside the data read (the longest
+ * such line, a 9-digit pid and 16 digits, is 31 bytes; the loads reach
+ * byte 29 of it).
+ */
+#define FAST_SPAN 32u
+
+/* The top bit of each byte of @x that is not a hex digit.  Exact for the
+ * lowest such byte (the bytes below it are digits, below 0x80, so no
+ * addition carries into it) and for every byte if all are below 0x80: the
+ * line's end is the lowest. */
+static inline uint64_t
+nonhex8(uint64_t x)
+{
+	uint64_t l = x | 0x20 * ONES;
+	uint64_t dig = (x + (0x80 - 0x30) * ONES) & ~(x + (0x80 - 0x3a) * ONES);
+	uint64_t let = (l + (0x80 - 0x61) * ONES) & ~(l + (0x80 - 0x67) * ONES);
+	return ~((dig | let) & ~x) & 0x80 * ONES;
+}
+
+/* The value of hex digits in the top bytes of @x, zeros below them (read
+ * as leading zeros): a digit's low nibble, plus 9 for a letter (bit 6). */
+static inline uint64_t
+hex_value8(uint64_t x)
+{
+	uint64_t nib = (x & 0x0f * ONES) + ((x >> 6) & ONES) * 9;
+	uint64_t t = ((nib << 4) | (nib >> 8)) & UINT64_C(0x00ff00ff00ff00ff);
+	t = ((t << 8) | (t >> 16)) & UINT64_C(0x0000ffff0000ffff);
+	return ((t << 16) | (t >> 32)) & UINT64_C(0xffffffff);
+}
+
+/* At @q, `HEX\n` with 1 to 16 digits: the number of digits (its value in
+ * @v when @v is not NULL), or 0.  FAST_SPAN - 14 bytes readable at @q. */
+static inline unsigned
+hex_line_end(const unsigned char *q, uint64_t *v)
+{
+	uint64_t a = load8(q), b, m;
+	unsigned c;
+
+	if ((m = nonhex8(a)) != 0) {
+		c = (unsigned)__builtin_ctzll(m) >> 3;
+		if (c == 0 || q[c] != '\n')
+			return 0;
+		if (v)
+			*v = hex_value8(a << (8 * (8 - c)));
+		return c;
+	}
+	if (q[8] == '\n') {             /* 8 digits: the usual address */
+		if (v)
+			*v = hex_value8(a);
+		return 8;
+	}
+	b = load8(q + 8);
+	if ((m = nonhex8(b)) == 0)
+		return 0;                       /* 17 digits or more */
+	c = 8 + ((unsigned)__builtin_ctzll(m) >> 3);
+	if (c == 8 || q[c] != '\n')
+		return 0;
+	if (v)   /* c > 8: no shift by 64 */
+		*v = hex_value8(a) << (4 * (c - 8)) |
+		     hex_value8(b << (8 * (16 - c)));
+	return c;
+}
+
+/* 'r', 'w' or 'x' */
+static inline gboolean
+is_acc_byte(unsigned b)
+{
+	return b - 'r' < 7 && ((0x61u >> (b - 'r')) & 1);
+}
+
+/*
+ * The check pass's skim over the block buffer: every line from r->pos on
+ * that is `PID r|w|x 0xHEX\n` with the pid of the access before it (a
+ * one-page access no check can fail, as fast_access skims) is passed over;
+ * the first other line, or the last FAST_SPAN bytes, stop it.  The pid's
+ * digits and the space after it are one masked word compare (pids of up to
+ * 7 digits), the op, the space and `0x` one more, the digits and the
+ * line's end two words: about a fifth of next_line_file, memchr and
+ * fast_access's work on the same line.
+ */
+static void
+skim_lines(vm_vmt_reader_t *r)
+{
+	uint64_t pre = 0, mask;
+	unsigned k = 0;
+	char digits[10];
+
+	for (uint32_t pid = r->skim_pid; pid != 0 && k < 8; pid /= 10)
+		digits[k++] = (char)('0' + pid % 10);
+	if (k == 0 || k > 7)
+		return;
+	for (unsigned i = 0; i < k; i++)
+		pre |= (uint64_t)(unsigned char)digits[k - 1 - i] << (8 * i);
+	pre |= (uint64_t)' ' << (8 * k);
+	mask = (UINT64_C(1) << (8 * (k + 1))) - 1;
+
+	const unsigned char *p = (const unsigned char *)r->buf + r->pos;
+	const unsigned char *stop = (const unsigned char *)r->buf + r->end - FAST_SPAN;
+	uint64_t lines = 0;
+	const uint64_t rest = (uint64_t)' ' | (uint64_t)'0' << 8 | (uint64_t)'x' << 16;
+
+	while (p <= stop) {
+		uint64_t w = load8(p);
+		unsigned c;
+
+		if ((w & mask) != pre)
+			break;
+		w = load8(p + k + 1);
+		if (((w >> 8) & 0xffffff) != rest || !is_acc_byte((unsigned)w & 0xff))
+			break;
+		if ((c = hex_line_end(p + k + 5, NULL)) == 0)
+			break;
+		p += k + 6 + c;
+		lines++;
+	}
+	r->pos = (size_t)((const char *)p - r->buf);
+	r->line += lines;
+}
+
+/*
+ * The run's read of a fast line in place: 1 with @rec filled as
+ * fast_access fills it, -1 when skimmed (as fast_access skims), 0 when the
+ * line at r->pos is not `PID r|w|x 0xHEX\n` (nothing consumed).  The
+ * caller made sure of FAST_SPAN bytes, a text file and no long line being
+ * skipped.
+ */
+static inline int
+fast_line(vm_vmt_reader_t *r, vm_record_t *rec)
+{
+	const unsigned char *p = (const unsigned char *)r->buf + r->pos;
+	uint32_t pid = 0;
+	unsigned n = 0, d, c;
+	uint64_t v;
+	vm_acc_t acc;
+
+	while ((d = (unsigned)p[n] - '0') <= 9) {
+		pid = pid * 10 + d;
+		if (++n > 9)
+			return 0;
+	}
+	if (pid == 0 || p[n] != ' ' || p[n + 2] != ' ' || p[n + 3] != '0' ||
+	    p[n + 4] != 'x')
+		return 0;
+	switch (p[n + 1]) {
+	case 'r': acc = VM_ACC_R; break;
+	case 'w': acc = VM_ACC_W; break;
+	case 'x': acc = VM_ACC_X; break;
+	default: return 0;
+	}
+	if ((c = hex_line_end(p + n + 5, &v)) == 0)
+		return 0;
+	r->pos += n + 6 + c;
+	r->line++;
+	r->state = ST_EVENTS;
+	if (r->skim && r->after_access && pid == r->skim_pid)
+		return -1;
+	vm_record_blank(rec);
+	rec->line = r->line;
+	rec->pid = pid;
+	rec->acc = acc;
+	rec->addr = v;
+	rec->len = 1;
+	rec->cols[0] = 1;
+	rec->cols[1] = n + 2;
+	rec->cols[2] = n + 4;
+	return 1;
+}
+
 /* The next text record; vm_vmt_next's body for text. */
 static gboolean
 next_text(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
@@ -1267,6 +1443,18 @@ next_text(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 		int kind;
 
 		size_t len;
+		if (r->fd >= 0 && G_LIKELY(r->state != ST_START) &&
+		    !r->skipping && r->end - r->pos >= FAST_SPAN) {
+			if (r->skim && r->after_access)
+				skim_lines(r);
+			if (r->end - r->pos >= FAST_SPAN) {
+				int fast = fast_line(r, rec);
+				if (fast > 0)
+					return TRUE;
+				if (fast < 0)
+					continue;
+			}
+		}
 		got = r->fd >= 0 ? next_line_file(r, &line, &len, error)
 				 : next_line_memory(r, &line, &len, error);
 		if (G_UNLIKELY(got != NL_LINE)) {
@@ -1335,12 +1523,10 @@ next_text(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 	}
 }
 
-gboolean
-vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
+/* vm_vmt_next but for a fast line read in place (vm_vmt_next_fast). */
+static __attribute__((noinline)) gboolean
+next_slow(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 {
-	g_return_val_if_fail(r != NULL && rec != NULL, FALSE);
-	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
-
 	r->arena_used = 0;
 	if (G_UNLIKELY(!r->sniffed) && r->fd >= 0 && !sniff_first(r, error)) {
 		r->eof = TRUE;          /* later calls see the end */
@@ -1354,6 +1540,40 @@ vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 	r->after_access = got && rec->kind == VM_REC_ACCESS;
 	r->skim_pid = rec->pid;
 	return got;
+}
+
+gboolean
+vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
+{
+	g_return_val_if_fail(r != NULL && rec != NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	/* The run's common record first, in a function small enough to save
+	 * no registers: a fast line of a text file, read in place (next_text
+	 * would take the same way, after its own tests). */
+	if (G_LIKELY(r->fd >= 0 && !r->binary && !r->skim &&
+		     r->state == ST_EVENTS && !r->skipping &&
+		     r->end - r->pos >= FAST_SPAN) &&
+	    fast_line(r, rec) > 0) {
+		r->arena_used = 0;
+		r->after_access = TRUE;
+		r->skim_pid = rec->pid;
+		return TRUE;
+	}
+	/* And a .vmtb's: next_binary would neither refill (a whole record
+	 * fits in what is left) nor skim, and decode it hot. */
+	if (r->binary && r->fd >= 0 && !r->skim &&
+	    r->end - r->pos >= VM_VMTB_MAX_REC) {
+		long n = vm_vmtb_decode_hot((const uint8_t *)r->buf + r->pos,
+					    &r->bst, rec);
+		if (G_LIKELY(n > 0)) {
+			r->arena_used = 0;
+			r->pos += (size_t)n;
+			r->after_access = TRUE;
+			return TRUE;
+		}
+	}
+	return next_slow(r, rec, error);
 }
 
 static vm_vmt_reader_t *

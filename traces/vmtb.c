@@ -421,6 +421,9 @@ vm_vmtb_skim(const uint8_t *p, size_t avail, vm_vmtb_state_t *st)
 	const uint8_t *q = p, *end = p + avail;
 	size_t n;
 
+	/* without the end's tests while 16 bytes are left, then with them */
+	while (end - q >= 16 && (n = vm_vmtb_short_access16(q, st)) > 0)
+		q += n;
 	while ((n = vm_vmtb_short_access(q, end, st)) > 0)
 		q += n;
 	return (size_t)(q - p);

@@ -116,6 +116,42 @@ vm_vmtb_short_access(const uint8_t *p, const uint8_t *end, vm_vmtb_state_t *st)
 }
 
 /*
+ * vm_vmtb_short_access with 16 bytes readable at @p (so no test of the
+ * end): steps of up to 4 varint bytes (28 bits: the sequential and the
+ * random accesses of a trace) are read byte by byte without a loop, longer
+ * ones by vm_vmtb_short_access itself.  The same bytes, the same result.
+ */
+static inline size_t
+vm_vmtb_short_access16(const uint8_t *p, vm_vmtb_state_t *st)
+{
+	uint64_t d;
+	size_t n;
+
+	if (*p > 2)
+		return 0;
+	d = p[1];
+	if (d < 0x80) {
+		n = 2;
+	} else if (p[2] < 0x80) {
+		d = (d & 0x7f) | (uint64_t)p[2] << 7;
+		n = 3;
+	} else if (p[3] < 0x80) {
+		d = (d & 0x7f) | (uint64_t)(p[2] & 0x7f) << 7 |
+		    (uint64_t)p[3] << 14;
+		n = 4;
+	} else if (p[4] < 0x80) {
+		d = (d & 0x7f) | (uint64_t)(p[2] & 0x7f) << 7 |
+		    (uint64_t)(p[3] & 0x7f) << 14 | (uint64_t)p[4] << 21;
+		n = 5;
+	} else {
+		return vm_vmtb_short_access(p, p + 16, st);
+	}
+	st->prev_addr[*p] += (uint64_t)vm_vmtb_unzigzag(d);
+	st->nr++;
+	return n;
+}
+
+/*
  * vm_vmtb_decode's hot path, inline for the reader's loop: a short-form
  * access (vm_vmtb_short_access) read from the 16 bytes at @p, after the
  * first process record and before the end record.  Returns the bytes
@@ -128,7 +164,7 @@ vm_vmtb_decode_hot(const uint8_t *p, vm_vmtb_state_t *st, vm_record_t *rec)
 	size_t n;
 
 	if (st->prev_pid == 0 || st->done ||
-	    (n = vm_vmtb_short_access(p, p + 16, st)) == 0)
+	    (n = vm_vmtb_short_access16(p, st)) == 0)
 		return 0;
 	vm_record_blank(rec);
 	rec->acc = (vm_acc_t)*p;
