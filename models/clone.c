@@ -116,7 +116,7 @@ static gboolean frame_pristine(const vm_machine_t *m, uint32_t j)
 	       vm_frames_next(&m->frames, j) == vm_frames_pristine_next(&m->frames, j) &&
 	       vm_frames_prev(&m->frames, j) == vm_frames_pristine_prev(&m->frames, j) &&
 	       !f->mapcount && !f->owner && !f->index && !f->stamp &&
-	       !f->io_done && !f->flags && !f->list &&
+	       !f->io_done && !f->flags && !f->pg && !f->list &&
 	       m->frame_slot[j] == VM_NIL;
 }
 
@@ -469,6 +469,7 @@ char *vm_clone_digest(const vm_machine_t *m)
 		put(ck, f->io_done);
 		put(ck, f->kind);
 		put(ck, f->flags);
+		put(ck, f->pg);
 		put(ck, f->list);
 		put(ck, m->frame_slot[i]);
 	}

@@ -532,16 +532,20 @@ gboolean vm_filemap_folio_refs(void *ctx, uint32_t pfn)
 	vm_file_t *f = vm_file_get(m, (int32_t)fr->owner);
 	uint64_t idx = fr->index;
 	unsigned order = f->shmem ? 0 : vm_file_folio_order(f, idx);
-	if (!order)
-		return FALSE;   /* one PTE at most: the keep case */
-	uint64_t head = vm_file_folio_head(f, idx), young = 0;
-	for (uint64_t i = head; i < head + ((uint64_t)1 << order) && young < 2; i++) {
+	uint64_t head = order ? vm_file_folio_head(f, idx) : idx;
+	/* folio_referenced counts the VMAs that referenced the folio
+	 * (folio_referenced_one: one each, however many of their PTEs were
+	 * young), so a large folio one process read through one mapping
+	 * counts 1, the keep case.  The frames have one accessed bit for all
+	 * the PTEs of a page: two mappings can have referenced the folio
+	 * when a young page of it is mapped more than once. */
+	for (uint64_t i = head; i < head + ((uint64_t)1 << order); i++) {
 		uint32_t q = vm_file_pfn(f, i);
-		/* a PTE maps it and the page was accessed (the accessed bit) */
-		young += q != VM_NIL && m->frames.f[q].mapcount &&
-			 (m->frames.f[q].flags & VM_FRAME_REFERENCED);
+		if (q != VM_NIL && m->frames.f[q].mapcount > 1 &&
+		    (m->frames.f[q].flags & VM_FRAME_REFERENCED))
+			return TRUE;
 	}
-	return young > 1;
+	return FALSE;
 }
 
 vm_vmscan_rc_t vm_filemap_evict(vm_machine_t *m, uint32_t pfn, gboolean written)
@@ -1036,7 +1040,7 @@ void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,
 		else if (!filled_by_call(&fills, idx))
 			res->cached++;
 		vm_filemap_used(m, pfn);
-		vm_memcg_access(m, pfn);
+		vm_memcg_mark_accessed(m, pfn);
 		r = MAX(r, vm_frame_read_done(&m->frames.f[pfn]));
 		ready = MAX(ready, r);
 	}
@@ -1096,7 +1100,7 @@ void vm_filemap_write(vm_machine_t *m, vm_file_t *f, uint64_t off,
 		}
 		ready = MAX(ready, vm_frame_read_done(&m->frames.f[pfn]));
 		vm_writeback_dirty(m, f, pfn);
-		vm_memcg_access(m, pfn);
+		vm_memcg_mark_accessed(m, pfn);
 		res->pages++;
 	}
 	res->bytes = len;

@@ -104,8 +104,9 @@ static inline void vm_filemap_used(vm_machine_t *m, uint32_t pfn)
 	}
 }
 
-/* rc->folio_refs (reclaim.h) for the machine @ctx: is @pfn a page of a
- * large folio of which more than one page is mapped and referenced? */
+/* rc->folio_refs (reclaim.h) for the machine @ctx: did more than one
+ * mapping reference the folio of @pfn (folio_referenced > 1)?  TRUE when a
+ * page of it is young and mapped more than once. */
 gboolean vm_filemap_folio_refs(void *ctx, uint32_t pfn);
 
 #endif

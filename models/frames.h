@@ -75,6 +75,15 @@ enum {                            /* vm_frame_t.flags */
 	VM_FRAME_RA_UNUSED = 1 << 7,  /* read ahead and not used yet (readahead_hits) */
 };
 
+enum {                            /* vm_frame_t.pg: page flags beside .flags */
+	VM_PAGE_REFERENCED = 1 << 0,  /* PG_referenced, apart from the PTE
+				       * accessed bit (VM_FRAME_REFERENCED):
+				       * set by folio_mark_accessed (read(),
+				       * write()) and by reclaim's first look
+				       * at a young page; only lru2q uses it
+				       * (reclaim-lru2q.c) */
+};
+
 typedef struct {
 	uint32_t next, prev;  /* free list or reclaim list links */
 	uint32_t mapcount;    /* PTEs that map this frame */
@@ -88,6 +97,7 @@ typedef struct {
 	uint16_t list;        /* which reclaim list holds it, policy-defined */
 	uint16_t memcg;       /* the memory cgroup it is charged to (memcg.h),
 			       * 0: none.  Fits in what was padding */
+	uint8_t pg;           /* VM_PAGE_*; in what was padding too */
 } vm_frame_t;
 
 typedef struct {

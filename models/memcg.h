@@ -106,6 +106,15 @@ static inline void vm_memcg_access(const vm_machine_t *m, uint32_t pfn)
 	vm_reclaim_access(vm_memcg_lruvec(m, pfn), pfn);
 }
 
+/* read() or write() used frame @pfn (vm_reclaim_mark_accessed), told to
+ * the lists that hold it. */
+static inline void vm_memcg_mark_accessed(const vm_machine_t *m, uint32_t pfn)
+{
+	if (G_UNLIKELY(pfn >= m->frames.nr))
+		return;
+	vm_reclaim_mark_accessed(vm_memcg_lruvec(m, pfn), pfn);
+}
+
 /* Page-cache page @pfn became dirty (+1), or clean or freed while dirty
  * (-1): its cgroup's file_dirty follows (m->nr_dirty is the machine's).
  * Outside every cgroup, one predictable branch. */

@@ -1,42 +1,59 @@
 /*
  * Linux's two-list LRU (reclaim.policy=lru2q, the default): an active and an
  * inactive list for each of anon and file, modelled on mm/swap.c
- * folio_mark_accessed and mm/vmscan.c shrink_inactive_list,
- * shrink_active_list, inactive_is_low and get_scan_count, without MGLRU,
- * cgroups, the unevictable list or batching; with mm/workingset.c's refault
+ * folio_mark_accessed, mm/vmscan.c shrink_inactive_list,
+ * folio_check_references, shrink_active_list, inactive_is_low and
+ * get_scan_count, and mm/rmap.c folio_referenced, without MGLRU, cgroups,
+ * the unevictable list or batching; with mm/workingset.c's refault
  * detection (below).
  *
- *                  access with REFERENCED set (a second reference)
+ *        read()/write() with PG_referenced set (folio_mark_accessed), or
+ *        young at the tail with PG_referenced set or two mappings
  *        add   ┌──────────────────────────────────────────────┐
  *         │    │                                              ▼
  *         ▼    │                                         head
  *   head [ inactive ] tail ──► victim          head [ active ] tail
- *         ▲          │ REFERENCED: clear,                      │
- *         │          │ back to the head (second chance)        │
+ *         ▲          │ young: clear it, set PG_referenced,     │
+ *         │          │ back to the head (keep)                 │
  *         └──────────┴─────────────────────────────────────────┘
  *                     deactivate from the active tail while inactive is low
  *
- * The rules, kept simple:
+ * Two bits per page, as Linux has: the accessed bit of the PTEs that map it
+ * (VM_FRAME_REFERENCED, "young": set by every access through a mapping,
+ * reclaim.h vm_reclaim_access) and PG_referenced (VM_PAGE_REFERENCED in
+ * frames[].pg).  The rules, kept simple:
  *   - add: a new page goes to the inactive head (to the active head if it
  *     carries VM_FRAME_ACTIVE, as lru_cache_add does).
- *   - access: on an inactive page whose referenced bit is already set (the
- *     second reference), activate it: to the active head, pgactivate.  The
- *     bit stays set (it is the PTE accessed bit too, set on every access;
- *     Linux clears PG_referenced here, which changes nothing below because
- *     deactivation ignores the bit).  Accesses to active pages only set the
- *     bit; the active list is not reordered, as in Linux.
+ *   - an access through a mapping only makes the page young: nothing moves
+ *     (no hook; the frame is quiet until reclaim clears the bit).
+ *   - read() and write() (vm_reclaim_mark_accessed: folio_mark_accessed):
+ *     a page without PG_referenced gets it; an inactive page with it is
+ *     activated (to the active head, pgactivate, workingset_activation)
+ *     and loses it.  The accessed bit is left alone.
  *   - victim: pick a type (below); while that type's inactive list is low,
  *     move pages from its active tail to its inactive head, clearing ACTIVE
- *     and REFERENCED (shrink_active_list deactivates referenced pages too,
- *     except executable file pages, which this model does not tell apart);
- *     then look at the inactive tail: referenced -> clear the bit and move
- *     it to the inactive head (one more round to prove itself: the
- *     folio_check_references "keep" case), except for a page of a large
- *     page-cache folio that more than one PTE referenced, which goes to
- *     the active head (its "activate" case: referenced_ptes > 1; the
- *     caller answers through rc->folio_refs); not referenced -> the victim.
+ *     and the accessed bit (shrink_active_list's folio_referenced clears
+ *     it, and deactivates referenced pages too, except executable file
+ *     pages, which this model does not tell apart) and keeping
+ *     PG_referenced; then look at the inactive tail
+ *     (folio_check_references):
+ *       young: clear the bit, set PG_referenced, and activate the page if
+ *         PG_referenced was set already (reclaim found it young a second
+ *         time, or read() used it) or more than one mapping referenced it
+ *         (referenced_ptes > 1: folio_referenced counts mappings, one per
+ *         VMA whatever the number of young PTEs in it; the caller answers
+ *         through rc->folio_refs, for page-cache pages only); else keep it
+ *         (to the inactive head: FOLIOREF_KEEP).  So a page a process
+ *         maps and uses is activated by reclaim's second look, not by its
+ *         second access, and a large folio one process read through one
+ *         mapping is kept, not activated.
+ *       not young: the victim, PG_referenced or not (FOLIOREF_RECLAIM, and
+ *         FOLIOREF_RECLAIM_CLEAN for a page read() used once: the caller
+ *         writes a dirty one first, where Linux leaves it to the flusher).
  *     Each inactive page looked at counts in pgscan, each active one in
  *     pgrefill.  The loop ends: each step clears a bit or returns a page.
+ *     A page unmapped while young keeps the bit (zap_pte_range marks it
+ *     accessed instead).
  *   - inactive is low (inactive_is_low): inactive * ratio < active, with
  *     ratio = int_sqrt(10 * GiB of the type's lists), 1 below 1 GiB.
  *   - the type (get_scan_count's proportional case, per page): anon's share
@@ -136,21 +153,30 @@ static void lru2q_rotate(vm_reclaim_t *rc, uint32_t pfn)
 	vm_reclaim_list_add_tail(rc->fr, inactive(q, t), pfn);
 }
 
-/* folio_mark_accessed: the second reference of an inactive page activates. */
-static void lru2q_access(vm_reclaim_t *rc, uint32_t pfn)
+static void activate(vm_reclaim_t *rc, lru2q_t *q, vm_reclaim_type_t t,
+		     uint32_t pfn)
+{
+	rc->fr->f[pfn].flags |= VM_FRAME_ACTIVE;
+	vm_reclaim_list_move(rc->fr, inactive(q, t), active(q, t), pfn);
+	rc->stats.pgactivate++;
+	q->nonresident_age++;   /* workingset_activation, or the aging of
+				 * move_folios_to_lru for reclaim's */
+}
+
+/* folio_mark_accessed (read(), write()): PG_referenced, then activation. */
+static void lru2q_mark_accessed(vm_reclaim_t *rc, uint32_t pfn)
 {
 	lru2q_t *q = rc->priv;
 	vm_frame_t *f = &rc->fr->f[pfn];
-	vm_reclaim_type_t t;
 
-	if ((f->flags & (VM_FRAME_ACTIVE | VM_FRAME_REFERENCED)) !=
-	    VM_FRAME_REFERENCED)
+	if (!(f->pg & VM_PAGE_REFERENCED)) {
+		f->pg |= VM_PAGE_REFERENCED;
 		return;
-	t = vm_reclaim_type(f);
-	f->flags |= VM_FRAME_ACTIVE;
-	vm_reclaim_list_move(rc->fr, inactive(q, t), active(q, t), pfn);
-	rc->stats.pgactivate++;
-	q->nonresident_age++;   /* workingset_activation */
+	}
+	if (f->flags & VM_FRAME_ACTIVE)
+		return;
+	f->pg &= (uint8_t)~VM_PAGE_REFERENCED;
+	activate(rc, q, vm_reclaim_type(f), pfn);
 }
 
 /*
@@ -262,6 +288,9 @@ static void refill_inactive(vm_reclaim_t *rc, lru2q_t *q, vm_reclaim_type_t t)
 
 		rc->stats.pgrefill++;
 		rc->stats.pgdeactivate++;
+		/* folio_referenced clears the accessed bit; PG_referenced
+		 * stays, so that a deactivated page used again comes back
+		 * at once */
 		f->flags &= (uint8_t)~(VM_FRAME_ACTIVE | VM_FRAME_REFERENCED);
 		vm_reclaim_unquiet(rc->fr, pfn);
 		vm_reclaim_list_move(rc->fr, act, ina, pfn);
@@ -292,22 +321,25 @@ static uint32_t lru2q_victim(vm_reclaim_t *rc, gboolean want_anon,
 		if (both)
 			count_balance(q, (vm_reclaim_type_t)t);
 		if (!(f->flags & VM_FRAME_REFERENCED)) {
+			/* no young PTE: FOLIOREF_RECLAIM (or _CLEAN) */
+			f->pg &= (uint8_t)~VM_PAGE_REFERENCED;
 			vm_reclaim_list_del(rc->fr, ina, pfn);
 			return pfn;
 		}
-		if (f->kind == VM_FRAME_FILE && rc->folio_refs &&
-		    rc->folio_refs(rc->folio_ctx, pfn)) {
-			/* a large folio mapped by PTEs, more than one of
-			 * them young: FOLIOREF_ACTIVATE (referenced_ptes > 1),
-			 * and move_folios_to_lru ages the lruvec */
-			f->flags |= VM_FRAME_ACTIVE;
-			vm_reclaim_list_move(rc->fr, ina, active(q, (vm_reclaim_type_t)t), pfn);
-			rc->stats.pgactivate++;
-			q->nonresident_age++;
-			continue;
-		}
+		/* folio_check_references: asked before the bit is cleared,
+		 * as folio_referenced walks the young PTEs */
+		gboolean many = f->kind == VM_FRAME_FILE && rc->folio_refs &&
+				rc->folio_refs(rc->folio_ctx, pfn);
+		gboolean was = (f->pg & VM_PAGE_REFERENCED) != 0;
 		f->flags &= (uint8_t)~VM_FRAME_REFERENCED;
 		vm_reclaim_unquiet(rc->fr, pfn);
+		f->pg |= VM_PAGE_REFERENCED;
+		if (was || many) {
+			/* FOLIOREF_ACTIVATE */
+			activate(rc, q, (vm_reclaim_type_t)t, pfn);
+			continue;
+		}
+		/* FOLIOREF_KEEP: another round to prove itself */
 		vm_reclaim_list_move(rc->fr, ina, ina, pfn);
 	}
 }
@@ -326,9 +358,10 @@ const vm_reclaim_ops_t vm_reclaim_policy_lru2q = {
 	.add = lru2q_add,
 	.remove = lru2q_remove,
 	.rotate = lru2q_rotate,
-	.access = lru2q_access,
-	/* referenced and active: lru2q_access returns at once */
-	.quiet_flags = VM_FRAME_ACTIVE,
+	/* no access hook: an access through a mapping only sets the
+	 * accessed bit, and once it is set nothing changes */
+	.mark_accessed = lru2q_mark_accessed,
+	.quiet_flags = VM_FRAME_REFERENCED,
 	.victim = lru2q_victim,
 	.shadow = lru2q_shadow,
 	.refault = lru2q_refault,

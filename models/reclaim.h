@@ -30,10 +30,15 @@
  * over all pages and still finds the oldest page of one type in O(1) when
  * the caller wants only that type (no swap: never anon).
  *
- * The referenced bit (VM_FRAME_REFERENCED) stands for both the PTE accessed
- * bit and PG_referenced: vm_reclaim_access sets it on every access (docs/format.md,
- * outcomes), after the policy's access hook has seen its old value.  So no
- * reverse map is needed to ask whether a page was referenced.
+ * The referenced bit (VM_FRAME_REFERENCED) stands for the PTE accessed bit
+ * and, for every policy but lru2q, for PG_referenced too: vm_reclaim_access
+ * sets it on every access (docs/format.md, outcomes), after the policy's
+ * access hook has seen its old value.  So no reverse map is needed to ask
+ * whether a page was referenced.  read() and write() tell the lists through
+ * vm_reclaim_mark_accessed instead: for a policy with a mark_accessed hook
+ * (lru2q, which keeps PG_referenced apart, frames[].pg) that is Linux's
+ * folio_mark_accessed and leaves the accessed bit alone; for the others it
+ * is vm_reclaim_access.
  *
  * Left out: memory cgroups, zones and nodes, the unevictable list (mlock),
  * batching (pagevecs, SWAP_CLUSTER_MAX), and the I/O itself (the caller's
@@ -119,6 +124,9 @@ typedef struct {
 	/* @pfn was accessed; REFERENCED still holds its value from before
 	 * (optional; hot path: O(1), no allocation). */
 	void (*access)(vm_reclaim_t *rc, uint32_t pfn);
+	/* read() or write() used @pfn, on one of this policy's lists:
+	 * folio_mark_accessed (optional: NULL means the access above) */
+	void (*mark_accessed)(vm_reclaim_t *rc, uint32_t pfn);
 	/* Frame flags with which, REFERENCED being set, an access changes
 	 * nothing for this policy (access returns at once; for a policy
 	 * without access, VM_FRAME_REFERENCED itself).  vm_reclaim_access
@@ -177,10 +185,14 @@ struct vm_reclaim {
 	gboolean ws_measured;
 	gboolean ws_activated;     /* the refault hook activated the page
 				    * (workingset_activate_*) */
-	/* The caller's answer to folio_referenced for a referenced page at
-	 * the inactive tail: does @pfn belong to a large page-cache folio
-	 * that more than one PTE referenced (folio_check_references then
-	 * activates it)?  NULL: never (no large folios).  Only lru2q asks. */
+	/* The caller's answer to folio_referenced for a young page at the
+	 * inactive tail: did more than one mapping (VMA) reference the
+	 * page-cache folio of @pfn, whatever its order (folio_referenced_one
+	 * counts one per VMA, not one per young PTE; folio_check_references
+	 * then activates it: referenced_ptes > 1)?  The frames keep one
+	 * accessed bit for all the PTEs of a page, so the answer is whether
+	 * a young page of the folio is mapped more than once.  NULL: never.
+	 * Only lru2q asks. */
 	gboolean (*folio_refs)(void *ctx, uint32_t pfn);
 	void *folio_ctx;           /* its first argument (the machine) */
 };
@@ -282,6 +294,30 @@ static inline void vm_reclaim_access(vm_reclaim_t *rc, uint32_t pfn)
 	uint8_t q = rc->ops->quiet_flags;
 	if (q && (f->flags & (q | VM_FRAME_REFERENCED)) == (q | VM_FRAME_REFERENCED))
 		rc->fr->quiet[pfn] = 1;
+}
+
+/*
+ * read() or write() used page @pfn (filemap_read, generic_perform_write:
+ * folio_mark_accessed).  A policy with a mark_accessed hook gets it, quiet
+ * or not (quiet is about the accessed bit), and the accessed bit is left as
+ * it was: no PTE was used.  A page on no list gets PG_referenced only.
+ * Other policies see an access.  Not a hot path: once per page a call.
+ */
+static inline void vm_reclaim_mark_accessed(vm_reclaim_t *rc, uint32_t pfn)
+{
+	vm_frame_t *f;
+
+	if (!rc->ops->mark_accessed) {
+		vm_reclaim_access(rc, pfn);
+		return;
+	}
+	if (G_UNLIKELY(pfn >= rc->fr->nr))
+		return;
+	f = &rc->fr->f[pfn];
+	if (f->list != VM_RECLAIM_NONE && f->list != VM_RECLAIM_ASIDE)
+		rc->ops->mark_accessed(rc, pfn);
+	else
+		f->pg |= VM_PAGE_REFERENCED;
 }
 
 /* @pfn lost a flag of its policy's quiet_flags (or REFERENCED): the next

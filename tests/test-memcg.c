@@ -327,15 +327,21 @@ END_TEST
 
 /*
  * folio_check_references' "activate" case (models/reclaim-lru2q.c asks
- * vm_filemap_folio_refs): a page of a large folio that more than one PTE
- * references.  cache.folio_max=16K on tiny: a 16K write at offset 0 makes
- * one order-2 folio (write_begin's folio as large as the write), 4K writes
- * make order-0 pages.
+ * vm_filemap_folio_refs): referenced_ptes > 1, where folio_referenced
+ * counts the mappings (VMAs) that referenced the folio, one each however
+ * many of their PTEs are young (folio_referenced_one).  The model has one
+ * accessed bit per page for all its PTEs: two mappings can have
+ * referenced the folio when a young page of it is mapped more than once.
+ * cache.folio_max=16K on tiny: a 16K write at offset 0 makes one order-2
+ * folio (write_begin's folio as large as the write), 4K writes make
+ * order-0 pages.
  *
- *   trace         folio order  mapped and referenced pages   activate?
- *   big-mapped    2            4 (the fault maps the folio)  yes
- *   big-unmapped  2            0                             no
- *   small-mapped  0            2                             no (keep)
+ *   trace        order  mappings  young pages               activate?
+ *   big-mapped   2      1         4 (the fault maps it all)  no: one VMA
+ *   big-unmapped 2      0         0                          no
+ *   small-mapped 0      1         2                          no (keep)
+ *   big-twice    2      2         4, each mapped twice       yes
+ *   small-twice  0      2         page 0, mapped twice       yes
  */
 static const struct {
 	const char *name, *trace;
@@ -344,13 +350,21 @@ static const struct {
 } folio_cases[] = {
 	{ "big-mapped",
 	  "1 open a fd=3 create\n1 write 3 0 16K\n"
-	  "1 mmap 0x10000 16K r shared fd=3\n1 r 0x10000\n1 r 0x11000\n", 2, TRUE },
+	  "1 mmap 0x10000 16K r shared fd=3\n1 r 0x10000\n1 r 0x11000\n", 2, FALSE },
 	{ "big-unmapped",
 	  "1 open a fd=3 create\n1 write 3 0 16K\n", 2, FALSE },
 	{ "small-mapped",
 	  "1 open a fd=3 create\n1 write 3 0 4K\n1 write 3 4K 4K\n"
 	  "1 write 3 8K 4K\n1 write 3 12K 4K\n"
 	  "1 mmap 0x10000 16K r shared fd=3\n1 r 0x10000\n1 r 0x11000\n", 0, FALSE },
+	{ "big-twice",
+	  "1 open a fd=3 create\n1 write 3 0 16K\n"
+	  "1 mmap 0x10000 16K r shared fd=3\n1 mmap 0x20000 16K r shared fd=3\n"
+	  "1 r 0x10000\n1 r 0x20000\n", 2, TRUE },
+	{ "small-twice",
+	  "1 open a fd=3 create\n1 write 3 0 4K\n1 write 3 4K 4K\n"
+	  "1 mmap 0x10000 8K r shared fd=3\n1 mmap 0x20000 8K r shared fd=3\n"
+	  "1 r 0x10000\n1 r 0x20000\n", 0, TRUE },
 };
 
 START_TEST(memcg_folio_refs)

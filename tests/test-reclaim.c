@@ -194,7 +194,13 @@ static int sim_access(sim_t *s, int page, int *hit)
 		}
 		pfn = sim_load(s, page);
 	}
-	vm_reclaim_access(s->rc, pfn);
+	/* pages 100..149 are read through a file descriptor: read() tells
+	 * the lists through folio_mark_accessed (the same as an access for
+	 * every policy but lru2q) */
+	if (page >= 100 && page < 150)
+		vm_reclaim_mark_accessed(s->rc, pfn);
+	else
+		vm_reclaim_access(s->rc, pfn);
 	return victim;
 }
 
@@ -246,6 +252,8 @@ static char *draw(const sim_t *s, gboolean refs)
 							VM_FRAME_REFERENCED) &&
 					       (!mglru || f->mapcount)
 						       ? "*" : "");
+			if (refs && lru2q && (f->pg & VM_PAGE_REFERENCED))
+				g_string_append_c(g, 'r');
 			if (refs && mglru && (f->stamp & MG_REFERENCED))
 				g_string_append_printf(g, "r%u", (unsigned)
 						       (f->stamp & MG_REFS) + 1);
@@ -452,28 +460,56 @@ static const step_t lru_types[] = {
 };
 
 /*
- * lru2q over 4 frames, anonymous pages only: activation on the second
- * reference, second chances on the inactive tail, and deactivation from the
- * active tail when inactive < active.
+ * lru2q over 4 frames, anonymous (mapped) pages only, * the accessed bit
+ * and r PG_referenced (folio_check_references): an access through the
+ * mapping only sets the accessed bit, however often (no activation on the
+ * second access, as Linux calls folio_mark_accessed for read() and write()
+ * only); reclaim's first look at a young page clears the bit, sets
+ * PG_referenced and keeps the page; its next look activates the page if it
+ * is young again, evicts it if not; deactivation from the active tail when
+ * inactive < active clears the accessed bit and keeps PG_referenced.
  */
 static const step_t lru2q_4[] = {
 	{ 1, M, NO, "ia: 1*" },
 	{ 2, M, NO, "ia: 2* 1*" },
-	{ 1, H, NO, "ia: 2* | aa: 1*" },           /* second reference */
-	{ 3, M, NO, "ia: 3* 2* | aa: 1*" },
-	{ 4, M, NO, "ia: 4* 3* 2* | aa: 1*" },
-	{ 5, M,  2, "ia: 5* 4 3 | aa: 1*" },       /* 2* 3* 4* rotate, bits
-						     * cleared; 2 comes round */
-	{ 1, H, NO, "ia: 5* 4 3 | aa: 1*" },       /* active: stays put */
-	{ 6, M,  3, "ia: 6* 5* 4 | aa: 1*" },      /* 3 unreferenced: out */
-	{ 4, H, NO, "ia: 6* 5* 4* | aa: 1*" },
-	{ 4, H, NO, "ia: 6* 5* | aa: 4* 1*" },     /* activated */
-	{ 7, M,  5, "ia: 7* 6 | aa: 4* 1*" },      /* 5* 6* rotate, 5 out */
-	{ 8, M,  6, "ia: 8* 7* | aa: 4* 1*" },
-	{ 7, H, NO, "ia: 8* | aa: 7* 4* 1*" },     /* 1 < 3: inactive is low */
-	{ 9, M,  1, "ia: 9* 8 | aa: 7* 4*" },      /* 1* deactivated (bit
-						     * cleared), 8* rotates, 1
-						     * comes round: out */
+	{ 1, H, NO, "ia: 2* 1*" },                /* second access: no move */
+	{ 3, M, NO, "ia: 3* 2* 1*" },
+	{ 4, M, NO, "ia: 4* 3* 2* 1*" },
+	{ 5, M,  1, "ia: 5* 4r 3r 2r" },          /* 1* 2* 3* 4* kept (bit
+						   * cleared, r set); 1 comes
+						   * round not young: out */
+	{ 3, H, NO, "ia: 5* 4r 3*r 2r" },
+	{ 6, M,  2, "ia: 6* 5* 4r 3*r" },         /* 2r not young: out */
+	{ 7, M,  4, "ia: 7* 6* 5* | aa: 3r" },    /* 3*r young again:
+						   * activated; 4r out */
+	{ 8, M,  5, "ia: 8* 7r 6r | aa: 3r" },    /* 5* 6* 7* kept, 5r out */
+	{ 3, H, NO, "ia: 8* 7r 6r | aa: 3*r" },   /* active: stays put */
+	{ 6, H, NO, "ia: 8* 7r 6*r | aa: 3*r" },
+	{ 9, M,  7, "ia: 9* 8* | aa: 6r 3*r" },   /* 6*r activated, 7r out */
+	{ 10, M, 8, "ia: 10* 9r | aa: 6r 3*r" },  /* 8* 9* kept, 8r out */
+	{ 9, H, NO, "ia: 10* 9*r | aa: 6r 3*r" },
+	{ 11, M, 3, "ia: 11* 10r | aa: 9r 6r" },  /* 9*r activated; 1 < 3:
+						   * 3*r deactivated (3r);
+						   * 10* kept; 3r out */
+};
+
+/*
+ * lru2q, unmapped file pages read through a file descriptor (100..149):
+ * read() marks a page accessed (folio_mark_accessed): the first time
+ * PG_referenced, the second time it activates the page.  The accessed bit
+ * stays clear, so reclaim evicts a page read once at the inactive tail
+ * even though it has PG_referenced (FOLIOREF_RECLAIM_CLEAN), where a mapped
+ * page would get another round.  4 frames.
+ */
+static const step_t lru2q_read[] = {
+	{ 101, M, NO, "if: 101r" },
+	{ 102, M, NO, "if: 102r 101r" },
+	{ 101, H, NO, "if: 102r | af: 101" },       /* second read: active */
+	{ 103, M, NO, "if: 103r 102r | af: 101" },
+	{ 104, M, NO, "if: 104r 103r 102r | af: 101" },
+	{ 105, M, 102, "if: 105r 104r 103r | af: 101" }, /* 102r out at once */
+	{ 101, H, NO, "if: 105r 104r 103r | af: 101r" }, /* active: r only */
+	{ 106, M, 103, "if: 106r 105r 104r | af: 101r" },
 };
 
 /*
@@ -627,8 +663,11 @@ static const struct scenario {
 	S("mru loop 3 frames", "mru", 3, mru_loop_3, FALSE, 6, 3, 0, 0),
 	S("mru 3 frames", "mru", 3, mru_3, FALSE, 7, 4, 0, 0),
 	S("mru anon and file", "mru", 3, mru_types, FALSE, 4, 1, 0, 0),
-	/* scans: 4 + 1 + 3 + 1 + 2; activations of 1, 4, 7; 1 deactivated */
-	S("lru2q 4 frames", "lru2q", 4, lru2q_4, TRUE, 9, 11, 3, 1),
+	/* scans: 5, 1, 2, 4, 2, 3, 3; activations of 3, 6, 9 (by
+	 * reclaim); 3 deactivated */
+	S("lru2q 4 frames", "lru2q", 4, lru2q_4, TRUE, 11, 20, 3, 1),
+	/* one page looked at per victim; 101 activated by its second read */
+	S("lru2q read", "lru2q", 4, lru2q_read, TRUE, 6, 2, 1, 0),
 	/* scans per victim: 5, 2, 1, 4, 2; promotions of 2 and 5 */
 	S("mglru aging", "mglru", 4, mglru_4, TRUE, 9, 14, 2, 0),
 	/* scans: 6, 1, 1, 7 */
@@ -917,11 +956,12 @@ START_TEST(test_lru2q_balance)
 END_TEST
 
 /*
- * 12 pages each referenced twice, so all active and none inactive; the first
+ * 12 pages each accessed through their mapping and marked accessed twice
+ * (folio_mark_accessed), so all active and none inactive; the first
  * victim must deactivate.  Below 1 GiB the ratio is 1: deactivate until
  * inactive >= active (6 pages).  With 1 GiB pages the 12 pages are 12 GiB:
  * ratio int_sqrt(120) = 10, so 2 pages (1 * 10 < 11, 2 * 10 >= 10).
- * Deactivation clears the bits; the first page activated is the active
+ * Deactivation clears the accessed bits; the first page activated is the active
  * tail, so it is deactivated first and is the victim.
  */
 static const struct {
@@ -940,11 +980,14 @@ START_TEST(test_lru2q_inactive_ratio)
 	char *lists;
 
 	sim_init(&s, "lru2q", 12, 60, 1, ratio_cases[_i].page_shift);
+	/* an access through the mapping (the accessed bit), then marked
+	 * accessed twice (folio_mark_accessed: PG_referenced, then active) */
 	for (int p = 1; p <= 12; p++) {
 		int hit;
 		sim_access(&s, p, &hit);
-		sim_access(&s, p, &hit);
-		ck_assert_int_eq(hit, H);
+		ck_assert_int_eq(hit, M);
+		vm_reclaim_mark_accessed(s.rc, s.pfn_of[p]);
+		vm_reclaim_mark_accessed(s.rc, s.pfn_of[p]);
 	}
 	ck_assert_uint_eq(s.rc->stats.pgactivate, 12);
 	v = vm_reclaim_victim(s.rc, TRUE, TRUE);
@@ -1069,14 +1112,17 @@ static uint32_t refault(sim_t *s, int page, uint64_t shadow, uint64_t swap_free,
  * age counts evictions and activations; a shadow holds the age at the
  * eviction, + 1; the refault distance is the age now less the age then.
  *
- *   101 102 accessed twice: active file 2, age 2 (two activations)
- *   103..110 accessed once: inactive file 8
- *   6 victims: the tail pass clears the 8 referenced bits, then 103..108
- *   go, at ages 2..7 (shadows 3..8); age 8; inactive 109 110, active 2
+ *   101 102 read twice (folio_mark_accessed): active file 2, age 2 (two
+ *   activations)
+ *   103..110 read once: inactive file 8, PG_referenced, not young
+ *   6 victims: 103..108 go at once (PG_referenced without a young PTE:
+ *   FOLIOREF_RECLAIM_CLEAN), at ages 2..7 (shadows 3..8); age 8; inactive
+ *   109 110, active 2
  *   103 back: distance 8 - 2 = 6 > workingset 2 (active file; no swap):
  *     inactive; age 8
  *   108 back: distance 8 - 7 = 1 <= 2: active; age 9 (an activation)
- *   anonymous 1 accessed twice (age 10), 2 once: active anon 1, inactive 1
+ *   anonymous 1 marked accessed twice (age 10), 2 accessed once through
+ *   its mapping: active anon 1, inactive 1
  *   file 111, evicted at age 2, back with swap free: distance 10 - 2 = 8 >
  *     active file 3 + active anon 1 + inactive anon 1 = 5: inactive
  *   anonymous 3, evicted at age 4, no swap: distance 10 - 4 = 6 <= active
@@ -1093,11 +1139,11 @@ START_TEST(test_lru2q_workingset)
 	sim_init(&s, "lru2q", 32, 60, 1, 12);
 	for (int p = 101; p <= 102; p++) {
 		uint32_t pfn = sim_load(&s, p);
-		vm_reclaim_access(s.rc, pfn);
-		vm_reclaim_access(s.rc, pfn);
+		vm_reclaim_mark_accessed(s.rc, pfn);
+		vm_reclaim_mark_accessed(s.rc, pfn);
 	}
 	for (int p = 103; p <= 110; p++)
-		vm_reclaim_access(s.rc, sim_load(&s, p));
+		vm_reclaim_mark_accessed(s.rc, sim_load(&s, p));
 	for (int k = 0; k < 6; k++) {
 		uint32_t v = vm_reclaim_victim(s.rc, FALSE, TRUE);
 		ck_assert_uint_ne(v, VM_NIL);
@@ -1125,7 +1171,8 @@ START_TEST(test_lru2q_workingset)
 	/* anonymous pages: 1 active, 2 inactive */
 	pfn = sim_load(&s, 1);
 	vm_reclaim_access(s.rc, pfn);
-	vm_reclaim_access(s.rc, pfn);
+	vm_reclaim_mark_accessed(s.rc, pfn);
+	vm_reclaim_mark_accessed(s.rc, pfn);
 	vm_reclaim_access(s.rc, sim_load(&s, 2));
 	/* a file page, swap free: active file 3 + active anon 1 + inactive
 	 * anon 1 = 5 < distance 10 - 2 = 8 */
