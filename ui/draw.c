@@ -363,7 +363,7 @@ static void draw_trace(vm_tui_t *t, const vm_rect_t *r)
 			a = attrs[C_CUR];
 		else if (len && l[0] == '#')
 			a = attrs[C_DIM];
-		else if (len > 6 && strstr(l, " note ") && (int)(strstr(l, " note ") - l) < len)
+		else if (len > 6 && g_strstr_len(l, len, " note "))   /* @l is not NUL-terminated */
 			a = attrs[C_NOTE];
 		else if (len > 7 && !strncmp(l, "vmt", 3))
 			a = attrs[C_DIM];

@@ -900,6 +900,8 @@ static void search(vm_tui_t *t, gboolean again)
 		uint64_t ln = (from + k - 1) % nl + 1;
 		int len;
 		const char *l = vm_tui_line(t, ln, &len);
+		if (!l)
+			break;   /* the file can no longer be read */
 		char *low = g_ascii_strdown(l, len);
 		if (strstr(low, needle))
 			found = ln;
