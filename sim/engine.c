@@ -1046,6 +1046,21 @@ static inline gboolean one_page_ready(const vm_engine_t *e, const task_t *t,
 	       ((r->addr + r->len - 1) >> sh) == (r->addr >> sh);
 }
 
+/* @t starts @r, a one-page access admitted by one_page_ready() or
+ * one_page_watched(), as exec_record's callers start a record: position 0
+ * of one access, its sequence number, and the incarnation it was read in
+ * (its task's: no fork of its pid was read since). */
+static inline void begin_one_page(task_t *t, const vm_record_t *r,
+				  uint64_t seq)
+{
+	t->cur_pos = 0;
+	t->cur_seq = seq;
+	t->cur_gen = t->gen;
+	t->cur_child_gen = 0;
+	t->cur_n = 1;
+	t->cur_rng = r->seed;
+}
+
 /* Run @r, which one_page_ready() admitted, for @t, as exec_record and
  * record_ran would: 2 when the access went on (ACC_NEXT: @t still runs,
  * is not waiting, and the record is done), else 1, or -1 with @error (out
@@ -1055,12 +1070,7 @@ static inline __attribute__((always_inline)) int
 run_one_page(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			uint64_t seq, GError **error)
 {
-	t->cur_pos = 0;
-	t->cur_seq = seq;
-	t->cur_gen = t->gen;
-	t->cur_child_gen = 0;
-	t->cur_n = 1;
-	t->cur_rng = r->seed;
+	begin_one_page(t, r, seq);
 	e->st.start_ns = e->m->now;
 	acc_rc_t rc = access_one(e, t, t->p, r, r->addr, 0, error);
 	if (G_UNLIKELY(rc == ACC_FAIL))
@@ -1107,12 +1117,7 @@ static int run_one_page_watched(vm_engine_t *e, task_t *t, const vm_record_t *r,
 {
 	vm_machine_t *m = e->m;
 	vm_step_t *st = &e->st;
-	t->cur_pos = 0;
-	t->cur_seq = seq;
-	t->cur_gen = t->gen;
-	t->cur_child_gen = 0;
-	t->cur_n = 1;
-	t->cur_rng = r->seed;
+	begin_one_page(t, r, seq);
 	memset(st, 0, sizeof *st);
 	st->rec = r;
 	st->index = seq + 1;

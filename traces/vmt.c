@@ -1172,6 +1172,32 @@ hex8(uint64_t x, unsigned c, uint64_t *out)
 }
 
 /*
+ * The end of a fast line's read (fast_access, fast_line): the record of
+ * a one-page access by @pid at @v, the op's and the address's columns
+ * @op_col and @addr_col; or -1 when the check pass skims it
+ * (vm_vmt_set_skim: an access of the process whose access came just
+ * before needs no record of its own there).
+ */
+static inline int
+fast_record(vm_vmt_reader_t *r, vm_record_t *rec, uint32_t pid, vm_acc_t acc,
+	    uint64_t v, unsigned op_col, unsigned addr_col)
+{
+	r->state = ST_EVENTS;
+	if (r->skim && r->after_access && pid == r->skim_pid)
+		return -1;
+	vm_record_blank(rec);
+	rec->line = r->line;
+	rec->pid = pid;
+	rec->acc = acc;
+	rec->addr = v;
+	rec->len = 1;
+	rec->cols[0] = 1;
+	rec->cols[1] = op_col;
+	rec->cols[2] = addr_col;
+	return 1;
+}
+
+/*
  * The shape nearly every line of a recorded or generated trace has,
  * `PID r|w|x ADDR\n` with single spaces, PID of at most 9 digits and ADDR
  * of at most 16 hex or 19 decimal digits (so that neither can overflow),
@@ -1239,19 +1265,7 @@ fast_access(vm_vmt_reader_t *r, const char *line, size_t len, vm_record_t *rec)
 	}
 	if (q[i] != '\n')
 		return 0;
-	r->state = ST_EVENTS;
-	if (r->skim && r->after_access && pid == r->skim_pid)
-		return -1;
-	vm_record_blank(rec);
-	rec->line = r->line;
-	rec->pid = pid;
-	rec->acc = acc;
-	rec->addr = v;
-	rec->len = 1;
-	rec->cols[0] = 1;
-	rec->cols[1] = opc + 1;
-	rec->cols[2] = ac + 1;
-	return 1;
+	return fast_record(r, rec, pid, acc, v, opc + 1, ac + 1);
 }
 
 /* --- Lines read in place ------------------------------------------------ */
@@ -1415,19 +1429,7 @@ fast_line(vm_vmt_reader_t *r, vm_record_t *rec)
 		return 0;
 	r->pos += n + 6 + c;
 	r->line++;
-	r->state = ST_EVENTS;
-	if (r->skim && r->after_access && pid == r->skim_pid)
-		return -1;
-	vm_record_blank(rec);
-	rec->line = r->line;
-	rec->pid = pid;
-	rec->acc = acc;
-	rec->addr = v;
-	rec->len = 1;
-	rec->cols[0] = 1;
-	rec->cols[1] = n + 2;
-	rec->cols[2] = n + 4;
-	return 1;
+	return fast_record(r, rec, pid, acc, v, n + 2, n + 4);
 }
 
 /* The next text record; vm_vmt_next's body for text. */
