@@ -675,6 +675,57 @@ static gboolean is_bookkeeping(vm_rec_kind_t k)
 	return k == VM_REC_NOTE || k == VM_REC_EXPECT;
 }
 
+/* The machine's counters a watched step reports as differences. */
+typedef struct {
+	uint64_t evicted, kills, kswapd, pageout;
+} step_marks_t;
+
+/* A watched record begins (explain, --timeline, the TUI, snapshots): the
+ * step record reset as a whole for those who look at it, and the
+ * counters it will report marked. */
+static void watched_step_begin(vm_engine_t *e, const vm_record_t *r,
+			       uint64_t index, step_marks_t *mk)
+{
+	const vm_machine_t *m = e->m;
+	vm_step_t *st = &e->st;
+	memset(st, 0, sizeof *st);
+	st->rec = r;
+	st->index = index;
+	st->last.outcome = VM_OUT_NONE;
+	st->start_ns = m->now;
+	mk->evicted = m->nr_evicted;
+	mk->kills = m->c.oom_kills;
+	mk->kswapd = m->c.kswapd_wakeups;
+	mk->pageout = m->nr_pageout;
+}
+
+/* It ended: the step record's end and counts, the invariant checker
+ * (FALSE with @error when it finds something) and on_step. */
+static gboolean watched_step_end(vm_engine_t *e, const vm_record_t *r,
+				 const step_marks_t *mk, GError **error)
+{
+	vm_machine_t *m = e->m;
+	vm_step_t *st = &e->st;
+	st->end_ns = m->now;
+	st->evicted = m->nr_evicted - mk->evicted;
+	st->pageouts = m->nr_pageout - mk->pageout;
+	st->oom_kills = m->c.oom_kills - mk->kills;
+	st->kswapd = m->c.kswapd_wakeups - mk->kswapd;
+	if (e->opts.check) {
+		char *bad = vm_check_machine(m);
+		if (bad) {
+			g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
+				    "%s:%" G_GUINT64_FORMAT ": invariant violated after this event: %s",
+				    e->name, r->line, bad);
+			g_free(bad);
+			return FALSE;
+		}
+	}
+	if (e->opts.on_step)
+		e->opts.on_step(e->opts.ctx, e, st);
+	return TRUE;
+}
+
 /* Run (or resume) @r for task @t. */
 static gboolean exec_record_1(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			      uint64_t index, GError **error)
@@ -683,22 +734,13 @@ static gboolean exec_record_1(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	vm_proc_t *p = t->p;
 	vm_step_t *st = &e->st;
 	gboolean watched = vm_engine_watched(e);
-	uint64_t evicted0 = 0, kills0 = 0, kswapd0 = 0, pageout0 = 0;
+	step_marks_t marks;
 	t->cur_n = access_count(e, r);
 	if (G_UNLIKELY(watched)) {
-		/* the step record, reset as a whole, for those who look at
-		 * it; a replay nobody watches fills only what it needs (the
-		 * result and the counts of run_accesses) */
-		memset(st, 0, sizeof *st);
-		st->rec = r;
-		st->index = index;
-		st->last.outcome = VM_OUT_NONE;
+		/* a replay nobody watches fills only what it needs of the
+		 * step record (the result and the counts of run_accesses) */
+		watched_step_begin(e, r, index, &marks);
 		st->resumed = t->cur_pos > 0;
-		st->start_ns = m->now;
-		evicted0 = m->nr_evicted;
-		kills0 = m->c.oom_kills;
-		kswapd0 = m->c.kswapd_wakeups;
-		pageout0 = m->nr_pageout;
 	}
 
 	if (!p || p->state != VM_PROC_RUNNING ||
@@ -804,24 +846,7 @@ done:
 	e->pos.events++;
 	if (G_LIKELY(!watched))
 		return TRUE;
-	st->end_ns = e->m->now;
-	st->evicted = m->nr_evicted - evicted0;
-	st->pageouts = m->nr_pageout - pageout0;
-	st->oom_kills = m->c.oom_kills - kills0;
-	st->kswapd = m->c.kswapd_wakeups - kswapd0;
-	if (e->opts.check) {
-		char *bad = vm_check_machine(m);
-		if (bad) {
-			g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
-				    "%s:%" G_GUINT64_FORMAT ": invariant violated after this event: %s",
-				    e->name, r->line, bad);
-			g_free(bad);
-			return FALSE;
-		}
-	}
-	if (e->opts.on_step)
-		e->opts.on_step(e->opts.ctx, e, st);
-	return TRUE;
+	return watched_step_end(e, r, &marks, error);
 }
 
 static gboolean exec_record(vm_engine_t *e, task_t *t, const vm_record_t *r,
@@ -1115,38 +1140,16 @@ static inline gboolean one_page_watched(const vm_engine_t *e, const task_t *t,
 static int run_one_page_watched(vm_engine_t *e, task_t *t, const vm_record_t *r,
 				uint64_t seq, GError **error)
 {
-	vm_machine_t *m = e->m;
-	vm_step_t *st = &e->st;
+	step_marks_t marks;
 	begin_one_page(t, r, seq);
-	memset(st, 0, sizeof *st);
-	st->rec = r;
-	st->index = seq + 1;
-	st->last.outcome = VM_OUT_NONE;
-	st->start_ns = m->now;
-	uint64_t evicted0 = m->nr_evicted, kills0 = m->c.oom_kills;
-	uint64_t kswapd0 = m->c.kswapd_wakeups, pageout0 = m->nr_pageout;
+	watched_step_begin(e, r, seq + 1, &marks);
 	acc_rc_t rc = access_one(e, t, t->p, r, r->addr, 0, error);
 	if (G_UNLIKELY(rc == ACC_FAIL))
 		return -1;
 	t->cur_pos = 1;   /* (ACC_WAIT set it so already) */
 	e->pos.events++;
-	st->end_ns = m->now;
-	st->evicted = m->nr_evicted - evicted0;
-	st->pageouts = m->nr_pageout - pageout0;
-	st->oom_kills = m->c.oom_kills - kills0;
-	st->kswapd = m->c.kswapd_wakeups - kswapd0;
-	if (G_UNLIKELY(e->opts.check)) {
-		char *bad = vm_check_machine(m);
-		if (bad) {
-			g_set_error(error, VM_ERROR, VM_ERROR_INTERNAL,
-				    "%s:%" G_GUINT64_FORMAT ": invariant violated after this event: %s",
-				    e->name, r->line, bad);
-			g_free(bad);
-			return -1;
-		}
-	}
-	if (e->opts.on_step)
-		e->opts.on_step(e->opts.ctx, e, st);
+	if (!watched_step_end(e, r, &marks, error))
+		return -1;
 	record_ran(e, t, r, TRUE);
 	return 1;
 }
