@@ -2318,9 +2318,23 @@ int main(int argc, char **argv)
 		struct stat st;
 		int in_place = lstat(argv[4], &st) == 0 && !S_ISREG(st.st_mode);
 		trace_in_place = in_place;
+		/* the temporary file is made new (mkstemp: O_EXCL), so that
+		 * nothing already at its name, a link least of all, is
+		 * written through */
 		snprintf(trace_tmp, sizeof(trace_tmp), "%s%s", argv[4],
-			 in_place ? "" : ".tmp");
-		trace = fopen(trace_tmp, "w");
+			 in_place ? "" : ".XXXXXX");
+		if (in_place) {
+			trace = fopen(trace_tmp, "w");
+		} else {
+			int fd = mkstemp(trace_tmp);
+			trace = fd < 0 ? NULL : fdopen(fd, "w");
+			if (!trace && fd >= 0) {
+				int e = errno;
+				close(fd);
+				unlink(trace_tmp);
+				errno = e;
+			}
+		}
 		if (!trace)
 			die("%s: %s", trace_tmp, strerror(errno));
 		warm_up();
