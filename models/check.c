@@ -436,24 +436,27 @@ char *vm_check_machine(vm_machine_t *m)
 	if (!c.err && used != m->swap_used)
 		c.err = g_strdup_printf("swap_used=%u but %u slots are in use",
 					m->swap_used, used);
+	/* the dirty page-cache pages, the machine's and each cgroup's
+	 * (file_dirty), in one pass over the frames */
 	uint64_t dirty = 0;
+	uint64_t *cg_dirty = g_new0(uint64_t, m->nr_memcg + 1);
 	for (uint32_t pfn = 0; pfn < fr->nr; pfn++)
-		dirty += fr->f[pfn].kind == VM_FRAME_FILE &&
-			 (fr->f[pfn].flags & VM_FRAME_DIRTY);
+		if (fr->f[pfn].kind == VM_FRAME_FILE &&
+		    (fr->f[pfn].flags & VM_FRAME_DIRTY)) {
+			dirty++;
+			if (fr->f[pfn].memcg <= m->nr_memcg)
+				cg_dirty[fr->f[pfn].memcg]++;
+		}
 	if (!c.err && dirty != m->nr_dirty)
 		c.err = g_strdup_printf("%" G_GUINT64_FORMAT " dirty file pages, nr_dirty=%"
 					G_GUINT64_FORMAT, dirty, m->nr_dirty);
-	for (uint32_t id = 1; !c.err && id <= m->nr_memcg; id++) {
-		/* each cgroup's file_dirty: its dirty page-cache pages */
-		uint64_t n = 0;
-		for (uint32_t pfn = 0; pfn < fr->nr; pfn++)
-			n += fr->f[pfn].kind == VM_FRAME_FILE && fr->f[pfn].memcg == id &&
-			     (fr->f[pfn].flags & VM_FRAME_DIRTY);
-		if (n != m->memcg[id]->nr_dirty)
+	for (uint32_t id = 1; !c.err && id <= m->nr_memcg; id++)
+		if (cg_dirty[id] != m->memcg[id]->nr_dirty)
 			c.err = g_strdup_printf("cgroup %s: %" G_GUINT64_FORMAT
 						" dirty file pages, nr_dirty=%" G_GUINT64_FORMAT,
-						m->memcg[id]->name, n, m->memcg[id]->nr_dirty);
-	}
+						m->memcg[id]->name, cg_dirty[id],
+						m->memcg[id]->nr_dirty);
+	g_free(cg_dirty);
 	for (uint32_t pfn = 0; !c.err && m->reclaim && pfn < fr->nr; pfn++)
 		if (fr->f[pfn].kind == VM_FRAME_ANON &&
 		    fr->f[pfn].list == VM_RECLAIM_NONE)
