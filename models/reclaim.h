@@ -40,12 +40,14 @@
  * folio_mark_accessed and leaves the accessed bit alone; for the others it
  * is vm_reclaim_access.
  *
- * Left out: memory cgroups, zones and nodes, the unevictable list (mlock),
- * batching (pagevecs, SWAP_CLUSTER_MAX), and the I/O itself (the caller's
- * business).  MGLRU is the policy mglru (reclaim-mglru.c).  Workingset
- * refault detection is the caller's (shadow entries in the page cache and
- * swap): vm_reclaim_shadow and vm_reclaim_refault below are the hooks a
- * policy gets its feedback through, and no caller makes them yet.
+ * One instance is one set of lists: the machine's, or a memory cgroup's
+ * (its lruvec: memcg.c).  Left out: zones and nodes, the unevictable list
+ * (mlock), batching (pagevecs, SWAP_CLUSTER_MAX), and the I/O itself (the
+ * caller's business).  MGLRU is the policy mglru (reclaim-mglru.c).
+ * Workingset refault detection is the caller's (shadow entries in the page
+ * cache and swap, models/workingset.c): vm_reclaim_shadow and
+ * vm_reclaim_refault below are the hooks a policy gets its feedback
+ * through.
  */
 #ifndef VM_RECLAIM_H
 #define VM_RECLAIM_H
