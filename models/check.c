@@ -109,7 +109,7 @@ static void check_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 		return;
 	if (*slot & VM_PTE_SWAP) {
 		uint64_t s = VM_PTE_PFN(*slot);
-		if (s >= c->m->nr_swap_slots)
+		if (s >= c->m->swap_hwm)   /* past the slots ever handed out */
 			c->err = g_strdup_printf("pid %u: swap entry past the swap area", c->p->pid);
 		else {
 			c->swaps[s]++;
@@ -206,7 +206,7 @@ static char *check_memcg(vm_machine_t *m)
 		listed[f->memcg] += f->list != VM_RECLAIM_NONE &&
 				    f->list != VM_RECLAIM_ASIDE;
 	}
-	for (uint32_t s = 0; !err && m->swap_memcg && s < m->nr_swap_slots; s++)
+	for (uint32_t s = 0; !err && m->swap_memcg && s < m->swap_hwm; s++)
 		swap[m->swap_memcg[s]]++;
 	for (uint32_t id = 1; !err && id < n; id++) {
 		const vm_memcg_t *cg = m->memcg[id];
@@ -313,7 +313,7 @@ char *vm_check_machine(vm_machine_t *m)
 {
 	vm_frames_t *fr = &m->frames;
 	check_ctx_t c = { .m = m, .maps = g_new0(uint32_t, fr->nr),
-			  .swaps = g_new0(uint32_t, m->nr_swap_slots + 1) };
+			  .swaps = g_new0(uint32_t, m->swap_hwm + 1) };
 	uint64_t tables = 0;
 	for (uint32_t i = 0; i < m->nr_procs && !c.err; i++) {
 		vm_proc_t *p = m->procs[i];
@@ -407,7 +407,7 @@ char *vm_check_machine(vm_machine_t *m)
 		    slot == VM_NIL)
 			c.err = g_strdup_printf("frame %u: anonymous page mapped by nobody", pfn);
 		if (!c.err && slot != VM_NIL &&
-		    (f->kind != VM_FRAME_ANON || slot >= m->nr_swap_slots ||
+		    (f->kind != VM_FRAME_ANON || slot >= m->swap_hwm ||
 		     m->swap_cache[slot] != pfn))
 			c.err = g_strdup_printf("frame %u: swap-cache slot %u does not point back",
 						pfn, slot);
@@ -418,7 +418,8 @@ char *vm_check_machine(vm_machine_t *m)
 						pfn, slot);
 	}
 	uint32_t used = 0, cached = 0;
-	for (uint32_t s = 0; !c.err && s < m->nr_swap_slots; s++) {
+	/* slots past swap_hwm were never handed out: nothing to check */
+	for (uint32_t s = 0; !c.err && s < m->swap_hwm; s++) {
 		if (m->swap_map[s] != c.swaps[s])
 			c.err = g_strdup_printf("swap slot %u: count %u but %u entries",
 						s, m->swap_map[s], c.swaps[s]);

@@ -45,6 +45,20 @@ static void *dup_array(const void *p, size_t n, size_t size)
 	return c;
 }
 
+/* A copy of the per-slot array @p of @n elements of which only the first
+ * @used were ever written (swap_hwm): the rest is left to the allocator's
+ * zeroed pages, so a snapshot costs the swap the trace used, not the size
+ * of the swap area. */
+static void *dup_prefix(const void *p, size_t n, size_t used, size_t size)
+{
+	if (!p)
+		return NULL;
+	void *c = g_malloc0(n ? n * size : 1);
+	if (used)
+		memcpy(c, p, used * size);
+	return c;
+}
+
 static vm_tlb_t *tlb_clone(const vm_tlb_t *t)
 {
 	if (!t)
@@ -94,7 +108,8 @@ static void memcg_clone(vm_machine_t *n, const vm_machine_t *m, uint32_t slots,
 	n->frames.cg_nr = dup_array(m->frames.cg_nr, m->frames.nr_cg,
 				    sizeof *m->frames.cg_nr);
 	n->swap_memcg = m->swap_memcg
-		? dup_array(m->swap_memcg, slots, sizeof *m->swap_memcg) : NULL;
+		? dup_prefix(m->swap_memcg, slots, m->swap_hwm, sizeof *m->swap_memcg)
+		: NULL;
 	n->memcg = g_new0(vm_memcg_t *, VM_MEMCG_MAX + 1);
 	for (uint32_t id = 1; id <= m->nr_memcg; id++) {
 		vm_memcg_t *c = g_new(vm_memcg_t, 1);
@@ -222,10 +237,12 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 		n->reclaim->folio_ctx = n;   /* the copy answers for its own files */
 	n->disk = disk_clone(m->disk);
 	uint32_t slots = m->nr_swap_slots ? m->nr_swap_slots : 1;
-	n->swap_map = dup_array(m->swap_map, slots, sizeof *m->swap_map);
-	n->swap_shadow = dup_array(m->swap_shadow, slots, sizeof *m->swap_shadow);
+	n->swap_map = dup_prefix(m->swap_map, slots, m->swap_hwm, sizeof *m->swap_map);
+	n->swap_shadow = dup_prefix(m->swap_shadow, slots, m->swap_hwm,
+				    sizeof *m->swap_shadow);
 	n->pageouts = dup_array(m->pageouts, m->po_cap, sizeof *m->pageouts);
-	n->swap_cache = dup_array(m->swap_cache, slots, sizeof *m->swap_cache);
+	n->swap_cache = dup_prefix(m->swap_cache, slots, m->swap_hwm,
+				   sizeof *m->swap_cache);
 	memcg_clone(n, m, slots, alloc);
 	n->ev.h = dup_array(m->ev.h, m->ev.cap, sizeof *m->ev.h);
 	/* scratch is no state: the clone gets buffers of its own, as large */
@@ -346,7 +363,7 @@ size_t vm_clone_footprint(const vm_machine_t *m)
 {
 	size_t b = sizeof *m;
 	b += (size_t)m->frames.nr * (sizeof(vm_frame_t) + sizeof(uint32_t));
-	b += (size_t)(m->nr_swap_slots ? m->nr_swap_slots : 1) * 2 * sizeof(uint32_t);
+	b += (size_t)m->swap_hwm * (2 * sizeof(uint32_t) + sizeof(uint64_t));
 	b += (size_t)m->pt.cap * sizeof(vm_pt_table_t);
 	for (uint32_t i = 0; i < m->pt.nr_tables; i++)
 		if (m->pt.tables[i].e)
@@ -593,8 +610,9 @@ char *vm_clone_digest(const vm_machine_t *m)
 	put(ck, m->nr_swap_slots);
 	put(ck, m->swap_used);
 	put(ck, m->swap_cursor);
+	put(ck, m->swap_hwm);
 	put(ck, m->nr_swapcache);
-	for (uint32_t s = 0; s < m->nr_swap_slots; s++) {
+	for (uint32_t s = 0; s < m->swap_hwm; s++) {
 		put(ck, m->swap_map[s]);
 		put(ck, m->swap_cache[s]);
 		put(ck, m->swap_shadow[s]);

@@ -206,6 +206,14 @@ typedef struct vm_machine {
 	uint64_t *swap_shadow;   /* per swap slot: the shadow entry its page's
 				  * eviction left (workingset.c), 0 if none */
 	uint32_t nr_swap_slots, swap_used, swap_cursor;
+	/* Slots [0, swap_hwm) have been set up; those beyond were never
+	 * handed out (swap_alloc takes them in order) and are read by nobody,
+	 * so a swap area of any size costs what the trace swaps, at setup and
+	 * in every snapshot.  A multiple of VM_SWAP_CHUNK (or nr_swap_slots),
+	 * so a readahead block around a slot in use lies inside it. */
+	uint32_t swap_hwm;
+#define VM_SWAP_CHUNK 1024u  /* slots set up at a time: 2^swap.cluster's
+			      * largest block (config.c allows 10) */
 	/* The swap cache (mm/swap_state.c): a page that has a slot and is in
 	 * memory.  A slot is in use while swap entries point at it or the
 	 * cache holds its page (Linux's SWAP_HAS_CACHE). */

@@ -49,11 +49,13 @@
 void vm_swap_init(vm_machine_t *m)
 {
 	m->nr_swap_slots = (uint32_t)(m->cfg.swap_size / m->cfg.page_size);
+	/* zeroed by the allocator (for a large area: pages the kernel maps
+	 * on first touch), and swap_cache set up a chunk at a time by
+	 * swap_alloc, so the slots the trace never uses cost nothing */
 	m->swap_map = g_new0(uint32_t, m->nr_swap_slots ? m->nr_swap_slots : 1);
 	m->swap_shadow = g_new0(uint64_t, m->nr_swap_slots ? m->nr_swap_slots : 1);
-	m->swap_cache = g_new(uint32_t, m->nr_swap_slots ? m->nr_swap_slots : 1);
-	for (uint32_t s = 0; s < m->nr_swap_slots; s++)
-		m->swap_cache[s] = VM_NIL;
+	m->swap_cache = g_new0(uint32_t, m->nr_swap_slots ? m->nr_swap_slots : 1);
+	m->swap_hwm = 0;
 	m->frame_slot = g_new(uint32_t, m->frames.nr);
 	for (uint32_t f = 0; f < m->frames.nr; f++)
 		m->frame_slot[f] = VM_NIL;
@@ -158,6 +160,16 @@ static uint32_t swap_alloc(vm_machine_t *m)
 		return SWAP_NONE;
 	for (uint32_t i = 0; i < m->nr_swap_slots; i++) {
 		uint32_t s = (m->swap_cursor + i) % m->nr_swap_slots;
+		if (s == m->swap_hwm) {
+			/* the first slot never handed out (the cursor never
+			 * passes swap_hwm, so the scan meets it before any
+			 * slot beyond): set up the next chunk */
+			uint32_t end = m->nr_swap_slots - s > VM_SWAP_CHUNK
+				? s + VM_SWAP_CHUNK : m->nr_swap_slots;
+			for (uint32_t t = s; t < end; t++)
+				m->swap_cache[t] = VM_NIL;
+			m->swap_hwm = end;
+		}
 		/* a slot without entries may still hold a cached page
 		 * (mapped again after swap-in): it is not free until the
 		 * page leaves the swap cache */

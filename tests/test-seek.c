@@ -494,6 +494,46 @@ START_TEST(test_clone)
 }
 END_TEST
 
+/* A swap area far larger than what the trace swaps: only the slots handed
+ * out are set up (swap_hwm, in whole chunks), a clone's estimated size
+ * follows them and not the area (each slot array would be 64 Mi entries
+ * here), and clones and images of the machine still digest as it does
+ * and pass the invariant checker. */
+START_TEST(test_clone_big_swap)
+{
+	static const char *const sets[] = { "memory=2M", "swap.size=256G", NULL };
+	vm_engine_t *e = vt_replay_engine("default", sets,
+					  "vmt 1\n"
+					  "1 mmap 0x100000 8M rw private anon\n"
+					  "1 w 0x100000 8M\n"
+					  "1 r 0x100000 8M\n"
+					  "1 expect pswpout>=2048\n",
+					  100000);
+	vm_machine_t *m = vm_engine_machine(e);
+	ck_assert_uint_eq(m->nr_swap_slots, (uint32_t)1 << 26);
+	ck_assert_uint_gt(m->swap_hwm, VM_SWAP_CHUNK);  /* a second chunk */
+	ck_assert_uint_eq(m->swap_hwm % VM_SWAP_CHUNK, 0);
+	ck_assert_uint_le(m->swap_hwm, 8 * VM_SWAP_CHUNK);
+	ck_assert_uint_lt(vm_clone_footprint(m), (size_t)16 << 20);
+	char *d0 = vm_clone_digest(m);
+	vm_machine_t *c = vm_clone_machine(m);
+	vm_clone_image_t *img = vm_clone_save(m);
+	vm_machine_t *l = vm_clone_load(img, NULL);
+	char *dc = vm_clone_digest(c), *dl = vm_clone_digest(l);
+	ck_assert_str_eq(d0, dc);
+	ck_assert_str_eq(d0, dl);
+	vt_check(c);
+	vt_check(l);
+	g_free(d0);
+	g_free(dc);
+	g_free(dl);
+	vm_machine_free(c);
+	vm_machine_free(l);
+	vm_clone_image_free(img);
+	vm_engine_free(e);
+}
+END_TEST
+
 /* Snapshots cost nothing unless asked for, and streams keep none. */
 START_TEST(test_off)
 {
@@ -557,6 +597,7 @@ int main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, test_generated, 0, G_N_ELEMENTS(gen_profiles));
 	tcase_add_loop_test(tc, test_clone, 0, 3);
+	tcase_add_test(tc, test_clone_big_swap);
 	tcase_add_test(tc, test_off);
 	suite_add_tcase(s, tc);
 	int rc = vt_run_suite(s);
