@@ -37,6 +37,10 @@ char *vm_format_duration(uint64_t ns);
 void vm_append_u64(GString *out, uint64_t v);
 void vm_append_u64_w(GString *out, uint64_t v, unsigned width);
 void vm_append_hex(GString *out, uint64_t v);
+/* Append "PID OP 0xADDR" (OP one character: an access's r, w or x), as
+ * vm_append_u64, a blank, @op, a blank and vm_append_hex would, in one
+ * write: the form of nearly every record explain narrates. */
+void vm_append_access(GString *out, uint64_t pid, char op, uint64_t addr);
 /* Append @n bytes at @s: inline when they fit, as they nearly always do
  * in a buffer reused line after line (g_string_append_len is a general
  * insert, about 25 instructions before the copy). */

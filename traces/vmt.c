@@ -1979,6 +1979,14 @@ vm_vmt_format(const vm_record_t *rec, GString *out)
 		g_string_append(out, vm_record_kind_name(rec->kind));
 		return;
 	}
+	if (rec->kind == VM_REC_ACCESS && rec->len == 1 &&
+	    (rec->acc == VM_ACC_R || rec->acc == VM_ACC_W || rec->acc == VM_ACC_X)) {
+		/* the common record, in one write (explain formats every
+		 * event's record); the same text as below */
+		vm_append_access(out, rec->pid, rec->acc == VM_ACC_R ? 'r'
+				 : rec->acc == VM_ACC_W ? 'w' : 'x', rec->addr);
+		return;
+	}
 	const vm_op_t *op = &vm_ops[rec->kind];
 
 	if (op->scope == VM_OP_EVENT) {
