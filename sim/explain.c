@@ -67,6 +67,7 @@ struct vm_explain {
 	unsigned nr_each;
 	GString *last_walk;       /* --each: the page table after its latest access */
 	gboolean header;          /* CSV: the header is out */
+	vm_narrate_memo_t memo;   /* the last event's number and time, as text */
 };
 
 /* Output is written in blocks of about this many bytes: explain writes a
@@ -549,7 +550,7 @@ static void explain_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 	GString *l = x->line;   /* appended to: written by the batch */
 	if (x->fmt == VM_FMT_TEXT) {
 		/* straight into the line: no copy, no allocation per event */
-		vm_narrate_step(l, e, st);
+		vm_narrate_step_memo(l, e, st, &x->memo);
 		g_string_append_c(l, '\n');
 		/* a one-page access is told in full on its own line; --each
 		 * adds its page-table entries */
@@ -562,7 +563,7 @@ static void explain_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 			csv_header(x);
 		GString *text = x->text;
 		g_string_truncate(text, 0);
-		vm_narrate_step(text, e, st);
+		vm_narrate_step_memo(text, e, st, &x->memo);
 		/* the text without its leading event number, a field of its own */
 		const char *t = text->str;
 		while (*t == ' ')

@@ -38,12 +38,19 @@ static gboolean half_rounds_up(uint64_t ns, double scale, uint64_t q)
 /* Inline: its callers' constants make the divisions multiplications and
  * the unit's copy a store. */
 static inline __attribute__((always_inline))
-void append_fixed(GString *out, uint64_t ns, uint64_t step, double scale,
-		  unsigned digits, const char *unit, size_t unit_len)
+uint64_t fixed_q(uint64_t ns, uint64_t step, double scale)
 {
 	uint64_t q = ns / step, r = ns % step, half = step / 2;
 	if (r > half || (r == half && half_rounds_up(ns, scale, q)))
 		q++;
+	return q;
+}
+
+static inline __attribute__((always_inline))
+void append_fixed(GString *out, uint64_t ns, uint64_t step, double scale,
+		  unsigned digits, const char *unit, size_t unit_len)
+{
+	uint64_t q = fixed_q(ns, step, scale);
 	uint64_t pow = digits == 2 ? 100 : 1000;
 	char b[48], *p = b + sizeof b - unit_len;
 	memcpy(p, unit, unit_len);
@@ -74,6 +81,69 @@ void vm_narrate_time(GString *out, uint64_t ns)
 		/* past ~11 days the double's error nears the digits printed:
 		 * leave it to printf */
 		g_string_append_printf(out, "%.3fs", ns / 1e9);
+	}
+}
+
+/* vm_narrate_time of @ns through @mm: the text again when @ns prints as
+ * the last did (the same scale and the same rounded digits: what
+ * vm_narrate_time writes is a function of those two). */
+static void narrate_time_memo(GString *out, uint64_t ns, vm_narrate_memo_t *mm)
+{
+	uint64_t q;
+	uint8_t scale;
+	if (ns < 1000)
+		q = ns, scale = 1;
+	else if (ns < 1000000)
+		q = fixed_q(ns, 10, 1e3), scale = 2;
+	else if (ns < 1000000000)
+		q = fixed_q(ns, 1000, 1e6), scale = 3;
+	else if (ns < VM_NARRATE_EXACT_NS)
+		q = fixed_q(ns, 1000000, 1e9), scale = 4;
+	else
+		q = ns, scale = 0;   /* printf's: not kept */
+	if (scale && scale == mm->t_scale && q == mm->t_q) {
+		vm_append_len(out, mm->t_text, mm->t_len);
+		return;
+	}
+	size_t at = out->len;
+	vm_narrate_time(out, ns);
+	size_t n = out->len - at;
+	mm->t_scale = n <= sizeof mm->t_text ? scale : 0;
+	mm->t_q = q;
+	mm->t_len = (uint8_t)n;
+	if (mm->t_scale)
+		memcpy(mm->t_text, out->str + at, n);
+}
+
+/* vm_append_u64_w(@out, @i, 5) through @mm: one more than the last
+ * number is the last text with its digits carried in place. */
+static void narrate_index_memo(GString *out, uint64_t i, vm_narrate_memo_t *mm)
+{
+	char *s = mm->index_text;
+	if (mm->index_len && i == mm->index + 1) {
+		int k = mm->index_len - 1;
+		while (k >= 0 && s[k] == '9')
+			s[k--] = '0';
+		if (k >= 0 && s[k] == ' ')
+			s[k] = '1';          /* a new leading digit in the padding */
+		else if (k >= 0)
+			s[k]++;
+		else
+			mm->index_len = 0;   /* 99999 to 100000: one more column */
+	} else {
+		mm->index_len = 0;
+	}
+	mm->index = i;
+	if (mm->index_len) {
+		vm_append_len(out, s, mm->index_len);
+		return;
+	}
+	size_t at = out->len;
+	vm_append_u64_w(out, i, 5);
+	size_t n = out->len - at;
+	if (n <= sizeof mm->index_text) {
+		memcpy(s, out->str + at, n);
+		mm->index_len = (uint8_t)n;
 	}
 }
 
@@ -521,13 +591,22 @@ static void kswapd_step(GString *out, vm_machine_t *m, const vm_step_t *st)
 
 void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 {
+	vm_narrate_step_memo(out, e, st, NULL);
+}
+
+void vm_narrate_step_memo(GString *out, vm_engine_t *e, const vm_step_t *st,
+			  vm_narrate_memo_t *memo)
+{
 	const vm_record_t *r = st->rec;
 	vm_machine_t *m = vm_engine_machine(e);
 	if (r->kind == VM_REC_KSWAPD) {
 		kswapd_step(out, m, st);
 		return;
 	}
-	vm_append_u64_w(out, st->index, 5);
+	if (memo)
+		narrate_index_memo(out, st->index, memo);
+	else
+		vm_append_u64_w(out, st->index, 5);
 	g_string_append_c(out, ' ');
 	if (r->kind == VM_REC_CRASH) {
 		VM_APPEND_LIT(out, "t=");
@@ -541,7 +620,10 @@ void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 		return;
 	}
 	VM_APPEND_LIT(out, "t=");
-	vm_narrate_time(out, st->start_ns);
+	if (memo)
+		narrate_time_memo(out, st->start_ns, memo);
+	else
+		vm_narrate_time(out, st->start_ns);
 	g_string_append_c(out, ' ');
 	vm_vmt_format(r, out);
 	if (r->kind == VM_REC_NOTE)

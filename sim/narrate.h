@@ -12,6 +12,22 @@
 
 /* One line (no newline) for event @st. */
 void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st);
+/* What vm_narrate_step_memo keeps from one event's line to the next: the
+ * event number's text (the next is usually one more: its last digit goes
+ * up) and the start time's (consecutive events usually start within the
+ * same printed hundredth of a microsecond or thousandth of a
+ * millisecond).  Owned by the caller, zeroed to start; the lines are
+ * those of vm_narrate_step, only cheaper (explain writes one per event). */
+typedef struct {
+	uint64_t index;          /* the last event number, as index_text */
+	uint64_t t_q;            /* the last start time, rounded to what it
+				  * prints, of scale t_scale, as t_text */
+	uint8_t index_len, t_scale, t_len;
+	char index_text[24];
+	char t_text[32];
+} vm_narrate_memo_t;
+void vm_narrate_step_memo(GString *out, vm_engine_t *e, const vm_step_t *st,
+			  vm_narrate_memo_t *memo);
 /* The reason for one access's outcome, e.g. "TLB miss; walk read 2
  * entries, PTE not present; anonymous read: mapped the shared zero page"
  * (without its cost, which the caller has in res->cost). */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sim/narrate.h"
+#include "sim/tour.h"
 #include "traces/units.h"
 #include "tests/testlib.h"
 
@@ -152,7 +153,87 @@ START_TEST(append_numbers)
 		ck_assert_uint_eq(g->len, strlen(want));
 		g_free(want);
 		g_string_free(g, TRUE);
+		/* hex (eight digits at a time) and an access's record, every
+		 * number of digits, against printf */
+		g = g_string_sized_new(1);
+		g_string_append(g, "pre ");
+		vm_append_hex(g, y);
+		uint64_t pid = i % 33 ? x >> (64 - i % 33) : 0;
+		char op = "rwx"[i % 3];
+		vm_append_access(g, pid, op, y ^ (x << (i % 7)));
+		want = g_strdup_printf("pre 0x%" G_GINT64_MODIFIER "x%" G_GUINT64_FORMAT
+				       " %c 0x%" G_GINT64_MODIFIER "x", y, pid, op,
+				       y ^ (x << (i % 7)));
+		ck_assert_str_eq(g->str, want);
+		ck_assert_uint_eq(g->len, strlen(want));
+		g_free(want);
+		g_string_free(g, TRUE);
 	}
+}
+END_TEST
+
+/* ---- vm_narrate_step_memo ------------------------------------------------ */
+
+typedef struct {
+	GString *plain, *memo;
+	vm_narrate_memo_t mm;
+	uint64_t compared;
+} memo_cmp_t;
+
+/* Every event's line written both ways must be the same; every 7th event
+ * is left out of the memo, as explain's filters leave events out. */
+static void memo_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
+{
+	memo_cmp_t *c = ctx;
+	g_string_truncate(c->plain, 0);
+	vm_narrate_step(c->plain, e, st);
+	if (st->index % 7 == 3)
+		return;
+	g_string_truncate(c->memo, 0);
+	vm_narrate_step_memo(c->memo, e, st, &c->mm);
+	ck_assert_str_eq(c->memo->str, c->plain->str);
+	c->compared++;
+}
+
+static uint64_t memo_replay(const char *name, const char *text)
+{
+	memo_cmp_t c = { g_string_new(NULL), g_string_new(NULL), { 0 }, 0 };
+	vm_engine_opts_t opts = { .ctx = &c, .on_step = memo_step };
+	GError *err = NULL;
+	vm_engine_t *e = vm_engine_open_memory(name, text, NULL, NULL, &opts, &err);
+	ck_assert_msg(e != NULL, "%s", err ? err->message : "?");
+	int rc;
+	while ((rc = vm_engine_step(e, &err)) > 0)
+		;
+	ck_assert_msg(rc == 0, "%s", err ? err->message : "?");
+	vm_engine_free(e);
+	g_string_free(c.plain, TRUE);
+	g_string_free(c.memo, TRUE);
+	return c.compared;
+}
+
+/* The memo's lines are vm_narrate_step's: across the event numbers'
+ * new columns (99999 to 100000), times in every scale (ns to s) and
+ * rounding boundaries, and every kind of event the tour has. */
+START_TEST(step_memo)
+{
+	ck_assert_uint_gt(memo_replay("tour.vmt", vm_tour_text), 20);
+	GString *t = g_string_new("vmt 1\n1 mmap 0x100000 4M rw private anon\n");
+	uint64_t x = 0x9e3779b97f4a7c15;
+	for (int i = 0; i < 100100; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (i % 4 == 0)   /* a random page: a fault, microseconds */
+			g_string_append_printf(t, "1 w 0x%" G_GINT64_MODIFIER "x\n",
+					       0x100000 + (x % 1024) * 4096);
+		else              /* a hit, a nanosecond */
+			g_string_append_printf(t, "1 r 0x%x\n", 0x100000 + (i % 4096) * 64);
+		if (i == 50000)
+			g_string_append(t, "1 sleep 999ms\n");
+	}
+	ck_assert_uint_gt(memo_replay("gen.vmt", t->str), 85000);
+	g_string_free(t, TRUE);
 }
 END_TEST
 
@@ -166,6 +247,7 @@ static Suite *narrate_suite(void)
 	tcase_add_loop_test(tc, time_halves, 0, G_N_ELEMENTS(halves));
 	tcase_add_test(tc, time_edges_and_random);
 	tcase_add_test(tc, append_numbers);
+	tcase_add_test(tc, step_memo);
 	suite_add_tcase(s, tc);
 	return s;
 }
