@@ -303,6 +303,9 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 {
 	gboolean got = FALSE;
 	GError *err = NULL;
+	/* every read goes into e->rec, which only read_event writes besides
+	 * (and says so): the reader may write only what changes */
+	vm_vmt_keep_record(e->rd, &e->rec);
 	while ((got = vm_vmt_next(e->rd, &e->rec, &err))) {
 		if (!is_header(e->rec.kind))
 			break;
@@ -886,6 +889,7 @@ static gboolean read_event(vm_engine_t *e, GError **error)
 		/* `rec` holds the reader's record (borrowed strings, not to
 		 * be freed); it borrows the copy's until the next read. */
 		e->rec = e->first;
+		vm_vmt_keep_record(e->rd, &e->rec);   /* written here */
 		e->have_first = FALSE;
 		e->first_lent = TRUE;
 		return TRUE;

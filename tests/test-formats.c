@@ -13,6 +13,8 @@
  *   - marks across the 1 MiB blocks of a 3 MiB .vmtb, and rewinding;
  *   - the check pass's skimming read leaves out only what a check cannot
  *     fail, and fails where a full read fails;
+ *   - a record kept across the calls (vm_vmt_keep_record) reads as a
+ *     fresh one;
  *   - Lackey: good lines give the expected trace (page deduplication,
  *     implicit mappings, system calls), malformed lines an error
  *     "FILE:LINE:COL: ... 'TOKEN'".
@@ -635,6 +637,164 @@ START_TEST(skim_leaves_out_only_what_a_check_cannot_fail)
 END_TEST
 
 
+/* Every field of @a and @b the same (strings and checks by content). */
+static gboolean
+same_record(const vm_record_t *a, const vm_record_t *b)
+{
+	if (a->kind != b->kind || a->pid != b->pid || a->line != b->line ||
+	    a->acc != b->acc || a->addr != b->addr || a->len != b->len ||
+	    a->count != b->count || a->seed != b->seed ||
+	    a->stride != b->stride || a->off != b->off || a->ns != b->ns ||
+	    a->fd != b->fd || a->child != b->child || a->prot != b->prot ||
+	    a->flags != b->flags || a->arg != b->arg ||
+	    g_strcmp0(a->name, b->name) != 0 ||
+	    g_strcmp0(a->value, b->value) != 0 ||
+	    a->expect_pid != b->expect_pid ||
+	    g_strcmp0(a->expect_file, b->expect_file) != 0 ||
+	    a->nr_checks != b->nr_checks ||
+	    (a->checks == NULL) != (b->checks == NULL) ||
+	    memcmp(a->cols, b->cols, sizeof a->cols) != 0)
+		return FALSE;
+	for (uint32_t i = 0; i < a->nr_checks; i++)
+		if (g_strcmp0(a->checks[i].key, b->checks[i].key) != 0 ||
+		    g_strcmp0(a->checks[i].value, b->checks[i].value) != 0 ||
+		    a->checks[i].cmp != b->checks[i].cmp ||
+		    a->checks[i].col != b->checks[i].col)
+			return FALSE;
+	return TRUE;
+}
+
+/*
+ * vm_vmt_keep_record (the engine's promise: one record, left alone between
+ * calls, into which a .vmtb reader writes only what changed): the records
+ * read into a kept record are those read into a fresh one, filled with
+ * garbage before every call, on a .vmtb of more than 2 MiB (runs of
+ * one-page accesses straddling the 1 MiB blocks, steps of 1 to 5 varint
+ * bytes, pid changes, sizes, other records, a fork), through marks and
+ * restores, a skimming pass and a rewind, a record written by the caller
+ * who then says so (as the engine does when it lends a saved record), and
+ * another record passed in between.
+ */
+START_TEST(kept_record_same)
+{
+	GString *t = g_string_new("vmt 1\nfile a size=1M\n1 mmap 0x10000 1G rw private anon\n");
+	uint64_t s = 11;
+
+	while (t->len < (10u << 20)) {
+		uint64_t x = vm_splitmix64(&s);
+		uint64_t a = 0x10000 + x % (1u << 30);
+		unsigned pid = 1 + (unsigned)(x >> 40) % 3;
+
+		switch ((x >> 32) % 16) {
+		case 0:
+			g_string_append_printf(t, "1 munmap 0x%" G_GINT64_MODIFIER "x 4K\n",
+					       a & ~(uint64_t)0xfff);
+			break;
+		case 1:
+			g_string_append_printf(t, "%u w 0x%" G_GINT64_MODIFIER "x 8\n", pid, a);
+			break;
+		case 2:
+			g_string_append_printf(t, "%u note n%u\n", pid, (unsigned)x & 0xff);
+			break;
+		default:
+			/* a run of one-page accesses of one process, steps of
+			 * 0 to 2^30 bytes */
+			for (unsigned k = (unsigned)((x >> 48) % ((x & 1) ? 3000 : 5)); k-- > 0;) {
+				g_string_append_printf(t, "%u %c 0x%" G_GINT64_MODIFIER "x\n",
+						       pid, "rwx"[k % 3], a);
+				a += (k % 5 == 0) ? (x >> (k % 31)) % (1u << 30) : 64 * (k % 9);
+			}
+		}
+	}
+	g_string_append(t, "1 r 0x10000\n1 fork 4\n4 r 0x10000\n4 r 0x10040\n4 exit\n1 r 0x10040\n");
+	char *bin = convert_text(t->str, TRUE);
+	GError *ek = NULL, *ef = NULL;
+	vm_vmt_reader_t *rk = vm_vmt_open(bin, &ek), *rf = vm_vmt_open(bin, &ef);
+	vm_record_t kept, fresh, other;
+	GArray *marks = g_array_new(FALSE, FALSE, sizeof(vm_vmt_mark_t));
+	guint n = 0, bad = 0;
+
+	ck_assert_ptr_nonnull(rk);
+	ck_assert_ptr_nonnull(rf);
+	memset(&kept, 0xa5, sizeof kept);
+	vm_vmt_keep_record(rk, &kept);
+	for (int pass = 0; pass < 3; pass++) {
+		/* pass 1 skims first, as the check pass does, then rewinds */
+		if (pass == 1) {
+			vm_vmt_set_skim(rk, TRUE);
+			while (vm_vmt_next(rk, &kept, &ek))
+				;
+			ck_assert_ptr_null(ek);
+			ck_assert(vm_vmt_rewind(rk, &ek));
+		}
+		for (;;) {
+			gboolean gk, gf;
+
+			if (n % 100003 == 50000) {
+				vm_vmt_mark_t m[2];
+
+				vm_vmt_mark(rk, &m[0]);
+				vm_vmt_mark(rf, &m[1]);
+				g_array_append_vals(marks, m, 2);
+			}
+			if (n % 77777 == 1000) {
+				/* the caller writes to the kept record, and says so */
+				memset(&kept, 0x5a, sizeof kept);
+				vm_vmt_keep_record(rk, &kept);
+			}
+			if (n % 65537 == 2000) {
+				/* another record in between: written whole */
+				memset(&other, 0x3c, sizeof other);
+				gk = vm_vmt_next(rk, &other, &ek);
+				gf = vm_vmt_next(rf, &fresh, &ef);
+				if (gk != gf || (gk && !same_record(&other, &fresh)))
+					bad++;
+				n++;
+				if (!gk)
+					break;
+			}
+			memset(&fresh, n & 1 ? 0xa5 : 0x5a, sizeof fresh);
+			gk = vm_vmt_next(rk, &kept, &ek);
+			gf = vm_vmt_next(rf, &fresh, &ef);
+			if (gk != gf || (gk && !same_record(&kept, &fresh)))
+				bad++;
+			if (!gk)
+				break;
+			n++;
+		}
+		ck_assert_ptr_null(ek);
+		ck_assert_ptr_null(ef);
+		ck_assert_msg(bad == 0, "pass %d: %u records differ", pass, bad);
+		/* back to each mark, the last first, and on a little way */
+		for (guint i = marks->len; i >= 2; i -= 2) {
+			ck_assert(vm_vmt_restore(rk, &g_array_index(marks, vm_vmt_mark_t, i - 2), &ek));
+			ck_assert(vm_vmt_restore(rf, &g_array_index(marks, vm_vmt_mark_t, i - 1), &ef));
+			for (int k = 0; k < 5000; k++) {
+				gboolean gk = vm_vmt_next(rk, &kept, &ek);
+				gboolean gf = vm_vmt_next(rf, &fresh, &ef);
+
+				if (gk != gf || (gk && !same_record(&kept, &fresh)))
+					bad++;
+				if (!gk)
+					break;
+			}
+		}
+		ck_assert_msg(bad == 0, "pass %d, after a restore: %u records differ",
+			      pass, bad);
+		g_array_set_size(marks, 0);
+		ck_assert(vm_vmt_rewind(rk, &ek));
+		ck_assert(vm_vmt_rewind(rf, &ef));
+		n = 0;
+	}
+	vm_vmt_close(rk);
+	vm_vmt_close(rf);
+	g_unlink(bin);
+	g_free(bin);
+	g_string_free(t, TRUE);
+	g_array_free(marks, TRUE);
+}
+END_TEST
+
 /* --- Lackey ----------------------------------------------------------------- */
 
 /* Import @log (one process); the trace text, or NULL with *error. */
@@ -932,6 +1092,7 @@ formats_suite(void)
 	tcase_add_test(tc, vmtb_marks);
 	tcase_add_test(tc, skim_leaves_out_only_what_a_check_cannot_fail);
 	tcase_add_test(tc, short_access16_same);
+	tcase_add_test(tc, kept_record_same);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lackey");
 	tcase_add_test(tc, lackey_good);

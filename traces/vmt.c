@@ -125,6 +125,16 @@ struct vm_vmt_reader {
 	gboolean skim;          /* vm_vmt_set_skim: a check pass only */
 	gboolean after_access;  /* the last record was an access */
 	uint32_t skim_pid;      /* text: its pid, for the skim */
+	vm_record_t *kept;      /* vm_vmt_keep_record's: the caller's record,
+				 * passed to every call and left alone between */
+	vm_record_t *hot;       /* @kept when it holds, in full, a short-form
+				 * .vmtb access that vm_vmt_next's hot path
+				 * read (a file reader, no skim): the next one
+				 * of the same process writes only acc, addr
+				 * and line; NULL whenever anything else wrote
+				 * or may have written it, or the codec's
+				 * state moved otherwise (next_slow, rewind,
+				 * restore, skim) */
 
 	char *arena;            /* this record's strings */
 	size_t arena_used;
@@ -1036,6 +1046,9 @@ next_binary(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 			if (G_LIKELY(n > 0)) {
 				bin_skip(r, (size_t)n);
 				r->after_access = TRUE;
+				/* written in full: the next may be hot */
+				if (rec == r->kept && r->fd >= 0 && !r->skim)
+					r->hot = rec;
 				return TRUE;
 			}
 		}
@@ -1530,6 +1543,7 @@ static __attribute__((noinline)) gboolean
 next_slow(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 {
 	r->arena_used = 0;
+	r->hot = NULL;
 	if (G_UNLIKELY(!r->sniffed) && r->fd >= 0 && !sniff_first(r, error)) {
 		r->eof = TRUE;          /* later calls see the end */
 		r->pos = r->end;
@@ -1544,10 +1558,12 @@ next_slow(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 	return got;
 }
 
-gboolean
-vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
+/* vm_vmt_next but for a .vmtb's short access into a kept record (its
+ * hot path): everything else, out of line, so that the hot path saves no
+ * registers. */
+static __attribute__((noinline)) gboolean
+next_any(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 {
-	g_return_val_if_fail(r != NULL && rec != NULL, FALSE);
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
 	/* The run's common record first, in a function small enough to save
@@ -1563,7 +1579,9 @@ vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 		return TRUE;
 	}
 	/* And a .vmtb's: next_binary would neither refill (a whole record
-	 * fits in what is left) nor skim, and decode it hot. */
+	 * fits in what is left) nor skim, and decode it hot; the caller's
+	 * kept record then holds a short access in full, and the next one
+	 * can take vm_vmt_next's own hot path. */
 	if (r->binary && r->fd >= 0 && !r->skim &&
 	    r->end - r->pos >= VM_VMTB_MAX_REC) {
 		long n = vm_vmtb_decode_hot((const uint8_t *)r->buf + r->pos,
@@ -1572,10 +1590,32 @@ vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 			r->arena_used = 0;
 			r->pos += (size_t)n;
 			r->after_access = TRUE;
+			r->hot = rec == r->kept ? rec : NULL;
 			return TRUE;
 		}
 	}
 	return next_slow(r, rec, error);
+}
+
+gboolean
+vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
+{
+	g_return_val_if_fail(r != NULL && rec != NULL, FALSE);
+
+	/* A .vmtb's run of short accesses into a kept record: the codec's
+	 * step, and the three fields that change (r->hot says the rest
+	 * holds; whatever could change it cleared r->hot).  next_binary
+	 * would neither refill (a whole record fits in what is left) nor
+	 * skim (r->hot is NULL then). */
+	if (rec == r->hot && r->end - r->pos >= VM_VMTB_MAX_REC) {
+		long n = vm_vmtb_decode_again((const uint8_t *)r->buf + r->pos,
+					      &r->bst, rec);
+		if (G_LIKELY(n > 0)) {
+			r->pos += (size_t)n;
+			return TRUE;
+		}
+	}
+	return next_any(r, rec, error);
 }
 
 static vm_vmt_reader_t *
@@ -1703,6 +1743,7 @@ vm_vmt_rewind(vm_vmt_reader_t *r, GError **error)
 	r->read_off = r->data_start;
 	memset(&r->bst, 0, sizeof(r->bst));
 	r->skim = r->after_access = FALSE;
+	r->hot = NULL;
 	r->added_nl = FALSE;
 	r->line = 0;
 	r->state = ST_START;
@@ -1756,6 +1797,7 @@ vm_vmt_restore(vm_vmt_reader_t *r, const vm_vmt_mark_t *m, GError **error)
 	r->line = m->line;
 	r->state = (vmt_state_t)m->state;
 	r->arena_used = 0;
+	r->hot = NULL;
 	forget_nul(r);
 	if (r->binary) {
 		r->line = 0;
@@ -1784,6 +1826,15 @@ vm_vmt_set_skim(vm_vmt_reader_t *r, gboolean skim)
 {
 	g_return_if_fail(r != NULL);
 	r->skim = skim;
+	r->hot = NULL;
+}
+
+void
+vm_vmt_keep_record(vm_vmt_reader_t *r, vm_record_t *rec)
+{
+	g_return_if_fail(r != NULL);
+	r->kept = rec;
+	r->hot = NULL;
 }
 
 gboolean

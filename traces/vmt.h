@@ -36,6 +36,20 @@ vm_vmt_reader_t *vm_vmt_open_memory(const char *name, const char *text,
  */
 gboolean vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error);
 /*
+ * The caller's promise that lets a reader write less: @rec (NULL: no
+ * promise) is the record passed to every vm_vmt_next call from now on, and
+ * between two calls nobody writes to it.  A .vmtb reader then fills a
+ * one-page access that follows another of the same process by writing
+ * only what differs (the kind of access, the address, the line: see
+ * vm_vmtb_decode_again), where otherwise it writes every field of every
+ * record.  A caller that must write to @rec after all (the engine lends
+ * it a saved record) calls this again, which drops what the reader knew;
+ * so does passing another record, or a rewind, a restore or a skim.
+ * The records read are the same with the promise and without it
+ * (tests/test-formats.c, the vmtb fuzz harness).
+ */
+void vm_vmt_keep_record(vm_vmt_reader_t *r, vm_record_t *rec);
+/*
  * A pass that only checks the records (sim/tracecheck.c) may be spared the
  * ones it cannot learn from: with @skim a reader leaves out one-page
  * accesses that follow an access of the same process, most of a recorded

@@ -116,12 +116,43 @@ vm_vmtb_short_access(const uint8_t *p, const uint8_t *end, vm_vmtb_state_t *st)
 }
 
 /*
+ * The varint of a short-form access at @p (its tag at @p[0], 5 bytes
+ * readable), when it has at most 4 bytes (28 bits: the sequential and the
+ * random accesses of a trace): its value in *@d and the record's length
+ * (2 to 5), read byte by byte without a loop; 0 for a longer one.
+ */
+static inline __attribute__((always_inline)) size_t
+vm_vmtb_short_step4(const uint8_t *p, uint64_t *d)
+{
+	uint64_t v = p[1];
+
+	if (v < 0x80) {
+		*d = v;
+		return 2;
+	}
+	if (p[2] < 0x80) {
+		*d = (v & 0x7f) | (uint64_t)p[2] << 7;
+		return 3;
+	}
+	if (p[3] < 0x80) {
+		*d = (v & 0x7f) | (uint64_t)(p[2] & 0x7f) << 7 |
+		     (uint64_t)p[3] << 14;
+		return 4;
+	}
+	if (p[4] < 0x80) {
+		*d = (v & 0x7f) | (uint64_t)(p[2] & 0x7f) << 7 |
+		     (uint64_t)(p[3] & 0x7f) << 14 | (uint64_t)p[4] << 21;
+		return 5;
+	}
+	return 0;
+}
+
+/*
  * vm_vmtb_short_access with 16 bytes readable at @p (so no test of the
- * end): steps of up to 4 varint bytes (28 bits: the sequential and the
- * random accesses of a trace) are read byte by byte without a loop, longer
+ * end): steps of up to 4 varint bytes by vm_vmtb_short_step4, longer
  * ones by vm_vmtb_short_access itself.  The same bytes, the same result.
  */
-static inline size_t
+static inline __attribute__((always_inline)) size_t
 vm_vmtb_short_access16(const uint8_t *p, vm_vmtb_state_t *st)
 {
 	uint64_t d;
@@ -129,23 +160,8 @@ vm_vmtb_short_access16(const uint8_t *p, vm_vmtb_state_t *st)
 
 	if (*p > 2)
 		return 0;
-	d = p[1];
-	if (d < 0x80) {
-		n = 2;
-	} else if (p[2] < 0x80) {
-		d = (d & 0x7f) | (uint64_t)p[2] << 7;
-		n = 3;
-	} else if (p[3] < 0x80) {
-		d = (d & 0x7f) | (uint64_t)(p[2] & 0x7f) << 7 |
-		    (uint64_t)p[3] << 14;
-		n = 4;
-	} else if (p[4] < 0x80) {
-		d = (d & 0x7f) | (uint64_t)(p[2] & 0x7f) << 7 |
-		    (uint64_t)(p[3] & 0x7f) << 14 | (uint64_t)p[4] << 21;
-		n = 5;
-	} else {
+	if ((n = vm_vmtb_short_step4(p, &d)) == 0)
 		return vm_vmtb_short_access(p, p + 16, st);
-	}
 	st->prev_addr[*p] += (uint64_t)vm_vmtb_unzigzag(d);
 	st->nr++;
 	return n;
@@ -174,6 +190,35 @@ vm_vmtb_decode_hot(const uint8_t *p, vm_vmtb_state_t *st, vm_record_t *rec)
 	st->events = 1;
 	rec->line = st->nr + 1;
 	vm_vmtb_access_cols(rec);
+	return (long)n;
+}
+
+/*
+ * vm_vmtb_decode_hot into a record that holds, in full, the short-form
+ * access decoded before it (by vm_vmtb_decode_hot, and nothing written to
+ * @rec or moved in @st since but by this function): the kind of access,
+ * the address and the line are all that can differ, the rest (the pid,
+ * which only a record in another form changes, the size, the columns,
+ * the fields every access leaves blank) holds.  The same bytes, @st and
+ * record as vm_vmtb_decode_hot; 0, having changed nothing, for anything
+ * but a short-form access whose step has at most 4 bytes.
+ */
+static inline __attribute__((always_inline)) long
+vm_vmtb_decode_again(const uint8_t *p, vm_vmtb_state_t *st, vm_record_t *rec)
+{
+	unsigned tag = *p;
+	uint64_t d, a;
+	size_t n;
+
+	/* a step of more than 4 bytes is left to vm_vmtb_decode_hot: its
+	 * loop would cost this function registers to save */
+	if (tag > 2 || (n = vm_vmtb_short_step4(p, &d)) == 0)
+		return 0;
+	a = st->prev_addr[tag] + (uint64_t)vm_vmtb_unzigzag(d);
+	st->prev_addr[tag] = a;
+	rec->acc = (vm_acc_t)tag;
+	rec->addr = a;
+	rec->line = ++st->nr + 1;
 	return (long)n;
 }
 
