@@ -421,9 +421,14 @@ vm_vmtb_skim(const uint8_t *p, size_t avail, vm_vmtb_state_t *st)
 	const uint8_t *q = p, *end = p + avail;
 	size_t n;
 
-	/* without the end's tests while 16 bytes are left, then with them */
-	while (end - q >= 16 && (n = vm_vmtb_short_access16(q, st)) > 0)
-		q += n;
+	/* without the end's tests while 16 bytes are left (q up to @lim),
+	 * then with them */
+	if (avail >= 16) {
+		const uint8_t *lim = end - 16;
+
+		while (q <= lim && (n = vm_vmtb_short_access16(q, st)) > 0)
+			q += n;
+	}
 	while ((n = vm_vmtb_short_access(q, end, st)) > 0)
 		q += n;
 	return (size_t)(q - p);
