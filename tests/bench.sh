@@ -26,6 +26,14 @@
 #       alone, without the opening's index pass)               goal <= 3x run
 #   and, for comparison with earlier figures: tlb.l2.entries=0 and the
 #   default reclaim policy at memory=32M, swap.size=64M.
+# The TLB-friendly trace (gen-bench --seq: BENCH_N sequential accesses,
+# one every 64 bytes over the same 64 MiB, ~10% stores; 63 in 64 hit the
+# TLB) replayed as (a) and (b), against the bare replayer on its .vmt:
+#   (a) TLB-friendly .vmt                                   goal <= 1.5x
+#   (b) TLB-friendly .vmtb                              goal .vmt/.vmtb >= 2
+# And the readers alone (tests/bench/readers: the check pass's skim and
+# the run pass's read of every record, no simulation), on the four files:
+# what each format costs to read, and .vmt/.vmtb for reading alone.
 # Then the cost curve: for FRAMES from 128 to 4M (x4 each step, and 4M), a
 # trace of BENCH_CURVE_N (default 2,000,000) accesses of random pages, half
 # stores, over a mapping of twice the memory (gen-bench --random), replayed
@@ -54,6 +62,7 @@ GEN=$BUILDDIR/tests/gen-bench
 BARE=$BUILDDIR/tests/bench/bare
 CPU=$BUILDDIR/tests/bench/cpu
 TUIRUN=$BUILDDIR/tests/bench/tui-run
+READERS=$BUILDDIR/tests/bench/readers
 N=${BENCH_N:-10000000}
 REPEAT=${BENCH_REPEAT:-3}
 CURVE=${BENCH_CURVE:-1}
@@ -61,13 +70,15 @@ CURVE_N=${BENCH_CURVE_N:-2000000}
 OUT=$BUILDDIR/bench-out
 TRACE=$OUT/bench-$N.vmt
 TRACEB=$OUT/bench-$N.vmtb
+SEQ=$OUT/bench-seq-$N.vmt
+SEQB=$OUT/bench-seq-$N.vmtb
 
 die() {
 	echo "bench: $*" >&2
 	exit 1
 }
 
-for p in "$VMSCOPE" "$GEN" "$BARE" "$CPU" "$TUIRUN"; do
+for p in "$VMSCOPE" "$GEN" "$BARE" "$CPU" "$TUIRUN" "$READERS"; do
 	[ -x "$p" ] || die "$p is not built (run make bench)"
 done
 for v in "$N" "$REPEAT" "$CURVE_N"; do
@@ -92,11 +103,17 @@ gen() {
 	fi
 }
 
+# tobin TRACE TRACEB: convert TRACE to TRACEB unless it is up to date.
+tobin() {
+	# shellcheck disable=SC3013
+	if [ ! -f "$2" ] || [ "$1" -nt "$2" ] || [ "$VMSCOPE" -nt "$2" ]; then
+		"$VMSCOPE" convert "$1" "$2" || die "converting $1 to .vmtb failed"
+	fi
+}
 gen "$TRACE" -n "$N"
-# shellcheck disable=SC3013
-if [ ! -f "$TRACEB" ] || [ "$TRACE" -nt "$TRACEB" ] || [ "$VMSCOPE" -nt "$TRACEB" ]; then
-	"$VMSCOPE" convert "$TRACE" "$TRACEB" || die "converting $TRACE to .vmtb failed"
-fi
+tobin "$TRACE" "$TRACEB"
+gen "$SEQ" -n "$N" --seq
+tobin "$SEQ" "$SEQB"
 
 # timed CMD...: run CMD (stdout to $stdout, else /dev/null; stderr to
 # $TMP/err); sets $cpu (seconds), $rss_kb and $status.
@@ -126,29 +143,31 @@ fail() {
 	: >"$TMP/failed"
 }
 
-# The cases: NAME|FRAMES for bare|vmscope arguments (the trace is appended
-# unless the arguments name it).  Case names are shell-variable-safe.
+# The cases: NAME|FRAMES for bare|the .vmt bare reads|vmscope arguments.
+# Case names are shell-variable-safe.
 MEM8="-s memory=8M -s swap.size=1G -s reclaim.policy=lru"
 cases="
-a_vmt|262144|run -q -p default -s memory=1G $TRACE
-b_vmtb|262144|run -q -p default -s memory=1G $TRACEB
-c_reclaim|2048|run -q -p default $MEM8 $TRACE
-d_explain|262144|explain -p default -s memory=1G $TRACE
-d_timeline|262144|run -q -p default -s memory=1G --timeline=$TMP/timeline.json $TRACE
-x_nol2|262144|run -q -p default -s memory=1G -s tlb.l2.entries=0 $TRACE
-x_lru2q|8192|run -q -p default -s memory=32M -s swap.size=64M $TRACE
+a_vmt|262144|$TRACE|run -q -p default -s memory=1G $TRACE
+b_vmtb|262144|$TRACE|run -q -p default -s memory=1G $TRACEB
+c_reclaim|2048|$TRACE|run -q -p default $MEM8 $TRACE
+d_explain|262144|$TRACE|explain -p default -s memory=1G $TRACE
+d_timeline|262144|$TRACE|run -q -p default -s memory=1G --timeline=$TMP/timeline.json $TRACE
+x_nol2|262144|$TRACE|run -q -p default -s memory=1G -s tlb.l2.entries=0 $TRACE
+x_lru2q|8192|$TRACE|run -q -p default -s memory=32M -s swap.size=64M $TRACE
+s_vmt|262144|$SEQ|run -q -p default -s memory=1G $SEQ
+s_vmtb|262144|$SEQ|run -q -p default -s memory=1G $SEQB
 "
 
-# Warm the page cache with both files, then alternate.
-cat "$TRACE" "$TRACEB" >/dev/null
+# Warm the page cache with the files, then alternate.
+cat "$TRACE" "$TRACEB" "$SEQ" "$SEQB" >/dev/null
 i=0
 while [ "$i" -lt "$REPEAT" ]; do
 	i=$((i + 1))
 	echo "bench: round $i of $REPEAT" >&2
-	echo "$cases" | while IFS='|' read -r name frames args; do
+	echo "$cases" | while IFS='|' read -r name frames btrace args; do
 		[ -n "$name" ] || continue
-		timed "$BARE" -f "$frames" "$TRACE"
-		[ "$status" = 0 ] || { fail "bare -f $frames $TRACE: exit status $status"; continue; }
+		timed "$BARE" -f "$frames" "$btrace"
+		[ "$status" = 0 ] || { fail "bare -f $frames $btrace: exit status $status"; continue; }
 		echo "$name bare $cpu $rss_kb"
 		# shellcheck disable=SC2086 # the arguments are words
 		timed "$VMSCOPE" $args
@@ -163,6 +182,16 @@ while [ "$i" -lt "$REPEAT" ]; do
 		echo "d_tui vmscope $(awk '{ print $2 }' "$TMP/tui") $rss_kb"
 	else
 		fail "tui-run $TRACE memory=1G: exit status $status"
+	fi
+	# the readers alone: "FILE check S run S records N" for each file
+	stdout=$TMP/readers
+	timed "$READERS" "$TRACE" "$TRACEB" "$SEQ" "$SEQB"
+	stdout=/dev/null
+	if [ "$status" = 0 ]; then
+		awk '{ print "r_" $1, "check", $3; print "r_" $1, "run", $5;
+			print "r_" $1, "records", $7 }' "$TMP/readers"
+	else
+		fail "readers: exit status $status"
 	fi
 done >"$TMP/times"
 
@@ -210,25 +239,57 @@ row "(d) run --timeline" d_timeline "<= 3x run: $(ratio "$(min d_timeline vmscop
 row "(d) TUI r (run to a breakpoint)" d_tui "<= 3x run: $(ratio "$(min d_tui vmscope)" "$(min a_vmt vmscope)")"
 row "tlb.l2.entries=0" x_nol2 ""
 row "memory=32M swap=64M (lru2q)" x_lru2q ""
+echo
+echo "TLB-friendly: $(basename "$SEQ") (gen-bench --seq: every access sequential, 64-byte steps)"
+row "(a) TLB-friendly .vmt" s_vmt "<= 1.5x"
+row "(b) TLB-friendly .vmtb" s_vmtb ".vmt/.vmtb >= 2x: $(ratio "$(min s_vmt vmscope)" "$(min s_vmtb vmscope)")"
+
+# The readers alone.
+echo
+echo "readers alone (tests/bench/readers: the check pass's skim, then the run's read"
+echo "of every record, no simulation), CPU s, best of $REPEAT for each pass:"
+rfmt='%-34s %8s %8s %8s %9s  %s\n'
+# shellcheck disable=SC2059
+printf "$rfmt" "trace" "check s" "run s" "total s" "ns/record" ".vmt/.vmtb (total)"
+reader_total() {
+	awk -v c="$(min "r_$1" check)" -v r="$(min "r_$1" run)" \
+		'BEGIN { if (c != "-" && r != "-") printf "%.6f", c + r; else print "-" }'
+}
+reader_row() {
+	label=$1 file=$2 text=$3
+	tot=$(reader_total "$file")
+	recs=$(awk -v n="r_$file" '$1 == n && $2 == "records" { print $3; exit }' "$TMP/times")
+	goal=""
+	[ -n "$text" ] && goal=$(ratio "$(reader_total "$text")" "$tot")
+	# shellcheck disable=SC2059
+	printf "$rfmt" "$label" "$(min "r_$file" check)" "$(min "r_$file" run)" "$tot" \
+		"$(awk -v t="$tot" -v n="$recs" 'BEGIN { if (t != "-" && n > 0) printf "%.1f", t * 1e9 / n; else print "-" }')" \
+		"$goal"
+}
+reader_row "mixed .vmt" "$TRACE" ""
+reader_row "mixed .vmtb" "$TRACEB" "$TRACE"
+reader_row "TLB-friendly .vmt" "$SEQ" ""
+reader_row "TLB-friendly .vmtb" "$SEQB" "$SEQ"
 
 # What the simulator saw, to tell the cases apart (untimed).
 echo
 echo "simulated (run -f csv) and the bare replayer's misses:"
 sim() {
-	label=$1 frames=$2
-	shift 2
-	"$VMSCOPE" run -f csv "$@" "$TRACE" >"$TMP/csv" 2>/dev/null
+	label=$1 frames=$2 strace=$3
+	shift 3
+	"$VMSCOPE" run -f csv "$@" "$strace" >"$TMP/csv" 2>/dev/null
 	s=$(awk -F, '$1 == "global" && ($3 == "tlb_l2_hits" || $3 == "walks" ||
 		$3 == "pgfault" || $3 == "pgmajfault" || $3 == "pswpout") {
 		printf "%s%s=%s", sep, $3, $4; sep = " " }' "$TMP/csv")
-	m=$("$BARE" -f "$frames" "$TRACE" | awk '{ print $4 }')
+	m=$("$BARE" -f "$frames" "$strace" | awk '{ print $4 }')
 	printf '  %-28s %s; bare misses=%s\n' "$label" "$s" "$m"
 }
-sim "(a) default" 262144 -p default -s memory=1G
+sim "(a) default" 262144 "$TRACE" -p default -s memory=1G
 # shellcheck disable=SC2086
-sim "(c) memory=8M lru" 2048 $MEM8
-sim "tlb.l2.entries=0" 262144 -s tlb.l2.entries=0
-sim "memory=32M swap=64M" 8192 -s memory=32M -s swap.size=64M
+sim "(c) memory=8M lru" 2048 "$TRACE" $MEM8
+sim "tlb.l2.entries=0" 262144 "$TRACE" -s tlb.l2.entries=0
+sim "memory=32M swap=64M" 8192 "$TRACE" -s memory=32M -s swap.size=64M
+sim "TLB-friendly (a)" 262144 "$SEQ" -p default -s memory=1G
 
 # ---- the cost curve -------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 /*
  * gen-bench: write the benchmark trace for `make bench` (tests/bench.sh).
  *
- *   gen-bench [-n N] [-o FILE] [--map=SIZE] [--random] [--pressure]
+ *   gen-bench [-n N] [-o FILE] [--map=SIZE] [--random|--seq] [--pressure]
  *
  * The trace maps 64 MiB (--map: SIZE bytes, a multiple of 4 KiB, with an
  * optional K, M or G suffix) of private anonymous memory in process 1 and
@@ -17,6 +17,12 @@
  * (by the same RNG) are stores, so that every page a store touched needs a
  * frame and its eviction a swap-out: the workload of bench.sh's cost curve,
  * whose mapping is twice the simulated memory.
+ *
+ * --seq: every access is sequential, the first half's pattern all the way
+ * (one every 64 bytes, cycling over the mapping, ~10% stores): a
+ * TLB-friendly trace, where 63 accesses in 64 hit the TLB and the
+ * simulation costs least, so that the readers' share of a replay is
+ * largest (bench.sh's TLB-friendly cases, docs/speed.md).
  *
  * The output is the same for the same arguments on every host.  It is written to
  * FILE.tmp and renamed to FILE at the end, so an interrupted run never
@@ -164,13 +170,19 @@ static void format_size(char *buf, size_t len, uint64_t v)
 		g_snprintf(buf, len, "%" PRIu64 "%c", v, units[u]);
 }
 
-static void write_trace(out_t *o, uint64_t n, uint64_t map_len, gboolean random)
+static void write_trace(out_t *o, uint64_t n, uint64_t map_len, gboolean random,
+			gboolean seq)
 {
 	char line[256], size[32];
-	uint64_t nseq = random ? 0 : n / 2, nrand = n - nseq;
+	uint64_t nseq = random ? 0 : seq ? n : n / 2, nrand = n - nseq;
 
 	out_str(o, "vmt 1\n");
-	if (random)
+	if (seq)
+		g_snprintf(line, sizeof line,
+			   "# vmscope benchmark trace, written by tests/gen-bench -n %" PRIu64
+			   " --seq\n# %" PRIu64 " sequential accesses (one per 64 bytes, ~10%% stores)"
+			   " over %" PRIu64 " KiB of anonymous memory\n", n, nseq, map_len >> 10);
+	else if (random)
 		g_snprintf(line, sizeof line,
 			   "# vmscope benchmark trace, written by tests/gen-bench -n %" PRIu64
 			   " --random\n# %" PRIu64 " accesses of random pages (half stores) over %"
@@ -221,6 +233,7 @@ int main(int argc, char **argv)
 	gchar *opt_out = NULL;
 	gboolean opt_pressure = FALSE;
 	gboolean opt_random = FALSE;
+	gboolean opt_seq = FALSE;
 	gchar *opt_map = NULL;
 	GOptionEntry entries[] = {
 		{ "accesses", 'n', 0, G_OPTION_ARG_STRING, &opt_n,
@@ -231,6 +244,8 @@ int main(int argc, char **argv)
 		  "Map SIZE bytes (K, M, G suffixes; default 64M)", "SIZE" },
 		{ "random", 0, 0, G_OPTION_ARG_NONE, &opt_random,
 		  "Only random pages, half of them stores", NULL },
+		{ "seq", 0, 0, G_OPTION_ARG_NONE, &opt_seq,
+		  "Only sequential accesses (TLB-friendly)", NULL },
 		{ "pressure", 0, 0, G_OPTION_ARG_NONE, &opt_pressure,
 		  "Half the memory the trace touches (needs the reclaim model)", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
@@ -266,6 +281,11 @@ int main(int argc, char **argv)
 		status = 1;
 		goto done;
 	}
+	if (opt_random && opt_seq) {
+		fprintf(stderr, "gen-bench: --random and --seq exclude each other\n");
+		status = 1;
+		goto done;
+	}
 	if (opt_pressure) {
 		fprintf(stderr, "gen-bench: --pressure is gone: run vmscope on the "
 			"plain trace with -s memory=32M -s swap.size=64M\n");
@@ -290,7 +310,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	write_trace(o, n, map_len, opt_random);
+	write_trace(o, n, map_len, opt_random, opt_seq);
 
 	errno = 0;
 	if (fflush(o->f) != 0 || ferror(o->f))
