@@ -1260,7 +1260,8 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 				/* the run of @t's one-page accesses that
 				 * follows, as the loop above would take it */
 				while (rc == 2 && fast_run_goes_on(e)) {
-					if (!vm_vmt_next(e->rd, &e->rec, &err)) {
+					int got = vm_vmt_next_kept(e->rd, &e->rec, &err);
+					if (!got) {
 						if (err) {
 							g_propagate_error(error, err);
 							return -1;
@@ -1268,9 +1269,12 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 						e->pos.eof = TRUE;
 						break;
 					}
-					if (is_header(e->rec.kind))
+					/* 2: a one-byte access of the process of
+					 * the access before, @t's: one_page_again
+					 * holds */
+					if (got == 1 && is_header(e->rec.kind))
 						continue;   /* as read_event */
-					if (!one_page_again(e, t, &e->rec))
+					if (got == 1 && !one_page_again(e, t, &e->rec))
 						goto record;
 					rc = run_one_page(e, t, &e->rec,
 							  e->pos.next_seq++, error);

@@ -664,19 +664,31 @@ same_record(const vm_record_t *a, const vm_record_t *b)
 	return TRUE;
 }
 
+/* @rec is what vm_vmt_next_kept's 2 says: an access of size 1 of the
+ * process of @prev, an access too. */
+static gboolean
+again_holds(const vm_record_t *rec, const vm_record_t *prev)
+{
+	return rec->kind == VM_REC_ACCESS && rec->len == 1 &&
+	       prev->kind == VM_REC_ACCESS && rec->pid == prev->pid;
+}
+
 /*
  * vm_vmt_keep_record (the engine's promise: one record, left alone between
- * calls, into which a .vmtb reader writes only what changed): the records
- * read into a kept record are those read into a fresh one, filled with
- * garbage before every call, on a .vmtb of more than 2 MiB (runs of
- * one-page accesses straddling the 1 MiB blocks, steps of 1 to 5 varint
- * bytes, pid changes, sizes, other records, a fork), through marks and
- * restores, a skimming pass and a rewind, a record written by the caller
- * who then says so (as the engine does when it lends a saved record), and
- * another record passed in between.
+ * calls, into which a .vmtb reader writes only what changed) and
+ * vm_vmt_next_kept: the records read into a kept record are those read
+ * into a fresh one, filled with garbage before every call, and every
+ * record vm_vmt_next_kept calls a one-byte access of the process of the
+ * access before is one; on a .vmtb of more than 2 MiB (runs of one-page
+ * accesses straddling the 1 MiB blocks, steps of 1 to 5 varint bytes, pid
+ * changes, sizes, other records, a fork) and on its .vmt, through marks
+ * and restores, a skimming pass and a rewind, a record written by the
+ * caller who then says so (as the engine does when it lends a saved
+ * record), and another record passed in between.
  */
 START_TEST(kept_record_same)
 {
+	gboolean binary = _i == 0;
 	GString *t = g_string_new("vmt 1\nfile a size=1M\n1 mmap 0x10000 1G rw private anon\n");
 	uint64_t s = 11;
 
@@ -707,12 +719,12 @@ START_TEST(kept_record_same)
 		}
 	}
 	g_string_append(t, "1 r 0x10000\n1 fork 4\n4 r 0x10000\n4 r 0x10040\n4 exit\n1 r 0x10040\n");
-	char *bin = convert_text(t->str, TRUE);
+	char *bin = convert_text(t->str, binary);
 	GError *ek = NULL, *ef = NULL;
 	vm_vmt_reader_t *rk = vm_vmt_open(bin, &ek), *rf = vm_vmt_open(bin, &ef);
-	vm_record_t kept, fresh, other;
+	vm_record_t kept, fresh, other, prev;
 	GArray *marks = g_array_new(FALSE, FALSE, sizeof(vm_vmt_mark_t));
-	guint n = 0, bad = 0;
+	guint n = 0, bad = 0, wrong = 0, again = 0;
 
 	ck_assert_ptr_nonnull(rk);
 	ck_assert_ptr_nonnull(rf);
@@ -749,15 +761,21 @@ START_TEST(kept_record_same)
 				gf = vm_vmt_next(rf, &fresh, &ef);
 				if (gk != gf || (gk && !same_record(&other, &fresh)))
 					bad++;
+				prev = fresh;
 				n++;
 				if (!gk)
 					break;
 			}
 			memset(&fresh, n & 1 ? 0xa5 : 0x5a, sizeof fresh);
-			gk = vm_vmt_next(rk, &kept, &ek);
+			int got = vm_vmt_next_kept(rk, &kept, &ek);
+			gk = got != 0;
 			gf = vm_vmt_next(rf, &fresh, &ef);
 			if (gk != gf || (gk && !same_record(&kept, &fresh)))
 				bad++;
+			if (got == 2 && (n == 0 || !again_holds(&fresh, &prev)))
+				wrong++;
+			again += got == 2;
+			prev = fresh;
 			if (!gk)
 				break;
 			n++;
@@ -765,22 +783,32 @@ START_TEST(kept_record_same)
 		ck_assert_ptr_null(ek);
 		ck_assert_ptr_null(ef);
 		ck_assert_msg(bad == 0, "pass %d: %u records differ", pass, bad);
+		ck_assert_msg(wrong == 0, "pass %d: %u records wrongly said again",
+			      pass, wrong);
+		ck_assert_uint_gt(again, n / 2);   /* it says so for most */
 		/* back to each mark, the last first, and on a little way */
 		for (guint i = marks->len; i >= 2; i -= 2) {
 			ck_assert(vm_vmt_restore(rk, &g_array_index(marks, vm_vmt_mark_t, i - 2), &ek));
 			ck_assert(vm_vmt_restore(rf, &g_array_index(marks, vm_vmt_mark_t, i - 1), &ef));
 			for (int k = 0; k < 5000; k++) {
-				gboolean gk = vm_vmt_next(rk, &kept, &ek);
+				int got = vm_vmt_next_kept(rk, &kept, &ek);
 				gboolean gf = vm_vmt_next(rf, &fresh, &ef);
 
-				if (gk != gf || (gk && !same_record(&kept, &fresh)))
+				if ((got != 0) != gf || (got && !same_record(&kept, &fresh)))
 					bad++;
-				if (!gk)
+				/* the record before the mark is not known */
+				if (got == 2 && (k == 0 || !again_holds(&fresh, &prev)))
+					wrong++;
+				prev = fresh;
+				if (!got)
 					break;
 			}
 		}
 		ck_assert_msg(bad == 0, "pass %d, after a restore: %u records differ",
 			      pass, bad);
+		ck_assert_msg(wrong == 0, "pass %d, after a restore: %u records "
+			      "wrongly said again", pass, wrong);
+		again = 0;
 		g_array_set_size(marks, 0);
 		ck_assert(vm_vmt_rewind(rk, &ek));
 		ck_assert(vm_vmt_rewind(rf, &ef));
@@ -1092,7 +1120,7 @@ formats_suite(void)
 	tcase_add_test(tc, vmtb_marks);
 	tcase_add_test(tc, skim_leaves_out_only_what_a_check_cannot_fail);
 	tcase_add_test(tc, short_access16_same);
-	tcase_add_test(tc, kept_record_same);
+	tcase_add_loop_test(tc, kept_record_same, 0, 2);   /* .vmtb, .vmt */
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lackey");
 	tcase_add_test(tc, lackey_good);

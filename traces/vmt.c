@@ -1560,62 +1560,82 @@ next_slow(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 
 /* vm_vmt_next but for a .vmtb's short access into a kept record (its
  * hot path): everything else, out of line, so that the hot path saves no
- * registers. */
-static __attribute__((noinline)) gboolean
+ * registers.  2 when the record is one of the run of one-page accesses
+ * that vm_vmt_next_kept tells apart, else 1, or 0 (vm_vmt_next's FALSE). */
+static __attribute__((noinline)) int
 next_any(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 {
-	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, 0);
 
-	/* The run's common record first, in a function small enough to save
-	 * no registers: a fast line of a text file, read in place (next_text
-	 * would take the same way, after its own tests). */
+	/* The run's common record first: a fast line of a text file, read
+	 * in place (next_text would take the same way, after its own
+	 * tests). */
 	if (G_LIKELY(r->fd >= 0 && !r->binary && !r->skim &&
 		     r->state == ST_EVENTS && !r->skipping &&
 		     r->end - r->pos >= FAST_SPAN) &&
 	    fast_line(r, rec) > 0) {
+		int again = r->after_access && rec->pid == r->skim_pid ? 2 : 1;
+
 		r->arena_used = 0;
 		r->after_access = TRUE;
 		r->skim_pid = rec->pid;
-		return TRUE;
+		return again;
 	}
 	/* And a .vmtb's: next_binary would neither refill (a whole record
 	 * fits in what is left) nor skim, and decode it hot; the caller's
 	 * kept record then holds a short access in full, and the next one
-	 * can take vm_vmt_next's own hot path. */
+	 * can take vm_vmt_next's own hot path.  A short access is of the
+	 * process of the last record that named one: of the access before
+	 * it, if the record before it was one. */
 	if (r->binary && r->fd >= 0 && !r->skim &&
 	    r->end - r->pos >= VM_VMTB_MAX_REC) {
 		long n = vm_vmtb_decode_hot((const uint8_t *)r->buf + r->pos,
 					    &r->bst, rec);
 		if (G_LIKELY(n > 0)) {
+			int again = r->after_access ? 2 : 1;
+
 			r->arena_used = 0;
 			r->pos += (size_t)n;
 			r->after_access = TRUE;
 			r->hot = rec == r->kept ? rec : NULL;
-			return TRUE;
+			return again;
 		}
 	}
-	return next_slow(r, rec, error);
+	return next_slow(r, rec, error) ? 1 : 0;
+}
+
+/* vm_vmt_next and vm_vmt_next_kept. */
+static inline __attribute__((always_inline)) int
+next_record(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
+{
+	/* A .vmtb's run of short accesses into a kept record: the codec's
+	 * step, and the three fields that change (r->hot says the rest
+	 * holds; whatever could change it cleared r->hot).  next_binary
+	 * would neither refill (a whole record fits in what is left) nor
+	 * skim (r->hot is NULL then).  r->hot was the short access before. */
+	if (rec == r->hot && r->end - r->pos >= VM_VMTB_MAX_REC) {
+		long n = vm_vmtb_decode_again((const uint8_t *)r->buf + r->pos,
+					      &r->bst, rec);
+		if (G_LIKELY(n > 0)) {
+			r->pos += (size_t)n;
+			return 2;
+		}
+	}
+	return next_any(r, rec, error);
 }
 
 gboolean
 vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 {
 	g_return_val_if_fail(r != NULL && rec != NULL, FALSE);
+	return next_record(r, rec, error) != 0;
+}
 
-	/* A .vmtb's run of short accesses into a kept record: the codec's
-	 * step, and the three fields that change (r->hot says the rest
-	 * holds; whatever could change it cleared r->hot).  next_binary
-	 * would neither refill (a whole record fits in what is left) nor
-	 * skim (r->hot is NULL then). */
-	if (rec == r->hot && r->end - r->pos >= VM_VMTB_MAX_REC) {
-		long n = vm_vmtb_decode_again((const uint8_t *)r->buf + r->pos,
-					      &r->bst, rec);
-		if (G_LIKELY(n > 0)) {
-			r->pos += (size_t)n;
-			return TRUE;
-		}
-	}
-	return next_any(r, rec, error);
+int
+vm_vmt_next_kept(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
+{
+	g_return_val_if_fail(r != NULL && rec != NULL && rec == r->kept, 0);
+	return next_record(r, rec, error);
 }
 
 static vm_vmt_reader_t *
@@ -1798,6 +1818,7 @@ vm_vmt_restore(vm_vmt_reader_t *r, const vm_vmt_mark_t *m, GError **error)
 	r->state = (vmt_state_t)m->state;
 	r->arena_used = 0;
 	r->hot = NULL;
+	r->after_access = FALSE;   /* what came before the mark is unknown */
 	forget_nul(r);
 	if (r->binary) {
 		r->line = 0;

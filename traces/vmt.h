@@ -50,6 +50,16 @@ gboolean vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error);
  */
 void vm_vmt_keep_record(vm_vmt_reader_t *r, vm_record_t *rec);
 /*
+ * vm_vmt_next into the kept record @rec (vm_vmt_keep_record), saying what
+ * a caller that runs a run of one-page accesses would otherwise test:
+ * 2 when the record is an access of size 1 of the process of the record
+ * before it, which was an access too (the records vm_vmt_set_skim leaves
+ * out) and was read by this reader since the last rewind or restore;
+ * 1 for any other record (one of those too, when the reader did not make
+ * sure); 0 at the end or on an error, as vm_vmt_next's FALSE.
+ */
+int vm_vmt_next_kept(vm_vmt_reader_t *r, vm_record_t *rec, GError **error);
+/*
  * A pass that only checks the records (sim/tracecheck.c) may be spared the
  * ones it cannot learn from: with @skim a reader leaves out one-page
  * accesses that follow an access of the same process, most of a recorded

@@ -315,6 +315,8 @@ static void read_all(vm_vmt_reader_t *r, gboolean skim, gboolean keep,
 {
 	vm_record_t rec;
 	GError *err = NULL;
+	vm_rec_kind_t prev_kind = VM_REC_NR;
+	uint32_t prev_pid = 0;
 
 	vm_vmt_set_skim(r, skim);
 	g_string_truncate(out, 0);
@@ -322,10 +324,22 @@ static void read_all(vm_vmt_reader_t *r, gboolean skim, gboolean keep,
 	if (keep)
 		vm_vmt_keep_record(r, &rec);
 	for (;;) {
+		int got;
+
 		if (!keep)
 			memset(&rec, 0x5a, sizeof rec);
-		if (!vm_vmt_next(r, &rec, &err))
+		got = keep ? vm_vmt_next_kept(r, &rec, &err)
+			   : vm_vmt_next(r, &rec, &err);
+		if (!got)
 			break;
+		/* vm_vmt_next_kept's 2: a one-byte access of the process of
+		 * the access before */
+		if (got == 2 && !(rec.kind == VM_REC_ACCESS && rec.len == 1 &&
+				  prev_kind == VM_REC_ACCESS && rec.pid == prev_pid))
+			fz_fail("vm_vmt_next_kept said 2 for the record of line %"
+				G_GUINT64_FORMAT, rec.line);
+		prev_kind = rec.kind;
+		prev_pid = rec.pid;
 		g_string_append_printf(out, "%" G_GUINT64_FORMAT ": ", rec.line);
 		for (int i = 0; i < VM_REC_MAX_COLS; i++)
 			g_string_append_printf(out, "%u,", rec.cols[i]);
