@@ -1559,11 +1559,13 @@ next_slow(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 }
 
 /* vm_vmt_next but for a .vmtb's short access into a kept record (its
- * hot path): everything else, out of line, so that the hot path saves no
- * registers.  2 when the record is one of the run of one-page accesses
- * that vm_vmt_next_kept tells apart, else 1, or 0 (vm_vmt_next's FALSE). */
-static __attribute__((noinline)) int
-next_any(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
+ * hot path): everything else, out of line (next_any, next_any_plain), so
+ * that the hot path saves no registers.  With @tell, 2 when the record is
+ * one of the run of one-page accesses that vm_vmt_next_kept tells apart;
+ * else 1, or 0 (vm_vmt_next's FALSE). */
+static inline __attribute__((always_inline)) int
+next_any_body(vm_vmt_reader_t *r, vm_record_t *rec, GError **error,
+	      gboolean tell)
 {
 	g_return_val_if_fail(error == NULL || *error == NULL, 0);
 
@@ -1574,7 +1576,8 @@ next_any(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 		     r->state == ST_EVENTS && !r->skipping &&
 		     r->end - r->pos >= FAST_SPAN) &&
 	    fast_line(r, rec) > 0) {
-		int again = r->after_access && rec->pid == r->skim_pid ? 2 : 1;
+		int again = tell && r->after_access &&
+			    rec->pid == r->skim_pid ? 2 : 1;
 
 		r->arena_used = 0;
 		r->after_access = TRUE;
@@ -1592,7 +1595,7 @@ next_any(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 		long n = vm_vmtb_decode_hot((const uint8_t *)r->buf + r->pos,
 					    &r->bst, rec);
 		if (G_LIKELY(n > 0)) {
-			int again = r->after_access ? 2 : 1;
+			int again = tell && r->after_access ? 2 : 1;
 
 			r->arena_used = 0;
 			r->pos += (size_t)n;
@@ -1604,9 +1607,24 @@ next_any(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 	return next_slow(r, rec, error) ? 1 : 0;
 }
 
-/* vm_vmt_next and vm_vmt_next_kept. */
-static inline __attribute__((always_inline)) int
-next_record(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
+/* next_any_body for vm_vmt_next_kept, */
+static __attribute__((noinline)) int
+next_any(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
+{
+	return next_any_body(r, rec, error, TRUE);
+}
+
+/* and for vm_vmt_next: TRUE or FALSE, so that its call is a jump. */
+static __attribute__((noinline)) gboolean
+next_any_plain(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
+{
+	return next_any_body(r, rec, error, FALSE);
+}
+
+/* vm_vmt_next's and vm_vmt_next_kept's hot path: TRUE when it read the
+ * record. */
+static inline __attribute__((always_inline)) gboolean
+next_hot(vm_vmt_reader_t *r, vm_record_t *rec)
 {
 	/* A .vmtb's run of short accesses into a kept record: the codec's
 	 * step, and the three fields that change (r->hot says the rest
@@ -1618,24 +1636,28 @@ next_record(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 					      &r->bst, rec);
 		if (G_LIKELY(n > 0)) {
 			r->pos += (size_t)n;
-			return 2;
+			return TRUE;
 		}
 	}
-	return next_any(r, rec, error);
+	return FALSE;
 }
 
 gboolean
 vm_vmt_next(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 {
 	g_return_val_if_fail(r != NULL && rec != NULL, FALSE);
-	return next_record(r, rec, error) != 0;
+	if (next_hot(r, rec))
+		return TRUE;
+	return next_any_plain(r, rec, error);
 }
 
 int
 vm_vmt_next_kept(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 {
 	g_return_val_if_fail(r != NULL && rec != NULL && rec == r->kept, 0);
-	return next_record(r, rec, error);
+	if (next_hot(r, rec))
+		return 2;
+	return next_any(r, rec, error);
 }
 
 static vm_vmt_reader_t *
