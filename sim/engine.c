@@ -1201,7 +1201,9 @@ static inline gboolean one_page_again(vm_engine_t *e, task_t *t,
  * and the step ends at the first record that is not one (or at the end).
  * A run of them (one_page_again) skips step_once's loop and the record's
  * tests that cannot have changed since the last one: about 40
- * instructions a record (docs/speed.md, fourth round). */
+ * instructions a record (docs/speed.md, fourth round); and when the
+ * reader says the record is a one-byte access of the process of the one
+ * before (vm_vmt_next_kept's 2), one_page_again itself (fifth round). */
 static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 {
 	for (;;) {
