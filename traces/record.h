@@ -6,7 +6,9 @@
  * processes wait for I/O.  Strings (file names, note text, set keys, expect
  * checks) point into the reader's buffers and are valid only until the next
  * call to the reader; vm_record_copy() makes an owned copy for the rare
- * record that must outlive that.
+ * record that must outlive that.  A caller that passes one record to every
+ * read and leaves it alone in between may say so (vm_vmt_keep_record):
+ * the reader then writes only the fields that changed.
  *
  * cols[] keeps the 1-based column of each token so that later, semantic
  * errors (a misaligned mmap, an unknown fd) can point at the token just as
