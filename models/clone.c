@@ -612,6 +612,9 @@ char *vm_clone_digest(const vm_machine_t *m)
 	put(ck, m->swap_cursor);
 	put(ck, m->swap_hwm);
 	put(ck, m->nr_swapcache);
+	put(ck, m->swapin_readahead_hits);
+	put(ck, m->swap_ra_prev_offset);
+	put(ck, m->swap_ra_last_pages);
 	for (uint32_t s = 0; s < m->swap_hwm; s++) {
 		put(ck, m->swap_map[s]);
 		put(ck, m->swap_cache[s]);

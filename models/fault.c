@@ -253,10 +253,7 @@ static unsigned do_swap_page(vm_machine_t *m, vm_fault_t *vmf)
 		vm_frame_t *f = &m->frames.f[pfn];
 		set_outcome(res, VM_OUT_MINOR, VM_WHY_SWAPCACHE);
 		m->c.swapcache_hits++;
-		if (f->flags & VM_FRAME_RA_UNUSED) {
-			f->flags &= ~VM_FRAME_RA_UNUSED;
-			m->c.swap_ra_hits++;
-		}
+		vm_swap_update_readahead(m, f);
 		if (vm_frame_read_done(f) > m->now + res->cost)
 			res->ready_at = f->io_done;   /* its read is in flight */
 	} else {

@@ -220,6 +220,12 @@ typedef struct vm_machine {
 	uint32_t *swap_cache;    /* per slot: the frame holding it, VM_NIL */
 	uint32_t *frame_slot;    /* per frame: its slot in the cache, VM_NIL */
 	uint32_t nr_swapcache;
+	/* swapin_nr_pages' state (mm/swap_state.c, global in Linux too): the
+	 * read-ahead pages found by faults since the last swap-in
+	 * (swapin_readahead_hits, 4 at boot), the slot of the last swap-in
+	 * that had none (prev_offset), and the last window
+	 * (last_readahead_pages) */
+	uint32_t swapin_readahead_hits, swap_ra_prev_offset, swap_ra_last_pages;
 	uint64_t swap_base;      /* first disk block of the swap area */
 	uint64_t wm_min, wm_low, wm_high; /* zone watermarks, pages (set by sim/) */
 	GPtrArray *files;        /* every file ever, by id (vm_file_t*) */

@@ -25,10 +25,28 @@
  * write or swap is more than half full (should_try_to_free_swap).
  *
  * Swap-in readahead is swap_cluster_readahead: the aligned block of
- * 2^swap.cluster slots around the faulting one is read in one go, each slot
- * in use and not cached into a swap-cache page of its own, while free
- * memory is above the high watermark (readahead must not cause reclaim).
- * Linux's default VMA-based readahead (swap_vma_readahead) is not modelled.
+ * swapin_nr_pages() slots around the faulting one is read in one go, each
+ * slot in use and not cached into a swap-cache page of its own, while free
+ * memory is above the min watermark (readahead may wake kswapd, never
+ * enter direct reclaim).  The window adapts as swapin_nr_pages and
+ * __swapin_nr_pages (mm/swap_state.c, unchanged up to Linux 6.18) size it:
+ * the read-ahead pages that faults found in the swap cache since the last
+ * swap-in (swapin_readahead_hits, counted by swap_update_readahead) plus 2,
+ * rounded up to a power of two of at least 4; with no hits, 2 when the
+ * slot is next to the last swap-in's without hits (prev_offset), else 1
+ * (no readahead); at most 2^swap.cluster (page_cluster); and never less
+ * than half the last window ("don't shrink readahead too fast").  So
+ * random swap-ins read one page each, and a sequential run grows the
+ * window to the cluster.
+ *
+ * Linux uses swap_vma_readahead instead (the window over the faulting
+ * address's neighbours in its VMA and page table, sized by the same
+ * __swapin_nr_pages from per-VMA state) when
+ * /sys/kernel/mm/swap/vma_ra_enabled is set (the default) and no swap
+ * device is rotational (swap_use_vma_readahead); a swap file on a
+ * rotational disk gets cluster readahead.  The model always does cluster
+ * readahead, whatever the disk: swap_vma_readahead is not modelled
+ * (docs/validation.md).
  *
  * Swap-out is add_to_swap and pageout: the page takes a slot, joins the
  * swap cache, every PTE that mapped it becomes a swap entry, and its write
@@ -60,6 +78,9 @@ void vm_swap_init(vm_machine_t *m)
 	for (uint32_t f = 0; f < m->frames.nr; f++)
 		m->frame_slot[f] = VM_NIL;
 	m->nr_swapcache = 0;
+	m->swapin_readahead_hits = 4;   /* ATOMIC_INIT(4): a first window */
+	m->swap_ra_prev_offset = 0;
+	m->swap_ra_last_pages = 0;
 	m->swap_used = 0;
 	m->swap_cursor = 0;
 	/* far past any file block: a swap I/O is a seek away from file I/O */
@@ -209,8 +230,57 @@ static uint64_t swap_read_run(vm_machine_t *m, uint64_t start, uint32_t a,
 }
 
 /*
+ * __swapin_nr_pages: the readahead window for a swap-in at @offset, given
+ * the last swap-in without hits at @prev_offset, the read-ahead @hits found
+ * since the last swap-in, the largest window @max_pages and the last window
+ * @prev_win.  A power of two from 1 to @max_pages (a power of two).
+ */
+uint32_t vm_swap_ra_window(uint32_t prev_offset, uint32_t offset,
+			   uint32_t hits, uint32_t max_pages, uint32_t prev_win)
+{
+	/* "+ 2": Linux's heuristic, which "just happens to work well" */
+	uint32_t pages = hits + 2;
+	if (pages == 2) {
+		/* no hits to judge by: an adjacent slot (either side) keeps
+		 * a window of 2 so that sequential swap-in can start */
+		if (offset != prev_offset + 1 && offset != prev_offset - 1)
+			pages = 1;
+	} else {
+		uint32_t roundup = 4;
+		while (roundup < pages)
+			roundup <<= 1;
+		pages = roundup;
+	}
+	if (pages > max_pages)
+		pages = max_pages;
+	/* don't shrink readahead too fast */
+	if (pages < prev_win / 2)
+		pages = prev_win / 2;
+	return pages;
+}
+
+/* swapin_nr_pages: the window for a swap-in at @offset; takes the hits
+ * (atomic_xchg to 0) and remembers the window.  Cluster 0 reads one page
+ * and leaves the state alone, as Linux does. */
+static uint32_t swapin_nr_pages(vm_machine_t *m, uint32_t offset)
+{
+	uint32_t max_pages = 1u << m->cfg.swap_cluster;
+	if (max_pages <= 1)
+		return 1;
+	uint32_t hits = m->swapin_readahead_hits;
+	m->swapin_readahead_hits = 0;
+	uint32_t pages = vm_swap_ra_window(m->swap_ra_prev_offset, offset, hits,
+					   max_pages, m->swap_ra_last_pages);
+	if (!hits)
+		m->swap_ra_prev_offset = offset;
+	m->swap_ra_last_pages = pages;
+	return pages;
+}
+
+/*
  * do_swap_page's miss: read @slot into a new swap-cache page for @p at @vpn,
- * with swap_cluster_readahead around it.  Returns the frame (VM_NIL when
+ * with swap_cluster_readahead around it (the window of swapin_nr_pages).
+ * Returns the frame (VM_NIL when
  * none could be had); *@ready is when the read completes.
  */
 uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
@@ -227,7 +297,9 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		m->swap_shadow[slot] = 0;
 		vm_workingset_refault(m, pfn, shadow);   /* before it joins the lists */
 	}
-	uint32_t mask = (1u << m->cfg.swap_cluster) - 1;
+	/* swap_cluster_readahead: the aligned block of the window's size
+	 * (a window of 1 reads the slot alone) */
+	uint32_t mask = swapin_nr_pages(m, slot) - 1;
 	uint32_t lo = slot & ~mask, hi = slot | mask;
 	if (hi >= m->nr_swap_slots)
 		hi = m->nr_swap_slots - 1;

@@ -33,6 +33,21 @@ void vm_swap_unmapped(vm_machine_t *m, uint32_t pfn);
  * (VM_NIL when none could be had); *@ready is when the read completes. */
 uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		      uint32_t slot, uint64_t start, uint64_t *ready);
+/* __swapin_nr_pages: the swap-in readahead window (swap.c), exported for
+ * the tests. */
+uint32_t vm_swap_ra_window(uint32_t prev_offset, uint32_t offset,
+			   uint32_t hits, uint32_t max_pages, uint32_t prev_win);
+/* swap_update_readahead: a fault found @f in the swap cache; a page read
+ * ahead and not used yet counts a hit (swap_ra_hit) and widens the next
+ * swap-in's window. */
+static inline void vm_swap_update_readahead(vm_machine_t *m, vm_frame_t *f)
+{
+	if (f->flags & VM_FRAME_RA_UNUSED) {
+		f->flags &= (uint8_t)~VM_FRAME_RA_UNUSED;
+		m->c.swap_ra_hits++;
+		m->swapin_readahead_hits++;
+	}
+}
 /* vm_swap_full(): more than half of swap in use. */
 static inline gboolean vm_swap_full(const vm_machine_t *m)
 {

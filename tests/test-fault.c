@@ -23,7 +23,12 @@
  *   c. the scratch buffers grow geometrically (a window larger than the
  *      buffer at least doubles it, a smaller one leaves it), and a buffer
  *      is marked taken until it is given back (scratch.h: taking it twice
- *      is an assertion failure).
+ *      is an assertion failure);
+ *   d. the swap-in readahead window (vm_swap_ra_window, Linux's
+ *      __swapin_nr_pages), one row per rule: 1 page for a random swap-in
+ *      without hits, 2 for an adjacent one, hits + 2 rounded up to a power
+ *      of two of at least 4, the cap, and no shrinking below half the last
+ *      window (traces/scenarios/swap-readahead-window.vmt replays it).
  */
 #include <check.h>
 #include <glib.h>
@@ -39,6 +44,7 @@
 #include "models/filemap.h"
 #include "models/check.h"
 #include "models/events.h"
+#include "models/swap.h"
 #include "tests/testlib.h"
 
 #define NOW 1000u
@@ -374,6 +380,36 @@ START_TEST(test_scratch_busy)
 }
 END_TEST
 
+static const struct ra_win_case {
+	uint32_t prev_offset, offset, hits, max_pages, prev_win, want;
+} ra_wins[] = {
+	{ 100, 500, 0, 8, 0, 1 },   /* random, no hits: no readahead */
+	{ 100, 500, 0, 8, 1, 1 },
+	{ 100, 101, 0, 8, 0, 2 },   /* adjacent, either side: 2 */
+	{ 100, 99, 0, 8, 0, 2 },
+	{ 0, 1, 0, 8, 0, 2 },
+	{ 100, 500, 1, 8, 0, 4 },   /* 1 + 2 = 3, at least 4 */
+	{ 100, 500, 2, 8, 0, 4 },
+	{ 100, 500, 3, 8, 0, 8 },   /* 5 rounded up */
+	{ 100, 500, 4, 8, 0, 8 },   /* the boot value: a full cluster */
+	{ 100, 500, 7, 8, 0, 8 },   /* 9 capped */
+	{ 100, 500, 30, 32, 0, 32 },
+	{ 100, 500, 3, 4, 0, 4 },   /* capped by a smaller cluster */
+	{ 100, 500, 0, 8, 8, 4 },   /* shrinks to half the last window ... */
+	{ 100, 500, 0, 8, 4, 2 },
+	{ 100, 500, 0, 8, 2, 1 },
+	{ 100, 500, 1, 8, 32, 16 }, /* ... even past the cap (Linux does) */
+	{ 100, 101, 0, 8, 8, 4 },   /* adjacent, but half of 8 is more */
+};
+
+START_TEST(test_swap_ra_window)
+{
+	const struct ra_win_case *c = &ra_wins[_i];
+	ck_assert_uint_eq(vm_swap_ra_window(c->prev_offset, c->offset, c->hits,
+					    c->max_pages, c->prev_win), c->want);
+}
+END_TEST
+
 static Suite *fault_suite(void)
 {
 	Suite *s = suite_create("fault");
@@ -385,6 +421,9 @@ static Suite *fault_suite(void)
 	tcase_add_loop_test(tc, test_no_alloc, 0, G_N_ELEMENTS(noallocs));
 	tcase_add_test(tc, test_scratch_growth);
 	tcase_add_test(tc, test_scratch_busy);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("swapin window");
+	tcase_add_loop_test(tc, test_swap_ra_window, 0, G_N_ELEMENTS(ra_wins));
 	suite_add_tcase(s, tc);
 	return s;
 }
