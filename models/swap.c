@@ -300,6 +300,16 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	/* swap_cluster_readahead: the aligned block of the window's size
 	 * (a window of 1 reads the slot alone) */
 	uint32_t mask = swapin_nr_pages(m, slot) - 1;
+	if (!mask) {
+		/* the common case under random swap-in: one read, no
+		 * neighbours to look at (what the loop below does for a
+		 * block of one slot) */
+		uint64_t done = swap_read_run(m, start, slot, slot + 1);
+		m->frames.f[pfn].io_done = done;
+		*ready = done;
+		vm_reclaim_add(vm_memcg_lruvec(m, pfn), pfn);
+		return pfn;
+	}
 	uint32_t lo = slot & ~mask, hi = slot | mask;
 	if (hi >= m->nr_swap_slots)
 		hi = m->nr_swap_slots - 1;
