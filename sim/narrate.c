@@ -147,6 +147,33 @@ static void narrate_index_memo(GString *out, uint64_t i, vm_narrate_memo_t *mm)
 	}
 }
 
+/* A swap-in's readahead: the window swapin_nr_pages chose (models/swap.c)
+ * and why, then what it read.  The narration follows the event that ran,
+ * so the machine's last window is this swap-in's. */
+static void swapin_window_part(GString *out, vm_engine_t *e, const vm_result_t *res)
+{
+	unsigned cluster = vm_engine_config(e)->swap_cluster;
+	if (!cluster) {
+		VM_APPEND_LIT(out, "; no swap readahead (page-cluster 0)");
+		return;
+	}
+	uint32_t win = vm_engine_machine(e)->swap_ra_last_pages;
+	g_string_append_printf(out, "; swap readahead window %u slot%s (swapin_nr_pages: "
+			       "the pages read ahead and used since the last swap-in, "
+			       "plus 2, rounded up to a power of two, kept between half "
+			       "the last window and 2^page-cluster = %u)", win,
+			       win == 1 ? "" : "s", 1u << cluster);
+	if (res->ra_pages)
+		g_string_append_printf(out, ": read %u neighbouring slot%s into the swap cache",
+				       res->ra_pages, res->ra_pages == 1 ? "" : "s");
+	else if (win == 1)
+		VM_APPEND_LIT(out, ": only this page, since no page read ahead was used "
+			      "since the last swap-in and this slot is not next to "
+			      "the last one read without such hits");
+	else
+		VM_APPEND_LIT(out, ": the other slots in it are free or already in memory");
+}
+
 static const char *acc_word(vm_acc_t acc)
 {
 	return acc == VM_ACC_W ? "write" : acc == VM_ACC_X ? "instruction fetch" : "read";
@@ -310,11 +337,7 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 			      "disk until t=");
 		vm_narrate_time(out, res->ready_at);
 		g_string_append_c(out, ')');
-		if (res->ra_pages)
-			g_string_append_printf(out, "; swap readahead (page-cluster %u) read %u "
-					       "neighbouring slot%s into the swap cache",
-					       vm_engine_config(e)->swap_cluster, res->ra_pages,
-					       res->ra_pages == 1 ? "" : "s");
+		swapin_window_part(out, e, res);
 		break;
 	case VM_WHY_SWAP_REUSE:
 		g_string_append(out, "; write to a page read back from swap that no one "

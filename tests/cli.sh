@@ -591,6 +591,22 @@ else
 	not_ok "explain without --each prints no per-access lines" "$(show each-plain)"
 fi
 
+# explain says the swap-in readahead window and why (models/swap.c's
+# swapin_nr_pages): the scenario's windows are 8, 4, 2, 1, ... in order
+if [ -n "${top_srcdir:-}" ] && [ -f "$top_srcdir/traces/scenarios/swap-readahead-window.vmt" ]; then
+	vm swapwin explain "$top_srcdir/traces/scenarios/swap-readahead-window.vmt"
+	wins=$(grep -o 'swap readahead window [0-9]* slot' swapwin.out | awk '{ print $4 }' | head -n 4 | tr '\n' ' ')
+	why=$(grep -c 'window 1 slot .*: only this page, since no page read ahead was used' swapwin.out)
+	if [ "$rc" = 0 ] && [ "$wins" = "8 4 2 1 " ] && [ "$why" -ge 1 ]; then
+		ok "explain names each swap-in's readahead window, and why a window of 1 reads one page"
+	else
+		not_ok "explain names each swap-in's readahead window, and why a window of 1 reads one page" \
+		       "windows '$wins', $why explained" "$(show swapwin)"
+	fi
+else
+	skip "explain of swap-readahead-window.vmt" "top_srcdir not set"
+fi
+
 # ---- explain: formats and filters (vmscope(1), explain) -----------------------
 
 # the tour off a terminal is explain of the tour; --no-mouse is accepted
