@@ -128,8 +128,9 @@ echo "host: $(uname -r), page-cluster $(cat /proc/sys/vm/page-cluster)," \
 	"vma_ra_enabled $(cat /sys/kernel/mm/swap/vma_ra_enabled 2>/dev/null)," \
 	"swap file on $(df --output=source /var/tmp | tail -1)"
 # in the background, so that a signal's trap runs at once (and kills it)
-sh -c "echo \$\$ > '$CG/cgroup.procs' && exec timeout 300 '$DIR/wl' 24576 '$DIR/pages'" \
-	> "$DIR/host.out" &
+# (the paths as arguments, never spliced into the command's text)
+sh -c 'echo $$ > "$1/cgroup.procs" && exec timeout 300 "$2/wl" 24576 "$2/pages"' \
+	sh "$CG" "$DIR" > "$DIR/host.out" &
 wait $!
 sed 's/^/host  /' "$DIR/host.out"
 undo_swap
