@@ -6,16 +6,12 @@
  * fill and re-stamps the entry, so it moves to the back of the queue, as if the
  * stale entry had been dropped and the new one loaded.  Left out: hardware
  * round-robin pointers per set (this gives the same order).  Follows
- * drcachesim's policy_fifo.
+ * drcachesim's policy_fifo.  The fill's stamp (e->stamp = ++clock) is
+ * written by the core (VM_TLB_STAMP_FILL), without a hook.
  *
  *   set: │ 1 @1 │ 5 @5 │ 3 @3 │ 4 @4 │   victim: way 0 (vpn 1, filled first)
  */
 #include "models/tlb.h"
-
-static void fifo_fill(vm_tlb_t *t, vm_tlb_entry_t *e)
-{
-	e->stamp = ++t->clock;
-}
 
 /* The way filled first; the lowest way wins a tie. */
 static unsigned fifo_victim(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways)
@@ -30,7 +26,7 @@ const vm_tlb_policy_ops_t vm_tlb_policy_fifo = {
 		.why = "the entry filled longest ago",
 		.help = "first in, first out within a set: hits do not count",
 	},
-	.fill = fifo_fill,
 	.victim = fifo_victim,
 	.victim_is_min_stamp = TRUE,
+	.stamp = VM_TLB_STAMP_FILL,
 };

@@ -14,8 +14,10 @@
  * changed, say after a write fault), then the first invalid way of the set,
  * and only then asks the policy for its victim: its victim hook, or, for a
  * policy whose victim is the oldest stamp (lru, fifo: victim_is_min_stamp),
+ * the first way of the set's order (tlb.h), or on sets too large for one,
  * the same choice made in the lookup's own pass over the compact keys[] and
- * ages[] (test-tlb checks both give the same way).  Invalidation only clears the
+ * ages[] (test-tlb checks all give the same way).  The stamps of lru and
+ * fifo are written here (VM_TLB_STAMP_*), not by hooks.  Invalidation only clears the
  * valid bit; policies are not told, since an invalid way is always preferred
  * over any valid one.  Left out: page-size classes, the lookup's timing, and
  * any hardware detail of how real TLBs pick invalid ways (we take the lowest).
@@ -72,20 +74,29 @@ vm_tlb_t *vm_tlb_new(unsigned entries, unsigned ways,
 		ways = entries;
 	g_return_val_if_fail(ways <= entries && entries % ways == 0, NULL);
 
+	/* a policy that has the core stamp has no hook for it too: the
+	 * order's top after a stamp is known only without one */
+	g_return_val_if_fail(!(ops->stamp & VM_TLB_STAMP_FILL) || !ops->fill,
+			     NULL);
+	g_return_val_if_fail(!(ops->stamp & VM_TLB_STAMP_HIT) || !ops->hit,
+			     NULL);
+
 	t = g_new0(vm_tlb_t, 1);
 	t->entries = g_new0(vm_tlb_entry_t, entries);
 	t->keys = g_new(uint64_t, entries);
-	t->ages = g_new0(uint64_t, entries);
 	for (unsigned i = 0; i < entries; i++)
 		t->keys[i] = VM_TLB_NO_KEY;
 	t->nr_sets = entries / ways;
 	t->ways = ways;
 	/* nr_sets == 1 also gives 0, and vm_tlb_set masks every vpn to set 0. */
 	t->set_mask = (t->nr_sets & (t->nr_sets - 1)) == 0 ? t->nr_sets - 1 : 0;
+	t->modulo = (t->nr_sets & (t->nr_sets - 1)) != 0;
+	t->top_shift = 4 * (ways - 1);
 	t->clock = 0;
 	t->ops = ops;
+	t->stamp = ops->stamp;
 	t->priv = ops->init ? ops->init(t->nr_sets, ways) : NULL;
-	if (ops->victim_is_min_stamp && ways >= 8 && ways <= 16) {
+	if (ops->victim_is_min_stamp && ways >= 2 && ways <= 16) {
 		/* every way free: in the order of the ways */
 		uint64_t o = 0;
 		for (unsigned w = ways; w-- > 0;)
@@ -93,6 +104,8 @@ vm_tlb_t *vm_tlb_new(unsigned entries, unsigned ways,
 		t->order = g_new(uint64_t, t->nr_sets);
 		for (unsigned s = 0; s < t->nr_sets; s++)
 			t->order[s] = o;
+	} else {
+		t->ages = g_new0(uint64_t, entries);
 	}
 	return t;
 }
@@ -115,11 +128,18 @@ void vm_tlb_free(vm_tlb_t *t)
 
 #define NIBBLES UINT64_C(0x1111111111111111)
 
-/* Whether way @a of a set comes before way @b: (age, way) ascending. */
-static inline gboolean order_before(const uint64_t *ages, unsigned a,
+/* The age of entry @e: its stamp + 1, or 0 when free (tlb.h). */
+static inline uint64_t entry_age(const vm_tlb_entry_t *e)
+{
+	return e->valid ? e->stamp + 1 : 0;
+}
+
+/* Whether way @a of set @set comes before way @b: (age, way) ascending. */
+static inline gboolean order_before(const vm_tlb_entry_t *set, unsigned a,
 				    unsigned b)
 {
-	return ages[a] < ages[b] || (ages[a] == ages[b] && a < b);
+	uint64_t x = entry_age(&set[a]), y = entry_age(&set[b]);
+	return x < y || (x == y && a < b);
 }
 
 /* The slot of way @w in @o (which holds it). */
@@ -139,48 +159,70 @@ static inline uint64_t order_remove(uint64_t o, unsigned pos)
 	return low | ((o >> (4 * pos)) >> 4) << (4 * pos);
 }
 
-/* Set @s's order, from ages[]: each way's rank is the ways before it. */
+/* Set @s's order, from its entries: each way's rank is the ways before
+ * it. */
 static void order_rebuild(vm_tlb_t *t, size_t s)
 {
-	const uint64_t *ages = t->ages + s * t->ways;
+	const vm_tlb_entry_t *set = t->entries + s * t->ways;
 	uint64_t o = 0;
 	for (unsigned w = 0; w < t->ways; w++) {
 		unsigned rank = 0;
 		for (unsigned v = 0; v < t->ways; v++)
-			rank += order_before(ages, v, w);
+			rank += order_before(set, v, w);
 		o |= (uint64_t)w << (4 * rank);
 	}
 	t->order[s] = o;
 }
 
 /* Way @w, now in the top slot of @o, set @s's order: right if its age is
- * above the one below it (lru's hit, lru's and fifo's fill stamp with
- * ++clock); else the set is rebuilt. */
+ * above the one below it (what a stamp with ++clock gives); else the set
+ * is rebuilt.  For policies whose hooks stamp. */
 static inline void order_set_top(vm_tlb_t *t, size_t s, uint64_t o, unsigned w)
 {
-	const uint64_t *ages = t->ages + s * t->ways;
+	const vm_tlb_entry_t *set = t->entries + s * t->ways;
 	unsigned below = (unsigned)(o >> (4 * (t->ways - 2))) & 15;
 	t->order[s] = o;
-	if (G_UNLIKELY(!order_before(ages, below, w)))
+	if (G_UNLIKELY(!order_before(set, below, w)))
 		order_rebuild(t, s);
 }
 
-void vm_tlb_order_touch(vm_tlb_t *t, size_t s, unsigned w)
+/* @o with way @w moved to the top slot. */
+static inline uint64_t order_to_top(const vm_tlb_t *t, uint64_t o, unsigned w)
 {
-	uint64_t o = order_remove(t->order[s], order_pos(t->order[s], w));
-	order_set_top(t, s, o | (uint64_t)w << (4 * (t->ways - 1)), w);
+	return order_remove(o, order_pos(o, w)) | (uint64_t)w << t->top_shift;
 }
 
-/* Way @w of set @s was dropped (age 0): after the free ways below it,
+void vm_tlb_order_newest(vm_tlb_t *t, size_t s, unsigned w)
+{
+	t->order[s] = order_to_top(t, t->order[s], w);
+}
+
+/* Way @w of set @s got a new age from a hook: its place in the order. */
+static void order_touch(vm_tlb_t *t, size_t s, unsigned w)
+{
+	order_set_top(t, s, order_to_top(t, t->order[s], w), w);
+}
+
+void vm_tlb_hit_hook(vm_tlb_t *t, size_t s, unsigned w)
+{
+	size_t i = s * t->ways + w;
+	t->ops->hit(t, &t->entries[i]);
+	if (t->order)
+		order_touch(t, s, w);
+	else
+		t->ages[i] = t->entries[i].stamp + 1;
+}
+
+/* Way @w of set @s was dropped (free now): after the free ways below it,
  * which begin the order. */
 static void order_drop(vm_tlb_t *t, size_t s, unsigned w)
 {
-	const uint64_t *ages = t->ages + s * t->ways;
+	const uint64_t *keys = t->keys + s * t->ways;
 	uint64_t o = order_remove(t->order[s], order_pos(t->order[s], w));
 	unsigned k = 0;
 	while (k < t->ways - 1) {
 		unsigned v = (unsigned)(o >> (4 * k)) & 15;
-		if (ages[v] != 0 || v > w)
+		if (keys[v] != VM_TLB_NO_KEY || v > w)
 			break;
 		k++;
 	}
@@ -194,10 +236,16 @@ static void order_drop(vm_tlb_t *t, size_t s, unsigned w)
 gboolean vm_tlb_order_ok(const vm_tlb_t *t)
 {
 	g_return_val_if_fail(t != NULL, FALSE);
+	for (size_t i = 0; i < (size_t)t->nr_sets * t->ways; i++) {
+		const vm_tlb_entry_t *e = &t->entries[i];
+		if (t->keys[i] != (e->valid ? e->vpn : VM_TLB_NO_KEY) ||
+		    (t->ages && t->ages[i] != entry_age(e)))
+			return FALSE;
+	}
 	if (!t->order)
 		return TRUE;
 	for (size_t s = 0; s < t->nr_sets; s++) {
-		const uint64_t *ages = t->ages + s * t->ways;
+		const vm_tlb_entry_t *set = t->entries + s * t->ways;
 		uint64_t o = t->order[s];
 		unsigned seen = 0, prev = 0;
 		if (t->ways < 16 && o >> (4 * t->ways))
@@ -205,7 +253,7 @@ gboolean vm_tlb_order_ok(const vm_tlb_t *t)
 		for (unsigned k = 0; k < t->ways; k++) {
 			unsigned w = (unsigned)(o >> (4 * k)) & 15;
 			if (w >= t->ways || (seen & (1u << w)) ||
-			    (k && !order_before(ages, prev, w)))
+			    (k && !order_before(set, prev, w)))
 				return FALSE;
 			seen |= 1u << w;
 			prev = w;
@@ -224,7 +272,8 @@ void vm_tlb_sync(vm_tlb_t *t)
 	for (size_t i = 0; i < (size_t)t->nr_sets * t->ways; i++) {
 		const vm_tlb_entry_t *e = &t->entries[i];
 		t->keys[i] = e->valid ? e->vpn : VM_TLB_NO_KEY;
-		t->ages[i] = e->valid ? e->stamp + 1 : 0;
+		if (t->ages)
+			t->ages[i] = entry_age(e);
 	}
 	if (t->order)
 		for (size_t s = 0; s < t->nr_sets; s++)
@@ -256,55 +305,64 @@ const vm_tlb_entry_t *vm_tlb_peek(const vm_tlb_t *t, uint64_t vpn,
 static void drop(vm_tlb_t *t, vm_tlb_entry_t *e)
 {
 	size_t i = (size_t)(e - t->entries);
-	uint64_t vpn = e->vpn;
 	memset(e, 0, sizeof(*e));
 	t->keys[i] = VM_TLB_NO_KEY;
-	t->ages[i] = 0;
+	if (t->ages)
+		t->ages[i] = 0;
 	if (t->order) {
-		size_t s = vm_tlb_set_no(t, vpn);
+		size_t s = i / t->ways;
 		order_drop(t, s, (unsigned)(i - s * t->ways));
 	}
 }
 
-/* Entry @e now holds (@vpn, @asid) -> @pfn: the policy's fill hook, and
- * keys[] and ages[] kept equal to it. */
-static inline void set_fields(vm_tlb_t *t, vm_tlb_entry_t *e, uint64_t vpn,
-			      uint32_t asid, uint64_t pfn, uint8_t perm)
+/* Way @w of set @s now holds (@vpn, @asid) -> @pfn: stamped by the core or
+ * the policy's fill hook, with its key, and its age or its place in the
+ * set's order. */
+static void set_entry(vm_tlb_t *t, size_t s, unsigned w, uint64_t vpn,
+		      uint32_t asid, uint64_t pfn, uint8_t perm)
 {
+	size_t i = s * t->ways + w;
+	vm_tlb_entry_t *e = &t->entries[i];
 	e->vpn = vpn;
 	e->asid = asid;
 	e->pfn = pfn;
 	e->perm = perm;
 	e->valid = 1;
-	if (t->ops->fill)
+	if (t->stamp & VM_TLB_STAMP_FILL)
+		e->stamp = ++t->clock;
+	else if (t->ops->fill)
 		t->ops->fill(t, e);
-	size_t i = (size_t)(e - t->entries);
 	t->keys[i] = vpn;
-	t->ages[i] = e->stamp + 1;
-}
-
-/* set_fields, and the way's place in its set's order. */
-static inline void set_entry(vm_tlb_t *t, vm_tlb_entry_t *e, uint64_t vpn,
-			     uint32_t asid, uint64_t pfn, uint8_t perm)
-{
-	set_fields(t, e, vpn, asid, pfn, perm);
-	if (t->order) {
-		size_t s = vm_tlb_set_no(t, vpn);
-		vm_tlb_order_touch(t, s, (unsigned)((size_t)(e - t->entries) -
-						     s * t->ways));
-	}
+	if (t->ages)
+		t->ages[i] = e->stamp + 1;
+	else if (t->order && (t->stamp & VM_TLB_STAMP_FILL))
+		vm_tlb_order_newest(t, s, w);
+	else if (t->order)
+		order_touch(t, s, w);
 }
 
 gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 		     uint8_t perm, vm_tlb_entry_t *evicted)
 {
-	vm_tlb_entry_t *set, *e;
-	gboolean was_valid = FALSE;
+	vm_tlb_entry_t *set;
+	unsigned w = 0;
+	gboolean found = FALSE, was_valid = FALSE;
 
 	g_return_val_if_fail(t != NULL, FALSE);
-	size_t base = vm_tlb_set_index(t, vpn);
+	size_t s = vm_tlb_set_no(t, vpn), base = s * t->ways;
+	const uint64_t *keys = t->keys + base;
 	set = t->entries + base;
-	if (t->ops->victim_is_min_stamp) {
+	if (t->order) {
+		/* the entry itself, else the order's first way: the first
+		 * free way, else the oldest stamp (lowest way on ties, as the
+		 * policies' victim) */
+		for (w = 0; w < t->ways; w++)
+			if (keys[w] == vpn && set[w].asid == asid)
+				break;
+		found = w < t->ways;
+		if (!found)
+			w = (unsigned)t->order[s] & 15;
+	} else if (t->ops->victim_is_min_stamp) {
 		/* one pass over keys[] and ages[]: the same entry, else the
 		 * first free way, else the oldest stamp (lowest way on ties,
 		 * as the policies' victim).  A free way's age is 0 and a
@@ -312,13 +370,12 @@ gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 		 * age, found without a branch: a branch on random stamps
 		 * mispredicted on half the ways, and was most of the cost of
 		 * a TLB miss. */
-		const uint64_t *keys = t->keys + base, *ages = t->ages + base;
+		const uint64_t *ages = t->ages + base;
 		uint64_t min_key = UINT64_MAX;
 		unsigned old_w = 0;
-		e = NULL;
-		for (unsigned w = 0; w < t->ways; w++) {
+		for (w = 0; w < t->ways; w++) {
 			if (keys[w] == vpn && set[w].asid == asid) {
-				e = &set[w];
+				found = TRUE;
 				break;
 			}
 			uint64_t key = ages[w];
@@ -326,71 +383,55 @@ gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 			min_key = lt ? key : min_key;
 			old_w = lt ? w : old_w;
 		}
-		if (!e) {
-			e = &set[old_w];
-			if (e->valid) {
-				was_valid = TRUE;
-				if (evicted)
-					*evicted = *e;
-			}
-		}
+		if (!found)
+			w = old_w;
 	} else {
-		e = find(t, vpn, asid);
-	}
-	if (!e) {
-		for (unsigned w = 0; w < t->ways; w++) {
-			if (t->keys[base + w] == VM_TLB_NO_KEY) {
-				e = &set[w];
+		for (w = 0; w < t->ways; w++)
+			if (keys[w] == vpn && set[w].asid == asid)
 				break;
-			}
+		found = w < t->ways;
+		if (!found) {
+			for (w = 0; w < t->ways; w++)
+				if (keys[w] == VM_TLB_NO_KEY)
+					break;
 		}
-		if (!e) {
-			unsigned v = t->ops->victim(t, set, t->ways);
-
-			g_assert(v < t->ways);
-			e = &set[v];
-			was_valid = TRUE;
-			if (evicted)
-				*evicted = *e;
+		if (!found && w == t->ways) {
+			w = t->ops->victim(t, set, t->ways);
+			g_assert(w < t->ways);
 		}
 	}
-
-	set_entry(t, e, vpn, asid, pfn, perm);
+	if (!found && set[w].valid) {
+		was_valid = TRUE;
+		if (evicted)
+			*evicted = set[w];
+	}
+	set_entry(t, s, w, vpn, asid, pfn, perm);
 	return was_valid;
 }
 
-gboolean vm_tlb_fill_absent(vm_tlb_t *t, uint64_t vpn, uint32_t asid,
-			    uint64_t pfn, uint8_t perm)
+gboolean vm_tlb_fill_absent_slow(vm_tlb_t *t, uint64_t vpn, uint32_t asid,
+				 uint64_t pfn, uint8_t perm)
 {
 	g_return_val_if_fail(t != NULL, FALSE);
 	if (!t->ops->victim_is_min_stamp)
 		return vm_tlb_fill(t, vpn, asid, pfn, perm, NULL);
 	/* vm_tlb_fill's pass without the search for the entry itself: the
 	 * first smallest age is the first free way, else the oldest stamp */
+	size_t s = vm_tlb_set_no(t, vpn);
+	unsigned w = 0;
 	if (t->order) {
-		/* the victim is the order's first way; filled, it is the
-		 * newest: the order turns by one slot */
-		size_t s = vm_tlb_set_no(t, vpn);
-		uint64_t o = t->order[s];
-		unsigned w = (unsigned)o & 15;
-		vm_tlb_entry_t *e = &t->entries[s * t->ways + w];
-		gboolean was_valid = e->valid;
-		set_fields(t, e, vpn, asid, pfn, perm);
-		order_set_top(t, s, o >> 4 | (uint64_t)w << (4 * (t->ways - 1)), w);
-		return was_valid;
+		w = (unsigned)t->order[s] & 15;
+	} else {
+		const uint64_t *ages = t->ages + s * t->ways;
+		uint64_t min_key = UINT64_MAX;
+		for (unsigned v = 0; v < t->ways; v++) {
+			gboolean lt = ages[v] < min_key;
+			min_key = lt ? ages[v] : min_key;
+			w = lt ? v : w;
+		}
 	}
-	size_t base = vm_tlb_set_index(t, vpn);
-	const uint64_t *ages = t->ages + base;
-	uint64_t min_key = UINT64_MAX;
-	unsigned old_w = 0;
-	for (unsigned w = 0; w < t->ways; w++) {
-		gboolean lt = ages[w] < min_key;
-		min_key = lt ? ages[w] : min_key;
-		old_w = lt ? w : old_w;
-	}
-	vm_tlb_entry_t *e = &t->entries[base + old_w];
-	gboolean was_valid = e->valid;
-	set_entry(t, e, vpn, asid, pfn, perm);
+	gboolean was_valid = t->entries[s * t->ways + w].valid;
+	set_entry(t, s, w, vpn, asid, pfn, perm);
 	return was_valid;
 }
 

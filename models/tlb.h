@@ -38,6 +38,15 @@ typedef struct {
 	uint16_t pad;
 } vm_tlb_entry_t;
 
+/* What the core stamps itself (vm_tlb_policy_ops_t.stamp): e->stamp =
+ * ++t->clock at a fill, at a hit.  lru is both, fifo the fill: written by
+ * the core, without an indirect call to a hook on every TLB miss and hit,
+ * and with the set's order (below) known to end at the way just stamped. */
+enum {
+	VM_TLB_STAMP_FILL = 1 << 0,
+	VM_TLB_STAMP_HIT = 1 << 1,
+};
+
 /*
  * A replacement policy.  The core keeps the entries and finds invalid ways
  * itself; a policy only orders the valid ones.  Optional hooks may be NULL.
@@ -50,9 +59,10 @@ typedef struct {
 	/* A deep copy of @priv (snapshots, models/clone.c), generator state
 	 * included.  Required when init is set. */
 	void *(*clone)(const void *priv, unsigned nr_sets, unsigned ways);
-	/* A lookup hit @e (optional: FIFO and random ignore hits). */
+	/* A lookup hit @e (optional: FIFO and random ignore hits).  Not with
+	 * VM_TLB_STAMP_HIT. */
 	void (*hit)(vm_tlb_t *t, vm_tlb_entry_t *e);
-	/* @e was just filled (optional). */
+	/* @e was just filled (optional).  Not with VM_TLB_STAMP_FILL. */
 	void (*fill)(vm_tlb_t *t, vm_tlb_entry_t *e);
 	/* Choose the way to evict among @ways valid entries of @set (every
 	 * way valid: the core uses a free way first).  Required.  Runs on
@@ -60,10 +70,13 @@ typedef struct {
 	 * data-dependent branches (tlb-lru.c shows how). */
 	unsigned (*victim)(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways);
 	/* TRUE when victim() is "the smallest stamp" (LRU, FIFO): the fill
-	 * then finds the entry, a free way and the victim in one pass over
-	 * the compact keys[] and ages[] instead of calling victim(), which
-	 * matters on every TLB miss (test-tlb checks that both agree). */
+	 * then takes the first way of the set's order (below), or finds the
+	 * entry, a free way and the victim in one pass over the compact
+	 * keys[] and ages[], instead of calling victim(), which matters on
+	 * every TLB miss (test-tlb checks that both agree). */
 	gboolean victim_is_min_stamp;
+	/* VM_TLB_STAMP_*: the stamps the core writes instead of a hook. */
+	unsigned stamp;
 } vm_tlb_policy_ops_t;
 
 /* keys[] of an invalid way: no vpn is this large (a vpn is an address
@@ -71,31 +84,38 @@ typedef struct {
 #define VM_TLB_NO_KEY UINT64_MAX
 
 /*
- * Beside the entries, two dense arrays hold what the scans read, so that a
+ * Beside the entries, dense arrays hold what the scans read, so that a
  * lookup in the 1536-entry L2 TLB reads 96 bytes of one set instead of its
  * 384 (the entries are 32 bytes): host cache misses there were most of the
- * cost of a TLB miss (docs/speed.md).  Both are kept equal to the entries
+ * cost of a TLB miss (docs/speed.md).  They are kept equal to the entries
  * by every function here; the entries stay what everyone else reads.
  *   keys[i]  entries[i].vpn when valid, else VM_TLB_NO_KEY
  *   ages[i]  entries[i].stamp + 1 when valid, else 0 (for the
- *            victim_is_min_stamp policies: the smallest is the victim)
+ *            victim_is_min_stamp policies: the smallest is the victim);
+ *            only in a TLB that keeps no order (below): NULL otherwise
  *
- * And for a victim_is_min_stamp policy on sets of 8 to 16 ways (the
- * 12-way L2 TLB), a third: each set's ways in the order of their ages,
- * 4 bits a way, the next victim in the lowest bits, so that the fill after
- * a miss takes its victim without reading the set's ages (O(1): the scan
- * of 12 ages was the largest cost of a TLB miss, docs/speed.md):
+ * And for a victim_is_min_stamp policy on sets of 2 to 16 ways (the
+ * 12-way L2 TLB, the 4-way L1), each set's ways in the order of their
+ * ages, 4 bits a way, the next victim in the lowest bits, so that the fill
+ * after a miss takes its victim without reading the set's ages (O(1): the
+ * scan of the ages was the largest cost of a TLB miss, docs/speed.md):
  *   order[s] ─► │ w0 │ w1 │ ... │ wN-1 │   by (age, way) ascending: free
  *                 victim           newest    ways (age 0) first, by way
- * A hit or a fill that gives a way the newest age moves it to the top (a
- * shift of the slots above it); a drop puts it after the free ways below
- * it; anything else rebuilds the set from ages[].  Smaller sets scan: the
- * L1's 4 ways cost less to scan than an order kept on every L1 hit.
+ * (an age here is entries[i].stamp + 1, or 0 for a free way).  A hit or a
+ * fill that gives a way the newest age moves it to the top (a shift of the
+ * slots above it; nothing when it is there already, as on the L1 hits of
+ * a sequential run); a drop puts it after the free ways below it; anything
+ * else rebuilds the set from the entries.  Such a TLB keeps no ages[]: a
+ * fill writes the entry, its key and the order, and reads nothing but the
+ * order (the key that says whether the way was valid is in the line the
+ * lookup that missed has just read), which halves the host cache misses
+ * of a fill in the L2 (docs/speed.md, the fifth round).
  */
 struct vm_tlb {
 	vm_tlb_entry_t *entries; /* nr_sets * ways, set-major */
 	uint64_t *keys;         /* nr_sets * ways: the vpn, or VM_TLB_NO_KEY */
-	uint64_t *ages;         /* nr_sets * ways: stamp + 1, or 0 */
+	uint64_t *ages;         /* nr_sets * ways: stamp + 1, or 0; NULL
+				 * when order is kept */
 	unsigned nr_sets;
 	unsigned ways;
 	uint64_t set_mask;      /* nr_sets-1 when nr_sets is a power of two, else 0 */
@@ -104,6 +124,9 @@ struct vm_tlb {
 	void *priv;
 	uint64_t *order;        /* nr_sets: the ways by age, 4 bits each
 				 * (above), or NULL: the fill scans */
+	gboolean modulo;        /* nr_sets is not a power of two: vpn % nr_sets */
+	unsigned top_shift;     /* 4 * (ways - 1): the newest way's slot */
+	unsigned stamp;         /* ops->stamp */
 };
 
 /*
@@ -144,24 +167,25 @@ vm_tlb_t *vm_tlb_new(unsigned entries, unsigned ways,
 		     const vm_tlb_policy_ops_t *ops);
 void vm_tlb_free(vm_tlb_t *t);
 
+/* The number of @vpn's set (a mask also when there is one set). */
+static inline size_t vm_tlb_set_no(const vm_tlb_t *t, uint64_t vpn)
+{
+	return G_LIKELY(!t->modulo) ? (size_t)(vpn & t->set_mask)
+				    : (size_t)(vpn % t->nr_sets);
+}
+
 /* The index of the first way of @vpn's set in entries[], keys[], ages[]. */
 static inline size_t vm_tlb_set_index(const vm_tlb_t *t, uint64_t vpn)
 {
-	uint64_t s = t->set_mask || t->nr_sets == 1 ? (vpn & t->set_mask)
-						    : vpn % t->nr_sets;
-	return (size_t)s * t->ways;
+	return vm_tlb_set_no(t, vpn) * t->ways;
 }
 
-/* The number of @vpn's set. */
-static inline size_t vm_tlb_set_no(const vm_tlb_t *t, uint64_t vpn)
-{
-	return t->set_mask || t->nr_sets == 1 ? (size_t)(vpn & t->set_mask)
-					      : (size_t)(vpn % t->nr_sets);
-}
-
-/* Way @w of set @s just got a new age (a hit): its place in the set's
- * order (t->order, above). */
-void vm_tlb_order_touch(vm_tlb_t *t, size_t s, unsigned w);
+/* Way @w of set @s was just stamped the newest of the TLB (++clock): to
+ * the top of the set's order (t->order, above). */
+void vm_tlb_order_newest(vm_tlb_t *t, size_t s, unsigned w);
+/* A policy's hit hook for way @w of set @s, and the way's age and place
+ * kept (vm_tlb_lookup's uncommon case). */
+void vm_tlb_hit_hook(vm_tlb_t *t, size_t s, unsigned w);
 
 static inline vm_tlb_entry_t *vm_tlb_set(vm_tlb_t *t, uint64_t vpn)
 {
@@ -181,11 +205,19 @@ static inline vm_tlb_entry_t *vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn,
 			continue;
 		vm_tlb_entry_t *e = &t->entries[i + w];
 		if (e->asid == asid) {
-			if (t->ops->hit) {
-				t->ops->hit(t, e);
-				t->ages[i + w] = e->stamp + 1;
-				if (G_UNLIKELY(t->order != NULL))
-					vm_tlb_order_touch(t, set, w);
+			if (t->stamp & VM_TLB_STAMP_HIT) {
+				/* lru: the newest of the TLB, so the top of
+				 * its set, where it is already when the set's
+				 * last use was this page */
+				e->stamp = ++t->clock;
+				if (G_LIKELY(t->order != NULL)) {
+					if (((t->order[set] >> t->top_shift) & 15) != w)
+						vm_tlb_order_newest(t, set, w);
+				} else {
+					t->ages[i + w] = e->stamp + 1;
+				}
+			} else if (t->ops->hit) {
+				vm_tlb_hit_hook(t, set, w);
 			}
 			return e;
 		}
@@ -211,20 +243,48 @@ const vm_tlb_entry_t *vm_tlb_peek(const vm_tlb_t *t, uint64_t vpn,
 gboolean vm_tlb_fill(vm_tlb_t *t, uint64_t vpn, uint32_t asid, uint64_t pfn,
 		     uint8_t perm, vm_tlb_entry_t *evicted);
 
+/* vm_tlb_fill_absent but for its common case, in tlb.c. */
+gboolean vm_tlb_fill_absent_slow(vm_tlb_t *t, uint64_t vpn, uint32_t asid,
+				 uint64_t pfn, uint8_t perm);
+
 /*
  * vm_tlb_fill for a translation the caller knows @t does not hold (a lookup
  * of it in @t just missed, and nothing changed @t since): the victim
  * search alone, without looking for the entry itself.  Returns whether a
  * valid entry was evicted.
+ *
+ * Inline for its common case, a policy whose fill is a stamp (lru, fifo)
+ * on a TLB that keeps its sets' order: the victim is the order's first
+ * way, and filled with ++clock it becomes the newest, so the order turns
+ * by one slot (no check of the ages is needed).  Reads the order and the
+ * victim's key, which the lookup that missed has just read.
  */
-gboolean vm_tlb_fill_absent(vm_tlb_t *t, uint64_t vpn, uint32_t asid,
-			    uint64_t pfn, uint8_t perm);
+static inline gboolean vm_tlb_fill_absent(vm_tlb_t *t, uint64_t vpn,
+					  uint32_t asid, uint64_t pfn,
+					  uint8_t perm)
+{
+	if (G_LIKELY(t->order != NULL && (t->stamp & VM_TLB_STAMP_FILL))) {
+		size_t s = vm_tlb_set_no(t, vpn);
+		uint64_t o = t->order[s];
+		unsigned w = (unsigned)o & 15;
+		size_t i = s * t->ways + w;
+		gboolean was_valid = t->keys[i] != VM_TLB_NO_KEY;
+		t->entries[i] = (vm_tlb_entry_t){
+			.vpn = vpn, .pfn = pfn, .stamp = ++t->clock,
+			.asid = asid, .valid = 1, .perm = perm,
+		};
+		t->keys[i] = vpn;
+		t->order[s] = o >> 4 | (uint64_t)w << t->top_shift;
+		return was_valid;
+	}
+	return vm_tlb_fill_absent_slow(t, vpn, asid, pfn, perm);
+}
 
-/* Rebuild keys[] and ages[] (and the order) from entries[] (after writing
+/* Rebuild keys[] and ages[] (or the order) from entries[] (after writing
  * entries). */
 void vm_tlb_sync(vm_tlb_t *t);
 /* TRUE when every set's order lists its ways by (age, way), or @t keeps
- * none (tests). */
+ * none, and keys[] (and ages[]) agree with the entries (tests). */
 gboolean vm_tlb_order_ok(const vm_tlb_t *t);
 
 /* Drop the translation of one page; TRUE if there was one. */

@@ -643,18 +643,36 @@ END_TEST
 /* An invalidated way is refilled before any valid one is evicted. */
 /* vm_tlb_fill_absent (the fill after a miss, models/mmu.c) leaves the
  * same TLB as vm_tlb_fill, entries, keys, ages and order (lru and fifo keep
- * one on 12 ways: fill_absent's victim is its first way), whatever the
- * policy:
- * random lookups, fills on misses and invalidations on a 48-entry 12-way
- * TLB, the two run side by side. */
+ * an order on sets of 2 to 16 ways, where fill_absent's victim is its first
+ * way, and ages on larger ones), whatever the policy and geometry:
+ * random lookups, fills on misses and invalidations, the two run side by
+ * side, and after each step the TLB's keys, ages and order agree with its
+ * entries (vm_tlb_order_ok). */
+static const struct {
+	unsigned entries, ways;
+} absent_geometries[] = {
+	{ 48, 12 },   /* 4 sets of 12: the L2's shape */
+	{ 48, 4 },    /* 12 sets of 4: the L1's ways, the modulo sets */
+	{ 32, 2 },    /* 16 sets of 2 */
+	{ 16, 16 },   /* one set of 16: the largest order */
+	{ 40, 20 },   /* 2 sets of 20: no order, the scan of the ages */
+	{ 8, 1 },     /* direct-mapped: no order */
+};
+
 START_TEST(test_fill_absent_same)
 {
-	vm_tlb_t *a = vm_tlb_new(48, 12, vm_tlb_policies[_i]);
-	vm_tlb_t *b = vm_tlb_new(48, 12, vm_tlb_policies[_i]);
+	const vm_tlb_policy_ops_t *ops = vm_tlb_policies[_i % 3];
+	unsigned n = absent_geometries[_i / 3].entries;
+	unsigned ways = absent_geometries[_i / 3].ways;
+	vm_tlb_t *a = vm_tlb_new(n, ways, ops);
+	vm_tlb_t *b = vm_tlb_new(n, ways, ops);
 	uint64_t s = 99;
+	ck_assert_int_eq(a->order != NULL,
+			 ops->victim_is_min_stamp && ways >= 2 && ways <= 16);
+	ck_assert_int_eq(a->ages != NULL, a->order == NULL);
 	for (unsigned i = 0; i < 5000; i++) {
 		uint64_t x = vm_splitmix64(&s);
-		uint64_t vpn = x % 97;
+		uint64_t vpn = x % (2 * n + 1);
 		uint32_t asid = 1 + (uint32_t)(x >> 32) % 2;
 		if ((x >> 40) % 10 == 0) {
 			ck_assert_int_eq(vm_tlb_invalidate(a, vpn, asid),
@@ -667,17 +685,18 @@ START_TEST(test_fill_absent_same)
 		if (!ea)
 			ck_assert_int_eq(vm_tlb_fill(a, vpn, asid, PFN(vpn), VM_PROT_R, NULL),
 					 vm_tlb_fill_absent(b, vpn, asid, PFN(vpn), VM_PROT_R));
-		ck_assert(memcmp(a->entries, b->entries, 48 * sizeof *a->entries) == 0);
-		ck_assert(memcmp(a->keys, b->keys, 48 * sizeof *a->keys) == 0);
-		ck_assert(memcmp(a->ages, b->ages, 48 * sizeof *a->ages) == 0);
+		ck_assert(memcmp(a->entries, b->entries, n * sizeof *a->entries) == 0);
+		ck_assert(memcmp(a->keys, b->keys, n * sizeof *a->keys) == 0);
+		ck_assert(a->ages == NULL ||
+			  memcmp(a->ages, b->ages, n * sizeof *a->ages) == 0);
 		ck_assert_uint_eq(a->clock, b->clock);
-		/* the ways' order (lru, fifo on 12 ways) follows the ages
-		 * after every lookup, fill and drop */
+		/* the ways' order follows the ages after every lookup, fill
+		 * and drop */
 		ck_assert(vm_tlb_order_ok(a));
 		ck_assert(vm_tlb_order_ok(b));
-		ck_assert((a->order != NULL) == (b->order != NULL));
 		ck_assert(a->order == NULL ||
-			  memcmp(a->order, b->order, 4 * sizeof *a->order) == 0);
+			  memcmp(a->order, b->order,
+				 a->nr_sets * sizeof *a->order) == 0);
 	}
 	vm_tlb_free(a);
 	vm_tlb_free(b);
@@ -905,6 +924,81 @@ START_TEST(test_victim_hook)
 }
 END_TEST
 
+/* lru as a policy outside the core would write it: stamps from its hit and
+ * fill hooks (vm_tlb_policy_ops_t.stamp = 0).  The core must call them and
+ * keep the sets' order and ages from what they wrote. */
+static unsigned hook_calls;
+
+static void hook_touch(vm_tlb_t *t, vm_tlb_entry_t *e)
+{
+	hook_calls++;
+	e->stamp = ++t->clock;
+}
+
+static unsigned hook_victim(vm_tlb_t *t, vm_tlb_entry_t *set, unsigned ways)
+{
+	(void)t;
+	return vm_tlb_oldest_way(set, ways);
+}
+
+static const vm_tlb_policy_ops_t hook_lru_policy = {
+	.policy = { .name = "hook-lru", .why = "lru by hooks", .help = "test" },
+	.hit = hook_touch,
+	.fill = hook_touch,
+	.victim = hook_victim,
+	.victim_is_min_stamp = TRUE,
+};
+
+/* The same random lookups, fills (both kinds) and invalidations under
+ * lru (stamped by the core) and hook-lru leave the same entries, keys,
+ * ages and order, on sets that keep an order (12 and 4 ways) and on one
+ * that does not (20 ways); and the hooks ran on every hit and fill. */
+static const unsigned hook_ways[] = { 12, 4, 20 };
+
+START_TEST(test_stamp_hooks_same)
+{
+	unsigned ways = hook_ways[_i], n = 2 * ways;
+	vm_tlb_t *a = vm_tlb_new(n, ways, &vm_tlb_policy_lru);
+	vm_tlb_t *b = vm_tlb_new(n, ways, &hook_lru_policy);
+	unsigned hits = 0, fills = 0;
+	uint64_t s = 7;
+	hook_calls = 0;
+	for (unsigned i = 0; i < 4000; i++) {
+		uint64_t x = vm_splitmix64(&s);
+		uint64_t vpn = x % (3 * n);
+		if ((x >> 40) % 8 == 0) {
+			ck_assert_int_eq(vm_tlb_invalidate(a, vpn, 1),
+					 vm_tlb_invalidate(b, vpn, 1));
+			continue;
+		}
+		vm_tlb_entry_t *ea = vm_tlb_lookup(a, vpn, 1);
+		ck_assert_int_eq(ea != NULL, vm_tlb_lookup(b, vpn, 1) != NULL);
+		hits += ea != NULL;
+		if (!ea || (x >> 50) % 4 == 0) {
+			fills++;
+			if (!ea && (x >> 52) % 2)
+				ck_assert_int_eq(vm_tlb_fill_absent(a, vpn, 1, PFN(vpn), VM_PROT_R),
+						 vm_tlb_fill_absent(b, vpn, 1, PFN(vpn), VM_PROT_R));
+			else
+				ck_assert_int_eq(vm_tlb_fill(a, vpn, 1, PFN(vpn), VM_PROT_R, NULL),
+						 vm_tlb_fill(b, vpn, 1, PFN(vpn), VM_PROT_R, NULL));
+		}
+		ck_assert(memcmp(a->entries, b->entries, n * sizeof *a->entries) == 0);
+		ck_assert(memcmp(a->keys, b->keys, n * sizeof *a->keys) == 0);
+		ck_assert(a->ages == NULL ||
+			  memcmp(a->ages, b->ages, n * sizeof *a->ages) == 0);
+		ck_assert(a->order == NULL ||
+			  memcmp(a->order, b->order, a->nr_sets * sizeof *a->order) == 0);
+		ck_assert(vm_tlb_order_ok(a));
+		ck_assert(vm_tlb_order_ok(b));
+	}
+	ck_assert_uint_eq(hook_calls, hits + fills);
+	ck_assert_uint_gt(hits, 100);
+	vm_tlb_free(a);
+	vm_tlb_free(b);
+}
+END_TEST
+
 /* Every registered policy's victim is a valid way of a full set. */
 START_TEST(test_victim_in_range)
 {
@@ -933,7 +1027,8 @@ static Suite *tlb_suite(void)
 	tcase_add_loop_test(tc, test_steps, 0, G_N_ELEMENTS(scenarios));
 	tcase_add_loop_test(tc, test_refill_restamps, 0, 2); /* lru, fifo */
 	tcase_add_loop_test(tc, test_invalid_way_first, 0, nr_policies);
-	tcase_add_loop_test(tc, test_fill_absent_same, 0, nr_policies);
+	tcase_add_loop_test(tc, test_fill_absent_same, 0,
+			    nr_policies * G_N_ELEMENTS(absent_geometries));
 	tcase_add_test(tc, test_peek_is_silent);
 	tcase_add_test(tc, test_random_determinism);
 	suite_add_tcase(s, tc);
@@ -958,6 +1053,7 @@ static Suite *tlb_suite(void)
 	tcase_add_loop_test(tc, test_policy_find, 0, G_N_ELEMENTS(find_cases));
 	tcase_add_test(tc, test_registry);
 	tcase_add_test(tc, test_victim_hook);
+	tcase_add_loop_test(tc, test_stamp_hooks_same, 0, G_N_ELEMENTS(hook_ways));
 	tcase_add_loop_test(tc, test_victim_in_range, 0, nr_policies);
 	suite_add_tcase(s, tc);
 	return s;
