@@ -352,6 +352,18 @@ char *vm_check_machine(vm_machine_t *m)
 						p->pid, p->pt_pages, n);
 		tables += n;
 	}
+	/* the walk's cache (pagetable.h, vm_pt_walk_cached) names the PMD
+	 * table a full walk reaches, from a live top-level table */
+	const vm_pagetables_t *pt = &m->pt;
+	if (!c.err && pt->wc_root != VM_NIL &&
+	    (pt->wc_root >= pt->nr_tables || !pt->tables[pt->wc_root].e ||
+	     pt->tables[pt->wc_root].level != 0 ||
+	     vm_pt_pmd_table(pt, pt->wc_root, pt->wc_tag << pt->wc_shift) !=
+	     pt->wc_pmd))
+		c.err = g_strdup_printf("the page-table walk's cache names table %u "
+					"under root %u for vpn 0x%" G_GINT64_MODIFIER
+					"x, which a walk does not reach", pt->wc_pmd,
+					pt->wc_root, pt->wc_tag << pt->wc_shift);
 	if (!c.err && tables != m->c.pt_pages)
 		c.err = g_strdup_printf("pt_pages=%" G_GUINT64_FORMAT " but processes hold %"
 					G_GUINT64_FORMAT " tables", m->c.pt_pages, tables);

@@ -262,7 +262,7 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 	unsigned refs = 0;
 	uint64_t *slot = NULL;
 	if (vpn < m->pt.vpn_limit) {
-		slot = vm_pt_walk(&m->pt, p->root, vpn, &refs);
+		slot = vm_pt_walk_cached(&m->pt, p->root, vpn, &refs);
 	} else {
 		/* beyond the address space: the top-level index is out of
 		 * range; charge the one reference that finds that out */

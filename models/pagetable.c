@@ -10,7 +10,8 @@
 void vm_pt_init(vm_pagetables_t *pt, const uint32_t *bits, unsigned levels)
 {
 	g_return_if_fail(levels >= 1 && levels <= VM_MMU_MAX_LEVELS);
-	*pt = (vm_pagetables_t){ .levels = levels, .free_list = VM_NIL };
+	*pt = (vm_pagetables_t){ .levels = levels, .free_list = VM_NIL,
+				 .wc_root = VM_NIL };
 	unsigned total = 0;
 	for (unsigned l = 0; l < levels; l++) {
 		pt->bits[l] = bits[l];
@@ -22,6 +23,7 @@ void vm_pt_init(vm_pagetables_t *pt, const uint32_t *bits, unsigned levels)
 		pt->shift[l] = s;
 	}
 	pt->vpn_limit = total >= 64 ? UINT64_MAX : (uint64_t)1 << total;
+	pt->wc_shift = levels >= 3 ? pt->shift[levels - 3] : 0;
 }
 
 void vm_pt_destroy(vm_pagetables_t *pt)
@@ -31,6 +33,7 @@ void vm_pt_destroy(vm_pagetables_t *pt)
 	g_free(pt->tables);
 	pt->tables = NULL;
 	pt->nr_tables = pt->cap = 0;
+	pt->wc_root = VM_NIL;
 }
 
 static uint32_t table_new(vm_pagetables_t *pt, unsigned level, uint32_t owner)
@@ -68,6 +71,9 @@ static uint32_t table_new(vm_pagetables_t *pt, unsigned level, uint32_t owner)
 static void table_free(vm_pagetables_t *pt, uint32_t id)
 {
 	vm_pt_table_t *t = &pt->tables[id];
+	/* the cached walk may pass through it, or its id come back as
+	 * another process's table (vm_pt_walk_cached) */
+	pt->wc_root = VM_NIL;
 	if (t->frame != VM_NIL && pt->free_frame)
 		pt->free_frame(pt->ctx, t->frame);
 	g_free(t->e);
@@ -79,6 +85,46 @@ static void table_free(vm_pagetables_t *pt, uint32_t id)
 uint32_t vm_pt_new_root(vm_pagetables_t *pt, uint32_t owner)
 {
 	return table_new(pt, 0, owner);
+}
+
+/* vm_pt_walk_cached's full walk: remembers the PMD table it reached. */
+uint64_t *vm_pt_walk_fill(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+			  unsigned *refs)
+{
+	uint32_t id = root;
+	unsigned last = pt->levels - 1;
+	for (unsigned l = 0; l < last; l++) {
+		if (l + 2 == pt->levels && l > 0) {
+			/* every entry above was present: @id is the PMD
+			 * table of every vpn of this tag */
+			pt->wc_root = root;
+			pt->wc_pmd = id;
+			pt->wc_tag = vpn >> pt->wc_shift;
+		}
+		uint64_t ent = pt->tables[id].e[vm_pt_index(pt, vpn, l)];
+		if ((ent & (VM_PTE_P | VM_PTE_HUGE)) != VM_PTE_P) {
+			*refs = l + 1;
+			return NULL;
+		}
+		id = (uint32_t)VM_PTE_PFN(ent);
+	}
+	*refs = pt->levels;
+	return &pt->tables[id].e[vm_pt_index(pt, vpn, last)];
+}
+
+uint32_t vm_pt_pmd_table(const vm_pagetables_t *pt, uint32_t root,
+			 uint64_t vpn)
+{
+	if (pt->levels < 3 || vpn >= pt->vpn_limit)
+		return VM_NIL;
+	uint32_t id = root;
+	for (unsigned l = 0; l + 2 < pt->levels; l++) {
+		uint64_t ent = pt->tables[id].e[vm_pt_index(pt, vpn, l)];
+		if ((ent & (VM_PTE_P | VM_PTE_HUGE)) != VM_PTE_P)
+			return VM_NIL;
+		id = (uint32_t)VM_PTE_PFN(ent);
+	}
+	return id;
 }
 
 uint64_t *vm_pt_lookup(const vm_pagetables_t *pt, uint32_t root, uint64_t vpn)

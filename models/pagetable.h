@@ -79,6 +79,13 @@ typedef struct vm_pagetables {
 	uint32_t (*alloc_frame)(void *ctx, uint32_t owner, uint32_t id);
 	void (*free_frame)(void *ctx, uint32_t pfn);
 	void *ctx;
+	/* The walk's cache (vm_pt_walk_cached): the PMD table (next-to-last
+	 * level) that the last full walk from wc_root reached, for the vpns
+	 * whose indices above it are those of wc_tag (vpn >> wc_shift). */
+	uint32_t wc_root;                  /* VM_NIL: nothing cached */
+	uint32_t wc_pmd;                   /* the PMD table's id */
+	uint64_t wc_tag;
+	unsigned wc_shift;                 /* shift[levels - 3] */
 } vm_pagetables_t;
 
 void vm_pt_init(vm_pagetables_t *pt, const uint32_t *bits, unsigned levels);
@@ -110,6 +117,43 @@ static inline uint64_t *vm_pt_walk(const vm_pagetables_t *pt, uint32_t root,
 	*refs = pt->levels;
 	return &pt->tables[id].e[vpn & ((1u << pt->bits[last]) - 1)];
 }
+
+/*
+ * vm_pt_walk, the same slot and *refs, from the PMD table the last walk
+ * reached when @vpn shares its indices above that level (and @root is the
+ * same): the entries above it were read then and found present, and only
+ * vm_pt_free_tree can make them otherwise, which, like every freeing of a
+ * table, empties the cache.  The PMD entry and the PTE are read as a walk
+ * reads them, so changes of leaves (unmap, COW, reclaim) and of PMD entries
+ * (a huge page made, split or zapped) need not touch it.  A bench of
+ * random pages over 64 MiB walks the same PMD table every time: two reads
+ * instead of four (docs/speed.md, the fifth round).  Needs 3 levels or
+ * more to cache anything; @vpn below vpn_limit.
+ */
+uint64_t *vm_pt_walk_fill(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
+			  unsigned *refs);
+static inline uint64_t *vm_pt_walk_cached(vm_pagetables_t *pt, uint32_t root,
+					  uint64_t vpn, unsigned *refs)
+{
+	if (G_LIKELY(pt->wc_root == root && vpn >> pt->wc_shift == pt->wc_tag)) {
+		unsigned l = pt->levels - 2;
+		uint64_t ent = pt->tables[pt->wc_pmd].e[(vpn >> pt->shift[l]) &
+							((1u << pt->bits[l]) - 1)];
+		if ((ent & (VM_PTE_P | VM_PTE_HUGE)) != VM_PTE_P) {
+			*refs = l + 1;
+			return NULL;
+		}
+		*refs = l + 2;
+		return &pt->tables[VM_PTE_PFN(ent)].e[vpn & ((1u << pt->bits[l + 1]) - 1)];
+	}
+	return vm_pt_walk_fill(pt, root, vpn, refs);
+}
+
+/* The table id a walk from @root for @vpn reaches at the PMD level (the
+ * next-to-last), or VM_NIL when an entry above it is absent or there are
+ * fewer than 3 levels; for the invariant checker, against the cache. */
+uint32_t vm_pt_pmd_table(const vm_pagetables_t *pt, uint32_t root,
+			 uint64_t vpn);
 
 /* Like vm_pt_walk without counting; NULL when no leaf table exists (also
  * under a PMD leaf). */

@@ -23,6 +23,7 @@
 
 #include "models/pagetable.h"
 #include "models/frames.h"
+#include "models/types.h"   /* vm_splitmix64 */
 #include "tests/testlib.h"
 
 #define V4(a, b, c, d) (((uint64_t)(a) << 27) | ((uint64_t)(b) << 18) | \
@@ -683,6 +684,91 @@ START_TEST(test_single_level_tree)
 }
 END_TEST
 
+/* ---- the walk's cache (vm_pt_walk_cached) ---------------------------------- */
+
+/* A vpn of @g with every index drawn from 0..2 (so that processes and
+ * steps share tables, PMD tables above all). */
+static uint64_t small_vpn(const geom_t *g, uint64_t *rng)
+{
+	uint64_t vpn = 0;
+	for (unsigned l = 0; l < g->levels; l++)
+		vpn |= (vm_splitmix64(rng) % 3) << g->shift[l];
+	return vpn;
+}
+
+/*
+ * The cached walk gives the slot and refs of the full walk, whatever
+ * happened to the tables: random steps over three processes, each a
+ * mapping (tables allocated), an unmapping, a PMD leaf made or zapped
+ * (levels >= 2), or an exit (the tree freed and the root made again,
+ * which brings freed ids back under other roots); after each, walks of
+ * random vpns of random processes both ways, and the cache names what a
+ * full walk reaches.
+ */
+START_TEST(test_walk_cached_same)
+{
+	const geom_t *g = &geoms[_i];
+	vm_pagetables_t pt;
+	uint32_t root[3];
+	uint64_t rng = 5;
+	unsigned n, hits = 0;
+	pt_new(&pt, _i);
+	for (unsigned k = 0; k < 3; k++)
+		root[k] = vm_pt_new_root(&pt, k + 1);
+	for (unsigned step = 0; step < 3000; step++) {
+		uint64_t x = vm_splitmix64(&rng);
+		unsigned k = x % 3, op = (x >> 8) % 16;
+		uint64_t vpn = small_vpn(g, &rng);
+		if (op < 8) {
+			uint64_t *pmd = g->levels >= 2 ? vm_pt_pmd_lookup(&pt, root[k], vpn)
+						       : NULL;
+			if (!pmd || !(*pmd & VM_PTE_HUGE)) {
+				uint64_t *slot = vm_pt_ensure(&pt, root[k], vpn, k + 1, &n);
+				vm_pt_leaf_set(&pt, root[k], vpn, slot, PTE(step + 1));
+			}
+		} else if (op < 11) {
+			uint64_t *slot = vm_pt_lookup(&pt, root[k], vpn);
+			if (slot)
+				vm_pt_leaf_set(&pt, root[k], vpn, slot, 0);
+		} else if (op < 15 && g->levels >= 2) {
+			/* a PMD leaf where none links a table, or zapped */
+			uint64_t *pmd = vm_pt_pmd_ensure(&pt, root[k], vpn, k + 1, &n);
+			if (*pmd & VM_PTE_HUGE)
+				vm_pt_pmd_set(&pt, root[k], vpn, pmd, 0);
+			else if (!*pmd)
+				vm_pt_pmd_set(&pt, root[k], vpn, pmd,
+					      VM_PTE_MAKE(step, VM_PTE_P | VM_PTE_R |
+							  VM_PTE_HUGE));
+		} else if (op == 15) {
+			vm_pt_free_tree(&pt, root[k]);
+			root[k] = vm_pt_new_root(&pt, k + 1);
+		}
+		for (unsigned w = 0; w < 6; w++) {
+			unsigned j = (unsigned)(vm_splitmix64(&rng) % 3);
+			uint64_t v = small_vpn(g, &rng);
+			unsigned r1 = 99, r2 = 98;
+			gboolean cached = pt.wc_root == root[j] &&
+					  v >> pt.wc_shift == pt.wc_tag;
+			uint64_t *a = vm_pt_walk_cached(&pt, root[j], v, &r1);
+			uint64_t *b = vm_pt_walk(&pt, root[j], v, &r2);
+			ck_assert_ptr_eq(a, b);
+			ck_assert_uint_eq(r1, r2);
+			hits += cached;
+			if (pt.wc_root != VM_NIL)
+				ck_assert_uint_eq(vm_pt_pmd_table(&pt, pt.wc_root,
+								  pt.wc_tag << pt.wc_shift),
+						  pt.wc_pmd);
+		}
+	}
+	/* 3 levels or more cache the PMD table; fewer, nothing */
+	if (g->levels >= 3)
+		ck_assert_uint_gt(hits, 300);
+	else
+		ck_assert_uint_eq(pt.wc_root, VM_NIL);
+	vm_pt_destroy(&pt);
+}
+END_TEST
+
 static Suite *pagetable_suite(void)
 {
 	Suite *s = suite_create("pagetable");
@@ -696,6 +782,7 @@ static Suite *pagetable_suite(void)
 	tcase_add_test(tc, test_ensure_links);
 	tcase_add_test(tc, test_pool_growth);
 	tcase_add_test(tc, test_alloc_callback);
+	tcase_add_loop_test(tc, test_walk_cached_same, 0, NR_GEOMS);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("leaves");
