@@ -199,7 +199,8 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 {
 	static const uint8_t need[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
 	uint64_t vpn = vaddr >> m->page_shift;
-	*res = (vm_result_t){ .cost = m->cfg.cost_access };
+	vm_result_clear(res);
+	res->cost = m->cfg.cost_access;
 	vm_mmu_count_access(m, p, acc);
 
 	vm_tlb_entry_t *e = l1e;

@@ -44,9 +44,11 @@ static inline void vm_mmu_access(vm_machine_t *m, vm_proc_t *p,
 		vm_memcg_access(m, (uint32_t)e->pfn);
 		p->last_outcome = VM_OUT_HIT;
 		p->last_pfn = (uint32_t)e->pfn;
-		*res = (vm_result_t){ .outcome = VM_OUT_HIT, .tlb = 1,
-				      .pfn = (uint32_t)e->pfn,
-				      .cost = m->cfg.cost_access };
+		vm_result_clear(res);
+		res->outcome = VM_OUT_HIT;
+		res->tlb = 1;
+		res->pfn = (uint32_t)e->pfn;
+		res->cost = m->cfg.cost_access;
 		return;
 	}
 	vm_mmu_access_slow(m, p, vaddr, acc, e, res);
