@@ -30,10 +30,12 @@ static inline void vm_mmu_count_access(vm_machine_t *m, vm_proc_t *p,
 void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			vm_acc_t acc, vm_tlb_entry_t *l1e, vm_result_t *res);
 
-/* One access of @acc to the page holding @vaddr by @p; fills @res. */
-static inline void vm_mmu_access(vm_machine_t *m, vm_proc_t *p,
-				 uint64_t vaddr, vm_acc_t acc,
-				 vm_result_t *res)
+/* One access of @acc to the page holding @vaddr by @p; fills @res.
+ * Always inline: the L1 TLB hit is most accesses, and as a call it cost
+ * the engine its register saves (docs/speed.md, the fifth round). */
+static inline __attribute__((always_inline)) void
+vm_mmu_access(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr, vm_acc_t acc,
+	      vm_result_t *res)
 {
 	static const uint8_t need[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
 	uint64_t vpn = vaddr >> m->page_shift;

@@ -562,10 +562,13 @@ typedef enum {
 	ACC_FAIL,       /* out of memory with nobody to kill: @error is set */
 } acc_rc_t;
 
-/* Access @va, the @k-th page of @r, for task @t at the machine's clock. */
-static inline acc_rc_t access_one(vm_engine_t *e, task_t *t, vm_proc_t *p,
-				  const vm_record_t *r, uint64_t va, uint64_t k,
-				  GError **error)
+/* Access @va, the @k-th page of @r, for task @t at the machine's clock.
+ * Inline in run_one_page (the run of one-page accesses): as a call, its
+ * register saves and arguments were a fifth of a TLB hit's instructions
+ * (docs/speed.md, the fifth round); access_one_call for the others. */
+static inline __attribute__((always_inline)) acc_rc_t
+access_one(vm_engine_t *e, task_t *t, vm_proc_t *p, const vm_record_t *r,
+	   uint64_t va, uint64_t k, GError **error)
 {
 	vm_machine_t *m = e->m;
 	vm_step_t *st = &e->st;
@@ -627,6 +630,14 @@ static inline acc_rc_t access_one(vm_engine_t *e, task_t *t, vm_proc_t *p,
 	return ACC_NEXT;
 }
 
+/* access_one as a call (run_accesses, the watched one-page path). */
+static __attribute__((noinline)) acc_rc_t
+access_one_call(vm_engine_t *e, task_t *t, vm_proc_t *p, const vm_record_t *r,
+		uint64_t va, uint64_t k, GError **error)
+{
+	return access_one(e, t, p, r, va, k, error);
+}
+
 /*
  * Run the accesses of @t's current record from cur_pos on.  Returns FALSE
  * with @error when the machine ran out of memory.
@@ -647,7 +658,7 @@ static gboolean run_accesses(vm_engine_t *e, task_t *t, vm_proc_t *p,
 			va = r->addr + k * stride;
 		else
 			va = r->addr + (vm_splitmix64(&t->cur_rng) % pages) * ps;
-		acc_rc_t rc = access_one(e, t, p, r, va, k, error);
+		acc_rc_t rc = access_one_call(e, t, p, r, va, k, error);
 		if (rc == ACC_FAIL)
 			return FALSE;
 		if (rc == ACC_WAIT)
@@ -1147,7 +1158,7 @@ static int run_one_page_watched(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	step_marks_t marks;
 	begin_one_page(t, r, seq);
 	watched_step_begin(e, r, seq + 1, &marks);
-	acc_rc_t rc = access_one(e, t, t->p, r, r->addr, 0, error);
+	acc_rc_t rc = access_one_call(e, t, t->p, r, r->addr, 0, error);
 	if (G_UNLIKELY(rc == ACC_FAIL))
 		return -1;
 	t->cur_pos = 1;   /* (ACC_WAIT set it so already) */
