@@ -202,23 +202,24 @@ vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
 {
 	size_t set = vm_tlb_set_no(t, vpn);
 	size_t i = set * t->ways;
-	const uint64_t *keys = t->keys + i;
-	size_t w = 0, ways = t->ways;
+	const uint64_t *keys = t->keys + i, *k = keys;
+	const uint64_t *end = keys + t->ways, *end4 = keys + (t->ways & ~3u);
+	size_t w;
 	/* four keys a step (the L1's set, a third of the L2's): two
 	 * instructions a way on a miss, which reads every key, instead of
 	 * five; the rest of the ways one at a time */
-#define VM_TLB_TRY(k) \
-	if (keys[w + (k)] == vpn && t->entries[i + w + (k)].asid == asid) { \
-		w += (k); \
+#define VM_TLB_TRY(n) \
+	if (k[n] == vpn && t->entries[i + (size_t)(k - keys) + (n)].asid == asid) { \
+		w = (size_t)(k - keys) + (n); \
 		goto hit; \
 	}
-	for (; w + 4 <= ways; w += 4) {
+	for (; k < end4; k += 4) {
 		VM_TLB_TRY(0)
 		VM_TLB_TRY(1)
 		VM_TLB_TRY(2)
 		VM_TLB_TRY(3)
 	}
-	for (; w < ways; w++) {
+	for (; k < end; k++) {
 		VM_TLB_TRY(0)
 	}
 #undef VM_TLB_TRY
