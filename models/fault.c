@@ -689,8 +689,13 @@ static unsigned handle_mm_fault(vm_machine_t *m, vm_fault_t *vmf)
 uint64_t vm_fault_handle(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			 vm_acc_t acc, vm_result_t *res)
 {
-	vm_fault_t vmf = { .p = p, .vpn = vpn, .acc = acc, .page = VM_NIL,
-			   .res = res };
+	vm_fault_t vmf;
+	vm_zero(&vmf, sizeof vmf);   /* not an initializer: models/types.h */
+	vmf.p = p;
+	vmf.vpn = vpn;
+	vmf.acc = acc;
+	vmf.page = VM_NIL;
+	vmf.res = res;
 	m->cur_pid = p->pid;
 	m->cur_memcg = vm_proc_mm(p)->memcg;   /* a thread's is its mm's */
 	m->memcg_pid = p->pid;

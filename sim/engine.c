@@ -702,7 +702,7 @@ static void watched_step_begin(vm_engine_t *e, const vm_record_t *r,
 {
 	const vm_machine_t *m = e->m;
 	vm_step_t *st = &e->st;
-	memset(st, 0, sizeof *st);
+	vm_zero(st, sizeof *st);   /* not memset: models/types.h */
 	st->rec = r;
 	st->index = index;
 	st->last.outcome = VM_OUT_NONE;
@@ -933,7 +933,7 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 {
 	vm_machine_t *m = e->m;
 	vm_step_t *st = &e->st;
-	memset(st, 0, sizeof *st);
+	vm_zero(st, sizeof *st);   /* not memset: models/types.h */
 	st->rec = &e->crash;
 	st->index = e->pos.crash_seq + 1;
 	st->start_ns = st->end_ns = e->m->now;
@@ -978,7 +978,7 @@ static gboolean run_kswapd(vm_engine_t *e, GError **error)
 {
 	vm_machine_t *m = e->m;
 	vm_step_t *st = &e->st;
-	memset(st, 0, sizeof *st);
+	vm_zero(st, sizeof *st);   /* not memset: models/types.h */
 	st->rec = &e->kswapd_rec;
 	st->last.outcome = VM_OUT_NONE;
 	if (e->pos.cpu_pid != KSWAPD_CPU) {
