@@ -61,7 +61,12 @@ void append_fixed(GString *out, uint64_t ns, uint64_t step, double scale,
 	do
 		*--p = (char)('0' + w % 10);
 	while (w /= 10);
-	vm_append_len(out, p, (size_t)(b + sizeof b - p));
+	/* byte by byte: a memcpy call of a few bytes costs more, and wide
+	 * loads of the bytes just stored one at a time stall (perf) */
+	size_t n = (size_t)(b + sizeof b - p);
+	char *d = vm_append_room(out, n);
+	for (size_t i = 0; i < n; i++)
+		d[i] = p[i];
 }
 
 void vm_narrate_time(GString *out, uint64_t ns)
@@ -87,7 +92,7 @@ void vm_narrate_time(GString *out, uint64_t ns)
 /* vm_narrate_time of @ns through @mm: the text again when @ns prints as
  * the last did (the same scale and the same rounded digits: what
  * vm_narrate_time writes is a function of those two). */
-static void narrate_time_memo(GString *out, uint64_t ns, vm_narrate_memo_t *mm)
+static void narrate_time_memo(GString *out, uint64_t ns, vm_narrate_time_memo_t *mm)
 {
 	uint64_t q;
 	uint8_t scale;
@@ -101,28 +106,28 @@ static void narrate_time_memo(GString *out, uint64_t ns, vm_narrate_memo_t *mm)
 		q = fixed_q(ns, 1000000, 1e9), scale = 4;
 	else
 		q = ns, scale = 0;   /* printf's: not kept */
-	if (scale && scale == mm->t_scale && q == mm->t_q) {
+	if (scale && scale == mm->scale && q == mm->q) {
 		size_t at = out->len;
-		if (G_LIKELY(at + sizeof mm->t_text < out->allocated_len)) {
-			/* the whole buffer, a constant size: a copy of t_len
+		if (G_LIKELY(at + sizeof mm->text < out->allocated_len)) {
+			/* the whole buffer, a constant size: a copy of len
 			 * bytes became a rep movsq, microcoded, 16% of this
 			 * function's time (perf) */
-			memcpy(out->str + at, mm->t_text, sizeof mm->t_text);
-			out->len = at + mm->t_len;
+			memcpy(out->str + at, mm->text, sizeof mm->text);
+			out->len = at + mm->len;
 			out->str[out->len] = '\0';
 		} else {
-			vm_append_len(out, mm->t_text, mm->t_len);
+			vm_append_len(out, mm->text, mm->len);
 		}
 		return;
 	}
 	size_t at = out->len;
 	vm_narrate_time(out, ns);
 	size_t n = out->len - at;
-	mm->t_scale = n <= sizeof mm->t_text ? scale : 0;
-	mm->t_q = q;
-	mm->t_len = (uint8_t)n;
-	if (mm->t_scale)
-		memcpy(mm->t_text, out->str + at, n);
+	mm->scale = n <= sizeof mm->text ? scale : 0;
+	mm->q = q;
+	mm->len = (uint8_t)n;
+	if (mm->scale)
+		memcpy(mm->text, out->str + at, n);
 }
 
 /* vm_append_u64_w(@out, @i, 5) through @mm: one more than the last
@@ -200,6 +205,18 @@ static void swapin_window_part(GString *out, vm_engine_t *e, const vm_result_t *
 			      "the last one read without such hits");
 	else
 		VM_APPEND_LIT(out, ": the other slots in it are free or already in memory");
+}
+
+/* vm_result_outcome_name, appended: the two outcomes of nearly every access
+ * as literals (models/result.c's words), a strlen and a memcpy call less. */
+static inline void append_outcome(GString *out, vm_outcome_t o)
+{
+	if (o == VM_OUT_HIT)
+		VM_APPEND_LIT(out, "hit");
+	else if (o == VM_OUT_WALK)
+		VM_APPEND_LIT(out, "walk");
+	else
+		vm_append_str(out, vm_result_outcome_name(o));
 }
 
 static const char *acc_word(vm_acc_t acc)
@@ -672,7 +689,7 @@ void vm_narrate_step_memo(GString *out, vm_engine_t *e, const vm_step_t *st,
 	}
 	VM_APPEND_LIT(out, "t=");
 	if (memo)
-		narrate_time_memo(out, st->start_ns, memo);
+		narrate_time_memo(out, st->start_ns, &memo->start);
 	else
 		vm_narrate_time(out, st->start_ns);
 	g_string_append_c(out, ' ');
@@ -696,7 +713,7 @@ void vm_narrate_step_memo(GString *out, vm_engine_t *e, const vm_step_t *st,
 	switch (r->kind) {
 	case VM_REC_ACCESS:
 		if (st->nr_access == 1) {
-			vm_append_str(out, vm_result_outcome_name((vm_outcome_t)st->last.outcome));
+			append_outcome(out, (vm_outcome_t)st->last.outcome);
 			VM_APPEND_LIT(out, ": ");
 			vm_narrate_access(out, e, st->last_vaddr, r->acc, &st->last);
 		} else {
@@ -749,7 +766,10 @@ void vm_narrate_step_memo(GString *out, vm_engine_t *e, const vm_step_t *st,
 				       p->killed_by == VM_KILL_SIGSEGV ? "SIGSEGV" : "SIGBUS");
 	if (r->kind != VM_REC_NOTE && r->kind != VM_REC_EXPECT) {
 		VM_APPEND_LIT(out, " [");
-		vm_narrate_time(out, st->end_ns - st->start_ns);
+		if (memo)
+			narrate_time_memo(out, st->end_ns - st->start_ns, &memo->took);
+		else
+			vm_narrate_time(out, st->end_ns - st->start_ns);
 		g_string_append_c(out, ']');
 	}
 }

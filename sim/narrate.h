@@ -12,19 +12,25 @@
 
 /* One line (no newline) for event @st. */
 void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st);
+/* A time as vm_narrate_time prints it, kept: its value rounded to what it
+ * prints (@q) in scale @scale (0: nothing kept), and the text. */
+typedef struct {
+	uint64_t q;
+	uint8_t scale, len;
+	char text[32];
+} vm_narrate_time_memo_t;
 /* What vm_narrate_step_memo keeps from one event's line to the next: the
  * event number's text (the next is usually one more: its last digit goes
- * up) and the start time's (consecutive events usually start within the
- * same printed hundredth of a microsecond or thousandth of a
- * millisecond).  Owned by the caller, zeroed to start; the lines are
- * those of vm_narrate_step, only cheaper (explain writes one per event). */
+ * up), the start time's (consecutive events usually start within the same
+ * printed hundredth of a microsecond or thousandth of a millisecond) and
+ * the duration's (most take one of a few).  Owned by the caller, zeroed
+ * to start; the lines are those of vm_narrate_step, only cheaper (explain
+ * writes one per event). */
 typedef struct {
 	uint64_t index;          /* the last event number, as index_text */
-	uint64_t t_q;            /* the last start time, rounded to what it
-				  * prints, of scale t_scale, as t_text */
-	uint8_t index_len, t_scale, t_len;
+	uint8_t index_len;
 	char index_text[24];
-	char t_text[32];
+	vm_narrate_time_memo_t start, took;
 } vm_narrate_memo_t;
 void vm_narrate_step_memo(GString *out, vm_engine_t *e, const vm_step_t *st,
 			  vm_narrate_memo_t *memo);

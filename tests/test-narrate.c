@@ -166,6 +166,14 @@ START_TEST(append_numbers)
 				       y ^ (x << (i % 7)));
 		ck_assert_str_eq(g->str, want);
 		ck_assert_uint_eq(g->len, strlen(want));
+		/* again into a string with room: written in place */
+		GString *big = g_string_sized_new(4096);
+		g_string_append(big, "pre ");
+		vm_append_hex(big, y);
+		vm_append_access(big, pid, op, y ^ (x << (i % 7)));
+		ck_assert_str_eq(big->str, want);
+		ck_assert_uint_eq(big->len, strlen(want));
+		g_string_free(big, TRUE);
 		g_free(want);
 		g_string_free(g, TRUE);
 	}

@@ -189,19 +189,6 @@ vm_format_duration(uint64_t ns)
 	return g_strdup_printf("%" G_GUINT64_FORMAT "ns", ns);
 }
 
-/* @n more bytes at the end of @out, NUL-terminated: where to write them. */
-static inline char *append_room(GString *out, size_t n)
-{
-	size_t at = out->len;
-	if (G_LIKELY(at + n < out->allocated_len)) {
-		out->len = at + n;
-		out->str[out->len] = '\0';
-	} else {
-		g_string_set_size(out, at + n);
-	}
-	return out->str + at;
-}
-
 /* "00" to "99": two digits per division (explain numbers every event). */
 static const char digits2[] =
 	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -232,7 +219,7 @@ vm_append_u64_w(GString *out, uint64_t v, unsigned width)
 	if (width > 44)
 		width = 44;   /* as much padding as ever */
 	size_t total = n < width ? width : n;
-	char *d = append_room(out, total);
+	char *d = vm_append_room(out, total);
 	for (size_t k = n; k < total; k++)
 		*d++ = ' ';
 	while (p < b + sizeof b)
@@ -249,71 +236,122 @@ vm_append_u64(GString *out, uint64_t v)
 	vm_append_u64_w(out, v, 0);
 }
 
-/*
- * The lower-case hex digits of @v, no leading zeros, written to end just
- * before @end; returns where they start.  Eight digits at a time: the
- * nibbles of 32 bits spread one to a byte, each turned into '0'..'9' or
+/* The eight hex digits of @x, most significant first in memory, as one
+ * word: the nibbles spread one to a byte, each turned into '0'..'9' or
  * 'a'..'f' by adding to all eight bytes at once (a byte above 9 carries
- * into bit 4 when 6 is added).  A digit at a time was half of explain's
- * formatting of an access (docs/speed.md).
+ * into bit 4 when 6 is added). */
+static inline uint64_t hex8(uint32_t x32)
+{
+	uint64_t x = x32;
+	x = (x | (x << 16)) & 0x0000ffff0000ffffull;
+	x = (x | (x << 8)) & 0x00ff00ff00ff00ffull;
+	x = (x | (x << 4)) & 0x0f0f0f0f0f0f0f0full;
+	uint64_t above9 = ((x + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull;
+	x += 0x3030303030303030ull + above9 * ('a' - '0' - 10);
+	return __builtin_bswap64(x);   /* byte i held nibble i */
+}
+
+/*
+ * The lower-case hex digits of @v, no leading zeros, stored at @dst as
+ * whole words, followed by up to 8 zero bytes (so @dst needs 24 bytes of
+ * room); returns how many digits.  Digit by digit, and copied from a
+ * buffer after, was most of explain's formatting of an access: the copy's
+ * wide loads of bytes just stored one at a time stalled (perf).
  */
-static char *hex_digits(char *end, uint64_t v)
+static inline unsigned hex_store(char *dst, uint64_t v)
 {
 	unsigned n = v ? (unsigned)(67 - __builtin_clzll(v)) / 4 : 1;
-	for (int half = 0; half < 2; half++, v >>= 32) {
-		uint64_t x = (uint32_t)v;
-		x = (x | (x << 16)) & 0x0000ffff0000ffffull;
-		x = (x | (x << 8)) & 0x00ff00ff00ff00ffull;
-		x = (x | (x << 4)) & 0x0f0f0f0f0f0f0f0full;
-		uint64_t above9 = ((x + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull;
-		x += 0x3030303030303030ull + above9 * ('a' - '0' - 10);
-		/* byte i holds nibble i: the most significant goes first */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		x = __builtin_bswap64(x);
-#endif
-		memcpy(end - 8 * (half + 1), &x, 8);
-		if (n <= 8)
-			break;
+	if (n > 8) {
+		uint64_t hi = hex8((uint32_t)(v >> 32)) >> (8 * (16 - n));
+		uint64_t lo = hex8((uint32_t)v);
+		memcpy(dst, &hi, 8);
+		memcpy(dst + n - 8, &lo, 8);
+	} else {
+		uint64_t lo = hex8((uint32_t)v) >> (8 * (8 - n));
+		memcpy(dst, &lo, 8);
 	}
-	return end - n;
+	return n;
 }
+
+/* How many decimal digits @v has. */
+static inline unsigned dec_len(uint64_t v)
+{
+	unsigned n = 1;
+	while (v >= 100) {
+		v /= 100;
+		n += 2;
+	}
+	return n + (v >= 10);
+}
+
+/* The @n decimal digits of @v written before @end, two a division. */
+static inline void dec_store(char *end, uint64_t v)
+{
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		end -= 2;
+		end[0] = digits2[2 * r];
+		end[1] = digits2[2 * r + 1];
+	}
+	if (v >= 10) {
+		end[-2] = digits2[2 * v];
+		end[-1] = digits2[2 * v + 1];
+	} else {
+		end[-1] = (char)('0' + v);
+	}
+}
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+#define HEX_WORDS 1   /* hex_store's words are little-endian */
+#endif
 
 void
 vm_append_access(GString *out, uint64_t pid, char op, uint64_t addr)
 {
-	/* built from its end in a buffer, copied once: three appends cost
-	 * three room checks and copies */
-	char b[48], *p = hex_digits(b + sizeof b, addr);
-	p -= 5;
-	p[0] = ' ';
-	p[1] = op;
-	p[2] = ' ';
-	p[3] = '0';
-	p[4] = 'x';
-	while (pid >= 100) {
-		unsigned r = (unsigned)(pid % 100);
-		pid /= 100;
-		p -= 2;
-		p[0] = digits2[2 * r];
-		p[1] = digits2[2 * r + 1];
+	/* written in place: the pid's digits, " op 0x" and the address's
+	 * digits, at most 20 + 5 + 16 bytes and hex_store's 8 after them */
+	size_t at = out->len;
+#ifdef HEX_WORDS
+	if (G_LIKELY(at + 56 < out->allocated_len)) {
+		char *d = out->str + at;
+		unsigned k = dec_len(pid);
+		dec_store(d + k, pid);
+		d[k] = ' ';
+		d[k + 1] = op;
+		d[k + 2] = ' ';
+		d[k + 3] = '0';
+		d[k + 4] = 'x';
+		k += 5 + hex_store(d + k + 5, addr);
+		out->len = at + k;
+		out->str[out->len] = '\0';
+		return;
 	}
-	if (pid >= 10) {
-		p -= 2;
-		p[0] = digits2[2 * pid];
-		p[1] = digits2[2 * pid + 1];
-	} else {
-		*--p = (char)('0' + pid);
-	}
-	size_t n = (size_t)(b + sizeof b - p);
-	memcpy(append_room(out, n), p, n);
+#endif
+	vm_append_u64(out, pid);
+	char sep[] = { ' ', op, ' ', '\0' };
+	vm_append_str(out, sep);
+	vm_append_hex(out, addr);
 }
 
 void
 vm_append_hex(GString *out, uint64_t v)
 {
-	char b[24], *p = hex_digits(b + sizeof b, v);
+#ifdef HEX_WORDS
+	size_t at = out->len;
+	char *d = vm_append_room(out, 2 + 16 + 8);
+	d[0] = '0';
+	d[1] = 'x';
+	out->len = at + 2 + hex_store(d + 2, v);
+	out->str[out->len] = '\0';
+#else
+	char b[24], *p = b + sizeof b;
 
+	do
+		*--p = "0123456789abcdef"[v & 15];
+	while (v >>= 4);
 	*--p = 'x';
 	*--p = '0';
 	vm_append_len(out, p, (size_t)(b + sizeof b - p));
+#endif
 }

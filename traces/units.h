@@ -54,6 +54,18 @@ static inline void vm_append_len(GString *out, const char *s, size_t n)
 		g_string_append_len(out, s, (gssize)n);
 	}
 }
+/* @n more bytes at the end of @out, NUL-terminated: where to write them. */
+static inline char *vm_append_room(GString *out, size_t n)
+{
+	size_t at = out->len;
+	if (G_LIKELY(at + n < out->allocated_len)) {
+		out->len = at + n;
+		out->str[out->len] = '\0';
+	} else {
+		g_string_set_size(out, at + n);
+	}
+	return out->str + at;
+}
 /* Append @s, a string literal, without strlen. */
 #define VM_APPEND_LIT(out, s) vm_append_len((out), "" s, sizeof(s) - 1)
 /* Append the string @s, inline (g_string_append's call and its general
