@@ -25,6 +25,7 @@ static inline __attribute__((always_inline)) void vm_zero(void *p, size_t n)
 #if defined(__GNUC__)
 	typedef uint64_t words2 __attribute__((vector_size(16), aligned(8), may_alias));
 	words2 *w = (words2 *)p;
+#pragma GCC unroll 32
 	for (size_t i = 0; i < n / 16; i++) {
 		w[i] = (words2){ 0, 0 };
 		__asm__("" : : "r"(w + i) : "memory");

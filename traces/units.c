@@ -195,45 +195,55 @@ static const char digits2[] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
-void
-vm_append_u64_w(GString *out, uint64_t v, unsigned width)
+/* How many decimal digits @v has. */
+static inline unsigned dec_len(uint64_t v)
 {
-	/* the digits into a buffer, then byte by byte into the string: a
-	 * memcpy call of a few bytes cost more than the digits */
-	char b[24], *p = b + sizeof b;
+	unsigned n = 1;
+	while (v >= 100) {
+		v /= 100;
+		n += 2;
+	}
+	return n + (v >= 10);
+}
+
+/* The @n decimal digits of @v written before @end, two a division. */
+static inline void dec_store(char *end, uint64_t v)
+{
 	while (v >= 100) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
-		p -= 2;
-		p[0] = digits2[2 * r];
-		p[1] = digits2[2 * r + 1];
+		end -= 2;
+		end[0] = digits2[2 * r];
+		end[1] = digits2[2 * r + 1];
 	}
 	if (v >= 10) {
-		p -= 2;
-		p[0] = digits2[2 * v];
-		p[1] = digits2[2 * v + 1];
+		end[-2] = digits2[2 * v];
+		end[-1] = digits2[2 * v + 1];
 	} else {
-		*--p = (char)('0' + v);
+		end[-1] = (char)('0' + v);
 	}
-	size_t n = (size_t)(b + sizeof b - p);
+}
+
+void
+vm_append_u64_w(GString *out, uint64_t v, unsigned width)
+{
+	/* the digits written in place, from their end: built in a buffer
+	 * and copied, the copy's loads waited for the digits' stores */
 	if (width > 44)
 		width = 44;   /* as much padding as ever */
-	size_t total = n < width ? width : n;
+	unsigned n = dec_len(v);
+	unsigned total = n < width ? width : n;
 	char *d = vm_append_room(out, total);
-	for (size_t k = n; k < total; k++)
+	for (unsigned k = n; k < total; k++)
 		*d++ = ' ';
-	while (p < b + sizeof b)
-		*d++ = *p++;
+	dec_store(d + n, v);
 }
 
 void
 vm_append_u64(GString *out, uint64_t v)
 {
-	if (v < 10) {
-		g_string_append_c(out, (char)('0' + v));
-		return;
-	}
-	vm_append_u64_w(out, v, 0);
+	unsigned n = dec_len(v);
+	dec_store(vm_append_room(out, n) + n, v);
 }
 
 /* The eight hex digits of @x, most significant first in memory, as one
@@ -271,35 +281,6 @@ static inline unsigned hex_store(char *dst, uint64_t v)
 		memcpy(dst, &lo, 8);
 	}
 	return n;
-}
-
-/* How many decimal digits @v has. */
-static inline unsigned dec_len(uint64_t v)
-{
-	unsigned n = 1;
-	while (v >= 100) {
-		v /= 100;
-		n += 2;
-	}
-	return n + (v >= 10);
-}
-
-/* The @n decimal digits of @v written before @end, two a division. */
-static inline void dec_store(char *end, uint64_t v)
-{
-	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
-		v /= 100;
-		end -= 2;
-		end[0] = digits2[2 * r];
-		end[1] = digits2[2 * r + 1];
-	}
-	if (v >= 10) {
-		end[-2] = digits2[2 * v];
-		end[-1] = digits2[2 * v + 1];
-	} else {
-		end[-1] = (char)('0' + v);
-	}
 }
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
