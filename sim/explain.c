@@ -587,8 +587,11 @@ static void explain_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 	}
 	if (l->len >= EXPLAIN_BATCH)
 		flush_line(x);
-	g_string_truncate(x->accesses, 0);
-	g_string_truncate(x->last_walk, 0);
+	/* (only when not empty: two calls into glib an event otherwise) */
+	if (x->accesses->len)
+		g_string_truncate(x->accesses, 0);
+	if (x->last_walk->len)
+		g_string_truncate(x->last_walk, 0);
 	x->nr_each = 0;
 }
 
