@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <glib.h>
+#include "models/types.h"
 
 typedef enum {
 	VM_OUT_HIT, VM_OUT_WALK, VM_OUT_MINOR, VM_OUT_MAJOR, VM_OUT_COW,
@@ -100,24 +101,14 @@ typedef struct {
 } vm_result_t;
 
 /*
- * Zero *@r, every byte, with 16-byte stores: the compound literal
+ * Zero *@r, every byte (vm_zero, models/types.h): the compound literal
  * `*r = (vm_result_t){ ... }` was a `rep stosq` of 11 words, whose
  * microcoded start-up cost more than the rest of a TLB hit
  * (docs/speed.md, the fifth round).  Then set the fields that differ.
  */
 static inline void vm_result_clear(vm_result_t *r)
 {
-#if defined(__GNUC__)
-	typedef uint64_t words2 __attribute__((vector_size(16), aligned(8),
-					       may_alias));
-	words2 *w = (words2 *)(void *)r;
-	for (size_t i = 0; i < sizeof *r / 16; i++)
-		w[i] = (words2){ 0, 0 };
-	if (sizeof *r % 16)
-		memset((char *)r + sizeof *r / 16 * 16, 0, sizeof *r % 16);
-#else
-	memset(r, 0, sizeof *r);
-#endif
+	vm_zero(r, sizeof *r);
 }
 
 /* Names for outcomes ("hit", "walk", ...), and parsing them back. */

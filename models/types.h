@@ -17,8 +17,10 @@
  * zeroing initializer) of a struct of a few hundred bytes a rep stosq,
  * which is microcoded and slow to start: on the hot paths (explain's step
  * record, a fault's state) it cost several percent of the CPU time
- * (perf; docs/speed.md, the fifth round).  The empty asm keeps GCC from
- * turning the loop back into that memset.  @n a constant at every caller.
+ * (perf; docs/speed.md, the fifth round).  Unrolled whole (@n is a
+ * constant at every caller), the loop is gone before GCC would turn it
+ * back into that memset; an empty asm in the loop did the same at 5
+ * instructions an access, a memory clobber on the hot path.
  */
 static inline __attribute__((always_inline)) void vm_zero(void *p, size_t n)
 {
@@ -26,10 +28,8 @@ static inline __attribute__((always_inline)) void vm_zero(void *p, size_t n)
 	typedef uint64_t words2 __attribute__((vector_size(16), aligned(8), may_alias));
 	words2 *w = (words2 *)p;
 #pragma GCC unroll 32
-	for (size_t i = 0; i < n / 16; i++) {
+	for (size_t i = 0; i < n / 16; i++)   /* up to 512 bytes: 32 stores */
 		w[i] = (words2){ 0, 0 };
-		__asm__("" : : "r"(w + i) : "memory");
-	}
 	if (n % 16)
 		memset((char *)p + n / 16 * 16, 0, n % 16);
 #else
