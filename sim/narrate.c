@@ -47,10 +47,9 @@ uint64_t fixed_q(uint64_t ns, uint64_t step, double scale)
 }
 
 static inline __attribute__((always_inline))
-void append_fixed(GString *out, uint64_t ns, uint64_t step, double scale,
-		  unsigned digits, const char *unit, size_t unit_len)
+void append_fixed(GString *out, uint64_t q, unsigned digits, const char *unit,
+		  size_t unit_len)
 {
-	uint64_t q = fixed_q(ns, step, scale);
 	uint64_t pow = digits == 2 ? 100 : 1000;
 	char b[48], *p = b + sizeof b - unit_len;
 	memcpy(p, unit, unit_len);
@@ -69,43 +68,62 @@ void append_fixed(GString *out, uint64_t ns, uint64_t step, double scale,
 		d[i] = p[i];
 }
 
+/* The scale vm_narrate_time writes @ns in (1 ns, 2 us, 3 ms, 4 s; 0:
+ * printf's, past VM_NARRATE_EXACT_NS) and in *@q the value it prints, in
+ * units of the last digit: what it writes is a function of the two. */
+static inline uint8_t time_q(uint64_t ns, uint64_t *q)
+{
+	if (ns < 1000)
+		return *q = ns, 1;
+	if (ns < 1000000)
+		return *q = fixed_q(ns, 10, 1e3), 2;
+	if (ns < 1000000000)
+		return *q = fixed_q(ns, 1000, 1e6), 3;
+	if (ns < VM_NARRATE_EXACT_NS)
+		return *q = fixed_q(ns, 1000000, 1e9), 4;
+	return *q = ns, 0;
+}
+
+/* vm_narrate_time of @ns, whose time_q is @scale and @q. */
+static void append_time_q(GString *out, uint64_t ns, uint8_t scale, uint64_t q)
+{
+	switch (scale) {
+	case 1:
+		vm_append_u64(out, q);
+		VM_APPEND_LIT(out, "ns");
+		break;
+	case 2:
+		append_fixed(out, q, 2, "us", 2);
+		break;
+	case 3:
+		append_fixed(out, q, 3, "ms", 2);
+		break;
+	case 4:
+		append_fixed(out, q, 3, "s", 1);
+		break;
+	default:
+		/* past ~11 days the double's error nears the digits printed:
+		 * leave it to printf */
+		g_string_append_printf(out, "%.3fs", ns / 1e9);
+		break;
+	}
+}
+
 void vm_narrate_time(GString *out, uint64_t ns)
 {
 	/* by hand: printf's %f was a third of explain's time (docs/speed.md);
 	 * tests/test-narrate.c compares every branch with printf */
-	if (ns < 1000) {
-		vm_append_u64(out, ns);
-		VM_APPEND_LIT(out, "ns");
-	} else if (ns < 1000000) {
-		append_fixed(out, ns, 10, 1e3, 2, "us", 2);
-	} else if (ns < 1000000000) {
-		append_fixed(out, ns, 1000, 1e6, 3, "ms", 2);
-	} else if (ns < VM_NARRATE_EXACT_NS) {
-		append_fixed(out, ns, 1000000, 1e9, 3, "s", 1);
-	} else {
-		/* past ~11 days the double's error nears the digits printed:
-		 * leave it to printf */
-		g_string_append_printf(out, "%.3fs", ns / 1e9);
-	}
+	uint64_t q;
+	uint8_t scale = time_q(ns, &q);
+	append_time_q(out, ns, scale, q);
 }
 
 /* vm_narrate_time of @ns through @mm: the text again when @ns prints as
- * the last did (the same scale and the same rounded digits: what
- * vm_narrate_time writes is a function of those two). */
+ * the last did (the same time_q). */
 static void narrate_time_memo(GString *out, uint64_t ns, vm_narrate_time_memo_t *mm)
 {
 	uint64_t q;
-	uint8_t scale;
-	if (ns < 1000)
-		q = ns, scale = 1;
-	else if (ns < 1000000)
-		q = fixed_q(ns, 10, 1e3), scale = 2;
-	else if (ns < 1000000000)
-		q = fixed_q(ns, 1000, 1e6), scale = 3;
-	else if (ns < VM_NARRATE_EXACT_NS)
-		q = fixed_q(ns, 1000000, 1e9), scale = 4;
-	else
-		q = ns, scale = 0;   /* printf's: not kept */
+	uint8_t scale = time_q(ns, &q);
 	if (scale && scale == mm->scale && q == mm->q) {
 		size_t at = out->len;
 		if (G_LIKELY(at + sizeof mm->text < out->allocated_len)) {
@@ -121,7 +139,7 @@ static void narrate_time_memo(GString *out, uint64_t ns, vm_narrate_time_memo_t 
 		return;
 	}
 	size_t at = out->len;
-	vm_narrate_time(out, ns);
+	append_time_q(out, ns, scale, q);
 	size_t n = out->len - at;
 	mm->scale = n <= sizeof mm->text ? scale : 0;
 	mm->q = q;
