@@ -630,7 +630,7 @@ access_one(vm_engine_t *e, task_t *t, vm_proc_t *p, const vm_record_t *r,
 	return ACC_NEXT;
 }
 
-/* access_one as a call (run_accesses, the watched one-page path). */
+/* access_one as a call (run_accesses). */
 static __attribute__((noinline)) acc_rc_t
 access_one_call(vm_engine_t *e, task_t *t, vm_proc_t *p, const vm_record_t *r,
 		uint64_t va, uint64_t k, GError **error)
@@ -1151,14 +1151,17 @@ static inline gboolean one_page_watched(const vm_engine_t *e, const task_t *t,
 }
 
 /* Run @r, which one_page_watched() admitted, for @t: 1, or -1 with
- * @error (out of memory, an invariant violated). */
-static int run_one_page_watched(vm_engine_t *e, task_t *t, const vm_record_t *r,
-				uint64_t seq, GError **error)
+ * @error (out of memory, an invariant violated).  A call of its own, with
+ * the access inline in it: out of step_once, whose registers are the
+ * unwatched run's. */
+static __attribute__((noinline)) int
+run_one_page_watched(vm_engine_t *e, task_t *t, const vm_record_t *r,
+		     uint64_t seq, GError **error)
 {
 	step_marks_t marks;
 	begin_one_page(t, r, seq);
 	watched_step_begin(e, r, seq + 1, &marks);
-	acc_rc_t rc = access_one_call(e, t, t->p, r, r->addr, 0, error);
+	acc_rc_t rc = access_one(e, t, t->p, r, r->addr, 0, error);
 	if (G_UNLIKELY(rc == ACC_FAIL))
 		return -1;
 	t->cur_pos = 1;   /* (ACC_WAIT set it so already) */
@@ -1299,8 +1302,20 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 				goto next;
 			}
 			if (G_LIKELY(e->rec.kind == VM_REC_ACCESS) &&
-			    one_page_watched(e, t, &e->rec))
-				return run_one_page_watched(e, t, &e->rec, seq, error);
+			    one_page_watched(e, t, &e->rec)) {
+				if (run_one_page_watched(e, t, &e->rec, seq, error) < 0)
+					return -1;
+				/* a watched burst (vm_engine_steps, or
+				 * vm_engine_run with --timeline) goes on as
+				 * the caller's next call would, from the top:
+				 * the return and the call cost explain about
+				 * 60 instructions an event (docs/speed.md,
+				 * sixth round) */
+				if (!burst || e->m->now > VM_MAX_TIME ||
+				    --e->burst_left == 0)
+					return 1;
+				goto next;
+			}
 			uint32_t gen, child_gen;
 			vm_sched_stamp(e, t, &e->rec, &gen, &child_gen);
 			if (!t->busy && !t->qlen &&
@@ -1365,11 +1380,22 @@ int vm_engine_step(vm_engine_t *e, GError **error)
 	return engine_step(e, FALSE, error);
 }
 
+int vm_engine_steps(vm_engine_t *e, uint64_t max, GError **error)
+{
+	/* only watched one-page records go on within a call (step_once):
+	 * unwatched, a burst of them would not stop at @max; a snapshot is
+	 * taken between steps */
+	gboolean burst = max > 1 && e->snaps == NULL && vm_engine_watched(e);
+	e->burst_left = max;
+	return engine_step(e, burst, error);
+}
+
 gboolean vm_engine_run(vm_engine_t *e, GError **error)
 {
 	int r;
 	/* a snapshot is taken between steps: those runs step one by one */
 	gboolean burst = e->snaps == NULL;
+	e->burst_left = UINT64_MAX;   /* (no run reaches it) */
 	while ((r = engine_step(e, burst, error)) > 0)
 		;
 	return r == 0;

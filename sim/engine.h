@@ -125,6 +125,12 @@ void vm_engine_free(vm_engine_t *e);
  * OOM policy, an invariant violation under opts.check).
  */
 int vm_engine_step(vm_engine_t *e, GError **error);
+/* Up to @max events (at least one) in one call, each told to the
+ * callbacks as vm_engine_step tells it: for a caller that steps a watched
+ * run and checks something every so often (explain: its output), without
+ * a return and a call between two events.  Returns as vm_engine_step:
+ * 1 when events ran and more may follow. */
+int vm_engine_steps(vm_engine_t *e, uint64_t max, GError **error);
 /* Run to the end.  FALSE with @error as vm_engine_step. */
 gboolean vm_engine_run(vm_engine_t *e, GError **error);
 

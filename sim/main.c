@@ -22,6 +22,9 @@
 #include "traces/error.h"
 #include "models/policy.h"
 
+/* explain: the events run between two checks of standard output */
+#define EXPLAIN_BURST 256
+
 
 /* Options shared by the replaying commands. */
 char *vm_cli_profile = NULL;
@@ -241,10 +244,12 @@ static int replay(const char *cmd, const char *trace, const char *memory_text,
 	}
 	gboolean ran;
 	if (narrate) {
-		/* the narration streams: stop at the first write that fails,
-		 * rather than narrate the rest of the trace to nobody */
+		/* the narration streams: stop soon after the first write
+		 * that fails (within EXPLAIN_BURST events), rather than
+		 * narrate the rest of the trace to nobody */
 		int r;
-		while ((r = vm_engine_step(e, &err)) > 0 && !ferror(stdout))
+		while ((r = vm_engine_steps(e, EXPLAIN_BURST, &err)) > 0 &&
+		       !ferror(stdout))
 			;
 		ran = r >= 0;
 		if (ran && ferror(stdout)) {
