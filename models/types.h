@@ -37,6 +37,26 @@ static inline __attribute__((always_inline)) void vm_zero(void *p, size_t n)
 #endif
 }
 
+/* Copy the @n bytes at @s to @d, 16 bytes a load and a store, for the
+ * same reason: a memcpy of a constant 96 bytes was a rep movs (explain's
+ * words of an access, perf).  Neither needs to be aligned. */
+static inline __attribute__((always_inline)) void vm_copy(void *d, const void *s,
+							  size_t n)
+{
+#if defined(__GNUC__)
+	typedef uint64_t words2u __attribute__((vector_size(16), aligned(1), may_alias));
+	words2u *dw = (words2u *)d;
+	const words2u *sw = (const words2u *)s;
+#pragma GCC unroll 32
+	for (size_t i = 0; i < n / 16; i++)
+		dw[i] = sw[i];
+	if (n % 16)
+		memcpy((char *)d + n / 16 * 16, (const char *)s + n / 16 * 16, n % 16);
+#else
+	memcpy(d, s, n);
+#endif
+}
+
 typedef enum { VM_ACC_R = 0, VM_ACC_W = 1, VM_ACC_X = 2 } vm_acc_t;
 
 /*

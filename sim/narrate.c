@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 #include "models/memcg.h"
+#include "models/types.h"
 #include "sim/narrate.h"
 #include "models/huge_memory.h"
 #include "models/smp.h"
@@ -118,6 +119,14 @@ void vm_narrate_time(GString *out, uint64_t ns)
 	append_time_q(out, ns, scale, q);
 }
 
+/* @ns prints as the time @mm keeps. */
+static inline gboolean time_memo_hit(uint64_t ns, const vm_narrate_time_memo_t *mm)
+{
+	uint64_t q;
+	uint8_t scale = time_q(ns, &q);
+	return scale && scale == mm->scale && q == mm->q;
+}
+
 /* vm_narrate_time of @ns through @mm: the text again when @ns prints as
  * the last did (the same time_q). */
 static void narrate_time_memo(GString *out, uint64_t ns, vm_narrate_time_memo_t *mm)
@@ -148,6 +157,36 @@ static void narrate_time_memo(GString *out, uint64_t ns, vm_narrate_time_memo_t 
 		memcpy(mm->text, out->str + at, n);
 }
 
+/* The text of @i (vm_append_u64_w(i, 5)) in *@w, carried from the last
+ * number's, when @i is one more and the text stays within its 8 bytes:
+ * TRUE; the memo is not changed (index_keep does). */
+static inline gboolean index_next(const vm_narrate_memo_t *mm, uint64_t i,
+				  uint64_t *w)
+{
+	unsigned len = mm->index_len;
+	if (!len || len > 8 || i != mm->index + 1)
+		return FALSE;
+	memcpy(w, mm->index_text, 8);
+	int k = (int)len - 1;
+	while (k >= 0 && ((*w >> (8 * k)) & 0xff) == '9') {
+		*w -= (uint64_t)('9' - '0') << (8 * k);
+		k--;
+	}
+	if (k < 0)
+		return FALSE;   /* 99999 to 100000: one more column */
+	if (((*w >> (8 * k)) & 0xff) == ' ')   /* a new leading digit */
+		*w += (uint64_t)('1' - ' ') << (8 * k);
+	else
+		*w += (uint64_t)1 << (8 * k);
+	return TRUE;
+}
+
+static inline void index_keep(vm_narrate_memo_t *mm, uint64_t i, uint64_t w)
+{
+	memcpy(mm->index_text, &w, 8);
+	mm->index = i;
+}
+
 /* vm_append_u64_w(@out, @i, 5) through @mm: one more than the last
  * number is the last text with its digits carried.  The text (at most 8
  * characters, zero bytes after them) is carried in a register and stored
@@ -156,35 +195,21 @@ static void narrate_time_memo(GString *out, uint64_t ns, vm_narrate_time_memo_t 
  * function's time (perf). */
 static void narrate_index_memo(GString *out, uint64_t i, vm_narrate_memo_t *mm)
 {
-	unsigned len = mm->index_len;
-	if (len && len <= 8 && i == mm->index + 1) {
-		uint64_t w;
-		memcpy(&w, mm->index_text, 8);
-		int k = (int)len - 1;
-		while (k >= 0 && ((w >> (8 * k)) & 0xff) == '9') {
-			w -= (uint64_t)('9' - '0') << (8 * k);
-			k--;
+	uint64_t w;
+	if (index_next(mm, i, &w)) {
+		index_keep(mm, i, w);
+		unsigned len = mm->index_len;
+		size_t at = out->len;
+		if (G_LIKELY(at + 8 < out->allocated_len)) {
+			/* the whole word: its zero bytes past the text land
+			 * in the string's spare room */
+			memcpy(out->str + at, &w, 8);
+			out->len = at + len;
+			out->str[out->len] = '\0';
+		} else {
+			vm_append_len(out, mm->index_text, len);
 		}
-		if (k >= 0) {
-			if (((w >> (8 * k)) & 0xff) == ' ')   /* a new leading digit */
-				w += (uint64_t)('1' - ' ') << (8 * k);
-			else
-				w += (uint64_t)1 << (8 * k);
-			memcpy(mm->index_text, &w, 8);
-			mm->index = i;
-			size_t at = out->len;
-			if (G_LIKELY(at + 8 < out->allocated_len)) {
-				/* the whole word: its zero bytes past the text
-				 * land in the string's spare room */
-				memcpy(out->str + at, &w, 8);
-				out->len = at + len;
-				out->str[out->len] = '\0';
-			} else {
-				vm_append_len(out, mm->index_text, len);
-			}
-			return;
-		}
-		/* 99999 to 100000: one more column, written afresh */
+		return;
 	}
 	mm->index = i;
 	mm->index_len = 0;
@@ -242,7 +267,12 @@ static const char *acc_word(vm_acc_t acc)
 	return acc == VM_ACC_W ? "write" : acc == VM_ACC_X ? "instruction fetch" : "read";
 }
 
-static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
+/* @hole: where the frame number starts, when the words have one (a walk
+ * that found it): narrate_tail_memo keeps the rest.  Of a result with no
+ * vm_why_t and no huge page, this is the only place its frame number
+ * shows. */
+static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res,
+		     size_t *hole)
 {
 	if (res->tlb == 1)
 		VM_APPEND_LIT(out, "L1 TLB hit");
@@ -289,6 +319,7 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 	else if (res->outcome == VM_OUT_WALK)
 	{
 		VM_APPEND_LIT(out, ", PTE present: frame ");
+		*hole = out->len;
 		vm_append_u64(out, res->pfn);
 		VM_APPEND_LIT(out, "; TLB filled");
 	}
@@ -300,11 +331,11 @@ static void tlb_part(GString *out, vm_machine_t *m, const vm_result_t *res)
 		VM_APPEND_LIT(out, ", PTE present but does not allow it");
 }
 
-void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
-		       vm_acc_t acc, const vm_result_t *res)
+static void narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
+			   vm_acc_t acc, const vm_result_t *res, size_t *hole)
 {
 	vm_machine_t *m = vm_engine_machine(e);
-	tlb_part(out, m, res);
+	tlb_part(out, m, res, hole);
 	if (res->new_tables)
 		g_string_append_printf(out, "; allocated %u page-table page%s",
 				       res->new_tables, res->new_tables == 1 ? "" : "s");
@@ -459,6 +490,13 @@ void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
 		VM_APPEND_LIT(out, "; waits for the disk until t=");
 		vm_narrate_time(out, res->ready_at);
 	}
+}
+
+void vm_narrate_access(GString *out, vm_engine_t *e, uint64_t vaddr,
+		       vm_acc_t acc, const vm_result_t *res)
+{
+	size_t hole;
+	narrate_access(out, e, vaddr, acc, res, &hole);
 }
 
 static void access_summary(GString *out, const vm_step_t *st)
@@ -675,6 +713,174 @@ static void kswapd_step(GString *out, vm_machine_t *m, const vm_step_t *st)
 	g_string_append_c(out, ']');
 }
 
+/* A one-page access of one size: its record is vm_put_access's. */
+static inline gboolean record_one(const vm_record_t *r)
+{
+	return r->kind == VM_REC_ACCESS && r->len == 1 &&
+	       (r->acc == VM_ACC_R || r->acc == VM_ACC_W || r->acc == VM_ACC_X);
+}
+
+static inline char record_op(const vm_record_t *r)
+{
+	return r->acc == VM_ACC_R ? 'r' : r->acc == VM_ACC_W ? 'w' : 'x';
+}
+
+/* The words of @res are kept (vm_narrate_tail_memo_t): no vm_why_t, no
+ * huge page. */
+static inline gboolean tail_kept(const vm_result_t *res)
+{
+	return res->why == VM_WHY_NONE && !res->huge;
+}
+
+/* @res and the memo's key are the same record but for the frame number,
+ * and both or neither are the zero page.  Word by word, in place: a copy
+ * with the frame masked and then memcmp read back the narrow store of the
+ * mask with wide loads, a store-forwarding stall that was a tenth of
+ * explain's time (perf). */
+#define PFN_AT offsetof(vm_result_t, pfn)
+G_STATIC_ASSERT(sizeof(vm_result_t) % 8 == 0 && PFN_AT % 4 == 0 &&
+		sizeof(((vm_result_t *)0)->pfn) == 4);
+static inline gboolean tail_memo_hit(const vm_result_t *res,
+				     const vm_narrate_tail_memo_t *mm)
+{
+	if (!mm->len || (res->pfn == VM_PFN_ZERO) != (mm->key.pfn == VM_PFN_ZERO))
+		return FALSE;
+	const unsigned char *a = (const void *)res, *b = (const void *)&mm->key;
+	uint64_t diff = 0;
+#pragma GCC unroll 16
+	for (size_t i = 0; i < sizeof *res; i += 8) {
+		uint64_t u, v;
+		memcpy(&u, a + i, 8);
+		memcpy(&v, b + i, 8);
+		u ^= v;
+		if (i == PFN_AT / 8 * 8)
+			u &= ~((uint64_t)0xffffffff << (8 * (PFN_AT % 8)));
+		diff |= u;
+	}
+	return diff == 0 && tail_kept(res);
+}
+
+/* The slot of vm_narrate_memo_t.tail for @res: its TLB level (0 for a
+ * walk), + 4 for the zero page. */
+static inline vm_narrate_tail_memo_t *tail_slot(vm_narrate_memo_t *memo,
+						const vm_result_t *res)
+{
+	return &memo->tail[(res->tlb & 3) | (res->pfn == VM_PFN_ZERO) << 2];
+}
+
+/* Write @res's words, a tail_memo_hit, at @d, which has room for
+ * TAIL_ROOM bytes: their length. */
+#define TAIL_ROOM (sizeof ((vm_narrate_tail_memo_t *)0)->text + 20 + \
+		   sizeof ((vm_narrate_tail_memo_t *)0)->after)
+static inline size_t tail_memo_put(char *d, const vm_result_t *res,
+				   const vm_narrate_tail_memo_t *mm)
+{
+	char *p = d;
+	/* whole buffers, constant sizes: no call, no rep movs */
+	vm_copy(p, mm->text, sizeof mm->text);
+	p += mm->len;
+	if (mm->hole) {
+		p += vm_put_u64(p, res->pfn);
+		memcpy(p, mm->after, sizeof mm->after);
+		p += mm->after_len;
+	}
+	return (size_t)(p - d);
+}
+
+/* append_outcome, ": " and vm_narrate_access of a one-page access through
+ * @mm (vm_narrate_tail_memo_t). */
+static void narrate_tail_memo(GString *out, vm_engine_t *e, const vm_step_t *st,
+			      vm_narrate_tail_memo_t *mm)
+{
+	const vm_result_t *res = &st->last;
+	size_t at = out->len;
+	if (tail_memo_hit(res, mm) &&
+	    G_LIKELY(at + TAIL_ROOM < out->allocated_len)) {
+		out->len = at + tail_memo_put(out->str + at, res, mm);
+		out->str[out->len] = '\0';
+		return;
+	}
+	append_outcome(out, (vm_outcome_t)res->outcome);
+	VM_APPEND_LIT(out, ": ");
+	size_t hole = 0;
+	narrate_access(out, e, st->last_vaddr, st->rec->acc, res, &hole);
+	size_t n = out->len - at;
+	mm->len = 0;
+	if (!tail_kept(res))
+		return;
+	vm_copy(&mm->key, res, sizeof *res);   /* (no rep movs) */
+	size_t before = hole ? hole - at : n;
+	size_t digits = hole ? vm_put_u64(mm->text, res->pfn) : 0;
+	size_t after = n - before - digits;
+	if (before == 0 || before > sizeof mm->text || after > sizeof mm->after)
+		return;
+	memcpy(mm->text, out->str + at, before);
+	memcpy(mm->after, out->str + at + before + digits, after);
+	mm->hole = hole != 0;
+	mm->after_len = (uint8_t)after;
+	mm->len = (uint8_t)before;
+}
+
+/*
+ * explain's common line, a one-page access that did nothing but its own
+ * work (no switch, no wait, no reclaim, no kill, ...), when each of its
+ * parts is one @memo keeps (the number one more, the times, the record
+ * and the outcome's words): written in one pass through a pointer, the
+ * string's length set once, where the general path below appends a part at
+ * a time, and each append reloads the string's length and pointer after
+ * the bytes it stored (a char store may alias them): about 250
+ * instructions an event less (docs/speed.md, the sixth round).  The line
+ * is the general path's: tests/test-narrate.c compares them.  FALSE, and
+ * nothing written, when the event is not such a line.
+ */
+static gboolean narrate_plain_memo(GString *out, const vm_step_t *st,
+				   vm_narrate_memo_t *memo)
+{
+	const vm_record_t *r = st->rec;
+	uint64_t took = st->end_ns - st->start_ns, w;
+	/* what the general path tests before it writes anything but the
+	 * access's own words */
+	if (r->kind != VM_REC_ACCESS || st->nr_access != 1 || st->skipped ||
+	    st->smp || st->switched || st->blocked || st->caught ||
+	    st->shootdowns || st->kswapd || st->evicted || st->pageouts ||
+	    st->oom_kills || st->killed)
+		return FALSE;
+	vm_narrate_tail_memo_t *tail = tail_slot(memo, &st->last);
+	if (!record_one(r) || !tail_memo_hit(&st->last, tail) ||
+	    !time_memo_hit(st->start_ns, &memo->start) || !tail->took_len ||
+	    took != tail->took || !index_next(memo, st->index, &w))
+		return FALSE;
+	/* every part a constant-size copy of its whole buffer, the next
+	 * writing over the bytes past the last's text */
+	size_t at = out->len;
+	size_t room = 8 + 3 + sizeof memo->start.text + 1 + VM_PUT_ACCESS_ROOM +
+		      6 + TAIL_ROOM + 2 + sizeof tail->took_text + 1;
+	if (G_UNLIKELY(at + room >= out->allocated_len))
+		return FALSE;
+	index_keep(memo, st->index, w);
+	char *d = out->str + at;
+	memcpy(d, &w, 8);
+	d += memo->index_len;
+	memcpy(d, " t=", 3);
+	d += 3;
+	memcpy(d, memo->start.text, sizeof memo->start.text);
+	d += memo->start.len;
+	*d++ = ' ';
+	d += vm_put_access(d, r->pid, record_op(r), r->addr);
+	memcpy(d, "  ->  ", 6);
+	d += 6;
+	d += tail_memo_put(d, &st->last, tail);
+	memcpy(d, " [", 2);
+	d += 2;
+	memcpy(d, tail->took_text, sizeof tail->took_text);
+	d += tail->took_len;
+	*d++ = ']';
+	*d = '\0';
+	out->len = (size_t)(d - out->str);
+	memo->plain++;
+	return TRUE;
+}
+
 void vm_narrate_step(GString *out, vm_engine_t *e, const vm_step_t *st)
 {
 	vm_narrate_step_memo(out, e, st, NULL);
@@ -689,6 +895,8 @@ void vm_narrate_step_memo(GString *out, vm_engine_t *e, const vm_step_t *st,
 		kswapd_step(out, m, st);
 		return;
 	}
+	if (memo && narrate_plain_memo(out, st, memo))
+		return;
 	if (memo)
 		narrate_index_memo(out, st->index, memo);
 	else
@@ -730,7 +938,9 @@ void vm_narrate_step_memo(GString *out, vm_engine_t *e, const vm_step_t *st,
 	}
 	switch (r->kind) {
 	case VM_REC_ACCESS:
-		if (st->nr_access == 1) {
+		if (st->nr_access == 1 && memo) {
+			narrate_tail_memo(out, e, st, tail_slot(memo, &st->last));
+		} else if (st->nr_access == 1) {
 			append_outcome(out, (vm_outcome_t)st->last.outcome);
 			VM_APPEND_LIT(out, ": ");
 			vm_narrate_access(out, e, st->last_vaddr, r->acc, &st->last);
@@ -784,10 +994,20 @@ void vm_narrate_step_memo(GString *out, vm_engine_t *e, const vm_step_t *st,
 				       p->killed_by == VM_KILL_SIGSEGV ? "SIGSEGV" : "SIGBUS");
 	if (r->kind != VM_REC_NOTE && r->kind != VM_REC_EXPECT) {
 		VM_APPEND_LIT(out, " [");
+		uint64_t took = st->end_ns - st->start_ns;
+		size_t at = out->len;
 		if (memo)
-			narrate_time_memo(out, st->end_ns - st->start_ns, &memo->took);
+			narrate_time_memo(out, took, &memo->took);
 		else
-			vm_narrate_time(out, st->end_ns - st->start_ns);
+			vm_narrate_time(out, took);
+		if (memo && r->kind == VM_REC_ACCESS && st->nr_access == 1) {
+			/* for narrate_plain_memo's next line of this kind */
+			vm_narrate_tail_memo_t *tm = tail_slot(memo, &st->last);
+			size_t n = out->len - at;
+			tm->took_len = n <= sizeof tm->took_text ? (uint8_t)n : 0;
+			tm->took = took;
+			memcpy(tm->took_text, out->str + at, tm->took_len);
+		}
 		g_string_append_c(out, ']');
 	}
 }

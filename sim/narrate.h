@@ -26,11 +26,35 @@ typedef struct {
  * the duration's (most take one of a few).  Owned by the caller, zeroed
  * to start; the lines are those of vm_narrate_step, only cheaper (explain
  * writes one per event). */
+/* The outcome and reason of a one-page access (what follows "  ->  ")
+ * for a result with no vm_why_t (no fault) and no huge page, whose words
+ * come from the result record alone, its frame number at most once and
+ * at a known place (after "PTE present: frame "): the same record but
+ * for the frame number is the same text with that number in the hole. */
+typedef struct {
+	vm_result_t key;         /* the result, its frame number masked */
+	uint8_t len;             /* 0: nothing kept; else the bytes of text
+				  * (before the hole, when there is one) */
+	uint8_t hole;            /* the frame number follows text, then after */
+	uint8_t after_len;
+	char text[96];
+	char after[16];
+	/* the duration of the last line of this slot, as text: the same
+	 * result usually took the same time */
+	uint64_t took;
+	uint8_t took_len;        /* 0: none */
+	char took_text[32];
+} vm_narrate_tail_memo_t;
 typedef struct {
 	uint64_t index;          /* the last event number, as index_text */
 	uint8_t index_len;
 	char index_text[24];
 	vm_narrate_time_memo_t start, took;
+	/* by kind (an L1 hit, an L2 hit, a walk; to a frame or to the
+	 * zero page): a random access's kind changes from one to the next */
+	vm_narrate_tail_memo_t tail[8];
+	uint64_t plain;          /* lines written whole from the memo (the
+				  * tests count them) */
 } vm_narrate_memo_t;
 void vm_narrate_step_memo(GString *out, vm_engine_t *e, const vm_step_t *st,
 			  vm_narrate_memo_t *memo);

@@ -203,7 +203,8 @@ static void memo_step(void *ctx, vm_engine_t *e, const vm_step_t *st)
 	c->compared++;
 }
 
-static uint64_t memo_replay(const char *name, const char *text)
+static uint64_t memo_replay_plain(const char *name, const char *text,
+				  uint64_t *plain)
 {
 	memo_cmp_t c = { g_string_new(NULL), g_string_new(NULL), { 0 }, 0 };
 	vm_engine_opts_t opts = { .ctx = &c, .on_step = memo_step };
@@ -217,7 +218,14 @@ static uint64_t memo_replay(const char *name, const char *text)
 	vm_engine_free(e);
 	g_string_free(c.plain, TRUE);
 	g_string_free(c.memo, TRUE);
+	if (plain)
+		*plain = c.mm.plain;
 	return c.compared;
+}
+
+static uint64_t memo_replay(const char *name, const char *text)
+{
+	return memo_replay_plain(name, text, NULL);
 }
 
 /* The memo's lines are vm_narrate_step's: across the event numbers'
@@ -245,6 +253,50 @@ START_TEST(step_memo)
 }
 END_TEST
 
+/* The whole lines the memo writes (narrate_plain_memo: the record, and
+ * the words of an access with its frame number in their hole) are
+ * vm_narrate_step's, across what changes them or keeps them from being
+ * written so: two processes (pids of 1 and 4 digits) after a fork, loads,
+ * stores and fetches, addresses of 4 and 11 hex digits, L1 and L2 hits,
+ * walks to a frame and to the zero page, frame numbers of 1 to 5 digits,
+ * and memory short enough to reclaim and swap (lines with more words). */
+START_TEST(step_memo_plain)
+{
+	GString *t = g_string_new("vmt 1\nset memory=2M\nset swap.size=64M\n"
+				  "1 mmap 0x1000 40K rwx private anon\n"
+				  "1 mmap 0x7f000000000 32M rw private anon\n"
+				  "1 fork 4242\n");
+	uint64_t x = 0x9e3779b97f4a7c15;
+	for (int i = 0; i < 60000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		unsigned pid = (i / 5000) % 2 ? 4242 : 1;
+		const char *op = x % 10 == 0 ? "w" : "r";
+		if (x % 3 == 0)   /* the small mapping: code and data */
+			g_string_append_printf(t, "%u %s 0x%x\n", pid,
+					       x % 6 == 0 ? "x" : op,
+					       0x1000 + (i % 640) * 64);
+		else if (x % 3 == 1)   /* random pages: walks, L2 hits */
+			g_string_append_printf(t, "%u %s 0x%" G_GINT64_MODIFIER "x\n",
+					       pid, op, UINT64_C(0x7f000000000) +
+					       ((x >> 8) % 8192) * 4096);
+		else   /* sequential lines: L1 hits */
+			g_string_append_printf(t, "%u %s 0x%" G_GINT64_MODIFIER "x\n",
+					       pid, op, UINT64_C(0x7f000000000) +
+					       (uint64_t)(i % 131072) * 64);
+	}
+	uint64_t plain = 0;
+	uint64_t n = memo_replay_plain("plain.vmt", t->str, &plain);
+	ck_assert_uint_gt(n, 50000);
+	/* a third of the lines are whole from the memo (faults move the
+	 * start time's text on and have words of their own), and not all */
+	ck_assert_uint_gt(plain, n / 3);
+	ck_assert_uint_lt(plain, n);
+	g_string_free(t, TRUE);
+}
+END_TEST
+
 static Suite *narrate_suite(void)
 {
 	Suite *s = suite_create("narrate");
@@ -256,6 +308,7 @@ static Suite *narrate_suite(void)
 	tcase_add_test(tc, time_edges_and_random);
 	tcase_add_test(tc, append_numbers);
 	tcase_add_test(tc, step_memo);
+	tcase_add_test(tc, step_memo_plain);
 	suite_add_tcase(s, tc);
 	return s;
 }

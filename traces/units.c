@@ -287,28 +287,44 @@ static inline unsigned hex_store(char *dst, uint64_t v)
 #define HEX_WORDS 1   /* hex_store's words are little-endian */
 #endif
 
+size_t
+vm_put_access(char *d, uint64_t pid, char op, uint64_t addr)
+{
+	/* the pid's digits, " op 0x" and the address's digits, at most
+	 * 20 + 5 + 16 bytes and hex_store's 8 after them */
+#ifdef HEX_WORDS
+	unsigned k = dec_len(pid);
+	dec_store(d + k, pid);
+	d[k] = ' ';
+	d[k + 1] = op;
+	d[k + 2] = ' ';
+	d[k + 3] = '0';
+	d[k + 4] = 'x';
+	return k + 5 + hex_store(d + k + 5, addr);
+#else
+	return (size_t)g_snprintf(d, VM_PUT_ACCESS_ROOM, "%" G_GUINT64_FORMAT " %c 0x%"
+				  G_GINT64_MODIFIER "x", pid, op, addr);
+#endif
+}
+
+unsigned
+vm_put_u64(char *d, uint64_t v)
+{
+	unsigned n = dec_len(v);
+	dec_store(d + n, v);
+	return n;
+}
+
 void
 vm_append_access(GString *out, uint64_t pid, char op, uint64_t addr)
 {
-	/* written in place: the pid's digits, " op 0x" and the address's
-	 * digits, at most 20 + 5 + 16 bytes and hex_store's 8 after them */
+	/* written in place */
 	size_t at = out->len;
-#ifdef HEX_WORDS
-	if (G_LIKELY(at + 56 < out->allocated_len)) {
-		char *d = out->str + at;
-		unsigned k = dec_len(pid);
-		dec_store(d + k, pid);
-		d[k] = ' ';
-		d[k + 1] = op;
-		d[k + 2] = ' ';
-		d[k + 3] = '0';
-		d[k + 4] = 'x';
-		k += 5 + hex_store(d + k + 5, addr);
-		out->len = at + k;
+	if (G_LIKELY(at + VM_PUT_ACCESS_ROOM < out->allocated_len)) {
+		out->len = at + vm_put_access(out->str + at, pid, op, addr);
 		out->str[out->len] = '\0';
 		return;
 	}
-#endif
 	vm_append_u64(out, pid);
 	char sep[] = { ' ', op, ' ', '\0' };
 	vm_append_str(out, sep);

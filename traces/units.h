@@ -41,6 +41,12 @@ void vm_append_hex(GString *out, uint64_t v);
  * vm_append_u64, a blank, @op, a blank and vm_append_hex would, in one
  * write: the form of nearly every record explain narrates. */
 void vm_append_access(GString *out, uint64_t pid, char op, uint64_t addr);
+/* The same text written at @d, which has room for VM_PUT_ACCESS_ROOM
+ * bytes (its words may write past the text): its length, no NUL.  And
+ * vm_append_u64's text at @d, which has room for 20 bytes. */
+#define VM_PUT_ACCESS_ROOM 56
+size_t vm_put_access(char *d, uint64_t pid, char op, uint64_t addr);
+unsigned vm_put_u64(char *d, uint64_t v);
 /* Append @n bytes at @s: inline when they fit, as they nearly always do
  * in a buffer reused line after line (g_string_append_len is a general
  * insert, about 25 instructions before the copy). */
