@@ -284,11 +284,8 @@ void vm_tlb_sync(vm_tlb_t *t)
 static vm_tlb_entry_t *find(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
 {
 	size_t i = vm_tlb_set_index(t, vpn);
-
-	for (unsigned w = 0; w < t->ways; w++)
-		if (t->keys[i + w] == vpn && t->entries[i + w].asid == asid)
-			return &t->entries[i + w];
-	return NULL;
+	size_t w;
+	return vm_tlb_scan(t, i, vpn, asid, &w) ? &t->entries[i + w] : NULL;
 }
 
 /*

@@ -192,26 +192,22 @@ static inline vm_tlb_entry_t *vm_tlb_set(vm_tlb_t *t, uint64_t vpn)
 	return t->entries + vm_tlb_set_index(t, vpn);
 }
 
-/* The valid entry for (@vpn, @asid), or NULL.  Tells the policy of a hit.
- * Scans the set's keys; reads an entry only when its vpn matches.  Always
- * inline: out of line (which GCC chose for the L2's lookup once the scan
- * took four keys a step) its call and register saves cost more than the
- * step saves. */
-static inline __attribute__((always_inline)) vm_tlb_entry_t *
-vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
+/* Whether the set whose first way is @i holds a valid entry for (@vpn,
+ * @asid), and in *@w its way.  Scans the set's keys, four a step (the
+ * L1's set, a third of the L2's): two instructions a way on a miss, which
+ * reads every key, instead of five; the rest of the ways one at a time.
+ * Reads an entry only when its vpn matches.  Always inline: out of line
+ * (which GCC chose for the L2's lookup once the scan took four keys a
+ * step) its call and register saves cost more than the step saves. */
+static inline __attribute__((always_inline)) gboolean
+vm_tlb_scan(const vm_tlb_t *t, size_t i, uint64_t vpn, uint32_t asid, size_t *w)
 {
-	size_t set = vm_tlb_set_no(t, vpn);
-	size_t i = set * t->ways;
 	const uint64_t *keys = t->keys + i, *k = keys;
 	const uint64_t *end = keys + t->ways, *end4 = keys + (t->ways & ~3u);
-	size_t w;
-	/* four keys a step (the L1's set, a third of the L2's): two
-	 * instructions a way on a miss, which reads every key, instead of
-	 * five; the rest of the ways one at a time */
 #define VM_TLB_TRY(n) \
 	if (k[n] == vpn && t->entries[i + (size_t)(k - keys) + (n)].asid == asid) { \
-		w = (size_t)(k - keys) + (n); \
-		goto hit; \
+		*w = (size_t)(k - keys) + (n); \
+		return TRUE; \
 	}
 	for (; k < end4; k += 4) {
 		VM_TLB_TRY(0)
@@ -223,8 +219,17 @@ vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
 		VM_TLB_TRY(0)
 	}
 #undef VM_TLB_TRY
-	return NULL;
-hit:;
+	return FALSE;
+}
+
+/* The valid entry for (@vpn, @asid), or NULL.  Tells the policy of a hit. */
+static inline __attribute__((always_inline)) vm_tlb_entry_t *
+vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
+{
+	size_t set = vm_tlb_set_no(t, vpn);
+	size_t i = set * t->ways, w;
+	if (!vm_tlb_scan(t, i, vpn, asid, &w))
+		return NULL;
 	vm_tlb_entry_t *e = &t->entries[i + w];
 	if (t->stamp & VM_TLB_STAMP_HIT) {
 		/* lru: the newest of the TLB, so the top of its set, where
