@@ -112,19 +112,29 @@ uint64_t *vm_pt_walk_fill(vm_pagetables_t *pt, uint32_t root, uint64_t vpn,
 	return &pt->tables[id].e[vm_pt_index(pt, vpn, last)];
 }
 
+/* The descent from @root to the table of @vpn's PMD entries, through
+ * entries whose bits in @mask are VM_PTE_P alone (present; with
+ * VM_PTE_HUGE in @mask, not a huge leaf): that table's id, or VM_NIL.
+ * With fewer than 3 levels it is @root. */
+static uint32_t pmd_descend(const vm_pagetables_t *pt, uint32_t root,
+			    uint64_t vpn, uint64_t mask)
+{
+	uint32_t id = root;
+	for (unsigned l = 0; l + 2 < pt->levels; l++) {
+		uint64_t ent = pt->tables[id].e[vm_pt_index(pt, vpn, l)];
+		if ((ent & mask) != VM_PTE_P)
+			return VM_NIL;
+		id = (uint32_t)VM_PTE_PFN(ent);
+	}
+	return id;
+}
+
 uint32_t vm_pt_pmd_table(const vm_pagetables_t *pt, uint32_t root,
 			 uint64_t vpn)
 {
 	if (pt->levels < 3 || vpn >= pt->vpn_limit)
 		return VM_NIL;
-	uint32_t id = root;
-	for (unsigned l = 0; l + 2 < pt->levels; l++) {
-		uint64_t ent = pt->tables[id].e[vm_pt_index(pt, vpn, l)];
-		if ((ent & (VM_PTE_P | VM_PTE_HUGE)) != VM_PTE_P)
-			return VM_NIL;
-		id = (uint32_t)VM_PTE_PFN(ent);
-	}
-	return id;
+	return pmd_descend(pt, root, vpn, VM_PTE_P | VM_PTE_HUGE);
 }
 
 uint64_t *vm_pt_lookup(const vm_pagetables_t *pt, uint32_t root, uint64_t vpn)
@@ -242,13 +252,11 @@ uint64_t *vm_pt_pmd_lookup(const vm_pagetables_t *pt, uint32_t root,
 {
 	if (pt->levels < 2 || vpn >= pt->vpn_limit)
 		return NULL;
-	uint32_t id = root;
-	for (unsigned l = 0; l + 2 < pt->levels; l++) {
-		uint64_t ent = pt->tables[id].e[vm_pt_index(pt, vpn, l)];
-		if (!(ent & VM_PTE_P))
-			return NULL;
-		id = (uint32_t)VM_PTE_PFN(ent);
-	}
+	/* (a huge entry above the PMD level is not modelled: present is
+	 * all this descent asks) */
+	uint32_t id = pmd_descend(pt, root, vpn, VM_PTE_P);
+	if (id == VM_NIL)
+		return NULL;
 	return &pt->tables[id].e[vm_pt_index(pt, vpn, pt->levels - 2)];
 }
 
