@@ -9,7 +9,11 @@
 # vmscope, so that a change in the machine's load touches both.  The figure
 # is CPU time (user + system of the child, wait4's rusage: tests/bench/cpu),
 # not wall time, which on a shared machine includes waiting for a CPU; the
-# best of BENCH_REPEAT runs (default 3) is kept for each program.
+# best of BENCH_REPEAT runs (default 3) is kept for each program.  Each row
+# also shows the median over the rounds of the round's own ratio ("per
+# round"): the two runs of a round are seconds apart, in the same phase of
+# the machine's speed, which on a VM can halve for minutes, so that the
+# best of each side alone can pair a fast phase with a slow one.
 #
 # The trace is tests/gen-bench's (BENCH_N accesses, default 10,000,000, to
 # 64 MiB of anonymous memory: half sequential at 64-byte steps, half random
@@ -168,18 +172,18 @@ while [ "$i" -lt "$REPEAT" ]; do
 		[ -n "$name" ] || continue
 		timed "$BARE" -f "$frames" "$btrace"
 		[ "$status" = 0 ] || { fail "bare -f $frames $btrace: exit status $status"; continue; }
-		echo "$name bare $cpu $rss_kb"
+		echo "$name bare $cpu $rss_kb $i"
 		# shellcheck disable=SC2086 # the arguments are words
 		timed "$VMSCOPE" $args
 		[ "$status" = 0 ] || { fail "vmscope $args: exit status $status"; continue; }
-		echo "$name vmscope $cpu $rss_kb"
+		echo "$name vmscope $cpu $rss_kb $i"
 	done
 	# the TUI: tui-run prints the CPU seconds of the run alone
 	stdout=$TMP/tui
 	timed "$TUIRUN" "$TRACE" memory=1G
 	stdout=/dev/null
 	if [ "$status" = 0 ]; then
-		echo "d_tui vmscope $(awk '{ print $2 }' "$TMP/tui") $rss_kb"
+		echo "d_tui vmscope $(awk '{ print $2 }' "$TMP/tui") $rss_kb $i"
 	else
 		fail "tui-run $TRACE memory=1G: exit status $status"
 	fi
@@ -209,6 +213,30 @@ maxrss() {
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2fx", a / b; else print "-" }'
 }
+# mratio NAME1 PROG1 NAME2 PROG2: the median over the rounds of round r's
+# time of (NAME1, PROG1) over round r's of (NAME2, PROG2).  The two ran
+# seconds apart, in the same phase of the machine's speed, which on a VM
+# can halve for minutes: the best of each side alone can pair a fast phase
+# with a slow one.
+mratio() {
+	awk -v n1="$1" -v p1="$2" -v n2="$3" -v p2="$4" '
+		$1 == n1 && $2 == p1 { a[$5] = $3 }
+		$1 == n2 && $2 == p2 { b[$5] = $3 }
+		END {
+			k = 0
+			for (r in a)
+				if ((r in b) && a[r] > 0 && b[r] > 0)
+					v[++k] = a[r] / b[r]
+			if (!k) { print "-"; exit }
+			for (x = 2; x <= k; x++) {
+				t = v[x]
+				for (y = x - 1; y >= 1 && v[y] > t; y--)
+					v[y + 1] = v[y]
+				v[y + 1] = t
+			}
+			printf "%.2fx", k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+		}' "$TMP/times"
+}
 rate() {
 	awk -v n="$N" -v s="$1" 'BEGIN { if (s + 0 > 0) printf "%.1fM", n / s / 1e6; else print "-" }'
 }
@@ -218,31 +246,38 @@ bytes=$(wc -c <"$TRACE" | tr -d ' ')
 echo
 echo "vmscope bench: $(basename "$TRACE"), $lines lines, $bytes bytes, $N accesses"
 echo "host: $(uname -srm), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?') CPUs;" \
-	"CPU time (user+sys), best of $REPEAT, bare and vmscope alternating"
+	"CPU time (user+sys), best of $REPEAT, bare and vmscope alternating;"
+echo "ratio: of the best times; per round: the median of each round's ratio"
 echo
-fmt='%-34s %8s %8s %7s %9s %8s  %s\n'
+fmt='%-34s %8s %8s %7s %9s %9s %8s  %s\n'
 # shellcheck disable=SC2059
-printf "$fmt" "case" "bare s" "vmscope" "ratio" "vm acc/s" "RSS MiB" "goal"
+printf "$fmt" "case" "bare s" "vmscope" "ratio" "per round" "vm acc/s" "RSS MiB" "goal"
 row() {
 	label=$1 name=$2 goal=$3
 	b=$(min "$name" bare)
 	v=$(min "$name" vmscope)
+	pr=$(mratio "$name" vmscope "$name" bare)
+	[ "$name" = d_tui ] && pr=-   # (no bare run of its own)
 	# shellcheck disable=SC2059
-	printf "$fmt" "$label" "$b" "$v" "$(ratio "$v" "$b")" "$(rate "$v")" \
+	printf "$fmt" "$label" "$b" "$v" "$(ratio "$v" "$b")" "$pr" "$(rate "$v")" \
 		"$(maxrss "$name" vmscope)" "$goal"
 }
+# against NAME1 NAME2: "X (per round Y)", vmscope's NAME1 over its NAME2
+against() {
+	echo "$(ratio "$(min "$1" vmscope)" "$(min "$2" vmscope)") (per round $(mratio "$1" vmscope "$2" vmscope))"
+}
 row "(a) .vmt, default, memory=1G" a_vmt "<= 1.5x"
-row "(b) .vmtb, default, memory=1G" b_vmtb ".vmt/.vmtb >= 2x: $(ratio "$(min a_vmt vmscope)" "$(min b_vmtb vmscope)")"
+row "(b) .vmtb, default, memory=1G" b_vmtb ".vmt/.vmtb >= 2x: $(against a_vmt b_vmtb)"
 row "(c) memory=8M swap=1G lru" c_reclaim "<= 3x"
-row "(d) explain >/dev/null" d_explain "<= 3x run: $(ratio "$(min d_explain vmscope)" "$(min a_vmt vmscope)")"
-row "(d) run --timeline" d_timeline "<= 3x run: $(ratio "$(min d_timeline vmscope)" "$(min a_vmt vmscope)")"
-row "(d) TUI r (run to a breakpoint)" d_tui "<= 3x run: $(ratio "$(min d_tui vmscope)" "$(min a_vmt vmscope)")"
+row "(d) explain >/dev/null" d_explain "<= 3x run: $(against d_explain a_vmt)"
+row "(d) run --timeline" d_timeline "<= 3x run: $(against d_timeline a_vmt)"
+row "(d) TUI r (run to a breakpoint)" d_tui "<= 3x run: $(against d_tui a_vmt)"
 row "tlb.l2.entries=0" x_nol2 ""
 row "memory=32M swap=64M (lru2q)" x_lru2q ""
 echo
 echo "TLB-friendly: $(basename "$SEQ") (gen-bench --seq: every access sequential, 64-byte steps)"
 row "(a) TLB-friendly .vmt" s_vmt "<= 1.5x"
-row "(b) TLB-friendly .vmtb" s_vmtb ".vmt/.vmtb >= 2x: $(ratio "$(min s_vmt vmscope)" "$(min s_vmtb vmscope)")"
+row "(b) TLB-friendly .vmtb" s_vmtb ".vmt/.vmtb >= 2x: $(against s_vmt s_vmtb)"
 
 # The readers alone.
 echo
