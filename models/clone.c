@@ -190,6 +190,7 @@ static vm_machine_t *clone_frames(const vm_machine_t *m, uint32_t copy,
 {
 	vm_machine_t *n = g_new(vm_machine_t, 1);
 	*n = *m;
+	n->l1_hit = NULL;   /* an entry of @m's TLB */
 
 	uint32_t dirty = alloc;   /* [copy, dirty) must be made pristine */
 	if (reuse && reuse->frames.nr == alloc) {

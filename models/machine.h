@@ -163,6 +163,12 @@ typedef struct vm_machine {
 	vm_tlb_t *l1, *l2;       /* l2 may be NULL */
 	vm_tlb_t *l1_2m;         /* the L1 TLB of PMD mappings, NULL if none
 				  * (tlb.l1_2m); the L2 holds both sizes */
+	vm_tlb_entry_t *l1_hit;  /* the L1 entry of the last hit with
+				  * permission on vm_mmu_access's inline
+				  * path: the engine's next access to the
+				  * same page, with nothing in between, hits
+				  * it again (vm_mmu_access_again); stale
+				  * after anything else */
 	gboolean thp_seen;       /* a PMD leaf was ever made: only then do
 				  * translation and invalidation look for
 				  * huge entries, so that 4 KiB runs pay

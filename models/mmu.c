@@ -197,7 +197,6 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			    vm_acc_t acc, vm_tlb_entry_t *l1e,
 			    vm_result_t *res)
 {
-	static const uint8_t need[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
 	uint64_t vpn = vaddr >> m->page_shift;
 	vm_result_clear(res);
 	res->cost = m->cfg.cost_access;
@@ -242,7 +241,7 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 		}
 	}
 	if (e) {
-		if (e->perm & need[acc]) {
+		if (e->perm & vm_mmu_need[acc]) {
 			res->outcome = VM_OUT_HIT;
 			res->pfn = huge ? huge_pfn(m, e->pfn, vpn) : (uint32_t)e->pfn;
 			res->huge = (uint8_t)huge;
@@ -280,7 +279,7 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			res->leaf_found = 1;
 			res->pte_present = 1;
 			res->huge = 1;
-			if (pte_perm(*pmd) & need[acc]) {
+			if (pte_perm(*pmd) & vm_mmu_need[acc]) {
 				*pmd |= VM_PTE_A;
 				tlb_fill_huge(m, p, vpn, *pmd, TRUE);
 				res->outcome = VM_OUT_WALK;
@@ -295,7 +294,7 @@ void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 	if (slot) {
 		res->leaf_found = 1;
 		res->pte_present = (*slot & VM_PTE_P) != 0;
-		if (res->pte_present && (pte_perm(*slot) & need[acc])) {
+		if (res->pte_present && (pte_perm(*slot) & vm_mmu_need[acc])) {
 			if (G_UNLIKELY(p->nr_threads > 1) &&
 			    wait_locked_page(m, p, *slot, res))
 				return;

@@ -26,6 +26,34 @@ static inline void vm_mmu_count_access(vm_machine_t *m, vm_proc_t *p,
 	p->accesses++;
 }
 
+/* The permission an access of each vm_acc_t needs. */
+static const uint8_t vm_mmu_need[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
+
+/* An L1 hit of @p on @e, which allows @acc: the counts, the reclaim
+ * policy told (vm_mmu_l1_hit_count), and the result. */
+static inline __attribute__((always_inline)) void
+vm_mmu_l1_hit_count(vm_machine_t *m, vm_proc_t *p, vm_acc_t acc,
+		    const vm_tlb_entry_t *e)
+{
+	vm_mmu_count_access(m, p, acc);
+	m->c.tlb_l1_hits++;
+	vm_memcg_access(m, (uint32_t)e->pfn);
+	p->last_outcome = VM_OUT_HIT;
+	p->last_pfn = (uint32_t)e->pfn;
+}
+
+static inline __attribute__((always_inline)) void
+vm_mmu_l1_hit(vm_machine_t *m, vm_proc_t *p, vm_acc_t acc,
+	      const vm_tlb_entry_t *e, vm_result_t *res)
+{
+	vm_mmu_l1_hit_count(m, p, acc, e);
+	vm_result_clear(res);
+	res->outcome = VM_OUT_HIT;
+	res->tlb = 1;
+	res->pfn = (uint32_t)e->pfn;
+	res->cost = m->cfg.cost_access;
+}
+
 /* Everything but the permitted L1 hit: in mmu.c. */
 void vm_mmu_access_slow(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr,
 			vm_acc_t acc, vm_tlb_entry_t *l1e, vm_result_t *res);
@@ -37,23 +65,36 @@ static inline __attribute__((always_inline)) void
 vm_mmu_access(vm_machine_t *m, vm_proc_t *p, uint64_t vaddr, vm_acc_t acc,
 	      vm_result_t *res)
 {
-	static const uint8_t need[3] = { VM_PROT_R, VM_PROT_W, VM_PROT_X };
 	uint64_t vpn = vaddr >> m->page_shift;
 	vm_tlb_entry_t *e = vm_tlb_lookup(m->l1, vpn, p->pid);
-	if (G_LIKELY(e && (e->perm & need[acc]))) {
-		vm_mmu_count_access(m, p, acc);
-		m->c.tlb_l1_hits++;
-		vm_memcg_access(m, (uint32_t)e->pfn);
-		p->last_outcome = VM_OUT_HIT;
-		p->last_pfn = (uint32_t)e->pfn;
-		vm_result_clear(res);
-		res->outcome = VM_OUT_HIT;
-		res->tlb = 1;
-		res->pfn = (uint32_t)e->pfn;
-		res->cost = m->cfg.cost_access;
+	if (G_LIKELY(e && (e->perm & vm_mmu_need[acc]))) {
+		m->l1_hit = e;
+		vm_mmu_l1_hit(m, p, acc, e, res);
 		return;
 	}
 	vm_mmu_access_slow(m, p, vaddr, acc, e, res);
+}
+
+/*
+ * The next access of @p, to the page of its last, after that last was an
+ * L1 hit with permission on vm_mmu_access's inline path (its result:
+ * VM_OUT_HIT, tlb 1, not huge) and nothing else used the TLB since: it
+ * hits the same entry, m->l1_hit, without looking it up, and does what
+ * vm_mmu_access would; its result is the last one's, left as it is in
+ * @res.  FALSE, and nothing done, when that entry does not allow @acc or
+ * its TLB's policy has a hit hook of its own: the caller then calls
+ * vm_mmu_access.  For the engine's run of one-page accesses (a sequential
+ * walk through a page is 63 of every 64 accesses of the TLB-friendly
+ * trace, docs/speed.md, the sixth round).
+ */
+static inline __attribute__((always_inline)) gboolean
+vm_mmu_access_again(vm_machine_t *m, vm_proc_t *p, vm_acc_t acc)
+{
+	vm_tlb_entry_t *e = m->l1_hit;
+	if (!(e->perm & vm_mmu_need[acc]) || !vm_tlb_hit_again(m->l1, e))
+		return FALSE;
+	vm_mmu_l1_hit_count(m, p, acc, e);
+	return TRUE;
 }
 
 /* Fill both TLB levels with (@vpn -> @pte) for @p; a PMD entry

@@ -247,6 +247,22 @@ vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
 	return e;
 }
 
+/* @e, which the last lookup of @t that told the policy hit, hit again,
+ * with no lookup, fill or drop of @t in between: what vm_tlb_lookup does
+ * on that hit (its set's order has @e on top already).  FALSE, and nothing
+ * done, for a policy with a hit hook of its own: look it up instead. */
+static inline __attribute__((always_inline)) gboolean
+vm_tlb_hit_again(vm_tlb_t *t, vm_tlb_entry_t *e)
+{
+	if (t->stamp & VM_TLB_STAMP_HIT) {
+		e->stamp = ++t->clock;
+		if (G_UNLIKELY(t->order == NULL))
+			t->ages[e - t->entries] = e->stamp + 1;
+		return TRUE;
+	}
+	return t->ops->hit == NULL;
+}
+
 /*
  * The valid entry for (@vpn, @asid), or NULL, without telling the policy: for
  * the UI, the invariant checker and tests, which must not perturb the

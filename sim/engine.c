@@ -1131,6 +1131,58 @@ run_one_page(vm_engine_t *e, task_t *t, const vm_record_t *r,
 }
 
 /*
+ * Whether @r, read in a burst just after a one-page access of @t that went
+ * on (one_page_again holds), is an access to the same page whose own
+ * access can be vm_mmu_access_again: the last access was an L1 hit with
+ * permission on vm_mmu_access's inline path (a hit, L1, not a huge page's
+ * entry: the slow path's L1 hits are the 2 MiB TLB's), and nothing used
+ * the TLB since (in a burst only the reader runs between two records).
+ * No oracle (reclaim.policy=opt), which is told of every access.
+ */
+static inline gboolean page_of_last(const vm_engine_t *e, const vm_record_t *r)
+{
+	unsigned sh = e->m->page_shift;
+	return (r->addr >> sh) == (e->st.last_vaddr >> sh);
+}
+
+static inline gboolean one_page_same(const vm_engine_t *e, const vm_record_t *r)
+{
+	const vm_step_t *st = &e->st;
+	return page_of_last(e, r) &&
+	       st->last.outcome == VM_OUT_HIT && st->last.tlb == 1 &&
+	       !st->last.huge && e->m->l1_hit && !e->oracle;
+}
+
+/* Run @r, which one_page_same() admitted, for @t, as run_one_page would
+ * for a hit: TRUE, or FALSE with nothing done when vm_mmu_access_again
+ * declines (run_one_page then).  An L1 hit neither waits, faults, fails
+ * nor kills, so of access_one and run_one_page only their bookkeeping of
+ * an access that went on is left: about 40 instructions where the lookup
+ * and the checks took 150 (docs/speed.md, the sixth round). */
+static inline __attribute__((always_inline)) gboolean
+run_one_page_again(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq)
+{
+	vm_machine_t *m = e->m;
+	vm_step_t *st = &e->st;
+	uint64_t now = m->now;
+	/* (st->last, an L1 hit of this page, is this access's result) */
+	if (!vm_mmu_access_again(m, t->p, r->acc))
+		return FALSE;
+	/* begin_one_page's other fields are the last access's, of @t:
+	 * position 1 of 1, the same incarnation; the seed is the record's */
+	t->cur_seq = seq;
+	t->cur_rng = r->seed;
+	st->start_ns = now;
+	m->now = now + st->last.cost;
+	t->p->cpu_ns += st->last.cost;
+	st->nr_access++;
+	st->outcomes[VM_OUT_HIT]++;
+	st->last_vaddr = r->addr;
+	e->pos.events++;
+	return TRUE;
+}
+
+/*
  * The same record watched (explain, --timeline, the TUI, snapshots): the
  * tests of one_page_ready but for the watchers, and then what the general
  * path (vm_sched_stamp, vm_sched_can_start, exec_record, record_ran) does
@@ -1187,6 +1239,18 @@ static inline gboolean fast_run_goes_on(vm_engine_t *e)
 	       !vm_sched_next(e) && !e->pos.eof && !e->crash_pending &&
 	       e->pos.buffered < VM_ENGINE_WINDOW && !lone_task_waits(e) &&
 	       !e->have_first && !e->first_lent && !e->stream_check;
+}
+
+/*
+ * fast_run_goes_on's tests that an access again (run_one_page_again) can
+ * turn: it moves the clock and nothing else those tests read (no event
+ * queued, no task woken or made, no record read but its own, kswapd's
+ * state untouched): an event due, or kswapd's turn.
+ */
+static inline gboolean clock_due(vm_engine_t *e)
+{
+	const vm_ev_t *top = vm_events_peek(&e->m->ev);
+	return (top && top->time <= e->m->now) || kswapd_due(e);
 }
 
 /*
@@ -1274,8 +1338,13 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 				if (!burst || e->m->now > VM_MAX_TIME)
 					return 1;
 				/* the run of @t's one-page accesses that
-				 * follows, as the loop above would take it */
-				while (rc == 2 && fast_run_goes_on(e)) {
+				 * follows, as the loop above would take it;
+				 * after an access again (@same), of the tests
+				 * of fast_run_goes_on only those of the clock
+				 * can have changed */
+				gboolean same = FALSE;
+				while (rc == 2 && (same ? !clock_due(e)
+							: fast_run_goes_on(e))) {
 					int got = vm_vmt_next_kept(e->rd, &e->rec, &err);
 					if (!got) {
 						if (err) {
@@ -1292,6 +1361,19 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 						continue;   /* as read_event */
 					if (got == 1 && !one_page_again(e, t, &e->rec))
 						goto record;
+					/* after an access again, one_page_same's
+					 * tests but the page's hold still */
+					if ((same ? page_of_last(e, &e->rec)
+						  : one_page_same(e, &e->rec)) &&
+					    run_one_page_again(e, t, &e->rec,
+							       e->pos.next_seq)) {
+						e->pos.next_seq++;
+						if (e->m->now > VM_MAX_TIME)
+							return 1;
+						same = TRUE;
+						continue;   /* (rc is 2 still) */
+					}
+					same = FALSE;
 					rc = run_one_page(e, t, &e->rec,
 							  e->pos.next_seq++, error);
 					if (rc < 0)

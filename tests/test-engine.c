@@ -1836,6 +1836,91 @@ START_TEST(test_steps_burst)
 }
 END_TEST
 
+/*
+ * The engine's run of accesses to one page (run_one_page_again: the next
+ * access of the page an L1 hit just reached hits that entry again without
+ * a lookup) leaves the machine as stepping one access at a time does (no
+ * burst, every access looked up): the counters, the clock, every L1 and
+ * L2 entry with its stamp, each TLB's clock.  Runs of loads, stores and
+ * fetches on pages that allow some of them (the zero page read-only, a
+ * code page not writable: a write to it is a SIGSEGV, caught), first
+ * touches and swapping in between, under each TLB
+ * policy and with a set of 4 ways (an order kept) and of 64 (ages).
+ */
+static const char *const again_sets[][3] = {
+	{ "tlb.policy=lru", "tlb.l1.ways=4", "reclaim.policy=lru" },
+	{ "tlb.policy=lru", "tlb.l1.ways=64", "reclaim.policy=clock" },
+	{ "tlb.policy=fifo", "tlb.l1.ways=4", "reclaim.policy=lru2q" },
+	{ "tlb.policy=random", "tlb.l1.ways=16", "reclaim.policy=mglru" },
+	{ "tlb.policy=lru", "tlb.l1.ways=4", "reclaim.policy=opt" },
+};
+
+static void tlb_same(const vm_tlb_t *a, const vm_tlb_t *b)
+{
+	ck_assert_uint_eq(a->clock, b->clock);
+	for (size_t i = 0; i < (size_t)a->nr_sets * a->ways; i++) {
+		ck_assert_uint_eq(a->keys[i], b->keys[i]);
+		ck_assert_uint_eq(a->entries[i].vpn, b->entries[i].vpn);
+		ck_assert_uint_eq(a->entries[i].stamp, b->entries[i].stamp);
+		ck_assert_uint_eq(a->entries[i].perm, b->entries[i].perm);
+		ck_assert_uint_eq(a->entries[i].valid, b->entries[i].valid);
+	}
+}
+
+START_TEST(test_page_runs_again)
+{
+	GString *t = g_string_new("vmt 1\nset memory=256K\nset swap.size=4M\n"
+				  "1 catch sigsegv\n"
+				  "1 mmap 0x400000 64K rx private anon\n"
+				  "1 mmap 0x10000000 1M rw private anon\n");
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (int i = 0; i < 4000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		gboolean code = x % 7 == 0;
+		uint64_t page = code ? 0x400000 + (x >> 8) % 16 * 4096
+				     : 0x10000000 + (x >> 8) % 256 * 4096;
+		unsigned n = 1 + (unsigned)(x >> 40) % 40;   /* a run on the page */
+		for (unsigned k = 0; k < n; k++) {
+			unsigned op = (unsigned)((x >> (k % 60)) % 11);
+			char c = code ? (op < 2 ? 'r' : op == 2 ? 'w' : 'x')
+				      : (op < 8 ? 'r' : op < 10 ? 'w' : 'x');
+			g_string_append_printf(t, "1 %c 0x%" G_GINT64_MODIFIER "x\n", c,
+					       page + (k * 64) % 4096);
+		}
+	}
+	for (guint s = 0; s < G_N_ELEMENTS(again_sets); s++) {
+		char *ov[4] = { (char *)again_sets[s][0], (char *)again_sets[s][1],
+				(char *)again_sets[s][2], NULL };
+		vm_engine_opts_t opts = { 0 };   /* unwatched: the fast loop */
+		GError *err = NULL;
+		vm_engine_t *a = vm_engine_open_memory("t.vmt", t->str, NULL, ov, &opts, &err);
+		ck_assert_msg(a != NULL, "%s", err ? err->message : "?");
+		vm_engine_t *b = vm_engine_open_memory("t.vmt", t->str, NULL, ov, &opts, &err);
+		ck_assert_msg(b != NULL, "%s", err ? err->message : "?");
+		ck_assert_msg(vm_engine_run(a, &err), "%s", err ? err->message : "?");
+		int r;
+		while ((r = vm_engine_step(b, &err)) > 0)
+			;
+		ck_assert_msg(r == 0, "%s", err ? err->message : "?");
+		vm_machine_t *ma = vm_engine_machine(a), *mb = vm_engine_machine(b);
+		ck_assert_msg(memcmp(&ma->c, &mb->c, sizeof ma->c) == 0,
+			      "%s: the counters differ", again_sets[s][0]);
+		ck_assert_uint_eq(ma->c.accesses, mb->c.accesses);
+		ck_assert_uint_gt(ma->c.tlb_l1_hits, ma->c.accesses / 2);
+		ck_assert_uint_gt(ma->c.minflt + ma->c.majflt, 100);
+		ck_assert_uint_eq(vm_engine_now(a), vm_engine_now(b));
+		ck_assert_uint_eq(vm_engine_events(a), vm_engine_events(b));
+		tlb_same(ma->l1, mb->l1);
+		tlb_same(ma->l2, mb->l2);
+		vm_engine_free(a);
+		vm_engine_free(b);
+	}
+	g_string_free(t, TRUE);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -1845,6 +1930,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_why_names);
 	tcase_add_test(tc, test_json_values);
 	tcase_add_test(tc, test_steps_burst);
+	tcase_add_test(tc, test_page_runs_again);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("conventions");
