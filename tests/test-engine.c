@@ -1770,9 +1770,7 @@ START_TEST(test_steps_burst)
 				  "1 mmap 0x10000 256K rw private anon\n");
 	uint64_t x = 88172645463325252ull;
 	for (int i = 0; i < 3000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		vt_xorshift(&x);
 		/* (a second process from 2000 on: its records wait in
 		 * queues, which the general path runs) */
 		if (i == 2000)
@@ -1875,9 +1873,7 @@ START_TEST(test_page_runs_again)
 				  "1 mmap 0x10000000 1M rw private anon\n");
 	uint64_t x = 0x2545f4914f6cdd1dull;
 	for (int i = 0; i < 4000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		vt_xorshift(&x);
 		gboolean code = x % 7 == 0;
 		uint64_t page = code ? 0x400000 + (x >> 8) % 16 * 4096
 				     : 0x10000000 + (x >> 8) % 256 * 4096;

@@ -371,9 +371,7 @@ START_TEST(test_lazy_tail)
 	ck_assert_uint_eq(eager.init_to, nr);
 	uint64_t x = 0x2545f4914f6cdd1d;
 	for (unsigned step = 0; step < 2000; step++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		vt_xorshift(&x);
 		uint32_t pfn = (uint32_t)(x >> 8) % nr;
 		unsigned op = (unsigned)(x >> 40) % 4;
 		if (lazy.f[pfn].kind != VM_FRAME_FREE) {

@@ -102,9 +102,7 @@ START_TEST(time_edges_and_random)
 	/* every size: a random mantissa shifted to each bit length */
 	uint64_t x = 0x9e3779b97f4a7c15;
 	for (int i = 0; i < 2000000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		vt_xorshift(&x);
 		same_time(x >> (i % 64));
 	}
 }
@@ -140,9 +138,7 @@ START_TEST(append_numbers)
 	 * a string that must grow (written in place: the string's room) */
 	uint64_t x = 0x9e3779b97f4a7c15;
 	for (int i = 0; i < 20000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		vt_xorshift(&x);
 		uint64_t y = x >> (i % 64);
 		unsigned w = (unsigned)(i % 50);
 		GString *g = g_string_sized_new(1);
@@ -237,9 +233,7 @@ START_TEST(step_memo)
 	GString *t = g_string_new("vmt 1\n1 mmap 0x100000 4M rw private anon\n");
 	uint64_t x = 0x9e3779b97f4a7c15;
 	for (int i = 0; i < 100100; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		vt_xorshift(&x);
 		if (i % 4 == 0)   /* a random page: a fault, microseconds */
 			g_string_append_printf(t, "1 w 0x%" G_GINT64_MODIFIER "x\n",
 					       0x100000 + (x % 1024) * 4096);
@@ -268,9 +262,7 @@ START_TEST(step_memo_plain)
 				  "1 fork 4242\n");
 	uint64_t x = 0x9e3779b97f4a7c15;
 	for (int i = 0; i < 60000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		vt_xorshift(&x);
 		unsigned pid = (i / 5000) % 2 ? 4242 : 1;
 		const char *op = x % 10 == 0 ? "w" : "r";
 		if (x % 3 == 0)   /* the small mapping: code and data */

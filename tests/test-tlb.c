@@ -771,14 +771,6 @@ END_TEST
 /* Random: the same fills give the same contents, run after run.       */
 /* ------------------------------------------------------------------ */
 
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 START_TEST(test_random_determinism)
 {
 	vm_tlb_t *a = vm_tlb_new(64, 4, &vm_tlb_policy_random);
@@ -787,7 +779,7 @@ START_TEST(test_random_determinism)
 	uint64_t s = 12345, victim_a, victim_b;
 
 	for (unsigned i = 0; i < 20000; i++) {
-		uint64_t vpn = xorshift(&s) % 512;
+		uint64_t vpn = vt_xorshift(&s) % 512;
 
 		hits_a += touch(a, vpn, 1, &victim_a);
 		hits_b += touch(b, vpn, 1, &victim_b);

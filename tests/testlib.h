@@ -68,6 +68,16 @@ char *vt_replay_fails(const vt_replay_t *r);
 /* Asserts that no expect line failed (naming those that did) and, unless
  * @nexpect is VT_ANY, that @nexpect passed. */
 #define VT_ANY UINT64_MAX
+
+/* The next of Marsaglia's xorshift64 numbers from *@s (never 0): the
+ * tests' random traces and orders, the same run after run. */
+static inline uint64_t vt_xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
 void vt_replay_assert_expects(const vt_replay_t *r, uint64_t nexpect);
 
 /* vt_replay_open, vt_replay_run to the end without error (asserted) and
