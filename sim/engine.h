@@ -11,9 +11,11 @@
  * to run is the oldest head among processes that can run, so a pick costs
  * O(processes), not O(window).  A `crash` is a barrier.
  *
- * Callers: `run` and `explain` (sim/main.c) call vm_engine_run; the TUI will
- * call vm_engine_step.  Narration goes through the on_step/on_access
- * callbacks, built into text by sim/narrate.c only when they are set.
+ * Callers: `run` (sim/main.c), batch and validate call vm_engine_run;
+ * `explain` calls vm_engine_steps (a burst of events, its output checked
+ * between bursts); the TUI and the snapshots call vm_engine_step.
+ * Narration goes through the on_step/on_access callbacks, built into text
+ * by sim/narrate.c only when they are set.
  */
 #ifndef VM_ENGINE_H
 #define VM_ENGINE_H
