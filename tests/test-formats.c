@@ -549,24 +549,30 @@ START_TEST(vmtb_marks)
 END_TEST
 
 /*
- * Skimming (vm_vmt_set_skim, the check pass's reader): over a .vmtb it
- * leaves out exactly the one-page accesses that follow an access of the
- * same process, and nothing else; every record it returns is the one a
- * full read returns, with the same line and columns.  Over text it leaves
- * out nothing.  Checked on a .vmtb of more than 2 MiB (records straddle
- * the 1 MiB read blocks) with runs of every length between other records, pid changes,
- * sizes and an exit; corrupt_files checks it on damaged files.
+ * The random trace of the reader tests below: runs of one-page accesses
+ * (up to @run_max long, or up to 4) of @procs processes, loads, stores and
+ * fetches, between munmaps, 8-byte stores and a third kind of record (an
+ * 8 KiB load, or with @notes a note), until the text passes @size bytes;
+ * then a fork of @child that touches two lines and exits.  A run's steps
+ * are 0 to 384 bytes, or with @far_steps one in five up to 1 GiB (1 to 5
+ * varint bytes in a .vmtb).
  */
-START_TEST(skim_leaves_out_only_what_a_check_cannot_fail)
+typedef struct {
+	uint64_t seed;
+	size_t size;
+	unsigned procs, run_max, child;
+	gboolean notes, far_steps;
+} runs_trace_t;
+
+static GString *runs_trace(const runs_trace_t *o)
 {
 	GString *t = g_string_new("vmt 1\nfile a size=1M\n1 mmap 0x10000 1G rw private anon\n");
-	uint64_t s = 7;
-	unsigned n = 0;
+	uint64_t s = o->seed;
 
-	while (t->len < (12u << 20)) {
+	while (t->len < o->size) {
 		uint64_t x = vm_splitmix64(&s);
 		uint64_t a = 0x10000 + x % (1u << 30);
-		unsigned pid = 1 + (unsigned)(x >> 40) % 2;
+		unsigned pid = 1 + (unsigned)(x >> 40) % o->procs;
 
 		switch ((x >> 32) % 16) {
 		case 0:
@@ -577,19 +583,46 @@ START_TEST(skim_leaves_out_only_what_a_check_cannot_fail)
 			g_string_append_printf(t, "%u w 0x%" G_GINT64_MODIFIER "x 8\n", pid, a);
 			break;
 		case 2:
-			g_string_append_printf(t, "%u r 0x%" G_GINT64_MODIFIER "x 8K\n", pid, a);
+			if (o->notes)
+				g_string_append_printf(t, "%u note n%u\n", pid, (unsigned)x & 0xff);
+			else
+				g_string_append_printf(t, "%u r 0x%" G_GINT64_MODIFIER "x 8K\n",
+						       pid, a);
 			break;
 		default:
-			/* a run of one-page accesses, up to 2000 long */
-			for (unsigned k = (unsigned)((x >> 48) % ((x & 1) ? 2000 : 5)); k-- > 0;) {
+			for (unsigned k = (unsigned)((x >> 48) % ((x & 1) ? o->run_max : 5)); k-- > 0;) {
 				g_string_append_printf(t, "%u %c 0x%" G_GINT64_MODIFIER "x\n",
 						       pid, "rwx"[k % 3], a);
-				a += 64 * (k % 7);
+				if (!o->far_steps)
+					a += 64 * (k % 7);
+				else
+					a += (k % 5 == 0) ? (x >> (k % 31)) % (1u << 30)
+							  : 64 * (k % 9);
 			}
 		}
-		n++;
 	}
-	g_string_append(t, "1 r 0x10000\n1 fork 3\n3 r 0x10000\n3 r 0x10040\n3 exit\n1 r 0x10040\n");
+	g_string_append_printf(t, "1 r 0x10000\n1 fork %u\n%u r 0x10000\n%u r 0x10040\n"
+			       "%u exit\n1 r 0x10040\n", o->child, o->child, o->child,
+			       o->child);
+	return t;
+}
+
+/*
+ * Skimming (vm_vmt_set_skim, the check pass's reader): over a .vmtb it
+ * leaves out exactly the one-page accesses that follow an access of the
+ * same process, and nothing else; every record it returns is the one a
+ * full read returns, with the same line and columns.  Over text it leaves
+ * out nothing.  Checked on a .vmtb of more than 2 MiB (records straddle
+ * the 1 MiB read blocks) with runs of every length between other records, pid changes,
+ * sizes and an exit; corrupt_files checks it on damaged files.
+ */
+START_TEST(skim_leaves_out_only_what_a_check_cannot_fail)
+{
+	static const runs_trace_t shape = {
+		.seed = 7, .size = 12u << 20, .procs = 2, .run_max = 2000,
+		.child = 3,
+	};
+	GString *t = runs_trace(&shape);
 	char *bin = convert_text(t->str, TRUE), *txt = convert_text(t->str, FALSE);
 	GError *error = NULL;
 	GStatBuf st;
@@ -689,36 +722,11 @@ again_holds(const vm_record_t *rec, const vm_record_t *prev)
 START_TEST(kept_record_same)
 {
 	gboolean binary = _i == 0;
-	GString *t = g_string_new("vmt 1\nfile a size=1M\n1 mmap 0x10000 1G rw private anon\n");
-	uint64_t s = 11;
-
-	while (t->len < (10u << 20)) {
-		uint64_t x = vm_splitmix64(&s);
-		uint64_t a = 0x10000 + x % (1u << 30);
-		unsigned pid = 1 + (unsigned)(x >> 40) % 3;
-
-		switch ((x >> 32) % 16) {
-		case 0:
-			g_string_append_printf(t, "1 munmap 0x%" G_GINT64_MODIFIER "x 4K\n",
-					       a & ~(uint64_t)0xfff);
-			break;
-		case 1:
-			g_string_append_printf(t, "%u w 0x%" G_GINT64_MODIFIER "x 8\n", pid, a);
-			break;
-		case 2:
-			g_string_append_printf(t, "%u note n%u\n", pid, (unsigned)x & 0xff);
-			break;
-		default:
-			/* a run of one-page accesses of one process, steps of
-			 * 0 to 2^30 bytes */
-			for (unsigned k = (unsigned)((x >> 48) % ((x & 1) ? 3000 : 5)); k-- > 0;) {
-				g_string_append_printf(t, "%u %c 0x%" G_GINT64_MODIFIER "x\n",
-						       pid, "rwx"[k % 3], a);
-				a += (k % 5 == 0) ? (x >> (k % 31)) % (1u << 30) : 64 * (k % 9);
-			}
-		}
-	}
-	g_string_append(t, "1 r 0x10000\n1 fork 4\n4 r 0x10000\n4 r 0x10040\n4 exit\n1 r 0x10040\n");
+	static const runs_trace_t shape = {
+		.seed = 11, .size = 10u << 20, .procs = 3, .run_max = 3000,
+		.notes = TRUE, .far_steps = TRUE, .child = 4,
+	};
+	GString *t = runs_trace(&shape);
 	char *bin = convert_text(t->str, binary);
 	GError *ek = NULL, *ef = NULL;
 	vm_vmt_reader_t *rk = vm_vmt_open(bin, &ek), *rf = vm_vmt_open(bin, &ef);
