@@ -52,7 +52,6 @@
 #include "models/syscall.h"
 #include "models/policy.h"
 
-
 /* ---- set-up -------------------------------------------------------------- */
 
 static gboolean apply_profile(vm_engine_t *e, const vm_record_t *rec,
@@ -178,7 +177,6 @@ static void profile_cgroup(vm_engine_t *e)
 				     VM_MEMCG_NONE, VM_MEMCG_NONE);
 	vm_memcg_enter(e->m, vm_proc_lookup(e->m, 1), cg);
 }
-
 
 /* ---- several CPUs (cpus > 1; models/smp.h) ---------------------------------- */
 
@@ -972,7 +970,6 @@ static gboolean run_crash(vm_engine_t *e, GError **error)
 	return TRUE;
 }
 
-
 /* A turn of kswapd (kswapd.c), as a step of its own. */
 static gboolean run_kswapd(vm_engine_t *e, GError **error)
 {
@@ -1016,7 +1013,6 @@ static gboolean run_kswapd(vm_engine_t *e, GError **error)
 		e->opts.on_step(e->opts.ctx, e, st);
 	return TRUE;
 }
-
 
 /* A record has run for @t, from the reader (@from_reader: not yet
  * copied) or as its current one: keep a copy of one that stopped
@@ -1130,6 +1126,13 @@ run_one_page(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	return 1;
 }
 
+/* @r is an access to the page of the last access. */
+static inline gboolean page_of_last(const vm_engine_t *e, const vm_record_t *r)
+{
+	unsigned sh = e->m->page_shift;
+	return (r->addr >> sh) == (e->st.last_vaddr >> sh);
+}
+
 /*
  * Whether @r, read in a burst just after a one-page access of @t that went
  * on (one_page_again holds), is an access to the same page whose own
@@ -1139,12 +1142,6 @@ run_one_page(vm_engine_t *e, task_t *t, const vm_record_t *r,
  * the TLB since (in a burst only the reader runs between two records).
  * No oracle (reclaim.policy=opt), which is told of every access.
  */
-static inline gboolean page_of_last(const vm_engine_t *e, const vm_record_t *r)
-{
-	unsigned sh = e->m->page_shift;
-	return (r->addr >> sh) == (e->st.last_vaddr >> sh);
-}
-
 static inline gboolean one_page_same(const vm_engine_t *e, const vm_record_t *r)
 {
 	const vm_step_t *st = &e->st;
@@ -1225,6 +1222,18 @@ run_one_page_watched(vm_engine_t *e, task_t *t, const vm_record_t *r,
 }
 
 /*
+ * An event is due, or kswapd's turn: of fast_run_goes_on's tests, the
+ * ones an access again (run_one_page_again) can turn, since it moves the
+ * clock and nothing else they read (no event queued, no task woken or
+ * made, no record read but its own, kswapd's state untouched).
+ */
+static inline gboolean clock_due(vm_engine_t *e)
+{
+	const vm_ev_t *top = vm_events_peek(&e->m->ev);
+	return (top && top->time <= e->m->now) || kswapd_due(e);
+}
+
+/*
  * After a one-page access of @t that went on (run_one_page's 2), in a
  * burst: whether step_once would go straight on to read the next record
  * with read_event's plain vm_vmt_next.  The tests step_once makes before
@@ -1234,23 +1243,9 @@ run_one_page_watched(vm_engine_t *e, task_t *t, const vm_record_t *r,
  */
 static inline gboolean fast_run_goes_on(vm_engine_t *e)
 {
-	const vm_ev_t *top = vm_events_peek(&e->m->ev);
-	return !(top && top->time <= e->m->now) && !kswapd_due(e) &&
-	       !vm_sched_next(e) && !e->pos.eof && !e->crash_pending &&
+	return !clock_due(e) && !vm_sched_next(e) && !e->pos.eof && !e->crash_pending &&
 	       e->pos.buffered < VM_ENGINE_WINDOW && !lone_task_waits(e) &&
 	       !e->have_first && !e->first_lent && !e->stream_check;
-}
-
-/*
- * fast_run_goes_on's tests that an access again (run_one_page_again) can
- * turn: it moves the clock and nothing else those tests read (no event
- * queued, no task woken or made, no record read but its own, kswapd's
- * state untouched): an event due, or kswapd's turn.
- */
-static inline gboolean clock_due(vm_engine_t *e)
-{
-	const vm_ev_t *top = vm_events_peek(&e->m->ev);
-	return (top && top->time <= e->m->now) || kswapd_due(e);
 }
 
 /*
@@ -1483,7 +1478,6 @@ gboolean vm_engine_run(vm_engine_t *e, GError **error)
 	return r == 0;
 }
 
-
 void vm_engine_snapshot_info(const vm_engine_t *e, unsigned *nr,
 			     uint64_t *bytes, uint64_t *every)
 {
@@ -1491,7 +1485,6 @@ void vm_engine_snapshot_info(const vm_engine_t *e, unsigned *nr,
 	*bytes = e->snaps ? e->snap_bytes : 0;
 	*every = e->snaps ? e->snap_gap : 0;
 }
-
 
 gboolean vm_engine_seek(vm_engine_t *e, uint64_t n, GError **error)
 {

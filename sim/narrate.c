@@ -713,18 +713,6 @@ static void kswapd_step(GString *out, vm_machine_t *m, const vm_step_t *st)
 	g_string_append_c(out, ']');
 }
 
-/* A one-page access of one size: its record is vm_put_access's. */
-static inline gboolean record_one(const vm_record_t *r)
-{
-	return r->kind == VM_REC_ACCESS && r->len == 1 &&
-	       (r->acc == VM_ACC_R || r->acc == VM_ACC_W || r->acc == VM_ACC_X);
-}
-
-static inline char record_op(const vm_record_t *r)
-{
-	return r->acc == VM_ACC_R ? 'r' : r->acc == VM_ACC_W ? 'w' : 'x';
-}
-
 /* The words of @res are kept (vm_narrate_tail_memo_t): no vm_why_t, no
  * huge page. */
 static inline gboolean tail_kept(const vm_result_t *res)
@@ -757,7 +745,9 @@ static inline gboolean tail_memo_hit(const vm_result_t *res,
 			u &= ~((uint64_t)0xffffffff << (8 * (PFN_AT % 8)));
 		diff |= u;
 	}
-	return diff == 0 && tail_kept(res);
+	/* (the key was kept, so tail_kept holds for it, and for @res: the
+	 * same why and huge) */
+	return diff == 0;
 }
 
 /* The slot of vm_narrate_memo_t.tail for @res: its TLB level (0 for a
@@ -846,7 +836,8 @@ static gboolean narrate_plain_memo(GString *out, const vm_step_t *st,
 	    st->oom_kills || st->killed)
 		return FALSE;
 	vm_narrate_tail_memo_t *tail = tail_slot(memo, &st->last);
-	if (!record_one(r) || !tail_memo_hit(&st->last, tail) ||
+	char op = vm_record_short_op(r);   /* (its record is vm_put_access's) */
+	if (!op || !tail_memo_hit(&st->last, tail) ||
 	    !time_memo_hit(st->start_ns, &memo->start) || !tail->took_len ||
 	    took != tail->took || !index_next(memo, st->index, &w))
 		return FALSE;
@@ -866,7 +857,7 @@ static gboolean narrate_plain_memo(GString *out, const vm_step_t *st,
 	memcpy(d, memo->start.text, sizeof memo->start.text);
 	d += memo->start.len;
 	*d++ = ' ';
-	d += vm_put_access(d, r->pid, record_op(r), r->addr);
+	d += vm_put_access(d, r->pid, op, r->addr);
 	memcpy(d, "  ->  ", 6);
 	d += 6;
 	d += tail_memo_put(d, &st->last, tail);

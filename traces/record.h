@@ -122,6 +122,18 @@ const char *vm_record_op_name(const vm_record_t *rec);
  * anything but r/w/x, seq and rand). */
 uint64_t vm_record_accesses(const vm_record_t *rec, uint64_t page_size);
 
+/* The letter of an access in its short form, "PID r|w|x 0xADDR" (one
+ * byte, a load, store or fetch), or 0 for any other record: the form of
+ * nearly every record, which vm_vmt_format and explain write in one go. */
+static inline char
+vm_record_short_op(const vm_record_t *rec)
+{
+	if (rec->kind != VM_REC_ACCESS || rec->len != 1)
+		return 0;
+	return rec->acc == VM_ACC_R ? 'r' : rec->acc == VM_ACC_W ? 'w'
+	       : rec->acc == VM_ACC_X ? 'x' : 0;
+}
+
 /*
  * Make @rec blank: every field 0 but the two whose "absent" is -1.
  *

@@ -2076,12 +2076,11 @@ vm_vmt_format(const vm_record_t *rec, GString *out)
 		g_string_append(out, vm_record_kind_name(rec->kind));
 		return;
 	}
-	if (rec->kind == VM_REC_ACCESS && rec->len == 1 &&
-	    (rec->acc == VM_ACC_R || rec->acc == VM_ACC_W || rec->acc == VM_ACC_X)) {
+	char letter = vm_record_short_op(rec);
+	if (letter) {
 		/* the common record, in one write (explain formats every
 		 * event's record); the same text as below */
-		vm_append_access(out, rec->pid, rec->acc == VM_ACC_R ? 'r'
-				 : rec->acc == VM_ACC_W ? 'w' : 'x', rec->addr);
+		vm_append_access(out, rec->pid, letter, rec->addr);
 		return;
 	}
 	const vm_op_t *op = &vm_ops[rec->kind];
