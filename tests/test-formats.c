@@ -831,6 +831,81 @@ START_TEST(kept_record_same)
 }
 END_TEST
 
+/*
+ * vm_vmt_next_page_run (the engine's run of hits on one page, read whole)
+ * reads the records that vm_vmt_next would read one by one, each a
+ * one-byte access of the process of the record before, of a kind asked
+ * for and to the page asked for, no more than asked, counted right by
+ * kind, with the last one left in the kept record, after which reading
+ * goes on where one by one would; asked after every record of a .vmtb of
+ * more than 2 MiB and its .vmt (runs straddling the 1 MiB blocks, steps
+ * of 1 to 5 varint bytes, pid changes, other records), for random kinds
+ * and limits.  Most accesses are read in runs.
+ */
+START_TEST(page_run_same)
+{
+	gboolean binary = _i == 0;
+	static const runs_trace_t shape = {
+		.seed = 13, .size = 6u << 20, .procs = 3, .run_max = 3000,
+		.notes = TRUE, .far_steps = TRUE, .child = 4,
+	};
+	GString *t = runs_trace(&shape);
+	char *path = convert_text(t->str, binary);
+	GError *ek = NULL, *ef = NULL;
+	vm_vmt_reader_t *rk = vm_vmt_open(path, &ek), *rf = vm_vmt_open(path, &ef);
+	vm_record_t kept, fresh;
+	uint64_t x = 0x9e3779b97f4a7c15ull, records = 0, in_runs = 0;
+	guint bad = 0;
+
+	ck_assert_ptr_nonnull(rk);
+	ck_assert_ptr_nonnull(rf);
+	memset(&kept, 0xa5, sizeof kept);
+	vm_vmt_keep_record(rk, &kept);
+	for (;;) {
+		int got = vm_vmt_next_kept(rk, &kept, &ek);
+		gboolean gf = vm_vmt_next(rf, &fresh, &ef);
+
+		if ((got != 0) != gf || (got && !same_record(&kept, &fresh)))
+			bad++;
+		if (!got || !gf)
+			break;
+		records++;
+		vt_xorshift(&x);
+		unsigned kinds = x & 1 ? 7 : 1 + (unsigned)(x >> 1) % 7;
+		uint64_t max = (x >> 8) % 4 == 0 ? (x >> 16) % 8 : UINT64_MAX;
+		uint64_t page = kept.addr >> 12, n[3] = { 0, 0, 0 }, m[3] = { 0, 0, 0 };
+		uint32_t pid = kept.pid;
+		gboolean access = kept.kind == VM_REC_ACCESS;
+		uint64_t k = vm_vmt_next_page_run(rk, &kept, page, 12, kinds, max, n);
+
+		if (k > max || n[0] + n[1] + n[2] != k || (k && !access))
+			bad++;
+		for (uint64_t i = 0; i < k; i++) {
+			if (!vm_vmt_next(rf, &fresh, &ef) || fresh.kind != VM_REC_ACCESS ||
+			    fresh.len != 1 || fresh.pid != pid ||
+			    !(kinds >> fresh.acc & 1) || fresh.addr >> 12 != page) {
+				bad++;
+				break;
+			}
+			m[fresh.acc]++;
+		}
+		if (k && (memcmp(n, m, sizeof n) != 0 || !same_record(&kept, &fresh)))
+			bad++;
+		records += k;
+		in_runs += k;
+	}
+	ck_assert_ptr_null(ek);
+	ck_assert_ptr_null(ef);
+	ck_assert_msg(bad == 0, "%u records differ", bad);
+	ck_assert_uint_gt(in_runs, records / 2);
+	vm_vmt_close(rk);
+	vm_vmt_close(rf);
+	g_unlink(path);
+	g_free(path);
+	g_string_free(t, TRUE);
+}
+END_TEST
+
 /* --- Lackey ----------------------------------------------------------------- */
 
 /* Import @log (one process); the trace text, or NULL with *error. */
@@ -1129,6 +1204,7 @@ formats_suite(void)
 	tcase_add_test(tc, skim_leaves_out_only_what_a_check_cannot_fail);
 	tcase_add_test(tc, short_access16_same);
 	tcase_add_loop_test(tc, kept_record_same, 0, 2);   /* .vmtb, .vmt */
+	tcase_add_loop_test(tc, page_run_same, 0, 2);   /* .vmtb, .vmt */
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lackey");
 	tcase_add_test(tc, lackey_good);

@@ -135,6 +135,9 @@ struct vm_vmt_reader {
 				 * or may have written it, or the codec's
 				 * state moved otherwise (next_slow, rewind,
 				 * restore, skim) */
+	vm_record_t *hot_line;  /* @kept when it holds a text file's access
+				 * that fast_line read (vm_vmt_next_page_run
+				 * reads on from it); NULL as @hot is */
 
 	char *arena;            /* this record's strings */
 	size_t arena_used;
@@ -1409,19 +1412,16 @@ skim_lines(vm_vmt_reader_t *r)
 }
 
 /*
- * The run's read of a fast line in place: 1 with @rec filled as
- * fast_access fills it, -1 when skimmed (as fast_access skims), 0 when the
- * line at r->pos is not `PID r|w|x 0xHEX\n` (nothing consumed).  The
- * caller made sure of FAST_SPAN bytes, a text file and no long line being
- * skipped.
+ * The fields of the line at @p when it is `PID r|w|x 0xHEX\n` (FAST_SPAN
+ * bytes readable): its length with the '\n', the pid (*@pid, of *@digits
+ * digits), the kind of access and the address; 0 for any other line.
  */
-static inline int
-fast_line(vm_vmt_reader_t *r, vm_record_t *rec)
+static inline unsigned
+fast_fields(const unsigned char *p, uint32_t *pid_out, unsigned *digits,
+	    vm_acc_t *acc_out, uint64_t *v)
 {
-	const unsigned char *p = (const unsigned char *)r->buf + r->pos;
 	uint32_t pid = 0;
 	unsigned n = 0, d, c;
-	uint64_t v;
 	vm_acc_t acc;
 
 	while ((d = (unsigned)p[n] - '0') <= 9) {
@@ -1438,9 +1438,34 @@ fast_line(vm_vmt_reader_t *r, vm_record_t *rec)
 	case 'x': acc = VM_ACC_X; break;
 	default: return 0;
 	}
-	if ((c = hex_line_end(p + n + 5, &v)) == 0)
+	if ((c = hex_line_end(p + n + 5, v)) == 0)
 		return 0;
-	r->pos += n + 6 + c;
+	*pid_out = pid;
+	*digits = n;
+	*acc_out = acc;
+	return n + 6 + c;
+}
+
+/*
+ * The run's read of a fast line in place: 1 with @rec filled as
+ * fast_access fills it, -1 when skimmed (as fast_access skims), 0 when the
+ * line at r->pos is not `PID r|w|x 0xHEX\n` (nothing consumed).  The
+ * caller made sure of FAST_SPAN bytes, a text file and no long line being
+ * skipped.
+ */
+static inline int
+fast_line(vm_vmt_reader_t *r, vm_record_t *rec)
+{
+	uint32_t pid;
+	unsigned n, len;
+	uint64_t v;
+	vm_acc_t acc;
+
+	len = fast_fields((const unsigned char *)r->buf + r->pos, &pid, &n,
+			  &acc, &v);
+	if (len == 0)
+		return 0;
+	r->pos += len;
 	r->line++;
 	return fast_record(r, rec, pid, acc, v, n + 2, n + 4);
 }
@@ -1543,7 +1568,7 @@ static __attribute__((noinline)) gboolean
 next_slow(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 {
 	r->arena_used = 0;
-	r->hot = NULL;
+	r->hot = r->hot_line = NULL;
 	if (G_UNLIKELY(!r->sniffed) && r->fd >= 0 && !sniff_first(r, error)) {
 		r->eof = TRUE;          /* later calls see the end */
 		r->pos = r->end;
@@ -1580,6 +1605,7 @@ next_any_body(vm_vmt_reader_t *r, vm_record_t *rec, GError **error,
 			    rec->pid == r->skim_pid ? 2 : 1;
 
 		r->arena_used = 0;
+		r->hot_line = rec == r->kept ? rec : NULL;
 		r->after_access = TRUE;
 		r->skim_pid = rec->pid;
 		return again;
@@ -1661,6 +1687,54 @@ vm_vmt_next_kept(vm_vmt_reader_t *r, vm_record_t *rec, GError **error)
 		return 2;
 	g_return_val_if_fail(r != NULL && rec != NULL && rec == r->kept, 0);
 	return next_any(r, rec, error);
+}
+
+uint64_t
+vm_vmt_next_page_run(vm_vmt_reader_t *r, vm_record_t *rec, uint64_t page,
+		     unsigned shift, unsigned kinds, uint64_t max, uint64_t n[3])
+{
+	uint64_t k = 0;
+
+	/* A .vmtb's: r->hot says @rec holds, in full, a short-form access
+	 * read by the hot path, as vm_vmtb_decode_again needs; every record
+	 * of the run has VM_VMTB_MAX_REC bytes readable (no refill). */
+	if (rec == r->hot && r->end - r->pos >= VM_VMTB_MAX_REC) {
+		const uint8_t *p = (const uint8_t *)r->buf + r->pos;
+		const uint8_t *last = (const uint8_t *)r->buf + r->end -
+				      VM_VMTB_MAX_REC;
+		r->pos += vm_vmtb_page_run(p, last, &r->bst, rec, page, shift,
+					   kinds, max, n, &k);
+		return k;
+	}
+	/* A text file's: r->hot_line says @rec holds a fast line's access,
+	 * read in place; each line of the run is one too, of the same pid
+	 * written with as many digits (so the same columns), fast_line's
+	 * record but for its kind, address and line. */
+	if (rec == r->hot_line) {
+		unsigned digits = rec->cols[1] - 2, dg, len;
+		uint64_t v, addr = 0;
+		vm_acc_t acc, last = VM_ACC_R;
+		uint32_t pid;
+
+		while (k < max && r->end - r->pos >= FAST_SPAN &&
+		       (len = fast_fields((const unsigned char *)r->buf + r->pos,
+					  &pid, &dg, &acc, &v)) != 0 &&
+		       pid == rec->pid && dg == digits && (kinds >> acc & 1) &&
+		       v >> shift == page) {
+			r->pos += len;
+			r->line++;
+			n[acc]++;
+			k++;
+			last = acc;
+			addr = v;
+		}
+		if (k) {
+			rec->line = r->line;
+			rec->acc = last;
+			rec->addr = addr;
+		}
+	}
+	return k;
 }
 
 static vm_vmt_reader_t *
@@ -1788,7 +1862,7 @@ vm_vmt_rewind(vm_vmt_reader_t *r, GError **error)
 	r->read_off = r->data_start;
 	memset(&r->bst, 0, sizeof(r->bst));
 	r->skim = r->after_access = FALSE;
-	r->hot = NULL;
+	r->hot = r->hot_line = NULL;
 	r->added_nl = FALSE;
 	r->line = 0;
 	r->state = ST_START;
@@ -1842,7 +1916,7 @@ vm_vmt_restore(vm_vmt_reader_t *r, const vm_vmt_mark_t *m, GError **error)
 	r->line = m->line;
 	r->state = (vmt_state_t)m->state;
 	r->arena_used = 0;
-	r->hot = NULL;
+	r->hot = r->hot_line = NULL;
 	r->after_access = FALSE;   /* what came before the mark is unknown */
 	forget_nul(r);
 	if (r->binary) {
@@ -1872,7 +1946,7 @@ vm_vmt_set_skim(vm_vmt_reader_t *r, gboolean skim)
 {
 	g_return_if_fail(r != NULL);
 	r->skim = skim;
-	r->hot = NULL;
+	r->hot = r->hot_line = NULL;
 }
 
 void
@@ -1880,7 +1954,7 @@ vm_vmt_keep_record(vm_vmt_reader_t *r, vm_record_t *rec)
 {
 	g_return_if_fail(r != NULL);
 	r->kept = rec;
-	r->hot = NULL;
+	r->hot = r->hot_line = NULL;
 }
 
 gboolean

@@ -148,6 +148,31 @@ vm_vmtb_short_step4(const uint8_t *p, uint64_t *d)
 }
 
 /*
+ * The step of the short-form access at @p (16 bytes readable), of any
+ * length vm_vmtb_short_access takes: its value in *@d and the record's
+ * length; 0 when vm_vmtb_short_access would take none (a varint too long).
+ */
+static inline __attribute__((always_inline)) size_t
+vm_vmtb_short_step16(const uint8_t *p, uint64_t *d)
+{
+	size_t n = vm_vmtb_short_step4(p, d);
+	const uint8_t *q = p + 1;
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	if (n)
+		return n;
+	while (*q & 0x80 && shift < 63) {
+		v |= (uint64_t)(*q++ & 0x7f) << shift;
+		shift += 7;
+	}
+	if (shift >= 63)
+		return 0;
+	*d = v | (uint64_t)*q++ << shift;
+	return (size_t)(q - p);
+}
+
+/*
  * vm_vmtb_short_access with 16 bytes readable at @p (so no test of the
  * end): steps of up to 4 varint bytes by vm_vmtb_short_step4, longer
  * ones by vm_vmtb_short_access itself.  The same bytes, the same result.
@@ -220,6 +245,60 @@ vm_vmtb_decode_again(const uint8_t *p, vm_vmtb_state_t *st, vm_record_t *rec)
 	rec->addr = a;
 	rec->line = ++st->nr + 1;
 	return (long)n;
+}
+
+/*
+ * vm_vmtb_decode_again over a run: the short-form accesses from @p on
+ * (each with 16 bytes readable; none starts after @last) while each is of
+ * a kind in @kinds (bit 1 << vm_acc_t) and reaches page @page (its
+ * address >> @shift); at most @max of them.  Adds
+ * their number by kind to @n, moves @st as decoding them one by one would
+ * and leaves the last one's kind, address and line in @rec (nothing when
+ * none).  Returns the bytes consumed; *@count, the records.  The engine's
+ * run of hits on one page takes them whole (vm_vmt_next_page_run).
+ */
+static inline size_t
+vm_vmtb_page_run(const uint8_t *p, const uint8_t *last, vm_vmtb_state_t *st,
+		 vm_record_t *rec, uint64_t page, unsigned shift,
+		 unsigned kinds, uint64_t max, uint64_t n[3], uint64_t *count)
+{
+	/* the state in locals, so that the loop keeps it out of @st and @n,
+	 * which it could not otherwise know it alone writes */
+	uint64_t pa[3] = { st->prev_addr[0], st->prev_addr[1], st->prev_addr[2] };
+	uint64_t c[3] = { 0, 0, 0 };
+	const uint8_t *q = p;
+	uint64_t k = 0, d;
+	unsigned t = 0;
+	size_t len;
+
+	while (k < max && q <= last) {
+		unsigned u = *q;
+		uint64_t next;
+
+		if (u > 2 || !(kinds >> u & 1) ||
+		    (len = vm_vmtb_short_step16(q, &d)) == 0)
+			break;
+		next = pa[u] + (uint64_t)vm_vmtb_unzigzag(d);
+		if (next >> shift != page)
+			break;
+		pa[u] = next;
+		c[u]++;
+		k++;
+		q += len;
+		t = u;
+	}
+	*count = k;
+	if (k) {
+		for (unsigned i = 0; i < 3; i++) {
+			st->prev_addr[i] = pa[i];
+			n[i] += c[i];
+		}
+		st->nr += k;
+		rec->acc = (vm_acc_t)t;
+		rec->addr = pa[t];
+		rec->line = st->nr + 1;
+	}
+	return (size_t)(q - p);
 }
 
 /*
