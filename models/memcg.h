@@ -106,6 +106,19 @@ static inline void vm_memcg_access(const vm_machine_t *m, uint32_t pfn)
 	vm_reclaim_access(vm_memcg_lruvec(m, pfn), pfn);
 }
 
+/* @k accesses in a row to frame @pfn: @k calls of vm_memcg_access, since
+ * a policy's hook may count each (lru restamps its head), until the frame
+ * is quiet, after which the rest would do nothing. */
+static inline void vm_memcg_access_n(const vm_machine_t *m, uint32_t pfn,
+				     uint64_t k)
+{
+	for (; k; k--) {
+		if (G_UNLIKELY(pfn >= m->frames.nr) || m->frames.quiet[pfn])
+			return;
+		vm_reclaim_access(vm_memcg_lruvec(m, pfn), pfn);
+	}
+}
+
 /* read() or write() used frame @pfn (vm_reclaim_mark_accessed), told to
  * the lists that hold it. */
 static inline void vm_memcg_mark_accessed(const vm_machine_t *m, uint32_t pfn)

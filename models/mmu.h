@@ -97,6 +97,41 @@ vm_mmu_access_again(vm_machine_t *m, vm_proc_t *p, vm_acc_t acc)
 	return TRUE;
 }
 
+/* The kinds of access (bit 1 << vm_acc_t) that vm_mmu_access_again would
+ * take on m->l1_hit (the entry allows them, its TLB's policy keeps no hit
+ * hook of its own): what a run of them (vm_mmu_access_again_n) may hold. */
+static inline unsigned vm_mmu_again_kinds(const vm_machine_t *m)
+{
+	const vm_tlb_entry_t *e = m->l1_hit;
+	unsigned kinds = 0;
+	if (!vm_tlb_hits_again(m->l1))
+		return 0;
+	for (unsigned a = 0; a < 3; a++)
+		if (e->perm & vm_mmu_need[a])
+			kinds |= 1u << a;
+	return kinds;
+}
+
+/* vm_mmu_access_again for a run of @n[VM_ACC_R] loads, @n[VM_ACC_W] stores
+ * and @n[VM_ACC_X] fetches by @p, each of a kind vm_mmu_again_kinds
+ * allowed, at least one: as that many calls, in whatever order, would. */
+static inline __attribute__((always_inline)) void
+vm_mmu_access_again_n(vm_machine_t *m, vm_proc_t *p, const uint64_t n[3])
+{
+	vm_tlb_entry_t *e = m->l1_hit;
+	uint64_t k = n[VM_ACC_R] + n[VM_ACC_W] + n[VM_ACC_X];
+	vm_tlb_hit_again_n(m->l1, e, k);
+	m->c.accesses += k;
+	m->c.loads += n[VM_ACC_R];
+	m->c.stores += n[VM_ACC_W];
+	m->c.fetches += n[VM_ACC_X];
+	p->accesses += k;
+	m->c.tlb_l1_hits += k;
+	vm_memcg_access_n(m, (uint32_t)e->pfn, k);
+	p->last_outcome = VM_OUT_HIT;
+	p->last_pfn = (uint32_t)e->pfn;
+}
+
 /* Fill both TLB levels with (@vpn -> @pte) for @p; a PMD entry
  * (VM_PTE_HUGE) fills the 2 MiB L1 TLB and the L2. */
 void vm_mmu_tlb_fill(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, uint64_t pte);

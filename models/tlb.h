@@ -263,6 +263,25 @@ vm_tlb_hit_again(vm_tlb_t *t, vm_tlb_entry_t *e)
 	return t->ops->hit == NULL;
 }
 
+/* Whether vm_tlb_hit_again takes the hits of @t (it declines none). */
+static inline gboolean vm_tlb_hits_again(const vm_tlb_t *t)
+{
+	return (t->stamp & VM_TLB_STAMP_HIT) || t->ops->hit == NULL;
+}
+
+/* @k hits of @e again (vm_tlb_hits_again holds): as @k calls of
+ * vm_tlb_hit_again, each stamp one more than the last, the last kept. */
+static inline __attribute__((always_inline)) void
+vm_tlb_hit_again_n(vm_tlb_t *t, vm_tlb_entry_t *e, uint64_t k)
+{
+	if (t->stamp & VM_TLB_STAMP_HIT) {
+		t->clock += k;
+		e->stamp = t->clock;
+		if (G_UNLIKELY(t->order == NULL))
+			t->ages[e - t->entries] = e->stamp + 1;
+	}
+}
+
 /*
  * The valid entry for (@vpn, @asid), or NULL, without telling the policy: for
  * the UI, the invariant checker and tests, which must not perturb the
