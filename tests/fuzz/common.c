@@ -305,6 +305,19 @@ static void differ(const char *what, const GString *a, const GString *b)
 		(int)strcspn(p, "\n"), p, (int)strcspn(q, "\n"), q);
 }
 
+/* @rec as a line of read_all's: its line, columns and the record. */
+static void record_line(const vm_record_t *rec, GString *out)
+{
+	g_string_append_printf(out, "%" G_GUINT64_FORMAT ": ", rec->line);
+	for (int i = 0; i < VM_REC_MAX_COLS; i++)
+		g_string_append_printf(out, "%u,", rec->cols[i]);
+	for (uint32_t i = 0; i < rec->nr_checks; i++)
+		g_string_append_printf(out, "c%u,", rec->checks[i].col);
+	g_string_append_c(out, ' ');
+	vm_vmt_format(rec, out);
+	g_string_append_c(out, '\n');
+}
+
 /* Every record @r reads, with its line and columns, and its error
  * without the reader's name (@name_len bytes at the start of the
  * message).  With @keep, into one record kept across the calls
@@ -340,14 +353,7 @@ static void read_all(vm_vmt_reader_t *r, gboolean skim, gboolean keep,
 				G_GUINT64_FORMAT, rec.line);
 		prev_kind = rec.kind;
 		prev_pid = rec.pid;
-		g_string_append_printf(out, "%" G_GUINT64_FORMAT ": ", rec.line);
-		for (int i = 0; i < VM_REC_MAX_COLS; i++)
-			g_string_append_printf(out, "%u,", rec.cols[i]);
-		for (uint32_t i = 0; i < rec.nr_checks; i++)
-			g_string_append_printf(out, "c%u,", rec.checks[i].col);
-		g_string_append_c(out, ' ');
-		vm_vmt_format(&rec, out);
-		g_string_append_c(out, '\n');
+		record_line(&rec, out);
 	}
 	if (err) {
 		g_string_append_printf(out, "error: %s\n",
@@ -357,13 +363,17 @@ static void read_all(vm_vmt_reader_t *r, gboolean skim, gboolean keep,
 	}
 }
 
+static void page_runs_same(const char *name, const void *data, size_t n,
+			   const char *path);
+
 /*
  * A file reader reads @data as the memory reader does (@how 0), with the
  * check pass's skim (1), and into a record kept across the calls (2): the
  * file reader reads fast lines in place from its block buffer
  * (traces/vmt.c fast_line, skim_lines) and short .vmtb accesses into a
  * kept record by writing only what changed (vm_vmt_keep_record), ways the
- * memory reader never takes.
+ * memory reader never takes; with a kept record, also with the runs of
+ * one page the engine takes whole (page_runs_same).
  */
 static void file_same_as_memory_how(const char *name, const void *data,
 				    size_t n, int how)
@@ -386,6 +396,8 @@ static void file_same_as_memory_how(const char *name, const void *data,
 		read_all(rm, how == 1, FALSE, strlen(name), a);
 		read_all(rf, how == 1, how == 2, strlen(path), b);
 		vm_vmt_close(rf);
+		if (how == 2)
+			page_runs_same(name, data, n, path);
 		if (!g_string_equal(a, b))
 			differ(how == 1 ? "the file reader's skim" :
 			       how == 2 ? "the file reader into a kept record" :
@@ -396,6 +408,91 @@ out:
 	if (path)
 		unlink(path);
 	g_free(path);
+	g_string_free(a, TRUE);
+	g_string_free(b, TRUE);
+}
+
+/*
+ * The engine's way of reading (vm_vmt_next_kept into a kept record, and
+ * after each record vm_vmt_next_page_run, for kinds, page and a limit
+ * that vary) reads from the file at @path what the memory reader reads
+ * one record at a time: each run's records are one-byte accesses of the
+ * process of the record before, of a kind and to the page asked for, no
+ * more than asked, counted right by kind, the last left in the kept
+ * record; and the records between runs, and the error, are the same.
+ */
+static void page_runs_same(const char *name, const void *data, size_t n,
+			   const char *path)
+{
+	vm_vmt_reader_t *rm = vm_vmt_open_memory(name, data, n);
+	vm_vmt_reader_t *rf = vm_vmt_open(path, NULL);
+	GString *a = g_string_new(NULL), *b = g_string_new(NULL);
+	GError *ea = NULL, *eb = NULL;
+	vm_record_t kept, one;
+	uint64_t x = n * 0x9e3779b97f4a7c15ull + 1;
+
+	if (rf == NULL)
+		goto out;
+	memset(&kept, 0xa5, sizeof kept);
+	vm_vmt_keep_record(rf, &kept);
+	for (;;) {
+		int got = vm_vmt_next_kept(rf, &kept, &ea);
+		gboolean gm = vm_vmt_next(rm, &one, &eb);
+
+		if ((got != 0) != gm)
+			fz_fail("page runs: one reader ended, the other not");
+		if (!got)
+			break;
+		g_string_truncate(a, 0);
+		g_string_truncate(b, 0);
+		record_line(&kept, a);
+		record_line(&one, b);
+		if (!g_string_equal(a, b))
+			differ("page runs: the record read", a, b);
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		unsigned kinds = x & 8 ? 7 : (unsigned)(x & 7);
+		uint64_t max = x & 16 ? (x >> 8) % 5 : UINT64_MAX;
+		unsigned shift = x & 32 ? 12 : 21;
+		uint64_t page = kept.addr >> shift, cnt[3] = { 0, 0, 0 }, m[3] = { 0, 0, 0 };
+		uint32_t pid = kept.pid;
+		gboolean access = kept.kind == VM_REC_ACCESS;
+		uint64_t k = vm_vmt_next_page_run(rf, &kept, page, shift, kinds, max, cnt);
+
+		if (k > max || cnt[0] + cnt[1] + cnt[2] != k || (k && !access))
+			fz_fail("page runs: %" G_GUINT64_FORMAT " records read, "
+				"counted %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT
+				"+%" G_GUINT64_FORMAT, k, cnt[0], cnt[1], cnt[2]);
+		for (uint64_t i = 0; i < k; i++) {
+			if (!vm_vmt_next(rm, &one, &eb) || one.kind != VM_REC_ACCESS ||
+			    one.len != 1 || one.pid != pid ||
+			    !(kinds >> one.acc & 1) || one.addr >> shift != page)
+				fz_fail("page runs: record %" G_GUINT64_FORMAT " of a run"
+					" of %" G_GUINT64_FORMAT " is not one", i, k);
+			m[one.acc]++;
+		}
+		if (k) {
+			if (memcmp(cnt, m, sizeof m) != 0)
+				fz_fail("page runs: counted by kind wrong");
+			g_string_truncate(a, 0);
+			g_string_truncate(b, 0);
+			record_line(&kept, a);
+			record_line(&one, b);
+			if (!g_string_equal(a, b))
+				differ("page runs: a run's last record", a, b);
+		}
+	}
+	if ((ea != NULL) != (eb != NULL))
+		fz_fail("page runs: one reader failed, the other not");
+	if (ea && strcmp(ea->message + strlen(path), eb->message + strlen(name)) != 0)
+		fz_fail("page runs: the errors differ:\n  %s\n  %s", ea->message,
+			eb->message);
+	vm_vmt_close(rf);
+out:
+	vm_vmt_close(rm);
+	g_clear_error(&ea);
+	g_clear_error(&eb);
 	g_string_free(a, TRUE);
 	g_string_free(b, TRUE);
 }
