@@ -1920,12 +1920,60 @@ static void runs_same(vm_engine_t *a, vm_engine_t *b, const char *what)
 }
 
 /*
+ * @text replayed stepping one event at a time (from memory: no runs
+ * taken whole) and run (from memory, and from a .vmt and a .vmtb file,
+ * which take the runs whole) leaves the same machine (runs_same), under
+ * each of again_sets; at least @min_faults faults and @min_wakeups
+ * wake-ups of kswapd in it, and from a file, runs taken whole (but with
+ * the oracle, which is told of every access).
+ */
+static void page_runs_compare(const char *text, uint64_t min_faults,
+			      uint64_t min_wakeups)
+{
+	char *files[2] = { trace_file(text, FALSE), trace_file(text, TRUE) };
+	for (guint s = 0; s < G_N_ELEMENTS(again_sets); s++) {
+		char *ov[4] = { (char *)again_sets[s][0], (char *)again_sets[s][1],
+				(char *)again_sets[s][2], NULL };
+		vm_engine_opts_t opts = { 0 };   /* unwatched: the fast loop */
+		GError *err = NULL;
+		vm_engine_t *b = vm_engine_open_memory("t.vmt", text, NULL, ov, &opts, &err);
+		ck_assert_msg(b != NULL, "%s", err ? err->message : "?");
+		int r;
+		while ((r = vm_engine_step(b, &err)) > 0)
+			;
+		ck_assert_msg(r == 0, "%s", err ? err->message : "?");
+		vm_machine_t *mb = vm_engine_machine(b);
+		ck_assert_uint_gt(mb->c.tlb_l1_hits, mb->c.accesses / 2);
+		ck_assert_uint_ge(mb->c.minflt + mb->c.majflt, min_faults);
+		ck_assert_uint_ge(mb->c.kswapd_wakeups, min_wakeups);
+		for (int f = -1; f < 2; f++) {
+			vm_engine_t *a = f < 0
+				? vm_engine_open_memory("t.vmt", text, NULL, ov, &opts, &err)
+				: vm_engine_open(files[f], NULL, ov, &opts, &err);
+			ck_assert_msg(a != NULL, "%s", err ? err->message : "?");
+			ck_assert_msg(vm_engine_run(a, &err), "%s", err ? err->message : "?");
+			runs_same(a, b, again_sets[s][2]);
+			if (f >= 0 && !strstr(again_sets[s][2], "opt"))
+				ck_assert_uint_gt(a->whole_accesses, mb->c.accesses / 3);
+			else
+				ck_assert_uint_eq(a->whole_accesses, 0);
+			vm_engine_free(a);
+		}
+		vm_engine_free(b);
+	}
+	for (int f = 0; f < 2; f++) {
+		unlink(files[f]);
+		g_free(files[f]);
+	}
+}
+
+/*
  * ... and the run of hits on one page taken whole from a file
  * (run_page_run: the reader reads the accesses that follow an L1 hit to
  * its page, and they run together), from a .vmt and a .vmtb, leaves the
  * machine as the same trace stepped does.  The small memory makes the
- * disk and kswapd run in the middle of such runs: the clock must stop a
- * run where an event is due.
+ * disk run in the middle of such runs, and kswapd in the second trace:
+ * the clock must stop a run where an event or kswapd's turn is due.
  */
 START_TEST(test_page_runs_again)
 {
@@ -1952,43 +2000,28 @@ START_TEST(test_page_runs_again)
 					       page + (k * 64) % 4096);
 		}
 	}
-	char *files[2] = { trace_file(t->str, FALSE), trace_file(t->str, TRUE) };
-	for (guint s = 0; s < G_N_ELEMENTS(again_sets); s++) {
-		char *ov[4] = { (char *)again_sets[s][0], (char *)again_sets[s][1],
-				(char *)again_sets[s][2], NULL };
-		vm_engine_opts_t opts = { 0 };   /* unwatched: the fast loop */
-		GError *err = NULL;
-		vm_engine_t *b = vm_engine_open_memory("t.vmt", t->str, NULL, ov, &opts, &err);
-		ck_assert_msg(b != NULL, "%s", err ? err->message : "?");
-		int r;
-		while ((r = vm_engine_step(b, &err)) > 0)
-			;
-		ck_assert_msg(r == 0, "%s", err ? err->message : "?");
-		vm_machine_t *mb = vm_engine_machine(b);
-		ck_assert_uint_gt(mb->c.tlb_l1_hits, mb->c.accesses / 2);
-		ck_assert_uint_gt(mb->c.minflt + mb->c.majflt, 100);
-		ck_assert_uint_gt(mb->c.kswapd_wakeups, 10);
-		for (int f = -1; f < 2; f++) {
-			vm_engine_t *a = f < 0
-				? vm_engine_open_memory("t.vmt", t->str, NULL, ov, &opts, &err)
-				: vm_engine_open(files[f], NULL, ov, &opts, &err);
-			ck_assert_msg(a != NULL, "%s", err ? err->message : "?");
-			ck_assert_msg(vm_engine_run(a, &err), "%s", err ? err->message : "?");
-			runs_same(a, b, again_sets[s][2]);
-			/* from a file, most accesses are of runs taken whole,
-			 * but with the oracle (opt), told of every access */
-			if (f >= 0 && !strstr(again_sets[s][2], "opt"))
-				ck_assert_uint_gt(a->whole_accesses, mb->c.accesses / 3);
-			else
-				ck_assert_uint_eq(a->whole_accesses, 0);
-			vm_engine_free(a);
-		}
-		vm_engine_free(b);
+	page_runs_compare(t->str, 100, 10);
+	g_string_free(t, TRUE);
+
+	/* kswapd taking its turns in the middle of runs: the page cache
+	 * fills memory with clean pages, and then each first write to an
+	 * anonymous page, followed by a run of 3000 loads of it, wakes
+	 * kswapd, which frees them 32 at a time without waiting for the
+	 * disk, while the run goes on between its turns (a band of 100
+	 * pages between the low and the high watermark) */
+	t = g_string_new("vmt 1\nset memory=8M\nset reclaim.watermark_min=400\n"
+			 "file big size=7M\n1 mmap 0x10000000 4M rw private anon\n"
+			 "1 open big fd=3\n");
+	for (unsigned i = 0; i < 112; i++)
+		g_string_append_printf(t, "1 read 3 %uK 64K\n", i * 64);
+	for (unsigned i = 0; i < 120; i++) {
+		uint64_t page = 0x10000000 + (uint64_t)i * 4096;
+		g_string_append_printf(t, "1 w 0x%" G_GINT64_MODIFIER "x\n", page);
+		for (unsigned k = 0; k < 3000; k++)
+			g_string_append_printf(t, "1 r 0x%" G_GINT64_MODIFIER "x\n",
+					       page + (k * 64) % 4096);
 	}
-	for (int f = 0; f < 2; f++) {
-		unlink(files[f]);
-		g_free(files[f]);
-	}
+	page_runs_compare(t->str, 100, 1);
 	g_string_free(t, TRUE);
 }
 END_TEST
