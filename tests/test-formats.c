@@ -697,6 +697,24 @@ same_record(const vm_record_t *a, const vm_record_t *b)
 	return TRUE;
 }
 
+/* The trace of the tests of the engine's way of reading below (seed
+ * @seed, @size bytes of text; runs of up to 3000 one-page accesses of 3
+ * processes, steps of 1 to 5 varint bytes, notes between, a fork), as a
+ * file, .vmtb when @binary: its path. */
+static char *
+engine_trace(uint64_t seed, size_t size, gboolean binary)
+{
+	const runs_trace_t shape = {
+		.seed = seed, .size = size, .procs = 3, .run_max = 3000,
+		.notes = TRUE, .far_steps = TRUE, .child = 4,
+	};
+	GString *t = runs_trace(&shape);
+	char *path = convert_text(t->str, binary);
+
+	g_string_free(t, TRUE);
+	return path;
+}
+
 /* @rec is what vm_vmt_next_kept's 2 says: an access of size 1 of the
  * process of @prev, an access too. */
 static gboolean
@@ -721,13 +739,7 @@ again_holds(const vm_record_t *rec, const vm_record_t *prev)
  */
 START_TEST(kept_record_same)
 {
-	gboolean binary = _i == 0;
-	static const runs_trace_t shape = {
-		.seed = 11, .size = 10u << 20, .procs = 3, .run_max = 3000,
-		.notes = TRUE, .far_steps = TRUE, .child = 4,
-	};
-	GString *t = runs_trace(&shape);
-	char *bin = convert_text(t->str, binary);
+	char *bin = engine_trace(11, 10u << 20, _i == 0);
 	GError *ek = NULL, *ef = NULL;
 	vm_vmt_reader_t *rk = vm_vmt_open(bin, &ek), *rf = vm_vmt_open(bin, &ef);
 	vm_record_t kept, fresh, other, prev;
@@ -826,7 +838,6 @@ START_TEST(kept_record_same)
 	vm_vmt_close(rf);
 	g_unlink(bin);
 	g_free(bin);
-	g_string_free(t, TRUE);
 	g_array_free(marks, TRUE);
 }
 END_TEST
@@ -844,13 +855,7 @@ END_TEST
  */
 START_TEST(page_run_same)
 {
-	gboolean binary = _i == 0;
-	static const runs_trace_t shape = {
-		.seed = 13, .size = 6u << 20, .procs = 3, .run_max = 3000,
-		.notes = TRUE, .far_steps = TRUE, .child = 4,
-	};
-	GString *t = runs_trace(&shape);
-	char *path = convert_text(t->str, binary);
+	char *path = engine_trace(13, 6u << 20, _i == 0);
 	GError *ek = NULL, *ef = NULL;
 	vm_vmt_reader_t *rk = vm_vmt_open(path, &ek), *rf = vm_vmt_open(path, &ef);
 	vm_record_t kept, fresh;
@@ -902,7 +907,6 @@ START_TEST(page_run_same)
 	vm_vmt_close(rf);
 	g_unlink(path);
 	g_free(path);
-	g_string_free(t, TRUE);
 }
 END_TEST
 

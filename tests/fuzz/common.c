@@ -412,6 +412,19 @@ out:
 	g_string_free(b, TRUE);
 }
 
+/* @x and @y are the same record, line and columns (read_all's lines,
+ * written into @a and @b), or a finding. */
+static void same_lines(const char *what, const vm_record_t *x,
+		       const vm_record_t *y, GString *a, GString *b)
+{
+	g_string_truncate(a, 0);
+	g_string_truncate(b, 0);
+	record_line(x, a);
+	record_line(y, b);
+	if (!g_string_equal(a, b))
+		differ(what, a, b);
+}
+
 /*
  * The engine's way of reading (vm_vmt_next_kept into a kept record, and
  * after each record vm_vmt_next_page_run, for kinds, page and a limit
@@ -443,12 +456,7 @@ static void page_runs_same(const char *name, const void *data, size_t n,
 			fz_fail("page runs: one reader ended, the other not");
 		if (!got)
 			break;
-		g_string_truncate(a, 0);
-		g_string_truncate(b, 0);
-		record_line(&kept, a);
-		record_line(&one, b);
-		if (!g_string_equal(a, b))
-			differ("page runs: the record read", a, b);
+		same_lines("page runs: the record read", &kept, &one, a, b);
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
@@ -475,12 +483,8 @@ static void page_runs_same(const char *name, const void *data, size_t n,
 		if (k) {
 			if (memcmp(cnt, m, sizeof m) != 0)
 				fz_fail("page runs: counted by kind wrong");
-			g_string_truncate(a, 0);
-			g_string_truncate(b, 0);
-			record_line(&kept, a);
-			record_line(&one, b);
-			if (!g_string_equal(a, b))
-				differ("page runs: a run's last record", a, b);
+			same_lines("page runs: a run's last record", &kept, &one,
+				   a, b);
 		}
 	}
 	if ((ea != NULL) != (eb != NULL))
