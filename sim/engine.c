@@ -1184,15 +1184,15 @@ run_one_page_again(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq
 }
 
 /*
- * After a one-page access of @t that was an L1 hit on vm_mmu_access's
- * inline path (last_l1_hit), in a burst: the accesses of @t that follow it
+ * After an access again of @t (run_one_page_again, or a run: the last one
+ * an L1 hit on vm_mmu_access's inline path), in a burst: the accesses of @t that follow it
  * to the same page, read whole (vm_vmt_next_page_run), each run as
  * run_one_page_again would run it (vm_mmu_access_again_n: the same
  * counters, clocks and stamps).  As many as step_once's loop would run
  * before it stops: access i of the run starts at now + i * cost, and
  * runs only when no event and not kswapd is due by then (clock_due) and
  * the clock has not passed VM_MAX_TIME.  Returns how many ran (0: none,
- * nothing done).  A sequential walk is 62 of every 64 accesses of the
+ * nothing done).  A sequential walk is 61 of every 64 accesses of the
  * TLB-friendly trace (docs/speed.md, the seventh round).
  */
 static inline uint64_t run_page_run(vm_engine_t *e, task_t *t)
@@ -1211,7 +1211,10 @@ static inline uint64_t run_page_run(vm_engine_t *e, task_t *t)
 		until = e->pos.kswapd_next;
 	if (until <= now)
 		return 0;
-	uint64_t max = cost ? (until - now - 1) / cost + 1 : UINT64_MAX;
+	/* (without the division when the clock is far from any bound: a
+	 * run then stops after 2^32 - 1 accesses, and the next one goes on) */
+	uint64_t b = until - now;
+	uint64_t max = cost == 0 || b >> 32 >= cost ? UINT32_MAX : (b - 1) / cost + 1;
 	uint64_t n[3] = { 0, 0, 0 };
 	unsigned sh = m->page_shift;
 	uint64_t k = vm_vmt_next_page_run(e->rd, &e->rec, st->last_vaddr >> sh,
@@ -1395,12 +1398,15 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 				gboolean same = FALSE, whole = FALSE;
 				while (rc == 2 && (same ? !clock_due(e)
 							: fast_run_goes_on(e))) {
-					/* after an L1 hit, the rest of the
-					 * page's run whole; not again straight
-					 * after one, which ended at a record
-					 * that is not of it */
-					if (!whole && (same || last_l1_hit(e)) &&
-					    run_page_run(e, t)) {
+					/* after an access again, the rest of
+					 * the page's run whole; not again
+					 * straight after one, which ended at a
+					 * record that is not of it.  Not after
+					 * any L1 hit: in a recorded trace the
+					 * next access is most often to another
+					 * page (a fetch, then data), and the
+					 * attempt would cost each record */
+					if (same && !whole && run_page_run(e, t)) {
 						if (e->m->now > VM_MAX_TIME)
 							return 1;
 						same = whole = TRUE;

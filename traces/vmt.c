@@ -135,9 +135,10 @@ struct vm_vmt_reader {
 				 * or may have written it, or the codec's
 				 * state moved otherwise (next_slow, rewind,
 				 * restore, skim) */
-	vm_record_t *hot_line;  /* @kept when it holds a text file's access
-				 * that fast_line read (vm_vmt_next_page_run
-				 * reads on from it); NULL as @hot is */
+	vm_record_t *hot_line;  /* the record that holds a text file's
+				 * access that fast_line read, when it was
+				 * the last read (vm_vmt_next_page_run reads
+				 * on from it if it is @kept); NULL as @hot */
 
 	char *arena;            /* this record's strings */
 	size_t arena_used;
@@ -1324,7 +1325,7 @@ hex_value8(uint64_t x)
 
 /* At @q, `HEX\n` with 1 to 16 digits: the number of digits (its value in
  * @v when @v is not NULL), or 0.  FAST_SPAN - 14 bytes readable at @q. */
-static inline unsigned
+static inline __attribute__((always_inline)) unsigned
 hex_line_end(const unsigned char *q, uint64_t *v)
 {
 	uint64_t a = load8(q), b, m;
@@ -1416,7 +1417,7 @@ skim_lines(vm_vmt_reader_t *r)
  * bytes readable): its length with the '\n', the pid (*@pid, of *@digits
  * digits), the kind of access and the address; 0 for any other line.
  */
-static inline unsigned
+static inline __attribute__((always_inline)) unsigned
 fast_fields(const unsigned char *p, uint32_t *pid_out, unsigned *digits,
 	    vm_acc_t *acc_out, uint64_t *v)
 {
@@ -1605,7 +1606,7 @@ next_any_body(vm_vmt_reader_t *r, vm_record_t *rec, GError **error,
 			    rec->pid == r->skim_pid ? 2 : 1;
 
 		r->arena_used = 0;
-		r->hot_line = rec == r->kept ? rec : NULL;
+		r->hot_line = rec;   /* (the run asks whether it is kept) */
 		r->after_access = TRUE;
 		r->skim_pid = rec->pid;
 		return again;
@@ -1710,7 +1711,7 @@ vm_vmt_next_page_run(vm_vmt_reader_t *r, vm_record_t *rec, uint64_t page,
 	 * read in place; each line of the run is one too, of the same pid
 	 * written with as many digits (so the same columns), fast_line's
 	 * record but for its kind, address and line. */
-	if (rec == r->hot_line) {
+	if (rec == r->hot_line && rec == r->kept) {
 		unsigned digits = rec->cols[1] - 2, dg, len;
 		uint64_t v, addr = 0;
 		vm_acc_t acc, last = VM_ACC_R;
