@@ -97,6 +97,27 @@ vm_mmu_access_again(vm_machine_t *m, vm_proc_t *p, vm_acc_t acc)
 	return TRUE;
 }
 
+/*
+ * An access of @p to page @vpn, whose L1 entry @e an L1 hit of @p on
+ * vm_mmu_access's inline path found before its last, with nothing but
+ * such hits of @p since (no fill, drop or flush, so @e still maps @vpn
+ * for @p): what vm_mmu_access would do, without the lookup (the scan of
+ * the set), and @e is m->l1_hit after it.  FALSE, and nothing done, when
+ * @e does not allow @acc.  For a recorded trace, whose accesses go from a
+ * code page to a data page and back (docs/speed.md, the seventh round).
+ */
+static inline __attribute__((always_inline)) gboolean
+vm_mmu_access_known(vm_machine_t *m, vm_proc_t *p, uint64_t vpn, vm_acc_t acc,
+		    vm_tlb_entry_t *e)
+{
+	if (!(e->perm & vm_mmu_need[acc]))
+		return FALSE;
+	vm_tlb_hit_known(m->l1, e, vpn);
+	m->l1_hit = e;
+	vm_mmu_l1_hit_count(m, p, acc, e);
+	return TRUE;
+}
+
 /* The kinds of access (bit 1 << vm_acc_t) that vm_mmu_access_again would
  * take on m->l1_hit (the entry allows them, its TLB's policy keeps no hit
  * hook of its own): what a run of them (vm_mmu_access_again_n) may hold. */

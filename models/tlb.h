@@ -222,6 +222,35 @@ vm_tlb_scan(const vm_tlb_t *t, size_t i, uint64_t vpn, uint32_t asid, size_t *w)
 	return FALSE;
 }
 
+/* A hit on @e, way @w of set @set: what vm_tlb_lookup tells the policy. */
+static inline __attribute__((always_inline)) void
+vm_tlb_hit_at(vm_tlb_t *t, vm_tlb_entry_t *e, size_t set, unsigned w)
+{
+	if (t->stamp & VM_TLB_STAMP_HIT) {
+		/* lru: the newest of the TLB, so the top of its set, where
+		 * it is already when the set's last use was this page */
+		e->stamp = ++t->clock;
+		if (G_LIKELY(t->order != NULL)) {
+			if (((t->order[set] >> t->top_shift) & 15) != w)
+				vm_tlb_order_newest(t, set, w);
+		} else {
+			t->ages[set * t->ways + w] = e->stamp + 1;
+		}
+	} else if (t->ops->hit) {
+		vm_tlb_hit_hook(t, set, w);
+	}
+}
+
+/* @e, the valid entry for @vpn (and the asid of the lookup that found
+ * it), hit again with no fill or drop of @t since that lookup, but maybe
+ * other hits: what vm_tlb_lookup would do, without the scan. */
+static inline __attribute__((always_inline)) void
+vm_tlb_hit_known(vm_tlb_t *t, vm_tlb_entry_t *e, uint64_t vpn)
+{
+	size_t set = vm_tlb_set_no(t, vpn);
+	vm_tlb_hit_at(t, e, set, (unsigned)((size_t)(e - t->entries) - set * t->ways));
+}
+
 /* The valid entry for (@vpn, @asid), or NULL.  Tells the policy of a hit. */
 static inline __attribute__((always_inline)) vm_tlb_entry_t *
 vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
@@ -231,19 +260,7 @@ vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
 	if (!vm_tlb_scan(t, i, vpn, asid, &w))
 		return NULL;
 	vm_tlb_entry_t *e = &t->entries[i + w];
-	if (t->stamp & VM_TLB_STAMP_HIT) {
-		/* lru: the newest of the TLB, so the top of its set, where
-		 * it is already when the set's last use was this page */
-		e->stamp = ++t->clock;
-		if (G_LIKELY(t->order != NULL)) {
-			if (((t->order[set] >> t->top_shift) & 15) != w)
-				vm_tlb_order_newest(t, set, (unsigned)w);
-		} else {
-			t->ages[i + w] = e->stamp + 1;
-		}
-	} else if (t->ops->hit) {
-		vm_tlb_hit_hook(t, set, (unsigned)w);
-	}
+	vm_tlb_hit_at(t, e, set, (unsigned)w);
 	return e;
 }
 

@@ -130,6 +130,8 @@ struct vm_engine {
 	replay_pos_t pos;
 	uint64_t whole_accesses;        /* accesses run_page_run took whole
 					 * (tests/test-engine.c) */
+	uint64_t other_accesses;        /* accesses run_other_again ran
+					 * (tests/test-engine.c) */
 	uint64_t burst_left;            /* watched one-page records a burst
 					 * may still run (vm_engine_steps) */
 	gboolean crash_pending;         /* a crash read ahead: a barrier */

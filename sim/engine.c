@@ -1184,6 +1184,39 @@ run_one_page_again(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq
 }
 
 /*
+ * Run @r, an access of @t to page @page, whose L1 entry @other an L1 hit
+ * of @t on the inline path found before the last access, which was such
+ * a hit too (last_l1_hit), with nothing but such hits of @t since, as
+ * run_one_page would: TRUE, or FALSE with nothing done when the entry
+ * does not allow the access (run_one_page then).  The result is the last
+ * one's (an L1 hit) but for its frame.  A recorded trace goes from a code
+ * page to a data page and back: each access an L1 hit of the page before
+ * the last (docs/speed.md, the seventh round).
+ */
+static inline __attribute__((always_inline)) gboolean
+run_other_again(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq,
+		vm_tlb_entry_t *other, uint64_t page)
+{
+	vm_machine_t *m = e->m;
+	vm_step_t *st = &e->st;
+	uint64_t now = m->now;
+	if (!vm_mmu_access_known(m, t->p, page, r->acc, other))
+		return FALSE;
+	st->last.pfn = (uint32_t)other->pfn;
+	t->cur_seq = seq;
+	t->cur_rng = r->seed;
+	st->start_ns = now;
+	m->now = now + st->last.cost;
+	t->p->cpu_ns += st->last.cost;
+	st->nr_access++;
+	st->outcomes[VM_OUT_HIT]++;
+	st->last_vaddr = r->addr;
+	e->pos.events++;
+	e->other_accesses++;
+	return TRUE;
+}
+
+/*
  * After an access again of @t (run_one_page_again, or a run: the last one
  * an L1 hit on vm_mmu_access's inline path), in a burst: the accesses of @t that follow it
  * to the same page, read whole (vm_vmt_next_page_run), each run as
@@ -1395,21 +1428,32 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 				 * after an access again (@same), of the tests
 				 * of fast_run_goes_on only those of the clock
 				 * can have changed */
-				gboolean same = FALSE, whole = FALSE;
+				gboolean same = FALSE, paged = FALSE, whole = FALSE;
+				/* the L1 entry of @t's hit before the last,
+				 * and its page, while every access of @t in
+				 * this burst since has been an L1 hit on the
+				 * inline path (run_other_again) */
+				vm_tlb_entry_t *other = NULL;
+				uint64_t other_page = 0;
+				/* the last access of this burst was an L1
+				 * hit on the inline path (and no oracle must
+				 * be told of each access: @hits) */
+				gboolean hits = !e->oracle, hit = FALSE;
 				while (rc == 2 && (same ? !clock_due(e)
 							: fast_run_goes_on(e))) {
-					/* after an access again, the rest of
-					 * the page's run whole; not again
-					 * straight after one, which ended at a
-					 * record that is not of it.  Not after
-					 * any L1 hit: in a recorded trace the
-					 * next access is most often to another
-					 * page (a fetch, then data), and the
-					 * attempt would cost each record */
-					if (same && !whole && run_page_run(e, t)) {
+					/* after an access again to the same
+					 * page, the rest of the page's run
+					 * whole; not again straight after one,
+					 * which ended at a record that is not
+					 * of it.  Not after any L1 hit: in a
+					 * recorded trace the next access is
+					 * most often to another page (a fetch,
+					 * then data), and the try would cost
+					 * each record */
+					if (paged && !whole && run_page_run(e, t)) {
 						if (e->m->now > VM_MAX_TIME)
 							return 1;
-						same = whole = TRUE;
+						whole = TRUE;
 						continue;
 					}
 					whole = FALSE;
@@ -1438,8 +1482,27 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 						e->pos.next_seq++;
 						if (e->m->now > VM_MAX_TIME)
 							return 1;
-						same = TRUE;
+						same = paged = TRUE;
+						hit = hits;
 						continue;   /* (rc is 2 still) */
+					}
+					paged = FALSE;
+					/* an access to the page of the hit
+					 * before the last, after another hit:
+					 * the two swap */
+					unsigned sh = e->m->page_shift;
+					vm_tlb_entry_t *last = e->m->l1_hit;
+					uint64_t last_va = e->st.last_vaddr;
+					if (other && e->rec.addr >> sh == other_page &&
+					    run_other_again(e, t, &e->rec, e->pos.next_seq,
+							    other, other_page)) {
+						e->pos.next_seq++;
+						if (e->m->now > VM_MAX_TIME)
+							return 1;
+						other = last;
+						other_page = last_va >> sh;
+						same = TRUE;
+						continue;
 					}
 					same = FALSE;
 					rc = run_one_page(e, t, &e->rec,
@@ -1448,6 +1511,24 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 						return -1;
 					if (e->m->now > VM_MAX_TIME)
 						return 1;
+					/* a hit of another page after a hit:
+					 * the one before becomes the other.
+					 * Only the inline path's hit sets
+					 * m->l1_hit, to the entry it found (a
+					 * hit of the same entry was of the
+					 * same page, which only a denied
+					 * access again leaves to this path:
+					 * no hit) */
+					other = NULL;
+					if (e->m->l1_hit != last) {
+						if (hit) {
+							other = last;
+							other_page = last_va >> sh;
+						}
+						hit = hits;
+					} else {
+						hit = FALSE;
+					}
 				}
 				goto next;
 			}
