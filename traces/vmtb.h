@@ -268,6 +268,8 @@ vm_vmtb_page_run(const uint8_t *p, const uint8_t *last, vm_vmtb_state_t *st,
 	uint64_t c[3] = { 0, 0, 0 };
 	const uint8_t *q = p;
 	uint64_t k = 0, d;
+	/* the page as a range: no shift by a count in the loop */
+	uint64_t lo = page << shift, span = (uint64_t)1 << shift;
 	unsigned t = 0;
 	size_t len;
 
@@ -279,7 +281,7 @@ vm_vmtb_page_run(const uint8_t *p, const uint8_t *last, vm_vmtb_state_t *st,
 		    (len = vm_vmtb_short_step16(q, &d)) == 0)
 			break;
 		next = pa[u] + (uint64_t)vm_vmtb_unzigzag(d);
-		if (next >> shift != page)
+		if (next - lo >= span)
 			break;
 		pa[u] = next;
 		c[u]++;
