@@ -2077,6 +2077,11 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_why_names);
 	tcase_add_test(tc, test_json_values);
 	tcase_add_test(tc, test_steps_burst);
+	suite_add_tcase(s, tc);
+
+	/* 3 s here, 5 sets x 3 traces x 4 replays: more on a busy machine */
+	tc = tcase_create("runs");
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_page_runs_again);
 	suite_add_tcase(s, tc);
 
