@@ -1154,23 +1154,17 @@ static inline gboolean one_page_same(const vm_engine_t *e, const vm_record_t *r)
 	return page_of_last(e, r) && last_l1_hit(e);
 }
 
-/* Run @r, which one_page_same() admitted, for @t, as run_one_page would
- * for a hit: TRUE, or FALSE with nothing done when vm_mmu_access_again
- * declines (run_one_page then).  An L1 hit neither waits, faults, fails
- * nor kills, so of access_one and run_one_page only their bookkeeping of
- * an access that went on is left: about 40 instructions where the lookup
- * and the checks took 150 (docs/speed.md, the sixth round). */
-static inline __attribute__((always_inline)) gboolean
-run_one_page_again(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq)
+/* What run_one_page does after an access of @r by @t that was an L1 hit
+ * with the last access's result (st->last) but maybe its frame: the
+ * bookkeeping of an access that went on.  begin_one_page's other fields
+ * are the last access's, of @t: position 1 of 1, the same incarnation;
+ * the seed is the record's. */
+static inline __attribute__((always_inline)) void
+hit_again_ran(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq)
 {
 	vm_machine_t *m = e->m;
 	vm_step_t *st = &e->st;
 	uint64_t now = m->now;
-	/* (st->last, an L1 hit of this page, is this access's result) */
-	if (!vm_mmu_access_again(m, t->p, r->acc))
-		return FALSE;
-	/* begin_one_page's other fields are the last access's, of @t:
-	 * position 1 of 1, the same incarnation; the seed is the record's */
 	t->cur_seq = seq;
 	t->cur_rng = r->seed;
 	st->start_ns = now;
@@ -1180,6 +1174,21 @@ run_one_page_again(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq
 	st->outcomes[VM_OUT_HIT]++;
 	st->last_vaddr = r->addr;
 	e->pos.events++;
+}
+
+/* Run @r, which one_page_same() admitted, for @t, as run_one_page would
+ * for a hit: TRUE, or FALSE with nothing done when vm_mmu_access_again
+ * declines (run_one_page then).  An L1 hit neither waits, faults, fails
+ * nor kills, so of access_one and run_one_page only their bookkeeping of
+ * an access that went on is left: about 40 instructions where the lookup
+ * and the checks took 150 (docs/speed.md, the sixth round). */
+static inline __attribute__((always_inline)) gboolean
+run_one_page_again(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq)
+{
+	/* (st->last, an L1 hit of this page, is this access's result) */
+	if (!vm_mmu_access_again(e->m, t->p, r->acc))
+		return FALSE;
+	hit_again_ran(e, t, r, seq);
 	return TRUE;
 }
 
@@ -1197,21 +1206,10 @@ static inline __attribute__((always_inline)) gboolean
 run_other_again(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq,
 		vm_tlb_entry_t *other, uint64_t page)
 {
-	vm_machine_t *m = e->m;
-	vm_step_t *st = &e->st;
-	uint64_t now = m->now;
-	if (!vm_mmu_access_known(m, t->p, page, r->acc, other))
+	if (!vm_mmu_access_known(e->m, t->p, page, r->acc, other))
 		return FALSE;
-	st->last.pfn = (uint32_t)other->pfn;
-	t->cur_seq = seq;
-	t->cur_rng = r->seed;
-	st->start_ns = now;
-	m->now = now + st->last.cost;
-	t->p->cpu_ns += st->last.cost;
-	st->nr_access++;
-	st->outcomes[VM_OUT_HIT]++;
-	st->last_vaddr = r->addr;
-	e->pos.events++;
+	e->st.last.pfn = (uint32_t)other->pfn;
+	hit_again_ran(e, t, r, seq);
 	e->other_accesses++;
 	return TRUE;
 }
