@@ -264,30 +264,17 @@ vm_tlb_lookup(vm_tlb_t *t, uint64_t vpn, uint32_t asid)
 	return e;
 }
 
-/* @e, which the last lookup of @t that told the policy hit, hit again,
- * with no lookup, fill or drop of @t in between: what vm_tlb_lookup does
- * on that hit (its set's order has @e on top already).  FALSE, and nothing
- * done, for a policy with a hit hook of its own: look it up instead. */
-static inline __attribute__((always_inline)) gboolean
-vm_tlb_hit_again(vm_tlb_t *t, vm_tlb_entry_t *e)
-{
-	if (t->stamp & VM_TLB_STAMP_HIT) {
-		e->stamp = ++t->clock;
-		if (G_UNLIKELY(t->order == NULL))
-			t->ages[e - t->entries] = e->stamp + 1;
-		return TRUE;
-	}
-	return t->ops->hit == NULL;
-}
-
-/* Whether vm_tlb_hit_again takes the hits of @t (it declines none). */
+/* Whether @t's policy lets a hit be taken again without a lookup
+ * (vm_tlb_hit_again_n): it keeps stamps, or has no hit hook of its own. */
 static inline gboolean vm_tlb_hits_again(const vm_tlb_t *t)
 {
 	return (t->stamp & VM_TLB_STAMP_HIT) || t->ops->hit == NULL;
 }
 
-/* @k hits of @e again (vm_tlb_hits_again holds): as @k calls of
- * vm_tlb_hit_again, each stamp one more than the last, the last kept. */
+/* @e, which the last lookup of @t that told the policy hit, hit @k times
+ * again, with no lookup, fill or drop of @t in between (vm_tlb_hits_again
+ * holds): what @k lookups would do on those hits (its set's order has @e
+ * on top already), each stamp one more than the last, the last kept. */
 static inline __attribute__((always_inline)) void
 vm_tlb_hit_again_n(vm_tlb_t *t, vm_tlb_entry_t *e, uint64_t k)
 {
@@ -297,6 +284,17 @@ vm_tlb_hit_again_n(vm_tlb_t *t, vm_tlb_entry_t *e, uint64_t k)
 		if (G_UNLIKELY(t->order == NULL))
 			t->ages[e - t->entries] = e->stamp + 1;
 	}
+}
+
+/* One such hit: FALSE, and nothing done, for a policy with a hit hook of
+ * its own (look it up instead). */
+static inline __attribute__((always_inline)) gboolean
+vm_tlb_hit_again(vm_tlb_t *t, vm_tlb_entry_t *e)
+{
+	if (!vm_tlb_hits_again(t))
+		return FALSE;
+	vm_tlb_hit_again_n(t, e, 1);
+	return TRUE;
 }
 
 /*

@@ -1154,26 +1154,28 @@ static inline gboolean one_page_same(const vm_engine_t *e, const vm_record_t *r)
 	return page_of_last(e, r) && last_l1_hit(e);
 }
 
-/* What run_one_page does after an access of @r by @t that was an L1 hit
- * with the last access's result (st->last) but maybe its frame: the
- * bookkeeping of an access that went on.  begin_one_page's other fields
+/* What run_one_page does after @k accesses in a row by @t that were L1
+ * hits with the last access's result (st->last) but maybe its frame, the
+ * last of them @r: the bookkeeping of accesses that went on, each a
+ * record of its own (e->pos.next_seq on).  begin_one_page's other fields
  * are the last access's, of @t: position 1 of 1, the same incarnation;
  * the seed is the record's. */
 static inline __attribute__((always_inline)) void
-hit_again_ran(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq)
+hits_again_ran(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t k)
 {
 	vm_machine_t *m = e->m;
 	vm_step_t *st = &e->st;
-	uint64_t now = m->now;
-	t->cur_seq = seq;
+	uint64_t now = m->now, cost = st->last.cost;
+	t->cur_seq = e->pos.next_seq + k - 1;
+	e->pos.next_seq += k;
 	t->cur_rng = r->seed;
-	st->start_ns = now;
-	m->now = now + st->last.cost;
-	t->p->cpu_ns += st->last.cost;
-	st->nr_access++;
-	st->outcomes[VM_OUT_HIT]++;
+	st->start_ns = now + (k - 1) * cost;
+	m->now = now + k * cost;
+	t->p->cpu_ns += k * cost;
+	st->nr_access += k;
+	st->outcomes[VM_OUT_HIT] += k;
 	st->last_vaddr = r->addr;
-	e->pos.events++;
+	e->pos.events += k;
 }
 
 /* Run @r, which one_page_same() admitted, for @t, as run_one_page would
@@ -1183,12 +1185,12 @@ hit_again_ran(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq)
  * an access that went on is left: about 40 instructions where the lookup
  * and the checks took 150 (docs/speed.md, the sixth round). */
 static inline __attribute__((always_inline)) gboolean
-run_one_page_again(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq)
+run_one_page_again(vm_engine_t *e, task_t *t, const vm_record_t *r)
 {
 	/* (st->last, an L1 hit of this page, is this access's result) */
 	if (!vm_mmu_access_again(e->m, t->p, r->acc))
 		return FALSE;
-	hit_again_ran(e, t, r, seq);
+	hits_again_ran(e, t, r, 1);
 	return TRUE;
 }
 
@@ -1203,13 +1205,13 @@ run_one_page_again(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq
  * the last (docs/speed.md, the seventh round).
  */
 static inline __attribute__((always_inline)) gboolean
-run_other_again(vm_engine_t *e, task_t *t, const vm_record_t *r, uint64_t seq,
+run_other_again(vm_engine_t *e, task_t *t, const vm_record_t *r,
 		vm_tlb_entry_t *other, uint64_t page)
 {
 	if (!vm_mmu_access_known(e->m, t->p, page, r->acc, other))
 		return FALSE;
 	e->st.last.pfn = (uint32_t)other->pfn;
-	hit_again_ran(e, t, r, seq);
+	hits_again_ran(e, t, r, 1);
 	e->other_accesses++;
 	return TRUE;
 }
@@ -1253,17 +1255,7 @@ static inline uint64_t run_page_run(vm_engine_t *e, task_t *t)
 	if (!k)
 		return 0;
 	vm_mmu_access_again_n(m, t->p, n);
-	/* run_one_page_again's bookkeeping, @k times */
-	t->cur_seq = e->pos.next_seq + k - 1;
-	e->pos.next_seq += k;
-	t->cur_rng = e->rec.seed;
-	st->start_ns = now + (k - 1) * cost;
-	m->now = now + k * cost;
-	t->p->cpu_ns += k * cost;
-	st->nr_access += k;
-	st->outcomes[VM_OUT_HIT] += k;
-	st->last_vaddr = e->rec.addr;
-	e->pos.events += k;
+	hits_again_ran(e, t, &e->rec, k);
 	e->whole_accesses += k;
 	return k;
 }
@@ -1426,7 +1418,7 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 				 * after an access again (@same), of the tests
 				 * of fast_run_goes_on only those of the clock
 				 * can have changed */
-				gboolean same = FALSE, paged = FALSE, whole = FALSE;
+				gboolean same = FALSE, paged = FALSE;
 				/* the L1 entry of @t's hit before the last,
 				 * and its page, while every access of @t in
 				 * this burst since has been an L1 hit on the
@@ -1440,21 +1432,20 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 				while (rc == 2 && (same ? !clock_due(e)
 							: fast_run_goes_on(e))) {
 					/* after an access again to the same
-					 * page, the rest of the page's run
-					 * whole; not again straight after one,
-					 * which ended at a record that is not
-					 * of it.  Not after any L1 hit: in a
-					 * recorded trace the next access is
-					 * most often to another page (a fetch,
-					 * then data), and the try would cost
-					 * each record */
-					if (paged && !whole && run_page_run(e, t)) {
+					 * page (@paged), the rest of the
+					 * page's run whole; not again straight
+					 * after one, which ended at a record
+					 * that is not of it.  Not after any L1
+					 * hit: in a recorded trace the next
+					 * access is most often to another page
+					 * (a fetch, then data), and the try
+					 * would cost each record */
+					if (paged && run_page_run(e, t)) {
 						if (e->m->now > VM_MAX_TIME)
 							return 1;
-						whole = TRUE;
+						paged = FALSE;
 						continue;
 					}
-					whole = FALSE;
 					int got = vm_vmt_next_kept(e->rd, &e->rec, &err);
 					if (!got) {
 						if (err) {
@@ -1475,9 +1466,7 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 					 * tests but the page's hold still */
 					if ((same ? page_of_last(e, &e->rec)
 						  : one_page_same(e, &e->rec)) &&
-					    run_one_page_again(e, t, &e->rec,
-							       e->pos.next_seq)) {
-						e->pos.next_seq++;
+					    run_one_page_again(e, t, &e->rec)) {
 						if (e->m->now > VM_MAX_TIME)
 							return 1;
 						same = paged = TRUE;
@@ -1492,9 +1481,8 @@ static int step_once(vm_engine_t *e, gboolean burst, GError **error)
 					vm_tlb_entry_t *last = e->m->l1_hit;
 					uint64_t last_va = e->st.last_vaddr;
 					if (other && e->rec.addr >> sh == other_page &&
-					    run_other_again(e, t, &e->rec, e->pos.next_seq,
-							    other, other_page)) {
-						e->pos.next_seq++;
+					    run_other_again(e, t, &e->rec, other,
+							    other_page)) {
 						if (e->m->now > VM_MAX_TIME)
 							return 1;
 						other = last;

@@ -1881,27 +1881,6 @@ static void frames_same(const vm_machine_t *a, const vm_machine_t *b)
 	}
 }
 
-/* @text written to a file, as .vmt or (@binary) .vmtb: its path. */
-static char *trace_file(const char *text, gboolean binary)
-{
-	char *path = NULL;
-	int fd = g_file_open_tmp(binary ? "vmscope-runs-XXXXXX.vmtb"
-					: "vmscope-runs-XXXXXX.vmt", &path, NULL);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	vm_vmt_reader_t *r = vm_vmt_open_memory("t.vmt", text, strlen(text));
-	vm_writer_t *w = vm_writer_open(path, binary, NULL);
-	ck_assert_ptr_nonnull(w);
-	vm_record_t rec;
-	GError *err = NULL;
-	while (vm_vmt_next(r, &rec, &err))
-		if (!vm_writer_put(w, &rec, &err))
-			break;
-	ck_assert_msg(err == NULL, "%s", err ? err->message : "?");
-	ck_assert(vm_writer_commit(w, &err));
-	vm_vmt_close(r);
-	return path;
-}
 
 /*
  * Two runs left the machine the same: every counter, the clock, the
@@ -1936,7 +1915,7 @@ static void runs_same(vm_engine_t *a, vm_engine_t *b, const char *what)
 static void page_runs_compare(const char *text, uint64_t min_faults,
 			      uint64_t min_wakeups, gboolean others)
 {
-	char *files[2] = { trace_file(text, FALSE), trace_file(text, TRUE) };
+	char *files[2] = { vt_trace_file(text, FALSE), vt_trace_file(text, TRUE) };
 	for (guint s = 0; s < G_N_ELEMENTS(again_sets); s++) {
 		char *ov[4] = { (char *)again_sets[s][0], (char *)again_sets[s][1],
 				(char *)again_sets[s][2], NULL };
@@ -1980,9 +1959,10 @@ static void page_runs_compare(const char *text, uint64_t min_faults,
 
 /*
  * ... and the run of hits on one page taken whole from a file
- * (run_page_run: the reader reads the accesses that follow an L1 hit to
- * its page, and they run together), from a .vmt and a .vmtb, leaves the
- * machine as the same trace stepped does.  The small memory makes the
+ * (run_page_run: after a second access to a page, the reader reads the
+ * accesses to it that follow, and they run together), from a .vmt and a
+ * .vmtb, and the hit before the last taken again (run_other_again), leave
+ * the machine as the same trace stepped does.  The small memory makes the
  * disk run in the middle of such runs, and kswapd in the second trace:
  * the clock must stop a run where an event or kswapd's turn is due.
  */

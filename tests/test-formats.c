@@ -105,27 +105,6 @@ write_temp(const char *data, size_t len)
 	return path;
 }
 
-/* Convert @text (a .vmt) to a file, .vmtb when @binary; its path. */
-static char *
-convert_text(const char *text, gboolean binary)
-{
-	vm_vmt_reader_t *r = vm_vmt_open_memory("in.vmt", text, strlen(text));
-	char *path = temp_path(binary ? ".vmtb" : ".vmt");
-	vm_writer_t *w = vm_writer_open(path, binary, NULL);
-	GError *error = NULL;
-	vm_record_t rec;
-
-	ck_assert_ptr_nonnull(w);
-	/* (if, not ck_assert, in loops: each ck_assert writes to Check's
-	 * pipe, a million times here) */
-	while (vm_vmt_next(r, &rec, &error))
-		if (!vm_writer_put(w, &rec, &error))
-			ck_abort_msg("%s", error->message);
-	ck_assert_msg(error == NULL, "%s", error ? error->message : "");
-	ck_assert(vm_writer_commit(w, &error));
-	vm_vmt_close(r);
-	return path;
-}
 
 /* Every record of @path (any format), as vm_vmt_format lines, and the
  * records' line numbers and columns as "LINE:c0,c1,..". */
@@ -156,8 +135,8 @@ read_all(const char *path, GString *lines, GString *cols, GError **error)
 
 START_TEST(every_kind_round_trip)
 {
-	char *text = convert_text(every_kind, FALSE);
-	char *bin = convert_text(every_kind, TRUE);
+	char *text = vt_trace_file(every_kind, FALSE);
+	char *bin = vt_trace_file(every_kind, TRUE);
 	char *norm = NULL, *back;
 	GString *l1 = g_string_new(NULL), *c1 = g_string_new(NULL);
 	GString *l2 = g_string_new(NULL), *c2 = g_string_new(NULL);
@@ -216,7 +195,7 @@ END_TEST
  * and each message names the file. */
 START_TEST(truncated_files)
 {
-	char *bin = convert_text(every_kind, TRUE);
+	char *bin = vt_trace_file(every_kind, TRUE);
 	char *data;
 	gsize len;
 
@@ -350,7 +329,7 @@ START_TEST(corrupt_files)
 		g_string_append_printf(t, "1 %c 0x%x\n", "rrw"[i % 3], 0x10000 + i * 0x440);
 	g_string_append(t, "1 r 0x20000 8\n1 fork 2\n2 r 0x10000\n2 r 0x10040\n"
 			"2 exit\n1 r 0x10040\n");
-	char *bin = convert_text(t->str, TRUE);
+	char *bin = vt_trace_file(t->str, TRUE);
 	char *data;
 	gsize len;
 	unsigned errors = 0;
@@ -500,7 +479,7 @@ START_TEST(vmtb_marks)
 				       1 + (unsigned)(a >> 12) % 3, "rwx"[a % 3], a);
 		g_array_append_val(want, a);
 	}
-	bin = convert_text(t->str, TRUE);
+	bin = vt_trace_file(t->str, TRUE);
 	ck_assert_int_eq(g_stat(bin, &st), 0);
 	ck_assert_int_gt(st.st_size, 3 << 20);
 	r = vm_vmt_open(bin, &error);
@@ -623,7 +602,7 @@ START_TEST(skim_leaves_out_only_what_a_check_cannot_fail)
 		.child = 3,
 	};
 	GString *t = runs_trace(&shape);
-	char *bin = convert_text(t->str, TRUE), *txt = convert_text(t->str, FALSE);
+	char *bin = vt_trace_file(t->str, TRUE), *txt = vt_trace_file(t->str, FALSE);
 	GError *error = NULL;
 	GStatBuf st;
 
@@ -709,7 +688,7 @@ engine_trace(uint64_t seed, size_t size, gboolean binary)
 		.notes = TRUE, .far_steps = TRUE, .child = 4,
 	};
 	GString *t = runs_trace(&shape);
-	char *path = convert_text(t->str, binary);
+	char *path = vt_trace_file(t->str, binary);
 
 	g_string_free(t, TRUE);
 	return path;

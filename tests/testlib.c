@@ -2,13 +2,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/testlib.h"
+#include "traces/vmt.h"
+#include "traces/writer.h"
 #include "sim/config.h"
 #include "models/events.h"
 #include "models/check.h"
 #include "models/mmu.h"
 #include "models/proc.h"
+
+char *vt_trace_file(const char *text, gboolean binary)
+{
+	char *path = NULL;
+	int fd = g_file_open_tmp(binary ? "vmscope-test-XXXXXX.vmtb"
+					: "vmscope-test-XXXXXX.vmt", &path, NULL);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	vm_vmt_reader_t *r = vm_vmt_open_memory("in.vmt", text, strlen(text));
+	vm_writer_t *w = vm_writer_open(path, binary, NULL);
+	GError *error = NULL;
+	vm_record_t rec;
+
+	ck_assert_ptr_nonnull(w);
+	/* (if, not ck_assert, in loops: each ck_assert writes to Check's
+	 * pipe, a million times here) */
+	while (vm_vmt_next(r, &rec, &error))
+		if (!vm_writer_put(w, &rec, &error))
+			ck_abort_msg("%s", error->message);
+	ck_assert_msg(error == NULL, "%s", error ? error->message : "");
+	ck_assert(vm_writer_commit(w, &error));
+	vm_vmt_close(r);
+	return path;
+}
 
 unsigned vt_nr_criticals;
 

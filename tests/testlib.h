@@ -21,6 +21,11 @@ extern unsigned vt_nr_criticals;
 void vt_count_criticals(const gchar *domain, GLogLevelFlags level,
 			const gchar *message, gpointer data);
 
+/* @text (a .vmt) written to a new temporary file by the trace writer, as
+ * .vmtb when @binary, else as .vmt: its path (the caller unlinks and
+ * frees it).  Asserts each step works. */
+char *vt_trace_file(const char *text, gboolean binary);
+
 /* A machine of built-in @profile with @sets ("key=value", NULL-terminated,
  * may be NULL) applied and validated, as vm_machine_new makes it: no
  * watermarks, no process. */

@@ -1714,7 +1714,7 @@ vm_vmt_next_page_run(vm_vmt_reader_t *r, vm_record_t *rec, uint64_t page,
 	if (rec == r->hot_line && rec == r->kept) {
 		unsigned digits = rec->cols[1] - 2, dg, len;
 		uint64_t v, addr = 0;
-		vm_acc_t acc, last = VM_ACC_R;
+		vm_acc_t acc, kind = VM_ACC_R;
 		uint32_t pid;
 
 		while (k < max && r->end - r->pos >= FAST_SPAN &&
@@ -1726,12 +1726,12 @@ vm_vmt_next_page_run(vm_vmt_reader_t *r, vm_record_t *rec, uint64_t page,
 			r->line++;
 			n[acc]++;
 			k++;
-			last = acc;
+			kind = acc;
 			addr = v;
 		}
 		if (k) {
 			rec->line = r->line;
-			rec->acc = last;
+			rec->acc = kind;
 			rec->addr = addr;
 		}
 	}

@@ -69,7 +69,7 @@ int vm_vmt_next_kept(vm_vmt_reader_t *r, vm_record_t *rec, GError **error);
  * read; 0, having read nothing, when the next record is not one, or when
  * the reader cannot tell without the general path (the next
  * vm_vmt_next_kept reads it then).  For the engine's run of hits on one
- * page: a sequential walk reads 63 of every 64 accesses this way
+ * page: a sequential walk reads 61 of every 64 accesses this way
  * (docs/speed.md, the seventh round).
  */
 uint64_t vm_vmt_next_page_run(vm_vmt_reader_t *r, vm_record_t *rec,

@@ -87,32 +87,56 @@ vm_vmtb_access_cols(vm_record_t *rec)
 }
 
 /*
- * The short form of an access at @p, before @end: a tag 0-2 (load, store,
- * fetch of one page by the previous process) and a varint of at most 9
- * continuation bytes, the address's distance from the last one of its
- * kind.  Moves that address (and the record count) and returns the bytes
- * read, or 0 when @p holds anything else or is cut by @end.  The one
- * parser of the form: for the hot decode and for the skim.
+ * The varint of the short form of an access at @p (its tag, not looked
+ * at, at @p[0] < @end): at most 9 continuation bytes, the address's
+ * distance from the last one of its kind.  Its value in *@d and the
+ * record's length, or 0 when it is cut by @end or too long.  The one
+ * parser of the form's varint of any length (vm_vmtb_short_step4 reads
+ * the common ones faster).
  */
 static inline size_t
-vm_vmtb_short_access(const uint8_t *p, const uint8_t *end, vm_vmtb_state_t *st)
+vm_vmtb_short_step(const uint8_t *p, const uint8_t *end, uint64_t *d)
 {
 	const uint8_t *q = p + 1;
-	uint64_t d = 0;
+	uint64_t v = 0;
 	unsigned shift = 0;
 
-	if (p >= end || *p > 2)
-		return 0;
 	while (q < end && *q & 0x80 && shift < 63) {
-		d |= (uint64_t)(*q++ & 0x7f) << shift;
+		v |= (uint64_t)(*q++ & 0x7f) << shift;
 		shift += 7;
 	}
 	if (q == end || shift >= 63)
 		return 0;
-	d |= (uint64_t)*q++ << shift;
+	*d = v | (uint64_t)*q++ << shift;
+	return (size_t)(q - p);
+}
+
+/* An access in the short form at @p, its distance @d, of @n bytes: the
+ * address of its kind moved, and the record counted. */
+static inline __attribute__((always_inline)) size_t
+vm_vmtb_short_took(const uint8_t *p, uint64_t d, size_t n, vm_vmtb_state_t *st)
+{
 	st->prev_addr[*p] += (uint64_t)vm_vmtb_unzigzag(d);
 	st->nr++;
-	return (size_t)(q - p);
+	return n;
+}
+
+/*
+ * The short form of an access at @p, before @end: a tag 0-2 (load, store,
+ * fetch of one page by the previous process) and its varint
+ * (vm_vmtb_short_step).  Moves that address (and the record count) and
+ * returns the bytes read, or 0 when @p holds anything else or is cut by
+ * @end.  For the hot decode and for the skim.
+ */
+static inline size_t
+vm_vmtb_short_access(const uint8_t *p, const uint8_t *end, vm_vmtb_state_t *st)
+{
+	uint64_t d;
+	size_t n;
+
+	if (p >= end || *p > 2 || (n = vm_vmtb_short_step(p, end, &d)) == 0)
+		return 0;
+	return vm_vmtb_short_took(p, d, n, st);
 }
 
 /*
@@ -147,49 +171,28 @@ vm_vmtb_short_step4(const uint8_t *p, uint64_t *d)
 	return 0;
 }
 
-/*
- * The step of the short-form access at @p (16 bytes readable), of any
- * length vm_vmtb_short_access takes: its value in *@d and the record's
- * length; 0 when vm_vmtb_short_access would take none (a varint too long).
- */
+/* vm_vmtb_short_step with 16 bytes readable at @p: steps of up to 4
+ * varint bytes by vm_vmtb_short_step4, longer ones by vm_vmtb_short_step.
+ * The same bytes, the same result. */
 static inline __attribute__((always_inline)) size_t
 vm_vmtb_short_step16(const uint8_t *p, uint64_t *d)
 {
 	size_t n = vm_vmtb_short_step4(p, d);
-	const uint8_t *q = p + 1;
-	uint64_t v = 0;
-	unsigned shift = 0;
 
-	if (n)
-		return n;
-	while (*q & 0x80 && shift < 63) {
-		v |= (uint64_t)(*q++ & 0x7f) << shift;
-		shift += 7;
-	}
-	if (shift >= 63)
-		return 0;
-	*d = v | (uint64_t)*q++ << shift;
-	return (size_t)(q - p);
+	return n ? n : vm_vmtb_short_step(p, p + 16, d);
 }
 
-/*
- * vm_vmtb_short_access with 16 bytes readable at @p (so no test of the
- * end): steps of up to 4 varint bytes by vm_vmtb_short_step4, longer
- * ones by vm_vmtb_short_access itself.  The same bytes, the same result.
- */
+/* vm_vmtb_short_access with 16 bytes readable at @p (so no test of the
+ * end, and the common step read without a loop). */
 static inline __attribute__((always_inline)) size_t
 vm_vmtb_short_access16(const uint8_t *p, vm_vmtb_state_t *st)
 {
 	uint64_t d;
 	size_t n;
 
-	if (*p > 2)
+	if (*p > 2 || (n = vm_vmtb_short_step16(p, &d)) == 0)
 		return 0;
-	if ((n = vm_vmtb_short_step4(p, &d)) == 0)
-		return vm_vmtb_short_access(p, p + 16, st);
-	st->prev_addr[*p] += (uint64_t)vm_vmtb_unzigzag(d);
-	st->nr++;
-	return n;
+	return vm_vmtb_short_took(p, d, n, st);
 }
 
 /*
@@ -251,8 +254,8 @@ vm_vmtb_decode_again(const uint8_t *p, vm_vmtb_state_t *st, vm_record_t *rec)
  * vm_vmtb_decode_again over a run: the short-form accesses from @p on
  * (each with 16 bytes readable; none starts after @last) while each is of
  * a kind in @kinds (bit 1 << vm_acc_t) and reaches page @page (its
- * address >> @shift); at most @max of them.  Adds
- * their number by kind to @n, moves @st as decoding them one by one would
+ * address >> @shift); at most @max of them.  Adds their number by kind
+ * to @n, moves @st as decoding them one by one would
  * and leaves the last one's kind, address and line in @rec (nothing when
  * none).  Returns the bytes consumed; *@count, the records.  The engine's
  * run of hits on one page takes them whole (vm_vmt_next_page_run).
