@@ -35,6 +35,15 @@
 # TLB) replayed as (a) and (b), against the bare replayer on its .vmt:
 #   (a) TLB-friendly .vmt                                   goal <= 1.5x
 #   (b) TLB-friendly .vmtb                              goal .vmt/.vmtb >= 2
+# A recorded program (BENCH_REC_COPIES, default 13: `vmscope record` of
+# sort on traces/recorded/words.txt repeated that many times, about 10 M
+# accesses; recorded once into BUILDDIR/bench-out/ when missing, which
+# takes valgrind, else the rows are skipped), with the instruction fetches:
+# a real program's shape, which the generated traces lack (a fetch, then
+# data on another page, and back).  A change that sped the generated
+# traces once slowed this one by half (docs/speed.md, the seventh round):
+#   (a) recorded .vmt                                       goal <= 1.5x
+#   (b) recorded .vmtb                                  goal .vmt/.vmtb >= 2
 # And the readers alone (tests/bench/readers: the check pass's skim and
 # the run pass's read of every record, no simulation), on the four files:
 # what each format costs to read, and .vmt/.vmtb for reading alone.
@@ -68,6 +77,7 @@ CPU=$BUILDDIR/tests/bench/cpu
 TUIRUN=$BUILDDIR/tests/bench/tui-run
 READERS=$BUILDDIR/tests/bench/readers
 N=${BENCH_N:-10000000}
+REC_COPIES=${BENCH_REC_COPIES:-13}
 REPEAT=${BENCH_REPEAT:-3}
 CURVE=${BENCH_CURVE:-1}
 CURVE_N=${BENCH_CURVE_N:-2000000}
@@ -76,6 +86,9 @@ TRACE=$OUT/bench-$N.vmt
 TRACEB=$OUT/bench-$N.vmtb
 SEQ=$OUT/bench-seq-$N.vmt
 SEQB=$OUT/bench-seq-$N.vmtb
+REC=$OUT/rec-sort-$REC_COPIES.vmt
+RECB=$OUT/rec-sort-$REC_COPIES.vmtb
+WORDS=$(cd "$(dirname "$0")/.." && pwd)/traces/recorded/words.txt
 
 die() {
 	echo "bench: $*" >&2
@@ -85,9 +98,9 @@ die() {
 for p in "$VMSCOPE" "$GEN" "$BARE" "$CPU" "$TUIRUN" "$READERS"; do
 	[ -x "$p" ] || die "$p is not built (run make bench)"
 done
-for v in "$N" "$REPEAT" "$CURVE_N"; do
+for v in "$N" "$REPEAT" "$CURVE_N" "$REC_COPIES"; do
 	case $v in
-	'' | *[!0-9]* | 0) die "BENCH_N, BENCH_REPEAT and BENCH_CURVE_N must be positive numbers" ;;
+	'' | *[!0-9]* | 0) die "BENCH_N, BENCH_REPEAT, BENCH_CURVE_N and BENCH_REC_COPIES must be positive numbers" ;;
 	esac
 done
 mkdir -p "$OUT" || die "cannot create $OUT"
@@ -118,6 +131,37 @@ gen "$TRACE" -n "$N"
 tobin "$TRACE" "$TRACEB"
 gen "$SEQ" -n "$N" --seq
 tobin "$SEQ" "$SEQB"
+
+# The recorded program: recorded in $TMP (sort's input there, as
+# words.txt), into a file of $TMP, which is moved into place only once
+# whole; its .vmt converted from it.
+rec_rows=0
+if [ ! -f "$RECB" ]; then
+	if ! command -v valgrind >/dev/null 2>&1; then
+		echo "bench: valgrind is not installed (scripts/setup.sh): no recorded-trace rows" >&2
+	elif [ ! -f "$WORDS" ]; then
+		echo "bench: $WORDS not found: no recorded-trace rows" >&2
+	else
+		echo "bench: recording sort of $REC_COPIES copies of words.txt into $RECB" >&2
+		mkdir "$TMP/rec" || die "cannot create $TMP/rec"
+		i=0
+		while [ "$i" -lt "$REC_COPIES" ]; do
+			cat "$WORDS" || die "cannot read $WORDS"
+			i=$((i + 1))
+		done >"$TMP/rec/words.txt"
+		(cd "$TMP/rec" && "$VMSCOPE" record -o rec.vmtb -- sort -o /dev/null words.txt) >&2 ||
+			die "vmscope record failed"
+		mv "$TMP/rec/rec.vmtb" "$RECB" || die "cannot move the recording to $RECB"
+		rm -rf "$TMP/rec"
+	fi
+fi
+if [ -f "$RECB" ]; then
+	# shellcheck disable=SC3013
+	if [ ! -f "$REC" ] || [ "$RECB" -nt "$REC" ] || [ "$VMSCOPE" -nt "$REC" ]; then
+		"$VMSCOPE" convert "$RECB" "$REC" || die "converting $RECB to .vmt failed"
+	fi
+	rec_rows=1
+fi
 
 # timed CMD...: run CMD (stdout to $stdout, else /dev/null; stderr to
 # $TMP/err); sets $cpu (seconds), $rss_kb and $status.
@@ -161,9 +205,14 @@ x_lru2q|8192|$TRACE|run -q -p default -s memory=32M -s swap.size=64M $TRACE
 s_vmt|262144|$SEQ|run -q -p default -s memory=1G $SEQ
 s_vmtb|262144|$SEQ|run -q -p default -s memory=1G $SEQB
 "
+[ "$rec_rows" = 1 ] && cases="$cases
+p_vmt|262144|$REC|run -q -p default -s memory=1G $REC
+p_vmtb|262144|$REC|run -q -p default -s memory=1G $RECB
+"
 
 # Warm the page cache with the files, then alternate.
 cat "$TRACE" "$TRACEB" "$SEQ" "$SEQB" >/dev/null
+[ "$rec_rows" = 1 ] && cat "$REC" "$RECB" >/dev/null
 i=0
 while [ "$i" -lt "$REPEAT" ]; do
 	i=$((i + 1))
@@ -189,7 +238,11 @@ while [ "$i" -lt "$REPEAT" ]; do
 	fi
 	# the readers alone: "FILE check S run S records N" for each file
 	stdout=$TMP/readers
-	timed "$READERS" "$TRACE" "$TRACEB" "$SEQ" "$SEQB"
+	if [ "$rec_rows" = 1 ]; then
+		timed "$READERS" "$TRACE" "$TRACEB" "$SEQ" "$SEQB" "$REC" "$RECB"
+	else
+		timed "$READERS" "$TRACE" "$TRACEB" "$SEQ" "$SEQB"
+	fi
 	stdout=/dev/null
 	if [ "$status" = 0 ]; then
 		awk '{ print "r_" $1, "check", $3; print "r_" $1, "run", $5;
@@ -237,8 +290,11 @@ mratio() {
 			printf "%.2fx", k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
 		}' "$TMP/times"
 }
+# rate SECONDS: accesses a second, of $acc_n accesses (the mixed and the
+# TLB-friendly traces' N unless set)
+acc_n=$N
 rate() {
-	awk -v n="$N" -v s="$1" 'BEGIN { if (s + 0 > 0) printf "%.1fM", n / s / 1e6; else print "-" }'
+	awk -v n="$acc_n" -v s="$1" 'BEGIN { if (s + 0 > 0) printf "%.1fM", n / s / 1e6; else print "-" }'
 }
 
 lines=$(wc -l <"$TRACE" | tr -d ' ')
@@ -278,6 +334,16 @@ echo
 echo "TLB-friendly: $(basename "$SEQ") (gen-bench --seq: every access sequential, 64-byte steps)"
 row "(a) TLB-friendly .vmt" s_vmt "<= 1.5x"
 row "(b) TLB-friendly .vmtb" s_vmtb ".vmt/.vmtb >= 2x: $(against s_vmt s_vmtb)"
+if [ "$rec_rows" = 1 ]; then
+	acc_n=$("$VMSCOPE" run -f csv "$RECB" 2>/dev/null |
+		awk -F, '$1 == "global" && $3 == "accesses" { print $4 }')
+	echo
+	echo "recorded: $(basename "$RECB") (vmscope record of sort, $REC_COPIES copies of words.txt," \
+		"$acc_n accesses)"
+	row "(a) recorded .vmt" p_vmt "<= 1.5x"
+	row "(b) recorded .vmtb" p_vmtb ".vmt/.vmtb >= 2x: $(against p_vmt p_vmtb)"
+	acc_n=$N
+fi
 
 # The readers alone.
 echo
@@ -305,6 +371,10 @@ reader_row "mixed .vmt" "$TRACE" ""
 reader_row "mixed .vmtb" "$TRACEB" "$TRACE"
 reader_row "TLB-friendly .vmt" "$SEQ" ""
 reader_row "TLB-friendly .vmtb" "$SEQB" "$SEQ"
+if [ "$rec_rows" = 1 ]; then
+	reader_row "recorded .vmt" "$REC" ""
+	reader_row "recorded .vmtb" "$RECB" "$REC"
+fi
 
 # What the simulator saw, to tell the cases apart (untimed).
 echo
@@ -325,6 +395,7 @@ sim "(c) memory=8M lru" 2048 "$TRACE" $MEM8
 sim "tlb.l2.entries=0" 262144 "$TRACE" -s tlb.l2.entries=0
 sim "memory=32M swap=64M" 8192 "$TRACE" -s memory=32M -s swap.size=64M
 sim "TLB-friendly (a)" 262144 "$SEQ" -p default -s memory=1G
+[ "$rec_rows" = 1 ] && sim "recorded (a)" 262144 "$REC" -p default -s memory=1G
 
 # ---- the cost curve -------------------------------------------------------------
 
