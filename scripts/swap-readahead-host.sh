@@ -8,6 +8,16 @@
 # and HUP.  Root only; refuses when the host already has swap (whatever
 # else swaps would move the global counters it reads).
 #
+# Linux reads ahead by virtual address (swap_vma_readahead) unless a swap
+# device is rotational or /sys/kernel/mm/swap/vma_ra_enabled is false
+# (swap_use_vma_readahead); then by swap slot (swap_cluster_readahead).
+# The swap file takes its disk's rotational flag; with --nonrotational it
+# is used through a loop device (losetup, detached at the end like the
+# rest) whose queue/rotational is set to 0, so that Linux takes the VMA's
+# readahead on any disk.  The model is run with swap.vma_readahead set to
+# what Linux chose.  (zram, the other non-rotational device at hand, is a
+# synchronous one: do_swap_page then skips readahead altogether.)
+#
 # The workload (compiled here with cc): 96 MiB of anonymous memory written
 # page by page, then 4000 reads of random pages (a fixed list), then a read
 # of every page in order; for each phase its major faults (getrusage) and
@@ -15,8 +25,14 @@
 # replays the same accesses (default profile, memory=1G, swap.size=256M, a
 # cgroup of max=32M) and prints the same counters.
 #
-# Usage: scripts/swap-readahead-host.sh [VMSCOPE]   (default ./vmscope)
+# Usage: scripts/swap-readahead-host.sh [--nonrotational] [VMSCOPE]
+#        (VMSCOPE: default ./vmscope)
 set -u
+NONROT=0
+if [ "${1:-}" = --nonrotational ]; then
+	NONROT=1
+	shift
+fi
 VMSCOPE=${1:-./vmscope}
 [ "$(id -u)" = 0 ] || { echo "swap-readahead-host: needs root (swapon, a memory cgroup)" >&2; exit 77; }
 [ "$(wc -l < /proc/swaps)" -le 1 ] || { echo "swap-readahead-host: the host has swap already; not measuring" >&2; exit 77; }
@@ -26,13 +42,16 @@ OWN=$(sed -n 's/^[0-9]*:memory:\(.*\)$/\1/p' /proc/self/cgroup)
 DIR=$(mktemp -d /var/tmp/vmscope-swapra.XXXXXX) || exit 1
 CG=/sys/fs/cgroup/memory$OWN/vmscope-swapra-$$
 SWAPON=0
+LOOP=
+SWAPDEV=$DIR/swap
 undo_swap() {
 	if [ -d "$CG" ]; then
 		for p in $(cat "$CG/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 		sleep 1
 		rmdir "$CG" 2>/dev/null
 	fi
-	[ "$SWAPON" = 1 ] && swapoff "$DIR/swap" && SWAPON=0
+	[ "$SWAPON" = 1 ] && swapoff "$SWAPDEV" && SWAPON=0
+	[ -n "$LOOP" ] && losetup -d "$LOOP" && LOOP=
 	rm -f "$DIR/swap"
 }
 cleanup() {
@@ -119,14 +138,33 @@ awk 'BEGIN { x = 17; for (i = 0; i < 4000; i++) { x = (x * 1103515245 + 12345) %
 	echo "1 note @sequential"
 } > "$DIR/model.vmt"
 
-dd if=/dev/zero of="$DIR/swap" bs=1M count=256 status=none && chmod 600 "$DIR/swap" &&
-	mkswap -q "$DIR/swap" > /dev/null && swapon "$DIR/swap" && SWAPON=1 ||
+dd if=/dev/zero of="$DIR/swap" bs=1M count=256 status=none && chmod 600 "$DIR/swap" ||
+	{ echo "swap-readahead-host: cannot write $DIR/swap" >&2; exit 1; }
+# the block device under the swap: the file's disk, or the loop device
+DEV=$(lsblk -no PKNAME "$(df --output=source /var/tmp | tail -1)" 2>/dev/null | head -1)
+[ -n "$DEV" ] || DEV=$(basename "$(df --output=source /var/tmp | tail -1)")
+if [ "$NONROT" = 1 ]; then
+	LOOP=$(losetup -f --show "$DIR/swap") ||
+		{ echo "swap-readahead-host: losetup failed" >&2; exit 1; }
+	SWAPDEV=$LOOP
+	DEV=$(basename "$LOOP")
+	echo 0 > "/sys/block/$DEV/queue/rotational" ||
+		{ echo "swap-readahead-host: cannot clear $DEV's rotational flag" >&2; exit 1; }
+fi
+mkswap -q "$SWAPDEV" > /dev/null && swapon "$SWAPDEV" && SWAPON=1 ||
 	{ echo "swap-readahead-host: swapon failed" >&2; exit 1; }
+ROT=$(cat "/sys/block/$DEV/queue/rotational" 2>/dev/null || echo 1)
+VMA_RA=$(cat /sys/kernel/mm/swap/vma_ra_enabled 2>/dev/null || echo false)
+if [ "$ROT" = 0 ] && [ "$VMA_RA" = true ]; then
+	MODEL_RA=true
+else
+	MODEL_RA=false
+fi
 mkdir "$CG" && echo 32M > "$CG/memory.limit_in_bytes" ||
 	{ echo "swap-readahead-host: cannot make a memory cgroup" >&2; exit 1; }
 echo "host: $(uname -r), page-cluster $(cat /proc/sys/vm/page-cluster)," \
-	"vma_ra_enabled $(cat /sys/kernel/mm/swap/vma_ra_enabled 2>/dev/null)," \
-	"swap file on $(df --output=source /var/tmp | tail -1)"
+	"vma_ra_enabled $VMA_RA, swap on $SWAPDEV ($DEV, rotational $ROT):" \
+	"$([ "$MODEL_RA" = true ] && echo swap_vma_readahead || echo swap_cluster_readahead)"
 # in the background, so that a signal's trap runs at once (and kills it)
 # (the paths as arguments, never spliced into the command's text)
 sh -c 'echo $$ > "$1/cgroup.procs" && exec timeout 300 "$2/wl" 24576 "$2/pages"' \
@@ -134,11 +172,13 @@ sh -c 'echo $$ > "$1/cgroup.procs" && exec timeout 300 "$2/wl" 24576 "$2/pages"'
 wait $!
 sed 's/^/host  /' "$DIR/host.out"
 undo_swap
-echo "model: $VMSCOPE, default profile, memory=1G, swap.size=256M, cgroup max=32M"
+echo "model: $VMSCOPE, default profile, memory=1G, swap.size=256M," \
+	"swap.vma_readahead=$MODEL_RA, cgroup max=32M"
 prev="majflt=0 pswpin=0 pswpout=0 swap_ra=0 swap_ra_hits=0"
 for mark in populate random sequential; do
 	sed "/^1 note @$mark\$/q" "$DIR/model.vmt" > "$DIR/m-$mark.vmt"
-	cur=$("$VMSCOPE" run -s memory=1G -s swap.size=256M "$DIR/m-$mark.vmt" |
+	cur=$("$VMSCOPE" run -s memory=1G -s swap.size=256M \
+		-s swap.vma_readahead="$MODEL_RA" "$DIR/m-$mark.vmt" |
 		awk '$1 ~ /^(majflt|swap_ra|swap_ra_hits|pswpin|pswpout)$/ && !seen[$1]++ { printf "%s=%s ", $1, $2 }')
 	echo "$prev|$cur" | awk -v m="$mark" -F'|' '{
 		n = split($1, a, " "); split($2, b, " "); printf "model %-10s", m
