@@ -534,6 +534,9 @@ char *vm_clone_digest(const vm_machine_t *m)
 			put(ck, (uint64_t)(int64_t)v->file);
 			put(ck, v->advice);
 			put(ck, v->pgoff);
+			put(ck, v->ra_vpn);
+			put(ck, v->ra_win);
+			put(ck, v->ra_hits);
 		}
 		const uint64_t st[] = { p->accesses, p->minflt, p->majflt, p->cow_faults,
 					p->rss_anon, p->rss_file, p->swap_pages,
@@ -616,6 +619,7 @@ char *vm_clone_digest(const vm_machine_t *m)
 	put(ck, m->swapin_readahead_hits);
 	put(ck, m->swap_ra_prev_offset);
 	put(ck, m->swap_ra_last_pages);
+	put(ck, m->swap_vma_ra);
 	for (uint32_t s = 0; s < m->swap_hwm; s++) {
 		put(ck, m->swap_map[s]);
 		put(ck, m->swap_cache[s]);

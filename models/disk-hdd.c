@@ -30,6 +30,7 @@ static uint64_t hdd_position(vm_disk_t *d, const vm_disk_req_t *req)
 }
 
 const vm_disk_ops_t vm_disk_type_hdd = {
+	.rotational = TRUE,
 	.policy = {
 		.name = "hdd",
 		.why = "a seek when not sequential, one request at a time",

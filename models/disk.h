@@ -125,6 +125,10 @@ typedef struct {
 	/* Slots the device can have in service at once; 0: no limit beyond
 	 * disk.queue_depth.  The hdd's single head makes it 1. */
 	uint32_t max_queue_depth;
+	/* The block layer's rotational flag (/sys/block/X/queue/rotational):
+	 * swap on such a disk turns Linux's swap-in readahead from the
+	 * VMA's to the swap area's (swap_use_vma_readahead, models/swap.c). */
+	gboolean rotational;
 	/* Private state for @d (all its parameters are set); NULL if none. */
 	void *(*init)(const vm_disk_t *d);
 	void (*destroy)(void *priv);

@@ -253,12 +253,12 @@ static unsigned do_swap_page(vm_machine_t *m, vm_fault_t *vmf)
 		vm_frame_t *f = &m->frames.f[pfn];
 		set_outcome(res, VM_OUT_MINOR, VM_WHY_SWAPCACHE);
 		m->c.swapcache_hits++;
-		vm_swap_update_readahead(m, f);
+		vm_swap_update_readahead(m, f, vmf->vma, vpn);
 		if (vm_frame_read_done(f) > m->now + res->cost)
 			res->ready_at = f->io_done;   /* its read is in flight */
 	} else {
 		uint64_t ready = 0, ra = m->c.swap_ra;
-		pfn = vm_swap_read(m, p, vpn, slot, m->now + res->cost, &ready);
+		pfn = vm_swap_read(m, p, vmf->vma, vpn, slot, m->now + res->cost, &ready);
 		res->ra_pages = (uint32_t)(m->c.swap_ra - ra);
 		if (pfn == VM_NIL)
 			return oom(res);

@@ -232,6 +232,10 @@ typedef struct vm_machine {
 	 * that had none (prev_offset), and the last window
 	 * (last_readahead_pages) */
 	uint32_t swapin_readahead_hits, swap_ra_prev_offset, swap_ra_last_pages;
+	/* swap_use_vma_readahead(): swap.vma_readahead and a disk that is
+	 * not rotational; then a VMA's state (vm_vma_t.ra_*) sizes the
+	 * window instead, and swap_ra_last_pages is the last VMA window */
+	gboolean swap_vma_ra;
 	uint64_t swap_base;      /* first disk block of the swap area */
 	uint64_t wm_min, wm_low, wm_high; /* zone watermarks, pages (set by sim/) */
 	GPtrArray *files;        /* every file ever, by id (vm_file_t*) */

@@ -16,6 +16,13 @@ typedef struct {
 	int32_t file;            /* file id, -1 for anonymous */
 	uint32_t advice;         /* vm_madv_t */
 	uint64_t pgoff;          /* file page of start */
+	/* swap_readahead_info (mm/swap_state.c, swap_vma_readahead): the
+	 * page of the last swap-in or swap-cache hit, the last window and
+	 * the read-ahead pages used since; all 0 until the first (Linux:
+	 * hits then count as 4).  Copied by fork and splits, as Linux's
+	 * vm_area_dup copies it. */
+	uint64_t ra_vpn;
+	uint32_t ra_win, ra_hits;
 } vm_vma_t;
 
 /* vm_vma_t.flags beside VM_MAP_*: madvise(MADV_[NO]HUGEPAGE)'s VM_HUGEPAGE

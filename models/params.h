@@ -72,6 +72,7 @@ typedef struct {
 
 	uint64_t swap_size;          /* bytes */
 	uint32_t swap_cluster;       /* page-cluster: 2^cluster pages */
+	gboolean swap_vma_readahead; /* /sys/kernel/mm/swap/vma_ra_enabled */
 
 	uint64_t writeback_expire;   /* ns */
 	uint64_t writeback_interval; /* ns */

@@ -39,14 +39,27 @@
  * random swap-ins read one page each, and a sequential run grows the
  * window to the cluster.
  *
- * Linux uses swap_vma_readahead instead (the window over the faulting
- * address's neighbours in its VMA and page table, sized by the same
- * __swapin_nr_pages from per-VMA state) when
- * /sys/kernel/mm/swap/vma_ra_enabled is set (the default) and no swap
- * device is rotational (swap_use_vma_readahead); a swap file on a
- * rotational disk gets cluster readahead.  The model always does cluster
- * readahead, whatever the disk: swap_vma_readahead is not modelled
- * (docs/validation.md).
+ * That is Linux's choice when the swap device is rotational, or when
+ * /sys/kernel/mm/swap/vma_ra_enabled is off (swap_use_vma_readahead); the
+ * model's disk.type=hdd, or swap.vma_readahead=false.  Otherwise (the
+ * default, an SSD or NVMe disk) swap-in reads ahead by virtual address:
+ * swap_vma_readahead.  The window is __swapin_nr_pages' again, from the
+ * faulting VMA's own state (swap_readahead_info: the page of its last
+ * swap-in or swap-cache hit, its last window, the read-ahead pages used
+ * since, 4 hits for a VMA that has none), at most 2^min(page-cluster, 5)
+ * (SWAP_RA_ORDER_CEILING); it starts at the faulting page when the last
+ * one was the page before, ends at it when that was the page after, and
+ * is centred on it otherwise, clipped to the VMA and to the range one
+ * leaf page table maps (the PMD).  Each page in it whose PTE holds a swap
+ * entry not cached yet is read into the swap cache, in address order, the
+ * reads of adjacent slots merged into one request as the block layer's
+ * plug merges a bio with the request before it (back or front).  So
+ * pages swapped out in another order than their addresses still come
+ * back together, and neighbouring slots of other processes stay on disk.
+ * Left out: the synchronous-device path (zram, pmem: do_swap_page then
+ * skips the swap cache and readahead for a slot of one entry), and the
+ * readahead pages' own allocation entering direct reclaim (the model's
+ * stop above the min watermark, as for cluster readahead).
  *
  * Swap-out is add_to_swap and pageout: the page takes a slot, joins the
  * swap cache, every PTE that mapped it becomes a swap entry, and its write
@@ -81,6 +94,8 @@ void vm_swap_init(vm_machine_t *m)
 	m->swapin_readahead_hits = 4;   /* ATOMIC_INIT(4): a first window */
 	m->swap_ra_prev_offset = 0;
 	m->swap_ra_last_pages = 0;
+	/* swap_use_vma_readahead: no rotational swap device */
+	m->swap_vma_ra = m->cfg.swap_vma_readahead && !m->disk->ops->rotational;
 	m->swap_used = 0;
 	m->swap_cursor = 0;
 	/* far past any file block: a swap I/O is a seek away from file I/O */
@@ -235,7 +250,7 @@ static uint64_t swap_read_run(vm_machine_t *m, uint64_t start, uint32_t a,
  * since the last swap-in, the largest window @max_pages and the last window
  * @prev_win.  A power of two from 1 to @max_pages (a power of two).
  */
-uint32_t vm_swap_ra_window(uint32_t prev_offset, uint32_t offset,
+uint32_t vm_swap_ra_window(uint64_t prev_offset, uint64_t offset,
 			   uint32_t hits, uint32_t max_pages, uint32_t prev_win)
 {
 	/* "+ 2": Linux's heuristic, which "just happens to work well" */
@@ -277,13 +292,165 @@ static uint32_t swapin_nr_pages(vm_machine_t *m, uint32_t offset)
 	return pages;
 }
 
+/* SWAP_RA_ORDER_CEILING (64-bit): a VMA's window is at most 2^5 pages. */
+#define SWAP_RA_ORDER_CEILING 5
+
 /*
- * do_swap_page's miss: read @slot into a new swap-cache page for @p at @vpn,
- * with swap_cluster_readahead around it (the window of swapin_nr_pages).
- * Returns the frame (VM_NIL when
- * none could be had); *@ready is when the read completes.
+ * swap_vma_ra_win: the window for a swap-in at page @vpn of VMA @v, from
+ * and into the VMA's state; [*@lo, *@hi) the pages to look at, clipped to
+ * the VMA and to the leaf table's range.  1: no readahead.
  */
-uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+static uint32_t vma_ra_window(vm_machine_t *m, vm_vma_t *v, uint64_t vpn,
+			      uint64_t *lo, uint64_t *hi)
+{
+	uint32_t max_win = 1u << MIN(m->cfg.swap_cluster, SWAP_RA_ORDER_CEILING);
+	if (max_win == 1)
+		return 1;
+	/* GET_SWAP_RA_VAL: a state never set counts 4 hits */
+	uint32_t hits = (v->ra_vpn | v->ra_win | v->ra_hits) ? v->ra_hits : 4;
+	uint64_t prev = v->ra_vpn;
+	uint32_t win = vm_swap_ra_window(prev, vpn, hits, max_win, v->ra_win);
+	v->ra_vpn = vpn;
+	v->ra_win = win;
+	v->ra_hits = 0;
+	m->swap_ra_last_pages = win;
+	if (win == 1)
+		return 1;
+	uint64_t left, right;
+	if (vpn == prev + 1) {
+		left = vpn;                       /* going up */
+		right = vpn + win;
+	} else if (prev == vpn + 1) {
+		left = vpn + 1 >= win ? vpn + 1 - win : 0;   /* going down */
+		right = vpn + 1;
+	} else {
+		uint32_t before = (win - 1) / 2;
+		left = vpn >= before ? vpn - before : 0;
+		right = vpn + (win - before);
+	}
+	uint64_t span = UINT64_C(1) << m->pt.bits[m->pt.levels - 1];
+	uint64_t pmd = vpn & ~(span - 1);
+	*lo = MAX(MAX(left, v->start), pmd);
+	*hi = MIN(MIN(right, v->end), pmd + span);
+	return win;
+}
+
+/* A page read ahead into the swap cache for @s (in use, not cached) while
+ * memory is above the min watermark, so that readahead may wake kswapd but
+ * never enters direct reclaim or the OOM killer: TRUE when it was. */
+static gboolean ra_page(vm_machine_t *m, uint32_t s)
+{
+	if (m->frames.nr_free <= m->wm_min)
+		return FALSE;
+	/* nobody maps it yet: owner and address are set by the fault
+	 * that finds it */
+	uint32_t ra = vm_machine_alloc_frame(m, VM_FRAME_ANON, 0, UINT64_MAX);
+	if (ra == VM_NIL)
+		return FALSE;
+	/* above the min watermark only a cgroup's charge can reclaim (and
+	 * take this slot's page meanwhile) */
+	if (G_UNLIKELY(m->nr_memcg) &&
+	    (!m->swap_map[s] || m->swap_cache[s] != VM_NIL)) {
+		vm_frames_free(&m->frames, ra);
+		return FALSE;
+	}
+	swapcache_add(m, s, ra);
+	m->frames.f[ra].flags |= VM_FRAME_RA_UNUSED;
+	m->c.swap_ra++;
+	return TRUE;
+}
+
+/* The reads of one plug (blk_start_plug to blk_finish_plug): slots come
+ * in one at a time, and one adjacent to the request before, at its end or
+ * its start, joins it (blk_attempt_plug_merge's back and front merges);
+ * another submits it and starts the next. */
+typedef struct {
+	uint64_t start;          /* when the reads are submitted */
+	uint32_t lo, hi;         /* the open request [lo, hi); lo == hi: none */
+	uint32_t target;         /* the faulting slot */
+	uint64_t *ready;         /* when the target's request completes */
+} swap_plug_t;
+
+static void plug_flush(vm_machine_t *m, swap_plug_t *pl)
+{
+	if (pl->lo == pl->hi)
+		return;
+	uint64_t done = swap_read_run(m, pl->start, pl->lo, pl->hi);
+	for (uint32_t t = pl->lo; t < pl->hi; t++)
+		m->frames.f[m->swap_cache[t]].io_done = done;
+	if (pl->lo <= pl->target && pl->target < pl->hi)
+		*pl->ready = done;
+	pl->lo = pl->hi = 0;
+}
+
+static void plug_add(vm_machine_t *m, swap_plug_t *pl, uint32_t s)
+{
+	if (pl->lo != pl->hi && s == pl->hi) {
+		pl->hi++;
+	} else if (pl->lo != pl->hi && s + 1 == pl->lo) {
+		pl->lo--;
+	} else {
+		plug_flush(m, pl);
+		pl->lo = s;
+		pl->hi = s + 1;
+	}
+}
+
+/* swap_vma_readahead around page @vpn of @p in @v, whose slot @slot is in
+ * the swap cache at @pfn already: the window's pages in address order,
+ * read with the faulting one (see the top of this file). */
+static void vma_readahead(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v,
+			  uint64_t vpn, uint32_t slot, uint32_t pfn,
+			  uint64_t start, uint64_t *ready)
+{
+	uint64_t lo = vpn, hi = vpn + 1, *pte = NULL;
+	*ready = 0;
+	/* (the window first: it moves the VMA's state whatever it is) */
+	if (vma_ra_window(m, v, vpn, &lo, &hi) == 1 || hi - lo <= 1 ||
+	    !(pte = vm_pt_lookup(&m->pt, p->root, vpn))) {
+		/* the faulting page alone */
+		uint64_t done = swap_read_run(m, start, slot, slot + 1);
+		m->frames.f[pfn].io_done = done;
+		*ready = done;
+		vm_reclaim_add(vm_memcg_lruvec(m, pfn), pfn);
+		return;
+	}
+	/* the pages read, to join the reclaim lists once all are read (as
+	 * for cluster readahead); a window is at most 2^5 pages */
+	uint32_t read[1u << SWAP_RA_ORDER_CEILING];
+	unsigned nr = 0;
+	swap_plug_t pl = { .start = start, .target = slot, .ready = ready };
+	for (uint64_t a = lo; a < hi; a++) {
+		uint32_t s;
+		if (a == vpn) {
+			s = slot;
+		} else {
+			/* the window lies in @vpn's leaf table (the PMD
+			 * clip), so its PTEs are this one's neighbours */
+			uint64_t e = pte[(int64_t)(a - vpn)];
+			if ((e & (VM_PTE_P | VM_PTE_SWAP)) != VM_PTE_SWAP)
+				continue;
+			s = (uint32_t)VM_PTE_PFN(e);
+			if (!m->swap_map[s] || m->swap_cache[s] != VM_NIL ||
+			    !ra_page(m, s))
+				continue;
+		}
+		read[nr++] = m->swap_cache[s];
+		plug_add(m, &pl, s);
+	}
+	plug_flush(m, &pl);
+	for (unsigned i = 0; i < nr; i++)
+		vm_reclaim_add(vm_memcg_lruvec(m, read[i]), read[i]);
+}
+
+/*
+ * do_swap_page's miss: read @slot into a new swap-cache page for @p at @vpn
+ * of @v, with readahead around it: by address in @v (swap_vma_readahead)
+ * or the aligned block of slots around @slot (swap_cluster_readahead,
+ * the window of swapin_nr_pages).  Returns the frame (VM_NIL when none
+ * could be had); *@ready is when the read completes.
+ */
+uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		      uint32_t slot, uint64_t start, uint64_t *ready)
 {
 	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, p->pid, vpn);
@@ -296,6 +463,10 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		uint64_t shadow = m->swap_shadow[slot];
 		m->swap_shadow[slot] = 0;
 		vm_workingset_refault(m, pfn, shadow);   /* before it joins the lists */
+	}
+	if (m->swap_vma_ra) {
+		vma_readahead(m, p, v, vpn, slot, pfn, start, ready);
+		return pfn;
 	}
 	/* swap_cluster_readahead: the aligned block of the window's size
 	 * (a window of 1 reads the slot alone) */
@@ -313,35 +484,17 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	uint32_t lo = slot & ~mask, hi = slot | mask;
 	if (hi >= m->nr_swap_slots)
 		hi = m->nr_swap_slots - 1;
-	/* neighbours worth reading: in use and not cached, while memory is
-	 * above the min watermark, so that readahead may wake kswapd but never
-	 * enters direct reclaim or the OOM killer.  The pages join the reclaim
-	 * lists only at the end, so that reclaim woken by one of these
-	 * allocations cannot take a page being read. */
+	/* neighbours worth reading: in use and not cached (ra_page).  The
+	 * pages join the reclaim lists only at the end, so that reclaim
+	 * woken by one of these allocations cannot take a page being read. */
 	uint32_t run = UINT32_MAX;   /* first slot of the run being built */
 	*ready = 0;
 	for (uint32_t s = lo; s <= hi + 1; s++) {
 		gboolean take = FALSE;
 		if (s == slot) {
 			take = TRUE;
-		} else if (s <= hi && m->swap_map[s] && m->swap_cache[s] == VM_NIL &&
-			   m->frames.nr_free > m->wm_min) {
-			/* nobody maps it yet: owner and address are set by
-			 * the fault that finds it */
-			uint32_t ra = vm_machine_alloc_frame(m, VM_FRAME_ANON, 0,
-							     UINT64_MAX);
-			/* above the min watermark only a cgroup's charge can
-			 * reclaim (and take this slot's page meanwhile) */
-			if (ra != VM_NIL && (G_LIKELY(!m->nr_memcg) ||
-					     (m->swap_map[s] &&
-					      m->swap_cache[s] == VM_NIL))) {
-				swapcache_add(m, s, ra);
-				m->frames.f[ra].flags |= VM_FRAME_RA_UNUSED;
-				m->c.swap_ra++;
-				take = TRUE;
-			} else if (ra != VM_NIL) {
-				vm_frames_free(&m->frames, ra);
-			}
+		} else if (s <= hi && m->swap_map[s] && m->swap_cache[s] == VM_NIL) {
+			take = ra_page(m, s);
 		}
 		if (take) {
 			if (run == UINT32_MAX)

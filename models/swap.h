@@ -1,12 +1,13 @@
 /*
  * Swap (swap.c): the swap area's slots on the disk, the swap cache, swap-in
- * with page-cluster readahead, and swap-out of an anonymous page found by
+ * with readahead by address or by slot, and swap-out of an anonymous page found by
  * reclaim.  See swap.c for the model.
  */
 #ifndef VM_SWAP_H
 #define VM_SWAP_H
 
 #include "models/machine.h"
+#include "models/mm.h"
 #include "models/vmscan.h"
 
 void vm_swap_init(vm_machine_t *m);
@@ -29,23 +30,38 @@ void vm_swap_cache_del(vm_machine_t *m, uint32_t pfn);
 /* The last PTE mapping anonymous page @pfn went (munmap, exit, a copy). */
 void vm_swap_unmapped(vm_machine_t *m, uint32_t pfn);
 /* do_swap_page's miss: read @slot into a new swap-cache page for @p at
- * @vpn, with readahead around it, submitting at @start.  Returns the frame
- * (VM_NIL when none could be had); *@ready is when the read completes. */
-uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
+ * page @vpn of its VMA @v, with readahead around it, submitting at
+ * @start.  Returns the frame (VM_NIL when none could be had); *@ready is
+ * when the read completes. */
+uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		      uint32_t slot, uint64_t start, uint64_t *ready);
 /* __swapin_nr_pages: the swap-in readahead window (swap.c), exported for
- * the tests. */
-uint32_t vm_swap_ra_window(uint32_t prev_offset, uint32_t offset,
+ * the tests.  Offsets are slots, or pages for a VMA's window. */
+uint32_t vm_swap_ra_window(uint64_t prev_offset, uint64_t offset,
 			   uint32_t hits, uint32_t max_pages, uint32_t prev_win);
-/* swap_update_readahead: a fault found @f in the swap cache; a page read
- * ahead and not used yet counts a hit (swap_ra_hit) and widens the next
- * swap-in's window. */
-static inline void vm_swap_update_readahead(vm_machine_t *m, vm_frame_t *f)
+/* swap_update_readahead: a fault at page @vpn of VMA @v found @f in the
+ * swap cache; a page read ahead and not used yet counts a hit
+ * (swap_ra_hit) and widens the next swap-in's window: the VMA's (whose
+ * state moves to @vpn on every hit, SWAP_RA_HITS_MAX at most) under
+ * swap_vma_readahead, else the machine's. */
+static inline void vm_swap_update_readahead(vm_machine_t *m, vm_frame_t *f,
+					    vm_vma_t *v, uint64_t vpn)
 {
-	if (f->flags & VM_FRAME_RA_UNUSED) {
-		f->flags &= (uint8_t)~VM_FRAME_RA_UNUSED;
+	gboolean readahead = (f->flags & VM_FRAME_RA_UNUSED) != 0;
+	f->flags &= (uint8_t)~VM_FRAME_RA_UNUSED;
+	if (m->swap_vma_ra) {
+		/* GET_SWAP_RA_VAL: a state never set counts 4 hits */
+		uint32_t hits = (v->ra_vpn | v->ra_win | v->ra_hits) ? v->ra_hits : 4;
+		uint32_t max = (1u << (m->page_shift / 2)) - 1;
+		if (readahead && hits < max)
+			hits++;
+		v->ra_vpn = vpn;
+		v->ra_hits = hits;
+	}
+	if (readahead) {
 		m->c.swap_ra_hits++;
-		m->swapin_readahead_hits++;
+		if (!m->swap_vma_ra)
+			m->swapin_readahead_hits++;
 	}
 }
 /* vm_swap_full(): more than half of swap in use. */

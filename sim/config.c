@@ -171,6 +171,7 @@ static const cfg_key_t keys[] = {
 	/* Linux caps page-cluster nowhere, but 2^10 pages per swap-in is
 	 * already absurd and keeps the engine's readahead array small. */
 	K_COUNT("swap.cluster", swap_cluster, 0, 10),
+	K_BOOL("swap.vma_readahead", swap_vma_readahead),
 	K_DURATION("writeback.expire", writeback_expire, MAX_PERIOD),
 	K_DURATION("writeback.interval", writeback_interval, MAX_PERIOD),
 	K_COUNT("writeback.background_ratio", writeback_background_ratio,
@@ -252,6 +253,7 @@ static const vm_config_t default_profile = {
 	.reclaim_seed = 1,                  /* as the trace format's rand */
 	.swap_size = 0,
 	.swap_cluster = 3,
+	.swap_vma_readahead = TRUE,         /* enable_vma_readahead */
 	.writeback_expire = 30 * NS_PER_S,
 	.writeback_interval = 5 * NS_PER_S,
 	.writeback_background_ratio = 10,

@@ -278,6 +278,12 @@ void vm_host_read(vm_host_t *h, const char *dir)
 	h->dirty_ratio = read_int("/proc/sys/vm/dirty_ratio");
 	h->dirty_expire_cs = read_int("/proc/sys/vm/dirty_expire_centisecs");
 	h->dirty_writeback_cs = read_int("/proc/sys/vm/dirty_writeback_centisecs");
+	h->vma_ra_enabled = -1;
+	g_autofree char *vr = NULL;
+	if (g_file_get_contents("/sys/kernel/mm/swap/vma_ra_enabled", &vr, NULL, NULL)) {
+		g_strstrip(vr);
+		h->vma_ra_enabled = !strcmp(vr, "true") ? 1 : !strcmp(vr, "false") ? 0 : -1;
+	}
 	g_autofree char *lg = NULL;
 	if (g_file_get_contents("/sys/kernel/mm/lru_gen/enabled", &lg, NULL, NULL)) {
 		g_strlcpy(h->lru_gen, g_strstrip(lg), sizeof(h->lru_gen));
@@ -458,6 +464,8 @@ void vm_host_to_config(const vm_host_t *h, vm_config_t *cfg)
 		set(cfg, "reclaim.swappiness", "%d", h->swappiness);
 	if (h->page_cluster >= 0)
 		set(cfg, "swap.cluster", "%d", h->page_cluster);
+	if (h->vma_ra_enabled >= 0)
+		set(cfg, "swap.vma_readahead", "%s", h->vma_ra_enabled ? "true" : "false");
 	if (h->dirty_background_ratio > 0)
 		set(cfg, "writeback.background_ratio", "%d", h->dirty_background_ratio);
 	if (h->dirty_ratio > 0)

@@ -59,6 +59,8 @@ typedef struct {
 	gboolean fault_around_known; /* FALSE: 64 KiB, Linux's default */
 	uint64_t min_free_kbytes;    /* 0: unknown */
 	int swappiness, page_cluster; /* -1: unknown */
+	int vma_ra_enabled;          /* /sys/kernel/mm/swap/vma_ra_enabled:
+				      * 1 true, 0 false, -1 unknown */
 	int dirty_background_ratio, dirty_ratio; /* -1: unknown */
 	int dirty_expire_cs, dirty_writeback_cs; /* -1: unknown */
 	char lru_gen[24];            /* /sys/kernel/mm/lru_gen/enabled as

@@ -223,6 +223,30 @@ static void narrate_index_memo(GString *out, uint64_t i, vm_narrate_memo_t *mm)
 	}
 }
 
+/* A swap-in's readahead by address (swap_vma_readahead): the window its
+ * mapping's state gave, then what it read. */
+static void swapin_vma_window_part(GString *out, unsigned cluster, uint32_t win,
+				   const vm_result_t *res)
+{
+	unsigned max = 1u << MIN(cluster, 5u);
+	g_string_append_printf(out, "; swap readahead window %u page%s around this "
+			       "address in its mapping (swap_vma_readahead: the pages "
+			       "read ahead and used in this mapping since its last "
+			       "swap-in, plus 2, rounded up to a power of two, kept "
+			       "between half its last window and 2^min(page-cluster, 5) "
+			       "= %u)", win, win == 1 ? "" : "s", max);
+	if (res->ra_pages)
+		g_string_append_printf(out, ": read %u neighbouring page%s into the swap cache",
+				       res->ra_pages, res->ra_pages == 1 ? "" : "s");
+	else if (win == 1)
+		VM_APPEND_LIT(out, ": only this page, since no page read ahead in this "
+			      "mapping was used since its last swap-in and this page "
+			      "is not next to the last one");
+	else
+		VM_APPEND_LIT(out, ": the other pages in it are in memory, not swapped "
+			      "out, or outside the mapping or its page table");
+}
+
 /* A swap-in's readahead: the window swapin_nr_pages chose (models/swap.c)
  * and why, then what it read.  The narration follows the event that ran,
  * so the machine's last window is this swap-in's. */
@@ -234,6 +258,10 @@ static void swapin_window_part(GString *out, vm_engine_t *e, const vm_result_t *
 		return;
 	}
 	uint32_t win = vm_engine_machine(e)->swap_ra_last_pages;
+	if (vm_engine_machine(e)->swap_vma_ra) {
+		swapin_vma_window_part(out, cluster, win, res);
+		return;
+	}
 	g_string_append_printf(out, "; swap readahead window %u slot%s (swapin_nr_pages: "
 			       "the pages read ahead and used since the last swap-in, "
 			       "plus 2, rounded up to a power of two, kept between half "

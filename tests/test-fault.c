@@ -28,7 +28,12 @@
  *      __swapin_nr_pages), one row per rule: 1 page for a random swap-in
  *      without hits, 2 for an adjacent one, hits + 2 rounded up to a power
  *      of two of at least 4, the cap, and no shrinking below half the last
- *      window (traces/scenarios/swap-readahead-window.vmt replays it).
+ *      window (traces/scenarios/swap-readahead-window.vmt replays it);
+ *   e. readahead by address (swap_vma_readahead): the window's start by
+ *      the direction of the last swap-in or hit, its clip to the leaf
+ *      table, a state per mapping, slots falling as addresses rise read
+ *      in one request (front merges), and which disks and settings choose
+ *      it (traces/scenarios/swap-vma-readahead.vmt contrasts the two).
  */
 #include <check.h>
 #include <glib.h>
@@ -381,7 +386,8 @@ START_TEST(test_scratch_busy)
 END_TEST
 
 static const struct ra_win_case {
-	uint32_t prev_offset, offset, hits, max_pages, prev_win, want;
+	uint64_t prev_offset, offset;
+	uint32_t hits, max_pages, prev_win, want;
 } ra_wins[] = {
 	{ 100, 500, 0, 8, 0, 1 },   /* random, no hits: no readahead */
 	{ 100, 500, 0, 8, 1, 1 },
@@ -400,6 +406,9 @@ static const struct ra_win_case {
 	{ 100, 500, 0, 8, 2, 1 },
 	{ 100, 500, 1, 8, 32, 16 }, /* ... even past the cap (Linux does) */
 	{ 100, 101, 0, 8, 8, 4 },   /* adjacent, but half of 8 is more */
+	/* a VMA's window compares page numbers, which are 64-bit */
+	{ UINT64_C(1) << 40, (UINT64_C(1) << 40) + 1, 0, 8, 0, 2 },
+	{ (UINT64_C(1) << 32) + 7, 7, 0, 8, 0, 1 },   /* not next to it */
 };
 
 START_TEST(test_swap_ra_window)
@@ -407,6 +416,113 @@ START_TEST(test_swap_ra_window)
 	const struct ra_win_case *c = &ra_wins[_i];
 	ck_assert_uint_eq(vm_swap_ra_window(c->prev_offset, c->offset, c->hits,
 					    c->max_pages, c->prev_win), c->want);
+}
+END_TEST
+
+/*
+ * e. swap_vma_readahead (models/swap.c), on the tiny profile (16-page leaf
+ * tables) with an NVMe disk, 10 frames, page-cluster 2, FIFO reclaim: A's
+ * pages are written, then B's push A's first ones out to swap, then B is
+ * unmapped to leave frames for the reads.
+ */
+#define VMA_RA_HEAD "vmt 1\nprofile tiny\nset disk.type=nvme\nset memory=40K\n" \
+	"set swap.size=64K\nset swap.cluster=2\nset reclaim.policy=fifo\n"
+
+static const struct vma_ra_case {
+	const char *name;
+	const char *sets[2];
+	const char *text;
+	uint64_t majflt, pswpin, swap_ra, swap_ra_hits, disk_reads;
+} vma_ras[] = {
+	/* A (vpn 0x1c..0x23) crosses a leaf table at 0x20; A0..A5 go to
+	 * slots 0..5.  The fault at 0x20 (A4) has a window of 4 centred on
+	 * it, [0x1f, 0x23), clipped to its table: 0x20 and 0x21 (A5) read,
+	 * not 0x1f (A3, slot 3) of the table before, and 0x22 is in memory */
+	{ "the leaf table's range", { NULL },
+	  VMA_RA_HEAD "1 mmap 0x1c000 32K rw private anon\n1 seq w 0x1c000 32K\n"
+	  "1 mmap 0x40000 32K rw private anon\n1 seq w 0x40000 32K\n"
+	  "1 munmap 0x40000 32K\n1 r 0x20000\n",
+	  1, 2, 1, 0, 1 },
+	/* the same by slot: the aligned block 4..7 of slot 4 has slot 5 */
+	{ "the leaf table's range, by slot", { "swap.vma_readahead=false" },
+	  VMA_RA_HEAD "1 mmap 0x1c000 32K rw private anon\n1 seq w 0x1c000 32K\n"
+	  "1 mmap 0x40000 32K rw private anon\n1 seq w 0x40000 32K\n"
+	  "1 munmap 0x40000 32K\n1 r 0x20000\n",
+	  1, 2, 1, 0, 1 },
+	/* A (12 pages) written top down, so A11..A2 take slots 0..9: slots
+	 * fall as addresses rise.  A2 faults: window 4 centred, [A1, A5):
+	 * A2, A3, A4 in slots 9, 8, 7, one request by front merges.  A5
+	 * faults next to the last hit (A4): window 4 starting at it,
+	 * [A5, A9): slots 6..3, one request again (centred, it would have
+	 * been [A4, A8), and A8 a third fault) */
+	{ "front merges, going up", { NULL },
+	  VMA_RA_HEAD "1 mmap 0x10000 48K rw private anon\n"
+	  "1 w 0x1b000\n1 w 0x1a000\n1 w 0x19000\n1 w 0x18000\n"
+	  "1 w 0x17000\n1 w 0x16000\n1 w 0x15000\n1 w 0x14000\n"
+	  "1 w 0x13000\n1 w 0x12000\n1 w 0x11000\n1 w 0x10000\n"
+	  "1 mmap 0x40000 32K rw private anon\n1 seq w 0x40000 32K\n"
+	  "1 munmap 0x40000 32K\n1 seq r 0x10000 36K\n",
+	  2, 7, 5, 5, 2 },
+	/* A written in order (slots 0..5 are A0..A5) and read top down: A5
+	 * faults first, window 4 centred, [A4, A8): A4 and A5 (A6, A7 are
+	 * in memory); A4 hits, A3 faults next below the last hit: window 4
+	 * ending at it, [A0, A4): slots 0..3 in one request */
+	{ "going down", { NULL },
+	  VMA_RA_HEAD "1 mmap 0x10000 32K rw private anon\n1 seq w 0x10000 32K\n"
+	  "1 mmap 0x40000 32K rw private anon\n1 seq w 0x40000 32K\n"
+	  "1 munmap 0x40000 32K\n"
+	  "1 r 0x17000\n1 r 0x16000\n1 r 0x15000\n1 r 0x14000\n"
+	  "1 r 0x13000\n1 r 0x12000\n1 r 0x11000\n1 r 0x10000\n",
+	  2, 6, 4, 4, 2 },
+	/* two mappings keep windows of their own: A0..A3, C0, C1 in slots
+	 * 0..5.  A0 faults (4 hits, window 4, centred, clipped): A0..A2, one
+	 * request.  C1 then faults in C, which has swapped nothing in yet
+	 * (4 hits: window 4 again, C0 and C1, one request), not with A's
+	 * state (no hits since, not next to A0: C1 alone) */
+	{ "a window per mapping", { NULL },
+	  VMA_RA_HEAD "1 mmap 0x10000 16K rw private anon\n1 seq w 0x10000 16K\n"
+	  "1 mmap 0x30000 16K rw private anon\n1 seq w 0x30000 16K\n"
+	  "1 mmap 0x40000 32K rw private anon\n1 seq w 0x40000 32K\n"
+	  "1 munmap 0x40000 32K\n1 r 0x10000\n1 r 0x31000\n",
+	  2, 5, 3, 0, 2 },
+};
+
+START_TEST(test_vma_readahead)
+{
+	const struct vma_ra_case *c = &vma_ras[_i];
+	vm_engine_t *e = vt_replay_engine("tiny", c->sets, c->text, 10000);
+	const vm_machine_t *m = vm_engine_machine(e);
+	ck_assert_msg(m->swap_vma_ra == (c->sets[0] == NULL), "%s: mode", c->name);
+	ck_assert_msg(m->c.majflt == c->majflt && m->c.pswpin == c->pswpin &&
+		      m->c.swap_ra == c->swap_ra && m->c.swap_ra_hits == c->swap_ra_hits &&
+		      m->disk->stats.reads == c->disk_reads,
+		      "%s: majflt %" G_GUINT64_FORMAT " pswpin %" G_GUINT64_FORMAT
+		      " swap_ra %" G_GUINT64_FORMAT " swap_ra_hits %" G_GUINT64_FORMAT
+		      " disk reads %" G_GUINT64_FORMAT, c->name, m->c.majflt,
+		      m->c.pswpin, m->c.swap_ra, m->c.swap_ra_hits, m->disk->stats.reads);
+	vm_engine_free(e);
+}
+END_TEST
+
+/* swap_use_vma_readahead: the VMA's readahead unless it is turned off or
+ * the disk is rotational (hdd) */
+static const struct {
+	const char *sets[3];
+	gboolean vma;
+} ra_modes[] = {
+	{ { "disk.type=nvme", NULL }, TRUE },
+	{ { "disk.type=ssd", NULL }, TRUE },
+	{ { "disk.type=ram", NULL }, TRUE },
+	{ { "disk.type=hdd", NULL }, FALSE },
+	{ { "disk.type=nvme", "swap.vma_readahead=false", NULL }, FALSE },
+	{ { "disk.type=hdd", "swap.vma_readahead=false", NULL }, FALSE },
+};
+
+START_TEST(test_ra_mode)
+{
+	vm_machine_t *m = vt_machine_bare("default", ra_modes[_i].sets);
+	ck_assert_int_eq(m->swap_vma_ra, ra_modes[_i].vma);
+	vm_machine_free(m);
 }
 END_TEST
 
@@ -424,6 +540,8 @@ static Suite *fault_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("swapin window");
 	tcase_add_loop_test(tc, test_swap_ra_window, 0, G_N_ELEMENTS(ra_wins));
+	tcase_add_loop_test(tc, test_vma_readahead, 0, G_N_ELEMENTS(vma_ras));
+	tcase_add_loop_test(tc, test_ra_mode, 0, G_N_ELEMENTS(ra_modes));
 	suite_add_tcase(s, tc);
 	return s;
 }
