@@ -223,31 +223,29 @@ static void narrate_index_memo(GString *out, uint64_t i, vm_narrate_memo_t *mm)
 	}
 }
 
-/* A swap-in's readahead by address (swap_vma_readahead): the window its
- * mapping's state gave, then what it read. */
-static void swapin_vma_window_part(GString *out, unsigned cluster, uint32_t win,
-				   const vm_result_t *res)
-{
-	unsigned max = 1u << MIN(cluster, 5u);
-	g_string_append_printf(out, "; swap readahead window %u page%s around this "
-			       "address in its mapping (swap_vma_readahead: the pages "
-			       "read ahead and used in this mapping since its last "
-			       "swap-in, plus 2, rounded up to a power of two, kept "
-			       "between half its last window and 2^min(page-cluster, 5) "
-			       "= %u)", win, win == 1 ? "" : "s", max);
-	if (res->ra_pages)
-		g_string_append_printf(out, ": read %u neighbouring page%s into the swap cache",
-				       res->ra_pages, res->ra_pages == 1 ? "" : "s");
-	else if (win == 1)
-		VM_APPEND_LIT(out, ": only this page, since no page read ahead in this "
-			      "mapping was used since its last swap-in and this page "
-			      "is not next to the last one");
-	else
-		VM_APPEND_LIT(out, ": the other pages in it are in memory, not swapped "
-			      "out, or outside the mapping or its page table");
-}
+/* The words of swapin_window_part for each readahead: by slot
+ * (swap_cluster_readahead), by address in the mapping (swap_vma_readahead) */
+static const struct {
+	const char *unit, *where, *how, *alone, *rest;
+} swapin_words[2] = {
+	{ "slot", "",
+	  "swapin_nr_pages: the pages read ahead and used since the last "
+	  "swap-in, plus 2, rounded up to a power of two, kept between half "
+	  "the last window and 2^page-cluster",
+	  ": only this page, since no page read ahead was used since the last "
+	  "swap-in and this slot is not next to the last one read without such hits",
+	  ": the other slots in it are free or already in memory" },
+	{ "page", " around this address in its mapping",
+	  "swap_vma_readahead: the pages read ahead and used in this mapping "
+	  "since its last swap-in, plus 2, rounded up to a power of two, kept "
+	  "between half its last window and 2^min(page-cluster, 5)",
+	  ": only this page, since no page read ahead in this mapping was used "
+	  "since its last swap-in and this page is not next to the last one",
+	  ": the other pages in it are in memory, not swapped out, or outside "
+	  "the mapping or its page table" },
+};
 
-/* A swap-in's readahead: the window swapin_nr_pages chose (models/swap.c)
+/* A swap-in's readahead: the window __swapin_nr_pages chose (models/swap.c)
  * and why, then what it read.  The narration follows the event that ran,
  * so the machine's last window is this swap-in's. */
 static void swapin_window_part(GString *out, vm_engine_t *e, const vm_result_t *res)
@@ -257,25 +255,22 @@ static void swapin_window_part(GString *out, vm_engine_t *e, const vm_result_t *
 		VM_APPEND_LIT(out, "; no swap readahead (page-cluster 0)");
 		return;
 	}
-	uint32_t win = vm_engine_machine(e)->swap_ra_last_pages;
-	if (vm_engine_machine(e)->swap_vma_ra) {
-		swapin_vma_window_part(out, cluster, win, res);
-		return;
-	}
-	g_string_append_printf(out, "; swap readahead window %u slot%s (swapin_nr_pages: "
-			       "the pages read ahead and used since the last swap-in, "
-			       "plus 2, rounded up to a power of two, kept between half "
-			       "the last window and 2^page-cluster = %u)", win,
-			       win == 1 ? "" : "s", 1u << cluster);
+	const vm_machine_t *m = vm_engine_machine(e);
+	uint32_t win = m->swap_ra_last_pages;
+	gboolean vma = m->swap_vma_ra;
+	/* a VMA's window: SWAP_RA_ORDER_CEILING */
+	unsigned max = 1u << (vma ? MIN(cluster, 5u) : cluster);
+	g_string_append_printf(out, "; swap readahead window %u %s%s%s (%s = %u)", win,
+			       swapin_words[vma].unit, win == 1 ? "" : "s",
+			       swapin_words[vma].where, swapin_words[vma].how, max);
 	if (res->ra_pages)
-		g_string_append_printf(out, ": read %u neighbouring slot%s into the swap cache",
-				       res->ra_pages, res->ra_pages == 1 ? "" : "s");
+		g_string_append_printf(out, ": read %u neighbouring %s%s into the swap cache",
+				       res->ra_pages, swapin_words[vma].unit,
+				       res->ra_pages == 1 ? "" : "s");
 	else if (win == 1)
-		VM_APPEND_LIT(out, ": only this page, since no page read ahead was used "
-			      "since the last swap-in and this slot is not next to "
-			      "the last one read without such hits");
+		vm_append_str(out, swapin_words[vma].alone);
 	else
-		VM_APPEND_LIT(out, ": the other slots in it are free or already in memory");
+		vm_append_str(out, swapin_words[vma].rest);
 }
 
 /* vm_result_outcome_name, appended: the two outcomes of nearly every access
