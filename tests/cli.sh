@@ -606,6 +606,31 @@ if [ -n "${top_srcdir:-}" ] && [ -f "$top_srcdir/traces/scenarios/swap-readahead
 else
 	skip "explain of swap-readahead-window.vmt" "top_srcdir not set"
 fi
+# ... and by address (swap_vma_readahead, an NVMe disk): A0's swap-in has
+# a window of 4 pages centred on it in its mapping, clipped to A0..A2
+cat >swapvma.vmt <<'EOF'
+vmt 1
+profile tiny
+set disk.type=nvme
+set memory=40K
+set swap.size=64K
+set swap.cluster=2
+set reclaim.policy=fifo
+1 mmap 0x10000 32K rw private anon
+1 mmap 0x40000 32K rw private anon
+1 seq w 0x10000 32K
+1 seq w 0x40000 32K
+1 munmap 0x40000 32K
+1 r 0x10000
+EOF
+vm swapvma explain swapvma.vmt
+n=$(grep -c 'swap readahead window 4 pages around this address in its mapping (swap_vma_readahead: .*): read 2 neighbouring pages into the swap cache' swapvma.out)
+if [ "$rc" = 0 ] && [ "$n" = 1 ]; then
+	ok "explain names a swap-in's readahead window by address and what it read"
+else
+	not_ok "explain names a swap-in's readahead window by address and what it read" \
+	       "$n such lines" "$(show swapvma)"
+fi
 
 # ---- explain: formats and filters (vmscope(1), explain) -----------------------
 
