@@ -337,6 +337,18 @@ static gboolean wait_pageout_memcg(vm_machine_t *m, uint16_t id)
 	return FALSE;
 }
 
+/* The pageouts in flight of pages charged to cgroup @id, counted up to
+ * @max at most. */
+static uint64_t pageouts_memcg(const vm_machine_t *m, uint16_t id, uint64_t max)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < m->po_len && n < max; i++) {
+		const vm_pageout_t *po = &m->pageouts[(m->po_head + i) % m->po_cap];
+		n += pageout_live(m, po) && m->frames.f[po->pfn].memcg == id;
+	}
+	return n;
+}
+
 uint64_t vm_vmscan_shrink_memcg(vm_machine_t *m, vm_memcg_t *cg,
 				uint64_t nr_to_reclaim)
 {
@@ -351,15 +363,24 @@ uint64_t vm_vmscan_shrink_memcg(vm_machine_t *m, vm_memcg_t *cg,
 	/* anonymous pages only while swap and the cgroup's swap.max allow */
 	gboolean may_swap = m->swap_used < m->nr_swap_slots &&
 			    vm_memcg_swap_ok(m, cg->id);
-	while (freed < nr_to_reclaim && budget) {
+	/* the cgroup's pages on their way to the disk count towards the
+	 * target, as in vm_vmscan_shrink: reclaim waits for them rather than
+	 * write out the whole cgroup while the first writes are in flight
+	 * (Linux's writes complete during its scan, and the pages rotate to
+	 * the tail to be freed; in the model no time passes in a scan) */
+	uint64_t writing = pageouts_memcg(m, cg->id, nr_to_reclaim);
+	while (freed + writing < nr_to_reclaim && budget) {
 		uint32_t pfn = vm_reclaim_victim(rc, may_swap, TRUE);
 		if (pfn == VM_NIL)
 			break;
 		budget--;
-		if (vm_vmscan_evict(m, pfn, FALSE) == VM_VMSCAN_FREED)
+		vm_vmscan_rc_t r = vm_vmscan_evict(m, pfn, FALSE);
+		if (r == VM_VMSCAN_FREED) {
 			m->nr_evicted++;
-		else   /* kept, or under writeback from now on */
+		} else {   /* kept, or under writeback from now on */
+			writing += r == VM_VMSCAN_PAGEOUT;
 			vm_reclaim_set_aside(rc, pfn);
+		}
 		freed = m->nr_evicted - evicted;
 	}
 	/* nothing freed, but the cgroup's pages are being written: wait for
