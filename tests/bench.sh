@@ -136,6 +136,10 @@ tobin "$SEQ" "$SEQB"
 # words.txt), into a file of $TMP, which is moved into place only once
 # whole; its .vmt converted from it.
 rec_rows=0
+# (never replaced when it is there but not a regular file)
+if { [ -e "$RECB" ] || [ -L "$RECB" ]; } && [ ! -f "$RECB" ]; then
+	die "$RECB is there but not a regular file: not replacing it"
+fi
 if [ ! -f "$RECB" ]; then
 	if ! command -v valgrind >/dev/null 2>&1; then
 		echo "bench: valgrind is not installed (scripts/setup.sh): no recorded-trace rows" >&2
