@@ -824,6 +824,17 @@ else
 	not_ok "[set] applies to every cell" "$(show set)" "$(cat setout/results.csv 2>&1)"
 fi
 
+# grid_verdict MESSAGE NAME OUTDIR LINES: ok when the run `vm NAME` exited 0
+# and the awk verdict above it is "good"; else not ok, with the verdict, the
+# run's output and the first LINES of its results.csv.
+grid_verdict() {
+	if [ "$rc" = 0 ] && [ "$verdict" = good ]; then
+		ok "$1"
+	else
+		not_ok "$1 ($verdict)" "$(show "$2")" "$(head -n "$4" "$3/results.csv" 2>&1)"
+	fi
+}
+
 # The example grid on a recorded program (sqlite3): 35 cells; with 3M every
 # policy sees only the 16 cold major faults; below it FIFO does worse than
 # LRU at 768K, and opt (Belady, which knows file pages reached by read()
@@ -842,11 +853,7 @@ verdict=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "majflt") c = i
 			}
 		print bad ? bad : "good"
 	}' sqliteout/results.csv 2>/dev/null)
-if [ "$rc" = 0 ] && [ "$verdict" = good ]; then
-	ok "the recorded sqlite3 grid: 35 cells, 16 cold faults at 3M, FIFO worse than LRU at 768K, opt the fewest everywhere"
-else
-	not_ok "the recorded sqlite3 grid ($verdict)" "$(show sqlite)" "$(head -5 sqliteout/results.csv 2>&1)"
-fi
+grid_verdict "the recorded sqlite3 grid: 35 cells, 16 cold faults at 3M, FIFO worse than LRU at 768K, opt the fewest everywhere" sqlite sqliteout 5
 
 # The same program in a memory cgroup (profile key cgroup.max): 20 cells;
 # at 3M only the 16 cold faults; smaller limits fault more under every
@@ -868,11 +875,7 @@ verdict=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "majflt") c =
 		}
 		print bad ? bad : "good"
 	}' memcgout/results.csv 2>/dev/null)
-if [ "$rc" = 0 ] && [ "$verdict" = good ]; then
-	ok "the recorded sqlite3 grid in a memory cgroup: 20 cells, 16 cold faults at 3M, more at 768K, refaults only with shadow entries"
-else
-	not_ok "the recorded sqlite3 grid in a memory cgroup ($verdict)" "$(show memcg)" "$(head -5 memcgout/results.csv 2>&1)"
-fi
+grid_verdict "the recorded sqlite3 grid in a memory cgroup: 20 cells, 16 cold faults at 3M, more at 768K, refaults only with shadow entries" memcg memcgout 5
 
 # Swap-in readahead by address and by slot (docs/batch.md): 24 cells; in
 # order the two fault alike (within 1%); interleaved, by address every page
@@ -895,11 +898,7 @@ verdict=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
 		    hit[i, 3, "false"] * 2 > ra[i, 3, "false"]) bad = "by slot"
 		print bad ? bad : "good"
 	}' swapraout/results.csv 2>/dev/null)
-if [ "$rc" = 0 ] && [ "$verdict" = good ]; then
-	ok "swap-in readahead grid: by address and by slot alike in order; interleaved, by address every page read is used, by slot the faults stop at 2048"
-else
-	not_ok "swap-in readahead grid ($verdict)" "$(show swapra)" "$(head -3 swapraout/results.csv 2>&1)"
-fi
+grid_verdict "swap-in readahead grid: by address and by slot alike in order; interleaved, by address every page read is used, by slot the faults stop at 2048" swapra swapraout 3
 
 echo "batch: $passed passed, $failed failed"
 [ "$failed" = 0 ]
