@@ -306,10 +306,9 @@ static uint32_t vma_ra_window(vm_machine_t *m, vm_vma_t *v, uint64_t vpn,
 	uint32_t max_win = 1u << MIN(m->cfg.swap_cluster, SWAP_RA_ORDER_CEILING);
 	if (max_win == 1)
 		return 1;
-	/* GET_SWAP_RA_VAL: a state never set counts 4 hits */
-	uint32_t hits = (v->ra_vpn | v->ra_win | v->ra_hits) ? v->ra_hits : 4;
 	uint64_t prev = v->ra_vpn;
-	uint32_t win = vm_swap_ra_window(prev, vpn, hits, max_win, v->ra_win);
+	uint32_t win = vm_swap_ra_window(prev, vpn, vm_vma_ra_hits(v), max_win,
+					 v->ra_win);
 	v->ra_vpn = vpn;
 	v->ra_win = win;
 	v->ra_hits = 0;

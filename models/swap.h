@@ -39,6 +39,12 @@ uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
  * the tests.  Offsets are slots, or pages for a VMA's window. */
 uint32_t vm_swap_ra_window(uint64_t prev_offset, uint64_t offset,
 			   uint32_t hits, uint32_t max_pages, uint32_t prev_win);
+/* A VMA's read-ahead hits since its last swap-in (GET_SWAP_RA_VAL: a
+ * state never set counts 4, so that a first swap-in reads ahead). */
+static inline uint32_t vm_vma_ra_hits(const vm_vma_t *v)
+{
+	return (v->ra_vpn | v->ra_win | v->ra_hits) ? v->ra_hits : 4;
+}
 /* swap_update_readahead: a fault at page @vpn of VMA @v found @f in the
  * swap cache; a page read ahead and not used yet counts a hit
  * (swap_ra_hit) and widens the next swap-in's window: the VMA's (whose
@@ -50,8 +56,7 @@ static inline void vm_swap_update_readahead(vm_machine_t *m, vm_frame_t *f,
 	gboolean readahead = (f->flags & VM_FRAME_RA_UNUSED) != 0;
 	f->flags &= (uint8_t)~VM_FRAME_RA_UNUSED;
 	if (m->swap_vma_ra) {
-		/* GET_SWAP_RA_VAL: a state never set counts 4 hits */
-		uint32_t hits = (v->ra_vpn | v->ra_win | v->ra_hits) ? v->ra_hits : 4;
+		uint32_t hits = vm_vma_ra_hits(v);
 		uint32_t max = (1u << (m->page_shift / 2)) - 1;
 		if (readahead && hits < max)
 			hits++;

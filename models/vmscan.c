@@ -318,6 +318,19 @@ gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean direct,
 	return owner_alive;
 }
 
+/* The next pageout in flight of a page charged to cgroup @id, from
+ * position *@i of the queue on (*@i moves past it): FALSE when none. */
+static gboolean next_pageout_memcg(const vm_machine_t *m, uint16_t id,
+				   uint32_t *i, vm_pageout_t *po)
+{
+	while (*i < m->po_len) {
+		*po = m->pageouts[(m->po_head + (*i)++) % m->po_cap];
+		if (pageout_live(m, po) && m->frames.f[po->pfn].memcg == id)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /*
  * Wait for the first pageout in flight of a page charged to cgroup @id
  * and take its page (reclaim_throttle, as wait_pageout above, but only
@@ -326,14 +339,10 @@ gboolean vm_vmscan_shrink(vm_machine_t *m, uint64_t target, gboolean direct,
  */
 static gboolean wait_pageout_memcg(vm_machine_t *m, uint16_t id)
 {
-	for (uint32_t i = 0; i < m->po_len; i++) {
-		vm_pageout_t po = m->pageouts[(m->po_head + i) % m->po_cap];
-		vm_frame_t *f = &m->frames.f[po.pfn];
-		if (!pageout_live(m, &po) || f->memcg != id)
-			continue;
+	vm_pageout_t po;
+	for (uint32_t i = 0; next_pageout_memcg(m, id, &i, &po);)
 		if (take_written(m, m->memcg[id]->lruvec, &po))
 			return TRUE;
-	}
 	return FALSE;
 }
 
@@ -341,11 +350,10 @@ static gboolean wait_pageout_memcg(vm_machine_t *m, uint16_t id)
  * @max at most. */
 static uint64_t pageouts_memcg(const vm_machine_t *m, uint16_t id, uint64_t max)
 {
+	vm_pageout_t po;
 	uint64_t n = 0;
-	for (uint32_t i = 0; i < m->po_len && n < max; i++) {
-		const vm_pageout_t *po = &m->pageouts[(m->po_head + i) % m->po_cap];
-		n += pageout_live(m, po) && m->frames.f[po->pfn].memcg == id;
-	}
+	for (uint32_t i = 0; n < max && next_pageout_memcg(m, id, &i, &po);)
+		n++;
 	return n;
 }
 

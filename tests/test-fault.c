@@ -427,6 +427,13 @@ END_TEST
  */
 #define VMA_RA_HEAD "vmt 1\nprofile tiny\nset disk.type=nvme\nset memory=40K\n" \
 	"set swap.size=64K\nset swap.cluster=2\nset reclaim.policy=fifo\n"
+/* B (8 pages at 0x40000) written, pushing the oldest pages out, then
+ * unmapped: its frames free for the reads */
+#define VMA_RA_B "1 mmap 0x40000 32K rw private anon\n1 seq w 0x40000 32K\n" \
+	"1 munmap 0x40000 32K\n"
+/* A across the leaf tables at 0x20000, then a fault at 0x20000 */
+#define VMA_RA_LEAF VMA_RA_HEAD "1 mmap 0x1c000 32K rw private anon\n" \
+	"1 seq w 0x1c000 32K\n" VMA_RA_B "1 r 0x20000\n"
 
 static const struct vma_ra_case {
 	const char *name;
@@ -439,15 +446,11 @@ static const struct vma_ra_case {
 	 * it, [0x1f, 0x23), clipped to its table: 0x20 and 0x21 (A5) read,
 	 * not 0x1f (A3, slot 3) of the table before, and 0x22 is in memory */
 	{ "the leaf table's range", { NULL },
-	  VMA_RA_HEAD "1 mmap 0x1c000 32K rw private anon\n1 seq w 0x1c000 32K\n"
-	  "1 mmap 0x40000 32K rw private anon\n1 seq w 0x40000 32K\n"
-	  "1 munmap 0x40000 32K\n1 r 0x20000\n",
+	  VMA_RA_LEAF,
 	  1, 2, 1, 0, 1 },
 	/* the same by slot: the aligned block 4..7 of slot 4 has slot 5 */
 	{ "the leaf table's range, by slot", { "swap.vma_readahead=false" },
-	  VMA_RA_HEAD "1 mmap 0x1c000 32K rw private anon\n1 seq w 0x1c000 32K\n"
-	  "1 mmap 0x40000 32K rw private anon\n1 seq w 0x40000 32K\n"
-	  "1 munmap 0x40000 32K\n1 r 0x20000\n",
+	  VMA_RA_LEAF,
 	  1, 2, 1, 0, 1 },
 	/* A (12 pages) written top down, so A11..A2 take slots 0..9: slots
 	 * fall as addresses rise.  A2 faults: window 4 centred, [A1, A5):
@@ -460,8 +463,7 @@ static const struct vma_ra_case {
 	  "1 w 0x1b000\n1 w 0x1a000\n1 w 0x19000\n1 w 0x18000\n"
 	  "1 w 0x17000\n1 w 0x16000\n1 w 0x15000\n1 w 0x14000\n"
 	  "1 w 0x13000\n1 w 0x12000\n1 w 0x11000\n1 w 0x10000\n"
-	  "1 mmap 0x40000 32K rw private anon\n1 seq w 0x40000 32K\n"
-	  "1 munmap 0x40000 32K\n1 seq r 0x10000 36K\n",
+	  VMA_RA_B "1 seq r 0x10000 36K\n",
 	  2, 7, 5, 5, 2 },
 	/* A written in order (slots 0..5 are A0..A5) and read top down: A5
 	 * faults first, window 4 centred, [A4, A8): A4 and A5 (A6, A7 are
@@ -469,9 +471,7 @@ static const struct vma_ra_case {
 	 * ending at it, [A0, A4): slots 0..3 in one request */
 	{ "going down", { NULL },
 	  VMA_RA_HEAD "1 mmap 0x10000 32K rw private anon\n1 seq w 0x10000 32K\n"
-	  "1 mmap 0x40000 32K rw private anon\n1 seq w 0x40000 32K\n"
-	  "1 munmap 0x40000 32K\n"
-	  "1 r 0x17000\n1 r 0x16000\n1 r 0x15000\n1 r 0x14000\n"
+	  VMA_RA_B "1 r 0x17000\n1 r 0x16000\n1 r 0x15000\n1 r 0x14000\n"
 	  "1 r 0x13000\n1 r 0x12000\n1 r 0x11000\n1 r 0x10000\n",
 	  2, 6, 4, 4, 2 },
 	/* two mappings keep windows of their own: A0..A3, C0, C1 in slots
@@ -482,8 +482,7 @@ static const struct vma_ra_case {
 	{ "a window per mapping", { NULL },
 	  VMA_RA_HEAD "1 mmap 0x10000 16K rw private anon\n1 seq w 0x10000 16K\n"
 	  "1 mmap 0x30000 16K rw private anon\n1 seq w 0x30000 16K\n"
-	  "1 mmap 0x40000 32K rw private anon\n1 seq w 0x40000 32K\n"
-	  "1 munmap 0x40000 32K\n1 r 0x10000\n1 r 0x31000\n",
+	  VMA_RA_B "1 r 0x10000\n1 r 0x31000\n",
 	  2, 5, 3, 0, 2 },
 };
 
