@@ -520,6 +520,7 @@ char *vm_clone_digest(const vm_machine_t *m)
 		put(ck, p->state);
 		put(ck, p->killed_by);
 		put(ck, p->catch_mask);
+		put(ck, (uint16_t)p->oom_score_adj);
 		put(ck, p->last_outcome);
 		put(ck, p->last_pfn);
 		put(ck, p->nr_vma);
@@ -659,7 +660,9 @@ char *vm_clone_digest(const vm_machine_t *m)
 				m->last_evict.vpn, m->last_evict.slot,
 				m->last_evict.mappers, m->last_evict.how,
 				m->last_oom.pid, m->last_oom.rss, m->last_oom.swap,
-				m->last_oom.pt, m->last_oom.points,
+				m->last_oom.pt, (uint64_t)m->last_oom.points,
+				(uint64_t)m->last_oom.adj_pages,
+				(uint64_t)(uint16_t)m->last_oom.adj, m->last_oom.adjusted,
 				m->last_refault.pfn, m->last_refault.at,
 				m->last_refault.distance, m->last_refault.size,
 				m->last_refault.activated, m->last_refault.measured };

@@ -126,7 +126,12 @@ typedef struct {
 
 typedef struct {
 	uint32_t pid;
-	uint64_t rss, swap, pt, points;
+	uint64_t rss, swap, pt;
+	int64_t points;          /* rss + swap + pt + adj_pages (oom_badness) */
+	int64_t adj_pages;       /* oom_score_adj x (totalpages / 1000) */
+	int16_t adj;             /* the victim's oom_score_adj */
+	uint8_t adjusted;        /* a process it weighed had an oom_score_adj
+				  * (so the victim is not just the largest) */
 	uint16_t memcg;          /* the cgroup whose OOM killer it was, 0: the machine's */
 } vm_oom_info_t;
 

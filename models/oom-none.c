@@ -7,7 +7,7 @@
 #include "models/oom.h"
 #include "models/proc.h"
 
-static vm_proc_t *choose(vm_machine_t *m, uint64_t *points)
+static vm_proc_t *choose(vm_machine_t *m, int64_t *points)
 {
 	(void)m;
 	*points = 0;

@@ -15,7 +15,7 @@ typedef struct {
 	vm_policy_t policy;   /* name, narration, help, flags (policy.h) */
 	/* The process to kill, its points in *points; NULL when the policy
 	 * kills nobody (the allocation fails: an out-of-memory stop). */
-	vm_proc_t *(*choose)(vm_machine_t *m, uint64_t *points);
+	vm_proc_t *(*choose)(vm_machine_t *m, int64_t *points);
 } vm_oom_ops_t;
 
 /* The policy registry: NULL-terminated, the default (badness) first. */
@@ -25,8 +25,21 @@ const vm_oom_ops_t *vm_oom_policy_find(const char *name);
 extern const vm_oom_ops_t vm_oom_policy_badness;
 extern const vm_oom_ops_t vm_oom_policy_none;
 
-/* oom_badness: rss + swap entries + page-table pages (oom_score_adj 0). */
-uint64_t vm_oom_badness(const vm_proc_t *p);
+/* The points of a process the OOM killer never chooses (oom_badness's
+ * LONG_MIN): oom_score_adj -1000. */
+#define VM_OOM_UNKILLABLE INT64_MIN
+
+/* oom_badness: rss + swap entries + page-table pages, plus oom_score_adj
+ * x (@totalpages / 1000) (which may take it below 0); VM_OOM_UNKILLABLE
+ * at oom_score_adj -1000.  The adjustment alone in *@adj_pages (may be
+ * NULL). */
+int64_t vm_oom_badness(const vm_proc_t *p, uint64_t totalpages,
+		       int64_t *adj_pages);
+/* What the OOM killer weighs oom_score_adj against (oom_control's
+ * totalpages): the machine's memory and swap (constrained_alloc), or for
+ * a cgroup's OOM its limit and the swap it may use (mem_cgroup_get_max);
+ * at least 1. */
+uint64_t vm_oom_totalpages(const vm_machine_t *m);
 /* Kill the process the policy chooses.  FALSE when nobody can go. */
 gboolean vm_oom_kill(vm_machine_t *m);
 

@@ -32,6 +32,8 @@ struct vm_proc {
 	uint8_t catch_mask;      /* 1 << vm_sig_t caught */
 	uint8_t last_outcome;    /* vm_outcome_t of the latest access */
 	uint16_t memcg;          /* its memory cgroup (memcg.h), 0: none */
+	int16_t oom_score_adj;   /* /proc/PID/oom_score_adj (oom.h), -1000 to
+				  * 1000; a thread's is its leader's */
 	uint32_t last_pfn;       /* the frame it reached (VM_NIL: none yet, or
 				  * a signal): `expect frame=` */
 	vm_vma_t *vma;           /* sorted by start, non-overlapping */

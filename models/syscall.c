@@ -282,6 +282,14 @@ void vm_syscall_catch(vm_machine_t *m, vm_proc_t *p, vm_sig_t sig,
 	leave(m, res);
 }
 
+void vm_syscall_oom_score_adj(vm_machine_t *m, vm_proc_t *p, int adj,
+			      vm_result_t *res)
+{
+	enter(m, p, res);
+	p->oom_score_adj = (int16_t)adj;
+	leave(m, res);
+}
+
 void vm_syscall_sleep(vm_machine_t *m, vm_proc_t *p, uint64_t ns,
 		      vm_result_t *res)
 {

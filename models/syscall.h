@@ -68,6 +68,10 @@ void vm_syscall_exit(vm_machine_t *m, vm_proc_t *p, vm_result_t *res);
 /* sigaction(): a SIGSEGV or SIGBUS is counted and the access skipped. */
 void vm_syscall_catch(vm_machine_t *m, vm_proc_t *p, vm_sig_t sig,
 		      vm_result_t *res);
+/* A write of @adj to /proc/PID/oom_score_adj (-1000 to 1000): the
+ * process's, which its threads share and its children inherit. */
+void vm_syscall_oom_score_adj(vm_machine_t *m, vm_proc_t *p, int adj,
+			      vm_result_t *res);
 /* nanosleep(): the process waits @ns (res->ready_at, why VM_WHY_SLEEP). */
 void vm_syscall_sleep(vm_machine_t *m, vm_proc_t *p, uint64_t ns,
 		      vm_result_t *res);

@@ -120,6 +120,11 @@ enum {                     /* cgroup flags: which options were given */
 };
 typedef enum { VM_SIG_SIGBUS, VM_SIG_SIGSEGV } vm_sig_t;
 
+/* /proc/PID/oom_score_adj's range (OOM_SCORE_ADJ_MIN, _MAX): the lowest
+ * makes a process one the OOM killer never chooses. */
+#define VM_OOM_SCORE_ADJ_MIN (-1000)
+#define VM_OOM_SCORE_ADJ_MAX 1000
+
 /*
  * The generator of `rand` records (docs/format.md), and of every other
  * deterministic choice in vmscope (random TLB and page replacement):

@@ -982,20 +982,24 @@ void vm_narrate_step_memo(GString *out, vm_engine_t *e, const vm_step_t *st,
 	if (st->oom_kills) {
 		const vm_oom_info_t *o = &m->last_oom;
 		const vm_memcg_t *cg = vm_memcg_get(m, o->memcg);
+		const char *largest = o->adjusted ? "one with the most "
+			"oom_badness points" : "largest";
 		if (cg)   /* mem_cgroup_out_of_memory */
 			g_string_append_printf(out, "; cgroup '%s' at its limit with nothing "
 					       "left to reclaim: its OOM killer killed pid %u, "
-					       "the largest in it (rss %" G_GUINT64_FORMAT
-					       " + swap %" G_GUINT64_FORMAT " + page tables %"
-					       G_GUINT64_FORMAT " = %" G_GUINT64_FORMAT " pages)",
-					       cg->name, o->pid, o->rss, o->swap, o->pt, o->points);
+					       "the %s in it", cg->name, o->pid, largest);
 		else
 			g_string_append_printf(out, "; nothing left to reclaim: the OOM "
-					       "killer killed pid %u, the largest (rss %"
-					       G_GUINT64_FORMAT " + swap %" G_GUINT64_FORMAT
-					       " + page tables %" G_GUINT64_FORMAT " = %"
-					       G_GUINT64_FORMAT " pages)", o->pid, o->rss,
-					       o->swap, o->pt, o->points);
+					       "killer killed pid %u, the %s", o->pid, largest);
+		g_string_append_printf(out, " (rss %" G_GUINT64_FORMAT " + swap %"
+				       G_GUINT64_FORMAT " + page tables %" G_GUINT64_FORMAT,
+				       o->rss, o->swap, o->pt);
+		if (o->adj)
+			g_string_append_printf(out, " %s oom_score_adj %d x %" G_GINT64_FORMAT
+					       " pages", o->adj < 0 ? "-" : "+", ABS((int)o->adj),
+					       o->adj_pages / o->adj);
+		g_string_append_printf(out, " = %" G_GINT64_FORMAT " %s)", o->points,
+				       o->adj ? "points" : "pages");
 		if (st->oom_kills > 1)
 			g_string_append_printf(out, " and %" G_GUINT64_FORMAT " more before it",
 					       st->oom_kills - 1);

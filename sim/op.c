@@ -588,6 +588,36 @@ static void narrate_catch(GString *out, vm_engine_t *e, const vm_step_t *st)
 			       st->rec->arg == VM_SIG_SIGSEGV ? "SIGSEGV" : "SIGBUS");
 }
 
+static gboolean exec_oom_adj(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			     vm_result_t *res, GError **error)
+{
+	(void)error;
+	vm_syscall_oom_score_adj(e->m, t->p, (int32_t)r->arg, res);
+	return TRUE;
+}
+
+static void narrate_oom_adj(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	int adj = (int32_t)st->rec->arg;
+	const vm_machine_t *m = vm_engine_machine(e);
+	/* the machine's totalpages (a cgroup's OOM weighs against its own) */
+	uint64_t total = (uint64_t)m->frames.nr + m->nr_swap_slots;
+	g_string_append_printf(out, "process %u sets its oom_score_adj to %d: ",
+			       st->rec->pid, adj);
+	if (adj == VM_OOM_SCORE_ADJ_MIN)
+		g_string_append(out, "the OOM killer never chooses it");
+	else if (adj == 0)
+		g_string_append(out, "the OOM killer weighs it by its size alone");
+	else
+		g_string_append_printf(out, "the OOM killer weighs it by its size %s "
+				       "%d thousandths of what it could use (%"
+				       G_GUINT64_FORMAT " pages of the machine's %"
+				       G_GUINT64_FORMAT " pages of memory and swap; "
+				       "in a cgroup's OOM, of its limit and swap)",
+				       adj < 0 ? "minus" : "plus", ABS(adj),
+				       (uint64_t)ABS(adj) * (total / 1000), total);
+}
+
 static gboolean exec_sleep(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			   vm_result_t *res, GError **error)
 {
@@ -751,4 +781,5 @@ const vm_sim_op_t vm_sim_ops[VM_REC_NR] = {
 	[VM_REC_CGROUP] = OP(check_cgroup, cgroup),
 	[VM_REC_CLONE] = OP(check_clone, clone),
 	[VM_REC_PIN] = OP(check_pin, pin),
+	[VM_REC_OOM_ADJ] = OP(NULL, oom_adj),
 };

@@ -450,7 +450,14 @@ static void report_oom_kills(vm_timeline_t *tl, const vm_step_t *st)
 			arg_u64(tl, "rss_pages", m->last_oom.rss);
 			arg_u64(tl, "swap_pages", m->last_oom.swap);
 			arg_u64(tl, "pt_pages", m->last_oom.pt);
-			arg_u64(tl, "points", m->last_oom.points);
+			arg_key(tl, "points");
+			g_string_append_printf(tl->ev, "%" G_GINT64_FORMAT,
+					       m->last_oom.points);
+			if (m->last_oom.adj) {
+				arg_key(tl, "oom_score_adj");
+				g_string_append_printf(tl->ev, "%d",
+						       (int)m->last_oom.adj);
+			}
 		}
 		arg_u64(tl, "line", st->rec->line);
 		ev_close(tl);

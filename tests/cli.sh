@@ -632,6 +632,30 @@ else
 	       "$n such lines" "$(show swapvma)"
 fi
 
+# oom_score_adj (docs/format.md): the setting in words, and a kill that says
+# the victim had the most points, not the most pages
+cat > oomadj.vmt <<'EOF'
+vmt 1
+set memory=64M
+set swap.size=0
+1 fork 2
+1 fork 3
+2 oom_score_adj -500
+2 mmap 0x10000000 40M rw private anon
+2 seq w 0x10000000 40M
+3 mmap 0x40000000 30M rw private anon
+3 seq w 0x40000000 30M
+EOF
+vm oomadj explain oomadj.vmt
+n=$(grep -c 'process 2 sets its oom_score_adj to -500: the OOM killer weighs it by its size minus 500 thousandths of what it could use (8000 pages of the machine.s 16384' oomadj.out)
+k=$(grep -c 'the OOM killer killed pid 3, the one with the most oom_badness points (rss [0-9]* + swap 0 + page tables [0-9]* = [0-9]* pages)' oomadj.out)
+if [ "$rc" = 0 ] && [ "$n" = 1 ] && [ "$k" = 1 ]; then
+	ok "explain says what oom_score_adj does and why the OOM killer chose its victim"
+else
+	not_ok "explain says what oom_score_adj does and why the OOM killer chose its victim" \
+	       "$n setting lines, $k kill lines" "$(show oomadj)"
+fi
+
 # ---- explain: formats and filters (vmscope(1), explain) -----------------------
 
 # the tour off a terminal is explain of the tour; --no-mouse is accepted

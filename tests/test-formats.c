@@ -70,6 +70,8 @@ static const char every_kind[] =
 	"1 fork 2\n"
 	"2 catch sigbus\n"
 	"2 catch sigsegv\n"
+	"2 oom_score_adj -1000\n"
+	"2 oom_score_adj 999\n"
 	"2 sleep 5ms\n"
 	"2 note hello   world, with blanks\n"
 	"2 exit\n"
@@ -155,7 +157,7 @@ START_TEST(every_kind_round_trip)
 		n++;
 	}
 	vm_vmt_close(r);
-	ck_assert_int_eq(n, 44);
+	ck_assert_int_eq(n, 46);
 	ck_assert_str_eq(norm, l1->str);
 	g_string_truncate(l1, 0);
 
@@ -419,6 +421,10 @@ START_TEST(bad_header_and_messages)
 		/* an event, then a header */
 		{ VM_VMTB_MAGIC "\x01\x08\x01\x00\x28\x01x\xff\x02", 17,
 		  ":3:1: header record after the first event" },
+		/* oom_score_adj: -1000 (zigzag 1999), then 1001 (2002) */
+		{ VM_VMTB_MAGIC "\x01\x2d\x01\xcf\x0f\xff\x01", 15, NULL },
+		{ VM_VMTB_MAGIC "\x01\x2d\x01\xd2\x0f\xff\x01", 15,
+		  ":2:1: bad oom_score_adj" },
 		/* open with a name holding a blank */
 		{ VM_VMTB_MAGIC "\x01\x1a\x01\x03\x61\x20\x62\x04\x00\xff\x01", 19,
 		  ":2:1: string is not a single token" },

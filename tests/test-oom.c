@@ -34,6 +34,8 @@
 #include "sim/stats.h"
 #include "traces/error.h"
 #include "models/proc.h"
+#include "models/oom.h"
+#include "models/memcg.h"
 #include "tests/testlib.h"
 
 #define MAX_EVENTS 20000
@@ -67,9 +69,13 @@ static void done(vm_engine_t *e, vt_replay_t *r)
  *  case  A B  r1 rA rB  X  points (1 A B)   victim  free  note
  *   0    2 3  4  7  5   3  6  9  7          2       6     largest
  *   1    2 3  6  5  5   2  8  7  7          1       5     largest is pid 1
- *   2    2 3  6  6  4   3  8  8  6          1       5     tie: first created
- *   3    2 3  4  6  6   1  6  8  8          2       5     tie: first created
- *   4    5 3  4  6  6   1  6  8  8          5       5     pid 5 created before 3
+ *   2    2 3  6  6  4   3  8  8  6          2       5     tie: last created
+ *   3    2 3  4  6  6   1  6  8  8          3       5     tie: last created
+ *   4    5 3  4  6  6   1  6  8  8          3       5     pid 3 created after 5
+ *
+ * Of equals the last created goes: oom_evaluate_task passes over a task
+ * only when its points are below the best so far, walking the task list
+ * in order of creation.
  *   5    2 3  4  4  8   3  6  6  10         3       8     X itself: access ends
  *   6    2 3  8  4  4   1  10 6  6          1       8     X itself (pid 1)
  *   7    2 3  1  1  14  2  3  3  16         3       13    the one not asking
@@ -86,9 +92,9 @@ typedef struct {
 static const pick_t picks[] = {
 	{ 2, 3, 4, 7, 5, 3, 2, 9, 6 },
 	{ 2, 3, 6, 5, 5, 2, 1, 8, 5 },
-	{ 2, 3, 6, 6, 4, 3, 1, 8, 5 },
-	{ 2, 3, 4, 6, 6, 1, 2, 8, 5 },
-	{ 5, 3, 4, 6, 6, 1, 5, 8, 5 },
+	{ 2, 3, 6, 6, 4, 3, 2, 8, 5 },
+	{ 2, 3, 4, 6, 6, 1, 3, 8, 5 },
+	{ 5, 3, 4, 6, 6, 1, 3, 8, 5 },
 	{ 2, 3, 4, 4, 8, 3, 3, 10, 8 },
 	{ 2, 3, 8, 4, 4, 1, 1, 10, 8 },
 	{ 2, 3, 1, 1, 14, 2, 3, 16, 13 },
@@ -109,22 +115,32 @@ static uint64_t base_of(const pick_t *c, uint32_t pid, unsigned *n)
 	return 0x30000;
 }
 
-/* The pick trace, with @sets on top and the line of X's write in *xline. */
-static char *pick_trace(const pick_t *c, const char *sets, unsigned *xline)
+/* The lines of @text. */
+static unsigned nr_lines(const char *text)
+{
+	unsigned n = 0;
+	for (const char *q = text; *q; q++)
+		n += *q == '\n';
+	return n;
+}
+
+/* The pick trace, with @sets on top, @events after the forks (lines of
+ * events, may be ""), and the line of X's write in *xline. */
+static char *pick_trace_with(const pick_t *c, const char *sets,
+			     const char *events, unsigned *xline)
 {
 	GString *s = g_string_new("vmt 1\n");
-	unsigned line = 1;
+	unsigned line = 1 + nr_lines(sets) + nr_lines(events);
 	g_string_append(s, sets);
-	for (const char *q = sets; *q; q++)
-		line += *q == '\n';
 	g_string_append_printf(s,
-		"1 fork %u\n1 fork %u\n"
+		"1 fork %u\n1 fork %u\n%s"
 		"1 mmap 0x10000 64K rw private anon\n"
 		"%u mmap 0x20000 64K rw private anon\n"
 		"%u mmap 0x30000 64K rw private anon\n"
 		"1 seq w 0x10000 %uK\n%u seq w 0x20000 %uK\n%u seq w 0x30000 %uK\n"
 		"1 expect free_pages=0 oom_kills=0\n",
-		c->a, c->b, c->a, c->b, c->r1 * 4, c->a, c->ra * 4, c->b, c->rb * 4);
+		c->a, c->b, events, c->a, c->b, c->r1 * 4, c->a, c->ra * 4, c->b,
+		c->rb * 4);
 	line += 9;
 	unsigned n;
 	uint64_t base = base_of(c, c->x, &n);
@@ -134,6 +150,11 @@ static char *pick_trace(const pick_t *c, const char *sets, unsigned *xline)
 	/* a read of the same page: a TLB hit when X lives, skipped when not */
 	g_string_append_printf(s, "%u r 0x%" G_GINT64_MODIFIER "x\n", c->x, va);
 	return g_string_free(s, FALSE);
+}
+
+static char *pick_trace(const pick_t *c, const char *sets, unsigned *xline)
+{
+	return pick_trace_with(c, sets, "", xline);
 }
 
 START_TEST(test_pick)
@@ -351,9 +372,236 @@ START_TEST(test_file_pages_reclaimed_first)
 }
 END_TEST
 
+/* ==========================================================================
+ * oom_score_adj (docs/format.md): points = rss + swap + page tables +
+ * adj x (totalpages / 1000), totalpages the machine's memory and swap or a
+ * cgroup's limit and swap; -1000 never chosen.
+ * ========================================================================== */
+
+/* The pick's victim at -1000: the next by points goes (of equals the last
+ * created), which may be X itself. */
+START_TEST(test_adj_unkillable)
+{
+	const pick_t *c = &picks[_i];
+	char *ev = g_strdup_printf("%u oom_score_adj -1000\n", c->victim);
+	unsigned xline;
+	char *text = pick_trace_with(c, "set swap.size=0\n", ev, &xline);
+	vt_replay_t lg;
+	GError *err = NULL;
+	gboolean ok;
+	vm_engine_t *e = run(text, &lg, &ok, &err);
+	ck_assert_msg(ok, "run: %s", err ? err->message : "?");
+	vm_machine_t *m = vm_engine_machine(e);
+	/* the others by creation order: 1, then A, then B */
+	uint32_t order[3] = { 1, c->a, c->b }, want = 0;
+	int64_t best = INT64_MIN;
+	for (unsigned k = 0; k < 3; k++) {
+		unsigned n;
+		base_of(c, order[k], &n);
+		if (order[k] != c->victim && (int64_t)n + 2 >= best) {
+			best = (int64_t)n + 2;
+			want = order[k];
+		}
+	}
+	ck_assert_uint_eq(m->c.oom_kills, 1);
+	ck_assert_uint_eq(m->last_oom.pid, want);
+	ck_assert_int_eq(m->last_oom.points, best);
+	ck_assert_int_eq(m->last_oom.adj_pages, 0);
+	ck_assert(m->last_oom.adjusted);
+	ck_assert_uint_eq(vm_proc_lookup(m, c->victim)->state, VM_PROC_RUNNING);
+	done(e, &lg);
+	g_free(text);
+	g_free(ev);
+}
+END_TEST
+
+/* On tiny (16 pages, totalpages / 1000 = 0) any adjustment but -1000 is
+ * worth nothing: the same victim as without, with the same points. */
+START_TEST(test_adj_small_machine)
+{
+	const pick_t *c = &picks[_i];
+	char *ev = g_strdup_printf("%u oom_score_adj -999\n%u oom_score_adj 1000\n",
+				   c->victim, c->victim == 1 ? c->a : 1);
+	unsigned xline;
+	char *text = pick_trace_with(c, "set swap.size=0\n", ev, &xline);
+	vt_replay_t lg;
+	GError *err = NULL;
+	gboolean ok;
+	vm_engine_t *e = run(text, &lg, &ok, &err);
+	ck_assert_msg(ok, "run: %s", err ? err->message : "?");
+	vm_machine_t *m = vm_engine_machine(e);
+	ck_assert_uint_eq(m->last_oom.pid, c->victim);
+	ck_assert_int_eq(m->last_oom.points, (int64_t)c->points);
+	ck_assert_int_eq(m->last_oom.adj, -999);
+	ck_assert_int_eq(m->last_oom.adj_pages, 0);
+	done(e, &lg);
+	g_free(text);
+	g_free(ev);
+}
+END_TEST
+
+/* Every process at -1000: nobody to kill, the run stops out of memory at
+ * X's write, as with oom.policy=none. */
+START_TEST(test_adj_none_killable)
+{
+	const pick_t *c = &picks[0];
+	char *ev = g_strdup_printf("1 oom_score_adj -1000\n%u oom_score_adj -1000\n"
+				   "%u oom_score_adj -1000\n", c->a, c->b);
+	unsigned xline;
+	char *text = pick_trace_with(c, "set swap.size=0\n", ev, &xline);
+	vt_replay_t lg;
+	GError *err = NULL;
+	gboolean ok;
+	vm_engine_t *e = run(text, &lg, &ok, &err);
+	ck_assert(!ok);
+	ck_assert(g_error_matches(err, VM_ERROR, VM_ERROR_OOM));
+	char *where = g_strdup_printf("t.vmt:%u:", xline);
+	ck_assert_msg(strstr(err->message, where) != NULL, "%s lacks %s",
+		      err->message, where);
+	ck_assert_uint_eq(vm_engine_machine(e)->c.oom_kills, 0);
+	g_free(where);
+	g_error_free(err);
+	done(e, &lg);
+	g_free(text);
+	g_free(ev);
+}
+END_TEST
+
+/*
+ * 1024 pages, no swap (totalpages / 1000 = 1: an adjustment of N is N
+ * pages).  Process 2 writes 512 pages (516 points with its 4 page-table
+ * pages) and sets ADJ; process 3 then writes 3 MiB, and at the limit has
+ * 439 pages and 4 page-table pages: 443 points.  2 goes when 516 + ADJ >=
+ * 443 (it was created first: of equals 3 goes), that is ADJ >= -72.
+ */
+static const struct { int adj; uint32_t victim; } adjs[] = {
+	{ -1000, 3 }, { -500, 3 }, { -100, 3 }, { -73, 3 }, { -72, 2 },
+	{ -50, 2 }, { 0, 2 }, { 1000, 2 },
+};
+
+START_TEST(test_adj_weighs)
+{
+	char *text = g_strdup_printf(
+		"vmt 1\nset memory=4M\nset swap.size=0\n"
+		"1 fork 2\n1 fork 3\n"
+		"2 mmap 0x10000000 2M rw private anon\n"
+		"2 seq w 0x10000000 2M\n"
+		"2 oom_score_adj %d\n"
+		"3 mmap 0x10000000 3M rw private anon\n"
+		"3 seq w 0x10000000 3M\n", adjs[_i].adj);
+	vt_replay_t lg;
+	GError *err = NULL;
+	vt_replay_open(&lg, "default", NULL, text);
+	gboolean ok = vt_replay_run(&lg, MAX_EVENTS, &err) == 0;
+	ck_assert_msg(ok, "run: %s", err ? err->message : "?");
+	vm_machine_t *m = vm_engine_machine(lg.e);
+	ck_assert_uint_eq(m->c.oom_kills, 1);
+	ck_assert_uint_eq(m->last_oom.pid, adjs[_i].victim);
+	const vm_proc_t *p2 = vm_proc_lookup(m, 2), *p3 = vm_proc_lookup(m, 3);
+	if (adjs[_i].victim == 3) {
+		ck_assert_int_eq(m->last_oom.points, 443);
+		ck_assert_int_eq(m->last_oom.adj_pages, 0);
+		ck_assert_uint_eq(p2->state, VM_PROC_RUNNING);
+		ck_assert_uint_eq(p2->rss_anon + p2->pt_pages, 516);
+	} else {
+		ck_assert_int_eq(m->last_oom.points, 516 + adjs[_i].adj);
+		ck_assert_int_eq(m->last_oom.adj_pages, adjs[_i].adj);
+		ck_assert_int_eq(m->last_oom.adj, adjs[_i].adj);
+		/* 3 goes on and writes its 3 MiB */
+		ck_assert_uint_eq(p3->state, VM_PROC_RUNNING);
+		ck_assert_uint_eq(p3->rss_anon, 768);
+	}
+	ck_assert(m->last_oom.adjusted == (adjs[_i].adj != 0));
+	vt_replay_free(&lg);
+	g_free(text);
+}
+END_TEST
+
+/* A child inherits its parent's setting at fork (copy_signal), and a
+ * thread's write sets its process's (one signal_struct): 2, the larger,
+ * at -1000 from its parent, then back to 0 through its thread 4, then
+ * 3 at -1000 by itself. */
+START_TEST(test_adj_inherited)
+{
+	static const struct { const char *mid; uint32_t victim; } cases[] = {
+		{ "", 3 },
+		{ "2 clone 4\n4 oom_score_adj 0\n", 2 },
+		{ "3 oom_score_adj -1000\n", 0 },
+	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *text = g_strdup_printf(
+			"vmt 1\nset memory=4M\nset swap.size=0\n"
+			"1 oom_score_adj -1000\n"
+			"1 fork 2\n1 oom_score_adj 0\n1 fork 3\n"
+			"2 mmap 0x10000000 2M rw private anon\n"
+			"2 seq w 0x10000000 2M\n%s"
+			"3 mmap 0x10000000 3M rw private anon\n"
+			"3 seq w 0x10000000 3M\n", cases[i].mid);
+		vt_replay_t lg;
+		GError *err = NULL;
+		vt_replay_open(&lg, "default", NULL, text);
+		gboolean ok = vt_replay_run(&lg, MAX_EVENTS, &err) == 0;
+		vm_machine_t *m = vm_engine_machine(lg.e);
+		if (cases[i].victim) {
+			ck_assert_msg(ok, "case %u: %s", i, err ? err->message : "?");
+			ck_assert_uint_eq(m->last_oom.pid, cases[i].victim);
+		} else {
+			/* 1 has no pages but is killable: it goes, frees
+			 * nothing, and then nobody is left */
+			ck_assert_msg(!ok, "case %u ran", i);
+			ck_assert(g_error_matches(err, VM_ERROR, VM_ERROR_OOM));
+			ck_assert_uint_eq(m->last_oom.pid, 1);
+			ck_assert_uint_eq(vm_proc_lookup(m, 2)->state, VM_PROC_RUNNING);
+			ck_assert_uint_eq(vm_proc_lookup(m, 3)->state, VM_PROC_RUNNING);
+			g_clear_error(&err);
+		}
+		vt_replay_free(&lg);
+		g_free(text);
+	}
+}
+END_TEST
+
+/* totalpages: the machine's memory and swap; a cgroup's max and the swap
+ * it may use (none when swappiness is 0). */
+START_TEST(test_adj_totalpages)
+{
+	static const struct { const char *sets, *cg; uint64_t machine, in_cg; } cases[] = {
+		{ "set memory=4M\nset swap.size=0\n", "max=1M", 1024, 256 },
+		{ "set memory=4M\nset swap.size=2M\n", "max=1M", 1536, 256 + 512 },
+		{ "set memory=4M\nset swap.size=2M\n", "max=1M swap.max=4K", 1536, 257 },
+		{ "set memory=4M\nset swap.size=2M\nset reclaim.swappiness=0\n",
+		  "max=1M", 1536, 256 },
+	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *text = g_strdup_printf("vmt 1\n%s1 cgroup create c %s\n",
+					     cases[i].sets, cases[i].cg);
+		vt_replay_t lg;
+		GError *err = NULL;
+		vt_replay_open(&lg, "default", NULL, text);
+		ck_assert_msg(vt_replay_run(&lg, MAX_EVENTS, &err) == 0, "case %u: %s",
+			      i, err ? err->message : "?");
+		vm_machine_t *m = vm_engine_machine(lg.e);
+		ck_assert_uint_eq(vm_oom_totalpages(m), cases[i].machine);
+		m->oom_memcg = vm_memcg_find(m, "c")->id;
+		ck_assert_uint_eq(vm_oom_totalpages(m), cases[i].in_cg);
+		m->oom_memcg = 0;
+		vt_replay_free(&lg);
+		g_free(text);
+	}
+}
+END_TEST
+
 static Suite *oom_suite(void)
 {
 	Suite *s = suite_create("oom");
+	TCase *ta = tcase_create("oom_score_adj");
+	tcase_add_loop_test(ta, test_adj_unkillable, 0, G_N_ELEMENTS(picks));
+	tcase_add_loop_test(ta, test_adj_small_machine, 0, G_N_ELEMENTS(picks));
+	tcase_add_test(ta, test_adj_none_killable);
+	tcase_add_loop_test(ta, test_adj_weighs, 0, G_N_ELEMENTS(adjs));
+	tcase_add_test(ta, test_adj_inherited);
+	tcase_add_test(ta, test_adj_totalpages);
+	suite_add_tcase(s, ta);
 	TCase *tc = tcase_create("pick");
 	tcase_add_loop_test(tc, test_pick, 0, G_N_ELEMENTS(picks));
 	tcase_add_loop_test(tc, test_policy_none, 0, G_N_ELEMENTS(picks));

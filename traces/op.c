@@ -117,6 +117,8 @@ const vm_op_t vm_ops[VM_REC_NR] = {
 			   { A(CHILD, "CHILD") }, .codec = "K" },
 	[VM_REC_PIN] = { "pin", VM_OP_EVENT, FALSE, 1, 0,
 			 { A(FRAME, "CPU") }, .codec = "C" },
+	[VM_REC_OOM_ADJ] = { "oom_score_adj", VM_OP_EVENT, FALSE, 1, 0,
+			     { A(ADJ, "ADJ") }, .codec = "J" },
 	/* global events */
 	[VM_REC_CRASH] = { "crash", VM_OP_GLOBAL, FALSE, 0, 0, { { 0 } },
 			   .codec = "" },

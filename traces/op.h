@@ -31,6 +31,7 @@ typedef enum {
 	VM_OPA_FLAG,       /* one of words: flags |= bits[index] */
 	VM_OPA_ANON_FD,    /* anon (flags |= VM_MAP_ANON) or fd=FD */
 	VM_OPA_FRAME,      /* FRAME, a frame number: count */
+	VM_OPA_ADJ,        /* an integer from -1000 to 1000: arg (as int32_t) */
 } vm_opa_type_t;
 
 typedef struct {
@@ -81,7 +82,8 @@ typedef struct {
 	/* The .vmtb fields after the tag (and the PID of an event), in order:
 	 *   a acc   A addr   L len   C count   S seed   T stride   O off (only
 	 *   when not anon)   N ns   F fd (fd+1)   K child   P prot   G flags
-	 *   R arg   n name   v value   E expect (pid+1, file, checks) */
+	 *   R arg   J arg as a zigzag varint of an oom_score_adj (-1000 to
+	 *   1000)   n name   v value   E expect (pid+1, file, checks) */
 	const char *codec;
 } vm_op_t;
 

@@ -65,6 +65,9 @@ typedef enum {
 	 * `clone CHILD` makes a thread, `pin CPU` sets a task's affinity */
 	VM_REC_CLONE,     /* child */
 	VM_REC_PIN,       /* count = the CPU */
+	/* an event, after `pin` so that .vmtb tags stay: `oom_score_adj
+	 * ADJ`, the process's /proc/PID/oom_score_adj (models/oom.h) */
+	VM_REC_OOM_ADJ,   /* arg = the adjustment, -1000 to 1000, as an int32_t */
 	VM_REC_NR,
 	/* Made by the engine, never read or written, outside every table of
 	 * the trace formats: a turn of kswapd on the CPU (a step of its own,
@@ -100,7 +103,7 @@ typedef struct {
 	uint32_t child;     /* FORK, CLONE */
 	uint32_t prot;      /* VM_PROT_* */
 	uint32_t flags;     /* VM_MAP_*, VM_FILE_*, VM_OPEN_* */
-	uint32_t arg;       /* vm_madv_t, vm_msync_t, vm_sig_t */
+	uint32_t arg;       /* vm_madv_t, vm_msync_t, vm_sig_t; OOM_ADJ: int32_t */
 	const char *name;   /* FILE/OPEN/UNLINK name, NOTE text, SET key */
 	const char *value;  /* SET value */
 	int64_t expect_pid; /* EXPECT: pid=N, or -1 */

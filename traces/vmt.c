@@ -731,6 +731,33 @@ parse_expect(ctx_t *c)
 
 /* --- Every other op, from the table (traces/op.h) ------------------------ */
 
+/* An oom_score_adj: an optional sign and at most four decimal digits,
+ * from VM_OOM_SCORE_ADJ_MIN to _MAX (what the kernel's kstrtoint takes
+ * from /proc/PID/oom_score_adj, and no more). */
+static gboolean
+parse_adj(tok_t t, int32_t *out)
+{
+	size_t i = 0;
+	gboolean neg = FALSE;
+	int32_t v = 0;
+
+	if (t.n > 0 && (t.s[0] == '-' || t.s[0] == '+')) {
+		neg = t.s[0] == '-';
+		i = 1;
+	}
+	if (i == t.n || t.n - i > 4)
+		return FALSE;
+	for (; i < t.n; i++) {
+		if (!g_ascii_isdigit(t.s[i]))
+			return FALSE;
+		v = v * 10 + (t.s[i] - '0');
+	}
+	if (v > VM_OOM_SCORE_ADJ_MAX)
+		return FALSE;
+	*out = neg ? -v : v;
+	return TRUE;
+}
+
 /* Positional argument @a of an op. */
 static gboolean
 parse_arg(ctx_t *c, const vm_op_arg_t *a)
@@ -787,6 +814,17 @@ parse_arg(ctx_t *c, const vm_op_arg_t *a)
 		return TRUE;
 	case VM_OPA_FRAME:
 		return need_number(c, a->label, &rec->count);
+	case VM_OPA_ADJ: {
+		int32_t adj;
+
+		if (!need(c, a->label, &t))
+			return FALSE;
+		if (!parse_adj(t, &adj))
+			return err_at(c, t.s, "bad oom_score_adj " Q " (an integer "
+				      "from -1000 to 1000)", QA(t));
+		rec->arg = (uint32_t)adj;
+		return TRUE;
+	}
 	case VM_OPA_ANON_FD:
 		if (!need(c, a->label, &t))
 			return FALSE;
@@ -2083,6 +2121,9 @@ format_arg(const vm_record_t *rec, const vm_op_arg_t *a, GString *out)
 	}
 	case VM_OPA_FRAME:
 		g_string_append_printf(out, " %" G_GUINT64_FORMAT, rec->count);
+		break;
+	case VM_OPA_ADJ:
+		g_string_append_printf(out, " %d", (int)(int32_t)rec->arg);
 		break;
 	case VM_OPA_ANON_FD:
 		if (rec->flags & VM_MAP_ANON)

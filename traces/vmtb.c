@@ -128,6 +128,7 @@ encode(const vm_record_t *rec, vm_vmtb_state_t *st, uint8_t *o)
 		case 'P': o = put_varint(o, rec->prot); break;
 		case 'G': o = put_varint(o, rec->flags); break;
 		case 'R': o = put_varint(o, rec->arg); break;
+		case 'J': o = put_varint(o, zigzag((int64_t)(int32_t)rec->arg)); break;
 		case 'n': o = put_str(o, lim, rec->name); break;
 		case 'v': o = put_str(o, lim, rec->value); break;
 		case 'E':
@@ -587,6 +588,14 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 				c.bad = "bad keyword";
 			rec->arg = (uint32_t)v;
 			break;
+		case 'J': {
+			int64_t adj = vm_vmtb_unzigzag(get_varint(&c));
+
+			if (adj < VM_OOM_SCORE_ADJ_MIN || adj > VM_OOM_SCORE_ADJ_MAX)
+				c.bad = "bad oom_score_adj";
+			rec->arg = (uint32_t)(int32_t)adj;
+			break;
+		}
 		case 'n':
 			rec->name = get_str(&c, store, &used,
 					    kind == VM_REC_NOTE ? 'n' :
