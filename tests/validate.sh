@@ -252,12 +252,13 @@ else
 	not_ok "vmscope profiles host prints the host profile" "$(cat "$T/host.ini" "$T/host.err")"
 fi
 
-# The pressure probes (memory cgroups) in make check: the two quick ones
-# whose rows repeat exactly (the OOM kills).  The others take longer and
+# The pressure probes (memory cgroups) in make check: the three quick ones
+# whose rows repeat exactly (the OOM kills; the one with oom_score_adj has
+# a row within a tolerance too).  The others take longer and
 # have spread rows: `make validate-pressure` runs them all.  As root on a
 # host with a writable memory controller they run and leave no cgroup and
 # no process behind; elsewhere they are skipped with the reason.
-P=pressure-anon-oom,pressure-two-procs
+P=pressure-anon-oom,pressure-two-procs,pressure-oom-adj
 # In the background for its pid: the cgroups it makes are named after it
 # (vmscope-validate-PID-N), and its probes run in a directory under $T, so
 # that the check below looks only at what this run made, not at another
@@ -273,7 +274,7 @@ rows = [r for r in d["rows"] if r["workload"].startswith("pressure-")]
 skipped = [s for s in d["skipped"] if s["workload"].startswith("pressure-")]
 if skipped:
     bad = [s for s in skipped if not s["reason"]]
-    print("SKIPPED" if len(skipped) == 2 and not bad and not rows else "bad skips %r" % skipped)
+    print("SKIPPED" if len(skipped) == 3 and not bad and not rows else "bad skips %r" % skipped)
 else:
     off = ["%s %s" % (r["workload"], r["metric"]) for r in rows
            if r["tolerance"] == "exact" and r["verdict"] != "ok"]
@@ -282,7 +283,7 @@ else:
     c = d["host"]["costs_ns"]
     if not (c.get("reclaim", 0) > 0 and c.get("page_cache_add", 0) > 0):
         off.append("costs not measured: %r" % c)
-    print("OK" if len(rows) == 5 and not off else "rows %d, off: %s" % (len(rows), off))
+    print("OK" if len(rows) == 8 and not off else "rows %d, off: %s" % (len(rows), off))
 PY
 )
 if [ "$rc" = 0 ] && [ "$check" = OK ]; then

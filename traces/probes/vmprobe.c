@@ -1801,9 +1801,29 @@ static void w_pressure_oom(void)
 #define PA (20 * MIB)
 #define PB (24 * MIB)
 
-/* Two processes: A holds 20 MiB, then B writes 24 MiB; at the limit the OOM
- * killer takes the bigger, A, and B finishes. */
-static void w_pressure_two(void)
+/* Write @adj to /proc/self/oom_score_adj, which a child forked after
+ * inherits.  Raising it, and lowering it back to 0, needs no privilege;
+ * lowering it below takes CAP_SYS_RESOURCE, which a container's root may
+ * lack. */
+static void set_oom_score_adj(int adj)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	char buf[16];
+	int n = snprintf(buf, sizeof buf, "%d", adj);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		skip("cannot set oom_score_adj to %d: %s", adj, strerror(errno));
+	close(fd);
+}
+
+/*
+ * Two processes: A writes 20 MiB and holds it, then B writes 24 MiB, with
+ * oom_score_adj @adj (set in the probe around the fork of B, which
+ * inherits it), in the 32 MiB cgroup without swap.  At the limit the OOM
+ * killer takes A, the bigger, when @adj is 0, and B finishes; at 500 B
+ * counts 500 x (8192 / 1000) = 4000 points more, about 7,000 against A's
+ * 5,130, and B goes.
+ */
+static void pressure_two(int adj)
 {
 	pressure_check();
 	volatile long *done = shared_counters();
@@ -1816,7 +1836,11 @@ static void w_pressure_two(void)
 	char c;
 	if (read(ack[0], &c, 1) != 1)
 		die("process A failed before holding its memory");
+	if (adj)
+		set_oom_score_adj(adj);
 	pid_t b = anon_child(PB, &done[1], -1);
+	if (adj)
+		set_oom_score_adj(0);
 	int sa, sb;
 	if (waitpid(b, &sb, 0) != b)
 		die("waitpid: %s", strerror(errno));
@@ -1830,18 +1854,44 @@ static void w_pressure_two(void)
 	       : b_oom ? "B_(the_one_allocating)" : "none");
 	row("oom_kills", c1.oom_kill - c0.oom_kill, "oom_kills", "exact");
 	row("a_pages", done[0], "pid=2:minflt", "exact");
-	/* B writes every page only if the killer took A, not B */
-	row("b_pages", done[1], "pid=3:minflt", "exact");
-	pressure_header("process A writes 20 MiB of anonymous memory and holds it, "
-			"then process B writes 24 MiB, in a 32 MiB memory cgroup "
-			"without swap");
+	if (!adj) {
+		/* B writes every page only if the killer took A, not B */
+		row("b_pages", done[1], "pid=3:minflt", "exact");
+		pressure_header("process A writes 20 MiB of anonymous memory and holds it, "
+				"then process B writes 24 MiB, in a 32 MiB memory cgroup "
+				"without swap");
+	} else {
+		/* B's pages when it was killed: what the cgroup held beside
+		 * A.  Each real child charges about 28 pages there that the
+		 * replay's does not (its kernel stack and slab, the probe's
+		 * pages its first writes copy: pressure-anon-oom's
+		 * pages_at_kill is 28 over for one child), 57 for these two */
+		row("b_pages", done[1], "pid=3:minflt", "abs:100");
+		pressure_header("process A writes 20 MiB of anonymous memory and holds it, "
+				"then process B writes 24 MiB with oom_score_adj 500, in a "
+				"32 MiB memory cgroup without swap");
+	}
 	pressure_enter();
 	tr("1 fork 2");
 	tr("2 mmap 0x%lx 20M rw private anon", TRACE_BASE);
 	tr("2 seq w 0x%lx 20M", TRACE_BASE);
+	if (adj)
+		tr("1 oom_score_adj %d", adj);
 	tr("1 fork 3");
+	if (adj)
+		tr("1 oom_score_adj 0");
 	tr("3 mmap 0x%lx 24M rw private anon", TRACE_BASE + 64 * MIB);
 	tr("3 seq w 0x%lx 24M", TRACE_BASE + 64 * MIB);
+}
+
+static void w_pressure_two(void)
+{
+	pressure_two(0);
+}
+
+static void w_pressure_oom_adj(void)
+{
+	pressure_two(500);
 }
 
 #define PDIRTY (64 * MIB)
@@ -1928,6 +1978,7 @@ static const struct {
 	{ "pressure-scan", w_pressure_scan },
 	{ "pressure-anon-oom", w_pressure_oom },
 	{ "pressure-two-procs", w_pressure_two },
+	{ "pressure-oom-adj", w_pressure_oom_adj },
 	{ "pressure-dirty-writer", w_pressure_dirty },
 };
 
