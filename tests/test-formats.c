@@ -1056,6 +1056,39 @@ START_TEST(lackey_good)
 }
 END_TEST
 
+/* Files the kernel makes up at each read (procfs, sysfs) are not traced:
+ * their opens, reads and closes are dropped and no `file` header names
+ * them, also for a /proc/PID that is gone by the conversion; a regular
+ * file beside them is kept. */
+START_TEST(lackey_pseudo_files)
+{
+	static const char log[] =
+		"==123== Lackey, an example Valgrind tool\n"
+		"SYSCALL[123,1](257) sys_openat ( 4294967196, 0x1(/proc/self/status), 0 ) --> [async] ... \n"
+		"SYSCALL[123,1](257) ... [async] --> Success(0x3) \n"
+		"SYSCALL[123,1](0) sys_read ( 3, 0x10c0c0, 4096 )[sync] --> Success(0x592) \n"
+		"SYSCALL[123,1](3) sys_close ( 3 )[sync] --> Success(0x0) \n"
+		"SYSCALL[123,1](2) sys_open ( 0x1(/proc/4294967294/status), 0 ) --> Success(0x3) \n"
+		"SYSCALL[123,1](0) sys_read ( 3, 0x10c0c0, 4096 )[sync] --> Success(0x10) \n"
+		"SYSCALL[123,1](3) sys_close ( 3 )[sync] --> Success(0x0) \n"
+		"SYSCALL[123,1](2) sys_open ( 0x1(/sys/devices/system/cpu/online), 0 ) --> Success(0x3) \n"
+		"SYSCALL[123,1](0) sys_read ( 3, 0x10c0c0, 4096 )[sync] --> Success(0x4) \n"
+		"SYSCALL[123,1](3) sys_close ( 3 )[sync] --> Success(0x0) \n"
+		"SYSCALL[123,1](2) sys_open ( 0x1(/nonexistent-vmscope/f), 66 ) --> Success(0x3) \n"
+		"SYSCALL[123,1](3) sys_close ( 3 )[sync] --> Success(0x0) \n"
+		"SYSCALL[123,1](231) exit_group( 0 ) --> [pre-success] Success(0x0) \n";
+	vm_lackey_opts_t o = { .no_instr = FALSE };
+	GError *error = NULL;
+	char *got = import(log, &o, NULL, &error);
+
+	ck_assert_msg(got != NULL, "%s", error ? error->message : "");
+	ck_assert_str_eq(got, "vmt 1\n"
+			 "1 open /nonexistent-vmscope/f fd=3 create\n"
+			 "1 close 3\n");
+	g_free(got);
+}
+END_TEST
+
 /* Threads (record runs Valgrind with --trace-sched=yes): a clone with
  * CLONE_THREAD (0x10000 in the flags Valgrind prints in hex) becomes
  * `clone`, the new thread gets the lowest free Valgrind thread id, each
@@ -1197,6 +1230,7 @@ formats_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lackey");
 	tcase_add_test(tc, lackey_good);
+	tcase_add_test(tc, lackey_pseudo_files);
 	tcase_add_test(tc, lackey_threads);
 	tcase_add_test(tc, lackey_bad);
 	tcase_add_test(tc, lackey_cancel);

@@ -30,7 +30,9 @@
  *    opened in the trace: `fd=`, `off=`), munmap, mprotect, madvise (normal,
  *    random, sequential, willneed, dontneed; others dropped), msync, brk
  *    (growing the heap maps `rw private anon` pages, shrinking unmaps),
- *    open/openat/creat of regular files (not directories or devices),
+ *    open/openat/creat of regular files (not directories or devices, nor
+ *    the files of /proc, /sys and the other file systems whose contents
+ *    the kernel makes up at each read: pseudo_fs),
  *    close, read/write/pread64/pwrite64 (offsets followed through lseek),
  *    fsync/fdatasync, ftruncate, unlink/unlinkat, clone/fork/vfork (`fork`,
  *    or `clone` for a thread, see below),
@@ -74,6 +76,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 #include "traces/lackey.h"
 #include "traces/error.h"
@@ -748,6 +752,43 @@ fd_get(proc_t *ps, uint64_t fd)
 static gboolean run_process(conv_t *c, proc_t *ps, uint64_t real_pid,
 			    GError **error);
 
+/*
+ * Whether @path lies on a file system whose files the kernel makes up at
+ * each read (procfs, sysfs, cgroupfs, ...): reading them reaches neither
+ * the page cache nor a disk, so a trace that read them as files would
+ * wait for the disk where the program did not (glibc's sysconf reads
+ * /sys/devices/system/cpu/online).  A path that is gone by now (the
+ * recorded process's /proc/PID) is judged by its nearest ancestor that
+ * is there.
+ */
+static gboolean
+pseudo_fs(const char *path)
+{
+	static const unsigned long magic[] = {
+		PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC,
+		SECURITYFS_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC,
+		DEVPTS_SUPER_MAGIC, BPF_FS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC,
+	};
+	struct statfs fs;
+	char *p = g_strdup(path);
+	int rc;
+
+	while ((rc = statfs(p, &fs)) != 0 && strcmp(p, "/") != 0 &&
+	       strcmp(p, ".") != 0) {
+		char *up = g_path_get_dirname(p);
+
+		g_free(p);
+		p = up;
+	}
+	g_free(p);
+	if (rc != 0)
+		return FALSE;
+	for (size_t i = 0; i < G_N_ELEMENTS(magic); i++)
+		if ((unsigned long)fs.f_type == magic[i])
+			return TRUE;
+	return FALSE;
+}
+
 static gboolean
 do_open(conv_t *c, proc_t *ps, const sc_t *sc, uint64_t flags, GError **error)
 {
@@ -761,6 +802,8 @@ do_open(conv_t *c, proc_t *ps, const sc_t *sc, uint64_t flags, GError **error)
 	exists = stat(sc->str, &st) == 0;
 	if (exists && !S_ISREG(st.st_mode))
 		return TRUE;            /* a directory, a device, ... */
+	if (pseudo_fs(sc->str))
+		return TRUE;            /* /proc/self/status, /sys/... */
 	if (fd_get(ps, sc->ret) != NULL) {
 		/* We missed its closing (dup2 over it): close it first. */
 		rec_reset(c, VM_REC_CLOSE, ps->tpid);
@@ -1370,7 +1413,8 @@ put_headers(conv_t *c, GError **error)
 		char *name;
 		gboolean ok;
 
-		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    pseudo_fs(path))
 			continue;
 		name = trace_name(path);
 		if (g_hash_table_contains(c->names, name)) {
