@@ -9,7 +9,11 @@
  * /proc/PID/maps would.  Lookups are a binary search with a one-entry hint,
  * because consecutive faults nearly always hit the same VMA.
  *
- * Left out: guard gaps, stack growth, brk, mremap, VMA locking.
+ * mremap moves page-table entries, as Linux's move_page_tables, but only
+ * of pages no other process can reach (the reverse map here keys an
+ * anonymous page by its address: vm_mm_mremap).
+ *
+ * Left out: guard gaps, stack growth, brk, VMA locking.
  */
 #include "models/memcg.h"
 #include <string.h>
@@ -472,4 +476,195 @@ vm_mapf_rc_t vm_mm_map_frame(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	res->pfn = pfn;
 	res->pages = 1;
 	return VM_MAPF_OK;
+}
+
+/* ---- mremap (mm/mremap.c) ------------------------------------------------ */
+
+typedef struct {
+	vm_machine_t *m;
+	uint64_t *huge;        /* PMD leaves found (their vpns) */
+	unsigned nr_huge, cap_huge;
+	gboolean shared;       /* a page another process can reach */
+} mremap_scan_t;
+
+static void scan_huge(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	mremap_scan_t *s = vctx;
+	(void)slot;
+	if (s->nr_huge == s->cap_huge) {
+		s->cap_huge = s->cap_huge ? s->cap_huge * 2 : 8;
+		s->huge = g_renew(uint64_t, s->huge, s->cap_huge);
+	}
+	s->huge[s->nr_huge++] = vpn;
+}
+
+/*
+ * Whether the entry @pte reaches a page another process can reach too:
+ * an anonymous page mapped more than once, or in the swap cache for a
+ * slot some PTE still names; a swap entry named more than once, or whose
+ * cached page someone maps.  The model finds the mappers of an anonymous
+ * page at its own virtual page in every process (swap.c, try_to_unmap),
+ * where Linux's rmap goes through the anon_vma and the page offset that
+ * a move keeps: so such a page cannot move alone.
+ */
+static gboolean reaches_shared(const vm_machine_t *m, uint64_t pte)
+{
+	uint64_t x = VM_PTE_PFN(pte);
+	if (pte & VM_PTE_SWAP) {
+		uint32_t cached = m->swap_cache[x];
+		return m->swap_map[x] > 1 ||
+		       (cached != VM_NIL && m->frames.f[cached].mapcount > 0);
+	}
+	if (!(pte & VM_PTE_P) || x == VM_PFN_ZERO ||
+	    m->frames.f[x].kind != VM_FRAME_ANON)
+		return FALSE;
+	uint32_t slot = m->frame_slot[x];
+	return m->frames.f[x].mapcount > 1 ||
+	       (slot != VM_NIL && m->swap_map[slot] > 0);
+}
+
+static void scan_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	mremap_scan_t *s = vctx;
+	(void)vpn;
+	if (reaches_shared(s->m, *slot))
+		s->shared = TRUE;
+}
+
+/* Move the entry of page @from of @p to page @to, whose slot is @dst
+ * (empty): move_ptes.  An anonymous page (and a swap entry's cached page)
+ * takes its new address as its index, the key of its reverse map. */
+static void move_pte(vm_machine_t *m, vm_proc_t *p, uint64_t from,
+		     uint64_t *src, uint64_t to, uint64_t *dst)
+{
+	uint64_t pte = *src, x = VM_PTE_PFN(pte);
+	if (pte & VM_PTE_SWAP) {
+		uint32_t cached = m->swap_cache[x];
+		if (cached != VM_NIL)
+			m->frames.f[cached].index = to;
+	} else if (x != VM_PFN_ZERO && m->frames.f[x].kind == VM_FRAME_ANON) {
+		m->frames.f[x].index = to;
+	}
+	vm_pt_leaf_set(&m->pt, p->root, from, src, 0);
+	vm_pt_leaf_set(&m->pt, p->root, to, dst, pte);
+}
+
+/* move_page_tables: the entries of [@from, +@n) of @p to [@to, +@n), the
+ * tables they need allocated; *@moved counts the entries.  FALSE when a
+ * table's frame could not be had, or the OOM killer took @p meanwhile:
+ * what had moved is moved back (Linux's move_vma does the same), unless
+ * @p is gone. */
+static gboolean move_page_tables(vm_machine_t *m, vm_proc_t *p, uint64_t from,
+				 uint64_t to, uint64_t n, uint64_t *moved)
+{
+	uint64_t i;
+	for (i = 0; i < n; i++) {
+		uint64_t *src = vm_pt_lookup(&m->pt, p->root, from + i);
+		if (!src || !*src)
+			continue;
+		unsigned nr_new = 0;
+		uint64_t *dst = vm_pt_ensure(&m->pt, p->root, to + i, p->pid, &nr_new);
+		vm_proc_count_tables(m, p, nr_new);
+		if (p->state != VM_PROC_RUNNING)
+			return FALSE;   /* killed: its tables are gone */
+		if (!dst)
+			break;
+		/* looked up again: the allocation may have reclaimed the page
+		 * (a swap entry now) or dropped it, or made the table anew */
+		src = vm_pt_lookup(&m->pt, p->root, from + i);
+		if (!src || !*src)
+			continue;
+		move_pte(m, p, from + i, src, to + i, dst);
+		++*moved;
+	}
+	if (i == n)
+		return TRUE;
+	/* back, into tables that are all there still */
+	for (uint64_t k = 0; k < i; k++) {
+		uint64_t *src = vm_pt_lookup(&m->pt, p->root, to + k);
+		if (src && *src)
+			move_pte(m, p, to + k, src, from + k,
+				 vm_pt_lookup(&m->pt, p->root, from + k));
+	}
+	*moved = 0;
+	return FALSE;
+}
+
+vm_mremap_rc_t vm_mm_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+			    uint64_t old_n, uint64_t new_n, uint64_t to,
+			    uint64_t *moved)
+{
+	*moved = 0;
+	if (to == start) {
+		if (new_n <= old_n) {
+			/* shrinking: the tail goes, whatever it holds */
+			if (new_n < old_n)
+				vm_mm_munmap(m, p, start + new_n, old_n - new_n);
+			return VM_MREMAP_OK;
+		}
+		/* growing in place (vma_expandable): the range must end its
+		 * mapping, and nothing be mapped after it */
+		vm_vma_t *v = vm_mm_find_vma(p, start);
+		if (!v || start + old_n > v->end)
+			return VM_MREMAP_EFAULT;
+		uint32_t i = (uint32_t)(v - p->vma);
+		if (start + old_n != v->end ||
+		    start + new_n > m->pt.vpn_limit ||
+		    (i + 1 < p->nr_vma && p->vma[i + 1].start < start + new_n))
+			return VM_MREMAP_ENOMEM;
+		v->end = start + new_n;
+		merge_around(p, i, i + 1);
+		return VM_MREMAP_OK;
+	}
+	/* mremap_to: the destination is unmapped first, then the tail the
+	 * move leaves behind, then the rest must lie in one mapping */
+	vm_mm_munmap(m, p, to, new_n);
+	if (old_n > new_n) {
+		vm_mm_munmap(m, p, start + new_n, old_n - new_n);
+		old_n = new_n;
+	}
+	vm_vma_t *v = vm_mm_find_vma(p, start);
+	if (!v || start + old_n > v->end)
+		return VM_MREMAP_EFAULT;
+	/* a huge page in the range is split into PTEs first (Linux moves
+	 * its PMD whole when both ends are 2 MiB aligned: move_huge_pmd) */
+	mremap_scan_t s = { .m = m };
+	if (G_UNLIKELY(m->thp_seen)) {
+		vm_pt_for_each_huge(&m->pt, p->root, start, start + old_n, NULL,
+				    scan_huge, &s);
+		for (unsigned k = 0; k < s.nr_huge; k++) {
+			uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, p->root, s.huge[k]);
+			if (pmd && (*pmd & VM_PTE_HUGE))
+				vm_huge_split_pmd(m, p, s.huge[k], pmd);
+		}
+		g_free(s.huge);
+	}
+	vm_pt_for_each(&m->pt, p->root, start, start + old_n, scan_leaf, &s);
+	if (s.shared)
+		return VM_MREMAP_SHARED;
+	/* copy_vma: the mapping at its new place (a file's at the same
+	 * offset), then its entries, then the old range unmapped */
+	uint32_t first, last;
+	carve(p, start, start + old_n, &first, &last);
+	vm_vma_t nv = p->vma[first];
+	nv.start = to;
+	nv.end = to + new_n;
+	if (nv.ra_vpn >= start && nv.ra_vpn < start + old_n)
+		nv.ra_vpn = nv.ra_vpn - start + to;
+	uint32_t at = first_above(p, to);
+	vma_insert_at(p, at, &nv);
+	if (!move_page_tables(m, p, start, to, old_n, moved)) {
+		if (p->state != VM_PROC_RUNNING)
+			return VM_MREMAP_OK;   /* killed: nothing left to do */
+		/* the new mapping goes again; the old keeps its pages */
+		vma_remove_range(p, first_above(p, to), 1);
+		merge_around(p, first_above(p, start), first_above(p, start) + 1);
+		return VM_MREMAP_NO_TABLE;
+	}
+	if (*moved)
+		vm_mmu_tlb_invalidate(m, p, start, old_n);
+	vm_mm_munmap(m, p, start, old_n);
+	at = first_above(p, to);
+	merge_around(p, at, at + 1);
+	return VM_MREMAP_OK;
 }

@@ -54,6 +54,29 @@ uint64_t vm_mm_msync(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 void vm_mm_zap_pte(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 		   uint64_t *slot);
 
+/* What vm_mm_mremap did (docs/format.md, mremap). */
+typedef enum {
+	VM_MREMAP_OK,
+	VM_MREMAP_EFAULT,    /* the range does not lie in one mapping */
+	VM_MREMAP_ENOMEM,    /* cannot grow in place: the range does not end
+			      * its mapping, or what follows is mapped */
+	VM_MREMAP_SHARED,    /* a page to move is one another process can
+			      * reach (after fork): not modelled */
+	VM_MREMAP_NO_TABLE,  /* no frame for a page-table page: nothing moved */
+} vm_mremap_rc_t;
+
+/*
+ * mremap of [@start, +@old_n) of @p to @new_n pages at @to (@to ==
+ * @start: in place).  Shrinking unmaps the tail; growing in place extends
+ * the mapping when the range ends it and nothing follows; a move unmaps
+ * the destination, moves the page-table entries (no page is copied or
+ * faulted: move_page_tables) and unmaps the old range.  *@moved: the
+ * entries moved.
+ */
+vm_mremap_rc_t vm_mm_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+			    uint64_t old_n, uint64_t new_n, uint64_t to,
+			    uint64_t *moved);
+
 /* What vm_mm_map_frame did. */
 typedef enum {
 	VM_MAPF_OK,

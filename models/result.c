@@ -53,6 +53,8 @@ static const char *const why_names[VM_WHY_NR] = {
 	[VM_WHY_THP_NEW] = "thp_new",
 	[VM_WHY_THP_ZERO] = "thp_zero",
 	[VM_WHY_THROTTLED_MEMCG] = "throttled_memcg",
+	[VM_WHY_EFAULT] = "efault",
+	[VM_WHY_ENOMEM] = "enomem",
 };
 
 const char *vm_result_why_name(vm_why_t w)

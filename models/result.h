@@ -56,6 +56,10 @@ typedef enum {
 	VM_WHY_THROTTLED_MEMCG, /* write(): its cgroup's dirty pages above
 				 * dirty_ratio of what the cgroup could hold
 				 * (cgroup v2's memcg domain): it waits */
+	VM_WHY_EFAULT,          /* mremap(): the range is not in one mapping:
+				 * the call fails, nothing changes */
+	VM_WHY_ENOMEM,          /* mremap(): cannot grow in place, or no frame
+				 * for a page-table page: it fails */
 	VM_WHY_NR
 } vm_why_t;
 

@@ -97,6 +97,25 @@ void vm_syscall_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 	leave(m, res);
 }
 
+vm_mremap_rc_t vm_syscall_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+				 uint64_t old_len, uint64_t new_len, uint64_t to,
+				 vm_result_t *res)
+{
+	unsigned sh = m->page_shift;
+	uint64_t ps = m->cfg.page_size, moved = 0;
+	enter(m, p, res);
+	/* the lengths are rounded up to pages, as Linux's PAGE_ALIGN */
+	vm_mremap_rc_t rc = vm_mm_mremap(m, p, addr >> sh,
+					 old_len / ps + (old_len % ps != 0),
+					 new_len / ps + (new_len % ps != 0),
+					 to >> sh, &moved);
+	/* each entry moved is a PTE written, as a fault-around maps one */
+	res->cost += moved * m->cfg.cost_map_pte;
+	res->pages = moved;
+	leave(m, res);
+	return rc;
+}
+
 void vm_syscall_mprotect(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 			 uint64_t len, uint32_t prot, vm_result_t *res)
 {

@@ -68,6 +68,12 @@ void vm_syscall_exit(vm_machine_t *m, vm_proc_t *p, vm_result_t *res);
 /* sigaction(): a SIGSEGV or SIGBUS is counted and the access skipped. */
 void vm_syscall_catch(vm_machine_t *m, vm_proc_t *p, vm_sig_t sig,
 		      vm_result_t *res);
+/* mremap(): [@addr, +@old_len) of @p becomes @new_len bytes at @to (@to ==
+ * @addr: in place), vm_mm_mremap; cost.map_pte per entry moved, their
+ * number in res->pages. */
+vm_mremap_rc_t vm_syscall_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
+				 uint64_t old_len, uint64_t new_len, uint64_t to,
+				 vm_result_t *res);
 /* A write of @adj to /proc/PID/oom_score_adj (-1000 to 1000): the
  * process's, which its threads share and its children inherit. */
 void vm_syscall_oom_score_adj(vm_machine_t *m, vm_proc_t *p, int adj,

@@ -120,6 +120,10 @@ enum {                     /* cgroup flags: which options were given */
 };
 typedef enum { VM_SIG_SIGBUS, VM_SIG_SIGSEGV } vm_sig_t;
 
+enum {                     /* mremap flags */
+	VM_MREMAP_TO = 1,      /* to=ADDR: moved there (else in place) */
+};
+
 /* /proc/PID/oom_score_adj's range (OOM_SCORE_ADJ_MIN, _MAX): the lowest
  * makes a process one the OOM killer never chooses. */
 #define VM_OOM_SCORE_ADJ_MIN (-1000)

@@ -14,6 +14,7 @@
 #include "sim/narrate.h"
 #include "sim/oracle.h"
 #include "traces/error.h"
+#include "traces/units.h"
 #include "models/proc.h"
 #include "models/fs.h"
 #include "models/syscall.h"
@@ -588,6 +589,104 @@ static void narrate_catch(GString *out, vm_engine_t *e, const vm_step_t *st)
 			       st->rec->arg == VM_SIG_SIGSEGV ? "SIGSEGV" : "SIGBUS");
 }
 
+static gboolean check_mremap(vm_tracecheck_t *c, const vm_record_t *rec,
+			     GHashTable *fds, GError **error)
+{
+	(void)fds;
+	const vm_config_t *cfg = vm_tracecheck_config(c);
+	if (rec->len == 0)
+		return vm_tracecheck_fail(c, rec, 3, error, "OLD_LEN 0 (mremap's "
+					  "duplicate of a shared mapping) is not "
+					  "modelled");
+	if (!vm_tracecheck_range(c, rec, FALSE, error))
+		return FALSE;
+	/* the new range: at to= (aligned, apart from the old range, as
+	 * Linux's mremap_to wants it), or from the same address */
+	vm_record_t to = *rec;
+	to.len = rec->count;
+	unsigned tok = 4;
+	if (rec->flags & VM_MREMAP_TO) {
+		to.addr = rec->stride;
+		tok = 5;
+		uint64_t old_end = rec->addr + rec->len, new_end = to.addr + to.len;
+		if (to.addr < old_end && rec->addr < new_end)
+			return vm_tracecheck_fail(c, rec, tok, error, "to=0x%" G_GINT64_MODIFIER
+						  "x+%" G_GUINT64_FORMAT " overlaps the range it "
+						  "moves (Linux refuses it: EINVAL)",
+						  to.addr, to.len);
+	}
+	if (to.addr % cfg->page_size || !vm_tracecheck_range(c, &to, FALSE, NULL))
+		return vm_tracecheck_fail(c, rec, tok, error, "new range 0x%"
+					  G_GINT64_MODIFIER "x+%" G_GUINT64_FORMAT " is not "
+					  "page-aligned or lies outside the %u-level address "
+					  "space", to.addr, to.len, cfg->mmu_levels);
+	/* Belady's oracle names an anonymous page by its address */
+	if (strcmp(cfg->reclaim_policy, "opt") == 0)
+		return vm_tracecheck_fail(c, rec, 1, error, "reclaim.policy=opt does "
+					  "not follow mremap: its oracle names anonymous "
+					  "pages by their address (docs/format.md)");
+	return TRUE;
+}
+
+static gboolean exec_mremap(vm_engine_t *e, task_t *t, const vm_record_t *r,
+			    vm_result_t *res, GError **error)
+{
+	uint64_t to = r->flags & VM_MREMAP_TO ? r->stride : r->addr;
+	vm_mremap_rc_t rc = vm_syscall_mremap(e->m, t->p, r->addr, r->len, r->count,
+					      to, res);
+	if (rc == VM_MREMAP_SHARED) {
+		g_set_error(error, VM_ERROR, VM_ERROR_UNSUPPORTED,
+			    "%s:%" G_GUINT64_FORMAT ": mremap of pid %u moves a page "
+			    "another process shares (after fork): not modelled "
+			    "(docs/format.md, mremap)", e->name, r->line,
+			    r->pid);
+		return FALSE;
+	}
+	if (rc == VM_MREMAP_EFAULT)
+		res->why = VM_WHY_EFAULT;
+	else if (rc != VM_MREMAP_OK)
+		res->why = VM_WHY_ENOMEM;
+	return TRUE;
+}
+
+static void narrate_mremap(GString *out, vm_engine_t *e, const vm_step_t *st)
+{
+	const vm_record_t *r = st->rec;
+	(void)e;
+	if (st->last.why == VM_WHY_EFAULT) {
+		g_string_append(out, "mremap fails (EFAULT): the range does not lie "
+				"in one mapping; nothing changes");
+		return;
+	}
+	if (st->last.why == VM_WHY_ENOMEM) {
+		g_string_append(out, r->flags & VM_MREMAP_TO ?
+				"mremap fails (ENOMEM): no frame for a page table; "
+				"nothing moves" :
+				"mremap fails (ENOMEM): it cannot grow in place (the "
+				"range does not end its mapping, or what follows is "
+				"mapped); nothing changes");
+		return;
+	}
+	if (!(r->flags & VM_MREMAP_TO)) {
+		char *sz = vm_format_size(r->count);
+		g_string_append_printf(out, "the mapping %s in place to %s",
+				       r->count < r->len ? "shrinks" :
+				       r->count > r->len ? "grows" : "stays", sz);
+		g_free(sz);
+		if (r->count < r->len)
+			g_string_append(out, "; the pages past the new end are unmapped");
+		else if (r->count > r->len)
+			g_string_append(out, "; the new pages are faulted in when touched");
+		return;
+	}
+	g_string_append_printf(out, "the mapping moves: %" G_GUINT64_FORMAT " page-table "
+			       "entr%s moved, no page copied or faulted (move_page_tables); "
+			       "the old range's TLB entries invalidated",
+			       st->last.pages, st->last.pages == 1 ? "y" : "ies");
+	if (r->count > r->len)
+		g_string_append(out, "; the pages it grew by are faulted in when touched");
+}
+
 static gboolean exec_oom_adj(vm_engine_t *e, task_t *t, const vm_record_t *r,
 			     vm_result_t *res, GError **error)
 {
@@ -782,4 +881,5 @@ const vm_sim_op_t vm_sim_ops[VM_REC_NR] = {
 	[VM_REC_CLONE] = OP(check_clone, clone),
 	[VM_REC_PIN] = OP(check_pin, pin),
 	[VM_REC_OOM_ADJ] = OP(NULL, oom_adj),
+	[VM_REC_MREMAP] = OP(check_mremap, mremap),
 };

@@ -72,6 +72,8 @@ static const char every_kind[] =
 	"2 catch sigsegv\n"
 	"2 oom_score_adj -1000\n"
 	"2 oom_score_adj 999\n"
+	"1 mremap 0x10000 4K 8K\n"
+	"1 mremap 0x10000 8K 4K to=0x7f000000\n"
 	"2 sleep 5ms\n"
 	"2 note hello   world, with blanks\n"
 	"2 exit\n"
@@ -157,7 +159,7 @@ START_TEST(every_kind_round_trip)
 		n++;
 	}
 	vm_vmt_close(r);
-	ck_assert_int_eq(n, 46);
+	ck_assert_int_eq(n, 48);
 	ck_assert_str_eq(norm, l1->str);
 	g_string_truncate(l1, 0);
 
@@ -1056,6 +1058,49 @@ START_TEST(lackey_good)
 }
 END_TEST
 
+/* mremap: in place (growing, shrinking) and moved (to= the result); an
+ * implicit chunk after a range that grows in place is unmapped first, as
+ * the kernel found those pages free; a duplicate (OLD_LEN 0) and an
+ * overlapping move are dropped. */
+START_TEST(lackey_mremap)
+{
+	static const char log[] =
+		"==123== Lackey, an example Valgrind tool\n"
+		"SYSCALL[123,1](9) sys_mmap ( 0x0, 8192, 3, 34, 4294967295, 0 ) --> [pre-success] Success(0x5000000) \n"
+		" S 05000010,4\n"
+		"SYSCALL[123,1](25) sys_mremap ( 0x5000000, 8192, 16384, 0x1, 0x0 ) --> [pre-success] Success(0x5000000) \n"
+		"SYSCALL[123,1](25) sys_mremap ( 0x5000000, 16384, 32768, 0x1, 0x0 ) --> [pre-success] Success(0x6000000) \n"
+		"SYSCALL[123,1](25) sys_mremap ( 0x6000000, 32768, 4000, 0x1, 0x0 ) --> [pre-success] Success(0x6000000) \n"
+		" S 06000010,4\n"
+		"SYSCALL[123,1](9) sys_mmap ( 0x0, 8192, 3, 34, 4294967295, 0 ) --> [pre-success] Success(0x7100000) \n"
+		" L 07103000,4\n"              /* implicit chunk 0x7102000..0x7110000 */
+		"SYSCALL[123,1](25) sys_mremap ( 0x7100000, 8192, 32768, 0x1, 0x0 ) --> [pre-success] Success(0x7100000) \n"
+		"SYSCALL[123,1](25) sys_mremap ( 0x7100000, 0, 8192, 0x1, 0x0 ) --> [pre-success] Success(0x7200000) \n"
+		"SYSCALL[123,1](25) sys_mremap ( 0x7100000, 8192, 8192, 0x3, 0x7101000 ) --> [pre-success] Success(0x7101000) \n"
+		"SYSCALL[123,1](231) exit_group( 0 ) --> [pre-success] Success(0x0) \n";
+	static const char want[] =
+		"vmt 1\n"
+		"1 mmap 0x5000000 8K rw private anon\n"
+		"1 w 0x5000010\n"
+		"1 mremap 0x5000000 8K 16K\n"
+		"1 mremap 0x5000000 16K 32K to=0x6000000\n"
+		"1 mremap 0x6000000 32K 4K\n"
+		"1 w 0x6000010\n"
+		"1 mmap 0x7100000 8K rw private anon\n"
+		"1 mmap 0x7102000 56K rwx private anon\n"
+		"1 r 0x7103000\n"
+		"1 munmap 0x7102000 24K\n"
+		"1 mremap 0x7100000 8K 32K\n";
+	vm_lackey_opts_t o = { .no_instr = FALSE };
+	GError *error = NULL;
+	char *got = import(log, &o, NULL, &error);
+
+	ck_assert_msg(got != NULL, "%s", error ? error->message : "");
+	ck_assert_str_eq(got, want);
+	g_free(got);
+}
+END_TEST
+
 /* Files the kernel makes up at each read (procfs, sysfs) are not traced:
  * their opens, reads and closes are dropped and no `file` header names
  * them, also for a /proc/PID that is gone by the conversion; a regular
@@ -1231,6 +1276,7 @@ formats_suite(void)
 	tc = tcase_create("lackey");
 	tcase_add_test(tc, lackey_good);
 	tcase_add_test(tc, lackey_pseudo_files);
+	tcase_add_test(tc, lackey_mremap);
 	tcase_add_test(tc, lackey_threads);
 	tcase_add_test(tc, lackey_bad);
 	tcase_add_test(tc, lackey_cancel);

@@ -34,7 +34,8 @@
  *    the files of /proc, /sys and the other file systems whose contents
  *    the kernel makes up at each read: pseudo_fs),
  *    close, read/write/pread64/pwrite64 (offsets followed through lseek),
- *    fsync/fdatasync, ftruncate, unlink/unlinkat, clone/fork/vfork (`fork`,
+ *    fsync/fdatasync, ftruncate, unlink/unlinkat, mremap (do_mremap),
+ *    clone/fork/vfork (`fork`,
  *    or `clone` for a thread, see below),
  *    execve (everything unmapped; the new program's log follows).  Failed
  *    calls are dropped.  dup and fcntl are not followed: reads through a
@@ -828,6 +829,46 @@ do_open(conv_t *c, proc_t *ps, const sc_t *sc, uint64_t flags, GError **error)
 	return put(c, error);
 }
 
+/*
+ * mremap of [@s, +@old) to @nw bytes at @ret (the call's result: @s when
+ * it stayed).  The old range is covered first, as mprotect's is (memory
+ * Valgrind mapped itself).  Growing in place, the kernel found the pages
+ * after it free: whatever the trace maps there (an implicit chunk) is
+ * unmapped first, so that the replay grows in place too.  A duplicate of
+ * a shared mapping (OLD_LEN 0) is dropped (not modelled).
+ */
+static gboolean
+do_mremap(conv_t *c, proc_t *ps, uint64_t s, uint64_t old, uint64_t nw,
+	  uint64_t ret, GError **error)
+{
+	guint i;
+
+	if (old == 0 || nw == 0 || s % LK_PAGE || ret % LK_PAGE ||
+	    !user_range(s, old) || !user_range(ret, nw) ||
+	    (ret != s && ret < s + old && s < ret + nw))
+		return TRUE;
+	if (!cover(c, ps, s, s + old, LK_PAGE, VM_PROT_R | VM_PROT_W, error))
+		return FALSE;
+	i = map_find(ps, s + old);
+	if (ret == s && nw > old && i < ps->maps->len &&
+	    g_array_index(ps->maps, ival_t, i).s < s + nw) {
+		map_remove(ps, s + old, s + nw);
+		if (!put_range(c, ps, VM_REC_MUNMAP, s + old, nw - old, error))
+			return FALSE;
+	}
+	rec_reset(c, VM_REC_MREMAP, ps->tpid);
+	c->rec.addr = s;
+	c->rec.len = old;
+	c->rec.count = nw;
+	if (ret != s) {
+		c->rec.flags = VM_MREMAP_TO;
+		c->rec.stride = ret;
+	}
+	map_remove(ps, s, s + old);
+	map_add(ps, ret, ret + nw);
+	return put(c, error);
+}
+
 static gboolean
 do_unmap_all(conv_t *c, proc_t *ps, GError **error)
 {
@@ -963,6 +1004,9 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 		c->rec.len = len;
 		return put(c, error);
 	}
+	if (strcmp(nm, "mremap") == 0 && sc->nargs >= 3)
+		return do_mremap(c, ps, a[0], page_up(a[1]), page_up(a[2]),
+				 sc->ret, error);
 	if (strcmp(nm, "brk") == 0) {
 		uint64_t old = page_up(ps->brk_cur), nw = page_up(sc->ret);
 

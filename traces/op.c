@@ -119,6 +119,11 @@ const vm_op_t vm_ops[VM_REC_NR] = {
 			 { A(FRAME, "CPU") }, .codec = "C" },
 	[VM_REC_OOM_ADJ] = { "oom_score_adj", VM_OP_EVENT, FALSE, 1, 0,
 			     { A(ADJ, "ADJ") }, .codec = "J" },
+	[VM_REC_MREMAP] = { "mremap", VM_OP_EVENT, FALSE, 3, 1,
+			    { ADDR, A(LEN, "OLD_LEN"), A(NEW_LEN, "NEW_LEN") },
+			    { { .type = VM_OPO_TO, .key = "to=", .label = "to=ADDR",
+				.bit = VM_MREMAP_TO } },
+			    .codec = "ALCGT" },
 	/* global events */
 	[VM_REC_CRASH] = { "crash", VM_OP_GLOBAL, FALSE, 0, 0, { { 0 } },
 			   .codec = "" },

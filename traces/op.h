@@ -32,6 +32,7 @@ typedef enum {
 	VM_OPA_ANON_FD,    /* anon (flags |= VM_MAP_ANON) or fd=FD */
 	VM_OPA_FRAME,      /* FRAME, a frame number: count */
 	VM_OPA_ADJ,        /* an integer from -1000 to 1000: arg (as int32_t) */
+	VM_OPA_NEW_LEN,    /* a SIZE, not 0: count (mremap's new length) */
 } vm_opa_type_t;
 
 typedef struct {
@@ -53,6 +54,7 @@ typedef enum {
 	VM_OPO_CG_MAX,     /* max=SIZE: len (cgroup create only) */
 	VM_OPO_CG_HIGH,    /* high=SIZE: seed, flags |= bit (cgroup create only) */
 	VM_OPO_CG_SWAP,    /* swap.max=SIZE: stride, flags |= bit (cgroup create only) */
+	VM_OPO_TO,         /* to=ADDR, a NUMBER: stride, flags |= bit */
 } vm_opo_type_t;
 
 typedef struct {

@@ -68,6 +68,10 @@ typedef enum {
 	/* an event, after `pin` so that .vmtb tags stay: `oom_score_adj
 	 * ADJ`, the process's /proc/PID/oom_score_adj (models/oom.h) */
 	VM_REC_OOM_ADJ,   /* arg = the adjustment, -1000 to 1000, as an int32_t */
+	/* an event, after `oom_score_adj` so that .vmtb tags stay: `mremap
+	 * ADDR OLD_LEN NEW_LEN [to=ADDR]` (models/mm.c) */
+	VM_REC_MREMAP,    /* addr, len = the old length, count = the new one,
+			   * stride = to= with flags VM_MREMAP_TO */
 	VM_REC_NR,
 	/* Made by the engine, never read or written, outside every table of
 	 * the trace formats: a turn of kswapd on the CPU (a step of its own,

@@ -814,6 +814,13 @@ parse_arg(ctx_t *c, const vm_op_arg_t *a)
 		return TRUE;
 	case VM_OPA_FRAME:
 		return need_number(c, a->label, &rec->count);
+	case VM_OPA_NEW_LEN:
+		if (!need(c, a->label, &t) || !check_size(c, t, &rec->count))
+			return FALSE;
+		if (rec->count == 0)
+			return err_at(c, t.s, "bad length " Q " (mremap's new length "
+				      "is not 0)", QA(t));
+		return TRUE;
 	case VM_OPA_ADJ: {
 		int32_t adj;
 
@@ -880,6 +887,11 @@ parse_opt(ctx_t *c, const vm_op_opt_t *o, tok_t t, tok_t v)
 		return check_size(c, v, o->type == VM_OPO_CG_MAX ? &rec->len
 				  : o->type == VM_OPO_CG_HIGH ? &rec->seed
 				  : &rec->stride);
+	case VM_OPO_TO:
+		if (!vm_parse_number_n(v.s, v.n, &rec->stride))
+			return err_at(c, v.s, "bad number " Q, QA(v));
+		rec->flags |= o->bit;
+		return TRUE;
 	}
 	g_assert_not_reached();
 	return FALSE;
@@ -2125,6 +2137,9 @@ format_arg(const vm_record_t *rec, const vm_op_arg_t *a, GString *out)
 	case VM_OPA_ADJ:
 		g_string_append_printf(out, " %d", (int)(int32_t)rec->arg);
 		break;
+	case VM_OPA_NEW_LEN:
+		append_size(out, " ", rec->count);
+		break;
 	case VM_OPA_ANON_FD:
 		if (rec->flags & VM_MAP_ANON)
 			g_string_append(out, " anon");
@@ -2176,6 +2191,12 @@ format_opt(const vm_record_t *rec, const vm_op_opt_t *o, GString *out)
 	case VM_OPO_CG_SWAP:
 		if (rec->flags & VM_CG_SWAP_MAX)
 			append_size(out, " swap.max=", rec->stride);
+		break;
+	case VM_OPO_TO:
+		if (rec->flags & VM_MREMAP_TO) {
+			g_string_append(out, " to=");
+			vm_append_hex(out, rec->stride);
+		}
 		break;
 	}
 }

@@ -578,7 +578,7 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 			break;
 		case 'G':
 			v = get_varint(&c);
-			if (v > 3)
+			if (v > (kind == VM_REC_MREMAP ? (uint64_t)VM_MREMAP_TO : 3u))
 				c.bad = "bad flags";
 			rec->flags = (uint32_t)v;
 			break;

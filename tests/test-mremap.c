@@ -1,0 +1,305 @@
+/*
+ * Tests of mremap (models/mm.c, vm_mm_mremap; docs/format.md), through
+ * small traces whose expect lines carry the counts, replayed with the
+ * invariant checker after every event (which also checks that every
+ * anonymous page sits at the address its reverse map looks for it: its
+ * frame's index).
+ *
+ * The machine: `default` at memory=1M (256 frames), no watermark, so that
+ * the pages can be counted by hand: free_pages = 256 - data pages - page-
+ * table pages (mmu.pt_frames: a 4-level walk's tables take frames).
+ */
+#include <check.h>
+#include <glib.h>
+#include <string.h>
+
+#include "sim/engine.h"
+#include "traces/error.h"
+#include "models/proc.h"
+#include "models/mm.h"
+#include "tests/testlib.h"
+
+#define MAX_STEPS 100000
+
+static const char *const sets[] = {
+	"memory=1M", "reclaim.watermark_min=0", "reclaim.kswapd=false", NULL,
+};
+
+/* Replay @text; every expect line passes, and @nexpect of them ran. */
+static void replay(const char *text, uint64_t nexpect)
+{
+	vt_replay_t r;
+	vt_replay_open(&r, "default", sets, text);
+	GError *err = NULL;
+	int rc = vt_replay_run(&r, MAX_STEPS, &err);
+	ck_assert_msg(rc == 0, "run: %s", err ? err->message : "?");
+	vt_replay_assert_expects(&r, nexpect);
+	vt_replay_free(&r);
+}
+
+/*
+ * Growing in place: 4 pages written, the mapping grown to 8, all 8
+ * written: 4 more minor faults, one mapping.  Shrinking to 2: the 6 pages
+ * past the end are freed (free_pages up by 6) and an access there is a
+ * SIGSEGV.
+ */
+START_TEST(grow_shrink_in_place)
+{
+	replay("vmt 1\n"
+	       "1 catch sigsegv\n"
+	       "1 mmap 0x10000000 16K rw private anon\n"
+	       "1 seq w 0x10000000 16K\n"
+	       "1 expect pid=1 minflt=4 rss_anon=4\n"
+	       "1 mremap 0x10000000 16K 32K\n"
+	       "1 seq w 0x10000000 32K\n"
+	       "1 expect pid=1 minflt=8 rss_anon=8\n"
+	       "1 expect free_pages=244\n"
+	       "1 mremap 0x10000000 32K 6000\n"      /* rounded up: 2 pages */
+	       "1 expect pid=1 rss_anon=2\n"
+	       "1 expect free_pages=250\n"
+	       "1 r 0x10002000\n"
+	       "1 expect outcome=sigsegv sigsegv=1\n", 6);
+}
+END_TEST
+
+/*
+ * Growing in place fails (ENOMEM) when the range does not end its
+ * mapping, or a mapping follows (here one of another protection, so the
+ * two stay apart); the pages after it then stay unmapped: SIGSEGV.  A
+ * range that is not inside one mapping fails with EFAULT.  Nothing
+ * changes in either case.
+ */
+START_TEST(grow_refused)
+{
+	static const char text[] =
+		"vmt 1\n"
+		"1 catch sigsegv\n"
+		"1 mmap 0x10000000 16K rw private anon\n"
+		"1 mmap 0x10004000 16K r private anon\n"
+		"1 mremap 0x10000000 16K 32K\n"          /* 4: a mapping follows */
+		"1 mremap 0x10000000 8K 16K\n"           /* 5: not its end */
+		"1 mremap 0x20000000 4K 8K\n"            /* 6: nothing there */
+		"1 mremap 0x10002000 16K 16K to=0x30000000\n"   /* 7: two mappings */
+		"1 w 0x10004000\n"
+		"1 expect outcome=sigsegv\n";
+	vm_engine_t *e = vt_replay_engine("default", sets, text, MAX_STEPS);
+	vm_proc_t *p = vm_proc_lookup(vm_engine_machine(e), 1);
+	ck_assert_uint_eq(p->nr_vma, 2);
+	ck_assert_uint_eq(p->vma[0].end - p->vma[0].start, 4);
+	ck_assert_uint_eq(p->vma[1].end - p->vma[1].start, 4);
+	vm_engine_free(e);
+}
+END_TEST
+
+/*
+ * A move: 8 pages written, moved elsewhere.  No page is copied or faulted:
+ * the same frames (free_pages unchanged but for the new leaf table),
+ * reached at the new address by walks, with no fault; the old address is
+ * unmapped.  Growing as it moves, the new pages fault when touched.
+ */
+START_TEST(move)
+{
+	replay("vmt 1\n"
+	       "1 catch sigsegv\n"
+	       "1 mmap 0x10000000 32K rw private anon\n"
+	       "1 seq w 0x10000000 32K\n"
+	       "1 expect pid=1 minflt=8 rss_anon=8\n"
+	       "1 expect free_pages=244\n"
+	       "1 mremap 0x10000000 32K 64K to=0x40000000\n"
+	       /* a PMD table and a leaf table for 0x40000000 (the next
+	        * GiB); the old range's stay, as munmap leaves them */
+	       "1 expect pid=1 rss_anon=8\n"
+	       "1 expect free_pages=242\n"
+	       "1 seq r 0x40000000 32K\n"
+	       "1 expect pid=1 minflt=8 majflt=0 outcome=walk\n"
+	       "1 seq w 0x40008000 32K\n"
+	       "1 expect pid=1 minflt=16 rss_anon=16\n"
+	       "1 r 0x10000000\n"
+	       "1 expect outcome=sigsegv\n", 7);
+}
+END_TEST
+
+/*
+ * A move onto a mapping: the destination's pages go first (MREMAP_FIXED),
+ * and a move that shrinks leaves the old tail unmapped too.
+ */
+START_TEST(move_over)
+{
+	replay("vmt 1\n"
+	       "1 mmap 0x10000000 32K rw private anon\n"
+	       "1 seq w 0x10000000 32K\n"
+	       "1 mmap 0x20000000 32K rw private anon\n"
+	       "1 seq w 0x20000000 32K\n"
+	       "1 expect pid=1 rss_anon=16\n"
+	       "1 mremap 0x10000000 32K 16K to=0x20000000\n"
+	       "1 expect pid=1 rss_anon=8\n"
+	       "1 seq r 0x20000000 32K\n"
+	       "1 expect pid=1 minflt=16\n", 3);
+}
+END_TEST
+
+/*
+ * Under pressure: 512 pages written through 1 MiB with swap, so most are
+ * in swap when the mapping moves; their swap entries move with it, and
+ * reading the new range brings each back with a major fault (the reverse
+ * map finds the pages at their new addresses: reclaim goes on unmapping
+ * them, checked by the invariant checker).
+ */
+START_TEST(move_swapped)
+{
+	vt_replay_t r;
+	static const char *const swap_sets[] = {
+		"memory=1M", "reclaim.watermark_min=0", "reclaim.kswapd=false",
+		"swap.size=4M", NULL,
+	};
+	vt_replay_open(&r, "default", swap_sets,
+		       "vmt 1\n"
+		       "1 mmap 0x10000000 2M rw private anon\n"
+		       "1 seq w 0x10000000 2M\n"
+		       "1 mremap 0x10000000 2M 2M to=0x20000000\n"
+		       "1 seq r 0x20000000 2M\n"
+		       "1 seq r 0x20000000 2M\n");
+	GError *err = NULL;
+	int rc = vt_replay_run(&r, MAX_STEPS, &err);
+	ck_assert_msg(rc == 0, "run: %s", err ? err->message : "?");
+	vm_machine_t *m = vm_engine_machine(r.e);
+	vm_proc_t *p = vm_proc_lookup(m, 1);
+	/* every page was faulted once by the writes, and each of the two
+	 * reads brought back from swap what was not resident */
+	ck_assert_uint_eq(p->minflt, 512);
+	ck_assert_uint_ge(p->majflt, 2 * (512 - 250));
+	ck_assert_uint_eq(p->rss_anon + p->swap_pages, 512);
+	ck_assert_uint_gt(m->c.pswpin, 0);
+	vt_replay_free(&r);
+}
+END_TEST
+
+/*
+ * A file mapping moves with its offset: the page cache keeps the pages,
+ * the new address reaches the same file pages, without a disk read
+ * (readahead read the whole 32K file at the first fault).
+ */
+START_TEST(move_file)
+{
+	replay("vmt 1\n"
+	       "file data size=32K\n"
+	       "1 open data fd=3\n"
+	       "1 mmap 0x10000000 16K r private fd=3 off=16K\n"
+	       "1 seq r 0x10000000 16K\n"
+	       "1 expect pid=1 majflt=1 rss_file=4\n"
+	       "1 expect file=data cached_pages=8\n"
+	       "1 mremap 0x10000000 16K 16K to=0x30000000\n"
+	       "1 expect pid=1 rss_file=4\n"
+	       "1 seq r 0x30000000 16K\n"
+	       "1 expect outcome=walk disk_reads=1\n"
+	       "1 expect pid=1 majflt=1 minflt=1\n"
+	       "1 expect file=data cached_pages=8 maps=1\n", 6);
+}
+END_TEST
+
+/* Pages shared after fork cannot move alone (the model's reverse map
+ * keys an anonymous page by its address): the run stops with an error
+ * naming the line.  Once the child has exited they are the parent's
+ * alone, and move. */
+START_TEST(move_shared)
+{
+	vt_replay_t r;
+	vt_replay_open(&r, "default", sets,
+		       "vmt 1\n"
+		       "1 mmap 0x10000000 16K rw private anon\n"
+		       "1 seq w 0x10000000 16K\n"
+		       "1 fork 2\n"
+		       "2 mremap 0x10000000 16K 16K to=0x20000000\n");
+	GError *err = NULL;
+	ck_assert_int_lt(vt_replay_run(&r, MAX_STEPS, &err), 0);
+	ck_assert(g_error_matches(err, VM_ERROR, VM_ERROR_UNSUPPORTED));
+	ck_assert_msg(strstr(err->message, "t.vmt:5: mremap of pid 2") != NULL,
+		      "%s", err->message);
+	g_error_free(err);
+	vt_replay_free(&r);
+
+	replay("vmt 1\n"
+	       "1 mmap 0x10000000 16K rw private anon\n"
+	       "1 seq w 0x10000000 16K\n"
+	       "1 fork 2\n"
+	       "2 exit\n"
+	       "1 mremap 0x10000000 16K 16K to=0x20000000\n"
+	       "1 seq w 0x20000000 16K\n"
+	       /* write-protected since the fork, reused: minor, no copy */
+	       "1 expect pid=1 minflt=8 cow_faults=0\n", 1);
+}
+END_TEST
+
+/* With two CPUs, a thread on the other CPU holds translations of the old
+ * range: the move's flush reaches it (an IPI), and its next access there
+ * faults (SIGSEGV) instead of hitting a stale TLB entry. */
+START_TEST(move_other_cpu)
+{
+	static const char *const smp_sets[] = { "cpus=2", NULL };
+	vt_replay_t r;
+	vt_replay_open(&r, "default", smp_sets,
+		       "vmt 1\n"
+		       "1 catch sigsegv\n"
+		       "1 pin 0\n"
+		       "1 mmap 0x10000000 16K rw private anon\n"
+		       "1 seq w 0x10000000 16K\n"
+		       "1 clone 2\n"
+		       "2 pin 1\n"
+		       "2 r 0x10000000\n"
+		       "2 r 0x10001000\n"
+		       "1 mremap 0x10000000 16K 16K to=0x20000000\n"
+		       "2 r 0x10000000\n"
+		       "2 expect pid=2 outcome=sigsegv\n"
+		       "1 expect tlb_shootdowns=1 ipis_sent=1\n");
+	GError *err = NULL;
+	ck_assert_int_eq(vt_replay_run(&r, MAX_STEPS, &err), 0);
+	vt_replay_assert_expects(&r, 2);
+	vt_replay_free(&r);
+}
+END_TEST
+
+/* A huge page in the range is split into PTEs before its entries move. */
+START_TEST(move_huge)
+{
+	static const char *const thp_sets[] = {
+		"memory=16M", "thp.enabled=always", NULL,
+	};
+	vt_replay_t r;
+	vt_replay_open(&r, "default", thp_sets,
+		       "vmt 1\n"
+		       "1 mmap 0x10000000 2M rw private anon\n"
+		       "1 seq w 0x10000000 2M\n"
+		       "1 expect pid=1 anon_huge_pages=512\n"
+		       "1 expect thp_fault_alloc=1\n"
+		       "1 mremap 0x10000000 2M 2M to=0x40000000\n"
+		       "1 seq r 0x40000000 2M\n"
+		       "1 expect pid=1 anon_huge_pages=0 rss_anon=512 minflt=1\n"
+		       "1 expect thp_split_pmd=1\n");
+	GError *err = NULL;
+	ck_assert_int_eq(vt_replay_run(&r, MAX_STEPS, &err), 0);
+	vt_replay_assert_expects(&r, 4);
+	vt_replay_free(&r);
+}
+END_TEST
+
+static Suite *mremap_suite(void)
+{
+	Suite *s = suite_create("mremap");
+	TCase *tc = tcase_create("mremap");
+	tcase_add_test(tc, grow_shrink_in_place);
+	tcase_add_test(tc, grow_refused);
+	tcase_add_test(tc, move);
+	tcase_add_test(tc, move_over);
+	tcase_add_test(tc, move_swapped);
+	tcase_add_test(tc, move_file);
+	tcase_add_test(tc, move_shared);
+	tcase_add_test(tc, move_huge);
+	tcase_add_test(tc, move_other_cpu);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return vt_run_suite(mremap_suite());
+}
