@@ -528,6 +528,17 @@ static void step_event(vm_timeline_t *tl, const vm_step_t *st)
 		if (r->kind == VM_REC_MADVISE && r->arg < G_N_ELEMENTS(madv_names))
 			arg_str(tl, "advice", madv_names[r->arg]);
 		break;
+	case VM_REC_MREMAP:
+		arg_hex(tl, "addr", r->addr);
+		arg_u64(tl, "old_len", r->len);
+		arg_u64(tl, "new_len", r->count);
+		if (r->flags & VM_MREMAP_TO)
+			arg_hex(tl, "to", r->stride);
+		arg_u64(tl, "moved_entries", st->last.pages);
+		if (st->last.why == VM_WHY_EFAULT || st->last.why == VM_WHY_ENOMEM)
+			arg_str(tl, "error", st->last.why == VM_WHY_EFAULT ? "EFAULT"
+								    : "ENOMEM");
+		break;
 	case VM_REC_FORK:
 		arg_u64(tl, "child", r->child);
 		break;
