@@ -727,6 +727,52 @@ static void w_shared_msync(void)
 	tr("1 seq w 0x%lx 4M", TRACE_BASE);
 }
 
+/*
+ * mremap: 16 MiB of anonymous memory written, moved (MREMAP_MAYMOVE |
+ * MREMAP_FIXED onto a reservation) and read at its new address: no fault,
+ * move_page_tables moves the entries, not the pages.  Then, the
+ * reservation's tail given back, grown in place by 8 MiB and the new part
+ * written: a minor fault a page.
+ */
+static void w_anon_mremap(void)
+{
+	size_t len = 16 * MIB, grow = 8 * MIB;
+	char *m = map_aligned(len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *dst = map_aligned(len + grow, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+				-1, 0);
+	touch_write(m, len, (size_t)page);
+	SNAP(a);
+	char *n = mremap(m, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	if (n == MAP_FAILED)
+		skip("mremap(MREMAP_FIXED): %s", strerror(errno));
+	sink = touch_read(n, len, (size_t)page);
+	delta_t d = since(a);
+	if (munmap(dst + len, grow) != 0)
+		die("munmap: %s", strerror(errno));
+	SNAP(b);
+	char *g = mremap(n, len, len + grow, 0);
+	if (g == MAP_FAILED)
+		skip("mremap could not grow in place: %s", strerror(errno));
+	touch_write(g + len, grow, (size_t)page);
+	delta_t d2 = since(b);
+	row("move_minflt", d.minflt, "minflt@read-minflt@written", "exact");
+	row("move_majflt", d.majflt, "majflt@read-majflt@written", "exact");
+	row("grow_minflt", d2.minflt, "minflt@grown-minflt@read", "exact");
+	munmap(g, len + grow);
+	trace_header("16 MiB of anonymous memory written, moved by mremap and "
+		     "read, then grown in place by 8 MiB and the new part written");
+	tr("1 mmap 0x%lx 16M rw private anon", TRACE_BASE);
+	tr("1 seq w 0x%lx 16M", TRACE_BASE);
+	tr("1 note @written");
+	tr("1 mremap 0x%lx 16M 16M to=0x%lx", TRACE_BASE, TRACE_BASE + 64 * MIB);
+	tr("1 seq r 0x%lx 16M", TRACE_BASE + 64 * MIB);
+	tr("1 note @read");
+	tr("1 mremap 0x%lx 16M 24M", TRACE_BASE + 64 * MIB);
+	tr("1 seq w 0x%lx 8M", TRACE_BASE + 80 * MIB);
+	tr("1 note @grown");
+}
+
 /* Anonymous memory: reads map the zero page, writes then replace it. */
 static void w_anon_rw(void)
 {
@@ -1958,6 +2004,7 @@ static const struct {
 	{ "shared-write-msync", w_shared_msync },
 	{ "shared-write-1m", w_shared_write_1m },
 	{ "anon-read-write", w_anon_rw },
+	{ "anon-mremap", w_anon_mremap },
 	{ "fork-cow", w_fork_cow },
 	{ "fork-shared-anon", w_fork_shared },
 	{ "thp-madvise", w_thp_madvise },
