@@ -37,6 +37,7 @@ static void fill_proc(const vm_proc_t *p, vm_q_proc_t *out)
 		.cow_faults = p->cow_faults, .rss_anon = p->rss_anon,
 		.rss_file = p->rss_file, .swap_pages = p->swap_pages,
 		.pt_pages = p->pt_pages, .cpu_ns = p->cpu_ns, .wait_ns = p->wait_ns,
+		.oom_score_adj = p->oom_score_adj,
 	};
 }
 

@@ -35,6 +35,7 @@ typedef struct {
 	uint64_t accesses, minflt, majflt, cow_faults;
 	uint64_t rss_anon, rss_file, swap_pages, pt_pages;
 	uint64_t cpu_ns, wait_ns;
+	int oom_score_adj;        /* -1000 to 1000 (docs/format.md) */
 } vm_q_proc_t;
 
 /* Processes ever created, in creation order (dead ones included). */

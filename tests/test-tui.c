@@ -226,6 +226,23 @@ START_TEST(test_walk_after_crash)
 }
 END_TEST
 
+/* The page-table pane's process lines give a process's oom_score_adj
+ * when it has one (oom-score-adj.vmt: pid 2 sets -500 at event 4 and
+ * writes 40 MiB at event 6). */
+START_TEST(test_oom_adj_shown)
+{
+	char *path = g_build_filename(SRCDIR, "traces", "scenarios",
+				      "oom-score-adj.vmt", NULL);
+	vm_tui_t *t = open_tui(path, NULL, NULL, 60, 120);
+	go(t, 6);
+	assert_shows(t, "oom_score_adj=-500");
+	go(t, 2);
+	assert_not_shows(t, "oom_score_adj=");
+	g_free(path);
+	close_tui(t);
+}
+END_TEST
+
 /* Huge pages in the TLB pane: the L1 of 2 MiB pages appears once one is
  * mapped, each entry with its first page and frame and "2M"; with several
  * CPUs each CPU's own (smp-thp-flush.vmt: two huge pages at 0x40000000
@@ -690,6 +707,7 @@ int main(void)
 	tcase_add_test(tc, test_words);
 	tcase_add_test(tc, test_pde_frame);
 	tcase_add_test(tc, test_tlb_huge);
+	tcase_add_test(tc, test_oom_adj_shown);
 	tcase_add_test(tc, test_lines);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("runs");

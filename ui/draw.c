@@ -483,6 +483,9 @@ static void draw_pt(vm_tui_t *t, const vm_rect_t *r)
 		ROW(attrs[C_INFO], "rss %" G_GUINT64_FORMAT " anon %" G_GUINT64_FORMAT
 		    " file, swap %" G_GUINT64_FORMAT ", pt %" G_GUINT64_FORMAT,
 		    p.rss_anon, p.rss_file, p.swap_pages, p.pt_pages);
+		if (p.oom_score_adj)
+			ROW(attrs[C_INFO], "oom_score_adj=%d%s", p.oom_score_adj,
+			    p.oom_score_adj == -1000 ? " (never chosen by the OOM killer)" : "");
 		ROW(attrs[C_DIM], "* read by the walk, ! faulted there");
 	}
 #undef ROW
