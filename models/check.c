@@ -136,13 +136,15 @@ static void check_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 		return;
 	}
 	vm_frame_t *f = &c->m->frames.f[pfn];
-	if (f->kind == VM_FRAME_ANON && f->index != vpn) {
-		/* the reverse map of an anonymous page looks for it at its
-		 * index in every process (swap.c, try_to_unmap) */
-		c->err = g_strdup_printf("pid %u: page 0x%" G_GINT64_MODIFIER "x maps "
-					 "anonymous frame %" G_GUINT64_FORMAT " of page 0x%"
-					 G_GINT64_MODIFIER "x: its reverse map would miss it",
-					 c->p->pid, vpn, pfn, f->index);
+	uint64_t want = f->kind == VM_FRAME_ANON ? vm_mm_anon_index(c->p, vpn) : 0;
+	if (f->kind == VM_FRAME_ANON && f->index != want) {
+		/* the reverse map of an anonymous page looks for it by its
+		 * index in every process (vm_mm_anon_pte) */
+		c->err = g_strdup_printf("pid %u: page 0x%" G_GINT64_MODIFIER "x (anonymous "
+					 "index 0x%" G_GINT64_MODIFIER "x) maps anonymous frame %"
+					 G_GUINT64_FORMAT " of index 0x%" G_GINT64_MODIFIER
+					 "x: its reverse map would miss it",
+					 c->p->pid, vpn, want, pfn, f->index);
 		return;
 	}
 	if (f->kind == VM_FRAME_ANON)

@@ -521,6 +521,7 @@ char *vm_clone_digest(const vm_machine_t *m)
 		put(ck, p->killed_by);
 		put(ck, p->catch_mask);
 		put(ck, (uint16_t)p->oom_score_adj);
+		put(ck, p->anon_moved);
 		put(ck, p->last_outcome);
 		put(ck, p->last_pfn);
 		put(ck, p->nr_vma);

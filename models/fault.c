@@ -167,7 +167,8 @@ static void set_pte(vm_machine_t *m, vm_fault_t *vmf, uint64_t pte)
 static uint64_t new_anon_page(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			      uint64_t perm, vm_result_t *res)
 {
-	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, p->pid, vpn);
+	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, p->pid,
+					      vm_mm_anon_index(p, vpn));
 	if (pfn == VM_NIL)
 		return 0;
 	m->frames.f[pfn].flags |= VM_FRAME_DIRTY;
@@ -283,7 +284,7 @@ static unsigned do_swap_page(vm_machine_t *m, vm_fault_t *vmf)
 		/* read ahead, or left by processes that are gone: it
 		 * belongs to the process that maps it first */
 		f->owner = p->pid;
-		f->index = vpn;
+		f->index = vm_vma_anon_index(vmf->vma, vpn);
 	}
 	f->mapcount++;
 	p->rss_anon++;

@@ -142,6 +142,7 @@ vm_proc_t *vm_fork_process(vm_machine_t *m, vm_proc_t *parent, uint32_t pid,
 	child->catch_mask = parent->catch_mask;
 	/* signal_struct's, which copy_signal copies */
 	child->oom_score_adj = parent->oom_score_adj;
+	child->anon_moved = parent->anon_moved;   /* the VMAs come along */
 	vm_memcg_fork(m, parent, child);   /* the child starts in its cgroup */
 	vm_fs_fork(parent, child);   /* the fd table: every file one more open */
 	child->vma = g_new(vm_vma_t, parent->nr_vma ? parent->nr_vma : 1);

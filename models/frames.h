@@ -88,7 +88,10 @@ typedef struct {
 	uint32_t next, prev;  /* free list or reclaim list links */
 	uint32_t mapcount;    /* PTEs that map this frame */
 	uint32_t owner;       /* ANON/PT: pid that allocated it; FILE: file id */
-	uint64_t index;       /* ANON: virtual page number; FILE: page index; PT: table id */
+	uint64_t index;       /* ANON: its mapping's anonymous index of it, the
+			       * virtual page number unless the mapping moved
+			       * (mm.h, vm_vma_anon_index); FILE: page index;
+			       * PT: table id */
 	uint64_t stamp;       /* reclaim policy's ordering key */
 	uint64_t io_done;     /* when the I/O on it completes: the read filling
 			       * it, or a pageout (VM_FRAME_WRITEBACK) */

@@ -113,7 +113,10 @@ gboolean vm_huge_vma_allowable(const vm_machine_t *m, const vm_vma_t *v,
 	if (m->thp_mode == VM_THP_MADVISE && !(v->flags & VM_VMA_HUGEPAGE))
 		return FALSE;
 	uint64_t n = vm_huge_nr(m), lo = vpn & ~(n - 1);
-	return lo >= v->start && lo + n <= v->end;
+	/* thp_vma_suitable_order: the anonymous offset aligned as the
+	 * address is (a mapping moved by mremap may not be) */
+	return lo >= v->start && lo + n <= v->end &&
+	       ((v->start - v->anon_pgoff) & (n - 1)) == 0;
 }
 
 /* An aligned block of 2^hpage_order free frames made @kind for @owner at
@@ -165,7 +168,8 @@ uint32_t vm_huge_alloc(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 {
 	uint64_t n = vm_huge_nr(m);
 	uint16_t cg = 0;
-	uint32_t pfn = alloc_block(m, VM_FRAME_ANON, p->pid, vpn, direct_compact, &cg);
+	uint32_t pfn = alloc_block(m, VM_FRAME_ANON, p->pid, vm_mm_anon_index(p, vpn),
+				   direct_compact, &cg);
 	if (pfn == VM_NIL)
 		return VM_NIL;
 	vm_frames_t *fr = &m->frames;
@@ -465,15 +469,13 @@ void vm_huge_split_page(vm_machine_t *m, uint32_t pfn)
 	uint64_t n = vm_huge_nr(m);
 	if (!n)
 		return;
-	uint64_t vpn = m->frames.f[pfn].index;
+	uint64_t index = m->frames.f[pfn].index, vpn;
 	for (uint32_t i = 0; i < m->nr_procs; i++) {
 		vm_proc_t *q = m->procs[i];
-		if (q->state != VM_PROC_RUNNING || vpn >= m->pt.vpn_limit)
-			continue;
-		uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, q->root, vpn);
-		if (pmd && (*pmd & VM_PTE_HUGE) && VM_PTE_PFN(*pmd) != VM_PFN_ZERO &&
-		    pfn >= VM_PTE_PFN(*pmd) && pfn < VM_PTE_PFN(*pmd) + n)
-			vm_huge_split_pmd(m, q, vpn, pmd);
+		if (q->state == VM_PROC_RUNNING &&
+		    vm_mm_anon_pmd(m, q, index, pfn, &vpn))
+			vm_huge_split_pmd(m, q, vpn,
+					  vm_pt_pmd_lookup(&m->pt, q->root, vpn));
 	}
 }
 

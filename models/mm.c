@@ -9,9 +9,10 @@
  * /proc/PID/maps would.  Lookups are a binary search with a one-entry hint,
  * because consecutive faults nearly always hit the same VMA.
  *
- * mremap moves page-table entries, as Linux's move_page_tables, but only
- * of pages no other process can reach (the reverse map here keys an
- * anonymous page by its address: vm_mm_mremap).
+ * mremap moves page-table entries, as Linux's move_page_tables; an
+ * anonymous page's index is its mapping's anonymous page offset, which a
+ * move keeps (Linux's vm_pgoff), so the reverse map finds a moved page by
+ * the mappings (vm_mm_anon_pte), in every process that shares it.
  *
  * Left out: guard gaps, stack growth, brk, VMA locking.
  */
@@ -48,6 +49,74 @@ vm_vma_t *vm_mm_find_vma(vm_proc_t *p, uint64_t vpn)
 		}
 	}
 	return NULL;
+}
+
+uint64_t vm_mm_anon_index(vm_proc_t *p, uint64_t vpn)
+{
+	if (G_LIKELY(!p->anon_moved))
+		return vpn;
+	const vm_vma_t *v = vm_mm_find_vma(p, vpn);
+	return v ? vm_vma_anon_index(v, vpn) : vpn;
+}
+
+uint64_t *vm_mm_anon_pte(vm_machine_t *m, vm_proc_t *q, uint64_t index,
+			 uint32_t pfn, uint64_t *vpn)
+{
+	if (G_LIKELY(!q->anon_moved)) {
+		if (index >= m->pt.vpn_limit)
+			return NULL;
+		uint64_t *pte = vm_pt_lookup(&m->pt, q->root, index);
+		if (!pte || !(*pte & VM_PTE_P) || VM_PTE_PFN(*pte) != pfn)
+			return NULL;
+		*vpn = index;
+		return pte;
+	}
+	/* the mappings whose anonymous range holds @index: after a move
+	 * more than one may (the moved one, and one mapped since where it
+	 * was), and the PTE tells which maps the page */
+	for (uint32_t i = 0; i < q->nr_vma; i++) {
+		const vm_vma_t *v = &q->vma[i];
+		if (index < v->anon_pgoff || index - v->anon_pgoff >= v->end - v->start)
+			continue;
+		uint64_t a = v->start + (index - v->anon_pgoff);
+		uint64_t *pte = vm_pt_lookup(&m->pt, q->root, a);
+		if (pte && (*pte & VM_PTE_P) && VM_PTE_PFN(*pte) == pfn) {
+			*vpn = a;
+			return pte;
+		}
+	}
+	return NULL;
+}
+
+/* Whether the PMD of @q at @a is a leaf that maps frame @pfn. */
+static gboolean pmd_maps(vm_machine_t *m, vm_proc_t *q, uint64_t a, uint32_t pfn)
+{
+	uint64_t n = vm_huge_nr(m);
+	if (a >= m->pt.vpn_limit)
+		return FALSE;
+	uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, q->root, a);
+	return pmd && (*pmd & VM_PTE_HUGE) && VM_PTE_PFN(*pmd) != VM_PFN_ZERO &&
+	       pfn >= VM_PTE_PFN(*pmd) && pfn < VM_PTE_PFN(*pmd) + n;
+}
+
+gboolean vm_mm_anon_pmd(vm_machine_t *m, vm_proc_t *q, uint64_t index,
+			uint32_t pfn, uint64_t *vpn)
+{
+	if (G_LIKELY(!q->anon_moved)) {
+		*vpn = index;
+		return pmd_maps(m, q, index, pfn);
+	}
+	for (uint32_t i = 0; i < q->nr_vma; i++) {
+		const vm_vma_t *v = &q->vma[i];
+		if (index < v->anon_pgoff || index - v->anon_pgoff >= v->end - v->start)
+			continue;
+		uint64_t a = v->start + (index - v->anon_pgoff);
+		if (pmd_maps(m, q, a, pfn)) {
+			*vpn = a;
+			return TRUE;
+		}
+	}
+	return FALSE;
 }
 
 /* Index of the first VMA whose end is above @vpn. */
@@ -97,6 +166,7 @@ static void split_at(vm_proc_t *p, uint64_t vpn)
 	tail.start = vpn;
 	if (tail.file >= 0)
 		tail.pgoff += vpn - v->start;
+	tail.anon_pgoff += vpn - v->start;
 	v->end = vpn;
 	vma_insert_at(p, i + 1, &tail);
 }
@@ -120,7 +190,8 @@ static gboolean mergeable(const vm_vma_t *a, const vm_vma_t *b)
 	return a->end == b->start && a->prot == b->prot &&
 	       a->flags == b->flags && a->file == b->file &&
 	       a->advice == b->advice &&
-	       (a->file < 0 || a->pgoff + (a->end - a->start) == b->pgoff);
+	       (a->file < 0 || a->pgoff + (a->end - a->start) == b->pgoff) &&
+	       a->anon_pgoff + (a->end - a->start) == b->anon_pgoff;
 }
 
 static void merge_around(vm_proc_t *p, uint32_t from, uint32_t to)
@@ -254,7 +325,7 @@ void vm_mm_mmap(vm_machine_t *m, vm_proc_t *p, uint64_t start, uint64_t npages,
 	vm_vma_t v = {
 		.start = start, .end = start + npages, .prot = prot,
 		.flags = flags, .file = file, .pgoff = file >= 0 ? pgoff : 0,
-		.advice = VM_MADV_NORMAL,
+		.advice = VM_MADV_NORMAL, .anon_pgoff = start,
 	};
 	uint32_t i = first_above(p, start);
 	vma_insert_at(p, i, &v);
@@ -455,7 +526,8 @@ vm_mapf_rc_t vm_mm_map_frame(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 	if (pfn >= m->frames.nr || m->frames.f[pfn].kind != VM_FRAME_FREE)
 		return VM_MAPF_BUSY;
 	/* the page first, so that a table cannot take its frame */
-	vm_frames_alloc_at(&m->frames, pfn, VM_FRAME_ANON, p->pid, vpn);
+	vm_frames_alloc_at(&m->frames, pfn, VM_FRAME_ANON, p->pid,
+			   vm_vma_anon_index(v, vpn));
 	unsigned nr_new = 0;
 	uint64_t *slot = vm_pt_ensure(&m->pt, p->root, vpn, p->pid, &nr_new);
 	vm_proc_count_tables(m, p, nr_new);
@@ -484,7 +556,6 @@ typedef struct {
 	vm_machine_t *m;
 	uint64_t *huge;        /* PMD leaves found (their vpns) */
 	unsigned nr_huge, cap_huge;
-	gboolean shared;       /* a page another process can reach */
 } mremap_scan_t;
 
 static void scan_huge(void *vctx, uint64_t vpn, uint64_t *slot)
@@ -498,53 +569,14 @@ static void scan_huge(void *vctx, uint64_t vpn, uint64_t *slot)
 	s->huge[s->nr_huge++] = vpn;
 }
 
-/*
- * Whether the entry @pte reaches a page another process can reach too:
- * an anonymous page mapped more than once, or in the swap cache for a
- * slot some PTE still names; a swap entry named more than once, or whose
- * cached page someone maps.  The model finds the mappers of an anonymous
- * page at its own virtual page in every process (swap.c, try_to_unmap),
- * where Linux's rmap goes through the anon_vma and the page offset that
- * a move keeps: so such a page cannot move alone.
- */
-static gboolean reaches_shared(const vm_machine_t *m, uint64_t pte)
-{
-	uint64_t x = VM_PTE_PFN(pte);
-	if (pte & VM_PTE_SWAP) {
-		uint32_t cached = m->swap_cache[x];
-		return m->swap_map[x] > 1 ||
-		       (cached != VM_NIL && m->frames.f[cached].mapcount > 0);
-	}
-	if (!(pte & VM_PTE_P) || x == VM_PFN_ZERO ||
-	    m->frames.f[x].kind != VM_FRAME_ANON)
-		return FALSE;
-	uint32_t slot = m->frame_slot[x];
-	return m->frames.f[x].mapcount > 1 ||
-	       (slot != VM_NIL && m->swap_map[slot] > 0);
-}
-
-static void scan_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
-{
-	mremap_scan_t *s = vctx;
-	(void)vpn;
-	if (reaches_shared(s->m, *slot))
-		s->shared = TRUE;
-}
-
 /* Move the entry of page @from of @p to page @to, whose slot is @dst
- * (empty): move_ptes.  An anonymous page (and a swap entry's cached page)
- * takes its new address as its index, the key of its reverse map. */
+ * (empty): move_ptes.  An anonymous page keeps its index (the mapping
+ * keeps its anonymous offset), so that the reverse map finds it here and
+ * in the processes that share it since a fork, where it stays. */
 static void move_pte(vm_machine_t *m, vm_proc_t *p, uint64_t from,
 		     uint64_t *src, uint64_t to, uint64_t *dst)
 {
-	uint64_t pte = *src, x = VM_PTE_PFN(pte);
-	if (pte & VM_PTE_SWAP) {
-		uint32_t cached = m->swap_cache[x];
-		if (cached != VM_NIL)
-			m->frames.f[cached].index = to;
-	} else if (x != VM_PFN_ZERO && m->frames.f[x].kind == VM_FRAME_ANON) {
-		m->frames.f[x].index = to;
-	}
+	uint64_t pte = *src;
 	vm_pt_leaf_set(&m->pt, p->root, from, src, 0);
 	vm_pt_leaf_set(&m->pt, p->root, to, dst, pte);
 }
@@ -639,9 +671,6 @@ vm_mremap_rc_t vm_mm_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		}
 		g_free(s.huge);
 	}
-	vm_pt_for_each(&m->pt, p->root, start, start + old_n, scan_leaf, &s);
-	if (s.shared)
-		return VM_MREMAP_SHARED;
 	/* copy_vma: the mapping at its new place (a file's at the same
 	 * offset), then its entries, then the old range unmapped */
 	uint32_t first, last;
@@ -653,6 +682,10 @@ vm_mremap_rc_t vm_mm_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		nv.ra_vpn = nv.ra_vpn - start + to;
 	uint32_t at = first_above(p, to);
 	vma_insert_at(p, at, &nv);
+	/* from the first entry moved on, its pages' index is not their
+	 * address: the reverse map looks for them by the mappings */
+	if (nv.anon_pgoff != nv.start)
+		p->anon_moved = TRUE;
 	if (!move_page_tables(m, p, start, to, old_n, moved)) {
 		if (p->state != VM_PROC_RUNNING)
 			return VM_MREMAP_OK;   /* killed: nothing left to do */

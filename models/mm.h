@@ -16,6 +16,13 @@ typedef struct {
 	int32_t file;            /* file id, -1 for anonymous */
 	uint32_t advice;         /* vm_madv_t */
 	uint64_t pgoff;          /* file page of start */
+	/* the anonymous index of start: the page offset in the anonymous
+	 * memory the mapping was made with (Linux's vm_pgoff of anonymous
+	 * memory, start when mapped), which a split keeps in step and
+	 * mremap keeps: an anonymous page's frame index is its mapping's
+	 * anonymous index (vm_vma_anon_index), by which the reverse map
+	 * finds it in every process (vm_mm_anon_pte) */
+	uint64_t anon_pgoff;
 	/* swap_readahead_info (mm/swap_state.c, swap_vma_readahead): the
 	 * page of the last swap-in or swap-cache hit, the last window and
 	 * the read-ahead pages used since; all 0 until the first (Linux:
@@ -31,6 +38,28 @@ enum { VM_VMA_HUGEPAGE = 1 << 8, VM_VMA_NOHUGEPAGE = 1 << 9 };
 
 /* The VMA of @p containing page @vpn, or NULL. */
 vm_vma_t *vm_mm_find_vma(vm_proc_t *p, uint64_t vpn);
+
+/* The anonymous index of page @vpn of @v: the frame index of an
+ * anonymous page mapped there (linear_page_index).  @vpn itself in a
+ * mapping that never moved. */
+static inline uint64_t vm_vma_anon_index(const vm_vma_t *v, uint64_t vpn)
+{
+	return v->anon_pgoff + (vpn - v->start);
+}
+
+/* The anonymous index of page @vpn of @p (@vpn when no mapping holds it). */
+uint64_t vm_mm_anon_index(vm_proc_t *p, uint64_t vpn);
+
+/* The PTE of @q that maps anonymous frame @pfn, whose index is @index,
+ * and in *@vpn its page; NULL when @q does not map it (rmap_walk_anon:
+ * at @index itself in a process none of whose mappings moved, else in
+ * each mapping whose anonymous range holds @index). */
+uint64_t *vm_mm_anon_pte(vm_machine_t *m, vm_proc_t *q, uint64_t index,
+			 uint32_t pfn, uint64_t *vpn);
+/* The page of @q whose PMD leaf maps the huge page that holds anonymous
+ * frame @pfn of index @index, in *@vpn: FALSE when none does. */
+gboolean vm_mm_anon_pmd(vm_machine_t *m, vm_proc_t *q, uint64_t index,
+			uint32_t pfn, uint64_t *vpn);
 
 /* mmap: replaces whatever was mapped in the range first (MAP_FIXED).
  * @file is a file id (a file, or shmem for shared anonymous memory), -1
@@ -60,8 +89,6 @@ typedef enum {
 	VM_MREMAP_EFAULT,    /* the range does not lie in one mapping */
 	VM_MREMAP_ENOMEM,    /* cannot grow in place: the range does not end
 			      * its mapping, or what follows is mapped */
-	VM_MREMAP_SHARED,    /* a page to move is one another process can
-			      * reach (after fork): not modelled */
 	VM_MREMAP_NO_TABLE,  /* no frame for a page-table page: nothing moved */
 } vm_mremap_rc_t;
 

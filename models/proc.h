@@ -36,6 +36,9 @@ struct vm_proc {
 				  * 1000; a thread's is its leader's */
 	uint32_t last_pfn;       /* the frame it reached (VM_NIL: none yet, or
 				  * a signal): `expect frame=` */
+	uint8_t anon_moved;      /* a mapping of its moved (mremap), so an
+				  * anonymous page's index may not be its
+				  * address (mm.h, vm_mm_anon_pte) */
 	vm_vma_t *vma;           /* sorted by start, non-overlapping */
 	uint32_t nr_vma, cap_vma;
 	uint32_t vma_hint;       /* index of the last VMA found */

@@ -452,7 +452,8 @@ static void vma_readahead(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v,
 uint32_t vm_swap_read(vm_machine_t *m, vm_proc_t *p, vm_vma_t *v, uint64_t vpn,
 		      uint32_t slot, uint64_t start, uint64_t *ready)
 {
-	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, p->pid, vpn);
+	uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_ANON, p->pid,
+					      vm_vma_anon_index(v, vpn));
 	if (pfn == VM_NIL)
 		return VM_NIL;
 	/* the allocation may have reclaimed, but not this slot: our own PTE
@@ -525,13 +526,13 @@ static G_GNUC_NO_INLINE void try_to_unmap(vm_machine_t *m, vm_frame_t *f,
 					  uint32_t pfn, uint32_t slot,
 					  vm_evict_info_t *ev)
 {
-	uint64_t vpn = f->index;
 	for (uint32_t i = 0; i < m->nr_procs && f->mapcount; i++) {
 		vm_proc_t *q = m->procs[i];
-		if (q->state != VM_PROC_RUNNING || vpn >= m->pt.vpn_limit)
+		uint64_t vpn;
+		if (q->state != VM_PROC_RUNNING)
 			continue;
-		uint64_t *pte = vm_pt_lookup(&m->pt, q->root, vpn);
-		if (!pte || !(*pte & VM_PTE_P) || VM_PTE_PFN(*pte) != pfn)
+		uint64_t *pte = vm_mm_anon_pte(m, q, f->index, pfn, &vpn);
+		if (!pte)
 			continue;
 		*pte = VM_PTE_MAKE(slot, VM_PTE_SWAP);   /* non-zero to non-zero */
 		f->mapcount--;
@@ -540,8 +541,10 @@ static G_GNUC_NO_INLINE void try_to_unmap(vm_machine_t *m, vm_frame_t *f,
 		q->swap_pages++;
 		m->swap_map[slot]++;
 		vm_mmu_tlb_invalidate(m, q, vpn, 1);
-		if (!ev->mappers++)
+		if (!ev->mappers++) {
 			ev->pid = q->pid;
+			ev->vpn = vpn;   /* its address there */
+		}
 	}
 }
 

@@ -634,14 +634,7 @@ static gboolean exec_mremap(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	uint64_t to = r->flags & VM_MREMAP_TO ? r->stride : r->addr;
 	vm_mremap_rc_t rc = vm_syscall_mremap(e->m, t->p, r->addr, r->len, r->count,
 					      to, res);
-	if (rc == VM_MREMAP_SHARED) {
-		g_set_error(error, VM_ERROR, VM_ERROR_UNSUPPORTED,
-			    "%s:%" G_GUINT64_FORMAT ": mremap of pid %u moves a page "
-			    "another process shares (after fork): not modelled "
-			    "(docs/format.md, mremap)", e->name, r->line,
-			    r->pid);
-		return FALSE;
-	}
+	(void)error;
 	if (rc == VM_MREMAP_EFAULT)
 		res->why = VM_WHY_EFAULT;
 	else if (rc != VM_MREMAP_OK)

@@ -173,7 +173,9 @@ typedef struct {
 	uint32_t pfn;
 	uint32_t owner;           /* ANON/PT: pid; FILE: file id */
 	const char *file;         /* FILE: its name ("(shmem)" for shmem) */
-	uint64_t index;           /* ANON: vpn; FILE: page index; PT: table id */
+	uint64_t index;           /* ANON: its anonymous index (its vpn, unless
+				   * its mapping moved: models/mm.h); FILE:
+				   * page index; PT: table id */
 	uint32_t mapcount;
 	gboolean dirty, locked, referenced, active, readahead;
 } vm_q_frame_t;
