@@ -301,6 +301,38 @@ START_TEST(move_huge)
 }
 END_TEST
 
+/* A moved mapping gets huge pages only where its anonymous offset is
+ * aligned as its address is (thp_vma_suitable_order): grown by a move to
+ * a 2 MiB-aligned address, its new 2 MiB is a huge page; moved 4 KiB off
+ * that, none (a PTE fault). */
+START_TEST(move_huge_alignment)
+{
+	static const char *const thp_sets[] = {
+		"memory=16M", "thp.enabled=always", NULL,
+	};
+	static const struct { const char *to; uint64_t allocs; } cases[] = {
+		{ "0x40000000", 2 }, { "0x40001000", 1 },
+	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *text = g_strdup_printf(
+			"vmt 1\n"
+			"1 mmap 0x10000000 2M rw private anon\n"
+			"1 w 0x10000000\n"
+			"1 mremap 0x10000000 2M 4M to=%s\n"
+			"1 w 0x40200000\n"
+			"1 expect thp_fault_alloc=%" G_GUINT64_FORMAT "\n",
+			cases[i].to, cases[i].allocs);
+		vt_replay_t r;
+		vt_replay_open(&r, "default", thp_sets, text);
+		GError *err = NULL;
+		ck_assert_int_eq(vt_replay_run(&r, MAX_STEPS, &err), 0);
+		vt_replay_assert_expects(&r, 1);
+		vt_replay_free(&r);
+		g_free(text);
+	}
+}
+END_TEST
+
 static Suite *mremap_suite(void)
 {
 	Suite *s = suite_create("mremap");
@@ -313,6 +345,7 @@ static Suite *mremap_suite(void)
 	tcase_add_test(tc, move_file);
 	tcase_add_test(tc, move_shared);
 	tcase_add_test(tc, move_huge);
+	tcase_add_test(tc, move_huge_alignment);
 	tcase_add_test(tc, move_other_cpu);
 	suite_add_tcase(s, tc);
 	return s;
