@@ -302,13 +302,14 @@ START_TEST(move_huge)
 END_TEST
 
 /* A moved mapping gets huge pages only where its anonymous offset is
- * aligned as its address is (thp_vma_suitable_order): grown by a move to
- * a 2 MiB-aligned address, its new 2 MiB is a huge page; moved 4 KiB off
- * that, none (a PTE fault). */
+ * aligned as its address is (thp_vma_suitable_order): grown to 8 MiB by a
+ * move to a 2 MiB-aligned address, a write in its new part makes a huge
+ * page; moved 4 KiB off that, none (a PTE fault), though the aligned 2 MiB
+ * at 0x40400000 lies whole in the mapping. */
 START_TEST(move_huge_alignment)
 {
 	static const char *const thp_sets[] = {
-		"memory=16M", "thp.enabled=always", NULL,
+		"memory=32M", "thp.enabled=always", NULL,
 	};
 	static const struct { const char *to; uint64_t allocs; } cases[] = {
 		{ "0x40000000", 2 }, { "0x40001000", 1 },
@@ -318,8 +319,8 @@ START_TEST(move_huge_alignment)
 			"vmt 1\n"
 			"1 mmap 0x10000000 2M rw private anon\n"
 			"1 w 0x10000000\n"
-			"1 mremap 0x10000000 2M 4M to=%s\n"
-			"1 w 0x40200000\n"
+			"1 mremap 0x10000000 2M 8M to=%s\n"
+			"1 w 0x40400000\n"
 			"1 expect thp_fault_alloc=%" G_GUINT64_FORMAT "\n",
 			cases[i].to, cases[i].allocs);
 		vt_replay_t r;
