@@ -927,6 +927,19 @@ import(const char *log, const vm_lackey_opts_t *o, char **path_out, GError **err
 	return text;
 }
 
+/* Import @log with the default options: the trace is @want. */
+static void
+assert_imports(const char *log, const char *want)
+{
+	vm_lackey_opts_t o = { .no_instr = FALSE };
+	GError *error = NULL;
+	char *got = import(log, &o, NULL, &error);
+
+	ck_assert_msg(got != NULL, "%s", error ? error->message : "");
+	ck_assert_str_eq(got, want);
+	g_free(got);
+}
+
 /*
  * vm_vmtb_short_access16 (the hot decode's and the skim's short form,
  * without end tests) against vm_vmtb_short_access on 200,000 random
@@ -1034,12 +1047,9 @@ START_TEST(lackey_good)
 		"1 unlink /nonexistent-vmscope/f\n";
 	vm_lackey_opts_t o = { .no_instr = FALSE };
 	GError *error = NULL;
-	char *got = import(log, &o, NULL, &error);
+	char *got;
 
-	ck_assert_msg(got != NULL, "%s", error ? error->message : "");
-	ck_assert_str_eq(got, want);
-	g_free(got);
-
+	assert_imports(log, want);
 	/* --no-instr drops the fetches; --sample 2 keeps every other access. */
 	o.no_instr = TRUE;
 	got = import(log, &o, NULL, &error);
@@ -1091,13 +1101,7 @@ START_TEST(lackey_mremap)
 		"1 r 0x7103000\n"
 		"1 munmap 0x7102000 24K\n"
 		"1 mremap 0x7100000 8K 32K\n";
-	vm_lackey_opts_t o = { .no_instr = FALSE };
-	GError *error = NULL;
-	char *got = import(log, &o, NULL, &error);
-
-	ck_assert_msg(got != NULL, "%s", error ? error->message : "");
-	ck_assert_str_eq(got, want);
-	g_free(got);
+	assert_imports(log, want);
 }
 END_TEST
 
@@ -1122,15 +1126,9 @@ START_TEST(lackey_pseudo_files)
 		"SYSCALL[123,1](2) sys_open ( 0x1(/nonexistent-vmscope/f), 66 ) --> Success(0x3) \n"
 		"SYSCALL[123,1](3) sys_close ( 3 )[sync] --> Success(0x0) \n"
 		"SYSCALL[123,1](231) exit_group( 0 ) --> [pre-success] Success(0x0) \n";
-	vm_lackey_opts_t o = { .no_instr = FALSE };
-	GError *error = NULL;
-	char *got = import(log, &o, NULL, &error);
-
-	ck_assert_msg(got != NULL, "%s", error ? error->message : "");
-	ck_assert_str_eq(got, "vmt 1\n"
-			 "1 open /nonexistent-vmscope/f fd=3 create\n"
-			 "1 close 3\n");
-	g_free(got);
+	assert_imports(log, "vmt 1\n"
+		       "1 open /nonexistent-vmscope/f fd=3 create\n"
+		       "1 close 3\n");
 }
 END_TEST
 
@@ -1174,13 +1172,7 @@ START_TEST(lackey_threads)
 		"2 r 0x5000000\n"
 		"2 exit\n"
 		"1 r 0x5002000\n";
-	vm_lackey_opts_t o = { .no_instr = FALSE };
-	GError *error = NULL;
-	char *got = import(log, &o, NULL, &error);
-
-	ck_assert_msg(got != NULL, "%s", error ? error->message : "");
-	ck_assert_str_eq(got, want);
-	g_free(got);
+	assert_imports(log, want);
 }
 END_TEST
 

@@ -25,16 +25,23 @@ static const char *const sets[] = {
 	"memory=1M", "reclaim.watermark_min=0", "reclaim.kswapd=false", NULL,
 };
 
-/* Replay @text; every expect line passes, and @nexpect of them ran. */
-static void replay(const char *text, uint64_t nexpect)
+/* Replay @text on `default` with @with; every expect line passes, and
+ * @nexpect of them ran. */
+static void replay_on(const char *const *with, const char *text,
+		      uint64_t nexpect)
 {
 	vt_replay_t r;
-	vt_replay_open(&r, "default", sets, text);
+	vt_replay_open(&r, "default", with, text);
 	GError *err = NULL;
 	int rc = vt_replay_run(&r, MAX_STEPS, &err);
 	ck_assert_msg(rc == 0, "run: %s", err ? err->message : "?");
 	vt_replay_assert_expects(&r, nexpect);
 	vt_replay_free(&r);
+}
+
+static void replay(const char *text, uint64_t nexpect)
+{
+	replay_on(sets, text, nexpect);
 }
 
 /*
@@ -255,8 +262,7 @@ END_TEST
 START_TEST(move_other_cpu)
 {
 	static const char *const smp_sets[] = { "cpus=2", NULL };
-	vt_replay_t r;
-	vt_replay_open(&r, "default", smp_sets,
+	replay_on(smp_sets,
 		       "vmt 1\n"
 		       "1 catch sigsegv\n"
 		       "1 pin 0\n"
@@ -269,11 +275,7 @@ START_TEST(move_other_cpu)
 		       "1 mremap 0x10000000 16K 16K to=0x20000000\n"
 		       "2 r 0x10000000\n"
 		       "2 expect pid=2 outcome=sigsegv\n"
-		       "1 expect tlb_shootdowns=1 ipis_sent=1\n");
-	GError *err = NULL;
-	ck_assert_int_eq(vt_replay_run(&r, MAX_STEPS, &err), 0);
-	vt_replay_assert_expects(&r, 2);
-	vt_replay_free(&r);
+		       "1 expect tlb_shootdowns=1 ipis_sent=1\n", 2);
 }
 END_TEST
 
@@ -283,8 +285,7 @@ START_TEST(move_huge)
 	static const char *const thp_sets[] = {
 		"memory=16M", "thp.enabled=always", NULL,
 	};
-	vt_replay_t r;
-	vt_replay_open(&r, "default", thp_sets,
+	replay_on(thp_sets,
 		       "vmt 1\n"
 		       "1 mmap 0x10000000 2M rw private anon\n"
 		       "1 seq w 0x10000000 2M\n"
@@ -293,11 +294,7 @@ START_TEST(move_huge)
 		       "1 mremap 0x10000000 2M 2M to=0x40000000\n"
 		       "1 seq r 0x40000000 2M\n"
 		       "1 expect pid=1 anon_huge_pages=0 rss_anon=512 minflt=1\n"
-		       "1 expect thp_split_pmd=1\n");
-	GError *err = NULL;
-	ck_assert_int_eq(vt_replay_run(&r, MAX_STEPS, &err), 0);
-	vt_replay_assert_expects(&r, 4);
-	vt_replay_free(&r);
+		       "1 expect thp_split_pmd=1\n", 4);
 }
 END_TEST
 
@@ -323,12 +320,7 @@ START_TEST(move_huge_alignment)
 			"1 w 0x40400000\n"
 			"1 expect thp_fault_alloc=%" G_GUINT64_FORMAT "\n",
 			cases[i].to, cases[i].allocs);
-		vt_replay_t r;
-		vt_replay_open(&r, "default", thp_sets, text);
-		GError *err = NULL;
-		ck_assert_int_eq(vt_replay_run(&r, MAX_STEPS, &err), 0);
-		vt_replay_assert_expects(&r, 1);
-		vt_replay_free(&r);
+		replay_on(thp_sets, text, 1);
 		g_free(text);
 	}
 }

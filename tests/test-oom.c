@@ -40,14 +40,21 @@
 
 #define MAX_EVENTS 20000
 
-/* Open @text on `tiny` and run it.  Returns the engine; *ok tells whether
- * the run ended without error (else *err holds it). */
+/* Open @text on built-in @profile and run it.  Returns the engine; *ok
+ * tells whether the run ended without error (else *err holds it). */
+static vm_engine_t *run_on(const char *profile, const char *text,
+			   vt_replay_t *r, gboolean *ok, GError **err)
+{
+	vt_replay_open(r, profile, NULL, text);
+	*ok = vt_replay_run(r, MAX_EVENTS, err) == 0;
+	return r->e;
+}
+
+/* run_on `tiny`. */
 static vm_engine_t *run(const char *text, vt_replay_t *r, gboolean *ok,
 			GError **err)
 {
-	vt_replay_open(r, "tiny", NULL, text);
-	*ok = vt_replay_run(r, MAX_EVENTS, err) == 0;
-	return r->e;
+	return run_on("tiny", text, r, ok, err);
 }
 
 static void check_expects(vm_engine_t *e, const vt_replay_t *r)
@@ -378,20 +385,41 @@ END_TEST
  * cgroup's limit and swap; -1000 never chosen.
  * ========================================================================== */
 
+/* A pick run without swap, with events after the forks: its replay and
+ * the trace, which adj_done frees. */
+typedef struct {
+	vt_replay_t lg;
+	char *text;
+} adj_run_t;
+
+/* The pick @c with @events (freed here) after the forks, run to its end
+ * without error (asserted): the machine. */
+static vm_machine_t *adj_run(adj_run_t *a, const pick_t *c, char *events)
+{
+	unsigned xline;
+	a->text = pick_trace_with(c, "set swap.size=0\n", events, &xline);
+	g_free(events);
+	GError *err = NULL;
+	gboolean ok;
+	vm_engine_t *e = run(a->text, &a->lg, &ok, &err);
+	ck_assert_msg(ok, "run: %s", err ? err->message : "?");
+	return vm_engine_machine(e);
+}
+
+static void adj_done(adj_run_t *a)
+{
+	done(a->lg.e, &a->lg);
+	g_free(a->text);
+}
+
 /* The pick's victim at -1000: the next by points goes (of equals the last
  * created), which may be X itself. */
 START_TEST(test_adj_unkillable)
 {
 	const pick_t *c = &picks[_i];
-	char *ev = g_strdup_printf("%u oom_score_adj -1000\n", c->victim);
-	unsigned xline;
-	char *text = pick_trace_with(c, "set swap.size=0\n", ev, &xline);
-	vt_replay_t lg;
-	GError *err = NULL;
-	gboolean ok;
-	vm_engine_t *e = run(text, &lg, &ok, &err);
-	ck_assert_msg(ok, "run: %s", err ? err->message : "?");
-	vm_machine_t *m = vm_engine_machine(e);
+	adj_run_t a;
+	vm_machine_t *m = adj_run(&a, c, g_strdup_printf("%u oom_score_adj -1000\n",
+							  c->victim));
 	/* the others by creation order: 1, then A, then B */
 	uint32_t order[3] = { 1, c->a, c->b }, want = 0;
 	int64_t best = INT64_MIN;
@@ -409,9 +437,7 @@ START_TEST(test_adj_unkillable)
 	ck_assert_int_eq(m->last_oom.adj_pages, 0);
 	ck_assert(m->last_oom.adjusted);
 	ck_assert_uint_eq(vm_proc_lookup(m, c->victim)->state, VM_PROC_RUNNING);
-	done(e, &lg);
-	g_free(text);
-	g_free(ev);
+	adj_done(&a);
 }
 END_TEST
 
@@ -420,23 +446,15 @@ END_TEST
 START_TEST(test_adj_small_machine)
 {
 	const pick_t *c = &picks[_i];
-	char *ev = g_strdup_printf("%u oom_score_adj -999\n%u oom_score_adj 1000\n",
-				   c->victim, c->victim == 1 ? c->a : 1);
-	unsigned xline;
-	char *text = pick_trace_with(c, "set swap.size=0\n", ev, &xline);
-	vt_replay_t lg;
-	GError *err = NULL;
-	gboolean ok;
-	vm_engine_t *e = run(text, &lg, &ok, &err);
-	ck_assert_msg(ok, "run: %s", err ? err->message : "?");
-	vm_machine_t *m = vm_engine_machine(e);
+	adj_run_t a;
+	vm_machine_t *m = adj_run(&a, c, g_strdup_printf(
+		"%u oom_score_adj -999\n%u oom_score_adj 1000\n",
+		c->victim, c->victim == 1 ? c->a : 1));
 	ck_assert_uint_eq(m->last_oom.pid, c->victim);
 	ck_assert_int_eq(m->last_oom.points, (int64_t)c->points);
 	ck_assert_int_eq(m->last_oom.adj, -999);
 	ck_assert_int_eq(m->last_oom.adj_pages, 0);
-	done(e, &lg);
-	g_free(text);
-	g_free(ev);
+	adj_done(&a);
 }
 END_TEST
 
@@ -491,10 +509,9 @@ START_TEST(test_adj_weighs)
 		"3 seq w 0x10000000 3M\n", adjs[_i].adj);
 	vt_replay_t lg;
 	GError *err = NULL;
-	vt_replay_open(&lg, "default", NULL, text);
-	gboolean ok = vt_replay_run(&lg, MAX_EVENTS, &err) == 0;
+	gboolean ok;
+	vm_machine_t *m = vm_engine_machine(run_on("default", text, &lg, &ok, &err));
 	ck_assert_msg(ok, "run: %s", err ? err->message : "?");
-	vm_machine_t *m = vm_engine_machine(lg.e);
 	ck_assert_uint_eq(m->c.oom_kills, 1);
 	ck_assert_uint_eq(m->last_oom.pid, adjs[_i].victim);
 	const vm_proc_t *p2 = vm_proc_lookup(m, 2), *p3 = vm_proc_lookup(m, 3);
@@ -539,9 +556,9 @@ START_TEST(test_adj_inherited)
 			"3 seq w 0x10000000 3M\n", cases[i].mid);
 		vt_replay_t lg;
 		GError *err = NULL;
-		vt_replay_open(&lg, "default", NULL, text);
-		gboolean ok = vt_replay_run(&lg, MAX_EVENTS, &err) == 0;
-		vm_machine_t *m = vm_engine_machine(lg.e);
+		gboolean ok;
+		vm_machine_t *m = vm_engine_machine(run_on("default", text, &lg,
+							   &ok, &err));
 		if (cases[i].victim) {
 			ck_assert_msg(ok, "case %u: %s", i, err ? err->message : "?");
 			ck_assert_uint_eq(m->last_oom.pid, cases[i].victim);
@@ -577,10 +594,10 @@ START_TEST(test_adj_totalpages)
 					     cases[i].sets, cases[i].cg);
 		vt_replay_t lg;
 		GError *err = NULL;
-		vt_replay_open(&lg, "default", NULL, text);
-		ck_assert_msg(vt_replay_run(&lg, MAX_EVENTS, &err) == 0, "case %u: %s",
-			      i, err ? err->message : "?");
-		vm_machine_t *m = vm_engine_machine(lg.e);
+		gboolean ok;
+		vm_machine_t *m = vm_engine_machine(run_on("default", text, &lg,
+							   &ok, &err));
+		ck_assert_msg(ok, "case %u: %s", i, err ? err->message : "?");
 		ck_assert_uint_eq(vm_oom_totalpages(m), cases[i].machine);
 		m->oom_memcg = vm_memcg_find(m, "c")->id;
 		ck_assert_uint_eq(vm_oom_totalpages(m), cases[i].in_cg);
