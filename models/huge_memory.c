@@ -464,6 +464,20 @@ gboolean vm_huge_copy_pmd(vm_machine_t *m, vm_proc_t *parent,
 	return TRUE;
 }
 
+void vm_huge_move_pmd(vm_machine_t *m, vm_proc_t *p, uint64_t from,
+		      uint64_t to)
+{
+	uint64_t *src = vm_pt_pmd_lookup(&m->pt, p->root, from);
+	uint64_t *dst = vm_pt_pmd_lookup(&m->pt, p->root, to);
+	uint64_t e = *src, pfn = VM_PTE_PFN(e);
+	g_assert(dst && !*dst && (e & VM_PTE_HUGE));
+	vm_pt_pmd_set(&m->pt, p->root, from, src, 0);
+	vm_pt_pmd_set(&m->pt, p->root, to, dst, e);
+	/* a file folio's PMD has no deposit (x86: arch_needs_pgtable_deposit) */
+	if (pfn == VM_PFN_ZERO || m->frames.f[pfn].kind != VM_FRAME_FILE)
+		vm_pt_deposit(&m->pt, p->root, to, vm_pt_withdraw(&m->pt, p->root, from));
+}
+
 void vm_huge_split_page(vm_machine_t *m, uint32_t pfn)
 {
 	uint64_t n = vm_huge_nr(m);

@@ -56,6 +56,11 @@ void vm_huge_change_pmd(vm_machine_t *m, uint64_t *pmd, uint32_t prot);
 gboolean vm_huge_copy_pmd(vm_machine_t *m, vm_proc_t *parent,
 			  vm_proc_t *child, uint64_t vpn, uint64_t *pmd,
 			  gboolean *protected_);
+/* move_huge_pmd (mremap): the PMD leaf of @p at @from to @to, both
+ * aligned, whose PMD entry is none; an anonymous one's deposited table
+ * goes with it. */
+void vm_huge_move_pmd(vm_machine_t *m, vm_proc_t *p, uint64_t from,
+		      uint64_t to);
 /* Before reclaim unmaps anonymous page @pfn: split every PMD leaf that
  * maps it (shrink_folio_list splits a huge page to swap it out). */
 void vm_huge_split_page(vm_machine_t *m, uint32_t pfn);

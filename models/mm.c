@@ -581,45 +581,109 @@ static void move_pte(vm_machine_t *m, vm_proc_t *p, uint64_t from,
 	vm_pt_leaf_set(&m->pt, p->root, to, dst, pte);
 }
 
-/* move_page_tables: the entries of [@from, +@n) of @p to [@to, +@n), the
- * tables they need allocated; *@moved counts the entries.  FALSE when a
- * table's frame could not be had, or the OOM killer took @p meanwhile:
- * what had moved is moved back (Linux's move_vma does the same), unless
- * @p is gone. */
+/* One move made, to undo it: a page's entry, or a PMD leaf's. */
+typedef struct {
+	uint64_t at;           /* its offset in the range */
+	gboolean pmd;
+} mremap_move_t;
+
+/* The PMD leaf at @from + @i moves whole to @to + @i when both are
+ * aligned and the range holds it all (move_page_tables' HPAGE_PMD extent). */
+static gboolean pmd_movable(const vm_machine_t *m, uint64_t from, uint64_t to,
+			    uint64_t i, uint64_t n)
+{
+	uint64_t nr = vm_huge_nr(m);
+	return nr && !((from + i) & (nr - 1)) && !((to + i) & (nr - 1)) &&
+	       n - i >= nr;
+}
+
+/*
+ * move_page_tables: the entries of [@from, +@n) of @p to [@to, +@n), the
+ * tables they need allocated; *@moved counts the pages.  A PMD leaf moves
+ * whole when pmd_movable and the destination's PMD entry is none
+ * (move_huge_pmd), and is split into PTEs otherwise (the caller split
+ * those the range or the alignment cuts).  FALSE when a table's frame
+ * could not be had, or the OOM killer took @p meanwhile: what had moved is
+ * moved back (Linux's move_vma does the same), unless @p is gone.
+ */
 static gboolean move_page_tables(vm_machine_t *m, vm_proc_t *p, uint64_t from,
 				 uint64_t to, uint64_t n, uint64_t *moved)
 {
-	uint64_t i;
-	for (i = 0; i < n; i++) {
+	GArray *done = g_array_new(FALSE, FALSE, sizeof(mremap_move_t));
+	uint64_t i = 0, nr = vm_huge_nr(m);
+	gboolean ok = TRUE;
+	while (i < n) {
+		uint64_t *spmd = G_UNLIKELY(m->thp_seen) && pmd_movable(m, from, to, i, n)
+			? vm_pt_pmd_lookup(&m->pt, p->root, from + i) : NULL;
+		if (spmd && (*spmd & VM_PTE_HUGE)) {
+			unsigned nr_new = 0;
+			uint64_t *dpmd = vm_pt_pmd_ensure(&m->pt, p->root, to + i,
+							  p->pid, &nr_new);
+			vm_proc_count_tables(m, p, nr_new);
+			if (p->state != VM_PROC_RUNNING) {
+				g_array_free(done, TRUE);
+				return FALSE;   /* killed: its tables are gone */
+			}
+			if (!dpmd) {
+				ok = FALSE;
+				break;
+			}
+			/* again: the allocation's reclaim may have split it */
+			spmd = vm_pt_pmd_lookup(&m->pt, p->root, from + i);
+			if (spmd && (*spmd & VM_PTE_HUGE)) {
+				if (!*dpmd) {
+					vm_huge_move_pmd(m, p, from + i, to + i);
+					g_array_append_val(done, ((mremap_move_t){ i, TRUE }));
+					*moved += nr;
+					i += nr;
+					continue;
+				}
+				/* a table is there already: entry by entry */
+				vm_huge_split_pmd(m, p, from + i, spmd);
+			}
+		}
 		uint64_t *src = vm_pt_lookup(&m->pt, p->root, from + i);
-		if (!src || !*src)
+		if (!src || !*src) {
+			i++;
 			continue;
+		}
 		unsigned nr_new = 0;
 		uint64_t *dst = vm_pt_ensure(&m->pt, p->root, to + i, p->pid, &nr_new);
 		vm_proc_count_tables(m, p, nr_new);
-		if (p->state != VM_PROC_RUNNING)
-			return FALSE;   /* killed: its tables are gone */
-		if (!dst)
+		if (p->state != VM_PROC_RUNNING) {
+			g_array_free(done, TRUE);
+			return FALSE;
+		}
+		if (!dst) {
+			ok = FALSE;
 			break;
+		}
 		/* looked up again: the allocation may have reclaimed the page
 		 * (a swap entry now) or dropped it, or made the table anew */
 		src = vm_pt_lookup(&m->pt, p->root, from + i);
-		if (!src || !*src)
+		if (src && *src) {
+			move_pte(m, p, from + i, src, to + i, dst);
+			g_array_append_val(done, ((mremap_move_t){ i, FALSE }));
+			++*moved;
+		}
+		i++;
+	}
+	/* on failure, back, last first, into tables that are all there */
+	for (guint k = done->len; !ok && k-- > 0;) {
+		const mremap_move_t *mv = &g_array_index(done, mremap_move_t, k);
+		if (mv->pmd) {
+			vm_huge_move_pmd(m, p, to + mv->at, from + mv->at);
 			continue;
-		move_pte(m, p, from + i, src, to + i, dst);
-		++*moved;
-	}
-	if (i == n)
-		return TRUE;
-	/* back, into tables that are all there still */
-	for (uint64_t k = 0; k < i; k++) {
-		uint64_t *src = vm_pt_lookup(&m->pt, p->root, to + k);
+		}
+		uint64_t *src = vm_pt_lookup(&m->pt, p->root, to + mv->at);
 		if (src && *src)
-			move_pte(m, p, to + k, src, from + k,
-				 vm_pt_lookup(&m->pt, p->root, from + k));
+			move_pte(m, p, to + mv->at, src, from + mv->at,
+				 vm_pt_lookup(&m->pt, p->root, from + mv->at));
 	}
-	*moved = 0;
-	return FALSE;
+	if (!ok)
+		*moved = 0;
+	g_array_free(done, TRUE);
+	return ok;
 }
 
 vm_mremap_rc_t vm_mm_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
@@ -658,15 +722,17 @@ vm_mremap_rc_t vm_mm_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 	vm_vma_t *v = vm_mm_find_vma(p, start);
 	if (!v || start + old_n > v->end)
 		return VM_MREMAP_EFAULT;
-	/* a huge page in the range is split into PTEs first (Linux moves
-	 * its PMD whole when both ends are 2 MiB aligned: move_huge_pmd) */
+	/* a huge page the range or the alignment cuts is split into PTEs
+	 * first; the others move whole (move_huge_pmd) */
 	mremap_scan_t s = { .m = m };
 	if (G_UNLIKELY(m->thp_seen)) {
 		vm_pt_for_each_huge(&m->pt, p->root, start, start + old_n, NULL,
 				    scan_huge, &s);
 		for (unsigned k = 0; k < s.nr_huge; k++) {
 			uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, p->root, s.huge[k]);
-			if (pmd && (*pmd & VM_PTE_HUGE))
+			if (pmd && (*pmd & VM_PTE_HUGE) &&
+			    (s.huge[k] < start ||
+			     !pmd_movable(m, start, to, s.huge[k] - start, old_n)))
 				vm_huge_split_pmd(m, p, s.huge[k], pmd);
 		}
 		g_free(s.huge);

@@ -279,22 +279,40 @@ START_TEST(move_other_cpu)
 }
 END_TEST
 
-/* A huge page in the range is split into PTEs before its entries move. */
+/*
+ * Huge pages (two, 4 MiB written): one whose PMD lies whole in the range
+ * and lands aligned moves whole (move_huge_pmd: still a huge page, its PMD
+ * entry moved); one the alignment or the range cuts is split into PTEs,
+ * which move one by one.  Either way nothing is faulted again.
+ */
+static const struct {
+	const char *args;
+	uint64_t huge, splits;
+} huge_moves[] = {
+	{ "0x10000000 4M 4M to=0x40000000", 1024, 0 },
+	{ "0x10000000 4M 4M to=0x40001000", 0, 2 },
+	/* the range cuts the first; the second lands at 0x40200000 */
+	{ "0x10100000 3M 3M to=0x40100000", 512, 1 },
+};
+
 START_TEST(move_huge)
 {
 	static const char *const thp_sets[] = {
 		"memory=16M", "thp.enabled=always", NULL,
 	};
-	replay_on(thp_sets,
-		       "vmt 1\n"
-		       "1 mmap 0x10000000 2M rw private anon\n"
-		       "1 seq w 0x10000000 2M\n"
-		       "1 expect pid=1 anon_huge_pages=512\n"
-		       "1 expect thp_fault_alloc=1\n"
-		       "1 mremap 0x10000000 2M 2M to=0x40000000\n"
-		       "1 seq r 0x40000000 2M\n"
-		       "1 expect pid=1 anon_huge_pages=0 rss_anon=512 minflt=1\n"
-		       "1 expect thp_split_pmd=1\n", 4);
+	char *text = g_strdup_printf(
+		"vmt 1\n"
+		"1 mmap 0x10000000 4M rw private anon\n"
+		"1 seq w 0x10000000 4M\n"
+		"1 expect pid=1 anon_huge_pages=1024\n"
+		"1 expect thp_fault_alloc=2\n"
+		"1 mremap %s\n"
+		"1 expect pid=1 anon_huge_pages=%" G_GUINT64_FORMAT " rss_anon=1024 "
+		"minflt=2\n"
+		"1 expect thp_split_pmd=%" G_GUINT64_FORMAT "\n",
+		huge_moves[_i].args, huge_moves[_i].huge, huge_moves[_i].splits);
+	replay_on(thp_sets, text, 4);
+	g_free(text);
 }
 END_TEST
 
@@ -337,7 +355,7 @@ static Suite *mremap_suite(void)
 	tcase_add_test(tc, move_swapped);
 	tcase_add_test(tc, move_file);
 	tcase_add_test(tc, move_shared);
-	tcase_add_test(tc, move_huge);
+	tcase_add_loop_test(tc, move_huge, 0, G_N_ELEMENTS(huge_moves));
 	tcase_add_test(tc, move_huge_alignment);
 	tcase_add_test(tc, move_other_cpu);
 	suite_add_tcase(s, tc);

@@ -936,6 +936,62 @@ static void w_thp_madvise(void)
 	tr("1 munmap 0x%lx 1M", TRACE_BASE + 2 * MIB);
 }
 
+/*
+ * mremap of huge pages: 4 MiB advised MADV_HUGEPAGE and written (two huge
+ * pages), moved to a 2 MiB-aligned address: both stay huge pages
+ * (move_huge_pmd), and reading them faults nothing; then moved again,
+ * 4 KiB off 2 MiB: split into PTEs (AnonHugePages 0), still no fault.
+ */
+static void w_thp_mremap(void)
+{
+	need_thp();
+	size_t len = 4 * MIB;
+	char *m = map_aligned(len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (madvise(m, len, MADV_HUGEPAGE) != 0)
+		skip("madvise(MADV_HUGEPAGE): %s", strerror(errno));
+	char *dst = map_aligned(len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *dst2 = map_aligned(len + 2 * MIB, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	touch_write(m, len, (size_t)page);
+	warm_up();
+	SNAP(a);
+	char *n = mremap(m, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	if (n == MAP_FAILED)
+		skip("mremap(MREMAP_FIXED): %s", strerror(errno));
+	sink = touch_read(n, len, (size_t)page);
+	delta_t d = since(a);
+	long huge = smaps_pages(n, "AnonHugePages");
+	SNAP(b);
+	char *n2 = mremap(n, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst2 + page);
+	if (n2 == MAP_FAILED)
+		skip("mremap(MREMAP_FIXED): %s", strerror(errno));
+	sink = touch_read(n2, len, (size_t)page);
+	delta_t d2 = since(b);
+	long huge2 = smaps_pages(n2, "AnonHugePages");
+	munmap(n2, len);
+	munmap(dst2, page);
+	munmap(dst2 + page + len, 2 * MIB - page);
+	row("aligned_minflt", d.minflt, "minflt@read-minflt@written", "exact");
+	row("aligned_anon_huge_pages", huge, "pid=1:anon_huge_pages@read", "exact");
+	row("cut_minflt", d2.minflt, "minflt@cut-minflt@read", "exact");
+	row("cut_anon_huge_pages", huge2, "pid=1:anon_huge_pages@cut", "exact");
+	trace_header("4 MiB advised MADV_HUGEPAGE and written, moved by mremap to "
+		     "a 2 MiB-aligned address and read, then moved 4 KiB off "
+		     "2 MiB and read");
+	tr("1 mmap 0x%lx 4M rw private anon", TRACE_BASE);
+	tr("1 madvise 0x%lx 4M hugepage", TRACE_BASE);
+	tr("1 seq w 0x%lx 4M", TRACE_BASE);
+	tr("1 note @written");
+	tr("1 mremap 0x%lx 4M 4M to=0x%lx", TRACE_BASE, TRACE_BASE + 64 * MIB);
+	tr("1 seq r 0x%lx 4M", TRACE_BASE + 64 * MIB);
+	tr("1 note @read");
+	tr("1 mremap 0x%lx 4M 4M to=0x%lx", TRACE_BASE + 64 * MIB,
+	   TRACE_BASE + 128 * MIB + 4096);
+	tr("1 seq r 0x%lx 4M", TRACE_BASE + 128 * MIB + 4096);
+	tr("1 note @cut");
+}
+
 /* A /proc/vmstat counter, -1 if absent. */
 static long vmstat(const char *key)
 {
@@ -2005,6 +2061,7 @@ static const struct {
 	{ "shared-write-1m", w_shared_write_1m },
 	{ "anon-read-write", w_anon_rw },
 	{ "anon-mremap", w_anon_mremap },
+	{ "thp-mremap", w_thp_mremap },
 	{ "fork-cow", w_fork_cow },
 	{ "fork-shared-anon", w_fork_shared },
 	{ "thp-madvise", w_thp_madvise },
