@@ -256,6 +256,36 @@ START_TEST(move_shared)
 }
 END_TEST
 
+/*
+ * A move that runs out of page-table frames half-way: 16 frames, 4 of
+ * them tables and 11 pages written, one free.  To 0x201ff000 the range
+ * needs two new leaf tables (it crosses 0x20200000): the first entry
+ * moves with the one free frame, the second finds none (oom.policy=none:
+ * nobody to kill), and the first moves back (ENOMEM): the pages are where
+ * they were, their translations still good (hits), the destination
+ * unmapped.
+ */
+START_TEST(move_no_table)
+{
+	static const char *const tight_sets[] = {
+		"memory=64K", "reclaim.watermark_min=0", "reclaim.kswapd=false",
+		"oom.policy=none", NULL,
+	};
+	replay_on(tight_sets,
+		  "vmt 1\n"
+		  "1 catch sigsegv\n"
+		  "1 mmap 0x10000000 44K rw private anon\n"
+		  "1 seq w 0x10000000 44K\n"
+		  "1 expect free_pages=1\n"
+		  "1 mremap 0x10000000 44K 44K to=0x201ff000\n"
+		  "1 expect free_pages=0 pt_pages=5\n"
+		  "1 seq r 0x10000000 44K\n"
+		  "1 expect pid=1 minflt=11 rss_anon=11 outcome=hit\n"
+		  "1 r 0x201ff000\n"
+		  "1 expect outcome=sigsegv\n", 4);
+}
+END_TEST
+
 /* With two CPUs, a thread on the other CPU holds translations of the old
  * range: the move's flush reaches it (an IPI), and its next access there
  * faults (SIGSEGV) instead of hitting a stale TLB entry. */
@@ -358,6 +388,7 @@ static Suite *mremap_suite(void)
 	tcase_add_loop_test(tc, move_huge, 0, G_N_ELEMENTS(huge_moves));
 	tcase_add_test(tc, move_huge_alignment);
 	tcase_add_test(tc, move_other_cpu);
+	tcase_add_test(tc, move_no_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
