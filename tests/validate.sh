@@ -107,15 +107,18 @@ else
 fi
 
 # A loaded machine now and then disturbs a count (a fault retried on a
-# contended folio lock counts as major): an exact row off is measured once
-# more, and only a second miss fails.
+# contended folio lock counts as major; fork-shared-anon's child reads 65
+# pages for 64 in about one run of twelve, twice in a row once under make
+# -j2 check): an exact row off is measured up to twice more, and only a
+# third miss fails.
 check=$(check_json "$T/a.json")
-if [ "$check" != OK ] && [ -s "$T/retry" ]; then
-	echo "# measured again: $(cat "$T/retry") ($check)"
+for again in 1 2; do
+	[ "$check" != OK ] && [ -s "$T/retry" ] || break
+	echo "# measured again ($again): $(cat "$T/retry") ($check)"
 	"$VMSCOPE" validate -f json --ignore-times --dir "$T" --only "$(cat "$T/retry")" \
 		>"$T/a2.json" 2>"$T/a2.err"
 	check=$(check_json "$T/a2.json")
-fi
+done
 if [ "$check" = OK ]; then
 	ok "the JSON has docs/validation.md's structure and every exact row is ok"
 else
