@@ -597,76 +597,103 @@ static gboolean pmd_movable(const vm_machine_t *m, uint64_t from, uint64_t to,
 	       n - i >= nr;
 }
 
+/* What move_page_tables will move: the offsets in the range of its
+ * entries, a PMD leaf's (its first page) marked. */
+typedef struct {
+	GArray *at;            /* mremap_move_t, in address order */
+	uint64_t from;
+} mremap_plan_t;
+
+static void plan_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	mremap_plan_t *pl = vctx;
+	(void)slot;
+	g_array_append_val(pl->at, ((mremap_move_t){ vpn - pl->from, FALSE }));
+}
+
+static void plan_huge(void *vctx, uint64_t vpn, uint64_t *slot)
+{
+	mremap_plan_t *pl = vctx;
+	(void)slot;
+	g_array_append_val(pl->at, ((mremap_move_t){ vpn - pl->from, TRUE }));
+}
+
+/* The entry of page @from + @i moves to @to + @i: FALSE when no table
+ * could be had for it.  Counts in *@moved and logs in @done. */
+static gboolean move_one(vm_machine_t *m, vm_proc_t *p, uint64_t from,
+			 uint64_t to, uint64_t i, GArray *done, uint64_t *moved)
+{
+	unsigned nr_new = 0;
+	uint64_t *dst = vm_pt_ensure(&m->pt, p->root, to + i, p->pid, &nr_new);
+	vm_proc_count_tables(m, p, nr_new);
+	if (!dst || p->state != VM_PROC_RUNNING)
+		return FALSE;
+	/* looked up again: the allocation may have reclaimed the page (a
+	 * swap entry now) or dropped it, or made the table anew */
+	uint64_t *src = vm_pt_lookup(&m->pt, p->root, from + i);
+	if (src && *src) {
+		move_pte(m, p, from + i, src, to + i, dst);
+		g_array_append_val(done, ((mremap_move_t){ i, FALSE }));
+		++*moved;
+	}
+	return TRUE;
+}
+
 /*
  * move_page_tables: the entries of [@from, +@n) of @p to [@to, +@n), the
- * tables they need allocated; *@moved counts the pages.  A PMD leaf moves
- * whole when pmd_movable and the destination's PMD entry is none
- * (move_huge_pmd), and is split into PTEs otherwise (the caller split
- * those the range or the alignment cuts).  FALSE when a table's frame
- * could not be had, or the OOM killer took @p meanwhile: what had moved is
- * moved back (Linux's move_vma does the same), unless @p is gone.
+ * tables they need allocated; *@moved counts the pages.  Only the entries
+ * there are visited (a walk that skips absent tables plans them first),
+ * so a move costs what the range holds, not its size.  A PMD leaf moves
+ * whole when the destination's PMD entry is none (move_huge_pmd; the
+ * caller split those the range or the alignment cuts), and entry by
+ * entry after a split otherwise.  FALSE when a table's frame could not be
+ * had, or the OOM killer took @p meanwhile: what had moved is moved back
+ * (Linux's move_vma does the same), unless @p is gone.
  */
 static gboolean move_page_tables(vm_machine_t *m, vm_proc_t *p, uint64_t from,
 				 uint64_t to, uint64_t n, uint64_t *moved)
 {
+	mremap_plan_t pl = { g_array_new(FALSE, FALSE, sizeof(mremap_move_t)), from };
+	vm_pt_for_each_huge(&m->pt, p->root, from, from + n, plan_leaf,
+			    G_UNLIKELY(m->thp_seen) ? plan_huge : NULL, &pl);
 	GArray *done = g_array_new(FALSE, FALSE, sizeof(mremap_move_t));
-	uint64_t i = 0, nr = vm_huge_nr(m);
+	uint64_t nr = vm_huge_nr(m);
 	gboolean ok = TRUE;
-	while (i < n) {
-		uint64_t *spmd = G_UNLIKELY(m->thp_seen) && pmd_movable(m, from, to, i, n)
-			? vm_pt_pmd_lookup(&m->pt, p->root, from + i) : NULL;
-		if (spmd && (*spmd & VM_PTE_HUGE)) {
-			unsigned nr_new = 0;
-			uint64_t *dpmd = vm_pt_pmd_ensure(&m->pt, p->root, to + i,
-							  p->pid, &nr_new);
-			vm_proc_count_tables(m, p, nr_new);
-			if (p->state != VM_PROC_RUNNING) {
-				g_array_free(done, TRUE);
-				return FALSE;   /* killed: its tables are gone */
-			}
-			if (!dpmd) {
-				ok = FALSE;
-				break;
-			}
-			/* again: the allocation's reclaim may have split it */
-			spmd = vm_pt_pmd_lookup(&m->pt, p->root, from + i);
-			if (spmd && (*spmd & VM_PTE_HUGE)) {
-				if (!*dpmd) {
-					vm_huge_move_pmd(m, p, from + i, to + i);
-					g_array_append_val(done, ((mremap_move_t){ i, TRUE }));
-					*moved += nr;
-					i += nr;
-					continue;
-				}
-				/* a table is there already: entry by entry */
-				vm_huge_split_pmd(m, p, from + i, spmd);
-			}
-		}
-		uint64_t *src = vm_pt_lookup(&m->pt, p->root, from + i);
-		if (!src || !*src) {
-			i++;
+	for (guint k = 0; ok && k < pl.at->len; k++) {
+		mremap_move_t mv = g_array_index(pl.at, mremap_move_t, k);
+		if (!mv.pmd) {
+			ok = move_one(m, p, from, to, mv.at, done, moved);
 			continue;
 		}
 		unsigned nr_new = 0;
-		uint64_t *dst = vm_pt_ensure(&m->pt, p->root, to + i, p->pid, &nr_new);
+		uint64_t *dpmd = vm_pt_pmd_ensure(&m->pt, p->root, to + mv.at,
+						  p->pid, &nr_new);
 		vm_proc_count_tables(m, p, nr_new);
-		if (p->state != VM_PROC_RUNNING) {
-			g_array_free(done, TRUE);
-			return FALSE;
-		}
-		if (!dst) {
+		if (!dpmd || p->state != VM_PROC_RUNNING) {
 			ok = FALSE;
 			break;
 		}
-		/* looked up again: the allocation may have reclaimed the page
-		 * (a swap entry now) or dropped it, or made the table anew */
-		src = vm_pt_lookup(&m->pt, p->root, from + i);
-		if (src && *src) {
-			move_pte(m, p, from + i, src, to + i, dst);
-			g_array_append_val(done, ((mremap_move_t){ i, FALSE }));
-			++*moved;
+		/* again: the allocation's reclaim may have split it */
+		uint64_t *spmd = vm_pt_pmd_lookup(&m->pt, p->root, from + mv.at);
+		if (spmd && (*spmd & VM_PTE_HUGE) && !*dpmd) {
+			vm_huge_move_pmd(m, p, from + mv.at, to + mv.at);
+			g_array_append_val(done, mv);
+			*moved += nr;
+			continue;
 		}
-		i++;
+		/* a table is there already (or it was split): entry by entry */
+		if (spmd && (*spmd & VM_PTE_HUGE))
+			vm_huge_split_pmd(m, p, from + mv.at, spmd);
+		for (uint64_t j = 0; ok && j < nr; j++) {
+			uint64_t *src = vm_pt_lookup(&m->pt, p->root, from + mv.at + j);
+			if (src && *src)
+				ok = move_one(m, p, from, to, mv.at + j, done, moved);
+		}
+	}
+	g_array_free(pl.at, TRUE);
+	if (p->state != VM_PROC_RUNNING) {
+		g_array_free(done, TRUE);
+		return FALSE;   /* killed: its tables are gone */
 	}
 	/* on failure, back, last first, into tables that are all there */
 	for (guint k = done->len; !ok && k-- > 0;) {

@@ -286,6 +286,25 @@ START_TEST(move_no_table)
 }
 END_TEST
 
+/* A move of 32 TiB of which two pages were touched visits those two:
+ * its cost is what the range holds, not its size (a loop over its 2^33
+ * pages would pass the test's timeout by far). */
+START_TEST(move_sparse)
+{
+	replay("vmt 1\n"
+	       "1 mmap 0x100000000000 0x200000000000 rw private anon\n"
+	       "1 w 0x100000000000\n"
+	       "1 w 0x2fffffff0000\n"
+	       "1 mremap 0x100000000000 0x200000000000 0x200000000000 "
+	       "to=0x500000000000\n"
+	       "1 r 0x500000000000\n"
+	       "1 r 0x6fffffff0000\n"
+	       "1 expect pid=1 minflt=2 rss_anon=2 outcome=walk\n"
+	       "1 mremap 0x500000000000 0x200000000000 0x300000000000\n"
+	       "1 expect pid=1 rss_anon=2\n", 2);
+}
+END_TEST
+
 /* With two CPUs, a thread on the other CPU holds translations of the old
  * range: the move's flush reaches it (an IPI), and its next access there
  * faults (SIGSEGV) instead of hitting a stale TLB entry. */
@@ -389,6 +408,7 @@ static Suite *mremap_suite(void)
 	tcase_add_test(tc, move_huge_alignment);
 	tcase_add_test(tc, move_other_cpu);
 	tcase_add_test(tc, move_no_table);
+	tcase_add_test(tc, move_sparse);
 	suite_add_tcase(s, tc);
 	return s;
 }
