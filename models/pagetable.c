@@ -213,6 +213,9 @@ static void for_each(vm_pagetables_t *pt, uint32_t id, unsigned level,
 			if (!(*slot & VM_PTE_P) || (*slot & VM_PTE_HUGE))
 				continue;
 		}
+		/* no leaf function: the leaf tables are not even walked */
+		if (!fn && level + 2 == pt->levels)
+			continue;
 		for_each(pt, (uint32_t)VM_PTE_PFN(*slot), level + 1, lo,
 			 start, end, fn, huge, ctx);
 	}

@@ -222,7 +222,8 @@ void vm_pt_pmd_link(vm_pagetables_t *pt, uint64_t *slot, uint32_t id,
 /* vm_pt_for_each that also calls @huge on every PMD leaf intersecting the
  * range (with the first vpn it maps); after @huge returns, the entry is
  * read again, and if it now links a table (split) that table is visited.
- * With @huge NULL, PMD leaves are skipped. */
+ * With @huge NULL, PMD leaves are skipped; with @fn NULL, the leaf tables
+ * are not walked (for a caller that wants the PMD leaves only). */
 void vm_pt_for_each_huge(vm_pagetables_t *pt, uint32_t root, uint64_t start,
 			 uint64_t end, vm_pt_leaf_fn fn, vm_pt_leaf_fn huge,
 			 void *ctx);

@@ -329,10 +329,11 @@ START_TEST(move_other_cpu)
 END_TEST
 
 /*
- * Huge pages (two, 4 MiB written): one whose PMD lies whole in the range
- * and lands aligned moves whole (move_huge_pmd: still a huge page, its PMD
- * entry moved); one the alignment or the range cuts is split into PTEs,
- * which move one by one.  Either way nothing is faulted again.
+ * Huge pages (5 MiB written: two, and 256 pages after them): one whose
+ * PMD lies whole in the range and lands aligned moves whole
+ * (move_huge_pmd: still a huge page, its PMD entry moved); one the
+ * alignment or the range cuts is split into PTEs, which move one by one.
+ * Either way nothing is faulted again.
  */
 static const struct {
 	const char *args;
@@ -342,6 +343,9 @@ static const struct {
 	{ "0x10000000 4M 4M to=0x40001000", 0, 2 },
 	/* the range cuts the first; the second lands at 0x40200000 */
 	{ "0x10100000 3M 3M to=0x40100000", 512, 1 },
+	/* a huge page and the PTEs of the 1 MiB after it (a walk that
+	 * wanted the PMD leaves only once called no function on them) */
+	{ "0x10200000 3M 3M to=0x40200000", 1024, 0 },
 };
 
 START_TEST(move_huge)
@@ -351,13 +355,13 @@ START_TEST(move_huge)
 	};
 	char *text = g_strdup_printf(
 		"vmt 1\n"
-		"1 mmap 0x10000000 4M rw private anon\n"
-		"1 seq w 0x10000000 4M\n"
+		"1 mmap 0x10000000 5M rw private anon\n"
+		"1 seq w 0x10000000 5M\n"
 		"1 expect pid=1 anon_huge_pages=1024\n"
 		"1 expect thp_fault_alloc=2\n"
 		"1 mremap %s\n"
-		"1 expect pid=1 anon_huge_pages=%" G_GUINT64_FORMAT " rss_anon=1024 "
-		"minflt=2\n"
+		"1 expect pid=1 anon_huge_pages=%" G_GUINT64_FORMAT " rss_anon=1280 "
+		"minflt=258\n"
 		"1 expect thp_split_pmd=%" G_GUINT64_FORMAT "\n",
 		huge_moves[_i].args, huge_moves[_i].huge, huge_moves[_i].splits);
 	replay_on(thp_sets, text, 4);
