@@ -873,6 +873,18 @@ static void need_thp(void)
 		     en[0] ? "never" : "no sysfs file");
 }
 
+/* @len of anonymous memory, 2 MiB-aligned, advised MADV_HUGEPAGE: the
+ * workload is skipped when huge pages are off or the advice refused. */
+static char *map_huge_anon(size_t len)
+{
+	need_thp();
+	char *m = map_aligned(len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (madvise(m, len, MADV_HUGEPAGE) != 0)
+		skip("madvise(MADV_HUGEPAGE): %s", strerror(errno));
+	return m;
+}
+
 /*
  * Transparent huge pages: 8 MiB of anonymous memory given MADV_HUGEPAGE,
  * written (one fault per 2 MiB); fork, the child writes one page (its PMD
@@ -882,12 +894,8 @@ static void need_thp(void)
  */
 static void w_thp_madvise(void)
 {
-	need_thp();
 	size_t len = 8 * MIB;
-	char *m = map_aligned(len, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (madvise(m, len, MADV_HUGEPAGE) != 0)
-		skip("madvise(MADV_HUGEPAGE): %s", strerror(errno));
+	char *m = map_huge_anon(len);
 	warm_up();
 	SNAP(a);
 	touch_write(m, len, (size_t)page);
@@ -944,12 +952,8 @@ static void w_thp_madvise(void)
  */
 static void w_thp_mremap(void)
 {
-	need_thp();
 	size_t len = 4 * MIB;
-	char *m = map_aligned(len, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (madvise(m, len, MADV_HUGEPAGE) != 0)
-		skip("madvise(MADV_HUGEPAGE): %s", strerror(errno));
+	char *m = map_huge_anon(len);
 	char *dst = map_aligned(len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *dst2 = map_aligned(len + 2 * MIB, PROT_NONE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
