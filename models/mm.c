@@ -552,21 +552,11 @@ vm_mapf_rc_t vm_mm_map_frame(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 
 /* ---- mremap (mm/mremap.c) ------------------------------------------------ */
 
-typedef struct {
-	vm_machine_t *m;
-	uint64_t *huge;        /* PMD leaves found (their vpns) */
-	unsigned nr_huge, cap_huge;
-} mremap_scan_t;
-
+/* A PMD leaf's first page, into the GArray @vctx. */
 static void scan_huge(void *vctx, uint64_t vpn, uint64_t *slot)
 {
-	mremap_scan_t *s = vctx;
 	(void)slot;
-	if (s->nr_huge == s->cap_huge) {
-		s->cap_huge = s->cap_huge ? s->cap_huge * 2 : 8;
-		s->huge = g_renew(uint64_t, s->huge, s->cap_huge);
-	}
-	s->huge[s->nr_huge++] = vpn;
+	g_array_append_val((GArray *)vctx, vpn);
 }
 
 /* Move the entry of page @from of @p to page @to, whose slot is @dst
@@ -751,18 +741,18 @@ vm_mremap_rc_t vm_mm_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		return VM_MREMAP_EFAULT;
 	/* a huge page the range or the alignment cuts is split into PTEs
 	 * first; the others move whole (move_huge_pmd) */
-	mremap_scan_t s = { .m = m };
 	if (G_UNLIKELY(m->thp_seen)) {
+		GArray *huge = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 		vm_pt_for_each_huge(&m->pt, p->root, start, start + old_n, NULL,
-				    scan_huge, &s);
-		for (unsigned k = 0; k < s.nr_huge; k++) {
-			uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, p->root, s.huge[k]);
+				    scan_huge, huge);
+		for (guint k = 0; k < huge->len; k++) {
+			uint64_t h = g_array_index(huge, uint64_t, k);
+			uint64_t *pmd = vm_pt_pmd_lookup(&m->pt, p->root, h);
 			if (pmd && (*pmd & VM_PTE_HUGE) &&
-			    (s.huge[k] < start ||
-			     !pmd_movable(m, start, to, s.huge[k] - start, old_n)))
-				vm_huge_split_pmd(m, p, s.huge[k], pmd);
+			    (h < start || !pmd_movable(m, start, to, h - start, old_n)))
+				vm_huge_split_pmd(m, p, h, pmd);
 		}
-		g_free(s.huge);
+		g_array_free(huge, TRUE);
 	}
 	/* copy_vma: the mapping at its new place (a file's at the same
 	 * offset), then its entries, then the old range unmapped */

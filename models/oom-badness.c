@@ -17,10 +17,7 @@ static vm_proc_t *choose(vm_machine_t *m, int64_t *points)
 	uint64_t total = vm_oom_totalpages(m);
 	for (uint32_t i = 0; i < m->nr_procs; i++) {
 		vm_proc_t *q = m->procs[i];
-		/* a cgroup's OOM (m->oom_memcg) looks only at its
-		 * members (mem_cgroup_scan_tasks) */
-		if (q->state != VM_PROC_RUNNING || q->pid == m->oom_exempt ||
-		    (m->oom_memcg && q->memcg != m->oom_memcg))
+		if (!vm_oom_eligible(m, q))
 			continue;
 		int64_t pts = vm_oom_badness(q, total, NULL);
 		/* oom_evaluate_task: skipped when unkillable or below the

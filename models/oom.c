@@ -72,12 +72,9 @@ gboolean vm_oom_kill(vm_machine_t *m)
 		return FALSE;
 	vm_oom_badness(victim, vm_oom_totalpages(m), &adj);
 	gboolean adjusted = FALSE;
-	for (uint32_t i = 0; i < m->nr_procs; i++) {
-		const vm_proc_t *q = m->procs[i];
-		if (q->state == VM_PROC_RUNNING && q->oom_score_adj &&
-		    (!m->oom_memcg || q->memcg == m->oom_memcg))
-			adjusted = TRUE;
-	}
+	for (uint32_t i = 0; i < m->nr_procs && !adjusted; i++)
+		adjusted = vm_oom_eligible(m, m->procs[i]) &&
+			   m->procs[i]->oom_score_adj != 0;
 	m->last_oom = (vm_oom_info_t){
 		.pid = victim->pid, .rss = victim->rss_anon + victim->rss_file,
 		.swap = victim->swap_pages, .pt = victim->pt_pages,

@@ -10,6 +10,7 @@
 
 #include "models/machine.h"
 #include "models/policy.h"
+#include "models/proc.h"
 
 typedef struct {
 	vm_policy_t policy;   /* name, narration, help, flags (policy.h) */
@@ -24,6 +25,15 @@ const vm_oom_ops_t *vm_oom_policy_find(const char *name);
 
 extern const vm_oom_ops_t vm_oom_policy_badness;
 extern const vm_oom_ops_t vm_oom_policy_none;
+
+/* Whether the OOM killer now in progress weighs @q: a running process,
+ * not the one whose fork is copying page tables (m->oom_exempt), and in a
+ * cgroup's OOM one of its members (mem_cgroup_scan_tasks). */
+static inline gboolean vm_oom_eligible(const vm_machine_t *m, const vm_proc_t *q)
+{
+	return q->state == VM_PROC_RUNNING && q->pid != m->oom_exempt &&
+	       (!m->oom_memcg || q->memcg == m->oom_memcg);
+}
 
 /* The points of a process the OOM killer never chooses (oom_badness's
  * LONG_MIN): oom_score_adj -1000. */

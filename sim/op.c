@@ -19,6 +19,7 @@
 #include "models/fs.h"
 #include "models/syscall.h"
 #include "models/memcg.h"
+#include "models/oom.h"
 
 static void prot_word(GString *out, uint32_t prot)
 {
@@ -691,9 +692,9 @@ static gboolean exec_oom_adj(vm_engine_t *e, task_t *t, const vm_record_t *r,
 static void narrate_oom_adj(GString *out, vm_engine_t *e, const vm_step_t *st)
 {
 	int adj = (int32_t)st->rec->arg;
-	const vm_machine_t *m = vm_engine_machine(e);
-	/* the machine's totalpages (a cgroup's OOM weighs against its own) */
-	uint64_t total = (uint64_t)m->frames.nr + m->nr_swap_slots;
+	/* the machine's totalpages (no OOM is in progress between events; a
+	 * cgroup's OOM weighs against its own) */
+	uint64_t total = vm_oom_totalpages(vm_engine_machine(e));
 	g_string_append_printf(out, "process %u sets its oom_score_adj to %d: ",
 			       st->rec->pid, adj);
 	if (adj == VM_OOM_SCORE_ADJ_MIN)

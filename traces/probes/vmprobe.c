@@ -727,6 +727,16 @@ static void w_shared_msync(void)
 	tr("1 seq w 0x%lx 4M", TRACE_BASE);
 }
 
+/* mremap(MREMAP_MAYMOVE | MREMAP_FIXED) of [@m, +@len) onto @dst: the new
+ * address; the workload is skipped when the kernel refuses it. */
+static char *move_fixed(char *m, size_t len, char *dst)
+{
+	char *n = mremap(m, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	if (n == MAP_FAILED)
+		skip("mremap(MREMAP_FIXED): %s", strerror(errno));
+	return n;
+}
+
 /*
  * mremap: 16 MiB of anonymous memory written, moved (MREMAP_MAYMOVE |
  * MREMAP_FIXED onto a reservation) and read at its new address: no fault,
@@ -743,9 +753,7 @@ static void w_anon_mremap(void)
 				-1, 0);
 	touch_write(m, len, (size_t)page);
 	SNAP(a);
-	char *n = mremap(m, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-	if (n == MAP_FAILED)
-		skip("mremap(MREMAP_FIXED): %s", strerror(errno));
+	char *n = move_fixed(m, len, dst);
 	sink = touch_read(n, len, (size_t)page);
 	delta_t d = since(a);
 	if (munmap(dst + len, grow) != 0)
@@ -967,9 +975,7 @@ static void w_thp_mremap(void)
 	delta_t d = since(a);
 	long huge = smaps_pages(n, "AnonHugePages");
 	SNAP(b);
-	char *n2 = mremap(n, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst2 + page);
-	if (n2 == MAP_FAILED)
-		skip("mremap(MREMAP_FIXED): %s", strerror(errno));
+	char *n2 = move_fixed(n, len, dst2 + page);
 	sink = touch_read(n2, len, (size_t)page);
 	delta_t d2 = since(b);
 	long huge2 = smaps_pages(n2, "AnonHugePages");
