@@ -31,6 +31,11 @@
  *   in, send 'g' ─► the probe measures, reads the cgroup's counters ─►
  *   exit ─► kill what is left in the cgroup, rmdir (also on SIGINT,
  *   SIGTERM, SIGHUP and after 300 s)
+ *
+ * Every probe, in a cgroup or not, runs under the same watch (run_probe):
+ * on SIGINT, SIGTERM or SIGHUP the probe is killed and reaped, the probe
+ * directory removed with what it holds (the probe's own temporary
+ * files, which its death by SIGKILL leaves), and the signal raised again.
  */
 #include <config.h>
 #include <errno.h>
@@ -138,29 +143,6 @@ static tally_t tally(const report_t *r)
 	return t;
 }
 
-static gboolean run_probe(const char *probe, char **argv_tail, char **out,
-			  GError **error)
-{
-	GPtrArray *argv = g_ptr_array_new();
-	g_autofree char *err = NULL;
-	int status;
-
-	g_ptr_array_add(argv, (char *)probe);
-	for (char **a = argv_tail; *a; a++)
-		g_ptr_array_add(argv, *a);
-	g_ptr_array_add(argv, NULL);
-	gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, NULL,
-				   G_SPAWN_DEFAULT, NULL, NULL, out, &err,
-				   &status, error);
-	g_ptr_array_free(argv, TRUE);
-	if (ok && !g_spawn_check_wait_status(status, NULL)) {
-		g_set_error(error, VM_ERROR, VM_ERROR_INVALID, "%s",
-			    err && *err ? g_strstrip(err) : "failed with no message");
-		ok = FALSE;
-	}
-	return ok;
-}
-
 /* ---- pressure probes in a memory cgroup ------------------------------- */
 
 #define PRESSURE_PREFIX "pressure-"
@@ -229,12 +211,13 @@ static char *read_line(int fd, GString *s)
 }
 
 /*
- * Run the probe @argv in a new memory cgroup (see the file comment).  The
- * cgroup is gone and the probe reaped when this returns, whatever happened;
- * after a signal the signal is raised again once that is done.
+ * Run the probe @argv, in a new memory cgroup when @memcg (see the file
+ * comment).  The cgroup is gone and the probe reaped when this returns,
+ * whatever happened; after a signal, the probe directory is removed too
+ * and the signal raised again once that is done.
  */
-static gboolean run_probe_in_memcg(report_t *r, char **argv, char **out,
-				   GError **error)
+static gboolean run_probe(report_t *r, char **argv, gboolean memcg, char **out,
+			  GError **error)
 {
 	struct sigaction old[G_N_ELEMENTS(caught)];
 	g_autofree char *cg = NULL, *first = NULL;
@@ -246,19 +229,23 @@ static gboolean run_probe_in_memcg(report_t *r, char **argv, char **out,
 
 	got_signal = 0;
 	catch_signals(old);
-	cg = vm_hostcg_create(&r->memcg, error);
-	if (!cg)
-		goto out;
-	env = g_get_environ();
-	env = g_environ_setenv(env, "VMPROBE_CGROUP", cg, TRUE);
-	env = g_environ_setenv(env, "VMPROBE_CGROUP_VERSION",
-			       r->memcg.version == 2 ? "2" : "1", TRUE);
+	if (memcg) {
+		cg = vm_hostcg_create(&r->memcg, error);
+		if (!cg)
+			goto out;
+		env = g_get_environ();
+		env = g_environ_setenv(env, "VMPROBE_CGROUP", cg, TRUE);
+		env = g_environ_setenv(env, "VMPROBE_CGROUP_VERSION",
+				       r->memcg.version == 2 ? "2" : "1", TRUE);
+	}
 	if (!g_spawn_async_with_pipes(NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD,
 				      NULL, NULL, &pid, &in, &o, &e, error))
 		goto out;
 	running_probe = pid;
-	alarm(PRESSURE_TIMEOUT);
-	first = read_line(o, got);
+	if (memcg)
+		alarm(PRESSURE_TIMEOUT);
+	/* a probe in a cgroup says when it is ready to be moved in */
+	first = memcg ? read_line(o, got) : NULL;
 	guint64 limit = 0;
 	if (first && sscanf(first, "ready limit=%" G_GUINT64_FORMAT, &limit) == 1 &&
 	    limit > 0) {
@@ -380,7 +367,7 @@ static void measure_reclaim_cost(report_t *r)
 	double cost[3] = { 0, 0, 0 };
 	unsigned found = 0;
 
-	if (!run_probe_in_memcg(r, argv, &out, &err)) {
+	if (!run_probe(r, argv, TRUE, &out, &err)) {
 		g_snprintf(r->reclaim_note, sizeof r->reclaim_note,
 			   "not measured (%s): the default profile's", err->message);
 		g_clear_error(&err);
@@ -437,7 +424,6 @@ static gboolean wanted(const char *w, char **only)
 static void run_workload(report_t *r, const char *w, GError **fatal)
 {
 	g_autofree char *trace = g_strdup_printf("%s/%s.vmt", r->host.dir, w);
-	char *tail[] = { "run", (char *)w, r->host.dir, trace, NULL };
 	g_autofree char *out = NULL, *skip = NULL;
 	GError *err = NULL;
 	GArray *rows = g_array_new(FALSE, TRUE, sizeof(vm_vrow_t));
@@ -446,8 +432,7 @@ static void run_workload(report_t *r, const char *w, GError **fatal)
 	char *argv[] = { r->probe, "run", (char *)w, r->host.dir, trace, NULL };
 	if (pressure && !r->memcg.version) {
 		skip_workload(r, w, r->memcg.why);
-	} else if (pressure ? !run_probe_in_memcg(r, argv, &out, &err)
-			    : !run_probe(r->probe, tail, &out, &err)) {
+	} else if (!run_probe(r, argv, pressure, &out, &err)) {
 		g_autofree char *why = g_strdup_printf("the probe failed: %s", err->message);
 		skip_workload(r, w, why);
 		g_clear_error(&err);
@@ -880,11 +865,11 @@ static int validate(report_t *r, char **only, out_format_t fmt)
 {
 	GError *err = NULL;
 	g_autofree char *list = NULL;
-	char *tail[] = { "list", NULL };
+	char *argv[] = { r->probe, "list", NULL };
 	int status = EXIT_OK;
 	gint64 t0 = g_get_monotonic_time();
 
-	if (!run_probe(r->probe, tail, &list, &err))
+	if (!run_probe(r, argv, FALSE, &list, &err))
 		return vm_cli_report(err);
 	if (opt_list) {
 		fputs(list, stdout);
@@ -905,7 +890,20 @@ static int validate(report_t *r, char **only, out_format_t fmt)
 	if (!dir)
 		return vm_cli_report(err);
 	vm_host_read(&r->host, dir);
-	if (!vm_host_calibrate(&r->host, r->probe, &err)) {
+	/* a signal during the calibration (its probe is short, and dies with
+	 * us) takes the probe directory with it too */
+	struct sigaction old[G_N_ELEMENTS(caught)];
+	got_signal = 0;
+	catch_signals(old);
+	gboolean calibrated = vm_host_calibrate(&r->host, r->probe, &err);
+	restore_signals(old);
+	if (got_signal) {
+		if (!opt_keep)
+			vm_host_remove_dir(dir);
+		signal(got_signal, SIG_DFL);
+		raise(got_signal);
+	}
+	if (!calibrated) {
 		g_printerr("vmscope validate: costs not calibrated: %s\n", err->message);
 		g_clear_error(&err);
 	}

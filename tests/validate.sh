@@ -316,5 +316,29 @@ if [ -L "$T/own/link" ] && grep -q '^skip ' "$T/own.out"; then
 else
 	not_ok "a probe that skips leaves a trace output that is not a regular file in place" "$(cat "$T/own.out")"
 fi
+# SIGTERM in the middle of a run (the calibration, a probe writing its
+# files, or between): the probe is killed and reaped and the probe
+# directory goes with what it holds; a probe killed by its parent's death
+# (SIGKILL) used to leave its temporary files, and the directory with them.
+leftover=""
+for d in 0.1 0.5 1.5; do
+	mkdir "$T/sig" || break
+	"$VMSCOPE" validate --dir "$T/sig" --only cached-scan,cold-scan,anon-mremap \
+		>/dev/null 2>&1 &
+	spid=$!
+	sleep "$d"
+	kill -TERM "$spid" 2>/dev/null
+	wait "$spid"
+	sleep 0.5
+	leftover="$leftover$(ls -A "$T/sig")"
+	probes=$(ps -eo args 2>/dev/null | grep -F "$T/sig/" | grep -c '^[^ ]*vmprobe ')
+	[ "$probes" = 0 ] || leftover="$leftover [$probes probes]"
+	rm -rf "$T/sig"
+done
+if [ -z "$leftover" ]; then
+	ok "SIGTERM during validate leaves no probe directory and no probe"
+else
+	not_ok "SIGTERM during validate leaves no probe directory and no probe" "$leftover"
+fi
 echo "validate: $passed passed, $failed failed"
 [ "$failed" = 0 ]
