@@ -175,6 +175,20 @@ static void restore_signals(const struct sigaction *old)
 		sigaction(caught[i], &old[i], NULL);
 }
 
+/* After a SIGINT, SIGTERM or SIGHUP came (got_signal): the probe
+ * directory @dir goes with what it holds (unless --keep), then the process
+ * dies of the signal.  Nothing when none came. */
+static void die_of_signal(const char *dir)
+{
+	int sig = got_signal;
+	if (!sig || sig == SIGALRM)
+		return;
+	if (!opt_keep)
+		vm_host_remove_dir(dir);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* Read @fd to its end into @s; FALSE when a signal came first. */
 static gboolean read_all(int fd, GString *s)
 {
@@ -227,7 +241,8 @@ static gboolean run_probe(report_t *r, char **argv, gboolean memcg, char **out,
 	int in = -1, o = -1, e = -1;
 	GString *got = g_string_new(NULL), *err = g_string_new(NULL);
 
-	got_signal = 0;
+	if (got_signal == SIGALRM)
+		got_signal = 0;   /* the last pressure probe's timeout */
 	catch_signals(old);
 	if (memcg) {
 		cg = vm_hostcg_create(&r->memcg, error);
@@ -302,13 +317,7 @@ out:
 	g_string_free(got, TRUE);
 	g_string_free(err, TRUE);
 	restore_signals(old);
-	if (got_signal && got_signal != SIGALRM) {
-		int sig = got_signal;
-		if (!opt_keep)
-			vm_host_remove_dir(r->host.dir);
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
+	die_of_signal(r->host.dir);
 	return ok;
 }
 
@@ -889,20 +898,15 @@ static int validate(report_t *r, char **only, out_format_t fmt)
 	g_autofree char *dir = vm_host_make_dir(&err);
 	if (!dir)
 		return vm_cli_report(err);
-	vm_host_read(&r->host, dir);
-	/* a signal during the calibration (its probe is short, and dies with
-	 * us) takes the probe directory with it too */
-	struct sigaction old[G_N_ELEMENTS(caught)];
+	/* from here to the end a SIGINT, SIGTERM or SIGHUP takes the probe
+	 * directory with it: run_probe acts on it at once, the rest at the
+	 * next step (die_of_signal) */
+	struct sigaction whole[G_N_ELEMENTS(caught)];
 	got_signal = 0;
-	catch_signals(old);
+	catch_signals(whole);
+	vm_host_read(&r->host, dir);
 	gboolean calibrated = vm_host_calibrate(&r->host, r->probe, &err);
-	restore_signals(old);
-	if (got_signal) {
-		if (!opt_keep)
-			vm_host_remove_dir(dir);
-		signal(got_signal, SIG_DFL);
-		raise(got_signal);
-	}
+	die_of_signal(dir);
 	if (!calibrated) {
 		g_printerr("vmscope validate: costs not calibrated: %s\n", err->message);
 		g_clear_error(&err);
@@ -937,6 +941,7 @@ static int validate(report_t *r, char **only, out_format_t fmt)
 		if (!**w || !wanted(*w, only))
 			continue;
 		run_workload(r, *w, &err);
+		die_of_signal(dir);
 		if (err) {
 			status = vm_cli_report(err);
 			goto out;
@@ -964,10 +969,12 @@ static int validate(report_t *r, char **only, out_format_t fmt)
 		status = EXIT_EXPECT;
 	}
 out:
+	restore_signals(whole);
 	if (opt_keep)
 		g_printerr("vmscope validate: the probe files and traces are in %s\n", dir);
 	else
 		vm_host_remove_dir(dir);
+	die_of_signal(dir);
 	return status;
 }
 
