@@ -115,6 +115,10 @@ vm_machine_t *vm_machine_new(const vm_config_t *cfg)
 		m->pt.free_frame = pt_free_frame;
 	}
 	m->pt.ctx = m;
+	m->free_tables = strcmp(cfg->mmu_free_tables, "pt_reclaim") == 0 ?
+			 VM_FREE_TABLES_PT_RECLAIM :
+			 strcmp(cfg->mmu_free_tables, "munmap") == 0 ?
+			 VM_FREE_TABLES_MUNMAP : VM_FREE_TABLES_EXIT;
 	const vm_tlb_policy_ops_t *ops = vm_tlb_policy_find(cfg->tlb_policy);
 	g_assert(ops);
 	m->l1 = vm_tlb_new(cfg->tlb_l1_entries, cfg->tlb_l1_ways, ops);

@@ -185,6 +185,7 @@ typedef struct vm_machine {
 	uint32_t hpage_order;    /* pages a PMD maps, as an order (0: no PMD
 				  * level, no huge pages) */
 	uint8_t shmem_huge;      /* VM_SHMEM_HUGE_* of shmem.huge */
+	uint8_t free_tables;     /* VM_FREE_TABLES_* of mmu.free_tables */
 	uint64_t nr_shmem_huge;  /* shmem pages in huge folios (meminfo's
 				  * ShmemHugePages) */
 	gboolean thp_file;       /* file or shmem folios may be mapped by PMD

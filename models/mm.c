@@ -299,23 +299,62 @@ static uint64_t zap_range(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 	return z.n;
 }
 
+/*
+ * free_pgtables (mm/memory.c) for the VMAs [first, last) being unmapped,
+ * when mmu.free_tables asks for it: the tables that map nothing else go.
+ * The floor and the ceiling are the mappings left around them.  VMAs
+ * within a PMD's span of each other go down in one call, as Linux gathers
+ * them, whose ceiling is the next one's start: a table in a wider hole
+ * between two of them is not looked at.
+ */
+static void free_pgtables(vm_machine_t *m, vm_proc_t *p, uint32_t first,
+			  uint32_t last)
+{
+	if (m->pt.levels < 2)
+		return;   /* no table below the top one */
+	uint64_t floor = first ? p->vma[first - 1].end : 0;
+	uint64_t ceiling = last < p->nr_vma ? p->vma[last].start
+					    : m->pt.vpn_limit;
+	uint64_t pmd_span = (uint64_t)1 << m->pt.shift[m->pt.levels - 2];
+	unsigned n = 0;
+	for (uint32_t i = first; i < last;) {
+		uint32_t j = i;
+		while (j + 1 < last &&
+		       p->vma[j + 1].start <= p->vma[j].end + pmd_span)
+			j++;
+		uint64_t next = j + 1 < last ? p->vma[j + 1].start : ceiling;
+		n += vm_pt_free_range(&m->pt, p->root, p->vma[i].start,
+				      p->vma[j].end, floor, next);
+		i = j + 1;
+	}
+	vm_proc_uncount_tables(m, p, n);
+}
+
 void vm_mm_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		  uint64_t npages)
 {
 	uint64_t end = start + npages;
 	uint32_t first, last;
 	carve(p, start, end, &first, &last);
-	if (first < last)
+	if (first < last) {
 		zap_range(m, p, start, end);
-	/* munmap does not write back; a file it was the last user of goes */
-	int32_t files[8];
+		if (m->free_tables != VM_FREE_TABLES_EXIT)
+			free_pgtables(m, p, first, last);
+	}
+	/* munmap does not write back; a file it was the last user of goes
+	 * (every one: an exit unmaps all its VMAs at once) */
+	int32_t buf[8], *files = buf;
+	if (last - first > G_N_ELEMENTS(buf))
+		files = g_new(int32_t, last - first);
 	unsigned nf = 0;
-	for (uint32_t i = first; i < last && nf < G_N_ELEMENTS(files); i++)
+	for (uint32_t i = first; i < last; i++)
 		if (p->vma[i].file >= 0)
 			files[nf++] = p->vma[i].file;
 	vma_remove_range(p, first, last - first);
 	for (unsigned i = 0; i < nf; i++)
 		vm_file_maybe_free(m, vm_file_get(m, files[i]));
+	if (files != buf)
+		g_free(files);
 }
 
 void vm_mm_mmap(vm_machine_t *m, vm_proc_t *p, uint64_t start, uint64_t npages,
@@ -443,6 +482,12 @@ uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 			/* zap_page_range: private anonymous pages are gone,
 			 * the next touch sees zeros again */
 			dropped += zap_range(m, p, v->start, v->end);
+			/* and, since Linux 6.14 (CONFIG_PT_RECLAIM), the
+			 * leaf tables the zap emptied whole
+			 * (zap_pte_range's reclaim_pt) */
+			if (m->free_tables == VM_FREE_TABLES_PT_RECLAIM)
+				vm_proc_uncount_tables(m, p, vm_pt_reclaim_empty(
+					&m->pt, p->root, v->start, v->end));
 			break;
 		}
 	}

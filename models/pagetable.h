@@ -28,8 +28,10 @@
  *
  * A walk reads one entry per level from the top down to the first entry that
  * is not present (docs/format.md (outcomes): walk_refs counts those reads).  Tables are freed
- * only when the process exits (docs/format.md (outcomes)'s pt_pages rule; Linux also frees
- * them in munmap's free_pgtables, which vmscope leaves out).
+ * when the process exits (docs/format.md (outcomes)'s pt_pages rule) and, as
+ * mmu.free_tables asks (docs/profiles.md), also by munmap's free_pgtables
+ * (vm_pt_free_range) and MADV_DONTNEED's page-table reclaim
+ * (vm_pt_reclaim_empty).
  */
 #ifndef VM_PAGETABLE_H
 #define VM_PAGETABLE_H
@@ -180,6 +182,25 @@ void vm_pt_for_each(vm_pagetables_t *pt, uint32_t root, uint64_t start,
 /* Free every table under and including @root; returns how many.  Leaf
  * entries must have been cleared (or their frames dealt with) first. */
 unsigned vm_pt_free_tree(vm_pagetables_t *pt, uint32_t root);
+
+/*
+ * free_pgtables' free_pgd_range (mm/memory.c) after an unmapping of
+ * [addr, end): free every table below the top level that some of [addr,
+ * end) reaches and whose whole span lies in [floor, ceiling) (the end of
+ * the mapping below the unmapped ones and the start of the one above;
+ * 0 and vpn_limit when there is none), with what is left under it.  The
+ * leaf entries there must have been cleared.  Returns how many tables went.
+ * Cost: the tables there are, not the range's size.
+ */
+unsigned vm_pt_free_range(vm_pagetables_t *pt, uint32_t root, uint64_t addr,
+			  uint64_t end, uint64_t floor, uint64_t ceiling);
+/*
+ * Linux's page-table reclaim at MADV_DONTNEED (mm/pt_reclaim.c,
+ * CONFIG_PT_RECLAIM, 6.14): every last-level table whose whole span lies
+ * in [start, end) and that holds no entry goes.  Returns how many.
+ */
+unsigned vm_pt_reclaim_empty(vm_pagetables_t *pt, uint32_t root,
+			     uint64_t start, uint64_t end);
 
 /* Tables reachable from @root (for the invariant checker). */
 unsigned vm_pt_count_tree(const vm_pagetables_t *pt, uint32_t root);

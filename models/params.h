@@ -28,6 +28,8 @@ typedef struct {
 	uint32_t mmu_levels;         /* length of mmu.bits */
 	uint32_t mmu_bits[VM_MMU_MAX_LEVELS]; /* index bits per level, top first */
 	gboolean mmu_pt_frames;
+	char mmu_free_tables[VM_CONFIG_WORD]; /* when page tables go: exit,
+					       * munmap or pt_reclaim */
 
 	uint32_t tlb_l1_entries, tlb_l1_ways; /* ways 0: fully associative */
 	uint32_t tlb_l2_entries, tlb_l2_ways; /* entries 0: no L2 */
@@ -105,6 +107,10 @@ typedef struct {
 	uint32_t tlb_l1_2m_entries, tlb_l1_2m_ways; /* entries 0: none */
 } vm_config_t;
 
+/* mmu_free_tables as a number (machine.c), in its words' order: tables
+ * go at exit only; also at munmap (free_pgtables); also the empty leaf
+ * tables of MADV_DONTNEED (CONFIG_PT_RECLAIM) */
+enum { VM_FREE_TABLES_EXIT, VM_FREE_TABLES_MUNMAP, VM_FREE_TABLES_PT_RECLAIM };
 /* thp_enabled as a number (huge_memory.c): */
 enum { VM_THP_NEVER, VM_THP_MADVISE, VM_THP_ALWAYS };
 /* shmem_huge as a number (huge_memory.c), in shmem_huge_words' order */

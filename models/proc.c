@@ -28,6 +28,16 @@ void vm_proc_count_tables(vm_machine_t *m, vm_proc_t *p, unsigned n)
 		m->c.pt_pages_peak = m->c.pt_pages;
 }
 
+void vm_proc_uncount_tables(vm_machine_t *m, vm_proc_t *p, unsigned n)
+{
+	/* a walk's tables freed before the walk counted them: the OOM
+	 * killer chose @p while the walk allocated, and its exit's munmap
+	 * freed them */
+	uint64_t k = MIN((uint64_t)n, p->pt_pages);
+	p->pt_pages -= k;
+	m->c.pt_pages -= k;
+}
+
 vm_proc_t *vm_proc_spawn(vm_machine_t *m, uint32_t pid)
 {
 	g_return_val_if_fail(pid != 0, NULL);

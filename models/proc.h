@@ -92,5 +92,9 @@ static inline vm_proc_t *vm_proc_mm(vm_proc_t *p)
 
 /* Count @n new page-table pages of @p (pt_pages and its peak). */
 void vm_proc_count_tables(vm_machine_t *m, vm_proc_t *p, unsigned n);
+/* @n page-table pages of @p were freed before its exit (free_pgtables, a
+ * page-table reclaim): at most what was counted, since a walk's tables
+ * are counted when it returns. */
+void vm_proc_uncount_tables(vm_machine_t *m, vm_proc_t *p, unsigned n);
 
 #endif

@@ -102,6 +102,10 @@ typedef struct {
 	uint8_t more;            /* read(): the call waits (ready_at) and then
 				  * goes on, @bytes further (vm_filemap_read) */
 	uint32_t refault_distance, workingset_size; /* with refault & 4; saturated */
+	uint32_t tables_freed;   /* munmap, mremap, madvise: page-table pages
+				  * the call freed (mmu.free_tables);
+				  * saturated.  In what was the struct's
+				  * tail padding: no bigger to clear */
 } vm_result_t;
 
 /*

@@ -39,6 +39,14 @@ static void enter(vm_machine_t *m, vm_proc_t *p, vm_result_t *res)
 
 /* Leaving it: what direct reclaim and page-cache insertion cost the call,
  * in CPU time and in a wait for a pageout, is the caller's. */
+/* The page-table pages @p has freed since it had @before (munmap,
+ * mremap and madvise under mmu.free_tables). */
+static void tables_freed(const vm_proc_t *p, uint64_t before, vm_result_t *res)
+{
+	if (p->pt_pages < before)
+		res->tables_freed = (uint32_t)MIN(before - p->pt_pages, UINT32_MAX);
+}
+
 static void leave(vm_machine_t *m, vm_result_t *res)
 {
 	m->cur_memcg = 0;
@@ -91,9 +99,11 @@ void vm_syscall_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 		       uint64_t len, vm_result_t *res)
 {
 	uint64_t first, n = page_span(m, addr, len, &first);
+	uint64_t tables = p->pt_pages;
 	enter(m, p, res);
 	vm_mm_munmap(m, p, first, n);
 	res->pages = n;
+	tables_freed(p, tables, res);
 	leave(m, res);
 }
 
@@ -102,7 +112,7 @@ vm_mremap_rc_t vm_syscall_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 				 vm_result_t *res)
 {
 	unsigned sh = m->page_shift;
-	uint64_t ps = m->cfg.page_size, moved = 0;
+	uint64_t ps = m->cfg.page_size, moved = 0, tables = p->pt_pages;
 	enter(m, p, res);
 	/* the lengths are rounded up to pages, as Linux's PAGE_ALIGN */
 	vm_mremap_rc_t rc = vm_mm_mremap(m, p, addr >> sh,
@@ -112,6 +122,7 @@ vm_mremap_rc_t vm_syscall_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 	/* each entry moved is a PTE written, as a fault-around maps one */
 	res->cost += moved * m->cfg.cost_map_pte;
 	res->pages = moved;
+	tables_freed(p, tables, res);
 	leave(m, res);
 	return rc;
 }
@@ -138,9 +149,10 @@ vm_mapf_rc_t vm_syscall_map(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 void vm_syscall_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 			uint64_t len, vm_madv_t advice, vm_result_t *res)
 {
-	uint64_t first, n = page_span(m, addr, len, &first);
+	uint64_t first, n = page_span(m, addr, len, &first), tables = p->pt_pages;
 	enter(m, p, res);
 	res->pages = vm_mm_madvise(m, p, first, n, advice);
+	tables_freed(p, tables, res);
 	leave(m, res);
 }
 

@@ -111,6 +111,10 @@ static const char *const thp_defrag_words[] = {
 	"always", "defer", "defer+madvise", "madvise", "never", NULL };
 /* .../shmem_enabled and tmpfs's huge= (Documentation/filesystems/tmpfs.rst):
  * deny and force are the sysfs file's overrides of every mount */
+/* when page tables are freed (docs/profiles.md, mmu.free_tables), in the
+ * order of VM_FREE_TABLES_* */
+static const char *const free_tables_words[] = {
+	"exit", "munmap", "pt_reclaim", NULL };
 static const char *const shmem_huge_words[] = {
 	"never", "always", "within_size", "advise", "deny", "force", NULL };
 
@@ -127,6 +131,11 @@ static const cfg_key_t keys[] = {
 	{ .name = "mmu.bits", .type = KEY_BITS, .offset = OFF(mmu_bits),
 	  .min = 1, .max = MAX_BITS },
 	K_BOOL("mmu.pt_frames", mmu_pt_frames),
+	/* listed only when set away from exit: every built-in profile but
+	 * host, and their outputs, stay as they were before the key */
+	{ .name = "mmu.free_tables", .type = KEY_WORD,
+	  .offset = OFF(mmu_free_tables), .words = free_tables_words,
+	  .quiet = TRUE },
 	K_COUNT("tlb.l1.entries", tlb_l1_entries, 1, MAX_TLB),
 	K_COUNT("tlb.l1.ways", tlb_l1_ways, 0, MAX_TLB),
 	K_COUNT("tlb.l2.entries", tlb_l2_entries, 0, MAX_TLB),
@@ -218,6 +227,9 @@ static const vm_config_t default_profile = {
 	.mmu_levels = 4,
 	.mmu_bits = { 9, 9, 9, 9 },
 	.mmu_pt_frames = TRUE,
+	/* the pt_pages rule of docs/format.md, which scenarios and
+	 * exercises count by hand; host follows its kernel */
+	.mmu_free_tables = "exit",
 	.tlb_l1_entries = 64, .tlb_l1_ways = 4,
 	.tlb_l2_entries = 1536, .tlb_l2_ways = 12,
 	.tlb_policy = "lru",

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -225,6 +226,41 @@ static char *v2_controllers(const char *mounts)
 	return NULL;
 }
 
+/* /proc/self/status's VmPTE in kB, or -1. */
+static long vm_pte_kb(void)
+{
+	g_autofree char *st = NULL;
+	if (!g_file_get_contents("/proc/self/status", &st, NULL, NULL))
+		return -1;
+	const char *l = strstr(st, "\nVmPTE:");
+	return l ? strtol(l + 7, NULL, 10) : -1;
+}
+
+const char *vm_host_free_tables(void)
+{
+	const size_t span = 2 << 20;   /* what one leaf table maps on x86-64 */
+	long ps = sysconf(_SC_PAGESIZE);
+	if (ps != 4096)
+		return "";   /* another table geometry: not looked at */
+	char *r = mmap(NULL, 2 * span, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return "";
+	char *a = (char *)(((uintptr_t)r + span - 1) & ~(uintptr_t)(span - 1));
+	const char *seen = "";
+	if (mprotect(a, span, PROT_READ | PROT_WRITE) == 0) {
+		/* a huge page would take no leaf table */
+		madvise(a, span, MADV_NOHUGEPAGE);
+		*(volatile char *)a = 1;
+		long before = vm_pte_kb();
+		long after = madvise(a, span, MADV_DONTNEED) == 0 ? vm_pte_kb() : -1;
+		if (before >= 0 && after >= 0)
+			seen = after < before ? "pt_reclaim" : "munmap";
+	}
+	munmap(r, 2 * span);
+	return seen;
+}
+
 void vm_host_read(vm_host_t *h, const char *dir)
 {
 	struct utsname u;
@@ -294,6 +330,7 @@ void vm_host_read(vm_host_t *h, const char *dir)
 		g_autofree char *ctl = v2_controllers(mounts);
 		h->memcg_version = vm_host_memcg_version(mounts, ctl);
 	}
+	g_strlcpy(h->free_tables, vm_host_free_tables(), sizeof(h->free_tables));
 }
 
 static gboolean usable_probe(const char *path)
@@ -449,6 +486,9 @@ void vm_host_to_config(const vm_host_t *h, vm_config_t *cfg)
 	 * their own (models/shmem.c) */
 	if (*h->shmem_huge)
 		set(cfg, "shmem.huge", "%s", h->shmem_huge);
+	/* the page tables freed before exit, as this kernel frees them */
+	if (*h->free_tables)
+		set(cfg, "mmu.free_tables", "%s", h->free_tables);
 	if (h->thp_use_zero_page >= 0)
 		set(cfg, "thp.use_zero_page", "%s", h->thp_use_zero_page ? "true" : "false");
 	if (h->khugepaged_scan_ms >= 0)

@@ -68,6 +68,9 @@ typedef struct {
 	gboolean lru_gen_on;         /* its main switch is on */
 	int memcg_version;           /* cgroup.version: 1 or 2, 0 unknown
 				      * (vm_host_memcg_version) */
+	char free_tables[16];        /* mmu.free_tables as seen done by this
+				      * kernel (vm_host_free_tables), "" if
+				      * it could not be seen */
 
 	gboolean calibrated;         /* the costs below were measured */
 	char calibration_note[256];  /* why not, when not */
@@ -81,6 +84,16 @@ typedef struct {
 	 * page readahead adds to the page cache (readahead(2), no reclaim) */
 	double reclaim_ns, reclaim_mapped_ns, page_cache_add_ns;
 } vm_host_t;
+
+/*
+ * When this kernel frees page tables (mmu.free_tables): "pt_reclaim" when
+ * MADV_DONTNEED frees a leaf table it empties (CONFIG_PT_RECLAIM, Linux
+ * 6.14), else "munmap" (free_pgtables, every Linux); "" when it cannot be
+ * seen (no VmPTE).  Seen, not guessed from the version or the config: a
+ * page of a 2 MiB-aligned range touched, then MADV_DONTNEED over the
+ * range, with /proc/self/status's VmPTE read before and after.
+ */
+const char *vm_host_free_tables(void);
 
 /* The largest page-cache folio of a regular file on @fs under kernel
  * release @kernel (uname -r) with @page_size pages: 0 when the file

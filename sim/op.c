@@ -129,12 +129,24 @@ static gboolean exec_munmap(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	return TRUE;
 }
 
+/* "; N page-table pages @how" when the call freed some
+ * (mmu.free_tables). */
+static void tables_part(GString *out, const vm_step_t *st, const char *how)
+{
+	uint32_t n = st->last.tables_freed;
+	if (n)
+		g_string_append_printf(out, "; %u page-table page%s %s", n,
+				       plural(n), how);
+}
+
 static void narrate_munmap(GString *out, vm_engine_t *e, const vm_step_t *st)
 {
 	(void)e;
 	g_string_append_printf(out, "%" G_GUINT64_FORMAT " page%s unmapped; their "
 			       "pages are freed and their TLB entries invalidated",
 			       st->last.pages, plural(st->last.pages));
+	tables_part(out, st, "freed with them, as no other mapping uses them "
+		    "(free_pgtables)");
 }
 
 static gboolean exec_mprotect(vm_engine_t *e, task_t *t, const vm_record_t *r,
@@ -169,6 +181,8 @@ static void narrate_madvise(GString *out, vm_engine_t *e, const vm_step_t *st)
 		g_string_append_printf(out, "dropped %" G_GUINT64_FORMAT
 				       " page%s; the next touch sees zeros",
 				       st->last.pages, plural(st->last.pages));
+		tables_part(out, st, "it emptied whole freed too (page-table "
+			    "reclaim)");
 		break;
 	case VM_MADV_WILLNEED:
 		g_string_append_printf(out, "read %" G_GUINT64_FORMAT " page%s of the "
@@ -679,6 +693,7 @@ static void narrate_mremap(GString *out, vm_engine_t *e, const vm_step_t *st)
 			       st->last.pages, st->last.pages == 1 ? "y" : "ies");
 	if (r->count > r->len)
 		g_string_append(out, "; the pages it grew by are faulted in when touched");
+	tables_part(out, st, "freed with the old range (free_pgtables)");
 }
 
 static gboolean exec_oom_adj(vm_engine_t *e, task_t *t, const vm_record_t *r,

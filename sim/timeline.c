@@ -527,6 +527,8 @@ static void step_event(vm_timeline_t *tl, const vm_step_t *st)
 		arg_u64(tl, "pages", st->last.pages);
 		if (r->kind == VM_REC_MADVISE && r->arg < G_N_ELEMENTS(madv_names))
 			arg_str(tl, "advice", madv_names[r->arg]);
+		if (st->last.tables_freed)
+			arg_u64(tl, "tables_freed", st->last.tables_freed);
 		break;
 	case VM_REC_MREMAP:
 		arg_hex(tl, "addr", r->addr);
@@ -535,6 +537,8 @@ static void step_event(vm_timeline_t *tl, const vm_step_t *st)
 		if (r->flags & VM_MREMAP_TO)
 			arg_hex(tl, "to", r->stride);
 		arg_u64(tl, "moved_entries", st->last.pages);
+		if (st->last.tables_freed)
+			arg_u64(tl, "tables_freed", st->last.tables_freed);
 		if (st->last.why == VM_WHY_EFAULT || st->last.why == VM_WHY_ENOMEM)
 			arg_str(tl, "error", st->last.why == VM_WHY_EFAULT ? "EFAULT"
 								    : "ENOMEM");

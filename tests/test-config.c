@@ -98,6 +98,7 @@ static const struct {
 	{ "zero_page", "true" },
 	{ "mmu.bits", "9,9,9,9" },
 	{ "mmu.pt_frames", "true" },
+	{ "mmu.free_tables", "exit" },
 	{ "tlb.l1.entries", "64" },
 	{ "tlb.l1.ways", "4" },
 	{ "tlb.l2.entries", "1536" },
@@ -416,6 +417,8 @@ static const struct {
 	  "false)" },
 	{ "tlb.asid=1", "bad value for tlb.asid: '1'" },
 	{ "mmu.pt_frames=TRUE", "bad value for mmu.pt_frames: 'TRUE'" },
+	{ "mmu.free_tables=never", "bad value for mmu.free_tables: 'never' "
+	  "(expected exit, munmap, pt_reclaim)" },
 	{ "mmu.bits=9,,9", "bad value for mmu.bits: '9,,9' (expected 1 to 6 "
 	  "comma-separated numbers from 1 to 20, such as 9,9,9,9)" },
 	{ "mmu.bits=0", "bad value for mmu.bits: '0'" },

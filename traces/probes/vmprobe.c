@@ -1470,6 +1470,111 @@ static void w_dontneed(void)
 	tr("1 seq r 0x%lx 4M", TRACE_BASE);
 }
 
+/* ---- page tables freed before exit --------------------------------------- */
+
+/* /proc/self/status's VmPTE in pages: every table below the top level
+ * (mm_pgtables_bytes). */
+static long pte_pages(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+	if (!f)
+		die("/proc/self/status: %s", strerror(errno));
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "VmPTE:", 6) == 0)
+			kb = atol(line + 6);
+	fclose(f);
+	if (kb < 0)
+		skip("no VmPTE in /proc/self/status");
+	return kb * 1024 / page;
+}
+
+/* A private anonymous mapping exactly at @addr, without huge pages. */
+static char *map_at(unsigned long addr, size_t len, int prot)
+{
+	char *p = mmap((void *)addr, len, prot,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED || p != (char *)addr)
+		skip("mmap at 0x%lx: %s", addr, strerror(errno));
+	madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/*
+ * When page tables go before exit (mmu.free_tables).  At 32 TiB, where no
+ * other mapping shares even the top-level entry, 64 MiB written takes a
+ * PUD, a PMD and 32 leaf tables.  MADV_DONTNEED over all of it frees the
+ * leaf tables it empties on a kernel with page-table reclaim (6.14,
+ * CONFIG_PT_RECLAIM), none over 2 MiB that straddle two tables; munmap
+ * frees them all (free_pgtables).  Then the floor and the ceiling: a
+ * leaf table shared with the next mapping (or the one below) stays when
+ * its neighbour goes, and goes with the last of them.
+ */
+#define PT_BASE 0x200000000000UL
+
+static void w_page_tables(void)
+{
+	size_t len = 64 * MIB;
+	long base = pte_pages();
+	char *m = map_at(PT_BASE, len, PROT_READ | PROT_WRITE);
+	touch_write(m, len, (size_t)page);
+	row("written_tables", pte_pages() - base, "pt_pages@written-pt_pages@base", "exact");
+	if (madvise(m, len, MADV_DONTNEED) != 0)
+		skip("madvise(MADV_DONTNEED): %s", strerror(errno));
+	row("dontneed_tables", pte_pages() - base, "pt_pages@dropped-pt_pages@base", "exact");
+	touch_write(m, len, (size_t)page);
+	madvise(m + MIB, 2 * MIB, MADV_DONTNEED);
+	row("straddle_tables", pte_pages() - base,
+	    "pt_pages@straddled-pt_pages@base", "exact");
+	munmap(m, len);
+	row("munmap_tables", pte_pages() - base, "pt_pages@unmapped-pt_pages@base", "exact");
+	/* a ceiling: A's second leaf table also maps C */
+	char *a = map_at(PT_BASE, 3 * MIB, PROT_READ | PROT_WRITE);
+	char *c = map_at(PT_BASE + 3 * MIB, MIB, PROT_READ);
+	touch_write(a, 3 * MIB, (size_t)page);
+	sink = touch_read(c, MIB, (size_t)page);
+	munmap(a, 3 * MIB);
+	row("ceiling_kept", pte_pages() - base, "pt_pages@a_gone-pt_pages@base", "exact");
+	munmap(c, MIB);
+	row("ceiling_gone", pte_pages() - base, "pt_pages@c_gone-pt_pages@base", "exact");
+	/* a floor: the part left below shares the first leaf table */
+	a = map_at(PT_BASE, 4 * MIB, PROT_READ | PROT_WRITE);
+	touch_write(a, 4 * MIB, (size_t)page);
+	munmap(a + MIB, 3 * MIB);
+	row("floor_kept", pte_pages() - base, "pt_pages@top_gone-pt_pages@base", "exact");
+	munmap(a, MIB);
+	trace_header("64 MiB written at 32 TiB, MADV_DONTNEED over all of it, written "
+		     "again, MADV_DONTNEED of 2 MiB across two leaf tables, munmap; "
+		     "then a mapping unmapped below a neighbour and above one");
+	tr("1 note @base");
+	tr("1 mmap 0x%lx 64M rw private anon", PT_BASE);
+	tr("1 madvise 0x%lx 64M nohugepage", PT_BASE);
+	tr("1 seq w 0x%lx 64M", PT_BASE);
+	tr("1 note @written");
+	tr("1 madvise 0x%lx 64M dontneed", PT_BASE);
+	tr("1 note @dropped");
+	tr("1 seq w 0x%lx 64M", PT_BASE);
+	tr("1 madvise 0x%lx 2M dontneed", PT_BASE + MIB);
+	tr("1 note @straddled");
+	tr("1 munmap 0x%lx 64M", PT_BASE);
+	tr("1 note @unmapped");
+	tr("1 mmap 0x%lx 3M rw private anon", PT_BASE);
+	tr("1 mmap 0x%lx 1M r private anon", PT_BASE + 3 * MIB);
+	tr("1 madvise 0x%lx 4M nohugepage", PT_BASE);
+	tr("1 seq w 0x%lx 3M", PT_BASE);
+	tr("1 seq r 0x%lx 1M", PT_BASE + 3 * MIB);
+	tr("1 munmap 0x%lx 3M", PT_BASE);
+	tr("1 note @a_gone");
+	tr("1 munmap 0x%lx 1M", PT_BASE + 3 * MIB);
+	tr("1 note @c_gone");
+	tr("1 mmap 0x%lx 4M rw private anon", PT_BASE);
+	tr("1 madvise 0x%lx 4M nohugepage", PT_BASE);
+	tr("1 seq w 0x%lx 4M", PT_BASE);
+	tr("1 munmap 0x%lx 3M", PT_BASE + MIB);
+	tr("1 note @top_gone");
+}
+
 /* ---- several CPUs: TLB shootdowns ---------------------------------------- */
 
 /*
@@ -2085,6 +2190,7 @@ static const struct {
 	{ "stride-sweep", w_stride },
 	{ "madv-willneed", w_willneed },
 	{ "madv-dontneed", w_dontneed },
+	{ "page-tables", w_page_tables },
 	{ "shootdown-threads", w_shootdown },
 	/* in a memory cgroup (validate makes it): names start pressure- */
 	{ "pressure-file-loop", w_pressure_loop },
