@@ -51,6 +51,8 @@
 #include "models/writeback.h"
 #include "models/crash.h"
 #include "models/check.h"
+#include "models/memcg.h"
+#include "models/reclaim.h"
 #include "tests/testlib.h"
 
 #define NOW 1000u
@@ -88,6 +90,19 @@ static vm_machine_t *mk_pc_around(const char *around)
 static uint64_t *pte_of(vm_machine_t *m, vm_proc_t *p, uint64_t vpn)
 {
 	return vm_pt_lookup(&m->pt, p->root, vpn);
+}
+
+/* vm_filemap_evict as reclaim calls it: on a page taken off its reclaim
+ * list (vm_reclaim_take; the shadow entry of an eviction is computed on
+ * a page on none), and put back when it stays. */
+static vm_vmscan_rc_t evict(vm_machine_t *m, uint32_t pfn)
+{
+	vm_reclaim_t *rc = vm_memcg_lruvec(m, pfn);
+	gboolean taken = vm_reclaim_take(rc, pfn);
+	vm_vmscan_rc_t r = vm_filemap_evict(m, pfn, FALSE);
+	if (taken && r != VM_VMSCAN_FREED)
+		vm_reclaim_putback(rc, pfn);
+	return r;
 }
 
 /* Make page @i of @f a hole by hand (its block freed). */
@@ -298,7 +313,7 @@ START_TEST(test_fill)
 		} else {
 			/* being read: "locked" until io_done, eviction refused */
 			ck_assert_uint_gt(fr->io_done, m->now);
-			ck_assert(vm_filemap_evict(m, q, FALSE) == VM_VMSCAN_KEPT);
+			ck_assert(evict(m, q) == VM_VMSCAN_KEPT);
 		}
 	}
 	vt_check(m);
@@ -318,10 +333,10 @@ START_TEST(test_fill_io_done)
 	ck_assert_uint_eq(ra, 0);
 	ck_assert_uint_ge(ready, NOW + 80000);
 	ck_assert_uint_eq(m->frames.f[pfn].io_done, ready);
-	ck_assert(vm_filemap_evict(m, pfn, FALSE) == VM_VMSCAN_KEPT);
+	ck_assert(evict(m, pfn) == VM_VMSCAN_KEPT);
 	ck_assert_uint_eq(f->nr_cached, 1);
 	m->now = ready;
-	ck_assert(vm_filemap_evict(m, pfn, FALSE) == VM_VMSCAN_FREED);
+	ck_assert(evict(m, pfn) == VM_VMSCAN_FREED);
 	ck_assert_uint_eq(f->nr_cached, 0);
 	vt_check(m);
 	vm_machine_free(m);
@@ -637,6 +652,36 @@ START_TEST(test_unlink_direct)
 }
 END_TEST
 
+/* One munmap over the mappings of nine unlinked files: each was the last
+ * user of its file, and each goes (the munmap once let only the first
+ * eight go: the ninth kept its cached page). */
+START_TEST(test_unlink_many_mapped)
+{
+	vm_machine_t *m = mk_pc();
+	vm_proc_t *p = vm_proc_lookup(m, 1);
+	vm_file_t *f[9];
+	uint64_t free0 = vm_machine_free_pages(m);
+	for (unsigned i = 0; i < 9; i++) {
+		char name[8];
+		g_snprintf(name, sizeof name, "u%u", i);
+		f[i] = vm_file_new(m, name, PS, FALSE, TRUE);
+		/* apart, so that the mappings stay nine VMAs */
+		vm_mm_mmap(m, p, 0x300 + 2 * i, 1, VM_PROT_R, VM_MAP_SHARED,
+			   (int32_t)f[i]->id, 0);
+		vm_file_unlink(m, f[i]);
+	}
+	ck_assert_uint_eq(p->nr_vma, 9);
+	vm_mm_munmap(m, p, 0x300, 18);
+	for (unsigned i = 0; i < 9; i++) {
+		ck_assert_msg(f[i]->dead, "file %u still alive", i);
+		ck_assert_uint_eq(f[i]->nr_cached, 0);
+	}
+	ck_assert_uint_eq(vm_machine_free_pages(m), free0);
+	vt_check(m);
+	vm_machine_free(m);
+}
+END_TEST
+
 /* ==========================================================================
  * f. Eviction (vm_filemap_evict)
  *
@@ -704,7 +749,7 @@ START_TEST(test_evict)
 	}
 	uint64_t cached0 = f->nr_cached, free0 = vm_machine_free_pages(m);
 	uint64_t next0 = m->next_block;
-	ck_assert_int_eq(vm_filemap_evict(m, pfn, FALSE), c->rc);
+	ck_assert_int_eq(evict(m, pfn), c->rc);
 	ck_assert_uint_eq(m->disk->stats.writes, c->writes);
 	if (c->rc == VM_VMSCAN_PAGEOUT) {
 		/* written, kept: clean, unmapped, under writeback */
@@ -717,7 +762,7 @@ START_TEST(test_evict)
 		ck_assert_uint_eq(m->nr_dirty, 0);
 		ck_assert_uint_eq(vm_vmscan_pageout_next(m), fr->io_done);
 		/* not again while the write is in flight */
-		ck_assert_int_eq(vm_filemap_evict(m, pfn, FALSE), VM_VMSCAN_KEPT);
+		ck_assert_int_eq(evict(m, pfn), VM_VMSCAN_KEPT);
 		/* the write completes: VM_EV_IO's work */
 		vm_ev_t ev;
 		ck_assert(vm_events_pop(&m->ev, &ev));
@@ -728,7 +773,7 @@ START_TEST(test_evict)
 		ck_assert_uint_eq(fr->flags & VM_FRAME_WRITEBACK, 0);
 		ck_assert_uint_eq(m->c.nr_vmscan_write, 1);
 		ck_assert_uint_eq(vm_vmscan_pageout_next(m), 0);
-		ck_assert_int_eq(vm_filemap_evict(m, pfn, FALSE), VM_VMSCAN_FREED);
+		ck_assert_int_eq(evict(m, pfn), VM_VMSCAN_FREED);
 		ck_assert_uint_eq(m->disk->stats.writes, c->writes);
 	}
 	if (c->rc == VM_VMSCAN_KEPT) {
@@ -921,7 +966,7 @@ START_TEST(test_fault_around)
 		uint32_t pfn = vm_file_pfn(f, i);
 		switch (c->setup) {
 		case FA_UNCACHED:
-			ck_assert(vm_filemap_evict(m, pfn, FALSE) == VM_VMSCAN_FREED);
+			ck_assert(evict(m, pfn) == VM_VMSCAN_FREED);
 			break;
 		case FA_READING:
 			m->frames.f[pfn].io_done = m->now + 50000;
@@ -1206,6 +1251,7 @@ static Suite *pagecache_suite(void)
 	tcase_add_loop_test(tc, test_create, 0, G_N_ELEMENTS(creates));
 	tcase_add_loop_test(tc, test_unlink, 0, G_N_ELEMENTS(unlinks));
 	tcase_add_test(tc, test_unlink_direct);
+	tcase_add_test(tc, test_unlink_many_mapped);
 	tcase_add_loop_test(tc, test_truncate, 0, G_N_ELEMENTS(truncs));
 	tcase_add_test(tc, test_xarray_model);
 	tcase_add_test(tc, test_sparse_file);
