@@ -1132,6 +1132,62 @@ START_TEST(lackey_pseudo_files)
 }
 END_TEST
 
+/* dup, dup2, dup3 and fcntl(F_DUPFD): the new fd opens the same name and
+ * shares the offset (the read on fd 4 after 100 bytes on fd 3 is at 100);
+ * dup2 onto a followed fd closes it first; a dup of an fd not followed,
+ * or of a file unlinked since, is not followed either. */
+START_TEST(lackey_dup)
+{
+	char *dir = g_dir_make_tmp("vmscope-dup-XXXXXX", NULL);
+	char *a = g_build_filename(dir, "a", NULL);
+	char *b = g_build_filename(dir, "b", NULL);
+	ck_assert(g_file_set_contents(a, "0123456789", 10, NULL));
+	ck_assert(g_file_set_contents(b, "x", 1, NULL));
+	char *log = g_strdup_printf(
+		"==7== Lackey, an example Valgrind tool\n"
+		"SYSCALL[7,1](2) sys_open ( 0x1(%s), 0 ) --> Success(0x3) \n"
+		"SYSCALL[7,1](0) sys_read ( 3, 0x10c0c0, 100 )[sync] --> Success(0x64) \n"
+		"SYSCALL[7,1](32) sys_dup ( 3 )[sync] --> Success(0x4) \n"
+		"SYSCALL[7,1](0) sys_read ( 4, 0x10c0c0, 50 )[sync] --> Success(0x32) \n"
+		"SYSCALL[7,1](0) sys_read ( 3, 0x10c0c0, 10 )[sync] --> Success(0xa) \n"
+		"SYSCALL[7,1](2) sys_open ( 0x1(%s), 0 ) --> Success(0x5) \n"
+		"SYSCALL[7,1](33) sys_dup2 ( 3, 5 )[sync] --> Success(0x5) \n"
+		"SYSCALL[7,1](72) sys_fcntl ( 5, 1030, 10 )[sync] --> Success(0xa) \n"
+		"SYSCALL[7,1](72) sys_fcntl ( 5, 1, 1 )[sync] --> Success(0x0) \n"
+		"SYSCALL[7,1](32) sys_dup ( 9 )[sync] --> Success(0xb) \n"
+		"SYSCALL[7,1](0) sys_read ( 11, 0x10c0c0, 10 )[sync] --> Success(0xa) \n"
+		"SYSCALL[7,1](87) sys_unlink ( 0x1(%s) ) --> Success(0x0) \n"
+		"SYSCALL[7,1](292) sys_dup3 ( 10, 12, 524288 )[sync] --> Success(0xc) \n"
+		"SYSCALL[7,1](0) sys_read ( 12, 0x10c0c0, 10 )[sync] --> Success(0xa) \n"
+		"SYSCALL[7,1](231) exit_group( 0 ) --> [pre-success] Success(0x0) \n",
+		a, b, a);
+	char *want = g_strdup_printf(
+		"vmt 1\n"
+		"file %s size=10\n"
+		"file %s size=1\n"
+		"1 open %s fd=3\n"
+		"1 read 3 0 100\n"
+		"1 open %s fd=4\n"
+		"1 read 4 100 50\n"
+		"1 read 3 150 10\n"
+		"1 open %s fd=5\n"
+		"1 close 5\n"
+		"1 open %s fd=5\n"
+		"1 open %s fd=10\n"
+		"1 unlink %s\n",
+		a, b, a, a, b, a, a, a);
+	assert_imports(log, want);
+	g_free(want);
+	g_free(log);
+	g_unlink(a);
+	g_unlink(b);
+	g_rmdir(dir);
+	g_free(a);
+	g_free(b);
+	g_free(dir);
+}
+END_TEST
+
 /* Threads (record runs Valgrind with --trace-sched=yes): a clone with
  * CLONE_THREAD (0x10000 in the flags Valgrind prints in hex) becomes
  * `clone`, the new thread gets the lowest free Valgrind thread id, each
@@ -1268,6 +1324,7 @@ formats_suite(void)
 	tc = tcase_create("lackey");
 	tcase_add_test(tc, lackey_good);
 	tcase_add_test(tc, lackey_pseudo_files);
+	tcase_add_test(tc, lackey_dup);
 	tcase_add_test(tc, lackey_mremap);
 	tcase_add_test(tc, lackey_threads);
 	tcase_add_test(tc, lackey_bad);

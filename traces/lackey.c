@@ -37,9 +37,10 @@
  *    fsync/fdatasync, ftruncate, unlink/unlinkat, mremap (do_mremap),
  *    clone/fork/vfork (`fork`,
  *    or `clone` for a thread, see below),
- *    execve (everything unmapped; the new program's log follows).  Failed
- *    calls are dropped.  dup and fcntl are not followed: reads through a
- *    duplicated fd are dropped.
+ *    execve (everything unmapped; the new program's log follows),
+ *    dup/dup2/dup3/fcntl(F_DUPFD) (an `open` of the same name on the new
+ *    fd, which shares the old one's offset, as fork's copies do).  Failed
+ *    calls are dropped.
  *
  *  - Files.  Every path the program opens that is a regular file when the
  *    conversion runs is declared with a `file NAME size=SIZE` header of its
@@ -221,9 +222,12 @@ typedef struct {
 	uint64_t s, e;            /* [s, e), page-aligned */
 } ival_t;
 
+/* An open file description (struct file): the fds dup() makes and the
+ * ones fork() copies share one, and with it the offset. */
 typedef struct {
 	char *name;               /* the trace's name of the file */
 	uint64_t off;             /* the file offset read() and write() use */
+	unsigned ref;             /* fds that refer to it */
 } fdinfo_t;
 
 /* A pending syscall: printed without its result, which comes later. */
@@ -265,10 +269,12 @@ typedef struct {
 } conv_t;
 
 static void
-fdinfo_free(gpointer p)
+fdinfo_unref(gpointer p)
 {
 	fdinfo_t *f = p;
 
+	if (--f->ref)
+		return;
 	g_free(f->name);
 	g_free(f);
 }
@@ -283,7 +289,7 @@ proc_new(uint32_t tpid)
 	g_hash_table_insert(ps->vg_tids, GUINT_TO_POINTER(1), GUINT_TO_POINTER(tpid));
 	ps->maps = g_array_new(FALSE, FALSE, sizeof(ival_t));
 	ps->fds = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-					fdinfo_free);
+					fdinfo_unref);
 	ps->last_first = ps->last_last = LK_NONE;
 	return ps;
 }
@@ -332,11 +338,9 @@ proc_fork(const proc_t *ps, uint32_t tpid)
 	g_array_append_vals(c->maps, ps->maps->data, ps->maps->len);
 	g_hash_table_iter_init(&it, ps->fds);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
-		fdinfo_t *f = g_new0(fdinfo_t, 1);
-
-		f->name = g_strdup(((fdinfo_t *)v)->name);
-		f->off = ((fdinfo_t *)v)->off;
-		g_hash_table_insert(c->fds, k, f);
+		/* the child's fds share the parent's open files */
+		((fdinfo_t *)v)->ref++;
+		g_hash_table_insert(c->fds, k, v);
 	}
 	c->brk_start = ps->brk_start;
 	c->brk_cur = ps->brk_cur;
@@ -753,6 +757,19 @@ fd_get(proc_t *ps, uint64_t fd)
 static gboolean run_process(conv_t *c, proc_t *ps, uint64_t real_pid,
 			    GError **error);
 
+/* Close @fd in the trace when it follows it (a dup2 onto it, an open that
+ * returned it though its close was missed). */
+static gboolean
+close_followed(conv_t *c, proc_t *ps, uint64_t fd, GError **error)
+{
+	if (fd_get(ps, fd) == NULL)
+		return TRUE;
+	rec_reset(c, VM_REC_CLOSE, ps->tpid);
+	c->rec.fd = (int32_t)fd;
+	g_hash_table_remove(ps->fds, GINT_TO_POINTER((int)fd));
+	return put(c, error);
+}
+
 /*
  * Whether @path lies on a file system whose files the kernel makes up at
  * each read (procfs, sysfs, cgroupfs, ...): reading them reaches neither
@@ -805,14 +822,9 @@ do_open(conv_t *c, proc_t *ps, const sc_t *sc, uint64_t flags, GError **error)
 		return TRUE;            /* a directory, a device, ... */
 	if (pseudo_fs(sc->str))
 		return TRUE;            /* /proc/self/status, /sys/... */
-	if (fd_get(ps, sc->ret) != NULL) {
-		/* We missed its closing (dup2 over it): close it first. */
-		rec_reset(c, VM_REC_CLOSE, ps->tpid);
-		c->rec.fd = (int32_t)sc->ret;
-		g_hash_table_remove(ps->fds, GINT_TO_POINTER((int)sc->ret));
-		if (!put(c, error))
-			return FALSE;
-	}
+	/* we missed its closing: close it first */
+	if (!close_followed(c, ps, sc->ret, error))
+		return FALSE;
 	name = trace_name(sc->str);
 	rec_reset(c, VM_REC_OPEN, ps->tpid);
 	c->rec.name = name;
@@ -825,7 +837,35 @@ do_open(conv_t *c, proc_t *ps, const sc_t *sc, uint64_t flags, GError **error)
 		c->rec.flags |= VM_OPEN_TRUNC;
 	f = g_new0(fdinfo_t, 1);
 	f->name = name;
+	f->ref = 1;
 	g_hash_table_insert(ps->fds, GINT_TO_POINTER((int)sc->ret), f);
+	return put(c, error);
+}
+
+/*
+ * dup, dup2, dup3, fcntl F_DUPFD(_CLOEXEC): @nw refers to @old's file
+ * from now on, and shares its offset; dup2 onto an open @nw closes it
+ * first.  The trace says it as an `open` of the same name on @nw (the
+ * model's files keep no offset of an fd: reads and writes name theirs).
+ * A file unlinked since it was opened has no name left to open: reads
+ * through the new fd are then dropped, as before dup was followed.
+ */
+static gboolean
+do_dup(conv_t *c, proc_t *ps, uint64_t old, uint64_t nw, GError **error)
+{
+	fdinfo_t *f = fd_get(ps, old);
+
+	if (nw > 0x7fffffff || nw == old)
+		return TRUE;
+	if (!close_followed(c, ps, nw, error))
+		return FALSE;
+	if (f == NULL || !g_hash_table_contains(c->names, f->name))
+		return TRUE;
+	f->ref++;
+	g_hash_table_insert(ps->fds, GINT_TO_POINTER((int)nw), f);
+	rec_reset(c, VM_REC_OPEN, ps->tpid);
+	c->rec.name = f->name;
+	c->rec.fd = (int32_t)nw;
 	return put(c, error);
 }
 
@@ -1031,14 +1071,14 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 		return do_open(c, ps, sc, a[1], error);
 	if (strcmp(nm, "creat") == 0 && file_path(sc))
 		return do_open(c, ps, sc, 01101, error);
-	if (strcmp(nm, "close") == 0 && sc->nargs >= 1) {
-		if (fd_get(ps, a[0]) == NULL)
-			return TRUE;
-		g_hash_table_remove(ps->fds, GINT_TO_POINTER((int)a[0]));
-		rec_reset(c, VM_REC_CLOSE, ps->tpid);
-		c->rec.fd = (int32_t)a[0];
-		return put(c, error);
-	}
+	if (strcmp(nm, "close") == 0 && sc->nargs >= 1)
+		return close_followed(c, ps, a[0], error);
+	if ((strcmp(nm, "dup") == 0 && sc->nargs >= 1) ||
+	    ((strcmp(nm, "dup2") == 0 || strcmp(nm, "dup3") == 0) &&
+	     sc->nargs >= 2) ||
+	    (strcmp(nm, "fcntl") == 0 && sc->nargs >= 2 &&
+	     (a[1] == 0 /* F_DUPFD */ || a[1] == 1030 /* F_DUPFD_CLOEXEC */)))
+		return do_dup(c, ps, a[0], sc->ret, error);
 	if ((strcmp(nm, "read") == 0 || strcmp(nm, "write") == 0 ||
 	     strcmp(nm, "pread64") == 0 || strcmp(nm, "pwrite64") == 0) &&
 	    sc->nargs >= 3) {
