@@ -21,9 +21,12 @@
  * ends so, else .vmt (default: record.vmt).  The logs live in a temporary
  * directory that is removed, unless --keep-logs names where to keep them.
  *
- * The program's standard input, output and error are left alone; its exit
- * status is reported, and a trace is written even when it fails (a crash
- * is worth replaying too).  VMSCOPE_VALGRIND overrides the valgrind program.
+ * The program's standard input, output and error are left alone; those
+ * that are regular files (a shell's `< FILE`, `> FILE`) are in the trace,
+ * opened on their fds before the first record (inherited_files), so that
+ * the program's reads and writes of them are too.  Its exit status is
+ * reported, and a trace is written even when it fails (a crash is worth
+ * replaying too).  VMSCOPE_VALGRIND overrides the valgrind program.
  *
  * Nothing is left behind on an error or on SIGINT, SIGTERM or SIGHUP: the
  * handlers only note the signal; a signal while Valgrind runs is passed on
@@ -37,6 +40,7 @@
 #include <signal.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -197,6 +201,43 @@ run_valgrind(const char *dir, char **cmd, int ncmd, pid_t *pid, int *wstatus)
 	return TRUE;
 }
 
+/*
+ * Standard input, output and error, when they are regular files: the
+ * program inherits them, so its reads and writes of fds 0 to 2 are of
+ * those files.  The path is /proc/self/fd's link, when it still names the
+ * same file (not one deleted or renamed since it was opened); the offset
+ * is where the shell left it.  Fills @in (3 entries); how many.
+ */
+static unsigned
+inherited_files(vm_lackey_fd_t *in, char **paths)
+{
+	unsigned n = 0;
+
+	for (int fd = 0; fd <= 2; fd++) {
+		struct stat st, named;
+		char link[32];
+		char *path;
+		off_t off;
+
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		g_snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		path = g_file_read_link(link, NULL);
+		if (path == NULL || path[0] != '/' || stat(path, &named) != 0 ||
+		    named.st_dev != st.st_dev || named.st_ino != st.st_ino) {
+			g_free(path);
+			continue;
+		}
+		off = lseek(fd, 0, SEEK_CUR);
+		paths[n] = path;
+		in[n].fd = fd;
+		in[n].path = path;
+		in[n].off = off > 0 ? (uint64_t)off : 0;
+		n++;
+	}
+	return n;
+}
+
 int
 vm_cmd_record(int argc, char **argv)
 {
@@ -208,6 +249,9 @@ vm_cmd_record(int argc, char **argv)
 	vm_writer_t *w;
 	vm_lackey_opts_t o;
 	vm_lackey_stats_t st;
+	vm_lackey_fd_t in[3];
+	char *in_paths[3] = { NULL, NULL, NULL };
+	unsigned nr_in;
 	GError *err = NULL;
 
 	if (!vm_cli_parse_options("record", "-- CMD [ARG...]",
@@ -241,9 +285,13 @@ vm_cmd_record(int argc, char **argv)
 			return vm_cli_report(err);
 		}
 	}
+	/* before the program runs: it moves the offsets */
+	nr_in = inherited_files(in, in_paths);
 	if (!run_valgrind(dir, argv + 1, argc - 1, &pid, &wstatus)) {
 		if (opt_keep == NULL)
 			remove_dir(dir);
+		for (unsigned i = 0; i < G_N_ELEMENTS(in_paths); i++)
+			g_free(in_paths[i]);
 		g_free(dir);
 		if (got_signal)
 			die_of_signal();
@@ -275,6 +323,8 @@ vm_cmd_record(int argc, char **argv)
 	o.sample = (uint64_t)opt_sample;
 	o.log_dir = dir;
 	o.cancel = &got_signal;
+	o.inherited = in;
+	o.nr_inherited = nr_in;
 	ok = vm_lackey_convert(first, &o, w, &st, &err);
 	if (!ok || got_signal) {
 		vm_writer_abort(w);
@@ -300,6 +350,8 @@ vm_cmd_record(int argc, char **argv)
 out:
 	if (opt_keep == NULL)
 		remove_dir(dir);
+	for (unsigned i = 0; i < G_N_ELEMENTS(in_paths); i++)
+		g_free(in_paths[i]);
 	g_free(first);
 	g_free(dir);
 	if (got_signal)

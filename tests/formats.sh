@@ -245,6 +245,21 @@ else
 		not_ok "record /bin/true: libc mapped from its file, replays without SIGSEGV" \
 		       "$(show rec)" "$(show recrun)"
 	fi
+	# a shell's redirections: the program's stdin and stdout are files
+	# (cat copies them with copy_file_range)
+	printf 'b\na\n' >cat-in.txt
+	"$VMSCOPE" record --no-instr -o cat.vmt -- /bin/cat <cat-in.txt >cat-out.txt 2>cat.err
+	rc=$?
+	if [ "$rc" = 0 ] && cmp -s cat-in.txt cat-out.txt &&
+	   grep -q '^1 open .*/cat-in.txt fd=0$' cat.vmt &&
+	   grep -q '^1 open .*/cat-out.txt fd=1$' cat.vmt &&
+	   grep -q '^1 read 0 0 4$' cat.vmt && grep -q '^1 write 1 0 4$' cat.vmt &&
+	   "$VMSCOPE" run -q cat.vmt >/dev/null 2>&1; then
+		ok "record cat <in >out: the redirected stdin and stdout are the files read and written"
+	else
+		not_ok "record cat <in >out: the redirected stdin and stdout are the files read and written" \
+		       "rc=$rc" "$(cat cat.err)" "$(grep -E ' (open|read|write) ' cat.vmt | head)"
+	fi
 	CC=${CC:-cc}
 	if ! command -v "$CC" >/dev/null 2>&1; then
 		skip "record a program that forks" "no C compiler ($CC)"

@@ -1188,6 +1188,54 @@ START_TEST(lackey_dup)
 }
 END_TEST
 
+/* Files open before the first line (record's standard input, output and
+ * error, when a shell redirected them to files): declared, opened on
+ * their fds before the first record, at their offsets; reads and writes
+ * of those fds follow, also copy_file_range's and sendfile's with no
+ * offset pointer (a read and a write at the fds' offsets; with a pointer
+ * the offset is not in the log: dropped).  A path that is not a regular
+ * file is left out. */
+START_TEST(lackey_inherited)
+{
+	char *dir = g_dir_make_tmp("vmscope-in-XXXXXX", NULL);
+	char *a = g_build_filename(dir, "in", NULL);
+	char *b = g_build_filename(dir, "out", NULL);
+	ck_assert(g_file_set_contents(a, "0123456789abcdef", 16, NULL));
+	ck_assert(g_file_set_contents(b, "", 0, NULL));
+	vm_lackey_fd_t in[] = { { 0, a, 3 }, { 1, b, 0 }, { 2, dir, 0 } };
+	vm_lackey_opts_t o = { .inherited = in, .nr_inherited = 3 };
+	GError *error = NULL;
+	char *got = import("==7== Lackey, an example Valgrind tool\n"
+			   "SYSCALL[7,1](0) sys_read ( 0, 0x10c0c0, 100 )[sync] --> Success(0x7) \n"
+			   "SYSCALL[7,1](0) sys_read ( 2, 0x10c0c0, 100 )[sync] --> Success(0x7) \n"
+			   "SYSCALL[7,1](326) sys_copy_file_range (0, 0, 1, 0, 9223372035781033984, 0)[sync] --> Success(0x4) \n"
+			   "SYSCALL[7,1](40) sys_sendfile ( 1, 0, 0x0, 100 )[sync] --> Success(0x2) \n"
+			   "SYSCALL[7,1](40) sys_sendfile ( 1, 0, 0x1ffeff00, 100 )[sync] --> Success(0x2) \n"
+			   "SYSCALL[7,1](231) exit_group( 0 ) --> [pre-success] Success(0x0) \n",
+			   &o, NULL, &error);
+	ck_assert_msg(got != NULL, "%s", error ? error->message : "");
+	char *want = g_strdup_printf("vmt 1\n"
+				     "file %s size=16\n"
+				     "file %s size=0\n"
+				     "1 open %s fd=0\n"
+				     "1 open %s fd=1\n"
+				     "1 read 0 3 7\n"
+				     "1 read 0 10 4\n"
+				     "1 write 1 0 4\n"
+				     "1 read 0 14 2\n"
+				     "1 write 1 4 2\n", a, b, a, b);
+	ck_assert_str_eq(got, want);
+	g_free(want);
+	g_free(got);
+	g_unlink(a);
+	g_unlink(b);
+	g_rmdir(dir);
+	g_free(a);
+	g_free(b);
+	g_free(dir);
+}
+END_TEST
+
 /* Threads (record runs Valgrind with --trace-sched=yes): a clone with
  * CLONE_THREAD (0x10000 in the flags Valgrind prints in hex) becomes
  * `clone`, the new thread gets the lowest free Valgrind thread id, each
@@ -1325,6 +1373,7 @@ formats_suite(void)
 	tcase_add_test(tc, lackey_good);
 	tcase_add_test(tc, lackey_pseudo_files);
 	tcase_add_test(tc, lackey_dup);
+	tcase_add_test(tc, lackey_inherited);
 	tcase_add_test(tc, lackey_mremap);
 	tcase_add_test(tc, lackey_threads);
 	tcase_add_test(tc, lackey_bad);

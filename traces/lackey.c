@@ -39,8 +39,9 @@
  *    or `clone` for a thread, see below),
  *    execve (everything unmapped; the new program's log follows),
  *    dup/dup2/dup3/fcntl(F_DUPFD) (an `open` of the same name on the new
- *    fd, which shares the old one's offset, as fork's copies do).  Failed
- *    calls are dropped.
+ *    fd, which shares the old one's offset, as fork's copies do),
+ *    copy_file_range and sendfile at the fds' offsets (a read and a
+ *    write).  Failed calls are dropped.
  *
  *  - Files.  Every path the program opens that is a regular file when the
  *    conversion runs is declared with a `file NAME size=SIZE` header of its
@@ -842,6 +843,39 @@ do_open(conv_t *c, proc_t *ps, const sc_t *sc, uint64_t flags, GError **error)
 	return put(c, error);
 }
 
+/* A read() or write() of @n bytes at @fd's offset, which moves on; nothing
+ * when the trace does not follow @fd. */
+static gboolean
+rw_at_offset(conv_t *c, proc_t *ps, vm_rec_kind_t kind, uint64_t fd,
+	     uint64_t n, GError **error)
+{
+	fdinfo_t *f = fd_get(ps, fd);
+
+	if (f == NULL || n == 0 || f->off > LK_MAX_OFF || n > LK_MAX_OFF - f->off)
+		return TRUE;
+	rec_reset(c, kind, ps->tpid);
+	c->rec.fd = (int32_t)fd;
+	c->rec.addr = f->off;
+	c->rec.len = n;
+	f->off += n;
+	return put(c, error);
+}
+
+/*
+ * copy_file_range and sendfile of @n bytes from @in's offset to @out's:
+ * the kernel copies from one page cache to the other without the user's
+ * buffer.  The trace says it as a read of @in and a write of @out, which
+ * move the same pages through the page cache (and charge a copy to user
+ * space that did not happen: docs/formats.md).
+ */
+static gboolean
+do_copy(conv_t *c, proc_t *ps, uint64_t in, uint64_t out, uint64_t n,
+	GError **error)
+{
+	return rw_at_offset(c, ps, VM_REC_READ, in, n, error) &&
+	       rw_at_offset(c, ps, VM_REC_WRITE, out, n, error);
+}
+
 /*
  * dup, dup2, dup3, fcntl F_DUPFD(_CLOEXEC): @nw refers to @old's file
  * from now on, and shares its offset; dup2 onto an open @nw closes it
@@ -1101,6 +1135,14 @@ apply(conv_t *c, proc_t *ps, const sc_t *sc, GError **error)
 			f->off += sc->ret;
 		return put(c, error);
 	}
+	/* copy_file_range (fd_in, off_in, fd_out, off_out, len, flags)
+	 * and sendfile (out_fd, in_fd, offset, count) with no offset
+	 * pointer, which use and advance the fds' offsets */
+	if (strcmp(nm, "copy_file_range") == 0 && sc->nargs >= 4 &&
+	    a[1] == 0 && a[3] == 0)
+		return do_copy(c, ps, a[0], a[2], sc->ret, error);
+	if (strcmp(nm, "sendfile") == 0 && sc->nargs >= 3 && a[2] == 0)
+		return do_copy(c, ps, a[1], a[0], sc->ret, error);
 	if (strcmp(nm, "lseek") == 0 && sc->nargs >= 1) {
 		f = fd_get(ps, a[0]);
 		if (f != NULL)
@@ -1417,6 +1459,18 @@ run_process(conv_t *c, proc_t *ps, uint64_t real_pid, GError **error)
 /* --- Pass 1: the files ------------------------------------------------------ */
 
 /* One SYSCALL line of pass 1: remember the path an open names. */
+/* A path the trace declares, if it is new (pass 1). */
+static void
+collect_path(conv_t *c, char *path)
+{
+	if (g_utf8_validate(path, -1, NULL) && !g_hash_table_contains(c->paths, path)) {
+		g_hash_table_add(c->paths, path);
+		g_ptr_array_add(c->path_order, path);
+		return;
+	}
+	g_free(path);
+}
+
 static void
 collect_line(conv_t *c, const char *l, size_t n)
 {
@@ -1429,11 +1483,8 @@ collect_line(conv_t *c, const char *l, size_t n)
 	memset(&sc, 0, sizeof(sc));
 	/* Not UTF-8: pass 2 stops on it. */
 	if (parse_call(&sc, p + 2, e) && file_path(&sc) != NULL &&
-	    (strcmp(sc.name, "openat") == 0 || strcmp(sc.name, "open") == 0) &&
-	    g_utf8_validate(sc.str, -1, NULL) &&
-	    !g_hash_table_contains(c->paths, sc.str)) {
-		g_hash_table_add(c->paths, sc.str);
-		g_ptr_array_add(c->path_order, sc.str);
+	    (strcmp(sc.name, "openat") == 0 || strcmp(sc.name, "open") == 0)) {
+		collect_path(c, sc.str);
 		sc.str = NULL;
 	}
 	g_free(sc.str);
@@ -1517,6 +1568,31 @@ put_headers(conv_t *c, GError **error)
 	return TRUE;
 }
 
+/* @fd, open before the first line on a regular file the headers
+ * declared: an `open` on its fd, at its offset then. */
+static gboolean
+open_inherited(conv_t *c, proc_t *ps, const vm_lackey_fd_t *in, GError **error)
+{
+	char *name = trace_name(in->path);
+	gboolean ok = TRUE;
+
+	if (in->fd >= 0 && in->off <= LK_MAX_OFF &&
+	    g_hash_table_contains(c->names, name) && fd_get(ps, (uint64_t)in->fd) == NULL) {
+		fdinfo_t *f = g_new0(fdinfo_t, 1);
+
+		f->name = name;
+		f->off = in->off;
+		f->ref = 1;
+		g_hash_table_insert(ps->fds, GINT_TO_POINTER(in->fd), f);
+		rec_reset(c, VM_REC_OPEN, ps->tpid);
+		c->rec.name = name;
+		c->rec.fd = in->fd;
+		return put(c, error);
+	}
+	g_free(name);
+	return ok;
+}
+
 gboolean
 vm_lackey_convert(const char *path, const vm_lackey_opts_t *opts,
 		  vm_writer_t *out, vm_lackey_stats_t *stats, GError **error)
@@ -1541,7 +1617,10 @@ vm_lackey_convert(const char *path, const vm_lackey_opts_t *opts,
 	c.pids = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	c.path_order = g_ptr_array_new_with_free_func(g_free);
 
-	/* Pass 1: the files every log opens, for the headers. */
+	/* Pass 1: the files open from the start and the files every log
+	 * opens, for the headers. */
+	for (unsigned i = 0; i < opts->nr_inherited; i++)
+		collect_path(&c, g_strdup(opts->inherited[i].path));
 	if (opts->log_dir != NULL) {
 		GDir *d = g_dir_open(opts->log_dir, 0, NULL);
 		const char *ent;
@@ -1565,6 +1644,8 @@ vm_lackey_convert(const char *path, const vm_lackey_opts_t *opts,
 
 	root = proc_new(1);
 	stats->processes = 1;
+	for (unsigned i = 0; ok && i < opts->nr_inherited; i++)
+		ok = open_inherited(&c, root, &opts->inherited[i], error);
 	if (ok && opts->log_dir != NULL) {
 		/* @path is the first log of the first process: lk.PID.1.log */
 		const char *base = strrchr(path, '/');

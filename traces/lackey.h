@@ -21,6 +21,14 @@
 #include "traces/record.h"
 #include "traces/writer.h"
 
+/* A file the program had open when it started (a shell's `< FILE`): its
+ * fd, its path and the offset then. */
+typedef struct {
+	int fd;
+	const char *path;
+	uint64_t off;
+} vm_lackey_fd_t;
+
 typedef struct {
 	gboolean no_instr;   /* drop instruction fetches */
 	uint64_t sample;     /* keep every N-th access (after deduplication);
@@ -30,6 +38,11 @@ typedef struct {
 	/* When set and *cancel turns non-zero (a signal handler's flag), the
 	 * import stops with an error at its next block read. */
 	const volatile sig_atomic_t *cancel;
+	/* The first process's fds open before its first line (record reads
+	 * its own, which the program inherits): each regular file is declared
+	 * and opened on its fd before the first record. */
+	const vm_lackey_fd_t *inherited;
+	unsigned nr_inherited;
 } vm_lackey_opts_t;
 
 /* What an import did, for the user. */
