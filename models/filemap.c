@@ -732,8 +732,15 @@ unsigned vm_filemap_fault(vm_machine_t *m, vm_fault_t *vmf)
 	}
 	if (pfn == VM_NIL) {
 		/* do_sync_mmap_readahead */
-		if (G_UNLIKELY(m->thp_file) && (vmf->vma->flags & VM_VMA_HUGEPAGE) &&
-		    !f->shmem && m->folio_order >= m->hpage_order)
+		if (f->shmem)
+			/* shmem_fault: shmem_get_folio allocates the one page,
+			 * with no readahead and no mmap_miss (there is nothing
+			 * to read); fault-around still maps the neighbours
+			 * that are there */
+			w = (vm_ra_window_t){ .start = idx, .nr = 1,
+					      .marker = VM_RA_NONE };
+		else if (G_UNLIKELY(m->thp_file) && (vmf->vma->flags & VM_VMA_HUGEPAGE) &&
+			 m->folio_order >= m->hpage_order)
 			w = hugepage_window(m, f, idx, advice);
 		else
 			w = vm_ra_mmap_fault_miss(&m->ra, &f->ra, &q, idx, advice);

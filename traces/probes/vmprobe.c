@@ -1234,6 +1234,36 @@ static void w_fork_shared(void)
 	tr("2 seq w 0x%lx 4M", TRACE_BASE);
 }
 
+/*
+ * Shared anonymous memory read before anything is in it: shmem_fault
+ * allocates the one page asked for (no readahead: there is nothing to
+ * read), and fault-around maps only pages that are there already, so a
+ * scan faults on every page (where a cached file's faults a sixteenth as
+ * often).
+ */
+static void w_shared_anon_read(void)
+{
+	char *m = map_aligned(SMALL, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	SNAP(a);
+	sink = touch_read(m, (size_t)page, (size_t)page);
+	delta_t d = since(a);
+	long first_rss = smaps_pages(m, "Rss");
+	SNAP(b);
+	sink = touch_read(m, SMALL, (size_t)page);
+	delta_t d2 = since(b);
+	row("first_read_minflt", d.minflt, "pid=1:minflt@first", "exact");
+	row("first_read_rss", first_rss, "pid=1:rss_file@first", "exact");
+	row("scan_minflt", d2.minflt, "pid=1:minflt-pid=1:minflt@first", "exact");
+	row("scan_rss", smaps_pages(m, "Rss"), "pid=1:rss_file", "exact");
+	trace_header("4 MiB of shared anonymous memory: its first page read, "
+		     "then every page");
+	tr("1 mmap 0x%lx 4M rw shared anon", TRACE_BASE);
+	tr("1 r 0x%lx", TRACE_BASE);
+	tr("1 note @first");
+	tr("1 seq r 0x%lx 4M", TRACE_BASE);
+}
+
 /* A sparse file's holes: zero-filled pages, major faults without I/O. */
 static void w_sparse(void)
 {
@@ -2179,6 +2209,7 @@ static const struct {
 	{ "thp-mremap", w_thp_mremap },
 	{ "fork-cow", w_fork_cow },
 	{ "fork-shared-anon", w_fork_shared },
+	{ "shared-anon-read", w_shared_anon_read },
 	{ "thp-madvise", w_thp_madvise },
 	{ "thp-file", w_thp_file },
 	{ "thp-file-cold", w_thp_file_cold },
