@@ -38,8 +38,13 @@ void vm_crash_machine(vm_machine_t *m, uint64_t *lost, uint64_t *torn)
 			}
 		}
 		vm_ra_state_init(&f->ra);
-		if (f->shmem)
+		if (f->shmem) {
 			f->dead = TRUE;   /* memory is gone */
+			if (f->linked) {   /* a tmpfs file, name and all */
+				g_hash_table_remove(m->names, f->name);
+				f->linked = FALSE;
+			}
+		}
 	}
 	m->c.lost_pages += *lost;
 	m->c.torn_pages += *torn;

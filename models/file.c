@@ -111,6 +111,28 @@ vm_file_t *vm_file_new_shmem(vm_machine_t *m, uint64_t npages)
 	return f;
 }
 
+vm_file_t *vm_file_new_tmpfs(vm_machine_t *m, const char *name, uint64_t size,
+			     gboolean sparse)
+{
+	vm_file_t *f = file_alloc(m);
+	f->name = g_strdup(name);
+	f->linked = TRUE;
+	f->shmem = TRUE;
+	f->size = size;
+	g_hash_table_replace(m->names, f->name, f);
+	uint64_t pages = sparse ? 0 : vm_file_pages(f, m->page_shift);
+	for (uint64_t i = 0; i < pages; i++) {
+		/* shmem pages: on no reclaim list, as the shmem fault's
+		 * (reclaim does not swap shmem here) */
+		uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, i);
+		if (pfn == VM_NIL)
+			break;
+		vm_file_set_pfn(f, i, pfn);
+		f->nr_cached++;
+	}
+	return f;
+}
+
 vm_file_t *vm_file_lookup(vm_machine_t *m, const char *name)
 {
 	return g_hash_table_lookup(m->names, name);

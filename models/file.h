@@ -25,9 +25,11 @@
  * Delayed allocation: a page written into a hole gets its disk block when it
  * is written back, from the end of the disk.  A file lives while it has a
  * name, an open fd or a mapping (close() and unlink() never end a mapping).
- * Shared anonymous memory is an unnamed file without disk blocks (shmem): its
- * holes read as minor faults, and its pages are never written back; without
- * a swap-backed shmem model they are not reclaimed either.
+ * Shared anonymous memory is an unnamed file without disk blocks (shmem), a
+ * file on tmpfs a named one: a fault on a hole allocates the one page, minor
+ * (no readahead), read() of a hole copies zeros without a page, and the
+ * pages are never written back; without a swap-backed shmem model they are
+ * not reclaimed either.  A crash takes tmpfs files, names and all.
  *
  * Large folios (cache.folio_max): pages of a file grouped in naturally
  * aligned runs of 2^order pages, each still its own frame (vmscope has no
@@ -193,6 +195,11 @@ vm_file_t *vm_file_new(vm_machine_t *m, const char *name, uint64_t size,
 		       gboolean sparse, gboolean cached);
 /* A new shmem object of @npages pages (MAP_SHARED|MAP_ANONYMOUS). */
 vm_file_t *vm_file_new_shmem(vm_machine_t *m, uint64_t npages);
+/* A file @name on tmpfs (docs/format.md `file ... tmpfs`): shmem pages and
+ * no disk blocks.  Unless @sparse, each of its pages is in memory from the
+ * start, as written data on tmpfs is (those memory cannot hold are holes). */
+vm_file_t *vm_file_new_tmpfs(vm_machine_t *m, const char *name, uint64_t size,
+			     gboolean sparse);
 /* The linked file called @name, or NULL. */
 vm_file_t *vm_file_lookup(vm_machine_t *m, const char *name);
 static inline vm_file_t *vm_file_get(vm_machine_t *m, int32_t id)

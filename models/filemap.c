@@ -832,7 +832,10 @@ uint32_t vm_filemap_get_page(vm_machine_t *m, vm_file_t *f, uint64_t idx,
 	vm_ra_window_t w;
 
 	if (pfn == VM_NIL) {
-		w = vm_ra_sync_read(&m->ra, &f->ra, &q, idx, req);
+		/* shmem reads nothing ahead: there is no disk */
+		w = f->shmem ? (vm_ra_window_t){ .start = idx, .nr = 1,
+						 .marker = VM_RA_NONE }
+			     : vm_ra_sync_read(&m->ra, &f->ra, &q, idx, req);
 		pfn = vm_filemap_fill_order(m, f, idx, w.start, w.nr, w.marker,
 					    w.order, ready, &ra_pages);
 	} else {
@@ -1026,6 +1029,9 @@ void vm_filemap_read(vm_machine_t *m, vm_file_t *f, uint64_t off, uint64_t len,
 	m->read_fills = &fills;
 	for (idx = off >> sh; idx <= last; idx++) {
 		uint32_t have = vm_filemap_find(f, idx);
+		if (have == VM_NIL && f->shmem)
+			continue;   /* shmem_file_read_iter: a hole reads as
+				     * zeros, and nothing is allocated */
 		if (ready > m->now &&
 		    (have == VM_NIL ||
 		     (m->frames.f[vm_filemap_head(f, idx)].flags & VM_FRAME_READAHEAD) ||

@@ -22,8 +22,9 @@ vm_file_t *vm_fs_open(vm_machine_t *m, vm_proc_t *p, const char *name,
 		      int32_t fd, uint32_t flags)
 {
 	vm_file_t *f = vm_file_lookup(m, name);
-	if (!f)
-		f = vm_file_new(m, name, 0, TRUE, FALSE);   /* O_CREAT */
+	if (!f)   /* O_CREAT: an empty file, on tmpfs or on the disk */
+		f = flags & VM_OPEN_TMPFS ? vm_file_new_tmpfs(m, name, 0, TRUE)
+					  : vm_file_new(m, name, 0, TRUE, FALSE);
 	else if (flags & VM_OPEN_TRUNC)
 		vm_file_resize(m, f, 0);
 	if (!p->fds)

@@ -19,8 +19,11 @@
  * counts shmem's under the file names) else thp_file_alloc.  Mapped by PMD
  * where the fault allows (fault.c, huge_memory.c do_set_pmd).
  *
- * Left out: tmpfs files (vmscope's files are on a disk filesystem), the
- * per-size mTHP knobs (hugepages-*kB/shmem_enabled: "inherit"), swapping
+ * A file on tmpfs (docs/format.md `tmpfs`) is shmem too, on a mount of its
+ * own whose huge= is Linux's default, never: only `force` gives it huge
+ * folios (mount options are not modelled).
+ *
+ * Left out: the per-size mTHP knobs (hugepages-*kB/shmem_enabled: "inherit"), swapping
  * shmem out (vmscope's shmem is never reclaimed), the huge= write path.
  */
 #include "models/shmem.h"
@@ -33,6 +36,8 @@ gboolean vm_shmem_huge_allowed(const vm_machine_t *m, const vm_fault_t *vmf)
 	uint64_t n = vm_huge_nr(m);
 	if (!n || !vm_huge_file_suitable(m, v, vmf->vpn))
 		return FALSE;
+	if (vmf->file->name != NULL)   /* a tmpfs file: huge=never */
+		return m->shmem_huge == VM_SHMEM_HUGE_FORCE;
 	switch (m->shmem_huge) {
 	case VM_SHMEM_HUGE_ALWAYS:
 	case VM_SHMEM_HUGE_FORCE:

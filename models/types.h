@@ -98,11 +98,13 @@ enum {                     /* mmap flags */
 enum {                     /* file header flags */
 	VM_FILE_SPARSE = 1,
 	VM_FILE_CACHED = 2,
+	VM_FILE_TMPFS = 4,     /* on tmpfs: shmem pages, no disk */
 };
 
 enum {                     /* open flags */
 	VM_OPEN_CREATE = 1,
 	VM_OPEN_TRUNC = 2,
+	VM_OPEN_TMPFS = 4,     /* with CREATE: the new file is on tmpfs */
 };
 
 typedef enum {

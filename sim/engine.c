@@ -100,7 +100,7 @@ static gboolean apply_header(vm_engine_t *e, const vm_record_t *rec,
 		/* the disk holds VM_MAX_FILE_SIZE bytes, the files one after
 		 * another (a sparse one takes none until written) */
 		uint64_t room = VM_MAX_FILE_SIZE - e->header_bytes;
-		uint64_t need = (rec->flags & VM_FILE_SPARSE) ? 0 : rec->len;
+		uint64_t need = (rec->flags & (VM_FILE_SPARSE | VM_FILE_TMPFS)) ? 0 : rec->len;
 		if (rec->len > VM_MAX_FILE_SIZE || need > room) {
 			g_set_error(error, VM_ERROR, VM_ERROR_INVALID,
 				    "%s:%" G_GUINT64_FORMAT ":%u: size=%" G_GUINT64_FORMAT
@@ -343,8 +343,10 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 	}
 	if (vm_vmt_seekable(e->rd)) {
 		vm_tracecheck_t *c = vm_tracecheck_new(&e->cfg, e->name);
-		for (guint i = 0; i < e->file_headers->len; i++)
-			vm_tracecheck_file(c, ((vm_record_t *)g_ptr_array_index(e->file_headers, i))->name);
+		for (guint i = 0; i < e->file_headers->len; i++) {
+			const vm_record_t *h = g_ptr_array_index(e->file_headers, i);
+			vm_tracecheck_file(c, h->name, (h->flags & VM_FILE_TMPFS) != 0);
+		}
 		gboolean ok = TRUE;
 		if (opt) {
 			e->oracle = vm_oracle_new((unsigned)g_bit_nth_lsf(e->cfg.page_size, -1));
@@ -379,9 +381,11 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 			return FALSE;
 	} else {
 		e->stream_check = vm_tracecheck_new(&e->cfg, e->name);
-		for (guint i = 0; i < e->file_headers->len; i++)
-			vm_tracecheck_file(e->stream_check,
-					   ((vm_record_t *)g_ptr_array_index(e->file_headers, i))->name);
+		for (guint i = 0; i < e->file_headers->len; i++) {
+			const vm_record_t *h = g_ptr_array_index(e->file_headers, i);
+			vm_tracecheck_file(e->stream_check, h->name,
+					   (h->flags & VM_FILE_TMPFS) != 0);
+		}
 		if (got) {
 			if (!vm_tracecheck_record(e->stream_check, &e->rec, error))
 				return FALSE;
@@ -409,8 +413,12 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 	vm_config_watermarks(&e->cfg, &e->m->wm_min, &e->m->wm_low, &e->m->wm_high);
 	for (guint i = 0; i < e->file_headers->len; i++) {
 		const vm_record_t *h = g_ptr_array_index(e->file_headers, i);
-		vm_file_new(e->m, h->name, h->len, (h->flags & VM_FILE_SPARSE) != 0,
-			    (h->flags & VM_FILE_CACHED) != 0);
+		if (h->flags & VM_FILE_TMPFS)
+			vm_file_new_tmpfs(e->m, h->name, h->len,
+					  (h->flags & VM_FILE_SPARSE) != 0);
+		else
+			vm_file_new(e->m, h->name, h->len, (h->flags & VM_FILE_SPARSE) != 0,
+				    (h->flags & VM_FILE_CACHED) != 0);
 	}
 	task_t *t1 = vm_sched_task(e, 1);
 	t1->forks_read = 1;   /* the boot made pid 1's first incarnation */

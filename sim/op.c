@@ -233,12 +233,17 @@ static gboolean check_open(vm_tracecheck_t *c, const vm_record_t *rec,
 	if (vm_tracecheck_fd_is_open(fds, rec->fd))
 		return vm_tracecheck_fail(c, rec, 3, error, "fd %d is already open in pid %u",
 					  rec->fd, rec->pid);
+	if ((rec->flags & VM_OPEN_TMPFS) && !(rec->flags & VM_OPEN_CREATE))
+		return vm_tracecheck_fail(c, rec, 2, error, "'tmpfs' says where "
+					  "'create' makes a new file: it goes with "
+					  "'create' (a declared file is on tmpfs when "
+					  "its 'file' header says so)");
 	if (!vm_tracecheck_name_exists(c, rec->name)) {
 		if (!(rec->flags & VM_OPEN_CREATE))
 			return vm_tracecheck_fail(c, rec, 2, error, "no such file '%s' "
 						  "(declare it with a 'file' header or "
 						  "open it with 'create')", rec->name);
-		vm_tracecheck_file(c, rec->name);
+		vm_tracecheck_file(c, rec->name, (rec->flags & VM_OPEN_TMPFS) != 0);
 	}
 	vm_tracecheck_fd_set(fds, rec->fd, TRUE);
 	return TRUE;
@@ -335,11 +340,29 @@ static gboolean exec_read(vm_engine_t *e, task_t *t, const vm_record_t *r,
 	return TRUE;
 }
 
+/* Whether the fd of @st's record is a file on tmpfs (shmem: no disk). */
+static gboolean on_tmpfs(vm_engine_t *e, const vm_step_t *st)
+{
+	vm_proc_t *p = vm_proc_lookup(vm_engine_machine(e), st->rec->pid);
+	vm_file_t *f = p ? vm_fs_fd_file(p, st->rec->fd) : NULL;
+	return f && f->shmem;
+}
+
 static void narrate_read(GString *out, vm_engine_t *e, const vm_step_t *st)
 {
 	const vm_result_t *res = &st->last;
 	if (res->why == VM_WHY_EOF) {
 		g_string_append(out, "nothing: the offset is at or past the end of the file");
+		return;
+	}
+	if (on_tmpfs(e, st)) {
+		uint64_t holes = res->pages - res->cached - res->io_pages;
+		g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes (%"
+				       G_GUINT64_FORMAT " page%s) of a file on tmpfs: "
+				       "%u in memory, %" G_GUINT64_FORMAT " hole%s read "
+				       "as zeros without a page (shmem has no disk)",
+				       res->bytes, res->pages, plural(res->pages),
+				       res->cached + res->io_pages, holes, plural(holes));
 		return;
 	}
 	g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes (%" G_GUINT64_FORMAT
@@ -372,7 +395,15 @@ static gboolean exec_write(vm_engine_t *e, task_t *t, const vm_record_t *r,
 static void narrate_write(GString *out, vm_engine_t *e, const vm_step_t *st)
 {
 	const vm_result_t *res = &st->last;
-	(void)e;
+	if (on_tmpfs(e, st)) {
+		g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes into "
+				       "a file on tmpfs: %" G_GUINT64_FORMAT " page%s "
+				       "(%u there already); no disk will hold them: "
+				       "they stay in memory until the file goes",
+				       res->bytes, res->pages, plural(res->pages),
+				       res->cached);
+		return;
+	}
 	g_string_append_printf(out, "copied %" G_GUINT64_FORMAT " bytes into the page "
 			       "cache: %" G_GUINT64_FORMAT " page%s dirtied (%u already "
 			       "cached", res->bytes, res->pages, plural(res->pages),

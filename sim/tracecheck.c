@@ -117,9 +117,16 @@ gboolean vm_tracecheck_range(vm_tracecheck_t *c, const vm_record_t *rec,
 	return TRUE;
 }
 
-void vm_tracecheck_file(vm_tracecheck_t *c, const char *name)
+void vm_tracecheck_file(vm_tracecheck_t *c, const char *name, gboolean tmpfs)
 {
-	g_hash_table_add(c->names, g_strdup(name));
+	g_hash_table_insert(c->names, g_strdup(name), GINT_TO_POINTER(tmpfs));
+}
+
+static gboolean on_tmpfs(gpointer key, gpointer value, gpointer data)
+{
+	(void)key;
+	(void)data;
+	return GPOINTER_TO_INT(value) != 0;
 }
 
 #define FD_KEY(fd) GUINT_TO_POINTER((guint)(fd) + 1u)
@@ -340,6 +347,8 @@ gboolean vm_tracecheck_record(vm_tracecheck_t *c, const vm_record_t *rec,
 {
 	if (rec->kind == VM_REC_CRASH) {
 		reset(c);   /* after the reboot only pid 1 exists, no fd open */
+		/* and tmpfs, in memory, is empty */
+		g_hash_table_foreach_remove(c->names, on_tmpfs, NULL);
 		return TRUE;
 	}
 	if (rec->kind == VM_REC_SET || rec->kind == VM_REC_FILE)

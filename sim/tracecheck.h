@@ -16,8 +16,9 @@ typedef struct vm_tracecheck vm_tracecheck_t;
 
 vm_tracecheck_t *vm_tracecheck_new(const vm_config_t *cfg, const char *name);
 void vm_tracecheck_free(vm_tracecheck_t *c);
-/* A file exists at time 0 (a `file` header). */
-void vm_tracecheck_file(vm_tracecheck_t *c, const char *name);
+/* A file exists (a `file` header, or an open's `create`); on tmpfs, it is
+ * gone after a crash. */
+void vm_tracecheck_file(vm_tracecheck_t *c, const char *name, gboolean tmpfs);
 /* Check one event record (headers are the engine's); FALSE with @error
  * "NAME:LINE:COL: message" naming the token. */
 gboolean vm_tracecheck_record(vm_tracecheck_t *c, const vm_record_t *rec,

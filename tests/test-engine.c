@@ -1459,6 +1459,10 @@ static const err_case_t err_cases[] = {
 	  "e.vmt:3:6: file 'a' is declared twice" },
 	{ "vmt 1\n1 open a fd=3\n", NULL, VM_ERROR_INVALID,
 	  "e.vmt:2:8: no such file 'a'" },
+	{ "vmt 1\nfile /dev/shm/a size=4K tmpfs\ncrash\n1 open /dev/shm/a fd=3\n", NULL,
+	  VM_ERROR_INVALID, "e.vmt:4:8: no such file '/dev/shm/a'" },   /* tmpfs is gone */
+	{ "vmt 1\nfile a size=4K\n1 open a fd=3 tmpfs\n", NULL, VM_ERROR_INVALID,
+	  "e.vmt:3:8: 'tmpfs' says where 'create' makes a new file: it goes with 'create'" },
 	{ "vmt 1\n1 fork 2\ncrash\n2 r 0x10000\n", NULL, VM_ERROR_INVALID,
 	  "e.vmt:4:1: unknown pid 2" },   /* after a crash only pid 1 exists */
 	{ "vmt 1\nfile a size=4K\n1 open a fd=3\n1 close 3\n1 mmap 0x10000 4K r private fd=3\n",

@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <glib/gstdio.h>
 #include "traces/error.h"
 #include "traces/lackey.h"
@@ -1236,6 +1238,49 @@ START_TEST(lackey_inherited)
 }
 END_TEST
 
+/* Files on tmpfs (/dev/shm here, when it is one): the header says
+ * `tmpfs`, and so does the `create` of a file that is gone by the time
+ * of the conversion (judged by its directory); a file elsewhere is a
+ * disk file as before. */
+START_TEST(lackey_tmpfs)
+{
+	struct statfs fs;
+	if (statfs("/dev/shm", &fs) != 0 || fs.f_type != TMPFS_MAGIC)
+		return;   /* no tmpfs to look at on this machine */
+	char *dir = g_dir_make_tmp("vmscope-tmpfs-XXXXXX", NULL);
+	char *disk = g_build_filename(dir, "d", NULL);
+	char *shm = g_strdup_printf("/dev/shm/vmscope-test-%d", (int)getpid());
+	char *gone = g_strdup_printf("/dev/shm/vmscope-gone-%d", (int)getpid());
+	ck_assert(g_file_set_contents(shm, "0123", 4, NULL));
+	ck_assert(g_file_set_contents(disk, "01", 2, NULL));
+	char *log = g_strdup_printf(
+		"==7== Lackey, an example Valgrind tool\n"
+		"SYSCALL[7,1](2) sys_open ( 0x1(%s), 0 ) --> Success(0x3) \n"
+		"SYSCALL[7,1](2) sys_open ( 0x1(%s), 66 ) --> Success(0x4) \n"
+		"SYSCALL[7,1](2) sys_open ( 0x1(%s), 0 ) --> Success(0x5) \n"
+		"SYSCALL[7,1](231) exit_group( 0 ) --> [pre-success] Success(0x0) \n",
+		shm, gone, disk);
+	char *want = g_strdup_printf(
+		"vmt 1\n"
+		"file %s size=4 tmpfs\n"
+		"file %s size=2\n"
+		"1 open %s fd=3\n"
+		"1 open %s fd=4 create tmpfs\n"
+		"1 open %s fd=5\n",
+		shm, disk, shm, gone, disk);
+	assert_imports(log, want);
+	g_unlink(shm);
+	g_unlink(disk);
+	g_rmdir(dir);
+	g_free(want);
+	g_free(log);
+	g_free(gone);
+	g_free(shm);
+	g_free(disk);
+	g_free(dir);
+}
+END_TEST
+
 /* Threads (record runs Valgrind with --trace-sched=yes): a clone with
  * CLONE_THREAD (0x10000 in the flags Valgrind prints in hex) becomes
  * `clone`, the new thread gets the lowest free Valgrind thread id, each
@@ -1374,6 +1419,7 @@ formats_suite(void)
 	tcase_add_test(tc, lackey_pseudo_files);
 	tcase_add_test(tc, lackey_dup);
 	tcase_add_test(tc, lackey_inherited);
+	tcase_add_test(tc, lackey_tmpfs);
 	tcase_add_test(tc, lackey_mremap);
 	tcase_add_test(tc, lackey_threads);
 	tcase_add_test(tc, lackey_bad);

@@ -682,6 +682,82 @@ START_TEST(test_unlink_many_mapped)
 }
 END_TEST
 
+/*
+ * Files on tmpfs (`file ... tmpfs`, `open ... create tmpfs`): shmem pages,
+ * no disk.  A declared file is in memory whole, read through a mapping
+ * with minor faults only (fault-around over the pages that are there);
+ * writes dirty nothing and fsync writes nothing; a read of a hole copies
+ * zeros without a page; a write fault on a hole is minor; reclaim keeps
+ * them (shmem is not swapped here) while it drops a disk file's clean
+ * pages; unlinked and closed, the file's pages go.
+ */
+START_TEST(test_tmpfs_files)
+{
+	vt_replay_t r;
+	vm_engine_t *e = run_trace("default",
+		"vmt 1\n"
+		"set memory=16M\n"
+		"set reclaim.watermark_min=0\n"
+		"file /dev/shm/a size=4M tmpfs\n"
+		"file disk size=4M cached\n"
+		"1 expect file=/dev/shm/a cached_pages=1024 disk_pages=0\n"
+		"1 open /dev/shm/a fd=3\n"
+		"1 mmap 0x10000000 4M r shared fd=3\n"
+		"1 seq r 0x10000000 4M\n"
+		"1 expect pid=1 majflt=0 minflt=64\n"
+		"1 munmap 0x10000000 4M\n"
+		"1 open /dev/shm/new fd=5 create tmpfs\n"
+		"1 write 5 0 1M\n"
+		"1 fsync 5\n"
+		"1 expect disk_writes=0 disk_reads=0 dirty_pages=0\n"
+		"1 expect file=/dev/shm/new cached_pages=256\n"
+		"1 ftruncate 5 2M\n"
+		"1 read 5 0 2M\n"
+		"1 expect file=/dev/shm/new cached_pages=256\n"
+		"1 mmap 0x30000000 2M rw shared fd=5\n"
+		"1 w 0x30100000\n"
+		"1 expect outcome=minor\n"
+		"1 expect file=/dev/shm/new cached_pages=257\n"
+		"1 mmap 0x40000000 9M rw private anon\n"
+		"1 seq w 0x40000000 9M\n"
+		"1 expect oom_kills=0\n"
+		"1 expect file=/dev/shm/a cached_pages=1024\n"
+		"1 munmap 0x30000000 2M\n"
+		"1 close 5\n"
+		"1 unlink /dev/shm/new\n"
+		"1 expect file=/dev/shm/new cached_pages=0\n",
+		10, &r);
+	/* reclaim took the disk file's pages to make room, and left the
+	 * tmpfs file's */
+	ck_assert_uint_lt(file_stat(e, "disk", "cached_pages"), 1024);
+	ck_assert_uint_eq(file_stat(e, "/dev/shm/a", "cached_pages"), 1024);
+	trace_done(e, &r);
+}
+END_TEST
+
+/* A crash empties tmpfs: its file is gone, name and all (an `open`
+ * without `create` is then an error at check time: test-engine), while a
+ * disk file keeps its name and what reached the disk.  The `create` makes
+ * a new file, on the disk (no `tmpfs`). */
+START_TEST(test_tmpfs_crash)
+{
+	vt_replay_t r;
+	vm_engine_t *e = run_trace("default",
+		"vmt 1\n"
+		"file /dev/shm/a size=8K tmpfs\n"
+		"file disk size=8K cached\n"
+		"crash\n"
+		"1 open disk fd=3\n"
+		"1 open /dev/shm/a fd=4 create\n"
+		"1 expect file=/dev/shm/a cached_pages=0 disk_pages=0\n",
+		1, &r);
+	vm_machine_t *m = vm_engine_machine(e);
+	ck_assert_uint_eq(vm_file_lookup(m, "/dev/shm/a")->shmem, FALSE);
+	ck_assert_ptr_nonnull(vm_file_lookup(m, "disk"));
+	trace_done(e, &r);
+}
+END_TEST
+
 /* ==========================================================================
  * f. Eviction (vm_filemap_evict)
  *
@@ -1252,6 +1328,8 @@ static Suite *pagecache_suite(void)
 	tcase_add_loop_test(tc, test_unlink, 0, G_N_ELEMENTS(unlinks));
 	tcase_add_test(tc, test_unlink_direct);
 	tcase_add_test(tc, test_unlink_many_mapped);
+	tcase_add_test(tc, test_tmpfs_files);
+	tcase_add_test(tc, test_tmpfs_crash);
 	tcase_add_loop_test(tc, test_truncate, 0, G_N_ELEMENTS(truncs));
 	tcase_add_test(tc, test_xarray_model);
 	tcase_add_test(tc, test_sparse_file);

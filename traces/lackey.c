@@ -45,7 +45,8 @@
  *
  *  - Files.  Every path the program opens that is a regular file when the
  *    conversion runs is declared with a `file NAME size=SIZE` header of its
- *    size then; a file that no longer exists is opened with `create`.
+ *    size then; a file that no longer exists is opened with `create`.  On
+ *    tmpfs, either says `tmpfs` (on_tmpfs).
  *    Names are the paths as the program passed them, blanks and '#'
  *    replaced by '_'.
  *
@@ -771,23 +772,12 @@ close_followed(conv_t *c, proc_t *ps, uint64_t fd, GError **error)
 	return put(c, error);
 }
 
-/*
- * Whether @path lies on a file system whose files the kernel makes up at
- * each read (procfs, sysfs, cgroupfs, ...): reading them reaches neither
- * the page cache nor a disk, so a trace that read them as files would
- * wait for the disk where the program did not (glibc's sysconf reads
- * /sys/devices/system/cpu/online).  A path that is gone by now (the
- * recorded process's /proc/PID) is judged by its nearest ancestor that
- * is there.
- */
-static gboolean
-pseudo_fs(const char *path)
+/* The f_type of the file system @path lies on; a path that is gone by
+ * now (the recorded process's /proc/PID, a file unlinked since) is judged
+ * by its nearest ancestor that is there.  0 when none can be had. */
+static unsigned long
+fs_type(const char *path)
 {
-	static const unsigned long magic[] = {
-		PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC,
-		SECURITYFS_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC,
-		DEVPTS_SUPER_MAGIC, BPF_FS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC,
-	};
 	struct statfs fs;
 	char *p = g_strdup(path);
 	int rc;
@@ -800,12 +790,38 @@ pseudo_fs(const char *path)
 		p = up;
 	}
 	g_free(p);
-	if (rc != 0)
-		return FALSE;
-	for (size_t i = 0; i < G_N_ELEMENTS(magic); i++)
-		if ((unsigned long)fs.f_type == magic[i])
+	return rc == 0 ? (unsigned long)fs.f_type : 0;
+}
+
+/*
+ * Whether @path lies on a file system whose files the kernel makes up at
+ * each read (procfs, sysfs, cgroupfs, ...): reading them reaches neither
+ * the page cache nor a disk, so a trace that read them as files would
+ * wait for the disk where the program did not (glibc's sysconf reads
+ * /sys/devices/system/cpu/online).
+ */
+static gboolean
+pseudo_fs(const char *path)
+{
+	static const unsigned long magic[] = {
+		PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC,
+		SECURITYFS_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC,
+		DEVPTS_SUPER_MAGIC, BPF_FS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC,
+	};
+	unsigned long t = fs_type(path);
+
+	for (size_t k = 0; k < G_N_ELEMENTS(magic); k++)
+		if (t == magic[k])
 			return TRUE;
 	return FALSE;
+}
+
+/* Whether @path lies on tmpfs (/dev/shm, often /tmp): its file is shmem,
+ * `tmpfs` in the trace (docs/format.md), read from no disk. */
+static gboolean
+on_tmpfs(const char *path)
+{
+	return fs_type(path) == TMPFS_MAGIC;
 }
 
 static gboolean
@@ -832,6 +848,8 @@ do_open(conv_t *c, proc_t *ps, const sc_t *sc, uint64_t flags, GError **error)
 	c->rec.fd = (int32_t)sc->ret;
 	if (!g_hash_table_contains(c->names, name)) {
 		c->rec.flags |= VM_OPEN_CREATE;
+		if (on_tmpfs(sc->str))
+			c->rec.flags |= VM_OPEN_TMPFS;
 		g_hash_table_add(c->names, g_strdup(name));
 	}
 	if (flags & 01000)              /* O_TRUNC */
@@ -1559,6 +1577,8 @@ put_headers(conv_t *c, GError **error)
 		rec_reset(c, VM_REC_FILE, 0);
 		c->rec.name = name;
 		c->rec.len = (uint64_t)st.st_size;
+		if (on_tmpfs(path))
+			c->rec.flags = VM_FILE_TMPFS;
 		ok = vm_writer_put(c->out, &c->rec, error);
 		g_hash_table_add(c->names, name);
 		c->st->files++;

@@ -72,7 +72,7 @@ typedef enum {
 } vm_op_scope_t;
 
 #define VM_OP_MAX_ARGS 5
-#define VM_OP_MAX_OPTS 3
+#define VM_OP_MAX_OPTS 4
 
 typedef struct {
 	const char *name;          /* the op word ("access" for r, w, x) */

@@ -578,7 +578,9 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 			break;
 		case 'G':
 			v = get_varint(&c);
-			if (v > (kind == VM_REC_MREMAP ? (uint64_t)VM_MREMAP_TO : 3u))
+			/* file and open have a third flag word: tmpfs */
+			if (v > (kind == VM_REC_MREMAP ? (uint64_t)VM_MREMAP_TO :
+				 kind == VM_REC_FILE || kind == VM_REC_OPEN ? 7u : 3u))
 				c.bad = "bad flags";
 			rec->flags = (uint32_t)v;
 			break;
@@ -658,7 +660,8 @@ vm_vmtb_decode(const uint8_t *p, size_t avail, vm_vmtb_state_t *st,
 		return -1;
 	}
 	/* Rules of the text grammar that involve two fields. */
-	if (kind == VM_REC_FILE && (rec->flags & ~(uint32_t)(VM_FILE_SPARSE | VM_FILE_CACHED))) {
+	if (kind == VM_REC_FILE &&
+	    (rec->flags & ~(uint32_t)(VM_FILE_SPARSE | VM_FILE_CACHED | VM_FILE_TMPFS))) {
 		*why = "bad flags";
 		return -1;
 	}

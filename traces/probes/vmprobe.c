@@ -71,6 +71,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1264,6 +1265,89 @@ static void w_shared_anon_read(void)
 	tr("1 seq r 0x%lx 4M", TRACE_BASE);
 }
 
+/*
+ * A file on tmpfs (/dev/shm): written with write(), fsync'd and dropped
+ * with POSIX_FADV_DONTNEED, as the cold-* workloads make a disk file
+ * cold, its pages stay (shmem has no disk to drop them to), and a scan
+ * through a mapping has no major fault: one minor fault per fault-around
+ * window.  The file is unlinked once mapped, so that a probe killed
+ * later leaves nothing in /dev/shm.
+ */
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+/* /proc/self/io's write_bytes: what this process caused to be written to
+ * storage; -1 without task I/O accounting. */
+static long long io_write_bytes(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	char line[128];
+	long long v = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "write_bytes:", 12) == 0)
+			v = atoll(line + 12);
+	fclose(f);
+	return v;
+}
+
+static void w_tmpfs_file(void)
+{
+	struct statfs fs;
+	if (statfs("/dev/shm", &fs) != 0 || fs.f_type != TMPFS_MAGIC)
+		skip("/dev/shm is not a tmpfs here");
+	char path[64];
+	snprintf(path, sizeof path, "/dev/shm/vmscope-probe-%d", (int)getpid());
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		skip("%s: %s", path, strerror(errno));
+	char *buf = malloc(4096);
+	if (!buf) {
+		unlink(path);
+		die("out of memory");
+	}
+	memset(buf, 'a', 4096);
+	long long io0 = io_write_bytes();
+	for (size_t off = 0; off < SMALL; off += 4096)
+		if (write(fd, buf, 4096) != 4096) {
+			unlink(path);
+			die("%s: write: %s", path, strerror(errno));
+		}
+	free(buf);
+	fsync(fd);
+	long long io1 = io_write_bytes();
+	posix_fadvise(fd, 0, SMALL, POSIX_FADV_DONTNEED);
+	char *m = map_aligned(SMALL, PROT_READ, MAP_SHARED, fd, 0);
+	unlink(path);
+	close(fd);
+	long kept = resident(m, SMALL);
+	SNAP(a);
+	sink = touch_read(m, SMALL, (size_t)page);
+	delta_t d = since(a);
+	/* a disk file's fsync would have written its 1024 pages */
+	if (io0 >= 0 && io1 >= 0)
+		row("fsync_written_pages", (double)((io1 - io0) / page),
+		    "disk_writes@dropped", "exact");
+	row("resident_after_fadvise", kept, "file=shmdata:cached_pages@dropped", "exact");
+	row("read_majflt", d.majflt, "majflt-majflt@dropped", "exact");
+	row("read_minflt", d.minflt, "minflt-minflt@dropped", "exact");
+	munmap(m, SMALL);
+	trace_header("a 4 MiB file on tmpfs written with write(), fsync, "
+		     "POSIX_FADV_DONTNEED (not in the trace: it drops nothing "
+		     "there), then read through a shared mapping");
+	tr("1 open shmdata fd=3 create tmpfs");
+	for (size_t off = 0; off < SMALL; off += 64 * KIB)
+		tr("1 write 3 %zu 64K", off);
+	tr("1 fsync 3");
+	tr("1 note @dropped");
+	tr("1 mmap 0x%lx 4M r shared fd=3", TRACE_BASE);
+	tr("1 unlink shmdata");
+	tr("1 close 3");
+	tr("1 seq r 0x%lx 4M", TRACE_BASE);
+}
+
 /* A sparse file's holes: zero-filled pages, major faults without I/O. */
 static void w_sparse(void)
 {
@@ -2210,6 +2294,7 @@ static const struct {
 	{ "fork-cow", w_fork_cow },
 	{ "fork-shared-anon", w_fork_shared },
 	{ "shared-anon-read", w_shared_anon_read },
+	{ "tmpfs-file", w_tmpfs_file },
 	{ "thp-madvise", w_thp_madvise },
 	{ "thp-file", w_thp_file },
 	{ "thp-file-cold", w_thp_file_cold },
