@@ -26,6 +26,7 @@
 #include "models/swap.h"
 #include "models/mmu.h"
 #include "models/huge_memory.h"
+#include "models/smp.h"
 #include "models/khugepaged.h"
 
 vm_vma_t *vm_mm_find_vma(vm_proc_t *p, uint64_t vpn)
@@ -221,6 +222,7 @@ typedef struct {
 	uint64_t lo, hi;   /* the first and last page whose entry was present
 			    * (mmu_gather's tlb->start and end) */
 	uint64_t start, end;     /* the range (for PMD leaves it cuts) */
+	unsigned tables;   /* page tables freed with it (tlb->freed_tables) */
 } zap_ctx_t;
 
 /* The walk goes up the addresses: the first span's start is the lowest. */
@@ -267,6 +269,11 @@ static void flush_gathered(vm_machine_t *m, vm_proc_t *p, const zap_ctx_t *z,
 {
 	if (G_LIKELY(m->smp == NULL))
 		vm_mmu_tlb_invalidate(m, p, start, end - start);
+	else if (z->tables)
+		/* tables went too (tlb->freed_tables): the lazy CPUs are
+		 * interrupted as well; the range is the call's, which the
+		 * freed tables' addresses widen mmu_gather's to */
+		vm_smp_flush_tlb_mm_range(m, p, start, end - start, 0, TRUE);
 	else if (z->any && z->pmds && !z->ptes)
 		vm_mmu_flush_pmd_range(m, p, z->lo, z->hi + 1 - z->lo);
 	else if (z->any)
@@ -288,15 +295,14 @@ static void zap_huge(void *vctx, uint64_t vpn, uint64_t *slot)
 	vm_huge_zap_pmd(z->m, z->p, vpn, slot);
 }
 
-/* Unmap the pages of [start, end) without touching the VMAs. */
-static uint64_t zap_range(vm_machine_t *m, vm_proc_t *p, uint64_t start,
-			  uint64_t end)
+/* Clear the entries of [start, end) into @z (unmap_page_range), without
+ * touching the VMAs or flushing. */
+static void zap_gather(vm_machine_t *m, vm_proc_t *p, uint64_t start,
+		       uint64_t end, zap_ctx_t *z)
 {
-	zap_ctx_t z = { .m = m, .p = p, .start = start, .end = end };
+	*z = (zap_ctx_t){ .m = m, .p = p, .start = start, .end = end };
 	vm_pt_for_each_huge(&m->pt, p->root, start, end, zap_leaf,
-			    G_UNLIKELY(m->thp_seen) ? zap_huge : NULL, &z);
-	flush_gathered(m, p, &z, start, end);
-	return z.n;
+			    G_UNLIKELY(m->thp_seen) ? zap_huge : NULL, z);
 }
 
 /*
@@ -307,11 +313,11 @@ static uint64_t zap_range(vm_machine_t *m, vm_proc_t *p, uint64_t start,
  * them, whose ceiling is the next one's start: a table in a wider hole
  * between two of them is not looked at.
  */
-static void free_pgtables(vm_machine_t *m, vm_proc_t *p, uint32_t first,
-			  uint32_t last)
+static unsigned free_pgtables(vm_machine_t *m, vm_proc_t *p, uint32_t first,
+			      uint32_t last)
 {
 	if (m->pt.levels < 2)
-		return;   /* no table below the top one */
+		return 0;   /* no table below the top one */
 	uint64_t floor = first ? p->vma[first - 1].end : 0;
 	uint64_t ceiling = last < p->nr_vma ? p->vma[last].start
 					    : m->pt.vpn_limit;
@@ -328,6 +334,7 @@ static void free_pgtables(vm_machine_t *m, vm_proc_t *p, uint32_t first,
 		i = j + 1;
 	}
 	vm_proc_uncount_tables(m, p, n);
+	return n;
 }
 
 void vm_mm_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
@@ -337,9 +344,13 @@ void vm_mm_munmap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 	uint32_t first, last;
 	carve(p, start, end, &first, &last);
 	if (first < last) {
-		zap_range(m, p, start, end);
+		/* unmap_region: the entries, then the tables, then one flush
+		 * (tlb_finish_mmu) */
+		zap_ctx_t z;
+		zap_gather(m, p, start, end, &z);
 		if (m->free_tables != VM_FREE_TABLES_EXIT)
-			free_pgtables(m, p, first, last);
+			z.tables = free_pgtables(m, p, first, last);
+		flush_gathered(m, p, &z, start, end);
 	}
 	/* munmap does not write back; a file it was the last user of goes
 	 * (every one: an exit unmaps all its VMAs at once) */
@@ -481,14 +492,21 @@ uint64_t vm_mm_madvise(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		case VM_MADV_DONTNEED:
 			/* zap_page_range: private anonymous pages are gone,
 			 * the next touch sees zeros again */
-			dropped += zap_range(m, p, v->start, v->end);
+		{
+			zap_ctx_t z;
+			zap_gather(m, p, v->start, v->end, &z);
+			dropped += z.n;
 			/* and, since Linux 6.14 (CONFIG_PT_RECLAIM), the
 			 * leaf tables the zap emptied whole
-			 * (zap_pte_range's reclaim_pt) */
-			if (m->free_tables == VM_FREE_TABLES_PT_RECLAIM)
-				vm_proc_uncount_tables(m, p, vm_pt_reclaim_empty(
-					&m->pt, p->root, v->start, v->end));
+			 * (zap_pte_range's reclaim_pt), before the flush */
+			if (m->free_tables == VM_FREE_TABLES_PT_RECLAIM) {
+				z.tables = vm_pt_reclaim_empty(&m->pt, p->root,
+							       v->start, v->end);
+				vm_proc_uncount_tables(m, p, z.tables);
+			}
+			flush_gathered(m, p, &z, v->start, v->end);
 			break;
+		}
 		}
 	}
 	merge_around(p, first, last);

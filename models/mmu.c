@@ -70,7 +70,7 @@ void vm_mmu_tlb_invalidate(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 {
 	if (G_UNLIKELY(m->smp != NULL)) {
 		/* several CPUs: flush_tlb_mm_range and its IPIs (smp.c) */
-		vm_smp_flush_tlb_mm_range(m, p, vpn, n, 0);
+		vm_smp_flush_tlb_mm_range(m, p, vpn, n, 0, FALSE);
 		return;
 	}
 	if (n == 1) {
@@ -99,7 +99,7 @@ void vm_mmu_flush_pmd_range(vm_machine_t *m, vm_proc_t *p, uint64_t vpn,
 			    uint64_t n)
 {
 	if (G_UNLIKELY(m->smp != NULL))
-		vm_smp_flush_tlb_mm_range(m, p, vpn, n, m->hpage_order);
+		vm_smp_flush_tlb_mm_range(m, p, vpn, n, m->hpage_order, FALSE);
 	else
 		vm_mmu_tlb_invalidate(m, p, vpn, n);
 }
@@ -120,7 +120,7 @@ void vm_mmu_tlb_flush(vm_machine_t *m, uint32_t pid, gboolean all)
 void vm_mmu_tlb_flush_mm(vm_machine_t *m, vm_proc_t *p)
 {
 	if (G_UNLIKELY(m->smp != NULL)) {
-		vm_smp_flush_tlb_mm_range(m, p, 0, 0, 0);
+		vm_smp_flush_tlb_mm_range(m, p, 0, 0, 0, FALSE);
 		return;
 	}
 	vm_mmu_tlb_flush(m, p->pid, FALSE);   /* the 2 MiB TLB too */

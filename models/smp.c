@@ -280,7 +280,8 @@ void vm_smp_enter_lazy(vm_machine_t *m)
 }
 
 void vm_smp_flush_tlb_mm_range(vm_machine_t *m, vm_proc_t *mm, uint64_t vpn,
-			       uint64_t pages, unsigned stride_shift)
+			       uint64_t pages, unsigned stride_shift,
+			       gboolean freed_tables)
 {
 	vm_smp_t *s = m->smp;
 	unsigned self = s->cur;
@@ -290,20 +291,33 @@ void vm_smp_flush_tlb_mm_range(vm_machine_t *m, vm_proc_t *mm, uint64_t vpn,
 		flush_tlb_func(m, me, mm, vpn, pages, stride_shift);
 	/* native_flush_tlb_multi: the other CPUs of the mask that run the
 	 * mm now; lazy ones are skipped (should_flush_tlb) and catch up by
-	 * the generation at their next switch_mm_irqs_off */
-	uint64_t ipis = 0, lazy = 0;
+	 * the generation at their next switch_mm_irqs_off, unless page
+	 * tables were freed (info->freed_tables: on_each_cpu_mask over the
+	 * whole mask) */
+	uint64_t ipis = 0, lazy = 0, left = 0;
 	for (unsigned c = 0; c < s->nr_cpus; c++) {
 		vm_cpu_t *cpu = &s->cpu[c];
 		if (c == self || !(mm->cpumask & (1ull << c)) ||
 		    cpu->loaded_mm != mm->pid)
 			continue;
-		if (cpu->lazy) {
+		if (cpu->lazy && !freed_tables) {
 			lazy |= 1ull << c;
 			s->lazy_skips++;
 			continue;
 		}
 		ipis |= 1ull << c;
-		flush_tlb_func(m, cpu, mm, vpn, pages, stride_shift);
+		if (cpu->lazy) {
+			/* flush_tlb_func on a lazy CPU: switch_mm_irqs_off to
+			 * init_mm, which drops the paging-structure caches;
+			 * its ASID keeps the mm's entries, behind the
+			 * generation, so a switch back flushes them */
+			left |= 1ull << c;
+			cpu->lazy = FALSE;
+			cpu->loaded_mm = 0;
+			mm->cpumask &= ~(1ull << c);
+		} else {
+			flush_tlb_func(m, cpu, mm, vpn, pages, stride_shift);
+		}
 		cpu->ipis_received++;
 		/* the handler's flush interrupts whatever that CPU runs */
 		cpu->busy_until = MAX(cpu->busy_until, m->now) + m->cfg.cost_tlb_flush;
@@ -322,7 +336,7 @@ void vm_smp_flush_tlb_mm_range(vm_machine_t *m, vm_proc_t *mm, uint64_t vpn,
 		s->last = (vm_shootdown_t){
 			.serial = s->last.serial + 1, .mm = mm->pid,
 			.from_cpu = self, .vpn = vpn, .pages = pages,
-			.ipi_mask = ipis, .lazy_mask = lazy,
+			.ipi_mask = ipis, .lazy_mask = lazy, .lazy_left_mask = left,
 			.full = pages == 0 ||
 				flush_strides(pages, stride_shift) >
 				m->cfg.tlb_flush_ceiling,

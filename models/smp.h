@@ -26,8 +26,13 @@
  *   (choose_new_asid).  With tlb.asid=false a switch of mm flushes the
  *   whole TLB, as before.
  *
- * Left out: the freed_tables case (Linux also interrupts lazy CPUs when
- * page tables were freed), the deferred batch of try_to_unmap_flush
+ * - When page tables were freed (mmu.free_tables: munmap's free_pgtables,
+ *   MADV_DONTNEED's page-table reclaim), lazy CPUs get the IPI too: their
+ *   paging-structure caches may still point into the freed tables, and a
+ *   speculative walk would read garbage.  A lazy CPU's handler leaves the
+ *   mm (switch_mm_irqs_off to init_mm) instead of flushing.
+ *
+ * Left out: the deferred batch of try_to_unmap_flush
  * (reclaim here flushes page by page), the 6.x once-a-second trimming of
  * mm_cpumask (a CPU leaves the mask when it switches to another mm),
  * INVLPGB broadcasts.  The costs: cost.ipi per IPI for the initiator (it
@@ -76,6 +81,8 @@ typedef struct {
 	uint64_t vpn, pages;     /* the range (pages 0: the whole mm) */
 	uint64_t ipi_mask;       /* CPUs that got an IPI */
 	uint64_t lazy_mask;      /* lazy CPUs skipped */
+	uint64_t lazy_left_mask; /* lazy CPUs the IPI made leave the mm:
+				  * page tables were freed */
 	gboolean full;           /* flushed whole (above the ceiling) */
 	unsigned stride_shift;   /* 0: page by page; the huge-page order:
 				  * a 2 MiB page at a time */
@@ -150,9 +157,12 @@ void vm_smp_enter_lazy(vm_machine_t *m);
  * 2 MiB page, so a huge page counts once against the ceiling and in
  * tlb_flush_pages).  An INVLPG drops every size of entry that maps the
  * address, so either way the 2 MiB entries over the range go too.
+ * @freed_tables: page tables of the range were freed, so the lazy CPUs of
+ * the cpumask get the IPI too, and leave the mm.
  */
 void vm_smp_flush_tlb_mm_range(vm_machine_t *m, vm_proc_t *mm, uint64_t vpn,
-			       uint64_t pages, unsigned stride_shift);
+			       uint64_t pages, unsigned stride_shift,
+			       gboolean freed_tables);
 /* The mm of @mm_pid is gone (exit_mmap): every CPU forgets it, without
  * IPIs (no CPU runs it any more). */
 void vm_smp_mm_gone(vm_machine_t *m, uint32_t mm_pid);

@@ -659,9 +659,10 @@ static void shootdown_part(GString *out, vm_machine_t *m, const vm_step_t *st)
 	if (st->shootdowns > 1)
 		g_string_append_printf(out, "s: %u, the last", st->shootdowns);
 	VM_APPEND_LIT(out, ": ");
-	if (d->ipi_mask) {
+	uint64_t running = d->ipi_mask & ~d->lazy_left_mask;
+	if (running) {
 		VM_APPEND_LIT(out, "IPI to ");
-		cpu_list(out, d->ipi_mask);
+		cpu_list(out, running);
 		g_string_append_printf(out, " (running process %u)", d->mm);
 		if (d->full && !d->pages)
 			VM_APPEND_LIT(out, ", which flushed the whole mm (flush_tlb_mm)");
@@ -681,6 +682,14 @@ static void shootdown_part(GString *out, vm_machine_t *m, const vm_step_t *st)
 			g_string_append_printf(out, ", which flushed %" G_GUINT64_FORMAT
 					       " page%s one by one", d->pages,
 					       d->pages == 1 ? "" : "s");
+	}
+	if (d->lazy_left_mask) {
+		g_string_append(out, running ? "; IPI to " : "IPI to ");
+		cpu_list(out, d->lazy_left_mask);
+		g_string_append(out, " too, in lazy TLB mode: page tables were freed, "
+				     "which its paging-structure caches may still point "
+				     "into; it leaves the mm (switch to init_mm) and "
+				     "flushes when it switches back");
 	}
 	if (d->lazy_mask) {
 		g_string_append(out, d->ipi_mask ? "; " : "");

@@ -574,6 +574,8 @@ static void report_shootdown(vm_timeline_t *tl, const vm_step_t *st)
 	arg_u64(tl, "ipis", (uint64_t)__builtin_popcountll(d->ipi_mask));
 	arg_hex(tl, "ipi_cpus", d->ipi_mask);
 	arg_hex(tl, "lazy_cpus", d->lazy_mask);
+	if (d->lazy_left_mask)
+		arg_hex(tl, "lazy_cpus_left", d->lazy_left_mask);
 	arg_hex(tl, "addr", d->vpn << tl->m->page_shift);
 	arg_u64(tl, "pages", d->pages);
 	arg_bool(tl, "full_flush", d->full);

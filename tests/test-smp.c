@@ -55,6 +55,16 @@ typedef struct {
 	"1 madvise 0x40000000 4M hugepage\n" \
 	"1 w 0x40000000\n1 clone 2\n2 r 0x40001000\n"
 
+/* Thread 2 reads, sleeps (CPU 1 lazy), then process 1 unmaps the first
+ * mapping whole, with mmu.free_tables=@ft; thread 2 then reads the second
+ * mapping, in another GiB. */
+#define LAZY_FREED(ft) \
+	"vmt 1\nset cpus=2\nset mmu.free_tables=" ft "\n" \
+	"1 mmap 0x10000 256K rw private anon\n" \
+	"1 mmap 0x40000000 4K rw private anon\n" \
+	"1 seq w 0x10000 8K\n1 w 0x40000000\n1 clone 2\n2 seq r 0x10000 8K\n" \
+	"2 sleep 1ms\n1 munmap 0x10000 256K\n2 r 0x40000000\n"
+
 static const smp_case_t cases[] = {
 	{ "munmap one page, one IPI", TWO_THREADS
 	  "1 munmap 0x10000 4K\n", 1, 1, 0, 2, 0, 1 },
@@ -102,6 +112,18 @@ static const smp_case_t cases[] = {
 	{ "lazy TLB: skipped, flushed at the switch back", TWO_THREADS
 	  "2 sleep 1ms\n1 munmap 0x10000 4K\n2 r 0x11000\n",
 	  0, 0, 1, 1, 1, 2 },
+	/* page tables freed (mmu.free_tables=munmap: the munmap of the only
+	 * mapping of its PMD table's GiB frees the leaf and PMD tables): the
+	 * lazy CPU gets the IPI too (freed_tables), and leaves the mm
+	 * instead of flushing; CPU 0 flushes the unmapped range, 64 pages,
+	 * whole (the freed tables widen the flush to it).  Thread 2's return
+	 * to CPU 1 switches to the mm again, whose ASID is behind: a full
+	 * flush.  With exit, the same trace skips the lazy CPU, and CPU 0
+	 * flushes the 2 pages that were present, one by one. */
+	{ "lazy TLB, page tables freed: an IPI all the same", LAZY_FREED("munmap"),
+	  1, 1, 2, 0, 0, 2 },
+	{ "lazy TLB, no table freed: skipped", LAZY_FREED("exit"),
+	  0, 0, 1, 2, 1, 2 },
 	/* a thread that exits leaves its CPU idle: lazy, no IPI */
 	{ "thread exit: its CPU goes lazy", TWO_THREADS
 	  "2 exit\n1 munmap 0x10000 4K\n", 0, 0, 0, 1, 1, 1 },
