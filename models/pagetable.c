@@ -373,22 +373,32 @@ static void index_span(const vm_pagetables_t *pt, unsigned level,
 	*last = (unsigned)((end - 1 - base) >> pt->shift[level]);
 }
 
+/* Which tables free_below frees: a child table whose whole span lies in
+ * [floor, ceiling); with empty_leaves, only last-level ones that hold no
+ * entry (page-table reclaim). */
+typedef struct {
+	uint64_t floor, ceiling;
+	gboolean empty_leaves;
+} free_rule_t;
+
 /*
- * free_pgd_range's descent below table @id (at @level, first vpn @base),
- * for any number of levels: the lower levels first, then a child table
- * whose whole span lies in [floor, ceiling) goes, with whatever is left
- * under it.  Linux computes the same set with rounded bounds a level at
- * a time (free_pmd_range's "start &= PUD_MASK; if (start < floor)
- * return", and the ceiling's twin test); the tables it frees map nothing
- * any more, since no mapping lies between floor and ceiling but the ones
- * just unmapped.
+ * free_pgd_range's descent below table @id (at @level, first vpn @base)
+ * over [addr, end), for any number of levels: the lower levels first,
+ * then each child table @r lets go, with whatever is left under it.
+ * Linux computes the same set with rounded bounds a level at a time
+ * (free_pmd_range's "start &= PUD_MASK; if (start < floor) return", and
+ * the ceiling's twin test); the tables it frees map nothing any more,
+ * since no mapping lies between floor and ceiling but the ones just
+ * unmapped.  Page-table reclaim walks the same way, freeing empty leaf
+ * tables alone.
  */
-static unsigned free_range(vm_pagetables_t *pt, uint32_t id, unsigned level,
+static unsigned free_below(vm_pagetables_t *pt, uint32_t id, unsigned level,
 			   uint64_t base, uint64_t addr, uint64_t end,
-			   uint64_t floor, uint64_t ceiling)
+			   const free_rule_t *r)
 {
 	unsigned n = 0, first, last;
 	uint64_t span = (uint64_t)1 << pt->shift[level];
+	gboolean leaves = level + 2 >= pt->levels;   /* children are leaf tables */
 	index_span(pt, level, base, addr, end, &first, &last);
 	for (unsigned i = first; i <= last; i++) {
 		uint64_t ent = pt->tables[id].e[i];
@@ -396,14 +406,15 @@ static unsigned free_range(vm_pagetables_t *pt, uint32_t id, unsigned level,
 			continue;
 		uint32_t child = (uint32_t)VM_PTE_PFN(ent);
 		uint64_t lo = base + (uint64_t)i * span, hi = lo + span;
-		if (level + 2 < pt->levels)
-			n += free_range(pt, child, level + 1, lo, MAX(addr, lo),
-					MIN(end, hi), floor, ceiling);
-		if (lo >= floor && hi <= ceiling) {
-			n += free_tree(pt, child);
-			pt->tables[id].e[i] = 0;
-			pt->tables[id].nr_present--;
-		}
+		if (!leaves)
+			n += free_below(pt, child, level + 1, lo, MAX(addr, lo),
+					MIN(end, hi), r);
+		if (lo < r->floor || hi > r->ceiling ||
+		    (r->empty_leaves && (!leaves || pt->tables[child].nr_present)))
+			continue;
+		n += free_tree(pt, child);
+		pt->tables[id].e[i] = 0;
+		pt->tables[id].nr_present--;
 	}
 	return n;
 }
@@ -414,35 +425,8 @@ unsigned vm_pt_free_range(vm_pagetables_t *pt, uint32_t root, uint64_t addr,
 	end = MIN(end, pt->vpn_limit);
 	if (pt->levels < 2 || addr >= end)
 		return 0;
-	return free_range(pt, root, 0, 0, addr, end, floor, ceiling);
-}
-
-/* vm_pt_reclaim_empty below table @id (at @level, first vpn @base). */
-static unsigned reclaim_empty(vm_pagetables_t *pt, uint32_t id,
-			      unsigned level, uint64_t base, uint64_t start,
-			      uint64_t end)
-{
-	unsigned n = 0, first, last;
-	uint64_t span = (uint64_t)1 << pt->shift[level];
-	index_span(pt, level, base, start, end, &first, &last);
-	for (unsigned i = first; i <= last; i++) {
-		uint64_t ent = pt->tables[id].e[i];
-		if ((ent & (VM_PTE_P | VM_PTE_HUGE)) != VM_PTE_P)
-			continue;
-		uint32_t child = (uint32_t)VM_PTE_PFN(ent);
-		uint64_t lo = base + (uint64_t)i * span, hi = lo + span;
-		if (level + 2 < pt->levels) {
-			n += reclaim_empty(pt, child, level + 1, lo,
-					   MAX(start, lo), MIN(end, hi));
-		} else if (lo >= start && hi <= end &&
-			   pt->tables[child].nr_present == 0) {
-			table_free(pt, child);
-			pt->tables[id].e[i] = 0;
-			pt->tables[id].nr_present--;
-			n++;
-		}
-	}
-	return n;
+	free_rule_t r = { .floor = floor, .ceiling = ceiling };
+	return free_below(pt, root, 0, 0, addr, end, &r);
 }
 
 unsigned vm_pt_reclaim_empty(vm_pagetables_t *pt, uint32_t root,
@@ -451,7 +435,8 @@ unsigned vm_pt_reclaim_empty(vm_pagetables_t *pt, uint32_t root,
 	end = MIN(end, pt->vpn_limit);
 	if (pt->levels < 2 || start >= end)
 		return 0;
-	return reclaim_empty(pt, root, 0, 0, start, end);
+	free_rule_t r = { .floor = start, .ceiling = end, .empty_leaves = TRUE };
+	return free_below(pt, root, 0, 0, start, end, &r);
 }
 
 unsigned vm_pt_count_tree(const vm_pagetables_t *pt, uint32_t root)

@@ -1134,17 +1134,42 @@ START_TEST(lackey_pseudo_files)
 }
 END_TEST
 
+/* A new directory holding the files a and b, of @a_text and @b_text, for
+ * an import's paths; tmp_pair_free removes them. */
+typedef struct {
+	char *dir, *a, *b;
+} tmp_pair_t;
+
+static tmp_pair_t tmp_pair(const char *a_text, const char *b_text)
+{
+	tmp_pair_t t;
+	t.dir = g_dir_make_tmp("vmscope-formats-XXXXXX", NULL);
+	ck_assert_ptr_nonnull(t.dir);
+	t.a = g_build_filename(t.dir, "a", NULL);
+	t.b = g_build_filename(t.dir, "b", NULL);
+	ck_assert(g_file_set_contents(t.a, a_text, -1, NULL));
+	ck_assert(g_file_set_contents(t.b, b_text, -1, NULL));
+	return t;
+}
+
+static void tmp_pair_free(tmp_pair_t *t)
+{
+	g_unlink(t->a);
+	g_unlink(t->b);
+	g_rmdir(t->dir);
+	g_free(t->a);
+	g_free(t->b);
+	g_free(t->dir);
+}
+
 /* dup, dup2, dup3 and fcntl(F_DUPFD): the new fd opens the same name and
  * shares the offset (the read on fd 4 after 100 bytes on fd 3 is at 100);
  * dup2 onto a followed fd closes it first; a dup of an fd not followed,
  * or of a file unlinked since, is not followed either. */
 START_TEST(lackey_dup)
 {
-	char *dir = g_dir_make_tmp("vmscope-dup-XXXXXX", NULL);
-	char *a = g_build_filename(dir, "a", NULL);
-	char *b = g_build_filename(dir, "b", NULL);
-	ck_assert(g_file_set_contents(a, "0123456789", 10, NULL));
-	ck_assert(g_file_set_contents(b, "x", 1, NULL));
+	tmp_pair_t t = tmp_pair("0123456789", "x");
+	const char *a = t.a, *b = t.b;
 	char *log = g_strdup_printf(
 		"==7== Lackey, an example Valgrind tool\n"
 		"SYSCALL[7,1](2) sys_open ( 0x1(%s), 0 ) --> Success(0x3) \n"
@@ -1181,12 +1206,7 @@ START_TEST(lackey_dup)
 	assert_imports(log, want);
 	g_free(want);
 	g_free(log);
-	g_unlink(a);
-	g_unlink(b);
-	g_rmdir(dir);
-	g_free(a);
-	g_free(b);
-	g_free(dir);
+	tmp_pair_free(&t);
 }
 END_TEST
 
@@ -1199,12 +1219,9 @@ END_TEST
  * file is left out. */
 START_TEST(lackey_inherited)
 {
-	char *dir = g_dir_make_tmp("vmscope-in-XXXXXX", NULL);
-	char *a = g_build_filename(dir, "in", NULL);
-	char *b = g_build_filename(dir, "out", NULL);
-	ck_assert(g_file_set_contents(a, "0123456789abcdef", 16, NULL));
-	ck_assert(g_file_set_contents(b, "", 0, NULL));
-	vm_lackey_fd_t in[] = { { 0, a, 3 }, { 1, b, 0 }, { 2, dir, 0 } };
+	tmp_pair_t t = tmp_pair("0123456789abcdef", "");
+	const char *a = t.a, *b = t.b;
+	vm_lackey_fd_t in[] = { { 0, a, 3 }, { 1, b, 0 }, { 2, t.dir, 0 } };
 	vm_lackey_opts_t o = { .inherited = in, .nr_inherited = 3 };
 	GError *error = NULL;
 	char *got = import("==7== Lackey, an example Valgrind tool\n"
@@ -1229,12 +1246,7 @@ START_TEST(lackey_inherited)
 	ck_assert_str_eq(got, want);
 	g_free(want);
 	g_free(got);
-	g_unlink(a);
-	g_unlink(b);
-	g_rmdir(dir);
-	g_free(a);
-	g_free(b);
-	g_free(dir);
+	tmp_pair_free(&t);
 }
 END_TEST
 
