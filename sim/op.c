@@ -437,7 +437,10 @@ static gboolean exec_fsync(vm_engine_t *e, task_t *t, const vm_record_t *r,
 
 static void narrate_fsync(GString *out, vm_engine_t *e, const vm_step_t *st)
 {
-	(void)e;
+	if (on_tmpfs(e, st)) {
+		g_string_append(out, "nothing: a file on tmpfs has no disk to write to");
+		return;
+	}
 	g_string_append_printf(out, "wrote the file's %" G_GUINT64_FORMAT " dirty "
 			       "page%s back", st->last.pages, plural(st->last.pages));
 	wait_part(out, st);
