@@ -634,10 +634,12 @@ static void move_pte(vm_machine_t *m, vm_proc_t *p, uint64_t from,
 	vm_pt_leaf_set(&m->pt, p->root, to, dst, pte);
 }
 
-/* One move made, to undo it: a page's entry, or a PMD leaf's. */
+/* One move made, to undo it: a page's entry, a PMD leaf's, or a PMD
+ * entry linking a leaf table (move_normal_pmd). */
+enum { MOVE_PTE, MOVE_PMD_LEAF, MOVE_TABLE };
 typedef struct {
 	uint64_t at;           /* its offset in the range */
-	gboolean pmd;
+	uint8_t kind;          /* MOVE_* */
 } mremap_move_t;
 
 /* The PMD leaf at @from + @i moves whole to @to + @i when both are
@@ -661,20 +663,21 @@ static void plan_leaf(void *vctx, uint64_t vpn, uint64_t *slot)
 {
 	mremap_plan_t *pl = vctx;
 	(void)slot;
-	g_array_append_val(pl->at, ((mremap_move_t){ vpn - pl->from, FALSE }));
+	g_array_append_val(pl->at, ((mremap_move_t){ vpn - pl->from, MOVE_PTE }));
 }
 
 static void plan_huge(void *vctx, uint64_t vpn, uint64_t *slot)
 {
 	mremap_plan_t *pl = vctx;
 	(void)slot;
-	g_array_append_val(pl->at, ((mremap_move_t){ vpn - pl->from, TRUE }));
+	g_array_append_val(pl->at, ((mremap_move_t){ vpn - pl->from, MOVE_PMD_LEAF }));
 }
 
 /* The entry of page @from + @i moves to @to + @i: FALSE when no table
  * could be had for it.  Counts in *@moved and logs in @done. */
 static gboolean move_one(vm_machine_t *m, vm_proc_t *p, uint64_t from,
-			 uint64_t to, uint64_t i, GArray *done, uint64_t *moved)
+			 uint64_t to, uint64_t i, GArray *done,
+			 vm_mremap_moves_t *moved)
 {
 	unsigned nr_new = 0;
 	uint64_t *dst = vm_pt_ensure(&m->pt, p->root, to + i, p->pid, &nr_new);
@@ -686,9 +689,43 @@ static gboolean move_one(vm_machine_t *m, vm_proc_t *p, uint64_t from,
 	uint64_t *src = vm_pt_lookup(&m->pt, p->root, from + i);
 	if (src && *src) {
 		move_pte(m, p, from + i, src, to + i, dst);
-		g_array_append_val(done, ((mremap_move_t){ i, FALSE }));
-		++*moved;
+		g_array_append_val(done, ((mremap_move_t){ i, MOVE_PTE }));
+		moved->entries++;
 	}
+	return TRUE;
+}
+
+/*
+ * move_normal_pmd: the leaf table under the PMD entry of @from + @b moves
+ * whole to @to + @b, both aligned to a PMD's span and the range holding
+ * all of it: one PMD entry written, not one entry a page.  Only when the
+ * destination's PMD entry is none (free_pgtables released it; with
+ * mmu.free_tables=exit an old empty table may still be there, and the
+ * entries then move one at a time).  FALSE, and nothing done, when it
+ * cannot (*@no_table: a table above the PMD could not be had).
+ */
+static gboolean move_table(vm_machine_t *m, vm_proc_t *p, uint64_t from,
+			   uint64_t to, uint64_t b, GArray *done,
+			   vm_mremap_moves_t *moved, gboolean *no_table)
+{
+	unsigned nr_new = 0;
+	uint64_t *dpmd = vm_pt_pmd_ensure(&m->pt, p->root, to + b, p->pid, &nr_new);
+	vm_proc_count_tables(m, p, nr_new);
+	if (!dpmd || p->state != VM_PROC_RUNNING) {
+		*no_table = TRUE;
+		return FALSE;
+	}
+	uint64_t *spmd = vm_pt_pmd_lookup(&m->pt, p->root, from + b);
+	if (*dpmd || !spmd || (*spmd & (VM_PTE_P | VM_PTE_HUGE)) != VM_PTE_P)
+		return FALSE;
+	uint64_t ent = *spmd;
+	uint32_t nr = m->pt.tables[VM_PTE_PFN(ent)].nr_present;
+	vm_pt_pmd_set(&m->pt, p->root, from + b, spmd, 0);
+	vm_pt_pmd_set(&m->pt, p->root, to + b, dpmd, ent);
+	g_array_append_val(done, ((mremap_move_t){ b, MOVE_TABLE }));
+	moved->entries += nr;
+	moved->table_entries += nr;
+	moved->tables++;
 	return TRUE;
 }
 
@@ -699,22 +736,42 @@ static gboolean move_one(vm_machine_t *m, vm_proc_t *p, uint64_t from,
  * so a move costs what the range holds, not its size.  A PMD leaf moves
  * whole when the destination's PMD entry is none (move_huge_pmd; the
  * caller split those the range or the alignment cuts), and entry by
- * entry after a split otherwise.  FALSE when a table's frame could not be
+ * entry after a split otherwise; a leaf table whose 2 MiB the range holds,
+ * aligned at both ends, moves whole too (move_normal_pmd).  FALSE when a table's frame could not be
  * had, or the OOM killer took @p meanwhile: what had moved is moved back
  * (Linux's move_vma does the same), unless @p is gone.
  */
 static gboolean move_page_tables(vm_machine_t *m, vm_proc_t *p, uint64_t from,
-				 uint64_t to, uint64_t n, uint64_t *moved)
+				 uint64_t to, uint64_t n, vm_mremap_moves_t *moved)
 {
 	mremap_plan_t pl = { g_array_new(FALSE, FALSE, sizeof(mremap_move_t)), from };
 	vm_pt_for_each_huge(&m->pt, p->root, from, from + n, plan_leaf,
 			    G_UNLIKELY(m->thp_seen) ? plan_huge : NULL, &pl);
 	GArray *done = g_array_new(FALSE, FALSE, sizeof(mremap_move_t));
-	uint64_t nr = vm_huge_nr(m);
+	/* the pages one PMD entry maps (a leaf table's, or a huge page's) */
+	uint64_t nr = m->pt.levels >= 2 ? (uint64_t)1 << m->pt.shift[m->pt.levels - 2] : 0;
+	uint64_t table_end = 0;   /* the plan's entries below it moved whole */
 	gboolean ok = TRUE;
 	for (guint k = 0; ok && k < pl.at->len; k++) {
 		mremap_move_t mv = g_array_index(pl.at, mremap_move_t, k);
-		if (!mv.pmd) {
+		if (mv.kind == MOVE_PTE && mv.at < table_end)
+			continue;   /* its table moved */
+		if (mv.kind == MOVE_PTE) {
+			/* the extent of a PMD entry, when whole in the range
+			 * and aligned at both ends (get_extent's PMD_SIZE) */
+			uint64_t off = nr ? (from + mv.at) & (nr - 1) : 0;
+			uint64_t b = mv.at - MIN(off, mv.at);
+			gboolean no_table = FALSE;
+			if (nr && off <= mv.at && !((to + b) & (nr - 1)) &&
+			    n - b >= nr &&
+			    move_table(m, p, from, to, b, done, moved, &no_table)) {
+				table_end = b + nr;
+				continue;
+			}
+			if (no_table) {
+				ok = FALSE;
+				break;
+			}
 			ok = move_one(m, p, from, to, mv.at, done, moved);
 			continue;
 		}
@@ -731,7 +788,7 @@ static gboolean move_page_tables(vm_machine_t *m, vm_proc_t *p, uint64_t from,
 		if (spmd && (*spmd & VM_PTE_HUGE) && !*dpmd) {
 			vm_huge_move_pmd(m, p, from + mv.at, to + mv.at);
 			g_array_append_val(done, mv);
-			*moved += nr;
+			moved->entries += nr;
 			continue;
 		}
 		/* a table is there already (or it was split): entry by entry */
@@ -751,8 +808,18 @@ static gboolean move_page_tables(vm_machine_t *m, vm_proc_t *p, uint64_t from,
 	/* on failure, back, last first, into tables that are all there */
 	for (guint k = done->len; !ok && k-- > 0;) {
 		const mremap_move_t *mv = &g_array_index(done, mremap_move_t, k);
-		if (mv->pmd) {
+		if (mv->kind == MOVE_PMD_LEAF) {
 			vm_huge_move_pmd(m, p, to + mv->at, from + mv->at);
+			continue;
+		}
+		if (mv->kind == MOVE_TABLE) {
+			/* the source's PMD table is still there: the source
+			 * range is mapped, so nothing freed it */
+			uint64_t *d = vm_pt_pmd_lookup(&m->pt, p->root, to + mv->at);
+			uint64_t *s = vm_pt_pmd_lookup(&m->pt, p->root, from + mv->at);
+			uint64_t ent = *d;
+			vm_pt_pmd_set(&m->pt, p->root, to + mv->at, d, 0);
+			vm_pt_pmd_set(&m->pt, p->root, from + mv->at, s, ent);
 			continue;
 		}
 		uint64_t *src = vm_pt_lookup(&m->pt, p->root, to + mv->at);
@@ -761,16 +828,16 @@ static gboolean move_page_tables(vm_machine_t *m, vm_proc_t *p, uint64_t from,
 				 vm_pt_lookup(&m->pt, p->root, from + mv->at));
 	}
 	if (!ok)
-		*moved = 0;
+		*moved = (vm_mremap_moves_t){ 0 };
 	g_array_free(done, TRUE);
 	return ok;
 }
 
 vm_mremap_rc_t vm_mm_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 			    uint64_t old_n, uint64_t new_n, uint64_t to,
-			    uint64_t *moved)
+			    vm_mremap_moves_t *moved)
 {
-	*moved = 0;
+	*moved = (vm_mremap_moves_t){ 0 };
 	if (to == start) {
 		if (new_n <= old_n) {
 			/* shrinking: the tail goes, whatever it holds */
@@ -840,7 +907,7 @@ vm_mremap_rc_t vm_mm_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 		merge_around(p, first_above(p, start), first_above(p, start) + 1);
 		return VM_MREMAP_NO_TABLE;
 	}
-	if (*moved)
+	if (moved->entries || moved->tables)
 		vm_mmu_tlb_invalidate(m, p, start, old_n);
 	vm_mm_munmap(m, p, start, old_n);
 	at = first_above(p, to);

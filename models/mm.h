@@ -92,17 +92,25 @@ typedef enum {
 	VM_MREMAP_NO_TABLE,  /* no frame for a page-table page: nothing moved */
 } vm_mremap_rc_t;
 
+/* What a move did: the entries that now map the new range, and how many
+ * of them came in leaf tables moved whole (move_normal_pmd), one PMD
+ * entry written each, not one entry at a time. */
+typedef struct {
+	uint64_t entries;        /* every entry moved */
+	uint64_t tables;         /* leaf tables moved whole */
+	uint64_t table_entries;  /* the entries in those */
+} vm_mremap_moves_t;
+
 /*
  * mremap of [@start, +@old_n) of @p to @new_n pages at @to (@to ==
  * @start: in place).  Shrinking unmaps the tail; growing in place extends
  * the mapping when the range ends it and nothing follows; a move unmaps
  * the destination, moves the page-table entries (no page is copied or
- * faulted: move_page_tables) and unmaps the old range.  *@moved: the
- * entries moved.
+ * faulted: move_page_tables) and unmaps the old range.  *@mv: what moved.
  */
 vm_mremap_rc_t vm_mm_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t start,
 			    uint64_t old_n, uint64_t new_n, uint64_t to,
-			    uint64_t *moved);
+			    vm_mremap_moves_t *mv);
 
 /* What vm_mm_map_frame did. */
 typedef enum {

@@ -112,16 +112,19 @@ vm_mremap_rc_t vm_syscall_mremap(vm_machine_t *m, vm_proc_t *p, uint64_t addr,
 				 vm_result_t *res)
 {
 	unsigned sh = m->page_shift;
-	uint64_t ps = m->cfg.page_size, moved = 0, tables = p->pt_pages;
+	uint64_t ps = m->cfg.page_size, tables = p->pt_pages;
+	vm_mremap_moves_t mv = { 0 };
 	enter(m, p, res);
 	/* the lengths are rounded up to pages, as Linux's PAGE_ALIGN */
 	vm_mremap_rc_t rc = vm_mm_mremap(m, p, addr >> sh,
 					 old_len / ps + (old_len % ps != 0),
 					 new_len / ps + (new_len % ps != 0),
-					 to >> sh, &moved);
-	/* each entry moved is a PTE written, as a fault-around maps one */
-	res->cost += moved * m->cfg.cost_map_pte;
-	res->pages = moved;
+					 to >> sh, &mv);
+	/* each entry moved is a PTE written, as a fault-around maps one; a
+	 * leaf table moved whole is one PMD entry */
+	res->cost += (mv.entries - mv.table_entries + mv.tables) *
+		     m->cfg.cost_map_pte;
+	res->pages = mv.entries;
 	tables_freed(p, tables, res);
 	leave(m, res);
 	return rc;

@@ -286,6 +286,78 @@ START_TEST(move_no_table)
 }
 END_TEST
 
+/*
+ * The same with a leaf table moved whole: 16 frames, all taken (5 tables,
+ * 11 pages in two leaf tables).  To 0x7fe00000 the first 2 MiB moves as a
+ * table (the PMD table of that GiB is there already: no frame needed);
+ * the second needs the next GiB's PMD table and finds no frame, so the
+ * first table moves back (ENOMEM): the pages are where they were.
+ */
+START_TEST(move_table_no_table)
+{
+	static const char *const tight_sets[] = {
+		"memory=64K", "reclaim.watermark_min=0", "reclaim.kswapd=false",
+		"oom.policy=none", NULL,
+	};
+	replay_on(tight_sets,
+		  "vmt 1\n"
+		  "1 catch sigsegv\n"
+		  "1 mmap 0x7fa00000 4M rw private anon\n"
+		  "1 seq w 0x7fa00000 24K\n"
+		  "1 seq w 0x7fc00000 20K\n"
+		  "1 expect free_pages=0 pt_pages=5\n"
+		  "1 mremap 0x7fa00000 4M 4M to=0x7fe00000\n"
+		  "1 expect free_pages=0 pt_pages=5\n"
+		  "1 seq r 0x7fa00000 24K\n"
+		  "1 seq r 0x7fc00000 20K\n"
+		  "1 expect pid=1 minflt=11 rss_anon=11 outcome=hit\n"
+		  "1 r 0x7fe00000\n"
+		  "1 expect outcome=sigsegv\n", 4);
+}
+END_TEST
+
+/*
+ * move_normal_pmd: 4 MiB moved from one 2 MiB-aligned address to another
+ * takes its two leaf tables along, one PMD entry each: the destination
+ * needs only a PMD table of its own (another GiB), so pt_pages goes from
+ * 5 to 6, and the peak is 6 (one at a time, it would be 8: a new leaf
+ * table per 2 MiB, the old ones kept until exit).  The pages are reached
+ * at the new address by walks.  A destination 4 KiB off moves the
+ * entries one by one into new tables: 8.  With mmu.free_tables=munmap the
+ * old range's PMD table goes too: 5.
+ */
+static const struct {
+	const char *to;
+	const char *free_tables;
+	unsigned pt, peak;
+} table_moves[] = {
+	{ "0x80000000", "exit", 6, 6 },
+	{ "0x80001000", "exit", 8, 8 },
+	{ "0x80000000", "munmap", 5, 6 },
+};
+
+START_TEST(move_tables)
+{
+	char *set = g_strdup_printf("mmu.free_tables=%s", table_moves[_i].free_tables);
+	const char *with[] = { "memory=1M", "reclaim.watermark_min=0",
+			       "reclaim.kswapd=false", set, NULL };
+	char *text = g_strdup_printf(
+		"vmt 1\n"
+		"1 mmap 0x40000000 4M rw private anon\n"
+		"1 seq w 0x40000000 4M stride=1M\n"
+		"1 expect pt_pages=5\n"
+		"1 mremap 0x40000000 4M 4M to=%s\n"
+		"1 expect pt_pages=%u pt_pages_peak=%u\n"
+		"1 seq r %s 4M stride=1M\n"
+		"1 expect pid=1 minflt=4 rss_anon=4 outcome=walk\n",
+		table_moves[_i].to, table_moves[_i].pt, table_moves[_i].peak,
+		table_moves[_i].to);
+	replay_on(with, text, 3);
+	g_free(text);
+	g_free(set);
+}
+END_TEST
+
 /* A move of 32 TiB of which two pages were touched visits those two:
  * its cost is what the range holds, not its size (a loop over its 2^33
  * pages would pass the test's timeout by far). */
@@ -413,6 +485,8 @@ static Suite *mremap_suite(void)
 	tcase_add_test(tc, move_other_cpu);
 	tcase_add_test(tc, move_no_table);
 	tcase_add_test(tc, move_sparse);
+	tcase_add_loop_test(tc, move_tables, 0, G_N_ELEMENTS(table_moves));
+	tcase_add_test(tc, move_table_no_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
