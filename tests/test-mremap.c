@@ -256,6 +256,13 @@ START_TEST(move_shared)
 }
 END_TEST
 
+/* 16 frames, no watermark, and nobody for the OOM killer to take: a
+ * page-table allocation that finds no frame fails. */
+static const char *const tight_sets[] = {
+	"memory=64K", "reclaim.watermark_min=0", "reclaim.kswapd=false",
+	"oom.policy=none", NULL,
+};
+
 /*
  * A move that runs out of page-table frames half-way: 16 frames, 4 of
  * them tables and 11 pages written, one free.  To 0x201ff000 the range
@@ -267,10 +274,6 @@ END_TEST
  */
 START_TEST(move_no_table)
 {
-	static const char *const tight_sets[] = {
-		"memory=64K", "reclaim.watermark_min=0", "reclaim.kswapd=false",
-		"oom.policy=none", NULL,
-	};
 	replay_on(tight_sets,
 		  "vmt 1\n"
 		  "1 catch sigsegv\n"
@@ -295,10 +298,6 @@ END_TEST
  */
 START_TEST(move_table_no_table)
 {
-	static const char *const tight_sets[] = {
-		"memory=64K", "reclaim.watermark_min=0", "reclaim.kswapd=false",
-		"oom.policy=none", NULL,
-	};
 	replay_on(tight_sets,
 		  "vmt 1\n"
 		  "1 catch sigsegv\n"
