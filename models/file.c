@@ -74,13 +74,37 @@ static vm_file_t *file_alloc(vm_machine_t *m)
 	return f;
 }
 
-vm_file_t *vm_file_new(vm_machine_t *m, const char *name, uint64_t size,
-		       gboolean sparse, gboolean cached)
+/* A file named @name of @size bytes, in the namespace. */
+static vm_file_t *file_named(vm_machine_t *m, const char *name, uint64_t size)
 {
 	vm_file_t *f = file_alloc(m);
 	f->name = g_strdup(name);
 	f->linked = TRUE;
 	f->size = size;
+	g_hash_table_replace(m->names, f->name, f);
+	return f;
+}
+
+/* Pages 0 to @pages - 1 of @f in memory, clean: on the reclaim lists but
+ * for shmem's (reclaim does not swap shmem here, as the shmem fault's
+ * pages are on none).  A file larger than memory keeps the rest out. */
+static void fill_pages(vm_machine_t *m, vm_file_t *f, uint64_t pages)
+{
+	for (uint64_t i = 0; i < pages; i++) {
+		uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, i);
+		if (pfn == VM_NIL)
+			break;
+		vm_file_set_pfn(f, i, pfn);
+		f->nr_cached++;
+		if (!f->shmem)
+			vm_reclaim_add(vm_memcg_lruvec(m, pfn), pfn);
+	}
+}
+
+vm_file_t *vm_file_new(vm_machine_t *m, const char *name, uint64_t size,
+		       gboolean sparse, gboolean cached)
+{
+	vm_file_t *f = file_named(m, name, size);
 	uint64_t pages = vm_file_pages(f, m->page_shift);
 	if (!sparse) {
 		/* contiguous on the disk (docs/format.md `file`) */
@@ -89,17 +113,8 @@ vm_file_t *vm_file_new(vm_machine_t *m, const char *name, uint64_t size,
 		m->next_block += pages;
 		f->nr_blocks = pages;
 	}
-	g_hash_table_replace(m->names, f->name, f);
-	if (cached) {
-		for (uint64_t i = 0; i < pages; i++) {
-			uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, i);
-			if (pfn == VM_NIL)
-				break;   /* a file larger than memory: the rest cold */
-			vm_file_set_pfn(f, i, pfn);
-			f->nr_cached++;
-			vm_reclaim_add(vm_memcg_lruvec(m, pfn), pfn);
-		}
-	}
+	if (cached)
+		fill_pages(m, f, pages);
 	return f;
 }
 
@@ -114,22 +129,10 @@ vm_file_t *vm_file_new_shmem(vm_machine_t *m, uint64_t npages)
 vm_file_t *vm_file_new_tmpfs(vm_machine_t *m, const char *name, uint64_t size,
 			     gboolean sparse)
 {
-	vm_file_t *f = file_alloc(m);
-	f->name = g_strdup(name);
-	f->linked = TRUE;
+	vm_file_t *f = file_named(m, name, size);
 	f->shmem = TRUE;
-	f->size = size;
-	g_hash_table_replace(m->names, f->name, f);
-	uint64_t pages = sparse ? 0 : vm_file_pages(f, m->page_shift);
-	for (uint64_t i = 0; i < pages; i++) {
-		/* shmem pages: on no reclaim list, as the shmem fault's
-		 * (reclaim does not swap shmem here) */
-		uint32_t pfn = vm_machine_alloc_frame(m, VM_FRAME_FILE, f->id, i);
-		if (pfn == VM_NIL)
-			break;
-		vm_file_set_pfn(f, i, pfn);
-		f->nr_cached++;
-	}
+	if (!sparse)
+		fill_pages(m, f, vm_file_pages(f, m->page_shift));
 	return f;
 }
 

@@ -60,6 +60,16 @@ uint64_t vm_mm_anon_index(vm_proc_t *p, uint64_t vpn)
 	return v ? vm_vma_anon_index(v, vpn) : vpn;
 }
 
+/* Where VMA @v would map the anonymous page of index @index, if its
+ * anonymous range holds it. */
+static gboolean anon_addr(const vm_vma_t *v, uint64_t index, uint64_t *a)
+{
+	if (index < v->anon_pgoff || index - v->anon_pgoff >= v->end - v->start)
+		return FALSE;
+	*a = v->start + (index - v->anon_pgoff);
+	return TRUE;
+}
+
 uint64_t *vm_mm_anon_pte(vm_machine_t *m, vm_proc_t *q, uint64_t index,
 			 uint32_t pfn, uint64_t *vpn)
 {
@@ -76,10 +86,9 @@ uint64_t *vm_mm_anon_pte(vm_machine_t *m, vm_proc_t *q, uint64_t index,
 	 * more than one may (the moved one, and one mapped since where it
 	 * was), and the PTE tells which maps the page */
 	for (uint32_t i = 0; i < q->nr_vma; i++) {
-		const vm_vma_t *v = &q->vma[i];
-		if (index < v->anon_pgoff || index - v->anon_pgoff >= v->end - v->start)
+		uint64_t a;
+		if (!anon_addr(&q->vma[i], index, &a))
 			continue;
-		uint64_t a = v->start + (index - v->anon_pgoff);
 		uint64_t *pte = vm_pt_lookup(&m->pt, q->root, a);
 		if (pte && (*pte & VM_PTE_P) && VM_PTE_PFN(*pte) == pfn) {
 			*vpn = a;
@@ -108,11 +117,8 @@ gboolean vm_mm_anon_pmd(vm_machine_t *m, vm_proc_t *q, uint64_t index,
 		return pmd_maps(m, q, index, pfn);
 	}
 	for (uint32_t i = 0; i < q->nr_vma; i++) {
-		const vm_vma_t *v = &q->vma[i];
-		if (index < v->anon_pgoff || index - v->anon_pgoff >= v->end - v->start)
-			continue;
-		uint64_t a = v->start + (index - v->anon_pgoff);
-		if (pmd_maps(m, q, a, pfn)) {
+		uint64_t a;
+		if (anon_addr(&q->vma[i], index, &a) && pmd_maps(m, q, a, pfn)) {
 			*vpn = a;
 			return TRUE;
 		}
@@ -321,7 +327,7 @@ static unsigned free_pgtables(vm_machine_t *m, vm_proc_t *p, uint32_t first,
 	uint64_t floor = first ? p->vma[first - 1].end : 0;
 	uint64_t ceiling = last < p->nr_vma ? p->vma[last].start
 					    : m->pt.vpn_limit;
-	uint64_t pmd_span = (uint64_t)1 << m->pt.shift[m->pt.levels - 2];
+	uint64_t pmd_span = vm_pt_pmd_span(&m->pt);
 	unsigned n = 0;
 	for (uint32_t i = first; i < last;) {
 		uint32_t j = i;
@@ -642,14 +648,21 @@ typedef struct {
 	uint8_t kind;          /* MOVE_* */
 } mremap_move_t;
 
-/* The PMD leaf at @from + @i moves whole to @to + @i when both are
- * aligned and the range holds it all (move_page_tables' HPAGE_PMD extent). */
+/* Whether the @span pages at @from + @i move as one PMD entry to @to + @i:
+ * both aligned to @span, and the range of @n pages holds them all
+ * (get_extent's PMD_SIZE extent). */
+static gboolean extent_movable(uint64_t span, uint64_t from, uint64_t to,
+			       uint64_t i, uint64_t n)
+{
+	return span && !((from + i) & (span - 1)) && !((to + i) & (span - 1)) &&
+	       n - i >= span;
+}
+
+/* The PMD leaf at @from + @i moves whole to @to + @i (move_huge_pmd). */
 static gboolean pmd_movable(const vm_machine_t *m, uint64_t from, uint64_t to,
 			    uint64_t i, uint64_t n)
 {
-	uint64_t nr = vm_huge_nr(m);
-	return nr && !((from + i) & (nr - 1)) && !((to + i) & (nr - 1)) &&
-	       n - i >= nr;
+	return extent_movable(vm_huge_nr(m), from, to, i, n);
 }
 
 /* What move_page_tables will move: the offsets in the range of its
@@ -749,7 +762,7 @@ static gboolean move_page_tables(vm_machine_t *m, vm_proc_t *p, uint64_t from,
 			    G_UNLIKELY(m->thp_seen) ? plan_huge : NULL, &pl);
 	GArray *done = g_array_new(FALSE, FALSE, sizeof(mremap_move_t));
 	/* the pages one PMD entry maps (a leaf table's, or a huge page's) */
-	uint64_t nr = m->pt.levels >= 2 ? (uint64_t)1 << m->pt.shift[m->pt.levels - 2] : 0;
+	uint64_t nr = vm_pt_pmd_span(&m->pt);
 	uint64_t table_end = 0;   /* the plan's entries below it moved whole */
 	gboolean ok = TRUE;
 	for (guint k = 0; ok && k < pl.at->len; k++) {
@@ -757,13 +770,12 @@ static gboolean move_page_tables(vm_machine_t *m, vm_proc_t *p, uint64_t from,
 		if (mv.kind == MOVE_PTE && mv.at < table_end)
 			continue;   /* its table moved */
 		if (mv.kind == MOVE_PTE) {
-			/* the extent of a PMD entry, when whole in the range
-			 * and aligned at both ends (get_extent's PMD_SIZE) */
-			uint64_t off = nr ? (from + mv.at) & (nr - 1) : 0;
-			uint64_t b = mv.at - MIN(off, mv.at);
+			/* the first page of its PMD entry's span, when the
+			 * range starts at or before it */
+			uint64_t head = nr ? (from + mv.at) & ~(nr - 1) : 0;
+			uint64_t b = head - from;
 			gboolean no_table = FALSE;
-			if (nr && off <= mv.at && !((to + b) & (nr - 1)) &&
-			    n - b >= nr &&
+			if (head >= from && extent_movable(nr, from, to, b, n) &&
 			    move_table(m, p, from, to, b, done, moved, &no_table)) {
 				table_end = b + nr;
 				continue;

@@ -249,6 +249,13 @@ void vm_pt_for_each_huge(vm_pagetables_t *pt, uint32_t root, uint64_t start,
 			 uint64_t end, vm_pt_leaf_fn fn, vm_pt_leaf_fn huge,
 			 void *ctx);
 
+/* The pages one entry of the next-to-last level maps: a leaf table's span
+ * (PMD_SIZE in pages); 0 with one level. */
+static inline uint64_t vm_pt_pmd_span(const vm_pagetables_t *pt)
+{
+	return pt->levels >= 2 ? (uint64_t)1 << pt->shift[pt->levels - 2] : 0;
+}
+
 /* Index of @vpn at @level. */
 static inline unsigned vm_pt_index(const vm_pagetables_t *pt, uint64_t vpn,
 				   unsigned level)

@@ -297,6 +297,17 @@ static void smp_leave(vm_engine_t *e, task_t *t)
 		vm_engine_smp_unplace(e, t);
 }
 
+/* The trace checker, knowing the files the headers declare. */
+static vm_tracecheck_t *tracecheck_new(vm_engine_t *e)
+{
+	vm_tracecheck_t *c = vm_tracecheck_new(&e->cfg, e->name);
+	for (guint i = 0; i < e->file_headers->len; i++) {
+		const vm_record_t *h = g_ptr_array_index(e->file_headers, i);
+		vm_tracecheck_file(c, h->name, (h->flags & VM_FILE_TMPFS) != 0);
+	}
+	return c;
+}
+
 static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 {
 	gboolean got = FALSE;
@@ -342,11 +353,7 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 		return FALSE;
 	}
 	if (vm_vmt_seekable(e->rd)) {
-		vm_tracecheck_t *c = vm_tracecheck_new(&e->cfg, e->name);
-		for (guint i = 0; i < e->file_headers->len; i++) {
-			const vm_record_t *h = g_ptr_array_index(e->file_headers, i);
-			vm_tracecheck_file(c, h->name, (h->flags & VM_FILE_TMPFS) != 0);
-		}
+		vm_tracecheck_t *c = tracecheck_new(e);
 		gboolean ok = TRUE;
 		if (opt) {
 			e->oracle = vm_oracle_new((unsigned)g_bit_nth_lsf(e->cfg.page_size, -1));
@@ -380,12 +387,7 @@ static gboolean engine_prepare(vm_engine_t *e, char **overrides, GError **error)
 		if (!ok || !vm_vmt_rewind(e->rd, error))
 			return FALSE;
 	} else {
-		e->stream_check = vm_tracecheck_new(&e->cfg, e->name);
-		for (guint i = 0; i < e->file_headers->len; i++) {
-			const vm_record_t *h = g_ptr_array_index(e->file_headers, i);
-			vm_tracecheck_file(e->stream_check, h->name,
-					   (h->flags & VM_FILE_TMPFS) != 0);
-		}
+		e->stream_check = tracecheck_new(e);
 		if (got) {
 			if (!vm_tracecheck_record(e->stream_check, &e->rec, error))
 				return FALSE;

@@ -302,6 +302,26 @@ static void evict(int fd, size_t size)
 }
 
 /* A /proc/self/smaps field (in KiB) of the mapping that starts at @addr. */
+/* The number after @prefix on the first line of @path that starts with
+ * it ("VmPTE:", "write_bytes:", "pgfault "); -1 when the file or the line
+ * is not there. */
+static long long field_of(const char *path, const char *prefix)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	size_t n = strlen(prefix);
+	long long v = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, prefix, n) == 0) {
+			v = atoll(line + n);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
 static long smaps_kb(void *addr, const char *field)
 {
 	FILE *f = fopen("/proc/self/smaps", "r");
@@ -1281,16 +1301,7 @@ static void w_shared_anon_read(void)
  * storage; -1 without task I/O accounting. */
 static long long io_write_bytes(void)
 {
-	FILE *f = fopen("/proc/self/io", "r");
-	char line[128];
-	long long v = -1;
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof line, f))
-		if (strncmp(line, "write_bytes:", 12) == 0)
-			v = atoll(line + 12);
-	fclose(f);
-	return v;
+	return field_of("/proc/self/io", "write_bytes:");
 }
 
 static void w_tmpfs_file(void)
@@ -1590,18 +1601,10 @@ static void w_dontneed(void)
  * (mm_pgtables_bytes). */
 static long pte_pages(void)
 {
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
-	if (!f)
-		die("/proc/self/status: %s", strerror(errno));
-	while (fgets(line, sizeof line, f))
-		if (strncmp(line, "VmPTE:", 6) == 0)
-			kb = atol(line + 6);
-	fclose(f);
+	long long kb = field_of("/proc/self/status", "VmPTE:");
 	if (kb < 0)
 		skip("no VmPTE in /proc/self/status");
-	return kb * 1024 / page;
+	return (long)(kb * 1024 / page);
 }
 
 /* A private anonymous mapping exactly at @addr, without huge pages. */
@@ -1857,20 +1860,10 @@ static int cg_version;             /* 1 or 2 */
  * memory.oom_control); -1 when the kernel has no such counter. */
 static long cg_read(const char *file, const char *key)
 {
-	char path[4096], line[256];
-	size_t kl = strlen(key);
-	long v = -1;
+	char path[4096], prefix[128];
 	snprintf(path, sizeof(path), "%s/%s", cg_dir, file);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, kl) == 0 && line[kl] == ' ') {
-			v = atol(line + kl + 1);
-			break;
-		}
-	fclose(f);
-	return v;
+	snprintf(prefix, sizeof(prefix), "%s ", key);
+	return (long)field_of(path, prefix);
 }
 
 typedef struct {
